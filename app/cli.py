@@ -1,0 +1,293 @@
+"""The ``evote`` command: serve, migrate, export the OpenAPI schema, import registers, issue keys.
+
+CLI commands act as the operator (whoever can run them can already reach the database); each runs in one
+transaction, committed at the end or not at all.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+import uuid
+from collections.abc import Awaitable, Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.errors import DomainError
+from app.identity.models import Role
+from app.identity.service import Principal, TokenHasher, issue_api_key
+from app.settings import Settings, get_settings
+
+console = Console(stderr=True)
+OPERATOR = Principal(uuid.UUID(int=0), "cli", Role.ADMIN)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    handler: Callable[[argparse.Namespace], int] = args.handler
+    try:
+        return handler(args)
+    except DomainError as error:
+        _print_domain_error(error)
+        return 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="evote", description="evote: owners' e-voting backend")
+    commands = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    serve = commands.add_parser("serve", help="run the API server (migrates SQLite automatically)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1)
+    serve.set_defaults(handler=_serve)
+
+    migrate = commands.add_parser("migrate", help="upgrade the database schema (or downgrade with --to)")
+    migrate.add_argument("--to", default=None, help="downgrade to this revision (e.g. base)")
+    migrate.set_defaults(handler=_migrate)
+
+    openapi = commands.add_parser("openapi", help="print or write openapi/openapi.json")
+    openapi.add_argument("--write", action="store_true", help="write openapi/openapi.json")
+    openapi.set_defaults(handler=_openapi)
+
+    register = commands.add_parser("register", help="property register").add_subparsers(required=True, metavar="ACTION")
+    register_import = register.add_parser("import", help="import a register file (CSV or JSON) into an estate")
+    register_import.add_argument("file", type=Path)
+    register_import.add_argument("--estate", required=True, type=uuid.UUID, help="estate id")
+    register_import.add_argument("--format", choices=["csv", "json"], default=None)
+    register_import.set_defaults(handler=_register_import)
+
+    estate = commands.add_parser("estate", help="places").add_subparsers(required=True, metavar="ACTION")
+    estate_create = estate.add_parser(
+        "create", help="create an estate, creating its district, street office and community if missing"
+    )
+    estate_create.add_argument("--district-code", required=True)
+    estate_create.add_argument("--district", required=True, help="district name")
+    estate_create.add_argument("--street-office", required=True)
+    estate_create.add_argument("--community", required=True)
+    estate_create.add_argument("--name", required=True, help="estate name")
+    estate_create.add_argument("--address", default=None)
+    estate_create.add_argument("--include-parking", action="store_true")
+    estate_create.add_argument("--developer-name", default=None)
+    estate_create.add_argument("--developer-credit-code", default=None)
+    estate_create.set_defaults(handler=_estate_create)
+
+    apikey = commands.add_parser("apikey", help="staff API keys").add_subparsers(required=True, metavar="ACTION")
+    apikey_create = apikey.add_parser("create", help="issue a key (printed once)")
+    apikey_create.add_argument("--name", required=True)
+    apikey_create.add_argument("--role", required=True, choices=[role.value for role in Role])
+    apikey_create.add_argument("--street-office", type=uuid.UUID, default=None)
+    apikey_create.add_argument("--estate", type=uuid.UUID, default=None)
+    apikey_create.set_defaults(handler=_apikey_create)
+    return parser
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    uvicorn.run(
+        "app.main:app_from_env",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        log_config=None,
+    )
+    return 0
+
+
+def _migrate(args: argparse.Namespace) -> int:
+    from app.db.migrate import downgrade, upgrade
+
+    settings = get_settings()
+    if args.to:
+        downgrade(settings.database_url, args.to)
+    else:
+        upgrade(settings.database_url)
+    return 0
+
+
+def _openapi(args: argparse.Namespace) -> int:
+    from app.http.openapi import OPENAPI_PATH, render_openapi
+
+    text = render_openapi()
+    if args.write:
+        OPENAPI_PATH.parent.mkdir(parents=True, exist_ok=True)
+        OPENAPI_PATH.write_text(text, encoding="utf-8")
+        console.print(f"wrote {OPENAPI_PATH}")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def _run_in_transaction(work: Callable[[AsyncSession, Settings], Awaitable[int]]) -> int:
+    """Migrate if this is the embedded database, then run ``work`` in one transaction."""
+    from app.db.migrate import upgrade
+    from app.db.session import create_engine, create_sessionmaker, unit_of_work
+
+    settings = get_settings()
+    if settings.should_auto_migrate:
+        upgrade(settings.database_url)
+
+    async def run() -> int:
+        engine = create_engine(settings)
+        try:
+            async with unit_of_work(create_sessionmaker(engine)) as session:
+                return await work(session, settings)
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(run())
+
+
+def _cipher(settings: Settings) -> Any:
+    from app.security.pii import FieldCipher
+
+    return FieldCipher(encryption_key=settings.key("pii_encryption_key"), index_key=settings.key("pii_index_key"))
+
+
+def _register_import(args: argparse.Namespace) -> int:
+    from app.register.parsing import RegisterFormat
+    from app.register.router import detect_format
+    from app.register.service import import_register
+
+    path: Path = args.file
+    content = path.read_bytes()
+    register_format = detect_format(path.name, None, RegisterFormat(args.format) if args.format else None)
+
+    async def work(session: AsyncSession, settings: Settings) -> int:
+        with Progress(
+            TextColumn("[bold]importing units"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=console,
+            transient=True,
+        ) as progress:
+            task = progress.add_task("import", total=None)
+
+            def report(done: int, total: int) -> None:
+                progress.update(task, completed=done, total=total)
+
+            outcome = await import_register(
+                session,
+                args.estate,
+                content,
+                register_format=register_format,
+                source_name=path.name,
+                imported_by=OPERATOR.label,
+                cipher=_cipher(settings),
+                progress=report,
+            )
+        version = outcome.version
+        state = "imported as new" if outcome.created else "unchanged: identical to"
+        console.print(
+            f"{state} version {version.number} ({version.unit_count} units, hash {version.content_hash[:16]}…); "
+            f"heads {outcome.roll.total.heads}, area {outcome.roll.total.area} (0.01 m²)"
+        )
+        json.dump(
+            {
+                "created": outcome.created,
+                "version": version.number,
+                "content_hash": version.content_hash,
+                "heads": outcome.roll.total.heads,
+                "area": outcome.roll.total.area,
+            },
+            sys.stdout,
+        )
+        sys.stdout.write("\n")
+        return 0
+
+    return _run_in_transaction(work)
+
+
+def _estate_create(args: argparse.Namespace) -> int:
+    from app.place import service
+    from app.place.models import Community, District, StreetOffice
+    from app.place.schemas import CommunityCreate, DistrictCreate, EstateCreate, StreetOfficeCreate
+
+    async def work(session: AsyncSession, settings: Settings) -> int:
+        district = await session.scalar(select(District).where(District.code == args.district_code))
+        if district is None:
+            district = await service.create_district(
+                session, OPERATOR, DistrictCreate(code=args.district_code, name=args.district)
+            )
+        office = await session.scalar(
+            select(StreetOffice).where(StreetOffice.district_id == district.id, StreetOffice.name == args.street_office)
+        )
+        if office is None:
+            office = await service.create_street_office(
+                session, OPERATOR, StreetOfficeCreate(district_id=district.id, name=args.street_office)
+            )
+        community = await session.scalar(
+            select(Community).where(Community.street_office_id == office.id, Community.name == args.community)
+        )
+        if community is None:
+            community = await service.create_community(
+                session, OPERATOR, CommunityCreate(street_office_id=office.id, name=args.community)
+            )
+        estate = await service.create_estate(
+            session,
+            OPERATOR,
+            EstateCreate(
+                community_id=community.id,
+                name=args.name,
+                address=args.address,
+                include_parking=args.include_parking,
+                developer_name=args.developer_name,
+                developer_credit_code=args.developer_credit_code,
+            ),
+            cipher=_cipher(settings),
+        )
+        json.dump(
+            {
+                "district_id": str(district.id),
+                "street_office_id": str(office.id),
+                "community_id": str(community.id),
+                "estate_id": str(estate.id),
+            },
+            sys.stdout,
+        )
+        sys.stdout.write("\n")
+        return 0
+
+    return _run_in_transaction(work)
+
+
+def _apikey_create(args: argparse.Namespace) -> int:
+    async def work(session: AsyncSession, settings: Settings) -> int:
+        api_key, secret = await issue_api_key(
+            session,
+            name=args.name,
+            role=Role(args.role),
+            street_office_id=args.street_office,
+            estate_id=args.estate,
+            hasher=TokenHasher(settings.key("token_hash_key")),
+        )
+        console.print(f"issued {api_key.role.value} key {api_key.prefix}… (shown once; store it safely)")
+        sys.stdout.write(secret + "\n")
+        return 0
+
+    return _run_in_transaction(work)
+
+
+def _print_domain_error(error: DomainError) -> None:
+    console.print(f"[red]error[/red] {error.code}: {error.message('zh')} / {error.message('en')}")
+    for row_error in error.extra.get("errors", []):
+        console.print(
+            f"  row {row_error['row']} {row_error['column']}: {row_error['detail_zh']} / {row_error['detail_en']}"
+        )
+    for unit_id in error.extra.get("unit_ids", [])[:50]:
+        console.print(f"  unit {unit_id}")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

@@ -1,0 +1,91 @@
+"""Errors raised by the HTTP layer itself (authentication, negotiation, pagination, infrastructure)."""
+
+from app.errors import DomainError
+
+
+class Unauthenticated(DomainError):
+    code = "auth.unauthenticated"
+    status = 401
+    title = "Authentication required"
+    message_zh = "需要有效的身份凭证。"
+    message_en = "A valid credential is required."
+
+
+class Forbidden(DomainError):
+    code = "auth.forbidden"
+    status = 403
+    title = "Forbidden"
+    message_zh = "无权执行此操作：{reason}"
+    message_en = "Not allowed: {reason}"
+
+
+class InvalidCursor(DomainError):
+    code = "pagination.invalid_cursor"
+    status = 400
+    title = "Invalid cursor"
+    message_zh = "分页游标无效。"
+    message_en = "The pagination cursor is invalid."
+
+
+class RequestInvalid(DomainError):
+    code = "request.invalid"
+    status = 422
+    title = "Invalid request"
+    message_zh = "请求内容有误，共 {count} 处。"
+    message_en = "The request is invalid ({count} problem(s))."
+
+
+class RouteNotFound(DomainError):
+    code = "http.not_found"
+    status = 404
+    title = "Not found"
+    message_zh = "请求的地址不存在。"
+    message_en = "No such resource."
+
+
+class MethodNotAllowed(DomainError):
+    code = "http.method_not_allowed"
+    status = 405
+    title = "Method not allowed"
+    message_zh = "不支持该请求方法。"
+    message_en = "The method is not allowed on this resource."
+
+
+class HttpError(DomainError):
+    code = "http.error"
+    status = 400
+    title = "HTTP error"
+    message_zh = "请求无法处理（HTTP {status_code}）。"
+    message_en = "The request could not be processed (HTTP {status_code})."
+
+
+class PayloadTooLarge(DomainError):
+    code = "request.too_large"
+    status = 413
+    title = "Payload too large"
+    message_zh = "上传内容超过 {limit} 字节上限。"
+    message_en = "The upload exceeds the limit of {limit} bytes."
+
+
+class Conflict(DomainError):
+    code = "db.conflict"
+    status = 409
+    title = "Conflict"
+    message_zh = "数据冲突，请刷新后重试。"
+    message_en = "The change conflicts with existing data; reload and retry."
+
+
+class DatabaseUnavailable(DomainError):
+    code = "db.unavailable"
+    status = 503
+    title = "Service unavailable"
+    message_zh = "数据库暂时不可用，请稍后重试。"
+    message_en = "The database is temporarily unavailable; retry later."
+
+
+class InternalError(DomainError):
+    code = "internal"
+    status = 500
+    title = "Internal error"
+    message_zh = "服务器内部错误，请联系管理员并提供请求编号。"
+    message_en = "Internal server error; contact the operator with the request id."

@@ -1,0 +1,221 @@
+"""RFC 9457 ``application/problem+json`` for every error, in Chinese or English by ``Accept-Language``."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from app.errors import DomainError
+from app.http.context import request_id_var
+from app.http.errors import (
+    Conflict,
+    DatabaseUnavailable,
+    HttpError,
+    InternalError,
+    MethodNotAllowed,
+    RequestInvalid,
+    RouteNotFound,
+    Unauthenticated,
+)
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+PROBLEM_TYPE_BASE = "urn:evote:problem:"
+logger = logging.getLogger("evote.http")
+
+
+class ProblemMessages(BaseModel):
+    zh: str
+    en: str
+
+
+class ProblemFieldError(BaseModel):
+    pointer: str = Field(description="JSON Pointer (RFC 6901) into the request, or a row/column locator")
+    code: str
+    detail: str
+
+
+class Problem(BaseModel):
+    """An RFC 9457 problem document with evote's extension members."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    instance: str | None = None
+    code: str = Field(description="Stable machine-readable error code")
+    messages: ProblemMessages
+    request_id: str | None = None
+    errors: list[dict[str, Any]] | None = None
+
+
+def negotiate_language(accept_language: str | None) -> str:
+    """``en`` when English is preferred over Chinese in ``Accept-Language``; ``zh`` otherwise (the default)."""
+    candidates: list[tuple[float, int, str]] = []
+    for position, part in enumerate((accept_language or "").split(",")):
+        tag, _, params = part.strip().partition(";")
+        language = tag.strip().lower()[:2]
+        if language not in ("zh", "en"):
+            continue
+        quality = 1.0
+        name, _, value = params.strip().partition("=")
+        if name.strip() == "q":
+            try:
+                quality = float(value)
+            except ValueError:
+                quality = 0.0
+        candidates.append((quality, -position, language))  # earlier entries win ties
+    if not candidates:
+        return "zh"
+    quality, _, language = max(candidates)
+    return language if quality > 0 else "zh"
+
+
+def problem_body(error: DomainError, request: Request) -> dict[str, Any]:
+    language = negotiate_language(request.headers.get("accept-language"))
+    body: dict[str, Any] = {
+        "type": PROBLEM_TYPE_BASE + error.code,
+        "title": error.title,
+        "status": error.status,
+        "detail": error.message(language),
+        "instance": request.url.path,
+        "code": error.code,
+        "messages": {"zh": error.message("zh"), "en": error.message("en")},
+        "request_id": request_id_var.get(),
+    }
+    body.update(error.extra)
+    return body
+
+
+def problem_response(error: DomainError, request: Request, headers: dict[str, str] | None = None) -> JSONResponse:
+    all_headers = dict(headers or {})
+    if isinstance(error, Unauthenticated):
+        all_headers.setdefault("WWW-Authenticate", "Bearer")
+    if isinstance(error, DatabaseUnavailable):
+        all_headers.setdefault("Retry-After", "5")
+    return JSONResponse(
+        problem_body(error, request),
+        status_code=error.status,
+        media_type=PROBLEM_MEDIA_TYPE,
+        headers=all_headers or None,
+    )
+
+
+def _pointer(location: Sequence[int | str]) -> str:
+    parts = list(location)
+    if parts and parts[0] in ("body", "query", "path", "header", "cookie"):
+        source = parts.pop(0)
+        prefix = "" if source == "body" else f"#{source}"
+    else:
+        prefix = ""
+    escaped = [str(part).replace("~", "~0").replace("/", "~1") for part in parts]
+    return prefix + "/" + "/".join(escaped) if escaped else prefix or "/"
+
+
+async def _on_domain_error(request: Request, exc: Exception) -> JSONResponse:
+    if not isinstance(exc, DomainError):  # registered for this class only
+        raise exc
+    if exc.status >= 500:
+        logger.error("domain error %s", exc.code, exc_info=exc)
+    return problem_response(exc, request)
+
+
+async def _on_validation_error(request: Request, exc: Exception) -> JSONResponse:
+    if not isinstance(exc, RequestValidationError):  # registered for this class only
+        raise exc
+    errors = [
+        {
+            "pointer": _pointer(item.get("loc", ())),
+            "code": str(item.get("type", "invalid")),
+            "detail": item.get("msg", ""),
+        }
+        for item in exc.errors()
+    ]
+    return problem_response(RequestInvalid(count=len(errors), extra={"errors": errors}), request)
+
+
+async def _on_http_exception(request: Request, exc: Exception) -> JSONResponse:
+    if not isinstance(exc, StarletteHTTPException):  # registered for this class only
+        raise exc
+    error: DomainError
+    if exc.status_code == 404:
+        error = RouteNotFound()
+    elif exc.status_code == 405:
+        error = MethodNotAllowed()
+    else:
+        error = HttpError(status_code=exc.status_code)
+        response = problem_response(error, request, headers=dict(exc.headers or {}))
+        response.status_code = exc.status_code
+        return response
+    return problem_response(error, request, headers=dict(exc.headers or {}))
+
+
+async def _on_integrity_error(request: Request, exc: Exception) -> JSONResponse:
+    # A service should translate the constraints it expects; reaching here means one it did not.
+    logger.warning("untranslated integrity error", exc_info=exc)
+    return problem_response(Conflict(), request)
+
+
+async def _on_db_error(request: Request, exc: Exception) -> JSONResponse:
+    if not isinstance(exc, DBAPIError):  # registered for this class only
+        raise exc
+    if exc.connection_invalidated or _is_connection_error(exc):
+        logger.error("database unavailable", exc_info=exc)
+        return problem_response(DatabaseUnavailable(), request)
+    return await _on_unexpected(request, exc)
+
+
+def _is_connection_error(exc: DBAPIError) -> bool:
+    names = {type(exc.orig).__name__, type(exc.orig.__cause__).__name__ if exc.orig is not None else ""}
+    return bool(
+        names
+        & {
+            "ConnectionDoesNotExistError",
+            "CannotConnectNowError",
+            "ConnectionRefusedError",
+            "InterfaceError",
+            "OperationalError",
+        }
+    )
+
+
+async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
+    logger.error("unhandled error", exc_info=exc)
+    return problem_response(InternalError(), request)
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(DomainError, _on_domain_error)
+    app.add_exception_handler(RequestValidationError, _on_validation_error)
+    app.add_exception_handler(StarletteHTTPException, _on_http_exception)
+    app.add_exception_handler(IntegrityError, _on_integrity_error)
+    app.add_exception_handler(DBAPIError, _on_db_error)
+    app.add_exception_handler(Exception, _on_unexpected)
+
+
+def problem_responses(*errors: type[DomainError]) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses=`` for a route, built from the error classes it can raise (grouped by status)."""
+    by_status: dict[int, list[type[DomainError]]] = {}
+    for error in errors:
+        by_status.setdefault(error.status, []).append(error)
+    responses: dict[int | str, dict[str, Any]] = {}
+    for status, classes in sorted(by_status.items()):
+        codes = sorted({cls.code for cls in classes})
+        responses[status] = {
+            "model": Problem,
+            "description": "; ".join(f"`{cls.code}`: {cls.title}" for cls in sorted(classes, key=lambda c: c.code)),
+            "content": {
+                PROBLEM_MEDIA_TYPE: {
+                    "schema": {"$ref": "#/components/schemas/Problem"},
+                    "example": {"code": codes[0]},
+                }
+            },
+        }
+    return responses

@@ -1,0 +1,30 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from pydantic import Field
+
+from app.http.schemas import Command, ReadModel
+from app.identity.models import Role
+
+
+class ApiKeyCreate(Command):
+    name: str = Field(min_length=1, max_length=200)
+    role: Role
+    street_office_id: uuid.UUID | None = None
+    estate_id: uuid.UUID | None = None
+
+
+class ApiKeyRead(ReadModel):
+    id: uuid.UUID
+    name: str
+    role: Role
+    street_office_id: uuid.UUID | None
+    estate_id: uuid.UUID | None
+    prefix: str
+    created_at: datetime
+
+
+class ApiKeyCreated(ApiKeyRead):
+    secret: str = Field(description="The bearer key; shown once, stored only as a hash")

@@ -1,0 +1,108 @@
+"""The application factory: ``create_app(settings)`` builds the app; the lifespan opens the database."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import APIRouter, FastAPI
+from fastapi.routing import APIRoute
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from app import __version__
+from app.db.migrate import upgrade_async
+from app.db.session import create_engine, create_sessionmaker
+from app.http import health
+from app.http.middleware import RequestContextMiddleware
+from app.http.problems import Problem, install_problem_handlers
+from app.identity.router import router as identity_router
+from app.identity.service import TokenHasher
+from app.logging import configure_logging
+from app.place.router import router as place_router
+from app.register.router import router as register_router
+from app.security.pii import FieldCipher
+from app.settings import Settings, get_settings
+
+API_PREFIX = "/api/v1"
+logger = logging.getLogger("evote")
+
+
+def operation_id(route: APIRoute) -> str:
+    """Stable operation ids, ``{tag}-{function}``, so generated clients do not change with paths."""
+    return f"{route.tags[0]}-{route.name}" if route.tags else route.name
+
+
+def attach_state(
+    app: FastAPI,
+    settings: Settings,
+    engine: AsyncEngine | None,
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    """Everything built once at start-up and shared by requests (tests call this with their own session)."""
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.sessionmaker = sessionmaker
+    app.state.cipher = FieldCipher(
+        encryption_key=settings.key("pii_encryption_key"), index_key=settings.key("pii_index_key")
+    )
+    app.state.token_hasher = TokenHasher(settings.key("token_hash_key"))
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if settings.should_auto_migrate:
+            await upgrade_async(settings.database_url)
+        engine = create_engine(settings)
+        attach_state(app, settings, engine, create_sessionmaker(engine))
+        logger.info("evote started", extra={"env": settings.env, "database": engine.dialect.name})
+        try:
+            yield
+        finally:
+            await engine.dispose()
+
+    app = FastAPI(
+        title="evote",
+        version=__version__,
+        summary="Owners' e-voting for residential estates (业主共同决定 / 业主大会电子表决)",
+        description=(
+            "REST API for owners, owners' committees, street offices and auditors. Errors are RFC 9457 "
+            "`application/problem+json` with a stable `code`; messages follow `Accept-Language` (zh default)."
+        ),
+        lifespan=lifespan,
+        generate_unique_id_function=operation_id,
+    )
+    app.add_middleware(RequestContextMiddleware)
+    install_problem_handlers(app)
+    api = APIRouter(prefix=API_PREFIX)
+    api.include_router(place_router)
+    api.include_router(register_router)
+    api.include_router(identity_router)
+    app.include_router(api)
+    app.include_router(health.router)
+    _register_problem_schema(app)
+    return app
+
+
+def _register_problem_schema(app: FastAPI) -> None:
+    original = app.openapi
+
+    def openapi() -> dict[str, object]:
+        if app.openapi_schema is None:
+            schema = original()
+            components = schema.setdefault("components", {}).setdefault("schemas", {})
+            components.setdefault("Problem", Problem.model_json_schema(ref_template="#/components/schemas/{model}"))
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+def app_from_env() -> FastAPI:
+    """Entry point for ``uvicorn --factory app.main:app_from_env``."""
+    settings = get_settings()
+    configure_logging(settings.log_level, json_lines=settings.log_json)
+    return create_app(settings)

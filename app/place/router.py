@@ -1,0 +1,146 @@
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, Request, status
+
+from app.errors import NotFound
+from app.http.deps import CurrentPrincipal, SessionDep
+from app.http.errors import Forbidden, InvalidCursor, Unauthenticated
+from app.http.pagination import CursorParam, LimitParam, Page
+from app.http.problems import problem_responses
+from app.identity import service as identity_service
+from app.place import repository, service
+from app.place.errors import DeveloperIdentifierRequired, PlaceNameTaken
+from app.place.schemas import (
+    CommunityCreate,
+    CommunityRead,
+    DistrictCreate,
+    DistrictRead,
+    EstateCreate,
+    EstateRead,
+    StreetOfficeCreate,
+    StreetOfficeRead,
+)
+
+router = APIRouter(tags=["places"])
+AUTH_ERRORS = (Unauthenticated, Forbidden)
+
+
+@router.post(
+    "/districts",
+    status_code=status.HTTP_201_CREATED,
+    response_model=DistrictRead,
+    responses=problem_responses(*AUTH_ERRORS, PlaceNameTaken),
+)
+async def create_district(body: DistrictCreate, session: SessionDep, principal: CurrentPrincipal) -> DistrictRead:
+    """Create a district (operators only)."""
+    return DistrictRead.model_validate(await service.create_district(session, principal, body))
+
+
+@router.get("/districts", response_model=Page[DistrictRead], responses=problem_responses(*AUTH_ERRORS, InvalidCursor))
+async def list_districts(
+    session: SessionDep, principal: CurrentPrincipal, cursor: CursorParam = None, limit: LimitParam = 50
+) -> Page[DistrictRead]:
+    """List districts."""
+    rows, next_cursor = await service.list_districts(session, cursor=cursor, limit=limit)
+    return Page(items=[DistrictRead.model_validate(row) for row in rows], next_cursor=next_cursor)
+
+
+@router.post(
+    "/street-offices",
+    status_code=status.HTTP_201_CREATED,
+    response_model=StreetOfficeRead,
+    responses=problem_responses(*AUTH_ERRORS, NotFound, PlaceNameTaken),
+)
+async def create_street_office(
+    body: StreetOfficeCreate, session: SessionDep, principal: CurrentPrincipal
+) -> StreetOfficeRead:
+    """Create a street office or township government (operators only)."""
+    return StreetOfficeRead.model_validate(await service.create_street_office(session, principal, body))
+
+
+@router.get(
+    "/street-offices",
+    response_model=Page[StreetOfficeRead],
+    responses=problem_responses(*AUTH_ERRORS, InvalidCursor),
+)
+async def list_street_offices(
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    district_id: Annotated[uuid.UUID | None, Query()] = None,
+    cursor: CursorParam = None,
+    limit: LimitParam = 50,
+) -> Page[StreetOfficeRead]:
+    """List street offices, optionally of one district."""
+    rows, next_cursor = await service.list_street_offices(session, district_id=district_id, cursor=cursor, limit=limit)
+    return Page(items=[StreetOfficeRead.model_validate(row) for row in rows], next_cursor=next_cursor)
+
+
+@router.post(
+    "/communities",
+    status_code=status.HTTP_201_CREATED,
+    response_model=CommunityRead,
+    responses=problem_responses(*AUTH_ERRORS, NotFound, PlaceNameTaken),
+)
+async def create_community(body: CommunityCreate, session: SessionDep, principal: CurrentPrincipal) -> CommunityRead:
+    """Create a community under a street office (operators, or that street office)."""
+    return CommunityRead.model_validate(await service.create_community(session, principal, body))
+
+
+@router.get(
+    "/communities",
+    response_model=Page[CommunityRead],
+    responses=problem_responses(*AUTH_ERRORS, InvalidCursor),
+)
+async def list_communities(
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    street_office_id: Annotated[uuid.UUID | None, Query()] = None,
+    cursor: CursorParam = None,
+    limit: LimitParam = 50,
+) -> Page[CommunityRead]:
+    """List communities, optionally of one street office."""
+    rows, next_cursor = await service.list_communities(
+        session, street_office_id=street_office_id, cursor=cursor, limit=limit
+    )
+    return Page(items=[CommunityRead.model_validate(row) for row in rows], next_cursor=next_cursor)
+
+
+@router.post(
+    "/estates",
+    status_code=status.HTTP_201_CREATED,
+    response_model=EstateRead,
+    responses=problem_responses(*AUTH_ERRORS, NotFound, PlaceNameTaken, DeveloperIdentifierRequired),
+)
+async def create_estate(
+    body: EstateCreate, session: SessionDep, principal: CurrentPrincipal, request: Request
+) -> EstateRead:
+    """Create an estate (物业管理区域) in a community (operators, or the community's street office)."""
+    estate = await service.create_estate(session, principal, body, cipher=request.app.state.cipher)
+    return EstateRead.model_validate(estate)
+
+
+@router.get("/estates", response_model=Page[EstateRead], responses=problem_responses(*AUTH_ERRORS, InvalidCursor))
+async def list_estates(
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    community_id: Annotated[uuid.UUID | None, Query()] = None,
+    cursor: CursorParam = None,
+    limit: LimitParam = 50,
+) -> Page[EstateRead]:
+    """The estates the caller may see: all, its jurisdiction, or its own."""
+    rows, next_cursor = await service.list_estates(
+        session, principal, community_id=community_id, cursor=cursor, limit=limit
+    )
+    return Page(items=[EstateRead.model_validate(row) for row in rows], next_cursor=next_cursor)
+
+
+@router.get("/estates/{estate_id}", response_model=EstateRead, responses=problem_responses(*AUTH_ERRORS, NotFound))
+async def get_estate(
+    estate_id: Annotated[uuid.UUID, Path()], session: SessionDep, principal: CurrentPrincipal
+) -> EstateRead:
+    """One estate."""
+    await identity_service.ensure_can_read_estate(session, principal, estate_id)
+    return EstateRead.model_validate(await repository.get_estate(session, estate_id))

@@ -1,0 +1,73 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from pydantic import Field
+
+from app.http.schemas import Command, ReadModel
+
+Name = Field(min_length=1, max_length=100)
+
+
+class DistrictCreate(Command):
+    code: str = Field(min_length=1, max_length=32, pattern=r"^[0-9A-Za-z_-]+$")
+    name: str = Name
+
+
+class DistrictRead(ReadModel):
+    id: uuid.UUID
+    code: str
+    name: str
+    created_at: datetime
+
+
+class StreetOfficeCreate(Command):
+    district_id: uuid.UUID
+    name: str = Name
+
+
+class StreetOfficeRead(ReadModel):
+    id: uuid.UUID
+    district_id: uuid.UUID
+    name: str
+    created_at: datetime
+
+
+class CommunityCreate(Command):
+    street_office_id: uuid.UUID
+    name: str = Name
+
+
+class CommunityRead(ReadModel):
+    id: uuid.UUID
+    street_office_id: uuid.UUID
+    name: str
+    created_at: datetime
+
+
+class EstateCreate(Command):
+    community_id: uuid.UUID
+    name: str = Field(min_length=1, max_length=200)
+    address: str | None = Field(default=None, max_length=300)
+    include_parking: bool = Field(
+        default=False, description="R-AREA-3: count parking spaces only if the rules of procedure say so"
+    )
+    developer_name: str | None = Field(default=None, min_length=1, max_length=200)
+    developer_credit_code: str | None = Field(
+        default=None,
+        min_length=18,
+        max_length=18,
+        description="Unified social credit code (stored encrypted)",
+    )
+
+
+class EstateRead(ReadModel):
+    id: uuid.UUID
+    community_id: uuid.UUID
+    name: str
+    address: str | None
+    include_parking: bool
+    developer_name: str | None
+    has_developer: bool
+    created_at: datetime

@@ -1,0 +1,129 @@
+"""Creating and listing places. Services flush, never commit (one transaction per request)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db.base import Base
+from app.http.errors import Forbidden
+from app.http.pagination import paginate
+from app.identity.models import Role
+from app.identity.service import Principal
+from app.place import repository
+from app.place.errors import DeveloperIdentifierRequired, PlaceNameTaken
+from app.place.models import Community, District, Estate, StreetOffice
+from app.place.schemas import CommunityCreate, DistrictCreate, EstateCreate, StreetOfficeCreate
+from app.register import repository as register_repository
+from app.register.models import OwnerKind
+from app.security.pii import FieldCipher
+
+
+async def _add_unique(session: AsyncSession, row: Base, *, kind: str, name: str) -> None:
+    """Insert in a savepoint so a duplicate name becomes a clear 409 without spoiling the transaction."""
+    try:
+        async with session.begin_nested():
+            session.add(row)
+    except IntegrityError as exc:
+        raise PlaceNameTaken(kind=kind, name=name) from exc
+
+
+async def create_district(session: AsyncSession, principal: Principal, body: DistrictCreate) -> District:
+    principal.require(Role.ADMIN)
+    district = District(code=body.code, name=body.name)
+    await _add_unique(session, district, kind="district", name=body.code)
+    return district
+
+
+async def create_street_office(session: AsyncSession, principal: Principal, body: StreetOfficeCreate) -> StreetOffice:
+    principal.require(Role.ADMIN)
+    await repository.get_district(session, body.district_id)
+    office = StreetOffice(district_id=body.district_id, name=body.name)
+    await _add_unique(session, office, kind="street office", name=body.name)
+    return office
+
+
+async def create_community(session: AsyncSession, principal: Principal, body: CommunityCreate) -> Community:
+    principal.require(Role.ADMIN, Role.STREET_OFFICE)
+    await repository.get_street_office(session, body.street_office_id)
+    if principal.role is Role.STREET_OFFICE and principal.street_office_id != body.street_office_id:
+        raise Forbidden(reason="street office outside your jurisdiction")
+    community = Community(street_office_id=body.street_office_id, name=body.name)
+    await _add_unique(session, community, kind="community", name=body.name)
+    return community
+
+
+async def create_estate(
+    session: AsyncSession, principal: Principal, body: EstateCreate, *, cipher: FieldCipher
+) -> Estate:
+    principal.require(Role.ADMIN, Role.STREET_OFFICE)
+    community = await repository.get_community(session, body.community_id)
+    if principal.role is Role.STREET_OFFICE and principal.street_office_id != community.street_office_id:
+        raise Forbidden(reason="community outside your jurisdiction")
+    if (body.developer_name is None) != (body.developer_credit_code is None):
+        raise DeveloperIdentifierRequired()
+    developer_owner_id = None
+    if body.developer_credit_code is not None:
+        developer = await register_repository.get_or_create_owner(
+            session, kind=OwnerKind.ORGANISATION, identifier=body.developer_credit_code, cipher=cipher
+        )
+        developer_owner_id = developer.id
+    estate = Estate(
+        community_id=body.community_id,
+        name=body.name,
+        address=body.address,
+        include_parking=body.include_parking,
+        developer_name=body.developer_name,
+        developer_owner_id=developer_owner_id,
+    )
+    await _add_unique(session, estate, kind="estate", name=body.name)
+    return estate
+
+
+async def list_districts(
+    session: AsyncSession, *, cursor: str | None, limit: int
+) -> tuple[Sequence[District], str | None]:
+    return await paginate(session, select(District), key=District.id, cursor=cursor, limit=limit)
+
+
+async def list_street_offices(
+    session: AsyncSession, *, district_id: uuid.UUID | None, cursor: str | None, limit: int
+) -> tuple[Sequence[StreetOffice], str | None]:
+    statement = select(StreetOffice)
+    if district_id is not None:
+        statement = statement.where(StreetOffice.district_id == district_id)
+    return await paginate(session, statement, key=StreetOffice.id, cursor=cursor, limit=limit)
+
+
+async def list_communities(
+    session: AsyncSession, *, street_office_id: uuid.UUID | None, cursor: str | None, limit: int
+) -> tuple[Sequence[Community], str | None]:
+    statement = select(Community)
+    if street_office_id is not None:
+        statement = statement.where(Community.street_office_id == street_office_id)
+    return await paginate(session, statement, key=Community.id, cursor=cursor, limit=limit)
+
+
+async def list_estates(
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    community_id: uuid.UUID | None,
+    cursor: str | None,
+    limit: int,
+) -> tuple[Sequence[Estate], str | None]:
+    """Estates the principal may see: all (admin), its jurisdiction (street office), its own (committee)."""
+    statement = select(Estate)
+    if community_id is not None:
+        statement = statement.where(Estate.community_id == community_id)
+    if principal.role is Role.STREET_OFFICE:
+        statement = statement.join(Community, Community.id == Estate.community_id).where(
+            Community.street_office_id == principal.street_office_id
+        )
+    elif principal.role is Role.COMMITTEE:
+        statement = statement.where(Estate.id == principal.estate_id)
+    return await paginate(session, statement, key=Estate.id, cursor=cursor, limit=limit)

@@ -1,0 +1,526 @@
+"""Reading a register file (CSV or JSON) into validated rows, collecting every error with its row and column.
+
+Nothing here touches the database: a file is either entirely valid or rejected with all its problems
+listed together, so an organiser fixes the spreadsheet once instead of once per error.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from app.register.models import OwnerKind, OwnershipEvidence
+from app.rules.errors import RuleViolation
+from app.rules.roll import AreaSource, SaleStatus, parse_area
+from app.security.pii import normalise_identifier
+
+MAX_ROWS = 500_000
+MAX_FIELD_CHARS = 200
+MAX_OWNERS_PER_UNIT = 50
+OWNER_SEPARATORS = (";", "；")
+
+
+class RegisterFormat(StrEnum):
+    CSV = "csv"
+    JSON = "json"
+
+
+# Column name → accepted headers (English and Chinese). The first English name is canonical.
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "building": ("building", "楼栋", "楼号", "楼栋号"),
+    "entrance": ("entrance", "单元", "单元号"),
+    "room": ("room", "房号", "房间号", "户号"),
+    "area": ("area", "面积", "建筑面积", "专有部分面积"),
+    "area_source": ("area_source", "面积来源"),
+    "parking": ("parking", "车位", "是否车位"),
+    "sale_status": ("sale_status", "销售状态"),
+    "delivered": ("delivered", "已交付", "是否交付"),
+    "evidence": ("evidence", "权属依据"),
+    "certificate_number": ("certificate_number", "不动产权证号", "房产证号", "产权证号"),
+    "owner_names": ("owner_names", "业主姓名", "业主"),
+    "owner_ids": ("owner_ids", "证件号码", "身份证号"),
+    "owner_kinds": ("owner_kinds", "业主类型"),
+}
+REQUIRED_COLUMNS = ("building", "room", "area", "area_source")
+_HEADER_LOOKUP = {alias.casefold(): name for name, aliases in COLUMNS.items() for alias in aliases}
+
+AREA_SOURCES = {
+    "registry": AreaSource.REGISTRY, "不动产登记": AreaSource.REGISTRY, "登记": AreaSource.REGISTRY,
+    "不动产登记簿": AreaSource.REGISTRY,
+    "survey": AreaSource.SURVEY, "实测": AreaSource.SURVEY, "测绘": AreaSource.SURVEY,
+    "contract": AreaSource.CONTRACT, "合同": AreaSource.CONTRACT, "买卖合同": AreaSource.CONTRACT,
+}  # fmt: skip
+SALE_STATUSES = {
+    "sold": SaleStatus.SOLD, "已售": SaleStatus.SOLD,
+    "unsold": SaleStatus.UNSOLD, "未售": SaleStatus.UNSOLD,
+}  # fmt: skip
+EVIDENCE = {
+    "registration": OwnershipEvidence.REGISTRATION, "不动产登记": OwnershipEvidence.REGISTRATION,
+    "possession": OwnershipEvidence.POSSESSION, "交付占有": OwnershipEvidence.POSSESSION,
+    "inheritance": OwnershipEvidence.INHERITANCE, "继承": OwnershipEvidence.INHERITANCE,
+    "ruling": OwnershipEvidence.RULING, "裁判": OwnershipEvidence.RULING,
+    "builder": OwnershipEvidence.BUILDER, "合法建造": OwnershipEvidence.BUILDER,
+    "public_housing": OwnershipEvidence.PUBLIC_HOUSING, "公房产权单位": OwnershipEvidence.PUBLIC_HOUSING,
+    "developer": OwnershipEvidence.DEVELOPER, "建设单位": OwnershipEvidence.DEVELOPER,
+}  # fmt: skip
+OWNER_KINDS = {
+    "person": OwnerKind.PERSON, "个人": OwnerKind.PERSON, "自然人": OwnerKind.PERSON,
+    "organisation": OwnerKind.ORGANISATION, "organization": OwnerKind.ORGANISATION,
+    "单位": OwnerKind.ORGANISATION, "组织": OwnerKind.ORGANISATION,
+}  # fmt: skip
+TRUE_WORDS = {"true", "yes", "y", "1", "是"}
+FALSE_WORDS = {"false", "no", "n", "0", "否"}
+
+_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_ID_CHECK = "10X98765432"
+_USCC_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+_USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+
+
+@dataclass(frozen=True, slots=True)
+class RowError:
+    row: int
+    column: str
+    code: str
+    detail_zh: str
+    detail_en: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "row": self.row,
+            "column": self.column,
+            "code": self.code,
+            "detail": self.detail_en,
+            "detail_zh": self.detail_zh,
+            "detail_en": self.detail_en,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class OwnerEntry:
+    kind: OwnerKind
+    identifier: str  # normalised; encrypted before it is stored
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class RegisterRow:
+    row: int
+    building: str
+    entrance: str | None
+    room: str
+    area: int
+    area_source: AreaSource
+    parking: bool
+    sale_status: SaleStatus
+    delivered: bool
+    evidence: OwnershipEvidence
+    certificate_number: str | None
+    owners: tuple[OwnerEntry, ...]
+
+    @property
+    def unit_key(self) -> str:
+        return "-".join(part for part in (self.building, self.entrance, self.room) if part)
+
+    @property
+    def developer_held(self) -> bool:
+        """R-HEAD-4: unsold, or sold but not delivered."""
+        return self.sale_status is SaleStatus.UNSOLD or not self.delivered
+
+
+@dataclass(slots=True)
+class ParseResult:
+    rows: list[RegisterRow] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+
+
+def valid_resident_id(value: str) -> bool:
+    """GB 11643-1999: 17 digits and an ISO 7064 MOD 11-2 check character."""
+    if len(value) != 18 or not value[:17].isascii() or not value[:17].isdigit():
+        return False
+    total = sum(int(digit) * weight for digit, weight in zip(value[:17], _ID_WEIGHTS, strict=True))
+    return _ID_CHECK[total % 11] == value[17]
+
+
+def valid_credit_code(value: str) -> bool:
+    """GB 32100-2015 unified social credit code: 18 characters with a MOD 31 check character."""
+    if len(value) != 18 or any(ch not in _USCC_CHARS for ch in value):
+        return False
+    total = sum(_USCC_CHARS.index(ch) * weight for ch, weight in zip(value[:17], _USCC_WEIGHTS, strict=True))
+    return _USCC_CHARS[(31 - total % 31) % 31] == value[17]
+
+
+def parse_register(content: bytes, register_format: RegisterFormat) -> ParseResult:
+    result = ParseResult()
+    if b"\x00" in content:
+        result.errors.append(
+            _error(
+                0,
+                "",
+                "register.binary",
+                "文件含有空字符（NUL），不是文本文件。",
+                "The file contains NUL bytes; it is not a text file.",
+            )
+        )
+        return result
+    try:
+        text = content.decode("utf-8-sig")  # a UTF-8 BOM, as Excel writes it, is tolerated
+    except UnicodeDecodeError as exc:
+        result.errors.append(
+            _error(
+                0,
+                "",
+                "register.encoding",
+                f"文件不是 UTF-8 编码（第 {exc.start} 字节）。",
+                f"The file is not UTF-8 (byte {exc.start}).",
+            )
+        )
+        return result
+    records = _csv_records(text, result) if register_format is RegisterFormat.CSV else _json_records(text, result)
+    seen: dict[str, int] = {}
+    for row_number, record in records:
+        if len(result.rows) >= MAX_ROWS:
+            result.errors.append(
+                _error(
+                    row_number,
+                    "",
+                    "register.too_many_rows",
+                    f"超过 {MAX_ROWS} 行上限。",
+                    f"More than {MAX_ROWS} rows.",
+                )
+            )
+            break
+        row = _parse_row(row_number, record, result.errors)
+        if row is None:
+            continue
+        first = seen.setdefault(row.unit_key, row_number)
+        if first != row_number:
+            result.errors.append(
+                _error(
+                    row_number,
+                    "room",
+                    "register.duplicate_unit",
+                    f"房屋 {row.unit_key} 与第 {first} 行重复。",
+                    f"Unit {row.unit_key} duplicates row {first}.",
+                )
+            )
+            continue
+        result.rows.append(row)
+    if not result.errors and not result.rows:
+        result.errors.append(_error(0, "", "register.empty", "文件中没有房屋记录。", "The file lists no units."))
+    return result
+
+
+def _csv_records(text: str, result: ParseResult) -> Iterator[tuple[int, dict[str, str]]]:
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    try:
+        header = next(reader, None)
+        if header is None:
+            return
+        columns = [_HEADER_LOOKUP.get(name.strip().casefold()) for name in header]
+        unknown = [name for name, column in zip(header, columns, strict=True) if column is None and name.strip()]
+        for name in unknown:
+            result.errors.append(
+                _error(1, name, "register.unknown_column", f"无法识别的列“{name}”。", f"Unknown column '{name}'.")
+            )
+        present = {column for column in columns if column is not None}
+        for column in REQUIRED_COLUMNS:
+            if column not in present:
+                result.errors.append(
+                    _error(
+                        1,
+                        column,
+                        "register.missing_column",
+                        f"缺少必需列“{column}”。",
+                        f"Required column '{column}' is missing.",
+                    )
+                )
+        if unknown or any(column not in present for column in REQUIRED_COLUMNS):
+            return
+        for values in reader:
+            row_number = reader.line_num
+            if not any(value.strip() for value in values):
+                continue  # blank lines are common at the end of spreadsheets
+            if len(values) != len(columns):
+                result.errors.append(
+                    _error(
+                        row_number,
+                        "",
+                        "register.column_count",
+                        f"本行有 {len(values)} 列，表头有 {len(columns)} 列。",
+                        f"The row has {len(values)} columns; the header has {len(columns)}.",
+                    )
+                )
+                continue
+            yield row_number, {column: value for column, value in zip(columns, values, strict=True) if column}
+    except csv.Error as exc:
+        result.errors.append(
+            _error(reader.line_num, "", "register.csv_malformed", f"CSV 格式错误：{exc}", f"Malformed CSV: {exc}")
+        )
+
+
+def _json_records(text: str, result: ParseResult) -> Iterator[tuple[int, dict[str, str]]]:
+    try:
+        # Numbers stay as their literal text so "75.555" is rejected, never rounded through a float.
+        document = json.loads(text, parse_float=str, parse_int=str, parse_constant=str)
+    except (json.JSONDecodeError, RecursionError) as exc:
+        result.errors.append(
+            _error(0, "", "register.json_malformed", f"JSON 格式错误：{exc}", f"Malformed JSON: {exc}")
+        )
+        return
+    units = document.get("units") if isinstance(document, dict) else document
+    if not isinstance(units, list):
+        result.errors.append(
+            _error(
+                0,
+                "units",
+                "register.json_shape",
+                "JSON 须为房屋数组或含 units 数组的对象。",
+                "JSON must be an array of units or an object with a 'units' array.",
+            )
+        )
+        return
+    for index, unit in enumerate(units, start=1):
+        if not isinstance(unit, dict):
+            result.errors.append(
+                _error(
+                    index,
+                    "",
+                    "register.json_shape",
+                    "每个房屋须为 JSON 对象。",
+                    "Each unit must be a JSON object.",
+                )
+            )
+            continue
+        record: dict[str, str] = {}
+        for key, value in unit.items():
+            column = _HEADER_LOOKUP.get(str(key).casefold())
+            if column is None and key != "owners":
+                result.errors.append(
+                    _error(
+                        index,
+                        str(key),
+                        "register.unknown_column",
+                        f"无法识别的字段“{key}”。",
+                        f"Unknown field '{key}'.",
+                    )
+                )
+            elif column is not None:
+                record[column] = _json_scalar(value)
+        owners = unit.get("owners")
+        if owners is not None:
+            if not isinstance(owners, list) or not all(isinstance(owner, dict) for owner in owners):
+                result.errors.append(
+                    _error(
+                        index,
+                        "owners",
+                        "register.json_shape",
+                        "owners 须为对象数组。",
+                        "'owners' must be an array of objects.",
+                    )
+                )
+                continue
+            record["owner_names"] = ";".join(_json_scalar(owner.get("name")) for owner in owners)
+            record["owner_ids"] = ";".join(_json_scalar(owner.get("id_number")) for owner in owners)
+            record["owner_kinds"] = ";".join(_json_scalar(owner.get("kind", "PERSON")) for owner in owners)
+        yield index, record
+
+
+def _json_scalar(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (dict, list)):
+        return "\x00invalid"  # a nested value is never a valid cell; the field check reports it
+    return str(value)
+
+
+def _parse_row(row_number: int, record: Mapping[str, str], errors: list[RowError]) -> RegisterRow | None:
+    before = len(errors)
+
+    def fail(column: str, code: str, zh: str, en: str) -> None:
+        errors.append(_error(row_number, column, code, zh, en))
+
+    def text(column: str, *, required: bool = False) -> str | None:
+        value = record.get(column, "").strip()
+        if "\x00" in value:
+            fail(column, "register.field_invalid", "字段格式无效。", "The field is not a plain value.")
+            return None
+        if len(value) > MAX_FIELD_CHARS * (MAX_OWNERS_PER_UNIT if column.startswith("owner_") else 1):
+            fail(column, "register.field_too_long", "字段过长。", "The field is too long.")
+            return None
+        if required and not value:
+            fail(column, "register.field_required", f"“{column}”不能为空。", f"'{column}' is required.")
+            return None
+        return value or None
+
+    def choice(column: str, table: Mapping[str, Any], default: Any) -> Any:
+        value = text(column)
+        if value is None:
+            return default
+        found = table.get(value.casefold())
+        if found is None:
+            allowed = ", ".join(sorted({str(item) for item in table.values()}))
+            fail(
+                column,
+                "register.value_unknown",
+                f"无法识别的取值“{value}”，可选：{allowed}。",
+                f"Unknown value '{value}'; allowed: {allowed}.",
+            )
+        return found
+
+    def flag(column: str, default: bool) -> bool:
+        value = text(column)
+        if value is None:
+            return default
+        if value.casefold() in TRUE_WORDS:
+            return True
+        if value.casefold() in FALSE_WORDS:
+            return False
+        fail(column, "register.value_unknown", f"“{value}”不是是/否。", f"'{value}' is not yes/no.")
+        return default
+
+    building = text("building", required=True)
+    entrance = text("entrance")
+    room = text("room", required=True)
+    area_text = text("area", required=True)
+    area = 0
+    if area_text is not None:
+        try:
+            area = parse_area(area_text)
+        except RuleViolation as violation:
+            fail("area", violation.code, violation.message("zh"), violation.message("en"))
+    area_source = choice("area_source", AREA_SOURCES, None)
+    if area_source is None and record.get("area_source", "").strip() == "":
+        fail(
+            "area_source",
+            "register.area_source_required",
+            "缺少面积来源（R-AREA-1：登记、实测或合同）。",
+            "The area source is missing (R-AREA-1: registry, survey or contract).",
+        )
+    parking = flag("parking", False)
+    sale_status = choice("sale_status", SALE_STATUSES, SaleStatus.SOLD)
+    delivered = flag("delivered", True)
+    developer_held = sale_status is SaleStatus.UNSOLD or not delivered
+    evidence = choice("evidence", EVIDENCE, OwnershipEvidence.DEVELOPER if developer_held else None)
+    if evidence is None and not record.get("evidence", "").strip():
+        fail(
+            "evidence",
+            "register.evidence_required",
+            "缺少权属依据（R-OWN-1）。",
+            "The ownership evidence is missing (R-OWN-1).",
+        )
+    certificate = text("certificate_number")
+    owners = _parse_owners(record, fail, text)
+    if not owners and not developer_held and len(errors) == before:
+        fail(
+            "owner_names",
+            "register.unit_without_owner",
+            "已售并交付的房屋须有业主（R-OWN-1、R-ROLL-6）。",
+            "A sold and delivered unit needs an owner of record (R-OWN-1, R-ROLL-6).",
+        )
+    if len(errors) > before or building is None or room is None or area_source is None or evidence is None:
+        return None
+    return RegisterRow(
+        row=row_number,
+        building=building,
+        entrance=entrance,
+        room=room,
+        area=area,
+        area_source=area_source,
+        parking=parking,
+        sale_status=sale_status,
+        delivered=delivered,
+        evidence=evidence,
+        certificate_number=normalise_identifier(certificate) if certificate else None,
+        owners=owners,
+    )
+
+
+def _parse_owners(record: Mapping[str, str], fail: Any, text: Any) -> tuple[OwnerEntry, ...]:
+    names = _split(text("owner_names"))
+    identifiers = _split(text("owner_ids"))
+    kinds_text = _split(text("owner_kinds"))
+    if not names and not identifiers:
+        return ()
+    if len(names) != len(identifiers) or (kinds_text and len(kinds_text) != len(names)):
+        fail(
+            "owner_ids",
+            "register.owner_mismatch",
+            "业主姓名、证件号码、业主类型的个数须一致（以分号分隔）。",
+            "Owner names, identifiers and kinds must have the same count (separated by ';').",
+        )
+        return ()
+    if len(names) > MAX_OWNERS_PER_UNIT:
+        fail(
+            "owner_names",
+            "register.too_many_owners",
+            f"共有人超过 {MAX_OWNERS_PER_UNIT} 人。",
+            f"More than {MAX_OWNERS_PER_UNIT} co-owners.",
+        )
+        return ()
+    owners: list[OwnerEntry] = []
+    seen: set[tuple[OwnerKind, str]] = set()
+    for position, (name, raw_identifier) in enumerate(zip(names, identifiers, strict=True)):
+        kind = OWNER_KINDS.get(kinds_text[position].casefold()) if kinds_text else OwnerKind.PERSON
+        identifier = normalise_identifier(raw_identifier)
+        if kind is None:
+            fail(
+                "owner_kinds",
+                "register.value_unknown",
+                f"无法识别的业主类型“{kinds_text[position]}”。",
+                f"Unknown owner kind '{kinds_text[position]}'.",
+            )
+            continue
+        if not name or not identifier:
+            fail(
+                "owner_names",
+                "register.field_required",
+                "每位业主须有姓名和证件号码。",
+                "Every owner needs a name and an identifier.",
+            )
+            continue
+        valid = valid_resident_id(identifier) if kind is OwnerKind.PERSON else valid_credit_code(identifier)
+        if not valid:
+            # Never echo the identifier: it is personal data (R-PI-2).
+            what_zh, what_en = (
+                ("居民身份证号码", "resident ID number")
+                if kind is OwnerKind.PERSON
+                else ("统一社会信用代码", "unified social credit code")
+            )
+            fail(
+                "owner_ids",
+                "register.identifier_invalid",
+                f"第 {position + 1} 位业主的{what_zh}无效（校验位不符或格式错误）。",
+                f"Owner {position + 1}: invalid {what_en} (format or check character).",
+            )
+            continue
+        if (kind, identifier) in seen:
+            fail(
+                "owner_ids",
+                "register.owner_repeated",
+                f"第 {position + 1} 位业主在本房屋中重复列出。",
+                f"Owner {position + 1} is listed twice for this unit.",
+            )
+            continue
+        seen.add((kind, identifier))
+        owners.append(OwnerEntry(kind, identifier, name))
+    return tuple(owners)
+
+
+def _split(value: str | None) -> list[str]:
+    if not value:
+        return []
+    for separator in OWNER_SEPARATORS[1:]:
+        value = value.replace(separator, OWNER_SEPARATORS[0])
+    return [part.strip() for part in value.split(OWNER_SEPARATORS[0])]
+
+
+def _error(row: int, column: str, code: str, zh: str, en: str) -> RowError:
+    return RowError(row, column, code, zh, en)

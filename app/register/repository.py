@@ -1,0 +1,102 @@
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from typing import TypeVar
+
+from sqlalchemy import Select, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from app.register.models import Building, Owner, OwnerKind, RegisterVersion, Unit, UnitOwner
+from app.security.pii import FieldCipher
+
+OWNER_IDENTIFIER_FIELD = "owner.identifier"
+T = TypeVar("T")
+
+
+async def get_or_create_owner(session: AsyncSession, *, kind: OwnerKind, identifier: str, cipher: FieldCipher) -> Owner:
+    owners = await get_or_create_owners(session, [(kind, identifier)], cipher=cipher)
+    return owners[(kind, cipher.blind_index(OWNER_IDENTIFIER_FIELD, identifier))]
+
+
+async def get_or_create_owners(
+    session: AsyncSession, identities: Sequence[tuple[OwnerKind, str]], *, cipher: FieldCipher
+) -> dict[tuple[OwnerKind, str], Owner]:
+    """Owners by (kind, blind index), inserting the missing ones; concurrent imports cannot duplicate them."""
+    wanted: dict[tuple[OwnerKind, str], str] = {}
+    for kind, identifier in identities:
+        wanted[(kind, cipher.blind_index(OWNER_IDENTIFIER_FIELD, identifier))] = identifier
+    if not wanted:
+        return {}
+    rows: list[dict[str, object]] = []
+    for (kind, index), identifier in wanted.items():
+        protected = cipher.protect(OWNER_IDENTIFIER_FIELD, identifier)
+        rows.append(
+            {
+                "id": uuid.uuid4(),
+                "kind": kind,
+                "identifier_ciphertext": protected.ciphertext,
+                "identifier_index": index,
+                "identifier_last4": protected.last4,
+            }
+        )
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    for chunk in _chunks(rows, 2000):
+        await session.execute(insert(Owner).on_conflict_do_nothing(index_elements=["kind", "identifier_index"]), chunk)
+    found: dict[tuple[OwnerKind, str], Owner] = {}
+    indexes = [index for _, index in wanted]
+    for chunk_indexes in _chunks(indexes, 2000):
+        for owner in await session.scalars(select(Owner).where(Owner.identifier_index.in_(chunk_indexes))):
+            if (owner.kind, owner.identifier_index) in wanted:
+                found[(owner.kind, owner.identifier_index)] = owner
+    return found
+
+
+async def get_or_create_buildings(session: AsyncSession, estate_id: uuid.UUID, names: set[str]) -> dict[str, uuid.UUID]:
+    rows = await session.execute(select(Building.name, Building.id).where(Building.estate_id == estate_id))
+    existing: dict[str, uuid.UUID] = dict(rows.tuples().all())
+    for name in sorted(names - existing.keys()):
+        building = Building(estate_id=estate_id, name=name)
+        session.add(building)
+        existing[name] = building.id = uuid.uuid4()
+    await session.flush()
+    return existing
+
+
+async def latest_version(session: AsyncSession, estate_id: uuid.UUID) -> RegisterVersion | None:
+    return await session.scalar(
+        select(RegisterVersion)
+        .where(RegisterVersion.estate_id == estate_id)
+        .order_by(RegisterVersion.number.desc())
+        .limit(1)
+    )
+
+
+async def get_version(session: AsyncSession, estate_id: uuid.UUID, number: int) -> RegisterVersion | None:
+    return await session.scalar(
+        select(RegisterVersion).where(RegisterVersion.estate_id == estate_id, RegisterVersion.number == number)
+    )
+
+
+def units_statement(version_id: uuid.UUID) -> Select[Unit]:
+    return (
+        select(Unit)
+        .where(Unit.register_version_id == version_id)
+        .options(selectinload(Unit.owners).selectinload(UnitOwner.owner))
+    )
+
+
+async def units_with_owners(session: AsyncSession, version_id: uuid.UUID) -> Sequence[Unit]:
+    return (await session.scalars(units_statement(version_id).order_by(Unit.unit_key))).all()
+
+
+async def building_names(session: AsyncSession, estate_id: uuid.UUID) -> dict[uuid.UUID, str]:
+    rows = await session.execute(select(Building.id, Building.name).where(Building.estate_id == estate_id))
+    return dict(rows.tuples().all())
+
+
+def _chunks(items: Sequence[T], size: int) -> list[Sequence[T]]:
+    return [items[start : start + size] for start in range(0, len(items), size)]

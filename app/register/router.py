@@ -1,0 +1,213 @@
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, File, Path, Query, Request, Response, UploadFile, status
+from sqlalchemy import select
+
+from app.errors import NotFound
+from app.http.deps import CurrentPrincipal, SessionDep, SettingsDep
+from app.http.errors import Forbidden, InvalidCursor, PayloadTooLarge, Unauthenticated
+from app.http.pagination import CursorParam, LimitParam, Page, decode_cursor, encode_cursor, paginate
+from app.http.problems import problem_responses
+from app.identity import service as identity_service
+from app.register import repository, service
+from app.register.errors import RegisterEmpty, RegisterFormatUnknown, RegisterInvalid, RegisterVersionNotFound
+from app.register.models import RegisterVersion, Unit, UnitOwner
+from app.register.parsing import RegisterFormat
+from app.register.schemas import (
+    OwnerRead,
+    RegisterImportRead,
+    RegisterVersionRead,
+    RollRead,
+    Totals,
+    UnitRead,
+    VoterGroupRead,
+)
+from app.rules.counts import Weight
+from app.rules.numeric import area_display
+from app.security.pii import mask_name
+
+router = APIRouter(prefix="/estates/{estate_id}", tags=["register"])
+EstateId = Annotated[uuid.UUID, Path(description="Estate id")]
+AUTH_ERRORS = (Unauthenticated, Forbidden, NotFound)
+
+
+def _totals(weight: Weight) -> Totals:
+    return Totals(heads=weight.heads, area=weight.area, area_m2=area_display(weight.area))
+
+
+def _owner_read(link: UnitOwner) -> OwnerRead:
+    return OwnerRead(
+        name=mask_name(link.name),
+        kind=link.owner.kind.value,
+        identifier="*" * 14 + link.owner.identifier_last4,
+    )
+
+
+def detect_format(filename: str | None, content_type: str | None, explicit: RegisterFormat | None) -> RegisterFormat:
+    if explicit is not None:
+        return explicit
+    name = (filename or "").lower()
+    if name.endswith(".csv") or (content_type or "").startswith("text/csv"):
+        return RegisterFormat.CSV
+    if name.endswith(".json") or (content_type or "").startswith("application/json"):
+        return RegisterFormat.JSON
+    raise RegisterFormatUnknown()
+
+
+@router.post(
+    "/register/imports",
+    response_model=RegisterImportRead,
+    status_code=status.HTTP_201_CREATED,
+    responses={
+        200: {"model": RegisterImportRead, "description": "Identical to the latest version: nothing changed"},
+        **problem_responses(*AUTH_ERRORS, RegisterInvalid, RegisterFormatUnknown, PayloadTooLarge),
+    },
+)
+async def import_register(
+    estate_id: EstateId,
+    file: Annotated[UploadFile, File(description="Register as CSV (UTF-8, BOM tolerated) or JSON")],
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    settings: SettingsDep,
+    request: Request,
+    response: Response,
+    register_format: Annotated[RegisterFormat | None, Query(alias="format")] = None,
+) -> RegisterImportRead:
+    """Import the estate's property register; every bad row is reported at once and nothing is written."""
+    await identity_service.ensure_can_manage_register(session, principal, estate_id)
+    chosen = detect_format(file.filename, file.content_type, register_format)
+    content = await file.read(settings.max_upload_bytes + 1)
+    if len(content) > settings.max_upload_bytes:
+        raise PayloadTooLarge(limit=settings.max_upload_bytes)
+    outcome = await service.import_register(
+        session,
+        estate_id,
+        content,
+        register_format=chosen,
+        source_name=file.filename or "upload",
+        imported_by=principal.label,
+        cipher=request.app.state.cipher,
+    )
+    if not outcome.created:
+        response.status_code = status.HTTP_200_OK
+    return RegisterImportRead(
+        created=outcome.created,
+        version=RegisterVersionRead.model_validate(outcome.version),
+        totals=_totals(outcome.roll.total),
+    )
+
+
+@router.get(
+    "/register/versions",
+    response_model=Page[RegisterVersionRead],
+    responses=problem_responses(*AUTH_ERRORS, InvalidCursor),
+)
+async def list_register_versions(
+    estate_id: EstateId,
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    cursor: CursorParam = None,
+    limit: LimitParam = 50,
+) -> Page[RegisterVersionRead]:
+    """Every register version of the estate; earlier versions stay readable."""
+    await identity_service.ensure_can_read_estate(session, principal, estate_id)
+    statement = select(RegisterVersion).where(RegisterVersion.estate_id == estate_id)
+    rows, next_cursor = await paginate(session, statement, key=RegisterVersion.number, cursor=cursor, limit=limit)
+    return Page(items=[RegisterVersionRead.model_validate(row) for row in rows], next_cursor=next_cursor)
+
+
+@router.get(
+    "/register/versions/{number}/units",
+    response_model=Page[UnitRead],
+    responses=problem_responses(*AUTH_ERRORS, RegisterVersionNotFound, InvalidCursor),
+)
+async def list_register_units(
+    estate_id: EstateId,
+    number: Annotated[int, Path(ge=1, le=2**31 - 1)],
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    cursor: CursorParam = None,
+    limit: LimitParam = 100,
+) -> Page[UnitRead]:
+    """The units of one register version with masked owners (R-PI-2)."""
+    await identity_service.ensure_can_read_estate(session, principal, estate_id)
+    version = await service.get_version(session, estate_id, number)
+    buildings = await repository.building_names(session, estate_id)
+    statement = repository.units_statement(version.id)
+    rows, next_cursor = await paginate(session, statement, key=Unit.unit_key, cursor=cursor, limit=limit)
+    return Page(items=[_unit_read(unit, buildings) for unit in rows], next_cursor=next_cursor)
+
+
+def _unit_read(unit: Unit, buildings: dict[uuid.UUID, str]) -> UnitRead:
+    return UnitRead(
+        unit_key=unit.unit_key,
+        building=buildings[unit.building_id],
+        entrance=unit.entrance,
+        room=unit.room,
+        area=unit.area,
+        area_m2=area_display(unit.area),
+        area_source=unit.area_source,
+        is_parking=unit.is_parking,
+        sale_status=unit.sale_status,
+        delivered=unit.delivered,
+        evidence=unit.evidence,
+        owners=[_owner_read(link) for link in unit.owners],
+    )
+
+
+@router.get(
+    "/roll",
+    response_model=RollRead,
+    responses=problem_responses(*AUTH_ERRORS, RegisterEmpty, RegisterVersionNotFound, InvalidCursor),
+)
+async def get_roll(
+    estate_id: EstateId,
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    version: Annotated[int | None, Query(ge=1, le=2**31 - 1, description="Register version; latest if omitted")] = None,
+    cursor: CursorParam = None,
+    limit: LimitParam = 100,
+) -> RollRead:
+    """Totals, and the voter groups with their units, heads and areas (R-HEAD, R-AREA); names masked."""
+    await identity_service.ensure_can_read_estate(session, principal, estate_id)
+    estate, register_version, roll, units = await service.roll_of_version(session, estate_id, version)
+    links_by_owner = {str(link.owner_id): link for unit in units for link in unit.owners}
+    after = decode_cursor(cursor, str) if cursor is not None else None
+    groups = [group for group in roll.groups if after is None or group.key > after]
+    page, more = groups[:limit], len(groups) > limit
+    return RollRead(
+        version=RegisterVersionRead.model_validate(register_version),
+        include_parking=estate.include_parking,
+        totals=_totals(roll.total),
+        excluded_parking_units=len(roll.excluded_parking),
+        groups=[
+            VoterGroupRead(
+                key=group.key,
+                heads=group.weight.heads,
+                area=group.area,
+                area_m2=area_display(group.area),
+                is_developer=group.is_developer,
+                owners=_group_owners(
+                    group.owner_keys,
+                    links_by_owner,
+                    is_developer=group.is_developer,
+                    developer_name=estate.developer_name,
+                ),
+                units=list(group.unit_ids),
+            )
+            for group in page
+        ],
+        next_cursor=encode_cursor(page[-1].key) if more else None,
+    )
+
+
+def _group_owners(
+    owner_keys: frozenset[str], links: dict[str, UnitOwner], *, is_developer: bool, developer_name: str | None
+) -> list[OwnerRead]:
+    owners = [_owner_read(links[key]) for key in sorted(owner_keys) if key in links]
+    if is_developer and not owners and developer_name:
+        owners = [OwnerRead(name=mask_name(developer_name), kind="ORGANISATION", identifier="")]
+    return owners

@@ -1,0 +1,75 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from pydantic import BaseModel, Field
+
+from app.http.schemas import ReadModel
+from app.register.models import OwnershipEvidence
+from app.rules.roll import AreaSource, SaleStatus
+
+
+class RegisterVersionRead(ReadModel):
+    id: uuid.UUID
+    estate_id: uuid.UUID
+    number: int
+    content_hash: str = Field(description="SHA-256 of the RFC 8785 canonical register content")
+    unit_count: int
+    source_name: str
+    imported_by: str
+    created_at: datetime
+
+
+class Totals(BaseModel):
+    heads: int = Field(description="R-HEAD-6: number of voter groups")
+    area: int = Field(description="R-AREA-4: total voting area in 0.01 m² units")
+    area_m2: str = Field(description="The same area in m², for display")
+
+
+class RegisterImportRead(BaseModel):
+    created: bool = Field(description="False when the file equals the latest version (nothing changed)")
+    version: RegisterVersionRead
+    totals: Totals
+
+
+class OwnerRead(BaseModel):
+    name: str = Field(description="Masked name")
+    kind: str
+    identifier: str = Field(description="Masked identifier: last four characters only (R-PI-2)")
+
+
+class UnitRead(BaseModel):
+    unit_key: str
+    building: str
+    entrance: str | None
+    room: str
+    area: int = Field(description="Voting area in 0.01 m² units (R-NUM-1)")
+    area_m2: str
+    area_source: AreaSource
+    is_parking: bool
+    sale_status: SaleStatus
+    delivered: bool
+    evidence: OwnershipEvidence
+    owners: list[OwnerRead]
+
+
+class VoterGroupRead(BaseModel):
+    key: str = Field(description="Opaque, stable key of the owner set")
+    heads: int
+    area: int
+    area_m2: str
+    is_developer: bool = Field(description="R-HEAD-4: the developer's unsold and undelivered units")
+    owners: list[OwnerRead]
+    units: list[str]
+
+
+class RollRead(BaseModel):
+    """Totals and voter groups of a register version (R-HEAD, R-AREA)."""
+
+    version: RegisterVersionRead
+    include_parking: bool
+    totals: Totals
+    excluded_parking_units: int
+    groups: list[VoterGroupRead]
+    next_cursor: str | None = None

@@ -1,0 +1,254 @@
+"""Register import (atomic, idempotent, versioned) and the voter roll of a register version.
+
+An import is validated completely before anything is written; a file with any error writes nothing and
+reports every error at once. A file whose content equals the latest version changes nothing.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import insert
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.http.errors import Conflict
+from app.ledger.canonical import canonical_sha256
+from app.place import repository as place_repository
+from app.place.models import Estate
+from app.register import repository
+from app.register.errors import RegisterEmpty, RegisterInvalid, RegisterVersionNotFound
+from app.register.models import OwnerKind, RegisterVersion, Unit, UnitOwner
+from app.register.parsing import RegisterFormat, RegisterRow, RowError, parse_register
+from app.rules.errors import RuleViolation
+from app.rules.roll import Roll, UnitRecord, build_roll
+from app.security.pii import FieldCipher
+
+CERTIFICATE_FIELD = "unit.certificate_number"
+ProgressCallback = Callable[[int, int], None]
+
+
+@dataclass(frozen=True, slots=True)
+class ImportOutcome:
+    version: RegisterVersion
+    created: bool
+    roll: Roll
+
+
+async def import_register(
+    session: AsyncSession,
+    estate_id: uuid.UUID,
+    content: bytes,
+    *,
+    register_format: RegisterFormat,
+    source_name: str,
+    imported_by: str,
+    cipher: FieldCipher,
+    progress: ProgressCallback | None = None,
+) -> ImportOutcome:
+    estate = await place_repository.get_estate(session, estate_id)
+    parsed = parse_register(content, register_format)
+    if parsed.errors:
+        raise _invalid(parsed.errors)
+    rows = parsed.rows
+    developer_errors = [
+        RowError(
+            row.row,
+            "sale_status",
+            "register.developer_missing",
+            "该房屋未售或未交付，应计入建设单位（R-HEAD-4），但小区未登记建设单位。",
+            "The unit is unsold or undelivered and counts with the developer (R-HEAD-4), "
+            "but the estate has no developer recorded.",
+        )
+        for row in rows
+        if row.developer_held and estate.developer_owner_id is None
+    ]
+    if developer_errors:
+        raise _invalid(developer_errors)
+
+    owner_indexes = {
+        (owner.kind, owner.identifier): cipher.blind_index(repository.OWNER_IDENTIFIER_FIELD, owner.identifier)
+        for row in rows
+        for owner in row.owners
+    }
+    content_hash = canonical_sha256(_canonical_content(rows, owner_indexes, cipher))
+    latest = await repository.latest_version(session, estate.id)
+    if latest is not None and latest.content_hash == content_hash:
+        units = await repository.units_with_owners(session, latest.id)
+        return ImportOutcome(latest, created=False, roll=roll_of_units(estate, units))
+
+    owners = await repository.get_or_create_owners(session, list(owner_indexes), cipher=cipher)
+    owner_ids = {identity: owners[(identity[0], index)].id for identity, index in owner_indexes.items()}
+    records = [_unit_record(row, owner_ids) for row in rows]
+    roll = _build_roll_or_raise(estate, records)
+
+    buildings = await repository.get_or_create_buildings(session, estate.id, {row.building for row in rows})
+    version = RegisterVersion(
+        id=uuid.uuid4(),
+        estate_id=estate.id,
+        number=(latest.number + 1) if latest is not None else 1,
+        content_hash=content_hash,
+        unit_count=len(rows),
+        source_name=source_name[:300],
+        imported_by=imported_by[:200],
+    )
+    session.add(version)
+    try:
+        await session.flush()
+    except IntegrityError as exc:  # another import of this estate committed the same version number first
+        raise Conflict() from exc
+    await _insert_units(session, version.id, rows, buildings, owner_ids, cipher=cipher, progress=progress)
+    return ImportOutcome(version, created=True, roll=roll)
+
+
+async def _insert_units(
+    session: AsyncSession,
+    version_id: uuid.UUID,
+    rows: Sequence[RegisterRow],
+    buildings: dict[str, uuid.UUID],
+    owner_ids: dict[tuple[OwnerKind, str], uuid.UUID],
+    *,
+    cipher: FieldCipher,
+    progress: ProgressCallback | None,
+) -> None:
+    batch = 2000
+    for start in range(0, len(rows), batch):
+        unit_rows: list[dict[str, object]] = []
+        owner_rows: list[dict[str, object]] = []
+        for row in rows[start : start + batch]:
+            unit_id = uuid.uuid4()
+            protected = cipher.protect(CERTIFICATE_FIELD, row.certificate_number) if row.certificate_number else None
+            unit_rows.append(
+                {
+                    "id": unit_id,
+                    "register_version_id": version_id,
+                    "building_id": buildings[row.building],
+                    "entrance": row.entrance,
+                    "room": row.room,
+                    "unit_key": row.unit_key,
+                    "area": row.area,
+                    "area_source": row.area_source,
+                    "is_parking": row.parking,
+                    "sale_status": row.sale_status,
+                    "delivered": row.delivered,
+                    "evidence": row.evidence,
+                    "certificate_ciphertext": protected.ciphertext if protected else None,
+                    "certificate_index": protected.blind_index if protected else None,
+                }
+            )
+            owner_rows.extend(
+                {
+                    "unit_id": unit_id,
+                    "owner_id": owner_ids[(owner.kind, owner.identifier)],
+                    "position": position,
+                    "name": owner.name,
+                }
+                for position, owner in enumerate(row.owners)
+            )
+        await session.execute(insert(Unit), unit_rows)
+        if owner_rows:
+            await session.execute(insert(UnitOwner), owner_rows)
+        if progress is not None:
+            progress(min(start + batch, len(rows)), len(rows))
+
+
+def _canonical_content(
+    rows: Sequence[RegisterRow], owner_indexes: dict[tuple[OwnerKind, str], str], cipher: FieldCipher
+) -> dict[str, object]:
+    """What a version's hash covers: every unit field, with identifiers only as their blind indexes."""
+    return {
+        "units": [
+            {
+                "unit_key": row.unit_key,
+                "building": row.building,
+                "entrance": row.entrance or "",
+                "room": row.room,
+                "area": row.area,
+                "area_source": row.area_source.value,
+                "parking": row.parking,
+                "sale_status": row.sale_status.value,
+                "delivered": row.delivered,
+                "evidence": row.evidence.value,
+                "certificate": cipher.blind_index(CERTIFICATE_FIELD, row.certificate_number)
+                if row.certificate_number
+                else "",
+                "owners": sorted(
+                    (
+                        [owner.kind.value, owner_indexes[(owner.kind, owner.identifier)], owner.name]
+                        for owner in row.owners
+                    ),
+                ),
+            }
+            for row in sorted(rows, key=lambda row: row.unit_key)
+        ]
+    }
+
+
+def _unit_record(row: RegisterRow, owner_ids: dict[tuple[OwnerKind, str], uuid.UUID]) -> UnitRecord:
+    return UnitRecord(
+        unit_id=row.unit_key,
+        area=row.area,
+        area_source=row.area_source,
+        owner_keys=frozenset(str(owner_ids[(owner.kind, owner.identifier)]) for owner in row.owners),
+        sale_status=row.sale_status,
+        delivered=row.delivered,
+        is_parking=row.parking,
+    )
+
+
+def _build_roll_or_raise(estate: Estate, records: Sequence[UnitRecord]) -> Roll:
+    try:
+        return build_roll(
+            records,
+            developer_key=str(estate.developer_owner_id) if estate.developer_owner_id else None,
+            include_parking=estate.include_parking,
+        )
+    except RuleViolation as violation:
+        # e.g. R-ROLL-6: a register of parking spaces only leaves an empty roll.
+        raise _invalid([RowError(0, "", violation.code, violation.message("zh"), violation.message("en"))]) from None
+
+
+def roll_of_units(estate: Estate, units: Sequence[Unit]) -> Roll:
+    """The roll (R-HEAD, R-AREA) of stored units; owner keys are owner ids, as at import."""
+    records = [
+        UnitRecord(
+            unit_id=unit.unit_key,
+            area=unit.area,
+            area_source=unit.area_source,
+            owner_keys=frozenset(str(link.owner_id) for link in unit.owners),
+            sale_status=unit.sale_status,
+            delivered=unit.delivered,
+            is_parking=unit.is_parking,
+        )
+        for unit in units
+    ]
+    return _build_roll_or_raise(estate, records)
+
+
+async def get_version(session: AsyncSession, estate_id: uuid.UUID, number: int | None) -> RegisterVersion:
+    """Version ``number`` of the estate's register, or the latest when ``number`` is None."""
+    if number is None:
+        latest = await repository.latest_version(session, estate_id)
+        if latest is None:
+            raise RegisterEmpty()
+        return latest
+    version = await repository.get_version(session, estate_id, number)
+    if version is None:
+        raise RegisterVersionNotFound(number=number)
+    return version
+
+
+async def roll_of_version(
+    session: AsyncSession, estate_id: uuid.UUID, number: int | None
+) -> tuple[Estate, RegisterVersion, Roll, Sequence[Unit]]:
+    estate = await place_repository.get_estate(session, estate_id)
+    version = await get_version(session, estate.id, number)
+    units = await repository.units_with_owners(session, version.id)
+    return estate, version, roll_of_units(estate, units), units
+
+
+def _invalid(errors: Sequence[RowError]) -> RegisterInvalid:
+    ordered = sorted(errors, key=lambda error: (error.row, error.column, error.code))
+    return RegisterInvalid(count=len(ordered), extra={"errors": [error.to_dict() for error in ordered]})

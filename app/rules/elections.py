@@ -1,0 +1,494 @@
+"""Owners' committee elections (R-ELEC-1..9).
+
+Civil Code Art. 278(1)(3) and ¶2: electing (or replacing) committee members is an ordinary joint decision. The
+election topic needs the participation quorum of R-TALLY-3 (≥ 2/3 of heads and of area), and each candidate
+needs more than half of the *participating* heads and area (R-ELEC-5). Beijing Property Management Regulation
+Art. 39 fixes the committee as an odd number of at least 5 members (3 allowed where the area has at most 100
+households) with no more alternates than members (R-ELEC-1). Arts. 32(1)(4)-(5) and 35(5): the candidate list
+and the election method are publicised items, so there are no write-ins (R-ELEC-2) and the approval limit,
+the single-list or separate-lists mode and the seat counts come from the notice (R-ELEC-3, R-ELEC-7).
+
+Ranking (R-ELEC-6, CHOICE): more agreeing heads first, then more agreeing area. A tie that still straddles a
+seat boundary is ``TIE_UNRESOLVED`` for the affected seats and goes to a new vote; there is no lottery.
+Too few qualifying candidates leave seats vacant and are flagged (R-ELEC-8). Removing a named member
+(R-ELEC-9) is an ordinary yes/no topic and needs nothing here.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from itertools import groupby
+
+from app.rules.choices import Choice
+from app.rules.counts import Weight, quorum_met
+from app.rules.errors import (
+    ElectionAlternateSeatsInvalid,
+    ElectionApprovalLimitExceeded,
+    ElectionBallotIncomplete,
+    ElectionCandidateDuplicate,
+    ElectionCandidateListEmpty,
+    ElectionChoiceInvalid,
+    ElectionSeatsInvalid,
+    ElectionWriteIn,
+)
+from app.rules.numeric import MORE_THAN_HALF
+
+SMALL_AREA_HOUSEHOLDS = 100  # Beijing Art. 39: at most 100 households may elect a 3-member committee
+SMALL_AREA_MIN_MEMBERS = 3
+MIN_MEMBERS = 5
+_CANDIDATE_CHOICES = frozenset({Choice.AGREE, Choice.OPPOSE, Choice.ABSTAIN})
+
+
+class ElectionMode(StrEnum):
+    """R-ELEC-7: how seats are filled, as stated in the publicised election method."""
+
+    SINGLE_LIST = "SINGLE_LIST"  # one list: rank order fills members first, then alternates
+    SEPARATE_LISTS = "SEPARATE_LISTS"  # members and alternates are elected from their own lists
+
+
+class ListKind(StrEnum):
+    SINGLE = "SINGLE"
+    MEMBERS = "MEMBERS"
+    ALTERNATES = "ALTERNATES"
+
+
+class Seat(StrEnum):
+    """What a candidate ends up with."""
+
+    MEMBER = "MEMBER"
+    ALTERNATE = "ALTERNATE"
+    NOT_ELECTED = "NOT_ELECTED"
+    TIED = "TIED"  # R-ELEC-6: tied across a seat boundary; a new vote among the tied candidates decides
+
+
+class ElectionOutcome(StrEnum):
+    DECIDED = "DECIDED"  # every seat is either filled or vacant
+    TIE_UNRESOLVED = "TIE_UNRESOLVED"  # some seats wait for a new vote among tied candidates (R-ELEC-6)
+    NO_QUORUM = "NO_QUORUM"  # R-ELEC-4: nobody is elected
+
+
+class ElectionFlag(StrEnum):
+    COMMITTEE_INCOMPLETE = "COMMITTEE_INCOMPLETE"  # R-ELEC-8: fewer qualify than member seats
+    BELOW_MINIMUM_SIZE = "BELOW_MINIMUM_SIZE"  # R-ELEC-8: cannot register (Beijing Arts. 39, 43)
+    ALTERNATE_SEATS_VACANT = "ALTERNATE_SEATS_VACANT"
+    TIE_UNRESOLVED = "TIE_UNRESOLVED"
+
+
+def minimum_members(households: int) -> int:
+    """R-ELEC-1: the smallest legal committee for an area with ``households`` residential units."""
+    return SMALL_AREA_MIN_MEMBERS if households <= SMALL_AREA_HOUSEHOLDS else MIN_MEMBERS
+
+
+def validate_seats(
+    member_seats: int, alternate_seats: int, households: int, mode: ElectionMode = ElectionMode.SINGLE_LIST
+) -> None:
+    """R-ELEC-1: odd ``member_seats`` >= the legal minimum; ``alternate_seats`` <= ``member_seats``.
+
+    A separate alternates list (R-ELEC-7) with no seat to fill would be meaningless, so it needs one.
+    """
+    if member_seats % 2 == 0 or member_seats < minimum_members(households):
+        raise ElectionSeatsInvalid(members=member_seats, households=households)
+    lowest = 1 if mode is ElectionMode.SEPARATE_LISTS else 0
+    if not lowest <= alternate_seats <= member_seats:
+        raise ElectionAlternateSeatsInvalid(alternates=alternate_seats, minimum=lowest, maximum=member_seats)
+
+
+@dataclass(frozen=True, slots=True)
+class CandidateList:
+    """One publicised list: its candidates and the seat won at each rank position (members first)."""
+
+    kind: ListKind
+    candidates: tuple[str, ...]
+    seats: tuple[Seat, ...]
+
+    @property
+    def approval_limit(self) -> int:
+        """R-ELEC-3: a ballot may AGREE with at most as many candidates of this list as it has seats."""
+        return len(self.seats)
+
+    def seat_at(self, position: int) -> Seat:
+        return self.seats[position] if position < len(self.seats) else Seat.NOT_ELECTED
+
+
+@dataclass(frozen=True, slots=True)
+class ElectionConfig:
+    """The publicised election method (Beijing Art. 32(1)(5)); invalid seat counts or lists cannot be built.
+
+    ``alternate_candidates is None`` means single-list mode; otherwise ``candidates`` is the members' list and
+    ``alternate_candidates`` the alternates' list (R-ELEC-7).
+    """
+
+    member_seats: int
+    alternate_seats: int
+    households: int
+    candidates: tuple[str, ...]
+    alternate_candidates: tuple[str, ...] | None = None
+
+    def __post_init__(self) -> None:
+        validate_seats(self.member_seats, self.alternate_seats, self.households, self.mode)
+        seen: set[str] = set()
+        for candidate_list in self.lists:
+            if not candidate_list.candidates:
+                raise ElectionCandidateListEmpty(list=candidate_list.kind.value)
+            for candidate in candidate_list.candidates:
+                if candidate in seen:
+                    raise ElectionCandidateDuplicate(candidate=candidate)
+                seen.add(candidate)
+
+    @property
+    def mode(self) -> ElectionMode:
+        return ElectionMode.SINGLE_LIST if self.alternate_candidates is None else ElectionMode.SEPARATE_LISTS
+
+    @property
+    def lists(self) -> tuple[CandidateList, ...]:
+        members = (Seat.MEMBER,) * self.member_seats
+        alternates = (Seat.ALTERNATE,) * self.alternate_seats
+        if self.alternate_candidates is None:
+            return (CandidateList(ListKind.SINGLE, self.candidates, members + alternates),)
+        return (
+            CandidateList(ListKind.MEMBERS, self.candidates, members),
+            CandidateList(ListKind.ALTERNATES, self.alternate_candidates, alternates),
+        )
+
+    @property
+    def minimum_members(self) -> int:
+        return minimum_members(self.households)
+
+
+def validate_ballot(config: ElectionConfig, choices: Mapping[str, Choice]) -> None:
+    """R-ELEC-2/3: listed candidates only, one of AGREE/OPPOSE/ABSTAIN for each, approvals within the limit.
+
+    Sorted iteration keeps the reported candidate independent of the ballot's key order.
+    """
+    listed = {candidate for candidate_list in config.lists for candidate in candidate_list.candidates}
+    write_ins = sorted(set(choices) - listed)
+    if write_ins:
+        raise ElectionWriteIn(candidate=write_ins[0])
+    missing = sorted(listed - set(choices))
+    if missing:
+        raise ElectionBallotIncomplete(candidates=", ".join(missing))
+    for candidate in sorted(choices):
+        if choices[candidate] not in _CANDIDATE_CHOICES:
+            raise ElectionChoiceInvalid(candidate=candidate, choice=str(choices[candidate]))
+    for candidate_list in config.lists:
+        agreed = sum(1 for c in candidate_list.candidates if choices[c] is Choice.AGREE)
+        if agreed > candidate_list.approval_limit:
+            raise ElectionApprovalLimitExceeded(
+                agreed=agreed, list=candidate_list.kind.value, limit=candidate_list.approval_limit
+            )
+
+
+@dataclass(frozen=True, slots=True)
+class ElectionBallot:
+    """One voter group's election ballot: a choice per candidate, or ``None`` for a spoiled paper ballot.
+
+    A spoiled ballot (R-TALLY-6, including a paper ballot over the approval limit, R-ELEC-3) counts as
+    participating and agrees with nobody.
+    """
+
+    weight: Weight
+    choices: Mapping[str, Choice] | None
+
+
+def _weight_dict(weight: Weight) -> dict[str, object]:
+    return {"heads": weight.heads, "area": weight.area}
+
+
+def _formula(rule: str, k: int, part: int, m: int, whole: int, op: str) -> str:
+    """``rule`` with its numbers; the comparison shown is the true one between the two products."""
+    lhs, rhs = k * part, m * whole
+    holds = lhs > rhs if op == ">" else lhs >= rhs
+    shown = op if holds else {">": "<=", ">=": "<"}[op]
+    right = f"{m}*{whole} = {rhs}" if m != 1 else str(whole)
+    return f"{rule}: {k}*{part} = {lhs} {shown} {right}"
+
+
+@dataclass(frozen=True, slots=True)
+class CandidateResult:
+    """Evidence for one candidate: the counts, the R-ELEC-5 tests with their numbers, rank and seat."""
+
+    candidate: str
+    list_kind: ListKind
+    agree: Weight
+    oppose: Weight
+    abstain: Weight
+    participating: Weight
+    rank: int | None  # competition rank among qualifying candidates of the list (1, 2, 2, 4); None otherwise
+    seat: Seat
+    tied_with: tuple[str, ...]
+    reason_zh: str
+    reason_en: str
+
+    @property
+    def heads_majority(self) -> bool:
+        return MORE_THAN_HALF.met(self.agree.heads, self.participating.heads)
+
+    @property
+    def area_majority(self) -> bool:
+        return MORE_THAN_HALF.met(self.agree.area, self.participating.area)
+
+    @property
+    def qualified(self) -> bool:
+        """R-ELEC-5: ``2*agree_area > part_area AND 2*agree_heads > part_heads``."""
+        return self.heads_majority and self.area_majority
+
+    def to_dict(self) -> dict[str, object]:
+        data: dict[str, object] = {
+            "candidate": self.candidate,
+            "list": self.list_kind.value,
+            "agree": _weight_dict(self.agree),
+            "oppose": _weight_dict(self.oppose),
+            "abstain": _weight_dict(self.abstain),
+            "heads_formula": _formula(
+                "2*agree_heads > part_heads", 2, self.agree.heads, 1, self.participating.heads, ">"
+            ),
+            "area_formula": _formula("2*agree_area > part_area", 2, self.agree.area, 1, self.participating.area, ">"),
+            "qualified": "YES" if self.qualified else "NO",
+            "seat": self.seat.value,
+            "tied_with": list(self.tied_with),
+            "reason_zh": self.reason_zh,
+            "reason_en": self.reason_en,
+        }
+        if self.rank is not None:
+            data["rank"] = self.rank
+        return data
+
+
+@dataclass(frozen=True, slots=True)
+class ElectionResult:
+    """The election topic's result (R-TALLY-10 evidence plus the seats, R-ELEC-4..8)."""
+
+    mode: ElectionMode
+    member_seats: int
+    alternate_seats: int
+    minimum_members: int
+    total: Weight
+    participating: Weight
+    spoiled: Weight
+    quorum_met: bool
+    outcome: ElectionOutcome
+    candidates: tuple[CandidateResult, ...]  # per list, in rank order, then the non-qualifying ones
+    member_seats_tied: int
+    alternate_seats_tied: int
+    flags: tuple[ElectionFlag, ...]
+    reason_zh: str
+    reason_en: str
+
+    def _with_seat(self, seat: Seat) -> tuple[str, ...]:
+        return tuple(c.candidate for c in self.candidates if c.seat is seat)
+
+    @property
+    def members(self) -> tuple[str, ...]:
+        return self._with_seat(Seat.MEMBER)
+
+    @property
+    def alternates(self) -> tuple[str, ...]:
+        """In rank order, which is the order alternates fill vacancies (递补)."""
+        return self._with_seat(Seat.ALTERNATE)
+
+    @property
+    def tied(self) -> tuple[str, ...]:
+        return self._with_seat(Seat.TIED)
+
+    @property
+    def member_seats_vacant(self) -> int:
+        return self.member_seats - len(self.members) - self.member_seats_tied
+
+    @property
+    def alternate_seats_vacant(self) -> int:
+        return self.alternate_seats - len(self.alternates) - self.alternate_seats_tied
+
+    @property
+    def quorum_formulas(self) -> tuple[str, str]:
+        """R-TALLY-3 with its numbers; ``quorum_met`` also applies R-NUM-5 (a zero total never meets it)."""
+        return (
+            _formula("3*part_heads >= 2*total_heads", 3, self.participating.heads, 2, self.total.heads, ">="),
+            _formula("3*part_area >= 2*total_area", 3, self.participating.area, 2, self.total.area, ">="),
+        )
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "mode": self.mode.value,
+            "member_seats": self.member_seats,
+            "alternate_seats": self.alternate_seats,
+            "minimum_members": self.minimum_members,
+            "total": _weight_dict(self.total),
+            "participating": _weight_dict(self.participating),
+            "spoiled": _weight_dict(self.spoiled),
+            "quorum": "MET" if self.quorum_met else "NOT_MET",
+            "quorum_formulas": list(self.quorum_formulas),
+            "outcome": self.outcome.value,
+            "members": list(self.members),
+            "alternates": list(self.alternates),
+            "tied": list(self.tied),
+            "member_seats_vacant": self.member_seats_vacant,
+            "member_seats_tied": self.member_seats_tied,
+            "alternate_seats_vacant": self.alternate_seats_vacant,
+            "alternate_seats_tied": self.alternate_seats_tied,
+            "flags": [flag.value for flag in self.flags],
+            "candidates": [c.to_dict() for c in self.candidates],
+            "reason_zh": self.reason_zh,
+            "reason_en": self.reason_en,
+        }
+
+
+def tally_election(config: ElectionConfig, total: Weight, ballots: Iterable[ElectionBallot]) -> ElectionResult:
+    """Count an election topic and assign seats (R-ELEC-4..8).
+
+    ``total`` is the roll snapshot; ``ballots`` has one entry per voter group that submitted the election
+    ballot (R-ELEC-4). Every non-spoiled ballot is validated again (R-ELEC-2/3): a bad one is never counted.
+    """
+    counts = {c: {k: Weight() for k in _CANDIDATE_CHOICES} for cl in config.lists for c in cl.candidates}
+    participating = spoiled = Weight()
+    for ballot in ballots:
+        participating += ballot.weight
+        if ballot.choices is None:
+            spoiled += ballot.weight
+            continue
+        validate_ballot(config, ballot.choices)
+        for candidate, choice in ballot.choices.items():
+            counts[candidate][choice] += ballot.weight
+    quorum = quorum_met(participating, total)
+
+    def agree(candidate: str) -> Weight:
+        return counts[candidate][Choice.AGREE]
+
+    def order(candidate: str) -> tuple[int, int, str]:
+        """R-ELEC-6: heads, then area, descending; the name only makes the output order deterministic."""
+        return (-agree(candidate).heads, -agree(candidate).area, candidate)
+
+    placed: list[CandidateResult] = []
+    occupied: Counter[Seat] = Counter()  # seats taken by qualifying candidates, tied or not
+    tied_seats: Counter[Seat] = Counter()
+    for candidate_list in config.lists:
+        # R-ELEC-4/5: without a quorum nobody qualifies; otherwise a double majority of participants.
+        qualified = [c for c in candidate_list.candidates if quorum and agree(c).meets(MORE_THAN_HALF, participating)]
+        placements: list[tuple[str, int | None, Seat, tuple[str, ...]]] = []
+        position = 0
+        for _, same in groupby(sorted(qualified, key=order), key=lambda c: order(c)[:2]):
+            group = tuple(same)
+            span = [candidate_list.seat_at(p) for p in range(position, position + len(group))]
+            taken = [seat for seat in span if seat is not Seat.NOT_ELECTED]
+            occupied.update(taken)
+            if len(set(span)) == 1:  # a tie inside one seat class decides nothing
+                placements.extend((c, position + 1, span[0], ()) for c in group)
+            else:
+                tied_seats.update(taken)
+                placements.extend((c, position + 1, Seat.TIED, tuple(o for o in group if o != c)) for c in group)
+            position += len(group)
+        rest = sorted(set(candidate_list.candidates) - set(qualified), key=order)
+        placements.extend((c, None, Seat.NOT_ELECTED, ()) for c in rest)
+        for candidate, rank, seat, tied in placements:
+            zh, en = _candidate_reason(quorum, agree(candidate), participating, rank, seat, tied)
+            placed.append(
+                CandidateResult(
+                    candidate=candidate,
+                    list_kind=candidate_list.kind,
+                    agree=agree(candidate),
+                    oppose=counts[candidate][Choice.OPPOSE],
+                    abstain=counts[candidate][Choice.ABSTAIN],
+                    participating=participating,
+                    rank=rank,
+                    seat=seat,
+                    tied_with=tied,
+                    reason_zh=zh,
+                    reason_en=en,
+                )
+            )
+
+    flags: list[ElectionFlag] = []
+    if occupied[Seat.MEMBER] < config.member_seats:
+        flags.append(ElectionFlag.COMMITTEE_INCOMPLETE)
+    if occupied[Seat.MEMBER] < config.minimum_members:
+        flags.append(ElectionFlag.BELOW_MINIMUM_SIZE)
+    if occupied[Seat.ALTERNATE] < config.alternate_seats:
+        flags.append(ElectionFlag.ALTERNATE_SEATS_VACANT)
+    if tied_seats:
+        flags.append(ElectionFlag.TIE_UNRESOLVED)
+    if not quorum:
+        outcome = ElectionOutcome.NO_QUORUM
+        zh, en = _NO_QUORUM
+    else:
+        outcome = ElectionOutcome.TIE_UNRESOLVED if tied_seats else ElectionOutcome.DECIDED
+        numbers = {
+            "members": occupied[Seat.MEMBER] - tied_seats[Seat.MEMBER],
+            "alternates": occupied[Seat.ALTERNATE] - tied_seats[Seat.ALTERNATE],
+            "vacant_members": config.member_seats - occupied[Seat.MEMBER],
+            "vacant_alternates": config.alternate_seats - occupied[Seat.ALTERNATE],
+            "tied": tied_seats.total(),
+        }
+        zh = (
+            "当选委员 {members} 名、候补委员 {alternates} 名；委员空缺 {vacant_members} 名、"
+            "候补委员空缺 {vacant_alternates} 名；待并列候选人重新投票决定的席位 {tied} 个。"
+        ).format(**numbers)
+        en = (
+            "Elected {members} members and {alternates} alternates; {vacant_members} member and "
+            "{vacant_alternates} alternate seats are vacant; "
+            "{tied} seats await a new vote among tied candidates."
+        ).format(**numbers)
+    return ElectionResult(
+        mode=config.mode,
+        member_seats=config.member_seats,
+        alternate_seats=config.alternate_seats,
+        minimum_members=config.minimum_members,
+        total=total,
+        participating=participating,
+        spoiled=spoiled,
+        quorum_met=quorum,
+        outcome=outcome,
+        candidates=tuple(placed),
+        member_seats_tied=tied_seats[Seat.MEMBER],
+        alternate_seats_tied=tied_seats[Seat.ALTERNATE],
+        flags=tuple(flags),
+        reason_zh=zh,
+        reason_en=en,
+    )
+
+
+_NO_QUORUM = (
+    "参与表决的业主人数或专有部分面积未达到三分之二（R-TALLY-3），本次选举无人当选（R-ELEC-4）。",
+    "Participation is below two thirds of heads or area (R-TALLY-3), so nobody is elected (R-ELEC-4).",
+)
+
+
+def _candidate_reason(
+    quorum: bool, agree: Weight, part: Weight, rank: int | None, seat: Seat, tied: tuple[str, ...]
+) -> tuple[str, str]:
+    if not quorum:
+        return _NO_QUORUM
+    if rank is None:
+        failed = [
+            (zh_name, en_name, a, p)
+            for zh_name, en_name, a, p in (
+                ("人数", "heads", agree.heads, part.heads),
+                ("面积", "area", agree.area, part.area),
+            )
+            if not MORE_THAN_HALF.met(a, p)
+        ]
+        zh = "；".join(f"同意{name} 2×{a}={2 * a} ≤ 参与{name} {p}" for name, _, a, p in failed)
+        en = "; ".join(f"agreeing {name} 2*{a} = {2 * a} <= participating {name} {p}" for _, name, a, p in failed)
+        return (
+            f"未获参与表决业主人数和面积双过半同意（R-ELEC-5）：{zh}。",
+            f"Not agreed by more than half of participating heads and area (R-ELEC-5): {en}.",
+        )
+    if seat is Seat.TIED:
+        others = ", ".join(tied)
+        return (
+            f"第 {rank} 名，与 {others} 同意人数和面积均相同且跨越名额界限，须由并列候选人重新投票决定（R-ELEC-6）。",
+            f"Rank {rank}: tied with {others} on agreeing heads and area across a seat boundary; "
+            "a new vote among the tied candidates decides (R-ELEC-6).",
+        )
+    return {
+        Seat.MEMBER: (f"第 {rank} 名，当选委员（R-ELEC-7）。", f"Rank {rank}: elected member (R-ELEC-7)."),
+        Seat.ALTERNATE: (
+            f"第 {rank} 名，当选候补委员（R-ELEC-7）。",
+            f"Rank {rank}: elected alternate (R-ELEC-7).",
+        ),
+        Seat.NOT_ELECTED: (
+            f"第 {rank} 名，已获双过半同意，但名额已满，未当选（R-ELEC-7）。",
+            f"Rank {rank}: agreed by a double majority, but all seats are filled (R-ELEC-7).",
+        ),
+    }[seat]

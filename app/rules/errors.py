@@ -1,0 +1,361 @@
+"""Typed rule violations raised by the pure rules in ``app.rules``.
+
+Each subclass is a ``DomainError`` with a stable dotted ``code``, an HTTP status and zh/en messages whose
+placeholders match, so the HTTP layer renders them without the rules knowing about HTTP (STYLE.md §8.3).
+"""
+
+from __future__ import annotations
+
+from app.errors import DomainError
+
+
+class RuleViolation(DomainError):
+    """Base for every error a rule in ``app.rules`` raises; never raised itself."""
+
+    abstract = True
+    code = "rule_violation"
+    status = 422
+    title = "Rule violation"
+    message_zh = "违反表决规则。"
+    message_en = "A voting rule was violated."
+
+
+# --- Voter roll: areas, owner sets, heads (app.rules.roll; R-AREA, R-HEAD, R-ROLL) ---
+
+
+class AreaInvalid(RuleViolation):
+    """R-NUM-1: an area must be a positive number of m² with at most two decimals (import-time check)."""
+
+    code = "register.area_invalid"
+    title = "Invalid area"
+    message_zh = "面积“{text}”无效：应为大于 0 的平方米数，最多两位小数，例如 75.50。"
+    message_en = 'Invalid area "{text}": expected positive m² with at most two decimals, e.g. 75.50.'
+
+
+class UnitAreaNotPositive(RuleViolation):
+    """R-ROLL-6: every unit in scope needs a positive voting area."""
+
+    code = "roll.area_not_positive"
+    title = "Unit without a voting area"
+    message_zh = "以下专有部分没有大于 0 的表决面积：{unit_ids}。"
+    message_en = "These units have no positive voting area: {unit_ids}."
+
+
+class UnitWithoutOwner(RuleViolation):
+    """R-ROLL-6 / R-OWN-1: every unit not held by the developer needs an owner of record."""
+
+    code = "roll.owner_missing"
+    title = "Unit without an owner of record"
+    message_zh = "以下专有部分没有登记业主：{unit_ids}。"
+    message_en = "These units have no owner of record: {unit_ids}."
+
+
+class DeveloperMissing(RuleViolation):
+    """R-HEAD-4: unsold or undelivered units count with the developer, so the developer must be known."""
+
+    code = "roll.developer_missing"
+    title = "Developer not set"
+    message_zh = "以下专有部分未出售或未交付，应计入建设单位，但未指定建设单位：{unit_ids}。"
+    message_en = (
+        "These units are unsold or undelivered and count with the developer, but no developer is set: {unit_ids}."
+    )
+
+
+class DuplicateUnit(RuleViolation):
+    """Unit ids are the roll's keys, so each may appear once."""
+
+    code = "roll.duplicate_unit"
+    title = "Duplicate unit"
+    message_zh = "专有部分编号重复：{unit_ids}。"
+    message_en = "Duplicate unit ids: {unit_ids}."
+
+
+class ScopeUnknownUnit(RuleViolation):
+    """R-ROLL-4: a scope may only list units of the register."""
+
+    code = "roll.scope_unknown_unit"
+    title = "Scope lists unknown units"
+    message_zh = "表决范围包含登记册中不存在的专有部分：{unit_ids}。"
+    message_en = "The voting scope lists units that are not in the register: {unit_ids}."
+
+
+class EmptyRoll(RuleViolation):
+    """R-ROLL-6 / R-NUM-5: a vote cannot open when the scope has no countable unit (zero totals)."""
+
+    code = "roll.empty"
+    title = "Empty voter roll"
+    message_zh = "表决范围内没有可计入的专有部分，无法开始表决。"
+    message_en = "The voting scope has no countable units, so the vote cannot open."
+
+
+class UnitNotInRoll(RuleViolation):
+    """A unit outside the roll (out of scope, excluded parking or unknown) has no voter group in this vote."""
+
+    code = "roll.unit_not_in_roll"
+    title = "Unit not on the roll"
+    message_zh = "专有部分 {unit_id} 不在本次表决的业主名册中。"
+    message_en = "Unit {unit_id} is not on this vote's roll."
+
+
+# --- Committee elections (app.rules.elections; R-ELEC) ---
+
+
+class ElectionSeatsInvalid(RuleViolation):
+    """R-ELEC-1 / Beijing Art. 39: odd member count >= 5, or 3 where the area has <= 100 households."""
+
+    code = "rules.election_seats_invalid"
+    title = "Invalid number of committee seats"
+    message_zh = (
+        "委员名额 {members} 不符合规定：应为不少于 5 的奇数（物业管理区域不超过 100 户的可为 3），"
+        "本区域共 {households} 户（R-ELEC-1）。"
+    )
+    message_en = (
+        "{members} member seats are invalid: the number must be odd and at least 5 (or 3 where the area has "
+        "at most 100 households); this area has {households} households (R-ELEC-1)."
+    )
+
+
+class ElectionAlternateSeatsInvalid(RuleViolation):
+    """R-ELEC-1 / R-ELEC-7: alternates never outnumber members; a separate alternates list needs a seat."""
+
+    code = "rules.election_alternate_seats_invalid"
+    title = "Invalid number of alternate seats"
+    message_zh = "候补委员名额 {alternates} 不符合规定：应在 {minimum} 至 {maximum} 之间（R-ELEC-1、R-ELEC-7）。"
+    message_en = (
+        "{alternates} alternate seats are invalid: the number must be between {minimum} and {maximum} "
+        "(R-ELEC-1, R-ELEC-7)."
+    )
+
+
+class ElectionCandidateListEmpty(RuleViolation):
+    """R-ELEC-2: every publicised candidate list names at least one candidate."""
+
+    code = "rules.election_candidate_list_empty"
+    title = "Empty candidate list"
+    message_zh = "候选人名单（{list}）为空（R-ELEC-2）。"
+    message_en = "The candidate list ({list}) is empty (R-ELEC-2)."
+
+
+class ElectionCandidateDuplicate(RuleViolation):
+    """R-ELEC-2 / R-ELEC-7: a candidate appears once, on one list only."""
+
+    code = "rules.election_candidate_duplicate"
+    title = "Duplicate candidate"
+    message_zh = "候选人 {candidate} 在候选人名单中出现多次（R-ELEC-2）。"
+    message_en = "Candidate {candidate} appears more than once on the candidate lists (R-ELEC-2)."
+
+
+class ElectionWriteIn(RuleViolation):
+    """R-ELEC-2: only candidates on the publicised list may receive votes; no write-ins."""
+
+    code = "rules.election_write_in"
+    title = "Write-in candidate"
+    message_zh = "{candidate} 不在已公示的候选人名单中，不得另选他人（R-ELEC-2）。"
+    message_en = "{candidate} is not on the publicised candidate list; write-ins are not allowed (R-ELEC-2)."
+
+
+class ElectionBallotIncomplete(RuleViolation):
+    """R-ELEC-3 / R-TALLY-1: an election ballot gives a choice for every listed candidate."""
+
+    code = "rules.election_ballot_incomplete"
+    title = "Election ballot incomplete"
+    message_zh = "选票未对以下候选人作出选择：{candidates}（R-ELEC-3）。"
+    message_en = "The ballot gives no choice for these candidates: {candidates} (R-ELEC-3)."
+
+
+class ElectionChoiceInvalid(RuleViolation):
+    """R-ELEC-3: each candidate gets AGREE, OPPOSE or ABSTAIN; only a whole paper ballot can be spoiled."""
+
+    code = "rules.election_choice_invalid"
+    title = "Invalid choice for a candidate"
+    message_zh = "对候选人 {candidate} 的选择 {choice} 无效：只能选择同意、反对或弃权（R-ELEC-3）。"
+    message_en = "Choice {choice} for candidate {candidate} is invalid: use AGREE, OPPOSE or ABSTAIN (R-ELEC-3)."
+
+
+class ElectionApprovalLimitExceeded(RuleViolation):
+    """R-ELEC-3: a ballot may AGREE with at most as many candidates as the list has seats."""
+
+    code = "rules.election_approval_limit_exceeded"
+    title = "Too many candidates approved"
+    message_zh = "选票同意了 {agreed} 名候选人（{list}），超过应选名额 {limit}（R-ELEC-3）。"
+    message_en = "The ballot agrees with {agreed} candidates ({list}), more than the {limit} seats (R-ELEC-3)."
+
+
+# --- Notice, voting window and publication (app.rules.publicity; R-LIFE) ---
+
+
+class NaiveDatetime(RuleViolation):
+    """Every instant carries a time zone; the rules count days in Asia/Shanghai (ruff DTZ, R-LIFE-3)."""
+
+    code = "rules.naive_datetime"
+    title = "Time without a time zone"
+    message_zh = "时间 {field} 缺少时区。"
+    message_en = "The time {field} has no time zone."
+
+
+class NoticePeriodTooShort(RuleViolation):
+    """R-LIFE-3 / Beijing Art. 35(4): voting starts at 00:00 Shanghai on publication date + 16 or later."""
+
+    code = "rules.notice_period_too_short"
+    title = "Notice period too short"
+    message_zh = (
+        "公告于 {published_date} 发布，投票最早可于 {earliest_start} 开始，不得于 {starts_at} 开始（R-LIFE-3）。"
+    )
+    message_en = (
+        "The notice was published on {published_date}, so voting may start at {earliest_start} "
+        "at the earliest, not {starts_at} (R-LIFE-3)."
+    )
+
+
+class VotingWindowMinimumInvalid(RuleViolation):
+    """R-LIFE-5: a community may require a longer window, never one shorter than 7 days."""
+
+    code = "rules.voting_window_minimum_invalid"
+    title = "Minimum voting window too short"
+    message_zh = "投票期最短天数 {min_days} 无效：不得少于 {floor} 天（R-LIFE-5）。"
+    message_en = "A minimum voting window of {min_days} days is invalid: it may not be below {floor} days (R-LIFE-5)."
+
+
+class VotingWindowInverted(RuleViolation):
+    """R-LIFE-5: the voting window ends after it starts."""
+
+    code = "rules.voting_window_inverted"
+    title = "Voting window ends before it starts"
+    message_zh = "投票截止时间 {ends_at} 不晚于开始时间 {starts_at}（R-LIFE-5）。"
+    message_en = "The voting window ends at {ends_at}, which is not after its start {starts_at} (R-LIFE-5)."
+
+
+class VotingWindowTooShort(RuleViolation):
+    """R-LIFE-5: the voting window lasts at least ``min_days`` whole days (7 by default)."""
+
+    code = "rules.voting_window_too_short"
+    title = "Voting window too short"
+    message_zh = "投票期 {starts_at} 至 {ends_at} 不足 {min_days} 天（R-LIFE-5）。"
+    message_en = "The voting window {starts_at} to {ends_at} is shorter than {min_days} days (R-LIFE-5)."
+
+
+class VotingEarlyClose(RuleViolation):
+    """R-LIFE-6: the publicised window never closes early."""
+
+    code = "rules.voting_early_close"
+    title = "Early close not allowed"
+    message_zh = "不得提前结束投票：已公示的截止时间为 {ends_at}，不得改为 {new_ends_at}（R-LIFE-6）。"
+    message_en = "Voting may not close early: the publicised end {ends_at} cannot become {new_ends_at} (R-LIFE-6)."
+
+
+class VotingExtensionAfterClose(RuleViolation):
+    """R-LIFE-6 / R-LIFE-8: the decision is made at the close instant, so a closed vote cannot be extended."""
+
+    code = "rules.voting_extension_after_close"
+    title = "Vote already closed"
+    message_zh = "投票已于 {ends_at} 截止，不得再延长（R-LIFE-6）。"
+    message_en = "Voting closed at {ends_at} and can no longer be extended (R-LIFE-6)."
+
+
+class VotingExtensionNotInNotice(RuleViolation):
+    """R-LIFE-6: an extension needs an extension rule stated in the original notice."""
+
+    code = "rules.voting_extension_not_in_notice"
+    title = "Extension not provided for in the notice"
+    message_zh = "公告未规定延长规则，不得延长投票期；未通过的事项须重新公告表决（R-LIFE-6）。"
+    message_en = (
+        "The notice states no extension rule, so the voting window cannot be extended; "
+        "a failed vote must be noticed again (R-LIFE-6)."
+    )
+
+
+class VotingExtensionConditionUnmet(RuleViolation):
+    """R-LIFE-6: the notice allows an extension only when its stated condition holds."""
+
+    code = "rules.voting_extension_condition_unmet"
+    title = "Extension condition not met"
+    message_zh = "公告规定的延长条件（{condition}）不成立，不得延长投票期（R-LIFE-6）。"
+    message_en = "The extension condition stated in the notice ({condition}) does not hold (R-LIFE-6)."
+
+
+class VotingExtensionTooMany(RuleViolation):
+    """R-LIFE-6: no more extensions than the notice's maximum number of times."""
+
+    code = "rules.voting_extension_too_many"
+    title = "Too many extensions"
+    message_zh = "公告规定最多延长 {max_times} 次，已达上限（R-LIFE-6）。"
+    message_en = "The notice allows at most {max_times} extensions, and that limit is reached (R-LIFE-6)."
+
+
+class VotingExtensionTooLong(RuleViolation):
+    """R-LIFE-6: each extension is at most the notice's maximum number of days."""
+
+    code = "rules.voting_extension_too_long"
+    title = "Extension too long"
+    message_zh = "公告规定每次最多延长 {max_days} 天，不得由 {ends_at} 延至 {new_ends_at}（R-LIFE-6）。"
+    message_en = (
+        "The notice allows at most {max_days} days per extension, so {ends_at} cannot move to {new_ends_at} (R-LIFE-6)."
+    )
+
+
+# --- Topic categories, counting rules and option topics (app.rules.categories / options; R-CAT, R-MULTI) ---
+
+
+class TopicWithoutMatter(RuleViolation):
+    """R-CAT-1: a topic's category comes from the matters it decides, so it must name at least one."""
+
+    code = "rules.topic_without_matter"
+    title = "Topic names no matter"
+    message_zh = "表决事项必须至少对应一项法定事项（民法典第二百七十八条、北京市物业管理条例第三十四条）。"
+    message_en = "A topic must name at least one matter (Civil Code Art. 278, Beijing Regulation Art. 34)."
+
+
+class NotAMajorityVote(RuleViolation):
+    """R-CAT-1 / R-BAN-3: matters needing unanimity or individual consent (CC 279) cannot be put to a vote."""
+
+    code = "rules.not_a_majority_vote"
+    title = "Matter cannot be put to a vote"
+    message_zh = "该事项依法须经全体有利害关系的业主或个人同意（如民法典第二百七十九条），不能交由业主大会表决。"
+    message_en = (
+        "By law this matter needs unanimous or individual consent (e.g. Civil Code Art. 279), "
+        "so it cannot be put to an owners' vote."
+    )
+
+
+class ThresholdTooLoose(RuleViolation):
+    """R-CAT-4 / R-BAN-4: community rules may only be stricter than CC 278 ¶2, which is mandatory law."""
+
+    code = "rules.threshold_too_loose"
+    title = "Threshold looser than the law"
+    message_zh = (
+        "{measure} 门槛 {configured} 低于民法典第二百七十八条规定的 {minimum}，而议事规则只能规定更严格的门槛。"
+    )
+    message_en = (
+        "The {measure} threshold {configured} is looser than the {minimum} of Civil Code Art. 278; "
+        "rules of procedure may only be stricter."
+    )
+
+
+class InvalidOptions(RuleViolation):
+    """R-MULTI-1: a choice among alternatives needs at least two distinct, named options."""
+
+    code = "rules.invalid_options"
+    title = "Invalid option list"
+    message_zh = "选项列表无效（{options}）：至少需要两个互不相同的非空选项编号，且不得使用 ABSTAIN、SPOILED 等保留字。"
+    message_en = (
+        "Invalid option list ({options}): at least two distinct, non-empty option ids are needed, "
+        "and reserved words such as ABSTAIN or SPOILED cannot be used."
+    )
+
+
+class UnknownOption(RuleViolation):
+    """R-MULTI-1: an answer may only name one of the topic's options."""
+
+    code = "rules.unknown_option"
+    title = "Unknown option"
+    message_zh = "选项 {option} 不属于该表决事项。"
+    message_en = "Option {option} is not one of this topic's options."
+
+
+class InvalidOptionAnswer(RuleViolation):
+    """R-MULTI-1 / R-MULTI-3: one option or ABSTAIN (SPOILED on paper); several only in a consultation."""
+
+    code = "rules.invalid_option_answer"
+    title = "Invalid answer on an option topic"
+    message_zh = "答案 {answer} 无效：应选择一个选项或弃权；只有征询意见可以多选。"
+    message_en = "Invalid answer {answer}: pick one option or abstain; only a consultation allows several options."

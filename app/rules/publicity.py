@@ -1,0 +1,240 @@
+"""Notice period, voting window, close changes and result publication deadlines (R-LIFE-3..6, R-LIFE-8).
+
+Beijing Property Management Regulation Art. 35(4): the committee notifies all owners and publicises the
+topics, time, place and method 「于会议召开十五日前」. Civil Code Art. 201: a period counted in days starts on
+the day after the triggering day. Art. 203: a period whose last day is a statutory holiday ends on the day
+after the holiday, and a last day ends at 24:00. Beijing Art. 37(2): decisions are publicised within 3 days.
+
+* R-LIFE-3 (CHOICE, conservative): 15 clear days after the publication day, so voting starts at 00:00 of
+  publication date + 16 days at the earliest.
+* R-LIFE-5 (CHOICE): the window lasts at least 7 days; a community may require more, never less.
+* R-LIFE-6 (CHOICE): no early close; an extension only as the original notice's extension rule allows.
+* R-LIFE-8: results are due by the end of the next working day (app standard) and, by law, by 24:00 of the
+  3rd day after the decision, rolled past a statutory holiday.
+
+Calendar days are Asia/Shanghai dates. Every function takes aware instants and none reads a clock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Set
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+from app.rules.errors import (
+    NaiveDatetime,
+    NoticePeriodTooShort,
+    VotingEarlyClose,
+    VotingExtensionAfterClose,
+    VotingExtensionConditionUnmet,
+    VotingExtensionNotInNotice,
+    VotingExtensionTooLong,
+    VotingExtensionTooMany,
+    VotingWindowInverted,
+    VotingWindowMinimumInvalid,
+    VotingWindowTooShort,
+)
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+NOTICE_DAYS = 16  # R-LIFE-3: publication day (not counted, CC 201) + 15 clear days
+MIN_WINDOW_DAYS = 7  # R-LIFE-5
+LEGAL_PUBLICATION_DAYS = 3  # Beijing Art. 37(2)
+_ONE_DAY = timedelta(days=1)
+
+
+def _require_aware(**instants: datetime) -> None:
+    for field, instant in instants.items():
+        if instant.utcoffset() is None:
+            raise NaiveDatetime(field=field)
+
+
+def _show(instant: datetime) -> str:
+    return instant.astimezone(SHANGHAI).isoformat()
+
+
+def shanghai_date(instant: datetime) -> date:
+    """The Asia/Shanghai calendar date of an aware instant."""
+    _require_aware(instant=instant)
+    return instant.astimezone(SHANGHAI).date()
+
+
+def start_of_day(day: date) -> datetime:
+    return datetime.combine(day, time(), tzinfo=SHANGHAI)
+
+
+def end_of_day(day: date) -> datetime:
+    """CC Art. 203(2): a day ends at 24:00, the exclusive instant 00:00 of the next day in Shanghai."""
+    return start_of_day(day + _ONE_DAY)
+
+
+def earliest_voting_start(published_at: datetime) -> datetime:
+    """R-LIFE-3: 00:00 Shanghai on the publication date + 16 days (T8: 2025-03-01 → 2025-03-17 00:00)."""
+    return start_of_day(shanghai_date(published_at) + timedelta(days=NOTICE_DAYS))
+
+
+def check_window(
+    published_at: datetime, starts_at: datetime, ends_at: datetime, *, min_days: int = MIN_WINDOW_DAYS
+) -> None:
+    """Refuse a voting window that breaks R-LIFE-3 (notice) or R-LIFE-5 (order and minimum length).
+
+    ``min_days`` is the community's minimum window length; it may exceed 7 but never go below it.
+    """
+    _require_aware(published_at=published_at, starts_at=starts_at, ends_at=ends_at)
+    if min_days < MIN_WINDOW_DAYS:
+        raise VotingWindowMinimumInvalid(min_days=min_days, floor=MIN_WINDOW_DAYS)
+    earliest = earliest_voting_start(published_at)
+    if starts_at < earliest:
+        raise NoticePeriodTooShort(
+            published_date=shanghai_date(published_at).isoformat(),
+            starts_at=_show(starts_at),
+            earliest_start=_show(earliest),
+        )
+    if ends_at <= starts_at:
+        raise VotingWindowInverted(starts_at=_show(starts_at), ends_at=_show(ends_at))
+    if ends_at - starts_at < timedelta(days=min_days):
+        raise VotingWindowTooShort(starts_at=_show(starts_at), ends_at=_show(ends_at), min_days=min_days)
+
+
+class ExtensionWhen(StrEnum):
+    """When the notice lets the organiser extend the window (R-LIFE-6)."""
+
+    QUORUM_NOT_MET = "QUORUM_NOT_MET"  # only while participation is below the R-TALLY-3 quorum
+    ANY_TIME = "ANY_TIME"  # at the organiser's discretion, within the stated limits
+
+
+@dataclass(frozen=True, slots=True)
+class ExtensionRule:
+    """The extension rule stated in the original notice: when, how many times, and how many days each."""
+
+    max_times: int
+    max_days_each: int
+    when: ExtensionWhen
+
+    def __post_init__(self) -> None:
+        if self.max_times < 1 or self.max_days_each < 1:
+            raise ValueError("an extension rule allows at least one extension of at least one day")
+
+
+def check_close_change(
+    rule: ExtensionRule | None,
+    *,
+    ends_at: datetime,
+    new_ends_at: datetime,
+    decided_at: datetime,
+    extensions_so_far: int,
+    quorum_met_now: bool,
+) -> None:
+    """R-LIFE-6: refuse moving the close from ``ends_at`` (current) to ``new_ends_at``.
+
+    An early close is always refused. An extension needs the notice's ``rule``, must be decided before the
+    current close (the decision is made at the close instant, R-LIFE-8), must meet the rule's condition and
+    must keep within its limits. Leaving the close unchanged is not a change and passes.
+    """
+    _require_aware(ends_at=ends_at, new_ends_at=new_ends_at, decided_at=decided_at)
+    if new_ends_at < ends_at:
+        raise VotingEarlyClose(ends_at=_show(ends_at), new_ends_at=_show(new_ends_at))
+    if new_ends_at == ends_at:
+        return
+    if decided_at >= ends_at:
+        raise VotingExtensionAfterClose(ends_at=_show(ends_at))
+    if rule is None:
+        raise VotingExtensionNotInNotice()
+    if rule.when is ExtensionWhen.QUORUM_NOT_MET and quorum_met_now:
+        raise VotingExtensionConditionUnmet(condition=rule.when.value)
+    if extensions_so_far >= rule.max_times:
+        raise VotingExtensionTooMany(max_times=rule.max_times)
+    if new_ends_at - ends_at > timedelta(days=rule.max_days_each):
+        raise VotingExtensionTooLong(
+            max_days=rule.max_days_each, ends_at=_show(ends_at), new_ends_at=_show(new_ends_at)
+        )
+
+
+class PublicationFlag(StrEnum):
+    LATE_APP_STANDARD = "LATE_APP_STANDARD"  # not published by the end of the next working day
+    PAST_LEGAL_DEADLINE = "PAST_LEGAL_DEADLINE"  # not published within 3 days (Beijing Art. 37(2))
+
+
+def decision_date(closed_at: datetime) -> date:
+    """R-LIFE-8: the decision is made at the close instant.
+
+    A close at 00:00 is 24:00 of the previous day (CC 203(2)), so the decision counts as made that day; this
+    is the earlier, stricter reading for the deadlines that run from it.
+    """
+    local = closed_at.astimezone(SHANGHAI)
+    return local.date() - _ONE_DAY if local.time() == time() else local.date()
+
+
+def is_working_day(day: date, holidays: Set[date] = frozenset(), extra_working_days: Set[date] = frozenset()) -> bool:
+    """Mon-Fri minus ``holidays``, plus ``extra_working_days`` (weekend days worked in lieu, 调休上班)."""
+    return day in extra_working_days or (day.weekday() < 5 and day not in holidays)  # 5 = Saturday
+
+
+def app_publication_deadline(
+    closed_at: datetime, holidays: Set[date] = frozenset(), extra_working_days: Set[date] = frozenset()
+) -> datetime:
+    """R-LIFE-8 app standard: results published before the end of the next working day after the decision."""
+    _require_aware(closed_at=closed_at)
+    day = decision_date(closed_at) + _ONE_DAY
+    while not is_working_day(day, holidays, extra_working_days):
+        day += _ONE_DAY
+    return end_of_day(day)
+
+
+def legal_publication_deadline(closed_at: datetime, holidays: Set[date] = frozenset()) -> datetime:
+    """Beijing Art. 37(2) with CC 201/203: 24:00 of the 3rd day after the decision day, past any holiday.
+
+    ``holidays`` are the statutory holiday dates (法定休假日) the caller holds to apply under CC 203.
+    """
+    _require_aware(closed_at=closed_at)
+    last = decision_date(closed_at) + timedelta(days=LEGAL_PUBLICATION_DAYS)
+    while last in holidays:
+        last += _ONE_DAY
+    return end_of_day(last)
+
+
+@dataclass(frozen=True, slots=True)
+class PublicationCheck:
+    decision_date: date
+    app_deadline: datetime  # exclusive: publishing at this instant is already late
+    legal_deadline: datetime  # exclusive
+    published_at: datetime | None
+    flags: tuple[PublicationFlag, ...]
+
+    def to_dict(self) -> dict[str, object]:
+        data: dict[str, object] = {
+            "decision_date": self.decision_date.isoformat(),
+            "app_deadline": _show(self.app_deadline),
+            "legal_deadline": _show(self.legal_deadline),
+            "flags": [flag.value for flag in self.flags],
+        }
+        if self.published_at is not None:
+            data["published_at"] = _show(self.published_at)
+        return data
+
+
+def result_publication_flags(
+    closed_at: datetime,
+    published_at: datetime | None,
+    *,
+    as_of: datetime,
+    holidays: Set[date] = frozenset(),
+    extra_working_days: Set[date] = frozenset(),
+) -> PublicationCheck:
+    """R-LIFE-8: flag results published late, or still unpublished at ``as_of`` after a deadline passed."""
+    _require_aware(closed_at=closed_at, as_of=as_of)
+    if published_at is not None:
+        _require_aware(published_at=published_at)
+    app_deadline = app_publication_deadline(closed_at, holidays, extra_working_days)
+    legal_deadline = legal_publication_deadline(closed_at, holidays)
+    reference = as_of if published_at is None else published_at
+    flags = tuple(
+        flag
+        for flag, deadline in (
+            (PublicationFlag.LATE_APP_STANDARD, app_deadline),
+            (PublicationFlag.PAST_LEGAL_DEADLINE, legal_deadline),
+        )
+        if reference >= deadline
+    )
+    return PublicationCheck(decision_date(closed_at), app_deadline, legal_deadline, published_at, flags)
