@@ -57,7 +57,7 @@ async def get_or_create_owners(
 
 async def get_or_create_buildings(session: AsyncSession, estate_id: uuid.UUID, names: set[str]) -> dict[str, uuid.UUID]:
     rows = await session.execute(select(Building.name, Building.id).where(Building.estate_id == estate_id))
-    existing: dict[str, uuid.UUID] = dict(rows.tuples().all())
+    existing: dict[str, uuid.UUID] = dict(rows.all())
     for name in sorted(names - existing.keys()):
         building = Building(estate_id=estate_id, name=name)
         session.add(building)
@@ -95,7 +95,7 @@ async def units_with_owners(session: AsyncSession, version_id: uuid.UUID) -> Seq
 
 async def building_names(session: AsyncSession, estate_id: uuid.UUID) -> dict[uuid.UUID, str]:
     rows = await session.execute(select(Building.id, Building.name).where(Building.estate_id == estate_id))
-    return dict(rows.tuples().all())
+    return dict(rows.all())
 
 
 def _chunks(items: Sequence[T], size: int) -> list[Sequence[T]]:

@@ -49,9 +49,7 @@ R_CAT_2 = [
 ]
 
 
-@pytest.mark.parametrize(
-    ("item", "beijing", "civil_code", "category"), R_CAT_2, ids=[r[0].value for r in R_CAT_2]
-)
+@pytest.mark.parametrize(("item", "beijing", "civil_code", "category"), R_CAT_2, ids=[r[0].value for r in R_CAT_2])
 def test_r_cat_2_mapping(item, beijing, civil_code, category):
     matter = MATTERS[item]
     assert (matter.beijing, matter.civil_code, matter.category) == (beijing, civil_code, category)
@@ -73,12 +71,8 @@ def test_r_cat_1_special_matters_are_cc_278_items_6_to_8():
         pytest.param([M.FUND_USE, M.FUND_MANAGE], ORDINARY, id="R-CAT-3-ordinary-only"),
         pytest.param([M.FUND_RAISE, M.FUND_USE], SPECIAL, id="R-CAT-3-raise-and-use"),
         pytest.param([M.FUND_USE, M.FUND_RAISE], SPECIAL, id="R-CAT-3-order-irrelevant"),
-        pytest.param(
-            [M.DISPOSE_COMMON_PARTS, M.CHANGE_USE_COMMON_PARTS], SPECIAL, id="R-CAT-2-disposal-change-use"
-        ),
-        pytest.param(
-            [M.DISPOSE_COMMON_PARTS, M.COMMON_PARTS_BUSINESS_USE], SPECIAL, id="R-CAT-2-disposal-business"
-        ),
+        pytest.param([M.DISPOSE_COMMON_PARTS, M.CHANGE_USE_COMMON_PARTS], SPECIAL, id="R-CAT-2-disposal-change-use"),
+        pytest.param([M.DISPOSE_COMMON_PARTS, M.COMMON_PARTS_BUSINESS_USE], SPECIAL, id="R-CAT-2-disposal-business"),
         pytest.param([M.REBUILD, M.HOME_TO_BUSINESS], NOT_A_VOTE, id="R-BAN-3-outranks-special"),
         pytest.param(iter([M.ELECT_COMMITTEE]), ORDINARY, id="R-CAT-3-any-iterable"),
     ],
@@ -121,9 +115,7 @@ STRICTER = [
     pytest.param(ORDINARY, None, Threshold(51, 100, strict=False), id="R-CAT-4-ordinary-approval-51%"),
     pytest.param(SPECIAL, None, Threshold(4, 5, strict=False), id="R-CAT-4-special-approval-4/5"),
     pytest.param(SPECIAL, None, Threshold(3, 4, strict=True), id="R-CAT-4-special-approval-strict-3/4"),
-    pytest.param(
-        SPECIAL, Threshold(1, 1, strict=False), Threshold(1, 1, strict=False), id="R-CAT-4-unanimity"
-    ),
+    pytest.param(SPECIAL, Threshold(1, 1, strict=False), Threshold(1, 1, strict=False), id="R-CAT-4-unanimity"),
 ]
 
 
@@ -137,14 +129,10 @@ def test_r_cat_4_stricter_community_rule_is_accepted(category, quorum, approval)
 
 
 LOOSER = [
-    pytest.param(
-        ORDINARY, Threshold(3, 5, strict=False), None, "quorum", "≥ 3/5", "≥ 2/3", id="R-CAT-4-quorum-3/5"
-    ),
+    pytest.param(ORDINARY, Threshold(3, 5, strict=False), None, "quorum", "≥ 3/5", "≥ 2/3", id="R-CAT-4-quorum-3/5"),
     pytest.param(ORDINARY, HALF, None, "quorum", "≥ 1/2", "≥ 2/3", id="R-CAT-4-quorum-half"),
     pytest.param(ORDINARY, None, HALF, "approval", "≥ 1/2", "> 1/2", id="R-CAT-4-ordinary-at-least-half"),
-    pytest.param(
-        SPECIAL, None, MORE_THAN_HALF, "approval", "> 1/2", "≥ 3/4", id="R-CAT-4-special-more-than-half"
-    ),
+    pytest.param(SPECIAL, None, MORE_THAN_HALF, "approval", "> 1/2", "≥ 3/4", id="R-CAT-4-special-more-than-half"),
     pytest.param(SPECIAL, None, TWO_THIRDS, "approval", "≥ 2/3", "≥ 3/4", id="R-CAT-4-special-2/3"),
     pytest.param(
         SPECIAL,

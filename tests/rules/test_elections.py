@@ -205,14 +205,16 @@ def test_tally_rejects_invalid_ballot_r_elec_3():
 
 
 def test_t9_six_qualify_five_members_one_alternate_one_vacant():
-    result = tally_election(T9_CONFIG, T9_TOTAL, spread(dict(A=20, B=19, C=18, D=17, E=16, F=11, G=10)))
+    result = tally_election(
+        T9_CONFIG, T9_TOTAL, spread({"A": 20, "B": 19, "C": 18, "D": 17, "E": 16, "F": 11, "G": 10})
+    )
     assert result.quorum_met
     assert result.participating == Weight(20, 10000)
     assert result.outcome is ElectionOutcome.DECIDED
     assert result.members == ("A", "B", "C", "D", "E")
     assert result.alternates == ("F",)
     assert seats(result)["G"] is Seat.NOT_ELECTED
-    assert ranks(result) == dict(A=1, B=2, C=3, D=4, E=5, F=6, G=None)
+    assert ranks(result) == {"A": 1, "B": 2, "C": 3, "D": 4, "E": 5, "F": 6, "G": None}
     assert (result.member_seats_vacant, result.alternate_seats_vacant) == (0, 1)
     assert result.flags == (ElectionFlag.ALTERNATE_SEATS_VACANT,)
     f, g = result.candidates[5], result.candidates[6]
@@ -235,12 +237,14 @@ def test_t9_six_qualify_five_members_one_alternate_one_vacant():
 
 
 def test_t9_tie_across_member_alternate_boundary_is_unresolved_r_elec_6():
-    result = tally_election(T9_CONFIG, T9_TOTAL, spread(dict(A=20, B=19, C=18, D=17, E=16, F=16, G=12)))
+    result = tally_election(
+        T9_CONFIG, T9_TOTAL, spread({"A": 20, "B": 19, "C": 18, "D": 17, "E": 16, "F": 16, "G": 12})
+    )
     assert result.outcome is ElectionOutcome.TIE_UNRESOLVED
     assert result.members == ("A", "B", "C", "D")
     assert result.tied == ("E", "F")
     assert result.alternates == ("G",)  # position 7 is the 2nd alternate seat whoever wins the tie
-    assert ranks(result) == dict(A=1, B=2, C=3, D=4, E=5, F=5, G=7)
+    assert ranks(result) == {"A": 1, "B": 2, "C": 3, "D": 4, "E": 5, "F": 5, "G": 7}
     assert (result.member_seats_tied, result.alternate_seats_tied) == (1, 1)
     assert (result.member_seats_vacant, result.alternate_seats_vacant) == (0, 0)
     assert result.flags == (ElectionFlag.TIE_UNRESOLVED,)
@@ -253,35 +257,35 @@ def test_t9_tie_across_member_alternate_boundary_is_unresolved_r_elec_6():
     ("agree", "expected_seats", "expected_ranks", "outcome"),
     [
         pytest.param(
-            dict(A=20, B=19, C=18, D=18, E=16, F=15),
+            {"A": 20, "B": 19, "C": 18, "D": 18, "E": 16, "F": 15},
             "MMMMMA",
             [1, 2, 3, 3, 5, 6],
             ElectionOutcome.DECIDED,
             id="R-ELEC-6-tie-inside-members",
         ),
         pytest.param(
-            dict(A=20, B=19, C=18, D=17, E=16, F=15, G=15),
+            {"A": 20, "B": 19, "C": 18, "D": 17, "E": 16, "F": 15, "G": 15},
             "MMMMMAA",
             [1, 2, 3, 4, 5, 6, 6],
             ElectionOutcome.DECIDED,
             id="R-ELEC-6-tie-inside-alternates",
         ),
         pytest.param(
-            dict(A=20, B=19, C=18, D=17, E=16, F=15, G=14, H=14),
+            {"A": 20, "B": 19, "C": 18, "D": 17, "E": 16, "F": 15, "G": 14, "H": 14},
             "MMMMMATT",
             [1, 2, 3, 4, 5, 6, 7, 7],
             ElectionOutcome.TIE_UNRESOLVED,
             id="R-ELEC-6-tie-across-last-seat",
         ),
         pytest.param(
-            dict(A=20, B=19, C=18, D=17, E=16, F=15, G=14, H=13),
+            {"A": 20, "B": 19, "C": 18, "D": 17, "E": 16, "F": 15, "G": 14, "H": 13},
             "MMMMMAAN",
             [1, 2, 3, 4, 5, 6, 7, 8],
             ElectionOutcome.DECIDED,
             id="R-ELEC-7-qualified-beyond-seats",
         ),
         pytest.param(
-            dict(A=20, B=19, C=18, D=17, E=16, F=15, G=13, H=13),
+            {"A": 20, "B": 19, "C": 18, "D": 17, "E": 16, "F": 15, "G": 13, "H": 13},
             "MMMMMAAA",
             [1, 2, 3, 4, 5, 6, 7, 7],
             ElectionOutcome.DECIDED,
@@ -299,19 +303,32 @@ def test_ranking_and_ties_r_elec_6_7(agree, expected_seats, expected_ranks, outc
     assert result.outcome is outcome
 
 
-def test_tie_on_heads_is_broken_by_area_r_elec_6():
-    ballots = spread(dict(A=15, B=15, C=15, D=15, E=15, F=15), groups=20)
-    # Move one agreeing group of F to a bigger area: F now beats E on area, with equal heads.
-    ballots[0] = ElectionBallot(Weight(1, 501), ballots[0].choices)
+@pytest.mark.parametrize(
+    ("area_of_group_15", "e_seat", "f_seat"),
+    [
+        pytest.param(600, Seat.ALTERNATE, Seat.MEMBER, id="R-ELEC-6-equal-heads-more-area-ranks-first"),
+        pytest.param(500, Seat.TIED, Seat.TIED, id="R-ELEC-6-equal-heads-equal-area-tied"),
+    ],
+)
+def test_tie_on_heads_is_broken_by_area_r_elec_6(area_of_group_15, e_seat, f_seat):
+    # A-D: groups 0..15 (16 heads). E: groups 0..14, F: groups 1..15 (15 heads each); F differs from E only
+    # by group 15 instead of group 0.
+    def choices(i: int) -> dict[str, Choice]:
+        agreed = {c for c in "ABCD" if i <= 15} | ({"E"} if i <= 14 else set()) | ({"F"} if 1 <= i <= 15 else set())
+        return {c: AGREE if c in agreed else OPPOSE for c in "ABCDEF"}
+
+    ballots = [ElectionBallot(Weight(1, area_of_group_15 if i == 15 else 500), choices(i)) for i in range(20)]
     config = ElectionConfig(5, 1, 300, tuple("ABCDEF"))
-    result = tally_election(config, Weight(20, 10001), ballots)
-    assert result.outcome is ElectionOutcome.DECIDED  # everyone gained the same extra unit
-    ballots = spread(dict(A=15, B=15, C=15, D=15, E=15, F=15), groups=20)
-    ballots[0] = ElectionBallot(Weight(1, 501), {c: AGREE if c == "F" else ABSTAIN for c in "ABCDEF"})
-    result = tally_election(config, Weight(20, 10001), ballots)
-    assert seats(result) == dict(F=Seat.MEMBER, A=Seat.TIED, B=Seat.TIED, C=Seat.TIED, D=Seat.TIED, E=Seat.TIED)
-    assert result.candidates[0].candidate == "F"
-    assert (result.member_seats_tied, result.alternate_seats_tied) == (4, 1)
+    result = tally_election(config, Weight.sum(b.weight for b in ballots), ballots)
+    assert seats(result) == {
+        "A": Seat.MEMBER,
+        "B": Seat.MEMBER,
+        "C": Seat.MEMBER,
+        "D": Seat.MEMBER,
+        "E": e_seat,
+        "F": f_seat,
+    }
+    assert ranks(result)["A"] == 1
 
 
 def test_separate_lists_r_elec_7():
@@ -329,33 +346,72 @@ def test_separate_lists_r_elec_7():
     assert result.members == ("A", "B", "C")
     assert result.alternates == ("X",)
     assert [c.list_kind for c in result.candidates] == [ListKind.MEMBERS] * 4 + [ListKind.ALTERNATES] * 3
-    assert ranks(result) == dict(A=1, B=1, C=3, D=None, X=1, Y=None, Z=None)
+    assert ranks(result) == {"A": 1, "B": 1, "C": 3, "D": None, "X": 1, "Y": None, "Z": None}
     assert result.flags == ()
 
 
 def test_separate_lists_tie_on_alternates_list_r_elec_6_7():
-    config = ElectionConfig(3, 1, 50, ("A", "B", "C"), alternate_candidates=("X", "Y"))
-    choices = {"A": AGREE, "B": AGREE, "C": AGREE, "X": AGREE, "Y": OPPOSE}
-    ballots = [ElectionBallot(Weight(1, 100), choices)] * 3
-    ballots += [ElectionBallot(Weight(1, 100), choices | {"X": OPPOSE, "Y": AGREE})] * 3
-    ballots += [ElectionBallot(Weight(1, 100), dict.fromkeys("ABC", AGREE) | dict.fromkeys("XY", AGREE))] * 0
-    result = tally_election(config, Weight(6, 600), ballots)
-    # X and Y each have 3 of 6: neither qualifies, so the tie does not matter.
-    assert seats(result) == dict(A=Seat.MEMBER, B=Seat.MEMBER, C=Seat.MEMBER, X=Seat.NOT_ELECTED, Y=Seat.NOT_ELECTED)
-    assert result.flags == (ElectionFlag.ALTERNATE_SEATS_VACANT,)
-    big = ElectionConfig(3, 1, 50, ("A", "B", "C"), alternate_candidates=("X", "Y", "Z"))
-    both = {"A": AGREE, "B": AGREE, "C": AGREE, "X": AGREE, "Y": ABSTAIN, "Z": ABSTAIN}
-    ballots = [ElectionBallot(Weight(1, 100), both), ElectionBallot(Weight(1, 100), both | {"X": ABSTAIN, "Y": AGREE})]
-    ballots += [ElectionBallot(Weight(1, 100), both | {"X": ABSTAIN, "Z": AGREE})]
-    ballots += [ElectionBallot(Weight(1, 100), both | {"X": ABSTAIN, "Y": AGREE})]
-    ballots += [ElectionBallot(Weight(1, 100), both | {"X": OPPOSE, "Y": OPPOSE})]
-    # X: 2 of 5 heads; Y: 2 of 5. Add agreements so both reach 3 of 5 with equal area.
-    ballots[2] = ElectionBallot(Weight(1, 100), both)  # X agrees: X 3/5
-    ballots[4] = ElectionBallot(Weight(1, 100), both | {"X": OPPOSE, "Y": AGREE})  # Y 3/5
-    result = tally_election(big, Weight(5, 500), ballots)
-    assert seats(result)["X"] is Seat.TIED and seats(result)["Y"] is Seat.TIED
+    config = ElectionConfig(3, 2, 50, ("A", "B", "C"), alternate_candidates=("X", "Y", "Z"))
+    alternates = ["XY", "XY", "XZ", "XZ", "YZ"]  # X 4/5, Y 3/5, Z 3/5; two approvals each (limit 2)
+    ballots = [
+        ElectionBallot(Weight(1, 100), dict.fromkeys("ABC", AGREE) | {c: AGREE if c in a else OPPOSE for c in "XYZ"})
+        for a in alternates
+    ]
+    result = tally_election(config, Weight(5, 500), ballots)
+    assert seats(result) == {
+        "A": Seat.MEMBER,
+        "B": Seat.MEMBER,
+        "C": Seat.MEMBER,
+        "X": Seat.ALTERNATE,
+        "Y": Seat.TIED,
+        "Z": Seat.TIED,
+    }
+    assert ranks(result) == {"A": 1, "B": 1, "C": 1, "X": 1, "Y": 2, "Z": 2}
     assert result.outcome is ElectionOutcome.TIE_UNRESOLVED
     assert (result.member_seats_tied, result.alternate_seats_tied) == (0, 1)
+    assert (result.member_seats_vacant, result.alternate_seats_vacant) == (0, 0)
+
+
+def test_separate_lists_incomplete_members_r_elec_8():
+    config = ElectionConfig(5, 1, 300, tuple("ABCDE"), alternate_candidates=("X",))
+    choices = dict.fromkeys("ABCD", AGREE) | {"E": OPPOSE, "X": AGREE}
+    result = tally_election(config, Weight(3, 300), [ElectionBallot(Weight(1, 100), choices)] * 3)
+    assert result.members == ("A", "B", "C", "D")
+    assert result.alternates == ("X",)
+    assert result.member_seats_vacant == 1
+    assert result.flags == (ElectionFlag.COMMITTEE_INCOMPLETE, ElectionFlag.BELOW_MINIMUM_SIZE)
+
+
+@pytest.mark.parametrize(
+    ("member_seats", "households", "qualifying", "flags"),
+    [
+        pytest.param(7, 300, 5, [ElectionFlag.COMMITTEE_INCOMPLETE], id="R-ELEC-8-incomplete-above-minimum"),
+        pytest.param(
+            7,
+            300,
+            4,
+            [ElectionFlag.COMMITTEE_INCOMPLETE, ElectionFlag.BELOW_MINIMUM_SIZE],
+            id="R-ELEC-8-below-minimum-5",
+        ),
+        pytest.param(5, 80, 3, [ElectionFlag.COMMITTEE_INCOMPLETE], id="R-ELEC-8-small-area-minimum-3"),
+        pytest.param(
+            5,
+            80,
+            2,
+            [ElectionFlag.COMMITTEE_INCOMPLETE, ElectionFlag.BELOW_MINIMUM_SIZE],
+            id="R-ELEC-8-small-area-below-3",
+        ),
+        pytest.param(5, 80, 5, [], id="R-ELEC-8-complete"),
+    ],
+)
+def test_incomplete_committee_flags_r_elec_8(member_seats, households, qualifying, flags):
+    candidates = NAMES[:member_seats]
+    agree = {c: 11 if i < qualifying else 10 for i, c in enumerate(candidates)}
+    config = ElectionConfig(member_seats, 0, households, candidates)
+    result = tally_election(config, Weight(20, 10000), spread(agree))
+    assert len(result.members) == qualifying
+    assert result.member_seats_vacant == member_seats - qualifying
+    assert list(result.flags) == flags
     assert result.alternate_seats_vacant == 0
 
 
@@ -459,14 +515,69 @@ def test_zero_total_never_meets_quorum_r_num_5():
 
 
 def test_spoiled_election_ballot_participates_and_agrees_with_nobody_r_tally_6():
-    ballots = spread(dict(A=11, B=12, C=13), groups=20)
     config = ElectionConfig(3, 0, 50, ("A", "B", "C"))
-    before = tally_election(config, Weight(25, 12500), ballots)
+    ballots = spread({"A": 11, "B": 12, "C": 13}, groups=20)
+    before = tally_election(config, Weight(30, 15000), ballots)
     assert before.members == ("C", "B", "A")
-    after = tally_election(config, Weight(25, 12500), [*ballots, ElectionBallot(Weight(1, 500), None)] * 1)
-    assert after.participating == Weight(21, 10500)
-    assert after.spoiled == Weight(1, 500)
-    assert after.members == ("C", "B")  # A: 2*11 = 22 > 21 still; B, C fine
+    spoiled = [ElectionBallot(Weight(1, 500), None)] * 2
+    after = tally_election(config, Weight(30, 15000), [*ballots, *spoiled])
+    assert after.participating == Weight(22, 11000)
+    assert after.spoiled == Weight(2, 1000)
+    assert after.members == ("C", "B")  # A: 2*11 = 22 > 22 fails once the spoiled ballots participate
     a = {c.candidate: c for c in after.candidates}["A"]
     assert (a.agree, a.oppose, a.abstain) == (Weight(11, 5500), Weight(), Weight(9, 4500))
-    assert a.heads_majority and not a.area_majority  # 2*5500 = 11000 > 10500 holds... see below
+    assert not a.heads_majority
+    assert not a.area_majority
+    assert after.flags == (ElectionFlag.COMMITTEE_INCOMPLETE, ElectionFlag.BELOW_MINIMUM_SIZE)
+    # Spoiled ballots still help the quorum (R-TALLY-6): 20 heads alone miss 2/3 of 31, 22 reach it.
+    assert not tally_election(config, Weight(31, 15000), ballots).quorum_met
+    assert tally_election(config, Weight(31, 15000), [*ballots, *spoiled]).quorum_met
+
+
+# --- Evidence and error contracts ---
+
+
+def test_to_dict_holds_only_ints_and_strings():
+    result = tally_election(
+        T9_CONFIG, T9_TOTAL, spread({"A": 20, "B": 19, "C": 18, "D": 17, "E": 16, "F": 16, "G": 12})
+    )
+    data = result.to_dict()
+    assert all(type(leaf) in (int, str) for leaf in leaves(data))
+    assert data["tied"] == ["E", "F"]
+    assert data["candidates"][4]["tied_with"] == ["F"]
+    assert data["candidates"][0]["rank"] == 1
+    assert data["flags"] == ["TIE_UNRESOLVED"]
+    assert result.candidates[0].reason_zh == "第 1 名，当选委员（R-ELEC-7）。"
+    assert result.candidates[6].reason_zh == "第 7 名，当选候补委员（R-ELEC-7）。"
+
+
+def test_qualified_beyond_seats_reason_r_elec_7():
+    config = ElectionConfig(3, 0, 50, tuple("ABCD"))
+    result = tally_election(config, Weight(20, 10000), spread({"A": 14, "B": 13, "C": 12, "D": 11}))
+    d = result.candidates[3]
+    assert (d.candidate, d.seat, d.rank) == ("D", Seat.NOT_ELECTED, 4)
+    assert d.reason_en == "Rank 4: agreed by a double majority, but all seats are filled (R-ELEC-7)."
+
+
+ELECTION_ERRORS = [
+    errors.ElectionSeatsInvalid,
+    errors.ElectionAlternateSeatsInvalid,
+    errors.ElectionCandidateListEmpty,
+    errors.ElectionCandidateDuplicate,
+    errors.ElectionWriteIn,
+    errors.ElectionBallotIncomplete,
+    errors.ElectionChoiceInvalid,
+    errors.ElectionApprovalLimitExceeded,
+]
+
+
+@pytest.mark.parametrize("error", ELECTION_ERRORS, ids=lambda e: e.code)
+def test_election_errors_contract(error):
+    assert issubclass(error, errors.RuleViolation)
+    assert DomainError.registry[error.code] is error
+    assert error.code.startswith("rules.election_")
+    assert error.status == 422
+    assert error.placeholders("zh") == error.placeholders("en")
+    params = dict.fromkeys(error.placeholders("en"), "x")
+    assert error(**params).message("zh")
+    assert error(**params).message("en")

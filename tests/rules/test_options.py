@@ -173,9 +173,7 @@ INVALID = "rules.invalid_option_answer"
     ("kind", "answer", "error", "code"),
     [
         pytest.param(SINGLE, "P9", UnknownOption, "rules.unknown_option", id="R-MULTI-1-unknown-option"),
-        pytest.param(
-            SINGLE, "ABSTAIN", UnknownOption, "rules.unknown_option", id="R-MULTI-1-plain-string-is-an-id"
-        ),
+        pytest.param(SINGLE, "ABSTAIN", UnknownOption, "rules.unknown_option", id="R-MULTI-1-plain-string-is-an-id"),
         pytest.param(
             CONSULTATION,
             frozenset({"P1", "P9"}),
@@ -186,9 +184,7 @@ INVALID = "rules.invalid_option_answer"
         pytest.param(SINGLE, Choice.AGREE, InvalidOptionAnswer, INVALID, id="R-MULTI-1-agree"),
         pytest.param(CONSULTATION, Choice.OPPOSE, InvalidOptionAnswer, INVALID, id="R-MULTI-1-oppose"),
         pytest.param(CONSULTATION, frozenset(), InvalidOptionAnswer, INVALID, id="R-MULTI-1-empty-set"),
-        pytest.param(
-            SINGLE, frozenset({"P1", "P2"}), InvalidOptionAnswer, INVALID, id="R-MULTI-3-no-pick-any"
-        ),
+        pytest.param(SINGLE, frozenset({"P1", "P2"}), InvalidOptionAnswer, INVALID, id="R-MULTI-3-no-pick-any"),
     ],
 )
 def test_r_multi_1_invalid_answers(kind, answer, error, code):
@@ -240,18 +236,10 @@ def test_option_counts_sql_path_matches_ballots():
 @pytest.mark.parametrize(
     ("kind", "per_option", "voted", "message"),
     [
-        pytest.param(
-            SINGLE, (("P1", Weight(2, 20)), ("P2", Weight())), Weight(1, 20), "add up", id="single-sum"
-        ),
-        pytest.param(
-            CONSULTATION, (("P1", Weight(2, 10)), ("P2", Weight())), Weight(1, 20), "more", id="pick-any"
-        ),
-        pytest.param(
-            SINGLE, (("P1", Weight(-1, 0)), ("P2", Weight())), Weight(-1, 0), "negative", id="negative"
-        ),
-        pytest.param(
-            SINGLE, (("P1", Weight(9, 10)), ("P2", Weight())), Weight(9, 10), "exceeds", id="beyond-roll"
-        ),
+        pytest.param(SINGLE, (("P1", Weight(2, 20)), ("P2", Weight())), Weight(1, 20), "add up", id="single-sum"),
+        pytest.param(CONSULTATION, (("P1", Weight(2, 10)), ("P2", Weight())), Weight(1, 20), "more", id="pick-any"),
+        pytest.param(SINGLE, (("P1", Weight(-1, 0)), ("P2", Weight())), Weight(-1, 0), "negative", id="negative"),
+        pytest.param(SINGLE, (("P1", Weight(9, 10)), ("P2", Weight())), Weight(9, 10), "exceeds", id="beyond-roll"),
     ],
 )
 def test_option_counts_invariants(kind, per_option, voted, message):

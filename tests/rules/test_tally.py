@@ -193,9 +193,7 @@ BOUNDARIES = [
     pytest.param(counts((9, 90000), agree=(6, 81000)), ORDINARY, Outcome.PASSED, id="R-TALLY-3-heads-6/9"),
     pytest.param(counts((9, 90000), agree=(7, 81000)), ORDINARY, Outcome.PASSED, id="R-TALLY-3-heads-7/9"),
     # R-TALLY-3 quorum ≥ 2/3 on area (all 9 heads participate)
-    pytest.param(
-        counts((9, 90000), agree=(9, 59999)), ORDINARY, Outcome.NO_QUORUM, id="R-TALLY-3-area-59999"
-    ),
+    pytest.param(counts((9, 90000), agree=(9, 59999)), ORDINARY, Outcome.NO_QUORUM, id="R-TALLY-3-area-59999"),
     pytest.param(counts((9, 90000), agree=(9, 60000)), ORDINARY, Outcome.PASSED, id="R-TALLY-3-area-60000"),
     pytest.param(counts((9, 90000), agree=(9, 60001)), ORDINARY, Outcome.PASSED, id="R-TALLY-3-area-60001"),
     # R-TALLY-3 counts abstentions for the quorum: 6/9 heads only with the abstainer
@@ -206,78 +204,38 @@ BOUNDARIES = [
         id="R-TALLY-5-quorum",
     ),
     # R-CAT-1 ORDINARY > 1/2 on heads (agree area 80000/100000)
-    pytest.param(
-        counts((10, 100000), (4, 80000), (6, 20000)), ORDINARY, Outcome.REJECTED, id="R-CAT-1-heads-4/10"
-    ),
-    pytest.param(
-        counts((10, 100000), (5, 80000), (5, 20000)), ORDINARY, Outcome.REJECTED, id="R-CAT-1-heads-5/10"
-    ),
-    pytest.param(
-        counts((10, 100000), (6, 80000), (4, 20000)), ORDINARY, Outcome.PASSED, id="R-CAT-1-heads-6/10"
-    ),
+    pytest.param(counts((10, 100000), (4, 80000), (6, 20000)), ORDINARY, Outcome.REJECTED, id="R-CAT-1-heads-4/10"),
+    pytest.param(counts((10, 100000), (5, 80000), (5, 20000)), ORDINARY, Outcome.REJECTED, id="R-CAT-1-heads-5/10"),
+    pytest.param(counts((10, 100000), (6, 80000), (4, 20000)), ORDINARY, Outcome.PASSED, id="R-CAT-1-heads-6/10"),
     # R-CAT-1 ORDINARY > 1/2 on area (agree heads 8/10)
-    pytest.param(
-        counts((10, 100000), (8, 49999), (2, 50001)), ORDINARY, Outcome.REJECTED, id="R-CAT-1-area-49999"
-    ),
-    pytest.param(
-        counts((10, 100000), (8, 50000), (2, 50000)), ORDINARY, Outcome.REJECTED, id="R-CAT-1-area-50000"
-    ),
-    pytest.param(
-        counts((10, 100000), (8, 50001), (2, 49999)), ORDINARY, Outcome.PASSED, id="R-CAT-1-area-50001"
-    ),
+    pytest.param(counts((10, 100000), (8, 49999), (2, 50001)), ORDINARY, Outcome.REJECTED, id="R-CAT-1-area-49999"),
+    pytest.param(counts((10, 100000), (8, 50000), (2, 50000)), ORDINARY, Outcome.REJECTED, id="R-CAT-1-area-50000"),
+    pytest.param(counts((10, 100000), (8, 50001), (2, 49999)), ORDINARY, Outcome.PASSED, id="R-CAT-1-area-50001"),
     # R-CAT-1 SPECIAL ≥ 3/4 on heads (agree area 90000/100000)
     pytest.param(
         counts((8, 100000), (5, 90000), (3, 10000)), SPECIAL, Outcome.REJECTED, id="R-CAT-1-special-heads-5/8"
     ),
-    pytest.param(
-        counts((8, 100000), (6, 90000), (2, 10000)), SPECIAL, Outcome.PASSED, id="R-CAT-1-special-heads-6/8"
-    ),
-    pytest.param(
-        counts((8, 100000), (7, 90000), (1, 10000)), SPECIAL, Outcome.PASSED, id="R-CAT-1-special-heads-7/8"
-    ),
+    pytest.param(counts((8, 100000), (6, 90000), (2, 10000)), SPECIAL, Outcome.PASSED, id="R-CAT-1-special-heads-6/8"),
+    pytest.param(counts((8, 100000), (7, 90000), (1, 10000)), SPECIAL, Outcome.PASSED, id="R-CAT-1-special-heads-7/8"),
     # R-CAT-1 SPECIAL ≥ 3/4 on area (agree heads 9/10)
-    pytest.param(
-        counts((10, 100000), (9, 74999), (1, 25001)), SPECIAL, Outcome.REJECTED, id="R-CAT-1-special-74999"
-    ),
-    pytest.param(
-        counts((10, 100000), (9, 75000), (1, 25000)), SPECIAL, Outcome.PASSED, id="R-CAT-1-special-75000"
-    ),
-    pytest.param(
-        counts((10, 100000), (9, 75001), (1, 24999)), SPECIAL, Outcome.PASSED, id="R-CAT-1-special-75001"
-    ),
+    pytest.param(counts((10, 100000), (9, 74999), (1, 25001)), SPECIAL, Outcome.REJECTED, id="R-CAT-1-special-74999"),
+    pytest.param(counts((10, 100000), (9, 75000), (1, 25000)), SPECIAL, Outcome.PASSED, id="R-CAT-1-special-75000"),
+    pytest.param(counts((10, 100000), (9, 75001), (1, 24999)), SPECIAL, Outcome.PASSED, id="R-CAT-1-special-75001"),
     # R-CAT-4 community approval ≥ 2/3 on heads (agree area 80000/90000), then on area (agree heads 8/9)
-    pytest.param(
-        counts((9, 90000), (5, 80000), (4, 10000)), ORDINARY_TWO_THIRDS, Outcome.REJECTED, id="R-CAT-4-5/9"
-    ),
-    pytest.param(
-        counts((9, 90000), (6, 80000), (3, 10000)), ORDINARY_TWO_THIRDS, Outcome.PASSED, id="R-CAT-4-6/9"
-    ),
-    pytest.param(
-        counts((9, 90000), (7, 80000), (2, 10000)), ORDINARY_TWO_THIRDS, Outcome.PASSED, id="R-CAT-4-7/9"
-    ),
-    pytest.param(
-        counts((9, 90000), (8, 59999), (1, 30001)), ORDINARY_TWO_THIRDS, Outcome.REJECTED, id="R-CAT-4-59999"
-    ),
-    pytest.param(
-        counts((9, 90000), (8, 60000), (1, 30000)), ORDINARY_TWO_THIRDS, Outcome.PASSED, id="R-CAT-4-60000"
-    ),
-    pytest.param(
-        counts((9, 90000), (8, 60001), (1, 29999)), ORDINARY_TWO_THIRDS, Outcome.PASSED, id="R-CAT-4-60001"
-    ),
+    pytest.param(counts((9, 90000), (5, 80000), (4, 10000)), ORDINARY_TWO_THIRDS, Outcome.REJECTED, id="R-CAT-4-5/9"),
+    pytest.param(counts((9, 90000), (6, 80000), (3, 10000)), ORDINARY_TWO_THIRDS, Outcome.PASSED, id="R-CAT-4-6/9"),
+    pytest.param(counts((9, 90000), (7, 80000), (2, 10000)), ORDINARY_TWO_THIRDS, Outcome.PASSED, id="R-CAT-4-7/9"),
+    pytest.param(counts((9, 90000), (8, 59999), (1, 30001)), ORDINARY_TWO_THIRDS, Outcome.REJECTED, id="R-CAT-4-59999"),
+    pytest.param(counts((9, 90000), (8, 60000), (1, 30000)), ORDINARY_TWO_THIRDS, Outcome.PASSED, id="R-CAT-4-60000"),
+    pytest.param(counts((9, 90000), (8, 60001), (1, 29999)), ORDINARY_TWO_THIRDS, Outcome.PASSED, id="R-CAT-4-60001"),
     # R-TALLY-5 / R-TALLY-6: abstaining and spoiled take part but do not agree
-    pytest.param(
-        counts((3, 30000), agree=(1, 10000), abstain=(1, 10000)), ORDINARY, Outcome.REJECTED, id="R-TALLY-5"
-    ),
-    pytest.param(
-        counts((3, 30000), agree=(1, 10000), spoiled=(1, 10000)), ORDINARY, Outcome.REJECTED, id="R-TALLY-6"
-    ),
+    pytest.param(counts((3, 30000), agree=(1, 10000), abstain=(1, 10000)), ORDINARY, Outcome.REJECTED, id="R-TALLY-5"),
+    pytest.param(counts((3, 30000), agree=(1, 10000), spoiled=(1, 10000)), ORDINARY, Outcome.REJECTED, id="R-TALLY-6"),
     # R-NUM-5: zero participants, zero totals, and a zero area base with heads present
     pytest.param(counts((8, 90000)), ORDINARY, Outcome.NO_QUORUM, id="R-NUM-5-zero-participants"),
     pytest.param(counts((0, 0)), ORDINARY, Outcome.NO_QUORUM, id="R-NUM-5-zero-totals"),
     pytest.param(counts((3, 0), agree=(3, 0)), ORDINARY, Outcome.NO_QUORUM, id="R-NUM-5-zero-total-area"),
-    pytest.param(
-        counts((0, 30000), agree=(0, 30000)), ORDINARY, Outcome.NO_QUORUM, id="R-NUM-5-zero-total-heads"
-    ),
+    pytest.param(counts((0, 30000), agree=(0, 30000)), ORDINARY, Outcome.NO_QUORUM, id="R-NUM-5-zero-total-heads"),
 ]
 
 
@@ -305,8 +263,7 @@ def test_r_num_5_zero_participants_evidence():
 def test_r_num_5_zero_totals_reason():
     result = decide(counts((0, 0)), SPECIAL)
     assert result.reason_zh == (
-        "参与表决面积 0/0 < 2/3（分母为零），参与表决人数 0/0 < 2/3（分母为零）："
-        "未达到参与表决要求，不形成决定。"
+        "参与表决面积 0/0 < 2/3（分母为零），参与表决人数 0/0 < 2/3（分母为零）：未达到参与表决要求，不形成决定。"
     )
     assert result.reason_en == (
         "Participating area 0/0 < 2/3 (zero base), participating heads 0/0 < 2/3 (zero base): "
@@ -367,9 +324,7 @@ def test_r_tally_10_reasons():
     assert t2.reason_en.endswith("agreeing area 37550/77550 ≤ 1/2, agreeing heads 3/6 ≤ 1/2: rejected.")
     assert tally(ROLL_P, T1, ORDINARY).reason_en.endswith("agreeing heads 4/6 > 1/2: passed.")
     t3 = tally(ROLL_P, {"A": AGREE, "BC": AGREE, "D": AGREE, "Fco": AGREE, "E": ABSTAIN}, ORDINARY)
-    assert t3.reason_zh == (
-        "参与表决面积 54000/90000 < 2/3，参与表决人数 5/8 < 2/3：未达到参与表决要求，不形成决定。"
-    )
+    assert t3.reason_zh == ("参与表决面积 54000/90000 < 2/3，参与表决人数 5/8 < 2/3：未达到参与表决要求，不形成决定。")
 
 
 def _leaves(value):

@@ -171,7 +171,5 @@ def test_r_multi_2_at_most_one_option_and_no_plurality(roll, approval):
     else:
         assert result.outcome is (Outcome.PASSED if expected else Outcome.REJECTED)
         assert result.adopted == (expected[0] if expected else None)
-    consultation = decide_options(
-        count_option_ballots(OptionKind.CONSULTATION, OPTIONS, ballots, total), rule
-    )
+    consultation = decide_options(count_option_ballots(OptionKind.CONSULTATION, OPTIONS, ballots, total), rule)
     assert consultation.outcome is Outcome.NO_DECISION

@@ -1,0 +1,241 @@
+"""Register import through the API: atomic, idempotent, versioned, every bad row reported (issue #2)."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from app.identity.models import Role
+from app.register.models import Building, Owner, RegisterVersion, Unit, UnitOwner
+from tests.factories import make_api_key, make_places
+
+HEADER = "building,entrance,room,area,area_source,parking,sale_status,delivered,evidence,owner_names,owner_ids"
+ID_A = "110105198001010016"
+ID_B = "110105198102020029"
+ID_C = "110105198203030031"
+
+
+async def _setup(session, app, **kwargs):
+    places = await make_places(session, app.state.cipher, **kwargs)
+    await session.commit()
+    headers = await make_api_key(session, app.state.token_hasher, role=Role.COMMITTEE, estate_id=places.estate.id)
+    return places, headers
+
+
+async def _upload(client, estate_id, name, content, headers, content_type="text/csv"):
+    return await client.post(
+        f"/api/v1/estates/{estate_id}/register/imports", files={"file": (name, content, content_type)}, headers=headers
+    )
+
+
+async def _counts(session) -> dict[str, int]:
+    counts = {}
+    for model in (RegisterVersion, Unit, UnitOwner, Owner, Building):
+        counts[model.__tablename__] = await session.scalar(select(func.count()).select_from(model))
+    return counts
+
+
+async def test_sample_csv_imports_with_section_p_totals(client, session, app, repo_root):
+    places, headers = await _setup(session, app)
+    content = (repo_root / "samples/register-sample.csv").read_bytes()
+    response = await _upload(client, places.estate.id, "register-sample.csv", content, headers)
+    assert response.status_code == 201, response.text
+    body = response.json()
+    assert body["created"] is True
+    assert body["version"]["number"] == 1
+    assert body["version"]["unit_count"] == 11
+    # RULES.md section P: 8 heads, 90000 area units; the parking space is excluded (R-AREA-3).
+    assert body["totals"] == {"heads": 8, "area": 90000, "area_m2": "900.00"}
+
+
+async def test_same_file_twice_changes_nothing(client, session, app, repo_root):
+    places, headers = await _setup(session, app)
+    content = (repo_root / "samples/register-sample.csv").read_bytes()
+    first = await _upload(client, places.estate.id, "r.csv", content, headers)
+    before = await _counts(session)
+    second = await _upload(client, places.estate.id, "r.csv", content, headers)
+    assert second.status_code == 200
+    assert second.json()["created"] is False
+    assert second.json()["version"]["id"] == first.json()["version"]["id"]
+    assert await _counts(session) == before
+
+
+async def test_json_with_the_same_content_is_the_same_version(client, session, app, repo_root):
+    places, headers = await _setup(session, app)
+    csv_response = await _upload(
+        client, places.estate.id, "r.csv", (repo_root / "samples/register-sample.csv").read_bytes(), headers
+    )
+    json_response = await _upload(
+        client, places.estate.id, "r.json", (repo_root / "samples/register-sample.json").read_bytes(), headers,
+        content_type="application/json",
+    )  # fmt: skip
+    assert json_response.status_code == 200, json_response.text
+    assert json_response.json()["version"]["content_hash"] == csv_response.json()["version"]["content_hash"]
+
+
+async def test_roll_endpoint_returns_groups_heads_and_areas_with_masked_names(client, session, app, repo_root):
+    places, headers = await _setup(session, app)
+    await _upload(client, places.estate.id, "r.csv", (repo_root / "samples/register-sample.csv").read_bytes(), headers)
+    response = await client.get(f"/api/v1/estates/{places.estate.id}/roll", headers=headers)
+    assert response.status_code == 200, response.text
+    roll = response.json()
+    assert roll["totals"]["heads"] == 8
+    assert roll["totals"]["area"] == 90000
+    assert roll["excluded_parking_units"] == 1
+    areas = sorted(group["area"] for group in roll["groups"])
+    assert areas == sorted([18000, 12000, 9000, 9000, 6000, 22000, 7550, 6450])
+    developer = next(group for group in roll["groups"] if group["is_developer"])
+    assert developer["units"] == ["2-2-201", "2-2-202"]  # R-HEAD-4: unsold + sold-undelivered
+    co_owned = next(group for group in roll["groups"] if group["area"] == 12000)
+    assert len(co_owned["owners"]) == 2 and co_owned["heads"] == 1  # R-HEAD-2
+    text = response.text
+    for secret in ("王一", "李二", "张三", ID_A, ID_B, "0016"):
+        assert secret not in text or secret == "0016"
+    assert "王*" in text
+
+
+async def test_roll_pagination(client, session, app, repo_root):
+    places, headers = await _setup(session, app)
+    await _upload(client, places.estate.id, "r.csv", (repo_root / "samples/register-sample.csv").read_bytes(), headers)
+    keys: list[str] = []
+    cursor = None
+    while True:
+        params = {"limit": 3} | ({"cursor": cursor} if cursor else {})
+        page = (await client.get(f"/api/v1/estates/{places.estate.id}/roll", params=params, headers=headers)).json()
+        keys += [group["key"] for group in page["groups"]]
+        assert page["totals"]["heads"] == 8
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert len(keys) == 8 == len(set(keys))
+
+
+async def test_a_change_makes_a_new_version_and_earlier_versions_stay_readable(client, session, app):
+    places, headers = await _setup(session, app)
+    v1 = f"{HEADER}\n1,1,101,100.00,REGISTRY,no,SOLD,yes,REGISTRATION,王一,{ID_A}\n".encode()
+    v2 = v1 + f"1,1,102,50.25,SURVEY,no,SOLD,yes,REGISTRATION,李二,{ID_B}\n".encode()
+    assert (await _upload(client, places.estate.id, "v1.csv", v1, headers)).status_code == 201
+    second = await _upload(client, places.estate.id, "v2.csv", v2, headers)
+    assert second.status_code == 201
+    assert second.json()["version"]["number"] == 2
+    assert second.json()["totals"] == {"heads": 2, "area": 15025, "area_m2": "150.25"}
+    versions = (await client.get(f"/api/v1/estates/{places.estate.id}/register/versions", headers=headers)).json()
+    assert [version["number"] for version in versions["items"]] == [1, 2]
+    old_units = await client.get(f"/api/v1/estates/{places.estate.id}/register/versions/1/units", headers=headers)
+    assert [unit["unit_key"] for unit in old_units.json()["items"]] == ["1-1-101"]
+    old_roll = await client.get(f"/api/v1/estates/{places.estate.id}/roll", params={"version": 1}, headers=headers)
+    assert old_roll.json()["totals"]["heads"] == 1
+    missing = await client.get(f"/api/v1/estates/{places.estate.id}/roll", params={"version": 9}, headers=headers)
+    assert missing.status_code == 404
+    assert missing.json()["code"] == "register.version_not_found"
+
+
+BAD_FILES = {
+    "area_three_decimals": (f"1,1,101,75.555,REGISTRY,no,SOLD,yes,REGISTRATION,王一,{ID_A}", "area", "register.area_invalid"),
+    "area_zero": (f"1,1,101,0,REGISTRY,no,SOLD,yes,REGISTRATION,王一,{ID_A}", "area", "register.area_invalid"),
+    "area_negative": (f"1,1,101,-5,REGISTRY,no,SOLD,yes,REGISTRATION,王一,{ID_A}", "area", "register.area_invalid"),
+    "area_not_numeric": (f"1,1,101,abc,REGISTRY,no,SOLD,yes,REGISTRATION,王一,{ID_A}", "area", "register.area_invalid"),
+    "no_owner": ("1,1,101,75.50,REGISTRY,no,SOLD,yes,REGISTRATION,,", "owner_names", "register.unit_without_owner"),
+    "no_area_source": (f"1,1,101,75.50,,no,SOLD,yes,REGISTRATION,王一,{ID_A}", "area_source",
+                       "register.area_source_required"),
+    "bad_id_checksum": ("1,1,101,75.50,REGISTRY,no,SOLD,yes,REGISTRATION,王一,110105198001010017", "owner_ids",
+                        "register.identifier_invalid"),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("case", sorted(BAD_FILES))
+async def test_each_kind_of_bad_row_is_422_and_nothing_is_written(client, session, app, case):
+    places, headers = await _setup(session, app)
+    bad_line, column, code = BAD_FILES[case]
+    good_line = f"1,1,999,80.00,REGISTRY,no,SOLD,yes,REGISTRATION,张三,{ID_C}"
+    content = f"{HEADER}\n{good_line}\n{bad_line}\n".encode()
+    before = await _counts(session)
+    response = await _upload(client, places.estate.id, "bad.csv", content, headers)
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    body = response.json()
+    assert body["code"] == "register.invalid"
+    assert [(error["row"], error["column"], error["code"]) for error in body["errors"]] == [(3, column, code)]
+    assert await _counts(session) == before
+
+
+async def test_all_errors_are_reported_together_including_duplicates(client, session, app):
+    places, headers = await _setup(session, app)
+    lines = [
+        f"1,1,101,75.50,REGISTRY,no,SOLD,yes,REGISTRATION,王一,{ID_A}",
+        f"1,1,101,75.50,REGISTRY,no,SOLD,yes,REGISTRATION,王一,{ID_A}",  # duplicate unit
+        f"1,1,102,75.555,REGISTRY,no,SOLD,yes,REGISTRATION,王一,{ID_A}",  # 3 decimals
+        "1,1,103,60,REGISTRY,no,SOLD,yes,REGISTRATION,,",  # no owner
+        f"1,1,104,60,MOON,no,SOLD,yes,REGISTRATION,王一,{ID_A}",  # unknown area source
+    ]
+    response = await _upload(client, places.estate.id, "bad.csv", (HEADER + "\n" + "\n".join(lines)).encode(), headers)
+    assert response.status_code == 422
+    rows = [(error["row"], error["code"]) for error in response.json()["errors"]]
+    assert rows == [
+        (3, "register.duplicate_unit"),
+        (4, "register.area_invalid"),
+        (5, "register.unit_without_owner"),
+        (6, "register.value_unknown"),
+    ]
+    assert response.json()["errors"][0]["detail_zh"].startswith("房屋 1-1-101 与第 2 行重复")
+
+
+async def test_error_messages_never_echo_identifiers(client, session, app):
+    places, headers = await _setup(session, app)
+    line = "1,1,101,75.50,REGISTRY,no,SOLD,yes,REGISTRATION,王一,110105198001010017"
+    response = await _upload(client, places.estate.id, "bad.csv", f"{HEADER}\n{line}\n".encode(), headers)
+    assert "110105198001010017" not in response.text
+
+
+async def test_unsold_units_need_a_developer(client, session, app):
+    places, headers = await _setup(session, app, with_developer=False)
+    content = f"{HEADER}\n1,1,101,75.50,SURVEY,no,UNSOLD,no,,,\n".encode()
+    response = await _upload(client, places.estate.id, "r.csv", content, headers)
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["code"] == "register.developer_missing"
+
+
+async def test_parking_only_register_is_an_empty_roll(client, session, app):
+    places, headers = await _setup(session, app)
+    content = f"{HEADER}\nP,,B1,12.50,REGISTRY,yes,SOLD,yes,REGISTRATION,王一,{ID_A}\n".encode()
+    response = await _upload(client, places.estate.id, "r.csv", content, headers)
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["code"] == "roll.empty"
+
+
+async def test_unknown_format_is_415(client, session, app):
+    places, headers = await _setup(session, app)
+    response = await _upload(client, places.estate.id, "r.xlsx", b"PK\x03\x04", headers, content_type="application/zip")
+    assert response.status_code == 415
+    assert response.json()["code"] == "register.format_unknown"
+
+
+async def test_binary_and_non_utf8_files_are_422(client, session, app):
+    places, headers = await _setup(session, app)
+    binary = await _upload(client, places.estate.id, "r.csv", b"a,b\x00c", headers)
+    assert binary.json()["errors"][0]["code"] == "register.binary"
+    gbk = await _upload(client, places.estate.id, "r.csv", HEADER.encode() + "\n王一".encode("gbk"), headers)
+    assert gbk.json()["errors"][0]["code"] == "register.encoding"
+
+
+async def test_another_estates_committee_cannot_import(client, session, app, repo_root):
+    places, _ = await _setup(session, app)
+    _, other_headers = await _setup(session, app)
+    content = (repo_root / "samples/register-sample.csv").read_bytes()
+    response = await _upload(client, places.estate.id, "r.csv", content, other_headers)
+    assert response.status_code == 403
+
+
+async def test_identifiers_are_never_stored_in_plain_text(client, session, app, repo_root):
+    """R-PI-2: ID numbers, credit codes and certificate numbers only as ciphertext plus blind index."""
+    places, headers = await _setup(session, app)
+    await _upload(client, places.estate.id, "r.csv", (repo_root / "samples/register-sample.csv").read_bytes(), headers)
+    secrets = [ID_A, ID_B, "91110105MA01ABCD13", "91110000100012345L", "0000101"]
+    for model in (Owner, Unit, UnitOwner, RegisterVersion):
+        for row in (await session.execute(select(model.__table__))).all():
+            flattened = " ".join(
+                value.hex() if isinstance(value, bytes) else str(value) for value in row if value is not None
+            )
+            for secret in secrets:
+                assert secret not in flattened
+                assert secret.encode().hex() not in flattened
