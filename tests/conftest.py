@@ -12,6 +12,7 @@ import asyncio
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -100,6 +101,12 @@ def postgres_url(name: str) -> str:
     return f"{base}/{name}"
 
 
+def run_outside_loop(coroutine_function, *args):  # type: ignore[no-untyped-def]
+    """Run a coroutine to completion on a private loop in a worker thread (callable from async tests too)."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(lambda: asyncio.run(coroutine_function(*args))).result()
+
+
 @pytest.fixture(scope="session")
 def fresh_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
     """A factory for empty databases of a backend (migration tests need their own)."""
@@ -110,13 +117,13 @@ def fresh_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]
             path = tmp_path_factory.mktemp("db") / f"{uuid.uuid4().hex}.db"
             return TestDatabase("sqlite", f"sqlite+aiosqlite:///{path}")
         name = f"evote_test_{uuid.uuid4().hex[:12]}"
-        asyncio.run(create_postgres_database(name))
+        run_outside_loop(create_postgres_database, name)
         created.append(name)
         return TestDatabase("postgresql", postgres_url(name))
 
     yield make
     for name in created:
-        asyncio.run(drop_postgres_database(name))
+        run_outside_loop(drop_postgres_database, name)
 
 
 @pytest.fixture(scope="session")

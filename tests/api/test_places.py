@@ -135,7 +135,9 @@ async def test_api_keys_street_office_issues_committee_keys_for_its_estates_only
         session, app.state.token_hasher, role=Role.STREET_OFFICE, street_office_id=mine.street_office.id
     )
     issued = await client.post(
-        "/api/v1/api-keys", json={"name": "业委会", "role": "COMMITTEE", "estate_id": str(mine.estate.id)}, headers=office
+        "/api/v1/api-keys",
+        json={"name": "业委会", "role": "COMMITTEE", "estate_id": str(mine.estate.id)},
+        headers=office,
     )
     assert issued.status_code == 201, issued.text
     secret = issued.json()["secret"]

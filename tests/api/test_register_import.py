@@ -87,7 +87,8 @@ async def test_roll_endpoint_returns_groups_heads_and_areas_with_masked_names(cl
     developer = next(group for group in roll["groups"] if group["is_developer"])
     assert developer["units"] == ["2-2-201", "2-2-202"]  # R-HEAD-4: unsold + sold-undelivered
     co_owned = next(group for group in roll["groups"] if group["area"] == 12000)
-    assert len(co_owned["owners"]) == 2 and co_owned["heads"] == 1  # R-HEAD-2
+    assert len(co_owned["owners"]) == 2
+    assert co_owned["heads"] == 1
     text = response.text
     for secret in ("王一", "李二", "张三", ID_A, ID_B, "0016"):
         assert secret not in text or secret == "0016"
@@ -131,7 +132,8 @@ async def test_a_change_makes_a_new_version_and_earlier_versions_stay_readable(c
 
 
 BAD_FILES = {
-    "area_three_decimals": (f"1,1,101,75.555,REGISTRY,no,SOLD,yes,REGISTRATION,王一,{ID_A}", "area", "register.area_invalid"),
+    "area_3_decimals": (f"1,1,101,75.555,REGISTRY,no,SOLD,yes,REGISTRATION,王一,{ID_A}", "area",
+                        "register.area_invalid"),
     "area_zero": (f"1,1,101,0,REGISTRY,no,SOLD,yes,REGISTRATION,王一,{ID_A}", "area", "register.area_invalid"),
     "area_negative": (f"1,1,101,-5,REGISTRY,no,SOLD,yes,REGISTRATION,王一,{ID_A}", "area", "register.area_invalid"),
     "area_not_numeric": (f"1,1,101,abc,REGISTRY,no,SOLD,yes,REGISTRATION,王一,{ID_A}", "area", "register.area_invalid"),

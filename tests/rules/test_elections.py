@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from app.errors import DomainError
@@ -9,6 +11,7 @@ from app.rules import errors
 from app.rules.choices import Choice
 from app.rules.counts import Weight
 from app.rules.elections import (
+    CandidateResult,
     ElectionBallot,
     ElectionConfig,
     ElectionFlag,
@@ -420,7 +423,7 @@ def test_incomplete_committee_flags_r_elec_8(member_seats, households, qualifyin
 ONE = ElectionConfig(3, 0, 50, ("X",))
 
 
-def one_candidate(groups: list[tuple[int, Choice]], total: Weight | None = None):
+def one_candidate(groups: list[tuple[int, Choice]], total: Weight | None = None) -> CandidateResult:
     ballots = [ElectionBallot(Weight(1, area), {"X": choice}) for area, choice in groups]
     total = total or Weight.sum(b.weight for b in ballots)
     return tally_election(ONE, total, ballots).candidates[0]
@@ -544,8 +547,8 @@ def test_to_dict_holds_only_ints_and_strings():
     data = result.to_dict()
     assert all(type(leaf) in (int, str) for leaf in leaves(data))
     assert data["tied"] == ["E", "F"]
-    assert data["candidates"][4]["tied_with"] == ["F"]
-    assert data["candidates"][0]["rank"] == 1
+    assert result.candidates[4].to_dict()["tied_with"] == ["F"]
+    assert result.candidates[0].to_dict()["rank"] == 1
     assert data["flags"] == ["TIE_UNRESOLVED"]
     assert result.candidates[0].reason_zh == "第 1 名，当选委员（R-ELEC-7）。"
     assert result.candidates[6].reason_zh == "第 7 名，当选候补委员（R-ELEC-7）。"
@@ -578,6 +581,6 @@ def test_election_errors_contract(error):
     assert error.code.startswith("rules.election_")
     assert error.status == 422
     assert error.placeholders("zh") == error.placeholders("en")
-    params = dict.fromkeys(error.placeholders("en"), "x")
+    params: dict[str, Any] = dict.fromkeys(error.placeholders("en"), "x")
     assert error(**params).message("zh")
     assert error(**params).message("en")

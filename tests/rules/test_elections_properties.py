@@ -50,7 +50,10 @@ def elections(draw: st.DrawFn) -> tuple[ElectionConfig, Weight, list[ElectionBal
     return config, Weight.sum(b.weight for b in ballots) + absent, ballots
 
 
-def reference(config: ElectionConfig, total: Weight, ballots: list[ElectionBallot]):
+Expected = tuple[bool, set[str], dict[str, tuple[int, int]], dict[str, tuple[Seat, int | None]]]
+
+
+def reference(config: ElectionConfig, total: Weight, ballots: list[ElectionBallot]) -> Expected:
     """Fractions and pairwise counting instead of integer products, sorting and grouping."""
     part = Weight.sum(b.weight for b in ballots)
 

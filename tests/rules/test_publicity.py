@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta, timezone
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -143,7 +144,7 @@ def test_naive_datetimes_rejected(field):
     args = {"published_at": PUBLISHED, "starts_at": START, "ends_at": END}
     args[field] = args[field].replace(tzinfo=None)
     with pytest.raises(errors.NaiveDatetime) as caught:
-        check_window(**args)
+        check_window(args["published_at"], args["starts_at"], args["ends_at"])
     assert caught.value.params == {"field": field}
 
 
@@ -377,6 +378,6 @@ def test_publicity_errors_contract(error):
     assert DomainError.registry[error.code] is error
     assert error.status == 422
     assert error.placeholders("zh") == error.placeholders("en")
-    params = dict.fromkeys(error.placeholders("en"), "x")
+    params: dict[str, Any] = dict.fromkeys(error.placeholders("en"), "x")
     assert error(**params).message("zh")
     assert error(**params).message("en")

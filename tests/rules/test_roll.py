@@ -172,9 +172,7 @@ def test_r_area_1_area_source_order_is_precedence_order() -> None:
 
 
 def test_r_head_1_identical_owner_set_is_one_group_with_summed_area() -> None:
-    roll = build_roll(
-        [unit("U1", 10000, "A"), unit("U2", 8000, "A"), unit("U3", 5000, "B")], developer_key=None
-    )
+    roll = build_roll([unit("U1", 10000, "A"), unit("U2", 8000, "A"), unit("U3", 5000, "B")], developer_key=None)
     assert roll.total == Weight(heads=2, area=23000)
     group = roll.group_of("U1")
     assert group is roll.group_of("U2")
@@ -350,9 +348,7 @@ def test_r_roll_4_a_string_scope_is_a_type_error() -> None:
 
 def test_r_roll_4_full_scope_equals_no_scope() -> None:
     units = [unit("U1", 100, "A"), unit("U2", 200, "B"), parking("P1", 5, "A")]
-    assert build_roll(units, developer_key=None, scope=["U1", "U2", "P1"]) == build_roll(
-        units, developer_key=None
-    )
+    assert build_roll(units, developer_key=None, scope=["U1", "U2", "P1"]) == build_roll(units, developer_key=None)
 
 
 # --- Rejected registers (R-ROLL-6 and integrity) ------------------------------------------------------------
@@ -562,9 +558,7 @@ def test_to_dict_is_plain_data_without_floats() -> None:
 
 
 def test_roll_can_be_built_directly_from_stored_groups() -> None:
-    group = VoterGroup(
-        key='["A"]', owner_keys=frozenset({"A"}), unit_ids=("U1", "U2"), area=300, is_developer=False
-    )
+    group = VoterGroup(key='["A"]', owner_keys=frozenset({"A"}), unit_ids=("U1", "U2"), area=300, is_developer=False)
     roll = Roll(groups=(group,), total=Weight(1, 300))
     assert roll.group_of("U2") is group
     assert roll.excluded_parking == ()

@@ -128,9 +128,7 @@ def test_groups_merge_exactly_by_identical_owner_set(case: Case) -> None:
             assert same_group == (case.voter_of(a) == case.voter_of(b))
         group = roll.group_of(a.unit_id)
         assert group.owner_keys == case.voter_of(a)
-        assert group.is_developer == (
-            case.developer_key is not None and group.owner_keys == {case.developer_key}
-        )
+        assert group.is_developer == (case.developer_key is not None and group.owner_keys == {case.developer_key})
 
 
 @given(cases(), st.randoms(use_true_random=False))
