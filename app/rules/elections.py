@@ -174,7 +174,7 @@ def validate_ballot(config: ElectionConfig, choices: Mapping[str, Choice]) -> No
         if choices[candidate] not in _CANDIDATE_CHOICES:
             raise ElectionChoiceInvalid(candidate=candidate, choice=str(choices[candidate]))
     for candidate_list in config.lists:
-        agreed = sum(1 for c in candidate_list.candidates if choices[c] is Choice.AGREE)
+        agreed = sum(1 for c in candidate_list.candidates if choices[c] == Choice.AGREE)
         if agreed > candidate_list.approval_limit:
             raise ElectionApprovalLimitExceeded(
                 agreed=agreed, list=candidate_list.kind.value, limit=candidate_list.approval_limit

@@ -1,0 +1,50 @@
+"""The evote command: create an estate, import the sample register, issue a key (issue #2)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+
+def run_cli(*args: str, env: dict[str, str], cwd) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(  # noqa: S603 - fixed argv: this interpreter running the app module
+        [sys.executable, "-m", "app", *args], capture_output=True, text=True, env=env, cwd=cwd, timeout=120, check=False
+    )
+
+
+def test_cli_creates_estate_and_imports_the_sample_register(tmp_path, repo_root):
+    env = os.environ | {
+        "EVOTE_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}",
+        "EVOTE_DEV_KEY_DIR": str(tmp_path / "keys"),
+        "PYTHONPATH": str(repo_root),
+    }
+    created = run_cli(
+        "estate", "create", "--district-code", "110105", "--district", "朝阳区", "--street-office", "东湖街道",
+        "--community", "望京西园社区", "--name", "上京家园", "--developer-name", "北京某某房地产开发有限公司",
+        "--developer-credit-code", "91110000100012345L", env=env, cwd=repo_root,
+    )  # fmt: skip
+    assert created.returncode == 0, created.stderr
+    estate_id = json.loads(created.stdout)["estate_id"]
+
+    sample = str(repo_root / "samples" / "register-sample.csv")
+    first = run_cli("register", "import", sample, "--estate", estate_id, env=env, cwd=repo_root)
+    assert first.returncode == 0, first.stderr
+    assert json.loads(first.stdout) | {"content_hash": "-"} == {
+        "created": True, "version": 1, "content_hash": "-", "heads": 8, "area": 90000,
+    }  # fmt: skip
+    again = run_cli("register", "import", sample, "--estate", estate_id, env=env, cwd=repo_root)
+    assert json.loads(again.stdout)["created"] is False
+
+    bad = tmp_path / "bad.csv"
+    bad.write_text("building,room,area,area_source\n1,101,75.555,REGISTRY\n1,102,-1,REGISTRY\n", encoding="utf-8")
+    rejected = run_cli("register", "import", str(bad), "--estate", estate_id, env=env, cwd=repo_root)
+    assert rejected.returncode == 2
+    assert "register.invalid" in rejected.stderr
+    assert "row 2" in rejected.stderr
+    assert "row 3" in rejected.stderr
+
+    key = run_cli("apikey", "create", "--name", "ops", "--role", "ADMIN", env=env, cwd=repo_root)
+    assert key.returncode == 0, key.stderr
+    assert key.stdout.strip().startswith("evk_")
