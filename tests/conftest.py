@@ -68,6 +68,14 @@ def pytest_report_header(config: pytest.Config) -> str:
     return "evote database backends: " + ", ".join(config.evote_backends)  # type: ignore[attr-defined]
 
 
+def pytest_terminal_summary(terminalreporter, exitstatus, config):  # type: ignore[no-untyped-def]
+    """Say plainly which databases the suite ran on, and how many database tests passed on each."""
+    passed = terminalreporter.stats.get("passed", [])
+    per_backend = {name: sum(f"[{name}" in report.nodeid for report in passed) for name in config.evote_backends}
+    line = ", ".join(f"{name}: {count} passed" for name, count in per_backend.items())
+    terminalreporter.write_line(f"evote database tests by backend: {line}")
+
+
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "backend" in metafunc.fixturenames:
         metafunc.parametrize("backend", metafunc.config.evote_backends, indirect=True, scope="session")  # type: ignore[attr-defined]

@@ -9,7 +9,7 @@ import sys
 
 
 def run_cli(*args: str, env: dict[str, str], cwd) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(  # noqa: S603 - fixed argv: this interpreter running the app module
+    return subprocess.run(
         [sys.executable, "-m", "app", *args], capture_output=True, text=True, env=env, cwd=cwd, timeout=120, check=False
     )
 
