@@ -3,9 +3,11 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from app.http.schemas import Command, ReadModel
+from app.register.identifiers import valid_credit_code
+from app.security.pii import normalise_identifier
 
 Name = Field(min_length=1, max_length=100)
 
@@ -60,6 +62,16 @@ class EstateCreate(Command):
         max_length=18,
         description="Unified social credit code (stored encrypted)",
     )
+
+    @field_validator("developer_credit_code")
+    @classmethod
+    def _valid_credit_code(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        normalised = normalise_identifier(value)
+        if not valid_credit_code(normalised):
+            raise ValueError("not a valid unified social credit code (GB 32100 check character)")
+        return normalised
 
 
 class EstateRead(ReadModel):

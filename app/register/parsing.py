@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from app.register.identifiers import valid_credit_code, valid_resident_id
 from app.register.models import OwnerKind, OwnershipEvidence
 from app.rules.errors import RuleViolation
 from app.rules.roll import AreaSource, SaleStatus, parse_area
@@ -76,11 +77,6 @@ OWNER_KINDS = {
 TRUE_WORDS = {"true", "yes", "y", "1", "是"}
 FALSE_WORDS = {"false", "no", "n", "0", "否"}
 
-_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-_ID_CHECK = "10X98765432"
-_USCC_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-_USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
-
 
 @dataclass(frozen=True, slots=True)
 class RowError:
@@ -137,22 +133,6 @@ class RegisterRow:
 class ParseResult:
     rows: list[RegisterRow] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
-
-
-def valid_resident_id(value: str) -> bool:
-    """GB 11643-1999: 17 digits and an ISO 7064 MOD 11-2 check character."""
-    if len(value) != 18 or not value[:17].isascii() or not value[:17].isdigit():
-        return False
-    total = sum(int(digit) * weight for digit, weight in zip(value[:17], _ID_WEIGHTS, strict=True))
-    return _ID_CHECK[total % 11] == value[17]
-
-
-def valid_credit_code(value: str) -> bool:
-    """GB 32100-2015 unified social credit code: 18 characters with a MOD 31 check character."""
-    if len(value) != 18 or any(ch not in _USCC_CHARS for ch in value):
-        return False
-    total = sum(_USCC_CHARS.index(ch) * weight for ch, weight in zip(value[:17], _USCC_WEIGHTS, strict=True))
-    return _USCC_CHARS[(31 - total % 31) % 31] == value[17]
 
 
 def parse_register(content: bytes, register_format: RegisterFormat) -> ParseResult:

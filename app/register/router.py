@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import hashlib
 import uuid
 from typing import Annotated
 
@@ -176,7 +177,9 @@ async def get_roll(
     estate, register_version, roll, units = await service.roll_of_version(session, estate_id, version)
     links_by_owner = {str(link.owner_id): link for unit in units for link in unit.owners}
     after = decode_cursor(cursor, str) if cursor is not None else None
-    groups = [group for group in roll.groups if after is None or group.key > after]
+    # Owner ids are global (one person across estates); show an opaque per-estate key instead.
+    keyed = sorted((_public_group_key(estate.id, group.key), group) for group in roll.groups)
+    groups = [(key, group) for key, group in keyed if after is None or key > after]
     page, more = groups[:limit], len(groups) > limit
     return RollRead(
         version=RegisterVersionRead.model_validate(register_version),
@@ -185,7 +188,7 @@ async def get_roll(
         excluded_parking_units=len(roll.excluded_parking),
         groups=[
             VoterGroupRead(
-                key=group.key,
+                key=key,
                 heads=group.weight.heads,
                 area=group.area,
                 area_m2=area_display(group.area),
@@ -198,10 +201,14 @@ async def get_roll(
                 ),
                 units=list(group.unit_ids),
             )
-            for group in page
+            for key, group in page
         ],
-        next_cursor=encode_cursor(page[-1].key) if more else None,
+        next_cursor=encode_cursor(page[-1][0]) if more else None,
     )
+
+
+def _public_group_key(estate_id: uuid.UUID, group_key: str) -> str:
+    return hashlib.sha256(f"{estate_id}\x1f{group_key}".encode()).hexdigest()[:32]
 
 
 def _group_owners(

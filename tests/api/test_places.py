@@ -57,6 +57,19 @@ async def test_developer_needs_name_and_credit_code_together(client, session, ap
     assert response.json()["code"] == "place.developer_identifier_required"
 
 
+async def test_developer_credit_code_check_character_is_verified(client, session, app):
+    places = await make_places(session, app.state.cipher)
+    await session.commit()
+    admin = await make_api_key(session, app.state.token_hasher)
+    body = {"community_id": str(places.community.id), "name": "X", "developer_name": "开发商"}
+    response = await client.post(
+        "/api/v1/estates", json=body | {"developer_credit_code": "91110000100012345M"}, headers=admin
+    )
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["pointer"] == "/developer_credit_code"
+    assert "91110000100012345M" not in response.text
+
+
 async def test_validation_errors_carry_json_pointers(client, session, app):
     admin = await make_api_key(session, app.state.token_hasher)
     response = await client.post("/api/v1/districts", json={"code": "bad code!", "extra": 1}, headers=admin)

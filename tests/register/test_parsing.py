@@ -8,13 +8,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from app.register.identifiers import valid_credit_code, valid_resident_id
 from app.register.models import OwnerKind, OwnershipEvidence
-from app.register.parsing import (
-    RegisterFormat,
-    parse_register,
-    valid_credit_code,
-    valid_resident_id,
-)
+from app.register.parsing import RegisterFormat, parse_register
 from app.rules.roll import AreaSource, SaleStatus
 
 ID_A = "110105198001010016"
