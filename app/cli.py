@@ -21,12 +21,12 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.errors import DomainError
+from app.identity.access import Scope
 from app.identity.models import Role
-from app.identity.service import Principal, TokenHasher, issue_api_key
+from app.identity.service import OPERATOR, TokenHasher, issue_api_key
 from app.settings import Settings, get_settings
 
 console = Console(stderr=True)
-OPERATOR = Principal(uuid.UUID(int=0), "cli", Role.ADMIN)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -85,6 +85,7 @@ def _parser() -> argparse.ArgumentParser:
     apikey_create.add_argument("--name", required=True)
     apikey_create.add_argument("--role", required=True, choices=[role.value for role in Role])
     apikey_create.add_argument("--street-office", type=uuid.UUID, default=None)
+    apikey_create.add_argument("--community", type=uuid.UUID, default=None)
     apikey_create.add_argument("--estate", type=uuid.UUID, default=None)
     apikey_create.set_defaults(handler=_apikey_create)
     return parser
@@ -264,13 +265,9 @@ def _estate_create(args: argparse.Namespace) -> int:
 
 def _apikey_create(args: argparse.Namespace) -> int:
     async def work(session: AsyncSession, settings: Settings) -> int:
+        scope = Scope(Role(args.role), args.street_office, args.community, args.estate)
         api_key, secret = await issue_api_key(
-            session,
-            name=args.name,
-            role=Role(args.role),
-            street_office_id=args.street_office,
-            estate_id=args.estate,
-            hasher=TokenHasher(settings.key("token_hash_key")),
+            session, name=args.name, scope=scope, hasher=TokenHasher(settings.key("token_hash_key"))
         )
         console.print(f"issued {api_key.role.value} key {api_key.prefix}… (shown once; store it safely)")
         sys.stdout.write(secret + "\n")

@@ -11,18 +11,23 @@ from fastapi.routing import APIRoute
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from app import __version__
+from app.db.base import utcnow
 from app.db.migrate import upgrade_async
 from app.db.session import create_engine, create_sessionmaker
+from app.grant.router import router as grant_router
 from app.http import health
 from app.http.middleware import RequestContextMiddleware
 from app.http.problems import Problem, install_problem_handlers
+from app.identity.auth_router import router as auth_router
 from app.identity.router import router as identity_router
 from app.identity.service import TokenHasher
+from app.identity.tokens import TokenService
 from app.logging import configure_logging
 from app.place.router import router as place_router
 from app.register.router import router as register_router
 from app.security.pii import FieldCipher
 from app.settings import Settings, get_settings
+from app.verification.router import router as verification_router
 
 API_PREFIX = "/api/v1"
 logger = logging.getLogger("evote")
@@ -47,6 +52,8 @@ def attach_state(
         encryption_key=settings.key("pii_encryption_key"), index_key=settings.key("pii_index_key")
     )
     app.state.token_hasher = TokenHasher(settings.key("token_hash_key"))
+    app.state.tokens = TokenService.from_settings(settings)
+    app.state.clock = utcnow
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -81,6 +88,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     api.include_router(place_router)
     api.include_router(register_router)
     api.include_router(identity_router)
+    api.include_router(auth_router)
+    api.include_router(verification_router)
+    api.include_router(grant_router)
     app.include_router(api)
     app.include_router(health.router)
     _register_problem_schema(app)

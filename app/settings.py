@@ -7,11 +7,17 @@ production deployment can never run on a key that sits in a developer's checkout
 from __future__ import annotations
 
 import base64
+import contextlib
+import os
 import secrets
+import tempfile
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
+from cryptography.exceptions import UnsupportedAlgorithm
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -43,6 +49,17 @@ class Settings(BaseSettings):
     max_upload_bytes: int = Field(default=50 * 1024 * 1024, ge=1024)
     page_size_max: int = Field(default=500, ge=1)
 
+    # Access tokens (app.identity.tokens): Ed25519-signed JWTs. The signing key is a PEM PKCS#8 Ed25519 private
+    # key, from a file (preferred) or as PEM text; development and test generate ``jwt_ed25519.pem`` under
+    # ``dev_key_dir`` when neither is set, and production refuses to start without one or with that file's key.
+    # Retired public keys (PEM files) stay in the JWKS and keep verifying until the tokens they signed expire.
+    jwt_issuer: str = "evote"
+    jwt_audience: str = "evote-api"
+    jwt_access_ttl_seconds: int = Field(default=900, ge=60, le=3600)
+    jwt_private_key_file: Path | None = None
+    jwt_private_key: str | None = None
+    jwt_retired_public_key_files: list[Path] = []
+
     @model_validator(mode="after")
     def _refuse_development_keys_outside_development(self) -> Settings:
         if self.env == "production":
@@ -62,6 +79,18 @@ class Settings(BaseSettings):
             value = getattr(self, name)
             if value is not None:
                 _decode_key(name, value)
+        if self.jwt_private_key_file is not None and self.jwt_private_key is not None:
+            raise ValueError("set only one of EVOTE_JWT_PRIVATE_KEY_FILE and EVOTE_JWT_PRIVATE_KEY")
+        configured = self._configured_jwt_private_key()
+        if self.env == "production":
+            if configured is None:
+                raise ValueError(
+                    "production requires an explicit JWT signing key; the development key is refused: "
+                    "EVOTE_JWT_PRIVATE_KEY_FILE (or EVOTE_JWT_PRIVATE_KEY)"
+                )
+            if self._is_dev_jwt_key(configured):
+                raise ValueError("the JWT signing key is the development key and is refused in production")
+        self.jwt_retired_public_keys()
         return self
 
     @property
@@ -80,6 +109,47 @@ class Settings(BaseSettings):
         if self.env == "production":  # unreachable after validation; kept as a guard
             raise RuntimeError(f"EVOTE_{name.upper()} is required in production")
         return _dev_key(self.dev_key_dir, name)
+
+    @property
+    def dev_jwt_key_path(self) -> Path:
+        return self.dev_key_dir / "jwt_ed25519.pem"
+
+    def jwt_signing_key(self) -> Ed25519PrivateKey:
+        """The Ed25519 signing key, from settings or (development and test only) ``dev_key_dir``, created if absent."""
+        configured = self._configured_jwt_private_key()
+        if configured is not None:
+            return configured
+        if self.env == "production":  # unreachable after validation; kept as a guard
+            raise RuntimeError("EVOTE_JWT_PRIVATE_KEY_FILE is required in production")
+        path = self.dev_jwt_key_path
+        if not path.exists():
+            _create_private_file(path, _pem_private(Ed25519PrivateKey.generate()))
+        return _load_ed25519_private_key(path.read_bytes(), str(path))
+
+    def jwt_retired_public_keys(self) -> tuple[Ed25519PublicKey, ...]:
+        """Retired verification keys, in configured order; each file must hold one PEM Ed25519 public key."""
+        return tuple(
+            _load_ed25519_public_key(_read_key_file(path, "EVOTE_JWT_RETIRED_PUBLIC_KEY_FILES"), str(path))
+            for path in self.jwt_retired_public_key_files
+        )
+
+    def _configured_jwt_private_key(self) -> Ed25519PrivateKey | None:
+        if self.jwt_private_key_file is not None:
+            path = self.jwt_private_key_file
+            return _load_ed25519_private_key(_read_key_file(path, "EVOTE_JWT_PRIVATE_KEY_FILE"), str(path))
+        if self.jwt_private_key is not None:
+            return _load_ed25519_private_key(self.jwt_private_key.encode(), "EVOTE_JWT_PRIVATE_KEY")
+        return None
+
+    def _is_dev_jwt_key(self, key: Ed25519PrivateKey) -> bool:
+        path = self.dev_jwt_key_path
+        if not path.is_file():
+            return False
+        try:
+            dev = _load_ed25519_private_key(path.read_bytes(), str(path))
+        except ValueError:
+            return False
+        return secrets.compare_digest(_raw_public(dev.public_key()), _raw_public(key.public_key()))
 
 
 def _decode_key(name: str, value: str) -> bytes:
@@ -104,6 +174,62 @@ def _dev_key(directory: Path, name: str) -> bytes:
 def _is_dev_key(directory: Path, name: str, value: str) -> bool:
     path = directory / f"{name}.b64"
     return path.exists() and secrets.compare_digest(path.read_text().strip(), value.strip())
+
+
+def _read_key_file(path: Path, setting: str) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise ValueError(f"{setting}: cannot read {path}: {exc.strerror or exc}") from None
+
+
+def _load_ed25519_private_key(pem: bytes, source: str) -> Ed25519PrivateKey:
+    try:
+        key = serialization.load_pem_private_key(pem, password=None)
+    except (ValueError, TypeError, UnsupportedAlgorithm) as exc:
+        # The exception text never includes key material; ``from None`` keeps the PEM out of tracebacks.
+        kind = type(exc).__name__
+        raise ValueError(f"{source} is not an unencrypted PEM (PKCS#8) Ed25519 private key ({kind})") from None
+    if not isinstance(key, Ed25519PrivateKey):
+        raise ValueError(f"{source} is a {type(key).__name__}, not an Ed25519 private key")
+    return key
+
+
+def _load_ed25519_public_key(pem: bytes, source: str) -> Ed25519PublicKey:
+    try:
+        key = serialization.load_pem_public_key(pem)
+    except (ValueError, TypeError, UnsupportedAlgorithm) as exc:
+        kind = type(exc).__name__
+        raise ValueError(f"{source} is not a PEM Ed25519 public key ({kind})") from None
+    if not isinstance(key, Ed25519PublicKey):
+        raise ValueError(f"{source} is a {type(key).__name__}, not an Ed25519 public key")
+    return key
+
+
+def _pem_private(key: Ed25519PrivateKey) -> bytes:
+    return key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+
+
+def _raw_public(key: Ed25519PublicKey) -> bytes:
+    return key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+
+
+def _create_private_file(path: Path, content: bytes) -> None:
+    """Write ``content`` to a new 0600 file atomically; a concurrent first start keeps whichever file won."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(content)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(temporary, 0o600)
+        with contextlib.suppress(FileExistsError):  # another process created it first: keep theirs
+            os.link(temporary, path)
+    finally:
+        os.unlink(temporary)
 
 
 @lru_cache

@@ -7,14 +7,16 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.identity.models import Role
-from app.identity.service import Principal, TokenHasher, issue_api_key
+from app.db.base import utcnow
+from app.identity.access import Scope
+from app.identity.models import Account, Role, RoleGrant
+from app.identity.phone import PHONE_FIELD
+from app.identity.service import OPERATOR, TokenHasher, issue_api_key
 from app.place import service as place_service
 from app.place.models import Community, District, Estate, StreetOffice
 from app.place.schemas import CommunityCreate, DistrictCreate, EstateCreate, StreetOfficeCreate
 from app.security.pii import FieldCipher
 
-OPERATOR = Principal(uuid.UUID(int=0), "tests", Role.ADMIN)
 DEVELOPER_CREDIT_CODE = "91110000100012345L"
 
 
@@ -64,12 +66,51 @@ async def make_api_key(
     *,
     role: Role = Role.ADMIN,
     street_office_id: uuid.UUID | None = None,
+    community_id: uuid.UUID | None = None,
     estate_id: uuid.UUID | None = None,
 ) -> dict[str, str]:
     """Issue a real key and return the Authorization header that carries it."""
-    _, secret = await issue_api_key(
-        session, name=f"test-{role.value.lower()}", role=role, street_office_id=street_office_id,
-        estate_id=estate_id, hasher=hasher,
-    )  # fmt: skip
+    scope = Scope(role, street_office_id, community_id, estate_id)
+    _, secret = await issue_api_key(session, name=f"test-{role.value.lower()}", scope=scope, hasher=hasher)
     await session.commit()
     return {"Authorization": f"Bearer {secret}"}
+
+
+async def make_account(
+    session: AsyncSession,
+    cipher: FieldCipher,
+    *,
+    phone: str | None = None,
+    owner_id: uuid.UUID | None = None,
+    scopes: tuple[Scope, ...] = (),
+    display_name: str | None = None,
+) -> Account:
+    """An account (verified when ``owner_id`` is given) with optional staff role grants."""
+    phone = phone or f"13{uuid.uuid4().int % 10**9:09d}"
+    protected = cipher.protect(PHONE_FIELD, phone)
+    account = Account(
+        phone_ciphertext=protected.ciphertext,
+        phone_index=protected.blind_index,
+        phone_last4=protected.last4,
+        display_name=display_name,
+        owner_id=owner_id,
+        verified_at=utcnow() if owner_id else None,
+        verification_method="REGISTER_MATCH" if owner_id else None,
+    )
+    session.add(account)
+    await session.flush()
+    for scope in scopes:
+        session.add(
+            RoleGrant(
+                account_id=account.id, role=scope.role, street_office_id=scope.street_office_id,
+                community_id=scope.community_id, estate_id=scope.estate_id, granted_by="tests",
+            )
+        )  # fmt: skip
+    await session.flush()
+    return account
+
+
+def bearer(app, account: Account) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    """Authorization header with a real access token for ``account``, signed by the app's key."""
+    token = app.state.tokens.issue_access(str(account.id), now=app.state.clock()).token
+    return {"Authorization": f"Bearer {token}"}

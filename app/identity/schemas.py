@@ -13,6 +13,7 @@ class ApiKeyCreate(Command):
     name: str = Field(min_length=1, max_length=200)
     role: Role
     street_office_id: uuid.UUID | None = None
+    community_id: uuid.UUID | None = None
     estate_id: uuid.UUID | None = None
 
 
@@ -21,6 +22,7 @@ class ApiKeyRead(ReadModel):
     name: str
     role: Role
     street_office_id: uuid.UUID | None
+    community_id: uuid.UUID | None
     estate_id: uuid.UUID | None
     prefix: str
     created_at: datetime

@@ -1,4 +1,4 @@
-"""API keys: issue, authenticate, and decide what a principal may see."""
+"""Credentials to principals: API keys and accounts, each with their place-scoped roles."""
 
 from __future__ import annotations
 
@@ -6,21 +6,20 @@ import hashlib
 import hmac
 import secrets
 import uuid
-from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.http.errors import Forbidden
+from app.identity.access import Principal, Scope
 from app.identity.errors import ScopeInvalid
-from app.identity.models import ApiKey, Role
+from app.identity.models import ROLE_SCOPE, SCOPE_COLUMNS, Account, ApiKey, Role, RoleGrant
 from app.place import repository as place_repository
 
 KEY_PREFIX = "evk_"
 
 
 class TokenHasher:
-    """HMAC-SHA256 of opaque bearer secrets: the database holds hashes, never usable keys."""
+    """HMAC-SHA256 of opaque bearer secrets: the database holds hashes, never usable secrets."""
 
     def __init__(self, key: bytes) -> None:
         self._key = key
@@ -29,50 +28,30 @@ class TokenHasher:
         return hmac.new(self._key, token.encode(), hashlib.sha256).hexdigest()
 
 
-@dataclass(frozen=True, slots=True)
-class Principal:
-    key_id: uuid.UUID
-    name: str
-    role: Role
-    street_office_id: uuid.UUID | None = None
-    estate_id: uuid.UUID | None = None
-
-    @property
-    def label(self) -> str:
-        return f"{self.role.value.lower()}:{self.name}"
-
-    def require(self, *roles: Role) -> None:
-        if self.role not in roles:
-            raise Forbidden(reason="role " + self.role.value)
+async def validate_scope(session: AsyncSession, scope: Scope) -> None:
+    """The scope names exactly the place column its role needs, and that place exists."""
+    wanted = ROLE_SCOPE[scope.role]
+    present = {name for name in SCOPE_COLUMNS if getattr(scope, name) is not None}
+    if present != ({wanted} if wanted else set()):
+        raise ScopeInvalid(role=scope.role.value)
+    if scope.street_office_id is not None:
+        await place_repository.get_street_office(session, scope.street_office_id)
+    if scope.community_id is not None:
+        await place_repository.get_community(session, scope.community_id)
+    if scope.estate_id is not None:
+        await place_repository.get_estate(session, scope.estate_id)
 
 
-async def issue_api_key(
-    session: AsyncSession,
-    *,
-    name: str,
-    role: Role,
-    street_office_id: uuid.UUID | None,
-    estate_id: uuid.UUID | None,
-    hasher: TokenHasher,
-) -> tuple[ApiKey, str]:
+async def issue_api_key(session: AsyncSession, *, name: str, scope: Scope, hasher: TokenHasher) -> tuple[ApiKey, str]:
     """Create a key; the secret is returned once and only its hash is stored."""
-    expected_scope = {
-        Role.ADMIN: (False, False),
-        Role.STREET_OFFICE: (True, False),
-        Role.COMMITTEE: (False, True),
-    }
-    if expected_scope[role] != (street_office_id is not None, estate_id is not None):
-        raise ScopeInvalid(role=role.value)
-    if street_office_id is not None:
-        await place_repository.get_street_office(session, street_office_id)
-    if estate_id is not None:
-        await place_repository.get_estate(session, estate_id)
+    await validate_scope(session, scope)
     secret = KEY_PREFIX + secrets.token_urlsafe(32)
     api_key = ApiKey(
         name=name,
-        role=role,
-        street_office_id=street_office_id,
-        estate_id=estate_id,
+        role=scope.role,
+        street_office_id=scope.street_office_id,
+        community_id=scope.community_id,
+        estate_id=scope.estate_id,
         token_hash=hasher.hash(secret),
         prefix=secret[:10],
     )
@@ -81,29 +60,35 @@ async def issue_api_key(
     return api_key, secret
 
 
+def scope_of(row: ApiKey | RoleGrant) -> Scope:
+    return Scope(row.role, row.street_office_id, row.community_id, row.estate_id)
+
+
 async def authenticate_api_key(session: AsyncSession, secret: str, *, hasher: TokenHasher) -> Principal | None:
     row = await session.scalar(
         select(ApiKey).where(ApiKey.token_hash == hasher.hash(secret), ApiKey.revoked_at.is_(None))
     )
     if row is None:
         return None
-    return Principal(row.id, row.name, row.role, row.street_office_id, row.estate_id)
+    return Principal(subject=f"apikey:{row.id}", name=row.name, scopes=(scope_of(row),))
 
 
-async def ensure_can_read_estate(session: AsyncSession, principal: Principal, estate_id: uuid.UUID) -> None:
-    """Admins see every estate, a street office the estates of its jurisdiction, a committee its own estate."""
-    estate = await place_repository.get_estate(session, estate_id)
-    if principal.role is Role.ADMIN:
-        return
-    if principal.role is Role.COMMITTEE and principal.estate_id == estate.id:
-        return
-    if principal.role is Role.STREET_OFFICE:
-        street_office_id = await place_repository.street_office_of_estate(session, estate.id)
-        if street_office_id == principal.street_office_id:
-            return
-    raise Forbidden(reason="estate outside your jurisdiction")
+async def principal_for_account(session: AsyncSession, account_id: uuid.UUID) -> Principal | None:
+    """The principal of an enabled account: its live role grants, and its owner identity if verified."""
+    account = await session.get(Account, account_id)
+    if account is None or account.disabled_at is not None:
+        return None
+    grants = await session.scalars(
+        select(RoleGrant).where(RoleGrant.account_id == account.id, RoleGrant.revoked_at.is_(None))
+    )
+    return Principal(
+        subject=f"account:{account.id}",
+        name=account.display_name or f"account {account.phone_last4}",
+        scopes=tuple(scope_of(grant) for grant in grants),
+        account_id=account.id,
+        owner_id=account.owner_id,
+    )
 
 
-async def ensure_can_manage_register(session: AsyncSession, principal: Principal, estate_id: uuid.UUID) -> None:
-    """The register is imported by the estate's organiser, its street office (R-SUP-1) or an operator."""
-    await ensure_can_read_estate(session, principal, estate_id)
+OPERATOR = Principal(subject="operator:cli", name="cli", scopes=(Scope(Role.ADMIN),))
+"""The command line acts as the operator: whoever can run it already reaches the database."""

@@ -10,7 +10,7 @@ from app.http.deps import CurrentPrincipal, SessionDep
 from app.http.errors import Forbidden, InvalidCursor, Unauthenticated
 from app.http.pagination import CursorParam, LimitParam, Page
 from app.http.problems import problem_responses
-from app.identity import service as identity_service
+from app.identity import access
 from app.place import repository, service
 from app.place.errors import DeveloperIdentifierRequired, PlaceNameTaken
 from app.place.schemas import (
@@ -142,5 +142,5 @@ async def get_estate(
     estate_id: Annotated[uuid.UUID, Path()], session: SessionDep, principal: CurrentPrincipal
 ) -> EstateRead:
     """One estate."""
-    await identity_service.ensure_can_read_estate(session, principal, estate_id)
+    await access.ensure_can_read_estate(session, principal, estate_id)
     return EstateRead.model_validate(await repository.get_estate(session, estate_id))

@@ -5,15 +5,14 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 
-from sqlalchemy import select
+from sqlalchemy import false, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db.base import Base
-from app.http.errors import Forbidden
 from app.http.pagination import paginate
+from app.identity.access import Principal, ensure_can_manage_street_office
 from app.identity.models import Role
-from app.identity.service import Principal
 from app.place import repository
 from app.place.errors import DeveloperIdentifierRequired, PlaceNameTaken
 from app.place.models import Community, District, Estate, StreetOffice
@@ -48,10 +47,8 @@ async def create_street_office(session: AsyncSession, principal: Principal, body
 
 
 async def create_community(session: AsyncSession, principal: Principal, body: CommunityCreate) -> Community:
-    principal.require(Role.ADMIN, Role.STREET_OFFICE)
+    ensure_can_manage_street_office(principal, body.street_office_id)
     await repository.get_street_office(session, body.street_office_id)
-    if principal.role is Role.STREET_OFFICE and principal.street_office_id != body.street_office_id:
-        raise Forbidden(reason="street office outside your jurisdiction")
     community = Community(street_office_id=body.street_office_id, name=body.name)
     await _add_unique(session, community, kind="community", name=body.name)
     return community
@@ -60,10 +57,8 @@ async def create_community(session: AsyncSession, principal: Principal, body: Co
 async def create_estate(
     session: AsyncSession, principal: Principal, body: EstateCreate, *, cipher: FieldCipher
 ) -> Estate:
-    principal.require(Role.ADMIN, Role.STREET_OFFICE)
     community = await repository.get_community(session, body.community_id)
-    if principal.role is Role.STREET_OFFICE and principal.street_office_id != community.street_office_id:
-        raise Forbidden(reason="community outside your jurisdiction")
+    ensure_can_manage_street_office(principal, community.street_office_id)
     if (body.developer_name is None) != (body.developer_credit_code is None):
         raise DeveloperIdentifierRequired()
     developer_owner_id = None
@@ -116,14 +111,18 @@ async def list_estates(
     cursor: str | None,
     limit: int,
 ) -> tuple[Sequence[Estate], str | None]:
-    """Estates the principal may see: all (admin), its jurisdiction (street office), its own (committee)."""
-    statement = select(Estate)
+    """Estates the principal holds a role on: all (admin), its jurisdiction, its community, its estate."""
+    statement = select(Estate).join(Community, Community.id == Estate.community_id)
     if community_id is not None:
         statement = statement.where(Estate.community_id == community_id)
-    if principal.role is Role.STREET_OFFICE:
-        statement = statement.join(Community, Community.id == Estate.community_id).where(
-            Community.street_office_id == principal.street_office_id
-        )
-    elif principal.role is Role.COMMITTEE:
-        statement = statement.where(Estate.id == principal.estate_id)
+    if not principal.is_admin:
+        visible = []
+        for scope in principal.scopes:
+            if scope.street_office_id is not None:
+                visible.append(Community.street_office_id == scope.street_office_id)
+            if scope.community_id is not None:
+                visible.append(Estate.community_id == scope.community_id)
+            if scope.estate_id is not None:
+                visible.append(Estate.id == scope.estate_id)
+        statement = statement.where(or_(false(), *visible))
     return await paginate(session, statement, key=Estate.id, cursor=cursor, limit=limit)

@@ -12,7 +12,7 @@ from app.http.deps import CurrentPrincipal, SessionDep, SettingsDep
 from app.http.errors import Forbidden, InvalidCursor, PayloadTooLarge, Unauthenticated
 from app.http.pagination import CursorParam, LimitParam, Page, decode_cursor, encode_cursor, paginate
 from app.http.problems import problem_responses
-from app.identity import service as identity_service
+from app.identity import access
 from app.register import repository, service
 from app.register.errors import RegisterEmpty, RegisterFormatUnknown, RegisterInvalid, RegisterVersionNotFound
 from app.register.models import RegisterVersion, Unit, UnitOwner
@@ -78,7 +78,7 @@ async def import_register(
     register_format: Annotated[RegisterFormat | None, Query(alias="format")] = None,
 ) -> RegisterImportRead:
     """Import the estate's property register; every bad row is reported at once and nothing is written."""
-    await identity_service.ensure_can_manage_register(session, principal, estate_id)
+    await access.ensure_can_manage_estate(session, principal, estate_id)
     chosen = detect_format(file.filename, file.content_type, register_format)
     content = await file.read(settings.max_upload_bytes + 1)
     if len(content) > settings.max_upload_bytes:
@@ -114,7 +114,7 @@ async def list_register_versions(
     limit: LimitParam = 50,
 ) -> Page[RegisterVersionRead]:
     """Every register version of the estate; earlier versions stay readable."""
-    await identity_service.ensure_can_read_estate(session, principal, estate_id)
+    await access.ensure_can_read_estate(session, principal, estate_id)
     statement = select(RegisterVersion).where(RegisterVersion.estate_id == estate_id)
     rows, next_cursor = await paginate(session, statement, key=RegisterVersion.number, cursor=cursor, limit=limit)
     return Page(items=[RegisterVersionRead.model_validate(row) for row in rows], next_cursor=next_cursor)
@@ -134,7 +134,7 @@ async def list_register_units(
     limit: LimitParam = 100,
 ) -> Page[UnitRead]:
     """The units of one register version with masked owners (R-PI-2)."""
-    await identity_service.ensure_can_read_estate(session, principal, estate_id)
+    await access.ensure_can_read_estate(session, principal, estate_id)
     version = await service.get_version(session, estate_id, number)
     buildings = await repository.building_names(session, estate_id)
     statement = repository.units_statement(version.id)
@@ -173,7 +173,7 @@ async def get_roll(
     limit: LimitParam = 100,
 ) -> RollRead:
     """Totals, and the voter groups with their units, heads and areas (R-HEAD, R-AREA); names masked."""
-    await identity_service.ensure_can_read_estate(session, principal, estate_id)
+    await access.ensure_can_read_estate(session, principal, estate_id)
     estate, register_version, roll, units = await service.roll_of_version(session, estate_id, version)
     links_by_owner = {str(link.owner_id): link for unit in units for link in unit.owners}
     after = decode_cursor(cursor, str) if cursor is not None else None

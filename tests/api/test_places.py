@@ -96,12 +96,13 @@ async def test_street_office_sees_only_its_jurisdiction(client, session, app):
     listed = await client.get("/api/v1/estates", headers=office)
     ids = [item["id"] for item in listed.json()["items"]]
     assert ids == [str(mine.estate.id)]
-    assert (await client.get(f"/api/v1/estates/{other.estate.id}", headers=office)).status_code == 403
+    # Another street's estate is not disclosed at all (issue #4: 404, not 403).
+    assert (await client.get(f"/api/v1/estates/{other.estate.id}", headers=office)).status_code == 404
     assert (await client.get(f"/api/v1/estates/{mine.estate.id}", headers=office)).status_code == 200
     denied = await client.post(
         "/api/v1/communities", json={"street_office_id": str(other.street_office.id), "name": "X"}, headers=office
     )
-    assert denied.status_code == 403
+    assert denied.status_code == 404
     allowed = await client.post(
         "/api/v1/communities", json={"street_office_id": str(mine.street_office.id), "name": "新社区"}, headers=office
     )
@@ -116,7 +117,7 @@ async def test_committee_sees_only_its_estate(client, session, app):
     committee = await make_api_key(session, app.state.token_hasher, role=Role.COMMITTEE, estate_id=mine.estate.id)
     listed = await client.get("/api/v1/estates", headers=committee)
     assert [item["id"] for item in listed.json()["items"]] == [str(mine.estate.id)]
-    assert (await client.get(f"/api/v1/estates/{other.estate.id}", headers=committee)).status_code == 403
+    assert (await client.get(f"/api/v1/estates/{other.estate.id}", headers=committee)).status_code == 404
 
 
 async def test_cursor_pagination_walks_every_item_once(client, session, app):
@@ -159,7 +160,7 @@ async def test_api_keys_street_office_issues_committee_keys_for_its_estates_only
     refused = await client.post(
         "/api/v1/api-keys", json={"name": "x", "role": "COMMITTEE", "estate_id": str(other.estate.id)}, headers=office
     )
-    assert refused.status_code == 403
+    assert refused.status_code == 404
     admin_key = await client.post("/api/v1/api-keys", json={"name": "x", "role": "ADMIN"}, headers=office)
     assert admin_key.status_code == 403
 

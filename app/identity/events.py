@@ -1,0 +1,29 @@
+"""Identity events: every verification, binding, grant and role change, recorded in the same transaction.
+
+The audit-log issue folds these into the signed log; until then they are the ordered record of who did what.
+Never put plain identifiers, phone numbers or names in ``details``: ids, masked values and statuses only.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.identity.models import IdentityEvent
+
+
+async def record(
+    session: AsyncSession,
+    kind: str,
+    *,
+    actor: str,
+    account_id: uuid.UUID | None = None,
+    estate_id: uuid.UUID | None = None,
+    details: dict[str, Any] | None = None,
+) -> IdentityEvent:
+    event = IdentityEvent(kind=kind, actor=actor, account_id=account_id, estate_id=estate_id, details=details or {})
+    session.add(event)
+    await session.flush()
+    return event

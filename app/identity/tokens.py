@@ -1,0 +1,298 @@
+"""Access tokens: short-lived JWTs signed with Ed25519 (PyJWT ``EdDSA``), and the JWKS that publishes the keys.
+
+A token's header is ``{"alg": "EdDSA", "typ": "JWT", "kid": <RFC 7638 thumbprint>}``; its claims are ``iss``,
+``aud``, ``sub``, ``iat``, ``nbf``, ``exp``, ``jti`` and ``typ: "access"`` plus any extra claims the caller adds.
+Verification decides the key from the ``kid`` of the *unverified* header only after pinning ``alg`` to ``EdDSA``,
+so ``alg: none`` and HMAC-with-the-public-key tokens never reach a verifier; PyJWT then checks the signature with
+``algorithms=["EdDSA"]`` again. Time claims are checked here against an injected ``now`` (PyJWT would read the
+real clock). Every failure is one of two stable errors, and neither message echoes the token.
+
+The module imports nothing from FastAPI or SQLAlchemy: the HTTP dependency, the CLI and tests all use it as is.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import uuid
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, Final
+
+import jwt
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+from app.http.errors import Unauthenticated
+
+if TYPE_CHECKING:
+    from app.settings import Settings
+
+ALGORITHM: Final = "EdDSA"
+ACCESS_TOKEN_TYPE: Final = "access"  # noqa: S105 - a claim value, not a secret
+#: Clock skew tolerated for ``nbf`` and ``iat`` (never for ``exp``); the upper bound for ``clock_skew``.
+MAX_CLOCK_SKEW: Final = timedelta(seconds=30)
+#: Longer strings are refused before any parsing (a 15-minute access token is a few hundred characters).
+MAX_TOKEN_LENGTH: Final = 8192
+REQUIRED_CLAIMS: Final = ("exp", "iat", "nbf", "iss", "aud", "sub", "jti", "typ")
+RESERVED_CLAIMS: Final = frozenset(REQUIRED_CLAIMS)
+_ALLOWED_HEADER: Final = frozenset({"alg", "typ", "kid"})
+
+
+class InvalidAccessToken(Unauthenticated):
+    """The bearer token is not a valid access token; ``reason`` (not rendered to clients) says why, for logs.
+
+    A subclass of ``Unauthenticated`` so the problem response carries ``WWW-Authenticate: Bearer``.
+    """
+
+    code = "auth.token_invalid"
+    status = 401
+    title = "Invalid access token"
+    message_zh = "访问令牌无效，请重新登录。"
+    message_en = "The access token is invalid; sign in again."
+
+    def __init__(self, *, reason: str) -> None:
+        super().__init__(reason=reason)
+        self.reason = reason
+
+
+class AccessTokenExpired(InvalidAccessToken):
+    """The token was valid but its ``exp`` has passed: the client should refresh it."""
+
+    code = "auth.token_expired"
+    status = 401
+    title = "Access token expired"
+    message_zh = "访问令牌已过期，请刷新后重试。"
+    message_en = "The access token has expired; refresh it and retry."
+
+    def __init__(self) -> None:
+        super().__init__(reason="expired")
+
+
+def _b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def public_jwk(public_key: Ed25519PublicKey) -> dict[str, str]:
+    """The RFC 8037 OKP JWK members of an Ed25519 public key (``crv``, ``kty``, ``x``)."""
+    raw = public_key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    return {"crv": "Ed25519", "kty": "OKP", "x": _b64url(raw)}
+
+
+def jwk_thumbprint(public_key: Ed25519PublicKey) -> str:
+    """RFC 7638 thumbprint: base64url SHA-256 of the required members, sorted, without whitespace."""
+    canonical = json.dumps(public_jwk(public_key), sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+    return _b64url(hashlib.sha256(canonical.encode("ascii")).digest())
+
+
+@dataclass(frozen=True, slots=True)
+class SigningKeys:
+    """The current signing key and every key a token may still be verified with (current first, then retired)."""
+
+    private_key: Ed25519PrivateKey = field(repr=False)
+    kid: str
+    public_keys: Mapping[str, Ed25519PublicKey]
+
+    def __post_init__(self) -> None:
+        if self.kid != jwk_thumbprint(self.private_key.public_key()):
+            raise ValueError("kid must be the RFC 7638 thumbprint of the signing key")
+        if next(iter(self.public_keys), None) != self.kid:
+            raise ValueError("the current key must come first in public_keys")
+        for kid, public_key in self.public_keys.items():
+            if kid != jwk_thumbprint(public_key):
+                raise ValueError("every public key must be listed under its RFC 7638 thumbprint")
+        object.__setattr__(self, "public_keys", MappingProxyType(dict(self.public_keys)))
+
+    @classmethod
+    def from_keys(cls, private_key: Ed25519PrivateKey, retired: Iterable[Ed25519PublicKey] = ()) -> SigningKeys:
+        """Current key plus retired verification keys, in the given order; duplicates are dropped."""
+        current = private_key.public_key()
+        kid = jwk_thumbprint(current)
+        public_keys: dict[str, Ed25519PublicKey] = {kid: current}
+        for public_key in retired:
+            public_keys.setdefault(jwk_thumbprint(public_key), public_key)
+        return cls(private_key=private_key, kid=kid, public_keys=public_keys)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> SigningKeys:
+        """Keys from ``EVOTE_JWT_*`` settings; development and test generate ``jwt_ed25519.pem`` if none is set."""
+        return cls.from_keys(settings.jwt_signing_key(), settings.jwt_retired_public_keys())
+
+    def public_key(self, kid: str) -> Ed25519PublicKey | None:
+        return self.public_keys.get(kid)
+
+    def jwks(self) -> dict[str, list[dict[str, str]]]:
+        """The JWK Set to publish: current key first, then retired keys in configured order."""
+        return {
+            "keys": [
+                {**public_jwk(public_key), "kid": kid, "use": "sig", "alg": ALGORITHM}
+                for kid, public_key in self.public_keys.items()
+            ]
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedToken:
+    token: str = field(repr=False)
+    expires_at: datetime
+    jti: str
+
+
+@dataclass(frozen=True, slots=True)
+class AccessClaims:
+    subject: str
+    jti: str
+    expires_at: datetime
+    issued_at: datetime
+    extra: dict[str, Any]
+
+
+def _timestamp(now: datetime) -> float:
+    if now.tzinfo is None or now.utcoffset() is None:
+        raise ValueError("now must be timezone-aware")
+    return now.timestamp()
+
+
+def _int_claim(payload: Mapping[str, Any], name: str) -> int:
+    value = payload[name]
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidAccessToken(reason="malformed_claims")
+    return value
+
+
+class TokenService:
+    """Issues and verifies access tokens with one set of keys, issuer, audience and lifetime."""
+
+    def __init__(
+        self,
+        keys: SigningKeys,
+        *,
+        issuer: str,
+        audience: str,
+        access_ttl: timedelta,
+        clock_skew: timedelta = MAX_CLOCK_SKEW,
+    ) -> None:
+        if not issuer or not audience:
+            raise ValueError("issuer and audience must be non-empty")
+        if access_ttl < timedelta(seconds=1) or access_ttl % timedelta(seconds=1):
+            raise ValueError("access_ttl must be a positive whole number of seconds")
+        if not timedelta(0) <= clock_skew <= MAX_CLOCK_SKEW:
+            raise ValueError(f"clock_skew must be between 0 and {MAX_CLOCK_SKEW.total_seconds():.0f} seconds")
+        self.keys = keys
+        self.issuer = issuer
+        self.audience = audience
+        self.access_ttl = access_ttl
+        self.clock_skew = clock_skew
+
+    @classmethod
+    def from_settings(cls, settings: Settings, keys: SigningKeys | None = None) -> TokenService:
+        return cls(
+            keys if keys is not None else SigningKeys.from_settings(settings),
+            issuer=settings.jwt_issuer,
+            audience=settings.jwt_audience,
+            access_ttl=timedelta(seconds=settings.jwt_access_ttl_seconds),
+        )
+
+    def issue_access(self, subject: str, *, now: datetime, claims: Mapping[str, object] | None = None) -> IssuedToken:
+        """A signed access token for ``subject``, valid from ``now`` (whole seconds) for ``access_ttl``."""
+        if not isinstance(subject, str) or not subject:
+            raise ValueError("subject must be a non-empty string")
+        extra = dict(claims or {})
+        clashing = sorted(RESERVED_CLAIMS.intersection(extra))
+        if clashing:
+            raise ValueError(f"extra claims may not set registered claims: {', '.join(clashing)}")
+        issued_at = int(_timestamp(now))
+        expires_at = issued_at + int(self.access_ttl.total_seconds())
+        jti = uuid.uuid4().hex
+        payload: dict[str, Any] = {
+            **extra,
+            "iss": self.issuer,
+            "aud": self.audience,
+            "sub": subject,
+            "iat": issued_at,
+            "nbf": issued_at,
+            "exp": expires_at,
+            "jti": jti,
+            "typ": ACCESS_TOKEN_TYPE,
+        }
+        token = jwt.encode(
+            payload, self.keys.private_key, algorithm=ALGORITHM, headers={"typ": "JWT", "kid": self.keys.kid}
+        )
+        return IssuedToken(token=token, expires_at=datetime.fromtimestamp(expires_at, UTC), jti=jti)
+
+    def verify_access(self, token: str, *, now: datetime) -> AccessClaims:
+        """The claims of a valid access token; otherwise ``InvalidAccessToken`` (``AccessTokenExpired`` on expiry)."""
+        current = _timestamp(now)
+        public_key = self._key_for(token)
+        try:
+            payload = jwt.decode(
+                token,
+                key=public_key,
+                algorithms=[ALGORITHM],
+                audience=self.audience,
+                issuer=self.issuer,
+                options={
+                    "require": list(REQUIRED_CLAIMS),
+                    "strict_aud": True,
+                    # Checked below against the injected clock.
+                    "verify_exp": False,
+                    "verify_nbf": False,
+                    "verify_iat": False,
+                },
+            )
+        except jwt.InvalidSignatureError:
+            raise InvalidAccessToken(reason="bad_signature") from None
+        except jwt.InvalidAudienceError:
+            raise InvalidAccessToken(reason="wrong_audience") from None
+        except jwt.InvalidIssuerError:
+            raise InvalidAccessToken(reason="wrong_issuer") from None
+        except jwt.MissingRequiredClaimError:
+            raise InvalidAccessToken(reason="missing_claim") from None
+        except jwt.PyJWTError:
+            raise InvalidAccessToken(reason="malformed") from None
+
+        if payload["typ"] != ACCESS_TOKEN_TYPE:
+            raise InvalidAccessToken(reason="wrong_type")
+        subject, jti = payload["sub"], payload["jti"]
+        if not isinstance(subject, str) or not subject or not isinstance(jti, str) or not jti:
+            raise InvalidAccessToken(reason="malformed_claims")
+        issued_at, not_before, expires_at = (_int_claim(payload, name) for name in ("iat", "nbf", "exp"))
+        if current >= expires_at:
+            raise AccessTokenExpired()
+        skew = self.clock_skew.total_seconds()
+        if not_before > current + skew:
+            raise InvalidAccessToken(reason="not_yet_valid")
+        if issued_at > current + skew:
+            raise InvalidAccessToken(reason="issued_in_future")
+        return AccessClaims(
+            subject=subject,
+            jti=jti,
+            expires_at=datetime.fromtimestamp(expires_at, UTC),
+            issued_at=datetime.fromtimestamp(issued_at, UTC),
+            extra={name: value for name, value in payload.items() if name not in RESERVED_CLAIMS},
+        )
+
+    def _key_for(self, token: str) -> Ed25519PublicKey:
+        """Pin the algorithm and pick the key from the unverified header, before any signature check."""
+        if not isinstance(token, str) or not token or len(token) > MAX_TOKEN_LENGTH:
+            raise InvalidAccessToken(reason="malformed")
+        try:
+            header = jwt.get_unverified_header(token)
+        except jwt.PyJWTError:
+            raise InvalidAccessToken(reason="malformed") from None
+        if header.get("alg") != ALGORITHM:
+            raise InvalidAccessToken(reason="algorithm_not_allowed")
+        if not _ALLOWED_HEADER.issuperset(header) or header.get("typ", "JWT") != "JWT":
+            raise InvalidAccessToken(reason="unexpected_header")
+        kid = header.get("kid")
+        if kid is None:
+            raise InvalidAccessToken(reason="missing_kid")
+        if not isinstance(kid, str):  # PyJWT already refuses these; kept so the lookup below is always safe
+            raise InvalidAccessToken(reason="malformed")
+        public_key = self.keys.public_key(kid)
+        if public_key is None:
+            raise InvalidAccessToken(reason="unknown_kid")
+        return public_key

@@ -1,0 +1,75 @@
+"""Real-name verification (R-CAST-1, R-PI-1..4): attempts for lockouts, and manual review requests.
+
+An account is verified by matching the ID number and a property-certificate number against the register, by a
+signed assertion of a trusted identity provider, or by an organiser or street office reviewing an uploaded
+document. The document is deleted 30 days after the decision (R-PI-4); the decision record is kept.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from enum import StrEnum
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.db.base import Base, CreatedAtMixin, IdMixin, enum_column
+
+
+class VerificationMethod(StrEnum):
+    REGISTER_MATCH = "REGISTER_MATCH"  # ID number + property-certificate number against the register
+    IDENTITY_PROVIDER = "IDENTITY_PROVIDER"  # signed assertion of a configured provider
+    MANUAL_REVIEW = "MANUAL_REVIEW"  # document reviewed by the organiser or the street office
+
+
+class ReviewStatus(StrEnum):
+    PENDING = "PENDING"
+    APPROVED = "APPROVED"
+    REJECTED = "REJECTED"
+
+
+class VerificationAttempt(IdMixin, CreatedAtMixin, Base):
+    """One attempt, kept to limit failures per account and per ID number."""
+
+    __tablename__ = "verification_attempt"
+    __table_args__ = (
+        sa.Index("ix_verification_attempt_account_created", "account_id", "created_at"),
+        sa.Index("ix_verification_attempt_identifier_created", "identifier_index", "created_at"),
+    )
+
+    account_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("account.id", ondelete="CASCADE"))
+    identifier_index: Mapped[str] = mapped_column(sa.String(64))
+    method: Mapped[VerificationMethod] = mapped_column(enum_column(VerificationMethod))
+    succeeded: Mapped[bool]
+
+
+class ManualVerificationRequest(IdMixin, CreatedAtMixin, Base):
+    __tablename__ = "manual_verification_request"
+
+    account_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("account.id", ondelete="CASCADE"), index=True)
+    estate_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("estate.id", ondelete="RESTRICT"), index=True)
+    identifier_ciphertext: Mapped[bytes] = mapped_column(sa.LargeBinary)
+    identifier_index: Mapped[str] = mapped_column(sa.String(64))
+    identifier_last4: Mapped[str] = mapped_column(sa.String(4))
+    claimed_name: Mapped[str] = mapped_column(sa.String(100))
+    document_type: Mapped[str] = mapped_column(sa.String(50))
+    document_sha256: Mapped[str] = mapped_column(sa.String(64))
+    status: Mapped[ReviewStatus] = mapped_column(enum_column(ReviewStatus), default=ReviewStatus.PENDING)
+    reviewed_by: Mapped[str | None] = mapped_column(sa.String(200))
+    decided_at: Mapped[datetime | None]
+    decision_reason: Mapped[str | None] = mapped_column(sa.String(500))
+    document_deleted_at: Mapped[datetime | None]
+    """R-PI-4: the uploaded document is deleted at most 30 days after the decision."""
+
+
+class VerificationDocument(Base):
+    """The uploaded identity document, encrypted; a separate row so deletion leaves the decision intact."""
+
+    __tablename__ = "verification_document"
+
+    request_id: Mapped[uuid.UUID] = mapped_column(
+        sa.ForeignKey("manual_verification_request.id", ondelete="CASCADE"), primary_key=True
+    )
+    content_type: Mapped[str] = mapped_column(sa.String(100))
+    ciphertext: Mapped[bytes] = mapped_column(sa.LargeBinary)
