@@ -152,7 +152,7 @@ def _run_in_transaction(work: Callable[[AsyncSession, Settings], Awaitable[int]]
 def _cipher(settings: Settings) -> Any:
     from app.security.pii import FieldCipher
 
-    return FieldCipher(encryption_key=settings.key("pii_encryption_key"), index_key=settings.key("pii_index_key"))
+    return FieldCipher.from_settings(settings)
 
 
 def _register_import(args: argparse.Namespace) -> int:

@@ -20,6 +20,7 @@ from app.http.middleware import RequestContextMiddleware
 from app.http.problems import Problem, install_problem_handlers
 from app.identity.auth_router import router as auth_router
 from app.identity.router import router as identity_router
+from app.identity.senders import sender_from_settings
 from app.identity.service import TokenHasher
 from app.identity.tokens import TokenService
 from app.logging import configure_logging
@@ -48,12 +49,11 @@ def attach_state(
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessionmaker = sessionmaker
-    app.state.cipher = FieldCipher(
-        encryption_key=settings.key("pii_encryption_key"), index_key=settings.key("pii_index_key")
-    )
+    app.state.cipher = FieldCipher.from_settings(settings)
     app.state.token_hasher = TokenHasher(settings.key("token_hash_key"))
     app.state.tokens = TokenService.from_settings(settings)
     app.state.clock = utcnow
+    app.state.code_sender = sender_from_settings(settings)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

@@ -17,16 +17,66 @@ from typing import Literal
 
 from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ec import EllipticCurvePublicKey
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from pydantic import Field, model_validator
+from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_KEY_DIR = Path("var/keys")
 
 
+#: Asymmetric JWS algorithms an identity provider may sign with (never ``none`` or HMAC).
+IDP_ALGORITHMS = frozenset({"EdDSA", "RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384"})
+IdpPublicKey = Ed25519PublicKey | RSAPublicKey | EllipticCurvePublicKey
+
+
+class IdpIssuer(BaseModel):
+    """A trusted identity provider (app.verification.idp): its ``iss``, our ``aud`` and its PEM public keys."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    issuer: str = Field(min_length=1)
+    audience: str = Field(min_length=1)
+    public_key_files: list[Path] = Field(min_length=1)
+    algorithms: list[str] = Field(default=["EdDSA", "RS256"], min_length=1)
+
+    @field_validator("algorithms")
+    @classmethod
+    def _asymmetric_only(cls, value: list[str]) -> list[str]:
+        unknown = sorted(set(value) - IDP_ALGORITHMS)
+        if unknown:
+            raise ValueError(f"unsupported identity provider algorithms {unknown}; use {sorted(IDP_ALGORITHMS)}")
+        return value
+
+    @model_validator(mode="after")
+    def _keys_load(self) -> IdpIssuer:
+        self.public_keys()
+        return self
+
+    def public_keys(self) -> tuple[IdpPublicKey, ...]:
+        """The issuer's verification keys (Ed25519, RSA or EC, one PEM public key per file)."""
+        keys: list[IdpPublicKey] = []
+        for path in self.public_key_files:
+            pem = _read_key_file(path, "EVOTE_IDP_ISSUERS")
+            try:
+                key = serialization.load_pem_public_key(pem)
+            except (ValueError, TypeError, UnsupportedAlgorithm) as exc:
+                raise ValueError(f"{path} is not a PEM public key ({type(exc).__name__})") from None
+            if not isinstance(key, Ed25519PublicKey | RSAPublicKey | EllipticCurvePublicKey):
+                raise ValueError(f"{path} is a {type(key).__name__}; use an Ed25519, RSA or EC key")
+            keys.append(key)
+        return tuple(keys)
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
-        env_prefix="EVOTE_", env_file=".env", env_ignore_empty=True, extra="ignore", frozen=True
+        env_prefix="EVOTE_",
+        env_file=".env",
+        env_ignore_empty=True,
+        extra="ignore",
+        frozen=True,
+        hide_input_in_errors=True,  # a rejected setting may be a key: never echo it
     )
 
     env: Literal["development", "test", "production"] = "development"
@@ -40,6 +90,8 @@ class Settings(BaseSettings):
     # R-PI-2: field encryption (AES-256-GCM) and blind-index (HMAC-SHA256) keys, base64 of 32 bytes each.
     pii_encryption_key: str | None = None
     pii_index_key: str | None = None
+    # Earlier encryption keys (base64), kept only to decrypt what they wrote; new values use the current key.
+    pii_retired_encryption_keys: list[str] = Field(default=[], repr=False)
     # HMAC key for opaque bearer secrets (API keys) stored only as hashes.
     token_hash_key: str | None = None
     dev_key_dir: Path = DEV_KEY_DIR
@@ -57,8 +109,25 @@ class Settings(BaseSettings):
     jwt_audience: str = "evote-api"
     jwt_access_ttl_seconds: int = Field(default=900, ge=60, le=3600)
     jwt_private_key_file: Path | None = None
-    jwt_private_key: str | None = None
+    jwt_private_key: str | None = Field(default=None, repr=False)  # PEM text; kept out of reprs and logs
     jwt_retired_public_key_files: list[Path] = []
+
+    # One-time login codes (app.identity.senders): an HTTPS webhook of the SMS gateway, called with a JSON body
+    # signed as ``X-Evote-Signature: sha256=<HMAC-SHA256 hex of the body>``. Without one, development and test
+    # log codes to the ``evote.sms`` logger instead; production refuses to start without a webhook.
+    sms_webhook_url: str | None = None
+    sms_webhook_secret: str | None = Field(default=None, repr=False)
+    sms_webhook_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
+
+    # Real-name verification (app.verification). Identity providers whose signed assertions verify an account, as
+    # JSON: ``EVOTE_IDP_ISSUERS='[{"issuer": "...", "audience": "...", "public_key_files": ["/run/idp.pem"]}]'``.
+    idp_issuers: list[IdpIssuer] = []
+    # Abuse limits (issue #4 item 7): this many failures within the window, per account or per ID number, lock.
+    verification_max_failures: int = Field(default=5, ge=1, le=100)
+    verification_failure_window_seconds: int = Field(default=24 * 3600, ge=60)
+    verification_document_max_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)
+    # R-PI-4: uploaded documents are deleted at most 30 days after the decision.
+    verification_document_retention_days: int = Field(default=30, ge=0, le=30)
 
     @model_validator(mode="after")
     def _refuse_development_keys_outside_development(self) -> Settings:
@@ -79,6 +148,7 @@ class Settings(BaseSettings):
             value = getattr(self, name)
             if value is not None:
                 _decode_key(name, value)
+        self.retired_pii_keys()
         if self.jwt_private_key_file is not None and self.jwt_private_key is not None:
             raise ValueError("set only one of EVOTE_JWT_PRIVATE_KEY_FILE and EVOTE_JWT_PRIVATE_KEY")
         configured = self._configured_jwt_private_key()
@@ -93,6 +163,24 @@ class Settings(BaseSettings):
         self.jwt_retired_public_keys()
         return self
 
+    @model_validator(mode="after")
+    def _sms_webhook_is_complete(self) -> Settings:
+        if (self.sms_webhook_url is None) != (self.sms_webhook_secret is None):
+            raise ValueError("set both EVOTE_SMS_WEBHOOK_URL and EVOTE_SMS_WEBHOOK_SECRET, or neither")
+        if self.sms_webhook_secret is not None and len(self.sms_webhook_secret) < 16:
+            raise ValueError("EVOTE_SMS_WEBHOOK_SECRET must be at least 16 characters")
+        if self.sms_webhook_url is not None:
+            scheme = self.sms_webhook_url.partition("://")[0].lower()
+            allowed = ("https",) if self.env == "production" else ("https", "http")
+            if scheme not in allowed:
+                raise ValueError("EVOTE_SMS_WEBHOOK_URL must be an " + " or ".join(allowed) + " URL")
+        elif self.env == "production":
+            raise ValueError(
+                "production requires an SMS webhook (login codes are never only logged): "
+                "EVOTE_SMS_WEBHOOK_URL and EVOTE_SMS_WEBHOOK_SECRET"
+            )
+        return self
+
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
@@ -100,6 +188,9 @@ class Settings(BaseSettings):
     @property
     def should_auto_migrate(self) -> bool:
         return self.is_sqlite if self.auto_migrate is None else self.auto_migrate
+
+    def retired_pii_keys(self) -> tuple[bytes, ...]:
+        return tuple(_decode_key("pii_retired_encryption_keys", value) for value in self.pii_retired_encryption_keys)
 
     def key(self, name: Literal["pii_encryption_key", "pii_index_key", "token_hash_key"]) -> bytes:
         """The 32-byte key, from settings or (development and test only) from ``var/keys``, created if absent."""

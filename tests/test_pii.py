@@ -49,3 +49,32 @@ def test_mask_name(name, masked):
 def test_mask_identifier_and_normalise():
     assert mask_identifier("110105198001010016") == "**************0016"
     assert normalise_identifier(" 1101-05 ") == "110105"
+
+
+def test_rotation_retired_keys_still_decrypt_and_new_values_use_the_current_key():
+    old_key, new_key, index_key = os.urandom(32), os.urandom(32), os.urandom(32)
+    old = FieldCipher(encryption_key=old_key, index_key=index_key)
+    written = old.protect("owner.identifier", "110105198001010016")
+    rotated = FieldCipher(encryption_key=new_key, index_key=index_key, retired_encryption_keys=(old_key,))
+    assert rotated.reveal("owner.identifier", written.ciphertext) == "110105198001010016"
+    fresh = rotated.protect("owner.identifier", "110105198001010016")
+    assert fresh.ciphertext[1:9] != written.ciphertext[1:9]  # a different key id
+    assert fresh.blind_index == written.blind_index  # matching survives rotation of the encryption key
+    with pytest.raises(ValueError, match="unknown key"):
+        FieldCipher(encryption_key=new_key, index_key=index_key).reveal("owner.identifier", written.ciphertext)
+
+
+def test_garbage_is_not_a_ciphertext():
+    with pytest.raises(ValueError, match="not an evote ciphertext"):
+        CIPHER.reveal("owner.identifier", b"\x02" + b"x" * 40)
+
+
+def test_retired_keys_come_from_settings(tmp_path):
+    import base64
+
+    from app.settings import Settings
+
+    old_key = os.urandom(32)
+    settings = Settings(dev_key_dir=tmp_path, pii_retired_encryption_keys=[base64.b64encode(old_key).decode()])
+    written = FieldCipher(encryption_key=old_key, index_key=settings.key("pii_index_key")).protect("f", "x1")
+    assert FieldCipher.from_settings(settings).reveal("f", written.ciphertext) == "X1"

@@ -5,6 +5,8 @@ from __future__ import annotations
 import base64
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
 from pydantic import ValidationError
 
 from app.settings import Settings
@@ -37,9 +39,26 @@ def test_production_refuses_the_development_key(tmp_path):
         )
 
 
+def _jwt_pem() -> str:
+    key = Ed25519PrivateKey.generate()
+    return key.private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption()).decode()
+
+
+def test_production_requires_a_jwt_signing_key(tmp_path):
+    with pytest.raises(ValidationError, match="JWT"):
+        Settings(env="production", dev_key_dir=tmp_path, pii_encryption_key=KEY, pii_index_key=KEY, token_hash_key=KEY)
+
+
 def test_production_accepts_explicit_keys(tmp_path):
     settings = Settings(
-        env="production", dev_key_dir=tmp_path, pii_encryption_key=KEY, pii_index_key=KEY, token_hash_key=KEY
+        env="production",
+        dev_key_dir=tmp_path,
+        pii_encryption_key=KEY,
+        pii_index_key=KEY,
+        token_hash_key=KEY,
+        jwt_private_key=_jwt_pem(),
+        sms_webhook_url="https://sms.example.test/send",
+        sms_webhook_secret="s" * 32,
     )
     assert settings.key("token_hash_key") == b"k" * 32
 

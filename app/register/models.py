@@ -69,6 +69,10 @@ class RegisterVersion(IdMixin, Base):
     content_hash: Mapped[str] = mapped_column(sa.String(64))
     """SHA-256 of the canonical register content (identifiers by blind index only), hex."""
     unit_count: Mapped[int]
+    include_parking: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    """R-AREA-3 as it stood at import: the version's roll never changes with later estate settings."""
+    developer_owner_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("owner.id", ondelete="RESTRICT"))
+    """R-HEAD-4: the developer at import time."""
     source_name: Mapped[str] = mapped_column(sa.String(300))
     imported_by: Mapped[str] = mapped_column(sa.String(200))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import unicodedata
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -22,6 +23,9 @@ from app.security.pii import normalise_identifier
 
 MAX_ROWS = 500_000
 MAX_FIELD_CHARS = 200
+# The database column sizes (app/register/models.py): a longer value must be a row error, never a 500.
+FIELD_LIMITS = {"building": 100, "entrance": 50, "room": 50, "certificate_number": 100}
+MAX_OWNER_NAME_CHARS = 200
 MAX_OWNERS_PER_UNIT = 50
 OWNER_SEPARATORS = (";", "；")
 
@@ -121,7 +125,7 @@ class RegisterRow:
 
     @property
     def unit_key(self) -> str:
-        return "-".join(part for part in (self.building, self.entrance, self.room) if part)
+        return unit_key(self.building, self.entrance, self.room)
 
     @property
     def developer_held(self) -> bool:
@@ -133,6 +137,13 @@ class RegisterRow:
 class ParseResult:
     rows: list[RegisterRow] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
+
+
+def unit_key(building: str, entrance: str | None, room: str) -> str:
+    """``楼-单元-室`` as people write it, e.g. ``3-2-1201``; a hyphen inside a part is escaped (``A\\-1``) so
+    building ``1-2`` room ``301`` and building ``1`` entrance ``2`` room ``301`` never share a key."""
+    parts = (building, entrance, room)
+    return "-".join(part.replace("\\", "\\\\").replace("-", "\\-") for part in parts if part)
 
 
 def parse_register(content: bytes, register_format: RegisterFormat) -> ParseResult:
@@ -204,6 +215,13 @@ def _csv_records(text: str, result: ParseResult) -> Iterator[tuple[int, dict[str
             return
         columns = [_HEADER_LOOKUP.get(name.strip().casefold()) for name in header]
         unknown = [name for name, column in zip(header, columns, strict=True) if column is None and name.strip()]
+        repeated = sorted({column for column in columns if column is not None and columns.count(column) > 1})
+        for column in repeated:
+            # "area" and "面积" both present: which one counts? Refuse rather than let one silently win.
+            result.errors.append(
+                _error(1, column, "register.duplicate_column", f"列“{column}”出现多次（含中英文别名）。",
+                       f"Column '{column}' appears more than once (aliases included).")
+            )  # fmt: skip
         for name in unknown:
             result.errors.append(
                 _error(1, name, "register.unknown_column", f"无法识别的列“{name}”。", f"Unknown column '{name}'.")
@@ -220,7 +238,7 @@ def _csv_records(text: str, result: ParseResult) -> Iterator[tuple[int, dict[str
                         f"Required column '{column}' is missing.",
                     )
                 )
-        if unknown or any(column not in present for column in REQUIRED_COLUMNS):
+        if unknown or repeated or any(column not in present for column in REQUIRED_COLUMNS):
             return
         for values in reader:
             row_number = reader.line_num
@@ -236,6 +254,12 @@ def _csv_records(text: str, result: ParseResult) -> Iterator[tuple[int, dict[str
                         f"The row has {len(values)} columns; the header has {len(columns)}.",
                     )
                 )
+                continue
+            if any(value.strip() for column, value in zip(columns, values, strict=True) if column is None):
+                result.errors.append(
+                    _error(row_number, "", "register.unnamed_column", "有数据位于没有表头的列中。",
+                           "The row has data in a column without a header.")
+                )  # fmt: skip
                 continue
             yield row_number, {column: value for column, value in zip(columns, values, strict=True) if column}
     except csv.Error as exc:
@@ -280,7 +304,12 @@ def _json_records(text: str, result: ParseResult) -> Iterator[tuple[int, dict[st
         record: dict[str, str] = {}
         for key, value in unit.items():
             column = _HEADER_LOOKUP.get(str(key).casefold())
-            if column is None and key != "owners":
+            if column is not None and (column in record or (column.startswith("owner_") and "owners" in unit)):
+                result.errors.append(
+                    _error(index, str(key), "register.duplicate_column", f"字段“{key}”与其他字段重复。",
+                           f"Field '{key}' duplicates another field.")
+                )  # fmt: skip
+            elif column is None and key != "owners":
                 result.errors.append(
                     _error(
                         index,
@@ -332,8 +361,16 @@ def _parse_row(row_number: int, record: Mapping[str, str], errors: list[RowError
         if "\x00" in value:
             fail(column, "register.field_invalid", "字段格式无效。", "The field is not a plain value.")
             return None
-        if len(value) > MAX_FIELD_CHARS * (MAX_OWNERS_PER_UNIT if column.startswith("owner_") else 1):
-            fail(column, "register.field_too_long", "字段过长。", "The field is too long.")
+        limit = FIELD_LIMITS.get(column, MAX_FIELD_CHARS)
+        if column.startswith("owner_"):
+            limit = MAX_FIELD_CHARS * MAX_OWNERS_PER_UNIT
+        if len(value) > limit:
+            fail(
+                column,
+                "register.field_too_long",
+                f"字段超过 {limit} 个字符。",
+                f"The field exceeds {limit} characters.",
+            )
             return None
         if required and not value:
             fail(column, "register.field_required", f"“{column}”不能为空。", f"'{column}' is required.")
@@ -366,9 +403,10 @@ def _parse_row(row_number: int, record: Mapping[str, str], errors: list[RowError
         fail(column, "register.value_unknown", f"“{value}”不是是/否。", f"'{value}' is not yes/no.")
         return default
 
-    building = text("building", required=True)
-    entrance = text("entrance")
-    room = text("room", required=True)
+    # NFKC folds full-width digits and letters ("１０１" is "101"), so one unit cannot be listed twice.
+    building = _fold(text("building", required=True))
+    entrance = _fold(text("entrance"))
+    room = _fold(text("room", required=True))
     area_text = text("area", required=True)
     area = 0
     if area_text is not None:
@@ -396,9 +434,27 @@ def _parse_row(row_number: int, record: Mapping[str, str], errors: list[RowError
             "缺少权属依据（R-OWN-1）。",
             "The ownership evidence is missing (R-OWN-1).",
         )
+    # R-HEAD-4 / R-OWN-1: developer-held units (unsold, or sold but undelivered) and only those carry
+    # the developer's evidence; a unit the developer keeps as registered owner is REGISTRATION with its code.
+    if evidence is not None and (evidence is OwnershipEvidence.DEVELOPER) != developer_held:
+        fail(
+            "evidence",
+            "register.evidence_inconsistent",
+            "未售或未交付的房屋权属依据须为“建设单位”，已售并交付的房屋则不得为“建设单位”（R-HEAD-4）。",
+            "Unsold or undelivered units have DEVELOPER evidence, and only they do (R-HEAD-4).",
+        )
+    # R-AREA-1: a registered unit's voting area is the one in the real-estate register.
+    if evidence is OwnershipEvidence.REGISTRATION and area_source not in (None, AreaSource.REGISTRY):
+        fail(
+            "area_source",
+            "register.area_source_precedence",
+            "已登记的房屋须采用不动产登记簿记载的面积（R-AREA-1）。",
+            "A registered unit takes its area from the real-estate register (R-AREA-1).",
+        )
     certificate = text("certificate_number")
+    owner_errors_before = len(errors)
     owners = _parse_owners(record, fail, text)
-    if not owners and not developer_held and len(errors) == before:
+    if not owners and not developer_held and len(errors) == owner_errors_before:
         fail(
             "owner_names",
             "register.unit_without_owner",
@@ -458,6 +514,14 @@ def _parse_owners(record: Mapping[str, str], fail: Any, text: Any) -> tuple[Owne
                 f"Unknown owner kind '{kinds_text[position]}'.",
             )
             continue
+        if len(name) > MAX_OWNER_NAME_CHARS:
+            fail(
+                "owner_names",
+                "register.field_too_long",
+                f"第 {position + 1} 位业主姓名超过 {MAX_OWNER_NAME_CHARS} 个字符。",
+                f"Owner {position + 1}: the name exceeds {MAX_OWNER_NAME_CHARS} characters.",
+            )
+            continue
         if not name or not identifier:
             fail(
                 "owner_names",
@@ -492,6 +556,10 @@ def _parse_owners(record: Mapping[str, str], fail: Any, text: Any) -> tuple[Owne
         seen.add((kind, identifier))
         owners.append(OwnerEntry(kind, identifier, name))
     return tuple(owners)
+
+
+def _fold(value: str | None) -> str | None:
+    return unicodedata.normalize("NFKC", value).strip() or None if value is not None else None
 
 
 def _split(value: str | None) -> list[str]:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy import Select, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -10,11 +10,17 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
+from app.db.base import utcnow
 from app.register.models import Building, Owner, OwnerKind, RegisterVersion, Unit, UnitOwner
 from app.security.pii import FieldCipher
 
 OWNER_IDENTIFIER_FIELD = "owner.identifier"
 T = TypeVar("T")
+
+
+def _dialect_insert(session: AsyncSession) -> Any:
+    """The dialect's INSERT, which knows ON CONFLICT DO NOTHING (both SQLite and PostgreSQL support it)."""
+    return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
 
 
 async def get_or_create_owner(session: AsyncSession, *, kind: OwnerKind, identifier: str, cipher: FieldCipher) -> Owner:
@@ -43,7 +49,7 @@ async def get_or_create_owners(
                 "identifier_last4": protected.last4,
             }
         )
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    insert = _dialect_insert(session)
     for chunk in _chunks(rows, 2000):
         await session.execute(insert(Owner).on_conflict_do_nothing(index_elements=["kind", "identifier_index"]), chunk)
     found: dict[tuple[OwnerKind, str], Owner] = {}
@@ -56,14 +62,15 @@ async def get_or_create_owners(
 
 
 async def get_or_create_buildings(session: AsyncSession, estate_id: uuid.UUID, names: set[str]) -> dict[str, uuid.UUID]:
+    """Building ids by name; inserts the missing ones, tolerating a concurrent import inserting them too."""
+    insert = _dialect_insert(session)
+    new_rows = [
+        {"id": uuid.uuid4(), "estate_id": estate_id, "name": name, "created_at": utcnow()} for name in sorted(names)
+    ]
+    if new_rows:
+        await session.execute(insert(Building).on_conflict_do_nothing(index_elements=["estate_id", "name"]), new_rows)
     rows = await session.execute(select(Building.name, Building.id).where(Building.estate_id == estate_id))
-    existing: dict[str, uuid.UUID] = dict(rows.all())
-    for name in sorted(names - existing.keys()):
-        building = Building(estate_id=estate_id, name=name)
-        session.add(building)
-        existing[name] = building.id = uuid.uuid4()
-    await session.flush()
-    return existing
+    return dict(rows.all())
 
 
 async def latest_version(session: AsyncSession, estate_id: uuid.UUID) -> RegisterVersion | None:

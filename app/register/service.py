@@ -63,7 +63,8 @@ async def import_register(
             "but the estate has no developer recorded.",
         )
         for row in rows
-        if row.developer_held and estate.developer_owner_id is None
+        # Parking left out of the roll (R-AREA-3) does not need a developer to count with.
+        if row.developer_held and estate.developer_owner_id is None and (estate.include_parking or not row.parking)
     ]
     if developer_errors:
         raise _invalid(developer_errors)
@@ -77,12 +78,14 @@ async def import_register(
     latest = await repository.latest_version(session, estate.id)
     if latest is not None and latest.content_hash == content_hash:
         units = await repository.units_with_owners(session, latest.id)
-        return ImportOutcome(latest, created=False, roll=roll_of_units(estate, units))
+        return ImportOutcome(latest, created=False, roll=roll_of_units(latest, units))
 
     owners = await repository.get_or_create_owners(session, list(owner_indexes), cipher=cipher)
     owner_ids = {identity: owners[(identity[0], index)].id for identity, index in owner_indexes.items()}
     records = [_unit_record(row, owner_ids) for row in rows]
-    roll = _build_roll_or_raise(estate, records)
+    roll = _build_roll_or_raise(
+        records, developer_owner_id=estate.developer_owner_id, include_parking=estate.include_parking
+    )
 
     buildings = await repository.get_or_create_buildings(session, estate.id, {row.building for row in rows})
     version = RegisterVersion(
@@ -91,6 +94,8 @@ async def import_register(
         number=(latest.number + 1) if latest is not None else 1,
         content_hash=content_hash,
         unit_count=len(rows),
+        include_parking=estate.include_parking,
+        developer_owner_id=estate.developer_owner_id,
         source_name=source_name[:300],
         imported_by=imported_by[:200],
     )
@@ -198,20 +203,23 @@ def _unit_record(row: RegisterRow, owner_ids: dict[tuple[OwnerKind, str], uuid.U
     )
 
 
-def _build_roll_or_raise(estate: Estate, records: Sequence[UnitRecord]) -> Roll:
+def _build_roll_or_raise(
+    records: Sequence[UnitRecord], *, developer_owner_id: uuid.UUID | None, include_parking: bool
+) -> Roll:
     try:
         return build_roll(
             records,
-            developer_key=str(estate.developer_owner_id) if estate.developer_owner_id else None,
-            include_parking=estate.include_parking,
+            developer_key=str(developer_owner_id) if developer_owner_id else None,
+            include_parking=include_parking,
         )
     except RuleViolation as violation:
         # e.g. R-ROLL-6: a register of parking spaces only leaves an empty roll.
         raise _invalid([RowError(0, "", violation.code, violation.message("zh"), violation.message("en"))]) from None
 
 
-def roll_of_units(estate: Estate, units: Sequence[Unit]) -> Roll:
-    """The roll (R-HEAD, R-AREA) of stored units; owner keys are owner ids, as at import."""
+def roll_of_units(version: RegisterVersion, units: Sequence[Unit]) -> Roll:
+    """The roll (R-HEAD, R-AREA) of a version's units, with the developer and parking rule recorded at import,
+    so a version always yields the same roll whatever the estate's settings are today."""
     records = [
         UnitRecord(
             unit_id=unit.unit_key,
@@ -224,7 +232,9 @@ def roll_of_units(estate: Estate, units: Sequence[Unit]) -> Roll:
         )
         for unit in units
     ]
-    return _build_roll_or_raise(estate, records)
+    return _build_roll_or_raise(
+        records, developer_owner_id=version.developer_owner_id, include_parking=version.include_parking
+    )
 
 
 async def get_version(session: AsyncSession, estate_id: uuid.UUID, number: int | None) -> RegisterVersion:
@@ -246,7 +256,7 @@ async def roll_of_version(
     estate = await place_repository.get_estate(session, estate_id)
     version = await get_version(session, estate.id, number)
     units = await repository.units_with_owners(session, version.id)
-    return estate, version, roll_of_units(estate, units), units
+    return estate, version, roll_of_units(version, units), units
 
 
 def _invalid(errors: Sequence[RowError]) -> RegisterInvalid:

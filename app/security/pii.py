@@ -13,10 +13,21 @@ import hmac
 import os
 import unicodedata
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+if TYPE_CHECKING:
+    from app.settings import Settings
+
 NONCE_BYTES = 12
+FORMAT_VERSION = b"\x01"
+KEY_ID_BYTES = 8
+
+
+def key_id(key: bytes) -> bytes:
+    """A key's id: the first 8 bytes of its SHA-256, so ids need no configuration and never collide by accident."""
+    return hashlib.sha256(b"evote.pii.key-id\x1f" + key).digest()[:KEY_ID_BYTES]
 
 
 def normalise_identifier(value: str) -> str:
@@ -48,13 +59,28 @@ class ProtectedValue:
 
 
 class FieldCipher:
-    """Encrypts and indexes one kind of identifier; keys come from settings (32 bytes each)."""
+    """Encrypts and indexes identifiers; keys come from settings (32 bytes each).
 
-    def __init__(self, *, encryption_key: bytes, index_key: bytes) -> None:
-        if len(encryption_key) != 32 or len(index_key) != 32:
+    A ciphertext is ``version | key id | nonce | AES-GCM(value)``: the key id lets the current key change
+    while retired keys still decrypt what they wrote (rotation), and the field name is the associated data.
+    """
+
+    def __init__(
+        self, *, encryption_key: bytes, index_key: bytes, retired_encryption_keys: tuple[bytes, ...] = ()
+    ) -> None:
+        if any(len(key) != 32 for key in (encryption_key, index_key, *retired_encryption_keys)):
             raise ValueError("PII keys must be 32 bytes")
-        self._aead = AESGCM(encryption_key)
+        self._current_id = key_id(encryption_key)
+        self._keys = {key_id(key): AESGCM(key) for key in (*retired_encryption_keys, encryption_key)}
         self._index_key = index_key
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> FieldCipher:
+        return cls(
+            encryption_key=settings.key("pii_encryption_key"),
+            index_key=settings.key("pii_index_key"),
+            retired_encryption_keys=settings.retired_pii_keys(),
+        )
 
     def blind_index(self, field: str, value: str) -> str:
         message = f"{field}\x1f{normalise_identifier(value)}".encode()
@@ -62,10 +88,25 @@ class FieldCipher:
 
     def protect(self, field: str, value: str) -> ProtectedValue:
         normalised = normalise_identifier(value)
-        nonce = os.urandom(NONCE_BYTES)
-        ciphertext = nonce + self._aead.encrypt(nonce, normalised.encode(), field.encode())
-        return ProtectedValue(ciphertext, self.blind_index(field, normalised), normalised[-4:])
+        return ProtectedValue(
+            self.encrypt(field, normalised.encode()), self.blind_index(field, normalised), normalised[-4:]
+        )
 
     def reveal(self, field: str, ciphertext: bytes) -> str:
-        nonce, body = ciphertext[:NONCE_BYTES], ciphertext[NONCE_BYTES:]
-        return self._aead.decrypt(nonce, body, field.encode()).decode()
+        return self.decrypt(field, ciphertext).decode()
+
+    def encrypt(self, field: str, plaintext: bytes) -> bytes:
+        """Any bytes (e.g. an uploaded document) under the current key, bound to ``field``."""
+        nonce = os.urandom(NONCE_BYTES)
+        sealed = self._keys[self._current_id].encrypt(nonce, plaintext, field.encode())
+        return FORMAT_VERSION + self._current_id + nonce + sealed
+
+    def decrypt(self, field: str, ciphertext: bytes) -> bytes:
+        header = len(FORMAT_VERSION) + KEY_ID_BYTES
+        if ciphertext[:1] != FORMAT_VERSION or len(ciphertext) < header + NONCE_BYTES:
+            raise ValueError("not an evote ciphertext")
+        aead = self._keys.get(ciphertext[1:header])
+        if aead is None:
+            raise ValueError("ciphertext written with an unknown key; configure it as a retired key")
+        nonce = ciphertext[header : header + NONCE_BYTES]
+        return aead.decrypt(nonce, ciphertext[header + NONCE_BYTES :], field.encode())

@@ -322,6 +322,23 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("request_id", name=op.f("pk_verification_document")),
     )
+    # A register version keeps the developer and the parking rule it was imported under.
+    with op.batch_alter_table("register_version", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("include_parking", sa.Boolean(), server_default=sa.false(), nullable=False))
+        batch_op.add_column(sa.Column("developer_owner_id", sa.Uuid(), nullable=True))
+        batch_op.create_foreign_key(
+            batch_op.f("fk_register_version_developer_owner_id_owner"),
+            "owner",
+            ["developer_owner_id"],
+            ["id"],
+            ondelete="RESTRICT",
+        )
+    op.execute(
+        "UPDATE register_version SET include_parking = (SELECT estate.include_parking FROM estate"
+        " WHERE estate.id = register_version.estate_id), developer_owner_id = (SELECT estate.developer_owner_id"
+        " FROM estate WHERE estate.id = register_version.estate_id)"
+    )
+
     # API keys gain the observer and auditor roles and a community scope: replace both CHECK constraints.
     with op.batch_alter_table("api_key", schema=None) as batch_op:
         batch_op.drop_constraint(op.f("ck_api_key_scope_matches_role"), type_="check")
@@ -336,6 +353,10 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("register_version", schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f("fk_register_version_developer_owner_id_owner"), type_="foreignkey")
+        batch_op.drop_column("developer_owner_id")
+        batch_op.drop_column("include_parking")
     op.execute("DELETE FROM api_key WHERE role IN ('OBSERVER', 'AUDITOR')")
     with op.batch_alter_table("api_key", schema=None) as batch_op:
         batch_op.drop_constraint(op.f("ck_api_key_scope_matches_role"), type_="check")

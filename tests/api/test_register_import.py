@@ -114,7 +114,7 @@ async def test_roll_pagination(client, session, app, repo_root):
 async def test_a_change_makes_a_new_version_and_earlier_versions_stay_readable(client, session, app):
     places, headers = await _setup(session, app)
     v1 = f"{HEADER}\n1,1,101,100.00,REGISTRY,no,SOLD,yes,REGISTRATION,王一,{ID_A}\n".encode()
-    v2 = v1 + f"1,1,102,50.25,SURVEY,no,SOLD,yes,REGISTRATION,李二,{ID_B}\n".encode()
+    v2 = v1 + f"1,1,102,50.25,SURVEY,no,SOLD,yes,POSSESSION,李二,{ID_B}\n".encode()
     assert (await _upload(client, places.estate.id, "v1.csv", v1, headers)).status_code == 201
     second = await _upload(client, places.estate.id, "v2.csv", v2, headers)
     assert second.status_code == 201
@@ -241,3 +241,59 @@ async def test_identifiers_are_never_stored_in_plain_text(client, session, app, 
             for secret in secrets:
                 assert secret not in flattened
                 assert secret.encode().hex() not in flattened
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        f"{'楼' * 100},1,101,75.50,REGISTRY,no,SOLD,yes,REGISTRATION,王一,{ID_A}",  # building at its 100-char limit
+        f"1,{'单' * 50},{'室' * 50},75.50,REGISTRY,no,SOLD,yes,REGISTRATION,王一,{ID_A}",
+        f"1,1,101,75.50,REGISTRY,no,SOLD,yes,REGISTRATION,{'名' * 200},{ID_A}",
+    ],
+)
+async def test_values_at_the_column_limits_are_stored_on_every_backend(client, session, app, line):
+    places, headers = await _setup(session, app)
+    response = await _upload(client, places.estate.id, "r.csv", f"{HEADER}\n{line}\n".encode(), headers)
+    assert response.status_code == 201, response.text
+
+
+@pytest.mark.parametrize(
+    ("line", "column"),
+    [
+        (f"{'楼' * 101},1,101,75.50,REGISTRY,no,SOLD,yes,REGISTRATION,王一,{ID_A}", "building"),
+        (f"1,{'单' * 51},101,75.50,REGISTRY,no,SOLD,yes,REGISTRATION,王一,{ID_A}", "entrance"),
+        (f"1,1,101,75.50,REGISTRY,no,SOLD,yes,REGISTRATION,{'名' * 201},{ID_A}", "owner_names"),
+    ],
+)
+async def test_values_over_the_column_limits_are_422_not_500(client, session, app, line, column):
+    places, headers = await _setup(session, app)
+    response = await _upload(client, places.estate.id, "r.csv", f"{HEADER}\n{line}\n".encode(), headers)
+    assert response.status_code == 422, response.text
+    assert [(error["column"], error["code"]) for error in response.json()["errors"]] == [
+        (column, "register.field_too_long")
+    ]
+
+
+async def test_unsold_parking_needs_no_developer_when_parking_does_not_count(client, session, app):
+    """R-AREA-3: an excluded parking space is not in the roll, so nothing counts with a developer."""
+    places, headers = await _setup(session, app, with_developer=False)
+    content = (
+        f"{HEADER}\n1,1,101,75.50,REGISTRY,no,SOLD,yes,REGISTRATION,王一,{ID_A}\n"
+        "P,,B1,12.50,SURVEY,yes,UNSOLD,no,DEVELOPER,,\n"
+    ).encode()
+    response = await _upload(client, places.estate.id, "r.csv", content, headers)
+    assert response.status_code == 201, response.text
+    assert response.json()["totals"] == {"heads": 1, "area": 7550, "area_m2": "75.50"}
+
+
+async def test_a_version_keeps_the_parking_rule_it_was_imported_under(client, session, app):
+    places, headers = await _setup(session, app)
+    content = (
+        f"{HEADER}\n1,1,101,75.50,REGISTRY,no,SOLD,yes,REGISTRATION,王一,{ID_A}\n"
+        f"P,,B1,12.50,REGISTRY,yes,SOLD,yes,REGISTRATION,李二,{ID_B}\n"
+    ).encode()
+    assert (await _upload(client, places.estate.id, "r.csv", content, headers)).status_code == 201
+    places.estate.include_parking = True  # the rules of procedure change later (R-AREA-3)
+    await session.commit()
+    roll = await client.get(f"/api/v1/estates/{places.estate.id}/roll", params={"version": 1}, headers=headers)
+    assert roll.json()["totals"]["heads"] == 1

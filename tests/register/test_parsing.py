@@ -173,3 +173,90 @@ def test_huge_fields_are_refused():
         csv_bytes(EN, f"{'楼' * 5000},101,75.50,REGISTRY,REGISTRATION,王一,{ID_A}"), RegisterFormat.CSV
     )
     assert [error.code for error in result.errors] == ["register.field_too_long"]
+
+
+def _codes(result):
+    return [(error.row, error.column, error.code) for error in result.errors]
+
+
+def test_alias_columns_cannot_both_be_given():
+    """`area` and `面积` in one header: which one counts? Refused instead of letting one silently win."""
+    result = parse_register(
+        csv_bytes("building,room,area,面积,area_source", "1,101,100,50,REGISTRY"), RegisterFormat.CSV
+    )
+    assert _codes(result) == [(1, "area", "register.duplicate_column")]
+
+
+def test_json_alias_fields_and_owner_forms_cannot_be_mixed():
+    document = (
+        '[{"building":"1","room":"1","area":"100","面积":"50","area_source":"REGISTRY","evidence":"REGISTRATION",'
+        f'"owners":[{{"name":"王一","id_number":"{ID_A}"}}],"owner_names":"李二"}}]'
+    )
+    codes = [error.code for error in parse_register(document.encode(), RegisterFormat.JSON).errors]
+    assert codes.count("register.duplicate_column") == 2
+
+
+def test_data_under_a_blank_header_is_refused():
+    result = parse_register(
+        csv_bytes(EN + ",", f"1,101,75.50,REGISTRY,REGISTRATION,王一,{ID_A},surprise"), RegisterFormat.CSV
+    )
+    assert _codes(result) == [(2, "", "register.unnamed_column")]
+
+
+def test_full_width_and_ascii_unit_numbers_are_the_same_unit():
+    result = parse_register(
+        csv_bytes(
+            EN,
+            f"1,101,75.50,REGISTRY,REGISTRATION,王一,{ID_A}",
+            f"１,１０１,75.50,REGISTRY,REGISTRATION,王一,{ID_A}",
+        ),
+        RegisterFormat.CSV,
+    )
+    assert _codes(result) == [(3, "room", "register.duplicate_unit")]
+
+
+def test_hyphens_inside_names_never_make_two_units_collide():
+    header = "building,entrance,room,area,area_source,evidence,owner_names,owner_ids"
+    result = parse_register(
+        csv_bytes(
+            header,
+            f"1-2,,301,75.50,REGISTRY,REGISTRATION,王一,{ID_A}",
+            f"1,2,301,75.50,REGISTRY,REGISTRATION,王一,{ID_A}",
+        ),
+        RegisterFormat.CSV,
+    )
+    assert result.errors == []
+    assert [row.unit_key for row in result.rows] == ["1\\-2-301", "1-2-301"]
+
+
+@pytest.mark.parametrize(
+    ("line", "column", "code"),
+    [
+        # R-HEAD-4: DEVELOPER evidence exactly on unsold or undelivered units.
+        ("1,101,75.50,SURVEY,SOLD,yes,DEVELOPER", "evidence", "register.evidence_inconsistent"),
+        ("1,101,75.50,REGISTRY,UNSOLD,no,REGISTRATION", "evidence", "register.evidence_inconsistent"),
+        # R-AREA-1: a registered unit's area comes from the register.
+        ("1,101,75.50,CONTRACT,SOLD,yes,REGISTRATION", "area_source", "register.area_source_precedence"),
+        ("1,101,75.50,SURVEY,SOLD,yes,REGISTRATION", "area_source", "register.area_source_precedence"),
+    ],
+)
+def test_evidence_must_agree_with_sale_delivery_and_area_source(line, column, code):
+    header = "building,room,area,area_source,sale_status,delivered,evidence,owner_names,owner_ids"
+    result = parse_register(csv_bytes(header, f"{line},王一,{ID_A}"), RegisterFormat.CSV)
+    assert (2, column, code) in _codes(result)
+
+
+def test_a_missing_owner_is_reported_alongside_other_errors():
+    result = parse_register(csv_bytes(EN, "1,101,75.555,REGISTRY,REGISTRATION,,"), RegisterFormat.CSV)
+    assert [code for _, _, code in _codes(result)] == ["register.area_invalid", "register.unit_without_owner"]
+
+
+@pytest.mark.parametrize(("column", "limit"), [("building", 100), ("room", 50)])
+def test_field_limits_match_the_database_columns(column, limit):
+    values = {"building": "1", "room": "101"}
+    values[column] = "号" * (limit + 1)
+    line = f"{values['building']},{values['room']},75.50,REGISTRY,REGISTRATION,王一,{ID_A}"
+    assert _codes(parse_register(csv_bytes(EN, line), RegisterFormat.CSV)) == [(2, column, "register.field_too_long")]
+    values[column] = "号" * limit
+    line = f"{values['building']},{values['room']},75.50,REGISTRY,REGISTRATION,王一,{ID_A}"
+    assert parse_register(csv_bytes(EN, line), RegisterFormat.CSV).errors == []
