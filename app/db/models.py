@@ -1,21 +1,31 @@
 """The single import point for every model, so Alembic and the tests see one MetaData."""
 
+from app.audit.models import AuditEntry
+from app.ballot.models import Ballot, BallotMark, IdempotencyRecord
 from app.db.base import Base
 from app.grant.models import ActingGrant
 from app.identity.models import Account, ApiKey, IdentityEvent, OtpChallenge, RefreshToken, RoleGrant
 from app.place.models import Community, District, Estate, StreetOffice
 from app.register.models import Building, Owner, RegisterVersion, Unit, UnitOwner
+from app.result.models import TopicResult
+from app.topic.models import Attachment, Erratum, RollGroup, Topic, Vote
 from app.verification.models import ManualVerificationRequest, VerificationAttempt, VerificationDocument
 
 __all__ = [
     "Account",
     "ActingGrant",
     "ApiKey",
+    "Attachment",
+    "AuditEntry",
+    "Ballot",
+    "BallotMark",
     "Base",
     "Building",
     "Community",
     "District",
+    "Erratum",
     "Estate",
+    "IdempotencyRecord",
     "IdentityEvent",
     "ManualVerificationRequest",
     "OtpChallenge",
@@ -23,9 +33,13 @@ __all__ = [
     "RefreshToken",
     "RegisterVersion",
     "RoleGrant",
+    "RollGroup",
     "StreetOffice",
+    "Topic",
+    "TopicResult",
     "Unit",
     "UnitOwner",
     "VerificationAttempt",
     "VerificationDocument",
+    "Vote",
 ]

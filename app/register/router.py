@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import hashlib
 import uuid
 from typing import Annotated
 
@@ -28,6 +27,7 @@ from app.register.schemas import (
 )
 from app.rules.counts import Weight
 from app.rules.numeric import area_display
+from app.rules.roll import public_group_id
 from app.security.pii import mask_name
 
 router = APIRouter(prefix="/estates/{estate_id}", tags=["register"])
@@ -178,7 +178,7 @@ async def get_roll(
     links_by_owner = {str(link.owner_id): link for unit in units for link in unit.owners}
     after = decode_cursor(cursor, str) if cursor is not None else None
     # Owner ids are global (one person across estates); show an opaque per-estate key instead.
-    keyed = sorted((_public_group_key(estate.id, group.key), group) for group in roll.groups)
+    keyed = sorted((public_group_id(str(estate.id), group.key), group) for group in roll.groups)
     groups = [(key, group) for key, group in keyed if after is None or key > after]
     page, more = groups[:limit], len(groups) > limit
     return RollRead(
@@ -205,10 +205,6 @@ async def get_roll(
         ],
         next_cursor=encode_cursor(page[-1][0]) if more else None,
     )
-
-
-def _public_group_key(estate_id: uuid.UUID, group_key: str) -> str:
-    return hashlib.sha256(f"{estate_id}\x1f{group_key}".encode()).hexdigest()[:32]
 
 
 def _group_owners(

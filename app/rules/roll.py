@@ -12,6 +12,7 @@ Areas are integers in 0.01 m² units (R-NUM-1). Every output is sorted, so a rol
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections.abc import Collection, Iterable, Mapping, Sequence
@@ -92,6 +93,15 @@ def voter_group_key(owner_keys: Iterable[str]) -> str:
     ``{"a", "b"}``), and sorting makes it independent of input order.
     """
     return json.dumps(sorted(set(owner_keys)), ensure_ascii=False, separators=(",", ":"))
+
+
+def public_group_id(estate_id: str, group_key: str) -> str:
+    """The opaque id under which a voter group is shown and voted: 32 hex digits of SHA-256.
+
+    Owner ids are global (one person across estates), so the estate id is mixed in: the same owner set in
+    two estates gets two unrelated ids, and an id reveals nothing about who is in the group.
+    """
+    return hashlib.sha256(f"{estate_id}\x1f{group_key}".encode()).hexdigest()[:32]
 
 
 @dataclass(frozen=True, slots=True)

@@ -563,3 +563,13 @@ def test_roll_can_be_built_directly_from_stored_groups() -> None:
     assert roll.group_of("U2") is group
     assert roll.excluded_parking == ()
     assert roll.units == ()
+
+
+def test_public_group_id_is_opaque_per_estate_and_stable():
+    from app.rules.roll import public_group_id
+
+    key = voter_group_key(["owner-1", "owner-2"])
+    assert public_group_id("estate-a", key) == public_group_id("estate-a", key)
+    assert public_group_id("estate-a", key) != public_group_id("estate-b", key)
+    assert len(public_group_id("estate-a", key)) == 32
+    assert "owner" not in public_group_id("estate-a", key)

@@ -1,0 +1,91 @@
+"""Ballots: one final ballot per voter group and vote, covering every topic (R-TALLY-1, R-TALLY-7).
+
+The unique key on (vote, group) among counted ballots is the last line of defence against a double vote,
+whichever co-owner, proxy or channel submits it. Each ballot's answers are also stored as marks, one per
+topic (and per candidate for elections), carrying the group's frozen area, so the close-time tally is one
+SQL aggregate (``app.result.tally_sql``).
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.db.base import Base, IdMixin, enum_column, utcnow
+
+
+class Channel(StrEnum):
+    ONLINE = "ONLINE"
+    PAPER = "PAPER"  # R-TALLY-9: entered by the organiser with the scan's hash
+
+
+class BallotStatus(StrEnum):
+    COUNTED = "COUNTED"
+    VOID = "VOID"  # R-TALLY-6: excluded completely, with a logged reason
+
+
+class Ballot(IdMixin, Base):
+    __tablename__ = "ballot"
+    __table_args__ = (
+        # One counted ballot per group and vote (R-TALLY-7); void ones stay on record beside it.
+        sa.Index(
+            "uq_ballot_vote_group_counted",
+            "vote_id",
+            "group_id",
+            unique=True,
+            sqlite_where=sa.text("status = 'COUNTED'"),
+            postgresql_where=sa.text("status = 'COUNTED'"),
+        ),
+    )
+
+    vote_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("vote.id", ondelete="RESTRICT"), index=True)
+    group_id: Mapped[str] = mapped_column(sa.String(32))
+    status: Mapped[BallotStatus] = mapped_column(enum_column(BallotStatus), default=BallotStatus.COUNTED)
+    channel: Mapped[Channel] = mapped_column(enum_column(Channel), default=Channel.ONLINE)
+    answers: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
+    """Topic id → answer, exactly as cast (the canonical ballot content)."""
+    content_hash: Mapped[str] = mapped_column(sa.String(64))
+    """SHA-256 of the RFC 8785 ballot: vote, group, answers, basis, channel, time."""
+    cast_by_account_id: Mapped[uuid.UUID | None] = mapped_column(
+        sa.ForeignKey("account.id", ondelete="RESTRICT"), index=True
+    )
+    basis: Mapped[str] = mapped_column(sa.String(40))
+    """R-REC-1: OWNER, CO_OWNER, PROXY, GUARDIAN, LEGAL_REPRESENTATIVE, … or PAPER_ENTRY."""
+    grant_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("acting_grant.id", ondelete="RESTRICT"))
+    entered_by: Mapped[str | None] = mapped_column(sa.String(200))
+    scan_sha256: Mapped[str | None] = mapped_column(sa.String(64))
+    cast_at: Mapped[datetime]
+    void_reason: Mapped[str | None] = mapped_column(sa.String(500))
+    audit_entry_id: Mapped[uuid.UUID | None] = mapped_column(sa.Uuid)
+
+
+class BallotMark(Base):
+    """One answer of a counted ballot, with the group's frozen area: the rows the SQL tally adds up."""
+
+    __tablename__ = "ballot_mark"
+
+    ballot_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("ballot.id", ondelete="CASCADE"), primary_key=True)
+    topic_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("topic.id", ondelete="RESTRICT"), primary_key=True)
+    item: Mapped[str] = mapped_column(sa.String(100), primary_key=True)
+    """"" for yes/no and option topics; the candidate id for elections."""
+    vote_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, index=True)
+    answer: Mapped[str] = mapped_column(sa.String(100))
+    area: Mapped[int] = mapped_column(sa.BigInteger)
+
+
+class IdempotencyRecord(Base):
+    """A mobile retry with the same ``Idempotency-Key`` gets the first response back, not a second ballot."""
+
+    __tablename__ = "idempotency_record"
+
+    account_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("account.id", ondelete="CASCADE"), primary_key=True)
+    key: Mapped[str] = mapped_column(sa.String(200), primary_key=True)
+    request_sha256: Mapped[str] = mapped_column(sa.String(64))
+    status_code: Mapped[int]
+    body: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,0 +1,160 @@
+"""Votes (one owners' decision event: 业主大会会议 / 业主共同决定) and their topics.
+
+A vote is drafted, then its notice is published, which freezes it (R-LIFE-2, R-LIFE-4): topics,
+attachments, categories, options, candidates, scope and window never change afterwards, and their
+canonical hashes are recorded. The roll snapshot (R-ROLL-1) is taken at publication from the current register
+version and stored group by group, so denominators never change during the vote (R-ROLL-3).
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.db.base import Base, CreatedAtMixin, IdMixin, enum_column
+from app.rules.categories import Category
+
+
+class OrganiserKind(StrEnum):
+    """Who convenes (R-LIFE-1)."""
+
+    OWNERS_COMMITTEE = "OWNERS_COMMITTEE"  # 业主委员会
+    PROPERTY_MANAGEMENT_COMMITTEE = "PROPERTY_MANAGEMENT_COMMITTEE"  # 物管会 (Beijing Art. 56)
+    PREPARATORY_GROUP = "PREPARATORY_GROUP"  # 筹备组, first assembly
+    CHANGEOVER_GROUP = "CHANGEOVER_GROUP"  # 换届小组
+    STREET_OFFICE = "STREET_OFFICE"  # convening in the committee's place (Beijing Arts. 36, 48)
+
+
+class VoteStatus(StrEnum):
+    """Stored state; OPEN and CLOSED also follow from the clock (``app.rules.lifecycle``)."""
+
+    DRAFT = "DRAFT"
+    PUBLISHED = "PUBLISHED"  # notice published, notice period running
+    OPEN = "OPEN"
+    CLOSED = "CLOSED"
+    DECIDED = "DECIDED"  # tallied at the close instant
+    RESULT_PUBLISHED = "RESULT_PUBLISHED"
+
+
+class VotingMethod(StrEnum):
+    ONLINE = "ONLINE"
+    PAPER = "PAPER"
+    MIXED = "MIXED"  # R-TALLY-9: only if the notice says so
+
+
+class TopicKind(StrEnum):
+    YES_NO = "YES_NO"  # AGREE / OPPOSE / ABSTAIN (R-TALLY-1)
+    ELECTION = "ELECTION"  # R-ELEC
+    SINGLE_CHOICE = "SINGLE_CHOICE"  # R-MULTI-1..2
+    CONSULTATION = "CONSULTATION"  # R-MULTI-3: no decision
+
+
+class Vote(IdMixin, CreatedAtMixin, Base):
+    __tablename__ = "vote"
+    __table_args__ = (sa.CheckConstraint("ends_at > starts_at", name="window_ordered"),)
+
+    estate_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("estate.id", ondelete="RESTRICT"), index=True)
+    title: Mapped[str] = mapped_column(sa.String(200))
+    organiser_kind: Mapped[OrganiserKind] = mapped_column(enum_column(OrganiserKind))
+    created_by: Mapped[str] = mapped_column(sa.String(200))
+    status: Mapped[VoteStatus] = mapped_column(enum_column(VoteStatus), default=VoteStatus.DRAFT)
+    voting_method: Mapped[VotingMethod] = mapped_column(enum_column(VotingMethod), default=VotingMethod.ONLINE)
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
+    min_window_days: Mapped[int] = mapped_column(default=7)
+    extension_rule: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
+    """R-LIFE-6: stated in the notice, or no extension is ever allowed."""
+    scope_units: Mapped[list[str] | None] = mapped_column(sa.JSON)
+    """R-ROLL-4: unit keys of a narrower scope; None is the whole estate."""
+    proxies_allowed: Mapped[bool] = mapped_column(default=True)
+    notice_text: Mapped[str] = mapped_column(sa.Text, default="")
+    published_at: Mapped[datetime | None]
+    published_by: Mapped[str | None] = mapped_column(sa.String(200))
+    notice_hash: Mapped[str | None] = mapped_column(sa.String(64))
+    """SHA-256 of the RFC 8785 notice: vote parameters and every topic and attachment hash."""
+    register_version_id: Mapped[uuid.UUID | None] = mapped_column(
+        sa.ForeignKey("register_version.id", ondelete="RESTRICT")
+    )
+    roll_hash: Mapped[str | None] = mapped_column(sa.String(64))
+    total_heads: Mapped[int | None]
+    total_area: Mapped[int | None] = mapped_column(sa.BigInteger)
+    closed_at: Mapped[datetime | None]
+    decided_at: Mapped[datetime | None]
+    result_published_at: Mapped[datetime | None]
+
+    topics: Mapped[list[Topic]] = relationship(
+        back_populates="vote", order_by="Topic.position", cascade="all, delete-orphan"
+    )
+
+
+class Topic(IdMixin, CreatedAtMixin, Base):
+    __tablename__ = "topic"
+    __table_args__ = (sa.UniqueConstraint("vote_id", "position"),)
+
+    vote_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("vote.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int]
+    title: Mapped[str] = mapped_column(sa.String(200))
+    text: Mapped[str] = mapped_column(sa.Text)
+    kind: Mapped[TopicKind] = mapped_column(enum_column(TopicKind))
+    matters: Mapped[list[str]] = mapped_column(sa.JSON)
+    """R-CAT-2 matter items (``app.rules.categories.MatterItem``); the category follows from them (R-CAT-3)."""
+    category: Mapped[Category] = mapped_column(enum_column(Category))
+    rule: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
+    """The counting rule (quorum and approval thresholds; stricter community rules allowed, R-CAT-4)."""
+    options: Mapped[list[dict[str, Any]] | None] = mapped_column(sa.JSON)
+    """Single choice and consultation: ``[{"id": "A", "label": "…"}, …]`` (R-MULTI-1)."""
+    election: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
+    """Seats, alternates, households and candidate lists (R-ELEC-1, R-ELEC-7)."""
+    declaration_property_management: Mapped[bool]
+    """R-BAN-2: the organiser declares the matter concerns property management."""
+    content_hash: Mapped[str | None] = mapped_column(sa.String(64))
+
+    vote: Mapped[Vote] = relationship(back_populates="topics")
+    attachments: Mapped[list[Attachment]] = relationship(
+        back_populates="topic", order_by="Attachment.created_at", cascade="all, delete-orphan"
+    )
+
+
+class Attachment(IdMixin, CreatedAtMixin, Base):
+    __tablename__ = "attachment"
+
+    topic_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("topic.id", ondelete="CASCADE"), index=True)
+    filename: Mapped[str] = mapped_column(sa.String(200))
+    content_type: Mapped[str] = mapped_column(sa.String(100))
+    size: Mapped[int]
+    sha256: Mapped[str] = mapped_column(sa.String(64))
+    content: Mapped[bytes] = mapped_column(sa.LargeBinary)
+
+    topic: Mapped[Topic] = relationship(back_populates="attachments")
+
+
+class Erratum(IdMixin, CreatedAtMixin, Base):
+    """R-LIFE-4: a typo fix that changes no meaning, appended as a notice; the topics stay as published."""
+
+    __tablename__ = "erratum"
+
+    vote_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("vote.id", ondelete="CASCADE"), index=True)
+    text: Mapped[str] = mapped_column(sa.Text)
+    created_by: Mapped[str] = mapped_column(sa.String(200))
+    sha256: Mapped[str] = mapped_column(sa.String(64))
+
+
+class RollGroup(Base):
+    """One voter group of a vote's frozen roll (R-ROLL-1): the denominators never change during the vote."""
+
+    __tablename__ = "roll_group"
+
+    vote_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("vote.id", ondelete="CASCADE"), primary_key=True)
+    group_id: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
+    """``app.rules.roll.public_group_id``: the opaque id ballots and receipts use."""
+    group_key: Mapped[str] = mapped_column(sa.Text)
+    """The owner-set key (owner ids) the group was formed from (R-HEAD-1)."""
+    area: Mapped[int] = mapped_column(sa.BigInteger)
+    is_developer: Mapped[bool]
+    unit_keys: Mapped[list[str]] = mapped_column(sa.JSON)
+    owner_ids: Mapped[list[str]] = mapped_column(sa.JSON)
