@@ -88,6 +88,12 @@ def _parser() -> argparse.ArgumentParser:
     apikey_create.add_argument("--community", type=uuid.UUID, default=None)
     apikey_create.add_argument("--estate", type=uuid.UUID, default=None)
     apikey_create.set_defaults(handler=_apikey_create)
+    verification = commands.add_parser("verification", help="real-name verification").add_subparsers(
+        required=True, metavar="ACTION"
+    )
+    verification.add_parser(
+        "purge-documents", help="delete identity documents decided more than 30 days ago (R-PI-4)"
+    ).set_defaults(handler=_verification_purge_documents)
     return parser
 
 
@@ -271,6 +277,23 @@ def _apikey_create(args: argparse.Namespace) -> int:
         )
         console.print(f"issued {api_key.role.value} key {api_key.prefix}… (shown once; store it safely)")
         sys.stdout.write(secret + "\n")
+        return 0
+
+    return _run_in_transaction(work)
+
+
+def _verification_purge_documents(args: argparse.Namespace) -> int:
+    from datetime import timedelta
+
+    from app.db.base import utcnow
+    from app.verification.service import purge_decided_documents
+
+    async def work(session: AsyncSession, settings: Settings) -> int:
+        retention = timedelta(days=settings.verification_document_retention_days)
+        deleted = await purge_decided_documents(session, utcnow(), retention=retention)
+        console.print(f"deleted {deleted} identity document(s) decided more than {retention.days} days ago")
+        json.dump({"deleted": deleted}, sys.stdout)
+        sys.stdout.write("\n")
         return 0
 
     return _run_in_transaction(work)

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 
 from fastapi import APIRouter, FastAPI
 from fastapi.routing import APIRoute
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from app import __version__
+from app.ballot.router import router as ballot_router
 from app.db.base import utcnow
 from app.db.migrate import upgrade_async
 from app.db.session import create_engine, create_sessionmaker
@@ -26,9 +30,13 @@ from app.identity.tokens import TokenService
 from app.logging import configure_logging
 from app.place.router import router as place_router
 from app.register.router import router as register_router
+from app.result.lifecycle import TransitionRunner
+from app.result.router import router as result_router
 from app.security.pii import FieldCipher
 from app.settings import Settings, get_settings
+from app.topic.router import router as topic_router
 from app.verification.router import router as verification_router
+from app.verification.tasks import purge_documents_periodically
 
 API_PREFIX = "/api/v1"
 logger = logging.getLogger("evote")
@@ -65,10 +73,31 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await upgrade_async(settings.database_url)
         engine = create_engine(settings)
         attach_state(app, settings, engine, create_sessionmaker(engine))
+        # R-PI-4: identity documents are deleted within 30 days of the decision, whether or not anyone asks.
+        purge = asyncio.create_task(
+            purge_documents_periodically(
+                app.state.sessionmaker,
+                lambda: app.state.clock(),
+                retention=timedelta(days=settings.verification_document_retention_days),
+                interval=timedelta(hours=1),
+            )
+        )
+        # Issue #5: votes past their end are closed, decided and published without traffic.
+        transitions = TransitionRunner(
+            app.state.sessionmaker,
+            lambda: app.state.clock(),
+            interval_seconds=settings.transition_interval_seconds,
+        )
+        transitions.start()
+        app.state.transitions = transitions
         logger.info("evote started", extra={"env": settings.env, "database": engine.dialect.name})
         try:
             yield
         finally:
+            await transitions.stop()
+            purge.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await purge
             await engine.dispose()
 
     app = FastAPI(
@@ -91,6 +120,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     api.include_router(auth_router)
     api.include_router(verification_router)
     api.include_router(grant_router)
+    api.include_router(ballot_router)
+    api.include_router(result_router)
+    api.include_router(topic_router)
     app.include_router(api)
     app.include_router(health.router)
     _register_problem_schema(app)

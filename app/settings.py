@@ -127,7 +127,12 @@ class Settings(BaseSettings):
     verification_failure_window_seconds: int = Field(default=24 * 3600, ge=60)
     verification_document_max_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)
     # R-PI-4: uploaded documents are deleted at most 30 days after the decision.
-    verification_document_retention_days: int = Field(default=30, ge=0, le=30)
+    # R-PI-4 allows at most 30 days; 29 leaves room for the hourly purge to run before the limit.
+    verification_document_retention_days: int = Field(default=29, ge=0, le=30)
+
+    # Time-driven transitions (app.result.lifecycle): how often each worker closes, decides and publishes votes
+    # whose window has ended; 0 disables the background task (reads still report the clock's status).
+    transition_interval_seconds: float = Field(default=15, ge=0, le=3600)
 
     @model_validator(mode="after")
     def _refuse_development_keys_outside_development(self) -> Settings:

@@ -21,8 +21,8 @@ import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
-from app.db.migrate import upgrade
-from app.db.session import create_engine
+from app.db.migrate import upgrade, upgrade_async
+from app.db.session import create_engine, create_sessionmaker
 from app.main import attach_state, create_app
 from app.settings import Settings
 
@@ -191,6 +191,22 @@ async def client(app) -> AsyncIterator[httpx.AsyncClient]:  # type: ignore[no-un
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
     async with httpx.AsyncClient(transport=transport, base_url="http://evote.test") as http_client:
         yield http_client
+
+
+@pytest.fixture
+async def race_app(backend: TestDatabase, fresh_database, test_settings: Settings):  # type: ignore[no-untyped-def]
+    """An app on its own freshly migrated database with a real connection pool, for races (STYLE.md §8.10).
+
+    The shared per-test transaction cannot give concurrent requests separate connections; this can.
+    """
+    database: TestDatabase = fresh_database(backend.backend)
+    await upgrade_async(database.url)
+    settings = test_settings.model_copy(update={"database_url": database.url, "db_pool_size": 20})
+    engine = create_engine(settings)
+    application = create_app(settings)
+    attach_state(application, settings, engine, create_sessionmaker(engine))
+    yield application
+    await engine.dispose()
 
 
 @pytest.fixture(scope="session")

@@ -117,3 +117,20 @@ async def ensure_can_manage_estate(session: AsyncSession, principal: Principal, 
 def ensure_can_manage_street_office(principal: Principal, street_office_id: uuid.UUID) -> None:
     if not (principal.is_admin or street_office_id in principal.street_office_ids()):
         raise NotFound(what="street office")
+
+
+async def ensure_can_grant(session: AsyncSession, principal: Principal, scope: Scope) -> None:
+    """Operators grant any role; a street office grants committee, auditor and observer roles in its jurisdiction."""
+    if principal.is_admin:
+        return
+    if not principal.has_role(Role.STREET_OFFICE) or scope.role in (Role.ADMIN, Role.STREET_OFFICE):
+        raise Forbidden(reason="a street office grants committee, auditor and observer roles only")
+    street_office_id: uuid.UUID | None = None
+    if scope.estate_id is not None:
+        place = await estate_place(session, scope.estate_id)
+        street_office_id = place.street_office_id if place else None
+    elif scope.community_id is not None:
+        community = await session.get(Community, scope.community_id)
+        street_office_id = community.street_office_id if community else None
+    if street_office_id is None or street_office_id not in principal.street_office_ids():
+        raise NotFound(what="place")

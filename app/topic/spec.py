@@ -30,6 +30,7 @@ from app.topic.models import Topic, TopicKind
 
 YES_NO_ANSWERS = (Choice.AGREE.value, Choice.OPPOSE.value, Choice.ABSTAIN.value)
 CHOSEN = "CHOSEN"
+SPOILED = Choice.SPOILED.value  # paper only: an unreadable or over-marked answer (R-TALLY-6, R-ELEC-3)
 
 
 class AnswerInvalid(DomainError):
@@ -117,8 +118,14 @@ def _election_marks(topic: Topic, answer: Any) -> tuple[Mark, ...]:
     return tuple(Mark(candidate, choice.value) for candidate, choice in sorted(choices.items()))
 
 
-def marks_for_ballot(topics: Sequence[Topic], answers: Mapping[str, Any]) -> dict[str, tuple[Mark, ...]]:
-    """R-TALLY-1: one answer for every topic of the vote, and nothing else."""
+def marks_for_ballot(
+    topics: Sequence[Topic], answers: Mapping[str, Any], *, allow_spoiled: bool = False
+) -> dict[str, tuple[Mark, ...]]:
+    """R-TALLY-1: one answer for every topic of the vote, and nothing else.
+
+    ``allow_spoiled`` is for paper ballots entered by the organiser: a topic answered ``"SPOILED"`` counts as
+    participating and not agreeing (R-TALLY-6); for an election it spoils the whole election topic (R-ELEC-3).
+    """
     expected = {str(topic.id): topic for topic in topics}
     missing = sorted(expected[topic_id].title for topic_id in expected.keys() - answers.keys())
     unknown = sorted(answers.keys() - expected.keys())
@@ -126,7 +133,12 @@ def marks_for_ballot(topics: Sequence[Topic], answers: Mapping[str, Any]) -> dic
         raise BallotIncomplete(topics="、".join(missing))
     if unknown:
         raise TopicNotInNotice(topics=", ".join(unknown))
-    return {topic_id: marks_for(topic, answers[topic_id]) for topic_id, topic in expected.items()}
+    return {
+        topic_id: (Mark("", SPOILED),)
+        if allow_spoiled and answers[topic_id] == SPOILED
+        else marks_for(topic, answers[topic_id])
+        for topic_id, topic in expected.items()
+    }
 
 
 class BallotIncomplete(DomainError):

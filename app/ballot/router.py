@@ -1,0 +1,86 @@
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Path, status
+from fastapi.responses import JSONResponse
+
+from app.ballot import repository, service
+from app.ballot.errors import (
+    AlreadyCast,
+    GroupNotInRoll,
+    IdempotencyKeyReused,
+    NotVerified,
+    OnlineNotAllowed,
+    PaperNotAllowed,
+    PaperReceivedOutsideWindow,
+    VoteClosed,
+    VoteNotOpenYet,
+    VoteNotVotable,
+)
+from app.ballot.schemas import BallotCast, PaperBallotEntry, Receipt
+from app.errors import NotFound
+from app.http.deps import Clock, CurrentPrincipal, SessionDep
+from app.http.errors import Forbidden, Unauthenticated
+from app.http.problems import problem_responses
+from app.identity import access
+from app.rules.casting import NotEntitled
+from app.rules.errors import ElectionApprovalLimitExceeded, ElectionBallotIncomplete, ElectionWriteIn
+from app.topic.spec import AnswerInvalid, BallotIncomplete, TopicNotInNotice
+
+router = APIRouter(tags=["ballots"])
+VoteId = Annotated[uuid.UUID, Path(description="Vote id")]
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        min_length=1,
+        max_length=200,
+        description="Repeat a cast safely: the same key and body return the first receipt, never a second ballot",
+    ),
+]
+CAST_ERRORS = (
+    Unauthenticated, NotVerified, NotEntitled, NotFound, GroupNotInRoll, VoteNotOpenYet, VoteClosed, VoteNotVotable,
+    OnlineNotAllowed, AlreadyCast, IdempotencyKeyReused, BallotIncomplete, TopicNotInNotice, AnswerInvalid,
+    ElectionWriteIn, ElectionBallotIncomplete, ElectionApprovalLimitExceeded,
+)  # fmt: skip
+
+
+@router.post(
+    "/votes/{vote_id}/ballots",
+    status_code=status.HTTP_201_CREATED,
+    response_model=Receipt,
+    responses=problem_responses(*CAST_ERRORS),
+)
+async def cast_ballot(
+    vote_id: VoteId,
+    body: BallotCast,
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    clock: Clock,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    """Cast the voter group's one final ballot on every topic of the vote; the response is the receipt."""
+    outcome = await service.cast(session, principal, vote_id, body, now=clock(), idempotency_key=idempotency_key)
+    return JSONResponse(outcome.body, status_code=outcome.status_code)
+
+
+@router.post(
+    "/votes/{vote_id}/paper-ballots",
+    status_code=status.HTTP_201_CREATED,
+    response_model=Receipt,
+    responses=problem_responses(
+        Unauthenticated, Forbidden, NotFound, GroupNotInRoll, PaperNotAllowed, PaperReceivedOutsideWindow, AlreadyCast,
+        BallotIncomplete, TopicNotInNotice, AnswerInvalid, ElectionWriteIn, ElectionBallotIncomplete,
+    ),
+)  # fmt: skip
+async def enter_paper_ballot(
+    vote_id: VoteId, body: PaperBallotEntry, session: SessionDep, principal: CurrentPrincipal, clock: Clock
+) -> Receipt:
+    """Enter an owner-signed paper ballot with the hash of its scan (mixed or paper votes, R-TALLY-9)."""
+    vote = await repository.vote_for_casting(session, vote_id)
+    if vote is None or vote.published_at is None:
+        raise NotFound(what="vote")
+    await access.ensure_can_manage_estate(session, principal, vote.estate_id)
+    return await service.enter_paper(session, principal, vote, body, now=clock())

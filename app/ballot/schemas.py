@@ -1,0 +1,34 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from app.http.schemas import Command
+
+
+class BallotCast(Command):
+    group_id: str = Field(min_length=32, max_length=32, pattern="^[0-9a-f]{32}$")
+    answers: dict[str, Any] = Field(description="Topic id → answer; every topic of the vote (R-TALLY-1)")
+
+
+class PaperBallotEntry(Command):
+    group_id: str = Field(min_length=32, max_length=32, pattern="^[0-9a-f]{32}$")
+    answers: dict[str, Any] = Field(description="Topic id → answer, or SPOILED for an unreadable topic")
+    received_at: datetime = Field(description="When the signed paper ballot was received (R-TALLY-9)")
+    scan_sha256: str = Field(pattern="^[0-9a-f]{64}$", description="SHA-256 of the scan of the signed ballot")
+
+
+class Receipt(BaseModel):
+    """What the caster keeps: the ballot's canonical hash and its audit-log entry."""
+
+    ballot_id: uuid.UUID
+    vote_id: uuid.UUID
+    group_id: str
+    content_hash: str
+    audit_entry_id: uuid.UUID
+    cast_at: datetime
+    basis: str
+    status: str

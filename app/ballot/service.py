@@ -1,0 +1,293 @@
+"""Casting: one final ballot per voter group and vote, covering every topic (R-TALLY-1, R-TALLY-7, R-CAST).
+
+The cast transaction takes a shared lock on the vote (closing takes an exclusive one), checks the window, the
+caster's right to act for the group and every answer, then inserts the ballot with ON CONFLICT DO NOTHING on
+the unique (vote, group) key: concurrent attempts by co-owners, a proxy and retries yield exactly one ballot,
+and the others learn that the group has voted. It appends one audit entry and updates nothing shared.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import insert, select, text, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.audit import service as audit_service
+from app.ballot import repository
+from app.ballot.errors import (
+    AlreadyCast,
+    GroupNotInRoll,
+    IdempotencyKeyReused,
+    NotVerified,
+    OnlineNotAllowed,
+    PaperNotAllowed,
+    PaperReceivedOutsideWindow,
+    VoteClosed,
+    VoteNotOpenYet,
+    VoteNotVotable,
+)
+from app.ballot.models import Ballot, BallotMark, BallotStatus, Channel, IdempotencyRecord
+from app.ballot.schemas import BallotCast, PaperBallotEntry, Receipt
+from app.errors import NotFound
+from app.grant.models import ActingGrant
+from app.identity.access import Principal
+from app.ledger.canonical import canonical_sha256
+from app.rules.casting import ActingBasis, Caller, GrantKind, ensure_may_act
+from app.rules.lifecycle import effective_status
+from app.rules.roll import VoterGroup
+from app.topic.models import RollGroup, Vote, VotingMethod
+from app.topic.spec import Mark, marks_for_ballot
+
+TRANSFEREE = "TRANSFEREE"  # R-ROLL-5: every unit of the frozen group passed to the caster's owner set
+
+
+@dataclass(frozen=True, slots=True)
+class CastOutcome:
+    status_code: int
+    body: dict[str, Any]
+
+
+def request_hash(vote_id: uuid.UUID, body: BallotCast) -> str:
+    return canonical_sha256({"vote_id": str(vote_id), "group_id": body.group_id, "answers": body.answers})
+
+
+async def cast(
+    session: AsyncSession,
+    principal: Principal,
+    vote_id: uuid.UUID,
+    body: BallotCast,
+    *,
+    now: datetime,
+    idempotency_key: str | None,
+) -> CastOutcome:
+    if principal.account_id is None or principal.owner_id is None:
+        raise NotVerified()  # R-CAST-1
+    fingerprint = request_hash(vote_id, body)
+    if idempotency_key is not None:
+        replay = await _replay(session, principal.account_id, idempotency_key, fingerprint)
+        if replay is not None:
+            return replay
+    vote = await repository.vote_for_casting(session, vote_id)
+    if vote is None or vote.published_at is None:
+        raise NotFound(what="vote")
+    group_row = await repository.roll_group(session, vote.id, body.group_id)
+    if group_row is None:
+        raise GroupNotInRoll()
+    basis, grant_id = await _entitlement(
+        session, vote, group_row, account_id=principal.account_id, owner_id=principal.owner_id, now=now
+    )
+    _ensure_open(vote, now)
+    if vote.voting_method is VotingMethod.PAPER:
+        raise OnlineNotAllowed()
+    marks = marks_for_ballot(vote.topics, body.answers)
+    receipt = await _insert(
+        session, vote, group_row, body.answers, marks, now=now, basis=basis, grant_id=grant_id,
+        channel=Channel.ONLINE, account_id=principal.account_id,
+    )  # fmt: skip
+    if receipt is None:
+        if idempotency_key is not None:  # a concurrent retry with the same key may have won the race
+            replay = await _replay(session, principal.account_id, idempotency_key, fingerprint)
+            if replay is not None:
+                return replay
+        raise AlreadyCast()
+    outcome = CastOutcome(201, receipt.model_dump(mode="json"))
+    if idempotency_key is not None:
+        session.add(
+            IdempotencyRecord(
+                account_id=principal.account_id, key=idempotency_key, request_sha256=fingerprint,
+                status_code=outcome.status_code, body=outcome.body, created_at=now,
+            )
+        )  # fmt: skip
+        await session.flush()
+    return outcome
+
+
+async def _replay(session: AsyncSession, account_id: uuid.UUID, key: str, fingerprint: str) -> CastOutcome | None:
+    record = await session.get(IdempotencyRecord, (account_id, key))
+    if record is None:
+        return None
+    if record.request_sha256 != fingerprint:
+        raise IdempotencyKeyReused()
+    return CastOutcome(record.status_code, record.body)
+
+
+def _ensure_open(vote: Vote, now: datetime) -> None:
+    """R-LIFE-5: ballots only inside ``[starts_at, ends_at)``; R-BAN-1: never before the notice period ends."""
+    status = effective_status(vote.status.value, starts_at=vote.starts_at, ends_at=vote.ends_at, now=now)
+    if status == "PUBLISHED":
+        raise VoteNotOpenYet(starts_at=vote.starts_at.isoformat())
+    if status in ("CLOSED", "DECIDED", "RESULT_PUBLISHED"):
+        raise VoteClosed(ends_at=vote.ends_at.isoformat())
+    if status != "OPEN":
+        raise VoteNotVotable(status=status)
+
+
+async def _entitlement(
+    session: AsyncSession,
+    vote: Vote,
+    group_row: RollGroup,
+    *,
+    account_id: uuid.UUID,
+    owner_id: uuid.UUID,
+    now: datetime,
+) -> tuple[str, uuid.UUID | None]:
+    """The basis the caster acts on (R-CAST-1..6), or R-ROLL-5's new owner set; NotEntitled otherwise."""
+    group = VoterGroup(
+        key=group_row.group_key,
+        owner_keys=frozenset(group_row.owner_ids),
+        unit_ids=tuple(group_row.unit_keys),
+        area=group_row.area,
+        is_developer=group_row.is_developer,
+    )
+    grants = await repository.grant_facts(session, vote.estate_id, group_row.group_key)
+    if not vote.proxies_allowed:  # R-CAST-4: proxies can be switched off per vote
+        grants = tuple(grant for grant in grants if grant.kind is not GrantKind.PROXY)
+    caller = Caller(account_key=str(account_id), owner_key=str(owner_id))
+    if await _is_transferee(session, vote, group_row, str(owner_id)):
+        return TRANSFEREE, None
+    found = ensure_may_act(
+        group,
+        caller,
+        organisation_keys=await repository.organisation_keys(session, group_row.owner_ids),
+        grants=grants,
+        now=now,
+        vote_id=str(vote.id),
+    )
+    # An owner's own right comes first; otherwise the grant with the lowest basis name, deterministically.
+    for entitlement in found:
+        if entitlement.basis in (ActingBasis.OWNER, ActingBasis.CO_OWNER):
+            return entitlement.basis.value, None
+    first = found[0]
+    return first.basis.value, uuid.UUID(first.grant_id)
+
+
+async def _is_transferee(session: AsyncSession, vote: Vote, group_row: RollGroup, owner_key: str) -> bool:
+    """R-ROLL-5: all units of the frozen group passed to one new owner set that includes the caster.
+
+    If only some units changed hands, the original owners keep the right (the group stays as frozen).
+    """
+    if owner_key in group_row.owner_ids:
+        return False
+    current = await repository.current_owner_sets(session, vote.estate_id, group_row.unit_keys)
+    if current is None or set(current) != set(group_row.unit_keys):
+        return False
+    owner_sets = set(current.values())
+    return len(owner_sets) == 1 and owner_key in next(iter(owner_sets))
+
+
+async def _insert(
+    session: AsyncSession,
+    vote: Vote,
+    group_row: RollGroup,
+    answers: dict[str, Any],
+    marks: dict[str, tuple[Mark, ...]],
+    *,
+    now: datetime,
+    basis: str,
+    grant_id: uuid.UUID | None,
+    channel: Channel,
+    account_id: uuid.UUID | None,
+    entered_by: str | None = None,
+    scan_sha256: str | None = None,
+    cast_at: datetime | None = None,
+) -> Receipt | None:
+    """Insert the ballot, its marks and its audit entry; None if the group already has a counted ballot."""
+    cast_at = cast_at or now
+    ballot_id = uuid.uuid4()
+    content_hash = canonical_sha256(
+        {
+            "vote_id": str(vote.id), "group_id": group_row.group_id, "answers": answers, "basis": basis,
+            "channel": channel.value, "cast_at": cast_at.isoformat(),
+        }
+    )  # fmt: skip
+    dialect_insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    inserted = await session.scalar(
+        dialect_insert(Ballot)
+        .values(
+            id=ballot_id, vote_id=vote.id, group_id=group_row.group_id, status=BallotStatus.COUNTED,
+            channel=channel, answers=answers, content_hash=content_hash, cast_by_account_id=account_id,
+            basis=basis, grant_id=grant_id, entered_by=entered_by, scan_sha256=scan_sha256, cast_at=cast_at,
+        )
+        .on_conflict_do_nothing(
+            index_elements=["vote_id", "group_id"], index_where=text("status = 'COUNTED'")
+        )
+        .returning(Ballot.id)
+    )  # fmt: skip
+    if inserted is None:
+        return None
+    await session.execute(
+        insert(BallotMark),
+        [
+            {"ballot_id": ballot_id, "topic_id": uuid.UUID(topic_id), "item": mark.item, "vote_id": vote.id,
+             "answer": mark.answer, "area": group_row.area}
+            for topic_id, topic_marks in marks.items()
+            for mark in topic_marks
+        ],
+    )  # fmt: skip
+    entry = await audit_service.append(
+        session,
+        "ballot.cast",
+        {
+            "ballot_id": str(ballot_id), "group_id": group_row.group_id, "content_hash": content_hash,
+            "basis": basis, "channel": channel.value, "cast_at": cast_at.isoformat(),
+            "grant_id": str(grant_id) if grant_id else "",
+        },
+        estate_id=vote.estate_id,
+        vote_id=vote.id,
+    )  # fmt: skip
+    await session.execute(update(Ballot).where(Ballot.id == ballot_id).values(audit_entry_id=entry.id))
+    if grant_id is not None:  # R-CAST-4: a used grant can no longer be revoked
+        await session.execute(
+            update(ActingGrant).where(ActingGrant.id == grant_id, ActingGrant.used_at.is_(None)).values(used_at=now)
+        )
+    return Receipt(
+        ballot_id=ballot_id, vote_id=vote.id, group_id=group_row.group_id, content_hash=content_hash,
+        audit_entry_id=entry.id, cast_at=cast_at, basis=basis, status=BallotStatus.COUNTED.value,
+    )  # fmt: skip
+
+
+async def enter_paper(
+    session: AsyncSession, principal: Principal, vote: Vote, body: PaperBallotEntry, *, now: datetime
+) -> Receipt:
+    """R-TALLY-9: the organiser enters an owner-signed paper ballot with its scan's hash.
+
+    The earlier of a group's paper and online ballots counts; the later one is void with a reason.
+    """
+    if vote.voting_method is VotingMethod.ONLINE:
+        raise PaperNotAllowed()
+    if not vote.starts_at <= body.received_at < vote.ends_at or body.received_at > now:
+        raise PaperReceivedOutsideWindow(starts_at=vote.starts_at.isoformat(), ends_at=vote.ends_at.isoformat())
+    group_row = await repository.roll_group(session, vote.id, body.group_id)
+    if group_row is None:
+        raise GroupNotInRoll()
+    marks = marks_for_ballot(vote.topics, body.answers, allow_spoiled=True)
+    existing = await session.scalar(
+        select(Ballot).where(
+            Ballot.vote_id == vote.id, Ballot.group_id == group_row.group_id, Ballot.status == BallotStatus.COUNTED
+        )
+    )
+    if existing is not None:
+        if existing.cast_at <= body.received_at:
+            raise AlreadyCast()
+        existing.status = BallotStatus.VOID  # R-TALLY-9: the earlier paper ballot counts
+        existing.void_reason = f"a paper ballot received at {body.received_at.isoformat()} is earlier"
+        await session.flush()
+        await audit_service.append(
+            session, "ballot.voided",
+            {"ballot_id": str(existing.id), "group_id": group_row.group_id, "reason": existing.void_reason},
+            estate_id=vote.estate_id, vote_id=vote.id,
+        )  # fmt: skip
+    receipt = await _insert(
+        session, vote, group_row, body.answers, marks, now=now, basis="PAPER_ENTRY", grant_id=None,
+        channel=Channel.PAPER, account_id=None, entered_by=principal.label, scan_sha256=body.scan_sha256,
+        cast_at=body.received_at,
+    )  # fmt: skip
+    if receipt is None:  # a concurrent entry for the same group
+        raise AlreadyCast()
+    return receipt

@@ -1,0 +1,128 @@
+"""Builders for votes: an estate with the sample register (RULES.md section P) and a vote with its frozen roll.
+
+These insert rows directly (as the publication service would leave them), so casting and tallying tests do
+not depend on the drafting API; end-to-end tests go through the API instead.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.register.parsing import RegisterFormat
+from app.register.service import import_register
+from app.rules.categories import Category, statutory_rule
+from app.rules.roll import Roll
+from app.security.pii import FieldCipher
+from app.topic.models import Topic, TopicKind, Vote, VoteStatus
+from app.topic.snapshot import take_snapshot
+from app.topic.spec import rule_to_json
+from tests.factories import Places, make_places
+
+SAMPLE = Path(__file__).resolve().parents[1] / "samples" / "register-sample.csv"
+
+
+@dataclass(frozen=True)
+class VoteFixture:
+    places: Places
+    vote: Vote
+    topics: list[Topic]
+    roll: Roll
+
+
+def yes_no_topic(title: str = "续聘物业服务企业", *, category: Category = Category.ORDINARY) -> dict[str, Any]:
+    matters = ["HIRE_DISMISS_PROVIDER"] if category is Category.ORDINARY else ["FUND_RAISE"]
+    return {"title": title, "kind": TopicKind.YES_NO, "category": category, "matters": matters}
+
+
+def option_topic(title: str = "选择物业服务企业", options: tuple[str, ...] = ("A", "B", "C")) -> dict[str, Any]:
+    return {
+        "title": title,
+        "kind": TopicKind.SINGLE_CHOICE,
+        "category": Category.ORDINARY,
+        "matters": ["HIRE_DISMISS_PROVIDER"],
+        "options": [{"id": option, "label": f"方案{option}"} for option in options],
+    }
+
+
+def election_topic(candidates: tuple[str, ...] = ("c1", "c2", "c3", "c4", "c5", "c6", "c7")) -> dict[str, Any]:
+    return {
+        "title": "选举业主委员会委员",
+        "kind": TopicKind.ELECTION,
+        "category": Category.ORDINARY,
+        "matters": ["ELECT_COMMITTEE"],
+        "election": {
+            "member_seats": 5,
+            "alternate_seats": 2,
+            "households": 300,
+            "candidates": [{"id": c, "name": f"候选人{c}"} for c in candidates],
+            "alternate_candidates": None,
+        },
+    }
+
+
+async def make_vote(
+    session: AsyncSession,
+    cipher: FieldCipher,
+    *,
+    now: datetime,
+    topics: list[dict[str, Any]] | None = None,
+    status: VoteStatus = VoteStatus.PUBLISHED,
+    opens_in: timedelta = timedelta(0),
+    window: timedelta = timedelta(days=7),
+    places: Places | None = None,
+) -> VoteFixture:
+    """A published vote over the section-P estate (8 heads, 90000 area), open from ``now + opens_in``."""
+    places = places or await make_places(session, cipher)
+    outcome = await import_register(
+        session,
+        places.estate.id,
+        SAMPLE.read_bytes(),
+        register_format=RegisterFormat.CSV,
+        source_name=SAMPLE.name,
+        imported_by="tests",
+        cipher=cipher,
+    )
+    vote = Vote(
+        id=uuid.uuid4(),
+        estate_id=places.estate.id,
+        title="2025年第一次业主大会会议",
+        organiser_kind="OWNERS_COMMITTEE",
+        created_by="tests",
+        status=status,
+        starts_at=now + opens_in,
+        ends_at=now + opens_in + window,
+        published_at=now + opens_in - timedelta(days=16),
+        published_by="tests",
+        notice_hash="0" * 64,
+    )
+    session.add(vote)
+    rows = []
+    for position, spec in enumerate(topics or [yes_no_topic()]):
+        category = spec["category"]
+        rows.append(
+            Topic(
+                vote_id=vote.id,
+                position=position,
+                title=spec["title"],
+                text=spec.get("text", spec["title"]),
+                kind=spec["kind"],
+                matters=spec["matters"],
+                category=category,
+                rule=rule_to_json(statutory_rule(category)),
+                options=spec.get("options"),
+                election=spec.get("election"),
+                declaration_property_management=True,
+                content_hash="0" * 64,
+            )
+        )
+    session.add_all(rows)
+    await session.flush()
+    roll = await take_snapshot(session, vote, outcome.version, scope_units=None)
+    await session.flush()
+    return VoteFixture(places, vote, rows, roll)
