@@ -2,15 +2,18 @@
 
 Civil Code Art. 278(1)(3) and ¶2: electing (or replacing) committee members is an ordinary joint decision. The
 election topic needs the participation quorum of R-TALLY-3 (≥ 2/3 of heads and of area), and each candidate
-needs more than half of the *participating* heads and area (R-ELEC-5). Beijing Property Management Regulation
-Art. 39 fixes the committee as an odd number of at least 5 members (3 allowed where the area has at most 100
-households) with no more alternates than members (R-ELEC-1). Arts. 32(1)(4)-(5) and 35(5): the candidate list
-and the election method are publicised items, so there are no write-ins (R-ELEC-2) and the approval limit,
-the single-list or separate-lists mode and the seat counts come from the notice (R-ELEC-3, R-ELEC-7).
+needs more than half of the *participating* heads and area (R-ELEC-5). The community's rules of procedure may
+set stricter thresholds for both, never looser ones (R-CAT-4): ``ElectionConfig.rule``. Beijing Property
+Management Regulation Art. 39 fixes the committee as an odd number of at least 5 members (3 allowed where the
+area has at most 100 households) with no more alternates than members (R-ELEC-1). Arts. 32(1)(4)-(5) and 35(5):
+the candidate list and the election method are publicised items, so there are no write-ins (R-ELEC-2) and the
+approval limit, the single-list or separate-lists mode and the seat counts come from the notice (R-ELEC-3,
+R-ELEC-7).
 
 Ranking (R-ELEC-6, CHOICE): more agreeing heads first, then more agreeing area. A tie that still straddles a
 seat boundary is ``TIE_UNRESOLVED`` for the affected seats and goes to a new vote; there is no lottery.
-Too few qualifying candidates leave seats vacant and are flagged (R-ELEC-8). Removing a named member
+Too few qualifying candidates leave seats vacant and are flagged (R-ELEC-8); seats waiting for a tie re-vote
+are not filled yet, so they count as missing for the member shortfall flags. Removing a named member
 (R-ELEC-9) is an ordinary yes/no topic and needs nothing here.
 """
 
@@ -22,6 +25,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from itertools import groupby
 
+from app.rules.categories import Category, CountingRule, statutory_rule
 from app.rules.choices import Choice
 from app.rules.counts import Weight, quorum_met
 from app.rules.errors import (
@@ -34,12 +38,13 @@ from app.rules.errors import (
     ElectionSeatsInvalid,
     ElectionWriteIn,
 )
-from app.rules.numeric import MORE_THAN_HALF
+from app.rules.numeric import MORE_THAN_HALF, TWO_THIRDS, Threshold
 
 SMALL_AREA_HOUSEHOLDS = 100  # Beijing Art. 39: at most 100 households may elect a 3-member committee
 SMALL_AREA_MIN_MEMBERS = 3
 MIN_MEMBERS = 5
 _CANDIDATE_CHOICES = frozenset({Choice.AGREE, Choice.OPPOSE, Choice.ABSTAIN})
+STATUTORY_RULE = statutory_rule(Category.ORDINARY)  # CC 278(1)(3): ≥ 2/3 quorum, > 1/2 per candidate
 
 
 class ElectionMode(StrEnum):
@@ -71,7 +76,7 @@ class ElectionOutcome(StrEnum):
 
 
 class ElectionFlag(StrEnum):
-    COMMITTEE_INCOMPLETE = "COMMITTEE_INCOMPLETE"  # R-ELEC-8: fewer qualify than member seats
+    COMMITTEE_INCOMPLETE = "COMMITTEE_INCOMPLETE"  # R-ELEC-8: fewer members elected (tied seats excluded) than seats
     BELOW_MINIMUM_SIZE = "BELOW_MINIMUM_SIZE"  # R-ELEC-8: cannot register (Beijing Arts. 39, 43)
     ALTERNATE_SEATS_VACANT = "ALTERNATE_SEATS_VACANT"
     TIE_UNRESOLVED = "TIE_UNRESOLVED"
@@ -119,6 +124,11 @@ class ElectionConfig:
 
     ``alternate_candidates is None`` means single-list mode; otherwise ``candidates`` is the members' list and
     ``alternate_candidates`` the alternates' list (R-ELEC-7).
+
+    ``rule`` gives the participation quorum (R-ELEC-4) and the per-candidate approval (R-ELEC-5, both measures).
+    It defaults to the statutory ORDINARY thresholds; stricter ones from the rules of procedure (R-CAT-4) come
+    from ``community_rule(Category.ORDINARY, quorum=..., approval=...)``, which refuses looser ones. Like the
+    yes/no tally, the count itself accepts any rule, so the offline verifier can recompute a recorded result.
     """
 
     member_seats: int
@@ -126,6 +136,7 @@ class ElectionConfig:
     households: int
     candidates: tuple[str, ...]
     alternate_candidates: tuple[str, ...] | None = None
+    rule: CountingRule = STATUTORY_RULE
 
     def __post_init__(self) -> None:
         validate_seats(self.member_seats, self.alternate_seats, self.households, self.mode)
@@ -197,13 +208,24 @@ def _weight_dict(weight: Weight) -> dict[str, object]:
     return {"heads": weight.heads, "area": weight.area}
 
 
-def _formula(rule: str, k: int, part: int, m: int, whole: int, op: str) -> str:
-    """``rule`` with its numbers; the comparison shown is the true one between the two products."""
+def _relation(threshold: Threshold, lhs: int, rhs: int) -> str:
+    """The true relation between the two products: ``>`` or ``<=`` (strict), ``>=`` or ``<`` (inclusive)."""
+    if threshold.strict:
+        return ">" if lhs > rhs else "<="
+    return ">=" if lhs >= rhs else "<"
+
+
+def _formula(threshold: Threshold, part_name: str, whole_name: str, part: int, whole: int) -> str:
+    """The threshold's rule with its numbers, e.g. ``3*part_heads >= 2*total_heads: 3*20 = 60 >= 2*30 = 60``.
+
+    The rule shows the threshold actually applied (R-CAT-4); the comparison after the colon is the true one
+    between the two products.
+    """
+    k, m = threshold.den, threshold.num
     lhs, rhs = k * part, m * whole
-    holds = lhs > rhs if op == ">" else lhs >= rhs
-    shown = op if holds else {">": "<=", ">=": "<"}[op]
-    right = f"{m}*{whole} = {rhs}" if m != 1 else str(whole)
-    return f"{rule}: {k}*{part} = {lhs} {shown} {right}"
+    rule = f"{k}*{part_name} {'>' if threshold.strict else '>='} {whole_name if m == 1 else f'{m}*{whole_name}'}"
+    right = str(whole) if m == 1 else f"{m}*{whole} = {rhs}"
+    return f"{rule}: {k}*{part} = {lhs} {_relation(threshold, lhs, rhs)} {right}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -216,6 +238,7 @@ class CandidateResult:
     oppose: Weight
     abstain: Weight
     participating: Weight
+    approval: Threshold  # the per-candidate threshold applied (R-ELEC-5; stricter under R-CAT-4)
     rank: int | None  # competition rank among qualifying candidates of the list (1, 2, 2, 4); None otherwise
     seat: Seat
     tied_with: tuple[str, ...]
@@ -224,15 +247,17 @@ class CandidateResult:
 
     @property
     def heads_majority(self) -> bool:
-        return MORE_THAN_HALF.met(self.agree.heads, self.participating.heads)
+        """Agreeing heads reach ``approval`` of the participating heads (> 1/2 unless stricter, R-CAT-4)."""
+        return self.approval.met(self.agree.heads, self.participating.heads)
 
     @property
     def area_majority(self) -> bool:
-        return MORE_THAN_HALF.met(self.agree.area, self.participating.area)
+        """Agreeing area reaches ``approval`` of the participating area (> 1/2 unless stricter, R-CAT-4)."""
+        return self.approval.met(self.agree.area, self.participating.area)
 
     @property
     def qualified(self) -> bool:
-        """R-ELEC-5: ``2*agree_area > part_area AND 2*agree_heads > part_heads``."""
+        """R-ELEC-5: by default ``2*agree_area > part_area AND 2*agree_heads > part_heads``."""
         return self.heads_majority and self.area_majority
 
     def to_dict(self) -> dict[str, object]:
@@ -242,10 +267,13 @@ class CandidateResult:
             "agree": _weight_dict(self.agree),
             "oppose": _weight_dict(self.oppose),
             "abstain": _weight_dict(self.abstain),
+            "approval": self.approval.symbol,
             "heads_formula": _formula(
-                "2*agree_heads > part_heads", 2, self.agree.heads, 1, self.participating.heads, ">"
+                self.approval, "agree_heads", "part_heads", self.agree.heads, self.participating.heads
             ),
-            "area_formula": _formula("2*agree_area > part_area", 2, self.agree.area, 1, self.participating.area, ">"),
+            "area_formula": _formula(
+                self.approval, "agree_area", "part_area", self.agree.area, self.participating.area
+            ),
             "qualified": "YES" if self.qualified else "NO",
             "seat": self.seat.value,
             "tied_with": list(self.tied_with),
@@ -262,6 +290,7 @@ class ElectionResult:
     """The election topic's result (R-TALLY-10 evidence plus the seats, R-ELEC-4..8)."""
 
     mode: ElectionMode
+    rule: CountingRule  # the thresholds applied (R-CAT-4)
     member_seats: int
     alternate_seats: int
     minimum_members: int
@@ -303,15 +332,22 @@ class ElectionResult:
 
     @property
     def quorum_formulas(self) -> tuple[str, str]:
-        """R-TALLY-3 with its numbers; ``quorum_met`` also applies R-NUM-5 (a zero total never meets it)."""
+        """R-TALLY-3 with the quorum applied and its numbers; ``quorum_met`` also applies R-NUM-5 (a zero total
+        never meets it)."""
+        quorum = self.rule.quorum
         return (
-            _formula("3*part_heads >= 2*total_heads", 3, self.participating.heads, 2, self.total.heads, ">="),
-            _formula("3*part_area >= 2*total_area", 3, self.participating.area, 2, self.total.area, ">="),
+            _formula(quorum, "part_heads", "total_heads", self.participating.heads, self.total.heads),
+            _formula(quorum, "part_area", "total_area", self.participating.area, self.total.area),
         )
 
     def to_dict(self) -> dict[str, object]:
         return {
             "mode": self.mode.value,
+            "rule": {
+                "category": self.rule.category.value,
+                "quorum": self.rule.quorum.symbol,
+                "approval": self.rule.approval.symbol,
+            },
             "member_seats": self.member_seats,
             "alternate_seats": self.alternate_seats,
             "minimum_members": self.minimum_members,
@@ -351,7 +387,9 @@ def tally_election(config: ElectionConfig, total: Weight, ballots: Iterable[Elec
         validate_ballot(config, ballot.choices)
         for candidate, choice in ballot.choices.items():
             counts[candidate][choice] += ballot.weight
-    quorum = quorum_met(participating, total)
+    rule = config.rule
+    quorum = quorum_met(participating, total, rule.quorum)
+    no_quorum = _no_quorum_reason(rule.quorum)
 
     def agree(candidate: str) -> Weight:
         return counts[candidate][Choice.AGREE]
@@ -364,8 +402,8 @@ def tally_election(config: ElectionConfig, total: Weight, ballots: Iterable[Elec
     occupied: Counter[Seat] = Counter()  # seats taken by qualifying candidates, tied or not
     tied_seats: Counter[Seat] = Counter()
     for candidate_list in config.lists:
-        # R-ELEC-4/5: without a quorum nobody qualifies; otherwise a double majority of participants.
-        qualified = [c for c in candidate_list.candidates if quorum and agree(c).meets(MORE_THAN_HALF, participating)]
+        # R-ELEC-4/5: without a quorum nobody qualifies; otherwise the approval of participants on both measures.
+        qualified = [c for c in candidate_list.candidates if quorum and agree(c).meets(rule.approval, participating)]
         placements: list[tuple[str, int | None, Seat, tuple[str, ...]]] = []
         position = 0
         for _, same in groupby(sorted(qualified, key=order), key=lambda c: order(c)[:2]):
@@ -382,7 +420,11 @@ def tally_election(config: ElectionConfig, total: Weight, ballots: Iterable[Elec
         rest = sorted(set(candidate_list.candidates) - set(qualified), key=order)
         placements.extend((c, None, Seat.NOT_ELECTED, ()) for c in rest)
         for candidate, rank, seat, tied in placements:
-            zh, en = _candidate_reason(quorum, agree(candidate), participating, rank, seat, tied)
+            zh, en = (
+                _candidate_reason(rule.approval, agree(candidate), participating, rank, seat, tied)
+                if quorum
+                else no_quorum
+            )
             placed.append(
                 CandidateResult(
                     candidate=candidate,
@@ -391,6 +433,7 @@ def tally_election(config: ElectionConfig, total: Weight, ballots: Iterable[Elec
                     oppose=counts[candidate][Choice.OPPOSE],
                     abstain=counts[candidate][Choice.ABSTAIN],
                     participating=participating,
+                    approval=rule.approval,
                     rank=rank,
                     seat=seat,
                     tied_with=tied,
@@ -399,10 +442,12 @@ def tally_election(config: ElectionConfig, total: Weight, ballots: Iterable[Elec
                 )
             )
 
+    # R-ELEC-8: a seat awaiting a tie re-vote is not filled yet, so only members actually elected count here.
+    elected_members = occupied[Seat.MEMBER] - tied_seats[Seat.MEMBER]
     flags: list[ElectionFlag] = []
-    if occupied[Seat.MEMBER] < config.member_seats:
+    if elected_members < config.member_seats:
         flags.append(ElectionFlag.COMMITTEE_INCOMPLETE)
-    if occupied[Seat.MEMBER] < config.minimum_members:
+    if elected_members < config.minimum_members:
         flags.append(ElectionFlag.BELOW_MINIMUM_SIZE)
     if occupied[Seat.ALTERNATE] < config.alternate_seats:
         flags.append(ElectionFlag.ALTERNATE_SEATS_VACANT)
@@ -410,11 +455,11 @@ def tally_election(config: ElectionConfig, total: Weight, ballots: Iterable[Elec
         flags.append(ElectionFlag.TIE_UNRESOLVED)
     if not quorum:
         outcome = ElectionOutcome.NO_QUORUM
-        zh, en = _NO_QUORUM
+        zh, en = no_quorum
     else:
         outcome = ElectionOutcome.TIE_UNRESOLVED if tied_seats else ElectionOutcome.DECIDED
         numbers = {
-            "members": occupied[Seat.MEMBER] - tied_seats[Seat.MEMBER],
+            "members": elected_members,
             "alternates": occupied[Seat.ALTERNATE] - tied_seats[Seat.ALTERNATE],
             "vacant_members": config.member_seats - occupied[Seat.MEMBER],
             "vacant_alternates": config.alternate_seats - occupied[Seat.ALTERNATE],
@@ -431,6 +476,7 @@ def tally_election(config: ElectionConfig, total: Weight, ballots: Iterable[Elec
         ).format(**numbers)
     return ElectionResult(
         mode=config.mode,
+        rule=rule,
         member_seats=config.member_seats,
         alternate_seats=config.alternate_seats,
         minimum_members=config.minimum_members,
@@ -452,27 +498,51 @@ _NO_QUORUM = (
     "参与表决的业主人数或专有部分面积未达到三分之二（R-TALLY-3），本次选举无人当选（R-ELEC-4）。",
     "Participation is below two thirds of heads or area (R-TALLY-3), so nobody is elected (R-ELEC-4).",
 )
+_ZH_RELATION = {">": ">", "<=": "≤", ">=": "≥", "<": "<"}
+
+
+def _words(threshold: Threshold) -> str:
+    return f"{'more than' if threshold.strict else 'at least'} {threshold.num}/{threshold.den}"
+
+
+def _no_quorum_reason(quorum: Threshold) -> tuple[str, str]:
+    """R-ELEC-4, naming the quorum applied when the rules of procedure set a stricter one (R-CAT-4)."""
+    if quorum == TWO_THIRDS:
+        return _NO_QUORUM
+    return (
+        f"参与表决的业主人数或专有部分面积未达到议事规则规定的比例（{quorum.symbol}，R-TALLY-3、R-CAT-4），"
+        "本次选举无人当选（R-ELEC-4）。",
+        f"Participation does not reach the quorum set by the rules of procedure ({_words(quorum)} of heads and "
+        "area; R-TALLY-3, R-CAT-4), so nobody is elected (R-ELEC-4).",
+    )
 
 
 def _candidate_reason(
-    quorum: bool, agree: Weight, part: Weight, rank: int | None, seat: Seat, tied: tuple[str, ...]
+    approval: Threshold, agree: Weight, part: Weight, rank: int | None, seat: Seat, tied: tuple[str, ...]
 ) -> tuple[str, str]:
-    if not quorum:
-        return _NO_QUORUM
     if rank is None:
-        failed = [
-            (zh_name, en_name, a, p)
-            for zh_name, en_name, a, p in (
-                ("人数", "heads", agree.heads, part.heads),
-                ("面积", "area", agree.area, part.area),
+        k, m = approval.den, approval.num
+        zh_items, en_items = [], []
+        for zh_name, en_name, a, p in (
+            ("人数", "heads", agree.heads, part.heads),
+            ("面积", "area", agree.area, part.area),
+        ):
+            if approval.met(a, p):
+                continue
+            relation = _relation(approval, k * a, m * p)
+            zh_whole, en_whole = (str(p), str(p)) if m == 1 else (f"{m}×{p}={m * p}", f"{m}*{p} = {m * p}")
+            zh_items.append(f"同意{zh_name} {k}×{a}={k * a} {_ZH_RELATION[relation]} 参与{zh_name} {zh_whole}")
+            en_items.append(f"agreeing {en_name} {k}*{a} = {k * a} {relation} participating {en_name} {en_whole}")
+        zh, en = "；".join(zh_items), "; ".join(en_items)
+        if approval == MORE_THAN_HALF:
+            return (
+                f"未获参与表决业主人数和面积双过半同意（R-ELEC-5）：{zh}。",
+                f"Not agreed by more than half of participating heads and area (R-ELEC-5): {en}.",
             )
-            if not MORE_THAN_HALF.met(a, p)
-        ]
-        zh = "；".join(f"同意{name} 2×{a}={2 * a} ≤ 参与{name} {p}" for name, _, a, p in failed)
-        en = "; ".join(f"agreeing {name} 2*{a} = {2 * a} <= participating {name} {p}" for _, name, a, p in failed)
         return (
-            f"未获参与表决业主人数和面积双过半同意（R-ELEC-5）：{zh}。",
-            f"Not agreed by more than half of participating heads and area (R-ELEC-5): {en}.",
+            f"未获参与表决业主人数和面积均 {approval.symbol} 同意（议事规则，R-ELEC-5、R-CAT-4）：{zh}。",
+            f"Not agreed by {_words(approval)} of participating heads and area as the rules of procedure "
+            f"require (R-ELEC-5, R-CAT-4): {en}.",
         )
     if seat is Seat.TIED:
         others = ", ".join(tied)

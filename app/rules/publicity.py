@@ -2,15 +2,17 @@
 
 Beijing Property Management Regulation Art. 35(4): the committee notifies all owners and publicises the
 topics, time, place and method 「于会议召开十五日前」. Civil Code Art. 201: a period counted in days starts on
-the day after the triggering day. Art. 203: a period whose last day is a statutory holiday ends on the day
-after the holiday, and a last day ends at 24:00. Beijing Art. 37(2): decisions are publicised within 3 days.
+the day after the triggering day. Art. 203: a period whose last day is a 法定休假日 ends on the day after
+it, and a last day ends at 24:00. As in Chinese civil-procedure practice, 法定休假日 covers the weekly rest days
+(Saturday, Sunday) as well as the statutory holidays, but not a make-up working day (调休上班日). Beijing Art.
+37(2): decisions are publicised within 3 days.
 
 * R-LIFE-3 (CHOICE, conservative): 15 clear days after the publication day, so voting starts at 00:00 of
   publication date + 16 days at the earliest.
 * R-LIFE-5 (CHOICE): the window lasts at least 7 days; a community may require more, never less.
 * R-LIFE-6 (CHOICE): no early close; an extension only as the original notice's extension rule allows.
 * R-LIFE-8: results are due by the end of the next working day (app standard) and, by law, by 24:00 of the
-  3rd day after the decision, rolled past a statutory holiday.
+  3rd day after the decision, rolled forward past weekends and holidays to the next working day (CC 203).
 
 Calendar days are Asia/Shanghai dates. Every function takes aware instants and none reads a clock.
 """
@@ -182,14 +184,18 @@ def app_publication_deadline(
     return end_of_day(day)
 
 
-def legal_publication_deadline(closed_at: datetime, holidays: Set[date] = frozenset()) -> datetime:
-    """Beijing Art. 37(2) with CC 201/203: 24:00 of the 3rd day after the decision day, past any holiday.
+def legal_publication_deadline(
+    closed_at: datetime, holidays: Set[date] = frozenset(), extra_working_days: Set[date] = frozenset()
+) -> datetime:
+    """Beijing Art. 37(2) with CC 201/203: 24:00 of the 3rd day after the decision day, or, if that last day
+    is a rest day (法定休假日), 24:00 of the next working day.
 
-    ``holidays`` are the statutory holiday dates (法定休假日) the caller holds to apply under CC 203.
+    Rest days are Saturdays, Sundays and the given ``holidays``; a date in ``extra_working_days`` (调休上班日)
+    is a working day and is not rolled over (R-LIFE-8; e.g. last day Sunday 2025-04-13 → Monday 04-14).
     """
     _require_aware(closed_at=closed_at)
     last = decision_date(closed_at) + timedelta(days=LEGAL_PUBLICATION_DAYS)
-    while last in holidays:
+    while not is_working_day(last, holidays, extra_working_days):
         last += _ONE_DAY
     return end_of_day(last)
 
@@ -227,7 +233,7 @@ def result_publication_flags(
     if published_at is not None:
         _require_aware(published_at=published_at)
     app_deadline = app_publication_deadline(closed_at, holidays, extra_working_days)
-    legal_deadline = legal_publication_deadline(closed_at, holidays)
+    legal_deadline = legal_publication_deadline(closed_at, holidays, extra_working_days)
     reference = as_of if published_at is None else published_at
     flags = tuple(
         flag

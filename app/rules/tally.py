@@ -58,11 +58,17 @@ class Check:
 
     @property
     def formula(self) -> str:
-        """The cross-multiplication actually evaluated, e.g. ``3*77550=232650 >= 2*90000=180000``."""
+        """The cross-multiplication evaluated, showing the true relation between the two products.
+
+        ``3*77550=232650 >= 2*90000=180000`` when met, ``3*54000=162000 < 2*90000=180000`` when not: a strict
+        threshold shows ``>`` or ``<=``, an inclusive one ``>=`` or ``<`` (as in elections and petitions).
+        """
         t = self.threshold
-        op = ">" if t.strict else ">="
-        text = f"{t.den}*{self.part}={t.den * self.part} {op} {t.num}*{self.whole}={t.num * self.whole}"
-        # R-NUM-5: "0 >= 0" would read as true, so say why a zero base is not met.
+        lhs, rhs = t.den * self.part, t.num * self.whole
+        holds = lhs > rhs if t.strict else lhs >= rhs
+        op = (">" if holds else "<=") if t.strict else (">=" if holds else "<")
+        text = f"{t.den}*{self.part}={lhs} {op} {t.num}*{self.whole}={rhs}"
+        # R-NUM-5: "0 >= 0" holds between the products, yet a zero base never meets a threshold; say so.
         return text if self.whole > 0 else f"{text}: zero base, not met (R-NUM-5)"
 
     def describe(self, language: str) -> str:

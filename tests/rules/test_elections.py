@@ -8,6 +8,7 @@ import pytest
 
 from app.errors import DomainError
 from app.rules import errors
+from app.rules.categories import Category, CountingRule, community_rule, statutory_rule
 from app.rules.choices import Choice
 from app.rules.counts import Weight
 from app.rules.elections import (
@@ -25,6 +26,7 @@ from app.rules.elections import (
     validate_ballot,
     validate_seats,
 )
+from app.rules.numeric import THREE_QUARTERS, TWO_THIRDS, Threshold
 
 AGREE, OPPOSE, ABSTAIN, SPOILED = Choice.AGREE, Choice.OPPOSE, Choice.ABSTAIN, Choice.SPOILED
 NAMES = tuple("ABCDEFGH")
@@ -250,7 +252,12 @@ def test_t9_tie_across_member_alternate_boundary_is_unresolved_r_elec_6():
     assert ranks(result) == {"A": 1, "B": 2, "C": 3, "D": 4, "E": 5, "F": 5, "G": 7}
     assert (result.member_seats_tied, result.alternate_seats_tied) == (1, 1)
     assert (result.member_seats_vacant, result.alternate_seats_vacant) == (0, 0)
-    assert result.flags == (ElectionFlag.TIE_UNRESOLVED,)
+    # R-ELEC-8: only 4 members are elected until the re-vote, below the 5 seats and the minimum of 5.
+    assert result.flags == (
+        ElectionFlag.COMMITTEE_INCOMPLETE,
+        ElectionFlag.BELOW_MINIMUM_SIZE,
+        ElectionFlag.TIE_UNRESOLVED,
+    )
     e = result.candidates[4]
     assert e.tied_with == ("F",)
     assert e.reason_en.startswith("Rank 5: tied with F on agreeing heads and area across a seat boundary")
@@ -549,7 +556,7 @@ def test_to_dict_holds_only_ints_and_strings():
     assert data["tied"] == ["E", "F"]
     assert result.candidates[4].to_dict()["tied_with"] == ["F"]
     assert result.candidates[0].to_dict()["rank"] == 1
-    assert data["flags"] == ["TIE_UNRESOLVED"]
+    assert data["flags"] == ["COMMITTEE_INCOMPLETE", "BELOW_MINIMUM_SIZE", "TIE_UNRESOLVED"]
     assert result.candidates[0].reason_zh == "第 1 名，当选委员（R-ELEC-7）。"
     assert result.candidates[6].reason_zh == "第 7 名，当选候补委员（R-ELEC-7）。"
 
@@ -584,3 +591,255 @@ def test_election_errors_contract(error):
     params: dict[str, Any] = dict.fromkeys(error.placeholders("en"), "x")
     assert error(**params).message("zh")
     assert error(**params).message("en")
+
+
+# --- R-CAT-4: stricter thresholds from the rules of procedure (ElectionConfig.rule) ---
+
+T9_AGREE = {"A": 20, "B": 19, "C": 18, "D": 17, "E": 16, "F": 11, "G": 10}  # 20 participating heads / 10000
+
+
+def t9_with(rule: CountingRule) -> ElectionConfig:
+    return ElectionConfig(5, 2, 300, NAMES[:7], rule=rule)
+
+
+def test_default_rule_is_statutory_ordinary_r_cat_4():
+    assert T9_CONFIG.rule == statutory_rule(Category.ORDINARY)
+    explicit = tally_election(t9_with(statutory_rule(Category.ORDINARY)), T9_TOTAL, spread(T9_AGREE))
+    assert explicit == tally_election(T9_CONFIG, T9_TOTAL, spread(T9_AGREE))
+    assert explicit.to_dict()["rule"] == {"category": "ORDINARY", "quorum": "≥ 2/3", "approval": "> 1/2"}
+
+
+@pytest.mark.parametrize(
+    ("approval", "members", "alternates", "flags", "f_formulas"),
+    [
+        pytest.param(
+            None,
+            "ABCDE",
+            "F",
+            [ElectionFlag.ALTERNATE_SEATS_VACANT],
+            (
+                "2*agree_heads > part_heads: 2*11 = 22 > 20",
+                "2*agree_area > part_area: 2*5500 = 11000 > 10000",
+            ),
+            id="R-ELEC-5-statutory-more-than-half-qualifies-F",
+        ),
+        pytest.param(
+            TWO_THIRDS,
+            "ABCDE",
+            "",
+            [ElectionFlag.ALTERNATE_SEATS_VACANT],
+            (
+                "3*agree_heads >= 2*part_heads: 3*11 = 33 < 2*20 = 40",
+                "3*agree_area >= 2*part_area: 3*5500 = 16500 < 2*10000 = 20000",
+            ),
+            id="R-CAT-4-approval-2/3-unqualifies-F-with-more-than-half",
+        ),
+        pytest.param(
+            Threshold(2, 3, strict=True),
+            "ABCDE",
+            "",
+            [ElectionFlag.ALTERNATE_SEATS_VACANT],
+            (
+                "3*agree_heads > 2*part_heads: 3*11 = 33 <= 2*20 = 40",
+                "3*agree_area > 2*part_area: 3*5500 = 16500 <= 2*10000 = 20000",
+            ),
+            id="R-CAT-4-approval-more-than-2/3",
+        ),
+        pytest.param(
+            Threshold(17, 20, strict=False),
+            "ABCD",
+            "",
+            [ElectionFlag.COMMITTEE_INCOMPLETE, ElectionFlag.BELOW_MINIMUM_SIZE, ElectionFlag.ALTERNATE_SEATS_VACANT],
+            (
+                "20*agree_heads >= 17*part_heads: 20*11 = 220 < 17*20 = 340",
+                "20*agree_area >= 17*part_area: 20*5500 = 110000 < 17*10000 = 170000",
+            ),
+            id="R-CAT-4-approval-85-percent-leaves-committee-incomplete-R-ELEC-8",
+        ),
+    ],
+)
+def test_stricter_approval_per_candidate_r_cat_4_r_elec_5(approval, members, alternates, flags, f_formulas):
+    rule = community_rule(Category.ORDINARY, approval=approval)
+    result = tally_election(t9_with(rule), T9_TOTAL, spread(T9_AGREE))
+    assert result.quorum_met
+    assert result.members == tuple(members)
+    assert result.alternates == tuple(alternates)
+    assert list(result.flags) == flags
+    f = {c.candidate: c for c in result.candidates}["F"]
+    assert (f.agree, f.participating) == (Weight(11, 5500), Weight(20, 10000))
+    assert f.approval == rule.approval
+    data = f.to_dict()
+    assert (data["heads_formula"], data["area_formula"]) == f_formulas
+    assert data["approval"] == rule.approval.symbol
+    assert result.to_dict()["rule"]["approval"] == rule.approval.symbol
+
+
+def test_stricter_approval_reason_names_threshold_r_cat_4():
+    result = tally_election(t9_with(community_rule(Category.ORDINARY, approval=TWO_THIRDS)), T9_TOTAL, spread(T9_AGREE))
+    f = {c.candidate: c for c in result.candidates}["F"]
+    assert (f.heads_majority, f.area_majority, f.qualified) == (False, False, False)
+    assert (f.seat, f.rank) == (Seat.NOT_ELECTED, None)
+    assert f.reason_en == (
+        "Not agreed by at least 2/3 of participating heads and area as the rules of procedure require "
+        "(R-ELEC-5, R-CAT-4): agreeing heads 3*11 = 33 < participating heads 2*20 = 40; "
+        "agreeing area 3*5500 = 16500 < participating area 2*10000 = 20000."
+    )
+    assert f.reason_zh == (
+        "未获参与表决业主人数和面积均 ≥ 2/3 同意（议事规则，R-ELEC-5、R-CAT-4）："
+        "同意人数 3×11=33 < 参与人数 2×20=40；同意面积 3×5500=16500 < 参与面积 2×10000=20000。"
+    )
+    e = {c.candidate: c for c in result.candidates}["E"]  # 16/20 heads: 3*16 = 48 >= 40
+    assert (e.seat, e.to_dict()["heads_formula"]) == (
+        Seat.MEMBER,
+        "3*agree_heads >= 2*part_heads: 3*16 = 48 >= 2*20 = 40",
+    )
+
+
+@pytest.mark.parametrize(
+    ("quorum", "total", "outcome", "formulas"),
+    [
+        pytest.param(
+            None,
+            T9_TOTAL,
+            ElectionOutcome.DECIDED,
+            (
+                "3*part_heads >= 2*total_heads: 3*20 = 60 >= 2*30 = 60",
+                "3*part_area >= 2*total_area: 3*10000 = 30000 >= 2*15000 = 30000",
+            ),
+            id="R-ELEC-4-statutory-2/3-met-T9",
+        ),
+        pytest.param(
+            THREE_QUARTERS,
+            T9_TOTAL,
+            ElectionOutcome.NO_QUORUM,
+            (
+                "4*part_heads >= 3*total_heads: 4*20 = 80 < 3*30 = 90",
+                "4*part_area >= 3*total_area: 4*10000 = 40000 < 3*15000 = 45000",
+            ),
+            id="R-CAT-4-quorum-3/4-no-quorum-where-2/3-passes",
+        ),
+        pytest.param(
+            THREE_QUARTERS,
+            Weight(26, 13000),
+            ElectionOutcome.DECIDED,
+            (
+                "4*part_heads >= 3*total_heads: 4*20 = 80 >= 3*26 = 78",
+                "4*part_area >= 3*total_area: 4*10000 = 40000 >= 3*13000 = 39000",
+            ),
+            id="R-CAT-4-quorum-3/4-met",
+        ),
+    ],
+)
+def test_stricter_quorum_r_cat_4_r_elec_4(quorum, total, outcome, formulas):
+    rule = community_rule(Category.ORDINARY, quorum=quorum)
+    result = tally_election(t9_with(rule), total, spread(T9_AGREE))
+    assert result.outcome is outcome
+    assert result.quorum_formulas == formulas
+    assert result.to_dict()["quorum_formulas"] == list(formulas)
+    assert result.to_dict()["rule"]["quorum"] == rule.quorum.symbol
+    if outcome is ElectionOutcome.NO_QUORUM:
+        assert result.members == result.alternates == ()
+        assert result.flags == (
+            ElectionFlag.COMMITTEE_INCOMPLETE,
+            ElectionFlag.BELOW_MINIMUM_SIZE,
+            ElectionFlag.ALTERNATE_SEATS_VACANT,
+        )
+        assert result.reason_zh == (
+            "参与表决的业主人数或专有部分面积未达到议事规则规定的比例（≥ 3/4，R-TALLY-3、R-CAT-4），"
+            "本次选举无人当选（R-ELEC-4）。"
+        )
+        assert result.reason_en == (
+            "Participation does not reach the quorum set by the rules of procedure (at least 3/4 of heads and "
+            "area; R-TALLY-3, R-CAT-4), so nobody is elected (R-ELEC-4)."
+        )
+        assert all(c.reason_en == result.reason_en for c in result.candidates)
+    else:
+        assert result.members == tuple("ABCDE")
+
+
+@pytest.mark.parametrize(
+    ("quorum", "approval", "measure"),
+    [
+        pytest.param(Threshold(3, 5, strict=False), None, "quorum", id="R-CAT-4-looser-quorum-refused"),
+        pytest.param(None, Threshold(1, 2, strict=False), "approval", id="R-CAT-4-half-inclusive-refused"),
+    ],
+)
+def test_looser_election_thresholds_refused_r_cat_4(quorum, approval, measure):
+    with pytest.raises(errors.ThresholdTooLoose) as caught:
+        community_rule(Category.ORDINARY, quorum=quorum, approval=approval)
+    assert caught.value.params["measure"] == measure
+
+
+# --- R-ELEC-8: seats awaiting a tie re-vote are not filled ---
+
+M, T = Seat.MEMBER, Seat.TIED
+INCOMPLETE, BELOW, TIE = ElectionFlag.COMMITTEE_INCOMPLETE, ElectionFlag.BELOW_MINIMUM_SIZE, ElectionFlag.TIE_UNRESOLVED
+
+
+@pytest.mark.parametrize(
+    ("member_seats", "alternate_seats", "households", "agree", "expected", "flags", "tied_seats"),
+    [
+        pytest.param(
+            5,
+            0,
+            300,
+            {"A": 17, "B": 16, "C": 15, "D": 12, "E": 12, "F": 12},
+            [M, M, M, T, T, T],
+            [INCOMPLETE, BELOW, TIE],
+            (2, 0),
+            id="R-ELEC-8-3-elected-3-way-tie-for-places-4-6",
+        ),
+        pytest.param(
+            5,
+            1,
+            300,
+            {"A": 17, "B": 16, "C": 15, "D": 12, "E": 12, "F": 12},
+            [M, M, M, T, T, T],
+            [INCOMPLETE, BELOW, TIE],
+            (2, 1),
+            id="R-ELEC-8-3-elected-tie-across-members-and-alternate",
+        ),
+        pytest.param(
+            3,
+            0,
+            80,
+            {"A": 17, "B": 12, "C": 12, "D": 12},
+            [M, T, T, T],
+            [INCOMPLETE, BELOW, TIE],
+            (2, 0),
+            id="R-ELEC-8-small-area-1-elected-below-minimum-3",
+        ),
+        pytest.param(
+            7,
+            0,
+            300,
+            {"A": 17, "B": 16, "C": 15, "D": 14, "E": 13, "F": 12, "G": 12, "H": 12},
+            [M, M, M, M, M, T, T, T],
+            [INCOMPLETE, TIE],
+            (2, 0),
+            id="R-ELEC-8-5-elected-incomplete-not-below-minimum",
+        ),
+        pytest.param(
+            5,
+            0,
+            300,
+            {"A": 17, "B": 16, "C": 15, "D": 12, "E": 12},
+            [M, M, M, M, M],
+            [],
+            (0, 0),
+            id="R-ELEC-6-tie-inside-member-seats-is-elected",
+        ),
+    ],
+)
+def test_tied_seats_are_not_filled_for_shortfall_flags_r_elec_8(
+    member_seats, alternate_seats, households, agree, expected, flags, tied_seats
+):
+    config = ElectionConfig(member_seats, alternate_seats, households, tuple(agree))
+    result = tally_election(config, Weight(20, 10000), spread(agree))
+    assert [seats(result)[c] for c in agree] == expected
+    assert list(result.flags) == flags
+    assert (result.member_seats_tied, result.alternate_seats_tied) == tied_seats
+    elected = expected.count(M)
+    assert len(result.members) == elected
+    assert result.member_seats_vacant == member_seats - elected - tied_seats[0]
+    assert result.reason_en.startswith(f"Elected {elected} members")

@@ -8,11 +8,29 @@ from itertools import pairwise
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from app.rules.categories import Category, community_rule, statutory_rule
 from app.rules.choices import Choice
 from app.rules.counts import Weight
-from app.rules.elections import ElectionBallot, ElectionConfig, ElectionOutcome, ListKind, Seat, tally_election
+from app.rules.elections import (
+    ElectionBallot,
+    ElectionConfig,
+    ElectionFlag,
+    ElectionOutcome,
+    ListKind,
+    Seat,
+    tally_election,
+)
+from app.rules.numeric import THREE_QUARTERS, TWO_THIRDS, Threshold
 
 AGREE, OPPOSE, ABSTAIN = Choice.AGREE, Choice.OPPOSE, Choice.ABSTAIN
+# R-CAT-4: the statutory thresholds (most often) and stricter ones from the rules of procedure.
+RULES = [
+    statutory_rule(Category.ORDINARY),
+    statutory_rule(Category.ORDINARY),
+    community_rule(Category.ORDINARY, quorum=THREE_QUARTERS),
+    community_rule(Category.ORDINARY, approval=TWO_THIRDS),
+    community_rule(Category.ORDINARY, quorum=Threshold(2, 3, strict=True), approval=Threshold(2, 3, strict=True)),
+]
 
 
 @st.composite
@@ -28,6 +46,7 @@ def elections(draw: st.DrawFn) -> tuple[ElectionConfig, Weight, list[ElectionBal
         50,
         tuple(names[:split]),
         alternate_candidates=tuple(names[split:]) if separate else None,
+        rule=draw(st.sampled_from(RULES)),
     )
     ballots = []
     # Few distinct areas (often one) and a bias towards AGREE make qualifications and ties common.
@@ -57,19 +76,25 @@ def reference(config: ElectionConfig, total: Weight, ballots: list[ElectionBallo
     """Fractions and pairwise counting instead of integer products, sorting and grouping."""
     part = Weight.sum(b.weight for b in ballots)
 
-    def at_least_two_thirds(p: int, t: int) -> bool:
-        return t > 0 and Fraction(p, t) >= Fraction(2, 3)
+    def reaches(threshold: Threshold, p: int, t: int) -> bool:
+        if t <= 0:
+            return False
+        share, bound = Fraction(p, t), Fraction(threshold.num, threshold.den)
+        return share > bound if threshold.strict else share >= bound
 
-    def over_half(a: int, p: int) -> bool:
-        return p > 0 and Fraction(a, p) > Fraction(1, 2)
+    def at_least_quorum(p: int, t: int) -> bool:
+        return reaches(config.rule.quorum, p, t)
 
-    quorum = at_least_two_thirds(part.heads, total.heads) and at_least_two_thirds(part.area, total.area)
+    def over_approval(a: int, p: int) -> bool:
+        return reaches(config.rule.approval, a, p)
+
+    quorum = at_least_quorum(part.heads, total.heads) and at_least_quorum(part.area, total.area)
     agree: dict[str, tuple[int, int]] = {}
     for candidate_list in config.lists:
         for c in candidate_list.candidates:
             agreeing = [b.weight for b in ballots if b.choices is not None and b.choices[c] is AGREE]
             agree[c] = (sum(w.heads for w in agreeing), sum(w.area for w in agreeing))
-    qualified = {c for c, (h, a) in agree.items() if over_half(h, part.heads) and over_half(a, part.area)}
+    qualified = {c for c, (h, a) in agree.items() if over_approval(h, part.heads) and over_approval(a, part.area)}
     expected: dict[str, tuple[Seat, int | None]] = {}
     for candidate_list in config.lists:
         if candidate_list.kind is ListKind.ALTERNATES:
@@ -102,6 +127,7 @@ def test_invariant_under_order_of_groups_and_candidates_r_elec_4_6(case, data):
             if config.alternate_candidates is None
             else tuple(data.draw(st.permutations(config.alternate_candidates)))
         ),
+        rule=config.rule,
     )
     reordered = [
         ElectionBallot(b.weight, None if b.choices is None else dict(reversed(list(b.choices.items()))))
@@ -157,4 +183,8 @@ def test_matches_fraction_reference_r_elec_4_5_6_7(case):
         assert result.outcome is (ElectionOutcome.TIE_UNRESOLVED if tied else ElectionOutcome.DECIDED)
     filled = len(result.members) + result.member_seats_tied + result.member_seats_vacant
     assert filled == config.member_seats
+    # R-ELEC-8: the shortfall flags count members actually elected, never seats awaiting a tie re-vote.
+    assert (ElectionFlag.COMMITTEE_INCOMPLETE in result.flags) is (len(result.members) < config.member_seats)
+    assert (ElectionFlag.BELOW_MINIMUM_SIZE in result.flags) is (len(result.members) < config.minimum_members)
+    assert (ElectionFlag.TIE_UNRESOLVED in result.flags) is (result.tied != ())
     assert result.alternate_seats_vacant >= 0

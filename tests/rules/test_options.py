@@ -300,7 +300,7 @@ def test_r_tally_10_options_to_dict_figures():
                 "part": 14000,
                 "whole": 90000,
                 "threshold": "> 1/2",
-                "formula": "2*14000=28000 > 1*90000=90000",
+                "formula": "2*14000=28000 <= 1*90000=90000",
                 "met": False,
             },
             {
@@ -309,7 +309,7 @@ def test_r_tally_10_options_to_dict_figures():
                 "part": 2,
                 "whole": 8,
                 "threshold": "> 1/2",
-                "formula": "2*2=4 > 1*8=8",
+                "formula": "2*2=4 <= 1*8=8",
                 "met": False,
             },
         ],

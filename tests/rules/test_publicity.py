@@ -292,7 +292,74 @@ def test_decision_date_r_life_8(closed_at, decided):
 )
 def test_publication_deadlines_r_life_8(closed_at, holidays, extra, app_deadline, legal_deadline):
     assert app_publication_deadline(closed_at, holidays, extra) == app_deadline
-    assert legal_publication_deadline(closed_at, holidays) == legal_deadline
+    assert legal_publication_deadline(closed_at, holidays, extra) == legal_deadline
+
+
+# 2025 State Council calendar (国办发明电〔2024〕12号): holidays and make-up working days (调休上班日).
+DRAGON_BOAT_2025 = frozenset({date(2025, 5, 31), date(2025, 6, 1), date(2025, 6, 2)})  # Sat-Mon
+NATIONAL_DAY_2025 = frozenset(date(2025, 10, d) for d in range(1, 9))  # Wed 10-01 to Wed 10-08
+MAKEUP_2025_02_08 = frozenset({date(2025, 2, 8)})  # Saturday worked after the Spring Festival
+MAKEUP_2025_10_11 = frozenset({date(2025, 9, 28), date(2025, 10, 11)})  # Sunday and Saturday
+
+
+@pytest.mark.parametrize(
+    ("closed_at", "holidays", "extra", "legal_deadline"),
+    [
+        pytest.param(
+            sh(2025, 4, 10, 12), frozenset(), frozenset(), sh(2025, 4, 15), id="R-LIFE-8-last-day-sunday-monday"
+        ),
+        pytest.param(
+            sh(2025, 4, 9, 12), frozenset(), frozenset(), sh(2025, 4, 15), id="R-LIFE-8-last-day-saturday-monday"
+        ),
+        pytest.param(
+            sh(2025, 3, 28), frozenset(), frozenset(), sh(2025, 4, 1), id="R-LIFE-8-midnight-close-sunday-monday"
+        ),
+        pytest.param(
+            sh(2025, 4, 8, 12), frozenset(), frozenset(), sh(2025, 4, 12), id="R-LIFE-8-last-day-friday-stays"
+        ),
+        pytest.param(
+            sh(2025, 5, 28, 12),
+            DRAGON_BOAT_2025,
+            frozenset(),
+            sh(2025, 6, 4),
+            id="R-LIFE-8-saturday-then-monday-holiday",
+        ),
+        pytest.param(
+            sh(2025, 5, 28, 12),
+            frozenset({date(2025, 6, 2)}),
+            frozenset(),
+            sh(2025, 6, 4),
+            id="R-LIFE-8-weekend-and-monday-holiday-chain",
+        ),
+        pytest.param(
+            sh(2025, 2, 5, 12), frozenset(), MAKEUP_2025_02_08, sh(2025, 2, 9), id="R-LIFE-8-make-up-saturday-stays"
+        ),
+        pytest.param(
+            sh(2025, 2, 5, 12), frozenset(), frozenset(), sh(2025, 2, 11), id="R-LIFE-8-same-saturday-unlisted-rolls"
+        ),
+        pytest.param(
+            sh(2025, 4, 24, 12), frozenset(), MAKEUP_2025_04_27, sh(2025, 4, 28), id="R-LIFE-8-make-up-sunday-stays"
+        ),
+        pytest.param(
+            sh(2025, 9, 29, 12),
+            NATIONAL_DAY_2025,
+            MAKEUP_2025_10_11,
+            sh(2025, 10, 10),
+            id="R-LIFE-8-holiday-run-rolls-to-thursday",
+        ),
+    ],
+)
+def test_legal_deadline_rolls_past_rest_days_cc_203_r_life_8(closed_at, holidays, extra, legal_deadline):
+    deadline = legal_publication_deadline(closed_at, holidays, extra)
+    assert deadline == legal_deadline
+    last_day = deadline.date() - DAY
+    assert is_working_day(last_day, holidays, extra)
+    assert (
+        result_publication_flags(
+            closed_at, None, as_of=closed_at, holidays=holidays, extra_working_days=extra
+        ).legal_deadline
+        == deadline
+    )
 
 
 @pytest.mark.parametrize(
@@ -346,6 +413,24 @@ def test_result_publication_flags_holidays_and_make_up_days():
     # Friday to Sunday are holidays: Monday 04-07 is the next working day and, rolled, the 3rd day.
     assert check.flags == ()
     assert check.app_deadline == check.legal_deadline == sh(2025, 4, 8)
+
+
+@pytest.mark.parametrize(
+    ("extra", "flags", "legal_deadline"),
+    [
+        pytest.param(MAKEUP_2025_02_08, (LATE, PAST), sh(2025, 2, 9), id="R-LIFE-8-make-up-saturday-deadline-passed"),
+        pytest.param(frozenset(), (LATE,), sh(2025, 2, 11), id="R-LIFE-8-weekend-rolls-deadline-to-monday"),
+    ],
+)
+def test_result_publication_flags_make_up_saturday_r_life_8(extra, flags, legal_deadline):
+    # Decided Wed 2025-02-05; published Mon 02-10 09:00. The 3rd day, Sat 02-08, is a make-up working day only
+    # if listed; unlisted, CC 203 rolls it past the weekend to Mon 02-10.
+    check = result_publication_flags(
+        sh(2025, 2, 5, 12), sh(2025, 2, 10, 9), as_of=sh(2025, 2, 10, 9), extra_working_days=extra
+    )
+    assert check.app_deadline == sh(2025, 2, 7)
+    assert check.legal_deadline == legal_deadline
+    assert check.flags == flags
 
 
 @pytest.mark.parametrize("field", ["closed_at", "published_at", "as_of"])

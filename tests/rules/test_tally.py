@@ -9,8 +9,8 @@ import pytest
 from app.rules.categories import Category, CountingRule, community_rule, statutory_rule
 from app.rules.choices import Choice, Outcome
 from app.rules.counts import Weight
-from app.rules.numeric import TWO_THIRDS
-from app.rules.tally import TopicCounts, count_ballots, decide
+from app.rules.numeric import MORE_THAN_HALF, THREE_QUARTERS, TWO_THIRDS
+from app.rules.tally import Check, TopicCounts, count_ballots, decide
 
 AGREE, OPPOSE, ABSTAIN, SPOILED = Choice.AGREE, Choice.OPPOSE, Choice.ABSTAIN, Choice.SPOILED
 ORDINARY = statutory_rule(Category.ORDINARY)
@@ -64,7 +64,7 @@ VECTORS = [
         Outcome.REJECTED,
         Weight(6, 77550),
         Weight(4, 59550),
-        [*T1_QUORUM, ("4*59550=238200 >= 3*77550=232650", True), ("4*4=16 >= 3*6=18", False)],
+        [*T1_QUORUM, ("4*59550=238200 >= 3*77550=232650", True), ("4*4=16 < 3*6=18", False)],
         id="T1-special-rejected-by-heads",
     ),
     pytest.param(
@@ -73,7 +73,7 @@ VECTORS = [
         Outcome.REJECTED,
         Weight(6, 77550),
         Weight(3, 37550),
-        [*T1_QUORUM, ("2*37550=75100 > 1*77550=77550", False), ("2*3=6 > 1*6=6", False)],
+        [*T1_QUORUM, ("2*37550=75100 <= 1*77550=77550", False), ("2*3=6 <= 1*6=6", False)],
         id="T2-exactly-half-is-not-guobanshu",
     ),
     pytest.param(
@@ -83,8 +83,8 @@ VECTORS = [
         Weight(5, 54000),
         Weight(4, 45000),
         [
-            ("3*54000=162000 >= 2*90000=180000", False),
-            ("3*5=15 >= 2*8=16", False),
+            ("3*54000=162000 < 2*90000=180000", False),
+            ("3*5=15 < 2*8=16", False),
             ("2*45000=90000 > 1*54000=54000", True),
             ("2*4=8 > 1*5=5", True),
         ],
@@ -108,7 +108,7 @@ VECTORS = [
         [
             ("3*90000=270000 >= 2*90000=180000", True),
             ("3*8=24 >= 2*8=16", True),
-            ("2*38000=76000 > 1*90000=90000", False),
+            ("2*38000=76000 <= 1*90000=90000", False),
             ("2*5=10 > 1*8=8", True),
         ],
         id="T4-rejected-by-area-alone",
@@ -148,7 +148,7 @@ BOUNDARY_VECTORS = [
         {**dict.fromkeys(["G0", "G1", "G2", "G3"], AGREE), **dict.fromkeys(["G4", "G5", "G6", "G7"], OPPOSE)},
         ORDINARY,
         Outcome.REJECTED,
-        [("2*4=8 > 1*8=8", False)],
+        [("2*4=8 <= 1*8=8", False)],
         id="T6-8-participants-4-agree-fails",
     ),
     pytest.param(
@@ -167,7 +167,7 @@ BOUNDARY_VECTORS = [
         },
         ORDINARY,
         Outcome.REJECTED,
-        [("2*4=8 > 1*8=8", False), ("2*40000=80000 > 1*80000=80000", False)],
+        [("2*4=8 <= 1*8=8", False), ("2*40000=80000 <= 1*80000=80000", False)],
         id="T6-abstentions-stay-in-denominator",
     ),
 ]
@@ -252,8 +252,8 @@ def test_r_num_5_zero_participants_evidence():
     result = decide(counts((8, 90000)), ORDINARY)
     assert not result.approval_met
     assert [c.formula for c in result.approval_checks] == [
-        "2*0=0 > 1*0=0: zero base, not met (R-NUM-5)",
-        "2*0=0 > 1*0=0: zero base, not met (R-NUM-5)",
+        "2*0=0 <= 1*0=0: zero base, not met (R-NUM-5)",
+        "2*0=0 <= 1*0=0: zero base, not met (R-NUM-5)",
     ]
     shares = result.to_dict()["shares"]
     assert shares["agree"]["of_participants"] == {"heads": "-", "area": "-"}
@@ -368,3 +368,41 @@ def test_r_tally_10_to_dict():
     assert (data["quorum_met"], data["approval_met"], data["outcome"]) == (True, True, "PASSED")
     assert (data["reason_zh"], data["reason_en"]) == (result.reason_zh, result.reason_en)
     assert result.category is Category.ORDINARY
+
+
+# R-TALLY-10 evidence: the formula shows the true relation between the two products (as elections and
+# petitions do); ``met`` still decides, and a zero base keeps its R-NUM-5 note.
+@pytest.mark.parametrize(
+    ("threshold", "part", "whole", "formula", "met"),
+    [
+        pytest.param(TWO_THIRDS, 77550, 90000, "3*77550=232650 >= 2*90000=180000", True, id="R-TALLY-3-met"),
+        pytest.param(TWO_THIRDS, 60000, 90000, "3*60000=180000 >= 2*90000=180000", True, id="R-TALLY-3-boundary"),
+        pytest.param(TWO_THIRDS, 54000, 90000, "3*54000=162000 < 2*90000=180000", False, id="R-TALLY-3-failed"),
+        pytest.param(TWO_THIRDS, 59999, 90000, "3*59999=179997 < 2*90000=180000", False, id="R-TALLY-3-one-short"),
+        pytest.param(MORE_THAN_HALF, 4, 6, "2*4=8 > 1*6=6", True, id="R-TALLY-4-met"),
+        pytest.param(MORE_THAN_HALF, 3, 6, "2*3=6 <= 1*6=6", False, id="R-TALLY-4-exactly-half-failed"),
+        pytest.param(MORE_THAN_HALF, 2, 6, "2*2=4 <= 1*6=6", False, id="R-TALLY-4-below-half-failed"),
+        pytest.param(THREE_QUARTERS, 3, 4, "4*3=12 >= 3*4=12", True, id="R-CAT-1-special-boundary"),
+        pytest.param(THREE_QUARTERS, 4, 6, "4*4=16 < 3*6=18", False, id="R-CAT-1-special-failed"),
+        pytest.param(
+            TWO_THIRDS, 0, 0, "3*0=0 >= 2*0=0: zero base, not met (R-NUM-5)", False, id="R-NUM-5-zero-base-inclusive"
+        ),
+        pytest.param(
+            MORE_THAN_HALF, 0, 0, "2*0=0 <= 1*0=0: zero base, not met (R-NUM-5)", False, id="R-NUM-5-zero-base-strict"
+        ),
+    ],
+)
+def test_r_tally_10_check_formula_shows_true_relation(threshold, part, whole, formula, met):
+    check = Check("quorum", "area", part, whole, threshold)
+    assert check.formula == formula
+    assert check.met is met
+    assert check.to_dict()["formula"] == formula
+    assert check.to_dict()["met"] is met
+
+
+def test_r_tally_10_failed_quorum_evidence_t3():
+    t3 = tally(ROLL_P, {"A": AGREE, "BC": AGREE, "D": AGREE, "Fco": AGREE, "E": ABSTAIN}, ORDINARY)
+    assert [(c["formula"], c["met"]) for c in t3.to_dict()["checks"][:2]] == [
+        ("3*54000=162000 < 2*90000=180000", False),
+        ("3*5=15 < 2*8=16", False),
+    ]
