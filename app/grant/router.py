@@ -1,5 +1,322 @@
+"""Voter-group binding (``/me/groups``) and grants to act for a group (R-CAST-1..6)."""
+
 from __future__ import annotations
 
-from fastapi import APIRouter
+import uuid
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, Request, status
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.errors import NotFound
+from app.grant import repository, service
+from app.grant.errors import (
+    AccountRequired,
+    DesignationExists,
+    EvidenceRequired,
+    GranteeIsRequester,
+    GranteeMustBeRequester,
+    GranteeNotCoOwner,
+    GranteeNotVerified,
+    GranteePhoneInvalid,
+    GranteeRequired,
+    GranteeUnknown,
+    GrantExpired,
+    GrantNotFound,
+    GroupNotFound,
+    GroupNotInRoll,
+    InstructionsRequired,
+    NoPersonOwner,
+    NotCoOwned,
+    NotGroupOwner,
+    NotOrganisation,
+    NotSignatory,
+    NotVerified,
+    ScopeNotApplicable,
+    SignatureNotApplicable,
+    ValidityInverted,
+    ValidityPast,
+    ValidityRequired,
+)
+from app.grant.models import ActingGrant, GrantStatus
+from app.grant.schemas import (
+    GrantCreate,
+    GrantRead,
+    GrantReject,
+    GrantRelation,
+    MyGrantRead,
+    MyGroupList,
+    MyGroupRead,
+    PartyRead,
+    ProxyScopeRead,
+)
+from app.http.deps import Clock, CurrentPrincipal, SessionDep
+from app.http.errors import Forbidden, InvalidCursor, Unauthenticated
+from app.http.pagination import CursorParam, LimitParam, Page, paginate
+from app.http.problems import problem_responses
+from app.identity import access
+from app.identity.models import Account
+from app.identity.phone import mask_phone
+from app.rules.casting import GrantAlreadyDecided, GrantAlreadyUsed, GrantNotRevocable, SignaturesIncomplete
+from app.rules.numeric import area_display
+from app.security.pii import mask_name
 
 router = APIRouter(tags=["grants"])
+EstateId = Annotated[uuid.UUID, Path(description="Estate id")]
+GrantId = Annotated[uuid.UUID, Path(description="Grant id")]
+AUTH_ERRORS = (Unauthenticated, Forbidden, NotFound)
+ORGANISER_ERRORS = (*AUTH_ERRORS, GrantNotFound, GrantAlreadyDecided)
+
+
+@router.get(
+    "/me/groups",
+    response_model=MyGroupList,
+    responses=problem_responses(Unauthenticated, AccountRequired, NotVerified),
+)
+async def my_groups(session: SessionDep, principal: CurrentPrincipal, clock: Clock) -> MyGroupList:
+    """The voter groups you may act for now, in every estate, and why (owner, co-owner, grant; R-CAST-1)."""
+    bound = await service.my_groups(session, principal, now=clock())
+    return MyGroupList(
+        items=[
+            MyGroupRead(
+                estate_id=item.estate.id,
+                estate_name=item.estate.name,
+                group_key=item.public_key,
+                bases=sorted({entitlement.basis for entitlement in item.entitlements}),
+                grant_ids=sorted(
+                    uuid.UUID(entitlement.grant_id) for entitlement in item.entitlements if entitlement.grant_id
+                ),
+                heads=item.group.weight.heads,
+                area=item.group.area,
+                area_m2=area_display(item.group.area),
+                units=list(item.group.unit_ids),
+                co_owners=len(item.group.owner_keys),
+                is_developer=item.group.is_developer,
+            )
+            for item in bound
+        ]
+    )
+
+
+@router.get(
+    "/me/grants",
+    response_model=Page[MyGrantRead],
+    responses=problem_responses(Unauthenticated, AccountRequired, InvalidCursor),
+)
+async def my_grants(
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    clock: Clock,
+    cursor: CursorParam = None,
+    limit: LimitParam = 50,
+) -> Page[MyGrantRead]:
+    """Grants you requested or received, and pending ones for groups you own (to sign)."""
+    account_id = service.require_account(principal)
+    statement = repository.my_grants_statement(account_id, principal.owner_id)
+    rows, next_cursor = await paginate(session, statement, key=ActingGrant.id, cursor=cursor, limit=limit)
+    accounts = await service.parties(session, rows)
+    estates = await repository.estates(session, {grant.estate_id for grant in rows})
+    now = clock()
+    return Page(
+        items=[
+            MyGrantRead(
+                **_grant_read(grant, accounts, now).model_dump(),
+                estate_name=estates[grant.estate_id].name,
+                relations=[GrantRelation(value) for value in service.relations(grant, principal)],
+            )
+            for grant in rows
+        ],
+        next_cursor=next_cursor,
+    )
+
+
+@router.post(
+    "/estates/{estate_id}/grants",
+    response_model=GrantRead,
+    status_code=status.HTTP_201_CREATED,
+    responses=problem_responses(
+        Unauthenticated,
+        AccountRequired,
+        NotVerified,
+        NotGroupOwner,
+        GroupNotFound,
+        NotCoOwned,
+        NotOrganisation,
+        NoPersonOwner,
+        ScopeNotApplicable,
+        InstructionsRequired,
+        ValidityRequired,
+        ValidityInverted,
+        ValidityPast,
+        EvidenceRequired,
+        GranteeRequired,
+        GranteePhoneInvalid,
+        GranteeUnknown,
+        GranteeNotVerified,
+        GranteeIsRequester,
+        GranteeMustBeRequester,
+        GranteeNotCoOwner,
+    ),
+)
+async def request_grant(
+    estate_id: EstateId,
+    body: GrantCreate,
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    clock: Clock,
+    request: Request,
+) -> GrantRead:
+    """Request a right to act for a voter group; it is PENDING until the organiser approves (R-CAST-2..5).
+
+    PROXY and DESIGNATED_REPRESENTATIVE are signed by the group's owners (you sign by requesting; co-owners
+    sign with ``/sign``). LEGAL_REPRESENTATIVE, SEALED_AUTHORISATION and GUARDIAN are claimed by the holder
+    with evidence the organiser checks.
+    """
+    now = clock()
+    grant = await service.request_grant(session, principal, estate_id, body, cipher=request.app.state.cipher, now=now)
+    return await _read_one(session, grant, now)
+
+
+@router.get(
+    "/estates/{estate_id}/grants",
+    response_model=Page[GrantRead],
+    responses=problem_responses(*AUTH_ERRORS, InvalidCursor),
+)
+async def list_grants(
+    estate_id: EstateId,
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    clock: Clock,
+    grant_status: Annotated[GrantStatus | None, Query(alias="status")] = None,
+    cursor: CursorParam = None,
+    limit: LimitParam = 50,
+) -> Page[GrantRead]:
+    """The estate's grants for the organiser to review (names and phones masked)."""
+    await access.ensure_can_manage_estate(session, principal, estate_id)
+    statement = repository.estate_grants_statement(estate_id, grant_status)
+    rows, next_cursor = await paginate(session, statement, key=ActingGrant.id, cursor=cursor, limit=limit)
+    accounts = await service.parties(session, rows)
+    now = clock()
+    return Page(items=[_grant_read(grant, accounts, now) for grant in rows], next_cursor=next_cursor)
+
+
+@router.post(
+    "/estates/{estate_id}/grants/{grant_id}/sign",
+    response_model=GrantRead,
+    responses=problem_responses(
+        Unauthenticated,
+        AccountRequired,
+        NotVerified,
+        GrantNotFound,
+        NotSignatory,
+        SignatureNotApplicable,
+        GrantAlreadyDecided,
+        GroupNotInRoll,
+    ),
+)
+async def sign_grant(
+    estate_id: EstateId, grant_id: GrantId, session: SessionDep, principal: CurrentPrincipal, clock: Clock
+) -> GrantRead:
+    """Sign a pending authorisation of a group you own (every co-owner signs a proxy; R-CAST-4)."""
+    now = clock()
+    grant = await service.sign(session, principal, estate_id, grant_id, now=now)
+    return await _read_one(session, grant, now)
+
+
+@router.post(
+    "/estates/{estate_id}/grants/{grant_id}/approve",
+    response_model=GrantRead,
+    responses=problem_responses(
+        *ORGANISER_ERRORS,
+        GrantExpired,
+        GranteeNotVerified,
+        GranteeNotCoOwner,
+        GroupNotInRoll,
+        NotCoOwned,
+        NotOrganisation,
+        NoPersonOwner,
+        SignaturesIncomplete,
+        DesignationExists,
+    ),
+)
+async def approve_grant(
+    estate_id: EstateId, grant_id: GrantId, session: SessionDep, principal: CurrentPrincipal, clock: Clock
+) -> GrantRead:
+    """Approve after checking the evidence (the estate's committee, street office or admin)."""
+    now = clock()
+    grant = await service.approve(session, principal, estate_id, grant_id, now=now)
+    return await _read_one(session, grant, now)
+
+
+@router.post(
+    "/estates/{estate_id}/grants/{grant_id}/reject",
+    response_model=GrantRead,
+    responses=problem_responses(*ORGANISER_ERRORS),
+)
+async def reject_grant(
+    estate_id: EstateId,
+    grant_id: GrantId,
+    body: GrantReject,
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    clock: Clock,
+) -> GrantRead:
+    """Reject with a reason (the estate's committee, street office or admin)."""
+    now = clock()
+    grant = await service.reject(session, principal, estate_id, grant_id, reason=body.reason, now=now)
+    return await _read_one(session, grant, now)
+
+
+@router.post(
+    "/estates/{estate_id}/grants/{grant_id}/revoke",
+    response_model=GrantRead,
+    responses=problem_responses(*AUTH_ERRORS, GrantNotFound, GrantNotRevocable, GrantAlreadyUsed),
+)
+async def revoke_grant(
+    estate_id: EstateId, grant_id: GrantId, session: SessionDep, principal: CurrentPrincipal, clock: Clock
+) -> GrantRead:
+    """Revoke until used (R-CAST-4): the requester, an owner of the group, or the organiser."""
+    now = clock()
+    grant = await service.revoke(session, principal, estate_id, grant_id, now=now)
+    return await _read_one(session, grant, now)
+
+
+async def _read_one(session: AsyncSession, grant: ActingGrant, now: datetime) -> GrantRead:
+    return _grant_read(grant, await service.parties(session, [grant]), now)
+
+
+def _party(account: Account) -> PartyRead:
+    return PartyRead(
+        account_id=account.id,
+        phone=mask_phone(account.phone_last4),
+        name=mask_name(account.display_name) if account.display_name else None,
+    )
+
+
+def _grant_read(grant: ActingGrant, accounts: dict[uuid.UUID, Account], now: datetime) -> GrantRead:
+    scope = grant.scope or {}
+    return GrantRead(
+        id=grant.id,
+        estate_id=grant.estate_id,
+        group_key=service.public_group_key(grant.estate_id, grant.group_key),
+        kind=grant.kind,
+        status=grant.status,
+        in_force=service.grant_facts(grant).in_force(now),
+        grantee=_party(accounts[grant.grantee_account_id]),
+        requested_by=_party(accounts[grant.requested_by_account_id]),
+        evidence_type=grant.evidence_type,
+        evidence_sha256=grant.evidence_sha256,
+        evidence_note=grant.evidence_note,
+        scope=ProxyScopeRead.model_validate(scope) if scope else None,
+        valid_from=grant.valid_from,
+        valid_until=grant.valid_until,
+        signatures_signed=len(grant.signed_by_owner_ids or ()),
+        signatures_required=len(service.owner_keys_of(grant.group_key)),
+        decided_at=grant.decided_at,
+        decided_by=grant.decided_by,
+        decision_reason=grant.decision_reason,
+        revoked_at=grant.revoked_at,
+        used_at=grant.used_at,
+        created_at=grant.created_at,
+    )

@@ -1,0 +1,132 @@
+"""Queries for voter-group binding and acting grants (SQL only)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Collection, Sequence
+
+from sqlalchemy import ColumnElement, Select, exists, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from app.grant.models import ActingGrant, GrantStatus
+from app.identity.models import Account
+from app.place.models import Estate
+from app.register.models import RegisterVersion, Unit, UnitOwner
+
+
+def _latest_only() -> ColumnElement[bool]:
+    newer = aliased(RegisterVersion)
+    return ~exists().where(newer.estate_id == RegisterVersion.estate_id, newer.number > RegisterVersion.number)
+
+
+async def owner_latest_versions(session: AsyncSession, owner_id: uuid.UUID) -> list[RegisterVersion]:
+    """The latest register version of every estate whose latest version lists ``owner_id`` on a unit (one query)."""
+    owned = select(Unit.register_version_id).join(UnitOwner, UnitOwner.unit_id == Unit.id)
+    statement = select(RegisterVersion).where(
+        RegisterVersion.id.in_(owned.where(UnitOwner.owner_id == owner_id)),
+        _latest_only(),
+    )
+    return list((await session.scalars(statement)).all())
+
+
+async def latest_versions(session: AsyncSession, estate_ids: Collection[uuid.UUID]) -> list[RegisterVersion]:
+    if not estate_ids:
+        return []
+    statement = select(RegisterVersion).where(RegisterVersion.estate_id.in_(estate_ids), _latest_only())
+    return list((await session.scalars(statement)).all())
+
+
+async def estates(session: AsyncSession, estate_ids: Collection[uuid.UUID]) -> dict[uuid.UUID, Estate]:
+    if not estate_ids:
+        return {}
+    rows = await session.scalars(select(Estate).where(Estate.id.in_(estate_ids)))
+    return {estate.id: estate for estate in rows}
+
+
+async def estates_with_grants_to(session: AsyncSession, account_id: uuid.UUID) -> set[uuid.UUID]:
+    rows = await session.scalars(
+        select(ActingGrant.estate_id)
+        .where(ActingGrant.grantee_account_id == account_id, ActingGrant.status == GrantStatus.APPROVED)
+        .distinct()
+    )
+    return set(rows.all())
+
+
+def _owner_in_group(owner_id: uuid.UUID) -> ColumnElement[bool]:
+    # A group key is the JSON array of its owner ids (app.rules.roll.voter_group_key), so a quoted id matches
+    # exactly that member.
+    return ActingGrant.group_key.contains(f'"{owner_id}"', autoescape=True)
+
+
+async def binding_grants(
+    session: AsyncSession,
+    estate_ids: Collection[uuid.UUID],
+    *,
+    account_id: uuid.UUID,
+    owner_id: uuid.UUID,
+) -> Sequence[tuple[ActingGrant, uuid.UUID | None]]:
+    """Approved grants that bear on the caller's groups: those to the caller, and those of groups the caller
+    owns (a designation of a co-owner takes the others' basis away). With each, the grantee's owner id."""
+    if not estate_ids:
+        return []
+    statement = (
+        select(ActingGrant, Account.owner_id)
+        .join(Account, Account.id == ActingGrant.grantee_account_id)
+        .where(
+            ActingGrant.estate_id.in_(estate_ids),
+            ActingGrant.status == GrantStatus.APPROVED,
+            or_(ActingGrant.grantee_account_id == account_id, _owner_in_group(owner_id)),
+        )
+    )
+    return [(grant, grantee_owner) for grant, grantee_owner in (await session.execute(statement)).all()]
+
+
+async def approved_grants_of_group(
+    session: AsyncSession, estate_id: uuid.UUID, group_key: str
+) -> Sequence[tuple[ActingGrant, uuid.UUID | None]]:
+    statement = (
+        select(ActingGrant, Account.owner_id)
+        .join(Account, Account.id == ActingGrant.grantee_account_id)
+        .where(
+            ActingGrant.estate_id == estate_id,
+            ActingGrant.group_key == group_key,
+            ActingGrant.status == GrantStatus.APPROVED,
+        )
+    )
+    return [(grant, grantee_owner) for grant, grantee_owner in (await session.execute(statement)).all()]
+
+
+async def get_grant(
+    session: AsyncSession, estate_id: uuid.UUID, grant_id: uuid.UUID, *, for_update: bool = False
+) -> ActingGrant | None:
+    statement = select(ActingGrant).where(ActingGrant.id == grant_id, ActingGrant.estate_id == estate_id)
+    if for_update:
+        statement = statement.with_for_update()
+    return await session.scalar(statement)
+
+
+async def account_by_phone_index(session: AsyncSession, phone_index: str) -> Account | None:
+    return await session.scalar(select(Account).where(Account.phone_index == phone_index))
+
+
+async def accounts(session: AsyncSession, account_ids: Collection[uuid.UUID]) -> dict[uuid.UUID, Account]:
+    if not account_ids:
+        return {}
+    rows = await session.scalars(select(Account).where(Account.id.in_(account_ids)))
+    return {account.id: account for account in rows}
+
+
+def estate_grants_statement(estate_id: uuid.UUID, status: GrantStatus | None) -> Select[ActingGrant]:
+    statement = select(ActingGrant).where(ActingGrant.estate_id == estate_id)
+    if status is not None:
+        statement = statement.where(ActingGrant.status == status)
+    return statement
+
+
+def my_grants_statement(account_id: uuid.UUID, owner_id: uuid.UUID | None) -> Select[ActingGrant]:
+    """Grants the account requested or received, and grants of groups its owner identity belongs to."""
+    conditions = [ActingGrant.requested_by_account_id == account_id, ActingGrant.grantee_account_id == account_id]
+    if owner_id is not None:
+        conditions.append(_owner_in_group(owner_id))
+    return select(ActingGrant).where(or_(*conditions))
