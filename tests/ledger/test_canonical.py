@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+import json
 
 import pytest
+import rfc8785
 
 from app.ledger.canonical import MAX_SAFE_INTEGER, canonical_bytes, canonical_sha256
 
@@ -31,3 +33,65 @@ def test_integers_beyond_2_pow_53_are_refused():
     assert canonical_bytes(MAX_SAFE_INTEGER) == str(MAX_SAFE_INTEGER).encode()
     with pytest.raises(ValueError, match="2\\^53"):
         canonical_bytes({"n": MAX_SAFE_INTEGER + 1})
+
+
+# RFC 8785 §3.2.2: the sample input, whose string exercises every escaping rule.
+RFC8785_SAMPLE = r"""{
+  "numbers": [333333333.33333329, 1E30, 4.50, 2e-3, 0.000000000000000000000000001],
+  "string": "\u20ac$\u000F\u000aA'\u0042\u0022\u005c\\\"\/",
+  "literals": [null, true, false]
+}"""
+RFC8785_SAMPLE_OUTPUT = (
+    r"""{"literals":[null,true,false],"numbers":[333333333.3333333,1e+30,4.5,0.002,1e-27],"""
+    r""""string":"€$\u000f\nA'B\"\\\\\"/"}"""
+)
+
+# RFC 8785 §3.2.3: the sorting sample.
+RFC8785_SORTING = r"""{
+  "\u20ac": "Euro Sign",
+  "\r": "Carriage Return",
+  "\ufb33": "Hebrew Letter Dalet With Dagesh",
+  "1": "One",
+  "\ud83d\ude00": "Emoji: Grinning Face",
+  "\u0080": "Control",
+  "\u00f6": "Latin Small Letter O With Diaeresis"
+}"""
+RFC8785_SORTING_OUTPUT = (
+    '{"\\r":"Carriage Return","1":"One","\u0080":"Control","ö":"Latin Small Letter O With Diaeresis",'
+    '"€":"Euro Sign","😀":"Emoji: Grinning Face","\ufb33":"Hebrew Letter Dalet With Dagesh"}'
+)
+
+
+def test_rfc8785_sample_without_its_floats():
+    document = json.loads(RFC8785_SAMPLE)
+    # The library reproduces the RFC's output including the numbers, which pins the dependency ...
+    assert rfc8785.dumps(document) == RFC8785_SAMPLE_OUTPUT.encode()
+    # ... while canonical_bytes refuses the floats and serialises the rest exactly as the RFC does.
+    with pytest.raises(TypeError, match="floats"):
+        canonical_bytes(document)
+    del document["numbers"]
+    assert canonical_bytes(document) == RFC8785_SAMPLE_OUTPUT.replace(
+        '"numbers":[333333333.3333333,1e+30,4.5,0.002,1e-27],', ""
+    ).encode("utf-8")
+
+
+def test_rfc8785_sorting_sample():
+    assert canonical_bytes(json.loads(RFC8785_SORTING)) == RFC8785_SORTING_OUTPUT.encode("utf-8")
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (0, b"0"),
+        (-0, b"0"),
+        (-MAX_SAFE_INTEGER, b"-9007199254740991"),
+        ("\u0000\u0008\u0009\u000a\u000c\u000d\u001f\u007f", b'"\\u0000\\b\\t\\n\\f\\r\\u001f\x7f"'),
+        ("</script>\u2028", '"</script>\u2028"'.encode()),
+        ([], b"[]"),
+        ({}, b"{}"),
+    ],
+)
+def test_rfc8785_scalars(value, expected):
+    # §3.2.2.2: control characters use the short escapes where JSON has them, else \u00xx in lowercase
+    # hex; everything else, including DEL and U+2028, is emitted as UTF-8 unescaped.
+    assert canonical_bytes(value) == expected

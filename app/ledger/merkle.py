@@ -1,0 +1,271 @@
+"""Merkle tree hashes, inclusion and consistency proofs of RFC 9162 §2.1 (identical to RFC 6962 §2.1), SHA-256.
+
+* ``leaf_hash(d) = SHA-256(0x00 || d)`` and ``node_hash(l, r) = SHA-256(0x01 || l || r)`` (§2.1.1); the hash
+  of the empty list is ``SHA-256("")``.
+* ``root`` is MTH (§2.1.1): for n > 1 entries, with k the largest power of two smaller than n,
+  ``MTH(D[n]) = node_hash(MTH(D[0:k]), MTH(D[k:n]))``.
+* ``inclusion_proof`` is PATH (§2.1.3.1) and ``verify_inclusion`` is the verification algorithm of
+  §2.1.3.2, step by step.
+* ``consistency_proof`` is PROOF / SUBPROOF (§2.1.4.1) and ``verify_consistency`` is the algorithm of
+  §2.1.4.2, step by step. The RFC defines both for ``0 < first < second`` only; for the edge cases this
+  module follows SUBPROOF(m, D[m], true) = {}: with ``first == second`` the proof must be empty and the
+  roots equal, and with ``first == 0`` the proof must be empty and the first root must be the empty-tree
+  hash (every tree extends the empty tree, but a size-0 tree head with any other root is bogus).
+* ``CompactRange`` keeps only the roots of the perfect subtrees of a tree ("frontier", one per set bit of
+  its size), so an appender can extend the tree leaf by leaf in O(log n) memory and read the root at any
+  size without reloading the leaves.
+
+Functions take *leaf hashes* (``leaf_hash`` of each entry), not entries. Shapes are checked and raise
+``ValueError`` (sizes are non-negative ints, hashes are 32 bytes, a proof is built only for an index or an
+old size inside the tree); verification of a well-formed proof that does not prove the claim returns
+``False`` and never raises (including ``index >= size`` and ``first > second``, which the RFC calls a
+failed verification).
+
+A proof binds the leaf to a root, not to a size: in some trees the same audit path also verifies under a
+different claimed size with the same root (see the tests). Take size and root together from one signed
+checkpoint (``app.ledger.note.Checkpoint``), never from separate sources.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+HASH_SIZE = 32
+LEAF_PREFIX = b"\x00"
+NODE_PREFIX = b"\x01"
+EMPTY_ROOT = hashlib.sha256(b"").digest()
+
+
+def leaf_hash(data: bytes) -> bytes:
+    """RFC 9162 §2.1.1: the hash of a leaf entry, ``SHA-256(0x00 || data)``."""
+    if not isinstance(data, bytes):
+        raise ValueError("leaf data must be bytes")
+    return hashlib.sha256(LEAF_PREFIX + data).digest()
+
+
+def node_hash(left: bytes, right: bytes) -> bytes:
+    """RFC 9162 §2.1.1: the hash of an interior node, ``SHA-256(0x01 || left || right)``."""
+    _check_hash("left", left)
+    _check_hash("right", right)
+    return _node(left, right)
+
+
+def root(leaf_hashes: Sequence[bytes]) -> bytes:
+    """MTH of the tree whose leaves have these hashes (RFC 9162 §2.1.1); ``EMPTY_ROOT`` for no leaves."""
+    return _mth(_check_hashes("leaf_hashes", leaf_hashes))
+
+
+def inclusion_proof(index: int, leaf_hashes: Sequence[bytes]) -> list[bytes]:
+    """PATH(index, D[n]) of RFC 9162 §2.1.3.1, the audit path of leaf ``index`` in the tree of ``leaf_hashes``."""
+    hashes = _check_hashes("leaf_hashes", leaf_hashes)
+    _check_size("index", index)
+    if index >= len(hashes):
+        raise ValueError(f"leaf index {index} is outside a tree of size {len(hashes)}")
+    return _path(index, hashes)
+
+
+def verify_inclusion(index: int, size: int, leaf: bytes, proof: Sequence[bytes], root_hash: bytes) -> bool:
+    """RFC 9162 §2.1.3.2: does ``proof`` show that ``leaf`` is leaf ``index`` of the tree ``(size, root_hash)``?"""
+    _check_size("index", index)
+    _check_size("size", size)
+    _check_hash("leaf", leaf)
+    _check_hash("root_hash", root_hash)
+    path = _check_hashes("proof", proof)
+    # 1. leaf_index >= tree_size fails the verification.
+    if index >= size:
+        return False
+    # 2. fn = leaf_index, sn = tree_size - 1.  3. r = hash.
+    fn, sn = index, size - 1
+    r = leaf
+    # 4. For each value p in the inclusion_path array:
+    for p in path:
+        # a. If sn is 0, stop the iteration and fail the proof verification.
+        if sn == 0:
+            return False
+        # b. If LSB(fn) is set, or if fn is equal to sn:
+        if fn & 1 or fn == sn:
+            r = _node(p, r)
+            # If LSB(fn) is not set, right-shift fn and sn equally until LSB(fn) is set or fn is 0.
+            if not fn & 1:
+                while not fn & 1 and fn != 0:
+                    fn >>= 1
+                    sn >>= 1
+        else:
+            r = _node(r, p)
+        # c. Finally, right-shift both fn and sn one time.
+        fn >>= 1
+        sn >>= 1
+    # 5. sn must be 0 and r must equal the root hash.
+    return sn == 0 and r == root_hash
+
+
+def consistency_proof(old_size: int, leaf_hashes: Sequence[bytes]) -> list[bytes]:
+    """PROOF(m, D[n]) = SUBPROOF(m, D[n], true) of RFC 9162 §2.1.4.1; empty when m is 0 or n."""
+    hashes = _check_hashes("leaf_hashes", leaf_hashes)
+    _check_size("old_size", old_size)
+    if old_size > len(hashes):
+        raise ValueError(f"old size {old_size} is larger than the tree ({len(hashes)} leaves)")
+    if old_size == 0:
+        return []
+    return _subproof(old_size, hashes, complete=True)
+
+
+def verify_consistency(old_size: int, new_size: int, old_root: bytes, new_root: bytes, proof: Sequence[bytes]) -> bool:
+    """RFC 9162 §2.1.4.2: does ``proof`` show that tree ``(old_size, old_root)`` is a prefix of the new one?"""
+    _check_size("old_size", old_size)
+    _check_size("new_size", new_size)
+    _check_hash("old_root", old_root)
+    _check_hash("new_root", new_root)
+    path = _check_hashes("proof", proof)
+    if old_size > new_size:
+        return False
+    if old_size == new_size:
+        return not path and old_root == new_root
+    if old_size == 0:
+        return not path and old_root == EMPTY_ROOT
+    # 0 < first < second from here on.
+    # 1. If consistency_path is an empty array, stop and fail the proof verification.
+    if not path:
+        return False
+    # 2. If first is an exact power of 2, prepend first_hash to the consistency_path array.
+    if old_size & (old_size - 1) == 0:
+        path.insert(0, old_root)
+    # 3. fn = first - 1, sn = second - 1.
+    fn, sn = old_size - 1, new_size - 1
+    # 4. If LSB(fn) is set, right-shift fn and sn equally until LSB(fn) is not set.
+    while fn & 1:
+        fn >>= 1
+        sn >>= 1
+    # 5. Set both fr and sr to the first value in the consistency_path array.
+    fr = sr = path[0]
+    # 6. For each subsequent value c in the consistency_path array:
+    for c in path[1:]:
+        # If sn is 0, stop the iteration and fail the proof verification.
+        if sn == 0:
+            return False
+        # If LSB(fn) is set, or if fn is equal to sn:
+        if fn & 1 or fn == sn:
+            fr = _node(c, fr)
+            sr = _node(c, sr)
+            # If LSB(fn) is not set, right-shift fn and sn equally until LSB(fn) is set or fn is 0.
+            if not fn & 1:
+                while not fn & 1 and fn != 0:
+                    fn >>= 1
+                    sn >>= 1
+        else:
+            sr = _node(sr, c)
+        # Finally, right-shift both fn and sn one time.
+        fn >>= 1
+        sn >>= 1
+    # 7. fr must equal first_hash, sr must equal second_hash, and sn must be 0.
+    return fr == old_root and sr == new_root and sn == 0
+
+
+@dataclass(frozen=True, slots=True)
+class CompactRange:
+    """The frontier of a tree: the roots of its perfect subtrees, largest (leftmost) first.
+
+    ``hashes[i]`` is the root of a perfect subtree of ``2^b`` leaves for each set bit ``b`` of ``size``, from
+    the highest bit down, so the whole state is ``popcount(size) <= 64`` hashes. Immutable: ``append`` and
+    ``extend`` return a new range.
+    """
+
+    size: int = 0
+    hashes: tuple[bytes, ...] = ()
+
+    def __post_init__(self) -> None:
+        _check_size("size", self.size)
+        object.__setattr__(self, "hashes", tuple(_check_hashes("hashes", self.hashes)))
+        if len(self.hashes) != self.size.bit_count():
+            raise ValueError(f"a tree of size {self.size} has {self.size.bit_count()} frontier hashes")
+
+    def append(self, leaf: bytes) -> CompactRange:
+        """The range with one more leaf (given as its leaf hash): merges equal-sized subtrees, O(log n)."""
+        return self.extend((leaf,))
+
+    def extend(self, leaf_hashes: Iterable[bytes]) -> CompactRange:
+        """The range with these leaves (leaf hashes) appended, in order."""
+        frontier = list(self.hashes)
+        size = self.size
+        for leaf in _check_hashes("leaf_hashes", leaf_hashes):
+            _push(frontier, size, leaf)
+            size += 1
+        return CompactRange(size, tuple(frontier))
+
+    def root(self) -> bytes:
+        """MTH of the tree at ``size``: the frontier folded from the right (RFC 9162 §2.1.1 split rule)."""
+        return _fold(self.hashes)
+
+
+def _node(left: bytes, right: bytes) -> bytes:
+    return hashlib.sha256(NODE_PREFIX + left + right).digest()
+
+
+def _split(n: int) -> int:
+    """The largest power of two smaller than n (n > 1)."""
+    return 1 << ((n - 1).bit_length() - 1)
+
+
+def _push(frontier: list[bytes], size: int, leaf: bytes) -> None:
+    """Append a leaf to the frontier of a tree of ``size`` leaves: merge while the low bits of size are set."""
+    carry = leaf
+    while size & 1:
+        carry = _node(frontier.pop(), carry)
+        size >>= 1
+    frontier.append(carry)
+
+
+def _fold(frontier: Sequence[bytes]) -> bytes:
+    """MTH from a frontier: for n = 2^a + 2^b + ... (a > b > ...), MTH = node(H_a, node(H_b, ...))."""
+    if not frontier:
+        return EMPTY_ROOT
+    result = frontier[-1]
+    for left in reversed(frontier[:-1]):
+        result = _node(left, result)
+    return result
+
+
+def _mth(hashes: Sequence[bytes]) -> bytes:
+    frontier: list[bytes] = []
+    for size, leaf in enumerate(hashes):
+        _push(frontier, size, leaf)
+    return _fold(frontier)
+
+
+def _path(m: int, hashes: Sequence[bytes]) -> list[bytes]:
+    n = len(hashes)
+    if n == 1:
+        return []
+    k = _split(n)
+    if m < k:
+        return [*_path(m, hashes[:k]), _mth(hashes[k:])]
+    return [*_path(m - k, hashes[k:]), _mth(hashes[:k])]
+
+
+def _subproof(m: int, hashes: Sequence[bytes], *, complete: bool) -> list[bytes]:
+    n = len(hashes)
+    if m == n:
+        return [] if complete else [_mth(hashes)]
+    k = _split(n)
+    if m <= k:
+        return [*_subproof(m, hashes[:k], complete=complete), _mth(hashes[k:])]
+    return [*_subproof(m - k, hashes[k:], complete=False), _mth(hashes[:k])]
+
+
+def _check_size(name: str, value: int) -> None:
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise ValueError(f"{name} must be a non-negative integer, not {value!r}")
+
+
+def _check_hash(name: str, value: bytes) -> None:
+    if not isinstance(value, bytes) or len(value) != HASH_SIZE:
+        raise ValueError(f"{name} must be a {HASH_SIZE}-byte hash")
+
+
+def _check_hashes(name: str, values: Iterable[bytes]) -> list[bytes]:
+    hashes = list(values)
+    for position, value in enumerate(hashes):
+        _check_hash(f"{name}[{position}]", value)
+    return hashes
