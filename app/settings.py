@@ -69,6 +69,15 @@ class IdpIssuer(BaseModel):
         return tuple(keys)
 
 
+class WitnessKeyFile(BaseModel):
+    """A witness that may cosign the audit log's checkpoints (app.audit): its note key name and PEM public key."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str = Field(min_length=1, max_length=200, pattern=r"^[^\s+]+$")
+    public_key_file: Path
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="EVOTE_",
@@ -126,13 +135,25 @@ class Settings(BaseSettings):
     verification_max_failures: int = Field(default=5, ge=1, le=100)
     verification_failure_window_seconds: int = Field(default=24 * 3600, ge=60)
     verification_document_max_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)
-    # R-PI-4: uploaded documents are deleted at most 30 days after the decision.
     # R-PI-4 allows at most 30 days; 29 leaves room for the hourly purge to run before the limit.
     verification_document_retention_days: int = Field(default=29, ge=0, le=30)
 
     # Time-driven transitions (app.result.lifecycle): how often each worker closes, decides and publishes votes
     # whose window has ended; 0 disables the background task (reads still report the clock's status).
     transition_interval_seconds: float = Field(default=15, ge=0, le=3600)
+
+    # Audit log (app.audit): checkpoints are C2SP signed notes by an Ed25519 key whose note key name is the log's
+    # origin. The key is a PEM PKCS#8 Ed25519 private key, from a file (preferred) or as PEM text; development and
+    # test generate ``log_ed25519.pem`` under ``dev_key_dir``, production refuses to start without one or with that
+    # file's key. Retired public keys (PEM files) stay published so old checkpoints keep verifying. Witnesses are
+    # JSON: ``EVOTE_WITNESS_PUBLIC_KEY_FILES='[{"name": "street-office.example", "public_key_file": "/run/w.pem"}]'``.
+    log_origin: str = Field(default="evote.local/log", min_length=1, max_length=200, pattern=r"^[^\s+]+$")
+    log_private_key_file: Path | None = None
+    log_private_key: str | None = Field(default=None, repr=False)  # PEM text; kept out of reprs and logs
+    log_retired_public_key_files: list[Path] = []
+    witness_public_key_files: list[WitnessKeyFile] = []
+    # How often the integrator folds committed entries into the tree and signs a checkpoint; 0 disables it.
+    log_integration_interval_seconds: float = Field(default=2, ge=0, le=3600)
 
     @model_validator(mode="after")
     def _refuse_development_keys_outside_development(self) -> Settings:
@@ -166,6 +187,26 @@ class Settings(BaseSettings):
             if self._is_dev_jwt_key(configured):
                 raise ValueError("the JWT signing key is the development key and is refused in production")
         self.jwt_retired_public_keys()
+        return self
+
+    @model_validator(mode="after")
+    def _log_keys_are_usable(self) -> Settings:
+        if self.log_private_key_file is not None and self.log_private_key is not None:
+            raise ValueError("set only one of EVOTE_LOG_PRIVATE_KEY_FILE and EVOTE_LOG_PRIVATE_KEY")
+        configured = self._configured_log_private_key()
+        if self.env == "production":
+            if configured is None:
+                raise ValueError(
+                    "production requires an explicit audit log signing key; the development key is refused: "
+                    "EVOTE_LOG_PRIVATE_KEY_FILE (or EVOTE_LOG_PRIVATE_KEY)"
+                )
+            if _is_dev_ed25519_key(self.dev_log_key_path, configured):
+                raise ValueError("the audit log signing key is the development key and is refused in production")
+        self.log_retired_public_keys()
+        names = [witness.name for witness in self.witness_public_key_files]
+        if len(set(names)) != len(names) or self.log_origin in names:
+            raise ValueError("EVOTE_WITNESS_PUBLIC_KEY_FILES: witness names must be unique and differ from the log's")
+        self.witness_public_keys()
         return self
 
     @model_validator(mode="after")
@@ -229,6 +270,50 @@ class Settings(BaseSettings):
             for path in self.jwt_retired_public_key_files
         )
 
+    @property
+    def dev_log_key_path(self) -> Path:
+        return self.dev_key_dir / "log_ed25519.pem"
+
+    def log_signing_key(self) -> Ed25519PrivateKey:
+        """The log signing key, from settings or (development and test only) ``dev_key_dir``, created if absent."""
+        configured = self._configured_log_private_key()
+        if configured is not None:
+            return configured
+        if self.env == "production":  # unreachable after validation; kept as a guard
+            raise RuntimeError("EVOTE_LOG_PRIVATE_KEY_FILE is required in production")
+        path = self.dev_log_key_path
+        if not path.exists():
+            _create_private_file(path, _pem_private(Ed25519PrivateKey.generate()))
+        return _load_ed25519_private_key(path.read_bytes(), str(path))
+
+    def log_retired_public_keys(self) -> tuple[Ed25519PublicKey, ...]:
+        """Retired log keys, still published so the checkpoints they signed keep verifying."""
+        return tuple(
+            _load_ed25519_public_key(_read_key_file(path, "EVOTE_LOG_RETIRED_PUBLIC_KEY_FILES"), str(path))
+            for path in self.log_retired_public_key_files
+        )
+
+    def witness_public_keys(self) -> tuple[tuple[str, Ed25519PublicKey], ...]:
+        """The configured witnesses' names and Ed25519 public keys, in configured order."""
+        return tuple(
+            (
+                witness.name,
+                _load_ed25519_public_key(
+                    _read_key_file(witness.public_key_file, "EVOTE_WITNESS_PUBLIC_KEY_FILES"),
+                    str(witness.public_key_file),
+                ),
+            )
+            for witness in self.witness_public_key_files
+        )
+
+    def _configured_log_private_key(self) -> Ed25519PrivateKey | None:
+        if self.log_private_key_file is not None:
+            path = self.log_private_key_file
+            return _load_ed25519_private_key(_read_key_file(path, "EVOTE_LOG_PRIVATE_KEY_FILE"), str(path))
+        if self.log_private_key is not None:
+            return _load_ed25519_private_key(self.log_private_key.encode(), "EVOTE_LOG_PRIVATE_KEY")
+        return None
+
     def _configured_jwt_private_key(self) -> Ed25519PrivateKey | None:
         if self.jwt_private_key_file is not None:
             path = self.jwt_private_key_file
@@ -246,6 +331,16 @@ class Settings(BaseSettings):
         except ValueError:
             return False
         return secrets.compare_digest(_raw_public(dev.public_key()), _raw_public(key.public_key()))
+
+
+def _is_dev_ed25519_key(path: Path, key: Ed25519PrivateKey) -> bool:
+    if not path.is_file():
+        return False
+    try:
+        dev = _load_ed25519_private_key(path.read_bytes(), str(path))
+    except ValueError:
+        return False
+    return secrets.compare_digest(_raw_public(dev.public_key()), _raw_public(key.public_key()))
 
 
 def _decode_key(name: str, value: str) -> bytes:

@@ -41,7 +41,7 @@ from app.ledger.canonical import canonical_sha256
 from app.rules.casting import ActingBasis, Caller, GrantKind, ensure_may_act
 from app.rules.lifecycle import effective_status
 from app.rules.roll import VoterGroup
-from app.topic.models import RollGroup, Vote, VotingMethod
+from app.topic.models import RollGroup, Vote, VoteStatus, VotingMethod
 from app.topic.spec import Mark, marks_for_ballot
 
 TRANSFEREE = "TRANSFEREE"  # R-ROLL-5: every unit of the frozen group passed to the caster's owner set
@@ -261,6 +261,9 @@ async def enter_paper(
     """
     if vote.voting_method is VotingMethod.ONLINE:
         raise PaperNotAllowed()
+    if vote.status not in (VoteStatus.PUBLISHED, VoteStatus.OPEN):
+        # Decided at the close instant (R-LIFE-8): nothing may change the counted ballots afterwards.
+        raise VoteNotVotable(status=vote.status.value)
     if not vote.starts_at <= body.received_at < vote.ends_at or body.received_at > now:
         raise PaperReceivedOutsideWindow(starts_at=vote.starts_at.isoformat(), ends_at=vote.ends_at.isoformat())
     group_row = await repository.roll_group(session, vote.id, body.group_id)

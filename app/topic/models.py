@@ -39,6 +39,7 @@ class VoteStatus(StrEnum):
     CLOSED = "CLOSED"
     DECIDED = "DECIDED"  # tallied at the close instant
     RESULT_PUBLISHED = "RESULT_PUBLISHED"
+    CANCELLED = "CANCELLED"  # R-LIFE-4: withdrawn before voting opened; a change needs a new notice
 
 
 class VotingMethod(StrEnum):

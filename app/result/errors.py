@@ -1,0 +1,47 @@
+"""Errors of closing a vote and of reading its turnout, result and ballots."""
+
+from __future__ import annotations
+
+from app.errors import DomainError
+
+
+class VoteNotEnded(DomainError):
+    """R-LIFE-6: the publicised window never closes early."""
+
+    code = "vote.not_ended"
+    status = 409
+    title = "Voting has not ended"
+    message_zh = "投票截止时间 {ends_at} 尚未到达，不得提前结束投票（R-LIFE-6）。"
+    message_en = "Voting ends at {ends_at}; it may not be closed early (R-LIFE-6)."
+
+
+class VoteNotClosable(DomainError):
+    """Only a published, not cancelled vote (its roll frozen, R-ROLL-1) has anything to decide."""
+
+    code = "result.vote_not_closable"
+    status = 409
+    title = "Vote cannot be closed"
+    message_zh = "该表决处于 {status} 状态（公告未发布或已撤销），不能结束或计票。"
+    message_en = "The vote is {status} (not published, or cancelled); it cannot be closed or tallied."
+
+
+class ResultNotPublished(DomainError):
+    """R-LIFE-7: per-option counts are sealed until close; R-LIFE-8: they are shown once published."""
+
+    code = "vote.result_not_published"
+    status = 409
+    title = "Result not published"
+    message_zh = "表决结果尚未公布（当前状态 {status}），各选项票数在投票结束前保密（R-LIFE-7）。"
+    message_en = (
+        "The result is not published yet (status {status}); per-option counts are sealed until close (R-LIFE-7)."
+    )
+
+
+class BallotsSealed(DomainError):
+    """R-LIFE-7 / R-PUB-2: per-unit ballots are only shown in the audit view after the close."""
+
+    code = "result.ballots_sealed"
+    status = 409
+    title = "Ballots sealed until close"
+    message_zh = "投票结束前不得查看分户表决情况（当前状态 {status}，R-LIFE-7、R-PUB-2）。"
+    message_en = "Per-unit ballots cannot be viewed before voting closes (status {status}; R-LIFE-7, R-PUB-2)."

@@ -1,0 +1,114 @@
+"""Time-driven transitions without traffic: votes past their end are closed, decided and published.
+
+Issue #5: "Time-driven transitions happen without traffic (a background task in the service, safe with
+several workers) and are also applied on read". Reads report ``effective_status`` from the clock
+(``app.result.service.status_at``); this module makes the stored state catch up.
+
+Safety with several workers (each process runs its own ``TransitionRunner``): every due vote is handled in
+its own transaction that first takes the vote row with ``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so a vote
+another worker is deciding is skipped rather than waited for; ``close_and_decide`` then re-reads the locked
+row and does nothing for a vote already published, and the result rows are unique per topic. On SQLite
+``BEGIN IMMEDIATE`` serialises the writers, so the second one finds the vote published.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from app.errors import DomainError
+from app.result import repository, service
+
+logger = logging.getLogger("evote.transitions")
+
+Job = Callable[[async_sessionmaker[AsyncSession], datetime], Awaitable[int]]
+
+
+async def run_due_transitions(sessionmaker: async_sessionmaker[AsyncSession], now: datetime) -> int:
+    """Close, decide and publish every vote whose window ended by ``now``; returns how many this call moved.
+
+    A vote that fails is logged and left for the next run; the others still proceed.
+    """
+    async with sessionmaker() as session, session.begin():
+        due = await repository.due_vote_ids(session, now)
+    moved = 0
+    for vote_id in due:
+        try:
+            async with sessionmaker() as session, session.begin():
+                if not await repository.try_lock_vote(session, vote_id):
+                    continue  # another worker holds it (PostgreSQL); it will finish or the next run will
+                decision = await service.close_and_decide(session, vote_id, now=now)
+        except DomainError as exc:
+            logger.warning("vote %s not closed: %s", vote_id, exc.code)
+            continue
+        except Exception:
+            logger.exception("closing vote %s failed", vote_id)
+            continue
+        if decision.transitioned:
+            moved += 1
+            logger.info("vote %s closed, decided and published", vote_id)
+    return moved
+
+
+class TransitionRunner:
+    """Calls ``job`` every ``interval_seconds`` with the app clock until stopped; errors never end the loop."""
+
+    def __init__(
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        clock: Callable[[], datetime],
+        *,
+        interval_seconds: float,
+        job: Job = run_due_transitions,
+    ) -> None:
+        self._sessionmaker = sessionmaker
+        self._clock = clock
+        self._interval = interval_seconds
+        self._job = job
+        self._stopping = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self.runs = 0
+
+    @property
+    def running(self) -> bool:
+        return self._task is not None and not self._task.done()
+
+    def start(self) -> None:
+        """Start the loop; an interval of 0 disables it (e.g. a deployment running transitions elsewhere)."""
+        if self._interval <= 0 or self.running:
+            return
+        self._stopping.clear()
+        self._task = asyncio.create_task(self._loop(), name="evote-transitions")
+
+    async def stop(self, *, grace_seconds: float = 10.0) -> None:
+        """Ask the loop to end after the current run; cancel it if that run takes longer than ``grace_seconds``."""
+        task, self._task = self._task, None
+        if task is None:
+            return
+        self._stopping.set()
+        try:
+            await asyncio.wait_for(asyncio.shield(task), grace_seconds)
+        except TimeoutError:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    async def run_once(self) -> int:
+        try:
+            return await self._job(self._sessionmaker, self._clock())
+        except Exception:
+            logger.exception("transition run failed")
+            return 0
+        finally:
+            self.runs += 1
+
+    async def _loop(self) -> None:
+        while not self._stopping.is_set():
+            await self.run_once()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), self._interval)

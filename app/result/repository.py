@@ -1,0 +1,234 @@
+"""SQL for closing, tallying and reading a vote's results: queries only, no rules."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import QueryableAttribute
+
+from app.ballot.models import Ballot, BallotMark, BallotStatus
+from app.register.models import Building, Unit
+from app.result.models import TopicResult
+from app.rules.counts import Weight
+from app.topic.models import RollGroup, Topic, Vote, VoteStatus
+
+# Votes the clock may still have to move: past their end but not yet decided and published.
+UNFINISHED = (VoteStatus.PUBLISHED, VoteStatus.OPEN, VoteStatus.CLOSED, VoteStatus.DECIDED)
+
+ANSWER_LEVEL = "ANSWER"
+PARTICIPATION_LEVEL = "PARTICIPATION"
+
+
+async def get_vote(session: AsyncSession, vote_id: uuid.UUID) -> Vote | None:
+    return await session.get(Vote, vote_id)
+
+
+async def lock_vote(session: AsyncSession, vote_id: uuid.UUID) -> Vote | None:
+    """The vote row under an exclusive lock (``FOR UPDATE``; STYLE §8.4): casts hold ``FOR SHARE``, so closing
+    waits for the casts in flight and none lands after it. SQLite has no row locks; its writers are already
+    serialised by ``BEGIN IMMEDIATE``. ``populate_existing`` refreshes a row this session loaded earlier."""
+    statement = sa.select(Vote).where(Vote.id == vote_id).with_for_update().execution_options(populate_existing=True)
+    return (await session.scalars(statement)).one_or_none()
+
+
+async def try_lock_vote(session: AsyncSession, vote_id: uuid.UUID) -> bool:
+    """``FOR UPDATE SKIP LOCKED``: False when another worker (or a cast in flight) holds the row on PostgreSQL."""
+    statement = sa.select(Vote.id).where(Vote.id == vote_id).with_for_update(skip_locked=True)
+    return (await session.scalars(statement)).one_or_none() is not None
+
+
+async def due_vote_ids(session: AsyncSession, now: datetime, *, limit: int = 100) -> Sequence[uuid.UUID]:
+    """Votes whose window has ended (``ends_at <= now``) and whose result is not published yet."""
+    statement = (
+        sa.select(Vote.id)
+        .where(Vote.status.in_(UNFINISHED), Vote.ends_at <= now)
+        .order_by(Vote.ends_at, Vote.id)
+        .limit(limit)
+    )
+    return (await session.scalars(statement)).all()
+
+
+async def topics_of(session: AsyncSession, vote_id: uuid.UUID) -> Sequence[Topic]:
+    return (await session.scalars(sa.select(Topic).where(Topic.vote_id == vote_id).order_by(Topic.position))).all()
+
+
+def _counted_marks(vote_id: uuid.UUID) -> sa.Subquery:
+    return (
+        sa.select(BallotMark.ballot_id, BallotMark.topic_id, BallotMark.item, BallotMark.answer, BallotMark.area)
+        .join(Ballot, Ballot.id == BallotMark.ballot_id)
+        .where(BallotMark.vote_id == vote_id, Ballot.vote_id == vote_id, Ballot.status == BallotStatus.COUNTED)
+        .subquery("counted_marks")
+    )
+
+
+def _area_sum(column: sa.ColumnElement[int] | QueryableAttribute[int]) -> sa.ColumnElement[int]:
+    # PostgreSQL widens sum(bigint) to numeric; cast back so the result is an exact int on both dialects.
+    return sa.cast(sa.func.coalesce(sa.func.sum(column), 0), sa.BigInteger)
+
+
+def mark_sums_statement(vote_id: uuid.UUID) -> sa.CompoundSelect[str, uuid.UUID, str, str, int, int]:
+    """Every topic of the vote in one round trip: ``(level, topic_id, item, answer, heads, area)`` rows.
+
+    * ``ANSWER`` rows: heads and area per (topic, item, answer) over the counted ballots' marks, the sibling
+      of ``app.result.tally_sql.answer_sums_statement`` with the item (option of a consultation, candidate of
+      an election) kept apart;
+    * ``PARTICIPATION`` rows: per topic, the groups with at least one mark and their areas (R-TALLY-2,
+      R-ELEC-4), one head and the frozen group area per ballot (R-HEAD-7), which a consultation's
+      "pick any" marks cannot give by summing.
+    """
+    marks = _counted_marks(vote_id)
+    per_answer = sa.select(
+        sa.cast(sa.literal_column(f"'{ANSWER_LEVEL}'"), sa.String(16)).label("level"),
+        marks.c.topic_id,
+        marks.c.item,
+        marks.c.answer,
+        sa.func.count().label("heads"),
+        _area_sum(marks.c.area).label("area"),
+    ).group_by(marks.c.topic_id, marks.c.item, marks.c.answer)
+    per_ballot = (
+        sa.select(marks.c.topic_id, marks.c.ballot_id, sa.func.max(marks.c.area).label("area"))
+        .group_by(marks.c.topic_id, marks.c.ballot_id)
+        .subquery("per_ballot")
+    )
+    participation = sa.select(
+        sa.cast(sa.literal_column(f"'{PARTICIPATION_LEVEL}'"), sa.String(16)).label("level"),
+        per_ballot.c.topic_id,
+        sa.cast(sa.literal_column("''"), sa.String(100)).label("item"),
+        sa.cast(sa.literal_column("''"), sa.String(100)).label("answer"),
+        sa.func.count().label("heads"),
+        _area_sum(per_ballot.c.area).label("area"),
+    ).group_by(per_ballot.c.topic_id)
+    return sa.union_all(per_answer, participation)
+
+
+@dataclass(frozen=True, slots=True)
+class MarkSums:
+    answers: dict[uuid.UUID, dict[tuple[str, str], Weight]]
+    participation: dict[uuid.UUID, Weight]
+
+
+async def mark_sums(session: AsyncSession, vote_id: uuid.UUID) -> MarkSums:
+    sums = MarkSums({}, {})
+    for level, topic_id, item, answer, heads, area in await session.execute(mark_sums_statement(vote_id)):
+        weight = Weight(int(heads), int(area))
+        topic = uuid.UUID(str(topic_id))
+        if level == PARTICIPATION_LEVEL:
+            sums.participation[topic] = weight
+        else:
+            sums.answers.setdefault(topic, {})[(str(item), str(answer))] = weight
+    return sums
+
+
+async def topic_marks(
+    session: AsyncSession, vote_id: uuid.UUID, topic_id: uuid.UUID
+) -> Sequence[sa.Row[uuid.UUID, str, str, int]]:
+    """One topic's counted marks, one row per group and item (an election: group × candidate)."""
+    statement = (
+        sa.select(BallotMark.ballot_id, BallotMark.item, BallotMark.answer, BallotMark.area)
+        .join(Ballot, Ballot.id == BallotMark.ballot_id)
+        .where(
+            BallotMark.vote_id == vote_id,
+            BallotMark.topic_id == topic_id,
+            Ballot.status == BallotStatus.COUNTED,
+        )
+        .order_by(BallotMark.ballot_id, BallotMark.item)
+    )
+    return (await session.execute(statement)).all()
+
+
+async def participation(session: AsyncSession, vote_id: uuid.UUID) -> Weight:
+    """Counted ballots of the vote and their groups' frozen areas (R-LIFE-7: participation only)."""
+    statement = (
+        sa.select(sa.func.count(Ballot.id), _area_sum(RollGroup.area))
+        .select_from(Ballot)
+        .join(RollGroup, sa.and_(RollGroup.vote_id == Ballot.vote_id, RollGroup.group_id == Ballot.group_id))
+        .where(Ballot.vote_id == vote_id, Ballot.status == BallotStatus.COUNTED)
+    )
+    heads, area = (await session.execute(statement)).one()
+    return Weight(int(heads), int(area))
+
+
+async def results_of(session: AsyncSession, vote_id: uuid.UUID) -> Sequence[TopicResult]:
+    return (await session.scalars(sa.select(TopicResult).where(TopicResult.vote_id == vote_id))).all()
+
+
+async def participating_groups(session: AsyncSession, vote_id: uuid.UUID) -> Sequence[RollGroup]:
+    statement = (
+        sa.select(RollGroup)
+        .join(Ballot, sa.and_(Ballot.vote_id == RollGroup.vote_id, Ballot.group_id == RollGroup.group_id))
+        .where(RollGroup.vote_id == vote_id, Ballot.status == BallotStatus.COUNTED)
+    )
+    return (await session.scalars(statement)).all()
+
+
+async def groups_by_id(session: AsyncSession, vote_id: uuid.UUID, group_ids: Iterable[str]) -> dict[str, RollGroup]:
+    ids = sorted(set(group_ids))
+    if not ids:
+        return {}
+    statement = sa.select(RollGroup).where(RollGroup.vote_id == vote_id, RollGroup.group_id.in_(ids))
+    return {group.group_id: group for group in (await session.scalars(statement)).all()}
+
+
+@dataclass(frozen=True, slots=True)
+class UnitPlace:
+    """Where a unit is and its voting area: what R-PUB-1 publishes, and nothing about its owners."""
+
+    unit_key: str
+    building: str
+    entrance: str | None
+    room: str
+    area: int
+
+
+async def unit_places(session: AsyncSession, version_id: uuid.UUID, unit_keys: Iterable[str]) -> list[UnitPlace]:
+    """Building, entrance, room and area of the given units of a register version, in unit-key order."""
+    wanted = set(unit_keys)
+    if not wanted:
+        return []
+    statement = (
+        sa.select(Unit.unit_key, Building.name, Unit.entrance, Unit.room, Unit.area)
+        .join(Building, Building.id == Unit.building_id)
+        .where(Unit.register_version_id == version_id)
+        .order_by(Unit.unit_key)
+    )
+    if len(wanted) <= 500:
+        statement = statement.where(Unit.unit_key.in_(sorted(wanted)))
+    rows = (await session.execute(statement)).all()
+    return [
+        UnitPlace(key, building, entrance, room, int(area))
+        for key, building, entrance, room, area in rows
+        if key in wanted
+    ]
+
+
+async def owner_groups(session: AsyncSession, vote_id: uuid.UUID, owner_id: uuid.UUID) -> list[RollGroup]:
+    """The vote's roll groups whose frozen owner set contains ``owner_id`` (R-HEAD-3: possibly several).
+
+    A text match on the JSON list narrows the rows portably; the exact membership test is done here.
+    """
+    needle = str(owner_id)
+    statement = (
+        sa.select(RollGroup)
+        .where(RollGroup.vote_id == vote_id, sa.cast(RollGroup.owner_ids, sa.Text).like(f'%"{needle}"%'))
+        .order_by(RollGroup.group_id)
+    )
+    return [group for group in (await session.scalars(statement)).all() if needle in group.owner_ids]
+
+
+async def ballots_of_groups(session: AsyncSession, vote_id: uuid.UUID, group_ids: Iterable[str]) -> Sequence[Ballot]:
+    ids = sorted(set(group_ids))
+    if not ids:
+        return []
+    statement = (
+        sa.select(Ballot).where(Ballot.vote_id == vote_id, Ballot.group_id.in_(ids)).order_by(Ballot.cast_at, Ballot.id)
+    )
+    return (await session.scalars(statement)).all()
+
+
+def ballots_statement(vote_id: uuid.UUID) -> sa.Select[Ballot]:
+    return sa.select(Ballot).where(Ballot.vote_id == vote_id)

@@ -1,0 +1,249 @@
+"""Response bodies for turnout, results, per-unit ballots and a voter's own ballot.
+
+Exact integers always travel with their display strings (R-NUM-4); areas are 0.01 m² units (R-NUM-1) with
+``area_m2`` for people. Nothing here carries a name, an ID number or a phone number (R-PUB-1, R-PI-5).
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from app.ballot.models import Ballot
+from app.result.repository import UnitPlace
+from app.result.service import Decision, GroupBallots, PublishedResult, Turnout
+from app.rules.counts import Weight
+from app.rules.numeric import area_display, percent_display
+
+
+class WeightRead(BaseModel):
+    heads: int
+    area: int = Field(description="0.01 m² units (R-NUM-1)")
+    area_m2: str = Field(description="Display only, square metres with two decimals")
+
+    @classmethod
+    def of(cls, weight: Weight) -> WeightRead:
+        return cls(heads=weight.heads, area=weight.area, area_m2=area_display(weight.area))
+
+
+class RatesRead(BaseModel):
+    """Display-only percentages, rounded half up (R-NUM-4); ``-`` when the base is zero."""
+
+    heads: str
+    area: str
+
+    @classmethod
+    def of(cls, part: Weight, whole: Weight) -> RatesRead:
+        return cls(heads=percent_display(part.heads, whole.heads), area=percent_display(part.area, whole.area))
+
+
+class TurnoutRead(BaseModel):
+    """R-LIFE-7: participation only; per-option counts stay sealed until close."""
+
+    vote_id: uuid.UUID
+    status: str = Field(description="Effective status at `as_of` (the clock moves OPEN → CLOSED)")
+    as_of: datetime
+    starts_at: datetime
+    ends_at: datetime
+    total: WeightRead
+    participating: WeightRead
+    not_participating: WeightRead
+    participation_rate: RatesRead
+
+    @classmethod
+    def of(cls, turnout: Turnout) -> TurnoutRead:
+        part, total = turnout.participating, turnout.total
+        rest = Weight(total.heads - part.heads, total.area - part.area)
+        return cls(
+            vote_id=turnout.vote.id,
+            status=turnout.status,
+            as_of=turnout.as_of,
+            starts_at=turnout.vote.starts_at,
+            ends_at=turnout.vote.ends_at,
+            total=WeightRead.of(total),
+            participating=WeightRead.of(part),
+            not_participating=WeightRead.of(rest),
+            participation_rate=RatesRead.of(part, total),
+        )
+
+
+class TopicOutcomeRead(BaseModel):
+    topic_id: uuid.UUID
+    outcome: str
+    evidence_sha256: str
+
+
+class DecisionRead(BaseModel):
+    vote_id: uuid.UUID
+    status: str
+    closed_at: datetime | None
+    decided_at: datetime | None
+    result_published_at: datetime | None
+    topics: list[TopicOutcomeRead]
+
+    @classmethod
+    def of(cls, decision: Decision) -> DecisionRead:
+        vote = decision.vote
+        return cls(
+            vote_id=vote.id,
+            status=vote.status.value,
+            closed_at=vote.closed_at,
+            decided_at=vote.decided_at,
+            result_published_at=vote.result_published_at,
+            topics=[
+                TopicOutcomeRead(topic_id=row.topic_id, outcome=row.outcome, evidence_sha256=row.evidence_sha256)
+                for row in decision.results
+            ],
+        )
+
+
+class UnitRead(BaseModel):
+    """A unit by building, entrance and room with its voting area (R-PUB-1): no owner data."""
+
+    building: str
+    entrance: str | None
+    room: str
+    area: int
+    area_m2: str
+
+    @classmethod
+    def of(cls, place: UnitPlace) -> UnitRead:
+        return cls(
+            building=place.building,
+            entrance=place.entrance,
+            room=place.room,
+            area=place.area,
+            area_m2=area_display(place.area),
+        )
+
+
+class TopicResultRead(BaseModel):
+    topic_id: uuid.UUID
+    position: int
+    title: str
+    kind: str
+    category: str
+    outcome: str
+    evidence: dict[str, Any] = Field(
+        description="The law core's result: every numerator and denominator, formulas, outcome, reasons zh/en "
+        "(R-TALLY-10)"
+    )
+    evidence_sha256: str = Field(description="SHA-256 of the RFC 8785 canonical evidence")
+    decided_at: datetime
+
+
+class PublicationRead(BaseModel):
+    """R-LIFE-8: decision date, deadlines and lateness flags."""
+
+    decision_date: str
+    app_deadline: str
+    legal_deadline: str
+    published_at: str | None = None
+    flags: list[str]
+
+
+class ResultRead(BaseModel):
+    vote_id: uuid.UUID
+    title: str
+    status: str
+    closed_at: datetime | None
+    decided_at: datetime | None
+    result_published_at: datetime | None
+    roll_hash: str | None
+    total: WeightRead
+    participating: WeightRead
+    participation_rate: RatesRead
+    topics: list[TopicResultRead]
+    participating_units: list[UnitRead] = Field(description="R-PUB-1: building, entrance, room and area only")
+    publication: PublicationRead
+
+    @classmethod
+    def of(cls, published: PublishedResult) -> ResultRead:
+        vote = published.vote
+        return cls(
+            vote_id=vote.id,
+            title=vote.title,
+            status=published.status,
+            closed_at=vote.closed_at,
+            decided_at=vote.decided_at,
+            result_published_at=vote.result_published_at,
+            roll_hash=vote.roll_hash,
+            total=WeightRead.of(published.total),
+            participating=WeightRead.of(published.participating),
+            participation_rate=RatesRead.of(published.participating, published.total),
+            topics=[
+                TopicResultRead(
+                    topic_id=item.topic.id,
+                    position=item.topic.position,
+                    title=item.topic.title,
+                    kind=item.topic.kind.value,
+                    category=item.topic.category.value,
+                    outcome=item.result.outcome,
+                    evidence=item.result.evidence,
+                    evidence_sha256=item.result.evidence_sha256,
+                    decided_at=item.result.decided_at,
+                )
+                for item in published.topics
+            ],
+            participating_units=[UnitRead.of(place) for place in published.units],
+            publication=PublicationRead.model_validate(published.publication.to_dict()),
+        )
+
+
+class BallotRead(BaseModel):
+    """One ballot as cast, without who cast it beyond the legal basis (R-PUB-2, R-REC-1)."""
+
+    ballot_id: uuid.UUID
+    status: str
+    void_reason: str | None
+    channel: str
+    basis: str
+    cast_at: datetime
+    content_hash: str
+    answers: dict[str, Any] = Field(description="Topic id → answer, exactly as cast")
+
+    @classmethod
+    def of(cls, ballot: Ballot) -> BallotRead:
+        return cls(
+            ballot_id=ballot.id,
+            status=ballot.status.value,
+            void_reason=ballot.void_reason,
+            channel=ballot.channel.value,
+            basis=ballot.basis,
+            cast_at=ballot.cast_at,
+            content_hash=ballot.content_hash,
+            answers=ballot.answers,
+        )
+
+
+class GroupBallotsRead(BaseModel):
+    group_id: str
+    area: int
+    area_m2: str
+    units: list[UnitRead]
+    ballots: list[BallotRead]
+
+    @classmethod
+    def of(cls, item: GroupBallots) -> GroupBallotsRead:
+        return cls(
+            group_id=item.group.group_id,
+            area=item.group.area,
+            area_m2=area_display(item.group.area),
+            units=[UnitRead.of(place) for place in item.units],
+            ballots=[BallotRead.of(ballot) for ballot in item.ballots],
+        )
+
+
+class UnitBallotsPage(BaseModel):
+    items: list[GroupBallotsRead]
+    next_cursor: str | None = None
+
+
+class MyBallotRead(BaseModel):
+    vote_id: uuid.UUID
+    groups: list[GroupBallotsRead] = Field(
+        description="The caller's voter groups in the roll (R-HEAD-3: maybe several)"
+    )

@@ -1,0 +1,458 @@
+"""Closing a vote, deciding every topic with the law core, publishing the result, and who may see what.
+
+* Close (R-LIFE-6, R-LIFE-8): never before the publicised end; the decision is made at the close instant, so
+  ``closed_at`` is ``ends_at`` whenever the close actually runs. The vote row is locked exclusively first
+  (STYLE §8.4), so no ballot lands after the close.
+* Decide (R-TALLY, R-MULTI, R-ELEC): one SQL aggregate sums the counted ballots' marks for every topic; the pure
+  law core (``app.rules``) decides from those sums. An election needs its ballots one by one (the approval
+  limit and ranking work per ballot), so only that topic's marks are loaded: one row per group × candidate.
+* Publish (R-LIFE-8): "published to all owners in scope at once", so a decided vote is published in the same
+  transaction, and the publication flags report lateness against the app and legal deadlines.
+* Visibility: participation only while voting (R-LIFE-7), per-option counts once published (R-PUB-1, R-PUB-3),
+  per-unit ballots to the organiser and supervisors only after close, each access logged (R-PUB-2), and a
+  voter's own group's ballot to the voter.
+
+Services flush and never commit; every transition and every per-unit access appends an audit entry.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.audit import service as audit_service
+from app.ballot.models import Ballot
+from app.errors import NotFound
+from app.http.pagination import paginate
+from app.identity import access
+from app.identity.access import Principal
+from app.identity.models import Role
+from app.ledger.canonical import canonical_sha256
+from app.result import repository
+from app.result.errors import BallotsSealed, ResultNotPublished, VoteNotClosable, VoteNotEnded
+from app.result.models import TopicResult
+from app.result.repository import MarkSums, UnitPlace
+from app.result.tally_sql import topic_counts
+from app.rules.choices import Choice
+from app.rules.counts import Weight
+from app.rules.elections import ElectionBallot, tally_election
+from app.rules.lifecycle import effective_status
+from app.rules.options import OptionCounts, OptionKind, decide_options
+from app.rules.publicity import PublicationCheck, result_publication_flags
+from app.rules.tally import ZERO, decide
+from app.topic.models import RollGroup, Topic, TopicKind, Vote, VoteStatus
+from app.topic.spec import CHOSEN, counting_rule, election_config, option_ids
+
+SYSTEM_ACTOR = "system:transitions"
+CLOSABLE = (VoteStatus.PUBLISHED, VoteStatus.OPEN, VoteStatus.CLOSED, VoteStatus.DECIDED, VoteStatus.RESULT_PUBLISHED)
+AFTER_CLOSE = (VoteStatus.CLOSED.value, VoteStatus.DECIDED.value, VoteStatus.RESULT_PUBLISHED.value)
+
+
+class TallyInconsistent(RuntimeError):
+    """Stored marks that no valid ballot produces: a bug or tampering, never a user error (500, logged)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    vote: Vote
+    results: tuple[TopicResult, ...]  # in topic order
+    transitioned: bool  # this call moved the vote (closed, decided and/or published it)
+
+
+def status_at(vote: Vote, now: datetime) -> str:
+    """R-LIFE-5 "applied on read": the clock moves a published vote into and out of its window."""
+    return effective_status(vote.status.value, starts_at=vote.starts_at, ends_at=vote.ends_at, now=now)
+
+
+def _iso(instant: datetime | None) -> str | None:
+    return None if instant is None else instant.isoformat()
+
+
+def _weight(weight: Weight) -> dict[str, Any]:
+    return {"heads": weight.heads, "area": weight.area}
+
+
+def _hashes(results: Sequence[TopicResult]) -> list[dict[str, Any]]:
+    return [
+        {"topic_id": str(row.topic_id), "outcome": row.outcome, "evidence_sha256": row.evidence_sha256}
+        for row in results
+    ]
+
+
+# --- close → decide → publish -------------------------------------------------------------------------------
+
+
+async def close_and_decide(
+    session: AsyncSession, vote_id: uuid.UUID, *, now: datetime, actor: str = SYSTEM_ACTOR
+) -> Decision:
+    """Close the vote at its end, decide every topic and publish the result at once; idempotent afterwards."""
+    vote = await repository.lock_vote(session, vote_id)
+    if vote is None:
+        raise NotFound(what="vote")
+    if vote.status not in CLOSABLE or vote.total_heads is None or vote.total_area is None:
+        raise VoteNotClosable(status=vote.status.value)
+    if vote.status is VoteStatus.RESULT_PUBLISHED:
+        return Decision(vote, await _results_in_order(session, vote), transitioned=False)
+    total = Weight(vote.total_heads, vote.total_area)  # the frozen roll (R-HEAD-6, R-AREA-4, R-ROLL-3)
+    if now < vote.ends_at:
+        raise VoteNotEnded(ends_at=vote.ends_at.isoformat())  # R-LIFE-6: no early close
+
+    if vote.status in (VoteStatus.PUBLISHED, VoteStatus.OPEN):
+        vote.status = VoteStatus.CLOSED
+        vote.closed_at = vote.ends_at  # R-LIFE-8: the decision instant is the publicised close
+        await audit_service.append(
+            session,
+            "vote.closed",
+            {
+                "closed_at": vote.ends_at.isoformat(),
+                "by": actor,
+                "participating": _weight(await repository.participation(session, vote.id)),
+                "total": _weight(total),
+            },
+            estate_id=vote.estate_id,
+            vote_id=vote.id,
+        )
+
+    if vote.status is VoteStatus.CLOSED:
+        results = await _decide(session, vote, total, now=now)
+        vote.status = VoteStatus.DECIDED
+        vote.decided_at = now
+        await audit_service.append(
+            session,
+            "vote.decided",
+            {
+                "decided_at": now.isoformat(),
+                "closed_at": _iso(vote.closed_at),
+                "by": actor,
+                "results": _hashes(results),
+            },
+            estate_id=vote.estate_id,
+            vote_id=vote.id,
+        )
+    else:
+        results = await _results_in_order(session, vote)
+
+    # R-LIFE-8: results are computed at close and published to all owners in scope at once.
+    vote.status = VoteStatus.RESULT_PUBLISHED
+    vote.result_published_at = now
+    closed_at = vote.closed_at or vote.ends_at
+    publication = result_publication_flags(closed_at, now, as_of=now)
+    await audit_service.append(
+        session,
+        "vote.result_published",
+        {
+            "published_at": now.isoformat(),
+            "by": actor,
+            "results": _hashes(results),
+            "publication": publication.to_dict(),
+        },
+        estate_id=vote.estate_id,
+        vote_id=vote.id,
+    )
+    await session.flush()
+    return Decision(vote, results, transitioned=True)
+
+
+async def close(session: AsyncSession, principal: Principal, vote_id: uuid.UUID, *, now: datetime) -> Decision:
+    """``POST …/close``: the organiser (or a supervisor) runs the close now, only after the end (R-LIFE-6)."""
+    vote = await repository.get_vote(session, vote_id)
+    if vote is None:
+        raise NotFound(what="vote")
+    await access.ensure_can_manage_estate(session, principal, vote.estate_id)
+    return await close_and_decide(session, vote_id, now=now, actor=principal.label)
+
+
+async def _results_in_order(session: AsyncSession, vote: Vote) -> tuple[TopicResult, ...]:
+    positions = {topic.id: topic.position for topic in await repository.topics_of(session, vote.id)}
+    rows = await repository.results_of(session, vote.id)
+    return tuple(sorted(rows, key=lambda row: positions.get(row.topic_id, len(positions))))
+
+
+async def _decide(session: AsyncSession, vote: Vote, total: Weight, *, now: datetime) -> tuple[TopicResult, ...]:
+    """Every topic's result from ONE aggregate over the counted marks (plus an election's own marks)."""
+    sums = await repository.mark_sums(session, vote.id)
+    rows: list[TopicResult] = []
+    for topic in await repository.topics_of(session, vote.id):
+        outcome, evidence = await _topic_evidence(session, vote, topic, sums, total)
+        row = TopicResult(
+            topic_id=topic.id,
+            vote_id=vote.id,
+            outcome=outcome,
+            evidence=evidence,
+            evidence_sha256=canonical_sha256(evidence),
+            decided_at=now,
+        )
+        session.add(row)
+        rows.append(row)
+    await session.flush()
+    return tuple(rows)
+
+
+async def _topic_evidence(
+    session: AsyncSession, vote: Vote, topic: Topic, sums: MarkSums, total: Weight
+) -> tuple[str, dict[str, Any]]:
+    answers = sums.answers.get(topic.id, {})
+    participating = sums.participation.get(topic.id, ZERO)
+    rule = counting_rule(topic)  # re-validated: stricter community rules only (R-CAT-4)
+    if topic.kind is TopicKind.YES_NO:
+        counts = topic_counts(_single_mark(topic, answers), total)  # R-TALLY-2
+        _same(topic, counts.participating, participating)
+        result = decide(counts, rule)  # R-TALLY-3..5
+        return result.outcome.value, result.to_dict()
+    if topic.kind in (TopicKind.SINGLE_CHOICE, TopicKind.CONSULTATION):
+        options = option_counts(topic, answers, participating, total)
+        _same(topic, options.participating, participating)
+        option_result = decide_options(options, rule)  # R-MULTI-2; a consultation is NO_DECISION (R-MULTI-3)
+        return option_result.outcome.value, option_result.to_dict()
+    # R-ELEC: the law core takes ballots, not sums; this loads one row per group × candidate of this topic only.
+    config = dataclasses.replace(election_config(topic), rule=rule)
+    ballots = election_ballots(await repository.topic_marks(session, vote.id, topic.id))
+    election = tally_election(config, total, ballots)
+    _same(topic, election.participating, participating)
+    return election.outcome.value, election.to_dict()
+
+
+def _same(topic: Topic, counted: Weight, aggregated: Weight) -> None:
+    if counted != aggregated:
+        raise TallyInconsistent(f"topic {topic.id}: counted {counted} but {aggregated} groups took part")
+
+
+def _single_mark(topic: Topic, answers: Mapping[tuple[str, str], Weight]) -> dict[str, Weight]:
+    """Yes/no and single choice: one mark per ballot with item ``""`` (``app.topic.spec``)."""
+    if any(item != "" for item, _ in answers):
+        raise TallyInconsistent(f"topic {topic.id}: itemised marks on a {topic.kind.value} topic")
+    return {answer: weight for (_, answer), weight in answers.items()}
+
+
+def option_counts(
+    topic: Topic, answers: Mapping[tuple[str, str], Weight], participating: Weight, total: Weight
+) -> OptionCounts:
+    """``OptionCounts`` from the aggregate (R-MULTI-1..3).
+
+    Single choice: one mark ``("", option | ABSTAIN | SPOILED)`` per ballot. Consultation: ``(option, CHOSEN)``
+    for each pick, or ``("", ABSTAIN | SPOILED)``; the groups that picked something are the participants
+    minus abstaining and spoiled ones, since one group's several picks cannot be added up.
+    """
+    options = option_ids(topic)
+    keywords = {Choice.ABSTAIN.value, Choice.SPOILED.value}
+    plain = {answer: weight for (item, answer), weight in answers.items() if item == ""}
+    abstain = plain.get(Choice.ABSTAIN.value, ZERO)
+    spoiled = plain.get(Choice.SPOILED.value, ZERO)
+    if topic.kind is TopicKind.SINGLE_CHOICE:
+        unknown = set(plain) - set(options) - keywords
+        if unknown or len(plain) != len(answers):
+            raise TallyInconsistent(f"topic {topic.id}: answers outside the options: {sorted(unknown)}")
+        per_option = tuple((option, plain.get(option, ZERO)) for option in options)
+        voted = Weight.sum(weight for _, weight in per_option)
+        return OptionCounts(OptionKind.SINGLE_CHOICE, total, per_option, voted=voted, abstain=abstain, spoiled=spoiled)
+    picks = {item: weight for (item, answer), weight in answers.items() if item != "" and answer == CHOSEN}
+    if set(plain) - keywords or set(picks) - set(options) or len(plain) + len(picks) != len(answers):
+        raise TallyInconsistent(f"topic {topic.id}: consultation marks outside the options")
+    voted = Weight(
+        participating.heads - abstain.heads - spoiled.heads, participating.area - abstain.area - spoiled.area
+    )
+    per_option = tuple((option, picks.get(option, ZERO)) for option in options)
+    return OptionCounts(OptionKind.CONSULTATION, total, per_option, voted=voted, abstain=abstain, spoiled=spoiled)
+
+
+def election_ballots(rows: Sequence[Any]) -> list[ElectionBallot]:
+    """One ``ElectionBallot`` per group from its marks (``(ballot_id, item, answer, area)``, sorted by ballot).
+
+    A spoiled paper ballot is a single ``("", SPOILED)`` mark (R-TALLY-6, R-ELEC-3): it takes part and agrees
+    with nobody.
+    """
+    ballots: list[ElectionBallot] = []
+    current: uuid.UUID | None = None
+    choices: dict[str, Choice] = {}
+    area = 0
+    spoiled = False
+
+    def flush() -> None:
+        if current is not None:
+            ballots.append(ElectionBallot(Weight(1, area), None if spoiled else dict(choices)))
+
+    for ballot_id, item, answer, mark_area in rows:
+        if ballot_id != current:
+            flush()
+            current, choices, area, spoiled = ballot_id, {}, int(mark_area), False
+        if item == "" and answer == Choice.SPOILED.value:
+            spoiled = True
+        else:
+            choices[str(item)] = Choice(answer)
+    flush()
+    return ballots
+
+
+# --- who may see what ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Viewer:
+    roles: frozenset[Role]  # roles on the vote's estate
+    groups: tuple[RollGroup, ...]  # the caller's own voter groups in the vote's roll
+
+
+async def _visible_vote(session: AsyncSession, principal: Principal, vote_id: uuid.UUID) -> tuple[Vote, Viewer]:
+    """Anyone with a role on the estate, and owners in the roll; everyone else gets 404 (not disclosed)."""
+    vote = await repository.get_vote(session, vote_id)
+    if vote is None:
+        raise NotFound(what="vote")
+    place = await access.estate_place(session, vote.estate_id)
+    roles = access.roles_on(principal, place) if place is not None else frozenset()
+    groups: list[RollGroup] = []
+    if principal.owner_id is not None:
+        groups = await repository.owner_groups(session, vote.id, principal.owner_id)
+    if not roles and not groups:
+        raise NotFound(what="vote")
+    return vote, Viewer(roles, tuple(groups))
+
+
+@dataclass(frozen=True, slots=True)
+class Turnout:
+    vote: Vote
+    status: str
+    as_of: datetime
+    participating: Weight
+    total: Weight
+
+
+async def turnout(session: AsyncSession, principal: Principal, vote_id: uuid.UUID, *, now: datetime) -> Turnout:
+    """R-LIFE-7: participation (heads and area, counts and rates) at any time; nothing about answers."""
+    vote, _ = await _visible_vote(session, principal, vote_id)
+    total = Weight(vote.total_heads or 0, vote.total_area or 0)
+    return Turnout(vote, status_at(vote, now), now, await repository.participation(session, vote.id), total)
+
+
+@dataclass(frozen=True, slots=True)
+class PublishedTopic:
+    topic: Topic
+    result: TopicResult
+
+
+@dataclass(frozen=True, slots=True)
+class PublishedResult:
+    vote: Vote
+    status: str
+    participating: Weight
+    total: Weight
+    topics: tuple[PublishedTopic, ...]
+    units: tuple[UnitPlace, ...]
+    publication: PublicationCheck
+
+
+async def published_result(
+    session: AsyncSession, principal: Principal, vote_id: uuid.UUID, *, now: datetime
+) -> PublishedResult:
+    """R-PUB-1: the R-TALLY-10 evidence per topic and the participating units (no names, IDs or phones)."""
+    vote, _ = await _visible_vote(session, principal, vote_id)
+    if vote.status is not VoteStatus.RESULT_PUBLISHED:
+        raise ResultNotPublished(status=status_at(vote, now))  # R-LIFE-7: sealed until close
+    topics = await repository.topics_of(session, vote.id)
+    results = {row.topic_id: row for row in await repository.results_of(session, vote.id)}
+    groups = await repository.participating_groups(session, vote.id)
+    units = await _places(session, vote, [key for group in groups for key in group.unit_keys])
+    closed_at = vote.closed_at or vote.ends_at
+    return PublishedResult(
+        vote=vote,
+        status=status_at(vote, now),
+        participating=Weight(len(groups), sum(group.area for group in groups)),
+        total=Weight(vote.total_heads or 0, vote.total_area or 0),
+        topics=tuple(PublishedTopic(topic, results[topic.id]) for topic in topics if topic.id in results),
+        units=tuple(units),
+        publication=result_publication_flags(closed_at, vote.result_published_at, as_of=now),
+    )
+
+
+async def _places(session: AsyncSession, vote: Vote, unit_keys: Sequence[str]) -> list[UnitPlace]:
+    if vote.register_version_id is None:
+        return []
+    return await repository.unit_places(session, vote.register_version_id, unit_keys)
+
+
+@dataclass(frozen=True, slots=True)
+class GroupBallots:
+    group: RollGroup
+    units: tuple[UnitPlace, ...]
+    ballots: tuple[Ballot, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class BallotsPage:
+    vote: Vote
+    items: tuple[GroupBallots, ...]  # one entry per ballot (void ones included, with their reason)
+    next_cursor: str | None
+
+
+async def unit_ballots(
+    session: AsyncSession,
+    principal: Principal,
+    vote_id: uuid.UUID,
+    *,
+    now: datetime,
+    cursor: str | None,
+    limit: int,
+) -> BallotsPage:
+    """R-PUB-2 audit view: per-unit ballots for the organiser and supervisors only, after close, logged."""
+    vote = await repository.get_vote(session, vote_id)
+    if vote is None:
+        raise NotFound(what="vote")
+    await access.ensure_can_manage_estate(session, principal, vote.estate_id)  # observers, auditors: 403
+    status = status_at(vote, now)
+    if status not in AFTER_CLOSE:
+        raise BallotsSealed(status=status)
+    ballots, next_cursor = await paginate(
+        session, repository.ballots_statement(vote.id), key=Ballot.id, cursor=cursor, limit=limit
+    )
+    groups = await repository.groups_by_id(session, vote.id, (ballot.group_id for ballot in ballots))
+    places = {
+        place.unit_key: place
+        for place in await _places(session, vote, [key for group in groups.values() for key in group.unit_keys])
+    }
+    items = tuple(
+        GroupBallots(
+            groups[ballot.group_id],
+            tuple(places[key] for key in groups[ballot.group_id].unit_keys if key in places),
+            (ballot,),
+        )
+        for ballot in ballots
+        if ballot.group_id in groups
+    )
+    await audit_service.append(
+        session,
+        "ballots.viewed",
+        {
+            "viewer": principal.label,
+            "at": now.isoformat(),
+            "cursor": cursor,
+            "ballots": len(items),
+        },
+        estate_id=vote.estate_id,
+        vote_id=vote.id,
+    )
+    return BallotsPage(vote, items, next_cursor)
+
+
+async def my_ballots(session: AsyncSession, principal: Principal, vote_id: uuid.UUID) -> tuple[GroupBallots, ...]:
+    """R-PUB-2: a voter sees their own groups' ballots (any time); 404 for anyone not in the roll."""
+    vote = await repository.get_vote(session, vote_id)
+    if vote is None or principal.owner_id is None:
+        raise NotFound(what="vote")
+    groups = await repository.owner_groups(session, vote.id, principal.owner_id)
+    if not groups:
+        raise NotFound(what="vote")
+    ballots = await repository.ballots_of_groups(session, vote.id, (group.group_id for group in groups))
+    places = {place.unit_key: place for place in await _places(session, vote, [k for g in groups for k in g.unit_keys])}
+    return tuple(
+        GroupBallots(
+            group,
+            tuple(places[key] for key in group.unit_keys if key in places),
+            tuple(ballot for ballot in ballots if ballot.group_id == group.group_id),
+        )
+        for group in groups
+    )
