@@ -14,6 +14,9 @@ from fastapi.routing import APIRoute
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from app import __version__
+from app.audit import keys as log_keys
+from app.audit.integrator import IntegratorRunner
+from app.audit.router import router as log_router
 from app.ballot.router import router as ballot_router
 from app.db.base import utcnow
 from app.db.migrate import upgrade_async
@@ -62,6 +65,8 @@ def attach_state(
     app.state.tokens = TokenService.from_settings(settings)
     app.state.clock = utcnow
     app.state.code_sender = sender_from_settings(settings)
+    app.state.log_keys = log_keys.LogKeys.from_settings(settings)
+    log_keys.install(app.state.log_keys)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -90,10 +95,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
         transitions.start()
         app.state.transitions = transitions
+        # Issue #6: committed audit entries are folded into the Merkle tree and checkpoints signed (STYLE.md §8.4.4).
+        integrator = IntegratorRunner(
+            app.state.sessionmaker,
+            lambda: app.state.clock(),
+            keys=app.state.log_keys,
+            interval_seconds=settings.log_integration_interval_seconds,
+        )
+        integrator.start()
+        app.state.integrator = integrator
         logger.info("evote started", extra={"env": settings.env, "database": engine.dialect.name})
         try:
             yield
         finally:
+            await integrator.stop()
             await transitions.stop()
             purge.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -123,6 +138,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     api.include_router(ballot_router)
     api.include_router(result_router)
     api.include_router(topic_router)
+    api.include_router(log_router)
     app.include_router(api)
     app.include_router(health.router)
     _register_problem_schema(app)

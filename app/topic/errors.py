@@ -1,0 +1,209 @@
+"""Refusals of the drafting and publication API (R-LIFE, R-CAT, R-BAN, R-ROLL-4): one stable code each.
+
+Rule violations found by the law core (``app.rules``: notice period, window, thresholds, options, election
+seats, roll scope) keep their own ``rules.*`` / ``roll.*`` codes and are not wrapped here.
+"""
+
+from __future__ import annotations
+
+from app.errors import DomainError
+
+# --- Vote state (R-LIFE-2, R-LIFE-4) ---
+
+
+class VoteFrozen(DomainError):
+    code = "vote.frozen"
+    status = 409
+    title = "Vote is frozen"
+    message_zh = (
+        "表决公告已发布（当前状态 {status}），议题、附件、范围和时间均不得再修改（R-LIFE-4）；"
+        "如需变更，须撤销后重新公告。"
+    )
+    message_en = (
+        "The notice has been published (status {status}); topics, attachments, scope and window are frozen "
+        "(R-LIFE-4). To change anything, cancel the vote and publish a new notice."
+    )
+
+
+class TopicAddedAfterPublication(DomainError):
+    code = "vote.topic_added_after_publication"
+    status = 409
+    title = "Topic added after publication"
+    message_zh = (
+        "不得就已公示议题以外的事项进行表决：公告发布后不能再增加议题（北京市物业管理条例第三十五条，R-LIFE-4）。"
+    )
+    message_en = (
+        "No topic may be added once the notice is published: only publicised topics can be voted on "
+        "(Beijing Regulation Art. 35(5), R-LIFE-4)."
+    )
+
+
+class VoteAlreadyPublished(DomainError):
+    code = "vote.already_published"
+    status = 409
+    title = "Vote already published"
+    message_zh = "该表决的公告已于 {published_at} 发布，不能重复发布。"
+    message_en = "The notice of this vote was already published at {published_at}."
+
+
+class VoteCancelled(DomainError):
+    code = "vote.cancelled"
+    status = 409
+    title = "Vote cancelled"
+    message_zh = "该表决已撤销，不能再发布、更正或表决；如需表决，请重新起草并公告（R-LIFE-4）。"
+    message_en = "This vote was cancelled; it cannot be published, corrected or voted on. Draft a new vote (R-LIFE-4)."
+
+
+class VoteNotPublished(DomainError):
+    code = "vote.not_published"
+    status = 409
+    title = "Vote not published"
+    message_zh = "该表决尚未发布公告，无需更正或撤销；草稿可直接修改。"
+    message_en = "The notice of this vote is not published yet; a draft is edited directly."
+
+
+class VotingAlreadyStarted(DomainError):
+    code = "vote.voting_started"
+    status = 409
+    title = "Voting has started"
+    message_zh = "表决已于 {starts_at} 开始（当前状态 {status}），不能撤销或提前结束（R-LIFE-4、R-LIFE-6）。"
+    message_en = (
+        "Voting started at {starts_at} (status {status}); the vote can no longer be cancelled or closed early "
+        "(R-LIFE-4, R-LIFE-6)."
+    )
+
+
+class VoteClosed(DomainError):
+    code = "vote.closed"
+    status = 409
+    title = "Vote closed"
+    message_zh = "表决已结束（当前状态 {status}），不能再发布更正公告。"
+    message_en = "The vote has ended (status {status}); no erratum can be appended any more."
+
+
+class OrganiserKindNotAllowed(DomainError):
+    code = "vote.organiser_kind_not_allowed"
+    status = 403
+    title = "Organiser kind not allowed"
+    message_zh = (
+        "不能以“{organiser_kind}”名义召集：只有街道办事处（乡镇人民政府）代为召集时使用 STREET_OFFICE，"
+        "且街道办事处只能以该名义召集（R-LIFE-1）。"
+    )
+    message_en = (
+        "You cannot convene as {organiser_kind}: STREET_OFFICE is for the street office convening in the "
+        "committee's place, and the street office convenes only as STREET_OFFICE (R-LIFE-1)."
+    )
+
+
+# --- Publication checks (R-LIFE-2, R-ROLL-4, R-ROLL-6) ---
+
+
+class VoteHasNoTopics(DomainError):
+    code = "vote.no_topics"
+    status = 422
+    title = "Vote has no topics"
+    message_zh = "公告中至少须有一项表决事项（R-LIFE-2）。"
+    message_en = "A notice must contain at least one topic (R-LIFE-2)."
+
+
+class ScopeTooNarrow(DomainError):
+    code = "vote.scope_too_narrow"
+    status = 422
+    title = "Scope narrower than the matter allows"
+    message_zh = (
+        "议题“{topic}”涉及全体业主的事项（{matters}），必须以整个物业管理区域为投票范围；"
+        "只有维修资金的筹集和使用、改建重建可限于费用分摊范围（R-ROLL-4）。"
+    )
+    message_en = (
+        "Topic '{topic}' decides matters of the whole area ({matters}), so the vote must cover the whole estate; "
+        "only raising or using the maintenance fund and rebuilding may be limited to the cost-bearing scope "
+        "(R-ROLL-4)."
+    )
+
+
+class NoRegister(DomainError):
+    code = "vote.no_register"
+    status = 422
+    title = "No property register"
+    message_zh = "本小区尚未导入业主名册，无法生成表决名册快照（R-ROLL-1）。"
+    message_en = "No property register has been imported for this estate, so no roll snapshot can be taken (R-ROLL-1)."
+
+
+# --- Topics (R-CAT, R-BAN, R-MULTI, R-ELEC) ---
+
+
+class TopicNotAMajorityVote(DomainError):
+    code = "topic.not_a_majority_vote"
+    status = 422
+    title = "Matter cannot be put to a vote"
+    message_zh = (
+        "事项 {matters} 依法须经全体有利害关系的业主或个人同意（如民法典第二百七十九条），不能交由业主表决（R-BAN-3）。"
+    )
+    message_en = (
+        "Matters {matters} need unanimous or individual consent by law (e.g. Civil Code Art. 279) and cannot "
+        "be put to an owners' vote (R-BAN-3)."
+    )
+
+
+class DeclarationRequired(DomainError):
+    code = "topic.declaration_required"
+    status = 422
+    title = "Property-management declaration required"
+    message_zh = "组织者须声明该议题属于物业管理事项（物业管理条例第十九条，R-BAN-2）。"
+    message_en = (
+        "The organiser must declare that the topic concerns property management "
+        "(Property Management Regulations Art. 19, R-BAN-2)."
+    )
+
+
+class TopicBundled(DomainError):
+    code = "topic.bundled"
+    status = 422
+    title = "Several decisions bundled in one topic"
+    message_zh = "一个议题只能作出一项决定（R-CAT-5）：事项 {matters} 属于不同的决定，请拆分为多个议题。"
+    message_en = (
+        "One topic, one decision (R-CAT-5): matters {matters} are separate decisions; put each to its own topic."
+    )
+
+
+class OptionsNotAllowed(DomainError):
+    code = "topic.options_not_allowed"
+    status = 422
+    title = "Options not allowed for this kind"
+    message_zh = "{kind} 类议题不设选项；选项只用于单选（SINGLE_CHOICE）和征询意见（CONSULTATION）议题（R-MULTI-1）。"
+    message_en = "A {kind} topic has no options; options belong to SINGLE_CHOICE and CONSULTATION topics (R-MULTI-1)."
+
+
+class ElectionRequired(DomainError):
+    code = "topic.election_required"
+    status = 422
+    title = "Election method required"
+    message_zh = "选举议题须公示选举办法：委员和候补委员名额、户数及候选人名单（R-ELEC-1、R-ELEC-7）。"
+    message_en = (
+        "An election topic needs its election method: seats, alternates, households and the candidate list "
+        "(R-ELEC-1, R-ELEC-7)."
+    )
+
+
+class ElectionNotAllowed(DomainError):
+    code = "topic.election_not_allowed"
+    status = 422
+    title = "Election method on a non-election topic"
+    message_zh = "只有选举（ELECTION）议题可以设置选举办法，当前议题类型为 {kind}。"
+    message_en = "Only an ELECTION topic has an election method; this topic is {kind}."
+
+
+class ElectionMatterInvalid(DomainError):
+    code = "topic.election_matter_invalid"
+    status = 422
+    title = "Election topic must decide the election only"
+    message_zh = "选举议题只能对应“选举业主委员会委员”（ELECT_COMMITTEE）一项事项（R-ELEC-1、R-CAT-5）。"
+    message_en = "An election topic decides ELECT_COMMITTEE and nothing else (R-ELEC-1, R-CAT-5)."
+
+
+class AttachmentUnsupported(DomainError):
+    code = "topic.attachment_unsupported"
+    status = 415
+    title = "Unsupported attachment"
+    message_zh = "附件只能是 PDF、PNG 或 JPEG 文件（按文件内容判断）。"
+    message_en = "An attachment must be a PDF, PNG or JPEG file (judged by its content)."

@@ -1,0 +1,226 @@
+"""Shared arrangement for the vote API tests: an estate with the section-P register imported through the API."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import rfc8785
+from sqlalchemy import select
+
+from app.identity.models import Role
+from app.register.models import UnitOwner
+from tests.factories import Places, bearer, make_account, make_api_key, make_places
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+SAMPLE = Path(__file__).resolve().parents[2] / "samples" / "register-sample.csv"
+# RULES.md T8: published 2025-03-01, so voting may start 2025-03-17 00:00 Asia/Shanghai at the earliest.
+PUBLISHED_AT = datetime(2025, 3, 1, 10, 0, tzinfo=SHANGHAI)
+EARLIEST_START = datetime(2025, 3, 17, 0, 0, tzinfo=SHANGHAI)
+WINDOW_END = EARLIEST_START + timedelta(days=7)
+PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+
+
+@dataclass
+class Estate:
+    places: Places
+    committee: dict[str, str]
+
+    @property
+    def id(self) -> uuid.UUID:
+        return self.places.estate.id
+
+
+async def make_estate(session, app, client, *, register: bool = True) -> Estate:  # type: ignore[no-untyped-def]
+    app.state.clock = lambda: PUBLISHED_AT
+    places = await make_places(session, app.state.cipher)
+    await session.commit()
+    committee = await make_api_key(session, app.state.token_hasher, role=Role.COMMITTEE, estate_id=places.estate.id)
+    if register:
+        response = await client.post(
+            f"/api/v1/estates/{places.estate.id}/register/imports",
+            files={"file": ("register.csv", SAMPLE.read_bytes(), "text/csv")},
+            headers=committee,
+        )
+        assert response.status_code == 201, response.text
+    return Estate(places, committee)
+
+
+async def key(session, app, role: Role, estate: Estate) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    place = estate.places
+    scope: dict[str, Any] = {
+        Role.COMMITTEE: {"estate_id": place.estate.id},
+        Role.AUDITOR: {"estate_id": place.estate.id},
+        Role.OBSERVER: {"community_id": place.community.id},
+        Role.STREET_OFFICE: {"street_office_id": place.street_office.id},
+        Role.ADMIN: {},
+    }[role]
+    return await make_api_key(session, app.state.token_hasher, role=role, **scope)
+
+
+async def owner_headers(session, app, name: str) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    """A verified account of the register owner called ``name`` (owners are global across estates)."""
+    owner_id = await session.scalar(select(UnitOwner.owner_id).where(UnitOwner.name == name).limit(1))
+    assert owner_id is not None
+    account = await make_account(session, app.state.cipher, owner_id=owner_id)
+    await session.commit()
+    return bearer(app, account)
+
+
+def vote_body(**overrides: Any) -> dict[str, Any]:
+    return {
+        "title": "2025年第一次业主大会会议",
+        "organiser_kind": "OWNERS_COMMITTEE",
+        "voting_method": "ONLINE",
+        "starts_at": EARLIEST_START.isoformat(),
+        "ends_at": WINDOW_END.isoformat(),
+        "notice_text": "定于2025年3月17日至23日以电子投票方式召开业主大会会议。",
+    } | overrides
+
+
+def yes_no(**overrides: Any) -> dict[str, Any]:
+    return {
+        "title": "续聘物业服务企业",
+        "text": "是否续聘北京某某物业服务有限公司，服务期三年。",
+        "kind": "YES_NO",
+        "matters": ["HIRE_DISMISS_PROVIDER"],
+        "declaration_property_management": True,
+    } | overrides
+
+
+def fund_raise(**overrides: Any) -> dict[str, Any]:
+    return yes_no(title="续筹专项维修资金", text="按每平方米 20 元续筹。", matters=["FUND_RAISE"]) | overrides
+
+
+def single_choice(**overrides: Any) -> dict[str, Any]:
+    return {
+        "title": "选择物业服务企业",
+        "text": "在以下两家企业中选择一家。",
+        "kind": "SINGLE_CHOICE",
+        "matters": ["HIRE_DISMISS_PROVIDER"],
+        "options": [{"id": "A", "label": "甲物业"}, {"id": "B", "label": "乙物业"}],
+        "declaration_property_management": True,
+    } | overrides
+
+
+def consultation(**overrides: Any) -> dict[str, Any]:
+    return {
+        "title": "征询：小区改造优先事项",
+        "text": "可多选。",
+        "kind": "CONSULTATION",
+        "matters": ["OTHER_MAJOR_MATTER"],
+        "options": [
+            {"id": "lift", "label": "加装电梯"},
+            {"id": "park", "label": "停车位"},
+            {"id": "green", "label": "绿化"},
+        ],
+        "declaration_property_management": True,
+    } | overrides
+
+
+def election(**overrides: Any) -> dict[str, Any]:
+    return {
+        "title": "选举第一届业主委员会委员",
+        "text": "选举办法见附件；单一名单，委员 5 名、候补委员 2 名。",
+        "kind": "ELECTION",
+        "matters": ["ELECT_COMMITTEE"],
+        "election": {
+            "member_seats": 5,
+            "alternate_seats": 2,
+            "households": 300,
+            "candidates": [{"id": f"c{i}", "name": f"候选人{i}"} for i in range(1, 8)],
+        },
+        "declaration_property_management": True,
+    } | overrides
+
+
+async def create_vote(client, estate: Estate, **overrides: Any) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+    response = await client.post(
+        f"/api/v1/estates/{estate.id}/votes", json=vote_body(**overrides), headers=estate.committee
+    )
+    assert response.status_code == 201, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+async def add_topic(client, estate: Estate, vote_id: str, topic: dict[str, Any]) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+    response = await client.post(f"/api/v1/votes/{vote_id}/topics", json=topic, headers=estate.committee)
+    assert response.status_code == 201, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+async def published_vote(client, estate: Estate, *topics: dict[str, Any], **overrides: Any) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+    vote = await create_vote(client, estate, **overrides)
+    for topic in topics or (yes_no(),):
+        await add_topic(client, estate, vote["id"], topic)
+    response = await client.post(f"/api/v1/votes/{vote['id']}/publish", headers=estate.committee)
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def problem_code(response) -> str:  # type: ignore[no-untyped-def]
+    assert response.headers["content-type"].startswith("application/problem+json"), response.text
+    code: str = response.json()["code"]
+    return code
+
+
+# --- Independent recomputation of the published hashes (RFC 8785 + SHA-256), from the GET response only ---
+
+
+def sha256_jcs(document: Any) -> str:
+    return hashlib.sha256(rfc8785.dumps(document)).hexdigest()
+
+
+def utc(text: str) -> str:
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def topic_hash_of(topic: dict[str, Any]) -> str:
+    return sha256_jcs(
+        {
+            "schema": "evote/topic/1",
+            "title": topic["title"],
+            "text": topic["text"],
+            "kind": topic["kind"],
+            "matters": topic["matters"],
+            "category": topic["category"],
+            "rule": topic["rule"],
+            "options": topic["options"],
+            "election": topic["election"],
+            "declaration_property_management": topic["declaration_property_management"],
+            "attachments": [
+                {key: attachment[key] for key in ("filename", "content_type", "size", "sha256")}
+                for attachment in topic["attachments"]
+            ],
+        }
+    )
+
+
+def notice_hash_of(vote: dict[str, Any]) -> str:
+    return sha256_jcs(
+        {
+            "schema": "evote/notice/1",
+            "estate_id": vote["estate_id"],
+            "title": vote["title"],
+            "organiser_kind": vote["organiser_kind"],
+            "voting_method": vote["voting_method"],
+            "starts_at": utc(vote["starts_at"]),
+            "ends_at": utc(vote["ends_at"]),
+            "min_window_days": vote["min_window_days"],
+            "extension_rule": vote["extension_rule"],
+            "scope_units": vote["scope_units"],
+            "proxies_allowed": vote["proxies_allowed"],
+            "notice_text": vote["notice_text"],
+            "topics": [topic_hash_of(topic) for topic in vote["topics"]],
+            "roll_hash": vote["roll_hash"],
+            "register_version_id": vote["register_version_id"],
+        }
+    )
