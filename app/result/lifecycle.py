@@ -13,8 +13,6 @@ row and does nothing for a vote already published, and the result rows are uniqu
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime
@@ -23,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.errors import DomainError
 from app.result import repository, service
+from app.tasks import PeriodicTask
 
 logger = logging.getLogger("evote.transitions")
 
@@ -55,8 +54,8 @@ async def run_due_transitions(sessionmaker: async_sessionmaker[AsyncSession], no
     return moved
 
 
-class TransitionRunner:
-    """Calls ``job`` every ``interval_seconds`` with the app clock until stopped; errors never end the loop."""
+class TransitionRunner(PeriodicTask):
+    """Runs ``run_due_transitions`` with the app clock every ``interval_seconds`` (``app.tasks.PeriodicTask``)."""
 
     def __init__(
         self,
@@ -66,49 +65,4 @@ class TransitionRunner:
         interval_seconds: float,
         job: Job = run_due_transitions,
     ) -> None:
-        self._sessionmaker = sessionmaker
-        self._clock = clock
-        self._interval = interval_seconds
-        self._job = job
-        self._stopping = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
-        self.runs = 0
-
-    @property
-    def running(self) -> bool:
-        return self._task is not None and not self._task.done()
-
-    def start(self) -> None:
-        """Start the loop; an interval of 0 disables it (e.g. a deployment running transitions elsewhere)."""
-        if self._interval <= 0 or self.running:
-            return
-        self._stopping.clear()
-        self._task = asyncio.create_task(self._loop(), name="evote-transitions")
-
-    async def stop(self, *, grace_seconds: float = 10.0) -> None:
-        """Ask the loop to end after the current run; cancel it if that run takes longer than ``grace_seconds``."""
-        task, self._task = self._task, None
-        if task is None:
-            return
-        self._stopping.set()
-        try:
-            await asyncio.wait_for(asyncio.shield(task), grace_seconds)
-        except TimeoutError:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-
-    async def run_once(self) -> int:
-        try:
-            return await self._job(self._sessionmaker, self._clock())
-        except Exception:
-            logger.exception("transition run failed")
-            return 0
-        finally:
-            self.runs += 1
-
-    async def _loop(self) -> None:
-        while not self._stopping.is_set():
-            await self.run_once()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._stopping.wait(), self._interval)
+        super().__init__("transitions", lambda: job(sessionmaker, clock()), interval_seconds=interval_seconds)

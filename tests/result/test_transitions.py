@@ -136,7 +136,7 @@ async def test_the_loop_survives_errors_and_stops_cleanly(caplog):
         await asyncio.sleep(0.01)
     assert runner.running
     assert runner.runs >= 4
-    assert "transition run failed" in caplog.text
+    assert "transitions run failed" in caplog.text
     await runner.stop()
     assert not runner.running
     assert calls
