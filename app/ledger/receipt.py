@@ -1,0 +1,235 @@
+"""Owner receipts: offline-verifiable proofs that an entry is in the signed audit log (issue #6 item 4).
+
+The text form is a C2SP transparency log proof (https://c2sp.org/tlog-proof, ``c2sp.org/tlog-proof@v1``)::
+
+    c2sp.org/tlog-proof@v1
+    extra <base64 of the entry's leaf data: the RFC 8785 bytes of its leaf document>
+    index <leaf index>
+    <base64 inclusion proof hash, one per line, from the leaf's sibling up>
+    <empty line>
+    <the signed checkpoint note, verbatim, with any witness cosignatures>
+
+The spec's optional ``extra`` line carries the "additional data necessary to reconstruct the record hash";
+here it is the entry itself, so the proof is self-contained. Nothing in it is trusted: the verifier
+recomputes the leaf hash from it, checks the entry's own ``payload_sha256``, walks the inclusion proof to
+the checkpoint's root and checks the checkpoint's signature with a log key the verifier already has.
+
+The JSON form carries the same evidence as members (``entry``, ``leaf_hash``, ``index``, ``proof``,
+``checkpoint``); its ``log_key`` member is informational and never used to verify.
+
+``verify_receipt`` answers yes or no; ``open_receipt`` returns what was proved or raises a ``LedgerError``
+(``ValueError``) saying why not.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from app.ledger.entries import check_leaf_document, entry_leaf_hash, leaf_data, parse_leaf_data
+from app.ledger.errors import LedgerError
+from app.ledger.merkle import HASH_SIZE, leaf_hash, verify_inclusion
+from app.ledger.note import Checkpoint, open_note, parse_verifier_key
+
+PROOF_HEADER = "c2sp.org/tlog-proof@v1"
+RECEIPT_JSON_FORMAT = "evote-receipt@v1"
+MAX_PROOF_HASHES = 64
+
+_DECIMAL = re.compile(r"0|[1-9][0-9]{0,19}")
+
+
+class MalformedReceipt(LedgerError):
+    """The receipt is not a tlog proof (or its JSON form) with an entry, an index, a proof and a checkpoint."""
+
+    code = "ledger.receipt_malformed"
+    title = "Malformed receipt"
+    message_zh = "回执格式错误。"
+    message_en = "The receipt is malformed."
+
+
+class ReceiptInvalid(LedgerError):
+    """The receipt is well formed but does not prove that its entry is in the signed log."""
+
+    code = "ledger.receipt_invalid"
+    title = "Receipt does not verify"
+    message_zh = "回执无法通过验证：该记录未被证明已写入签名日志。"
+    message_en = "The receipt does not verify: the entry is not proven to be in the signed log."
+
+
+@dataclass(frozen=True, slots=True)
+class VerifiedReceipt:
+    """What a valid receipt proves: this entry is leaf ``index`` of the log at ``checkpoint``."""
+
+    entry: dict[str, Any]
+    index: int
+    checkpoint: Checkpoint
+    witnesses: tuple[str, ...]
+    """Names of the configured witnesses whose cosignatures verified."""
+
+
+def format_receipt(entry: Mapping[str, Any], index: int, proof: Sequence[bytes], note: str) -> str:
+    """The ``c2sp.org/tlog-proof@v1`` text of an entry's leaf document, leaf index, audit path and signed note."""
+    lines = [
+        PROOF_HEADER,
+        "extra " + _b64(leaf_data(entry)),
+        f"index {index}",
+        *(_b64(node) for node in proof),
+    ]
+    return "\n".join(lines) + "\n\n" + note
+
+
+def receipt_document(
+    entry: Mapping[str, Any], index: int, proof: Sequence[bytes], note: str, log_key: str
+) -> dict[str, Any]:
+    """The JSON form of the same receipt."""
+    return {
+        "format": RECEIPT_JSON_FORMAT,
+        "entry": dict(entry),
+        "leaf_hash": _b64(entry_leaf_hash(entry)),
+        "index": index,
+        "proof": [_b64(node) for node in proof],
+        "checkpoint": note,
+        "log_key": log_key,
+    }
+
+
+def verify_receipt(
+    receipt: str | bytes | Mapping[str, Any],
+    verifier_key: str,
+    *,
+    witness_keys: Iterable[str] = (),
+    witness_quorum: int = 0,
+) -> bool:
+    """Whether the receipt (text or JSON form) proves its entry is in the log signed by ``verifier_key``.
+
+    With ``witness_keys`` and ``witness_quorum``, at least that many of those witnesses must have cosigned
+    the checkpoint. Never raises for a receipt that does not verify.
+    """
+    try:
+        open_receipt(receipt, verifier_key, witness_keys=witness_keys, witness_quorum=witness_quorum)
+    except (ValueError, TypeError):
+        return False
+    return True
+
+
+def open_receipt(
+    receipt: str | bytes | Mapping[str, Any],
+    verifier_key: str,
+    *,
+    witness_keys: Iterable[str] = (),
+    witness_quorum: int = 0,
+) -> VerifiedReceipt:
+    """Verify a receipt offline: leaf, inclusion proof, checkpoint root, note signature (see the module docstring)."""
+    log = parse_verifier_key(verifier_key)
+    witnesses = [parse_verifier_key(key) for key in witness_keys]
+    entry, leaf, index, proof, note = _parse(receipt)
+    opened = open_note(note, [log, *witnesses])
+    if log not in opened.signers:
+        raise ReceiptInvalid(reason="the checkpoint is not signed by the log key")
+    checkpoint = Checkpoint.parse(opened.text)
+    if checkpoint.origin != log.name:
+        raise ReceiptInvalid(reason=f"the checkpoint's origin is not {log.name}")
+    if not verify_inclusion(index, checkpoint.size, leaf, proof, checkpoint.root_hash):
+        raise ReceiptInvalid(reason="the inclusion proof does not lead to the checkpoint's root")
+    cosigners = tuple(signer.name for signer in opened.signers if signer != log)
+    if len(cosigners) < witness_quorum:
+        raise ReceiptInvalid(reason=f"{len(cosigners)} witness cosignature(s), {witness_quorum} required")
+    return VerifiedReceipt(entry, index, checkpoint, cosigners)
+
+
+def _parse(receipt: str | bytes | Mapping[str, Any]) -> tuple[dict[str, Any], bytes, int, list[bytes], str]:
+    if isinstance(receipt, bytes):
+        try:
+            receipt = receipt.decode("utf-8")
+        except UnicodeDecodeError as failure:
+            raise MalformedReceipt(reason="the receipt is not UTF-8") from failure
+    if isinstance(receipt, str):
+        if receipt.startswith(PROOF_HEADER + "\n"):
+            return _parse_text(receipt)
+        try:
+            receipt = json.loads(receipt)
+        except (ValueError, RecursionError) as failure:
+            raise MalformedReceipt(reason="neither a tlog proof nor JSON") from failure
+    if not isinstance(receipt, Mapping):
+        raise MalformedReceipt(reason="a JSON receipt is an object")
+    return _parse_json(receipt)
+
+
+def _parse_text(text: str) -> tuple[dict[str, Any], bytes, int, list[bytes], str]:
+    head, separator, note = text.partition("\n\n")
+    if not separator:
+        raise MalformedReceipt(reason="no empty line before the checkpoint")
+    lines = head.split("\n")[1:]
+    if not lines or not lines[0].startswith("extra "):
+        raise MalformedReceipt(reason="the extra line with the entry is missing")
+    data = _b64decode(lines[0].removeprefix("extra "))
+    try:
+        entry = parse_leaf_data(data)
+    except ValueError as failure:
+        raise MalformedReceipt(reason=f"the entry: {failure}") from failure
+    if len(lines) < 2 or not lines[1].startswith("index "):
+        raise MalformedReceipt(reason="the index line is missing")
+    index = _index(lines[1].removeprefix("index "))
+    proof = [_hash(line) for line in _bounded(lines[2:])]
+    return entry, leaf_hash(data), index, proof, note
+
+
+def _parse_json(document: Mapping[str, Any]) -> tuple[dict[str, Any], bytes, int, list[bytes], str]:
+    try:
+        entry = check_leaf_document(document.get("entry"))
+    except ValueError as failure:
+        raise MalformedReceipt(reason=f"the entry: {failure}") from failure
+    leaf = entry_leaf_hash(entry)
+    if "leaf_hash" in document and _hash(document["leaf_hash"]) != leaf:
+        raise ReceiptInvalid(reason="leaf_hash is not the hash of the entry")
+    index = document.get("index")
+    if not isinstance(index, int) or isinstance(index, bool) or index < 0:
+        raise MalformedReceipt(reason="index must be a non-negative integer")
+    proof = document.get("proof")
+    if not isinstance(proof, list):
+        raise MalformedReceipt(reason="proof must be a list of base64 hashes")
+    note = document.get("checkpoint")
+    if not isinstance(note, str):
+        raise MalformedReceipt(reason="checkpoint must be the signed note text")
+    return entry, leaf, index, [_hash(node) for node in _bounded(proof)], note
+
+
+def _bounded(values: list[Any]) -> list[Any]:
+    if len(values) > MAX_PROOF_HASHES:
+        raise MalformedReceipt(reason=f"more than {MAX_PROOF_HASHES} proof hashes")
+    return values
+
+
+def _index(text: str) -> int:
+    if _DECIMAL.fullmatch(text) is None:
+        raise MalformedReceipt(reason="the index is not a decimal number without leading zeros")
+    return int(text)
+
+
+def _hash(text: Any) -> bytes:
+    if not isinstance(text, str):
+        raise MalformedReceipt(reason="a hash is a base64 string")
+    value = _b64decode(text)
+    if len(value) != HASH_SIZE:
+        raise MalformedReceipt(reason=f"a hash is {HASH_SIZE} bytes")
+    return value
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+def _b64decode(text: str) -> bytes:
+    """Strict standard base64 with padding, in its canonical form only (as in ``app.ledger.note``)."""
+    try:
+        data = base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError) as failure:
+        raise MalformedReceipt(reason="invalid base64") from failure
+    if not data or _b64(data) != text:
+        raise MalformedReceipt(reason="empty or non-canonical base64")
+    return data
