@@ -1,15 +1,19 @@
 from __future__ import annotations
 
+import base64
 import uuid
+from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
+from pydantic import BaseModel, Field
 
+from app.audit.router import KeysDep
 from app.errors import NotFound
 from app.http.deps import Clock, CurrentPrincipal, SessionDep
 from app.http.errors import Forbidden, InvalidCursor, Unauthenticated
 from app.http.pagination import CursorParam, LimitParam
 from app.http.problems import problem_responses
-from app.result import service
+from app.result import export, service, signing
 from app.result.errors import BallotsSealed, ResultNotPublished, VoteNotClosable, VoteNotEnded
 from app.result.schemas import (
     DecisionRead,
@@ -73,3 +77,63 @@ async def get_my_ballot(vote_id: uuid.UUID, session: SessionDep, principal: Curr
     """The caller's own voter groups in the roll and their ballots (R-PUB-2)."""
     groups = await service.my_ballots(session, principal, vote_id)
     return MyBallotRead(vote_id=vote_id, groups=[GroupBallotsRead.of(item) for item in groups])
+
+
+class SignedResultRead(BaseModel):
+    """The signed result (issue #6 item 6): check ``signature`` over ``payload`` or the JWS, with the log key."""
+
+    vote_id: uuid.UUID
+    result: dict[str, Any] = Field(description="The result document (the parsed payload)")
+    payload: str = Field(description="RFC 8785 canonical JSON of the result: the exact bytes signed (UTF-8)")
+    signature: str = Field(description="Raw Ed25519 signature of the payload bytes, base64")
+    jws: str = Field(description="Compact JWS (alg EdDSA, kid) whose payload is the same bytes")
+    kid: str = Field(description="RFC 7638 JWK thumbprint of the log key")
+    log_key: str = Field(description="The log's note verifier key (name+key ID+key)")
+    public_key_pem: str
+    checkpoint_size: int = Field(description="Size of the signed checkpoint containing every ballot of the vote")
+
+
+@router.get(
+    "/signed-result",
+    response_model=SignedResultRead,
+    responses=problem_responses(*AUTH_ERRORS, ResultNotPublished, signing.ResultNotSigned),
+)
+async def get_signed_result(
+    vote_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal, clock: Clock, keys: KeysDep
+) -> SignedResultRead:
+    """The decided result as RFC 8785 JSON with a raw Ed25519 signature and a compact JWS (anyone who may read it)."""
+    signed = await signing.signed_result(session, principal, vote_id, keys=keys, now=clock())
+    return SignedResultRead(
+        vote_id=vote_id,
+        result=signed.document,
+        payload=signed.payload.decode("utf-8"),
+        signature=base64.b64encode(signed.signature).decode("ascii"),
+        jws=signed.jws,
+        kid=signed.kid,
+        log_key=keys.current.key_string,
+        public_key_pem=keys.current.pem,
+        checkpoint_size=signed.checkpoint.size,
+    )
+
+
+@router.get(
+    "/export",
+    response_class=Response,
+    responses={
+        200: {"content": {"application/zip": {}}, "description": "The export bundle (see its README.md)"},
+        **problem_responses(*AUTH_ERRORS, Forbidden, ResultNotPublished, signing.ResultNotSigned),
+    },
+)
+async def export_bundle(
+    vote_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal, clock: Clock, keys: KeysDep
+) -> Response:
+    """The auditor's bundle for ``evote verify``: organiser, street office, operator and auditor; each export logged."""
+    bundle = await export.export(session, principal, vote_id, keys=keys, now=clock())
+    return Response(
+        bundle.content,
+        media_type="application/zip",
+        headers={
+            "Content-Disposition": f'attachment; filename="{bundle.filename}"',
+            "X-Bundle-SHA256": bundle.sha256,
+        },
+    )

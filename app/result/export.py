@@ -1,0 +1,412 @@
+"""The auditor's export bundle of a decided vote (issue #6 item 7): one ``.zip`` that ``evote verify`` checks offline.
+
+Layout and formats: ``app.verify.documents`` (one definition for writer and verifier). The register snapshot is
+pseudonymous (R-PI-2, R-PI-5): units, buildings, rooms, areas, area sources, parking flags, sale and delivery
+status and ownership evidence, with each owner replaced by ``owner_pseudonym(estate, owner id)``; no names, ID
+or certificate numbers, blind indexes or phone numbers. The bundle does hold every ballot's answers per voter
+group (R-PUB-2), which is why only the organiser, the street office, the platform operator and the estate's
+auditor may export it, each export being logged (``vote.exported``).
+
+Members are written in a fixed order with fixed timestamps, so the archive is a function of its content.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import io
+import json
+import uuid
+import zipfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.audit import repository as audit_repository
+from app.audit import service as audit_service
+from app.audit.keys import LogKeys, PublishedKey
+from app.audit.models import AuditEntry
+from app.ballot.models import Ballot
+from app.errors import NotFound
+from app.http.errors import Forbidden
+from app.identity import access
+from app.identity.access import Principal
+from app.identity.models import Role
+from app.ledger import merkle
+from app.ledger.canonical import canonical_bytes
+from app.register.models import Building, RegisterVersion, Unit, UnitOwner
+from app.result.signing import SignedResult, sign_result
+from app.topic import notice as topic_notice
+from app.topic import repository as topic_repository
+from app.topic.models import RollGroup, Vote
+from app.verify import documents as d
+
+EXPORTED_KIND = "vote.exported"
+EXPORT_ROLES = frozenset({Role.ADMIN, Role.STREET_OFFICE, Role.COMMITTEE, Role.AUDITOR})
+_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+_CACHE_FROM = 16  # subtrees of at least this many leaves are memoised when building many inclusion proofs
+
+
+@dataclass(frozen=True, slots=True)
+class Bundle:
+    vote_id: uuid.UUID
+    content: bytes
+    sha256: str
+    signed: SignedResult
+
+    @property
+    def filename(self) -> str:
+        return f"evote-{self.vote_id}.zip"
+
+
+async def export(
+    session: AsyncSession, principal: Principal, vote_id: uuid.UUID, *, keys: LogKeys, now: datetime
+) -> Bundle:
+    """``GET …/export``: organiser, street office, operator or the estate's auditor; logged as ``vote.exported``."""
+    vote = await topic_repository.get_vote(session, vote_id)
+    if vote is None:
+        raise NotFound(what="vote")
+    roles = await access.estate_roles(session, principal, vote.estate_id)  # nobody's role: 404
+    if not roles & EXPORT_ROLES:
+        raise Forbidden(reason="exports are for the organiser, the street office, the operator and auditors")
+    bundle = await build_bundle(session, vote, keys=keys)
+    await audit_service.append(
+        session,
+        EXPORTED_KIND,
+        {
+            "by": principal.label,
+            "roles": sorted(role.value for role in roles),
+            "at": now.isoformat(),
+            "bundle_sha256": bundle.sha256,
+            "result_checkpoint": bundle.signed.checkpoint.size,
+        },
+        estate_id=vote.estate_id,
+        vote_id=vote.id,
+    )
+    return bundle
+
+
+async def build_bundle(session: AsyncSession, vote: Vote, *, keys: LogKeys) -> Bundle:
+    """The bundle of a vote whose result is published and signed (``ResultNotSigned`` until the checkpoint is)."""
+    signed = await sign_result(session, vote, keys)
+    latest = await audit_service.checkpoint(session, cosigned=True)
+    at_result = await audit_service.checkpoint(session, signed.checkpoint.size, cosigned=True)
+    result_size, latest_size = at_result.checkpoint.size, latest.checkpoint.size
+    entries = await _entries(session, vote.id, latest_size)
+    hashes = await audit_repository.leaf_hashes(session, latest_size)
+    tree = _ProofTree(hashes)
+    inclusion = []
+    for entry in entries:
+        size = result_size if _index(entry) < result_size else latest_size
+        proof = [_b64(node) for node in tree.path(_index(entry), size)]
+        inclusion.append({"leaf_index": entry.leaf_index, "tree_size": size, "proof": proof})
+    proofs = {
+        "inclusion": inclusion,
+        "consistency": {
+            "first": result_size,
+            "second": latest_size,
+            "proof": [_b64(node) for node in merkle.consistency_proof(result_size, hashes)],
+        },
+    }
+    cast_at = {entry.payload["ballot_id"]: entry.payload["cast_at"] for entry in entries if entry.kind == d.BALLOT_CAST}
+    version = await session.get(RegisterVersion, vote.register_version_id)
+    if version is None:  # pragma: no cover - sign_result already required it
+        raise NotFound(what="register version")
+    topics = sorted(vote.topics, key=lambda topic: topic.position)
+    documents: dict[str, Any] = {
+        d.KEYS: _keys(keys),
+        d.REGISTER: await _register(session, vote, version),
+        d.ROLL: await _roll(session, vote),
+        d.NOTICE: topic_notice.notice_document(
+            vote,
+            [str(topic.content_hash) for topic in topics],
+            roll_hash=str(vote.roll_hash),
+            register_version_id=version.id,
+        ),
+        d.TOPICS: [
+            {
+                "topic_id": str(topic.id),
+                "position": topic.position,
+                "content_hash": topic.content_hash,
+                "document": topic_notice.topic_document(topic),
+            }
+            for topic in topics
+        ],
+        d.BALLOTS: await _ballots(session, vote.id, cast_at),
+        d.ENTRIES: [
+            {"leaf_index": entry.leaf_index, "entry": audit_repository.document_of(entry)} for entry in entries
+        ],
+        d.CHECKPOINTS: {"result": at_result.note, "latest": latest.note},
+        d.PROOFS: proofs,
+    }
+    members: dict[str, bytes] = {name: _pretty(document) for name, document in documents.items()}
+    members[d.LOG_KEY_PEM] = keys.current.pem.encode("ascii")
+    members[d.RESULT] = signed.payload
+    members[d.RESULT_SIG] = signed.signature
+    members[d.RESULT_JWS] = signed.jws.encode("ascii")
+    manifest = {
+        "format": d.BUNDLE_FORMAT,
+        "vote_id": str(vote.id),
+        "files": [
+            {"name": name, "size": len(members[name]), "sha256": hashlib.sha256(members[name]).hexdigest()}
+            for name in d.MEMBERS
+        ],
+    }
+    ordered = [(d.README, readme(vote, signed).encode("utf-8")), (d.MANIFEST, _pretty(manifest))]
+    content = write_zip([*ordered, *((name, members[name]) for name in d.MEMBERS)])
+    return Bundle(vote.id, content, hashlib.sha256(content).hexdigest(), signed)
+
+
+def _index(entry: AuditEntry) -> int:
+    if entry.leaf_index is None:  # pragma: no cover - selected with leaf_index < size
+        raise ValueError("entry not integrated")
+    return entry.leaf_index
+
+
+def write_zip(members: Sequence[tuple[str, bytes]]) -> bytes:
+    """A deflated zip of the members in order, with fixed timestamps and permissions (deterministic bytes)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name, content in members:
+            info = zipfile.ZipInfo(name, date_time=_ZIP_TIME)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            archive.writestr(info, content)
+    return buffer.getvalue()
+
+
+def _pretty(document: Any) -> bytes:
+    canonical_bytes(document)  # refuses floats and oversized integers, as every hashed document does
+    return (json.dumps(document, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode("utf-8")
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+class _ProofTree:
+    """RFC 9162 inclusion proofs for many leaves of one tree, memoising subtree hashes (O(n + m log n))."""
+
+    def __init__(self, leaves: Sequence[bytes]) -> None:
+        self._leaves = leaves
+        self._cache: dict[tuple[int, int], bytes] = {}
+
+    def mth(self, low: int, high: int) -> bytes:
+        if high - low == 1:
+            return self._leaves[low]
+        key = (low, high)
+        cached = self._cache.get(key)
+        if cached is not None:
+            return cached
+        split = 1 << ((high - low - 1).bit_length() - 1)
+        value = merkle.node_hash(self.mth(low, low + split), self.mth(low + split, high))
+        if high - low >= _CACHE_FROM:
+            self._cache[key] = value
+        return value
+
+    def path(self, index: int, size: int) -> list[bytes]:
+        """PATH(index, D[size]) of RFC 9162 §2.1.3.1 (``merkle.inclusion_proof``, without rehashing the tree)."""
+        siblings: list[bytes] = []
+        low, high = 0, size
+        while high - low > 1:
+            split = 1 << ((high - low - 1).bit_length() - 1)
+            if index < low + split:
+                siblings.append(self.mth(low + split, high))
+                high = low + split
+            else:
+                siblings.append(self.mth(low, low + split))
+                low = low + split
+        return siblings[::-1]
+
+
+async def _entries(session: AsyncSession, vote_id: uuid.UUID, size: int) -> list[AuditEntry]:
+    statement = (
+        sa.select(AuditEntry)
+        .where(AuditEntry.vote_id == vote_id, AuditEntry.leaf_index.is_not(None), AuditEntry.leaf_index < size)
+        .order_by(AuditEntry.leaf_index)
+    )
+    return list((await session.scalars(statement)).all())
+
+
+def _published_key(key: PublishedKey) -> dict[str, Any]:
+    raw = key.verifier.public_key
+    return {
+        "verifier_key": key.key_string,
+        "key_id": key.verifier.key_id.hex(),
+        "public_key": _b64(raw),
+        "pem": key.pem,
+        "jwk": d.public_jwk(raw),
+    }
+
+
+def _keys(keys: LogKeys) -> dict[str, Any]:
+    return {
+        "origin": keys.origin,
+        "log": _published_key(keys.current),
+        "retired": [key.key_string for key in keys.retired],
+        "witnesses": [key.key_string for key in keys.witnesses],
+    }
+
+
+async def _register(session: AsyncSession, vote: Vote, version: RegisterVersion) -> dict[str, Any]:
+    """The pseudonymous register snapshot the roll was taken from (see the module docstring)."""
+    units = (
+        await session.execute(
+            sa.select(
+                Unit.id, Unit.unit_key, Building.name, Unit.entrance, Unit.room, Unit.area, Unit.area_source,
+                Unit.is_parking, Unit.sale_status, Unit.delivered, Unit.evidence,
+            )
+            .join(Building, Building.id == Unit.building_id)
+            .where(Unit.register_version_id == version.id)
+            .order_by(Unit.unit_key)
+        )
+    ).all()  # fmt: skip
+    owners: dict[uuid.UUID, list[str]] = {}
+    links = await session.execute(
+        sa.select(UnitOwner.unit_id, UnitOwner.owner_id)
+        .join(Unit, Unit.id == UnitOwner.unit_id)
+        .where(Unit.register_version_id == version.id)
+    )
+    for unit_id, owner_id in links.all():
+        owners.setdefault(unit_id, []).append(d.owner_pseudonym(vote.estate_id, owner_id))
+    developer = version.developer_owner_id
+    return {
+        "format": d.REGISTER_FORMAT,
+        "estate_id": str(vote.estate_id),
+        "version_id": str(version.id),
+        "number": version.number,
+        "content_hash": version.content_hash,
+        "include_parking": version.include_parking,
+        "developer": None if developer is None else d.owner_pseudonym(vote.estate_id, developer),
+        "units": [_unit(row, owners.get(row.id, [])) for row in units],
+    }
+
+
+def _unit(row: Any, owners: list[str]) -> dict[str, Any]:
+    return {
+        "unit_key": row.unit_key,
+        "building": row.name,
+        "entrance": row.entrance,
+        "room": row.room,
+        "area": row.area,
+        "area_source": row.area_source.value,
+        "parking": row.is_parking,
+        "sale_status": row.sale_status.value,
+        "delivered": row.delivered,
+        "evidence": row.evidence.value,
+        "owners": sorted(owners),
+    }
+
+
+async def _roll(session: AsyncSession, vote: Vote) -> dict[str, Any]:
+    """``app.topic.snapshot.roll_document`` from the frozen roll rows: the preimage of ``vote.roll_hash``."""
+    groups = (await session.scalars(sa.select(RollGroup).where(RollGroup.vote_id == vote.id))).all()
+    return {
+        "estate_id": str(vote.estate_id),
+        "groups": sorted(
+            (
+                {
+                    "group_id": group.group_id,
+                    "area": group.area,
+                    "heads": 1,
+                    "is_developer": group.is_developer,
+                    "units": list(group.unit_keys),
+                }
+                for group in groups
+            ),
+            key=lambda group: str(group["group_id"]),
+        ),
+        "total": {"heads": vote.total_heads, "area": vote.total_area},
+    }
+
+
+async def _ballots(session: AsyncSession, vote_id: uuid.UUID, cast_at: dict[str, str]) -> list[dict[str, Any]]:
+    """Every ballot, counted and void, with ``cast_at`` as the exact text its content hash covers."""
+    ballots = (
+        await session.scalars(sa.select(Ballot).where(Ballot.vote_id == vote_id).order_by(Ballot.cast_at, Ballot.id))
+    ).all()
+    return [
+        {
+            "ballot_id": str(ballot.id),
+            "group_id": ballot.group_id,
+            "status": ballot.status.value,
+            "channel": ballot.channel.value,
+            "basis": ballot.basis,
+            "answers": ballot.answers,
+            "cast_at": cast_at.get(str(ballot.id), ballot.cast_at.isoformat()),
+            "content_hash": ballot.content_hash,
+            "scan_sha256": ballot.scan_sha256,
+            "void_reason": ballot.void_reason,
+            "audit_entry_id": None if ballot.audit_entry_id is None else str(ballot.audit_entry_id),
+        }
+        for ballot in ballots
+    ]
+
+
+def readme(vote: Vote, signed: SignedResult) -> str:
+    """The README inside the bundle: what it holds and how to check it by hand."""
+    return README_TEMPLATE.format(vote_id=vote.id, title=vote.title, kid=signed.kid, size=signed.checkpoint.size)
+
+
+README_TEMPLATE = """\
+# evote export bundle — vote {vote_id}
+
+{title}
+
+This archive is the complete public evidence of one owners' vote: the pseudonymous register snapshot
+(units, buildings, areas and pseudonymous owner sets; no names, ID numbers, certificate numbers or phone
+numbers), the frozen roll, the notice and its topics, every ballot, the vote's audit-log entries with
+their Merkle inclusion proofs and the signed checkpoints, and the signed result.
+
+It contains every group's answers (R-PUB-2): keep it to the audit it was exported for.
+
+## Check everything
+
+    evote verify evote-{vote_id}.zip                       # PASS, or FAIL naming the first inconsistency
+    evote verify evote-{vote_id}.zip --log-key 'NAME+KEYID+KEY'   # pin the log key you obtained yourself
+
+The verifier recomputes the voter groups, heads and areas from the register snapshot, the roll and its
+hash, the notice and topic hashes, every ballot's content hash against its signed log entry, every tally
+with the law core, every Merkle inclusion and consistency proof, every signature, and the publicity rule
+(voting opened at least 15 clear days after the notice was published, R-LIFE-3).
+
+## Check the signed result with openssl
+
+`result/result.json` is the RFC 8785 canonical JSON of the result; `result/result.sig` is the raw
+Ed25519 signature of exactly those bytes by the log key in `keys/log-key.pem`:
+
+    unzip evote-{vote_id}.zip -d bundle && cd bundle
+    openssl pkeyutl -verify -rawin -pubin -inkey keys/log-key.pem \\
+        -in result/result.json -sigfile result/result.sig        # "Signature Verified Successfully"
+
+(`-rawin` needs OpenSSL 3.0 or later.) Compare the key with the one the operator publishes at
+`GET /api/v1/log/keys` and on paper: `keys/keys.json` gives its note key string and key ID.
+
+## Check the JWS with any JOSE library
+
+`result/result.jws` is a compact JWS (`alg` `EdDSA`, `kid` `{kid}`, the RFC 7638 thumbprint of the
+log key) whose payload is `result/result.json`. With PyJWT, for example:
+
+    python3 - <<'EOF'
+    import json, jwt
+    key = jwt.PyJWK(json.load(open("keys/keys.json"))["log"]["jwk"])
+    token = open("result/result.jws").read().strip()
+    payload = jwt.api_jws.decode(token, key.key, algorithms=["EdDSA"])
+    print("JWS OK" if payload == open("result/result.json", "rb").read() else "JWS payload differs")
+    EOF
+
+## What the result rests on
+
+`result/result.json` names the checkpoint of size {size}: the signed Merkle tree head
+(`log/checkpoints.json`, C2SP tlog-checkpoint notes) that contains the notice's publication, every ballot
+and the close, decision and publication of the result. Each entry in `log/entries.json` has its RFC 9162
+inclusion proof in `log/proofs.json`; the latest checkpoint is proven to extend it (consistency proof).
+
+Hashes are SHA-256 over RFC 8785 canonical JSON of the parsed documents (`roll.json` → `roll_hash`,
+`notice.json` → `notice_hash`, each topic document → its `content_hash`), so pretty-printing does not
+matter. `manifest.json` lists every member's SHA-256 as a transport checksum; it is not itself signed.
+"""
