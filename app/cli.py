@@ -94,7 +94,37 @@ def _parser() -> argparse.ArgumentParser:
     verification.add_parser(
         "purge-documents", help="delete identity documents decided more than 30 days ago (R-PI-4)"
     ).set_defaults(handler=_verification_purge_documents)
+
+    log = commands.add_parser("log", help="audit log").add_subparsers(required=True, metavar="ACTION")
+    cosign = log.add_parser("cosign", help="as a witness, cosign the latest checkpoint if it extends the last one")
+    cosign.add_argument("--url", required=True, help="the evote server, e.g. https://evote.example")
+    cosign.add_argument("--witness-name", required=True, help="the witness's note key name")
+    cosign.add_argument("--witness-key", required=True, type=Path, help="the witness's PEM Ed25519 private key")
+    cosign.add_argument(
+        "--log-key", required=True, help="the log's verifier key (name+keyid+key), from a trusted source"
+    )
+    cosign.add_argument("--state", type=Path, default=Path("witness-checkpoint.txt"), help="last cosigned checkpoint")
+    cosign.set_defaults(handler=_log_cosign)
+
+    export = commands.add_parser("export", help="write a decided vote's auditor bundle (.zip) for evote verify")
+    export.add_argument("--vote", required=True, type=uuid.UUID, help="vote id")
+    export.add_argument("--out", required=True, type=Path, help="the .zip file to write")
+    export.set_defaults(handler=_export)
+
+    verify = commands.add_parser("verify", help="check an export bundle offline: PASS, or FAIL naming the problem")
+    verify.add_argument("bundle", type=Path, help="the bundle .zip")
+    verify.add_argument("--log-key", default=None, help="trusted log verifier key (name+keyid+key) to pin")
+    verify.set_defaults(handler=_verify)
+    demo = commands.add_parser("demo", help="run a whole vote on a generated estate and verify the export (PASS)")
+    demo.add_argument("--out", type=Path, default=Path("var/demo-bundle.zip"), help="where to write the bundle")
+    demo.set_defaults(handler=_demo)
     return parser
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from app.demo import main as run_demo
+
+    return run_demo(args.out)
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -297,6 +327,54 @@ def _verification_purge_documents(args: argparse.Namespace) -> int:
         return 0
 
     return _run_in_transaction(work)
+
+
+def _log_cosign(args: argparse.Namespace) -> int:
+    import httpx
+
+    from app.audit.cosigner import CosignRefused, cosign_latest
+    from app.ledger.note import parse_verifier_key
+    from app.ledger.signing import private_key_from_pem
+
+    log = parse_verifier_key(args.log_key)
+    witness_key = private_key_from_pem(args.witness_key.read_bytes())
+
+    async def run() -> int:
+        async with httpx.AsyncClient(base_url=args.url, timeout=30) as client:
+            result = await cosign_latest(
+                client, log=log, witness_name=args.witness_name, witness_key=witness_key, state_file=args.state
+            )
+        console.print(f"cosigned checkpoint of size {result.size} (previous: {result.previous_size})")
+        json.dump({"size": result.size, "previous_size": result.previous_size}, sys.stdout)
+        sys.stdout.write("\n")
+        return 0
+
+    try:
+        return asyncio.run(run())
+    except CosignRefused as refused:
+        console.print(f"[red]refused[/red] {refused}")
+        return 3
+
+
+def _export(args: argparse.Namespace) -> int:
+    from app.audit.keys import LogKeys
+    from app.db.base import utcnow
+    from app.result.export import export
+
+    async def work(session: AsyncSession, settings: Settings) -> int:
+        bundle = await export(session, OPERATOR, args.vote, keys=LogKeys.from_settings(settings), now=utcnow())
+        args.out.write_bytes(bundle.content)
+        console.print(f"wrote {args.out} ({len(bundle.content)} bytes, sha256 {bundle.sha256})")
+        return 0
+
+    return _run_in_transaction(work)
+
+
+def _verify(args: argparse.Namespace) -> int:
+    """Offline: no settings, no database; only ``app.verify`` (stdlib, cryptography, app.rules, app.ledger)."""
+    from app.verify import run
+
+    return run(args.bundle, out=sys.stdout, err=sys.stderr, log_key=args.log_key)
 
 
 def _print_domain_error(error: DomainError) -> None:
