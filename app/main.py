@@ -31,12 +31,16 @@ from app.identity.senders import sender_from_settings
 from app.identity.service import TokenHasher
 from app.identity.tokens import TokenService
 from app.logging import configure_logging
+from app.notice import outbox as notice_outbox
+from app.notice.router import router as notice_router
+from app.petition.router import router as petition_router
 from app.place.router import router as place_router
 from app.register.router import router as register_router
 from app.result.lifecycle import TransitionRunner
 from app.result.router import router as result_router
 from app.security.pii import FieldCipher
 from app.settings import Settings, get_settings
+from app.supervision.router import router as supervision_router
 from app.topic.router import router as topic_router
 from app.verification.router import router as verification_router
 from app.verification.tasks import purge_documents_periodically
@@ -65,6 +69,7 @@ def attach_state(
     app.state.tokens = TokenService.from_settings(settings)
     app.state.clock = utcnow
     app.state.code_sender = sender_from_settings(settings)
+    app.state.notice_sender = notice_outbox.sender_from_settings(settings)
     app.state.log_keys = log_keys.LogKeys.from_settings(settings)
     log_keys.install(app.state.log_keys)
 
@@ -104,10 +109,22 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
         integrator.start()
         app.state.integrator = integrator
+        # Issue #7: committed notices are delivered from the outbox to the gateway's webhook (STYLE.md §8.4.3).
+        dispatcher = notice_outbox.NoticeDispatcher(
+            app.state.sessionmaker,
+            lambda: app.state.clock(),
+            app.state.notice_sender,
+            interval_seconds=settings.notice_dispatch_interval_seconds,
+            max_attempts=settings.notice_max_attempts,
+            reminder_interval_seconds=settings.notice_reminder_interval_seconds,
+        )
+        dispatcher.start()
+        app.state.notice_dispatcher = dispatcher
         logger.info("evote started", extra={"env": settings.env, "database": engine.dialect.name})
         try:
             yield
         finally:
+            await dispatcher.stop()
             await integrator.stop()
             await transitions.stop()
             purge.cancel()
@@ -139,6 +156,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     api.include_router(result_router)
     api.include_router(topic_router)
     api.include_router(log_router)
+    api.include_router(petition_router)
+    api.include_router(notice_router)
+    api.include_router(supervision_router)
     app.include_router(api)
     app.include_router(health.router)
     _register_problem_schema(app)

@@ -155,6 +155,20 @@ class Settings(BaseSettings):
     # How often the integrator folds committed entries into the tree and signs a checkpoint; 0 disables it.
     log_integration_interval_seconds: float = Field(default=2, ge=0, le=3600)
 
+    # Notices (app.notice): every notice is delivered through an outbox to the notification gateway's HTTPS
+    # webhook, POSTed as JSON signed ``X-Evote-Signature: sha256=<HMAC-SHA256 hex of the body>`` with an
+    # ``Idempotency-Key`` (the message id; delivery is at least once). Without one, development and test log the
+    # notices to ``evote.notice`` instead; production refuses to start without a webhook. A failed delivery is
+    # retried with exponential backoff (30 s doubling, at most 1 h) and dead-lettered after ``notice_max_attempts``.
+    notice_webhook_url: str | None = None
+    notice_webhook_secret: str | None = Field(default=None, repr=False)
+    notice_webhook_timeout_seconds: float = Field(default=10.0, gt=0, le=60)
+    notice_max_attempts: int = Field(default=8, ge=1, le=50)
+    # How often each worker delivers due messages; 0 disables the dispatcher (e.g. it runs elsewhere).
+    notice_dispatch_interval_seconds: float = Field(default=5, ge=0, le=3600)
+    # How often the dispatcher publishes newly due reminder notices (R-LIFE-11, R-LIFE-12); 0 disables that.
+    notice_reminder_interval_seconds: float = Field(default=3600, ge=0, le=7 * 24 * 3600)
+
     @model_validator(mode="after")
     def _refuse_development_keys_outside_development(self) -> Settings:
         if self.env == "production":
@@ -224,6 +238,24 @@ class Settings(BaseSettings):
             raise ValueError(
                 "production requires an SMS webhook (login codes are never only logged): "
                 "EVOTE_SMS_WEBHOOK_URL and EVOTE_SMS_WEBHOOK_SECRET"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _notice_webhook_is_complete(self) -> Settings:
+        if (self.notice_webhook_url is None) != (self.notice_webhook_secret is None):
+            raise ValueError("set both EVOTE_NOTICE_WEBHOOK_URL and EVOTE_NOTICE_WEBHOOK_SECRET, or neither")
+        if self.notice_webhook_secret is not None and len(self.notice_webhook_secret) < 16:
+            raise ValueError("EVOTE_NOTICE_WEBHOOK_SECRET must be at least 16 characters")
+        if self.notice_webhook_url is not None:
+            scheme = self.notice_webhook_url.partition("://")[0].lower()
+            allowed = ("https",) if self.env == "production" else ("https", "http")
+            if scheme not in allowed:
+                raise ValueError("EVOTE_NOTICE_WEBHOOK_URL must be an " + " or ".join(allowed) + " URL")
+        elif self.env == "production":
+            raise ValueError(
+                "production requires a notice webhook (notices are never only logged): "
+                "EVOTE_NOTICE_WEBHOOK_URL and EVOTE_NOTICE_WEBHOOK_SECRET"
             )
         return self
 

@@ -57,8 +57,11 @@ def test_production_accepts_explicit_keys(tmp_path):
         pii_index_key=KEY,
         token_hash_key=KEY,
         jwt_private_key=_jwt_pem(),
+        log_private_key=_jwt_pem(),
         sms_webhook_url="https://sms.example.test/send",
         sms_webhook_secret="s" * 32,
+        notice_webhook_url="https://notify.example.test/hook",
+        notice_webhook_secret="n" * 32,
     )
     assert settings.key("token_hash_key") == b"k" * 32
 

@@ -5,9 +5,12 @@ from app.ballot.models import Ballot, BallotMark, IdempotencyRecord
 from app.db.base import Base
 from app.grant.models import ActingGrant
 from app.identity.models import Account, ApiKey, IdentityEvent, OtpChallenge, RefreshToken, RoleGrant
+from app.notice.models import Notice, OutboxMessage
+from app.petition.models import Petition, PetitionSignature
 from app.place.models import Community, District, Estate, StreetOffice
 from app.register.models import Building, Owner, RegisterVersion, Unit, UnitOwner
 from app.result.models import TopicResult
+from app.supervision.models import SupervisionAction
 from app.topic.models import Attachment, Erratum, RollGroup, Topic, Vote
 from app.verification.models import ManualVerificationRequest, VerificationAttempt, VerificationDocument
 
@@ -28,13 +31,18 @@ __all__ = [
     "IdempotencyRecord",
     "IdentityEvent",
     "ManualVerificationRequest",
+    "Notice",
     "OtpChallenge",
+    "OutboxMessage",
     "Owner",
+    "Petition",
+    "PetitionSignature",
     "RefreshToken",
     "RegisterVersion",
     "RoleGrant",
     "RollGroup",
     "StreetOffice",
+    "SupervisionAction",
     "Topic",
     "TopicResult",
     "Unit",

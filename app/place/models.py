@@ -6,6 +6,7 @@ An estate is one property-management area with one owners' assembly; its registe
 from __future__ import annotations
 
 import uuid
+from datetime import date
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
@@ -56,6 +57,13 @@ class Estate(IdMixin, CreatedAtMixin, Base):
     developer_name: Mapped[str | None] = mapped_column(sa.String(200))
     developer_owner_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("owner.id", ondelete="RESTRICT"))
     """R-HEAD-4: the developer (建设单位, incl. a 包销人) whose unsold or undelivered units form one head."""
+    # R-LIFE-12 reminder dates (Asia/Shanghai calendar dates; ``app.rules.reminders``), set by the organisers.
+    committee_term_ends_on: Mapped[date | None]
+    """The owners' committee's term ends (Beijing Art. 49: report 6 months before)."""
+    service_contract_ends_on: Mapped[date | None]
+    """The property service contract ends (Beijing Art. 75: decide 6 months before)."""
+    preliminary_contract_ends_on: Mapped[date | None]
+    """The preliminary (前期) service contract ends (Beijing Art. 19: decide 3 months before)."""
 
     @property
     def has_developer(self) -> bool:

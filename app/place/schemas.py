@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 
 from pydantic import Field, field_validator
 
@@ -82,4 +82,7 @@ class EstateRead(ReadModel):
     include_parking: bool
     developer_name: str | None
     has_developer: bool
+    committee_term_ends_on: date | None = None
+    service_contract_ends_on: date | None = None
+    preliminary_contract_ends_on: date | None = None
     created_at: datetime

@@ -133,6 +133,24 @@ class TopicResultRead(BaseModel):
     )
     evidence_sha256: str = Field(description="SHA-256 of the RFC 8785 canonical evidence")
     decided_at: datetime
+    decision_status: str = Field(
+        default="IN_FORCE",
+        description="Annotation of the outcome: IN_FORCE, or REVOKED_BY_STREET_OFFICE / REVOKED_BY_COURT (R-SUP-1/3); "
+        "the outcome and evidence stay as decided",
+    )
+
+
+class RevocationRead(BaseModel):
+    """R-SUP-1 / R-SUP-3: who revoked the decision, on which written decision or judgment, and why."""
+
+    kind: str = Field(description="REVOCATION (street office / district authority) or COURT_REVOCATION")
+    decision_status: str
+    document_ref: str = Field(description="The written decision document, or the judgment number")
+    reason: str
+    acted_by: str
+    acted_at: datetime
+    content_sha256: str
+    audit_entry_id: uuid.UUID
 
 
 class PublicationRead(BaseModel):
@@ -159,6 +177,8 @@ class ResultRead(BaseModel):
     topics: list[TopicResultRead]
     participating_units: list[UnitRead] = Field(description="R-PUB-1: building, entrance, room and area only")
     publication: PublicationRead
+    decision_status: str = Field(description="IN_FORCE, REVOKED_BY_STREET_OFFICE or REVOKED_BY_COURT (R-SUP-1/3)")
+    revocation: RevocationRead | None = None
 
     @classmethod
     def of(cls, published: PublishedResult) -> ResultRead:
@@ -185,12 +205,31 @@ class ResultRead(BaseModel):
                     evidence=item.result.evidence,
                     evidence_sha256=item.result.evidence_sha256,
                     decided_at=item.result.decided_at,
+                    decision_status=published.decision_status,
                 )
                 for item in published.topics
             ],
             participating_units=[UnitRead.of(place) for place in published.units],
             publication=PublicationRead.model_validate(published.publication.to_dict()),
+            decision_status=published.decision_status,
+            revocation=_revocation(published),
         )
+
+
+def _revocation(published: PublishedResult) -> RevocationRead | None:
+    action = published.revocation
+    if action is None:
+        return None
+    return RevocationRead(
+        kind=action.kind.value,
+        decision_status=published.decision_status,
+        document_ref=action.document_ref,
+        reason=action.reason,
+        acted_by=action.acted_by,
+        acted_at=action.acted_at,
+        content_sha256=action.content_sha256,
+        audit_entry_id=action.audit_entry_id,
+    )
 
 
 class BallotRead(BaseModel):

@@ -27,6 +27,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit import service as audit_service
+from app.audit.integrator import integrate_and_sign
 from app.ballot.models import Ballot
 from app.errors import NotFound
 from app.http.pagination import paginate
@@ -34,6 +35,9 @@ from app.identity import access
 from app.identity.access import Principal
 from app.identity.models import Role
 from app.ledger.canonical import canonical_sha256
+from app.notice import service as notice_service
+from app.notice import texts as notice_texts
+from app.notice.models import NoticeKind
 from app.result import repository
 from app.result.errors import BallotsSealed, ResultNotPublished, VoteNotClosable, VoteNotEnded
 from app.result.models import TopicResult
@@ -46,12 +50,21 @@ from app.rules.lifecycle import effective_status
 from app.rules.options import OptionCounts, OptionKind, decide_options
 from app.rules.publicity import PublicationCheck, result_publication_flags
 from app.rules.tally import ZERO, decide
+from app.supervision import repository as supervision_repository
+from app.supervision.models import SupervisionAction
 from app.topic.models import RollGroup, Topic, TopicKind, Vote, VoteStatus
 from app.topic.spec import CHOSEN, counting_rule, election_config, option_ids
 
 SYSTEM_ACTOR = "system:transitions"
 CLOSABLE = (VoteStatus.PUBLISHED, VoteStatus.OPEN, VoteStatus.CLOSED, VoteStatus.DECIDED, VoteStatus.RESULT_PUBLISHED)
-AFTER_CLOSE = (VoteStatus.CLOSED.value, VoteStatus.DECIDED.value, VoteStatus.RESULT_PUBLISHED.value)
+# R-SUP-1/3: a revoked decision was still made at the close; its evidence and ballots stay as recorded.
+REVOKED = (VoteStatus.REVOKED_BY_STREET_OFFICE, VoteStatus.REVOKED_BY_COURT)
+AFTER_CLOSE = (
+    VoteStatus.CLOSED.value,
+    VoteStatus.DECIDED.value,
+    VoteStatus.RESULT_PUBLISHED.value,
+    *(status.value for status in REVOKED),
+)
 
 
 class TallyInconsistent(RuntimeError):
@@ -155,7 +168,21 @@ async def close_and_decide(
         estate_id=vote.estate_id,
         vote_id=vote.id,
     )
+    # R-LIFE-8: "published to all owners in scope at once": the result notice leaves through the outbox.
+    await notice_service.publish_notice(
+        session,
+        estate_id=vote.estate_id,
+        vote_id=vote.id,
+        kind=NoticeKind.RESULT,
+        title=notice_texts.result_title(vote),
+        body=notice_texts.result_body(vote, await repository.topics_of(session, vote.id), results),
+        now=now,
+    )
     await session.flush()
+    # Issue #6 item 6: the signed result names a checkpoint containing every ballot and the entries above. It is
+    # signed in this transaction (the integrator takes its lock and folds in every committed entry and this
+    # transaction's own), so it commits with the result: close → decide → publish → integrate and sign → commit.
+    await integrate_and_sign(session, now)
     return Decision(vote, results, transitioned=True)
 
 
@@ -344,6 +371,12 @@ class PublishedResult:
     topics: tuple[PublishedTopic, ...]
     units: tuple[UnitPlace, ...]
     publication: PublicationCheck
+    revocation: SupervisionAction | None = None  # R-SUP-1/3: the act that revoked the decision
+
+    @property
+    def decision_status(self) -> str:
+        """``IN_FORCE``, or the revoked status; the stored outcomes and evidence never change."""
+        return self.vote.status.value if self.vote.status in REVOKED else "IN_FORCE"
 
 
 async def published_result(
@@ -351,7 +384,8 @@ async def published_result(
 ) -> PublishedResult:
     """R-PUB-1: the R-TALLY-10 evidence per topic and the participating units (no names, IDs or phones)."""
     vote, _ = await _visible_vote(session, principal, vote_id)
-    if vote.status is not VoteStatus.RESULT_PUBLISHED:
+    revoked = vote.status in REVOKED and vote.result_published_at is not None
+    if vote.status is not VoteStatus.RESULT_PUBLISHED and not revoked:
         raise ResultNotPublished(status=status_at(vote, now))  # R-LIFE-7: sealed until close
     topics = await repository.topics_of(session, vote.id)
     results = {row.topic_id: row for row in await repository.results_of(session, vote.id)}
@@ -366,6 +400,7 @@ async def published_result(
         topics=tuple(PublishedTopic(topic, results[topic.id]) for topic in topics if topic.id in results),
         units=tuple(units),
         publication=result_publication_flags(closed_at, vote.result_published_at, as_of=now),
+        revocation=await supervision_repository.revocation_of(session, vote.id) if revoked else None,
     )
 
 

@@ -40,6 +40,9 @@ class VoteStatus(StrEnum):
     DECIDED = "DECIDED"  # tallied at the close instant
     RESULT_PUBLISHED = "RESULT_PUBLISHED"
     CANCELLED = "CANCELLED"  # R-LIFE-4: withdrawn before voting opened; a change needs a new notice
+    SUSPENDED = "SUSPENDED"  # halted by the street office (R-SUP-1); no ballots until resumed, window unchanged
+    REVOKED_BY_STREET_OFFICE = "REVOKED_BY_STREET_OFFICE"  # R-SUP-1, Beijing Arts. 8, 51: the decision is revoked
+    REVOKED_BY_COURT = "REVOKED_BY_COURT"  # R-SUP-3, CC Art. 280(2): revoked by a judgment; evidence unchanged
 
 
 class VotingMethod(StrEnum):

@@ -26,6 +26,9 @@ from app.http.pagination import paginate
 from app.identity import access
 from app.identity.access import MANAGING_ROLES, Principal
 from app.identity.models import Role
+from app.notice import service as notice_service
+from app.notice import texts as notice_texts
+from app.notice.models import NoticeKind
 from app.register import repository as register_repository
 from app.rules.categories import MATTERS, Category, CountingRule, MatterItem, category_for, community_rule
 from app.rules.elections import ElectionConfig
@@ -549,6 +552,16 @@ async def publish(session: AsyncSession, principal: Principal, vote_id: uuid.UUI
         estate_id=vote.estate_id,
         vote_id=vote.id,
     )
+    # R-LIFE-2: the notice goes out through the outbox once this transaction commits (app.notice).
+    await notice_service.publish_notice(
+        session,
+        estate_id=vote.estate_id,
+        vote_id=vote.id,
+        kind=NoticeKind.VOTE_NOTICE,
+        title=notice_texts.vote_notice_title(vote),
+        body=notice_texts.vote_notice_body(vote),
+        now=now,
+    )
     return await _view(session, vote)
 
 
@@ -587,6 +600,16 @@ async def add_erratum(
         estate_id=vote.estate_id,
         vote_id=vote.id,
     )
+    # R-LIFE-4: the erratum is "an appended erratum notice visible to all".
+    await notice_service.publish_notice(
+        session,
+        estate_id=vote.estate_id,
+        vote_id=vote.id,
+        kind=NoticeKind.ERRATUM,
+        title=notice_texts.erratum_title(vote),
+        body=notice_texts.erratum_body(vote, text, erratum.sha256),
+        now=now,
+    )
     return erratum
 
 
@@ -616,5 +639,15 @@ async def cancel(
         },
         estate_id=vote.estate_id,
         vote_id=vote.id,
+    )
+    # R-LIFE-4: the owners who were given the notice are told it is withdrawn.
+    await notice_service.publish_notice(
+        session,
+        estate_id=vote.estate_id,
+        vote_id=vote.id,
+        kind=NoticeKind.CANCELLATION,
+        title=notice_texts.cancellation_title(vote),
+        body=notice_texts.cancellation_body(vote, reason),
+        now=now,
     )
     return await _view(session, vote)

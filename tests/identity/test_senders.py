@@ -142,6 +142,11 @@ def _production(tmp_path, **overrides):  # type: ignore[no-untyped-def]
         pii_index_key=KEY,
         token_hash_key=KEY,
         jwt_private_key=pem.decode(),
+        log_private_key=Ed25519PrivateKey.generate()
+        .private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+        .decode(),
+        notice_webhook_url="https://notify.example.test/hook",
+        notice_webhook_secret="n" * 32,
         **overrides,
     )
 

@@ -110,6 +110,9 @@ def production(tmp_path: Path, **overrides: Any) -> Settings:
         token_hash_key=PII_KEY,
         sms_webhook_url="https://sms.example.test/send",
         sms_webhook_secret="s" * 32,
+        notice_webhook_url="https://notify.example.test/hook",
+        notice_webhook_secret="n" * 32,
+        log_private_key=pem_private(Ed25519PrivateKey.generate()).decode(),
         **overrides,
     )
 

@@ -1,0 +1,194 @@
+"""Inspection of the estate's archive (R-REC-5, R-PUB-3; SPC Art. 13(2)).
+
+Any owner of the estate (a unit in the latest register, or a member of a vote's roll) and anyone with a role on
+it lists and downloads the published results (decisions) and the notices, as published and with their hashes.
+Every access, the listing included, is an ``inspection.accessed`` audit entry naming the accessor by label
+(``account:<id>`` or ``apikey:<name>``), never by name. An owner of another estate gets 404.
+
+Kept apart from ``app.notice.service`` because it reads results, and publishing a result publishes a notice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.audit import service as audit_service
+from app.errors import NotFound
+from app.identity import access
+from app.identity.access import Principal
+from app.notice import repository
+from app.notice.models import Audience, Notice
+from app.notice.service import instant_text, notice_document
+from app.result import repository as result_repository
+from app.result.errors import ResultNotPublished
+from app.result.schemas import ResultRead
+from app.result.service import PublishedResult, PublishedTopic, status_at
+from app.rules.counts import Weight
+from app.rules.publicity import result_publication_flags
+from app.topic.models import Vote, VoteStatus
+
+INSPECTION_KIND = "inspection.accessed"
+
+
+@dataclass(frozen=True, slots=True)
+class Inspector:
+    label: str
+    capacity: str  # "STAFF" (a role on the estate) or "OWNER"
+    audiences: tuple[Audience, ...]
+
+
+async def _inspector(session: AsyncSession, principal: Principal, estate_id: uuid.UUID) -> Inspector:
+    """Staff with a role on the estate, or an owner of it; everyone else (owners elsewhere too) gets 404."""
+    place = await access.estate_place(session, estate_id)
+    if place is None:
+        raise NotFound(what="estate")
+    if access.roles_on(principal, place):
+        return Inspector(principal.label, "STAFF", tuple(Audience))
+    if principal.owner_id is not None and await repository.owns_in_estate(session, principal.owner_id, estate_id):
+        return Inspector(principal.label, "OWNER", (Audience.OWNERS,))
+    raise NotFound(what="estate")
+
+
+async def _record_access(
+    session: AsyncSession,
+    inspector: Inspector,
+    estate_id: uuid.UUID,
+    *,
+    document: str,
+    now: datetime,
+    sha256: str | None = None,
+    vote_id: uuid.UUID | None = None,
+    notice_id: uuid.UUID | None = None,
+) -> None:
+    payload: dict[str, Any] = {
+        "accessor": inspector.label,
+        "capacity": inspector.capacity,
+        "document": document,
+        "at": instant_text(now),
+    }
+    if notice_id is not None:
+        payload["notice_id"] = str(notice_id)
+    if sha256 is not None:
+        payload["sha256"] = sha256
+    await audit_service.append(session, INSPECTION_KIND, payload, estate_id=estate_id, vote_id=vote_id)
+
+
+@dataclass(frozen=True, slots=True)
+class ArchivedResult:
+    vote: Vote
+    topics: tuple[tuple[uuid.UUID, str, str], ...]  # (topic id, outcome, evidence SHA-256) in topic order
+
+
+@dataclass(frozen=True, slots=True)
+class Archive:
+    estate_id: uuid.UUID
+    results: tuple[ArchivedResult, ...]
+    notices: tuple[Notice, ...]
+
+
+async def archive(session: AsyncSession, principal: Principal, estate_id: uuid.UUID, *, now: datetime) -> Archive:
+    """The published results and the notices of the estate, with their hashes (R-REC-2), newest first."""
+    inspector = await _inspector(session, principal, estate_id)
+    results = []
+    for vote in await repository.published_votes(session, estate_id):
+        positions = {topic.id: topic.position for topic in await result_repository.topics_of(session, vote.id)}
+        rows = sorted(await result_repository.results_of(session, vote.id), key=lambda r: positions.get(r.topic_id, 0))
+        results.append(ArchivedResult(vote, tuple((r.topic_id, r.outcome, r.evidence_sha256) for r in rows)))
+    notices = await repository.archive_notices(session, estate_id, inspector.audiences)
+    await _record_access(session, inspector, estate_id, document="ARCHIVE_INDEX", now=now)
+    return Archive(estate_id, tuple(results), tuple(notices))
+
+
+@dataclass(frozen=True, slots=True)
+class Download:
+    filename: str
+    content: bytes
+    sha256: str
+
+
+def _json_bytes(document: Any) -> bytes:
+    return json.dumps(document, ensure_ascii=False, sort_keys=True, indent=2).encode() + b"\n"
+
+
+def _download(filename: str, document: Any) -> Download:
+    content = _json_bytes(document)
+    return Download(filename, content, hashlib.sha256(content).hexdigest())
+
+
+async def _published_result(session: AsyncSession, vote: Vote, *, now: datetime) -> PublishedResult:
+    """R-PUB-1's document, as ``GET /votes/{id}/result`` shows it (the access check is inspection's own)."""
+    topics = await result_repository.topics_of(session, vote.id)
+    results = {row.topic_id: row for row in await result_repository.results_of(session, vote.id)}
+    groups = await result_repository.participating_groups(session, vote.id)
+    keys = [key for group in groups for key in group.unit_keys]
+    units = (
+        []
+        if vote.register_version_id is None
+        else await result_repository.unit_places(session, vote.register_version_id, keys)
+    )
+    return PublishedResult(
+        vote=vote,
+        status=status_at(vote, now),
+        participating=Weight(len(groups), sum(group.area for group in groups)),
+        total=Weight(vote.total_heads or 0, vote.total_area or 0),
+        topics=tuple(PublishedTopic(topic, results[topic.id]) for topic in topics if topic.id in results),
+        units=tuple(units),
+        publication=result_publication_flags(vote.closed_at or vote.ends_at, vote.result_published_at, as_of=now),
+    )
+
+
+async def download_result(
+    session: AsyncSession, principal: Principal, estate_id: uuid.UUID, vote_id: uuid.UUID, *, now: datetime
+) -> Download:
+    """The published result (decision) of one vote of the estate as a JSON file; the access is logged."""
+    inspector = await _inspector(session, principal, estate_id)
+    vote = await repository.vote_in_estate(session, estate_id, vote_id)
+    if vote is None or vote.status is VoteStatus.DRAFT:
+        raise NotFound(what="vote")
+    if vote.result_published_at is None:  # a later revocation (R-SUP-1/3) keeps the result published
+        raise ResultNotPublished(status=status_at(vote, now))
+    document = {
+        "schema": "evote/result-download/1",
+        "estate_id": str(estate_id),
+        "notice_hash": vote.notice_hash,
+        "result": ResultRead.of(await _published_result(session, vote, now=now)).model_dump(mode="json"),
+    }
+    download = _download(f"result-{vote.id}.json", document)
+    await _record_access(
+        session, inspector, estate_id, document="RESULT", now=now, sha256=download.sha256, vote_id=vote.id
+    )
+    return download
+
+
+async def download_notice(
+    session: AsyncSession, principal: Principal, estate_id: uuid.UUID, notice_id: uuid.UUID, *, now: datetime
+) -> Download:
+    """One notice as published, with the document its ``content_sha256`` covers; the access is logged."""
+    inspector = await _inspector(session, principal, estate_id)
+    notice = await repository.get_notice(session, estate_id, notice_id)
+    if notice is None or notice.audience not in inspector.audiences:
+        raise NotFound(what="notice")
+    document = {
+        "notice_id": str(notice.id),
+        "document": notice_document(notice),
+        "content_sha256": notice.content_sha256,
+    }
+    download = _download(f"notice-{notice.id}.json", document)
+    await _record_access(
+        session,
+        inspector,
+        estate_id,
+        document="NOTICE",
+        now=now,
+        sha256=download.sha256,
+        vote_id=notice.vote_id,
+        notice_id=notice.id,
+    )
+    return download

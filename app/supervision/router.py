@@ -1,0 +1,166 @@
+"""Street-office supervision (R-SUP-1..3; Beijing Arts. 8, 51) and the jurisdiction view (issue #7 items 1-2)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Path, status
+
+from app.errors import NotFound
+from app.http.deps import Clock, CurrentPrincipal, SessionDep
+from app.http.errors import Forbidden, Unauthenticated
+from app.http.problems import problem_responses
+from app.supervision import service
+from app.supervision.errors import (
+    AlreadyFollowedUp,
+    AlreadyRevoked,
+    DeadlineNotInFuture,
+    NotDecided,
+    NotSupervisable,
+    NotSuspendable,
+    NotSuspended,
+)
+from app.supervision.schemas import (
+    CorrectionOrderCreate,
+    CourtRevocationCreate,
+    StreetOfficeOverviewRead,
+    SupervisionCommand,
+    SupervisionResultRead,
+    VoteSupervisionRead,
+)
+
+router = APIRouter(tags=["supervision"])
+VoteId = Annotated[uuid.UUID, Path(description="Vote id")]
+OrderId = Annotated[uuid.UUID, Path(description="Correction order id")]
+StreetOfficeId = Annotated[uuid.UUID, Path(description="Street office id")]
+ACT_ERRORS = (Unauthenticated, Forbidden, NotFound)
+
+
+@router.post(
+    "/votes/{vote_id}/suspend",
+    response_model=SupervisionResultRead,
+    responses=problem_responses(*ACT_ERRORS, NotSuspendable, AlreadyRevoked),
+)
+async def suspend_vote(
+    vote_id: VoteId, body: SupervisionCommand, session: SessionDep, principal: CurrentPrincipal, clock: Clock
+) -> SupervisionResultRead:
+    """Suspend a published or open vote (street office of the jurisdiction, admin): no ballots until resumed."""
+    acted = await service.suspend(
+        session, principal, vote_id, reason=body.reason, document_ref=body.document_ref, now=clock()
+    )
+    return SupervisionResultRead.of(acted)
+
+
+@router.post(
+    "/votes/{vote_id}/resume",
+    response_model=SupervisionResultRead,
+    responses=problem_responses(*ACT_ERRORS, NotSuspended, AlreadyRevoked),
+)
+async def resume_vote(
+    vote_id: VoteId, body: SupervisionCommand, session: SessionDep, principal: CurrentPrincipal, clock: Clock
+) -> SupervisionResultRead:
+    """Resume a suspended vote in its publicised window, never extended (R-LIFE-6): past its end it is CLOSED."""
+    acted = await service.resume(
+        session, principal, vote_id, reason=body.reason, document_ref=body.document_ref, now=clock()
+    )
+    return SupervisionResultRead.of(acted)
+
+
+@router.post(
+    "/votes/{vote_id}/correction-orders",
+    status_code=status.HTTP_201_CREATED,
+    response_model=SupervisionResultRead,
+    responses=problem_responses(*ACT_ERRORS, NotSupervisable, AlreadyRevoked, DeadlineNotInFuture),
+)
+async def order_correction(
+    vote_id: VoteId, body: CorrectionOrderCreate, session: SessionDep, principal: CurrentPrincipal, clock: Clock
+) -> SupervisionResultRead:
+    """责令限期改正 (Beijing Arts. 8, 51) on a published vote or a decision; notified to the owners."""
+    acted = await service.order_correction(
+        session,
+        principal,
+        vote_id,
+        reason=body.reason,
+        document_ref=body.document_ref,
+        deadline=body.deadline,
+        now=clock(),
+    )
+    return SupervisionResultRead.of(acted)
+
+
+@router.post(
+    "/votes/{vote_id}/correction-orders/{order_id}/follow-up",
+    status_code=status.HTTP_201_CREATED,
+    response_model=SupervisionResultRead,
+    responses=problem_responses(*ACT_ERRORS, AlreadyFollowedUp),
+)
+async def follow_up_correction_order(
+    vote_id: VoteId,
+    order_id: OrderId,
+    body: SupervisionCommand,
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    clock: Clock,
+) -> SupervisionResultRead:
+    """Conclude a correction order (corrected, or escalated); an open order past its deadline is flagged."""
+    acted = await service.follow_up(
+        session, principal, vote_id, order_id, reason=body.reason, document_ref=body.document_ref, now=clock()
+    )
+    return SupervisionResultRead.of(acted)
+
+
+@router.post(
+    "/votes/{vote_id}/revoke",
+    response_model=SupervisionResultRead,
+    responses=problem_responses(*ACT_ERRORS, NotDecided, AlreadyRevoked),
+)
+async def revoke_decision(
+    vote_id: VoteId, body: SupervisionCommand, session: SessionDep, principal: CurrentPrincipal, clock: Clock
+) -> SupervisionResultRead:
+    """Revoke the decision (R-SUP-1, Beijing Art. 51): ``REVOKED_BY_STREET_OFFICE``, notified to all owners."""
+    acted = await service.revoke(
+        session, principal, vote_id, reason=body.reason, document_ref=body.document_ref, now=clock()
+    )
+    return SupervisionResultRead.of(acted)
+
+
+@router.post(
+    "/votes/{vote_id}/court-revocation",
+    response_model=SupervisionResultRead,
+    responses=problem_responses(*ACT_ERRORS, NotDecided, AlreadyRevoked),
+)
+async def record_court_revocation(
+    vote_id: VoteId, body: CourtRevocationCreate, session: SessionDep, principal: CurrentPrincipal, clock: Clock
+) -> SupervisionResultRead:
+    """Record a court judgment revoking the decision (R-SUP-3, admin only): ``REVOKED_BY_COURT``, all owners told."""
+    acted = await service.record_court_revocation(
+        session, principal, vote_id, judgment_ref=body.judgment_ref, reason=body.reason, now=clock()
+    )
+    return SupervisionResultRead.of(acted)
+
+
+@router.get(
+    "/votes/{vote_id}/supervision",
+    response_model=VoteSupervisionRead,
+    responses=problem_responses(Unauthenticated, NotFound),
+)
+async def get_vote_supervision(
+    vote_id: VoteId, session: SessionDep, principal: CurrentPrincipal, clock: Clock
+) -> VoteSupervisionRead:
+    """Every supervision act on the vote and its correction orders (readers of the vote)."""
+    return VoteSupervisionRead.of(await service.vote_supervision(session, principal, vote_id, now=clock()))
+
+
+@router.get(
+    "/street-offices/{street_office_id}/overview",
+    response_model=StreetOfficeOverviewRead,
+    responses=problem_responses(Unauthenticated, NotFound),
+)
+async def get_street_office_overview(
+    street_office_id: StreetOfficeId, session: SessionDep, principal: CurrentPrincipal, clock: Clock
+) -> StreetOfficeOverviewRead:
+    """The jurisdiction view (the street office itself, admin): estates, votes with live turnout (R-LIFE-7),
+    pending identity reviews, decisions and late results (R-LIFE-8), estates without a meeting in 12 months
+    (R-LIFE-11) and correction orders past their deadline."""
+    return StreetOfficeOverviewRead.of(await service.overview(session, principal, street_office_id, now=clock()))

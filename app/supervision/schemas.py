@@ -1,0 +1,275 @@
+"""Request and response bodies of the supervision API and the street office's jurisdiction view.
+
+Nothing here carries an owner's name, ID number or phone number; turnout is participation only (R-LIFE-7).
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from pydantic import AwareDatetime, BaseModel, Field
+
+from app.http.schemas import Command
+from app.result.schemas import RatesRead, WeightRead
+from app.supervision.models import SupervisionAction
+from app.supervision.service import (
+    Acted,
+    DecisionOverview,
+    EstateOverview,
+    OrderState,
+    Overview,
+    VoteOverview,
+    VoteSupervision,
+)
+
+Reason = Field(min_length=1, max_length=4000, description="Why: the facts and the rule breached")
+DocumentRef = Field(
+    min_length=1, max_length=200, description="The written decision document, e.g. 「朝东街发〔2025〕12号」"
+)
+
+
+class SupervisionCommand(Command):
+    """Suspension, resumption and revocation (R-SUP-1; Beijing Arts. 8, 51)."""
+
+    reason: str = Reason
+    document_ref: str = DocumentRef
+
+
+class CorrectionOrderCreate(Command):
+    """责令限期改正: the correction is due before ``deadline`` (exclusive)."""
+
+    reason: str = Reason
+    document_ref: str = DocumentRef
+    deadline: AwareDatetime = Field(description="Instant with offset, later than now")
+
+
+class CourtRevocationCreate(Command):
+    """R-SUP-3: a judgment revoking the decision (CC Art. 280(2); SPC Art. 12)."""
+
+    judgment_ref: str = Field(
+        min_length=1, max_length=200, description="The judgment number, e.g. (2025)京0105民初123号"
+    )
+    reason: str = Reason
+
+
+class SupervisionActionRead(BaseModel):
+    id: uuid.UUID
+    vote_id: uuid.UUID
+    estate_id: uuid.UUID
+    kind: str
+    reason: str
+    document_ref: str = Field(description="The written decision document or, for a court, the judgment number")
+    deadline: datetime | None
+    follows_id: uuid.UUID | None = Field(description="Follow-ups: the correction order they conclude")
+    acted_by: str
+    acted_at: datetime
+    content_sha256: str = Field(description="SHA-256 of the RFC 8785 canonical content (also in the audit log)")
+    audit_entry_id: uuid.UUID
+
+    @classmethod
+    def of(cls, action: SupervisionAction) -> SupervisionActionRead:
+        return cls(
+            id=action.id,
+            vote_id=action.vote_id,
+            estate_id=action.estate_id,
+            kind=action.kind.value,
+            reason=action.reason,
+            document_ref=action.document_ref,
+            deadline=action.deadline,
+            follows_id=action.follows_id,
+            acted_by=action.acted_by,
+            acted_at=action.acted_at,
+            content_sha256=action.content_sha256,
+            audit_entry_id=action.audit_entry_id,
+        )
+
+
+class SupervisionResultRead(BaseModel):
+    """The recorded act, the vote's status after it, and the notice sent to the owners."""
+
+    action: SupervisionActionRead
+    vote_status: str = Field(description="Stored status after the act")
+    effective_status: str = Field(description="Status at the request instant (the clock moves OPEN → CLOSED)")
+    notice_id: uuid.UUID | None = Field(description="The notice published to the owners (none for a follow-up)")
+
+    @classmethod
+    def of(cls, acted: Acted) -> SupervisionResultRead:
+        return cls(
+            action=SupervisionActionRead.of(acted.action),
+            vote_status=acted.vote.status.value,
+            effective_status=acted.status,
+            notice_id=acted.notice_id,
+        )
+
+
+class CorrectionOrderRead(BaseModel):
+    order: SupervisionActionRead
+    state: str = Field(description="OPEN, FOLLOWED_UP, or SUPERSEDED (the decision was revoked)")
+    overdue: bool = Field(description="OPEN and at or past its deadline")
+    follow_up: SupervisionActionRead | None
+
+    @classmethod
+    def of(cls, item: OrderState) -> CorrectionOrderRead:
+        return cls(
+            order=SupervisionActionRead.of(item.order),
+            state=item.state,
+            overdue=item.overdue,
+            follow_up=SupervisionActionRead.of(item.follow_up) if item.follow_up else None,
+        )
+
+
+class VoteSupervisionRead(BaseModel):
+    vote_id: uuid.UUID
+    status: str = Field(description="Effective status (SUSPENDED, REVOKED_BY_STREET_OFFICE, REVOKED_BY_COURT …)")
+    actions: list[SupervisionActionRead]
+    correction_orders: list[CorrectionOrderRead]
+
+    @classmethod
+    def of(cls, record: VoteSupervision) -> VoteSupervisionRead:
+        return cls(
+            vote_id=record.vote.id,
+            status=record.status,
+            actions=[SupervisionActionRead.of(action) for action in record.actions],
+            correction_orders=[CorrectionOrderRead.of(item) for item in record.orders],
+        )
+
+
+# --- jurisdiction view ----------------------------------------------------------------------------------------
+
+
+class EstateOverviewRead(BaseModel):
+    estate_id: uuid.UUID
+    name: str
+    community_id: uuid.UUID
+    community_name: str
+    pending_identity_reviews: int = Field(description="Manual verification requests awaiting a decision")
+    last_vote_closed_at: datetime | None
+    regular_meeting_overdue: bool = Field(description="R-LIFE-11: no vote closed in the last 12 months")
+
+    @classmethod
+    def of(cls, item: EstateOverview) -> EstateOverviewRead:
+        return cls(
+            estate_id=item.estate.id,
+            name=item.estate.name,
+            community_id=item.community.id,
+            community_name=item.community.name,
+            pending_identity_reviews=item.pending_identity_reviews,
+            last_vote_closed_at=item.last_vote_closed_at,
+            regular_meeting_overdue=item.regular_meeting_overdue,
+        )
+
+
+class VoteOverviewRead(BaseModel):
+    """R-LIFE-7: participation only, never per-option counts."""
+
+    vote_id: uuid.UUID
+    estate_id: uuid.UUID
+    title: str
+    status: str
+    effective_status: str
+    starts_at: datetime
+    ends_at: datetime
+    total: WeightRead
+    participating: WeightRead
+    participation_rate: RatesRead
+
+    @classmethod
+    def of(cls, item: VoteOverview) -> VoteOverviewRead:
+        return cls(
+            vote_id=item.vote.id,
+            estate_id=item.vote.estate_id,
+            title=item.vote.title,
+            status=item.vote.status.value,
+            effective_status=item.status,
+            starts_at=item.vote.starts_at,
+            ends_at=item.vote.ends_at,
+            total=WeightRead.of(item.total),
+            participating=WeightRead.of(item.participating),
+            participation_rate=RatesRead.of(item.participating, item.total),
+        )
+
+
+class DecisionOverviewRead(BaseModel):
+    """R-LIFE-8 deadlines and flags; the publication instant is the evidence for SPC Art. 12's one year."""
+
+    vote_id: uuid.UUID
+    estate_id: uuid.UUID
+    title: str
+    effective_status: str
+    decision_status: str = Field(description="PENDING (closed, not decided yet), IN_FORCE, or REVOKED_BY_*")
+    closed_at: datetime
+    result_published_at: datetime | None
+    app_deadline: datetime = Field(description="End of the next working day (app standard, exclusive)")
+    legal_deadline: datetime = Field(description="Beijing Art. 37(2): 3 days after the decision (exclusive)")
+    flags: list[str] = Field(description="LATE_APP_STANDARD, PAST_LEGAL_DEADLINE")
+
+    @classmethod
+    def of(cls, item: DecisionOverview) -> DecisionOverviewRead:
+        return cls(
+            vote_id=item.vote.id,
+            estate_id=item.vote.estate_id,
+            title=item.vote.title,
+            effective_status=item.status,
+            decision_status=item.decision_status,
+            closed_at=item.vote.closed_at or item.vote.ends_at,
+            result_published_at=item.vote.result_published_at,
+            app_deadline=item.publication.app_deadline,
+            legal_deadline=item.publication.legal_deadline,
+            flags=[flag.value for flag in item.publication.flags],
+        )
+
+
+class OverdueOrderRead(BaseModel):
+    order_id: uuid.UUID
+    vote_id: uuid.UUID
+    estate_id: uuid.UUID
+    document_ref: str
+    deadline: datetime
+    acted_at: datetime
+
+    @classmethod
+    def of(cls, item: OrderState) -> OverdueOrderRead:
+        order = item.order
+        assert order.deadline is not None  # noqa: S101 - the CHECK constraint requires it on orders
+        return cls(
+            order_id=order.id,
+            vote_id=order.vote_id,
+            estate_id=order.estate_id,
+            document_ref=order.document_ref,
+            deadline=order.deadline,
+            acted_at=order.acted_at,
+        )
+
+
+class StreetOfficeOverviewRead(BaseModel):
+    street_office_id: uuid.UUID
+    as_of: datetime
+    regular_meeting_cutoff: datetime = Field(
+        description="R-LIFE-11: a vote closed at or after this instant counts as a meeting in the last 12 months"
+    )
+    estates: list[EstateOverviewRead]
+    votes: list[VoteOverviewRead] = Field(description="Published votes with effective status and live turnout")
+    decisions: list[DecisionOverviewRead] = Field(description="Closed votes with their R-LIFE-8 deadlines and flags")
+    late_results: list[DecisionOverviewRead] = Field(
+        description="R-LIFE-8: decisions whose result was (or still is not) published by a deadline"
+    )
+    regular_meeting_overdue: list[uuid.UUID] = Field(description="R-LIFE-11: estates without a meeting in 12 months")
+    overdue_correction_orders: list[OverdueOrderRead] = Field(
+        description="Correction orders at or past their deadline without a follow-up"
+    )
+
+    @classmethod
+    def of(cls, overview: Overview) -> StreetOfficeOverviewRead:
+        decisions = [DecisionOverviewRead.of(item) for item in overview.decisions]
+        return cls(
+            street_office_id=overview.street_office_id,
+            as_of=overview.as_of,
+            regular_meeting_cutoff=overview.regular_meeting_cutoff,
+            estates=[EstateOverviewRead.of(item) for item in overview.estates],
+            votes=[VoteOverviewRead.of(item) for item in overview.votes],
+            decisions=decisions,
+            late_results=[item for item in decisions if item.flags],
+            regular_meeting_overdue=[item.estate.id for item in overview.estates if item.regular_meeting_overdue],
+            overdue_correction_orders=[OverdueOrderRead.of(item) for item in overview.overdue_orders],
+        )
