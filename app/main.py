@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -41,9 +39,10 @@ from app.result.router import router as result_router
 from app.security.pii import FieldCipher
 from app.settings import Settings, get_settings
 from app.supervision.router import router as supervision_router
+from app.tasks import PeriodicTask
 from app.topic.router import router as topic_router
 from app.verification.router import router as verification_router
-from app.verification.tasks import purge_documents_periodically
+from app.verification.tasks import purge_once
 
 API_PREFIX = "/api/v1"
 logger = logging.getLogger("evote")
@@ -84,14 +83,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         engine = create_engine(settings)
         attach_state(app, settings, engine, create_sessionmaker(engine))
         # R-PI-4: identity documents are deleted within 30 days of the decision, whether or not anyone asks.
-        purge = asyncio.create_task(
-            purge_documents_periodically(
-                app.state.sessionmaker,
-                lambda: app.state.clock(),
-                retention=timedelta(days=settings.verification_document_retention_days),
-                interval=timedelta(hours=1),
-            )
+        retention = timedelta(days=settings.verification_document_retention_days)
+        purge = PeriodicTask(
+            "document-purge",
+            lambda: purge_once(app.state.sessionmaker, lambda: app.state.clock(), retention=retention),
+            interval_seconds=3600,
+            fallback=0,
         )
+        purge.start()
         # Issue #5: votes past their end are closed, decided and published without traffic.
         transitions = TransitionRunner(
             app.state.sessionmaker,
@@ -127,9 +126,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await dispatcher.stop()
             await integrator.stop()
             await transitions.stop()
-            purge.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await purge
+            await purge.stop()
             await engine.dispose()
 
     app = FastAPI(

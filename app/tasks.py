@@ -1,7 +1,7 @@
 """Background work inside the service: one small runner for every periodic job.
 
-Each worker process runs its own runners (transitions, log integration, notices, document purge); the jobs
-themselves are safe to run in several processes at once (row locks, ``SKIP LOCKED``, advisory locks).
+Each worker process runs its own runners (transitions, log integration, notice delivery, document purge); the
+jobs themselves are safe to run in several processes at once (row locks, ``SKIP LOCKED``, advisory locks).
 A failing run is logged and the loop goes on; stopping waits for the current run, then cancels it.
 """
 
@@ -11,17 +11,33 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
+from typing import Generic, TypeVar
 
 logger = logging.getLogger("evote.tasks")
+T = TypeVar("T")
 
 
-class PeriodicTask:
-    """Calls ``job`` every ``interval_seconds`` until stopped; an interval of 0 disables the loop."""
+class PeriodicTask(Generic[T]):
+    """Calls ``job`` every ``interval_seconds`` until stopped; an interval of 0 disables the loop.
 
-    def __init__(self, name: str, job: Callable[[], Awaitable[int]], *, interval_seconds: float) -> None:
+    ``fallback`` is what a failed run returns; when ``again(result)`` is true (a full batch, say) the next run
+    starts at once instead of after the interval.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        job: Callable[[], Awaitable[T]],
+        *,
+        interval_seconds: float,
+        fallback: T,
+        again: Callable[[T], bool] | None = None,
+    ) -> None:
         self.name = name
         self._job = job
         self._interval = interval_seconds
+        self._fallback = fallback
+        self._again = again
         self._stopping = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self.runs = 0
@@ -29,6 +45,10 @@ class PeriodicTask:
     @property
     def running(self) -> bool:
         return self._task is not None and not self._task.done()
+
+    @property
+    def stopping(self) -> bool:
+        return self._stopping.is_set()
 
     def start(self) -> None:
         if self._interval <= 0 or self.running:
@@ -49,18 +69,20 @@ class PeriodicTask:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
 
-    async def run_once(self) -> int:
+    async def run_once(self) -> T:
         """One run; errors are logged (never raised), and the run still counts."""
         try:
             return await self._job()
         except Exception:
             logger.exception("%s run failed", self.name)
-            return 0
+            return self._fallback
         finally:
             self.runs += 1
 
     async def _loop(self) -> None:
         while not self._stopping.is_set():
-            await self.run_once()
+            result = await self.run_once()
+            if self._again is not None and self._again(result):
+                continue
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._stopping.wait(), self._interval)

@@ -17,8 +17,6 @@ A crash anywhere rolls the whole step back; the next run starts again from ``log
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -36,6 +34,7 @@ from app.ledger.entries import entry_leaf_hash
 from app.ledger.errors import NoteUnverified
 from app.ledger.merkle import EMPTY_ROOT, HASH_SIZE, CompactRange
 from app.ledger.note import Checkpoint, open_note
+from app.tasks import PeriodicTask
 
 logger = logging.getLogger("evote.audit")
 
@@ -183,8 +182,8 @@ def _split(frontier: bytes) -> tuple[bytes, ...]:
     return tuple(frontier[start : start + HASH_SIZE] for start in range(0, len(frontier), HASH_SIZE))
 
 
-class IntegratorRunner:
-    """Runs the integrator every ``interval_seconds`` in the app's lifespan; errors are logged, never fatal."""
+class IntegratorRunner(PeriodicTask[int]):
+    """Runs the integrator every ``interval_seconds`` in the app's lifespan (``app.tasks.PeriodicTask``)."""
 
     def __init__(
         self,
@@ -198,54 +197,15 @@ class IntegratorRunner:
         self._sessionmaker = sessionmaker
         self._clock = clock
         self._keys = keys
-        self._interval = interval_seconds
         self._batch_size = batch_size
-        self._stopping = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
-        self.runs = 0
+        super().__init__("log-integrator", self._integrate_all, interval_seconds=interval_seconds, fallback=0)
 
-    @property
-    def running(self) -> bool:
-        return self._task is not None and not self._task.done()
-
-    def start(self) -> None:
-        """Start the loop; an interval of 0 disables it (e.g. another process integrates)."""
-        if self._interval <= 0 or self.running:
-            return
-        self._stopping.clear()
-        self._task = asyncio.create_task(self._loop(), name="evote-log-integrator")
-
-    async def stop(self, *, grace_seconds: float = 10.0) -> None:
-        """Ask the loop to end after the current step; cancel it if that takes longer than ``grace_seconds``."""
-        task, self._task = self._task, None
-        if task is None:
-            return
-        self._stopping.set()
-        try:
-            await asyncio.wait_for(asyncio.shield(task), grace_seconds)
-        except TimeoutError:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-
-    async def run_once(self) -> int:
+    async def _integrate_all(self) -> int:
         """Integrate until the queue is empty (batch by batch); the number of entries integrated."""
         total = 0
-        try:
-            while True:
-                async with unit_of_work(self._sessionmaker) as session:
-                    step = await integrate(session, self._clock(), keys=self._keys, batch_size=self._batch_size)
-                total += step.integrated
-                if step.integrated < self._batch_size or self._stopping.is_set():
-                    break
-        except Exception:
-            logger.exception("audit log integration failed")
-        finally:
-            self.runs += 1
-        return total
-
-    async def _loop(self) -> None:
-        while not self._stopping.is_set():
-            await self.run_once()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._stopping.wait(), self._interval)
+        while True:
+            async with unit_of_work(self._sessionmaker) as session:
+                step = await integrate(session, self._clock(), keys=self._keys, batch_size=self._batch_size)
+            total += step.integrated
+            if step.integrated < self._batch_size or self.stopping:
+                return total

@@ -26,7 +26,6 @@ logs each notice to ``evote.notice`` and it counts as sent.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 import math
@@ -45,6 +44,7 @@ from app.identity.senders import SIGNATURE_HEADER, sign
 from app.notice import repository, service
 from app.notice.models import OutboxStatus
 from app.settings import Settings
+from app.tasks import PeriodicTask
 
 logger = logging.getLogger("evote.notice")
 
@@ -283,9 +283,12 @@ async def publish_due_reminders(sessionmaker: async_sessionmaker[AsyncSession], 
         return await service.publish_due_reminders(session, now=now)
 
 
-class NoticeDispatcher:
+class NoticeDispatcher(PeriodicTask[DispatchReport]):
     """Runs ``dispatch_batch`` every ``interval_seconds`` (at once again after a full batch) with the app clock, and
-    publishes newly due reminders every ``reminder_interval_seconds``; errors are logged and never end the loop."""
+    publishes newly due reminders every ``reminder_interval_seconds`` (``app.tasks.PeriodicTask``).
+
+    A batch cancelled mid-send at shutdown keeps its lease and is sent again once the lease ends (at least once).
+    """
 
     def __init__(
         self,
@@ -301,55 +304,25 @@ class NoticeDispatcher:
         self._sessionmaker = sessionmaker
         self._clock = clock
         self.sender = sender
-        self._interval = interval_seconds
         self._max_attempts = max_attempts
         self._reminder_interval = timedelta(seconds=reminder_interval_seconds)
         self._batch_size = batch_size
         self._next_reminders: datetime | None = None
-        self._stopping = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
-        self.runs = 0
+        super().__init__(
+            "notice-dispatcher",
+            self._dispatch,
+            interval_seconds=interval_seconds,
+            fallback=DispatchReport(),
+            again=lambda report: report.claimed >= batch_size,  # more are due: go on at once
+        )
 
-    @property
-    def running(self) -> bool:
-        return self._task is not None and not self._task.done()
-
-    def start(self) -> None:
-        """Start the loop; an interval of 0 disables it (e.g. the dispatcher runs in another process)."""
-        if self._interval <= 0 or self.running:
-            return
-        self._stopping.clear()
-        self._task = asyncio.create_task(self._loop(), name="evote-notice-dispatcher")
-
-    async def stop(self, *, grace_seconds: float = 10.0) -> None:
-        """Ask the loop to end after the current run; cancel it if that run takes longer than ``grace_seconds``.
-
-        A batch cancelled mid-send keeps its lease and is sent again once the lease ends (at least once).
-        """
-        task, self._task = self._task, None
-        if task is None:
-            return
-        self._stopping.set()
-        try:
-            await asyncio.wait_for(asyncio.shield(task), grace_seconds)
-        except TimeoutError:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-
-    async def run_once(self) -> DispatchReport:
-        """Publish due reminders when their interval has passed, then deliver one batch; never raises."""
-        try:
-            now = self._clock()
-            await self._reminders(now)
-            return await dispatch_batch(
-                self._sessionmaker, now, self.sender, max_attempts=self._max_attempts, batch_size=self._batch_size
-            )
-        except Exception:
-            logger.exception("notice dispatch failed")
-            return DispatchReport()
-        finally:
-            self.runs += 1
+    async def _dispatch(self) -> DispatchReport:
+        """Publish due reminders when their interval has passed, then deliver one batch."""
+        now = self._clock()
+        await self._reminders(now)
+        return await dispatch_batch(
+            self._sessionmaker, now, self.sender, max_attempts=self._max_attempts, batch_size=self._batch_size
+        )
 
     async def _reminders(self, now: datetime) -> None:
         if self._reminder_interval <= timedelta(0) or (self._next_reminders is not None and now < self._next_reminders):
@@ -359,11 +332,3 @@ class NoticeDispatcher:
             await publish_due_reminders(self._sessionmaker, now)
         except Exception:  # reminders failing must not hold up deliveries
             logger.exception("publishing reminders failed")
-
-    async def _loop(self) -> None:
-        while not self._stopping.is_set():
-            report = await self.run_once()
-            if report.claimed >= self._batch_size:
-                continue  # more are due: go on at once, with a fresh clock and a fresh lease
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._stopping.wait(), self._interval)

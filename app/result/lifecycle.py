@@ -54,7 +54,7 @@ async def run_due_transitions(sessionmaker: async_sessionmaker[AsyncSession], no
     return moved
 
 
-class TransitionRunner(PeriodicTask):
+class TransitionRunner(PeriodicTask[int]):
     """Runs ``run_due_transitions`` with the app clock every ``interval_seconds`` (``app.tasks.PeriodicTask``)."""
 
     def __init__(
@@ -65,4 +65,6 @@ class TransitionRunner(PeriodicTask):
         interval_seconds: float,
         job: Job = run_due_transitions,
     ) -> None:
-        super().__init__("transitions", lambda: job(sessionmaker, clock()), interval_seconds=interval_seconds)
+        super().__init__(
+            "transitions", lambda: job(sessionmaker, clock()), interval_seconds=interval_seconds, fallback=0
+        )

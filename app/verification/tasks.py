@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
@@ -12,8 +10,6 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from app.db.session import unit_of_work
 from app.verification.service import purge_decided_documents
 
-logger = logging.getLogger("evote.verification")
-
 
 async def purge_once(
     sessionmaker: async_sessionmaker[AsyncSession], clock: Callable[[], datetime], *, retention: timedelta
@@ -21,24 +17,3 @@ async def purge_once(
     """One purge in its own transaction."""
     async with unit_of_work(sessionmaker) as session:
         return await purge_decided_documents(session, clock(), retention=retention)
-
-
-async def purge_documents_periodically(
-    sessionmaker: async_sessionmaker[AsyncSession],
-    clock: Callable[[], datetime],
-    *,
-    retention: timedelta,
-    interval: timedelta = timedelta(hours=1),
-) -> None:
-    """Purge now and then every ``interval`` until cancelled; a failed run is logged and retried next time."""
-    while True:
-        try:
-            deleted = await purge_once(sessionmaker, clock, retention=retention)
-        except asyncio.CancelledError:
-            raise
-        except Exception:
-            logger.exception("verification document purge failed")
-        else:
-            if deleted:
-                logger.info("verification documents purged", extra={"deleted": deleted})
-        await asyncio.sleep(interval.total_seconds())

@@ -181,7 +181,7 @@ async def test_the_runner_integrates_in_the_background_and_survives_errors(
     monkeypatch.setattr(integrator_module, "integrate", broken)
     with caplog.at_level(logging.ERROR, logger="evote.audit"):
         assert await runner.run_once() == 0
-    assert "audit log integration failed" in caplog.text
+    assert "log-integrator run failed" in caplog.text
 
 
 async def test_a_runner_with_interval_zero_never_starts(sessionmaker, log_keys):

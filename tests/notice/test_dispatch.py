@@ -236,7 +236,7 @@ async def test_the_dispatcher_task_delivers_survives_errors_and_stops(session, s
     dispatcher = NoticeDispatcher(sessionmaker, lambda: NOW, gateway.sender(), interval_seconds=0.01)
     dispatcher._clock = clock  # inject the failing clock after construction
     assert (await dispatcher.run_once()).claimed == 0
-    assert "notice dispatch failed" in caplog.text
+    assert "notice-dispatcher run failed" in caplog.text
     dispatcher.start()
     dispatcher.start()  # idempotent
     for _ in range(200):
@@ -265,7 +265,7 @@ async def test_a_failing_run_is_logged_and_reported_empty(sessionmaker, app, cap
     )
     report = await dispatcher.run_once()
     assert report.claimed == 0
-    assert "notice dispatch failed" in caplog.text
+    assert "notice-dispatcher run failed" in caplog.text
     assert "publishing reminders failed" in caplog.text
 
 
