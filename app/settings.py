@@ -189,33 +189,13 @@ class Settings(BaseSettings):
             if value is not None:
                 _decode_key(name, value)
         self.retired_pii_keys()
-        if self.jwt_private_key_file is not None and self.jwt_private_key is not None:
-            raise ValueError("set only one of EVOTE_JWT_PRIVATE_KEY_FILE and EVOTE_JWT_PRIVATE_KEY")
-        configured = self._configured_jwt_private_key()
-        if self.env == "production":
-            if configured is None:
-                raise ValueError(
-                    "production requires an explicit JWT signing key; the development key is refused: "
-                    "EVOTE_JWT_PRIVATE_KEY_FILE (or EVOTE_JWT_PRIVATE_KEY)"
-                )
-            if self._is_dev_jwt_key(configured):
-                raise ValueError("the JWT signing key is the development key and is refused in production")
+        self._check_signing_key("jwt", "JWT signing key")
         self.jwt_retired_public_keys()
         return self
 
     @model_validator(mode="after")
     def _log_keys_are_usable(self) -> Settings:
-        if self.log_private_key_file is not None and self.log_private_key is not None:
-            raise ValueError("set only one of EVOTE_LOG_PRIVATE_KEY_FILE and EVOTE_LOG_PRIVATE_KEY")
-        configured = self._configured_log_private_key()
-        if self.env == "production":
-            if configured is None:
-                raise ValueError(
-                    "production requires an explicit audit log signing key; the development key is refused: "
-                    "EVOTE_LOG_PRIVATE_KEY_FILE (or EVOTE_LOG_PRIVATE_KEY)"
-                )
-            if _is_dev_ed25519_key(self.dev_log_key_path, configured):
-                raise ValueError("the audit log signing key is the development key and is refused in production")
+        self._check_signing_key("log", "audit log signing key")
         self.log_retired_public_keys()
         names = [witness.name for witness in self.witness_public_key_files]
         if len(set(names)) != len(names) or self.log_origin in names:
@@ -281,19 +261,11 @@ class Settings(BaseSettings):
 
     @property
     def dev_jwt_key_path(self) -> Path:
-        return self.dev_key_dir / "jwt_ed25519.pem"
+        return self._dev_key_path("jwt")
 
     def jwt_signing_key(self) -> Ed25519PrivateKey:
-        """The Ed25519 signing key, from settings or (development and test only) ``dev_key_dir``, created if absent."""
-        configured = self._configured_jwt_private_key()
-        if configured is not None:
-            return configured
-        if self.env == "production":  # unreachable after validation; kept as a guard
-            raise RuntimeError("EVOTE_JWT_PRIVATE_KEY_FILE is required in production")
-        path = self.dev_jwt_key_path
-        if not path.exists():
-            _create_private_file(path, _pem_private(Ed25519PrivateKey.generate()))
-        return _load_ed25519_private_key(path.read_bytes(), str(path))
+        """The access-token signing key, from settings or (development and test only) ``dev_key_dir``."""
+        return self._signing_key("jwt")
 
     def jwt_retired_public_keys(self) -> tuple[Ed25519PublicKey, ...]:
         """Retired verification keys, in configured order; each file must hold one PEM Ed25519 public key."""
@@ -304,19 +276,11 @@ class Settings(BaseSettings):
 
     @property
     def dev_log_key_path(self) -> Path:
-        return self.dev_key_dir / "log_ed25519.pem"
+        return self._dev_key_path("log")
 
     def log_signing_key(self) -> Ed25519PrivateKey:
-        """The log signing key, from settings or (development and test only) ``dev_key_dir``, created if absent."""
-        configured = self._configured_log_private_key()
-        if configured is not None:
-            return configured
-        if self.env == "production":  # unreachable after validation; kept as a guard
-            raise RuntimeError("EVOTE_LOG_PRIVATE_KEY_FILE is required in production")
-        path = self.dev_log_key_path
-        if not path.exists():
-            _create_private_file(path, _pem_private(Ed25519PrivateKey.generate()))
-        return _load_ed25519_private_key(path.read_bytes(), str(path))
+        """The audit log's (and results') signing key, from settings or (development and test only) ``dev_key_dir``."""
+        return self._signing_key("log")
 
     def log_retired_public_keys(self) -> tuple[Ed25519PublicKey, ...]:
         """Retired log keys, still published so the checkpoints they signed keep verifying."""
@@ -338,31 +302,45 @@ class Settings(BaseSettings):
             for witness in self.witness_public_key_files
         )
 
-    def _configured_log_private_key(self) -> Ed25519PrivateKey | None:
-        if self.log_private_key_file is not None:
-            path = self.log_private_key_file
-            return _load_ed25519_private_key(_read_key_file(path, "EVOTE_LOG_PRIVATE_KEY_FILE"), str(path))
-        if self.log_private_key is not None:
-            return _load_ed25519_private_key(self.log_private_key.encode(), "EVOTE_LOG_PRIVATE_KEY")
+    def _configured_private_key(self, kind: Literal["jwt", "log"]) -> Ed25519PrivateKey | None:
+        """``EVOTE_<KIND>_PRIVATE_KEY_FILE`` or ``EVOTE_<KIND>_PRIVATE_KEY`` (PEM text), if set."""
+        path: Path | None = getattr(self, f"{kind}_private_key_file")
+        text: str | None = getattr(self, f"{kind}_private_key")
+        setting = f"EVOTE_{kind.upper()}_PRIVATE_KEY"
+        if path is not None:
+            return _load_ed25519_private_key(_read_key_file(path, setting + "_FILE"), str(path))
+        if text is not None:
+            return _load_ed25519_private_key(text.encode(), setting)
         return None
 
-    def _configured_jwt_private_key(self) -> Ed25519PrivateKey | None:
-        if self.jwt_private_key_file is not None:
-            path = self.jwt_private_key_file
-            return _load_ed25519_private_key(_read_key_file(path, "EVOTE_JWT_PRIVATE_KEY_FILE"), str(path))
-        if self.jwt_private_key is not None:
-            return _load_ed25519_private_key(self.jwt_private_key.encode(), "EVOTE_JWT_PRIVATE_KEY")
-        return None
+    def _dev_key_path(self, kind: Literal["jwt", "log"]) -> Path:
+        return self.dev_key_dir / f"{kind}_ed25519.pem"
 
-    def _is_dev_jwt_key(self, key: Ed25519PrivateKey) -> bool:
-        path = self.dev_jwt_key_path
-        if not path.is_file():
-            return False
-        try:
-            dev = _load_ed25519_private_key(path.read_bytes(), str(path))
-        except ValueError:
-            return False
-        return secrets.compare_digest(_raw_public(dev.public_key()), _raw_public(key.public_key()))
+    def _check_signing_key(self, kind: Literal["jwt", "log"], what: str) -> None:
+        """One of file or text; in production, an explicit key that is not the development one."""
+        setting = f"EVOTE_{kind.upper()}_PRIVATE_KEY"
+        if getattr(self, f"{kind}_private_key_file") is not None and getattr(self, f"{kind}_private_key") is not None:
+            raise ValueError(f"set only one of {setting}_FILE and {setting}")
+        configured = self._configured_private_key(kind)
+        if self.env == "production":
+            if configured is None:
+                raise ValueError(
+                    f"production requires an explicit {what}; the development key is refused: "
+                    f"{setting}_FILE (or {setting})"
+                )
+            if _is_dev_ed25519_key(self._dev_key_path(kind), configured):
+                raise ValueError(f"the {what} is the development key and is refused in production")
+
+    def _signing_key(self, kind: Literal["jwt", "log"]) -> Ed25519PrivateKey:
+        configured = self._configured_private_key(kind)
+        if configured is not None:
+            return configured
+        if self.env == "production":  # unreachable after validation; kept as a guard
+            raise RuntimeError(f"EVOTE_{kind.upper()}_PRIVATE_KEY_FILE is required in production")
+        path = self._dev_key_path(kind)
+        if not path.exists():
+            _create_private_file(path, _pem_private(Ed25519PrivateKey.generate()))
+        return _load_ed25519_private_key(path.read_bytes(), str(path))
 
 
 def _is_dev_ed25519_key(path: Path, key: Ed25519PrivateKey) -> bool:
