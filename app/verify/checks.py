@@ -185,6 +185,7 @@ class _Verifier:
         self.check_ballots()
         self.check_publicity()
         self.check_tally()
+        self.check_decision()
 
     # --- 1. bundle ------------------------------------------------------------------------------------------
 
@@ -611,6 +612,29 @@ class _Verifier:
         )
 
     # --- 9. tally -------------------------------------------------------------------------------------------
+
+    # --- 10. decision status -------------------------------------------------------------------------------
+
+    def check_decision(self) -> None:
+        """R-SUP-1/-3: a decision revoked by the street office or a court is reported as revoked.
+
+        The revocation is a signed log entry of the vote (already proven in step 4); the result stays as it was
+        counted, but it no longer binds the owners.
+        """
+        revocations = {"supervision.revocation": "REVOKED_BY_STREET_OFFICE",
+                       "supervision.court_revocation": "REVOKED_BY_COURT"}  # fmt: skip
+        with self.step("decision"):
+            found = [entry for entry in self.entries if entry.kind in revocations]
+            if not found:
+                self.passed("decision", "in force: no revocation in the log")
+                return
+            last = found[-1]
+            status = revocations[last.kind]
+            self.passed(
+                "decision",
+                f"{status} on {last.payload['acted_at']} ({last.payload['document_ref']}); "
+                "the counted result no longer binds the owners",
+            )
 
     def check_tally(self) -> None:
         with self.step("tally"):
