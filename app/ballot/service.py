@@ -38,10 +38,10 @@ from app.errors import NotFound
 from app.grant.models import ActingGrant
 from app.identity.access import Principal
 from app.ledger.canonical import canonical_sha256
-from app.rules.casting import ActingBasis, Caller, GrantKind, ensure_may_act
+from app.rules.casting import ActingBasis, Caller, GrantKind, NotEntitled, NotEntitledReason, ensure_may_act
 from app.rules.lifecycle import effective_status
 from app.rules.roll import VoterGroup
-from app.topic.models import RollGroup, Vote, VoteStatus, VotingMethod
+from app.topic.models import RollGroup, Vote, VotingMethod
 from app.topic.spec import Mark, marks_for_ballot
 
 TRANSFEREE = "TRANSFEREE"  # R-ROLL-5: every unit of the frozen group passed to the caster's owner set
@@ -149,16 +149,27 @@ async def _entitlement(
     if not vote.proxies_allowed:  # R-CAST-4: proxies can be switched off per vote
         grants = tuple(grant for grant in grants if grant.kind is not GrantKind.PROXY)
     caller = Caller(account_key=str(account_id), owner_key=str(owner_id))
-    if await _is_transferee(session, vote, group_row, str(owner_id)):
-        return TRANSFEREE, None
-    found = ensure_may_act(
-        group,
-        caller,
-        organisation_keys=await repository.organisation_keys(session, group_row.owner_ids),
-        grants=grants,
-        now=now,
-        vote_id=str(vote.id),
-    )
+    transfer = await _transfer(session, vote, group_row)
+    if transfer is not None:
+        # R-ROLL-5 (CC Art. 273: the co-management right goes with the title): when every unit of the frozen
+        # group passed to one new owner set, that set casts the group's ballot, and the sellers no longer do.
+        if str(owner_id) in transfer:
+            return TRANSFEREE, None
+        raise NotEntitled(reason=NotEntitledReason.TITLE_TRANSFERRED)
+    organisations = await repository.organisation_keys(session, group_row.owner_ids)
+    # A ballot answers every topic (R-TALLY-1), so a grant counts only if it covers every topic (R-CAST-4).
+    per_topic = [
+        set(
+            ensure_may_act(
+                group, caller, organisation_keys=organisations, grants=grants, now=now, vote_id=str(vote.id),
+                topic_id=str(topic.id),
+            )
+        )
+        for topic in vote.topics
+    ]  # fmt: skip
+    found = sorted(set.intersection(*per_topic)) if per_topic else []
+    if not found:
+        raise NotEntitled(reason=NotEntitledReason.SCOPE_EXCLUDES_VOTE)
     # An owner's own right comes first; otherwise the grant with the lowest basis name, deterministically.
     for entitlement in found:
         if entitlement.basis in (ActingBasis.OWNER, ActingBasis.CO_OWNER):
@@ -167,18 +178,19 @@ async def _entitlement(
     return first.basis.value, uuid.UUID(first.grant_id)
 
 
-async def _is_transferee(session: AsyncSession, vote: Vote, group_row: RollGroup, owner_key: str) -> bool:
-    """R-ROLL-5: all units of the frozen group passed to one new owner set that includes the caster.
+async def _transfer(session: AsyncSession, vote: Vote, group_row: RollGroup) -> frozenset[str] | None:
+    """R-ROLL-5: the new owner set when every unit of the frozen group passed to one other owner set, else None.
 
-    If only some units changed hands, the original owners keep the right (the group stays as frozen).
+    If only some units changed hands, the group stays as frozen and its original owners keep the right.
     """
-    if owner_key in group_row.owner_ids:
-        return False
     current = await repository.current_owner_sets(session, vote.estate_id, group_row.unit_keys)
     if current is None or set(current) != set(group_row.unit_keys):
-        return False
+        return None
     owner_sets = set(current.values())
-    return len(owner_sets) == 1 and owner_key in next(iter(owner_sets))
+    if len(owner_sets) != 1:
+        return None
+    new_owners = next(iter(owner_sets))
+    return new_owners if new_owners and new_owners != frozenset(group_row.owner_ids) else None
 
 
 async def _insert(
@@ -261,9 +273,9 @@ async def enter_paper(
     """
     if vote.voting_method is VotingMethod.ONLINE:
         raise PaperNotAllowed()
-    if vote.status not in (VoteStatus.PUBLISHED, VoteStatus.OPEN):
-        # Decided at the close instant (R-LIFE-8): nothing may change the counted ballots afterwards.
-        raise VoteNotVotable(status=vote.status.value)
+    # Paper ballots are entered while voting is open, like online ones (R-LIFE-5): after the end instant nothing
+    # may change the counted ballots (R-LIFE-8), whatever time the organiser says a ballot was received.
+    _ensure_open(vote, now)
     if not vote.starts_at <= body.received_at < vote.ends_at or body.received_at > now:
         raise PaperReceivedOutsideWindow(starts_at=vote.starts_at.isoformat(), ends_at=vote.ends_at.isoformat())
     group_row = await repository.roll_group(session, vote.id, body.group_id)

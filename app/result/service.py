@@ -438,9 +438,10 @@ async def unit_ballots(
     if vote is None:
         raise NotFound(what="vote")
     await access.ensure_can_manage_estate(session, principal, vote.estate_id)  # observers, auditors: 403
-    status = status_at(vote, now)
-    if status not in AFTER_CLOSE:
-        raise BallotsSealed(status=status)
+    # Sealed until the close has actually run (stored status), not merely until the clock passed the end:
+    # in between, nothing may be learned that could steer a late entry (R-LIFE-7).
+    if vote.status.value not in AFTER_CLOSE:
+        raise BallotsSealed(status=status_at(vote, now))
     ballots, next_cursor = await paginate(
         session, repository.ballots_statement(vote.id), key=Ballot.id, cursor=cursor, limit=limit
     )

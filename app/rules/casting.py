@@ -79,6 +79,7 @@ class NotEntitledReason(StrEnum):
     ORGANISATION_ACTS_THROUGH_REPRESENTATIVE = "organisation_acts_through_representative"
     GRANT_NOT_IN_FORCE = "grant_not_in_force"
     SCOPE_EXCLUDES_VOTE = "scope_excludes_vote"
+    TITLE_TRANSFERRED = "title_transferred"
 
 
 _REASON_TEXT: dict[NotEntitledReason, tuple[str, str]] = {
@@ -98,6 +99,10 @@ _REASON_TEXT: dict[NotEntitledReason, tuple[str, str]] = {
     NotEntitledReason.GRANT_NOT_IN_FORCE: (
         "您的授权尚未批准、已被驳回或撤销，或不在有效期内",
         "your grant is not approved, was rejected or revoked, or is outside its validity period",
+    ),
+    NotEntitledReason.TITLE_TRANSFERRED: (
+        "表决期间该表决组的全部房屋已过户，由新业主投票（R-ROLL-5）",
+        "every unit of this voter group changed hands during the vote; the new owners vote (R-ROLL-5)",
     ),
     NotEntitledReason.SCOPE_EXCLUDES_VOTE: (
         "您的委托授权不包括本次表决或议题",

@@ -592,6 +592,19 @@ class _Verifier:
                     f"{shanghai_date(starts)} (Asia/Shanghai), {days} days later ({max(days - 1, 0)} clear days); "
                     f"R-LIFE-3 requires 15 clear days (earliest start {earliest.isoformat()})",
                 )
+            # A paper ballot's cast_at is the organiser's "received at"; the log says when it was really entered.
+            # Every ballot (and every voiding) must be in the log before the close, whatever time it claims.
+            late = [
+                entry
+                for entry in self.entries
+                if entry.kind in (d.BALLOT_CAST, d.BALLOT_VOIDED) and entry.leaf_index > self.closed.leaf_index
+            ]
+            if late:
+                raise Failure(
+                    "publicity",
+                    f"{late[0].kind} for ballot {late[0].payload['ballot_id']} was logged at leaf "
+                    f"{late[0].leaf_index}, after the vote closed at leaf {self.closed.leaf_index}",
+                )
             topic_ids = {str(topic["topic_id"]) for topic in self.topics}
             for ballot in self.ballots:
                 if set(ballot["answers"]) != topic_ids:
@@ -612,29 +625,6 @@ class _Verifier:
         )
 
     # --- 9. tally -------------------------------------------------------------------------------------------
-
-    # --- 10. decision status -------------------------------------------------------------------------------
-
-    def check_decision(self) -> None:
-        """R-SUP-1/-3: a decision revoked by the street office or a court is reported as revoked.
-
-        The revocation is a signed log entry of the vote (already proven in step 4); the result stays as it was
-        counted, but it no longer binds the owners.
-        """
-        revocations = {"supervision.revocation": "REVOKED_BY_STREET_OFFICE",
-                       "supervision.court_revocation": "REVOKED_BY_COURT"}  # fmt: skip
-        with self.step("decision"):
-            found = [entry for entry in self.entries if entry.kind in revocations]
-            if not found:
-                self.passed("decision", "in force: no revocation in the log")
-                return
-            last = found[-1]
-            status = revocations[last.kind]
-            self.passed(
-                "decision",
-                f"{status} on {last.payload['acted_at']} ({last.payload['document_ref']}); "
-                "the counted result no longer binds the owners",
-            )
 
     def check_tally(self) -> None:
         with self.step("tally"):
@@ -667,6 +657,29 @@ class _Verifier:
                     raise Failure("tally", f"the {entry.kind} entry records other results than the signed result")
         outcomes = ", ".join(str(topic["outcome"]) for topic in signed)
         self.passed("tally", f"{len(signed)} topics recomputed from the ballots equal the signed result ({outcomes})")
+
+    # --- 10. decision status -------------------------------------------------------------------------------
+
+    def check_decision(self) -> None:
+        """R-SUP-1/-3: a decision revoked by the street office or a court is reported as revoked.
+
+        The revocation is a signed log entry of the vote (already proven in step 4); the result stays as it was
+        counted, but it no longer binds the owners.
+        """
+        revocations = {"supervision.revocation": "REVOKED_BY_STREET_OFFICE",
+                       "supervision.court_revocation": "REVOKED_BY_COURT"}  # fmt: skip
+        with self.step("decision"):
+            found = [entry for entry in self.entries if entry.kind in revocations]
+            if not found:
+                self.passed("decision", "in force: no revocation in the log")
+                return
+            last = found[-1]
+            status = revocations[last.kind]
+            self.passed(
+                "decision",
+                f"{status} on {last.payload['acted_at']} ({last.payload['document_ref']}); "
+                "the counted result no longer binds the owners",
+            )
 
 
 def _sha256(data: bytes) -> str:
