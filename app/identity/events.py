@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.audit import service as audit_service
 from app.identity.models import IdentityEvent
 
 
@@ -26,4 +27,16 @@ async def record(
     event = IdentityEvent(kind=kind, actor=actor, account_id=account_id, estate_id=estate_id, details=details or {})
     session.add(event)
     await session.flush()
+    # Issue #6: verifications, bindings, grants and role changes are signed into the audit log as well.
+    await audit_service.append(
+        session,
+        f"identity.{kind}",
+        {
+            "event_id": str(event.id),
+            "actor": actor,
+            "account_id": str(account_id) if account_id else "",
+            "details": event.details,
+        },
+        estate_id=estate_id,
+    )
     return event

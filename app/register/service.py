@@ -14,6 +14,7 @@ from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.audit import service as audit_service
 from app.http.errors import Conflict
 from app.ledger.canonical import canonical_sha256
 from app.place import repository as place_repository
@@ -105,6 +106,17 @@ async def import_register(
     except IntegrityError as exc:  # another import of this estate committed the same version number first
         raise Conflict() from exc
     await _insert_units(session, version.id, rows, buildings, owner_ids, cipher=cipher, progress=progress)
+    # Issue #6: each register version is an audit-log event, identified by its content hash (no identifiers).
+    await audit_service.append(
+        session,
+        "register.version",
+        {
+            "version_id": str(version.id), "number": version.number, "content_hash": content_hash,
+            "unit_count": version.unit_count, "heads": roll.total.heads, "area": roll.total.area,
+            "imported_by": version.imported_by,
+        },
+        estate_id=estate.id,
+    )  # fmt: skip
     return ImportOutcome(version, created=True, roll=roll)
 
 
