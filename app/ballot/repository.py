@@ -7,10 +7,11 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
+from app.grant import service as grant_service
 from app.grant.models import ActingGrant
 from app.identity.models import Account
 from app.register.models import Owner, OwnerKind, RegisterVersion, Unit, UnitOwner
-from app.rules.casting import GrantFacts, GrantKind, GrantState, ProxyScope
+from app.rules.casting import GrantFacts
 from app.topic.models import RollGroup, Vote
 
 
@@ -36,35 +37,13 @@ async def organisation_keys(session: AsyncSession, owner_ids: Sequence[str]) -> 
 
 
 async def grant_facts(session: AsyncSession, estate_id: uuid.UUID, group_key: str) -> tuple[GrantFacts, ...]:
-    """The group's acting grants as the law core's plain values (R-CAST-2..5)."""
+    """The group's acting grants as the law core's plain values (R-CAST-2..5), whatever their status."""
     rows = await session.execute(
         select(ActingGrant, Account.owner_id)
         .join(Account, Account.id == ActingGrant.grantee_account_id)
         .where(ActingGrant.estate_id == estate_id, ActingGrant.group_key == group_key)
     )
-    facts = []
-    for grant, grantee_owner_id in rows.all():
-        scope = grant.scope or {}
-        vote_ids = scope.get("vote_ids")
-        topic_ids = scope.get("topic_ids")
-        facts.append(
-            GrantFacts(
-                grant_id=str(grant.id),
-                kind=GrantKind(grant.kind.value),
-                grantee_key=str(grant.grantee_account_id),
-                status=GrantState(grant.status.value),
-                grantee_owner_key=str(grantee_owner_id) if grantee_owner_id else None,
-                valid_from=grant.valid_from,
-                valid_until=grant.valid_until,
-                scope=ProxyScope(
-                    vote_ids=frozenset(map(str, vote_ids)) if vote_ids else None,
-                    topic_ids=frozenset(map(str, topic_ids)) if topic_ids else None,
-                ),
-                used=grant.used_at is not None,
-                signed_by=frozenset(map(str, grant.signed_by_owner_ids or [])),
-            )
-        )
-    return tuple(facts)
+    return tuple(grant_service.grant_facts(grant, grantee_owner_id) for grant, grantee_owner_id in rows.all())
 
 
 async def current_owner_sets(
