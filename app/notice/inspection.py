@@ -27,11 +27,8 @@ from app.notice import repository
 from app.notice.models import Audience, Notice
 from app.notice.service import instant_text, notice_document
 from app.result import repository as result_repository
-from app.result.errors import ResultNotPublished
+from app.result import service as result_service
 from app.result.schemas import ResultRead
-from app.result.service import PublishedResult, PublishedTopic, status_at
-from app.rules.counts import Weight
-from app.rules.publicity import result_publication_flags
 from app.topic.models import Vote, VoteStatus
 
 INSPECTION_KIND = "inspection.accessed"
@@ -122,28 +119,6 @@ def _download(filename: str, document: Any) -> Download:
     return Download(filename, content, hashlib.sha256(content).hexdigest())
 
 
-async def _published_result(session: AsyncSession, vote: Vote, *, now: datetime) -> PublishedResult:
-    """R-PUB-1's document, as ``GET /votes/{id}/result`` shows it (the access check is inspection's own)."""
-    topics = await result_repository.topics_of(session, vote.id)
-    results = {row.topic_id: row for row in await result_repository.results_of(session, vote.id)}
-    groups = await result_repository.participating_groups(session, vote.id)
-    keys = [key for group in groups for key in group.unit_keys]
-    units = (
-        []
-        if vote.register_version_id is None
-        else await result_repository.unit_places(session, vote.register_version_id, keys)
-    )
-    return PublishedResult(
-        vote=vote,
-        status=status_at(vote, now),
-        participating=Weight(len(groups), sum(group.area for group in groups)),
-        total=Weight(vote.total_heads or 0, vote.total_area or 0),
-        topics=tuple(PublishedTopic(topic, results[topic.id]) for topic in topics if topic.id in results),
-        units=tuple(units),
-        publication=result_publication_flags(vote.closed_at or vote.ends_at, vote.result_published_at, as_of=now),
-    )
-
-
 async def download_result(
     session: AsyncSession, principal: Principal, estate_id: uuid.UUID, vote_id: uuid.UUID, *, now: datetime
 ) -> Download:
@@ -152,13 +127,13 @@ async def download_result(
     vote = await repository.vote_in_estate(session, estate_id, vote_id)
     if vote is None or vote.status is VoteStatus.DRAFT:
         raise NotFound(what="vote")
-    if vote.result_published_at is None:  # a later revocation (R-SUP-1/3) keeps the result published
-        raise ResultNotPublished(status=status_at(vote, now))
     document = {
         "schema": "evote/result-download/1",
         "estate_id": str(estate_id),
         "notice_hash": vote.notice_hash,
-        "result": ResultRead.of(await _published_result(session, vote, now=now)).model_dump(mode="json"),
+        "result": ResultRead.of(await result_service.build_published_result(session, vote, now=now)).model_dump(
+            mode="json"
+        ),
     }
     download = _download(f"result-{vote.id}.json", document)
     await _record_access(

@@ -384,6 +384,11 @@ async def published_result(
 ) -> PublishedResult:
     """R-PUB-1: the R-TALLY-10 evidence per topic and the participating units (no names, IDs or phones)."""
     vote, _ = await _visible_vote(session, principal, vote_id)
+    return await build_published_result(session, vote, now=now)
+
+
+async def build_published_result(session: AsyncSession, vote: Vote, *, now: datetime) -> PublishedResult:
+    """The published result document of a vote, for whoever the caller already allowed to read it."""
     revoked = vote.status in REVOKED and vote.result_published_at is not None
     if vote.status is not VoteStatus.RESULT_PUBLISHED and not revoked:
         raise ResultNotPublished(status=status_at(vote, now))  # R-LIFE-7: sealed until close

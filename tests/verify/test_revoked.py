@@ -27,6 +27,10 @@ async def test_a_revoked_decision_is_reported_as_revoked_and_still_verifies(clie
         headers=street_office,
     )
     assert revoked.status_code == 200, revoked.text
+    # The inspection download of the decision (R-REC-5) shows it as revoked too.
+    download = await client.get(f"/api/v1/estates/{run.estate_id}/archive/results/{run.vote_id}", headers=street_office)
+    assert download.status_code == 200, download.text
+    assert "REVOKED_BY_STREET_OFFICE" in download.text
     async with app.state.sessionmaker() as integration, integration.begin():
         await integrate_and_sign(integration, app.state.clock())
     bundle = await export_bundle(client, run)
