@@ -79,7 +79,7 @@ async def enter_paper_ballot(
     vote_id: VoteId, body: PaperBallotEntry, session: SessionDep, principal: CurrentPrincipal, clock: Clock
 ) -> Receipt:
     """Enter an owner-signed paper ballot with the hash of its scan (mixed or paper votes, R-TALLY-9)."""
-    vote = await repository.vote_for_casting(session, vote_id)
+    vote = await repository.vote_for_paper_entry(session, vote_id)
     if vote is None or vote.published_at is None:
         raise NotFound(what="vote")
     await access.ensure_can_manage_estate(session, principal, vote.estate_id)

@@ -33,6 +33,7 @@ from app.ballot.errors import (
     VoteNotVotable,
 )
 from app.ballot.models import Ballot, BallotMark, BallotStatus, Channel, IdempotencyRecord
+from app.ballot.repository import CastingVote
 from app.ballot.schemas import BallotCast, PaperBallotEntry, Receipt
 from app.errors import NotFound
 from app.grant.models import ActingGrant
@@ -41,7 +42,7 @@ from app.ledger.canonical import canonical_sha256
 from app.rules.casting import ActingBasis, Caller, GrantKind, NotEntitled, NotEntitledReason, ensure_may_act
 from app.rules.lifecycle import effective_status
 from app.rules.roll import VoterGroup
-from app.topic.models import RollGroup, Vote, VotingMethod
+from app.topic.models import RollGroup, Vote, VoteStatus, VotingMethod
 from app.topic.spec import Mark, marks_for_ballot
 
 TRANSFEREE = "TRANSFEREE"  # R-ROLL-5: every unit of the frozen group passed to the caster's owner set
@@ -73,21 +74,21 @@ async def cast(
         replay = await _replay(session, principal.account_id, idempotency_key, fingerprint)
         if replay is not None:
             return replay
-    vote = await repository.vote_for_casting(session, vote_id)
-    if vote is None or vote.published_at is None:
+    group_row = await repository.lock_vote_and_read_group(session, vote_id, body.group_id)
+    vote = await repository.published_vote(session, vote_id)
+    if vote is None:
         raise NotFound(what="vote")
-    group_row = await repository.roll_group(session, vote.id, body.group_id)
     if group_row is None:
         raise GroupNotInRoll()
     basis, grant_id = await _entitlement(
         session, vote, group_row, account_id=principal.account_id, owner_id=principal.owner_id, now=now
     )
-    _ensure_open(vote, now)
+    _ensure_open(vote.status, vote.starts_at, vote.ends_at, now)
     if vote.voting_method is VotingMethod.PAPER:
         raise OnlineNotAllowed()
     marks = marks_for_ballot(vote.topics, body.answers)
     receipt = await _insert(
-        session, vote, group_row, body.answers, marks, now=now, basis=basis, grant_id=grant_id,
+        session, vote.id, vote.estate_id, group_row, body.answers, marks, now=now, basis=basis, grant_id=grant_id,
         channel=Channel.ONLINE, account_id=principal.account_id,
     )  # fmt: skip
     if receipt is None:
@@ -98,13 +99,12 @@ async def cast(
         raise AlreadyCast()
     outcome = CastOutcome(201, receipt.model_dump(mode="json"))
     if idempotency_key is not None:
-        session.add(
-            IdempotencyRecord(
+        await session.execute(
+            insert(IdempotencyRecord).values(
                 account_id=principal.account_id, key=idempotency_key, request_sha256=fingerprint,
                 status_code=outcome.status_code, body=outcome.body, created_at=now,
             )
         )  # fmt: skip
-        await session.flush()
     return outcome
 
 
@@ -117,20 +117,20 @@ async def _replay(session: AsyncSession, account_id: uuid.UUID, key: str, finger
     return CastOutcome(record.status_code, record.body)
 
 
-def _ensure_open(vote: Vote, now: datetime) -> None:
+def _ensure_open(stored: VoteStatus, starts_at: datetime, ends_at: datetime, now: datetime) -> None:
     """R-LIFE-5: ballots only inside ``[starts_at, ends_at)``; R-BAN-1: never before the notice period ends."""
-    status = effective_status(vote.status.value, starts_at=vote.starts_at, ends_at=vote.ends_at, now=now)
+    status = effective_status(stored.value, starts_at=starts_at, ends_at=ends_at, now=now)
     if status == "PUBLISHED":
-        raise VoteNotOpenYet(starts_at=vote.starts_at.isoformat())
+        raise VoteNotOpenYet(starts_at=starts_at.isoformat())
     if status in ("CLOSED", "DECIDED", "RESULT_PUBLISHED"):
-        raise VoteClosed(ends_at=vote.ends_at.isoformat())
+        raise VoteClosed(ends_at=ends_at.isoformat())
     if status != "OPEN":
         raise VoteNotVotable(status=status)
 
 
 async def _entitlement(
     session: AsyncSession,
-    vote: Vote,
+    vote: CastingVote,
     group_row: RollGroup,
     *,
     account_id: uuid.UUID,
@@ -178,11 +178,14 @@ async def _entitlement(
     return first.basis.value, uuid.UUID(first.grant_id)
 
 
-async def _transfer(session: AsyncSession, vote: Vote, group_row: RollGroup) -> frozenset[str] | None:
+async def _transfer(session: AsyncSession, vote: CastingVote, group_row: RollGroup) -> frozenset[str] | None:
     """R-ROLL-5: the new owner set when every unit of the frozen group passed to one other owner set, else None.
 
-    If only some units changed hands, the group stays as frozen and its original owners keep the right.
+    If only some units changed hands, the group stays as frozen and its original owners keep the right. Titles
+    change only with a new register version: while the roll's version is the latest, nothing can have passed.
     """
+    if vote.latest_register_version_id == vote.register_version_id:
+        return None
     current = await repository.current_owner_sets(session, vote.estate_id, group_row.unit_keys)
     if current is None or set(current) != set(group_row.unit_keys):
         return None
@@ -195,7 +198,8 @@ async def _transfer(session: AsyncSession, vote: Vote, group_row: RollGroup) -> 
 
 async def _insert(
     session: AsyncSession,
-    vote: Vote,
+    vote_id: uuid.UUID,
+    estate_id: uuid.UUID,
     group_row: RollGroup,
     answers: dict[str, Any],
     marks: dict[str, tuple[Mark, ...]],
@@ -211,20 +215,22 @@ async def _insert(
 ) -> Receipt | None:
     """Insert the ballot, its marks and its audit entry; None if the group already has a counted ballot."""
     cast_at = cast_at or now
-    ballot_id = uuid.uuid4()
+    ballot_id, entry_id = uuid.uuid4(), uuid.uuid4()
     content_hash = canonical_sha256(
         {
-            "vote_id": str(vote.id), "group_id": group_row.group_id, "answers": answers, "basis": basis,
+            "vote_id": str(vote_id), "group_id": group_row.group_id, "answers": answers, "basis": basis,
             "channel": channel.value, "cast_at": cast_at.isoformat(),
         }
     )  # fmt: skip
+    # The unique (vote, group) index among counted ballots decides a race in one statement (R-TALLY-7).
     dialect_insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     inserted = await session.scalar(
         dialect_insert(Ballot)
         .values(
-            id=ballot_id, vote_id=vote.id, group_id=group_row.group_id, status=BallotStatus.COUNTED,
+            id=ballot_id, vote_id=vote_id, group_id=group_row.group_id, status=BallotStatus.COUNTED,
             channel=channel, answers=answers, content_hash=content_hash, cast_by_account_id=account_id,
             basis=basis, grant_id=grant_id, entered_by=entered_by, scan_sha256=scan_sha256, cast_at=cast_at,
+            audit_entry_id=entry_id,
         )
         .on_conflict_do_nothing(
             index_elements=["vote_id", "group_id"], index_where=text("status = 'COUNTED'")
@@ -236,31 +242,31 @@ async def _insert(
     await session.execute(
         insert(BallotMark),
         [
-            {"ballot_id": ballot_id, "topic_id": uuid.UUID(topic_id), "item": mark.item, "vote_id": vote.id,
+            {"ballot_id": ballot_id, "topic_id": uuid.UUID(topic_id), "item": mark.item, "vote_id": vote_id,
              "answer": mark.answer, "area": group_row.area}
             for topic_id, topic_marks in marks.items()
             for mark in topic_marks
         ],
     )  # fmt: skip
-    entry = await audit_service.append(
+    await audit_service.append_with_id(
         session,
+        entry_id,
         "ballot.cast",
         {
             "ballot_id": str(ballot_id), "group_id": group_row.group_id, "content_hash": content_hash,
             "basis": basis, "channel": channel.value, "cast_at": cast_at.isoformat(),
             "grant_id": str(grant_id) if grant_id else "",
         },
-        estate_id=vote.estate_id,
-        vote_id=vote.id,
+        estate_id=estate_id,
+        vote_id=vote_id,
     )  # fmt: skip
-    await session.execute(update(Ballot).where(Ballot.id == ballot_id).values(audit_entry_id=entry.id))
     if grant_id is not None:  # R-CAST-4: a used grant can no longer be revoked
         await session.execute(
             update(ActingGrant).where(ActingGrant.id == grant_id, ActingGrant.used_at.is_(None)).values(used_at=now)
         )
     return Receipt(
-        ballot_id=ballot_id, vote_id=vote.id, group_id=group_row.group_id, content_hash=content_hash,
-        audit_entry_id=entry.id, cast_at=cast_at, basis=basis, status=BallotStatus.COUNTED.value,
+        ballot_id=ballot_id, vote_id=vote_id, group_id=group_row.group_id, content_hash=content_hash,
+        audit_entry_id=entry_id, cast_at=cast_at, basis=basis, status=BallotStatus.COUNTED.value,
     )  # fmt: skip
 
 
@@ -275,7 +281,7 @@ async def enter_paper(
         raise PaperNotAllowed()
     # Paper ballots are entered while voting is open, like online ones (R-LIFE-5): after the end instant nothing
     # may change the counted ballots (R-LIFE-8), whatever time the organiser says a ballot was received.
-    _ensure_open(vote, now)
+    _ensure_open(vote.status, vote.starts_at, vote.ends_at, now)
     if not vote.starts_at <= body.received_at < vote.ends_at or body.received_at > now:
         raise PaperReceivedOutsideWindow(starts_at=vote.starts_at.isoformat(), ends_at=vote.ends_at.isoformat())
     group_row = await repository.roll_group(session, vote.id, body.group_id)
@@ -299,7 +305,7 @@ async def enter_paper(
             estate_id=vote.estate_id, vote_id=vote.id,
         )  # fmt: skip
     receipt = await _insert(
-        session, vote, group_row, body.answers, marks, now=now, basis="PAPER_ENTRY", grant_id=None,
+        session, vote.id, vote.estate_id, group_row, body.answers, marks, now=now, basis="PAPER_ENTRY", grant_id=None,
         channel=Channel.PAPER, account_id=None, entered_by=principal.label, scan_sha256=body.scan_sha256,
         cast_at=body.received_at,
     )  # fmt: skip

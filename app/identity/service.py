@@ -75,12 +75,18 @@ async def authenticate_api_key(session: AsyncSession, secret: str, *, hasher: To
 
 async def principal_for_account(session: AsyncSession, account_id: uuid.UUID) -> Principal | None:
     """The principal of an enabled account: its live role grants, and its owner identity if verified."""
-    account = await session.get(Account, account_id)
-    if account is None or account.disabled_at is not None:
+    # One round trip for the account and its live grants: this runs on every request, casting included.
+    rows = (
+        await session.execute(
+            select(Account, RoleGrant)
+            .outerjoin(RoleGrant, (RoleGrant.account_id == Account.id) & RoleGrant.revoked_at.is_(None))
+            .where(Account.id == account_id)
+        )
+    ).all()
+    if not rows or rows[0][0].disabled_at is not None:
         return None
-    grants = await session.scalars(
-        select(RoleGrant).where(RoleGrant.account_id == account.id, RoleGrant.revoked_at.is_(None))
-    )
+    account = rows[0][0]
+    grants = [grant for _, grant in rows if grant is not None]
     return Principal(
         subject=f"account:{account.id}",
         name=account.display_name or f"account {account.phone_last4}",

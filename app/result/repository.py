@@ -15,6 +15,7 @@ from app.ballot.models import Ballot, BallotMark, BallotStatus
 from app.register.models import Building, Unit
 from app.result.models import TopicResult
 from app.rules.counts import Weight
+from app.topic import vote_lock
 from app.topic.models import RollGroup, Topic, Vote, VoteStatus
 
 # Votes the clock may still have to move: past their end but not yet decided and published.
@@ -29,15 +30,18 @@ async def get_vote(session: AsyncSession, vote_id: uuid.UUID) -> Vote | None:
 
 
 async def lock_vote(session: AsyncSession, vote_id: uuid.UUID) -> Vote | None:
-    """The vote row under an exclusive lock (``FOR UPDATE``; STYLE §8.4): casts hold ``FOR SHARE``, so closing
-    waits for the casts in flight and none lands after it. SQLite has no row locks; its writers are already
-    serialised by ``BEGIN IMMEDIATE``. ``populate_existing`` refreshes a row this session loaded earlier."""
+    """The vote under the exclusive casting lock (``app.topic.vote_lock``), so closing waits for the casts in
+    flight and none lands after it, and its row ``FOR UPDATE`` against other writers. ``populate_existing``
+    refreshes a row this session loaded earlier."""
+    await vote_lock.exclusive(session, vote_id)
     statement = sa.select(Vote).where(Vote.id == vote_id).with_for_update().execution_options(populate_existing=True)
     return (await session.scalars(statement)).one_or_none()
 
 
 async def try_lock_vote(session: AsyncSession, vote_id: uuid.UUID) -> bool:
-    """``FOR UPDATE SKIP LOCKED``: False when another worker (or a cast in flight) holds the row on PostgreSQL."""
+    """False when another worker or a cast in flight holds the vote (PostgreSQL), instead of waiting for it."""
+    if not await vote_lock.try_exclusive(session, vote_id):
+        return False
     statement = sa.select(Vote.id).where(Vote.id == vote_id).with_for_update(skip_locked=True)
     return (await session.scalars(statement)).one_or_none() is not None
 

@@ -13,6 +13,7 @@ from app.ballot.models import Ballot, BallotStatus
 from app.place.models import Community, Estate, StreetOffice
 from app.rules.counts import Weight
 from app.supervision.models import SupervisionAction, SupervisionKind
+from app.topic import vote_lock
 from app.topic.models import RollGroup, Vote, VoteStatus
 from app.verification.models import ManualVerificationRequest, ReviewStatus
 
@@ -30,8 +31,9 @@ HELD = (
 
 
 async def lock_vote(session: AsyncSession, vote_id: uuid.UUID) -> Vote | None:
-    """The vote row under ``FOR UPDATE`` (STYLE §8.4): casts hold ``FOR SHARE``, so a suspension or revocation
-    waits for the casts in flight and none lands after it."""
+    """The vote under the exclusive casting lock (``app.topic.vote_lock``), so a suspension or revocation waits
+    for the casts in flight and none lands after it, and its row ``FOR UPDATE`` against other writers."""
+    await vote_lock.exclusive(session, vote_id)
     statement = sa.select(Vote).where(Vote.id == vote_id).with_for_update().execution_options(populate_existing=True)
     return (await session.scalars(statement)).one_or_none()
 

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from app.audit.models import AuditEntry
+from app.topic import vote_lock
 from app.topic.models import Attachment, Erratum, RollGroup, Topic, Vote, VoteStatus
 
 CANCELLED_KIND = "vote.cancelled"
@@ -20,6 +21,7 @@ async def get_vote(session: AsyncSession, vote_id: uuid.UUID, *, for_update: boo
     topics = selectinload(Vote.topics).selectinload(Topic.attachments).defer(Attachment.content, raiseload=True)
     statement = select(Vote).where(Vote.id == vote_id).options(topics)
     if for_update:
+        await vote_lock.exclusive(session, vote_id)  # casts in flight finish first (app.topic.vote_lock)
         statement = statement.with_for_update(of=Vote)
     return await session.scalar(statement)
 

@@ -1,0 +1,53 @@
+"""The vote's casting lock: shared by every cast, exclusive for whatever changes the vote's state (STYLE.md §8.4).
+
+Casts run side by side under the shared lock; closing, suspending, revoking and editing a vote take it exclusively,
+so they wait for the casts in flight and no ballot lands after them (R-LIFE-5, R-LIFE-8, R-SUP).
+
+On PostgreSQL this is a transaction-scoped advisory lock, not ``SELECT … FOR SHARE`` on the vote row: a row share
+lock held by many transactions at once is recorded in the row itself as a MultiXact that every new caster has to
+rebuild and write, so all casts of one vote queue on one heap page. The advisory lock lives only in the lock
+manager. It is taken in a statement of its own: a statement that both waited for the lock and read the vote would
+read it in the snapshot taken before the wait, and miss a close that committed meanwhile.
+
+SQLite has no concurrent writers at all: every write transaction starts with ``BEGIN IMMEDIATE`` and runs alone,
+which gives the same guarantee; the functions do nothing there.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+LOCK_CLASS = 0x45564F54
+"""The first key of evote's two-key advisory locks on votes ("EVOT"); single-key locks (the log integrator,
+per-phone login serialisation) live in a separate key space in PostgreSQL."""
+
+
+def lock_key(vote_id: uuid.UUID) -> tuple[int, int]:
+    """Two signed 32-bit keys; a collision between two votes only makes one wait for the other, never less safe."""
+    return LOCK_CLASS, int.from_bytes(vote_id.bytes[:4], "big", signed=True)
+
+
+def _is_postgresql(session: AsyncSession) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+async def share(session: AsyncSession, vote_id: uuid.UUID) -> None:
+    """Casting: many at once; waits while the vote's state is being changed."""
+    if _is_postgresql(session):
+        await session.execute(select(func.pg_advisory_xact_lock_shared(*lock_key(vote_id))))
+
+
+async def exclusive(session: AsyncSession, vote_id: uuid.UUID) -> None:
+    """Changing the vote's state: waits for every cast in flight, and new casts wait for this transaction."""
+    if _is_postgresql(session):
+        await session.execute(select(func.pg_advisory_xact_lock(*lock_key(vote_id))))
+
+
+async def try_exclusive(session: AsyncSession, vote_id: uuid.UUID) -> bool:
+    """``exclusive`` without waiting: False when casts are in flight or another worker is changing the vote."""
+    if not _is_postgresql(session):
+        return True
+    return bool(await session.scalar(select(func.pg_try_advisory_xact_lock(*lock_key(vote_id)))))
