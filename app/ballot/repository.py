@@ -43,13 +43,16 @@ on the notice hash read with the vote means a vote published anew can never be s
 
 
 async def lock_vote_and_read_group(session: AsyncSession, vote_id: uuid.UUID, group_id: str) -> RollGroup | None:
-    """Take the vote's shared casting lock (``app.topic.vote_lock``) and read the group's frozen roll row.
+    """Take the vote's shared casting lock (``app.topic.vote_lock``) and read the group's frozen roll row, in one
+    statement; no lock is taken when the group is not in the roll (the cast is refused anyway).
 
-    The roll never changes after publication, so the roll row may come from the snapshot taken before the wait;
-    the vote itself is read afterwards, in ``published_vote``.
+    The roll never changes after publication, so the row may come from the snapshot taken before the wait; the
+    vote itself is read afterwards, in ``published_vote``, in a snapshot taken after it.
     """
-    await vote_lock.share(session, vote_id)
-    return await session.get(RollGroup, (vote_id, group_id))
+    statement = select(RollGroup).where(RollGroup.vote_id == vote_id, RollGroup.group_id == group_id)
+    if session.get_bind().dialect.name == "postgresql":
+        statement = statement.add_columns(vote_lock.share_expression(vote_id))
+    return (await session.execute(statement)).scalars().first()
 
 
 async def published_vote(session: AsyncSession, vote_id: uuid.UUID) -> CastingVote | None:

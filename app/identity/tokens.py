@@ -37,6 +37,8 @@ ACCESS_TOKEN_TYPE: Final = "access"  # noqa: S105 - a claim value, not a secret
 MAX_CLOCK_SKEW: Final = timedelta(seconds=30)
 #: Longer strings are refused before any parsing (a 15-minute access token is a few hundred characters).
 MAX_TOKEN_LENGTH: Final = 8192
+VERIFIED_CACHE_SIZE: Final = 10_000
+"""Tokens whose signature and claims were checked, remembered per process (``TokenService._checked_payload``)."""
 REQUIRED_CLAIMS: Final = ("exp", "iat", "nbf", "iss", "aud", "sub", "jti", "typ")
 RESERVED_CLAIMS: Final = frozenset(REQUIRED_CLAIMS)
 _ALLOWED_HEADER: Final = frozenset({"alg", "typ", "kid"})
@@ -186,6 +188,7 @@ class TokenService:
         self.audience = audience
         self.access_ttl = access_ttl
         self.clock_skew = clock_skew
+        self._verified: dict[str, dict[str, Any]] = {}
 
     @classmethod
     def from_settings(cls, settings: Settings, keys: SigningKeys | None = None) -> TokenService:
@@ -226,39 +229,8 @@ class TokenService:
     def verify_access(self, token: str, *, now: datetime) -> AccessClaims:
         """The claims of a valid access token; otherwise ``InvalidAccessToken`` (``AccessTokenExpired`` on expiry)."""
         current = _timestamp(now)
-        public_key = self._key_for(token)
-        try:
-            payload = jwt.decode(
-                token,
-                key=public_key,
-                algorithms=[ALGORITHM],
-                audience=self.audience,
-                issuer=self.issuer,
-                options={
-                    "require": list(REQUIRED_CLAIMS),
-                    "strict_aud": True,
-                    # Checked below against the injected clock.
-                    "verify_exp": False,
-                    "verify_nbf": False,
-                    "verify_iat": False,
-                },
-            )
-        except jwt.InvalidSignatureError:
-            raise InvalidAccessToken(reason="bad_signature") from None
-        except jwt.InvalidAudienceError:
-            raise InvalidAccessToken(reason="wrong_audience") from None
-        except jwt.InvalidIssuerError:
-            raise InvalidAccessToken(reason="wrong_issuer") from None
-        except jwt.MissingRequiredClaimError:
-            raise InvalidAccessToken(reason="missing_claim") from None
-        except jwt.PyJWTError:
-            raise InvalidAccessToken(reason="malformed") from None
-
-        if payload["typ"] != ACCESS_TOKEN_TYPE:
-            raise InvalidAccessToken(reason="wrong_type")
+        payload = self._checked_payload(token)
         subject, jti = payload["sub"], payload["jti"]
-        if not isinstance(subject, str) or not subject or not isinstance(jti, str) or not jti:
-            raise InvalidAccessToken(reason="malformed_claims")
         issued_at, not_before, expires_at = (_int_claim(payload, name) for name in ("iat", "nbf", "exp"))
         if current >= expires_at:
             raise AccessTokenExpired()
@@ -274,6 +246,55 @@ class TokenService:
             issued_at=datetime.fromtimestamp(issued_at, UTC),
             extra={name: value for name, value in payload.items() if name not in RESERVED_CLAIMS},
         )
+
+    def _checked_payload(self, token: str) -> dict[str, Any]:
+        """Everything about a token that does not depend on the time: header, signature, issuer, audience, claims.
+
+        The outcome for a given token string never changes while the keys don't (they are fixed for the life of
+        the service), so it is remembered for the most recent tokens: a mobile client sends the same token with
+        every request, and the Ed25519 check need not run each time. The time checks run on every call.
+        """
+        cached = self._verified.get(token)
+        if cached is not None:
+            return cached
+        public_key = self._key_for(token)
+        try:
+            payload: dict[str, Any] = jwt.decode(
+                token,
+                key=public_key,
+                algorithms=[ALGORITHM],
+                audience=self.audience,
+                issuer=self.issuer,
+                options={
+                    "require": list(REQUIRED_CLAIMS),
+                    "strict_aud": True,
+                    # Checked in verify_access against the injected clock.
+                    "verify_exp": False,
+                    "verify_nbf": False,
+                    "verify_iat": False,
+                },
+            )
+        except jwt.InvalidSignatureError:
+            raise InvalidAccessToken(reason="bad_signature") from None
+        except jwt.InvalidAudienceError:
+            raise InvalidAccessToken(reason="wrong_audience") from None
+        except jwt.InvalidIssuerError:
+            raise InvalidAccessToken(reason="wrong_issuer") from None
+        except jwt.MissingRequiredClaimError:
+            raise InvalidAccessToken(reason="missing_claim") from None
+        except jwt.PyJWTError:
+            raise InvalidAccessToken(reason="malformed") from None
+        if payload["typ"] != ACCESS_TOKEN_TYPE:
+            raise InvalidAccessToken(reason="wrong_type")
+        subject, jti = payload["sub"], payload["jti"]
+        if not isinstance(subject, str) or not subject or not isinstance(jti, str) or not jti:
+            raise InvalidAccessToken(reason="malformed_claims")
+        for name in ("iat", "nbf", "exp"):
+            _int_claim(payload, name)
+        self._verified[token] = payload
+        while len(self._verified) > VERIFIED_CACHE_SIZE:
+            del self._verified[next(iter(self._verified))]  # the oldest first (dicts keep insertion order)
+        return payload
 
     def _key_for(self, token: str) -> Ed25519PublicKey:
         """Pin the algorithm and pick the key from the unverified header, before any signature check."""

@@ -16,8 +16,9 @@ which gives the same guarantee; the functions do nothing there.
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 LOCK_CLASS = 0x45564F54
@@ -37,7 +38,12 @@ def _is_postgresql(session: AsyncSession) -> bool:
 async def share(session: AsyncSession, vote_id: uuid.UUID) -> None:
     """Casting: many at once; waits while the vote's state is being changed."""
     if _is_postgresql(session):
-        await session.execute(select(func.pg_advisory_xact_lock_shared(*lock_key(vote_id))))
+        await session.execute(select(share_expression(vote_id)))
+
+
+def share_expression(vote_id: uuid.UUID) -> ColumnElement[Any]:
+    """The shared lock as a column expression (PostgreSQL), to take it in a query that reads only frozen rows."""
+    return func.pg_advisory_xact_lock_shared(*lock_key(vote_id))
 
 
 async def exclusive(session: AsyncSession, vote_id: uuid.UUID) -> None:

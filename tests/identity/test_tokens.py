@@ -25,6 +25,7 @@ from pydantic import ValidationError
 
 from app.errors import DomainError
 from app.http.errors import Unauthenticated
+from app.identity import tokens as tokens_module
 from app.identity.tokens import (
     MAX_TOKEN_LENGTH,
     REQUIRED_CLAIMS,
@@ -767,3 +768,22 @@ def test_malformed_retired_key_is_refused(tmp_path: Path, kind: str):
         )
     with pytest.raises(ValidationError, match=r"Ed25519 public key|EVOTE_JWT_RETIRED_PUBLIC_KEY_FILES"):
         Settings(_env_file=None, dev_key_dir=tmp_path, jwt_retired_public_key_files=[path])
+
+
+def test_a_remembered_token_is_still_checked_against_the_clock(service: TokenService):
+    """The per-process cache of checked tokens (issue #8) keeps signatures, never the time checks."""
+    token = service.issue_access("account-1", now=NOW).token
+    assert service.verify_access(token, now=NOW).subject == "account-1"
+    assert service.verify_access(token, now=NOW + TTL - timedelta(seconds=1)).subject == "account-1"
+    with pytest.raises(AccessTokenExpired):
+        service.verify_access(token, now=NOW + TTL)
+    rejected(service, token, "not_yet_valid", now=NOW - timedelta(minutes=5))
+
+
+def test_the_cache_of_checked_tokens_is_bounded(service: TokenService, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setattr(tokens_module, "VERIFIED_CACHE_SIZE", 3)
+    issued = [service.issue_access(f"account-{number}", now=NOW).token for number in range(5)]
+    for token in issued:
+        service.verify_access(token, now=NOW)
+    assert list(service._verified) == issued[-3:]  # the oldest went first
+    assert service.verify_access(issued[0], now=NOW).subject == "account-0"  # and is simply checked again
