@@ -67,6 +67,16 @@ class PayloadTooLarge(DomainError):
     message_en = "The upload exceeds the limit of {limit} bytes."
 
 
+class TooManyRequests(DomainError):
+    """Too many sign-in or verification requests from one client address (app.http.ratelimit)."""
+
+    code = "request.rate_limited"
+    status = 429
+    title = "Too many requests"
+    message_zh = "请求过于频繁，请 {retry_after} 秒后再试。"
+    message_en = "Too many requests; retry in {retry_after} seconds."
+
+
 class Conflict(DomainError):
     code = "db.conflict"
     status = 409

@@ -1,0 +1,191 @@
+"""HTTP hardening as pure ASGI middleware (no BaseHTTPMiddleware): security headers and request body limits.
+
+``SecurityHeadersMiddleware`` adds the browser-facing protections to every response, problem documents and 404s
+included; a header a route set itself (the JWKS's ``Cache-Control``) is left alone. ``BodyLimitMiddleware``
+refuses a request body past its limit with 413 ``request.too_large`` problem+json: up front from
+``Content-Length``, and by counting the bytes of a streamed (chunked) body as the application reads them.
+docs/security.md lists the settings.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from starlette.requests import Request
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.errors import DomainError
+from app.http.errors import PayloadTooLarge
+from app.http.problems import problem_response
+from app.settings import Settings
+from app.topic.service import ATTACHMENT_MAX_BYTES
+
+#: API responses are JSON (or signed text and files): nothing in them may load, run or be framed.
+API_CSP = "default-src 'none'; frame-ancestors 'none'"
+#: FastAPI's /docs (Swagger UI) and /redoc load their bundles from jsDelivr, run an inline start-up script,
+#: fetch /openapi.json from this origin and (ReDoc) use Google Fonts and a blob: worker.
+DOCS_CSP = (
+    "default-src 'none'; "
+    "script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
+    "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net https://fonts.googleapis.com; "
+    "img-src 'self' data: https://fastapi.tiangolo.com https://cdn.redoc.ly; "
+    "font-src https://fonts.gstatic.com; "
+    "connect-src 'self'; "
+    "worker-src blob:; "
+    "base-uri 'none'; "
+    "form-action 'self'; "
+    "frame-ancestors 'none'"
+)
+
+
+async def send_problem(
+    error: DomainError, scope: Scope, receive: Receive, send: Send, headers: dict[str, str] | None = None
+) -> None:
+    """Answer from a middleware with the same problem+json document the exception handlers render."""
+    response = problem_response(error, Request(scope), headers=headers)
+    await response(scope, receive, send)
+
+
+class SecurityHeadersMiddleware:
+    """``nosniff``, ``DENY`` framing, no referrer, a CSP, ``no-store`` on /api and HSTS when configured."""
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        hsts_seconds: int = 0,
+        docs_paths: Iterable[str | None] = (),
+        no_store_prefix: str = "/api/",
+    ) -> None:
+        self.app = app
+        self.docs_paths = frozenset(path for path in docs_paths if path)
+        self.no_store_prefix = no_store_prefix
+        common: list[tuple[bytes, bytes]] = [
+            (b"x-content-type-options", b"nosniff"),
+            (b"x-frame-options", b"DENY"),
+            (b"referrer-policy", b"no-referrer"),
+        ]
+        if hsts_seconds > 0:
+            common.append((b"strict-transport-security", f"max-age={hsts_seconds}; includeSubDomains".encode()))
+        self.common = tuple(common)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path: str = scope["path"]
+        added = [
+            *self.common,
+            (b"content-security-policy", (DOCS_CSP if path in self.docs_paths else API_CSP).encode()),
+        ]
+        if path.startswith(self.no_store_prefix):
+            # Personal data and tokens must not be kept by browsers or shared caches.
+            added.append((b"cache-control", b"no-store"))
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                present = {name.lower() for name, _ in headers}
+                headers.extend((name, value) for name, value in added if name not in present)
+                message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+@dataclass(frozen=True, slots=True)
+class RouteBodyLimit:
+    """A larger body limit for one upload route (``method`` and a full-match ``path`` pattern)."""
+
+    method: str
+    path: re.Pattern[str]
+    limit: int
+
+
+def upload_limits(settings: Settings, prefix: str) -> tuple[RouteBodyLimit, ...]:
+    """The upload routes: each route's own file limit plus ``max_body_bytes`` for the other form fields."""
+    margin = settings.max_body_bytes
+    segment = "[^/]+"
+    return (
+        RouteBodyLimit(
+            "POST", re.compile(f"{prefix}/estates/{segment}/register/imports"), settings.max_upload_bytes + margin
+        ),
+        RouteBodyLimit(
+            "POST", re.compile(f"{prefix}/me/verification/manual"), settings.verification_document_max_bytes + margin
+        ),
+        RouteBodyLimit(
+            "POST", re.compile(f"{prefix}/votes/{segment}/topics/{segment}/attachments"), ATTACHMENT_MAX_BYTES + margin
+        ),
+    )
+
+
+_DIGITS = re.compile("[0-9]{1,20}")
+
+
+class _BodyTooLarge(Exception):
+    """Raised into the application from ``receive`` once the body has passed its limit."""
+
+
+class BodyLimitMiddleware:
+    """413 ``request.too_large`` for a body past its route's limit; never a 500, never the whole body read."""
+
+    def __init__(self, app: ASGIApp, *, limit: int, routes: Sequence[RouteBodyLimit] = ()) -> None:
+        self.app = app
+        self.limit = limit
+        self.routes = tuple(routes)
+
+    def limit_for(self, method: str, path: str) -> int:
+        for route in self.routes:
+            if route.method == method and route.path.fullmatch(path):
+                return route.limit
+        return self.limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        limit = self.limit_for(scope["method"], scope["path"])
+        declared = _content_length(scope)
+        if declared is not None and declared > limit:
+            await send_problem(PayloadTooLarge(limit=limit), scope, receive, send)
+            return
+
+        received = 0
+        exceeded = False
+        started = False
+
+        async def counting_receive() -> Message:
+            nonlocal received, exceeded
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    exceeded = True
+                    raise _BodyTooLarge
+            return message
+
+        async def guarded_send(message: Message) -> None:
+            nonlocal started
+            if exceeded:
+                return  # whatever the application made of the error (FastAPI: a 400) is replaced by the 413
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, counting_receive, guarded_send)
+        except Exception:
+            if not exceeded:
+                raise
+        if exceeded and not started:
+            await send_problem(PayloadTooLarge(limit=limit), scope, receive, send)
+
+
+def _content_length(scope: Scope) -> int | None:
+    for name, value in scope.get("headers") or ():
+        if name.lower() == b"content-length":
+            text = value.decode("latin-1").strip()
+            return int(text) if _DIGITS.fullmatch(text) else None
+    return None

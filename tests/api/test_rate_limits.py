@@ -1,0 +1,189 @@
+"""Per-client-address limits on sign-in and verification: 429 problem+json with Retry-After (issue #9 item 5).
+
+The per-number code limits and verification lockouts have their own tests (tests/identity, tests/verification);
+these count requests per address, whatever number or account they name.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import uuid
+
+import pytest
+from pydantic import ValidationError
+
+from app.http.ratelimit import client_key
+from app.settings import Settings
+from tests.api.conftest import client_for
+
+LOGIN = "/api/v1/auth/login"
+CODES = "/api/v1/auth/codes"
+REFRESH = "/api/v1/auth/refresh"
+VERIFY = "/api/v1/me/verification"
+LIMITED = {
+    ("post", "/api/v1/auth/codes"),
+    ("post", "/api/v1/auth/login"),
+    ("post", "/api/v1/auth/refresh"),
+    ("post", "/api/v1/me/verification"),
+    ("post", "/api/v1/me/verification/idp"),
+    ("post", "/api/v1/me/verification/manual"),
+}
+
+
+def _phone() -> str:
+    return f"139{uuid.uuid4().int % 10**8:08d}"
+
+
+async def _login(client):  # type: ignore[no-untyped-def]
+    """A wrong code for a fresh number each time: the per-number limits never come into play."""
+    return await client.post(LOGIN, json={"phone": _phone(), "code": "000000"})
+
+
+def _assert_limited(response) -> int:  # type: ignore[no-untyped-def]
+    assert response.status_code == 429, response.text[:300]
+    assert response.headers["content-type"] == "application/problem+json"
+    body = response.json()
+    assert body["code"] == "request.rate_limited"
+    retry_after = int(response.headers["retry-after"])
+    assert body["retry_after"] == retry_after
+    assert body["messages"]["en"] == f"Too many requests; retry in {retry_after} seconds."
+    assert str(retry_after) in body["messages"]["zh"]
+    assert response.headers["x-content-type-options"] == "nosniff"
+    return retry_after
+
+
+async def test_sign_in_is_limited_per_address_with_retry_after(make_app):
+    app = make_app(rate_limit_auth="3/minute")
+    async with client_for(app, "203.0.113.7") as client:
+        answers = [await _login(client) for _ in range(3)]
+        assert [answer.status_code for answer in answers] == [401, 401, 401]
+        retry_after = _assert_limited(await _login(client))
+        assert 1 <= retry_after <= 60
+        _assert_limited(await _login(client))  # refused requests do not reset or extend the window
+
+
+async def test_another_address_is_unaffected(make_app):
+    app = make_app(rate_limit_auth="2/minute")
+    async with client_for(app, "203.0.113.7") as attacker:
+        for _ in range(2):
+            await _login(attacker)
+        _assert_limited(await _login(attacker))
+    async with client_for(app, "203.0.113.8") as neighbour:
+        assert (await _login(neighbour)).status_code == 401
+        assert (await _login(neighbour)).status_code == 401
+        _assert_limited(await _login(neighbour))
+
+
+async def test_code_requests_login_and_refresh_share_one_allowance(make_app, caplog):
+    caplog.set_level(logging.INFO, logger="evote.sms")
+    app = make_app(rate_limit_auth="3/minute")
+    async with client_for(app, "192.0.2.1") as client:
+        assert (await client.post(CODES, json={"phone": _phone()})).status_code == 202
+        assert (await _login(client)).status_code == 401
+        assert (await client.post(REFRESH, json={"refresh_token": "evr_unknown"})).status_code == 401
+        sent = len([record for record in caplog.records if record.name == "evote.sms"])
+        _assert_limited(await client.post(CODES, json={"phone": _phone()}))
+    # The refused request never reached the service: no code was sent for it.
+    assert len([record for record in caplog.records if record.name == "evote.sms"]) == sent == 1
+
+
+async def test_verification_has_its_own_allowance(make_app):
+    app = make_app(rate_limit_auth="2/minute", rate_limit_verification="2/minute")
+    async with client_for(app, "192.0.2.2") as client:
+        for _ in range(2):
+            await _login(client)
+        _assert_limited(await _login(client))
+        # Unauthenticated attempts count too: the limit applies before anything else is looked at.
+        first = await client.post(VERIFY, json={"name": "张三", "id_number": "110105198001010016"})
+        second = await client.post(f"{VERIFY}/idp", json={"assertion": "x"})
+        assert (first.status_code, second.status_code) == (401, 401)
+        _assert_limited(await client.post(f"{VERIFY}/manual", data={"name": "张三"}))
+        # Reading one's verification status is never limited.
+        assert (await client.get(VERIFY)).status_code == 401
+
+
+async def test_casting_and_reads_are_never_limited(make_app):
+    """With an allowance of one, every other operation answers twice without a 429 (the load test casts
+    1,500 ballots a second from one address)."""
+    app = make_app(rate_limit_auth="1/hour", rate_limit_verification="1/hour")
+    checked = 0
+    async with client_for(app, "192.0.2.3") as client:
+        for template, operations in sorted(app.openapi()["paths"].items()):
+            url = re.sub(r"{\w+}", lambda _: str(uuid.uuid4()), template)
+            for method in operations:
+                if (method, template) in LIMITED:
+                    continue
+                for _ in range(2):
+                    response = await client.request(method.upper(), url, json={})
+                    assert response.status_code != 429, (method, template)
+                    checked += 1
+        ballots = [await client.post(f"/api/v1/votes/{uuid.uuid4()}/ballots", json={}) for _ in range(20)]
+        assert all(response.status_code != 429 for response in ballots)
+        assert (await _login(client)).status_code == 401
+        _assert_limited(await _login(client))
+    assert checked > 100
+
+
+async def test_the_window_moves_on(make_app):
+    app = make_app(rate_limit_auth="2/second")
+    async with client_for(app, "192.0.2.4") as client:
+        for _ in range(2):
+            await _login(client)
+        assert _assert_limited(await _login(client)) == 1
+        await asyncio.sleep(1.1)
+        assert (await _login(client)).status_code == 401
+
+
+async def test_limits_can_be_switched_off(make_app):
+    app = make_app(rate_limit_auth="1/hour", rate_limit_enabled=False)
+    async with client_for(app, "192.0.2.5") as client:
+        assert [(await _login(client)).status_code for _ in range(3)] == [401, 401, 401]
+
+
+async def test_an_ipv6_client_is_counted_by_its_64(make_app):
+    app = make_app(rate_limit_auth="2/minute")
+    async with client_for(app, "2001:db8:1:2::10") as client:
+        await _login(client)
+    async with client_for(app, "2001:db8:1:2:ffff::99") as same_subscriber:
+        await _login(same_subscriber)
+        _assert_limited(await _login(same_subscriber))
+    async with client_for(app, "2001:db8:1:3::10") as other_subscriber:
+        assert (await _login(other_subscriber)).status_code == 401
+
+
+@pytest.mark.parametrize(
+    ("client", "key"),
+    [
+        (("198.51.100.9", 1234), "198.51.100.9"),
+        (("::ffff:198.51.100.9", 1234), "198.51.100.9"),
+        (("2001:db8::1", 1234), "2001:db8::/64"),
+        (("testclient", 50000), "testclient"),
+        (None, "unknown"),
+    ],
+)
+def test_client_key(client, key):
+    assert client_key({"type": "http", "client": client}) == key
+
+
+async def test_no_address_is_written_to_the_log(make_app, caplog):
+    caplog.set_level(logging.DEBUG)
+    app = make_app(rate_limit_auth="1/minute")
+    async with client_for(app, "203.0.113.99") as client:
+        await _login(client)
+        _assert_limited(await _login(client))
+    assert any(record.getMessage() == "rate limit reached" for record in caplog.records)
+    assert not any("203.0.113.99" in str(record.__dict__) for record in caplog.records)
+
+
+@pytest.mark.parametrize("value", ["lots", "3 per fortnight", "", "-1/minute"])
+def test_malformed_limits_are_refused(value):
+    with pytest.raises(ValidationError):
+        Settings(_env_file=None, env="test", rate_limit_auth=value)
+
+
+def test_defaults_parse():
+    settings = Settings(_env_file=None, env="test")
+    assert settings.rate_limit_enabled
+    assert settings.rate_limit_auth == "60/minute;600/hour"
