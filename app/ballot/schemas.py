@@ -2,21 +2,34 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field
 
 from app.http.schemas import Command
+from app.ledger.canonical import canonical_bytes
+
+
+def _hashable(answers: dict[str, Any]) -> dict[str, Any]:
+    """Answers are hashed as RFC 8785 JSON (app.ledger.canonical): no floats, no integers past 2^53 - 1 → 422."""
+    try:
+        canonical_bytes(answers)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(str(exc)) from None
+    return answers
+
+
+Answers = Annotated[dict[str, Any], AfterValidator(_hashable)]
 
 
 class BallotCast(Command):
     group_id: str = Field(min_length=32, max_length=32, pattern="^[0-9a-f]{32}$")
-    answers: dict[str, Any] = Field(description="Topic id → answer; every topic of the vote (R-TALLY-1)")
+    answers: Answers = Field(description="Topic id → answer; every topic of the vote (R-TALLY-1)")
 
 
 class PaperBallotEntry(Command):
     group_id: str = Field(min_length=32, max_length=32, pattern="^[0-9a-f]{32}$")
-    answers: dict[str, Any] = Field(description="Topic id → answer, or SPOILED for an unreadable topic")
+    answers: Answers = Field(description="Topic id → answer, or SPOILED for an unreadable topic")
     received_at: datetime = Field(description="When the signed paper ballot was received (R-TALLY-9)")
     scan_sha256: str = Field(pattern="^[0-9a-f]{64}$", description="SHA-256 of the scan of the signed ballot")
 

@@ -10,6 +10,7 @@ import csv
 import io
 import json
 import unicodedata
+from collections import Counter
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -142,6 +143,9 @@ class ParseResult:
 def unit_key(building: str, entrance: str | None, room: str) -> str:
     """``楼-单元-室`` as people write it, e.g. ``3-2-1201``; a hyphen inside a part is escaped (``A\\-1``) so
     building ``1-2`` room ``301`` and building ``1`` entrance ``2`` room ``301`` never share a key."""
+    joined = f"{building}{entrance or ''}{room}"
+    if building and room and "-" not in joined and "\\" not in joined:
+        return f"{building}-{entrance}-{room}" if entrance else f"{building}-{room}"  # nothing to escape
     parts = (building, entrance, room)
     return "-".join(part.replace("\\", "\\\\").replace("-", "\\-") for part in parts if part)
 
@@ -271,12 +275,15 @@ def _csv_records(text: str, result: ParseResult) -> Iterator[tuple[int, dict[str
 def _json_records(text: str, result: ParseResult) -> Iterator[tuple[int, dict[str, str]]]:
     try:
         # Numbers stay as their literal text so "75.555" is rejected, never rounded through a float.
-        document = json.loads(text, parse_float=str, parse_int=str, parse_constant=str)
+        document = json.loads(
+            text, parse_float=str, parse_int=str, parse_constant=str, object_pairs_hook=_JsonObject.from_pairs
+        )
     except (json.JSONDecodeError, RecursionError) as exc:
         result.errors.append(
             _error(0, "", "register.json_malformed", f"JSON 格式错误：{exc}", f"Malformed JSON: {exc}")
         )
         return
+    _report_duplicate_keys(document, 0, "", result.errors)
     units = document.get("units") if isinstance(document, dict) else document
     if not isinstance(units, list):
         result.errors.append(
@@ -301,6 +308,7 @@ def _json_records(text: str, result: ParseResult) -> Iterator[tuple[int, dict[st
                 )
             )
             continue
+        _report_duplicate_keys(unit, index, "", result.errors)
         record: dict[str, str] = {}
         for key, value in unit.items():
             column = _HEADER_LOOKUP.get(str(key).casefold())
@@ -334,10 +342,35 @@ def _json_records(text: str, result: ParseResult) -> Iterator[tuple[int, dict[st
                     )
                 )
                 continue
+            for owner in owners:
+                _report_duplicate_keys(owner, index, "owners", result.errors)
             record["owner_names"] = ";".join(_json_scalar(owner.get("name")) for owner in owners)
             record["owner_ids"] = ";".join(_json_scalar(owner.get("id_number")) for owner in owners)
             record["owner_kinds"] = ";".join(_json_scalar(owner.get("kind", "PERSON")) for owner in owners)
         yield index, record
+
+
+class _JsonObject(dict[str, Any]):
+    """A JSON object that remembers the keys it was given more than once (``json.loads`` keeps the last silently)."""
+
+    duplicates: tuple[str, ...] = ()
+
+    @classmethod
+    def from_pairs(cls, pairs: list[tuple[str, Any]]) -> _JsonObject:
+        document = cls(pairs)
+        if len(document) != len(pairs):
+            counts = Counter(key for key, _ in pairs)
+            document.duplicates = tuple(sorted(key for key, count in counts.items() if count > 1))
+        return document
+
+
+def _report_duplicate_keys(value: Any, row: int, column: str, errors: list[RowError]) -> None:
+    """``{"area": "100.00", "area": "1.00"}`` is ambiguous: refuse it rather than let the last one win."""
+    for key in value.duplicates if isinstance(value, _JsonObject) else ():
+        errors.append(
+            _error(row, f"{column}.{key}" if column else key, "register.duplicate_column",
+                   f"字段“{key}”出现多次。", f"Field '{key}' appears more than once.")
+        )  # fmt: skip
 
 
 def _json_scalar(value: Any) -> str:
