@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import socket
 from collections.abc import Sequence
 from typing import Any
 
@@ -11,6 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.errors import DomainError
@@ -163,30 +165,63 @@ async def _on_integrity_error(request: Request, exc: Exception) -> JSONResponse:
     return problem_response(Conflict(), request)
 
 
+#: Exception type names (asyncpg's, and SQLAlchemy's adapted DBAPI classes) that mean the database is out of reach.
+_CONNECTION_ERROR_NAMES = frozenset(
+    {
+        "AdminShutdownError",  # 57P01: the server is shutting down (pg_ctl stop -m fast)
+        "CannotConnectNowError",  # 57P03: starting up / shutting down / in recovery
+        "ClientCannotConnectError",
+        "ConnectionDoesNotExistError",
+        "ConnectionFailureError",
+        "ConnectionRejectionError",
+        "ConnectionRefusedError",
+        "CrashShutdownError",  # 57P02
+        "InterfaceError",
+        "OperationalError",
+        "PostgresConnectionError",  # SQLSTATE class 08
+        "TooManyConnectionsError",  # 53300
+    }
+)
+
+
+def is_database_unavailable(exc: BaseException) -> bool:
+    """Whether ``exc``, or anything it wraps, says the database cannot be reached right now (not a bug).
+
+    A dead or restarting PostgreSQL shows up as SQLAlchemy ``DBAPIError`` wrapping an asyncpg error (during a
+    query, at COMMIT, or when the pool pre-pings a connection), as a bare ``OSError`` such as
+    ``ConnectionRefusedError`` or a connect ``TimeoutError`` raised while the pool opens a connection (asyncpg's
+    connect errors are not DBAPI errors), or as SQLAlchemy's pool ``TimeoutError`` when no connection frees up.
+    """
+    pending: list[BaseException] = [exc]
+    seen: set[int] = set()
+    while pending and len(seen) < 32:
+        current = pending.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, DBAPIError) and current.connection_invalidated:
+            return True
+        if isinstance(current, PoolTimeout | ConnectionError | TimeoutError | socket.gaierror):
+            return True
+        if type(current).__name__ in _CONNECTION_ERROR_NAMES:
+            return True
+        wrapped = current.orig if isinstance(current, DBAPIError) else None
+        pending.extend(e for e in (wrapped, current.__cause__, current.__context__) if isinstance(e, BaseException))
+    return False
+
+
 async def _on_db_error(request: Request, exc: Exception) -> JSONResponse:
-    if not isinstance(exc, DBAPIError):  # registered for this class only
-        raise exc
-    if exc.connection_invalidated or _is_connection_error(exc):
+    """DBAPI errors, connection errors and pool timeouts: 503 with Retry-After if the database is out of reach."""
+    if is_database_unavailable(exc):
         logger.error("database unavailable", exc_info=exc)
         return problem_response(DatabaseUnavailable(), request)
     return await _on_unexpected(request, exc)
 
 
-def _is_connection_error(exc: DBAPIError) -> bool:
-    names = {type(exc.orig).__name__, type(exc.orig.__cause__).__name__ if exc.orig is not None else ""}
-    return bool(
-        names
-        & {
-            "ConnectionDoesNotExistError",
-            "CannotConnectNowError",
-            "ConnectionRefusedError",
-            "InterfaceError",
-            "OperationalError",
-        }
-    )
-
-
 async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
+    if is_database_unavailable(exc):  # e.g. a raw asyncpg error from a connection being opened
+        logger.error("database unavailable", exc_info=exc)
+        return problem_response(DatabaseUnavailable(), request)
     logger.error("unhandled error", exc_info=exc)
     return problem_response(InternalError(), request)
 
@@ -197,6 +232,8 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, _on_http_exception)
     app.add_exception_handler(IntegrityError, _on_integrity_error)
     app.add_exception_handler(DBAPIError, _on_db_error)
+    app.add_exception_handler(OSError, _on_db_error)  # ConnectionRefusedError etc. while the pool connects
+    app.add_exception_handler(PoolTimeout, _on_db_error)
     app.add_exception_handler(Exception, _on_unexpected)
 
 
