@@ -106,6 +106,14 @@ def _parser() -> argparse.ArgumentParser:
     cosign.add_argument("--state", type=Path, default=Path("witness-checkpoint.txt"), help="last cosigned checkpoint")
     cosign.set_defaults(handler=_log_cosign)
 
+    audit = commands.add_parser("audit", help="audit the live database").add_subparsers(required=True, metavar="ACTION")
+    audit_check = audit.add_parser(
+        "check", help="recompute every hash, leaf, root and signature: OK, or one FAIL line per tampered row"
+    )
+    audit_check.add_argument("--estate", type=uuid.UUID, default=None, help="only this estate's rows (not the tree)")
+    audit_check.add_argument("--vote", type=uuid.UUID, default=None, help="only this vote's rows (not the tree)")
+    audit_check.set_defaults(handler=_audit_check)
+
     export = commands.add_parser("export", help="write a decided vote's auditor bundle (.zip) for evote verify")
     export.add_argument("--vote", required=True, type=uuid.UUID, help="vote id")
     export.add_argument("--out", required=True, type=Path, help="the .zip file to write")
@@ -366,6 +374,25 @@ def _export(args: argparse.Namespace) -> int:
         args.out.write_bytes(bundle.content)
         console.print(f"wrote {args.out} ({len(bundle.content)} bytes, sha256 {bundle.sha256})")
         return 0
+
+    return _run_in_transaction(work)
+
+
+def _audit_check(args: argparse.Namespace) -> int:
+    """Read-only: ``app.audit.check`` in one transaction; exit 1 when any row fails (docs/audit-check.md)."""
+    import time
+
+    from app.audit.check import check_database
+    from app.audit.keys import LogKeys
+
+    async def work(session: AsyncSession, settings: Settings) -> int:
+        started = time.perf_counter()
+        report = await check_database(
+            session, LogKeys.from_settings(settings), estate_id=args.estate, vote_id=args.vote
+        )
+        sys.stdout.write("".join(f"{line}\n" for line in report.lines()))
+        console.print(f"checked in {time.perf_counter() - started:.2f} s")
+        return 0 if report.ok else 1
 
     return _run_in_transaction(work)
 

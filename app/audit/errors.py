@@ -118,3 +118,19 @@ class WitnessInconsistent(DomainError):
     title = "Inconsistent with the witness's last checkpoint"
     message_zh = "该检查点与见证方 {witness} 上次联署的检查点（大小 {size}）不一致。"
     message_en = "The checkpoint is not consistent with the one witness {witness} cosigned last (size {size})."
+
+
+class LogIncomplete(DomainError):
+    """The stored tree has fewer leaves than a signed checkpoint covers: rows were deleted behind the service's back.
+
+    Not something a caller can fix; the operator runs ``evote audit check``, which names the missing rows.
+    """
+
+    code = "log.incomplete"
+    status = 500
+    title = "The audit log is incomplete"
+    message_zh = "审计日志缺少已签名检查点所涵盖的条目（检查点大小 {size}，现存 {found}）；请运行 evote audit check。"
+    message_en = (
+        "The audit log lacks entries its signed checkpoint covers (size {size}, {found} present); "
+        "run evote audit check."
+    )

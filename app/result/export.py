@@ -28,6 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit import repository as audit_repository
 from app.audit import service as audit_service
+from app.audit.errors import LogIncomplete
 from app.audit.keys import LogKeys, PublishedKey
 from app.audit.models import AuditEntry
 from app.ballot.models import Ballot
@@ -98,6 +99,8 @@ async def build_bundle(session: AsyncSession, vote: Vote, *, keys: LogKeys) -> B
     result_size, latest_size = at_result.checkpoint.size, latest.checkpoint.size
     entries = await _entries(session, vote.id, latest_size)
     hashes = await audit_repository.leaf_hashes(session, latest_size)
+    if len(hashes) != latest_size:  # deleted leaves (issue #9 tampering): refuse by name rather than crash
+        raise LogIncomplete(size=latest_size, found=len(hashes))
     tree = _ProofTree(hashes)
     inclusion = []
     for entry in entries:
