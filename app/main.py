@@ -6,8 +6,10 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
+from typing import Any
 
-from fastapi import APIRouter, FastAPI
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.routing import APIRoute
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -19,10 +21,14 @@ from app.ballot.router import router as ballot_router
 from app.db.base import utcnow
 from app.db.migrate import upgrade_async
 from app.db.session import create_engine, create_sessionmaker
+from app.errors import DomainError
 from app.grant.router import router as grant_router
 from app.http import health
+from app.http.errors import HttpError, PayloadTooLarge, RequestInvalid, TooManyRequests
 from app.http.middleware import RequestContextMiddleware
-from app.http.problems import Problem, install_problem_handlers
+from app.http.problems import PROBLEM_MEDIA_TYPE, Problem, install_problem_handlers
+from app.http.ratelimit import RateLimitMiddleware, RateRule, rate_limit_rules
+from app.http.security import BodyLimitMiddleware, SecurityHeadersMiddleware, upload_limits
 from app.identity.auth_router import router as auth_router
 from app.identity.router import router as identity_router
 from app.identity.senders import sender_from_settings
@@ -140,40 +146,88 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
         generate_unique_id_function=operation_id,
     )
+    # Outermost last: headers on every response, then request ids and access logs, CORS (so 413/429 carry it),
+    # the per-address limits, and the body limits nearest the routes.
+    app.add_middleware(BodyLimitMiddleware, limit=settings.max_body_bytes, routes=upload_limits(settings, API_PREFIX))
+    if settings.rate_limit_enabled:
+        app.add_middleware(RateLimitMiddleware, rules=rate_limit_rules(settings, API_PREFIX))
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+            allow_headers=["Authorization", "Content-Type", "Idempotency-Key", "Accept-Language", "X-Request-Id"],
+            expose_headers=["X-Request-Id", "Retry-After", "Content-Disposition"],
+            max_age=600,
+        )
     app.add_middleware(RequestContextMiddleware)
+    app.add_middleware(
+        SecurityHeadersMiddleware,
+        hsts_seconds=settings.hsts_seconds,
+        docs_paths=(app.docs_url, app.redoc_url, app.swagger_ui_oauth2_redirect_url),
+    )
     install_problem_handlers(app)
-    api = APIRouter(prefix=API_PREFIX)
-    api.include_router(place_router)
-    api.include_router(register_router)
-    api.include_router(identity_router)
-    api.include_router(auth_router)
-    api.include_router(verification_router)
-    api.include_router(grant_router)
-    api.include_router(ballot_router)
-    api.include_router(result_router)
-    api.include_router(topic_router)
-    api.include_router(log_router)
-    api.include_router(petition_router)
-    api.include_router(notice_router)
-    api.include_router(supervision_router)
-    app.include_router(api)
+    # Each router is included in the app directly: every level of included routers matches the path again.
+    for router in (
+        place_router, register_router, identity_router, auth_router, verification_router, grant_router,
+        ballot_router, result_router, topic_router, log_router, petition_router, notice_router, supervision_router,
+    ):  # fmt: skip
+        app.include_router(router, prefix=API_PREFIX)
     app.include_router(health.router)
-    _register_problem_schema(app)
+    _register_problem_schema(app, settings)
     return app
 
 
-def _register_problem_schema(app: FastAPI) -> None:
+def _register_problem_schema(app: FastAPI, settings: Settings) -> None:
+    """Declare what every route really answers: problem+json errors, including the ones raised outside the routes.
+
+    FastAPI documents request validation as ``application/json`` ``HTTPValidationError``; evote answers
+    ``request.invalid`` problems instead. The body limit (413) and an unparseable body (400 ``http.error``) apply
+    to every request body and the rate limits (429) to their routes, though none is raised by a route. Error
+    responses are problem+json only.
+    """
     original = app.openapi
+    limited = rate_limit_rules(settings, API_PREFIX) if settings.rate_limit_enabled else ()
 
     def openapi() -> dict[str, object]:
         if app.openapi_schema is None:
             schema = original()
             components = schema.setdefault("components", {}).setdefault("schemas", {})
             components.setdefault("Problem", Problem.model_json_schema(ref_template="#/components/schemas/{model}"))
+            for path, operations in schema.get("paths", {}).items():
+                for method, operation in operations.items():
+                    _declare_problems(operation, method, path, limited)
+            for unused in ("HTTPValidationError", "ValidationError"):
+                components.pop(unused, None)
             app.openapi_schema = schema
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
+
+
+def _declare_problems(operation: dict[str, Any], method: str, path: str, limited: tuple[RateRule, ...]) -> None:
+    responses = operation.setdefault("responses", {})
+    if "422" in responses:
+        _add_problem(responses, RequestInvalid)
+    if "requestBody" in operation:
+        _add_problem(responses, PayloadTooLarge)
+        _add_problem(responses, HttpError)  # a body the framework cannot parse at all (e.g. broken multipart)
+    if any(rule.method == method.upper() and rule.path.fullmatch(path) for rule in limited):
+        _add_problem(responses, TooManyRequests)
+    for status, response in responses.items():
+        content = response.get("content", {})
+        if status.startswith(("4", "5")) and PROBLEM_MEDIA_TYPE in content:
+            content.pop("application/json", None)
+
+
+def _add_problem(responses: dict[str, Any], error: type[DomainError]) -> None:
+    """Declare ``error`` as a problem+json answer, keeping what the route already says about that status."""
+    key = str(error.status)
+    line = f"`{error.code}`: {error.title}"
+    response = responses.setdefault(key, {"description": line})
+    if error.code not in response.get("description", ""):
+        response["description"] = f"{response['description']}; {line}" if response.get("description") else line
+    response["content"] = {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}
 
 
 def app_from_env() -> FastAPI:

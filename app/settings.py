@@ -9,12 +9,14 @@ from __future__ import annotations
 import base64
 import contextlib
 import os
+import re
 import secrets
 import tempfile
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
+import limits
 from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ec import EllipticCurvePublicKey
@@ -24,6 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_KEY_DIR = Path("var/keys")
+_ORIGIN = re.compile(r"https?://([A-Za-z0-9.-]+|\[[0-9A-Fa-f:]+\])(:[0-9]{1,5})?")
 
 
 #: Asymmetric JWS algorithms an identity provider may sign with (never ``none`` or HMAC).
@@ -95,6 +98,14 @@ class Settings(BaseSettings):
     auto_migrate: bool | None = None
     db_pool_size: int = Field(default=10, ge=1, le=200)
     db_echo: bool = False
+    # PostgreSQL outages (issue #9 item 3): opening a connection and waiting for a free one in the pool are bounded,
+    # so a request to a dead or unreachable database fails fast with 503 + Retry-After instead of hanging.
+    db_connect_timeout_seconds: float = Field(default=5, gt=0, le=120)
+    db_pool_timeout_seconds: float = Field(default=10, gt=0, le=300)
+    # Pinging every connection on checkout costs a round trip per request (a tenth of a cast). Without it, the
+    # first request on a connection the database dropped fails with 503 + Retry-After and SQLAlchemy replaces
+    # every connection opened before the failure; set this for a database behind a proxy that drops idle ones.
+    db_pool_pre_ping: bool = False
 
     # R-PI-2: field encryption (AES-256-GCM) and blind-index (HMAC-SHA256) keys, base64 of 32 bytes each.
     pii_encryption_key: str | None = None
@@ -168,6 +179,47 @@ class Settings(BaseSettings):
     notice_dispatch_interval_seconds: float = Field(default=5, ge=0, le=3600)
     # How often the dispatcher publishes newly due reminder notices (R-LIFE-11, R-LIFE-12); 0 disables that.
     notice_reminder_interval_seconds: float = Field(default=3600, ge=0, le=7 * 24 * 3600)
+
+    # HTTP hardening (app.http.security, docs/security.md). Every request body is refused with 413 past
+    # ``max_body_bytes``; the upload routes (register import, identity document, topic attachment) allow their own
+    # file limit (``max_upload_bytes``, ``verification_document_max_bytes``, 20 MB) plus ``max_body_bytes``.
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1024, le=1024 * 1024 * 1024)
+    # Strict-Transport-Security max-age; 0 (the default) sends no header, as in development over plain HTTP.
+    # Production behind HTTPS should set it (e.g. 31536000) unless the TLS-terminating proxy adds the header.
+    hsts_seconds: int = Field(default=0, ge=0, le=2 * 365 * 24 * 3600)
+    # Browser origins allowed to call the API (CORS), e.g. ``'["https://vote.example.cn"]'``; empty: no CORS headers.
+    cors_origins: list[str] = []
+    # Per-client-address limits (``limits`` notation, ``;`` between several) on sign-in (code request, login,
+    # refresh) and on the owner's verification attempts; answered 429 with Retry-After. Never on casting or reads.
+    # The address is the ASGI peer: behind a proxy run uvicorn with --proxy-headers --forwarded-allow-ips=<proxy>.
+    rate_limit_enabled: bool = True
+    rate_limit_auth: str = "60/minute;600/hour"
+    rate_limit_verification: str = "20/minute;100/hour"
+
+    @field_validator("cors_origins")
+    @classmethod
+    def _origins_are_origins(cls, value: list[str]) -> list[str]:
+        for origin in value:
+            if origin != "*" and not _ORIGIN.fullmatch(origin):
+                raise ValueError(f"EVOTE_CORS_ORIGINS: {origin!r} is not an origin like https://vote.example.cn")
+        return value
+
+    @field_validator("rate_limit_auth", "rate_limit_verification")
+    @classmethod
+    def _rate_limits_parse(cls, value: str) -> str:
+        try:
+            limits.parse_many(value)
+        except ValueError:
+            raise ValueError(f"{value!r} is not a rate limit like '60/minute;600/hour'") from None
+        return value
+
+    @model_validator(mode="after")
+    def _cors_is_explicit_in_production(self) -> Settings:
+        if self.env == "production" and any(
+            origin == "*" or origin.startswith("http:") for origin in self.cors_origins
+        ):
+            raise ValueError("production allows only explicit https origins in EVOTE_CORS_ORIGINS (no '*', no http)")
+        return self
 
     @model_validator(mode="after")
     def _refuse_development_keys_outside_development(self) -> Settings:

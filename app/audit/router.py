@@ -74,7 +74,7 @@ class RetryAfterRoute(APIRoute):
 router = APIRouter(tags=["log"], route_class=RetryAfterRoute)
 
 
-def get_log_keys(request: Request) -> LogKeys:
+async def get_log_keys(request: Request) -> LogKeys:
     keys: LogKeys = request.app.state.log_keys
     return keys
 

@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit import repository
@@ -53,28 +52,13 @@ async def append(
     The entry reaches the Merkle tree when the integrator next runs after this transaction commits
     (``app.audit.integrator``); until then it has no leaf index and no inclusion proof.
     """
-    entry = AuditEntry(**_entry_values(uuid.uuid4(), kind, payload, estate_id=estate_id, vote_id=vote_id))
+    entry = AuditEntry(**entry_values(uuid.uuid4(), kind, payload, estate_id=estate_id, vote_id=vote_id))
     session.add(entry)
     await session.flush()
     return entry
 
 
-async def append_with_id(
-    session: AsyncSession,
-    entry_id: uuid.UUID,
-    kind: str,
-    payload: dict[str, Any],
-    *,
-    estate_id: uuid.UUID | None = None,
-    vote_id: uuid.UUID | None = None,
-) -> None:
-    """``append`` as one INSERT with an id the caller chose beforehand, for the casting path: a ballot row can
-    name its entry when it is inserted, and no ORM object is built."""
-    values = _entry_values(entry_id, kind, payload, estate_id=estate_id, vote_id=vote_id)
-    await session.execute(insert(AuditEntry).values(**values))
-
-
-def _entry_values(
+def entry_values(
     entry_id: uuid.UUID,
     kind: str,
     payload: dict[str, Any],
@@ -82,6 +66,8 @@ def _entry_values(
     estate_id: uuid.UUID | None,
     vote_id: uuid.UUID | None,
 ) -> dict[str, Any]:
+    """An entry's column values, its hash included: for ``append``, and for the casting path, which inserts the
+    ballot's entry in the same statement as the ballot (``app.ballot.repository.insert_ballot``)."""
     return {
         "id": entry_id, "kind": kind, "estate_id": estate_id, "vote_id": vote_id, "payload": payload,
         "payload_sha256": entry_payload_sha256(kind, estate_id, vote_id, payload), "created_at": utcnow(),

@@ -5,11 +5,16 @@ from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ARRAY, Select, bindparam, column, func, insert, select, text, true
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
+from app.audit.models import AuditEntry
+from app.ballot.models import Ballot, BallotMark, IdempotencyRecord
 from app.grant import service as grant_service
 from app.grant.models import ActingGrant
 from app.identity.models import Account
@@ -42,43 +47,63 @@ _published_topics: OrderedDict[tuple[uuid.UUID, str], tuple[Topic, ...]] = Order
 on the notice hash read with the vote means a vote published anew can never be served stale topics."""
 
 
+# The casting path's statements are built once, with bind parameters: building a statement and computing its
+# cache key cost more CPU than running it (issue #8 profile), and a fixed text stays prepared on each connection.
+_GROUP = select(RollGroup).where(RollGroup.vote_id == bindparam("vote_id"), RollGroup.group_id == bindparam("group_id"))
+_GROUP_LOCKED = _GROUP.add_columns(vote_lock.share_expression())
+
+
 async def lock_vote_and_read_group(session: AsyncSession, vote_id: uuid.UUID, group_id: str) -> RollGroup | None:
     """Take the vote's shared casting lock (``app.topic.vote_lock``) and read the group's frozen roll row, in one
     statement; no lock is taken when the group is not in the roll (the cast is refused anyway).
 
     The roll never changes after publication, so the row may come from the snapshot taken before the wait; the
-    vote itself is read afterwards, in ``published_vote``, in a snapshot taken after it.
+    vote itself is read afterwards, in ``vote_and_grants``, in a snapshot taken after it.
     """
-    statement = select(RollGroup).where(RollGroup.vote_id == vote_id, RollGroup.group_id == group_id)
+    parameters: dict[str, Any] = {"vote_id": vote_id, "group_id": group_id}
     if session.get_bind().dialect.name == "postgresql":
-        statement = statement.add_columns(vote_lock.share_expression(vote_id))
-    return (await session.execute(statement)).scalars().first()
+        return (await session.execute(_GROUP_LOCKED, parameters | vote_lock.lock_parameters(vote_id))).scalars().first()
+    return (await session.execute(_GROUP, parameters)).scalars().first()
 
 
-async def published_vote(session: AsyncSession, vote_id: uuid.UUID) -> CastingVote | None:
-    """The published vote as casting needs it, with the estate's latest register version; None if unpublished."""
-    latest_version = (
-        select(RegisterVersion.id)
-        .where(RegisterVersion.estate_id == Vote.estate_id)
-        .order_by(RegisterVersion.number.desc())
-        .limit(1)
-        .scalar_subquery()
+_LATEST_VERSION = (
+    select(RegisterVersion.id)
+    .where(RegisterVersion.estate_id == Vote.estate_id)
+    .order_by(RegisterVersion.number.desc())
+    .limit(1)
+    .scalar_subquery()
+)
+_VOTE_AND_GRANTS = (
+    select(
+        Vote.id, Vote.estate_id, Vote.status, Vote.voting_method, Vote.starts_at, Vote.ends_at, Vote.proxies_allowed,
+        Vote.register_version_id, _LATEST_VERSION, Vote.notice_hash, ActingGrant, Account.owner_id,
     )
-    row = (
-        await session.execute(
-            select(
-                Vote.id, Vote.estate_id, Vote.status, Vote.voting_method, Vote.starts_at, Vote.ends_at,
-                Vote.proxies_allowed, Vote.register_version_id, latest_version, Vote.notice_hash,
-            ).where(Vote.id == vote_id, Vote.published_at.is_not(None))
-        )
-    ).one_or_none()  # fmt: skip
-    if row is None:
-        return None
-    return CastingVote(
+    .select_from(Vote)
+    .outerjoin(
+        ActingGrant, (ActingGrant.estate_id == Vote.estate_id) & (ActingGrant.group_key == bindparam("group_key"))
+    )
+    .outerjoin(Account, Account.id == ActingGrant.grantee_account_id)
+    .where(Vote.id == bindparam("vote_id"), Vote.published_at.is_not(None))
+)  # fmt: skip
+
+
+async def vote_and_grants(
+    session: AsyncSession, vote_id: uuid.UUID, group_key: str | None
+) -> tuple[CastingVote | None, tuple[GrantFacts, ...]]:
+    """The published vote as casting needs it (None if unpublished), with the estate's latest register version
+    and the group's acting grants (R-CAST-2..5, whatever their status), in one query."""
+    # No group (not in the roll): no grant matches the NULL key, and the vote alone decides the error.
+    rows = (await session.execute(_VOTE_AND_GRANTS, {"vote_id": vote_id, "group_key": group_key})).all()
+    if not rows:
+        return None, ()
+    row = rows[0]
+    vote = CastingVote(
         id=row[0], estate_id=row[1], status=row[2], voting_method=row[3], starts_at=row[4], ends_at=row[5],
         proxies_allowed=row[6], register_version_id=row[7], latest_register_version_id=row[8],
         topics=await _topics(session, vote_id, row[9] or ""),
     )  # fmt: skip
+    grants = tuple(grant_service.grant_facts(grant, owner) for *_, grant, owner in rows if grant is not None)
+    return vote, grants
 
 
 async def _topics(session: AsyncSession, vote_id: uuid.UUID, notice_hash: str) -> tuple[Topic, ...]:
@@ -106,21 +131,36 @@ async def roll_group(session: AsyncSession, vote_id: uuid.UUID, group_id: str) -
     return await session.get(RollGroup, (vote_id, group_id))
 
 
-_ORGANISATION_CACHE_SIZE = 100_000
-_is_organisation: OrderedDict[uuid.UUID, bool] = OrderedDict()
-"""Owner id → organisation? An owner's kind is part of its identity (unique with its identifier) and never changes."""
-
-
 async def organisation_keys(session: AsyncSession, owner_ids: Sequence[str]) -> frozenset[str]:
     ids = [uuid.UUID(owner_id) for owner_id in owner_ids]
-    unknown = [owner_id for owner_id in ids if owner_id not in _is_organisation]
-    if unknown:
-        rows = await session.execute(select(Owner.id, Owner.kind).where(Owner.id.in_(unknown)))
-        for owner_id, kind in rows.all():
-            _is_organisation[owner_id] = kind is OwnerKind.ORGANISATION
-        while len(_is_organisation) > _ORGANISATION_CACHE_SIZE:
-            _is_organisation.popitem(last=False)
-    return frozenset(str(owner_id) for owner_id in ids if _is_organisation.get(owner_id, False))
+    rows = await session.scalars(select(Owner.id).where(Owner.id.in_(ids), Owner.kind == OwnerKind.ORGANISATION))
+    return frozenset(str(owner_id) for owner_id in rows)
+
+
+_ORGANISATIONS_CACHE_SIZE = 1024
+_organisations_of_version: OrderedDict[uuid.UUID, frozenset[str]] = OrderedDict()
+"""Register version → its organisation owners. A version never changes once imported, nor does an owner's kind
+(part of its identity), so each version is looked up once per process."""
+
+
+async def organisation_keys_in_version(
+    session: AsyncSession, register_version_id: uuid.UUID, owner_ids: Sequence[str]
+) -> frozenset[str]:
+    """Which of ``owner_ids`` (owners of units in that register version) are organisations (R-CAST-3)."""
+    organisations = _organisations_of_version.get(register_version_id)
+    if organisations is None:
+        rows = await session.scalars(
+            select(Owner.id)
+            .distinct()
+            .join(UnitOwner, UnitOwner.owner_id == Owner.id)
+            .join(Unit, Unit.id == UnitOwner.unit_id)
+            .where(Unit.register_version_id == register_version_id, Owner.kind == OwnerKind.ORGANISATION)
+        )
+        organisations = frozenset(str(owner_id) for owner_id in rows)
+        _organisations_of_version[register_version_id] = organisations
+        if len(_organisations_of_version) > _ORGANISATIONS_CACHE_SIZE:
+            _organisations_of_version.popitem(last=False)
+    return organisations.intersection(owner_ids)
 
 
 async def grant_facts(session: AsyncSession, estate_id: uuid.UUID, group_key: str) -> tuple[GrantFacts, ...]:
@@ -156,3 +196,99 @@ async def current_owner_sets(
         if owner_id is not None:
             owners[unit_key].add(str(owner_id))
     return {unit_key: frozenset(value) for unit_key, value in owners.items()}
+
+
+_COUNTED_ONLY = text("status = 'COUNTED'")
+_MARK_COLUMNS = ("topic_id", "item", "vote_id", "answer", "area")
+_RECORD_COLUMNS = ("account_id", "key", "request_sha256", "status_code", "body", "created_at")
+_BALLOT_COLUMNS = (
+    "id", "vote_id", "group_id", "status", "channel", "answers", "content_hash", "cast_by_account_id", "basis",
+    "grant_id", "entered_by", "scan_sha256", "cast_at", "audit_entry_id",
+)  # fmt: skip
+
+
+def _insert_ballot_postgresql(*, with_idempotency_record: bool) -> Select[tuple[uuid.UUID]]:
+    """One statement: the ballot (nothing on a conflict), then its marks, its audit entry and the caller's
+    idempotency record only for the row that was inserted, the marks unnested from arrays so the text is the same
+    for any number of marks."""
+    tables = Ballot.metadata.tables
+    ballot_table, mark_table, entry_table = tables["ballot"], tables["ballot_mark"], tables["audit_entry"]
+    new_ballot = (
+        pg_insert(ballot_table)
+        .values({name: bindparam(f"ballot_{name}", type_=ballot_table.c[name].type) for name in _BALLOT_COLUMNS})
+        .on_conflict_do_nothing(index_elements=["vote_id", "group_id"], index_where=_COUNTED_ONLY)
+        .returning(ballot_table.c.id)
+        .cte("new_ballot")
+    )
+    types = {name: mark_table.c[name].type for name in _MARK_COLUMNS}
+    unnested = (
+        func.unnest(*(bindparam(f"mark_{name}", type_=ARRAY(types[name])) for name in _MARK_COLUMNS))
+        .table_valued(*(column(name, types[name]) for name in _MARK_COLUMNS))
+        .render_derived(name="mark", with_types=False)
+    )
+    new_marks = insert(mark_table).from_select(
+        ["ballot_id", *_MARK_COLUMNS],
+        select(new_ballot.c.id, *(unnested.c[name] for name in _MARK_COLUMNS))
+        .select_from(new_ballot)
+        .join(unnested, true()),
+    )
+    entry_columns = [column.name for column in entry_table.c if column.name != "leaf_index"]
+    new_entry = insert(entry_table).from_select(
+        entry_columns,
+        select(*(bindparam(f"entry_{name}", type_=entry_table.c[name].type) for name in entry_columns)).select_from(
+            new_ballot
+        ),
+    )
+    statement = select(new_ballot.c.id).add_cte(new_marks.cte("new_marks"), new_entry.cte("new_entry"))
+    if not with_idempotency_record:
+        return statement
+    record_table = tables["idempotency_record"]
+    new_record = insert(record_table).from_select(
+        list(_RECORD_COLUMNS),
+        select(*(bindparam(f"record_{name}", type_=record_table.c[name].type) for name in _RECORD_COLUMNS)).select_from(
+            new_ballot
+        ),
+    )
+    return statement.add_cte(new_record.cte("new_record"))
+
+
+_INSERT_BALLOT_POSTGRESQL = _insert_ballot_postgresql(with_idempotency_record=False)
+_INSERT_BALLOT_WITH_RECORD_POSTGRESQL = _insert_ballot_postgresql(with_idempotency_record=True)
+
+
+async def insert_ballot(
+    session: AsyncSession,
+    ballot: dict[str, Any],
+    marks: list[dict[str, Any]],
+    entry: dict[str, Any],
+    idempotency_record: dict[str, Any] | None = None,
+) -> bool:
+    """Insert a ballot with its marks, its audit entry and the caller's idempotency record (the response to give
+    a retry); False (and nothing written) if the group already has a counted ballot: the unique (vote, group)
+    index among counted ballots decides a race (R-TALLY-7).
+
+    PostgreSQL does it in one statement (each table written in its own round trip made up a third of a cast's
+    time): data-modifying CTEs that write the other rows only for the ballot row that was inserted.
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        inserted = await session.scalar(
+            sqlite_insert(Ballot)
+            .values(**ballot)
+            .on_conflict_do_nothing(index_elements=["vote_id", "group_id"], index_where=_COUNTED_ONLY)
+            .returning(Ballot.id)
+        )
+        if inserted is None:
+            return False
+        await session.execute(insert(BallotMark), [{"ballot_id": ballot["id"], **mark} for mark in marks])
+        await session.execute(insert(AuditEntry).values(**entry))
+        if idempotency_record is not None:
+            await session.execute(insert(IdempotencyRecord).values(**idempotency_record))
+        return True
+    parameters = {f"ballot_{name}": ballot[name] for name in _BALLOT_COLUMNS}
+    parameters |= {f"mark_{name}": [mark[name] for mark in marks] for name in _MARK_COLUMNS}
+    parameters |= {f"entry_{name}": value for name, value in entry.items()}
+    statement = _INSERT_BALLOT_POSTGRESQL
+    if idempotency_record is not None:
+        parameters |= {f"record_{name}": idempotency_record[name] for name in _RECORD_COLUMNS}
+        statement = _INSERT_BALLOT_WITH_RECORD_POSTGRESQL
+    return (await session.scalar(statement, parameters)) is not None

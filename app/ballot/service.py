@@ -13,9 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select, text, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit import service as audit_service
@@ -32,14 +30,22 @@ from app.ballot.errors import (
     VoteNotOpenYet,
     VoteNotVotable,
 )
-from app.ballot.models import Ballot, BallotMark, BallotStatus, Channel, IdempotencyRecord
+from app.ballot.models import Ballot, BallotStatus, Channel, IdempotencyRecord
 from app.ballot.repository import CastingVote
 from app.ballot.schemas import BallotCast, PaperBallotEntry, Receipt
 from app.errors import NotFound
 from app.grant.models import ActingGrant
 from app.identity.access import Principal
 from app.ledger.canonical import canonical_sha256
-from app.rules.casting import ActingBasis, Caller, GrantKind, NotEntitled, NotEntitledReason, ensure_may_act
+from app.rules.casting import (
+    ActingBasis,
+    Caller,
+    GrantFacts,
+    GrantKind,
+    NotEntitled,
+    NotEntitledReason,
+    ensure_may_act,
+)
 from app.rules.lifecycle import effective_status
 from app.rules.roll import VoterGroup
 from app.topic.models import RollGroup, Vote, VoteStatus, VotingMethod
@@ -75,21 +81,26 @@ async def cast(
         if replay is not None:
             return replay
     group_row = await repository.lock_vote_and_read_group(session, vote_id, body.group_id)
-    vote = await repository.published_vote(session, vote_id)
+    vote, grants = await repository.vote_and_grants(session, vote_id, group_row.group_key if group_row else None)
     if vote is None:
         raise NotFound(what="vote")
     if group_row is None:
         raise GroupNotInRoll()
     basis, grant_id = await _entitlement(
-        session, vote, group_row, account_id=principal.account_id, owner_id=principal.owner_id, now=now
+        session, vote, group_row, grants, account_id=principal.account_id, owner_id=principal.owner_id, now=now
     )
     _ensure_open(vote.status, vote.starts_at, vote.ends_at, now)
     if vote.voting_method is VotingMethod.PAPER:
         raise OnlineNotAllowed()
     marks = marks_for_ballot(vote.topics, body.answers)
+    record = (
+        {"account_id": principal.account_id, "key": idempotency_key, "request_sha256": fingerprint, "created_at": now}
+        if idempotency_key is not None
+        else None
+    )
     receipt = await _insert(
         session, vote.id, vote.estate_id, group_row, body.answers, marks, now=now, basis=basis, grant_id=grant_id,
-        channel=Channel.ONLINE, account_id=principal.account_id,
+        channel=Channel.ONLINE, account_id=principal.account_id, idempotency_record=record,
     )  # fmt: skip
     if receipt is None:
         if idempotency_key is not None:  # a concurrent retry with the same key may have won the race
@@ -97,15 +108,7 @@ async def cast(
             if replay is not None:
                 return replay
         raise AlreadyCast()
-    outcome = CastOutcome(201, receipt.model_dump(mode="json"))
-    if idempotency_key is not None:
-        await session.execute(
-            insert(IdempotencyRecord).values(
-                account_id=principal.account_id, key=idempotency_key, request_sha256=fingerprint,
-                status_code=outcome.status_code, body=outcome.body, created_at=now,
-            )
-        )  # fmt: skip
-    return outcome
+    return CastOutcome(201, receipt.model_dump(mode="json"))
 
 
 async def _replay(session: AsyncSession, account_id: uuid.UUID, key: str, fingerprint: str) -> CastOutcome | None:
@@ -132,6 +135,7 @@ async def _entitlement(
     session: AsyncSession,
     vote: CastingVote,
     group_row: RollGroup,
+    grants: tuple[GrantFacts, ...],
     *,
     account_id: uuid.UUID,
     owner_id: uuid.UUID,
@@ -145,7 +149,6 @@ async def _entitlement(
         area=group_row.area,
         is_developer=group_row.is_developer,
     )
-    grants = await repository.grant_facts(session, vote.estate_id, group_row.group_key)
     if not vote.proxies_allowed:  # R-CAST-4: proxies can be switched off per vote
         grants = tuple(grant for grant in grants if grant.kind is not GrantKind.PROXY)
     caller = Caller(account_key=str(account_id), owner_key=str(owner_id))
@@ -156,7 +159,11 @@ async def _entitlement(
         if str(owner_id) in transfer:
             return TRANSFEREE, None
         raise NotEntitled(reason=NotEntitledReason.TITLE_TRANSFERRED)
-    organisations = await repository.organisation_keys(session, group_row.owner_ids)
+    organisations = (
+        await repository.organisation_keys_in_version(session, vote.register_version_id, group_row.owner_ids)
+        if vote.register_version_id is not None
+        else await repository.organisation_keys(session, group_row.owner_ids)
+    )
     # A ballot answers every topic (R-TALLY-1), so a grant counts only if it covers every topic (R-CAST-4).
     per_topic = [
         set(
@@ -212,8 +219,10 @@ async def _insert(
     entered_by: str | None = None,
     scan_sha256: str | None = None,
     cast_at: datetime | None = None,
+    idempotency_record: dict[str, Any] | None = None,
 ) -> Receipt | None:
-    """Insert the ballot, its marks and its audit entry; None if the group already has a counted ballot."""
+    """Insert the ballot, its marks, its audit entry and the idempotency record (completed here with the receipt
+    as the response a retry gets); None, and nothing written, if the group already has a counted ballot."""
     cast_at = cast_at or now
     ballot_id, entry_id = uuid.uuid4(), uuid.uuid4()
     content_hash = canonical_sha256(
@@ -222,34 +231,19 @@ async def _insert(
             "channel": channel.value, "cast_at": cast_at.isoformat(),
         }
     )  # fmt: skip
-    # The unique (vote, group) index among counted ballots decides a race in one statement (R-TALLY-7).
-    dialect_insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    inserted = await session.scalar(
-        dialect_insert(Ballot)
-        .values(
-            id=ballot_id, vote_id=vote_id, group_id=group_row.group_id, status=BallotStatus.COUNTED,
-            channel=channel, answers=answers, content_hash=content_hash, cast_by_account_id=account_id,
-            basis=basis, grant_id=grant_id, entered_by=entered_by, scan_sha256=scan_sha256, cast_at=cast_at,
-            audit_entry_id=entry_id,
-        )
-        .on_conflict_do_nothing(
-            index_elements=["vote_id", "group_id"], index_where=text("status = 'COUNTED'")
-        )
-        .returning(Ballot.id)
-    )  # fmt: skip
-    if inserted is None:
-        return None
-    await session.execute(
-        insert(BallotMark),
-        [
-            {"ballot_id": ballot_id, "topic_id": uuid.UUID(topic_id), "item": mark.item, "vote_id": vote_id,
-             "answer": mark.answer, "area": group_row.area}
-            for topic_id, topic_marks in marks.items()
-            for mark in topic_marks
-        ],
-    )  # fmt: skip
-    await audit_service.append_with_id(
-        session,
+    ballot = {
+        "id": ballot_id, "vote_id": vote_id, "group_id": group_row.group_id, "status": BallotStatus.COUNTED,
+        "channel": channel, "answers": answers, "content_hash": content_hash, "cast_by_account_id": account_id,
+        "basis": basis, "grant_id": grant_id, "entered_by": entered_by, "scan_sha256": scan_sha256,
+        "cast_at": cast_at, "audit_entry_id": entry_id,
+    }  # fmt: skip
+    mark_rows = [
+        {"topic_id": uuid.UUID(topic_id), "item": mark.item, "vote_id": vote_id, "answer": mark.answer,
+         "area": group_row.area}
+        for topic_id, topic_marks in marks.items()
+        for mark in topic_marks
+    ]  # fmt: skip
+    entry = audit_service.entry_values(
         entry_id,
         "ballot.cast",
         {
@@ -260,14 +254,19 @@ async def _insert(
         estate_id=estate_id,
         vote_id=vote_id,
     )  # fmt: skip
+    receipt = Receipt(
+        ballot_id=ballot_id, vote_id=vote_id, group_id=group_row.group_id, content_hash=content_hash,
+        audit_entry_id=entry_id, cast_at=cast_at, basis=basis, status=BallotStatus.COUNTED.value,
+    )  # fmt: skip
+    if idempotency_record is not None:
+        idempotency_record = idempotency_record | {"status_code": 201, "body": receipt.model_dump(mode="json")}
+    if not await repository.insert_ballot(session, ballot, mark_rows, entry, idempotency_record):
+        return None
     if grant_id is not None:  # R-CAST-4: a used grant can no longer be revoked
         await session.execute(
             update(ActingGrant).where(ActingGrant.id == grant_id, ActingGrant.used_at.is_(None)).values(used_at=now)
         )
-    return Receipt(
-        ballot_id=ballot_id, vote_id=vote_id, group_id=group_row.group_id, content_hash=content_hash,
-        audit_entry_id=entry_id, cast_at=cast_at, basis=basis, status=BallotStatus.COUNTED.value,
-    )  # fmt: skip
+    return receipt
 
 
 async def enter_paper(

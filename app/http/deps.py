@@ -29,7 +29,9 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 
 
-def get_settings_dep(request: Request) -> Settings:
+# Dependencies that do no I/O are still ``async def``: FastAPI runs plain functions in a thread pool, and the
+# hand-off to a thread and back cost more than the whole ballot's SQL on the casting path (issue #8 profile).
+async def get_settings_dep(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
@@ -37,7 +39,7 @@ def get_settings_dep(request: Request) -> Settings:
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 
 
-def get_clock(request: Request) -> Callable[[], datetime]:
+async def get_clock(request: Request) -> Callable[[], datetime]:
     """The time source: injected so tests and the rules never read the wall clock themselves."""
     clock: Callable[[], datetime] = request.app.state.clock
     return clock

@@ -61,6 +61,51 @@ async def get_or_create_owners(
     return found
 
 
+async def owner_ids(
+    session: AsyncSession, wanted: dict[tuple[OwnerKind, str], str], *, cipher: FieldCipher
+) -> dict[tuple[OwnerKind, str], uuid.UUID]:
+    """Owner ids by (kind, blind index) for ``{(kind, blind index): identifier}``, inserting the missing owners.
+
+    The bulk form of ``get_or_create_owners`` for register imports: ids only (no ORM objects), existing owners
+    found first so only new identifiers are encrypted, then one multi-row insert per chunk; a concurrent import
+    inserting the same owner is tolerated (ON CONFLICT DO NOTHING, then read back).
+    """
+    found: dict[tuple[OwnerKind, str], uuid.UUID] = {}
+
+    async def read(keys: Sequence[tuple[OwnerKind, str]]) -> None:
+        for kind in OwnerKind:  # (kind, identifier_index) is the unique key's index
+            indexes = sorted(index for key_kind, index in keys if key_kind is kind)
+            for chunk in _chunks(indexes, 5000):
+                rows = await session.execute(
+                    select(Owner.identifier_index, Owner.id).where(
+                        Owner.kind == kind, Owner.identifier_index.in_(chunk)
+                    )
+                )
+                found.update(((kind, index), owner_id) for index, owner_id in rows)
+
+    await read(list(wanted))
+    rows: list[dict[str, object]] = []
+    for (kind, index), identifier in wanted.items():
+        if (kind, index) not in found:
+            protected = cipher.protect(OWNER_IDENTIFIER_FIELD, identifier)
+            rows.append(
+                {"id": uuid.uuid4(), "kind": kind, "identifier_ciphertext": protected.ciphertext,
+                 "identifier_index": index, "identifier_last4": protected.last4, "created_at": utcnow()}
+            )  # fmt: skip
+    insert = _dialect_insert(session)
+    statement = (
+        insert(Owner.__table__)
+        .on_conflict_do_nothing(index_elements=["kind", "identifier_index"])
+        .returning(Owner.kind, Owner.identifier_index, Owner.id)
+    )
+    for chunk in _chunks(rows, 5000):
+        inserted = await session.execute(statement, chunk)
+        found.update(((OwnerKind(kind), index), owner_id) for kind, index, owner_id in inserted)
+    # Inserted meanwhile by a concurrent import (the conflict skipped ours): read those back.
+    await read([key for key in wanted if key not in found])
+    return found
+
+
 async def get_or_create_buildings(session: AsyncSession, estate_id: uuid.UUID, names: set[str]) -> dict[str, uuid.UUID]:
     """Building ids by name; inserts the missing ones, tolerating a concurrent import inserting them too."""
     insert = _dialect_insert(session)

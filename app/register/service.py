@@ -7,7 +7,7 @@ reports every error at once. A file whose content equals the latest version chan
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import insert
@@ -21,13 +21,15 @@ from app.place import repository as place_repository
 from app.place.models import Estate
 from app.register import repository
 from app.register.errors import RegisterEmpty, RegisterInvalid, RegisterVersionNotFound
-from app.register.models import OwnerKind, RegisterVersion, Unit, UnitOwner
+from app.register.models import OwnerKind, OwnershipEvidence, RegisterVersion, Unit, UnitOwner
 from app.register.parsing import RegisterFormat, RegisterRow, RowError, parse_register
 from app.rules.errors import RuleViolation
-from app.rules.roll import Roll, UnitRecord, build_roll
+from app.rules.roll import AreaSource, Roll, SaleStatus, UnitRecord, build_roll
 from app.security.pii import FieldCipher
 
 CERTIFICATE_FIELD = "unit.certificate_number"
+CONTENT_MEMBER = "units"
+"""The one member of the hashed register content: the list of ``unit_content``, sorted by unit key."""
 ProgressCallback = Callable[[int, int], None]
 
 
@@ -70,19 +72,23 @@ async def import_register(
     if developer_errors:
         raise _invalid(developer_errors)
 
-    owner_indexes = {
-        (owner.kind, owner.identifier): cipher.blind_index(repository.OWNER_IDENTIFIER_FIELD, owner.identifier)
-        for row in rows
-        for owner in row.owners
-    }
+    owner_indexes: dict[tuple[OwnerKind, str], str] = {}
+    for row in rows:  # one blind index per distinct owner, however many units they hold
+        for owner in row.owners:
+            if (owner.kind, owner.identifier) not in owner_indexes:
+                owner_indexes[(owner.kind, owner.identifier)] = cipher.blind_index(
+                    repository.OWNER_IDENTIFIER_FIELD, owner.identifier
+                )
     content_hash = canonical_sha256(_canonical_content(rows, owner_indexes, cipher))
     latest = await repository.latest_version(session, estate.id)
     if latest is not None and latest.content_hash == content_hash:
         units = await repository.units_with_owners(session, latest.id)
         return ImportOutcome(latest, created=False, roll=roll_of_units(latest, units))
 
-    owners = await repository.get_or_create_owners(session, list(owner_indexes), cipher=cipher)
-    owner_ids = {identity: owners[(identity[0], index)].id for identity, index in owner_indexes.items()}
+    ids = await repository.owner_ids(
+        session, {(kind, index): identifier for (kind, identifier), index in owner_indexes.items()}, cipher=cipher
+    )
+    owner_ids = {identity: ids[(identity[0], index)] for identity, index in owner_indexes.items()}
     records = [_unit_record(row, owner_ids) for row in rows]
     roll = _build_roll_or_raise(
         records, developer_owner_id=estate.developer_owner_id, include_parking=estate.include_parking
@@ -130,45 +136,62 @@ async def _insert_units(
     cipher: FieldCipher,
     progress: ProgressCallback | None,
 ) -> None:
-    batch = 2000
+    """The units and their owner links, in batches; on PostgreSQL each batch is one COPY (issue #8)."""
+    copy = await _copier(session)
+    batch = 10000 if copy is not None else 2000
     for start in range(0, len(rows), batch):
-        unit_rows: list[dict[str, object]] = []
-        owner_rows: list[dict[str, object]] = []
+        unit_rows: list[tuple[object, ...]] = []
+        owner_rows: list[tuple[object, ...]] = []
         for row in rows[start : start + batch]:
             unit_id = uuid.uuid4()
             protected = cipher.protect(CERTIFICATE_FIELD, row.certificate_number) if row.certificate_number else None
             unit_rows.append(
-                {
-                    "id": unit_id,
-                    "register_version_id": version_id,
-                    "building_id": buildings[row.building],
-                    "entrance": row.entrance,
-                    "room": row.room,
-                    "unit_key": row.unit_key,
-                    "area": row.area,
-                    "area_source": row.area_source,
-                    "is_parking": row.parking,
-                    "sale_status": row.sale_status,
-                    "delivered": row.delivered,
-                    "evidence": row.evidence,
-                    "certificate_ciphertext": protected.ciphertext if protected else None,
-                    "certificate_index": protected.blind_index if protected else None,
-                }
-            )
+                (
+                    unit_id, version_id, buildings[row.building], row.entrance, row.room, row.unit_key, row.area,
+                    row.area_source, row.parking, row.sale_status, row.delivered, row.evidence,
+                    protected.ciphertext if protected else None, protected.blind_index if protected else None,
+                )
+            )  # fmt: skip
             owner_rows.extend(
-                {
-                    "unit_id": unit_id,
-                    "owner_id": owner_ids[(owner.kind, owner.identifier)],
-                    "position": position,
-                    "name": owner.name,
-                }
+                (unit_id, owner_ids[(owner.kind, owner.identifier)], position, owner.name)
                 for position, owner in enumerate(row.owners)
             )
-        await session.execute(insert(Unit), unit_rows)
-        if owner_rows:
-            await session.execute(insert(UnitOwner), owner_rows)
+        if copy is not None:
+            await copy("unit", unit_rows, UNIT_COLUMNS)
+            if owner_rows:
+                await copy("unit_owner", owner_rows, UNIT_OWNER_COLUMNS)
+        else:
+            await session.execute(insert(Unit), [dict(zip(UNIT_COLUMNS, row, strict=True)) for row in unit_rows])
+            if owner_rows:
+                await session.execute(
+                    insert(UnitOwner), [dict(zip(UNIT_OWNER_COLUMNS, row, strict=True)) for row in owner_rows]
+                )
         if progress is not None:
             progress(min(start + batch, len(rows)), len(rows))
+
+
+UNIT_COLUMNS = (
+    "id", "register_version_id", "building_id", "entrance", "room", "unit_key", "area", "area_source", "is_parking",
+    "sale_status", "delivered", "evidence", "certificate_ciphertext", "certificate_index",
+)  # fmt: skip
+UNIT_OWNER_COLUMNS = ("unit_id", "owner_id", "position", "name")
+Copy = Callable[[str, list[tuple[object, ...]], tuple[str, ...]], Awaitable[object]]
+
+
+async def _copier(session: AsyncSession) -> Copy | None:
+    """PostgreSQL: COPY into a table on the session's own connection (same transaction); None elsewhere."""
+    if session.get_bind().dialect.name != "postgresql":
+        return None
+    connection = await session.connection()
+    raw = await connection.get_raw_connection()
+    driver = raw.driver_connection
+    if driver is None or not hasattr(driver, "copy_records_to_table"):  # pragma: no cover - asyncpg is the driver
+        return None
+
+    async def copy(table: str, records: list[tuple[object, ...]], columns: tuple[str, ...]) -> object:
+        return await driver.copy_records_to_table(table, records=records, columns=list(columns))
+
+    return copy
 
 
 def _canonical_content(
@@ -176,30 +199,63 @@ def _canonical_content(
 ) -> dict[str, object]:
     """What a version's hash covers: every unit field, with identifiers only as their blind indexes."""
     return {
-        "units": [
-            {
-                "unit_key": row.unit_key,
-                "building": row.building,
-                "entrance": row.entrance or "",
-                "room": row.room,
-                "area": row.area,
-                "area_source": row.area_source.value,
-                "parking": row.parking,
-                "sale_status": row.sale_status.value,
-                "delivered": row.delivered,
-                "evidence": row.evidence.value,
-                "certificate": cipher.blind_index(CERTIFICATE_FIELD, row.certificate_number)
+        CONTENT_MEMBER: [
+            unit_content(
+                unit_key=row.unit_key,
+                building=row.building,
+                entrance=row.entrance,
+                room=row.room,
+                area=row.area,
+                area_source=row.area_source,
+                parking=row.parking,
+                sale_status=row.sale_status,
+                delivered=row.delivered,
+                evidence=row.evidence,
+                certificate_index=cipher.blind_index(CERTIFICATE_FIELD, row.certificate_number)
                 if row.certificate_number
-                else "",
-                "owners": sorted(
-                    (
-                        [owner.kind.value, owner_indexes[(owner.kind, owner.identifier)], owner.name]
-                        for owner in row.owners
-                    ),
-                ),
-            }
+                else None,
+                owners=[
+                    (owner.kind, owner_indexes[(owner.kind, owner.identifier)], owner.name) for owner in row.owners
+                ],
+            )
             for row in sorted(rows, key=lambda row: row.unit_key)
         ]
+    }
+
+
+def unit_content(
+    *,
+    unit_key: str,
+    building: str,
+    entrance: str | None,
+    room: str,
+    area: int,
+    area_source: AreaSource,
+    parking: bool,
+    sale_status: SaleStatus,
+    delivered: bool,
+    evidence: OwnershipEvidence,
+    certificate_index: str | None,
+    owners: Iterable[tuple[OwnerKind, str, str]],
+) -> dict[str, object]:
+    """One unit of a version's hashed content (owners as kind, blind index and name), in unit-key order.
+
+    Pure: the import hashes it from the parsed file, ``app.audit.check`` from the stored rows, so a unit or
+    owner-link row changed after the import no longer hashes to the version's logged ``content_hash``.
+    """
+    return {
+        "unit_key": unit_key,
+        "building": building,
+        "entrance": entrance or "",
+        "room": room,
+        "area": area,
+        "area_source": area_source.value,
+        "parking": parking,
+        "sale_status": sale_status.value,
+        "delivered": delivered,
+        "evidence": evidence.value,
+        "certificate": certificate_index or "",
+        "owners": sorted([kind.value, index, name] for kind, index, name in owners),
     }
 
 

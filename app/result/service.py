@@ -239,7 +239,11 @@ async def _topic_evidence(
         return option_result.outcome.value, option_result.to_dict()
     # R-ELEC: the law core takes ballots, not sums; this loads one row per group × candidate of this topic only.
     config = dataclasses.replace(election_config(topic), rule=rule)
-    ballots = election_ballots(await repository.topic_marks(session, vote.id, topic.id))
+    patterns = await repository.election_patterns(session, vote.id, topic.id)
+    if patterns is None:
+        ballots = election_ballots(await repository.topic_marks(session, vote.id, topic.id))
+    else:
+        ballots = [election_ballot(marks, Weight(heads, area)) for marks, heads, area in patterns]
     election = tally_election(config, total, ballots)
     _same(topic, election.participating, participating)
     return election.outcome.value, election.to_dict()
@@ -286,6 +290,21 @@ def option_counts(
     )
     per_option = tuple((option, picks.get(option, ZERO)) for option in options)
     return OptionCounts(OptionKind.CONSULTATION, total, per_option, voted=voted, abstain=abstain, spoiled=spoiled)
+
+
+def election_ballot(marks: Sequence[tuple[str, str]], weight: Weight) -> ElectionBallot:
+    """The ``ElectionBallot`` of ballots weighing ``weight`` that carry exactly ``marks`` (``(item, answer)``).
+
+    A spoiled paper ballot is a single ``("", SPOILED)`` mark (R-TALLY-6, R-ELEC-3), as in ``election_ballots``.
+    """
+    choices: dict[str, Choice] = {}
+    spoiled = False
+    for item, answer in marks:
+        if item == "" and answer == Choice.SPOILED.value:
+            spoiled = True
+        else:
+            choices[str(item)] = Choice(answer)
+    return ElectionBallot(weight, None if spoiled else choices)
 
 
 def election_ballots(rows: Sequence[Any]) -> list[ElectionBallot]:

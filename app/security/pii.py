@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
+import re
 import unicodedata
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -30,10 +31,15 @@ def key_id(key: bytes) -> bytes:
     return hashlib.sha256(b"evote.pii.key-id\x1f" + key).digest()[:KEY_ID_BYTES]
 
 
+_DROPPED = re.compile(r"[\s-]+")
+
+
 def normalise_identifier(value: str) -> str:
     """Canonical form for matching: NFKC (full-width to ASCII), no spaces or hyphens, upper case (ID check 'x')."""
     folded = unicodedata.normalize("NFKC", value)
-    return "".join(ch for ch in folded if not ch.isspace() and ch != "-").upper()
+    if folded.isalnum():  # no space or hyphen to drop (the usual ID number)
+        return folded.upper()
+    return _DROPPED.sub("", folded).upper()  # \s of a str pattern is exactly str.isspace()
 
 
 def mask_identifier(value: str) -> str:

@@ -18,7 +18,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 LOCK_CLASS = 0x45564F54
@@ -38,12 +38,18 @@ def _is_postgresql(session: AsyncSession) -> bool:
 async def share(session: AsyncSession, vote_id: uuid.UUID) -> None:
     """Casting: many at once; waits while the vote's state is being changed."""
     if _is_postgresql(session):
-        await session.execute(select(share_expression(vote_id)))
+        await session.execute(select(share_expression()), lock_parameters(vote_id))
 
 
-def share_expression(vote_id: uuid.UUID) -> ColumnElement[Any]:
-    """The shared lock as a column expression (PostgreSQL), to take it in a query that reads only frozen rows."""
-    return func.pg_advisory_xact_lock_shared(*lock_key(vote_id))
+def share_expression() -> ColumnElement[Any]:
+    """The shared lock as a column expression (PostgreSQL), to take it in a query that reads only frozen rows;
+    its keys are the bind parameters ``lock_parameters`` gives."""
+    return func.pg_advisory_xact_lock_shared(bindparam("lock_class"), bindparam("lock_object"))
+
+
+def lock_parameters(vote_id: uuid.UUID) -> dict[str, int]:
+    lock_class, lock_object = lock_key(vote_id)
+    return {"lock_class": lock_class, "lock_object": lock_object}
 
 
 async def exclusive(session: AsyncSession, vote_id: uuid.UUID) -> None:

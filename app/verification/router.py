@@ -54,7 +54,7 @@ AUTH_ERRORS = (Unauthenticated, AccountRequired)
 REVIEW_ERRORS = (Unauthenticated, Forbidden, NotFound)
 
 
-def get_identity_providers(request: Request) -> IdentityProviders:
+async def get_identity_providers(request: Request) -> IdentityProviders:
     """The configured providers with their keys loaded, built once per settings object and kept on ``app.state``.
 
     Keyed by the settings object so a test (or a reload) that swaps ``app.state.settings`` is picked up.

@@ -128,6 +128,56 @@ def first_difference(expected: Any, actual: Any, path: str = "") -> str | None:
     return None
 
 
+class _Inclusions:
+    """``merkle.verify_inclusion`` for many leaves of the same trees, with the same answer for every proof.
+
+    The RFC 9162 §2.1.3.2 loop is a function of its state ``(fn, sn, r)`` and the rest of the path. Each
+    successful verification records the state before every step with the rest of its path; a later proof
+    reaching a recorded state with the same rest of path is accepted there, since finishing the loop would
+    repeat exactly the steps that already ended at the root. Neighbouring leaves share all but their lowest
+    nodes, so a bundle's proofs cost a few hashes each instead of one per level.
+    """
+
+    def __init__(self) -> None:
+        # state → (the path that went on from it to the root, the step it was at): the path is shared, not copied
+        self._proven: dict[tuple[int, bytes, int, int, bytes], tuple[list[bytes], int]] = {}
+
+    def verify(self, index: int, size: int, leaf: bytes, path: list[bytes], root_hash: bytes) -> bool:
+        if not isinstance(index, int) or isinstance(index, bool) or not isinstance(size, int) or size <= index:
+            return verify_inclusion(index, size, leaf, path, root_hash)  # its checks and its answer
+        proven = self._proven
+        fn, sn, r = index, size - 1, leaf
+        states: list[tuple[int, bytes, int, int, bytes]] = []
+        for step, p in enumerate(path):
+            state = (size, root_hash, fn, sn, r)
+            known = proven.get(state)
+            if known is not None and known[0][known[1] :] == path[step:]:
+                break
+            states.append(state)
+            if sn == 0:
+                return False
+            if fn & 1 or fn == sn:
+                r = _node(p, r)
+                if not fn & 1:
+                    while not fn & 1 and fn != 0:
+                        fn >>= 1
+                        sn >>= 1
+            else:
+                r = _node(r, p)
+            fn >>= 1
+            sn >>= 1
+        else:
+            if sn != 0 or r != root_hash:
+                return False
+        for step, state in enumerate(states):
+            proven[state] = (path, step)
+        return True
+
+
+def _node(left: bytes, right: bytes) -> bytes:
+    return hashlib.sha256(b"\x01" + left + right).digest()  # merkle.node_hash without its shape checks
+
+
 @dataclass(frozen=True, slots=True)
 class _Entry:
     leaf_index: int
@@ -337,6 +387,8 @@ class _Verifier:
                     )
                 previous = index
             entries: list[_Entry] = []
+            inclusions = _Inclusions()
+            decoded: dict[str, bytes] = {}  # neighbouring leaves share most of their audit paths' nodes
             pairs = zip(entries_json, inclusion, strict=True)
             for item, proof in self.progress.iterate("log entries", pairs, len(inclusion)):
                 index = item["leaf_index"]
@@ -347,10 +399,10 @@ class _Verifier:
                 except ValueError as error:
                     raise Failure("log", f"log entry at leaf {index}: {error} (entry altered)") from error
                 size = proof["tree_size"]
-                path = [_b64(node) for node in proof["proof"]]
+                path = [decoded.get(node) or decoded.setdefault(node, _b64(node)) for node in proof["proof"]]
                 if proof["leaf_index"] != index or size not in roots or any(len(h) != HASH_SIZE for h in path):
                     raise Failure("log", f"log entry at leaf {index}: its proof is for another leaf or checkpoint")
-                if not verify_inclusion(index, size, entry_leaf_hash(document), path, roots[size]):
+                if not inclusions.verify(index, size, entry_leaf_hash(document), path, roots[size]):
                     raise Failure(
                         "log",
                         f"log entry at leaf {index} ({document['kind']}) is not in the signed checkpoint of size "
@@ -630,12 +682,13 @@ class _Verifier:
         with self.step("tally"):
             signed: Sequence[Mapping[str, Any]] = self.result["topics"]
             paper = {group: ballot["channel"] == "PAPER" for group, ballot in self.counted.items()}
+            counted = [
+                (Weight(1, self.group_area[group]), ballot["answers"], paper[group])
+                for group, ballot in sorted(self.counted.items())
+            ]  # in group order, sorted once for every topic
             for topic, claimed in zip(self.topics, signed, strict=True):
                 topic_id = str(topic["topic_id"])
-                ballots = [
-                    (Weight(1, self.group_area[group]), ballot["answers"][topic_id], paper[group])
-                    for group, ballot in sorted(self.counted.items())
-                ]
+                ballots = [(weight, answers[topic_id], on_paper) for weight, answers, on_paper in counted]
                 try:
                     evidence = topic_evidence(topic["document"], self.total, ballots)
                 except (AnswerRefused, DomainError) as error:

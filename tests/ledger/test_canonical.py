@@ -95,3 +95,85 @@ def test_rfc8785_scalars(value, expected):
     # §3.2.2.2: control characters use the short escapes where JSON has them, else \u00xx in lowercase
     # hex; everything else, including DEL and U+2028, is emitted as UTF-8 unescaped.
     assert canonical_bytes(value) == expected
+
+
+# --- the fast path (the standard library's C encoder) equals the rfc8785 reference -----------------------------
+
+from enum import StrEnum  # noqa: E402
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from app.ledger import canonical as canonical_module  # noqa: E402
+
+_KEYS = st.text(max_size=6) | st.sampled_from(["a", "b", "\uff61", "\U0001f600", "\ue000", "\ud7ff", ""])
+_SCALARS = (
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-MAX_SAFE_INTEGER, max_value=MAX_SAFE_INTEGER)
+    | st.text(alphabet=st.characters(codec="utf-8"), max_size=12)
+)
+_DOCUMENTS = st.recursive(
+    _SCALARS,
+    lambda children: (
+        st.lists(children, max_size=5)
+        | st.lists(children, max_size=3).map(tuple)
+        | st.dictionaries(_KEYS, children, max_size=5)
+    ),
+    max_leaves=30,
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_DOCUMENTS)
+def test_fast_path_equals_rfc8785(document):
+    assert canonical_bytes(document) == rfc8785.dumps(document)
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        {"\U0001f600": 1, "\uff61": 2},  # a key from U+D800 up: UTF-16 order differs from code point order
+        {"\ue000": [1], "a": {"\U00010000": None}},
+        [{"k": "v"}, ("t", {"\ud7ff": True})],
+        {"n": [-MAX_SAFE_INTEGER, MAX_SAFE_INTEGER, 0, True, False, None]},
+        '\u0000\u001f"\\/\u2028é漢字',
+    ],
+)
+def test_fast_path_equals_rfc8785_on_edge_documents(document):
+    assert canonical_bytes(document) == rfc8785.dumps(document)
+
+
+class Colour(StrEnum):
+    RED = "RED"
+
+
+@pytest.mark.parametrize(
+    ("document", "plain"),
+    [
+        ({"a": [1, "x", None, True]}, True),
+        (("a", 1), True),
+        ({"\U0001f600": 1}, False),  # sorted by UTF-16 code units: rfc8785
+        ({1: "x"}, False),  # a key that is not a string: rfc8785 refuses it
+        ({"c": Colour.RED}, False),  # a subclass: rfc8785 decides
+        ([Colour.RED], False),
+        ({"n": MAX_SAFE_INTEGER + 1}, False),
+        (MAX_SAFE_INTEGER + 1, False),
+        ({"f": 1.5}, False),
+        ({"d": {"e": [0.5]}}, False),
+        ({"d": {"e": 2**60}}, False),
+    ],
+)
+def test_which_documents_take_the_fast_path(document, plain):
+    assert canonical_module._plain(document) is plain
+
+
+def test_enums_and_odd_keys_still_serialise_as_rfc8785_does():
+    assert canonical_bytes({"c": Colour.RED, "l": [Colour.RED]}) == b'{"c":"RED","l":["RED"]}'
+    with pytest.raises(rfc8785.CanonicalizationError, match="keys must be strings"):
+        canonical_bytes({1: "x"})
+
+
+def test_a_lone_surrogate_is_refused_by_the_reference():
+    with pytest.raises(rfc8785.CanonicalizationError, match="non-UTF-8"):
+        canonical_bytes({"s": "\ud800"})

@@ -1,0 +1,221 @@
+"""Benchmark: the whole close of a 100,000-group vote with 5 topics on PostgreSQL, end to end and per phase.
+
+Builds a world (``bench.common.World``: the register import, the vote and its publication through the real
+services; 80 % of the groups' ballots, marks and ``ballot.cast`` entries loaded with COPY and integrated),
+outside the timing. Then times, in one transaction as the lifecycle runner does:
+
+* ``close_and_decide`` (``app.result.service``): lock, ``vote.closed`` with the participation, the SQL
+  aggregate and the law core's decision for every topic, ``vote.decided``, publication and the result
+  notice, integrating the new entries and signing the checkpoint;
+* ``sign_result`` (``app.result.signing``): building the signed result document and signing it (raw
+  Ed25519 and JWS).
+
+Each run uses a copy of the closable database (``CREATE DATABASE … TEMPLATE``), so every run closes the
+same vote from the same state. Target (issue #8): the tally of 100,000 groups × 5 topics ≤ 250 ms.
+
+    .venv/bin/python bench/close_tally.py [--groups 100000] [--turnout 0.8] [--repeat 5]
+        [--topics mixed|yes-no] [--reuse] [--dsn postgresql://postgres@127.0.0.1:5432/postgres]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import sys
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import asyncpg
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from app.db.session import create_engine, create_sessionmaker, unit_of_work
+from app.result import service as result_service
+from app.result.signing import sign_result
+from app.topic.models import Vote
+from bench.common import (
+    ADMIN_DSN,
+    ENDS,
+    World,
+    bench_settings,
+    database_url,
+    raw_dsn,
+    register_csv,
+    say,
+    topics,
+    write_results,
+    yes_no_topics,
+)
+
+TEMPLATES = {"mixed": "evote_bench_close", "yes-no": "evote_bench_close_yes_no"}
+T = TypeVar("T")
+
+
+def _wrap(phases: dict[str, float], name: str, function: Callable[..., Awaitable[T]]) -> Callable[..., Awaitable[T]]:
+    async def wrapper(*args: Any, **kwargs: Any) -> T:
+        started = time.perf_counter()
+        try:
+            return await function(*args, **kwargs)
+        finally:
+            phases[name] = phases.get(name, 0.0) + (time.perf_counter() - started) * 1000
+
+    return wrapper
+
+
+async def reuse(dsn: str, template: str) -> dict[str, Any] | None:
+    """The closable vote of an earlier run's template database, if there is one (``--reuse``)."""
+    admin = await asyncpg.connect(dsn)
+    try:
+        if not await admin.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", template):
+            return None
+    finally:
+        await admin.close()
+    connection = await asyncpg.connect(raw_dsn(database_url(template, dsn)))
+    try:
+        vote = await connection.fetchrow("SELECT id, status FROM vote")
+        if vote is None or vote["status"] not in ("PUBLISHED", "OPEN"):
+            return None
+        return {
+            "units": await connection.fetchval("SELECT count(*) FROM unit"),
+            "groups": await connection.fetchval("SELECT count(*) FROM roll_group"),
+            "ballots": await connection.fetchval("SELECT count(*) FROM ballot"),
+            "vote_id": vote["id"],
+        }
+    finally:
+        await connection.close()
+
+
+async def build(args: argparse.Namespace) -> dict[str, Any]:
+    template = TEMPLATES[args.topics]
+    if args.reuse:
+        found = await reuse(args.dsn, template)
+        if found is not None:
+            say(f"reusing {template}: {found['groups']} groups, {found['ballots']} ballots")
+            return found
+    started = time.perf_counter()
+    world = await World.create(template, args.dsn)
+    try:
+        units = round(args.groups * 1.094)  # second flats, developer units, parking: ~1.094 units per group
+        specs = topics() if args.topics == "mixed" else yes_no_topics(5)
+        await world.publish_vote(register_csv(units), specs)
+        await world.cast_ballots(args.turnout)
+        size = await world.log_size()
+    finally:
+        await world.close()
+    say(
+        f"world: {units} units, {world.groups} groups, {world.ballots} ballots, log size {size}, "
+        f"built in {time.perf_counter() - started:.1f} s (import {world.phases['register_import_ms'] / 1000:.1f} s, "
+        f"publish {world.phases['publish_ms'] / 1000:.1f} s)"
+    )
+    return {"units": units, "groups": world.groups, "ballots": world.ballots, "vote_id": world.vote_id}
+
+
+async def close_once(dsn: str, template: str, vote_id: Any) -> dict[str, float]:
+    name = f"{template}_run"
+    admin = await asyncpg.connect(dsn)
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+    finally:
+        await admin.close()
+    settings = bench_settings(database_url(name, dsn))
+    engine = create_engine(settings)
+    phases: dict[str, float] = {}
+    originals = {
+        "participation": result_service.repository.participation,
+        "mark_sums": result_service.repository.mark_sums,
+        "topic_marks": result_service.repository.topic_marks,
+        "_decide": result_service._decide,
+        "integrate_and_sign": result_service.integrate_and_sign,
+        "publish_notice": result_service.notice_service.publish_notice,
+    }
+    try:
+        from app.audit.keys import LogKeys
+
+        keys = LogKeys.from_settings(settings)
+        sessionmaker = create_sessionmaker(engine)
+        async with sessionmaker() as warm:  # connection set-up outside the timing
+            await warm.get(Vote, vote_id)
+        result_service.repository.participation = _wrap(phases, "participation_ms", originals["participation"])  # type: ignore[method-assign]
+        result_service.repository.mark_sums = _wrap(phases, "sql_aggregate_ms", originals["mark_sums"])  # type: ignore[method-assign]
+        result_service.repository.topic_marks = _wrap(phases, "election_marks_ms", originals["topic_marks"])  # type: ignore[method-assign]
+        result_service._decide = _wrap(phases, "decide_ms", originals["_decide"])  # type: ignore[assignment]
+        result_service.integrate_and_sign = _wrap(phases, "integrate_sign_ms", originals["integrate_and_sign"])  # type: ignore[assignment]
+        result_service.notice_service.publish_notice = _wrap(phases, "notice_ms", originals["publish_notice"])  # type: ignore[method-assign]
+        started = time.perf_counter()
+        async with unit_of_work(sessionmaker) as session:
+            decision = await result_service.close_and_decide(session, vote_id, now=ENDS)
+            closed = time.perf_counter()
+            signed = await sign_result(session, decision.vote, keys)
+            signed_at = time.perf_counter()
+        committed = time.perf_counter()
+        phases["close_and_decide_ms"] = (closed - started) * 1000
+        phases["sign_result_ms"] = (signed_at - closed) * 1000
+        phases["commit_ms"] = (committed - signed_at) * 1000
+        phases["total_ms"] = (committed - started) * 1000
+        phases["outcomes"] = [row.outcome for row in decision.results]  # type: ignore[assignment]
+        assert len(signed.signature) == 64
+    finally:
+        result_service.repository.participation = originals["participation"]  # type: ignore[method-assign]
+        result_service.repository.mark_sums = originals["mark_sums"]  # type: ignore[method-assign]
+        result_service.repository.topic_marks = originals["topic_marks"]  # type: ignore[method-assign]
+        result_service._decide = originals["_decide"]  # type: ignore[assignment]
+        result_service.integrate_and_sign = originals["integrate_and_sign"]  # type: ignore[assignment]
+        result_service.notice_service.publish_notice = originals["publish_notice"]  # type: ignore[method-assign]
+        await engine.dispose()
+        admin = await asyncpg.connect(dsn)
+        try:
+            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            await admin.close()
+    return phases
+
+
+async def main(args: argparse.Namespace) -> None:
+    world = await build(args)
+    runs = []
+    for run in range(args.repeat):
+        phases = await close_once(args.dsn, TEMPLATES[args.topics], world["vote_id"])
+        runs.append(phases)
+        shown = ", ".join(f"{key[:-3]} {value:.1f}" for key, value in phases.items() if key.endswith("_ms"))
+        say(f"run {run + 1}: {shown} (ms); outcomes {phases['outcomes']}")
+    keys = [key for key in runs[0] if key.endswith("_ms")]
+    median = {key: round(statistics.median(run.get(key, 0.0) for run in runs), 1) for key in keys}
+    tally = median["decide_ms"]  # _decide: the SQL aggregate, the law core per topic, the result rows
+    say(
+        f"median over {args.repeat} closes: tally (SQL aggregate + law core, _decide) {tally} ms (target <= 250 ms); "
+        f"close_and_decide {median['close_and_decide_ms']} ms; sign_result {median['sign_result_ms']} ms; "
+        f"total with commit {median['total_ms']} ms"
+    )
+    write_results(
+        "close_tally" if args.topics == "mixed" else "close_tally_yes_no",
+        {
+            "groups": world["groups"],
+            "units": world["units"],
+            "ballots": world["ballots"],
+            "topics": args.topics,
+            "repeat": args.repeat,
+            "tally_ms_median": tally,
+            "median_ms": median,
+            "runs": runs,
+            "target_ms": 250,
+        },
+    )
+
+
+def parse() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--groups", type=int, default=100_000)
+    parser.add_argument("--turnout", type=float, default=0.8)
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--topics", choices=("mixed", "yes-no"), default="mixed")
+    parser.add_argument("--reuse", action="store_true", help="close the vote of the last run's world again")
+    parser.add_argument("--dsn", default=ADMIN_DSN)
+    return parser.parse_args()
+
+
+if __name__ == "__main__":
+    asyncio.run(main(parse()))

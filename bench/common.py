@@ -1,0 +1,471 @@
+"""Shared helpers of the close/tally, export/verify and register-import benchmarks (not of bench/cast_load.py).
+
+* ``register_csv``: a realistic generated register (buildings with entrances and rooms, areas with two
+  decimals, owners with valid resident ID numbers, co-owners, organisations with valid credit codes, second
+  flats of one owner, unsold developer units, parking spaces).
+* ``World``: a migrated benchmark database with a whole vote over that register, built the fast way: the
+  register import, the vote, its topics and its publication go through the real services (so the roll, the
+  notice and their hashes are the application's own), while the ballots, their marks and their
+  ``ballot.cast`` entries are computed in Python exactly as ``app.ballot.service`` computes them and loaded
+  with COPY, already integrated into the Merkle tree (leaf hashes by ``app.ledger.entries``, the frontier by
+  ``app.ledger.merkle.CompactRange``, one signed checkpoint), outside every timing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import platform
+import random
+import resource
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import asyncpg
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from app.audit.integrator import integrate_and_sign
+from app.audit.keys import LogKeys
+from app.audit.models import LogCheckpoint, LogState
+from app.db.migrate import upgrade
+from app.db.session import create_engine, create_sessionmaker, unit_of_work
+from app.identity.access import Scope
+from app.identity.models import Role
+from app.identity.service import OPERATOR, TokenHasher, issue_api_key
+from app.ledger.canonical import canonical_sha256
+from app.ledger.entries import entry_leaf_hash, entry_payload_sha256, leaf_document
+from app.ledger.merkle import HASH_SIZE, CompactRange
+from app.ledger.note import Checkpoint
+from app.main import attach_state, create_app
+from app.place import service as place_service
+from app.place.schemas import CommunityCreate, DistrictCreate, EstateCreate, StreetOfficeCreate
+from app.register.identifiers import _ID_CHECK, _ID_WEIGHTS, _USCC_CHARS, _USCC_WEIGHTS
+from app.security.pii import FieldCipher
+from app.settings import Settings
+from app.topic.models import Topic, TopicKind, Vote
+from app.topic.spec import marks_for_ballot
+
+ADMIN_DSN = "postgresql://postgres@127.0.0.1:5432/postgres"
+RESULTS = Path(__file__).resolve().parent / "results"
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+PUBLISHED = datetime(2025, 3, 1, 10, 0, tzinfo=SHANGHAI)
+STARTS = datetime(2025, 3, 17, 0, 0, tzinfo=SHANGHAI)  # 15 clear days after the notice (R-LIFE-3)
+ENDS = datetime(2025, 3, 24, 0, 0, tzinfo=SHANGHAI)
+DEVELOPER_CREDIT_CODE = "91110000100012345L"
+CANDIDATES = [f"c{number}" for number in range(1, 8)]
+NIL = uuid.UUID(int=0)
+
+
+# --- figures -----------------------------------------------------------------------------------------------
+
+
+def machine() -> str:
+    return f"{platform.machine()} python {platform.python_version()} ({platform.system()} {platform.release()})"
+
+
+def peak_rss_mb() -> float:
+    """Peak resident set size of this process so far (Linux reports kilobytes)."""
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
+def write_results(name: str, figures: dict[str, Any]) -> Path:
+    RESULTS.mkdir(exist_ok=True)
+    out = RESULTS / f"{name}.json"
+    out.write_text(json.dumps({"benchmark": name, "machine": machine(), **figures}, indent=2) + "\n")
+    print(f"wrote {out}")
+    return out
+
+
+@contextmanager
+def timed(phases: dict[str, float], name: str) -> Iterator[None]:
+    started = time.perf_counter()
+    try:
+        yield
+    finally:
+        phases[name] = phases.get(name, 0.0) + (time.perf_counter() - started) * 1000
+
+
+def say(message: str) -> None:
+    print(message, flush=True)
+
+
+# --- a generated register ----------------------------------------------------------------------------------
+
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈"
+GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华建国志红玉梅文斌晓东海燕"
+HEADER = "楼栋,单元,房号,面积,面积来源,车位,销售状态,已交付,权属依据,不动产权证号,业主姓名,证件号码,业主类型"
+
+
+def resident_id(number: int) -> str:
+    """A valid GB 11643 ID number, distinct for each ``number`` below 9,000,000 (Chaoyang, born 1950–1974)."""
+    born = date(1950, 1, 1) + timedelta(days=number // 1000)
+    body = f"110105{born:%Y%m%d}{number % 1000:03d}"
+    return body + _ID_CHECK[sum(int(digit) * weight for digit, weight in zip(body, _ID_WEIGHTS, strict=True)) % 11]
+
+
+def credit_code(number: int) -> str:
+    """A valid GB 32100 unified social credit code, distinct for each ``number``."""
+    body = f"91110105{number:09d}"
+    total = sum(_USCC_CHARS.index(ch) * weight for ch, weight in zip(body, _USCC_WEIGHTS, strict=True))
+    return body + _USCC_CHARS[(31 - total % 31) % 31]
+
+
+def register_csv(units: int, *, seed: int = 20261122) -> bytes:
+    """A register of ``units`` units: 30-storey buildings with 2 entrances and 4 flats a floor, then parking.
+
+    About 20 % of flats are co-owned by two people, 2 % are held by an organisation, 3 % are the second flat
+    of the previous flat's owner (one voter group, R-HEAD-1), 1 % are unsold (the developer's group,
+    R-HEAD-4), and every 20th owner also has a parking space (excluded from the roll, R-AREA-3).
+    """
+    rng = random.Random(seed)
+    people = 0
+    organisations = 0
+    lines = [HEADER]
+    flats = units - units // 21  # about 1 parking space per 20 flats
+    previous_owner: tuple[str, str, str] | None = None
+    parking_owners: list[tuple[str, str, str]] = []
+    per_building = 30 * 2 * 4
+
+    def person() -> tuple[str, str]:
+        nonlocal people
+        people += 1
+        return rng.choice(SURNAMES) + rng.choice(GIVEN) + rng.choice(GIVEN), resident_id(people)
+
+    for index in range(flats):
+        building, rest = divmod(index, per_building)
+        entrance, rest = divmod(rest, 30 * 4)
+        floor, flat = divmod(rest, 4)
+        room = f"{floor + 1}{flat + 1:02d}"
+        area = f"{rng.randint(4500, 16000) / 100:.2f}"
+        certificate = f"京({2005 + index % 20})朝阳区不动产权第{index + 1:07d}号"
+        draw = rng.random()
+        if draw < 0.01:
+            lines.append(f"{building + 1},{entrance + 1},{room},{area},实测,否,未售,否,建设单位,,,,")
+            continue
+        if draw < 0.04 and previous_owner is not None:
+            names, ids, kinds = previous_owner
+        elif draw < 0.06:
+            organisations += 1
+            names, ids, kinds = f"北京某某商贸有限公司{organisations}", credit_code(organisations), "单位"
+        elif draw < 0.26:
+            (first, first_id), (second, second_id) = person(), person()
+            names, ids, kinds = f"{first};{second}", f"{first_id};{second_id}", "个人;个人"
+        else:
+            name, number = person()
+            names, ids, kinds = name, number, "个人"
+        previous_owner = (names, ids, kinds)
+        if index % 20 == 0:
+            parking_owners.append(previous_owner)
+        place = f"{building + 1},{entrance + 1},{room},{area},不动产登记,否,已售,是,不动产登记"
+        lines.append(f"{place},{certificate},{names},{ids},{kinds}")
+    for number in range(units - len(lines) + 1):
+        names, ids, kinds = parking_owners[number % len(parking_owners)]
+        area = f"{rng.randint(1000, 1500) / 100:.2f}"
+        certificate = f"京(2021)朝阳区不动产权第{flats + number + 1:07d}号"
+        lines.append(
+            f"P,B1,{number + 1:05d},{area},不动产登记,是,已售,是,不动产登记,{certificate},{names},{ids},{kinds}"
+        )
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+# --- the database ------------------------------------------------------------------------------------------
+
+
+def database_url(name: str, dsn: str = ADMIN_DSN) -> str:
+    return dsn.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://", 1) + "/" + name
+
+
+def fresh_database(name: str, dsn: str = ADMIN_DSN) -> str:
+    """Drop and recreate ``name``, migrate it with Alembic (as ``evote migrate`` does) and return its URL."""
+
+    async def recreate() -> None:
+        connection = await asyncpg.connect(dsn)
+        try:
+            await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            await connection.execute(f'CREATE DATABASE "{name}"')
+        finally:
+            await connection.close()
+
+    asyncio.run(recreate())
+    url = database_url(name, dsn)
+    upgrade(url)
+    return url
+
+
+def bench_settings(url: str) -> Settings:
+    keys = Path(tempfile.gettempdir()) / "evote-bench-keys"
+    keys.mkdir(exist_ok=True)
+    return Settings(env="test", dev_key_dir=keys, log_json=False, database_url=url)
+
+
+def raw_dsn(url: str) -> str:
+    return url.replace("postgresql+asyncpg://", "postgresql://", 1)
+
+
+async def make_estate(session: AsyncSession, cipher: FieldCipher, *, label: str) -> uuid.UUID:
+    district = await place_service.create_district(session, OPERATOR, DistrictCreate(code=f"B{label}", name="朝阳区"))
+    office = await place_service.create_street_office(
+        session, OPERATOR, StreetOfficeCreate(district_id=district.id, name=f"望京街道{label}")
+    )
+    community = await place_service.create_community(
+        session, OPERATOR, CommunityCreate(street_office_id=office.id, name=f"望京西园社区{label}")
+    )
+    estate = await place_service.create_estate(
+        session,
+        OPERATOR,
+        EstateCreate(
+            community_id=community.id,
+            name=f"望京西园{label}",
+            developer_name="北京某某房地产开发有限公司",
+            developer_credit_code=DEVELOPER_CREDIT_CODE,
+        ),
+        cipher=cipher,
+    )
+    await session.flush()
+    return estate.id
+
+
+# --- a whole vote ------------------------------------------------------------------------------------------
+
+
+def topics() -> list[dict[str, Any]]:
+    """The five topics of a typical owners' assembly (as in tests/scenario.py)."""
+    yes_no = {"kind": "YES_NO", "declaration_property_management": True, "text": "全文"}
+    return [
+        yes_no | {"title": "续聘物业服务企业", "matters": ["HIRE_DISMISS_PROVIDER"]},
+        yes_no | {"title": "筹集专项维修资金", "matters": ["FUND_RAISE"]},
+        {
+            "title": "选择物业服务方案", "text": "全文", "kind": "SINGLE_CHOICE", "matters": ["SERVICE_TERMS"],
+            "options": [{"id": option, "label": f"方案{option}"} for option in "ABC"],
+            "declaration_property_management": True,
+        },
+        {
+            "title": "选举业主委员会委员", "text": "全文", "kind": "ELECTION", "matters": ["ELECT_COMMITTEE"],
+            "election": {"member_seats": 5, "alternate_seats": 2, "households": 300,
+                         "candidates": [{"id": c, "name": f"候选人{c}"} for c in CANDIDATES]},
+            "declaration_property_management": True,
+        },
+        {
+            "title": "小区活动意见征询", "text": "全文", "kind": "CONSULTATION", "matters": ["OTHER_MAJOR_MATTER"],
+            "options": [{"id": option, "label": f"活动{option}"} for option in "XYZ"],
+            "declaration_property_management": True,
+        },
+    ]  # fmt: skip
+
+
+def yes_no_topics(count: int) -> list[dict[str, Any]]:
+    return [
+        {"kind": "YES_NO", "declaration_property_management": True, "text": "全文", "title": f"议题{number + 1}",
+         "matters": ["HIRE_DISMISS_PROVIDER"]}
+        for number in range(count)
+    ]  # fmt: skip
+
+
+def answer(topic: Topic, rng: random.Random) -> Any:
+    draw = rng.random()
+    if topic.kind is TopicKind.YES_NO:
+        return "AGREE" if draw < 0.7 else "OPPOSE" if draw < 0.9 else "ABSTAIN"
+    if topic.kind is TopicKind.SINGLE_CHOICE:
+        return "A" if draw < 0.5 else "B" if draw < 0.8 else "C" if draw < 0.95 else "ABSTAIN"
+    if topic.kind is TopicKind.CONSULTATION:
+        return "ABSTAIN" if draw < 0.1 else sorted(rng.sample(["X", "Y", "Z"], rng.randint(1, 3)))
+    approved = set(rng.sample(CANDIDATES, rng.randint(1, 5)))  # R-ELEC-3: at most the 5 seats
+    return {candidate: "AGREE" if candidate in approved else "OPPOSE" for candidate in CANDIDATES}
+
+
+@dataclass
+class World:
+    """A benchmark database holding one published vote (see the module docstring)."""
+
+    url: str
+    settings: Settings
+    engine: AsyncEngine
+    sessionmaker: async_sessionmaker[AsyncSession]
+    keys: LogKeys
+    estate_id: uuid.UUID = NIL
+    vote_id: uuid.UUID = NIL
+    groups: int = 0
+    ballots: int = 0
+    phases: dict[str, float] = field(default_factory=dict)
+
+    @classmethod
+    async def create(cls, name: str, dsn: str = ADMIN_DSN) -> World:
+        url = await asyncio.to_thread(fresh_database, name, dsn)
+        settings = bench_settings(url)
+        engine = create_engine(settings)
+        return cls(url, settings, engine, create_sessionmaker(engine), LogKeys.from_settings(settings))
+
+    async def close(self) -> None:
+        await self.engine.dispose()
+
+    async def publish_vote(self, register: bytes, topic_specs: list[dict[str, Any]]) -> None:
+        """Estate, register import, vote, topics and publication through the API (the real services)."""
+        import httpx
+
+        app = create_app(self.settings)
+        attach_state(app, self.settings, self.engine, self.sessionmaker)
+        app.state.clock = lambda: PUBLISHED
+        async with unit_of_work(self.sessionmaker) as session:
+            self.estate_id = await make_estate(session, app.state.cipher, label=uuid.uuid4().hex[:8])
+            scope = Scope(Role.COMMITTEE, None, None, self.estate_id)
+            hasher = TokenHasher(self.settings.key("token_hash_key"))
+            _, secret = await issue_api_key(session, name="bench", scope=scope, hasher=hasher)
+        headers = {"Authorization": f"Bearer {secret}"}
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://evote.bench", timeout=3600) as client:
+            with timed(self.phases, "register_import_ms"):
+                response = await client.post(
+                    f"/api/v1/estates/{self.estate_id}/register/imports",
+                    files={"file": ("register.csv", register, "text/csv")},
+                    headers=headers,
+                )
+            assert response.status_code == 201, response.text
+            response = await client.post(
+                f"/api/v1/estates/{self.estate_id}/votes",
+                json={"title": "2025年第一次业主大会会议", "organiser_kind": "OWNERS_COMMITTEE",
+                      "starts_at": STARTS.isoformat(), "ends_at": ENDS.isoformat(), "notice_text": "会议公告"},
+                headers=headers,
+            )  # fmt: skip
+            assert response.status_code == 201, response.text
+            self.vote_id = uuid.UUID(response.json()["id"])
+            for spec in topic_specs:
+                response = await client.post(f"/api/v1/votes/{self.vote_id}/topics", json=spec, headers=headers)
+                assert response.status_code == 201, response.text
+            with timed(self.phases, "publish_ms"):
+                response = await client.post(f"/api/v1/votes/{self.vote_id}/publish", headers=headers)
+            assert response.status_code == 200, response.text
+        async with unit_of_work(self.sessionmaker) as session:
+            await integrate_and_sign(session, PUBLISHED, keys=self.keys)
+
+    async def cast_ballots(self, turnout: float, *, seed: int = 7, fill_to: int = 0) -> None:
+        """Every group casts with probability ``turnout``; entries of other estates' votes are logged in between
+        until the log holds ``fill_to`` entries once the vote is closed (the rest of a city-wide log; the three
+        closing entries are added by the close). Loaded with COPY and integrated."""
+        rng = random.Random(seed)
+        connection = await asyncpg.connect(raw_dsn(self.url))
+        try:
+            async with self.sessionmaker() as session:
+                vote = await session.get(Vote, self.vote_id)
+                assert vote is not None
+                topic_rows = list(
+                    await session.scalars(sa.select(Topic).where(Topic.vote_id == vote.id).order_by(Topic.position))
+                )
+                estate_id, vote_id = vote.estate_id, vote.id
+                groups = (await session.execute(
+                    sa.text("SELECT group_id, area FROM roll_group WHERE vote_id = :vote ORDER BY group_id"),
+                    {"vote": vote_id},
+                )).all()  # fmt: skip
+            self.groups = len(groups)
+            window = (ENDS - STARTS).total_seconds()
+            started = STARTS.astimezone(UTC)
+            ballots: list[tuple[Any, ...]] = []
+            marks: list[tuple[Any, ...]] = []
+            entries: list[tuple[Any, ...]] = []
+            for group_id, area in groups:
+                if rng.random() >= turnout:
+                    continue
+                cast_at = started + timedelta(seconds=rng.random() * window)
+                answers = {str(topic.id): answer(topic, rng) for topic in topic_rows}
+                ballot_id, entry_id = uuid.uuid4(), uuid.uuid4()
+                # app.ballot.service._insert: the content hash, the marks and the ballot.cast entry
+                content_hash = canonical_sha256(
+                    {"vote_id": str(vote_id), "group_id": group_id, "answers": answers, "basis": "OWNER",
+                     "channel": "ONLINE", "cast_at": cast_at.isoformat()}
+                )  # fmt: skip
+                ballots.append((ballot_id, vote_id, group_id, "COUNTED", "ONLINE", json.dumps(answers), content_hash,
+                                "OWNER", cast_at, entry_id))  # fmt: skip
+                for topic_id, topic_marks in marks_for_ballot(topic_rows, answers).items():
+                    marks.extend(
+                        (ballot_id, uuid.UUID(topic_id), mark.item, vote_id, mark.answer, area) for mark in topic_marks
+                    )
+                payload = {
+                    "ballot_id": str(ballot_id), "group_id": group_id, "content_hash": content_hash,
+                    "basis": "OWNER", "channel": "ONLINE", "cast_at": cast_at.isoformat(), "grant_id": "",
+                }  # fmt: skip
+                entries.append(("ballot.cast", estate_id, vote_id, payload, cast_at, entry_id))
+            self.ballots = len(ballots)
+            size = await connection.fetchval("SELECT size FROM log_state WHERE id = 1")
+            for number in range(max(0, fill_to - size - len(entries) - 3)):
+                instant = started + timedelta(seconds=rng.random() * window)
+                other = uuid.UUID(int=number + 1)
+                payload = {
+                    "ballot_id": str(uuid.uuid4()), "group_id": f"G{number:08d}", "content_hash": "0" * 64,
+                    "basis": "OWNER", "channel": "ONLINE", "cast_at": instant.isoformat(), "grant_id": "",
+                }  # fmt: skip
+                entries.append(("ballot.cast", None, other, payload, instant, uuid.uuid4()))
+            entries.sort(key=lambda entry: (entry[4], entry[5]))
+            await connection.copy_records_to_table(
+                "ballot", records=ballots,
+                columns=["id", "vote_id", "group_id", "status", "channel", "answers", "content_hash", "basis",
+                         "cast_at", "audit_entry_id"],
+            )  # fmt: skip
+            await connection.copy_records_to_table(
+                "ballot_mark", records=marks, columns=["ballot_id", "topic_id", "item", "vote_id", "answer", "area"]
+            )
+            await self._append_integrated(connection, entries)
+            await connection.execute("ANALYZE")
+        finally:
+            await connection.close()
+
+    async def _append_integrated(self, connection: asyncpg.Connection, entries: list[tuple[Any, ...]]) -> None:
+        """The entries, integrated as ``app.audit.integrator.integrate`` would, and one signed checkpoint."""
+        row = await connection.fetchrow("SELECT size, frontier FROM log_state WHERE id = 1")
+        frontier = bytes(row["frontier"])
+        tree = CompactRange(
+            row["size"], tuple(frontier[start : start + HASH_SIZE] for start in range(0, len(frontier), HASH_SIZE))
+        )
+        audit_rows: list[tuple[Any, ...]] = []
+        leaves: list[tuple[Any, ...]] = []
+        hashes: list[bytes] = []
+        for offset, (kind, estate_id, vote_id, payload, created_at, entry_id) in enumerate(entries):
+            digest = entry_payload_sha256(kind, estate_id, vote_id, payload)
+            document = leaf_document(entry_id=entry_id, kind=kind, estate_id=estate_id, vote_id=vote_id,
+                                     payload=payload, payload_sha256=digest, created_at=created_at)  # fmt: skip
+            leaf = entry_leaf_hash(document)
+            index = tree.size + offset
+            audit_rows.append((entry_id, kind, estate_id, vote_id, json.dumps(payload), digest, created_at, index))
+            leaves.append((index, entry_id, leaf))
+            hashes.append(leaf)
+        tree = tree.extend(hashes)
+        await connection.copy_records_to_table(
+            "audit_entry", records=audit_rows,
+            columns=["id", "kind", "estate_id", "vote_id", "payload", "payload_sha256", "created_at", "leaf_index"],
+        )  # fmt: skip
+        await connection.copy_records_to_table(
+            "log_leaf", records=leaves, columns=["leaf_index", "entry_id", "leaf_hash"]
+        )
+        now = datetime.now(UTC)
+        checkpoint = Checkpoint(self.keys.origin, tree.size, tree.root())
+        await connection.execute(
+            "UPDATE log_state SET size = $1, frontier = $2, root_hash = $3, updated_at = $4 WHERE id = 1",
+            tree.size, b"".join(tree.hashes), tree.root(), now,
+        )  # fmt: skip
+        await connection.execute(
+            "INSERT INTO log_checkpoint (size, root_hash, note_text, created_at) VALUES ($1, $2, $3, $4)",
+            tree.size, tree.root(), self.keys.sign(checkpoint), now,
+        )  # fmt: skip
+
+    async def log_size(self) -> int:
+        async with self.sessionmaker() as session:
+            state = await session.get(LogState, 1)
+            latest = await session.scalar(sa.select(sa.func.max(LogCheckpoint.size)))
+            assert state is not None
+            assert latest == state.size
+            return state.size
+
+
+def run(main: Callable[[], Any]) -> None:
+    try:
+        asyncio.run(main())
+    except KeyboardInterrupt:  # pragma: no cover - by hand
+        sys.exit(130)

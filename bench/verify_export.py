@@ -1,0 +1,169 @@
+"""Benchmark: exporting a large vote's bundle from a 1,000,000-entry audit log and verifying it offline.
+
+World (``bench.common.World``, outside the timing): the register import, the vote and its publication go
+through the real services; every group's ballot, marks and ``ballot.cast`` entry are loaded with COPY, with
+entries of other estates' votes in between until the log holds ``--log-entries`` entries, integrated into
+the Merkle tree with correct leaf hashes (``app.ledger.entries``) and a signed checkpoint. The vote is then
+closed with ``close_and_decide`` (which integrates the closing entries and signs the result's checkpoint).
+
+Timed:
+
+* export: ``app.result.export.export`` (what ``GET …/export`` and ``evote export`` run), in one transaction;
+* verify: ``python -m app.verify BUNDLE`` (the same code as ``evote verify``) in a fresh process, wall time
+  and peak RSS; the report must say PASS;
+* a tampered copy (one counted ballot's answer changed, the manifest's checksums fixed as a forger would)
+  must FAIL, naming the ballot.
+
+A register holds at most 500,000 units (``app.register.parsing.MAX_ROWS``), so one vote's bundle holds at
+most that many ballot entries; the per-entry verify time is printed so that the time for a bundle of
+1,000,000 entries can be read off (``--groups`` up to about 450,000 for the largest single estate).
+
+    .venv/bin/python bench/verify_export.py [--groups 100000] [--turnout 1.0] [--log-entries 1000000]
+        [--profile] [--dsn postgresql://postgres@127.0.0.1:5432/postgres]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import cProfile
+import hashlib
+import io
+import json
+import pstats
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+import zipfile
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from app.db.session import unit_of_work
+from app.identity.service import OPERATOR
+from app.result import service as result_service
+from app.result.export import export, write_zip
+from app.verify import documents as d
+from app.verify.checks import verify_bundle
+from bench.common import ADMIN_DSN, ENDS, World, register_csv, say, topics, write_results
+
+DATABASE = "evote_bench_verify"
+REPO = Path(__file__).resolve().parents[1]
+
+
+async def build_and_export(args: argparse.Namespace) -> dict[str, Any]:
+    started = time.perf_counter()
+    world = await World.create(DATABASE, args.dsn)
+    try:
+        units = round(args.groups * 1.094)  # second flats, developer units, parking: ~1.094 units per group
+        await world.publish_vote(register_csv(units), topics())
+        await world.cast_ballots(args.turnout, fill_to=args.log_entries)
+        async with unit_of_work(world.sessionmaker) as session:
+            await result_service.close_and_decide(session, world.vote_id, now=ENDS)
+        size = await world.log_size()
+        say(
+            f"world: {units} units, {world.groups} groups, {world.ballots} ballots, log size {size}, "
+            f"built and closed in {time.perf_counter() - started:.1f} s"
+        )
+        exported = time.perf_counter()
+        async with unit_of_work(world.sessionmaker) as session:
+            bundle = await export(session, OPERATOR, world.vote_id, keys=world.keys, now=ENDS)
+        export_seconds = time.perf_counter() - exported
+    finally:
+        await world.close()
+    return {
+        "units": units, "groups": world.groups, "ballots": world.ballots, "log_size": size,
+        "export_seconds": round(export_seconds, 2), "content": bundle.content,
+    }  # fmt: skip
+
+
+def verify_in_subprocess(path: Path) -> tuple[int, float, float, str]:
+    """``python -m app.verify`` in a fresh process: exit code, wall seconds, peak RSS (MB) and the report."""
+    started = time.perf_counter()
+    completed = subprocess.run(  # noqa: S603 - a fixed argv: this interpreter or evote, and our temp file
+        [sys.executable, "-m", "app.verify", str(path)], cwd=REPO, capture_output=True, text=True, check=False
+    )
+    elapsed = time.perf_counter() - started
+    rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    return completed.returncode, elapsed, rss, completed.stdout
+
+
+def tampered(content: bytes) -> bytes:
+    """One counted ballot's first answer changed, the manifest's checksums fixed (tests/verify/helpers.py)."""
+    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        files = {info.filename: archive.read(info) for info in archive.infolist()}
+    ballots = json.loads(files[d.BALLOTS])
+    ballot = next(item for item in ballots if item["status"] == "COUNTED")
+    topic_id = sorted(ballot["answers"])[0]
+    answer = ballot["answers"][topic_id]
+    if isinstance(answer, str) and answer in ("AGREE", "OPPOSE", "ABSTAIN"):
+        ballot["answers"][topic_id] = "OPPOSE" if answer == "AGREE" else "AGREE"
+    else:
+        ballot["answers"][topic_id] = "ABSTAIN" if answer != "ABSTAIN" else ["X"]
+    files[d.BALLOTS] = json.dumps(ballots, ensure_ascii=False, indent=2).encode()
+    manifest = json.loads(files[d.MANIFEST])
+    for member in manifest["files"]:
+        member["size"] = len(files[member["name"]])
+        member["sha256"] = hashlib.sha256(files[member["name"]]).hexdigest()
+    files[d.MANIFEST] = json.dumps(manifest, indent=2).encode()
+    return write_zip([(name, files[name]) for name in (d.README, d.MANIFEST, *d.MEMBERS)])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--groups", type=int, default=100_000)
+    parser.add_argument("--turnout", type=float, default=1.0)
+    parser.add_argument("--log-entries", type=int, default=1_000_000)
+    parser.add_argument("--profile", action="store_true", help="also profile the verifier in-process (cProfile)")
+    parser.add_argument("--dsn", default=ADMIN_DSN)
+    args = parser.parse_args()
+
+    world = asyncio.run(build_and_export(args))
+    content: bytes = world.pop("content")
+    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        entries = len(json.loads(archive.read(d.ENTRIES)))
+        uncompressed = sum(info.file_size for info in archive.infolist())
+    say(
+        f"export: {world['export_seconds']} s, bundle {len(content) / 1e6:.1f} MB zipped "
+        f"({uncompressed / 1e6:.1f} MB unzipped), {entries} log entries of the vote in a tree of {world['log_size']}"
+    )
+    with tempfile.TemporaryDirectory() as directory:
+        path = Path(directory) / "bundle.zip"
+        path.write_bytes(content)
+        code, seconds, rss, report = verify_in_subprocess(path)
+        say(report.rstrip())
+        if code != 0 or "PASS" not in report:
+            raise SystemExit("the verifier did not PASS the exported bundle")
+        say(f"verify: {seconds:.2f} s wall (fresh process), peak RSS {rss:.0f} MB")
+        bad = Path(directory) / "tampered.zip"
+        bad.write_bytes(tampered(content))
+        bad_code, bad_seconds, _, bad_report = verify_in_subprocess(bad)
+        failure = bad_report.strip().splitlines()[-1]
+        if bad_code == 0 or not failure.startswith("FAIL"):
+            raise SystemExit("the verifier did not FAIL the tampered bundle")
+        say(f"tampered copy: {failure[:160]} ({bad_seconds:.2f} s)")
+    if args.profile:
+        profiler = cProfile.Profile()
+        profiler.enable()
+        verify_bundle(content)
+        profiler.disable()
+        pstats.Stats(profiler).sort_stats("tottime").print_stats(20)
+    per_entry_us = seconds / entries * 1e6
+    say(
+        f"verify {entries} entries: {seconds:.2f} s = {per_entry_us:.1f} µs per entry (everything included); "
+        f"at that rate 1,000,000 entries take {per_entry_us:.1f} s (target <= 15 s)"
+    )
+    write_results(
+        "verify_export",
+        {**world, "bundle_entries": entries, "bundle_mb": round(len(content) / 1e6, 1),
+         "bundle_unzipped_mb": round(uncompressed / 1e6, 1), "verify_seconds": round(seconds, 2),
+         "verify_peak_rss_mb": round(rss), "verify_us_per_entry": round(per_entry_us, 1),
+         "tampered": failure, "target_seconds_per_million": 15},
+    )  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
