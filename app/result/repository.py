@@ -22,9 +22,6 @@ from app.topic.models import RollGroup, Topic, Vote, VoteStatus
 # Votes the clock may still have to move: past their end but not yet decided and published.
 UNFINISHED = (VoteStatus.PUBLISHED, VoteStatus.OPEN, VoteStatus.CLOSED, VoteStatus.DECIDED)
 
-ANSWER_LEVEL = "ANSWER"
-PARTICIPATION_LEVEL = "PARTICIPATION"
-
 
 async def get_vote(session: AsyncSession, vote_id: uuid.UUID) -> Vote | None:
     return await session.get(Vote, vote_id)
@@ -76,56 +73,31 @@ def _area_sum(column: sa.ColumnElement[int] | QueryableAttribute[int]) -> sa.Col
     return sa.cast(sa.func.coalesce(sa.func.sum(column), 0), sa.BigInteger)
 
 
-def mark_sums_statement(vote_id: uuid.UUID) -> sa.CompoundSelect[str, uuid.UUID, str, str, int, int]:
-    """Every topic of the vote in one round trip: ``(level, topic_id, item, answer, heads, area)`` rows.
-
-    * ``ANSWER`` rows: heads and area per (topic, item, answer) over the counted ballots' marks, the sibling
-      of ``app.result.tally_sql.answer_sums_statement`` with the item (option of a consultation, candidate of
-      an election) kept apart;
-    * ``PARTICIPATION`` rows: per topic, the groups with at least one mark and their areas (R-TALLY-2,
-      R-ELEC-4), one head and the frozen group area per ballot (R-HEAD-7), which a consultation's
-      "pick any" marks cannot give by summing.
-    """
+def mark_sums_statement(vote_id: uuid.UUID) -> sa.Select[uuid.UUID, str, str, int, int]:
+    """Every topic of the vote in one round trip: ``(topic_id, item, answer, heads, area)`` rows, heads and area
+    per (topic, item, answer) over the counted ballots' marks, the sibling of
+    ``app.result.tally_sql.answer_sums_statement`` with the item (option of a consultation, candidate of an
+    election) kept apart."""
     marks = _counted_marks(vote_id)
-    per_answer = sa.select(
-        sa.cast(sa.literal_column(f"'{ANSWER_LEVEL}'"), sa.String(16)).label("level"),
-        marks.c.topic_id,
-        marks.c.item,
-        marks.c.answer,
-        sa.func.count().label("heads"),
-        _area_sum(marks.c.area).label("area"),
+    return sa.select(
+        marks.c.topic_id, marks.c.item, marks.c.answer, sa.func.count().label("heads"), _area_sum(marks.c.area)
     ).group_by(marks.c.topic_id, marks.c.item, marks.c.answer)
-    per_ballot = (
-        sa.select(marks.c.topic_id, marks.c.ballot_id, sa.func.max(marks.c.area).label("area"))
-        .group_by(marks.c.topic_id, marks.c.ballot_id)
-        .subquery("per_ballot")
-    )
-    participation = sa.select(
-        sa.cast(sa.literal_column(f"'{PARTICIPATION_LEVEL}'"), sa.String(16)).label("level"),
-        per_ballot.c.topic_id,
-        sa.cast(sa.literal_column("''"), sa.String(100)).label("item"),
-        sa.cast(sa.literal_column("''"), sa.String(100)).label("answer"),
-        sa.func.count().label("heads"),
-        _area_sum(per_ballot.c.area).label("area"),
-    ).group_by(per_ballot.c.topic_id)
-    return sa.union_all(per_answer, participation)
 
 
 @dataclass(frozen=True, slots=True)
 class MarkSums:
     answers: dict[uuid.UUID, dict[tuple[str, str], Weight]]
-    participation: dict[uuid.UUID, Weight]
+    participation: Weight
+    """The counted ballots and their groups' frozen areas: every counted ballot answers every topic (R-TALLY-1,
+    a spoiled answer included), so this is each topic's participation (R-TALLY-2, R-ELEC-4), one head and the
+    group's area per ballot (R-HEAD-7). Each topic's own marks must add up to it (``TallyInconsistent``)."""
 
 
-async def mark_sums(session: AsyncSession, vote_id: uuid.UUID) -> MarkSums:
-    sums = MarkSums({}, {})
-    for level, topic_id, item, answer, heads, area in await session.execute(mark_sums_statement(vote_id)):
-        weight = Weight(int(heads), int(area))
-        topic = uuid.UUID(str(topic_id))
-        if level == PARTICIPATION_LEVEL:
-            sums.participation[topic] = weight
-        else:
-            sums.answers.setdefault(topic, {})[(str(item), str(answer))] = weight
+async def mark_sums(session: AsyncSession, vote_id: uuid.UUID, participating: Weight | None = None) -> MarkSums:
+    """The answer sums, with ``participating`` as the participation if the caller counted it already."""
+    sums = MarkSums({}, participating if participating is not None else await participation(session, vote_id))
+    for topic_id, item, answer, heads, area in await session.execute(mark_sums_statement(vote_id)):
+        sums.answers.setdefault(uuid.UUID(str(topic_id)), {})[(str(item), str(answer))] = Weight(int(heads), int(area))
     return sums
 
 

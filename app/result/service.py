@@ -116,16 +116,18 @@ async def close_and_decide(
     if now < vote.ends_at:
         raise VoteNotEnded(ends_at=vote.ends_at.isoformat())  # R-LIFE-6: no early close
 
+    participating: Weight | None = None  # nothing can change the counted ballots once the vote is locked
     if vote.status in (VoteStatus.PUBLISHED, VoteStatus.OPEN):
         vote.status = VoteStatus.CLOSED
         vote.closed_at = vote.ends_at  # R-LIFE-8: the decision instant is the publicised close
+        participating = await repository.participation(session, vote.id)
         await audit_service.append(
             session,
             "vote.closed",
             {
                 "closed_at": vote.ends_at.isoformat(),
                 "by": actor,
-                "participating": _weight(await repository.participation(session, vote.id)),
+                "participating": _weight(participating),
                 "total": _weight(total),
             },
             estate_id=vote.estate_id,
@@ -133,7 +135,7 @@ async def close_and_decide(
         )
 
     if vote.status is VoteStatus.CLOSED:
-        results = await _decide(session, vote, total, now=now)
+        results = await _decide(session, vote, total, now=now, participating=participating)
         vote.status = VoteStatus.DECIDED
         vote.decided_at = now
         await audit_service.append(
@@ -201,9 +203,11 @@ async def _results_in_order(session: AsyncSession, vote: Vote) -> tuple[TopicRes
     return tuple(sorted(rows, key=lambda row: positions.get(row.topic_id, len(positions))))
 
 
-async def _decide(session: AsyncSession, vote: Vote, total: Weight, *, now: datetime) -> tuple[TopicResult, ...]:
+async def _decide(
+    session: AsyncSession, vote: Vote, total: Weight, *, now: datetime, participating: Weight | None
+) -> tuple[TopicResult, ...]:
     """Every topic's result from ONE aggregate over the counted marks (plus an election's own marks)."""
-    sums = await repository.mark_sums(session, vote.id)
+    sums = await repository.mark_sums(session, vote.id, participating)
     rows: list[TopicResult] = []
     for topic in await repository.topics_of(session, vote.id):
         outcome, evidence = await _topic_evidence(session, vote, topic, sums, total)
@@ -225,7 +229,7 @@ async def _topic_evidence(
     session: AsyncSession, vote: Vote, topic: Topic, sums: MarkSums, total: Weight
 ) -> tuple[str, dict[str, Any]]:
     answers = sums.answers.get(topic.id, {})
-    participating = sums.participation.get(topic.id, ZERO)
+    participating = sums.participation
     rule = counting_rule(topic)  # re-validated: stricter community rules only (R-CAT-4)
     if topic.kind is TopicKind.YES_NO:
         counts = topic_counts(_single_mark(topic, answers), total)  # R-TALLY-2
