@@ -17,7 +17,6 @@ from typing import Any
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.errors import DomainError
@@ -256,42 +255,23 @@ def _register_import(args: argparse.Namespace) -> int:
 
 def _estate_create(args: argparse.Namespace) -> int:
     from app.place import service
-    from app.place.models import Community, District, StreetOffice
-    from app.place.schemas import CommunityCreate, DistrictCreate, EstateCreate, StreetOfficeCreate
 
     async def work(session: AsyncSession, settings: Settings) -> int:
-        district = await session.scalar(select(District).where(District.code == args.district_code))
-        if district is None:
-            district = await service.create_district(
-                session, OPERATOR, DistrictCreate(code=args.district_code, name=args.district)
-            )
-        office = await session.scalar(
-            select(StreetOffice).where(StreetOffice.district_id == district.id, StreetOffice.name == args.street_office)
-        )
-        if office is None:
-            office = await service.create_street_office(
-                session, OPERATOR, StreetOfficeCreate(district_id=district.id, name=args.street_office)
-            )
-        community = await session.scalar(
-            select(Community).where(Community.street_office_id == office.id, Community.name == args.community)
-        )
-        if community is None:
-            community = await service.create_community(
-                session, OPERATOR, CommunityCreate(street_office_id=office.id, name=args.community)
-            )
-        estate = await service.create_estate(
+        placed = await service.create_estate_in_places(
             session,
             OPERATOR,
-            EstateCreate(
-                community_id=community.id,
-                name=args.name,
-                address=args.address,
-                include_parking=args.include_parking,
-                developer_name=args.developer_name,
-                developer_credit_code=args.developer_credit_code,
-            ),
+            district_code=args.district_code,
+            district_name=args.district,
+            street_office_name=args.street_office,
+            community_name=args.community,
+            estate_name=args.name,
+            address=args.address,
+            include_parking=args.include_parking,
+            developer_name=args.developer_name,
+            developer_credit_code=args.developer_credit_code,
             cipher=_cipher(settings),
         )
+        district, office, community, estate = placed.district, placed.street_office, placed.community, placed.estate
         json.dump(
             {
                 "district_id": str(district.id),

@@ -33,7 +33,6 @@ from app.identity.models import Role
 from app.identity.service import OPERATOR, issue_api_key
 from app.main import attach_state, create_app
 from app.place import service as place_service
-from app.place.schemas import CommunityCreate, DistrictCreate, EstateCreate, StreetOfficeCreate
 from app.register.identifiers import _ID_CHECK, _ID_WEIGHTS
 from app.result.lifecycle import run_due_transitions
 from app.settings import Settings, get_settings
@@ -147,26 +146,14 @@ async def run_demo(settings: Settings, *, out: Path, seed: int = 2025, console: 
     suffix = uuid.uuid4().hex[:6]
     try:
         async with unit_of_work(app.state.sessionmaker) as session:
-            district = await place_service.create_district(
-                session, OPERATOR, DistrictCreate(code=f"DEMO-{suffix}", name="朝阳区")
-            )
-            office = await place_service.create_street_office(
-                session, OPERATOR, StreetOfficeCreate(district_id=district.id, name="东湖街道")
-            )
-            community = await place_service.create_community(
-                session, OPERATOR, CommunityCreate(street_office_id=office.id, name="望京西园社区")
-            )
-            estate = await place_service.create_estate(
-                session,
-                OPERATOR,
-                EstateCreate(
-                    community_id=community.id,
-                    name=f"示范小区 {suffix}",
-                    developer_name="北京某某房地产开发有限公司",
-                    developer_credit_code=DEVELOPER_CODE,
-                ),
-                cipher=app.state.cipher,
-            )
+            estate = (
+                await place_service.create_estate_in_places(
+                    session, OPERATOR, district_code=f"DEMO-{suffix}", district_name="朝阳区",
+                    street_office_name="东湖街道", community_name="望京西园社区", estate_name=f"示范小区 {suffix}",
+                    developer_name="北京某某房地产开发有限公司", developer_credit_code=DEVELOPER_CODE,
+                    cipher=app.state.cipher,
+                )
+            ).estate  # fmt: skip
             _, secret = await issue_api_key(
                 session,
                 name="demo committee",

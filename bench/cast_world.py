@@ -38,7 +38,6 @@ from app.identity.models import Account
 from app.identity.phone import PHONE_FIELD
 from app.identity.service import OPERATOR
 from app.place import service as place_service
-from app.place.schemas import CommunityCreate, DistrictCreate, EstateCreate, StreetOfficeCreate
 from app.register.identifiers import _ID_CHECK, _ID_WEIGHTS
 from app.register.parsing import RegisterFormat
 from app.register.service import import_register
@@ -237,26 +236,13 @@ async def build_world(
         mark = time.perf_counter()
         async with unit_of_work(sessionmaker) as session:
             suffix = uuid.uuid4().hex[:6]
-            district = await place_service.create_district(
-                session, OPERATOR, DistrictCreate(code=f"BENCH-{suffix}", name="朝阳区")
-            )
-            office = await place_service.create_street_office(
-                session, OPERATOR, StreetOfficeCreate(district_id=district.id, name="东湖街道")
-            )
-            community = await place_service.create_community(
-                session, OPERATOR, CommunityCreate(street_office_id=office.id, name="望京西园社区")
-            )
-            estate = await place_service.create_estate(
-                session,
-                OPERATOR,
-                EstateCreate(
-                    community_id=community.id,
-                    name=f"压测小区 {suffix}",
-                    developer_name="北京某某房地产开发有限公司",
-                    developer_credit_code=DEVELOPER_CODE,
-                ),
-                cipher=cipher,
-            )
+            estate = (
+                await place_service.create_estate_in_places(
+                    session, OPERATOR, district_code=f"BENCH-{suffix}", district_name="朝阳区",
+                    street_office_name="东湖街道", community_name="望京西园社区", estate_name=f"压测小区 {suffix}",
+                    developer_name="北京某某房地产开发有限公司", developer_credit_code=DEVELOPER_CODE, cipher=cipher,
+                )
+            ).estate  # fmt: skip
             estate_id = estate.id
             outcome = await import_register(
                 session,

@@ -45,10 +45,10 @@ from bench.common import (
     raw_dsn,
     register_csv,
     say,
-    topics,
     write_results,
     yes_no_topics,
 )
+from tests.scenario import topics
 
 TEMPLATES = {"mixed": "evote_bench_close", "yes-no": "evote_bench_close_yes_no"}
 T = TypeVar("T")

@@ -48,12 +48,12 @@ from app.ledger.merkle import HASH_SIZE, CompactRange
 from app.ledger.note import Checkpoint
 from app.main import attach_state, create_app
 from app.place import service as place_service
-from app.place.schemas import CommunityCreate, DistrictCreate, EstateCreate, StreetOfficeCreate
 from app.register.identifiers import _ID_CHECK, _ID_WEIGHTS, _USCC_CHARS, _USCC_WEIGHTS
 from app.security.pii import FieldCipher
 from app.settings import Settings
 from app.topic.models import Topic, TopicKind, Vote
 from app.topic.spec import marks_for_ballot
+from tests.scenario import CANDIDATES  # the election candidates of the scenario topics
 
 ADMIN_DSN = "postgresql://postgres@127.0.0.1:5432/postgres"
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -62,7 +62,6 @@ PUBLISHED = datetime(2025, 3, 1, 10, 0, tzinfo=SHANGHAI)
 STARTS = datetime(2025, 3, 17, 0, 0, tzinfo=SHANGHAI)  # 15 clear days after the notice (R-LIFE-3)
 ENDS = datetime(2025, 3, 24, 0, 0, tzinfo=SHANGHAI)
 DEVELOPER_CREDIT_CODE = "91110000100012345L"
-CANDIDATES = [f"c{number}" for number in range(1, 8)]
 NIL = uuid.UUID(int=0)
 
 
@@ -213,54 +212,17 @@ def raw_dsn(url: str) -> str:
 
 
 async def make_estate(session: AsyncSession, cipher: FieldCipher, *, label: str) -> uuid.UUID:
-    district = await place_service.create_district(session, OPERATOR, DistrictCreate(code=f"B{label}", name="朝阳区"))
-    office = await place_service.create_street_office(
-        session, OPERATOR, StreetOfficeCreate(district_id=district.id, name=f"望京街道{label}")
-    )
-    community = await place_service.create_community(
-        session, OPERATOR, CommunityCreate(street_office_id=office.id, name=f"望京西园社区{label}")
-    )
-    estate = await place_service.create_estate(
-        session,
-        OPERATOR,
-        EstateCreate(
-            community_id=community.id,
-            name=f"望京西园{label}",
-            developer_name="北京某某房地产开发有限公司",
-            developer_credit_code=DEVELOPER_CREDIT_CODE,
-        ),
-        cipher=cipher,
-    )
+    placed = await place_service.create_estate_in_places(
+        session, OPERATOR, district_code=f"B{label}", district_name="朝阳区", street_office_name=f"望京街道{label}",
+        community_name=f"望京西园社区{label}", estate_name=f"望京西园{label}",
+        developer_name="北京某某房地产开发有限公司", developer_credit_code=DEVELOPER_CREDIT_CODE, cipher=cipher,
+    )  # fmt: skip
+    estate = placed.estate
     await session.flush()
     return estate.id
 
 
 # --- a whole vote ------------------------------------------------------------------------------------------
-
-
-def topics() -> list[dict[str, Any]]:
-    """The five topics of a typical owners' assembly (as in tests/scenario.py)."""
-    yes_no = {"kind": "YES_NO", "declaration_property_management": True, "text": "全文"}
-    return [
-        yes_no | {"title": "续聘物业服务企业", "matters": ["HIRE_DISMISS_PROVIDER"]},
-        yes_no | {"title": "筹集专项维修资金", "matters": ["FUND_RAISE"]},
-        {
-            "title": "选择物业服务方案", "text": "全文", "kind": "SINGLE_CHOICE", "matters": ["SERVICE_TERMS"],
-            "options": [{"id": option, "label": f"方案{option}"} for option in "ABC"],
-            "declaration_property_management": True,
-        },
-        {
-            "title": "选举业主委员会委员", "text": "全文", "kind": "ELECTION", "matters": ["ELECT_COMMITTEE"],
-            "election": {"member_seats": 5, "alternate_seats": 2, "households": 300,
-                         "candidates": [{"id": c, "name": f"候选人{c}"} for c in CANDIDATES]},
-            "declaration_property_management": True,
-        },
-        {
-            "title": "小区活动意见征询", "text": "全文", "kind": "CONSULTATION", "matters": ["OTHER_MAJOR_MATTER"],
-            "options": [{"id": option, "label": f"活动{option}"} for option in "XYZ"],
-            "declaration_property_management": True,
-        },
-    ]  # fmt: skip
 
 
 def yes_no_topics(count: int) -> list[dict[str, Any]]:

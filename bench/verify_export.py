@@ -48,7 +48,8 @@ from app.result import service as result_service
 from app.result.export import export, write_zip
 from app.verify import documents as d
 from app.verify.checks import verify_bundle
-from bench.common import ADMIN_DSN, ENDS, World, register_csv, say, topics, write_results
+from bench.common import ADMIN_DSN, ENDS, World, register_csv, say, write_results
+from tests.scenario import topics
 
 DATABASE = "evote_bench_verify"
 REPO = Path(__file__).resolve().parents[1]

@@ -77,28 +77,35 @@ def verify_inclusion(index: int, size: int, leaf: bytes, proof: Sequence[bytes],
     if index >= size:
         return False
     # 2. fn = leaf_index, sn = tree_size - 1.  3. r = hash.
-    fn, sn = index, size - 1
-    r = leaf
+    fn, sn, r = index, size - 1, leaf
     # 4. For each value p in the inclusion_path array:
     for p in path:
-        # a. If sn is 0, stop the iteration and fail the proof verification.
-        if sn == 0:
+        step = inclusion_step(fn, sn, r, p)
+        if step is None:
             return False
-        # b. If LSB(fn) is set, or if fn is equal to sn:
-        if fn & 1 or fn == sn:
-            r = _node(p, r)
-            # If LSB(fn) is not set, right-shift fn and sn equally until LSB(fn) is set or fn is 0.
-            if not fn & 1:
-                while not fn & 1 and fn != 0:
-                    fn >>= 1
-                    sn >>= 1
-        else:
-            r = _node(r, p)
-        # c. Finally, right-shift both fn and sn one time.
-        fn >>= 1
-        sn >>= 1
+        fn, sn, r = step
     # 5. sn must be 0 and r must equal the root hash.
     return sn == 0 and r == root_hash
+
+
+def inclusion_step(fn: int, sn: int, r: bytes, p: bytes) -> tuple[int, int, bytes] | None:
+    """One element ``p`` of an inclusion path (RFC 9162 §2.1.3.2 step 4): the next ``(fn, sn, r)``, or None when
+    the verification fails. Shared with the verifier's memoising check of many proofs of one tree."""
+    # a. If sn is 0, stop the iteration and fail the proof verification.
+    if sn == 0:
+        return None
+    # b. If LSB(fn) is set, or if fn is equal to sn:
+    if fn & 1 or fn == sn:
+        r = _node(p, r)
+        # If LSB(fn) is not set, right-shift fn and sn equally until LSB(fn) is set or fn is 0.
+        if not fn & 1:
+            while not fn & 1 and fn != 0:
+                fn >>= 1
+                sn >>= 1
+    else:
+        r = _node(r, p)
+    # c. Finally, right-shift both fn and sn one time.
+    return fn >> 1, sn >> 1, r
 
 
 def consistency_proof(old_size: int, leaf_hashes: Sequence[bytes]) -> list[bytes]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from sqlalchemy import false, or_, select
 from sqlalchemy.exc import IntegrityError
@@ -77,6 +78,56 @@ async def create_estate(
     )
     await _add_unique(session, estate, kind="estate", name=body.name)
     return estate
+
+
+@dataclass(frozen=True, slots=True)
+class PlacedEstate:
+    district: District
+    street_office: StreetOffice
+    community: Community
+    estate: Estate
+
+
+async def create_estate_in_places(
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    district_code: str,
+    district_name: str,
+    street_office_name: str,
+    community_name: str,
+    estate_name: str,
+    cipher: FieldCipher,
+    address: str | None = None,
+    include_parking: bool = False,
+    developer_name: str | None = None,
+    developer_credit_code: str | None = None,
+) -> PlacedEstate:
+    """Create an estate, and its district, street office and community where none of that code or name exists
+    yet (``evote estate create``, the demo and the benchmarks)."""
+    district = await session.scalar(select(District).where(District.code == district_code))
+    if district is None:
+        district = await create_district(session, principal, DistrictCreate(code=district_code, name=district_name))
+    office = await session.scalar(
+        select(StreetOffice).where(StreetOffice.district_id == district.id, StreetOffice.name == street_office_name)
+    )
+    if office is None:
+        office = await create_street_office(
+            session, principal, StreetOfficeCreate(district_id=district.id, name=street_office_name)
+        )
+    community = await session.scalar(
+        select(Community).where(Community.street_office_id == office.id, Community.name == community_name)
+    )
+    if community is None:
+        community = await create_community(
+            session, principal, CommunityCreate(street_office_id=office.id, name=community_name)
+        )
+    body = EstateCreate(
+        community_id=community.id, name=estate_name, address=address, include_parking=include_parking,
+        developer_name=developer_name, developer_credit_code=developer_credit_code,
+    )  # fmt: skip
+    created = await create_estate(session, principal, body, cipher=cipher)
+    return PlacedEstate(district, office, community, created)
 
 
 async def list_districts(

@@ -48,7 +48,7 @@ from app.errors import DomainError
 from app.ledger.canonical import canonical_bytes, canonical_sha256
 from app.ledger.entries import check_leaf_document, entry_leaf_hash
 from app.ledger.errors import LedgerError
-from app.ledger.merkle import HASH_SIZE, verify_consistency, verify_inclusion
+from app.ledger.merkle import HASH_SIZE, inclusion_step, verify_consistency, verify_inclusion
 from app.ledger.note import Checkpoint, open_note, parse_verifier_key
 from app.ledger.signing import SIGNATURE_SIZE, jws_verify, public_key_from_bytes, verify
 from app.rules.counts import Weight
@@ -154,28 +154,16 @@ class _Inclusions:
             if known is not None and known[0][known[1] :] == path[step:]:
                 break
             states.append(state)
-            if sn == 0:
+            following = inclusion_step(fn, sn, r, p)
+            if following is None:
                 return False
-            if fn & 1 or fn == sn:
-                r = _node(p, r)
-                if not fn & 1:
-                    while not fn & 1 and fn != 0:
-                        fn >>= 1
-                        sn >>= 1
-            else:
-                r = _node(r, p)
-            fn >>= 1
-            sn >>= 1
+            fn, sn, r = following
         else:
             if sn != 0 or r != root_hash:
                 return False
         for step, state in enumerate(states):
             proven[state] = (path, step)
         return True
-
-
-def _node(left: bytes, right: bytes) -> bytes:
-    return hashlib.sha256(b"\x01" + left + right).digest()  # merkle.node_hash without its shape checks
 
 
 @dataclass(frozen=True, slots=True)
