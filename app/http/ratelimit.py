@@ -4,8 +4,9 @@ The per-number code limits (app.identity.auth_service) and the verification lock
 one phone number or one account; these limits protect against one address working through many of them.
 Only the routes listed in ``rate_limit_rules`` are counted: casting ballots and every read are never limited.
 
-Counting uses the ``limits`` package (moving window, in memory): each worker process counts on its own, so with
-N workers an address gets up to N times the configured rate. The counters live on ``app.state`` with the other
+Limits are written in ``limits``' notation (``60/minute;600/hour``) and counted by ``ClientRateLimiter``
+(sliding-window counters, in memory): each worker process counts on its own, so with N workers an address gets up
+to N times the configured rate. The counters live on ``app.state`` with the other
 per-process state, so an application given fresh state (as each test is) starts counting from zero.
 
 The client address is the ASGI peer (``scope["client"]``). Behind a reverse proxy, run uvicorn with
@@ -20,12 +21,11 @@ import logging
 import math
 import re
 import time
-from collections.abc import Sequence
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import limits
-from limits.storage import MemoryStorage
-from limits.strategies import MovingWindowRateLimiter
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.http.errors import TooManyRequests
@@ -71,22 +71,64 @@ def client_key(scope: Scope) -> str:
     return str(address)
 
 
-class ClientRateLimiter:
-    """Moving-window counters per (bucket, address); a refused request does not use up the allowance."""
+MAX_TRACKED = 100_000
+"""Counters kept at most (per worker); the least recently used go first, so memory stays bounded whatever the
+number of addresses (an IPv6 /48 holds 65,536 /64s)."""
 
-    def __init__(self) -> None:
-        self._limiter = MovingWindowRateLimiter(MemoryStorage())
+
+class ClientRateLimiter:
+    """Sliding-window counters per (bucket, address, limit): this window's count plus the previous window's,
+    weighted by how much of it still lies within one window of now and rounded up, so an address never gets
+    more than a moving window would allow. A refused request does not use up the allowance.
+
+    Written here rather than taken from ``limits``' memory storage: that one keeps a key for every address ever
+    seen and walks all of them on a timer thread, so memory and CPU grow with the addresses (issue #9 review).
+    """
+
+    def __init__(self, *, max_tracked: int = MAX_TRACKED, clock: Callable[[], float] = time.monotonic) -> None:
+        self._counters: OrderedDict[tuple[str, str, str], tuple[int, int, int]] = OrderedDict()
+        self._max_tracked = max_tracked
+        self._clock = clock
 
     def acquire(self, rule: RateRule, key: str) -> int | None:
         """``None`` if the request may go ahead (and it is counted); else the seconds until it may be retried."""
-        refused = [item for item in rule.limits if not self._limiter.test(item, rule.name, key)]
-        if not refused:
-            for item in rule.limits:
-                self._limiter.hit(item, rule.name, key)
-            return None
-        now = time.time()
-        resets = [self._limiter.get_window_stats(item, rule.name, key).reset_time for item in refused]
-        return max(1, math.ceil(max(resets) - now))
+        now = self._clock()
+        updates: list[tuple[tuple[str, str, str], tuple[int, int, int]]] = []
+        waits: list[float] = []
+        for item in rule.limits:
+            counter_key = (rule.name, key, str(item))
+            expiry = item.get_expiry()
+            window = int(now // expiry)
+            current, previous = self._counts(counter_key, window)
+            elapsed = now - window * expiry
+            if math.ceil(previous * (expiry - elapsed) / expiry) + current >= item.amount:
+                waits.append(_wait(item.amount, current, previous, expiry, elapsed))
+            updates.append((counter_key, (window, current + 1, previous)))
+        if waits:
+            return max(1, math.ceil(max(waits)))
+        for counter_key, counts in updates:
+            self._counters[counter_key] = counts
+            self._counters.move_to_end(counter_key)
+        while len(self._counters) > self._max_tracked:
+            self._counters.popitem(last=False)
+        return None
+
+    def _counts(self, counter_key: tuple[str, str, str], window: int) -> tuple[int, int]:
+        """(this window's count, the previous window's) for ``counter_key``."""
+        stored = self._counters.get(counter_key)
+        if stored is None or stored[0] < window - 1:
+            return 0, 0
+        if stored[0] == window - 1:
+            return 0, stored[1]
+        return stored[1], stored[2]
+
+
+def _wait(amount: int, current: int, previous: int, expiry: float, elapsed: float) -> float:
+    """Seconds until one more request fits: the previous window's weight has decayed enough, or, when this window
+    alone is full, the next window has begun and this one's weight has decayed in turn."""
+    if current >= amount:
+        return (expiry - elapsed) + expiry * (1 - (amount - 1) / current)
+    return expiry * (1 - (amount - current - 1) / previous) - elapsed
 
 
 class RateLimitMiddleware:

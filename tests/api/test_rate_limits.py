@@ -11,10 +11,11 @@ import logging
 import re
 import uuid
 
+import limits
 import pytest
 from pydantic import ValidationError
 
-from app.http.ratelimit import client_key
+from app.http.ratelimit import ClientRateLimiter, RateRule, client_key
 from app.settings import Settings
 from tests.api.conftest import client_for
 
@@ -60,7 +61,7 @@ async def test_sign_in_is_limited_per_address_with_retry_after(make_app):
         answers = [await _login(client) for _ in range(3)]
         assert [answer.status_code for answer in answers] == [401, 401, 401]
         retry_after = _assert_limited(await _login(client))
-        assert 1 <= retry_after <= 60
+        assert 1 <= retry_after <= 120  # a sliding-window counter: within two windows, never sooner than allowed
         _assert_limited(await _login(client))  # refused requests do not reset or extend the window
 
 
@@ -131,9 +132,10 @@ async def test_the_window_moves_on(make_app):
     async with client_for(app, "192.0.2.4") as client:
         for _ in range(2):
             await _login(client)
-        assert _assert_limited(await _login(client)) == 1
-        await asyncio.sleep(1.1)
-        assert (await _login(client)).status_code == 401
+        retry_after = _assert_limited(await _login(client))
+        assert 1 <= retry_after <= 2  # a sliding window of one second
+        await asyncio.sleep(retry_after + 0.05)
+        assert (await _login(client)).status_code == 401  # Retry-After told the truth
 
 
 async def test_limits_can_be_switched_off(make_app):
@@ -187,3 +189,57 @@ def test_defaults_parse():
     settings = Settings(_env_file=None, env="test")
     assert settings.rate_limit_enabled
     assert settings.rate_limit_auth == "60/minute;600/hour"
+
+
+# --- the counter itself, on an injected clock ------------------------------------------------------------------
+
+
+class FakeClock:
+    def __init__(self, now: float = 1000.0) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def _rule(text: str) -> RateRule:
+    return RateRule("auth", "POST", re.compile("/x"), tuple(limits.parse_many(text)))
+
+
+@pytest.mark.parametrize("start", [1000.0, 1000.5, 1000.999])
+def test_the_limit_holds_across_a_window_boundary_and_retry_after_is_exact(start: float):
+    clock = FakeClock(start)
+    limiter = ClientRateLimiter(clock=clock)
+    rule = _rule("5/second")
+    assert [limiter.acquire(rule, "a") for _ in range(5)] == [None] * 5
+    wait = limiter.acquire(rule, "a")
+    assert wait is not None
+    clock.now += 0.002  # just past a boundary when start is 1000.999: still refused (rounded up, never more)
+    assert limiter.acquire(rule, "a") is not None
+    clock.now = start + wait
+    assert limiter.acquire(rule, "a") is None  # Retry-After (rounded up to whole seconds) is enough
+    clock.now += 2.0  # two windows later nothing is remembered
+    assert [limiter.acquire(rule, "a") for _ in range(5)] == [None] * 5
+
+
+def test_a_refused_request_does_not_use_up_the_allowance():
+    clock = FakeClock()
+    limiter = ClientRateLimiter(clock=clock)
+    rule = _rule("2/minute;3/hour")
+    assert limiter.acquire(rule, "a") is None
+    assert limiter.acquire(rule, "a") is None
+    assert limiter.acquire(rule, "a") is not None  # the minute is full
+    clock.now += 120
+    assert limiter.acquire(rule, "a") is None  # the refused one was not counted against the hour
+    wait = limiter.acquire(rule, "a")
+    assert wait is not None
+    assert wait > 60  # now the hour is full
+
+
+def test_memory_is_bounded_whatever_the_number_of_addresses():
+    limiter = ClientRateLimiter(clock=FakeClock(), max_tracked=3)
+    rule = _rule("1/hour")
+    for number in range(10):
+        assert limiter.acquire(rule, f"2001:db8:{number}::/64") is None
+    assert len(limiter._counters) == 3
+    assert limiter.acquire(rule, "2001:db8:9::/64") is not None  # the most recent are the ones kept
