@@ -29,7 +29,7 @@ import limits
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.http.errors import TooManyRequests
-from app.http.security import send_problem
+from app.http.security import route_path, send_problem
 from app.settings import Settings
 
 logger = logging.getLogger("evote.http")
@@ -145,7 +145,7 @@ class RateLimitMiddleware:
         return None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        rule = self.rule_for(scope["method"], scope["path"]) if scope["type"] == "http" else None
+        rule = self.rule_for(scope["method"], route_path(scope)) if scope["type"] == "http" else None
         if rule is None:
             await self.app(scope, receive, send)
             return

@@ -75,7 +75,7 @@ class SecurityHeadersMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        path: str = scope["path"]
+        path = route_path(scope)
         added = [
             *self.common,
             (b"content-security-policy", (DOCS_CSP if path in self.docs_paths else API_CSP).encode()),
@@ -121,6 +121,16 @@ def upload_limits(settings: Settings, prefix: str) -> tuple[RouteBodyLimit, ...]
     )
 
 
+def route_path(scope: Scope) -> str:
+    """The path the routes see: without the ``root_path`` a proxy mounts the service under (``--root-path``), as
+    Starlette's router strips it; matching ``scope["path"]`` itself would miss every route behind such a proxy."""
+    path: str = scope["path"]
+    root_path: str = scope.get("root_path", "")
+    if root_path and path.startswith(root_path) and path[len(root_path) : len(root_path) + 1] in ("", "/"):
+        return path[len(root_path) :] or "/"
+    return path
+
+
 _DIGITS = re.compile("[0-9]{1,20}")
 
 
@@ -146,7 +156,10 @@ class BodyLimitMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        limit = self.limit_for(scope["method"], scope["path"])
+        # The larger upload limits only for a caller who presents a credential: the form is read before the route's
+        # authentication runs, and an anonymous client must not make the server spool 50 MB.
+        authenticated = any(name == b"authorization" for name, _ in scope.get("headers") or ())
+        limit = self.limit_for(scope["method"], route_path(scope)) if authenticated else self.limit
         declared = _content_length(scope)
         if declared is not None and declared > limit:
             await send_problem(PayloadTooLarge(limit=limit), scope, receive, send)

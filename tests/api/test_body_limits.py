@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import uuid
 
+import httpx
 import pytest
 
 from app.http.security import BodyLimitMiddleware, upload_limits
@@ -85,12 +86,20 @@ async def test_the_limit_applies_before_routing_and_to_every_method(small_app):
 
 async def test_an_upload_route_allows_its_file_limit_plus_the_form_allowance(small_app):
     path = f"/api/v1/estates/{uuid.uuid4()}/register/imports"
+    credential = {"Authorization": "Bearer evk_not-a-key"}
     async with client_for(small_app) as client:
-        # Over the general limit, within the route's: the request reaches the route (which wants a credential).
-        middling = await client.post(path, files={"file": ("r.csv", b"x" * (UPLOAD - 100), "text/csv")})
+        # Over the general limit, within the route's: the request reaches the route (which checks the credential).
+        middling = await client.post(
+            path, files={"file": ("r.csv", b"x" * (UPLOAD - 100), "text/csv")}, headers=credential
+        )
         assert middling.status_code == 401, middling.text[:300]
+        # Without any credential the general limit applies: the form would be read before authentication.
+        anonymous = await client.post(path, files={"file": ("r.csv", b"x" * (UPLOAD - 100), "text/csv")})
+        _assert_too_large(anonymous, LIMIT)
         # Over the route's limit: refused by the middleware before anything reads the upload.
-        huge = await client.post(path, files={"file": ("r.csv", b"x" * (UPLOAD + LIMIT), "text/csv")})
+        huge = await client.post(
+            path, files={"file": ("r.csv", b"x" * (UPLOAD + LIMIT), "text/csv")}, headers=credential
+        )
         _assert_too_large(huge, UPLOAD + LIMIT)
         # The general limit still applies to other methods on the same path.
         other = await client.put(path, content=b"x" * (LIMIT + 1))
@@ -163,3 +172,16 @@ async def test_a_declared_length_is_refused_without_reading_the_body(test_settin
     await BodyLimitMiddleware(application, limit=LIMIT)(scope, receive, send)
     assert sent[0]["status"] == 413
     assert b'"request.too_large"' in sent[1]["body"]
+
+
+async def test_behind_a_root_path_the_routes_keep_their_limits(small_app):
+    """``evote serve --root-path /evote`` (a proxy mounting the service under a prefix): the path carries the prefix."""
+    transport = httpx.ASGITransport(app=small_app, raise_app_exceptions=False, root_path="/evote")
+    async with httpx.AsyncClient(transport=transport, base_url="http://evote.test") as client:
+        path = f"/evote/api/v1/estates/{uuid.uuid4()}/register/imports"
+        credential = {"Authorization": "Bearer evk_not-a-key"}
+        middling = await client.post(
+            path, files={"file": ("r.csv", b"x" * (UPLOAD - 100), "text/csv")}, headers=credential
+        )
+        assert middling.status_code == 401, middling.text[:300]
+        assert middling.headers["cache-control"] == "no-store"

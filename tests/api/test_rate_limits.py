@@ -11,6 +11,7 @@ import logging
 import re
 import uuid
 
+import httpx
 import limits
 import pytest
 from pydantic import ValidationError
@@ -243,3 +244,12 @@ def test_memory_is_bounded_whatever_the_number_of_addresses():
         assert limiter.acquire(rule, f"2001:db8:{number}::/64") is None
     assert len(limiter._counters) == 3
     assert limiter.acquire(rule, "2001:db8:9::/64") is not None  # the most recent are the ones kept
+
+
+async def test_behind_a_root_path_sign_in_is_still_limited(make_app):
+    app = make_app(rate_limit_auth="1/minute")
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False, root_path="/evote", client=("192.0.2.9", 1))
+    async with httpx.AsyncClient(transport=transport, base_url="http://evote.test") as client:
+        first = await client.post("/evote/api/v1/auth/login", json={"phone": _phone(), "code": "000000"})
+        assert first.status_code == 401, first.text[:300]
+        _assert_limited(await client.post("/evote/api/v1/auth/login", json={"phone": _phone(), "code": "000000"}))
