@@ -17,6 +17,7 @@ from typing import Any
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.errors import DomainError
@@ -367,6 +368,10 @@ def _audit_check(args: argparse.Namespace) -> int:
 
     async def work(session: AsyncSession, settings: Settings) -> int:
         started = time.perf_counter()
+        if session.get_bind().dialect.name == "postgresql":
+            # One snapshot for every check: a ballot voided or an entry integrated while the check reads the
+            # tables must not show up as a mismatch between two of them (SQLite's single writer gives the same).
+            await session.execute(text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY"))
         report = await check_database(
             session, LogKeys.from_settings(settings), estate_id=args.estate, vote_id=args.vote
         )

@@ -166,11 +166,12 @@ def ballot_problems(ballot: Ballot, entry: AuditEntry | None) -> list[str]:
             f"content_hash {short(ballot.content_hash)} is not the hash of its answers, group, basis, channel and "
             f"time ({short(recomputed)})"
         )
-    logged = (payload.get("group_id"), payload.get("basis"), payload.get("channel"))
+    logged = (payload.get("group_id"), payload.get("basis"), payload.get("channel"), payload.get("grant_id"))
+    stored = (ballot.group_id, ballot.basis, ballot.channel.value, str(ballot.grant_id or ""))
     if entry.kind != BALLOT_CAST or payload.get("ballot_id") != str(ballot.id):
         problems.append(f"audit entry {entry.id} is not the ballot.cast entry of this ballot")
-    elif logged != (ballot.group_id, ballot.basis, ballot.channel.value):
-        problems.append(f"group, basis or channel {ballot.group_id}, {ballot.basis}, {ballot.channel.value} differ "
+    elif logged != stored:
+        problems.append(f"group, basis, channel or grant {', '.join(stored)} differ "
                         f"from its ballot.cast entry {entry.id} ({', '.join(map(str, logged))})")  # fmt: skip
     elif payload.get("content_hash") != recomputed:
         problems.append(
