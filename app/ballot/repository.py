@@ -5,6 +5,7 @@ from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import ARRAY, Select, bindparam, column, func, insert, select, text, true
@@ -207,7 +208,7 @@ _BALLOT_COLUMNS = (
 )  # fmt: skip
 
 
-def _insert_ballot_postgresql(*, with_idempotency_record: bool) -> Select[tuple[uuid.UUID]]:
+def _insert_ballot_postgresql(*, with_idempotency_record: bool) -> Select[Any]:
     """One statement: the ballot (nothing on a conflict), then its marks, its audit entry and the caller's
     idempotency record only for the row that was inserted, the marks unnested from arrays so the text is the same
     for any number of marks."""
@@ -243,17 +244,35 @@ def _insert_ballot_postgresql(*, with_idempotency_record: bool) -> Select[tuple[
     if not with_idempotency_record:
         return statement
     record_table = tables["idempotency_record"]
-    new_record = insert(record_table).from_select(
-        list(_RECORD_COLUMNS),
-        select(*(bindparam(f"record_{name}", type_=record_table.c[name].type) for name in _RECORD_COLUMNS)).select_from(
-            new_ballot
-        ),
+    new_record = (
+        pg_insert(record_table)
+        .from_select(
+            list(_RECORD_COLUMNS),
+            select(
+                *(bindparam(f"record_{name}", type_=record_table.c[name].type) for name in _RECORD_COLUMNS)
+            ).select_from(new_ballot),
+        )
+        .on_conflict_do_nothing(index_elements=["account_id", "key"])
+        .returning(record_table.c.key)
+        .cte("new_record")
     )
-    return statement.add_cte(new_record.cte("new_record"))
+    recorded = select(func.count()).select_from(new_record).scalar_subquery()
+    return select(new_ballot.c.id, recorded.label("recorded")).add_cte(
+        new_marks.cte("new_marks"), new_entry.cte("new_entry"), new_record
+    )
 
 
 _INSERT_BALLOT_POSTGRESQL = _insert_ballot_postgresql(with_idempotency_record=False)
 _INSERT_BALLOT_WITH_RECORD_POSTGRESQL = _insert_ballot_postgresql(with_idempotency_record=True)
+
+
+class Inserted(StrEnum):
+    BALLOT = "BALLOT"
+    """The ballot, its marks, its entry and the idempotency record are written."""
+    GROUP_HAS_BALLOT = "GROUP_HAS_BALLOT"
+    """Nothing is written: the group already has a counted ballot."""
+    KEY_TAKEN = "KEY_TAKEN"
+    """The idempotency key belongs to another request of the account: the caller must refuse and roll back."""
 
 
 async def insert_ballot(
@@ -262,10 +281,10 @@ async def insert_ballot(
     marks: list[dict[str, Any]],
     entry: dict[str, Any],
     idempotency_record: dict[str, Any] | None = None,
-) -> bool:
+) -> Inserted:
     """Insert a ballot with its marks, its audit entry and the caller's idempotency record (the response to give
-    a retry); False (and nothing written) if the group already has a counted ballot: the unique (vote, group)
-    index among counted ballots decides a race (R-TALLY-7).
+    a retry). The unique (vote, group) index among counted ballots decides a race (R-TALLY-7), and the record's
+    key (account, key) a race between two different requests sent with one key.
 
     PostgreSQL does it in one statement (each table written in its own round trip made up a third of a cast's
     time): data-modifying CTEs that write the other rows only for the ballot row that was inserted.
@@ -278,17 +297,27 @@ async def insert_ballot(
             .returning(Ballot.id)
         )
         if inserted is None:
-            return False
+            return Inserted.GROUP_HAS_BALLOT
         await session.execute(insert(BallotMark), [{"ballot_id": ballot["id"], **mark} for mark in marks])
         await session.execute(insert(AuditEntry).values(**entry))
         if idempotency_record is not None:
-            await session.execute(insert(IdempotencyRecord).values(**idempotency_record))
-        return True
+            recorded = await session.scalar(
+                sqlite_insert(IdempotencyRecord)
+                .values(**idempotency_record)
+                .on_conflict_do_nothing(index_elements=["account_id", "key"])
+                .returning(IdempotencyRecord.key)
+            )
+            if recorded is None:
+                return Inserted.KEY_TAKEN
+        return Inserted.BALLOT
     parameters = {f"ballot_{name}": ballot[name] for name in _BALLOT_COLUMNS}
     parameters |= {f"mark_{name}": [mark[name] for mark in marks] for name in _MARK_COLUMNS}
     parameters |= {f"entry_{name}": value for name, value in entry.items()}
-    statement = _INSERT_BALLOT_POSTGRESQL
-    if idempotency_record is not None:
-        parameters |= {f"record_{name}": idempotency_record[name] for name in _RECORD_COLUMNS}
-        statement = _INSERT_BALLOT_WITH_RECORD_POSTGRESQL
-    return (await session.scalar(statement, parameters)) is not None
+    if idempotency_record is None:
+        inserted = await session.scalar(_INSERT_BALLOT_POSTGRESQL, parameters)
+        return Inserted.BALLOT if inserted is not None else Inserted.GROUP_HAS_BALLOT
+    parameters |= {f"record_{name}": idempotency_record[name] for name in _RECORD_COLUMNS}
+    row = (await session.execute(_INSERT_BALLOT_WITH_RECORD_POSTGRESQL, parameters)).one_or_none()
+    if row is None:
+        return Inserted.GROUP_HAS_BALLOT
+    return Inserted.BALLOT if row.recorded else Inserted.KEY_TAKEN

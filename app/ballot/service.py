@@ -260,8 +260,11 @@ async def _insert(
     )  # fmt: skip
     if idempotency_record is not None:
         idempotency_record = idempotency_record | {"status_code": 201, "body": receipt.model_dump(mode="json")}
-    if not await repository.insert_ballot(session, ballot, mark_rows, entry, idempotency_record):
+    inserted = await repository.insert_ballot(session, ballot, mark_rows, entry, idempotency_record)
+    if inserted is repository.Inserted.GROUP_HAS_BALLOT:
         return None
+    if inserted is repository.Inserted.KEY_TAKEN:  # raising rolls the request's transaction back, ballot included
+        raise IdempotencyKeyReused()
     if grant_id is not None:  # R-CAST-4: a used grant can no longer be revoked
         await session.execute(
             update(ActingGrant).where(ActingGrant.id == grant_id, ActingGrant.used_at.is_(None)).values(used_at=now)

@@ -73,3 +73,31 @@ async def test_100_concurrent_attempts_for_one_group_make_exactly_one_ballot(rac
         assert ballots == 1
         assert marks == 9
         assert str(await session.scalar(select(Ballot.id).where(Ballot.vote_id == vote_id))) in winners
+
+
+async def test_one_key_sent_with_two_different_casts_at_once_gives_one_ballot_and_a_422(race_app):
+    """李二 casts for both of his groups at the same moment with one Idempotency-Key: whichever commits first gets
+    its ballot; the other is refused as a reused key (422), never a generic conflict, and leaves nothing behind."""
+    app = race_app
+    app.state.clock = lambda: NOW + timedelta(hours=1)
+    async with unit_of_work(app.state.sessionmaker) as session:
+        fixture = await make_vote(session, app.state.cipher, now=NOW, topics=[yes_no_topic()])
+        li_owner, zhang_owner = await owner_id(session, app, LI), await owner_id(session, app, ZHANG)
+        li = await make_account(session, app.state.cipher, owner_id=li_owner)
+        groups = [
+            await group_of(session, fixture.vote.id, li_owner),
+            await group_of(session, fixture.vote.id, li_owner, zhang_owner),
+        ]
+        vote_id, answers = fixture.vote.id, answers_for(fixture)
+    headers = bearer(app, li) | {"Idempotency-Key": "one-key"}
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://evote.test") as client:
+        url = f"/api/v1/votes/{vote_id}/ballots"
+        responses = await asyncio.gather(
+            *(client.post(url, json={"group_id": group, "answers": answers}, headers=headers) for group in groups)
+        )
+    assert sorted(response.status_code for response in responses) == [201, 422], [r.text for r in responses]
+    refused = next(response for response in responses if response.status_code == 422)
+    assert refused.json()["code"] == "ballot.idempotency_key_reused"
+    async with unit_of_work(app.state.sessionmaker) as session:
+        assert await session.scalar(select(func.count()).select_from(Ballot).where(Ballot.vote_id == vote_id)) == 1
