@@ -86,16 +86,25 @@ async def _supervised_vote(
     session: AsyncSession, principal: Principal, vote_id: uuid.UUID, *, allowed: frozenset[Role] = SUPERVISING
 ) -> Vote:
     """The vote, row-locked (§8.4), if ``principal`` supervises its estate: 403 for read-only roles, 404 for none."""
-    vote = await repository.lock_vote(session, vote_id)
-    if vote is None:
+    found = await topic_repository.estate_and_status_of_vote(session, vote_id)
+    if found is None:
         raise NotFound(what="vote")
-    place = await access.estate_place(session, vote.estate_id)
+    estate_id, status = found
+    place = await access.estate_place(session, estate_id)
     roles = access.roles_on(principal, place) if place is not None else frozenset()
-    if not roles or (vote.status is VoteStatus.DRAFT and not roles & MANAGING_ROLES):
+    _ensure_supervises(roles, status, allowed)  # before the lock: a caller without the right must not stall casts
+    vote = await repository.lock_vote(session, vote_id)
+    if vote is None:  # pragma: no cover - votes are never deleted
+        raise NotFound(what="vote")
+    _ensure_supervises(roles, vote.status, allowed)  # the status may have changed while we waited
+    return vote
+
+
+def _ensure_supervises(roles: frozenset[Role], status: VoteStatus, allowed: frozenset[Role]) -> None:
+    if not roles or (status is VoteStatus.DRAFT and not roles & MANAGING_ROLES):
         raise NotFound(what="vote")
     if not roles & allowed:
         raise Forbidden(reason="supervision is for the street office of the jurisdiction and the district authority")
-    return vote
 
 
 async def _readable_vote(session: AsyncSession, principal: Principal, vote_id: uuid.UUID) -> Vote:

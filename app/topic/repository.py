@@ -26,6 +26,12 @@ async def get_vote(session: AsyncSession, vote_id: uuid.UUID, *, for_update: boo
     return await session.scalar(statement)
 
 
+async def estate_and_status_of_vote(session: AsyncSession, vote_id: uuid.UUID) -> tuple[uuid.UUID, VoteStatus] | None:
+    """Who may act on a vote, read without any lock: access is decided before a lock that would stall casting."""
+    row = (await session.execute(select(Vote.estate_id, Vote.status).where(Vote.id == vote_id))).one_or_none()
+    return None if row is None else (row[0], row[1])
+
+
 def votes_statement(estate_id: uuid.UUID, *, include_drafts: bool) -> Select[Vote]:
     statement = select(Vote).where(Vote.estate_id == estate_id)
     if not include_drafts:

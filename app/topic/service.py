@@ -120,13 +120,16 @@ class VoteView:
 
 async def _managed_vote(session: AsyncSession, principal: Principal, vote_id: uuid.UUID) -> Vote:
     """The vote, row-locked for the change (§8.4), if the principal organises its estate: 403 read-only, 404 none."""
-    vote = await repository.get_vote(session, vote_id, for_update=True)
-    if vote is None:
+    found = await repository.estate_and_status_of_vote(session, vote_id)
+    if found is None:
         raise NotFound(what="vote")
-    try:
-        await access.ensure_can_manage_estate(session, principal, vote.estate_id)
+    try:  # before the lock: a caller without the right must not make every cast of the vote wait
+        await access.ensure_can_manage_estate(session, principal, found[0])
     except NotFound:
         raise NotFound(what="vote") from None
+    vote = await repository.get_vote(session, vote_id, for_update=True)
+    if vote is None:  # pragma: no cover - votes are never deleted
+        raise NotFound(what="vote")
     return vote
 
 

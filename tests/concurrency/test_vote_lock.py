@@ -76,3 +76,22 @@ async def test_casts_share_the_lock(world):
         # ... while a state change must wait for the cast in flight.
         async with app.state.sessionmaker() as changer, changer.begin():
             assert not await vote_lock.try_exclusive(changer, fixture.vote.id)
+
+
+async def test_a_caller_without_the_right_never_takes_the_lock(world):
+    """A plain owner POSTing a suspension is refused before the exclusive lock: casts in flight don't stall it, and it
+    doesn't stall them (R-SUP-1 belongs to the street office)."""
+    app, fixture, accounts, _ = world
+    async with app.state.sessionmaker() as other_cast, other_cast.begin():
+        await vote_lock.share(other_cast, fixture.vote.id)  # a cast in flight
+        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+        async with httpx.AsyncClient(transport=transport, base_url="http://evote.test") as client:
+            response = await asyncio.wait_for(
+                client.post(
+                    f"/api/v1/votes/{fixture.vote.id}/suspend",
+                    json={"reason": "试图阻塞投票", "document_ref": "无"},
+                    headers=bearer(app, accounts["wang"]),
+                ),
+                timeout=5,
+            )
+    assert response.status_code in (403, 404), response.text
