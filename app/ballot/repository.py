@@ -19,8 +19,10 @@ from app.ballot.models import Ballot, BallotMark, IdempotencyRecord
 from app.grant import service as grant_service
 from app.grant.models import ActingGrant
 from app.identity.models import Account
+from app.place.models import Estate
 from app.register.models import Owner, OwnerKind, RegisterVersion, Unit, UnitOwner
 from app.rules.casting import GrantFacts
+from app.rules.roll import SaleStatus
 from app.topic import vote_lock
 from app.topic.models import RollGroup, Topic, Vote, VoteStatus, VotingMethod
 
@@ -177,7 +179,11 @@ async def grant_facts(session: AsyncSession, estate_id: uuid.UUID, group_key: st
 async def current_owner_sets(
     session: AsyncSession, estate_id: uuid.UUID, unit_keys: Sequence[str]
 ) -> dict[str, frozenset[str]] | None:
-    """Owner sets of these units in the estate's latest register version (R-ROLL-5), or None without one."""
+    """Owner sets of these units in the estate's latest register version (R-ROLL-5), or None without one.
+
+    A unit still developer-held there (unsold, or sold but not delivered) belongs to the developer's set, as in the
+    roll (R-HEAD-4): the buyer of an undelivered unit is recorded as its owner but is not yet a voter.
+    """
     latest = await session.scalar(
         select(RegisterVersion.id)
         .where(RegisterVersion.estate_id == estate_id)
@@ -186,16 +192,21 @@ async def current_owner_sets(
     )
     if latest is None:
         return None
+    developer = await session.scalar(select(Estate.developer_owner_id).where(Estate.id == estate_id))
     rows = await session.execute(
-        select(Unit.unit_key, UnitOwner.owner_id)
+        select(Unit.unit_key, Unit.sale_status, Unit.delivered, UnitOwner.owner_id)
         .join(UnitOwner, UnitOwner.unit_id == Unit.id, isouter=True)
         .where(Unit.register_version_id == latest, Unit.unit_key.in_(list(unit_keys)))
     )
     owners: dict[str, set[str]] = {}
-    for unit_key, owner_id in rows.all():
-        owners.setdefault(unit_key, set())
-        if owner_id is not None:
-            owners[unit_key].add(str(owner_id))
+    for unit_key, sale_status, delivered, owner_id in rows.all():
+        held_by_developer = sale_status is SaleStatus.UNSOLD or not delivered
+        unit_owners = owners.setdefault(unit_key, set())
+        if held_by_developer:
+            if developer is not None:
+                unit_owners.add(str(developer))
+        elif owner_id is not None:
+            unit_owners.add(str(owner_id))
     return {unit_key: frozenset(value) for unit_key, value in owners.items()}
 
 

@@ -92,3 +92,29 @@ async def test_after_a_full_transfer_the_seller_no_longer_votes_for_the_group(cl
         headers=bearer(app, wang),
     )
     assert (response.status_code, response.json()["reason"]) == (403, "title_transferred")
+
+
+async def test_the_buyer_of_undelivered_units_does_not_take_over_the_developer_group(client, session, app, repo_root):
+    """R-HEAD-4 with R-ROLL-5: a new register version in which every developer-held unit is sold to one buyer but
+    none is delivered transfers nothing; the buyer is still not a voter for the developer's group."""
+    app.state.clock = lambda: NOW + timedelta(hours=1)
+    fixture = await make_vote(session, app.state.cipher, now=NOW, topics=[yes_no_topic()])
+    content = (repo_root / "samples/register-sample.csv").read_text(encoding="utf-8-sig")
+    sold = content.replace(
+        "2,2,201,110.00,实测,否,未售,否,建设单位,,,,",
+        "2,2,201,110.00,实测,否,已售,否,建设单位,,孙七,110105198607070072,个人",
+    )
+    assert sold != content
+    await import_register(
+        session, fixture.places.estate.id, sold.encode(),
+        register_format=RegisterFormat.CSV, source_name="v2.csv", imported_by="tests", cipher=app.state.cipher,
+    )  # fmt: skip
+    buyer = await make_account(session, app.state.cipher, owner_id=await owner_id(session, app, "110105198607070072"))
+    await session.commit()
+    developer_group = await group_of(session, fixture.vote.id, fixture.places.estate.developer_owner_id)
+    response = await client.post(
+        f"/api/v1/votes/{fixture.vote.id}/ballots",
+        json={"group_id": developer_group, "answers": answers_for(fixture)},
+        headers=bearer(app, buyer),
+    )
+    assert response.status_code == 403, response.text
