@@ -176,8 +176,6 @@ _CONNECTION_ERROR_NAMES = frozenset(
         "ConnectionRejectionError",
         "ConnectionRefusedError",
         "CrashShutdownError",  # 57P02
-        "InterfaceError",
-        "OperationalError",
         "PostgresConnectionError",  # SQLSTATE class 08
         "TooManyConnectionsError",  # 53300
     }
@@ -206,7 +204,9 @@ def is_database_unavailable(exc: BaseException) -> bool:
         if type(current).__name__ in _CONNECTION_ERROR_NAMES:
             return True
         wrapped = current.orig if isinstance(current, DBAPIError) else None
-        pending.extend(e for e in (wrapped, current.__cause__, current.__context__) if isinstance(e, BaseException))
+        # The wrapped driver error and explicit causes only: an error merely raised while handling another (its
+        # __context__) is its own failure, and a bug must stay a 500 however it started.
+        pending.extend(e for e in (wrapped, current.__cause__) if isinstance(e, BaseException))
     return False
 
 

@@ -10,12 +10,14 @@ The outage drill (``python -m tests.drills.outage``) shows the same against a re
 from __future__ import annotations
 
 import errno
+import sqlite3
 from collections.abc import AsyncIterator, Callable
 from typing import Annotated
 
 import asyncpg  # type: ignore[import-untyped]
 import httpx
 import pytest
+import sqlalchemy.exc
 from fastapi import Depends, FastAPI
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
@@ -60,7 +62,16 @@ BUGS: dict[str, Callable[[], BaseException]] = {
     "wrapped: syntax error": lambda: wrapped(asyncpg.exceptions.PostgresSyntaxError("syntax error at or near")),
     "disk full (an OSError that is not the database)": lambda: OSError(errno.ENOSPC, "No space left on device"),
     "a plain bug": lambda: ValueError("bug"),
+    "SQLite: no such table": lambda: sqlalchemy.exc.OperationalError(
+        "SELECT * FROM missing", {}, sqlite3.OperationalError("no such table: missing")
+    ),
+    "a bug raised while handling a connection error": lambda: _in_context(KeyError("bug"), ConnectionRefusedError()),
 }
+
+
+def _in_context(error: Exception, context: Exception) -> Exception:
+    error.__context__ = context  # raised inside ``except`` without ``from``: not caused by the outage
+    return error
 
 
 def _chained(outer: Exception, cause: Exception) -> Exception:
