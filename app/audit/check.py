@@ -701,7 +701,7 @@ def vote_roll_problems(vote: Vote, roll: Roll, published: Sequence[AuditEntry]) 
                         f"{roll.total.heads}/{roll.total.area})")  # fmt: skip
     if len(published) != 1:
         return [*problems, f"{len(published)} vote.published entries in the audit log, not 1"]
-    payload = published[0].payload
+    payload = published[0].payload if isinstance(published[0].payload, dict) else {}  # a damaged entry: a FAIL line
     logged = (payload.get("roll_hash"), payload.get("register_version_id"), payload.get("total_heads"),
               payload.get("total_area"))  # fmt: skip
     if logged != (digest, str(vote.register_version_id), roll.total.heads, roll.total.area):
