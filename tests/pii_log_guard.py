@@ -170,6 +170,18 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[_GUARD_KEY] = guard
 
 
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Attach the guard again if something replaced the handlers (``app.logging.configure_logging`` sets the root
+    logger's handlers outright), so no test runs with its records unchecked."""
+    guard = item.config.stash.get(_GUARD_KEY, None)
+    if guard is None:
+        return
+    for name in WATCHED_LOGGERS:
+        logger = logging.getLogger(name)
+        if guard not in logger.handlers:
+            logger.addHandler(guard)
+
+
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     guard = session.config.stash.get(_GUARD_KEY, None)
     if guard is None:

@@ -161,3 +161,29 @@ def test_a_leak_fails_a_session_whose_tests_all_pass(tmp_path, repo_root):
     assert "evote.sms [INFO] mobile number (139******78)" in child.stdout
     assert "pii log guard: 1 of 2 records leak" in child.stdout  # the harmless access record is not a finding
     assert "13912345678" not in child.stdout
+
+
+REPLACED_HANDLERS_TEST = """
+import logging
+
+
+def test_replaces_the_root_handlers():
+    logging.getLogger().handlers[:] = [logging.NullHandler()]  # as app.logging.configure_logging does
+
+
+def test_then_leaks_through_the_root_logger():
+    logging.getLogger("somelibrary").warning("calling %s", "13912345678")
+"""
+
+
+def test_a_test_that_replaces_the_root_handlers_does_not_blind_the_guard(tmp_path, repo_root):
+    (tmp_path / "test_child.py").write_text(REPLACED_HANDLERS_TEST, encoding="utf-8")
+    child = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:randomly", "-c", os.devnull, "--rootdir", str(tmp_path),
+         "-p", "tests.pii_log_guard", "-p", "no:cacheprovider", str(tmp_path / "test_child.py")],
+        capture_output=True, text=True, cwd=repo_root, env={**os.environ, "PYTHONPATH": str(repo_root)},
+        timeout=120, check=False,
+    )  # fmt: skip
+    assert child.returncode == 1, child.stdout + child.stderr
+    assert "2 passed" in child.stdout
+    assert "13912345678" not in child.stdout
