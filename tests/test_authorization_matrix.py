@@ -113,14 +113,16 @@ MATRIX = [
         "POST",
         "/api/v1/votes/{vote_id}/errata",
         "erratum",
-        {"admin": 201, "so_a": 201, "committee_a": 201, "observer_a": 403, "auditor_a": 403},
+        # R-LIFE-1 with R-SUP-1: the committee's vote; the street office supervises it, it does not organise it.
+        {"admin": 201, "so_a": 403, "committee_a": 201, "observer_a": 403, "auditor_a": 403},
     ),
     (
         "POST",
         "/api/v1/votes/{vote_id}/close",
         None,
-        # Organisers pass the check and meet R-LIFE-6 (no early close): 409; read-only roles 403.
-        {"admin": 409, "so_a": 409, "committee_a": 409, "observer_a": 403, "auditor_a": 403},
+        # Organisers pass the check and meet R-LIFE-6 (no early close): 409; read-only roles and the street office
+        # (the committee's vote, R-SUP-1) 403.
+        {"admin": 409, "so_a": 403, "committee_a": 409, "observer_a": 403, "auditor_a": 403},
     ),
 ]
 

@@ -91,6 +91,10 @@ ANY_SIGNED_IN = expect(OK)
 ADMIN_ONLY = expect("403", ("admin", OK))
 # Organiser work on A: managers act, observer/auditor see the estate (403), everybody else 404 (not disclosed).
 ORGANISERS_A = expect("404", (MANAGERS_A, OK), (READERS_A, "403"))
+# R-LIFE-1 with R-SUP-1: on the committee's votes the street office supervises; it does not act as the organiser.
+VOTE_ORGANISERS_A = expect(
+    "404", (("admin", "committee_a"), OK), (READERS_A, "403"), ("so_a", "403:vote.not_organiser")
+)
 STAFF_OF_A = expect("404", (STAFF_A, OK))
 # Supervision (R-SUP-1, Beijing Art. 51): the street office of the jurisdiction and operators; A's other roles 403.
 SUPERVISORS_A = expect("404", (("admin", "so_a"), OK), (("committee_a", *READERS_A), "403"))
@@ -300,25 +304,25 @@ MATRIX: dict[tuple[str, str], Call] = {
     ("GET", "/api/v1/estates/{estate_id}/votes"): Call(STAFF_OF_A, note="owners find votes in /me/notices"),
     ("POST", "/api/v1/estates/{estate_id}/votes"): Call(ORGANISERS_A, body=_vote_body),
     ("GET", "/api/v1/votes/{vote_id}"): Call(expect("404", (STAFF_A, OK), (OWNERS_A, OK))),
-    ("PATCH", "/api/v1/votes/{vote_id}"): Call(ORGANISERS_A, body=_static({"title": "改名"})),
-    ("POST", "/api/v1/votes/{vote_id}/publish"): Call(ORGANISERS_A),
+    ("PATCH", "/api/v1/votes/{vote_id}"): Call(VOTE_ORGANISERS_A, body=_static({"title": "改名"})),
+    ("POST", "/api/v1/votes/{vote_id}/publish"): Call(VOTE_ORGANISERS_A),
     ("POST", "/api/v1/votes/{vote_id}/errata"): Call(
-        ORGANISERS_A, body=_static({"text": "第二条应为“物业服务费用”。"})
+        VOTE_ORGANISERS_A, body=_static({"text": "第二条应为“物业服务费用”。"})
     ),
-    ("POST", "/api/v1/votes/{vote_id}/cancel"): Call(ORGANISERS_A, body=_static({"reason": "议题有误"})),
-    ("POST", "/api/v1/votes/{vote_id}/topics"): Call(ORGANISERS_A, params=DRAFT, body=_static(TOPIC_BODY)),
+    ("POST", "/api/v1/votes/{vote_id}/cancel"): Call(VOTE_ORGANISERS_A, body=_static({"reason": "议题有误"})),
+    ("POST", "/api/v1/votes/{vote_id}/topics"): Call(VOTE_ORGANISERS_A, params=DRAFT, body=_static(TOPIC_BODY)),
     ("PATCH", "/api/v1/votes/{vote_id}/topics/{topic_id}"): Call(
-        ORGANISERS_A, params=DRAFT, body=_static({"title": "续聘"})
+        VOTE_ORGANISERS_A, params=DRAFT, body=_static({"title": "续聘"})
     ),
-    ("DELETE", "/api/v1/votes/{vote_id}/topics/{topic_id}"): Call(ORGANISERS_A, params=DRAFT),
+    ("DELETE", "/api/v1/votes/{vote_id}/topics/{topic_id}"): Call(VOTE_ORGANISERS_A, params=DRAFT),
     ("POST", "/api/v1/votes/{vote_id}/topics/{topic_id}/attachments"): Call(
-        ORGANISERS_A, params=DRAFT, body=lambda w, _: {"files": {"file": ("a.png", PNG, "image/png")}}
+        VOTE_ORGANISERS_A, params=DRAFT, body=lambda w, _: {"files": {"file": ("a.png", PNG, "image/png")}}
     ),
     ("GET", "/api/v1/votes/{vote_id}/topics/{topic_id}/attachments/{attachment_id}"): Call(
         expect("404", (MANAGERS_A, OK)), params=DRAFT, note="a draft is the organisers' alone"
     ),
     ("DELETE", "/api/v1/votes/{vote_id}/topics/{topic_id}/attachments/{attachment_id}"): Call(
-        ORGANISERS_A, params=DRAFT
+        VOTE_ORGANISERS_A, params=DRAFT
     ),
     # --- casting (R-CAST), results (R-PUB), export -------------------------------------------------------------------
     ("POST", "/api/v1/votes/{vote_id}/ballots"): Call(
@@ -329,7 +333,7 @@ MATRIX: dict[tuple[str, str], Call] = {
         note="another group's ballot: 李二 casting for 王一's group is refused",
     ),
     ("POST", "/api/v1/votes/{vote_id}/paper-ballots"): Call(
-        ORGANISERS_A,
+        VOTE_ORGANISERS_A,
         body=lambda w, _: {
             "json": {
                 "group_id": w.extra["group_a2"],
@@ -348,7 +352,7 @@ MATRIX: dict[tuple[str, str], Call] = {
         expect("404", (("admin", "so_a", "committee_a", "auditor_a"), OK), ("observer_a", "403")),
         note="the auditor of B exporting A's vote: 404",
     ),
-    ("POST", "/api/v1/votes/{vote_id}/close"): Call(ORGANISERS_A),
+    ("POST", "/api/v1/votes/{vote_id}/close"): Call(VOTE_ORGANISERS_A),
     # --- supervision (R-SUP-1..3): another street's decision is not found -----------------------------------------
     ("POST", "/api/v1/votes/{vote_id}/suspend"): Call(SUPERVISORS_A, body=_static(SUPERVISION)),
     ("POST", "/api/v1/votes/{vote_id}/resume"): Call(SUPERVISORS_A, body=_static(SUPERVISION)),

@@ -28,6 +28,8 @@ from app.http.problems import problem_responses
 from app.identity import access
 from app.rules.casting import NotEntitled
 from app.rules.errors import ElectionApprovalLimitExceeded, ElectionBallotIncomplete, ElectionWriteIn
+from app.topic.errors import NotThisVotesOrganiser
+from app.topic.service import ensure_acts_as_organiser
 from app.topic.spec import AnswerInvalid, BallotIncomplete, TopicNotInNotice
 
 router = APIRouter(tags=["ballots"])
@@ -73,7 +75,8 @@ async def cast_ballot(
     status_code=status.HTTP_201_CREATED,
     response_model=Receipt,
     responses=problem_responses(
-        Unauthenticated, Forbidden, NotFound, GroupNotInRoll, PaperNotAllowed, PaperReceivedOutsideWindow, AlreadyCast,
+        Unauthenticated, Forbidden, NotThisVotesOrganiser, NotFound, GroupNotInRoll, PaperNotAllowed,
+        PaperReceivedOutsideWindow, AlreadyCast,
         BallotIncomplete, TopicNotInNotice, AnswerInvalid, ElectionWriteIn, ElectionBallotIncomplete,
     ),
 )  # fmt: skip
@@ -85,4 +88,5 @@ async def enter_paper_ballot(
     if vote is None or vote.published_at is None:
         raise NotFound(what="vote")
     await access.ensure_can_manage_estate(session, principal, vote.estate_id)
+    ensure_acts_as_organiser(vote.organiser_kind, await access.estate_roles(session, principal, vote.estate_id))
     return await service.enter_paper(session, principal, vote, body, now=clock())

@@ -23,6 +23,7 @@ from app.result.schemas import (
     TurnoutRead,
     UnitBallotsPage,
 )
+from app.topic.errors import NotThisVotesOrganiser
 
 router = APIRouter(prefix="/votes/{vote_id}", tags=["results"])
 AUTH_ERRORS = (Unauthenticated, NotFound)
@@ -31,7 +32,7 @@ AUTH_ERRORS = (Unauthenticated, NotFound)
 @router.post(
     "/close",
     response_model=DecisionRead,
-    responses=problem_responses(*AUTH_ERRORS, Forbidden, VoteNotEnded, VoteNotClosable),
+    responses=problem_responses(*AUTH_ERRORS, Forbidden, NotThisVotesOrganiser, VoteNotEnded, VoteNotClosable),
 )
 async def close_vote(
     vote_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal, clock: Clock

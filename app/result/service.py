@@ -53,6 +53,7 @@ from app.rules.tally import ZERO, decide
 from app.supervision import repository as supervision_repository
 from app.supervision.models import SupervisionAction
 from app.topic.models import RollGroup, Topic, TopicKind, Vote, VoteStatus
+from app.topic.service import ensure_acts_as_organiser
 from app.topic.spec import CHOSEN, counting_rule, election_config, option_ids
 
 SYSTEM_ACTOR = "system:transitions"
@@ -194,6 +195,7 @@ async def close(session: AsyncSession, principal: Principal, vote_id: uuid.UUID,
     if vote is None:
         raise NotFound(what="vote")
     await access.ensure_can_manage_estate(session, principal, vote.estate_id)
+    ensure_acts_as_organiser(vote.organiser_kind, await access.estate_roles(session, principal, vote.estate_id))
     return await close_and_decide(session, vote_id, now=now, actor=principal.label)
 
 

@@ -89,7 +89,7 @@ async def _supervised_vote(
     found = await topic_repository.estate_and_status_of_vote(session, vote_id)
     if found is None:
         raise NotFound(what="vote")
-    estate_id, status = found
+    estate_id, status, _ = found
     place = await access.estate_place(session, estate_id)
     roles = access.roles_on(principal, place) if place is not None else frozenset()
     _ensure_supervises(roles, status, allowed)  # before the lock: a caller without the right must not stall casts

@@ -207,3 +207,19 @@ class AttachmentUnsupported(DomainError):
     title = "Unsupported attachment"
     message_zh = "附件只能是 PDF、PNG 或 JPEG 文件（按文件内容判断）。"
     message_en = "An attachment must be a PDF, PNG or JPEG file (judged by its content)."
+
+
+class NotThisVotesOrganiser(DomainError):
+    """R-LIFE-1 with R-SUP-1: a street office organises only the votes it convenes in the committee's place; on the
+    committee's votes it supervises (correction orders, revocation), it does not edit, publish or close them."""
+
+    code = "vote.not_organiser"
+    status = 403
+    title = "Not this vote's organiser"
+    message_zh = (
+        "该表决由{organiser_kind}组织；街道办事处对其行使监督职责（责令改正、撤销），不代为操作（R-LIFE-1、R-SUP-1）。"
+    )
+    message_en = (
+        "This vote is organised by {organiser_kind}; the street office supervises it (correction orders, "
+        "revocation) and does not act as its organiser (R-LIFE-1, R-SUP-1)."
+    )

@@ -10,7 +10,7 @@ from sqlalchemy.orm import selectinload
 
 from app.audit.models import AuditEntry
 from app.topic import vote_lock
-from app.topic.models import Attachment, Erratum, RollGroup, Topic, Vote, VoteStatus
+from app.topic.models import Attachment, Erratum, OrganiserKind, RollGroup, Topic, Vote, VoteStatus
 
 CANCELLED_KIND = "vote.cancelled"
 
@@ -26,10 +26,13 @@ async def get_vote(session: AsyncSession, vote_id: uuid.UUID, *, for_update: boo
     return await session.scalar(statement)
 
 
-async def estate_and_status_of_vote(session: AsyncSession, vote_id: uuid.UUID) -> tuple[uuid.UUID, VoteStatus] | None:
+async def estate_and_status_of_vote(
+    session: AsyncSession, vote_id: uuid.UUID
+) -> tuple[uuid.UUID, VoteStatus, OrganiserKind] | None:
     """Who may act on a vote, read without any lock: access is decided before a lock that would stall casting."""
-    row = (await session.execute(select(Vote.estate_id, Vote.status).where(Vote.id == vote_id))).one_or_none()
-    return None if row is None else (row[0], row[1])
+    statement = select(Vote.estate_id, Vote.status, Vote.organiser_kind).where(Vote.id == vote_id)
+    row = (await session.execute(statement)).one_or_none()
+    return None if row is None else (row[0], row[1], row[2])
 
 
 def votes_statement(estate_id: uuid.UUID, *, include_drafts: bool) -> Select[Vote]:

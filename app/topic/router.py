@@ -42,6 +42,7 @@ from app.topic.errors import (
     ElectionNotAllowed,
     ElectionRequired,
     NoRegister,
+    NotThisVotesOrganiser,
     OptionsNotAllowed,
     OrganiserKindNotAllowed,
     ScopeTooNarrow,
@@ -79,7 +80,7 @@ EstateId = Annotated[uuid.UUID, Path(description="Estate id")]
 VoteId = Annotated[uuid.UUID, Path(description="Vote id")]
 TopicId = Annotated[uuid.UUID, Path(description="Topic id")]
 AttachmentId = Annotated[uuid.UUID, Path(description="Attachment id")]
-AUTH_ERRORS = (Unauthenticated, Forbidden, NotFound)
+AUTH_ERRORS = (Unauthenticated, Forbidden, NotFound, NotThisVotesOrganiser)
 READ_ERRORS = (Unauthenticated, NotFound)
 TOPIC_ERRORS = (
     DeclarationRequired,

@@ -44,6 +44,7 @@ from app.topic.errors import (
     ElectionNotAllowed,
     ElectionRequired,
     NoRegister,
+    NotThisVotesOrganiser,
     OptionsNotAllowed,
     OrganiserKindNotAllowed,
     ScopeTooNarrow,
@@ -123,10 +124,12 @@ async def _managed_vote(session: AsyncSession, principal: Principal, vote_id: uu
     found = await repository.estate_and_status_of_vote(session, vote_id)
     if found is None:
         raise NotFound(what="vote")
+    estate_id, _, organiser_kind = found
     try:  # before the lock: a caller without the right must not make every cast of the vote wait
-        await access.ensure_can_manage_estate(session, principal, found[0])
+        roles = await _manager_roles(session, principal, estate_id)
     except NotFound:
         raise NotFound(what="vote") from None
+    ensure_acts_as_organiser(organiser_kind, roles)
     vote = await repository.get_vote(session, vote_id, for_update=True)
     if vote is None:  # pragma: no cover - votes are never deleted
         raise NotFound(what="vote")
@@ -162,6 +165,13 @@ def _check_organiser(kind: OrganiserKind, roles: frozenset[Role]) -> None:
         raise OrganiserKindNotAllowed(organiser_kind=kind.value)
     if kind in COMMITTEE_KINDS and roles == {Role.STREET_OFFICE}:
         raise OrganiserKindNotAllowed(organiser_kind=kind.value)
+
+
+def ensure_acts_as_organiser(kind: OrganiserKind, roles: frozenset[Role]) -> None:
+    """R-LIFE-1 with R-SUP-1: a street office alone acts on a vote only if it convened it; the committee's votes it
+    supervises through app.supervision."""
+    if kind in COMMITTEE_KINDS and roles == {Role.STREET_OFFICE}:
+        raise NotThisVotesOrganiser(organiser_kind=kind.value)
 
 
 def _require_draft(vote: Vote) -> None:

@@ -277,7 +277,9 @@ async def test_close_needs_an_organiser_of_the_estate(backend, app, client, sess
     assert (await client.post(url, headers=observer)).status_code == 403
     assert (await client.post(url, headers=elsewhere)).status_code == 404
     assert (await client.post(url)).status_code == 401
-    assert (await client.post(url, headers=office)).status_code == 200  # convening in the committee's place
+    refused = await client.post(url, headers=office)  # R-SUP-1: the committee's vote; the office supervises it
+    assert (refused.status_code, refused.json()["code"]) == (403, "vote.not_organiser")
+    assert (await client.post(url, headers=await _committee(session, app, fixture))).status_code == 200
 
 
 async def test_a_draft_vote_cannot_be_closed(backend, app, client, session):

@@ -106,13 +106,20 @@ async def test_auditor_reads_but_cannot_publish(client, session, app):
     assert response.status_code == 403
 
 
-async def test_street_office_supervising_the_estate_may_organise(client, session, app):
+async def test_street_office_organises_only_the_votes_it_convenes(client, session, app):
+    """R-LIFE-1: it convenes in the committee's place; R-SUP-1: on the committee's votes it supervises."""
     estate = await make_estate(session, app, client)
     office = await key(session, app, Role.STREET_OFFICE, estate)
-    vote = await create_vote(client, estate)
-    assert (
-        await client.post(f"/api/v1/votes/{vote['id']}/topics", json=fund_raise(), headers=office)
-    ).status_code == 201
+    convened = await client.post(
+        f"/api/v1/estates/{estate.id}/votes", json=vote_body(organiser_kind="STREET_OFFICE"), headers=office
+    )
+    assert convened.status_code == 201, convened.text
+    own = await client.post(f"/api/v1/votes/{convened.json()['id']}/topics", json=fund_raise(), headers=office)
+    assert own.status_code == 201, own.text
+    committee_vote = await create_vote(client, estate)
+    refused = await client.post(f"/api/v1/votes/{committee_vote['id']}/topics", json=fund_raise(), headers=office)
+    assert refused.status_code == 403, refused.text
+    assert refused.json()["code"] == "vote.not_organiser"
 
 
 async def test_owner_in_the_roll_reads_the_published_vote_but_not_a_draft(client, session, app):
