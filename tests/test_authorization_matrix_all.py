@@ -247,7 +247,10 @@ MATRIX: dict[tuple[str, str], Call] = {
         ORGANISERS_A, body=lambda w, _: {"files": {"file": ("r.csv", w.extra["register_a"], "text/csv")}}
     ),
     ("GET", "/api/v1/estates/{estate_id}/register/versions"): Call(STAFF_OF_A),
-    ("GET", "/api/v1/estates/{estate_id}/register/versions/{number}/units"): Call(STAFF_OF_A),
+    ("GET", "/api/v1/estates/{estate_id}/register/versions/{number}/units"): Call(
+        expect("404", ((*MANAGERS_A, "auditor_a"), OK), ("observer_a", "403")),
+        note="R-SUP-2: the residents' committee observes notices, participation and results, not owners' units",
+    ),
     ("GET", "/api/v1/estates/{estate_id}/roll"): Call(STAFF_OF_A),
     ("GET", "/api/v1/estates/{estate_id}/verification-requests"): Call(ORGANISERS_A),
     ("GET", "/api/v1/estates/{estate_id}/verification-requests/{request_id}"): Call(ORGANISERS_A),

@@ -12,6 +12,7 @@ from app.http.errors import Forbidden, InvalidCursor, PayloadTooLarge, Unauthent
 from app.http.pagination import CursorParam, LimitParam, Page, decode_cursor, encode_cursor, paginate
 from app.http.problems import problem_responses
 from app.identity import access
+from app.identity.models import Role
 from app.register import repository, service
 from app.register.errors import RegisterEmpty, RegisterFormatUnknown, RegisterInvalid, RegisterVersionNotFound
 from app.register.models import RegisterVersion, Unit, UnitOwner
@@ -133,8 +134,11 @@ async def list_register_units(
     cursor: CursorParam = None,
     limit: LimitParam = 100,
 ) -> Page[UnitRead]:
-    """The units of one register version with masked owners (R-PI-2)."""
-    await access.ensure_can_read_estate(session, principal, estate_id)
+    """The units of one register version with masked owners (R-PI-2); not for observers (R-SUP-2: notices,
+    participation and results only)."""
+    roles = await access.ensure_can_read_estate(session, principal, estate_id)
+    if not roles - {Role.OBSERVER}:
+        raise Forbidden(reason="the residents' committee observes notices, participation and results (R-SUP-2)")
     version = await service.get_version(session, estate_id, number)
     buildings = await repository.building_names(session, estate_id)
     statement = repository.units_statement(version.id)
