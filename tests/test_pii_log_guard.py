@@ -147,15 +147,20 @@ def test_logs_nothing_personal():
 """
 
 
-def test_a_leak_fails_a_session_whose_tests_all_pass(tmp_path, repo_root):
-    """End to end, in a child pytest session: both tests pass, the session fails because of one log line."""
-    (tmp_path / "test_child.py").write_text(LEAKY_TEST, encoding="utf-8")
-    child = subprocess.run(
+def _child_session(tmp_path, repo_root, source: str) -> subprocess.CompletedProcess[str]:  # type: ignore[no-untyped-def]
+    """A child pytest session over ``source`` with the guard as its only plugin of ours."""
+    (tmp_path / "test_child.py").write_text(source, encoding="utf-8")
+    return subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-c", os.devnull, "--rootdir", str(tmp_path),
          "-p", "tests.pii_log_guard", "-p", "no:cacheprovider", str(tmp_path / "test_child.py")],
         capture_output=True, text=True, cwd=repo_root, env={**os.environ, "PYTHONPATH": str(repo_root)},
         timeout=120, check=False,
     )  # fmt: skip
+
+
+def test_a_leak_fails_a_session_whose_tests_all_pass(tmp_path, repo_root):
+    """End to end, in a child pytest session: both tests pass, the session fails because of one log line."""
+    child = _child_session(tmp_path, repo_root, LEAKY_TEST)
     assert child.returncode == 1, child.stdout + child.stderr
     assert "2 passed" in child.stdout
     assert "evote.sms [INFO] mobile number (139******78)" in child.stdout
@@ -177,13 +182,7 @@ def test_then_leaks_through_the_root_logger():
 
 
 def test_a_test_that_replaces_the_root_handlers_does_not_blind_the_guard(tmp_path, repo_root):
-    (tmp_path / "test_child.py").write_text(REPLACED_HANDLERS_TEST, encoding="utf-8")
-    child = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:randomly", "-c", os.devnull, "--rootdir", str(tmp_path),
-         "-p", "tests.pii_log_guard", "-p", "no:cacheprovider", str(tmp_path / "test_child.py")],
-        capture_output=True, text=True, cwd=repo_root, env={**os.environ, "PYTHONPATH": str(repo_root)},
-        timeout=120, check=False,
-    )  # fmt: skip
+    child = _child_session(tmp_path, repo_root, REPLACED_HANDLERS_TEST)
     assert child.returncode == 1, child.stdout + child.stderr
     assert "2 passed" in child.stdout
     assert "13912345678" not in child.stdout
