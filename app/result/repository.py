@@ -3,21 +3,23 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import aggregate_order_by
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import QueryableAttribute
 
 from app.ballot.models import Ballot, BallotMark, BallotStatus
 from app.register.models import Building, Unit
 from app.result.models import TopicResult
+from app.rules.choices import Choice
 from app.rules.counts import Weight
 from app.topic import vote_lock
 from app.topic.models import RollGroup, Topic, Vote, VoteStatus
+from app.topic.spec import marks_for
 
 # Votes the clock may still have to move: past their end but not yet decided and published.
 UNFINISHED = (VoteStatus.PUBLISHED, VoteStatus.OPEN, VoteStatus.CLOSED, VoteStatus.DECIDED)
@@ -73,15 +75,18 @@ def _area_sum(column: sa.ColumnElement[int] | QueryableAttribute[int]) -> sa.Col
     return sa.cast(sa.func.coalesce(sa.func.sum(column), 0), sa.BigInteger)
 
 
-def mark_sums_statement(vote_id: uuid.UUID) -> sa.Select[uuid.UUID, str, str, int, int]:
-    """Every topic of the vote in one round trip: ``(topic_id, item, answer, heads, area)`` rows, heads and area
-    per (topic, item, answer) over the counted ballots' marks, the sibling of
+def mark_sums_statement(
+    vote_id: uuid.UUID, skip_topics: Collection[uuid.UUID] = ()
+) -> sa.Select[uuid.UUID, str, str, int, int]:
+    """Every topic of the vote (but ``skip_topics``) in one round trip: ``(topic_id, item, answer, heads, area)``
+    rows, heads and area per (topic, item, answer) over the counted ballots' marks, the sibling of
     ``app.result.tally_sql.answer_sums_statement`` with the item (option of a consultation, candidate of an
     election) kept apart."""
     marks = _counted_marks(vote_id)
-    return sa.select(
+    statement = sa.select(
         marks.c.topic_id, marks.c.item, marks.c.answer, sa.func.count().label("heads"), _area_sum(marks.c.area)
     ).group_by(marks.c.topic_id, marks.c.item, marks.c.answer)
+    return statement.where(marks.c.topic_id.not_in(list(skip_topics))) if skip_topics else statement
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,10 +98,17 @@ class MarkSums:
     group's area per ballot (R-HEAD-7). Each topic's own marks must add up to it (``TallyInconsistent``)."""
 
 
-async def mark_sums(session: AsyncSession, vote_id: uuid.UUID, participating: Weight | None = None) -> MarkSums:
-    """The answer sums, with ``participating`` as the participation if the caller counted it already."""
+async def mark_sums(
+    session: AsyncSession,
+    vote_id: uuid.UUID,
+    participating: Weight | None = None,
+    *,
+    skip_topics: Collection[uuid.UUID] = (),
+) -> MarkSums:
+    """The answer sums (none for ``skip_topics``: elections are counted ballot by ballot), with ``participating``
+    as the participation if the caller counted it already."""
     sums = MarkSums({}, participating if participating is not None else await participation(session, vote_id))
-    for topic_id, item, answer, heads, area in await session.execute(mark_sums_statement(vote_id)):
+    for topic_id, item, answer, heads, area in await session.execute(mark_sums_statement(vote_id, skip_topics)):
         sums.answers.setdefault(uuid.UUID(str(topic_id)), {})[(str(item), str(answer))] = Weight(int(heads), int(area))
     return sums
 
@@ -119,42 +131,38 @@ async def topic_marks(
 
 
 async def election_patterns(
-    session: AsyncSession, vote_id: uuid.UUID, topic_id: uuid.UUID
+    session: AsyncSession, vote_id: uuid.UUID, topic: Topic
 ) -> list[tuple[list[tuple[str, str]], int, int]] | None:
-    """PostgreSQL: one topic's counted ballots grouped by their exact marks, ``(marks, ballots, area)`` per pattern.
+    """PostgreSQL: one election topic's counted ballots grouped by their exact answer, ``(marks, ballots, area)``
+    per distinct answer.
 
-    ``marks`` is the sorted ``(item, answer)`` list one ballot carries; ``ballots`` how many counted ballots
-    carry exactly that list and ``area`` the sum of their groups' frozen areas. An election's law core adds
-    ballot weights and validates each ballot's choices alone, so it reaches the same result from one weighted
-    ballot per pattern as from every ballot, while the database sends a few hundred rows instead of one per
-    group and candidate. None on other databases (``topic_marks`` instead).
+    ``marks`` are the ``(item, answer)`` pairs ``app.topic.spec`` makes of that answer at cast time (a spoiled
+    paper ballot: ``("", SPOILED)``); ``ballots`` is how many counted ballots gave exactly that answer and ``area``
+    the sum of their groups' frozen areas. An election's law core adds ballot weights and validates each ballot's
+    choices alone, so it reaches the same result from one weighted ballot per distinct answer as from every
+    ballot, and the database groups one row per ballot instead of one per ballot and candidate. None on other
+    databases (``topic_marks`` instead).
     """
     if session.get_bind().dialect.name != "postgresql":
         return None
-    per_ballot = (
-        sa.select(
-            sa.func.array_agg(aggregate_order_by(BallotMark.item, BallotMark.item)).label("mark_items"),
-            sa.func.array_agg(aggregate_order_by(BallotMark.answer, BallotMark.item)).label("mark_answers"),
-            sa.func.max(BallotMark.area).label("area"),
-        )
-        .join(Ballot, Ballot.id == BallotMark.ballot_id)
-        .where(
-            BallotMark.vote_id == vote_id,
-            BallotMark.topic_id == topic_id,
-            Ballot.status == BallotStatus.COUNTED,
-        )
-        .group_by(BallotMark.ballot_id)
-        .subquery("per_ballot")
-    )
+    answer = sa.cast(Ballot.answers[str(topic.id)], JSONB)
     statement = (
-        sa.select(per_ballot.c.mark_items, per_ballot.c.mark_answers, sa.func.count(), _area_sum(per_ballot.c.area))
-        .group_by(per_ballot.c.mark_items, per_ballot.c.mark_answers)
-        .order_by(per_ballot.c.mark_items, per_ballot.c.mark_answers)
+        sa.select(answer, sa.func.count(), _area_sum(RollGroup.area))
+        .select_from(Ballot)
+        .join(RollGroup, sa.and_(RollGroup.vote_id == Ballot.vote_id, RollGroup.group_id == Ballot.group_id))
+        .where(Ballot.vote_id == vote_id, Ballot.status == BallotStatus.COUNTED)
+        .group_by(answer)
     )
     return [
-        (list(zip(items, answers, strict=True)), int(ballots), int(area))
-        for items, answers, ballots, area in await session.execute(statement)
+        (_election_mark_pairs(topic, given), int(ballots), int(area))
+        for given, ballots, area in await session.execute(statement)
     ]
+
+
+def _election_mark_pairs(topic: Topic, answer: object) -> list[tuple[str, str]]:
+    if answer == Choice.SPOILED.value:  # R-TALLY-6, R-ELEC-3: a spoiled paper ballot agrees with nobody
+        return [("", Choice.SPOILED.value)]
+    return [(mark.item, mark.answer) for mark in marks_for(topic, answer)]
 
 
 async def participation(session: AsyncSession, vote_id: uuid.UUID) -> Weight:

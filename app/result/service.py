@@ -208,10 +208,12 @@ async def _results_in_order(session: AsyncSession, vote: Vote) -> tuple[TopicRes
 async def _decide(
     session: AsyncSession, vote: Vote, total: Weight, *, now: datetime, participating: Weight | None
 ) -> tuple[TopicResult, ...]:
-    """Every topic's result from ONE aggregate over the counted marks (plus an election's own marks)."""
-    sums = await repository.mark_sums(session, vote.id, participating)
+    """Every topic's result from ONE aggregate over the counted marks (an election from its ballots' answers)."""
+    topics = await repository.topics_of(session, vote.id)
+    elections = [topic.id for topic in topics if topic.kind is TopicKind.ELECTION]
+    sums = await repository.mark_sums(session, vote.id, participating, skip_topics=elections)
     rows: list[TopicResult] = []
-    for topic in await repository.topics_of(session, vote.id):
+    for topic in topics:
         outcome, evidence = await _topic_evidence(session, vote, topic, sums, total)
         row = TopicResult(
             topic_id=topic.id,
@@ -245,7 +247,7 @@ async def _topic_evidence(
         return option_result.outcome.value, option_result.to_dict()
     # R-ELEC: the law core takes ballots, not sums; this loads one row per group × candidate of this topic only.
     config = dataclasses.replace(election_config(topic), rule=rule)
-    patterns = await repository.election_patterns(session, vote.id, topic.id)
+    patterns = await repository.election_patterns(session, vote.id, topic)
     if patterns is None:
         ballots = election_ballots(await repository.topic_marks(session, vote.id, topic.id))
     else:
