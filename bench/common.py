@@ -53,6 +53,7 @@ from app.security.pii import FieldCipher
 from app.settings import Settings
 from app.topic.models import Topic, TopicKind, Vote
 from app.topic.spec import marks_for_ballot
+from bench.cast_world import recreate_database
 from tests.scenario import CANDIDATES  # the election candidates of the scenario topics
 
 ADMIN_DSN = "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -186,16 +187,7 @@ def database_url(name: str, dsn: str = ADMIN_DSN) -> str:
 
 def fresh_database(name: str, dsn: str = ADMIN_DSN) -> str:
     """Drop and recreate ``name``, migrate it with Alembic (as ``evote migrate`` does) and return its URL."""
-
-    async def recreate() -> None:
-        connection = await asyncpg.connect(dsn)
-        try:
-            await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            await connection.execute(f'CREATE DATABASE "{name}"')
-        finally:
-            await connection.close()
-
-    asyncio.run(recreate())
+    asyncio.run(recreate_database(dsn, name))
     url = database_url(name, dsn)
     upgrade(url)
     return url

@@ -7,7 +7,6 @@ attacker would (from the published JWKS, a captured token or another key), sent 
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import hmac
 import json
@@ -24,21 +23,10 @@ from sqlalchemy import select
 from app.identity.models import Account, RefreshToken
 from app.identity.tokens import InvalidAccessToken, jwk_thumbprint
 from tests.factories import bearer, make_account
+from tests.identity.test_tokens import b64url, b64url_decode, segment
 
 ME = "/api/v1/me"
 NOW = datetime.now(UTC).replace(microsecond=0)
-
-
-def b64url(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-
-def b64url_decode(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-
-
-def segment(value: object) -> str:
-    return b64url(json.dumps(value, separators=(",", ":")).encode())
 
 
 def signed(header: dict[str, Any], payload: dict[str, Any], key: Ed25519PrivateKey) -> str:
