@@ -305,7 +305,7 @@ def _verification_purge_documents(args: argparse.Namespace) -> int:
     from datetime import timedelta
 
     from app.db.base import utcnow
-    from app.verification.service import purge_decided_documents
+    from app.realname.service import purge_decided_documents
 
     async def work(session: AsyncSession, settings: Settings) -> int:
         retention = timedelta(days=settings.verification_document_retention_days)
@@ -383,8 +383,8 @@ def _audit_check(args: argparse.Namespace) -> int:
 
 
 def _verify(args: argparse.Namespace) -> int:
-    """Offline: no settings, no database; only ``app.verify`` (stdlib, cryptography, app.rules, app.ledger)."""
-    from app.verify import run
+    """Offline: no settings, no database; only ``app.verifier`` (stdlib, cryptography, app.rules, app.ledger)."""
+    from app.verifier import run
 
     return run(args.bundle, out=sys.stdout, err=sys.stderr, log_key=args.log_key)
 

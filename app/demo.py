@@ -282,7 +282,7 @@ async def run_demo(settings: Settings, *, out: Path, seed: int = 2025, console: 
     finally:
         await engine.dispose()
 
-    from app.verify import run
+    from app.verifier import run
 
     report = io.StringIO()
     status = run(out, out=report, err=io.StringIO())

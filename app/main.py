@@ -39,6 +39,8 @@ from app.notice import outbox as notice_outbox
 from app.notice.router import router as notice_router
 from app.petition.router import router as petition_router
 from app.place.router import router as place_router
+from app.realname.router import router as verification_router
+from app.realname.tasks import purge_once
 from app.register.router import router as register_router
 from app.result.lifecycle import TransitionRunner
 from app.result.router import router as result_router
@@ -46,9 +48,7 @@ from app.security.pii import FieldCipher
 from app.settings import Settings, get_settings
 from app.supervision.router import router as supervision_router
 from app.tasks import PeriodicTask
-from app.topic.router import router as topic_router
-from app.verification.router import router as verification_router
-from app.verification.tasks import purge_once
+from app.vote.router import router as topic_router
 
 API_PREFIX = "/api/v1"
 logger = logging.getLogger("evote")
@@ -97,7 +97,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             fallback=0,
         )
         purge.start()
-        # Issue #5: votes past their end are closed, decided and published without traffic.
+        # Votes past their end are closed, decided and published without traffic.
         transitions = TransitionRunner(
             app.state.sessionmaker,
             lambda: app.state.clock(),
@@ -105,7 +105,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
         transitions.start()
         app.state.transitions = transitions
-        # Issue #6: committed audit entries are folded into the Merkle tree and checkpoints signed (STYLE.md §8.4.4).
+        # Committed audit entries are folded into the Merkle tree and checkpoints signed (STYLE.md §8.4.4).
         integrator = IntegratorRunner(
             app.state.sessionmaker,
             lambda: app.state.clock(),
@@ -114,7 +114,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
         integrator.start()
         app.state.integrator = integrator
-        # Issue #7: committed notices are delivered from the outbox to the gateway's webhook (STYLE.md §8.4.3).
+        # Committed notices are delivered from the outbox to the gateway's webhook (STYLE.md §8.4.3).
         dispatcher = notice_outbox.NoticeDispatcher(
             app.state.sessionmaker,
             lambda: app.state.clock(),

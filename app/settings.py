@@ -35,7 +35,7 @@ IdpPublicKey = Ed25519PublicKey | RSAPublicKey | EllipticCurvePublicKey
 
 
 class IdpIssuer(BaseModel):
-    """A trusted identity provider (app.verification.idp): its ``iss``, our ``aud`` and its PEM public keys."""
+    """A trusted identity provider (app.realname.idp): its ``iss``, our ``aud`` and its PEM public keys."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -98,7 +98,7 @@ class Settings(BaseSettings):
     auto_migrate: bool | None = None
     db_pool_size: int = Field(default=10, ge=1, le=200)
     db_echo: bool = False
-    # PostgreSQL outages (issue #9 item 3): opening a connection and waiting for a free one in the pool are bounded,
+    # PostgreSQL outages: opening a connection and waiting for a free one in the pool are bounded,
     # so a request to a dead or unreachable database fails fast with 503 + Retry-After instead of hanging.
     db_connect_timeout_seconds: float = Field(default=5, gt=0, le=120)
     db_pool_timeout_seconds: float = Field(default=10, gt=0, le=300)
@@ -139,10 +139,10 @@ class Settings(BaseSettings):
     sms_webhook_secret: str | None = Field(default=None, repr=False)
     sms_webhook_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
 
-    # Real-name verification (app.verification). Identity providers whose signed assertions verify an account, as
+    # Real-name verification (app.realname). Identity providers whose signed assertions verify an account, as
     # JSON: ``EVOTE_IDP_ISSUERS='[{"issuer": "...", "audience": "...", "public_key_files": ["/run/idp.pem"]}]'``.
     idp_issuers: list[IdpIssuer] = []
-    # Abuse limits (issue #4 item 7): this many failures within the window, per account or per ID number, lock.
+    # Abuse limits: this many failures within the window, per account or per ID number, lock.
     verification_max_failures: int = Field(default=5, ge=1, le=100)
     verification_failure_window_seconds: int = Field(default=24 * 3600, ge=60)
     verification_document_max_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)

@@ -60,7 +60,7 @@ from app.identity.tokens import TokenService
 from app.ledger.canonical import canonical_sha256
 from app.ledger.entries import entry_payload_sha256
 from app.settings import Settings
-from app.topic.spec import marks_for_ballot
+from app.vote.spec import marks_for_ballot
 from bench.cast_world import BenchVote, Voter, World, build_world, database_url, random_answers, recreate_database
 
 REPO = Path(__file__).resolve().parents[1]

@@ -9,8 +9,8 @@ each, through the same service functions the API calls (the operator acts, the c
   (R-HEAD-2), owners of two units (one head, summed area, R-HEAD-1) and co-owners who also own a unit alone
   (two groups, R-HEAD-3), so voter groups are not units;
 * ``votes`` votes with five topics each (ordinary and special yes/no, a single choice, an election of 5 + 2
-  out of 7, a consultation), created and drafted by ``app.topic.service``; the first is published by
-  ``app.topic.service.publish`` 20 days ago (so the roll is frozen by the real snapshot and the voting window
+  out of 7, a consultation), created and drafted by ``app.vote.service``; the first is published by
+  ``app.vote.service.publish`` 20 days ago (so the roll is frozen by the real snapshot and the voting window
   is open now: started 2 days ago, ends in 6 days), the others get a copy of that roll (``_publish_copy``);
 * one verified account per caster (``Account.owner_id``), inserted in bulk exactly as verification leaves it.
 
@@ -44,10 +44,10 @@ from app.register.service import import_register
 from app.rules.publicity import check_window
 from app.security.pii import FieldCipher
 from app.settings import Settings
-from app.topic import notice
-from app.topic import service as topic_service
-from app.topic.models import RollGroup, Topic, Vote, VoteStatus
-from app.topic.schemas import TopicCreate, VoteCreate
+from app.vote import documents
+from app.vote import service as topic_service
+from app.vote.models import RollGroup, Topic, Vote, VoteStatus
+from app.vote.schemas import TopicCreate, VoteCreate
 
 DATABASE = "evote_bench_cast"
 DEVELOPER_CODE = "91110000100012345L"
@@ -367,9 +367,9 @@ async def _publish_copy(session: AsyncSession, vote: Vote, first: Vote, publishe
     vote.roll_hash = first.roll_hash
     topic_hashes = []
     for topic in vote.topics:
-        topic.content_hash = notice.topic_hash(topic)
+        topic.content_hash = documents.topic_hash(topic)
         topic_hashes.append(topic.content_hash)
-    vote.notice_hash = notice.notice_hash(
+    vote.notice_hash = documents.notice_hash(
         vote, topic_hashes, roll_hash=first.roll_hash, register_version_id=first.register_version_id
     )
     vote.status = VoteStatus.PUBLISHED

@@ -35,7 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from app.db.session import create_engine, create_sessionmaker, unit_of_work
 from app.result import service as result_service
 from app.result.signing import sign_result
-from app.topic.models import Vote
+from app.vote.models import Vote
 from bench.common import (
     ADMIN_DSN,
     ENDS,

@@ -51,8 +51,8 @@ from app.place import service as place_service
 from app.register.identifiers import _ID_CHECK, _ID_WEIGHTS, _USCC_CHARS, _USCC_WEIGHTS
 from app.security.pii import FieldCipher
 from app.settings import Settings
-from app.topic.models import Topic, TopicKind, Vote
-from app.topic.spec import marks_for_ballot
+from app.vote.models import Topic, TopicKind, Vote
+from app.vote.spec import marks_for_ballot
 from bench.cast_world import recreate_database
 from tests.scenario import CANDIDATES  # the election candidates of the scenario topics
 

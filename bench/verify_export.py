@@ -9,7 +9,7 @@ closed with ``close_and_decide`` (which integrates the closing entries and signs
 Timed:
 
 * export: ``app.result.export.export`` (what ``GET …/export`` and ``evote export`` run), in one transaction;
-* verify: ``python -m app.verify BUNDLE`` (the same code as ``evote verify``) in a fresh process, wall time
+* verify: ``python -m app.verifier BUNDLE`` (the same code as ``evote verify``) in a fresh process, wall time
   and peak RSS; the report must say PASS;
 * a tampered copy (one counted ballot's answer changed, the manifest's checksums fixed as a forger would)
   must FAIL, naming the ballot.
@@ -46,8 +46,8 @@ from app.db.session import unit_of_work
 from app.identity.service import OPERATOR
 from app.result import service as result_service
 from app.result.export import export, write_zip
-from app.verify import documents as d
-from app.verify.checks import verify_bundle
+from app.verifier import documents as d
+from app.verifier.checks import verify_bundle
 from bench.common import ADMIN_DSN, ENDS, World, register_csv, say, write_results
 from tests.scenario import topics
 
@@ -82,10 +82,10 @@ async def build_and_export(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def verify_in_subprocess(path: Path) -> tuple[int, float, float, str]:
-    """``python -m app.verify`` in a fresh process: exit code, wall seconds, peak RSS (MB) and the report."""
+    """``python -m app.verifier`` in a fresh process: exit code, wall seconds, peak RSS (MB) and the report."""
     started = time.perf_counter()
     completed = subprocess.run(  # noqa: S603 - a fixed argv: this interpreter or evote, and our temp file
-        [sys.executable, "-m", "app.verify", str(path)], cwd=REPO, capture_output=True, text=True, check=False
+        [sys.executable, "-m", "app.verifier", str(path)], cwd=REPO, capture_output=True, text=True, check=False
     )
     elapsed = time.perf_counter() - started
     rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
@@ -93,7 +93,7 @@ def verify_in_subprocess(path: Path) -> tuple[int, float, float, str]:
 
 
 def tampered(content: bytes) -> bytes:
-    """One counted ballot's first answer changed, the manifest's checksums fixed (tests/verify/helpers.py)."""
+    """One counted ballot's first answer changed, the manifest's checksums fixed (tests/verifier/helpers.py)."""
     with zipfile.ZipFile(io.BytesIO(content)) as archive:
         files = {info.filename: archive.read(info) for info in archive.infolist()}
     ballots = json.loads(files[d.BALLOTS])

@@ -19,9 +19,9 @@ from app.register.service import import_register
 from app.rules.categories import Category, statutory_rule
 from app.rules.roll import Roll
 from app.security.pii import FieldCipher
-from app.topic.models import Topic, TopicKind, Vote, VoteStatus
-from app.topic.snapshot import take_snapshot
-from app.topic.spec import rule_to_json
+from app.vote.models import Topic, TopicKind, Vote, VoteStatus
+from app.vote.snapshot import take_snapshot
+from app.vote.spec import rule_to_json
 from tests.factories import Places, make_places
 
 SAMPLE = Path(__file__).resolve().parents[1] / "samples" / "register-sample.csv"

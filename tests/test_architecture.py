@@ -13,7 +13,7 @@ ALLOWED = {
     "rules": {"app.rules", "app.errors"},
     "ledger": {"app.ledger", "app.errors", "cryptography", "rfc8785"},
     # The offline verifier (STYLE.md §8.1, issue #6 item 8): the law core, the evidence kernel and nothing else.
-    "verify": {"app.verify", "app.rules", "app.ledger", "app.errors", "cryptography", "rfc8785"},
+    "verifier": {"app.verifier", "app.rules", "app.ledger", "app.errors", "cryptography", "rfc8785"},
 }
 
 

@@ -1,4 +1,4 @@
-"""``evote audit check``: recompute every hash, leaf, root and signature from the live database (issue #9 item 6).
+"""``evote audit check``: recompute every hash, leaf, root and signature from the live database.
 
 A direct SQL edit that bypasses the service leaves rows that no longer hash to what was logged and signed.
 This check reads the database, recomputes, and names each row that disagrees (``<table>:<id>``):
@@ -11,10 +11,10 @@ This check reads the database, recomputes, and names each row that disagrees (``
 * ``checkpoint`` — each stored checkpoint's root is the Merkle root of the first ``size`` leaves, and its note
   is signed by the log (current or retired key, ``app.audit.keys``) over exactly that origin, size and root;
   each configured witness's cosignature verifies on it (unconfigured witnesses are counted, not checked).
-* ``ballot`` — each ballot hashes (``app.verify.documents.ballot_document``) to its ``content_hash`` and to the
+* ``ballot`` — each ballot hashes (``app.verifier.documents.ballot_document``) to its ``content_hash`` and to the
   ``content_hash`` of its ``ballot.cast`` entry; each ``ballot.cast`` entry has its ballot; a void ballot has
   a ``ballot.voided`` entry and a counted one has none.
-* ``mark`` — each ballot's marks are exactly ``app.topic.spec.marks_for_ballot`` of its answers, each with the
+* ``mark`` — each ballot's marks are exactly ``app.vote.spec.marks_for_ballot`` of its answers, each with the
   group's area frozen in the roll.
 * ``register`` — each register version's stored unit, building, owner-link and owner rows hash
   (``app.register.service.unit_content``) to the version's ``content_hash`` and to the hash in its
@@ -54,10 +54,10 @@ from app.ledger.note import Checkpoint, open_note
 from app.register.models import Building, Owner, RegisterVersion, Unit, UnitOwner
 from app.register.service import CONTENT_MEMBER, unit_content
 from app.rules.roll import Roll, UnitRecord, build_roll, public_group_id
-from app.topic.models import RollGroup, Topic, Vote
-from app.topic.snapshot import roll_document
-from app.topic.spec import Mark, marks_for_ballot
-from app.verify.documents import BALLOT_CAST, BALLOT_VOIDED, VOTE_PUBLISHED, ballot_document
+from app.verifier.documents import BALLOT_CAST, BALLOT_VOIDED, VOTE_PUBLISHED, ballot_document
+from app.vote.models import RollGroup, Topic, Vote
+from app.vote.snapshot import roll_document
+from app.vote.spec import Mark, marks_for_ballot
 
 CHUNK = 2000
 MAX_PER_CHECK = 1000

@@ -1,4 +1,4 @@
-"""The audit log's signing key, its retired keys and the configured witnesses' keys (issue #6 item 9).
+"""The audit log's signing key, its retired keys and the configured witnesses' keys.
 
 Checkpoints are signed notes whose key name is the log's origin (``EVOTE_LOG_ORIGIN``), so a verifier key
 string ``<origin>+<key ID>+<public key>`` names both the log and its key. A retired key keeps the same

@@ -83,7 +83,7 @@ class LogCheckpoint(Base):
 
 
 class LogCosignature(Base):
-    """A configured witness's signature line on the checkpoint at ``size`` (issue #6 item 5)."""
+    """A configured witness's signature line on the checkpoint at ``size``."""
 
     __tablename__ = "log_cosignature"
 

@@ -1,4 +1,4 @@
-"""The audit log's public verification endpoints, owner receipts and witness cosigning (issue #6 items 3-5).
+"""The audit log's public verification endpoints, owner receipts and witness cosigning.
 
 Everything under ``/log`` is public by design and needs no credential: it serves hashes, signed checkpoints
 and pseudonymous entry payloads (no names, ID numbers or phone numbers, R-REC-2), so anyone can check that

@@ -74,7 +74,7 @@ def entry_values(
     }  # fmt: skip
 
 
-# --- reading the log: checkpoints, proofs, receipts (issue #6 items 3 and 4) ------------------------------------
+# --- reading the log: checkpoints, proofs, receipts ------------------------------------
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,7 +170,7 @@ async def receipt(session: AsyncSession, entry_id: uuid.UUID, account_id: uuid.U
     return await inclusion(session, entry_id, cosigned=True)
 
 
-# --- witness cosigning (issue #6 item 5) -----------------------------------------------------------------------
+# --- witness cosigning -----------------------------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,6 +16,7 @@ from sqlalchemy.orm import selectinload
 
 from app.audit.models import AuditEntry
 from app.ballot.models import Ballot, BallotMark, IdempotencyRecord
+from app.db import locks
 from app.grant import service as grant_service
 from app.grant.models import ActingGrant
 from app.identity.models import Account
@@ -23,8 +24,7 @@ from app.place.models import Estate
 from app.register.models import Owner, OwnerKind, RegisterVersion, Unit, UnitOwner
 from app.rules.casting import GrantFacts
 from app.rules.roll import SaleStatus
-from app.topic import vote_lock
-from app.topic.models import RollGroup, Topic, Vote, VoteStatus, VotingMethod
+from app.vote.models import RollGroup, Topic, Vote, VoteStatus, VotingMethod
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,13 +51,13 @@ on the notice hash read with the vote means a vote published anew can never be s
 
 
 # The casting path's statements are built once, with bind parameters: building a statement and computing its
-# cache key cost more CPU than running it (issue #8 profile), and a fixed text stays prepared on each connection.
+# cache key cost more CPU than running it, and a fixed text stays prepared on each connection.
 _GROUP = select(RollGroup).where(RollGroup.vote_id == bindparam("vote_id"), RollGroup.group_id == bindparam("group_id"))
-_GROUP_LOCKED = _GROUP.add_columns(vote_lock.share_expression())
+_GROUP_LOCKED = _GROUP.add_columns(locks.share_expression())
 
 
 async def lock_vote_and_read_group(session: AsyncSession, vote_id: uuid.UUID, group_id: str) -> RollGroup | None:
-    """Take the vote's shared casting lock (``app.topic.vote_lock``) and read the group's frozen roll row, in one
+    """Take the vote's shared casting lock (``app.db.locks``) and read the group's frozen roll row, in one
     statement; no lock is taken when the group is not in the roll (the cast is refused anyway).
 
     The roll never changes after publication, so the row may come from the snapshot taken before the wait; the
@@ -65,7 +65,7 @@ async def lock_vote_and_read_group(session: AsyncSession, vote_id: uuid.UUID, gr
     """
     parameters: dict[str, Any] = {"vote_id": vote_id, "group_id": group_id}
     if session.get_bind().dialect.name == "postgresql":
-        return (await session.execute(_GROUP_LOCKED, parameters | vote_lock.lock_parameters(vote_id))).scalars().first()
+        return (await session.execute(_GROUP_LOCKED, parameters | locks.lock_parameters(vote_id))).scalars().first()
     return (await session.execute(_GROUP, parameters)).scalars().first()
 
 
@@ -126,7 +126,7 @@ async def _topics(session: AsyncSession, vote_id: uuid.UUID, notice_hash: str) -
 
 async def vote_for_paper_entry(session: AsyncSession, vote_id: uuid.UUID) -> Vote | None:
     """The vote with its topics, under the shared casting lock: paper ballots are entered like online ones."""
-    await vote_lock.share(session, vote_id)
+    await locks.share(session, vote_id)
     return await session.scalar(select(Vote).where(Vote.id == vote_id).options(selectinload(Vote.topics)))
 
 

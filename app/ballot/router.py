@@ -28,9 +28,9 @@ from app.http.problems import problem_responses
 from app.identity import access
 from app.rules.casting import NotEntitled
 from app.rules.errors import ElectionApprovalLimitExceeded, ElectionBallotIncomplete, ElectionWriteIn
-from app.topic.errors import NotThisVotesOrganiser
-from app.topic.service import ensure_acts_as_organiser
-from app.topic.spec import AnswerInvalid, BallotIncomplete, TopicNotInNotice
+from app.vote.errors import NotThisVotesOrganiser
+from app.vote.service import ensure_acts_as_organiser
+from app.vote.spec import AnswerInvalid, BallotIncomplete, TopicNotInNotice
 
 router = APIRouter(tags=["ballots"])
 VoteId = Annotated[uuid.UUID, Path(description="Vote id")]

@@ -48,8 +48,8 @@ from app.rules.casting import (
 )
 from app.rules.lifecycle import effective_status
 from app.rules.roll import VoterGroup
-from app.topic.models import RollGroup, Vote, VoteStatus, VotingMethod
-from app.topic.spec import Mark, marks_for_ballot
+from app.vote.models import RollGroup, Vote, VoteStatus, VotingMethod
+from app.vote.spec import Mark, marks_for_ballot
 
 TRANSFEREE = "TRANSFEREE"  # R-ROLL-5: every unit of the frozen group passed to the caster's owner set
 

@@ -8,11 +8,11 @@ from app.identity.models import Account, ApiKey, IdentityEvent, OtpChallenge, Re
 from app.notice.models import Notice, OutboxMessage
 from app.petition.models import Petition, PetitionSignature
 from app.place.models import Community, District, Estate, StreetOffice
+from app.realname.models import ManualVerificationRequest, VerificationAttempt, VerificationDocument
 from app.register.models import Building, Owner, RegisterVersion, Unit, UnitOwner
 from app.result.models import TopicResult
 from app.supervision.models import SupervisionAction
-from app.topic.models import Attachment, Erratum, RollGroup, Topic, Vote
-from app.verification.models import ManualVerificationRequest, VerificationAttempt, VerificationDocument
+from app.vote.models import Attachment, Erratum, RollGroup, Topic, Vote
 
 __all__ = [
     "Account",

@@ -30,7 +30,7 @@ SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 
 
 # Dependencies that do no I/O are still ``async def``: FastAPI runs plain functions in a thread pool, and the
-# hand-off to a thread and back cost more than the whole ballot's SQL on the casting path (issue #8 profile).
+# hand-off to a thread and back cost more than the whole ballot's SQL on the casting path.
 async def get_settings_dep(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings

@@ -1,6 +1,6 @@
 """Per-client-address rate limits on sign-in and verification, as a pure ASGI middleware (docs/security.md).
 
-The per-number code limits (app.identity.auth_service) and the verification lockouts (app.verification) protect
+The per-number code limits (app.identity.auth_service) and the verification lockouts (app.realname) protect
 one phone number or one account; these limits protect against one address working through many of them.
 Only the routes listed in ``rate_limit_rules`` are counted: casting ballots and every read are never limited.
 
@@ -82,7 +82,7 @@ class ClientRateLimiter:
     more than a moving window would allow. A refused request does not use up the allowance.
 
     Written here rather than taken from ``limits``' memory storage: that one keeps a key for every address ever
-    seen and walks all of them on a timer thread, so memory and CPU grow with the addresses (issue #9 review).
+    seen and walks all of them on a timer thread, so memory and CPU grow with the addresses.
     """
 
     def __init__(self, *, max_tracked: int = MAX_TRACKED, clock: Callable[[], float] = time.monotonic) -> None:

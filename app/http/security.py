@@ -20,7 +20,7 @@ from app.errors import DomainError
 from app.http.errors import PayloadTooLarge
 from app.http.problems import problem_response
 from app.settings import Settings
-from app.topic.service import ATTACHMENT_MAX_BYTES
+from app.vote.service import ATTACHMENT_MAX_BYTES
 
 #: API responses are JSON (or signed text and files): nothing in them may load, run or be framed.
 API_CSP = "default-src 'none'; frame-ancestors 'none'"

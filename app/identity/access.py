@@ -1,4 +1,4 @@
-"""Who is calling, and what they may do where: roles scoped to places (issue #4 item 5).
+"""Who is calling, and what they may do where: roles scoped to places.
 
 A principal holds scoped roles (from its account's role grants, or from an API key). Every check asks for
 a role on a particular place; a place the principal has no role on is answered with 404, so its existence

@@ -1,4 +1,4 @@
-"""Accounts by mobile number, and staff accounts with place-scoped role grants (issue #4 item 5).
+"""Accounts by mobile number, and staff accounts with place-scoped role grants.
 
 An account is found by the blind index of its normalised number and created with the number encrypted
 (``FieldCipher`` under ``PHONE_FIELD``) plus its last four digits; the plain number is never stored (R-PI-1,

@@ -1,4 +1,4 @@
-"""Errors of sign-in (one-time codes, refresh tokens) and of staff accounts (issue #4 items 1, 2 and 5).
+"""Errors of sign-in (one-time codes, refresh tokens) and of staff accounts.
 
 The 401s subclass ``Unauthenticated`` so their problem responses carry ``WWW-Authenticate: Bearer``. Login
 failures share one code (``auth.code_invalid``) whatever the cause: wrong, expired, used up or never sent,

@@ -1,4 +1,4 @@
-"""Sign-in, tokens, ``/me`` and staff accounts (issue #4 items 1, 2 and 5).
+"""Sign-in, tokens, ``/me`` and staff accounts.
 
 Refusals that must be committed (a wrong code's attempt, a reused refresh token's revoked family) come back
 from the service as ``Refused`` and are *returned* here as problem responses: raising would roll the request

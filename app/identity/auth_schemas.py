@@ -1,4 +1,4 @@
-"""Request and response bodies of sign-in, ``/me`` and staff accounts (issue #4 items 1, 2 and 5)."""
+"""Request and response bodies of sign-in, ``/me`` and staff accounts."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Sign-in with a mobile number and a one-time code; rotating refresh tokens (issue #4 items 1 and 2).
+"""Sign-in with a mobile number and a one-time code; rotating refresh tokens.
 
 * Codes are 6 digits from ``secrets``, valid 5 minutes, single use, at most 5 wrong attempts. Only
   ``HMAC(phone_index:code)`` is stored, so a code hash cannot be replayed against another number.

@@ -27,7 +27,7 @@ async def record(
     event = IdentityEvent(kind=kind, actor=actor, account_id=account_id, estate_id=estate_id, details=details or {})
     session.add(event)
     await session.flush()
-    # Issue #6: verifications, bindings, grants and role changes are signed into the audit log as well.
+    # Verifications, bindings, grants and role changes are signed into the audit log as well.
     await audit_service.append(
         session,
         f"identity.{kind}",

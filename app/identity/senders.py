@@ -1,4 +1,4 @@
-"""Delivery of one-time login codes by SMS (issue #4 item 1).
+"""Delivery of one-time login codes by SMS.
 
 ``WebhookCodeSender`` posts each code to the SMS gateway's webhook, signed with a shared secret; it is the
 only sender production accepts (``Settings`` refuses production without a webhook). ``ConsoleCodeSender``

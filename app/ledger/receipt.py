@@ -1,4 +1,4 @@
-"""Owner receipts: offline-verifiable proofs that an entry is in the signed audit log (issue #6 item 4).
+"""Owner receipts: offline-verifiable proofs that an entry is in the signed audit log.
 
 The text form is a C2SP transparency log proof (https://c2sp.org/tlog-proof, ``c2sp.org/tlog-proof@v1``)::
 

@@ -1,4 +1,4 @@
-"""The witness's side of cosigning (issue #6 item 5), as a pure function.
+"""The witness's side of cosigning, as a pure function.
 
 A witness (a street office's tooling, say) keeps the last checkpoint it cosigned. Before cosigning a new
 one it checks, with keys and state it already holds, that the new checkpoint is signed by the log, has the

@@ -29,7 +29,7 @@ from app.notice.service import instant_text, notice_document
 from app.result import repository as result_repository
 from app.result import service as result_service
 from app.result.schemas import ResultRead
-from app.topic.models import Vote, VoteStatus
+from app.vote.models import Vote, VoteStatus
 
 INSPECTION_KIND = "inspection.accessed"
 

@@ -15,7 +15,7 @@ from app.http.pagination import decode_cursor, encode_cursor
 from app.notice.models import Audience, Notice, NoticeKind, OutboxMessage, OutboxStatus
 from app.place.models import Estate
 from app.register.models import RegisterVersion, Unit, UnitOwner
-from app.topic.models import RollGroup, Vote
+from app.vote.models import RollGroup, Vote
 
 
 def estate_notices_statement(estate_id: uuid.UUID, *, audiences: Sequence[Audience]) -> sa.Select[Notice]:
@@ -37,7 +37,7 @@ def owner_estate_ids(owner_id: uuid.UUID) -> sa.Select[uuid.UUID]:
     in_latest = sa.select(RegisterVersion.estate_id).where(
         RegisterVersion.id.in_(versions_held), RegisterVersion.number == latest_number
     )
-    needle = f'%"{owner_id}"%'  # owner_ids is a JSON list of UUID strings (as in app.topic.repository)
+    needle = f'%"{owner_id}"%'  # owner_ids is a JSON list of UUID strings (as in app.vote.repository)
     in_roll = (
         sa.select(Vote.estate_id)
         .join(RollGroup, RollGroup.vote_id == Vote.id)

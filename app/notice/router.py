@@ -1,4 +1,4 @@
-"""Notices, the estate's archive for inspection, reminders and the outbox's dead letters (issue #7 items 4-6)."""
+"""Notices, the estate's archive for inspection, reminders and the outbox's dead letters."""
 
 from __future__ import annotations
 

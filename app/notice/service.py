@@ -1,4 +1,4 @@
-"""Publishing notices, reading them, inspecting the archive, and reminders (issue #7 items 4, 5 and 6).
+"""Publishing notices, reading them, inspecting the archive, and reminders.
 
 * ``publish_notice`` is what every other domain calls when it announces something: it inserts the notice, one
   outbox message and a ``notice.published`` audit entry in the caller's transaction (STYLE.md §8.4 point 3), so

@@ -13,7 +13,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from app.result.models import TopicResult
-from app.topic.models import Topic, Vote
+from app.vote.models import Topic, Vote
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 OUTCOMES_ZH = {

@@ -112,7 +112,7 @@ async def import_register(
     except IntegrityError as exc:  # another import of this estate committed the same version number first
         raise Conflict() from exc
     await _insert_units(session, version.id, rows, buildings, owner_ids, cipher=cipher, progress=progress)
-    # Issue #6: each register version is an audit-log event, identified by its content hash (no identifiers).
+    # Each register version is an audit-log event, identified by its content hash (no identifiers).
     await audit_service.append(
         session,
         "register.version",
@@ -136,7 +136,7 @@ async def _insert_units(
     cipher: FieldCipher,
     progress: ProgressCallback | None,
 ) -> None:
-    """The units and their owner links, in batches; on PostgreSQL each batch is one COPY (issue #8)."""
+    """The units and their owner links, in batches; on PostgreSQL each batch is one COPY."""
     copy = await _copier(session)
     batch = 10000 if copy is not None else 2000
     for start in range(0, len(rows), batch):

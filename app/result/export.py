@@ -1,6 +1,6 @@
-"""The auditor's export bundle of a decided vote (issue #6 item 7): one ``.zip`` that ``evote verify`` checks offline.
+"""The auditor's export bundle of a decided vote: one ``.zip`` that ``evote verify`` checks offline.
 
-Layout and formats: ``app.verify.documents`` (one definition for writer and verifier). The register snapshot is
+Layout and formats: ``app.verifier.documents`` (one definition for writer and verifier). The register snapshot is
 pseudonymous (R-PI-2, R-PI-5): units, buildings, rooms, areas, area sources, parking flags, sale and delivery
 status and ownership evidence, with each owner replaced by ``owner_pseudonym(estate, owner id)``; no names, ID
 or certificate numbers, blind indexes or phone numbers. The bundle does hold every ballot's answers per voter
@@ -41,10 +41,10 @@ from app.ledger import merkle
 from app.ledger.canonical import canonical_bytes
 from app.register.models import Building, RegisterVersion, Unit, UnitOwner
 from app.result.signing import SignedResult, sign_result
-from app.topic import notice as topic_notice
-from app.topic import repository as topic_repository
-from app.topic.models import RollGroup, Vote
-from app.verify import documents as d
+from app.verifier import documents as d
+from app.vote import documents as vote_documents
+from app.vote import repository as topic_repository
+from app.vote.models import RollGroup, Vote
 
 EXPORTED_KIND = "vote.exported"
 EXPORT_ROLES = frozenset({Role.ADMIN, Role.STREET_OFFICE, Role.COMMITTEE, Role.AUDITOR})
@@ -99,7 +99,7 @@ async def build_bundle(session: AsyncSession, vote: Vote, *, keys: LogKeys) -> B
     result_size, latest_size = at_result.checkpoint.size, latest.checkpoint.size
     entries = await _entries(session, vote.id, latest_size)
     hashes = await audit_repository.leaf_hashes(session, latest_size)
-    if len(hashes) != latest_size:  # deleted leaves (issue #9 tampering): refuse by name rather than crash
+    if len(hashes) != latest_size:  # deleted leaves: refuse by name rather than crash
         raise LogIncomplete(size=latest_size, found=len(hashes))
     tree = _ProofTree(hashes)
     inclusion = []
@@ -124,7 +124,7 @@ async def build_bundle(session: AsyncSession, vote: Vote, *, keys: LogKeys) -> B
         d.KEYS: _keys(keys),
         d.REGISTER: await _register(session, vote, version),
         d.ROLL: await _roll(session, vote),
-        d.NOTICE: topic_notice.notice_document(
+        d.NOTICE: vote_documents.notice_document(
             vote,
             [str(topic.content_hash) for topic in topics],
             roll_hash=str(vote.roll_hash),
@@ -135,7 +135,7 @@ async def build_bundle(session: AsyncSession, vote: Vote, *, keys: LogKeys) -> B
                 "topic_id": str(topic.id),
                 "position": topic.position,
                 "content_hash": topic.content_hash,
-                "document": topic_notice.topic_document(topic),
+                "document": vote_documents.topic_document(topic),
             }
             for topic in topics
         ],
@@ -306,7 +306,7 @@ def _unit(row: Any, owners: list[str]) -> dict[str, Any]:
 
 
 async def _roll(session: AsyncSession, vote: Vote) -> dict[str, Any]:
-    """``app.topic.snapshot.roll_document`` from the frozen roll rows: the preimage of ``vote.roll_hash``."""
+    """``app.vote.snapshot.roll_document`` from the frozen roll rows: the preimage of ``vote.roll_hash``."""
     groups = (await session.scalars(sa.select(RollGroup).where(RollGroup.vote_id == vote.id))).all()
     return {
         "estate_id": str(vote.estate_id),

@@ -1,8 +1,8 @@
 """Time-driven transitions without traffic: votes past their end are closed, decided and published.
 
-Issue #5: "Time-driven transitions happen without traffic (a background task in the service, safe with
-several workers) and are also applied on read". Reads report ``effective_status`` from the clock
-(``app.result.service.status_at``); this module makes the stored state catch up.
+Transitions happen without traffic (a background task in the service, safe with several workers) and are also
+applied on read: reads report ``effective_status`` from the clock (``app.result.service.status_at``); this
+module makes the stored state catch up.
 
 Safety with several workers (each process runs its own ``TransitionRunner``): every due vote is handled in
 its own transaction that first takes the vote row with ``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so a vote

@@ -13,13 +13,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import QueryableAttribute
 
 from app.ballot.models import Ballot, BallotMark, BallotStatus
+from app.db import locks
 from app.register.models import Building, Unit
 from app.result.models import TopicResult
 from app.rules.choices import Choice
 from app.rules.counts import Weight
-from app.topic import vote_lock
-from app.topic.models import RollGroup, Topic, Vote, VoteStatus
-from app.topic.spec import marks_for
+from app.vote.models import RollGroup, Topic, Vote, VoteStatus
+from app.vote.spec import marks_for
 
 # Votes the clock may still have to move: past their end but not yet decided and published.
 UNFINISHED = (VoteStatus.PUBLISHED, VoteStatus.OPEN, VoteStatus.CLOSED, VoteStatus.DECIDED)
@@ -30,17 +30,17 @@ async def get_vote(session: AsyncSession, vote_id: uuid.UUID) -> Vote | None:
 
 
 async def lock_vote(session: AsyncSession, vote_id: uuid.UUID) -> Vote | None:
-    """The vote under the exclusive casting lock (``app.topic.vote_lock``), so closing waits for the casts in
+    """The vote under the exclusive casting lock (``app.db.locks``), so closing waits for the casts in
     flight and none lands after it, and its row ``FOR UPDATE`` against other writers. ``populate_existing``
     refreshes a row this session loaded earlier."""
-    await vote_lock.exclusive(session, vote_id)
+    await locks.exclusive(session, vote_id)
     statement = sa.select(Vote).where(Vote.id == vote_id).with_for_update().execution_options(populate_existing=True)
     return (await session.scalars(statement)).one_or_none()
 
 
 async def try_lock_vote(session: AsyncSession, vote_id: uuid.UUID) -> bool:
     """False when another worker or a cast in flight holds the vote (PostgreSQL), instead of waiting for it."""
-    if not await vote_lock.try_exclusive(session, vote_id):
+    if not await locks.try_exclusive(session, vote_id):
         return False
     statement = sa.select(Vote.id).where(Vote.id == vote_id).with_for_update(skip_locked=True)
     return (await session.scalars(statement)).one_or_none() is not None
@@ -136,7 +136,7 @@ async def election_patterns(
     """PostgreSQL: one election topic's counted ballots grouped by their exact answer, ``(marks, ballots, area)``
     per distinct answer.
 
-    ``marks`` are the ``(item, answer)`` pairs ``app.topic.spec`` makes of that answer at cast time (a spoiled
+    ``marks`` are the ``(item, answer)`` pairs ``app.vote.spec`` makes of that answer at cast time (a spoiled
     paper ballot: ``("", SPOILED)``); ``ballots`` is how many counted ballots gave exactly that answer and ``area``
     the sum of their groups' frozen areas. An election's law core adds ballot weights and validates each ballot's
     choices alone, so it reaches the same result from one weighted ballot per distinct answer as from every

@@ -23,7 +23,7 @@ from app.result.schemas import (
     TurnoutRead,
     UnitBallotsPage,
 )
-from app.topic.errors import NotThisVotesOrganiser
+from app.vote.errors import NotThisVotesOrganiser
 
 router = APIRouter(prefix="/votes/{vote_id}", tags=["results"])
 AUTH_ERRORS = (Unauthenticated, NotFound)
@@ -81,7 +81,7 @@ async def get_my_ballot(vote_id: uuid.UUID, session: SessionDep, principal: Curr
 
 
 class SignedResultRead(BaseModel):
-    """The signed result (issue #6 item 6): check ``signature`` over ``payload`` or the JWS, with the log key."""
+    """The signed result: check ``signature`` over ``payload`` or the JWS, with the log key."""
 
     vote_id: uuid.UUID
     result: dict[str, Any] = Field(description="The result document (the parsed payload)")

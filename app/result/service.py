@@ -52,9 +52,9 @@ from app.rules.publicity import PublicationCheck, result_publication_flags
 from app.rules.tally import ZERO, decide
 from app.supervision import repository as supervision_repository
 from app.supervision.models import SupervisionAction
-from app.topic.models import RollGroup, Topic, TopicKind, Vote, VoteStatus
-from app.topic.service import ensure_acts_as_organiser
-from app.topic.spec import CHOSEN, counting_rule, election_config, option_ids
+from app.vote.models import RollGroup, Topic, TopicKind, Vote, VoteStatus
+from app.vote.service import ensure_acts_as_organiser
+from app.vote.spec import CHOSEN, counting_rule, election_config, option_ids
 
 SYSTEM_ACTOR = "system:transitions"
 CLOSABLE = (VoteStatus.PUBLISHED, VoteStatus.OPEN, VoteStatus.CLOSED, VoteStatus.DECIDED, VoteStatus.RESULT_PUBLISHED)
@@ -182,7 +182,7 @@ async def close_and_decide(
         now=now,
     )
     await session.flush()
-    # Issue #6 item 6: the signed result names a checkpoint containing every ballot and the entries above. It is
+    # The signed result names a checkpoint containing every ballot and the entries above. It is
     # signed in this transaction (the integrator takes its lock and folds in every committed entry and this
     # transaction's own), so it commits with the result: close → decide → publish → integrate and sign → commit.
     await integrate_and_sign(session, now)
@@ -263,7 +263,7 @@ def _same(topic: Topic, counted: Weight, aggregated: Weight) -> None:
 
 
 def _single_mark(topic: Topic, answers: Mapping[tuple[str, str], Weight]) -> dict[str, Weight]:
-    """Yes/no and single choice: one mark per ballot with item ``""`` (``app.topic.spec``)."""
+    """Yes/no and single choice: one mark per ballot with item ``""`` (``app.vote.spec``)."""
     if any(item != "" for item, _ in answers):
         raise TallyInconsistent(f"topic {topic.id}: itemised marks on a {topic.kind.value} topic")
     return {answer: weight for (_, answer), weight in answers.items()}

@@ -1,4 +1,4 @@
-"""The signed result of a decided vote (issue #6 item 6): RFC 8785 JSON, a raw Ed25519 signature and a JWS.
+"""The signed result of a decided vote: RFC 8785 JSON, a raw Ed25519 signature and a JWS.
 
 Nothing is stored: the document is rebuilt on request from rows that never change once the result is
 published (the vote's hashes and instants, the topic results, the register version, the checkpoint), so
@@ -19,13 +19,13 @@ Document (``format`` ``evote-result@1``; every member always present)::
      "signer": {"log_key", "kid"}}
 
 Keys: signed with the audit log's Ed25519 key (``app.audit.keys``), so auditors trust one published key set.
-``kid`` is the RFC 7638 thumbprint of the public key (``app.verify.documents.jwk_thumbprint``); the raw
+``kid`` is the RFC 7638 thumbprint of the public key (``app.verifier.documents.jwk_thumbprint``); the raw
 signature is over the canonical bytes themselves, so ``openssl pkeyutl -verify -rawin`` checks it, and the
 compact JWS (``alg`` ``EdDSA``) carries the same bytes as its payload for any JOSE library.
 
 The checkpoint: the smallest signed checkpoint whose tree contains every entry the result rests on (the
 notice's publication, every ballot cast or voided, the close, the decision and the publication of the
-result; ``app.verify.documents.EVIDENCE_KINDS``). ``close_and_decide`` integrates and signs it in the
+result; ``app.verifier.documents.EVIDENCE_KINDS``). ``close_and_decide`` integrates and signs it in the
 closing transaction, so it exists as soon as the result is published; for a vote decided before that, the
 integrator's next run produces it and the request is answered 409 until then.
 """
@@ -53,9 +53,9 @@ from app.result import repository
 from app.result import service as result_service
 from app.result.errors import ResultNotPublished
 from app.result.models import TopicResult
-from app.topic.models import Topic, Vote
-from app.topic.notice import utc_text
-from app.verify.documents import EVIDENCE_KINDS, RESULT_FORMAT, jwk_thumbprint
+from app.verifier.documents import EVIDENCE_KINDS, RESULT_FORMAT, jwk_thumbprint
+from app.vote.documents import utc_text
+from app.vote.models import Topic, Vote
 
 
 class ResultNotSigned(DomainError):

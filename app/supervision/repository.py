@@ -10,12 +10,12 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.ballot.models import Ballot, BallotStatus
+from app.db import locks
 from app.place.models import Community, Estate, StreetOffice
+from app.realname.models import ManualVerificationRequest, ReviewStatus
 from app.rules.counts import Weight
 from app.supervision.models import SupervisionAction, SupervisionKind
-from app.topic import vote_lock
-from app.topic.models import RollGroup, Vote, VoteStatus
-from app.verification.models import ManualVerificationRequest, ReviewStatus
+from app.vote.models import RollGroup, Vote, VoteStatus
 
 REVOCATIONS = (SupervisionKind.REVOCATION, SupervisionKind.COURT_REVOCATION)
 # Stored states whose vote has (or by the clock will have) closed: R-LIFE-11 counts them by their end instant.
@@ -31,9 +31,9 @@ HELD = (
 
 
 async def lock_vote(session: AsyncSession, vote_id: uuid.UUID) -> Vote | None:
-    """The vote under the exclusive casting lock (``app.topic.vote_lock``), so a suspension or revocation waits
+    """The vote under the exclusive casting lock (``app.db.locks``), so a suspension or revocation waits
     for the casts in flight and none lands after it, and its row ``FOR UPDATE`` against other writers."""
-    await vote_lock.exclusive(session, vote_id)
+    await locks.exclusive(session, vote_id)
     statement = sa.select(Vote).where(Vote.id == vote_id).with_for_update().execution_options(populate_existing=True)
     return (await session.scalars(statement)).one_or_none()
 

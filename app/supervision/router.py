@@ -1,4 +1,4 @@
-"""Street-office supervision (R-SUP-1..3; Beijing Arts. 8, 51) and the jurisdiction view (issue #7 items 1-2)."""
+"""Street-office supervision (R-SUP-1..3; Beijing Arts. 8, 51) and the jurisdiction view."""
 
 from __future__ import annotations
 

@@ -51,8 +51,8 @@ from app.supervision.errors import (
     NotSuspended,
 )
 from app.supervision.models import SupervisionAction, SupervisionKind
-from app.topic import repository as topic_repository
-from app.topic.models import Vote, VoteStatus
+from app.vote import repository as topic_repository
+from app.vote.models import Vote, VoteStatus
 
 SUPERVISING = frozenset({Role.ADMIN, Role.STREET_OFFICE})
 REVOKED = frozenset({VoteStatus.REVOKED_BY_STREET_OFFICE, VoteStatus.REVOKED_BY_COURT})

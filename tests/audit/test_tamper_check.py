@@ -3,7 +3,7 @@
 Each test runs the RULES.md section-P vote through the API (``tests.scenario.run_vote``: register, notice, six
 ballots, close, decision, integrated and signed log), checks the clean database (OK), edits one row with SQL
 behind the service's back, and expects the check to name that row (``FAIL <check> <table>:<id> …``); where the
-export reads the edited row, the bundle exported afterwards must fail ``app.verify`` with a named check.
+export reads the edited row, the bundle exported afterwards must fail ``app.verifier`` with a named check.
 """
 
 from __future__ import annotations
@@ -32,10 +32,10 @@ from app.ledger.digest import CanonicalListHasher
 from app.register.models import RegisterVersion, Unit, UnitOwner
 from app.result.export import build_bundle
 from app.settings import get_settings
-from app.topic import repository as topic_repository
-from app.topic.models import RollGroup, Vote
-from app.topic.spec import Mark
-from app.verify import verify_bundle
+from app.verifier import verify_bundle
+from app.vote import repository as topic_repository
+from app.vote.models import RollGroup, Vote
+from app.vote.spec import Mark
 from tests.scenario import VoteRun, run_vote
 
 # --- pure parts -----------------------------------------------------------------------------------------------

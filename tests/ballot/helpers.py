@@ -7,7 +7,7 @@ import uuid
 from sqlalchemy import select
 
 from app.register.models import Owner
-from app.topic.models import RollGroup
+from app.vote.models import RollGroup
 
 WANG = "110105198001010016"  # 王一: units 1-1-101 and 1-1-102, one group (R-HEAD-1)
 LI = "110105198102020029"  # 李二: co-owner of 1-2-201 with 张三, and sole owner of 3-1-102 (R-HEAD-3)

@@ -11,7 +11,7 @@ from app.audit.models import AuditEntry
 from app.ballot.models import Ballot, BallotMark
 from app.db.base import utcnow
 from app.identity.models import Account
-from app.topic.models import VotingMethod
+from app.vote.models import VotingMethod
 from tests.ballot.helpers import LI, WANG, ZHANG, answers_for, group_of, owner_id
 from tests.factories import bearer, make_account
 from tests.factories_vote import election_topic, make_vote, option_topic, yes_no_topic

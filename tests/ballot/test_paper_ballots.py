@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from app.ballot.models import Ballot, BallotStatus
 from app.identity.models import Role
-from app.topic.models import VotingMethod
+from app.vote.models import VotingMethod
 from tests.ballot.helpers import WANG, answers_for, group_of, owner_id
 from tests.ballot.test_cast_api import NOW
 from tests.factories import bearer, make_account, make_api_key

@@ -1,4 +1,4 @@
-"""The vote's casting lock (app.topic.vote_lock) on a real PostgreSQL pool (R-LIFE-5, R-LIFE-8, R-SUP-2).
+"""The vote's casting lock (app.db.locks) on a real PostgreSQL pool (R-LIFE-5, R-LIFE-8, R-SUP-2).
 
 Casts share the lock; a state change (close, suspension) takes it exclusively. A cast that arrives while a state
 change is in progress must wait for it and then see the new state — not the state of a snapshot taken before its
@@ -15,10 +15,10 @@ import pytest
 from sqlalchemy import func, select, update
 
 from app.ballot.models import Ballot
+from app.db import locks
 from app.db.base import utcnow
 from app.db.session import unit_of_work
-from app.topic import vote_lock
-from app.topic.models import Vote, VoteStatus
+from app.vote.models import Vote, VoteStatus
 from tests.ballot.helpers import LI, WANG, answers_for, group_of, owner_id
 from tests.factories import bearer, make_account
 from tests.factories_vote import make_vote, yes_no_topic
@@ -55,7 +55,7 @@ async def _cast(app, fixture, account, group) -> httpx.Response:
 async def test_a_cast_waiting_on_a_state_change_sees_the_new_state(world):
     app, fixture, accounts, groups = world
     async with app.state.sessionmaker() as changer, changer.begin():
-        await vote_lock.exclusive(changer, fixture.vote.id)
+        await locks.exclusive(changer, fixture.vote.id)
         await changer.execute(update(Vote).where(Vote.id == fixture.vote.id).values(status=VoteStatus.SUSPENDED))
         cast = asyncio.create_task(_cast(app, fixture, accounts["wang"], groups["wang"]))
         await asyncio.sleep(0.5)
@@ -70,12 +70,12 @@ async def test_a_cast_waiting_on_a_state_change_sees_the_new_state(world):
 async def test_casts_share_the_lock(world):
     app, fixture, accounts, groups = world
     async with app.state.sessionmaker() as other_cast, other_cast.begin():
-        await vote_lock.share(other_cast, fixture.vote.id)  # a cast in flight
+        await locks.share(other_cast, fixture.vote.id)  # a cast in flight
         response = await asyncio.wait_for(_cast(app, fixture, accounts["li"], groups["li"]), timeout=10)
         assert response.status_code == 201, response.text
         # ... while a state change must wait for the cast in flight.
         async with app.state.sessionmaker() as changer, changer.begin():
-            assert not await vote_lock.try_exclusive(changer, fixture.vote.id)
+            assert not await locks.try_exclusive(changer, fixture.vote.id)
 
 
 async def test_a_caller_without_the_right_never_takes_the_lock(world):
@@ -83,7 +83,7 @@ async def test_a_caller_without_the_right_never_takes_the_lock(world):
     doesn't stall them (R-SUP-1 belongs to the street office)."""
     app, fixture, accounts, _ = world
     async with app.state.sessionmaker() as other_cast, other_cast.begin():
-        await vote_lock.share(other_cast, fixture.vote.id)  # a cast in flight
+        await locks.share(other_cast, fixture.vote.id)  # a cast in flight
         transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
         async with httpx.AsyncClient(transport=transport, base_url="http://evote.test") as client:
             response = await asyncio.wait_for(

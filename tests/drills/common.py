@@ -41,9 +41,9 @@ from app.register.service import import_register
 from app.rules.categories import Category, statutory_rule
 from app.security.pii import FieldCipher
 from app.settings import Settings
-from app.topic.models import RollGroup, Topic, TopicKind, Vote, VoteStatus
-from app.topic.snapshot import take_snapshot
-from app.topic.spec import rule_to_json
+from app.vote.models import RollGroup, Topic, TopicKind, Vote, VoteStatus
+from app.vote.snapshot import take_snapshot
+from app.vote.spec import rule_to_json
 from tests.factories import make_places
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -49,7 +49,7 @@ from app.ledger import merkle
 from app.ledger.entries import entry_leaf_hash
 from app.ledger.note import open_note
 from app.result.models import TopicResult
-from app.topic.models import RollGroup, Vote, VoteStatus
+from app.vote.models import RollGroup, Vote, VoteStatus
 from tests.drills.common import (
     Server,
     Voter,

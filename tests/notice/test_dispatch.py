@@ -31,7 +31,7 @@ from app.notice.outbox import (
 from app.settings import Settings
 from tests.factories import make_api_key, make_places
 from tests.notice.helpers import NOW, SECRET, URL, Gateway, audit_entries, notice_for, outbox_of, signature_ok
-from tests.topic.helpers import problem_code
+from tests.vote.helpers import problem_code
 
 
 async def _arrange(session, app, count: int = 1):  # type: ignore[no-untyped-def]

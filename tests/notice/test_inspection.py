@@ -14,7 +14,7 @@ from tests.ballot.helpers import WANG, owner_id
 from tests.factories import bearer, make_account, make_api_key
 from tests.factories_vote import make_vote
 from tests.notice.helpers import NOW, audit_entries, estate_with_single_owner, notice_for, resident_id
-from tests.topic.helpers import problem_code
+from tests.vote.helpers import problem_code
 
 OTHER = resident_id("11010519900101001")
 DECIDED = NOW + timedelta(days=8)

@@ -17,7 +17,7 @@ from app.result.service import close_and_decide
 from tests.factories import make_places
 from tests.factories_vote import make_vote
 from tests.notice.helpers import NOW, notice_for, outbox_of
-from tests.topic.helpers import make_estate, problem_code, published_vote
+from tests.vote.helpers import make_estate, problem_code, published_vote
 
 
 class Rollback(Exception):

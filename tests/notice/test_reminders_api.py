@@ -15,7 +15,7 @@ from app.result.service import close_and_decide
 from tests.factories import make_api_key, make_places
 from tests.factories_vote import make_vote
 from tests.notice.helpers import NOW, Gateway, audit_entries
-from tests.topic.helpers import problem_code
+from tests.vote.helpers import problem_code
 
 # 2026-06-30 00:00 in Beijing is 2026-06-29 16:00 UTC.
 MIDNIGHT = datetime(2026, 6, 29, 16, 0, tzinfo=UTC)

@@ -20,8 +20,8 @@ from app.ledger.canonical import canonical_sha256
 from app.register.models import Owner
 from app.rules.counts import Weight
 from app.security.pii import FieldCipher
-from app.topic.models import RollGroup, Topic
-from app.topic.spec import marks_for_ballot
+from app.vote.models import RollGroup, Topic
+from app.vote.spec import marks_for_ballot
 from tests.factories_vote import VoteFixture
 
 # A unit of each section-P group (samples/register-sample.csv) and the group's area (0.01 m²).

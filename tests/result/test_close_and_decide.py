@@ -21,7 +21,7 @@ from app.rules.choices import Choice, Outcome
 from app.rules.elections import ElectionBallot, ElectionConfig, ElectionOutcome, tally_election
 from app.rules.options import OptionKind, count_option_ballots, decide_options
 from app.rules.tally import count_ballots, decide
-from app.topic.models import TopicKind, Vote, VoteStatus
+from app.vote.models import TopicKind, Vote, VoteStatus
 from tests.factories import make_api_key
 from tests.factories_vote import election_topic, make_vote, option_topic, yes_no_topic
 from tests.result.helpers import TOTAL, audit_kinds, cast_directly, weight

@@ -21,7 +21,7 @@ from app.rules.choices import Choice
 from app.rules.tally import count_ballots, decide
 from app.security.pii import FieldCipher
 from app.settings import Settings
-from app.topic.models import Vote, VoteStatus
+from app.vote.models import Vote, VoteStatus
 from tests.factories_vote import make_vote, option_topic, yes_no_topic
 from tests.result.helpers import TOTAL, audit_kinds, cast_directly, weight
 

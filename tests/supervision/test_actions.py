@@ -19,7 +19,7 @@ from app.result.lifecycle import run_due_transitions
 from app.result.models import TopicResult
 from app.supervision.models import SupervisionAction, SupervisionKind
 from app.supervision.service import action_content
-from app.topic.models import VoteStatus
+from app.vote.models import VoteStatus
 from tests.ballot.helpers import WANG, answers_for, group_of, owner_id
 from tests.factories import bearer, make_account
 from tests.supervision.helpers import BODY, DOC, T0, decided_vote, notices_of, open_vote, problem_code, stored_vote

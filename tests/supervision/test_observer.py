@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from app.topic.models import VoteStatus
+from app.vote.models import VoteStatus
 from tests.supervision.helpers import BODY, T0, decided_vote, open_vote, problem_code, stored_vote
 
 GROUP = "0" * 32

@@ -14,10 +14,10 @@ from app.identity.models import Role
 from app.identity.service import OPERATOR
 from app.place import service as place_service
 from app.place.schemas import EstateCreate
+from app.realname.models import ManualVerificationRequest, ReviewStatus
 from app.rules.publicity import app_publication_deadline, legal_publication_deadline
 from app.supervision.service import regular_meeting_cutoff
-from app.topic.models import VoteStatus
-from app.verification.models import ManualVerificationRequest, ReviewStatus
+from app.vote.models import VoteStatus
 from tests.factories import DEVELOPER_CREDIT_CODE, Places, make_account, make_api_key, make_places
 from tests.factories_vote import make_vote
 from tests.result.helpers import cast_directly

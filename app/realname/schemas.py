@@ -1,0 +1,111 @@
+"""Request and response bodies of real-name verification; ID numbers only ever leave masked (R-PI-2)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from enum import StrEnum
+
+from pydantic import BaseModel, Field
+
+from app.http.schemas import Command
+from app.realname.models import ManualVerificationRequest, ReviewStatus, VerificationMethod
+
+
+class DocumentType(StrEnum):
+    """What the uploaded document is; kept in the decision record after the document is deleted (R-PI-4)."""
+
+    RESIDENT_ID_CARD = "RESIDENT_ID_CARD"  # 居民身份证
+    PROPERTY_CERTIFICATE = "PROPERTY_CERTIFICATE"  # 不动产权证书
+    PURCHASE_CONTRACT = "PURCHASE_CONTRACT"  # 购房合同 (unregistered buyer in possession)
+    INHERITANCE_PROOF = "INHERITANCE_PROOF"  # 继承公证书 etc.
+    COURT_RULING = "COURT_RULING"  # 法院判决书 / 仲裁裁决书
+    OTHER = "OTHER"
+
+
+def mask_last4(last4: str) -> str:
+    return "*" * 14 + last4
+
+
+class RegisterMatchCommand(Command):
+    id_number: str = Field(min_length=1, max_length=64, description="Resident ID number (18 characters)")
+    certificate_number: str = Field(
+        min_length=1, max_length=200, description="Property-certificate number (不动产权证号) of one of your units"
+    )
+
+
+class AssertionCommand(Command):
+    assertion: str = Field(min_length=1, max_length=16384, description="Signed JWT of a configured identity provider")
+
+
+class VerificationResultRead(BaseModel):
+    verified: bool
+    method: VerificationMethod
+    owner_identifier_masked: str = Field(description="The verified ID number, last 4 characters only")
+    estates: list[uuid.UUID] = Field(description="Estates whose latest register lists this owner")
+
+
+class ManualRequestRead(BaseModel):
+    """A manual verification request as its applicant sees it."""
+
+    id: uuid.UUID
+    estate_id: uuid.UUID
+    status: ReviewStatus
+    document_type: str
+    identifier_masked: str
+    created_at: datetime
+    decided_at: datetime | None
+    decision_reason: str | None
+
+    @classmethod
+    def from_row(cls, row: ManualVerificationRequest) -> ManualRequestRead:
+        return cls(
+            id=row.id,
+            estate_id=row.estate_id,
+            status=row.status,
+            document_type=row.document_type,
+            identifier_masked=mask_last4(row.identifier_last4),
+            created_at=row.created_at,
+            decided_at=row.decided_at,
+            decision_reason=row.decision_reason,
+        )
+
+
+class ManualRequestReviewRead(ManualRequestRead):
+    """A manual verification request as a reviewer sees it: claimed name, document hash and availability."""
+
+    account_id: uuid.UUID
+    claimed_name: str
+    document_sha256: str
+    document_available: bool = Field(description="False once the document is deleted (R-PI-4)")
+    document_deleted_at: datetime | None
+    reviewed_by: str | None
+
+    @classmethod
+    def for_review(cls, row: ManualVerificationRequest, *, document_available: bool) -> ManualRequestReviewRead:
+        return cls(
+            **ManualRequestRead.from_row(row).model_dump(),
+            account_id=row.account_id,
+            claimed_name=row.claimed_name,
+            document_sha256=row.document_sha256,
+            document_available=document_available,
+            document_deleted_at=row.document_deleted_at,
+            reviewed_by=row.reviewed_by,
+        )
+
+
+class VerificationStatusRead(BaseModel):
+    verified: bool
+    method: VerificationMethod | None
+    verified_at: datetime | None
+    owner_identifier_masked: str | None
+    locked_until: datetime | None = Field(description="Self-service verification is locked until then (429)")
+    pending_requests: list[ManualRequestRead]
+
+
+class ApproveCommand(Command):
+    reason: str | None = Field(default=None, max_length=500)
+
+
+class RejectCommand(Command):
+    reason: str = Field(min_length=1, max_length=500)

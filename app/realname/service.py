@@ -1,0 +1,585 @@
+"""Real-name verification (R-CAST-1, R-PI-1..4) and its abuse limits.
+
+Three ways to link an account to a natural-person owner of the register:
+
+* **Register match**: the resident ID number plus a property-certificate number of a unit that the same person
+  owns in the LATEST register version of some estate (the non-biometric path R-PI-3 requires).
+* **Identity provider**: a signed assertion of a configured provider (``app.realname.idp``) for an ID number
+  that owns a unit in some latest register version; only result, transaction id and time are kept (R-PI-3).
+* **Manual review**: the organiser or street office of the estate reviews an uploaded document (R-PI-4); the
+  document is deleted 30 days after the decision, the decision record stays.
+
+Every self-service attempt is recorded (``VerificationAttempt`` plus an identity event), and failed attempts lock
+self-service verification per account and per ID number. A refused attempt must be *persisted* although the
+answer is an error, so these functions RETURN the error (``Outcome``) instead of raising it: raising would roll
+the request's transaction back and un-count the failure. Mismatches all give one code, so the answer never tells
+whether an ID number is in the register. ID numbers appear in events only as a blind-index prefix (R-PI-2).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Final
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.errors import DomainError, NotFound
+from app.http.errors import Forbidden
+from app.identity import events
+from app.identity.access import Principal, ensure_can_manage_estate
+from app.identity.models import Account
+from app.place import repository as place_repository
+from app.realname import repository
+from app.realname.documents import seal, sniff_content_type, unseal
+from app.realname.errors import (
+    AccountRequired,
+    AlreadyDecided,
+    AlreadyVerified,
+    AssertionInvalid,
+    DocumentDeleted,
+    DocumentUnsupported,
+    IdNumberInvalid,
+    OwnerNotInRegister,
+    RequestPending,
+    VerificationLocked,
+    VerificationMismatch,
+)
+from app.realname.idp import IdentityProviders
+from app.realname.models import (
+    ManualVerificationRequest,
+    ReviewStatus,
+    VerificationAttempt,
+    VerificationDocument,
+    VerificationMethod,
+)
+from app.register.identifiers import valid_resident_id
+from app.register.models import Owner
+from app.register.repository import OWNER_IDENTIFIER_FIELD
+from app.register.service import CERTIFICATE_FIELD
+from app.security.pii import FieldCipher, normalise_identifier
+from app.settings import Settings
+
+SUCCEEDED: Final = "verification.succeeded"
+FAILED: Final = "verification.failed"
+LOCKED: Final = "verification.locked"
+REFUSED: Final = "verification.refused"
+REQUESTED: Final = "verification.requested"
+DOCUMENT_VIEWED: Final = "verification.document_viewed"
+APPROVED: Final = "verification.approved"
+REJECTED: Final = "verification.rejected"
+DOCUMENT_DELETED: Final = "verification.document_deleted"
+PURGE_ACTOR: Final = "system:document-purge"
+INDEX_PREFIX: Final = 12  # blind-index characters kept in events to correlate attempts on one ID number
+NO_IDENTIFIER: Final = ""  # attempt index when no trustworthy ID number was presented (a rejected assertion)
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """``max_failures`` failed attempts within ``window`` lock an account or an ID number."""
+
+    max_failures: int = 5
+    window: timedelta = timedelta(hours=24)
+    document_retention: timedelta = timedelta(days=30)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Limits:
+        return cls(
+            max_failures=settings.verification_max_failures,
+            window=timedelta(seconds=settings.verification_failure_window_seconds),
+            document_retention=timedelta(days=settings.verification_document_retention_days),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Verified:
+    method: VerificationMethod
+    owner: Owner
+    estates: list[uuid.UUID]
+
+
+Outcome = Verified | DomainError
+
+
+@dataclass(frozen=True, slots=True)
+class Status:
+    account: Account
+    owner: Owner | None
+    locked_until: datetime | None
+    pending: Sequence[ManualVerificationRequest] = field(default_factory=list)
+
+
+def require_account(principal: Principal) -> uuid.UUID:
+    """Verification binds a person's account; API keys (services, operators) have none."""
+    if principal.account_id is None:
+        raise AccountRequired()
+    return principal.account_id
+
+
+async def _account(session: AsyncSession, account_id: uuid.UUID) -> Account:
+    account = await repository.account_for_update(session, account_id)
+    if account is None:  # the principal was just resolved from it; only a concurrent deletion gets here
+        raise AccountRequired()
+    return account
+
+
+async def _lock(
+    session: AsyncSession, limits: Limits, now: datetime, *, account_id: uuid.UUID, identifier_index: str | None
+) -> VerificationLocked | None:
+    """Locked while ``max_failures`` failures lie within the window, for the account or for the ID number.
+
+    ``retry_at`` is when enough of the counted failures have left the window to allow another attempt (with
+    exactly ``max_failures`` failures: when the oldest one leaves).
+    """
+    since = now - limits.window
+    retry_at: datetime | None = None
+    series = [await repository.failure_times(session, since=since, account_id=account_id)]
+    if identifier_index:
+        series.append(await repository.failure_times(session, since=since, identifier_index=identifier_index))
+    for times in series:
+        if len(times) >= limits.max_failures:
+            candidate = times[len(times) - limits.max_failures] + limits.window
+            retry_at = candidate if retry_at is None else max(retry_at, candidate)
+    if retry_at is None:
+        return None
+    return VerificationLocked(retry_at=retry_at, retry_after=max(1, math.ceil((retry_at - now).total_seconds())))
+
+
+async def _attempt(
+    session: AsyncSession,
+    account: Account,
+    *,
+    identifier_index: str,
+    method: VerificationMethod,
+    succeeded: bool,
+    now: datetime,
+) -> None:
+    session.add(
+        VerificationAttempt(
+            account_id=account.id,
+            identifier_index=identifier_index,
+            method=method,
+            succeeded=succeeded,
+            created_at=now,  # the lockout window is measured on the injected clock
+        )
+    )
+    await session.flush()
+
+
+def _actor(account: Account) -> str:
+    return f"account:{account.id}"
+
+
+async def _refuse(
+    session: AsyncSession, account: Account, error: DomainError, *, method: VerificationMethod, reason: str
+) -> DomainError:
+    """An attempt that is not evaluated (locked, already verified): logged, not counted."""
+    await events.record(
+        session,
+        LOCKED if isinstance(error, VerificationLocked) else REFUSED,
+        actor=_actor(account),
+        account_id=account.id,
+        details={"method": method.value, "reason": reason, **error.extra},
+    )
+    return error
+
+
+async def _fail(
+    session: AsyncSession,
+    account: Account,
+    error: DomainError,
+    *,
+    method: VerificationMethod,
+    identifier_index: str,
+    reason: str,
+    now: datetime,
+    details: dict[str, Any] | None = None,
+) -> DomainError:
+    """A failed attempt: counted for the lockout and logged; the caller returns the error as the response."""
+    await _attempt(session, account, identifier_index=identifier_index, method=method, succeeded=False, now=now)
+    await events.record(
+        session,
+        FAILED,
+        actor=_actor(account),
+        account_id=account.id,
+        details={
+            "method": method.value,
+            "reason": reason,
+            "id_index_prefix": identifier_index[:INDEX_PREFIX] or None,
+            **(details or {}),
+        },
+    )
+    return error
+
+
+async def _verified_as_other(session: AsyncSession, account: Account, identifier_index: str) -> bool:
+    if account.owner_id is None:
+        return False
+    current = await session.get(Owner, account.owner_id)
+    return current is None or current.identifier_index != identifier_index
+
+
+async def _link(
+    session: AsyncSession,
+    account: Account,
+    owner: Owner,
+    *,
+    method: VerificationMethod,
+    reference: str | None,
+    identifier_index: str,
+    now: datetime,
+    details: dict[str, Any] | None = None,
+) -> Verified:
+    """Link the account to the owner (idempotent for the same owner) and record the success."""
+    repeated = account.owner_id == owner.id
+    if not repeated:
+        account.owner_id = owner.id
+        account.verified_at = now
+        account.verification_method = method.value
+        account.verification_reference = reference
+    estates = await repository.owner_estates(session, owner.id)
+    # A person may verify a new phone's account too; recorded so a reviewer can see shared identities.
+    other_accounts = await repository.other_accounts_of_owner(session, owner.id, account.id)
+    await _attempt(session, account, identifier_index=identifier_index, method=method, succeeded=True, now=now)
+    await events.record(
+        session,
+        SUCCEEDED,
+        actor=_actor(account),
+        account_id=account.id,
+        details={
+            "method": method.value,
+            "owner_id": str(owner.id),
+            "owner_identifier_last4": owner.identifier_last4,
+            "estates": [str(estate_id) for estate_id in estates],
+            "other_accounts": other_accounts,
+            "repeated": repeated,
+            **(details or {}),
+        },
+    )
+    return Verified(VerificationMethod(account.verification_method or method.value), owner, estates)
+
+
+async def verify_by_register(
+    session: AsyncSession,
+    account_id: uuid.UUID,
+    *,
+    id_number: str,
+    certificate_number: str,
+    cipher: FieldCipher,
+    limits: Limits,
+    now: datetime,
+) -> Outcome:
+    """R-PI-3's non-biometric path: the ID number and the certificate number of a unit the person owns."""
+    method = VerificationMethod.REGISTER_MATCH
+    account = await _account(session, account_id)
+    id_number = normalise_identifier(id_number)
+    index = cipher.blind_index(OWNER_IDENTIFIER_FIELD, id_number)
+    locked = await _lock(session, limits, now, account_id=account.id, identifier_index=index)
+    if locked is not None:
+        return await _refuse(session, account, locked, method=method, reason="locked")
+    if not valid_resident_id(id_number):
+        return await _fail(
+            session, account, IdNumberInvalid(), method=method, identifier_index=index, reason="id_invalid", now=now
+        )
+    if await _verified_as_other(session, account, index):
+        return await _refuse(session, account, AlreadyVerified(), method=method, reason="already_verified")
+    owner = await repository.person_owner(session, index)
+    certificate_index = cipher.blind_index(CERTIFICATE_FIELD, certificate_number)
+    if owner is None or not await repository.owner_estates(session, owner.id, certificate_index=certificate_index):
+        # No such person, or the certificate is not one of theirs: the same answer either way (no oracle).
+        return await _fail(
+            session, account, VerificationMismatch(), method=method, identifier_index=index, reason="mismatch", now=now
+        )
+    return await _link(session, account, owner, method=method, reference=None, identifier_index=index, now=now)
+
+
+async def verify_by_assertion(
+    session: AsyncSession,
+    account_id: uuid.UUID,
+    *,
+    assertion: str,
+    providers: IdentityProviders,
+    cipher: FieldCipher,
+    limits: Limits,
+    now: datetime,
+) -> Outcome:
+    """A provider's signed PASS for an ID number that owns a unit in some latest register version."""
+    method = VerificationMethod.IDENTITY_PROVIDER
+    account = await _account(session, account_id)
+    locked = await _lock(session, limits, now, account_id=account.id, identifier_index=None)
+    if locked is not None:
+        return await _refuse(session, account, locked, method=method, reason="locked")
+    try:
+        facts = providers.verify(assertion, now=now)
+        if facts.subject != str(account.id):
+            raise AssertionInvalid(reason="wrong_subject")  # issued for another account: a replay
+    except AssertionInvalid as error:
+        return await _fail(
+            session,
+            account,
+            error,
+            method=method,
+            identifier_index=NO_IDENTIFIER,
+            reason="assertion_invalid",
+            now=now,
+            details={"cause": error.reason},
+        )
+    id_number = normalise_identifier(facts.id_number)
+    index = cipher.blind_index(OWNER_IDENTIFIER_FIELD, id_number)
+    provider = {"issuer": facts.issuer, "txn": facts.transaction_id, "result": "PASS"}
+    if await _verified_as_other(session, account, index):
+        return await _refuse(session, account, AlreadyVerified(), method=method, reason="already_verified")
+    owner = await repository.person_owner(session, index) if valid_resident_id(id_number) else None
+    if owner is None or not await repository.owner_estates(session, owner.id):
+        return await _fail(
+            session,
+            account,
+            VerificationMismatch(),
+            method=method,
+            identifier_index=index,
+            reason="mismatch",
+            now=now,
+            details=provider,
+        )
+    return await _link(
+        session,
+        account,
+        owner,
+        method=method,
+        reference=facts.transaction_id,
+        identifier_index=index,
+        now=now,
+        details=provider | {"asserted_at": facts.issued_at.isoformat()},
+    )
+
+
+async def status(session: AsyncSession, account_id: uuid.UUID, *, limits: Limits, now: datetime) -> Status:
+    account = await session.get(Account, account_id)
+    if account is None:
+        raise AccountRequired()
+    owner = await session.get(Owner, account.owner_id) if account.owner_id else None
+    locked = await _lock(session, limits, now, account_id=account.id, identifier_index=None)
+    return Status(
+        account=account,
+        owner=owner,
+        locked_until=now + timedelta(seconds=locked.retry_after) if locked else None,
+        pending=await repository.pending_requests(session, account.id),
+    )
+
+
+async def submit_manual_request(
+    session: AsyncSession,
+    account_id: uuid.UUID,
+    *,
+    estate_id: uuid.UUID,
+    id_number: str,
+    claimed_name: str,
+    document_type: str,
+    content: bytes,
+    cipher: FieldCipher,
+    now: datetime,
+) -> ManualVerificationRequest:
+    """R-PI-4: an application with one identity document, stored encrypted, for the estate's organiser to review."""
+    account = await _account(session, account_id)
+    await place_repository.get_estate(session, estate_id)
+    id_number = normalise_identifier(id_number)
+    if not valid_resident_id(id_number):
+        raise IdNumberInvalid()
+    if account.owner_id is not None:
+        raise AlreadyVerified()
+    if any(request.estate_id == estate_id for request in await repository.pending_requests(session, account.id)):
+        raise RequestPending()
+    content_type = sniff_content_type(content)
+    if content_type is None:
+        raise DocumentUnsupported()
+    protected = cipher.protect(OWNER_IDENTIFIER_FIELD, id_number)
+    request = ManualVerificationRequest(
+        id=uuid.uuid4(),
+        account_id=account.id,
+        estate_id=estate_id,
+        identifier_ciphertext=protected.ciphertext,
+        identifier_index=protected.blind_index,
+        identifier_last4=protected.last4,
+        claimed_name=claimed_name,
+        document_type=document_type,
+        document_sha256=hashlib.sha256(content).hexdigest(),
+        status=ReviewStatus.PENDING,
+        created_at=now,
+    )
+    session.add(request)
+    await session.flush()
+    session.add(
+        VerificationDocument(
+            request_id=request.id, content_type=content_type, ciphertext=seal(cipher, request.id, content)
+        )
+    )
+    await session.flush()
+    await events.record(
+        session,
+        REQUESTED,
+        actor=_actor(account),
+        account_id=account.id,
+        estate_id=estate_id,
+        details={
+            "request_id": str(request.id),
+            "document_type": document_type,
+            "content_type": content_type,
+            "size": len(content),
+            "id_index_prefix": protected.blind_index[:INDEX_PREFIX],
+        },
+    )
+    return request
+
+
+async def _reviewable(
+    session: AsyncSession, principal: Principal, estate_id: uuid.UUID, request_id: uuid.UUID, *, for_update: bool
+) -> ManualVerificationRequest:
+    """The estate's request; 404 for a request of another estate, or for an estate the principal has no role on."""
+    await ensure_can_manage_estate(session, principal, estate_id)
+    request = await repository.get_request(session, estate_id, request_id, for_update=for_update)
+    if request is None:
+        raise NotFound(what="verification request")
+    return request
+
+
+async def get_request(
+    session: AsyncSession, principal: Principal, estate_id: uuid.UUID, request_id: uuid.UUID
+) -> tuple[ManualVerificationRequest, bool]:
+    """A request for review, and whether its document is still available."""
+    request = await _reviewable(session, principal, estate_id, request_id, for_update=False)
+    available = await repository.document_request_ids(session, [request.id])
+    return request, request.id in available
+
+
+async def read_document(
+    session: AsyncSession,
+    principal: Principal,
+    estate_id: uuid.UUID,
+    request_id: uuid.UUID,
+    *,
+    cipher: FieldCipher,
+) -> tuple[str, bytes]:
+    """The decrypted document and its content type; every view is logged (R-PI-2: access is logged)."""
+    request = await _reviewable(session, principal, estate_id, request_id, for_update=False)
+    document = await repository.get_document(session, request.id)
+    if document is None or request.document_deleted_at is not None:
+        raise DocumentDeleted()
+    content = unseal(cipher, request.id, document.ciphertext)
+    await events.record(
+        session,
+        DOCUMENT_VIEWED,
+        actor=principal.label,
+        account_id=request.account_id,
+        estate_id=estate_id,
+        details={"request_id": str(request.id), "document_type": request.document_type},
+    )
+    return document.content_type, content
+
+
+async def _decidable(
+    session: AsyncSession, principal: Principal, estate_id: uuid.UUID, request_id: uuid.UUID
+) -> ManualVerificationRequest:
+    request = await _reviewable(session, principal, estate_id, request_id, for_update=True)
+    if request.status is not ReviewStatus.PENDING:
+        raise AlreadyDecided(status=request.status.value)
+    if principal.account_id is not None and principal.account_id == request.account_id:
+        raise Forbidden(reason="a reviewer cannot decide their own verification request")
+    return request
+
+
+async def approve(
+    session: AsyncSession,
+    principal: Principal,
+    estate_id: uuid.UUID,
+    request_id: uuid.UUID,
+    *,
+    reason: str | None,
+    now: datetime,
+) -> ManualVerificationRequest:
+    """Link the applicant to the person with the claimed ID number, who must own a unit in the estate's register."""
+    request = await _decidable(session, principal, estate_id, request_id)
+    owner = await repository.person_owner(session, request.identifier_index)
+    if owner is None or not await repository.owner_estates(session, owner.id, estate_id=estate_id):
+        raise OwnerNotInRegister()
+    account = await _account(session, request.account_id)
+    if account.owner_id is not None and account.owner_id != owner.id:
+        raise AlreadyVerified()
+    if account.owner_id is None:
+        account.owner_id = owner.id
+        account.verified_at = now
+        account.verification_method = VerificationMethod.MANUAL_REVIEW.value
+        account.verification_reference = f"manual:{request.id}"
+    request.status = ReviewStatus.APPROVED
+    request.reviewed_by = principal.label
+    request.decided_at = now
+    request.decision_reason = reason
+    await session.flush()
+    await events.record(
+        session,
+        APPROVED,
+        actor=principal.label,
+        account_id=account.id,
+        estate_id=estate_id,
+        details={
+            "request_id": str(request.id),
+            "method": VerificationMethod.MANUAL_REVIEW.value,
+            "owner_id": str(owner.id),
+            "owner_identifier_last4": owner.identifier_last4,
+            "document_type": request.document_type,
+            "other_accounts": await repository.other_accounts_of_owner(session, owner.id, account.id),
+        },
+    )
+    return request
+
+
+async def reject(
+    session: AsyncSession,
+    principal: Principal,
+    estate_id: uuid.UUID,
+    request_id: uuid.UUID,
+    *,
+    reason: str,
+    now: datetime,
+) -> ManualVerificationRequest:
+    request = await _decidable(session, principal, estate_id, request_id)
+    request.status = ReviewStatus.REJECTED
+    request.reviewed_by = principal.label
+    request.decided_at = now
+    request.decision_reason = reason
+    await session.flush()
+    await events.record(
+        session,
+        REJECTED,
+        actor=principal.label,
+        account_id=request.account_id,
+        estate_id=estate_id,
+        details={"request_id": str(request.id), "document_type": request.document_type},
+    )
+    return request
+
+
+async def purge_decided_documents(
+    session: AsyncSession, now: datetime, *, retention: timedelta = timedelta(days=30)
+) -> int:
+    """R-PI-4: delete the documents of requests decided more than ``retention`` before ``now``; keep the decisions.
+
+    Returns how many documents were deleted. Safe to run from several processes at once (rows are locked).
+    """
+    due = await repository.requests_due_for_purge(session, now - retention)
+    await repository.delete_documents(session, [request.id for request in due])
+    for request in due:
+        request.document_deleted_at = now
+        await events.record(
+            session,
+            DOCUMENT_DELETED,
+            actor=PURGE_ACTOR,
+            account_id=request.account_id,
+            estate_id=request.estate_id,
+            details={"request_id": str(request.id), "document_type": request.document_type},
+        )
+    await session.flush()
+    return len(due)

@@ -1,0 +1,727 @@
+"""Every check of an export bundle, in order; the first inconsistency ends the run and is named.
+
+Order (each step relies only on what the steps before it established):
+
+1. ``bundle``: the archive has exactly the members of ``app.verifier.documents``, matching the manifest's
+   sizes and SHA-256 (a transport checksum: the evidence itself is signed, see below).
+2. ``keys``: the log key is well formed and its note key, raw key, PEM and JWK agree; with ``--log-key``
+   it must be the key given (otherwise the report prints the key ID, to compare with the published key).
+3. ``signatures``: every checkpoint note is signed by the log key (current or retired; witness cosignatures
+   are counted); ``result.json`` is canonical and both its raw Ed25519 signature and its JWS verify.
+4. ``log``: entries are in strictly increasing leaf order and are the vote's; each entry's own content hash
+   holds and its RFC 9162 inclusion proof leads to the root of a signed checkpoint; the latest checkpoint
+   extends the result's (consistency proof); the signed result names the result checkpoint, and that
+   checkpoint contains every entry the result rests on.
+5. ``notice``: the notice, topic and roll documents hash to what the signed result and the signed
+   ``vote.published`` entry say; the register version and the totals agree everywhere.
+6. ``register``: the roll recomputed from the pseudonymous register snapshot with the law core
+   (``app.rules.roll.build_roll``: heads, developer, co-owners, parking, scope) equals ``roll.json``.
+7. ``ballots``: each ballot has its ``ballot.cast`` entry and hashes to the content hash recorded there; each
+   entry has its ballot; groups are in the roll; one counted ballot per group; void ballots are logged as
+   void; the participation recorded at close equals the counted ballots.
+8. ``publicity``: R-LIFE-3, the notice (and so every topic a ballot answers) was published at least 15 clear
+   days before the window opened, every ballot answers exactly the published topics and was cast inside
+   the published window.
+9. ``tally``: every topic's evidence, recomputed from the counted ballots and the roll with the law core,
+   equals the signed result (every numerator, denominator and outcome), as do the result hashes in the
+   ``vote.decided`` and ``vote.result_published`` entries.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import io
+import json
+import uuid
+import zipfile
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+from app.errors import DomainError
+from app.ledger.canonical import canonical_bytes, canonical_sha256
+from app.ledger.entries import check_leaf_document, entry_leaf_hash
+from app.ledger.errors import LedgerError
+from app.ledger.merkle import HASH_SIZE, inclusion_step, verify_consistency, verify_inclusion
+from app.ledger.note import Checkpoint, open_note, parse_verifier_key
+from app.ledger.signing import SIGNATURE_SIZE, jws_verify, public_key_from_bytes, verify
+from app.rules.counts import Weight
+from app.rules.publicity import earliest_voting_start, shanghai_date
+from app.rules.roll import AreaSource, SaleStatus, UnitRecord, build_roll
+from app.verifier import documents as d
+from app.verifier.report import Progress, Report
+from app.verifier.tally import AnswerRefused, topic_evidence
+
+MAX_MEMBER_BYTES = 1 << 30
+
+
+class Failure(Exception):
+    """The first inconsistency: which check found it and what it is."""
+
+    def __init__(self, check: str, message: str) -> None:
+        super().__init__(f"{check}: {message}")
+        self.check = check
+        self.message = message
+
+
+def verify_bundle(data: bytes, *, log_key: str | None = None, progress: Progress | None = None) -> Report:
+    """Run every check on the bundle's bytes; the report names the first inconsistency, if any."""
+    verifier = _Verifier(data, trusted_log_key=log_key, progress=progress or Progress(None))
+    report = verifier.report
+    try:
+        verifier.run()
+    except Failure as failure:
+        report.failed = (failure.check, failure.message)
+    return report
+
+
+def _strict_json(raw: bytes) -> Any:
+    def unique(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        members = dict(pairs)
+        if len(members) != len(pairs):
+            raise ValueError("duplicate member")
+        return members
+
+    def refuse(text: str) -> Any:
+        raise ValueError(f"{text}: floats and constants are not allowed")
+
+    return json.loads(raw.decode("utf-8"), object_pairs_hook=unique, parse_float=refuse, parse_constant=refuse)
+
+
+def _instant(text: Any) -> datetime:
+    instant = datetime.fromisoformat(str(text))
+    if instant.utcoffset() is None:
+        raise ValueError(f"{text!r} has no UTC offset")
+    return instant
+
+
+def _b64(text: Any) -> bytes:
+    return base64.b64decode(str(text), validate=True)
+
+
+def first_difference(expected: Any, actual: Any, path: str = "") -> str | None:
+    """Where two JSON values first differ, as ``path: expected ≠ actual``, or None when equal."""
+    if isinstance(expected, dict) and isinstance(actual, dict):
+        for key in sorted(set(expected) | set(actual)):
+            if key not in expected or key not in actual:
+                return f"{path}.{key}: present on one side only".lstrip(".")
+            found = first_difference(expected[key], actual[key], f"{path}.{key}")
+            if found:
+                return found
+        return None
+    if isinstance(expected, list) and isinstance(actual, list):
+        if len(expected) != len(actual):
+            return f"{path or 'value'}: {len(expected)} items ≠ {len(actual)} items"
+        for index, (left, right) in enumerate(zip(expected, actual, strict=True)):
+            found = first_difference(left, right, f"{path}[{index}]")
+            if found:
+                return found
+        return None
+    if expected != actual or type(expected) is not type(actual):
+        return f"{path.lstrip('.') or 'value'}: {expected!r} ≠ {actual!r}"
+    return None
+
+
+class _Inclusions:
+    """``merkle.verify_inclusion`` for many leaves of the same trees, with the same answer for every proof.
+
+    The RFC 9162 §2.1.3.2 loop is a function of its state ``(fn, sn, r)`` and the rest of the path. Each
+    successful verification records the state before every step with the rest of its path; a later proof
+    reaching a recorded state with the same rest of path is accepted there, since finishing the loop would
+    repeat exactly the steps that already ended at the root. Neighbouring leaves share all but their lowest
+    nodes, so a bundle's proofs cost a few hashes each instead of one per level.
+    """
+
+    def __init__(self) -> None:
+        # state → (the path that went on from it to the root, the step it was at): the path is shared, not copied
+        self._proven: dict[tuple[int, bytes, int, int, bytes], tuple[list[bytes], int]] = {}
+
+    def verify(self, index: int, size: int, leaf: bytes, path: list[bytes], root_hash: bytes) -> bool:
+        if not isinstance(index, int) or isinstance(index, bool) or not isinstance(size, int) or size <= index:
+            return verify_inclusion(index, size, leaf, path, root_hash)  # its checks and its answer
+        proven = self._proven
+        fn, sn, r = index, size - 1, leaf
+        states: list[tuple[int, bytes, int, int, bytes]] = []
+        for step, p in enumerate(path):
+            state = (size, root_hash, fn, sn, r)
+            known = proven.get(state)
+            if known is not None and known[0][known[1] :] == path[step:]:
+                break
+            states.append(state)
+            following = inclusion_step(fn, sn, r, p)
+            if following is None:
+                return False
+            fn, sn, r = following
+        else:
+            if sn != 0 or r != root_hash:
+                return False
+        for step, state in enumerate(states):
+            proven[state] = (path, step)
+        return True
+
+
+@dataclass(frozen=True, slots=True)
+class _Entry:
+    leaf_index: int
+    document: dict[str, Any]
+
+    @property
+    def kind(self) -> str:
+        return str(self.document["kind"])
+
+    @property
+    def payload(self) -> dict[str, Any]:
+        payload: dict[str, Any] = self.document["payload"]
+        return payload
+
+
+class _Verifier:
+    def __init__(self, data: bytes, *, trusted_log_key: str | None, progress: Progress) -> None:
+        self.data = data
+        self.trusted_log_key = trusted_log_key
+        self.progress = progress
+        self.report = Report()
+        self.files: dict[str, bytes] = {}
+        self.json: dict[str, Any] = {}
+
+    # --- plumbing -------------------------------------------------------------------------------------------
+
+    @contextmanager
+    def step(self, name: str) -> Iterator[None]:
+        """Run one check; malformed data anywhere in it is that check's failure, never a crash."""
+        try:
+            yield
+        except Failure:
+            raise
+        except (KeyError, IndexError, TypeError, ValueError, AttributeError, DomainError) as error:
+            raise Failure(name, f"malformed or inconsistent data ({type(error).__name__}: {error})") from error
+
+    def passed(self, name: str, summary: str) -> None:
+        self.report.passed.append((name, summary))
+
+    def load(self, name: str) -> Any:
+        if name not in self.json:
+            try:
+                self.json[name] = _strict_json(self.files[name])
+            except (UnicodeDecodeError, ValueError, RecursionError) as error:
+                raise Failure("bundle", f"{name} is not valid JSON ({error})") from error
+        return self.json[name]
+
+    def run(self) -> None:
+        self.check_bundle()
+        self.check_keys()
+        self.check_signatures()
+        self.check_log()
+        self.check_notice()
+        self.check_register()
+        self.check_ballots()
+        self.check_publicity()
+        self.check_tally()
+        self.check_decision()
+
+    # --- 1. bundle ------------------------------------------------------------------------------------------
+
+    def check_bundle(self) -> None:
+        try:
+            archive = zipfile.ZipFile(io.BytesIO(self.data))
+        except zipfile.BadZipFile as error:
+            raise Failure("bundle", f"not a zip archive ({error})") from error
+        with archive, self.step("bundle"):
+            expected = {d.README, d.MANIFEST, *d.MEMBERS}
+            names = [info.filename for info in archive.infolist()]
+            extra = sorted(set(names) - expected)
+            missing = sorted(expected - set(names))
+            if extra or missing or len(names) != len(set(names)):
+                raise Failure("bundle", f"unexpected members {extra}, missing members {missing}, or duplicates")
+            for info in archive.infolist():
+                if info.file_size > MAX_MEMBER_BYTES:
+                    raise Failure("bundle", f"{info.filename} is larger than {MAX_MEMBER_BYTES} bytes")
+                self.files[info.filename] = archive.read(info)
+        manifest = self.load(d.MANIFEST)
+        with self.step("bundle"):
+            if manifest["format"] != d.BUNDLE_FORMAT:
+                raise Failure("bundle", f"manifest format {manifest['format']!r} is not {d.BUNDLE_FORMAT}")
+            listed = [member["name"] for member in manifest["files"]]
+            if listed != list(d.MEMBERS):
+                raise Failure("bundle", "the manifest does not list the bundle's members in order")
+            for member in manifest["files"]:
+                content = self.files[member["name"]]
+                if member["size"] != len(content) or member["sha256"] != _sha256(content):
+                    raise Failure("bundle", f"{member['name']} does not match its size and SHA-256 in the manifest")
+            self.vote_id = str(uuid.UUID(manifest["vote_id"]))
+        self.passed("bundle", f"{len(self.files)} members, sizes and SHA-256 match the manifest")
+
+    # --- 2. keys --------------------------------------------------------------------------------------------
+
+    def check_keys(self) -> None:
+        keys = self.load(d.KEYS)
+        with self.step("keys"):
+            log = keys["log"]
+            verifier = parse_verifier_key(log["verifier_key"])
+            raw = _b64(log["public_key"])
+            if verifier.public_key != raw or verifier.name != keys["origin"] or log["key_id"] != verifier.key_id.hex():
+                raise Failure("keys", "the log's verifier key, raw key, key ID and origin disagree")
+            for pem in (log["pem"].encode("ascii"), self.files[d.LOG_KEY_PEM]):
+                loaded = serialization.load_pem_public_key(pem)
+                if not isinstance(loaded, Ed25519PublicKey) or loaded.public_bytes_raw() != raw:
+                    raise Failure("keys", "the PEM public key is not the log key")
+            if log["jwk"] != d.public_jwk(raw):
+                raise Failure("keys", "the JWK (or its kid, the RFC 7638 thumbprint) is not the log key's")
+            if self.trusted_log_key is not None and parse_verifier_key(self.trusted_log_key) != verifier:
+                raise Failure("keys", f"the bundle's log key {log['verifier_key']} is not the trusted key given")
+            self.log_key = verifier
+            self.public_key = public_key_from_bytes(raw)
+            self.kid = d.jwk_thumbprint(raw)
+            self.retired = [parse_verifier_key(key) for key in keys["retired"]]
+            self.witnesses = [parse_verifier_key(key) for key in keys["witnesses"]]
+            for key in self.retired:
+                if key.name != verifier.name:
+                    raise Failure("keys", f"retired key {key.key_string()} is not a key of this log")
+        pinned = "pinned by --log-key" if self.trusted_log_key else "from the bundle: compare it with the published key"
+        self.passed("keys", f"log key {verifier.name}+{verifier.key_id.hex()} (kid {self.kid}; {pinned})")
+
+    # --- 3. signatures --------------------------------------------------------------------------------------
+
+    def _open_checkpoint(self, label: str, note: Any) -> tuple[Checkpoint, int]:
+        try:
+            opened = open_note(str(note), [self.log_key, *self.retired, *self.witnesses])
+        except LedgerError as error:
+            raise Failure(
+                "signatures",
+                f"checkpoint '{label}': its signature does not verify with the log key ({error}); "
+                "the checkpoint text (origin, size or root hash) was altered or another key signed it",
+            ) from error
+        log_keys = {self.log_key, *self.retired}
+        if not any(signer in log_keys for signer in opened.signers):
+            raise Failure("signatures", f"checkpoint '{label}' carries no signature of the log key")
+        try:
+            checkpoint = Checkpoint.parse(opened.text)
+        except LedgerError as error:
+            raise Failure("signatures", f"checkpoint '{label}' is malformed ({error})") from error
+        if checkpoint.origin != self.log_key.name:
+            raise Failure("signatures", f"checkpoint '{label}' is of log {checkpoint.origin!r}, not this log")
+        witnesses = sum(1 for signer in opened.signers if signer in self.witnesses)
+        return checkpoint, witnesses
+
+    def check_signatures(self) -> None:
+        checkpoints = self.load(d.CHECKPOINTS)
+        with self.step("signatures"):
+            self.result_checkpoint, witnesses = self._open_checkpoint("result", checkpoints["result"])
+            self.latest_checkpoint, latest_witnesses = self._open_checkpoint("latest", checkpoints["latest"])
+            raw = self.files[d.RESULT]
+            try:
+                result = _strict_json(raw)
+            except (UnicodeDecodeError, ValueError) as error:
+                raise Failure("signatures", f"result/result.json is not JSON ({error})") from error
+            if canonical_bytes(result) != raw:
+                raise Failure("signatures", "result/result.json is not in RFC 8785 canonical form")
+            signature = self.files[d.RESULT_SIG]
+            if len(signature) != SIGNATURE_SIZE or not verify(self.public_key, raw, signature):
+                raise Failure(
+                    "signatures", "result/result.sig: the raw Ed25519 signature of result.json does not verify"
+                )
+            token = self.files[d.RESULT_JWS].decode("ascii").strip()
+            payload = jws_verify({self.kid: self.public_key}, token)
+            if payload is None:
+                raise Failure("signatures", f"result/result.jws does not verify (EdDSA, kid {self.kid}, the log key)")
+            if payload != raw:
+                raise Failure("signatures", "result/result.jws signs other bytes than result/result.json")
+            if result["format"] != d.RESULT_FORMAT or result["vote_id"] != self.vote_id:
+                raise Failure("signatures", "the signed result is not of this bundle's vote")
+            self.result = result
+        self.passed(
+            "signatures",
+            f"checkpoints of size {self.result_checkpoint.size} and {self.latest_checkpoint.size} signed by the log "
+            f"key ({witnesses} and {latest_witnesses} witness cosignatures); result.sig and result.jws verify",
+        )
+
+    # --- 4. log ---------------------------------------------------------------------------------------------
+
+    def check_log(self) -> None:
+        entries_json = self.load(d.ENTRIES)
+        proofs = self.load(d.PROOFS)
+        with self.step("log"):
+            result, latest = self.result_checkpoint, self.latest_checkpoint
+            roots = {result.size: result.root_hash, latest.size: latest.root_hash}
+            named = self.result["checkpoint"]
+            if (named["origin"], named["size"], _b64(named["root_hash"])) != (
+                result.origin,
+                result.size,
+                result.root_hash,
+            ):
+                raise Failure("log", "the signed result names another checkpoint than log/checkpoints.json 'result'")
+            consistency = proofs["consistency"]
+            if (consistency["first"], consistency["second"]) != (result.size, latest.size) or not verify_consistency(
+                result.size, latest.size, result.root_hash, latest.root_hash, [_b64(h) for h in consistency["proof"]]
+            ):
+                raise Failure("log", "the latest checkpoint does not extend the result's checkpoint (log forked?)")
+            inclusion = proofs["inclusion"]
+            if len(inclusion) != len(entries_json):
+                raise Failure("log", f"{len(entries_json)} entries but {len(inclusion)} inclusion proofs")
+            previous = -1
+            for item in entries_json:
+                index = item["leaf_index"]
+                if not isinstance(index, int) or isinstance(index, bool) or index <= previous:
+                    raise Failure(
+                        "log",
+                        f"log entries out of order: leaf {index} is listed after leaf {previous} "
+                        "(entries reordered or duplicated)",
+                    )
+                previous = index
+            entries: list[_Entry] = []
+            inclusions = _Inclusions()
+            decoded: dict[str, bytes] = {}  # neighbouring leaves share most of their audit paths' nodes
+            pairs = zip(entries_json, inclusion, strict=True)
+            for item, proof in self.progress.iterate("log entries", pairs, len(inclusion)):
+                index = item["leaf_index"]
+                if item["entry"]["vote_id"] != self.vote_id:
+                    raise Failure("log", f"log entry at leaf {index} is not of this vote")
+                try:
+                    document = check_leaf_document(item["entry"])
+                except ValueError as error:
+                    raise Failure("log", f"log entry at leaf {index}: {error} (entry altered)") from error
+                size = proof["tree_size"]
+                path = [decoded.get(node) or decoded.setdefault(node, _b64(node)) for node in proof["proof"]]
+                if proof["leaf_index"] != index or size not in roots or any(len(h) != HASH_SIZE for h in path):
+                    raise Failure("log", f"log entry at leaf {index}: its proof is for another leaf or checkpoint")
+                if not inclusions.verify(index, size, entry_leaf_hash(document), path, roots[size]):
+                    raise Failure(
+                        "log",
+                        f"log entry at leaf {index} ({document['kind']}) is not in the signed checkpoint of size "
+                        f"{size}: its inclusion proof fails (entry altered, moved or reordered)",
+                    )
+                entries.append(_Entry(index, document))
+            late = [entry for entry in entries if entry.kind in d.EVIDENCE_KINDS and entry.leaf_index >= result.size]
+            if late:
+                raise Failure(
+                    "log", f"{late[0].kind} at leaf {late[0].leaf_index} is not inside the result's checkpoint"
+                )
+            self.entries = entries
+            self.published = self._single(d.VOTE_PUBLISHED)
+            self.closed = self._single(d.VOTE_CLOSED)
+            self.decided = self._single(d.VOTE_DECIDED)
+            self.result_published = self._single(d.VOTE_RESULT_PUBLISHED)
+        self.passed(
+            "log",
+            f"{len(entries)} entries in leaf order, each proven in a signed checkpoint; "
+            f"size {latest.size} extends size {result.size}",
+        )
+
+    def _single(self, kind: str) -> _Entry:
+        found = [entry for entry in self.entries if entry.kind == kind]
+        if len(found) != 1:
+            raise Failure("log", f"expected exactly one {kind} entry, found {len(found)}")
+        return found[0]
+
+    # --- 5. notice ------------------------------------------------------------------------------------------
+
+    def check_notice(self) -> None:
+        notice = self.load(d.NOTICE)
+        topics = self.load(d.TOPICS)
+        roll = self.load(d.ROLL)
+        register = self.load(d.REGISTER)
+        with self.step("notice"):
+            result, published = self.result, self.published.payload
+            notice_hash = canonical_sha256(notice)
+            if not notice_hash == result["notice_hash"] == published["notice_hash"]:
+                raise Failure("notice", "notice.json does not hash to the notice hash in the signed result and log")
+            hashes = [canonical_sha256(topic["document"]) for topic in topics]
+            ids = [topic["topic_id"] for topic in topics]
+            for topic, digest in zip(topics, hashes, strict=True):
+                if topic["content_hash"] != digest:
+                    topic_id = topic["topic_id"]
+                    raise Failure("notice", f"topic {topic_id}: its document does not hash to its content hash")
+            if hashes != notice["topics"] or hashes != [topic["content_hash"] for topic in published["topics"]]:
+                raise Failure("notice", "the topic documents are not the topics of the published notice")
+            if ids != [topic["topic_id"] for topic in published["topics"]]:
+                raise Failure("notice", "the topic ids are not those of the published notice")
+            signed = [(topic["topic_id"], topic["content_hash"]) for topic in result["topics"]]
+            if signed != list(zip(ids, hashes, strict=True)):
+                raise Failure("notice", "the signed result's topics are not the published topics")
+            roll_hash = canonical_sha256(roll)
+            if not roll_hash == notice["roll_hash"] == result["roll_hash"] == published["roll_hash"]:
+                raise Failure("notice", "roll.json does not hash to the roll hash of the notice, result and log")
+            total = roll["total"]
+            if total != result["total"] or (total["heads"], total["area"]) != (
+                published["total_heads"],
+                published["total_area"],
+            ):
+                raise Failure("notice", "the roll's totals differ from the signed result's or the published ones")
+            version = register["version_id"]
+            if (
+                not (
+                    version
+                    == notice["register_version_id"]
+                    == result["register"]["version_id"]
+                    == published["register_version_id"]
+                )
+                or register["content_hash"] != result["register"]["content_hash"]
+            ):
+                raise Failure("notice", "the register snapshot is not of the register version the roll was taken from")
+            if notice["estate_id"] != result["estate_id"] or roll["estate_id"] != result["estate_id"]:
+                raise Failure("notice", "the notice, roll and result are of different estates")
+            if (notice["starts_at"], notice["ends_at"]) != (published["starts_at"], published["ends_at"]):
+                raise Failure("notice", "the notice's voting window differs from the published one")
+            self.notice = notice
+            self.topics = topics
+            self.roll = roll
+            self.total = Weight(int(total["heads"]), int(total["area"]))
+        self.passed("notice", f"notice, {len(topics)} topics and roll hash to the signed and published hashes")
+
+    # --- 6. register ----------------------------------------------------------------------------------------
+
+    def check_register(self) -> None:
+        register = self.load(d.REGISTER)
+        with self.step("register"):
+            if register["format"] != d.REGISTER_FORMAT:
+                raise Failure("register", f"register.json format is not {d.REGISTER_FORMAT}")
+            records = [
+                UnitRecord(
+                    unit_id=str(unit["unit_key"]),
+                    area=int(unit["area"]),
+                    area_source=AreaSource(unit["area_source"]),
+                    owner_keys=frozenset(str(owner) for owner in unit["owners"]),
+                    sale_status=SaleStatus(unit["sale_status"]),
+                    delivered=bool(unit["delivered"]),
+                    is_parking=bool(unit["parking"]),
+                )
+                for unit in register["units"]
+            ]
+            scope = self.notice["scope_units"]
+            try:
+                recomputed = build_roll(
+                    records,
+                    developer_key=register["developer"],
+                    include_parking=bool(register["include_parking"]),
+                    scope=None if scope is None else list(scope),
+                )
+            except DomainError as error:
+                raise Failure("register", f"the register snapshot yields no valid roll: {error}") from error
+            groups = self.roll["groups"]
+            by_unit = {unit: group for group in groups for unit in group["units"]}
+            if len({group["group_id"] for group in groups}) != len(groups):
+                raise Failure("register", "the roll lists a group id twice")
+            for group in recomputed.groups:
+                claimed = by_unit.get(group.unit_ids[0])
+                units = ", ".join(group.unit_ids)
+                if claimed is None:
+                    raise Failure("register", f"unit {group.unit_ids[0]} of the register snapshot is not in the roll")
+                if tuple(claimed["units"]) != group.unit_ids:
+                    raise Failure(
+                        "register",
+                        f"the register snapshot groups units {units} together, the roll's group "
+                        f"{claimed['group_id']} has units {', '.join(claimed['units'])}",
+                    )
+                if claimed["area"] != group.area:
+                    raise Failure(
+                        "register",
+                        f"group {claimed['group_id']} (units {units}): the register snapshot's unit areas add up "
+                        f"to {group.area}, the roll says {claimed['area']} (a unit's area was changed)",
+                    )
+                if claimed["is_developer"] != group.is_developer or claimed["heads"] != 1:
+                    raise Failure("register", f"group {claimed['group_id']}: developer flag or heads differ")
+            if len(groups) != len(recomputed.groups):
+                raise Failure("register", f"the roll has {len(groups)} groups, the register snapshot gives "
+                              f"{len(recomputed.groups)}")  # fmt: skip
+            if (recomputed.total.heads, recomputed.total.area) != (self.total.heads, self.total.area):
+                raise Failure("register", "the register snapshot's totals differ from the roll's")
+            self.group_area = {str(group["group_id"]): int(group["area"]) for group in groups}
+        self.passed(
+            "register",
+            f"{len(records)} units regroup into the roll's {len(groups)} groups, "
+            f"{self.total.heads} heads and area {self.total.area}",
+        )
+
+    # --- 7. ballots -----------------------------------------------------------------------------------------
+
+    def check_ballots(self) -> None:
+        ballots = self.load(d.BALLOTS)
+        with self.step("ballots"):
+            cast = {entry.payload["ballot_id"]: entry for entry in self.entries if entry.kind == d.BALLOT_CAST}
+            voided = {entry.payload["ballot_id"] for entry in self.entries if entry.kind == d.BALLOT_VOIDED}
+            seen: set[str] = set()
+            counted: dict[str, dict[str, Any]] = {}
+            for ballot in self.progress.iterate("ballots", ballots, len(ballots)):
+                ballot_id, group = str(ballot["ballot_id"]), str(ballot["group_id"])
+                entry = cast.get(ballot_id)
+                if entry is None:
+                    raise Failure(
+                        "ballots",
+                        f"ballot {ballot_id} (group {group}) has no ballot.cast entry in the signed log: "
+                        "it was added after the fact",
+                    )
+                if ballot_id in seen:
+                    raise Failure("ballots", f"ballot {ballot_id} is listed twice")
+                seen.add(ballot_id)
+                digest = canonical_sha256(
+                    d.ballot_document(
+                        vote_id=self.vote_id, group_id=group, answers=ballot["answers"], basis=ballot["basis"],
+                        channel=ballot["channel"], cast_at=ballot["cast_at"],
+                    )
+                )  # fmt: skip
+                recorded = entry.payload
+                if digest != recorded["content_hash"] or (group, ballot["basis"], ballot["channel"]) != (
+                    recorded["group_id"],
+                    recorded["basis"],
+                    recorded["channel"],
+                ):
+                    raise Failure(
+                        "ballots",
+                        f"ballot {ballot_id} (group {group}): its content does not hash to the content hash in its "
+                        "signed ballot.cast entry (a choice, the group, the basis, the channel or the time was "
+                        "changed)",
+                    )
+                if ballot["content_hash"] != digest or ballot["cast_at"] != recorded["cast_at"]:
+                    raise Failure("ballots", f"ballot {ballot_id}: its content hash or time field was changed")
+                if group not in self.group_area:
+                    raise Failure("ballots", f"ballot {ballot_id}: group {group} is not in the roll")
+                status = ballot["status"]
+                if status == "VOID":
+                    if ballot_id not in voided:
+                        raise Failure("ballots", f"ballot {ballot_id} is void, but no ballot.voided entry says so")
+                elif status == "COUNTED":
+                    if ballot_id in voided:
+                        raise Failure("ballots", f"ballot {ballot_id} was voided in the log but is counted")
+                    if group in counted:
+                        raise Failure("ballots", f"group {group} has two counted ballots")
+                    counted[group] = ballot
+                else:
+                    raise Failure("ballots", f"ballot {ballot_id} has status {status!r}")
+            missing = sorted(set(cast) - seen)
+            if missing:
+                entry = cast[missing[0]]
+                raise Failure(
+                    "ballots",
+                    f"the signed log records ballot {missing[0]} (group {entry.payload['group_id']}, cast at "
+                    f"{entry.payload['cast_at']}), but the bundle has no such ballot: it was deleted",
+                )
+            participating = Weight(len(counted), sum(self.group_area[group] for group in counted))
+            recorded_weight = self.closed.payload["participating"]
+            if (participating.heads, participating.area) != (recorded_weight["heads"], recorded_weight["area"]):
+                raise Failure(
+                    "ballots",
+                    f"the counted ballots weigh {participating.heads} heads and area {participating.area}, "
+                    f"the vote.closed entry recorded {recorded_weight['heads']} heads and area "
+                    f"{recorded_weight['area']}",
+                )
+            self.ballots = ballots
+            self.counted = counted
+        self.passed(
+            "ballots",
+            f"{len(ballots)} ballots ({len(counted)} counted) match their signed ballot.cast entries one to one",
+        )
+
+    # --- 8. publicity ---------------------------------------------------------------------------------------
+
+    def check_publicity(self) -> None:
+        with self.step("publicity"):
+            published_at = _instant(self.published.payload["published_at"])
+            starts, ends = _instant(self.notice["starts_at"]), _instant(self.notice["ends_at"])
+            earliest = earliest_voting_start(published_at)
+            if starts < earliest:
+                days = (shanghai_date(starts) - shanghai_date(published_at)).days
+                raise Failure(
+                    "publicity",
+                    f"the topics were published on {shanghai_date(published_at)} and voting opened on "
+                    f"{shanghai_date(starts)} (Asia/Shanghai), {days} days later ({max(days - 1, 0)} clear days); "
+                    f"R-LIFE-3 requires 15 clear days (earliest start {earliest.isoformat()})",
+                )
+            # A paper ballot's cast_at is the organiser's "received at"; the log says when it was really entered.
+            # Every ballot (and every voiding) must be in the log before the close, whatever time it claims.
+            late = [
+                entry
+                for entry in self.entries
+                if entry.kind in (d.BALLOT_CAST, d.BALLOT_VOIDED) and entry.leaf_index > self.closed.leaf_index
+            ]
+            if late:
+                raise Failure(
+                    "publicity",
+                    f"{late[0].kind} for ballot {late[0].payload['ballot_id']} was logged at leaf "
+                    f"{late[0].leaf_index}, after the vote closed at leaf {self.closed.leaf_index}",
+                )
+            topic_ids = {str(topic["topic_id"]) for topic in self.topics}
+            for ballot in self.ballots:
+                if set(ballot["answers"]) != topic_ids:
+                    raise Failure(
+                        "publicity", f"ballot {ballot['ballot_id']} answers topics other than the published ones"
+                    )
+                cast_at = _instant(ballot["cast_at"])
+                if not starts <= cast_at < ends:
+                    raise Failure(
+                        "publicity",
+                        f"ballot {ballot['ballot_id']} was cast at {ballot['cast_at']}, outside the published "
+                        f"window {self.notice['starts_at']} – {self.notice['ends_at']}",
+                    )
+        self.passed(
+            "publicity",
+            f"published {shanghai_date(published_at)}, voting from {shanghai_date(starts)} (≥ 15 clear days); "
+            "every ballot answers the published topics inside the window",
+        )
+
+    # --- 9. tally -------------------------------------------------------------------------------------------
+
+    def check_tally(self) -> None:
+        with self.step("tally"):
+            signed: Sequence[Mapping[str, Any]] = self.result["topics"]
+            paper = {group: ballot["channel"] == "PAPER" for group, ballot in self.counted.items()}
+            counted = [
+                (Weight(1, self.group_area[group]), ballot["answers"], paper[group])
+                for group, ballot in sorted(self.counted.items())
+            ]  # in group order, sorted once for every topic
+            for topic, claimed in zip(self.topics, signed, strict=True):
+                topic_id = str(topic["topic_id"])
+                ballots = [(weight, answers[topic_id], on_paper) for weight, answers, on_paper in counted]
+                try:
+                    evidence = topic_evidence(topic["document"], self.total, ballots)
+                except (AnswerRefused, DomainError) as error:
+                    message = f"topic {topic_id}: a counted ballot's answer is invalid ({error})"
+                    raise Failure("tally", message) from error
+                difference = first_difference(evidence, claimed["evidence"])
+                if difference:
+                    raise Failure(
+                        "tally",
+                        f"topic {topic_id} ({topic['document']['title']}): the signed result differs from the count "
+                        f"of the ballots at {difference} (recomputed ≠ signed)",
+                    )
+                claimed_hash, claimed_outcome = claimed["evidence_sha256"], claimed["outcome"]
+                if claimed_hash != canonical_sha256(evidence) or claimed_outcome != evidence["outcome"]:
+                    raise Failure("tally", f"topic {topic_id}: the signed outcome or evidence hash is wrong")
+            hashes = [{key: topic[key] for key in ("topic_id", "outcome", "evidence_sha256")} for topic in signed]
+            for entry in (self.decided, self.result_published):
+                if entry.payload["results"] != hashes:
+                    raise Failure("tally", f"the {entry.kind} entry records other results than the signed result")
+        outcomes = ", ".join(str(topic["outcome"]) for topic in signed)
+        self.passed("tally", f"{len(signed)} topics recomputed from the ballots equal the signed result ({outcomes})")
+
+    # --- 10. decision status -------------------------------------------------------------------------------
+
+    def check_decision(self) -> None:
+        """R-SUP-1/-3: a decision revoked by the street office or a court is reported as revoked.
+
+        The revocation is a signed log entry of the vote (already proven in step 4); the result stays as it was
+        counted, but it no longer binds the owners.
+        """
+        revocations = {"supervision.revocation": "REVOKED_BY_STREET_OFFICE",
+                       "supervision.court_revocation": "REVOKED_BY_COURT"}  # fmt: skip
+        with self.step("decision"):
+            found = [entry for entry in self.entries if entry.kind in revocations]
+            if not found:
+                self.passed("decision", "in force: no revocation in the log")
+                return
+            last = found[-1]
+            status = revocations[last.kind]
+            self.passed(
+                "decision",
+                f"{status} on {last.payload['acted_at']} ({last.payload['document_ref']}); "
+                "the counted result no longer binds the owners",
+            )
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()

@@ -1,0 +1,135 @@
+"""The bundle's layout and document formats: one definition for the server that writes them and the verifier.
+
+Bundle (a ``.zip``, members in this order, fixed timestamps, so the same content gives the same bytes)::
+
+    README.md                how to check the bundle by hand (openssl, a JOSE library) and with evote verify
+    manifest.json            format, vote id, and name / size / SHA-256 of every other member
+    keys/keys.json           the log key: origin, note verifier key, note key ID, raw key, PEM, JWK with kid;
+                             retired log keys and witness keys
+    keys/log-key.pem         the log's Ed25519 public key (SubjectPublicKeyInfo PEM), for openssl
+    register.json            pseudonymous register snapshot (no names, ID or certificate numbers)
+    roll.json                the roll document whose SHA-256 is the notice's ``roll_hash``
+    notice.json              the notice document whose SHA-256 is the vote's ``notice_hash``
+    topics.json              each topic's id, position and document (its SHA-256 is its ``content_hash``)
+    ballots.json             every ballot of the vote, counted and void, as cast
+    log/entries.json         every audit-log entry of the vote, in leaf order, with its leaf index
+    log/checkpoints.json     the signed checkpoint notes: ``result`` (named by the signed result) and ``latest``
+    log/proofs.json          an RFC 9162 inclusion proof per entry and the consistency proof result → latest
+    result/result.json       the signed result: RFC 8785 canonical bytes, exactly what is signed
+    result/result.sig        the raw 64-byte Ed25519 signature of result.json
+    result/result.jws        the compact JWS (alg EdDSA, kid) whose payload is result.json
+
+JSON members are pretty-printed UTF-8 JSON except ``result/result.json``, which is canonical bytes. Hashes
+are always over RFC 8785 canonical JSON of the parsed document (``app.ledger.canonical``), so the layout of
+a file never matters, only its content.
+
+Signing key and ``kid``: the signed result is signed with the audit log's own Ed25519 key (one published key
+set). The ``kid`` is the RFC 7638 JWK thumbprint of that public key (SHA-256 over
+``{"crv":"Ed25519","kty":"OKP","x":…}``, base64url). The same key signs checkpoint notes, whose signed
+message is the checkpoint text (lines ending in ``\\n``), and JWS signing inputs (base64url and ``.``
+only); RFC 8785 bytes never contain a raw newline and always start with ``{``, so no message of one kind
+can be taken for another.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import uuid
+from typing import Any
+
+from app.ledger.canonical import canonical_bytes
+
+BUNDLE_FORMAT = "evote-bundle@1"
+RESULT_FORMAT = "evote-result@1"
+REGISTER_FORMAT = "evote-register@1"
+
+README = "README.md"
+MANIFEST = "manifest.json"
+KEYS = "keys/keys.json"
+LOG_KEY_PEM = "keys/log-key.pem"
+REGISTER = "register.json"
+ROLL = "roll.json"
+NOTICE = "notice.json"
+TOPICS = "topics.json"
+BALLOTS = "ballots.json"
+ENTRIES = "log/entries.json"
+CHECKPOINTS = "log/checkpoints.json"
+PROOFS = "log/proofs.json"
+RESULT = "result/result.json"
+RESULT_SIG = "result/result.sig"
+RESULT_JWS = "result/result.jws"
+
+#: Every member after README and manifest, in archive order; the manifest lists exactly these.
+MEMBERS = (
+    KEYS,
+    LOG_KEY_PEM,
+    REGISTER,
+    ROLL,
+    NOTICE,
+    TOPICS,
+    BALLOTS,
+    ENTRIES,
+    CHECKPOINTS,
+    PROOFS,
+    RESULT,
+    RESULT_SIG,
+    RESULT_JWS,
+)
+
+# Audit-log entry kinds the verifier reads (written by app.vote, app.ballot and app.result).
+VOTE_PUBLISHED = "vote.published"
+BALLOT_CAST = "ballot.cast"
+BALLOT_VOIDED = "ballot.voided"
+VOTE_CLOSED = "vote.closed"
+VOTE_DECIDED = "vote.decided"
+VOTE_RESULT_PUBLISHED = "vote.result_published"
+#: The entries a decided result rests on: the signed result's checkpoint contains every one of them.
+EVIDENCE_KINDS = frozenset(
+    {VOTE_PUBLISHED, BALLOT_CAST, BALLOT_VOIDED, VOTE_CLOSED, VOTE_DECIDED, VOTE_RESULT_PUBLISHED}
+)
+
+
+def b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def jwk_thumbprint(public_key: bytes) -> str:
+    """RFC 7638 thumbprint of an Ed25519 public key (RFC 8037 §2 OKP JWK): the signed result's ``kid``."""
+    members = {"crv": "Ed25519", "kty": "OKP", "x": b64url(public_key)}
+    return b64url(hashlib.sha256(canonical_bytes(members)).digest())
+
+
+def public_jwk(public_key: bytes) -> dict[str, str]:
+    """The public JWK of the result key, with its ``kid`` (for any JOSE library)."""
+    return {
+        "kty": "OKP",
+        "crv": "Ed25519",
+        "x": b64url(public_key),
+        "kid": jwk_thumbprint(public_key),
+        "alg": "EdDSA",
+        "use": "sig",
+    }
+
+
+def ballot_document(
+    *, vote_id: str, group_id: str, answers: Any, basis: str, channel: str, cast_at: str
+) -> dict[str, Any]:
+    """What a ballot's ``content_hash`` covers (``app.ballot.service``): ``cast_at`` as the exact text hashed."""
+    return {
+        "vote_id": vote_id,
+        "group_id": group_id,
+        "answers": answers,
+        "basis": basis,
+        "channel": channel,
+        "cast_at": cast_at,
+    }
+
+
+def owner_pseudonym(estate_id: uuid.UUID | str, owner_id: uuid.UUID | str) -> str:
+    """An owner as the register snapshot names it: 32 hex digits, unlinkable to other estates' snapshots.
+
+    Owner ids are random UUIDs shared across estates; mixing in the estate id keeps one person's units in
+    two estates from being linked through two bundles.
+    """
+    return hashlib.sha256(f"evote/owner\x1f{estate_id}\x1f{owner_id}".encode()).hexdigest()[:32]

@@ -1,0 +1,114 @@
+"""The published notice as canonical documents, and the hashes that identify it (R-LIFE-2, R-LIFE-4).
+
+Everything R-LIFE-2 requires the notice to contain is covered by one hash: each topic's canonical document
+(full text, matters, category and counting rule, options or election method, the R-BAN-2 declaration and its
+attachments by SHA-256) gives the topic's ``content_hash``; the notice document (vote parameters, the topic
+hashes in order, the roll hash and the register version) gives the vote's ``notice_hash``. Both are SHA-256 of
+RFC 8785 canonical JSON (``app.ledger.canonical``), so anyone can recompute them from ``GET /votes/{id}``:
+
+Topic document (``content_hash``)::
+
+    {"schema": "evote/topic/1", "title", "text", "kind", "matters": [...], "category",
+     "rule": {"quorum": {"num", "den", "strict"}, "approval": {...}},
+     "options": [{"id", "label"}] | null, "election": {...} | null,
+     "declaration_property_management": true,
+     "attachments": [{"filename", "content_type", "size", "sha256"}, ...]}
+
+Notice document (``notice_hash``)::
+
+    {"schema": "evote/notice/1", "estate_id", "title", "organiser_kind", "voting_method",
+     "starts_at", "ends_at",            # ISO-8601 UTC, whole seconds: "2025-03-16T16:00:00Z"
+     "min_window_days", "extension_rule": {...} | null, "scope_units": [...] | null,
+     "proxies_allowed", "notice_text", "topics": [content_hash, ...],
+     "roll_hash", "register_version_id"}
+
+Topics are in their notice order, attachments in upload order (``created_at``, then id). An erratum
+(R-LIFE-4) is hashed over its text and the notice hash it amends, so it can never pass for a new notice.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from app.ledger.canonical import canonical_sha256
+from app.vote.models import Attachment, Topic, Vote
+
+TOPIC_SCHEMA = "evote/topic/1"
+NOTICE_SCHEMA = "evote/notice/1"
+ERRATUM_SCHEMA = "evote/erratum/1"
+
+
+def utc_text(instant: datetime) -> str:
+    """``2025-03-16T16:00:00Z``: the one spelling of an instant inside a hashed document."""
+    return instant.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def ordered_attachments(attachments: Iterable[Attachment]) -> list[Attachment]:
+    """Upload order; the id breaks ties between uploads recorded at the same instant."""
+    return sorted(attachments, key=lambda attachment: (attachment.created_at, str(attachment.id)))
+
+
+def attachment_document(attachment: Attachment) -> dict[str, Any]:
+    return {
+        "filename": attachment.filename,
+        "content_type": attachment.content_type,
+        "size": attachment.size,
+        "sha256": attachment.sha256,
+    }
+
+
+def topic_document(topic: Topic) -> dict[str, Any]:
+    return {
+        "schema": TOPIC_SCHEMA,
+        "title": topic.title,
+        "text": topic.text,
+        "kind": topic.kind.value,
+        "matters": list(topic.matters),
+        "category": topic.category.value,
+        "rule": topic.rule,
+        "options": topic.options,
+        "election": topic.election,
+        "declaration_property_management": topic.declaration_property_management,
+        "attachments": [attachment_document(a) for a in ordered_attachments(topic.attachments)],
+    }
+
+
+def topic_hash(topic: Topic) -> str:
+    return canonical_sha256(topic_document(topic))
+
+
+def notice_document(
+    vote: Vote, topic_hashes: Sequence[str], *, roll_hash: str, register_version_id: uuid.UUID
+) -> dict[str, Any]:
+    return {
+        "schema": NOTICE_SCHEMA,
+        "estate_id": str(vote.estate_id),
+        "title": vote.title,
+        "organiser_kind": vote.organiser_kind.value,
+        "voting_method": vote.voting_method.value,
+        "starts_at": utc_text(vote.starts_at),
+        "ends_at": utc_text(vote.ends_at),
+        "min_window_days": vote.min_window_days,
+        "extension_rule": vote.extension_rule,
+        "scope_units": vote.scope_units,
+        "proxies_allowed": vote.proxies_allowed,
+        "notice_text": vote.notice_text,
+        "topics": list(topic_hashes),
+        "roll_hash": roll_hash,
+        "register_version_id": str(register_version_id),
+    }
+
+
+def notice_hash(vote: Vote, topic_hashes: Sequence[str], *, roll_hash: str, register_version_id: uuid.UUID) -> str:
+    return canonical_sha256(
+        notice_document(vote, topic_hashes, roll_hash=roll_hash, register_version_id=register_version_id)
+    )
+
+
+def erratum_hash(*, vote_id: uuid.UUID, notice_hash: str, text: str) -> str:
+    return canonical_sha256(
+        {"schema": ERRATUM_SCHEMA, "vote_id": str(vote_id), "notice_hash": notice_hash, "text": text}
+    )

@@ -1,0 +1,82 @@
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from sqlalchemy import Select, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from app.audit.models import AuditEntry
+from app.db import locks
+from app.vote.models import Attachment, Erratum, OrganiserKind, RollGroup, Topic, Vote, VoteStatus
+
+CANCELLED_KIND = "vote.cancelled"
+
+
+async def get_vote(session: AsyncSession, vote_id: uuid.UUID, *, for_update: bool = False) -> Vote | None:
+    """The vote with its topics and attachment metadata; ``for_update`` locks its row on PostgreSQL (§8.4)."""
+    # Attachment content can be 20 MB: never loaded with the vote, only by the download query.
+    topics = selectinload(Vote.topics).selectinload(Topic.attachments).defer(Attachment.content, raiseload=True)
+    statement = select(Vote).where(Vote.id == vote_id).options(topics)
+    if for_update:
+        await locks.exclusive(session, vote_id)  # casts in flight finish first (app.db.locks)
+        statement = statement.with_for_update(of=Vote)
+    return await session.scalar(statement)
+
+
+async def estate_and_status_of_vote(
+    session: AsyncSession, vote_id: uuid.UUID
+) -> tuple[uuid.UUID, VoteStatus, OrganiserKind] | None:
+    """Who may act on a vote, read without any lock: access is decided before a lock that would stall casting."""
+    statement = select(Vote.estate_id, Vote.status, Vote.organiser_kind).where(Vote.id == vote_id)
+    row = (await session.execute(statement)).one_or_none()
+    return None if row is None else (row[0], row[1], row[2])
+
+
+def votes_statement(estate_id: uuid.UUID, *, include_drafts: bool) -> Select[Vote]:
+    statement = select(Vote).where(Vote.estate_id == estate_id)
+    if not include_drafts:
+        statement = statement.where(Vote.status != VoteStatus.DRAFT)
+    return statement
+
+
+async def owner_in_roll(session: AsyncSession, vote_id: uuid.UUID, owner_id: uuid.UUID) -> bool:
+    """Whether ``owner_id`` is a member of a voter group of the vote's frozen roll.
+
+    ``owner_ids`` is a JSON list of UUID strings; matching its quoted text works the same on both dialects,
+    and a UUID contains no LIKE wildcard.
+    """
+    needle = f'%"{owner_id}"%'
+    found = await session.scalar(
+        select(RollGroup.group_id)
+        .where(RollGroup.vote_id == vote_id, sa.cast(RollGroup.owner_ids, sa.Text).like(needle))
+        .limit(1)
+    )
+    return found is not None
+
+
+async def errata(session: AsyncSession, vote_id: uuid.UUID) -> Sequence[Erratum]:
+    return (
+        await session.scalars(
+            select(Erratum).where(Erratum.vote_id == vote_id).order_by(Erratum.created_at, Erratum.id)
+        )
+    ).all()
+
+
+async def cancellation(session: AsyncSession, vote_id: uuid.UUID) -> AuditEntry | None:
+    return await session.scalar(
+        select(AuditEntry).where(AuditEntry.vote_id == vote_id, AuditEntry.kind == CANCELLED_KIND).limit(1)
+    )
+
+
+async def attachment_content(session: AsyncSession, attachment_id: uuid.UUID) -> bytes | None:
+    content: bytes | None = await session.scalar(select(Attachment.content).where(Attachment.id == attachment_id))
+    return content
+
+
+async def next_position(session: AsyncSession, vote_id: uuid.UUID) -> int:
+    """Positions only grow: a deleted topic leaves a gap, so no row is ever renumbered under the unique key."""
+    highest = await session.scalar(select(sa.func.max(Topic.position)).where(Topic.vote_id == vote_id))
+    return 0 if highest is None else highest + 1

@@ -1,0 +1,382 @@
+"""Votes and topics: drafting by the organiser, publication of the notice, errata and cancellation."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Annotated
+from urllib.parse import quote
+
+from fastapi import APIRouter, File, Path, Response, UploadFile, status
+
+from app.errors import NotFound
+from app.http.deps import Clock, CurrentPrincipal, SessionDep
+from app.http.errors import Forbidden, InvalidCursor, PayloadTooLarge, Unauthenticated
+from app.http.pagination import CursorParam, LimitParam, Page
+from app.http.problems import problem_responses
+from app.register.errors import RegisterInvalid
+from app.rules.errors import (
+    ElectionAlternateSeatsInvalid,
+    ElectionCandidateDuplicate,
+    ElectionCandidateListEmpty,
+    ElectionSeatsInvalid,
+    EmptyRoll,
+    InvalidOptions,
+    NoticePeriodTooShort,
+    ScopeUnknownUnit,
+    ThresholdTooLoose,
+    TopicWithoutMatter,
+    UnitAreaNotPositive,
+    UnitWithoutOwner,
+    VotingWindowInverted,
+    VotingWindowMinimumInvalid,
+    VotingWindowTooShort,
+)
+from app.rules.lifecycle import effective_status
+from app.rules.publicity import earliest_voting_start
+from app.vote import service
+from app.vote.documents import ordered_attachments
+from app.vote.errors import (
+    AttachmentUnsupported,
+    DeclarationRequired,
+    ElectionMatterInvalid,
+    ElectionNotAllowed,
+    ElectionRequired,
+    NoRegister,
+    NotThisVotesOrganiser,
+    OptionsNotAllowed,
+    OrganiserKindNotAllowed,
+    ScopeTooNarrow,
+    TopicAddedAfterPublication,
+    TopicBundled,
+    TopicNotAMajorityVote,
+    VoteAlreadyPublished,
+    VoteCancelled,
+    VoteClosed,
+    VoteFrozen,
+    VoteHasNoTopics,
+    VoteNotPublished,
+    VotingAlreadyStarted,
+)
+from app.vote.models import Topic, Vote, VoteStatus
+from app.vote.schemas import (
+    AttachmentRead,
+    CancelCommand,
+    CancellationRead,
+    ErratumCreate,
+    ErratumRead,
+    TopicCreate,
+    TopicRead,
+    TopicUpdate,
+    TotalsRead,
+    VoteCreate,
+    VoteRead,
+    VoteSummaryRead,
+    VoteUpdate,
+)
+
+router = APIRouter(tags=["votes"])
+EstateId = Annotated[uuid.UUID, Path(description="Estate id")]
+VoteId = Annotated[uuid.UUID, Path(description="Vote id")]
+TopicId = Annotated[uuid.UUID, Path(description="Topic id")]
+AttachmentId = Annotated[uuid.UUID, Path(description="Attachment id")]
+AUTH_ERRORS = (Unauthenticated, Forbidden, NotFound, NotThisVotesOrganiser)
+READ_ERRORS = (Unauthenticated, NotFound)
+TOPIC_ERRORS = (
+    DeclarationRequired,
+    TopicWithoutMatter,
+    TopicNotAMajorityVote,
+    TopicBundled,
+    ThresholdTooLoose,
+    InvalidOptions,
+    OptionsNotAllowed,
+    ElectionRequired,
+    ElectionNotAllowed,
+    ElectionMatterInvalid,
+    ElectionSeatsInvalid,
+    ElectionAlternateSeatsInvalid,
+    ElectionCandidateListEmpty,
+    ElectionCandidateDuplicate,
+)
+PUBLISH_ERRORS = (
+    VoteAlreadyPublished,
+    VoteCancelled,
+    VoteHasNoTopics,
+    NoticePeriodTooShort,
+    VotingWindowMinimumInvalid,
+    VotingWindowInverted,
+    VotingWindowTooShort,
+    ScopeTooNarrow,
+    NoRegister,
+    RegisterInvalid,
+    ScopeUnknownUnit,
+    EmptyRoll,
+    UnitAreaNotPositive,
+    UnitWithoutOwner,
+)
+
+
+def _status(vote: Vote, now: datetime) -> str:
+    return effective_status(vote.status.value, starts_at=vote.starts_at, ends_at=vote.ends_at, now=now)
+
+
+def _topic_read(topic: Topic, position: int) -> TopicRead:
+    return TopicRead(
+        id=topic.id,
+        position=position,
+        title=topic.title,
+        text=topic.text,
+        kind=topic.kind,
+        matters=list(topic.matters),
+        category=topic.category,
+        rule=topic.rule,
+        options=topic.options,
+        election=topic.election,
+        declaration_property_management=topic.declaration_property_management,
+        content_hash=topic.content_hash,
+        attachments=[AttachmentRead.model_validate(a) for a in ordered_attachments(topic.attachments)],
+    )
+
+
+def _summary(vote: Vote, now: datetime) -> VoteSummaryRead:
+    return VoteSummaryRead(
+        id=vote.id,
+        estate_id=vote.estate_id,
+        title=vote.title,
+        organiser_kind=vote.organiser_kind,
+        voting_method=vote.voting_method,
+        status=vote.status,
+        effective_status=_status(vote, now),
+        starts_at=vote.starts_at,
+        ends_at=vote.ends_at,
+        published_at=vote.published_at,
+        notice_hash=vote.notice_hash,
+    )
+
+
+def _vote_read(view: service.VoteView, now: datetime) -> VoteRead:
+    vote = view.vote
+    totals = None
+    if vote.total_heads is not None and vote.total_area is not None:
+        totals = TotalsRead.of(vote.total_heads, vote.total_area)
+    return VoteRead(
+        **_summary(vote, now).model_dump(),
+        min_window_days=vote.min_window_days,
+        extension_rule=vote.extension_rule,
+        scope_units=vote.scope_units,
+        proxies_allowed=vote.proxies_allowed,
+        notice_text=vote.notice_text,
+        created_at=vote.created_at,
+        earliest_voting_start=earliest_voting_start(now).astimezone(UTC) if vote.status is VoteStatus.DRAFT else None,
+        register_version_id=vote.register_version_id,
+        roll_hash=vote.roll_hash,
+        totals=totals,
+        topics=[_topic_read(topic, position) for position, topic in enumerate(vote.topics, start=1)],
+        errata=[ErratumRead.model_validate(erratum) for erratum in view.errata],
+        cancellation=(
+            CancellationRead(cancelled_at=view.cancellation.cancelled_at, reason=view.cancellation.reason)
+            if view.cancellation
+            else None
+        ),
+    )
+
+
+@router.post(
+    "/estates/{estate_id}/votes",
+    status_code=status.HTTP_201_CREATED,
+    response_model=VoteRead,
+    responses=problem_responses(*AUTH_ERRORS, OrganiserKindNotAllowed, VotingWindowInverted),
+)
+async def create_vote(
+    estate_id: EstateId, body: VoteCreate, session: SessionDep, principal: CurrentPrincipal, clock: Clock
+) -> VoteRead:
+    """Draft a vote (organisers: the estate's committee, its street office convening in its place, or admin)."""
+    now = clock()
+    vote = await service.create_vote(session, principal, estate_id, body, now=now)
+    return _vote_read(service.VoteView(vote, [], None), now)
+
+
+@router.get(
+    "/estates/{estate_id}/votes",
+    response_model=Page[VoteSummaryRead],
+    responses=problem_responses(*READ_ERRORS, InvalidCursor),
+)
+async def list_votes(
+    estate_id: EstateId,
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    clock: Clock,
+    cursor: CursorParam = None,
+    limit: LimitParam = 50,
+) -> Page[VoteSummaryRead]:
+    """The estate's votes for anyone with a role there; drafts are listed to organisers only."""
+    rows, next_cursor = await service.list_votes(session, principal, estate_id, cursor=cursor, limit=limit)
+    now = clock()
+    return Page(items=[_summary(row, now) for row in rows], next_cursor=next_cursor)
+
+
+@router.get("/votes/{vote_id}", response_model=VoteRead, responses=problem_responses(*READ_ERRORS))
+async def get_vote(vote_id: VoteId, session: SessionDep, principal: CurrentPrincipal, clock: Clock) -> VoteRead:
+    """The vote with its topics, hashes, attachments and errata; owners in its roll may read it once published."""
+    view = await service.read_vote(session, principal, vote_id)
+    return _vote_read(view, clock())
+
+
+@router.patch(
+    "/votes/{vote_id}",
+    response_model=VoteRead,
+    responses=problem_responses(*AUTH_ERRORS, VoteFrozen, OrganiserKindNotAllowed, VotingWindowInverted),
+)
+async def update_vote(
+    vote_id: VoteId, body: VoteUpdate, session: SessionDep, principal: CurrentPrincipal, clock: Clock
+) -> VoteRead:
+    """Change a draft; a published vote is frozen (R-LIFE-4)."""
+    view = await service.update_vote(session, principal, vote_id, body)
+    return _vote_read(view, clock())
+
+
+@router.post(
+    "/votes/{vote_id}/topics",
+    status_code=status.HTTP_201_CREATED,
+    response_model=TopicRead,
+    responses=problem_responses(*AUTH_ERRORS, TopicAddedAfterPublication, *TOPIC_ERRORS),
+)
+async def add_topic(vote_id: VoteId, body: TopicCreate, session: SessionDep, principal: CurrentPrincipal) -> TopicRead:
+    """Add a topic to a draft; its category and counting rule follow from its matters (R-CAT-2..4)."""
+    topic, position = await service.add_topic(session, principal, vote_id, body)
+    return _topic_read(topic, position)
+
+
+@router.patch(
+    "/votes/{vote_id}/topics/{topic_id}",
+    response_model=TopicRead,
+    responses=problem_responses(*AUTH_ERRORS, VoteFrozen, *TOPIC_ERRORS),
+)
+async def update_topic(
+    vote_id: VoteId, topic_id: TopicId, body: TopicUpdate, session: SessionDep, principal: CurrentPrincipal
+) -> TopicRead:
+    """Change a draft topic; the whole topic is checked again."""
+    topic, position = await service.update_topic(session, principal, vote_id, topic_id, body)
+    return _topic_read(topic, position)
+
+
+@router.delete(
+    "/votes/{vote_id}/topics/{topic_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    response_class=Response,
+    responses=problem_responses(*AUTH_ERRORS, VoteFrozen),
+)
+async def delete_topic(
+    vote_id: VoteId, topic_id: TopicId, session: SessionDep, principal: CurrentPrincipal
+) -> Response:
+    """Remove a topic from a draft."""
+    await service.delete_topic(session, principal, vote_id, topic_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post(
+    "/votes/{vote_id}/topics/{topic_id}/attachments",
+    status_code=status.HTTP_201_CREATED,
+    response_model=AttachmentRead,
+    responses=problem_responses(*AUTH_ERRORS, VoteFrozen, AttachmentUnsupported, PayloadTooLarge),
+)
+async def add_attachment(
+    vote_id: VoteId,
+    topic_id: TopicId,
+    file: Annotated[UploadFile, File(description="PDF, PNG or JPEG, at most 20 MB")],
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    clock: Clock,
+) -> AttachmentRead:
+    """Attach a document to a draft topic (R-LIFE-2: draft covenant, contract, plan…); stored with its SHA-256."""
+    content = await file.read(service.ATTACHMENT_MAX_BYTES + 1)
+    if len(content) > service.ATTACHMENT_MAX_BYTES:
+        raise PayloadTooLarge(limit=service.ATTACHMENT_MAX_BYTES)
+    attachment = await service.add_attachment(
+        session, principal, vote_id, topic_id, filename=file.filename, content=content, now=clock()
+    )
+    return AttachmentRead.model_validate(attachment)
+
+
+@router.get(
+    "/votes/{vote_id}/topics/{topic_id}/attachments/{attachment_id}",
+    response_class=Response,
+    responses={
+        200: {
+            "description": "The attachment as published",
+            "content": {"application/pdf": {}, "image/png": {}, "image/jpeg": {}},
+        },
+        **problem_responses(*READ_ERRORS),
+    },
+)
+async def get_attachment(
+    vote_id: VoteId, topic_id: TopicId, attachment_id: AttachmentId, session: SessionDep, principal: CurrentPrincipal
+) -> Response:
+    """Download an attachment (readers of the vote); ``ETag`` is its SHA-256."""
+    attachment, content = await service.read_attachment(session, principal, vote_id, topic_id, attachment_id)
+    ascii_name = attachment.filename.encode("ascii", "replace").decode().replace('"', "_").replace("?", "_")
+    disposition = f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(attachment.filename)}"
+    return Response(
+        content=content,
+        media_type=attachment.content_type,
+        headers={
+            "Content-Disposition": disposition,
+            "ETag": f'"{attachment.sha256}"',
+            "X-Content-Type-Options": "nosniff",
+        },
+    )
+
+
+@router.delete(
+    "/votes/{vote_id}/topics/{topic_id}/attachments/{attachment_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    response_class=Response,
+    responses=problem_responses(*AUTH_ERRORS, VoteFrozen),
+)
+async def delete_attachment(
+    vote_id: VoteId, topic_id: TopicId, attachment_id: AttachmentId, session: SessionDep, principal: CurrentPrincipal
+) -> Response:
+    """Remove an attachment from a draft topic."""
+    await service.delete_attachment(session, principal, vote_id, topic_id, attachment_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post(
+    "/votes/{vote_id}/publish",
+    response_model=VoteRead,
+    responses=problem_responses(*AUTH_ERRORS, *PUBLISH_ERRORS),
+)
+async def publish_vote(vote_id: VoteId, session: SessionDep, principal: CurrentPrincipal, clock: Clock) -> VoteRead:
+    """Publish the notice: checks the notice period and window (R-LIFE-3/5), the scope (R-ROLL-4) and the roll
+    (R-ROLL-6), freezes the roll snapshot and records the topic and notice hashes (R-LIFE-2, R-LIFE-4)."""
+    now = clock()
+    view = await service.publish(session, principal, vote_id, now=now)
+    return _vote_read(view, now)
+
+
+@router.post(
+    "/votes/{vote_id}/errata",
+    status_code=status.HTTP_201_CREATED,
+    response_model=ErratumRead,
+    responses=problem_responses(*AUTH_ERRORS, VoteNotPublished, VoteCancelled, VoteClosed),
+)
+async def add_erratum(
+    vote_id: VoteId, body: ErratumCreate, session: SessionDep, principal: CurrentPrincipal, clock: Clock
+) -> ErratumRead:
+    """Append an erratum to a published notice (R-LIFE-4: typo fixes only; the topics never change)."""
+    erratum = await service.add_erratum(session, principal, vote_id, body.text, now=clock())
+    return ErratumRead.model_validate(erratum)
+
+
+@router.post(
+    "/votes/{vote_id}/cancel",
+    response_model=VoteRead,
+    responses=problem_responses(*AUTH_ERRORS, VoteNotPublished, VoteCancelled, VotingAlreadyStarted),
+)
+async def cancel_vote(
+    vote_id: VoteId, body: CancelCommand, session: SessionDep, principal: CurrentPrincipal, clock: Clock
+) -> VoteRead:
+    """Cancel a published vote before voting opens (R-LIFE-4); a changed notice is published as a new vote."""
+    now = clock()
+    view = await service.cancel(session, principal, vote_id, body.reason, now=now)
+    return _vote_read(view, now)

@@ -1,0 +1,668 @@
+"""Drafting a vote and its topics, publishing the notice, errata and cancellation (R-LIFE-1..4, R-CAT, R-BAN).
+
+A draft is edited freely by the organisers. Publication checks the notice against the law core (R-LIFE-3
+notice period, R-LIFE-5 window, R-ROLL-4 scope, R-ROLL-6 roll), freezes the roll snapshot (R-ROLL-1) and
+records the canonical hashes of every topic and of the notice (``app.vote.documents``); from then on nothing
+changes (R-LIFE-4) except appended errata, and a vote that has not opened yet may be cancelled so that a
+corrected notice can be published as a new vote.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import unicodedata
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.audit import service as audit_service
+from app.audit.models import AuditEntry
+from app.errors import NotFound
+from app.http.pagination import paginate
+from app.identity import access
+from app.identity.access import MANAGING_ROLES, Principal
+from app.identity.models import Role
+from app.notice import service as notice_service
+from app.notice import texts as notice_texts
+from app.notice.models import NoticeKind
+from app.register import repository as register_repository
+from app.rules.categories import MATTERS, Category, CountingRule, MatterItem, category_for, community_rule
+from app.rules.elections import ElectionConfig
+from app.rules.errors import VotingWindowInverted
+from app.rules.lifecycle import effective_status
+from app.rules.options import validate_options
+from app.rules.publicity import check_window
+from app.vote import documents, repository
+from app.vote.errors import (
+    AttachmentUnsupported,
+    DeclarationRequired,
+    ElectionMatterInvalid,
+    ElectionNotAllowed,
+    ElectionRequired,
+    NoRegister,
+    NotThisVotesOrganiser,
+    OptionsNotAllowed,
+    OrganiserKindNotAllowed,
+    ScopeTooNarrow,
+    TopicAddedAfterPublication,
+    TopicBundled,
+    TopicNotAMajorityVote,
+    VoteAlreadyPublished,
+    VoteCancelled,
+    VoteClosed,
+    VoteFrozen,
+    VoteHasNoTopics,
+    VoteNotPublished,
+    VotingAlreadyStarted,
+)
+from app.vote.models import Attachment, Erratum, OrganiserKind, Topic, TopicKind, Vote, VoteStatus
+from app.vote.schemas import TopicCreate, TopicUpdate, VoteCreate, VoteUpdate
+from app.vote.snapshot import take_snapshot
+from app.vote.spec import rule_to_json, threshold_from_json
+
+ATTACHMENT_MAX_BYTES = 20 * 1024 * 1024
+
+# Magic numbers of the accepted attachment formats; the declared type and the file name are never trusted.
+_SIGNATURES = (
+    (b"%PDF-", "application/pdf"),
+    (b"\x89PNG\r\n\x1a\n", "image/png"),
+    (b"\xff\xd8\xff", "image/jpeg"),
+)
+
+# R-ROLL-4: only matters whose cost falls on part of the owners (the 「列支范围」 principle) may be voted in a
+# narrower scope; every other matter concerns the whole area and needs the full roll.
+SCOPE_LIMITABLE = frozenset({MatterItem.FUND_USE, MatterItem.FUND_RAISE, MatterItem.REBUILD})
+
+# R-CAT-5 (CHOICE) "one topic, one decision", made precise: a deciding topic (YES_NO or SINGLE_CHOICE) names
+# one matter, or several that all belong to one of these sets, each describing a single decision. Anything
+# else (e.g. the covenant together with an election, or hiring a provider together with raising the fund) is
+# bundled. Matters of different categories may share a decision: R-CAT-3 then makes the topic SPECIAL.
+ONE_DECISION = (
+    # R-CAT-2 row (3): the service terms are the terms of the provider being hired.
+    frozenset({MatterItem.HIRE_DISMISS_PROVIDER, MatterItem.SERVICE_TERMS}),
+    # R-CAT-2 disposal row (CHOICE): a disposal that also changes the use or is a business use.
+    frozenset(
+        {
+            MatterItem.DISPOSE_COMMON_PARTS,
+            MatterItem.CHANGE_USE_COMMON_PARTS,
+            MatterItem.COMMON_PARTS_BUSINESS_USE,
+        }
+    ),
+    # Beijing Art. 34(1)(7): a business use of common parts and the common income it yields.
+    frozenset({MatterItem.COMMON_PARTS_BUSINESS_USE, MatterItem.COMMON_INCOME}),
+    # A rebuilding paid from the maintenance fund (e.g. adding an elevator) is one project decision.
+    frozenset({MatterItem.REBUILD, MatterItem.FUND_USE}),
+)
+DECIDING_KINDS = frozenset({TopicKind.YES_NO, TopicKind.SINGLE_CHOICE})
+COMMITTEE_KINDS = frozenset(OrganiserKind) - {OrganiserKind.STREET_OFFICE}
+PUBLISHED_KIND = "vote.published"
+ERRATUM_KIND = "vote.erratum"
+
+
+@dataclass(frozen=True, slots=True)
+class Cancellation:
+    cancelled_at: datetime
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class VoteView:
+    vote: Vote
+    errata: Sequence[Erratum]
+    cancellation: Cancellation | None
+
+
+# --- Access ---
+
+
+async def _managed_vote(session: AsyncSession, principal: Principal, vote_id: uuid.UUID) -> Vote:
+    """The vote, row-locked for the change (§8.4), if the principal organises its estate: 403 read-only, 404 none."""
+    found = await repository.estate_and_status_of_vote(session, vote_id)
+    if found is None:
+        raise NotFound(what="vote")
+    estate_id, _, organiser_kind = found
+    try:  # before the lock: a caller without the right must not make every cast of the vote wait
+        roles = await _manager_roles(session, principal, estate_id)
+    except NotFound:
+        raise NotFound(what="vote") from None
+    ensure_acts_as_organiser(organiser_kind, roles)
+    vote = await repository.get_vote(session, vote_id, for_update=True)
+    if vote is None:  # pragma: no cover - votes are never deleted
+        raise NotFound(what="vote")
+    return vote
+
+
+async def _readable_vote(session: AsyncSession, principal: Principal, vote_id: uuid.UUID) -> Vote:
+    """Roles on the estate read its votes (drafts: organisers only); owners read the votes whose roll they are in."""
+    vote = await repository.get_vote(session, vote_id)
+    if vote is None:
+        raise NotFound(what="vote")
+    place = await access.estate_place(session, vote.estate_id)
+    roles = access.roles_on(principal, place) if place is not None else frozenset()
+    if roles & MANAGING_ROLES:
+        return vote
+    if vote.status is VoteStatus.DRAFT:
+        raise NotFound(what="vote")
+    if roles:
+        return vote
+    if principal.owner_id is not None and await repository.owner_in_roll(session, vote.id, principal.owner_id):
+        return vote
+    raise NotFound(what="vote")
+
+
+async def _manager_roles(session: AsyncSession, principal: Principal, estate_id: uuid.UUID) -> frozenset[Role]:
+    await access.ensure_can_manage_estate(session, principal, estate_id)
+    return await access.estate_roles(session, principal, estate_id) & MANAGING_ROLES
+
+
+def _check_organiser(kind: OrganiserKind, roles: frozenset[Role]) -> None:
+    """R-LIFE-1: the street office convenes only in the committee's place, and only the street office does."""
+    if kind is OrganiserKind.STREET_OFFICE and Role.STREET_OFFICE not in roles:
+        raise OrganiserKindNotAllowed(organiser_kind=kind.value)
+    if kind in COMMITTEE_KINDS and roles == {Role.STREET_OFFICE}:
+        raise OrganiserKindNotAllowed(organiser_kind=kind.value)
+
+
+def ensure_acts_as_organiser(kind: OrganiserKind, roles: frozenset[Role]) -> None:
+    """R-LIFE-1 with R-SUP-1: a street office alone acts on a vote only if it convened it; the committee's votes it
+    supervises through app.supervision."""
+    if kind in COMMITTEE_KINDS and roles == {Role.STREET_OFFICE}:
+        raise NotThisVotesOrganiser(organiser_kind=kind.value)
+
+
+def _require_draft(vote: Vote) -> None:
+    if vote.status is not VoteStatus.DRAFT:
+        raise VoteFrozen(status=vote.status.value)
+
+
+def _whole_seconds(instant: datetime) -> datetime:
+    """Stored and returned in UTC, to the second: the one form the notice hash covers."""
+    return instant.astimezone(UTC).replace(microsecond=0)
+
+
+def _check_order(starts_at: datetime, ends_at: datetime) -> None:
+    if ends_at <= starts_at:
+        raise VotingWindowInverted(starts_at=starts_at.isoformat(), ends_at=ends_at.isoformat())
+
+
+def _scope(units: Sequence[str] | None) -> list[str] | None:
+    return None if units is None else sorted(set(units))
+
+
+# --- Votes ---
+
+
+async def create_vote(
+    session: AsyncSession, principal: Principal, estate_id: uuid.UUID, body: VoteCreate, *, now: datetime
+) -> Vote:
+    roles = await _manager_roles(session, principal, estate_id)
+    _check_organiser(body.organiser_kind, roles)
+    starts_at, ends_at = _whole_seconds(body.starts_at), _whole_seconds(body.ends_at)
+    _check_order(starts_at, ends_at)
+    vote = Vote(
+        id=uuid.uuid4(),
+        estate_id=estate_id,
+        title=body.title,
+        organiser_kind=body.organiser_kind,
+        created_by=principal.label,
+        status=VoteStatus.DRAFT,
+        voting_method=body.voting_method,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        min_window_days=body.min_window_days,
+        extension_rule=body.extension_rule.model_dump(mode="json") if body.extension_rule else None,
+        scope_units=_scope(body.scope_units),
+        proxies_allowed=body.proxies_allowed,
+        notice_text=body.notice_text,
+        created_at=now.astimezone(UTC),
+        topics=[],
+    )
+    session.add(vote)
+    await session.flush()
+    return vote
+
+
+async def list_votes(
+    session: AsyncSession, principal: Principal, estate_id: uuid.UUID, *, cursor: str | None, limit: int
+) -> tuple[Sequence[Vote], str | None]:
+    """The estate's votes for anyone with a role there; drafts only for its organisers."""
+    roles = await access.ensure_can_read_estate(session, principal, estate_id)
+    statement = repository.votes_statement(estate_id, include_drafts=bool(roles & MANAGING_ROLES))
+    return await paginate(session, statement, key=Vote.id, cursor=cursor, limit=limit)
+
+
+async def _view(session: AsyncSession, vote: Vote) -> VoteView:
+    entry = await repository.cancellation(session, vote.id)
+    return VoteView(vote, await repository.errata(session, vote.id), _cancellation(entry))
+
+
+def _cancellation(entry: AuditEntry | None) -> Cancellation | None:
+    if entry is None:
+        return None
+    return Cancellation(datetime.fromisoformat(entry.payload["cancelled_at"]), entry.payload["reason"])
+
+
+async def read_vote(session: AsyncSession, principal: Principal, vote_id: uuid.UUID) -> VoteView:
+    return await _view(session, await _readable_vote(session, principal, vote_id))
+
+
+async def update_vote(session: AsyncSession, principal: Principal, vote_id: uuid.UUID, body: VoteUpdate) -> VoteView:
+    vote = await _managed_vote(session, principal, vote_id)
+    _require_draft(vote)
+    changes = body.model_fields_set
+    if "organiser_kind" in changes and body.organiser_kind is not None:
+        _check_organiser(body.organiser_kind, await _manager_roles(session, principal, vote.estate_id))
+        vote.organiser_kind = body.organiser_kind
+    starts_at = _whole_seconds(body.starts_at) if body.starts_at is not None else vote.starts_at
+    ends_at = _whole_seconds(body.ends_at) if body.ends_at is not None else vote.ends_at
+    _check_order(starts_at, ends_at)
+    vote.starts_at, vote.ends_at = starts_at, ends_at
+    for name in ("title", "voting_method", "min_window_days", "proxies_allowed", "notice_text"):
+        if name in changes:
+            setattr(vote, name, getattr(body, name))
+    if "extension_rule" in changes:
+        vote.extension_rule = body.extension_rule.model_dump(mode="json") if body.extension_rule else None
+    if "scope_units" in changes:
+        vote.scope_units = _scope(body.scope_units)
+    await session.flush()
+    return await _view(session, vote)
+
+
+# --- Topics ---
+
+
+def _statutory_json(topic: Topic) -> dict[str, Any]:
+    return rule_to_json(community_rule(Category.ORDINARY if topic.kind is TopicKind.ELECTION else topic.category))
+
+
+def _topic_fields(topic: Topic) -> dict[str, Any]:
+    """A stored topic as command fields; a rule equal to the statutory one counts as "not customised", so a
+    change of matters moves it along with the category."""
+    rule = None if topic.rule == _statutory_json(topic) else topic.rule
+    return {
+        "title": topic.title,
+        "text": topic.text,
+        "kind": topic.kind,
+        "matters": [MatterItem(matter) for matter in topic.matters],
+        "rule": rule,
+        "options": topic.options,
+        "election": topic.election,
+        "declaration_property_management": topic.declaration_property_management,
+    }
+
+
+def _counting_rule(category: Category, rule: Mapping[str, Any] | None) -> CountingRule:
+    """R-CAT-4: statutory thresholds unless the rules of procedure set stricter ones (looser ones are refused)."""
+    quorum = (rule or {}).get("quorum")
+    approval = (rule or {}).get("approval")
+    return community_rule(
+        category,
+        quorum=threshold_from_json(quorum) if quorum is not None else None,
+        approval=threshold_from_json(approval) if approval is not None else None,
+    )
+
+
+def _check_bundling(kind: TopicKind, matters: Sequence[MatterItem]) -> None:
+    """R-CAT-5: a deciding topic decides one thing (see ``ONE_DECISION``)."""
+    distinct = frozenset(matters)
+    if kind in DECIDING_KINDS and len(distinct) > 1 and not any(distinct <= one for one in ONE_DECISION):
+        raise TopicBundled(matters=", ".join(matter.value for matter in matters))
+
+
+def _election(election: Mapping[str, Any], rule: CountingRule) -> dict[str, Any]:
+    """R-ELEC-1 / R-ELEC-7: the election method must build (seats, lists, no duplicate candidates)."""
+    candidates = [{"id": str(c["id"]), "name": str(c["name"])} for c in election["candidates"]]
+    raw_alternates = election.get("alternate_candidates")
+    alternates = (
+        None if raw_alternates is None else [{"id": str(c["id"]), "name": str(c["name"])} for c in raw_alternates]
+    )
+    config = ElectionConfig(
+        member_seats=int(election["member_seats"]),
+        alternate_seats=int(election["alternate_seats"]),
+        households=int(election["households"]),
+        candidates=tuple(c["id"] for c in candidates),
+        alternate_candidates=None if alternates is None else tuple(c["id"] for c in alternates),
+        rule=rule,
+    )
+    return {
+        "member_seats": config.member_seats,
+        "alternate_seats": config.alternate_seats,
+        "households": config.households,
+        "candidates": candidates,
+        "alternate_candidates": alternates,
+    }
+
+
+def validated_topic(fields: Mapping[str, Any]) -> dict[str, Any]:
+    """Check a topic against the law core and return its columns (category and rule derived, R-CAT-3/4)."""
+    if not fields["declaration_property_management"]:
+        raise DeclarationRequired()  # R-BAN-2
+    kind: TopicKind = fields["kind"]
+    matters = list(dict.fromkeys(MatterItem(matter) for matter in fields["matters"]))
+    category = category_for(matters)  # R-CAT-3; no matter at all: rules.topic_without_matter
+    if category is Category.NOT_A_MAJORITY_VOTE:  # R-BAN-3
+        banned = [m.value for m in matters if MATTERS[m].category is Category.NOT_A_MAJORITY_VOTE]
+        raise TopicNotAMajorityVote(matters=", ".join(banned))
+    if kind is TopicKind.ELECTION and matters != [MatterItem.ELECT_COMMITTEE]:
+        raise ElectionMatterInvalid()
+    _check_bundling(kind, matters)
+    rule = _counting_rule(category, fields["rule"])
+    options: list[dict[str, Any]] | None = None
+    election: dict[str, Any] | None = None
+    raw_options = fields["options"] or None
+    if kind in (TopicKind.SINGLE_CHOICE, TopicKind.CONSULTATION):
+        options = [{"id": option["id"], "label": option["label"]} for option in raw_options or []]
+        validate_options(option["id"] for option in options)  # R-MULTI-1: at least two distinct options
+    elif raw_options is not None:
+        raise OptionsNotAllowed(kind=kind.value)
+    if kind is TopicKind.ELECTION:
+        if fields["election"] is None:
+            raise ElectionRequired()
+        election = _election(fields["election"], rule)
+    elif fields["election"] is not None:
+        raise ElectionNotAllowed(kind=kind.value)
+    return {
+        "title": fields["title"],
+        "text": fields["text"],
+        "kind": kind,
+        "matters": [matter.value for matter in matters],
+        "category": category,
+        "rule": rule_to_json(rule),
+        "options": options,
+        "election": election,
+        "declaration_property_management": True,
+    }
+
+
+def _topic_of(vote: Vote, topic_id: uuid.UUID) -> Topic:
+    for topic in vote.topics:
+        if topic.id == topic_id:
+            return topic
+    raise NotFound(what="topic")
+
+
+async def add_topic(
+    session: AsyncSession, principal: Principal, vote_id: uuid.UUID, body: TopicCreate
+) -> tuple[Topic, int]:
+    """The new topic and its 1-based place in the notice."""
+    vote = await _managed_vote(session, principal, vote_id)
+    if vote.status is not VoteStatus.DRAFT:
+        raise TopicAddedAfterPublication()  # R-LIFE-4, Beijing Art. 35(5)
+    columns = validated_topic(body.model_dump())
+    topic = Topic(id=uuid.uuid4(), position=await repository.next_position(session, vote.id), attachments=[], **columns)
+    vote.topics.append(topic)
+    await session.flush()
+    return topic, len(vote.topics)
+
+
+async def update_topic(
+    session: AsyncSession, principal: Principal, vote_id: uuid.UUID, topic_id: uuid.UUID, body: TopicUpdate
+) -> tuple[Topic, int]:
+    vote = await _managed_vote(session, principal, vote_id)
+    _require_draft(vote)
+    topic = _topic_of(vote, topic_id)
+    fields = _topic_fields(topic) | {
+        name: value for name, value in body.model_dump().items() if name in body.model_fields_set
+    }
+    for name, value in validated_topic(fields).items():
+        setattr(topic, name, value)
+    await session.flush()
+    return topic, vote.topics.index(topic) + 1
+
+
+async def delete_topic(session: AsyncSession, principal: Principal, vote_id: uuid.UUID, topic_id: uuid.UUID) -> None:
+    vote = await _managed_vote(session, principal, vote_id)
+    _require_draft(vote)
+    vote.topics.remove(_topic_of(vote, topic_id))
+    await session.flush()
+
+
+# --- Attachments ---
+
+
+def sniff_content_type(content: bytes) -> str | None:
+    for signature, content_type in _SIGNATURES:
+        if content.startswith(signature):
+            return content_type
+    return None
+
+
+def clean_filename(filename: str | None) -> str:
+    """The base name without control characters, at most 200 characters; ``attachment`` if nothing is left."""
+    base = (filename or "").replace("\\", "/").rsplit("/", 1)[-1]
+    cleaned = "".join(ch for ch in base if unicodedata.category(ch)[0] != "C").strip()
+    return cleaned[:200] or "attachment"
+
+
+async def add_attachment(
+    session: AsyncSession,
+    principal: Principal,
+    vote_id: uuid.UUID,
+    topic_id: uuid.UUID,
+    *,
+    filename: str | None,
+    content: bytes,
+    now: datetime,
+) -> Attachment:
+    vote = await _managed_vote(session, principal, vote_id)
+    _require_draft(vote)
+    topic = _topic_of(vote, topic_id)
+    content_type = sniff_content_type(content)
+    if content_type is None:
+        raise AttachmentUnsupported()
+    attachment = Attachment(
+        id=uuid.uuid4(),
+        filename=clean_filename(filename),
+        content_type=content_type,
+        size=len(content),
+        sha256=hashlib.sha256(content).hexdigest(),
+        content=content,
+        created_at=now.astimezone(UTC),
+    )
+    topic.attachments.append(attachment)
+    await session.flush()
+    return attachment
+
+
+def _attachment_of(topic: Topic, attachment_id: uuid.UUID) -> Attachment:
+    for attachment in topic.attachments:
+        if attachment.id == attachment_id:
+            return attachment
+    raise NotFound(what="attachment")
+
+
+async def read_attachment(
+    session: AsyncSession, principal: Principal, vote_id: uuid.UUID, topic_id: uuid.UUID, attachment_id: uuid.UUID
+) -> tuple[Attachment, bytes]:
+    vote = await _readable_vote(session, principal, vote_id)
+    attachment = _attachment_of(_topic_of(vote, topic_id), attachment_id)
+    content = await repository.attachment_content(session, attachment.id)
+    if content is None:  # deleted in between
+        raise NotFound(what="attachment")
+    return attachment, content
+
+
+async def delete_attachment(
+    session: AsyncSession, principal: Principal, vote_id: uuid.UUID, topic_id: uuid.UUID, attachment_id: uuid.UUID
+) -> None:
+    vote = await _managed_vote(session, principal, vote_id)
+    _require_draft(vote)
+    topic = _topic_of(vote, topic_id)
+    topic.attachments.remove(_attachment_of(topic, attachment_id))
+    await session.flush()
+
+
+# --- Publication, errata, cancellation ---
+
+
+def _check_scope(vote: Vote) -> None:
+    """R-ROLL-4: a narrower scope only for matters charged to part of the owners."""
+    if vote.scope_units is None:
+        return
+    for topic in vote.topics:
+        whole_area = [matter for matter in topic.matters if MatterItem(matter) not in SCOPE_LIMITABLE]
+        if whole_area:
+            raise ScopeTooNarrow(topic=topic.title, matters=", ".join(whole_area))
+
+
+async def publish(session: AsyncSession, principal: Principal, vote_id: uuid.UUID, *, now: datetime) -> VoteView:
+    """Publish the notice (R-LIFE-2): check it, freeze the roll (R-ROLL-1) and record its hashes (R-LIFE-4)."""
+    vote = await _managed_vote(session, principal, vote_id)
+    if vote.status is VoteStatus.CANCELLED:
+        raise VoteCancelled()
+    if vote.status is not VoteStatus.DRAFT:
+        published = vote.published_at.isoformat() if vote.published_at else "?"
+        raise VoteAlreadyPublished(published_at=published)
+    if not vote.topics:
+        raise VoteHasNoTopics()
+    check_window(now, vote.starts_at, vote.ends_at, min_days=vote.min_window_days)  # R-LIFE-3, R-LIFE-5
+    _check_scope(vote)
+    version = await register_repository.latest_version(session, vote.estate_id)
+    if version is None:
+        raise NoRegister()
+    await take_snapshot(session, vote, version, scope_units=vote.scope_units)  # R-ROLL-1, R-ROLL-6 via build_roll
+    assert vote.roll_hash is not None  # noqa: S101 - set by take_snapshot
+    topic_hashes = []
+    for topic in vote.topics:
+        topic.content_hash = documents.topic_hash(topic)
+        topic_hashes.append(topic.content_hash)
+    vote.notice_hash = documents.notice_hash(
+        vote, topic_hashes, roll_hash=vote.roll_hash, register_version_id=version.id
+    )
+    vote.status = VoteStatus.PUBLISHED
+    vote.published_at = now.astimezone(UTC)
+    vote.published_by = principal.label
+    await session.flush()
+    await audit_service.append(
+        session,
+        PUBLISHED_KIND,
+        {
+            "notice_hash": vote.notice_hash,
+            "roll_hash": vote.roll_hash,
+            "register_version_id": str(version.id),
+            "topics": [
+                {
+                    "topic_id": str(topic.id),
+                    "content_hash": topic.content_hash,
+                    "attachments": [a.sha256 for a in documents.ordered_attachments(topic.attachments)],
+                }
+                for topic in vote.topics
+            ],
+            "published_at": documents.utc_text(now),
+            "starts_at": documents.utc_text(vote.starts_at),
+            "ends_at": documents.utc_text(vote.ends_at),
+            "voting_method": vote.voting_method.value,  # R-TALLY-9: PAPER / MIXED stated in the notice
+            "total_heads": vote.total_heads,
+            "total_area": vote.total_area,
+            "scoped": vote.scope_units is not None,
+            # R-LIFE-2 / R-SUP-2: the notice goes to every voter group in scope and is reported to the
+            # residents' committee, whose OBSERVER role reads it from now on.
+            "notified": "ALL_GROUPS_IN_SCOPE",
+            "reported_to": ["RESIDENTS_COMMITTEE"],
+        },
+        estate_id=vote.estate_id,
+        vote_id=vote.id,
+    )
+    # R-LIFE-2: the notice goes out through the outbox once this transaction commits (app.notice).
+    await notice_service.publish_notice(
+        session,
+        estate_id=vote.estate_id,
+        vote_id=vote.id,
+        kind=NoticeKind.VOTE_NOTICE,
+        title=notice_texts.vote_notice_title(vote),
+        body=notice_texts.vote_notice_body(vote),
+        now=now,
+    )
+    return await _view(session, vote)
+
+
+def _ended(vote: Vote, now: datetime) -> str | None:
+    status = effective_status(vote.status.value, starts_at=vote.starts_at, ends_at=vote.ends_at, now=now)
+    return None if status in (VoteStatus.PUBLISHED.value, VoteStatus.OPEN.value) else status
+
+
+async def add_erratum(
+    session: AsyncSession, principal: Principal, vote_id: uuid.UUID, text: str, *, now: datetime
+) -> Erratum:
+    """R-LIFE-4: a typo fix that changes no meaning, appended and visible to all; the topics stay as published."""
+    vote = await _managed_vote(session, principal, vote_id)
+    if vote.status is VoteStatus.DRAFT:
+        raise VoteNotPublished()
+    if vote.status is VoteStatus.CANCELLED:
+        raise VoteCancelled()
+    ended = _ended(vote, now)
+    if ended is not None:
+        raise VoteClosed(status=ended)
+    assert vote.notice_hash is not None  # noqa: S101 - every published vote has one
+    erratum = Erratum(
+        id=uuid.uuid4(),
+        vote_id=vote.id,
+        text=text,
+        created_by=principal.label,
+        sha256=documents.erratum_hash(vote_id=vote.id, notice_hash=vote.notice_hash, text=text),
+        created_at=now.astimezone(UTC),
+    )
+    session.add(erratum)
+    await session.flush()
+    await audit_service.append(
+        session,
+        ERRATUM_KIND,
+        {"erratum_id": str(erratum.id), "sha256": erratum.sha256, "notice_hash": vote.notice_hash},
+        estate_id=vote.estate_id,
+        vote_id=vote.id,
+    )
+    # R-LIFE-4: the erratum is "an appended erratum notice visible to all".
+    await notice_service.publish_notice(
+        session,
+        estate_id=vote.estate_id,
+        vote_id=vote.id,
+        kind=NoticeKind.ERRATUM,
+        title=notice_texts.erratum_title(vote),
+        body=notice_texts.erratum_body(vote, text, erratum.sha256),
+        now=now,
+    )
+    return erratum
+
+
+async def cancel(
+    session: AsyncSession, principal: Principal, vote_id: uuid.UUID, reason: str, *, now: datetime
+) -> VoteView:
+    """R-LIFE-4: withdraw a published vote before voting opens; a change needs a new notice (and a new R-LIFE-3
+    period). The reason is part of the public record, like the notice itself."""
+    vote = await _managed_vote(session, principal, vote_id)
+    if vote.status is VoteStatus.DRAFT:
+        raise VoteNotPublished()
+    if vote.status is VoteStatus.CANCELLED:
+        raise VoteCancelled()
+    status = effective_status(vote.status.value, starts_at=vote.starts_at, ends_at=vote.ends_at, now=now)
+    if status != VoteStatus.PUBLISHED.value:
+        raise VotingAlreadyStarted(starts_at=vote.starts_at.isoformat(), status=status)
+    vote.status = VoteStatus.CANCELLED
+    await session.flush()
+    await audit_service.append(
+        session,
+        repository.CANCELLED_KIND,
+        {
+            "notice_hash": vote.notice_hash,
+            "cancelled_at": now.astimezone(UTC).isoformat(),
+            "reason": reason,
+            "reason_sha256": hashlib.sha256(reason.encode()).hexdigest(),
+        },
+        estate_id=vote.estate_id,
+        vote_id=vote.id,
+    )
+    # R-LIFE-4: the owners who were given the notice are told it is withdrawn.
+    await notice_service.publish_notice(
+        session,
+        estate_id=vote.estate_id,
+        vote_id=vote.id,
+        kind=NoticeKind.CANCELLATION,
+        title=notice_texts.cancellation_title(vote),
+        body=notice_texts.cancellation_body(vote, reason),
+        now=now,
+    )
+    return await _view(session, vote)

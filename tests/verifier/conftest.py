@@ -1,0 +1,31 @@
+"""Bundles of whole votes run through the API, built once per backend and scenario (plain bytes, read only)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from tests.verifier.helpers import STARTS, export_bundle, run_vote
+
+_CACHE: dict[tuple[str, str], bytes] = {}
+
+
+@pytest.fixture
+async def bundle(backend, client, session, app, repo_root) -> bytes:  # type: ignore[no-untyped-def]
+    key = (backend.backend, "on time")
+    if key not in _CACHE:
+        run = await run_vote(client, session, app, repo_root)
+        _CACHE[key] = await export_bundle(client, run)
+    return _CACHE[key]
+
+
+@pytest.fixture
+async def late_bundle(backend, client, session, app, repo_root, monkeypatch) -> bytes:  # type: ignore[no-untyped-def]
+    """A vote a faulty server published only 14 days before the window: every signature is genuine."""
+    key = (backend.backend, "late")
+    if key not in _CACHE:
+        monkeypatch.setattr("app.vote.service.check_window", lambda *args, **kwargs: None)
+        run = await run_vote(client, session, app, repo_root, published=STARTS - timedelta(days=14))
+        _CACHE[key] = await export_bundle(client, run)
+    return _CACHE[key]

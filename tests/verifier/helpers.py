@@ -1,0 +1,85 @@
+"""A whole vote through the API (as in tests/e2e), then its export bundle; and tools to tamper with a bundle.
+
+Bundles are cached per backend and scenario: they are plain bytes, and the tamper tests only read them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import zipfile
+from collections.abc import Callable
+from typing import Any
+
+from app.ledger.canonical import canonical_sha256
+from app.result.export import write_zip
+from app.verifier import documents as d
+from tests.scenario import (  # noqa: F401 - re-exported for the verifier tests
+    CANDIDATES,
+    ENDS,
+    GROUPS,
+    OWNER_NAMES,
+    PUBLISHED,
+    STARTS,
+    VoteRun,
+    run_vote,
+    topics,
+)
+
+
+async def export_bundle(client, run: VoteRun) -> bytes:  # type: ignore[no-untyped-def]
+    response = await client.get(f"/api/v1/votes/{run.vote_id}/export", headers=run.committee)
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == "application/zip"
+    return response.content
+
+
+# --- tampering ------------------------------------------------------------------------------------------------
+
+
+def members(bundle: bytes) -> dict[str, bytes]:
+    with zipfile.ZipFile(io.BytesIO(bundle)) as archive:
+        return {info.filename: archive.read(info) for info in archive.infolist()}
+
+
+def load(bundle: bytes, name: str) -> Any:
+    return json.loads(members(bundle)[name])
+
+
+def rebuild(files: dict[str, bytes], *, fix_manifest: bool = True) -> bytes:
+    """Re-zip the members in bundle order, updating the manifest's checksums as a forger would."""
+    if fix_manifest:
+        manifest = json.loads(files[d.MANIFEST])
+        for member in manifest["files"]:
+            content = files[member["name"]]
+            member["size"] = len(content)
+            member["sha256"] = hashlib.sha256(content).hexdigest()
+        files[d.MANIFEST] = json.dumps(manifest, indent=2).encode()
+    order = [d.README, d.MANIFEST, *d.MEMBERS]
+    order += [name for name in files if name not in order]
+    return write_zip([(name, files[name]) for name in order if name in files])
+
+
+def tamper(bundle: bytes, name: str, change: Callable[[Any], Any]) -> bytes:
+    """Change one JSON member (``change`` mutates it in place, or returns a replacement)."""
+    files = members(bundle)
+    document = json.loads(files[name])
+    replaced = change(document)
+    files[name] = json.dumps(document if replaced is None else replaced, ensure_ascii=False).encode()
+    return rebuild(files)
+
+
+def replace_member(bundle: bytes, name: str, content: bytes) -> bytes:
+    files = members(bundle)
+    files[name] = content
+    return rebuild(files)
+
+
+def ballot_hash(vote_id: str, ballot: dict[str, Any]) -> str:
+    return canonical_sha256(
+        d.ballot_document(
+            vote_id=vote_id, group_id=ballot["group_id"], answers=ballot["answers"], basis=ballot["basis"],
+            channel=ballot["channel"], cast_at=ballot["cast_at"],
+        )
+    )  # fmt: skip
