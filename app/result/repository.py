@@ -105,7 +105,7 @@ async def mark_sums(
     *,
     skip_topics: Collection[uuid.UUID] = (),
 ) -> MarkSums:
-    """The answer sums (none for ``skip_topics``: elections are counted ballot by ballot), with ``participating``
+    """The answer sums (none for ``skip_topics``: those counted ballot by ballot), with ``participating``
     as the participation if the caller counted it already."""
     sums = MarkSums({}, participating if participating is not None else await participation(session, vote_id))
     for topic_id, item, answer, heads, area in await session.execute(mark_sums_statement(vote_id, skip_topics)):
@@ -113,10 +113,38 @@ async def mark_sums(
     return sums
 
 
-async def topic_marks(
+async def topic_ballots(
+    session: AsyncSession, vote_id: uuid.UUID, topic: Topic
+) -> list[tuple[list[tuple[str, str]], Weight]]:
+    """One topic's counted ballots as ``(marks, weight)``, for a kind whose law core counts ballot by ballot
+    (``app.rules.kinds.base.Aggregate.BALLOTS``: an election).
+
+    ``marks`` are the ``(item, answer)`` pairs ``app.vote.spec`` makes of the answer at cast time (a spoiled
+    paper ballot: ``("", SPOILED)``). Such a law core adds ballot weights and validates each ballot's choices
+    alone, so it reaches the same result from one weighted ballot per distinct answer as from every ballot: on
+    PostgreSQL the database groups the ballots by their exact answer (one row per ballot instead of one per
+    ballot and item), ``weight`` being how many gave it and their groups' frozen areas. Elsewhere each ballot's
+    stored marks are read, one row per ballot and item.
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        return _ballots_of_marks(await _topic_marks(session, vote_id, topic.id))
+    answer = sa.cast(Ballot.answers[str(topic.id)], JSONB)
+    statement = (
+        sa.select(answer, sa.func.count(), _area_sum(RollGroup.area))
+        .select_from(Ballot)
+        .join(RollGroup, sa.and_(RollGroup.vote_id == Ballot.vote_id, RollGroup.group_id == Ballot.group_id))
+        .where(Ballot.vote_id == vote_id, Ballot.status == BallotStatus.COUNTED)
+        .group_by(answer)
+    )
+    return [
+        (_mark_pairs(topic, given), Weight(int(ballots), int(area)))
+        for given, ballots, area in await session.execute(statement)
+    ]
+
+
+async def _topic_marks(
     session: AsyncSession, vote_id: uuid.UUID, topic_id: uuid.UUID
 ) -> Sequence[sa.Row[uuid.UUID, str, str, int]]:
-    """One topic's counted marks, one row per group and item (an election: group × candidate)."""
     statement = (
         sa.select(BallotMark.ballot_id, BallotMark.item, BallotMark.answer, BallotMark.area)
         .join(Ballot, Ballot.id == BallotMark.ballot_id)
@@ -130,36 +158,15 @@ async def topic_marks(
     return (await session.execute(statement)).all()
 
 
-async def election_patterns(
-    session: AsyncSession, vote_id: uuid.UUID, topic: Topic
-) -> list[tuple[list[tuple[str, str]], int, int]] | None:
-    """PostgreSQL: one election topic's counted ballots grouped by their exact answer, ``(marks, ballots, area)``
-    per distinct answer.
-
-    ``marks`` are the ``(item, answer)`` pairs ``app.vote.spec`` makes of that answer at cast time (a spoiled
-    paper ballot: ``("", SPOILED)``); ``ballots`` is how many counted ballots gave exactly that answer and ``area``
-    the sum of their groups' frozen areas. An election's law core adds ballot weights and validates each ballot's
-    choices alone, so it reaches the same result from one weighted ballot per distinct answer as from every
-    ballot, and the database groups one row per ballot instead of one per ballot and candidate. None on other
-    databases (``topic_marks`` instead).
-    """
-    if session.get_bind().dialect.name != "postgresql":
-        return None
-    answer = sa.cast(Ballot.answers[str(topic.id)], JSONB)
-    statement = (
-        sa.select(answer, sa.func.count(), _area_sum(RollGroup.area))
-        .select_from(Ballot)
-        .join(RollGroup, sa.and_(RollGroup.vote_id == Ballot.vote_id, RollGroup.group_id == Ballot.group_id))
-        .where(Ballot.vote_id == vote_id, Ballot.status == BallotStatus.COUNTED)
-        .group_by(answer)
-    )
-    return [
-        (_election_mark_pairs(topic, given), int(ballots), int(area))
-        for given, ballots, area in await session.execute(statement)
-    ]
+def _ballots_of_marks(rows: Sequence[sa.Row[uuid.UUID, str, str, int]]) -> list[tuple[list[tuple[str, str]], Weight]]:
+    """Rows ``(ballot_id, item, answer, area)`` sorted by ballot, as one ``(marks, Weight(1, area))`` per ballot."""
+    ballots: dict[uuid.UUID, tuple[list[tuple[str, str]], Weight]] = {}
+    for ballot_id, item, answer, area in rows:
+        ballots.setdefault(ballot_id, ([], Weight(1, int(area))))[0].append((str(item), str(answer)))
+    return list(ballots.values())
 
 
-def _election_mark_pairs(topic: Topic, answer: object) -> list[tuple[str, str]]:
+def _mark_pairs(topic: Topic, answer: object) -> list[tuple[str, str]]:
     if answer == Choice.SPOILED.value:  # R-TALLY-6, R-ELEC-3: a spoiled paper ballot agrees with nobody
         return [("", Choice.SPOILED.value)]
     return [(mark.item, mark.answer) for mark in marks_for(topic, answer)]

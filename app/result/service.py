@@ -17,9 +17,8 @@ Services flush and never commit; every transition and every per-unit access appe
 
 from __future__ import annotations
 
-import dataclasses
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -42,19 +41,15 @@ from app.result import repository
 from app.result.errors import BallotsSealed, ResultNotPublished, VoteNotClosable, VoteNotEnded
 from app.result.models import TopicResult
 from app.result.repository import MarkSums, UnitPlace
-from app.result.tally_sql import topic_counts
-from app.rules.choices import Choice
 from app.rules.counts import Weight
-from app.rules.elections import ElectionBallot, tally_election
+from app.rules.kinds.base import BallotsKind, Decided, TallyInconsistent
 from app.rules.lifecycle import effective_status
-from app.rules.options import OptionCounts, OptionKind, decide_options
 from app.rules.publicity import PublicationCheck, result_publication_flags
-from app.rules.tally import ZERO, decide
 from app.supervision import repository as supervision_repository
 from app.supervision.models import SupervisionAction
-from app.vote.models import RollGroup, Topic, TopicKind, Vote, VoteStatus
+from app.vote.models import RollGroup, Topic, Vote, VoteStatus
 from app.vote.service import ensure_acts_as_organiser
-from app.vote.spec import CHOSEN, counting_rule, election_config, option_ids
+from app.vote.spec import kind_rules, terms
 
 SYSTEM_ACTOR = "system:transitions"
 CLOSABLE = (VoteStatus.PUBLISHED, VoteStatus.OPEN, VoteStatus.CLOSED, VoteStatus.DECIDED, VoteStatus.RESULT_PUBLISHED)
@@ -66,10 +61,6 @@ AFTER_CLOSE = (
     VoteStatus.RESULT_PUBLISHED.value,
     *(status.value for status in REVOKED),
 )
-
-
-class TallyInconsistent(RuntimeError):
-    """Stored marks that no valid ballot produces: a bug or tampering, never a user error (500, logged)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -208,10 +199,11 @@ async def _results_in_order(session: AsyncSession, vote: Vote) -> tuple[TopicRes
 async def _decide(
     session: AsyncSession, vote: Vote, total: Weight, *, now: datetime, participating: Weight | None
 ) -> tuple[TopicResult, ...]:
-    """Every topic's result from ONE aggregate over the counted marks (an election from its ballots' answers)."""
+    """Every topic's result from ONE aggregate over the counted marks; a kind whose law core counts ballot by
+    ballot (an election) from its ballots' answers (``app.rules.kinds.base.Aggregate``)."""
     topics = await repository.topics_of(session, vote.id)
-    elections = [topic.id for topic in topics if topic.kind is TopicKind.ELECTION]
-    sums = await repository.mark_sums(session, vote.id, participating, skip_topics=elections)
+    by_ballot = [topic.id for topic in topics if isinstance(kind_rules(topic), BallotsKind)]
+    sums = await repository.mark_sums(session, vote.id, participating, skip_topics=by_ballot)
     rows: list[TopicResult] = []
     for topic in topics:
         outcome, evidence = await _topic_evidence(session, vote, topic, sums, total)
@@ -232,115 +224,21 @@ async def _decide(
 async def _topic_evidence(
     session: AsyncSession, vote: Vote, topic: Topic, sums: MarkSums, total: Weight
 ) -> tuple[str, dict[str, Any]]:
-    answers = sums.answers.get(topic.id, {})
-    participating = sums.participation
-    rule = counting_rule(topic)  # re-validated: stricter community rules only (R-CAT-4)
-    if topic.kind is TopicKind.YES_NO:
-        counts = topic_counts(_single_mark(topic, answers), total)  # R-TALLY-2
-        _same(topic, counts.participating, participating)
-        result = decide(counts, rule)  # R-TALLY-3..5
-        return result.outcome.value, result.to_dict()
-    if topic.kind in (TopicKind.SINGLE_CHOICE, TopicKind.CONSULTATION):
-        options = option_counts(topic, answers, participating, total)
-        _same(topic, options.participating, participating)
-        option_result = decide_options(options, rule)  # R-MULTI-2; a consultation is NO_DECISION (R-MULTI-3)
-        return option_result.outcome.value, option_result.to_dict()
-    # R-ELEC: the law core takes ballots, not sums; this loads one row per group × candidate of this topic only.
-    config = dataclasses.replace(election_config(topic), rule=rule)
-    patterns = await repository.election_patterns(session, vote.id, topic)
-    if patterns is None:
-        ballots = election_ballots(await repository.topic_marks(session, vote.id, topic.id))
-    else:
-        ballots = [election_ballot(marks, Weight(heads, area)) for marks, heads, area in patterns]
-    election = tally_election(config, total, ballots)
-    _same(topic, election.participating, participating)
-    return election.outcome.value, election.to_dict()
-
-
-def _same(topic: Topic, counted: Weight, aggregated: Weight) -> None:
-    if counted != aggregated:
-        raise TallyInconsistent(f"topic {topic.id}: counted {counted} but {aggregated} groups took part")
-
-
-def _single_mark(topic: Topic, answers: Mapping[tuple[str, str], Weight]) -> dict[str, Weight]:
-    """Yes/no and single choice: one mark per ballot with item ``""`` (``app.vote.spec``)."""
-    if any(item != "" for item, _ in answers):
-        raise TallyInconsistent(f"topic {topic.id}: itemised marks on a {topic.kind.value} topic")
-    return {answer: weight for (_, answer), weight in answers.items()}
-
-
-def option_counts(
-    topic: Topic, answers: Mapping[tuple[str, str], Weight], participating: Weight, total: Weight
-) -> OptionCounts:
-    """``OptionCounts`` from the aggregate (R-MULTI-1..3).
-
-    Single choice: one mark ``("", option | ABSTAIN | SPOILED)`` per ballot. Consultation: ``(option, CHOSEN)``
-    for each pick, or ``("", ABSTAIN | SPOILED)``; the groups that picked something are the participants
-    minus abstaining and spoiled ones, since one group's several picks cannot be added up.
-    """
-    options = option_ids(topic)
-    keywords = {Choice.ABSTAIN.value, Choice.SPOILED.value}
-    plain = {answer: weight for (item, answer), weight in answers.items() if item == ""}
-    abstain = plain.get(Choice.ABSTAIN.value, ZERO)
-    spoiled = plain.get(Choice.SPOILED.value, ZERO)
-    if topic.kind is TopicKind.SINGLE_CHOICE:
-        unknown = set(plain) - set(options) - keywords
-        if unknown or len(plain) != len(answers):
-            raise TallyInconsistent(f"topic {topic.id}: answers outside the options: {sorted(unknown)}")
-        per_option = tuple((option, plain.get(option, ZERO)) for option in options)
-        voted = Weight.sum(weight for _, weight in per_option)
-        return OptionCounts(OptionKind.SINGLE_CHOICE, total, per_option, voted=voted, abstain=abstain, spoiled=spoiled)
-    picks = {item: weight for (item, answer), weight in answers.items() if item != "" and answer == CHOSEN}
-    if set(plain) - keywords or set(picks) - set(options) or len(plain) + len(picks) != len(answers):
-        raise TallyInconsistent(f"topic {topic.id}: consultation marks outside the options")
-    voted = Weight(
-        participating.heads - abstain.heads - spoiled.heads, participating.area - abstain.area - spoiled.area
-    )
-    per_option = tuple((option, picks.get(option, ZERO)) for option in options)
-    return OptionCounts(OptionKind.CONSULTATION, total, per_option, voted=voted, abstain=abstain, spoiled=spoiled)
-
-
-def election_ballot(marks: Sequence[tuple[str, str]], weight: Weight) -> ElectionBallot:
-    """The ``ElectionBallot`` of ballots weighing ``weight`` that carry exactly ``marks`` (``(item, answer)``).
-
-    A spoiled paper ballot is a single ``("", SPOILED)`` mark (R-TALLY-6, R-ELEC-3), as in ``election_ballots``.
-    """
-    choices: dict[str, Choice] = {}
-    spoiled = False
-    for item, answer in marks:
-        if item == "" and answer == Choice.SPOILED.value:
-            spoiled = True
+    rules = kind_rules(topic)
+    try:
+        if isinstance(rules, BallotsKind):
+            decided = rules.decide(terms(topic), await repository.topic_ballots(session, vote.id, topic), total)
         else:
-            choices[str(item)] = Choice(answer)
-    return ElectionBallot(weight, None if spoiled else choices)
+            decided = rules.decide(terms(topic), sums.answers.get(topic.id, {}), sums.participation, total)
+    except TallyInconsistent as error:
+        raise TallyInconsistent(f"topic {topic.id}: {error}") from error
+    _same(topic, decided, sums.participation)
+    return decided.outcome, decided.evidence
 
 
-def election_ballots(rows: Sequence[Any]) -> list[ElectionBallot]:
-    """One ``ElectionBallot`` per group from its marks (``(ballot_id, item, answer, area)``, sorted by ballot).
-
-    A spoiled paper ballot is a single ``("", SPOILED)`` mark (R-TALLY-6, R-ELEC-3): it takes part and agrees
-    with nobody.
-    """
-    ballots: list[ElectionBallot] = []
-    current: uuid.UUID | None = None
-    choices: dict[str, Choice] = {}
-    area = 0
-    spoiled = False
-
-    def flush() -> None:
-        if current is not None:
-            ballots.append(ElectionBallot(Weight(1, area), None if spoiled else dict(choices)))
-
-    for ballot_id, item, answer, mark_area in rows:
-        if ballot_id != current:
-            flush()
-            current, choices, area, spoiled = ballot_id, {}, int(mark_area), False
-        if item == "" and answer == Choice.SPOILED.value:
-            spoiled = True
-        else:
-            choices[str(item)] = Choice(answer)
-    flush()
-    return ballots
+def _same(topic: Topic, decided: Decided, aggregated: Weight) -> None:
+    if decided.participating != aggregated:
+        raise TallyInconsistent(f"topic {topic.id}: counted {decided.participating} but {aggregated} groups took part")
 
 
 # --- who may see what ---------------------------------------------------------------------------------------

@@ -14,9 +14,9 @@ from collections.abc import Hashable, Mapping
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.rules.choices import Choice
 from app.rules.counts import Weight
-from app.rules.tally import ZERO, TopicCounts
+from app.rules.kinds import yes_no
+from app.rules.tally import TopicCounts
 
 AnswerSums = dict[Hashable, dict[str, Weight]]
 
@@ -42,13 +42,4 @@ async def answer_sums(session: AsyncSession, ballots: sa.FromClause) -> AnswerSu
 
 def topic_counts(sums: Mapping[str, Weight], total: Weight) -> TopicCounts:
     """The ``TopicCounts`` of a yes/no topic from its answer sums (R-TALLY-2); unknown answers are refused."""
-    unknown = set(sums) - {choice.value for choice in Choice}
-    if unknown:
-        raise ValueError(f"answers that are not yes/no/abstain/spoiled: {sorted(unknown)}")
-    return TopicCounts(
-        total,
-        agree=sums.get(Choice.AGREE.value, ZERO),
-        oppose=sums.get(Choice.OPPOSE.value, ZERO),
-        abstain=sums.get(Choice.ABSTAIN.value, ZERO),
-        spoiled=sums.get(Choice.SPOILED.value, ZERO),
-    )
+    return yes_no.topic_counts(sums, total)

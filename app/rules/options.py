@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from enum import StrEnum
+from typing import TYPE_CHECKING, Protocol
 
 from app.rules.categories import CountingRule
 from app.rules.choices import Choice, Outcome
@@ -30,6 +30,9 @@ from app.rules.tally import (
     weight_dict,
 )
 
+if TYPE_CHECKING:
+    from app.rules.kinds import TopicKind
+
 OptionAnswer = str | Choice | frozenset[str]
 """An option id, ``Choice.ABSTAIN`` / ``Choice.SPOILED``, or (consultations only) a set of option ids."""
 
@@ -38,9 +41,16 @@ OptionBallot = tuple[Weight, OptionAnswer]
 _RESERVED = frozenset(Choice)  # an option id equal to an answer keyword would be ambiguous
 
 
-class OptionKind(StrEnum):
-    SINGLE_CHOICE = "SINGLE_CHOICE"  # R-MULTI-1/2: binding, one option per group
-    CONSULTATION = "CONSULTATION"  # R-MULTI-3: non-binding survey, pick any, no decision
+class OptionMode(Protocol):
+    """An option topic's kind (``app.rules.kinds``) as this law needs it: its name, shown in the evidence, and
+    whether it is a consultation, where a group may pick any options and nothing is decided (R-MULTI-3);
+    otherwise it is binding, one option per group (R-MULTI-1/2)."""
+
+    @property
+    def kind(self) -> TopicKind: ...
+
+    @property
+    def pick_any(self) -> bool: ...
 
 
 def validate_options(options: Iterable[str]) -> tuple[str, ...]:
@@ -55,7 +65,7 @@ def validate_options(options: Iterable[str]) -> tuple[str, ...]:
 class OptionCounts:
     """The sums an option topic is decided on, from ballots or from a SQL aggregate."""
 
-    kind: OptionKind
+    kind: OptionMode
     total: Weight  # from the frozen roll snapshot (R-HEAD-6, R-AREA-4)
     per_option: tuple[tuple[str, Weight], ...]  # each option's agreeing weight, in the topic's order
     voted: Weight = ZERO  # groups that picked at least one option
@@ -67,7 +77,7 @@ class OptionCounts:
         parts = {f"option {option}": weight for option, weight in self.per_option}
         parts |= {"voted": self.voted, "abstain": self.abstain, "spoiled": self.spoiled}
         check_weights(parts, self.total, self.participating)
-        if self.kind is OptionKind.SINGLE_CHOICE:
+        if not self.kind.pick_any:
             if Weight.sum(weight for _, weight in self.per_option) != self.voted:
                 raise ValueError("single choice: the options' weights must add up to the groups that voted")
         elif any(w.heads > self.voted.heads or w.area > self.voted.area for _, w in self.per_option):
@@ -84,7 +94,7 @@ def _show(answer: frozenset[str]) -> str:
 
 
 def count_option_ballots(
-    kind: OptionKind, options: Sequence[str], ballots: Iterable[OptionBallot], total: Weight
+    kind: OptionMode, options: Sequence[str], ballots: Iterable[OptionBallot], total: Weight
 ) -> OptionCounts:
     """Sum one option topic's ballots (R-MULTI-1); the caller guarantees one ballot per group (R-HEAD-7)."""
     agree = dict.fromkeys(validate_options(options), ZERO)
@@ -98,7 +108,7 @@ def count_option_ballots(
             raise InvalidOptionAnswer(answer=answer.value)
         else:
             picked = frozenset((answer,)) if isinstance(answer, str) else answer
-            if not picked or (len(picked) > 1 and kind is OptionKind.SINGLE_CHOICE):
+            if not picked or (len(picked) > 1 and not kind.pick_any):
                 raise InvalidOptionAnswer(answer=_show(picked))
             unknown = sorted(picked - agree.keys())
             if unknown:
@@ -198,7 +208,7 @@ class OptionsResult:
         """Plain JSON values (ints, strings, bools, null; no floats) for RFC 8785 canonicalisation."""
         c = self.counts
         return {
-            "kind": c.kind.value,
+            "kind": c.kind.kind.value,
             "rule": self.rule.to_dict(),
             "total": weight_dict(c.total),
             "participating": weight_dict(c.participating),
@@ -235,7 +245,7 @@ def decide_options(counts: OptionCounts, rule: CountingRule) -> OptionsResult:
         for option, weight in counts.per_option
     )
     qualified = [tally for tally in tallies if tally.approval_met]
-    if counts.kind is OptionKind.CONSULTATION:
+    if counts.kind.pick_any:
         outcome = Outcome.NO_DECISION  # R-MULTI-3: even with a quorum and a clear favourite
     elif not all_met(quorum_checks):
         outcome = Outcome.NO_QUORUM

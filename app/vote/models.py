@@ -18,6 +18,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db.base import Base, CreatedAtMixin, IdMixin, enum_column
 from app.rules.categories import Category
+from app.rules.kinds import TopicKind
 
 
 class OrganiserKind(StrEnum):
@@ -49,13 +50,6 @@ class VotingMethod(StrEnum):
     ONLINE = "ONLINE"
     PAPER = "PAPER"
     MIXED = "MIXED"  # R-TALLY-9: only if the notice says so
-
-
-class TopicKind(StrEnum):
-    YES_NO = "YES_NO"  # AGREE / OPPOSE / ABSTAIN (R-TALLY-1)
-    ELECTION = "ELECTION"  # R-ELEC
-    SINGLE_CHOICE = "SINGLE_CHOICE"  # R-MULTI-1..2
-    CONSULTATION = "CONSULTATION"  # R-MULTI-3: no decision
 
 
 class Vote(IdMixin, CreatedAtMixin, Base):
@@ -105,6 +99,7 @@ class Topic(IdMixin, CreatedAtMixin, Base):
     title: Mapped[str] = mapped_column(sa.String(200))
     text: Mapped[str] = mapped_column(sa.Text)
     kind: Mapped[TopicKind] = mapped_column(enum_column(TopicKind))
+    """Which module of ``app.rules.kinds`` drafts, validates, tallies and verifies the topic."""
     matters: Mapped[list[str]] = mapped_column(sa.JSON)
     """R-CAT-2 matter items (``app.rules.categories.MatterItem``); the category follows from them (R-CAT-3)."""
     category: Mapped[Category] = mapped_column(enum_column(Category))

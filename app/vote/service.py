@@ -31,8 +31,9 @@ from app.notice import texts as notice_texts
 from app.notice.models import NoticeKind
 from app.register import repository as register_repository
 from app.rules.categories import MATTERS, Category, CountingRule, MatterItem, category_for, community_rule
-from app.rules.elections import ElectionConfig
 from app.rules.errors import VotingWindowInverted
+from app.rules.kinds import KINDS, TopicKind
+from app.rules.kinds.base import threshold_from_json
 from app.rules.lifecycle import effective_status
 from app.rules.options import validate_options
 from app.rules.publicity import check_window
@@ -59,10 +60,10 @@ from app.vote.errors import (
     VoteNotPublished,
     VotingAlreadyStarted,
 )
-from app.vote.models import Attachment, Erratum, OrganiserKind, Topic, TopicKind, Vote, VoteStatus
+from app.vote.models import Attachment, Erratum, OrganiserKind, Topic, Vote, VoteStatus
 from app.vote.schemas import TopicCreate, TopicUpdate, VoteCreate, VoteUpdate
 from app.vote.snapshot import take_snapshot
-from app.vote.spec import rule_to_json, threshold_from_json
+from app.vote.spec import rule_to_json
 
 ATTACHMENT_MAX_BYTES = 20 * 1024 * 1024
 
@@ -97,7 +98,7 @@ ONE_DECISION = (
     # A rebuilding paid from the maintenance fund (e.g. adding an elevator) is one project decision.
     frozenset({MatterItem.REBUILD, MatterItem.FUND_USE}),
 )
-DECIDING_KINDS = frozenset({TopicKind.YES_NO, TopicKind.SINGLE_CHOICE})
+DECIDING_KINDS = frozenset(kind for kind, rules in KINDS.items() if rules.one_decision)
 COMMITTEE_KINDS = frozenset(OrganiserKind) - {OrganiserKind.STREET_OFFICE}
 PUBLISHED_KIND = "vote.published"
 ERRATUM_KIND = "vote.erratum"
@@ -276,7 +277,7 @@ async def update_vote(session: AsyncSession, principal: Principal, vote_id: uuid
 
 
 def _statutory_json(topic: Topic) -> dict[str, Any]:
-    return rule_to_json(community_rule(Category.ORDINARY if topic.kind is TopicKind.ELECTION else topic.category))
+    return rule_to_json(community_rule(KINDS[topic.kind].counting_category(topic.category)))
 
 
 def _topic_fields(topic: Topic) -> dict[str, Any]:
@@ -313,56 +314,33 @@ def _check_bundling(kind: TopicKind, matters: Sequence[MatterItem]) -> None:
         raise TopicBundled(matters=", ".join(matter.value for matter in matters))
 
 
-def _election(election: Mapping[str, Any], rule: CountingRule) -> dict[str, Any]:
-    """R-ELEC-1 / R-ELEC-7: the election method must build (seats, lists, no duplicate candidates)."""
-    candidates = [{"id": str(c["id"]), "name": str(c["name"])} for c in election["candidates"]]
-    raw_alternates = election.get("alternate_candidates")
-    alternates = (
-        None if raw_alternates is None else [{"id": str(c["id"]), "name": str(c["name"])} for c in raw_alternates]
-    )
-    config = ElectionConfig(
-        member_seats=int(election["member_seats"]),
-        alternate_seats=int(election["alternate_seats"]),
-        households=int(election["households"]),
-        candidates=tuple(c["id"] for c in candidates),
-        alternate_candidates=None if alternates is None else tuple(c["id"] for c in alternates),
-        rule=rule,
-    )
-    return {
-        "member_seats": config.member_seats,
-        "alternate_seats": config.alternate_seats,
-        "households": config.households,
-        "candidates": candidates,
-        "alternate_candidates": alternates,
-    }
-
-
 def validated_topic(fields: Mapping[str, Any]) -> dict[str, Any]:
     """Check a topic against the law core and return its columns (category and rule derived, R-CAT-3/4)."""
     if not fields["declaration_property_management"]:
         raise DeclarationRequired()  # R-BAN-2
     kind: TopicKind = fields["kind"]
+    kind_rules = KINDS[kind]
     matters = list(dict.fromkeys(MatterItem(matter) for matter in fields["matters"]))
     category = category_for(matters)  # R-CAT-3; no matter at all: rules.topic_without_matter
     if category is Category.NOT_A_MAJORITY_VOTE:  # R-BAN-3
         banned = [m.value for m in matters if MATTERS[m].category is Category.NOT_A_MAJORITY_VOTE]
         raise TopicNotAMajorityVote(matters=", ".join(banned))
-    if kind is TopicKind.ELECTION and matters != [MatterItem.ELECT_COMMITTEE]:
+    if kind_rules.only_matter is not None and matters != [kind_rules.only_matter]:
         raise ElectionMatterInvalid()
     _check_bundling(kind, matters)
     rule = _counting_rule(category, fields["rule"])
     options: list[dict[str, Any]] | None = None
     election: dict[str, Any] | None = None
     raw_options = fields["options"] or None
-    if kind in (TopicKind.SINGLE_CHOICE, TopicKind.CONSULTATION):
+    if kind_rules.takes_options:
         options = [{"id": option["id"], "label": option["label"]} for option in raw_options or []]
         validate_options(option["id"] for option in options)  # R-MULTI-1: at least two distinct options
     elif raw_options is not None:
         raise OptionsNotAllowed(kind=kind.value)
-    if kind is TopicKind.ELECTION:
+    if kind_rules.takes_election:
         if fields["election"] is None:
             raise ElectionRequired()
-        election = _election(fields["election"], rule)
+        election = kind_rules.drafted_election(fields["election"], rule)
     elif fields["election"] is not None:
         raise ElectionNotAllowed(kind=kind.value)
     return {

@@ -1,36 +1,23 @@
 """From stored topics to the law core's values, and from a cast answer to the marks the tally adds up.
 
-One place decides what a valid answer to each kind of topic is (R-TALLY-1, R-MULTI, R-ELEC-2/3), so drafting,
-casting and tallying can never disagree about it.
-
-Answer formats (JSON) per topic kind:
-
-* ``YES_NO``: ``"AGREE"`` / ``"OPPOSE"`` / ``"ABSTAIN"``;
-* ``SINGLE_CHOICE``: an option id, or ``"ABSTAIN"``;
-* ``CONSULTATION``: a list of option ids (pick any, R-MULTI-3), or ``"ABSTAIN"``;
-* ``ELECTION``: ``{candidate id: "AGREE" | "OPPOSE" | "ABSTAIN"}`` for every listed candidate.
-
-A mark is ``(item, answer)``: item ``""`` for yes/no and single choice, the option id for consultations, the
-candidate id for elections.
+What a valid answer to each kind of topic is, and the marks it is stored as, is decided by the kind's module in
+``app.rules.kinds`` (R-TALLY-1, R-MULTI, R-ELEC-2/3), so drafting, casting, tallying and the offline verifier
+can never disagree about it. A mark is ``(item, answer)``: item ``""`` for a whole-topic answer, the option id
+or the candidate id otherwise.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from app.errors import DomainError
-from app.rules.categories import Category, CountingRule, community_rule
-from app.rules.choices import Choice
-from app.rules.elections import ElectionConfig, validate_ballot
+from app.rules.categories import CountingRule
+from app.rules.kinds import KINDS
+from app.rules.kinds.base import SPOILED, AnswerRefused, KindRules, TopicTerms
+from app.rules.kinds.base import Mark as Mark  # the marks ballots are stored as
 from app.rules.numeric import Threshold
-from app.rules.options import validate_options
-from app.vote.models import Topic, TopicKind
-
-YES_NO_ANSWERS = (Choice.AGREE.value, Choice.OPPOSE.value, Choice.ABSTAIN.value)
-CHOSEN = "CHOSEN"
-SPOILED = Choice.SPOILED.value  # paper only: an unreadable or over-marked answer (R-TALLY-6, R-ELEC-3)
+from app.vote.models import Topic
 
 
 class AnswerInvalid(DomainError):
@@ -45,77 +32,30 @@ def threshold_to_json(threshold: Threshold) -> dict[str, Any]:
     return {"num": threshold.num, "den": threshold.den, "strict": threshold.strict}
 
 
-def threshold_from_json(data: Mapping[str, Any]) -> Threshold:
-    return Threshold(int(data["num"]), int(data["den"]), strict=bool(data["strict"]))
-
-
 def rule_to_json(rule: CountingRule) -> dict[str, Any]:
     return {"quorum": threshold_to_json(rule.quorum), "approval": threshold_to_json(rule.approval)}
 
 
+def kind_rules(topic: Topic) -> KindRules:
+    return KINDS[topic.kind]
+
+
+def terms(topic: Topic) -> TopicTerms:
+    """The stored topic as its kind reads it (the same fields as its published document)."""
+    return TopicTerms(topic.title, topic.category, topic.rule, topic.options, topic.election)
+
+
 def counting_rule(topic: Topic) -> CountingRule:
     """The topic's rule, re-validated: stricter community thresholds only (R-CAT-4)."""
-    category = Category.ORDINARY if topic.kind is TopicKind.ELECTION else topic.category
-    return community_rule(
-        category,
-        quorum=threshold_from_json(topic.rule["quorum"]),
-        approval=threshold_from_json(topic.rule["approval"]),
-    )
-
-
-def option_ids(topic: Topic) -> tuple[str, ...]:
-    return validate_options(str(option["id"]) for option in topic.options or [])
-
-
-def election_config(topic: Topic) -> ElectionConfig:
-    election = topic.election or {}
-    alternates = election.get("alternate_candidates")
-    return ElectionConfig(
-        member_seats=int(election["member_seats"]),
-        alternate_seats=int(election["alternate_seats"]),
-        households=int(election["households"]),
-        candidates=tuple(str(c["id"]) for c in election["candidates"]),
-        alternate_candidates=None if alternates is None else tuple(str(c["id"]) for c in alternates),
-    )
-
-
-@dataclass(frozen=True, slots=True)
-class Mark:
-    item: str
-    answer: str
+    return kind_rules(topic).counting_rule(terms(topic))
 
 
 def marks_for(topic: Topic, answer: Any) -> tuple[Mark, ...]:
     """Validate one topic's answer and turn it into marks; anything else is ``ballot.answer_invalid``."""
-    name = topic.title
-    if topic.kind is TopicKind.YES_NO:
-        if answer not in YES_NO_ANSWERS:
-            raise AnswerInvalid(topic=name, reason="AGREE / OPPOSE / ABSTAIN")
-        return (Mark("", answer),)
-    if topic.kind is TopicKind.SINGLE_CHOICE:
-        if answer != Choice.ABSTAIN.value and answer not in option_ids(topic):
-            raise AnswerInvalid(topic=name, reason="one listed option or ABSTAIN (R-MULTI-1)")
-        return (Mark("", str(answer)),)
-    if topic.kind is TopicKind.CONSULTATION:
-        if answer == Choice.ABSTAIN.value:
-            return (Mark("", Choice.ABSTAIN.value),)
-        options = set(option_ids(topic))
-        if not isinstance(answer, list) or not answer or not all(isinstance(a, str) for a in answer):
-            raise AnswerInvalid(topic=name, reason="a list of listed options, or ABSTAIN (R-MULTI-3)")
-        if len(set(answer)) != len(answer) or not set(answer) <= options:
-            raise AnswerInvalid(topic=name, reason="each listed option at most once (R-MULTI-3)")
-        return tuple(Mark(option, CHOSEN) for option in sorted(answer))
-    return _election_marks(topic, answer)
-
-
-def _election_marks(topic: Topic, answer: Any) -> tuple[Mark, ...]:
-    if not isinstance(answer, dict) or not all(isinstance(v, str) for v in answer.values()):
-        raise AnswerInvalid(topic=topic.title, reason="a choice for every candidate (R-ELEC-3)")
-    if any(value not in YES_NO_ANSWERS for value in answer.values()):
-        raise AnswerInvalid(topic=topic.title, reason="AGREE / OPPOSE / ABSTAIN for each candidate")
-    choices = {str(candidate): Choice(value) for candidate, value in answer.items()}
-    validate_ballot(election_config(topic), choices)  # R-ELEC-2 listed only, R-ELEC-3 approval limit
-    return tuple(Mark(candidate, choice.value) for candidate, choice in sorted(choices.items()))
+    try:
+        return kind_rules(topic).marks(terms(topic), answer)
+    except AnswerRefused as refused:
+        raise AnswerInvalid(topic=topic.title, reason=refused.reason) from None
 
 
 def marks_for_ballot(

@@ -12,6 +12,7 @@ from sqlalchemy.engine import Connection
 from app.db.migrate import downgrade, upgrade_async
 from app.db.models import Base
 from app.db.session import create_engine
+from app.rules.kinds import TopicKind
 from app.settings import Settings
 
 
@@ -52,3 +53,18 @@ async def test_downgrade_then_upgrade_round_trip(backend, fresh_database):
     await upgrade_async(database.url)
     assert await _schema_diff(database.url) == []
     assert {"unit", "register_version", "owner", "estate"} <= await _tables(database.url)
+
+
+async def test_the_migrated_topic_kind_column_admits_every_registered_kind(backend, fresh_database):
+    """``topic.kind`` is a CHECK-constrained VARCHAR: a kind added to ``app.rules.kinds`` needs a migration that
+    widens the constraint, which the model comparison above cannot see."""
+    database = fresh_database(backend.backend)
+    await upgrade_async(database.url)
+    engine = create_engine(Settings(env="test", database_url=database.url))
+    try:
+        async with engine.connect() as connection:
+            checks = await connection.run_sync(lambda sync: inspect(sync).get_check_constraints("topic"))
+    finally:
+        await engine.dispose()
+    (kind_check,) = [check["sqltext"] for check in checks if "YES_NO" in check["sqltext"]]
+    assert [kind for kind in TopicKind if f"'{kind.value}'" not in kind_check] == []

@@ -11,7 +11,9 @@ from app.rules.categories import Category, statutory_rule
 from app.rules.choices import Choice
 from app.rules.counts import Weight
 from app.rules.elections import ElectionBallot, ElectionConfig, tally_election
-from app.rules.options import OptionKind, count_option_ballots, decide_options
+from app.rules.kinds import consultation as consultation_kind
+from app.rules.kinds import single_choice
+from app.rules.options import count_option_ballots, decide_options
 from app.rules.tally import count_ballots, decide
 from tests.scenario import CANDIDATES, GROUPS, run_vote
 
@@ -32,7 +34,7 @@ async def test_a_vote_from_notice_to_published_result(client, session, app, repo
     ordinary = decide(count_ballots([(w, Choice(o)) for w, o, *_ in groups], TOTAL), statutory_rule(Category.ORDINARY))
     special = decide(count_ballots([(w, Choice(s)) for w, _, s, *_ in groups], TOTAL), statutory_rule(Category.SPECIAL))
     options = decide_options(
-        count_option_ballots(OptionKind.SINGLE_CHOICE, ["A", "B", "C"], [(g[0], _answer(g[3])) for g in groups], TOTAL),
+        count_option_ballots(single_choice.RULES, ["A", "B", "C"], [(g[0], _answer(g[3])) for g in groups], TOTAL),
         statutory_rule(Category.ORDINARY),
     )
     election = tally_election(
@@ -42,7 +44,7 @@ async def test_a_vote_from_notice_to_published_result(client, session, app, repo
     )
     consultation = decide_options(
         count_option_ballots(
-            OptionKind.CONSULTATION,
+            consultation_kind.RULES,
             ["X", "Y", "Z"],
             [(g[0], Choice.ABSTAIN if g[5] == "ABSTAIN" else frozenset(g[5])) for g in groups],
             TOTAL,

@@ -19,7 +19,8 @@ from app.result.models import TopicResult
 from app.rules.categories import Category, statutory_rule
 from app.rules.choices import Choice, Outcome
 from app.rules.elections import ElectionBallot, ElectionConfig, ElectionOutcome, tally_election
-from app.rules.options import OptionKind, count_option_ballots, decide_options
+from app.rules.kinds import consultation, single_choice
+from app.rules.options import count_option_ballots, decide_options
 from app.rules.tally import count_ballots, decide
 from app.vote.models import TopicKind, Vote, VoteStatus
 from tests.factories import make_api_key
@@ -99,8 +100,8 @@ def _expected_by_hand():
     return [
         decide(count_ballots(yes_no, TOTAL), ordinary_rule),
         decide(count_ballots(yes_no, TOTAL), special_rule),
-        decide_options(count_option_ballots(OptionKind.SINGLE_CHOICE, ("A", "B", "C"), single, TOTAL), ordinary_rule),
-        decide_options(count_option_ballots(OptionKind.CONSULTATION, ("A", "B", "C"), consult, TOTAL), ordinary_rule),
+        decide_options(count_option_ballots(single_choice.RULES, ("A", "B", "C"), single, TOTAL), ordinary_rule),
+        decide_options(count_option_ballots(consultation.RULES, ("A", "B", "C"), consult, TOTAL), ordinary_rule),
         tally_election(ElectionConfig(5, 2, 300, CANDIDATES), TOTAL, ballots),
     ]
 
@@ -315,7 +316,7 @@ async def test_spoiled_paper_ballots_take_part_and_agree_with_nothing(backend, a
         ),
         decide_options(
             count_option_ballots(
-                OptionKind.SINGLE_CHOICE,
+                single_choice.RULES,
                 options,
                 [*((weight(g), "A") for g in groups), (weight("D"), Choice.SPOILED)],
                 TOTAL,
@@ -324,7 +325,7 @@ async def test_spoiled_paper_ballots_take_part_and_agree_with_nothing(backend, a
         ),
         decide_options(
             count_option_ballots(
-                OptionKind.CONSULTATION,
+                consultation.RULES,
                 options,
                 [*((weight(g), frozenset({"A"})) for g in groups), (weight("D"), Choice.SPOILED)],
                 TOTAL,

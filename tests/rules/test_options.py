@@ -10,16 +10,16 @@ from app.rules.categories import Category, CountingRule, statutory_rule
 from app.rules.choices import Choice, Outcome
 from app.rules.counts import Weight
 from app.rules.errors import InvalidOptionAnswer, InvalidOptions, UnknownOption
+from app.rules.kinds import consultation, single_choice
 from app.rules.numeric import HALF, TWO_THIRDS
 from app.rules.options import (
     OptionCounts,
-    OptionKind,
     count_option_ballots,
     decide_options,
     validate_options,
 )
 
-SINGLE, CONSULTATION = OptionKind.SINGLE_CHOICE, OptionKind.CONSULTATION
+SINGLE, CONSULTATION = single_choice.RULES, consultation.RULES
 ABSTAIN, SPOILED = Choice.ABSTAIN, Choice.SPOILED
 ORDINARY = statutory_rule(Category.ORDINARY)
 SPECIAL = statutory_rule(Category.SPECIAL)
@@ -270,7 +270,7 @@ def test_r_tally_10_options_to_dict(answers, kind, adopted):
     data = result.to_dict()
     assert all(leaf is None or type(leaf) in (int, str, bool) for leaf in _leaves(data))
     assert json.loads(json.dumps(data)) == data
-    assert data["kind"] == kind.value
+    assert data["kind"] == kind.kind.value
     assert data["adopted"] == adopted
     assert data["outcome"] == result.outcome.value
     assert data["total"] == {"heads": 8, "area": 90000}

@@ -14,8 +14,10 @@ from hypothesis import strategies as st
 from app.rules.categories import Category, CountingRule, statutory_rule
 from app.rules.choices import Choice, Outcome
 from app.rules.counts import Weight
+from app.rules.kinds import consultation as consultation_kind
+from app.rules.kinds import single_choice
 from app.rules.numeric import THREE_QUARTERS, TWO_THIRDS, Threshold
-from app.rules.options import OptionKind, count_option_ballots, decide_options
+from app.rules.options import count_option_ballots, decide_options
 from app.rules.tally import count_ballots, decide
 
 relaxed = settings(deadline=None)  # pure and fast, but a loaded CI machine must not make these flaky
@@ -155,7 +157,7 @@ def test_r_multi_2_at_most_one_option_and_no_plurality(roll, approval):
     rule = CountingRule(Category.ORDINARY, TWO_THIRDS, approval)
     total = Weight.sum(Weight(1, area) for area, _ in roll)
     ballots = [(Weight(1, area), answer) for area, answer in roll if answer is not None]
-    result = decide_options(count_option_ballots(OptionKind.SINGLE_CHOICE, OPTIONS, ballots, total), rule)
+    result = decide_options(count_option_ballots(single_choice.RULES, OPTIONS, ballots, total), rule)
     assert len(result.qualified) <= 1
     voters = [(area, answer) for area, answer in roll if answer is not None]
     part_area = sum(area for area, _ in voters)
@@ -171,5 +173,5 @@ def test_r_multi_2_at_most_one_option_and_no_plurality(roll, approval):
     else:
         assert result.outcome is (Outcome.PASSED if expected else Outcome.REJECTED)
         assert result.adopted == (expected[0] if expected else None)
-    consultation = decide_options(count_option_ballots(OptionKind.CONSULTATION, OPTIONS, ballots, total), rule)
+    consultation = decide_options(count_option_ballots(consultation_kind.RULES, OPTIONS, ballots, total), rule)
     assert consultation.outcome is Outcome.NO_DECISION

@@ -1,0 +1,111 @@
+"""An owners' committee election (R-ELEC-1..9): each voter group answers every listed candidate.
+
+Answer (JSON): ``{candidate id: "AGREE" | "OPPOSE" | "ABSTAIN"}`` for every listed candidate, within the
+approval limit (R-ELEC-2/3); stored as a mark ``(candidate, answer)`` per candidate. The law core checks the
+approval limit and ranks ballot by ballot, so the tally reads the ballots (``Aggregate.BALLOTS``), not sums.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from app.rules.categories import Category, CountingRule, MatterItem
+from app.rules.choices import Choice
+from app.rules.counts import Weight
+from app.rules.elections import STATUTORY_RULE, ElectionBallot, ElectionConfig, tally_election, validate_ballot
+from app.rules.kinds import TopicKind
+from app.rules.kinds.base import (
+    SPOILED,
+    VOTING_ANSWERS,
+    AnswerRefused,
+    BallotMarks,
+    BallotsKind,
+    Decided,
+    Mark,
+    RecountBallots,
+    TopicTerms,
+)
+
+
+def _listed(candidates: Any) -> list[dict[str, str]]:
+    return [{"id": str(candidate["id"]), "name": str(candidate["name"])} for candidate in candidates]
+
+
+def election_ballot(marks: Any, weight: Weight) -> ElectionBallot:
+    """The ``ElectionBallot`` of ballots weighing ``weight`` that carry exactly ``marks`` (``(item, answer)``).
+
+    A spoiled paper ballot is a single ``("", SPOILED)`` mark (R-TALLY-6, R-ELEC-3): it takes part and agrees
+    with nobody.
+    """
+    choices: dict[str, Choice] = {}
+    spoiled = False
+    for item, answer in marks:
+        if item == "" and answer == SPOILED:
+            spoiled = True
+        else:
+            choices[str(item)] = Choice(answer)
+    return ElectionBallot(weight, None if spoiled else choices)
+
+
+class Election(BallotsKind):
+    kind = TopicKind.ELECTION
+    takes_election = True
+    only_matter = MatterItem.ELECT_COMMITTEE
+
+    def counting_category(self, category: Category) -> Category:
+        return Category.ORDINARY  # CC 278(1)(3): electing the committee is an ordinary decision
+
+    def config(self, terms: TopicTerms, rule: CountingRule = STATUTORY_RULE) -> ElectionConfig:
+        """The publicised election method (R-ELEC-1, R-ELEC-7); ``rule`` for the count (R-CAT-4)."""
+        election = terms.election or {}
+        alternates = election.get("alternate_candidates")
+        return ElectionConfig(
+            member_seats=int(election["member_seats"]),
+            alternate_seats=int(election["alternate_seats"]),
+            households=int(election["households"]),
+            candidates=tuple(str(candidate["id"]) for candidate in election["candidates"]),
+            alternate_candidates=None if alternates is None else tuple(str(c["id"]) for c in alternates),
+            rule=rule,
+        )
+
+    def drafted_election(self, election: Mapping[str, Any], rule: CountingRule) -> dict[str, Any]:
+        """R-ELEC-1 / R-ELEC-7: the election method must build (seats, lists, no duplicate candidates)."""
+        alternates = election.get("alternate_candidates")
+        drafted = {
+            "member_seats": int(election["member_seats"]),
+            "alternate_seats": int(election["alternate_seats"]),
+            "households": int(election["households"]),
+            "candidates": _listed(election["candidates"]),
+            "alternate_candidates": None if alternates is None else _listed(alternates),
+        }
+        self.config(TopicTerms("", Category.ORDINARY, {}, election=drafted), rule)
+        return drafted
+
+    def read_answer(self, terms: TopicTerms, answer: Any) -> dict[str, Choice]:
+        if not isinstance(answer, dict) or not all(isinstance(value, str) for value in answer.values()):
+            raise AnswerRefused("a choice for every candidate (R-ELEC-3)")
+        if any(value not in VOTING_ANSWERS for value in answer.values()):
+            raise AnswerRefused("AGREE / OPPOSE / ABSTAIN for each candidate")
+        choices = {str(candidate): Choice(value) for candidate, value in answer.items()}
+        validate_ballot(self.config(terms), choices)  # R-ELEC-2 listed only, R-ELEC-3 approval limit
+        return choices
+
+    def marks(self, terms: TopicTerms, answer: Any) -> tuple[Mark, ...]:
+        choices = self.read_answer(terms, answer)
+        return tuple(Mark(candidate, choice.value) for candidate, choice in sorted(choices.items()))
+
+    def decide(self, terms: TopicTerms, ballots: BallotMarks, total: Weight) -> Decided:
+        config = self.config(terms, self.counting_rule(terms))
+        result = tally_election(config, total, [election_ballot(marks, weight) for marks, weight in ballots])
+        return Decided(result.outcome.value, result.to_dict(), result.participating)
+
+    def recount(self, terms: TopicTerms, ballots: RecountBallots, total: Weight) -> dict[str, object]:
+        config = self.config(terms, self.counting_rule(terms))
+        counted = [
+            ElectionBallot(weight, None if a == SPOILED else self.read_answer(terms, a)) for weight, a in ballots
+        ]
+        return tally_election(config, total, counted).to_dict()
+
+
+RULES: Election = Election()
