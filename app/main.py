@@ -14,8 +14,8 @@ from fastapi.routing import APIRoute
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from app import __version__
-from app.audit import keys as log_keys
 from app.audit.integrator import IntegratorRunner
+from app.audit.keys import LogKeys
 from app.audit.router import router as log_router
 from app.ballot.router import router as ballot_router
 from app.db.base import utcnow
@@ -32,7 +32,7 @@ from app.http.security import BodyLimitMiddleware, SecurityHeadersMiddleware, up
 from app.identity.auth_router import router as auth_router
 from app.identity.router import router as identity_router
 from app.identity.senders import sender_from_settings
-from app.identity.service import TokenHasher
+from app.identity.service import CredentialAuthenticator, TokenHasher
 from app.identity.tokens import TokenService
 from app.logging import configure_logging
 from app.notice import outbox as notice_outbox
@@ -72,11 +72,11 @@ def attach_state(
     app.state.cipher = FieldCipher.from_settings(settings)
     app.state.token_hasher = TokenHasher(settings.key("token_hash_key"))
     app.state.tokens = TokenService.from_settings(settings)
+    app.state.authenticator = CredentialAuthenticator(app.state.token_hasher, app.state.tokens)
     app.state.clock = utcnow
     app.state.code_sender = sender_from_settings(settings)
     app.state.notice_sender = notice_outbox.sender_from_settings(settings)
-    app.state.log_keys = log_keys.LogKeys.from_settings(settings)
-    log_keys.install(app.state.log_keys)
+    app.state.log_keys = LogKeys.from_settings(settings)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -102,6 +102,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             app.state.sessionmaker,
             lambda: app.state.clock(),
             interval_seconds=settings.transition_interval_seconds,
+            keys=app.state.log_keys,
         )
         transitions.start()
         app.state.transitions = transitions

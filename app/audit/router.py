@@ -13,11 +13,12 @@ import uuid
 from collections.abc import Callable, Coroutine
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.responses import PlainTextResponse
 from fastapi.routing import APIRoute
 
 from app.audit import service
+from app.audit.deps import LogKeysDep
 from app.audit.errors import (
     RETRY_AFTER_SECONDS,
     CheckpointNotFound,
@@ -35,7 +36,7 @@ from app.audit.errors import (
     WitnessSignatureInvalid,
     WitnessUnknown,
 )
-from app.audit.keys import LogKeys, PublishedKey
+from app.audit.keys import PublishedKey
 from app.audit.schemas import (
     CheckpointOut,
     ConsistencyOut,
@@ -48,8 +49,8 @@ from app.audit.schemas import (
     PublicKeyOut,
     ReceiptOut,
 )
+from app.common.errors import Unauthenticated
 from app.http.deps import Clock, CurrentPrincipal, SessionDep
-from app.http.errors import Unauthenticated
 from app.http.problems import problem_response, problem_responses
 from app.ledger.receipt import format_receipt, receipt_document
 
@@ -74,12 +75,6 @@ class RetryAfterRoute(APIRoute):
 router = APIRouter(tags=["log"], route_class=RetryAfterRoute)
 
 
-async def get_log_keys(request: Request) -> LogKeys:
-    keys: LogKeys = request.app.state.log_keys
-    return keys
-
-
-KeysDep = Annotated[LogKeys, Depends(get_log_keys)]
 Format = Annotated[Literal["text", "json"], Query(alias="format", description="text (the signed note) or json")]
 Cosigned = Annotated[bool, Query(description="Append every stored witness cosignature to the note")]
 EntryId = Annotated[uuid.UUID, Path(description="Audit entry id (a ballot receipt's audit_entry_id)")]
@@ -215,7 +210,7 @@ def _published(key: PublishedKey) -> PublicKeyOut:
 
 
 @router.get("/log/keys", response_model=LogKeysOut)
-async def log_public_keys(keys: KeysDep) -> LogKeysOut:
+async def log_public_keys(keys: LogKeysDep) -> LogKeysOut:
     """The log's current and retired checkpoint keys and the configured witnesses' keys."""
     return LogKeysOut(
         origin=keys.origin,
@@ -232,7 +227,7 @@ async def log_public_keys(keys: KeysDep) -> LogKeysOut:
         CosignatureMalformed, WitnessUnknown, WitnessSignatureInvalid, CheckpointUnknown, WitnessInconsistent
     ),
 )
-async def witness_cosign(body: CosignIn, session: SessionDep, keys: KeysDep, clock: Clock) -> CosignOut:
+async def witness_cosign(body: CosignIn, session: SessionDep, keys: LogKeysDep, clock: Clock) -> CosignOut:
     """A configured witness posts a checkpoint it cosigned; its signature authenticates the request."""
     outcome = await service.cosign(session, keys, body.note, now=clock())
     return CosignOut(size=outcome.size, accepted=list(outcome.accepted), note=outcome.note)
@@ -248,7 +243,7 @@ async def witness_cosign(body: CosignIn, session: SessionDep, keys: KeysDep, clo
     },
 )
 async def ballot_receipt(
-    session: SessionDep, principal: CurrentPrincipal, keys: KeysDep, entry_id: EntryId, output: Format = "text"
+    session: SessionDep, principal: CurrentPrincipal, keys: LogKeysDep, entry_id: EntryId, output: Format = "text"
 ) -> Response:
     """The caster's offline-verifiable proof that their ballot's entry is in the signed log."""
     proof = await service.receipt(session, entry_id, principal.account_id)

@@ -33,9 +33,9 @@ from app.ballot.errors import (
 from app.ballot.models import Ballot, BallotStatus, Channel, IdempotencyRecord
 from app.ballot.repository import CastingVote
 from app.ballot.schemas import BallotCast, PaperBallotEntry, Receipt
+from app.common.access import Principal
 from app.errors import NotFound
 from app.grant.models import ActingGrant
-from app.identity.access import Principal
 from app.ledger.canonical import canonical_sha256
 from app.rules.casting import (
     ActingBasis,

@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit import service as audit_service
-from app.http.errors import Conflict
+from app.common.errors import Conflict
 from app.ledger.canonical import canonical_sha256
 from app.place import repository as place_repository
 from app.place.models import Estate

@@ -10,7 +10,7 @@ from datetime import datetime
 
 from pydantic import AwareDatetime, BaseModel, Field
 
-from app.http.schemas import Command
+from app.common.schemas import Command
 from app.result.schemas import RatesRead, WeightRead
 from app.supervision.models import SupervisionAction
 from app.supervision.service import (

@@ -107,7 +107,7 @@ async def test_an_upload_route_allows_its_file_limit_plus_the_form_allowance(sma
 
 
 async def test_the_route_keeps_its_own_file_limit_inside_the_allowance(session, small_app):
-    from app.identity.models import Role
+    from app.common.access import Role
     from tests.factories import make_api_key, make_places
 
     places = await make_places(session, small_app.state.cipher)
