@@ -8,7 +8,6 @@ from fastapi import APIRouter, Response
 from pydantic import BaseModel, Field
 
 from app.audit.deps import LogKeysDep
-from app.audit.router import KeysDep
 from app.common.errors import Forbidden, InvalidCursor, Unauthenticated
 from app.common.pagination import CursorParam, LimitParam
 from app.errors import NotFound
@@ -101,7 +100,7 @@ class SignedResultRead(BaseModel):
     responses=problem_responses(*AUTH_ERRORS, ResultNotPublished, signing.ResultNotSigned),
 )
 async def get_signed_result(
-    vote_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal, clock: Clock, keys: KeysDep
+    vote_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal, clock: Clock, keys: LogKeysDep
 ) -> SignedResultRead:
     """The decided result as RFC 8785 JSON with a raw Ed25519 signature and a compact JWS (anyone who may read it)."""
     signed = await signing.signed_result(session, principal, vote_id, keys=keys, now=clock())
@@ -127,7 +126,7 @@ async def get_signed_result(
     },
 )
 async def export_bundle(
-    vote_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal, clock: Clock, keys: KeysDep
+    vote_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal, clock: Clock, keys: LogKeysDep
 ) -> Response:
     """The auditor's bundle for ``evote verify``: organiser, street office, operator and auditor; each export logged."""
     bundle = await export.export(session, principal, vote_id, keys=keys, now=clock())
