@@ -240,7 +240,7 @@ def unit_content(
 ) -> dict[str, object]:
     """One unit of a version's hashed content (owners as kind, blind index and name), in unit-key order.
 
-    Pure: the import hashes it from the parsed file, ``app.audit.check`` from the stored rows, so a unit or
+    Pure: the import hashes it from the parsed file, ``app.integrity.check`` from the stored rows, so a unit or
     owner-link row changed after the import no longer hashes to the version's logged ``content_hash``.
     """
     return {

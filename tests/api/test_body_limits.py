@@ -10,6 +10,7 @@ import pytest
 
 from app.http.security import BodyLimitMiddleware, upload_limits
 from app.main import API_PREFIX
+from app.vote.service import ATTACHMENT_MAX_BYTES
 from tests.api.conftest import client_for
 
 LIMIT = 2048
@@ -129,7 +130,9 @@ def _filled(template: str) -> str:
 async def test_every_multipart_route_and_only_those_get_the_upload_allowance(app, test_settings):
     """A renamed upload route would silently fall back to 1 MiB: the table must match the schema."""
     middleware = BodyLimitMiddleware(
-        app, limit=test_settings.max_body_bytes, routes=upload_limits(test_settings, API_PREFIX)
+        app,
+        limit=test_settings.max_body_bytes,
+        routes=upload_limits(test_settings, API_PREFIX, attachment_max_bytes=ATTACHMENT_MAX_BYTES),
     )
     multipart = []
     for template, operations in app.openapi()["paths"].items():
