@@ -1,10 +1,13 @@
-"""Base models for request and response bodies."""
+"""Base models for request and response bodies, and the weight (heads and area) as every report shows it."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from app.rules.counts import Weight
+from app.rules.numeric import area_display, percent_display
 
 
 def reject_nul(value: Any) -> Any:
@@ -27,3 +30,24 @@ class Command(BaseModel):
 
 class ReadModel(BaseModel):
     model_config = ConfigDict(from_attributes=True)
+
+
+class WeightRead(BaseModel):
+    heads: int
+    area: int = Field(description="0.01 m² units (R-NUM-1)")
+    area_m2: str = Field(description="Display only, square metres with two decimals")
+
+    @classmethod
+    def of(cls, weight: Weight) -> WeightRead:
+        return cls(heads=weight.heads, area=weight.area, area_m2=area_display(weight.area))
+
+
+class RatesRead(BaseModel):
+    """Display-only percentages, rounded half up (R-NUM-4); ``-`` when the base is zero."""
+
+    heads: str
+    area: str
+
+    @classmethod
+    def of(cls, part: Weight, whole: Weight) -> RatesRead:
+        return cls(heads=percent_display(part.heads, whole.heads), area=percent_display(part.area, whole.area))
