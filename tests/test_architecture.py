@@ -128,3 +128,29 @@ def test_the_cycle_finder_names_every_package_of_a_cycle() -> None:
     edges: dict[str, dict[str, list[str]]] = {"a": {"b": ["app.a.x"]}, "b": {"c": ["app.b.y"]}, "c": {"a": ["app.c.z"]}}
     assert strongly_connected(edges) == [["a", "b", "c"]]
     assert strongly_connected({"a": {"b": ["app.a.x"]}}) == []
+
+
+PURE = {
+    "rules": {"rules", "errors"},
+    "ledger": {"ledger", "errors"},
+    "verifier": {"verifier", "rules", "ledger", "errors"},
+}
+"""The pure packages and the app packages each may import (STYLE.md §8.1): no I/O layer, no SQLAlchemy or FastAPI."""
+
+
+def test_the_law_evidence_and_verifier_packages_stay_pure() -> None:
+    import sys
+
+    allowed_outside = set(sys.stdlib_module_names) | {"cryptography", "rfc8785"}  # rfc8785: JCS, pure
+    problems = []
+    for package, allowed in PURE.items():
+        for path in sorted((APP / package).rglob("*.py")):
+            for target in _imported(path):
+                top = target.split(".")[0]
+                if top == "app":
+                    node = _node(target)
+                    if node is not None and node not in allowed:
+                        problems.append(f"{_module_name(path)} imports {target}")
+                elif top and top not in allowed_outside and top != "__future__":
+                    problems.append(f"{_module_name(path)} imports {target}")
+    assert not problems, "\n".join(problems)
