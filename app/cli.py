@@ -20,9 +20,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.common.access import Role, Scope
 from app.errors import DomainError
-from app.identity.access import Scope
-from app.identity.models import Role
 from app.identity.service import OPERATOR, TokenHasher, issue_api_key
 from app.settings import Settings, get_settings
 
@@ -161,7 +160,7 @@ def _migrate(args: argparse.Namespace) -> int:
 
 
 def _openapi(args: argparse.Namespace) -> int:
-    from app.http.openapi import OPENAPI_PATH, render_openapi
+    from app.main import OPENAPI_PATH, render_openapi
 
     text = render_openapi()
     if args.write:
@@ -360,11 +359,11 @@ def _export(args: argparse.Namespace) -> int:
 
 
 def _audit_check(args: argparse.Namespace) -> int:
-    """Read-only: ``app.audit.check`` in one transaction; exit 1 when any row fails (docs/audit-check.md)."""
+    """Read-only: ``app.integrity.check`` in one transaction; exit 1 when any row fails (docs/audit-check.md)."""
     import time
 
-    from app.audit.check import check_database
     from app.audit.keys import LogKeys
+    from app.integrity.check import check_database
 
     async def work(session: AsyncSession, settings: Settings) -> int:
         started = time.perf_counter()

@@ -26,10 +26,9 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from app.common.access import Role, Scope
 from app.db.migrate import upgrade
 from app.db.session import create_engine, create_sessionmaker, unit_of_work
-from app.identity.access import Scope
-from app.identity.models import Role
 from app.identity.service import OPERATOR, issue_api_key
 from app.main import attach_state, create_app
 from app.place import service as place_service
@@ -270,7 +269,8 @@ async def run_demo(settings: Settings, *, out: Path, seed: int = 2025, console: 
             console.print(f"[bold]ballots[/bold] {cast} voter groups voted")
 
             clock.now = ends
-            await run_due_transitions(app.state.sessionmaker, ends)  # what the background task does at 24:00
+            # what the background task does at 24:00
+            await run_due_transitions(app.state.sessionmaker, ends, keys=app.state.log_keys)
             result = await _ok(client.get(f"/api/v1/votes/{vote['id']}/result", headers=committee))
             _print_result(console, result)
             signed = await _ok(client.get(f"/api/v1/votes/{vote['id']}/signed-result", headers=committee))

@@ -147,7 +147,7 @@ async def close_once(dsn: str, template: str, vote_id: Any) -> dict[str, float]:
         result_service.notice_service.publish_notice = _wrap(phases, "notice_ms", originals["publish_notice"])  # type: ignore[method-assign]
         started = time.perf_counter()
         async with unit_of_work(sessionmaker) as session:
-            decision = await result_service.close_and_decide(session, vote_id, now=ENDS)
+            decision = await result_service.close_and_decide(session, vote_id, now=ENDS, keys=keys)
             closed = time.perf_counter()
             signed = await sign_result(session, decision.vote, keys)
             signed_at = time.perf_counter()

@@ -37,10 +37,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from app.audit.integrator import integrate_and_sign
 from app.audit.keys import LogKeys
 from app.audit.models import LogCheckpoint, LogState
+from app.common.access import Role, Scope
 from app.db.migrate import upgrade
 from app.db.session import create_engine, create_sessionmaker, unit_of_work
-from app.identity.access import Scope
-from app.identity.models import Role
 from app.identity.service import OPERATOR, TokenHasher, issue_api_key
 from app.ledger.canonical import canonical_sha256
 from app.ledger.entries import entry_leaf_hash, entry_payload_sha256, leaf_document

@@ -63,7 +63,7 @@ async def build_and_export(args: argparse.Namespace) -> dict[str, Any]:
         await world.publish_vote(register_csv(units), topics())
         await world.cast_ballots(args.turnout, fill_to=args.log_entries)
         async with unit_of_work(world.sessionmaker) as session:
-            await result_service.close_and_decide(session, world.vote_id, now=ENDS)
+            await result_service.close_and_decide(session, world.vote_id, now=ENDS, keys=world.keys)
         size = await world.log_size()
         say(
             f"world: {units} units, {world.groups} groups, {world.ballots} ballots, log size {size}, "

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.common.access import Role, Scope
 from app.db.base import utcnow
-from app.identity.access import Scope
-from app.identity.models import Account, Role, RoleGrant
+from app.identity.models import Account, RoleGrant
 from app.identity.phone import PHONE_FIELD
 from app.identity.service import OPERATOR, TokenHasher, issue_api_key
 from app.place import service as place_service

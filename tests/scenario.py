@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from app.identity.models import Role
+from app.common.access import Role
 from app.result.lifecycle import run_due_transitions
 from tests.ballot.helpers import LI, WANG, ZHANG, ZHAO, owner_id
 from tests.factories import bearer, make_account, make_api_key, make_places
@@ -131,5 +131,5 @@ async def run_vote(client, session, app, repo_root, *, published: datetime = PUB
         )
         assert cast.status_code == 201, cast.text
     app.state.clock = lambda: ENDS
-    assert await run_due_transitions(app.state.sessionmaker, ENDS) == 1
+    assert await run_due_transitions(app.state.sessionmaker, ENDS, keys=app.state.log_keys) == 1
     return VoteRun(vote_id, str(places.estate.id), topic_ids, committee, bearer(app, accounts[WANG]))

@@ -16,9 +16,8 @@ from datetime import timedelta
 
 import pytest
 
+from app.common.access import Role, Scope
 from app.db.base import utcnow
-from app.identity.access import Scope
-from app.identity.models import Role
 from tests.ballot.helpers import WANG, owner_id
 from tests.factories import bearer, make_account, make_api_key, make_places
 from tests.factories_vote import make_vote, yes_no_topic

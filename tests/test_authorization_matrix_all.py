@@ -44,9 +44,9 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.audit.integrator import integrate_once
+from app.common.access import Role, Scope
 from app.db.base import Base, utcnow
-from app.identity.access import Scope
-from app.identity.models import Role, RoleGrant
+from app.identity.models import RoleGrant
 from app.notice.models import OutboxStatus
 from app.register.parsing import RegisterFormat
 from app.register.service import import_register

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import uuid
 
-from app.identity.models import Role
+from app.common.access import Role
 from tests.factories import bearer, make_account, make_api_key
 
 HOSTILE_BODIES = [

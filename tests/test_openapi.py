@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import difflib
 
-from app.http.openapi import OPENAPI_PATH, render_openapi
+from app.main import OPENAPI_PATH, render_openapi
 
 
 def test_openapi_json_is_current():

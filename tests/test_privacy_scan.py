@@ -11,8 +11,8 @@ import logging
 
 from sqlalchemy import select
 
+from app.common.access import Role
 from app.db.models import Base
-from app.identity.models import Role
 from tests.factories import make_api_key
 
 PHONE = "13912345678"

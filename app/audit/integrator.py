@@ -25,7 +25,6 @@ from datetime import datetime
 from sqlalchemy import insert, select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app.audit import keys as log_keys
 from app.audit.keys import LogKeys
 from app.audit.models import AuditEntry, LogCheckpoint, LogLeaf, LogState
 from app.audit.repository import document_of, latest_checkpoint
@@ -58,7 +57,7 @@ async def integrate_once(
     sessionmaker: async_sessionmaker[AsyncSession],
     now: datetime,
     *,
-    keys: LogKeys | None = None,
+    keys: LogKeys,
     batch_size: int = BATCH_SIZE,
 ) -> Checkpoint | None:
     """One step in its own transaction: the checkpoint it signed, or None (nothing new, or another integrator ran)."""
@@ -71,7 +70,7 @@ async def integrate_and_sign(
     target: AsyncSession | async_sessionmaker[AsyncSession],
     now: datetime,
     *,
-    keys: LogKeys | None = None,
+    keys: LogKeys,
 ) -> Checkpoint:
     """Integrate every committed entry and return a signed checkpoint covering them, waiting for the lock.
 
@@ -94,13 +93,12 @@ async def integrate(
     session: AsyncSession,
     now: datetime,
     *,
-    keys: LogKeys | None = None,
+    keys: LogKeys,
     wait: bool = False,
     force: bool = False,
     batch_size: int = BATCH_SIZE,
 ) -> Integration:
     """One integrator step in the caller's transaction (see the module docstring)."""
-    keys = keys or log_keys.installed()
     if not await _lock(session, wait=wait):
         return Integration(ran=False)
     state = await _state(session, now)

@@ -13,7 +13,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from app.ledger.note import Checkpoint, NoteVerifier, sign_note
-from app.settings import Settings, get_settings
+from app.settings import Settings
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,20 +88,3 @@ class LogKeys:
         if checkpoint.origin != self.origin:
             raise ValueError(f"checkpoint of {checkpoint.origin!r}, not of this log ({self.origin!r})")
         return sign_note(checkpoint.body(), self.origin, self.private_key)
-
-
-_installed: LogKeys | None = None
-
-
-def install(keys: LogKeys) -> None:
-    """Make ``keys`` the process's log keys (the app does this at start-up, for callers without app state)."""
-    global _installed
-    _installed = keys
-
-
-def installed() -> LogKeys:
-    """The installed keys, or those of the environment's settings when none were installed."""
-    global _installed
-    if _installed is None:
-        _installed = LogKeys.from_settings(get_settings())
-    return _installed

@@ -10,7 +10,6 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit.models import AuditEntry, LogCheckpoint, LogCosignature, LogLeaf
-from app.ballot.models import Ballot
 from app.ledger.entries import leaf_document
 
 
@@ -71,11 +70,3 @@ async def leaves(session: AsyncSession, start: int, end: int) -> Sequence[tuple[
         .order_by(LogLeaf.leaf_index)
     )
     return [(leaf, audit_entry) for leaf, audit_entry in result.all()]
-
-
-async def cast_by(session: AsyncSession, entry_id: uuid.UUID, account_id: uuid.UUID) -> bool:
-    """Whether ``account_id`` cast the ballot whose audit entry is ``entry_id``."""
-    found = await session.scalar(
-        select(Ballot.id).where(Ballot.audit_entry_id == entry_id, Ballot.cast_by_account_id == account_id).limit(1)
-    )
-    return found is not None

@@ -13,11 +13,12 @@ import uuid
 from collections.abc import Callable, Coroutine
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.responses import PlainTextResponse
 from fastapi.routing import APIRoute
 
 from app.audit import service
+from app.audit.deps import LogKeysDep
 from app.audit.errors import (
     RETRY_AFTER_SECONDS,
     CheckpointNotFound,
@@ -30,12 +31,11 @@ from app.audit.errors import (
     EntryRangeInvalid,
     NoCheckpoint,
     NotYetAvailable,
-    ReceiptNotFound,
     WitnessInconsistent,
     WitnessSignatureInvalid,
     WitnessUnknown,
 )
-from app.audit.keys import LogKeys, PublishedKey
+from app.audit.keys import PublishedKey
 from app.audit.schemas import (
     CheckpointOut,
     ConsistencyOut,
@@ -46,12 +46,9 @@ from app.audit.schemas import (
     LogEntryOut,
     LogKeysOut,
     PublicKeyOut,
-    ReceiptOut,
 )
-from app.http.deps import Clock, CurrentPrincipal, SessionDep
-from app.http.errors import Unauthenticated
+from app.http.deps import Clock, SessionDep
 from app.http.problems import problem_response, problem_responses
-from app.ledger.receipt import format_receipt, receipt_document
 
 TEXT = "text/plain; charset=utf-8"
 
@@ -74,12 +71,6 @@ class RetryAfterRoute(APIRoute):
 router = APIRouter(tags=["log"], route_class=RetryAfterRoute)
 
 
-async def get_log_keys(request: Request) -> LogKeys:
-    keys: LogKeys = request.app.state.log_keys
-    return keys
-
-
-KeysDep = Annotated[LogKeys, Depends(get_log_keys)]
 Format = Annotated[Literal["text", "json"], Query(alias="format", description="text (the signed note) or json")]
 Cosigned = Annotated[bool, Query(description="Append every stored witness cosignature to the note")]
 EntryId = Annotated[uuid.UUID, Path(description="Audit entry id (a ballot receipt's audit_entry_id)")]
@@ -89,7 +80,7 @@ def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode("ascii")
 
 
-def _text_or_json(output: str, text: str, document: Any, headers: dict[str, str] | None = None) -> Response:
+def text_or_json(output: str, text: str, document: Any, headers: dict[str, str] | None = None) -> Response:
     if output == "json":
         return Response(document.model_dump_json(), media_type="application/json", headers=headers)
     return PlainTextResponse(text, media_type=TEXT, headers=headers)
@@ -108,7 +99,7 @@ def _checkpoint_out(signed: service.SignedCheckpoint) -> CheckpointOut:
     )
 
 
-def _text_and_json(model: type[Any], description: str) -> dict[int | str, dict[str, Any]]:
+def text_and_json(model: type[Any], description: str) -> dict[int | str, dict[str, Any]]:
     return {
         200: {
             "model": model,
@@ -122,21 +113,21 @@ def _text_and_json(model: type[Any], description: str) -> dict[int | str, dict[s
     "/log/checkpoint",
     response_model=None,
     responses={
-        **_text_and_json(CheckpointOut, "The latest signed checkpoint note (text) or its fields (format=json)"),
+        **text_and_json(CheckpointOut, "The latest signed checkpoint note (text) or its fields (format=json)"),
         **problem_responses(NoCheckpoint),
     },
 )
 async def latest_checkpoint(session: SessionDep, output: Format = "text", cosigned: Cosigned = False) -> Response:
     """The latest signed checkpoint of the audit log (c2sp.org/tlog-checkpoint signed note)."""
     signed = await service.checkpoint(session, cosigned=cosigned)
-    return _text_or_json(output, signed.note, _checkpoint_out(signed), {"Cache-Control": "no-cache"})
+    return text_or_json(output, signed.note, _checkpoint_out(signed), {"Cache-Control": "no-cache"})
 
 
 @router.get(
     "/log/checkpoints/{size}",
     response_model=None,
     responses={
-        **_text_and_json(CheckpointOut, "The signed checkpoint note at this tree size"),
+        **text_and_json(CheckpointOut, "The signed checkpoint note at this tree size"),
         **problem_responses(CheckpointNotFound),
     },
 )
@@ -148,7 +139,7 @@ async def checkpoint_at(
 ) -> Response:
     """The signed checkpoint at a tree size (every size the log signed stays available)."""
     signed = await service.checkpoint(session, size, cosigned=cosigned)
-    return _text_or_json(output, signed.note, _checkpoint_out(signed))
+    return text_or_json(output, signed.note, _checkpoint_out(signed))
 
 
 @router.get(
@@ -215,7 +206,7 @@ def _published(key: PublishedKey) -> PublicKeyOut:
 
 
 @router.get("/log/keys", response_model=LogKeysOut)
-async def log_public_keys(keys: KeysDep) -> LogKeysOut:
+async def log_public_keys(keys: LogKeysDep) -> LogKeysOut:
     """The log's current and retired checkpoint keys and the configured witnesses' keys."""
     return LogKeysOut(
         origin=keys.origin,
@@ -232,32 +223,7 @@ async def log_public_keys(keys: KeysDep) -> LogKeysOut:
         CosignatureMalformed, WitnessUnknown, WitnessSignatureInvalid, CheckpointUnknown, WitnessInconsistent
     ),
 )
-async def witness_cosign(body: CosignIn, session: SessionDep, keys: KeysDep, clock: Clock) -> CosignOut:
+async def witness_cosign(body: CosignIn, session: SessionDep, keys: LogKeysDep, clock: Clock) -> CosignOut:
     """A configured witness posts a checkpoint it cosigned; its signature authenticates the request."""
     outcome = await service.cosign(session, keys, body.note, now=clock())
     return CosignOut(size=outcome.size, accepted=list(outcome.accepted), note=outcome.note)
-
-
-@router.get(
-    "/receipts/{entry_id}",
-    tags=["receipts"],
-    response_model=None,
-    responses={
-        **_text_and_json(ReceiptOut, "c2sp.org/tlog-proof@v1 document (text) or its JSON form (format=json)"),
-        **problem_responses(Unauthenticated, ReceiptNotFound, EntryNotIntegrated),
-    },
-)
-async def ballot_receipt(
-    session: SessionDep, principal: CurrentPrincipal, keys: KeysDep, entry_id: EntryId, output: Format = "text"
-) -> Response:
-    """The caster's offline-verifiable proof that their ballot's entry is in the signed log."""
-    proof = await service.receipt(session, entry_id, principal.account_id)
-    note = proof.signed.note
-    text = format_receipt(proof.document, proof.leaf_index, proof.proof, note)
-    document = ReceiptOut(
-        **receipt_document(proof.document, proof.leaf_index, proof.proof, note, keys.current.key_string),
-        tree_size=proof.signed.checkpoint.size,
-        proof_text=text,
-    )
-    headers = {} if output == "json" else {"Content-Disposition": f'attachment; filename="{entry_id}.tlog-proof"'}
-    return _text_or_json(output, text, document, headers)

@@ -23,7 +23,6 @@ from app.audit.errors import (
     EntryNotIntegrated,
     EntryRangeInvalid,
     NoCheckpoint,
-    ReceiptNotFound,
     WitnessInconsistent,
     WitnessSignatureInvalid,
     WitnessUnknown,
@@ -161,13 +160,6 @@ async def entries(session: AsyncSession, start: int, end: int) -> EntryPage:
         raise EntryRangeInvalid(size=size, limit=MAX_ENTRIES_PAGE)
     rows = await repository.leaves(session, start, end)
     return EntryPage(size, [(leaf.leaf_index, leaf.leaf_hash, repository.document_of(row)) for leaf, row in rows])
-
-
-async def receipt(session: AsyncSession, entry_id: uuid.UUID, account_id: uuid.UUID | None) -> Inclusion:
-    """The caster's proof that their ballot's entry is in the log; anyone else's request is answered 404."""
-    if account_id is None or not await repository.cast_by(session, entry_id, account_id):
-        raise ReceiptNotFound()
-    return await inclusion(session, entry_id, cosigned=True)
 
 
 # --- witness cosigning -----------------------------------------------------------------------

@@ -332,3 +332,11 @@ async def insert_ballot(
     if row is None:
         return Inserted.GROUP_HAS_BALLOT
     return Inserted.BALLOT if row.recorded else Inserted.KEY_TAKEN
+
+
+async def cast_by(session: AsyncSession, entry_id: uuid.UUID, account_id: uuid.UUID) -> bool:
+    """Whether ``account_id`` cast the ballot whose audit entry is ``entry_id``."""
+    found = await session.scalar(
+        select(Ballot.id).where(Ballot.audit_entry_id == entry_id, Ballot.cast_by_account_id == account_id).limit(1)
+    )
+    return found is not None

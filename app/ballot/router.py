@@ -21,11 +21,11 @@ from app.ballot.errors import (
     VoteNotVotable,
 )
 from app.ballot.schemas import BallotCast, PaperBallotEntry, Receipt
+from app.common.errors import Forbidden, Unauthenticated
 from app.errors import NotFound
 from app.http.deps import Clock, CurrentPrincipal, SessionDep
-from app.http.errors import Forbidden, Unauthenticated
 from app.http.problems import problem_responses
-from app.identity import access
+from app.place import access
 from app.rules.casting import NotEntitled
 from app.rules.errors import ElectionApprovalLimitExceeded, ElectionBallotIncomplete, ElectionWriteIn
 from app.vote.errors import NotThisVotesOrganiser

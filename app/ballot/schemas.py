@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, Field
 
-from app.http.schemas import Command
+from app.common.schemas import Command
 from app.ledger.canonical import canonical_bytes
 
 

@@ -17,6 +17,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit import service as audit_service
+from app.audit.errors import ReceiptNotFound
 from app.ballot import repository
 from app.ballot.errors import (
     AlreadyCast,
@@ -33,9 +34,9 @@ from app.ballot.errors import (
 from app.ballot.models import Ballot, BallotStatus, Channel, IdempotencyRecord
 from app.ballot.repository import CastingVote
 from app.ballot.schemas import BallotCast, PaperBallotEntry, Receipt
+from app.common.access import Principal
 from app.errors import NotFound
 from app.grant.models import ActingGrant
-from app.identity.access import Principal
 from app.ledger.canonical import canonical_sha256
 from app.rules.casting import (
     ActingBasis,
@@ -314,3 +315,10 @@ async def enter_paper(
     if receipt is None:  # a concurrent entry for the same group
         raise AlreadyCast()
     return receipt
+
+
+async def receipt(session: AsyncSession, entry_id: uuid.UUID, account_id: uuid.UUID | None) -> audit_service.Inclusion:
+    """The caster's proof that their ballot's entry is in the log; anyone else's request is answered 404."""
+    if account_id is None or not await repository.cast_by(session, entry_id, account_id):
+        raise ReceiptNotFound()
+    return await audit_service.inclusion(session, entry_id, cosigned=True)

@@ -9,6 +9,8 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Request, status
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.common.errors import Forbidden, InvalidCursor, Unauthenticated
+from app.common.pagination import CursorParam, LimitParam, Page, paginate
 from app.errors import NotFound
 from app.grant import repository, service
 from app.grant.errors import (
@@ -51,13 +53,11 @@ from app.grant.schemas import (
     PartyRead,
     ProxyScopeRead,
 )
-from app.http.deps import Clock, CurrentPrincipal, SessionDep
-from app.http.errors import Forbidden, InvalidCursor, Unauthenticated
-from app.http.pagination import CursorParam, LimitParam, Page, paginate
+from app.http.deps import CipherDep, Clock, CurrentPrincipal, SessionDep
 from app.http.problems import problem_responses
-from app.identity import access
 from app.identity.models import Account
 from app.identity.phone import mask_phone
+from app.place import access
 from app.rules.casting import GrantAlreadyDecided, GrantAlreadyUsed, GrantNotRevocable, SignaturesIncomplete
 from app.rules.numeric import area_display
 from app.security.pii import mask_name
@@ -166,6 +166,7 @@ async def request_grant(
     principal: CurrentPrincipal,
     clock: Clock,
     request: Request,
+    cipher: CipherDep,
 ) -> GrantRead:
     """Request a right to act for a voter group; it is PENDING until the organiser approves (R-CAST-2..5).
 
@@ -174,7 +175,7 @@ async def request_grant(
     with evidence the organiser checks.
     """
     now = clock()
-    grant = await service.request_grant(session, principal, estate_id, body, cipher=request.app.state.cipher, now=now)
+    grant = await service.request_grant(session, principal, estate_id, body, cipher=cipher, now=now)
     return await _read_one(session, grant, now)
 
 

@@ -6,8 +6,8 @@ from enum import StrEnum
 
 from pydantic import AwareDatetime, BaseModel, Field
 
+from app.common.schemas import Command
 from app.grant.models import ActingKind, GrantStatus
-from app.http.schemas import Command
 from app.rules.casting import ActingBasis
 
 

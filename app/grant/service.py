@@ -20,6 +20,8 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.common.access import MANAGING_ROLES, Principal, roles_on
+from app.common.errors import Forbidden
 from app.grant import repository
 from app.grant.errors import (
     AccountRequired,
@@ -51,12 +53,10 @@ from app.grant.errors import (
 )
 from app.grant.models import ActingGrant, ActingKind, GrantStatus
 from app.grant.schemas import GrantCreate, ProxyAuthority
-from app.http.errors import Forbidden
-from app.identity import access
 from app.identity import events as identity_events
-from app.identity.access import Principal
 from app.identity.models import Account
 from app.identity.phone import PHONE_FIELD, normalise_phone
+from app.place import access
 from app.place.models import Estate
 from app.register import repository as register_repository
 from app.register.models import OwnerKind, RegisterVersion
@@ -480,8 +480,8 @@ async def revoke(
     """By the requester, an owner of the group, or the organiser; only until the grant is used (R-CAST-4)."""
     grant = await _get(session, estate_id, grant_id, for_update=True)
     place = await access.estate_place(session, estate_id)
-    roles = access.roles_on(principal, place) if place is not None else frozenset()
-    allowed = bool(roles & access.MANAGING_ROLES) or (
+    roles = roles_on(principal, place) if place is not None else frozenset()
+    allowed = bool(roles & MANAGING_ROLES) or (
         principal.account_id is not None and principal.account_id == grant.requested_by_account_id
     )
     if not allowed and principal.account_id is not None and principal.owner_id is not None:

@@ -1,19 +1,18 @@
-"""Typed dependencies: one database transaction per request, the clock, and the calling principal."""
+"""Typed dependencies: one database transaction per request, the settings, the clock, the field cipher and the
+calling principal."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import AsyncIterator, Callable
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Protocol
 
 from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.http.errors import Unauthenticated
-from app.identity import service as identity_service
-from app.identity.access import Principal
-from app.identity.service import KEY_PREFIX
+from app.common.access import Principal
+from app.common.errors import Unauthenticated
+from app.security.pii import FieldCipher
 from app.settings import Settings
 
 
@@ -48,6 +47,29 @@ async def get_clock(request: Request) -> Callable[[], datetime]:
 Clock = Annotated[Callable[[], datetime], Depends(get_clock)]
 
 
+class Authenticator(Protocol):
+    """Resolves a bearer credential to the calling principal (``app.identity.service.CredentialAuthenticator``).
+
+    Built at start-up and kept on ``app.state.authenticator``, so the HTTP layer does not depend on the identity
+    package that implements it.
+    """
+
+    async def __call__(self, session: AsyncSession, credential: str, *, now: datetime) -> Principal | None: ...
+
+
+async def get_authenticator(request: Request) -> Authenticator:
+    authenticator: Authenticator = request.app.state.authenticator
+    return authenticator
+
+
+async def get_cipher(request: Request) -> FieldCipher:
+    cipher: FieldCipher = request.app.state.cipher
+    return cipher
+
+
+CipherDep = Annotated[FieldCipher, Depends(get_cipher)]
+
+
 def bearer_credential(request: Request) -> str:
     scheme, _, credential = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not credential.strip():
@@ -55,27 +77,17 @@ def bearer_credential(request: Request) -> str:
     return credential.strip()
 
 
-async def get_principal(request: Request, session: SessionDep, clock: Clock) -> Principal:
+async def get_principal(
+    request: Request,
+    session: SessionDep,
+    clock: Clock,
+    authenticator: Annotated[Authenticator, Depends(get_authenticator)],
+) -> Principal:
     """An API key (``evk_…``) or an access token (JWT) of an enabled account."""
-    credential = bearer_credential(request)
-    principal: Principal | None
-    if credential.startswith(KEY_PREFIX):
-        principal = await identity_service.authenticate_api_key(
-            session, credential, hasher=request.app.state.token_hasher
-        )
-    else:
-        claims = request.app.state.tokens.verify_access(credential, now=clock())
-        principal = await identity_service.principal_for_account(session, _account_id(claims.subject))
+    principal = await authenticator(session, bearer_credential(request), now=clock())
     if principal is None:
         raise Unauthenticated()
     return principal
-
-
-def _account_id(subject: str) -> uuid.UUID:
-    try:
-        return uuid.UUID(subject)
-    except ValueError as exc:
-        raise Unauthenticated() from exc
 
 
 CurrentPrincipal = Annotated[Principal, Depends(get_principal)]

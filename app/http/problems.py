@@ -15,17 +15,16 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from app.common.errors import Conflict, Unauthenticated
 from app.errors import DomainError
 from app.http.context import request_id_var
 from app.http.errors import (
-    Conflict,
     DatabaseUnavailable,
     HttpError,
     InternalError,
     MethodNotAllowed,
     RequestInvalid,
     RouteNotFound,
-    Unauthenticated,
 )
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"

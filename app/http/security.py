@@ -20,7 +20,6 @@ from app.errors import DomainError
 from app.http.errors import PayloadTooLarge
 from app.http.problems import problem_response
 from app.settings import Settings
-from app.vote.service import ATTACHMENT_MAX_BYTES
 
 #: API responses are JSON (or signed text and files): nothing in them may load, run or be framed.
 API_CSP = "default-src 'none'; frame-ancestors 'none'"
@@ -104,8 +103,9 @@ class RouteBodyLimit:
     limit: int
 
 
-def upload_limits(settings: Settings, prefix: str) -> tuple[RouteBodyLimit, ...]:
-    """The upload routes: each route's own file limit plus ``max_body_bytes`` for the other form fields."""
+def upload_limits(settings: Settings, prefix: str, *, attachment_max_bytes: int) -> tuple[RouteBodyLimit, ...]:
+    """The upload routes: each route's own file limit plus ``max_body_bytes`` for the other form fields
+    (``attachment_max_bytes``: a topic attachment's limit, ``app.vote.service.ATTACHMENT_MAX_BYTES``)."""
     margin = settings.max_body_bytes
     segment = "[^/]+"
     return (
@@ -116,7 +116,7 @@ def upload_limits(settings: Settings, prefix: str) -> tuple[RouteBodyLimit, ...]
             "POST", re.compile(f"{prefix}/me/verification/manual"), settings.verification_document_max_bytes + margin
         ),
         RouteBodyLimit(
-            "POST", re.compile(f"{prefix}/votes/{segment}/topics/{segment}/attachments"), ATTACHMENT_MAX_BYTES + margin
+            "POST", re.compile(f"{prefix}/votes/{segment}/topics/{segment}/attachments"), attachment_max_bytes + margin
         ),
     )
 

@@ -17,18 +17,20 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, false, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.common.access import Principal, Role, Scope, ensure_can_manage_street_office
+from app.common.errors import Forbidden
+from app.common.pagination import paginate
 from app.errors import NotFound
-from app.http.errors import Forbidden
-from app.http.pagination import paginate
-from app.identity import access, events
+from app.identity import events
 from app.identity import service as identity_service
-from app.identity.access import Principal, Scope, ensure_can_grant
 from app.identity.auth_errors import PhoneInvalid, RoleExists
 from app.identity.auth_schemas import StaffCreate
 from app.identity.errors import ScopeInvalid
-from app.identity.models import ROLE_SCOPE, SCOPE_COLUMNS, Account, Role, RoleGrant
+from app.identity.models import ROLE_SCOPE, SCOPE_COLUMNS, Account, RoleGrant
 from app.identity.phone import PHONE_FIELD, normalise_phone
+from app.place import access
 from app.place import repository as place_repository
+from app.place.access import ensure_can_grant
 from app.place.models import Community, Estate
 from app.security.pii import FieldCipher
 
@@ -204,7 +206,7 @@ async def list_grants(
             )
         )
     if street_office_id is not None:
-        access.ensure_can_manage_street_office(principal, street_office_id)
+        ensure_can_manage_street_office(principal, street_office_id)
         await place_repository.get_street_office(session, street_office_id)
         conditions.append(_within_street_offices({street_office_id}))
     if not include_revoked:

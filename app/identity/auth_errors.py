@@ -7,8 +7,8 @@ so a caller learns nothing about other people's codes or accounts.
 
 from __future__ import annotations
 
+from app.common.errors import Unauthenticated
 from app.errors import DomainError
-from app.http.errors import Unauthenticated
 
 
 class PhoneInvalid(DomainError):

@@ -14,10 +14,10 @@ from typing import Annotated
 from fastapi import APIRouter, BackgroundTasks, Path, Query, Request, Response, status
 from fastapi.responses import JSONResponse
 
+from app.common.errors import Forbidden, InvalidCursor, Unauthenticated
+from app.common.pagination import CursorParam, LimitParam, Page
 from app.errors import NotFound
-from app.http.deps import Clock, CurrentPrincipal, SessionDep
-from app.http.errors import Forbidden, InvalidCursor, Unauthenticated
-from app.http.pagination import CursorParam, LimitParam, Page
+from app.http.deps import CipherDep, Clock, CurrentPrincipal, SessionDep
 from app.http.problems import problem_response, problem_responses
 from app.identity import accounts, auth_service
 from app.identity.auth_errors import (
@@ -45,6 +45,7 @@ from app.identity.auth_schemas import (
     StaffGrantRead,
     TokenPair,
 )
+from app.identity.deps import CodeSenderDep, TokenHasherDep, TokensDep
 from app.identity.errors import ScopeInvalid
 from app.identity.models import Account, RoleGrant
 from app.identity.phone import mask_phone
@@ -71,18 +72,21 @@ async def deliver_code(sender: CodeSender, phone: str, code: str, *, purpose: st
     responses=problem_responses(PhoneInvalid, RateLimited),
 )
 async def request_code(
-    body: CodeRequest, session: SessionDep, clock: Clock, request: Request, background: BackgroundTasks
+    body: CodeRequest,
+    session: SessionDep,
+    clock: Clock,
+    request: Request,
+    background: BackgroundTasks,
+    cipher: CipherDep,
+    hasher: TokenHasherDep,
+    code_sender: CodeSenderDep,
 ) -> CodeRequested | Response:
     """Send a one-time login code by SMS. The answer never says whether the number has an account."""
     try:
-        issued = await auth_service.request_code(
-            session, body.phone, cipher=request.app.state.cipher, hasher=request.app.state.token_hasher, now=clock()
-        )
+        issued = await auth_service.request_code(session, body.phone, cipher=cipher, hasher=hasher, now=clock())
     except RateLimited as exc:  # nothing was written; returned only to add the Retry-After header
         return problem_response(exc, request, headers={"Retry-After": str(exc.params["retry_after"])})
-    background.add_task(
-        deliver_code, request.app.state.code_sender, issued.phone, issued.code, purpose=auth_service.LOGIN_PURPOSE
-    )
+    background.add_task(deliver_code, code_sender, issued.phone, issued.code, purpose=auth_service.LOGIN_PURPOSE)
     return CodeRequested(expires_in=issued.expires_in, resend_after=issued.resend_after)
 
 
@@ -110,15 +114,23 @@ def _render(outcome: auth_service.SignedIn | auth_service.Refused, request: Requ
     response_model=TokenPair,
     responses=problem_responses(PhoneInvalid, CodeInvalid, AccountDisabled),
 )
-async def login(body: LoginRequest, session: SessionDep, clock: Clock, request: Request) -> TokenPair | Response:
+async def login(
+    body: LoginRequest,
+    session: SessionDep,
+    clock: Clock,
+    request: Request,
+    cipher: CipherDep,
+    hasher: TokenHasherDep,
+    tokens: TokensDep,
+) -> TokenPair | Response:
     """Sign in with the code; creates the account on first sign-in. Returns an access and a refresh token."""
     outcome = await auth_service.login(
         session,
         body.phone,
         body.code,
-        cipher=request.app.state.cipher,
-        hasher=request.app.state.token_hasher,
-        tokens=request.app.state.tokens,
+        cipher=cipher,
+        hasher=hasher,
+        tokens=tokens,
         now=clock(),
     )
     return _render(outcome, request)
@@ -129,25 +141,25 @@ async def login(body: LoginRequest, session: SessionDep, clock: Clock, request: 
     response_model=TokenPair,
     responses=problem_responses(RefreshInvalid, RefreshReused, AccountDisabled),
 )
-async def refresh(body: RefreshRequest, session: SessionDep, clock: Clock, request: Request) -> TokenPair | Response:
+async def refresh(
+    body: RefreshRequest, session: SessionDep, clock: Clock, request: Request, hasher: TokenHasherDep, tokens: TokensDep
+) -> TokenPair | Response:
     """Exchange a refresh token for a new pair; each refresh token works once (reuse revokes the sign-in)."""
-    outcome = await auth_service.refresh(
-        session, body.refresh_token, hasher=request.app.state.token_hasher, tokens=request.app.state.tokens, now=clock()
-    )
+    outcome = await auth_service.refresh(session, body.refresh_token, hasher=hasher, tokens=tokens, now=clock())
     return _render(outcome, request)
 
 
 @router.post("/auth/logout", status_code=status.HTTP_204_NO_CONTENT)
-async def logout(body: RefreshRequest, session: SessionDep, clock: Clock, request: Request) -> None:
+async def logout(body: RefreshRequest, session: SessionDep, clock: Clock, hasher: TokenHasherDep) -> None:
     """Revoke the sign-in a refresh token belongs to (idempotent; unknown tokens are accepted too)."""
-    await auth_service.logout(session, body.refresh_token, hasher=request.app.state.token_hasher, now=clock())
+    await auth_service.logout(session, body.refresh_token, hasher=hasher, now=clock())
 
 
 @router.get("/auth/jwks", response_model=Jwks)
-async def jwks(request: Request, response: Response) -> Jwks:
+async def jwks(response: Response, tokens: TokensDep) -> Jwks:
     """Public keys that verify access tokens (RFC 7517 JWK Set; current key first)."""
     response.headers["Cache-Control"] = f"public, max-age={JWKS_MAX_AGE}"
-    return Jwks.model_validate(request.app.state.tokens.keys.jwks())
+    return Jwks.model_validate(tokens.keys.jwks())
 
 
 @router.get("/me", response_model=MeRead, responses=problem_responses(*AUTH_ERRORS, AccountRequired))
@@ -190,13 +202,13 @@ def _grant_read(grant: RoleGrant, account: Account) -> StaffGrantRead:
     responses=problem_responses(*STAFF_ERRORS, PhoneInvalid, ScopeInvalid, RoleExists),
 )
 async def grant_staff_role(
-    body: StaffCreate, session: SessionDep, principal: CurrentPrincipal, clock: Clock, request: Request
+    body: StaffCreate, session: SessionDep, principal: CurrentPrincipal, clock: Clock, cipher: CipherDep
 ) -> StaffGrantRead:
     """Give the holder of a mobile number a scoped staff role (operator: any; street office: its places).
 
     The account is created if the number is new; an existing account keeps its display name if it has one.
     """
-    grant, account = await accounts.grant_role(session, principal, body, cipher=request.app.state.cipher, now=clock())
+    grant, account = await accounts.grant_role(session, principal, body, cipher=cipher, now=clock())
     return _grant_read(grant, account)
 
 

@@ -8,8 +8,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from app.http.schemas import Command, ReadModel
-from app.identity.models import Role
+from app.common.access import Role
+from app.common.schemas import Command, ReadModel
 
 PhoneField = Field(
     min_length=1,

@@ -26,9 +26,9 @@ from typing import Final
 from sqlalchemy import func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.common.access import Principal, Scope
 from app.errors import DomainError
 from app.identity import events
-from app.identity.access import Principal, Scope
 from app.identity.accounts import create_account, find_account, phone_or_raise
 from app.identity.auth_errors import (
     AccountDisabled,

@@ -10,24 +10,13 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from enum import StrEnum
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
+from app.common.access import Role
 from app.db.base import Base, CreatedAtMixin, IdMixin, enum_column
-
-
-class Role(StrEnum):
-    """Staff roles; every account is also an owner's account once verified (R-CAST-1)."""
-
-    ADMIN = "ADMIN"  # platform operator (the housing commission): every place
-    STREET_OFFICE = "STREET_OFFICE"  # supervisor of the estates of one street office (R-SUP-1)
-    COMMITTEE = "COMMITTEE"  # organiser of one estate: 业委会, 物管会, preparatory group (R-LIFE-1)
-    OBSERVER = "OBSERVER"  # residents' committee of one community: read-only (R-SUP-2)
-    AUDITOR = "AUDITOR"  # reads and exports one assigned estate
-
 
 # Which place column each role is scoped by (None: no place, every place).
 ROLE_SCOPE: dict[Role, str | None] = {

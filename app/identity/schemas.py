@@ -5,8 +5,8 @@ from datetime import datetime
 
 from pydantic import Field
 
-from app.http.schemas import Command, ReadModel
-from app.identity.models import Role
+from app.common.access import Role
+from app.common.schemas import Command, ReadModel
 
 
 class ApiKeyCreate(Command):

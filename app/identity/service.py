@@ -6,13 +6,17 @@ import hashlib
 import hmac
 import secrets
 import uuid
+from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.identity.access import Principal, Scope
+from app.common.access import Principal, Role, Scope
+from app.common.errors import Unauthenticated
 from app.identity.errors import ScopeInvalid
-from app.identity.models import ROLE_SCOPE, SCOPE_COLUMNS, Account, ApiKey, Role, RoleGrant
+from app.identity.models import ROLE_SCOPE, SCOPE_COLUMNS, Account, ApiKey, RoleGrant
+from app.identity.tokens import TokenService
 from app.place import repository as place_repository
 
 KEY_PREFIX = "evk_"
@@ -90,6 +94,30 @@ async def principal_for_account(session: AsyncSession, account_id: uuid.UUID) ->
         account_id=account.id,
         owner_id=account.owner_id,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class CredentialAuthenticator:
+    """A bearer credential to its principal: an API key (``evk_…``) or an access token (JWT) of an enabled account.
+
+    Built at start-up (``app.main.attach_state``) and reached by ``app.http.deps.CurrentPrincipal``.
+    """
+
+    hasher: TokenHasher
+    tokens: TokenService
+
+    async def __call__(self, session: AsyncSession, credential: str, *, now: datetime) -> Principal | None:
+        if credential.startswith(KEY_PREFIX):
+            return await authenticate_api_key(session, credential, hasher=self.hasher)
+        claims = self.tokens.verify_access(credential, now=now)
+        return await principal_for_account(session, _account_id(claims.subject))
+
+
+def _account_id(subject: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(subject)
+    except ValueError as exc:
+        raise Unauthenticated() from exc
 
 
 _ACCOUNT_WITH_GRANTS = (

@@ -26,7 +26,7 @@ import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from app.http.errors import Unauthenticated
+from app.common.errors import Unauthenticated
 
 if TYPE_CHECKING:
     from app.settings import Settings

@@ -1,4 +1,4 @@
-"""A canonical hash computed item by item, for lists too long to hold as one document (``app.audit.check``)."""
+"""A canonical hash computed item by item, for lists too long to hold as one document (``app.integrity.check``)."""
 
 from __future__ import annotations
 

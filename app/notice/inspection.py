@@ -20,12 +20,12 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit import service as audit_service
+from app.common.access import Principal, roles_on
 from app.errors import NotFound
-from app.identity import access
-from app.identity.access import Principal
 from app.notice import repository
 from app.notice.models import Audience, Notice
 from app.notice.service import instant_text, notice_document
+from app.place import access
 from app.result import repository as result_repository
 from app.result import service as result_service
 from app.result.schemas import ResultRead
@@ -46,7 +46,7 @@ async def _inspector(session: AsyncSession, principal: Principal, estate_id: uui
     place = await access.estate_place(session, estate_id)
     if place is None:
         raise NotFound(what="estate")
-    if access.roles_on(principal, place):
+    if roles_on(principal, place):
         return Inspector(principal.label, "STAFF", tuple(Audience))
     if principal.owner_id is not None and await repository.owns_in_estate(session, principal.owner_id, estate_id):
         return Inspector(principal.label, "OWNER", (Audience.OWNERS,))

@@ -10,8 +10,8 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from app.http.errors import InvalidCursor
-from app.http.pagination import decode_cursor, encode_cursor
+from app.common.errors import InvalidCursor
+from app.common.pagination import decode_cursor, encode_cursor
 from app.notice.models import Audience, Notice, NoticeKind, OutboxMessage, OutboxStatus
 from app.place.models import Estate
 from app.register.models import RegisterVersion, Unit, UnitOwner

@@ -7,10 +7,10 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Response
 
+from app.common.errors import Forbidden, InvalidCursor, Unauthenticated
+from app.common.pagination import CursorParam, LimitParam, Page
 from app.errors import NotFound
 from app.http.deps import Clock, CurrentPrincipal, SessionDep
-from app.http.errors import Forbidden, InvalidCursor, Unauthenticated
-from app.http.pagination import CursorParam, LimitParam, Page
 from app.http.problems import problem_responses
 from app.notice import inspection, service
 from app.notice.errors import OutboxMessageNotDead, ReminderDatesInvalid

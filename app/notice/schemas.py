@@ -11,7 +11,7 @@ from typing import Any
 
 from pydantic import Field
 
-from app.http.schemas import Command, ReadModel
+from app.common.schemas import Command, ReadModel
 from app.notice.inspection import Archive
 from app.notice.models import Audience, NoticeKind, OutboxChannel, OutboxStatus
 from app.notice.service import ReminderView, reported_to

@@ -24,15 +24,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit import service as audit_service
+from app.common.access import Principal, Role
+from app.common.pagination import paginate
 from app.errors import NotFound
-from app.http.pagination import paginate
-from app.identity import access
-from app.identity.access import Principal
-from app.identity.models import Role
 from app.ledger.canonical import canonical_sha256
 from app.notice import repository
 from app.notice.errors import OutboxMessageNotDead, ReminderDatesInvalid
 from app.notice.models import Audience, Notice, NoticeKind, OutboxChannel, OutboxMessage, OutboxStatus
+from app.place import access
 from app.place.models import Estate
 from app.rules.publicity import shanghai_date
 from app.rules.reminders import Reminder, ReminderDates, ReminderKind, due_reminders

@@ -7,13 +7,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, status
 
+from app.common.access import Principal
+from app.common.errors import InvalidCursor, Unauthenticated
+from app.common.pagination import CursorParam, LimitParam, Page
 from app.errors import NotFound
 from app.grant.errors import AccountRequired
 from app.http.deps import Clock, CurrentPrincipal, SessionDep
-from app.http.errors import InvalidCursor, Unauthenticated
-from app.http.pagination import CursorParam, LimitParam, Page
 from app.http.problems import problem_responses
-from app.identity.access import Principal
 from app.petition import service
 from app.petition.errors import (
     AlreadySigned,

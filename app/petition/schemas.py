@@ -5,7 +5,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
-from app.http.schemas import Command
+from app.common.schemas import Command
 from app.petition.models import PetitionKind, PetitionStatus
 from app.rules.casting import ActingBasis
 from app.rules.petitions import PetitionThreshold

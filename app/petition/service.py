@@ -32,12 +32,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit import service as audit_service
 from app.ballot import repository as ballot_repository
+from app.common.access import EstatePlace, Principal, roles_on
+from app.common.pagination import paginate
 from app.errors import NotFound
 from app.grant import repository as grant_repository
 from app.grant import service as grant_service
-from app.http.pagination import paginate
-from app.identity import access
-from app.identity.access import EstatePlace, Principal
 from app.notice import service as notice_service
 from app.notice.models import Audience, NoticeKind
 from app.petition import repository
@@ -54,6 +53,7 @@ from app.petition.errors import (
 )
 from app.petition.models import Petition, PetitionKind, PetitionSignature, PetitionStatus
 from app.petition.schemas import PetitionCreate, SignatureCreate
+from app.place import access
 from app.register import repository as register_repository
 from app.register.errors import RegisterEmpty
 from app.register.models import RegisterVersion
@@ -185,7 +185,7 @@ def _is_owner(principal: Principal, roll: Roll | None) -> bool:
 
 async def _related(session: AsyncSession, principal: Principal, state: EstateState) -> bool:
     """Staff with a role on the estate, its owners, and holders of an approved grant there see its petitions."""
-    if access.roles_on(principal, state.place) or _is_owner(principal, state.roll):
+    if roles_on(principal, state.place) or _is_owner(principal, state.roll):
         return True
     if principal.account_id is None:
         return False
@@ -272,7 +272,7 @@ async def open_petition(
     if state is None:
         raise NotFound(what="estate")
     if state.version is None or state.roll is None:
-        if access.roles_on(principal, state.place):
+        if roles_on(principal, state.place):
             raise RegisterEmpty()
         raise NotFound(what="estate")
     if not _is_owner(principal, state.roll):

@@ -3,15 +3,14 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request, status
+from fastapi import APIRouter, Path, Query, status
 
+from app.common.errors import Forbidden, InvalidCursor, Unauthenticated
+from app.common.pagination import CursorParam, LimitParam, Page
 from app.errors import NotFound
-from app.http.deps import CurrentPrincipal, SessionDep
-from app.http.errors import Forbidden, InvalidCursor, Unauthenticated
-from app.http.pagination import CursorParam, LimitParam, Page
+from app.http.deps import CipherDep, CurrentPrincipal, SessionDep
 from app.http.problems import problem_responses
-from app.identity import access
-from app.place import repository, service
+from app.place import access, repository, service
 from app.place.errors import DeveloperIdentifierRequired, PlaceNameTaken
 from app.place.schemas import (
     CommunityCreate,
@@ -115,10 +114,10 @@ async def list_communities(
     responses=problem_responses(*AUTH_ERRORS, NotFound, PlaceNameTaken, DeveloperIdentifierRequired),
 )
 async def create_estate(
-    body: EstateCreate, session: SessionDep, principal: CurrentPrincipal, request: Request
+    body: EstateCreate, session: SessionDep, principal: CurrentPrincipal, cipher: CipherDep
 ) -> EstateRead:
     """Create an estate (物业管理区域) in a community (operators, or the community's street office)."""
-    estate = await service.create_estate(session, principal, body, cipher=request.app.state.cipher)
+    estate = await service.create_estate(session, principal, body, cipher=cipher)
     return EstateRead.model_validate(estate)
 
 

@@ -5,7 +5,7 @@ from datetime import date, datetime
 
 from pydantic import Field, field_validator
 
-from app.http.schemas import Command, ReadModel
+from app.common.schemas import Command, ReadModel
 from app.register.identifiers import valid_credit_code
 from app.security.pii import normalise_identifier
 

@@ -10,10 +10,9 @@ from sqlalchemy import false, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.common.access import Principal, Role, ensure_can_manage_street_office
+from app.common.pagination import paginate
 from app.db.base import Base
-from app.http.pagination import paginate
-from app.identity.access import Principal, ensure_can_manage_street_office
-from app.identity.models import Role
 from app.place import repository
 from app.place.errors import DeveloperIdentifierRequired, PlaceNameTaken
 from app.place.models import Community, District, Estate, StreetOffice

@@ -12,12 +12,13 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, File, Form, Path, Query, Request, Response, UploadFile, status
 from pydantic import AfterValidator
 
+from app.common.errors import Forbidden, InvalidCursor, Unauthenticated
+from app.common.pagination import CursorParam, LimitParam, Page, paginate
 from app.errors import DomainError, NotFound
-from app.http.deps import Clock, CurrentPrincipal, SessionDep, SettingsDep
-from app.http.errors import Forbidden, InvalidCursor, PayloadTooLarge, Unauthenticated
-from app.http.pagination import CursorParam, LimitParam, Page, paginate
+from app.http.deps import CipherDep, Clock, CurrentPrincipal, SessionDep, SettingsDep
+from app.http.errors import PayloadTooLarge
 from app.http.problems import problem_response, problem_responses
-from app.identity.access import ensure_can_manage_estate
+from app.place.access import ensure_can_manage_estate
 from app.realname import repository, service
 from app.realname.errors import (
     AccountRequired,
@@ -54,12 +55,11 @@ AUTH_ERRORS = (Unauthenticated, AccountRequired)
 REVIEW_ERRORS = (Unauthenticated, Forbidden, NotFound)
 
 
-async def get_identity_providers(request: Request) -> IdentityProviders:
+async def get_identity_providers(request: Request, settings: SettingsDep) -> IdentityProviders:
     """The configured providers with their keys loaded, built once per settings object and kept on ``app.state``.
 
     Keyed by the settings object so a test (or a reload) that swaps ``app.state.settings`` is picked up.
     """
-    settings = request.app.state.settings
     cached: tuple[object, IdentityProviders] | None = getattr(request.app.state, "verification_idp", None)
     if cached is None or cached[0] is not settings:
         cached = (settings, IdentityProviders.from_settings(settings))
@@ -118,6 +118,7 @@ async def verify_by_register(
     settings: SettingsDep,
     clock: Clock,
     request: Request,
+    cipher: CipherDep,
 ) -> VerificationResultRead | Response:
     """Verify with the resident ID number and the property-certificate number of one of your units.
 
@@ -130,7 +131,7 @@ async def verify_by_register(
         account_id,
         id_number=body.id_number,
         certificate_number=body.certificate_number,
-        cipher=request.app.state.cipher,
+        cipher=cipher,
         limits=service.Limits.from_settings(settings),
         now=clock(),
     )
@@ -152,6 +153,7 @@ async def verify_by_identity_provider(
     providers: ProvidersDep,
     clock: Clock,
     request: Request,
+    cipher: CipherDep,
 ) -> VerificationResultRead | Response:
     """Verify with a signed assertion of a configured identity provider (``sub`` must be this account's id).
 
@@ -163,7 +165,7 @@ async def verify_by_identity_provider(
         account_id,
         assertion=body.assertion,
         providers=providers,
-        cipher=request.app.state.cipher,
+        cipher=cipher,
         limits=service.Limits.from_settings(settings),
         now=clock(),
     )
@@ -200,6 +202,7 @@ async def request_manual_verification(
     settings: SettingsDep,
     clock: Clock,
     request: Request,
+    cipher: CipherDep,
 ) -> ManualRequestRead:
     """Apply for manual review with an identity document (R-PI-4: deleted 30 days after the decision)."""
     account_id = service.require_account(principal)
@@ -215,7 +218,7 @@ async def request_manual_verification(
         claimed_name=name,
         document_type=document_type.value,
         content=content,
-        cipher=request.app.state.cipher,
+        cipher=cipher,
         now=clock(),
     )
     return ManualRequestRead.from_row(row)
@@ -280,11 +283,10 @@ async def get_verification_document(
     session: SessionDep,
     principal: CurrentPrincipal,
     request: Request,
+    cipher: CipherDep,
 ) -> Response:
     """The uploaded document, decrypted; every view is recorded as an identity event."""
-    content_type, content = await service.read_document(
-        session, principal, estate_id, request_id, cipher=request.app.state.cipher
-    )
+    content_type, content = await service.read_document(session, principal, estate_id, request_id, cipher=cipher)
     return Response(
         content=content,
         media_type=content_type,

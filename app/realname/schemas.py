@@ -8,7 +8,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, Field
 
-from app.http.schemas import Command
+from app.common.schemas import Command
 from app.realname.models import ManualVerificationRequest, ReviewStatus, VerificationMethod
 
 

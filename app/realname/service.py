@@ -28,12 +28,13 @@ from typing import Any, Final
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.common.access import Principal
+from app.common.errors import Forbidden
 from app.errors import DomainError, NotFound
-from app.http.errors import Forbidden
 from app.identity import events
-from app.identity.access import Principal, ensure_can_manage_estate
 from app.identity.models import Account
 from app.place import repository as place_repository
+from app.place.access import ensure_can_manage_estate
 from app.realname import repository
 from app.realname.documents import seal, sniff_content_type, unseal
 from app.realname.errors import (

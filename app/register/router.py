@@ -3,16 +3,17 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, File, Path, Query, Request, Response, UploadFile, status
+from fastapi import APIRouter, File, Path, Query, Response, UploadFile, status
 from sqlalchemy import select
 
+from app.common.access import Role
+from app.common.errors import Forbidden, InvalidCursor, Unauthenticated
+from app.common.pagination import CursorParam, LimitParam, Page, decode_cursor, encode_cursor, paginate
 from app.errors import NotFound
-from app.http.deps import CurrentPrincipal, SessionDep, SettingsDep
-from app.http.errors import Forbidden, InvalidCursor, PayloadTooLarge, Unauthenticated
-from app.http.pagination import CursorParam, LimitParam, Page, decode_cursor, encode_cursor, paginate
+from app.http.deps import CipherDep, CurrentPrincipal, SessionDep, SettingsDep
+from app.http.errors import PayloadTooLarge
 from app.http.problems import problem_responses
-from app.identity import access
-from app.identity.models import Role
+from app.place import access
 from app.register import repository, service
 from app.register.errors import RegisterEmpty, RegisterFormatUnknown, RegisterInvalid, RegisterVersionNotFound
 from app.register.models import RegisterVersion, Unit, UnitOwner
@@ -74,8 +75,8 @@ async def import_register(
     session: SessionDep,
     principal: CurrentPrincipal,
     settings: SettingsDep,
-    request: Request,
     response: Response,
+    cipher: CipherDep,
     register_format: Annotated[RegisterFormat | None, Query(alias="format")] = None,
 ) -> RegisterImportRead:
     """Import the estate's property register; every bad row is reported at once and nothing is written."""
@@ -91,7 +92,7 @@ async def import_register(
         register_format=chosen,
         source_name=file.filename or "upload",
         imported_by=principal.label,
-        cipher=request.app.state.cipher,
+        cipher=cipher,
     )
     if not outcome.created:
         response.status_code = status.HTTP_200_OK

@@ -5,7 +5,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
-from app.http.schemas import ReadModel
+from app.common.schemas import ReadModel
 from app.register.models import OwnershipEvidence
 from app.rules.roll import AreaSource, SaleStatus
 

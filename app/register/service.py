@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit import service as audit_service
-from app.http.errors import Conflict
+from app.common.errors import Conflict
 from app.ledger.canonical import canonical_sha256
 from app.place import repository as place_repository
 from app.place.models import Estate
@@ -240,7 +240,7 @@ def unit_content(
 ) -> dict[str, object]:
     """One unit of a version's hashed content (owners as kind, blind index and name), in unit-key order.
 
-    Pure: the import hashes it from the parsed file, ``app.audit.check`` from the stored rows, so a unit or
+    Pure: the import hashes it from the parsed file, ``app.integrity.check`` from the stored rows, so a unit or
     owner-link row changed after the import no longer hashes to the version's logged ``content_hash``.
     """
     return {

@@ -32,13 +32,12 @@ from app.audit.errors import LogIncomplete
 from app.audit.keys import LogKeys, PublishedKey
 from app.audit.models import AuditEntry
 from app.ballot.models import Ballot
+from app.common.access import Principal, Role
+from app.common.errors import Forbidden
 from app.errors import NotFound
-from app.http.errors import Forbidden
-from app.identity import access
-from app.identity.access import Principal
-from app.identity.models import Role
 from app.ledger import merkle
 from app.ledger.canonical import canonical_bytes
+from app.place import access
 from app.register.models import Building, RegisterVersion, Unit, UnitOwner
 from app.result.signing import SignedResult, sign_result
 from app.verifier import documents as d

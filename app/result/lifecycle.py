@@ -19,6 +19,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from app.audit.keys import LogKeys
 from app.errors import DomainError
 from app.result import repository, service
 from app.tasks import PeriodicTask
@@ -28,7 +29,7 @@ logger = logging.getLogger("evote.transitions")
 Job = Callable[[async_sessionmaker[AsyncSession], datetime], Awaitable[int]]
 
 
-async def run_due_transitions(sessionmaker: async_sessionmaker[AsyncSession], now: datetime) -> int:
+async def run_due_transitions(sessionmaker: async_sessionmaker[AsyncSession], now: datetime, *, keys: LogKeys) -> int:
     """Close, decide and publish every vote whose window ended by ``now``; returns how many this call moved.
 
     A vote that fails is logged and left for the next run; the others still proceed.
@@ -41,7 +42,7 @@ async def run_due_transitions(sessionmaker: async_sessionmaker[AsyncSession], no
             async with sessionmaker() as session, session.begin():
                 if not await repository.try_lock_vote(session, vote_id):
                     continue  # another worker holds it (PostgreSQL); it will finish or the next run will
-                decision = await service.close_and_decide(session, vote_id, now=now)
+                decision = await service.close_and_decide(session, vote_id, now=now, keys=keys)
         except DomainError as exc:
             logger.warning("vote %s not closed: %s", vote_id, exc.code)
             continue
@@ -63,8 +64,20 @@ class TransitionRunner(PeriodicTask[int]):
         clock: Callable[[], datetime],
         *,
         interval_seconds: float,
-        job: Job = run_due_transitions,
+        keys: LogKeys | None = None,
+        job: Job | None = None,
     ) -> None:
+        """``job`` defaults to ``run_due_transitions`` signing with ``keys``."""
+        if job is None:
+            if keys is None:
+                raise ValueError("TransitionRunner needs the log keys or a job")
+            signing_keys = keys
+
+            async def default_job(sessionmaker: async_sessionmaker[AsyncSession], now: datetime) -> int:
+                return await run_due_transitions(sessionmaker, now, keys=signing_keys)
+
+            job = default_job
+        run = job
         super().__init__(
-            "transitions", lambda: job(sessionmaker, clock()), interval_seconds=interval_seconds, fallback=0
+            "transitions", lambda: run(sessionmaker, clock()), interval_seconds=interval_seconds, fallback=0
         )

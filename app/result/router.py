@@ -7,11 +7,11 @@ from typing import Any
 from fastapi import APIRouter, Response
 from pydantic import BaseModel, Field
 
-from app.audit.router import KeysDep
+from app.audit.deps import LogKeysDep
+from app.common.errors import Forbidden, InvalidCursor, Unauthenticated
+from app.common.pagination import CursorParam, LimitParam
 from app.errors import NotFound
 from app.http.deps import Clock, CurrentPrincipal, SessionDep
-from app.http.errors import Forbidden, InvalidCursor, Unauthenticated
-from app.http.pagination import CursorParam, LimitParam
 from app.http.problems import problem_responses
 from app.result import export, service, signing
 from app.result.errors import BallotsSealed, ResultNotPublished, VoteNotClosable, VoteNotEnded
@@ -35,10 +35,10 @@ AUTH_ERRORS = (Unauthenticated, NotFound)
     responses=problem_responses(*AUTH_ERRORS, Forbidden, NotThisVotesOrganiser, VoteNotEnded, VoteNotClosable),
 )
 async def close_vote(
-    vote_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal, clock: Clock
+    vote_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal, clock: Clock, keys: LogKeysDep
 ) -> DecisionRead:
     """Close the vote after its publicised end, decide every topic and publish the result (organisers)."""
-    return DecisionRead.of(await service.close(session, principal, vote_id, now=clock()))
+    return DecisionRead.of(await service.close(session, principal, vote_id, now=clock(), keys=keys))
 
 
 @router.get("/turnout", response_model=TurnoutRead, responses=problem_responses(*AUTH_ERRORS))
@@ -100,7 +100,7 @@ class SignedResultRead(BaseModel):
     responses=problem_responses(*AUTH_ERRORS, ResultNotPublished, signing.ResultNotSigned),
 )
 async def get_signed_result(
-    vote_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal, clock: Clock, keys: KeysDep
+    vote_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal, clock: Clock, keys: LogKeysDep
 ) -> SignedResultRead:
     """The decided result as RFC 8785 JSON with a raw Ed25519 signature and a compact JWS (anyone who may read it)."""
     signed = await signing.signed_result(session, principal, vote_id, keys=keys, now=clock())
@@ -126,7 +126,7 @@ async def get_signed_result(
     },
 )
 async def export_bundle(
-    vote_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal, clock: Clock, keys: KeysDep
+    vote_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal, clock: Clock, keys: LogKeysDep
 ) -> Response:
     """The auditor's bundle for ``evote verify``: organiser, street office, operator and auditor; each export logged."""
     bundle = await export.export(session, principal, vote_id, keys=keys, now=clock())

@@ -13,31 +13,11 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from app.ballot.models import Ballot
+from app.common.schemas import RatesRead, WeightRead
 from app.result.repository import UnitPlace
 from app.result.service import Decision, GroupBallots, PublishedResult, Turnout
 from app.rules.counts import Weight
-from app.rules.numeric import area_display, percent_display
-
-
-class WeightRead(BaseModel):
-    heads: int
-    area: int = Field(description="0.01 m² units (R-NUM-1)")
-    area_m2: str = Field(description="Display only, square metres with two decimals")
-
-    @classmethod
-    def of(cls, weight: Weight) -> WeightRead:
-        return cls(heads=weight.heads, area=weight.area, area_m2=area_display(weight.area))
-
-
-class RatesRead(BaseModel):
-    """Display-only percentages, rounded half up (R-NUM-4); ``-`` when the base is zero."""
-
-    heads: str
-    area: str
-
-    @classmethod
-    def of(cls, part: Weight, whole: Weight) -> RatesRead:
-        return cls(heads=percent_display(part.heads, whole.heads), area=percent_display(part.area, whole.area))
+from app.rules.numeric import area_display
 
 
 class TurnoutRead(BaseModel):

@@ -27,16 +27,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit import service as audit_service
 from app.audit.integrator import integrate_and_sign
+from app.audit.keys import LogKeys
 from app.ballot.models import Ballot
+from app.common.access import Principal, Role, roles_on
+from app.common.pagination import paginate
 from app.errors import NotFound
-from app.http.pagination import paginate
-from app.identity import access
-from app.identity.access import Principal
-from app.identity.models import Role
 from app.ledger.canonical import canonical_sha256
 from app.notice import service as notice_service
 from app.notice import texts as notice_texts
 from app.notice.models import NoticeKind
+from app.place import access
 from app.result import repository
 from app.result.errors import BallotsSealed, ResultNotPublished, VoteNotClosable, VoteNotEnded
 from app.result.models import TopicResult
@@ -94,7 +94,7 @@ def _hashes(results: Sequence[TopicResult]) -> list[dict[str, Any]]:
 
 
 async def close_and_decide(
-    session: AsyncSession, vote_id: uuid.UUID, *, now: datetime, actor: str = SYSTEM_ACTOR
+    session: AsyncSession, vote_id: uuid.UUID, *, now: datetime, keys: LogKeys, actor: str = SYSTEM_ACTOR
 ) -> Decision:
     """Close the vote at its end, decide every topic and publish the result at once; idempotent afterwards."""
     vote = await repository.lock_vote(session, vote_id)
@@ -176,18 +176,20 @@ async def close_and_decide(
     # The signed result names a checkpoint containing every ballot and the entries above. It is
     # signed in this transaction (the integrator takes its lock and folds in every committed entry and this
     # transaction's own), so it commits with the result: close → decide → publish → integrate and sign → commit.
-    await integrate_and_sign(session, now)
+    await integrate_and_sign(session, now, keys=keys)
     return Decision(vote, results, transitioned=True)
 
 
-async def close(session: AsyncSession, principal: Principal, vote_id: uuid.UUID, *, now: datetime) -> Decision:
+async def close(
+    session: AsyncSession, principal: Principal, vote_id: uuid.UUID, *, now: datetime, keys: LogKeys
+) -> Decision:
     """``POST …/close``: the organiser (or a supervisor) runs the close now, only after the end (R-LIFE-6)."""
     vote = await repository.get_vote(session, vote_id)
     if vote is None:
         raise NotFound(what="vote")
     await access.ensure_can_manage_estate(session, principal, vote.estate_id)
     ensure_acts_as_organiser(vote.organiser_kind, await access.estate_roles(session, principal, vote.estate_id))
-    return await close_and_decide(session, vote_id, now=now, actor=principal.label)
+    return await close_and_decide(session, vote_id, now=now, keys=keys, actor=principal.label)
 
 
 async def _results_in_order(session: AsyncSession, vote: Vote) -> tuple[TopicResult, ...]:
@@ -256,7 +258,7 @@ async def _visible_vote(session: AsyncSession, principal: Principal, vote_id: uu
     if vote is None:
         raise NotFound(what="vote")
     place = await access.estate_place(session, vote.estate_id)
-    roles = access.roles_on(principal, place) if place is not None else frozenset()
+    roles = roles_on(principal, place) if place is not None else frozenset()
     groups: list[RollGroup] = []
     if principal.owner_id is not None:
         groups = await repository.owner_groups(session, vote.id, principal.owner_id)

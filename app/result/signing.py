@@ -43,8 +43,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit.keys import LogKeys
 from app.audit.models import AuditEntry, LogCheckpoint
+from app.common.access import Principal
 from app.errors import DomainError, NotFound
-from app.identity.access import Principal
 from app.ledger.canonical import canonical_bytes
 from app.ledger.entries import format_timestamp
 from app.ledger.signing import jws_sign, public_key_bytes, sign

@@ -7,9 +7,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, status
 
+from app.common.errors import Forbidden, Unauthenticated
 from app.errors import NotFound
 from app.http.deps import Clock, CurrentPrincipal, SessionDep
-from app.http.errors import Forbidden, Unauthenticated
 from app.http.problems import problem_responses
 from app.supervision import service
 from app.supervision.errors import (

@@ -10,8 +10,7 @@ from datetime import datetime
 
 from pydantic import AwareDatetime, BaseModel, Field
 
-from app.http.schemas import Command
-from app.result.schemas import RatesRead, WeightRead
+from app.common.schemas import Command, RatesRead, WeightRead
 from app.supervision.models import SupervisionAction
 from app.supervision.service import (
     Acted,

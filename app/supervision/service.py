@@ -28,14 +28,13 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit import service as audit_service
+from app.common.access import MANAGING_ROLES, Principal, Role, ensure_can_manage_street_office, roles_on
+from app.common.errors import Forbidden
 from app.errors import NotFound
-from app.http.errors import Forbidden
-from app.identity import access
-from app.identity.access import MANAGING_ROLES, Principal
-from app.identity.models import Role
 from app.ledger.canonical import canonical_sha256
 from app.notice import service as notice_service
 from app.notice.models import Audience, NoticeKind
+from app.place import access
 from app.place.models import Community, Estate
 from app.rules.counts import Weight
 from app.rules.lifecycle import effective_status
@@ -91,7 +90,7 @@ async def _supervised_vote(
         raise NotFound(what="vote")
     estate_id, status, _ = found
     place = await access.estate_place(session, estate_id)
-    roles = access.roles_on(principal, place) if place is not None else frozenset()
+    roles = roles_on(principal, place) if place is not None else frozenset()
     _ensure_supervises(roles, status, allowed)  # before the lock: a caller without the right must not stall casts
     vote = await repository.lock_vote(session, vote_id)
     if vote is None:  # pragma: no cover - votes are never deleted
@@ -113,7 +112,7 @@ async def _readable_vote(session: AsyncSession, principal: Principal, vote_id: u
     if vote is None:
         raise NotFound(what="vote")
     place = await access.estate_place(session, vote.estate_id)
-    roles = access.roles_on(principal, place) if place is not None else frozenset()
+    roles = roles_on(principal, place) if place is not None else frozenset()
     if roles & MANAGING_ROLES or (roles and vote.status is not VoteStatus.DRAFT):
         return vote
     if principal.owner_id is not None and await topic_repository.owner_in_roll(session, vote.id, principal.owner_id):
@@ -532,7 +531,7 @@ async def overview(
 ) -> Overview:
     """The street office's jurisdiction at ``now``: estates, votes with live turnout, decisions and their R-LIFE-8
     publication deadlines, estates without a meeting in 12 months (R-LIFE-11) and overdue correction orders."""
-    access.ensure_can_manage_street_office(principal, street_office_id)
+    ensure_can_manage_street_office(principal, street_office_id)
     if not await repository.street_office_exists(session, street_office_id):
         raise NotFound(what="street office")
     places = await repository.estates_of(session, street_office_id)

@@ -9,10 +9,11 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, File, Path, Response, UploadFile, status
 
+from app.common.errors import Forbidden, InvalidCursor, Unauthenticated
+from app.common.pagination import CursorParam, LimitParam, Page
 from app.errors import NotFound
 from app.http.deps import Clock, CurrentPrincipal, SessionDep
-from app.http.errors import Forbidden, InvalidCursor, PayloadTooLarge, Unauthenticated
-from app.http.pagination import CursorParam, LimitParam, Page
+from app.http.errors import PayloadTooLarge
 from app.http.problems import problem_responses
 from app.register.errors import RegisterInvalid
 from app.rules.errors import (

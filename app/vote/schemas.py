@@ -6,7 +6,7 @@ from typing import Annotated, Any, Self
 
 from pydantic import AwareDatetime, BaseModel, Field, model_validator
 
-from app.http.schemas import Command, ReadModel
+from app.common.schemas import Command, ReadModel
 from app.rules.categories import Category, MatterItem
 from app.rules.kinds import TopicKind
 from app.rules.numeric import area_display

@@ -21,14 +21,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit import service as audit_service
 from app.audit.models import AuditEntry
+from app.common.access import MANAGING_ROLES, Principal, Role, roles_on
+from app.common.pagination import paginate
 from app.errors import NotFound
-from app.http.pagination import paginate
-from app.identity import access
-from app.identity.access import MANAGING_ROLES, Principal
-from app.identity.models import Role
 from app.notice import service as notice_service
 from app.notice import texts as notice_texts
 from app.notice.models import NoticeKind
+from app.place import access
 from app.register import repository as register_repository
 from app.rules.categories import MATTERS, Category, CountingRule, MatterItem, category_for, community_rule
 from app.rules.errors import VotingWindowInverted
@@ -143,7 +142,7 @@ async def _readable_vote(session: AsyncSession, principal: Principal, vote_id: u
     if vote is None:
         raise NotFound(what="vote")
     place = await access.estate_place(session, vote.estate_id)
-    roles = access.roles_on(principal, place) if place is not None else frozenset()
+    roles = roles_on(principal, place) if place is not None else frozenset()
     if roles & MANAGING_ROLES:
         return vote
     if vote.status is VoteStatus.DRAFT:

@@ -10,6 +10,7 @@ import pytest
 
 from app.http.security import BodyLimitMiddleware, upload_limits
 from app.main import API_PREFIX
+from app.vote.service import ATTACHMENT_MAX_BYTES
 from tests.api.conftest import client_for
 
 LIMIT = 2048
@@ -107,7 +108,7 @@ async def test_an_upload_route_allows_its_file_limit_plus_the_form_allowance(sma
 
 
 async def test_the_route_keeps_its_own_file_limit_inside_the_allowance(session, small_app):
-    from app.identity.models import Role
+    from app.common.access import Role
     from tests.factories import make_api_key, make_places
 
     places = await make_places(session, small_app.state.cipher)
@@ -129,7 +130,9 @@ def _filled(template: str) -> str:
 async def test_every_multipart_route_and_only_those_get_the_upload_allowance(app, test_settings):
     """A renamed upload route would silently fall back to 1 MiB: the table must match the schema."""
     middleware = BodyLimitMiddleware(
-        app, limit=test_settings.max_body_bytes, routes=upload_limits(test_settings, API_PREFIX)
+        app,
+        limit=test_settings.max_body_bytes,
+        routes=upload_limits(test_settings, API_PREFIX, attachment_max_bytes=ATTACHMENT_MAX_BYTES),
     )
     multipart = []
     for template, operations in app.openapi()["paths"].items():

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.identity.models import Role
+from app.common.access import Role
 from tests.factories import make_api_key, make_places
 
 

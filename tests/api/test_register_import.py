@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from app.identity.models import Role
+from app.common.access import Role
 from app.register.models import Building, Owner, RegisterVersion, Unit, UnitOwner
 from tests.factories import make_api_key, make_places
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from app.audit.models import AuditEntry
-from app.identity.models import Role
+from app.common.access import Role
 from tests.factories import make_api_key, make_places
 
 

@@ -150,14 +150,6 @@ async def test_a_state_that_disagrees_with_the_checkpoints_is_an_error(sessionma
         await integrate_and_sign(sessionmaker, NOW, keys=log_keys)
 
 
-async def test_without_keys_the_installed_ones_sign(sessionmaker, session, app):
-    await append(session, 1)
-    checkpoint = await integrate_once(sessionmaker, NOW)
-    assert checkpoint.origin == app.state.log_keys.origin
-    stored = await session.get(LogCheckpoint, 1)
-    open_note(stored.note_text, [app.state.log_keys.verifier])
-
-
 async def test_the_runner_integrates_in_the_background_and_survives_errors(
     sessionmaker, session, log_keys, caplog, monkeypatch
 ):

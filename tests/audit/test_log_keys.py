@@ -11,7 +11,6 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from pydantic import ValidationError
 
-from app.audit import keys as keys_module
 from app.audit.keys import LogKeys
 from app.ledger import merkle
 from app.ledger.note import Checkpoint, open_note
@@ -141,11 +140,3 @@ def test_keys_sign_only_checkpoints_of_their_own_log():
     assert open_note(note, keys.log_verifiers).signers == (keys.verifier,)
     with pytest.raises(ValueError, match="not of this log"):
         keys.sign(Checkpoint("b.test/log", 0, merkle.EMPTY_ROOT))
-
-
-def test_installed_keys_fall_back_to_the_environment(tmp_path, monkeypatch):
-    monkeypatch.setattr(keys_module, "_installed", None)
-    monkeypatch.setattr(keys_module, "get_settings", lambda: Settings(_env_file=None, env="test", dev_key_dir=tmp_path))
-    keys = keys_module.installed()
-    assert keys_module.installed() is keys
-    assert (tmp_path / "log_ed25519.pem").exists()

@@ -16,17 +16,17 @@ import uuid
 import pytest
 import sqlalchemy as sa
 
-from app.audit.check import (
+from app.audit.models import AuditEntry, LogCheckpoint, LogLeaf
+from app.ballot.models import Ballot, BallotMark
+from app.cli import main as cli_main
+from app.errors import DomainError
+from app.integrity.check import (
     CheckReport,
     cast_at_text,
     check_database,
     entry_hash_problem,
     mark_problems,
 )
-from app.audit.models import AuditEntry, LogCheckpoint, LogLeaf
-from app.ballot.models import Ballot, BallotMark
-from app.cli import main as cli_main
-from app.errors import DomainError
 from app.ledger.canonical import canonical_sha256
 from app.ledger.digest import CanonicalListHasher
 from app.register.models import RegisterVersion, Unit, UnitOwner
@@ -90,7 +90,7 @@ def test_mark_problems_name_missing_extra_and_changed_marks():
 
 
 def test_report_lists_a_bounded_number_of_problems(monkeypatch):
-    monkeypatch.setattr("app.audit.check.MAX_PER_CHECK", 2)
+    monkeypatch.setattr("app.integrity.check.MAX_PER_CHECK", 2)
     report = CheckReport()
     for number in range(5):
         report.fail("tree", "log_leaf", number, "missing")

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from app.common.access import Role
 from app.grant.models import ActingGrant, ActingKind, GrantStatus
-from app.identity.models import Role
 from app.register.parsing import RegisterFormat
 from app.register.service import import_register
 from app.vote.models import VotingMethod

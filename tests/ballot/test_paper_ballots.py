@@ -7,7 +7,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from app.ballot.models import Ballot, BallotStatus
-from app.identity.models import Role
+from app.common.access import Role
 from app.vote.models import VotingMethod
 from tests.ballot.helpers import WANG, answers_for, group_of, owner_id
 from tests.ballot.test_cast_api import NOW

@@ -28,10 +28,10 @@ import httpx
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from app.common.access import Role, Scope
 from app.db.base import utcnow
 from app.db.session import unit_of_work
-from app.identity.access import Scope
-from app.identity.models import Account, Role
+from app.identity.models import Account
 from app.identity.phone import PHONE_FIELD
 from app.identity.service import TokenHasher, issue_api_key
 from app.identity.tokens import TokenService

@@ -42,10 +42,10 @@ from schemathesis.specs.openapi.checks import (
 from sqlalchemy import select
 
 from app.audit.models import AuditEntry
+from app.common.access import Role, Scope
 from app.db.base import utcnow
 from app.db.session import create_engine, create_sessionmaker
-from app.identity.access import Scope
-from app.identity.models import Role, RoleGrant
+from app.identity.models import RoleGrant
 from app.main import attach_state, create_app
 from app.settings import Settings
 from tests.ballot.helpers import WANG, owner_id

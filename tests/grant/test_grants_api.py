@@ -14,8 +14,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
+from app.common.access import Role
 from app.grant.models import ActingGrant
-from app.identity.models import Account, IdentityEvent, Role
+from app.identity.models import Account, IdentityEvent
 from app.register import repository as register_repository
 from app.register.models import Owner, OwnerKind
 from tests.factories import bearer, make_account, make_api_key, make_places

@@ -14,7 +14,8 @@ import jwt
 import pytest
 from sqlalchemy import select
 
-from app.identity.models import Account, IdentityEvent, OtpChallenge, RefreshToken, Role, RoleGrant
+from app.common.access import Role
+from app.identity.models import Account, IdentityEvent, OtpChallenge, RefreshToken, RoleGrant
 from tests.factories import make_account, make_api_key
 
 PHONE = "13800138000"

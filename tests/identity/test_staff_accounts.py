@@ -11,8 +11,8 @@ import uuid
 import pytest
 from sqlalchemy import select
 
-from app.identity.access import Scope
-from app.identity.models import IdentityEvent, Role, RoleGrant
+from app.common.access import Role, Scope
+from app.identity.models import IdentityEvent, RoleGrant
 from tests.factories import bearer, make_account, make_api_key, make_places
 from tests.identity.test_auth_api import FakeClock, auth, sign_in
 

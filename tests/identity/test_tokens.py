@@ -23,8 +23,8 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
+from app.common.errors import Unauthenticated
 from app.errors import DomainError
-from app.http.errors import Unauthenticated
 from app.identity import tokens as tokens_module
 from app.identity.tokens import (
     MAX_TOKEN_LENGTH,

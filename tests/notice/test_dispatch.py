@@ -13,8 +13,8 @@ from pydantic import ValidationError
 from sqlalchemy import select
 
 from app.audit.models import AuditEntry
+from app.common.access import Role
 from app.db.session import unit_of_work
-from app.identity.models import Role
 from app.notice import outbox
 from app.notice.models import OutboxMessage, OutboxStatus
 from app.notice.outbox import (

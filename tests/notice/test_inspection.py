@@ -7,7 +7,7 @@ import hashlib
 import json
 from datetime import timedelta
 
-from app.identity.models import Role
+from app.common.access import Role
 from app.ledger.canonical import canonical_sha256
 from app.result.service import close_and_decide
 from tests.ballot.helpers import WANG, owner_id
@@ -22,7 +22,7 @@ DECIDED = NOW + timedelta(days=8)
 
 async def _decided_estate(session, app):  # type: ignore[no-untyped-def]
     fixture = await make_vote(session, app.state.cipher, now=NOW)
-    await close_and_decide(session, fixture.vote.id, now=DECIDED)
+    await close_and_decide(session, fixture.vote.id, now=DECIDED, keys=app.state.log_keys)
     return fixture
 
 

@@ -149,7 +149,7 @@ async def test_a_refused_publication_announces_nothing(client, session, app):
 
 async def test_publishing_a_result_publishes_a_result_notice(session, app):
     fixture = await make_vote(session, app.state.cipher, now=NOW)
-    decision = await close_and_decide(session, fixture.vote.id, now=NOW + timedelta(days=8))
+    decision = await close_and_decide(session, fixture.vote.id, now=NOW + timedelta(days=8), keys=app.state.log_keys)
     assert decision.transitioned
 
     notice = await session.scalar(
@@ -160,7 +160,7 @@ async def test_publishing_a_result_publishes_a_result_notice(session, app):
     assert "未形成决定" in notice.body  # nobody voted: NO_QUORUM
     assert notice.published_at == NOW + timedelta(days=8)
     # Closing again publishes nothing more.
-    await close_and_decide(session, fixture.vote.id, now=NOW + timedelta(days=9))
+    await close_and_decide(session, fixture.vote.id, now=NOW + timedelta(days=9), keys=app.state.log_keys)
     count = await session.scalar(
         select(func.count()).select_from(Notice).where(Notice.vote_id == fixture.vote.id, Notice.kind == "RESULT")
     )

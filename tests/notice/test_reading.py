@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from app.identity.access import Scope
-from app.identity.models import Role
+from app.common.access import Role, Scope
 from app.notice.models import NoticeKind
 from app.register.parsing import RegisterFormat
 from app.register.service import import_register

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import select
 
-from app.identity.models import Role
+from app.common.access import Role
 from app.notice import service as notice_service
 from app.notice.models import Audience, Notice, NoticeKind
 from app.notice.outbox import NoticeDispatcher
@@ -31,7 +31,9 @@ async def _keys(session, app, places):  # type: ignore[no-untyped-def]
 
 async def test_organisers_set_dates_and_reminders_fall_due_at_the_beijing_day_boundary(client, session, app):
     fixture = await make_vote(session, app.state.cipher, now=MIDNIGHT - timedelta(days=30))
-    await close_and_decide(session, fixture.vote.id, now=MIDNIGHT - timedelta(days=20))  # a recent assembly vote
+    await close_and_decide(
+        session, fixture.vote.id, now=MIDNIGHT - timedelta(days=20), keys=app.state.log_keys
+    )  # a recent assembly vote
     places = fixture.places
     await session.commit()
     committee, observer = await _keys(session, app, places)
@@ -100,7 +102,7 @@ async def test_reminder_dates_are_for_organisers_and_must_be_plausible(client, s
 
 async def test_no_assembly_for_12_months_is_reminded_r_life_11(client, session, app):
     fixture = await make_vote(session, app.state.cipher, now=NOW)
-    await close_and_decide(session, fixture.vote.id, now=NOW + timedelta(days=8))
+    await close_and_decide(session, fixture.vote.id, now=NOW + timedelta(days=8), keys=app.state.log_keys)
     await session.commit()
     committee, _ = await _keys(session, app, fixture.places)
     url = f"/api/v1/estates/{fixture.places.estate.id}/reminders"

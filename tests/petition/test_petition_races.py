@@ -16,8 +16,8 @@ import httpx
 from sqlalchemy import func, select
 
 from app.audit.models import AuditEntry
+from app.common.access import Role
 from app.db.session import unit_of_work
-from app.identity.models import Role
 from app.notice.models import Notice, NoticeKind
 from app.petition.models import Petition, PetitionSignature, PetitionStatus
 from app.register.parsing import RegisterFormat

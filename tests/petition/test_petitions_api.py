@@ -19,9 +19,9 @@ import pytest
 from sqlalchemy import func, select
 
 from app.audit.models import AuditEntry
+from app.common.access import Role, Scope
 from app.grant.models import ActingGrant, ActingKind, GrantStatus
-from app.identity.access import Scope
-from app.identity.models import Account, Role
+from app.identity.models import Account
 from app.notice.models import Notice, NoticeKind
 from app.petition.models import PetitionSignature
 from app.register import repository as register_repository

@@ -8,7 +8,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from app.identity.models import Account, IdentityEvent, Role
+from app.common.access import Role
+from app.identity.models import Account, IdentityEvent
 from app.realname.models import VerificationAttempt
 from tests.factories import Places, bearer, make_account, make_api_key, make_places
 

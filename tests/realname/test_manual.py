@@ -8,8 +8,8 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from app.identity.access import Scope
-from app.identity.models import IdentityEvent, Role
+from app.common.access import Role, Scope
+from app.identity.models import IdentityEvent
 from app.realname.models import ManualVerificationRequest, VerificationDocument
 from app.realname.service import purge_decided_documents
 from app.realname.tasks import purge_once

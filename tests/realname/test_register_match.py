@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.identity.models import Role
+from app.common.access import Role
 from tests.factories import bearer, make_api_key
 from tests.realname.conftest import (
     CERT_201,

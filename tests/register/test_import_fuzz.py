@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from app.audit.models import AuditEntry
-from app.identity.models import Role
+from app.common.access import Role
 from app.register.models import Owner, RegisterVersion, Unit
 from tests.factories import make_api_key, make_places
 

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 from app.audit.models import AuditEntry
 from app.ballot.models import BallotStatus, Channel
-from app.identity.models import Role
+from app.common.access import Role
 from app.ledger.canonical import canonical_sha256
 from app.result.models import TopicResult
 from app.rules.categories import Category, statutory_rule

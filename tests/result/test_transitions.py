@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
+from app.audit.keys import LogKeys
 from app.audit.models import AuditEntry
 from app.db.migrate import upgrade
 from app.db.session import create_engine, create_sessionmaker
@@ -43,11 +44,13 @@ async def test_the_runner_decides_a_due_vote_and_leaves_running_ones_alone(backe
         await cast_directly(session, due, group, {topic: answer})
     await session.commit()
 
-    assert await run_due_transitions(sessionmaker, due.vote.ends_at - timedelta(seconds=1)) == 0
+    assert (
+        await run_due_transitions(sessionmaker, due.vote.ends_at - timedelta(seconds=1), keys=app.state.log_keys) == 0
+    )
     assert await _status(session, due.vote.id) is VoteStatus.PUBLISHED
 
     later = due.vote.ends_at + timedelta(minutes=5)  # nobody asked: no request, no organiser
-    assert await run_due_transitions(sessionmaker, later) == 1
+    assert await run_due_transitions(sessionmaker, later, keys=app.state.log_keys) == 1
     assert await _status(session, due.vote.id) is VoteStatus.RESULT_PUBLISHED
     assert await _status(session, running.vote.id) is VoteStatus.PUBLISHED
     vote = await session.get(Vote, due.vote.id)
@@ -61,7 +64,9 @@ async def test_the_runner_decides_a_due_vote_and_leaves_running_ones_alone(backe
     assert result.evidence == expected.to_dict()
     assert result.outcome == "PASSED"
 
-    assert await run_due_transitions(sessionmaker, later + timedelta(minutes=1)) == 0  # nothing left to do
+    assert (
+        await run_due_transitions(sessionmaker, later + timedelta(minutes=1), keys=app.state.log_keys) == 0
+    )  # nothing left to do
     assert (await audit_kinds(session, due.vote.id)).count("vote.decided") == 1
 
 
@@ -70,7 +75,7 @@ async def test_a_failing_vote_does_not_stop_the_others(backend, app, session, se
     fine = await make_vote(session, app.state.cipher, now=T0)
     broken.topics[0].options = [{"id": "ABSTAIN", "label": "?"}]  # corrupt: fails R-MULTI-1 validation at tally
     await session.commit()
-    assert await run_due_transitions(sessionmaker, T0 + timedelta(days=8)) == 1
+    assert await run_due_transitions(sessionmaker, T0 + timedelta(days=8), keys=app.state.log_keys) == 1
     assert await _status(session, fine.vote.id) is VoteStatus.RESULT_PUBLISHED
     assert await _status(session, broken.vote.id) is VoteStatus.PUBLISHED  # rolled back, retried next run
     assert "not closed" in caplog.text or "failed" in caplog.text
@@ -97,7 +102,8 @@ async def test_two_workers_decide_a_vote_once(race_database):
             for group, answer in T1.items():
                 await cast_directly(session, fixture, group, {yes_no: answer, single: "A"})
         later = fixture.vote.ends_at + timedelta(seconds=30)
-        moved = await asyncio.gather(*(run_due_transitions(sessionmaker, later) for _ in range(3)))
+        keys = LogKeys.from_settings(race_database)
+        moved = await asyncio.gather(*(run_due_transitions(sessionmaker, later, keys=keys) for _ in range(3)))
         assert sum(moved) == 1
         async with sessionmaker() as session:
             kinds = (
@@ -159,7 +165,7 @@ async def test_stop_cancels_a_run_that_hangs():
 
 
 async def test_interval_zero_disables_the_task():
-    runner = TransitionRunner(None, lambda: T0, interval_seconds=0)  # type: ignore[arg-type]
+    runner = TransitionRunner(None, lambda: T0, interval_seconds=0, job=lambda *_: asyncio.sleep(0, 0))  # type: ignore[arg-type]
     runner.start()
     assert not runner.running
     await runner.stop()

@@ -11,8 +11,7 @@ import sqlalchemy as sa
 
 from app.audit.models import AuditEntry
 from app.ballot.models import BallotStatus
-from app.identity.access import Scope
-from app.identity.models import Role
+from app.common.access import Role, Scope
 from tests.factories import bearer, make_account, make_api_key
 from tests.factories_vote import election_topic, make_vote, option_topic, yes_no_topic
 from tests.result.helpers import WANG_YI_ID_NUMBER, cast_directly, owner_id

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 
-from app.identity.models import Role
+from app.common.access import Role
 from app.notice.models import Notice
 from app.result.lifecycle import run_due_transitions
 from app.vote.models import Vote
@@ -69,7 +69,7 @@ async def decided_vote(session, app, sessionmaker, *, now: datetime = T0) -> tup
     for group, answer in answers.items():
         await cast_directly(session, fixture, group, {topic: answer})
     await session.commit()
-    assert await run_due_transitions(sessionmaker, now) == 1
+    assert await run_due_transitions(sessionmaker, now, keys=app.state.log_keys) == 1
     app.state.clock = lambda: now + timedelta(hours=1)
     return fixture, await make_keys(session, app, fixture.places)
 

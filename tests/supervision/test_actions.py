@@ -156,7 +156,7 @@ async def test_the_runner_leaves_a_suspended_vote_and_decides_it_once_resumed(cl
     assert (await client.post(f"/api/v1/votes/{vote_id}/suspend", json=BODY, headers=keys.street_office)).is_success
 
     after_end = fixture.vote.ends_at + timedelta(hours=2)
-    assert await run_due_transitions(sessionmaker, after_end) == 0
+    assert await run_due_transitions(sessionmaker, after_end, keys=app.state.log_keys) == 0
     assert (await stored_vote(session, vote_id)).status is VoteStatus.SUSPENDED
     app.state.clock = lambda: after_end
     closing = await client.post(f"/api/v1/votes/{vote_id}/close", headers=keys.committee)
@@ -169,7 +169,7 @@ async def test_the_runner_leaves_a_suspended_vote_and_decides_it_once_resumed(cl
     (notice,) = [n for n in await notices_of(session, vote_id) if n.kind is NoticeKind.RESUMPTION]
     assert "届满" in notice.body
 
-    assert await run_due_transitions(sessionmaker, after_end + timedelta(minutes=1)) == 1
+    assert await run_due_transitions(sessionmaker, after_end + timedelta(minutes=1), keys=app.state.log_keys) == 1
     vote = await stored_vote(session, vote_id)
     assert vote.status is VoteStatus.RESULT_PUBLISHED
     assert vote.closed_at == fixture.vote.ends_at

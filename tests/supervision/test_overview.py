@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from app.identity.models import Role
+from app.common.access import Role
 from app.identity.service import OPERATOR
 from app.place import service as place_service
 from app.place.schemas import EstateCreate

@@ -7,7 +7,7 @@ import uuid
 from sqlalchemy import select
 
 from app.audit.models import AuditEntry
-from app.identity.models import Role
+from app.common.access import Role
 from app.result.export import EXPORTED_KIND
 from tests.factories import make_api_key, make_places
 from tests.verifier.helpers import run_vote

@@ -6,7 +6,7 @@ import uuid
 from datetime import timedelta
 
 from app.audit.integrator import integrate_and_sign
-from app.identity.models import Role
+from app.common.access import Role
 from app.place.models import Community, Estate
 from app.verifier.checks import verify_bundle
 from tests.factories import make_api_key
@@ -32,7 +32,7 @@ async def test_a_revoked_decision_is_reported_as_revoked_and_still_verifies(clie
     assert download.status_code == 200, download.text
     assert "REVOKED_BY_STREET_OFFICE" in download.text
     async with app.state.sessionmaker() as integration, integration.begin():
-        await integrate_and_sign(integration, app.state.clock())
+        await integrate_and_sign(integration, app.state.clock(), keys=app.state.log_keys)
     bundle = await export_bundle(client, run)
     report = verify_bundle(bundle, log_key=None, progress=None)
     lines = "\n".join(report.lines())

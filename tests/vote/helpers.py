@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 import rfc8785
 from sqlalchemy import select
 
-from app.identity.models import Role
+from app.common.access import Role
 from app.register.models import UnitOwner
 from tests.factories import Places, bearer, make_account, make_api_key, make_places
 

@@ -6,7 +6,7 @@ import hashlib
 
 import pytest
 
-from app.identity.models import Role
+from app.common.access import Role
 from tests.vote.helpers import (
     PDF,
     PNG,

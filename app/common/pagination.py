@@ -14,7 +14,7 @@ from sqlalchemy import Select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
-from app.http.errors import InvalidCursor
+from app.common.errors import InvalidCursor
 
 T = TypeVar("T")
 R = TypeVar("R")

@@ -1,0 +1,1 @@
+"""Shared building blocks below every feature: pagination, base schemas, errors services raise, the caller."""
