@@ -106,6 +106,12 @@ class Settings(BaseSettings):
     # first request on a connection the database dropped fails with 503 + Retry-After and SQLAlchemy replaces
     # every connection opened before the failure; set this for a database behind a proxy that drops idle ones.
     db_pool_pre_ping: bool = False
+    # PostgreSQL waits are bounded on every connection: a statement waiting this long for a lock (a cast queued
+    # behind a closing vote, a row another request holds) fails with 503 ``db.busy`` + Retry-After instead of
+    # holding its pool connection, so one vote's contention never starves the other estates; a statement running
+    # longer than ``db_statement_timeout_ms`` is cancelled the same way. 0 turns a bound off (not recommended).
+    db_lock_timeout_ms: int = Field(default=2000, ge=0, le=600_000)
+    db_statement_timeout_ms: int = Field(default=30_000, ge=0, le=3_600_000)
 
     # R-PI-2: field encryption (AES-256-GCM) and blind-index (HMAC-SHA256) keys, base64 of 32 bytes each.
     pii_encryption_key: str | None = None

@@ -23,7 +23,7 @@ from app.ballot.errors import (
 from app.ballot.schemas import BallotCast, PaperBallotEntry, Receipt
 from app.errors import NotFound
 from app.http.deps import Clock, CurrentPrincipal, SessionDep
-from app.http.errors import Forbidden, Unauthenticated
+from app.http.errors import DatabaseBusy, Forbidden, Unauthenticated
 from app.http.problems import problem_responses
 from app.identity import access
 from app.rules.casting import NotEntitled
@@ -46,7 +46,7 @@ IdempotencyKey = Annotated[
 CAST_ERRORS = (
     Unauthenticated, NotVerified, NotEntitled, NotFound, GroupNotInRoll, VoteNotOpenYet, VoteClosed, VoteNotVotable,
     OnlineNotAllowed, AlreadyCast, IdempotencyKeyReused, BallotIncomplete, TopicNotInNotice, AnswerInvalid,
-    ElectionWriteIn, ElectionBallotIncomplete, ElectionApprovalLimitExceeded,
+    ElectionWriteIn, ElectionBallotIncomplete, ElectionApprovalLimitExceeded, DatabaseBusy,
 )  # fmt: skip
 
 

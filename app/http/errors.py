@@ -93,6 +93,17 @@ class DatabaseUnavailable(DomainError):
     message_en = "The database is temporarily unavailable; retry later."
 
 
+class DatabaseBusy(DomainError):
+    """A statement gave up waiting for a lock or ran past the statement timeout (``db_lock_timeout_ms``,
+    ``db_statement_timeout_ms``): e.g. a cast arriving while its vote is being closed. Nothing was written."""
+
+    code = "db.busy"
+    status = 503
+    title = "Busy, retry shortly"
+    message_zh = "该事项正在处理中，请稍后重试。"
+    message_en = "The record is busy with another change; retry shortly."
+
+
 class InternalError(DomainError):
     code = "internal"
     status = 500
