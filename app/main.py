@@ -12,6 +12,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.routing import APIRoute
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from app import __version__
 from app.audit import keys as log_keys
@@ -45,7 +46,7 @@ from app.register.router import router as register_router
 from app.result.lifecycle import TransitionRunner
 from app.result.router import router as result_router
 from app.security.pii import FieldCipher
-from app.settings import Settings, get_settings
+from app.settings import Settings, get_settings, trusted_proxies
 from app.supervision.router import router as supervision_router
 from app.tasks import PeriodicTask
 from app.vote.router import router as topic_router
@@ -166,6 +167,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         hsts_seconds=settings.hsts_seconds,
         docs_paths=(app.docs_url, app.redoc_url, app.swagger_ui_oauth2_redirect_url),
     )
+    proxies = trusted_proxies(settings.forwarded_allow_ips)
+    if proxies:
+        # Outermost: the client address every other middleware sees (the rate limits above all) is the one the
+        # trusted proxy reports; from any other peer the forwarding headers are ignored. `evote serve` runs
+        # uvicorn with proxy_headers off, so this is the only place they are read.
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=proxies)
     install_problem_handlers(app)
     # Each router is included in the app directly: every level of included routers matches the path again.
     for router in (

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import ipaddress
 import os
 import re
 import secrets
@@ -198,6 +199,10 @@ class Settings(BaseSettings):
     # Per-client-address limits (``limits`` notation, ``;`` between several) on sign-in (code request, login,
     # refresh) and on the owner's verification attempts; answered 429 with Retry-After. Never on casting or reads.
     # The address is the ASGI peer: behind a proxy run uvicorn with --proxy-headers --forwarded-allow-ips=<proxy>.
+    # Reverse proxies whose X-Forwarded-For / X-Forwarded-Proto are believed, comma-separated addresses or networks
+    # (``10.0.0.5,10.1.0.0/16``; ``evote serve --forwarded-allow-ips``). Empty (the default): the headers are
+    # ignored and the peer is the client, so a client cannot pick the address the rate limits count it by.
+    forwarded_allow_ips: str = ""
     rate_limit_enabled: bool = True
     rate_limit_auth: str = "60/minute;600/hour"
     rate_limit_verification: str = "20/minute;100/hour"
@@ -208,6 +213,20 @@ class Settings(BaseSettings):
         for origin in value:
             if origin != "*" and not _ORIGIN.fullmatch(origin):
                 raise ValueError(f"EVOTE_CORS_ORIGINS: {origin!r} is not an origin like https://vote.example.cn")
+        return value
+
+    @field_validator("forwarded_allow_ips")
+    @classmethod
+    def _proxies_are_addresses(cls, value: str) -> str:
+        for entry in trusted_proxies(value):
+            if entry == "*":
+                continue
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"EVOTE_FORWARDED_ALLOW_IPS: {entry!r} is not an IP address or network (e.g. 10.0.0.5,10.1.0.0/16)"
+                ) from None
         return value
 
     @field_validator("rate_limit_auth", "rate_limit_verification")
@@ -489,6 +508,11 @@ def _create_private_file(path: Path, content: bytes) -> None:
             os.link(temporary, path)
     finally:
         os.unlink(temporary)
+
+
+def trusted_proxies(value: str) -> list[str]:
+    """The entries of a comma-separated ``forwarded_allow_ips`` (uvicorn's notation)."""
+    return [entry.strip() for entry in value.split(",") if entry.strip()]
 
 
 @lru_cache
