@@ -280,7 +280,8 @@ async def test_a_trusted_proxy_reports_the_real_client_address(make_app):
             await proxy.post(LOGIN, json={"phone": _phone()}, headers=_forwarded("198.51.100.1"))
         _assert_limited(await proxy.post(LOGIN, json={"phone": _phone()}, headers=_forwarded("198.51.100.1")))
         # Another client behind the same proxy has its own allowance.
-        response = await proxy.post(LOGIN, json={"phone": _phone(), "code": "000000"}, headers=_forwarded("198.51.100.2"))
+        neighbour = _forwarded("198.51.100.2")
+        response = await proxy.post(LOGIN, json={"phone": _phone(), "code": "000000"}, headers=neighbour)
         assert response.status_code == 401
     # A peer that is not a trusted proxy is counted by its own address whatever it claims.
     async with client_for(app, "203.0.113.9") as stranger:
