@@ -149,8 +149,14 @@ class Settings(BaseSettings):
     # Real-name verification (app.realname). Identity providers whose signed assertions verify an account, as
     # JSON: ``EVOTE_IDP_ISSUERS='[{"issuer": "...", "audience": "...", "public_key_files": ["/run/idp.pem"]}]'``.
     idp_issuers: list[IdpIssuer] = []
-    # Abuse limits: this many failures within the window, per account or per ID number, lock.
+    # Abuse limits, failures within the window: per account, per (account, ID number) and per client address they
+    # lock self-service verification for that account, pair or address. Failures against one ID number from any
+    # accounts never lock it (its owner must still get in); at ``verification_identifier_alert_failures`` they
+    # alert the estate's organisers and street office instead.
     verification_max_failures: int = Field(default=5, ge=1, le=100)
+    verification_max_failures_per_identifier: int = Field(default=3, ge=1, le=100)
+    verification_max_failures_per_address: int = Field(default=20, ge=1, le=10_000)
+    verification_identifier_alert_failures: int = Field(default=5, ge=1, le=10_000)
     verification_failure_window_seconds: int = Field(default=24 * 3600, ge=60)
     verification_document_max_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)
     # R-PI-4 allows at most 30 days; 29 leaves room for the hourly purge to run before the limit.
