@@ -212,6 +212,9 @@ class Settings(BaseSettings):
     rate_limit_enabled: bool = True
     rate_limit_auth: str = "60/minute;600/hour"
     rate_limit_verification: str = "20/minute;100/hour"
+    # Requests that name someone else by mobile number (grant requests, staff role grants): per address here, and
+    # per named number in the services; whether the number has an account never changes the answer.
+    rate_limit_lookup: str = "30/minute;300/hour"
 
     @field_validator("cors_origins")
     @classmethod
@@ -235,7 +238,7 @@ class Settings(BaseSettings):
                 ) from None
         return value
 
-    @field_validator("rate_limit_auth", "rate_limit_verification")
+    @field_validator("rate_limit_auth", "rate_limit_verification", "rate_limit_lookup")
     @classmethod
     def _rate_limits_parse(cls, value: str) -> str:
         try:

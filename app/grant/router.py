@@ -21,7 +21,6 @@ from app.grant.errors import (
     GranteeNotVerified,
     GranteePhoneInvalid,
     GranteeRequired,
-    GranteeUnknown,
     GrantExpired,
     GrantNotFound,
     GroupNotFound,
@@ -52,7 +51,7 @@ from app.grant.schemas import (
     ProxyScopeRead,
 )
 from app.http.deps import Clock, CurrentPrincipal, SessionDep
-from app.http.errors import Forbidden, InvalidCursor, Unauthenticated
+from app.http.errors import Forbidden, InvalidCursor, TooManyRequests, Unauthenticated
 from app.http.pagination import CursorParam, LimitParam, Page, paginate
 from app.http.problems import problem_responses
 from app.identity import access
@@ -152,11 +151,10 @@ async def my_grants(
         EvidenceRequired,
         GranteeRequired,
         GranteePhoneInvalid,
-        GranteeUnknown,
-        GranteeNotVerified,
         GranteeIsRequester,
         GranteeMustBeRequester,
         GranteeNotCoOwner,
+        TooManyRequests,
     ),
 )
 async def request_grant(
@@ -171,7 +169,8 @@ async def request_grant(
 
     PROXY and DESIGNATED_REPRESENTATIVE are signed by the group's owners (you sign by requesting; co-owners
     sign with ``/sign``). LEGAL_REPRESENTATIVE, SEALED_AUTHORISATION and GUARDIAN are claimed by the holder
-    with evidence the organiser checks.
+    with evidence the organiser checks. The answer never says whether the agent's number has an account or is
+    verified (the organiser's approval checks that); requests naming one number are limited (429).
     """
     now = clock()
     grant = await service.request_grant(session, principal, estate_id, body, cipher=request.app.state.cipher, now=now)

@@ -26,6 +26,7 @@ from app.http.errors import (
     MethodNotAllowed,
     RequestInvalid,
     RouteNotFound,
+    TooManyRequests,
     Unauthenticated,
 )
 
@@ -105,6 +106,8 @@ def problem_response(error: DomainError, request: Request, headers: dict[str, st
         all_headers.setdefault("Retry-After", "5")
     if isinstance(error, DatabaseBusy):
         all_headers.setdefault("Retry-After", "2")
+    if isinstance(error, TooManyRequests) and "retry_after" in error.params:
+        all_headers.setdefault("Retry-After", str(error.params["retry_after"]))
     return JSONResponse(
         problem_body(error, request),
         status_code=error.status,

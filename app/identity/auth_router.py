@@ -16,7 +16,7 @@ from fastapi.responses import JSONResponse
 
 from app.errors import NotFound
 from app.http.deps import Clock, CurrentPrincipal, SessionDep
-from app.http.errors import Forbidden, InvalidCursor, Unauthenticated
+from app.http.errors import Forbidden, InvalidCursor, TooManyRequests, Unauthenticated
 from app.http.pagination import CursorParam, LimitParam, Page
 from app.http.problems import problem_response, problem_responses
 from app.identity import accounts, auth_service
@@ -187,7 +187,7 @@ def _grant_read(grant: RoleGrant, account: Account) -> StaffGrantRead:
     "/staff",
     status_code=status.HTTP_201_CREATED,
     response_model=StaffGrantRead,
-    responses=problem_responses(*STAFF_ERRORS, PhoneInvalid, ScopeInvalid, RoleExists),
+    responses=problem_responses(*STAFF_ERRORS, PhoneInvalid, ScopeInvalid, RoleExists, TooManyRequests),
 )
 async def grant_staff_role(
     body: StaffCreate, session: SessionDep, principal: CurrentPrincipal, clock: Clock, request: Request

@@ -32,6 +32,8 @@ LIMITED = {
     ("post", "/api/v1/me/verification"),
     ("post", "/api/v1/me/verification/idp"),
     ("post", "/api/v1/me/verification/manual"),
+    ("post", "/api/v1/estates/{estate_id}/grants"),
+    ("post", "/api/v1/staff"),
 }
 
 
@@ -311,3 +313,15 @@ def test_serve_never_lets_uvicorn_trust_forwarded_headers(monkeypatch, argv, exp
     assert calls[0]["proxy_headers"] is False
     assert calls[0]["forwarded_allow_ips"] == ""
     assert os.environ.get("EVOTE_FORWARDED_ALLOW_IPS") == expected
+
+
+async def test_requests_naming_a_number_are_limited_per_address(make_app):
+    """Grant requests and staff role grants take someone else's mobile number: limited per address (429)."""
+    app = make_app(rate_limit_lookup="2/minute")
+    estate_grants = f"/api/v1/estates/{uuid.uuid4()}/grants"
+    async with client_for(app, "192.0.2.40") as client:
+        assert (await client.post(estate_grants, json={})).status_code == 401
+        assert (await client.post("/api/v1/staff", json={})).status_code == 401
+        _assert_limited(await client.post(estate_grants, json={}))
+        _assert_limited(await client.post("/api/v1/staff", json={}))
+        assert (await _login(client)).status_code == 401  # its own bucket
