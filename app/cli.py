@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import sys
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
@@ -47,6 +48,13 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument(
+        "--forwarded-allow-ips",
+        default=None,
+        metavar="ADDRESSES",
+        help="reverse proxies whose X-Forwarded-For is believed, comma-separated addresses or networks "
+        "(sets EVOTE_FORWARDED_ALLOW_IPS; default: none, the headers are ignored)",
+    )
     serve.set_defaults(handler=_serve)
 
     migrate = commands.add_parser("migrate", help="upgrade the database schema (or downgrade with --to)")
@@ -137,6 +145,9 @@ def _demo(args: argparse.Namespace) -> int:
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    if args.forwarded_allow_ips is not None:
+        # The app reads it from its settings (in every worker process, which inherit the environment).
+        os.environ["EVOTE_FORWARDED_ALLOW_IPS"] = args.forwarded_allow_ips
     uvicorn.run(
         "app.main:app_from_env",
         factory=True,
@@ -144,6 +155,10 @@ def _serve(args: argparse.Namespace) -> int:
         port=args.port,
         workers=args.workers,
         log_config=None,
+        # uvicorn would otherwise believe X-Forwarded-For from 127.0.0.1 (or $FORWARDED_ALLOW_IPS); the app
+        # applies EVOTE_FORWARDED_ALLOW_IPS itself (app.main), so the rate limits count the real client.
+        proxy_headers=False,
+        forwarded_allow_ips="",
     )
     return 0
 

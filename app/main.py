@@ -14,6 +14,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.routing import APIRoute
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from app import __version__
 from app.audit.integrator import IntegratorRunner
@@ -21,13 +22,14 @@ from app.audit.keys import LogKeys
 from app.audit.router import router as log_router
 from app.ballot.receipt_router import router as receipt_router
 from app.ballot.router import router as ballot_router
+from app.common.errors import TooManyRequests
 from app.db.base import utcnow
 from app.db.migrate import upgrade_async
 from app.db.session import create_engine, create_sessionmaker
 from app.errors import DomainError
 from app.grant.router import router as grant_router
 from app.http import health
-from app.http.errors import HttpError, PayloadTooLarge, RequestInvalid, TooManyRequests
+from app.http.errors import HttpError, PayloadTooLarge, RequestInvalid
 from app.http.middleware import RequestContextMiddleware
 from app.http.problems import PROBLEM_MEDIA_TYPE, Problem, install_problem_handlers
 from app.http.ratelimit import RateLimitMiddleware, RateRule, rate_limit_rules
@@ -48,7 +50,7 @@ from app.register.router import router as register_router
 from app.result.lifecycle import TransitionRunner
 from app.result.router import router as result_router
 from app.security.pii import FieldCipher
-from app.settings import Settings, get_settings
+from app.settings import Settings, get_settings, trusted_proxies
 from app.supervision.router import router as supervision_router
 from app.tasks import PeriodicTask
 from app.vote.router import router as topic_router
@@ -177,6 +179,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         hsts_seconds=settings.hsts_seconds,
         docs_paths=(app.docs_url, app.redoc_url, app.swagger_ui_oauth2_redirect_url),
     )
+    proxies = trusted_proxies(settings.forwarded_allow_ips)
+    if proxies:
+        # Outermost: the client address every other middleware sees (the rate limits above all) is the one the
+        # trusted proxy reports; from any other peer the forwarding headers are ignored. `evote serve` runs
+        # uvicorn with proxy_headers off, so this is the only place they are read.
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=proxies)
     install_problem_handlers(app)
     # Each router is included in the app directly: every level of included routers matches the path again.
     for router in (

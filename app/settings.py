@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import ipaddress
 import os
 import re
 import secrets
@@ -106,6 +107,12 @@ class Settings(BaseSettings):
     # first request on a connection the database dropped fails with 503 + Retry-After and SQLAlchemy replaces
     # every connection opened before the failure; set this for a database behind a proxy that drops idle ones.
     db_pool_pre_ping: bool = False
+    # PostgreSQL waits are bounded on every connection: a statement waiting this long for a lock (a cast queued
+    # behind a closing vote, a row another request holds) fails with 503 ``db.busy`` + Retry-After instead of
+    # holding its pool connection, so one vote's contention never starves the other estates; a statement running
+    # longer than ``db_statement_timeout_ms`` is cancelled the same way. 0 turns a bound off (not recommended).
+    db_lock_timeout_ms: int = Field(default=2000, ge=0, le=600_000)
+    db_statement_timeout_ms: int = Field(default=30_000, ge=0, le=3_600_000)
 
     # R-PI-2: field encryption (AES-256-GCM) and blind-index (HMAC-SHA256) keys, base64 of 32 bytes each.
     pii_encryption_key: str | None = None
@@ -142,8 +149,14 @@ class Settings(BaseSettings):
     # Real-name verification (app.realname). Identity providers whose signed assertions verify an account, as
     # JSON: ``EVOTE_IDP_ISSUERS='[{"issuer": "...", "audience": "...", "public_key_files": ["/run/idp.pem"]}]'``.
     idp_issuers: list[IdpIssuer] = []
-    # Abuse limits: this many failures within the window, per account or per ID number, lock.
+    # Abuse limits, failures within the window: per account, per (account, ID number) and per client address they
+    # lock self-service verification for that account, pair or address. Failures against one ID number from any
+    # accounts never lock it (its owner must still get in); at ``verification_identifier_alert_failures`` they
+    # alert the estate's organisers and street office instead.
     verification_max_failures: int = Field(default=5, ge=1, le=100)
+    verification_max_failures_per_identifier: int = Field(default=3, ge=1, le=100)
+    verification_max_failures_per_address: int = Field(default=20, ge=1, le=10_000)
+    verification_identifier_alert_failures: int = Field(default=5, ge=1, le=10_000)
     verification_failure_window_seconds: int = Field(default=24 * 3600, ge=60)
     verification_document_max_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)
     # R-PI-4 allows at most 30 days; 29 leaves room for the hourly purge to run before the limit.
@@ -192,9 +205,16 @@ class Settings(BaseSettings):
     # Per-client-address limits (``limits`` notation, ``;`` between several) on sign-in (code request, login,
     # refresh) and on the owner's verification attempts; answered 429 with Retry-After. Never on casting or reads.
     # The address is the ASGI peer: behind a proxy run uvicorn with --proxy-headers --forwarded-allow-ips=<proxy>.
+    # Reverse proxies whose X-Forwarded-For / X-Forwarded-Proto are believed, comma-separated addresses or networks
+    # (``10.0.0.5,10.1.0.0/16``; ``evote serve --forwarded-allow-ips``). Empty (the default): the headers are
+    # ignored and the peer is the client, so a client cannot pick the address the rate limits count it by.
+    forwarded_allow_ips: str = ""
     rate_limit_enabled: bool = True
     rate_limit_auth: str = "60/minute;600/hour"
     rate_limit_verification: str = "20/minute;100/hour"
+    # Requests that name someone else by mobile number (grant requests, staff role grants): per address here, and
+    # per named number in the services; whether the number has an account never changes the answer.
+    rate_limit_lookup: str = "30/minute;300/hour"
 
     @field_validator("cors_origins")
     @classmethod
@@ -204,7 +224,21 @@ class Settings(BaseSettings):
                 raise ValueError(f"EVOTE_CORS_ORIGINS: {origin!r} is not an origin like https://vote.example.cn")
         return value
 
-    @field_validator("rate_limit_auth", "rate_limit_verification")
+    @field_validator("forwarded_allow_ips")
+    @classmethod
+    def _proxies_are_addresses(cls, value: str) -> str:
+        for entry in trusted_proxies(value):
+            if entry == "*":
+                continue
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"EVOTE_FORWARDED_ALLOW_IPS: {entry!r} is not an IP address or network (e.g. 10.0.0.5,10.1.0.0/16)"
+                ) from None
+        return value
+
+    @field_validator("rate_limit_auth", "rate_limit_verification", "rate_limit_lookup")
     @classmethod
     def _rate_limits_parse(cls, value: str) -> str:
         try:
@@ -483,6 +517,11 @@ def _create_private_file(path: Path, content: bytes) -> None:
             os.link(temporary, path)
     finally:
         os.unlink(temporary)
+
+
+def trusted_proxies(value: str) -> list[str]:
+    """The entries of a comma-separated ``forwarded_allow_ips`` (uvicorn's notation)."""
+    return [entry.strip() for entry in value.split(",") if entry.strip()]
 
 
 @lru_cache

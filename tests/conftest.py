@@ -153,6 +153,7 @@ def test_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
         log_json=False,
         rate_limit_auth="10000/minute",
         rate_limit_verification="10000/minute",
+        rate_limit_lookup="10000/minute",
     )
 
 

@@ -24,6 +24,7 @@ from app.ballot.schemas import BallotCast, PaperBallotEntry, Receipt
 from app.common.errors import Forbidden, Unauthenticated
 from app.errors import NotFound
 from app.http.deps import Clock, CurrentPrincipal, SessionDep
+from app.http.errors import DatabaseBusy
 from app.http.problems import problem_responses
 from app.place import access
 from app.rules.casting import NotEntitled
@@ -46,7 +47,7 @@ IdempotencyKey = Annotated[
 CAST_ERRORS = (
     Unauthenticated, NotVerified, NotEntitled, NotFound, GroupNotInRoll, VoteNotOpenYet, VoteClosed, VoteNotVotable,
     OnlineNotAllowed, AlreadyCast, IdempotencyKeyReused, BallotIncomplete, TopicNotInNotice, AnswerInvalid,
-    ElectionWriteIn, ElectionBallotIncomplete, ElectionApprovalLimitExceeded,
+    ElectionWriteIn, ElectionBallotIncomplete, ElectionApprovalLimitExceeded, DatabaseBusy,
 )  # fmt: skip
 
 

@@ -33,3 +33,13 @@ class Conflict(DomainError):
     title = "Conflict"
     message_zh = "数据冲突，请刷新后重试。"
     message_en = "The change conflicts with existing data; reload and retry."
+
+
+class TooManyRequests(DomainError):
+    """Too many sign-in or verification requests from one client address (rate limits and per-target limits)."""
+
+    code = "request.rate_limited"
+    status = 429
+    title = "Too many requests"
+    message_zh = "请求过于频繁，请 {retry_after} 秒后再试。"
+    message_en = "Too many requests; retry in {retry_after} seconds."

@@ -40,8 +40,23 @@ def create_engine(settings: Settings) -> AsyncEngine:
         max_overflow=settings.db_pool_size,
         pool_pre_ping=settings.db_pool_pre_ping,
         pool_timeout=settings.db_pool_timeout_seconds,
-        connect_args={"timeout": settings.db_connect_timeout_seconds},  # asyncpg.connect's bound
+        connect_args={
+            "timeout": settings.db_connect_timeout_seconds,  # asyncpg.connect's bound
+            "server_settings": bounded_waits(settings),
+        },
     )
+
+
+def bounded_waits(settings: Settings) -> dict[str, str]:
+    """Session defaults for every pooled PostgreSQL connection: no statement waits for a lock, or runs, unbounded.
+
+    Set as startup parameters (asyncpg ``server_settings``), so they hold for every transaction without a round
+    trip; a transaction that needs longer (none does today) can still ``SET LOCAL`` its own.
+    """
+    return {
+        "lock_timeout": str(settings.db_lock_timeout_ms),
+        "statement_timeout": str(settings.db_statement_timeout_ms),
+    }
 
 
 def install_sqlite_hooks(engine: AsyncEngine) -> None:

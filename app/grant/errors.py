@@ -89,14 +89,6 @@ class GranteePhoneInvalid(DomainError):
     message_en = "The grantee's mobile number is not a valid mainland mobile number."
 
 
-class GranteeUnknown(DomainError):
-    code = "grant.grantee_unknown"
-    status = 422
-    title = "Grantee unknown"
-    message_zh = "该手机号尚未注册账号，请受托人先注册并完成实名认证。"
-    message_en = "No account uses this mobile number; the grantee must sign up and verify first."
-
-
 class GranteeNotVerified(DomainError):
     """R-CAST-4: the agent is real-name verified."""
 

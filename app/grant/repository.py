@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Collection, Sequence
+from datetime import datetime
 
 from sqlalchemy import ColumnElement, Select, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -130,3 +131,13 @@ def my_grants_statement(account_id: uuid.UUID, owner_id: uuid.UUID | None) -> Se
     if owner_id is not None:
         conditions.append(_owner_in_group(owner_id))
     return select(ActingGrant).where(or_(*conditions))
+
+
+async def requests_naming(session: AsyncSession, account_id: uuid.UUID, *, since: datetime) -> list[datetime]:
+    """When grants naming this account as the agent were requested after ``since``, oldest first."""
+    rows = await session.scalars(
+        select(ActingGrant.created_at)
+        .where(ActingGrant.grantee_account_id == account_id, ActingGrant.created_at > since)
+        .order_by(ActingGrant.created_at)
+    )
+    return list(rows.all())

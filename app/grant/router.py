@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Request, status
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.common.errors import Forbidden, InvalidCursor, Unauthenticated
+from app.common.errors import Forbidden, InvalidCursor, TooManyRequests, Unauthenticated
 from app.common.pagination import CursorParam, LimitParam, Page, paginate
 from app.errors import NotFound
 from app.grant import repository, service
@@ -23,7 +23,6 @@ from app.grant.errors import (
     GranteeNotVerified,
     GranteePhoneInvalid,
     GranteeRequired,
-    GranteeUnknown,
     GrantExpired,
     GrantNotFound,
     GroupNotFound,
@@ -152,11 +151,10 @@ async def my_grants(
         EvidenceRequired,
         GranteeRequired,
         GranteePhoneInvalid,
-        GranteeUnknown,
-        GranteeNotVerified,
         GranteeIsRequester,
         GranteeMustBeRequester,
         GranteeNotCoOwner,
+        TooManyRequests,
     ),
 )
 async def request_grant(
@@ -172,7 +170,8 @@ async def request_grant(
 
     PROXY and DESIGNATED_REPRESENTATIVE are signed by the group's owners (you sign by requesting; co-owners
     sign with ``/sign``). LEGAL_REPRESENTATIVE, SEALED_AUTHORISATION and GUARDIAN are claimed by the holder
-    with evidence the organiser checks.
+    with evidence the organiser checks. The answer never says whether the agent's number has an account or is
+    verified (the organiser's approval checks that); requests naming one number are limited (429).
     """
     now = clock()
     grant = await service.request_grant(session, principal, estate_id, body, cipher=cipher, now=now)

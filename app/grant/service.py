@@ -12,16 +12,17 @@ while the owner set does. Every state change records an identity event with ids 
 from __future__ import annotations
 
 import json
+import math
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.common.access import MANAGING_ROLES, Principal, roles_on
-from app.common.errors import Forbidden
+from app.common.errors import Forbidden, TooManyRequests
 from app.grant import repository
 from app.grant.errors import (
     AccountRequired,
@@ -33,7 +34,6 @@ from app.grant.errors import (
     GranteeNotVerified,
     GranteePhoneInvalid,
     GranteeRequired,
-    GranteeUnknown,
     GrantExpired,
     GrantNotFound,
     GroupNotFound,
@@ -53,6 +53,7 @@ from app.grant.errors import (
 )
 from app.grant.models import ActingGrant, ActingKind, GrantStatus
 from app.grant.schemas import GrantCreate, ProxyAuthority
+from app.identity import accounts
 from app.identity import events as identity_events
 from app.identity.models import Account
 from app.identity.phone import PHONE_FIELD, normalise_phone
@@ -71,6 +72,9 @@ DOCUMENT_KINDS = frozenset({ActingKind.LEGAL_REPRESENTATIVE, ActingKind.SEALED_A
 SELF_KINDS = DOCUMENT_KINDS
 """Rights requested by the person who holds them: the grantee is the requester."""
 
+GRANTEE_REQUESTS_PER_WINDOW = 5
+GRANTEE_REQUEST_WINDOW = timedelta(hours=1)
+"""Grant requests naming one agent's number, from anyone, within the window (the per-target limit)."""
 REQUESTED = "grant.requested"
 SIGNED = "grant.signed"
 APPROVED = "grant.approved"
@@ -285,15 +289,13 @@ async def request_grant(
         if kind is ActingKind.PROXY:
             if body.grantee_phone is None:
                 raise GranteeRequired()
-            grantee = await _grantee(session, body.grantee_phone, cipher=cipher)
+            grantee = await _grantee(session, principal, body.grantee_phone, cipher=cipher, now=now)
             if grantee.id == account_id:
                 raise GranteeIsRequester()
-        else:  # DESIGNATED_REPRESENTATIVE: a co-owner, by default the requester
-            grantee = (
-                await _grantee(session, body.grantee_phone, cipher=cipher)
-                if body.grantee_phone is not None
-                else await _account(session, account_id)
-            )
+        elif body.grantee_phone is not None:  # DESIGNATED_REPRESENTATIVE named by number: checked on approval
+            grantee = await _grantee(session, principal, body.grantee_phone, cipher=cipher, now=now)
+        else:  # DESIGNATED_REPRESENTATIVE: by default the requester, who must be a co-owner
+            grantee = await _account(session, account_id)
             if grantee.owner_id is None or str(grantee.owner_id) not in context.persons:
                 raise GranteeNotCoOwner()
 
@@ -367,15 +369,30 @@ async def _account(session: AsyncSession, account_id: uuid.UUID) -> Account:
     return account
 
 
-async def _grantee(session: AsyncSession, phone: str, *, cipher: FieldCipher) -> Account:
+async def _grantee(
+    session: AsyncSession, principal: Principal, phone: str, *, cipher: FieldCipher, now: datetime
+) -> Account:
+    """The account of the number the requester named, created if the number has none.
+
+    The answer is the same whether the number has no account, an unverified or disabled one, or a verified owner's
+    (no oracle for who uses evote): the agent is checked when the organiser approves (R-CAST-4: verified; R-CAST-2:
+    a co-owner). A number named in too many requests within an hour is refused with 429, so the requests cannot be
+    used to probe numbers in bulk.
+    """
     normalised = normalise_phone(phone)
     if normalised is None:
         raise GranteePhoneInvalid()
     account = await repository.account_by_phone_index(session, cipher.blind_index(PHONE_FIELD, normalised))
-    if account is None or account.disabled_at is not None:
-        raise GranteeUnknown()
-    if account.owner_id is None:
-        raise GranteeNotVerified()
+    if account is None:
+        account = await accounts.create_account(
+            session, normalised, cipher=cipher, now=now, actor=principal.label, via="grant_request"
+        )
+    since = now - GRANTEE_REQUEST_WINDOW
+    named = await repository.requests_naming(session, account.id, since=since)
+    if len(named) >= GRANTEE_REQUESTS_PER_WINDOW:
+        retry_at = named[len(named) - GRANTEE_REQUESTS_PER_WINDOW] + GRANTEE_REQUEST_WINDOW
+        retry_after = max(1, math.ceil((retry_at - now).total_seconds()))
+        raise TooManyRequests(retry_after=retry_after, extra={"retry_after": retry_after})
     return account
 
 

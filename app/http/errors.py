@@ -43,22 +43,23 @@ class PayloadTooLarge(DomainError):
     message_en = "The upload exceeds the limit of {limit} bytes."
 
 
-class TooManyRequests(DomainError):
-    """Too many sign-in or verification requests from one client address (app.http.ratelimit)."""
-
-    code = "request.rate_limited"
-    status = 429
-    title = "Too many requests"
-    message_zh = "请求过于频繁，请 {retry_after} 秒后再试。"
-    message_en = "Too many requests; retry in {retry_after} seconds."
-
-
 class DatabaseUnavailable(DomainError):
     code = "db.unavailable"
     status = 503
     title = "Service unavailable"
     message_zh = "数据库暂时不可用，请稍后重试。"
     message_en = "The database is temporarily unavailable; retry later."
+
+
+class DatabaseBusy(DomainError):
+    """A statement gave up waiting for a lock or ran past the statement timeout (``db_lock_timeout_ms``,
+    ``db_statement_timeout_ms``): e.g. a cast arriving while its vote is being closed. Nothing was written."""
+
+    code = "db.busy"
+    status = 503
+    title = "Busy, retry shortly"
+    message_zh = "该事项正在处理中，请稍后重试。"
+    message_en = "The record is busy with another change; retry shortly."
 
 
 class InternalError(DomainError):

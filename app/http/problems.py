@@ -15,10 +15,11 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from app.common.errors import Conflict, Unauthenticated
+from app.common.errors import Conflict, TooManyRequests, Unauthenticated
 from app.errors import DomainError
 from app.http.context import request_id_var
 from app.http.errors import (
+    DatabaseBusy,
     DatabaseUnavailable,
     HttpError,
     InternalError,
@@ -101,6 +102,10 @@ def problem_response(error: DomainError, request: Request, headers: dict[str, st
         all_headers.setdefault("WWW-Authenticate", "Bearer")
     if isinstance(error, DatabaseUnavailable):
         all_headers.setdefault("Retry-After", "5")
+    if isinstance(error, DatabaseBusy):
+        all_headers.setdefault("Retry-After", "2")
+    if isinstance(error, TooManyRequests) and "retry_after" in error.params:
+        all_headers.setdefault("Retry-After", str(error.params["retry_after"]))
     return JSONResponse(
         problem_body(error, request),
         status_code=error.status,
@@ -209,12 +214,35 @@ def is_database_unavailable(exc: BaseException) -> bool:
     return False
 
 
+#: SQLSTATEs of a bounded wait that ran out (app.db.session.bounded_waits): lock_not_available (``lock_timeout``)
+#: and query_canceled (``statement_timeout``).
+_BUSY_SQLSTATES = frozenset({"55P03", "57014"})
+
+
+def is_database_busy(exc: BaseException) -> bool:
+    """Whether ``exc`` is PostgreSQL giving up on a lock wait or a long statement: the request may be retried."""
+    wrapped = exc.orig if isinstance(exc, DBAPIError) else None
+    for current in (exc, wrapped, getattr(wrapped, "__cause__", None)):
+        if getattr(current, "sqlstate", None) in _BUSY_SQLSTATES:
+            return True
+    return False
+
+
 async def _on_db_error(request: Request, exc: Exception) -> JSONResponse:
-    """DBAPI errors, connection errors and pool timeouts: 503 with Retry-After if the database is out of reach."""
+    """DBAPI errors, connection errors and pool timeouts: 503 with Retry-After if the database is out of reach;
+    a lock or statement timeout: 503 ``db.busy`` with Retry-After (never a 500)."""
+    if is_database_busy(exc):
+        logger.warning("database wait bounded", extra={"sqlstate": _sqlstate(exc)})
+        return problem_response(DatabaseBusy(), request)
     if is_database_unavailable(exc):
         logger.error("database unavailable", exc_info=exc)
         return problem_response(DatabaseUnavailable(), request)
     return await _on_unexpected(request, exc)
+
+
+def _sqlstate(exc: BaseException) -> str | None:
+    wrapped = exc.orig if isinstance(exc, DBAPIError) else exc
+    return getattr(wrapped, "sqlstate", None)
 
 
 async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 import limits
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from app.http.errors import TooManyRequests
+from app.common.errors import TooManyRequests
 from app.http.security import route_path, send_problem
 from app.settings import Settings
 
@@ -47,12 +47,15 @@ class RateRule:
 
 
 def rate_limit_rules(settings: Settings, prefix: str) -> tuple[RateRule, ...]:
-    """Sign-in (code request, login, refresh) and the owner's verification attempts; nothing else."""
+    """Sign-in (code request, login, refresh), the owner's verification attempts, and the requests that name
+    another person by mobile number (grant requests, staff role grants); nothing else."""
     auth = tuple(limits.parse_many(settings.rate_limit_auth))
     verification = tuple(limits.parse_many(settings.rate_limit_verification))
+    lookup = tuple(limits.parse_many(settings.rate_limit_lookup))
     return (
         RateRule("auth", "POST", re.compile(f"{prefix}/auth/(codes|login|refresh)"), auth),
         RateRule("verification", "POST", re.compile(f"{prefix}/me/verification(/idp|/manual)?"), verification),
+        RateRule("lookup", "POST", re.compile(f"{prefix}/(estates/[^/]+/grants|staff)"), lookup),
     )
 
 

@@ -9,16 +9,17 @@ R-LIFE-1). Every grant and revocation is an identity event carrying ids only.
 
 from __future__ import annotations
 
+import math
 import uuid
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, false, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.common.access import Principal, Role, Scope, ensure_can_manage_street_office
-from app.common.errors import Forbidden
+from app.common.errors import Forbidden, TooManyRequests
 from app.common.pagination import paginate
 from app.errors import NotFound
 from app.identity import events
@@ -117,6 +118,7 @@ async def grant_role(
         )
     elif account.display_name is None:
         account.display_name = body.display_name
+    await _limit_grants_to(session, account.id, now=now)
     duplicate = await session.scalar(
         select(RoleGrant.id).where(
             RoleGrant.account_id == account.id,
@@ -147,6 +149,29 @@ async def grant_role(
         details=_scope_details(grant),
     )
     return grant, account
+
+
+STAFF_GRANTS_PER_WINDOW = 5
+STAFF_GRANT_WINDOW = timedelta(hours=1)
+
+
+async def _limit_grants_to(session: AsyncSession, account_id: uuid.UUID, *, now: datetime) -> None:
+    """Per named number: at most ``STAFF_GRANTS_PER_WINDOW`` role grants to one account within the window (429),
+    so the route cannot be used to sweep numbers; whether the number had an account never changes the answer."""
+    since = now - STAFF_GRANT_WINDOW
+    times = list(
+        (
+            await session.scalars(
+                select(RoleGrant.created_at)
+                .where(RoleGrant.account_id == account_id, RoleGrant.created_at > since)
+                .order_by(RoleGrant.created_at)
+            )
+        ).all()
+    )
+    if len(times) >= STAFF_GRANTS_PER_WINDOW:
+        retry_at = times[len(times) - STAFF_GRANTS_PER_WINDOW] + STAFF_GRANT_WINDOW
+        retry_after = max(1, math.ceil((retry_at - now).total_seconds()))
+        raise TooManyRequests(retry_after=retry_after, extra={"retry_after": retry_after})
 
 
 def _same(column: Any, value: uuid.UUID | None) -> ColumnElement[bool]:

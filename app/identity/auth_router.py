@@ -14,7 +14,7 @@ from typing import Annotated
 from fastapi import APIRouter, BackgroundTasks, Path, Query, Request, Response, status
 from fastapi.responses import JSONResponse
 
-from app.common.errors import Forbidden, InvalidCursor, Unauthenticated
+from app.common.errors import Forbidden, InvalidCursor, TooManyRequests, Unauthenticated
 from app.common.pagination import CursorParam, LimitParam, Page
 from app.errors import NotFound
 from app.http.deps import CipherDep, Clock, CurrentPrincipal, SessionDep
@@ -199,7 +199,7 @@ def _grant_read(grant: RoleGrant, account: Account) -> StaffGrantRead:
     "/staff",
     status_code=status.HTTP_201_CREATED,
     response_model=StaffGrantRead,
-    responses=problem_responses(*STAFF_ERRORS, PhoneInvalid, ScopeInvalid, RoleExists),
+    responses=problem_responses(*STAFF_ERRORS, PhoneInvalid, ScopeInvalid, RoleExists, TooManyRequests),
 )
 async def grant_staff_role(
     body: StaffCreate, session: SessionDep, principal: CurrentPrincipal, clock: Clock, cipher: CipherDep

@@ -32,6 +32,7 @@ class NoticeKind(StrEnum):
     REVOCATION = "REVOCATION"  # Beijing Art. 51 「通告全体业主」, R-SUP-3
     PETITION = "PETITION"  # R-LIFE-10
     REMINDER = "REMINDER"  # R-LIFE-11, R-LIFE-12
+    VERIFICATION_ALERT = "VERIFICATION_ALERT"  # repeated failed verifications against one owner's ID number
 
 
 class Audience(StrEnum):

@@ -30,16 +30,20 @@ class ReviewStatus(StrEnum):
 
 
 class VerificationAttempt(IdMixin, CreatedAtMixin, Base):
-    """One attempt, kept to limit failures per account and per ID number."""
+    """One attempt, kept to limit failures per account, per (account, ID number) and per client address."""
 
     __tablename__ = "verification_attempt"
     __table_args__ = (
         sa.Index("ix_verification_attempt_account_created", "account_id", "created_at"),
         sa.Index("ix_verification_attempt_identifier_created", "identifier_index", "created_at"),
+        sa.Index("ix_verification_attempt_client_created", "client_index", "created_at"),
     )
 
     account_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("account.id", ondelete="CASCADE"))
     identifier_index: Mapped[str] = mapped_column(sa.String(64))
+    client_index: Mapped[str | None] = mapped_column(sa.String(64))
+    """Keyed hash (blind index) of the client address the attempt came from, never the address: failures are
+    limited per address too. None for attempts recorded before it was kept."""
     method: Mapped[VerificationMethod] = mapped_column(enum_column(VerificationMethod))
     succeeded: Mapped[bool]
 

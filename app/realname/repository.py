@@ -71,9 +71,15 @@ async def other_accounts_of_owner(session: AsyncSession, owner_id: uuid.UUID, ac
 
 
 async def failure_times(
-    session: AsyncSession, *, since: datetime, account_id: uuid.UUID | None = None, identifier_index: str | None = None
+    session: AsyncSession,
+    *,
+    since: datetime,
+    account_id: uuid.UUID | None = None,
+    identifier_index: str | None = None,
+    client_index: str | None = None,
 ) -> list[datetime]:
-    """Times of failed attempts after ``since`` for the account or the ID-number index, oldest first."""
+    """Times of failed attempts after ``since`` matching every given key (account, ID-number index, client
+    address index), oldest first."""
     statement = select(VerificationAttempt.created_at).where(
         VerificationAttempt.succeeded.is_(False), VerificationAttempt.created_at > since
     )
@@ -81,6 +87,8 @@ async def failure_times(
         statement = statement.where(VerificationAttempt.account_id == account_id)
     if identifier_index is not None:
         statement = statement.where(VerificationAttempt.identifier_index == identifier_index)
+    if client_index is not None:
+        statement = statement.where(VerificationAttempt.client_index == client_index)
     return list((await session.scalars(statement.order_by(VerificationAttempt.created_at))).all())
 
 

@@ -18,6 +18,7 @@ from app.errors import DomainError, NotFound
 from app.http.deps import CipherDep, Clock, CurrentPrincipal, SessionDep, SettingsDep
 from app.http.errors import PayloadTooLarge
 from app.http.problems import problem_response, problem_responses
+from app.http.ratelimit import client_key
 from app.place.access import ensure_can_manage_estate
 from app.realname import repository, service
 from app.realname.errors import (
@@ -122,8 +123,9 @@ async def verify_by_register(
 ) -> VerificationResultRead | Response:
     """Verify with the resident ID number and the property-certificate number of one of your units.
 
-    Five failures within 24 hours, for the account or for the ID number, lock self-service verification
-    (429 with ``Retry-After``); manual review stays available.
+    Failures within 24 hours lock self-service verification for the account (five), for the account with that ID
+    number (three) or for the client address (twenty): 429 with ``Retry-After``; manual review stays available.
+    Failures against an ID number from other accounts never lock its owner out; they alert the estate instead.
     """
     account_id = service.require_account(principal)
     outcome = await service.verify_by_register(
@@ -134,6 +136,7 @@ async def verify_by_register(
         cipher=cipher,
         limits=service.Limits.from_settings(settings),
         now=clock(),
+        client_address=client_key(request.scope),
     )
     return _respond(outcome, request)
 
@@ -168,6 +171,7 @@ async def verify_by_identity_provider(
         cipher=cipher,
         limits=service.Limits.from_settings(settings),
         now=clock(),
+        client_address=client_key(request.scope),
     )
     return _respond(outcome, request)
 

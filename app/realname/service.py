@@ -28,11 +28,14 @@ from typing import Any, Final
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.audit import service as audit_service
 from app.common.access import Principal
 from app.common.errors import Forbidden
 from app.errors import DomainError, NotFound
 from app.identity import events
 from app.identity.models import Account
+from app.notice import service as notice_service
+from app.notice.models import Audience, NoticeKind
 from app.place import repository as place_repository
 from app.place.access import ensure_can_manage_estate
 from app.realname import repository
@@ -74,16 +77,30 @@ DOCUMENT_VIEWED: Final = "verification.document_viewed"
 APPROVED: Final = "verification.approved"
 REJECTED: Final = "verification.rejected"
 DOCUMENT_DELETED: Final = "verification.document_deleted"
+ALERTED: Final = "verification.identifier_targeted"
 PURGE_ACTOR: Final = "system:document-purge"
 INDEX_PREFIX: Final = 12  # blind-index characters kept in events to correlate attempts on one ID number
+ALERT_TITLE: Final = "实名认证异常提醒"
+ALERT_BODY: Final = (
+    "近 {hours} 小时内，有人使用本小区一位业主的身份证件号码进行实名认证，已连续失败 {failures} 次"
+    "（号码不在此显示；可按索引前缀 {prefix} 查阅认证记录）。请核实是否有人冒用该业主身份。"
+    "这些失败不会锁定该业主本人的认证。"
+)
+CLIENT_ADDRESS_FIELD: Final = "verification_attempt.client_address"
 NO_IDENTIFIER: Final = ""  # attempt index when no trustworthy ID number was presented (a rejected assertion)
 
 
 @dataclass(frozen=True, slots=True)
 class Limits:
-    """``max_failures`` failed attempts within ``window`` lock an account or an ID number."""
+    """Failed attempts within ``window``: ``max_failures`` lock the account, ``max_failures_per_identifier`` the
+    account for that ID number, ``max_failures_per_address`` the client address. Failures against one ID number
+    from other accounts and addresses never lock it, so an attacker cannot lock its owner out; at
+    ``identifier_alert_failures`` they alert the owner's estates instead."""
 
     max_failures: int = 5
+    max_failures_per_identifier: int = 3
+    max_failures_per_address: int = 20
+    identifier_alert_failures: int = 5
     window: timedelta = timedelta(hours=24)
     document_retention: timedelta = timedelta(days=30)
 
@@ -91,6 +108,9 @@ class Limits:
     def from_settings(cls, settings: Settings) -> Limits:
         return cls(
             max_failures=settings.verification_max_failures,
+            max_failures_per_identifier=settings.verification_max_failures_per_identifier,
+            max_failures_per_address=settings.verification_max_failures_per_address,
+            identifier_alert_failures=settings.verification_identifier_alert_failures,
             window=timedelta(seconds=settings.verification_failure_window_seconds),
             document_retention=timedelta(days=settings.verification_document_retention_days),
         )
@@ -114,6 +134,11 @@ class Status:
     pending: Sequence[ManualVerificationRequest] = field(default_factory=list)
 
 
+def client_index(cipher: FieldCipher, client_address: str | None) -> str | None:
+    """The keyed hash attempts are counted by per address: the address itself is personal data, never stored."""
+    return cipher.blind_index(CLIENT_ADDRESS_FIELD, client_address) if client_address else None
+
+
 def require_account(principal: Principal) -> uuid.UUID:
     """Verification binds a person's account; API keys (services, operators) have none."""
     if principal.account_id is None:
@@ -129,21 +154,42 @@ async def _account(session: AsyncSession, account_id: uuid.UUID) -> Account:
 
 
 async def _lock(
-    session: AsyncSession, limits: Limits, now: datetime, *, account_id: uuid.UUID, identifier_index: str | None
+    session: AsyncSession,
+    limits: Limits,
+    now: datetime,
+    *,
+    account_id: uuid.UUID,
+    identifier_index: str | None,
+    client_index: str | None,
 ) -> VerificationLocked | None:
-    """Locked while ``max_failures`` failures lie within the window, for the account or for the ID number.
+    """Locked while too many failures lie within the window for the account, for the account with this ID number,
+    or for the client address; never for the ID number alone (that would let anyone lock its owner out).
 
     ``retry_at`` is when enough of the counted failures have left the window to allow another attempt (with
-    exactly ``max_failures`` failures: when the oldest one leaves).
+    exactly the limit's number of failures: when the oldest one leaves).
     """
     since = now - limits.window
     retry_at: datetime | None = None
-    series = [await repository.failure_times(session, since=since, account_id=account_id)]
+    series = [(await repository.failure_times(session, since=since, account_id=account_id), limits.max_failures)]
     if identifier_index:
-        series.append(await repository.failure_times(session, since=since, identifier_index=identifier_index))
-    for times in series:
-        if len(times) >= limits.max_failures:
-            candidate = times[len(times) - limits.max_failures] + limits.window
+        series.append(
+            (
+                await repository.failure_times(
+                    session, since=since, account_id=account_id, identifier_index=identifier_index
+                ),
+                limits.max_failures_per_identifier,
+            )
+        )
+    if client_index:
+        series.append(
+            (
+                await repository.failure_times(session, since=since, client_index=client_index),
+                limits.max_failures_per_address,
+            )
+        )
+    for times, limit in series:
+        if len(times) >= limit:
+            candidate = times[len(times) - limit] + limits.window
             retry_at = candidate if retry_at is None else max(retry_at, candidate)
     if retry_at is None:
         return None
@@ -155,6 +201,7 @@ async def _attempt(
     account: Account,
     *,
     identifier_index: str,
+    client_index: str | None,
     method: VerificationMethod,
     succeeded: bool,
     now: datetime,
@@ -163,6 +210,7 @@ async def _attempt(
         VerificationAttempt(
             account_id=account.id,
             identifier_index=identifier_index,
+            client_index=client_index,
             method=method,
             succeeded=succeeded,
             created_at=now,  # the lockout window is measured on the injected clock
@@ -196,12 +244,22 @@ async def _fail(
     *,
     method: VerificationMethod,
     identifier_index: str,
+    client_index: str | None,
+    limits: Limits,
     reason: str,
     now: datetime,
     details: dict[str, Any] | None = None,
 ) -> DomainError:
     """A failed attempt: counted for the lockout and logged; the caller returns the error as the response."""
-    await _attempt(session, account, identifier_index=identifier_index, method=method, succeeded=False, now=now)
+    await _attempt(
+        session,
+        account,
+        identifier_index=identifier_index,
+        client_index=client_index,
+        method=method,
+        succeeded=False,
+        now=now,
+    )
     await events.record(
         session,
         FAILED,
@@ -214,7 +272,44 @@ async def _fail(
             **(details or {}),
         },
     )
+    if identifier_index:
+        await _alert_if_targeted(session, identifier_index, limits=limits, now=now)
     return error
+
+
+async def _alert_if_targeted(session: AsyncSession, identifier_index: str, *, limits: Limits, now: datetime) -> None:
+    """When failures against one ID number, from any accounts, reach the alert threshold within the window, tell
+    the organisers and the street office of every estate where that person owns a unit (a notice, which is also
+    an audit entry), and log an audit entry either way. Neither carries the ID number, only a prefix of its keyed
+    blind index, which matches the ``verification.failed`` identity events without revealing the number."""
+    failures = await repository.failure_times(session, since=now - limits.window, identifier_index=identifier_index)
+    if len(failures) != limits.identifier_alert_failures:  # once as the threshold is reached, not on every failure
+        return
+    owner = await repository.person_owner(session, identifier_index)
+    estates = await repository.owner_estates(session, owner.id) if owner is not None else []
+    facts = {
+        "id_index_prefix": identifier_index[:INDEX_PREFIX],
+        "failures": len(failures),
+        "window_seconds": int(limits.window.total_seconds()),
+        "first_failure_at": failures[0].isoformat(),
+    }
+    for estate_id in estates:
+        await notice_service.publish_notice(
+            session,
+            estate_id=estate_id,
+            kind=NoticeKind.VERIFICATION_ALERT,
+            title=ALERT_TITLE,
+            body=ALERT_BODY.format(
+                hours=math.ceil(limits.window.total_seconds() / 3600),
+                failures=len(failures),
+                prefix=identifier_index[:INDEX_PREFIX],
+            ),
+            now=now,
+            audience=Audience.ORGANISERS.value,
+        )
+        await audit_service.append(session, ALERTED, facts, estate_id=estate_id)
+    if not estates:  # not an owner anywhere: nobody to warn, but the pattern stays on record
+        await audit_service.append(session, ALERTED, facts)
 
 
 async def _verified_as_other(session: AsyncSession, account: Account, identifier_index: str) -> bool:
@@ -233,6 +328,7 @@ async def _link(
     reference: str | None,
     identifier_index: str,
     now: datetime,
+    client_index: str | None,
     details: dict[str, Any] | None = None,
 ) -> Verified:
     """Link the account to the owner (idempotent for the same owner) and record the success."""
@@ -245,7 +341,15 @@ async def _link(
     estates = await repository.owner_estates(session, owner.id)
     # A person may verify a new phone's account too; recorded so a reviewer can see shared identities.
     other_accounts = await repository.other_accounts_of_owner(session, owner.id, account.id)
-    await _attempt(session, account, identifier_index=identifier_index, method=method, succeeded=True, now=now)
+    await _attempt(
+        session,
+        account,
+        identifier_index=identifier_index,
+        client_index=client_index,
+        method=method,
+        succeeded=True,
+        now=now,
+    )
     await events.record(
         session,
         SUCCEEDED,
@@ -273,18 +377,31 @@ async def verify_by_register(
     cipher: FieldCipher,
     limits: Limits,
     now: datetime,
+    client_address: str | None = None,
 ) -> Outcome:
-    """R-PI-3's non-biometric path: the ID number and the certificate number of a unit the person owns."""
+    """R-PI-3's non-biometric path: the ID number and the certificate number of a unit the person owns.
+
+    ``client_address`` is the address the rate limits count by (``app.http.ratelimit.client_key``).
+    """
     method = VerificationMethod.REGISTER_MATCH
     account = await _account(session, account_id)
     id_number = normalise_identifier(id_number)
     index = cipher.blind_index(OWNER_IDENTIFIER_FIELD, id_number)
-    locked = await _lock(session, limits, now, account_id=account.id, identifier_index=index)
+    client = client_index(cipher, client_address)
+    locked = await _lock(session, limits, now, account_id=account.id, identifier_index=index, client_index=client)
     if locked is not None:
         return await _refuse(session, account, locked, method=method, reason="locked")
     if not valid_resident_id(id_number):
         return await _fail(
-            session, account, IdNumberInvalid(), method=method, identifier_index=index, reason="id_invalid", now=now
+            session,
+            account,
+            IdNumberInvalid(),
+            method=method,
+            identifier_index=index,
+            client_index=client,
+            limits=limits,
+            reason="id_invalid",
+            now=now,
         )
     if await _verified_as_other(session, account, index):
         return await _refuse(session, account, AlreadyVerified(), method=method, reason="already_verified")
@@ -293,9 +410,19 @@ async def verify_by_register(
     if owner is None or not await repository.owner_estates(session, owner.id, certificate_index=certificate_index):
         # No such person, or the certificate is not one of theirs: the same answer either way (no oracle).
         return await _fail(
-            session, account, VerificationMismatch(), method=method, identifier_index=index, reason="mismatch", now=now
+            session,
+            account,
+            VerificationMismatch(),
+            method=method,
+            identifier_index=index,
+            client_index=client,
+            limits=limits,
+            reason="mismatch",
+            now=now,
         )
-    return await _link(session, account, owner, method=method, reference=None, identifier_index=index, now=now)
+    return await _link(
+        session, account, owner, method=method, reference=None, identifier_index=index, client_index=client, now=now
+    )
 
 
 async def verify_by_assertion(
@@ -307,11 +434,13 @@ async def verify_by_assertion(
     cipher: FieldCipher,
     limits: Limits,
     now: datetime,
+    client_address: str | None = None,
 ) -> Outcome:
     """A provider's signed PASS for an ID number that owns a unit in some latest register version."""
     method = VerificationMethod.IDENTITY_PROVIDER
     account = await _account(session, account_id)
-    locked = await _lock(session, limits, now, account_id=account.id, identifier_index=None)
+    client = client_index(cipher, client_address)
+    locked = await _lock(session, limits, now, account_id=account.id, identifier_index=None, client_index=client)
     if locked is not None:
         return await _refuse(session, account, locked, method=method, reason="locked")
     try:
@@ -325,6 +454,8 @@ async def verify_by_assertion(
             error,
             method=method,
             identifier_index=NO_IDENTIFIER,
+            client_index=client,
+            limits=limits,
             reason="assertion_invalid",
             now=now,
             details={"cause": error.reason},
@@ -342,6 +473,8 @@ async def verify_by_assertion(
             VerificationMismatch(),
             method=method,
             identifier_index=index,
+            client_index=client,
+            limits=limits,
             reason="mismatch",
             now=now,
             details=provider,
@@ -353,6 +486,7 @@ async def verify_by_assertion(
         method=method,
         reference=facts.transaction_id,
         identifier_index=index,
+        client_index=client,
         now=now,
         details=provider | {"asserted_at": facts.issued_at.isoformat()},
     )
@@ -363,7 +497,7 @@ async def status(session: AsyncSession, account_id: uuid.UUID, *, limits: Limits
     if account is None:
         raise AccountRequired()
     owner = await session.get(Owner, account.owner_id) if account.owner_id else None
-    locked = await _lock(session, limits, now, account_id=account.id, identifier_index=None)
+    locked = await _lock(session, limits, now, account_id=account.id, identifier_index=None, client_index=None)
     return Status(
         account=account,
         owner=owner,

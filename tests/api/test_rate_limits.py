@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import re
 import uuid
 
@@ -31,6 +32,8 @@ LIMITED = {
     ("post", "/api/v1/me/verification"),
     ("post", "/api/v1/me/verification/idp"),
     ("post", "/api/v1/me/verification/manual"),
+    ("post", "/api/v1/estates/{estate_id}/grants"),
+    ("post", "/api/v1/staff"),
 }
 
 
@@ -253,3 +256,72 @@ async def test_behind_a_root_path_sign_in_is_still_limited(make_app):
         first = await client.post("/evote/api/v1/auth/login", json={"phone": _phone(), "code": "000000"})
         assert first.status_code == 401, first.text[:300]
         _assert_limited(await client.post("/evote/api/v1/auth/login", json={"phone": _phone(), "code": "000000"}))
+
+
+def _forwarded(address: str) -> dict[str, str]:
+    return {"X-Forwarded-For": address, "X-Forwarded-Proto": "https"}
+
+
+async def test_a_spoofed_forwarded_header_does_not_escape_the_limit(make_app):
+    """By default no proxy is trusted, not even 127.0.0.1: 70 sign-ins each claiming another address hit the 429."""
+    app = make_app(rate_limit_auth="60/minute")
+    async with client_for(app, "127.0.0.1") as client:
+        answers = [
+            await client.post(LOGIN, json={"phone": _phone(), "code": "000000"}, headers=_forwarded(f"198.51.100.{n}"))
+            for n in range(70)
+        ]
+    assert [answer.status_code for answer in answers[:60]] == [401] * 60
+    for answer in answers[60:]:
+        _assert_limited(answer)
+
+
+async def test_a_trusted_proxy_reports_the_real_client_address(make_app):
+    app = make_app(rate_limit_auth="2/minute", forwarded_allow_ips="10.0.0.5, 10.1.0.0/16")
+    async with client_for(app, "10.1.2.3") as proxy:
+        for _ in range(2):
+            await proxy.post(LOGIN, json={"phone": _phone()}, headers=_forwarded("198.51.100.1"))
+        _assert_limited(await proxy.post(LOGIN, json={"phone": _phone()}, headers=_forwarded("198.51.100.1")))
+        # Another client behind the same proxy has its own allowance.
+        neighbour = _forwarded("198.51.100.2")
+        response = await proxy.post(LOGIN, json={"phone": _phone(), "code": "000000"}, headers=neighbour)
+        assert response.status_code == 401
+    # A peer that is not a trusted proxy is counted by its own address whatever it claims.
+    async with client_for(app, "203.0.113.9") as stranger:
+        for n in range(2):
+            await stranger.post(LOGIN, json={"phone": _phone()}, headers=_forwarded(f"198.51.100.{10 + n}"))
+        _assert_limited(await stranger.post(LOGIN, json={"phone": _phone()}, headers=_forwarded("198.51.100.12")))
+
+
+@pytest.mark.parametrize("value", ["proxy.example", "10.0.0.300", "10.0.0.0/33"])
+def test_untrusted_proxy_settings_are_refused(value):
+    with pytest.raises(ValidationError, match="FORWARDED_ALLOW_IPS"):
+        Settings(env="test", forwarded_allow_ips=value)
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"), [((), None), (("--forwarded-allow-ips", "10.0.0.5,10.1.0.0/16"), "10.0.0.5,10.1.0.0/16")]
+)
+def test_serve_never_lets_uvicorn_trust_forwarded_headers(monkeypatch, argv, expected):
+    import uvicorn
+
+    from app import cli
+
+    calls: list[dict[str, object]] = []
+    monkeypatch.delenv("EVOTE_FORWARDED_ALLOW_IPS", raising=False)
+    monkeypatch.setattr(uvicorn, "run", lambda *args, **kwargs: calls.append(kwargs))
+    assert cli.main(["serve", *argv]) == 0
+    assert calls[0]["proxy_headers"] is False
+    assert calls[0]["forwarded_allow_ips"] == ""
+    assert os.environ.get("EVOTE_FORWARDED_ALLOW_IPS") == expected
+
+
+async def test_requests_naming_a_number_are_limited_per_address(make_app):
+    """Grant requests and staff role grants take someone else's mobile number: limited per address (429)."""
+    app = make_app(rate_limit_lookup="2/minute")
+    estate_grants = f"/api/v1/estates/{uuid.uuid4()}/grants"
+    async with client_for(app, "192.0.2.40") as client:
+        assert (await client.post(estate_grants, json={})).status_code == 401
+        assert (await client.post("/api/v1/staff", json={})).status_code == 401
+        _assert_limited(await client.post(estate_grants, json={}))
+        _assert_limited(await client.post("/api/v1/staff", json={}))
+        assert (await _login(client)).status_code == 401  # its own bucket

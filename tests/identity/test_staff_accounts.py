@@ -270,3 +270,24 @@ async def test_listing_shows_only_the_callers_jurisdiction(client, session, app)
     page = await client.get(STAFF, params={"limit": 1}, headers=admin)
     assert len(page.json()["items"]) == 1
     assert page.json()["next_cursor"] is not None
+
+
+async def test_role_grants_to_one_number_are_limited(client, session, app):
+    """Per named number: five role grants within an hour, then 429 (the route creates accounts for new numbers,
+    so it must not become a way to sweep numbers)."""
+    here, there, admin, _ = await _world(session, app)
+    bodies = [
+        *(_body(role, estate_id=place.estate.id) for role in ("COMMITTEE", "AUDITOR") for place in (here, there)),
+        _body("ADMIN"),
+    ]
+    for body in bodies:
+        response = await client.post(STAFF, json=body, headers=admin)
+        assert response.status_code == 201, response.text
+    limited = await client.post(
+        STAFF, json=_body("STREET_OFFICE", street_office_id=here.street_office.id), headers=admin
+    )
+    assert limited.status_code == 429, limited.text
+    assert limited.json()["code"] == "request.rate_limited"
+    assert limited.headers["Retry-After"] == str(limited.json()["retry_after"])
+    other = await client.post(STAFF, json=_body("ADMIN", phone="13600002222"), headers=admin)
+    assert other.status_code == 201, other.text

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
-import pytest
+import json
 
+import httpx
+import pytest
+from sqlalchemy import select
+
+from app.audit.models import AuditEntry
 from app.common.access import Role
+from app.notice.models import Audience, Notice, NoticeKind
+from app.realname.models import VerificationAttempt
 from tests.factories import bearer, make_api_key
 from tests.realname.conftest import (
     CERT_201,
@@ -16,6 +23,7 @@ from tests.realname.conftest import (
     ID_UNKNOWN,
     ID_WANG,
     ID_ZHANG,
+    ID_ZHOU,
     T0,
     WRONG_CERT,
     attempts,
@@ -177,8 +185,9 @@ async def test_unauthenticated_is_401(client, world):
 
 async def test_lockout_after_five_failures_per_account(client, session, app, world, clock):
     account, headers = await login(session, app)
-    for _ in range(5):
-        response = await _verify(client, headers, ID_WANG, WRONG_CERT)
+    # Five different ID numbers, so only the per-account count reaches its limit.
+    for id_number in (ID_WANG, ID_LI, ID_ZHANG, ID_UNKNOWN, ID_ZHOU):
+        response = await _verify(client, headers, id_number, WRONG_CERT)
         assert response.status_code == 422
         clock.advance(minutes=1)
     # 6th attempt, with correct data: locked until the oldest failure (T0) leaves the 24 h window.
@@ -203,20 +212,71 @@ async def test_lockout_after_five_failures_per_account(client, session, app, wor
     assert response.status_code == 200, response.text
 
 
-async def test_lockout_per_id_number_across_accounts(client, session, app, world, clock):
-    for attacker in range(2):
-        _, headers = await login(session, app)
-        for _ in range(3 if attacker == 0 else 2):
-            assert (await _verify(client, headers, ID_WANG, WRONG_CERT)).status_code == 422
-    # A fresh account with the right data for that ID number is locked too ...
-    _, victim = await login(session, app)
-    response = await _verify(client, victim, ID_WANG, CERT_WANG_101)
-    assert response.status_code == 429
-    assert response.json()["code"] == "verification.locked"
-    assert int(response.headers["retry-after"]) == 24 * 3600
-    # ... but that account is not locked for another ID number.
-    other = await _verify(client, victim, ID_LI, "京(2021)朝阳区不动产权第0000402号")
+async def test_three_failures_lock_the_account_for_that_id_number_only(client, session, app, world, clock):
+    _, headers = await login(session, app)
+    for _ in range(3):
+        assert (await _verify(client, headers, ID_WANG, WRONG_CERT)).status_code == 422
+    locked = await _verify(client, headers, ID_WANG, CERT_WANG_101)
+    assert locked.status_code == 429
+    assert locked.json()["code"] == "verification.locked"
+    # The same account may still try another ID number (its own limit is five).
+    other = await _verify(client, headers, ID_LI, "京(2021)朝阳区不动产权第0000402号")
     assert other.status_code == 200, other.text
+
+
+def _client_from(app, address: str) -> httpx.AsyncClient:  # type: ignore[no-untyped-def]
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False, client=(address, 50000))
+    return httpx.AsyncClient(transport=transport, base_url="http://evote.test")
+
+
+async def test_failures_against_a_victims_id_number_never_lock_the_victim_out(client, session, app, world, clock):
+    """Many attacker accounts and addresses fail against 王一's ID number; 王一 still verifies, and the estate's
+    organisers and street office are alerted once (a notice and an audit entry, without the ID number)."""
+    for attacker in range(4):
+        _, headers = await login(session, app)
+        async with _client_from(app, f"198.51.100.{attacker}") as attacker_client:
+            for _ in range(3):
+                assert (await _verify(attacker_client, headers, ID_WANG, WRONG_CERT)).status_code == 422
+    victim_account, victim = await login(session, app)
+    async with _client_from(app, "203.0.113.50") as own_phone:
+        response = await _verify(own_phone, victim, ID_WANG, CERT_WANG_101)
+    assert response.status_code == 200, response.text
+    assert (await fresh_account(session, victim_account.id)).owner_id is not None
+
+    alerts = (
+        await session.scalars(
+            select(Notice).where(
+                Notice.estate_id == world.places.estate.id, Notice.kind == NoticeKind.VERIFICATION_ALERT
+            )
+        )
+    ).all()
+    assert len(alerts) == 1  # at the fifth failure, not again at the sixth to twelfth
+    assert alerts[0].audience == Audience.ORGANISERS  # the committee and the street office read it
+    entries = (
+        await session.scalars(select(AuditEntry).where(AuditEntry.kind == "verification.identifier_targeted"))
+    ).all()
+    assert [entry.estate_id for entry in entries] == [world.places.estate.id]
+    assert entries[0].payload["failures"] == 5
+    for text in (alerts[0].title, alerts[0].body, json.dumps(entries[0].payload, ensure_ascii=False)):
+        assert ID_WANG not in text
+        assert ID_WANG[-4:] not in text
+
+
+async def test_an_address_with_many_failures_is_locked_whatever_the_account(client, session, app, world, clock):
+    limits = app.state.settings.verification_max_failures_per_address
+    async with _client_from(app, "198.51.100.77") as attacker:
+        for n in range(limits):
+            _, headers = await login(session, app)
+            id_number = (ID_WANG, ID_LI, ID_ZHANG, ID_UNKNOWN)[n % 4]
+            assert (await _verify(attacker, headers, id_number, WRONG_CERT)).status_code == 422
+        _, fresh = await login(session, app)
+        locked = await _verify(attacker, fresh, ID_LI, WRONG_CERT)
+    assert locked.status_code == 429
+    assert locked.json()["code"] == "verification.locked"
+    # The attempts keep only a keyed hash of the address.
+    stored = (await session.scalars(select(VerificationAttempt.client_index))).all()
+    assert stored
+    assert all(index is not None and "198.51.100" not in index for index in stored)
 
 
 async def test_reviewers_of_another_role_cannot_use_me_endpoints_with_keys(client, session, app, world):
