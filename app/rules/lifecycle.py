@@ -18,7 +18,7 @@ from app.rules.errors import TransitionNotAllowed
 
 
 class VoteStatus(StrEnum):
-    """Stored state; OPEN and CLOSED also follow from the clock (``effective_status``)."""
+    """Stored state; OPEN and CLOSED also follow from the clock (``app.rules.lifecycle``)."""
 
     DRAFT = "DRAFT"
     PUBLISHED = "PUBLISHED"  # notice published, notice period running
