@@ -43,6 +43,7 @@ from app.result.errors import BallotsSealed, ResultNotPublished, VoteNotClosable
 from app.result.models import TopicResult
 from app.result.repository import MarkSums, UnitPlace
 from app.result.tally_sql import topic_counts
+from app.rules import lifecycle
 from app.rules.choices import Choice
 from app.rules.counts import Weight
 from app.rules.elections import ElectionBallot, tally_election
@@ -391,7 +392,7 @@ class PublishedResult:
     @property
     def decision_status(self) -> str:
         """``IN_FORCE``, or the revoked status; the stored outcomes and evidence never change."""
-        return self.vote.status.value if self.vote.status in REVOKED else "IN_FORCE"
+        return lifecycle.decision_status(self.vote.status)
 
 
 async def published_result(

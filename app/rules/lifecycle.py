@@ -94,6 +94,14 @@ def ensure_transition(stored: VoteStatus, to: VoteStatus) -> None:
         raise TransitionNotAllowed(status=stored.value, to=to.value)
 
 
+def decision_status(stored: VoteStatus) -> str:
+    """What binds the owners after the close: ``IN_FORCE`` once published (R-LIFE-8), the revoked status once
+    revoked (R-SUP-1/3; the counted result stays as recorded), ``PENDING`` before."""
+    if stored in REVOKED:
+        return stored.value
+    return "IN_FORCE" if stored is VoteStatus.RESULT_PUBLISHED else "PENDING"
+
+
 # --- The clock ------------------------------------------------------------------------------------------------
 
 

@@ -38,7 +38,15 @@ from app.notice import service as notice_service
 from app.notice.models import Audience, NoticeKind
 from app.place.models import Community, Estate
 from app.rules.counts import Weight
-from app.rules.lifecycle import AFTER_CLOSE, DECISION_STANDS, NOT_PUBLISHED, REVOKED, RUNNING, VoteStatus
+from app.rules.lifecycle import (
+    AFTER_CLOSE,
+    DECISION_STANDS,
+    NOT_PUBLISHED,
+    REVOKED,
+    RUNNING,
+    VoteStatus,
+    decision_status,
+)
 from app.rules.publicity import SHANGHAI, PublicationCheck, result_publication_flags
 from app.supervision import repository
 from app.supervision.errors import (
@@ -502,12 +510,6 @@ class Overview:
     overdue_orders: tuple[OrderState, ...]
 
 
-def decision_status(vote: Vote) -> str:
-    if vote.status in REVOKED:
-        return vote.status.value
-    return "IN_FORCE" if vote.status is VoteStatus.RESULT_PUBLISHED else "PENDING"
-
-
 async def overview(
     session: AsyncSession, principal: Principal, street_office_id: uuid.UUID, *, now: datetime
 ) -> Overview:
@@ -545,7 +547,7 @@ async def overview(
         DecisionOverview(
             row.vote,
             row.status,
-            decision_status(row.vote),
+            decision_status(row.vote.status),
             result_publication_flags(
                 row.vote.closed_at or row.vote.ends_at, row.vote.result_published_at, as_of=now
             ),  # R-LIFE-8

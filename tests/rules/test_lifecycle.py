@@ -121,3 +121,17 @@ def test_named_sets():
 def test_a_revocation_acts_only_on_a_standing_decision():
     for revoked in lifecycle.REVOKED:
         assert {stored for stored in S if may_transition(stored, revoked)} == lifecycle.DECISION_STANDS
+
+
+@pytest.mark.parametrize(
+    ("stored", "expected"),
+    [
+        (S.CLOSED, "PENDING"),
+        (S.DECIDED, "PENDING"),
+        (S.RESULT_PUBLISHED, "IN_FORCE"),
+        (S.REVOKED_BY_STREET_OFFICE, "REVOKED_BY_STREET_OFFICE"),
+        (S.REVOKED_BY_COURT, "REVOKED_BY_COURT"),
+    ],
+)
+def test_decision_status(stored, expected):
+    assert lifecycle.decision_status(stored) == expected
