@@ -33,8 +33,8 @@ from app.identity.service import OPERATOR, issue_api_key
 from app.main import attach_state, create_app
 from app.place import service as place_service
 from app.register.identifiers import _ID_CHECK, _ID_WEIGHTS
-from app.result.lifecycle import run_due_transitions
 from app.settings import Settings, get_settings
+from app.transitions import run_due_transitions
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 DEVELOPER_CODE = "91110000100012345L"

@@ -47,12 +47,12 @@ from app.place.router import router as place_router
 from app.realname.router import router as verification_router
 from app.realname.tasks import purge_once
 from app.register.router import router as register_router
-from app.result.lifecycle import TransitionRunner
 from app.result.router import router as result_router
 from app.security.pii import FieldCipher
 from app.settings import Settings, get_settings, trusted_proxies
 from app.supervision.router import router as supervision_router
 from app.tasks import PeriodicTask
+from app.transitions import TransitionRunner
 from app.vote.router import router as topic_router
 from app.vote.service import ATTACHMENT_MAX_BYTES
 

@@ -162,7 +162,7 @@ class Settings(BaseSettings):
     # R-PI-4 allows at most 30 days; 29 leaves room for the hourly purge to run before the limit.
     verification_document_retention_days: int = Field(default=29, ge=0, le=30)
 
-    # Time-driven transitions (app.result.lifecycle): how often each worker closes, decides and publishes votes
+    # Time-driven transitions (app.transitions): how often each worker closes, decides and publishes votes
     # whose window has ended; 0 disables the background task (reads still report the clock's status).
     transition_interval_seconds: float = Field(default=15, ge=0, le=3600)
 

@@ -13,7 +13,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from app.common.access import Role
-from app.result.lifecycle import run_due_transitions
+from app.transitions import run_due_transitions
 from tests.ballot.helpers import LI, WANG, ZHANG, ZHAO, owner_id
 from tests.factories import bearer, make_account, make_api_key, make_places
 

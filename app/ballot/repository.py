@@ -23,8 +23,9 @@ from app.identity.models import Account
 from app.place.models import Estate
 from app.register.models import Owner, OwnerKind, RegisterVersion, Unit, UnitOwner
 from app.rules.casting import GrantFacts
+from app.rules.lifecycle import VoteStatus
 from app.rules.roll import SaleStatus
-from app.vote.models import RollGroup, Topic, Vote, VoteStatus, VotingMethod
+from app.vote.models import RollGroup, Topic, Vote, VotingMethod
 
 
 @dataclass(frozen=True, slots=True)

@@ -47,9 +47,9 @@ from app.rules.casting import (
     NotEntitledReason,
     ensure_may_act,
 )
-from app.rules.lifecycle import effective_status
+from app.rules.lifecycle import ENDED, VoteStatus, effective_status
 from app.rules.roll import VoterGroup
-from app.vote.models import RollGroup, Vote, VoteStatus, VotingMethod
+from app.vote.models import RollGroup, Vote, VotingMethod
 from app.vote.spec import Mark, marks_for_ballot
 
 TRANSFEREE = "TRANSFEREE"  # R-ROLL-5: every unit of the frozen group passed to the caster's owner set
@@ -123,13 +123,13 @@ async def _replay(session: AsyncSession, account_id: uuid.UUID, key: str, finger
 
 def _ensure_open(stored: VoteStatus, starts_at: datetime, ends_at: datetime, now: datetime) -> None:
     """R-LIFE-5: ballots only inside ``[starts_at, ends_at)``; R-BAN-1: never before the notice period ends."""
-    status = effective_status(stored.value, starts_at=starts_at, ends_at=ends_at, now=now)
-    if status == "PUBLISHED":
+    status = effective_status(stored, starts_at=starts_at, ends_at=ends_at, now=now)
+    if status is VoteStatus.PUBLISHED:
         raise VoteNotOpenYet(starts_at=starts_at.isoformat())
-    if status in ("CLOSED", "DECIDED", "RESULT_PUBLISHED"):
+    if status in ENDED:
         raise VoteClosed(ends_at=ends_at.isoformat())
-    if status != "OPEN":
-        raise VoteNotVotable(status=status)
+    if status is not VoteStatus.OPEN:
+        raise VoteNotVotable(status=status.value)
 
 
 async def _entitlement(

@@ -29,7 +29,8 @@ from app.place import access
 from app.result import repository as result_repository
 from app.result import service as result_service
 from app.result.schemas import ResultRead
-from app.vote.models import Vote, VoteStatus
+from app.rules.lifecycle import VoteStatus
+from app.vote.models import Vote
 
 INSPECTION_KIND = "inspection.accessed"
 

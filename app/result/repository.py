@@ -5,7 +5,6 @@ from __future__ import annotations
 import uuid
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
@@ -13,48 +12,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import QueryableAttribute
 
 from app.ballot.models import Ballot, BallotMark, BallotStatus
-from app.db import locks
 from app.register.models import Building, Unit
 from app.result.models import TopicResult
 from app.rules.choices import Choice
 from app.rules.counts import Weight
-from app.vote.models import RollGroup, Topic, Vote, VoteStatus
+from app.vote.models import RollGroup, Topic, Vote
 from app.vote.spec import marks_for
-
-# Votes the clock may still have to move: past their end but not yet decided and published.
-UNFINISHED = (VoteStatus.PUBLISHED, VoteStatus.OPEN, VoteStatus.CLOSED, VoteStatus.DECIDED)
 
 
 async def get_vote(session: AsyncSession, vote_id: uuid.UUID) -> Vote | None:
     return await session.get(Vote, vote_id)
-
-
-async def lock_vote(session: AsyncSession, vote_id: uuid.UUID) -> Vote | None:
-    """The vote under the exclusive casting lock (``app.db.locks``), so closing waits for the casts in
-    flight and none lands after it, and its row ``FOR UPDATE`` against other writers. ``populate_existing``
-    refreshes a row this session loaded earlier."""
-    await locks.exclusive(session, vote_id)
-    statement = sa.select(Vote).where(Vote.id == vote_id).with_for_update().execution_options(populate_existing=True)
-    return (await session.scalars(statement)).one_or_none()
-
-
-async def try_lock_vote(session: AsyncSession, vote_id: uuid.UUID) -> bool:
-    """False when another worker or a cast in flight holds the vote (PostgreSQL), instead of waiting for it."""
-    if not await locks.try_exclusive(session, vote_id):
-        return False
-    statement = sa.select(Vote.id).where(Vote.id == vote_id).with_for_update(skip_locked=True)
-    return (await session.scalars(statement)).one_or_none() is not None
-
-
-async def due_vote_ids(session: AsyncSession, now: datetime, *, limit: int = 100) -> Sequence[uuid.UUID]:
-    """Votes whose window has ended (``ends_at <= now``) and whose result is not published yet."""
-    statement = (
-        sa.select(Vote.id)
-        .where(Vote.status.in_(UNFINISHED), Vote.ends_at <= now)
-        .order_by(Vote.ends_at, Vote.id)
-        .limit(limit)
-    )
-    return (await session.scalars(statement)).all()
 
 
 async def topics_of(session: AsyncSession, vote_id: uuid.UUID) -> Sequence[Topic]:

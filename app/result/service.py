@@ -41,26 +41,20 @@ from app.result import repository
 from app.result.errors import BallotsSealed, ResultNotPublished, VoteNotClosable, VoteNotEnded
 from app.result.models import TopicResult
 from app.result.repository import MarkSums, UnitPlace
+from app.rules import lifecycle
 from app.rules.counts import Weight
 from app.rules.kinds.base import BallotsKind, Decided, TallyInconsistent
-from app.rules.lifecycle import effective_status
+from app.rules.lifecycle import AFTER_CLOSE, CLOSABLE, REVOKED, RUNNING, VoteStatus
 from app.rules.publicity import PublicationCheck, result_publication_flags
 from app.supervision import repository as supervision_repository
 from app.supervision.models import SupervisionAction
-from app.vote.models import RollGroup, Topic, Vote, VoteStatus
+from app.vote import repository as vote_repository
+from app.vote.lifecycle import status_at, transition
+from app.vote.models import RollGroup, Topic, Vote
 from app.vote.service import ensure_acts_as_organiser
 from app.vote.spec import kind_rules, terms
 
 SYSTEM_ACTOR = "system:transitions"
-CLOSABLE = (VoteStatus.PUBLISHED, VoteStatus.OPEN, VoteStatus.CLOSED, VoteStatus.DECIDED, VoteStatus.RESULT_PUBLISHED)
-# R-SUP-1/3: a revoked decision was still made at the close; its evidence and ballots stay as recorded.
-REVOKED = (VoteStatus.REVOKED_BY_STREET_OFFICE, VoteStatus.REVOKED_BY_COURT)
-AFTER_CLOSE = (
-    VoteStatus.CLOSED.value,
-    VoteStatus.DECIDED.value,
-    VoteStatus.RESULT_PUBLISHED.value,
-    *(status.value for status in REVOKED),
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,11 +62,6 @@ class Decision:
     vote: Vote
     results: tuple[TopicResult, ...]  # in topic order
     transitioned: bool  # this call moved the vote (closed, decided and/or published it)
-
-
-def status_at(vote: Vote, now: datetime) -> str:
-    """R-LIFE-5 "applied on read": the clock moves a published vote into and out of its window."""
-    return effective_status(vote.status.value, starts_at=vote.starts_at, ends_at=vote.ends_at, now=now)
 
 
 def _iso(instant: datetime | None) -> str | None:
@@ -97,7 +86,7 @@ async def close_and_decide(
     session: AsyncSession, vote_id: uuid.UUID, *, now: datetime, keys: LogKeys, actor: str = SYSTEM_ACTOR
 ) -> Decision:
     """Close the vote at its end, decide every topic and publish the result at once; idempotent afterwards."""
-    vote = await repository.lock_vote(session, vote_id)
+    vote = await vote_repository.lock_vote(session, vote_id)
     if vote is None:
         raise NotFound(what="vote")
     if vote.status not in CLOSABLE or vote.total_heads is None or vote.total_area is None:
@@ -109,58 +98,58 @@ async def close_and_decide(
         raise VoteNotEnded(ends_at=vote.ends_at.isoformat())  # R-LIFE-6: no early close
 
     participating: Weight | None = None  # nothing can change the counted ballots once the vote is locked
-    if vote.status in (VoteStatus.PUBLISHED, VoteStatus.OPEN):
-        vote.status = VoteStatus.CLOSED
-        vote.closed_at = vote.ends_at  # R-LIFE-8: the decision instant is the publicised close
+    if vote.status in RUNNING:
         participating = await repository.participation(session, vote.id)
-        await audit_service.append(
+        await transition(
             session,
-            "vote.closed",
-            {
+            vote,
+            VoteStatus.CLOSED,  # closed_at is ends_at: the decision instant is the publicised close (R-LIFE-8)
+            now=now,
+            actor=actor,
+            event="vote.closed",
+            payload={
                 "closed_at": vote.ends_at.isoformat(),
                 "by": actor,
                 "participating": _weight(participating),
                 "total": _weight(total),
             },
-            estate_id=vote.estate_id,
-            vote_id=vote.id,
         )
 
     if vote.status is VoteStatus.CLOSED:
         results = await _decide(session, vote, total, now=now, participating=participating)
-        vote.status = VoteStatus.DECIDED
-        vote.decided_at = now
-        await audit_service.append(
+        await transition(
             session,
-            "vote.decided",
-            {
+            vote,
+            VoteStatus.DECIDED,
+            now=now,
+            actor=actor,
+            event="vote.decided",
+            payload={
                 "decided_at": now.isoformat(),
                 "closed_at": _iso(vote.closed_at),
                 "by": actor,
                 "results": _hashes(results),
             },
-            estate_id=vote.estate_id,
-            vote_id=vote.id,
         )
     else:
         results = await _results_in_order(session, vote)
 
     # R-LIFE-8: results are computed at close and published to all owners in scope at once.
-    vote.status = VoteStatus.RESULT_PUBLISHED
-    vote.result_published_at = now
     closed_at = vote.closed_at or vote.ends_at
     publication = result_publication_flags(closed_at, now, as_of=now)
-    await audit_service.append(
+    await transition(
         session,
-        "vote.result_published",
-        {
+        vote,
+        VoteStatus.RESULT_PUBLISHED,
+        now=now,
+        actor=actor,
+        event="vote.result_published",
+        payload={
             "published_at": now.isoformat(),
             "by": actor,
             "results": _hashes(results),
             "publication": publication.to_dict(),
         },
-        estate_id=vote.estate_id,
-        vote_id=vote.id,
     )
     # R-LIFE-8: "published to all owners in scope at once": the result notice leaves through the outbox.
     await notice_service.publish_notice(
@@ -303,7 +292,7 @@ class PublishedResult:
     @property
     def decision_status(self) -> str:
         """``IN_FORCE``, or the revoked status; the stored outcomes and evidence never change."""
-        return self.vote.status.value if self.vote.status in REVOKED else "IN_FORCE"
+        return lifecycle.decision_status(self.vote.status)
 
 
 async def published_result(
@@ -372,7 +361,7 @@ async def unit_ballots(
     await access.ensure_can_manage_estate(session, principal, vote.estate_id)  # observers, auditors: 403
     # Sealed until the close has actually run (stored status), not merely until the clock passed the end:
     # in between, nothing may be learned that could steer a late entry (R-LIFE-7).
-    if vote.status.value not in AFTER_CLOSE:
+    if vote.status not in AFTER_CLOSE:
         raise BallotsSealed(status=status_at(vote, now))
     ballots, next_cursor = await paginate(
         session, repository.ballots_statement(vote.id), key=Ballot.id, cursor=cursor, limit=limit

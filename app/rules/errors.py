@@ -225,6 +225,16 @@ class VotingWindowInverted(RuleViolation):
     message_en = "The voting window ends at {ends_at}, which is not after its start {starts_at} (R-LIFE-5)."
 
 
+class TransitionNotAllowed(RuleViolation):
+    """A vote's status may only move along the transition table (``app.rules.lifecycle.TRANSITIONS``)."""
+
+    code = "vote.transition_not_allowed"
+    status = 409
+    title = "Vote status change not allowed"
+    message_zh = "表决当前状态为 {status}，不能变更为 {to}。"
+    message_en = "The vote's status is {status}; it cannot change to {to}."
+
+
 class VotingWindowTooShort(RuleViolation):
     """R-LIFE-5: the voting window lasts at least ``min_days`` whole days (7 by default)."""
 

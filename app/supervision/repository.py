@@ -10,36 +10,14 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.ballot.models import Ballot, BallotStatus
-from app.db import locks
 from app.place.models import Community, Estate, StreetOffice
 from app.realname.models import ManualVerificationRequest, ReviewStatus
 from app.rules.counts import Weight
+from app.rules.lifecycle import HELD, NOT_PUBLISHED
 from app.supervision.models import SupervisionAction, SupervisionKind
-from app.vote.models import RollGroup, Vote, VoteStatus
+from app.vote.models import RollGroup, Vote
 
 REVOCATIONS = (SupervisionKind.REVOCATION, SupervisionKind.COURT_REVOCATION)
-# Stored states whose vote has (or by the clock will have) closed: R-LIFE-11 counts them by their end instant.
-HELD = (
-    VoteStatus.PUBLISHED,
-    VoteStatus.OPEN,
-    VoteStatus.CLOSED,
-    VoteStatus.DECIDED,
-    VoteStatus.RESULT_PUBLISHED,
-    VoteStatus.REVOKED_BY_STREET_OFFICE,
-    VoteStatus.REVOKED_BY_COURT,
-)
-
-
-async def lock_vote(session: AsyncSession, vote_id: uuid.UUID) -> Vote | None:
-    """The vote under the exclusive casting lock (``app.db.locks``), so a suspension or revocation waits
-    for the casts in flight and none lands after it, and its row ``FOR UPDATE`` against other writers."""
-    await locks.exclusive(session, vote_id)
-    statement = sa.select(Vote).where(Vote.id == vote_id).with_for_update().execution_options(populate_existing=True)
-    return (await session.scalars(statement)).one_or_none()
-
-
-async def get_vote(session: AsyncSession, vote_id: uuid.UUID) -> Vote | None:
-    return await session.get(Vote, vote_id)
 
 
 async def actions_of(session: AsyncSession, vote_id: uuid.UUID) -> Sequence[SupervisionAction]:
@@ -97,7 +75,7 @@ async def votes_of(session: AsyncSession, estate_ids: Collection[uuid.UUID]) -> 
         return []
     statement = (
         sa.select(Vote)
-        .where(Vote.estate_id.in_(estate_ids), Vote.status.not_in((VoteStatus.DRAFT, VoteStatus.CANCELLED)))
+        .where(Vote.estate_id.in_(estate_ids), Vote.status.not_in(sorted(NOT_PUBLISHED)))
         .order_by(Vote.ends_at.desc(), Vote.id)
     )
     return (await session.scalars(statement)).all()
@@ -146,7 +124,7 @@ async def last_held_by_estate(
         return {}
     statement = (
         sa.select(Vote.estate_id, sa.func.max(Vote.ends_at))
-        .where(Vote.estate_id.in_(estate_ids), Vote.status.in_(HELD), Vote.ends_at <= now)
+        .where(Vote.estate_id.in_(estate_ids), Vote.status.in_(sorted(HELD)), Vote.ends_at <= now)
         .group_by(Vote.estate_id)
     )
     return {estate_id: _aware(latest) for estate_id, latest in (await session.execute(statement)).all()}

@@ -37,7 +37,15 @@ from app.notice.models import Audience, NoticeKind
 from app.place import access
 from app.place.models import Community, Estate
 from app.rules.counts import Weight
-from app.rules.lifecycle import effective_status
+from app.rules.lifecycle import (
+    AFTER_CLOSE,
+    DECISION_STANDS,
+    NOT_PUBLISHED,
+    REVOKED,
+    RUNNING,
+    VoteStatus,
+    decision_status,
+)
 from app.rules.publicity import SHANGHAI, PublicationCheck, result_publication_flags
 from app.supervision import repository
 from app.supervision.errors import (
@@ -50,24 +58,17 @@ from app.supervision.errors import (
     NotSuspended,
 )
 from app.supervision.models import SupervisionAction, SupervisionKind
-from app.vote import repository as topic_repository
-from app.vote.models import Vote, VoteStatus
+from app.vote import repository as vote_repository
+from app.vote import service as vote_service
+from app.vote.lifecycle import status_at, transition
+from app.vote.models import Vote
 
 SUPERVISING = frozenset({Role.ADMIN, Role.STREET_OFFICE})
-REVOKED = frozenset({VoteStatus.REVOKED_BY_STREET_OFFICE, VoteStatus.REVOKED_BY_COURT})
-DECIDED = frozenset({VoteStatus.DECIDED, VoteStatus.RESULT_PUBLISHED})
-NOT_PUBLISHED = frozenset({VoteStatus.DRAFT, VoteStatus.CANCELLED})
-SUSPENDABLE = ("PUBLISHED", "OPEN")  # effective statuses: the notice period or the window is running
-AFTER_CLOSE = ("CLOSED", "DECIDED", "RESULT_PUBLISHED", *(status.value for status in REVOKED))
 REGULAR_MEETING_MONTHS = 12  # R-LIFE-11, Beijing Art. 35(2) 「每年至少召开一次」
 
 
 def audit_kind(kind: SupervisionKind) -> str:
     return f"supervision.{kind.value.lower()}"
-
-
-def status_at(vote: Vote, now: datetime) -> str:
-    return effective_status(vote.status.value, starts_at=vote.starts_at, ends_at=vote.ends_at, now=now)
 
 
 def _local(instant: datetime) -> str:
@@ -85,14 +86,14 @@ async def _supervised_vote(
     session: AsyncSession, principal: Principal, vote_id: uuid.UUID, *, allowed: frozenset[Role] = SUPERVISING
 ) -> Vote:
     """The vote, row-locked (§8.4), if ``principal`` supervises its estate: 403 for read-only roles, 404 for none."""
-    found = await topic_repository.estate_and_status_of_vote(session, vote_id)
+    found = await vote_repository.estate_and_status_of_vote(session, vote_id)
     if found is None:
         raise NotFound(what="vote")
     estate_id, status, _ = found
     place = await access.estate_place(session, estate_id)
     roles = roles_on(principal, place) if place is not None else frozenset()
     _ensure_supervises(roles, status, allowed)  # before the lock: a caller without the right must not stall casts
-    vote = await repository.lock_vote(session, vote_id)
+    vote = await vote_repository.lock_vote(session, vote_id)
     if vote is None:  # pragma: no cover - votes are never deleted
         raise NotFound(what="vote")
     _ensure_supervises(roles, vote.status, allowed)  # the status may have changed while we waited
@@ -104,20 +105,6 @@ def _ensure_supervises(roles: frozenset[Role], status: VoteStatus, allowed: froz
         raise NotFound(what="vote")
     if not roles & allowed:
         raise Forbidden(reason="supervision is for the street office of the jurisdiction and the district authority")
-
-
-async def _readable_vote(session: AsyncSession, principal: Principal, vote_id: uuid.UUID) -> Vote:
-    """Supervision actions are public to the vote's readers: roles on the estate and owners in its roll."""
-    vote = await repository.get_vote(session, vote_id)
-    if vote is None:
-        raise NotFound(what="vote")
-    place = await access.estate_place(session, vote.estate_id)
-    roles = roles_on(principal, place) if place is not None else frozenset()
-    if roles & MANAGING_ROLES or (roles and vote.status is not VoteStatus.DRAFT):
-        return vote
-    if principal.owner_id is not None and await topic_repository.owner_in_roll(session, vote.id, principal.owner_id):
-        return vote
-    raise NotFound(what="vote")
 
 
 # --- recording ------------------------------------------------------------------------------------------------
@@ -157,10 +144,12 @@ async def _record(
     document_ref: str,
     now: datetime,
     status_before: str,
+    to: VoteStatus | None = None,
     deadline: datetime | None = None,
     follows_id: uuid.UUID | None = None,
 ) -> SupervisionAction:
-    """One ``supervision_action`` row and its audit entry with the same canonical content and hash."""
+    """One ``supervision_action`` row and its audit entry with the same canonical content and hash; an act that
+    moves the vote ``to`` another status records the move in that entry (``app.vote.lifecycle.transition``)."""
     action = SupervisionAction(
         id=uuid.uuid4(),
         estate_id=vote.estate_id,
@@ -175,17 +164,19 @@ async def _record(
     )
     content = action_content(action)
     action.content_sha256 = canonical_sha256(content)
-    entry = await audit_service.append(
-        session,
-        audit_kind(kind),
-        {
-            **content,
-            "content_sha256": action.content_sha256,
-            "vote_status": {"before": status_before, "after": vote.status.value},
-        },
-        estate_id=vote.estate_id,
-        vote_id=vote.id,
-    )
+    payload = {
+        **content,
+        "content_sha256": action.content_sha256,
+        "vote_status": {"before": status_before, "after": (vote.status if to is None else to).value},
+    }
+    if to is None:
+        entry = await audit_service.append(
+            session, audit_kind(kind), payload, estate_id=vote.estate_id, vote_id=vote.id
+        )
+    else:
+        entry = await transition(
+            session, vote, to, now=now, actor=principal.label, event=audit_kind(kind), payload=payload
+        )
     action.audit_entry_id = entry.id
     session.add(action)
     await session.flush()
@@ -229,12 +220,11 @@ async def suspend(
     vote = await _supervised_vote(session, principal, vote_id)
     _refuse_revoked(vote)
     before = status_at(vote, now)
-    if vote.status in NOT_PUBLISHED or before not in SUSPENDABLE:
+    if vote.status in NOT_PUBLISHED or before not in RUNNING:  # the notice period or the window is running
         raise NotSuspendable(status=before)
-    vote.status = VoteStatus.SUSPENDED
     action = await _record(
         session, principal, vote, SupervisionKind.SUSPENSION,
-        reason=reason, document_ref=document_ref, now=now, status_before=before,
+        reason=reason, document_ref=document_ref, now=now, status_before=before.value, to=VoteStatus.SUSPENDED,
     )  # fmt: skip
     notice_id = await _notify(
         session,
@@ -262,13 +252,13 @@ async def resume(
     _refuse_revoked(vote)
     if vote.status is not VoteStatus.SUSPENDED:
         raise NotSuspended(status=status_at(vote, now))
-    vote.status = VoteStatus.PUBLISHED if now < vote.starts_at else VoteStatus.OPEN
     action = await _record(
         session, principal, vote, SupervisionKind.RESUMPTION,
         reason=reason, document_ref=document_ref, now=now, status_before=VoteStatus.SUSPENDED.value,
+        to=VoteStatus.PUBLISHED if now < vote.starts_at else VoteStatus.OPEN,
     )  # fmt: skip
     after = status_at(vote, now)
-    if after == "CLOSED":
+    if after is VoteStatus.CLOSED:
         tail = f"投票期限已于 {_local(vote.ends_at)} 届满，表决按原定截止时间结束，系统将据此计票并公布结果。"
     else:
         tail = f"表决恢复进行，投票截止时间仍为 {_local(vote.ends_at)}。"
@@ -311,7 +301,7 @@ async def order_correction(
         raise DeadlineNotInFuture(deadline=deadline.isoformat(), now=now.isoformat())
     action = await _record(
         session, principal, vote, SupervisionKind.CORRECTION_ORDER,
-        reason=reason, document_ref=document_ref, now=now, status_before=before, deadline=deadline,
+        reason=reason, document_ref=document_ref, now=now, status_before=before.value, deadline=deadline,
     )  # fmt: skip
     notice_id = await _notify(
         session,
@@ -348,7 +338,7 @@ async def follow_up(
     status = status_at(vote, now)
     action = await _record(
         session, principal, vote, SupervisionKind.CORRECTION_FOLLOW_UP,
-        reason=reason, document_ref=document_ref, now=now, status_before=status, follows_id=order.id,
+        reason=reason, document_ref=document_ref, now=now, status_before=status.value, follows_id=order.id,
     )  # fmt: skip
     return Acted(action, vote, status, None)
 
@@ -362,10 +352,10 @@ async def revoke(
     """撤销 (R-SUP-1; Beijing Arts. 8, 51): the decision becomes ``REVOKED_BY_STREET_OFFICE``; all owners are told."""
     vote = await _supervised_vote(session, principal, vote_id)
     before = _revocable(vote, now)
-    vote.status = VoteStatus.REVOKED_BY_STREET_OFFICE
     action = await _record(
         session, principal, vote, SupervisionKind.REVOCATION,
         reason=reason, document_ref=document_ref, now=now, status_before=before,
+        to=VoteStatus.REVOKED_BY_STREET_OFFICE,
     )  # fmt: skip
     notice_id = await _notify(
         session,
@@ -391,10 +381,9 @@ async def record_court_revocation(
     """
     vote = await _supervised_vote(session, principal, vote_id, allowed=frozenset({Role.ADMIN}))
     before = _revocable(vote, now)
-    vote.status = VoteStatus.REVOKED_BY_COURT
     action = await _record(
         session, principal, vote, SupervisionKind.COURT_REVOCATION,
-        reason=reason, document_ref=judgment_ref, now=now, status_before=before,
+        reason=reason, document_ref=judgment_ref, now=now, status_before=before, to=VoteStatus.REVOKED_BY_COURT,
     )  # fmt: skip
     notice_id = await _notify(
         session,
@@ -412,7 +401,7 @@ async def record_court_revocation(
 
 def _revocable(vote: Vote, now: datetime) -> str:
     _refuse_revoked(vote)
-    if vote.status not in DECIDED:
+    if vote.status not in DECISION_STANDS:
         raise NotDecided(status=status_at(vote, now))
     return vote.status.value
 
@@ -455,7 +444,7 @@ async def vote_supervision(
     session: AsyncSession, principal: Principal, vote_id: uuid.UUID, *, now: datetime
 ) -> VoteSupervision:
     """The vote's supervision record and its correction orders, to everyone who reads the vote."""
-    vote = await _readable_vote(session, principal, vote_id)
+    vote = await vote_service.readable_vote(session, principal, vote_id)
     actions = await repository.actions_of(session, vote.id)
     revoked = {vote.id} if vote.status in REVOKED else set()
     return VoteSupervision(vote, status_at(vote, now), tuple(actions), tuple(order_states(actions, revoked, now=now)))
@@ -520,12 +509,6 @@ class Overview:
     overdue_orders: tuple[OrderState, ...]
 
 
-def decision_status(vote: Vote) -> str:
-    if vote.status in REVOKED:
-        return vote.status.value
-    return "IN_FORCE" if vote.status is VoteStatus.RESULT_PUBLISHED else "PENDING"
-
-
 async def overview(
     session: AsyncSession, principal: Principal, street_office_id: uuid.UUID, *, now: datetime
 ) -> Overview:
@@ -563,7 +546,7 @@ async def overview(
         DecisionOverview(
             row.vote,
             row.status,
-            decision_status(row.vote),
+            decision_status(row.vote.status),
             result_publication_flags(
                 row.vote.closed_at or row.vote.ends_at, row.vote.result_published_at, as_of=now
             ),  # R-LIFE-8

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.db.base import Base, CreatedAtMixin, IdMixin, enum_column
 from app.rules.categories import Category
 from app.rules.kinds import TopicKind
+from app.rules.lifecycle import VoteStatus
 
 
 class OrganiserKind(StrEnum):
@@ -29,21 +30,6 @@ class OrganiserKind(StrEnum):
     PREPARATORY_GROUP = "PREPARATORY_GROUP"  # 筹备组, first assembly
     CHANGEOVER_GROUP = "CHANGEOVER_GROUP"  # 换届小组
     STREET_OFFICE = "STREET_OFFICE"  # convening in the committee's place (Beijing Arts. 36, 48)
-
-
-class VoteStatus(StrEnum):
-    """Stored state; OPEN and CLOSED also follow from the clock (``app.rules.lifecycle``)."""
-
-    DRAFT = "DRAFT"
-    PUBLISHED = "PUBLISHED"  # notice published, notice period running
-    OPEN = "OPEN"
-    CLOSED = "CLOSED"
-    DECIDED = "DECIDED"  # tallied at the close instant
-    RESULT_PUBLISHED = "RESULT_PUBLISHED"
-    CANCELLED = "CANCELLED"  # R-LIFE-4: withdrawn before voting opened; a change needs a new notice
-    SUSPENDED = "SUSPENDED"  # halted by the street office (R-SUP-1); no ballots until resumed, window unchanged
-    REVOKED_BY_STREET_OFFICE = "REVOKED_BY_STREET_OFFICE"  # R-SUP-1, Beijing Arts. 8, 51: the decision is revoked
-    REVOKED_BY_COURT = "REVOKED_BY_COURT"  # R-SUP-3, CC Art. 280(2): revoked by a judgment; evidence unchanged
 
 
 class VotingMethod(StrEnum):

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy import Select, select
@@ -10,7 +11,8 @@ from sqlalchemy.orm import selectinload
 
 from app.audit.models import AuditEntry
 from app.db import locks
-from app.vote.models import Attachment, Erratum, OrganiserKind, RollGroup, Topic, Vote, VoteStatus
+from app.rules.lifecycle import UNFINISHED, VoteStatus
+from app.vote.models import Attachment, Erratum, OrganiserKind, RollGroup, Topic, Vote
 
 CANCELLED_KIND = "vote.cancelled"
 
@@ -24,6 +26,34 @@ async def get_vote(session: AsyncSession, vote_id: uuid.UUID, *, for_update: boo
         await locks.exclusive(session, vote_id)  # casts in flight finish first (app.db.locks)
         statement = statement.with_for_update(of=Vote)
     return await session.scalar(statement)
+
+
+async def lock_vote(session: AsyncSession, vote_id: uuid.UUID) -> Vote | None:
+    """The vote under the exclusive casting lock (``app.db.locks``), so a status change (close, suspension,
+    revocation) waits for the casts in flight and none lands after it, and its row ``FOR UPDATE`` against other
+    writers. ``populate_existing`` refreshes a row this session loaded earlier."""
+    await locks.exclusive(session, vote_id)
+    statement = select(Vote).where(Vote.id == vote_id).with_for_update().execution_options(populate_existing=True)
+    return (await session.scalars(statement)).one_or_none()
+
+
+async def try_lock_vote(session: AsyncSession, vote_id: uuid.UUID) -> bool:
+    """False when another worker or a cast in flight holds the vote (PostgreSQL), instead of waiting for it."""
+    if not await locks.try_exclusive(session, vote_id):
+        return False
+    statement = select(Vote.id).where(Vote.id == vote_id).with_for_update(skip_locked=True)
+    return (await session.scalars(statement)).one_or_none() is not None
+
+
+async def due_vote_ids(session: AsyncSession, now: datetime, *, limit: int = 100) -> Sequence[uuid.UUID]:
+    """Votes whose window has ended (``ends_at <= now``) and whose result is not published yet."""
+    statement = (
+        select(Vote.id)
+        .where(Vote.status.in_(sorted(UNFINISHED)), Vote.ends_at <= now)
+        .order_by(Vote.ends_at, Vote.id)
+        .limit(limit)
+    )
+    return (await session.scalars(statement)).all()
 
 
 async def estate_and_status_of_vote(

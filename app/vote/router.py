@@ -33,7 +33,7 @@ from app.rules.errors import (
     VotingWindowMinimumInvalid,
     VotingWindowTooShort,
 )
-from app.rules.lifecycle import effective_status
+from app.rules.lifecycle import VoteStatus
 from app.rules.publicity import earliest_voting_start
 from app.vote import service
 from app.vote.documents import ordered_attachments
@@ -59,7 +59,8 @@ from app.vote.errors import (
     VoteNotPublished,
     VotingAlreadyStarted,
 )
-from app.vote.models import Topic, Vote, VoteStatus
+from app.vote.lifecycle import status_at
+from app.vote.models import Topic, Vote
 from app.vote.schemas import (
     AttachmentRead,
     CancelCommand,
@@ -117,10 +118,6 @@ PUBLISH_ERRORS = (
 )
 
 
-def _status(vote: Vote, now: datetime) -> str:
-    return effective_status(vote.status.value, starts_at=vote.starts_at, ends_at=vote.ends_at, now=now)
-
-
 def _topic_read(topic: Topic, position: int) -> TopicRead:
     return TopicRead(
         id=topic.id,
@@ -147,7 +144,7 @@ def _summary(vote: Vote, now: datetime) -> VoteSummaryRead:
         organiser_kind=vote.organiser_kind,
         voting_method=vote.voting_method,
         status=vote.status,
-        effective_status=_status(vote, now),
+        effective_status=status_at(vote, now),
         starts_at=vote.starts_at,
         ends_at=vote.ends_at,
         published_at=vote.published_at,

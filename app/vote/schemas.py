@@ -9,9 +9,10 @@ from pydantic import AwareDatetime, BaseModel, Field, model_validator
 from app.common.schemas import Command, ReadModel
 from app.rules.categories import Category, MatterItem
 from app.rules.kinds import TopicKind
+from app.rules.lifecycle import VoteStatus
 from app.rules.numeric import area_display
 from app.rules.publicity import MIN_WINDOW_DAYS, ExtensionWhen
-from app.vote.models import OrganiserKind, VoteStatus, VotingMethod
+from app.vote.models import OrganiserKind, VotingMethod
 
 ItemId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$")]
 UnitKey = Annotated[str, Field(min_length=1, max_length=220)]

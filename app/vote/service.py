@@ -33,7 +33,7 @@ from app.rules.categories import MATTERS, Category, CountingRule, MatterItem, ca
 from app.rules.errors import VotingWindowInverted
 from app.rules.kinds import KINDS, TopicKind
 from app.rules.kinds.base import threshold_from_json
-from app.rules.lifecycle import effective_status
+from app.rules.lifecycle import RUNNING, VoteStatus
 from app.rules.options import validate_options
 from app.rules.publicity import check_window
 from app.vote import documents, repository
@@ -59,7 +59,8 @@ from app.vote.errors import (
     VoteNotPublished,
     VotingAlreadyStarted,
 )
-from app.vote.models import Attachment, Erratum, OrganiserKind, Topic, Vote, VoteStatus
+from app.vote.lifecycle import status_at, transition
+from app.vote.models import Attachment, Erratum, OrganiserKind, Topic, Vote
 from app.vote.schemas import TopicCreate, TopicUpdate, VoteCreate, VoteUpdate
 from app.vote.snapshot import take_snapshot
 from app.vote.spec import rule_to_json
@@ -136,8 +137,10 @@ async def _managed_vote(session: AsyncSession, principal: Principal, vote_id: uu
     return vote
 
 
-async def _readable_vote(session: AsyncSession, principal: Principal, vote_id: uuid.UUID) -> Vote:
-    """Roles on the estate read its votes (drafts: organisers only); owners read the votes whose roll they are in."""
+async def readable_vote(session: AsyncSession, principal: Principal, vote_id: uuid.UUID) -> Vote:
+    """Roles on the estate read its votes (drafts: organisers only); owners read the votes whose roll they are in.
+
+    The vote's supervision record is public to the same readers (``app.supervision``)."""
     vote = await repository.get_vote(session, vote_id)
     if vote is None:
         raise NotFound(what="vote")
@@ -247,7 +250,7 @@ def _cancellation(entry: AuditEntry | None) -> Cancellation | None:
 
 
 async def read_vote(session: AsyncSession, principal: Principal, vote_id: uuid.UUID) -> VoteView:
-    return await _view(session, await _readable_vote(session, principal, vote_id))
+    return await _view(session, await readable_vote(session, principal, vote_id))
 
 
 async def update_vote(session: AsyncSession, principal: Principal, vote_id: uuid.UUID, body: VoteUpdate) -> VoteView:
@@ -455,7 +458,7 @@ def _attachment_of(topic: Topic, attachment_id: uuid.UUID) -> Attachment:
 async def read_attachment(
     session: AsyncSession, principal: Principal, vote_id: uuid.UUID, topic_id: uuid.UUID, attachment_id: uuid.UUID
 ) -> tuple[Attachment, bytes]:
-    vote = await _readable_vote(session, principal, vote_id)
+    vote = await readable_vote(session, principal, vote_id)
     attachment = _attachment_of(_topic_of(vote, topic_id), attachment_id)
     content = await repository.attachment_content(session, attachment.id)
     if content is None:  # deleted in between
@@ -510,14 +513,14 @@ async def publish(session: AsyncSession, principal: Principal, vote_id: uuid.UUI
     vote.notice_hash = documents.notice_hash(
         vote, topic_hashes, roll_hash=vote.roll_hash, register_version_id=version.id
     )
-    vote.status = VoteStatus.PUBLISHED
-    vote.published_at = now.astimezone(UTC)
-    vote.published_by = principal.label
-    await session.flush()
-    await audit_service.append(
+    await transition(
         session,
-        PUBLISHED_KIND,
-        {
+        vote,
+        VoteStatus.PUBLISHED,
+        now=now,
+        actor=principal.label,
+        event=PUBLISHED_KIND,
+        payload={
             "notice_hash": vote.notice_hash,
             "roll_hash": vote.roll_hash,
             "register_version_id": str(version.id),
@@ -541,8 +544,6 @@ async def publish(session: AsyncSession, principal: Principal, vote_id: uuid.UUI
             "notified": "ALL_GROUPS_IN_SCOPE",
             "reported_to": ["RESIDENTS_COMMITTEE"],
         },
-        estate_id=vote.estate_id,
-        vote_id=vote.id,
     )
     # R-LIFE-2: the notice goes out through the outbox once this transaction commits (app.notice).
     await notice_service.publish_notice(
@@ -558,8 +559,8 @@ async def publish(session: AsyncSession, principal: Principal, vote_id: uuid.UUI
 
 
 def _ended(vote: Vote, now: datetime) -> str | None:
-    status = effective_status(vote.status.value, starts_at=vote.starts_at, ends_at=vote.ends_at, now=now)
-    return None if status in (VoteStatus.PUBLISHED.value, VoteStatus.OPEN.value) else status
+    status = status_at(vote, now)
+    return None if status in RUNNING else status.value
 
 
 async def add_erratum(
@@ -615,22 +616,22 @@ async def cancel(
         raise VoteNotPublished()
     if vote.status is VoteStatus.CANCELLED:
         raise VoteCancelled()
-    status = effective_status(vote.status.value, starts_at=vote.starts_at, ends_at=vote.ends_at, now=now)
-    if status != VoteStatus.PUBLISHED.value:
-        raise VotingAlreadyStarted(starts_at=vote.starts_at.isoformat(), status=status)
-    vote.status = VoteStatus.CANCELLED
-    await session.flush()
-    await audit_service.append(
+    status = status_at(vote, now)
+    if status is not VoteStatus.PUBLISHED:
+        raise VotingAlreadyStarted(starts_at=vote.starts_at.isoformat(), status=status.value)
+    await transition(
         session,
-        repository.CANCELLED_KIND,
-        {
+        vote,
+        VoteStatus.CANCELLED,
+        now=now,
+        actor=principal.label,
+        event=repository.CANCELLED_KIND,
+        payload={
             "notice_hash": vote.notice_hash,
             "cancelled_at": now.astimezone(UTC).isoformat(),
             "reason": reason,
             "reason_sha256": hashlib.sha256(reason.encode()).hexdigest(),
         },
-        estate_id=vote.estate_id,
-        vote_id=vote.id,
     )
     # R-LIFE-4: the owners who were given the notice are told it is withdrawn.
     await notice_service.publish_notice(

@@ -15,13 +15,13 @@ from app.audit.models import AuditEntry
 from app.db.migrate import upgrade
 from app.db.session import create_engine, create_sessionmaker
 from app.main import create_app
-from app.result.lifecycle import TransitionRunner, run_due_transitions
 from app.result.models import TopicResult
 from app.rules.categories import Category, statutory_rule
 from app.rules.choices import Choice
 from app.rules.tally import count_ballots, decide
 from app.security.pii import FieldCipher
 from app.settings import Settings
+from app.transitions import TransitionRunner, run_due_transitions
 from app.vote.models import Vote, VoteStatus
 from tests.factories_vote import make_vote, option_topic, yes_no_topic
 from tests.result.helpers import TOTAL, audit_kinds, cast_directly, weight

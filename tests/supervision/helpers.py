@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from app.common.access import Role
 from app.notice.models import Notice
-from app.result.lifecycle import run_due_transitions
+from app.transitions import run_due_transitions
 from app.vote.models import Vote
 from tests.factories import Places, make_api_key, make_places
 from tests.factories_vote import VoteFixture, make_vote

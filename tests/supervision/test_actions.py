@@ -15,10 +15,10 @@ import sqlalchemy as sa
 from app.audit.models import AuditEntry
 from app.ledger.canonical import canonical_sha256
 from app.notice.models import NoticeKind
-from app.result.lifecycle import run_due_transitions
 from app.result.models import TopicResult
 from app.supervision.models import SupervisionAction, SupervisionKind
 from app.supervision.service import action_content
+from app.transitions import run_due_transitions
 from app.vote.models import VoteStatus
 from tests.ballot.helpers import WANG, answers_for, group_of, owner_id
 from tests.factories import bearer, make_account

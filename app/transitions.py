@@ -1,8 +1,12 @@
 """Time-driven transitions without traffic: votes past their end are closed, decided and published.
 
 Transitions happen without traffic (a background task in the service, safe with several workers) and are also
-applied on read: reads report ``effective_status`` from the clock (``app.result.service.status_at``); this
+applied on read: reads report ``effective_status`` from the clock (``app.vote.lifecycle.status_at``); this
 module makes the stored state catch up.
+
+It sits at the composition layer, beside ``app.main``, not in ``app.vote``: closing runs the tally
+(``app.result.service.close_and_decide``), and ``app.result`` imports ``app.vote``, so the vote package importing
+the result package would make the two import each other.
 
 Safety with several workers (each process runs its own ``TransitionRunner``): every due vote is handled in
 its own transaction that first takes the vote row with ``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so a vote
@@ -21,8 +25,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.audit.keys import LogKeys
 from app.errors import DomainError
-from app.result import repository, service
+from app.result import service as result_service
 from app.tasks import PeriodicTask
+from app.vote import repository as vote_repository
 
 logger = logging.getLogger("evote.transitions")
 
@@ -35,14 +40,14 @@ async def run_due_transitions(sessionmaker: async_sessionmaker[AsyncSession], no
     A vote that fails is logged and left for the next run; the others still proceed.
     """
     async with sessionmaker() as session, session.begin():
-        due = await repository.due_vote_ids(session, now)
+        due = await vote_repository.due_vote_ids(session, now)
     moved = 0
     for vote_id in due:
         try:
             async with sessionmaker() as session, session.begin():
-                if not await repository.try_lock_vote(session, vote_id):
+                if not await vote_repository.try_lock_vote(session, vote_id):
                     continue  # another worker holds it (PostgreSQL); it will finish or the next run will
-                decision = await service.close_and_decide(session, vote_id, now=now, keys=keys)
+                decision = await result_service.close_and_decide(session, vote_id, now=now, keys=keys)
         except DomainError as exc:
             logger.warning("vote %s not closed: %s", vote_id, exc.code)
             continue
