@@ -57,6 +57,7 @@ from app.identity import events as identity_events
 from app.identity.access import Principal
 from app.identity.models import Account
 from app.identity.phone import PHONE_FIELD, normalise_phone
+from app.ledger.events import EventKind
 from app.place.models import Estate
 from app.register import repository as register_repository
 from app.register.models import OwnerKind, RegisterVersion
@@ -70,12 +71,6 @@ DOCUMENT_KINDS = frozenset({ActingKind.LEGAL_REPRESENTATIVE, ActingKind.SEALED_A
 """Rights the organiser checks against a document (licence, sealed letter, guardianship proof): evidence required."""
 SELF_KINDS = DOCUMENT_KINDS
 """Rights requested by the person who holds them: the grantee is the requester."""
-
-REQUESTED = "grant.requested"
-SIGNED = "grant.signed"
-APPROVED = "grant.approved"
-REJECTED = "grant.rejected"
-REVOKED = "grant.revoked"
 
 
 def public_group_key(estate_id: uuid.UUID, group_key: str) -> str:
@@ -316,7 +311,7 @@ async def request_grant(
     )
     session.add(grant)
     await session.flush()
-    await _record(session, REQUESTED, principal, grant, signatures=len(signed))
+    await _record(session, EventKind.IDENTITY_GRANT_REQUESTED, principal, grant, signatures=len(signed))
     return grant
 
 
@@ -413,7 +408,9 @@ async def sign(
     if not keys <= already:
         grant.signed_by_owner_ids = sorted(already | keys)  # a new list: JSON columns track assignment only
         await session.flush()
-        await _record(session, SIGNED, principal, grant, signatures=len(grant.signed_by_owner_ids))
+        await _record(
+            session, EventKind.IDENTITY_GRANT_SIGNED, principal, grant, signatures=len(grant.signed_by_owner_ids)
+        )
     return grant
 
 
@@ -449,7 +446,7 @@ async def approve(
     grant.decided_by = principal.label[:200]
     grant.decided_at = now
     await session.flush()
-    await _record(session, APPROVED, principal, grant)
+    await _record(session, EventKind.IDENTITY_GRANT_APPROVED, principal, grant)
     return grant
 
 
@@ -470,7 +467,7 @@ async def reject(
     grant.decided_at = now
     grant.decision_reason = reason
     await session.flush()
-    await _record(session, REJECTED, principal, grant)
+    await _record(session, EventKind.IDENTITY_GRANT_REJECTED, principal, grant)
     return grant
 
 
@@ -496,7 +493,7 @@ async def revoke(
     grant.revoked_at = now
     grant.revoked_by = principal.label[:200]
     await session.flush()
-    await _record(session, REVOKED, principal, grant)
+    await _record(session, EventKind.IDENTITY_GRANT_REVOKED, principal, grant)
     return grant
 
 
@@ -510,7 +507,7 @@ async def _get(
 
 
 async def _record(
-    session: AsyncSession, kind: str, principal: Principal, grant: ActingGrant, **details: object
+    session: AsyncSession, kind: EventKind, principal: Principal, grant: ActingGrant, **details: object
 ) -> None:
     await identity_events.record(
         session,

@@ -28,6 +28,7 @@ from app.identity.auth_schemas import StaffCreate
 from app.identity.errors import ScopeInvalid
 from app.identity.models import ROLE_SCOPE, SCOPE_COLUMNS, Account, Role, RoleGrant
 from app.identity.phone import PHONE_FIELD, normalise_phone
+from app.ledger.events import EventKind
 from app.place import repository as place_repository
 from app.place.models import Community, Estate
 from app.security.pii import FieldCipher
@@ -69,7 +70,9 @@ async def create_account(
     )
     session.add(account)
     await session.flush()
-    await events.record(session, "account.created", actor=actor, account_id=account.id, details={"via": via})
+    await events.record(
+        session, EventKind.IDENTITY_ACCOUNT_CREATED, actor=actor, account_id=account.id, details={"via": via}
+    )
     return account
 
 
@@ -138,7 +141,7 @@ async def grant_role(
     await session.flush()
     await events.record(
         session,
-        "role.granted",
+        EventKind.IDENTITY_ROLE_GRANTED,
         actor=principal.label,
         account_id=account.id,
         estate_id=grant.estate_id,
@@ -252,7 +255,7 @@ async def revoke_grant(session: AsyncSession, principal: Principal, grant_id: uu
     await session.flush()
     await events.record(
         session,
-        "role.revoked",
+        EventKind.IDENTITY_ROLE_REVOKED,
         actor=principal.label,
         account_id=grant.account_id,
         estate_id=grant.estate_id,

@@ -29,6 +29,7 @@ from app.http.pagination import paginate
 from app.identity import access
 from app.identity.access import Principal
 from app.identity.models import Role
+from app.ledger import events
 from app.ledger.canonical import canonical_sha256
 from app.notice import repository
 from app.notice.errors import OutboxMessageNotDead, ReminderDatesInvalid
@@ -39,7 +40,6 @@ from app.rules.reminders import Reminder, ReminderDates, ReminderKind, due_remin
 
 NOTICE_SCHEMA = "evote/notice-record/1"
 MESSAGE_SCHEMA = "evote/notice-message/1"
-PUBLISHED_KIND = "notice.published"
 TITLE_MAX = 200
 # R-LIFE-2 / R-SUP-2: an owners' notice is reported to the residents' committee (OBSERVER role); R-LIFE-8 /
 # R-SUP-1: and to the street office. Both read it through the API; the record says so.
@@ -168,16 +168,15 @@ async def _publish(
     await session.flush()
     await audit_service.append(
         session,
-        PUBLISHED_KIND,
-        {
-            "notice_id": str(notice.id),
-            "kind": kind.value,
-            "audience": audience.value,
-            "reported_to": reported_to(audience),
-            "content_sha256": notice.content_sha256,
-            "published_at": instant_text(published_at),
-            "outbox_message_id": str(message.id),
-        },
+        events.notice_published(
+            notice_id=notice.id,
+            kind=kind.value,
+            audience=audience.value,
+            reported_to=reported_to(audience),
+            content_sha256=notice.content_sha256,
+            published_at=instant_text(published_at),
+            outbox_message_id=message.id,
+        ),
         estate_id=estate_id,
         vote_id=vote_id,
     )
@@ -260,14 +259,13 @@ async def update_reminder_dates(
     await session.flush()
     await audit_service.append(
         session,
-        "estate.reminder_dates_changed",
-        {
-            "by": principal.label,
-            "dates": {
+        events.estate_reminder_dates_changed(
+            by=principal.label,
+            dates={
                 name: None if getattr(estate, name) is None else getattr(estate, name).isoformat()
                 for name in DATE_FIELDS
             },
-        },
+        ),
         estate_id=estate_id,
     )
     return estate
@@ -341,8 +339,7 @@ async def retry_message(
     notice = await session.get(Notice, message.notice_id)
     await audit_service.append(
         session,
-        "notice.retry_requested",
-        {"outbox_message_id": str(message.id), "by": principal.label, "at": instant_text(now)},
+        events.notice_retry_requested(outbox_message_id=message.id, by=principal.label, at=instant_text(now)),
         estate_id=None if notice is None else notice.estate_id,
         vote_id=None if notice is None else notice.vote_id,
     )

@@ -33,6 +33,7 @@ from app.http.errors import Forbidden
 from app.identity import events
 from app.identity.access import Principal, ensure_can_manage_estate
 from app.identity.models import Account
+from app.ledger.events import EventKind
 from app.place import repository as place_repository
 from app.realname import repository
 from app.realname.documents import seal, sniff_content_type, unseal
@@ -64,15 +65,6 @@ from app.register.service import CERTIFICATE_FIELD
 from app.security.pii import FieldCipher, normalise_identifier
 from app.settings import Settings
 
-SUCCEEDED: Final = "verification.succeeded"
-FAILED: Final = "verification.failed"
-LOCKED: Final = "verification.locked"
-REFUSED: Final = "verification.refused"
-REQUESTED: Final = "verification.requested"
-DOCUMENT_VIEWED: Final = "verification.document_viewed"
-APPROVED: Final = "verification.approved"
-REJECTED: Final = "verification.rejected"
-DOCUMENT_DELETED: Final = "verification.document_deleted"
 PURGE_ACTOR: Final = "system:document-purge"
 INDEX_PREFIX: Final = 12  # blind-index characters kept in events to correlate attempts on one ID number
 NO_IDENTIFIER: Final = ""  # attempt index when no trustworthy ID number was presented (a rejected assertion)
@@ -180,7 +172,9 @@ async def _refuse(
     """An attempt that is not evaluated (locked, already verified): logged, not counted."""
     await events.record(
         session,
-        LOCKED if isinstance(error, VerificationLocked) else REFUSED,
+        EventKind.IDENTITY_VERIFICATION_LOCKED
+        if isinstance(error, VerificationLocked)
+        else EventKind.IDENTITY_VERIFICATION_REFUSED,
         actor=_actor(account),
         account_id=account.id,
         details={"method": method.value, "reason": reason, **error.extra},
@@ -203,7 +197,7 @@ async def _fail(
     await _attempt(session, account, identifier_index=identifier_index, method=method, succeeded=False, now=now)
     await events.record(
         session,
-        FAILED,
+        EventKind.IDENTITY_VERIFICATION_FAILED,
         actor=_actor(account),
         account_id=account.id,
         details={
@@ -247,7 +241,7 @@ async def _link(
     await _attempt(session, account, identifier_index=identifier_index, method=method, succeeded=True, now=now)
     await events.record(
         session,
-        SUCCEEDED,
+        EventKind.IDENTITY_VERIFICATION_SUCCEEDED,
         actor=_actor(account),
         account_id=account.id,
         details={
@@ -420,7 +414,7 @@ async def submit_manual_request(
     await session.flush()
     await events.record(
         session,
-        REQUESTED,
+        EventKind.IDENTITY_VERIFICATION_REQUESTED,
         actor=_actor(account),
         account_id=account.id,
         estate_id=estate_id,
@@ -471,7 +465,7 @@ async def read_document(
     content = unseal(cipher, request.id, document.ciphertext)
     await events.record(
         session,
-        DOCUMENT_VIEWED,
+        EventKind.IDENTITY_VERIFICATION_DOCUMENT_VIEWED,
         actor=principal.label,
         account_id=request.account_id,
         estate_id=estate_id,
@@ -520,7 +514,7 @@ async def approve(
     await session.flush()
     await events.record(
         session,
-        APPROVED,
+        EventKind.IDENTITY_VERIFICATION_APPROVED,
         actor=principal.label,
         account_id=account.id,
         estate_id=estate_id,
@@ -553,7 +547,7 @@ async def reject(
     await session.flush()
     await events.record(
         session,
-        REJECTED,
+        EventKind.IDENTITY_VERIFICATION_REJECTED,
         actor=principal.label,
         account_id=request.account_id,
         estate_id=estate_id,
@@ -575,7 +569,7 @@ async def purge_decided_documents(
         request.document_deleted_at = now
         await events.record(
             session,
-            DOCUMENT_DELETED,
+            EventKind.IDENTITY_VERIFICATION_DOCUMENT_DELETED,
             actor=PURGE_ACTOR,
             account_id=request.account_id,
             estate_id=request.estate_id,

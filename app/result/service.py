@@ -34,6 +34,7 @@ from app.http.pagination import paginate
 from app.identity import access
 from app.identity.access import Principal
 from app.identity.models import Role
+from app.ledger import events
 from app.ledger.canonical import canonical_sha256
 from app.notice import service as notice_service
 from app.notice import texts as notice_texts
@@ -88,15 +89,8 @@ def _iso(instant: datetime | None) -> str | None:
     return None if instant is None else instant.isoformat()
 
 
-def _weight(weight: Weight) -> dict[str, Any]:
-    return {"heads": weight.heads, "area": weight.area}
-
-
-def _hashes(results: Sequence[TopicResult]) -> list[dict[str, Any]]:
-    return [
-        {"topic_id": str(row.topic_id), "outcome": row.outcome, "evidence_sha256": row.evidence_sha256}
-        for row in results
-    ]
+def _outcomes(results: Sequence[TopicResult]) -> list[events.TopicOutcome]:
+    return [events.TopicOutcome(row.topic_id, row.outcome, row.evidence_sha256) for row in results]
 
 
 # --- close → decide → publish -------------------------------------------------------------------------------
@@ -124,13 +118,7 @@ async def close_and_decide(
         participating = await repository.participation(session, vote.id)
         await audit_service.append(
             session,
-            "vote.closed",
-            {
-                "closed_at": vote.ends_at.isoformat(),
-                "by": actor,
-                "participating": _weight(participating),
-                "total": _weight(total),
-            },
+            events.vote_closed(closed_at=vote.ends_at.isoformat(), by=actor, participating=participating, total=total),
             estate_id=vote.estate_id,
             vote_id=vote.id,
         )
@@ -141,13 +129,9 @@ async def close_and_decide(
         vote.decided_at = now
         await audit_service.append(
             session,
-            "vote.decided",
-            {
-                "decided_at": now.isoformat(),
-                "closed_at": _iso(vote.closed_at),
-                "by": actor,
-                "results": _hashes(results),
-            },
+            events.vote_decided(
+                decided_at=now.isoformat(), closed_at=_iso(vote.closed_at), by=actor, results=_outcomes(results)
+            ),
             estate_id=vote.estate_id,
             vote_id=vote.id,
         )
@@ -161,13 +145,9 @@ async def close_and_decide(
     publication = result_publication_flags(closed_at, now, as_of=now)
     await audit_service.append(
         session,
-        "vote.result_published",
-        {
-            "published_at": now.isoformat(),
-            "by": actor,
-            "results": _hashes(results),
-            "publication": publication.to_dict(),
-        },
+        events.vote_result_published(
+            published_at=now.isoformat(), by=actor, results=_outcomes(results), publication=publication.to_dict()
+        ),
         estate_id=vote.estate_id,
         vote_id=vote.id,
     )
@@ -493,13 +473,7 @@ async def unit_ballots(
     )
     await audit_service.append(
         session,
-        "ballots.viewed",
-        {
-            "viewer": principal.label,
-            "at": now.isoformat(),
-            "cursor": cursor,
-            "ballots": len(items),
-        },
+        events.ballots_viewed(viewer=principal.label, at=now.isoformat(), cursor=cursor, ballots=len(items)),
         estate_id=vote.estate_id,
         vote_id=vote.id,
     )

@@ -33,6 +33,7 @@ from app.http.errors import Forbidden
 from app.identity import access
 from app.identity.access import MANAGING_ROLES, Principal
 from app.identity.models import Role
+from app.ledger import events
 from app.ledger.canonical import canonical_sha256
 from app.notice import service as notice_service
 from app.notice.models import Audience, NoticeKind
@@ -61,10 +62,6 @@ NOT_PUBLISHED = frozenset({VoteStatus.DRAFT, VoteStatus.CANCELLED})
 SUSPENDABLE = ("PUBLISHED", "OPEN")  # effective statuses: the notice period or the window is running
 AFTER_CLOSE = ("CLOSED", "DECIDED", "RESULT_PUBLISHED", *(status.value for status in REVOKED))
 REGULAR_MEETING_MONTHS = 12  # R-LIFE-11, Beijing Art. 35(2) 「每年至少召开一次」
-
-
-def audit_kind(kind: SupervisionKind) -> str:
-    return f"supervision.{kind.value.lower()}"
 
 
 def status_at(vote: Vote, now: datetime) -> str:
@@ -178,12 +175,13 @@ async def _record(
     action.content_sha256 = canonical_sha256(content)
     entry = await audit_service.append(
         session,
-        audit_kind(kind),
-        {
-            **content,
-            "content_sha256": action.content_sha256,
-            "vote_status": {"before": status_before, "after": vote.status.value},
-        },
+        events.supervision_action(
+            kind.value,
+            content=content,
+            content_sha256=action.content_sha256,
+            status_before=status_before,
+            status_after=vote.status.value,
+        ),
         estate_id=vote.estate_id,
         vote_id=vote.id,
     )

@@ -26,6 +26,7 @@ from app.http.pagination import paginate
 from app.identity import access
 from app.identity.access import MANAGING_ROLES, Principal
 from app.identity.models import Role
+from app.ledger import events
 from app.notice import service as notice_service
 from app.notice import texts as notice_texts
 from app.notice.models import NoticeKind
@@ -99,8 +100,6 @@ ONE_DECISION = (
 )
 DECIDING_KINDS = frozenset({TopicKind.YES_NO, TopicKind.SINGLE_CHOICE})
 COMMITTEE_KINDS = frozenset(OrganiserKind) - {OrganiserKind.STREET_OFFICE}
-PUBLISHED_KIND = "vote.published"
-ERRATUM_KIND = "vote.erratum"
 
 
 @dataclass(frozen=True, slots=True)
@@ -539,31 +538,24 @@ async def publish(session: AsyncSession, principal: Principal, vote_id: uuid.UUI
     await session.flush()
     await audit_service.append(
         session,
-        PUBLISHED_KIND,
-        {
-            "notice_hash": vote.notice_hash,
-            "roll_hash": vote.roll_hash,
-            "register_version_id": str(version.id),
-            "topics": [
-                {
-                    "topic_id": str(topic.id),
-                    "content_hash": topic.content_hash,
-                    "attachments": [a.sha256 for a in documents.ordered_attachments(topic.attachments)],
-                }
-                for topic in vote.topics
+        events.vote_published(
+            notice_hash=vote.notice_hash,
+            roll_hash=vote.roll_hash,
+            register_version_id=version.id,
+            topics=[
+                events.PublishedTopic(
+                    topic.id, content_hash, tuple(a.sha256 for a in documents.ordered_attachments(topic.attachments))
+                )
+                for topic, content_hash in zip(vote.topics, topic_hashes, strict=True)
             ],
-            "published_at": documents.utc_text(now),
-            "starts_at": documents.utc_text(vote.starts_at),
-            "ends_at": documents.utc_text(vote.ends_at),
-            "voting_method": vote.voting_method.value,  # R-TALLY-9: PAPER / MIXED stated in the notice
-            "total_heads": vote.total_heads,
-            "total_area": vote.total_area,
-            "scoped": vote.scope_units is not None,
-            # R-LIFE-2 / R-SUP-2: the notice goes to every voter group in scope and is reported to the
-            # residents' committee, whose OBSERVER role reads it from now on.
-            "notified": "ALL_GROUPS_IN_SCOPE",
-            "reported_to": ["RESIDENTS_COMMITTEE"],
-        },
+            published_at=documents.utc_text(now),
+            starts_at=documents.utc_text(vote.starts_at),
+            ends_at=documents.utc_text(vote.ends_at),
+            voting_method=vote.voting_method.value,
+            total_heads=vote.total_heads,
+            total_area=vote.total_area,
+            scoped=vote.scope_units is not None,
+        ),
         estate_id=vote.estate_id,
         vote_id=vote.id,
     )
@@ -610,8 +602,7 @@ async def add_erratum(
     await session.flush()
     await audit_service.append(
         session,
-        ERRATUM_KIND,
-        {"erratum_id": str(erratum.id), "sha256": erratum.sha256, "notice_hash": vote.notice_hash},
+        events.vote_erratum(erratum_id=erratum.id, sha256=erratum.sha256, notice_hash=vote.notice_hash),
         estate_id=vote.estate_id,
         vote_id=vote.id,
     )
@@ -645,13 +636,9 @@ async def cancel(
     await session.flush()
     await audit_service.append(
         session,
-        repository.CANCELLED_KIND,
-        {
-            "notice_hash": vote.notice_hash,
-            "cancelled_at": now.astimezone(UTC).isoformat(),
-            "reason": reason,
-            "reason_sha256": hashlib.sha256(reason.encode()).hexdigest(),
-        },
+        events.vote_cancelled(
+            notice_hash=vote.notice_hash, cancelled_at=now.astimezone(UTC).isoformat(), reason=reason
+        ),
         estate_id=vote.estate_id,
         vote_id=vote.id,
     )
