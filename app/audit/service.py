@@ -68,7 +68,7 @@ def entry_values(
 ) -> dict[str, Any]:
     """An entry's column values, its hash included: for ``append``, and for the casting path, which inserts the
     ballot's entry in the same statement as the ballot (``app.ballot.repository.insert_ballot``)."""
-    kind_text = kind.value  # plain text: the column's value, and canonical JSON's fast path
+    kind_text = str(kind)  # plain text: the column's value, and canonical JSON's fast path
     return {
         "id": entry_id, "kind": kind_text, "estate_id": estate_id, "vote_id": vote_id, "payload": payload,
         "payload_sha256": entry_payload_sha256(kind_text, estate_id, vote_id, payload), "created_at": utcnow(),
