@@ -303,8 +303,11 @@ async def enter_paper(
         existing.void_reason = f"a paper ballot received at {body.received_at.isoformat()} is earlier"
         await session.flush()
         await audit_service.append(
-            session, Event(EventKind.BALLOT_VOIDED,
-            {"ballot_id": str(existing.id), "group_id": group_row.group_id, "reason": existing.void_reason}),
+            session,
+            Event(
+                EventKind.BALLOT_VOIDED,
+                {"ballot_id": str(existing.id), "group_id": group_row.group_id, "reason": existing.void_reason},
+            ),
             estate_id=vote.estate_id, vote_id=vote.id,
         )  # fmt: skip
     receipt = await _insert(

@@ -8,7 +8,9 @@ Percentages are for display only, rounded half up to two decimals (R-NUM-4).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +53,16 @@ class Threshold:
     @property
     def symbol(self) -> str:
         return (">" if self.strict else "≥") + f" {self.num}/{self.den}"
+
+    def to_dict(self) -> dict[str, Any]:
+        """The threshold as documents hold it: a topic's counting rule (hashed into the topic document) and, with
+        its ``symbol``, the signed result's rule."""
+        return {"num": self.num, "den": self.den, "strict": self.strict}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Threshold:
+        """The inverse of ``to_dict``, for the server reading a topic and the offline verifier reading a bundle."""
+        return cls(int(data["num"]), int(data["den"]), strict=bool(data["strict"]))
 
     def relation(self, part: int, whole: int) -> str:
         """The true relation between ``den*part`` and ``num*whole`` as evidence shows it: ``>`` or ``<=`` for a

@@ -30,15 +30,13 @@ class AnswerRefused(ValueError):
     """An answer no valid ballot for this topic could carry."""
 
 
-def _threshold(data: Mapping[str, Any]) -> Threshold:
-    return Threshold(int(data["num"]), int(data["den"]), strict=bool(data["strict"]))
-
-
 def counting_rule(document: Mapping[str, Any]) -> CountingRule:
     """The topic's rule, re-validated like the server's: stricter community thresholds only (R-CAT-4)."""
     category = Category.ORDINARY if document["kind"] == ELECTION else Category(document["category"])
     rule = document["rule"]
-    return community_rule(category, quorum=_threshold(rule["quorum"]), approval=_threshold(rule["approval"]))
+    return community_rule(
+        category, quorum=Threshold.from_dict(rule["quorum"]), approval=Threshold.from_dict(rule["approval"])
+    )
 
 
 def option_ids(document: Mapping[str, Any]) -> tuple[str, ...]:

@@ -35,6 +35,7 @@ from app.rules.categories import MATTERS, Category, CountingRule, MatterItem, ca
 from app.rules.elections import ElectionConfig
 from app.rules.errors import VotingWindowInverted
 from app.rules.lifecycle import effective_status
+from app.rules.numeric import Threshold
 from app.rules.options import validate_options
 from app.rules.publicity import check_window
 from app.vote import documents, repository
@@ -63,7 +64,7 @@ from app.vote.errors import (
 from app.vote.models import Attachment, Erratum, OrganiserKind, Topic, TopicKind, Vote, VoteStatus
 from app.vote.schemas import TopicCreate, TopicUpdate, VoteCreate, VoteUpdate
 from app.vote.snapshot import take_snapshot
-from app.vote.spec import rule_to_json, threshold_from_json
+from app.vote.spec import rule_to_json
 
 ATTACHMENT_MAX_BYTES = 20 * 1024 * 1024
 
@@ -300,8 +301,8 @@ def _counting_rule(category: Category, rule: Mapping[str, Any] | None) -> Counti
     approval = (rule or {}).get("approval")
     return community_rule(
         category,
-        quorum=threshold_from_json(quorum) if quorum is not None else None,
-        approval=threshold_from_json(approval) if approval is not None else None,
+        quorum=Threshold.from_dict(quorum) if quorum is not None else None,
+        approval=Threshold.from_dict(approval) if approval is not None else None,
     )
 
 

@@ -41,16 +41,8 @@ class AnswerInvalid(DomainError):
     message_en = "Invalid answer for topic '{topic}': {reason}"
 
 
-def threshold_to_json(threshold: Threshold) -> dict[str, Any]:
-    return {"num": threshold.num, "den": threshold.den, "strict": threshold.strict}
-
-
-def threshold_from_json(data: Mapping[str, Any]) -> Threshold:
-    return Threshold(int(data["num"]), int(data["den"]), strict=bool(data["strict"]))
-
-
 def rule_to_json(rule: CountingRule) -> dict[str, Any]:
-    return {"quorum": threshold_to_json(rule.quorum), "approval": threshold_to_json(rule.approval)}
+    return {"quorum": rule.quorum.to_dict(), "approval": rule.approval.to_dict()}
 
 
 def counting_rule(topic: Topic) -> CountingRule:
@@ -58,8 +50,8 @@ def counting_rule(topic: Topic) -> CountingRule:
     category = Category.ORDINARY if topic.kind is TopicKind.ELECTION else topic.category
     return community_rule(
         category,
-        quorum=threshold_from_json(topic.rule["quorum"]),
-        approval=threshold_from_json(topic.rule["approval"]),
+        quorum=Threshold.from_dict(topic.rule["quorum"]),
+        approval=Threshold.from_dict(topic.rule["approval"]),
     )
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pytest
 
+from app.rules.categories import Category, statutory_rule
 from app.rules.numeric import HALF, MORE_THAN_HALF, ONE_FIFTH, ONE_TWENTIETH, TWO_THIRDS, Threshold, threshold_formula
 
 
@@ -55,3 +56,11 @@ def test_named_layout_of_elections_and_petitions():
         threshold_formula(Threshold(3, 4, strict=True), 3, 4, names=("agree_area", "part_area"))
         == "4*agree_area > 3*part_area: 4*3 = 12 <= 3*4 = 12"
     )
+
+
+def test_a_threshold_as_documents_hold_it():
+    assert TWO_THIRDS.to_dict() == {"num": 2, "den": 3, "strict": False}
+    assert Threshold.from_dict({"num": "1", "den": 2, "strict": 1}) == MORE_THAN_HALF
+    assert Threshold.from_dict(ONE_FIFTH.to_dict()) == ONE_FIFTH
+    rule = statutory_rule(Category.SPECIAL).to_dict()
+    assert rule["approval"] == {"num": 3, "den": 4, "strict": False, "symbol": "≥ 3/4"}
