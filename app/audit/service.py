@@ -33,6 +33,7 @@ from app.db.base import utcnow
 from app.ledger import merkle
 from app.ledger.entries import entry_payload_sha256
 from app.ledger.errors import NoteSignatureInvalid, NoteUnverified
+from app.ledger.events import Event, EventKind
 from app.ledger.note import KEY_ID_SIZE, SIGNATURE_PREFIX, Checkpoint, NoteVerifier, open_note
 
 logger = logging.getLogger("evote.audit")
@@ -40,8 +41,7 @@ logger = logging.getLogger("evote.audit")
 
 async def append(
     session: AsyncSession,
-    kind: str,
-    payload: dict[str, Any],
+    event: Event,
     *,
     estate_id: uuid.UUID | None = None,
     vote_id: uuid.UUID | None = None,
@@ -51,7 +51,7 @@ async def append(
     The entry reaches the Merkle tree when the integrator next runs after this transaction commits
     (``app.audit.integrator``); until then it has no leaf index and no inclusion proof.
     """
-    entry = AuditEntry(**entry_values(uuid.uuid4(), kind, payload, estate_id=estate_id, vote_id=vote_id))
+    entry = AuditEntry(**entry_values(uuid.uuid4(), event.kind, event.payload, estate_id=estate_id, vote_id=vote_id))
     session.add(entry)
     await session.flush()
     return entry
@@ -59,7 +59,7 @@ async def append(
 
 def entry_values(
     entry_id: uuid.UUID,
-    kind: str,
+    kind: EventKind,
     payload: dict[str, Any],
     *,
     estate_id: uuid.UUID | None,
@@ -67,9 +67,10 @@ def entry_values(
 ) -> dict[str, Any]:
     """An entry's column values, its hash included: for ``append``, and for the casting path, which inserts the
     ballot's entry in the same statement as the ballot (``app.ballot.repository.insert_ballot``)."""
+    kind_text = str(kind)  # plain text: the column's value, and canonical JSON's fast path
     return {
-        "id": entry_id, "kind": kind, "estate_id": estate_id, "vote_id": vote_id, "payload": payload,
-        "payload_sha256": entry_payload_sha256(kind, estate_id, vote_id, payload), "created_at": utcnow(),
+        "id": entry_id, "kind": kind_text, "estate_id": estate_id, "vote_id": vote_id, "payload": payload,
+        "payload_sha256": entry_payload_sha256(kind_text, estate_id, vote_id, payload), "created_at": utcnow(),
     }  # fmt: skip
 
 

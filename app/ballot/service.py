@@ -38,6 +38,7 @@ from app.common.access import Principal
 from app.errors import NotFound
 from app.grant.models import ActingGrant
 from app.ledger.canonical import canonical_sha256
+from app.ledger.events import Event, EventKind
 from app.rules.casting import (
     ActingBasis,
     Caller,
@@ -246,7 +247,7 @@ async def _insert(
     ]  # fmt: skip
     entry = audit_service.entry_values(
         entry_id,
-        "ballot.cast",
+        EventKind.BALLOT_CAST,
         {
             "ballot_id": str(ballot_id), "group_id": group_row.group_id, "content_hash": content_hash,
             "basis": basis, "channel": channel.value, "cast_at": cast_at.isoformat(),
@@ -303,8 +304,11 @@ async def enter_paper(
         existing.void_reason = f"a paper ballot received at {body.received_at.isoformat()} is earlier"
         await session.flush()
         await audit_service.append(
-            session, "ballot.voided",
-            {"ballot_id": str(existing.id), "group_id": group_row.group_id, "reason": existing.void_reason},
+            session,
+            Event(
+                EventKind.BALLOT_VOIDED,
+                {"ballot_id": str(existing.id), "group_id": group_row.group_id, "reason": existing.void_reason},
+            ),
             estate_id=vote.estate_id, vote_id=vote.id,
         )  # fmt: skip
     receipt = await _insert(

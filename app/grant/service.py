@@ -57,6 +57,7 @@ from app.identity import accounts
 from app.identity import events as identity_events
 from app.identity.models import Account
 from app.identity.phone import PHONE_FIELD, normalise_phone
+from app.ledger.events import EventKind
 from app.place import access
 from app.place.models import Estate
 from app.register import repository as register_repository
@@ -75,11 +76,6 @@ SELF_KINDS = DOCUMENT_KINDS
 GRANTEE_REQUESTS_PER_WINDOW = 5
 GRANTEE_REQUEST_WINDOW = timedelta(hours=1)
 """Grant requests naming one agent's number, from anyone, within the window (the per-target limit)."""
-REQUESTED = "grant.requested"
-SIGNED = "grant.signed"
-APPROVED = "grant.approved"
-REJECTED = "grant.rejected"
-REVOKED = "grant.revoked"
 
 
 def public_group_key(estate_id: uuid.UUID, group_key: str) -> str:
@@ -318,7 +314,7 @@ async def request_grant(
     )
     session.add(grant)
     await session.flush()
-    await _record(session, REQUESTED, principal, grant, signatures=len(signed))
+    await _record(session, EventKind.IDENTITY_GRANT_REQUESTED, principal, grant, signatures=len(signed))
     return grant
 
 
@@ -430,7 +426,9 @@ async def sign(
     if not keys <= already:
         grant.signed_by_owner_ids = sorted(already | keys)  # a new list: JSON columns track assignment only
         await session.flush()
-        await _record(session, SIGNED, principal, grant, signatures=len(grant.signed_by_owner_ids))
+        await _record(
+            session, EventKind.IDENTITY_GRANT_SIGNED, principal, grant, signatures=len(grant.signed_by_owner_ids)
+        )
     return grant
 
 
@@ -466,7 +464,7 @@ async def approve(
     grant.decided_by = principal.label[:200]
     grant.decided_at = now
     await session.flush()
-    await _record(session, APPROVED, principal, grant)
+    await _record(session, EventKind.IDENTITY_GRANT_APPROVED, principal, grant)
     return grant
 
 
@@ -487,7 +485,7 @@ async def reject(
     grant.decided_at = now
     grant.decision_reason = reason
     await session.flush()
-    await _record(session, REJECTED, principal, grant)
+    await _record(session, EventKind.IDENTITY_GRANT_REJECTED, principal, grant)
     return grant
 
 
@@ -513,7 +511,7 @@ async def revoke(
     grant.revoked_at = now
     grant.revoked_by = principal.label[:200]
     await session.flush()
-    await _record(session, REVOKED, principal, grant)
+    await _record(session, EventKind.IDENTITY_GRANT_REVOKED, principal, grant)
     return grant
 
 
@@ -527,7 +525,7 @@ async def _get(
 
 
 async def _record(
-    session: AsyncSession, kind: str, principal: Principal, grant: ActingGrant, **details: object
+    session: AsyncSession, kind: EventKind, principal: Principal, grant: ActingGrant, **details: object
 ) -> None:
     await identity_events.record(
         session,

@@ -29,6 +29,7 @@ from app.identity.auth_schemas import StaffCreate
 from app.identity.errors import ScopeInvalid
 from app.identity.models import ROLE_SCOPE, SCOPE_COLUMNS, Account, RoleGrant
 from app.identity.phone import PHONE_FIELD, normalise_phone
+from app.ledger.events import EventKind
 from app.place import access
 from app.place import repository as place_repository
 from app.place.access import ensure_can_grant
@@ -72,7 +73,9 @@ async def create_account(
     )
     session.add(account)
     await session.flush()
-    await events.record(session, "account.created", actor=actor, account_id=account.id, details={"via": via})
+    await events.record(
+        session, EventKind.IDENTITY_ACCOUNT_CREATED, actor=actor, account_id=account.id, details={"via": via}
+    )
     return account
 
 
@@ -142,7 +145,7 @@ async def grant_role(
     await session.flush()
     await events.record(
         session,
-        "role.granted",
+        EventKind.IDENTITY_ROLE_GRANTED,
         actor=principal.label,
         account_id=account.id,
         estate_id=grant.estate_id,
@@ -279,7 +282,7 @@ async def revoke_grant(session: AsyncSession, principal: Principal, grant_id: uu
     await session.flush()
     await events.record(
         session,
-        "role.revoked",
+        EventKind.IDENTITY_ROLE_REVOKED,
         actor=principal.label,
         account_id=grant.account_id,
         estate_id=grant.estate_id,

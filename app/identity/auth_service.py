@@ -42,6 +42,7 @@ from app.identity.models import Account, OtpChallenge, RefreshToken
 from app.identity.phone import PHONE_FIELD
 from app.identity.service import TokenHasher
 from app.identity.tokens import IssuedToken, TokenService
+from app.ledger.events import EventKind
 from app.security.pii import FieldCipher
 
 CODE_DIGITS: Final = 6
@@ -193,7 +194,7 @@ async def login(
         if challenge.attempts >= MAX_ATTEMPTS:
             await events.record(
                 session,
-                "auth.code_locked",
+                EventKind.IDENTITY_AUTH_CODE_LOCKED,
                 actor=ACTOR,
                 details={"challenge_id": str(challenge.id), "phone_index": _index_prefix(index)},
             )
@@ -206,12 +207,16 @@ async def login(
         account = await create_account(session, normalised, cipher=cipher, now=now, actor=ACTOR, via="sms_login")
     if account.disabled_at is not None:
         await events.record(
-            session, "auth.login_refused", actor=ACTOR, account_id=account.id, details={"reason": "disabled"}
+            session,
+            EventKind.IDENTITY_AUTH_LOGIN_REFUSED,
+            actor=ACTOR,
+            account_id=account.id,
+            details={"reason": "disabled"},
         )
         return Refused(AccountDisabled())
     await events.record(
         session,
-        "auth.login",
+        EventKind.IDENTITY_AUTH_LOGIN,
         actor=ACTOR,
         account_id=account.id,
         details={"method": "sms_code", "new_account": created},
@@ -283,7 +288,7 @@ async def refresh(
         await _revoke_family(session, row.family_id, now=now)
         await events.record(
             session,
-            "auth.refresh_reused",
+            EventKind.IDENTITY_AUTH_REFRESH_REUSED,
             actor=f"account:{row.account_id}",
             account_id=row.account_id,
             details={"family_id": str(row.family_id), "token_id": str(row.id)},
@@ -306,7 +311,7 @@ async def logout(session: AsyncSession, secret: str, *, hasher: TokenHasher, now
     if await _revoke_family(session, row.family_id, now=now):
         await events.record(
             session,
-            "auth.logout",
+            EventKind.IDENTITY_AUTH_LOGOUT,
             actor=f"account:{row.account_id}",
             account_id=row.account_id,
             details={"family_id": str(row.family_id)},

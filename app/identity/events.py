@@ -13,30 +13,32 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit import service as audit_service
 from app.identity.models import IdentityEvent
+from app.ledger import events
+from app.ledger.events import EventKind
 
 
 async def record(
     session: AsyncSession,
-    kind: str,
+    kind: EventKind,
     *,
     actor: str,
     account_id: uuid.UUID | None = None,
     estate_id: uuid.UUID | None = None,
     details: dict[str, Any] | None = None,
 ) -> IdentityEvent:
-    event = IdentityEvent(kind=kind, actor=actor, account_id=account_id, estate_id=estate_id, details=details or {})
+    event = IdentityEvent(
+        kind=events.identity_event_name(kind),
+        actor=actor,
+        account_id=account_id,
+        estate_id=estate_id,
+        details=details or {},
+    )
     session.add(event)
     await session.flush()
     # Verifications, bindings, grants and role changes are signed into the audit log as well.
     await audit_service.append(
         session,
-        f"identity.{kind}",
-        {
-            "event_id": str(event.id),
-            "actor": actor,
-            "account_id": str(account_id) if account_id else "",
-            "details": event.details,
-        },
+        events.identity_event(kind, event_id=event.id, actor=actor, account_id=account_id, details=event.details),
         estate_id=estate_id,
     )
     return event

@@ -49,12 +49,13 @@ from app.errors import DomainError, NotFound
 from app.ledger.canonical import canonical_sha256
 from app.ledger.digest import CanonicalListHasher
 from app.ledger.entries import entry_leaf_hash, entry_payload_sha256, leaf_document
+from app.ledger.events import EventKind
 from app.ledger.merkle import CompactRange
 from app.ledger.note import Checkpoint, open_note
 from app.register.models import Building, Owner, RegisterVersion, Unit, UnitOwner
 from app.register.service import CONTENT_MEMBER, unit_content
 from app.rules.roll import Roll, UnitRecord, build_roll, public_group_id
-from app.verifier.documents import BALLOT_CAST, BALLOT_VOIDED, VOTE_PUBLISHED, ballot_document
+from app.verifier.documents import ballot_document
 from app.vote.models import RollGroup, Topic, Vote
 from app.vote.snapshot import roll_document
 from app.vote.spec import Mark, marks_for_ballot
@@ -62,7 +63,6 @@ from app.vote.spec import Mark, marks_for_ballot
 CHUNK = 2000
 MAX_PER_CHECK = 1000
 """Problems listed per check; beyond that they are only counted (one deleted leaf fails every later checkpoint)."""
-REGISTER_VERSION_KIND = "register.version"
 TABLES = (
     "audit_entry", "log_leaf", "log_checkpoint", "log_cosignature", "ballot", "ballot_mark", "register_version",
     "unit", "vote", "roll_group",
@@ -168,7 +168,7 @@ def ballot_problems(ballot: Ballot, entry: AuditEntry | None) -> list[str]:
         )
     logged = (payload.get("group_id"), payload.get("basis"), payload.get("channel"), payload.get("grant_id"))
     stored = (ballot.group_id, ballot.basis, ballot.channel.value, str(ballot.grant_id or ""))
-    if entry.kind != BALLOT_CAST or payload.get("ballot_id") != str(ballot.id):
+    if entry.kind != EventKind.BALLOT_CAST or payload.get("ballot_id") != str(ballot.id):
         problems.append(f"audit entry {entry.id} is not the ballot.cast entry of this ballot")
     elif logged != stored:
         problems.append(f"group, basis, channel or grant {', '.join(stored)} differ "
@@ -467,7 +467,7 @@ async def _check_ballots(session: AsyncSession, report: CheckReport, scope: _Sco
     voided = {
         str(payload.get("ballot_id"))
         for payload in await session.scalars(
-            scope.entries(sa.select(AuditEntry.payload).where(AuditEntry.kind == BALLOT_VOIDED))
+            scope.entries(sa.select(AuditEntry.payload).where(AuditEntry.kind == EventKind.BALLOT_VOIDED))
         )
         if isinstance(payload, dict)
     }
@@ -504,7 +504,7 @@ async def _check_ballots(session: AsyncSession, report: CheckReport, scope: _Sco
     orphans = await session.execute(
         scope.entries(
             sa.select(AuditEntry.id, AuditEntry.payload).where(
-                AuditEntry.kind == BALLOT_CAST,
+                AuditEntry.kind == EventKind.BALLOT_CAST,
                 ~sa.exists().where(Ballot.audit_entry_id == AuditEntry.id),
             )
         )
@@ -555,7 +555,7 @@ async def _check_registers(
     logged: dict[str, list[AuditEntry]] = {}
     estates = sorted({version.estate_id for version in versions})
     entries = await session.scalars(
-        sa.select(AuditEntry).where(AuditEntry.kind == REGISTER_VERSION_KIND, AuditEntry.estate_id.in_(estates))
+        sa.select(AuditEntry).where(AuditEntry.kind == EventKind.REGISTER_VERSION, AuditEntry.estate_id.in_(estates))
     )
     for entry in entries:
         if isinstance(entry.payload, dict):
@@ -665,7 +665,9 @@ async def _check_rolls(
 ) -> None:
     votes = (await session.scalars(scope.votes(sa.select(Vote).where(Vote.roll_hash.is_not(None))))).all()
     published: dict[uuid.UUID | None, list[AuditEntry]] = {}
-    for entry in await session.scalars(scope.entries(sa.select(AuditEntry).where(AuditEntry.kind == VOTE_PUBLISHED))):
+    for entry in await session.scalars(
+        scope.entries(sa.select(AuditEntry).where(AuditEntry.kind == EventKind.VOTE_PUBLISHED))
+    ):
         published.setdefault(entry.vote_id, []).append(entry)
     for vote in votes:
         report.counts["vote"] += 1

@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.audit import service as audit_service
 from app.common.access import Principal, roles_on
 from app.errors import NotFound
+from app.ledger import events
 from app.notice import repository
 from app.notice.models import Audience, Notice
 from app.notice.service import instant_text, notice_document
@@ -31,8 +32,6 @@ from app.result import service as result_service
 from app.result.schemas import ResultRead
 from app.rules.lifecycle import VoteStatus
 from app.vote.models import Vote
-
-INSPECTION_KIND = "inspection.accessed"
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,17 +64,15 @@ async def _record_access(
     vote_id: uuid.UUID | None = None,
     notice_id: uuid.UUID | None = None,
 ) -> None:
-    payload: dict[str, Any] = {
-        "accessor": inspector.label,
-        "capacity": inspector.capacity,
-        "document": document,
-        "at": instant_text(now),
-    }
-    if notice_id is not None:
-        payload["notice_id"] = str(notice_id)
-    if sha256 is not None:
-        payload["sha256"] = sha256
-    await audit_service.append(session, INSPECTION_KIND, payload, estate_id=estate_id, vote_id=vote_id)
+    event = events.inspection_accessed(
+        accessor=inspector.label,
+        capacity=inspector.capacity,
+        document=document,
+        at=instant_text(now),
+        notice_id=notice_id,
+        sha256=sha256,
+    )
+    await audit_service.append(session, event, estate_id=estate_id, vote_id=vote_id)
 
 
 @dataclass(frozen=True, slots=True)

@@ -41,6 +41,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from app.audit import service as audit_service
 from app.db.session import unit_of_work
 from app.identity.senders import SIGNATURE_HEADER, sign
+from app.ledger import events
 from app.notice import repository, service
 from app.notice.models import OutboxStatus
 from app.settings import Settings
@@ -213,35 +214,30 @@ async def record_outcomes(
                 logger.warning("outbox message %s changed hands; outcome not recorded", item.message_id)
                 continue
             message.lease_id = None
-            record: dict[str, Any] = {
-                "outbox_message_id": str(item.message_id),
-                "notice_id": item.payload.get("notice_id"),
-                "attempts": item.attempts,
-                "at": service.instant_text(now),
-            }
+            delivery = events.Delivery(
+                item.message_id, item.payload.get("notice_id"), item.attempts, service.instant_text(now)
+            )
             if error is None:
                 message.status = OutboxStatus.SENT
                 message.sent_at = now
                 message.last_error = None
-                kind = "notice.dispatched"
+                event = events.notice_dispatched(delivery)
                 sent += 1
             elif item.attempts >= max_attempts:
                 message.status = OutboxStatus.DEAD
                 message.last_error = error
-                kind = "notice.dead_lettered"
-                record["error"] = error
+                event = events.notice_dead_lettered(delivery, error=error)
                 dead += 1
                 logger.error("outbox message %s is dead after %s attempts: %s", item.message_id, item.attempts, error)
             else:
                 message.last_error = error
                 message.next_attempt_at = now + backoff(item.attempts)
-                kind = "notice.dispatch_failed"
-                record["error"] = error
-                record["next_attempt_at"] = service.instant_text(message.next_attempt_at)
+                next_attempt_at = service.instant_text(message.next_attempt_at)
+                event = events.notice_dispatch_failed(delivery, error=error, next_attempt_at=next_attempt_at)
                 retrying += 1
                 logger.warning("outbox message %s failed (attempt %s): %s", item.message_id, item.attempts, error)
             await session.flush()
-            await audit_service.append(session, kind, record, estate_id=item.estate_id, vote_id=item.vote_id)
+            await audit_service.append(session, event, estate_id=item.estate_id, vote_id=item.vote_id)
     return DispatchReport(len(outcomes), sent, retrying, dead)
 
 

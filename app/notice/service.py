@@ -27,6 +27,7 @@ from app.audit import service as audit_service
 from app.common.access import Principal, Role
 from app.common.pagination import paginate
 from app.errors import NotFound
+from app.ledger import events
 from app.ledger.canonical import canonical_sha256
 from app.notice import repository
 from app.notice.errors import OutboxMessageNotDead, ReminderDatesInvalid
@@ -38,7 +39,6 @@ from app.rules.reminders import Reminder, ReminderDates, ReminderKind, due_remin
 
 NOTICE_SCHEMA = "evote/notice-record/1"
 MESSAGE_SCHEMA = "evote/notice-message/1"
-PUBLISHED_KIND = "notice.published"
 TITLE_MAX = 200
 # R-LIFE-2 / R-SUP-2: an owners' notice is reported to the residents' committee (OBSERVER role); R-LIFE-8 /
 # R-SUP-1: and to the street office. Both read it through the API; the record says so.
@@ -167,16 +167,15 @@ async def _publish(
     await session.flush()
     await audit_service.append(
         session,
-        PUBLISHED_KIND,
-        {
-            "notice_id": str(notice.id),
-            "kind": kind.value,
-            "audience": audience.value,
-            "reported_to": reported_to(audience),
-            "content_sha256": notice.content_sha256,
-            "published_at": instant_text(published_at),
-            "outbox_message_id": str(message.id),
-        },
+        events.notice_published(
+            notice_id=notice.id,
+            kind=kind.value,
+            audience=audience.value,
+            reported_to=reported_to(audience),
+            content_sha256=notice.content_sha256,
+            published_at=instant_text(published_at),
+            outbox_message_id=message.id,
+        ),
         estate_id=estate_id,
         vote_id=vote_id,
     )
@@ -259,14 +258,13 @@ async def update_reminder_dates(
     await session.flush()
     await audit_service.append(
         session,
-        "estate.reminder_dates_changed",
-        {
-            "by": principal.label,
-            "dates": {
+        events.estate_reminder_dates_changed(
+            by=principal.label,
+            dates={
                 name: None if getattr(estate, name) is None else getattr(estate, name).isoformat()
                 for name in DATE_FIELDS
             },
-        },
+        ),
         estate_id=estate_id,
     )
     return estate
@@ -340,8 +338,7 @@ async def retry_message(
     notice = await session.get(Notice, message.notice_id)
     await audit_service.append(
         session,
-        "notice.retry_requested",
-        {"outbox_message_id": str(message.id), "by": principal.label, "at": instant_text(now)},
+        events.notice_retry_requested(outbox_message_id=message.id, by=principal.label, at=instant_text(now)),
         estate_id=None if notice is None else notice.estate_id,
         vote_id=None if notice is None else notice.vote_id,
     )

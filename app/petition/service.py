@@ -37,6 +37,7 @@ from app.common.pagination import paginate
 from app.errors import NotFound
 from app.grant import repository as grant_repository
 from app.grant import service as grant_service
+from app.ledger import events
 from app.notice import service as notice_service
 from app.notice.models import Audience, NoticeKind
 from app.petition import repository
@@ -67,12 +68,6 @@ from app.rules.petitions import (
     check_temporary_meeting_petition,
 )
 from app.rules.roll import Roll, VoterGroup, public_group_id
-
-OPENED = "petition.opened"
-SIGNED = "petition.signed"
-THRESHOLD_MET = "petition.threshold_met"
-SUBMITTED = "petition.submitted"
-ESCALATED = "petition.escalated"
 
 COLLECTING = frozenset({PetitionStatus.OPEN, PetitionStatus.THRESHOLD_MET})
 FROZEN = frozenset({PetitionStatus.SUBMITTED, PetitionStatus.ESCALATED, PetitionStatus.CLOSED})
@@ -301,13 +296,12 @@ async def open_petition(
     await session.flush()
     await audit_service.append(
         session,
-        OPENED,
-        {
-            "petition_id": str(petition.id),
-            "kind": petition.kind.value,
-            "register_version_id": str(state.version.id),
-            "opened_at": now.isoformat(),
-        },
+        events.petition_opened(
+            petition_id=petition.id,
+            kind=petition.kind.value,
+            register_version_id=state.version.id,
+            opened_at=now.isoformat(),
+        ),
         estate_id=estate_id,
     )
     return await _view(session, petition, state)
@@ -386,14 +380,13 @@ async def sign(
         raise AlreadySigned() from exc
     await audit_service.append(
         session,
-        SIGNED,
-        {
-            "petition_id": str(petition.id),
-            "group_id": body.group_id,
-            "basis": basis.value,
-            "grant_id": str(grant_id) if grant_id else "",
-            "signed_at": now.isoformat(),
-        },
+        events.petition_signed(
+            petition_id=petition.id,
+            group_id=body.group_id,
+            basis=basis.value,
+            grant_id=grant_id,
+            signed_at=now.isoformat(),
+        ),
         estate_id=petition.estate_id,
     )
     petition.register_version_id = state.version.id
@@ -411,8 +404,9 @@ async def _threshold_met(session: AsyncSession, petition: Petition, counted: Cou
     await session.flush()
     await audit_service.append(
         session,
-        THRESHOLD_MET,
-        {"petition_id": str(petition.id), "kind": petition.kind.value, "at": now.isoformat(), **counted.to_dict()},
+        events.petition_threshold_met(
+            petition_id=petition.id, kind=petition.kind.value, at=now.isoformat(), count=counted.to_dict()
+        ),
         estate_id=petition.estate_id,
     )
     zh, en = counted.check.reasons
@@ -471,11 +465,11 @@ async def submit(session: AsyncSession, principal: Principal, petition_id: uuid.
     to = recipient(petition.kind)
     await audit_service.append(
         session,
-        SUBMITTED,
-        {"petition_id": str(petition.id), "kind": petition.kind.value, "to": to, "at": now.isoformat(),
-         **counted.to_dict()},
+        events.petition_submitted(
+            petition_id=petition.id, kind=petition.kind.value, to=to, at=now.isoformat(), count=counted.to_dict()
+        ),
         estate_id=petition.estate_id,
-    )  # fmt: skip
+    )
     zh, en = counted.check.reasons
     await notice_service.publish_notice(
         session,
@@ -509,8 +503,9 @@ async def escalate(
     submitted_at = petition.submitted_at.isoformat() if petition.submitted_at else ""
     await audit_service.append(
         session,
-        ESCALATED,
-        {"petition_id": str(petition.id), "to": STREET_OFFICE, "submitted_at": submitted_at, "at": now.isoformat()},
+        events.petition_escalated(
+            petition_id=petition.id, to=STREET_OFFICE, submitted_at=submitted_at, at=now.isoformat()
+        ),
         estate_id=petition.estate_id,
     )
     zh, en = counted.check.reasons

@@ -34,6 +34,7 @@ from app.common.errors import Forbidden
 from app.errors import DomainError, NotFound
 from app.identity import events
 from app.identity.models import Account
+from app.ledger.events import EventKind, identifier_targeted
 from app.notice import service as notice_service
 from app.notice.models import Audience, NoticeKind
 from app.place import repository as place_repository
@@ -68,16 +69,6 @@ from app.register.service import CERTIFICATE_FIELD
 from app.security.pii import FieldCipher, normalise_identifier
 from app.settings import Settings
 
-SUCCEEDED: Final = "verification.succeeded"
-FAILED: Final = "verification.failed"
-LOCKED: Final = "verification.locked"
-REFUSED: Final = "verification.refused"
-REQUESTED: Final = "verification.requested"
-DOCUMENT_VIEWED: Final = "verification.document_viewed"
-APPROVED: Final = "verification.approved"
-REJECTED: Final = "verification.rejected"
-DOCUMENT_DELETED: Final = "verification.document_deleted"
-ALERTED: Final = "verification.identifier_targeted"
 PURGE_ACTOR: Final = "system:document-purge"
 INDEX_PREFIX: Final = 12  # blind-index characters kept in events to correlate attempts on one ID number
 ALERT_TITLE: Final = "实名认证异常提醒"
@@ -229,7 +220,9 @@ async def _refuse(
     """An attempt that is not evaluated (locked, already verified): logged, not counted."""
     await events.record(
         session,
-        LOCKED if isinstance(error, VerificationLocked) else REFUSED,
+        EventKind.IDENTITY_VERIFICATION_LOCKED
+        if isinstance(error, VerificationLocked)
+        else EventKind.IDENTITY_VERIFICATION_REFUSED,
         actor=_actor(account),
         account_id=account.id,
         details={"method": method.value, "reason": reason, **error.extra},
@@ -262,7 +255,7 @@ async def _fail(
     )
     await events.record(
         session,
-        FAILED,
+        EventKind.IDENTITY_VERIFICATION_FAILED,
         actor=_actor(account),
         account_id=account.id,
         details={
@@ -287,12 +280,12 @@ async def _alert_if_targeted(session: AsyncSession, identifier_index: str, *, li
         return
     owner = await repository.person_owner(session, identifier_index)
     estates = await repository.owner_estates(session, owner.id) if owner is not None else []
-    facts = {
-        "id_index_prefix": identifier_index[:INDEX_PREFIX],
-        "failures": len(failures),
-        "window_seconds": int(limits.window.total_seconds()),
-        "first_failure_at": failures[0].isoformat(),
-    }
+    targeted = identifier_targeted(
+        id_index_prefix=identifier_index[:INDEX_PREFIX],
+        failures=len(failures),
+        window_seconds=int(limits.window.total_seconds()),
+        first_failure_at=failures[0].isoformat(),
+    )
     for estate_id in estates:
         await notice_service.publish_notice(
             session,
@@ -307,9 +300,9 @@ async def _alert_if_targeted(session: AsyncSession, identifier_index: str, *, li
             now=now,
             audience=Audience.ORGANISERS.value,
         )
-        await audit_service.append(session, ALERTED, facts, estate_id=estate_id)
+        await audit_service.append(session, targeted, estate_id=estate_id)
     if not estates:  # not an owner anywhere: nobody to warn, but the pattern stays on record
-        await audit_service.append(session, ALERTED, facts)
+        await audit_service.append(session, targeted)
 
 
 async def _verified_as_other(session: AsyncSession, account: Account, identifier_index: str) -> bool:
@@ -352,7 +345,7 @@ async def _link(
     )
     await events.record(
         session,
-        SUCCEEDED,
+        EventKind.IDENTITY_VERIFICATION_SUCCEEDED,
         actor=_actor(account),
         account_id=account.id,
         details={
@@ -555,7 +548,7 @@ async def submit_manual_request(
     await session.flush()
     await events.record(
         session,
-        REQUESTED,
+        EventKind.IDENTITY_VERIFICATION_REQUESTED,
         actor=_actor(account),
         account_id=account.id,
         estate_id=estate_id,
@@ -606,7 +599,7 @@ async def read_document(
     content = unseal(cipher, request.id, document.ciphertext)
     await events.record(
         session,
-        DOCUMENT_VIEWED,
+        EventKind.IDENTITY_VERIFICATION_DOCUMENT_VIEWED,
         actor=principal.label,
         account_id=request.account_id,
         estate_id=estate_id,
@@ -655,7 +648,7 @@ async def approve(
     await session.flush()
     await events.record(
         session,
-        APPROVED,
+        EventKind.IDENTITY_VERIFICATION_APPROVED,
         actor=principal.label,
         account_id=account.id,
         estate_id=estate_id,
@@ -688,7 +681,7 @@ async def reject(
     await session.flush()
     await events.record(
         session,
-        REJECTED,
+        EventKind.IDENTITY_VERIFICATION_REJECTED,
         actor=principal.label,
         account_id=request.account_id,
         estate_id=estate_id,
@@ -710,7 +703,7 @@ async def purge_decided_documents(
         request.document_deleted_at = now
         await events.record(
             session,
-            DOCUMENT_DELETED,
+            EventKind.IDENTITY_VERIFICATION_DOCUMENT_DELETED,
             actor=PURGE_ACTOR,
             account_id=request.account_id,
             estate_id=request.estate_id,

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit import service as audit_service
 from app.common.errors import Conflict
+from app.ledger import events
 from app.ledger.canonical import canonical_sha256
 from app.place import repository as place_repository
 from app.place.models import Estate
@@ -115,14 +116,16 @@ async def import_register(
     # Each register version is an audit-log event, identified by its content hash (no identifiers).
     await audit_service.append(
         session,
-        "register.version",
-        {
-            "version_id": str(version.id), "number": version.number, "content_hash": content_hash,
-            "unit_count": version.unit_count, "heads": roll.total.heads, "area": roll.total.area,
-            "imported_by": version.imported_by,
-        },
+        events.register_version(
+            version_id=version.id,
+            number=version.number,
+            content_hash=content_hash,
+            unit_count=version.unit_count,
+            total=roll.total,
+            imported_by=version.imported_by,
+        ),
         estate_id=estate.id,
-    )  # fmt: skip
+    )
     return ImportOutcome(version, created=True, roll=roll)
 
 

@@ -35,8 +35,9 @@ from app.ballot.models import Ballot
 from app.common.access import Principal, Role
 from app.common.errors import Forbidden
 from app.errors import NotFound
-from app.ledger import merkle
+from app.ledger import events, merkle
 from app.ledger.canonical import canonical_bytes
+from app.ledger.events import EventKind
 from app.place import access
 from app.register.models import Building, RegisterVersion, Unit, UnitOwner
 from app.result.signing import SignedResult, sign_result
@@ -45,7 +46,6 @@ from app.vote import documents as vote_documents
 from app.vote import repository as topic_repository
 from app.vote.models import RollGroup, Vote
 
-EXPORTED_KIND = "vote.exported"
 EXPORT_ROLES = frozenset({Role.ADMIN, Role.STREET_OFFICE, Role.COMMITTEE, Role.AUDITOR})
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 _CACHE_FROM = 16  # subtrees of at least this many leaves are memoised when building many inclusion proofs
@@ -76,14 +76,13 @@ async def export(
     bundle = await build_bundle(session, vote, keys=keys)
     await audit_service.append(
         session,
-        EXPORTED_KIND,
-        {
-            "by": principal.label,
-            "roles": sorted(role.value for role in roles),
-            "at": now.isoformat(),
-            "bundle_sha256": bundle.sha256,
-            "result_checkpoint": bundle.signed.checkpoint.size,
-        },
+        events.vote_exported(
+            by=principal.label,
+            roles=[role.value for role in roles],
+            at=now.isoformat(),
+            bundle_sha256=bundle.sha256,
+            result_checkpoint=bundle.signed.checkpoint.size,
+        ),
         estate_id=vote.estate_id,
         vote_id=vote.id,
     )
@@ -114,7 +113,9 @@ async def build_bundle(session: AsyncSession, vote: Vote, *, keys: LogKeys) -> B
             "proof": [_b64(node) for node in merkle.consistency_proof(result_size, hashes)],
         },
     }
-    cast_at = {entry.payload["ballot_id"]: entry.payload["cast_at"] for entry in entries if entry.kind == d.BALLOT_CAST}
+    cast_at = {
+        entry.payload["ballot_id"]: entry.payload["cast_at"] for entry in entries if entry.kind == EventKind.BALLOT_CAST
+    }
     version = await session.get(RegisterVersion, vote.register_version_id)
     if version is None:  # pragma: no cover - sign_result already required it
         raise NotFound(what="register version")

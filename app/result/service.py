@@ -32,6 +32,7 @@ from app.ballot.models import Ballot
 from app.common.access import Principal, Role, roles_on
 from app.common.pagination import paginate
 from app.errors import NotFound
+from app.ledger import events
 from app.ledger.canonical import canonical_sha256
 from app.notice import service as notice_service
 from app.notice import texts as notice_texts
@@ -68,15 +69,8 @@ def _iso(instant: datetime | None) -> str | None:
     return None if instant is None else instant.isoformat()
 
 
-def _weight(weight: Weight) -> dict[str, Any]:
-    return {"heads": weight.heads, "area": weight.area}
-
-
-def _hashes(results: Sequence[TopicResult]) -> list[dict[str, Any]]:
-    return [
-        {"topic_id": str(row.topic_id), "outcome": row.outcome, "evidence_sha256": row.evidence_sha256}
-        for row in results
-    ]
+def _outcomes(results: Sequence[TopicResult]) -> list[events.TopicOutcome]:
+    return [events.TopicOutcome(row.topic_id, row.outcome, row.evidence_sha256) for row in results]
 
 
 # --- close → decide → publish -------------------------------------------------------------------------------
@@ -106,13 +100,9 @@ async def close_and_decide(
             VoteStatus.CLOSED,  # closed_at is ends_at: the decision instant is the publicised close (R-LIFE-8)
             now=now,
             actor=actor,
-            event="vote.closed",
-            payload={
-                "closed_at": vote.ends_at.isoformat(),
-                "by": actor,
-                "participating": _weight(participating),
-                "total": _weight(total),
-            },
+            event=events.vote_closed(
+                closed_at=vote.ends_at.isoformat(), by=actor, participating=participating, total=total
+            ),
         )
 
     if vote.status is VoteStatus.CLOSED:
@@ -123,13 +113,9 @@ async def close_and_decide(
             VoteStatus.DECIDED,
             now=now,
             actor=actor,
-            event="vote.decided",
-            payload={
-                "decided_at": now.isoformat(),
-                "closed_at": _iso(vote.closed_at),
-                "by": actor,
-                "results": _hashes(results),
-            },
+            event=events.vote_decided(
+                decided_at=now.isoformat(), closed_at=_iso(vote.closed_at), by=actor, results=_outcomes(results)
+            ),
         )
     else:
         results = await _results_in_order(session, vote)
@@ -143,13 +129,9 @@ async def close_and_decide(
         VoteStatus.RESULT_PUBLISHED,
         now=now,
         actor=actor,
-        event="vote.result_published",
-        payload={
-            "published_at": now.isoformat(),
-            "by": actor,
-            "results": _hashes(results),
-            "publication": publication.to_dict(),
-        },
+        event=events.vote_result_published(
+            published_at=now.isoformat(), by=actor, results=_outcomes(results), publication=publication.to_dict()
+        ),
     )
     # R-LIFE-8: "published to all owners in scope at once": the result notice leaves through the outbox.
     await notice_service.publish_notice(
@@ -382,13 +364,7 @@ async def unit_ballots(
     )
     await audit_service.append(
         session,
-        "ballots.viewed",
-        {
-            "viewer": principal.label,
-            "at": now.isoformat(),
-            "cursor": cursor,
-            "ballots": len(items),
-        },
+        events.ballots_viewed(viewer=principal.label, at=now.isoformat(), cursor=cursor, ballots=len(items)),
         estate_id=vote.estate_id,
         vote_id=vote.id,
     )

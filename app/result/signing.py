@@ -25,7 +25,7 @@ compact JWS (``alg`` ``EdDSA``) carries the same bytes as its payload for any JO
 
 The checkpoint: the smallest signed checkpoint whose tree contains every entry the result rests on (the
 notice's publication, every ballot cast or voided, the close, the decision and the publication of the
-result; ``app.verifier.documents.EVIDENCE_KINDS``). ``close_and_decide`` integrates and signs it in the
+result; ``app.ledger.events.EVIDENCE_KINDS``). ``close_and_decide`` integrates and signs it in the
 closing transaction, so it exists as soon as the result is published; for a vote decided before that, the
 integrator's next run produces it and the request is answered 409 until then.
 """
@@ -47,13 +47,14 @@ from app.common.access import Principal
 from app.errors import DomainError, NotFound
 from app.ledger.canonical import canonical_bytes
 from app.ledger.entries import format_timestamp
+from app.ledger.events import EVIDENCE_KINDS
 from app.ledger.signing import jws_sign, public_key_bytes, sign
 from app.register.models import RegisterVersion
 from app.result import repository
 from app.result import service as result_service
 from app.result.errors import ResultNotPublished
 from app.result.models import TopicResult
-from app.verifier.documents import EVIDENCE_KINDS, RESULT_FORMAT, jwk_thumbprint
+from app.verifier.documents import RESULT_FORMAT, jwk_thumbprint
 from app.vote.documents import utc_text
 from app.vote.models import Topic, Vote
 

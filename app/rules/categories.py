@@ -124,12 +124,7 @@ class CountingRule:
 
 
 def _threshold_dict(threshold: Threshold) -> dict[str, object]:
-    return {
-        "num": threshold.num,
-        "den": threshold.den,
-        "strict": threshold.strict,
-        "symbol": threshold.symbol,
-    }
+    return {**threshold.to_dict(), "symbol": threshold.symbol}
 
 
 _STATUTORY_APPROVAL = {Category.ORDINARY: MORE_THAN_HALF, Category.SPECIAL: THREE_QUARTERS}

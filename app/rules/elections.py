@@ -38,7 +38,7 @@ from app.rules.errors import (
     ElectionSeatsInvalid,
     ElectionWriteIn,
 )
-from app.rules.numeric import MORE_THAN_HALF, TWO_THIRDS, Threshold
+from app.rules.numeric import MORE_THAN_HALF, TWO_THIRDS, Threshold, threshold_formula
 
 SMALL_AREA_HOUSEHOLDS = 100  # Beijing Art. 39: at most 100 households may elect a 3-member committee
 SMALL_AREA_MIN_MEMBERS = 3
@@ -208,26 +208,6 @@ def _weight_dict(weight: Weight) -> dict[str, object]:
     return {"heads": weight.heads, "area": weight.area}
 
 
-def _relation(threshold: Threshold, lhs: int, rhs: int) -> str:
-    """The true relation between the two products: ``>`` or ``<=`` (strict), ``>=`` or ``<`` (inclusive)."""
-    if threshold.strict:
-        return ">" if lhs > rhs else "<="
-    return ">=" if lhs >= rhs else "<"
-
-
-def _formula(threshold: Threshold, part_name: str, whole_name: str, part: int, whole: int) -> str:
-    """The threshold's rule with its numbers, e.g. ``3*part_heads >= 2*total_heads: 3*20 = 60 >= 2*30 = 60``.
-
-    The rule shows the threshold actually applied (R-CAT-4); the comparison after the colon is the true one
-    between the two products.
-    """
-    k, m = threshold.den, threshold.num
-    lhs, rhs = k * part, m * whole
-    rule = f"{k}*{part_name} {'>' if threshold.strict else '>='} {whole_name if m == 1 else f'{m}*{whole_name}'}"
-    right = str(whole) if m == 1 else f"{m}*{whole} = {rhs}"
-    return f"{rule}: {k}*{part} = {lhs} {_relation(threshold, lhs, rhs)} {right}"
-
-
 @dataclass(frozen=True, slots=True)
 class CandidateResult:
     """Evidence for one candidate: the counts, the R-ELEC-5 tests with their numbers, rank and seat."""
@@ -268,11 +248,11 @@ class CandidateResult:
             "oppose": _weight_dict(self.oppose),
             "abstain": _weight_dict(self.abstain),
             "approval": self.approval.symbol,
-            "heads_formula": _formula(
-                self.approval, "agree_heads", "part_heads", self.agree.heads, self.participating.heads
+            "heads_formula": threshold_formula(
+                self.approval, self.agree.heads, self.participating.heads, names=("agree_heads", "part_heads")
             ),
-            "area_formula": _formula(
-                self.approval, "agree_area", "part_area", self.agree.area, self.participating.area
+            "area_formula": threshold_formula(
+                self.approval, self.agree.area, self.participating.area, names=("agree_area", "part_area")
             ),
             "qualified": "YES" if self.qualified else "NO",
             "seat": self.seat.value,
@@ -336,8 +316,8 @@ class ElectionResult:
         never meets it)."""
         quorum = self.rule.quorum
         return (
-            _formula(quorum, "part_heads", "total_heads", self.participating.heads, self.total.heads),
-            _formula(quorum, "part_area", "total_area", self.participating.area, self.total.area),
+            threshold_formula(quorum, self.participating.heads, self.total.heads, names=("part_heads", "total_heads")),
+            threshold_formula(quorum, self.participating.area, self.total.area, names=("part_area", "total_area")),
         )
 
     def to_dict(self) -> dict[str, object]:
@@ -529,7 +509,7 @@ def _candidate_reason(
         ):
             if approval.met(a, p):
                 continue
-            relation = _relation(approval, k * a, m * p)
+            relation = approval.relation(a, p)
             zh_whole, en_whole = (str(p), str(p)) if m == 1 else (f"{m}×{p}={m * p}", f"{m}*{p} = {m * p}")
             zh_items.append(f"同意{zh_name} {k}×{a}={k * a} {_ZH_RELATION[relation]} 参与{zh_name} {zh_whole}")
             en_items.append(f"agreeing {en_name} {k}*{a} = {k * a} {relation} participating {en_name} {en_whole}")

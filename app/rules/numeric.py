@@ -8,7 +8,9 @@ Percentages are for display only, rounded half up to two decimals (R-NUM-4).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +53,50 @@ class Threshold:
     @property
     def symbol(self) -> str:
         return (">" if self.strict else "≥") + f" {self.num}/{self.den}"
+
+    def to_dict(self) -> dict[str, Any]:
+        """The threshold as documents hold it: a topic's counting rule (hashed into the topic document) and, with
+        its ``symbol``, the signed result's rule."""
+        return {"num": self.num, "den": self.den, "strict": self.strict}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Threshold:
+        """The inverse of ``to_dict``, for the server reading a topic and the offline verifier reading a bundle."""
+        return cls(int(data["num"]), int(data["den"]), strict=bool(data["strict"]))
+
+    def relation(self, part: int, whole: int) -> str:
+        """The true relation between ``den*part`` and ``num*whole`` as evidence shows it: ``>`` or ``<=`` for a
+        strict threshold, ``>=`` or ``<`` for an inclusive one (R-NUM-3)."""
+        lhs, rhs = self.den * part, self.num * whole
+        if self.strict:
+            return ">" if lhs > rhs else "<="
+        return ">=" if lhs >= rhs else "<"
+
+
+def threshold_formula(threshold: Threshold, part: int, whole: int, *, names: tuple[str, str] | None = None) -> str:
+    """A threshold's cross-multiplication with its numbers, as signed into evidence (R-NUM-3, R-TALLY-10).
+
+    The two layouts are both in signed results and logged entries already, so each stays byte for byte:
+
+    * without ``names`` (yes/no and option topics): the products only, ``3*77550=232650 >= 2*90000=180000``,
+      and ``: zero base, not met (R-NUM-5)`` after them when ``whole`` is 0, since ``0 >= 0`` holds between the
+      products yet a zero base never meets a threshold;
+    * with ``names`` (the election quorum, petitions): the rule applied, then its numbers, ``3*part_heads >=
+      2*total_heads: 3*20 = 60 >= 2*30 = 60``; a numerator of 1 is not written (``20*applicant_heads >=
+      total_heads: 20*3 = 60 >= 40``).
+
+    The relation shown is always the true one between the two products (``Threshold.relation``).
+    """
+    k, m = threshold.den, threshold.num
+    lhs, rhs = k * part, m * whole
+    relation = threshold.relation(part, whole)
+    if names is None:
+        text = f"{k}*{part}={lhs} {relation} {m}*{whole}={rhs}"
+        return text if whole > 0 else f"{text}: zero base, not met (R-NUM-5)"
+    part_name, whole_name = names
+    rule = f"{k}*{part_name} {'>' if threshold.strict else '>='} {whole_name if m == 1 else f'{m}*{whole_name}'}"
+    right = str(whole) if m == 1 else f"{m}*{whole} = {rhs}"
+    return f"{rule}: {k}*{part} = {lhs} {relation} {right}"
 
 
 TWO_THIRDS = Threshold(2, 3, strict=False)  # "三分之二以上": at least 2/3 (quorum, CC 278 ¶2)

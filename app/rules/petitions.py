@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from app.rules.counts import Weight
-from app.rules.numeric import HALF, ONE_FIFTH, ONE_TWENTIETH, Threshold, percent_display
+from app.rules.numeric import HALF, ONE_FIFTH, ONE_TWENTIETH, percent_display, threshold_formula
 
 
 class PetitionThreshold(StrEnum):
@@ -33,18 +33,6 @@ def _check_part(name: str, part: int, whole: int) -> None:
     # Figures come from the roll; a part outside 0..whole means the caller counted wrongly.
     if not 0 <= part <= whole:
         raise ValueError(f"{name} must be between 0 and {whole}, got {part}")
-
-
-def _formula(threshold: Threshold, part_name: str, whole_name: str, part: int, whole: int) -> str:
-    """The R-NUM-3 comparison with its numbers, e.g. ``20*applicant_heads >= total_heads: 20*3 = 60 >= 40``.
-
-    The comparison shown is the true one between the two products."""
-    op = ">" if threshold.strict else ">="
-    lhs, rhs = threshold.den * part, threshold.num * whole
-    holds = lhs > rhs if threshold.strict else lhs >= rhs
-    shown = op if holds else {">": "<=", ">=": "<"}[op]
-    scaled_whole = whole_name if threshold.num == 1 else f"{threshold.num}*{whole_name}"
-    return f"{threshold.den}*{part_name} {op} {scaled_whole}: {threshold.den}*{part} = {lhs} {shown} {rhs}"
 
 
 def _weight_dict(weight: Weight) -> dict[str, object]:
@@ -86,9 +74,13 @@ class FirstAssemblyCheck:
     @property
     def formulas(self) -> tuple[str, str, str]:
         return (
-            _formula(HALF, "delivered_area", "total_area", self.delivered_area, self.total.area),
-            _formula(ONE_TWENTIETH, "applicant_heads", "total_heads", self.applicants.heads, self.total.heads),
-            _formula(ONE_TWENTIETH, "applicant_area", "total_area", self.applicants.area, self.total.area),
+            threshold_formula(HALF, self.delivered_area, self.total.area, names=("delivered_area", "total_area")),
+            threshold_formula(
+                ONE_TWENTIETH, self.applicants.heads, self.total.heads, names=("applicant_heads", "total_heads")
+            ),
+            threshold_formula(
+                ONE_TWENTIETH, self.applicants.area, self.total.area, names=("applicant_area", "total_area")
+            ),
         )
 
     @property
@@ -172,8 +164,12 @@ class TemporaryMeetingCheck:
     @property
     def formulas(self) -> tuple[str, str]:
         return (
-            _formula(ONE_FIFTH, "petitioning_heads", "total_heads", self.petitioners.heads, self.total.heads),
-            _formula(ONE_FIFTH, "petitioning_area", "total_area", self.petitioners.area, self.total.area),
+            threshold_formula(
+                ONE_FIFTH, self.petitioners.heads, self.total.heads, names=("petitioning_heads", "total_heads")
+            ),
+            threshold_formula(
+                ONE_FIFTH, self.petitioners.area, self.total.area, names=("petitioning_area", "total_area")
+            ),
         )
 
     @property

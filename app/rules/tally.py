@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from app.rules.categories import Category, CountingRule
 from app.rules.choices import Choice, Outcome
 from app.rules.counts import Weight
-from app.rules.numeric import Threshold, percent_display
+from app.rules.numeric import Threshold, percent_display, threshold_formula
 
 ZERO = Weight()
 
@@ -58,18 +58,8 @@ class Check:
 
     @property
     def formula(self) -> str:
-        """The cross-multiplication evaluated, showing the true relation between the two products.
-
-        ``3*77550=232650 >= 2*90000=180000`` when met, ``3*54000=162000 < 2*90000=180000`` when not: a strict
-        threshold shows ``>`` or ``<=``, an inclusive one ``>=`` or ``<`` (as in elections and petitions).
-        """
-        t = self.threshold
-        lhs, rhs = t.den * self.part, t.num * self.whole
-        holds = lhs > rhs if t.strict else lhs >= rhs
-        op = (">" if holds else "<=") if t.strict else (">=" if holds else "<")
-        text = f"{t.den}*{self.part}={lhs} {op} {t.num}*{self.whole}={rhs}"
-        # R-NUM-5: "0 >= 0" holds between the products, yet a zero base never meets a threshold; say so.
-        return text if self.whole > 0 else f"{text}: zero base, not met (R-NUM-5)"
+        """``3*77550=232650 >= 2*90000=180000`` (``threshold_formula`` without names)."""
+        return threshold_formula(self.threshold, self.part, self.whole)
 
     def describe(self, language: str) -> str:
         """``参与表决面积 77550/90000 ≥ 2/3``; when not met the relation is negated (``< 2/3``, ``≤ 1/2``)."""

@@ -31,6 +31,7 @@ from app.audit import service as audit_service
 from app.common.access import MANAGING_ROLES, Principal, Role, ensure_can_manage_street_office, roles_on
 from app.common.errors import Forbidden
 from app.errors import NotFound
+from app.ledger import events
 from app.ledger.canonical import canonical_sha256
 from app.notice import service as notice_service
 from app.notice.models import Audience, NoticeKind
@@ -65,10 +66,6 @@ from app.vote.models import Vote
 
 SUPERVISING = frozenset({Role.ADMIN, Role.STREET_OFFICE})
 REGULAR_MEETING_MONTHS = 12  # R-LIFE-11, Beijing Art. 35(2) 「每年至少召开一次」
-
-
-def audit_kind(kind: SupervisionKind) -> str:
-    return f"supervision.{kind.value.lower()}"
 
 
 def _local(instant: datetime) -> str:
@@ -164,19 +161,17 @@ async def _record(
     )
     content = action_content(action)
     action.content_sha256 = canonical_sha256(content)
-    payload = {
-        **content,
-        "content_sha256": action.content_sha256,
-        "vote_status": {"before": status_before, "after": (vote.status if to is None else to).value},
-    }
+    event = events.supervision_action(
+        kind.value,
+        content=content,
+        content_sha256=action.content_sha256,
+        status_before=status_before,
+        status_after=(vote.status if to is None else to).value,
+    )
     if to is None:
-        entry = await audit_service.append(
-            session, audit_kind(kind), payload, estate_id=vote.estate_id, vote_id=vote.id
-        )
+        entry = await audit_service.append(session, event, estate_id=vote.estate_id, vote_id=vote.id)
     else:
-        entry = await transition(
-            session, vote, to, now=now, actor=principal.label, event=audit_kind(kind), payload=payload
-        )
+        entry = await transition(session, vote, to, now=now, actor=principal.label, event=event)
     action.audit_entry_id = entry.id
     session.add(action)
     await session.flush()

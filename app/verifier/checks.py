@@ -48,6 +48,7 @@ from app.errors import DomainError
 from app.ledger.canonical import canonical_bytes, canonical_sha256
 from app.ledger.entries import check_leaf_document, entry_leaf_hash
 from app.ledger.errors import LedgerError
+from app.ledger.events import EVIDENCE_KINDS, EventKind
 from app.ledger.merkle import HASH_SIZE, inclusion_step, verify_consistency, verify_inclusion
 from app.ledger.note import Checkpoint, open_note, parse_verifier_key
 from app.ledger.signing import SIGNATURE_SIZE, jws_verify, public_key_from_bytes, verify
@@ -397,23 +398,23 @@ class _Verifier:
                         f"{size}: its inclusion proof fails (entry altered, moved or reordered)",
                     )
                 entries.append(_Entry(index, document))
-            late = [entry for entry in entries if entry.kind in d.EVIDENCE_KINDS and entry.leaf_index >= result.size]
+            late = [entry for entry in entries if entry.kind in EVIDENCE_KINDS and entry.leaf_index >= result.size]
             if late:
                 raise Failure(
                     "log", f"{late[0].kind} at leaf {late[0].leaf_index} is not inside the result's checkpoint"
                 )
             self.entries = entries
-            self.published = self._single(d.VOTE_PUBLISHED)
-            self.closed = self._single(d.VOTE_CLOSED)
-            self.decided = self._single(d.VOTE_DECIDED)
-            self.result_published = self._single(d.VOTE_RESULT_PUBLISHED)
+            self.published = self._single(EventKind.VOTE_PUBLISHED)
+            self.closed = self._single(EventKind.VOTE_CLOSED)
+            self.decided = self._single(EventKind.VOTE_DECIDED)
+            self.result_published = self._single(EventKind.VOTE_RESULT_PUBLISHED)
         self.passed(
             "log",
             f"{len(entries)} entries in leaf order, each proven in a signed checkpoint; "
             f"size {latest.size} extends size {result.size}",
         )
 
-    def _single(self, kind: str) -> _Entry:
+    def _single(self, kind: EventKind) -> _Entry:
         found = [entry for entry in self.entries if entry.kind == kind]
         if len(found) != 1:
             raise Failure("log", f"expected exactly one {kind} entry, found {len(found)}")
@@ -543,8 +544,8 @@ class _Verifier:
     def check_ballots(self) -> None:
         ballots = self.load(d.BALLOTS)
         with self.step("ballots"):
-            cast = {entry.payload["ballot_id"]: entry for entry in self.entries if entry.kind == d.BALLOT_CAST}
-            voided = {entry.payload["ballot_id"] for entry in self.entries if entry.kind == d.BALLOT_VOIDED}
+            cast = {entry.payload["ballot_id"]: entry for entry in self.entries if entry.kind == EventKind.BALLOT_CAST}
+            voided = {entry.payload["ballot_id"] for entry in self.entries if entry.kind == EventKind.BALLOT_VOIDED}
             seen: set[str] = set()
             counted: dict[str, dict[str, Any]] = {}
             for ballot in self.progress.iterate("ballots", ballots, len(ballots)):
@@ -637,7 +638,8 @@ class _Verifier:
             late = [
                 entry
                 for entry in self.entries
-                if entry.kind in (d.BALLOT_CAST, d.BALLOT_VOIDED) and entry.leaf_index > self.closed.leaf_index
+                if entry.kind in (EventKind.BALLOT_CAST, EventKind.BALLOT_VOIDED)
+                and entry.leaf_index > self.closed.leaf_index
             ]
             if late:
                 raise Failure(
@@ -707,8 +709,10 @@ class _Verifier:
         The revocation is a signed log entry of the vote (already proven in step 4); the result stays as it was
         counted, but it no longer binds the owners.
         """
-        revocations = {"supervision.revocation": "REVOKED_BY_STREET_OFFICE",
-                       "supervision.court_revocation": "REVOKED_BY_COURT"}  # fmt: skip
+        revocations: dict[str, str] = {
+            EventKind.SUPERVISION_REVOCATION: "REVOKED_BY_STREET_OFFICE",
+            EventKind.SUPERVISION_COURT_REVOCATION: "REVOKED_BY_COURT",
+        }
         with self.step("decision"):
             found = [entry for entry in self.entries if entry.kind in revocations]
             if not found:

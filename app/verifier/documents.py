@@ -77,18 +77,6 @@ MEMBERS = (
     RESULT_JWS,
 )
 
-# Audit-log entry kinds the verifier reads (written by app.vote, app.ballot and app.result).
-VOTE_PUBLISHED = "vote.published"
-BALLOT_CAST = "ballot.cast"
-BALLOT_VOIDED = "ballot.voided"
-VOTE_CLOSED = "vote.closed"
-VOTE_DECIDED = "vote.decided"
-VOTE_RESULT_PUBLISHED = "vote.result_published"
-#: The entries a decided result rests on: the signed result's checkpoint contains every one of them.
-EVIDENCE_KINDS = frozenset(
-    {VOTE_PUBLISHED, BALLOT_CAST, BALLOT_VOIDED, VOTE_CLOSED, VOTE_DECIDED, VOTE_RESULT_PUBLISHED}
-)
-
 
 def b64url(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")

@@ -9,14 +9,13 @@ where the law says why, and builds the entry's payload: each kind of entry keeps
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit import service as audit_service
 from app.audit.models import AuditEntry
+from app.ledger.events import Event
 from app.rules.lifecycle import VoteStatus, effective_status, ensure_transition
 from app.vote.models import Vote
 
@@ -28,10 +27,9 @@ async def transition(
     *,
     now: datetime,
     actor: str,
-    event: str,
-    payload: Mapping[str, Any],
+    event: Event,
 ) -> AuditEntry:
-    """Move ``vote`` to ``to`` and append the ``event`` entry with ``payload``; the entry is returned."""
+    """Move ``vote`` to ``to`` and append ``event`` (built by ``app.ledger.events``); the entry is returned."""
     before = vote.status
     ensure_transition(before, to)
     vote.status = to
@@ -44,7 +42,7 @@ async def transition(
         vote.decided_at = now
     elif to is VoteStatus.RESULT_PUBLISHED:
         vote.result_published_at = now
-    return await audit_service.append(session, event, dict(payload), estate_id=vote.estate_id, vote_id=vote.id)
+    return await audit_service.append(session, event, estate_id=vote.estate_id, vote_id=vote.id)
 
 
 def status_at(vote: Vote, now: datetime) -> VoteStatus:

@@ -11,10 +11,9 @@ from sqlalchemy.orm import selectinload
 
 from app.audit.models import AuditEntry
 from app.db import locks
+from app.ledger.events import EventKind
 from app.rules.lifecycle import UNFINISHED, VoteStatus
 from app.vote.models import Attachment, Erratum, OrganiserKind, RollGroup, Topic, Vote
-
-CANCELLED_KIND = "vote.cancelled"
 
 
 async def get_vote(session: AsyncSession, vote_id: uuid.UUID, *, for_update: bool = False) -> Vote | None:
@@ -97,7 +96,7 @@ async def errata(session: AsyncSession, vote_id: uuid.UUID) -> Sequence[Erratum]
 
 async def cancellation(session: AsyncSession, vote_id: uuid.UUID) -> AuditEntry | None:
     return await session.scalar(
-        select(AuditEntry).where(AuditEntry.vote_id == vote_id, AuditEntry.kind == CANCELLED_KIND).limit(1)
+        select(AuditEntry).where(AuditEntry.vote_id == vote_id, AuditEntry.kind == EventKind.VOTE_CANCELLED).limit(1)
     )
 
 

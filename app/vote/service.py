@@ -24,6 +24,7 @@ from app.audit.models import AuditEntry
 from app.common.access import MANAGING_ROLES, Principal, Role, roles_on
 from app.common.pagination import paginate
 from app.errors import NotFound
+from app.ledger import events
 from app.notice import service as notice_service
 from app.notice import texts as notice_texts
 from app.notice.models import NoticeKind
@@ -32,8 +33,8 @@ from app.register import repository as register_repository
 from app.rules.categories import MATTERS, Category, CountingRule, MatterItem, category_for, community_rule
 from app.rules.errors import VotingWindowInverted
 from app.rules.kinds import KINDS, TopicKind
-from app.rules.kinds.base import threshold_from_json
 from app.rules.lifecycle import RUNNING, VoteStatus
+from app.rules.numeric import Threshold
 from app.rules.options import validate_options
 from app.rules.publicity import check_window
 from app.vote import documents, repository
@@ -100,8 +101,6 @@ ONE_DECISION = (
 )
 DECIDING_KINDS = frozenset(kind for kind, rules in KINDS.items() if rules.one_decision)
 COMMITTEE_KINDS = frozenset(OrganiserKind) - {OrganiserKind.STREET_OFFICE}
-PUBLISHED_KIND = "vote.published"
-ERRATUM_KIND = "vote.erratum"
 
 
 @dataclass(frozen=True, slots=True)
@@ -304,8 +303,8 @@ def _counting_rule(category: Category, rule: Mapping[str, Any] | None) -> Counti
     approval = (rule or {}).get("approval")
     return community_rule(
         category,
-        quorum=threshold_from_json(quorum) if quorum is not None else None,
-        approval=threshold_from_json(approval) if approval is not None else None,
+        quorum=Threshold.from_dict(quorum) if quorum is not None else None,
+        approval=Threshold.from_dict(approval) if approval is not None else None,
     )
 
 
@@ -519,31 +518,24 @@ async def publish(session: AsyncSession, principal: Principal, vote_id: uuid.UUI
         VoteStatus.PUBLISHED,
         now=now,
         actor=principal.label,
-        event=PUBLISHED_KIND,
-        payload={
-            "notice_hash": vote.notice_hash,
-            "roll_hash": vote.roll_hash,
-            "register_version_id": str(version.id),
-            "topics": [
-                {
-                    "topic_id": str(topic.id),
-                    "content_hash": topic.content_hash,
-                    "attachments": [a.sha256 for a in documents.ordered_attachments(topic.attachments)],
-                }
-                for topic in vote.topics
+        event=events.vote_published(
+            notice_hash=vote.notice_hash,
+            roll_hash=vote.roll_hash,
+            register_version_id=version.id,
+            topics=[
+                events.PublishedTopic(
+                    topic.id, content_hash, tuple(a.sha256 for a in documents.ordered_attachments(topic.attachments))
+                )
+                for topic, content_hash in zip(vote.topics, topic_hashes, strict=True)
             ],
-            "published_at": documents.utc_text(now),
-            "starts_at": documents.utc_text(vote.starts_at),
-            "ends_at": documents.utc_text(vote.ends_at),
-            "voting_method": vote.voting_method.value,  # R-TALLY-9: PAPER / MIXED stated in the notice
-            "total_heads": vote.total_heads,
-            "total_area": vote.total_area,
-            "scoped": vote.scope_units is not None,
-            # R-LIFE-2 / R-SUP-2: the notice goes to every voter group in scope and is reported to the
-            # residents' committee, whose OBSERVER role reads it from now on.
-            "notified": "ALL_GROUPS_IN_SCOPE",
-            "reported_to": ["RESIDENTS_COMMITTEE"],
-        },
+            published_at=documents.utc_text(now),
+            starts_at=documents.utc_text(vote.starts_at),
+            ends_at=documents.utc_text(vote.ends_at),
+            voting_method=vote.voting_method.value,
+            total_heads=vote.total_heads,
+            total_area=vote.total_area,
+            scoped=vote.scope_units is not None,
+        ),
     )
     # R-LIFE-2: the notice goes out through the outbox once this transaction commits (app.notice).
     await notice_service.publish_notice(
@@ -588,8 +580,7 @@ async def add_erratum(
     await session.flush()
     await audit_service.append(
         session,
-        ERRATUM_KIND,
-        {"erratum_id": str(erratum.id), "sha256": erratum.sha256, "notice_hash": vote.notice_hash},
+        events.vote_erratum(erratum_id=erratum.id, sha256=erratum.sha256, notice_hash=vote.notice_hash),
         estate_id=vote.estate_id,
         vote_id=vote.id,
     )
@@ -625,13 +616,9 @@ async def cancel(
         VoteStatus.CANCELLED,
         now=now,
         actor=principal.label,
-        event=repository.CANCELLED_KIND,
-        payload={
-            "notice_hash": vote.notice_hash,
-            "cancelled_at": now.astimezone(UTC).isoformat(),
-            "reason": reason,
-            "reason_sha256": hashlib.sha256(reason.encode()).hexdigest(),
-        },
+        event=events.vote_cancelled(
+            notice_hash=vote.notice_hash, cancelled_at=now.astimezone(UTC).isoformat(), reason=reason
+        ),
     )
     # R-LIFE-4: the owners who were given the notice are told it is withdrawn.
     await notice_service.publish_notice(

@@ -16,7 +16,6 @@ from app.rules.categories import CountingRule
 from app.rules.kinds import KINDS
 from app.rules.kinds.base import SPOILED, AnswerRefused, KindRules, TopicTerms
 from app.rules.kinds.base import Mark as Mark  # the marks ballots are stored as
-from app.rules.numeric import Threshold
 from app.vote.models import Topic
 
 
@@ -28,12 +27,8 @@ class AnswerInvalid(DomainError):
     message_en = "Invalid answer for topic '{topic}': {reason}"
 
 
-def threshold_to_json(threshold: Threshold) -> dict[str, Any]:
-    return {"num": threshold.num, "den": threshold.den, "strict": threshold.strict}
-
-
 def rule_to_json(rule: CountingRule) -> dict[str, Any]:
-    return {"quorum": threshold_to_json(rule.quorum), "approval": threshold_to_json(rule.approval)}
+    return {"quorum": rule.quorum.to_dict(), "approval": rule.approval.to_dict()}
 
 
 def kind_rules(topic: Topic) -> KindRules:

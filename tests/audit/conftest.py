@@ -11,6 +11,7 @@ from sqlalchemy import select
 from app.audit import service as audit_service
 from app.audit.keys import LogKeys
 from app.audit.models import AuditEntry, LogCheckpoint, LogLeaf
+from app.ledger.events import Event, EventKind
 
 ORIGIN = "evote.test/log"
 WITNESS = "street-office.test"
@@ -27,10 +28,12 @@ def log_keys(log_key) -> LogKeys:
     return LogKeys.create(ORIGIN, log_key, witnesses=((WITNESS, WITNESS_KEY.public_key()),))
 
 
-async def append(session, count: int, *, kind: str = "test.entry") -> list[AuditEntry]:
-    """``count`` entries in the session's transaction, committed (a savepoint in the per-test transaction)."""
+async def append(session, count: int, *, kind: EventKind = EventKind.BALLOTS_VIEWED) -> list[AuditEntry]:
+    """``count`` entries in the session's transaction, committed (a savepoint in the per-test transaction); the log
+    treats every kind alike, so any kind serves."""
     entries = [
-        await audit_service.append(session, kind, {"n": number, "nonce": uuid.uuid4().hex}) for number in range(count)
+        await audit_service.append(session, Event(kind, {"n": number, "nonce": uuid.uuid4().hex}))
+        for number in range(count)
     ]
     await session.commit()
     return entries

@@ -21,6 +21,7 @@ from app.db.session import unit_of_work
 from app.ledger import merkle
 from app.ledger.entries import entry_leaf_hash
 from app.ledger.errors import NoteUnverified
+from app.ledger.events import Event, EventKind
 from app.ledger.note import Checkpoint, open_note, parse_verifier_key
 from tests.audit.conftest import ORIGIN, append, stored_checkpoints, stored_leaves
 
@@ -105,7 +106,7 @@ async def append_uncommitted(session, count):
     from app.audit import service as audit_service
 
     for number in range(count):
-        await audit_service.append(session, "test.entry", {"n": number})
+        await audit_service.append(session, Event(EventKind.BALLOTS_VIEWED, {"n": number}))
 
 
 async def test_integrate_and_sign_drains_more_than_one_batch(sessionmaker, session, log_keys, monkeypatch):

@@ -15,6 +15,7 @@ from app.audit.integrator import integrate_once
 from app.db.base import utcnow
 from app.ledger import merkle
 from app.ledger.entries import check_leaf_document, entry_leaf_hash
+from app.ledger.events import EventKind
 from app.ledger.note import Checkpoint, open_note, parse_verifier_key
 from tests.audit.conftest import ORIGIN, WITNESS, append
 
@@ -129,7 +130,7 @@ async def test_consistency_between_two_checkpoints_verifies(client, keyed_app, s
 async def test_entries_are_served_in_leaf_order_with_their_leaf_hashes(
     client, keyed_app, sessionmaker, session, log_keys
 ):
-    await append(session, 5, kind="ballot.cast")
+    await append(session, 5, kind=EventKind.BALLOT_CAST)
     await integrate_once(sessionmaker, NOW, keys=log_keys)
     page = (await client.get(f"{API}/entries", params={"start": 1, "end": 5})).json()
     assert (page["start"], page["end"], page["tree_size"]) == (1, 5, 5)

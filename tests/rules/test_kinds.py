@@ -20,8 +20,8 @@ from app.rules.kinds.base import (
     MarkSumsKind,
     TallyInconsistent,
     TopicTerms,
-    threshold_from_json,
 )
+from app.rules.numeric import Threshold
 
 RULE = {"quorum": {"num": 2, "den": 3, "strict": False}, "approval": {"num": 1, "den": 2, "strict": True}}
 TOTAL = Weight(5, 500)
@@ -164,7 +164,7 @@ def test_a_rule_looser_than_the_law_is_refused():
     loose = {**RULE, "approval": {"num": 1, "den": 3, "strict": False}}
     with pytest.raises(RuleViolation):
         yes_no.RULES.counting_rule(TopicTerms("t", Category.ORDINARY, loose))
-    assert threshold_from_json(RULE["approval"]).strict is True
+    assert Threshold.from_dict(RULE["approval"]).strict is True
 
 
 def test_an_election_draft_is_stored_normalised_and_must_build():

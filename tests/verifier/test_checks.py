@@ -16,6 +16,7 @@ import pytest
 
 from app.audit.keys import LogKeys
 from app.ledger.canonical import canonical_bytes
+from app.ledger.events import EventKind
 from app.ledger.signing import jws_sign, sign
 from app.verifier import documents as d
 from app.verifier import run, verify_bundle
@@ -235,7 +236,7 @@ def deep(bundle: bytes, keys: LogKeys, kind: str) -> bytes:
 
         def drop(files: dict[str, bytes]) -> None:
             entries, proofs = json.loads(files[d.ENTRIES]), json.loads(files[d.PROOFS])
-            keep = [i for i, e in enumerate(entries) if e["entry"]["kind"] != d.VOTE_CLOSED]
+            keep = [i for i, e in enumerate(entries) if e["entry"]["kind"] != EventKind.VOTE_CLOSED]
             files[d.ENTRIES] = json.dumps([entries[i] for i in keep]).encode()
             proofs["inclusion"] = [proofs["inclusion"][i] for i in keep]
             files[d.PROOFS] = json.dumps(proofs).encode()

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from app.audit.models import AuditEntry
 from app.common.access import Role
-from app.result.export import EXPORTED_KIND
+from app.ledger.events import EventKind
 from tests.factories import make_api_key, make_places
 from tests.verifier.helpers import run_vote
 
@@ -32,7 +32,9 @@ async def test_export_roles_and_the_export_log(backend, client, session, app, re
 
     logged = (
         await session.scalars(
-            select(AuditEntry).where(AuditEntry.vote_id == uuid.UUID(run.vote_id), AuditEntry.kind == EXPORTED_KIND)
+            select(AuditEntry).where(
+                AuditEntry.vote_id == uuid.UUID(run.vote_id), AuditEntry.kind == EventKind.VOTE_EXPORTED
+            )
         )
     ).all()
     assert [entry.payload["bundle_sha256"] for entry in logged] == [exported.headers["x-bundle-sha256"]]

@@ -11,6 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from app.audit.models import AuditEntry
+from app.ledger.events import Event, EventKind
 from app.rules.errors import TransitionNotAllowed
 from app.rules.lifecycle import VoteStatus
 from app.vote.lifecycle import status_at, transition
@@ -29,7 +30,7 @@ async def test_an_illegal_transition_is_refused_and_changes_nothing(backend, app
     before = len(await _entries(session, fixture.vote.id))
     with pytest.raises(TransitionNotAllowed) as refused:
         await transition(
-            session, fixture.vote, VoteStatus.CLOSED, now=T0, actor="tests", event="vote.closed", payload={}
+            session, fixture.vote, VoteStatus.CLOSED, now=T0, actor="tests", event=Event(EventKind.VOTE_CLOSED, {})
         )
     assert (refused.value.status, refused.value.params) == (409, {"status": "DRAFT", "to": "CLOSED"})
     assert fixture.vote.status is VoteStatus.DRAFT
@@ -42,11 +43,16 @@ async def test_publication_stamps_the_publisher_and_appends_its_entry(backend, a
     vote = fixture.vote
     now = T0 + timedelta(hours=3)
     entry = await transition(
-        session, vote, VoteStatus.PUBLISHED, now=now, actor="committee:1", event="vote.published", payload={"a": 1}
+        session,
+        vote,
+        VoteStatus.PUBLISHED,
+        now=now,
+        actor="committee:1",
+        event=Event(EventKind.VOTE_PUBLISHED, {"a": 1}),
     )
     assert (vote.status, vote.published_at, vote.published_by) == (VoteStatus.PUBLISHED, now, "committee:1")
     assert (entry.kind, entry.payload, entry.estate_id, entry.vote_id) == (
-        "vote.published",
+        EventKind.VOTE_PUBLISHED,
         {"a": 1},
         vote.estate_id,
         vote.id,
@@ -58,12 +64,17 @@ async def test_close_decide_and_publish_stamp_their_instants(backend, app, sessi
     fixture = await make_vote(session, app.state.cipher, now=T0)
     vote = fixture.vote
     later = vote.ends_at + timedelta(hours=2)
-    await transition(session, vote, VoteStatus.CLOSED, now=later, actor="t", event="vote.closed", payload={})
+    await transition(session, vote, VoteStatus.CLOSED, now=later, actor="t", event=Event(EventKind.VOTE_CLOSED, {}))
     assert vote.closed_at == vote.ends_at  # R-LIFE-8: the decision instant is the publicised close
-    await transition(session, vote, VoteStatus.DECIDED, now=later, actor="t", event="vote.decided", payload={})
+    await transition(session, vote, VoteStatus.DECIDED, now=later, actor="t", event=Event(EventKind.VOTE_DECIDED, {}))
     assert vote.decided_at == later
     await transition(
-        session, vote, VoteStatus.RESULT_PUBLISHED, now=later, actor="t", event="vote.result_published", payload={}
+        session,
+        vote,
+        VoteStatus.RESULT_PUBLISHED,
+        now=later,
+        actor="t",
+        event=Event(EventKind.VOTE_RESULT_PUBLISHED, {}),
     )
     assert (vote.status, vote.result_published_at) == (VoteStatus.RESULT_PUBLISHED, later)
     assert status_at(vote, later) is VoteStatus.RESULT_PUBLISHED
@@ -73,8 +84,12 @@ async def test_resumption_is_not_a_second_publication(backend, app, session):
     fixture = await make_vote(session, app.state.cipher, now=T0, opens_in=timedelta(days=1))
     vote = fixture.vote
     published = (vote.published_at, vote.published_by)
-    await transition(session, vote, VoteStatus.SUSPENDED, now=T0, actor="so", event="supervision.x", payload={})
-    await transition(session, vote, VoteStatus.PUBLISHED, now=T0, actor="so", event="supervision.y", payload={})
+    await transition(
+        session, vote, VoteStatus.SUSPENDED, now=T0, actor="so", event=Event(EventKind.SUPERVISION_SUSPENSION, {})
+    )
+    await transition(
+        session, vote, VoteStatus.PUBLISHED, now=T0, actor="so", event=Event(EventKind.SUPERVISION_RESUMPTION, {})
+    )
     assert (vote.published_at, vote.published_by) == published
 
 

@@ -47,10 +47,6 @@ class Mark:
     answer: str
 
 
-def threshold_from_json(data: Mapping[str, Any]) -> Threshold:
-    return Threshold(int(data["num"]), int(data["den"]), strict=bool(data["strict"]))
-
-
 @dataclass(frozen=True, slots=True)
 class TopicTerms:
     """A topic's published terms as a kind reads them: category, counting rule, options, election method."""
@@ -105,8 +101,8 @@ class TopicKindRules(ABC):
         """The topic's rule, re-validated: stricter community thresholds only (R-CAT-4)."""
         return community_rule(
             self.counting_category(terms.category),
-            quorum=threshold_from_json(terms.rule["quorum"]),
-            approval=threshold_from_json(terms.rule["approval"]),
+            quorum=Threshold.from_dict(terms.rule["quorum"]),
+            approval=Threshold.from_dict(terms.rule["approval"]),
         )
 
     def drafted_election(self, election: Mapping[str, Any], rule: CountingRule) -> dict[str, Any]:

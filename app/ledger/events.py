@@ -1,0 +1,470 @@
+"""The audit log's contract: every kind of entry, and the one builder of each kind's payload.
+
+An entry's hash covers its kind and its payload's canonical JSON (``app.ledger.entries``), and the log is
+append-only: the kind strings and the payloads built here are exactly those of the entries already logged, so
+old entries keep verifying. A new kind gets a member of ``EventKind`` and a builder here; producers append what
+the builder returns (``app.audit.service.append``), and readers (``evote audit check``, the offline verifier)
+name kinds only through ``EventKind``.
+
+Builders take identifiers as UUIDs and instants as the exact text each producer has always logged (ISO 8601 in
+the zone of its clock, or UTC), so the bytes do not change. A ballot's own entries (``ballot.cast``,
+``ballot.voided``) are built by ``app.ballot.service``, beside the ballot document their hash protects.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any, Protocol
+
+
+class EventKind(StrEnum):
+    """Every kind of audit entry, as logged (the value is the entry's ``kind``)."""
+
+    # The vote (app.vote, app.result)
+    VOTE_PUBLISHED = "vote.published"
+    VOTE_ERRATUM = "vote.erratum"
+    VOTE_CANCELLED = "vote.cancelled"
+    VOTE_CLOSED = "vote.closed"
+    VOTE_DECIDED = "vote.decided"
+    VOTE_RESULT_PUBLISHED = "vote.result_published"
+    VOTE_EXPORTED = "vote.exported"
+    BALLOTS_VIEWED = "ballots.viewed"
+    # Ballots: their payloads are built in app.ballot.service, beside the ballot document
+    BALLOT_CAST = "ballot.cast"
+    BALLOT_VOIDED = "ballot.voided"
+    # The property register (app.register)
+    REGISTER_VERSION = "register.version"
+    # Notices and their delivery (app.notice)
+    NOTICE_PUBLISHED = "notice.published"
+    NOTICE_RETRY_REQUESTED = "notice.retry_requested"
+    NOTICE_DISPATCHED = "notice.dispatched"
+    NOTICE_DEAD_LETTERED = "notice.dead_lettered"
+    NOTICE_DISPATCH_FAILED = "notice.dispatch_failed"
+    ESTATE_REMINDER_DATES_CHANGED = "estate.reminder_dates_changed"
+    INSPECTION_ACCESSED = "inspection.accessed"
+    # Owners' petitions (app.petition)
+    PETITION_OPENED = "petition.opened"
+    PETITION_SIGNED = "petition.signed"
+    PETITION_THRESHOLD_MET = "petition.threshold_met"
+    PETITION_SUBMITTED = "petition.submitted"
+    PETITION_ESCALATED = "petition.escalated"
+    # The street office's and the courts' acts (app.supervision): ``supervision.<action kind in lower case>``
+    SUPERVISION_SUSPENSION = "supervision.suspension"
+    SUPERVISION_RESUMPTION = "supervision.resumption"
+    SUPERVISION_CORRECTION_ORDER = "supervision.correction_order"
+    SUPERVISION_CORRECTION_FOLLOW_UP = "supervision.correction_follow_up"
+    SUPERVISION_REVOCATION = "supervision.revocation"
+    SUPERVISION_COURT_REVOCATION = "supervision.court_revocation"
+    # Identity events (app.identity, app.realname, app.grant): ``identity.<the identity_event row's kind>``
+    # Repeated failed verifications against one ID number (app.realname): a blind-index prefix, never the number
+    VERIFICATION_IDENTIFIER_TARGETED = "verification.identifier_targeted"
+    IDENTITY_ACCOUNT_CREATED = "identity.account.created"
+    IDENTITY_ROLE_GRANTED = "identity.role.granted"
+    IDENTITY_ROLE_REVOKED = "identity.role.revoked"
+    IDENTITY_AUTH_LOGIN = "identity.auth.login"
+    IDENTITY_AUTH_LOGIN_REFUSED = "identity.auth.login_refused"
+    IDENTITY_AUTH_CODE_LOCKED = "identity.auth.code_locked"
+    IDENTITY_AUTH_REFRESH_REUSED = "identity.auth.refresh_reused"
+    IDENTITY_AUTH_LOGOUT = "identity.auth.logout"
+    IDENTITY_GRANT_REQUESTED = "identity.grant.requested"
+    IDENTITY_GRANT_SIGNED = "identity.grant.signed"
+    IDENTITY_GRANT_APPROVED = "identity.grant.approved"
+    IDENTITY_GRANT_REJECTED = "identity.grant.rejected"
+    IDENTITY_GRANT_REVOKED = "identity.grant.revoked"
+    IDENTITY_VERIFICATION_SUCCEEDED = "identity.verification.succeeded"
+    IDENTITY_VERIFICATION_FAILED = "identity.verification.failed"
+    IDENTITY_VERIFICATION_LOCKED = "identity.verification.locked"
+    IDENTITY_VERIFICATION_REFUSED = "identity.verification.refused"
+    IDENTITY_VERIFICATION_REQUESTED = "identity.verification.requested"
+    IDENTITY_VERIFICATION_DOCUMENT_VIEWED = "identity.verification.document_viewed"
+    IDENTITY_VERIFICATION_APPROVED = "identity.verification.approved"
+    IDENTITY_VERIFICATION_REJECTED = "identity.verification.rejected"
+    IDENTITY_VERIFICATION_DOCUMENT_DELETED = "identity.verification.document_deleted"
+
+
+_SUPERVISION = "supervision."
+_IDENTITY = "identity."
+SUPERVISION_KINDS = frozenset(kind for kind in EventKind if kind.startswith(_SUPERVISION))
+IDENTITY_KINDS = frozenset(kind for kind in EventKind if kind.startswith(_IDENTITY))
+#: The entries a decided result rests on: the signed result's checkpoint contains every one of them.
+EVIDENCE_KINDS = frozenset(
+    {
+        EventKind.VOTE_PUBLISHED,
+        EventKind.BALLOT_CAST,
+        EventKind.BALLOT_VOIDED,
+        EventKind.VOTE_CLOSED,
+        EventKind.VOTE_DECIDED,
+        EventKind.VOTE_RESULT_PUBLISHED,
+    }
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """One entry to append: its kind and its payload (hashed as canonical JSON with the kind, place and vote)."""
+
+    kind: EventKind
+    payload: dict[str, Any]
+
+
+class HeadsAndArea(Protocol):
+    """A weight of the double majority (``app.rules.counts.Weight``): owners and exclusive area."""
+
+    @property
+    def heads(self) -> int: ...
+
+    @property
+    def area(self) -> int: ...
+
+
+def _weight(weight: HeadsAndArea) -> dict[str, Any]:
+    return {"heads": weight.heads, "area": weight.area}
+
+
+def _id(value: uuid.UUID | None) -> str:
+    """An optional reference as logged: the UUID text, or ``""`` for none."""
+    return str(value) if value else ""
+
+
+# --- the vote ---------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class PublishedTopic:
+    """A topic as the publication entry fixes it: its document hash and its attachments' hashes in order."""
+
+    topic_id: uuid.UUID
+    content_hash: str
+    attachments: tuple[str, ...]
+
+
+def vote_published(
+    *,
+    notice_hash: str,
+    roll_hash: str,
+    register_version_id: uuid.UUID,
+    topics: Sequence[PublishedTopic],
+    published_at: str,
+    starts_at: str,
+    ends_at: str,
+    voting_method: str,
+    total_heads: int | None,
+    total_area: int | None,
+    scoped: bool,
+) -> Event:
+    return Event(
+        EventKind.VOTE_PUBLISHED,
+        {
+            "notice_hash": notice_hash,
+            "roll_hash": roll_hash,
+            "register_version_id": str(register_version_id),
+            "topics": [
+                {
+                    "topic_id": str(topic.topic_id),
+                    "content_hash": topic.content_hash,
+                    "attachments": list(topic.attachments),
+                }
+                for topic in topics
+            ],
+            "published_at": published_at,
+            "starts_at": starts_at,
+            "ends_at": ends_at,
+            "voting_method": voting_method,  # R-TALLY-9: PAPER / MIXED stated in the notice
+            "total_heads": total_heads,
+            "total_area": total_area,
+            "scoped": scoped,
+            # R-LIFE-2 / R-SUP-2: the notice goes to every voter group in scope and is reported to the
+            # residents' committee, whose OBSERVER role reads it from now on.
+            "notified": "ALL_GROUPS_IN_SCOPE",
+            "reported_to": ["RESIDENTS_COMMITTEE"],
+        },
+    )
+
+
+def vote_erratum(*, erratum_id: uuid.UUID, sha256: str, notice_hash: str) -> Event:
+    return Event(EventKind.VOTE_ERRATUM, {"erratum_id": str(erratum_id), "sha256": sha256, "notice_hash": notice_hash})
+
+
+def vote_cancelled(*, notice_hash: str | None, cancelled_at: str, reason: str) -> Event:
+    """R-LIFE-4: the reason is public, with its SHA-256."""
+    return Event(
+        EventKind.VOTE_CANCELLED,
+        {
+            "notice_hash": notice_hash,
+            "cancelled_at": cancelled_at,
+            "reason": reason,
+            "reason_sha256": hashlib.sha256(reason.encode()).hexdigest(),
+        },
+    )
+
+
+def vote_closed(*, closed_at: str, by: str, participating: HeadsAndArea, total: HeadsAndArea) -> Event:
+    return Event(
+        EventKind.VOTE_CLOSED,
+        {"closed_at": closed_at, "by": by, "participating": _weight(participating), "total": _weight(total)},
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class TopicOutcome:
+    """A decided topic as the decision and publication entries name it: outcome and evidence hash."""
+
+    topic_id: uuid.UUID
+    outcome: str
+    evidence_sha256: str
+
+
+def _outcomes(results: Sequence[TopicOutcome]) -> list[dict[str, Any]]:
+    return [
+        {"topic_id": str(row.topic_id), "outcome": row.outcome, "evidence_sha256": row.evidence_sha256}
+        for row in results
+    ]
+
+
+def vote_decided(*, decided_at: str, closed_at: str | None, by: str, results: Sequence[TopicOutcome]) -> Event:
+    return Event(
+        EventKind.VOTE_DECIDED,
+        {"decided_at": decided_at, "closed_at": closed_at, "by": by, "results": _outcomes(results)},
+    )
+
+
+def vote_result_published(
+    *, published_at: str, by: str, results: Sequence[TopicOutcome], publication: Mapping[str, object]
+) -> Event:
+    """R-LIFE-8: ``publication`` is the publication deadlines and flags (``app.rules.publicity``)."""
+    return Event(
+        EventKind.VOTE_RESULT_PUBLISHED,
+        {"published_at": published_at, "by": by, "results": _outcomes(results), "publication": dict(publication)},
+    )
+
+
+def vote_exported(*, by: str, roles: Sequence[str], at: str, bundle_sha256: str, result_checkpoint: int) -> Event:
+    return Event(
+        EventKind.VOTE_EXPORTED,
+        {
+            "by": by,
+            "roles": sorted(roles),
+            "at": at,
+            "bundle_sha256": bundle_sha256,
+            "result_checkpoint": result_checkpoint,
+        },
+    )
+
+
+def ballots_viewed(*, viewer: str, at: str, cursor: str | None, ballots: int) -> Event:
+    return Event(EventKind.BALLOTS_VIEWED, {"viewer": viewer, "at": at, "cursor": cursor, "ballots": ballots})
+
+
+# --- the register -----------------------------------------------------------------------------------------------
+
+
+def register_version(
+    *,
+    version_id: uuid.UUID,
+    number: int,
+    content_hash: str,
+    unit_count: int,
+    total: HeadsAndArea,
+    imported_by: str,
+) -> Event:
+    """A register version by its content hash and roll totals: no identifiers."""
+    return Event(
+        EventKind.REGISTER_VERSION,
+        {
+            "version_id": str(version_id), "number": number, "content_hash": content_hash,
+            "unit_count": unit_count, "heads": total.heads, "area": total.area, "imported_by": imported_by,
+        },
+    )  # fmt: skip
+
+
+# --- notices ----------------------------------------------------------------------------------------------------
+
+
+def notice_published(
+    *,
+    notice_id: uuid.UUID,
+    kind: str,
+    audience: str,
+    reported_to: Sequence[str],
+    content_sha256: str,
+    published_at: str,
+    outbox_message_id: uuid.UUID,
+) -> Event:
+    return Event(
+        EventKind.NOTICE_PUBLISHED,
+        {
+            "notice_id": str(notice_id),
+            "kind": kind,
+            "audience": audience,
+            "reported_to": list(reported_to),
+            "content_sha256": content_sha256,
+            "published_at": published_at,
+            "outbox_message_id": str(outbox_message_id),
+        },
+    )
+
+
+def notice_retry_requested(*, outbox_message_id: uuid.UUID, by: str, at: str) -> Event:
+    return Event(EventKind.NOTICE_RETRY_REQUESTED, {"outbox_message_id": str(outbox_message_id), "by": by, "at": at})
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """One delivery attempt of a notice's outbox message."""
+
+    outbox_message_id: uuid.UUID
+    notice_id: str | None
+    attempts: int
+    at: str
+
+    def payload(self) -> dict[str, Any]:
+        return {
+            "outbox_message_id": str(self.outbox_message_id),
+            "notice_id": self.notice_id,
+            "attempts": self.attempts,
+            "at": self.at,
+        }
+
+
+def notice_dispatched(delivery: Delivery) -> Event:
+    return Event(EventKind.NOTICE_DISPATCHED, delivery.payload())
+
+
+def notice_dead_lettered(delivery: Delivery, *, error: str) -> Event:
+    return Event(EventKind.NOTICE_DEAD_LETTERED, delivery.payload() | {"error": error})
+
+
+def notice_dispatch_failed(delivery: Delivery, *, error: str, next_attempt_at: str) -> Event:
+    return Event(
+        EventKind.NOTICE_DISPATCH_FAILED, delivery.payload() | {"error": error, "next_attempt_at": next_attempt_at}
+    )
+
+
+def estate_reminder_dates_changed(*, by: str, dates: Mapping[str, str | None]) -> Event:
+    return Event(EventKind.ESTATE_REMINDER_DATES_CHANGED, {"by": by, "dates": dict(dates)})
+
+
+def inspection_accessed(
+    *,
+    accessor: str,
+    capacity: str,
+    document: str,
+    at: str,
+    notice_id: uuid.UUID | None = None,
+    sha256: str | None = None,
+) -> Event:
+    payload: dict[str, Any] = {"accessor": accessor, "capacity": capacity, "document": document, "at": at}
+    if notice_id is not None:
+        payload["notice_id"] = str(notice_id)
+    if sha256 is not None:
+        payload["sha256"] = sha256
+    return Event(EventKind.INSPECTION_ACCESSED, payload)
+
+
+# --- petitions --------------------------------------------------------------------------------------------------
+
+
+def petition_opened(*, petition_id: uuid.UUID, kind: str, register_version_id: uuid.UUID, opened_at: str) -> Event:
+    return Event(
+        EventKind.PETITION_OPENED,
+        {
+            "petition_id": str(petition_id),
+            "kind": kind,
+            "register_version_id": str(register_version_id),
+            "opened_at": opened_at,
+        },
+    )
+
+
+def petition_signed(
+    *, petition_id: uuid.UUID, group_id: str, basis: str, grant_id: uuid.UUID | None, signed_at: str
+) -> Event:
+    return Event(
+        EventKind.PETITION_SIGNED,
+        {
+            "petition_id": str(petition_id),
+            "group_id": group_id,
+            "basis": basis,
+            "grant_id": _id(grant_id),
+            "signed_at": signed_at,
+        },
+    )
+
+
+def petition_threshold_met(*, petition_id: uuid.UUID, kind: str, at: str, count: Mapping[str, object]) -> Event:
+    """``count`` is the law core's count (``app.petition.service.Count.to_dict``): figures and reasons."""
+    return Event(EventKind.PETITION_THRESHOLD_MET, {"petition_id": str(petition_id), "kind": kind, "at": at, **count})
+
+
+def petition_submitted(*, petition_id: uuid.UUID, kind: str, to: str, at: str, count: Mapping[str, object]) -> Event:
+    return Event(
+        EventKind.PETITION_SUBMITTED, {"petition_id": str(petition_id), "kind": kind, "to": to, "at": at, **count}
+    )
+
+
+def petition_escalated(*, petition_id: uuid.UUID, to: str, submitted_at: str, at: str) -> Event:
+    return Event(
+        EventKind.PETITION_ESCALATED,
+        {"petition_id": str(petition_id), "to": to, "submitted_at": submitted_at, "at": at},
+    )
+
+
+# --- supervision and identity: one payload shape per family -----------------------------------------------------
+
+
+def supervision_kind(action_kind: str) -> EventKind:
+    """The entry kind of a supervision action kind (``SUSPENSION`` → ``supervision.suspension``)."""
+    return EventKind(_SUPERVISION + action_kind.lower())
+
+
+def supervision_action(
+    action_kind: str, *, content: Mapping[str, Any], content_sha256: str, status_before: str, status_after: str
+) -> Event:
+    """The action's canonical content (whose SHA-256 its row keeps) and the vote's status around the act."""
+    return Event(
+        supervision_kind(action_kind),
+        {
+            **content,
+            "content_sha256": content_sha256,
+            "vote_status": {"before": status_before, "after": status_after},
+        },
+    )
+
+
+def identity_event_name(kind: EventKind) -> str:
+    """The ``identity_event`` row's kind for an identity entry kind (``identity.auth.login`` → ``auth.login``)."""
+    if kind not in IDENTITY_KINDS:
+        raise ValueError(f"{kind} is not an identity event")
+    return kind.removeprefix(_IDENTITY)
+
+
+def identity_event(
+    kind: EventKind, *, event_id: uuid.UUID, actor: str, account_id: uuid.UUID | None, details: Mapping[str, Any]
+) -> Event:
+    """An ``identity_event`` row signed into the log: ids, masked values and statuses in ``details``, no PII."""
+    if kind not in IDENTITY_KINDS:
+        raise ValueError(f"{kind} is not an identity event")
+    return Event(
+        kind, {"event_id": str(event_id), "actor": actor, "account_id": _id(account_id), "details": dict(details)}
+    )
+
+
+# --- abuse of real-name verification ------------------------------------------------------------------------------
+
+
+def identifier_targeted(*, id_index_prefix: str, failures: int, window_seconds: int, first_failure_at: str) -> Event:
+    """Failures against one ID number reached the alert threshold: who was targeted shows only as a prefix of the
+    number's keyed blind index (it matches the ``identity.verification.failed`` entries, and reveals nothing)."""
+    return Event(
+        EventKind.VERIFICATION_IDENTIFIER_TARGETED,
+        {
+            "id_index_prefix": id_index_prefix,
+            "failures": failures,
+            "window_seconds": window_seconds,
+            "first_failure_at": first_failure_at,
+        },
+    )

@@ -1,0 +1,253 @@
+"""The audit log's contract (``app.ledger.events``): kinds as logged, payloads exactly as producers built them.
+
+The expected dicts below are written out the way the producers wrote their payloads before the builders
+existed, so a builder that drops, renames or reshapes a member fails here: entries already in a log must keep
+their hashes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from dataclasses import dataclass
+
+import pytest
+
+from app.ledger import events
+from app.ledger.canonical import canonical_sha256
+from app.ledger.entries import entry_payload_sha256
+from app.ledger.events import EventKind
+
+ONE, TWO, THREE = uuid.UUID(int=1), uuid.UUID(int=2), uuid.UUID(int=3)
+AT = "2026-03-01T08:00:00+08:00"
+
+
+@dataclass(frozen=True)
+class Weight:
+    heads: int
+    area: int
+
+
+def test_kinds_are_the_logged_strings():
+    assert len(EventKind) == len({kind.value for kind in EventKind}) == 51
+    assert EventKind.BALLOT_CAST == "ballot.cast"
+    assert EventKind.IDENTITY_VERIFICATION_DOCUMENT_DELETED == "identity.verification.document_deleted"
+    assert EventKind("supervision.court_revocation") is EventKind.SUPERVISION_COURT_REVOCATION
+    assert {kind.value for kind in events.EVIDENCE_KINDS} == {
+        "vote.published", "ballot.cast", "ballot.voided", "vote.closed", "vote.decided", "vote.result_published",
+    }  # fmt: skip
+    assert len(events.SUPERVISION_KINDS) == 6
+    assert len(events.IDENTITY_KINDS) == 22
+
+
+def test_an_entry_hash_of_a_built_payload_is_the_hash_of_the_old_payload():
+    built = events.vote_erratum(erratum_id=ONE, sha256="ab" * 32, notice_hash="cd" * 32)
+    old = {"erratum_id": str(ONE), "sha256": "ab" * 32, "notice_hash": "cd" * 32}
+    assert entry_payload_sha256(built.kind, ONE, TWO, built.payload) == entry_payload_sha256(
+        "vote.erratum", ONE, TWO, old
+    )
+
+
+def test_vote_published():
+    event = events.vote_published(
+        notice_hash="n" * 64,
+        roll_hash="r" * 64,
+        register_version_id=ONE,
+        topics=[events.PublishedTopic(TWO, "c" * 64, ("a1", "a2"))],
+        published_at="2026-03-01T00:00:00.000000Z",
+        starts_at="2026-03-20T00:00:00.000000Z",
+        ends_at="2026-04-01T00:00:00.000000Z",
+        voting_method="MIXED",
+        total_heads=30,
+        total_area=90000,
+        scoped=False,
+    )
+    assert event == events.Event(
+        EventKind.VOTE_PUBLISHED,
+        {
+            "notice_hash": "n" * 64,
+            "roll_hash": "r" * 64,
+            "register_version_id": str(ONE),
+            "topics": [{"topic_id": str(TWO), "content_hash": "c" * 64, "attachments": ["a1", "a2"]}],
+            "published_at": "2026-03-01T00:00:00.000000Z",
+            "starts_at": "2026-03-20T00:00:00.000000Z",
+            "ends_at": "2026-04-01T00:00:00.000000Z",
+            "voting_method": "MIXED",
+            "total_heads": 30,
+            "total_area": 90000,
+            "scoped": False,
+            "notified": "ALL_GROUPS_IN_SCOPE",
+            "reported_to": ["RESIDENTS_COMMITTEE"],
+        },
+    )
+
+
+def test_vote_cancelled_carries_the_reason_and_its_hash():
+    event = events.vote_cancelled(notice_hash=None, cancelled_at=AT, reason="重新公告")
+    assert event.kind is EventKind.VOTE_CANCELLED
+    assert event.payload == {
+        "notice_hash": None,
+        "cancelled_at": AT,
+        "reason": "重新公告",
+        "reason_sha256": hashlib.sha256("重新公告".encode()).hexdigest(),
+    }
+
+
+def test_close_decide_publish_export_and_viewing():
+    outcomes = [events.TopicOutcome(ONE, "APPROVED", "e" * 64)]
+    logged = [{"topic_id": str(ONE), "outcome": "APPROVED", "evidence_sha256": "e" * 64}]
+    closed = events.vote_closed(closed_at=AT, by="system", participating=Weight(20, 70000), total=Weight(30, 90000))
+    assert closed.payload == {
+        "closed_at": AT, "by": "system", "participating": {"heads": 20, "area": 70000},
+        "total": {"heads": 30, "area": 90000},
+    }  # fmt: skip
+    decided = events.vote_decided(decided_at=AT, closed_at=None, by="system", results=outcomes)
+    assert decided.payload == {"decided_at": AT, "closed_at": None, "by": "system", "results": logged}
+    published = events.vote_result_published(published_at=AT, by="system", results=outcomes, publication={"x": 1})
+    assert published.payload == {"published_at": AT, "by": "system", "results": logged, "publication": {"x": 1}}
+    exported = events.vote_exported(
+        by="account:1", roles=["COMMITTEE", "AUDITOR"], at=AT, bundle_sha256="b" * 64, result_checkpoint=7
+    )
+    assert exported.payload == {
+        "by": "account:1", "roles": ["AUDITOR", "COMMITTEE"], "at": AT, "bundle_sha256": "b" * 64,
+        "result_checkpoint": 7,
+    }  # fmt: skip
+    viewed = events.ballots_viewed(viewer="account:1", at=AT, cursor=None, ballots=3)
+    assert viewed.payload == {"viewer": "account:1", "at": AT, "cursor": None, "ballots": 3}
+    assert [e.kind for e in (closed, decided, published, exported, viewed)] == [
+        EventKind.VOTE_CLOSED, EventKind.VOTE_DECIDED, EventKind.VOTE_RESULT_PUBLISHED, EventKind.VOTE_EXPORTED,
+        EventKind.BALLOTS_VIEWED,
+    ]  # fmt: skip
+
+
+def test_register_version():
+    event = events.register_version(
+        version_id=ONE, number=2, content_hash="h" * 64, unit_count=40, total=Weight(38, 91000), imported_by="a"
+    )
+    assert event == events.Event(
+        EventKind.REGISTER_VERSION,
+        {
+            "version_id": str(ONE), "number": 2, "content_hash": "h" * 64, "unit_count": 40, "heads": 38,
+            "area": 91000, "imported_by": "a",
+        },
+    )  # fmt: skip
+
+
+def test_notices_and_their_delivery():
+    published = events.notice_published(
+        notice_id=ONE,
+        kind="VOTE_NOTICE",
+        audience="OWNERS",
+        reported_to=("RESIDENTS_COMMITTEE",),
+        content_sha256="s" * 64,
+        published_at=AT,
+        outbox_message_id=TWO,
+    )
+    assert published.payload == {
+        "notice_id": str(ONE), "kind": "VOTE_NOTICE", "audience": "OWNERS", "reported_to": ["RESIDENTS_COMMITTEE"],
+        "content_sha256": "s" * 64, "published_at": AT, "outbox_message_id": str(TWO),
+    }  # fmt: skip
+    retry = events.notice_retry_requested(outbox_message_id=TWO, by="admin", at=AT)
+    assert retry.payload == {"outbox_message_id": str(TWO), "by": "admin", "at": AT}
+    delivery = events.Delivery(TWO, str(ONE), 3, AT)
+    record = {"outbox_message_id": str(TWO), "notice_id": str(ONE), "attempts": 3, "at": AT}
+    assert events.notice_dispatched(delivery) == events.Event(EventKind.NOTICE_DISPATCHED, record)
+    assert events.notice_dead_lettered(delivery, error="503") == events.Event(
+        EventKind.NOTICE_DEAD_LETTERED, record | {"error": "503"}
+    )
+    assert events.notice_dispatch_failed(delivery, error="503", next_attempt_at="later") == events.Event(
+        EventKind.NOTICE_DISPATCH_FAILED, record | {"error": "503", "next_attempt_at": "later"}
+    )
+    dates = events.estate_reminder_dates_changed(by="committee", dates={"service_contract_ends_on": None})
+    assert dates.payload == {"by": "committee", "dates": {"service_contract_ends_on": None}}
+    assert dates.kind is EventKind.ESTATE_REMINDER_DATES_CHANGED
+
+
+def test_inspection_names_the_notice_and_hash_only_when_given():
+    bare = events.inspection_accessed(accessor="owner:1", capacity="OWNER", document="roll", at=AT)
+    assert bare.payload == {"accessor": "owner:1", "capacity": "OWNER", "document": "roll", "at": AT}
+    full = events.inspection_accessed(
+        accessor="owner:1", capacity="OWNER", document="notice", at=AT, notice_id=ONE, sha256="s" * 64
+    )
+    assert full.payload == bare.payload | {"document": "notice", "notice_id": str(ONE), "sha256": "s" * 64}
+    assert full.kind is EventKind.INSPECTION_ACCESSED
+
+
+def test_petitions():
+    count = {"rule": "R-LIFE-10", "register_version_id": str(THREE), "formulas": ["5*petitioning_heads >= ..."]}
+    assert events.petition_opened(
+        petition_id=ONE, kind="TEMPORARY_MEETING", register_version_id=THREE, opened_at=AT
+    ).payload == {
+        "petition_id": str(ONE),
+        "kind": "TEMPORARY_MEETING",
+        "register_version_id": str(THREE),
+        "opened_at": AT,
+    }
+    for grant_id, logged in ((None, ""), (TWO, str(TWO))):
+        signed = events.petition_signed(petition_id=ONE, group_id="g1", basis="OWNER", grant_id=grant_id, signed_at=AT)
+        assert signed.payload == {
+            "petition_id": str(ONE), "group_id": "g1", "basis": "OWNER", "grant_id": logged, "signed_at": AT,
+        }  # fmt: skip
+    met = events.petition_threshold_met(petition_id=ONE, kind="TEMPORARY_MEETING", at=AT, count=count)
+    assert met.payload == {"petition_id": str(ONE), "kind": "TEMPORARY_MEETING", "at": AT, **count}
+    submitted = events.petition_submitted(petition_id=ONE, kind="TEMPORARY_MEETING", to="COMMITTEE", at=AT, count=count)
+    assert submitted.payload == {
+        "petition_id": str(ONE),
+        "kind": "TEMPORARY_MEETING",
+        "to": "COMMITTEE",
+        "at": AT,
+        **count,
+    }
+    escalated = events.petition_escalated(petition_id=ONE, to="STREET_OFFICE", submitted_at="", at=AT)
+    assert escalated.payload == {"petition_id": str(ONE), "to": "STREET_OFFICE", "submitted_at": "", "at": AT}
+    assert [e.kind for e in (met, submitted, escalated)] == [
+        EventKind.PETITION_THRESHOLD_MET, EventKind.PETITION_SUBMITTED, EventKind.PETITION_ESCALATED,
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("action", "kind"),
+    [
+        ("SUSPENSION", EventKind.SUPERVISION_SUSPENSION),
+        ("RESUMPTION", EventKind.SUPERVISION_RESUMPTION),
+        ("CORRECTION_ORDER", EventKind.SUPERVISION_CORRECTION_ORDER),
+        ("CORRECTION_FOLLOW_UP", EventKind.SUPERVISION_CORRECTION_FOLLOW_UP),
+        ("REVOCATION", EventKind.SUPERVISION_REVOCATION),
+        ("COURT_REVOCATION", EventKind.SUPERVISION_COURT_REVOCATION),
+    ],
+)
+def test_supervision_actions_are_logged_as_supervision_kind(action, kind):
+    content = {"action_id": str(ONE), "kind": action, "reason": "r"}
+    event = events.supervision_action(
+        action, content=content, content_sha256=canonical_sha256(content), status_before="OPEN", status_after="OPEN"
+    )
+    assert event == events.Event(
+        kind,
+        {**content, "content_sha256": canonical_sha256(content), "vote_status": {"before": "OPEN", "after": "OPEN"}},
+    )
+
+
+def test_an_unknown_supervision_action_has_no_kind():
+    with pytest.raises(ValueError, match=r"supervision\.pardon"):
+        events.supervision_kind("PARDON")
+
+
+def test_identity_events_keep_the_row_kind_without_the_prefix():
+    assert events.identity_event_name(EventKind.IDENTITY_AUTH_LOGIN) == "auth.login"
+    assert events.identity_event_name(EventKind.IDENTITY_GRANT_REVOKED) == "grant.revoked"
+    event = events.identity_event(
+        EventKind.IDENTITY_AUTH_LOGIN, event_id=ONE, actor="auth:sms_code", account_id=None, details={"m": "sms"}
+    )
+    assert event.payload == {"event_id": str(ONE), "actor": "auth:sms_code", "account_id": "", "details": {"m": "sms"}}
+    with_account = events.identity_event(
+        EventKind.IDENTITY_ROLE_GRANTED, event_id=ONE, actor="admin", account_id=TWO, details={}
+    )
+    assert with_account.payload["account_id"] == str(TWO)
+
+
+@pytest.mark.parametrize("call", [events.identity_event_name, lambda kind: events.identity_event(
+    kind, event_id=ONE, actor="a", account_id=None, details={}
+)])  # fmt: skip
+def test_identity_builders_refuse_other_kinds(call):
+    with pytest.raises(ValueError, match="not an identity event"):
+        call(EventKind.VOTE_CLOSED)
