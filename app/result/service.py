@@ -32,6 +32,7 @@ from app.ballot.models import Ballot
 from app.common.access import Principal, Role, roles_on
 from app.common.pagination import paginate
 from app.errors import NotFound
+from app.holidays import STATE_COUNCIL_CALENDAR
 from app.ledger.canonical import canonical_sha256
 from app.notice import service as notice_service
 from app.notice import texts as notice_texts
@@ -149,7 +150,7 @@ async def close_and_decide(
     vote.status = VoteStatus.RESULT_PUBLISHED
     vote.result_published_at = now
     closed_at = vote.closed_at or vote.ends_at
-    publication = result_publication_flags(closed_at, now, as_of=now)
+    publication = result_publication_flags(closed_at, now, as_of=now, calendar=STATE_COUNCIL_CALENDAR)
     await audit_service.append(
         session,
         "vote.result_published",
@@ -331,7 +332,9 @@ async def build_published_result(session: AsyncSession, vote: Vote, *, now: date
         total=Weight(vote.total_heads or 0, vote.total_area or 0),
         topics=tuple(PublishedTopic(topic, results[topic.id]) for topic in topics if topic.id in results),
         units=tuple(units),
-        publication=result_publication_flags(closed_at, vote.result_published_at, as_of=now),
+        publication=result_publication_flags(
+            closed_at, vote.result_published_at, as_of=now, calendar=STATE_COUNCIL_CALENDAR
+        ),
         revocation=await supervision_repository.revocation_of(session, vote.id) if revoked else None,
     )
 

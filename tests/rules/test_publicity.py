@@ -19,15 +19,19 @@ from app.rules.publicity import (
     PublicationFlag,
     app_publication_deadline,
     check_close_change,
+    check_paper_received,
+    check_voting_open,
     check_window,
     decision_date,
     earliest_voting_start,
     end_of_day,
-    is_working_day,
     legal_publication_deadline,
     result_publication_flags,
     shanghai_date,
 )
+from app.rules.workdays import HolidayArrangement
+
+WEEKDAYS_ONLY = HolidayArrangement()
 
 SECOND = timedelta(seconds=1)
 DAY = timedelta(days=1)
@@ -291,8 +295,9 @@ def test_decision_date_r_life_8(closed_at, decided):
     ],
 )
 def test_publication_deadlines_r_life_8(closed_at, holidays, extra, app_deadline, legal_deadline):
-    assert app_publication_deadline(closed_at, holidays, extra) == app_deadline
-    assert legal_publication_deadline(closed_at, holidays, extra) == legal_deadline
+    calendar = HolidayArrangement(holidays, extra)
+    assert app_publication_deadline(closed_at, calendar) == app_deadline
+    assert legal_publication_deadline(closed_at, calendar) == legal_deadline
 
 
 # 2025 State Council calendar (国办发明电〔2024〕12号): holidays and make-up working days (调休上班日).
@@ -350,16 +355,12 @@ MAKEUP_2025_10_11 = frozenset({date(2025, 9, 28), date(2025, 10, 11)})  # Sunday
     ],
 )
 def test_legal_deadline_rolls_past_rest_days_cc_203_r_life_8(closed_at, holidays, extra, legal_deadline):
-    deadline = legal_publication_deadline(closed_at, holidays, extra)
+    calendar = HolidayArrangement(holidays, extra)
+    deadline = legal_publication_deadline(closed_at, calendar)
     assert deadline == legal_deadline
     last_day = deadline.date() - DAY
-    assert is_working_day(last_day, holidays, extra)
-    assert (
-        result_publication_flags(
-            closed_at, None, as_of=closed_at, holidays=holidays, extra_working_days=extra
-        ).legal_deadline
-        == deadline
-    )
+    assert calendar.is_working_day(last_day)
+    assert result_publication_flags(closed_at, None, as_of=closed_at, calendar=calendar).legal_deadline == deadline
 
 
 @pytest.mark.parametrize(
@@ -373,7 +374,7 @@ def test_legal_deadline_rolls_past_rest_days_cc_203_r_life_8(closed_at, holidays
     ],
 )
 def test_is_working_day(day, working):
-    assert is_working_day(day, QINGMING_2025, MAKEUP_2025_04_27) is working
+    assert HolidayArrangement(QINGMING_2025, MAKEUP_2025_04_27).is_working_day(day) is working
 
 
 LATE, PAST = PublicationFlag.LATE_APP_STANDARD, PublicationFlag.PAST_LEGAL_DEADLINE
@@ -392,7 +393,7 @@ LATE, PAST = PublicationFlag.LATE_APP_STANDARD, PublicationFlag.PAST_LEGAL_DEADL
     ],
 )
 def test_result_publication_flags_r_life_8(published_at, as_of, flags):
-    check = result_publication_flags(sh(2025, 4, 1), published_at, as_of=as_of)
+    check = result_publication_flags(sh(2025, 4, 1), published_at, as_of=as_of, calendar=WEEKDAYS_ONLY)
     assert check.flags == flags
     assert check.decision_date == date(2025, 3, 31)
     data = check.to_dict()
@@ -407,8 +408,7 @@ def test_result_publication_flags_holidays_and_make_up_days():
         sh(2025, 4, 3, 10),
         sh(2025, 4, 7, 12),
         as_of=sh(2025, 4, 7, 12),
-        holidays=QINGMING_2025,
-        extra_working_days=frozenset(),
+        calendar=HolidayArrangement(holidays=QINGMING_2025),
     )
     # Friday to Sunday are holidays: Monday 04-07 is the next working day and, rolled, the 3rd day.
     assert check.flags == ()
@@ -426,7 +426,10 @@ def test_result_publication_flags_make_up_saturday_r_life_8(extra, flags, legal_
     # Decided Wed 2025-02-05; published Mon 02-10 09:00. The 3rd day, Sat 02-08, is a make-up working day only
     # if listed; unlisted, CC 203 rolls it past the weekend to Mon 02-10.
     check = result_publication_flags(
-        sh(2025, 2, 5, 12), sh(2025, 2, 10, 9), as_of=sh(2025, 2, 10, 9), extra_working_days=extra
+        sh(2025, 2, 5, 12),
+        sh(2025, 2, 10, 9),
+        as_of=sh(2025, 2, 10, 9),
+        calendar=HolidayArrangement(make_up_working_days=extra),
     )
     assert check.app_deadline == sh(2025, 2, 7)
     assert check.legal_deadline == legal_deadline
@@ -438,7 +441,7 @@ def test_result_publication_flags_rejects_naive(field):
     args = {"closed_at": sh(2025, 4, 1), "published_at": sh(2025, 4, 1, 9), "as_of": sh(2025, 4, 2)}
     args[field] = args[field].replace(tzinfo=None)
     with pytest.raises(errors.NaiveDatetime) as caught:
-        result_publication_flags(args["closed_at"], args["published_at"], as_of=args["as_of"])
+        result_publication_flags(args["closed_at"], args["published_at"], as_of=args["as_of"], calendar=WEEKDAYS_ONLY)
     assert caught.value.params == {"field": field}
 
 
