@@ -9,22 +9,6 @@ class NotVerified(DomainError):
     message_en = "Identity verification is required before voting (R-CAST-1)."
 
 
-class VoteNotOpenYet(DomainError):
-    code = "ballot.vote_not_open"
-    status = 409
-    title = "Voting has not started"
-    message_zh = "表决尚未开始，开始时间为 {starts_at}。"
-    message_en = "Voting has not started; it opens at {starts_at}."
-
-
-class VoteClosed(DomainError):
-    code = "ballot.vote_closed"
-    status = 409
-    title = "Voting has ended"
-    message_zh = "表决已于 {ends_at} 截止，不再接受投票。"
-    message_en = "Voting ended at {ends_at}; no more ballots are accepted."
-
-
 class VoteNotVotable(DomainError):
     code = "ballot.vote_not_votable"
     status = 409
@@ -73,13 +57,3 @@ class IdempotencyKeyReused(DomainError):
     title = "Idempotency-Key reused for a different request"
     message_zh = "Idempotency-Key 已用于另一份不同的选票。"
     message_en = "The Idempotency-Key was already used for a different ballot."
-
-
-class PaperReceivedOutsideWindow(DomainError):
-    code = "ballot.paper_received_outside_window"
-    status = 422
-    title = "Paper ballot received outside the voting window"
-    message_zh = "纸质选票的收到时间须在表决期间（{starts_at} 至 {ends_at}）内且不晚于当前时间。"
-    message_en = (
-        "A paper ballot must be received within the voting window ({starts_at} to {ends_at}) and not later than now."
-    )

@@ -15,9 +15,6 @@ from app.ballot.errors import (
     NotVerified,
     OnlineNotAllowed,
     PaperNotAllowed,
-    PaperReceivedOutsideWindow,
-    VoteClosed,
-    VoteNotOpenYet,
     VoteNotVotable,
 )
 from app.ballot.schemas import BallotCast, PaperBallotEntry, Receipt
@@ -28,7 +25,14 @@ from app.http.errors import DatabaseBusy
 from app.http.problems import problem_responses
 from app.place import access
 from app.rules.casting import NotEntitled
-from app.rules.errors import ElectionApprovalLimitExceeded, ElectionBallotIncomplete, ElectionWriteIn
+from app.rules.errors import (
+    ElectionApprovalLimitExceeded,
+    ElectionBallotIncomplete,
+    ElectionWriteIn,
+    PaperReceivedOutsideWindow,
+    VotingEnded,
+    VotingNotStarted,
+)
 from app.vote.errors import NotThisVotesOrganiser
 from app.vote.service import ensure_acts_as_organiser
 from app.vote.spec import AnswerInvalid, BallotIncomplete, TopicNotInNotice
@@ -45,7 +49,7 @@ IdempotencyKey = Annotated[
     ),
 ]
 CAST_ERRORS = (
-    Unauthenticated, NotVerified, NotEntitled, NotFound, GroupNotInRoll, VoteNotOpenYet, VoteClosed, VoteNotVotable,
+    Unauthenticated, NotVerified, NotEntitled, NotFound, GroupNotInRoll, VotingNotStarted, VotingEnded, VoteNotVotable,
     OnlineNotAllowed, AlreadyCast, IdempotencyKeyReused, BallotIncomplete, TopicNotInNotice, AnswerInvalid,
     ElectionWriteIn, ElectionBallotIncomplete, ElectionApprovalLimitExceeded, DatabaseBusy,
 )  # fmt: skip

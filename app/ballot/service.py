@@ -26,9 +26,6 @@ from app.ballot.errors import (
     NotVerified,
     OnlineNotAllowed,
     PaperNotAllowed,
-    PaperReceivedOutsideWindow,
-    VoteClosed,
-    VoteNotOpenYet,
     VoteNotVotable,
 )
 from app.ballot.models import Ballot, BallotStatus, Channel, IdempotencyRecord
@@ -48,7 +45,9 @@ from app.rules.casting import (
     NotEntitledReason,
     ensure_may_act,
 )
-from app.rules.lifecycle import ENDED, VoteStatus, effective_status
+from app.rules.errors import VotingEnded
+from app.rules.lifecycle import ENDED, RUNNING, VoteStatus
+from app.rules.publicity import check_paper_received, check_voting_open
 from app.rules.roll import VoterGroup
 from app.vote.models import RollGroup, Vote, VotingMethod
 from app.vote.spec import Mark, marks_for_ballot
@@ -123,14 +122,13 @@ async def _replay(session: AsyncSession, account_id: uuid.UUID, key: str, finger
 
 
 def _ensure_open(stored: VoteStatus, starts_at: datetime, ends_at: datetime, now: datetime) -> None:
-    """R-LIFE-5: ballots only inside ``[starts_at, ends_at)``; R-BAN-1: never before the notice period ends."""
-    status = effective_status(stored, starts_at=starts_at, ends_at=ends_at, now=now)
-    if status is VoteStatus.PUBLISHED:
-        raise VoteNotOpenYet(starts_at=starts_at.isoformat())
-    if status in ENDED:
-        raise VoteClosed(ends_at=ends_at.isoformat())
-    if status is not VoteStatus.OPEN:
-        raise VoteNotVotable(status=status.value)
+    """A published vote takes ballots inside its window (R-LIFE-5, the pure check); any other state takes none."""
+    if stored in RUNNING:
+        check_voting_open(starts_at, ends_at, now)
+    elif stored in ENDED:
+        raise VotingEnded(ends_at=ends_at.isoformat())
+    else:
+        raise VoteNotVotable(status=stored.value)
 
 
 async def _entitlement(
@@ -286,8 +284,7 @@ async def enter_paper(
     # Paper ballots are entered while voting is open, like online ones (R-LIFE-5): after the end instant nothing
     # may change the counted ballots (R-LIFE-8), whatever time the organiser says a ballot was received.
     _ensure_open(vote.status, vote.starts_at, vote.ends_at, now)
-    if not vote.starts_at <= body.received_at < vote.ends_at or body.received_at > now:
-        raise PaperReceivedOutsideWindow(starts_at=vote.starts_at.isoformat(), ends_at=vote.ends_at.isoformat())
+    check_paper_received(vote.starts_at, vote.ends_at, body.received_at, now)
     group_row = await repository.roll_group(session, vote.id, body.group_id)
     if group_row is None:
         raise GroupNotInRoll()

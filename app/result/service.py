@@ -32,6 +32,7 @@ from app.ballot.models import Ballot
 from app.common.access import Principal, Role, roles_on
 from app.common.pagination import paginate
 from app.errors import NotFound
+from app.holidays import STATE_COUNCIL_CALENDAR
 from app.ledger import events
 from app.ledger.canonical import canonical_sha256
 from app.notice import service as notice_service
@@ -122,7 +123,7 @@ async def close_and_decide(
 
     # R-LIFE-8: results are computed at close and published to all owners in scope at once.
     closed_at = vote.closed_at or vote.ends_at
-    publication = result_publication_flags(closed_at, now, as_of=now)
+    publication = result_publication_flags(closed_at, now, as_of=now, calendar=STATE_COUNCIL_CALENDAR)
     await transition(
         session,
         vote,
@@ -302,7 +303,9 @@ async def build_published_result(session: AsyncSession, vote: Vote, *, now: date
         total=Weight(vote.total_heads or 0, vote.total_area or 0),
         topics=tuple(PublishedTopic(topic, results[topic.id]) for topic in topics if topic.id in results),
         units=tuple(units),
-        publication=result_publication_flags(closed_at, vote.result_published_at, as_of=now),
+        publication=result_publication_flags(
+            closed_at, vote.result_published_at, as_of=now, calendar=STATE_COUNCIL_CALENDAR
+        ),
         revocation=await supervision_repository.revocation_of(session, vote.id) if revoked else None,
     )
 

@@ -91,6 +91,43 @@ MATTERS: Mapping[MatterItem, Matter] = MappingProxyType(
 )
 
 
+# R-ROLL-4 (CHOICE): only matters whose cost falls on part of the owners (the 「列支范围」 principle) may be voted
+# in a narrower scope; every other matter concerns the whole area and needs the full roll.
+SCOPE_LIMITABLE = frozenset({MatterItem.FUND_USE, MatterItem.FUND_RAISE, MatterItem.REBUILD})
+
+# R-CAT-5 (CHOICE) "one topic, one decision", made precise: a deciding topic (YES_NO or SINGLE_CHOICE) names
+# one matter, or several that all belong to one of these sets, each describing a single decision. Anything
+# else (e.g. the covenant together with an election, or hiring a provider together with raising the fund) is
+# bundled. Matters of different categories may share a decision: R-CAT-3 then makes the topic SPECIAL.
+ONE_DECISION = (
+    # R-CAT-2 row (3): the service terms are the terms of the provider being hired.
+    frozenset({MatterItem.HIRE_DISMISS_PROVIDER, MatterItem.SERVICE_TERMS}),
+    # R-CAT-2 disposal row (CHOICE): a disposal that also changes the use or is a business use.
+    frozenset(
+        {
+            MatterItem.DISPOSE_COMMON_PARTS,
+            MatterItem.CHANGE_USE_COMMON_PARTS,
+            MatterItem.COMMON_PARTS_BUSINESS_USE,
+        }
+    ),
+    # Beijing Art. 34(1)(7): a business use of common parts and the common income it yields.
+    frozenset({MatterItem.COMMON_PARTS_BUSINESS_USE, MatterItem.COMMON_INCOME}),
+    # A rebuilding paid from the maintenance fund (e.g. adding an elevator) is one project decision.
+    frozenset({MatterItem.REBUILD, MatterItem.FUND_USE}),
+)
+
+
+def is_one_decision(matters: Iterable[MatterItem]) -> bool:
+    """R-CAT-5: one matter, or several that all belong to one set of ``ONE_DECISION``."""
+    distinct = frozenset(matters)
+    return len(distinct) <= 1 or any(distinct <= one for one in ONE_DECISION)
+
+
+def whole_area_matters(matters: Iterable[MatterItem]) -> list[MatterItem]:
+    """R-ROLL-4: the matters, in order, that concern the whole area and so cannot be voted in a narrower scope."""
+    return [matter for matter in matters if matter not in SCOPE_LIMITABLE]
+
+
 def category_for(matters: Iterable[MatterItem]) -> Category:
     """R-CAT-3: a topic touching several matters takes the strictest category among them.
 

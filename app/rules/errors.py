@@ -244,6 +244,37 @@ class VotingWindowTooShort(RuleViolation):
     message_en = "The voting window {starts_at} to {ends_at} is shorter than {min_days} days (R-LIFE-5)."
 
 
+class VotingNotStarted(RuleViolation):
+    """R-LIFE-5 / R-BAN-1: no ballot before the publicised start (the end of the notice period at the earliest)."""
+
+    code = "ballot.vote_not_open"
+    status = 409
+    title = "Voting has not started"
+    message_zh = "表决尚未开始，开始时间为 {starts_at}。"
+    message_en = "Voting has not started; it opens at {starts_at}."
+
+
+class VotingEnded(RuleViolation):
+    """R-LIFE-5 / R-LIFE-8: no ballot at or after the publicised end; the decision is made at that instant."""
+
+    code = "ballot.vote_closed"
+    status = 409
+    title = "Voting has ended"
+    message_zh = "表决已于 {ends_at} 截止，不再接受投票。"
+    message_en = "Voting ended at {ends_at}; no more ballots are accepted."
+
+
+class PaperReceivedOutsideWindow(RuleViolation):
+    """R-TALLY-9 / R-LIFE-5: a paper ballot is received inside the voting window and not in the future."""
+
+    code = "ballot.paper_received_outside_window"
+    title = "Paper ballot received outside the voting window"
+    message_zh = "纸质选票的收到时间须在表决期间（{starts_at} 至 {ends_at}）内且不晚于当前时间。"
+    message_en = (
+        "A paper ballot must be received within the voting window ({starts_at} to {ends_at}) and not later than now."
+    )
+
+
 class VotingEarlyClose(RuleViolation):
     """R-LIFE-6: the publicised window never closes early."""
 

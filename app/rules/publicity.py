@@ -5,7 +5,8 @@ topics, time, place and method 「于会议召开十五日前」. Civil Code Art
 the day after the triggering day. Art. 203: a period whose last day is a 法定休假日 ends on the day after
 it, and a last day ends at 24:00. As in Chinese civil-procedure practice, 法定休假日 covers the weekly rest days
 (Saturday, Sunday) as well as the statutory holidays, but not a make-up working day (调休上班日). Beijing Art.
-37(2): decisions are publicised within 3 days.
+37(2): decisions are publicised within 3 days. Which days are rest days comes from a calendar the caller passes
+(``app.rules.workdays``): the State Council's holiday arrangement, never weekends alone.
 
 * R-LIFE-3 (CHOICE, conservative): 15 clear days after the publication day, so voting starts at 00:00 of
   publication date + 16 days at the earliest.
@@ -14,12 +15,12 @@ it, and a last day ends at 24:00. As in Chinese civil-procedure practice, 法定
 * R-LIFE-8: results are due by the end of the next working day (app standard) and, by law, by 24:00 of the
   3rd day after the decision, rolled forward past weekends and holidays to the next working day (CC 203).
 
-Calendar days are Asia/Shanghai dates. Every function takes aware instants and none reads a clock.
+Calendar days are Asia/Shanghai dates. Every function takes aware instants and none reads a clock. The notice
+period and the voting window are counted in calendar days, so they take no working-day calendar.
 """
 
 from __future__ import annotations
 
-from collections.abc import Set
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
@@ -28,16 +29,20 @@ from zoneinfo import ZoneInfo
 from app.rules.errors import (
     NaiveDatetime,
     NoticePeriodTooShort,
+    PaperReceivedOutsideWindow,
     VotingEarlyClose,
+    VotingEnded,
     VotingExtensionAfterClose,
     VotingExtensionConditionUnmet,
     VotingExtensionNotInNotice,
     VotingExtensionTooLong,
     VotingExtensionTooMany,
+    VotingNotStarted,
     VotingWindowInverted,
     VotingWindowMinimumInvalid,
     VotingWindowTooShort,
 )
+from app.rules.workdays import WorkingDayCalendar
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 NOTICE_DAYS = 16  # R-LIFE-3: publication day (not counted, CC 201) + 15 clear days
@@ -97,6 +102,26 @@ def check_window(
         raise VotingWindowInverted(starts_at=_show(starts_at), ends_at=_show(ends_at))
     if ends_at - starts_at < timedelta(days=min_days):
         raise VotingWindowTooShort(starts_at=_show(starts_at), ends_at=_show(ends_at), min_days=min_days)
+
+
+def check_voting_open(starts_at: datetime, ends_at: datetime, now: datetime) -> None:
+    """R-LIFE-5: ballots only inside ``[starts_at, ends_at)``; R-BAN-1: never before the notice period ends.
+
+    The end is exclusive (24:00 of the last day, CC 203(2)). Messages keep the stored instants as given.
+    """
+    _require_aware(starts_at=starts_at, ends_at=ends_at, now=now)
+    if now < starts_at:
+        raise VotingNotStarted(starts_at=starts_at.isoformat())
+    if now >= ends_at:
+        raise VotingEnded(ends_at=ends_at.isoformat())
+
+
+def check_paper_received(starts_at: datetime, ends_at: datetime, received_at: datetime, now: datetime) -> None:
+    """R-TALLY-9 with R-LIFE-5: a paper ballot counts only if received inside ``[starts_at, ends_at)`` and not
+    after ``now`` (an organiser cannot record a receipt in the future)."""
+    _require_aware(starts_at=starts_at, ends_at=ends_at, received_at=received_at, now=now)
+    if not starts_at <= received_at < ends_at or received_at > now:
+        raise PaperReceivedOutsideWindow(starts_at=starts_at.isoformat(), ends_at=ends_at.isoformat())
 
 
 class ExtensionWhen(StrEnum):
@@ -168,36 +193,29 @@ def decision_date(closed_at: datetime) -> date:
     return local.date() - _ONE_DAY if local.time() == time() else local.date()
 
 
-def is_working_day(day: date, holidays: Set[date] = frozenset(), extra_working_days: Set[date] = frozenset()) -> bool:
-    """Mon-Fri minus ``holidays``, plus ``extra_working_days`` (weekend days worked in lieu, 调休上班)."""
-    return day in extra_working_days or (day.weekday() < 5 and day not in holidays)  # 5 = Saturday
+def _first_working_day(day: date, calendar: WorkingDayCalendar) -> date:
+    while not calendar.is_working_day(day):
+        day += _ONE_DAY
+    return day
 
 
-def app_publication_deadline(
-    closed_at: datetime, holidays: Set[date] = frozenset(), extra_working_days: Set[date] = frozenset()
-) -> datetime:
+def app_publication_deadline(closed_at: datetime, calendar: WorkingDayCalendar) -> datetime:
     """R-LIFE-8 app standard: results published before the end of the next working day after the decision."""
     _require_aware(closed_at=closed_at)
-    day = decision_date(closed_at) + _ONE_DAY
-    while not is_working_day(day, holidays, extra_working_days):
-        day += _ONE_DAY
-    return end_of_day(day)
+    return end_of_day(_first_working_day(decision_date(closed_at) + _ONE_DAY, calendar))
 
 
-def legal_publication_deadline(
-    closed_at: datetime, holidays: Set[date] = frozenset(), extra_working_days: Set[date] = frozenset()
-) -> datetime:
+def legal_publication_deadline(closed_at: datetime, calendar: WorkingDayCalendar) -> datetime:
     """Beijing Art. 37(2) with CC 201/203: 24:00 of the 3rd day after the decision day, or, if that last day
     is a rest day (法定休假日), 24:00 of the next working day.
 
-    Rest days are Saturdays, Sundays and the given ``holidays``; a date in ``extra_working_days`` (调休上班日)
-    is a working day and is not rolled over (R-LIFE-8; e.g. last day Sunday 2025-04-13 → Monday 04-14).
+    Rest days are the ``calendar``'s non-working days: weekends and statutory holidays; a make-up working day
+    (调休上班日) is a working day and is not rolled over (R-LIFE-8; e.g. last day Sunday 2025-04-13 → Monday
+    04-14, but a last day on the make-up Saturday 2026-10-10 stays).
     """
     _require_aware(closed_at=closed_at)
     last = decision_date(closed_at) + timedelta(days=LEGAL_PUBLICATION_DAYS)
-    while not is_working_day(last, holidays, extra_working_days):
-        last += _ONE_DAY
-    return end_of_day(last)
+    return end_of_day(_first_working_day(last, calendar))
 
 
 @dataclass(frozen=True, slots=True)
@@ -225,15 +243,14 @@ def result_publication_flags(
     published_at: datetime | None,
     *,
     as_of: datetime,
-    holidays: Set[date] = frozenset(),
-    extra_working_days: Set[date] = frozenset(),
+    calendar: WorkingDayCalendar,
 ) -> PublicationCheck:
     """R-LIFE-8: flag results published late, or still unpublished at ``as_of`` after a deadline passed."""
     _require_aware(closed_at=closed_at, as_of=as_of)
     if published_at is not None:
         _require_aware(published_at=published_at)
-    app_deadline = app_publication_deadline(closed_at, holidays, extra_working_days)
-    legal_deadline = legal_publication_deadline(closed_at, holidays, extra_working_days)
+    app_deadline = app_publication_deadline(closed_at, calendar)
+    legal_deadline = legal_publication_deadline(closed_at, calendar)
     reference = as_of if published_at is None else published_at
     flags = tuple(
         flag

@@ -31,6 +31,7 @@ from app.audit import service as audit_service
 from app.common.access import MANAGING_ROLES, Principal, Role, ensure_can_manage_street_office, roles_on
 from app.common.errors import Forbidden
 from app.errors import NotFound
+from app.holidays import STATE_COUNCIL_CALENDAR
 from app.ledger import events
 from app.ledger.canonical import canonical_sha256
 from app.notice import service as notice_service
@@ -543,7 +544,10 @@ async def overview(
             row.status,
             decision_status(row.vote.status),
             result_publication_flags(
-                row.vote.closed_at or row.vote.ends_at, row.vote.result_published_at, as_of=now
+                row.vote.closed_at or row.vote.ends_at,
+                row.vote.result_published_at,
+                as_of=now,
+                calendar=STATE_COUNCIL_CALENDAR,
             ),  # R-LIFE-8
         )
         for row in vote_rows

@@ -30,7 +30,16 @@ from app.notice import texts as notice_texts
 from app.notice.models import NoticeKind
 from app.place import access
 from app.register import repository as register_repository
-from app.rules.categories import MATTERS, Category, CountingRule, MatterItem, category_for, community_rule
+from app.rules.categories import (
+    MATTERS,
+    Category,
+    CountingRule,
+    MatterItem,
+    category_for,
+    community_rule,
+    is_one_decision,
+    whole_area_matters,
+)
 from app.rules.errors import VotingWindowInverted
 from app.rules.kinds import KINDS, TopicKind
 from app.rules.lifecycle import RUNNING, VoteStatus
@@ -75,30 +84,6 @@ _SIGNATURES = (
     (b"\xff\xd8\xff", "image/jpeg"),
 )
 
-# R-ROLL-4: only matters whose cost falls on part of the owners (the 「列支范围」 principle) may be voted in a
-# narrower scope; every other matter concerns the whole area and needs the full roll.
-SCOPE_LIMITABLE = frozenset({MatterItem.FUND_USE, MatterItem.FUND_RAISE, MatterItem.REBUILD})
-
-# R-CAT-5 (CHOICE) "one topic, one decision", made precise: a deciding topic (YES_NO or SINGLE_CHOICE) names
-# one matter, or several that all belong to one of these sets, each describing a single decision. Anything
-# else (e.g. the covenant together with an election, or hiring a provider together with raising the fund) is
-# bundled. Matters of different categories may share a decision: R-CAT-3 then makes the topic SPECIAL.
-ONE_DECISION = (
-    # R-CAT-2 row (3): the service terms are the terms of the provider being hired.
-    frozenset({MatterItem.HIRE_DISMISS_PROVIDER, MatterItem.SERVICE_TERMS}),
-    # R-CAT-2 disposal row (CHOICE): a disposal that also changes the use or is a business use.
-    frozenset(
-        {
-            MatterItem.DISPOSE_COMMON_PARTS,
-            MatterItem.CHANGE_USE_COMMON_PARTS,
-            MatterItem.COMMON_PARTS_BUSINESS_USE,
-        }
-    ),
-    # Beijing Art. 34(1)(7): a business use of common parts and the common income it yields.
-    frozenset({MatterItem.COMMON_PARTS_BUSINESS_USE, MatterItem.COMMON_INCOME}),
-    # A rebuilding paid from the maintenance fund (e.g. adding an elevator) is one project decision.
-    frozenset({MatterItem.REBUILD, MatterItem.FUND_USE}),
-)
 DECIDING_KINDS = frozenset(kind for kind, rules in KINDS.items() if rules.one_decision)
 COMMITTEE_KINDS = frozenset(OrganiserKind) - {OrganiserKind.STREET_OFFICE}
 
@@ -309,9 +294,8 @@ def _counting_rule(category: Category, rule: Mapping[str, Any] | None) -> Counti
 
 
 def _check_bundling(kind: TopicKind, matters: Sequence[MatterItem]) -> None:
-    """R-CAT-5: a deciding topic decides one thing (see ``ONE_DECISION``)."""
-    distinct = frozenset(matters)
-    if kind in DECIDING_KINDS and len(distinct) > 1 and not any(distinct <= one for one in ONE_DECISION):
+    """R-CAT-5: a deciding topic decides one thing (``app.rules.categories.ONE_DECISION``)."""
+    if kind in DECIDING_KINDS and not is_one_decision(matters):
         raise TopicBundled(matters=", ".join(matter.value for matter in matters))
 
 
@@ -483,7 +467,7 @@ def _check_scope(vote: Vote) -> None:
     if vote.scope_units is None:
         return
     for topic in vote.topics:
-        whole_area = [matter for matter in topic.matters if MatterItem(matter) not in SCOPE_LIMITABLE]
+        whole_area = whole_area_matters(MatterItem(matter) for matter in topic.matters)  # R-ROLL-4
         if whole_area:
             raise ScopeTooNarrow(topic=topic.title, matters=", ".join(whole_area))
 

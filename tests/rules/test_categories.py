@@ -12,7 +12,9 @@ from app.rules.categories import (
     MatterItem,
     category_for,
     community_rule,
+    is_one_decision,
     statutory_rule,
+    whole_area_matters,
 )
 from app.rules.errors import (
     InvalidOptionAnswer,
@@ -181,3 +183,37 @@ def test_errors_are_registered_422_with_matching_placeholders(error):
     assert error.status == 422
     assert error.code.startswith("rules.")
     assert error.placeholders("zh") == error.placeholders("en")
+
+
+# --- R-CAT-5: one topic, one decision; R-ROLL-4: which matters a narrower scope may decide ---
+
+
+@pytest.mark.parametrize(
+    ("matters", "one"),
+    [
+        pytest.param([], True, id="no-matter"),
+        pytest.param([M.FUND_RAISE], True, id="one-matter"),
+        pytest.param([M.FUND_RAISE, M.FUND_RAISE], True, id="one-matter-twice"),
+        pytest.param([M.HIRE_DISMISS_PROVIDER, M.SERVICE_TERMS], True, id="provider-and-its-terms"),
+        pytest.param(
+            [M.DISPOSE_COMMON_PARTS, M.CHANGE_USE_COMMON_PARTS, M.COMMON_PARTS_BUSINESS_USE],
+            True,
+            id="disposal-with-change-of-use",
+        ),
+        pytest.param([M.COMMON_PARTS_BUSINESS_USE, M.COMMON_INCOME], True, id="business-use-and-its-income"),
+        pytest.param([M.REBUILD, M.FUND_USE], True, id="rebuild-paid-from-the-fund"),
+        pytest.param([M.HIRE_DISMISS_PROVIDER, M.FUND_RAISE], False, id="provider-with-fund-raise"),
+        pytest.param([M.MANAGEMENT_COVENANT, M.ELECT_COMMITTEE], False, id="covenant-with-election"),
+        pytest.param([M.REBUILD, M.FUND_USE, M.COMMON_INCOME], False, id="one-set-plus-another-matter"),
+    ],
+)
+def test_is_one_decision_r_cat_5(matters, one):
+    assert is_one_decision(matters) is one
+
+
+def test_whole_area_matters_r_roll_4():
+    assert whole_area_matters([M.FUND_USE, M.FUND_RAISE, M.REBUILD]) == []
+    assert whole_area_matters([M.FUND_USE, M.ELECT_COMMITTEE, M.REBUILD, M.SERVICE_TERMS]) == [
+        M.ELECT_COMMITTEE,
+        M.SERVICE_TERMS,
+    ]

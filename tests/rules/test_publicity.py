@@ -19,15 +19,19 @@ from app.rules.publicity import (
     PublicationFlag,
     app_publication_deadline,
     check_close_change,
+    check_paper_received,
+    check_voting_open,
     check_window,
     decision_date,
     earliest_voting_start,
     end_of_day,
-    is_working_day,
     legal_publication_deadline,
     result_publication_flags,
     shanghai_date,
 )
+from app.rules.workdays import HolidayArrangement
+
+WEEKDAYS_ONLY = HolidayArrangement()
 
 SECOND = timedelta(seconds=1)
 DAY = timedelta(days=1)
@@ -152,6 +156,57 @@ def test_shanghai_date_rejects_naive():
     with pytest.raises(errors.NaiveDatetime):
         shanghai_date(naive(2025, 3, 1))
     assert shanghai_date(datetime(2025, 3, 1, 16, tzinfo=UTC)) == date(2025, 3, 2)
+
+
+# --- R-LIFE-5 / R-TALLY-9: ballots inside the window ---
+
+
+@pytest.mark.parametrize(
+    ("now", "error"),
+    [
+        pytest.param(START - SECOND, errors.VotingNotStarted, id="one-second-before-start"),
+        pytest.param(START, None, id="at-start"),
+        pytest.param(END - SECOND, None, id="last-second"),
+        pytest.param(END, errors.VotingEnded, id="end-is-exclusive"),
+    ],
+)
+def test_check_voting_open_r_life_5(now, error):
+    if error is None:
+        check_voting_open(START, END, now)
+    else:
+        with pytest.raises(error):
+            check_voting_open(START, END, now)
+
+
+def test_check_voting_open_rejects_naive():
+    with pytest.raises(errors.NaiveDatetime) as caught:
+        check_voting_open(START, END, naive(2025, 3, 18))
+    assert caught.value.params == {"field": "now"}
+
+
+@pytest.mark.parametrize(
+    ("received_at", "now", "accepted"),
+    [
+        pytest.param(START, START + DAY, True, id="received-at-start"),
+        pytest.param(START - SECOND, START + DAY, False, id="received-before-start"),
+        pytest.param(END - SECOND, END - SECOND, True, id="received-last-second-entered-then"),
+        pytest.param(END, END - SECOND, False, id="received-at-end"),
+        pytest.param(START + DAY, START + DAY - SECOND, False, id="received-in-the-future"),
+    ],
+)
+def test_check_paper_received_r_tally_9(received_at, now, accepted):
+    if accepted:
+        check_paper_received(START, END, received_at, now)
+    else:
+        with pytest.raises(errors.PaperReceivedOutsideWindow) as caught:
+            check_paper_received(START, END, received_at, now)
+        assert caught.value.params == {"starts_at": START.isoformat(), "ends_at": END.isoformat()}
+
+
+def test_check_paper_received_rejects_naive():
+    with pytest.raises(errors.NaiveDatetime) as caught:
+        check_paper_received(START, END, naive(2025, 3, 18), START + DAY)
+    assert caught.value.params == {"field": "received_at"}
 
 
 # --- R-LIFE-6: early close and extensions ---
@@ -291,8 +346,9 @@ def test_decision_date_r_life_8(closed_at, decided):
     ],
 )
 def test_publication_deadlines_r_life_8(closed_at, holidays, extra, app_deadline, legal_deadline):
-    assert app_publication_deadline(closed_at, holidays, extra) == app_deadline
-    assert legal_publication_deadline(closed_at, holidays, extra) == legal_deadline
+    calendar = HolidayArrangement(holidays, extra)
+    assert app_publication_deadline(closed_at, calendar) == app_deadline
+    assert legal_publication_deadline(closed_at, calendar) == legal_deadline
 
 
 # 2025 State Council calendar (国办发明电〔2024〕12号): holidays and make-up working days (调休上班日).
@@ -350,16 +406,60 @@ MAKEUP_2025_10_11 = frozenset({date(2025, 9, 28), date(2025, 10, 11)})  # Sunday
     ],
 )
 def test_legal_deadline_rolls_past_rest_days_cc_203_r_life_8(closed_at, holidays, extra, legal_deadline):
-    deadline = legal_publication_deadline(closed_at, holidays, extra)
+    calendar = HolidayArrangement(holidays, extra)
+    deadline = legal_publication_deadline(closed_at, calendar)
     assert deadline == legal_deadline
     last_day = deadline.date() - DAY
-    assert is_working_day(last_day, holidays, extra)
-    assert (
-        result_publication_flags(
-            closed_at, None, as_of=closed_at, holidays=holidays, extra_working_days=extra
-        ).legal_deadline
-        == deadline
-    )
+    assert calendar.is_working_day(last_day)
+    assert result_publication_flags(closed_at, None, as_of=closed_at, calendar=calendar).legal_deadline == deadline
+
+
+# 2026 State Council calendar (国务院办公厅关于2026年部分节假日安排的通知, 2025-11-04): National Day and
+# Mid-Autumn, 10-01 (Thu) to 10-07 (Wed) off; Sunday 09-20 and Saturday 10-10 worked in lieu.
+NATIONAL_DAY_2026 = HolidayArrangement(
+    holidays=frozenset(date(2026, 10, d) for d in range(1, 8)),
+    make_up_working_days=frozenset({date(2026, 9, 20), date(2026, 10, 10)}),
+)
+
+
+@pytest.mark.parametrize(
+    ("closed_at", "app_deadline", "legal_deadline", "weekends_only"),
+    [
+        pytest.param(
+            sh(2026, 10, 1),  # 24:00 of Wed 09-30
+            sh(2026, 10, 9),
+            sh(2026, 10, 9),
+            (sh(2026, 10, 2), sh(2026, 10, 6)),
+            id="closing-09-30-both-deadlines-move-past-the-holiday-to-thu-10-08",
+        ),
+        pytest.param(
+            sh(2026, 10, 8),  # 24:00 of Wed 10-07
+            sh(2026, 10, 9),
+            sh(2026, 10, 11),
+            (sh(2026, 10, 9), sh(2026, 10, 13)),
+            id="3rd-day-on-make-up-saturday-10-10-stays",
+        ),
+        pytest.param(
+            sh(2026, 10, 9, 18),  # Fri 10-09
+            sh(2026, 10, 11),
+            sh(2026, 10, 13),
+            (sh(2026, 10, 13), sh(2026, 10, 13)),
+            id="next-working-day-is-make-up-saturday-10-10",
+        ),
+        pytest.param(
+            sh(2026, 9, 17, 12),  # Thu 09-17
+            sh(2026, 9, 19),
+            sh(2026, 9, 21),
+            (sh(2026, 9, 19), sh(2026, 9, 22)),
+            id="3rd-day-on-make-up-sunday-09-20-stays",
+        ),
+    ],
+)
+def test_national_day_2026_moves_publication_deadlines_r_life_8(closed_at, app_deadline, legal_deadline, weekends_only):
+    check = result_publication_flags(closed_at, None, as_of=closed_at, calendar=NATIONAL_DAY_2026)
+    assert (check.app_deadline, check.legal_deadline) == (app_deadline, legal_deadline)
+    without_holidays = result_publication_flags(closed_at, None, as_of=closed_at, calendar=WEEKDAYS_ONLY)
+    assert (without_holidays.app_deadline, without_holidays.legal_deadline) == weekends_only
 
 
 @pytest.mark.parametrize(
@@ -373,7 +473,7 @@ def test_legal_deadline_rolls_past_rest_days_cc_203_r_life_8(closed_at, holidays
     ],
 )
 def test_is_working_day(day, working):
-    assert is_working_day(day, QINGMING_2025, MAKEUP_2025_04_27) is working
+    assert HolidayArrangement(QINGMING_2025, MAKEUP_2025_04_27).is_working_day(day) is working
 
 
 LATE, PAST = PublicationFlag.LATE_APP_STANDARD, PublicationFlag.PAST_LEGAL_DEADLINE
@@ -392,7 +492,7 @@ LATE, PAST = PublicationFlag.LATE_APP_STANDARD, PublicationFlag.PAST_LEGAL_DEADL
     ],
 )
 def test_result_publication_flags_r_life_8(published_at, as_of, flags):
-    check = result_publication_flags(sh(2025, 4, 1), published_at, as_of=as_of)
+    check = result_publication_flags(sh(2025, 4, 1), published_at, as_of=as_of, calendar=WEEKDAYS_ONLY)
     assert check.flags == flags
     assert check.decision_date == date(2025, 3, 31)
     data = check.to_dict()
@@ -407,8 +507,7 @@ def test_result_publication_flags_holidays_and_make_up_days():
         sh(2025, 4, 3, 10),
         sh(2025, 4, 7, 12),
         as_of=sh(2025, 4, 7, 12),
-        holidays=QINGMING_2025,
-        extra_working_days=frozenset(),
+        calendar=HolidayArrangement(holidays=QINGMING_2025),
     )
     # Friday to Sunday are holidays: Monday 04-07 is the next working day and, rolled, the 3rd day.
     assert check.flags == ()
@@ -426,7 +525,10 @@ def test_result_publication_flags_make_up_saturday_r_life_8(extra, flags, legal_
     # Decided Wed 2025-02-05; published Mon 02-10 09:00. The 3rd day, Sat 02-08, is a make-up working day only
     # if listed; unlisted, CC 203 rolls it past the weekend to Mon 02-10.
     check = result_publication_flags(
-        sh(2025, 2, 5, 12), sh(2025, 2, 10, 9), as_of=sh(2025, 2, 10, 9), extra_working_days=extra
+        sh(2025, 2, 5, 12),
+        sh(2025, 2, 10, 9),
+        as_of=sh(2025, 2, 10, 9),
+        calendar=HolidayArrangement(make_up_working_days=extra),
     )
     assert check.app_deadline == sh(2025, 2, 7)
     assert check.legal_deadline == legal_deadline
@@ -438,12 +540,15 @@ def test_result_publication_flags_rejects_naive(field):
     args = {"closed_at": sh(2025, 4, 1), "published_at": sh(2025, 4, 1, 9), "as_of": sh(2025, 4, 2)}
     args[field] = args[field].replace(tzinfo=None)
     with pytest.raises(errors.NaiveDatetime) as caught:
-        result_publication_flags(args["closed_at"], args["published_at"], as_of=args["as_of"])
+        result_publication_flags(args["closed_at"], args["published_at"], as_of=args["as_of"], calendar=WEEKDAYS_ONLY)
     assert caught.value.params == {"field": field}
 
 
 PUBLICITY_ERRORS = [
     errors.NaiveDatetime,
+    errors.VotingNotStarted,
+    errors.VotingEnded,
+    errors.PaperReceivedOutsideWindow,
     errors.NoticePeriodTooShort,
     errors.VotingWindowMinimumInvalid,
     errors.VotingWindowInverted,
@@ -461,7 +566,8 @@ PUBLICITY_ERRORS = [
 def test_publicity_errors_contract(error):
     assert issubclass(error, errors.RuleViolation)
     assert DomainError.registry[error.code] is error
-    assert error.status == 422
+    # A ballot outside the window conflicts with the vote's state (409), as it did in the ballot package.
+    assert error.status == (409 if error in (errors.VotingNotStarted, errors.VotingEnded) else 422)
     assert error.placeholders("zh") == error.placeholders("en")
     params: dict[str, Any] = dict.fromkeys(error.placeholders("en"), "x")
     assert error(**params).message("zh")

@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from app.common.access import Role
+from app.holidays import STATE_COUNCIL_CALENDAR
 from app.identity.service import OPERATOR
 from app.place import service as place_service
 from app.place.schemas import EstateCreate
@@ -163,10 +164,10 @@ async def test_r_life_8_late_results_at_the_deadlines(client, session, app, at, 
     await session.commit()
     closed_at = fixture.vote.ends_at  # 2025-03-24 00:00 Shanghai: decision day 03-23 (Sunday)
     deadlines = {
-        "app_deadline_minus_1s": app_publication_deadline(closed_at) - SECOND,
-        "app_deadline": app_publication_deadline(closed_at),
-        "legal_deadline_minus_1s": legal_publication_deadline(closed_at) - SECOND,
-        "legal_deadline": legal_publication_deadline(closed_at),
+        "app_deadline_minus_1s": app_publication_deadline(closed_at, STATE_COUNCIL_CALENDAR) - SECOND,
+        "app_deadline": app_publication_deadline(closed_at, STATE_COUNCIL_CALENDAR),
+        "legal_deadline_minus_1s": legal_publication_deadline(closed_at, STATE_COUNCIL_CALENDAR) - SECOND,
+        "legal_deadline": legal_publication_deadline(closed_at, STATE_COUNCIL_CALENDAR),
     }
     app.state.clock = lambda: deadlines[at]
     keys = await make_keys(session, app, fixture.places)
@@ -178,6 +179,63 @@ async def test_r_life_8_late_results_at_the_deadlines(client, session, app, at, 
     assert decision["result_published_at"] is None
     assert decision["flags"] == flags
     assert [item["vote_id"] for item in overview["late_results"]] == ([str(fixture.vote.id)] if flags else [])
+
+
+@pytest.mark.parametrize(
+    ("ends_at", "app_deadline", "legal_deadline", "flags_at"),
+    [
+        # Voting ends 24:00 Wed 2026-09-30: 10-01..07 are the National Day holiday (State Council notice of
+        # 2025-11-04), so both deadlines are the end of Thu 10-08, not Thu 10-01 / Mon 10-05 (weekends only).
+        pytest.param(
+            "2026-10-01T00:00:00+08:00",
+            "2026-10-09T00:00:00+08:00",
+            "2026-10-09T00:00:00+08:00",
+            {
+                "2026-10-08T23:59:59+08:00": [],
+                "2026-10-09T00:00:00+08:00": ["LATE_APP_STANDARD", "PAST_LEGAL_DEADLINE"],
+            },
+            id="national-day-2026-moves-the-deadlines",
+        ),
+        # Voting ends 24:00 Wed 2026-10-07: the 3rd day, Sat 10-10, is a make-up working day (调休上班), so the
+        # legal deadline is its end, not the end of Mon 10-12.
+        pytest.param(
+            "2026-10-08T00:00:00+08:00",
+            "2026-10-09T00:00:00+08:00",
+            "2026-10-11T00:00:00+08:00",
+            {
+                "2026-10-10T23:59:59+08:00": ["LATE_APP_STANDARD"],
+                "2026-10-11T00:00:00+08:00": ["LATE_APP_STANDARD", "PAST_LEGAL_DEADLINE"],
+            },
+            id="make-up-saturday-2026-10-10-is-a-working-day",
+        ),
+    ],
+)
+async def test_r_life_8_deadlines_follow_the_state_council_holidays(
+    client, session, app, ends_at, app_deadline, legal_deadline, flags_at
+):
+    fixture = await make_vote(session, app.state.cipher, now=datetime.fromisoformat(ends_at) - timedelta(days=7))
+    await session.commit()
+    keys = await make_keys(session, app, fixture.places)
+    for at, flags in flags_at.items():
+        app.state.clock = lambda at=at: datetime.fromisoformat(at)
+        (decision,) = (await _overview(client, fixture.places, keys.street_office))["decisions"]
+        assert (decision["app_deadline"], decision["legal_deadline"]) == (app_deadline, legal_deadline)
+        assert decision["flags"] == flags, at
+
+
+async def test_r_life_8_deadline_in_a_year_without_holiday_data_is_an_error(client, session, app):
+    """No silent weekends-only guess: the overview answers 503 until the holiday data covers the year."""
+    ends_at = datetime(2100, 6, 1, tzinfo=UTC)
+    fixture = await make_vote(session, app.state.cipher, now=ends_at - timedelta(days=7))
+    await session.commit()
+    keys = await make_keys(session, app, fixture.places)
+    app.state.clock = lambda: ends_at + timedelta(days=1)
+    response = await client.get(
+        f"/api/v1/street-offices/{fixture.places.street_office.id}/overview", headers=keys.street_office
+    )
+    assert response.status_code == 503
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert response.json()["code"] == "calendar.year_not_covered"
 
 
 async def test_decisions_show_publication_and_revocation(client, session, app, sessionmaker):
