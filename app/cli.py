@@ -351,7 +351,10 @@ def _export(args: argparse.Namespace) -> int:
     from app.result.export import export
 
     async def work(session: AsyncSession, settings: Settings) -> int:
-        bundle = await export(session, OPERATOR, args.vote, keys=LogKeys.from_settings(settings), now=utcnow())
+        bundle = await export(
+            session, OPERATOR, args.vote, keys=LogKeys.from_settings(settings),
+            pseudonym_key=settings.key("pseudonym_key"), now=utcnow(),
+        )  # fmt: skip
         args.out.write_bytes(bundle.content)
         console.print(f"wrote {args.out} ({len(bundle.content)} bytes, sha256 {bundle.sha256})")
         return 0

@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 
 from app.audit.router import KeysDep
 from app.errors import NotFound
-from app.http.deps import Clock, CurrentPrincipal, SessionDep
+from app.http.deps import Clock, CurrentPrincipal, SessionDep, SettingsDep
 from app.http.errors import Forbidden, InvalidCursor, Unauthenticated
 from app.http.pagination import CursorParam, LimitParam
 from app.http.problems import problem_responses
@@ -126,10 +126,17 @@ async def get_signed_result(
     },
 )
 async def export_bundle(
-    vote_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal, clock: Clock, keys: KeysDep
+    vote_id: uuid.UUID,
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    clock: Clock,
+    keys: KeysDep,
+    settings: SettingsDep,
 ) -> Response:
     """The auditor's bundle for ``evote verify``: organiser, street office, operator and auditor; each export logged."""
-    bundle = await export.export(session, principal, vote_id, keys=keys, now=clock())
+    bundle = await export.export(
+        session, principal, vote_id, keys=keys, pseudonym_key=settings.key("pseudonym_key"), now=clock()
+    )
     return Response(
         bundle.content,
         media_type="application/zip",
