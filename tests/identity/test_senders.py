@@ -140,7 +140,8 @@ def _production(tmp_path, **overrides):  # type: ignore[no-untyped-def]
         dev_key_dir=tmp_path,
         pii_encryption_key=KEY,
         pii_index_key=KEY,
-        token_hash_key=KEY, pseudonym_key=KEY,
+        token_hash_key=KEY,
+        pseudonym_key=KEY,
         jwt_private_key=pem.decode(),
         log_private_key=Ed25519PrivateKey.generate()
         .private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
