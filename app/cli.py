@@ -130,6 +130,19 @@ def _parser() -> argparse.ArgumentParser:
     verify.add_argument("bundle", type=Path, help="the bundle .zip")
     verify.add_argument("--log-key", default=None, help="trusted log verifier key (name+keyid+key) to pin")
     verify.set_defaults(handler=_verify)
+    receipt = commands.add_parser("receipt", help="an owner's ballot receipt").add_subparsers(
+        required=True, metavar="ACTION"
+    )
+    receipt_check = receipt.add_parser(
+        "check", help="offline: the receipt proves a logged ballot that your answers and nonce open (PASS or FAIL)"
+    )
+    receipt_check.add_argument("receipt", type=Path, help="the c2sp.org/tlog-proof receipt (text or JSON form)")
+    receipt_check.add_argument("--log-key", required=True, help="the log's verifier key (name+keyid+key) to trust")
+    receipt_check.add_argument("--nonce", required=True, help="the nonce of your cast receipt (32 hex digits)")
+    receipt_check.add_argument(
+        "--answers", required=True, help="your answers as JSON (topic id → answer), or @FILE holding that JSON"
+    )
+    receipt_check.set_defaults(handler=_receipt_check)
     demo = commands.add_parser("demo", help="run a whole vote on a generated estate and verify the export (PASS)")
     demo.add_argument("--out", type=Path, default=Path("var/demo-bundle.zip"), help="where to write the bundle")
     demo.set_defaults(handler=_demo)
@@ -365,7 +378,10 @@ def _export(args: argparse.Namespace) -> int:
     from app.result.export import export
 
     async def work(session: AsyncSession, settings: Settings) -> int:
-        bundle = await export(session, OPERATOR, args.vote, keys=LogKeys.from_settings(settings), now=utcnow())
+        bundle = await export(
+            session, OPERATOR, args.vote, keys=LogKeys.from_settings(settings),
+            pseudonym_key=settings.key("pseudonym_key"), now=utcnow(),
+        )  # fmt: skip
         args.out.write_bytes(bundle.content)
         console.print(f"wrote {args.out} ({len(bundle.content)} bytes, sha256 {bundle.sha256})")
         return 0
@@ -401,6 +417,31 @@ def _verify(args: argparse.Namespace) -> int:
     from app.verifier import run
 
     return run(args.bundle, out=sys.stdout, err=sys.stderr, log_key=args.log_key)
+
+
+def _receipt_check(args: argparse.Namespace) -> int:
+    """Offline, like ``evote verify``: only ``app.ledger`` (docs/secrecy.md, "Checking your receipt")."""
+    import json
+
+    from app.ledger.receipt import open_ballot_receipt
+
+    try:
+        source = args.answers
+        if source.startswith("@"):
+            source = Path(source[1:]).read_text("utf-8")
+        answers = json.loads(source)
+        verified = open_ballot_receipt(
+            args.receipt.read_bytes(), args.log_key, answers=answers, nonce=args.nonce.strip().lower()
+        )
+    except (OSError, ValueError, TypeError) as failure:
+        sys.stdout.write(f"FAIL {failure}\n")
+        return 1
+    sys.stdout.write(
+        f"PASS ballot {verified.entry['payload'].get('ballot_id')} of vote {verified.entry['vote_id']} is leaf "
+        f"{verified.index} of the log signed at size {verified.checkpoint.size}, and your answers and nonce open "
+        "its commitment\n"
+    )
+    return 0
 
 
 def _print_domain_error(error: DomainError) -> None:

@@ -39,6 +39,7 @@ from app.identity.router import router as identity_router
 from app.identity.senders import sender_from_settings
 from app.identity.service import CredentialAuthenticator, TokenHasher
 from app.identity.tokens import TokenService
+from app.integrity.router import router as restricted_log_router
 from app.logging import configure_logging
 from app.notice import outbox as notice_outbox
 from app.notice.router import router as notice_router
@@ -190,7 +191,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in (
         place_router, register_router, identity_router, auth_router, verification_router, grant_router,
         ballot_router, result_router, topic_router, log_router, receipt_router, petition_router, notice_router,
-        supervision_router,
+        supervision_router, restricted_log_router,
     ):  # fmt: skip
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(health.router)

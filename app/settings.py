@@ -121,6 +121,9 @@ class Settings(BaseSettings):
     pii_retired_encryption_keys: list[str] = Field(default=[], repr=False)
     # HMAC key for opaque bearer secrets (API keys) stored only as hashes.
     token_hash_key: str | None = None
+    # HMAC key of the per-vote owner pseudonyms in export bundles (app.ledger.pseudonyms); never rotate it, or
+    # re-exports of a vote name its owners differently.
+    pseudonym_key: str | None = None
     dev_key_dir: Path = DEV_KEY_DIR
 
     log_level: str = "INFO"
@@ -260,17 +263,17 @@ class Settings(BaseSettings):
         if self.env == "production":
             missing = [
                 name
-                for name in ("pii_encryption_key", "pii_index_key", "token_hash_key")
+                for name in ("pii_encryption_key", "pii_index_key", "token_hash_key", "pseudonym_key")
                 if getattr(self, name) is None
             ]
             if missing:
                 names = ", ".join("EVOTE_" + name.upper() for name in missing)
                 raise ValueError(f"production requires explicit keys; development keys are refused: {names}")
-            for name in ("pii_encryption_key", "pii_index_key", "token_hash_key"):
+            for name in ("pii_encryption_key", "pii_index_key", "token_hash_key", "pseudonym_key"):
                 value = getattr(self, name)
                 if value is not None and _is_dev_key(self.dev_key_dir, name, value):
                     raise ValueError(f"EVOTE_{name.upper()} is a development key and is refused in production")
-        for name in ("pii_encryption_key", "pii_index_key", "token_hash_key"):
+        for name in ("pii_encryption_key", "pii_index_key", "token_hash_key", "pseudonym_key"):
             value = getattr(self, name)
             if value is not None:
                 _decode_key(name, value)
@@ -336,7 +339,7 @@ class Settings(BaseSettings):
     def retired_pii_keys(self) -> tuple[bytes, ...]:
         return tuple(_decode_key("pii_retired_encryption_keys", value) for value in self.pii_retired_encryption_keys)
 
-    def key(self, name: Literal["pii_encryption_key", "pii_index_key", "token_hash_key"]) -> bytes:
+    def key(self, name: Literal["pii_encryption_key", "pii_index_key", "token_hash_key", "pseudonym_key"]) -> bytes:
         """The 32-byte key, from settings or (development and test only) from ``var/keys``, created if absent."""
         value = getattr(self, name)
         if value is not None:

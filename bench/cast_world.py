@@ -352,7 +352,7 @@ async def _publish_copy(session: AsyncSession, vote: Vote, first: Vote, publishe
     check_window(published, vote.starts_at, vote.ends_at, min_days=vote.min_window_days)  # R-LIFE-3, R-LIFE-5
     assert first.roll_hash is not None
     assert first.register_version_id is not None
-    columns = ("group_id", "group_key", "area", "is_developer", "unit_keys", "owner_ids")
+    columns = ("group_id", "pseudonym", "group_key", "area", "is_developer", "unit_keys", "owner_ids")
     await session.execute(
         insert(RollGroup).from_select(
             ["vote_id", *columns],

@@ -35,7 +35,12 @@ def test_production_refuses_the_development_key(tmp_path):
     dev_key = base64.b64encode(development.key("pii_encryption_key")).decode()
     with pytest.raises(ValidationError, match="development key"):
         Settings(
-            env="production", dev_key_dir=tmp_path, pii_encryption_key=dev_key, pii_index_key=KEY, token_hash_key=KEY
+            env="production",
+            dev_key_dir=tmp_path,
+            pii_encryption_key=dev_key,
+            pii_index_key=KEY,
+            token_hash_key=KEY,
+            pseudonym_key=KEY,
         )
 
 
@@ -46,7 +51,14 @@ def _jwt_pem() -> str:
 
 def test_production_requires_a_jwt_signing_key(tmp_path):
     with pytest.raises(ValidationError, match="JWT"):
-        Settings(env="production", dev_key_dir=tmp_path, pii_encryption_key=KEY, pii_index_key=KEY, token_hash_key=KEY)
+        Settings(
+            env="production",
+            dev_key_dir=tmp_path,
+            pii_encryption_key=KEY,
+            pii_index_key=KEY,
+            token_hash_key=KEY,
+            pseudonym_key=KEY,
+        )
 
 
 def test_production_accepts_explicit_keys(tmp_path):
@@ -56,6 +68,7 @@ def test_production_accepts_explicit_keys(tmp_path):
         pii_encryption_key=KEY,
         pii_index_key=KEY,
         token_hash_key=KEY,
+        pseudonym_key=KEY,
         jwt_private_key=_jwt_pem(),
         log_private_key=_jwt_pem(),
         sms_webhook_url="https://sms.example.test/send",

@@ -1,8 +1,10 @@
 """The audit log's public verification endpoints, owner receipts and witness cosigning.
 
 Everything under ``/log`` is public by design and needs no credential: it serves hashes, signed checkpoints
-and pseudonymous entry payloads (no names, ID numbers or phone numbers, R-REC-2), so anyone can check that
-the log only grows and that an entry is in it. A receipt is served only to the account that cast the ballot.
+and the payloads of public-law acts only (``app.ledger.disclosure``; every other entry as its leaf hash), so anyone
+can check that the log only grows and that an entry is in it. Restricted payloads are read through
+``/audit/entries`` by the operator, the street office and the auditor, each read logged. A receipt is served only
+to the account that cast the ballot.
 Errors that mean "not yet, the integrator runs every few seconds" carry a ``Retry-After`` header.
 """
 
@@ -17,7 +19,7 @@ from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.responses import PlainTextResponse
 from fastapi.routing import APIRoute
 
-from app.audit import service
+from app.audit import disclosure, service
 from app.audit.deps import LogKeysDep
 from app.audit.errors import (
     RETRY_AFTER_SECONDS,
@@ -183,20 +185,33 @@ async def consistency(
     return ConsistencyOut(first=first, second=second, proof=[_b64(node) for node in proof])
 
 
-@router.get("/log/entries", response_model=LogEntriesOut, responses=problem_responses(EntryRangeInvalid))
-async def log_entries(
-    session: SessionDep,
-    start: Annotated[int, Query(ge=0, le=2**63 - 1, description="First leaf index")],
-    end: Annotated[int, Query(ge=1, le=2**63 - 1, description="One past the last leaf index (at most start + 1000)")],
-) -> LogEntriesOut:
-    """Entries ``start`` to ``end - 1`` in leaf order, with their leaf documents and leaf hashes."""
-    page = await service.entries(session, start, end)
+Start = Annotated[int, Query(ge=0, le=2**63 - 1, description="First leaf index")]
+End = Annotated[int, Query(ge=1, le=2**63 - 1, description="One past the last leaf index (at most start + 1000)")]
+
+
+def entries_out(start: int, end: int, tree_size: int, served: list[disclosure.ServedEntry]) -> LogEntriesOut:
     return LogEntriesOut(
         start=start,
         end=end,
-        tree_size=page.tree_size,
-        entries=[LogEntryOut(leaf_index=i, leaf_hash=_b64(h), entry=document) for i, h, document in page.leaves],
+        tree_size=tree_size,
+        entries=[
+            LogEntryOut(
+                leaf_index=item.leaf_index,
+                leaf_hash=_b64(item.leaf_hash),
+                disclosure=item.disclosure.value,
+                entry=item.document,
+            )
+            for item in served
+        ],
     )
+
+
+@router.get("/log/entries", response_model=LogEntriesOut, responses=problem_responses(EntryRangeInvalid))
+async def log_entries(session: SessionDep, start: Start, end: End) -> LogEntriesOut:
+    """Entries ``start`` to ``end - 1`` in leaf order with their leaf hashes; the leaf documents of public-law acts
+    only (identity events and anything naming a person are served as their leaf hash, docs/secrecy.md)."""
+    page = await service.entries(session, start, end)
+    return entries_out(start, end, page.tree_size, disclosure.public_view(page.leaves))
 
 
 def _published(key: PublishedKey) -> PublicKeyOut:

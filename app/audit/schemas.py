@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -37,7 +37,12 @@ class ConsistencyOut(BaseModel):
 class LogEntryOut(BaseModel):
     leaf_index: int
     leaf_hash: str
-    entry: dict[str, Any] = Field(description="The leaf document; leaf_hash = SHA-256(0x00 || RFC 8785 bytes)")
+    disclosure: Literal["PUBLIC", "RESTRICTED"] = Field(
+        description="PUBLIC: a public-law act, served in full; RESTRICTED: served in full only to entitled readers"
+    )
+    entry: dict[str, Any] | None = Field(
+        description="The leaf document (leaf_hash = SHA-256(0x00 || RFC 8785 bytes)); null where not disclosed"
+    )
 
 
 class LogEntriesOut(BaseModel):

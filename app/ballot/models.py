@@ -50,7 +50,9 @@ class Ballot(IdMixin, Base):
     answers: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
     """Topic id → answer, exactly as cast (the canonical ballot content)."""
     content_hash: Mapped[str] = mapped_column(sa.String(64))
-    """SHA-256 of the RFC 8785 ballot: vote, group, answers, basis, channel, time."""
+    """The ballot's commitment (``app.ledger.ballot``); the unsalted version-1 hash for ballots without a nonce."""
+    nonce: Mapped[str | None] = mapped_column(sa.String(32))
+    """The commitment's 128 random bits (hex), for the recount bundle and the caster's receipt; None: version 1."""
     cast_by_account_id: Mapped[uuid.UUID | None] = mapped_column(
         sa.ForeignKey("account.id", ondelete="RESTRICT"), index=True
     )

@@ -215,8 +215,8 @@ _COUNTED_ONLY = text("status = 'COUNTED'")
 _MARK_COLUMNS = ("topic_id", "item", "vote_id", "answer", "area")
 _RECORD_COLUMNS = ("account_id", "key", "request_sha256", "status_code", "body", "created_at")
 _BALLOT_COLUMNS = (
-    "id", "vote_id", "group_id", "status", "channel", "answers", "content_hash", "cast_by_account_id", "basis",
-    "grant_id", "entered_by", "scan_sha256", "cast_at", "audit_entry_id",
+    "id", "vote_id", "group_id", "status", "channel", "answers", "content_hash", "nonce", "cast_by_account_id",
+    "basis", "grant_id", "entered_by", "scan_sha256", "cast_at", "audit_entry_id",
 )  # fmt: skip
 
 

@@ -35,12 +35,18 @@ class PaperBallotEntry(Command):
 
 
 class Receipt(BaseModel):
-    """What the caster keeps: the ballot's canonical hash and its audit-log entry."""
+    """What the caster keeps: the ballot's commitment, the nonce that opens it, and its audit-log entry.
+
+    With the nonce and their answers the owner checks offline that the logged commitment is their ballot
+    (``evote receipt check``, docs/secrecy.md); nobody without the nonce can test a guess of the answers.
+    """
 
     ballot_id: uuid.UUID
     vote_id: uuid.UUID
     group_id: str
-    content_hash: str
+    group_pseudonym: str = Field(description="The group's per-vote pseudonym, as the audit log names it")
+    content_hash: str = Field(description="The ballot's commitment, as logged in its ballot.cast entry")
+    nonce: str = Field(description="Keep it secret: with your answers it opens the commitment (128 random bits)")
     audit_entry_id: uuid.UUID
     cast_at: datetime
     basis: str

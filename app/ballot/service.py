@@ -34,6 +34,7 @@ from app.ballot.schemas import BallotCast, PaperBallotEntry, Receipt
 from app.common.access import Principal
 from app.errors import NotFound
 from app.grant.models import ActingGrant
+from app.ledger import ballot as ballot_document
 from app.ledger.canonical import canonical_sha256
 from app.ledger.events import Event, EventKind
 from app.rules.casting import (
@@ -225,17 +226,17 @@ async def _insert(
     as the response a retry gets); None, and nothing written, if the group already has a counted ballot."""
     cast_at = cast_at or now
     ballot_id, entry_id = uuid.uuid4(), uuid.uuid4()
-    content_hash = canonical_sha256(
-        {
-            "vote_id": str(vote_id), "group_id": group_row.group_id, "answers": answers, "basis": basis,
-            "channel": channel.value, "cast_at": cast_at.isoformat(),
-        }
+    # R-PUB-2, R-LIFE-7: the log shows a hiding commitment under the group's per-vote pseudonym, never the answers.
+    nonce = ballot_document.new_nonce()
+    commitment = ballot_document.commitment(
+        vote_id=str(vote_id), group=group_row.pseudonym, answers=answers, basis=basis, channel=channel.value,
+        cast_at=cast_at.isoformat(), nonce=nonce,
     )  # fmt: skip
     ballot = {
         "id": ballot_id, "vote_id": vote_id, "group_id": group_row.group_id, "status": BallotStatus.COUNTED,
-        "channel": channel, "answers": answers, "content_hash": content_hash, "cast_by_account_id": account_id,
-        "basis": basis, "grant_id": grant_id, "entered_by": entered_by, "scan_sha256": scan_sha256,
-        "cast_at": cast_at, "audit_entry_id": entry_id,
+        "channel": channel, "answers": answers, "content_hash": commitment, "nonce": nonce,
+        "cast_by_account_id": account_id, "basis": basis, "grant_id": grant_id, "entered_by": entered_by,
+        "scan_sha256": scan_sha256, "cast_at": cast_at, "audit_entry_id": entry_id,
     }  # fmt: skip
     mark_rows = [
         {"topic_id": uuid.UUID(topic_id), "item": mark.item, "vote_id": vote_id, "answer": mark.answer,
@@ -247,7 +248,7 @@ async def _insert(
         entry_id,
         EventKind.BALLOT_CAST,
         {
-            "ballot_id": str(ballot_id), "group_id": group_row.group_id, "content_hash": content_hash,
+            "ballot_id": str(ballot_id), "group": group_row.pseudonym, "commitment": commitment,
             "basis": basis, "channel": channel.value, "cast_at": cast_at.isoformat(),
             "grant_id": str(grant_id) if grant_id else "",
         },
@@ -255,8 +256,9 @@ async def _insert(
         vote_id=vote_id,
     )  # fmt: skip
     receipt = Receipt(
-        ballot_id=ballot_id, vote_id=vote_id, group_id=group_row.group_id, content_hash=content_hash,
-        audit_entry_id=entry_id, cast_at=cast_at, basis=basis, status=BallotStatus.COUNTED.value,
+        ballot_id=ballot_id, vote_id=vote_id, group_id=group_row.group_id, group_pseudonym=group_row.pseudonym,
+        content_hash=commitment, nonce=nonce, audit_entry_id=entry_id, cast_at=cast_at, basis=basis,
+        status=BallotStatus.COUNTED.value,
     )  # fmt: skip
     if idempotency_record is not None:
         idempotency_record = idempotency_record | {"status_code": 201, "body": receipt.model_dump(mode="json")}
@@ -304,7 +306,7 @@ async def enter_paper(
             session,
             Event(
                 EventKind.BALLOT_VOIDED,
-                {"ballot_id": str(existing.id), "group_id": group_row.group_id, "reason": existing.void_reason},
+                {"ballot_id": str(existing.id), "group": group_row.pseudonym, "reason": existing.void_reason},
             ),
             estate_id=vote.estate_id, vote_id=vote.id,
         )  # fmt: skip

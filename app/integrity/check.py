@@ -11,9 +11,9 @@ This check reads the database, recomputes, and names each row that disagrees (``
 * ``checkpoint`` — each stored checkpoint's root is the Merkle root of the first ``size`` leaves, and its note
   is signed by the log (current or retired key, ``app.audit.keys``) over exactly that origin, size and root;
   each configured witness's cosignature verifies on it (unconfigured witnesses are counted, not checked).
-* ``ballot`` — each ballot hashes (``app.verifier.documents.ballot_document``) to its ``content_hash`` and to the
-  ``content_hash`` of its ``ballot.cast`` entry; each ``ballot.cast`` entry has its ballot; a void ballot has
-  a ``ballot.voided`` entry and a counted one has none.
+* ``ballot`` — each ballot hashes (``app.ledger.ballot``: its commitment, or version 1 without a nonce) to its
+  ``content_hash`` and to the hash its ``ballot.cast`` entry logs; each ``ballot.cast`` entry has its ballot; a
+  void ballot has a ``ballot.voided`` entry and a counted one has none.
 * ``mark`` — each ballot's marks are exactly ``app.vote.spec.marks_for_ballot`` of its answers, each with the
   group's area frozen in the roll.
 * ``register`` — each register version's stored unit, building, owner-link and owner rows hash
@@ -46,6 +46,7 @@ from app.audit.keys import LogKeys
 from app.audit.models import AuditEntry, LogCheckpoint, LogCosignature, LogLeaf, LogState
 from app.ballot.models import Ballot, BallotMark, BallotStatus, Channel
 from app.errors import DomainError, NotFound
+from app.ledger import ballot as ballot_commitments
 from app.ledger.canonical import canonical_sha256
 from app.ledger.digest import CanonicalListHasher
 from app.ledger.entries import entry_leaf_hash, entry_payload_sha256, leaf_document
@@ -55,7 +56,6 @@ from app.ledger.note import Checkpoint, open_note
 from app.register.models import Building, Owner, RegisterVersion, Unit, UnitOwner
 from app.register.service import CONTENT_MEMBER, unit_content
 from app.rules.roll import Roll, UnitRecord, build_roll, public_group_id
-from app.verifier.documents import ballot_document
 from app.vote.models import RollGroup, Topic, Vote
 from app.vote.snapshot import roll_document
 from app.vote.spec import Mark, marks_for_ballot
@@ -144,39 +144,50 @@ def cast_at_text(logged: Any, cast_at: datetime) -> str:
     return cast_at.isoformat()
 
 
-def ballot_hash(ballot: Ballot, logged_cast_at: Any) -> str:
-    """The content hash recomputed from the ballot row (``app.ballot.service`` hashes the same document)."""
-    return canonical_sha256(
-        ballot_document(
-            vote_id=str(ballot.vote_id), group_id=ballot.group_id, answers=ballot.answers, basis=ballot.basis,
-            channel=ballot.channel.value, cast_at=cast_at_text(logged_cast_at, ballot.cast_at),
-        )
+def ballot_hash(ballot: Ballot, logged_cast_at: Any, group: str) -> str:
+    """The ballot's commitment (or version-1 hash without a nonce) recomputed from its row, ``group`` being the
+    name its vote's log gives the group (``app.ledger.ballot``: the one definition the producer uses too)."""
+    return ballot_commitments.ballot_hash(
+        vote_id=str(ballot.vote_id), group=group, answers=ballot.answers, basis=ballot.basis,
+        channel=ballot.channel.value, cast_at=cast_at_text(logged_cast_at, ballot.cast_at), nonce=ballot.nonce,
     )  # fmt: skip
 
 
-def ballot_problems(ballot: Ballot, entry: AuditEntry | None) -> list[str]:
-    """Why a ballot row disagrees with its own hash or its ``ballot.cast`` entry."""
+def ballot_problems(ballot: Ballot, entry: AuditEntry | None, pseudonym: str | None = None) -> list[str]:
+    """Why a ballot row disagrees with its own hash or its ``ballot.cast`` entry; ``pseudonym`` is the roll's
+    per-vote name of the ballot's group (the group id for ballots of rolls frozen before pseudonyms)."""
     if entry is None:
         return [f"its ballot.cast audit entry {ballot.audit_entry_id} is missing"]
     payload = entry.payload if isinstance(entry.payload, dict) else {}
     problems = []
-    recomputed = ballot_hash(ballot, payload.get("cast_at"))
+    group = pseudonym or ballot.group_id
+    try:
+        recomputed = ballot_hash(ballot, payload.get("cast_at"), group)
+    except ValueError:
+        return [f"its nonce {ballot.nonce!r} is not 32 lowercase hex digits"]
     if recomputed != ballot.content_hash:
         problems.append(
-            f"content_hash {short(ballot.content_hash)} is not the hash of its answers, group, basis, channel and "
-            f"time ({short(recomputed)})"
+            f"content_hash {short(ballot.content_hash)} is not the hash of its answers, group, basis, channel, "
+            f"time and nonce ({short(recomputed)})"
         )
-    logged = (payload.get("group_id"), payload.get("basis"), payload.get("channel"), payload.get("grant_id"))
-    stored = (ballot.group_id, ballot.basis, ballot.channel.value, str(ballot.grant_id or ""))
+    if (ballot.nonce is not None) != ballot_commitments.is_commitment_entry(payload):
+        problems.append(f"its nonce and the format of its ballot.cast entry {entry.id} disagree")
+    logged = (
+        ballot_commitments.logged_group(payload),
+        payload.get("basis"),
+        payload.get("channel"),
+        payload.get("grant_id"),
+    )
+    stored = (group, ballot.basis, ballot.channel.value, str(ballot.grant_id or ""))
     if entry.kind != EventKind.BALLOT_CAST or payload.get("ballot_id") != str(ballot.id):
         problems.append(f"audit entry {entry.id} is not the ballot.cast entry of this ballot")
     elif logged != stored:
         problems.append(f"group, basis, channel or grant {', '.join(stored)} differ "
                         f"from its ballot.cast entry {entry.id} ({', '.join(map(str, logged))})")  # fmt: skip
-    elif payload.get("content_hash") != recomputed:
+    elif ballot_commitments.logged_hash(payload) != recomputed:
         problems.append(
             f"its content ({short(recomputed)}) is not what its ballot.cast entry {entry.id} logged "
-            f"({short(payload.get('content_hash'))})"
+            f"({short(ballot_commitments.logged_hash(payload))})"
         )
     return problems
 
@@ -475,7 +486,7 @@ async def _check_ballots(session: AsyncSession, report: CheckReport, scope: _Sco
     last: uuid.UUID | None = None
     while True:
         statement = (
-            sa.select(Ballot, AuditEntry, RollGroup.area)
+            sa.select(Ballot, AuditEntry, RollGroup.area, RollGroup.pseudonym)
             .outerjoin(AuditEntry, AuditEntry.id == Ballot.audit_entry_id)
             .outerjoin(RollGroup, sa.and_(RollGroup.vote_id == Ballot.vote_id, RollGroup.group_id == Ballot.group_id))
         )
@@ -490,16 +501,18 @@ async def _check_ballots(session: AsyncSession, report: CheckReport, scope: _Sco
             sa.select(
                 BallotMark.ballot_id, BallotMark.topic_id, BallotMark.item, BallotMark.answer, BallotMark.area,
                 BallotMark.vote_id,
-            ).where(BallotMark.ballot_id.in_([ballot.id for ballot, _, _ in rows]))
+            ).where(BallotMark.ballot_id.in_([ballot.id for ballot, _, _, _ in rows]))
         )  # fmt: skip
         for ballot_id, topic_id, item, answer, area, mark_vote in stored:
             marks.setdefault(ballot_id, []).append((str(topic_id), item, answer, area, str(mark_vote)))
-        for ballot, entry, area in rows:
+        for ballot, entry, area, pseudonym in rows:
             if ballot.vote_id not in topics:
                 topics[ballot.vote_id] = (
                     await session.scalars(sa.select(Topic).where(Topic.vote_id == ballot.vote_id))
                 ).all()
-            _check_ballot(report, ballot, entry, area, topics[ballot.vote_id], marks.get(ballot.id, []), voided)
+            _check_ballot(
+                report, ballot, entry, (area, pseudonym), topics[ballot.vote_id], marks.get(ballot.id, []), voided
+            )
         last = rows[-1][0].id
     orphans = await session.execute(
         scope.entries(
@@ -518,14 +531,15 @@ def _check_ballot(
     report: CheckReport,
     ballot: Ballot,
     entry: AuditEntry | None,
-    area: int | None,
+    group: tuple[int | None, str | None],
     topics: Sequence[Topic],
     marks: Sequence[MarkRow],
     voided: set[str],
 ) -> None:
+    area, pseudonym = group
     report.counts["ballot"] += 1
     report.counts["ballot_mark"] += len(marks)
-    for what in ballot_problems(ballot, entry):
+    for what in ballot_problems(ballot, entry, pseudonym):
         report.fail("ballot", "ballot", ballot.id, what)
     if (ballot.status is BallotStatus.VOID) != (str(ballot.id) in voided):
         logged = "a ballot.voided entry" if str(ballot.id) in voided else "no ballot.voided entry"
@@ -689,13 +703,20 @@ async def _check_rolls(
         report.counts["roll_group"] += len(groups)
         for group_id, what in roll_problems(roll, vote.estate_id, groups):
             report.fail("roll", "roll_group", f"{vote.id}/{group_id}", what)
-        for what in vote_roll_problems(vote, roll, published.get(vote.id, [])):
+        pseudonyms = {row.group_key: row.pseudonym for row in groups}
+        for what in vote_roll_problems(vote, roll, published.get(vote.id, []), pseudonyms):
             report.fail("roll", "vote", vote.id, what)
 
 
-def vote_roll_problems(vote: Vote, roll: Roll, published: Sequence[AuditEntry]) -> list[str]:
-    """Why the vote's roll hash and totals disagree with its register's roll or its ``vote.published`` entry."""
-    digest = canonical_sha256(roll_document(vote.estate_id, roll))
+def vote_roll_problems(
+    vote: Vote, roll: Roll, published: Sequence[AuditEntry], pseudonyms: Mapping[str, str]
+) -> list[str]:
+    """Why the vote's roll hash and totals disagree with its register's roll or its ``vote.published`` entry.
+
+    ``pseudonyms`` are the frozen rows' per-vote group names by group key (a group missing from them is reported
+    by ``roll_problems``; here it hashes under an empty name, so the roll hash fails too)."""
+    named = {group.key: pseudonyms.get(group.key, "") for group in roll.groups}
+    digest = canonical_sha256(roll_document(vote.estate_id, roll, named))
     problems = []
     if digest != vote.roll_hash or (vote.total_heads, vote.total_area) != (roll.total.heads, roll.total.area):
         problems.append(f"roll_hash {short(vote.roll_hash)} or totals {vote.total_heads}/{vote.total_area} are not "

@@ -46,6 +46,8 @@ class EventKind(StrEnum):
     NOTICE_DISPATCH_FAILED = "notice.dispatch_failed"
     ESTATE_REMINDER_DATES_CHANGED = "estate.reminder_dates_changed"
     INSPECTION_ACCESSED = "inspection.accessed"
+    # Reads of restricted log payloads (app.integrity.restricted)
+    LOG_ENTRIES_READ = "log.entries_read"
     # Owners' petitions (app.petition)
     PETITION_OPENED = "petition.opened"
     PETITION_SIGNED = "petition.signed"
@@ -467,4 +469,12 @@ def identifier_targeted(*, id_index_prefix: str, failures: int, window_seconds: 
             "window_seconds": window_seconds,
             "first_failure_at": first_failure_at,
         },
+    )
+
+
+def log_entries_read(*, by: str, at: str, start: int, end: int, restricted_entries: Sequence[str]) -> Event:
+    """Who read restricted payloads of the log, over which leaf range, and which restricted entries they saw."""
+    return Event(
+        EventKind.LOG_ENTRIES_READ,
+        {"by": by, "at": at, "start": start, "end": end, "restricted_entries": list(restricted_entries)},
     )

@@ -18,7 +18,9 @@ The JSON form carries the same evidence as members (``entry``, ``leaf_hash``, ``
 ``checkpoint``); its ``log_key`` member is informational and never used to verify.
 
 ``verify_receipt`` answers yes or no; ``open_receipt`` returns what was proved or raises a ``LedgerError``
-(``ValueError``) saying why not.
+(``ValueError``) saying why not. ``open_ballot_receipt`` goes one step further for the owner: with the nonce of
+their cast receipt and their answers it checks that the proved ``ballot.cast`` entry's commitment is their ballot
+(``app.ledger.ballot.opens``); a wrong answer or nonce fails.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from app.ledger.ballot import opens
 from app.ledger.entries import check_leaf_document, entry_leaf_hash, leaf_data, parse_leaf_data
 from app.ledger.errors import LedgerError
 from app.ledger.merkle import HASH_SIZE, leaf_hash, verify_inclusion
@@ -140,6 +143,25 @@ def open_receipt(
     if len(cosigners) < witness_quorum:
         raise ReceiptInvalid(reason=f"{len(cosigners)} witness cosignature(s), {witness_quorum} required")
     return VerifiedReceipt(entry, index, checkpoint, cosigners)
+
+
+def open_ballot_receipt(
+    receipt: str | bytes | Mapping[str, Any],
+    verifier_key: str,
+    *,
+    answers: Any,
+    nonce: str,
+    witness_keys: Iterable[str] = (),
+    witness_quorum: int = 0,
+) -> VerifiedReceipt:
+    """``open_receipt``, and the proved entry is a ``ballot.cast`` whose commitment ``answers`` and ``nonce`` open."""
+    verified = open_receipt(receipt, verifier_key, witness_keys=witness_keys, witness_quorum=witness_quorum)
+    entry = verified.entry
+    if entry["kind"] != "ballot.cast" or entry["vote_id"] is None:
+        raise ReceiptInvalid(reason="the receipt's entry is not a ballot")
+    if not opens(entry["vote_id"], entry["payload"], answers=answers, nonce=nonce):
+        raise ReceiptInvalid(reason="these answers and this nonce do not open the ballot's commitment")
+    return verified
 
 
 def _parse(receipt: str | bytes | Mapping[str, Any]) -> tuple[dict[str, Any], bytes, int, list[bytes], str]:

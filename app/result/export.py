@@ -2,10 +2,12 @@
 
 Layout and formats: ``app.verifier.documents`` (one definition for writer and verifier). The register snapshot is
 pseudonymous (R-PI-2, R-PI-5): units, buildings, rooms, areas, area sources, parking flags, sale and delivery
-status and ownership evidence, with each owner replaced by ``owner_pseudonym(estate, owner id)``; no names, ID
-or certificate numbers, blind indexes or phone numbers. The bundle does hold every ballot's answers per voter
-group (R-PUB-2), which is why only the organiser, the street office, the platform operator and the estate's
-auditor may export it, each export being logged (``vote.exported``).
+status and ownership evidence, with each owner replaced by ``app.ledger.pseudonyms.owner_pseudonym`` (keyed with
+the server's pseudonym key, per vote); no names, ID or certificate numbers, blind indexes or phone numbers. Groups
+are named by their per-vote pseudonym frozen with the roll, never by an id computable from owner ids. The bundle
+does hold every ballot's answers and nonce per voter group (R-PUB-2), which is why only the organiser, the street
+office, the platform operator and the estate's auditor may export it, once the result is published, each export
+being logged (``vote.exported``).
 
 Members are written in a fixed order with fixed timestamps, so the archive is a function of its content.
 """
@@ -38,6 +40,7 @@ from app.errors import NotFound
 from app.ledger import events, merkle
 from app.ledger.canonical import canonical_bytes
 from app.ledger.events import EventKind
+from app.ledger.pseudonyms import owner_pseudonym
 from app.place import access
 from app.register.models import Building, RegisterVersion, Unit, UnitOwner
 from app.result.signing import SignedResult, sign_result
@@ -64,7 +67,13 @@ class Bundle:
 
 
 async def export(
-    session: AsyncSession, principal: Principal, vote_id: uuid.UUID, *, keys: LogKeys, now: datetime
+    session: AsyncSession,
+    principal: Principal,
+    vote_id: uuid.UUID,
+    *,
+    keys: LogKeys,
+    pseudonym_key: bytes,
+    now: datetime,
 ) -> Bundle:
     """``GET …/export``: organiser, street office, operator or the estate's auditor; logged as ``vote.exported``."""
     vote = await topic_repository.get_vote(session, vote_id)
@@ -73,7 +82,7 @@ async def export(
     roles = await access.estate_roles(session, principal, vote.estate_id)  # nobody's role: 404
     if not roles & EXPORT_ROLES:
         raise Forbidden(reason="exports are for the organiser, the street office, the operator and auditors")
-    bundle = await build_bundle(session, vote, keys=keys)
+    bundle = await build_bundle(session, vote, keys=keys, pseudonym_key=pseudonym_key)
     await audit_service.append(
         session,
         events.vote_exported(
@@ -89,7 +98,7 @@ async def export(
     return bundle
 
 
-async def build_bundle(session: AsyncSession, vote: Vote, *, keys: LogKeys) -> Bundle:
+async def build_bundle(session: AsyncSession, vote: Vote, *, keys: LogKeys, pseudonym_key: bytes) -> Bundle:
     """The bundle of a vote whose result is published and signed (``ResultNotSigned`` until the checkpoint is)."""
     signed = await sign_result(session, vote, keys)
     latest = await audit_service.checkpoint(session, cosigned=True)
@@ -122,7 +131,7 @@ async def build_bundle(session: AsyncSession, vote: Vote, *, keys: LogKeys) -> B
     topics = sorted(vote.topics, key=lambda topic: topic.position)
     documents: dict[str, Any] = {
         d.KEYS: _keys(keys),
-        d.REGISTER: await _register(session, vote, version),
+        d.REGISTER: await _register(session, vote, version, pseudonym_key),
         d.ROLL: await _roll(session, vote),
         d.NOTICE: vote_documents.notice_document(
             vote,
@@ -255,7 +264,9 @@ def _keys(keys: LogKeys) -> dict[str, Any]:
     }
 
 
-async def _register(session: AsyncSession, vote: Vote, version: RegisterVersion) -> dict[str, Any]:
+async def _register(
+    session: AsyncSession, vote: Vote, version: RegisterVersion, pseudonym_key: bytes
+) -> dict[str, Any]:
     """The pseudonymous register snapshot the roll was taken from (see the module docstring)."""
     units = (
         await session.execute(
@@ -275,7 +286,7 @@ async def _register(session: AsyncSession, vote: Vote, version: RegisterVersion)
         .where(Unit.register_version_id == version.id)
     )
     for unit_id, owner_id in links.all():
-        owners.setdefault(unit_id, []).append(d.owner_pseudonym(vote.estate_id, owner_id))
+        owners.setdefault(unit_id, []).append(owner_pseudonym(pseudonym_key, vote.id, owner_id))
     developer = version.developer_owner_id
     return {
         "format": d.REGISTER_FORMAT,
@@ -284,7 +295,7 @@ async def _register(session: AsyncSession, vote: Vote, version: RegisterVersion)
         "number": version.number,
         "content_hash": version.content_hash,
         "include_parking": version.include_parking,
-        "developer": None if developer is None else d.owner_pseudonym(vote.estate_id, developer),
+        "developer": None if developer is None else owner_pseudonym(pseudonym_key, vote.id, developer),
         "units": [_unit(row, owners.get(row.id, [])) for row in units],
     }
 
@@ -313,7 +324,7 @@ async def _roll(session: AsyncSession, vote: Vote) -> dict[str, Any]:
         "groups": sorted(
             (
                 {
-                    "group_id": group.group_id,
+                    "group_id": group.pseudonym,
                     "area": group.area,
                     "heads": 1,
                     "is_developer": group.is_developer,
@@ -328,25 +339,32 @@ async def _roll(session: AsyncSession, vote: Vote) -> dict[str, Any]:
 
 
 async def _ballots(session: AsyncSession, vote_id: uuid.UUID, cast_at: dict[str, str]) -> list[dict[str, Any]]:
-    """Every ballot, counted and void, with ``cast_at`` as the exact text its content hash covers."""
-    ballots = (
-        await session.scalars(sa.select(Ballot).where(Ballot.vote_id == vote_id).order_by(Ballot.cast_at, Ballot.id))
+    """Every ballot, counted and void, under its group's per-vote pseudonym, with ``cast_at`` as the exact text its
+    commitment covers and the nonce that opens it (R-PUB-2: per-unit answers only in this bundle)."""
+    rows = (
+        await session.execute(
+            sa.select(Ballot, RollGroup.pseudonym)
+            .outerjoin(RollGroup, sa.and_(RollGroup.vote_id == Ballot.vote_id, RollGroup.group_id == Ballot.group_id))
+            .where(Ballot.vote_id == vote_id)
+            .order_by(Ballot.cast_at, Ballot.id)
+        )
     ).all()
     return [
         {
             "ballot_id": str(ballot.id),
-            "group_id": ballot.group_id,
+            "group_id": pseudonym or ballot.group_id,
             "status": ballot.status.value,
             "channel": ballot.channel.value,
             "basis": ballot.basis,
             "answers": ballot.answers,
             "cast_at": cast_at.get(str(ballot.id), ballot.cast_at.isoformat()),
             "content_hash": ballot.content_hash,
+            "nonce": ballot.nonce,
             "scan_sha256": ballot.scan_sha256,
             "void_reason": ballot.void_reason,
             "audit_entry_id": None if ballot.audit_entry_id is None else str(ballot.audit_entry_id),
         }
-        for ballot in ballots
+        for ballot, pseudonym in rows
     ]
 
 

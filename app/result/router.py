@@ -11,7 +11,7 @@ from app.audit.deps import LogKeysDep
 from app.common.errors import Forbidden, InvalidCursor, Unauthenticated
 from app.common.pagination import CursorParam, LimitParam
 from app.errors import NotFound
-from app.http.deps import Clock, CurrentPrincipal, SessionDep
+from app.http.deps import Clock, CurrentPrincipal, SessionDep, SettingsDep
 from app.http.problems import problem_responses
 from app.result import export, service, signing
 from app.result.errors import BallotsSealed, ResultNotPublished, VoteNotClosable, VoteNotEnded
@@ -126,10 +126,17 @@ async def get_signed_result(
     },
 )
 async def export_bundle(
-    vote_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal, clock: Clock, keys: LogKeysDep
+    vote_id: uuid.UUID,
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    clock: Clock,
+    keys: LogKeysDep,
+    settings: SettingsDep,
 ) -> Response:
     """The auditor's bundle for ``evote verify``: organiser, street office, operator and auditor; each export logged."""
-    bundle = await export.export(session, principal, vote_id, keys=keys, now=clock())
+    bundle = await export.export(
+        session, principal, vote_id, keys=keys, pseudonym_key=settings.key("pseudonym_key"), now=clock()
+    )
     return Response(
         bundle.content,
         media_type="application/zip",

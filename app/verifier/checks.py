@@ -45,6 +45,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from app.errors import DomainError
+from app.ledger import ballot as ballot_commitments
 from app.ledger.canonical import canonical_bytes, canonical_sha256
 from app.ledger.entries import check_leaf_document, entry_leaf_hash
 from app.ledger.errors import LedgerError
@@ -560,23 +561,31 @@ class _Verifier:
                 if ballot_id in seen:
                     raise Failure("ballots", f"ballot {ballot_id} is listed twice")
                 seen.add(ballot_id)
-                digest = canonical_sha256(
-                    d.ballot_document(
-                        vote_id=self.vote_id, group_id=group, answers=ballot["answers"], basis=ballot["basis"],
-                        channel=ballot["channel"], cast_at=ballot["cast_at"],
-                    )
-                )  # fmt: skip
+                nonce = ballot.get("nonce")
                 recorded = entry.payload
-                if digest != recorded["content_hash"] or (group, ballot["basis"], ballot["channel"]) != (
-                    recorded["group_id"],
-                    recorded["basis"],
-                    recorded["channel"],
+                if (nonce is not None) != ballot_commitments.is_commitment_entry(recorded):
+                    raise Failure(
+                        "ballots",
+                        f"ballot {ballot_id} (group {group}): its nonce and its signed ballot.cast entry's format "
+                        "disagree (a commitment without a nonce, or a nonce without a commitment)",
+                    )
+                try:
+                    digest = ballot_commitments.ballot_hash(
+                        vote_id=self.vote_id, group=group, answers=ballot["answers"], basis=ballot["basis"],
+                        channel=ballot["channel"], cast_at=ballot["cast_at"], nonce=nonce,
+                    )  # fmt: skip
+                except ValueError as failure:
+                    raise Failure("ballots", f"ballot {ballot_id} (group {group}): {failure}") from failure
+                logged = (ballot_commitments.logged_group(recorded), recorded["basis"], recorded["channel"])
+                if (
+                    digest != ballot_commitments.logged_hash(recorded)
+                    or (group, ballot["basis"], ballot["channel"]) != logged
                 ):
                     raise Failure(
                         "ballots",
-                        f"ballot {ballot_id} (group {group}): its content does not hash to the content hash in its "
-                        "signed ballot.cast entry (a choice, the group, the basis, the channel or the time was "
-                        "changed)",
+                        f"ballot {ballot_id} (group {group}): its content does not hash to the commitment in its "
+                        "signed ballot.cast entry (a choice, the group, the basis, the channel, the time or the "
+                        "nonce was changed)",
                     )
                 if ballot["content_hash"] != digest or ballot["cast_at"] != recorded["cast_at"]:
                     raise Failure("ballots", f"ballot {ballot_id}: its content hash or time field was changed")
@@ -599,7 +608,8 @@ class _Verifier:
                 entry = cast[missing[0]]
                 raise Failure(
                     "ballots",
-                    f"the signed log records ballot {missing[0]} (group {entry.payload['group_id']}, cast at "
+                    f"the signed log records ballot {missing[0]} (group "
+                    f"{ballot_commitments.logged_group(entry.payload)}, cast at "
                     f"{entry.payload['cast_at']}), but the bundle has no such ballot: it was deleted",
                 )
             participating = Weight(len(counted), sum(self.group_area[group] for group in counted))

@@ -7,11 +7,14 @@ Bundle (a ``.zip``, members in this order, fixed timestamps, so the same content
     keys/keys.json           the log key: origin, note verifier key, note key ID, raw key, PEM, JWK with kid;
                              retired log keys and witness keys
     keys/log-key.pem         the log's Ed25519 public key (SubjectPublicKeyInfo PEM), for openssl
-    register.json            pseudonymous register snapshot (no names, ID or certificate numbers)
-    roll.json                the roll document whose SHA-256 is the notice's ``roll_hash``
+    register.json            pseudonymous register snapshot (no names, ID or certificate numbers; owners by
+                             ``app.ledger.pseudonyms.owner_pseudonym``, keyed and per vote)
+    roll.json                the roll document whose SHA-256 is the notice's ``roll_hash`` (groups by their
+                             per-vote pseudonym)
     notice.json              the notice document whose SHA-256 is the vote's ``notice_hash``
     topics.json              each topic's id, position and document (its SHA-256 is its ``content_hash``)
-    ballots.json             every ballot of the vote, counted and void, as cast
+    ballots.json             every ballot of the vote, counted and void, as cast, with the nonce that opens its
+                             commitment (``app.ledger.ballot``; ``null`` for ballots logged before commitments)
     log/entries.json         every audit-log entry of the vote, in leaf order, with its leaf index
     log/checkpoints.json     the signed checkpoint notes: ``result`` (named by the signed result) and ``latest``
     log/proofs.json          an RFC 9162 inclusion proof per entry and the consistency proof result → latest
@@ -35,8 +38,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import uuid
-from typing import Any
 
 from app.ledger.canonical import canonical_bytes
 
@@ -98,26 +99,3 @@ def public_jwk(public_key: bytes) -> dict[str, str]:
         "alg": "EdDSA",
         "use": "sig",
     }
-
-
-def ballot_document(
-    *, vote_id: str, group_id: str, answers: Any, basis: str, channel: str, cast_at: str
-) -> dict[str, Any]:
-    """What a ballot's ``content_hash`` covers (``app.ballot.service``): ``cast_at`` as the exact text hashed."""
-    return {
-        "vote_id": vote_id,
-        "group_id": group_id,
-        "answers": answers,
-        "basis": basis,
-        "channel": channel,
-        "cast_at": cast_at,
-    }
-
-
-def owner_pseudonym(estate_id: uuid.UUID | str, owner_id: uuid.UUID | str) -> str:
-    """An owner as the register snapshot names it: 32 hex digits, unlinkable to other estates' snapshots.
-
-    Owner ids are random UUIDs shared across estates; mixing in the estate id keeps one person's units in
-    two estates from being linked through two bundles.
-    """
-    return hashlib.sha256(f"evote/owner\x1f{estate_id}\x1f{owner_id}".encode()).hexdigest()[:32]

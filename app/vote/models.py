@@ -133,10 +133,13 @@ class RollGroup(Base):
     """One voter group of a vote's frozen roll (R-ROLL-1): the denominators never change during the vote."""
 
     __tablename__ = "roll_group"
+    __table_args__ = (sa.UniqueConstraint("vote_id", "pseudonym", name="uq_roll_group_vote_pseudonym"),)
 
     vote_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("vote.id", ondelete="CASCADE"), primary_key=True)
     group_id: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
-    """``app.rules.roll.public_group_id``: the opaque id ballots and receipts use."""
+    """``app.rules.roll.public_group_id``: the estate's id of the group, under which its owners cast (authenticated)."""
+    pseudonym: Mapped[str] = mapped_column(sa.String(32))
+    """The group's per-vote public name (``app.ledger.pseudonyms``) in the log, the roll document and exports."""
     group_key: Mapped[str] = mapped_column(sa.Text)
     """The owner-set key (owner ids) the group was formed from (R-HEAD-1)."""
     area: Mapped[int] = mapped_column(sa.BigInteger)

@@ -8,12 +8,13 @@ change during the vote (R-ROLL-3, R-ROLL-5).
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.ledger.canonical import canonical_sha256
+from app.ledger.pseudonyms import new_group_pseudonym
 from app.register import repository as register_repository
 from app.register.models import RegisterVersion
 from app.register.service import roll_of_units
@@ -21,14 +22,15 @@ from app.rules.roll import Roll, build_roll, public_group_id
 from app.vote.models import RollGroup, Vote
 
 
-def roll_document(estate_id: uuid.UUID, roll: Roll) -> dict[str, object]:
-    """What the roll hash covers: groups by public id with units and areas, and the totals (no names)."""
+def roll_document(estate_id: uuid.UUID, roll: Roll, pseudonyms: Mapping[str, str]) -> dict[str, object]:
+    """What the roll hash covers: groups by their per-vote pseudonym (``pseudonyms``: group key → pseudonym) with
+    units and areas, and the totals (no names). A roll frozen before pseudonyms named its groups by group id."""
     return {
         "estate_id": str(estate_id),
         "groups": sorted(
             (
                 {
-                    "group_id": public_group_id(str(estate_id), group.key),
+                    "group_id": pseudonyms[group.key],
                     "area": group.area,
                     "heads": 1,
                     "is_developer": group.is_developer,
@@ -49,10 +51,12 @@ async def take_snapshot(
     units = await register_repository.units_with_owners(session, version.id)
     whole = roll_of_units(version, units)
     roll = whole if scope_units is None else _scoped(whole, version, scope_units)
+    pseudonyms = {group.key: new_group_pseudonym() for group in roll.groups}  # unlinkable across votes
     rows = [
         {
             "vote_id": vote.id,
             "group_id": public_group_id(str(vote.estate_id), group.key),
+            "pseudonym": pseudonyms[group.key],
             "group_key": group.key,
             "area": group.area,
             "is_developer": group.is_developer,
@@ -66,7 +70,7 @@ async def take_snapshot(
     vote.register_version_id = version.id
     vote.total_heads = roll.total.heads
     vote.total_area = roll.total.area
-    vote.roll_hash = canonical_sha256(roll_document(vote.estate_id, roll))
+    vote.roll_hash = canonical_sha256(roll_document(vote.estate_id, roll, pseudonyms))
     return roll
 
 

@@ -121,6 +121,7 @@ def _production(tmp_path, **overrides):  # type: ignore[no-untyped-def]
         pii_encryption_key=key,
         pii_index_key=key,
         token_hash_key=key,
+        pseudonym_key=key,
         jwt_private_key=pem(),
         log_private_key=pem(),
         sms_webhook_url="https://sms.example.test/send",

@@ -10,14 +10,19 @@ import base64
 import uuid
 
 import pytest
+from sqlalchemy import select
 
+from app.audit import service as audit_service
 from app.audit.integrator import integrate_once
+from app.audit.models import AuditEntry
+from app.common.access import Role
 from app.db.base import utcnow
 from app.ledger import merkle
 from app.ledger.entries import check_leaf_document, entry_leaf_hash
 from app.ledger.events import EventKind
 from app.ledger.note import Checkpoint, open_note, parse_verifier_key
 from tests.audit.conftest import ORIGIN, WITNESS, append
+from tests.factories import make_api_key, make_places
 
 NOW = utcnow()
 API = "/api/v1/log"
@@ -130,7 +135,7 @@ async def test_consistency_between_two_checkpoints_verifies(client, keyed_app, s
 async def test_entries_are_served_in_leaf_order_with_their_leaf_hashes(
     client, keyed_app, sessionmaker, session, log_keys
 ):
-    await append(session, 5, kind=EventKind.BALLOT_CAST)
+    await append(session, 5, kind=EventKind.VOTE_PUBLISHED)
     await integrate_once(sessionmaker, NOW, keys=log_keys)
     page = (await client.get(f"{API}/entries", params={"start": 1, "end": 5})).json()
     assert (page["start"], page["end"], page["tree_size"]) == (1, 5, 5)
@@ -142,12 +147,60 @@ async def test_entries_are_served_in_leaf_order_with_their_leaf_hashes(
     for item in page["entries"]:
         document = check_leaf_document(item["entry"])
         assert entry_leaf_hash(document) == b64(item["leaf_hash"])
-        assert document["kind"] == "ballot.cast"
+        assert document["kind"] == "vote.published"
+        assert item["disclosure"] == "PUBLIC"
     checkpoint = (await client.get(f"{API}/checkpoint", params={"format": "json"})).json()
     assert merkle.root(all_leaves) == b64(checkpoint["root_hash"])
     for start, end in ((0, 6), (3, 3), (4, 2)):
         bad = await client.get(f"{API}/entries", params={"start": start, "end": end})
         assert_problem(bad, 422, "log.entry_range_invalid")
+
+
+async def test_restricted_entries_are_leaf_hashes_in_public_and_read_in_full_only_by_entitled_roles(
+    client, keyed_app, sessionmaker, session, log_keys
+):
+    places = await make_places(session, keyed_app.state.cipher)
+    await session.commit()
+    estate = places.estate.id
+    await append(session, 1, kind="vote.published")
+    account = str(uuid.uuid4())
+    restricted = [
+        await audit_service.append(session, "identity.auth.login", {"account_id": account}, estate_id=estate),
+        await audit_service.append(session, "identity.auth.login", {"account_id": account}),
+        await audit_service.append(session, "ballot.cast", {"group_id": "a" * 32, "content_hash": "b" * 64}),
+    ]
+    await session.commit()
+    await integrate_once(sessionmaker, NOW, keys=log_keys)
+    public = (await client.get(f"{API}/entries", params={"start": 0, "end": 4})).json()["entries"]
+    assert [item["disclosure"] for item in public] == ["PUBLIC", "RESTRICTED", "RESTRICTED", "RESTRICTED"]
+    assert [item["entry"] is None for item in public] == [False, True, True, True]
+    leaves = [b64(item["leaf_hash"]) for item in public]  # every leaf still proves inclusion
+    for entry, leaf in zip(restricted, leaves[1:], strict=True):
+        proof = (await client.get(f"{API}/entries/{entry.id}/inclusion")).json()
+        assert b64(proof["leaf_hash"]) == leaf
+    assert account not in str(public)
+
+    hasher = keyed_app.state.token_hasher
+    url, page = "/api/v1/audit/entries", {"start": 0, "end": 4}
+    assert (await client.get(url, params=page)).status_code == 401
+    committee = await make_api_key(session, hasher, role=Role.COMMITTEE, estate_id=estate)
+    assert_problem(await client.get(url, params=page, headers=committee), 403, "auth.forbidden")
+    admin = await make_api_key(session, hasher, role=Role.ADMIN)
+    auditor = await make_api_key(session, hasher, role=Role.AUDITOR, estate_id=estate)
+    full = (await client.get(url, params=page, headers=admin)).json()["entries"]
+    assert all(item["entry"] is not None for item in full)
+    assert full[1]["entry"]["payload"] == {"account_id": account}
+    scoped = (await client.get(url, params=page, headers=auditor)).json()["entries"]
+    assert [item["entry"] is None for item in scoped] == [False, False, True, True]  # its estate only
+    reads = (
+        await session.scalars(
+            select(AuditEntry).where(AuditEntry.kind == "log.entries_read").order_by(AuditEntry.created_at)
+        )
+    ).all()
+    assert [read.payload["restricted_entries"] for read in reads] == [
+        [str(entry.id) for entry in restricted],
+        [str(restricted[0].id)],
+    ]
 
 
 async def test_an_entry_page_holds_at_most_1000(client, keyed_app, sessionmaker, session, log_keys):

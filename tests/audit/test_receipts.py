@@ -69,7 +69,7 @@ async def test_a_receipt_verifies_offline_with_only_the_published_key(client, ap
     proved = open_receipt(text.text, key)
     assert proved.entry["id"] == receipt["audit_entry_id"]
     assert proved.entry["kind"] == "ballot.cast"
-    assert proved.entry["payload"]["content_hash"] == receipt["content_hash"]
+    assert proved.entry["payload"]["commitment"] == receipt["content_hash"]
     assert proved.entry["payload"]["ballot_id"] == receipt["ballot_id"]
     assert proved.checkpoint.size >= 8
 

@@ -48,7 +48,12 @@ async def test_cast_returns_a_receipt_with_hash_and_audit_entry(client, session,
     assert len(receipt["content_hash"]) == 64
     entry = await session.get(AuditEntry, __import__("uuid").UUID(receipt["audit_entry_id"]))
     assert entry.kind == "ballot.cast"
-    assert entry.payload["content_hash"] == receipt["content_hash"]
+    assert entry.payload["commitment"] == receipt["content_hash"]
+    # The log names the group by its per-vote pseudonym, never the estate's group id, and never the answers.
+    assert entry.payload["group"] == receipt["group_pseudonym"] != group
+    assert "answers" not in entry.payload
+    assert receipt["nonce"] not in str(entry.payload)
+    assert len(receipt["nonce"]) == 32
     # R-TALLY-1 marks: 1 yes/no + 1 option + 7 candidates, each carrying the group's frozen area (18000).
     marks = (await session.scalars(select(BallotMark).where(BallotMark.vote_id == fixture.vote.id))).all()
     assert len(marks) == 9

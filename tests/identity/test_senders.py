@@ -141,6 +141,7 @@ def _production(tmp_path, **overrides):  # type: ignore[no-untyped-def]
         pii_encryption_key=KEY,
         pii_index_key=KEY,
         token_hash_key=KEY,
+        pseudonym_key=KEY,
         jwt_private_key=pem.decode(),
         log_private_key=Ed25519PrivateKey.generate()
         .private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())

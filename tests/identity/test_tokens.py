@@ -109,6 +109,7 @@ def production(tmp_path: Path, **overrides: Any) -> Settings:
         pii_encryption_key=PII_KEY,
         pii_index_key=PII_KEY,
         token_hash_key=PII_KEY,
+        pseudonym_key=PII_KEY,
         sms_webhook_url="https://sms.example.test/send",
         sms_webhook_secret="s" * 32,
         notice_webhook_url="https://notify.example.test/hook",

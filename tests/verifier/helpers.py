@@ -12,7 +12,7 @@ import zipfile
 from collections.abc import Callable
 from typing import Any
 
-from app.ledger.canonical import canonical_sha256
+from app.ledger import ballot as commitments
 from app.result.export import write_zip
 from app.verifier import documents as d
 from tests.scenario import (  # noqa: F401 - re-exported for the verifier tests
@@ -77,9 +77,8 @@ def replace_member(bundle: bytes, name: str, content: bytes) -> bytes:
 
 
 def ballot_hash(vote_id: str, ballot: dict[str, Any]) -> str:
-    return canonical_sha256(
-        d.ballot_document(
-            vote_id=vote_id, group_id=ballot["group_id"], answers=ballot["answers"], basis=ballot["basis"],
-            channel=ballot["channel"], cast_at=ballot["cast_at"],
-        )
+    """A bundle ballot's commitment (``app.ledger.ballot``), recomputed as a forger with the nonce would."""
+    return commitments.ballot_hash(
+        vote_id=vote_id, group=ballot["group_id"], answers=ballot["answers"], basis=ballot["basis"],
+        channel=ballot["channel"], cast_at=ballot["cast_at"], nonce=ballot.get("nonce"),
     )  # fmt: skip

@@ -1,0 +1,81 @@
+"""What the unauthenticated log shows of each entry: public-law acts in full, everything else as its leaf hash.
+
+Public are the acts the law makes public (R-PUB-1, R-PUB-2, R-LIFE-3, R-LIFE-8, R-SUP-1): notices, the vote's
+publication hashes, errata and cancellations, the close with its totals, decisions and the published result,
+supervision acts, register versions (hashes and totals), and each ballot's hiding commitment under its per-vote
+group pseudonym. Everything else is restricted: identity events (sign-in, verification and its failures, grants,
+roles), petitions, deliveries, views and exports, and any kind this table does not name. An entry of a public kind
+is restricted too when it is in a format that is not safe to show (a version-1 ballot entry: unsalted hash and an
+unkeyed group id) or when its payload carries an owner id, an account id, an identifier fragment or a phone
+(``carries_personal_data``); entries already in the log are judged the same way, since they never change.
+
+The public listing serves a restricted entry as its leaf index and leaf hash only: inclusion and consistency
+proofs still verify. Its payload is served only through the authorised, logged read (``app.audit``).
+docs/secrecy.md writes the table out.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from enum import StrEnum
+from typing import Any
+
+from app.ledger.ballot import is_commitment_entry
+from app.ledger.events import EventKind
+
+
+class Disclosure(StrEnum):
+    PUBLIC = "PUBLIC"
+    RESTRICTED = "RESTRICTED"
+
+
+#: Kinds whose entries are public-law acts, with the reason; any other kind is restricted.
+PUBLIC_KINDS: Mapping[EventKind, str] = {
+    EventKind.VOTE_PUBLISHED: "the notice's, roll's and topics' hashes (R-LIFE-3)",
+    EventKind.VOTE_ERRATUM: "an erratum notice visible to all (R-LIFE-4)",
+    EventKind.VOTE_CANCELLED: "the withdrawal of a published notice (R-LIFE-4)",
+    EventKind.VOTE_CLOSED: "the close with participation and totals (R-LIFE-8)",
+    EventKind.VOTE_DECIDED: "the decision's result hashes (R-LIFE-8)",
+    EventKind.VOTE_RESULT_PUBLISHED: "the published result (R-PUB-1)",
+    EventKind.NOTICE_PUBLISHED: "a notice's content hash and audience (R-PUB-1)",
+    EventKind.REGISTER_VERSION: "a register version's hash and totals (R-ROLL-1)",
+    EventKind.SUPERVISION_SUSPENSION: "a street office's act (R-SUP-1)",
+    EventKind.SUPERVISION_RESUMPTION: "a street office's act (R-SUP-1)",
+    EventKind.SUPERVISION_CORRECTION_ORDER: "a street office's act (R-SUP-1)",
+    EventKind.SUPERVISION_CORRECTION_FOLLOW_UP: "a street office's act (R-SUP-1)",
+    EventKind.SUPERVISION_REVOCATION: "a street office's act (R-SUP-1)",
+    EventKind.SUPERVISION_COURT_REVOCATION: "a court's judgment (R-SUP-3)",
+    EventKind.BALLOT_CAST: "a hiding commitment under a per-vote pseudonym (R-PUB-2)",
+    EventKind.BALLOT_VOIDED: "a voiding under a per-vote pseudonym (R-TALLY-6)",
+}
+
+#: Payload members that name or fragment a person.
+PERSONAL_MEMBERS = frozenset(
+    {
+        "owner_id", "owner_ids", "account_id", "account_ids", "actor", "owner_identifier_last4", "identifier",
+        "identifier_last4", "last4", "phone", "phone_last4", "estates", "certificate_number", "grantee_account_id",
+        "viewer",
+    }
+)  # fmt: skip
+_PERSONAL_VALUE = re.compile(r"(account|owner):")
+
+
+def carries_personal_data(value: Any) -> bool:
+    """Whether a payload (recursively) has a personal member or an ``account:…``/``owner:…`` reference."""
+    if isinstance(value, Mapping):
+        return any(key in PERSONAL_MEMBERS or carries_personal_data(item) for key, item in value.items())
+    if isinstance(value, list | tuple):
+        return any(carries_personal_data(item) for item in value)
+    return isinstance(value, str) and _PERSONAL_VALUE.match(value) is not None
+
+
+def disclosure(kind: str, payload: Mapping[str, Any]) -> Disclosure:
+    """How the public log serves an entry of this kind and payload (see the module docstring)."""
+    if kind not in PUBLIC_KINDS or carries_personal_data(payload):
+        return Disclosure.RESTRICTED
+    if kind == EventKind.BALLOT_CAST and not is_commitment_entry(payload):
+        return Disclosure.RESTRICTED  # version 1: an unsalted hash of guessable answers
+    if kind == EventKind.BALLOT_VOIDED and "group" not in payload:
+        return Disclosure.RESTRICTED  # version 1: an unkeyed group id
+    return Disclosure.PUBLIC
