@@ -36,6 +36,7 @@ from typing import Any
 from app.ledger.ballot import opens
 from app.ledger.entries import check_leaf_document, entry_leaf_hash, leaf_data, parse_leaf_data
 from app.ledger.errors import LedgerError
+from app.ledger.events import EventKind
 from app.ledger.merkle import HASH_SIZE, leaf_hash, verify_inclusion
 from app.ledger.note import Checkpoint, open_note, parse_verifier_key
 
@@ -157,7 +158,7 @@ def open_ballot_receipt(
     """``open_receipt``, and the proved entry is a ``ballot.cast`` whose commitment ``answers`` and ``nonce`` open."""
     verified = open_receipt(receipt, verifier_key, witness_keys=witness_keys, witness_quorum=witness_quorum)
     entry = verified.entry
-    if entry["kind"] != "ballot.cast" or entry["vote_id"] is None:
+    if entry["kind"] != EventKind.BALLOT_CAST or entry["vote_id"] is None:
         raise ReceiptInvalid(reason="the receipt's entry is not a ballot")
     if not opens(entry["vote_id"], entry["payload"], answers=answers, nonce=nonce):
         raise ReceiptInvalid(reason="these answers and this nonce do not open the ballot's commitment")

@@ -30,6 +30,7 @@ from app.common.access import Role
 from app.identity import events
 from app.identity.models import Account
 from app.ledger import ballot as commitments
+from app.ledger.events import EventKind
 from app.ledger.receipt import ReceiptInvalid, open_ballot_receipt
 from app.register.models import Owner
 from app.vote.models import VotingMethod
@@ -86,12 +87,14 @@ async def open_vote(client, app, session, sessionmaker, log_keys):
     zhao = await make_account(session, app.state.cipher, owner_id=owners[ZHAO])
     for account, number in ((wang, WANG), (zhao, ZHAO)):  # what real-name verification logs (identity events)
         await events.record(
-            session, "verification.succeeded", actor=f"account:{account.id}", account_id=account.id,
+            session, EventKind.IDENTITY_VERIFICATION_SUCCEEDED, actor=f"account:{account.id}", account_id=account.id,
             estate_id=fixture.places.estate.id,
             details={"owner_id": str(account.owner_id), "owner_identifier_last4": number[-4:],
                      "estates": [str(fixture.places.estate.id)]},
         )  # fmt: skip
-        await events.record(session, "auth.login", actor=f"account:{account.id}", account_id=account.id)
+        await events.record(
+            session, EventKind.IDENTITY_AUTH_LOGIN, actor=f"account:{account.id}", account_id=account.id
+        )
     await session.commit()
     committee = await make_api_key(
         session, app.state.token_hasher, role=Role.COMMITTEE, estate_id=fixture.places.estate.id

@@ -19,7 +19,7 @@ from app.common.access import Role
 from app.db.base import utcnow
 from app.ledger import merkle
 from app.ledger.entries import check_leaf_document, entry_leaf_hash
-from app.ledger.events import EventKind
+from app.ledger.events import Event, EventKind
 from app.ledger.note import Checkpoint, open_note, parse_verifier_key
 from tests.audit.conftest import ORIGIN, WITNESS, append
 from tests.factories import make_api_key, make_places
@@ -162,12 +162,16 @@ async def test_restricted_entries_are_leaf_hashes_in_public_and_read_in_full_onl
     places = await make_places(session, keyed_app.state.cipher)
     await session.commit()
     estate = places.estate.id
-    await append(session, 1, kind="vote.published")
+    await append(session, 1, kind=EventKind.VOTE_PUBLISHED)
     account = str(uuid.uuid4())
     restricted = [
-        await audit_service.append(session, "identity.auth.login", {"account_id": account}, estate_id=estate),
-        await audit_service.append(session, "identity.auth.login", {"account_id": account}),
-        await audit_service.append(session, "ballot.cast", {"group_id": "a" * 32, "content_hash": "b" * 64}),
+        await audit_service.append(
+            session, Event(EventKind.IDENTITY_AUTH_LOGIN, {"account_id": account}), estate_id=estate
+        ),
+        await audit_service.append(session, Event(EventKind.IDENTITY_AUTH_LOGIN, {"account_id": account})),
+        await audit_service.append(
+            session, Event(EventKind.BALLOT_CAST, {"group_id": "a" * 32, "content_hash": "b" * 64})
+        ),
     ]
     await session.commit()
     await integrate_once(sessionmaker, NOW, keys=log_keys)
