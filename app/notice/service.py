@@ -85,12 +85,15 @@ async def publish_notice(
     now: datetime,
     vote_id: uuid.UUID | None = None,
     audience: str = "OWNERS",
+    account_id: uuid.UUID | None = None,
 ) -> Notice:
     """Insert the notice, its outbox message and a ``notice.published`` audit entry in the caller's transaction.
 
-    ``audience`` is an ``Audience`` value (``OWNERS`` or ``ORGANISERS``; anything else is a programming error).
-    A title longer than 200 characters is cut; the body is kept whole.
+    ``audience`` is an ``Audience`` value (``OWNERS``, ``ORGANISERS``, or ``ACCOUNT`` with ``account_id``;
+    anything else is a programming error). A title longer than 200 characters is cut; the body is kept whole.
     """
+    if (Audience(audience) is Audience.ACCOUNT) != (account_id is not None):
+        raise ValueError("an ACCOUNT notice names its one account, and only it does")
     notice = await _publish(
         session,
         estate_id=estate_id,
@@ -101,6 +104,7 @@ async def publish_notice(
         vote_id=vote_id,
         audience=Audience(audience),
         dedup_key=None,
+        account_id=account_id,
     )
     assert notice is not None  # noqa: S101 - only a dedup_key can make the insert a no-op
     return notice
@@ -117,6 +121,7 @@ async def _publish(
     vote_id: uuid.UUID | None,
     audience: Audience,
     dedup_key: str | None,
+    account_id: uuid.UUID | None = None,
 ) -> Notice | None:
     """The notice, or None when a notice with this ``dedup_key`` already exists for the estate."""
     published_at = now.astimezone(UTC)
@@ -124,6 +129,7 @@ async def _publish(
         id=uuid.uuid4(),
         estate_id=estate_id,
         vote_id=vote_id,
+        account_id=account_id,
         kind=kind,
         title=title[:TITLE_MAX],
         body=body,
@@ -158,6 +164,7 @@ async def _publish(
         "vote_id": None if vote_id is None else str(vote_id),
         "kind": kind.value,
         "audience": audience.value,
+        "account_id": None if account_id is None else str(account_id),
         "reported_to": reported_to(audience),
         "title": notice.title,
         "body": body,
@@ -192,17 +199,18 @@ async def list_estate_notices(
 ) -> tuple[Sequence[Notice], str | None]:
     """Every notice of the estate, for anyone with a role there (observers included, R-SUP-2); newest first."""
     await access.ensure_can_read_estate(session, principal, estate_id)
-    statement = repository.estate_notices_statement(estate_id, audiences=tuple(Audience))
+    statement = repository.estate_notices_statement(estate_id, audiences=(Audience.OWNERS, Audience.ORGANISERS))
     return await repository.newest_first(session, statement, cursor=cursor, limit=limit)
 
 
 async def list_my_notices(
     session: AsyncSession, principal: Principal, *, cursor: str | None, limit: int
 ) -> tuple[Sequence[Notice], str | None]:
-    """The owners' notices of every estate the caller owns a unit in, or whose vote roll they are in."""
-    if principal.owner_id is None:
-        return [], None  # not a verified owner: no estates, so no notices
-    statement = repository.owner_notices_statement(principal.owner_id)
+    """The owners' notices of every estate the caller owns a unit in, or whose vote roll they are in, and the
+    notices addressed to the caller's account (read even after the binding they are about has ended)."""
+    if principal.account_id is None:
+        return [], None  # an API key: no estates, so no notices
+    statement = repository.owner_notices_statement(principal.owner_id, principal.account_id)
     return await repository.newest_first(session, statement, cursor=cursor, limit=limit)
 
 

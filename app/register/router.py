@@ -7,7 +7,7 @@ from fastapi import APIRouter, File, Path, Query, Request, Response, UploadFile,
 from sqlalchemy import select
 
 from app.errors import NotFound
-from app.http.deps import CurrentPrincipal, SessionDep, SettingsDep
+from app.http.deps import Clock, CurrentPrincipal, SessionDep, SettingsDep
 from app.http.errors import Forbidden, InvalidCursor, PayloadTooLarge, Unauthenticated
 from app.http.pagination import CursorParam, LimitParam, Page, decode_cursor, encode_cursor, paginate
 from app.http.problems import problem_responses
@@ -76,6 +76,7 @@ async def import_register(
     settings: SettingsDep,
     request: Request,
     response: Response,
+    clock: Clock,
     register_format: Annotated[RegisterFormat | None, Query(alias="format")] = None,
 ) -> RegisterImportRead:
     """Import the estate's property register; every bad row is reported at once and nothing is written."""
@@ -92,6 +93,7 @@ async def import_register(
         source_name=file.filename or "upload",
         imported_by=principal.label,
         cipher=request.app.state.cipher,
+        now=clock(),
     )
     if not outcome.created:
         response.status_code = status.HTTP_200_OK

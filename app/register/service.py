@@ -9,20 +9,23 @@ from __future__ import annotations
 import uuid
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit import service as audit_service
+from app.db.base import utcnow
 from app.http.errors import Conflict
 from app.ledger.canonical import canonical_sha256
 from app.place import repository as place_repository
 from app.place.models import Estate
 from app.register import repository
 from app.register.errors import RegisterEmpty, RegisterInvalid, RegisterVersionNotFound
+from app.register.identifiers import IdentityDocument
 from app.register.models import OwnerKind, OwnershipEvidence, RegisterVersion, Unit, UnitOwner
-from app.register.parsing import RegisterFormat, RegisterRow, RowError, parse_register
+from app.register.parsing import OwnerEntry, RegisterFormat, RegisterRow, RowError, parse_register
 from app.rules.errors import RuleViolation
 from app.rules.roll import AreaSource, Roll, SaleStatus, UnitRecord, build_roll
 from app.security.pii import FieldCipher
@@ -31,6 +34,24 @@ CERTIFICATE_FIELD = "unit.certificate_number"
 CONTENT_MEMBER = "units"
 """The one member of the hashed register content: the list of ``unit_content``, sorted by unit key."""
 ProgressCallback = Callable[[int, int], None]
+OwnerIdentity = tuple[OwnerKind, IdentityDocument, str]
+"""An owner as the file names them: kind, identity document and normalised number."""
+
+
+VersionListener = Callable[[AsyncSession, RegisterVersion, datetime], Awaitable[object]]
+"""Called in the import's transaction after a new version is written (bindings end, supervisors are told)."""
+_version_listeners: list[VersionListener] = []
+
+
+def listen_for_new_versions(listener: VersionListener) -> None:
+    """Register ``listener`` for every new register version; the domains that depend on the register (real-name
+    bindings, supervision) subscribe here, so the register itself depends on none of them."""
+    if listener not in _version_listeners:
+        _version_listeners.append(listener)
+
+
+def _identity(owner: OwnerEntry) -> OwnerIdentity:
+    return (owner.kind, owner.document, owner.identifier)
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,7 +71,10 @@ async def import_register(
     imported_by: str,
     cipher: FieldCipher,
     progress: ProgressCallback | None = None,
+    now: datetime | None = None,
 ) -> ImportOutcome:
+    """Import a register file; ``imported_by`` (who did it) is stored on the version and in its audit entry."""
+    now = now or utcnow()
     estate = await place_repository.get_estate(session, estate_id)
     parsed = parse_register(content, register_format)
     if parsed.errors:
@@ -72,12 +96,12 @@ async def import_register(
     if developer_errors:
         raise _invalid(developer_errors)
 
-    owner_indexes: dict[tuple[OwnerKind, str], str] = {}
+    owner_indexes: dict[OwnerIdentity, str] = {}
     for row in rows:  # one blind index per distinct owner, however many units they hold
         for owner in row.owners:
-            if (owner.kind, owner.identifier) not in owner_indexes:
-                owner_indexes[(owner.kind, owner.identifier)] = cipher.blind_index(
-                    repository.OWNER_IDENTIFIER_FIELD, owner.identifier
+            if _identity(owner) not in owner_indexes:
+                owner_indexes[_identity(owner)] = repository.owner_identifier_index(
+                    cipher, owner.document, owner.identifier
                 )
     content_hash = canonical_sha256(_canonical_content(rows, owner_indexes, cipher))
     latest = await repository.latest_version(session, estate.id)
@@ -86,7 +110,9 @@ async def import_register(
         return ImportOutcome(latest, created=False, roll=roll_of_units(latest, units))
 
     ids = await repository.owner_ids(
-        session, {(kind, index): identifier for (kind, identifier), index in owner_indexes.items()}, cipher=cipher
+        session,
+        {(kind, index): (document, identifier) for (kind, document, identifier), index in owner_indexes.items()},
+        cipher=cipher,
     )
     owner_ids = {identity: ids[(identity[0], index)] for identity, index in owner_indexes.items()}
     records = [_unit_record(row, owner_ids) for row in rows]
@@ -105,6 +131,7 @@ async def import_register(
         developer_owner_id=estate.developer_owner_id,
         source_name=source_name[:300],
         imported_by=imported_by[:200],
+        created_at=now,
     )
     session.add(version)
     try:
@@ -123,6 +150,8 @@ async def import_register(
         },
         estate_id=estate.id,
     )  # fmt: skip
+    for listener in _version_listeners:
+        await listener(session, version, now)
     return ImportOutcome(version, created=True, roll=roll)
 
 
@@ -131,7 +160,7 @@ async def _insert_units(
     version_id: uuid.UUID,
     rows: Sequence[RegisterRow],
     buildings: dict[str, uuid.UUID],
-    owner_ids: dict[tuple[OwnerKind, str], uuid.UUID],
+    owner_ids: dict[OwnerIdentity, uuid.UUID],
     *,
     cipher: FieldCipher,
     progress: ProgressCallback | None,
@@ -153,7 +182,7 @@ async def _insert_units(
                 )
             )  # fmt: skip
             owner_rows.extend(
-                (unit_id, owner_ids[(owner.kind, owner.identifier)], position, owner.name)
+                (unit_id, owner_ids[_identity(owner)], position, owner.name)
                 for position, owner in enumerate(row.owners)
             )
         if copy is not None:
@@ -195,7 +224,7 @@ async def _copier(session: AsyncSession) -> Copy | None:
 
 
 def _canonical_content(
-    rows: Sequence[RegisterRow], owner_indexes: dict[tuple[OwnerKind, str], str], cipher: FieldCipher
+    rows: Sequence[RegisterRow], owner_indexes: dict[OwnerIdentity, str], cipher: FieldCipher
 ) -> dict[str, object]:
     """What a version's hash covers: every unit field, with identifiers only as their blind indexes."""
     return {
@@ -214,9 +243,7 @@ def _canonical_content(
                 certificate_index=cipher.blind_index(CERTIFICATE_FIELD, row.certificate_number)
                 if row.certificate_number
                 else None,
-                owners=[
-                    (owner.kind, owner_indexes[(owner.kind, owner.identifier)], owner.name) for owner in row.owners
-                ],
+                owners=[(owner.kind, owner_indexes[_identity(owner)], owner.name) for owner in row.owners],
             )
             for row in sorted(rows, key=lambda row: row.unit_key)
         ]
@@ -259,12 +286,12 @@ def unit_content(
     }
 
 
-def _unit_record(row: RegisterRow, owner_ids: dict[tuple[OwnerKind, str], uuid.UUID]) -> UnitRecord:
+def _unit_record(row: RegisterRow, owner_ids: dict[OwnerIdentity, uuid.UUID]) -> UnitRecord:
     return UnitRecord(
         unit_id=row.unit_key,
         area=row.area,
         area_source=row.area_source,
-        owner_keys=frozenset(str(owner_ids[(owner.kind, owner.identifier)]) for owner in row.owners),
+        owner_keys=frozenset(str(owner_ids[_identity(owner)]) for owner in row.owners),
         sale_status=row.sale_status,
         delivered=row.delivered,
         is_parking=row.parking,
