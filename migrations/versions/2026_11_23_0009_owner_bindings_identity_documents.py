@@ -176,4 +176,5 @@ def downgrade() -> None:
         batch_op.drop_index("ix_owner_binding_account_estate")
     op.drop_table("owner_binding")
     with op.batch_alter_table("owner", schema=None) as batch_op:
+        batch_op.drop_constraint(op.f("ck_owner_identitydocument"), type_="check")
         batch_op.drop_column("document_type")
