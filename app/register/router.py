@@ -19,10 +19,12 @@ from app.register.models import RegisterVersion, Unit, UnitOwner
 from app.register.parsing import RegisterFormat
 from app.register.schemas import (
     OwnerRead,
+    RegisterDiffRead,
     RegisterImportRead,
     RegisterVersionRead,
     RollRead,
     Totals,
+    UnitChangeRead,
     UnitRead,
     VoterGroupRead,
 )
@@ -146,6 +148,49 @@ async def list_register_units(
     statement = repository.units_statement(version.id)
     rows, next_cursor = await paginate(session, statement, key=Unit.unit_key, cursor=cursor, limit=limit)
     return Page(items=[_unit_read(unit, buildings) for unit in rows], next_cursor=next_cursor)
+
+
+@router.get(
+    "/register/diff",
+    response_model=RegisterDiffRead,
+    responses=problem_responses(*AUTH_ERRORS, RegisterVersionNotFound, InvalidCursor),
+)
+async def diff_register_versions(
+    estate_id: EstateId,
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    first: Annotated[int, Query(alias="from", ge=1, le=2**31 - 1, description="Earlier register version")],
+    second: Annotated[int, Query(alias="to", ge=1, le=2**31 - 1, description="Later register version")],
+    cursor: CursorParam = None,
+    limit: LimitParam = 100,
+) -> RegisterDiffRead:
+    """Units added, removed and changed between two register versions, owners masked: the street office sees
+    every change an importer made, a row planted and removed again included (R-SUP-1, R-ROLL-3)."""
+    roles = await access.ensure_can_read_estate(session, principal, estate_id)
+    if not roles - {Role.OBSERVER}:
+        raise Forbidden(reason="the residents' committee observes notices, participation and results (R-SUP-2)")
+    before, after, changes = await service.diff_versions(session, estate_id, first, second)
+    after_key = decode_cursor(cursor, str) if cursor is not None else None
+    remaining = [change for change in changes if after_key is None or change.unit_key > after_key]
+    page = remaining[:limit]
+    return RegisterDiffRead(
+        from_version=RegisterVersionRead.model_validate(before),
+        to_version=RegisterVersionRead.model_validate(after),
+        added=sum(change.change == "ADDED" for change in changes),
+        removed=sum(change.change == "REMOVED" for change in changes),
+        changed=sum(change.change == "CHANGED" for change in changes),
+        units=[
+            UnitChangeRead(
+                unit_key=change.unit_key,
+                change=change.change,
+                fields=list(change.fields),
+                owners_before=[_owner_read(link) for link in change.before.owners] if change.before else [],
+                owners_after=[_owner_read(link) for link in change.after.owners] if change.after else [],
+            )
+            for change in page
+        ],
+        next_cursor=encode_cursor(page[-1].unit_key) if len(remaining) > limit else None,
+    )
 
 
 def _unit_read(unit: Unit, buildings: dict[uuid.UUID, str]) -> UnitRead:

@@ -357,3 +357,46 @@ async def roll_of_version(
 def _invalid(errors: Sequence[RowError]) -> RegisterInvalid:
     ordered = sorted(errors, key=lambda error: (error.row, error.column, error.code))
     return RegisterInvalid(count=len(ordered), extra={"errors": [error.to_dict() for error in ordered]})
+
+
+@dataclass(frozen=True, slots=True)
+class UnitChange:
+    unit_key: str
+    change: str  # ADDED, REMOVED, CHANGED
+    fields: tuple[str, ...]
+    before: Unit | None
+    after: Unit | None
+
+
+_COMPARED = ("building_id", "entrance", "room", "area", "area_source", "is_parking", "sale_status", "delivered",
+             "evidence", "certificate_index")  # fmt: skip
+
+
+def _unit_fields(before: Unit, after: Unit) -> tuple[str, ...]:
+    fields = [name.removesuffix("_index").removesuffix("_id") for name in _COMPARED
+              if getattr(before, name) != getattr(after, name)]  # fmt: skip
+    owners_before = [(link.owner_id, link.name) for link in before.owners]
+    owners_after = [(link.owner_id, link.name) for link in after.owners]
+    if sorted(owners_before, key=str) != sorted(owners_after, key=str):
+        fields.append("owners")
+    return tuple(fields)
+
+
+async def diff_versions(
+    session: AsyncSession, estate_id: uuid.UUID, first: int, second: int
+) -> tuple[RegisterVersion, RegisterVersion, list[UnitChange]]:
+    """Units added, removed and changed from version ``first`` to ``second`` of the estate's register, by unit key."""
+    before_version = await get_version(session, estate_id, first)
+    after_version = await get_version(session, estate_id, second)
+    before = {unit.unit_key: unit for unit in await repository.units_with_owners(session, before_version.id)}
+    after = {unit.unit_key: unit for unit in await repository.units_with_owners(session, after_version.id)}
+    changes: list[UnitChange] = []
+    for key in sorted(before.keys() | after.keys()):
+        old, new = before.get(key), after.get(key)
+        if old is None:
+            changes.append(UnitChange(key, "ADDED", (), None, new))
+        elif new is None:
+            changes.append(UnitChange(key, "REMOVED", (), old, None))
+        elif fields := _unit_fields(old, new):
+            changes.append(UnitChange(key, "CHANGED", fields, old, new))
+    return before_version, after_version, changes
