@@ -164,13 +164,14 @@ async def _publish(
         "vote_id": None if vote_id is None else str(vote_id),
         "kind": kind.value,
         "audience": audience.value,
-        "account_id": None if account_id is None else str(account_id),
         "reported_to": reported_to(audience),
         "title": notice.title,
         "body": body,
         "published_at": instant_text(published_at),
         "content_sha256": notice.content_sha256,
     }
+    if account_id is not None:  # an ACCOUNT notice: the gateway resolves this one account's contact
+        message.payload = message.payload | {"account_id": str(account_id)}
     session.add(message)
     await session.flush()
     await audit_service.append(

@@ -379,11 +379,11 @@ def signatory_keys(
     A natural-person owner signs for themself; the holder of an in-force legal-representative or
     sealed-authorisation grant signs for the group's organisation owners (the developer in its group).
     """
-    if caller.owner_key is None:
+    if not caller.is_verified:
         return frozenset()
     organisations = frozenset(organisation_keys)
     persons = person_owner_keys(group, organisations)
-    keys = {caller.owner_key} & persons
+    keys = {key for key in persons if key == caller.owner_key}  # an owner bound in this estate signs for themself
     for grant in grants:
         if (
             grant.grantee_key == caller.account_key
