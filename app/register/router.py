@@ -153,14 +153,19 @@ async def list_register_units(
 @router.get(
     "/register/diff",
     response_model=RegisterDiffRead,
-    responses=problem_responses(*AUTH_ERRORS, RegisterVersionNotFound, InvalidCursor),
+    responses=problem_responses(*AUTH_ERRORS, RegisterEmpty, RegisterVersionNotFound, InvalidCursor),
 )
 async def diff_register_versions(
     estate_id: EstateId,
     session: SessionDep,
     principal: CurrentPrincipal,
-    first: Annotated[int, Query(alias="from", ge=1, le=2**31 - 1, description="Earlier register version")],
-    second: Annotated[int, Query(alias="to", ge=1, le=2**31 - 1, description="Later register version")],
+    first: Annotated[
+        int | None,
+        Query(alias="from", ge=1, le=2**31 - 1, description="Earlier version; the one before `to` if omitted"),
+    ] = None,
+    second: Annotated[
+        int | None, Query(alias="to", ge=1, le=2**31 - 1, description="Later version; latest if omitted")
+    ] = None,
     cursor: CursorParam = None,
     limit: LimitParam = 100,
 ) -> RegisterDiffRead:

@@ -383,11 +383,12 @@ def _unit_fields(before: Unit, after: Unit) -> tuple[str, ...]:
 
 
 async def diff_versions(
-    session: AsyncSession, estate_id: uuid.UUID, first: int, second: int
+    session: AsyncSession, estate_id: uuid.UUID, first: int | None, second: int | None
 ) -> tuple[RegisterVersion, RegisterVersion, list[UnitChange]]:
-    """Units added, removed and changed from version ``first`` to ``second`` of the estate's register, by unit key."""
-    before_version = await get_version(session, estate_id, first)
+    """Units added, removed and changed from version ``first`` to ``second`` of the estate's register, by unit key
+    (by default from the version before the latest to the latest)."""
     after_version = await get_version(session, estate_id, second)
+    before_version = await get_version(session, estate_id, first or max(after_version.number - 1, 1))
     before = {unit.unit_key: unit for unit in await repository.units_with_owners(session, before_version.id)}
     after = {unit.unit_key: unit for unit in await repository.units_with_owners(session, after_version.id)}
     changes: list[UnitChange] = []
