@@ -227,9 +227,11 @@ def _cipher(settings: Settings) -> Any:
 
 
 def _register_import(args: argparse.Namespace) -> int:
+    from app.realname import binding  # noqa: F401 - ends the bindings a new version no longer supports
     from app.register.parsing import RegisterFormat
     from app.register.router import detect_format
     from app.register.service import import_register
+    from app.supervision import register_watch  # noqa: F401 - flags votes running during the import
 
     path: Path = args.file
     content = path.read_bytes()

@@ -45,12 +45,14 @@ from app.notice import outbox as notice_outbox
 from app.notice.router import router as notice_router
 from app.petition.router import router as petition_router
 from app.place.router import router as place_router
+from app.realname import binding as _bindings_end_with_their_rows  # noqa: F401 - subscribes to register versions
 from app.realname.router import router as verification_router
 from app.realname.tasks import purge_once
 from app.register.router import router as register_router
 from app.result.router import router as result_router
 from app.security.pii import FieldCipher
 from app.settings import Settings, get_settings, trusted_proxies
+from app.supervision import register_watch as _votes_flagged_on_register_change  # noqa: F401 - subscribes too
 from app.supervision.router import router as supervision_router
 from app.tasks import PeriodicTask
 from app.transitions import TransitionRunner

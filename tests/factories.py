@@ -15,6 +15,8 @@ from app.identity.service import OPERATOR, TokenHasher, issue_api_key
 from app.place import service as place_service
 from app.place.models import Community, District, Estate, StreetOffice
 from app.place.schemas import CommunityCreate, DistrictCreate, EstateCreate, StreetOfficeCreate
+from app.realname import repository as realname_repository
+from app.realname.models import OwnerBinding, VerificationMethod
 from app.security.pii import FieldCipher
 
 DEVELOPER_CREDIT_CODE = "91110000100012345L"
@@ -99,6 +101,8 @@ async def make_account(
     )
     session.add(account)
     await session.flush()
+    if owner_id is not None:
+        await bind_in_listed_estates(session, account, owner_id)
     for scope in scopes:
         session.add(
             RoleGrant(
@@ -108,6 +112,21 @@ async def make_account(
         )  # fmt: skip
     await session.flush()
     return account
+
+
+async def bind_in_listed_estates(session: AsyncSession, account: Account, owner_id: uuid.UUID) -> None:
+    """Bind a verified account in every estate whose current register lists its owner (what verification by an
+    identity provider does), so a test account may act there as an owner."""
+    rows = await realname_repository.register_matches(session, owner_id)
+    versions = {estate_id: version_id for estate_id, version_id, *_ in rows}
+    for estate_id, version_id in versions.items():
+        session.add(
+            OwnerBinding(
+                account_id=account.id, estate_id=estate_id, owner_id=owner_id, register_version_id=version_id,
+                method=VerificationMethod.IDENTITY_PROVIDER,
+            )
+        )  # fmt: skip
+    await session.flush()
 
 
 def bearer(app, account: Account) -> dict[str, str]:  # type: ignore[no-untyped-def]

@@ -251,6 +251,10 @@ MATRIX: dict[tuple[str, str], Call] = {
         expect("404", ((*MANAGERS_A, "auditor_a"), OK), ("observer_a", "403")),
         note="R-SUP-2: the residents' committee observes notices, participation and results, not owners' units",
     ),
+    ("GET", "/api/v1/estates/{estate_id}/register/diff"): Call(
+        expect("404", ((*MANAGERS_A, "auditor_a"), OK), ("observer_a", "403")),
+        note="R-SUP-1: the street office reads what every import changed; owners masked, not for observers",
+    ),
     ("GET", "/api/v1/estates/{estate_id}/roll"): Call(STAFF_OF_A),
     ("GET", "/api/v1/estates/{estate_id}/verification-requests"): Call(ORGANISERS_A),
     ("GET", "/api/v1/estates/{estate_id}/verification-requests/{request_id}"): Call(ORGANISERS_A),

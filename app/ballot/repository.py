@@ -19,8 +19,8 @@ from app.ballot.models import Ballot, BallotMark, IdempotencyRecord
 from app.db import locks
 from app.grant import service as grant_service
 from app.grant.models import ActingGrant
-from app.identity.models import Account
 from app.place.models import Estate
+from app.realname.repository import bound_owner_expression
 from app.register.models import Owner, OwnerKind, RegisterVersion, Unit, UnitOwner
 from app.rules.casting import GrantFacts
 from app.rules.lifecycle import VoteStatus
@@ -43,6 +43,8 @@ class CastingVote:
     latest_register_version_id: uuid.UUID | None
     """The estate's newest register version now: a different one than the roll's may carry R-ROLL-5 transfers."""
     topics: tuple[Topic, ...]
+    caller_owner_id: uuid.UUID | None = None
+    """The owner the casting account is bound to in THIS estate (R-CAST-1); None without such a binding."""
 
 
 _TOPIC_CACHE_SIZE = 512
@@ -80,31 +82,35 @@ _LATEST_VERSION = (
 _VOTE_AND_GRANTS = (
     select(
         Vote.id, Vote.estate_id, Vote.status, Vote.voting_method, Vote.starts_at, Vote.ends_at, Vote.proxies_allowed,
-        Vote.register_version_id, _LATEST_VERSION, Vote.notice_hash, ActingGrant, Account.owner_id,
+        Vote.register_version_id, _LATEST_VERSION, Vote.notice_hash,
+        bound_owner_expression(bindparam("account_id"), Vote.estate_id), ActingGrant,
+        # A grantee's owner identity counts in this estate only through a binding made here (R-CAST-1, R-CAST-2).
+        bound_owner_expression(ActingGrant.grantee_account_id, Vote.estate_id),
     )
     .select_from(Vote)
     .outerjoin(
         ActingGrant, (ActingGrant.estate_id == Vote.estate_id) & (ActingGrant.group_key == bindparam("group_key"))
     )
-    .outerjoin(Account, Account.id == ActingGrant.grantee_account_id)
     .where(Vote.id == bindparam("vote_id"), Vote.published_at.is_not(None))
 )  # fmt: skip
 
 
 async def vote_and_grants(
-    session: AsyncSession, vote_id: uuid.UUID, group_key: str | None
+    session: AsyncSession, vote_id: uuid.UUID, group_key: str | None, account_id: uuid.UUID | None = None
 ) -> tuple[CastingVote | None, tuple[GrantFacts, ...]]:
-    """The published vote as casting needs it (None if unpublished), with the estate's latest register version
-    and the group's acting grants (R-CAST-2..5, whatever their status), in one query."""
+    """The published vote as casting needs it (None if unpublished), with the estate's latest register version,
+    the owner ``account_id`` is bound to in the vote's estate, and the group's acting grants (R-CAST-2..5, whatever
+    their status), in one query."""
     # No group (not in the roll): no grant matches the NULL key, and the vote alone decides the error.
-    rows = (await session.execute(_VOTE_AND_GRANTS, {"vote_id": vote_id, "group_key": group_key})).all()
+    parameters = {"vote_id": vote_id, "group_key": group_key, "account_id": account_id}
+    rows = (await session.execute(_VOTE_AND_GRANTS, parameters)).all()
     if not rows:
         return None, ()
     row = rows[0]
     vote = CastingVote(
         id=row[0], estate_id=row[1], status=row[2], voting_method=row[3], starts_at=row[4], ends_at=row[5],
         proxies_allowed=row[6], register_version_id=row[7], latest_register_version_id=row[8],
-        topics=await _topics(session, vote_id, row[9] or ""),
+        topics=await _topics(session, vote_id, row[9] or ""), caller_owner_id=row[10],
     )  # fmt: skip
     grants = tuple(grant_service.grant_facts(grant, owner) for *_, grant, owner in rows if grant is not None)
     return vote, grants
@@ -170,9 +176,9 @@ async def organisation_keys_in_version(
 async def grant_facts(session: AsyncSession, estate_id: uuid.UUID, group_key: str) -> tuple[GrantFacts, ...]:
     """The group's acting grants as the law core's plain values (R-CAST-2..5), whatever their status."""
     rows = await session.execute(
-        select(ActingGrant, Account.owner_id)
-        .join(Account, Account.id == ActingGrant.grantee_account_id)
-        .where(ActingGrant.estate_id == estate_id, ActingGrant.group_key == group_key)
+        select(ActingGrant, bound_owner_expression(ActingGrant.grantee_account_id, ActingGrant.estate_id)).where(
+            ActingGrant.estate_id == estate_id, ActingGrant.group_key == group_key
+        )
     )
     return tuple(grant_service.grant_facts(grant, grantee_owner_id) for grant, grantee_owner_id in rows.all())
 

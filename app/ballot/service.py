@@ -83,14 +83,14 @@ async def cast(
         if replay is not None:
             return replay
     group_row = await repository.lock_vote_and_read_group(session, vote_id, body.group_id)
-    vote, grants = await repository.vote_and_grants(session, vote_id, group_row.group_key if group_row else None)
+    vote, grants = await repository.vote_and_grants(
+        session, vote_id, group_row.group_key if group_row else None, principal.account_id
+    )
     if vote is None:
         raise NotFound(what="vote")
     if group_row is None:
         raise GroupNotInRoll()
-    basis, grant_id = await _entitlement(
-        session, vote, group_row, grants, account_id=principal.account_id, owner_id=principal.owner_id, now=now
-    )
+    basis, grant_id = await _entitlement(session, vote, group_row, grants, account_id=principal.account_id, now=now)
     _ensure_open(vote.status, vote.starts_at, vote.ends_at, now)
     if vote.voting_method is VotingMethod.PAPER:
         raise OnlineNotAllowed()
@@ -139,10 +139,15 @@ async def _entitlement(
     grants: tuple[GrantFacts, ...],
     *,
     account_id: uuid.UUID,
-    owner_id: uuid.UUID,
     now: datetime,
 ) -> tuple[str, uuid.UUID | None]:
-    """The basis the caster acts on (R-CAST-1..6), or R-ROLL-5's new owner set; NotEntitled otherwise."""
+    """The basis the caster acts on (R-CAST-1..6), or R-ROLL-5's new owner set; NotEntitled otherwise.
+
+    The caster is identity-verified (checked before); as an owner they count only through a binding made
+    against THIS estate's register (``vote.caller_owner_id``), so a row planted in another estate's register
+    gives no right here.
+    """
+    owner_id = vote.caller_owner_id
     group = VoterGroup(
         key=group_row.group_key,
         owner_keys=frozenset(group_row.owner_ids),
@@ -152,12 +157,12 @@ async def _entitlement(
     )
     if not vote.proxies_allowed:  # R-CAST-4: proxies can be switched off per vote
         grants = tuple(grant for grant in grants if grant.kind is not GrantKind.PROXY)
-    caller = Caller(account_key=str(account_id), owner_key=str(owner_id))
+    caller = Caller(account_key=str(account_id), owner_key=str(owner_id) if owner_id else None, verified=True)
     transfer = await _transfer(session, vote, group_row)
     if transfer is not None:
         # R-ROLL-5 (CC Art. 273: the co-management right goes with the title): when every unit of the frozen
         # group passed to one new owner set, that set casts the group's ballot, and the sellers no longer do.
-        if str(owner_id) in transfer:
+        if owner_id is not None and str(owner_id) in transfer:
             return TRANSFEREE, None
         raise NotEntitled(reason=NotEntitledReason.TITLE_TRANSFERRED)
     organisations = (

@@ -13,6 +13,7 @@ from sqlalchemy.orm import aliased
 from app.grant.models import ActingGrant, GrantStatus
 from app.identity.models import Account
 from app.place.models import Estate
+from app.realname.repository import bound_owner_expression
 from app.register.models import RegisterVersion, Unit, UnitOwner
 
 
@@ -72,9 +73,8 @@ async def binding_grants(
     if not estate_ids:
         return []
     statement = (
-        select(ActingGrant, Account.owner_id)
-        .join(Account, Account.id == ActingGrant.grantee_account_id)
-        .where(
+        # The grantee's owner identity as bound in the grant's estate (R-CAST-1), not as verified anywhere.
+        select(ActingGrant, bound_owner_expression(ActingGrant.grantee_account_id, ActingGrant.estate_id)).where(
             ActingGrant.estate_id.in_(estate_ids),
             ActingGrant.status == GrantStatus.APPROVED,
             or_(ActingGrant.grantee_account_id == account_id, _owner_in_group(owner_id)),
@@ -87,9 +87,8 @@ async def approved_grants_of_group(
     session: AsyncSession, estate_id: uuid.UUID, group_key: str
 ) -> Sequence[tuple[ActingGrant, uuid.UUID | None]]:
     statement = (
-        select(ActingGrant, Account.owner_id)
-        .join(Account, Account.id == ActingGrant.grantee_account_id)
-        .where(
+        # The grantee's owner identity as bound in the grant's estate (R-CAST-1), not as verified anywhere.
+        select(ActingGrant, bound_owner_expression(ActingGrant.grantee_account_id, ActingGrant.estate_id)).where(
             ActingGrant.estate_id == estate_id,
             ActingGrant.group_key == group_key,
             ActingGrant.status == GrantStatus.APPROVED,

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.common.access import MANAGING_ROLES, Principal, roles_on
@@ -60,7 +61,11 @@ from app.identity.phone import PHONE_FIELD, normalise_phone
 from app.ledger.events import EventKind
 from app.place import access
 from app.place.models import Estate
+from app.realname import binding as realname_binding  # subscribes to register versions before this module does
+from app.realname import repository as realname_repository
+from app.realname.models import OwnerBinding
 from app.register import repository as register_repository
+from app.register import service as register_service
 from app.register.models import OwnerKind, RegisterVersion
 from app.register.service import roll_of_units
 from app.rules import casting
@@ -103,11 +108,18 @@ def require_verified(principal: Principal) -> tuple[uuid.UUID, uuid.UUID]:
     return account_id, principal.owner_id
 
 
-def caller_of(principal: Principal) -> Caller:
+def caller_of(principal: Principal, bound_owner_id: uuid.UUID | None) -> Caller:
+    """The caller as the law core sees them in one estate: an owner there only through a binding made against that
+    estate's register (``bound_owner_id``, R-CAST-1); identity-verified as long as the account is."""
     return Caller(
         account_key=str(principal.account_id),
-        owner_key=str(principal.owner_id) if principal.owner_id is not None else None,
+        owner_key=str(bound_owner_id) if bound_owner_id is not None else None,
+        verified=principal.owner_id is not None,
     )
+
+
+async def estate_caller(session: AsyncSession, principal: Principal, estate_id: uuid.UUID) -> Caller:
+    return caller_of(principal, await realname_repository.bound_owner(session, principal.account_id, estate_id))
 
 
 def grant_facts(grant: ActingGrant, grantee_owner_id: uuid.UUID | None = None) -> GrantFacts:
@@ -181,9 +193,9 @@ class GroupContext:
     def designated(self, now: datetime) -> frozenset[str]:
         return casting.designated_owner_keys(self.group, self.grants, organisation_keys=self.organisation_keys, now=now)
 
-    def signatory_keys(self, principal: Principal, now: datetime) -> frozenset[str]:
+    def signatory_keys(self, caller: Caller, now: datetime) -> frozenset[str]:
         return casting.signatory_keys(
-            self.group, caller_of(principal), organisation_keys=self.organisation_keys, grants=self.grants, now=now
+            self.group, caller, organisation_keys=self.organisation_keys, grants=self.grants, now=now
         )
 
 
@@ -227,7 +239,12 @@ async def my_groups(session: AsyncSession, principal: Principal, *, now: datetim
     units with owners.
     """
     account_id, owner_id = require_verified(principal)
-    versions = {version.estate_id: version for version in await repository.owner_latest_versions(session, owner_id)}
+    bound = set(await realname_binding.bound_estates(session, account_id))  # owner only where bound (R-CAST-1)
+    versions = {
+        version.estate_id: version
+        for version in await repository.owner_latest_versions(session, owner_id)
+        if version.estate_id in bound
+    }
     granted = await repository.estates_with_grants_to(session, account_id) - versions.keys()
     versions.update({version.estate_id: version for version in await repository.latest_versions(session, granted)})
     estates = await repository.estates(session, versions.keys())
@@ -237,9 +254,9 @@ async def my_groups(session: AsyncSession, principal: Principal, *, now: datetim
     ):
         grants_by_group.setdefault((grant.estate_id, grant.group_key), []).append(grant_facts(grant, grantee_owner))
 
-    caller = caller_of(principal)
-    bound: list[BoundGroup] = []
+    found_groups: list[BoundGroup] = []
     for estate_id, version in versions.items():
+        caller = caller_of(principal, owner_id if estate_id in bound else None)
         rolled = await estate_roll(session, version)
         for group in rolled.roll.groups:
             grants = grants_by_group.get((estate_id, group.key), [])
@@ -249,8 +266,10 @@ async def my_groups(session: AsyncSession, principal: Principal, *, now: datetim
                 group, caller, organisation_keys=rolled.organisation_keys, grants=grants, now=now
             )
             if found:
-                bound.append(BoundGroup(estates[estate_id], public_group_key(estate_id, group.key), group, found))
-    return sorted(bound, key=lambda item: (item.estate.name, str(item.estate.id), item.public_key))
+                found_groups.append(
+                    BoundGroup(estates[estate_id], public_group_key(estate_id, group.key), group, found)
+                )
+    return sorted(found_groups, key=lambda item: (item.estate.name, str(item.estate.id), item.public_key))
 
 
 # --- Requests ---
@@ -279,7 +298,7 @@ async def request_grant(
     if kind in SELF_KINDS:
         grantee = await _self_grantee(session, account_id, body.grantee_phone, cipher=cipher, kind=kind)
     else:
-        signed = context.signatory_keys(principal, now)
+        signed = context.signatory_keys(await estate_caller(session, principal, estate_id), now)
         if not signed:
             raise NotGroupOwner()
         if kind is ActingKind.PROXY:
@@ -290,9 +309,9 @@ async def request_grant(
                 raise GranteeIsRequester()
         elif body.grantee_phone is not None:  # DESIGNATED_REPRESENTATIVE named by number: checked on approval
             grantee = await _grantee(session, principal, body.grantee_phone, cipher=cipher, now=now)
-        else:  # DESIGNATED_REPRESENTATIVE: by default the requester, who must be a co-owner
+        else:  # DESIGNATED_REPRESENTATIVE: by default the requester, who must be a co-owner bound in this estate
             grantee = await _account(session, account_id)
-            if grantee.owner_id is None or str(grantee.owner_id) not in context.persons:
+            if str(await realname_repository.bound_owner(session, grantee.id, estate_id)) not in context.persons:
                 raise GranteeNotCoOwner()
 
     grant = ActingGrant(
@@ -419,7 +438,7 @@ async def sign(
     context = await _group_context(session, estate_id, group_key=grant.group_key)
     if context is None:
         raise GroupNotInRoll()
-    keys = context.signatory_keys(principal, now)
+    keys = context.signatory_keys(await estate_caller(session, principal, estate_id), now)
     if not keys:
         raise NotSignatory()
     already = set(grant.signed_by_owner_ids or ())
@@ -455,7 +474,7 @@ async def approve(
     if grant.kind is ActingKind.PROXY:
         casting.ensure_signatures_complete(facts, context.group, designated_owner_keys=context.designated(now))
     elif grant.kind is ActingKind.DESIGNATED_REPRESENTATIVE:
-        if str(grantee.owner_id) not in context.persons:
+        if str(await realname_repository.bound_owner(session, grantee.id, estate_id)) not in context.persons:
             raise GranteeNotCoOwner()
         casting.ensure_signatures_complete(facts, context.group)  # R-CAST-2: all co-owners designate
         if context.designated(now):
@@ -501,7 +520,8 @@ async def revoke(
     )
     if not allowed and principal.account_id is not None and principal.owner_id is not None:
         context = await _group_context(session, estate_id, group_key=grant.group_key)
-        allowed = context is not None and bool(context.signatory_keys(principal, now))
+        caller = await estate_caller(session, principal, estate_id)
+        allowed = context is not None and bool(context.signatory_keys(caller, now))
     if not allowed:
         if roles:
             raise Forbidden(reason="only the requester, an owner of the group or the organiser revokes a grant")
@@ -561,3 +581,42 @@ def relations(grant: ActingGrant, principal: Principal) -> list[str]:
 async def parties(session: AsyncSession, grants: Sequence[ActingGrant]) -> dict[uuid.UUID, Account]:
     ids = {grant.grantee_account_id for grant in grants} | {grant.requested_by_account_id for grant in grants}
     return await repository.accounts(session, ids)
+
+
+# --- Bindings ended by a register version ---
+
+
+async def end_grants_of_ended_bindings(
+    session: AsyncSession, version: RegisterVersion, now: datetime
+) -> list[ActingGrant]:
+    """The pending and approved grants requested by, or made to, an account whose binding ``version`` ended: they
+    were built on it (R-CAST-1), so they end from that version on; ballots already cast under them stand."""
+    ended = list(await session.scalars(select(OwnerBinding).where(OwnerBinding.ended_by_version_id == version.id)))
+    accounts = {binding.account_id for binding in ended}
+    if not accounts:
+        return []
+    grants = list(
+        await session.scalars(
+            select(ActingGrant).where(
+                ActingGrant.estate_id == version.estate_id,
+                ActingGrant.status.in_((GrantStatus.PENDING, GrantStatus.APPROVED)),
+                or_(ActingGrant.grantee_account_id.in_(accounts), ActingGrant.requested_by_account_id.in_(accounts)),
+            )
+        )
+    )
+    actor = realname_binding.ended_by(version)
+    for grant in grants:
+        grant.status = GrantStatus.REVOKED
+        grant.revoked_at = now
+        grant.revoked_by = actor
+    await session.flush()
+    for grant in grants:
+        details = {"grant_id": str(grant.id), "kind": grant.kind.value, "register_version": version.number}
+        await identity_events.record(
+            session, EventKind.IDENTITY_GRANT_ENDED_WITH_BINDING, actor=actor, account_id=grant.grantee_account_id,
+            estate_id=grant.estate_id, details=details,
+        )  # fmt: skip
+    return grants
+
+
+register_service.listen_for_new_versions(end_grants_of_ended_bindings)

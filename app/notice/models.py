@@ -33,6 +33,8 @@ class NoticeKind(StrEnum):
     PETITION = "PETITION"  # R-LIFE-10
     REMINDER = "REMINDER"  # R-LIFE-11, R-LIFE-12
     VERIFICATION_ALERT = "VERIFICATION_ALERT"  # repeated failed verifications against one owner's ID number
+    REGISTER_CHANGE = "REGISTER_CHANGE"  # a register version imported while a vote is published or open (R-ROLL-3)
+    BINDING_ENDED = "BINDING_ENDED"  # a new register version no longer lists the row an owner binding relied on
 
 
 class Audience(StrEnum):
@@ -41,10 +43,12 @@ class Audience(StrEnum):
     ``OWNERS``: every owner of the estate (or of the vote's scope), and it is reported to the residents' committee
     (OBSERVER role, R-LIFE-2, R-SUP-2) and the street office (R-LIFE-8, R-SUP-1), who read it through the API.
     ``ORGANISERS``: the estate's organisers and supervisors only (reminders); owners do not see it.
+    ``ACCOUNT``: one account holder (``account_id``), about their own binding; staff do not list it.
     """
 
     OWNERS = "OWNERS"
     ORGANISERS = "ORGANISERS"
+    ACCOUNT = "ACCOUNT"
 
 
 class OutboxStatus(StrEnum):
@@ -66,6 +70,8 @@ class Notice(IdMixin, Base):
 
     estate_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("estate.id", ondelete="RESTRICT"))
     vote_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("vote.id", ondelete="RESTRICT"), index=True)
+    account_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("account.id", ondelete="CASCADE"), index=True)
+    """The one addressee of an ``ACCOUNT`` notice; None for every other audience."""
     kind: Mapped[NoticeKind] = mapped_column(enum_column(NoticeKind))
     title: Mapped[str] = mapped_column(sa.String(200))
     body: Mapped[str] = mapped_column(sa.Text)

@@ -52,8 +52,12 @@ async def owns_in_estate(session: AsyncSession, owner_id: uuid.UUID, estate_id: 
     return found is not None
 
 
-def owner_notices_statement(owner_id: uuid.UUID) -> sa.Select[Notice]:
-    return sa.select(Notice).where(Notice.estate_id.in_(owner_estate_ids(owner_id)), Notice.audience == Audience.OWNERS)
+def owner_notices_statement(owner_id: uuid.UUID | None, account_id: uuid.UUID) -> sa.Select[Notice]:
+    addressed = sa.and_(Notice.audience == Audience.ACCOUNT, Notice.account_id == account_id)
+    if owner_id is None:
+        return sa.select(Notice).where(addressed)
+    owners = sa.and_(Notice.estate_id.in_(owner_estate_ids(owner_id)), Notice.audience == Audience.OWNERS)
+    return sa.select(Notice).where(sa.or_(owners, addressed))
 
 
 async def newest_first(

@@ -84,12 +84,15 @@ async def publish_notice(
     now: datetime,
     vote_id: uuid.UUID | None = None,
     audience: str = "OWNERS",
+    account_id: uuid.UUID | None = None,
 ) -> Notice:
     """Insert the notice, its outbox message and a ``notice.published`` audit entry in the caller's transaction.
 
-    ``audience`` is an ``Audience`` value (``OWNERS`` or ``ORGANISERS``; anything else is a programming error).
-    A title longer than 200 characters is cut; the body is kept whole.
+    ``audience`` is an ``Audience`` value (``OWNERS``, ``ORGANISERS``, or ``ACCOUNT`` with ``account_id``;
+    anything else is a programming error). A title longer than 200 characters is cut; the body is kept whole.
     """
+    if (Audience(audience) is Audience.ACCOUNT) != (account_id is not None):
+        raise ValueError("an ACCOUNT notice names its one account, and only it does")
     notice = await _publish(
         session,
         estate_id=estate_id,
@@ -100,6 +103,7 @@ async def publish_notice(
         vote_id=vote_id,
         audience=Audience(audience),
         dedup_key=None,
+        account_id=account_id,
     )
     assert notice is not None  # noqa: S101 - only a dedup_key can make the insert a no-op
     return notice
@@ -116,6 +120,7 @@ async def _publish(
     vote_id: uuid.UUID | None,
     audience: Audience,
     dedup_key: str | None,
+    account_id: uuid.UUID | None = None,
 ) -> Notice | None:
     """The notice, or None when a notice with this ``dedup_key`` already exists for the estate."""
     published_at = now.astimezone(UTC)
@@ -123,6 +128,7 @@ async def _publish(
         id=uuid.uuid4(),
         estate_id=estate_id,
         vote_id=vote_id,
+        account_id=account_id,
         kind=kind,
         title=title[:TITLE_MAX],
         body=body,
@@ -163,6 +169,8 @@ async def _publish(
         "published_at": instant_text(published_at),
         "content_sha256": notice.content_sha256,
     }
+    if account_id is not None:  # an ACCOUNT notice: the gateway resolves this one account's contact
+        message.payload = message.payload | {"account_id": str(account_id)}
     session.add(message)
     await session.flush()
     await audit_service.append(
@@ -190,17 +198,18 @@ async def list_estate_notices(
 ) -> tuple[Sequence[Notice], str | None]:
     """Every notice of the estate, for anyone with a role there (observers included, R-SUP-2); newest first."""
     await access.ensure_can_read_estate(session, principal, estate_id)
-    statement = repository.estate_notices_statement(estate_id, audiences=tuple(Audience))
+    statement = repository.estate_notices_statement(estate_id, audiences=(Audience.OWNERS, Audience.ORGANISERS))
     return await repository.newest_first(session, statement, cursor=cursor, limit=limit)
 
 
 async def list_my_notices(
     session: AsyncSession, principal: Principal, *, cursor: str | None, limit: int
 ) -> tuple[Sequence[Notice], str | None]:
-    """The owners' notices of every estate the caller owns a unit in, or whose vote roll they are in."""
-    if principal.owner_id is None:
-        return [], None  # not a verified owner: no estates, so no notices
-    statement = repository.owner_notices_statement(principal.owner_id)
+    """The owners' notices of every estate the caller owns a unit in, or whose vote roll they are in, and the
+    notices addressed to the caller's account (read even after the binding they are about has ended)."""
+    if principal.account_id is None:
+        return [], None  # an API key: no estates, so no notices
+    statement = repository.owner_notices_statement(principal.owner_id, principal.account_id)
     return await repository.newest_first(session, statement, cursor=cursor, limit=limit)
 
 

@@ -55,6 +55,7 @@ from app.petition.errors import (
 from app.petition.models import Petition, PetitionKind, PetitionSignature, PetitionStatus
 from app.petition.schemas import PetitionCreate, SignatureCreate
 from app.place import access
+from app.realname import repository as realname_repository
 from app.register import repository as register_repository
 from app.register.errors import RegisterEmpty
 from app.register.models import RegisterVersion
@@ -204,11 +205,13 @@ class _Acting:
 
 async def _acting(session: AsyncSession, principal: Principal, estate_id: uuid.UUID, group: VoterGroup) -> _Acting:
     grants = await ballot_repository.grant_facts(session, estate_id, group.key)
+    bound_owner_id = await realname_repository.bound_owner(session, principal.account_id, estate_id)
     return _Acting(
         group,
         Caller(
             account_key=str(principal.account_id),
-            owner_key=str(principal.owner_id) if principal.owner_id is not None else None,
+            owner_key=str(bound_owner_id) if bound_owner_id is not None else None,  # R-CAST-1: bound here
+            verified=principal.owner_id is not None,
         ),
         await ballot_repository.organisation_keys(session, sorted(group.owner_keys)),
         grants,

@@ -32,8 +32,8 @@ class IdNumberInvalid(DomainError):
     code = "verification.id_invalid"
     status = 422
     title = "Invalid ID number"
-    message_zh = "身份证号码格式或校验位不正确。"
-    message_en = "The resident ID number is malformed or its check character is wrong."
+    message_zh = "证件号码格式或校验位不正确。"
+    message_en = "The identity document number is malformed or its check character is wrong."
 
 
 class AlreadyVerified(DomainError):

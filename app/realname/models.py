@@ -77,3 +77,35 @@ class VerificationDocument(Base):
     )
     content_type: Mapped[str] = mapped_column(sa.String(100))
     ciphertext: Mapped[bytes] = mapped_column(sa.LargeBinary)
+
+
+class OwnerBinding(IdMixin, CreatedAtMixin, Base):
+    """An account bound to an owner of ONE estate, made against that estate's register (R-CAST-1).
+
+    The right to act for a voter group of an estate as its owner rests on a binding in that estate: a match in
+    another estate's register proves nothing here. A register-match binding relies on one unit row (its key and
+    certificate, with the owner in its owner set); a binding by identity provider or manual review relies on the
+    owner being in the estate's register at all. A later register version without that row ends the binding.
+    """
+
+    __tablename__ = "owner_binding"
+    __table_args__ = (
+        sa.Index("ix_owner_binding_account_estate", "account_id", "estate_id"),
+        sa.Index("ix_owner_binding_estate_ended", "estate_id", "ended_at"),
+    )
+
+    account_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("account.id", ondelete="CASCADE"))
+    estate_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("estate.id", ondelete="RESTRICT"))
+    owner_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("owner.id", ondelete="RESTRICT"), index=True)
+    register_version_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("register_version.id", ondelete="RESTRICT"))
+    """The estate's current register version when the binding was made."""
+    method: Mapped[VerificationMethod] = mapped_column(enum_column(VerificationMethod))
+    unit_key: Mapped[str | None] = mapped_column(sa.String(220))
+    """The unit row whose ID and certificate numbers matched; None: any unit of the owner in the estate."""
+    certificate_index: Mapped[str | None] = mapped_column(sa.String(64))
+    ended_at: Mapped[datetime | None]
+    ended_by_version_id: Mapped[uuid.UUID | None] = mapped_column(
+        sa.ForeignKey("register_version.id", ondelete="RESTRICT")
+    )
+    """The register version from which the row the binding relied on is gone or changed."""
+    end_reason: Mapped[str | None] = mapped_column(sa.String(64))

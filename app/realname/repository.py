@@ -6,17 +6,51 @@ import uuid
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import Select, delete, func, select
+from sqlalchemy import ColumnExpressionArgument, ScalarSelect, Select, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.identity.models import Account
 from app.realname.models import (
     ManualVerificationRequest,
+    OwnerBinding,
     ReviewStatus,
     VerificationAttempt,
     VerificationDocument,
 )
 from app.register.models import Owner, OwnerKind, RegisterVersion, Unit, UnitOwner
+
+
+def bound_owner_expression(
+    account_id: ColumnExpressionArgument[uuid.UUID], estate_id: ColumnExpressionArgument[uuid.UUID]
+) -> ScalarSelect[uuid.UUID]:
+    """The owner an account is bound to in an estate now (NULL without a binding), for use inside a statement."""
+    return (
+        select(OwnerBinding.owner_id)
+        .where(
+            OwnerBinding.account_id == account_id,
+            OwnerBinding.estate_id == estate_id,
+            OwnerBinding.ended_at.is_(None),
+        )
+        .order_by(OwnerBinding.created_at)
+        .limit(1)
+        .scalar_subquery()
+    )
+
+
+async def bound_owner(session: AsyncSession, account_id: uuid.UUID | None, estate_id: uuid.UUID) -> uuid.UUID | None:
+    """The owner ``account_id`` is bound to in ``estate_id`` (R-CAST-1), or None."""
+    if account_id is None:
+        return None
+    return await session.scalar(
+        select(OwnerBinding.owner_id)
+        .where(
+            OwnerBinding.account_id == account_id,
+            OwnerBinding.estate_id == estate_id,
+            OwnerBinding.ended_at.is_(None),
+        )
+        .order_by(OwnerBinding.created_at)
+        .limit(1)
+    )
 
 
 async def account_for_update(session: AsyncSession, account_id: uuid.UUID) -> Account | None:
@@ -31,35 +65,34 @@ async def person_owner(session: AsyncSession, identifier_index: str) -> Owner | 
     )
 
 
-async def owner_estates(
+async def register_matches(
     session: AsyncSession,
     owner_id: uuid.UUID,
     *,
     certificate_index: str | None = None,
     estate_id: uuid.UUID | None = None,
-) -> list[uuid.UUID]:
-    """Estates where ``owner_id`` is in the owner set of a unit of the estate's LATEST register version.
-
-    With ``certificate_index``, only units with that property-certificate number count.
-    """
+) -> list[tuple[uuid.UUID, uuid.UUID, str, str | None]]:
+    """(estate, version, unit key, certificate index) of the units of estates' LATEST register versions that list
+    ``owner_id`` in their owner set; with ``certificate_index``, only the unit rows carrying that certificate, so
+    the ID number and the certificate number match the SAME row."""
     latest = (
         select(RegisterVersion.estate_id, func.max(RegisterVersion.number).label("number"))
         .group_by(RegisterVersion.estate_id)
         .subquery()
     )
     statement = (
-        select(RegisterVersion.estate_id)
+        select(RegisterVersion.estate_id, RegisterVersion.id, Unit.unit_key, Unit.certificate_index)
         .join(latest, (latest.c.estate_id == RegisterVersion.estate_id) & (latest.c.number == RegisterVersion.number))
         .join(Unit, Unit.register_version_id == RegisterVersion.id)
         .join(UnitOwner, UnitOwner.unit_id == Unit.id)
         .where(UnitOwner.owner_id == owner_id)
-        .distinct()
+        .order_by(RegisterVersion.estate_id, Unit.unit_key)
     )
     if certificate_index is not None:
         statement = statement.where(Unit.certificate_index == certificate_index)
     if estate_id is not None:
         statement = statement.where(RegisterVersion.estate_id == estate_id)
-    return sorted((await session.scalars(statement)).all())
+    return [tuple(row) for row in (await session.execute(statement)).all()]  # type: ignore[misc]
 
 
 async def other_accounts_of_owner(session: AsyncSession, owner_id: uuid.UUID, account_id: uuid.UUID) -> int:

@@ -48,6 +48,7 @@ from app.realname.schemas import (
     VerificationStatusRead,
     mask_last4,
 )
+from app.register.identifiers import IdentityDocument
 
 router = APIRouter(tags=["verification"])
 EstateId = Annotated[uuid.UUID, Path(description="Estate id")]
@@ -133,6 +134,8 @@ async def verify_by_register(
         account_id,
         id_number=body.id_number,
         certificate_number=body.certificate_number,
+        document=body.document_type,
+        estate_id=body.estate_id,
         cipher=cipher,
         limits=service.Limits.from_settings(settings),
         now=clock(),
@@ -207,6 +210,9 @@ async def request_manual_verification(
     clock: Clock,
     request: Request,
     cipher: CipherDep,
+    identity_document: Annotated[
+        IdentityDocument, Form(description="The identity document the register lists you by")
+    ] = IdentityDocument.RESIDENT_ID,
 ) -> ManualRequestRead:
     """Apply for manual review with an identity document (R-PI-4: deleted 30 days after the decision)."""
     account_id = service.require_account(principal)
@@ -221,6 +227,7 @@ async def request_manual_verification(
         id_number=id_number,
         claimed_name=name,
         document_type=document_type.value,
+        identity_document=identity_document,
         content=content,
         cipher=cipher,
         now=clock(),

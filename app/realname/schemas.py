@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 
 from app.common.schemas import Command
 from app.realname.models import ManualVerificationRequest, ReviewStatus, VerificationMethod
+from app.register.identifiers import IdentityDocument
 
 
 class DocumentType(StrEnum):
@@ -28,9 +29,16 @@ def mask_last4(last4: str) -> str:
 
 
 class RegisterMatchCommand(Command):
-    id_number: str = Field(min_length=1, max_length=64, description="Resident ID number (18 characters)")
+    id_number: str = Field(min_length=1, max_length=64, description="Number of the identity document below")
+    document_type: IdentityDocument = Field(
+        default=IdentityDocument.RESIDENT_ID, description="The identity document the register lists you by"
+    )
     certificate_number: str = Field(
         min_length=1, max_length=200, description="Property-certificate number (不动产权证号) of one of your units"
+    )
+    estate_id: uuid.UUID | None = Field(
+        default=None,
+        description="Verify against this estate's register only; by default every estate whose row matches",
     )
 
 
@@ -42,7 +50,9 @@ class VerificationResultRead(BaseModel):
     verified: bool
     method: VerificationMethod
     owner_identifier_masked: str = Field(description="The verified ID number, last 4 characters only")
-    estates: list[uuid.UUID] = Field(description="Estates whose latest register lists this owner")
+    estates: list[uuid.UUID] = Field(
+        description="Estates the account is bound in: whose register proved it (the right to act there, R-CAST-1)"
+    )
 
 
 class ManualRequestRead(BaseModel):

@@ -39,7 +39,7 @@ from app.notice import service as notice_service
 from app.notice.models import Audience, NoticeKind
 from app.place import repository as place_repository
 from app.place.access import ensure_can_manage_estate
-from app.realname import repository
+from app.realname import binding, repository
 from app.realname.documents import seal, sniff_content_type, unseal
 from app.realname.errors import (
     AccountRequired,
@@ -62,9 +62,9 @@ from app.realname.models import (
     VerificationDocument,
     VerificationMethod,
 )
-from app.register.identifiers import valid_resident_id
+from app.register.identifiers import IdentityDocument, valid_identifier, valid_resident_id
 from app.register.models import Owner
-from app.register.repository import OWNER_IDENTIFIER_FIELD
+from app.register.repository import OWNER_IDENTIFIER_FIELD, owner_identifier_index
 from app.register.service import CERTIFICATE_FIELD
 from app.security.pii import FieldCipher, normalise_identifier
 from app.settings import Settings
@@ -279,7 +279,8 @@ async def _alert_if_targeted(session: AsyncSession, identifier_index: str, *, li
     if len(failures) != limits.identifier_alert_failures:  # once as the threshold is reached, not on every failure
         return
     owner = await repository.person_owner(session, identifier_index)
-    estates = await repository.owner_estates(session, owner.id) if owner is not None else []
+    matches = await repository.register_matches(session, owner.id) if owner is not None else []
+    estates = list(dict.fromkeys(estate for estate, *_ in matches))
     targeted = identifier_targeted(
         id_index_prefix=identifier_index[:INDEX_PREFIX],
         failures=len(failures),
@@ -320,18 +321,21 @@ async def _link(
     method: VerificationMethod,
     reference: str | None,
     identifier_index: str,
+    matches: Sequence[binding.Match],
     now: datetime,
     client_index: str | None,
     details: dict[str, Any] | None = None,
 ) -> Verified:
-    """Link the account to the owner (idempotent for the same owner) and record the success."""
+    """Link the account to the owner (idempotent for the same owner), bind it in each estate whose register proved
+    it (R-CAST-1), and record the success."""
     repeated = account.owner_id == owner.id
     if not repeated:
         account.owner_id = owner.id
         account.verified_at = now
         account.verification_method = method.value
         account.verification_reference = reference
-    estates = await repository.owner_estates(session, owner.id)
+    await binding.bind(session, account, owner.id, matches, method=method, actor=_actor(account), now=now)
+    estates = await binding.bound_estates(session, account.id)
     # A person may verify a new phone's account too; recorded so a reviewer can see shared identities.
     other_accounts = await repository.other_accounts_of_owner(session, owner.id, account.id)
     await _attempt(
@@ -370,21 +374,24 @@ async def verify_by_register(
     cipher: FieldCipher,
     limits: Limits,
     now: datetime,
+    document: IdentityDocument = IdentityDocument.RESIDENT_ID,
+    estate_id: uuid.UUID | None = None,
     client_address: str | None = None,
 ) -> Outcome:
-    """R-PI-3's non-biometric path: the ID number and the certificate number of a unit the person owns.
+    """R-PI-3's non-biometric path: the identity document's number and the certificate number of a unit the person
+    owns, both on the SAME unit row of an estate's current register; the account is bound in that estate only.
 
     ``client_address`` is the address the rate limits count by (``app.http.ratelimit.client_key``).
     """
     method = VerificationMethod.REGISTER_MATCH
     account = await _account(session, account_id)
     id_number = normalise_identifier(id_number)
-    index = cipher.blind_index(OWNER_IDENTIFIER_FIELD, id_number)
+    index = owner_identifier_index(cipher, document, id_number)
     client = client_index(cipher, client_address)
     locked = await _lock(session, limits, now, account_id=account.id, identifier_index=index, client_index=client)
     if locked is not None:
         return await _refuse(session, account, locked, method=method, reason="locked")
-    if not valid_resident_id(id_number):
+    if document.for_organisations or not valid_identifier(document, id_number):
         return await _fail(
             session,
             account,
@@ -400,8 +407,13 @@ async def verify_by_register(
         return await _refuse(session, account, AlreadyVerified(), method=method, reason="already_verified")
     owner = await repository.person_owner(session, index)
     certificate_index = cipher.blind_index(CERTIFICATE_FIELD, certificate_number)
-    if owner is None or not await repository.owner_estates(session, owner.id, certificate_index=certificate_index):
-        # No such person, or the certificate is not one of theirs: the same answer either way (no oracle).
+    rows = (
+        await repository.register_matches(session, owner.id, certificate_index=certificate_index, estate_id=estate_id)
+        if owner is not None
+        else []
+    )
+    if owner is None or not rows:
+        # No such person, or the certificate is not on a row of theirs: the same answer either way (no oracle).
         return await _fail(
             session,
             account,
@@ -413,8 +425,17 @@ async def verify_by_register(
             reason="mismatch",
             now=now,
         )
+    matches = [binding.Match(estate, version, unit_key, certificate) for estate, version, unit_key, certificate in rows]
     return await _link(
-        session, account, owner, method=method, reference=None, identifier_index=index, client_index=client, now=now
+        session,
+        account,
+        owner,
+        method=method,
+        reference=None,
+        identifier_index=index,
+        client_index=client,
+        matches=matches,
+        now=now,
     )
 
 
@@ -459,7 +480,8 @@ async def verify_by_assertion(
     if await _verified_as_other(session, account, index):
         return await _refuse(session, account, AlreadyVerified(), method=method, reason="already_verified")
     owner = await repository.person_owner(session, index) if valid_resident_id(id_number) else None
-    if owner is None or not await repository.owner_estates(session, owner.id):
+    rows = await repository.register_matches(session, owner.id) if owner is not None else []
+    if owner is None or not rows:
         return await _fail(
             session,
             account,
@@ -480,6 +502,8 @@ async def verify_by_assertion(
         reference=facts.transaction_id,
         identifier_index=index,
         client_index=client,
+        # The provider proved the person: bound in every estate whose current register lists them.
+        matches=[binding.Match(estate, version) for estate, version in {r[0]: r[1] for r in rows}.items()],
         now=now,
         details=provider | {"asserted_at": facts.issued_at.isoformat()},
     )
@@ -510,14 +534,19 @@ async def submit_manual_request(
     content: bytes,
     cipher: FieldCipher,
     now: datetime,
+    identity_document: IdentityDocument = IdentityDocument.RESIDENT_ID,
 ) -> ManualVerificationRequest:
     """R-PI-4: an application with one identity document, stored encrypted, for the estate's organiser to review."""
     account = await _account(session, account_id)
     await place_repository.get_estate(session, estate_id)
     id_number = normalise_identifier(id_number)
-    if not valid_resident_id(id_number):
+    if identity_document.for_organisations or not valid_identifier(identity_document, id_number):
         raise IdNumberInvalid()
-    if account.owner_id is not None:
+    index = owner_identifier_index(cipher, identity_document, id_number)
+    # Bound elsewhere, the same person may still be bound in this estate; never as somebody else.
+    if await binding.bound_owner(session, account.id, estate_id) is not None or await _verified_as_other(
+        session, account, index
+    ):
         raise AlreadyVerified()
     if any(request.estate_id == estate_id for request in await repository.pending_requests(session, account.id)):
         raise RequestPending()
@@ -530,7 +559,7 @@ async def submit_manual_request(
         account_id=account.id,
         estate_id=estate_id,
         identifier_ciphertext=protected.ciphertext,
-        identifier_index=protected.blind_index,
+        identifier_index=index,
         identifier_last4=protected.last4,
         claimed_name=claimed_name,
         document_type=document_type,
@@ -631,7 +660,8 @@ async def approve(
     """Link the applicant to the person with the claimed ID number, who must own a unit in the estate's register."""
     request = await _decidable(session, principal, estate_id, request_id)
     owner = await repository.person_owner(session, request.identifier_index)
-    if owner is None or not await repository.owner_estates(session, owner.id, estate_id=estate_id):
+    rows = await repository.register_matches(session, owner.id, estate_id=estate_id) if owner is not None else []
+    if owner is None or not rows:
         raise OwnerNotInRegister()
     account = await _account(session, request.account_id)
     if account.owner_id is not None and account.owner_id != owner.id:
@@ -641,6 +671,16 @@ async def approve(
         account.verified_at = now
         account.verification_method = VerificationMethod.MANUAL_REVIEW.value
         account.verification_reference = f"manual:{request.id}"
+    # Reviewed by this estate's organiser against this estate's register: bound here only (R-CAST-1).
+    await binding.bind(
+        session,
+        account,
+        owner.id,
+        [binding.Match(estate_id, rows[0][1])],
+        method=VerificationMethod.MANUAL_REVIEW,
+        actor=principal.label,
+        now=now,
+    )
     request.status = ReviewStatus.APPROVED
     request.reviewed_by = principal.label
     request.decided_at = now

@@ -15,11 +15,12 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db.base import Base, CreatedAtMixin, IdMixin, enum_column, utcnow
+from app.register.identifiers import IdentityDocument
 from app.rules.roll import AreaSource, SaleStatus
 
 
 class OwnerKind(StrEnum):
-    PERSON = "PERSON"  # natural person, identified by resident ID number
+    PERSON = "PERSON"  # natural person, identified by a personal identity document (``IdentityDocument``)
     ORGANISATION = "ORGANISATION"  # company, 公房产权单位, body: unified social credit code (R-HEAD-5)
 
 
@@ -42,10 +43,15 @@ class Owner(IdMixin, CreatedAtMixin, Base):
     __table_args__ = (sa.UniqueConstraint("kind", "identifier_index"),)
 
     kind: Mapped[OwnerKind] = mapped_column(enum_column(OwnerKind))
+    document_type: Mapped[IdentityDocument] = mapped_column(
+        enum_column(IdentityDocument, length=40), server_default=IdentityDocument.RESIDENT_ID.value
+    )
+    """The identity document the identifier is the number of (a passport holder is an owner like any other)."""
     identifier_ciphertext: Mapped[bytes] = mapped_column(sa.LargeBinary)
-    """AES-GCM ciphertext of the ID number or unified social credit code (R-PI-2)."""
+    """AES-GCM ciphertext of the document number or unified social credit code (R-PI-2)."""
     identifier_index: Mapped[str] = mapped_column(sa.String(64))
-    """HMAC-SHA256 blind index of the normalised identifier, for exact matching without decryption."""
+    """HMAC-SHA256 blind index of the normalised identifier, qualified by the document type for documents other
+    than the resident ID card and the credit code (``app.register.repository.owner_identifier_index``)."""
     identifier_last4: Mapped[str] = mapped_column(sa.String(4))
 
 

@@ -16,11 +16,11 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from app.register.identifiers import valid_credit_code, valid_resident_id
+from app.register.identifiers import IdentityDocument, valid_identifier
 from app.register.models import OwnerKind, OwnershipEvidence
 from app.rules.errors import RuleViolation
 from app.rules.roll import AreaSource, SaleStatus, parse_area
-from app.security.pii import normalise_identifier
+from app.security.pii import normalise_identifier, strip_format_characters
 
 MAX_ROWS = 500_000
 MAX_FIELD_CHARS = 200
@@ -51,6 +51,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "owner_names": ("owner_names", "业主姓名", "业主"),
     "owner_ids": ("owner_ids", "证件号码", "身份证号"),
     "owner_kinds": ("owner_kinds", "业主类型"),
+    "owner_document_types": ("owner_document_types", "证件类型"),
 }
 REQUIRED_COLUMNS = ("building", "room", "area", "area_source")
 _HEADER_LOOKUP = {alias.casefold(): name for name, aliases in COLUMNS.items() for alias in aliases}
@@ -79,6 +80,22 @@ OWNER_KINDS = {
     "organisation": OwnerKind.ORGANISATION, "organization": OwnerKind.ORGANISATION,
     "单位": OwnerKind.ORGANISATION, "组织": OwnerKind.ORGANISATION,
 }  # fmt: skip
+DOCUMENT_TYPES = {
+    "resident_id": IdentityDocument.RESIDENT_ID, "居民身份证": IdentityDocument.RESIDENT_ID,
+    "身份证": IdentityDocument.RESIDENT_ID,
+    "passport": IdentityDocument.PASSPORT, "护照": IdentityDocument.PASSPORT,
+    "hk_macao_permit": IdentityDocument.HK_MACAO_PERMIT, "港澳居民来往内地通行证": IdentityDocument.HK_MACAO_PERMIT,
+    "回乡证": IdentityDocument.HK_MACAO_PERMIT,
+    "taiwan_permit": IdentityDocument.TAIWAN_PERMIT, "台湾居民来往大陆通行证": IdentityDocument.TAIWAN_PERMIT,
+    "台胞证": IdentityDocument.TAIWAN_PERMIT,
+    "foreign_permanent_resident_id": IdentityDocument.FOREIGN_PERMANENT_RESIDENT_ID,
+    "外国人永久居留身份证": IdentityDocument.FOREIGN_PERMANENT_RESIDENT_ID,
+    "永居证": IdentityDocument.FOREIGN_PERMANENT_RESIDENT_ID,
+    "uscc": IdentityDocument.USCC, "统一社会信用代码": IdentityDocument.USCC,
+}  # fmt: skip
+# Identifiers and unit-key parts: format characters (Cf) are dropped, and whatever is still not printable is
+# refused, so a number in the register is one an owner can type as printed.
+IDENTIFIER_COLUMNS = frozenset({"building", "entrance", "room", "certificate_number", "owner_ids"})
 TRUE_WORDS = {"true", "yes", "y", "1", "是"}
 FALSE_WORDS = {"false", "no", "n", "0", "否"}
 
@@ -107,6 +124,7 @@ class OwnerEntry:
     kind: OwnerKind
     identifier: str  # normalised; encrypted before it is stored
     name: str
+    document: IdentityDocument = IdentityDocument.RESIDENT_ID
 
 
 @dataclass(frozen=True, slots=True)
@@ -347,6 +365,8 @@ def _json_records(text: str, result: ParseResult) -> Iterator[tuple[int, dict[st
             record["owner_names"] = ";".join(_json_scalar(owner.get("name")) for owner in owners)
             record["owner_ids"] = ";".join(_json_scalar(owner.get("id_number")) for owner in owners)
             record["owner_kinds"] = ";".join(_json_scalar(owner.get("kind", "PERSON")) for owner in owners)
+            if any("document_type" in owner for owner in owners):
+                record["owner_document_types"] = ";".join(_json_scalar(owner.get("document_type")) for owner in owners)
         yield index, record
 
 
@@ -390,9 +410,17 @@ def _parse_row(row_number: int, record: Mapping[str, str], errors: list[RowError
         errors.append(_error(row_number, column, code, zh, en))
 
     def text(column: str, *, required: bool = False) -> str | None:
-        value = record.get(column, "").strip()
+        value = strip_format_characters(record.get(column, "")).strip()
         if "\x00" in value:
             fail(column, "register.field_invalid", "字段格式无效。", "The field is not a plain value.")
+            return None
+        if column in IDENTIFIER_COLUMNS and not value.isprintable():
+            fail(
+                column,
+                "register.non_printable",
+                "字段含有不可打印的字符（如控制字符）。",
+                "The field contains characters that cannot be printed (such as control characters).",
+            )
             return None
         limit = FIELD_LIMITS.get(column, MAX_FIELD_CHARS)
         if column.startswith("owner_"):
@@ -516,14 +544,19 @@ def _parse_owners(record: Mapping[str, str], fail: Any, text: Any) -> tuple[Owne
     names = _split(text("owner_names"))
     identifiers = _split(text("owner_ids"))
     kinds_text = _split(text("owner_kinds"))
+    documents_text = _split(text("owner_document_types"))
     if not names and not identifiers:
         return ()
-    if len(names) != len(identifiers) or (kinds_text and len(kinds_text) != len(names)):
+    if (
+        len(names) != len(identifiers)
+        or (kinds_text and len(kinds_text) != len(names))
+        or (documents_text and len(documents_text) != len(names))
+    ):
         fail(
             "owner_ids",
             "register.owner_mismatch",
-            "业主姓名、证件号码、业主类型的个数须一致（以分号分隔）。",
-            "Owner names, identifiers and kinds must have the same count (separated by ';').",
+            "业主姓名、证件号码、业主类型、证件类型的个数须一致（以分号分隔）。",
+            "Owner names, identifiers, kinds and document types must have the same count (separated by ';').",
         )
         return ()
     if len(names) > MAX_OWNERS_PER_UNIT:
@@ -535,9 +568,20 @@ def _parse_owners(record: Mapping[str, str], fail: Any, text: Any) -> tuple[Owne
         )
         return ()
     owners: list[OwnerEntry] = []
-    seen: set[tuple[OwnerKind, str]] = set()
+    seen: set[tuple[OwnerKind, IdentityDocument, str]] = set()
     for position, (name, raw_identifier) in enumerate(zip(names, identifiers, strict=True)):
-        kind = OWNER_KINDS.get(kinds_text[position].casefold()) if kinds_text else OwnerKind.PERSON
+        document = DOCUMENT_TYPES.get(documents_text[position].casefold()) if documents_text else None
+        if documents_text and document is None:
+            allowed = ", ".join(sorted(item.value for item in IdentityDocument))
+            fail(
+                "owner_document_types",
+                "register.value_unknown",
+                f"第 {position + 1} 位业主的证件类型无法识别，可选：{allowed}。",
+                f"Owner {position + 1}: unknown document type; allowed: {allowed}.",
+            )
+            continue
+        default_kind = OwnerKind.ORGANISATION if document is IdentityDocument.USCC else OwnerKind.PERSON
+        kind = OWNER_KINDS.get(kinds_text[position].casefold()) if kinds_text else default_kind
         identifier = normalise_identifier(raw_identifier)
         if kind is None:
             fail(
@@ -545,6 +589,17 @@ def _parse_owners(record: Mapping[str, str], fail: Any, text: Any) -> tuple[Owne
                 "register.value_unknown",
                 f"无法识别的业主类型“{kinds_text[position]}”。",
                 f"Unknown owner kind '{kinds_text[position]}'.",
+            )
+            continue
+        if document is None:
+            document = IdentityDocument.USCC if kind is OwnerKind.ORGANISATION else IdentityDocument.RESIDENT_ID
+        if document.for_organisations != (kind is OwnerKind.ORGANISATION):
+            # R-HEAD-5: organisations are matched by their credit code, natural persons by a personal document.
+            fail(
+                "owner_document_types",
+                "register.document_kind_mismatch",
+                f"第 {position + 1} 位业主：单位业主使用统一社会信用代码，个人业主使用个人证件。",
+                f"Owner {position + 1}: organisations use a unified social credit code, persons a personal document.",
             )
             continue
         if len(name) > MAX_OWNER_NAME_CHARS:
@@ -563,22 +618,16 @@ def _parse_owners(record: Mapping[str, str], fail: Any, text: Any) -> tuple[Owne
                 "Every owner needs a name and an identifier.",
             )
             continue
-        valid = valid_resident_id(identifier) if kind is OwnerKind.PERSON else valid_credit_code(identifier)
-        if not valid:
+        if not valid_identifier(document, identifier):
             # Never echo the identifier: it is personal data (R-PI-2).
-            what_zh, what_en = (
-                ("居民身份证号码", "resident ID number")
-                if kind is OwnerKind.PERSON
-                else ("统一社会信用代码", "unified social credit code")
-            )
             fail(
                 "owner_ids",
                 "register.identifier_invalid",
-                f"第 {position + 1} 位业主的{what_zh}无效（校验位不符或格式错误）。",
-                f"Owner {position + 1}: invalid {what_en} (format or check character).",
+                f"第 {position + 1} 位业主的{document.name_zh}无效（校验位不符或格式错误）。",
+                f"Owner {position + 1}: invalid {document.name_en} (format or check character).",
             )
             continue
-        if (kind, identifier) in seen:
+        if (kind, document, identifier) in seen:
             fail(
                 "owner_ids",
                 "register.owner_repeated",
@@ -586,8 +635,8 @@ def _parse_owners(record: Mapping[str, str], fail: Any, text: Any) -> tuple[Owne
                 f"Owner {position + 1} is listed twice for this unit.",
             )
             continue
-        seen.add((kind, identifier))
-        owners.append(OwnerEntry(kind, identifier, name))
+        seen.add((kind, document, identifier))
+        owners.append(OwnerEntry(kind, identifier, name, document))
     return tuple(owners)
 
 

@@ -11,11 +11,22 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from app.db.base import utcnow
+from app.register.identifiers import IdentityDocument
 from app.register.models import Building, Owner, OwnerKind, RegisterVersion, Unit, UnitOwner
 from app.security.pii import FieldCipher
 
 OWNER_IDENTIFIER_FIELD = "owner.identifier"
 T = TypeVar("T")
+_UNQUALIFIED_DOCUMENTS = frozenset({IdentityDocument.RESIDENT_ID, IdentityDocument.USCC})
+
+
+def owner_identifier_index(cipher: FieldCipher, document: IdentityDocument, identifier: str) -> str:
+    """The owner's blind index: resident ID numbers and credit codes as ever, other documents under their type, so
+    a passport number can never match a permit number that happens to be spelled the same."""
+    field = (
+        OWNER_IDENTIFIER_FIELD if document in _UNQUALIFIED_DOCUMENTS else f"{OWNER_IDENTIFIER_FIELD}.{document.value}"
+    )
+    return cipher.blind_index(field, identifier)
 
 
 def _dialect_insert(session: AsyncSession) -> Any:
@@ -23,18 +34,37 @@ def _dialect_insert(session: AsyncSession) -> Any:
     return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
 
 
-async def get_or_create_owner(session: AsyncSession, *, kind: OwnerKind, identifier: str, cipher: FieldCipher) -> Owner:
-    owners = await get_or_create_owners(session, [(kind, identifier)], cipher=cipher)
-    return owners[(kind, cipher.blind_index(OWNER_IDENTIFIER_FIELD, identifier))]
+async def get_or_create_owner(
+    session: AsyncSession,
+    *,
+    kind: OwnerKind,
+    identifier: str,
+    cipher: FieldCipher,
+    document: IdentityDocument | None = None,
+) -> Owner:
+    document = document or (IdentityDocument.USCC if kind is OwnerKind.ORGANISATION else IdentityDocument.RESIDENT_ID)
+    owners = await get_or_create_owners(session, [(kind, identifier)], cipher=cipher, document=document)
+    return owners[(kind, owner_identifier_index(cipher, document, identifier))]
 
 
 async def get_or_create_owners(
-    session: AsyncSession, identities: Sequence[tuple[OwnerKind, str]], *, cipher: FieldCipher
+    session: AsyncSession,
+    identities: Sequence[tuple[OwnerKind, str]],
+    *,
+    cipher: FieldCipher,
+    document: IdentityDocument | None = None,
 ) -> dict[tuple[OwnerKind, str], Owner]:
-    """Owners by (kind, blind index), inserting the missing ones; concurrent imports cannot duplicate them."""
+    """Owners by (kind, blind index), inserting the missing ones; concurrent imports cannot duplicate them.
+
+    ``document`` applies to every identity; by default a resident ID for persons and a credit code for organisations.
+    """
     wanted: dict[tuple[OwnerKind, str], str] = {}
+    documents: dict[tuple[OwnerKind, str], IdentityDocument] = {}
     for kind, identifier in identities:
-        wanted[(kind, cipher.blind_index(OWNER_IDENTIFIER_FIELD, identifier))] = identifier
+        chosen = document or (IdentityDocument.USCC if kind is OwnerKind.ORGANISATION else IdentityDocument.RESIDENT_ID)
+        key = (kind, owner_identifier_index(cipher, chosen, identifier))
+        wanted[key] = identifier
+        documents[key] = chosen
     if not wanted:
         return {}
     rows: list[dict[str, object]] = []
@@ -44,6 +74,7 @@ async def get_or_create_owners(
             {
                 "id": uuid.uuid4(),
                 "kind": kind,
+                "document_type": documents[(kind, index)],
                 "identifier_ciphertext": protected.ciphertext,
                 "identifier_index": index,
                 "identifier_last4": protected.last4,
@@ -62,9 +93,13 @@ async def get_or_create_owners(
 
 
 async def owner_ids(
-    session: AsyncSession, wanted: dict[tuple[OwnerKind, str], str], *, cipher: FieldCipher
+    session: AsyncSession,
+    wanted: dict[tuple[OwnerKind, str], tuple[IdentityDocument, str]],
+    *,
+    cipher: FieldCipher,
 ) -> dict[tuple[OwnerKind, str], uuid.UUID]:
-    """Owner ids by (kind, blind index) for ``{(kind, blind index): identifier}``, inserting the missing owners.
+    """Owner ids by (kind, blind index) for ``{(kind, blind index): (document, identifier)}``, inserting the
+    missing owners.
 
     The bulk form of ``get_or_create_owners`` for register imports: ids only (no ORM objects), existing owners
     found first so only new identifiers are encrypted, then one multi-row insert per chunk; a concurrent import
@@ -85,11 +120,12 @@ async def owner_ids(
 
     await read(list(wanted))
     rows: list[dict[str, object]] = []
-    for (kind, index), identifier in wanted.items():
+    for (kind, index), (document, identifier) in wanted.items():
         if (kind, index) not in found:
             protected = cipher.protect(OWNER_IDENTIFIER_FIELD, identifier)
             rows.append(
-                {"id": uuid.uuid4(), "kind": kind, "identifier_ciphertext": protected.ciphertext,
+                {"id": uuid.uuid4(), "kind": kind, "document_type": document,
+                 "identifier_ciphertext": protected.ciphertext,
                  "identifier_index": index, "identifier_last4": protected.last4, "created_at": utcnow()}
             )  # fmt: skip
     insert = _dialect_insert(session)

@@ -10,7 +10,7 @@ from app.common.access import Role
 from app.common.errors import Forbidden, InvalidCursor, Unauthenticated
 from app.common.pagination import CursorParam, LimitParam, Page, decode_cursor, encode_cursor, paginate
 from app.errors import NotFound
-from app.http.deps import CipherDep, CurrentPrincipal, SessionDep, SettingsDep
+from app.http.deps import CipherDep, Clock, CurrentPrincipal, SessionDep, SettingsDep
 from app.http.errors import PayloadTooLarge
 from app.http.problems import problem_responses
 from app.place import access
@@ -20,10 +20,12 @@ from app.register.models import RegisterVersion, Unit, UnitOwner
 from app.register.parsing import RegisterFormat
 from app.register.schemas import (
     OwnerRead,
+    RegisterDiffRead,
     RegisterImportRead,
     RegisterVersionRead,
     RollRead,
     Totals,
+    UnitChangeRead,
     UnitRead,
     VoterGroupRead,
 )
@@ -77,6 +79,7 @@ async def import_register(
     settings: SettingsDep,
     response: Response,
     cipher: CipherDep,
+    clock: Clock,
     register_format: Annotated[RegisterFormat | None, Query(alias="format")] = None,
 ) -> RegisterImportRead:
     """Import the estate's property register; every bad row is reported at once and nothing is written."""
@@ -93,6 +96,7 @@ async def import_register(
         source_name=file.filename or "upload",
         imported_by=principal.label,
         cipher=cipher,
+        now=clock(),
     )
     if not outcome.created:
         response.status_code = status.HTTP_200_OK
@@ -145,6 +149,54 @@ async def list_register_units(
     statement = repository.units_statement(version.id)
     rows, next_cursor = await paginate(session, statement, key=Unit.unit_key, cursor=cursor, limit=limit)
     return Page(items=[_unit_read(unit, buildings) for unit in rows], next_cursor=next_cursor)
+
+
+@router.get(
+    "/register/diff",
+    response_model=RegisterDiffRead,
+    responses=problem_responses(*AUTH_ERRORS, RegisterEmpty, RegisterVersionNotFound, InvalidCursor),
+)
+async def diff_register_versions(
+    estate_id: EstateId,
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    first: Annotated[
+        int | None,
+        Query(alias="from", ge=1, le=2**31 - 1, description="Earlier version; the one before `to` if omitted"),
+    ] = None,
+    second: Annotated[
+        int | None, Query(alias="to", ge=1, le=2**31 - 1, description="Later version; latest if omitted")
+    ] = None,
+    cursor: CursorParam = None,
+    limit: LimitParam = 100,
+) -> RegisterDiffRead:
+    """Units added, removed and changed between two register versions, owners masked: the street office sees
+    every change an importer made, a row planted and removed again included (R-SUP-1, R-ROLL-3)."""
+    roles = await access.ensure_can_read_estate(session, principal, estate_id)
+    if not roles - {Role.OBSERVER}:
+        raise Forbidden(reason="the residents' committee observes notices, participation and results (R-SUP-2)")
+    before, after, changes = await service.diff_versions(session, estate_id, first, second)
+    after_key = decode_cursor(cursor, str) if cursor is not None else None
+    remaining = [change for change in changes if after_key is None or change.unit_key > after_key]
+    page = remaining[:limit]
+    return RegisterDiffRead(
+        from_version=RegisterVersionRead.model_validate(before),
+        to_version=RegisterVersionRead.model_validate(after),
+        added=sum(change.change == "ADDED" for change in changes),
+        removed=sum(change.change == "REMOVED" for change in changes),
+        changed=sum(change.change == "CHANGED" for change in changes),
+        units=[
+            UnitChangeRead(
+                unit_key=change.unit_key,
+                change=change.change,
+                fields=list(change.fields),
+                owners_before=[_owner_read(link) for link in change.before.owners] if change.before else [],
+                owners_after=[_owner_read(link) for link in change.after.owners] if change.after else [],
+            )
+            for change in page
+        ],
+        next_cursor=encode_cursor(page[-1].unit_key) if len(remaining) > limit else None,
+    )
 
 
 def _unit_read(unit: Unit, buildings: dict[uuid.UUID, str]) -> UnitRead:

@@ -73,3 +73,25 @@ class RollRead(BaseModel):
     excluded_parking_units: int
     groups: list[VoterGroupRead]
     next_cursor: str | None = None
+
+
+class UnitChangeRead(BaseModel):
+    """One unit that differs between two register versions; owners masked (R-PI-2)."""
+
+    unit_key: str
+    change: str = Field(description="ADDED, REMOVED or CHANGED")
+    fields: list[str] = Field(description="For CHANGED: which fields differ (owners, certificate, area, …)")
+    owners_before: list[OwnerRead]
+    owners_after: list[OwnerRead]
+
+
+class RegisterDiffRead(BaseModel):
+    """What changed from one register version to another, so a planted and removed row stands out (R-SUP-1)."""
+
+    from_version: RegisterVersionRead
+    to_version: RegisterVersionRead
+    added: int
+    removed: int
+    changed: int
+    units: list[UnitChangeRead]
+    next_cursor: str | None = None

@@ -9,6 +9,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
@@ -16,14 +17,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit import service as audit_service
 from app.common.errors import Conflict
+from app.db.base import utcnow
 from app.ledger import events
 from app.ledger.canonical import canonical_sha256
 from app.place import repository as place_repository
 from app.place.models import Estate
 from app.register import repository
 from app.register.errors import RegisterEmpty, RegisterInvalid, RegisterVersionNotFound
+from app.register.identifiers import IdentityDocument
 from app.register.models import OwnerKind, OwnershipEvidence, RegisterVersion, Unit, UnitOwner
-from app.register.parsing import RegisterFormat, RegisterRow, RowError, parse_register
+from app.register.parsing import OwnerEntry, RegisterFormat, RegisterRow, RowError, parse_register
 from app.rules.errors import RuleViolation
 from app.rules.roll import AreaSource, Roll, SaleStatus, UnitRecord, build_roll
 from app.security.pii import FieldCipher
@@ -32,6 +35,24 @@ CERTIFICATE_FIELD = "unit.certificate_number"
 CONTENT_MEMBER = "units"
 """The one member of the hashed register content: the list of ``unit_content``, sorted by unit key."""
 ProgressCallback = Callable[[int, int], None]
+OwnerIdentity = tuple[OwnerKind, IdentityDocument, str]
+"""An owner as the file names them: kind, identity document and normalised number."""
+
+
+VersionListener = Callable[[AsyncSession, RegisterVersion, datetime], Awaitable[object]]
+"""Called in the import's transaction after a new version is written (bindings end, supervisors are told)."""
+_version_listeners: list[VersionListener] = []
+
+
+def listen_for_new_versions(listener: VersionListener) -> None:
+    """Register ``listener`` for every new register version; the domains that depend on the register (real-name
+    bindings, supervision) subscribe here, so the register itself depends on none of them."""
+    if listener not in _version_listeners:
+        _version_listeners.append(listener)
+
+
+def _identity(owner: OwnerEntry) -> OwnerIdentity:
+    return (owner.kind, owner.document, owner.identifier)
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,7 +72,10 @@ async def import_register(
     imported_by: str,
     cipher: FieldCipher,
     progress: ProgressCallback | None = None,
+    now: datetime | None = None,
 ) -> ImportOutcome:
+    """Import a register file; ``imported_by`` (who did it) is stored on the version and in its audit entry."""
+    now = now or utcnow()
     estate = await place_repository.get_estate(session, estate_id)
     parsed = parse_register(content, register_format)
     if parsed.errors:
@@ -73,12 +97,12 @@ async def import_register(
     if developer_errors:
         raise _invalid(developer_errors)
 
-    owner_indexes: dict[tuple[OwnerKind, str], str] = {}
+    owner_indexes: dict[OwnerIdentity, str] = {}
     for row in rows:  # one blind index per distinct owner, however many units they hold
         for owner in row.owners:
-            if (owner.kind, owner.identifier) not in owner_indexes:
-                owner_indexes[(owner.kind, owner.identifier)] = cipher.blind_index(
-                    repository.OWNER_IDENTIFIER_FIELD, owner.identifier
+            if _identity(owner) not in owner_indexes:
+                owner_indexes[_identity(owner)] = repository.owner_identifier_index(
+                    cipher, owner.document, owner.identifier
                 )
     content_hash = canonical_sha256(_canonical_content(rows, owner_indexes, cipher))
     latest = await repository.latest_version(session, estate.id)
@@ -87,7 +111,9 @@ async def import_register(
         return ImportOutcome(latest, created=False, roll=roll_of_units(latest, units))
 
     ids = await repository.owner_ids(
-        session, {(kind, index): identifier for (kind, identifier), index in owner_indexes.items()}, cipher=cipher
+        session,
+        {(kind, index): (document, identifier) for (kind, document, identifier), index in owner_indexes.items()},
+        cipher=cipher,
     )
     owner_ids = {identity: ids[(identity[0], index)] for identity, index in owner_indexes.items()}
     records = [_unit_record(row, owner_ids) for row in rows]
@@ -106,6 +132,7 @@ async def import_register(
         developer_owner_id=estate.developer_owner_id,
         source_name=source_name[:300],
         imported_by=imported_by[:200],
+        created_at=now,
     )
     session.add(version)
     try:
@@ -125,7 +152,9 @@ async def import_register(
             imported_by=version.imported_by,
         ),
         estate_id=estate.id,
-    )
+    )  # fmt: skip
+    for listener in _version_listeners:
+        await listener(session, version, now)
     return ImportOutcome(version, created=True, roll=roll)
 
 
@@ -134,7 +163,7 @@ async def _insert_units(
     version_id: uuid.UUID,
     rows: Sequence[RegisterRow],
     buildings: dict[str, uuid.UUID],
-    owner_ids: dict[tuple[OwnerKind, str], uuid.UUID],
+    owner_ids: dict[OwnerIdentity, uuid.UUID],
     *,
     cipher: FieldCipher,
     progress: ProgressCallback | None,
@@ -156,7 +185,7 @@ async def _insert_units(
                 )
             )  # fmt: skip
             owner_rows.extend(
-                (unit_id, owner_ids[(owner.kind, owner.identifier)], position, owner.name)
+                (unit_id, owner_ids[_identity(owner)], position, owner.name)
                 for position, owner in enumerate(row.owners)
             )
         if copy is not None:
@@ -198,7 +227,7 @@ async def _copier(session: AsyncSession) -> Copy | None:
 
 
 def _canonical_content(
-    rows: Sequence[RegisterRow], owner_indexes: dict[tuple[OwnerKind, str], str], cipher: FieldCipher
+    rows: Sequence[RegisterRow], owner_indexes: dict[OwnerIdentity, str], cipher: FieldCipher
 ) -> dict[str, object]:
     """What a version's hash covers: every unit field, with identifiers only as their blind indexes."""
     return {
@@ -217,9 +246,7 @@ def _canonical_content(
                 certificate_index=cipher.blind_index(CERTIFICATE_FIELD, row.certificate_number)
                 if row.certificate_number
                 else None,
-                owners=[
-                    (owner.kind, owner_indexes[(owner.kind, owner.identifier)], owner.name) for owner in row.owners
-                ],
+                owners=[(owner.kind, owner_indexes[_identity(owner)], owner.name) for owner in row.owners],
             )
             for row in sorted(rows, key=lambda row: row.unit_key)
         ]
@@ -262,12 +289,12 @@ def unit_content(
     }
 
 
-def _unit_record(row: RegisterRow, owner_ids: dict[tuple[OwnerKind, str], uuid.UUID]) -> UnitRecord:
+def _unit_record(row: RegisterRow, owner_ids: dict[OwnerIdentity, uuid.UUID]) -> UnitRecord:
     return UnitRecord(
         unit_id=row.unit_key,
         area=row.area,
         area_source=row.area_source,
-        owner_keys=frozenset(str(owner_ids[(owner.kind, owner.identifier)]) for owner in row.owners),
+        owner_keys=frozenset(str(owner_ids[_identity(owner)]) for owner in row.owners),
         sale_status=row.sale_status,
         delivered=row.delivered,
         is_parking=row.parking,
@@ -333,3 +360,47 @@ async def roll_of_version(
 def _invalid(errors: Sequence[RowError]) -> RegisterInvalid:
     ordered = sorted(errors, key=lambda error: (error.row, error.column, error.code))
     return RegisterInvalid(count=len(ordered), extra={"errors": [error.to_dict() for error in ordered]})
+
+
+@dataclass(frozen=True, slots=True)
+class UnitChange:
+    unit_key: str
+    change: str  # ADDED, REMOVED, CHANGED
+    fields: tuple[str, ...]
+    before: Unit | None
+    after: Unit | None
+
+
+_COMPARED = ("building_id", "entrance", "room", "area", "area_source", "is_parking", "sale_status", "delivered",
+             "evidence", "certificate_index")  # fmt: skip
+
+
+def _unit_fields(before: Unit, after: Unit) -> tuple[str, ...]:
+    fields = [name.removesuffix("_index").removesuffix("_id") for name in _COMPARED
+              if getattr(before, name) != getattr(after, name)]  # fmt: skip
+    owners_before = [(link.owner_id, link.name) for link in before.owners]
+    owners_after = [(link.owner_id, link.name) for link in after.owners]
+    if sorted(owners_before, key=str) != sorted(owners_after, key=str):
+        fields.append("owners")
+    return tuple(fields)
+
+
+async def diff_versions(
+    session: AsyncSession, estate_id: uuid.UUID, first: int | None, second: int | None
+) -> tuple[RegisterVersion, RegisterVersion, list[UnitChange]]:
+    """Units added, removed and changed from version ``first`` to ``second`` of the estate's register, by unit key
+    (by default from the version before the latest to the latest)."""
+    after_version = await get_version(session, estate_id, second)
+    before_version = await get_version(session, estate_id, first or max(after_version.number - 1, 1))
+    before = {unit.unit_key: unit for unit in await repository.units_with_owners(session, before_version.id)}
+    after = {unit.unit_key: unit for unit in await repository.units_with_owners(session, after_version.id)}
+    changes: list[UnitChange] = []
+    for key in sorted(before.keys() | after.keys()):
+        old, new = before.get(key), after.get(key)
+        if old is None:
+            changes.append(UnitChange(key, "ADDED", (), None, new))
+        elif new is None:
+            changes.append(UnitChange(key, "REMOVED", (), old, None))
+        elif fields := _unit_fields(old, new):
+            changes.append(UnitChange(key, "CHANGED", fields, old, new))
+    return before_version, after_version, changes

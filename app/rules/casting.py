@@ -215,8 +215,17 @@ class GrantFacts:
 
 @dataclass(frozen=True, slots=True)
 class Caller:
+    """Who acts. ``owner_key`` is the owner identity the account is bound to in the group's estate (R-CAST-1: an
+    owner of one estate proves nothing in another). ``verified`` says the account is identity-verified at all
+    (a proxy acts without owning in the estate); by default an owner key implies it, and its absence denies it."""
+
     account_key: str
-    owner_key: str | None  # the verified owner identity; None: not identity-verified (R-CAST-1)
+    owner_key: str | None
+    verified: bool | None = None
+
+    @property
+    def is_verified(self) -> bool:
+        return self.verified if self.verified is not None else self.owner_key is not None
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -278,7 +287,7 @@ def entitlements(
 ) -> tuple[Entitlement, ...]:
     """Every basis on which ``caller`` may act for ``group`` now (sorted; empty when none)."""
     _aware(now, "now")
-    if caller.owner_key is None:  # R-CAST-1
+    if not caller.is_verified:  # R-CAST-1
         return ()
     organisations = frozenset(organisation_keys)
     grants = tuple(grants)
@@ -343,7 +352,7 @@ def ensure_may_act(
 def _reason(
     group: VoterGroup, caller: Caller, organisations: frozenset[str], grants: tuple[GrantFacts, ...], now: datetime
 ) -> NotEntitledReason:
-    if caller.owner_key is None:
+    if not caller.is_verified:
         return NotEntitledReason.NOT_VERIFIED
     if caller.owner_key in person_owner_keys(group, organisations):
         return NotEntitledReason.DESIGNATED_REPRESENTATIVE_ONLY  # a person owner without a basis: R-CAST-2
@@ -370,11 +379,11 @@ def signatory_keys(
     A natural-person owner signs for themself; the holder of an in-force legal-representative or
     sealed-authorisation grant signs for the group's organisation owners (the developer in its group).
     """
-    if caller.owner_key is None:
+    if not caller.is_verified:
         return frozenset()
     organisations = frozenset(organisation_keys)
     persons = person_owner_keys(group, organisations)
-    keys = {caller.owner_key} & persons
+    keys = {key for key in persons if key == caller.owner_key}  # an owner bound in this estate signs for themself
     for grant in grants:
         if (
             grant.grantee_key == caller.account_key

@@ -37,6 +37,9 @@ class VoteStatus(StrEnum):
 RUNNING = frozenset({VoteStatus.PUBLISHED, VoteStatus.OPEN})
 """Stored: the clock still moves the vote (R-LIFE-5). Effective: the notice period or the voting window runs."""
 
+IN_PROGRESS = RUNNING | frozenset({VoteStatus.SUSPENDED})
+"""Published and not yet closed, suspended included: the frozen roll is in force (R-ROLL-3)."""
+
 NOT_PUBLISHED = frozenset({VoteStatus.DRAFT, VoteStatus.CANCELLED})
 """No notice in force: a draft, or a notice withdrawn (R-LIFE-4); the organiser's business, not supervised."""
 

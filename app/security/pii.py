@@ -34,9 +34,18 @@ def key_id(key: bytes) -> bytes:
 _DROPPED = re.compile(r"[\s-]+")
 
 
+def strip_format_characters(value: str) -> str:
+    """Drop Unicode format characters (category Cf: zero-width space and joiners, BOM, bidi marks): invisible in
+    print, so a number copied with one could never be typed back as printed."""
+    if value.isascii():
+        return value
+    return "".join(ch for ch in value if unicodedata.category(ch) != "Cf")
+
+
 def normalise_identifier(value: str) -> str:
-    """Canonical form for matching: NFKC (full-width to ASCII), no spaces or hyphens, upper case (ID check 'x')."""
-    folded = unicodedata.normalize("NFKC", value)
+    """Canonical form for matching: NFKC (full-width to ASCII), no format characters, spaces or hyphens, upper
+    case (ID check 'x')."""
+    folded = strip_format_characters(unicodedata.normalize("NFKC", value))
     if folded.isalnum():  # no space or hyphen to drop (the usual ID number)
         return folded.upper()
     return _DROPPED.sub("", folded).upper()  # \s of a str pattern is exactly str.isspace()

@@ -12,7 +12,7 @@ from app.register.service import import_register
 from app.vote.models import VotingMethod
 from tests.ballot.helpers import LI, WANG, ZHANG, answers_for, group_of, owner_id
 from tests.ballot.test_cast_api import NOW
-from tests.factories import bearer, make_account, make_api_key
+from tests.factories import bearer, bind_in_listed_estates, make_account, make_api_key, make_places
 from tests.factories_vote import make_vote, yes_no_topic
 
 
@@ -77,7 +77,14 @@ async def test_a_proxy_scoped_to_one_topic_cannot_cast_a_ballot_on_every_topic(c
 async def test_after_a_full_transfer_the_seller_no_longer_votes_for_the_group(client, session, app, repo_root):
     app.state.clock = lambda: NOW + timedelta(hours=1)
     fixture = await make_vote(session, app.state.cipher, now=NOW, topics=[yes_no_topic()])
-    wang = await make_account(session, app.state.cipher, owner_id=await owner_id(session, app, WANG))
+    seller = await owner_id(session, app, WANG)
+    wang = await make_account(session, app.state.cipher, owner_id=seller)
+    other_estate = await make_places(session, app.state.cipher)
+    await import_register(
+        session, other_estate.estate.id, (repo_root / "samples/register-sample.csv").read_bytes(),
+        register_format=RegisterFormat.CSV, source_name="v1.csv", imported_by="tests", cipher=app.state.cipher,
+    )  # fmt: skip
+    await bind_in_listed_estates(session, wang, seller)  # still an owner in another estate: still verified
     content = (repo_root / "samples/register-sample.csv").read_text(encoding="utf-8-sig")
     sold = content.replace("王一,110105198001010016", "赵五,110105199001010010").encode()
     await import_register(
@@ -85,13 +92,35 @@ async def test_after_a_full_transfer_the_seller_no_longer_votes_for_the_group(cl
         register_format=RegisterFormat.CSV, source_name="v2.csv", imported_by="tests", cipher=app.state.cipher,
     )  # fmt: skip
     await session.commit()
-    group = await group_of(session, fixture.vote.id, wang.owner_id)
+    group = await group_of(session, fixture.vote.id, seller)
     response = await client.post(
         f"/api/v1/votes/{fixture.vote.id}/ballots",
         json={"group_id": group, "answers": answers_for(fixture)},
         headers=bearer(app, wang),
     )
     assert (response.status_code, response.json()["reason"]) == (403, "title_transferred")
+
+
+async def test_a_seller_with_no_other_unit_is_no_longer_verified(client, session, app, repo_root):
+    """The new version no longer lists the row the seller's binding relied on: the binding ends, and with it the
+    account's verification (it was its only estate); the group is not theirs to vote for either way."""
+    app.state.clock = lambda: NOW + timedelta(hours=1)
+    fixture = await make_vote(session, app.state.cipher, now=NOW, topics=[yes_no_topic()])
+    seller = await owner_id(session, app, WANG)
+    wang = await make_account(session, app.state.cipher, owner_id=seller)
+    content = (repo_root / "samples/register-sample.csv").read_text(encoding="utf-8-sig")
+    sold = content.replace("王一,110105198001010016", "赵五,110105199001010010").encode()
+    await import_register(
+        session, fixture.places.estate.id, sold,
+        register_format=RegisterFormat.CSV, source_name="v2.csv", imported_by="tests", cipher=app.state.cipher,
+    )  # fmt: skip
+    await session.commit()
+    response = await client.post(
+        f"/api/v1/votes/{fixture.vote.id}/ballots",
+        json={"group_id": await group_of(session, fixture.vote.id, seller), "answers": answers_for(fixture)},
+        headers=bearer(app, wang),
+    )
+    assert (response.status_code, response.json()["code"]) == (403, "ballot.not_verified")
 
 
 async def test_the_buyer_of_undelivered_units_does_not_take_over_the_developer_group(client, session, app, repo_root):

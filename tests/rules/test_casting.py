@@ -97,6 +97,22 @@ def test_unverified_caller_never_acts():
     )
 
 
+def test_a_verified_caller_not_bound_in_the_estate_acts_only_through_grants():
+    # R-CAST-1: verified in another estate (no owner binding here): never an owner here, but a proxy still acts.
+    unbound = Caller("acc-wang", None, verified=True)
+    assert unbound.is_verified
+    with pytest.raises(NotEntitled) as caught:
+        casting.ensure_may_act(group("p-wang"), unbound, organisation_keys=(), grants=(), now=NOW)
+    assert caught.value.reason is NotEntitledReason.NOT_LINKED
+    assert bases(group("p-wang"), unbound, [grant(GrantKind.PROXY, "acc-wang")]) == (ActingBasis.PROXY,)
+    assert not Caller("acc-wang", "p-wang", verified=False).is_verified
+    org_group = group(ORG)
+    representative = [grant(GrantKind.LEGAL_REPRESENTATIVE, "acc-wang")]
+    signs = casting.signatory_keys(org_group, unbound, organisation_keys=(ORG,), grants=representative, now=NOW)
+    assert signs == frozenset({ORG})  # a legal representative signs for the organisation without owning here
+    assert casting.signatory_keys(group("p-wang"), unbound, organisation_keys=(), grants=(), now=NOW) == frozenset()
+
+
 def test_stranger_is_not_linked():
     with pytest.raises(NotEntitled) as caught:
         casting.ensure_may_act(group("p-wang"), AGENT, organisation_keys=(), grants=(), now=NOW)

@@ -108,6 +108,7 @@ def test_the_clock_moves_only_along_the_table(stored, now):
 
 def test_named_sets():
     assert {S.PUBLISHED, S.OPEN} == lifecycle.RUNNING
+    assert {S.PUBLISHED, S.OPEN, S.SUSPENDED} == lifecycle.IN_PROGRESS
     assert {S.DRAFT, S.CANCELLED} == lifecycle.NOT_PUBLISHED
     assert {S.REVOKED_BY_STREET_OFFICE, S.REVOKED_BY_COURT} == lifecycle.REVOKED
     assert {S.DECIDED, S.RESULT_PUBLISHED} == lifecycle.DECISION_STANDS
