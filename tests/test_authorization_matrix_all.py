@@ -166,6 +166,11 @@ MATRIX: dict[tuple[str, str], Call] = {
     ("GET", "/api/v1/log/consistency"): Call(PUBLIC_ALL, body=lambda w, _: {"params": {"first": 1, "second": 2}}),
     ("GET", "/api/v1/log/entries"): Call(PUBLIC_ALL, body=lambda w, _: {"params": {"start": 0, "end": 2}}),
     ("GET", "/api/v1/log/entries/{entry_id}/inclusion"): Call(PUBLIC_ALL),
+    # Restricted payloads: the operator, street offices and auditors (each sees its own estates' entries in full).
+    ("GET", "/api/v1/audit/entries"): Call(
+        expect("403", (("admin", "so_a", "so_b", "auditor_a", "auditor_b"), OK)),
+        body=lambda w, _: {"params": {"start": 0, "end": 2}},
+    ),
     ("GET", "/api/v1/log/keys"): Call(PUBLIC_ALL),
     ("POST", "/api/v1/log/witness/cosign"): Call(PUBLIC_ALL, body=lambda w, _: {"json": {"note": w.extra["note"]}}),
     # --- the signed-in caller's own things -------------------------------------------------------------------------
