@@ -18,6 +18,7 @@ from app.result.repository import UnitPlace
 from app.result.service import Decision, GroupBallots, PublishedResult, Turnout
 from app.rules.counts import Weight
 from app.rules.numeric import area_display
+from app.rules.publicity import CalendarSource
 
 
 class TurnoutRead(BaseModel):
@@ -141,6 +142,11 @@ class PublicationRead(BaseModel):
     legal_deadline: str
     published_at: str | None = None
     flags: list[str]
+    calendar: CalendarSource = Field(
+        CalendarSource.STATE_COUNCIL,
+        description="PROVISIONAL: a day the deadlines depend on lies in a year without the State Council's holiday "
+        "notice, so they count only the fixed-date holidays and may move once the notice is out",
+    )
 
 
 class ResultRead(BaseModel):

@@ -6,7 +6,8 @@ the day after the triggering day. Art. 203: a period whose last day is a 法定�
 it, and a last day ends at 24:00. As in Chinese civil-procedure practice, 法定休假日 covers the weekly rest days
 (Saturday, Sunday) as well as the statutory holidays, but not a make-up working day (调休上班日). Beijing Art.
 37(2): decisions are publicised within 3 days. Which days are rest days comes from a calendar the caller passes
-(``app.rules.workdays``): the State Council's holiday arrangement, never weekends alone.
+(``app.rules.workdays``): the State Council's holiday arrangement, never weekends alone; for a year without a
+notice, the provisional fixed-date holidays, and the check then says its deadlines are provisional.
 
 * R-LIFE-3 (CHOICE, conservative): 15 clear days after the publication day, so voting starts at 00:00 of
   publication date + 16 days at the earliest.
@@ -178,6 +179,13 @@ def check_close_change(
         )
 
 
+class CalendarSource(StrEnum):
+    """Where the rest days behind the R-LIFE-8 deadlines came from."""
+
+    STATE_COUNCIL = "STATE_COUNCIL"  # the General Office's notice covers every day the deadlines depend on
+    PROVISIONAL = "PROVISIONAL"  # some day lies in a year without a notice: the deadline may move once it is out
+
+
 class PublicationFlag(StrEnum):
     LATE_APP_STANDARD = "LATE_APP_STANDARD"  # not published by the end of the next working day
     PAST_LEGAL_DEADLINE = "PAST_LEGAL_DEADLINE"  # not published within 3 days (Beijing Art. 37(2))
@@ -225,8 +233,11 @@ class PublicationCheck:
     legal_deadline: datetime  # exclusive
     published_at: datetime | None
     flags: tuple[PublicationFlag, ...]
+    calendar: CalendarSource
 
     def to_dict(self) -> dict[str, object]:
+        """The evidence logged in ``vote.result_published``. ``calendar`` is written only when PROVISIONAL, so a
+        check on the announced calendar renders exactly as the entries logged before it existed."""
         data: dict[str, object] = {
             "decision_date": self.decision_date.isoformat(),
             "app_deadline": _show(self.app_deadline),
@@ -235,7 +246,18 @@ class PublicationCheck:
         }
         if self.published_at is not None:
             data["published_at"] = _show(self.published_at)
+        if self.calendar is CalendarSource.PROVISIONAL:
+            data["calendar"] = self.calendar.value
         return data
+
+
+def _calendar_source(decided: date, legal_deadline: datetime, calendar: WorkingDayCalendar) -> CalendarSource:
+    """R-LIFE-8: PROVISIONAL if any day from the day after the decision to the legal deadline's last day lies in a
+    year the State Council has not announced yet; the app deadline's last day is never after the legal one's, so
+    these are all the days either deadline depends on."""
+    first, last = decided + _ONE_DAY, shanghai_date(legal_deadline - _ONE_DAY)
+    days = (first + timedelta(days=n) for n in range((last - first).days + 1))
+    return CalendarSource.STATE_COUNCIL if all(map(calendar.is_announced, days)) else CalendarSource.PROVISIONAL
 
 
 def result_publication_flags(
@@ -245,7 +267,8 @@ def result_publication_flags(
     as_of: datetime,
     calendar: WorkingDayCalendar,
 ) -> PublicationCheck:
-    """R-LIFE-8: flag results published late, or still unpublished at ``as_of`` after a deadline passed."""
+    """R-LIFE-8: flag results published late, or still unpublished at ``as_of`` after a deadline passed, and say
+    whether the deadlines rest on the announced calendar or on the provisional one."""
     _require_aware(closed_at=closed_at, as_of=as_of)
     if published_at is not None:
         _require_aware(published_at=published_at)
@@ -260,4 +283,6 @@ def result_publication_flags(
         )
         if reference >= deadline
     )
-    return PublicationCheck(decision_date(closed_at), app_deadline, legal_deadline, published_at, flags)
+    decided = decision_date(closed_at)
+    source = _calendar_source(decided, legal_deadline, calendar)
+    return PublicationCheck(decided, app_deadline, legal_deadline, published_at, flags, source)

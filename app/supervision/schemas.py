@@ -11,6 +11,7 @@ from datetime import datetime
 from pydantic import AwareDatetime, BaseModel, Field
 
 from app.common.schemas import Command, RatesRead, WeightRead
+from app.rules.publicity import CalendarSource
 from app.supervision.models import SupervisionAction
 from app.supervision.service import (
     Acted,
@@ -202,6 +203,10 @@ class DecisionOverviewRead(BaseModel):
     app_deadline: datetime = Field(description="End of the next working day (app standard, exclusive)")
     legal_deadline: datetime = Field(description="Beijing Art. 37(2): 3 days after the decision (exclusive)")
     flags: list[str] = Field(description="LATE_APP_STANDARD, PAST_LEGAL_DEADLINE")
+    calendar: CalendarSource = Field(
+        description="PROVISIONAL: the deadlines count only the fixed-date holidays for a year without the State "
+        "Council's holiday notice and may move once it is out"
+    )
 
     @classmethod
     def of(cls, item: DecisionOverview) -> DecisionOverviewRead:
@@ -216,6 +221,7 @@ class DecisionOverviewRead(BaseModel):
             app_deadline=item.publication.app_deadline,
             legal_deadline=item.publication.legal_deadline,
             flags=[flag.value for flag in item.publication.flags],
+            calendar=item.publication.calendar,
         )
 
 

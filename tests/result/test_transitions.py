@@ -12,6 +12,7 @@ import sqlalchemy as sa
 
 from app.audit.keys import LogKeys
 from app.audit.models import AuditEntry
+from app.common.access import Role
 from app.db.migrate import upgrade
 from app.db.session import create_engine, create_sessionmaker
 from app.main import create_app
@@ -23,6 +24,7 @@ from app.security.pii import FieldCipher
 from app.settings import Settings
 from app.transitions import TransitionRunner, run_due_transitions
 from app.vote.models import Vote, VoteStatus
+from tests.factories import make_api_key
 from tests.factories_vote import make_vote, option_topic, yes_no_topic
 from tests.result.helpers import TOTAL, audit_kinds, cast_directly, weight
 
@@ -79,6 +81,43 @@ async def test_a_failing_vote_does_not_stop_the_others(backend, app, session, se
     assert await _status(session, fine.vote.id) is VoteStatus.RESULT_PUBLISHED
     assert await _status(session, broken.vote.id) is VoteStatus.PUBLISHED  # rolled back, retried next run
     assert "not closed" in caplog.text or "failed" in caplog.text
+
+
+async def test_a_deadline_in_a_year_without_holiday_data_does_not_block_the_close(
+    backend, app, client, session, sessionmaker
+):
+    """R-LIFE-8: voting ends 24:00 of Tue 2026-12-29; the legal deadline's 3rd day, Fri 2027-01-01, lies in a year
+    the installed holiday data does not cover. The vote is still closed, decided and published, the deadline is
+    counted with the fixed-date holidays, and the signed entry and the result say that it is provisional."""
+    ends_at = datetime(2026, 12, 29, 16, tzinfo=UTC)  # 2026-12-30 00:00 Asia/Shanghai
+    fixture = await make_vote(session, app.state.cipher, now=ends_at - timedelta(days=7))
+    await session.commit()
+    assert await run_due_transitions(sessionmaker, ends_at, keys=app.state.log_keys) == 1
+    assert await _status(session, fixture.vote.id) is VoteStatus.RESULT_PUBLISHED
+    publication = {
+        "decision_date": "2026-12-29",
+        "app_deadline": "2026-12-31T00:00:00+08:00",
+        "legal_deadline": "2027-01-05T00:00:00+08:00",  # New Year's Day, then the weekend: Mon 01-04 is the last
+        "flags": [],
+        "published_at": "2026-12-30T00:00:00+08:00",
+        "calendar": "PROVISIONAL",
+    }
+    entry = (
+        await session.scalars(
+            sa.select(AuditEntry).where(
+                AuditEntry.vote_id == fixture.vote.id, AuditEntry.kind == "vote.result_published"
+            )
+        )
+    ).one()
+    assert entry.payload["publication"] == publication
+
+    headers = await make_api_key(
+        session, app.state.token_hasher, role=Role.COMMITTEE, estate_id=fixture.places.estate.id
+    )
+    app.state.clock = lambda: ends_at + timedelta(days=10)
+    response = await client.get(f"/api/v1/votes/{fixture.vote.id}/result", headers=headers)
+    assert response.status_code == 200, response.text
+    assert response.json()["publication"] == publication
 
 
 @pytest.fixture

@@ -14,6 +14,7 @@ from app.errors import DomainError
 from app.rules import errors
 from app.rules.publicity import (
     SHANGHAI,
+    CalendarSource,
     ExtensionRule,
     ExtensionWhen,
     PublicationFlag,
@@ -29,7 +30,7 @@ from app.rules.publicity import (
     result_publication_flags,
     shanghai_date,
 )
-from app.rules.workdays import HolidayArrangement
+from app.rules.workdays import FIXED_DATE_HOLIDAYS, HolidayArrangement
 
 WEEKDAYS_ONLY = HolidayArrangement()
 
@@ -500,6 +501,8 @@ def test_result_publication_flags_r_life_8(published_at, as_of, flags):
     assert data["app_deadline"] == "2025-04-02T00:00:00+08:00"
     assert data["legal_deadline"] == "2025-04-04T00:00:00+08:00"
     assert ("published_at" in data) is (published_at is not None)
+    assert check.calendar is CalendarSource.STATE_COUNCIL
+    assert "calendar" not in data  # as logged before provisional calendars existed
 
 
 def test_result_publication_flags_holidays_and_make_up_days():
@@ -533,6 +536,90 @@ def test_result_publication_flags_make_up_saturday_r_life_8(extra, flags, legal_
     assert check.app_deadline == sh(2025, 2, 7)
     assert check.legal_deadline == legal_deadline
     assert check.flags == flags
+
+
+# --- R-LIFE-8: a year without the State Council's notice is counted provisionally ---
+
+
+@pytest.mark.parametrize(
+    ("day", "working"),
+    [
+        pytest.param(date(2027, 1, 1), False, id="new-year-fri"),
+        pytest.param(date(2027, 1, 4), True, id="mon-after-new-year"),
+        pytest.param(date(2027, 2, 5), True, id="spring-festival-eve-unknown-without-notice"),
+        pytest.param(date(2028, 5, 1), False, id="labour-day-mon"),
+        pytest.param(date(2028, 5, 2), False, id="labour-day-2nd-day-tue"),
+        pytest.param(date(2028, 5, 3), True, id="wed-after-labour-day"),
+        pytest.param(date(2027, 5, 3), True, id="day-off-in-lieu-unknown-without-notice"),
+        pytest.param(date(2027, 10, 1), False, id="national-day-fri"),
+        pytest.param(date(2027, 10, 3), False, id="national-day-sun"),
+        pytest.param(date(2027, 10, 4), True, id="mon-after-national-day"),
+        pytest.param(date(2027, 10, 9), False, id="plain-saturday"),
+    ],
+)
+def test_fixed_date_holidays_are_provisional(day, working):
+    """《全国年节及纪念日放假办法》 Art. 2 (Decree 795): 1 Jan, 1-2 May and 1-3 Oct need no notice; nothing else is
+    known before it, so every answer is provisional."""
+    assert FIXED_DATE_HOLIDAYS.is_working_day(day) is working
+    assert FIXED_DATE_HOLIDAYS.is_announced(day) is False
+
+
+class AnnouncedThrough2026:
+    """Weekdays only through 2026 as if announced, the provisional fixed-date holidays from 2027."""
+
+    def is_working_day(self, day: date, /) -> bool:
+        calendar = WEEKDAYS_ONLY if self.is_announced(day) else FIXED_DATE_HOLIDAYS
+        return calendar.is_working_day(day)
+
+    def is_announced(self, day: date, /) -> bool:
+        return day.year <= 2026
+
+
+@pytest.mark.parametrize(
+    ("closed_at", "app_deadline", "legal_deadline", "source"),
+    [
+        pytest.param(
+            sh(2026, 12, 25, 18),  # Fri: both deadlines end Mon 12-28
+            sh(2026, 12, 29),
+            sh(2026, 12, 29),
+            CalendarSource.STATE_COUNCIL,
+            id="all-days-announced",
+        ),
+        pytest.param(
+            sh(2026, 12, 28, 18),  # Mon: the 3rd day is Thu 12-31, its 24:00 the first instant of 2027
+            sh(2026, 12, 30),
+            sh(2027, 1, 1),
+            CalendarSource.STATE_COUNCIL,
+            id="deadline-at-24h-of-12-31-depends-on-no-2027-day",
+        ),
+        pytest.param(
+            sh(2026, 12, 29, 18),  # Tue: the 3rd day, Fri 2027-01-01, is New Year's Day, then the weekend
+            sh(2026, 12, 31),
+            sh(2027, 1, 5),
+            CalendarSource.PROVISIONAL,
+            id="3rd-day-in-a-year-without-notice",
+        ),
+        pytest.param(
+            sh(2027, 9, 30, 12),  # Thu: 10-01..03 are National Day, 10-04 a Monday
+            sh(2027, 10, 5),
+            sh(2027, 10, 5),
+            CalendarSource.PROVISIONAL,
+            id="national-day-2027-fixed-dates",
+        ),
+        pytest.param(
+            sh(2028, 4, 28, 12),  # Fri: the weekend, then Labour Day Mon 05-01 and Tue 05-02
+            sh(2028, 5, 4),
+            sh(2028, 5, 4),
+            CalendarSource.PROVISIONAL,
+            id="labour-day-2028-two-days",
+        ),
+    ],
+)
+def test_deadlines_in_a_year_without_notice_are_provisional_r_life_8(closed_at, app_deadline, legal_deadline, source):
+    check = result_publication_flags(closed_at, None, as_of=closed_at, calendar=AnnouncedThrough2026())
+    assert (check.app_deadline, check.legal_deadline, check.calendar) == (app_deadline, legal_deadline, source)
+    data = check.to_dict()
+    assert data.get("calendar") == (None if source is CalendarSource.STATE_COUNCIL else "PROVISIONAL")
 
 
 @pytest.mark.parametrize("field", ["closed_at", "published_at", "as_of"])
