@@ -37,7 +37,7 @@ def test_kinds_are_the_logged_strings():
         "vote.published", "ballot.cast", "ballot.voided", "vote.closed", "vote.decided", "vote.result_published",
     }  # fmt: skip
     assert len(events.SUPERVISION_KINDS) == 6
-    assert len(events.IDENTITY_KINDS) == 22
+    assert len(events.IDENTITY_KINDS) == 25
 
 
 def test_an_entry_hash_of_a_built_payload_is_the_hash_of_the_old_payload():
