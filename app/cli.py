@@ -284,7 +284,7 @@ def _register_import(args: argparse.Namespace) -> int:
 
 
 def _estate_create(args: argparse.Namespace) -> int:
-    from app.place import service
+    from app.register import estates as service
 
     async def work(session: AsyncSession, settings: Settings) -> int:
         placed = await service.create_estate_in_places(

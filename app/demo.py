@@ -31,7 +31,7 @@ from app.db.migrate import upgrade
 from app.db.session import create_engine, create_sessionmaker, unit_of_work
 from app.identity.service import OPERATOR, issue_api_key
 from app.main import attach_state, create_app
-from app.place import service as place_service
+from app.register import estates
 from app.register.identifiers import _ID_CHECK, _ID_WEIGHTS
 from app.settings import Settings, get_settings
 from app.transitions import run_due_transitions
@@ -146,7 +146,7 @@ async def run_demo(settings: Settings, *, out: Path, seed: int = 2025, console: 
     try:
         async with unit_of_work(app.state.sessionmaker) as session:
             estate = (
-                await place_service.create_estate_in_places(
+                await estates.create_estate_in_places(
                     session, OPERATOR, district_code=f"DEMO-{suffix}", district_name="朝阳区",
                     street_office_name="东湖街道", community_name="望京西园社区", estate_name=f"示范小区 {suffix}",
                     developer_name="北京某某房地产开发有限公司", developer_credit_code=DEVELOPER_CODE,

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from app import __version__
+from app.archive.router import router as archive_router
 from app.audit.integrator import IntegratorRunner
 from app.audit.keys import LogKeys
 from app.audit.router import router as log_router
@@ -48,7 +49,10 @@ from app.place.router import router as place_router
 from app.realname import binding as _bindings_end_with_their_rows  # noqa: F401 - subscribes to register versions
 from app.realname.router import router as verification_router
 from app.realname.tasks import purge_once
+from app.register.estate_router import router as estate_router
 from app.register.router import router as register_router
+from app.reminder import service as reminder_service
+from app.reminder.router import router as reminder_router
 from app.result.router import router as result_router
 from app.security.pii import FieldCipher
 from app.settings import Settings, get_settings, trusted_proxies
@@ -133,6 +137,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             app.state.notice_sender,
             interval_seconds=settings.notice_dispatch_interval_seconds,
             max_attempts=settings.notice_max_attempts,
+            reminders=reminder_service.publish_due_reminders,
             reminder_interval_seconds=settings.notice_reminder_interval_seconds,
         )
         dispatcher.start()
@@ -191,9 +196,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_problem_handlers(app)
     # Each router is included in the app directly: every level of included routers matches the path again.
     for router in (
-        place_router, register_router, identity_router, auth_router, verification_router, grant_router,
-        ballot_router, result_router, topic_router, log_router, receipt_router, petition_router, notice_router,
-        supervision_router, restricted_log_router,
+        place_router, estate_router, register_router, identity_router, auth_router, verification_router,
+        grant_router, ballot_router, result_router, topic_router, log_router, receipt_router, petition_router,
+        notice_router, archive_router, reminder_router, supervision_router, restricted_log_router,
     ):  # fmt: skip
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(health.router)

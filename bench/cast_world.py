@@ -37,7 +37,7 @@ from app.db.session import create_engine, create_sessionmaker, unit_of_work
 from app.identity.models import Account
 from app.identity.phone import PHONE_FIELD
 from app.identity.service import OPERATOR
-from app.place import service as place_service
+from app.register import estates
 from app.register.identifiers import _ID_CHECK, _ID_WEIGHTS
 from app.register.parsing import RegisterFormat
 from app.register.service import import_register
@@ -237,7 +237,7 @@ async def build_world(
         async with unit_of_work(sessionmaker) as session:
             suffix = uuid.uuid4().hex[:6]
             estate = (
-                await place_service.create_estate_in_places(
+                await estates.create_estate_in_places(
                     session, OPERATOR, district_code=f"BENCH-{suffix}", district_name="朝阳区",
                     street_office_name="东湖街道", community_name="望京西园社区", estate_name=f"压测小区 {suffix}",
                     developer_name="北京某某房地产开发有限公司", developer_credit_code=DEVELOPER_CODE, cipher=cipher,

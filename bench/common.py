@@ -46,7 +46,7 @@ from app.ledger.entries import entry_leaf_hash, entry_payload_sha256, leaf_docum
 from app.ledger.merkle import HASH_SIZE, CompactRange
 from app.ledger.note import Checkpoint
 from app.main import attach_state, create_app
-from app.place import service as place_service
+from app.register import estates
 from app.register.identifiers import _ID_CHECK, _ID_WEIGHTS, _USCC_CHARS, _USCC_WEIGHTS
 from app.security.pii import FieldCipher
 from app.settings import Settings
@@ -203,7 +203,7 @@ def raw_dsn(url: str) -> str:
 
 
 async def make_estate(session: AsyncSession, cipher: FieldCipher, *, label: str) -> uuid.UUID:
-    placed = await place_service.create_estate_in_places(
+    placed = await estates.create_estate_in_places(
         session, OPERATOR, district_code=f"B{label}", district_name="朝阳区", street_office_name=f"望京街道{label}",
         community_name=f"望京西园社区{label}", estate_name=f"望京西园{label}",
         developer_name="北京某某房地产开发有限公司", developer_credit_code=DEVELOPER_CREDIT_CODE, cipher=cipher,

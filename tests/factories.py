@@ -14,9 +14,11 @@ from app.identity.phone import PHONE_FIELD
 from app.identity.service import OPERATOR, TokenHasher, issue_api_key
 from app.place import service as place_service
 from app.place.models import Community, District, Estate, StreetOffice
-from app.place.schemas import CommunityCreate, DistrictCreate, EstateCreate, StreetOfficeCreate
+from app.place.schemas import CommunityCreate, DistrictCreate, StreetOfficeCreate
 from app.realname import repository as realname_repository
 from app.realname.models import OwnerBinding, VerificationMethod
+from app.register import estates
+from app.register.estate_schemas import EstateCreate
 from app.security.pii import FieldCipher
 
 DEVELOPER_CREDIT_CODE = "91110000100012345L"
@@ -46,7 +48,7 @@ async def make_places(
     community = await place_service.create_community(
         session, OPERATOR, CommunityCreate(street_office_id=office.id, name=f"望京西园社区{suffix}")
     )
-    estate = await place_service.create_estate(
+    estate = await estates.create_estate(
         session,
         OPERATOR,
         EstateCreate(

@@ -15,12 +15,6 @@ from pathlib import Path
 APP = Path(__file__).resolve().parents[1] / "app"
 EXEMPT = {APP / "db" / "models.py"}
 
-#: Imports against the layering that are still to be moved, each a (from, to) package edge. The test fails on any
-#: cycle these do not explain, and on a listed edge that no longer exists, so the list only shrinks.
-#: place → register: an estate is created with its developer, who is an owner on the register.
-#: notice → vote, notice → result: notice texts, owners' inspection and reminders read votes and results.
-KNOWN_BACK_EDGES = frozenset({("place", "register"), ("notice", "vote"), ("notice", "result")})
-
 
 def _module_name(path: Path) -> str:
     parts = path.relative_to(APP.parent).with_suffix("").parts
@@ -114,14 +108,8 @@ def _describe(component: list[str], edges: dict[str, dict[str, list[str]]]) -> s
 
 def test_no_import_cycles_between_packages() -> None:
     edges = package_edges()
-    pruned = {
-        source: {t: m for t, m in targets.items() if (source, t) not in KNOWN_BACK_EDGES}
-        for source, targets in edges.items()
-    }
-    cycles = strongly_connected(pruned)
+    cycles = strongly_connected(edges)
     assert not cycles, "import cycles between app/ packages:\n" + "\n".join(_describe(c, edges) for c in cycles)
-    gone = sorted(edge for edge in KNOWN_BACK_EDGES if edge[1] not in edges.get(edge[0], {}))
-    assert not gone, f"no longer imported, remove from KNOWN_BACK_EDGES: {gone}"
 
 
 def test_the_cycle_finder_names_every_package_of_a_cycle() -> None:

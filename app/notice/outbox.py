@@ -273,15 +273,25 @@ async def dispatch_due(
     return report.sent
 
 
-async def publish_due_reminders(sessionmaker: async_sessionmaker[AsyncSession], now: datetime) -> int:
-    """Reminder notices that became due (idempotent; ``app.notice.service.publish_due_reminders``)."""
+class ReminderPublisher(Protocol):
+    """Publishes the reminder notices that became due, idempotently (``app.reminder.service``)."""
+
+    async def __call__(self, session: AsyncSession, *, now: datetime) -> int: ...
+
+
+async def publish_due_reminders(
+    sessionmaker: async_sessionmaker[AsyncSession], now: datetime, publisher: ReminderPublisher
+) -> int:
+    """Reminder notices that became due, in their own transaction."""
     async with unit_of_work(sessionmaker) as session:
-        return await service.publish_due_reminders(session, now=now)
+        return await publisher(session, now=now)
 
 
 class NoticeDispatcher(PeriodicTask[DispatchReport]):
     """Runs ``dispatch_batch`` every ``interval_seconds`` (at once again after a full batch) with the app clock, and
-    publishes newly due reminders every ``reminder_interval_seconds`` (``app.tasks.PeriodicTask``).
+    publishes newly due reminders with ``reminders`` every ``reminder_interval_seconds`` (``app.tasks.PeriodicTask``).
+    The publisher is passed in (``app.main`` passes ``app.reminder.service.publish_due_reminders``): reminders read
+    votes, which publish notices, so this package does not import them.
 
     A batch cancelled mid-send at shutdown keeps its lease and is sent again once the lease ends (at least once).
     """
@@ -294,6 +304,7 @@ class NoticeDispatcher(PeriodicTask[DispatchReport]):
         *,
         interval_seconds: float,
         max_attempts: int = DEFAULT_MAX_ATTEMPTS,
+        reminders: ReminderPublisher | None = None,
         reminder_interval_seconds: float = 0,
         batch_size: int = BATCH_SIZE,
     ) -> None:
@@ -301,6 +312,7 @@ class NoticeDispatcher(PeriodicTask[DispatchReport]):
         self._clock = clock
         self.sender = sender
         self._max_attempts = max_attempts
+        self._reminders_publisher = reminders
         self._reminder_interval = timedelta(seconds=reminder_interval_seconds)
         self._batch_size = batch_size
         self._next_reminders: datetime | None = None
@@ -321,10 +333,13 @@ class NoticeDispatcher(PeriodicTask[DispatchReport]):
         )
 
     async def _reminders(self, now: datetime) -> None:
-        if self._reminder_interval <= timedelta(0) or (self._next_reminders is not None and now < self._next_reminders):
+        publisher = self._reminders_publisher
+        if publisher is None or self._reminder_interval <= timedelta(0):
+            return
+        if self._next_reminders is not None and now < self._next_reminders:
             return
         self._next_reminders = now + self._reminder_interval
         try:
-            await publish_due_reminders(self._sessionmaker, now)
+            await publish_due_reminders(self._sessionmaker, now, publisher)
         except Exception:  # reminders failing must not hold up deliveries
             logger.exception("publishing reminders failed")

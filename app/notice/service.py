@@ -1,13 +1,12 @@
-"""Publishing notices, reading them, inspecting the archive, and reminders.
+"""Publishing notices, reading an estate's notices, and the outbox's dead letters.
 
 * ``publish_notice`` is what every other domain calls when it announces something: it inserts the notice, one
   outbox message and a ``notice.published`` audit entry in the caller's transaction (STYLE.md §8.4 point 3), so
   nothing is sent for a change that rolls back. ``app.notice.outbox`` delivers the message after commit.
-* Staff with any role on the estate read all of its notices; an owner reads the OWNERS notices of the estates
-  they own a unit in (latest register) or whose vote roll they are in.
-* Inspection downloads live in ``app.notice.inspection`` (they read results, which publish notices).
-* Reminders (R-LIFE-11, R-LIFE-12): the pure rules in ``app.rules.reminders`` over the estate's recorded dates;
-  ``publish_due_reminders`` announces each occurrence once to the organisers.
+* Staff with any role on the estate read all of its notices. What reads votes or results lives in the packages
+  above them, which publish through this one: the owner's notice feed and the archive in ``app.archive``, the
+  reminders in ``app.reminder``, the notice texts of a vote and of its result in ``app.vote.notices`` and
+  ``app.result.notices``.
 
 Services flush and never commit.
 """
@@ -16,8 +15,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
@@ -30,12 +28,10 @@ from app.errors import NotFound
 from app.ledger import events
 from app.ledger.canonical import canonical_sha256
 from app.notice import repository
-from app.notice.errors import OutboxMessageNotDead, ReminderDatesInvalid
+from app.notice.errors import OutboxMessageNotDead
 from app.notice.models import Audience, Notice, NoticeKind, OutboxChannel, OutboxMessage, OutboxStatus
 from app.place import access
-from app.place.models import Estate
-from app.rules.publicity import shanghai_date
-from app.rules.reminders import Reminder, ReminderDates, ReminderKind, due_reminders
+from app.rules.publicity import SHANGHAI
 
 NOTICE_SCHEMA = "evote/notice-record/1"
 MESSAGE_SCHEMA = "evote/notice-message/1"
@@ -43,14 +39,16 @@ TITLE_MAX = 200
 # R-LIFE-2 / R-SUP-2: an owners' notice is reported to the residents' committee (OBSERVER role); R-LIFE-8 /
 # R-SUP-1: and to the street office. Both read it through the API; the record says so.
 REPORTED_TO = ("RESIDENTS_COMMITTEE", "STREET_OFFICE")
-# Reminder dates outside this range are typing errors (and would overflow the month arithmetic).
-EARLIEST_DATE = date(2000, 1, 1)
-LATEST_DATE = date(2199, 12, 31)
 
 
 def instant_text(instant: datetime) -> str:
     """``2025-03-01T02:00:00.123456Z``: the one spelling of an instant inside a notice document."""
     return instant.astimezone(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
+
+
+def beijing_minute(instant: datetime | None) -> str:
+    """``2025-03-01 10:00``: an instant in a notice body, Beijing time to the minute (``—`` when unset)."""
+    return "—" if instant is None else instant.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
 
 
 def notice_document(notice: Notice) -> dict[str, Any]:
@@ -93,7 +91,7 @@ async def publish_notice(
     """
     if (Audience(audience) is Audience.ACCOUNT) != (account_id is not None):
         raise ValueError("an ACCOUNT notice names its one account, and only it does")
-    notice = await _publish(
+    notice = await publish_notice_once(
         session,
         estate_id=estate_id,
         kind=kind,
@@ -109,7 +107,7 @@ async def publish_notice(
     return notice
 
 
-async def _publish(
+async def publish_notice_once(
     session: AsyncSession,
     *,
     estate_id: uuid.UUID,
@@ -200,120 +198,6 @@ async def list_estate_notices(
     await access.ensure_can_read_estate(session, principal, estate_id)
     statement = repository.estate_notices_statement(estate_id, audiences=(Audience.OWNERS, Audience.ORGANISERS))
     return await repository.newest_first(session, statement, cursor=cursor, limit=limit)
-
-
-async def list_my_notices(
-    session: AsyncSession, principal: Principal, *, cursor: str | None, limit: int
-) -> tuple[Sequence[Notice], str | None]:
-    """The owners' notices of every estate the caller owns a unit in, or whose vote roll they are in, and the
-    notices addressed to the caller's account (read even after the binding they are about has ended)."""
-    if principal.account_id is None:
-        return [], None  # an API key: no estates, so no notices
-    statement = repository.owner_notices_statement(principal.owner_id, principal.account_id)
-    return await repository.newest_first(session, statement, cursor=cursor, limit=limit)
-
-
-# --- reminders (R-LIFE-11, R-LIFE-12) ----------------------------------------------------------------------------
-
-
-def reminder_dates(estate: Estate) -> ReminderDates:
-    return ReminderDates(
-        committee_term_ends_on=estate.committee_term_ends_on,
-        service_contract_ends_on=estate.service_contract_ends_on,
-        preliminary_contract_ends_on=estate.preliminary_contract_ends_on,
-    )
-
-
-@dataclass(frozen=True, slots=True)
-class ReminderView:
-    estate: Estate
-    today: date
-    last_assembly_closed_on: date | None
-    reminders: tuple[Reminder, ...]
-
-
-async def reminders(
-    session: AsyncSession, principal: Principal, estate_id: uuid.UUID, *, now: datetime
-) -> ReminderView:
-    """The reminders due today (Asia/Shanghai) for anyone with a role on the estate."""
-    await access.ensure_can_read_estate(session, principal, estate_id)
-    estate = await session.get(Estate, estate_id)
-    if estate is None:  # deleted in between
-        raise NotFound(what="estate")
-    closed_at = await repository.last_closed_at(session, estate_id)
-    last = None if closed_at is None else shanghai_date(closed_at)
-    today = shanghai_date(now)
-    return ReminderView(estate, today, last, tuple(due_reminders(reminder_dates(estate), today, last)))
-
-
-DATE_FIELDS = ("committee_term_ends_on", "service_contract_ends_on", "preliminary_contract_ends_on")
-
-
-async def update_reminder_dates(
-    session: AsyncSession, principal: Principal, estate_id: uuid.UUID, changes: dict[str, date | None]
-) -> Estate:
-    """Organisers record (or clear, with null) the end dates the reminders count from."""
-    await access.ensure_can_manage_estate(session, principal, estate_id)
-    estate = await session.get(Estate, estate_id, with_for_update=True)
-    if estate is None:
-        raise NotFound(what="estate")
-    for name, value in changes.items():
-        if value is not None and not EARLIEST_DATE <= value <= LATEST_DATE:
-            raise ReminderDatesInvalid(
-                field=name, value=value.isoformat(), earliest=EARLIEST_DATE.isoformat(), latest=LATEST_DATE.isoformat()
-            )
-    for name, value in changes.items():
-        setattr(estate, name, value)
-    await session.flush()
-    await audit_service.append(
-        session,
-        events.estate_reminder_dates_changed(
-            by=principal.label,
-            dates={
-                name: None if getattr(estate, name) is None else getattr(estate, name).isoformat()
-                for name in DATE_FIELDS
-            },
-        ),
-        estate_id=estate_id,
-    )
-    return estate
-
-
-REMINDER_TITLES = {
-    ReminderKind.PRELIMINARY_CONTRACT_ENDING: "提醒：前期物业服务合同即将届满",
-    ReminderKind.SERVICE_CONTRACT_ENDING: "提醒：物业服务合同即将届满",
-    ReminderKind.COMMITTEE_TERM_ENDING: "提醒：业主委员会任期即将届满",
-    ReminderKind.NO_RECENT_ASSEMBLY: "提醒：业主大会每年至少召开一次会议",
-}
-
-
-async def publish_due_reminders(session: AsyncSession, *, now: datetime) -> int:
-    """Publish a REMINDER notice (to the organisers) for every reminder occurrence due today that has none yet.
-
-    Idempotent: each occurrence (``Reminder.key``, e.g. a contract's end date) is published once per estate,
-    enforced by the unique ``(estate_id, dedup_key)``, so concurrent workers and repeated runs add nothing.
-    """
-    today = shanghai_date(now)
-    published = await repository.published_dedup_keys(session)
-    count = 0
-    for estate, closed_at in await repository.estates_for_reminders(session):
-        last = None if closed_at is None else shanghai_date(closed_at)
-        for reminder in due_reminders(reminder_dates(estate), today, last):
-            if (estate.id, reminder.key) in published:
-                continue
-            notice = await _publish(
-                session,
-                estate_id=estate.id,
-                kind=NoticeKind.REMINDER,
-                title=REMINDER_TITLES[reminder.kind],
-                body=f"{reminder.message_zh}（{reminder.basis}）\n{reminder.message_en} ({reminder.basis})",
-                now=now,
-                vote_id=None,
-                audience=Audience.ORGANISERS,
-                dedup_key=reminder.key,
-            )
-            count += notice is not None
-    return count
 
 
 # --- outbox administration ----------------------------------------------------------------------------------------

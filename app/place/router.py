@@ -8,16 +8,15 @@ from fastapi import APIRouter, Path, Query, status
 from app.common.errors import Forbidden, InvalidCursor, Unauthenticated
 from app.common.pagination import CursorParam, LimitParam, Page
 from app.errors import NotFound
-from app.http.deps import CipherDep, CurrentPrincipal, SessionDep
+from app.http.deps import CurrentPrincipal, SessionDep
 from app.http.problems import problem_responses
 from app.place import access, repository, service
-from app.place.errors import DeveloperIdentifierRequired, PlaceNameTaken
+from app.place.errors import PlaceNameTaken
 from app.place.schemas import (
     CommunityCreate,
     CommunityRead,
     DistrictCreate,
     DistrictRead,
-    EstateCreate,
     EstateRead,
     StreetOfficeCreate,
     StreetOfficeRead,
@@ -105,20 +104,6 @@ async def list_communities(
         session, street_office_id=street_office_id, cursor=cursor, limit=limit
     )
     return Page(items=[CommunityRead.model_validate(row) for row in rows], next_cursor=next_cursor)
-
-
-@router.post(
-    "/estates",
-    status_code=status.HTTP_201_CREATED,
-    response_model=EstateRead,
-    responses=problem_responses(*AUTH_ERRORS, NotFound, PlaceNameTaken, DeveloperIdentifierRequired),
-)
-async def create_estate(
-    body: EstateCreate, session: SessionDep, principal: CurrentPrincipal, cipher: CipherDep
-) -> EstateRead:
-    """Create an estate (物业管理区域) in a community (operators, or the community's street office)."""
-    estate = await service.create_estate(session, principal, body, cipher=cipher)
-    return EstateRead.model_validate(estate)
 
 
 @router.get("/estates", response_model=Page[EstateRead], responses=problem_responses(*AUTH_ERRORS, InvalidCursor))

@@ -36,9 +36,9 @@ from app.holidays import STATE_COUNCIL_CALENDAR
 from app.ledger import events
 from app.ledger.canonical import canonical_sha256
 from app.notice import service as notice_service
-from app.notice import texts as notice_texts
 from app.notice.models import NoticeKind
 from app.place import access
+from app.result import notices as result_notices
 from app.result import repository
 from app.result.errors import BallotsSealed, ResultNotPublished, VoteNotClosable, VoteNotEnded
 from app.result.models import TopicResult
@@ -140,8 +140,8 @@ async def close_and_decide(
         estate_id=vote.estate_id,
         vote_id=vote.id,
         kind=NoticeKind.RESULT,
-        title=notice_texts.result_title(vote),
-        body=notice_texts.result_body(vote, await repository.topics_of(session, vote.id), results),
+        title=result_notices.result_title(vote),
+        body=result_notices.result_body(vote, await repository.topics_of(session, vote.id), results),
         now=now,
     )
     await session.flush()

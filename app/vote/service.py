@@ -26,7 +26,6 @@ from app.common.pagination import paginate
 from app.errors import NotFound
 from app.ledger import events
 from app.notice import service as notice_service
-from app.notice import texts as notice_texts
 from app.notice.models import NoticeKind
 from app.place import access
 from app.register import repository as register_repository
@@ -47,6 +46,7 @@ from app.rules.numeric import Threshold
 from app.rules.options import validate_options
 from app.rules.publicity import check_window
 from app.vote import documents, repository
+from app.vote import notices as vote_notices
 from app.vote.errors import (
     AttachmentUnsupported,
     DeclarationRequired,
@@ -527,8 +527,8 @@ async def publish(session: AsyncSession, principal: Principal, vote_id: uuid.UUI
         estate_id=vote.estate_id,
         vote_id=vote.id,
         kind=NoticeKind.VOTE_NOTICE,
-        title=notice_texts.vote_notice_title(vote),
-        body=notice_texts.vote_notice_body(vote),
+        title=vote_notices.vote_notice_title(vote),
+        body=vote_notices.vote_notice_body(vote),
         now=now,
     )
     return await _view(session, vote)
@@ -574,8 +574,8 @@ async def add_erratum(
         estate_id=vote.estate_id,
         vote_id=vote.id,
         kind=NoticeKind.ERRATUM,
-        title=notice_texts.erratum_title(vote),
-        body=notice_texts.erratum_body(vote, text, erratum.sha256),
+        title=vote_notices.erratum_title(vote),
+        body=vote_notices.erratum_body(vote, text, erratum.sha256),
         now=now,
     )
     return erratum
@@ -610,8 +610,8 @@ async def cancel(
         estate_id=vote.estate_id,
         vote_id=vote.id,
         kind=NoticeKind.CANCELLATION,
-        title=notice_texts.cancellation_title(vote),
-        body=notice_texts.cancellation_body(vote, reason),
+        title=vote_notices.cancellation_title(vote),
+        body=vote_notices.cancellation_body(vote, reason),
         now=now,
     )
     return await _view(session, vote)

@@ -259,9 +259,8 @@ async def test_a_failing_run_is_logged_and_reported_empty(sessionmaker, app, cap
         raise RuntimeError("database gone")
 
     monkeypatch.setattr(outbox, "dispatch_batch", boom)
-    monkeypatch.setattr(outbox, "publish_due_reminders", boom)
     dispatcher = NoticeDispatcher(
-        sessionmaker, lambda: NOW, Gateway().sender(), interval_seconds=1, reminder_interval_seconds=60
+        sessionmaker, lambda: NOW, Gateway().sender(), interval_seconds=1, reminders=boom, reminder_interval_seconds=60
     )
     report = await dispatcher.run_once()
     assert report.claimed == 0

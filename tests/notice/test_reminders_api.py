@@ -11,6 +11,7 @@ from app.common.access import Role
 from app.notice import service as notice_service
 from app.notice.models import Audience, Notice, NoticeKind
 from app.notice.outbox import NoticeDispatcher
+from app.reminder import service as reminder_service
 from app.result.service import close_and_decide
 from tests.factories import make_api_key, make_places
 from tests.factories_vote import make_vote
@@ -124,8 +125,8 @@ async def test_reminder_notices_are_published_once_per_occurrence(session, sessi
     await session.commit()
     now = datetime(2026, 3, 1, 4, 0, tzinfo=UTC)  # 2026-03-01 Beijing: within 3 months of 06-01
 
-    await notice_service.publish_due_reminders(session, now=now)
-    await notice_service.publish_due_reminders(session, now=now + timedelta(days=1))  # idempotent
+    await reminder_service.publish_due_reminders(session, now=now)
+    await reminder_service.publish_due_reminders(session, now=now + timedelta(days=1))  # idempotent
     notices = list(
         await session.scalars(select(Notice).where(Notice.estate_id == places.estate.id, Notice.kind == "REMINDER"))
     )
@@ -141,7 +142,7 @@ async def test_reminder_notices_are_published_once_per_occurrence(session, sessi
     # A new end date is a new occurrence.
     places.estate.preliminary_contract_ends_on = date(2026, 6, 2)
     await session.flush()
-    await notice_service.publish_due_reminders(session, now=now + timedelta(days=2))
+    await reminder_service.publish_due_reminders(session, now=now + timedelta(days=2))
     count = len(list(await session.scalars(select(Notice.id).where(Notice.estate_id == places.estate.id))))
     assert count == 3
 
@@ -151,17 +152,17 @@ async def test_a_concurrent_duplicate_reminder_is_skipped(session, app):
     await session.commit()
     now = datetime(2026, 3, 1, 4, 0, tzinfo=UTC)
 
-    first = await notice_service._publish(  # the race a second worker would lose
+    first = await notice_service.publish_notice_once(  # the race a second worker would lose
         session, estate_id=places.estate.id, kind=NoticeKind.REMINDER, title="提醒", body="b", now=now,
         vote_id=None, audience=Audience.ORGANISERS, dedup_key="NO_RECENT_ASSEMBLY:never",
     )  # fmt: skip
-    second = await notice_service._publish(
+    second = await notice_service.publish_notice_once(
         session, estate_id=places.estate.id, kind=NoticeKind.REMINDER, title="提醒", body="b", now=now,
         vote_id=None, audience=Audience.ORGANISERS, dedup_key="NO_RECENT_ASSEMBLY:never",
     )  # fmt: skip
     assert first is not None
     assert second is None
-    assert await notice_service.publish_due_reminders(session, now=now) == 0  # already published for this estate
+    assert await reminder_service.publish_due_reminders(session, now=now) == 0  # already published for this estate
 
 
 async def test_the_dispatcher_publishes_reminders_on_its_interval_and_delivers_them(session, sessionmaker, app):
@@ -171,7 +172,12 @@ async def test_the_dispatcher_publishes_reminders_on_its_interval_and_delivers_t
     clock = [now]
     gateway = Gateway()
     dispatcher = NoticeDispatcher(
-        sessionmaker, lambda: clock[0], gateway.sender(), interval_seconds=1, reminder_interval_seconds=3600
+        sessionmaker,
+        lambda: clock[0],
+        gateway.sender(),
+        interval_seconds=1,
+        reminders=reminder_service.publish_due_reminders,
+        reminder_interval_seconds=3600,
     )
     await dispatcher.run_once()
     delivered = [body for body in gateway.bodies() if body["estate_id"] == str(places.estate.id)]

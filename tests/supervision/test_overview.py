@@ -13,9 +13,9 @@ import pytest
 from app.common.access import Role
 from app.holidays import STATE_COUNCIL_CALENDAR
 from app.identity.service import OPERATOR
-from app.place import service as place_service
-from app.place.schemas import EstateCreate
 from app.realname.models import ManualVerificationRequest, ReviewStatus
+from app.register import estates
+from app.register.estate_schemas import EstateCreate
 from app.rules.publicity import app_publication_deadline, legal_publication_deadline
 from app.supervision.service import regular_meeting_cutoff
 from app.vote.models import VoteStatus
@@ -29,7 +29,7 @@ SECOND = timedelta(seconds=1)
 
 async def _estate(session, app, places: Places, name: str) -> Places:  # type: ignore[no-untyped-def]
     """Another estate of the same community (and so of the same street office)."""
-    estate = await place_service.create_estate(
+    estate = await estates.create_estate(
         session,
         OPERATOR,
         EstateCreate(

@@ -1,11 +1,15 @@
-"""Inspection of the estate's archive (R-REC-5, R-PUB-3; SPC Art. 13(2)).
+"""What owners read of their estates: the notice feed across their estates, and the archive (R-REC-5, R-PUB-3;
+SPC Art. 13(2)).
+
+An owner reads the OWNERS notices of the estates they own a unit in (latest register) or whose vote roll they are
+in.
 
 Any owner of the estate (a unit in the latest register, or a member of a vote's roll) and anyone with a role on
 it lists and downloads the published results (decisions) and the notices, as published and with their hashes.
 Every access, the listing included, is an ``inspection.accessed`` audit entry naming the accessor by label
 (``account:<id>`` or ``apikey:<name>``), never by name. An owner of another estate gets 404.
 
-Kept apart from ``app.notice.service`` because it reads results, and publishing a result publishes a notice.
+Kept apart from ``app.notice`` because it reads votes and results, and votes and results publish notices.
 """
 
 from __future__ import annotations
@@ -13,17 +17,19 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.archive import repository
 from app.audit import service as audit_service
 from app.common.access import Principal, roles_on
 from app.errors import NotFound
 from app.ledger import events
-from app.notice import repository
+from app.notice import repository as notice_repository
 from app.notice.models import Audience, Notice
 from app.notice.service import instant_text, notice_document
 from app.place import access
@@ -32,6 +38,17 @@ from app.result import service as result_service
 from app.result.schemas import ResultRead
 from app.rules.lifecycle import VoteStatus
 from app.vote.models import Vote
+
+
+async def list_my_notices(
+    session: AsyncSession, principal: Principal, *, cursor: str | None, limit: int
+) -> tuple[Sequence[Notice], str | None]:
+    """The owners' notices of every estate the caller owns a unit in, or whose vote roll they are in, and the
+    notices addressed to the caller's account (read even after the binding they are about has ended)."""
+    if principal.account_id is None:
+        return [], None  # an API key: no estates, so no notices
+    statement = repository.owner_notices_statement(principal.owner_id, principal.account_id)
+    return await notice_repository.newest_first(session, statement, cursor=cursor, limit=limit)
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,7 +113,7 @@ async def archive(session: AsyncSession, principal: Principal, estate_id: uuid.U
         positions = {topic.id: topic.position for topic in await result_repository.topics_of(session, vote.id)}
         rows = sorted(await result_repository.results_of(session, vote.id), key=lambda r: positions.get(r.topic_id, 0))
         results.append(ArchivedResult(vote, tuple((r.topic_id, r.outcome, r.evidence_sha256) for r in rows)))
-    notices = await repository.archive_notices(session, estate_id, inspector.audiences)
+    notices = await notice_repository.archive_notices(session, estate_id, inspector.audiences)
     await _record_access(session, inspector, estate_id, document="ARCHIVE_INDEX", now=now)
     return Archive(estate_id, tuple(results), tuple(notices))
 
@@ -145,7 +162,7 @@ async def download_notice(
 ) -> Download:
     """One notice as published, with the document its ``content_sha256`` covers; the access is logged."""
     inspector = await _inspector(session, principal, estate_id)
-    notice = await repository.get_notice(session, estate_id, notice_id)
+    notice = await notice_repository.get_notice(session, estate_id, notice_id)
     if notice is None or notice.audience not in inspector.audiences:
         raise NotFound(what="notice")
     document = {

@@ -1,0 +1,66 @@
+"""SQL for what owners read of their estates: the estates an owner belongs to, the votes whose result was published."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from app.notice.models import Audience, Notice
+from app.register.models import RegisterVersion, Unit, UnitOwner
+from app.vote.models import RollGroup, Vote
+
+
+def owner_estate_ids(owner_id: uuid.UUID) -> sa.Select[uuid.UUID]:
+    """Estates where ``owner_id`` owns a unit in the latest register version, or is in a vote's frozen roll.
+
+    The roll is searched only among votes taken from a register version in which the owner held a unit (a roll
+    is built from one version), so the JSON text match never scans every roll of every estate.
+    """
+    versions_held = sa.select(Unit.register_version_id).join(UnitOwner, UnitOwner.unit_id == Unit.id)
+    versions_held = versions_held.where(UnitOwner.owner_id == owner_id)
+    newer = aliased(RegisterVersion)
+    latest_number = (
+        sa.select(sa.func.max(newer.number)).where(newer.estate_id == RegisterVersion.estate_id).scalar_subquery()
+    )
+    in_latest = sa.select(RegisterVersion.estate_id).where(
+        RegisterVersion.id.in_(versions_held), RegisterVersion.number == latest_number
+    )
+    needle = f'%"{owner_id}"%'  # owner_ids is a JSON list of UUID strings (as in app.vote.repository)
+    in_roll = (
+        sa.select(Vote.estate_id)
+        .join(RollGroup, RollGroup.vote_id == Vote.id)
+        .where(Vote.register_version_id.in_(versions_held), sa.cast(RollGroup.owner_ids, sa.Text).like(needle))
+    )
+    return sa.select(in_latest.union(in_roll).subquery().c[0])
+
+
+async def owns_in_estate(session: AsyncSession, owner_id: uuid.UUID, estate_id: uuid.UUID) -> bool:
+    estates = owner_estate_ids(owner_id).subquery()
+    found = await session.scalar(sa.select(estates.c[0]).where(estates.c[0] == estate_id).limit(1))
+    return found is not None
+
+
+def owner_notices_statement(owner_id: uuid.UUID | None, account_id: uuid.UUID) -> sa.Select[Notice]:
+    addressed = sa.and_(Notice.audience == Audience.ACCOUNT, Notice.account_id == account_id)
+    if owner_id is None:
+        return sa.select(Notice).where(addressed)
+    owners = sa.and_(Notice.estate_id.in_(owner_estate_ids(owner_id)), Notice.audience == Audience.OWNERS)
+    return sa.select(Notice).where(sa.or_(owners, addressed))
+
+
+async def published_votes(session: AsyncSession, estate_id: uuid.UUID) -> Sequence[Vote]:
+    """Votes whose result was published, including those revoked since (R-PUB-3: it stays inspectable)."""
+    statement = (
+        sa.select(Vote)
+        .where(Vote.estate_id == estate_id, Vote.result_published_at.is_not(None))
+        .order_by(Vote.result_published_at.desc(), Vote.id.desc())
+    )
+    return (await session.scalars(statement)).all()
+
+
+async def vote_in_estate(session: AsyncSession, estate_id: uuid.UUID, vote_id: uuid.UUID) -> Vote | None:
+    return await session.scalar(sa.select(Vote).where(Vote.id == vote_id, Vote.estate_id == estate_id))

@@ -1,0 +1,85 @@
+"""Response bodies for the estate's archive.
+
+No body carries a name, an ID number or a phone number (R-PUB-1, R-PI-5).
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from pydantic import Field
+
+from app.archive.service import Archive
+from app.common.schemas import ReadModel
+from app.notice.models import NoticeKind
+
+
+class ArchivedTopicRead(ReadModel):
+    topic_id: uuid.UUID
+    outcome: str
+    evidence_sha256: str
+
+
+class ArchivedResultRead(ReadModel):
+    vote_id: uuid.UUID
+    title: str
+    closed_at: datetime | None
+    result_published_at: datetime | None
+    notice_hash: str | None
+    roll_hash: str | None
+    topics: list[ArchivedTopicRead]
+    download: str = Field(description="Path of the JSON download")
+
+
+class ArchivedNoticeRead(ReadModel):
+    notice_id: uuid.UUID
+    vote_id: uuid.UUID | None
+    kind: NoticeKind
+    title: str
+    published_at: datetime
+    content_sha256: str
+    download: str = Field(description="Path of the JSON download")
+
+
+class ArchiveRead(ReadModel):
+    """R-REC-5 / SPC Art. 13(2): what an owner may inspect and download, with hashes (R-REC-2)."""
+
+    estate_id: uuid.UUID
+    results: list[ArchivedResultRead]
+    notices: list[ArchivedNoticeRead]
+
+    @classmethod
+    def of(cls, archive: Archive, *, prefix: str) -> ArchiveRead:
+        base = f"{prefix}/estates/{archive.estate_id}/archive"
+        return cls(
+            estate_id=archive.estate_id,
+            results=[
+                ArchivedResultRead(
+                    vote_id=item.vote.id,
+                    title=item.vote.title,
+                    closed_at=item.vote.closed_at,
+                    result_published_at=item.vote.result_published_at,
+                    notice_hash=item.vote.notice_hash,
+                    roll_hash=item.vote.roll_hash,
+                    topics=[
+                        ArchivedTopicRead(topic_id=topic_id, outcome=outcome, evidence_sha256=sha)
+                        for topic_id, outcome, sha in item.topics
+                    ],
+                    download=f"{base}/results/{item.vote.id}",
+                )
+                for item in archive.results
+            ],
+            notices=[
+                ArchivedNoticeRead(
+                    notice_id=notice.id,
+                    vote_id=notice.vote_id,
+                    kind=notice.kind,
+                    title=notice.title,
+                    published_at=notice.published_at,
+                    content_sha256=notice.content_sha256,
+                    download=f"{base}/notices/{notice.id}",
+                )
+                for notice in archive.notices
+            ],
+        )

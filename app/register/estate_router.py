@@ -1,0 +1,31 @@
+"""Creating an estate with its developer (R-HEAD-4); listed with the places, whose tag names its operation id."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, status
+
+from app.common.errors import Forbidden, Unauthenticated
+from app.errors import NotFound
+from app.http.deps import CipherDep, CurrentPrincipal, SessionDep
+from app.http.problems import problem_responses
+from app.place.errors import DeveloperIdentifierRequired, PlaceNameTaken
+from app.place.schemas import EstateRead
+from app.register import estates
+from app.register.estate_schemas import EstateCreate
+
+router = APIRouter(tags=["places"])
+AUTH_ERRORS = (Unauthenticated, Forbidden)
+
+
+@router.post(
+    "/estates",
+    status_code=status.HTTP_201_CREATED,
+    response_model=EstateRead,
+    responses=problem_responses(*AUTH_ERRORS, NotFound, PlaceNameTaken, DeveloperIdentifierRequired),
+)
+async def create_estate(
+    body: EstateCreate, session: SessionDep, principal: CurrentPrincipal, cipher: CipherDep
+) -> EstateRead:
+    """Create an estate (物业管理区域) in a community (operators, or the community's street office)."""
+    estate = await estates.create_estate(session, principal, body, cipher=cipher)
+    return EstateRead.model_validate(estate)

@@ -1,0 +1,131 @@
+"""Reminders (R-LIFE-11, R-LIFE-12): contract and term ends, and a missing yearly assembly.
+
+The pure rules are ``app.rules.reminders``, over the dates organisers record on the estate and the latest close of
+its owners' assembly votes. ``publish_due_reminders`` announces each occurrence once to the organisers, as a
+REMINDER notice; ``app.notice.outbox.NoticeDispatcher`` calls it on its interval. Services flush, never commit.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.audit import service as audit_service
+from app.common.access import Principal
+from app.errors import NotFound
+from app.ledger import events
+from app.notice import service as notice_service
+from app.notice.models import Audience, NoticeKind
+from app.place import access
+from app.place.models import Estate
+from app.reminder import repository
+from app.reminder.errors import ReminderDatesInvalid
+from app.rules.publicity import shanghai_date
+from app.rules.reminders import Reminder, ReminderDates, ReminderKind, due_reminders
+
+# Reminder dates outside this range are typing errors (and would overflow the month arithmetic).
+EARLIEST_DATE = date(2000, 1, 1)
+LATEST_DATE = date(2199, 12, 31)
+
+
+def reminder_dates(estate: Estate) -> ReminderDates:
+    return ReminderDates(
+        committee_term_ends_on=estate.committee_term_ends_on,
+        service_contract_ends_on=estate.service_contract_ends_on,
+        preliminary_contract_ends_on=estate.preliminary_contract_ends_on,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class ReminderView:
+    estate: Estate
+    today: date
+    last_assembly_closed_on: date | None
+    reminders: tuple[Reminder, ...]
+
+
+async def reminders(
+    session: AsyncSession, principal: Principal, estate_id: uuid.UUID, *, now: datetime
+) -> ReminderView:
+    """The reminders due today (Asia/Shanghai) for anyone with a role on the estate."""
+    await access.ensure_can_read_estate(session, principal, estate_id)
+    estate = await session.get(Estate, estate_id)
+    if estate is None:  # deleted in between
+        raise NotFound(what="estate")
+    closed_at = await repository.last_closed_at(session, estate_id)
+    last = None if closed_at is None else shanghai_date(closed_at)
+    today = shanghai_date(now)
+    return ReminderView(estate, today, last, tuple(due_reminders(reminder_dates(estate), today, last)))
+
+
+DATE_FIELDS = ("committee_term_ends_on", "service_contract_ends_on", "preliminary_contract_ends_on")
+
+
+async def update_reminder_dates(
+    session: AsyncSession, principal: Principal, estate_id: uuid.UUID, changes: dict[str, date | None]
+) -> Estate:
+    """Organisers record (or clear, with null) the end dates the reminders count from."""
+    await access.ensure_can_manage_estate(session, principal, estate_id)
+    estate = await session.get(Estate, estate_id, with_for_update=True)
+    if estate is None:
+        raise NotFound(what="estate")
+    for name, value in changes.items():
+        if value is not None and not EARLIEST_DATE <= value <= LATEST_DATE:
+            raise ReminderDatesInvalid(
+                field=name, value=value.isoformat(), earliest=EARLIEST_DATE.isoformat(), latest=LATEST_DATE.isoformat()
+            )
+    for name, value in changes.items():
+        setattr(estate, name, value)
+    await session.flush()
+    await audit_service.append(
+        session,
+        events.estate_reminder_dates_changed(
+            by=principal.label,
+            dates={
+                name: None if getattr(estate, name) is None else getattr(estate, name).isoformat()
+                for name in DATE_FIELDS
+            },
+        ),
+        estate_id=estate_id,
+    )
+    return estate
+
+
+REMINDER_TITLES = {
+    ReminderKind.PRELIMINARY_CONTRACT_ENDING: "提醒：前期物业服务合同即将届满",
+    ReminderKind.SERVICE_CONTRACT_ENDING: "提醒：物业服务合同即将届满",
+    ReminderKind.COMMITTEE_TERM_ENDING: "提醒：业主委员会任期即将届满",
+    ReminderKind.NO_RECENT_ASSEMBLY: "提醒：业主大会每年至少召开一次会议",
+}
+
+
+async def publish_due_reminders(session: AsyncSession, *, now: datetime) -> int:
+    """Publish a REMINDER notice (to the organisers) for every reminder occurrence due today that has none yet.
+
+    Idempotent: each occurrence (``Reminder.key``, e.g. a contract's end date) is published once per estate,
+    enforced by the unique ``(estate_id, dedup_key)``, so concurrent workers and repeated runs add nothing.
+    """
+    today = shanghai_date(now)
+    published = await repository.published_dedup_keys(session)
+    count = 0
+    for estate, closed_at in await repository.estates_for_reminders(session):
+        last = None if closed_at is None else shanghai_date(closed_at)
+        for reminder in due_reminders(reminder_dates(estate), today, last):
+            if (estate.id, reminder.key) in published:
+                continue
+            notice = await notice_service.publish_notice_once(
+                session,
+                estate_id=estate.id,
+                kind=NoticeKind.REMINDER,
+                title=REMINDER_TITLES[reminder.kind],
+                body=f"{reminder.message_zh}（{reminder.basis}）\n{reminder.message_en} ({reminder.basis})",
+                now=now,
+                vote_id=None,
+                audience=Audience.ORGANISERS,
+                dedup_key=reminder.key,
+            )
+            count += notice is not None
+    return count
