@@ -36,18 +36,7 @@ class NoticeRead(ReadModel):
 
     @classmethod
     def of(cls, notice: Any) -> NoticeRead:
-        return cls(
-            id=notice.id,
-            estate_id=notice.estate_id,
-            vote_id=notice.vote_id,
-            kind=notice.kind,
-            title=notice.title,
-            body=notice.body,
-            audience=notice.audience,
-            reported_to=reported_to(notice.audience),
-            published_at=notice.published_at,
-            content_sha256=notice.content_sha256,
-        )
+        return cls.from_attributes_of(notice, reported_to=reported_to(notice.audience))
 
 
 class OutboxMessageRead(ReadModel):
@@ -103,13 +92,9 @@ class ArchiveRead(ReadModel):
         return cls(
             estate_id=archive.estate_id,
             results=[
-                ArchivedResultRead(
+                ArchivedResultRead.from_attributes_of(
+                    item.vote,
                     vote_id=item.vote.id,
-                    title=item.vote.title,
-                    closed_at=item.vote.closed_at,
-                    result_published_at=item.vote.result_published_at,
-                    notice_hash=item.vote.notice_hash,
-                    roll_hash=item.vote.roll_hash,
                     topics=[
                         ArchivedTopicRead(topic_id=topic_id, outcome=outcome, evidence_sha256=sha)
                         for topic_id, outcome, sha in item.topics
@@ -119,14 +104,8 @@ class ArchiveRead(ReadModel):
                 for item in archive.results
             ],
             notices=[
-                ArchivedNoticeRead(
-                    notice_id=notice.id,
-                    vote_id=notice.vote_id,
-                    kind=notice.kind,
-                    title=notice.title,
-                    published_at=notice.published_at,
-                    content_sha256=notice.content_sha256,
-                    download=f"{base}/notices/{notice.id}",
+                ArchivedNoticeRead.from_attributes_of(
+                    notice, notice_id=notice.id, download=f"{base}/notices/{notice.id}"
                 )
                 for notice in archive.notices
             ],
@@ -153,12 +132,7 @@ class ReminderDatesRead(ReadModel):
 
     @classmethod
     def of(cls, estate: Estate) -> ReminderDatesRead:
-        return cls(
-            estate_id=estate.id,
-            committee_term_ends_on=estate.committee_term_ends_on,
-            service_contract_ends_on=estate.service_contract_ends_on,
-            preliminary_contract_ends_on=estate.preliminary_contract_ends_on,
-        )
+        return cls.from_attributes_of(estate, estate_id=estate.id)
 
 
 class ReminderRead(ReadModel):
@@ -172,15 +146,7 @@ class ReminderRead(ReadModel):
 
     @classmethod
     def of(cls, reminder: Reminder) -> ReminderRead:
-        return cls(
-            kind=reminder.kind,
-            basis=reminder.basis,
-            due_from=reminder.due_from,
-            ends_on=reminder.ends_on,
-            overdue=reminder.overdue,
-            message_zh=reminder.message_zh,
-            message_en=reminder.message_en,
-        )
+        return cls.from_attributes_of(reminder)
 
 
 class RemindersRead(ReadModel):
