@@ -12,34 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.common.errors import Forbidden, InvalidCursor, TooManyRequests, Unauthenticated
 from app.common.pagination import CursorParam, LimitParam, Page, paginate
 from app.errors import NotFound
-from app.grant import repository, service
-from app.grant.errors import (
-    AccountRequired,
-    DesignationExists,
-    EvidenceRequired,
-    GranteeIsRequester,
-    GranteeMustBeRequester,
-    GranteeNotCoOwner,
-    GranteeNotVerified,
-    GranteePhoneInvalid,
-    GranteeRequired,
-    GrantExpired,
-    GrantNotFound,
-    GroupNotFound,
-    GroupNotInRoll,
-    InstructionsRequired,
-    NoPersonOwner,
-    NotCoOwned,
-    NotGroupOwner,
-    NotOrganisation,
-    NotSignatory,
-    NotVerified,
-    ScopeNotApplicable,
-    SignatureNotApplicable,
-    ValidityInverted,
-    ValidityPast,
-    ValidityRequired,
-)
+from app.grant import errors, repository, service
 from app.grant.models import ActingGrant, GrantStatus
 from app.grant.schemas import (
     GrantCreate,
@@ -65,13 +38,13 @@ router = APIRouter(tags=["grants"])
 EstateId = Annotated[uuid.UUID, Path(description="Estate id")]
 GrantId = Annotated[uuid.UUID, Path(description="Grant id")]
 AUTH_ERRORS = (Unauthenticated, Forbidden, NotFound)
-ORGANISER_ERRORS = (*AUTH_ERRORS, GrantNotFound, GrantAlreadyDecided)
+ORGANISER_ERRORS = (*AUTH_ERRORS, errors.GrantNotFound, GrantAlreadyDecided)
 
 
 @router.get(
     "/me/groups",
     response_model=MyGroupList,
-    responses=problem_responses(Unauthenticated, AccountRequired, NotVerified),
+    responses=problem_responses(Unauthenticated, errors.AccountRequired, errors.NotVerified),
 )
 async def my_groups(session: SessionDep, principal: CurrentPrincipal, clock: Clock) -> MyGroupList:
     """The voter groups you may act for now, in every estate, and why (owner, co-owner, grant; R-CAST-1)."""
@@ -101,7 +74,7 @@ async def my_groups(session: SessionDep, principal: CurrentPrincipal, clock: Clo
 @router.get(
     "/me/grants",
     response_model=Page[MyGrantRead],
-    responses=problem_responses(Unauthenticated, AccountRequired, InvalidCursor),
+    responses=problem_responses(Unauthenticated, errors.AccountRequired, InvalidCursor),
 )
 async def my_grants(
     session: SessionDep,
@@ -136,24 +109,24 @@ async def my_grants(
     status_code=status.HTTP_201_CREATED,
     responses=problem_responses(
         Unauthenticated,
-        AccountRequired,
-        NotVerified,
-        NotGroupOwner,
-        GroupNotFound,
-        NotCoOwned,
-        NotOrganisation,
-        NoPersonOwner,
-        ScopeNotApplicable,
-        InstructionsRequired,
-        ValidityRequired,
-        ValidityInverted,
-        ValidityPast,
-        EvidenceRequired,
-        GranteeRequired,
-        GranteePhoneInvalid,
-        GranteeIsRequester,
-        GranteeMustBeRequester,
-        GranteeNotCoOwner,
+        errors.AccountRequired,
+        errors.NotVerified,
+        errors.NotGroupOwner,
+        errors.GroupNotFound,
+        errors.NotCoOwned,
+        errors.NotOrganisation,
+        errors.NoPersonOwner,
+        errors.ScopeNotApplicable,
+        errors.InstructionsRequired,
+        errors.ValidityRequired,
+        errors.ValidityInverted,
+        errors.ValidityPast,
+        errors.EvidenceRequired,
+        errors.GranteeRequired,
+        errors.GranteePhoneInvalid,
+        errors.GranteeIsRequester,
+        errors.GranteeMustBeRequester,
+        errors.GranteeNotCoOwner,
         TooManyRequests,
     ),
 )
@@ -206,13 +179,13 @@ async def list_grants(
     response_model=GrantRead,
     responses=problem_responses(
         Unauthenticated,
-        AccountRequired,
-        NotVerified,
-        GrantNotFound,
-        NotSignatory,
-        SignatureNotApplicable,
+        errors.AccountRequired,
+        errors.NotVerified,
+        errors.GrantNotFound,
+        errors.NotSignatory,
+        errors.SignatureNotApplicable,
         GrantAlreadyDecided,
-        GroupNotInRoll,
+        errors.GroupNotInRoll,
     ),
 )
 async def sign_grant(
@@ -229,15 +202,15 @@ async def sign_grant(
     response_model=GrantRead,
     responses=problem_responses(
         *ORGANISER_ERRORS,
-        GrantExpired,
-        GranteeNotVerified,
-        GranteeNotCoOwner,
-        GroupNotInRoll,
-        NotCoOwned,
-        NotOrganisation,
-        NoPersonOwner,
+        errors.GrantExpired,
+        errors.GranteeNotVerified,
+        errors.GranteeNotCoOwner,
+        errors.GroupNotInRoll,
+        errors.NotCoOwned,
+        errors.NotOrganisation,
+        errors.NoPersonOwner,
         SignaturesIncomplete,
-        DesignationExists,
+        errors.DesignationExists,
     ),
 )
 async def approve_grant(
@@ -271,7 +244,7 @@ async def reject_grant(
 @router.post(
     "/estates/{estate_id}/grants/{grant_id}/revoke",
     response_model=GrantRead,
-    responses=problem_responses(*AUTH_ERRORS, GrantNotFound, GrantNotRevocable, GrantAlreadyUsed),
+    responses=problem_responses(*AUTH_ERRORS, errors.GrantNotFound, GrantNotRevocable, GrantAlreadyUsed),
 )
 async def revoke_grant(
     estate_id: EstateId, grant_id: GrantId, session: SessionDep, principal: CurrentPrincipal, clock: Clock

@@ -14,18 +14,7 @@ from app.errors import NotFound
 from app.grant.errors import AccountRequired
 from app.http.deps import Clock, CurrentPrincipal, SessionDep
 from app.http.problems import problem_responses
-from app.petition import service
-from app.petition.errors import (
-    AlreadySigned,
-    AlreadySubmitted,
-    GroupNotFound,
-    NotCollecting,
-    NotEscalatable,
-    NotEstateOwner,
-    NotOpener,
-    PetitionNotFound,
-    ThresholdNotMet,
-)
+from app.petition import errors, service
 from app.petition.schemas import (
     PetitionCountRead,
     PetitionCreate,
@@ -74,7 +63,7 @@ def _read(view: service.PetitionView, principal: Principal) -> PetitionRead:
     "/estates/{estate_id}/petitions",
     status_code=status.HTTP_201_CREATED,
     response_model=PetitionRead,
-    responses=problem_responses(Unauthenticated, AccountRequired, NotEstateOwner, NotFound, RegisterEmpty),
+    responses=problem_responses(Unauthenticated, AccountRequired, errors.NotEstateOwner, NotFound, RegisterEmpty),
 )
 async def open_petition(
     estate_id: EstateId, body: PetitionCreate, session: SessionDep, principal: CurrentPrincipal, clock: Clock
@@ -121,7 +110,7 @@ async def list_petitions(
 @router.get(
     "/petitions/{petition_id}",
     response_model=PetitionRead,
-    responses=problem_responses(Unauthenticated, PetitionNotFound),
+    responses=problem_responses(Unauthenticated, errors.PetitionNotFound),
 )
 async def get_petition(petition_id: PetitionId, session: SessionDep, principal: CurrentPrincipal) -> PetitionRead:
     """The petition with its count by the law core: every integer, the thresholds reached and the reasons."""
@@ -136,11 +125,11 @@ async def get_petition(petition_id: PetitionId, session: SessionDep, principal: 
         Unauthenticated,
         AccountRequired,
         NotEntitled,
-        PetitionNotFound,
-        GroupNotFound,
+        errors.PetitionNotFound,
+        errors.GroupNotFound,
         RegisterEmpty,
-        AlreadySigned,
-        NotCollecting,
+        errors.AlreadySigned,
+        errors.NotCollecting,
     ),
 )
 async def sign_petition(
@@ -153,7 +142,9 @@ async def sign_petition(
 @router.post(
     "/petitions/{petition_id}/submit",
     response_model=PetitionRead,
-    responses=problem_responses(Unauthenticated, NotOpener, PetitionNotFound, AlreadySubmitted, ThresholdNotMet),
+    responses=problem_responses(
+        Unauthenticated, errors.NotOpener, errors.PetitionNotFound, errors.AlreadySubmitted, errors.ThresholdNotMet
+    ),
 )
 async def submit_petition(
     petition_id: PetitionId, session: SessionDep, principal: CurrentPrincipal, clock: Clock
@@ -166,7 +157,7 @@ async def submit_petition(
 @router.post(
     "/petitions/{petition_id}/escalate",
     response_model=PetitionRead,
-    responses=problem_responses(Unauthenticated, NotOpener, PetitionNotFound, NotEscalatable),
+    responses=problem_responses(Unauthenticated, errors.NotOpener, errors.PetitionNotFound, errors.NotEscalatable),
 )
 async def escalate_petition(
     petition_id: PetitionId, session: SessionDep, principal: CurrentPrincipal, clock: Clock
