@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request, status
+from fastapi import APIRouter, Query, Request, status
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.common.errors import Forbidden, InvalidCursor, TooManyRequests, Unauthenticated
@@ -26,6 +26,7 @@ from app.grant.schemas import (
     ProxyScopeRead,
 )
 from app.http.deps import CipherDep, Clock, CurrentPrincipal, SessionDep
+from app.http.paths import EstateId, GrantId
 from app.http.problems import problem_responses
 from app.identity.models import Account
 from app.identity.phone import mask_phone
@@ -35,8 +36,6 @@ from app.rules.numeric import area_display
 from app.security.pii import mask_name
 
 router = APIRouter(tags=["grants"])
-EstateId = Annotated[uuid.UUID, Path(description="Estate id")]
-GrantId = Annotated[uuid.UUID, Path(description="Grant id")]
 AUTH_ERRORS = (Unauthenticated, Forbidden, NotFound)
 ORGANISER_ERRORS = (*AUTH_ERRORS, errors.GrantNotFound, GrantAlreadyDecided)
 

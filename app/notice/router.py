@@ -5,12 +5,13 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import APIRouter, Query, Response
 
 from app.common.errors import Forbidden, InvalidCursor, Unauthenticated
 from app.common.pagination import CursorParam, LimitParam, Page
 from app.errors import NotFound
 from app.http.deps import Clock, CurrentPrincipal, SessionDep
+from app.http.paths import EstateId
 from app.http.problems import problem_responses
 from app.notice import inspection, service
 from app.notice.errors import OutboxMessageNotDead, ReminderDatesInvalid
@@ -28,7 +29,6 @@ from app.result.errors import ResultNotPublished
 
 API_PREFIX = "/api/v1"  # for the download links in the archive listing (app.main mounts this router there)
 router = APIRouter(tags=["notices"])
-EstateId = Annotated[uuid.UUID, Path(description="Estate id")]
 READ_ERRORS = (Unauthenticated, NotFound)
 JSON_DOWNLOAD: dict[int | str, dict[str, Any]] = {
     200: {"description": "A JSON file (Content-Disposition: attachment)", "content": {"application/json": {}}}

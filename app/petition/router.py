@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import uuid
-from typing import Annotated
-
-from fastapi import APIRouter, Path, status
+from fastapi import APIRouter, status
 
 from app.common.access import Principal
 from app.common.errors import InvalidCursor, Unauthenticated
@@ -13,6 +10,7 @@ from app.common.pagination import CursorParam, LimitParam, Page
 from app.errors import NotFound
 from app.grant.errors import AccountRequired
 from app.http.deps import Clock, CurrentPrincipal, SessionDep
+from app.http.paths import EstateId, PetitionId
 from app.http.problems import problem_responses
 from app.petition import errors, service
 from app.petition.schemas import (
@@ -27,8 +25,6 @@ from app.register.errors import RegisterEmpty
 from app.rules.casting import ActingBasis, NotEntitled
 
 router = APIRouter(tags=["petitions"])
-EstateId = Annotated[uuid.UUID, Path(description="Estate id")]
-PetitionId = Annotated[uuid.UUID, Path(description="Petition id")]
 
 
 def _read(view: service.PetitionView, principal: Principal) -> PetitionRead:

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import uuid
-from typing import Annotated
-
-from fastapi import APIRouter, Path, status
+from fastapi import APIRouter, status
 
 from app.common.errors import Forbidden, Unauthenticated
 from app.errors import NotFound
 from app.http.deps import Clock, CurrentPrincipal, SessionDep
+from app.http.paths import OrderId, StreetOfficeId, VoteId
 from app.http.problems import problem_responses
 from app.supervision import errors, service
 from app.supervision.schemas import (
@@ -22,9 +20,6 @@ from app.supervision.schemas import (
 )
 
 router = APIRouter(tags=["supervision"])
-VoteId = Annotated[uuid.UUID, Path(description="Vote id")]
-OrderId = Annotated[uuid.UUID, Path(description="Correction order id")]
-StreetOfficeId = Annotated[uuid.UUID, Path(description="Street office id")]
 ACT_ERRORS = (Unauthenticated, Forbidden, NotFound)
 
 

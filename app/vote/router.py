@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-import uuid
 from datetime import UTC, datetime
 from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import APIRouter, File, Path, Response, UploadFile, status
+from fastapi import APIRouter, File, Response, UploadFile, status
 
 from app.common.errors import Forbidden, InvalidCursor, Unauthenticated
 from app.common.pagination import CursorParam, LimitParam, Page
 from app.errors import NotFound
 from app.http.deps import Clock, CurrentPrincipal, SessionDep
 from app.http.errors import PayloadTooLarge
+from app.http.paths import AttachmentId, EstateId, TopicId, VoteId
 from app.http.problems import problem_responses
 from app.register.errors import RegisterInvalid
 from app.rules.errors import (
@@ -56,10 +56,6 @@ from app.vote.schemas import (
 )
 
 router = APIRouter(tags=["votes"])
-EstateId = Annotated[uuid.UUID, Path(description="Estate id")]
-VoteId = Annotated[uuid.UUID, Path(description="Vote id")]
-TopicId = Annotated[uuid.UUID, Path(description="Topic id")]
-AttachmentId = Annotated[uuid.UUID, Path(description="Attachment id")]
 AUTH_ERRORS = (Unauthenticated, Forbidden, NotFound, errors.NotThisVotesOrganiser)
 READ_ERRORS = (Unauthenticated, NotFound)
 TOPIC_ERRORS = (
