@@ -268,27 +268,13 @@ def _party(account: Account) -> PartyRead:
 
 def _grant_read(grant: ActingGrant, accounts: dict[uuid.UUID, Account], now: datetime) -> GrantRead:
     scope = grant.scope or {}
-    return GrantRead(
-        id=grant.id,
-        estate_id=grant.estate_id,
+    return GrantRead.from_attributes_of(
+        grant,
         group_key=service.public_group_key(grant.estate_id, grant.group_key),
-        kind=grant.kind,
-        status=grant.status,
         in_force=service.grant_facts(grant).in_force(now),
         grantee=_party(accounts[grant.grantee_account_id]),
         requested_by=_party(accounts[grant.requested_by_account_id]),
-        evidence_type=grant.evidence_type,
-        evidence_sha256=grant.evidence_sha256,
-        evidence_note=grant.evidence_note,
         scope=ProxyScopeRead.model_validate(scope) if scope else None,
-        valid_from=grant.valid_from,
-        valid_until=grant.valid_until,
         signatures_signed=len(grant.signed_by_owner_ids or ()),
         signatures_required=len(service.owner_keys_of(grant.group_key)),
-        decided_at=grant.decided_at,
-        decided_by=grant.decided_by,
-        decision_reason=grant.decision_reason,
-        revoked_at=grant.revoked_at,
-        used_at=grant.used_at,
-        created_at=grant.created_at,
     )
