@@ -15,7 +15,7 @@ import secrets
 import tempfile
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Literal, NamedTuple
 
 import limits
 from cryptography.exceptions import UnsupportedAlgorithm
@@ -80,6 +80,12 @@ class WitnessKeyFile(BaseModel):
 
     name: str = Field(min_length=1, max_length=200, pattern=r"^[^\s+]+$")
     public_key_file: Path
+
+
+class Webhook(NamedTuple):
+    url: str
+    secret: str
+    timeout_seconds: float
 
 
 class Settings(BaseSettings):
@@ -305,6 +311,21 @@ class Settings(BaseSettings):
             "a notice webhook (notices are never only logged)",
         )
         return self
+
+    def webhook(self, name: Literal["sms", "notice"]) -> Webhook | None:
+        """The gateway webhook for login codes or notices; None, outside production only, means log instead."""
+        if name == "sms":
+            url, secret, timeout = self.sms_webhook_url, self.sms_webhook_secret, self.sms_webhook_timeout_seconds
+        else:
+            url, secret = self.notice_webhook_url, self.notice_webhook_secret
+            timeout = self.notice_webhook_timeout_seconds
+        if url is not None and secret is not None:
+            return Webhook(url, secret, timeout)
+        if self.env == "production":  # unreachable after validation; kept as a guard
+            raise RuntimeError(
+                f"production requires EVOTE_{name.upper()}_WEBHOOK_URL and EVOTE_{name.upper()}_WEBHOOK_SECRET"
+            )
+        return None
 
     def _check_webhook(self, name: str, url: str | None, secret: str | None, required_as: str) -> None:
         """Both URL and secret or neither; a secret of 16 characters or more; https only, required, in production."""
