@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query, Request, status
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.common.errors import Forbidden, InvalidCursor, TooManyRequests, Unauthenticated
-from app.common.pagination import CursorParam, LimitParam, Page, paginate
+from app.common.pagination import Page, PageQuery, paginate
 from app.errors import NotFound
 from app.grant import errors, repository, service
 from app.grant.models import ActingGrant, GrantStatus
@@ -78,14 +78,13 @@ async def my_groups(session: SessionDep, principal: CurrentPrincipal, clock: Clo
 async def my_grants(
     session: SessionDep,
     principal: CurrentPrincipal,
+    page: PageQuery,
     clock: Clock,
-    cursor: CursorParam = None,
-    limit: LimitParam = 50,
 ) -> Page[MyGrantRead]:
     """Grants you requested or received, and pending ones for groups you own (to sign)."""
     account_id = service.require_account(principal)
     statement = repository.my_grants_statement(account_id, principal.owner_id)
-    rows, next_cursor = await paginate(session, statement, key=ActingGrant.id, cursor=cursor, limit=limit)
+    rows, next_cursor = await paginate(session, statement, key=ActingGrant.id, cursor=page.cursor, limit=page.limit)
     accounts = await service.parties(session, rows)
     estates = await repository.estates(session, {grant.estate_id for grant in rows})
     now = clock()
@@ -159,15 +158,14 @@ async def list_grants(
     estate_id: EstateId,
     session: SessionDep,
     principal: CurrentPrincipal,
+    page: PageQuery,
     clock: Clock,
     grant_status: Annotated[GrantStatus | None, Query(alias="status")] = None,
-    cursor: CursorParam = None,
-    limit: LimitParam = 50,
 ) -> Page[GrantRead]:
     """The estate's grants for the organiser to review (names and phones masked)."""
     await access.ensure_can_manage_estate(session, principal, estate_id)
     statement = repository.estate_grants_statement(estate_id, grant_status)
-    rows, next_cursor = await paginate(session, statement, key=ActingGrant.id, cursor=cursor, limit=limit)
+    rows, next_cursor = await paginate(session, statement, key=ActingGrant.id, cursor=page.cursor, limit=page.limit)
     accounts = await service.parties(session, rows)
     now = clock()
     return Page(items=[_grant_read(grant, accounts, now) for grant in rows], next_cursor=next_cursor)

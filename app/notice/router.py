@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Response
 
 from app.common.errors import Forbidden, InvalidCursor, Unauthenticated
-from app.common.pagination import CursorParam, LimitParam, Page
+from app.common.pagination import Page, PageQuery
 from app.errors import NotFound
 from app.http.deps import Clock, CurrentPrincipal, SessionDep
 from app.http.paths import EstateId
@@ -56,20 +56,19 @@ async def list_estate_notices(
     estate_id: EstateId,
     session: SessionDep,
     principal: CurrentPrincipal,
-    cursor: CursorParam = None,
-    limit: LimitParam = 50,
+    page: PageQuery,
 ) -> Page[NoticeRead]:
     """The estate's notices, newest first, for anyone with a role on it (observers included, R-SUP-2)."""
-    rows, next_cursor = await service.list_estate_notices(session, principal, estate_id, cursor=cursor, limit=limit)
+    rows, next_cursor = await service.list_estate_notices(
+        session, principal, estate_id, cursor=page.cursor, limit=page.limit
+    )
     return Page(items=[NoticeRead.of(row) for row in rows], next_cursor=next_cursor)
 
 
 @router.get("/me/notices", response_model=Page[NoticeRead], responses=problem_responses(Unauthenticated, InvalidCursor))
-async def list_my_notices(
-    session: SessionDep, principal: CurrentPrincipal, cursor: CursorParam = None, limit: LimitParam = 50
-) -> Page[NoticeRead]:
+async def list_my_notices(session: SessionDep, principal: CurrentPrincipal, page: PageQuery) -> Page[NoticeRead]:
     """The owners' notices of every estate the caller owns a unit in or is on a vote's roll of, newest first."""
-    rows, next_cursor = await service.list_my_notices(session, principal, cursor=cursor, limit=limit)
+    rows, next_cursor = await service.list_my_notices(session, principal, cursor=page.cursor, limit=page.limit)
     return Page(items=[NoticeRead.of(row) for row in rows], next_cursor=next_cursor)
 
 
@@ -136,12 +135,13 @@ async def update_reminder_dates(
 async def list_outbox(
     session: SessionDep,
     principal: CurrentPrincipal,
+    page: PageQuery,
     status: Annotated[OutboxStatus | None, Query(description="e.g. DEAD for the dead letters")] = None,
-    cursor: CursorParam = None,
-    limit: LimitParam = 50,
 ) -> Page[OutboxMessageRead]:
     """Outbox messages by status (operators only)."""
-    rows, next_cursor = await service.list_outbox(session, principal, status=status, cursor=cursor, limit=limit)
+    rows, next_cursor = await service.list_outbox(
+        session, principal, status=status, cursor=page.cursor, limit=page.limit
+    )
     return Page(items=[OutboxMessageRead.model_validate(row) for row in rows], next_cursor=next_cursor)
 
 

@@ -6,7 +6,7 @@ from fastapi import APIRouter, status
 
 from app.common.access import Principal
 from app.common.errors import InvalidCursor, Unauthenticated
-from app.common.pagination import CursorParam, LimitParam, Page
+from app.common.pagination import Page, PageQuery
 from app.errors import NotFound
 from app.grant.errors import AccountRequired
 from app.http.deps import Clock, CurrentPrincipal, SessionDep
@@ -78,28 +78,16 @@ async def list_petitions(
     estate_id: EstateId,
     session: SessionDep,
     principal: CurrentPrincipal,
-    cursor: CursorParam = None,
-    limit: LimitParam = 50,
+    page: PageQuery,
 ) -> Page[PetitionSummaryRead]:
     """The estate's petitions (staff with a role on the estate, its owners and holders of grants there)."""
-    page = await service.list_petitions(session, principal, estate_id, cursor=cursor, limit=limit)
+    listed = await service.list_petitions(session, principal, estate_id, cursor=page.cursor, limit=page.limit)
     return Page(
         items=[
-            PetitionSummaryRead(
-                id=petition.id,
-                estate_id=petition.estate_id,
-                kind=petition.kind,
-                title=petition.title,
-                status=petition.status,
-                opened_at=petition.opened_at,
-                threshold_met_at=petition.threshold_met_at,
-                submitted_at=petition.submitted_at,
-                escalated_at=petition.escalated_at,
-                signatures=page.signature_counts.get(petition.id, 0),
-            )
-            for petition in page.petitions
+            PetitionSummaryRead.from_attributes_of(petition, signatures=listed.signature_counts.get(petition.id, 0))
+            for petition in listed.petitions
         ],
-        next_cursor=page.next_cursor,
+        next_cursor=listed.next_cursor,
     )
 
 

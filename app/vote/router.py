@@ -9,7 +9,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, File, Response, UploadFile, status
 
 from app.common.errors import Forbidden, InvalidCursor, Unauthenticated
-from app.common.pagination import CursorParam, LimitParam, Page
+from app.common.pagination import Page, PageQuery
 from app.errors import NotFound
 from app.http.deps import Clock, CurrentPrincipal, SessionDep
 from app.http.errors import PayloadTooLarge
@@ -145,12 +145,11 @@ async def list_votes(
     estate_id: EstateId,
     session: SessionDep,
     principal: CurrentPrincipal,
+    page: PageQuery,
     clock: Clock,
-    cursor: CursorParam = None,
-    limit: LimitParam = 50,
 ) -> Page[VoteSummaryRead]:
     """The estate's votes for anyone with a role there; drafts are listed to organisers only."""
-    rows, next_cursor = await service.list_votes(session, principal, estate_id, cursor=cursor, limit=limit)
+    rows, next_cursor = await service.list_votes(session, principal, estate_id, cursor=page.cursor, limit=page.limit)
     now = clock()
     return Page(items=[_summary(row, now) for row in rows], next_cursor=next_cursor)
 
