@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -25,6 +24,7 @@ from app.common.access import Role, Scope
 from app.errors import DomainError
 from app.identity.service import OPERATOR, TokenHasher, issue_api_key
 from app.settings import Settings, get_settings
+from app.terminal import progress_bar
 
 console = Console(stderr=True)
 
@@ -238,14 +238,7 @@ def _register_import(args: argparse.Namespace) -> int:
     register_format = detect_format(path.name, None, RegisterFormat(args.format) if args.format else None)
 
     async def work(session: AsyncSession, settings: Settings) -> int:
-        with Progress(
-            TextColumn("[bold]importing units"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=console,
-            transient=True,
-        ) as progress:
+        with progress_bar("importing units", console) as progress:
             task = progress.add_task("import", total=None)
 
             def report(done: int, total: int) -> None:
