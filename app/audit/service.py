@@ -45,13 +45,16 @@ async def append(
     *,
     estate_id: uuid.UUID | None = None,
     vote_id: uuid.UUID | None = None,
+    at: datetime | None = None,
 ) -> AuditEntry:
     """Insert one entry; its hash covers the kind, place, vote and canonical payload.
 
-    The entry reaches the Merkle tree when the integrator next runs after this transaction commits
-    (``app.audit.integrator``); until then it has no leaf index and no inclusion proof.
+    ``at`` is the request's clock (its ``created_at``, which the verifier compares with the times the payload
+    claims); the wall clock when not given. The entry reaches the Merkle tree when the integrator next runs after
+    this transaction commits (``app.audit.integrator``); until then it has no leaf index and no inclusion proof.
     """
-    entry = AuditEntry(**entry_values(uuid.uuid4(), event.kind, event.payload, estate_id=estate_id, vote_id=vote_id))
+    values = entry_values(uuid.uuid4(), event.kind, event.payload, estate_id=estate_id, vote_id=vote_id, at=at)
+    entry = AuditEntry(**values)
     session.add(entry)
     await session.flush()
     return entry
@@ -64,13 +67,14 @@ def entry_values(
     *,
     estate_id: uuid.UUID | None,
     vote_id: uuid.UUID | None,
+    at: datetime | None = None,
 ) -> dict[str, Any]:
     """An entry's column values, its hash included: for ``append``, and for the casting path, which inserts the
     ballot's entry in the same statement as the ballot (``app.ballot.repository.insert_ballot``)."""
     kind_text = str(kind)  # plain text: the column's value, and canonical JSON's fast path
     return {
         "id": entry_id, "kind": kind_text, "estate_id": estate_id, "vote_id": vote_id, "payload": payload,
-        "payload_sha256": entry_payload_sha256(kind_text, estate_id, vote_id, payload), "created_at": utcnow(),
+        "payload_sha256": entry_payload_sha256(kind_text, estate_id, vote_id, payload), "created_at": at or utcnow(),
     }  # fmt: skip
 
 

@@ -259,6 +259,7 @@ async def _insert(
         },
         estate_id=estate_id,
         vote_id=vote_id,
+        at=now,
     )  # fmt: skip
     receipt = Receipt(
         ballot_id=ballot_id, vote_id=vote_id, group_id=group_row.group_id, group_pseudonym=group_row.pseudonym,
@@ -313,7 +314,7 @@ async def enter_paper(
                 EventKind.BALLOT_VOIDED,
                 {"ballot_id": str(existing.id), "group": group_row.pseudonym, "reason": existing.void_reason},
             ),
-            estate_id=vote.estate_id, vote_id=vote.id,
+            estate_id=vote.estate_id, vote_id=vote.id, at=now,
         )  # fmt: skip
     receipt = await _insert(
         session, vote.id, vote.estate_id, group_row, body.answers, marks, now=now, basis="PAPER_ENTRY", grant_id=None,
