@@ -4,8 +4,10 @@ reading checkpoints, proofs and receipts, and storing witness cosignatures."""
 from __future__ import annotations
 
 import base64
+import json
 import logging
 import uuid
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -165,6 +167,20 @@ async def entries(session: AsyncSession, start: int, end: int) -> EntryPage:
         raise EntryRangeInvalid(size=size, limit=MAX_ENTRIES_PAGE)
     rows = await repository.leaves(session, start, end)
     return EntryPage(size, [(leaf.leaf_index, leaf.leaf_hash, repository.document_of(row)) for leaf, row in rows])
+
+
+DUMP_PAGE = 5000
+
+
+async def dump_lines(session: AsyncSession) -> AsyncIterator[str]:
+    """The public log as JSON Lines (``evote audit dump``, read by ``evote verify --log-dump``): the latest signed
+    checkpoint ``{"checkpoint": note}``, then every leaf up to it, ``{"leaf_index": i, "entry": leaf document}``."""
+    signed = await checkpoint(session, cosigned=True)
+    yield json.dumps({"checkpoint": signed.note}, ensure_ascii=False)
+    for start in range(0, signed.checkpoint.size, DUMP_PAGE):
+        for leaf, row in await repository.leaves(session, start, min(start + DUMP_PAGE, signed.checkpoint.size)):
+            document = repository.document_of(row)
+            yield json.dumps({"leaf_index": leaf.leaf_index, "entry": document}, ensure_ascii=False, sort_keys=True)
 
 
 # --- witness cosigning -----------------------------------------------------------------------

@@ -666,6 +666,7 @@ class _Verifier:
                     digest = ballot_commitments.ballot_hash(
                         vote_id=self.vote_id, group=group, answers=ballot["answers"], basis=ballot["basis"],
                         channel=ballot["channel"], cast_at=ballot["cast_at"], nonce=nonce,
+                        scan_sha256=ballot["scan_sha256"] if "scan_sha256" in recorded else None,
                     )  # fmt: skip
                 except ValueError as failure:
                     raise Failure("ballots", f"ballot {ballot_id} (group {group}): {failure}") from failure
