@@ -462,11 +462,13 @@ class _Verifier:
                 )
             listed = {int(leaf): str(kind) for leaf, kind in index["entries"]}
             present = {entry.leaf_index: entry.kind for entry in self.entries}
-            for leaf in sorted(set(listed) - set(present)):
+            missing = sorted(set(listed) - set(present))
+            if missing:
+                named = ", ".join(f"the {listed[leaf]} entry at leaf {leaf}" for leaf in missing[:5])
                 raise Failure(
                     "completeness",
-                    f"the {listed[leaf]} entry at leaf {leaf} of this vote is missing from the bundle "
-                    f"(the signed entry index lists {len(listed)} entries, the bundle has {len(present)})",
+                    f"{named}{' …' if len(missing) > 5 else ''} of this vote missing from the bundle (the signed "
+                    f"entry index lists {len(listed)} entries, the bundle has {len(present)})",
                 )
             for leaf in sorted(present):
                 if listed.get(leaf) != present[leaf]:
