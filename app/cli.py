@@ -120,6 +120,11 @@ def _parser() -> argparse.ArgumentParser:
     audit_check.add_argument("--estate", type=uuid.UUID, default=None, help="only this estate's rows (not the tree)")
     audit_check.add_argument("--vote", type=uuid.UUID, default=None, help="only this vote's rows (not the tree)")
     audit_check.set_defaults(handler=_audit_check)
+    audit_dump = audit.add_parser(
+        "dump", help="write the public log (latest checkpoint and every leaf) as JSON Lines, for verify --log-dump"
+    )
+    audit_dump.add_argument("--out", required=True, type=Path, help="the .jsonl file to write")
+    audit_dump.set_defaults(handler=_audit_dump)
 
     export = commands.add_parser("export", help="write a decided vote's auditor bundle (.zip) for evote verify")
     export.add_argument("--vote", required=True, type=uuid.UUID, help="vote id")
@@ -129,6 +134,9 @@ def _parser() -> argparse.ArgumentParser:
     verify = commands.add_parser("verify", help="check an export bundle offline: PASS, or FAIL naming the problem")
     verify.add_argument("bundle", type=Path, help="the bundle .zip")
     verify.add_argument("--log-key", default=None, help="trusted log verifier key (name+keyid+key) to pin")
+    verify.add_argument(
+        "--log-dump", type=Path, default=None, help="a JSON Lines dump of the public log (evote audit dump): freshness"
+    )
     verify.set_defaults(handler=_verify)
     receipt = commands.add_parser("receipt", help="an owner's ballot receipt").add_subparsers(
         required=True, metavar="ACTION"
@@ -411,7 +419,23 @@ def _verify(args: argparse.Namespace) -> int:
     """Offline: no settings, no database; only ``app.verifier`` (stdlib, cryptography, app.rules, app.ledger)."""
     from app.verifier import run
 
-    return run(args.bundle, out=sys.stdout, err=sys.stderr, log_key=args.log_key)
+    return run(args.bundle, out=sys.stdout, err=sys.stderr, log_key=args.log_key, log_dump=args.log_dump)
+
+
+def _audit_dump(args: argparse.Namespace) -> int:
+    """Read-only: ``app.audit.service.dump_lines`` in one transaction, to a file."""
+    from app.audit import service as audit_service
+
+    async def work(session: AsyncSession, settings: Settings) -> int:
+        count = -1
+        with args.out.open("w", encoding="utf-8") as out:
+            async for line in audit_service.dump_lines(session):
+                out.write(line + "\n")
+                count += 1
+        console.print(f"wrote {args.out} ({count} leaves)")
+        return 0
+
+    return _run_in_transaction(work)
 
 
 def _receipt_check(args: argparse.Namespace) -> int:
