@@ -20,8 +20,9 @@ This check reads the database, recomputes, and names each row that disagrees (``
   (``app.register.service.unit_content``) to the version's ``content_hash`` and to the hash in its
   ``register.version`` entry, with the unit count, heads and area logged there.
 * ``roll`` — each published vote's roll recomputed from its register version's rows (the law core, as at
-  publication) equals the frozen ``roll_group`` rows, hashes to ``vote.roll_hash`` and to the roll hash in the
-  ``vote.published`` entry; a differing group is named with its units.
+  publication) equals the frozen ``roll_group`` rows, hashes (its owners under the pseudonym key, for rolls
+  that bind them) to ``vote.roll_hash`` and to the roll hash in the ``vote.published`` entry; a differing group
+  is named with its units.
 
 Trust rests on the signed checkpoints: an edit is caught at the first link it breaks (a row against its
 logged hash, the logged entry against its leaf, the leaf against the signed root). ``estate_id`` /
@@ -57,7 +58,7 @@ from app.register.models import Building, Owner, RegisterVersion, Unit, UnitOwne
 from app.register.service import CONTENT_MEMBER, unit_content
 from app.rules.roll import Roll, UnitRecord, build_roll, public_group_id
 from app.vote.models import RollGroup, Topic, Vote
-from app.vote.snapshot import roll_document
+from app.vote.snapshot import owner_pseudonyms, roll_document
 from app.vote.spec import Mark, marks_for_ballot
 
 CHUNK = 2000
@@ -320,11 +321,13 @@ async def check_database(
     session: AsyncSession,
     keys: LogKeys,
     *,
+    pseudonym_key: bytes,
     estate_id: uuid.UUID | None = None,
     vote_id: uuid.UUID | None = None,
     chunk: int = CHUNK,
 ) -> CheckReport:
-    """Run every check (see the module docstring) in the caller's transaction; writes nothing."""
+    """Run every check (see the module docstring) in the caller's transaction; writes nothing. ``pseudonym_key``
+    is the server's key of per-vote pseudonyms (owners in the roll hash, grants in ``ballot.cast`` entries)."""
     vote = None
     if vote_id is not None:
         vote = await session.get(Vote, vote_id)
@@ -336,7 +339,7 @@ async def check_database(
     await _check_tree(session, report, keys, chunk)
     await _check_ballots(session, report, scope, chunk)
     registers = await _check_registers(session, report, scope, chunk)
-    await _check_rolls(session, report, scope, registers)
+    await _check_rolls(session, report, scope, registers, pseudonym_key)
     return report
 
 
@@ -675,7 +678,11 @@ async def _units(
 
 
 async def _check_rolls(
-    session: AsyncSession, report: CheckReport, scope: _Scope, registers: Mapping[uuid.UUID, _Register]
+    session: AsyncSession,
+    report: CheckReport,
+    scope: _Scope,
+    registers: Mapping[uuid.UUID, _Register],
+    pseudonym_key: bytes,
 ) -> None:
     votes = (await session.scalars(scope.votes(sa.select(Vote).where(Vote.roll_hash.is_not(None))))).all()
     published: dict[uuid.UUID | None, list[AuditEntry]] = {}
@@ -704,19 +711,24 @@ async def _check_rolls(
         for group_id, what in roll_problems(roll, vote.estate_id, groups):
             report.fail("roll", "roll_group", f"{vote.id}/{group_id}", what)
         pseudonyms = {row.group_key: row.pseudonym for row in groups}
-        for what in vote_roll_problems(vote, roll, published.get(vote.id, []), pseudonyms):
+        for what in vote_roll_problems(vote, roll, published.get(vote.id, []), pseudonyms, pseudonym_key):
             report.fail("roll", "vote", vote.id, what)
 
 
 def vote_roll_problems(
-    vote: Vote, roll: Roll, published: Sequence[AuditEntry], pseudonyms: Mapping[str, str]
+    vote: Vote, roll: Roll, published: Sequence[AuditEntry], pseudonyms: Mapping[str, str], pseudonym_key: bytes
 ) -> list[str]:
     """Why the vote's roll hash and totals disagree with its register's roll or its ``vote.published`` entry.
 
     ``pseudonyms`` are the frozen rows' per-vote group names by group key (a group missing from them is reported
-    by ``roll_problems``; here it hashes under an empty name, so the roll hash fails too)."""
+    by ``roll_problems``; here it hashes under an empty name, so the roll hash fails too). The roll document is
+    the version-2 one, whose owners are the register rows' owners under ``pseudonym_key``, unless the version-1
+    document (no owners) is what was frozen: a roll published before owners were bound."""
     named = {group.key: pseudonyms.get(group.key, "") for group in roll.groups}
-    digest = canonical_sha256(roll_document(vote.estate_id, roll, named))
+    digest = canonical_sha256(roll_document(vote.estate_id, roll, named, None))
+    if digest != vote.roll_hash:
+        owners = {group.key: owner_pseudonyms(pseudonym_key, vote.id, group.owner_keys) for group in roll.groups}
+        digest = canonical_sha256(roll_document(vote.estate_id, roll, named, owners))
     problems = []
     if digest != vote.roll_hash or (vote.total_heads, vote.total_area) != (roll.total.heads, roll.total.area):
         problems.append(f"roll_hash {short(vote.roll_hash)} or totals {vote.total_heads}/{vote.total_area} are not "

@@ -15,7 +15,8 @@ Order (each step relies only on what the steps before it established):
 5. ``notice``: the notice, topic and roll documents hash to what the signed result and the signed
    ``vote.published`` entry say; the register version and the totals agree everywhere.
 6. ``register``: the roll recomputed from the pseudonymous register snapshot with the law core
-   (``app.rules.roll.build_roll``: heads, developer, co-owners, parking, scope) equals ``roll.json``.
+   (``app.rules.roll.build_roll``: heads, developer, co-owners, parking, scope) equals ``roll.json``, each
+   group's owners included when the roll binds them (``documents.ROLL_FORMAT``; older rolls have none).
 7. ``ballots``: each ballot has its ``ballot.cast`` entry and hashes to the content hash recorded there; each
    entry has its ballot; groups are in the roll; one counted ballot per group; void ballots are logged as
    void; the participation recorded at close equals the counted ballots.
@@ -506,6 +507,9 @@ class _Verifier:
             except DomainError as error:
                 raise Failure("register", f"the register snapshot yields no valid roll: {error}") from error
             groups = self.roll["groups"]
+            roll_format = self.roll.get("format")
+            if roll_format not in (None, d.ROLL_FORMAT):
+                raise Failure("register", f"roll.json format {roll_format!r} is not {d.ROLL_FORMAT}")
             by_unit = {unit: group for group in groups for unit in group["units"]}
             if len({group["group_id"] for group in groups}) != len(groups):
                 raise Failure("register", "the roll lists a group id twice")
@@ -528,6 +532,13 @@ class _Verifier:
                     )
                 if claimed["is_developer"] != group.is_developer or claimed["heads"] != 1:
                     raise Failure("register", f"group {claimed['group_id']}: developer flag or heads differ")
+                # A version-2 roll binds its owners (their per-vote pseudonyms) in the roll hash (R-ROLL-1).
+                if roll_format is not None and claimed.get("owners") != sorted(group.owner_keys):
+                    raise Failure(
+                        "register",
+                        f"group {claimed['group_id']} (units {units}): the register snapshot's owners of these units "
+                        "are not the owners frozen in the roll (an owner link was changed)",
+                    )
             if len(groups) != len(recomputed.groups):
                 raise Failure("register", f"the roll has {len(groups)} groups, the register snapshot gives "
                               f"{len(recomputed.groups)}")  # fmt: skip
