@@ -407,9 +407,9 @@ It contains every group's answers (R-PUB-2): keep it to the audit it was exporte
     evote verify evote-{vote_id}.zip --log-key 'NAME+KEYID+KEY'   # pin the log key you obtained yourself
 
 The verifier recomputes the voter groups, their owners (by per-vote pseudonym), heads and areas from the
-register snapshot, the roll and its hash, the notice and topic hashes, every ballot's content hash against its signed log entry, every tally
-with the law core, every Merkle inclusion and consistency proof, every signature, and the publicity rule
-(voting opened at least 15 clear days after the notice was published, R-LIFE-3).
+register snapshot, the roll and its hash, the notice and topic hashes, every ballot's content hash against
+its signed log entry, every tally with the law core, every Merkle inclusion and consistency proof, every
+signature, and the publicity rule (voting opened at least 15 clear days after the notice was published, R-LIFE-3).
 
 ## Check the signed result with openssl
 
