@@ -12,7 +12,8 @@ This check reads the database, recomputes, and names each row that disagrees (``
   is signed by the log (current or retired key, ``app.audit.keys``) over exactly that origin, size and root;
   each configured witness's cosignature verifies on it (unconfigured witnesses are counted, not checked).
 * ``ballot`` — each ballot hashes (``app.ledger.ballot``: its commitment, or version 1 without a nonce) to its
-  ``content_hash`` and to the hash its ``ballot.cast`` entry logs; each ``ballot.cast`` entry has its ballot; a
+  ``content_hash`` and to the hash its ``ballot.cast`` entry logs, with its group, basis, channel and grant (the
+  per-vote keyed ``grant``, or an older entry's ``grant_id``); each ``ballot.cast`` entry has its ballot; a
   void ballot has a ``ballot.voided`` entry and a counted one has none.
 * ``mark`` — each ballot's marks are exactly ``app.vote.spec.marks_for_ballot`` of its answers, each with the
   group's area frozen in the roll.
@@ -54,6 +55,7 @@ from app.ledger.entries import entry_leaf_hash, entry_payload_sha256, leaf_docum
 from app.ledger.events import EventKind
 from app.ledger.merkle import CompactRange
 from app.ledger.note import Checkpoint, open_note
+from app.ledger.pseudonyms import grant_pseudonym
 from app.register.models import Building, Owner, RegisterVersion, Unit, UnitOwner
 from app.register.service import CONTENT_MEMBER, unit_content
 from app.rules.roll import Roll, UnitRecord, build_roll, public_group_id
@@ -154,9 +156,13 @@ def ballot_hash(ballot: Ballot, logged_cast_at: Any, group: str) -> str:
     )  # fmt: skip
 
 
-def ballot_problems(ballot: Ballot, entry: AuditEntry | None, pseudonym: str | None = None) -> list[str]:
+def ballot_problems(
+    ballot: Ballot, entry: AuditEntry | None, pseudonym: str | None = None, *, pseudonym_key: bytes
+) -> list[str]:
     """Why a ballot row disagrees with its own hash or its ``ballot.cast`` entry; ``pseudonym`` is the roll's
-    per-vote name of the ballot's group (the group id for ballots of rolls frozen before pseudonyms)."""
+    per-vote name of the ballot's group (the group id for ballots of rolls frozen before pseudonyms). The entry's
+    ``grant`` is the ballot's grant under ``pseudonym_key`` (``grant_pseudonym``); an entry logged before grants
+    were pseudonymous has the ``grant_id`` itself."""
     if entry is None:
         return [f"its ballot.cast audit entry {ballot.audit_entry_id} is missing"]
     payload = entry.payload if isinstance(entry.payload, dict) else {}
@@ -177,9 +183,14 @@ def ballot_problems(ballot: Ballot, entry: AuditEntry | None, pseudonym: str | N
         ballot_commitments.logged_group(payload),
         payload.get("basis"),
         payload.get("channel"),
-        payload.get("grant_id"),
+        payload["grant"] if "grant" in payload else payload.get("grant_id"),
     )
-    stored = (group, ballot.basis, ballot.channel.value, str(ballot.grant_id or ""))
+    grant = (
+        grant_pseudonym(pseudonym_key, ballot.vote_id, ballot.grant_id)
+        if "grant" in payload
+        else str(ballot.grant_id or "")
+    )
+    stored = (group, ballot.basis, ballot.channel.value, grant)
     if entry.kind != EventKind.BALLOT_CAST or payload.get("ballot_id") != str(ballot.id):
         problems.append(f"audit entry {entry.id} is not the ballot.cast entry of this ballot")
     elif logged != stored:
@@ -337,7 +348,7 @@ async def check_database(
     report = CheckReport()
     await _check_entries(session, report, scope, chunk)
     await _check_tree(session, report, keys, chunk)
-    await _check_ballots(session, report, scope, chunk)
+    await _check_ballots(session, report, scope, chunk, pseudonym_key)
     registers = await _check_registers(session, report, scope, chunk)
     await _check_rolls(session, report, scope, registers, pseudonym_key)
     return report
@@ -477,7 +488,9 @@ async def _check_tree(session: AsyncSession, report: CheckReport, keys: LogKeys,
                     f"is not the tree of the {tree.size} stored leaves (root {short(tree.root())})")  # fmt: skip
 
 
-async def _check_ballots(session: AsyncSession, report: CheckReport, scope: _Scope, chunk: int) -> None:
+async def _check_ballots(
+    session: AsyncSession, report: CheckReport, scope: _Scope, chunk: int, pseudonym_key: bytes
+) -> None:
     voided = {
         str(payload.get("ballot_id"))
         for payload in await session.scalars(
@@ -514,8 +527,9 @@ async def _check_ballots(session: AsyncSession, report: CheckReport, scope: _Sco
                     await session.scalars(sa.select(Topic).where(Topic.vote_id == ballot.vote_id))
                 ).all()
             _check_ballot(
-                report, ballot, entry, (area, pseudonym), topics[ballot.vote_id], marks.get(ballot.id, []), voided
-            )
+                report, ballot, entry, (area, pseudonym), topics[ballot.vote_id], marks.get(ballot.id, []), voided,
+                pseudonym_key=pseudonym_key,
+            )  # fmt: skip
         last = rows[-1][0].id
     orphans = await session.execute(
         scope.entries(
@@ -538,11 +552,13 @@ def _check_ballot(
     topics: Sequence[Topic],
     marks: Sequence[MarkRow],
     voided: set[str],
+    *,
+    pseudonym_key: bytes,
 ) -> None:
     area, pseudonym = group
     report.counts["ballot"] += 1
     report.counts["ballot_mark"] += len(marks)
-    for what in ballot_problems(ballot, entry, pseudonym):
+    for what in ballot_problems(ballot, entry, pseudonym, pseudonym_key=pseudonym_key):
         report.fail("ballot", "ballot", ballot.id, what)
     if (ballot.status is BallotStatus.VOID) != (str(ballot.id) in voided):
         logged = "a ballot.voided entry" if str(ballot.id) in voided else "no ballot.voided entry"

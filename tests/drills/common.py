@@ -151,7 +151,9 @@ async def build_world(
         )  # fmt: skip
         session.add(topic)
         await session.flush()
-        await take_snapshot(session, vote, outcome.version, scope_units=None)
+        await take_snapshot(
+            session, vote, outcome.version, scope_units=None, pseudonym_key=settings.key("pseudonym_key")
+        )
         await session.flush()
         numbers = {cipher.blind_index("owner.identifier", resident_id(first + n)): n for n in range(units + co_owned)}
         owners = {
