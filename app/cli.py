@@ -257,7 +257,7 @@ def _register_import(args: argparse.Namespace) -> int:
                 content,
                 register_format=register_format,
                 source_name=path.name,
-                imported_by=OPERATOR.label,
+                imported_by=OPERATOR,
                 cipher=_cipher(settings),
                 progress=report,
             )

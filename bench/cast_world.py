@@ -250,7 +250,7 @@ async def build_world(
                 csv_text.encode(),
                 register_format=RegisterFormat.CSV,
                 source_name="bench-register.csv",
-                imported_by="bench",
+                imported_by=OPERATOR,
                 cipher=cipher,
             )
         log(

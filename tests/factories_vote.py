@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.identity.service import OPERATOR
 from app.register.parsing import RegisterFormat
 from app.register.service import import_register
 from app.rules.categories import Category, statutory_rule
@@ -89,7 +90,7 @@ async def make_vote(
         SAMPLE.read_bytes(),
         register_format=RegisterFormat.CSV,
         source_name=SAMPLE.name,
-        imported_by="tests",
+        imported_by=OPERATOR,
         cipher=cipher,
     )
     vote = Vote(

@@ -59,7 +59,7 @@ PERSONAL_MEMBERS = frozenset(
         "viewer",
     }
 )  # fmt: skip
-_PERSONAL_VALUE = re.compile(r"(account|owner):")
+_PERSONAL_VALUE = re.compile(r"(account|owner|apikey):")
 
 
 def carries_personal_data(value: Any) -> bool:

@@ -33,7 +33,7 @@ from app.db.base import utcnow
 from app.db.session import unit_of_work
 from app.identity.models import Account
 from app.identity.phone import PHONE_FIELD
-from app.identity.service import TokenHasher, issue_api_key
+from app.identity.service import OPERATOR, TokenHasher, issue_api_key
 from app.identity.tokens import TokenService
 from app.register.models import Owner
 from app.register.parsing import RegisterFormat
@@ -135,7 +135,7 @@ async def build_world(
         places = await make_places(session, cipher)
         outcome = await import_register(
             session, places.estate.id, register_csv(units, co_owned=co_owned, first=first),
-            register_format=RegisterFormat.CSV, source_name="drill.csv", imported_by="drill", cipher=cipher,
+            register_format=RegisterFormat.CSV, source_name="drill.csv", imported_by=OPERATOR, cipher=cipher,
         )  # fmt: skip
         vote = Vote(
             id=uuid.uuid4(), estate_id=places.estate.id, title="演练表决", organiser_kind="OWNERS_COMMITTEE",
