@@ -258,7 +258,7 @@ def _register_import(args: argparse.Namespace) -> int:
                 content,
                 register_format=register_format,
                 source_name=path.name,
-                imported_by=OPERATOR.label,
+                imported_by=OPERATOR,
                 cipher=_cipher(settings),
                 progress=report,
             )
@@ -406,7 +406,11 @@ def _audit_check(args: argparse.Namespace) -> int:
             # tables must not show up as a mismatch between two of them (SQLite's single writer gives the same).
             await session.execute(text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY"))
         report = await check_database(
-            session, LogKeys.from_settings(settings), estate_id=args.estate, vote_id=args.vote
+            session,
+            LogKeys.from_settings(settings),
+            pseudonym_key=settings.key("pseudonym_key"),
+            estate_id=args.estate,
+            vote_id=args.vote,
         )
         sys.stdout.write("".join(f"{line}\n" for line in report.lines()))
         console.print(f"checked in {time.perf_counter() - started:.2f} s")

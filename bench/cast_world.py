@@ -251,7 +251,7 @@ async def build_world(
                 csv_text.encode(),
                 register_format=RegisterFormat.CSV,
                 source_name="bench-register.csv",
-                imported_by="bench",
+                imported_by=OPERATOR,
                 cipher=cipher,
             )
         log(
@@ -280,7 +280,9 @@ async def build_world(
                 for body in topic_bodies():
                     await topic_service.add_topic(session, OPERATOR, vote.id, body)
                 if first is None:  # the real publication: checks, frozen roll (R-ROLL-1), hashes, log, notice
-                    await topic_service.publish(session, OPERATOR, vote.id, now=published)
+                    await topic_service.publish(
+                        session, OPERATOR, vote.id, now=published, pseudonym_key=settings.key("pseudonym_key")
+                    )
                     first = vote
                 else:
                     await _publish_copy(session, vote, first, published)

@@ -32,6 +32,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from app.db.session import create_engine, create_sessionmaker, unit_of_work
+from app.identity.service import OPERATOR
 from app.register import service as register_service
 from app.register.parsing import RegisterFormat
 from app.security.pii import FieldCipher
@@ -98,7 +99,7 @@ async def import_once(url: str, content: bytes) -> dict[str, Any]:
         async with unit_of_work(sessionmaker) as session:
             outcome = await register_service.import_register(
                 session, estate_id, content, register_format=RegisterFormat.CSV, source_name="bench.csv",
-                imported_by="bench", cipher=cipher,
+                imported_by=OPERATOR, cipher=cipher,
             )  # fmt: skip
             imported = time.perf_counter()
         committed = time.perf_counter()

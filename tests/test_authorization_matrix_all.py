@@ -47,6 +47,7 @@ from app.audit.integrator import integrate_once
 from app.common.access import Role, Scope
 from app.db.base import Base, utcnow
 from app.identity.models import RoleGrant
+from app.identity.service import OPERATOR
 from app.notice.models import OutboxStatus
 from app.register.parsing import RegisterFormat
 from app.register.service import import_register
@@ -418,7 +419,7 @@ async def _build_world(client, session, sessionmaker, app) -> World:  # type: ig
     register_b = HEADER + f"1,1,101,100.00,不动产登记,否,已售,是,不动产登记,{certificate_b},吴九,{ID_B},个人\n"
     await import_register(
         session, b.estate.id, register_b.encode(), register_format=RegisterFormat.CSV,
-        source_name="b.csv", imported_by="tests", cipher=cipher,
+        source_name="b.csv", imported_by=OPERATOR, cipher=cipher,
     )  # fmt: skip
     owner_a = await make_account(session, cipher, owner_id=await owner_id(session, app, WANG))
     owner_a2 = await make_account(

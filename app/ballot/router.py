@@ -20,7 +20,7 @@ from app.ballot.errors import (
 from app.ballot.schemas import BallotCast, PaperBallotEntry, Receipt
 from app.common.errors import Forbidden, Unauthenticated
 from app.errors import NotFound
-from app.http.deps import Clock, CurrentPrincipal, SessionDep
+from app.http.deps import Clock, CurrentPrincipal, SessionDep, SettingsDep
 from app.http.errors import DatabaseBusy
 from app.http.problems import problem_responses
 from app.place import access
@@ -67,10 +67,14 @@ async def cast_ballot(
     session: SessionDep,
     principal: CurrentPrincipal,
     clock: Clock,
+    settings: SettingsDep,
     idempotency_key: IdempotencyKey = None,
 ) -> Response:
     """Cast the voter group's one final ballot on every topic of the vote; the response is the receipt."""
-    outcome = await service.cast(session, principal, vote_id, body, now=clock(), idempotency_key=idempotency_key)
+    outcome = await service.cast(
+        session, principal, vote_id, body, now=clock(), idempotency_key=idempotency_key,
+        pseudonym_key=settings.key("pseudonym_key"),
+    )  # fmt: skip
     # The body is already JSON-ready (a stored replay or a fresh receipt): serialised once, with orjson.
     return Response(orjson.dumps(outcome.body), status_code=outcome.status_code, media_type="application/json")
 

@@ -37,6 +37,7 @@ from app.grant.models import ActingGrant
 from app.ledger import ballot as ballot_document
 from app.ledger.canonical import canonical_sha256
 from app.ledger.events import Event, EventKind
+from app.ledger.pseudonyms import grant_pseudonym
 from app.rules.casting import (
     ActingBasis,
     Caller,
@@ -74,6 +75,7 @@ async def cast(
     *,
     now: datetime,
     idempotency_key: str | None,
+    pseudonym_key: bytes,
 ) -> CastOutcome:
     if principal.account_id is None or principal.owner_id is None:
         raise NotVerified()  # R-CAST-1
@@ -102,7 +104,8 @@ async def cast(
     )
     receipt = await _insert(
         session, vote.id, vote.estate_id, group_row, body.answers, marks, now=now, basis=basis, grant_id=grant_id,
-        channel=Channel.ONLINE, account_id=principal.account_id, idempotency_record=record,
+        grant=grant_pseudonym(pseudonym_key, vote.id, grant_id), channel=Channel.ONLINE,
+        account_id=principal.account_id, idempotency_record=record,
     )  # fmt: skip
     if receipt is None:
         if idempotency_key is not None:  # a concurrent retry with the same key may have won the race
@@ -220,6 +223,7 @@ async def _insert(
     now: datetime,
     basis: str,
     grant_id: uuid.UUID | None,
+    grant: str,
     channel: Channel,
     account_id: uuid.UUID | None,
     entered_by: str | None = None,
@@ -228,7 +232,10 @@ async def _insert(
     idempotency_record: dict[str, Any] | None = None,
 ) -> Receipt | None:
     """Insert the ballot, its marks, its audit entry and the idempotency record (completed here with the receipt
-    as the response a retry gets); None, and nothing written, if the group already has a counted ballot."""
+    as the response a retry gets); None, and nothing written, if the group already has a counted ballot.
+
+    ``grant`` is the grant's per-vote pseudonym (``app.ledger.pseudonyms.grant_pseudonym``, ``""`` for none): the
+    public entry never carries the permanent ``grant_id``, which the ballot row keeps."""
     cast_at = cast_at or now
     ballot_id, entry_id = uuid.uuid4(), uuid.uuid4()
     # R-PUB-2, R-LIFE-7: the log shows a hiding commitment under the group's per-vote pseudonym, never the answers.
@@ -255,7 +262,7 @@ async def _insert(
         {
             "ballot_id": str(ballot_id), "group": group_row.pseudonym, "commitment": commitment,
             "basis": basis, "channel": channel.value, "cast_at": cast_at.isoformat(),
-            "grant_id": str(grant_id) if grant_id else "",
+            "grant": grant,
             # R-TALLY-9: a paper ballot's scan hash is in its commitment and its entry (ballot document version 3)
             **({"scan_sha256": scan_sha256} if scan_sha256 is not None else {}),
         },
@@ -320,7 +327,7 @@ async def enter_paper(
         )  # fmt: skip
     receipt = await _insert(
         session, vote.id, vote.estate_id, group_row, body.answers, marks, now=now, basis="PAPER_ENTRY", grant_id=None,
-        channel=Channel.PAPER, account_id=None, entered_by=principal.label, scan_sha256=body.scan_sha256,
+        grant="", channel=Channel.PAPER, account_id=None, entered_by=principal.label, scan_sha256=body.scan_sha256,
         cast_at=body.received_at,
     )  # fmt: skip
     if receipt is None:  # a concurrent entry for the same group

@@ -88,6 +88,25 @@ def roles_on(principal: Principal, place: EstatePlace) -> frozenset[Role]:
     return frozenset(roles)
 
 
+def acting_role(principal: Principal, place: EstatePlace) -> str:
+    """The role and place a public-law act on this estate is logged under: ``COMMITTEE@<estate id>``,
+    ``AUDITOR@<estate id>``, ``STREET_OFFICE@<street office id>``, ``OBSERVER@<community id>`` or ``ADMIN``, the
+    most local role the principal holds here. Never an account id or an API key's name: who exactly acted is
+    recorded apart, in a restricted ``identity.act.recorded`` entry (PIPL; R-PUB-1 makes the act public)."""
+    roles = roles_on(principal, place)
+    for role, place_id in (
+        (Role.COMMITTEE, place.estate_id),
+        (Role.AUDITOR, place.estate_id),
+        (Role.STREET_OFFICE, place.street_office_id),
+        (Role.OBSERVER, place.community_id),
+    ):
+        if role in roles:
+            return f"{role.value}@{place_id}"
+    if Role.ADMIN in roles:
+        return Role.ADMIN.value
+    raise NotFound(what="estate")
+
+
 def ensure_can_manage_street_office(principal: Principal, street_office_id: uuid.UUID) -> None:
     if not (principal.is_admin or street_office_id in principal.street_office_ids()):
         raise NotFound(what="street office")

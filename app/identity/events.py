@@ -12,6 +12,8 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit import service as audit_service
+from app.audit.models import AuditEntry
+from app.common.access import Principal
 from app.identity.models import IdentityEvent
 from app.ledger import events
 from app.ledger.events import EventKind
@@ -42,3 +44,16 @@ async def record(
         estate_id=estate_id,
     )
     return event
+
+
+async def record_act(session: AsyncSession, principal: Principal, entry: AuditEntry, *, acted_as: str) -> IdentityEvent:
+    """Who exactly did the public-law act logged as ``entry``, whose public payload names only ``acted_as`` (the
+    role and place, ``app.common.access.acting_role``): a restricted identity event in the same transaction."""
+    return await record(
+        session,
+        EventKind.IDENTITY_ACT_RECORDED,
+        actor=principal.label,
+        account_id=principal.account_id,
+        estate_id=entry.estate_id,
+        details={"entry_id": str(entry.id), "kind": entry.kind, "acted_as": acted_as},
+    )

@@ -12,7 +12,8 @@ This check reads the database, recomputes, and names each row that disagrees (``
   is signed by the log (current or retired key, ``app.audit.keys``) over exactly that origin, size and root;
   each configured witness's cosignature verifies on it (unconfigured witnesses are counted, not checked).
 * ``ballot`` — each ballot hashes (``app.ledger.ballot``: its commitment, or version 1 without a nonce) to its
-  ``content_hash`` and to the hash its ``ballot.cast`` entry logs; each ``ballot.cast`` entry has its ballot; a
+  ``content_hash`` and to the hash its ``ballot.cast`` entry logs, with its group, basis, channel and grant (the
+  per-vote keyed ``grant``, or an older entry's ``grant_id``); each ``ballot.cast`` entry has its ballot; a
   void ballot has a ``ballot.voided`` entry and a counted one has none.
 * ``mark`` — each ballot's marks are exactly ``app.vote.spec.marks_for_ballot`` of its answers, each with the
   group's area frozen in the roll.
@@ -20,8 +21,9 @@ This check reads the database, recomputes, and names each row that disagrees (``
   (``app.register.service.unit_content``) to the version's ``content_hash`` and to the hash in its
   ``register.version`` entry, with the unit count, heads and area logged there.
 * ``roll`` — each published vote's roll recomputed from its register version's rows (the law core, as at
-  publication) equals the frozen ``roll_group`` rows, hashes to ``vote.roll_hash`` and to the roll hash in the
-  ``vote.published`` entry; a differing group is named with its units.
+  publication) equals the frozen ``roll_group`` rows, hashes (its owners under the pseudonym key, for rolls
+  that bind them) to ``vote.roll_hash`` and to the roll hash in the ``vote.published`` entry; a differing group
+  is named with its units.
 
 Trust rests on the signed checkpoints: an edit is caught at the first link it breaks (a row against its
 logged hash, the logged entry against its leaf, the leaf against the signed root). ``estate_id`` /
@@ -53,11 +55,12 @@ from app.ledger.entries import entry_leaf_hash, entry_payload_sha256, leaf_docum
 from app.ledger.events import EventKind
 from app.ledger.merkle import CompactRange
 from app.ledger.note import Checkpoint, open_note
+from app.ledger.pseudonyms import grant_pseudonym
 from app.register.models import Building, Owner, RegisterVersion, Unit, UnitOwner
 from app.register.service import CONTENT_MEMBER, unit_content
 from app.rules.roll import Roll, UnitRecord, build_roll, public_group_id
 from app.vote.models import RollGroup, Topic, Vote
-from app.vote.snapshot import roll_document
+from app.vote.snapshot import owner_pseudonyms, roll_document
 from app.vote.spec import Mark, marks_for_ballot
 
 CHUNK = 2000
@@ -155,9 +158,13 @@ def ballot_hash(ballot: Ballot, logged_cast_at: Any, group: str, *, scanned: boo
     )  # fmt: skip
 
 
-def ballot_problems(ballot: Ballot, entry: AuditEntry | None, pseudonym: str | None = None) -> list[str]:
+def ballot_problems(
+    ballot: Ballot, entry: AuditEntry | None, pseudonym: str | None = None, *, pseudonym_key: bytes
+) -> list[str]:
     """Why a ballot row disagrees with its own hash or its ``ballot.cast`` entry; ``pseudonym`` is the roll's
-    per-vote name of the ballot's group (the group id for ballots of rolls frozen before pseudonyms)."""
+    per-vote name of the ballot's group (the group id for ballots of rolls frozen before pseudonyms). The entry's
+    ``grant`` is the ballot's grant under ``pseudonym_key`` (``grant_pseudonym``); an entry logged before grants
+    were pseudonymous has the ``grant_id`` itself."""
     if entry is None:
         return [f"its ballot.cast audit entry {ballot.audit_entry_id} is missing"]
     payload = entry.payload if isinstance(entry.payload, dict) else {}
@@ -178,9 +185,14 @@ def ballot_problems(ballot: Ballot, entry: AuditEntry | None, pseudonym: str | N
         ballot_commitments.logged_group(payload),
         payload.get("basis"),
         payload.get("channel"),
-        payload.get("grant_id"),
+        payload["grant"] if "grant" in payload else payload.get("grant_id"),
     )
-    stored = (group, ballot.basis, ballot.channel.value, str(ballot.grant_id or ""))
+    grant = (
+        grant_pseudonym(pseudonym_key, ballot.vote_id, ballot.grant_id)
+        if "grant" in payload
+        else str(ballot.grant_id or "")
+    )
+    stored = (group, ballot.basis, ballot.channel.value, grant)
     if entry.kind != EventKind.BALLOT_CAST or payload.get("ballot_id") != str(ballot.id):
         problems.append(f"audit entry {entry.id} is not the ballot.cast entry of this ballot")
     elif logged != stored:
@@ -322,11 +334,13 @@ async def check_database(
     session: AsyncSession,
     keys: LogKeys,
     *,
+    pseudonym_key: bytes,
     estate_id: uuid.UUID | None = None,
     vote_id: uuid.UUID | None = None,
     chunk: int = CHUNK,
 ) -> CheckReport:
-    """Run every check (see the module docstring) in the caller's transaction; writes nothing."""
+    """Run every check (see the module docstring) in the caller's transaction; writes nothing. ``pseudonym_key``
+    is the server's key of per-vote pseudonyms (owners in the roll hash, grants in ``ballot.cast`` entries)."""
     vote = None
     if vote_id is not None:
         vote = await session.get(Vote, vote_id)
@@ -336,9 +350,9 @@ async def check_database(
     report = CheckReport()
     await _check_entries(session, report, scope, chunk)
     await _check_tree(session, report, keys, chunk)
-    await _check_ballots(session, report, scope, chunk)
+    await _check_ballots(session, report, scope, chunk, pseudonym_key)
     registers = await _check_registers(session, report, scope, chunk)
-    await _check_rolls(session, report, scope, registers)
+    await _check_rolls(session, report, scope, registers, pseudonym_key)
     return report
 
 
@@ -476,7 +490,9 @@ async def _check_tree(session: AsyncSession, report: CheckReport, keys: LogKeys,
                     f"is not the tree of the {tree.size} stored leaves (root {short(tree.root())})")  # fmt: skip
 
 
-async def _check_ballots(session: AsyncSession, report: CheckReport, scope: _Scope, chunk: int) -> None:
+async def _check_ballots(
+    session: AsyncSession, report: CheckReport, scope: _Scope, chunk: int, pseudonym_key: bytes
+) -> None:
     voided = {
         str(payload.get("ballot_id"))
         for payload in await session.scalars(
@@ -513,8 +529,9 @@ async def _check_ballots(session: AsyncSession, report: CheckReport, scope: _Sco
                     await session.scalars(sa.select(Topic).where(Topic.vote_id == ballot.vote_id))
                 ).all()
             _check_ballot(
-                report, ballot, entry, (area, pseudonym), topics[ballot.vote_id], marks.get(ballot.id, []), voided
-            )
+                report, ballot, entry, (area, pseudonym), topics[ballot.vote_id], marks.get(ballot.id, []), voided,
+                pseudonym_key=pseudonym_key,
+            )  # fmt: skip
         last = rows[-1][0].id
     orphans = await session.execute(
         scope.entries(
@@ -537,11 +554,13 @@ def _check_ballot(
     topics: Sequence[Topic],
     marks: Sequence[MarkRow],
     voided: set[str],
+    *,
+    pseudonym_key: bytes,
 ) -> None:
     area, pseudonym = group
     report.counts["ballot"] += 1
     report.counts["ballot_mark"] += len(marks)
-    for what in ballot_problems(ballot, entry, pseudonym):
+    for what in ballot_problems(ballot, entry, pseudonym, pseudonym_key=pseudonym_key):
         report.fail("ballot", "ballot", ballot.id, what)
     if (ballot.status is BallotStatus.VOID) != (str(ballot.id) in voided):
         logged = "a ballot.voided entry" if str(ballot.id) in voided else "no ballot.voided entry"
@@ -677,7 +696,11 @@ async def _units(
 
 
 async def _check_rolls(
-    session: AsyncSession, report: CheckReport, scope: _Scope, registers: Mapping[uuid.UUID, _Register]
+    session: AsyncSession,
+    report: CheckReport,
+    scope: _Scope,
+    registers: Mapping[uuid.UUID, _Register],
+    pseudonym_key: bytes,
 ) -> None:
     votes = (await session.scalars(scope.votes(sa.select(Vote).where(Vote.roll_hash.is_not(None))))).all()
     published: dict[uuid.UUID | None, list[AuditEntry]] = {}
@@ -706,19 +729,24 @@ async def _check_rolls(
         for group_id, what in roll_problems(roll, vote.estate_id, groups):
             report.fail("roll", "roll_group", f"{vote.id}/{group_id}", what)
         pseudonyms = {row.group_key: row.pseudonym for row in groups}
-        for what in vote_roll_problems(vote, roll, published.get(vote.id, []), pseudonyms):
+        for what in vote_roll_problems(vote, roll, published.get(vote.id, []), pseudonyms, pseudonym_key):
             report.fail("roll", "vote", vote.id, what)
 
 
 def vote_roll_problems(
-    vote: Vote, roll: Roll, published: Sequence[AuditEntry], pseudonyms: Mapping[str, str]
+    vote: Vote, roll: Roll, published: Sequence[AuditEntry], pseudonyms: Mapping[str, str], pseudonym_key: bytes
 ) -> list[str]:
     """Why the vote's roll hash and totals disagree with its register's roll or its ``vote.published`` entry.
 
     ``pseudonyms`` are the frozen rows' per-vote group names by group key (a group missing from them is reported
-    by ``roll_problems``; here it hashes under an empty name, so the roll hash fails too)."""
+    by ``roll_problems``; here it hashes under an empty name, so the roll hash fails too). The roll document is
+    the version-2 one, whose owners are the register rows' owners under ``pseudonym_key``, unless the version-1
+    document (no owners) is what was frozen: a roll published before owners were bound."""
     named = {group.key: pseudonyms.get(group.key, "") for group in roll.groups}
-    digest = canonical_sha256(roll_document(vote.estate_id, roll, named))
+    digest = canonical_sha256(roll_document(vote.estate_id, roll, named, None))
+    if digest != vote.roll_hash:
+        owners = {group.key: owner_pseudonyms(pseudonym_key, vote.id, group.owner_keys) for group in roll.groups}
+        digest = canonical_sha256(roll_document(vote.estate_id, roll, named, owners))
     problems = []
     if digest != vote.roll_hash or (vote.total_heads, vote.total_area) != (roll.total.heads, roll.total.area):
         problems.append(f"roll_hash {short(vote.roll_hash)} or totals {vote.total_heads}/{vote.total_area} are not "

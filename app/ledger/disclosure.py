@@ -6,7 +6,8 @@ supervision acts, register versions (hashes and totals), and each ballot's hidin
 group pseudonym. Everything else is restricted: identity events (sign-in, verification and its failures, grants,
 roles), petitions, deliveries, views and exports, and any kind this table does not name. An entry of a public kind
 is restricted too when it is in a format that is not safe to show (a version-1 ballot entry: unsalted hash and an
-unkeyed group id) or when its payload carries an owner id, an account id, an identifier fragment or a phone
+unkeyed group id; a ballot entry naming its grant by the permanent ``grant_id`` rather than its per-vote ``grant``
+pseudonym) or when its payload carries an owner id, an account id, an identifier fragment or a phone
 (``carries_personal_data``); entries already in the log are judged the same way, since they never change.
 
 The public listing serves a restricted entry as its leaf index and leaf hash only: inclusion and consistency
@@ -58,7 +59,7 @@ PERSONAL_MEMBERS = frozenset(
         "viewer",
     }
 )  # fmt: skip
-_PERSONAL_VALUE = re.compile(r"(account|owner):")
+_PERSONAL_VALUE = re.compile(r"(account|owner|apikey):")
 
 
 def carries_personal_data(value: Any) -> bool:
@@ -76,6 +77,8 @@ def disclosure(kind: str, payload: Mapping[str, Any]) -> Disclosure:
         return Disclosure.RESTRICTED
     if kind == EventKind.BALLOT_CAST and not is_commitment_entry(payload):
         return Disclosure.RESTRICTED  # version 1: an unsalted hash of guessable answers
+    if kind == EventKind.BALLOT_CAST and payload.get("grant_id"):
+        return Disclosure.RESTRICTED  # logged before grant pseudonyms: a permanent grant id links votes
     if kind == EventKind.BALLOT_VOIDED and "group" not in payload:
         return Disclosure.RESTRICTED  # version 1: an unkeyed group id
     return Disclosure.PUBLIC

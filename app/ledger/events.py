@@ -89,6 +89,8 @@ class EventKind(StrEnum):
     IDENTITY_VERIFICATION_APPROVED = "identity.verification.approved"
     IDENTITY_VERIFICATION_REJECTED = "identity.verification.rejected"
     IDENTITY_VERIFICATION_DOCUMENT_DELETED = "identity.verification.document_deleted"
+    # Who exactly did a public-law act whose public entry names only the acting role and place (app.identity.events)
+    IDENTITY_ACT_RECORDED = "identity.act.recorded"
 
 
 _SUPERVISION = "supervision."

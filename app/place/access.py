@@ -10,7 +10,7 @@ import uuid
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.common.access import MANAGING_ROLES, EstatePlace, Principal, Role, Scope, roles_on
+from app.common.access import MANAGING_ROLES, EstatePlace, Principal, Role, Scope, acting_role, roles_on
 from app.common.errors import Forbidden
 from app.errors import NotFound
 from app.place.models import Community, Estate
@@ -34,6 +34,14 @@ async def estate_roles(session: AsyncSession, principal: Principal, estate_id: u
     if not roles:
         raise NotFound(what="estate")
     return roles
+
+
+async def acting_as(session: AsyncSession, principal: Principal, estate_id: uuid.UUID) -> str:
+    """``app.common.access.acting_role`` on the estate: what a public-law act's entry names instead of the account."""
+    place = await estate_place(session, estate_id)
+    if place is None:
+        raise NotFound(what="estate")
+    return acting_role(principal, place)
 
 
 async def ensure_can_read_estate(session: AsyncSession, principal: Principal, estate_id: uuid.UUID) -> frozenset[Role]:

@@ -94,7 +94,7 @@ async def import_register(
         content,
         register_format=chosen,
         source_name=file.filename or "upload",
-        imported_by=principal.label,
+        imported_by=principal,
         cipher=cipher,
         now=clock(),
     )

@@ -16,10 +16,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit import service as audit_service
+from app.common.access import Principal
 from app.common.errors import Conflict
 from app.db.base import utcnow
+from app.identity import events as identity_events
 from app.ledger import events
 from app.ledger.canonical import canonical_sha256
+from app.place import access
 from app.place import repository as place_repository
 from app.place.models import Estate
 from app.register import repository
@@ -69,12 +72,14 @@ async def import_register(
     *,
     register_format: RegisterFormat,
     source_name: str,
-    imported_by: str,
+    imported_by: Principal,
     cipher: FieldCipher,
     progress: ProgressCallback | None = None,
     now: datetime | None = None,
 ) -> ImportOutcome:
-    """Import a register file; ``imported_by`` (who did it) is stored on the version and in its audit entry."""
+    """Import a register file; ``imported_by`` (who did it) is stored on the version. Its public
+    ``register.version`` entry names only their role and place (``app.common.access.acting_role``); who exactly
+    imported is a restricted ``identity.act.recorded`` entry."""
     now = now or utcnow()
     estate = await place_repository.get_estate(session, estate_id)
     parsed = parse_register(content, register_format)
@@ -131,7 +136,7 @@ async def import_register(
         include_parking=estate.include_parking,
         developer_owner_id=estate.developer_owner_id,
         source_name=source_name[:300],
-        imported_by=imported_by[:200],
+        imported_by=imported_by.label[:200],
         created_at=now,
     )
     session.add(version)
@@ -141,7 +146,8 @@ async def import_register(
         raise Conflict() from exc
     await _insert_units(session, version.id, rows, buildings, owner_ids, cipher=cipher, progress=progress)
     # Each register version is an audit-log event, identified by its content hash (no identifiers).
-    await audit_service.append(
+    acted_as = await access.acting_as(session, imported_by, estate.id)
+    entry = await audit_service.append(
         session,
         events.register_version(
             version_id=version.id,
@@ -149,10 +155,11 @@ async def import_register(
             content_hash=content_hash,
             unit_count=version.unit_count,
             total=roll.total,
-            imported_by=version.imported_by,
+            imported_by=acted_as,
         ),
         estate_id=estate.id,
     )  # fmt: skip
+    await identity_events.record_act(session, imported_by, entry, acted_as=acted_as)
     for listener in _version_listeners:
         await listener(session, version, now)
     return ImportOutcome(version, created=True, roll=roll)

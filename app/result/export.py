@@ -38,7 +38,7 @@ from app.common.access import Principal, Role
 from app.common.errors import Forbidden
 from app.errors import NotFound
 from app.ledger import completeness, events, merkle
-from app.ledger.canonical import canonical_bytes
+from app.ledger.canonical import canonical_bytes, canonical_sha256
 from app.ledger.events import EventKind
 from app.ledger.pseudonyms import owner_pseudonym
 from app.ledger.signing import sign
@@ -49,6 +49,7 @@ from app.verifier import documents as d
 from app.vote import documents as vote_documents
 from app.vote import repository as topic_repository
 from app.vote.models import RollGroup, Vote
+from app.vote.snapshot import owner_pseudonyms
 
 EXPORT_ROLES = frozenset({Role.ADMIN, Role.STREET_OFFICE, Role.COMMITTEE, Role.AUDITOR})
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)
@@ -133,7 +134,7 @@ async def build_bundle(session: AsyncSession, vote: Vote, *, keys: LogKeys, pseu
     documents: dict[str, Any] = {
         d.KEYS: _keys(keys),
         d.REGISTER: await _register(session, vote, version, pseudonym_key),
-        d.ROLL: await _roll(session, vote),
+        d.ROLL: await _roll(session, vote, pseudonym_key),
         d.NOTICE: vote_documents.notice_document(
             vote,
             [str(topic.content_hash) for topic in topics],
@@ -337,10 +338,23 @@ def _unit(row: Any, owners: list[str]) -> dict[str, Any]:
     }
 
 
-async def _roll(session: AsyncSession, vote: Vote) -> dict[str, Any]:
-    """``app.vote.snapshot.roll_document`` from the frozen roll rows: the preimage of ``vote.roll_hash``."""
+async def _roll(session: AsyncSession, vote: Vote, pseudonym_key: bytes) -> dict[str, Any]:
+    """``app.vote.snapshot.roll_document`` from the frozen roll rows: the preimage of ``vote.roll_hash``.
+
+    A roll frozen since the document binds owners (version 2) lists each group's owners by their per-vote
+    pseudonym, the same names the register snapshot gives them; a roll frozen before is identified by its
+    version-1 document hashing to the roll hash, and is exported in that version (the hash covers the format,
+    so neither can pass for the other)."""
     groups = (await session.scalars(sa.select(RollGroup).where(RollGroup.vote_id == vote.id))).all()
-    return {
+    legacy = _roll_document(vote, groups, None)
+    if canonical_sha256(legacy) == vote.roll_hash:
+        return legacy
+    owners = {group.group_key: owner_pseudonyms(pseudonym_key, vote.id, group.owner_ids) for group in groups}
+    return _roll_document(vote, groups, owners)
+
+
+def _roll_document(vote: Vote, groups: Sequence[RollGroup], owners: dict[str, list[str]] | None) -> dict[str, Any]:
+    document: dict[str, Any] = {
         "estate_id": str(vote.estate_id),
         "groups": sorted(
             (
@@ -351,12 +365,14 @@ async def _roll(session: AsyncSession, vote: Vote) -> dict[str, Any]:
                     "is_developer": group.is_developer,
                     "units": list(group.unit_keys),
                 }
+                | ({} if owners is None else {"owners": owners[group.group_key]})
                 for group in groups
             ),
             key=lambda group: str(group["group_id"]),
         ),
         "total": {"heads": vote.total_heads, "area": vote.total_area},
     }
+    return document if owners is None else {"format": d.ROLL_FORMAT, **document}
 
 
 async def _ballots(session: AsyncSession, vote_id: uuid.UUID, cast_at: dict[str, str]) -> list[dict[str, Any]]:
@@ -411,10 +427,10 @@ It contains every group's answers (R-PUB-2): keep it to the audit it was exporte
     evote verify evote-{vote_id}.zip                       # PASS, or FAIL naming the first inconsistency
     evote verify evote-{vote_id}.zip --log-key 'NAME+KEYID+KEY'   # pin the log key you obtained yourself
 
-The verifier recomputes the voter groups, heads and areas from the register snapshot, the roll and its
-hash, the notice and topic hashes, every ballot's content hash against its signed log entry, every tally
-with the law core, every Merkle inclusion and consistency proof, every signature, and the publicity rule
-(voting opened at least 15 clear days after the notice was published, R-LIFE-3).
+The verifier recomputes the voter groups, their owners (by per-vote pseudonym), heads and areas from the
+register snapshot, the roll and its hash, the notice and topic hashes, every ballot's content hash against
+its signed log entry, every tally with the law core, every Merkle inclusion and consistency proof, every
+signature, and the publicity rule (voting opened at least 15 clear days after the notice was published, R-LIFE-3).
 
 ## Check the signed result with openssl
 

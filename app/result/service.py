@@ -28,11 +28,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.audit import service as audit_service
 from app.audit.integrator import integrate_and_sign
 from app.audit.keys import LogKeys
+from app.audit.models import AuditEntry
 from app.ballot.models import Ballot
 from app.common.access import Principal, Role, roles_on
 from app.common.pagination import paginate
 from app.errors import NotFound
 from app.holidays import STATE_COUNCIL_CALENDAR
+from app.identity import events as identity_events
 from app.ledger import completeness, events
 from app.ledger.canonical import canonical_sha256
 from app.notice import service as notice_service
@@ -84,9 +86,19 @@ async def _entries_so_far(session: AsyncSession, vote: Vote, now: datetime) -> d
 
 
 async def close_and_decide(
-    session: AsyncSession, vote_id: uuid.UUID, *, now: datetime, keys: LogKeys, actor: str = SYSTEM_ACTOR
+    session: AsyncSession,
+    vote_id: uuid.UUID,
+    *,
+    now: datetime,
+    keys: LogKeys,
+    actor: str = SYSTEM_ACTOR,
+    accountable: Principal | None = None,
 ) -> Decision:
-    """Close the vote at its end, decide every topic and publish the result at once; idempotent afterwards."""
+    """Close the vote at its end, decide every topic and publish the result at once; idempotent afterwards.
+
+    ``actor`` is what the public entries name as ``by``: the system, or the role and place of the person who ran
+    the close (``app.common.access.acting_role``); that person, ``accountable``, is recorded for each entry in a
+    restricted ``identity.act.recorded`` entry."""
     vote = await vote_repository.lock_vote(session, vote_id)
     if vote is None:
         raise NotFound(what="vote")
@@ -98,13 +110,14 @@ async def close_and_decide(
     if now < vote.ends_at:
         raise VoteNotEnded(ends_at=vote.ends_at.isoformat())  # R-LIFE-6: no early close
 
+    acts: list[AuditEntry] = []
     participating: Weight | None = None  # nothing can change the counted ballots once the vote is locked
     if vote.status in RUNNING:
         participating = await repository.participation(session, vote.id)
         # R-REC-1: the close binds every entry of the vote so far and the counted ballots' commitments, so an
         # export that drops one fails, and an owner checks their ballot was counted (app.ledger.completeness).
         counted = completeness.counted_set(await repository.counted_commitments(session, vote.id))
-        await transition(
+        closed = await transition(
             session,
             vote,
             VoteStatus.CLOSED,  # closed_at is ends_at: the decision instant is the publicised close (R-LIFE-8)
@@ -119,10 +132,11 @@ async def close_and_decide(
                 counted=counted.payload(),
             ),
         )
+        acts.append(closed)
 
     if vote.status is VoteStatus.CLOSED:
         results = await _decide(session, vote, total, now=now, participating=participating)
-        await transition(
+        decided = await transition(
             session,
             vote,
             VoteStatus.DECIDED,
@@ -136,13 +150,14 @@ async def close_and_decide(
                 entries=await _entries_so_far(session, vote, now),
             ),
         )
+        acts.append(decided)
     else:
         results = await _results_in_order(session, vote)
 
     # R-LIFE-8: results are computed at close and published to all owners in scope at once.
     closed_at = vote.closed_at or vote.ends_at
     publication = result_publication_flags(closed_at, now, as_of=now, calendar=STATE_COUNCIL_CALENDAR)
-    await transition(
+    published = await transition(
         session,
         vote,
         VoteStatus.RESULT_PUBLISHED,
@@ -156,6 +171,9 @@ async def close_and_decide(
             entries=await _entries_so_far(session, vote, now),
         ),
     )
+    if accountable is not None:
+        for entry in (*acts, published):
+            await identity_events.record_act(session, accountable, entry, acted_as=actor)
     # R-LIFE-8: "published to all owners in scope at once": the result notice leaves through the outbox.
     await notice_service.publish_notice(
         session,
@@ -183,7 +201,8 @@ async def close(
         raise NotFound(what="vote")
     await access.ensure_can_manage_estate(session, principal, vote.estate_id)
     ensure_acts_as_organiser(vote.organiser_kind, await access.estate_roles(session, principal, vote.estate_id))
-    return await close_and_decide(session, vote_id, now=now, keys=keys, actor=principal.label)
+    acted_as = await access.acting_as(session, principal, vote.estate_id)
+    return await close_and_decide(session, vote_id, now=now, keys=keys, actor=acted_as, accountable=principal)
 
 
 async def _results_in_order(session: AsyncSession, vote: Vote) -> tuple[TopicResult, ...]:

@@ -32,6 +32,7 @@ from app.common.access import MANAGING_ROLES, Principal, Role, ensure_can_manage
 from app.common.errors import Forbidden
 from app.errors import NotFound
 from app.holidays import STATE_COUNCIL_CALENDAR
+from app.identity import events as identity_events
 from app.ledger import events
 from app.ledger.canonical import canonical_sha256
 from app.notice import service as notice_service
@@ -147,7 +148,11 @@ async def _record(
     follows_id: uuid.UUID | None = None,
 ) -> SupervisionAction:
     """One ``supervision_action`` row and its audit entry with the same canonical content and hash; an act that
-    moves the vote ``to`` another status records the move in that entry (``app.vote.lifecycle.transition``)."""
+    moves the vote ``to`` another status records the move in that entry (``app.vote.lifecycle.transition``).
+
+    The act is public (R-SUP-1), so ``acted_by`` is the acting role and place (``STREET_OFFICE@<street office id>``,
+    ``ADMIN``), never an account or key name; who exactly acted is an ``identity.act.recorded`` entry, restricted."""
+    acted_as = await access.acting_as(session, principal, vote.estate_id)
     action = SupervisionAction(
         id=uuid.uuid4(),
         estate_id=vote.estate_id,
@@ -157,7 +162,7 @@ async def _record(
         document_ref=document_ref,
         deadline=None if deadline is None else deadline.astimezone(UTC),
         follows_id=follows_id,
-        acted_by=principal.label,
+        acted_by=acted_as,
         acted_at=now.astimezone(UTC),
     )
     content = action_content(action)
@@ -174,6 +179,7 @@ async def _record(
     else:
         entry = await transition(session, vote, to, now=now, actor=principal.label, event=event)
     action.audit_entry_id = entry.id
+    await identity_events.record_act(session, principal, entry, acted_as=acted_as)
     session.add(action)
     await session.flush()
     return action

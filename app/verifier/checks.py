@@ -15,8 +15,10 @@ Order (each step relies only on what the steps before it established):
 5. ``notice``: the notice, topic and roll documents hash to what the signed result and the signed
    ``vote.published`` entry say; the register version and the totals agree everywhere.
 6. ``register``: the roll recomputed from the pseudonymous register snapshot with the law core
-   (``app.rules.roll.build_roll``: heads, developer, co-owners, parking, scope) equals ``roll.json``.
-7. ``ballots``: each ballot has its ``ballot.cast`` entry and hashes to the content hash recorded there; each
+   (``app.rules.roll.build_roll``: heads, developer, co-owners, parking, scope) equals ``roll.json``, each
+   group's owners included when the roll binds them (``documents.ROLL_FORMAT``; older rolls have none).
+7. ``ballots``: each ballot has its ``ballot.cast`` entry and hashes to the content hash recorded there (whose
+   ``grant``, the grant's per-vote pseudonym, is present exactly for a basis that rests on a grant); each
    entry has its ballot; groups are in the roll; one counted ballot per group; void ballots are logged as
    void; the participation recorded at close equals the counted ballots.
 8. ``publicity``: R-LIFE-3, the notice (and so every topic a ballot answers) was published at least 15 clear
@@ -33,6 +35,7 @@ import base64
 import hashlib
 import io
 import json
+import re
 import uuid
 import zipfile
 import zlib
@@ -55,6 +58,7 @@ from app.ledger.events import EVIDENCE_KINDS, SUPERVISION_KINDS, EventKind
 from app.ledger.merkle import HASH_SIZE, CompactRange, inclusion_step, verify_consistency, verify_inclusion
 from app.ledger.note import Checkpoint, open_note, parse_verifier_key
 from app.ledger.signing import SIGNATURE_SIZE, jws_verify, public_key_from_bytes, verify
+from app.rules.casting import GrantKind
 from app.rules.counts import Weight
 from app.rules.publicity import earliest_voting_start, shanghai_date
 from app.rules.roll import AreaSource, SaleStatus, UnitRecord, build_roll
@@ -65,6 +69,9 @@ from app.verifier.tally import AnswerRefused, topic_evidence
 MAX_MEMBER_BYTES = 1 << 30
 #: How far a time an entry claims may be from the entry's own ``created_at`` (clocks of one server, one request).
 TIME_TOLERANCE = timedelta(minutes=5)
+GRANT_BASES = frozenset(kind.value for kind in GrantKind)
+"""The acting bases that rest on a grant: their names are the grant kinds (``app.rules.casting``)."""
+GRANT_PSEUDONYM = re.compile(r"[0-9a-f]{32}")
 
 
 class Failure(Exception):
@@ -597,6 +604,9 @@ class _Verifier:
             except DomainError as error:
                 raise Failure("register", f"the register snapshot yields no valid roll: {error}") from error
             groups = self.roll["groups"]
+            roll_format = self.roll.get("format")
+            if roll_format not in (None, d.ROLL_FORMAT):
+                raise Failure("register", f"roll.json format {roll_format!r} is not {d.ROLL_FORMAT}")
             by_unit = {unit: group for group in groups for unit in group["units"]}
             if len({group["group_id"] for group in groups}) != len(groups):
                 raise Failure("register", "the roll lists a group id twice")
@@ -619,6 +629,13 @@ class _Verifier:
                     )
                 if claimed["is_developer"] != group.is_developer or claimed["heads"] != 1:
                     raise Failure("register", f"group {claimed['group_id']}: developer flag or heads differ")
+                # A version-2 roll binds its owners (their per-vote pseudonyms) in the roll hash (R-ROLL-1).
+                if roll_format is not None and claimed.get("owners") != sorted(group.owner_keys):
+                    raise Failure(
+                        "register",
+                        f"group {claimed['group_id']} (units {units}): the register snapshot's owners of these units "
+                        "are not the owners frozen in the roll (an owner link was changed)",
+                    )
             if len(groups) != len(recomputed.groups):
                 raise Failure("register", f"the roll has {len(groups)} groups, the register snapshot gives "
                               f"{len(recomputed.groups)}")  # fmt: skip
@@ -682,6 +699,13 @@ class _Verifier:
                         f"ballot {ballot_id} (group {group}): its content does not hash to the commitment in its "
                         "signed ballot.cast entry (a choice, the group, the basis, the channel, the time or the "
                         "nonce was changed)",
+                    )
+                if "grant" in recorded and not _grant_fits(recorded["grant"], ballot["basis"]):
+                    raise Failure(
+                        "ballots",
+                        f"ballot {ballot_id} (group {group}): its signed ballot.cast entry's grant "
+                        f"{recorded['grant']!r} does not fit its basis {ballot['basis']} (a grant's per-vote "
+                        "pseudonym exactly when the ballot was cast under a grant)",
                     )
                 if ballot["content_hash"] != digest or ballot["cast_at"] != recorded["cast_at"]:
                     raise Failure("ballots", f"ballot {ballot_id}: its content hash or time field was changed")
@@ -1034,6 +1058,15 @@ class _Verifier:
                 f"{status} on {last.payload['acted_at']} ({last.payload['document_ref']}); "
                 "the counted result no longer binds the owners",
             )
+
+
+def _grant_fits(grant: Any, basis: Any) -> bool:
+    """Whether a ``ballot.cast`` entry's ``grant`` (the grant's per-vote keyed pseudonym, ``""`` for none) fits its
+    basis: the verifier has no key to recompute it (``evote audit check`` does), but a ballot cast under a grant
+    (R-CAST-2..4) names one and an owner's own, a transferee's or a paper ballot names none."""
+    if basis in GRANT_BASES:
+        return isinstance(grant, str) and GRANT_PSEUDONYM.fullmatch(grant) is not None
+    return isinstance(grant, str) and not grant
 
 
 def _sha256(data: bytes) -> str:

@@ -10,7 +10,8 @@ Bundle (a ``.zip``, members in this order, fixed timestamps, so the same content
     register.json            pseudonymous register snapshot (no names, ID or certificate numbers; owners by
                              ``app.ledger.pseudonyms.owner_pseudonym``, keyed and per vote)
     roll.json                the roll document whose SHA-256 is the notice's ``roll_hash`` (groups by their
-                             per-vote pseudonym)
+                             per-vote pseudonym; since ``ROLL_FORMAT`` each group also lists its owners as
+                             their per-vote owner pseudonyms, so the roll hash binds who forms each group)
     notice.json              the notice document whose SHA-256 is the vote's ``notice_hash``
     topics.json              each topic's id, position and document (its SHA-256 is its ``content_hash``)
     ballots.json             every ballot of the vote, counted and void, as cast, with the nonce that opens its
@@ -49,6 +50,8 @@ from app.ledger.canonical import canonical_bytes
 BUNDLE_FORMAT = "evote-bundle@1"
 RESULT_FORMAT = "evote-result@1"
 REGISTER_FORMAT = "evote-register@1"
+ROLL_FORMAT = "evote-roll@2"
+"""The roll document's ``format``; a roll frozen before it has no ``format`` and no ``owners`` (version 1)."""
 
 README = "README.md"
 MANIFEST = "manifest.json"

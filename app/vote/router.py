@@ -11,7 +11,7 @@ from fastapi import APIRouter, File, Response, UploadFile, status
 from app.common.errors import Forbidden, InvalidCursor, Unauthenticated
 from app.common.pagination import Page, PageQuery
 from app.errors import NotFound
-from app.http.deps import Clock, CurrentPrincipal, SessionDep
+from app.http.deps import Clock, CurrentPrincipal, SessionDep, SettingsDep
 from app.http.errors import PayloadTooLarge
 from app.http.paths import AttachmentId, EstateId, TopicId, VoteId
 from app.http.problems import problem_responses
@@ -285,11 +285,13 @@ async def delete_attachment(
     response_model=VoteRead,
     responses=problem_responses(*AUTH_ERRORS, *PUBLISH_ERRORS),
 )
-async def publish_vote(vote_id: VoteId, session: SessionDep, principal: CurrentPrincipal, clock: Clock) -> VoteRead:
+async def publish_vote(
+    vote_id: VoteId, session: SessionDep, principal: CurrentPrincipal, clock: Clock, settings: SettingsDep
+) -> VoteRead:
     """Publish the notice: checks the notice period and window (R-LIFE-3/5), the scope (R-ROLL-4) and the roll
     (R-ROLL-6), freezes the roll snapshot and records the topic and notice hashes (R-LIFE-2, R-LIFE-4)."""
     now = clock()
-    view = await service.publish(session, principal, vote_id, now=now)
+    view = await service.publish(session, principal, vote_id, now=now, pseudonym_key=settings.key("pseudonym_key"))
     return _vote_read(view, now)
 
 

@@ -477,8 +477,11 @@ def _check_scope(vote: Vote) -> None:
             raise ScopeTooNarrow(topic=topic.title, matters=", ".join(whole_area))
 
 
-async def publish(session: AsyncSession, principal: Principal, vote_id: uuid.UUID, *, now: datetime) -> VoteView:
-    """Publish the notice (R-LIFE-2): check it, freeze the roll (R-ROLL-1) and record its hashes (R-LIFE-4)."""
+async def publish(
+    session: AsyncSession, principal: Principal, vote_id: uuid.UUID, *, now: datetime, pseudonym_key: bytes
+) -> VoteView:
+    """Publish the notice (R-LIFE-2): check it, freeze the roll (R-ROLL-1) and record its hashes (R-LIFE-4); the
+    roll hash binds each group's owners under ``pseudonym_key`` (``app.vote.snapshot.roll_document``)."""
     vote = await _managed_vote(session, principal, vote_id)
     if vote.status is VoteStatus.CANCELLED:
         raise VoteCancelled()
@@ -492,7 +495,8 @@ async def publish(session: AsyncSession, principal: Principal, vote_id: uuid.UUI
     version = await register_repository.latest_version(session, vote.estate_id)
     if version is None:
         raise NoRegister()
-    await take_snapshot(session, vote, version, scope_units=vote.scope_units)  # R-ROLL-1, R-ROLL-6 via build_roll
+    # R-ROLL-1, R-ROLL-6 via build_roll
+    await take_snapshot(session, vote, version, scope_units=vote.scope_units, pseudonym_key=pseudonym_key)
     assert vote.roll_hash is not None  # noqa: S101 - set by take_snapshot
     topic_hashes = []
     for topic in vote.topics:

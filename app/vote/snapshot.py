@@ -8,24 +8,36 @@ change during the vote (R-ROLL-3, R-ROLL-5).
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.ledger.canonical import canonical_sha256
-from app.ledger.pseudonyms import new_group_pseudonym
+from app.ledger.pseudonyms import new_group_pseudonym, owner_pseudonym
 from app.register import repository as register_repository
 from app.register.models import RegisterVersion
 from app.register.service import roll_of_units
 from app.rules.roll import Roll, build_roll, public_group_id
+from app.verifier.documents import ROLL_FORMAT
 from app.vote.models import RollGroup, Vote
 
 
-def roll_document(estate_id: uuid.UUID, roll: Roll, pseudonyms: Mapping[str, str]) -> dict[str, object]:
+def roll_document(
+    estate_id: uuid.UUID,
+    roll: Roll,
+    pseudonyms: Mapping[str, str],
+    owners: Mapping[str, Iterable[str]] | None,
+) -> dict[str, object]:
     """What the roll hash covers: groups by their per-vote pseudonym (``pseudonyms``: group key → pseudonym) with
-    units and areas, and the totals (no names). A roll frozen before pseudonyms named its groups by group id."""
-    return {
+    units, areas and owners, and the totals (no names).
+
+    ``owners`` (group key → the owners' per-vote pseudonyms, ``owner_pseudonyms``) makes it a version-2 document
+    (``"format": ROLL_FORMAT``): the roll hash then binds who forms each group, so an owner link changed behind
+    the roll is caught offline even when the units still group the same way. ``None`` builds the version-1
+    document of rolls frozen before (no format, no owners); a roll frozen before pseudonyms named its groups by
+    group id."""
+    document: dict[str, object] = {
         "estate_id": str(estate_id),
         "groups": sorted(
             (
@@ -36,18 +48,31 @@ def roll_document(estate_id: uuid.UUID, roll: Roll, pseudonyms: Mapping[str, str
                     "is_developer": group.is_developer,
                     "units": list(group.unit_ids),
                 }
+                | ({} if owners is None else {"owners": sorted(owners[group.key])})
                 for group in roll.groups
             ),
             key=lambda group: str(group["group_id"]),
         ),
         "total": {"heads": roll.total.heads, "area": roll.total.area},
     }
+    return document if owners is None else {"format": ROLL_FORMAT, **document}
+
+
+def owner_pseudonyms(key: bytes, vote_id: uuid.UUID, owner_ids: Iterable[str]) -> list[str]:
+    """A group's owners as the vote's roll and register snapshot name them (``owner_pseudonym``), sorted."""
+    return sorted(owner_pseudonym(key, vote_id, owner) for owner in owner_ids)
 
 
 async def take_snapshot(
-    session: AsyncSession, vote: Vote, version: RegisterVersion, *, scope_units: Sequence[str] | None
+    session: AsyncSession,
+    vote: Vote,
+    version: RegisterVersion,
+    *,
+    scope_units: Sequence[str] | None,
+    pseudonym_key: bytes,
 ) -> Roll:
-    """Freeze the roll of ``vote`` from ``version`` (R-ROLL-1, R-ROLL-4 scope, R-ROLL-6 via build_roll)."""
+    """Freeze the roll of ``vote`` from ``version`` (R-ROLL-1, R-ROLL-4 scope, R-ROLL-6 via build_roll); its hash
+    covers each group's owners under the server's pseudonym key (``roll_document`` version 2)."""
     units = await register_repository.units_with_owners(session, version.id)
     whole = roll_of_units(version, units)
     roll = whole if scope_units is None else _scoped(whole, version, scope_units)
@@ -70,7 +95,8 @@ async def take_snapshot(
     vote.register_version_id = version.id
     vote.total_heads = roll.total.heads
     vote.total_area = roll.total.area
-    vote.roll_hash = canonical_sha256(roll_document(vote.estate_id, roll, pseudonyms))
+    owners = {group.key: owner_pseudonyms(pseudonym_key, vote.id, group.owner_keys) for group in roll.groups}
+    vote.roll_hash = canonical_sha256(roll_document(vote.estate_id, roll, pseudonyms, owners))
     return roll
 
 

@@ -112,14 +112,18 @@ async def world(backend, client, session, app, repo_root) -> VoteRun:  # type: i
 
 async def check(session, app, **narrow) -> list[str]:  # type: ignore[no-untyped-def]
     session.expire_all()  # the edits went round the ORM
-    report = await check_database(session, app.state.log_keys, chunk=3, **narrow)  # small chunks: paging is used
+    report = await check_database(
+        session, app.state.log_keys, pseudonym_key=app.state.settings.key("pseudonym_key"), chunk=3, **narrow
+    )  # small chunks: paging is used
     return report.lines()
 
 
 async def verifier_failure(session, app, run: VoteRun) -> tuple[str, str]:  # type: ignore[no-untyped-def]
     session.expire_all()
     vote = await topic_repository.get_vote(session, uuid.UUID(run.vote_id))
-    bundle = await build_bundle(session, vote, keys=app.state.log_keys, pseudonym_key=b"p" * 32)
+    bundle = await build_bundle(
+        session, vote, keys=app.state.log_keys, pseudonym_key=app.state.settings.key("pseudonym_key")
+    )
     report = verify_bundle(bundle.content)
     assert report.failed is not None, "the verifier passed a tampered database's bundle"
     return report.failed
@@ -150,7 +154,7 @@ async def test_clean_world_is_ok_whole_and_narrowed(world, session, app):
                     session,
                     await topic_repository.get_vote(session, uuid.UUID(world.vote_id)),
                     keys=app.state.log_keys,
-                    pseudonym_key=b"p" * 32,
+                    pseudonym_key=app.state.settings.key("pseudonym_key"),
                 )
             ).content
         ).failed
@@ -162,7 +166,9 @@ async def test_unknown_vote_is_not_found(world, session, app):
     from app.errors import NotFound
 
     with pytest.raises(NotFound):
-        await check_database(session, app.state.log_keys, vote_id=uuid.uuid4())
+        await check_database(
+            session, app.state.log_keys, pseudonym_key=app.state.settings.key("pseudonym_key"), vote_id=uuid.uuid4()
+        )
 
 
 # --- (a) a ballot's answers ------------------------------------------------------------------------------------
@@ -251,24 +257,49 @@ async def test_register_unit_area_edited(world, session, app):
 
 
 async def test_register_owner_link_edited(world, session, app):
-    vote, unit, group = await _published_unit(session, world)
-    links = (await session.scalars(sa.select(UnitOwner.owner_id).where(UnitOwner.unit_id == unit.id))).all()
-    other = (
+    """An owner link swapped for an owner whose new owner set forms no other group: the units still group the same
+    way, so only the owners the roll hash binds (their per-vote pseudonyms) show the swap offline."""
+    vote, _, group = await _published_unit(session, world)
+    units = (
+        await session.scalars(
+            sa.select(Unit).where(
+                Unit.register_version_id == vote.register_version_id, Unit.unit_key.in_(group.unit_keys)
+            )
+        )
+    ).all()
+    frozen_sets = {
+        frozenset(row.owner_ids)
+        for row in await session.scalars(sa.select(RollGroup).where(RollGroup.vote_id == vote.id))
+    }
+    candidates = (
         await session.scalars(
             sa.select(UnitOwner.owner_id)
             .join(Unit, Unit.id == UnitOwner.unit_id)
-            .where(Unit.register_version_id == vote.register_version_id, UnitOwner.owner_id.not_in(links))
-            .limit(1)
+            .where(Unit.register_version_id == vote.register_version_id)
+            .distinct()
         )
-    ).one()
-    await session.execute(
-        sa.update(UnitOwner).where(UnitOwner.unit_id == unit.id, UnitOwner.owner_id == links[0]).values(owner_id=other)
+    ).all()
+    replaced = sorted(group.owner_ids)[0]
+    # The swapped-in owner makes an owner set no frozen group has: every unit of the group stays together, alone.
+    other = next(
+        owner
+        for owner in sorted(candidates, key=str)
+        if str(owner) not in group.owner_ids
+        and frozenset({*group.owner_ids} - {replaced} | {str(owner)}) not in frozen_sets
     )
+    for row in units:  # every unit of the group, so its units still form one group
+        await session.execute(
+            sa.update(UnitOwner)
+            .where(UnitOwner.unit_id == row.id, UnitOwner.owner_id == uuid.UUID(replaced))
+            .values(owner_id=other)
+        )
     lines = await check(session, app)
     assert named(lines, "register", f"register_version:{vote.register_version_id}"), lines
     assert named(lines, "roll", f"roll_group:{vote.id}/{group.group_id}"), lines
     failed = await verifier_failure(session, app, world)
     assert failed[0] == "register", failed
+    assert group.pseudonym in failed[1], failed
+    assert "owner link" in failed[1], failed
 
 
 async def test_register_version_hash_and_rows_rewritten_together_still_disagree_with_the_log(world, session, app):

@@ -11,6 +11,7 @@ from app.audit.models import AuditEntry
 from app.ballot.models import Ballot, BallotMark
 from app.db.base import utcnow
 from app.identity.models import Account
+from app.identity.service import OPERATOR
 from app.vote.models import VotingMethod
 from tests.ballot.helpers import LI, WANG, ZHANG, answers_for, group_of, owner_id
 from tests.factories import bearer, make_account
@@ -239,7 +240,7 @@ async def test_r_roll_5_new_owner_of_every_unit_casts_for_the_frozen_group(clien
 
     await import_register(
         session, fixture.places.estate.id, content.encode(), register_format=RegisterFormat.CSV, source_name="v2.csv",
-        imported_by="tests", cipher=app.state.cipher,
+        imported_by=OPERATOR, cipher=app.state.cipher,
     )  # fmt: skip
     buyer = await make_account(session, app.state.cipher, owner_id=await owner_id(session, app, "110105199001010010"))
     await session.commit()

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from app.common.access import Role
 from app.grant.models import ActingGrant, ActingKind, GrantStatus
+from app.identity.service import OPERATOR
 from app.register.parsing import RegisterFormat
 from app.register.service import import_register
 from app.vote.models import VotingMethod
@@ -82,14 +83,14 @@ async def test_after_a_full_transfer_the_seller_no_longer_votes_for_the_group(cl
     other_estate = await make_places(session, app.state.cipher)
     await import_register(
         session, other_estate.estate.id, (repo_root / "samples/register-sample.csv").read_bytes(),
-        register_format=RegisterFormat.CSV, source_name="v1.csv", imported_by="tests", cipher=app.state.cipher,
+        register_format=RegisterFormat.CSV, source_name="v1.csv", imported_by=OPERATOR, cipher=app.state.cipher,
     )  # fmt: skip
     await bind_in_listed_estates(session, wang, seller)  # still an owner in another estate: still verified
     content = (repo_root / "samples/register-sample.csv").read_text(encoding="utf-8-sig")
     sold = content.replace("王一,110105198001010016", "赵五,110105199001010010").encode()
     await import_register(
         session, fixture.places.estate.id, sold,
-        register_format=RegisterFormat.CSV, source_name="v2.csv", imported_by="tests", cipher=app.state.cipher,
+        register_format=RegisterFormat.CSV, source_name="v2.csv", imported_by=OPERATOR, cipher=app.state.cipher,
     )  # fmt: skip
     await session.commit()
     group = await group_of(session, fixture.vote.id, seller)
@@ -112,7 +113,7 @@ async def test_a_seller_with_no_other_unit_is_no_longer_verified(client, session
     sold = content.replace("王一,110105198001010016", "赵五,110105199001010010").encode()
     await import_register(
         session, fixture.places.estate.id, sold,
-        register_format=RegisterFormat.CSV, source_name="v2.csv", imported_by="tests", cipher=app.state.cipher,
+        register_format=RegisterFormat.CSV, source_name="v2.csv", imported_by=OPERATOR, cipher=app.state.cipher,
     )  # fmt: skip
     await session.commit()
     response = await client.post(
@@ -136,7 +137,7 @@ async def test_the_buyer_of_undelivered_units_does_not_take_over_the_developer_g
     assert sold != content
     await import_register(
         session, fixture.places.estate.id, sold.encode(),
-        register_format=RegisterFormat.CSV, source_name="v2.csv", imported_by="tests", cipher=app.state.cipher,
+        register_format=RegisterFormat.CSV, source_name="v2.csv", imported_by=OPERATOR, cipher=app.state.cipher,
     )  # fmt: skip
     buyer = await make_account(session, app.state.cipher, owner_id=await owner_id(session, app, "110105198607070072"))
     await session.commit()

@@ -33,7 +33,7 @@ from app.db.base import utcnow
 from app.db.session import unit_of_work
 from app.identity.models import Account
 from app.identity.phone import PHONE_FIELD
-from app.identity.service import TokenHasher, issue_api_key
+from app.identity.service import OPERATOR, TokenHasher, issue_api_key
 from app.identity.tokens import TokenService
 from app.realname.models import OwnerBinding, VerificationMethod
 from app.register.models import Owner
@@ -136,7 +136,7 @@ async def build_world(
         places = await make_places(session, cipher)
         outcome = await import_register(
             session, places.estate.id, register_csv(units, co_owned=co_owned, first=first),
-            register_format=RegisterFormat.CSV, source_name="drill.csv", imported_by="drill", cipher=cipher,
+            register_format=RegisterFormat.CSV, source_name="drill.csv", imported_by=OPERATOR, cipher=cipher,
         )  # fmt: skip
         vote = Vote(
             id=uuid.uuid4(), estate_id=places.estate.id, title="演练表决", organiser_kind="OWNERS_COMMITTEE",
@@ -152,7 +152,9 @@ async def build_world(
         )  # fmt: skip
         session.add(topic)
         await session.flush()
-        await take_snapshot(session, vote, outcome.version, scope_units=None)
+        await take_snapshot(
+            session, vote, outcome.version, scope_units=None, pseudonym_key=settings.key("pseudonym_key")
+        )
         await session.flush()
         numbers = {cipher.blind_index("owner.identifier", resident_id(first + n)): n for n in range(units + co_owned)}
         owners = {

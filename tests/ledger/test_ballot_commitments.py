@@ -17,7 +17,7 @@ from app.ledger.canonical import canonical_sha256
 from app.ledger.disclosure import Disclosure, carries_personal_data, disclosure
 from app.ledger.entries import entry_leaf_hash, entry_payload_sha256, leaf_document
 from app.ledger.note import Checkpoint, sign_note, verifier_key_string
-from app.ledger.pseudonyms import new_group_pseudonym, owner_pseudonym
+from app.ledger.pseudonyms import grant_pseudonym, new_group_pseudonym, owner_pseudonym
 from app.ledger.receipt import ReceiptInvalid, format_receipt, open_ballot_receipt
 
 VOTE = str(uuid.UUID(int=7))
@@ -78,6 +78,16 @@ def test_pseudonyms_are_random_per_group_and_keyed_per_vote_for_owners():
         owner_pseudonym(b"short", VOTE, owner)
 
 
+def test_grant_pseudonyms_are_keyed_per_vote_and_empty_without_a_grant():
+    key, grant = b"k" * 32, uuid.UUID(int=5)
+    first = grant_pseudonym(key, VOTE, grant)
+    message = f"evote/grant-pseudonym@1\x1f{VOTE}\x1f{grant}".encode()
+    assert first == hmac.new(key, message, hashlib.sha256).hexdigest()[:32]
+    assert first != grant_pseudonym(key, uuid.UUID(int=8), grant)  # per vote: a proxy's votes are not linked
+    assert first != owner_pseudonym(key, VOTE, grant)  # domain-separated from owner pseudonyms
+    assert grant_pseudonym(key, VOTE, None) == ""
+
+
 @pytest.mark.parametrize(
     ("kind", "payload", "expected"),
     [
@@ -85,6 +95,12 @@ def test_pseudonyms_are_random_per_group_and_keyed_per_vote_for_owners():
         ("vote.closed", {"by": "system", "participating": {"heads": 1}}, Disclosure.PUBLIC),
         ("vote.closed", {"by": "account:0f0e", "participating": {"heads": 1}}, Disclosure.RESTRICTED),
         ("ballot.cast", {"group": "p", "commitment": "c"}, Disclosure.PUBLIC),
+        ("ballot.cast", {"group": "p", "commitment": "c", "grant": "g" * 32}, Disclosure.PUBLIC),
+        ("ballot.cast", {"group": "p", "commitment": "c", "grant_id": ""}, Disclosure.PUBLIC),
+        ("ballot.cast", {"group": "p", "commitment": "c", "grant_id": str(uuid.UUID(int=5))}, Disclosure.RESTRICTED),
+        ("register.version", {"content_hash": "h", "imported_by": "apikey:小区一号"}, Disclosure.RESTRICTED),
+        ("register.version", {"content_hash": "h", "imported_by": "COMMITTEE@e"}, Disclosure.PUBLIC),
+        ("identity.act.recorded", {"details": {"acted_as": "ADMIN"}}, Disclosure.RESTRICTED),
         ("ballot.cast", {"group_id": "i", "content_hash": "h"}, Disclosure.RESTRICTED),
         ("ballot.voided", {"group": "p", "reason": "later"}, Disclosure.PUBLIC),
         ("ballot.voided", {"group_id": "i", "reason": "later"}, Disclosure.RESTRICTED),

@@ -29,7 +29,7 @@ class Weight:
 
 
 def test_kinds_are_the_logged_strings():
-    assert len(EventKind) == len({kind.value for kind in EventKind}) == 56
+    assert len(EventKind) == len({kind.value for kind in EventKind}) == 57
     assert EventKind.BALLOT_CAST == "ballot.cast"
     assert EventKind.IDENTITY_VERIFICATION_DOCUMENT_DELETED == "identity.verification.document_deleted"
     assert EventKind("supervision.court_revocation") is EventKind.SUPERVISION_COURT_REVOCATION
@@ -37,7 +37,7 @@ def test_kinds_are_the_logged_strings():
         "vote.published", "ballot.cast", "ballot.voided", "vote.closed", "vote.decided", "vote.result_published",
     }  # fmt: skip
     assert len(events.SUPERVISION_KINDS) == 6
-    assert len(events.IDENTITY_KINDS) == 25
+    assert len(events.IDENTITY_KINDS) == 26
 
 
 def test_an_entry_hash_of_a_built_payload_is_the_hash_of_the_old_payload():

@@ -13,6 +13,7 @@ import httpx
 from sqlalchemy import select
 
 from app.audit.models import AuditEntry
+from app.identity.service import OPERATOR
 from app.notice.models import Notice, NoticeKind, OutboxMessage
 from app.notice.outbox import WebhookNoticeSender
 from app.notice.service import publish_notice
@@ -101,7 +102,7 @@ async def estate_with_single_owner(session, cipher, id_number: str) -> Places:  
         (HEADER + row).encode(),
         register_format=RegisterFormat.CSV,
         source_name="other.csv",
-        imported_by="tests",
+        imported_by=OPERATOR,
         cipher=cipher,
     )
     await session.flush()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from app.common.access import Role, Scope
+from app.identity.service import OPERATOR
 from app.notice.models import NoticeKind
 from app.register.parsing import RegisterFormat
 from app.register.service import import_register
@@ -22,7 +23,7 @@ async def _register(session, app, estate_id, id_number: str) -> None:  # type: i
     row = f"9,1,901,90.00,不动产登记,否,已售,是,不动产登记,京(2022)朝阳区不动产权第0009901号,郑十,{id_number},个人\n"
     await import_register(
         session, estate_id, (HEADER + row).encode(), register_format=RegisterFormat.CSV,
-        source_name="v.csv", imported_by="tests", cipher=app.state.cipher,
+        source_name="v.csv", imported_by=OPERATOR, cipher=app.state.cipher,
     )  # fmt: skip
 
 

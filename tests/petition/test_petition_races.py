@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from app.audit.models import AuditEntry
 from app.common.access import Role
 from app.db.session import unit_of_work
+from app.identity.service import OPERATOR
 from app.notice.models import Notice, NoticeKind
 from app.petition.models import Petition, PetitionSignature, PetitionStatus
 from app.register.parsing import RegisterFormat
@@ -39,7 +40,7 @@ async def test_concurrent_signatures_meet_the_threshold_once(race_app):
         places = await make_places(session, app.state.cipher)
         await import_register(
             session, places.estate.id, SAMPLE.read_bytes(), register_format=RegisterFormat.CSV,
-            source_name="r.csv", imported_by="tests", cipher=app.state.cipher,
+            source_name="r.csv", imported_by=OPERATOR, cipher=app.state.cipher,
         )  # fmt: skip
         accounts = {
             name: await make_account(session, app.state.cipher, owner_id=await owner_id(session, app, number))

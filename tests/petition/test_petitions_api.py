@@ -22,6 +22,7 @@ from app.audit.models import AuditEntry
 from app.common.access import Role, Scope
 from app.grant.models import ActingGrant, ActingKind, GrantStatus
 from app.identity.models import Account
+from app.identity.service import OPERATOR
 from app.notice.models import Notice, NoticeKind
 from app.petition.models import PetitionSignature
 from app.register import repository as register_repository
@@ -75,7 +76,7 @@ async def _estate(client, session, app, content: bytes) -> World:
         content,
         register_format=RegisterFormat.CSV,
         source_name="r.csv",
-        imported_by="tests",
+        imported_by=OPERATOR,
         cipher=app.state.cipher,
     )
     await session.commit()
@@ -388,7 +389,7 @@ async def test_submission_freezes_the_register_version_counted(client, session, 
         content.encode(),
         register_format=RegisterFormat.CSV,
         source_name="v2.csv",
-        imported_by="tests",
+        imported_by=OPERATOR,
         cipher=app.state.cipher,
     )
     await session.commit()

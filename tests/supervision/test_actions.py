@@ -14,6 +14,8 @@ import sqlalchemy as sa
 
 from app.audit.models import AuditEntry
 from app.ledger.canonical import canonical_sha256
+from app.ledger.disclosure import Disclosure, disclosure
+from app.ledger.events import EventKind
 from app.notice.models import NoticeKind
 from app.result.models import TopicResult
 from app.supervision.models import SupervisionAction, SupervisionKind
@@ -218,7 +220,8 @@ async def test_every_act_is_recorded_hashed_and_in_the_audit_log(client, session
     assert action.kind is SupervisionKind.SUSPENSION
     assert action.reason == BODY["reason"]
     assert action.document_ref == DOC
-    assert action.acted_by == "apikey:test-street_office"
+    # The public act names the acting role and place, never the key's (or an account's) name.
+    assert action.acted_by == f"STREET_OFFICE@{fixture.places.street_office.id}"
     assert action.acted_at == T0 + timedelta(hours=1)  # the injected clock
     # The hash is reproducible from the row as read back from the database.
     assert action.content_sha256 == canonical_sha256(action_content(action))
@@ -230,6 +233,19 @@ async def test_every_act_is_recorded_hashed_and_in_the_audit_log(client, session
     assert entry.payload["content_sha256"] == action.content_sha256
     assert entry.payload["vote_status"] == {"before": "OPEN", "after": "SUSPENDED"}
     assert entry.payload["document_ref"] == DOC
+    assert entry.payload["acted_by"] == action.acted_by
+    assert disclosure(entry.kind, entry.payload) is Disclosure.PUBLIC
+    # Who exactly acted is accountable through a restricted companion entry of the same transaction.
+    companions = (
+        await session.scalars(sa.select(AuditEntry).where(AuditEntry.kind == EventKind.IDENTITY_ACT_RECORDED))
+    ).all()
+    (companion,) = [row for row in companions if row.payload["details"]["entry_id"] == str(entry.id)]
+    assert companion.payload["actor"] == "apikey:test-street_office"
+    assert companion.payload["details"] == {
+        "entry_id": str(entry.id), "kind": entry.kind, "acted_as": action.acted_by
+    }  # fmt: skip
+    assert companion.estate_id == entry.estate_id
+    assert disclosure(companion.kind, companion.payload) is Disclosure.RESTRICTED
 
 
 # --- correction orders ----------------------------------------------------------------------------------------
@@ -395,7 +411,7 @@ async def test_the_district_authority_revokes_too(client, session, app, sessionm
     response = await client.post(f"/api/v1/votes/{fixture.vote.id}/revoke", json=BODY, headers=keys.admin)
     assert response.status_code == 200
     assert response.json()["vote_status"] == "REVOKED_BY_STREET_OFFICE"
-    assert response.json()["action"]["acted_by"] == "apikey:test-admin"
+    assert response.json()["action"]["acted_by"] == "ADMIN"
 
 
 async def test_owners_in_the_roll_read_the_supervision_record(client, session, app):
