@@ -1,4 +1,4 @@
-"""``python -m app.verifier BUNDLE [--log-key KEY]``: the verifier without the server's dependencies installed."""
+"""``python -m app.verifier BUNDLE --log-key KEY …``: the verifier without the server's dependencies installed."""
 
 from __future__ import annotations
 
@@ -6,15 +6,21 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from app.verifier.report import run
+from app.verifier.report import EXIT_USAGE, run
+from app.verifier.trust import TrustError, add_trust_arguments, trust_from_arguments
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m app.verifier", description="check an evote export bundle offline")
     parser.add_argument("bundle")
-    parser.add_argument("--log-key", default=None, help="trusted log verifier key (name+keyid+key) to pin")
+    add_trust_arguments(parser)
     args = parser.parse_args(argv)
-    return run(args.bundle, out=sys.stdout, err=sys.stderr, log_key=args.log_key)
+    try:
+        trust = trust_from_arguments(args)
+    except TrustError as error:
+        sys.stderr.write(f"python -m app.verifier: {error}\n")
+        return EXIT_USAGE
+    return run(args.bundle, out=sys.stdout, err=sys.stderr, trust=trust)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -274,9 +274,9 @@ def test_gos_mangled_verifier_keys_are_refused():
     ("text", "reason"),
     [
         ("PeterNeumann+cc469956+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TWBADKEY==", "base64"),
-        ("PeterNeumann+00000000+" + base64.b64encode(b"\x01" + bytes(31)).decode(), "0x01 followed by"),
-        ("PeterNeumann+00000000+" + base64.b64encode(b"\x01" + bytes(33)).decode(), "0x01 followed by"),
-        ("PeterNeumann+173116ae+ZRpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW", "0x01 followed by"),
+        ("PeterNeumann+00000000+" + base64.b64encode(b"\x01" + bytes(31)).decode(), "followed by a 32-byte"),
+        ("PeterNeumann+00000000+" + base64.b64encode(b"\x01" + bytes(33)).decode(), "followed by a 32-byte"),
+        ("PeterNeumann+173116ae+ZRpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW", "followed by a 32-byte"),
         ("PeterNeumann+C74F20A3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW", "8 lowercase hex"),
         ("PeterNeumann+c74f20a4+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW", "does not match"),
         ("Peter Neumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW", "key name"),
