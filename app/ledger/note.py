@@ -117,8 +117,8 @@ class NoteVerifier:
         return f"{self.name}+{self.key_id.hex()}+{encoded}"
 
 
-def verifier_key_string(name: str, public_key: Ed25519PublicKey) -> str:
-    return NoteVerifier.from_key(name, public_key).key_string()
+def verifier_key_string(name: str, public_key: Ed25519PublicKey, alg: int = ALG_ED25519) -> str:
+    return NoteVerifier.from_key(name, public_key, alg).key_string()
 
 
 def parse_verifier_key(text: str) -> NoteVerifier:
