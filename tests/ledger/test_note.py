@@ -42,11 +42,11 @@ from app.ledger.note import (
     add_cosignature,
     add_signature,
     cosignature_message,
-    signature_keys,
     key_id,
     open_note,
     parse_verifier_key,
     sign_note,
+    signature_keys,
     verifier_key_string,
 )
 from app.ledger.signing import private_key_from_seed, public_key_bytes
@@ -467,7 +467,8 @@ def test_the_cosigned_message_and_key_follow_the_spec():
     assert witness.key_id != NoteVerifier(WITNESS_NAME, raw).key_id
     assert witness.key_string().split("+", 2)[2] == base64.b64encode(b"\x04" + raw).decode()
     assert parse_verifier_key(witness.key_string()) == witness
-    assert witness.is_cosigner and not PETER_V.is_cosigner
+    assert witness.is_cosigner
+    assert not PETER_V.is_cosigner
     with pytest.raises(ValueError, match="signature type"):
         key_id(WITNESS_NAME, raw, 0x02)
     for bad in (-1, MAX_COSIGNATURE_TIME + 1, True, "1"):
@@ -486,8 +487,8 @@ def test_a_cosignature_is_timestamped_and_verified_with_its_time():
     opened = open_note(cosigned, [_witness()])
     assert opened.signers == (_witness(),)
     assert opened.cosigned_at == ((_witness(), 1679315147),)
-    assert signature_keys(cosigned) == ("log.example+" + key_id("log.example", public_key_bytes(OTHER.public_key())).hex(),
-                                        f"{WITNESS_NAME}+{_witness().key_id.hex()}")  # fmt: skip
+    log_id = key_id("log.example", public_key_bytes(OTHER.public_key())).hex()
+    assert signature_keys(cosigned) == (f"log.example+{log_id}", f"{WITNESS_NAME}+{_witness().key_id.hex()}")
     # Re-cosigning replaces the witness's line; the plain key of the same Ed25519 key does not verify it.
     again = add_cosignature(cosigned, WITNESS_NAME, OTHER, timestamp=1679315150)
     assert again.count(f"— {WITNESS_NAME} ") == 1

@@ -18,8 +18,8 @@ from app.audit.keys import LogKeys
 from app.ledger.canonical import canonical_bytes
 from app.ledger.events import EventKind
 from app.ledger.signing import jws_sign, sign
-from app.verifier import documents as d
 from app.verifier import Trust, run, verify_bundle
+from app.verifier import documents as d
 from app.verifier.__main__ import main as module_main
 from app.verifier.checks import first_difference
 from app.verifier.report import Progress
