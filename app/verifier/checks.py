@@ -15,7 +15,7 @@ Order (each step relies only on what the steps before it established):
    extends the result's (consistency proof); the signed result names the result checkpoint, and that
    checkpoint contains every entry the result rests on.
 4b. ``witnesses``: the result's checkpoint carries timestamped cosignatures (c2sp.org/tlog-cosignature) of
-   at least the quorum of pinned witnesses, none dated before the result's publication entry; the report
+   at least the quorum of pinned witnesses, none dated before the result's publication; the report
    names the cosigners, their times and the delay since publication, and the latest checkpoint's cosigners.
 5. ``notice``: the notice, topic and roll documents hash to what the signed result and the signed
    ``vote.published`` entry say; the register version and the totals agree everywhere.
@@ -467,7 +467,7 @@ class _Verifier:
         with self.step("witnesses"):
             quorum, pinned = self.trust.quorum, self.witnesses
             cosigned = dict(self.result_note.cosigned_at)
-            published_at = _instant(self.result_published.document["created_at"])
+            published_at = _instant(self.result_published.payload["published_at"])
             names = _cosigners(cosigned)
             if len(cosigned) < quorum:
                 not_counted = [key for key in signature_keys(self.result_note_text) if not key.startswith(
@@ -485,7 +485,7 @@ class _Verifier:
                     raise Failure(
                         "witnesses",
                         f"witness {witness.name} dated its cosignature {_utc(timestamp)}, before the result's "
-                        f"publication entry it covers ({published_at.isoformat()})",
+                        f"publication it covers ({published_at.isoformat()}, vote.result_published)",
                     )
         if not pinned:
             self.passed("witnesses", "no witness pinned: cosignatures not checked")
@@ -493,7 +493,7 @@ class _Verifier:
         delay = ""
         if cosigned:
             hours = (sorted(cosigned.values())[max(quorum, 1) - 1] - published_at.timestamp()) / 3600
-            delay = f"; quorum reached {max(hours, 0):.1f} h after the result's publication entry"
+            delay = f"; quorum reached {max(hours, 0):.1f} h after the result was published"
         latest = _cosigners(dict(self.latest_note.cosigned_at))
         self.passed(
             "witnesses",
