@@ -307,3 +307,13 @@ def test_unusable_trust_is_a_usage_error(tmp_path, log_key, capsys):
         )
     assert "nothing pinned" in Trust().describe()
     assert WITNESS in Trust.of(log_key, witnesses=[f"{WITNESS}={WITNESS_VKEY}"]).describe()
+
+
+async def test_the_bundle_readme_pins_the_keys_first(cosigned):
+    readme = members(cosigned.bundle)[d.README].decode()
+    commands = [line.strip() for line in readme.splitlines() if line.strip().startswith("evote verify")]
+    assert commands[0].startswith("evote verify evote-")
+    assert "--log-key 'LOG_KEY'" in commands[0]
+    assert "GET /api/v1/log/keys" in readme
+    assert "street office's own publication out of band" in readme.replace("\n", " ")
+    assert "UNVERIFIED KEY" in readme
