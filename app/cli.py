@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -25,6 +24,7 @@ from app.common.access import Role, Scope
 from app.errors import DomainError
 from app.identity.service import OPERATOR, TokenHasher, issue_api_key
 from app.settings import Settings, get_settings
+from app.terminal import progress_bar
 from app.verifier.trust import add_trust_arguments
 
 console = Console(stderr=True)
@@ -121,6 +121,11 @@ def _parser() -> argparse.ArgumentParser:
     audit_check.add_argument("--estate", type=uuid.UUID, default=None, help="only this estate's rows (not the tree)")
     audit_check.add_argument("--vote", type=uuid.UUID, default=None, help="only this vote's rows (not the tree)")
     audit_check.set_defaults(handler=_audit_check)
+    audit_dump = audit.add_parser(
+        "dump", help="write the public log (latest checkpoint and every leaf) as JSON Lines, for verify --log-dump"
+    )
+    audit_dump.add_argument("--out", required=True, type=Path, help="the .jsonl file to write")
+    audit_dump.set_defaults(handler=_audit_dump)
 
     export = commands.add_parser("export", help="write a decided vote's auditor bundle (.zip) for evote verify")
     export.add_argument("--vote", required=True, type=uuid.UUID, help="vote id")
@@ -134,6 +139,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     verify.add_argument("bundle", type=Path, help="the bundle .zip")
     add_trust_arguments(verify)
+    verify.add_argument(
+        "--log-dump", type=Path, default=None, help="a JSON Lines dump of the public log (evote audit dump): freshness"
+    )
     verify.set_defaults(handler=_verify)
     receipt = commands.add_parser("receipt", help="an owner's ballot receipt").add_subparsers(
         required=True, metavar="ACTION"
@@ -243,14 +251,7 @@ def _register_import(args: argparse.Namespace) -> int:
     register_format = detect_format(path.name, None, RegisterFormat(args.format) if args.format else None)
 
     async def work(session: AsyncSession, settings: Settings) -> int:
-        with Progress(
-            TextColumn("[bold]importing units"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=console,
-            transient=True,
-        ) as progress:
+        with progress_bar("importing units", console) as progress:
             task = progress.add_task("import", total=None)
 
             def report(done: int, total: int) -> None:
@@ -430,7 +431,23 @@ def _verify(args: argparse.Namespace) -> int:
     except TrustError as error:
         sys.stderr.write(f"evote verify: {error}\n")
         return EXIT_USAGE
-    return run(args.bundle, out=sys.stdout, err=sys.stderr, trust=trust)
+    return run(args.bundle, out=sys.stdout, err=sys.stderr, trust=trust, log_dump=args.log_dump)
+
+
+def _audit_dump(args: argparse.Namespace) -> int:
+    """Read-only: ``app.audit.service.dump_lines`` in one transaction, to a file."""
+    from app.audit import service as audit_service
+
+    async def work(session: AsyncSession, settings: Settings) -> int:
+        count = -1
+        with args.out.open("w", encoding="utf-8") as out:
+            async for line in audit_service.dump_lines(session):
+                out.write(line + "\n")
+                count += 1
+        console.print(f"wrote {args.out} ({count} leaves)")
+        return 0
+
+    return _run_in_transaction(work)
 
 
 def _receipt_check(args: argparse.Namespace) -> int:

@@ -23,7 +23,6 @@ from zoneinfo import ZoneInfo
 
 import httpx
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from app.common.access import Role, Scope
@@ -34,6 +33,7 @@ from app.main import attach_state, create_app
 from app.register import estates
 from app.register.identifiers import _ID_CHECK, _ID_WEIGHTS
 from app.settings import Settings, get_settings
+from app.terminal import progress_bar
 from app.transitions import run_due_transitions
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -228,14 +228,7 @@ async def run_demo(settings: Settings, *, out: Path, seed: int = 2025, console: 
 
             clock.now = starts + timedelta(days=2)
             cast = 0
-            with Progress(
-                TextColumn("[bold]owners sign in, verify and vote"),
-                BarColumn(),
-                MofNCompleteColumn(),
-                TimeElapsedColumn(),
-                console=console,
-                transient=True,
-            ) as progress:
+            with progress_bar("owners sign in, verify and vote", console) as progress:
                 task = progress.add_task("vote", total=len(groups))
                 for owners in groups:
                     progress.advance(task)

@@ -15,7 +15,7 @@ import secrets
 import tempfile
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Literal, NamedTuple
 
 import limits
 from cryptography.exceptions import UnsupportedAlgorithm
@@ -80,6 +80,12 @@ class WitnessKeyFile(BaseModel):
 
     name: str = Field(min_length=1, max_length=200, pattern=r"^[^\s+]+$")
     public_key_file: Path
+
+
+class Webhook(NamedTuple):
+    url: str
+    secret: str
+    timeout_seconds: float
 
 
 class Settings(BaseSettings):
@@ -294,39 +300,50 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _sms_webhook_is_complete(self) -> Settings:
-        if (self.sms_webhook_url is None) != (self.sms_webhook_secret is None):
-            raise ValueError("set both EVOTE_SMS_WEBHOOK_URL and EVOTE_SMS_WEBHOOK_SECRET, or neither")
-        if self.sms_webhook_secret is not None and len(self.sms_webhook_secret) < 16:
-            raise ValueError("EVOTE_SMS_WEBHOOK_SECRET must be at least 16 characters")
-        if self.sms_webhook_url is not None:
-            scheme = self.sms_webhook_url.partition("://")[0].lower()
-            allowed = ("https",) if self.env == "production" else ("https", "http")
-            if scheme not in allowed:
-                raise ValueError("EVOTE_SMS_WEBHOOK_URL must be an " + " or ".join(allowed) + " URL")
-        elif self.env == "production":
-            raise ValueError(
-                "production requires an SMS webhook (login codes are never only logged): "
-                "EVOTE_SMS_WEBHOOK_URL and EVOTE_SMS_WEBHOOK_SECRET"
-            )
+        self._check_webhook(
+            "sms", self.sms_webhook_url, self.sms_webhook_secret, "an SMS webhook (login codes are never only logged)"
+        )
         return self
 
     @model_validator(mode="after")
     def _notice_webhook_is_complete(self) -> Settings:
-        if (self.notice_webhook_url is None) != (self.notice_webhook_secret is None):
-            raise ValueError("set both EVOTE_NOTICE_WEBHOOK_URL and EVOTE_NOTICE_WEBHOOK_SECRET, or neither")
-        if self.notice_webhook_secret is not None and len(self.notice_webhook_secret) < 16:
-            raise ValueError("EVOTE_NOTICE_WEBHOOK_SECRET must be at least 16 characters")
-        if self.notice_webhook_url is not None:
-            scheme = self.notice_webhook_url.partition("://")[0].lower()
+        self._check_webhook(
+            "notice",
+            self.notice_webhook_url,
+            self.notice_webhook_secret,
+            "a notice webhook (notices are never only logged)",
+        )
+        return self
+
+    def webhook(self, name: Literal["sms", "notice"]) -> Webhook | None:
+        """The gateway webhook for login codes or notices; None, outside production only, means log instead."""
+        if name == "sms":
+            url, secret, timeout = self.sms_webhook_url, self.sms_webhook_secret, self.sms_webhook_timeout_seconds
+        else:
+            url, secret = self.notice_webhook_url, self.notice_webhook_secret
+            timeout = self.notice_webhook_timeout_seconds
+        if url is not None and secret is not None:
+            return Webhook(url, secret, timeout)
+        if self.env == "production":  # unreachable after validation; kept as a guard
+            raise RuntimeError(
+                f"production requires EVOTE_{name.upper()}_WEBHOOK_URL and EVOTE_{name.upper()}_WEBHOOK_SECRET"
+            )
+        return None
+
+    def _check_webhook(self, name: str, url: str | None, secret: str | None, required_as: str) -> None:
+        """Both URL and secret or neither; a secret of 16 characters or more; https only, required, in production."""
+        url_var, secret_var = f"EVOTE_{name.upper()}_WEBHOOK_URL", f"EVOTE_{name.upper()}_WEBHOOK_SECRET"
+        if (url is None) != (secret is None):
+            raise ValueError(f"set both {url_var} and {secret_var}, or neither")
+        if secret is not None and len(secret) < 16:
+            raise ValueError(f"{secret_var} must be at least 16 characters")
+        if url is not None:
+            scheme = url.partition("://")[0].lower()
             allowed = ("https",) if self.env == "production" else ("https", "http")
             if scheme not in allowed:
-                raise ValueError("EVOTE_NOTICE_WEBHOOK_URL must be an " + " or ".join(allowed) + " URL")
+                raise ValueError(f"{url_var} must be an " + " or ".join(allowed) + " URL")
         elif self.env == "production":
-            raise ValueError(
-                "production requires a notice webhook (notices are never only logged): "
-                "EVOTE_NOTICE_WEBHOOK_URL and EVOTE_NOTICE_WEBHOOK_SECRET"
-            )
-        return self
+            raise ValueError(f"production requires {required_as}: {url_var} and {secret_var}")
 
     @property
     def is_sqlite(self) -> bool:

@@ -37,6 +37,7 @@ from app.db.session import create_engine, create_sessionmaker, unit_of_work
 from app.identity.models import Account
 from app.identity.phone import PHONE_FIELD
 from app.identity.service import OPERATOR
+from app.realname.models import OwnerBinding, VerificationMethod
 from app.register import estates
 from app.register.identifiers import _ID_CHECK, _ID_WEIGHTS
 from app.register.parsing import RegisterFormat
@@ -323,6 +324,15 @@ async def build_world(
                 )  # fmt: skip
             for start in range(0, len(rows), 5000):
                 await session.execute(insert(Account), rows[start : start + 5000])
+            # R-CAST-1: each account is bound to its owner in this estate, against the register the roll was taken from
+            version_id = await session.scalar(select(Vote.register_version_id).where(Vote.id == bench_votes[0].id))
+            bindings = [
+                {"id": uuid.uuid4(), "account_id": account_id, "estate_id": estate_id, "owner_id": uuid.UUID(owner),
+                 "register_version_id": version_id, "method": VerificationMethod.REGISTER_MATCH, "created_at": created}
+                for owner, account_id in casters.items()
+            ]  # fmt: skip
+            for start in range(0, len(bindings), 5000):
+                await session.execute(insert(OwnerBinding), bindings[start : start + 5000])
         log(f"  {len(casters)} verified accounts in {time.perf_counter() - mark:.1f} s")
     finally:
         await engine.dispose()

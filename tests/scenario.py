@@ -71,8 +71,13 @@ class VoteRun:
     owner: dict[str, str]
 
 
-async def run_vote(client, session, app, repo_root, *, published: datetime = PUBLISHED) -> VoteRun:  # type: ignore[no-untyped-def]
-    """Import the section-P register, publish a notice at ``published``, let six groups vote, close and decide."""
+async def run_vote(  # type: ignore[no-untyped-def]
+    client, session, app, repo_root, *, published: datetime = PUBLISHED, paper_group: str | None = None
+) -> VoteRun:
+    """Import the section-P register, publish a notice at ``published``, let six groups vote, close and decide.
+
+    With ``paper_group`` (a key of ``GROUPS``) the vote is MIXED and the organiser enters that group's paper
+    ballot, received before its online one, which is therefore void (R-TALLY-9)."""
     app.state.clock = lambda: published
     places = await make_places(session, app.state.cipher)
     await session.commit()
@@ -91,6 +96,7 @@ async def run_vote(client, session, app, repo_root, *, published: datetime = PUB
             "starts_at": STARTS.isoformat(),
             "ends_at": ENDS.isoformat(),
             "notice_text": "会议公告",
+            **({"voting_method": "MIXED"} if paper_group else {}),
         },
         headers=committee,
     )
@@ -113,7 +119,7 @@ async def run_vote(client, session, app, repo_root, *, published: datetime = PUB
                 )
     await session.commit()
     app.state.clock = lambda: STARTS + timedelta(days=1)
-    for numbers, area, ordinary, special, option, approved, consultation in GROUPS.values():
+    for name, (numbers, area, ordinary, special, option, approved, consultation) in GROUPS.items():
         caster = accounts[numbers[0]]
         mine = (await client.get("/api/v1/me/groups", headers=bearer(app, caster))).json()["items"]
         group = next(item for item in mine if item["area"] == area)
@@ -130,6 +136,16 @@ async def run_vote(client, session, app, repo_root, *, published: datetime = PUB
             headers=bearer(app, caster),
         )
         assert cast.status_code == 201, cast.text
+        if name == paper_group:
+            paper = await client.post(
+                f"/api/v1/votes/{vote_id}/paper-ballots",
+                json={
+                    "group_id": group["group_key"], "answers": answers, "scan_sha256": "5" * 64,
+                    "received_at": (STARTS + timedelta(hours=12)).isoformat(),
+                },
+                headers=committee,
+            )  # fmt: skip
+            assert paper.status_code == 201, paper.text
     app.state.clock = lambda: ENDS
     assert await run_due_transitions(app.state.sessionmaker, ENDS, keys=app.state.log_keys) == 1
     return VoteRun(vote_id, str(places.estate.id), topic_ids, committee, bearer(app, accounts[WANG]))

@@ -4,8 +4,10 @@ reading checkpoints, proofs and receipts, and storing witness cosignatures."""
 from __future__ import annotations
 
 import base64
+import json
 import logging
 import uuid
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -45,13 +47,16 @@ async def append(
     *,
     estate_id: uuid.UUID | None = None,
     vote_id: uuid.UUID | None = None,
+    at: datetime | None = None,
 ) -> AuditEntry:
     """Insert one entry; its hash covers the kind, place, vote and canonical payload.
 
-    The entry reaches the Merkle tree when the integrator next runs after this transaction commits
-    (``app.audit.integrator``); until then it has no leaf index and no inclusion proof.
+    ``at`` is the request's clock (its ``created_at``, which the verifier compares with the times the payload
+    claims); the wall clock when not given. The entry reaches the Merkle tree when the integrator next runs after
+    this transaction commits (``app.audit.integrator``); until then it has no leaf index and no inclusion proof.
     """
-    entry = AuditEntry(**entry_values(uuid.uuid4(), event.kind, event.payload, estate_id=estate_id, vote_id=vote_id))
+    values = entry_values(uuid.uuid4(), event.kind, event.payload, estate_id=estate_id, vote_id=vote_id, at=at)
+    entry = AuditEntry(**values)
     session.add(entry)
     await session.flush()
     return entry
@@ -64,13 +69,14 @@ def entry_values(
     *,
     estate_id: uuid.UUID | None,
     vote_id: uuid.UUID | None,
+    at: datetime | None = None,
 ) -> dict[str, Any]:
     """An entry's column values, its hash included: for ``append``, and for the casting path, which inserts the
     ballot's entry in the same statement as the ballot (``app.ballot.repository.insert_ballot``)."""
     kind_text = str(kind)  # plain text: the column's value, and canonical JSON's fast path
     return {
         "id": entry_id, "kind": kind_text, "estate_id": estate_id, "vote_id": vote_id, "payload": payload,
-        "payload_sha256": entry_payload_sha256(kind_text, estate_id, vote_id, payload), "created_at": utcnow(),
+        "payload_sha256": entry_payload_sha256(kind_text, estate_id, vote_id, payload), "created_at": at or utcnow(),
     }  # fmt: skip
 
 
@@ -161,6 +167,20 @@ async def entries(session: AsyncSession, start: int, end: int) -> EntryPage:
         raise EntryRangeInvalid(size=size, limit=MAX_ENTRIES_PAGE)
     rows = await repository.leaves(session, start, end)
     return EntryPage(size, [(leaf.leaf_index, leaf.leaf_hash, repository.document_of(row)) for leaf, row in rows])
+
+
+DUMP_PAGE = 5000
+
+
+async def dump_lines(session: AsyncSession) -> AsyncIterator[str]:
+    """The public log as JSON Lines (``evote audit dump``, read by ``evote verify --log-dump``): the latest signed
+    checkpoint ``{"checkpoint": note}``, then every leaf up to it, ``{"leaf_index": i, "entry": leaf document}``."""
+    signed = await checkpoint(session, cosigned=True)
+    yield json.dumps({"checkpoint": signed.note}, ensure_ascii=False)
+    for start in range(0, signed.checkpoint.size, DUMP_PAGE):
+        for leaf, row in await repository.leaves(session, start, min(start + DUMP_PAGE, signed.checkpoint.size)):
+            document = repository.document_of(row)
+            yield json.dumps({"leaf_index": leaf.leaf_index, "entry": document}, ensure_ascii=False, sort_keys=True)
 
 
 # --- witness cosigning -----------------------------------------------------------------------

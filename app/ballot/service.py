@@ -235,7 +235,7 @@ async def _insert(
     nonce = ballot_document.new_nonce()
     commitment = ballot_document.commitment(
         vote_id=str(vote_id), group=group_row.pseudonym, answers=answers, basis=basis, channel=channel.value,
-        cast_at=cast_at.isoformat(), nonce=nonce,
+        cast_at=cast_at.isoformat(), nonce=nonce, scan_sha256=scan_sha256,
     )  # fmt: skip
     ballot = {
         "id": ballot_id, "vote_id": vote_id, "group_id": group_row.group_id, "status": BallotStatus.COUNTED,
@@ -256,9 +256,12 @@ async def _insert(
             "ballot_id": str(ballot_id), "group": group_row.pseudonym, "commitment": commitment,
             "basis": basis, "channel": channel.value, "cast_at": cast_at.isoformat(),
             "grant_id": str(grant_id) if grant_id else "",
+            # R-TALLY-9: a paper ballot's scan hash is in its commitment and its entry (ballot document version 3)
+            **({"scan_sha256": scan_sha256} if scan_sha256 is not None else {}),
         },
         estate_id=estate_id,
         vote_id=vote_id,
+        at=now,
     )  # fmt: skip
     receipt = Receipt(
         ballot_id=ballot_id, vote_id=vote_id, group_id=group_row.group_id, group_pseudonym=group_row.pseudonym,
@@ -313,7 +316,7 @@ async def enter_paper(
                 EventKind.BALLOT_VOIDED,
                 {"ballot_id": str(existing.id), "group": group_row.pseudonym, "reason": existing.void_reason},
             ),
-            estate_id=vote.estate_id, vote_id=vote.id,
+            estate_id=vote.estate_id, vote_id=vote.id, at=now,
         )  # fmt: skip
     receipt = await _insert(
         session, vote.id, vote.estate_id, group_row, body.answers, marks, now=now, basis="PAPER_ENTRY", grant_id=None,

@@ -6,9 +6,10 @@ import base64
 import binascii
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Annotated, Any, Generic, TypeVar
 
-from fastapi import Query
+from fastapi import Depends, Query
 from pydantic import BaseModel
 from sqlalchemy import Select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -21,6 +22,20 @@ R = TypeVar("R")
 
 CursorParam = Annotated[str | None, Query(max_length=200, description="Opaque cursor from `next_cursor`")]
 LimitParam = Annotated[int, Query(ge=1, le=500, description="Page size")]
+
+
+@dataclass(frozen=True, slots=True)
+class PageRequest:
+    cursor: str | None
+    limit: int
+
+
+async def page_request(cursor: CursorParam = None, limit: LimitParam = 50) -> PageRequest:
+    """The ``cursor`` and ``limit`` query parameters of a list route (50 items unless asked otherwise)."""
+    return PageRequest(cursor, limit)
+
+
+PageQuery = Annotated[PageRequest, Depends(page_request)]
 
 
 class Page(BaseModel, Generic[T]):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Self
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -30,6 +30,12 @@ class Command(BaseModel):
 
 class ReadModel(BaseModel):
     model_config = ConfigDict(from_attributes=True)
+
+    @classmethod
+    def from_attributes_of(cls, row: object, **values: Any) -> Self:
+        """The body from the same-named attributes of ``row``; ``values`` give the fields it lacks or reshapes."""
+        fields = {name: values[name] if name in values else getattr(row, name) for name in cls.model_fields}
+        return cls(**fields)
 
 
 class WeightRead(BaseModel):

@@ -6,40 +6,13 @@ import uuid
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request, status
+from fastapi import APIRouter, Query, Request, status
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.common.errors import Forbidden, InvalidCursor, TooManyRequests, Unauthenticated
-from app.common.pagination import CursorParam, LimitParam, Page, paginate
+from app.common.pagination import Page, PageQuery, paginate
 from app.errors import NotFound
-from app.grant import repository, service
-from app.grant.errors import (
-    AccountRequired,
-    DesignationExists,
-    EvidenceRequired,
-    GranteeIsRequester,
-    GranteeMustBeRequester,
-    GranteeNotCoOwner,
-    GranteeNotVerified,
-    GranteePhoneInvalid,
-    GranteeRequired,
-    GrantExpired,
-    GrantNotFound,
-    GroupNotFound,
-    GroupNotInRoll,
-    InstructionsRequired,
-    NoPersonOwner,
-    NotCoOwned,
-    NotGroupOwner,
-    NotOrganisation,
-    NotSignatory,
-    NotVerified,
-    ScopeNotApplicable,
-    SignatureNotApplicable,
-    ValidityInverted,
-    ValidityPast,
-    ValidityRequired,
-)
+from app.grant import errors, repository, service
 from app.grant.models import ActingGrant, GrantStatus
 from app.grant.schemas import (
     GrantCreate,
@@ -53,6 +26,7 @@ from app.grant.schemas import (
     ProxyScopeRead,
 )
 from app.http.deps import CipherDep, Clock, CurrentPrincipal, SessionDep
+from app.http.paths import EstateId, GrantId
 from app.http.problems import problem_responses
 from app.identity.models import Account
 from app.identity.phone import mask_phone
@@ -62,16 +36,14 @@ from app.rules.numeric import area_display
 from app.security.pii import mask_name
 
 router = APIRouter(tags=["grants"])
-EstateId = Annotated[uuid.UUID, Path(description="Estate id")]
-GrantId = Annotated[uuid.UUID, Path(description="Grant id")]
 AUTH_ERRORS = (Unauthenticated, Forbidden, NotFound)
-ORGANISER_ERRORS = (*AUTH_ERRORS, GrantNotFound, GrantAlreadyDecided)
+ORGANISER_ERRORS = (*AUTH_ERRORS, errors.GrantNotFound, GrantAlreadyDecided)
 
 
 @router.get(
     "/me/groups",
     response_model=MyGroupList,
-    responses=problem_responses(Unauthenticated, AccountRequired, NotVerified),
+    responses=problem_responses(Unauthenticated, errors.AccountRequired, errors.NotVerified),
 )
 async def my_groups(session: SessionDep, principal: CurrentPrincipal, clock: Clock) -> MyGroupList:
     """The voter groups you may act for now, in every estate, and why (owner, co-owner, grant; R-CAST-1)."""
@@ -101,19 +73,18 @@ async def my_groups(session: SessionDep, principal: CurrentPrincipal, clock: Clo
 @router.get(
     "/me/grants",
     response_model=Page[MyGrantRead],
-    responses=problem_responses(Unauthenticated, AccountRequired, InvalidCursor),
+    responses=problem_responses(Unauthenticated, errors.AccountRequired, InvalidCursor),
 )
 async def my_grants(
     session: SessionDep,
     principal: CurrentPrincipal,
+    page: PageQuery,
     clock: Clock,
-    cursor: CursorParam = None,
-    limit: LimitParam = 50,
 ) -> Page[MyGrantRead]:
     """Grants you requested or received, and pending ones for groups you own (to sign)."""
     account_id = service.require_account(principal)
     statement = repository.my_grants_statement(account_id, principal.owner_id)
-    rows, next_cursor = await paginate(session, statement, key=ActingGrant.id, cursor=cursor, limit=limit)
+    rows, next_cursor = await paginate(session, statement, key=ActingGrant.id, cursor=page.cursor, limit=page.limit)
     accounts = await service.parties(session, rows)
     estates = await repository.estates(session, {grant.estate_id for grant in rows})
     now = clock()
@@ -136,24 +107,24 @@ async def my_grants(
     status_code=status.HTTP_201_CREATED,
     responses=problem_responses(
         Unauthenticated,
-        AccountRequired,
-        NotVerified,
-        NotGroupOwner,
-        GroupNotFound,
-        NotCoOwned,
-        NotOrganisation,
-        NoPersonOwner,
-        ScopeNotApplicable,
-        InstructionsRequired,
-        ValidityRequired,
-        ValidityInverted,
-        ValidityPast,
-        EvidenceRequired,
-        GranteeRequired,
-        GranteePhoneInvalid,
-        GranteeIsRequester,
-        GranteeMustBeRequester,
-        GranteeNotCoOwner,
+        errors.AccountRequired,
+        errors.NotVerified,
+        errors.NotGroupOwner,
+        errors.GroupNotFound,
+        errors.NotCoOwned,
+        errors.NotOrganisation,
+        errors.NoPersonOwner,
+        errors.ScopeNotApplicable,
+        errors.InstructionsRequired,
+        errors.ValidityRequired,
+        errors.ValidityInverted,
+        errors.ValidityPast,
+        errors.EvidenceRequired,
+        errors.GranteeRequired,
+        errors.GranteePhoneInvalid,
+        errors.GranteeIsRequester,
+        errors.GranteeMustBeRequester,
+        errors.GranteeNotCoOwner,
         TooManyRequests,
     ),
 )
@@ -187,15 +158,14 @@ async def list_grants(
     estate_id: EstateId,
     session: SessionDep,
     principal: CurrentPrincipal,
+    page: PageQuery,
     clock: Clock,
     grant_status: Annotated[GrantStatus | None, Query(alias="status")] = None,
-    cursor: CursorParam = None,
-    limit: LimitParam = 50,
 ) -> Page[GrantRead]:
     """The estate's grants for the organiser to review (names and phones masked)."""
     await access.ensure_can_manage_estate(session, principal, estate_id)
     statement = repository.estate_grants_statement(estate_id, grant_status)
-    rows, next_cursor = await paginate(session, statement, key=ActingGrant.id, cursor=cursor, limit=limit)
+    rows, next_cursor = await paginate(session, statement, key=ActingGrant.id, cursor=page.cursor, limit=page.limit)
     accounts = await service.parties(session, rows)
     now = clock()
     return Page(items=[_grant_read(grant, accounts, now) for grant in rows], next_cursor=next_cursor)
@@ -206,13 +176,13 @@ async def list_grants(
     response_model=GrantRead,
     responses=problem_responses(
         Unauthenticated,
-        AccountRequired,
-        NotVerified,
-        GrantNotFound,
-        NotSignatory,
-        SignatureNotApplicable,
+        errors.AccountRequired,
+        errors.NotVerified,
+        errors.GrantNotFound,
+        errors.NotSignatory,
+        errors.SignatureNotApplicable,
         GrantAlreadyDecided,
-        GroupNotInRoll,
+        errors.GroupNotInRoll,
     ),
 )
 async def sign_grant(
@@ -229,15 +199,15 @@ async def sign_grant(
     response_model=GrantRead,
     responses=problem_responses(
         *ORGANISER_ERRORS,
-        GrantExpired,
-        GranteeNotVerified,
-        GranteeNotCoOwner,
-        GroupNotInRoll,
-        NotCoOwned,
-        NotOrganisation,
-        NoPersonOwner,
+        errors.GrantExpired,
+        errors.GranteeNotVerified,
+        errors.GranteeNotCoOwner,
+        errors.GroupNotInRoll,
+        errors.NotCoOwned,
+        errors.NotOrganisation,
+        errors.NoPersonOwner,
         SignaturesIncomplete,
-        DesignationExists,
+        errors.DesignationExists,
     ),
 )
 async def approve_grant(
@@ -271,7 +241,7 @@ async def reject_grant(
 @router.post(
     "/estates/{estate_id}/grants/{grant_id}/revoke",
     response_model=GrantRead,
-    responses=problem_responses(*AUTH_ERRORS, GrantNotFound, GrantNotRevocable, GrantAlreadyUsed),
+    responses=problem_responses(*AUTH_ERRORS, errors.GrantNotFound, GrantNotRevocable, GrantAlreadyUsed),
 )
 async def revoke_grant(
     estate_id: EstateId, grant_id: GrantId, session: SessionDep, principal: CurrentPrincipal, clock: Clock
@@ -296,27 +266,13 @@ def _party(account: Account) -> PartyRead:
 
 def _grant_read(grant: ActingGrant, accounts: dict[uuid.UUID, Account], now: datetime) -> GrantRead:
     scope = grant.scope or {}
-    return GrantRead(
-        id=grant.id,
-        estate_id=grant.estate_id,
+    return GrantRead.from_attributes_of(
+        grant,
         group_key=service.public_group_key(grant.estate_id, grant.group_key),
-        kind=grant.kind,
-        status=grant.status,
         in_force=service.grant_facts(grant).in_force(now),
         grantee=_party(accounts[grant.grantee_account_id]),
         requested_by=_party(accounts[grant.requested_by_account_id]),
-        evidence_type=grant.evidence_type,
-        evidence_sha256=grant.evidence_sha256,
-        evidence_note=grant.evidence_note,
         scope=ProxyScopeRead.model_validate(scope) if scope else None,
-        valid_from=grant.valid_from,
-        valid_until=grant.valid_until,
         signatures_signed=len(grant.signed_by_owner_ids or ()),
         signatures_required=len(service.owner_keys_of(grant.group_key)),
-        decided_at=grant.decided_at,
-        decided_by=grant.decided_by,
-        decision_reason=grant.decision_reason,
-        revoked_at=grant.revoked_at,
-        used_at=grant.used_at,
-        created_at=grant.created_at,
     )

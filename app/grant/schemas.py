@@ -6,7 +6,7 @@ from enum import StrEnum
 
 from pydantic import AwareDatetime, BaseModel, Field
 
-from app.common.schemas import Command
+from app.common.schemas import Command, ReadModel
 from app.grant.models import ActingKind, GrantStatus
 from app.rules.casting import ActingBasis
 
@@ -70,7 +70,7 @@ class PartyRead(BaseModel):
     name: str | None = Field(description="Masked display name")
 
 
-class GrantRead(BaseModel):
+class GrantRead(ReadModel):
     id: uuid.UUID
     estate_id: uuid.UUID
     group_key: str = Field(description="Opaque voter-group key (as in the roll and /me/groups)")

@@ -15,7 +15,7 @@ from fastapi import APIRouter, BackgroundTasks, Path, Query, Request, Response, 
 from fastapi.responses import JSONResponse
 
 from app.common.errors import Forbidden, InvalidCursor, TooManyRequests, Unauthenticated
-from app.common.pagination import CursorParam, LimitParam, Page
+from app.common.pagination import Page, PageQuery
 from app.errors import NotFound
 from app.http.deps import CipherDep, Clock, CurrentPrincipal, SessionDep
 from app.http.problems import problem_response, problem_responses
@@ -220,11 +220,10 @@ async def grant_staff_role(
 async def list_staff_grants(
     session: SessionDep,
     principal: CurrentPrincipal,
+    page: PageQuery,
     estate_id: Annotated[uuid.UUID | None, Query(description="Grants that reach this estate")] = None,
     street_office_id: Annotated[uuid.UUID | None, Query(description="Grants inside this street office")] = None,
     include_revoked: bool = False,
-    cursor: CursorParam = None,
-    limit: LimitParam = 50,
 ) -> Page[StaffGrantRead]:
     """Staff role grants the caller may see (operator: all; street office: its jurisdiction)."""
     rows, next_cursor = await accounts.list_grants(
@@ -233,8 +232,8 @@ async def list_staff_grants(
         estate_id=estate_id,
         street_office_id=street_office_id,
         include_revoked=include_revoked,
-        cursor=cursor,
-        limit=limit,
+        cursor=page.cursor,
+        limit=page.limit,
     )
     return Page(items=[_grant_read(grant, account) for grant, account in rows], next_cursor=next_cursor)
 

@@ -49,12 +49,8 @@ def sign(body: bytes, secret: str) -> str:
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
-class WebhookCodeSender:
-    """POSTs ``{"to", "template", "params": {"code"}}`` to the SMS gateway's webhook, signed with HMAC-SHA256.
-
-    The template is ``<purpose>_code`` (``login_code`` for sign-in). Transport failures and non-2xx answers
-    raise ``SmsUnavailable``; neither the number nor the code is logged.
-    """
+class SignedWebhook:
+    """A gateway's webhook: request bodies are signed with the shared secret (see ``sign``)."""
 
     def __init__(
         self, url: str, secret: str, timeout: float, *, transport: httpx.AsyncBaseTransport | None = None
@@ -63,6 +59,14 @@ class WebhookCodeSender:
         self._secret = secret
         self.timeout = timeout
         self._transport = transport
+
+
+class WebhookCodeSender(SignedWebhook):
+    """POSTs ``{"to", "template", "params": {"code"}}`` to the SMS gateway's webhook, signed with HMAC-SHA256.
+
+    The template is ``<purpose>_code`` (``login_code`` for sign-in). Transport failures and non-2xx answers
+    raise ``SmsUnavailable``; neither the number nor the code is logged.
+    """
 
     async def send(self, phone: str, code: str, *, purpose: str) -> None:
         payload = {"to": phone, "template": f"{purpose}_code", "params": {"code": code}}
@@ -81,10 +85,7 @@ class WebhookCodeSender:
 
 def sender_from_settings(settings: Settings) -> CodeSender:
     """The webhook sender when configured; otherwise the console sender (never in production)."""
-    if settings.sms_webhook_url is not None and settings.sms_webhook_secret is not None:
-        return WebhookCodeSender(
-            settings.sms_webhook_url, settings.sms_webhook_secret, settings.sms_webhook_timeout_seconds
-        )
-    if settings.env == "production":  # unreachable after settings validation; kept as a guard
-        raise RuntimeError("production requires EVOTE_SMS_WEBHOOK_URL and EVOTE_SMS_WEBHOOK_SECRET")
-    return ConsoleCodeSender()
+    webhook = settings.webhook("sms")
+    if webhook is None:
+        return ConsoleCodeSender()
+    return WebhookCodeSender(webhook.url, webhook.secret, webhook.timeout_seconds)

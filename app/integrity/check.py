@@ -144,12 +144,14 @@ def cast_at_text(logged: Any, cast_at: datetime) -> str:
     return cast_at.isoformat()
 
 
-def ballot_hash(ballot: Ballot, logged_cast_at: Any, group: str) -> str:
+def ballot_hash(ballot: Ballot, logged_cast_at: Any, group: str, *, scanned: bool = False) -> str:
     """The ballot's commitment (or version-1 hash without a nonce) recomputed from its row, ``group`` being the
-    name its vote's log gives the group (``app.ledger.ballot``: the one definition the producer uses too)."""
+    name its vote's log gives the group (``app.ledger.ballot``: the one definition the producer uses too);
+    ``scanned`` when its entry logs a scan hash (ballot document version 3)."""
     return ballot_commitments.ballot_hash(
         vote_id=str(ballot.vote_id), group=group, answers=ballot.answers, basis=ballot.basis,
         channel=ballot.channel.value, cast_at=cast_at_text(logged_cast_at, ballot.cast_at), nonce=ballot.nonce,
+        scan_sha256=ballot.scan_sha256 if scanned else None,
     )  # fmt: skip
 
 
@@ -162,7 +164,7 @@ def ballot_problems(ballot: Ballot, entry: AuditEntry | None, pseudonym: str | N
     problems = []
     group = pseudonym or ballot.group_id
     try:
-        recomputed = ballot_hash(ballot, payload.get("cast_at"), group)
+        recomputed = ballot_hash(ballot, payload.get("cast_at"), group, scanned="scan_sha256" in payload)
     except ValueError:
         return [f"its nonce {ballot.nonce!r} is not 32 lowercase hex digits"]
     if recomputed != ballot.content_hash:

@@ -11,6 +11,10 @@ small their space; it is kept with the ballot (for the recount bundle) and given
 owner can open their own commitment offline (``opens``). The ``domain`` member separates this document from every
 other evote hash and names its version.
 
+A paper ballot entered since scan hashes were bound (version 3, ``"domain": "evote/ballot-commitment@3"``) has one
+more member, ``"scan_sha256"``: the SHA-256 (64 lowercase hex digits) of the owner-signed paper's scan, which its
+``ballot.cast`` entry also logs. Online ballots, and paper ballots logged before, keep the version-2 document.
+
 Ballots logged before commitments (version 1, no ``domain``) hashed ``{"vote_id", "group_id", "answers", "basis",
 "channel", "cast_at"}`` without a nonce. Those entries stay in the log as they are (append-only) and are still
 checked with ``legacy_content_hash``; they are never served publicly (``app.ledger.disclosure``).
@@ -27,6 +31,8 @@ from typing import Any
 from app.ledger.canonical import canonical_sha256
 
 COMMITMENT_DOMAIN = "evote/ballot-commitment@2"
+SCANNED_COMMITMENT_DOMAIN = "evote/ballot-commitment@3"
+SCAN_PATTERN = re.compile(r"[0-9a-f]{64}")
 NONCE_BYTES = 16
 NONCE_PATTERN = re.compile(r"[0-9a-f]{32}")
 
@@ -37,11 +43,26 @@ def new_nonce() -> str:
 
 
 def commitment_document(
-    *, vote_id: str, group: str, answers: Any, basis: str, channel: str, cast_at: str, nonce: str
+    *,
+    vote_id: str,
+    group: str,
+    answers: Any,
+    basis: str,
+    channel: str,
+    cast_at: str,
+    nonce: str,
+    scan_sha256: str | None = None,
 ) -> dict[str, Any]:
-    """The version-2 document a ballot's commitment covers (see the module docstring)."""
+    """The document a ballot's commitment covers: version 3 with a paper ballot's scan hash, else version 2."""
     if not isinstance(nonce, str) or NONCE_PATTERN.fullmatch(nonce) is None:
         raise ValueError("a ballot nonce is 32 lowercase hex digits")
+    if scan_sha256 is not None:
+        if not isinstance(scan_sha256, str) or SCAN_PATTERN.fullmatch(scan_sha256) is None:
+            raise ValueError("a scan hash is 64 lowercase hex digits")
+        return {
+            "domain": SCANNED_COMMITMENT_DOMAIN, "vote_id": vote_id, "group": group, "answers": answers,
+            "basis": basis, "channel": channel, "cast_at": cast_at, "nonce": nonce, "scan_sha256": scan_sha256,
+        }  # fmt: skip
     return {
         "domain": COMMITMENT_DOMAIN,
         "vote_id": vote_id,
@@ -54,13 +75,23 @@ def commitment_document(
     }
 
 
-def commitment(*, vote_id: str, group: str, answers: Any, basis: str, channel: str, cast_at: str, nonce: str) -> str:
+def commitment(
+    *,
+    vote_id: str,
+    group: str,
+    answers: Any,
+    basis: str,
+    channel: str,
+    cast_at: str,
+    nonce: str,
+    scan_sha256: str | None = None,
+) -> str:
     """SHA-256 (hex) of the RFC 8785 bytes of ``commitment_document``: what ``ballot.cast`` logs."""
-    return canonical_sha256(
-        commitment_document(
-            vote_id=vote_id, group=group, answers=answers, basis=basis, channel=channel, cast_at=cast_at, nonce=nonce
-        )
-    )
+    document = commitment_document(
+        vote_id=vote_id, group=group, answers=answers, basis=basis, channel=channel, cast_at=cast_at,
+        nonce=nonce, scan_sha256=scan_sha256,
+    )  # fmt: skip
+    return canonical_sha256(document)
 
 
 def legacy_content_hash(*, vote_id: str, group_id: str, answers: Any, basis: str, channel: str, cast_at: str) -> str:
@@ -93,16 +124,26 @@ def logged_hash(payload: Mapping[str, Any]) -> Any:
 
 
 def ballot_hash(
-    *, vote_id: str, group: str, answers: Any, basis: str, channel: str, cast_at: str, nonce: str | None
+    *,
+    vote_id: str,
+    group: str,
+    answers: Any,
+    basis: str,
+    channel: str,
+    cast_at: str,
+    nonce: str | None,
+    scan_sha256: str | None = None,
 ) -> str:
-    """A stored ballot's hash in its own version: the commitment when it has a nonce, else the version-1 hash."""
+    """A stored ballot's hash in its own version: the commitment when it has a nonce (with the scan hash when its
+    entry logs one), else the version-1 hash."""
     if nonce is None:
         return legacy_content_hash(
             vote_id=vote_id, group_id=group, answers=answers, basis=basis, channel=channel, cast_at=cast_at
         )
     return commitment(
-        vote_id=vote_id, group=group, answers=answers, basis=basis, channel=channel, cast_at=cast_at, nonce=nonce
-    )
+        vote_id=vote_id, group=group, answers=answers, basis=basis, channel=channel, cast_at=cast_at, nonce=nonce,
+        scan_sha256=scan_sha256,
+    )  # fmt: skip
 
 
 def opens(vote_id: str, payload: Mapping[str, Any], *, answers: Any, nonce: str) -> bool:
@@ -116,6 +157,7 @@ def opens(vote_id: str, payload: Mapping[str, Any], *, answers: Any, nonce: str)
         recomputed = commitment(
             vote_id=vote_id, group=str(payload["group"]), answers=answers, basis=str(payload["basis"]),
             channel=str(payload["channel"]), cast_at=str(payload["cast_at"]), nonce=nonce,
+            scan_sha256=payload.get("scan_sha256"),
         )  # fmt: skip
     except (KeyError, TypeError, ValueError):
         return False

@@ -207,10 +207,28 @@ def vote_cancelled(*, notice_hash: str | None, cancelled_at: str, reason: str) -
     )
 
 
-def vote_closed(*, closed_at: str, by: str, participating: HeadsAndArea, total: HeadsAndArea) -> Event:
+def _bindings(payload: dict[str, Any], **bindings: Mapping[str, Any] | None) -> dict[str, Any]:
+    """Add the completeness bindings given (``app.ledger.completeness``); absent ones leave the old payload."""
+    return payload | {name: dict(value) for name, value in bindings.items() if value is not None}
+
+
+def vote_closed(
+    *,
+    closed_at: str,
+    by: str,
+    participating: HeadsAndArea,
+    total: HeadsAndArea,
+    entries: Mapping[str, Any] | None = None,
+    counted: Mapping[str, Any] | None = None,
+) -> Event:
+    """``entries``: the vote's bound entries so far; ``counted``: the counted ballots' commitments' Merkle root."""
     return Event(
         EventKind.VOTE_CLOSED,
-        {"closed_at": closed_at, "by": by, "participating": _weight(participating), "total": _weight(total)},
+        _bindings(
+            {"closed_at": closed_at, "by": by, "participating": _weight(participating), "total": _weight(total)},
+            entries=entries,
+            counted=counted,
+        ),
     )
 
 
@@ -230,20 +248,38 @@ def _outcomes(results: Sequence[TopicOutcome]) -> list[dict[str, Any]]:
     ]
 
 
-def vote_decided(*, decided_at: str, closed_at: str | None, by: str, results: Sequence[TopicOutcome]) -> Event:
+def vote_decided(
+    *,
+    decided_at: str,
+    closed_at: str | None,
+    by: str,
+    results: Sequence[TopicOutcome],
+    entries: Mapping[str, Any] | None = None,
+) -> Event:
     return Event(
         EventKind.VOTE_DECIDED,
-        {"decided_at": decided_at, "closed_at": closed_at, "by": by, "results": _outcomes(results)},
+        _bindings(
+            {"decided_at": decided_at, "closed_at": closed_at, "by": by, "results": _outcomes(results)},
+            entries=entries,
+        ),
     )
 
 
 def vote_result_published(
-    *, published_at: str, by: str, results: Sequence[TopicOutcome], publication: Mapping[str, object]
+    *,
+    published_at: str,
+    by: str,
+    results: Sequence[TopicOutcome],
+    publication: Mapping[str, object],
+    entries: Mapping[str, Any] | None = None,
 ) -> Event:
     """R-LIFE-8: ``publication`` is the publication deadlines and flags (``app.rules.publicity``)."""
     return Event(
         EventKind.VOTE_RESULT_PUBLISHED,
-        {"published_at": published_at, "by": by, "results": _outcomes(results), "publication": dict(publication)},
+        _bindings(
+            {"published_at": published_at, "by": by, "results": _outcomes(results), "publication": dict(publication)},
+            entries=entries,
+        ),
     )
 
 

@@ -40,7 +40,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.audit import service as audit_service
 from app.db.session import unit_of_work
-from app.identity.senders import SIGNATURE_HEADER, sign
+from app.identity.senders import SIGNATURE_HEADER, SignedWebhook, sign
 from app.ledger import events
 from app.notice import repository, service
 from app.notice.models import OutboxStatus
@@ -79,16 +79,8 @@ def encode_body(payload: Mapping[str, Any]) -> bytes:
     return json.dumps(payload, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode()
 
 
-class WebhookNoticeSender:
+class WebhookNoticeSender(SignedWebhook):
     """POSTs the message payload as JSON to the gateway, signed with HMAC-SHA256, keyed for deduplication."""
-
-    def __init__(
-        self, url: str, secret: str, timeout: float, *, transport: httpx.AsyncBaseTransport | None = None
-    ) -> None:
-        self.url = url
-        self._secret = secret
-        self.timeout = timeout
-        self._transport = transport
 
     async def send(self, message_id: uuid.UUID, payload: Mapping[str, Any]) -> None:
         body = encode_body(payload)
@@ -124,13 +116,10 @@ class LogNoticeSender:
 
 def sender_from_settings(settings: Settings) -> NoticeSender:
     """The webhook sender when configured; otherwise the log sender (never in production)."""
-    if settings.notice_webhook_url is not None and settings.notice_webhook_secret is not None:
-        return WebhookNoticeSender(
-            settings.notice_webhook_url, settings.notice_webhook_secret, settings.notice_webhook_timeout_seconds
-        )
-    if settings.env == "production":  # unreachable after settings validation; kept as a guard
-        raise RuntimeError("production requires EVOTE_NOTICE_WEBHOOK_URL and EVOTE_NOTICE_WEBHOOK_SECRET")
-    return LogNoticeSender()
+    webhook = settings.webhook("notice")
+    if webhook is None:
+        return LogNoticeSender()
+    return WebhookNoticeSender(webhook.url, webhook.secret, webhook.timeout_seconds)
 
 
 def backoff(attempts: int) -> timedelta:

@@ -5,12 +5,13 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Query
 
 from app.common.errors import Forbidden, InvalidCursor, Unauthenticated
-from app.common.pagination import CursorParam, LimitParam, Page
+from app.common.pagination import Page, PageQuery
 from app.errors import NotFound
 from app.http.deps import Clock, CurrentPrincipal, SessionDep
+from app.http.paths import EstateId
 from app.http.problems import problem_responses
 from app.notice import service
 from app.notice.errors import OutboxMessageNotDead
@@ -18,7 +19,6 @@ from app.notice.models import OutboxStatus
 from app.notice.schemas import NoticeRead, OutboxMessageRead
 
 router = APIRouter(tags=["notices"])
-EstateId = Annotated[uuid.UUID, Path(description="Estate id")]
 READ_ERRORS = (Unauthenticated, NotFound)
 
 
@@ -31,11 +31,12 @@ async def list_estate_notices(
     estate_id: EstateId,
     session: SessionDep,
     principal: CurrentPrincipal,
-    cursor: CursorParam = None,
-    limit: LimitParam = 50,
+    page: PageQuery,
 ) -> Page[NoticeRead]:
     """The estate's notices, newest first, for anyone with a role on it (observers included, R-SUP-2)."""
-    rows, next_cursor = await service.list_estate_notices(session, principal, estate_id, cursor=cursor, limit=limit)
+    rows, next_cursor = await service.list_estate_notices(
+        session, principal, estate_id, cursor=page.cursor, limit=page.limit
+    )
     return Page(items=[NoticeRead.of(row) for row in rows], next_cursor=next_cursor)
 
 
@@ -47,12 +48,13 @@ async def list_estate_notices(
 async def list_outbox(
     session: SessionDep,
     principal: CurrentPrincipal,
+    page: PageQuery,
     status: Annotated[OutboxStatus | None, Query(description="e.g. DEAD for the dead letters")] = None,
-    cursor: CursorParam = None,
-    limit: LimitParam = 50,
 ) -> Page[OutboxMessageRead]:
     """Outbox messages by status (operators only)."""
-    rows, next_cursor = await service.list_outbox(session, principal, status=status, cursor=cursor, limit=limit)
+    rows, next_cursor = await service.list_outbox(
+        session, principal, status=status, cursor=page.cursor, limit=page.limit
+    )
     return Page(items=[OutboxMessageRead.model_validate(row) for row in rows], next_cursor=next_cursor)
 
 

@@ -33,18 +33,7 @@ class NoticeRead(ReadModel):
 
     @classmethod
     def of(cls, notice: Any) -> NoticeRead:
-        return cls(
-            id=notice.id,
-            estate_id=notice.estate_id,
-            vote_id=notice.vote_id,
-            kind=notice.kind,
-            title=notice.title,
-            body=notice.body,
-            audience=notice.audience,
-            reported_to=reported_to(notice.audience),
-            published_at=notice.published_at,
-            content_sha256=notice.content_sha256,
-        )
+        return cls.from_attributes_of(notice, reported_to=reported_to(notice.audience))
 
 
 class OutboxMessageRead(ReadModel):

@@ -2,30 +2,17 @@
 
 from __future__ import annotations
 
-import uuid
-from typing import Annotated
-
-from fastapi import APIRouter, Path, status
+from fastapi import APIRouter, status
 
 from app.common.access import Principal
 from app.common.errors import InvalidCursor, Unauthenticated
-from app.common.pagination import CursorParam, LimitParam, Page
+from app.common.pagination import Page, PageQuery
 from app.errors import NotFound
 from app.grant.errors import AccountRequired
 from app.http.deps import Clock, CurrentPrincipal, SessionDep
+from app.http.paths import EstateId, PetitionId
 from app.http.problems import problem_responses
-from app.petition import service
-from app.petition.errors import (
-    AlreadySigned,
-    AlreadySubmitted,
-    GroupNotFound,
-    NotCollecting,
-    NotEscalatable,
-    NotEstateOwner,
-    NotOpener,
-    PetitionNotFound,
-    ThresholdNotMet,
-)
+from app.petition import errors, service
 from app.petition.schemas import (
     PetitionCountRead,
     PetitionCreate,
@@ -38,8 +25,6 @@ from app.register.errors import RegisterEmpty
 from app.rules.casting import ActingBasis, NotEntitled
 
 router = APIRouter(tags=["petitions"])
-EstateId = Annotated[uuid.UUID, Path(description="Estate id")]
-PetitionId = Annotated[uuid.UUID, Path(description="Petition id")]
 
 
 def _read(view: service.PetitionView, principal: Principal) -> PetitionRead:
@@ -74,7 +59,7 @@ def _read(view: service.PetitionView, principal: Principal) -> PetitionRead:
     "/estates/{estate_id}/petitions",
     status_code=status.HTTP_201_CREATED,
     response_model=PetitionRead,
-    responses=problem_responses(Unauthenticated, AccountRequired, NotEstateOwner, NotFound, RegisterEmpty),
+    responses=problem_responses(Unauthenticated, AccountRequired, errors.NotEstateOwner, NotFound, RegisterEmpty),
 )
 async def open_petition(
     estate_id: EstateId, body: PetitionCreate, session: SessionDep, principal: CurrentPrincipal, clock: Clock
@@ -93,35 +78,23 @@ async def list_petitions(
     estate_id: EstateId,
     session: SessionDep,
     principal: CurrentPrincipal,
-    cursor: CursorParam = None,
-    limit: LimitParam = 50,
+    page: PageQuery,
 ) -> Page[PetitionSummaryRead]:
     """The estate's petitions (staff with a role on the estate, its owners and holders of grants there)."""
-    page = await service.list_petitions(session, principal, estate_id, cursor=cursor, limit=limit)
+    listed = await service.list_petitions(session, principal, estate_id, cursor=page.cursor, limit=page.limit)
     return Page(
         items=[
-            PetitionSummaryRead(
-                id=petition.id,
-                estate_id=petition.estate_id,
-                kind=petition.kind,
-                title=petition.title,
-                status=petition.status,
-                opened_at=petition.opened_at,
-                threshold_met_at=petition.threshold_met_at,
-                submitted_at=petition.submitted_at,
-                escalated_at=petition.escalated_at,
-                signatures=page.signature_counts.get(petition.id, 0),
-            )
-            for petition in page.petitions
+            PetitionSummaryRead.from_attributes_of(petition, signatures=listed.signature_counts.get(petition.id, 0))
+            for petition in listed.petitions
         ],
-        next_cursor=page.next_cursor,
+        next_cursor=listed.next_cursor,
     )
 
 
 @router.get(
     "/petitions/{petition_id}",
     response_model=PetitionRead,
-    responses=problem_responses(Unauthenticated, PetitionNotFound),
+    responses=problem_responses(Unauthenticated, errors.PetitionNotFound),
 )
 async def get_petition(petition_id: PetitionId, session: SessionDep, principal: CurrentPrincipal) -> PetitionRead:
     """The petition with its count by the law core: every integer, the thresholds reached and the reasons."""
@@ -136,11 +109,11 @@ async def get_petition(petition_id: PetitionId, session: SessionDep, principal: 
         Unauthenticated,
         AccountRequired,
         NotEntitled,
-        PetitionNotFound,
-        GroupNotFound,
+        errors.PetitionNotFound,
+        errors.GroupNotFound,
         RegisterEmpty,
-        AlreadySigned,
-        NotCollecting,
+        errors.AlreadySigned,
+        errors.NotCollecting,
     ),
 )
 async def sign_petition(
@@ -153,7 +126,9 @@ async def sign_petition(
 @router.post(
     "/petitions/{petition_id}/submit",
     response_model=PetitionRead,
-    responses=problem_responses(Unauthenticated, NotOpener, PetitionNotFound, AlreadySubmitted, ThresholdNotMet),
+    responses=problem_responses(
+        Unauthenticated, errors.NotOpener, errors.PetitionNotFound, errors.AlreadySubmitted, errors.ThresholdNotMet
+    ),
 )
 async def submit_petition(
     petition_id: PetitionId, session: SessionDep, principal: CurrentPrincipal, clock: Clock
@@ -166,7 +141,7 @@ async def submit_petition(
 @router.post(
     "/petitions/{petition_id}/escalate",
     response_model=PetitionRead,
-    responses=problem_responses(Unauthenticated, NotOpener, PetitionNotFound, NotEscalatable),
+    responses=problem_responses(Unauthenticated, errors.NotOpener, errors.PetitionNotFound, errors.NotEscalatable),
 )
 async def escalate_petition(
     petition_id: PetitionId, session: SessionDep, principal: CurrentPrincipal, clock: Clock

@@ -5,7 +5,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
-from app.common.schemas import Command
+from app.common.schemas import Command, ReadModel
 from app.petition.models import PetitionKind, PetitionStatus
 from app.rules.casting import ActingBasis
 from app.rules.petitions import PetitionThreshold
@@ -63,7 +63,7 @@ class SignatureRead(BaseModel):
     counted: bool = Field(description="The group is in the counted register version")
 
 
-class PetitionSummaryRead(BaseModel):
+class PetitionSummaryRead(ReadModel):
     id: uuid.UUID
     estate_id: uuid.UUID
     kind: PetitionKind

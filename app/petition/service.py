@@ -60,7 +60,7 @@ from app.register import repository as register_repository
 from app.register.errors import RegisterEmpty
 from app.register.models import RegisterVersion
 from app.register.service import roll_of_units
-from app.rules.casting import ActingBasis, Caller, Entitlement, GrantFacts, ensure_may_act, entitlements
+from app.rules.casting import ActingBasis, Caller, Entitlement, GrantFacts, NotEntitled, ensure_may_act
 from app.rules.counts import Weight
 from app.rules.petitions import (
     FirstAssemblyCheck,
@@ -237,17 +237,11 @@ async def _ensure_may_act(
 async def _may_act(
     session: AsyncSession, principal: Principal, estate_id: uuid.UUID, group: VoterGroup, *, now: datetime
 ) -> bool:
-    facts = await _acting(session, principal, estate_id, group)
-    found = entitlements(
-        facts.group,
-        facts.caller,
-        organisation_keys=facts.organisation_keys,
-        grants=facts.grants,
-        now=now,
-        vote_id=NOT_A_VOTE,
-        topic_id=NOT_A_VOTE,
-    )
-    return bool(found)
+    try:
+        await _ensure_may_act(session, principal, estate_id, group, now=now)
+    except NotEntitled:
+        return False
+    return True
 
 
 def _first_basis(found: tuple[Entitlement, ...]) -> tuple[ActingBasis, uuid.UUID | None]:
@@ -412,28 +406,31 @@ async def _threshold_met(session: AsyncSession, petition: Petition, counted: Cou
         ),
         estate_id=petition.estate_id,
     )
-    zh, en = counted.check.reasons
     title = (
         "成立业主大会申请已符合条件"
         if petition.kind is PetitionKind.FIRST_ASSEMBLY_APPLICATION
         else "召开业主大会临时会议的提议已达到法定人数"
     )
+    await _notify_organisers(session, petition, counted, title=f"{title}：{petition.title}", now=now)
+
+
+async def _notify_organisers(
+    session: AsyncSession, petition: Petition, counted: Count, *, title: str, now: datetime, lead: str = ""
+) -> None:
+    """A PETITION notice to the committee and the street office with the count, its reasons and formulas."""
+    zh, en = counted.check.reasons
+    lines = [lead] if lead else []
+    lines += [f"{_KIND_ZH[petition.kind]}（{counted.rule}）：{petition.title}", zh, en, *counted.check.formulas]
+    lines.append(f"petition: {petition.id}")
     await notice_service.publish_notice(
         session,
         estate_id=petition.estate_id,
         kind=NoticeKind.PETITION,
-        title=f"{title}：{petition.title}",
-        body=_notice_body(petition, counted, zh, en),
+        title=title,
+        body="\n".join(lines),
         now=now,
         audience=ORGANISERS,
     )
-
-
-def _notice_body(petition: Petition, counted: Count, zh: str, en: str, *, lead: str = "") -> str:
-    lines = [lead] if lead else []
-    lines += [f"{_KIND_ZH[petition.kind]}（{counted.rule}）：{petition.title}", zh, en, *counted.check.formulas]
-    lines.append(f"petition: {petition.id}")
-    return "\n".join(lines)
 
 
 async def _opener_petition(
@@ -473,17 +470,13 @@ async def submit(session: AsyncSession, principal: Principal, petition_id: uuid.
         ),
         estate_id=petition.estate_id,
     )
-    zh, en = counted.check.reasons
-    await notice_service.publish_notice(
+    await _notify_organisers(
         session,
-        estate_id=petition.estate_id,
-        kind=NoticeKind.PETITION,
+        petition,
+        counted,
         title=f"已提交{_KIND_ZH[petition.kind]}：{petition.title}",
-        body=_notice_body(
-            petition, counted, zh, en, lead=f"{_RECIPIENT_TEXT[to]}，提交时间 / submitted at: {now.isoformat()}"
-        ),
+        lead=f"{_RECIPIENT_TEXT[to]}，提交时间 / submitted at: {now.isoformat()}",
         now=now,
-        audience=ORGANISERS,
     )
     return view
 
@@ -511,25 +504,17 @@ async def escalate(
         ),
         estate_id=petition.estate_id,
     )
-    zh, en = counted.check.reasons
-    await notice_service.publish_notice(
+    await _notify_organisers(
         session,
-        estate_id=petition.estate_id,
-        kind=NoticeKind.PETITION,
+        petition,
+        counted,
         title=f"请求责令业主委员会召开业主大会临时会议：{petition.title}",
-        body=_notice_body(
-            petition,
-            counted,
-            zh,
-            en,
-            lead=(
-                f"提议已于 {submitted_at} 提交业主委员会，业主委员会未组织召开；请街道办事处责令其召开"
-                f"（北京市物业管理条例第三十六条）。 / Submitted to the committee at {submitted_at}; the "
-                "committee has not convened the meeting; the street office is asked to order it (Beijing Art. 36)."
-            ),
+        lead=(
+            f"提议已于 {submitted_at} 提交业主委员会，业主委员会未组织召开；请街道办事处责令其召开"
+            f"（北京市物业管理条例第三十六条）。 / Submitted to the committee at {submitted_at}; the "
+            "committee has not convened the meeting; the street office is asked to order it (Beijing Art. 36)."
         ),
         now=now,
-        audience=ORGANISERS,
     )
     return view
 

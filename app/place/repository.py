@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -8,33 +9,30 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.errors import NotFound
 from app.place.models import Community, District, Estate, StreetOffice
 
+_Place = TypeVar("_Place", District, StreetOffice, Community, Estate)
+
+
+async def _get(session: AsyncSession, model: type[_Place], row_id: uuid.UUID, *, what: str) -> _Place:
+    row = await session.get(model, row_id)
+    if row is None:
+        raise NotFound(what=what)
+    return row
+
 
 async def get_district(session: AsyncSession, district_id: uuid.UUID) -> District:
-    row = await session.get(District, district_id)
-    if row is None:
-        raise NotFound(what="district")
-    return row
+    return await _get(session, District, district_id, what="district")
 
 
 async def get_street_office(session: AsyncSession, street_office_id: uuid.UUID) -> StreetOffice:
-    row = await session.get(StreetOffice, street_office_id)
-    if row is None:
-        raise NotFound(what="street office")
-    return row
+    return await _get(session, StreetOffice, street_office_id, what="street office")
 
 
 async def get_community(session: AsyncSession, community_id: uuid.UUID) -> Community:
-    row = await session.get(Community, community_id)
-    if row is None:
-        raise NotFound(what="community")
-    return row
+    return await _get(session, Community, community_id, what="community")
 
 
 async def get_estate(session: AsyncSession, estate_id: uuid.UUID) -> Estate:
-    row = await session.get(Estate, estate_id)
-    if row is None:
-        raise NotFound(what="estate")
-    return row
+    return await _get(session, Estate, estate_id, what="estate")
 
 
 async def street_office_of_estate(session: AsyncSession, estate_id: uuid.UUID) -> uuid.UUID | None:

@@ -6,7 +6,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, status
 
 from app.common.errors import Forbidden, InvalidCursor, Unauthenticated
-from app.common.pagination import CursorParam, LimitParam, Page
+from app.common.pagination import Page, PageQuery
 from app.errors import NotFound
 from app.http.deps import CurrentPrincipal, SessionDep
 from app.http.problems import problem_responses
@@ -38,11 +38,9 @@ async def create_district(body: DistrictCreate, session: SessionDep, principal: 
 
 
 @router.get("/districts", response_model=Page[DistrictRead], responses=problem_responses(*AUTH_ERRORS, InvalidCursor))
-async def list_districts(
-    session: SessionDep, principal: CurrentPrincipal, cursor: CursorParam = None, limit: LimitParam = 50
-) -> Page[DistrictRead]:
+async def list_districts(session: SessionDep, principal: CurrentPrincipal, page: PageQuery) -> Page[DistrictRead]:
     """List districts."""
-    rows, next_cursor = await service.list_districts(session, cursor=cursor, limit=limit)
+    rows, next_cursor = await service.list_districts(session, cursor=page.cursor, limit=page.limit)
     return Page(items=[DistrictRead.model_validate(row) for row in rows], next_cursor=next_cursor)
 
 
@@ -67,12 +65,13 @@ async def create_street_office(
 async def list_street_offices(
     session: SessionDep,
     principal: CurrentPrincipal,
+    page: PageQuery,
     district_id: Annotated[uuid.UUID | None, Query()] = None,
-    cursor: CursorParam = None,
-    limit: LimitParam = 50,
 ) -> Page[StreetOfficeRead]:
     """List street offices, optionally of one district."""
-    rows, next_cursor = await service.list_street_offices(session, district_id=district_id, cursor=cursor, limit=limit)
+    rows, next_cursor = await service.list_street_offices(
+        session, district_id=district_id, cursor=page.cursor, limit=page.limit
+    )
     return Page(items=[StreetOfficeRead.model_validate(row) for row in rows], next_cursor=next_cursor)
 
 
@@ -95,13 +94,12 @@ async def create_community(body: CommunityCreate, session: SessionDep, principal
 async def list_communities(
     session: SessionDep,
     principal: CurrentPrincipal,
+    page: PageQuery,
     street_office_id: Annotated[uuid.UUID | None, Query()] = None,
-    cursor: CursorParam = None,
-    limit: LimitParam = 50,
 ) -> Page[CommunityRead]:
     """List communities, optionally of one street office."""
     rows, next_cursor = await service.list_communities(
-        session, street_office_id=street_office_id, cursor=cursor, limit=limit
+        session, street_office_id=street_office_id, cursor=page.cursor, limit=page.limit
     )
     return Page(items=[CommunityRead.model_validate(row) for row in rows], next_cursor=next_cursor)
 
@@ -110,13 +108,12 @@ async def list_communities(
 async def list_estates(
     session: SessionDep,
     principal: CurrentPrincipal,
+    page: PageQuery,
     community_id: Annotated[uuid.UUID | None, Query()] = None,
-    cursor: CursorParam = None,
-    limit: LimitParam = 50,
 ) -> Page[EstateRead]:
     """The estates the caller may see: all, its jurisdiction, or its own."""
     rows, next_cursor = await service.list_estates(
-        session, principal, community_id=community_id, cursor=cursor, limit=limit
+        session, principal, community_id=community_id, cursor=page.cursor, limit=page.limit
     )
     return Page(items=[EstateRead.model_validate(row) for row in rows], next_cursor=next_cursor)
 

@@ -33,14 +33,15 @@ from app.audit import service as audit_service
 from app.audit.errors import LogIncomplete
 from app.audit.keys import LogKeys, PublishedKey
 from app.audit.models import AuditEntry
-from app.ballot.models import Ballot
+from app.ballot.models import Ballot, BallotStatus
 from app.common.access import Principal, Role
 from app.common.errors import Forbidden
 from app.errors import NotFound
-from app.ledger import events, merkle
+from app.ledger import completeness, events, merkle
 from app.ledger.canonical import canonical_bytes
 from app.ledger.events import EventKind
 from app.ledger.pseudonyms import owner_pseudonym
+from app.ledger.signing import sign
 from app.place import access
 from app.register.models import Building, RegisterVersion, Unit, UnitOwner
 from app.result.signing import SignedResult, sign_result
@@ -154,6 +155,10 @@ async def build_bundle(session: AsyncSession, vote: Vote, *, keys: LogKeys, pseu
         ],
         d.CHECKPOINTS: {"result": at_result.note, "latest": latest.note},
         d.PROOFS: proofs,
+        d.INDEX: _signed_index(vote, entries, latest_size, latest.checkpoint.root_hash, keys),
+        d.COUNTED: completeness.counted_leaves(
+            ballot.content_hash for ballot in await _counted_ballots(session, vote.id)
+        ),
     }
     members: dict[str, bytes] = {name: _pretty(document) for name, document in documents.items()}
     members[d.LOG_KEY_PEM] = keys.current.pem.encode("ascii")
@@ -171,6 +176,22 @@ async def build_bundle(session: AsyncSession, vote: Vote, *, keys: LogKeys, pseu
     ordered = [(d.README, readme(vote, signed, keys.origin).encode("utf-8")), (d.MANIFEST, _pretty(manifest))]
     content = write_zip([*ordered, *((name, members[name]) for name in d.MEMBERS)])
     return Bundle(vote.id, content, hashlib.sha256(content).hexdigest(), signed)
+
+
+def _signed_index(
+    vote: Vote, entries: Sequence[AuditEntry], size: int, root_hash: bytes, keys: LogKeys
+) -> dict[str, Any]:
+    """Every entry of the vote up to the latest checkpoint, signed with the log key: an export missing one fails."""
+    index = completeness.export_index(
+        vote_id=str(vote.id), tree_size=size, root_hash=_b64(root_hash),
+        entries=[(_index(entry), entry.kind) for entry in entries],
+    )  # fmt: skip
+    return {"index": index, "signature": _b64(sign(keys.private_key, canonical_bytes(index)))}
+
+
+async def _counted_ballots(session: AsyncSession, vote_id: uuid.UUID) -> list[Ballot]:
+    statement = sa.select(Ballot).where(Ballot.vote_id == vote_id, Ballot.status == BallotStatus.COUNTED)
+    return list((await session.scalars(statement)).all())
 
 
 def _index(entry: AuditEntry) -> int:

@@ -5,13 +5,16 @@ from __future__ import annotations
 import uuid
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import QueryableAttribute
 
+from app.audit.models import AuditEntry
 from app.ballot.models import Ballot, BallotMark, BallotStatus
+from app.ledger.completeness import BOUND_KINDS
 from app.register.models import Building, Unit
 from app.result.models import TopicResult
 from app.rules.choices import Choice
@@ -149,6 +152,23 @@ async def participation(session: AsyncSession, vote_id: uuid.UUID) -> Weight:
     )
     heads, area = (await session.execute(statement)).one()
     return Weight(int(heads), int(area))
+
+
+async def counted_commitments(session: AsyncSession, vote_id: uuid.UUID) -> list[str]:
+    """The commitments (content hashes) of the vote's counted ballots, for the close's counted set."""
+    statement = sa.select(Ballot.content_hash).where(Ballot.vote_id == vote_id, Ballot.status == BallotStatus.COUNTED)
+    return [str(digest) for digest in (await session.scalars(statement)).all()]
+
+
+async def bound_entries(session: AsyncSession, vote_id: uuid.UUID, before: datetime) -> list[tuple[str, str]]:
+    """``(entry id, payload_sha256)`` of the vote's bound entries created before ``before``
+    (``app.ledger.completeness.entry_set``)."""
+    statement = sa.select(AuditEntry.id, AuditEntry.payload_sha256).where(
+        AuditEntry.vote_id == vote_id,
+        AuditEntry.kind.in_(sorted(BOUND_KINDS)),
+        AuditEntry.created_at < before,
+    )
+    return [(str(entry_id), digest) for entry_id, digest in (await session.execute(statement)).all()]
 
 
 async def results_of(session: AsyncSession, vote_id: uuid.UUID) -> Sequence[TopicResult]:

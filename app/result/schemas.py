@@ -13,7 +13,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from app.ballot.models import Ballot
-from app.common.schemas import RatesRead, WeightRead
+from app.common.schemas import RatesRead, ReadModel, WeightRead
 from app.result.repository import UnitPlace
 from app.result.service import Decision, GroupBallots, PublishedResult, Turnout
 from app.rules.counts import Weight
@@ -57,7 +57,7 @@ class TopicOutcomeRead(BaseModel):
     evidence_sha256: str
 
 
-class DecisionRead(BaseModel):
+class DecisionRead(ReadModel):
     vote_id: uuid.UUID
     status: str
     closed_at: datetime | None
@@ -68,12 +68,10 @@ class DecisionRead(BaseModel):
     @classmethod
     def of(cls, decision: Decision) -> DecisionRead:
         vote = decision.vote
-        return cls(
+        return cls.from_attributes_of(
+            vote,
             vote_id=vote.id,
             status=vote.status.value,
-            closed_at=vote.closed_at,
-            decided_at=vote.decided_at,
-            result_published_at=vote.result_published_at,
             topics=[
                 TopicOutcomeRead(topic_id=row.topic_id, outcome=row.outcome, evidence_sha256=row.evidence_sha256)
                 for row in decision.results
@@ -81,7 +79,7 @@ class DecisionRead(BaseModel):
         )
 
 
-class UnitRead(BaseModel):
+class UnitRead(ReadModel):
     """A unit by building, entrance and room with its voting area (R-PUB-1): no owner data."""
 
     building: str
@@ -92,13 +90,7 @@ class UnitRead(BaseModel):
 
     @classmethod
     def of(cls, place: UnitPlace) -> UnitRead:
-        return cls(
-            building=place.building,
-            entrance=place.entrance,
-            room=place.room,
-            area=place.area,
-            area_m2=area_display(place.area),
-        )
+        return cls.from_attributes_of(place, area_m2=area_display(place.area))
 
 
 class TopicResultRead(BaseModel):
@@ -121,7 +113,7 @@ class TopicResultRead(BaseModel):
     )
 
 
-class RevocationRead(BaseModel):
+class RevocationRead(ReadModel):
     """R-SUP-1 / R-SUP-3: who revoked the decision, on which written decision or judgment, and why."""
 
     kind: str = Field(description="REVOCATION (street office / district authority) or COURT_REVOCATION")
@@ -149,7 +141,7 @@ class PublicationRead(BaseModel):
     )
 
 
-class ResultRead(BaseModel):
+class ResultRead(ReadModel):
     vote_id: uuid.UUID
     title: str
     status: str
@@ -169,14 +161,10 @@ class ResultRead(BaseModel):
     @classmethod
     def of(cls, published: PublishedResult) -> ResultRead:
         vote = published.vote
-        return cls(
+        return cls.from_attributes_of(
+            vote,
             vote_id=vote.id,
-            title=vote.title,
             status=published.status,
-            closed_at=vote.closed_at,
-            decided_at=vote.decided_at,
-            result_published_at=vote.result_published_at,
-            roll_hash=vote.roll_hash,
             total=WeightRead.of(published.total),
             participating=WeightRead.of(published.participating),
             participation_rate=RatesRead.of(published.participating, published.total),
@@ -206,19 +194,10 @@ def _revocation(published: PublishedResult) -> RevocationRead | None:
     action = published.revocation
     if action is None:
         return None
-    return RevocationRead(
-        kind=action.kind.value,
-        decision_status=published.decision_status,
-        document_ref=action.document_ref,
-        reason=action.reason,
-        acted_by=action.acted_by,
-        acted_at=action.acted_at,
-        content_sha256=action.content_sha256,
-        audit_entry_id=action.audit_entry_id,
-    )
+    return RevocationRead.from_attributes_of(action, kind=action.kind.value, decision_status=published.decision_status)
 
 
-class BallotRead(BaseModel):
+class BallotRead(ReadModel):
     """One ballot as cast, without who cast it beyond the legal basis (R-PUB-2, R-REC-1)."""
 
     ballot_id: uuid.UUID
@@ -232,15 +211,8 @@ class BallotRead(BaseModel):
 
     @classmethod
     def of(cls, ballot: Ballot) -> BallotRead:
-        return cls(
-            ballot_id=ballot.id,
-            status=ballot.status.value,
-            void_reason=ballot.void_reason,
-            channel=ballot.channel.value,
-            basis=ballot.basis,
-            cast_at=ballot.cast_at,
-            content_hash=ballot.content_hash,
-            answers=ballot.answers,
+        return cls.from_attributes_of(
+            ballot, ballot_id=ballot.id, status=ballot.status.value, channel=ballot.channel.value
         )
 
 

@@ -33,7 +33,7 @@ from app.common.access import Principal, Role, roles_on
 from app.common.pagination import paginate
 from app.errors import NotFound
 from app.holidays import STATE_COUNCIL_CALENDAR
-from app.ledger import events
+from app.ledger import completeness, events
 from app.ledger.canonical import canonical_sha256
 from app.notice import service as notice_service
 from app.notice.models import NoticeKind
@@ -77,6 +77,12 @@ def _outcomes(results: Sequence[TopicResult]) -> list[events.TopicOutcome]:
 # --- close → decide → publish -------------------------------------------------------------------------------
 
 
+async def _entries_so_far(session: AsyncSession, vote: Vote, now: datetime) -> dict[str, Any]:
+    """The binding of the vote's entries created before ``now``, the new entry's ``created_at``."""
+    await session.flush()
+    return completeness.entry_set(await repository.bound_entries(session, vote.id, now)).payload()
+
+
 async def close_and_decide(
     session: AsyncSession, vote_id: uuid.UUID, *, now: datetime, keys: LogKeys, actor: str = SYSTEM_ACTOR
 ) -> Decision:
@@ -95,6 +101,9 @@ async def close_and_decide(
     participating: Weight | None = None  # nothing can change the counted ballots once the vote is locked
     if vote.status in RUNNING:
         participating = await repository.participation(session, vote.id)
+        # R-REC-1: the close binds every entry of the vote so far and the counted ballots' commitments, so an
+        # export that drops one fails, and an owner checks their ballot was counted (app.ledger.completeness).
+        counted = completeness.counted_set(await repository.counted_commitments(session, vote.id))
         await transition(
             session,
             vote,
@@ -102,7 +111,12 @@ async def close_and_decide(
             now=now,
             actor=actor,
             event=events.vote_closed(
-                closed_at=vote.ends_at.isoformat(), by=actor, participating=participating, total=total
+                closed_at=vote.ends_at.isoformat(),
+                by=actor,
+                participating=participating,
+                total=total,
+                entries=await _entries_so_far(session, vote, now),
+                counted=counted.payload(),
             ),
         )
 
@@ -115,7 +129,11 @@ async def close_and_decide(
             now=now,
             actor=actor,
             event=events.vote_decided(
-                decided_at=now.isoformat(), closed_at=_iso(vote.closed_at), by=actor, results=_outcomes(results)
+                decided_at=now.isoformat(),
+                closed_at=_iso(vote.closed_at),
+                by=actor,
+                results=_outcomes(results),
+                entries=await _entries_so_far(session, vote, now),
             ),
         )
     else:
@@ -131,7 +149,11 @@ async def close_and_decide(
         now=now,
         actor=actor,
         event=events.vote_result_published(
-            published_at=now.isoformat(), by=actor, results=_outcomes(results), publication=publication.to_dict()
+            published_at=now.isoformat(),
+            by=actor,
+            results=_outcomes(results),
+            publication=publication.to_dict(),
+            entries=await _entries_so_far(session, vote, now),
         ),
     )
     # R-LIFE-8: "published to all owners in scope at once": the result notice leaves through the outbox.

@@ -20,6 +20,7 @@ from app.rules.counts import Weight
 from app.rules.errors import InvalidOptionAnswer, InvalidOptions, UnknownOption
 from app.rules.tally import (
     ZERO,
+    Bilingual,
     Check,
     all_met,
     check_weights,
@@ -145,7 +146,7 @@ class OptionTally:
 
 
 @dataclass(frozen=True, slots=True)
-class OptionsResult:
+class OptionsResult(Bilingual):
     """The decision on an option topic with its evidence (R-TALLY-10 applied to R-MULTI)."""
 
     rule: CountingRule
@@ -195,14 +196,6 @@ class OptionsResult:
         if zh:
             return f"{quorum}；选项 {'、'.join(qualified)} 同时达到 {symbol}，无法确定唯一结果：未通过。"
         return f"{quorum}; options {', '.join(qualified)} all reached {symbol}, so none is adopted: rejected."
-
-    @property
-    def reason_zh(self) -> str:
-        return self.reason("zh")
-
-    @property
-    def reason_en(self) -> str:
-        return self.reason("en")
 
     def to_dict(self) -> dict[str, object]:
         """Plain JSON values (ints, strings, bools, null; no floats) for RFC 8785 canonicalisation."""

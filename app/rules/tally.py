@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Protocol
 
 from app.rules.categories import Category, CountingRule
 from app.rules.choices import Choice, Outcome
@@ -40,6 +41,24 @@ def weight_dict(weight: Weight) -> dict[str, object]:
 def shares_dict(part: Weight, whole: Weight) -> dict[str, object]:
     """Display-only percentages (R-NUM-4); the exact integers are reported next to them."""
     return {"heads": percent_display(part.heads, whole.heads), "area": percent_display(part.area, whole.area)}
+
+
+class _Reasoned(Protocol):
+    def reason(self, language: str) -> str: ...
+
+
+class Bilingual:
+    """The ``reason`` of a result in both languages the evidence carries (R-TALLY-10)."""
+
+    __slots__ = ()
+
+    @property
+    def reason_zh(self: _Reasoned) -> str:
+        return self.reason("zh")
+
+    @property
+    def reason_en(self: _Reasoned) -> str:
+        return self.reason("en")
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,7 +169,7 @@ def count_ballots(ballots: Iterable[Ballot], total: Weight) -> TopicCounts:
 
 
 @dataclass(frozen=True, slots=True)
-class TopicResult:
+class TopicResult(Bilingual):
     """The decision on one topic with everything needed to check it by hand (R-TALLY-10, R-NUM-4)."""
 
     rule: CountingRule
@@ -181,14 +200,6 @@ class TopicResult:
             return f"{quorum}，达到参与表决要求；{approval}：{verdict}。"
         verdict = "passed" if self.outcome is Outcome.PASSED else "rejected"
         return f"{quorum}: quorum met; {approval}: {verdict}."
-
-    @property
-    def reason_zh(self) -> str:
-        return self.reason("zh")
-
-    @property
-    def reason_en(self) -> str:
-        return self.reason("en")
 
     def to_dict(self) -> dict[str, object]:
         """Plain JSON values (ints, strings, bools; no floats) ready for RFC 8785 canonicalisation."""

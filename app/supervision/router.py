@@ -2,25 +2,14 @@
 
 from __future__ import annotations
 
-import uuid
-from typing import Annotated
-
-from fastapi import APIRouter, Path, status
+from fastapi import APIRouter, status
 
 from app.common.errors import Forbidden, Unauthenticated
 from app.errors import NotFound
 from app.http.deps import Clock, CurrentPrincipal, SessionDep
+from app.http.paths import OrderId, StreetOfficeId, VoteId
 from app.http.problems import problem_responses
-from app.supervision import service
-from app.supervision.errors import (
-    AlreadyFollowedUp,
-    AlreadyRevoked,
-    DeadlineNotInFuture,
-    NotDecided,
-    NotSupervisable,
-    NotSuspendable,
-    NotSuspended,
-)
+from app.supervision import errors, service
 from app.supervision.schemas import (
     CorrectionOrderCreate,
     CourtRevocationCreate,
@@ -31,16 +20,13 @@ from app.supervision.schemas import (
 )
 
 router = APIRouter(tags=["supervision"])
-VoteId = Annotated[uuid.UUID, Path(description="Vote id")]
-OrderId = Annotated[uuid.UUID, Path(description="Correction order id")]
-StreetOfficeId = Annotated[uuid.UUID, Path(description="Street office id")]
 ACT_ERRORS = (Unauthenticated, Forbidden, NotFound)
 
 
 @router.post(
     "/votes/{vote_id}/suspend",
     response_model=SupervisionResultRead,
-    responses=problem_responses(*ACT_ERRORS, NotSuspendable, AlreadyRevoked),
+    responses=problem_responses(*ACT_ERRORS, errors.NotSuspendable, errors.AlreadyRevoked),
 )
 async def suspend_vote(
     vote_id: VoteId, body: SupervisionCommand, session: SessionDep, principal: CurrentPrincipal, clock: Clock
@@ -55,7 +41,7 @@ async def suspend_vote(
 @router.post(
     "/votes/{vote_id}/resume",
     response_model=SupervisionResultRead,
-    responses=problem_responses(*ACT_ERRORS, NotSuspended, AlreadyRevoked),
+    responses=problem_responses(*ACT_ERRORS, errors.NotSuspended, errors.AlreadyRevoked),
 )
 async def resume_vote(
     vote_id: VoteId, body: SupervisionCommand, session: SessionDep, principal: CurrentPrincipal, clock: Clock
@@ -71,7 +57,7 @@ async def resume_vote(
     "/votes/{vote_id}/correction-orders",
     status_code=status.HTTP_201_CREATED,
     response_model=SupervisionResultRead,
-    responses=problem_responses(*ACT_ERRORS, NotSupervisable, AlreadyRevoked, DeadlineNotInFuture),
+    responses=problem_responses(*ACT_ERRORS, errors.NotSupervisable, errors.AlreadyRevoked, errors.DeadlineNotInFuture),
 )
 async def order_correction(
     vote_id: VoteId, body: CorrectionOrderCreate, session: SessionDep, principal: CurrentPrincipal, clock: Clock
@@ -93,7 +79,7 @@ async def order_correction(
     "/votes/{vote_id}/correction-orders/{order_id}/follow-up",
     status_code=status.HTTP_201_CREATED,
     response_model=SupervisionResultRead,
-    responses=problem_responses(*ACT_ERRORS, AlreadyFollowedUp),
+    responses=problem_responses(*ACT_ERRORS, errors.AlreadyFollowedUp),
 )
 async def follow_up_correction_order(
     vote_id: VoteId,
@@ -113,7 +99,7 @@ async def follow_up_correction_order(
 @router.post(
     "/votes/{vote_id}/revoke",
     response_model=SupervisionResultRead,
-    responses=problem_responses(*ACT_ERRORS, NotDecided, AlreadyRevoked),
+    responses=problem_responses(*ACT_ERRORS, errors.NotDecided, errors.AlreadyRevoked),
 )
 async def revoke_decision(
     vote_id: VoteId, body: SupervisionCommand, session: SessionDep, principal: CurrentPrincipal, clock: Clock
@@ -128,7 +114,7 @@ async def revoke_decision(
 @router.post(
     "/votes/{vote_id}/court-revocation",
     response_model=SupervisionResultRead,
-    responses=problem_responses(*ACT_ERRORS, NotDecided, AlreadyRevoked),
+    responses=problem_responses(*ACT_ERRORS, errors.NotDecided, errors.AlreadyRevoked),
 )
 async def record_court_revocation(
     vote_id: VoteId, body: CourtRevocationCreate, session: SessionDep, principal: CurrentPrincipal, clock: Clock

@@ -10,7 +10,7 @@ from datetime import datetime
 
 from pydantic import AwareDatetime, BaseModel, Field
 
-from app.common.schemas import Command, RatesRead, WeightRead
+from app.common.schemas import Command, RatesRead, ReadModel, WeightRead
 from app.rules.publicity import CalendarSource
 from app.supervision.models import SupervisionAction
 from app.supervision.service import (
@@ -53,7 +53,7 @@ class CourtRevocationCreate(Command):
     reason: str = Reason
 
 
-class SupervisionActionRead(BaseModel):
+class SupervisionActionRead(ReadModel):
     id: uuid.UUID
     vote_id: uuid.UUID
     estate_id: uuid.UUID
@@ -69,20 +69,7 @@ class SupervisionActionRead(BaseModel):
 
     @classmethod
     def of(cls, action: SupervisionAction) -> SupervisionActionRead:
-        return cls(
-            id=action.id,
-            vote_id=action.vote_id,
-            estate_id=action.estate_id,
-            kind=action.kind.value,
-            reason=action.reason,
-            document_ref=action.document_ref,
-            deadline=action.deadline,
-            follows_id=action.follows_id,
-            acted_by=action.acted_by,
-            acted_at=action.acted_at,
-            content_sha256=action.content_sha256,
-            audit_entry_id=action.audit_entry_id,
-        )
+        return cls.from_attributes_of(action, kind=action.kind.value)
 
 
 class SupervisionResultRead(BaseModel):
@@ -160,7 +147,7 @@ class EstateOverviewRead(BaseModel):
         )
 
 
-class VoteOverviewRead(BaseModel):
+class VoteOverviewRead(ReadModel):
     """R-LIFE-7: participation only, never per-option counts."""
 
     vote_id: uuid.UUID
@@ -176,21 +163,18 @@ class VoteOverviewRead(BaseModel):
 
     @classmethod
     def of(cls, item: VoteOverview) -> VoteOverviewRead:
-        return cls(
+        return cls.from_attributes_of(
+            item.vote,
             vote_id=item.vote.id,
-            estate_id=item.vote.estate_id,
-            title=item.vote.title,
             status=item.vote.status.value,
             effective_status=item.status,
-            starts_at=item.vote.starts_at,
-            ends_at=item.vote.ends_at,
             total=WeightRead.of(item.total),
             participating=WeightRead.of(item.participating),
             participation_rate=RatesRead.of(item.participating, item.total),
         )
 
 
-class DecisionOverviewRead(BaseModel):
+class DecisionOverviewRead(ReadModel):
     """R-LIFE-8 deadlines and flags; the publication instant is the evidence for SPC Art. 12's one year."""
 
     vote_id: uuid.UUID
@@ -210,14 +194,12 @@ class DecisionOverviewRead(BaseModel):
 
     @classmethod
     def of(cls, item: DecisionOverview) -> DecisionOverviewRead:
-        return cls(
+        return cls.from_attributes_of(
+            item.vote,
             vote_id=item.vote.id,
-            estate_id=item.vote.estate_id,
-            title=item.vote.title,
             effective_status=item.status,
             decision_status=item.decision_status,
             closed_at=item.vote.closed_at or item.vote.ends_at,
-            result_published_at=item.vote.result_published_at,
             app_deadline=item.publication.app_deadline,
             legal_deadline=item.publication.legal_deadline,
             flags=[flag.value for flag in item.publication.flags],
@@ -225,7 +207,7 @@ class DecisionOverviewRead(BaseModel):
         )
 
 
-class OverdueOrderRead(BaseModel):
+class OverdueOrderRead(ReadModel):
     order_id: uuid.UUID
     vote_id: uuid.UUID
     estate_id: uuid.UUID
@@ -235,16 +217,7 @@ class OverdueOrderRead(BaseModel):
 
     @classmethod
     def of(cls, item: OrderState) -> OverdueOrderRead:
-        order = item.order
-        assert order.deadline is not None  # noqa: S101 - the CHECK constraint requires it on orders
-        return cls(
-            order_id=order.id,
-            vote_id=order.vote_id,
-            estate_id=order.estate_id,
-            document_ref=order.document_ref,
-            deadline=order.deadline,
-            acted_at=order.acted_at,
-        )
+        return cls.from_attributes_of(item.order, order_id=item.order.id)
 
 
 class StreetOfficeOverviewRead(BaseModel):

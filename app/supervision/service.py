@@ -170,7 +170,7 @@ async def _record(
         status_after=(vote.status if to is None else to).value,
     )
     if to is None:
-        entry = await audit_service.append(session, event, estate_id=vote.estate_id, vote_id=vote.id)
+        entry = await audit_service.append(session, event, estate_id=vote.estate_id, vote_id=vote.id, at=now)
     else:
         entry = await transition(session, vote, to, now=now, actor=principal.label, event=event)
     action.audit_entry_id = entry.id

@@ -14,13 +14,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m app.verifier", description="check an evote export bundle offline")
     parser.add_argument("bundle")
     add_trust_arguments(parser)
+    parser.add_argument("--log-dump", default=None, help="a JSON Lines dump of the public log (evote audit dump)")
     args = parser.parse_args(argv)
     try:
         trust = trust_from_arguments(args)
     except TrustError as error:
         sys.stderr.write(f"python -m app.verifier: {error}\n")
         return EXIT_USAGE
-    return run(args.bundle, out=sys.stdout, err=sys.stderr, trust=trust)
+    return run(args.bundle, out=sys.stdout, err=sys.stderr, trust=trust, log_dump=args.log_dump)
 
 
 if __name__ == "__main__":  # pragma: no cover

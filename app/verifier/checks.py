@@ -14,7 +14,7 @@ Order (each step relies only on what the steps before it established):
    holds and its RFC 9162 inclusion proof leads to the root of a signed checkpoint; the latest checkpoint
    extends the result's (consistency proof); the signed result names the result checkpoint, and that
    checkpoint contains every entry the result rests on.
-4b. ``witnesses``: the result's checkpoint carries timestamped cosignatures (c2sp.org/tlog-cosignature) of
+4a. ``witnesses``: the result's checkpoint carries timestamped cosignatures (c2sp.org/tlog-cosignature) of
    at least the quorum of pinned witnesses, none dated before the result's publication; the report
    names the cosigners, their times and the delay since publication, and the latest checkpoint's cosigners.
 5. ``notice``: the notice, topic and roll documents hash to what the signed result and the signed
@@ -41,10 +41,10 @@ import json
 import uuid
 import zipfile
 import zlib
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from cryptography.hazmat.primitives import serialization
@@ -52,11 +52,12 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from app.errors import DomainError
 from app.ledger import ballot as ballot_commitments
+from app.ledger import completeness
 from app.ledger.canonical import canonical_bytes, canonical_sha256
 from app.ledger.entries import check_leaf_document, entry_leaf_hash
 from app.ledger.errors import LedgerError, NoteUnverified
-from app.ledger.events import EVIDENCE_KINDS, EventKind
-from app.ledger.merkle import HASH_SIZE, inclusion_step, verify_consistency, verify_inclusion
+from app.ledger.events import EVIDENCE_KINDS, SUPERVISION_KINDS, EventKind
+from app.ledger.merkle import HASH_SIZE, CompactRange, inclusion_step, verify_consistency, verify_inclusion
 from app.ledger.note import Checkpoint, NoteVerifier, OpenedNote, open_note, parse_verifier_key, signature_keys
 from app.ledger.signing import SIGNATURE_SIZE, jws_verify, public_key_from_bytes, verify
 from app.rules.counts import Weight
@@ -70,6 +71,8 @@ from app.verifier.trust import Trust
 MAX_MEMBER_BYTES = 1 << 30
 #: Seconds a witness's clock may run behind the log's when it dates a cosignature.
 CLOCK_SKEW = 300
+#: How far a time an entry claims may be from the entry's own ``created_at`` (clocks of one server, one request).
+TIME_TOLERANCE = timedelta(minutes=5)
 
 
 class Failure(Exception):
@@ -81,17 +84,31 @@ class Failure(Exception):
         self.message = message
 
 
-def verify_bundle(data: bytes, *, trust: Trust | None = None, progress: Progress | None = None) -> Report:
+def verify_bundle(
+    data: bytes,
+    *,
+    trust: Trust | None = None,
+    progress: Progress | None = None,
+    log_dump: Iterable[bytes] | None = None,
+) -> Report:
     """Run every check on the bundle's bytes against the pinned ``trust``; the report names the first
-    inconsistency, if any, and is never PASS without a pinned log key."""
+    inconsistency, if any, and is never PASS without a pinned log key.
+
+    ``log_dump``: the lines of a JSON Lines dump of the public log (``evote audit dump``) to check the bundle's
+    freshness against: missing and later entries of the vote, consistency with the log's checkpoint, forks.
+    """
     trust = trust or Trust()
     verifier = _Verifier(data, trust=trust, progress=progress or Progress(None))
     report = verifier.report
     report.pinned = trust.pinned
     try:
         verifier.run()
+        if log_dump is not None:
+            verifier.check_freshness(log_dump)
     except Failure as failure:
         report.failed = (failure.check, failure.message)
+    except Exception as error:  # malformed data no check anticipated: still a named failure, never a traceback
+        report.failed = (verifier.current, f"unreadable or malformed data ({type(error).__name__}: {error})")
     return report
 
 
@@ -203,12 +220,14 @@ class _Verifier:
         self.report = Report()
         self.files: dict[str, bytes] = {}
         self.json: dict[str, Any] = {}
+        self.current = "bundle"
 
     # --- plumbing -------------------------------------------------------------------------------------------
 
     @contextmanager
     def step(self, name: str) -> Iterator[None]:
         """Run one check; malformed data anywhere in it is that check's failure, never a crash."""
+        self.current = name
         try:
             yield
         except Failure:
@@ -233,11 +252,13 @@ class _Verifier:
         self.check_signatures()
         self.check_log()
         self.check_witnesses()
+        self.check_completeness()
         self.check_notice()
         self.check_register()
         self.check_ballots()
         self.check_publicity()
         self.check_tally()
+        self.check_times()
         self.check_decision()
 
     # --- 1. bundle ------------------------------------------------------------------------------------------
@@ -245,8 +266,8 @@ class _Verifier:
     def check_bundle(self) -> None:
         try:
             archive = zipfile.ZipFile(io.BytesIO(self.data))
-        except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError) as error:
-            raise Failure("bundle", f"not a zip archive, or a corrupted one ({error})") from error
+        except (zipfile.BadZipFile, EOFError, OSError, ValueError, NotImplementedError) as error:
+            raise Failure("bundle", f"not a zip archive ({error})") from error
         with archive, self.step("bundle"):
             expected = {d.README, d.MANIFEST, *d.MEMBERS}
             names = [info.filename for info in archive.infolist()]
@@ -259,8 +280,8 @@ class _Verifier:
                     raise Failure("bundle", f"{info.filename} is larger than {MAX_MEMBER_BYTES} bytes")
                 try:
                     self.files[info.filename] = archive.read(info)
-                except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError, RuntimeError) as error:
-                    raise Failure("bundle", f"member {info.filename} cannot be read: {error}") from error
+                except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError) as error:
+                    raise Failure("bundle", f"member {info.filename} is unreadable ({error})") from error
         manifest = self.load(d.MANIFEST)
         with self.step("bundle"):
             if manifest["format"] != d.BUNDLE_FORMAT:
@@ -460,7 +481,7 @@ class _Verifier:
             f"size {latest.size} extends size {result.size}",
         )
 
-    # --- 4b. witnesses --------------------------------------------------------------------------------------
+    # --- 4a. witnesses --------------------------------------------------------------------------------------
 
     def check_witnesses(self) -> None:
         """Timestamped cosignatures (c2sp.org/tlog-cosignature) of the pinned witnesses on the result's checkpoint."""
@@ -501,6 +522,63 @@ class _Verifier:
             f"{quorum}){delay}; latest checkpoint cosigned by {latest}",
         )
 
+    # --- 4b. completeness ----------------------------------------------------------------------------------
+
+    def check_completeness(self) -> None:
+        """The signed export index lists every entry of the vote up to the latest checkpoint, and each binding
+        entry's ``entries`` (count and hash, ``app.ledger.completeness``) matches the bundle's entries before it."""
+        signed_index = self.load(d.INDEX)
+        with self.step("completeness"):
+            index = signed_index["index"]
+            signature = _b64(signed_index["signature"])
+            if len(signature) != SIGNATURE_SIZE or not verify(self.public_key, canonical_bytes(index), signature):
+                raise Failure("completeness", "log/index.json: the log key's signature of the index does not verify")
+            latest = self.latest_checkpoint
+            if index["format"] != completeness.EXPORT_INDEX_FORMAT or index["vote_id"] != self.vote_id:
+                raise Failure("completeness", "log/index.json is not an entry index of this vote")
+            if (index["tree_size"], _b64(index["root_hash"])) != (latest.size, latest.root_hash):
+                raise Failure(
+                    "completeness",
+                    f"the signed entry index is of the log at size {index['tree_size']}, the bundle's latest "
+                    f"checkpoint is of size {latest.size}: the checkpoint or the index was replaced",
+                )
+            listed = {int(leaf): str(kind) for leaf, kind in index["entries"]}
+            present = {entry.leaf_index: entry.kind for entry in self.entries}
+            missing = sorted(set(listed) - set(present))
+            if missing:
+                named = ", ".join(f"the {listed[leaf]} entry at leaf {leaf}" for leaf in missing[:5])
+                raise Failure(
+                    "completeness",
+                    f"{named}{' …' if len(missing) > 5 else ''} of this vote missing from the bundle (the signed "
+                    f"entry index lists {len(listed)} entries, the bundle has {len(present)})",
+                )
+            for leaf in sorted(present):
+                if listed.get(leaf) != present[leaf]:
+                    raise Failure(
+                        "completeness", f"the {present[leaf]} entry at leaf {leaf} is not in the signed entry index"
+                    )
+            documents = [entry.document for entry in self.entries]
+            bound = 0
+            for entry in self.entries:
+                claimed = entry.payload.get("entries") if entry.kind in completeness.BINDING_KINDS else None
+                if claimed is None:
+                    continue  # logged before the binding existed (append-only: old payloads stay as they are)
+                before = completeness.bound_before(documents, entry.document)
+                found = completeness.entry_set((document["id"], document["payload_sha256"]) for document in before)
+                if found.payload() != claimed:
+                    raise Failure(
+                        "completeness",
+                        f"the signed {entry.kind} entry (leaf {entry.leaf_index}) binds {claimed['count']} entries "
+                        f"of the vote made before it; the bundle's {found.count} entries do not hash to its "
+                        "entry-set hash: an entry of the vote is missing or was replaced",
+                    )
+                bound += 1
+        self.passed(
+            "completeness",
+            f"the signed entry index lists exactly the bundle's {len(present)} entries up to size {latest.size}; "
+            f"{bound} signed entry-set bindings hold",
+        )
+
     def _single(self, kind: EventKind) -> _Entry:
         found = [entry for entry in self.entries if entry.kind == kind]
         if len(found) != 1:
@@ -529,6 +607,15 @@ class _Verifier:
                 raise Failure("notice", "the topic documents are not the topics of the published notice")
             if ids != [topic["topic_id"] for topic in published["topics"]]:
                 raise Failure("notice", "the topic ids are not those of the published notice")
+            positions = [topic["position"] for topic in topics]
+            if any(not isinstance(p, int) or isinstance(p, bool) for p in positions) or positions != sorted(
+                set(positions)
+            ):
+                raise Failure(
+                    "notice",
+                    f"topic positions {positions} do not follow the published order of the topics "
+                    "(positions swapped or repeated)",
+                )
             signed = [(topic["topic_id"], topic["content_hash"]) for topic in result["topics"]]
             if signed != list(zip(ids, hashes, strict=True)):
                 raise Failure("notice", "the signed result's topics are not the published topics")
@@ -632,7 +719,11 @@ class _Verifier:
         ballots = self.load(d.BALLOTS)
         with self.step("ballots"):
             cast = {entry.payload["ballot_id"]: entry for entry in self.entries if entry.kind == EventKind.BALLOT_CAST}
-            voided = {entry.payload["ballot_id"] for entry in self.entries if entry.kind == EventKind.BALLOT_VOIDED}
+            voided = {
+                entry.payload["ballot_id"]: entry.payload["reason"]
+                for entry in self.entries
+                if entry.kind == EventKind.BALLOT_VOIDED
+            }
             seen: set[str] = set()
             counted: dict[str, dict[str, Any]] = {}
             for ballot in self.progress.iterate("ballots", ballots, len(ballots)):
@@ -659,6 +750,7 @@ class _Verifier:
                     digest = ballot_commitments.ballot_hash(
                         vote_id=self.vote_id, group=group, answers=ballot["answers"], basis=ballot["basis"],
                         channel=ballot["channel"], cast_at=ballot["cast_at"], nonce=nonce,
+                        scan_sha256=ballot["scan_sha256"] if "scan_sha256" in recorded else None,
                     )  # fmt: skip
                 except ValueError as failure:
                     raise Failure("ballots", f"ballot {ballot_id} (group {group}): {failure}") from failure
@@ -677,13 +769,33 @@ class _Verifier:
                     raise Failure("ballots", f"ballot {ballot_id}: its content hash or time field was changed")
                 if group not in self.group_area:
                     raise Failure("ballots", f"ballot {ballot_id}: group {group} is not in the roll")
+                if ballot["audit_entry_id"] != entry.document["id"]:
+                    raise Failure(
+                        "ballots",
+                        f"ballot {ballot_id}: its audit_entry_id {ballot['audit_entry_id']} is not the id of its "
+                        f"ballot.cast entry {entry.document['id']} (leaf {entry.leaf_index})",
+                    )
+                if "scan_sha256" in recorded and ballot["scan_sha256"] != recorded["scan_sha256"]:
+                    raise Failure(
+                        "ballots",
+                        f"ballot {ballot_id}: its scan_sha256 {ballot['scan_sha256']!r} is not the scan hash "
+                        f"{recorded['scan_sha256']!r} of its signed ballot.cast entry",
+                    )
                 status = ballot["status"]
                 if status == "VOID":
                     if ballot_id not in voided:
                         raise Failure("ballots", f"ballot {ballot_id} is void, but no ballot.voided entry says so")
+                    if ballot["void_reason"] != voided[ballot_id]:
+                        raise Failure(
+                            "ballots",
+                            f"ballot {ballot_id}: its void_reason {ballot['void_reason']!r} is not the reason "
+                            f"{voided[ballot_id]!r} of its signed ballot.voided entry",
+                        )
                 elif status == "COUNTED":
                     if ballot_id in voided:
                         raise Failure("ballots", f"ballot {ballot_id} was voided in the log but is counted")
+                    if ballot["void_reason"] is not None:
+                        raise Failure("ballots", f"ballot {ballot_id} is counted but has a void_reason")
                     if group in counted:
                         raise Failure("ballots", f"group {group} has two counted ballots")
                     counted[group] = ballot
@@ -707,12 +819,43 @@ class _Verifier:
                     f"the vote.closed entry recorded {recorded_weight['heads']} heads and area "
                     f"{recorded_weight['area']}",
                 )
+            self._check_counted_set(counted)
             self.ballots = ballots
             self.counted = counted
         self.passed(
             "ballots",
-            f"{len(ballots)} ballots ({len(counted)} counted) match their signed ballot.cast entries one to one",
+            f"{len(ballots)} ballots ({len(counted)} counted) match their signed ballot.cast entries one to one"
+            + ("; the counted commitments are the set signed at the close" if "counted" in self.closed.payload else ""),
         )
+
+    def _check_counted_set(self, counted: Mapping[str, Mapping[str, Any]]) -> None:
+        """R-REC-1: the counted ballots are exactly the commitments whose Merkle root ``vote.closed`` signed."""
+        listed = self.load(d.COUNTED)
+        signed = self.closed.payload.get("counted")
+        if signed is None:
+            return  # a vote closed before the counted set was signed
+        if completeness.counted_set(listed).payload() != signed:
+            raise Failure(
+                "ballots",
+                f"log/counted.json ({len(listed)} commitments) does not hash to the counted set signed in vote.closed "
+                f"({signed['count']} commitments, root {signed['root']})",
+            )
+        if listed != completeness.counted_leaves(listed):
+            raise Failure("ballots", "log/counted.json is not in sorted order")
+        in_set = set(listed)
+        for group, ballot in sorted(counted.items()):
+            if ballot["content_hash"] not in in_set:
+                raise Failure(
+                    "ballots",
+                    f"ballot {ballot['ballot_id']} (group {group}) is counted here, but its commitment is not in the "
+                    "counted set signed at the close",
+                )
+        if len(in_set) != len(counted):
+            raise Failure(
+                "ballots",
+                f"the counted set signed at the close has {len(in_set)} commitments, the bundle counts "
+                f"{len(counted)} ballots: a counted ballot is missing or was voided after the close",
+            )
 
     # --- 8. publicity ---------------------------------------------------------------------------------------
 
@@ -796,6 +939,158 @@ class _Verifier:
                     raise Failure("tally", f"the {entry.kind} entry records other results than the signed result")
         outcomes = ", ".join(str(topic["outcome"]) for topic in signed)
         self.passed("tally", f"{len(signed)} topics recomputed from the ballots equal the signed result ({outcomes})")
+
+    # --- 9b. times -----------------------------------------------------------------------------------------
+
+    def check_times(self) -> None:
+        """The times the entries claim agree with their own ``created_at`` (bound by their leaf hashes): the
+        publication, the casts inside the window and after the publication, the close after the end, the decision
+        and the result's publication; and no ballot cast or voided while the vote was suspended (R-SUP-1)."""
+        with self.step("times"):
+            starts, ends = _instant(self.notice["starts_at"]), _instant(self.notice["ends_at"])
+            published_created = self._near(self.published, "published_at")
+            closed_created = _instant(self.closed.document["created_at"])
+            if _instant(self.closed.payload["closed_at"]) > closed_created + TIME_TOLERANCE:
+                raise Failure("times", self._contradiction(self.closed, "closed_at", "after"))
+            if closed_created < ends - TIME_TOLERANCE:
+                raise Failure(
+                    "times",
+                    f"the vote.closed entry was logged at {self.closed.document['created_at']}, before the published "
+                    f"end {self.notice['ends_at']} (R-LIFE-6: no early close)",
+                )
+            self._near(self.decided, "decided_at")
+            self._near(self.result_published, "published_at")
+            suspended_since: _Entry | None = None
+            for entry in sorted(self.entries, key=lambda item: (item.document["created_at"], item.leaf_index)):
+                created = _instant(entry.document["created_at"])
+                if entry.kind == EventKind.SUPERVISION_SUSPENSION:
+                    suspended_since = entry
+                elif entry.kind == EventKind.SUPERVISION_RESUMPTION:
+                    suspended_since = None
+                elif entry.kind in SUPERVISION_KINDS:
+                    self._near(entry, "acted_at")
+                if entry.kind not in (EventKind.BALLOT_CAST, EventKind.BALLOT_VOIDED):
+                    continue
+                ballot_id = entry.payload["ballot_id"]
+                if suspended_since is not None:
+                    raise Failure(
+                        "times",
+                        f"{entry.kind} for ballot {ballot_id} (leaf {entry.leaf_index}) was logged at "
+                        f"{entry.document['created_at']}, while the vote was suspended (supervision.suspension at "
+                        f"leaf {suspended_since.leaf_index}, {suspended_since.document['created_at']}, not resumed)",
+                    )
+                if not (starts <= created < ends + TIME_TOLERANCE and created >= published_created):
+                    raise Failure(
+                        "times",
+                        f"{entry.kind} for ballot {ballot_id} (leaf {entry.leaf_index}) was logged at "
+                        f"{entry.document['created_at']}, outside the published window {self.notice['starts_at']} – "
+                        f"{self.notice['ends_at']}",
+                    )
+                late_claim = _instant(entry.payload.get("cast_at", entry.document["created_at"])) - created
+                if entry.kind == EventKind.BALLOT_CAST and late_claim > TIME_TOLERANCE:
+                    raise Failure("times", self._contradiction(entry, "cast_at", "after"))
+        self.passed(
+            "times",
+            "publication, casts, close, decision and publication of the result agree with their entries' log times; "
+            "no ballot during a suspension",
+        )
+
+    def _near(self, entry: _Entry, field: str) -> datetime:
+        """The entry's ``created_at``, once the time ``field`` its payload claims is within the tolerance of it."""
+        created = _instant(entry.document["created_at"])
+        if abs(_instant(entry.payload[field]) - created) > TIME_TOLERANCE:
+            raise Failure("times", self._contradiction(entry, field, "far from"))
+        return created
+
+    @staticmethod
+    def _contradiction(entry: _Entry, field: str, relation: str) -> str:
+        return (
+            f"the {entry.kind} entry (leaf {entry.leaf_index}) claims {field} {entry.payload[field]}, {relation} its "
+            f"own log time created_at {entry.document['created_at']} (tolerance {TIME_TOLERANCE})"
+        )
+
+    # --- 11. freshness against the public log (--log-dump) ------------------------------------------------
+
+    def check_freshness(self, lines: Iterable[bytes]) -> None:
+        """The bundle against a dump of the public log (``evote audit dump``): the dump's leaves rebuild its signed
+        checkpoint; the bundle's checkpoints are the same tree (else a fork: two checkpoints of one size signed by
+        the same key); the vote has no entry the bundle lacks, up to the bundle's checkpoint or after it."""
+        self.current = "freshness"
+        tree = CompactRange()
+        roots: dict[int, bytes] = {}
+        wanted = {self.result_checkpoint.size, self.latest_checkpoint.size}
+        notes: list[Any] = []
+        vote_entries: list[tuple[int, str]] = []
+        with self.step("freshness"):
+            for number, line in enumerate(lines, start=1):
+                if not line.strip():
+                    continue
+                try:
+                    item = _strict_json(line)
+                except (UnicodeDecodeError, ValueError, RecursionError) as error:
+                    raise Failure("freshness", f"log dump line {number} is not JSON ({error})") from error
+                if "checkpoint" in item:
+                    notes.append(item["checkpoint"])
+                    continue
+                if item["leaf_index"] != tree.size:
+                    raise Failure(
+                        "freshness", f"log dump line {number}: leaf {item['leaf_index']} where leaf {tree.size} is due"
+                    )
+                try:
+                    document = check_leaf_document(item["entry"])
+                except ValueError as error:
+                    raise Failure("freshness", f"log dump leaf {tree.size}: {error}") from error
+                if document["vote_id"] == self.vote_id:
+                    vote_entries.append((tree.size, str(document["kind"])))
+                tree = tree.append(entry_leaf_hash(document))
+                if tree.size in wanted:
+                    roots[tree.size] = tree.root()
+            if not notes:
+                raise Failure("freshness", "the log dump has no signed checkpoint")
+            dumped = [self._open_checkpoint("log dump", note)[0] for note in notes]
+            head = max(dumped, key=lambda checkpoint: checkpoint.size)
+            if head.size != tree.size or tree.root() != head.root_hash:
+                raise Failure(
+                    "freshness",
+                    f"the log dump's {tree.size} leaves do not rebuild its signed checkpoint of size {head.size}",
+                )
+            for label, mine in (("result", self.result_checkpoint), ("latest", self.latest_checkpoint)):
+                for theirs in dumped:
+                    if theirs.size == mine.size and theirs.root_hash != mine.root_hash:
+                        raise Failure("freshness", self._fork(label, mine.size))
+                if mine.size > tree.size:
+                    raise Failure(
+                        "freshness",
+                        f"the bundle's {label} checkpoint (size {mine.size}) is beyond the log dump's (size "
+                        f"{tree.size}): the dump is older than the bundle, or the log was rolled back",
+                    )
+                if roots.get(mine.size) != mine.root_hash:
+                    raise Failure("freshness", self._fork(label, mine.size))
+            present = {entry.leaf_index for entry in self.entries}
+            latest = self.latest_checkpoint.size
+            for leaf, kind in vote_entries:
+                if leaf < latest and leaf not in present:
+                    raise Failure("freshness", f"the log's {kind} entry at leaf {leaf} of this vote is missing")
+            later = [(leaf, kind) for leaf, kind in vote_entries if leaf >= latest]
+            if later:
+                named = ", ".join(f"{kind} at leaf {leaf}" for leaf, kind in later[:5])
+                raise Failure(
+                    "freshness",
+                    f"the log has {len(later)} later entries of this vote after the bundle's latest checkpoint (size "
+                    f"{latest}): {named}; the bundle is stale or hides them",
+                )
+        self.passed(
+            "freshness",
+            f"the log dump's {tree.size} leaves rebuild its signed checkpoint; the bundle's checkpoints are of the "
+            f"same tree and no entry of the vote is missing or later",
+        )
+
+    @staticmethod
+    def _fork(label: str, size: int) -> str:
+        return (
+            f"fork: the bundle's {label} checkpoint of size {size} and the public log's tree at size {size} have "
+            "different roots, both signed by the log key"
+        )
 
     # --- 10. decision status -------------------------------------------------------------------------------
 

@@ -18,6 +18,11 @@ Bundle (a ``.zip``, members in this order, fixed timestamps, so the same content
     log/entries.json         every audit-log entry of the vote, in leaf order, with its leaf index
     log/checkpoints.json     the signed checkpoint notes: ``result`` (named by the signed result) and ``latest``
     log/proofs.json          an RFC 9162 inclusion proof per entry and the consistency proof result → latest
+    log/index.json           ``{"index": …, "signature": …}``: the leaf index and kind of every entry of the vote
+                             up to the latest checkpoint (``app.ledger.completeness.export_index``), signed
+                             (raw Ed25519, base64) over its RFC 8785 bytes with the log key
+    log/counted.json         the counted ballots' commitments, sorted: the leaves of the ``counted`` Merkle root
+                             that the signed ``vote.closed`` entry carries
     result/result.json       the signed result: RFC 8785 canonical bytes, exactly what is signed
     result/result.sig        the raw 64-byte Ed25519 signature of result.json
     result/result.jws        the compact JWS (alg EdDSA, kid) whose payload is result.json
@@ -57,6 +62,8 @@ BALLOTS = "ballots.json"
 ENTRIES = "log/entries.json"
 CHECKPOINTS = "log/checkpoints.json"
 PROOFS = "log/proofs.json"
+INDEX = "log/index.json"
+COUNTED = "log/counted.json"
 RESULT = "result/result.json"
 RESULT_SIG = "result/result.sig"
 RESULT_JWS = "result/result.jws"
@@ -73,6 +80,8 @@ MEMBERS = (
     ENTRIES,
     CHECKPOINTS,
     PROOFS,
+    INDEX,
+    COUNTED,
     RESULT,
     RESULT_SIG,
     RESULT_JWS,

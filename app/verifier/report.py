@@ -100,8 +100,10 @@ def run(
     err: TextIO | None = None,
     trust: Trust | None = None,
     progress_threshold: int = PROGRESS_THRESHOLD,
+    log_dump: Path | str | None = None,
 ) -> int:
-    """Verify a bundle file and print the report; the exit status of its verdict (see the module docstring)."""
+    """Verify a bundle file (against a dump of the public log, if given) and print the report; the exit status of
+    its verdict (see the module docstring)."""
     from app.verifier.checks import verify_bundle
 
     out = out or sys.stdout
@@ -112,7 +114,15 @@ def run(
     except OSError as error:
         report = Report(failed=("bundle", f"cannot read {path}: {error.strerror or error}"))
     else:
-        report = verify_bundle(data, trust=trust, progress=Progress(err, threshold=progress_threshold))
+        progress = Progress(err, threshold=progress_threshold)
+        if log_dump is None:
+            report = verify_bundle(data, trust=trust, progress=progress)
+        else:
+            try:
+                with Path(log_dump).open("rb") as lines:
+                    report = verify_bundle(data, trust=trust, progress=progress, log_dump=lines)
+            except OSError as error:
+                report = Report(failed=("freshness", f"cannot read the log dump {log_dump}: {error.strerror or error}"))
     for line in report.lines():
         out.write(line + "\n")
     out.flush()

@@ -114,22 +114,20 @@ class Trust:
 
 
 def witness_key(name: str, key: str) -> NoteVerifier:
-    """A pinned witness: its tlog-cosignature verifier key (named ``name``) or its raw key in base64."""
-    if "+" in key:
-        try:
-            verifier = parse_verifier_key(key)
-        except ValueError as error:
-            raise TrustError(f"witness {name}: {error}") from error
-        if verifier.name != name or not verifier.is_cosigner:
-            raise TrustError(f"witness {name}: the key is not a 0x04 cosigner key named {name}")
-        return verifier
+    """A pinned witness: its raw key in base64, or its tlog-cosignature verifier key (named ``name``)."""
     try:
         raw = base64.b64decode(key, validate=True)
-        if len(raw) != PUBLIC_KEY_SIZE:
-            raise ValueError(f"not {PUBLIC_KEY_SIZE} bytes")
+    except (binascii.Error, ValueError):
+        raw = b""
+    if len(raw) == PUBLIC_KEY_SIZE:
         return NoteVerifier(name, raw, ALG_COSIGNATURE_V1)
-    except (binascii.Error, ValueError) as error:
-        raise TrustError(f"witness {name}: the key is neither a verifier key nor a raw base64 key ({error})") from error
+    try:
+        verifier = parse_verifier_key(key)
+    except ValueError as error:
+        raise TrustError(f"witness {name}: neither a raw base64 key nor a verifier key ({error})") from error
+    if verifier.name != name or not verifier.is_cosigner:
+        raise TrustError(f"witness {name}: the key is not a 0x04 cosigner key named {name}")
+    return verifier
 
 
 def _split(item: str) -> tuple[str, str]:

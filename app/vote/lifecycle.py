@@ -42,7 +42,7 @@ async def transition(
         vote.decided_at = now
     elif to is VoteStatus.RESULT_PUBLISHED:
         vote.result_published_at = now
-    return await audit_service.append(session, event, estate_id=vote.estate_id, vote_id=vote.id)
+    return await audit_service.append(session, event, estate_id=vote.estate_id, vote_id=vote.id, at=now)
 
 
 def status_at(vote: Vote, now: datetime) -> VoteStatus:

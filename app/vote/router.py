@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-import uuid
 from datetime import UTC, datetime
 from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import APIRouter, File, Path, Response, UploadFile, status
+from fastapi import APIRouter, File, Response, UploadFile, status
 
 from app.common.errors import Forbidden, InvalidCursor, Unauthenticated
-from app.common.pagination import CursorParam, LimitParam, Page
+from app.common.pagination import Page, PageQuery
 from app.errors import NotFound
 from app.http.deps import Clock, CurrentPrincipal, SessionDep
 from app.http.errors import PayloadTooLarge
+from app.http.paths import AttachmentId, EstateId, TopicId, VoteId
 from app.http.problems import problem_responses
 from app.register.errors import RegisterInvalid
 from app.rules.errors import (
@@ -35,30 +35,8 @@ from app.rules.errors import (
 )
 from app.rules.lifecycle import VoteStatus
 from app.rules.publicity import earliest_voting_start
-from app.vote import service
+from app.vote import errors, service
 from app.vote.documents import ordered_attachments
-from app.vote.errors import (
-    AttachmentUnsupported,
-    DeclarationRequired,
-    ElectionMatterInvalid,
-    ElectionNotAllowed,
-    ElectionRequired,
-    NoRegister,
-    NotThisVotesOrganiser,
-    OptionsNotAllowed,
-    OrganiserKindNotAllowed,
-    ScopeTooNarrow,
-    TopicAddedAfterPublication,
-    TopicBundled,
-    TopicNotAMajorityVote,
-    VoteAlreadyPublished,
-    VoteCancelled,
-    VoteClosed,
-    VoteFrozen,
-    VoteHasNoTopics,
-    VoteNotPublished,
-    VotingAlreadyStarted,
-)
 from app.vote.lifecycle import status_at
 from app.vote.models import Topic, Vote
 from app.vote.schemas import (
@@ -78,38 +56,34 @@ from app.vote.schemas import (
 )
 
 router = APIRouter(tags=["votes"])
-EstateId = Annotated[uuid.UUID, Path(description="Estate id")]
-VoteId = Annotated[uuid.UUID, Path(description="Vote id")]
-TopicId = Annotated[uuid.UUID, Path(description="Topic id")]
-AttachmentId = Annotated[uuid.UUID, Path(description="Attachment id")]
-AUTH_ERRORS = (Unauthenticated, Forbidden, NotFound, NotThisVotesOrganiser)
+AUTH_ERRORS = (Unauthenticated, Forbidden, NotFound, errors.NotThisVotesOrganiser)
 READ_ERRORS = (Unauthenticated, NotFound)
 TOPIC_ERRORS = (
-    DeclarationRequired,
+    errors.DeclarationRequired,
     TopicWithoutMatter,
-    TopicNotAMajorityVote,
-    TopicBundled,
+    errors.TopicNotAMajorityVote,
+    errors.TopicBundled,
     ThresholdTooLoose,
     InvalidOptions,
-    OptionsNotAllowed,
-    ElectionRequired,
-    ElectionNotAllowed,
-    ElectionMatterInvalid,
+    errors.OptionsNotAllowed,
+    errors.ElectionRequired,
+    errors.ElectionNotAllowed,
+    errors.ElectionMatterInvalid,
     ElectionSeatsInvalid,
     ElectionAlternateSeatsInvalid,
     ElectionCandidateListEmpty,
     ElectionCandidateDuplicate,
 )
 PUBLISH_ERRORS = (
-    VoteAlreadyPublished,
-    VoteCancelled,
-    VoteHasNoTopics,
+    errors.VoteAlreadyPublished,
+    errors.VoteCancelled,
+    errors.VoteHasNoTopics,
     NoticePeriodTooShort,
     VotingWindowMinimumInvalid,
     VotingWindowInverted,
     VotingWindowTooShort,
-    ScopeTooNarrow,
-    NoRegister,
+    errors.ScopeTooNarrow,
+    errors.NoRegister,
     RegisterInvalid,
     ScopeUnknownUnit,
     EmptyRoll,
@@ -119,37 +93,12 @@ PUBLISH_ERRORS = (
 
 
 def _topic_read(topic: Topic, position: int) -> TopicRead:
-    return TopicRead(
-        id=topic.id,
-        position=position,
-        title=topic.title,
-        text=topic.text,
-        kind=topic.kind,
-        matters=list(topic.matters),
-        category=topic.category,
-        rule=topic.rule,
-        options=topic.options,
-        election=topic.election,
-        declaration_property_management=topic.declaration_property_management,
-        content_hash=topic.content_hash,
-        attachments=[AttachmentRead.model_validate(a) for a in ordered_attachments(topic.attachments)],
-    )
+    attachments = [AttachmentRead.model_validate(a) for a in ordered_attachments(topic.attachments)]
+    return TopicRead.from_attributes_of(topic, position=position, attachments=attachments)
 
 
 def _summary(vote: Vote, now: datetime) -> VoteSummaryRead:
-    return VoteSummaryRead(
-        id=vote.id,
-        estate_id=vote.estate_id,
-        title=vote.title,
-        organiser_kind=vote.organiser_kind,
-        voting_method=vote.voting_method,
-        status=vote.status,
-        effective_status=status_at(vote, now),
-        starts_at=vote.starts_at,
-        ends_at=vote.ends_at,
-        published_at=vote.published_at,
-        notice_hash=vote.notice_hash,
-    )
+    return VoteSummaryRead.from_attributes_of(vote, effective_status=status_at(vote, now))
 
 
 def _vote_read(view: service.VoteView, now: datetime) -> VoteRead:
@@ -157,17 +106,10 @@ def _vote_read(view: service.VoteView, now: datetime) -> VoteRead:
     totals = None
     if vote.total_heads is not None and vote.total_area is not None:
         totals = TotalsRead.of(vote.total_heads, vote.total_area)
-    return VoteRead(
-        **_summary(vote, now).model_dump(),
-        min_window_days=vote.min_window_days,
-        extension_rule=vote.extension_rule,
-        scope_units=vote.scope_units,
-        proxies_allowed=vote.proxies_allowed,
-        notice_text=vote.notice_text,
-        created_at=vote.created_at,
+    return VoteRead.from_attributes_of(
+        vote,
+        effective_status=status_at(vote, now),
         earliest_voting_start=earliest_voting_start(now).astimezone(UTC) if vote.status is VoteStatus.DRAFT else None,
-        register_version_id=vote.register_version_id,
-        roll_hash=vote.roll_hash,
         totals=totals,
         topics=[_topic_read(topic, position) for position, topic in enumerate(vote.topics, start=1)],
         errata=[ErratumRead.model_validate(erratum) for erratum in view.errata],
@@ -183,7 +125,7 @@ def _vote_read(view: service.VoteView, now: datetime) -> VoteRead:
     "/estates/{estate_id}/votes",
     status_code=status.HTTP_201_CREATED,
     response_model=VoteRead,
-    responses=problem_responses(*AUTH_ERRORS, OrganiserKindNotAllowed, VotingWindowInverted),
+    responses=problem_responses(*AUTH_ERRORS, errors.OrganiserKindNotAllowed, VotingWindowInverted),
 )
 async def create_vote(
     estate_id: EstateId, body: VoteCreate, session: SessionDep, principal: CurrentPrincipal, clock: Clock
@@ -203,12 +145,11 @@ async def list_votes(
     estate_id: EstateId,
     session: SessionDep,
     principal: CurrentPrincipal,
+    page: PageQuery,
     clock: Clock,
-    cursor: CursorParam = None,
-    limit: LimitParam = 50,
 ) -> Page[VoteSummaryRead]:
     """The estate's votes for anyone with a role there; drafts are listed to organisers only."""
-    rows, next_cursor = await service.list_votes(session, principal, estate_id, cursor=cursor, limit=limit)
+    rows, next_cursor = await service.list_votes(session, principal, estate_id, cursor=page.cursor, limit=page.limit)
     now = clock()
     return Page(items=[_summary(row, now) for row in rows], next_cursor=next_cursor)
 
@@ -223,7 +164,7 @@ async def get_vote(vote_id: VoteId, session: SessionDep, principal: CurrentPrinc
 @router.patch(
     "/votes/{vote_id}",
     response_model=VoteRead,
-    responses=problem_responses(*AUTH_ERRORS, VoteFrozen, OrganiserKindNotAllowed, VotingWindowInverted),
+    responses=problem_responses(*AUTH_ERRORS, errors.VoteFrozen, errors.OrganiserKindNotAllowed, VotingWindowInverted),
 )
 async def update_vote(
     vote_id: VoteId, body: VoteUpdate, session: SessionDep, principal: CurrentPrincipal, clock: Clock
@@ -237,7 +178,7 @@ async def update_vote(
     "/votes/{vote_id}/topics",
     status_code=status.HTTP_201_CREATED,
     response_model=TopicRead,
-    responses=problem_responses(*AUTH_ERRORS, TopicAddedAfterPublication, *TOPIC_ERRORS),
+    responses=problem_responses(*AUTH_ERRORS, errors.TopicAddedAfterPublication, *TOPIC_ERRORS),
 )
 async def add_topic(vote_id: VoteId, body: TopicCreate, session: SessionDep, principal: CurrentPrincipal) -> TopicRead:
     """Add a topic to a draft; its category and counting rule follow from its matters (R-CAT-2..4)."""
@@ -248,7 +189,7 @@ async def add_topic(vote_id: VoteId, body: TopicCreate, session: SessionDep, pri
 @router.patch(
     "/votes/{vote_id}/topics/{topic_id}",
     response_model=TopicRead,
-    responses=problem_responses(*AUTH_ERRORS, VoteFrozen, *TOPIC_ERRORS),
+    responses=problem_responses(*AUTH_ERRORS, errors.VoteFrozen, *TOPIC_ERRORS),
 )
 async def update_topic(
     vote_id: VoteId, topic_id: TopicId, body: TopicUpdate, session: SessionDep, principal: CurrentPrincipal
@@ -262,7 +203,7 @@ async def update_topic(
     "/votes/{vote_id}/topics/{topic_id}",
     status_code=status.HTTP_204_NO_CONTENT,
     response_class=Response,
-    responses=problem_responses(*AUTH_ERRORS, VoteFrozen),
+    responses=problem_responses(*AUTH_ERRORS, errors.VoteFrozen),
 )
 async def delete_topic(
     vote_id: VoteId, topic_id: TopicId, session: SessionDep, principal: CurrentPrincipal
@@ -276,7 +217,7 @@ async def delete_topic(
     "/votes/{vote_id}/topics/{topic_id}/attachments",
     status_code=status.HTTP_201_CREATED,
     response_model=AttachmentRead,
-    responses=problem_responses(*AUTH_ERRORS, VoteFrozen, AttachmentUnsupported, PayloadTooLarge),
+    responses=problem_responses(*AUTH_ERRORS, errors.VoteFrozen, errors.AttachmentUnsupported, PayloadTooLarge),
 )
 async def add_attachment(
     vote_id: VoteId,
@@ -329,7 +270,7 @@ async def get_attachment(
     "/votes/{vote_id}/topics/{topic_id}/attachments/{attachment_id}",
     status_code=status.HTTP_204_NO_CONTENT,
     response_class=Response,
-    responses=problem_responses(*AUTH_ERRORS, VoteFrozen),
+    responses=problem_responses(*AUTH_ERRORS, errors.VoteFrozen),
 )
 async def delete_attachment(
     vote_id: VoteId, topic_id: TopicId, attachment_id: AttachmentId, session: SessionDep, principal: CurrentPrincipal
@@ -356,7 +297,7 @@ async def publish_vote(vote_id: VoteId, session: SessionDep, principal: CurrentP
     "/votes/{vote_id}/errata",
     status_code=status.HTTP_201_CREATED,
     response_model=ErratumRead,
-    responses=problem_responses(*AUTH_ERRORS, VoteNotPublished, VoteCancelled, VoteClosed),
+    responses=problem_responses(*AUTH_ERRORS, errors.VoteNotPublished, errors.VoteCancelled, errors.VoteClosed),
 )
 async def add_erratum(
     vote_id: VoteId, body: ErratumCreate, session: SessionDep, principal: CurrentPrincipal, clock: Clock
@@ -369,7 +310,9 @@ async def add_erratum(
 @router.post(
     "/votes/{vote_id}/cancel",
     response_model=VoteRead,
-    responses=problem_responses(*AUTH_ERRORS, VoteNotPublished, VoteCancelled, VotingAlreadyStarted),
+    responses=problem_responses(
+        *AUTH_ERRORS, errors.VoteNotPublished, errors.VoteCancelled, errors.VotingAlreadyStarted
+    ),
 )
 async def cancel_vote(
     vote_id: VoteId, body: CancelCommand, session: SessionDep, principal: CurrentPrincipal, clock: Clock

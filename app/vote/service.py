@@ -12,10 +12,10 @@ from __future__ import annotations
 import hashlib
 import unicodedata
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -341,11 +341,19 @@ def validated_topic(fields: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+_Child = TypeVar("_Child", Topic, Attachment)
+
+
+def _child(children: Iterable[_Child], child_id: uuid.UUID, *, what: str) -> _Child:
+    """The vote's topic or the topic's attachment with this id."""
+    for child in children:
+        if child.id == child_id:
+            return child
+    raise NotFound(what=what)
+
+
 def _topic_of(vote: Vote, topic_id: uuid.UUID) -> Topic:
-    for topic in vote.topics:
-        if topic.id == topic_id:
-            return topic
-    raise NotFound(what="topic")
+    return _child(vote.topics, topic_id, what="topic")
 
 
 async def add_topic(
@@ -432,10 +440,7 @@ async def add_attachment(
 
 
 def _attachment_of(topic: Topic, attachment_id: uuid.UUID) -> Attachment:
-    for attachment in topic.attachments:
-        if attachment.id == attachment_id:
-            return attachment
-    raise NotFound(what="attachment")
+    return _child(topic.attachments, attachment_id, what="attachment")
 
 
 async def read_attachment(

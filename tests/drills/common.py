@@ -35,6 +35,7 @@ from app.identity.models import Account
 from app.identity.phone import PHONE_FIELD
 from app.identity.service import TokenHasher, issue_api_key
 from app.identity.tokens import TokenService
+from app.realname.models import OwnerBinding, VerificationMethod
 from app.register.models import Owner
 from app.register.parsing import RegisterFormat
 from app.register.service import import_register
@@ -177,6 +178,14 @@ async def build_world(
                 )
             )  # fmt: skip
         session.add_all(accounts)
+        await session.flush()
+        session.add_all(  # R-CAST-1: each account verified against this estate's register (one binding each)
+            OwnerBinding(
+                account_id=account.id, estate_id=places.estate.id, owner_id=owners[n],
+                register_version_id=outcome.version.id, method=VerificationMethod.REGISTER_MATCH,
+            )
+            for n, account in enumerate(accounts)
+        )  # fmt: skip
         await session.flush()
         _, admin_key = await issue_api_key(
             session, name="drill-admin", scope=Scope(Role.ADMIN, None, None, None),
