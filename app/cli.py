@@ -25,6 +25,7 @@ from app.errors import DomainError
 from app.identity.service import OPERATOR, TokenHasher, issue_api_key
 from app.settings import Settings, get_settings
 from app.terminal import progress_bar
+from app.verifier.trust import add_trust_arguments
 
 console = Console(stderr=True)
 
@@ -131,9 +132,13 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("--out", required=True, type=Path, help="the .zip file to write")
     export.set_defaults(handler=_export)
 
-    verify = commands.add_parser("verify", help="check an export bundle offline: PASS, or FAIL naming the problem")
+    verify = commands.add_parser(
+        "verify",
+        help="check an export bundle offline against pinned keys: PASS (0), FAIL naming the problem (1), "
+        "UNVERIFIED KEY without --log-key (3)",
+    )
     verify.add_argument("bundle", type=Path, help="the bundle .zip")
-    verify.add_argument("--log-key", default=None, help="trusted log verifier key (name+keyid+key) to pin")
+    add_trust_arguments(verify)
     verify.add_argument(
         "--log-dump", type=Path, default=None, help="a JSON Lines dump of the public log (evote audit dump): freshness"
     )
@@ -422,8 +427,15 @@ def _audit_check(args: argparse.Namespace) -> int:
 def _verify(args: argparse.Namespace) -> int:
     """Offline: no settings, no database; only ``app.verifier`` (stdlib, cryptography, app.rules, app.ledger)."""
     from app.verifier import run
+    from app.verifier.report import EXIT_USAGE
+    from app.verifier.trust import TrustError, trust_from_arguments
 
-    return run(args.bundle, out=sys.stdout, err=sys.stderr, log_key=args.log_key, log_dump=args.log_dump)
+    try:
+        trust = trust_from_arguments(args)
+    except TrustError as error:
+        sys.stderr.write(f"evote verify: {error}\n")
+        return EXIT_USAGE
+    return run(args.bundle, out=sys.stdout, err=sys.stderr, trust=trust, log_dump=args.log_dump)
 
 
 def _audit_dump(args: argparse.Namespace) -> int:

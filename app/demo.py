@@ -272,13 +272,17 @@ async def run_demo(settings: Settings, *, out: Path, seed: int = 2025, console: 
             bundle.raise_for_status()
             await asyncio.to_thread(_write, out, bundle.content)
             console.print(f"[bold]export[/bold] {out} ({len(bundle.content)} bytes)")
+            # The auditor pins the key the operator publishes (and the street office publishes out of band).
+            published = await _ok(client.get("/api/v1/log/keys"))
+            log_key = str(published["current"]["verifier_key"])
+            console.print(f"[bold]pinned log key[/bold] {log_key}")
     finally:
         await engine.dispose()
 
-    from app.verifier import run
+    from app.verifier import Trust, run
 
     report = io.StringIO()
-    status = run(out, out=report, err=io.StringIO())
+    status = run(out, out=report, err=io.StringIO(), trust=Trust.of(log_key))
     console.print(report.getvalue().rstrip())
     return status
 

@@ -1,6 +1,7 @@
 """The witness tool over HTTP (``evote log cosign``): fetch, check against the last cosigned checkpoint, cosign, post.
 
-The witness trusts only what it holds: the log's verifier key (given to it out of band, e.g. printed in
+The cosignature is timestamped (c2sp.org/tlog-cosignature/v1) with the witness machine's clock. The witness
+trusts only what it holds: the log's verifier key (given to it out of band, e.g. printed in
 the street office's records) and the note it cosigned last, kept in a state file. The server supplies the
 latest checkpoint and a consistency proof; ``app.ledger.witness.cosign`` refuses to sign unless the
 proof shows the new tree extends the old one. The state file is replaced only after the server accepted
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import os
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -60,7 +62,15 @@ async def cosign_latest(
         response = await client.get(f"{API}/log/consistency", params={"first": before.size, "second": new.size})
         _raise_for_problem(response)
         proof = [base64.b64decode(node, validate=True) for node in response.json()["proof"]]
-    cosigned = cosign(latest, log, witness_name, witness_key, previous=previous, consistency_proof=proof)
+    cosigned = cosign(
+        latest,
+        log,
+        witness_name,
+        witness_key,
+        timestamp=int(time.time()),
+        previous=previous,
+        consistency_proof=proof,
+    )
     response = await client.post(f"{API}/log/witness/cosign", json={"note": cosigned})
     _raise_for_problem(response)
     _replace(state_file, latest)

@@ -3,6 +3,8 @@
 Checkpoints are signed notes whose key name is the log's origin (``EVOTE_LOG_ORIGIN``), so a verifier key
 string ``<origin>+<key ID>+<public key>`` names both the log and its key. A retired key keeps the same
 name and a different key ID: the checkpoints it signed still verify against the published retired keys.
+Witness keys are timestamped cosigner keys (c2sp.org/tlog-cosignature, signature type 0x04): their key ID and
+verifier key string differ from a log key's for the same Ed25519 key.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from dataclasses import dataclass
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from app.ledger.note import Checkpoint, NoteVerifier, sign_note
+from app.ledger.note import ALG_COSIGNATURE_V1, ALG_ED25519, Checkpoint, NoteVerifier, sign_note
 from app.settings import Settings
 
 
@@ -24,9 +26,9 @@ class PublishedKey:
     pem: str
 
     @classmethod
-    def of(cls, name: str, public_key: Ed25519PublicKey) -> PublishedKey:
+    def of(cls, name: str, public_key: Ed25519PublicKey, alg: int = ALG_ED25519) -> PublishedKey:
         pem = public_key.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
-        return cls(NoteVerifier.from_key(name, public_key), pem.decode("ascii"))
+        return cls(NoteVerifier.from_key(name, public_key, alg), pem.decode("ascii"))
 
     @property
     def name(self) -> str:
@@ -59,7 +61,7 @@ class LogKeys:
             private_key,
             PublishedKey.of(origin, private_key.public_key()),
             tuple(PublishedKey.of(origin, key) for key in retired),
-            tuple(PublishedKey.of(name, key) for name, key in witnesses),
+            tuple(PublishedKey.of(name, key, ALG_COSIGNATURE_V1) for name, key in witnesses),
         )
 
     @classmethod

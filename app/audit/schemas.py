@@ -55,7 +55,10 @@ class LogEntriesOut(BaseModel):
 class PublicKeyOut(BaseModel):
     name: str
     key_id: str = Field(description="The signed-note key ID, 8 hex digits")
-    verifier_key: str = Field(description="name+keyid+base64(0x01 || Ed25519 key), Go sumdb/note format")
+    verifier_key: str = Field(
+        description="name+keyid+base64(alg || Ed25519 key): alg 0x01 for log keys (Go sumdb/note format), 0x04 for "
+        "witnesses' timestamped cosignature keys (c2sp.org/tlog-cosignature)"
+    )
     public_key_pem: str
 
 

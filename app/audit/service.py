@@ -193,12 +193,18 @@ class Cosigned:
     note: str
 
 
-async def cosign(session: AsyncSession, keys: LogKeys, note: str, *, now: datetime) -> Cosigned:
-    """Store a configured witness's cosignature of one of this log's checkpoints.
+#: Seconds a witness's clock may differ from the server's when it dates a cosignature.
+COSIGNATURE_CLOCK_SKEW = 300
 
-    The note must carry a valid signature of a configured witness and of this log (current or retired key),
-    be a checkpoint stored at its size with the same root, and extend the last checkpoint that witness
-    cosigned: a witness never cosigns two histories, nor goes back.
+
+async def cosign(session: AsyncSession, keys: LogKeys, note: str, *, now: datetime) -> Cosigned:
+    """Store a configured witness's timestamped cosignature (c2sp.org/tlog-cosignature) of one of this log's
+    checkpoints.
+
+    The note must carry a valid cosignature of a configured witness and a signature of this log (current or
+    retired key), be a checkpoint stored at its size with the same root, and extend the last checkpoint that
+    witness cosigned: a witness never cosigns two histories, nor goes back. The cosignature's time must lie
+    between the checkpoint's signing and now (give or take ``COSIGNATURE_CLOCK_SKEW``).
     """
     witnesses = [key.verifier for key in keys.witnesses]
     try:
@@ -223,6 +229,14 @@ async def cosign(session: AsyncSession, keys: LogKeys, note: str, *, now: dateti
     if stored.root_hash != body.root_hash:  # signed with this log's key, yet not the tree it stored: a fork
         logger.error("a witness holds a checkpoint this log never stored", extra={"size": body.size})
         raise WitnessInconsistent(witness=", ".join(w.name for w in by_witness.signers), size=body.size)
+    stamped = dict(by_witness.cosigned_at)
+    earliest = stored.created_at.timestamp() - COSIGNATURE_CLOCK_SKEW
+    for witness, timestamp in stamped.items():
+        if not earliest <= timestamp <= now.timestamp() + COSIGNATURE_CLOCK_SKEW:
+            raise CosignatureMalformed(
+                reason=f"the cosignature of {witness.name} is dated {timestamp}, outside the checkpoint's signing "
+                f"({int(stored.created_at.timestamp())}) to now ({int(now.timestamp())})"
+            )
     accepted: list[str] = []
     for witness in by_witness.signers:
         await _check_extends(session, witness.name, stored)

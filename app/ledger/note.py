@@ -15,6 +15,13 @@ and "Signatures":
   signature that fails to verify rejects the note (``NoteSignatureInvalid``); a note with no verified
   signature is rejected (``NoteUnverified``). At most 100 signature lines are read, as in Go.
 
+Witness cosignatures are timestamped, as in c2sp.org/tlog-cosignature (``cosignature/v1``, signature type
+0x04): the key ID is ``SHA-256(name || 0x0A || 0x04 || public key)[:4]``, the verifier key string
+``name "+" hex8(key ID) "+" base64(0x04 || public key)``, the signature ``u64 timestamp (big-endian POSIX
+seconds, at most 2^63 - 1) || Ed25519 signature`` and the signed message ``"cosignature/v1\n" "time "
+decimal(timestamp) "\n"`` followed by the whole note text. ``add_cosignature`` writes one; ``open_note``
+verifies a 0x04 key's lines as cosignatures and reports each cosigner's time in ``OpenedNote.cosigned_at``.
+
 Stricter than Go, never looser: every signature of a known key is verified, including repeats (Go
 verifies only the first); base64 must be in its canonical form; names may not contain control characters.
 
@@ -46,9 +53,20 @@ from app.ledger.errors import (
     NoteUnverified,
 )
 from app.ledger.merkle import HASH_SIZE
-from app.ledger.signing import PUBLIC_KEY_SIZE, public_key_bytes, public_key_from_bytes, sign, verify
+from app.ledger.signing import (
+    PUBLIC_KEY_SIZE,
+    SIGNATURE_SIZE,
+    public_key_bytes,
+    public_key_from_bytes,
+    sign,
+    verify,
+)
 
 ALG_ED25519 = 0x01
+ALG_COSIGNATURE_V1 = 0x04
+COSIGNATURE_HEADER = "cosignature/v1\n"
+MAX_COSIGNATURE_TIME = 2**63 - 1
+TIMESTAMP_SIZE = 8
 KEY_ID_SIZE = 4
 SIGNATURE_PREFIX = "\u2014 "  # em dash, space
 MAX_SIGNATURES = 100
@@ -58,43 +76,53 @@ _DECIMAL = re.compile(r"0|[1-9][0-9]{0,19}")
 _KEY_ID_HEX = re.compile(r"[0-9a-f]{8}")
 
 
-def key_id(name: str, public_key: bytes) -> bytes:
-    """The 4-byte key ID of an Ed25519 key: ``SHA-256(name || "\\n" || 0x01 || public key)[:4]``."""
+def key_id(name: str, public_key: bytes, alg: int = ALG_ED25519) -> bytes:
+    """The 4-byte key ID: ``SHA-256(name || "\\n" || alg || public key)[:4]`` (0x01 signer, 0x04 cosigner)."""
     problem = _name_problem(name)
     if problem:
         raise ValueError(problem)
     if not isinstance(public_key, bytes) or len(public_key) != PUBLIC_KEY_SIZE:
         raise ValueError(f"an Ed25519 public key is {PUBLIC_KEY_SIZE} raw bytes")
-    return hashlib.sha256(name.encode("utf-8") + b"\n" + bytes([ALG_ED25519]) + public_key).digest()[:KEY_ID_SIZE]
+    if alg not in (ALG_ED25519, ALG_COSIGNATURE_V1):
+        raise ValueError("the signature type is 0x01 (Ed25519) or 0x04 (timestamped Ed25519 cosignature)")
+    return hashlib.sha256(name.encode("utf-8") + b"\n" + bytes([alg]) + public_key).digest()[:KEY_ID_SIZE]
 
 
 @dataclass(frozen=True, slots=True)
 class NoteVerifier:
-    """A trusted note key: its name and raw 32-byte Ed25519 public key; ``key_id`` is derived."""
+    """A trusted note key: its name, raw 32-byte Ed25519 public key and signature type; ``key_id`` is derived.
+
+    ``alg`` 0x01 is a plain Ed25519 signer (a log); 0x04 a timestamped cosigner (a witness, tlog-cosignature).
+    """
 
     name: str
     public_key: bytes
+    alg: int = ALG_ED25519
     key_id: bytes = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "key_id", key_id(self.name, self.public_key))
+        object.__setattr__(self, "key_id", key_id(self.name, self.public_key, self.alg))
 
     @classmethod
-    def from_key(cls, name: str, public_key: Ed25519PublicKey) -> NoteVerifier:
-        return cls(name, public_key_bytes(public_key))
+    def from_key(cls, name: str, public_key: Ed25519PublicKey, alg: int = ALG_ED25519) -> NoteVerifier:
+        return cls(name, public_key_bytes(public_key), alg)
+
+    @property
+    def is_cosigner(self) -> bool:
+        return self.alg == ALG_COSIGNATURE_V1
 
     def key_string(self) -> str:
-        """``name+hex8(key ID)+base64(0x01 || public key)``, as Go's ``note.NewEd25519VerifierKey``."""
-        encoded = base64.b64encode(bytes([ALG_ED25519]) + self.public_key).decode("ascii")
+        """``name+hex8(key ID)+base64(alg || public key)``, as Go's ``note.NewEd25519VerifierKey`` for 0x01."""
+        encoded = base64.b64encode(bytes([self.alg]) + self.public_key).decode("ascii")
         return f"{self.name}+{self.key_id.hex()}+{encoded}"
 
 
-def verifier_key_string(name: str, public_key: Ed25519PublicKey) -> str:
-    return NoteVerifier.from_key(name, public_key).key_string()
+def verifier_key_string(name: str, public_key: Ed25519PublicKey, alg: int = ALG_ED25519) -> str:
+    return NoteVerifier.from_key(name, public_key, alg).key_string()
 
 
 def parse_verifier_key(text: str) -> NoteVerifier:
-    """Parse ``name+hex8(key ID)+base64(0x01 || public key)``; the key ID must match (Go ``note.NewVerifier``)."""
+    """Parse ``name+hex8(key ID)+base64(alg || public key)`` (alg 0x01 or 0x04); the key ID must match."""
     name, _, rest = text.partition("+")
     id_hex, _, key_b64 = rest.partition("+")
     problem = _name_problem(name)
@@ -103,9 +131,9 @@ def parse_verifier_key(text: str) -> NoteVerifier:
     if _KEY_ID_HEX.fullmatch(id_hex) is None:
         raise MalformedVerifierKey(reason="the key ID is not 8 lowercase hex digits")
     key = _b64decode(key_b64, MalformedVerifierKey)
-    if len(key) != 1 + PUBLIC_KEY_SIZE or key[0] != ALG_ED25519:
-        raise MalformedVerifierKey(reason="the key is not 0x01 followed by a 32-byte Ed25519 public key")
-    verifier = NoteVerifier(name, key[1:])
+    if len(key) != 1 + PUBLIC_KEY_SIZE or key[0] not in (ALG_ED25519, ALG_COSIGNATURE_V1):
+        raise MalformedVerifierKey(reason="the key is not 0x01 or 0x04 followed by a 32-byte Ed25519 public key")
+    verifier = NoteVerifier(name, key[1:], key[0])
     if verifier.key_id.hex() != id_hex:
         raise MalformedVerifierKey(reason="the key ID does not match the name and key")
     return verifier
@@ -116,12 +144,14 @@ class OpenedNote:
     """A note whose signatures were checked: its text, the trusted keys that signed it, and unknown signers.
 
     ``signers`` lists each verified key once, in the order of its first signature line; ``unknown`` lists
-    the ``name+hex8(key ID)`` of signature lines from keys not in the verifier list, once each.
+    the ``name+hex8(key ID)`` of signature lines from keys not in the verifier list, once each;
+    ``cosigned_at`` gives each verified cosigner (0x04 key) with the time of its latest cosignature line.
     """
 
     text: str
     signers: tuple[NoteVerifier, ...]
     unknown: tuple[str, ...] = ()
+    cosigned_at: tuple[tuple[NoteVerifier, int], ...] = ()
 
 
 def sign_note(text: str, name: str, private_key: Ed25519PrivateKey) -> str:
@@ -134,17 +164,44 @@ def sign_note(text: str, name: str, private_key: Ed25519PrivateKey) -> str:
 
 
 def add_signature(note: str, name: str, private_key: Ed25519PrivateKey) -> str:
-    """Cosign: append a signature by ``name`` to a signed note, keeping the existing signature lines.
+    """Append a plain Ed25519 (0x01) signature by ``name`` to a signed note, keeping the existing lines.
 
     An existing line from the same key (same name and key ID) is dropped, so re-signing never duplicates a
-    line (Go's ``note.Sign`` does the same). The existing signatures are *not* verified here: a cosigner
-    checks the note with ``open_note`` first. Witnesses in the C2SP ecosystem use timestamped cosignatures
-    (c2sp.org/tlog-cosignature, signature type 0x04); this adds a plain Ed25519 (0x01) signature.
+    line (Go's ``note.Sign`` does the same). The existing signatures are *not* verified here. Witnesses use
+    ``add_cosignature`` instead.
     """
     text, lines = _split(note)
     new = _sign_line(text, name, private_key)
-    kept = [old for old in lines if (old.name, old.key_id) != (new.name, new.key_id)]
-    return _assemble(text, [*kept, new])
+    return _assemble(text, _replacing(lines, new))
+
+
+def cosignature_message(text: str, timestamp: int) -> bytes:
+    """What a tlog-cosignature/v1 signs: ``cosignature/v1``, ``time <timestamp>``, then the whole note text."""
+    _check_time(timestamp)
+    return f"{COSIGNATURE_HEADER}time {timestamp}\n{text}".encode()
+
+
+def add_cosignature(note: str, name: str, private_key: Ed25519PrivateKey, *, timestamp: int) -> str:
+    """Cosign: append a timestamped cosignature (c2sp.org/tlog-cosignature, 0x04) by ``name`` to a signed note.
+
+    An existing line from the same cosigner key is replaced. The existing signatures are *not* verified here:
+    a witness checks the checkpoint first (``app.ledger.witness.cosign``).
+    """
+    text, lines = _split(note)
+    identifier = key_id(name, public_key_bytes(private_key.public_key()), ALG_COSIGNATURE_V1)
+    stamped = timestamp.to_bytes(TIMESTAMP_SIZE, "big") + sign(private_key, cosignature_message(text, timestamp))
+    encoded = base64.b64encode(identifier + stamped).decode("ascii")
+    new = _SignatureLine(f"{SIGNATURE_PREFIX}{name} {encoded}", name, identifier, stamped)
+    return _assemble(text, _replacing(lines, new))
+
+
+def _replacing(lines: list[_SignatureLine], new: _SignatureLine) -> list[_SignatureLine]:
+    return [*(old for old in lines if (old.name, old.key_id) != (new.name, new.key_id)), new]
+
+
+def _check_time(timestamp: int) -> None:
+    if not isinstance(timestamp, int) or isinstance(timestamp, bool) or not 0 <= timestamp <= MAX_COSIGNATURE_TIME:
+        raise ValueError("a cosignature time is an integer from 0 to 2^63 - 1 (POSIX seconds)")
 
 
 def open_note(note: str | bytes, verifiers: Iterable[NoteVerifier]) -> OpenedNote:
@@ -158,17 +215,38 @@ def open_note(note: str | bytes, verifiers: Iterable[NoteVerifier]) -> OpenedNot
     message = text.encode("utf-8")
     signers: dict[tuple[str, bytes], NoteVerifier] = {}
     unknown: dict[str, None] = {}
+    times: dict[NoteVerifier, int] = {}
     for line in lines:
         trusted = known.get((line.name, line.key_id))
         if trusted is None:
             unknown[f"{line.name}+{line.key_id.hex()}"] = None
             continue
-        if not verify(public_key_from_bytes(trusted.public_key), message, line.signature):
+        if trusted.is_cosigner:
+            timestamp = _verified_cosignature(trusted, text, line)
+            times[trusted] = max(timestamp, times.get(trusted, timestamp))
+        elif not verify(public_key_from_bytes(trusted.public_key), message, line.signature):
             raise NoteSignatureInvalid(signer=f"{line.name}+{line.key_id.hex()}")
         signers.setdefault((line.name, line.key_id), trusted)
     if not signers:
         raise NoteUnverified(reason=f"{len(lines)} signature line(s), none from a trusted key")
-    return OpenedNote(text, tuple(signers.values()), tuple(unknown))
+    return OpenedNote(text, tuple(signers.values()), tuple(unknown), tuple(times.items()))
+
+
+def _verified_cosignature(cosigner: NoteVerifier, text: str, line: _SignatureLine) -> int:
+    """The time of a tlog-cosignature/v1 line by ``cosigner``; ``NoteSignatureInvalid`` unless it verifies."""
+    stamped = line.signature
+    timestamp = int.from_bytes(stamped[:TIMESTAMP_SIZE], "big")
+    if len(stamped) != TIMESTAMP_SIZE + SIGNATURE_SIZE or timestamp > MAX_COSIGNATURE_TIME:
+        raise NoteSignatureInvalid(signer=f"{line.name}+{line.key_id.hex()}")
+    message = cosignature_message(text, timestamp)
+    if not verify(public_key_from_bytes(cosigner.public_key), message, stamped[TIMESTAMP_SIZE:]):
+        raise NoteSignatureInvalid(signer=f"{line.name}+{line.key_id.hex()}")
+    return timestamp
+
+
+def signature_keys(note: str | bytes) -> tuple[str, ...]:
+    """The ``name+hex8(key ID)`` of each signature line, unverified (to say who signed a note one cannot open)."""
+    return tuple(f"{line.name}+{line.key_id.hex()}" for line in _split(note)[1])
 
 
 @dataclass(frozen=True, slots=True)

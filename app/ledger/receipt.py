@@ -131,6 +131,8 @@ def open_receipt(
     """Verify a receipt offline: leaf, inclusion proof, checkpoint root, note signature (see the module docstring)."""
     log = parse_verifier_key(verifier_key)
     witnesses = [parse_verifier_key(key) for key in witness_keys]
+    if log.is_cosigner or not all(witness.is_cosigner for witness in witnesses):
+        raise ReceiptInvalid(reason="the log key is a 0x01 key and witness keys are 0x04 cosigner keys")
     entry, leaf, index, proof, note = _parse(receipt)
     opened = open_note(note, [log, *witnesses])
     if log not in opened.signers:

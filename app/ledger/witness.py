@@ -6,8 +6,9 @@ log's origin, does not go backwards, and extends the old tree (an RFC 9162 consi
 showed the witness two different histories would fail one of these checks, so two cosigned checkpoints
 from the same witness are always one history.
 
-The cosignature is an Ed25519 (0x01) signed-note signature over the checkpoint body by the witness's own
-key (``note.add_signature``), not a timestamped c2sp.org/tlog-cosignature.
+The cosignature is a timestamped c2sp.org/tlog-cosignature/v1 (signature type 0x04) by the witness's own
+key (``note.add_cosignature``): it states that, at that time, this was the largest consistent tree the
+witness had seen of the log.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from app.ledger.errors import LedgerError
 from app.ledger.merkle import verify_consistency
-from app.ledger.note import Checkpoint, NoteVerifier, add_signature, open_note
+from app.ledger.note import Checkpoint, NoteVerifier, add_cosignature, open_note
 
 
 class CheckpointInconsistent(LedgerError):
@@ -57,10 +58,12 @@ def cosign(
     witness_name: str,
     witness_key: Ed25519PrivateKey,
     *,
+    timestamp: int,
     previous: str | None = None,
     consistency_proof: Sequence[bytes] = (),
 ) -> str:
-    """The note with the witness's signature added, after checking it against the last cosigned note.
+    """The note with the witness's cosignature at ``timestamp`` (POSIX seconds) added, after checking it
+    against the last cosigned note.
 
     ``previous`` is the signed note the witness cosigned last (None the first time) and
     ``consistency_proof`` proves the latest tree extends it; both checkpoints must be signed by ``log``.
@@ -68,4 +71,4 @@ def cosign(
     latest = open_checkpoint(note, log)
     before = open_checkpoint(previous, log) if previous is not None else None
     check_consistent(before, latest, consistency_proof)
-    return add_signature(note, witness_name, witness_key)
+    return add_cosignature(note, witness_name, witness_key, timestamp=timestamp)

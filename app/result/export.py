@@ -174,7 +174,7 @@ async def build_bundle(session: AsyncSession, vote: Vote, *, keys: LogKeys, pseu
             for name in d.MEMBERS
         ],
     }
-    ordered = [(d.README, readme(vote, signed).encode("utf-8")), (d.MANIFEST, _pretty(manifest))]
+    ordered = [(d.README, readme(vote, signed, keys.origin).encode("utf-8")), (d.MANIFEST, _pretty(manifest))]
     content = write_zip([*ordered, *((name, members[name]) for name in d.MEMBERS)])
     return Bundle(vote.id, content, hashlib.sha256(content).hexdigest(), signed)
 
@@ -405,9 +405,11 @@ async def _ballots(session: AsyncSession, vote_id: uuid.UUID, cast_at: dict[str,
     ]
 
 
-def readme(vote: Vote, signed: SignedResult) -> str:
-    """The README inside the bundle: what it holds and how to check it by hand."""
-    return README_TEMPLATE.format(vote_id=vote.id, title=vote.title, kid=signed.kid, size=signed.checkpoint.size)
+def readme(vote: Vote, signed: SignedResult, origin: str) -> str:
+    """The README inside the bundle: what it holds and how to check it by hand, with keys pinned out of band."""
+    return README_TEMPLATE.format(
+        vote_id=vote.id, title=vote.title, kid=signed.kid, size=signed.checkpoint.size, origin=origin
+    )
 
 
 README_TEMPLATE = """\
@@ -422,10 +424,21 @@ their Merkle inclusion proofs and the signed checkpoints, and the signed result.
 
 It contains every group's answers (R-PUB-2): keep it to the audit it was exported for.
 
-## Check everything
+## Check everything, with the keys you obtained yourself
 
-    evote verify evote-{vote_id}.zip                       # PASS, or FAIL naming the first inconsistency
-    evote verify evote-{vote_id}.zip --log-key 'NAME+KEYID+KEY'   # pin the log key you obtained yourself
+    evote verify evote-{vote_id}.zip --log-key 'LOG_KEY' \\
+        --witness 'WITNESS_NAME=WITNESS_KEY' --witness-quorum 1   # PASS, or FAIL naming what is wrong
+
+Never take the keys from this archive: whoever could forge it could also forge `keys/keys.json`. Get
+`LOG_KEY` (the verifier key `{origin}+<key ID>+<key>`) from the operator's published key endpoint
+`GET /api/v1/log/keys` (over HTTPS), and compare it with the street office's own publication out of band
+(its notice board, its website or its paper records); the witness keys (the street office's cosigning key
+and any other witness) come from the same publications, never from this archive. Several keys may be
+pinned at once in a trust file: `evote verify evote-{vote_id}.zip --trust trust.json`.
+
+Without `--log-key` the verifier still runs every check against the archive's own key but prints
+`UNVERIFIED KEY` (exit status 3), never PASS. Exit statuses: 0 PASS, 1 FAIL, 2 unusable options, 3
+UNVERIFIED KEY.
 
 The verifier recomputes the voter groups, their owners (by per-vote pseudonym), heads and areas from the
 register snapshot, the roll and its hash, the notice and topic hashes, every ballot's content hash against
@@ -441,8 +454,9 @@ Ed25519 signature of exactly those bytes by the log key in `keys/log-key.pem`:
     openssl pkeyutl -verify -rawin -pubin -inkey keys/log-key.pem \\
         -in result/result.json -sigfile result/result.sig        # "Signature Verified Successfully"
 
-(`-rawin` needs OpenSSL 3.0 or later.) Compare the key with the one the operator publishes at
-`GET /api/v1/log/keys` and on paper: `keys/keys.json` gives its note key string and key ID.
+(`-rawin` needs OpenSSL 3.0 or later.) This proves only that the key in `keys/log-key.pem` signed it: compare
+that key with the one the operator publishes at `GET /api/v1/log/keys` and the street office publishes,
+or run `scripts/check_signed_result.sh evote-{vote_id}.zip 'LOG_KEY'`, which checks with the key you pin.
 
 ## Check the JWS with any JOSE library
 
@@ -463,6 +477,9 @@ log key) whose payload is `result/result.json`. With PyJWT, for example:
 (`log/checkpoints.json`, C2SP tlog-checkpoint notes) that contains the notice's publication, every ballot
 and the close, decision and publication of the result. Each entry in `log/entries.json` has its RFC 9162
 inclusion proof in `log/proofs.json`; the latest checkpoint is proven to extend it (consistency proof).
+Witnesses (the street office's tool among them) cosign checkpoints with timestamped c2sp.org/tlog-cosignature
+lines; the verifier counts only the pinned witnesses' cosignatures on the result's checkpoint against the
+quorum, and reports when each cosigned.
 
 Hashes are SHA-256 over RFC 8785 canonical JSON of the parsed documents (`roll.json` → `roll_hash`,
 `notice.json` → `notice_hash`, each topic document → its `content_hash`), so pretty-printing does not

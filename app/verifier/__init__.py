@@ -9,5 +9,6 @@ definition.
 
 from app.verifier.checks import Failure, verify_bundle
 from app.verifier.report import Report, run
+from app.verifier.trust import Trust, TrustError
 
-__all__ = ["Failure", "Report", "run", "verify_bundle"]
+__all__ = ["Failure", "Report", "Trust", "TrustError", "run", "verify_bundle"]

@@ -1,4 +1,4 @@
-"""``python -m app.verifier BUNDLE [--log-key KEY]``: the verifier without the server's dependencies installed."""
+"""``python -m app.verifier BUNDLE --log-key KEY …``: the verifier without the server's dependencies installed."""
 
 from __future__ import annotations
 
@@ -6,16 +6,22 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from app.verifier.report import run
+from app.verifier.report import EXIT_USAGE, run
+from app.verifier.trust import TrustError, add_trust_arguments, trust_from_arguments
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m app.verifier", description="check an evote export bundle offline")
     parser.add_argument("bundle")
-    parser.add_argument("--log-key", default=None, help="trusted log verifier key (name+keyid+key) to pin")
+    add_trust_arguments(parser)
     parser.add_argument("--log-dump", default=None, help="a JSON Lines dump of the public log (evote audit dump)")
     args = parser.parse_args(argv)
-    return run(args.bundle, out=sys.stdout, err=sys.stderr, log_key=args.log_key, log_dump=args.log_dump)
+    try:
+        trust = trust_from_arguments(args)
+    except TrustError as error:
+        sys.stderr.write(f"python -m app.verifier: {error}\n")
+        return EXIT_USAGE
+    return run(args.bundle, out=sys.stdout, err=sys.stderr, trust=trust, log_dump=args.log_dump)
 
 
 if __name__ == "__main__":  # pragma: no cover

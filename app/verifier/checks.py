@@ -4,14 +4,19 @@ Order (each step relies only on what the steps before it established):
 
 1. ``bundle``: the archive has exactly the members of ``app.verifier.documents``, matching the manifest's
    sizes and SHA-256 (a transport checksum: the evidence itself is signed, see below).
-2. ``keys``: the log key is well formed and its note key, raw key, PEM and JWK agree; with ``--log-key``
-   it must be the key given (otherwise the report prints the key ID, to compare with the published key).
-3. ``signatures``: every checkpoint note is signed by the log key (current or retired; witness cosignatures
-   are counted); ``result.json`` is canonical and both its raw Ed25519 signature and its JWS verify.
+2. ``keys``: the bundle's own key set is well formed (its note key, raw key, PEM and JWK agree) and its log
+   key is the pinned one (``app.verifier.trust``). Keys are never *trusted* from the bundle: without a pinned
+   key the checks run against the bundle's current log key and the verdict is ``UNVERIFIED KEY``; the
+   bundle's retired and witness keys are never used.
+3. ``signatures``: every checkpoint note is signed by a pinned log key (current or retired);
+   ``result.json`` is canonical and both its raw Ed25519 signature and its JWS verify with the pinned key.
 4. ``log``: entries are in strictly increasing leaf order and are the vote's; each entry's own content hash
    holds and its RFC 9162 inclusion proof leads to the root of a signed checkpoint; the latest checkpoint
    extends the result's (consistency proof); the signed result names the result checkpoint, and that
    checkpoint contains every entry the result rests on.
+4a. ``witnesses``: the result's checkpoint carries timestamped cosignatures (c2sp.org/tlog-cosignature) of
+   at least the quorum of pinned witnesses, none dated before the result's publication; the report
+   names the cosigners, their times and the delay since publication, and the latest checkpoint's cosigners.
 5. ``notice``: the notice, topic and roll documents hash to what the signed result and the signed
    ``vote.published`` entry say; the register version and the totals agree everywhere.
 6. ``register``: the roll recomputed from the pseudonymous register snapshot with the law core
@@ -42,7 +47,7 @@ import zlib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from cryptography.hazmat.primitives import serialization
@@ -53,10 +58,10 @@ from app.ledger import ballot as ballot_commitments
 from app.ledger import completeness
 from app.ledger.canonical import canonical_bytes, canonical_sha256
 from app.ledger.entries import check_leaf_document, entry_leaf_hash
-from app.ledger.errors import LedgerError
+from app.ledger.errors import LedgerError, NoteUnverified
 from app.ledger.events import EVIDENCE_KINDS, SUPERVISION_KINDS, EventKind
 from app.ledger.merkle import HASH_SIZE, CompactRange, inclusion_step, verify_consistency, verify_inclusion
-from app.ledger.note import Checkpoint, open_note, parse_verifier_key
+from app.ledger.note import Checkpoint, NoteVerifier, OpenedNote, open_note, parse_verifier_key, signature_keys
 from app.ledger.signing import SIGNATURE_SIZE, jws_verify, public_key_from_bytes, verify
 from app.rules.casting import GrantKind
 from app.rules.counts import Weight
@@ -65,8 +70,11 @@ from app.rules.roll import AreaSource, SaleStatus, UnitRecord, build_roll
 from app.verifier import documents as d
 from app.verifier.report import Progress, Report
 from app.verifier.tally import AnswerRefused, topic_evidence
+from app.verifier.trust import Trust
 
 MAX_MEMBER_BYTES = 1 << 30
+#: Seconds a witness's clock may run behind the log's when it dates a cosignature.
+CLOCK_SKEW = 300
 #: How far a time an entry claims may be from the entry's own ``created_at`` (clocks of one server, one request).
 TIME_TOLERANCE = timedelta(minutes=5)
 GRANT_BASES = frozenset(kind.value for kind in GrantKind)
@@ -86,17 +94,20 @@ class Failure(Exception):
 def verify_bundle(
     data: bytes,
     *,
-    log_key: str | None = None,
+    trust: Trust | None = None,
     progress: Progress | None = None,
     log_dump: Iterable[bytes] | None = None,
 ) -> Report:
-    """Run every check on the bundle's bytes; the report names the first inconsistency, if any.
+    """Run every check on the bundle's bytes against the pinned ``trust``; the report names the first
+    inconsistency, if any, and is never PASS without a pinned log key.
 
     ``log_dump``: the lines of a JSON Lines dump of the public log (``evote audit dump``) to check the bundle's
     freshness against: missing and later entries of the vote, consistency with the log's checkpoint, forks.
     """
-    verifier = _Verifier(data, trusted_log_key=log_key, progress=progress or Progress(None))
+    trust = trust or Trust()
+    verifier = _Verifier(data, trust=trust, progress=progress or Progress(None))
     report = verifier.report
+    report.pinned = trust.pinned
     try:
         verifier.run()
         if log_dump is not None:
@@ -209,9 +220,9 @@ class _Entry:
 
 
 class _Verifier:
-    def __init__(self, data: bytes, *, trusted_log_key: str | None, progress: Progress) -> None:
+    def __init__(self, data: bytes, *, trust: Trust, progress: Progress) -> None:
         self.data = data
-        self.trusted_log_key = trusted_log_key
+        self.trust = trust
         self.progress = progress
         self.report = Report()
         self.files: dict[str, bytes] = {}
@@ -247,6 +258,7 @@ class _Verifier:
         self.check_keys()
         self.check_signatures()
         self.check_log()
+        self.check_witnesses()
         self.check_completeness()
         self.check_notice()
         self.check_register()
@@ -307,47 +319,76 @@ class _Verifier:
                     raise Failure("keys", "the PEM public key is not the log key")
             if log["jwk"] != d.public_jwk(raw):
                 raise Failure("keys", "the JWK (or its kid, the RFC 7638 thumbprint) is not the log key's")
-            if self.trusted_log_key is not None and parse_verifier_key(self.trusted_log_key) != verifier:
-                raise Failure("keys", f"the bundle's log key {log['verifier_key']} is not the trusted key given")
+            for listed in keys["retired"]:
+                if parse_verifier_key(listed).name != verifier.name:
+                    raise Failure("keys", f"retired key {listed} is not a key of this log")
+            for listed in keys["witnesses"]:
+                parse_verifier_key(listed)
+            pinned = self.trust.log_key
+            if pinned is not None and pinned != verifier:
+                if pinned.name != verifier.name:
+                    raise Failure(
+                        "keys",
+                        f"the bundle is of log {verifier.name!r}, the pinned log key is of {pinned.name!r}: "
+                        "a bundle from another instance",
+                    )
+                raise Failure(
+                    "keys",
+                    f"the bundle's log key {verifier.name}+{verifier.key_id.hex()} is not the pinned key "
+                    f"{pinned.name}+{pinned.key_id.hex()}: the bundle was signed with another key",
+                )
             self.log_key = verifier
             self.public_key = public_key_from_bytes(raw)
             self.kid = d.jwk_thumbprint(raw)
-            self.retired = [parse_verifier_key(key) for key in keys["retired"]]
-            self.witnesses = [parse_verifier_key(key) for key in keys["witnesses"]]
-            for key in self.retired:
-                if key.name != verifier.name:
-                    raise Failure("keys", f"retired key {key.key_string()} is not a key of this log")
-        pinned = "pinned by --log-key" if self.trusted_log_key else "from the bundle: compare it with the published key"
-        self.passed("keys", f"log key {verifier.name}+{verifier.key_id.hex()} (kid {self.kid}; {pinned})")
+            # Never from the bundle: its retired and witness keys are informational only.
+            self.retired = self.trust.retired
+            self.witnesses = self.trust.witnesses
+            ignored = len(keys["retired"]) + len(keys["witnesses"])
+        if pinned is None:
+            self.report.notes.append(
+                f"no key pinned: checked against the bundle's own log key {verifier.key_string()}; the bundle's "
+                f"{ignored} retired and witness key(s) are ignored"
+            )
+            how = "NOT pinned: the bundle's own key"
+        else:
+            how = f"pinned; {len(self.retired)} retired key(s) pinned; the bundle's own key list is not used"
+        self.passed("keys", f"log key {verifier.name}+{verifier.key_id.hex()} (kid {self.kid}; {how})")
 
     # --- 3. signatures --------------------------------------------------------------------------------------
 
-    def _open_checkpoint(self, label: str, note: Any) -> tuple[Checkpoint, int]:
+    def _open_checkpoint(self, label: str, note: Any) -> tuple[Checkpoint, OpenedNote]:
+        log_keys = [self.log_key, *self.retired]
         try:
-            opened = open_note(str(note), [self.log_key, *self.retired, *self.witnesses])
+            opened = open_note(str(note), [*log_keys, *self.witnesses])
+        except NoteUnverified as error:
+            signers = ", ".join(signature_keys(str(note))) or "nobody"
+            raise Failure(
+                "signatures",
+                f"checkpoint '{label}' is signed by {signers}: no pinned log key signed it (a key the bundle lists "
+                "as retired or as a witness counts only when pinned with --retired-log-key or --witness)",
+            ) from error
         except LedgerError as error:
             raise Failure(
                 "signatures",
-                f"checkpoint '{label}': its signature does not verify with the log key ({error}); "
+                f"checkpoint '{label}': a signature does not verify with its pinned key ({error}); "
                 "the checkpoint text (origin, size or root hash) was altered or another key signed it",
             ) from error
-        log_keys = {self.log_key, *self.retired}
         if not any(signer in log_keys for signer in opened.signers):
-            raise Failure("signatures", f"checkpoint '{label}' carries no signature of the log key")
+            raise Failure("signatures", f"checkpoint '{label}' carries only witness cosignatures, no log signature")
         try:
             checkpoint = Checkpoint.parse(opened.text)
         except LedgerError as error:
             raise Failure("signatures", f"checkpoint '{label}' is malformed ({error})") from error
         if checkpoint.origin != self.log_key.name:
             raise Failure("signatures", f"checkpoint '{label}' is of log {checkpoint.origin!r}, not this log")
-        witnesses = sum(1 for signer in opened.signers if signer in self.witnesses)
-        return checkpoint, witnesses
+        return checkpoint, opened
 
     def check_signatures(self) -> None:
         checkpoints = self.load(d.CHECKPOINTS)
         with self.step("signatures"):
-            self.result_checkpoint, witnesses = self._open_checkpoint("result", checkpoints["result"])
-            self.latest_checkpoint, latest_witnesses = self._open_checkpoint("latest", checkpoints["latest"])
+            self.result_checkpoint, self.result_note = self._open_checkpoint("result", checkpoints["result"])
+            self.latest_checkpoint, self.latest_note = self._open_checkpoint("latest", checkpoints["latest"])
+            self.result_note_text = str(checkpoints["result"])
             raw = self.files[d.RESULT]
             try:
                 result = _strict_json(raw)
@@ -372,7 +413,7 @@ class _Verifier:
         self.passed(
             "signatures",
             f"checkpoints of size {self.result_checkpoint.size} and {self.latest_checkpoint.size} signed by the log "
-            f"key ({witnesses} and {latest_witnesses} witness cosignatures); result.sig and result.jws verify",
+            "key; result.sig and result.jws verify",
         )
 
     # --- 4. log ---------------------------------------------------------------------------------------------
@@ -445,6 +486,47 @@ class _Verifier:
             "log",
             f"{len(entries)} entries in leaf order, each proven in a signed checkpoint; "
             f"size {latest.size} extends size {result.size}",
+        )
+
+    # --- 4a. witnesses --------------------------------------------------------------------------------------
+
+    def check_witnesses(self) -> None:
+        """Timestamped cosignatures (c2sp.org/tlog-cosignature) of the pinned witnesses on the result's checkpoint."""
+        with self.step("witnesses"):
+            quorum, pinned = self.trust.quorum, self.witnesses
+            cosigned = dict(self.result_note.cosigned_at)
+            published_at = _instant(self.result_published.payload["published_at"])
+            names = _cosigners(cosigned)
+            if len(cosigned) < quorum:
+                not_counted = [key for key in signature_keys(self.result_note_text) if not key.startswith(
+                    tuple(f"{log.name}+{log.key_id.hex()}" for log in (self.log_key, *self.retired))
+                )]  # fmt: skip
+                strangers = [key for key in not_counted if key not in {_key_name(w) for w in cosigned}]
+                raise Failure(
+                    "witnesses",
+                    f"the result's checkpoint (size {self.result_checkpoint.size}) is cosigned by {len(cosigned)} of "
+                    f"the {len(pinned)} pinned witnesses ({names}), {quorum} required; cosignatures not counted "
+                    f"(not a pinned witness key): {', '.join(strangers) or 'none'}",
+                )
+            for witness, timestamp in cosigned.items():
+                if timestamp + CLOCK_SKEW < published_at.timestamp():
+                    raise Failure(
+                        "witnesses",
+                        f"witness {witness.name} dated its cosignature {_utc(timestamp)}, before the result's "
+                        f"publication it covers ({published_at.isoformat()}, vote.result_published)",
+                    )
+        if not pinned:
+            self.passed("witnesses", "no witness pinned: cosignatures not checked")
+            return
+        delay = ""
+        if cosigned:
+            hours = (sorted(cosigned.values())[max(quorum, 1) - 1] - published_at.timestamp()) / 3600
+            delay = f"; quorum reached {max(hours, 0):.1f} h after the result was published"
+        latest = _cosigners(dict(self.latest_note.cosigned_at))
+        self.passed(
+            "witnesses",
+            f"result checkpoint cosigned by {len(cosigned)} of {len(pinned)} pinned witnesses ({names}; quorum "
+            f"{quorum}){delay}; latest checkpoint cosigned by {latest}",
         )
 
     # --- 4b. completeness ----------------------------------------------------------------------------------
@@ -1067,6 +1149,18 @@ def _grant_fits(grant: Any, basis: Any) -> bool:
     if basis in GRANT_BASES:
         return isinstance(grant, str) and GRANT_PSEUDONYM.fullmatch(grant) is not None
     return isinstance(grant, str) and not grant
+
+
+def _utc(timestamp: int) -> str:
+    return datetime.fromtimestamp(timestamp, UTC).isoformat()
+
+
+def _key_name(key: NoteVerifier) -> str:
+    return f"{key.name}+{key.key_id.hex()}"
+
+
+def _cosigners(cosigned: Mapping[NoteVerifier, int]) -> str:
+    return ", ".join(f"{key.name} at {_utc(time)}" for key, time in cosigned.items()) or "none"
 
 
 def _sha256(data: bytes) -> str:

@@ -1,4 +1,14 @@
-"""The verifier's report (PASS / FAIL naming the first inconsistency) and a stdlib-only progress line."""
+"""The verifier's report and verdict, its exit status, and a stdlib-only progress line.
+
+Verdicts and exit statuses (``evote verify`` and ``python -m app.verifier``):
+
+* ``PASS`` (0): every check passed with the log key the auditor pinned (and the witness quorum, if any).
+* ``FAIL`` (1): a check failed; the line names the check and what is wrong (a corrupted archive or an
+  unreadable member included).
+* usage error (2): the options or the trust file are unusable; nothing was verified.
+* ``UNVERIFIED KEY`` (3): no log key was pinned; every check passed against the bundle's *own* key, which
+  proves only that the bundle is consistent, not who signed it. Never PASS.
+"""
 
 from __future__ import annotations
 
@@ -8,10 +18,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO, TypeVar
 
+from app.verifier.trust import Trust
+
 T = TypeVar("T")
 
 #: Show a progress line for loops at least this long (``rich`` is outside the verifier's allowed imports).
 PROGRESS_THRESHOLD = 2000
+
+EXIT_PASS = 0
+EXIT_FAIL = 1
+EXIT_USAGE = 2
+EXIT_UNVERIFIED_KEY = 3
 
 
 class Progress:
@@ -37,24 +54,42 @@ class Progress:
 
 @dataclass(slots=True)
 class Report:
-    """The checks that passed, in order, and the first one that failed (if any)."""
+    """The checks that passed, in order, the first one that failed (if any), and whether a log key was pinned."""
 
     passed: list[tuple[str, str]] = field(default_factory=list)
     failed: tuple[str, str] | None = None
     notes: list[str] = field(default_factory=list)
+    pinned: bool = True
 
     @property
     def ok(self) -> bool:
-        return self.failed is None
+        """PASS: no check failed and the log key was pinned."""
+        return self.failed is None and self.pinned
+
+    @property
+    def verdict(self) -> str:
+        if self.failed is not None:
+            return "FAIL"
+        return "PASS" if self.pinned else "UNVERIFIED KEY"
+
+    @property
+    def exit_status(self) -> int:
+        return {"PASS": EXIT_PASS, "FAIL": EXIT_FAIL}.get(self.verdict, EXIT_UNVERIFIED_KEY)
 
     def lines(self) -> list[str]:
         lines = [f"ok    {check:<11} {summary}" for check, summary in self.passed]
         lines += [f"note  {note}" for note in self.notes]
-        if self.failed is None:
-            lines.append("PASS  every check passed")
-        else:
+        if self.failed is not None:
             check, message = self.failed
             lines.append(f"FAIL  {check}: {message}")
+        elif self.pinned:
+            lines.append("PASS  every check passed")
+        else:
+            lines.append(
+                "UNVERIFIED KEY  every check passed against the bundle's own log key, which proves nothing about "
+                "who signed it: pin the key published by the operator (GET /api/v1/log/keys) and by the street "
+                "office with --log-key (or --trust FILE)"
+            )
         return lines
 
 
@@ -63,12 +98,12 @@ def run(
     *,
     out: TextIO | None = None,
     err: TextIO | None = None,
-    log_key: str | None = None,
+    trust: Trust | None = None,
     progress_threshold: int = PROGRESS_THRESHOLD,
     log_dump: Path | str | None = None,
 ) -> int:
-    """Verify a bundle file (against a dump of the public log, if given) and print the report: 0 when every
-    check passed, 1 otherwise."""
+    """Verify a bundle file (against a dump of the public log, if given) and print the report; the exit status of
+    its verdict (see the module docstring)."""
     from app.verifier.checks import verify_bundle
 
     out = out or sys.stdout
@@ -81,14 +116,14 @@ def run(
     else:
         progress = Progress(err, threshold=progress_threshold)
         if log_dump is None:
-            report = verify_bundle(data, log_key=log_key, progress=progress)
+            report = verify_bundle(data, trust=trust, progress=progress)
         else:
             try:
                 with Path(log_dump).open("rb") as lines:
-                    report = verify_bundle(data, log_key=log_key, progress=progress, log_dump=lines)
+                    report = verify_bundle(data, trust=trust, progress=progress, log_dump=lines)
             except OSError as error:
                 report = Report(failed=("freshness", f"cannot read the log dump {log_dump}: {error.strerror or error}"))
     for line in report.lines():
         out.write(line + "\n")
     out.flush()
-    return 0 if report.ok else 1
+    return report.exit_status

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 
 import pytest
@@ -12,6 +13,7 @@ from app.audit import service as audit_service
 from app.audit.keys import LogKeys
 from app.audit.models import AuditEntry, LogCheckpoint, LogLeaf
 from app.ledger.events import Event, EventKind
+from app.ledger.note import add_cosignature
 
 ORIGIN = "evote.test/log"
 WITNESS = "street-office.test"
@@ -45,3 +47,8 @@ async def stored_leaves(session) -> list[bytes]:
 
 async def stored_checkpoints(session) -> list[LogCheckpoint]:
     return list((await session.scalars(select(LogCheckpoint).order_by(LogCheckpoint.size))).all())
+
+
+def cosigned_now(note: str, name: str, key: Ed25519PrivateKey) -> str:
+    """The note with a timestamped cosignature (c2sp.org/tlog-cosignature) by ``name``, dated now."""
+    return add_cosignature(note, name, key, timestamp=int(time.time()))

@@ -27,7 +27,15 @@ from app.ledger.entries import (
     parse_leaf_data,
 )
 from app.ledger.errors import LedgerError, NoteUnverified
-from app.ledger.note import Checkpoint, NoteVerifier, add_signature, sign_note, verifier_key_string
+from app.ledger.note import (
+    ALG_COSIGNATURE_V1,
+    Checkpoint,
+    NoteVerifier,
+    add_cosignature,
+    add_signature,
+    sign_note,
+    verifier_key_string,
+)
 from app.ledger.receipt import (
     PROOF_HEADER,
     MalformedReceipt,
@@ -45,7 +53,8 @@ LOG_VKEY = verifier_key_string(ORIGIN, LOG_KEY.public_key())
 LOG = NoteVerifier.from_key(ORIGIN, LOG_KEY.public_key())
 WITNESS_KEY = Ed25519PrivateKey.generate()
 WITNESS = "street-office.test"
-WITNESS_VKEY = verifier_key_string(WITNESS, WITNESS_KEY.public_key())
+WITNESS_VKEY = verifier_key_string(WITNESS, WITNESS_KEY.public_key(), ALG_COSIGNATURE_V1)
+COSIGNED_AT = 1_767_225_600
 T0 = datetime(2026, 11, 22, 8, 0, tzinfo=UTC)
 
 
@@ -306,7 +315,8 @@ def test_a_receipt_must_be_signed_by_the_log_key_given_to_the_verifier():
     with pytest.raises(NoteUnverified):
         open_receipt(receipt_text(), verifier_key_string(ORIGIN, other.public_key()))
     # A checkpoint signed by a trusted witness but not by the log proves nothing.
-    witness_only = sign_note(Checkpoint(ORIGIN, 7, merkle.root(LEAVES)).body(), WITNESS, WITNESS_KEY)
+    unsigned = sign_note(Checkpoint(ORIGIN, 7, merkle.root(LEAVES)).body(), "someone.test", other)
+    witness_only = add_cosignature(unsigned, WITNESS, WITNESS_KEY, timestamp=COSIGNED_AT)
     with pytest.raises(ReceiptInvalid, match="not signed by the log"):
         open_receipt(receipt_text(note=witness_only), LOG_VKEY, witness_keys=[WITNESS_VKEY])
 
@@ -323,10 +333,16 @@ def test_a_proof_for_another_tree_does_not_verify():
 
 
 def test_witness_cosignatures_are_counted_against_a_quorum():
-    cosigned = add_signature(signed_checkpoint(7), WITNESS, WITNESS_KEY)
+    cosigned = add_cosignature(signed_checkpoint(7), WITNESS, WITNESS_KEY, timestamp=COSIGNED_AT)
     text = receipt_text(note=cosigned)
     assert verify_receipt(text, LOG_VKEY)  # unknown signers are ignored
     assert open_receipt(text, LOG_VKEY, witness_keys=[WITNESS_VKEY], witness_quorum=1).witnesses == (WITNESS,)
+    # A plain (0x01) signature by the witness's key is no cosignature, and keys of the wrong type are refused.
+    plain = receipt_text(note=add_signature(signed_checkpoint(7), WITNESS, WITNESS_KEY))
+    with pytest.raises(ReceiptInvalid, match="0 witness cosignature"):
+        open_receipt(plain, LOG_VKEY, witness_keys=[WITNESS_VKEY], witness_quorum=1)
+    with pytest.raises(ReceiptInvalid, match="0x04 cosigner keys"):
+        open_receipt(text, LOG_VKEY, witness_keys=[verifier_key_string(WITNESS, WITNESS_KEY.public_key())])
     assert not verify_receipt(receipt_text(), LOG_VKEY, witness_keys=[WITNESS_VKEY], witness_quorum=1)
     with pytest.raises(ReceiptInvalid, match="0 witness cosignature"):
         open_receipt(receipt_text(), LOG_VKEY, witness_keys=[WITNESS_VKEY], witness_quorum=1)
@@ -337,16 +353,18 @@ def test_witness_cosignatures_are_counted_against_a_quorum():
 
 def test_a_witness_cosigns_a_checkpoint_that_extends_the_last_one():
     first = signed_checkpoint(3)
-    assert cosign(first, LOG, WITNESS, WITNESS_KEY).startswith(first)  # first time: nothing to compare
+    assert cosign(first, LOG, WITNESS, WITNESS_KEY, timestamp=COSIGNED_AT).startswith(
+        first
+    )  # first time: nothing to compare
     second = signed_checkpoint(7)
     proof = merkle.consistency_proof(3, LEAVES)
-    cosigned = cosign(second, LOG, WITNESS, WITNESS_KEY, previous=first, consistency_proof=proof)
-    witness = NoteVerifier.from_key(WITNESS, WITNESS_KEY.public_key())
+    cosigned = cosign(second, LOG, WITNESS, WITNESS_KEY, timestamp=COSIGNED_AT, previous=first, consistency_proof=proof)
+    witness = NoteVerifier.from_key(WITNESS, WITNESS_KEY.public_key(), ALG_COSIGNATURE_V1)
     assert open_receipt(receipt_text(note=cosigned), LOG_VKEY, witness_keys=[witness.key_string()]).witnesses == (
         WITNESS,
     )
     # The same checkpoint again is consistent with itself.
-    assert cosign(second, LOG, WITNESS, WITNESS_KEY, previous=second)
+    assert cosign(second, LOG, WITNESS, WITNESS_KEY, timestamp=COSIGNED_AT, previous=second)
 
 
 def test_a_witness_refuses_a_fork_a_rollback_and_another_log():
@@ -354,9 +372,12 @@ def test_a_witness_refuses_a_fork_a_rollback_and_another_log():
     forked_leaves = [*LEAVES[:2], entry_leaf_hash(document(99)), *LEAVES[3:]]
     fork = signed_checkpoint(7, leaves=forked_leaves)
     with pytest.raises(CheckpointInconsistent, match="does not extend"):
-        cosign(fork, LOG, WITNESS, WITNESS_KEY, previous=first, consistency_proof=merkle.consistency_proof(3, LEAVES))
+        cosign(
+            fork, LOG, WITNESS, WITNESS_KEY, timestamp=COSIGNED_AT, previous=first,
+            consistency_proof=merkle.consistency_proof(3, LEAVES),
+        )  # fmt: skip
     with pytest.raises(CheckpointInconsistent, match="went back"):
-        cosign(first, LOG, WITNESS, WITNESS_KEY, previous=signed_checkpoint(7))
+        cosign(first, LOG, WITNESS, WITNESS_KEY, timestamp=COSIGNED_AT, previous=signed_checkpoint(7))
     with pytest.raises(CheckpointInconsistent, match="different logs"):
         check_consistent(Checkpoint("a.test/log", 1, LEAVES[0]), Checkpoint("b.test/log", 1, LEAVES[0]), [])
 
@@ -364,7 +385,7 @@ def test_a_witness_refuses_a_fork_a_rollback_and_another_log():
 def test_a_witness_refuses_a_checkpoint_the_log_did_not_sign():
     forged = signed_checkpoint(7, key=Ed25519PrivateKey.generate())
     with pytest.raises(NoteUnverified):
-        cosign(forged, LOG, WITNESS, WITNESS_KEY)
+        cosign(forged, LOG, WITNESS, WITNESS_KEY, timestamp=COSIGNED_AT)
 
 
 def test_the_log_origin_must_be_the_log_key_name_for_the_witness():

@@ -106,12 +106,12 @@ async def test_flipping_any_byte_of_a_downloaded_receipt_makes_it_fail(client, a
 
 
 async def test_the_receipt_carries_witness_cosignatures(client, app, session, sessionmaker, cast):
-    from app.ledger.note import add_signature
+    from tests.audit.conftest import cosigned_now
 
     receipt, wang, _ = cast
     await integrate_once(sessionmaker, NOW, keys=app.state.log_keys)
     note = (await client.get("/api/v1/log/checkpoint")).text
-    posted = await client.post("/api/v1/log/witness/cosign", json={"note": add_signature(note, WITNESS, WITNESS_KEY)})
+    posted = await client.post("/api/v1/log/witness/cosign", json={"note": cosigned_now(note, WITNESS, WITNESS_KEY)})
     assert posted.status_code == 200, posted.text
     keys = (await client.get("/api/v1/log/keys")).json()
     text = (await client.get(f"/api/v1/receipts/{receipt['audit_entry_id']}", headers=bearer(app, wang))).text

@@ -17,10 +17,10 @@ from app.audit.models import LogCheckpoint, LogCosignature
 from app.cli import main as cli_main
 from app.db.base import utcnow
 from app.ledger import merkle
-from app.ledger.note import Checkpoint, add_signature, open_note, parse_verifier_key, sign_note
+from app.ledger.note import Checkpoint, add_cosignature, open_note, parse_verifier_key, sign_note
 from app.ledger.signing import private_key_to_pem
 from app.ledger.witness import CheckpointInconsistent
-from tests.audit.conftest import ORIGIN, WITNESS, WITNESS_KEY, append
+from tests.audit.conftest import ORIGIN, WITNESS, WITNESS_KEY, append, cosigned_now
 
 NOW = utcnow()
 API = "/api/v1/log"
@@ -47,7 +47,7 @@ async def test_a_witness_cosigns_and_the_cosigned_checkpoint_is_served(
 ):
     await integrate(session, sessionmaker, log_keys, 3)
     note = (await client.get(f"{API}/checkpoint")).text
-    posted = await client.post(f"{API}/witness/cosign", json={"note": add_signature(note, WITNESS, WITNESS_KEY)})
+    posted = await client.post(f"{API}/witness/cosign", json={"note": cosigned_now(note, WITNESS, WITNESS_KEY)})
     assert posted.status_code == 200, posted.text
     body = posted.json()
     assert body["size"] == 3
@@ -61,7 +61,7 @@ async def test_a_witness_cosigns_and_the_cosigned_checkpoint_is_served(
     document = (await client.get(f"{API}/checkpoints/3", params={"cosigned": "1", "format": "json"})).json()
     assert document["cosigned_by"] == [WITNESS]
     # Posting the same cosignature again is harmless.
-    again = await client.post(f"{API}/witness/cosign", json={"note": add_signature(note, WITNESS, WITNESS_KEY)})
+    again = await client.post(f"{API}/witness/cosign", json={"note": cosigned_now(note, WITNESS, WITNESS_KEY)})
     assert again.status_code == 200
     assert await session.get(LogCosignature, (3, WITNESS)) is not None
 
@@ -109,14 +109,14 @@ async def test_the_server_refuses_a_fork_and_a_witness_going_back(client, keyed_
     await integrate(session, sessionmaker, log_keys, 3)
     large = (await client.get(f"{API}/checkpoint")).text
     assert (
-        await client.post(f"{API}/witness/cosign", json={"note": add_signature(large, WITNESS, WITNESS_KEY)})
+        await client.post(f"{API}/witness/cosign", json={"note": cosigned_now(large, WITNESS, WITNESS_KEY)})
     ).is_success
     # A checkpoint signed with the log's key at a stored size but over another tree: a fork.
     forked = log_keys.sign(Checkpoint(ORIGIN, 5, b"\x07" * 32))
-    response = await client.post(f"{API}/witness/cosign", json={"note": add_signature(forked, WITNESS, WITNESS_KEY)})
+    response = await client.post(f"{API}/witness/cosign", json={"note": cosigned_now(forked, WITNESS, WITNESS_KEY)})
     problem(response, 409, "log.witness_inconsistent")
     # Going back to an older checkpoint after cosigning a newer one.
-    response = await client.post(f"{API}/witness/cosign", json={"note": add_signature(small, WITNESS, WITNESS_KEY)})
+    response = await client.post(f"{API}/witness/cosign", json={"note": cosigned_now(small, WITNESS, WITNESS_KEY)})
     problem(response, 409, "log.witness_inconsistent")
     assert await session.get(LogCosignature, (2, WITNESS)) is None
 
@@ -127,7 +127,7 @@ async def test_the_server_detects_stored_checkpoints_that_do_not_extend_each_oth
     await integrate(session, sessionmaker, log_keys, 2)
     small = (await client.get(f"{API}/checkpoint")).text
     assert (
-        await client.post(f"{API}/witness/cosign", json={"note": add_signature(small, WITNESS, WITNESS_KEY)})
+        await client.post(f"{API}/witness/cosign", json={"note": cosigned_now(small, WITNESS, WITNESS_KEY)})
     ).is_success
     await integrate(session, sessionmaker, log_keys, 3)
     # Someone rewrote the stored size-2 root after the witness cosigned it.
@@ -135,7 +135,7 @@ async def test_the_server_detects_stored_checkpoints_that_do_not_extend_each_oth
     stored.root_hash = b"\x09" * 32
     await session.commit()
     large = (await client.get(f"{API}/checkpoint")).text
-    response = await client.post(f"{API}/witness/cosign", json={"note": add_signature(large, WITNESS, WITNESS_KEY)})
+    response = await client.post(f"{API}/witness/cosign", json={"note": cosigned_now(large, WITNESS, WITNESS_KEY)})
     problem(response, 409, "log.witness_inconsistent")
 
 
@@ -144,22 +144,26 @@ async def test_the_server_refuses_unknown_witnesses_bad_signatures_and_foreign_c
 ):
     await integrate(session, sessionmaker, log_keys, 2)
     note = (await client.get(f"{API}/checkpoint")).text
-    stranger = add_signature(note, "stranger.test", Ed25519PrivateKey.generate())
+    stranger = cosigned_now(note, "stranger.test", Ed25519PrivateKey.generate())
     problem(await client.post(f"{API}/witness/cosign", json={"note": stranger}), 403, "log.witness_unknown")
-    impostor = add_signature(note, WITNESS, Ed25519PrivateKey.generate())  # right name, wrong key
+    impostor = cosigned_now(note, WITNESS, Ed25519PrivateKey.generate())  # right name, wrong key
     problem(await client.post(f"{API}/witness/cosign", json={"note": impostor}), 403, "log.witness_unknown")
-    cosigned = add_signature(note, WITNESS, WITNESS_KEY)
+    cosigned = cosigned_now(note, WITNESS, WITNESS_KEY)
     body, _, signatures = cosigned.rpartition("\n\n")
     broken_line = signatures.splitlines()[-1][:-6] + "AAAAA="
     broken = body + "\n\n" + "\n".join([*signatures.splitlines()[:-1], broken_line]) + "\n"
     problem(await client.post(f"{API}/witness/cosign", json={"note": broken}), 422, "log.witness_signature_invalid")
     problem(await client.post(f"{API}/witness/cosign", json={"note": "no note"}), 422, "log.cosignature_malformed")
     # Signed by the witness but not by this log, or not a checkpoint this log stored.
-    foreign = sign_note(Checkpoint(ORIGIN, 2, b"\x05" * 32).body(), WITNESS, WITNESS_KEY)
+    foreign = cosigned_now(
+        sign_note(Checkpoint(ORIGIN, 2, b"\x05" * 32).body(), ORIGIN, Ed25519PrivateKey.generate()),
+        WITNESS,
+        WITNESS_KEY,
+    )
     problem(await client.post(f"{API}/witness/cosign", json={"note": foreign}), 422, "log.checkpoint_unknown")
-    unstored = add_signature(log_keys.sign(Checkpoint(ORIGIN, 99, b"\x05" * 32)), WITNESS, WITNESS_KEY)
+    unstored = cosigned_now(log_keys.sign(Checkpoint(ORIGIN, 99, b"\x05" * 32)), WITNESS, WITNESS_KEY)
     problem(await client.post(f"{API}/witness/cosign", json={"note": unstored}), 422, "log.checkpoint_unknown")
-    not_a_checkpoint = add_signature(sign_note("hello\n", ORIGIN, log_keys.private_key), WITNESS, WITNESS_KEY)
+    not_a_checkpoint = cosigned_now(sign_note("hello\n", ORIGIN, log_keys.private_key), WITNESS, WITNESS_KEY)
     problem(
         await client.post(f"{API}/witness/cosign", json={"note": not_a_checkpoint}), 422, "log.cosignature_malformed"
     )
@@ -169,7 +173,7 @@ async def test_without_configured_witnesses_nobody_can_cosign(client, app, sessi
     await append(session, 1)
     await integrate_once(sessionmaker, NOW, keys=app.state.log_keys)
     note = (await client.get(f"{API}/checkpoint")).text
-    cosigned = add_signature(note, WITNESS, WITNESS_KEY)
+    cosigned = cosigned_now(note, WITNESS, WITNESS_KEY)
     problem(await client.post(f"{API}/witness/cosign", json={"note": cosigned}), 403, "log.witness_unknown")
 
 
@@ -220,3 +224,16 @@ def test_the_cli_runs_the_witness_tool(tmp_path, monkeypatch, capsys):
     forked = sign_note(Checkpoint(ORIGIN, 1, merkle.leaf_hash(b"y")).body(), ORIGIN, log_key)
     (tmp_path / "state.txt").write_text(forked)
     assert cli_main(args) == 2  # the witness's own check refuses a fork (a LedgerError)
+
+
+async def test_the_server_refuses_a_cosignature_dated_in_the_future_or_before_the_checkpoint(
+    client, keyed_app, session, sessionmaker, log_keys
+):
+    await integrate(session, sessionmaker, log_keys, 2)
+    note = (await client.get(f"{API}/checkpoint")).text
+    for timestamp in (int(NOW.timestamp()) + 3600, int(NOW.timestamp()) - 3600):
+        dated = add_cosignature(note, WITNESS, WITNESS_KEY, timestamp=timestamp)
+        response = await client.post(f"{API}/witness/cosign", json={"note": dated})
+        problem(response, 422, "log.cosignature_malformed")
+        assert str(timestamp) in response.json()["detail"]
+    assert await session.get(LogCosignature, (2, WITNESS)) is None

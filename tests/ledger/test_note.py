@@ -34,14 +34,19 @@ from app.ledger.errors import (
     NoteUnverified,
 )
 from app.ledger.note import (
+    ALG_COSIGNATURE_V1,
+    MAX_COSIGNATURE_TIME,
     Checkpoint,
     NoteVerifier,
     OpenedNote,
+    add_cosignature,
     add_signature,
+    cosignature_message,
     key_id,
     open_note,
     parse_verifier_key,
     sign_note,
+    signature_keys,
     verifier_key_string,
 )
 from app.ledger.signing import private_key_from_seed, public_key_bytes
@@ -274,9 +279,9 @@ def test_gos_mangled_verifier_keys_are_refused():
     ("text", "reason"),
     [
         ("PeterNeumann+cc469956+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TWBADKEY==", "base64"),
-        ("PeterNeumann+00000000+" + base64.b64encode(b"\x01" + bytes(31)).decode(), "0x01 followed by"),
-        ("PeterNeumann+00000000+" + base64.b64encode(b"\x01" + bytes(33)).decode(), "0x01 followed by"),
-        ("PeterNeumann+173116ae+ZRpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW", "0x01 followed by"),
+        ("PeterNeumann+00000000+" + base64.b64encode(b"\x01" + bytes(31)).decode(), "followed by a 32-byte"),
+        ("PeterNeumann+00000000+" + base64.b64encode(b"\x01" + bytes(33)).decode(), "followed by a 32-byte"),
+        ("PeterNeumann+173116ae+ZRpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW", "followed by a 32-byte"),
         ("PeterNeumann+C74F20A3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW", "8 lowercase hex"),
         ("PeterNeumann+c74f20a4+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW", "does not match"),
         ("Peter Neumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW", "key name"),
@@ -440,3 +445,74 @@ def test_any_changed_character_of_a_signed_checkpoint_is_detected(position, repl
     # ignore; the other signature then still verifies. The text itself can never change undetected.
     assert opened.text == SPEC_CHECKPOINT
     assert len(opened.signers) == 1
+
+
+# --- timestamped cosignatures (c2sp.org/tlog-cosignature, cosignature/v1) ---------------------------------------
+
+SPEC_BODY = "example.com/behind-the-sofa\n20852163\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\n"
+WITNESS_NAME = "witness.example.com/w1"
+
+
+def _witness() -> NoteVerifier:
+    return NoteVerifier.from_key(WITNESS_NAME, OTHER.public_key(), ALG_COSIGNATURE_V1)
+
+
+def test_the_cosigned_message_and_key_follow_the_spec():
+    assert cosignature_message(SPEC_BODY, 1679315147) == (
+        b"cosignature/v1\ntime 1679315147\n" + SPEC_BODY.encode()
+    )  # the spec's example message
+    witness = _witness()
+    raw = public_key_bytes(OTHER.public_key())
+    assert witness.key_id == hashlib.sha256(WITNESS_NAME.encode() + b"\n\x04" + raw).digest()[:4]
+    assert witness.key_id != NoteVerifier(WITNESS_NAME, raw).key_id
+    assert witness.key_string().split("+", 2)[2] == base64.b64encode(b"\x04" + raw).decode()
+    assert parse_verifier_key(witness.key_string()) == witness
+    assert witness.is_cosigner
+    assert not PETER_V.is_cosigner
+    with pytest.raises(ValueError, match="signature type"):
+        key_id(WITNESS_NAME, raw, 0x02)
+    for bad in (-1, MAX_COSIGNATURE_TIME + 1, True, "1"):
+        with pytest.raises(ValueError, match="cosignature time"):
+            cosignature_message(SPEC_BODY, bad)  # type: ignore[arg-type]
+
+
+def test_a_cosignature_is_timestamped_and_verified_with_its_time():
+    signed = sign_note(SPEC_BODY, "log.example", OTHER)
+    cosigned = add_cosignature(signed, WITNESS_NAME, OTHER, timestamp=1679315147)
+    line = cosigned.splitlines()[-1]
+    raw = base64.b64decode(line.split(" ")[2])
+    assert raw[:4] == _witness().key_id
+    assert int.from_bytes(raw[4:12], "big") == 1679315147
+    assert len(raw) == 4 + 8 + 64
+    opened = open_note(cosigned, [_witness()])
+    assert opened.signers == (_witness(),)
+    assert opened.cosigned_at == ((_witness(), 1679315147),)
+    log_id = key_id("log.example", public_key_bytes(OTHER.public_key())).hex()
+    assert signature_keys(cosigned) == (f"log.example+{log_id}", f"{WITNESS_NAME}+{_witness().key_id.hex()}")
+    # Re-cosigning replaces the witness's line; the plain key of the same Ed25519 key does not verify it.
+    again = add_cosignature(cosigned, WITNESS_NAME, OTHER, timestamp=1679315150)
+    assert again.count(f"— {WITNESS_NAME} ") == 1
+    assert open_note(again, [_witness()]).cosigned_at == ((_witness(), 1679315150),)
+    with pytest.raises(NoteUnverified):
+        open_note(again, [NoteVerifier.from_key(WITNESS_NAME, OTHER.public_key())])
+
+
+def _with_line(note: str, raw: bytes) -> str:
+    text = note[: note.rfind("\n\n") + 2]
+    return f"{text}— {WITNESS_NAME} {base64.b64encode(raw).decode()}\n"
+
+
+def test_a_changed_time_body_or_length_breaks_the_cosignature():
+    cosigned = add_cosignature(sign_note(SPEC_BODY, "log.example", OTHER), WITNESS_NAME, OTHER, timestamp=1679315147)
+    raw = base64.b64decode(cosigned.splitlines()[-1].split(" ")[2])
+    later = raw[:4] + (1679315148).to_bytes(8, "big") + raw[12:]
+    huge = raw[:4] + (MAX_COSIGNATURE_TIME + 1).to_bytes(8, "big") + raw[12:]
+    for broken in (later, huge, raw[:-1]):
+        with pytest.raises(NoteSignatureInvalid):
+            open_note(_with_line(cosigned, broken), [_witness()])
+    with pytest.raises(NoteSignatureInvalid):
+        open_note(cosigned.replace("20852163", "20852164"), [_witness()])
+    # Two lines of one cosigner: both verified, the later time reported.
+    second = add_cosignature(sign_note(SPEC_BODY, "log.example", OTHER), WITNESS_NAME, OTHER, timestamp=1679315200)
+    both = cosigned + second.splitlines()[-1] + "\n"
+    assert open_note(both, [_witness()]).cosigned_at == ((_witness(), 1679315200),)

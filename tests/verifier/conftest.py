@@ -6,6 +6,8 @@ from datetime import timedelta
 
 import pytest
 
+from app.audit.keys import LogKeys
+from app.verifier import Trust
 from tests.verifier.helpers import STARTS, export_bundle, run_vote
 
 _CACHE: dict[tuple[str, str], bytes] = {}
@@ -29,3 +31,14 @@ async def late_bundle(backend, client, session, app, repo_root, monkeypatch) -> 
         run = await run_vote(client, session, app, repo_root, published=STARTS - timedelta(days=14))
         _CACHE[key] = await export_bundle(client, run)
     return _CACHE[key]
+
+
+@pytest.fixture(scope="session")
+def log_key(test_settings) -> str:  # type: ignore[no-untyped-def]
+    """The test server's log key, as ``GET /api/v1/log/keys`` publishes it: what an auditor pins."""
+    return LogKeys.from_settings(test_settings).current.key_string
+
+
+@pytest.fixture(scope="session")
+def trust(log_key) -> Trust:  # type: ignore[no-untyped-def]
+    return Trust.of(log_key)

@@ -26,15 +26,15 @@ from tests.verifier.helpers import (
 )
 
 
-def verify_cli(tmp_path, data: bytes, capsys) -> tuple[int, str]:  # type: ignore[no-untyped-def]
+def verify_cli(tmp_path, data: bytes, capsys, log_key: str) -> tuple[int, str]:  # type: ignore[no-untyped-def]
     path = tmp_path / "bundle.zip"
     path.write_bytes(data)
-    code = cli_main(["verify", str(path)])
+    code = cli_main(["verify", str(path), "--log-key", log_key])
     return code, capsys.readouterr().out
 
 
-async def test_exported_bundle_verifies(bundle, tmp_path, capsys):
-    code, out = verify_cli(tmp_path, bundle, capsys)
+async def test_exported_bundle_verifies(bundle, log_key, tmp_path, capsys):
+    code, out = verify_cli(tmp_path, bundle, capsys, log_key)
     assert code == 0, out
     assert out.rstrip().endswith("PASS  every check passed")
     for check in ("bundle", "keys", "signatures", "log", "notice", "register", "ballots", "publicity", "tally"):
@@ -130,17 +130,17 @@ TAMPERS = {
 
 
 @pytest.mark.parametrize("name", list(TAMPERS))
-async def test_each_tamper_fails_naming_it(bundle, tmp_path, capsys, name):
+async def test_each_tamper_fails_naming_it(bundle, log_key, tmp_path, capsys, name):
     forge, check, words = TAMPERS[name]
-    code, out = verify_cli(tmp_path, forge(bundle), capsys)
+    code, out = verify_cli(tmp_path, forge(bundle), capsys, log_key)
     assert code != 0
     failure = out.rstrip().splitlines()[-1]
     assert failure.startswith(f"FAIL  {check}: "), failure
     assert words in failure, failure
 
 
-async def test_topics_published_14_days_before_the_window_fail(late_bundle, tmp_path, capsys):
-    code, out = verify_cli(tmp_path, late_bundle, capsys)
+async def test_topics_published_14_days_before_the_window_fail(late_bundle, log_key, tmp_path, capsys):
+    code, out = verify_cli(tmp_path, late_bundle, capsys, log_key)
     assert code != 0
     failure = out.rstrip().splitlines()[-1]
     assert failure.startswith("FAIL  publicity: "), failure
@@ -152,7 +152,7 @@ async def test_topics_published_14_days_before_the_window_fail(late_bundle, tmp_
     assert "ok    ballots" in out
 
 
-async def test_signed_result_endpoint_matches_the_bundle(backend, client, session, app, repo_root):
+async def test_signed_result_endpoint_matches_the_bundle(backend, client, session, app, repo_root, trust):
     run = await run_vote(client, session, app, repo_root)
     response = await client.get(f"/api/v1/votes/{run.vote_id}/signed-result", headers=run.owner)
     assert response.status_code == 200, response.text
@@ -164,4 +164,4 @@ async def test_signed_result_endpoint_matches_the_bundle(backend, client, sessio
     bundle = await export_bundle(client, run)
     assert members(bundle)[d.RESULT] == body["payload"].encode()
     assert base64.b64decode(body["signature"]) == members(bundle)[d.RESULT_SIG]
-    assert verify_bundle(bundle).ok
+    assert verify_bundle(bundle, trust=trust).ok

@@ -18,8 +18,8 @@ from app.audit.keys import LogKeys
 from app.ledger.canonical import canonical_bytes
 from app.ledger.events import EventKind
 from app.ledger.signing import jws_sign, sign
+from app.verifier import Trust, run, verify_bundle
 from app.verifier import documents as d
-from app.verifier import run, verify_bundle
 from app.verifier.__main__ import main as module_main
 from app.verifier.checks import first_difference
 from app.verifier.report import Progress
@@ -45,8 +45,8 @@ def resign(bundle: bytes, keys: LogKeys, change) -> bytes:  # type: ignore[no-un
     return rebuild(files)
 
 
-def failure_of(data: bytes, **options: Any) -> tuple[str, str]:
-    report = verify_bundle(data, **options)
+def failure_of(data: bytes, trust: Trust, **options: Any) -> tuple[str, str]:
+    report = verify_bundle(data, trust=trust, **options)
     assert report.failed is not None, "expected a failure"
     return report.failed
 
@@ -149,9 +149,9 @@ def _other_key_string() -> str:
 
 
 @pytest.mark.parametrize("name", list(MUTATIONS))
-async def test_unsigned_mutations(bundle, name):
+async def test_unsigned_mutations(bundle, trust, name):
     mutate, check, words = MUTATIONS[name]
-    failed = failure_of(mutate(bundle))
+    failed = failure_of(mutate(bundle), trust)
     assert failed[0] == check, failed
     assert words in failed[1], failed
 
@@ -284,29 +284,35 @@ def deep(bundle: bytes, keys: LogKeys, kind: str) -> bytes:
 
 
 @pytest.mark.parametrize("name", list(DEEP))
-async def test_deep_mutations(bundle, keys, name):
+async def test_deep_mutations(bundle, keys, trust, name):
     kind, check, words = DEEP[name]
-    failed = failure_of(deep(bundle, keys, kind))
+    failed = failure_of(deep(bundle, keys, kind), trust)
     assert failed[0] == check, failed
     assert words in failed[1], failed
 
 
 async def test_pinned_log_key(bundle, keys):
-    assert verify_bundle(bundle, log_key=keys.current.key_string).ok
-    failed = failure_of(bundle, log_key=_other_key_string())
+    assert verify_bundle(bundle, trust=Trust.of(keys.current.key_string)).ok
+    failed = failure_of(bundle, Trust.of(_other_key_string()))
     assert failed[0] == "keys"
-    assert "not the trusted key" in failed[1]
+    assert "another instance" in failed[1]
 
 
-async def test_run_and_module_entry_point(bundle, tmp_path, capsys):
+async def test_run_and_module_entry_point(bundle, log_key, trust, tmp_path, capsys):
     path = tmp_path / "b.zip"
     path.write_bytes(bundle)
-    assert module_main([str(path)]) == 0
+    assert module_main([str(path), "--log-key", log_key]) == 0
     assert "PASS" in capsys.readouterr().out
+    assert module_main([str(path)]) == 3
+    unpinned = capsys.readouterr().out.splitlines()
+    assert unpinned[-1].startswith("UNVERIFIED KEY  ")
+    assert not any(line.startswith("PASS") for line in unpinned)
+    assert module_main([str(path), "--log-key", "not a key"]) == 2
+    assert "not a verifier key" in capsys.readouterr().err
     assert run(tmp_path / "missing.zip", out=io.StringIO()) == 1
     err = io.StringIO()
     out = io.StringIO()
-    assert run(path, out=out, err=err, progress_threshold=1) == 0
+    assert run(path, out=out, err=err, trust=trust, progress_threshold=1) == 0
     assert "log entries" in err.getvalue()
     assert "ballots 6/6 (100%)" in err.getvalue()
 
@@ -328,7 +334,7 @@ def test_progress_is_silent_for_short_loops():
     assert stream.getvalue().endswith("items 250/250 (100%)\n")
 
 
-async def test_tally_refuses_invalid_counted_answers(bundle, keys):
+async def test_tally_refuses_invalid_counted_answers(bundle, keys, trust):
     """A counted ballot whose answer no topic admits (a paper-only SPOILED online) fails the tally, not a crash."""
     vote_id = load(bundle, d.MANIFEST)["vote_id"]
     topic = _topic_ids(bundle)[0]
@@ -337,5 +343,5 @@ async def test_tally_refuses_invalid_counted_answers(bundle, keys):
         ballots[0]["answers"][topic] = "SPOILED"
         ballots[0]["content_hash"] = ballot_hash(vote_id, ballots[0])
 
-    failed = failure_of(tamper(bundle, d.BALLOTS, spoil))
+    failed = failure_of(tamper(bundle, d.BALLOTS, spoil), trust)
     assert failed[0] == "ballots"  # its signed ballot.cast entry says otherwise

@@ -13,7 +13,7 @@ from tests.factories import make_api_key
 from tests.verifier.helpers import ENDS, export_bundle, run_vote
 
 
-async def test_a_revoked_decision_is_reported_as_revoked_and_still_verifies(client, session, app, repo_root):
+async def test_a_revoked_decision_is_reported_as_revoked_and_still_verifies(client, session, app, repo_root, trust):
     run = await run_vote(client, session, app, repo_root)
     estate = await session.get(Estate, uuid.UUID(run.estate_id))
     community = await session.get(Community, estate.community_id)
@@ -34,7 +34,7 @@ async def test_a_revoked_decision_is_reported_as_revoked_and_still_verifies(clie
     async with app.state.sessionmaker() as integration, integration.begin():
         await integrate_and_sign(integration, app.state.clock(), keys=app.state.log_keys)
     bundle = await export_bundle(client, run)
-    report = verify_bundle(bundle, log_key=None, progress=None)
+    report = verify_bundle(bundle, trust=trust, progress=None)
     lines = "\n".join(report.lines())
     assert report.ok, lines
     assert "REVOKED_BY_STREET_OFFICE" in lines
