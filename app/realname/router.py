@@ -240,11 +240,7 @@ async def _review_read(session: SessionDep, row: ManualVerificationRequest) -> M
     return ManualRequestReviewRead.for_review(row, document_available=row.id in available)
 
 
-@router.get(
-    "/estates/{estate_id}/verification-requests",
-    response_model=Page[ManualRequestReviewRead],
-    responses=problem_responses(*REVIEW_ERRORS, InvalidCursor),
-)
+@router.get("/estates/{estate_id}/verification-requests", responses=problem_responses(*REVIEW_ERRORS, InvalidCursor))
 async def list_verification_requests(
     estate_id: EstateId,
     session: SessionDep,
