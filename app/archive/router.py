@@ -39,7 +39,7 @@ def _attachment(download: Download) -> Response:
     )
 
 
-@router.get("/me/notices", response_model=Page[NoticeRead], responses=problem_responses(Unauthenticated, InvalidCursor))
+@router.get("/me/notices", responses=problem_responses(Unauthenticated, InvalidCursor))
 async def list_my_notices(
     session: SessionDep, principal: CurrentPrincipal, cursor: CursorParam = None, limit: LimitParam = 50
 ) -> Page[NoticeRead]:

@@ -70,11 +70,7 @@ async def my_groups(session: SessionDep, principal: CurrentPrincipal, clock: Clo
     )
 
 
-@router.get(
-    "/me/grants",
-    response_model=Page[MyGrantRead],
-    responses=problem_responses(Unauthenticated, errors.AccountRequired, InvalidCursor),
-)
+@router.get("/me/grants", responses=problem_responses(Unauthenticated, errors.AccountRequired, InvalidCursor))
 async def my_grants(
     session: SessionDep,
     principal: CurrentPrincipal,
@@ -149,11 +145,7 @@ async def request_grant(
     return await _read_one(session, grant, now)
 
 
-@router.get(
-    "/estates/{estate_id}/grants",
-    response_model=Page[GrantRead],
-    responses=problem_responses(*AUTH_ERRORS, InvalidCursor),
-)
+@router.get("/estates/{estate_id}/grants", responses=problem_responses(*AUTH_ERRORS, InvalidCursor))
 async def list_grants(
     estate_id: EstateId,
     session: SessionDep,

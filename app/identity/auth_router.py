@@ -212,11 +212,7 @@ async def grant_staff_role(
     return _grant_read(grant, account)
 
 
-@router.get(
-    "/staff",
-    response_model=Page[StaffGrantRead],
-    responses=problem_responses(*STAFF_ERRORS, InvalidCursor),
-)
+@router.get("/staff", responses=problem_responses(*STAFF_ERRORS, InvalidCursor))
 async def list_staff_grants(
     session: SessionDep,
     principal: CurrentPrincipal,

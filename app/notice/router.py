@@ -22,11 +22,7 @@ router = APIRouter(tags=["notices"])
 READ_ERRORS = (Unauthenticated, NotFound)
 
 
-@router.get(
-    "/estates/{estate_id}/notices",
-    response_model=Page[NoticeRead],
-    responses=problem_responses(*READ_ERRORS, InvalidCursor),
-)
+@router.get("/estates/{estate_id}/notices", responses=problem_responses(*READ_ERRORS, InvalidCursor))
 async def list_estate_notices(
     estate_id: EstateId,
     session: SessionDep,
@@ -40,11 +36,7 @@ async def list_estate_notices(
     return Page(items=[NoticeRead.of(row) for row in rows], next_cursor=next_cursor)
 
 
-@router.get(
-    "/admin/outbox",
-    response_model=Page[OutboxMessageRead],
-    responses=problem_responses(Unauthenticated, Forbidden, InvalidCursor),
-)
+@router.get("/admin/outbox", responses=problem_responses(Unauthenticated, Forbidden, InvalidCursor))
 async def list_outbox(
     session: SessionDep,
     principal: CurrentPrincipal,

@@ -69,11 +69,7 @@ async def open_petition(
     return _read(await service.open_petition(session, principal, estate_id, body, now=clock()), principal)
 
 
-@router.get(
-    "/estates/{estate_id}/petitions",
-    response_model=Page[PetitionSummaryRead],
-    responses=problem_responses(Unauthenticated, NotFound, InvalidCursor),
-)
+@router.get("/estates/{estate_id}/petitions", responses=problem_responses(Unauthenticated, NotFound, InvalidCursor))
 async def list_petitions(
     estate_id: EstateId,
     session: SessionDep,

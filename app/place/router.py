@@ -37,7 +37,7 @@ async def create_district(body: DistrictCreate, session: SessionDep, principal: 
     return DistrictRead.model_validate(await service.create_district(session, principal, body))
 
 
-@router.get("/districts", response_model=Page[DistrictRead], responses=problem_responses(*AUTH_ERRORS, InvalidCursor))
+@router.get("/districts", responses=problem_responses(*AUTH_ERRORS, InvalidCursor))
 async def list_districts(session: SessionDep, principal: CurrentPrincipal, page: PageQuery) -> Page[DistrictRead]:
     """List districts."""
     rows, next_cursor = await service.list_districts(session, cursor=page.cursor, limit=page.limit)
@@ -57,11 +57,7 @@ async def create_street_office(
     return StreetOfficeRead.model_validate(await service.create_street_office(session, principal, body))
 
 
-@router.get(
-    "/street-offices",
-    response_model=Page[StreetOfficeRead],
-    responses=problem_responses(*AUTH_ERRORS, InvalidCursor),
-)
+@router.get("/street-offices", responses=problem_responses(*AUTH_ERRORS, InvalidCursor))
 async def list_street_offices(
     session: SessionDep,
     principal: CurrentPrincipal,
@@ -86,11 +82,7 @@ async def create_community(body: CommunityCreate, session: SessionDep, principal
     return CommunityRead.model_validate(await service.create_community(session, principal, body))
 
 
-@router.get(
-    "/communities",
-    response_model=Page[CommunityRead],
-    responses=problem_responses(*AUTH_ERRORS, InvalidCursor),
-)
+@router.get("/communities", responses=problem_responses(*AUTH_ERRORS, InvalidCursor))
 async def list_communities(
     session: SessionDep,
     principal: CurrentPrincipal,
@@ -104,7 +96,7 @@ async def list_communities(
     return Page(items=[CommunityRead.model_validate(row) for row in rows], next_cursor=next_cursor)
 
 
-@router.get("/estates", response_model=Page[EstateRead], responses=problem_responses(*AUTH_ERRORS, InvalidCursor))
+@router.get("/estates", responses=problem_responses(*AUTH_ERRORS, InvalidCursor))
 async def list_estates(
     session: SessionDep,
     principal: CurrentPrincipal,

@@ -20,10 +20,10 @@ from app.realname.models import (
 from app.register.models import Owner, OwnerKind, RegisterVersion, Unit, UnitOwner
 
 
-def bound_owner_expression(
-    account_id: ColumnExpressionArgument[uuid.UUID], estate_id: ColumnExpressionArgument[uuid.UUID]
-) -> ScalarSelect[uuid.UUID]:
-    """The owner an account is bound to in an estate now (NULL without a binding), for use inside a statement."""
+def _bound_owner_statement(
+    account_id: ColumnExpressionArgument[uuid.UUID] | uuid.UUID,
+    estate_id: ColumnExpressionArgument[uuid.UUID] | uuid.UUID,
+) -> Select[uuid.UUID]:
     return (
         select(OwnerBinding.owner_id)
         .where(
@@ -33,24 +33,21 @@ def bound_owner_expression(
         )
         .order_by(OwnerBinding.created_at)
         .limit(1)
-        .scalar_subquery()
     )
+
+
+def bound_owner_expression(
+    account_id: ColumnExpressionArgument[uuid.UUID], estate_id: ColumnExpressionArgument[uuid.UUID]
+) -> ScalarSelect[uuid.UUID]:
+    """The owner an account is bound to in an estate now (NULL without a binding), for use inside a statement."""
+    return _bound_owner_statement(account_id, estate_id).scalar_subquery()
 
 
 async def bound_owner(session: AsyncSession, account_id: uuid.UUID | None, estate_id: uuid.UUID) -> uuid.UUID | None:
     """The owner ``account_id`` is bound to in ``estate_id`` (R-CAST-1), or None."""
     if account_id is None:
         return None
-    return await session.scalar(
-        select(OwnerBinding.owner_id)
-        .where(
-            OwnerBinding.account_id == account_id,
-            OwnerBinding.estate_id == estate_id,
-            OwnerBinding.ended_at.is_(None),
-        )
-        .order_by(OwnerBinding.created_at)
-        .limit(1)
-    )
+    return await session.scalar(_bound_owner_statement(account_id, estate_id))
 
 
 async def account_for_update(session: AsyncSession, account_id: uuid.UUID) -> Account | None:

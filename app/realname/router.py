@@ -20,20 +20,7 @@ from app.http.errors import PayloadTooLarge
 from app.http.problems import problem_response, problem_responses
 from app.http.ratelimit import client_key
 from app.place.access import ensure_can_manage_estate
-from app.realname import repository, service
-from app.realname.errors import (
-    AccountRequired,
-    AlreadyDecided,
-    AlreadyVerified,
-    AssertionInvalid,
-    DocumentDeleted,
-    DocumentUnsupported,
-    IdNumberInvalid,
-    OwnerNotInRegister,
-    RequestPending,
-    VerificationLocked,
-    VerificationMismatch,
-)
+from app.realname import errors, repository, service
 from app.realname.idp import IdentityProviders
 from app.realname.models import ManualVerificationRequest, ReviewStatus, VerificationMethod
 from app.realname.schemas import (
@@ -53,8 +40,10 @@ from app.register.identifiers import IdentityDocument
 router = APIRouter(tags=["verification"])
 EstateId = Annotated[uuid.UUID, Path(description="Estate id")]
 RequestId = Annotated[uuid.UUID, Path(description="Manual verification request id")]
-AUTH_ERRORS = (Unauthenticated, AccountRequired)
+AUTH_ERRORS = (Unauthenticated, errors.AccountRequired)
 REVIEW_ERRORS = (Unauthenticated, Forbidden, NotFound)
+# A self-service attempt may mismatch, find the account verified as somebody else, or be locked out.
+ATTEMPT_ERRORS = (*AUTH_ERRORS, errors.VerificationMismatch, errors.AlreadyVerified, errors.VerificationLocked)
 
 
 async def get_identity_providers(request: Request, settings: SettingsDep) -> IdentityProviders:
@@ -74,7 +63,7 @@ ProvidersDep = Annotated[IdentityProviders, Depends(get_identity_providers)]
 
 def _respond(outcome: service.Outcome, request: Request) -> VerificationResultRead | Response:
     if isinstance(outcome, DomainError):
-        headers = {"Retry-After": str(outcome.retry_after)} if isinstance(outcome, VerificationLocked) else None
+        headers = {"Retry-After": str(outcome.retry_after)} if isinstance(outcome, errors.VerificationLocked) else None
         return problem_response(outcome, request, headers=headers)
     return VerificationResultRead(
         verified=True,
@@ -109,9 +98,7 @@ async def get_my_verification(
 @router.post(
     "/me/verification",
     response_model=VerificationResultRead,
-    responses=problem_responses(
-        *AUTH_ERRORS, VerificationMismatch, IdNumberInvalid, AlreadyVerified, VerificationLocked
-    ),
+    responses=problem_responses(*ATTEMPT_ERRORS, errors.IdNumberInvalid),
 )
 async def verify_by_register(
     body: RegisterMatchCommand,
@@ -147,9 +134,7 @@ async def verify_by_register(
 @router.post(
     "/me/verification/idp",
     response_model=VerificationResultRead,
-    responses=problem_responses(
-        *AUTH_ERRORS, AssertionInvalid, VerificationMismatch, AlreadyVerified, VerificationLocked
-    ),
+    responses=problem_responses(*ATTEMPT_ERRORS, errors.AssertionInvalid),
 )
 async def verify_by_identity_provider(
     body: AssertionCommand,
@@ -195,7 +180,13 @@ FormText = Annotated[str, AfterValidator(_form_text)]
     status_code=status.HTTP_201_CREATED,
     response_model=ManualRequestRead,
     responses=problem_responses(
-        *AUTH_ERRORS, NotFound, IdNumberInvalid, AlreadyVerified, RequestPending, DocumentUnsupported, PayloadTooLarge
+        *AUTH_ERRORS,
+        NotFound,
+        errors.IdNumberInvalid,
+        errors.AlreadyVerified,
+        errors.RequestPending,
+        errors.DocumentUnsupported,
+        PayloadTooLarge,
     ),
 )
 async def request_manual_verification(
@@ -240,11 +231,7 @@ async def _review_read(session: SessionDep, row: ManualVerificationRequest) -> M
     return ManualRequestReviewRead.for_review(row, document_available=row.id in available)
 
 
-@router.get(
-    "/estates/{estate_id}/verification-requests",
-    response_model=Page[ManualRequestReviewRead],
-    responses=problem_responses(*REVIEW_ERRORS, InvalidCursor),
-)
+@router.get("/estates/{estate_id}/verification-requests", responses=problem_responses(*REVIEW_ERRORS, InvalidCursor))
 async def list_verification_requests(
     estate_id: EstateId,
     session: SessionDep,
@@ -285,7 +272,7 @@ async def get_verification_request(
             "description": "The document as uploaded",
             "content": {"image/jpeg": {}, "image/png": {}, "application/pdf": {}},
         },
-        **problem_responses(*REVIEW_ERRORS, DocumentDeleted),
+        **problem_responses(*REVIEW_ERRORS, errors.DocumentDeleted),
     },
 )
 async def get_verification_document(
@@ -308,7 +295,9 @@ async def get_verification_document(
 @router.post(
     "/estates/{estate_id}/verification-requests/{request_id}/approve",
     response_model=ManualRequestReviewRead,
-    responses=problem_responses(*REVIEW_ERRORS, AlreadyDecided, OwnerNotInRegister, AlreadyVerified),
+    responses=problem_responses(
+        *REVIEW_ERRORS, errors.AlreadyDecided, errors.OwnerNotInRegister, errors.AlreadyVerified
+    ),
 )
 async def approve_verification_request(
     estate_id: EstateId,
@@ -326,7 +315,7 @@ async def approve_verification_request(
 @router.post(
     "/estates/{estate_id}/verification-requests/{request_id}/reject",
     response_model=ManualRequestReviewRead,
-    responses=problem_responses(*REVIEW_ERRORS, AlreadyDecided),
+    responses=problem_responses(*REVIEW_ERRORS, errors.AlreadyDecided),
 )
 async def reject_verification_request(
     estate_id: EstateId,

@@ -8,7 +8,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, Field
 
-from app.common.schemas import Command
+from app.common.schemas import Command, ReadModel
 from app.realname.models import ManualVerificationRequest, ReviewStatus, VerificationMethod
 from app.register.identifiers import IdentityDocument
 
@@ -55,7 +55,7 @@ class VerificationResultRead(BaseModel):
     )
 
 
-class ManualRequestRead(BaseModel):
+class ManualRequestRead(ReadModel):
     """A manual verification request as its applicant sees it."""
 
     id: uuid.UUID
@@ -69,16 +69,7 @@ class ManualRequestRead(BaseModel):
 
     @classmethod
     def from_row(cls, row: ManualVerificationRequest) -> ManualRequestRead:
-        return cls(
-            id=row.id,
-            estate_id=row.estate_id,
-            status=row.status,
-            document_type=row.document_type,
-            identifier_masked=mask_last4(row.identifier_last4),
-            created_at=row.created_at,
-            decided_at=row.decided_at,
-            decision_reason=row.decision_reason,
-        )
+        return cls.from_attributes_of(row, identifier_masked=mask_last4(row.identifier_last4))
 
 
 class ManualRequestReviewRead(ManualRequestRead):
@@ -93,14 +84,8 @@ class ManualRequestReviewRead(ManualRequestRead):
 
     @classmethod
     def for_review(cls, row: ManualVerificationRequest, *, document_available: bool) -> ManualRequestReviewRead:
-        return cls(
-            **ManualRequestRead.from_row(row).model_dump(),
-            account_id=row.account_id,
-            claimed_name=row.claimed_name,
-            document_sha256=row.document_sha256,
-            document_available=document_available,
-            document_deleted_at=row.document_deleted_at,
-            reviewed_by=row.reviewed_by,
+        return cls.from_attributes_of(
+            row, identifier_masked=mask_last4(row.identifier_last4), document_available=document_available
         )
 
 

@@ -187,24 +187,27 @@ async def _lock(
     return VerificationLocked(retry_at=retry_at, retry_after=max(1, math.ceil((retry_at - now).total_seconds())))
 
 
-async def _attempt(
-    session: AsyncSession,
-    account: Account,
-    *,
-    identifier_index: str,
-    client_index: str | None,
-    method: VerificationMethod,
-    succeeded: bool,
-    now: datetime,
-) -> None:
+@dataclass(frozen=True, slots=True)
+class _Attempt:
+    """One self-service attempt as it is counted and logged: who, how, against which ID number, from where."""
+
+    account: Account
+    method: VerificationMethod
+    identifier_index: str
+    client_index: str | None
+    limits: Limits
+    now: datetime
+
+
+async def _record_attempt(session: AsyncSession, attempt: _Attempt, *, succeeded: bool) -> None:
     session.add(
         VerificationAttempt(
-            account_id=account.id,
-            identifier_index=identifier_index,
-            client_index=client_index,
-            method=method,
+            account_id=attempt.account.id,
+            identifier_index=attempt.identifier_index,
+            client_index=attempt.client_index,
+            method=attempt.method,
             succeeded=succeeded,
-            created_at=now,  # the lockout window is measured on the injected clock
+            created_at=attempt.now,  # the lockout window is measured on the injected clock
         )
     )
     await session.flush()
@@ -231,42 +234,24 @@ async def _refuse(
 
 
 async def _fail(
-    session: AsyncSession,
-    account: Account,
-    error: DomainError,
-    *,
-    method: VerificationMethod,
-    identifier_index: str,
-    client_index: str | None,
-    limits: Limits,
-    reason: str,
-    now: datetime,
-    details: dict[str, Any] | None = None,
+    session: AsyncSession, attempt: _Attempt, error: DomainError, *, reason: str, details: dict[str, Any] | None = None
 ) -> DomainError:
     """A failed attempt: counted for the lockout and logged; the caller returns the error as the response."""
-    await _attempt(
-        session,
-        account,
-        identifier_index=identifier_index,
-        client_index=client_index,
-        method=method,
-        succeeded=False,
-        now=now,
-    )
+    await _record_attempt(session, attempt, succeeded=False)
     await events.record(
         session,
         EventKind.IDENTITY_VERIFICATION_FAILED,
-        actor=_actor(account),
-        account_id=account.id,
+        actor=_actor(attempt.account),
+        account_id=attempt.account.id,
         details={
-            "method": method.value,
+            "method": attempt.method.value,
             "reason": reason,
-            "id_index_prefix": identifier_index[:INDEX_PREFIX] or None,
+            "id_index_prefix": attempt.identifier_index[:INDEX_PREFIX] or None,
             **(details or {}),
         },
     )
-    if identifier_index:
-        await _alert_if_targeted(session, identifier_index, limits=limits, now=now)
+    if attempt.identifier_index:
+        await _alert_if_targeted(session, attempt.identifier_index, limits=attempt.limits, now=attempt.now)
     return error
 
 
@@ -315,19 +300,16 @@ async def _verified_as_other(session: AsyncSession, account: Account, identifier
 
 async def _link(
     session: AsyncSession,
-    account: Account,
+    attempt: _Attempt,
     owner: Owner,
     *,
-    method: VerificationMethod,
     reference: str | None,
-    identifier_index: str,
     matches: Sequence[binding.Match],
-    now: datetime,
-    client_index: str | None,
     details: dict[str, Any] | None = None,
 ) -> Verified:
     """Link the account to the owner (idempotent for the same owner), bind it in each estate whose register proved
     it (R-CAST-1), and record the success."""
+    account, method, now = attempt.account, attempt.method, attempt.now
     repeated = account.owner_id == owner.id
     if not repeated:
         account.owner_id = owner.id
@@ -338,15 +320,7 @@ async def _link(
     estates = await binding.bound_estates(session, account.id)
     # A person may verify a new phone's account too; recorded so a reviewer can see shared identities.
     other_accounts = await repository.other_accounts_of_owner(session, owner.id, account.id)
-    await _attempt(
-        session,
-        account,
-        identifier_index=identifier_index,
-        client_index=client_index,
-        method=method,
-        succeeded=True,
-        now=now,
-    )
+    await _record_attempt(session, attempt, succeeded=True)
     await events.record(
         session,
         EventKind.IDENTITY_VERIFICATION_SUCCEEDED,
@@ -391,18 +365,9 @@ async def verify_by_register(
     locked = await _lock(session, limits, now, account_id=account.id, identifier_index=index, client_index=client)
     if locked is not None:
         return await _refuse(session, account, locked, method=method, reason="locked")
+    attempt = _Attempt(account, method, index, client, limits, now)
     if document.for_organisations or not valid_identifier(document, id_number):
-        return await _fail(
-            session,
-            account,
-            IdNumberInvalid(),
-            method=method,
-            identifier_index=index,
-            client_index=client,
-            limits=limits,
-            reason="id_invalid",
-            now=now,
-        )
+        return await _fail(session, attempt, IdNumberInvalid(), reason="id_invalid")
     if await _verified_as_other(session, account, index):
         return await _refuse(session, account, AlreadyVerified(), method=method, reason="already_verified")
     owner = await repository.person_owner(session, index)
@@ -414,29 +379,9 @@ async def verify_by_register(
     )
     if owner is None or not rows:
         # No such person, or the certificate is not on a row of theirs: the same answer either way (no oracle).
-        return await _fail(
-            session,
-            account,
-            VerificationMismatch(),
-            method=method,
-            identifier_index=index,
-            client_index=client,
-            limits=limits,
-            reason="mismatch",
-            now=now,
-        )
+        return await _fail(session, attempt, VerificationMismatch(), reason="mismatch")
     matches = [binding.Match(estate, version, unit_key, certificate) for estate, version, unit_key, certificate in rows]
-    return await _link(
-        session,
-        account,
-        owner,
-        method=method,
-        reference=None,
-        identifier_index=index,
-        client_index=client,
-        matches=matches,
-        now=now,
-    )
+    return await _link(session, attempt, owner, reference=None, matches=matches)
 
 
 async def verify_by_assertion(
@@ -462,49 +407,25 @@ async def verify_by_assertion(
         if facts.subject != str(account.id):
             raise AssertionInvalid(reason="wrong_subject")  # issued for another account: a replay
     except AssertionInvalid as error:
-        return await _fail(
-            session,
-            account,
-            error,
-            method=method,
-            identifier_index=NO_IDENTIFIER,
-            client_index=client,
-            limits=limits,
-            reason="assertion_invalid",
-            now=now,
-            details={"cause": error.reason},
-        )
+        unidentified = _Attempt(account, method, NO_IDENTIFIER, client, limits, now)
+        return await _fail(session, unidentified, error, reason="assertion_invalid", details={"cause": error.reason})
     id_number = normalise_identifier(facts.id_number)
     index = cipher.blind_index(OWNER_IDENTIFIER_FIELD, id_number)
+    attempt = _Attempt(account, method, index, client, limits, now)
     provider = {"issuer": facts.issuer, "txn": facts.transaction_id, "result": "PASS"}
     if await _verified_as_other(session, account, index):
         return await _refuse(session, account, AlreadyVerified(), method=method, reason="already_verified")
     owner = await repository.person_owner(session, index) if valid_resident_id(id_number) else None
     rows = await repository.register_matches(session, owner.id) if owner is not None else []
     if owner is None or not rows:
-        return await _fail(
-            session,
-            account,
-            VerificationMismatch(),
-            method=method,
-            identifier_index=index,
-            client_index=client,
-            limits=limits,
-            reason="mismatch",
-            now=now,
-            details=provider,
-        )
+        return await _fail(session, attempt, VerificationMismatch(), reason="mismatch", details=provider)
     return await _link(
         session,
-        account,
+        attempt,
         owner,
-        method=method,
         reference=facts.transaction_id,
-        identifier_index=index,
-        client_index=client,
         # The provider proved the person: bound in every estate whose current register lists them.
         matches=[binding.Match(estate, version) for estate, version in {r[0]: r[1] for r in rows}.items()],
-        now=now,
         details=provider | {"asserted_at": facts.issued_at.isoformat()},
     )
 
@@ -626,13 +547,8 @@ async def read_document(
     if document is None or request.document_deleted_at is not None:
         raise DocumentDeleted()
     content = unseal(cipher, request.id, document.ciphertext)
-    await events.record(
-        session,
-        EventKind.IDENTITY_VERIFICATION_DOCUMENT_VIEWED,
-        actor=principal.label,
-        account_id=request.account_id,
-        estate_id=estate_id,
-        details={"request_id": str(request.id), "document_type": request.document_type},
+    await _record_request_event(
+        session, request, EventKind.IDENTITY_VERIFICATION_DOCUMENT_VIEWED, actor=principal.label
     )
     return document.content_type, content
 
@@ -646,6 +562,36 @@ async def _decidable(
     if principal.account_id is not None and principal.account_id == request.account_id:
         raise Forbidden(reason="a reviewer cannot decide their own verification request")
     return request
+
+
+async def _decide(
+    session: AsyncSession,
+    request: ManualVerificationRequest,
+    decision: ReviewStatus,
+    *,
+    principal: Principal,
+    reason: str | None,
+    now: datetime,
+) -> None:
+    request.status = decision
+    request.reviewed_by = principal.label
+    request.decided_at = now
+    request.decision_reason = reason
+    await session.flush()
+
+
+async def _record_request_event(
+    session: AsyncSession, request: ManualVerificationRequest, kind: EventKind, *, actor: str
+) -> None:
+    """An identity event on a manual request: it names the request and the document type, never the ID number."""
+    await events.record(
+        session,
+        kind,
+        actor=actor,
+        account_id=request.account_id,
+        estate_id=request.estate_id,
+        details={"request_id": str(request.id), "document_type": request.document_type},
+    )
 
 
 async def approve(
@@ -681,11 +627,7 @@ async def approve(
         actor=principal.label,
         now=now,
     )
-    request.status = ReviewStatus.APPROVED
-    request.reviewed_by = principal.label
-    request.decided_at = now
-    request.decision_reason = reason
-    await session.flush()
+    await _decide(session, request, ReviewStatus.APPROVED, principal=principal, reason=reason, now=now)
     await events.record(
         session,
         EventKind.IDENTITY_VERIFICATION_APPROVED,
@@ -714,19 +656,8 @@ async def reject(
     now: datetime,
 ) -> ManualVerificationRequest:
     request = await _decidable(session, principal, estate_id, request_id)
-    request.status = ReviewStatus.REJECTED
-    request.reviewed_by = principal.label
-    request.decided_at = now
-    request.decision_reason = reason
-    await session.flush()
-    await events.record(
-        session,
-        EventKind.IDENTITY_VERIFICATION_REJECTED,
-        actor=principal.label,
-        account_id=request.account_id,
-        estate_id=estate_id,
-        details={"request_id": str(request.id), "document_type": request.document_type},
-    )
+    await _decide(session, request, ReviewStatus.REJECTED, principal=principal, reason=reason, now=now)
+    await _record_request_event(session, request, EventKind.IDENTITY_VERIFICATION_REJECTED, actor=principal.label)
     return request
 
 
@@ -741,13 +672,8 @@ async def purge_decided_documents(
     await repository.delete_documents(session, [request.id for request in due])
     for request in due:
         request.document_deleted_at = now
-        await events.record(
-            session,
-            EventKind.IDENTITY_VERIFICATION_DOCUMENT_DELETED,
-            actor=PURGE_ACTOR,
-            account_id=request.account_id,
-            estate_id=request.estate_id,
-            details={"request_id": str(request.id), "document_type": request.document_type},
+        await _record_request_event(
+            session, request, EventKind.IDENTITY_VERIFICATION_DOCUMENT_DELETED, actor=PURGE_ACTOR
         )
     await session.flush()
     return len(due)

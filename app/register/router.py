@@ -107,11 +107,7 @@ async def import_register(
     )
 
 
-@router.get(
-    "/register/versions",
-    response_model=Page[RegisterVersionRead],
-    responses=problem_responses(*AUTH_ERRORS, InvalidCursor),
-)
+@router.get("/register/versions", responses=problem_responses(*AUTH_ERRORS, InvalidCursor))
 async def list_register_versions(
     estate_id: EstateId,
     session: SessionDep,
@@ -128,7 +124,6 @@ async def list_register_versions(
 
 @router.get(
     "/register/versions/{number}/units",
-    response_model=Page[UnitRead],
     responses=problem_responses(*AUTH_ERRORS, RegisterVersionNotFound, InvalidCursor),
 )
 async def list_register_units(

@@ -33,12 +33,7 @@ class ReminderDatesRead(ReadModel):
 
     @classmethod
     def of(cls, estate: Estate) -> ReminderDatesRead:
-        return cls(
-            estate_id=estate.id,
-            committee_term_ends_on=estate.committee_term_ends_on,
-            service_contract_ends_on=estate.service_contract_ends_on,
-            preliminary_contract_ends_on=estate.preliminary_contract_ends_on,
-        )
+        return cls.from_attributes_of(estate, estate_id=estate.id)
 
 
 class ReminderRead(ReadModel):
@@ -52,15 +47,7 @@ class ReminderRead(ReadModel):
 
     @classmethod
     def of(cls, reminder: Reminder) -> ReminderRead:
-        return cls(
-            kind=reminder.kind,
-            basis=reminder.basis,
-            due_from=reminder.due_from,
-            ends_on=reminder.ends_on,
-            overdue=reminder.overdue,
-            message_zh=reminder.message_zh,
-            message_en=reminder.message_en,
-        )
+        return cls.from_attributes_of(reminder)
 
 
 class RemindersRead(ReadModel):
@@ -74,10 +61,9 @@ class RemindersRead(ReadModel):
 
     @classmethod
     def of(cls, view: ReminderView) -> RemindersRead:
-        return cls(
+        return cls.from_attributes_of(
+            view,
             estate_id=view.estate.id,
-            today=view.today,
             dates=ReminderDatesRead.of(view.estate),
-            last_assembly_closed_on=view.last_assembly_closed_on,
             reminders=[ReminderRead.of(reminder) for reminder in view.reminders],
         )

@@ -33,6 +33,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from typing import Required, TypedDict, Unpack
 
 from app.rules.errors import NaiveDatetime, RuleViolation
 from app.rules.roll import VoterGroup
@@ -311,42 +312,38 @@ def entitlements(
     return tuple(sorted(found))
 
 
-def bases(
-    group: VoterGroup,
-    caller: Caller,
-    *,
-    organisation_keys: Iterable[str],
-    grants: Iterable[GrantFacts],
-    now: datetime,
-    vote_id: str | None = None,
-    topic_id: str | None = None,
-) -> tuple[ActingBasis, ...]:
+class ActingContext(TypedDict, total=False):
+    """What :func:`entitlements`, :func:`bases` and :func:`ensure_may_act` judge a caller against, besides the group:
+    the estate's organisation owners, the grants, the time and (for a proxy's scope) the vote and topic."""
+
+    organisation_keys: Required[Iterable[str]]
+    grants: Required[Iterable[GrantFacts]]
+    now: Required[datetime]
+    vote_id: str | None
+    topic_id: str | None
+
+
+def bases(group: VoterGroup, caller: Caller, **context: Unpack[ActingContext]) -> tuple[ActingBasis, ...]:
     """The distinct bases of :func:`entitlements`, sorted."""
-    found = entitlements(
-        group, caller, organisation_keys=organisation_keys, grants=grants, now=now, vote_id=vote_id, topic_id=topic_id
-    )
-    return tuple(sorted({entitlement.basis for entitlement in found}))
+    return tuple(sorted({entitlement.basis for entitlement in entitlements(group, caller, **context)}))
 
 
-def ensure_may_act(
-    group: VoterGroup,
-    caller: Caller,
-    *,
-    organisation_keys: Iterable[str],
-    grants: Iterable[GrantFacts],
-    now: datetime,
-    vote_id: str | None = None,
-    topic_id: str | None = None,
-) -> tuple[Entitlement, ...]:
+def ensure_may_act(group: VoterGroup, caller: Caller, **context: Unpack[ActingContext]) -> tuple[Entitlement, ...]:
     """The caller's entitlements, or ``NotEntitled`` with the most specific reason why there is none."""
-    organisations = frozenset(organisation_keys)
-    grants = tuple(grants)
+    organisations = frozenset(context["organisation_keys"])
+    grants = tuple(context["grants"])
     found = entitlements(
-        group, caller, organisation_keys=organisations, grants=grants, now=now, vote_id=vote_id, topic_id=topic_id
+        group,
+        caller,
+        organisation_keys=organisations,
+        grants=grants,
+        now=context["now"],
+        vote_id=context.get("vote_id"),
+        topic_id=context.get("topic_id"),
     )
     if found:
         return found
-    raise NotEntitled(_reason(group, caller, organisations, grants, now))
+    raise NotEntitled(_reason(group, caller, organisations, grants, context["now"]))
 
 
 def _reason(

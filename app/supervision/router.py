@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, status
+import uuid
+from datetime import datetime
+from typing import Protocol
 
+from fastapi import APIRouter, status
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.common.access import Principal
 from app.common.errors import Forbidden, Unauthenticated
-from app.errors import NotFound
+from app.errors import DomainError, NotFound
 from app.http.deps import Clock, CurrentPrincipal, SessionDep
 from app.http.paths import OrderId, StreetOfficeId, VoteId
 from app.http.problems import problem_responses
@@ -23,34 +29,58 @@ router = APIRouter(tags=["supervision"])
 ACT_ERRORS = (Unauthenticated, Forbidden, NotFound)
 
 
-@router.post(
-    "/votes/{vote_id}/suspend",
-    response_model=SupervisionResultRead,
-    responses=problem_responses(*ACT_ERRORS, errors.NotSuspendable, errors.AlreadyRevoked),
-)
-async def suspend_vote(
-    vote_id: VoteId, body: SupervisionCommand, session: SessionDep, principal: CurrentPrincipal, clock: Clock
-) -> SupervisionResultRead:
-    """Suspend a published or open vote (street office of the jurisdiction, admin): no ballots until resumed."""
-    acted = await service.suspend(
-        session, principal, vote_id, reason=body.reason, document_ref=body.document_ref, now=clock()
-    )
-    return SupervisionResultRead.of(acted)
+class VoteAct(Protocol):
+    """A service act on a vote that takes only a reason and a document reference (``SupervisionCommand``)."""
+
+    async def __call__(
+        self,
+        session: AsyncSession,
+        principal: Principal,
+        vote_id: uuid.UUID,
+        *,
+        reason: str,
+        document_ref: str,
+        now: datetime,
+    ) -> service.Acted: ...
 
 
-@router.post(
-    "/votes/{vote_id}/resume",
-    response_model=SupervisionResultRead,
-    responses=problem_responses(*ACT_ERRORS, errors.NotSuspended, errors.AlreadyRevoked),
-)
-async def resume_vote(
-    vote_id: VoteId, body: SupervisionCommand, session: SessionDep, principal: CurrentPrincipal, clock: Clock
-) -> SupervisionResultRead:
-    """Resume a suspended vote in its publicised window, never extended (R-LIFE-6): past its end it is CLOSED."""
-    acted = await service.resume(
-        session, principal, vote_id, reason=body.reason, document_ref=body.document_ref, now=clock()
+def _vote_act_route(path: str, name: str, act: VoteAct, description: str, *problems: type[DomainError]) -> None:
+    """Register ``POST /votes/{vote_id}/<path>`` for ``act``: same body, parameters and answer for each such act."""
+
+    async def endpoint(
+        vote_id: VoteId, body: SupervisionCommand, session: SessionDep, principal: CurrentPrincipal, clock: Clock
+    ) -> SupervisionResultRead:
+        acted = await act(session, principal, vote_id, reason=body.reason, document_ref=body.document_ref, now=clock())
+        return SupervisionResultRead.of(acted)
+
+    endpoint.__name__ = endpoint.__qualname__ = name
+    endpoint.__doc__ = description
+    router.add_api_route(
+        f"/votes/{{vote_id}}/{path}",
+        endpoint,
+        methods=["POST"],
+        name=name,
+        response_model=SupervisionResultRead,
+        responses=problem_responses(*ACT_ERRORS, *problems),
     )
-    return SupervisionResultRead.of(acted)
+
+
+_vote_act_route(
+    "suspend",
+    "suspend_vote",
+    service.suspend,
+    "Suspend a published or open vote (street office of the jurisdiction, admin): no ballots until resumed.",
+    errors.NotSuspendable,
+    errors.AlreadyRevoked,
+)
+_vote_act_route(
+    "resume",
+    "resume_vote",
+    service.resume,
+    "Resume a suspended vote in its publicised window, never extended (R-LIFE-6): past its end it is CLOSED.",
+    errors.NotSuspended,
+    errors.AlreadyRevoked,
+)
 
 
 @router.post(
@@ -96,19 +126,14 @@ async def follow_up_correction_order(
     return SupervisionResultRead.of(acted)
 
 
-@router.post(
-    "/votes/{vote_id}/revoke",
-    response_model=SupervisionResultRead,
-    responses=problem_responses(*ACT_ERRORS, errors.NotDecided, errors.AlreadyRevoked),
+_vote_act_route(
+    "revoke",
+    "revoke_decision",
+    service.revoke,
+    "Revoke the decision (R-SUP-1, Beijing Art. 51): ``REVOKED_BY_STREET_OFFICE``, notified to all owners.",
+    errors.NotDecided,
+    errors.AlreadyRevoked,
 )
-async def revoke_decision(
-    vote_id: VoteId, body: SupervisionCommand, session: SessionDep, principal: CurrentPrincipal, clock: Clock
-) -> SupervisionResultRead:
-    """Revoke the decision (R-SUP-1, Beijing Art. 51): ``REVOKED_BY_STREET_OFFICE``, notified to all owners."""
-    acted = await service.revoke(
-        session, principal, vote_id, reason=body.reason, document_ref=body.document_ref, now=clock()
-    )
-    return SupervisionResultRead.of(acted)
 
 
 @router.post(

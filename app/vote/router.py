@@ -136,11 +136,7 @@ async def create_vote(
     return _vote_read(service.VoteView(vote, [], None), now)
 
 
-@router.get(
-    "/estates/{estate_id}/votes",
-    response_model=Page[VoteSummaryRead],
-    responses=problem_responses(*READ_ERRORS, InvalidCursor),
-)
+@router.get("/estates/{estate_id}/votes", responses=problem_responses(*READ_ERRORS, InvalidCursor))
 async def list_votes(
     estate_id: EstateId,
     session: SessionDep,
