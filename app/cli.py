@@ -155,6 +155,12 @@ def _parser() -> argparse.ArgumentParser:
     receipt_check.add_argument(
         "--answers", required=True, help="your answers as JSON (topic id → answer), or @FILE holding that JSON"
     )
+    receipt_check.add_argument(
+        "--counted",
+        type=Path,
+        default=None,
+        help="after the close: the counted proof (GET /receipts/{entry_id}/counted); checks your ballot was counted",
+    )
     receipt_check.set_defaults(handler=_receipt_check)
     demo = commands.add_parser("demo", help="run a whole vote on a generated estate and verify the export (PASS)")
     demo.add_argument("--out", type=Path, default=Path("var/demo-bundle.zip"), help="where to write the bundle")
@@ -458,16 +464,23 @@ def _receipt_check(args: argparse.Namespace) -> int:
     """Offline, like ``evote verify``: only ``app.ledger`` (docs/secrecy.md, "Checking your receipt")."""
     import json
 
-    from app.ledger.receipt import open_ballot_receipt
+    from app.ledger.receipt import VerifiedCounted, open_ballot_receipt, open_counted_receipt
 
     try:
         source = args.answers
         if source.startswith("@"):
             source = Path(source[1:]).read_text("utf-8")
         answers = json.loads(source)
-        verified = open_ballot_receipt(
-            args.receipt.read_bytes(), args.log_key, answers=answers, nonce=args.nonce.strip().lower()
-        )
+        nonce = args.nonce.strip().lower()
+        receipt = args.receipt.read_bytes()
+        counted: VerifiedCounted | None = None
+        if args.counted is None:
+            verified = open_ballot_receipt(receipt, args.log_key, answers=answers, nonce=nonce)
+        else:
+            counted = open_counted_receipt(
+                receipt, args.counted.read_bytes(), args.log_key, answers=answers, nonce=nonce
+            )
+            verified = counted.ballot
     except (OSError, ValueError, TypeError) as failure:
         sys.stdout.write(f"FAIL {failure}\n")
         return 1
@@ -476,6 +489,12 @@ def _receipt_check(args: argparse.Namespace) -> int:
         f"{verified.index} of the log signed at size {verified.checkpoint.size}, and your answers and nonce open "
         "its commitment\n"
     )
+    if counted is not None:
+        sys.stdout.write(
+            f"PASS it was counted: its commitment is leaf {counted.index} of the {counted.count} ballots counted in "
+            f"the vote.closed entry {counted.closed.entry['id']}, leaf {counted.closed.index} of the log signed at "
+            f"size {counted.closed.checkpoint.size}\n"
+        )
     return 0
 
 

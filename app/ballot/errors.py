@@ -57,3 +57,33 @@ class IdempotencyKeyReused(DomainError):
     title = "Idempotency-Key reused for a different request"
     message_zh = "Idempotency-Key 已用于另一份不同的选票。"
     message_en = "The Idempotency-Key was already used for a different ballot."
+
+
+class BallotVoided(DomainError):
+    """The caster asks whether a ballot was counted that was voided: it is not in the counted set."""
+
+    code = "ballot.voided"
+    status = 409
+    title = "Ballot voided, not counted"
+    message_zh = "该选票已作废（例如同一投票组较早的书面选票优先，R-TALLY-9），不在计票集合中。"
+    message_en = (
+        "This ballot was voided (for example by the group's earlier paper ballot, R-TALLY-9); it was not counted."
+    )
+
+
+class VoteNotYetClosed(DomainError):
+    code = "ballot.vote_not_closed"
+    status = 409
+    title = "Vote not closed yet"
+    message_zh = "表决尚未关闭：计票集合在关闭时签署，请在表决关闭后再查询您的选票是否计入。"
+    message_en = "The vote has not closed yet: the counted set is signed at the close; ask again after it."
+
+
+class CountedSetNotLogged(DomainError):
+    """A vote closed before the close logged its counted set (append-only: its entry stays as it is)."""
+
+    code = "ballot.counted_set_not_logged"
+    status = 404
+    title = "No counted set logged"
+    message_zh = "该表决关闭时未记录计票集合，无法提供计票证明。"
+    message_en = "This vote's close logged no counted set, so there is no counted proof."

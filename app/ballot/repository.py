@@ -18,6 +18,7 @@ from app.audit.models import AuditEntry
 from app.ballot.models import Ballot, BallotMark, IdempotencyRecord
 from app.db import locks
 from app.grant import service as grant_service
+from app.ledger.events import EventKind
 from app.grant.models import ActingGrant
 from app.place.models import Estate
 from app.realname.repository import bound_owner_expression
@@ -347,3 +348,15 @@ async def cast_by(session: AsyncSession, entry_id: uuid.UUID, account_id: uuid.U
         select(Ballot.id).where(Ballot.audit_entry_id == entry_id, Ballot.cast_by_account_id == account_id).limit(1)
     )
     return found is not None
+
+
+async def ballot_cast_by(session: AsyncSession, entry_id: uuid.UUID, account_id: uuid.UUID) -> Ballot | None:
+    """The ballot whose audit entry is ``entry_id`` if ``account_id`` cast it."""
+    statement = select(Ballot).where(Ballot.audit_entry_id == entry_id, Ballot.cast_by_account_id == account_id)
+    return (await session.scalars(statement.limit(1))).first()
+
+
+async def closed_entry_id(session: AsyncSession, vote_id: uuid.UUID) -> uuid.UUID | None:
+    """The id of the vote's ``vote.closed`` audit entry, if it has closed."""
+    statement = select(AuditEntry.id).where(AuditEntry.vote_id == vote_id, AuditEntry.kind == EventKind.VOTE_CLOSED)
+    return await session.scalar(statement.limit(1))

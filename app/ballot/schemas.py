@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, Field
 
+from app.audit.schemas import ReceiptOut
 from app.common.schemas import Command
 from app.ledger.canonical import canonical_bytes
 
@@ -51,3 +52,14 @@ class Receipt(BaseModel):
     cast_at: datetime
     basis: str
     status: str
+
+
+class CountedProofOut(BaseModel):
+    """``app.ledger.receipt.counted_proof_document``: save it as a file for ``evote receipt check --counted``."""
+
+    format: str
+    vote_id: uuid.UUID
+    commitment: str = Field(description="Your ballot's commitment (64 hex digits), a leaf of the counted set")
+    index: int = Field(description="The commitment's leaf index in the counted set (the sorted commitments)")
+    proof: list[str] = Field(description="RFC 9162 audit path of the commitment to the counted set's root (base64)")
+    closed: ReceiptOut = Field(description="The receipt of the vote.closed entry that signs the counted set's root")

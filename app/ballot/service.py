@@ -21,12 +21,15 @@ from app.audit.errors import ReceiptNotFound
 from app.ballot import repository
 from app.ballot.errors import (
     AlreadyCast,
+    BallotVoided,
+    CountedSetNotLogged,
     GroupNotInRoll,
     IdempotencyKeyReused,
     NotVerified,
     OnlineNotAllowed,
     PaperNotAllowed,
     VoteNotVotable,
+    VoteNotYetClosed,
 )
 from app.ballot.models import Ballot, BallotStatus, Channel, IdempotencyRecord
 from app.ballot.repository import CastingVote
@@ -35,9 +38,11 @@ from app.common.access import Principal
 from app.errors import NotFound
 from app.grant.models import ActingGrant
 from app.ledger import ballot as ballot_document
+from app.ledger import completeness
 from app.ledger.canonical import canonical_sha256
 from app.ledger.events import Event, EventKind
 from app.ledger.pseudonyms import grant_pseudonym
+from app.result import repository as result_repository
 from app.rules.casting import (
     ActingBasis,
     Caller,
@@ -340,3 +345,34 @@ async def receipt(session: AsyncSession, entry_id: uuid.UUID, account_id: uuid.U
     if account_id is None or not await repository.cast_by(session, entry_id, account_id):
         raise ReceiptNotFound()
     return await audit_service.inclusion(session, entry_id, cosigned=True)
+
+
+@dataclass(frozen=True, slots=True)
+class CountedProof:
+    """The caster's commitment, its audit path in the counted set signed at the close, and that entry's receipt."""
+
+    vote_id: uuid.UUID
+    commitment: str
+    index: int
+    proof: list[bytes]
+    closed: audit_service.Inclusion
+
+
+async def counted_proof(session: AsyncSession, entry_id: uuid.UUID, account_id: uuid.UUID | None) -> CountedProof:
+    """The caster's proof that their ballot is in the counted set the close signed (R-REC-1); anyone else's
+    request is answered 404, like the receipt."""
+    ballot = None if account_id is None else await repository.ballot_cast_by(session, entry_id, account_id)
+    if ballot is None:
+        raise ReceiptNotFound()
+    if ballot.status is not BallotStatus.COUNTED:
+        raise BallotVoided()  # voided while the vote ran (R-TALLY-9): never in the counted set
+    closed_id = await repository.closed_entry_id(session, ballot.vote_id)
+    if closed_id is None:
+        raise VoteNotYetClosed()
+    closed = await audit_service.inclusion(session, closed_id, cosigned=True)
+    if "counted" not in closed.document["payload"]:
+        raise CountedSetNotLogged()
+    # The same query the close hashed; the ballots are sealed since (the owner's check does not trust this).
+    commitments = await result_repository.counted_commitments(session, ballot.vote_id)
+    index, proof = completeness.counted_inclusion(commitments, ballot.content_hash)
+    return CountedProof(ballot.vote_id, ballot.content_hash, index, proof, closed)

@@ -11,8 +11,9 @@ Three pure definitions, shared by the server that writes them and the offline ve
   A bundle that drops any bound entry made before the close no longer reproduces the signed count and hash.
 * **The counted set** (``counted_set``): ``vote.closed`` carries ``"counted": {"count": n, "root": r}``, the
   RFC 9162 Merkle root (hex) over the counted ballots' commitments (64 hex digits each, as ASCII bytes), sorted,
-  so an owner checks with their receipt's commitment that their ballot was counted, not only logged
-  (``counted_contains``).
+  so an owner checks with their receipt's commitment that their ballot was counted, not only logged: with the
+  whole list (``counted_contains``), or with the RFC 9162 audit path of their commitment alone
+  (``counted_inclusion`` builds it, ``verify_counted_inclusion`` checks it against the signed ``counted``).
 * **The export index** (``export_index``): the bundle's ``log/index.json``, signed with the log key, lists the
   leaf index and kind of every entry of the vote up to the latest checkpoint, so dropping a later entry (a
   revocation) from a bundle fails even when no later entry of the vote binds it.
@@ -29,7 +30,7 @@ from typing import Any
 
 from app.ledger.canonical import canonical_sha256
 from app.ledger.events import SUPERVISION_KINDS, EventKind
-from app.ledger.merkle import leaf_hash, root
+from app.ledger.merkle import inclusion_proof, leaf_hash, root, verify_inclusion
 
 ENTRY_SET_DOMAIN = "evote/vote-entries@1"
 EXPORT_INDEX_FORMAT = "evote-vote-index@1"
@@ -108,6 +109,26 @@ def counted_contains(commitments: Sequence[str], logged: Mapping[str, Any], comm
     except (UnicodeEncodeError, TypeError):
         return False
     return recomputed.payload() == dict(logged) and commitment in set(commitments)
+
+
+def counted_inclusion(commitments: Iterable[str], commitment: str) -> tuple[int, list[bytes]]:
+    """The leaf index of ``commitment`` in the counted set of ``commitments`` and its audit path there;
+    ``ValueError`` if it is not one of them."""
+    leaves = counted_leaves(commitments)
+    index = leaves.index(commitment)
+    return index, inclusion_proof(index, [leaf_hash(leaf.encode("ascii")) for leaf in leaves])
+
+
+def verify_counted_inclusion(commitment: str, index: int, proof: Sequence[bytes], logged: Mapping[str, Any]) -> bool:
+    """Whether ``proof`` shows ``commitment`` is leaf ``index`` of the counted set ``logged`` (a ``vote.closed``
+    payload's ``counted``: its ``count`` is the tree size, its ``root`` the tree's root). Never raises."""
+    count, root_hex = logged.get("count"), logged.get("root")
+    if not isinstance(count, int) or isinstance(count, bool) or not isinstance(root_hex, str):
+        return False
+    try:
+        return verify_inclusion(index, count, leaf_hash(commitment.encode("ascii")), proof, bytes.fromhex(root_hex))
+    except (ValueError, TypeError, AttributeError):
+        return False
 
 
 def export_index(*, vote_id: str, tree_size: int, root_hash: str, entries: Sequence[tuple[int, str]]) -> dict[str, Any]:

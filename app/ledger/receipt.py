@@ -21,6 +21,18 @@ The JSON form carries the same evidence as members (``entry``, ``leaf_hash``, ``
 (``ValueError``) saying why not. ``open_ballot_receipt`` goes one step further for the owner: with the nonce of
 their cast receipt and their answers it checks that the proved ``ballot.cast`` entry's commitment is their ballot
 (``app.ledger.ballot.opens``); a wrong answer or nonce fails.
+
+**Counted as recorded.** After the close the owner also gets a *counted proof* (``counted_proof_document``), a JSON
+object::
+
+    {"format": "evote-counted-proof@v1", "vote_id": <uuid>, "commitment": <the ballot's commitment, 64 hex>,
+     "index": <its leaf index in the counted set>, "proof": [<base64 hash>, …],
+     "closed": <the JSON form of the receipt of the vote's ``vote.closed`` entry>}
+
+``open_counted_receipt`` checks the ballot receipt as ``open_ballot_receipt`` does, then that ``closed`` is a
+receipt of the ``vote.closed`` entry of the same vote in a checkpoint signed by the log key, and that ``proof``
+leads the receipt's commitment to the Merkle root of the counted set that entry signs (its payload's ``counted``,
+``app.ledger.completeness``). Nothing but the receipt's own commitment is taken from the owner's side.
 """
 
 from __future__ import annotations
@@ -34,6 +46,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.ledger.ballot import opens
+from app.ledger.completeness import verify_counted_inclusion
 from app.ledger.entries import check_leaf_document, entry_leaf_hash, leaf_data, parse_leaf_data
 from app.ledger.errors import LedgerError
 from app.ledger.events import EventKind
@@ -42,6 +55,7 @@ from app.ledger.note import Checkpoint, open_note, parse_verifier_key
 
 PROOF_HEADER = "c2sp.org/tlog-proof@v1"
 RECEIPT_JSON_FORMAT = "evote-receipt@v1"
+COUNTED_PROOF_FORMAT = "evote-counted-proof@v1"
 MAX_PROOF_HASHES = 64
 
 _DECIMAL = re.compile(r"0|[1-9][0-9]{0,19}")
@@ -165,6 +179,89 @@ def open_ballot_receipt(
     if not opens(entry["vote_id"], entry["payload"], answers=answers, nonce=nonce):
         raise ReceiptInvalid(reason="these answers and this nonce do not open the ballot's commitment")
     return verified
+
+
+@dataclass(frozen=True, slots=True)
+class VerifiedCounted:
+    """What a valid ballot receipt with its counted proof proves: the ballot is logged, and it was counted."""
+
+    ballot: VerifiedReceipt
+    closed: VerifiedReceipt
+    """The receipt of the ``vote.closed`` entry that signs the counted set."""
+    index: int
+    """The ballot's commitment's leaf index in the counted set."""
+    count: int
+    """How many ballots the close counted."""
+
+
+def counted_proof_document(
+    *, vote_id: str, commitment: str, index: int, proof: Sequence[bytes], closed: Mapping[str, Any]
+) -> dict[str, Any]:
+    """The counted proof: the commitment's audit path in the counted set and the ``vote.closed`` entry's receipt
+    (its JSON form, ``receipt_document``)."""
+    return {
+        "format": COUNTED_PROOF_FORMAT,
+        "vote_id": vote_id,
+        "commitment": commitment,
+        "index": index,
+        "proof": [_b64(node) for node in proof],
+        "closed": dict(closed),
+    }
+
+
+def open_counted_receipt(
+    receipt: str | bytes | Mapping[str, Any],
+    counted_proof: str | bytes | Mapping[str, Any],
+    verifier_key: str,
+    *,
+    answers: Any,
+    nonce: str,
+    witness_keys: Iterable[str] = (),
+    witness_quorum: int = 0,
+) -> VerifiedCounted:
+    """``open_ballot_receipt``, and ``counted_proof`` shows its commitment in the counted set signed at the close."""
+    witnesses = tuple(witness_keys)
+    ballot = open_ballot_receipt(
+        receipt, verifier_key, answers=answers, nonce=nonce, witness_keys=witnesses, witness_quorum=witness_quorum
+    )
+    commitment = ballot.entry["payload"]["commitment"]
+    document = _json_object(counted_proof, "counted proof")
+    if document.get("format") != COUNTED_PROOF_FORMAT:
+        raise MalformedReceipt(reason=f"a counted proof's format is {COUNTED_PROOF_FORMAT}")
+    index = document.get("index")
+    if not isinstance(index, int) or isinstance(index, bool) or index < 0:
+        raise MalformedReceipt(reason="the counted proof's index must be a non-negative integer")
+    path = document.get("proof")
+    if not isinstance(path, list):
+        raise MalformedReceipt(reason="the counted proof's proof must be a list of base64 hashes")
+    proof = [_hash(node) for node in _bounded(path)]
+    closed_receipt = document.get("closed")
+    if not isinstance(closed_receipt, Mapping):
+        raise MalformedReceipt(reason="the counted proof's closed member must be the vote.closed entry's receipt")
+    closed = open_receipt(closed_receipt, verifier_key, witness_keys=witnesses, witness_quorum=witness_quorum)
+    if closed.entry["kind"] != EventKind.VOTE_CLOSED or closed.entry["vote_id"] != ballot.entry["vote_id"]:
+        raise ReceiptInvalid(reason="the counted proof's entry is not the close of your ballot's vote")
+    counted = closed.entry["payload"].get("counted")
+    if not isinstance(counted, Mapping):
+        raise ReceiptInvalid(reason="the vote.closed entry signs no counted set")
+    if document.get("commitment") != commitment:
+        raise ReceiptInvalid(reason="the counted proof is for another commitment than your ballot's")
+    if not verify_counted_inclusion(commitment, index, proof, counted):
+        raise ReceiptInvalid(
+            reason="your ballot's commitment is not proven to be in the counted set signed at the close"
+        )
+    return VerifiedCounted(ballot, closed, index, counted["count"])
+
+
+def _json_object(value: str | bytes | Mapping[str, Any], what: str) -> Mapping[str, Any]:
+    if isinstance(value, str | bytes):
+        try:
+            value = json.loads(value)
+        except (ValueError, RecursionError) as failure:
+            raise MalformedReceipt(reason=f"the {what} is not JSON") from failure
+    if not isinstance(value, Mapping):
+        raise MalformedReceipt(reason=f"the {what} is a JSON object")
+    return value
 
 
 def _parse(receipt: str | bytes | Mapping[str, Any]) -> tuple[dict[str, Any], bytes, int, list[bytes], str]:
