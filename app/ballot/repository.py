@@ -18,8 +18,8 @@ from app.audit.models import AuditEntry
 from app.ballot.models import Ballot, BallotMark, IdempotencyRecord
 from app.db import locks
 from app.grant import service as grant_service
-from app.ledger.events import EventKind
 from app.grant.models import ActingGrant
+from app.ledger.events import EventKind
 from app.place.models import Estate
 from app.realname.repository import bound_owner_expression
 from app.register.models import Owner, OwnerKind, RegisterVersion, Unit, UnitOwner
