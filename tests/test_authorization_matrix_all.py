@@ -203,6 +203,10 @@ MATRIX: dict[tuple[str, str], Call] = {
     ("GET", "/api/v1/receipts/{entry_id}"): Call(
         expect("404", ("owner_a", OK)), note="a receipt only to the account that cast the ballot (another group: 404)"
     ),
+    ("GET", "/api/v1/receipts/{entry_id}/counted"): Call(
+        expect("404", ("owner_a", OK)),
+        note="the counted proof only to the caster (V is open: 409 vote_not_closed); anyone else: 404",
+    ),
     # --- places and staff ------------------------------------------------------------------------------------------
     ("GET", "/api/v1/districts"): Call(ANY_SIGNED_IN),
     ("GET", "/api/v1/street-offices"): Call(ANY_SIGNED_IN),

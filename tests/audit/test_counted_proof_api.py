@@ -67,7 +67,7 @@ async def _close(client, app, sessionmaker, fixture, committee) -> None:
 
 
 async def test_the_owner_proves_offline_that_their_ballot_was_counted(client, app, sessionmaker, vote, tmp_path):
-    fixture, committee, casts, wang, zhao = vote
+    fixture, committee, casts, wang, _ = vote
     cast, answers = casts[wang.id]
     url = f"/api/v1/receipts/{cast['audit_entry_id']}/counted"
     before = await client.get(url, headers=bearer(app, wang))

@@ -75,7 +75,7 @@ def test_the_audit_path_of_every_counted_commitment_leads_to_the_signed_root():
         assert completeness.counted_leaves(counted)[index] == commitment
         assert completeness.verify_counted_inclusion(commitment, index, proof, logged)
         assert not completeness.verify_counted_inclusion("0" * 64, index, proof, logged)
-    with pytest.raises(ValueError):  # not counted: no path
+    with pytest.raises(ValueError, match="not in list"):  # not counted: no path
         completeness.counted_inclusion(OTHERS, MINE)
 
 
@@ -127,7 +127,12 @@ def test_a_tampered_counted_proof_fails():
     # A counted set rewritten inside the vote.closed entry: that entry is no longer the one in the signed log.
     closed = json.loads(json.dumps(proof["closed"]))
     closed["entry"]["payload"]["counted"]["count"] += 1
-    with pytest.raises(ValueError):
+    with pytest.raises(MalformedReceipt, match="payload_sha256"):
+        open_counted_receipt(receipt, proof | {"closed": closed}, VKEY, answers=ANSWERS, nonce=NONCE)
+    entry = closed["entry"]
+    entry["payload_sha256"] = entry_payload_sha256("vote.closed", None, VOTE, entry["payload"])
+    closed.pop("leaf_hash")
+    with pytest.raises(ReceiptInvalid, match="does not lead to the checkpoint"):
         open_counted_receipt(receipt, proof | {"closed": closed}, VKEY, answers=ANSWERS, nonce=NONCE)
     # And the ballot receipt must still open with the owner's answers and nonce.
     with pytest.raises(ReceiptInvalid, match="do not open"):
