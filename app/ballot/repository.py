@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from app.audit.models import AuditEntry
-from app.ballot.models import Ballot, BallotMark, IdempotencyRecord
+from app.ballot.models import Ballot, BallotMark, BallotStatus, IdempotencyRecord
 from app.db import locks
 from app.grant import service as grant_service
 from app.grant.models import ActingGrant
@@ -354,6 +354,13 @@ async def ballot_cast_by(session: AsyncSession, entry_id: uuid.UUID, account_id:
     """The ballot whose audit entry is ``entry_id`` if ``account_id`` cast it."""
     statement = select(Ballot).where(Ballot.audit_entry_id == entry_id, Ballot.cast_by_account_id == account_id)
     return (await session.scalars(statement.limit(1))).first()
+
+
+async def counted_commitments(session: AsyncSession, vote_id: uuid.UUID) -> list[str]:
+    """The commitments (content hashes) of the vote's counted ballots: the close's counted set
+    (``app.ledger.completeness.counted_set``) and the caster's counted proof."""
+    statement = select(Ballot.content_hash).where(Ballot.vote_id == vote_id, Ballot.status == BallotStatus.COUNTED)
+    return [str(digest) for digest in (await session.scalars(statement)).all()]
 
 
 async def closed_entry_id(session: AsyncSession, vote_id: uuid.UUID) -> uuid.UUID | None:

@@ -42,7 +42,6 @@ from app.ledger import completeness
 from app.ledger.canonical import canonical_sha256
 from app.ledger.events import Event, EventKind
 from app.ledger.pseudonyms import grant_pseudonym
-from app.result import repository as result_repository
 from app.rules.casting import (
     ActingBasis,
     Caller,
@@ -373,6 +372,6 @@ async def counted_proof(session: AsyncSession, entry_id: uuid.UUID, account_id: 
     if "counted" not in closed.document["payload"]:
         raise CountedSetNotLogged()
     # The same query the close hashed; the ballots are sealed since (the owner's check does not trust this).
-    commitments = await result_repository.counted_commitments(session, ballot.vote_id)
+    commitments = await repository.counted_commitments(session, ballot.vote_id)
     index, proof = completeness.counted_inclusion(commitments, ballot.content_hash)
     return CountedProof(ballot.vote_id, ballot.content_hash, index, proof, closed)

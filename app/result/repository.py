@@ -154,12 +154,6 @@ async def participation(session: AsyncSession, vote_id: uuid.UUID) -> Weight:
     return Weight(int(heads), int(area))
 
 
-async def counted_commitments(session: AsyncSession, vote_id: uuid.UUID) -> list[str]:
-    """The commitments (content hashes) of the vote's counted ballots, for the close's counted set."""
-    statement = sa.select(Ballot.content_hash).where(Ballot.vote_id == vote_id, Ballot.status == BallotStatus.COUNTED)
-    return [str(digest) for digest in (await session.scalars(statement)).all()]
-
-
 async def bound_entries(session: AsyncSession, vote_id: uuid.UUID, before: datetime) -> list[tuple[str, str]]:
     """``(entry id, payload_sha256)`` of the vote's bound entries created before ``before``
     (``app.ledger.completeness.entry_set``)."""

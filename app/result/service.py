@@ -29,6 +29,7 @@ from app.audit import service as audit_service
 from app.audit.integrator import integrate_and_sign
 from app.audit.keys import LogKeys
 from app.audit.models import AuditEntry
+from app.ballot import repository as ballot_repository
 from app.ballot.models import Ballot
 from app.common.access import Principal, Role, roles_on
 from app.common.pagination import paginate
@@ -116,7 +117,7 @@ async def close_and_decide(
         participating = await repository.participation(session, vote.id)
         # R-REC-1: the close binds every entry of the vote so far and the counted ballots' commitments, so an
         # export that drops one fails, and an owner checks their ballot was counted (app.ledger.completeness).
-        counted = completeness.counted_set(await repository.counted_commitments(session, vote.id))
+        counted = completeness.counted_set(await ballot_repository.counted_commitments(session, vote.id))
         closed = await transition(
             session,
             vote,
