@@ -79,7 +79,8 @@ async def my_grants(
 ) -> Page[MyGrantRead]:
     """Grants you requested or received, and pending ones for groups you own (to sign)."""
     account_id = service.require_account(principal)
-    statement = repository.my_grants_statement(account_id, principal.owner_id)
+    bound_owners = await service.bound_owners(session, principal)
+    statement = repository.my_grants_statement(account_id, bound_owners)
     rows, next_cursor = await paginate(session, statement, key=ActingGrant.id, cursor=page.cursor, limit=page.limit)
     accounts = await service.parties(session, rows)
     estates = await repository.estates(session, {grant.estate_id for grant in rows})
@@ -89,7 +90,7 @@ async def my_grants(
             MyGrantRead(
                 **_grant_read(grant, accounts, now).model_dump(),
                 estate_name=estates[grant.estate_id].name,
-                relations=[GrantRelation(value) for value in service.relations(grant, principal)],
+                relations=[GrantRelation(value) for value in service.relations(grant, principal, bound_owners)],
             )
             for grant in rows
         ],
