@@ -33,7 +33,6 @@ from app.identity.phone import mask_phone
 from app.place import access
 from app.rules.casting import GrantAlreadyDecided, GrantAlreadyUsed, GrantNotRevocable, SignaturesIncomplete
 from app.rules.numeric import area_display
-from app.security.pii import mask_name
 
 router = APIRouter(tags=["grants"])
 AUTH_ERRORS = (Unauthenticated, Forbidden, NotFound)
@@ -253,7 +252,6 @@ def _party(account: Account) -> PartyRead:
     return PartyRead(
         account_id=account.id,
         phone=mask_phone(account.phone_last4),
-        name=mask_name(account.display_name) if account.display_name else None,
     )
 
 

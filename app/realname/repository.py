@@ -59,7 +59,10 @@ async def bound_owners(session: AsyncSession, account_id: uuid.UUID | None) -> d
         .where(OwnerBinding.account_id == account_id, OwnerBinding.ended_at.is_(None))
         .order_by(OwnerBinding.created_at.desc())
     )
-    return dict(rows.tuples().all())  # later rows overwrite: the earliest binding wins, as above
+    bound: dict[uuid.UUID, uuid.UUID] = {}
+    for estate_id, owner_id in rows.all():
+        bound[estate_id] = owner_id  # later rows overwrite: the earliest binding wins, as above
+    return bound
 
 
 async def account_for_update(session: AsyncSession, account_id: uuid.UUID) -> Account | None:
