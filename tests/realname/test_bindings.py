@@ -21,6 +21,7 @@ from tests.ballot.helpers import WANG, answers_for, group_of, owner_id
 from tests.ballot.test_cast_api import NOW
 from tests.factories import bearer, make_account, make_api_key, make_places
 from tests.factories_vote import make_vote, yes_no_topic
+from tests.grant.test_grants_api import proxy_body
 
 GENUINE_A = (
     "楼栋,房号,面积,面积来源,权属依据,不动产权证号,业主姓名,证件号码\n"
@@ -216,6 +217,21 @@ async def test_a_row_planted_in_another_estate_reads_nothing_of_the_victims_esta
 
     groups = await client.get("/api/v1/me/groups", headers=bearer(app, attacker))
     assert str(estate_id) not in groups.text
-    assert str(estate_id) in (await client.get("/api/v1/me/groups", headers=bearer(app, owner))).text
+    owner_groups = (await client.get("/api/v1/me/groups", headers=bearer(app, owner))).json()["items"]
+    (own_group,) = [item for item in owner_groups if item["estate_id"] == str(estate_id)]
+
+    # A grant of the victim's group is no grant of the planter's: not listed, not signed, not revoked.
+    requested = await client.post(
+        f"/api/v1/estates/{estate_id}/grants",
+        json=proxy_body(own_group["group_key"], grantee_phone="13911112222"),
+        headers=bearer(app, owner),
+    )
+    assert requested.status_code == 201, requested.text
+    grant_id = requested.json()["id"]
+    mine = await client.get("/api/v1/me/grants", headers=bearer(app, owner))
+    assert [(item["id"], item["relations"]) for item in mine.json()["items"]] == [(grant_id, ["REQUESTER", "OWNER"])]
+    assert (await client.get("/api/v1/me/grants", headers=bearer(app, attacker))).json()["items"] == []
+    revoked = await client.post(f"/api/v1/estates/{estate_id}/grants/{grant_id}/revoke", headers=bearer(app, attacker))
+    assert revoked.status_code == 404, revoked.text
     notices = await client.get("/api/v1/me/notices", headers=bearer(app, attacker))
     assert str(estate_id) not in notices.text
