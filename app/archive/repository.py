@@ -10,16 +10,22 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from app.notice.models import Audience, Notice
+from app.realname.models import OwnerBinding
 from app.register.models import RegisterVersion, Unit, UnitOwner
 from app.vote.models import RollGroup, Vote
 
 
-def owner_estate_ids(owner_id: uuid.UUID) -> sa.Select[uuid.UUID]:
-    """Estates where ``owner_id`` owns a unit in the latest register version, or is in a vote's frozen roll.
+def owner_estate_ids(owner_id: uuid.UUID, account_id: uuid.UUID) -> sa.Select[uuid.UUID]:
+    """Estates where ``owner_id`` owns a unit in the latest register version, or is in a vote's frozen roll, and
+    where ``account_id`` is bound to that owner now (R-CAST-1: an owner identity counts only in the estate whose
+    register proved it, so a row planted in another estate's register reads nothing here).
 
     The roll is searched only among votes taken from a register version in which the owner held a unit (a roll
     is built from one version), so the JSON text match never scans every roll of every estate.
     """
+    bound = sa.select(OwnerBinding.estate_id).where(
+        OwnerBinding.account_id == account_id, OwnerBinding.owner_id == owner_id, OwnerBinding.ended_at.is_(None)
+    )
     versions_held = sa.select(Unit.register_version_id).join(UnitOwner, UnitOwner.unit_id == Unit.id)
     versions_held = versions_held.where(UnitOwner.owner_id == owner_id)
     newer = aliased(RegisterVersion)
@@ -27,19 +33,27 @@ def owner_estate_ids(owner_id: uuid.UUID) -> sa.Select[uuid.UUID]:
         sa.select(sa.func.max(newer.number)).where(newer.estate_id == RegisterVersion.estate_id).scalar_subquery()
     )
     in_latest = sa.select(RegisterVersion.estate_id).where(
-        RegisterVersion.id.in_(versions_held), RegisterVersion.number == latest_number
+        RegisterVersion.id.in_(versions_held),
+        RegisterVersion.number == latest_number,
+        RegisterVersion.estate_id.in_(bound),
     )
     needle = f'%"{owner_id}"%'  # owner_ids is a JSON list of UUID strings (as in app.vote.repository)
     in_roll = (
         sa.select(Vote.estate_id)
         .join(RollGroup, RollGroup.vote_id == Vote.id)
-        .where(Vote.register_version_id.in_(versions_held), sa.cast(RollGroup.owner_ids, sa.Text).like(needle))
+        .where(
+            Vote.register_version_id.in_(versions_held),
+            Vote.estate_id.in_(bound),
+            sa.cast(RollGroup.owner_ids, sa.Text).like(needle),
+        )
     )
     return sa.select(in_latest.union(in_roll).subquery().c[0])
 
 
-async def owns_in_estate(session: AsyncSession, owner_id: uuid.UUID, estate_id: uuid.UUID) -> bool:
-    estates = owner_estate_ids(owner_id).subquery()
+async def owns_in_estate(
+    session: AsyncSession, owner_id: uuid.UUID, account_id: uuid.UUID, estate_id: uuid.UUID
+) -> bool:
+    estates = owner_estate_ids(owner_id, account_id).subquery()
     found = await session.scalar(sa.select(estates.c[0]).where(estates.c[0] == estate_id).limit(1))
     return found is not None
 
@@ -48,7 +62,7 @@ def owner_notices_statement(owner_id: uuid.UUID | None, account_id: uuid.UUID) -
     addressed = sa.and_(Notice.audience == Audience.ACCOUNT, Notice.account_id == account_id)
     if owner_id is None:
         return sa.select(Notice).where(addressed)
-    owners = sa.and_(Notice.estate_id.in_(owner_estate_ids(owner_id)), Notice.audience == Audience.OWNERS)
+    owners = sa.and_(Notice.estate_id.in_(owner_estate_ids(owner_id, account_id)), Notice.audience == Audience.OWNERS)
     return sa.select(Notice).where(sa.or_(owners, addressed))
 
 

@@ -33,6 +33,7 @@ from app.notice import repository as notice_repository
 from app.notice.models import Audience, Notice
 from app.notice.service import instant_text, notice_document
 from app.place import access
+from app.realname import repository as realname_repository
 from app.result import repository as result_repository
 from app.result import service as result_service
 from app.result.schemas import ResultRead
@@ -65,7 +66,12 @@ async def _inspector(session: AsyncSession, principal: Principal, estate_id: uui
         raise NotFound(what="estate")
     if roles_on(principal, place):
         return Inspector(principal.label, "STAFF", tuple(Audience))
-    if principal.owner_id is not None and await repository.owns_in_estate(session, principal.owner_id, estate_id):
+    owner_id = await realname_repository.bound_owner(session, principal.account_id, estate_id)  # R-CAST-1
+    if (
+        owner_id is not None
+        and principal.account_id is not None
+        and await repository.owns_in_estate(session, owner_id, principal.account_id, estate_id)
+    ):
         return Inspector(principal.label, "OWNER", (Audience.OWNERS,))
     raise NotFound(what="estate")
 

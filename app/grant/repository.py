@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Select, exists, or_, select
+from sqlalchemy import ColumnElement, Select, and_, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -124,11 +124,14 @@ def estate_grants_statement(estate_id: uuid.UUID, status: GrantStatus | None) ->
     return statement
 
 
-def my_grants_statement(account_id: uuid.UUID, owner_id: uuid.UUID | None) -> Select[ActingGrant]:
-    """Grants the account requested or received, and grants of groups its owner identity belongs to."""
+def my_grants_statement(account_id: uuid.UUID, bound_owners: Mapping[uuid.UUID, uuid.UUID]) -> Select[ActingGrant]:
+    """Grants the account requested or received, and grants of groups of an estate that hold the owner the account
+    is bound to there (``bound_owners``: estate → owner, R-CAST-1)."""
     conditions = [ActingGrant.requested_by_account_id == account_id, ActingGrant.grantee_account_id == account_id]
-    if owner_id is not None:
-        conditions.append(_owner_in_group(owner_id))
+    conditions.extend(
+        and_(ActingGrant.estate_id == estate_id, _owner_in_group(owner_id))
+        for estate_id, owner_id in sorted(bound_owners.items())
+    )
     return select(ActingGrant).where(or_(*conditions))
 
 

@@ -33,7 +33,6 @@ from app.identity.phone import mask_phone
 from app.place import access
 from app.rules.casting import GrantAlreadyDecided, GrantAlreadyUsed, GrantNotRevocable, SignaturesIncomplete
 from app.rules.numeric import area_display
-from app.security.pii import mask_name
 
 router = APIRouter(tags=["grants"])
 AUTH_ERRORS = (Unauthenticated, Forbidden, NotFound)
@@ -79,7 +78,8 @@ async def my_grants(
 ) -> Page[MyGrantRead]:
     """Grants you requested or received, and pending ones for groups you own (to sign)."""
     account_id = service.require_account(principal)
-    statement = repository.my_grants_statement(account_id, principal.owner_id)
+    bound_owners = await service.bound_owners(session, principal)
+    statement = repository.my_grants_statement(account_id, bound_owners)
     rows, next_cursor = await paginate(session, statement, key=ActingGrant.id, cursor=page.cursor, limit=page.limit)
     accounts = await service.parties(session, rows)
     estates = await repository.estates(session, {grant.estate_id for grant in rows})
@@ -89,7 +89,7 @@ async def my_grants(
             MyGrantRead(
                 **_grant_read(grant, accounts, now).model_dump(),
                 estate_name=estates[grant.estate_id].name,
-                relations=[GrantRelation(value) for value in service.relations(grant, principal)],
+                relations=[GrantRelation(value) for value in service.relations(grant, principal, bound_owners)],
             )
             for grant in rows
         ],
@@ -252,7 +252,6 @@ def _party(account: Account) -> PartyRead:
     return PartyRead(
         account_id=account.id,
         phone=mask_phone(account.phone_last4),
-        name=mask_name(account.display_name) if account.display_name else None,
     )
 
 

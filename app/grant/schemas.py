@@ -65,9 +65,11 @@ class ProxyScopeRead(BaseModel):
 
 
 class PartyRead(BaseModel):
+    """A party to a grant: no display name, so the answer to a request names no more than the caller gave (the same
+    answer whether or not the phone number's holder had an account, or a name)."""
+
     account_id: uuid.UUID
     phone: str = Field(description="Masked: last four digits only")
-    name: str | None = Field(description="Masked display name")
 
 
 class GrantRead(ReadModel):

@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import math
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -252,6 +252,8 @@ async def my_groups(session: AsyncSession, principal: Principal, *, now: datetim
     for grant, grantee_owner in await repository.binding_grants(
         session, versions.keys(), account_id=account_id, owner_id=owner_id
     ):
+        if grant.grantee_account_id != account_id and grant.estate_id not in bound:
+            continue  # a grant of a group the owner is in, where the account is not bound to that owner (R-CAST-1)
         grants_by_group.setdefault((grant.estate_id, grant.group_key), []).append(grant_facts(grant, grantee_owner))
 
     found_groups: list[BoundGroup] = []
@@ -567,15 +569,23 @@ async def _record(
 # --- Reading ---
 
 
-def relations(grant: ActingGrant, principal: Principal) -> list[str]:
+def relations(grant: ActingGrant, principal: Principal, bound_owners: Mapping[uuid.UUID, uuid.UUID]) -> list[str]:
+    """The caller's relations to a grant; an owner of its group only through a binding in the grant's estate
+    (``bound_owners``: estate → owner, R-CAST-1)."""
     found = []
     if grant.requested_by_account_id == principal.account_id:
         found.append("REQUESTER")
     if grant.grantee_account_id == principal.account_id:
         found.append("GRANTEE")
-    if principal.owner_id is not None and str(principal.owner_id) in owner_keys_of(grant.group_key):
+    owner_id = bound_owners.get(grant.estate_id)
+    if owner_id is not None and str(owner_id) in owner_keys_of(grant.group_key):
         found.append("OWNER")
     return found
+
+
+async def bound_owners(session: AsyncSession, principal: Principal) -> dict[uuid.UUID, uuid.UUID]:
+    """Estate → the owner the caller is bound to there now (R-CAST-1)."""
+    return await realname_repository.bound_owners(session, principal.account_id)
 
 
 async def parties(session: AsyncSession, grants: Sequence[ActingGrant]) -> dict[uuid.UUID, Account]:

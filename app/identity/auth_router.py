@@ -178,12 +178,10 @@ async def me(session: SessionDep, principal: CurrentPrincipal) -> MeRead:
     )
 
 
-def _grant_read(grant: RoleGrant, account: Account) -> StaffGrantRead:
+def _grant_read(grant: RoleGrant, account: Account, *, display_name: str | None) -> StaffGrantRead:
     return StaffGrantRead(
         id=grant.id,
-        account=StaffAccountRead(
-            id=account.id, phone=mask_phone(account.phone_last4), display_name=account.display_name
-        ),
+        account=StaffAccountRead(id=account.id, phone=mask_phone(account.phone_last4), display_name=display_name),
         role=grant.role,
         street_office_id=grant.street_office_id,
         community_id=grant.community_id,
@@ -206,10 +204,12 @@ async def grant_staff_role(
 ) -> StaffGrantRead:
     """Give the holder of a mobile number a scoped staff role (operator: any; street office: its places).
 
-    The account is created if the number is new; an existing account keeps its display name if it has one.
+    The account is created if the number is new; an existing account keeps its display name if it has one. The
+    answer shows the display name submitted, never a stored one: it is the same whether or not the number had an
+    account.
     """
     grant, account = await accounts.grant_role(session, principal, body, cipher=cipher, now=clock())
-    return _grant_read(grant, account)
+    return _grant_read(grant, account, display_name=body.display_name)
 
 
 @router.get("/staff", responses=problem_responses(*STAFF_ERRORS, InvalidCursor))
@@ -231,7 +231,8 @@ async def list_staff_grants(
         cursor=page.cursor,
         limit=page.limit,
     )
-    return Page(items=[_grant_read(grant, account) for grant, account in rows], next_cursor=next_cursor)
+    items = [_grant_read(grant, account, display_name=account.display_name) for grant, account in rows]
+    return Page(items=items, next_cursor=next_cursor)
 
 
 @router.delete(

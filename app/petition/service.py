@@ -171,17 +171,21 @@ async def _roll(session: AsyncSession, version: RegisterVersion) -> Roll:
     return roll_of_units(version, await register_repository.units_with_owners(session, version.id))
 
 
-def _is_owner(principal: Principal, roll: Roll | None) -> bool:
-    """A verified owner of a group of the estate's current roll (an undelivered buyer counts with the developer)."""
-    if roll is None or principal.owner_id is None:
+async def _is_owner(session: AsyncSession, principal: Principal, state: EstateState) -> bool:
+    """An owner of a group of the estate's current roll, bound in this estate (R-CAST-1); an undelivered buyer
+    counts with the developer."""
+    if state.roll is None:
         return False
-    owner_key = str(principal.owner_id)
-    return any(owner_key in group.owner_keys for group in roll.groups if not group.is_developer)
+    owner_id = await realname_repository.bound_owner(session, principal.account_id, state.place.estate_id)
+    if owner_id is None:
+        return False
+    owner_key = str(owner_id)
+    return any(owner_key in group.owner_keys for group in state.roll.groups if not group.is_developer)
 
 
 async def _related(session: AsyncSession, principal: Principal, state: EstateState) -> bool:
     """Staff with a role on the estate, its owners, and holders of an approved grant there see its petitions."""
-    if roles_on(principal, state.place) or _is_owner(principal, state.roll):
+    if roles_on(principal, state.place) or await _is_owner(session, principal, state):
         return True
     if principal.account_id is None:
         return False
@@ -267,7 +271,7 @@ async def open_petition(
         if roles_on(principal, state.place):
             raise RegisterEmpty()
         raise NotFound(what="estate")
-    if not _is_owner(principal, state.roll):
+    if not await _is_owner(session, principal, state):
         developer = next((group for group in state.roll.groups if group.is_developer), None)
         may_open = (
             body.kind is PetitionKind.FIRST_ASSEMBLY_APPLICATION

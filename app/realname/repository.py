@@ -50,6 +50,21 @@ async def bound_owner(session: AsyncSession, account_id: uuid.UUID | None, estat
     return await session.scalar(_bound_owner_statement(account_id, estate_id))
 
 
+async def bound_owners(session: AsyncSession, account_id: uuid.UUID | None) -> dict[uuid.UUID, uuid.UUID]:
+    """Estate → the owner ``account_id`` is bound to there now (R-CAST-1); empty without an account."""
+    if account_id is None:
+        return {}
+    rows = await session.execute(
+        select(OwnerBinding.estate_id, OwnerBinding.owner_id)
+        .where(OwnerBinding.account_id == account_id, OwnerBinding.ended_at.is_(None))
+        .order_by(OwnerBinding.created_at.desc())
+    )
+    bound: dict[uuid.UUID, uuid.UUID] = {}
+    for estate_id, owner_id in rows.all():
+        bound[estate_id] = owner_id  # later rows overwrite: the earliest binding wins, as above
+    return bound
+
+
 async def account_for_update(session: AsyncSession, account_id: uuid.UUID) -> Account | None:
     """The account, row-locked on PostgreSQL so one account's attempts are evaluated one at a time."""
     return await session.scalar(select(Account).where(Account.id == account_id).with_for_update())

@@ -11,7 +11,7 @@ import io
 import json
 import unicodedata
 from collections import Counter
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -224,9 +224,36 @@ def parse_register(content: bytes, register_format: RegisterFormat) -> ParseResu
             )
             continue
         result.rows.append(row)
+    result.errors.extend(_name_conflicts(result.rows))
     if not result.errors and not result.rows:
         result.errors.append(_error(0, "", "register.empty", "文件中没有房屋记录。", "The file lists no units."))
     return result
+
+
+def _name_conflicts(rows: Sequence[RegisterRow]) -> list[RowError]:
+    """One identity document number is one owner: within a file, rows that give the same kind, document type and
+    number must give the same name (spacing and letter case aside), or the file would merge two people into one
+    owner. Neither the number nor the names are echoed (R-PI-2); both rows are named."""
+    first: dict[tuple[OwnerKind, IdentityDocument, str], tuple[int, str]] = {}
+    errors: list[RowError] = []
+    for row in rows:
+        for position, owner in enumerate(row.owners, start=1):
+            name = " ".join(owner.name.split()).casefold()
+            identity = (owner.kind, owner.document, owner.identifier)
+            earlier_row, earlier_name = first.setdefault(identity, (row.row, name))
+            if earlier_name != name:
+                errors.append(
+                    _error(
+                        row.row,
+                        "owner_names",
+                        "register.owner_name_conflict",
+                        f"第 {position} 位业主的证件号码与第 {earlier_row} 行相同，姓名却不同；"
+                        "同一证件号码只能属于一位业主。",
+                        f"Owner {position}: the same identity document number as on row {earlier_row}, with a "
+                        "different name; one document number belongs to one owner.",
+                    )
+                )
+    return errors
 
 
 def _csv_records(text: str, result: ParseResult) -> Iterator[tuple[int, dict[str, str]]]:

@@ -41,6 +41,7 @@ from app.ledger.canonical import canonical_sha256
 from app.notice import service as notice_service
 from app.notice.models import NoticeKind
 from app.place import access
+from app.realname import repository as realname_repository
 from app.result import notices as result_notices
 from app.result import repository
 from app.result.errors import BallotsSealed, ResultNotPublished, VoteNotClosable, VoteNotEnded
@@ -274,8 +275,9 @@ async def _visible_vote(session: AsyncSession, principal: Principal, vote_id: uu
     place = await access.estate_place(session, vote.estate_id)
     roles = roles_on(principal, place) if place is not None else frozenset()
     groups: list[RollGroup] = []
-    if principal.owner_id is not None:
-        groups = await repository.owner_groups(session, vote.id, principal.owner_id)
+    owner_id = await realname_repository.bound_owner(session, principal.account_id, vote.estate_id)  # R-CAST-1
+    if owner_id is not None:
+        groups = await repository.owner_groups(session, vote.id, owner_id)
     if not roles and not groups:
         raise NotFound(what="vote")
     return vote, Viewer(roles, tuple(groups))
@@ -419,9 +421,13 @@ async def unit_ballots(
 async def my_ballots(session: AsyncSession, principal: Principal, vote_id: uuid.UUID) -> tuple[GroupBallots, ...]:
     """R-PUB-2: a voter sees their own groups' ballots (any time); 404 for anyone not in the roll."""
     vote = await repository.get_vote(session, vote_id)
-    if vote is None or principal.owner_id is None:
+    if vote is None:
         raise NotFound(what="vote")
-    groups = await repository.owner_groups(session, vote.id, principal.owner_id)
+    # R-CAST-1: the owner the account is bound to in the vote's estate, never an identity proven elsewhere.
+    owner_id = await realname_repository.bound_owner(session, principal.account_id, vote.estate_id)
+    if owner_id is None:
+        raise NotFound(what="vote")
+    groups = await repository.owner_groups(session, vote.id, owner_id)
     if not groups:
         raise NotFound(what="vote")
     ballots = await repository.ballots_of_groups(session, vote.id, (group.group_id for group in groups))

@@ -28,6 +28,7 @@ from app.ledger import events
 from app.notice import service as notice_service
 from app.notice.models import NoticeKind
 from app.place import access
+from app.realname import repository as realname_repository
 from app.register import repository as register_repository
 from app.rules.categories import (
     MATTERS,
@@ -136,7 +137,8 @@ async def readable_vote(session: AsyncSession, principal: Principal, vote_id: uu
         raise NotFound(what="vote")
     if roles:
         return vote
-    if principal.owner_id is not None and await repository.owner_in_roll(session, vote.id, principal.owner_id):
+    owner_id = await realname_repository.bound_owner(session, principal.account_id, vote.estate_id)  # R-CAST-1
+    if owner_id is not None and await repository.owner_in_roll(session, vote.id, owner_id):
         return vote
     raise NotFound(what="vote")
 

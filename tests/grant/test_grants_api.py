@@ -175,7 +175,7 @@ async def test_proxy_request_approve_revoke(client, session, app, world):
     assert grant["status"] == "PENDING"
     assert (grant["signatures_signed"], grant["signatures_required"]) == (1, 1)  # the sole owner signed
     assert grant["grantee"]["phone"] == "*******0001"
-    assert grant["grantee"]["name"] == "赵**"
+    assert "name" not in grant["grantee"]  # never the holder's display name: one answer for every number
     assert grant["group_key"] == key
     assert grant["in_force"] is False
     assert await my_groups(client, app, world.agent) == []  # pending never counts
@@ -438,8 +438,9 @@ def _shape(answer: dict) -> dict:  # type: ignore[type-arg]
 async def test_a_grant_request_answers_alike_whoever_holds_the_number(client, session, app, world):
     """No account, an unverified account, a verified owner's: the same 201 and body shape (no enumeration oracle);
     the organiser's approval is where an unverified agent is refused (R-CAST-4)."""
-    await make_account(session, app.state.cipher, phone="13900000003")  # signed up, not verified
-    await make_account(session, app.state.cipher, phone="13900000004", owner_id=world.agent.owner_id)  # verified
+    await make_account(session, app.state.cipher, phone="13900000003", display_name="孙小美")  # signed up, unverified
+    verified = await make_account(session, app.state.cipher, phone="13900000004", owner_id=world.agent.owner_id)
+    verified.display_name = "钱夫人"  # a name the holder chose: never shown to whoever names the number
     await session.commit()
     answers = []
     for phone in ("13911112222", "13900000003", "13900000004"):
@@ -452,6 +453,7 @@ async def test_a_grant_request_answers_alike_whoever_holds_the_number(client, se
         answers.append((response, response.json()))
     shapes = [_shape(body) for _, body in answers]
     assert shapes[0] == shapes[1] == shapes[2]
+    assert all("孙" not in response.text and "钱" not in response.text for response, _ in answers)
     for _, body in answers[:2]:
         refused = await _approve(client, world, body["id"])
         assert (refused.status_code, refused.json()["code"]) == (422, "grant.grantee_not_verified")
@@ -523,7 +525,7 @@ async def test_organiser_list_is_masked_and_filtered(client, app, world):
     assert {item["id"] for item in everything.json()["items"]} == {pending["id"], approved["id"]}
     assert PHONE_AGENT not in everything.text
     assert "王一" not in everything.text
-    assert "王*" in everything.text
+    assert "王*" not in everything.text  # parties by masked phone only: display names are never shown
     assert ID_WANG not in everything.text
     assert str(world.wang.owner_id) not in everything.text  # owner ids stay internal
 

@@ -91,7 +91,11 @@ async def test_an_existing_account_is_reused(client, session, app):
     await session.commit()
     response = await client.post(STAFF, json=_body("AUDITOR", estate_id=here.estate.id), headers=admin)
     assert response.status_code == 201
-    assert response.json()["account"] == {"id": str(existing.id), "phone": "*******1111", "display_name": "已有名字"}
+    # The answer shows the name submitted, as for a new number: the stored name is not disclosed to the caller.
+    assert response.json()["account"] == {"id": str(existing.id), "phone": "*******1111", "display_name": "王委员"}
+    assert "已有名字" not in response.text
+    await session.refresh(existing)
+    assert existing.display_name == "已有名字"  # kept
 
 
 async def test_operator_grants_street_office_and_admin_roles(client, session, app):

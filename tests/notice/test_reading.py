@@ -7,6 +7,7 @@ from datetime import timedelta
 from app.common.access import Role, Scope
 from app.identity.service import OPERATOR
 from app.notice.models import NoticeKind
+from app.realname.models import OwnerBinding, VerificationMethod
 from app.register.parsing import RegisterFormat
 from app.register.service import import_register
 from tests.ballot.helpers import WANG, owner_id
@@ -110,6 +111,17 @@ async def test_owners_follow_the_latest_register_or_a_vote_roll(client, session,
     def ids(response):  # type: ignore[no-untyped-def]
         return [item["id"] for item in response.json()["items"]]
 
+    # In A's roll, but not bound in A: the register version that dropped him ended any binding there (R-CAST-1).
+    assert ids(await client.get("/api/v1/me/notices", headers=bearer(app, wang))) == []
+    # Bound in A (a binding that still stands), the vote roll alone gives him A's notices.
+    session.add(
+        OwnerBinding(
+            account_id=wang.id, estate_id=fixture.places.estate.id, owner_id=wang.owner_id,
+            register_version_id=fixture.vote.register_version_id, method=VerificationMethod.MANUAL_REVIEW,
+            created_at=NOW,
+        )
+    )  # fmt: skip
+    await session.commit()
     assert ids(await client.get("/api/v1/me/notices", headers=bearer(app, wang))) == [str(ours.id)]  # by the roll
     assert ids(await client.get("/api/v1/me/notices", headers=bearer(app, former))) == []
     assert ids(await client.get("/api/v1/me/notices", headers=bearer(app, newcomer))) == [str(theirs.id), str(ours.id)]

@@ -21,6 +21,7 @@ from tests.ballot.helpers import WANG, answers_for, group_of, owner_id
 from tests.ballot.test_cast_api import NOW
 from tests.factories import bearer, make_account, make_api_key, make_places
 from tests.factories_vote import make_vote, yes_no_topic
+from tests.grant.test_grants_api import proxy_body
 
 GENUINE_A = (
     "楼栋,房号,面积,面积来源,权属依据,不动产权证号,业主姓名,证件号码\n"
@@ -168,3 +169,69 @@ async def test_a_new_version_during_a_vote_keeps_its_roll_and_is_flagged_to_the_
     diff = await client.get(f"/api/v1/estates/{fixture.places.estate.id}/register/diff", headers=street_office)
     assert (diff.json()["from_version"]["number"], diff.json()["to_version"]["number"]) == (1, 2)  # the latest change
     assert [(unit["unit_key"], unit["fields"]) for unit in diff.json()["units"]] == [("1-1-102", ["area"])]
+
+
+async def test_a_row_planted_in_another_estate_reads_nothing_of_the_victims_estate(client, session, app):
+    """The read side as the cast: an owner identity counts only in the estate whose register proved it (R-CAST-1).
+    The planter's account, bound to the victim's owner identity in its own estate only, gets 404 on every read of
+    the victim's estate that an owner of it may make, while the real owner, bound there, reads them all."""
+    app.state.clock = lambda: NOW + timedelta(hours=1)
+    victim_estate = await make_vote(session, app.state.cipher, now=NOW, topics=[yes_no_topic()])
+    vote_id, estate_id = victim_estate.vote.id, victim_estate.places.estate.id
+    rogue = await make_places(session, app.state.cipher)
+    await session.commit()
+    rogue_committee = await make_api_key(
+        session, app.state.token_hasher, role=Role.COMMITTEE, estate_id=rogue.estate.id
+    )
+    await _import(client, rogue.estate.id, GENUINE_A + PLANTED_ROW, rogue_committee)
+    attacker = await make_account(session, app.state.cipher)
+    victim = await owner_id(session, app, WANG)
+    owner = await make_account(session, app.state.cipher, owner_id=victim)
+    await session.commit()
+    verified = await client.post(
+        "/api/v1/me/verification",
+        json={"id_number": WANG, "certificate_number": PLANTED_CERTIFICATE},
+        headers=bearer(app, attacker),
+    )
+    assert verified.json()["estates"] == [str(rogue.estate.id)]
+    group = await group_of(session, vote_id, victim)
+    ballot = {"group_id": group, "answers": answers_for(victim_estate)}
+    cast = await client.post(f"/api/v1/votes/{vote_id}/ballots", json=ballot, headers=bearer(app, owner))
+    assert cast.status_code == 201, cast.text
+
+    routes = [
+        f"/api/v1/votes/{vote_id}",
+        f"/api/v1/votes/{vote_id}/turnout",
+        f"/api/v1/votes/{vote_id}/supervision",
+        f"/api/v1/votes/{vote_id}/my-ballot",
+        f"/api/v1/estates/{estate_id}/petitions",
+        f"/api/v1/estates/{estate_id}/archive",
+    ]
+    for route in routes:
+        real = await client.get(route, headers=bearer(app, owner))
+        assert real.status_code == 200, (route, real.text)
+        planted = await client.get(route, headers=bearer(app, attacker))
+        assert planted.status_code == 404, (route, planted.text)
+    mine = await client.get(f"/api/v1/votes/{vote_id}/my-ballot", headers=bearer(app, owner))
+    assert mine.json()["groups"][0]["ballots"]  # what the planter must not read during the open vote
+
+    groups = await client.get("/api/v1/me/groups", headers=bearer(app, attacker))
+    assert str(estate_id) not in groups.text
+    owner_groups = (await client.get("/api/v1/me/groups", headers=bearer(app, owner))).json()["items"]
+    (own_group,) = [item for item in owner_groups if item["estate_id"] == str(estate_id)]
+
+    # A grant of the victim's group is no grant of the planter's: not listed, not signed, not revoked.
+    requested = await client.post(
+        f"/api/v1/estates/{estate_id}/grants",
+        json=proxy_body(own_group["group_key"], grantee_phone="13911112222"),
+        headers=bearer(app, owner),
+    )
+    assert requested.status_code == 201, requested.text
+    grant_id = requested.json()["id"]
+    mine = await client.get("/api/v1/me/grants", headers=bearer(app, owner))
+    assert [(item["id"], item["relations"]) for item in mine.json()["items"]] == [(grant_id, ["REQUESTER", "OWNER"])]
+    assert (await client.get("/api/v1/me/grants", headers=bearer(app, attacker))).json()["items"] == []
+    revoked = await client.post(f"/api/v1/estates/{estate_id}/grants/{grant_id}/revoke", headers=bearer(app, attacker))
+    assert revoked.status_code == 404, revoked.text
+    notices = await client.get("/api/v1/me/notices", headers=bearer(app, attacker))
+    assert str(estate_id) not in notices.text

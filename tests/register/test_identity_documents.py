@@ -104,3 +104,33 @@ def test_json_owners_carry_their_document_type():
     result = parse_register(content.encode(), RegisterFormat.JSON)
     assert result.errors == []
     assert result.rows[0].owners[0].document is IdentityDocument.PASSPORT
+
+
+def test_one_document_number_with_two_names_is_refused_naming_both_rows():
+    """Two passports E12345678 for John Smith and Jane Doe would merge two people into one owner (one head, one
+    ballot): the file is refused, naming both rows and neither the number nor the names."""
+    result = _parse(
+        "1,101,100.00,registry,registration,C-1,John Smith,E12345678,passport",
+        "1,102,100.00,registry,registration,C-2,Jane Doe,E12345678,passport",
+    )
+    assert [(error.row, error.column, error.code) for error in result.errors] == [
+        (3, "owner_names", "register.owner_name_conflict")
+    ]
+    assert "row 2" in result.errors[0].detail_en
+    assert "第 2 行" in result.errors[0].detail_zh
+    assert not any(secret in result.errors[0].detail_en for secret in ("E12345678", "Jane", "John"))
+
+
+def test_the_same_owner_on_several_rows_is_one_owner():
+    result = _parse(
+        "1,101,100.00,registry,registration,C-1,John Smith,E12345678,passport",
+        "1,102,100.00,registry,registration,C-2,john  SMITH,E12345678,passport",  # spacing and case aside
+        "1,103,100.00,registry,registration,C-3,Jane Doe,E12345678,港澳居民来往内地通行证",  # another document type
+    )
+    assert [error.code for error in result.errors] == ["register.identifier_invalid"]  # E… is no HK/Macao permit
+    fine = _parse(
+        "1,101,100.00,registry,registration,C-1,John Smith,E12345678,passport",
+        "1,102,100.00,registry,registration,C-2,john  SMITH,E12345678,passport",
+        "1,103,100.00,registry,registration,C-3,陈大文,H12345678,港澳居民来往内地通行证",
+    )
+    assert fine.errors == []

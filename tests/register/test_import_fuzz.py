@@ -251,3 +251,14 @@ async def test_the_valid_sample_still_imports(client, session, target):
     )
     assert response.status_code == 201, response.text
     assert (await _written(session, estate_id))[0] == 1
+
+
+async def test_one_document_number_with_two_names_is_refused_through_the_api(client, session, target):
+    content = (
+        b"building,room,area,area_source,evidence,certificate_number,owner_names,owner_ids,owner_document_types\n"
+        b"1,101,100.00,registry,registration,C-1,John Smith,E12345678,passport\n"
+        b"1,102,100.00,registry,registration,C-2,Jane Doe,E12345678,passport\n"
+    )
+    body = await _refused(client, session, target, content, "r.csv", "text/csv")
+    assert _located(body) == {(3, "owner_names", "register.owner_name_conflict")}, body
+    assert "row 2" in body["errors"][0]["detail"]
