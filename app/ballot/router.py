@@ -7,16 +7,7 @@ import orjson
 from fastapi import APIRouter, Header, Path, status
 from fastapi.responses import Response
 
-from app.ballot import repository, service
-from app.ballot.errors import (
-    AlreadyCast,
-    GroupNotInRoll,
-    IdempotencyKeyReused,
-    NotVerified,
-    OnlineNotAllowed,
-    PaperNotAllowed,
-    VoteNotVotable,
-)
+from app.ballot import errors, repository, service
 from app.ballot.schemas import BallotCast, PaperBallotEntry, Receipt
 from app.common.errors import Forbidden, Unauthenticated
 from app.errors import NotFound
@@ -49,8 +40,9 @@ IdempotencyKey = Annotated[
     ),
 ]
 CAST_ERRORS = (
-    Unauthenticated, NotVerified, NotEntitled, NotFound, GroupNotInRoll, VotingNotStarted, VotingEnded, VoteNotVotable,
-    OnlineNotAllowed, AlreadyCast, IdempotencyKeyReused, BallotIncomplete, TopicNotInNotice, AnswerInvalid,
+    Unauthenticated, errors.NotVerified, NotEntitled, NotFound, errors.GroupNotInRoll, VotingNotStarted, VotingEnded,
+    errors.VoteNotVotable, errors.OnlineNotAllowed, errors.AlreadyCast, errors.IdempotencyKeyReused, BallotIncomplete,
+    TopicNotInNotice, AnswerInvalid,
     ElectionWriteIn, ElectionBallotIncomplete, ElectionApprovalLimitExceeded, DatabaseBusy,
 )  # fmt: skip
 
@@ -84,8 +76,8 @@ async def cast_ballot(
     status_code=status.HTTP_201_CREATED,
     response_model=Receipt,
     responses=problem_responses(
-        Unauthenticated, Forbidden, NotThisVotesOrganiser, NotFound, GroupNotInRoll, PaperNotAllowed,
-        PaperReceivedOutsideWindow, AlreadyCast,
+        Unauthenticated, Forbidden, NotThisVotesOrganiser, NotFound, errors.GroupNotInRoll, errors.PaperNotAllowed,
+        PaperReceivedOutsideWindow, errors.AlreadyCast,
         BallotIncomplete, TopicNotInNotice, AnswerInvalid, ElectionWriteIn, ElectionBallotIncomplete,
     ),
 )  # fmt: skip
