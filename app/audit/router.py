@@ -38,6 +38,15 @@ from app.http.problems import problem_response, problem_responses
 
 TEXT = "text/plain; charset=utf-8"
 
+INCLUSION_ERRORS = (
+    errors.EntryNotFound, errors.EntryNotIntegrated, errors.NoCheckpoint, errors.CheckpointNotFound,
+    errors.EntryNotInCheckpoint,
+)  # fmt: skip
+COSIGN_ERRORS = (
+    errors.CosignatureMalformed, errors.WitnessUnknown, errors.WitnessSignatureInvalid, errors.CheckpointUnknown,
+    errors.WitnessInconsistent,
+)  # fmt: skip
+
 
 class RetryAfterRoute(APIRoute):
     """Renders ``NotYetAvailable`` errors as problem documents with ``Retry-After``."""
@@ -131,13 +140,7 @@ async def checkpoint_at(
 @router.get(
     "/log/entries/{entry_id}/inclusion",
     response_model=InclusionOut,
-    responses=problem_responses(
-        errors.EntryNotFound,
-        errors.EntryNotIntegrated,
-        errors.NoCheckpoint,
-        errors.CheckpointNotFound,
-        errors.EntryNotInCheckpoint,
-    ),
+    responses=problem_responses(*INCLUSION_ERRORS),
 )
 async def entry_inclusion(
     session: SessionDep,
@@ -222,13 +225,7 @@ async def log_public_keys(keys: LogKeysDep) -> LogKeysOut:
 @router.post(
     "/log/witness/cosign",
     response_model=CosignOut,
-    responses=problem_responses(
-        errors.CosignatureMalformed,
-        errors.WitnessUnknown,
-        errors.WitnessSignatureInvalid,
-        errors.CheckpointUnknown,
-        errors.WitnessInconsistent,
-    ),
+    responses=problem_responses(*COSIGN_ERRORS),
 )
 async def witness_cosign(body: CosignIn, session: SessionDep, keys: LogKeysDep, clock: Clock) -> CosignOut:
     """A configured witness posts a checkpoint it cosigned; its signature authenticates the request."""
