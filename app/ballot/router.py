@@ -1,10 +1,9 @@
 from __future__ import annotations
 
-import uuid
 from typing import Annotated
 
 import orjson
-from fastapi import APIRouter, Header, Path, status
+from fastapi import APIRouter, Header, status
 from fastapi.responses import Response
 
 from app.ballot import errors, repository, service
@@ -13,6 +12,7 @@ from app.common.errors import Forbidden, Unauthenticated
 from app.errors import NotFound
 from app.http.deps import Clock, CurrentPrincipal, SessionDep, SettingsDep
 from app.http.errors import DatabaseBusy
+from app.http.paths import VoteId
 from app.http.problems import problem_responses
 from app.place import access
 from app.rules.casting import NotEntitled
@@ -29,7 +29,6 @@ from app.vote.service import ensure_acts_as_organiser
 from app.vote.spec import AnswerInvalid, BallotIncomplete, TopicNotInNotice
 
 router = APIRouter(tags=["ballots"])
-VoteId = Annotated[uuid.UUID, Path(description="Vote id")]
 IdempotencyKey = Annotated[
     str | None,
     Header(

@@ -17,6 +17,7 @@ from app.common.pagination import CursorParam, LimitParam, Page, paginate
 from app.errors import DomainError, NotFound
 from app.http.deps import CipherDep, Clock, CurrentPrincipal, SessionDep, SettingsDep
 from app.http.errors import PayloadTooLarge
+from app.http.paths import EstateId
 from app.http.problems import problem_response, problem_responses
 from app.http.ratelimit import client_key
 from app.place.access import ensure_can_manage_estate
@@ -38,7 +39,6 @@ from app.realname.schemas import (
 from app.register.identifiers import IdentityDocument
 
 router = APIRouter(tags=["verification"])
-EstateId = Annotated[uuid.UUID, Path(description="Estate id")]
 RequestId = Annotated[uuid.UUID, Path(description="Manual verification request id")]
 AUTH_ERRORS = (Unauthenticated, errors.AccountRequired)
 REVIEW_ERRORS = (Unauthenticated, Forbidden, NotFound)
