@@ -71,14 +71,8 @@ class ArchiveRead(ReadModel):
                 for item in archive.results
             ],
             notices=[
-                ArchivedNoticeRead(
-                    notice_id=notice.id,
-                    vote_id=notice.vote_id,
-                    kind=notice.kind,
-                    title=notice.title,
-                    published_at=notice.published_at,
-                    content_sha256=notice.content_sha256,
-                    download=f"{base}/notices/{notice.id}",
+                ArchivedNoticeRead.from_attributes_of(
+                    notice, notice_id=notice.id, download=f"{base}/notices/{notice.id}"
                 )
                 for notice in archive.notices
             ],

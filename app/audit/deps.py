@@ -5,14 +5,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends
 
 from app.audit.keys import LogKeys
+from app.http.deps import from_app_state
 
-
-async def get_log_keys(request: Request) -> LogKeys:
-    keys: LogKeys = request.app.state.log_keys
-    return keys
-
-
-LogKeysDep = Annotated[LogKeys, Depends(get_log_keys)]
+LogKeysDep = Annotated[LogKeys, Depends(from_app_state("log_keys"))]

@@ -19,24 +19,8 @@ from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.responses import PlainTextResponse
 from fastapi.routing import APIRoute
 
-from app.audit import disclosure, service
+from app.audit import disclosure, errors, service
 from app.audit.deps import LogKeysDep
-from app.audit.errors import (
-    RETRY_AFTER_SECONDS,
-    CheckpointNotFound,
-    CheckpointUnknown,
-    ConsistencyRangeInvalid,
-    CosignatureMalformed,
-    EntryNotFound,
-    EntryNotInCheckpoint,
-    EntryNotIntegrated,
-    EntryRangeInvalid,
-    NoCheckpoint,
-    NotYetAvailable,
-    WitnessInconsistent,
-    WitnessSignatureInvalid,
-    WitnessUnknown,
-)
 from app.audit.keys import PublishedKey
 from app.audit.schemas import (
     CheckpointOut,
@@ -54,6 +38,15 @@ from app.http.problems import problem_response, problem_responses
 
 TEXT = "text/plain; charset=utf-8"
 
+INCLUSION_ERRORS = (
+    errors.EntryNotFound, errors.EntryNotIntegrated, errors.NoCheckpoint, errors.CheckpointNotFound,
+    errors.EntryNotInCheckpoint,
+)  # fmt: skip
+COSIGN_ERRORS = (
+    errors.CosignatureMalformed, errors.WitnessUnknown, errors.WitnessSignatureInvalid, errors.CheckpointUnknown,
+    errors.WitnessInconsistent,
+)  # fmt: skip
+
 
 class RetryAfterRoute(APIRoute):
     """Renders ``NotYetAvailable`` errors as problem documents with ``Retry-After``."""
@@ -64,8 +57,8 @@ class RetryAfterRoute(APIRoute):
         async def handle(request: Request) -> Response:
             try:
                 return await handler(request)
-            except NotYetAvailable as error:
-                return problem_response(error, request, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+            except errors.NotYetAvailable as error:
+                return problem_response(error, request, headers={"Retry-After": str(errors.RETRY_AFTER_SECONDS)})
 
         return handle
 
@@ -116,7 +109,7 @@ def text_and_json(model: type[Any], description: str) -> dict[int | str, dict[st
     response_model=None,
     responses={
         **text_and_json(CheckpointOut, "The latest signed checkpoint note (text) or its fields (format=json)"),
-        **problem_responses(NoCheckpoint),
+        **problem_responses(errors.NoCheckpoint),
     },
 )
 async def latest_checkpoint(session: SessionDep, output: Format = "text", cosigned: Cosigned = False) -> Response:
@@ -130,7 +123,7 @@ async def latest_checkpoint(session: SessionDep, output: Format = "text", cosign
     response_model=None,
     responses={
         **text_and_json(CheckpointOut, "The signed checkpoint note at this tree size"),
-        **problem_responses(CheckpointNotFound),
+        **problem_responses(errors.CheckpointNotFound),
     },
 )
 async def checkpoint_at(
@@ -147,9 +140,7 @@ async def checkpoint_at(
 @router.get(
     "/log/entries/{entry_id}/inclusion",
     response_model=InclusionOut,
-    responses=problem_responses(
-        EntryNotFound, EntryNotIntegrated, NoCheckpoint, CheckpointNotFound, EntryNotInCheckpoint
-    ),
+    responses=problem_responses(*INCLUSION_ERRORS),
 )
 async def entry_inclusion(
     session: SessionDep,
@@ -173,7 +164,7 @@ async def entry_inclusion(
 @router.get(
     "/log/consistency",
     response_model=ConsistencyOut,
-    responses=problem_responses(ConsistencyRangeInvalid),
+    responses=problem_responses(errors.ConsistencyRangeInvalid),
 )
 async def consistency(
     session: SessionDep,
@@ -206,7 +197,7 @@ def entries_out(start: int, end: int, tree_size: int, served: list[disclosure.Se
     )
 
 
-@router.get("/log/entries", response_model=LogEntriesOut, responses=problem_responses(EntryRangeInvalid))
+@router.get("/log/entries", response_model=LogEntriesOut, responses=problem_responses(errors.EntryRangeInvalid))
 async def log_entries(session: SessionDep, start: Start, end: End) -> LogEntriesOut:
     """Entries ``start`` to ``end - 1`` in leaf order with their leaf hashes; the leaf documents of public-law acts
     only (identity events and anything naming a person are served as their leaf hash, docs/secrecy.md)."""
@@ -234,9 +225,7 @@ async def log_public_keys(keys: LogKeysDep) -> LogKeysOut:
 @router.post(
     "/log/witness/cosign",
     response_model=CosignOut,
-    responses=problem_responses(
-        CosignatureMalformed, WitnessUnknown, WitnessSignatureInvalid, CheckpointUnknown, WitnessInconsistent
-    ),
+    responses=problem_responses(*COSIGN_ERRORS),
 )
 async def witness_cosign(body: CosignIn, session: SessionDep, keys: LogKeysDep, clock: Clock) -> CosignOut:
     """A configured witness posts a checkpoint it cosigned; its signature authenticates the request."""

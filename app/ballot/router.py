@@ -1,27 +1,18 @@
 from __future__ import annotations
 
-import uuid
 from typing import Annotated
 
 import orjson
-from fastapi import APIRouter, Header, Path, status
+from fastapi import APIRouter, Header, status
 from fastapi.responses import Response
 
-from app.ballot import repository, service
-from app.ballot.errors import (
-    AlreadyCast,
-    GroupNotInRoll,
-    IdempotencyKeyReused,
-    NotVerified,
-    OnlineNotAllowed,
-    PaperNotAllowed,
-    VoteNotVotable,
-)
+from app.ballot import errors, repository, service
 from app.ballot.schemas import BallotCast, PaperBallotEntry, Receipt
 from app.common.errors import Forbidden, Unauthenticated
 from app.errors import NotFound
 from app.http.deps import Clock, CurrentPrincipal, SessionDep, SettingsDep
 from app.http.errors import DatabaseBusy
+from app.http.paths import VoteId
 from app.http.problems import problem_responses
 from app.place import access
 from app.rules.casting import NotEntitled
@@ -38,7 +29,6 @@ from app.vote.service import ensure_acts_as_organiser
 from app.vote.spec import AnswerInvalid, BallotIncomplete, TopicNotInNotice
 
 router = APIRouter(tags=["ballots"])
-VoteId = Annotated[uuid.UUID, Path(description="Vote id")]
 IdempotencyKey = Annotated[
     str | None,
     Header(
@@ -49,8 +39,9 @@ IdempotencyKey = Annotated[
     ),
 ]
 CAST_ERRORS = (
-    Unauthenticated, NotVerified, NotEntitled, NotFound, GroupNotInRoll, VotingNotStarted, VotingEnded, VoteNotVotable,
-    OnlineNotAllowed, AlreadyCast, IdempotencyKeyReused, BallotIncomplete, TopicNotInNotice, AnswerInvalid,
+    Unauthenticated, errors.NotVerified, NotEntitled, NotFound, errors.GroupNotInRoll, VotingNotStarted, VotingEnded,
+    errors.VoteNotVotable, errors.OnlineNotAllowed, errors.AlreadyCast, errors.IdempotencyKeyReused, BallotIncomplete,
+    TopicNotInNotice, AnswerInvalid,
     ElectionWriteIn, ElectionBallotIncomplete, ElectionApprovalLimitExceeded, DatabaseBusy,
 )  # fmt: skip
 
@@ -84,8 +75,8 @@ async def cast_ballot(
     status_code=status.HTTP_201_CREATED,
     response_model=Receipt,
     responses=problem_responses(
-        Unauthenticated, Forbidden, NotThisVotesOrganiser, NotFound, GroupNotInRoll, PaperNotAllowed,
-        PaperReceivedOutsideWindow, AlreadyCast,
+        Unauthenticated, Forbidden, NotThisVotesOrganiser, NotFound, errors.GroupNotInRoll, errors.PaperNotAllowed,
+        PaperReceivedOutsideWindow, errors.AlreadyCast,
         BallotIncomplete, TopicNotInNotice, AnswerInvalid, ElectionWriteIn, ElectionBallotIncomplete,
     ),
 )  # fmt: skip

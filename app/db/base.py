@@ -54,6 +54,12 @@ class CreatedAtMixin:
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class NameMixin:
+    """A short name, unique among its parent's children (a place in its district, a building in its estate)."""
+
+    name: Mapped[str] = mapped_column(sa.String(100))
+
+
 def enum_column(enum_cls: type[Any], length: int = 32) -> sa.Enum:
     """A portable enum: a CHECK-constrained VARCHAR on both dialects (no native PostgreSQL enum types)."""
     return sa.Enum(

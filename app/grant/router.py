@@ -4,30 +4,21 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Protocol
 
 from fastapi import APIRouter, Query, Request, status
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.common.access import Principal
 from app.common.errors import Forbidden, InvalidCursor, TooManyRequests, Unauthenticated
 from app.common.pagination import Page, PageQuery, paginate
-from app.errors import NotFound
-from app.grant import errors, repository, service
+from app.errors import DomainError, NotFound
+from app.grant import errors, repository, schemas, service
 from app.grant.models import ActingGrant, GrantStatus
-from app.grant.schemas import (
-    GrantCreate,
-    GrantRead,
-    GrantReject,
-    GrantRelation,
-    MyGrantRead,
-    MyGroupList,
-    MyGroupRead,
-    PartyRead,
-    ProxyScopeRead,
-)
 from app.http.deps import CipherDep, Clock, CurrentPrincipal, SessionDep
 from app.http.paths import EstateId, GrantId
 from app.http.problems import problem_responses
+from app.http.routes import add_act_route
 from app.identity.models import Account
 from app.identity.phone import mask_phone
 from app.place import access
@@ -41,15 +32,15 @@ ORGANISER_ERRORS = (*AUTH_ERRORS, errors.GrantNotFound, GrantAlreadyDecided)
 
 @router.get(
     "/me/groups",
-    response_model=MyGroupList,
+    response_model=schemas.MyGroupList,
     responses=problem_responses(Unauthenticated, errors.AccountRequired, errors.NotVerified),
 )
-async def my_groups(session: SessionDep, principal: CurrentPrincipal, clock: Clock) -> MyGroupList:
+async def my_groups(session: SessionDep, principal: CurrentPrincipal, clock: Clock) -> schemas.MyGroupList:
     """The voter groups you may act for now, in every estate, and why (owner, co-owner, grant; R-CAST-1)."""
     bound = await service.my_groups(session, principal, now=clock())
-    return MyGroupList(
+    return schemas.MyGroupList(
         items=[
-            MyGroupRead(
+            schemas.MyGroupRead(
                 estate_id=item.estate.id,
                 estate_name=item.estate.name,
                 group_key=item.public_key,
@@ -75,7 +66,7 @@ async def my_grants(
     principal: CurrentPrincipal,
     page: PageQuery,
     clock: Clock,
-) -> Page[MyGrantRead]:
+) -> Page[schemas.MyGrantRead]:
     """Grants you requested or received, and pending ones for groups you own (to sign)."""
     account_id = service.require_account(principal)
     bound_owners = await service.bound_owners(session, principal)
@@ -86,10 +77,10 @@ async def my_grants(
     now = clock()
     return Page(
         items=[
-            MyGrantRead(
+            schemas.MyGrantRead(
                 **_grant_read(grant, accounts, now).model_dump(),
                 estate_name=estates[grant.estate_id].name,
-                relations=[GrantRelation(value) for value in service.relations(grant, principal, bound_owners)],
+                relations=[schemas.GrantRelation(value) for value in service.relations(grant, principal, bound_owners)],
             )
             for grant in rows
         ],
@@ -99,7 +90,7 @@ async def my_grants(
 
 @router.post(
     "/estates/{estate_id}/grants",
-    response_model=GrantRead,
+    response_model=schemas.GrantRead,
     status_code=status.HTTP_201_CREATED,
     responses=problem_responses(
         Unauthenticated,
@@ -126,13 +117,13 @@ async def my_grants(
 )
 async def request_grant(
     estate_id: EstateId,
-    body: GrantCreate,
+    body: schemas.GrantCreate,
     session: SessionDep,
     principal: CurrentPrincipal,
     clock: Clock,
     request: Request,
     cipher: CipherDep,
-) -> GrantRead:
+) -> schemas.GrantRead:
     """Request a right to act for a voter group; it is PENDING until the organiser approves (R-CAST-2..5).
 
     PROXY and DESIGNATED_REPRESENTATIVE are signed by the group's owners (you sign by requesting; co-owners
@@ -153,7 +144,7 @@ async def list_grants(
     page: PageQuery,
     clock: Clock,
     grant_status: Annotated[GrantStatus | None, Query(alias="status")] = None,
-) -> Page[GrantRead]:
+) -> Page[schemas.GrantRead]:
     """The estate's grants for the organiser to review (names and phones masked)."""
     await access.ensure_can_manage_estate(session, principal, estate_id)
     statement = repository.estate_grants_statement(estate_id, grant_status)
@@ -163,107 +154,118 @@ async def list_grants(
     return Page(items=[_grant_read(grant, accounts, now) for grant in rows], next_cursor=next_cursor)
 
 
-@router.post(
-    "/estates/{estate_id}/grants/{grant_id}/sign",
-    response_model=GrantRead,
-    responses=problem_responses(
-        Unauthenticated,
-        errors.AccountRequired,
-        errors.NotVerified,
-        errors.GrantNotFound,
-        errors.NotSignatory,
-        errors.SignatureNotApplicable,
-        GrantAlreadyDecided,
-        errors.GroupNotInRoll,
-    ),
-)
-async def sign_grant(
-    estate_id: EstateId, grant_id: GrantId, session: SessionDep, principal: CurrentPrincipal, clock: Clock
-) -> GrantRead:
-    """Sign a pending authorisation of a group you own (every co-owner signs a proxy; R-CAST-4)."""
-    now = clock()
-    grant = await service.sign(session, principal, estate_id, grant_id, now=now)
-    return await _read_one(session, grant, now)
+class GrantAct(Protocol):
+    """A service act on one grant that takes nothing but the grant and the time (sign, approve, revoke)."""
+
+    async def __call__(
+        self, session: AsyncSession, principal: Principal, estate_id: uuid.UUID, grant_id: uuid.UUID, *, now: datetime
+    ) -> ActingGrant: ...
 
 
-@router.post(
-    "/estates/{estate_id}/grants/{grant_id}/approve",
-    response_model=GrantRead,
-    responses=problem_responses(
-        *ORGANISER_ERRORS,
-        errors.GrantExpired,
-        errors.GranteeNotVerified,
-        errors.GranteeNotCoOwner,
-        errors.GroupNotInRoll,
-        errors.NotCoOwned,
-        errors.NotOrganisation,
-        errors.NoPersonOwner,
-        SignaturesIncomplete,
-        errors.DesignationExists,
-    ),
+def _grant_act_route(path: str, name: str, act: GrantAct, description: str, *problems: type[DomainError]) -> None:
+    """Register ``POST /estates/{estate_id}/grants/{grant_id}/<path>`` for ``act``, answering the grant as it is."""
+
+    async def endpoint(
+        estate_id: EstateId, grant_id: GrantId, session: SessionDep, principal: CurrentPrincipal, clock: Clock
+    ) -> schemas.GrantRead:
+        now = clock()
+        grant = await act(session, principal, estate_id, grant_id, now=now)
+        return await _read_one(session, grant, now)
+
+    add_act_route(
+        router,
+        f"/estates/{{estate_id}}/grants/{{grant_id}}/{path}",
+        endpoint,
+        name=name,
+        description=description,
+        response_model=schemas.GrantRead,
+        responses=problem_responses(*problems),
+    )
+
+
+_grant_act_route(
+    "sign",
+    "sign_grant",
+    service.sign,
+    "Sign a pending authorisation of a group you own (every co-owner signs a proxy; R-CAST-4).",
+    Unauthenticated,
+    errors.AccountRequired,
+    errors.NotVerified,
+    errors.GrantNotFound,
+    errors.NotSignatory,
+    errors.SignatureNotApplicable,
+    GrantAlreadyDecided,
+    errors.GroupNotInRoll,
 )
-async def approve_grant(
-    estate_id: EstateId, grant_id: GrantId, session: SessionDep, principal: CurrentPrincipal, clock: Clock
-) -> GrantRead:
-    """Approve after checking the evidence (the estate's committee, street office or admin)."""
-    now = clock()
-    grant = await service.approve(session, principal, estate_id, grant_id, now=now)
-    return await _read_one(session, grant, now)
+_grant_act_route(
+    "approve",
+    "approve_grant",
+    service.approve,
+    "Approve after checking the evidence (the estate's committee, street office or admin).",
+    *ORGANISER_ERRORS,
+    errors.GrantExpired,
+    errors.GranteeNotVerified,
+    errors.GranteeNotCoOwner,
+    errors.GroupNotInRoll,
+    errors.NotCoOwned,
+    errors.NotOrganisation,
+    errors.NoPersonOwner,
+    SignaturesIncomplete,
+    errors.DesignationExists,
+)
 
 
 @router.post(
     "/estates/{estate_id}/grants/{grant_id}/reject",
-    response_model=GrantRead,
+    response_model=schemas.GrantRead,
     responses=problem_responses(*ORGANISER_ERRORS),
 )
 async def reject_grant(
     estate_id: EstateId,
     grant_id: GrantId,
-    body: GrantReject,
+    body: schemas.GrantReject,
     session: SessionDep,
     principal: CurrentPrincipal,
     clock: Clock,
-) -> GrantRead:
+) -> schemas.GrantRead:
     """Reject with a reason (the estate's committee, street office or admin)."""
     now = clock()
     grant = await service.reject(session, principal, estate_id, grant_id, reason=body.reason, now=now)
     return await _read_one(session, grant, now)
 
 
-@router.post(
-    "/estates/{estate_id}/grants/{grant_id}/revoke",
-    response_model=GrantRead,
-    responses=problem_responses(*AUTH_ERRORS, errors.GrantNotFound, GrantNotRevocable, GrantAlreadyUsed),
+_grant_act_route(
+    "revoke",
+    "revoke_grant",
+    service.revoke,
+    "Revoke until used (R-CAST-4): the requester, an owner of the group, or the organiser.",
+    *AUTH_ERRORS,
+    errors.GrantNotFound,
+    GrantNotRevocable,
+    GrantAlreadyUsed,
 )
-async def revoke_grant(
-    estate_id: EstateId, grant_id: GrantId, session: SessionDep, principal: CurrentPrincipal, clock: Clock
-) -> GrantRead:
-    """Revoke until used (R-CAST-4): the requester, an owner of the group, or the organiser."""
-    now = clock()
-    grant = await service.revoke(session, principal, estate_id, grant_id, now=now)
-    return await _read_one(session, grant, now)
 
 
-async def _read_one(session: AsyncSession, grant: ActingGrant, now: datetime) -> GrantRead:
+async def _read_one(session: AsyncSession, grant: ActingGrant, now: datetime) -> schemas.GrantRead:
     return _grant_read(grant, await service.parties(session, [grant]), now)
 
 
-def _party(account: Account) -> PartyRead:
-    return PartyRead(
+def _party(account: Account) -> schemas.PartyRead:
+    return schemas.PartyRead(
         account_id=account.id,
         phone=mask_phone(account.phone_last4),
     )
 
 
-def _grant_read(grant: ActingGrant, accounts: dict[uuid.UUID, Account], now: datetime) -> GrantRead:
+def _grant_read(grant: ActingGrant, accounts: dict[uuid.UUID, Account], now: datetime) -> schemas.GrantRead:
     scope = grant.scope or {}
-    return GrantRead.from_attributes_of(
+    return schemas.GrantRead.from_attributes_of(
         grant,
         group_key=service.public_group_key(grant.estate_id, grant.group_key),
         in_force=service.grant_facts(grant).in_force(now),
         grantee=_party(accounts[grant.grantee_account_id]),
         requested_by=_party(accounts[grant.requested_by_account_id]),
-        scope=ProxyScopeRead.model_validate(scope) if scope else None,
+        scope=schemas.ProxyScopeRead.model_validate(scope) if scope else None,
         signatures_signed=len(grant.signed_by_owner_ids or ()),
         signatures_required=len(service.owner_keys_of(grant.group_key)),
     )

@@ -3,9 +3,9 @@ calling principal."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import datetime
-from typing import Annotated, Protocol
+from typing import Annotated, Any, Protocol
 
 from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -30,6 +30,16 @@ SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 
 # Dependencies that do no I/O are still ``async def``: FastAPI runs plain functions in a thread pool, and the
 # hand-off to a thread and back cost more than the whole ballot's SQL on the casting path.
+def from_app_state(attribute: str) -> Callable[[Request], Awaitable[Any]]:
+    """A dependency answering ``app.state.<attribute>``, a service built once at start-up (``app.main``)."""
+
+    async def dependency(request: Request) -> Any:
+        return getattr(request.app.state, attribute)
+
+    dependency.__name__ = f"get_{attribute}"
+    return dependency
+
+
 async def get_settings_dep(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
@@ -57,17 +67,7 @@ class Authenticator(Protocol):
     async def __call__(self, session: AsyncSession, credential: str, *, now: datetime) -> Principal | None: ...
 
 
-async def get_authenticator(request: Request) -> Authenticator:
-    authenticator: Authenticator = request.app.state.authenticator
-    return authenticator
-
-
-async def get_cipher(request: Request) -> FieldCipher:
-    cipher: FieldCipher = request.app.state.cipher
-    return cipher
-
-
-CipherDep = Annotated[FieldCipher, Depends(get_cipher)]
+CipherDep = Annotated[FieldCipher, Depends(from_app_state("cipher"))]
 
 
 def bearer_credential(request: Request) -> str:
@@ -81,7 +81,7 @@ async def get_principal(
     request: Request,
     session: SessionDep,
     clock: Clock,
-    authenticator: Annotated[Authenticator, Depends(get_authenticator)],
+    authenticator: Annotated[Authenticator, Depends(from_app_state("authenticator"))],
 ) -> Principal:
     """An API key (``evk_…``) or an access token (JWT) of an enabled account."""
     principal = await authenticator(session, bearer_credential(request), now=clock())

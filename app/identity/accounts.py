@@ -87,6 +87,19 @@ def check_scope_shape(scope: Scope) -> None:
         raise ScopeInvalid(role=scope.role.value)
 
 
+async def _record_role_change(session: AsyncSession, kind: EventKind, principal: Principal, grant: RoleGrant) -> None:
+    """Flush the granted or revoked role and log it: who changed it, whose it is, and its scope."""
+    await session.flush()
+    await events.record(
+        session,
+        kind,
+        actor=principal.label,
+        account_id=grant.account_id,
+        estate_id=grant.estate_id,
+        details=_scope_details(grant),
+    )
+
+
 def _scope_details(grant: RoleGrant) -> dict[str, Any]:
     return {
         "grant_id": str(grant.id),
@@ -142,15 +155,7 @@ async def grant_role(
         created_at=now,
     )
     session.add(grant)
-    await session.flush()
-    await events.record(
-        session,
-        EventKind.IDENTITY_ROLE_GRANTED,
-        actor=principal.label,
-        account_id=account.id,
-        estate_id=grant.estate_id,
-        details=_scope_details(grant),
-    )
+    await _record_role_change(session, EventKind.IDENTITY_ROLE_GRANTED, principal, grant)
     return grant, account
 
 
@@ -279,12 +284,4 @@ async def revoke_grant(session: AsyncSession, principal: Principal, grant_id: uu
         return
     grant.revoked_at = now
     grant.revoked_by = principal.label
-    await session.flush()
-    await events.record(
-        session,
-        EventKind.IDENTITY_ROLE_REVOKED,
-        actor=principal.label,
-        account_id=grant.account_id,
-        estate_id=grant.estate_id,
-        details=_scope_details(grant),
-    )
+    await _record_role_change(session, EventKind.IDENTITY_ROLE_REVOKED, principal, grant)

@@ -5,28 +5,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends
 
+from app.http.deps import from_app_state
 from app.identity.senders import CodeSender
 from app.identity.service import TokenHasher
 from app.identity.tokens import TokenService
 
-
-async def get_token_hasher(request: Request) -> TokenHasher:
-    hasher: TokenHasher = request.app.state.token_hasher
-    return hasher
-
-
-async def get_tokens(request: Request) -> TokenService:
-    tokens: TokenService = request.app.state.tokens
-    return tokens
-
-
-async def get_code_sender(request: Request) -> CodeSender:
-    sender: CodeSender = request.app.state.code_sender
-    return sender
-
-
-TokenHasherDep = Annotated[TokenHasher, Depends(get_token_hasher)]
-TokensDep = Annotated[TokenService, Depends(get_tokens)]
-CodeSenderDep = Annotated[CodeSender, Depends(get_code_sender)]
+TokenHasherDep = Annotated[TokenHasher, Depends(from_app_state("token_hasher"))]
+TokensDep = Annotated[TokenService, Depends(from_app_state("tokens"))]
+CodeSenderDep = Annotated[CodeSender, Depends(from_app_state("code_sender"))]

@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter
-from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -301,33 +301,43 @@ class _Scope:
     estate_id: uuid.UUID | None = None
     vote: Vote | None = None
 
-    def entries(self, statement: Any) -> Any:
+    def _narrow(self, statement: Any, of_vote: Callable[[Vote], Any], of_estate: Callable[[uuid.UUID], Any]) -> Any:
+        """``statement`` kept to the vote's rows, else to the estate's, else as it is."""
         if self.vote is not None:
-            return statement.where(AuditEntry.vote_id == self.vote.id)
+            return statement.where(of_vote(self.vote))
         if self.estate_id is not None:
-            return statement.where(AuditEntry.estate_id == self.estate_id)
+            return statement.where(of_estate(self.estate_id))
         return statement
+
+    def entries(self, statement: Any) -> Any:
+        return self._narrow(
+            statement, lambda vote: AuditEntry.vote_id == vote.id, lambda estate: AuditEntry.estate_id == estate
+        )
 
     def ballots(self, statement: Any) -> Any:
-        if self.vote is not None:
-            return statement.where(Ballot.vote_id == self.vote.id)
-        if self.estate_id is not None:
-            return statement.where(Ballot.vote_id.in_(sa.select(Vote.id).where(Vote.estate_id == self.estate_id)))
-        return statement
+        return self._narrow(
+            statement,
+            lambda vote: Ballot.vote_id == vote.id,
+            lambda estate: Ballot.vote_id.in_(sa.select(Vote.id).where(Vote.estate_id == estate)),
+        )
 
     def votes(self, statement: Any) -> Any:
-        if self.vote is not None:
-            return statement.where(Vote.id == self.vote.id)
-        if self.estate_id is not None:
-            return statement.where(Vote.estate_id == self.estate_id)
-        return statement
+        return self._narrow(statement, lambda vote: Vote.id == vote.id, lambda estate: Vote.estate_id == estate)
 
     def versions(self, statement: Any) -> Any:
-        if self.vote is not None:
-            return statement.where(RegisterVersion.id == self.vote.register_version_id)
-        if self.estate_id is not None:
-            return statement.where(RegisterVersion.estate_id == self.estate_id)
-        return statement
+        return self._narrow(
+            statement,
+            lambda vote: RegisterVersion.id == vote.register_version_id,
+            lambda estate: RegisterVersion.estate_id == estate,
+        )
+
+
+async def _rows_after(session: AsyncSession, statement: Any, key: Any, last: object, chunk: int) -> Sequence[Any]:
+    """The next ``chunk`` rows of ``statement`` in ``key`` order, after ``last`` (from the start when None)."""
+    statement = statement.order_by(key).limit(chunk)
+    if last is not None:
+        statement = statement.where(key > last)
+    return (await session.execute(statement)).all()
 
 
 async def check_database(
@@ -365,10 +375,7 @@ async def _check_entries(session: AsyncSession, report: CheckReport, scope: _Sco
     )  # fmt: skip
     while True:
         statement = sa.select(*columns).outerjoin(LogLeaf, LogLeaf.entry_id == AuditEntry.id)
-        statement = scope.entries(statement).order_by(AuditEntry.id).limit(chunk)
-        if last is not None:
-            statement = statement.where(AuditEntry.id > last)
-        rows = (await session.execute(statement)).all()
+        rows = await _rows_after(session, scope.entries(statement), AuditEntry.id, last, chunk)
         if not rows:
             return
         for entry_id, kind, estate_id, vote_id, payload, digest, created_at, index, leaf_index, leaf_hash in rows:
@@ -508,10 +515,7 @@ async def _check_ballots(
             .outerjoin(AuditEntry, AuditEntry.id == Ballot.audit_entry_id)
             .outerjoin(RollGroup, sa.and_(RollGroup.vote_id == Ballot.vote_id, RollGroup.group_id == Ballot.group_id))
         )
-        statement = scope.ballots(statement).order_by(Ballot.id).limit(chunk)
-        if last is not None:
-            statement = statement.where(Ballot.id > last)
-        rows = (await session.execute(statement)).all()
+        rows = await _rows_after(session, scope.ballots(statement), Ballot.id, last, chunk)
         if not rows:
             break
         marks: dict[uuid.UUID, list[MarkRow]] = {}
@@ -674,12 +678,8 @@ async def _units(
             sa.select(Unit, Building.name)
             .outerjoin(Building, Building.id == Unit.building_id)
             .where(Unit.register_version_id == version_id)
-            .order_by(key)
-            .limit(chunk)
         )
-        if last is not None:
-            statement = statement.where(key > last)
-        rows = (await session.execute(statement)).all()
+        rows = await _rows_after(session, statement, key, last, chunk)
         if not rows:
             return
         owners: dict[uuid.UUID, list[tuple[uuid.UUID, Any, str, str]]] = {}

@@ -42,6 +42,14 @@ def canonical_sha256(document: Any) -> str:
     return hashlib.sha256(canonical_bytes(document)).hexdigest()
 
 
+def unique_members(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """``json.loads``'s ``object_pairs_hook`` for documents whose objects may not repeat a member name."""
+    members = dict(pairs)
+    if len(members) != len(pairs):
+        raise ValueError("duplicate member")
+    return members
+
+
 def _plain(value: Any) -> bool:
     """Whether ``value`` is made only of the value types the fast path serialises exactly as RFC 8785."""
     kind = type(value)

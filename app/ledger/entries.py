@@ -22,7 +22,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from app.ledger.canonical import canonical_bytes, canonical_sha256
+from app.ledger.canonical import canonical_bytes, canonical_sha256, unique_members
 from app.ledger.merkle import leaf_hash
 
 LEAF_FIELDS = ("id", "kind", "estate_id", "vote_id", "payload", "payload_sha256", "created_at")
@@ -119,7 +119,7 @@ def parse_leaf_data(data: bytes) -> dict[str, Any]:
         raise ValueError(f"leaf data must be bytes of at most {MAX_LEAF_BYTES}")
     try:
         document = json.loads(
-            data.decode("utf-8"), object_pairs_hook=_unique_members, parse_float=_no_float, parse_constant=_no_float
+            data.decode("utf-8"), object_pairs_hook=unique_members, parse_float=_no_float, parse_constant=_no_float
         )
     except (UnicodeDecodeError, ValueError, TypeError, RecursionError) as failure:
         raise ValueError("leaf data is not JSON") from failure
@@ -138,13 +138,6 @@ def _uuid(name: str, value: Any) -> None:
         raise ValueError(f"{name} must be a UUID string") from failure
     if str(parsed) != value:
         raise ValueError(f"{name} must be a lowercase, hyphenated UUID")
-
-
-def _unique_members(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    members = dict(pairs)
-    if len(members) != len(pairs):
-        raise ValueError("duplicate member")
-    return members
 
 
 def _no_float(text: str) -> Any:

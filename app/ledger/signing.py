@@ -27,7 +27,7 @@ from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from app.ledger.canonical import canonical_bytes
+from app.ledger.canonical import canonical_bytes, unique_members
 
 PUBLIC_KEY_SIZE = 32
 SEED_SIZE = 32
@@ -151,17 +151,10 @@ def _decode_header(part: str) -> dict[str, Any] | None:
     if raw is None:
         return None
     try:
-        header = json.loads(raw.decode("utf-8"), object_pairs_hook=_unique_members, parse_constant=_no_constant)
+        header = json.loads(raw.decode("utf-8"), object_pairs_hook=unique_members, parse_constant=_no_constant)
     except (ValueError, RecursionError):
         return None
     return header if isinstance(header, dict) else None
-
-
-def _unique_members(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    members = dict(pairs)
-    if len(members) != len(pairs):
-        raise ValueError("duplicate member in JWS header")
-    return members
 
 
 def _no_constant(name: str) -> Any:

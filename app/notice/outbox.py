@@ -249,19 +249,6 @@ async def dispatch_batch(
     return await record_outcomes(sessionmaker, list(zip(claimed, errors, strict=True)), now, max_attempts=max_attempts)
 
 
-async def dispatch_due(
-    sessionmaker: async_sessionmaker[AsyncSession],
-    now: datetime,
-    sender: NoticeSender,
-    *,
-    max_attempts: int = DEFAULT_MAX_ATTEMPTS,
-    batch_size: int = BATCH_SIZE,
-) -> int:
-    """One batch of due messages (see the module docstring); returns how many were delivered."""
-    report = await dispatch_batch(sessionmaker, now, sender, max_attempts=max_attempts, batch_size=batch_size)
-    return report.sent
-
-
 class ReminderPublisher(Protocol):
     """Publishes the reminder notices that became due, idempotently (``app.reminder.service``)."""
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -72,6 +73,19 @@ def reported_to(audience: Audience) -> list[str]:
 # --- publishing ------------------------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True, kw_only=True)
+class NoticeDraft:
+    """What a notice says and to whom, before ``publish_notice_once`` publishes it."""
+
+    estate_id: uuid.UUID
+    kind: NoticeKind
+    title: str
+    body: str
+    vote_id: uuid.UUID | None = None
+    audience: Audience = Audience.OWNERS
+    account_id: uuid.UUID | None = None
+
+
 async def publish_notice(
     session: AsyncSession,
     *,
@@ -91,46 +105,34 @@ async def publish_notice(
     """
     if (Audience(audience) is Audience.ACCOUNT) != (account_id is not None):
         raise ValueError("an ACCOUNT notice names its one account, and only it does")
-    notice = await publish_notice_once(
-        session,
+    draft = NoticeDraft(
         estate_id=estate_id,
         kind=kind,
         title=title,
         body=body,
-        now=now,
         vote_id=vote_id,
         audience=Audience(audience),
-        dedup_key=None,
         account_id=account_id,
     )
+    notice = await publish_notice_once(session, draft, now=now, dedup_key=None)
     assert notice is not None  # noqa: S101 - only a dedup_key can make the insert a no-op
     return notice
 
 
 async def publish_notice_once(
-    session: AsyncSession,
-    *,
-    estate_id: uuid.UUID,
-    kind: NoticeKind,
-    title: str,
-    body: str,
-    now: datetime,
-    vote_id: uuid.UUID | None,
-    audience: Audience,
-    dedup_key: str | None,
-    account_id: uuid.UUID | None = None,
+    session: AsyncSession, draft: NoticeDraft, *, now: datetime, dedup_key: str | None
 ) -> Notice | None:
     """The notice, or None when a notice with this ``dedup_key`` already exists for the estate."""
     published_at = now.astimezone(UTC)
     notice = Notice(
         id=uuid.uuid4(),
-        estate_id=estate_id,
-        vote_id=vote_id,
-        account_id=account_id,
-        kind=kind,
-        title=title[:TITLE_MAX],
-        body=body,
-        audience=audience,
+        estate_id=draft.estate_id,
+        vote_id=draft.vote_id,
+        account_id=draft.account_id,
+        kind=draft.kind,
+        title=draft.title[:TITLE_MAX],
+        body=draft.body,
+        audience=draft.audience,
         published_at=published_at,
         dedup_key=dedup_key,
     )
@@ -157,33 +159,33 @@ async def publish_notice_once(
         "schema": MESSAGE_SCHEMA,
         "message_id": str(message.id),
         "notice_id": str(notice.id),
-        "estate_id": str(estate_id),
-        "vote_id": None if vote_id is None else str(vote_id),
-        "kind": kind.value,
-        "audience": audience.value,
-        "reported_to": reported_to(audience),
+        "estate_id": str(draft.estate_id),
+        "vote_id": None if draft.vote_id is None else str(draft.vote_id),
+        "kind": draft.kind.value,
+        "audience": draft.audience.value,
+        "reported_to": reported_to(draft.audience),
         "title": notice.title,
-        "body": body,
+        "body": draft.body,
         "published_at": instant_text(published_at),
         "content_sha256": notice.content_sha256,
     }
-    if account_id is not None:  # an ACCOUNT notice: the gateway resolves this one account's contact
-        message.payload = message.payload | {"account_id": str(account_id)}
+    if draft.account_id is not None:  # an ACCOUNT notice: the gateway resolves this one account's contact
+        message.payload = message.payload | {"account_id": str(draft.account_id)}
     session.add(message)
     await session.flush()
     await audit_service.append(
         session,
         events.notice_published(
             notice_id=notice.id,
-            kind=kind.value,
-            audience=audience.value,
-            reported_to=reported_to(audience),
+            kind=draft.kind.value,
+            audience=draft.audience.value,
+            reported_to=reported_to(draft.audience),
             content_sha256=notice.content_sha256,
             published_at=instant_text(published_at),
             outbox_message_id=message.id,
         ),
-        estate_id=estate_id,
-        vote_id=vote_id,
+        estate_id=draft.estate_id,
+        vote_id=draft.vote_id,
     )
     return notice
 

@@ -29,19 +29,10 @@ router = APIRouter(tags=["petitions"])
 
 def _read(view: service.PetitionView, principal: Principal) -> PetitionRead:
     petition = view.petition
-    return PetitionRead(
-        id=petition.id,
-        estate_id=petition.estate_id,
-        kind=petition.kind,
-        title=petition.title,
-        text=petition.text,
-        status=petition.status,
+    return PetitionRead.from_attributes_of(
+        petition,
         opened_by_me=principal.account_id is not None and petition.opened_by_account_id == principal.account_id,
-        opened_at=petition.opened_at,
-        threshold_met_at=petition.threshold_met_at,
-        submitted_at=petition.submitted_at,
         submitted_to=service.recipient(petition.kind),
-        escalated_at=petition.escalated_at,
         count=PetitionCountRead.model_validate(service.count_read(view.count)),
         signatures=[
             SignatureRead(

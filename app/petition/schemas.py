@@ -76,7 +76,7 @@ class PetitionSummaryRead(ReadModel):
     signatures: int
 
 
-class PetitionRead(BaseModel):
+class PetitionRead(ReadModel):
     id: uuid.UUID
     estate_id: uuid.UUID
     kind: PetitionKind

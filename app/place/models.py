@@ -11,27 +11,25 @@ from datetime import date
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.db.base import Base, CreatedAtMixin, IdMixin
+from app.db.base import Base, CreatedAtMixin, IdMixin, NameMixin
 
 
-class District(IdMixin, CreatedAtMixin, Base):
+class District(IdMixin, CreatedAtMixin, NameMixin, Base):
     __tablename__ = "district"
 
     code: Mapped[str] = mapped_column(sa.String(32), unique=True)
-    name: Mapped[str] = mapped_column(sa.String(100))
 
 
-class StreetOffice(IdMixin, CreatedAtMixin, Base):
+class StreetOffice(IdMixin, CreatedAtMixin, NameMixin, Base):
     """A street office or township government (街道办事处、乡镇人民政府): supervisor of its estates (R-SUP-1)."""
 
     __tablename__ = "street_office"
     __table_args__ = (sa.UniqueConstraint("district_id", "name"),)
 
     district_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("district.id", ondelete="RESTRICT"), index=True)
-    name: Mapped[str] = mapped_column(sa.String(100))
 
 
-class Community(IdMixin, CreatedAtMixin, Base):
+class Community(IdMixin, CreatedAtMixin, NameMixin, Base):
     """A community (社区) whose residents' committee observes assembly votes (R-SUP-2)."""
 
     __tablename__ = "community"
@@ -40,7 +38,6 @@ class Community(IdMixin, CreatedAtMixin, Base):
     street_office_id: Mapped[uuid.UUID] = mapped_column(
         sa.ForeignKey("street_office.id", ondelete="RESTRICT"), index=True
     )
-    name: Mapped[str] = mapped_column(sa.String(100))
 
 
 class Estate(IdMixin, CreatedAtMixin, Base):

@@ -10,17 +10,8 @@ from app.common.pagination import Page, PageQuery
 from app.errors import NotFound
 from app.http.deps import CurrentPrincipal, SessionDep
 from app.http.problems import problem_responses
-from app.place import access, repository, service
+from app.place import access, repository, schemas, service
 from app.place.errors import PlaceNameTaken
-from app.place.schemas import (
-    CommunityCreate,
-    CommunityRead,
-    DistrictCreate,
-    DistrictRead,
-    EstateRead,
-    StreetOfficeCreate,
-    StreetOfficeRead,
-)
 
 router = APIRouter(tags=["places"])
 AUTH_ERRORS = (Unauthenticated, Forbidden)
@@ -29,32 +20,36 @@ AUTH_ERRORS = (Unauthenticated, Forbidden)
 @router.post(
     "/districts",
     status_code=status.HTTP_201_CREATED,
-    response_model=DistrictRead,
+    response_model=schemas.DistrictRead,
     responses=problem_responses(*AUTH_ERRORS, PlaceNameTaken),
 )
-async def create_district(body: DistrictCreate, session: SessionDep, principal: CurrentPrincipal) -> DistrictRead:
+async def create_district(
+    body: schemas.DistrictCreate, session: SessionDep, principal: CurrentPrincipal
+) -> schemas.DistrictRead:
     """Create a district (operators only)."""
-    return DistrictRead.model_validate(await service.create_district(session, principal, body))
+    return schemas.DistrictRead.model_validate(await service.create_district(session, principal, body))
 
 
 @router.get("/districts", responses=problem_responses(*AUTH_ERRORS, InvalidCursor))
-async def list_districts(session: SessionDep, principal: CurrentPrincipal, page: PageQuery) -> Page[DistrictRead]:
+async def list_districts(
+    session: SessionDep, principal: CurrentPrincipal, page: PageQuery
+) -> Page[schemas.DistrictRead]:
     """List districts."""
     rows, next_cursor = await service.list_districts(session, cursor=page.cursor, limit=page.limit)
-    return Page(items=[DistrictRead.model_validate(row) for row in rows], next_cursor=next_cursor)
+    return Page(items=[schemas.DistrictRead.model_validate(row) for row in rows], next_cursor=next_cursor)
 
 
 @router.post(
     "/street-offices",
     status_code=status.HTTP_201_CREATED,
-    response_model=StreetOfficeRead,
+    response_model=schemas.StreetOfficeRead,
     responses=problem_responses(*AUTH_ERRORS, NotFound, PlaceNameTaken),
 )
 async def create_street_office(
-    body: StreetOfficeCreate, session: SessionDep, principal: CurrentPrincipal
-) -> StreetOfficeRead:
+    body: schemas.StreetOfficeCreate, session: SessionDep, principal: CurrentPrincipal
+) -> schemas.StreetOfficeRead:
     """Create a street office or township government (operators only)."""
-    return StreetOfficeRead.model_validate(await service.create_street_office(session, principal, body))
+    return schemas.StreetOfficeRead.model_validate(await service.create_street_office(session, principal, body))
 
 
 @router.get("/street-offices", responses=problem_responses(*AUTH_ERRORS, InvalidCursor))
@@ -63,23 +58,25 @@ async def list_street_offices(
     principal: CurrentPrincipal,
     page: PageQuery,
     district_id: Annotated[uuid.UUID | None, Query()] = None,
-) -> Page[StreetOfficeRead]:
+) -> Page[schemas.StreetOfficeRead]:
     """List street offices, optionally of one district."""
     rows, next_cursor = await service.list_street_offices(
         session, district_id=district_id, cursor=page.cursor, limit=page.limit
     )
-    return Page(items=[StreetOfficeRead.model_validate(row) for row in rows], next_cursor=next_cursor)
+    return Page(items=[schemas.StreetOfficeRead.model_validate(row) for row in rows], next_cursor=next_cursor)
 
 
 @router.post(
     "/communities",
     status_code=status.HTTP_201_CREATED,
-    response_model=CommunityRead,
+    response_model=schemas.CommunityRead,
     responses=problem_responses(*AUTH_ERRORS, NotFound, PlaceNameTaken),
 )
-async def create_community(body: CommunityCreate, session: SessionDep, principal: CurrentPrincipal) -> CommunityRead:
+async def create_community(
+    body: schemas.CommunityCreate, session: SessionDep, principal: CurrentPrincipal
+) -> schemas.CommunityRead:
     """Create a community under a street office (operators, or that street office)."""
-    return CommunityRead.model_validate(await service.create_community(session, principal, body))
+    return schemas.CommunityRead.model_validate(await service.create_community(session, principal, body))
 
 
 @router.get("/communities", responses=problem_responses(*AUTH_ERRORS, InvalidCursor))
@@ -88,12 +85,12 @@ async def list_communities(
     principal: CurrentPrincipal,
     page: PageQuery,
     street_office_id: Annotated[uuid.UUID | None, Query()] = None,
-) -> Page[CommunityRead]:
+) -> Page[schemas.CommunityRead]:
     """List communities, optionally of one street office."""
     rows, next_cursor = await service.list_communities(
         session, street_office_id=street_office_id, cursor=page.cursor, limit=page.limit
     )
-    return Page(items=[CommunityRead.model_validate(row) for row in rows], next_cursor=next_cursor)
+    return Page(items=[schemas.CommunityRead.model_validate(row) for row in rows], next_cursor=next_cursor)
 
 
 @router.get("/estates", responses=problem_responses(*AUTH_ERRORS, InvalidCursor))
@@ -102,18 +99,20 @@ async def list_estates(
     principal: CurrentPrincipal,
     page: PageQuery,
     community_id: Annotated[uuid.UUID | None, Query()] = None,
-) -> Page[EstateRead]:
+) -> Page[schemas.EstateRead]:
     """The estates the caller may see: all, its jurisdiction, or its own."""
     rows, next_cursor = await service.list_estates(
         session, principal, community_id=community_id, cursor=page.cursor, limit=page.limit
     )
-    return Page(items=[EstateRead.model_validate(row) for row in rows], next_cursor=next_cursor)
+    return Page(items=[schemas.EstateRead.model_validate(row) for row in rows], next_cursor=next_cursor)
 
 
-@router.get("/estates/{estate_id}", response_model=EstateRead, responses=problem_responses(*AUTH_ERRORS, NotFound))
+@router.get(
+    "/estates/{estate_id}", response_model=schemas.EstateRead, responses=problem_responses(*AUTH_ERRORS, NotFound)
+)
 async def get_estate(
     estate_id: Annotated[uuid.UUID, Path()], session: SessionDep, principal: CurrentPrincipal
-) -> EstateRead:
+) -> schemas.EstateRead:
     """One estate."""
     await access.ensure_can_read_estate(session, principal, estate_id)
-    return EstateRead.model_validate(await repository.get_estate(session, estate_id))
+    return schemas.EstateRead.model_validate(await repository.get_estate(session, estate_id))

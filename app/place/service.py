@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from typing import TypeVar
 
 from sqlalchemy import false, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
 from app.common.access import Principal, Role, ensure_can_manage_street_office
 from app.common.pagination import paginate
@@ -64,22 +66,37 @@ async def list_districts(
     return await paginate(session, select(District), key=District.id, cursor=cursor, limit=limit)
 
 
+ChildPlace = TypeVar("ChildPlace", StreetOffice, Community)
+
+
+async def _places_under(
+    session: AsyncSession,
+    place: type[ChildPlace],
+    parent: InstrumentedAttribute[uuid.UUID],
+    parent_id: uuid.UUID | None,
+    *,
+    cursor: str | None,
+    limit: int,
+) -> tuple[Sequence[ChildPlace], str | None]:
+    """A page of ``place`` rows: all of them, or only those whose ``parent`` is ``parent_id`` when one is given."""
+    statement = select(place)
+    if parent_id is not None:
+        statement = statement.where(parent == parent_id)
+    return await paginate(session, statement, key=place.id, cursor=cursor, limit=limit)
+
+
 async def list_street_offices(
     session: AsyncSession, *, district_id: uuid.UUID | None, cursor: str | None, limit: int
 ) -> tuple[Sequence[StreetOffice], str | None]:
-    statement = select(StreetOffice)
-    if district_id is not None:
-        statement = statement.where(StreetOffice.district_id == district_id)
-    return await paginate(session, statement, key=StreetOffice.id, cursor=cursor, limit=limit)
+    return await _places_under(session, StreetOffice, StreetOffice.district_id, district_id, cursor=cursor, limit=limit)
 
 
 async def list_communities(
     session: AsyncSession, *, street_office_id: uuid.UUID | None, cursor: str | None, limit: int
 ) -> tuple[Sequence[Community], str | None]:
-    statement = select(Community)
-    if street_office_id is not None:
-        statement = statement.where(Community.street_office_id == street_office_id)
-    return await paginate(session, statement, key=Community.id, cursor=cursor, limit=limit)
+    return await _places_under(
+        session, Community, Community.street_office_id, street_office_id, cursor=cursor, limit=limit
+    )
 
 
 async def list_estates(

@@ -17,6 +17,7 @@ from app.common.pagination import CursorParam, LimitParam, Page, paginate
 from app.errors import DomainError, NotFound
 from app.http.deps import CipherDep, Clock, CurrentPrincipal, SessionDep, SettingsDep
 from app.http.errors import PayloadTooLarge
+from app.http.paths import EstateId
 from app.http.problems import problem_response, problem_responses
 from app.http.ratelimit import client_key
 from app.place.access import ensure_can_manage_estate
@@ -38,7 +39,6 @@ from app.realname.schemas import (
 from app.register.identifiers import IdentityDocument
 
 router = APIRouter(tags=["verification"])
-EstateId = Annotated[uuid.UUID, Path(description="Estate id")]
 RequestId = Annotated[uuid.UUID, Path(description="Manual verification request id")]
 AUTH_ERRORS = (Unauthenticated, errors.AccountRequired)
 REVIEW_ERRORS = (Unauthenticated, Forbidden, NotFound)
@@ -59,6 +59,22 @@ async def get_identity_providers(request: Request, settings: SettingsDep) -> Ide
 
 
 ProvidersDep = Annotated[IdentityProviders, Depends(get_identity_providers)]
+
+
+async def get_attempt_origin(
+    request: Request, principal: CurrentPrincipal, settings: SettingsDep, clock: Clock, cipher: CipherDep
+) -> service.AttemptOrigin:
+    """The calling account, its client address, the time and the lockout limits of a self-service attempt."""
+    return service.AttemptOrigin(
+        account_id=service.require_account(principal),
+        cipher=cipher,
+        limits=service.Limits.from_settings(settings),
+        now=clock(),
+        client_address=client_key(request.scope),
+    )
+
+
+AttemptOriginDep = Annotated[service.AttemptOrigin, Depends(get_attempt_origin)]
 
 
 def _respond(outcome: service.Outcome, request: Request) -> VerificationResultRead | Response:
@@ -101,13 +117,7 @@ async def get_my_verification(
     responses=problem_responses(*ATTEMPT_ERRORS, errors.IdNumberInvalid),
 )
 async def verify_by_register(
-    body: RegisterMatchCommand,
-    session: SessionDep,
-    principal: CurrentPrincipal,
-    settings: SettingsDep,
-    clock: Clock,
-    request: Request,
-    cipher: CipherDep,
+    body: RegisterMatchCommand, session: SessionDep, origin: AttemptOriginDep, request: Request
 ) -> VerificationResultRead | Response:
     """Verify with the resident ID number and the property-certificate number of one of your units.
 
@@ -115,18 +125,13 @@ async def verify_by_register(
     number (three) or for the client address (twenty): 429 with ``Retry-After``; manual review stays available.
     Failures against an ID number from other accounts never lock its owner out; they alert the estate instead.
     """
-    account_id = service.require_account(principal)
     outcome = await service.verify_by_register(
         session,
-        account_id,
+        origin,
         id_number=body.id_number,
         certificate_number=body.certificate_number,
         document=body.document_type,
         estate_id=body.estate_id,
-        cipher=cipher,
-        limits=service.Limits.from_settings(settings),
-        now=clock(),
-        client_address=client_key(request.scope),
     )
     return _respond(outcome, request)
 
@@ -137,30 +142,13 @@ async def verify_by_register(
     responses=problem_responses(*ATTEMPT_ERRORS, errors.AssertionInvalid),
 )
 async def verify_by_identity_provider(
-    body: AssertionCommand,
-    session: SessionDep,
-    principal: CurrentPrincipal,
-    settings: SettingsDep,
-    providers: ProvidersDep,
-    clock: Clock,
-    request: Request,
-    cipher: CipherDep,
+    body: AssertionCommand, session: SessionDep, origin: AttemptOriginDep, providers: ProvidersDep, request: Request
 ) -> VerificationResultRead | Response:
     """Verify with a signed assertion of a configured identity provider (``sub`` must be this account's id).
 
     Only the result, the provider's transaction id and the time are kept; never the assertion or images (R-PI-3).
     """
-    account_id = service.require_account(principal)
-    outcome = await service.verify_by_assertion(
-        session,
-        account_id,
-        assertion=body.assertion,
-        providers=providers,
-        cipher=cipher,
-        limits=service.Limits.from_settings(settings),
-        now=clock(),
-        client_address=client_key(request.scope),
-    )
+    outcome = await service.verify_by_assertion(session, origin, assertion=body.assertion, providers=providers)
     return _respond(outcome, request)
 
 

@@ -339,29 +339,37 @@ async def _link(
     return Verified(VerificationMethod(account.verification_method or method.value), owner, estates)
 
 
-async def verify_by_register(
-    session: AsyncSession,
-    account_id: uuid.UUID,
-    *,
-    id_number: str,
-    certificate_number: str,
-    cipher: FieldCipher,
-    limits: Limits,
-    now: datetime,
-    document: IdentityDocument = IdentityDocument.RESIDENT_ID,
-    estate_id: uuid.UUID | None = None,
-    client_address: str | None = None,
-) -> Outcome:
-    """R-PI-3's non-biometric path: the identity document's number and the certificate number of a unit the person
-    owns, both on the SAME unit row of an estate's current register; the account is bound in that estate only.
+@dataclass(frozen=True, slots=True)
+class AttemptOrigin:
+    """Who makes a self-service attempt, from where and when, and the limits it counts against.
 
     ``client_address`` is the address the rate limits count by (``app.http.ratelimit.client_key``).
     """
+
+    account_id: uuid.UUID
+    cipher: FieldCipher
+    limits: Limits
+    now: datetime
+    client_address: str | None = None
+
+
+async def verify_by_register(
+    session: AsyncSession,
+    origin: AttemptOrigin,
+    *,
+    id_number: str,
+    certificate_number: str,
+    document: IdentityDocument = IdentityDocument.RESIDENT_ID,
+    estate_id: uuid.UUID | None = None,
+) -> Outcome:
+    """R-PI-3's non-biometric path: the identity document's number and the certificate number of a unit the person
+    owns, both on the SAME unit row of an estate's current register; the account is bound in that estate only."""
     method = VerificationMethod.REGISTER_MATCH
-    account = await _account(session, account_id)
+    cipher, limits, now = origin.cipher, origin.limits, origin.now
+    account = await _account(session, origin.account_id)
     id_number = normalise_identifier(id_number)
     index = owner_identifier_index(cipher, document, id_number)
-    client = client_index(cipher, client_address)
+    client = client_index(cipher, origin.client_address)
     locked = await _lock(session, limits, now, account_id=account.id, identifier_index=index, client_index=client)
     if locked is not None:
         return await _refuse(session, account, locked, method=method, reason="locked")
@@ -385,20 +393,13 @@ async def verify_by_register(
 
 
 async def verify_by_assertion(
-    session: AsyncSession,
-    account_id: uuid.UUID,
-    *,
-    assertion: str,
-    providers: IdentityProviders,
-    cipher: FieldCipher,
-    limits: Limits,
-    now: datetime,
-    client_address: str | None = None,
+    session: AsyncSession, origin: AttemptOrigin, *, assertion: str, providers: IdentityProviders
 ) -> Outcome:
     """A provider's signed PASS for an ID number that owns a unit in some latest register version."""
     method = VerificationMethod.IDENTITY_PROVIDER
-    account = await _account(session, account_id)
-    client = client_index(cipher, client_address)
+    cipher, limits, now = origin.cipher, origin.limits, origin.now
+    account = await _account(session, origin.account_id)
+    client = client_index(cipher, origin.client_address)
     locked = await _lock(session, limits, now, account_id=account.id, identifier_index=None, client_index=client)
     if locked is not None:
         return await _refuse(session, account, locked, method=method, reason="locked")

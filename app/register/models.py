@@ -14,7 +14,7 @@ from enum import StrEnum
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.db.base import Base, CreatedAtMixin, IdMixin, enum_column, utcnow
+from app.db.base import Base, CreatedAtMixin, IdMixin, NameMixin, enum_column, utcnow
 from app.register.identifiers import IdentityDocument
 from app.rules.roll import AreaSource, SaleStatus
 
@@ -55,12 +55,11 @@ class Owner(IdMixin, CreatedAtMixin, Base):
     identifier_last4: Mapped[str] = mapped_column(sa.String(4))
 
 
-class Building(IdMixin, CreatedAtMixin, Base):
+class Building(IdMixin, CreatedAtMixin, NameMixin, Base):
     __tablename__ = "building"
     __table_args__ = (sa.UniqueConstraint("estate_id", "name"),)
 
     estate_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("estate.id", ondelete="RESTRICT"), index=True)
-    name: Mapped[str] = mapped_column(sa.String(100))
 
 
 class RegisterVersion(IdMixin, Base):

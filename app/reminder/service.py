@@ -116,16 +116,13 @@ async def publish_due_reminders(session: AsyncSession, *, now: datetime) -> int:
         for reminder in due_reminders(reminder_dates(estate), today, last):
             if (estate.id, reminder.key) in published:
                 continue
-            notice = await notice_service.publish_notice_once(
-                session,
+            draft = notice_service.NoticeDraft(
                 estate_id=estate.id,
                 kind=NoticeKind.REMINDER,
                 title=REMINDER_TITLES[reminder.kind],
                 body=f"{reminder.message_zh}（{reminder.basis}）\n{reminder.message_en} ({reminder.basis})",
-                now=now,
-                vote_id=None,
                 audience=Audience.ORGANISERS,
-                dedup_key=reminder.key,
             )
+            notice = await notice_service.publish_notice_once(session, draft, now=now, dedup_key=reminder.key)
             count += notice is not None
     return count

@@ -31,6 +31,10 @@ class Weight:
             area += weight.area
         return Weight(heads, area)
 
+    def as_dict(self) -> dict[str, object]:
+        """The weight as evidence documents state it: ``{"heads": …, "area": …}``."""
+        return {"heads": self.heads, "area": self.area}
+
     def meets(self, threshold: Threshold, whole: Weight) -> bool:
         """Both measures reach ``threshold`` of ``whole`` (the "double majority" shape of every CC 278 test)."""
         return threshold.met(self.heads, whole.heads) and threshold.met(self.area, whole.area)

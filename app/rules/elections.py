@@ -204,10 +204,6 @@ class ElectionBallot:
     choices: Mapping[str, Choice] | None
 
 
-def _weight_dict(weight: Weight) -> dict[str, object]:
-    return {"heads": weight.heads, "area": weight.area}
-
-
 @dataclass(frozen=True, slots=True)
 class CandidateResult:
     """Evidence for one candidate: the counts, the R-ELEC-5 tests with their numbers, rank and seat."""
@@ -244,9 +240,9 @@ class CandidateResult:
         data: dict[str, object] = {
             "candidate": self.candidate,
             "list": self.list_kind.value,
-            "agree": _weight_dict(self.agree),
-            "oppose": _weight_dict(self.oppose),
-            "abstain": _weight_dict(self.abstain),
+            "agree": self.agree.as_dict(),
+            "oppose": self.oppose.as_dict(),
+            "abstain": self.abstain.as_dict(),
             "approval": self.approval.symbol,
             "heads_formula": threshold_formula(
                 self.approval, self.agree.heads, self.participating.heads, names=("agree_heads", "part_heads")
@@ -331,9 +327,9 @@ class ElectionResult:
             "member_seats": self.member_seats,
             "alternate_seats": self.alternate_seats,
             "minimum_members": self.minimum_members,
-            "total": _weight_dict(self.total),
-            "participating": _weight_dict(self.participating),
-            "spoiled": _weight_dict(self.spoiled),
+            "total": self.total.as_dict(),
+            "participating": self.participating.as_dict(),
+            "spoiled": self.spoiled.as_dict(),
             "quorum": "MET" if self.quorum_met else "NOT_MET",
             "quorum_formulas": list(self.quorum_formulas),
             "outcome": self.outcome.value,

@@ -28,7 +28,6 @@ from app.rules.tally import (
     quorum_reason,
     shares_dict,
     weigh,
-    weight_dict,
 )
 
 if TYPE_CHECKING:
@@ -135,7 +134,7 @@ class OptionTally:
     def to_dict(self, counts: OptionCounts) -> dict[str, object]:
         return {
             "option": self.option,
-            "agree": weight_dict(self.agree),
+            "agree": self.agree.as_dict(),
             "shares": {
                 "of_participants": shares_dict(self.agree, counts.participating),
                 "of_total": shares_dict(self.agree, counts.total),
@@ -203,11 +202,11 @@ class OptionsResult(Bilingual):
         return {
             "kind": c.kind.kind.value,
             "rule": self.rule.to_dict(),
-            "total": weight_dict(c.total),
-            "participating": weight_dict(c.participating),
-            "voted": weight_dict(c.voted),
-            "abstain": weight_dict(c.abstain),
-            "spoiled": weight_dict(c.spoiled),
+            "total": c.total.as_dict(),
+            "participating": c.participating.as_dict(),
+            "voted": c.voted.as_dict(),
+            "abstain": c.abstain.as_dict(),
+            "spoiled": c.spoiled.as_dict(),
             "shares": {
                 "participating": {"of_total": shares_dict(c.participating, c.total)},
                 "abstain": {

@@ -35,10 +35,6 @@ def _check_part(name: str, part: int, whole: int) -> None:
         raise ValueError(f"{name} must be between 0 and {whole}, got {part}")
 
 
-def _weight_dict(weight: Weight) -> dict[str, object]:
-    return {"heads": weight.heads, "area": weight.area}
-
-
 @dataclass(frozen=True, slots=True)
 class FirstAssemblyCheck:
     """R-LIFE-9: whether an application to form the owners' assembly meets Beijing Art. 30."""
@@ -112,10 +108,10 @@ class FirstAssemblyCheck:
     def to_dict(self) -> dict[str, object]:
         zh, en = self.reasons
         return {
-            "total": _weight_dict(self.total),
+            "total": self.total.as_dict(),
             "delivered_area": self.delivered_area,
             "delivered_area_percent": percent_display(self.delivered_area, self.total.area),
-            "applicants": _weight_dict(self.applicants),
+            "applicants": self.applicants.as_dict(),
             "applicant_heads_percent": percent_display(self.applicants.heads, self.total.heads),
             "applicant_area_percent": percent_display(self.applicants.area, self.total.area),
             "applicant_is_developer": "YES" if self.applicant_is_developer else "NO",
@@ -191,8 +187,8 @@ class TemporaryMeetingCheck:
     def to_dict(self) -> dict[str, object]:
         zh, en = self.reasons
         return {
-            "total": _weight_dict(self.total),
-            "petitioners": _weight_dict(self.petitioners),
+            "total": self.total.as_dict(),
+            "petitioners": self.petitioners.as_dict(),
             "heads_percent": percent_display(self.petitioners.heads, self.total.heads),
             "area_percent": percent_display(self.petitioners.area, self.total.area),
             "formulas": list(self.formulas),

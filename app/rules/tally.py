@@ -34,10 +34,6 @@ _LABELS = {
 }
 
 
-def weight_dict(weight: Weight) -> dict[str, object]:
-    return {"heads": weight.heads, "area": weight.area}
-
-
 def shares_dict(part: Weight, whole: Weight) -> dict[str, object]:
     """Display-only percentages (R-NUM-4); the exact integers are reported next to them."""
     return {"heads": percent_display(part.heads, whole.heads), "area": percent_display(part.area, whole.area)}
@@ -213,9 +209,9 @@ class TopicResult(Bilingual):
             }
         return {
             "rule": self.rule.to_dict(),
-            "total": weight_dict(c.total),
-            "participating": weight_dict(c.participating),
-            **{name: weight_dict(weight) for name, weight in answers.items()},
+            "total": c.total.as_dict(),
+            "participating": c.participating.as_dict(),
+            **{name: weight.as_dict() for name, weight in answers.items()},
             "shares": shares,
             "checks": [check.to_dict() for check in (*self.quorum_checks, *self.approval_checks)],
             "quorum_met": self.quorum_met,

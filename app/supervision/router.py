@@ -15,15 +15,8 @@ from app.errors import DomainError, NotFound
 from app.http.deps import Clock, CurrentPrincipal, SessionDep
 from app.http.paths import OrderId, StreetOfficeId, VoteId
 from app.http.problems import problem_responses
-from app.supervision import errors, service
-from app.supervision.schemas import (
-    CorrectionOrderCreate,
-    CourtRevocationCreate,
-    StreetOfficeOverviewRead,
-    SupervisionCommand,
-    SupervisionResultRead,
-    VoteSupervisionRead,
-)
+from app.http.routes import add_act_route
+from app.supervision import errors, schemas, service
 
 router = APIRouter(tags=["supervision"])
 ACT_ERRORS = (Unauthenticated, Forbidden, NotFound)
@@ -48,19 +41,22 @@ def _vote_act_route(path: str, name: str, act: VoteAct, description: str, *probl
     """Register ``POST /votes/{vote_id}/<path>`` for ``act``: same body, parameters and answer for each such act."""
 
     async def endpoint(
-        vote_id: VoteId, body: SupervisionCommand, session: SessionDep, principal: CurrentPrincipal, clock: Clock
-    ) -> SupervisionResultRead:
+        vote_id: VoteId,
+        body: schemas.SupervisionCommand,
+        session: SessionDep,
+        principal: CurrentPrincipal,
+        clock: Clock,
+    ) -> schemas.SupervisionResultRead:
         acted = await act(session, principal, vote_id, reason=body.reason, document_ref=body.document_ref, now=clock())
-        return SupervisionResultRead.of(acted)
+        return schemas.SupervisionResultRead.of(acted)
 
-    endpoint.__name__ = endpoint.__qualname__ = name
-    endpoint.__doc__ = description
-    router.add_api_route(
+    add_act_route(
+        router,
         f"/votes/{{vote_id}}/{path}",
         endpoint,
-        methods=["POST"],
         name=name,
-        response_model=SupervisionResultRead,
+        description=description,
+        response_model=schemas.SupervisionResultRead,
         responses=problem_responses(*ACT_ERRORS, *problems),
     )
 
@@ -86,12 +82,12 @@ _vote_act_route(
 @router.post(
     "/votes/{vote_id}/correction-orders",
     status_code=status.HTTP_201_CREATED,
-    response_model=SupervisionResultRead,
+    response_model=schemas.SupervisionResultRead,
     responses=problem_responses(*ACT_ERRORS, errors.NotSupervisable, errors.AlreadyRevoked, errors.DeadlineNotInFuture),
 )
 async def order_correction(
-    vote_id: VoteId, body: CorrectionOrderCreate, session: SessionDep, principal: CurrentPrincipal, clock: Clock
-) -> SupervisionResultRead:
+    vote_id: VoteId, body: schemas.CorrectionOrderCreate, session: SessionDep, principal: CurrentPrincipal, clock: Clock
+) -> schemas.SupervisionResultRead:
     """责令限期改正 (Beijing Arts. 8, 51) on a published vote or a decision; notified to the owners."""
     acted = await service.order_correction(
         session,
@@ -102,28 +98,28 @@ async def order_correction(
         deadline=body.deadline,
         now=clock(),
     )
-    return SupervisionResultRead.of(acted)
+    return schemas.SupervisionResultRead.of(acted)
 
 
 @router.post(
     "/votes/{vote_id}/correction-orders/{order_id}/follow-up",
     status_code=status.HTTP_201_CREATED,
-    response_model=SupervisionResultRead,
+    response_model=schemas.SupervisionResultRead,
     responses=problem_responses(*ACT_ERRORS, errors.AlreadyFollowedUp),
 )
 async def follow_up_correction_order(
     vote_id: VoteId,
     order_id: OrderId,
-    body: SupervisionCommand,
+    body: schemas.SupervisionCommand,
     session: SessionDep,
     principal: CurrentPrincipal,
     clock: Clock,
-) -> SupervisionResultRead:
+) -> schemas.SupervisionResultRead:
     """Conclude a correction order (corrected, or escalated); an open order past its deadline is flagged."""
     acted = await service.follow_up(
         session, principal, vote_id, order_id, reason=body.reason, document_ref=body.document_ref, now=clock()
     )
-    return SupervisionResultRead.of(acted)
+    return schemas.SupervisionResultRead.of(acted)
 
 
 _vote_act_route(
@@ -138,40 +134,42 @@ _vote_act_route(
 
 @router.post(
     "/votes/{vote_id}/court-revocation",
-    response_model=SupervisionResultRead,
+    response_model=schemas.SupervisionResultRead,
     responses=problem_responses(*ACT_ERRORS, errors.NotDecided, errors.AlreadyRevoked),
 )
 async def record_court_revocation(
-    vote_id: VoteId, body: CourtRevocationCreate, session: SessionDep, principal: CurrentPrincipal, clock: Clock
-) -> SupervisionResultRead:
+    vote_id: VoteId, body: schemas.CourtRevocationCreate, session: SessionDep, principal: CurrentPrincipal, clock: Clock
+) -> schemas.SupervisionResultRead:
     """Record a court judgment revoking the decision (R-SUP-3, admin only): ``REVOKED_BY_COURT``, all owners told."""
     acted = await service.record_court_revocation(
         session, principal, vote_id, judgment_ref=body.judgment_ref, reason=body.reason, now=clock()
     )
-    return SupervisionResultRead.of(acted)
+    return schemas.SupervisionResultRead.of(acted)
 
 
 @router.get(
     "/votes/{vote_id}/supervision",
-    response_model=VoteSupervisionRead,
+    response_model=schemas.VoteSupervisionRead,
     responses=problem_responses(Unauthenticated, NotFound),
 )
 async def get_vote_supervision(
     vote_id: VoteId, session: SessionDep, principal: CurrentPrincipal, clock: Clock
-) -> VoteSupervisionRead:
+) -> schemas.VoteSupervisionRead:
     """Every supervision act on the vote and its correction orders (readers of the vote)."""
-    return VoteSupervisionRead.of(await service.vote_supervision(session, principal, vote_id, now=clock()))
+    return schemas.VoteSupervisionRead.of(await service.vote_supervision(session, principal, vote_id, now=clock()))
 
 
 @router.get(
     "/street-offices/{street_office_id}/overview",
-    response_model=StreetOfficeOverviewRead,
+    response_model=schemas.StreetOfficeOverviewRead,
     responses=problem_responses(Unauthenticated, NotFound),
 )
 async def get_street_office_overview(
     street_office_id: StreetOfficeId, session: SessionDep, principal: CurrentPrincipal, clock: Clock
-) -> StreetOfficeOverviewRead:
+) -> schemas.StreetOfficeOverviewRead:
     """The jurisdiction view (the street office itself, admin): estates, votes with live turnout (R-LIFE-7),
     pending identity reviews, decisions and late results (R-LIFE-8), estates without a meeting in 12 months
     (R-LIFE-11) and correction orders past their deadline."""
-    return StreetOfficeOverviewRead.of(await service.overview(session, principal, street_office_id, now=clock()))
+    return schemas.StreetOfficeOverviewRead.of(
+        await service.overview(session, principal, street_office_id, now=clock())
+    )

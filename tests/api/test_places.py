@@ -35,6 +35,36 @@ async def test_operator_creates_the_place_hierarchy(client, session, app):
     assert estate.json()["id"] in [item["id"] for item in listed.json()["items"]]
 
 
+async def test_street_offices_and_communities_list_all_or_those_under_one_parent(client, session, app):
+    admin = await make_api_key(session, app.state.token_hasher)
+    districts = [
+        (await client.post("/api/v1/districts", json={"code": code, "name": name}, headers=admin)).json()["id"]
+        for code, name in (("110101", "东城区"), ("110102", "西城区"))
+    ]
+    offices = [
+        (
+            await client.post("/api/v1/street-offices", json={"district_id": district, "name": "街道"}, headers=admin)
+        ).json()["id"]
+        for district in districts
+    ]
+    communities = [
+        (
+            await client.post("/api/v1/communities", json={"street_office_id": office, "name": "社区"}, headers=admin)
+        ).json()["id"]
+        for office in offices
+    ]
+
+    async def listed(path: str, **params: str) -> set[str]:
+        response = await client.get(path, params=params, headers=admin)
+        assert response.status_code == 200, response.text
+        return {item["id"] for item in response.json()["items"]}
+
+    assert set(offices) <= await listed("/api/v1/street-offices")
+    assert await listed("/api/v1/street-offices", district_id=districts[1]) == {offices[1]}
+    assert set(communities) <= await listed("/api/v1/communities")
+    assert await listed("/api/v1/communities", street_office_id=offices[0]) == {communities[0]}
+
+
 async def test_duplicate_name_is_409_and_nothing_else_changes(client, session, app):
     admin = await make_api_key(session, app.state.token_hasher)
     first = await client.post("/api/v1/districts", json={"code": "110106", "name": "丰台区"}, headers=admin)

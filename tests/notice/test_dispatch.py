@@ -24,7 +24,6 @@ from app.notice.outbox import (
     backoff,
     claim_due,
     dispatch_batch,
-    dispatch_due,
     record_outcomes,
     sender_from_settings,
 )
@@ -32,6 +31,11 @@ from app.settings import Settings
 from tests.factories import make_api_key, make_places
 from tests.notice.helpers import NOW, SECRET, URL, Gateway, audit_entries, notice_for, outbox_of, signature_ok
 from tests.vote.helpers import problem_code
+
+
+async def dispatch_due(sessionmaker, now, sender, **options) -> int:  # type: ignore[no-untyped-def]
+    """One batch of due messages; how many were delivered."""
+    return (await dispatch_batch(sessionmaker, now, sender, **options)).sent
 
 
 async def _arrange(session, app, count: int = 1):  # type: ignore[no-untyped-def]

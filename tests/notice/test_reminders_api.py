@@ -152,14 +152,12 @@ async def test_a_concurrent_duplicate_reminder_is_skipped(session, app):
     await session.commit()
     now = datetime(2026, 3, 1, 4, 0, tzinfo=UTC)
 
-    first = await notice_service.publish_notice_once(  # the race a second worker would lose
-        session, estate_id=places.estate.id, kind=NoticeKind.REMINDER, title="提醒", body="b", now=now,
-        vote_id=None, audience=Audience.ORGANISERS, dedup_key="NO_RECENT_ASSEMBLY:never",
-    )  # fmt: skip
-    second = await notice_service.publish_notice_once(
-        session, estate_id=places.estate.id, kind=NoticeKind.REMINDER, title="提醒", body="b", now=now,
-        vote_id=None, audience=Audience.ORGANISERS, dedup_key="NO_RECENT_ASSEMBLY:never",
-    )  # fmt: skip
+    draft = notice_service.NoticeDraft(
+        estate_id=places.estate.id, kind=NoticeKind.REMINDER, title="提醒", body="b", audience=Audience.ORGANISERS
+    )
+    key = "NO_RECENT_ASSEMBLY:never"
+    first = await notice_service.publish_notice_once(session, draft, now=now, dedup_key=key)
+    second = await notice_service.publish_notice_once(session, draft, now=now, dedup_key=key)  # a second worker's race
     assert first is not None
     assert second is None
     assert await reminder_service.publish_due_reminders(session, now=now) == 0  # already published for this estate
