@@ -60,7 +60,7 @@ from app.errors import DomainError
 from app.ledger import ballot as ballot_commitments
 from app.ledger import completeness
 from app.ledger.canonical import canonical_bytes, canonical_sha256
-from app.ledger.entries import MAX_LEAF_BYTES, check_leaf_document, entry_leaf_hash
+from app.ledger.entries import LEAF_FIELDS, MAX_LEAF_BYTES, check_leaf_document, entry_leaf_hash
 from app.ledger.errors import LedgerError, NoteUnverified
 from app.ledger.events import EVIDENCE_KINDS, SUPERVISION_KINDS, EventKind
 from app.ledger.merkle import (
@@ -162,6 +162,75 @@ def _instant(text: Any) -> datetime:
 
 def _b64(text: Any) -> bytes:
     return base64.b64decode(str(text), validate=True)
+
+
+_LEAF_TEXT = re.compile(
+    r'\{"created_at":"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z","estate_id":(?:null|"[0-9a-f-]{36}"),"id":"[0-9a-f-]{36}",'
+    r'"kind":"[a-z_.]+","payload":\{'
+)
+_LEAF_TAIL = re.compile(r',"payload_sha256":"([0-9a-f]{64})","vote_id":"[0-9a-f-]{36}"\}')
+
+
+def _check_leaf(line: bytes, document: dict[str, Any]) -> None:
+    """``app.ledger.entries.check_leaf_document`` for a leaf's canonical bytes, without re-serialising them.
+
+    The canonical bytes of the payload are the line's own bytes between ``"payload":`` and the last
+    ``,"payload_sha256":`` (members are sorted, and inside strings a quote is always escaped), so the payload hash
+    is checked over them; a line not in canonical form then fails its hash (a payload the server hashed is
+    canonical), and falls back to the reference check, which names what is wrong.
+    """
+    text = line.decode("utf-8")
+    head, tail = _LEAF_TEXT.match(text), None
+    start = text.rfind(',"payload_sha256":')
+    if head is not None and start > 0:
+        tail = _LEAF_TAIL.fullmatch(text, start)
+    if head is not None and tail is not None and len(document) == len(LEAF_FIELDS):
+        kind, estate_id = document["kind"], document["estate_id"] or ""
+        preimage = (
+            f'{{"estate_id":"{estate_id}","kind":"{kind}","payload":{text[head.end() - 1 : start]},'
+            f'"vote_id":"{document["vote_id"]}"}}'
+        )
+        if hashlib.sha256(preimage.encode("utf-8")).hexdigest() == tail.group(1) == document["payload_sha256"]:
+            uuid.UUID(document["id"])
+            return
+    check_leaf_document(document)  # the reference check: it names what is wrong (or accepts another layout)
+
+
+_ANSWERS_HEAD = b'{"answers":'
+_ANSWERS_END = b',"audit_entry_id":'
+_NONCE = re.compile(r"[0-9a-f]{32}")
+
+
+def _answers_of(line: bytes) -> tuple[Any, str]:
+    """A canonical ballot line's answers, parsed from their own bytes (its first member, up to ``audit_entry_id``),
+    and those bytes as text: exactly what its commitment covers when the line is canonical."""
+    end = line.find(_ANSWERS_END)
+    if not line.startswith(_ANSWERS_HEAD) or end < 0:
+        raise ValueError("a ballot line starts with its answers, then its audit_entry_id (RFC 8785 member order)")
+    text = line[len(_ANSWERS_HEAD) : end].decode("utf-8")
+    return json.loads(text), text
+
+
+def _fast_commitment(
+    vote_id: str, answers: str, group: Any, basis: Any, channel: Any, cast_at: Any, nonce: Any, scan: Any
+) -> str | None:
+    """``app.ledger.ballot.commitment`` over the answers' canonical text, without re-serialising them; None when a
+    field is not a plain string (the reference definition then decides). A mismatch is never a verdict: the caller
+    falls back to the reference whenever this does not give the logged hash, and a match is the logged preimage."""
+    plain = (group, basis, channel, cast_at)
+    if not all(type(value) is str for value in plain) or not isinstance(nonce, str) or not _NONCE.fullmatch(nonce):
+        return None
+    if scan is not None and (not isinstance(scan, str) or not ballot_commitments.SCAN_PATTERN.fullmatch(scan)):
+        return None
+    domain = ballot_commitments.COMMITMENT_DOMAIN if scan is None else ballot_commitments.SCANNED_COMMITMENT_DOMAIN
+    string = json.encoder.encode_basestring  # RFC 8785's string escapes (ensure_ascii off)
+    text = (
+        f'{{"answers":{answers},"basis":{string(basis)},"cast_at":{string(cast_at)},"channel":{string(channel)},'
+        f'"domain":{string(domain)},"group":{string(group)},"nonce":"{nonce}",'
+        + ("" if scan is None else f'"scan_sha256":"{scan}",')
+        + f'"vote_id":{string(vote_id)}}}'
+    )
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def _micros(value: Any) -> int:
@@ -321,15 +390,17 @@ class _Verifier:
         """A JSON Lines member read as a stream, line by line, each without its newline; never whole in memory."""
         try:
             with self.archive.open(name) as stream:
-                number = 0
-                while line := stream.readline(MAX_LINE_BYTES + 1):
-                    number += 1
-                    if not line.endswith(b"\n"):
-                        raise Failure(
-                            "bundle",
-                            f"{name} line {number} does not end in a newline or is longer than {MAX_LINE_BYTES} bytes",
-                        )
-                    yield line[:-1]
+                number, rest = 0, b""
+                while chunk := stream.read(CHUNK_BYTES):  # split in C: a chunk at a time, not a readline per line
+                    lines = (rest + chunk).split(b"\n")
+                    rest = lines.pop()
+                    if len(rest) > MAX_LINE_BYTES:
+                        line = number + len(lines) + 1
+                        raise Failure("bundle", f"{name} line {line} is longer than {MAX_LINE_BYTES} bytes")
+                    number += len(lines)
+                    yield from lines
+                if rest:
+                    raise Failure("bundle", f"{name} line {number + 1} does not end in a newline")
         except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError) as error:
             raise Failure("bundle", f"member {name} is unreadable ({error})") from error
 
@@ -620,11 +691,11 @@ class _Verifier:
         self.previous = index
         if len(line) > MAX_LEAF_BYTES:
             raise Failure("log", f"log entry at leaf {index} is longer than {MAX_LEAF_BYTES} bytes")
-        raw = json.loads(line)
-        if not isinstance(raw, dict) or raw.get("vote_id") != self.vote_id:
+        document = json.loads(line)
+        if not isinstance(document, dict) or document.get("vote_id") != self.vote_id:
             raise Failure("log", f"log entry at leaf {index} is not of this vote")
         try:
-            document = check_leaf_document(raw)
+            _check_leaf(line, document)
         except ValueError as error:
             raise Failure("log", f"log entry at leaf {index}: {error} (entry altered)") from error
         size = proof["tree_size"]
@@ -709,12 +780,14 @@ class _Verifier:
             self._ballot_missing(entry)
             return
         try:
-            ballot = _strict_json(line)
-            if canonical_bytes(ballot) != line:
-                raise ValueError("not in RFC 8785 canonical form")
-        except (UnicodeDecodeError, ValueError, TypeError, RecursionError) as error:
+            ballot = json.loads(line)
+            if not isinstance(ballot, dict):
+                raise ValueError("not an object")
+            # The answers as committed: the line's own canonical bytes of them (its first member), parsed on their own
+            ballot["answers"], answers_text = _answers_of(line)
+        except (UnicodeDecodeError, ValueError, RecursionError) as error:
             self.defer("ballots", f"ballots.jsonl: the ballot of the ballot.cast entry at leaf {entry.leaf_index} is "
-                       f"not canonical JSON ({error})")  # fmt: skip
+                       f"not a canonical JSON ballot ({error})")  # fmt: skip
             self.ballots_stopped = True
             return
         self.ballots_seen += 1
@@ -722,7 +795,7 @@ class _Verifier:
             self._ballot_missing(entry)
             return
         group = str(ballot["group_id"])
-        failure = self._ballot_failure(entry, ballot, ballot_id, group)
+        failure = self._ballot_failure(entry, ballot, ballot_id, group, answers_text)
         if failure is not None:
             self.defer("ballots", failure)
         starts, ends = self.window
@@ -750,7 +823,12 @@ class _Verifier:
 
     def _answer_id(self, answer: Any) -> int:
         """Answers are few distinct values: each counted ballot keeps small integers, not its own copies."""
-        key = answer if type(answer) is str else ("json", json.dumps(answer, sort_keys=True))
+        if type(answer) is str:
+            key: Any = answer
+        elif type(answer) is list and all(type(item) is str for item in answer):
+            key = ("list", *answer)
+        else:
+            key = ("json", json.dumps(answer, sort_keys=True))
         found = self.answer_ids.get(key)
         if found is None:
             found = self.answer_ids[key] = len(self.answer_values)
@@ -792,7 +870,9 @@ class _Verifier:
                 return _Entry(leaf, json.loads(line))
         raise ValueError(f"no entry at leaf {leaf}")  # pragma: no cover - leaf comes from self.leaves
 
-    def _ballot_failure(self, entry: _Entry, ballot: Mapping[str, Any], ballot_id: str, group: str) -> str | None:
+    def _ballot_failure(
+        self, entry: _Entry, ballot: Mapping[str, Any], ballot_id: str, group: str, answers_text: str
+    ) -> str | None:
         """What is wrong with a ballot against its signed ``ballot.cast`` entry and the roll, or None."""
         nonce = ballot.get("nonce")
         recorded = entry.payload
@@ -801,14 +881,17 @@ class _Verifier:
                 f"ballot {ballot_id} (group {group}): its nonce and its signed ballot.cast entry's format "
                 "disagree (a commitment without a nonce, or a nonce without a commitment)"
             )
-        try:
-            digest = ballot_commitments.ballot_hash(
-                vote_id=self.vote_id, group=group, answers=ballot["answers"], basis=ballot["basis"],
-                channel=ballot["channel"], cast_at=ballot["cast_at"], nonce=nonce,
-                scan_sha256=ballot["scan_sha256"] if "scan_sha256" in recorded else None,
-            )  # fmt: skip
-        except ValueError as failure:
-            return f"ballot {ballot_id} (group {group}): {failure}"
+        scan = ballot["scan_sha256"] if "scan_sha256" in recorded else None
+        fields = (group, ballot["basis"], ballot["channel"], ballot["cast_at"], nonce)
+        digest = _fast_commitment(self.vote_id, answers_text, *fields, scan)
+        if digest is None or digest != ballot_commitments.logged_hash(recorded):
+            try:  # the reference definition (and its errors), whenever the shortcut does not give the logged hash
+                digest = ballot_commitments.ballot_hash(
+                    vote_id=self.vote_id, group=group, answers=ballot["answers"], basis=ballot["basis"],
+                    channel=ballot["channel"], cast_at=ballot["cast_at"], nonce=nonce, scan_sha256=scan,
+                )  # fmt: skip
+            except ValueError as failure:
+                return f"ballot {ballot_id} (group {group}): {failure}"
         logged = (ballot_commitments.logged_group(recorded), recorded["basis"], recorded["channel"])
         if digest != ballot_commitments.logged_hash(recorded) or (group, ballot["basis"], ballot["channel"]) != logged:
             return (
