@@ -285,16 +285,18 @@ class _Inclusions:
     successful verification records the state before every step with the rest of its path; a later proof
     reaching a recorded state with the same rest of path is accepted there, since finishing the loop would
     repeat exactly the steps that already ended at the root. Neighbouring leaves share all but their lowest
-    nodes, so a bundle's proofs cost a few hashes each instead of one per level.
+    nodes, so a bundle's proofs cost a few hashes each instead of one per level. Path nodes may be given as their
+    base64 text (as in log/proofs.jsonl): only the nodes a proof actually hashes with are decoded, the rest being
+    equal, as text, to nodes an earlier proof decoded and hashed with on its way to the root.
     """
 
     def __init__(self) -> None:
         # state → (the path that went on from it to the root, the step it was at): the path is shared, not copied
-        self._proven: dict[tuple[int, bytes, int, int, bytes], tuple[list[bytes], int]] = {}
+        self._proven: dict[tuple[int, bytes, int, int, bytes], tuple[Sequence[bytes | str], int]] = {}
 
-    def verify(self, index: int, size: int, leaf: bytes, path: list[bytes], root_hash: bytes) -> bool:
+    def verify(self, index: int, size: int, leaf: bytes, path: Sequence[bytes | str], root_hash: bytes) -> bool:
         if not isinstance(index, int) or isinstance(index, bool) or not isinstance(size, int) or size <= index:
-            return verify_inclusion(index, size, leaf, path, root_hash)  # its checks and its answer
+            return verify_inclusion(index, size, leaf, [_node(p) for p in path], root_hash)  # its checks, its answer
         proven = self._proven
         if len(proven) > NODE_CACHE:  # bounded: leaves come in order, so the last proofs' states are the useful ones
             proven.clear()
@@ -306,7 +308,7 @@ class _Inclusions:
             if known is not None and known[0][known[1] :] == path[step:]:
                 break
             states.append(state)
-            following = inclusion_step(fn, sn, r, p)
+            following = inclusion_step(fn, sn, r, p if type(p) is bytes else _node(p))
             if following is None:
                 return False
             fn, sn, r = following
@@ -316,6 +318,14 @@ class _Inclusions:
         for step, state in enumerate(states):
             proven[state] = (path, step)
         return True
+
+
+def _node(text: bytes | str) -> bytes:
+    """A proof node from its base64 text: exactly ``HASH_SIZE`` bytes, else ``ValueError``."""
+    node = text if isinstance(text, bytes) else _b64(text)
+    if len(node) != HASH_SIZE:
+        raise ValueError(f"a proof node is {HASH_SIZE} bytes, not {len(node)}")
+    return node
 
 
 @dataclass(frozen=True, slots=True)
@@ -381,7 +391,7 @@ class _Verifier:
     def load(self, name: str) -> Any:
         if name not in self.json:
             try:
-                self.json[name] = _strict_json(self.files[name])
+                self.json[name] = _strict_json(self.files.pop(name))  # parsed: its bytes are not kept
             except (UnicodeDecodeError, ValueError, RecursionError) as error:
                 raise Failure("bundle", f"{name} is not valid JSON ({error})") from error
         return self.json[name]
@@ -676,7 +686,6 @@ class _Verifier:
         self.late_evidence: tuple[str, int] | None = None
         self.previous = -1
         self.inclusions = _Inclusions()
-        self.nodes: dict[str, bytes] = {}
 
     def _entry(self, line: bytes, proof_line: bytes) -> None:
         """One log entry and its inclusion proof (and, for a ``ballot.cast`` entry, its ballot)."""
@@ -698,12 +707,8 @@ class _Verifier:
             _check_leaf(line, document)
         except ValueError as error:
             raise Failure("log", f"log entry at leaf {index}: {error} (entry altered)") from error
-        size = proof["tree_size"]
-        nodes = self.nodes
-        if len(nodes) > NODE_CACHE:
-            nodes.clear()
-        path = [nodes.get(node) or nodes.setdefault(node, _b64(node)) for node in proof["proof"]]
-        if size not in self.roots or any(len(h) != HASH_SIZE for h in path):
+        size, path = proof["tree_size"], proof["proof"]
+        if size not in self.roots or not isinstance(path, list) or not all(type(node) is str for node in path):
             raise Failure("log", f"log entry at leaf {index}: its proof is for another leaf or checkpoint")
         # The line is the entry's leaf data: its bytes, proven in the signed tree, are what the log committed to.
         if not self.inclusions.verify(index, size, leaf_hash(line), path, self.roots[size]):
@@ -764,7 +769,7 @@ class _Verifier:
                     "it was added after the fact",
                 )
             break
-        del self.ballot_lines, self.nodes, self.inclusions
+        del self.ballot_lines, self.inclusions
 
     # --- per ballot, in the stream ----------------------------------------------------------------------
 
@@ -823,12 +828,8 @@ class _Verifier:
 
     def _answer_id(self, answer: Any) -> int:
         """Answers are few distinct values: each counted ballot keeps small integers, not its own copies."""
-        if type(answer) is str:
-            key: Any = answer
-        elif type(answer) is list and all(type(item) is str for item in answer):
-            key = ("list", *answer)
-        else:
-            key = ("json", json.dumps(answer, sort_keys=True))
+        # repr tells types apart (1, True, "1"); equal values that print differently only get two ids
+        key = answer if type(answer) is str else ("repr", repr(answer))
         found = self.answer_ids.get(key)
         if found is None:
             found = self.answer_ids[key] = len(self.answer_values)
@@ -1157,11 +1158,11 @@ class _Verifier:
             if (recomputed.total.heads, recomputed.total.area) != (self.total.heads, self.total.area):
                 raise Failure("register", "the register snapshot's totals differ from the roll's")
             self.group_area = {str(group["group_id"]): int(group["area"]) for group in groups}
-        self.passed(
-            "register",
-            f"{len(records)} units regroup into the roll's {len(groups)} groups, "
-            f"{self.total.heads} heads and area {self.total.area}",
-        )
+            summary = f"{len(records)} units regroup into the roll's {len(groups)} groups"
+            del register, records, recomputed, groups, by_unit, self.roll, self.roll_groups
+            self.json.pop(d.REGISTER)  # the largest members read whole: only the groups' areas are needed from here
+            self.json.pop(d.ROLL)
+        self.passed("register", f"{summary}, {self.total.heads} heads and area {self.total.area}")
 
     # --- 7. ballots -----------------------------------------------------------------------------------------
 
@@ -1274,15 +1275,20 @@ class _Verifier:
     def check_tally(self) -> None:
         with self.step("tally"):
             signed: Sequence[Mapping[str, Any]] = self.result["topics"]
-            weights: dict[int, Weight] = {}
-            counted = [
-                (weights.get(area) or weights.setdefault(area, Weight(1, area)), ballot.answers, ballot.paper)
-                for area, ballot in ((self.group_area[group], ballot) for group, ballot in sorted(self.counted.items()))
-            ]  # in group order, sorted once for every topic
             values = self.answer_values
             for position, (topic, claimed) in enumerate(zip(self.topics, signed, strict=True)):
                 topic_id = str(topic["topic_id"])
-                ballots = [(weight, values[answers[position]], on_paper) for weight, answers, on_paper in counted]
+                # The law core adds the weights of equal answers (the server's close groups them the same way), so
+                # the counted ballots go in as one weighted ballot per distinct answer and channel, each validated.
+                sums: dict[tuple[int, bool], list[int]] = {}
+                for group, ballot in self.counted.items():
+                    summed = sums.setdefault((ballot.answers[position], ballot.paper), [0, 0])
+                    summed[0] += 1
+                    summed[1] += self.group_area[group]
+                ballots = [
+                    (Weight(heads, area), values[answer], on_paper)
+                    for (answer, on_paper), (heads, area) in sorted(sums.items())
+                ]
                 try:
                     evidence = topic_evidence(topic["document"], self.total, ballots)
                 except (AnswerRefused, DomainError) as error:
