@@ -37,11 +37,13 @@ Order (each step relies only on what the steps before it established):
 from __future__ import annotations
 
 import base64
+import binascii
 import hashlib
 import io
 import itertools
 import json
 import re
+import sys
 import uuid
 import zipfile
 import zlib
@@ -86,7 +88,9 @@ MAX_MEMBER_BYTES = 1 << 30
 """The largest member read whole; the JSON Lines members (``documents.JSONL_MEMBERS``) are read as streams."""
 MAX_LINE_BYTES = MAX_LEAF_BYTES + 4096
 """The longest line of a JSON Lines member: a leaf document (``app.ledger.entries.MAX_LEAF_BYTES``) or less."""
-CHUNK_BYTES = 1 << 20
+CHUNK_BYTES = 1 << 18
+#: Members up to this size are kept from the bundle check on; larger ones are read again when their check comes.
+KEEP_BYTES = 1 << 20
 #: Decoded proof nodes and proven proof states kept at most (neighbouring leaves share their upper nodes).
 NODE_CACHE = 1 << 14
 #: Seconds a witness's clock may run behind the log's when it dates a cosignature.
@@ -96,7 +100,7 @@ TIME_TOLERANCE = timedelta(minutes=5)
 _MICROSECOND = timedelta(microseconds=1)
 TIME_TOLERANCE_MICROS = TIME_TOLERANCE // _MICROSECOND
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_BOUND_RECORD = 16 + 32 + 8  # a bound entry's id, payload_sha256 and created_at (µs), for the entry-set hashes
+_BOUND_RECORD = 36 + 32 + 8  # a bound entry's id (text), payload_sha256 and created_at (µs): for entry-set hashes
 GRANT_BASES = frozenset(kind.value for kind in GrantKind)
 """The acting bases that rest on a grant: their names are the grant kinds (``app.rules.casting``)."""
 GRANT_PSEUDONYM = re.compile(r"[0-9a-f]{32}")
@@ -164,14 +168,19 @@ def _b64(text: Any) -> bytes:
     return base64.b64decode(str(text), validate=True)
 
 
+_UUID = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 _LEAF_TEXT = re.compile(
-    r'\{"created_at":"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z","estate_id":(?:null|"[0-9a-f-]{36}"),"id":"[0-9a-f-]{36}",'
-    r'"kind":"[a-z_.]+","payload":\{'
+    r'\{"created_at":"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z","estate_id":(?:null|"'
+    + _UUID
+    + r'"),"id":"'
+    + _UUID
+    + r'","kind":"[a-z_.]+","payload":\{'
 )
-_LEAF_TAIL = re.compile(r',"payload_sha256":"([0-9a-f]{64})","vote_id":"[0-9a-f-]{36}"\}')
+_LEAF_TAIL = re.compile(r',"payload_sha256":"([0-9a-f]{64})","vote_id":"' + _UUID + r'"\}')
+_decode = json.JSONDecoder().decode
 
 
-def _check_leaf(line: bytes, document: dict[str, Any]) -> None:
+def _check_leaf(text: str, document: dict[str, Any]) -> None:
     """``app.ledger.entries.check_leaf_document`` for a leaf's canonical bytes, without re-serialising them.
 
     The canonical bytes of the payload are the line's own bytes between ``"payload":`` and the last
@@ -179,7 +188,6 @@ def _check_leaf(line: bytes, document: dict[str, Any]) -> None:
     is checked over them; a line not in canonical form then fails its hash (a payload the server hashed is
     canonical), and falls back to the reference check, which names what is wrong.
     """
-    text = line.decode("utf-8")
     head, tail = _LEAF_TEXT.match(text), None
     start = text.rfind(',"payload_sha256":')
     if head is not None and start > 0:
@@ -191,7 +199,6 @@ def _check_leaf(line: bytes, document: dict[str, Any]) -> None:
             f'"vote_id":"{document["vote_id"]}"}}'
         )
         if hashlib.sha256(preimage.encode("utf-8")).hexdigest() == tail.group(1) == document["payload_sha256"]:
-            uuid.UUID(document["id"])
             return
     check_leaf_document(document)  # the reference check: it names what is wrong (or accepts another layout)
 
@@ -246,9 +253,9 @@ def _entry_set(records: Sequence[bytes], before: int) -> completeness.EntrySet:
     digest = hashlib.sha256(b'{"domain":' + json.dumps(completeness.ENTRY_SET_DOMAIN).encode() + b',"entries":[')
     count = 0
     for record in records:
-        if int.from_bytes(record[48:]) >= before:
+        if int.from_bytes(record[68:]) >= before:
             continue
-        pair = b'["' + str(uuid.UUID(bytes=record[:16])).encode() + b'","' + record[16:48].hex().encode() + b'"]'
+        pair = b'["' + record[:36] + b'","' + record[36:68].hex().encode() + b'"]'
         digest.update(b"," + pair if count else pair)
         count += 1
     digest.update(b"]}")
@@ -322,7 +329,7 @@ class _Inclusions:
 
 def _node(text: bytes | str) -> bytes:
     """A proof node from its base64 text: exactly ``HASH_SIZE`` bytes, else ``ValueError``."""
-    node = text if isinstance(text, bytes) else _b64(text)
+    node = text if isinstance(text, bytes) else binascii.a2b_base64(text, strict_mode=True)
     if len(node) != HASH_SIZE:
         raise ValueError(f"a proof node is {HASH_SIZE} bytes, not {len(node)}")
     return node
@@ -390,8 +397,11 @@ class _Verifier:
 
     def load(self, name: str) -> Any:
         if name not in self.json:
+            raw = self.files.pop(name, None)
+            if raw is None:  # a large member, hashed as a stream by the bundle check and read only now
+                raw = self._read(self.archive.getinfo(name))
             try:
-                self.json[name] = _strict_json(self.files.pop(name))  # parsed: its bytes are not kept
+                self.json[name] = _strict_json(raw)  # parsed: its bytes are not kept
             except (UnicodeDecodeError, ValueError, RecursionError) as error:
                 raise Failure("bundle", f"{name} is not valid JSON ({error})") from error
         return self.json[name]
@@ -461,11 +471,11 @@ class _Verifier:
                 raise Failure("bundle", f"unexpected members {extra}, missing members {missing}, or duplicates")
             digests: dict[str, tuple[int, str]] = {}
             for info in infos:
-                if info.filename in d.JSONL_MEMBERS:
-                    digests[info.filename] = self._digest(info)
-                    continue
-                if info.file_size > MAX_MEMBER_BYTES:
+                if info.filename not in d.JSONL_MEMBERS and info.file_size > MAX_MEMBER_BYTES:
                     raise Failure("bundle", f"{info.filename} is larger than {MAX_MEMBER_BYTES} bytes")
+                if info.filename in d.JSONL_MEMBERS or info.file_size > KEEP_BYTES:
+                    digests[info.filename] = self._digest(info)  # read again, when its check comes
+                    continue
                 self.files[info.filename] = self._read(info)
                 digests[info.filename] = (len(self.files[info.filename]), _sha256(self.files[info.filename]))
         manifest = self.load(d.MANIFEST)
@@ -635,7 +645,7 @@ class _Verifier:
         with self.step("log"):
             entries, proofs = self.lines(d.ENTRIES), self.lines(d.PROOFS)
             count = 0
-            for line in self.progress.iterate("log entries", entries, len(self.listed)):  # as many as signed
+            for line in self.progress.iterate("log entries", entries, len(self.listed_leaves)):  # as many as signed
                 proof_line = next(proofs, None)
                 if proof_line is None:
                     raise Failure("log", f"{count + 1 + sum(1 for _ in entries)} entries but {count} inclusion proofs")
@@ -660,20 +670,20 @@ class _Verifier:
 
     def _prepare_stream(self) -> None:
         """The small members the stream's per-ballot checks read (each is itself checked later, in its turn)."""
-        roll, topics, notice, signed_index = (self.load(name) for name in (d.ROLL, d.TOPICS, d.NOTICE, d.INDEX))
+        topics, notice = self.load(d.TOPICS), self.load(d.NOTICE)
         with self.step("log"):
-            self.roll_groups = {str(group["group_id"]) for group in roll["groups"]}
             self.topic_ids = [str(topic["topic_id"]) for topic in topics]
             self.window = (_instant(notice["starts_at"]), _instant(notice["ends_at"]))
-            listed = signed_index["index"]["entries"]
-            self.listed = [(int(leaf), str(kind)) for leaf, kind in listed]
+        self._signed_index()
         self.entries: list[_Entry] = []  # every entry but the ballot.cast ones, which are kept as arrays below
         self.leaves = array("q")  # every entry's leaf index, in leaf order
         self.cast_leaves = array("q")  # the ballot.cast entries' leaf indexes and created_at (µs since the epoch)
         self.cast_created = array("q")
-        self.bound = bytearray()  # per bound entry: id (16 bytes), payload_sha256 (32), created_at (8, big-endian)
+        self.bound = (
+            bytearray()
+        )  # per bound entry: id (36 ASCII bytes), payload_sha256 (32), created_at (8, big-endian)
         self.counted: dict[str, _Counted] = {}
-        self.void_ballots: dict[str, Any] = {}  # ballot id → its void_reason
+        self.void_ballots: dict[str, tuple[Any, str]] = {}  # ballot id → its void_reason and group
         self.voided: dict[str, Any] = {}  # ballot id → the reason its ballot.voided entry gives
         self.answer_ids: dict[Any, int] = {}
         self.answer_values: list[Any] = []
@@ -687,9 +697,36 @@ class _Verifier:
         self.previous = -1
         self.inclusions = _Inclusions()
 
+    def _signed_index(self) -> None:
+        """The signed export index, checked now and kept compact (leaf array, interned kinds) for the stream's
+        merge; what is wrong with it is reported in the completeness check's turn."""
+        self.listed_leaves = array("q")
+        self.listed_kinds: list[str] = []
+        signed_index = self.load(d.INDEX)
+        try:
+            index = signed_index["index"]
+            signature = _b64(signed_index["signature"])
+            latest = self.latest_checkpoint
+            if len(signature) != SIGNATURE_SIZE or not verify(self.public_key, canonical_bytes(index), signature):
+                self.defer("completeness", "log/index.json: the log key's signature of the index does not verify")
+            elif index["format"] != completeness.EXPORT_INDEX_FORMAT or index["vote_id"] != self.vote_id:
+                self.defer("completeness", "log/index.json is not an entry index of this vote")
+            elif (index["tree_size"], _b64(index["root_hash"])) != (latest.size, latest.root_hash):
+                self.defer(
+                    "completeness",
+                    f"the signed entry index is of the log at size {index['tree_size']}, the bundle's latest "
+                    f"checkpoint is of size {latest.size}: the checkpoint or the index was replaced",
+                )
+            for leaf, kind in index["entries"]:
+                self.listed_leaves.append(int(leaf))
+                self.listed_kinds.append(sys.intern(str(kind)))
+        except (KeyError, IndexError, TypeError, ValueError, AttributeError) as error:
+            self.defer("completeness", f"malformed or inconsistent data ({type(error).__name__}: {error})")
+        self.json.pop(d.INDEX)
+
     def _entry(self, line: bytes, proof_line: bytes) -> None:
         """One log entry and its inclusion proof (and, for a ``ballot.cast`` entry, its ballot)."""
-        proof = json.loads(proof_line)
+        proof = _decode(proof_line.decode("utf-8"))
         index = proof["leaf_index"]
         if not isinstance(index, int) or isinstance(index, bool) or index <= self.previous:
             raise Failure(
@@ -700,11 +737,12 @@ class _Verifier:
         self.previous = index
         if len(line) > MAX_LEAF_BYTES:
             raise Failure("log", f"log entry at leaf {index} is longer than {MAX_LEAF_BYTES} bytes")
-        document = json.loads(line)
+        text = line.decode("utf-8")
+        document = _decode(text)
         if not isinstance(document, dict) or document.get("vote_id") != self.vote_id:
             raise Failure("log", f"log entry at leaf {index} is not of this vote")
         try:
-            _check_leaf(line, document)
+            _check_leaf(text, document)
         except ValueError as error:
             raise Failure("log", f"log entry at leaf {index}: {error} (entry altered)") from error
         size, path = proof["tree_size"], proof["proof"]
@@ -725,7 +763,7 @@ class _Verifier:
         created = _micros(document["created_at"])
         if kind in completeness.BOUND_KINDS:
             self.bound += (
-                uuid.UUID(document["id"]).bytes + bytes.fromhex(document["payload_sha256"]) + created.to_bytes(8)
+                document["id"].encode("ascii") + bytes.fromhex(document["payload_sha256"]) + created.to_bytes(8)
             )
         entry = _Entry(index, document)
         if kind == EventKind.BALLOT_CAST:
@@ -742,18 +780,18 @@ class _Verifier:
 
     def _listed(self, leaf: int, kind: str) -> None:
         """Merge the bundle's entries with the signed export index (both in leaf order): what is missing or extra."""
-        listed, at = self.listed, self.listed_at
-        while at < len(listed) and listed[at][0] < leaf:
-            self.missing.append(listed[at])
+        leaves, kinds, at = self.listed_leaves, self.listed_kinds, self.listed_at
+        while at < len(leaves) and leaves[at] < leaf:
+            self.missing.append((leaves[at], kinds[at]))
             at += 1
-        if at < len(listed) and listed[at] == (leaf, kind):
+        if at < len(leaves) and leaves[at] == leaf and kinds[at] == kind:
             at += 1
         elif self.unlisted is None:
             self.unlisted = (leaf, kind)
         self.listed_at = at
 
     def _finish_stream(self, count: int) -> None:
-        self.missing.extend(self.listed[self.listed_at :])
+        self.missing.extend(zip(self.listed_leaves[self.listed_at :], self.listed_kinds[self.listed_at :], strict=True))
         self.entry_count = count
         for line in self.ballot_lines:
             if self.ballots_stopped:
@@ -815,7 +853,7 @@ class _Verifier:
             )
         status = ballot["status"]
         if status == "VOID":
-            self.void_ballots[ballot_id] = ballot["void_reason"]
+            self.void_ballots[ballot_id] = (ballot["void_reason"], group)
         elif status == "COUNTED":
             if ballot["void_reason"] is not None:
                 self.defer("ballots", f"ballot {ballot_id} is counted but has a void_reason")
@@ -908,8 +946,6 @@ class _Verifier:
             )
         if ballot["content_hash"] != digest or ballot["cast_at"] != recorded["cast_at"]:
             return f"ballot {ballot_id}: its content hash or time field was changed"
-        if group not in self.roll_groups:
-            return f"ballot {ballot_id}: group {group} is not in the roll"
         if ballot["audit_entry_id"] != entry.document["id"]:
             return (
                 f"ballot {ballot_id}: its audit_entry_id {ballot['audit_entry_id']} is not the id of its "
@@ -968,34 +1004,20 @@ class _Verifier:
     def check_completeness(self) -> None:
         """The signed export index lists every entry of the vote up to the latest checkpoint, and each binding
         entry's ``entries`` (count and hash, ``app.ledger.completeness``) matches the bundle's entries before it."""
-        signed_index = self.load(d.INDEX)
+        self.raise_deferred("completeness")  # the index's own problems, found when it was read for the stream
         with self.step("completeness"):
-            index = signed_index["index"]
-            signature = _b64(signed_index["signature"])
-            if len(signature) != SIGNATURE_SIZE or not verify(self.public_key, canonical_bytes(index), signature):
-                raise Failure("completeness", "log/index.json: the log key's signature of the index does not verify")
             latest = self.latest_checkpoint
-            if index["format"] != completeness.EXPORT_INDEX_FORMAT or index["vote_id"] != self.vote_id:
-                raise Failure("completeness", "log/index.json is not an entry index of this vote")
-            if (index["tree_size"], _b64(index["root_hash"])) != (latest.size, latest.root_hash):
-                raise Failure(
-                    "completeness",
-                    f"the signed entry index is of the log at size {index['tree_size']}, the bundle's latest "
-                    f"checkpoint is of size {latest.size}: the checkpoint or the index was replaced",
-                )
-            del signed_index, index
-            self.json.pop(d.INDEX)
             if self.missing:
                 named = ", ".join(f"the {kind} entry at leaf {leaf}" for leaf, kind in self.missing[:5])
                 raise Failure(
                     "completeness",
                     f"{named}{' …' if len(self.missing) > 5 else ''} of this vote missing from the bundle (the signed "
-                    f"entry index lists {len(self.listed)} entries, the bundle has {self.entry_count})",
+                    f"entry index lists {len(self.listed_leaves)} entries, the bundle has {self.entry_count})",
                 )
             if self.unlisted is not None:
                 leaf, kind = self.unlisted
                 raise Failure("completeness", f"the {kind} entry at leaf {leaf} is not in the signed entry index")
-            del self.listed
+            del self.listed_leaves, self.listed_kinds
             view = memoryview(self.bound)
             records = sorted(bytes(view[at : at + _BOUND_RECORD]) for at in range(0, len(view), _BOUND_RECORD))
             view.release()
@@ -1109,6 +1131,7 @@ class _Verifier:
                 )
                 for unit in register["units"]
             ]
+            del register["units"]  # the parsed units are the largest document: only the records are needed now
             scope = self.notice["scope_units"]
             try:
                 recomputed = build_roll(
@@ -1159,7 +1182,7 @@ class _Verifier:
                 raise Failure("register", "the register snapshot's totals differ from the roll's")
             self.group_area = {str(group["group_id"]): int(group["area"]) for group in groups}
             summary = f"{len(records)} units regroup into the roll's {len(groups)} groups"
-            del register, records, recomputed, groups, by_unit, self.roll, self.roll_groups
+            del register, records, recomputed, groups, by_unit, self.roll
             self.json.pop(d.REGISTER)  # the largest members read whole: only the groups' areas are needed from here
             self.json.pop(d.ROLL)
         self.passed("register", f"{summary}, {self.total.heads} heads and area {self.total.area}")
@@ -1171,7 +1194,13 @@ class _Verifier:
         now what needs the whole vote: void ballots and ``ballot.voided`` entries, participation, the counted set."""
         self.raise_deferred("ballots")
         with self.step("ballots"):
-            for ballot_id, reason in self.void_ballots.items():
+            groups = [(ballot.ballot_id, group) for group, ballot in self.counted.items()]
+            for ballot_id, group in groups + [
+                (ballot_id, group) for ballot_id, (_, group) in self.void_ballots.items()
+            ]:
+                if group not in self.group_area:
+                    raise Failure("ballots", f"ballot {ballot_id}: group {group} is not in the roll")
+            for ballot_id, (reason, _) in self.void_ballots.items():
                 if ballot_id not in self.voided:
                     raise Failure("ballots", f"ballot {ballot_id} is void, but no ballot.voided entry says so")
                 if reason != self.voided[ballot_id]:
