@@ -10,7 +10,10 @@ Order (each step relies only on what the steps before it established):
    bundle's retired and witness keys are never used.
 3. ``signatures``: every checkpoint note is signed by a pinned log key (current or retired);
    ``result.json`` is canonical and both its raw Ed25519 signature and its JWS verify with the pinned key.
-4. ``log``: entries are in strictly increasing leaf order and are the vote's; each entry's own content hash
+4. ``log``: one streamed pass over the JSON Lines members (``documents.JSONL_MEMBERS``, never read whole): each
+   ballot is checked beside its ``ballot.cast`` entry and only per-vote state is kept (counted ballots as answer
+   ids, leaf and time arrays, entry-set records); what that pass finds for later checks is reported in their turn.
+   Entries are in strictly increasing leaf order and are the vote's; each entry's own content hash
    holds and its RFC 9162 inclusion proof leads to the root of a signed checkpoint; the latest checkpoint
    extends the result's (consistency proof); the signed result names the result checkpoint, and that
    checkpoint contains every entry the result rests on.
