@@ -41,7 +41,7 @@ from app.common.access import Role, Scope
 from app.db.migrate import upgrade
 from app.db.session import create_engine, create_sessionmaker, unit_of_work
 from app.identity.service import OPERATOR, TokenHasher, issue_api_key
-from app.ledger.canonical import canonical_sha256
+from app.ledger.ballot import commitment
 from app.ledger.entries import entry_leaf_hash, entry_payload_sha256, leaf_document
 from app.ledger.merkle import HASH_SIZE, CompactRange
 from app.ledger.note import Checkpoint
@@ -63,6 +63,7 @@ STARTS = datetime(2025, 3, 17, 0, 0, tzinfo=SHANGHAI)  # 15 clear days after the
 ENDS = datetime(2025, 3, 24, 0, 0, tzinfo=SHANGHAI)
 DEVELOPER_CREDIT_CODE = "91110000100012345L"
 NIL = uuid.UUID(int=0)
+COPY_BATCH = 50_000  # log entries built and copied at a time
 
 
 # --- figures -----------------------------------------------------------------------------------------------
@@ -315,7 +316,7 @@ class World:
                 )
                 estate_id, vote_id = vote.estate_id, vote.id
                 groups = (await session.execute(
-                    sa.text("SELECT group_id, area FROM roll_group WHERE vote_id = :vote ORDER BY group_id"),
+                    sa.text("SELECT group_id, area, pseudonym FROM roll_group WHERE vote_id = :vote ORDER BY group_id"),
                     {"vote": vote_id},
                 )).all()  # fmt: skip
             self.groups = len(groups)
@@ -324,26 +325,27 @@ class World:
             ballots: list[tuple[Any, ...]] = []
             marks: list[tuple[Any, ...]] = []
             entries: list[tuple[Any, ...]] = []
-            for group_id, area in groups:
+            for group_id, area, pseudonym in groups:
                 if rng.random() >= turnout:
                     continue
                 cast_at = started + timedelta(seconds=rng.random() * window)
                 answers = {str(topic.id): answer(topic, rng) for topic in topic_rows}
                 ballot_id, entry_id = uuid.uuid4(), uuid.uuid4()
-                # app.ballot.service._insert: the content hash, the marks and the ballot.cast entry
-                content_hash = canonical_sha256(
-                    {"vote_id": str(vote_id), "group_id": group_id, "answers": answers, "basis": "OWNER",
-                     "channel": "ONLINE", "cast_at": cast_at.isoformat()}
+                # app.ballot.service._insert: the commitment under the group's pseudonym, the marks and the entry
+                nonce = f"{rng.getrandbits(128):032x}"
+                content_hash = commitment(
+                    vote_id=str(vote_id), group=pseudonym, answers=answers, basis="OWNER", channel="ONLINE",
+                    cast_at=cast_at.isoformat(), nonce=nonce,
                 )  # fmt: skip
                 ballots.append((ballot_id, vote_id, group_id, "COUNTED", "ONLINE", json.dumps(answers), content_hash,
-                                "OWNER", cast_at, entry_id))  # fmt: skip
+                                "OWNER", cast_at, entry_id, nonce))  # fmt: skip
                 for topic_id, topic_marks in marks_for_ballot(topic_rows, answers).items():
                     marks.extend(
                         (ballot_id, uuid.UUID(topic_id), mark.item, vote_id, mark.answer, area) for mark in topic_marks
                     )
                 payload = {
-                    "ballot_id": str(ballot_id), "group_id": group_id, "content_hash": content_hash,
-                    "basis": "OWNER", "channel": "ONLINE", "cast_at": cast_at.isoformat(), "grant_id": "",
+                    "ballot_id": str(ballot_id), "group": pseudonym, "commitment": content_hash,
+                    "basis": "OWNER", "channel": "ONLINE", "cast_at": cast_at.isoformat(), "grant": "",
                 }  # fmt: skip
                 entries.append(("ballot.cast", estate_id, vote_id, payload, cast_at, entry_id))
             self.ballots = len(ballots)
@@ -352,15 +354,15 @@ class World:
                 instant = started + timedelta(seconds=rng.random() * window)
                 other = uuid.UUID(int=number + 1)
                 payload = {
-                    "ballot_id": str(uuid.uuid4()), "group_id": f"G{number:08d}", "content_hash": "0" * 64,
-                    "basis": "OWNER", "channel": "ONLINE", "cast_at": instant.isoformat(), "grant_id": "",
+                    "ballot_id": str(uuid.uuid4()), "group": f"{number:032x}", "commitment": "0" * 64,
+                    "basis": "OWNER", "channel": "ONLINE", "cast_at": instant.isoformat(), "grant": "",
                 }  # fmt: skip
                 entries.append(("ballot.cast", None, other, payload, instant, uuid.uuid4()))
             entries.sort(key=lambda entry: (entry[4], entry[5]))
             await connection.copy_records_to_table(
                 "ballot", records=ballots,
                 columns=["id", "vote_id", "group_id", "status", "channel", "answers", "content_hash", "basis",
-                         "cast_at", "audit_entry_id"],
+                         "cast_at", "audit_entry_id", "nonce"],
             )  # fmt: skip
             await connection.copy_records_to_table(
                 "ballot_mark", records=marks, columns=["ballot_id", "topic_id", "item", "vote_id", "answer", "area"]
@@ -377,26 +379,27 @@ class World:
         tree = CompactRange(
             row["size"], tuple(frontier[start : start + HASH_SIZE] for start in range(0, len(frontier), HASH_SIZE))
         )
-        audit_rows: list[tuple[Any, ...]] = []
-        leaves: list[tuple[Any, ...]] = []
-        hashes: list[bytes] = []
-        for offset, (kind, estate_id, vote_id, payload, created_at, entry_id) in enumerate(entries):
-            digest = entry_payload_sha256(kind, estate_id, vote_id, payload)
-            document = leaf_document(entry_id=entry_id, kind=kind, estate_id=estate_id, vote_id=vote_id,
-                                     payload=payload, payload_sha256=digest, created_at=created_at)  # fmt: skip
-            leaf = entry_leaf_hash(document)
-            index = tree.size + offset
-            audit_rows.append((entry_id, kind, estate_id, vote_id, json.dumps(payload), digest, created_at, index))
-            leaves.append((index, entry_id, leaf))
-            hashes.append(leaf)
-        tree = tree.extend(hashes)
-        await connection.copy_records_to_table(
-            "audit_entry", records=audit_rows,
-            columns=["id", "kind", "estate_id", "vote_id", "payload", "payload_sha256", "created_at", "leaf_index"],
-        )  # fmt: skip
-        await connection.copy_records_to_table(
-            "log_leaf", records=leaves, columns=["leaf_index", "entry_id", "leaf_hash"]
-        )
+        for start in range(0, len(entries), COPY_BATCH):  # in batches: a million rows never sit in memory at once
+            audit_rows: list[tuple[Any, ...]] = []
+            leaves: list[tuple[Any, ...]] = []
+            hashes: list[bytes] = []
+            for kind, estate_id, vote_id, payload, created_at, entry_id in entries[start : start + COPY_BATCH]:
+                digest = entry_payload_sha256(kind, estate_id, vote_id, payload)
+                document = leaf_document(entry_id=entry_id, kind=kind, estate_id=estate_id, vote_id=vote_id,
+                                         payload=payload, payload_sha256=digest, created_at=created_at)  # fmt: skip
+                leaf = entry_leaf_hash(document)
+                index = tree.size + len(hashes)
+                audit_rows.append((entry_id, kind, estate_id, vote_id, json.dumps(payload), digest, created_at, index))
+                leaves.append((index, entry_id, leaf))
+                hashes.append(leaf)
+            tree = tree.extend(hashes)
+            await connection.copy_records_to_table(
+                "audit_entry", records=audit_rows,
+                columns=["id", "kind", "estate_id", "vote_id", "payload", "payload_sha256", "created_at", "leaf_index"],
+            )  # fmt: skip
+            await connection.copy_records_to_table(
+                "log_leaf", records=leaves, columns=["leaf_index", "entry_id", "leaf_hash"]
+            )
         now = datetime.now(UTC)
         checkpoint = Checkpoint(self.keys.origin, tree.size, tree.root())
         await connection.execute(

@@ -9,14 +9,18 @@ closed with ``close_and_decide`` (which integrates the closing entries and signs
 Timed:
 
 * export: ``app.result.export.export`` (what ``GET …/export`` and ``evote export`` run), in one transaction;
-* verify: ``python -m app.verifier BUNDLE`` (the same code as ``evote verify``) in a fresh process, wall time
-  and peak RSS; the report must say PASS;
+* baseline, in the same run: a fresh process that only opens the bundle and SHA-256-hashes every member's
+  uncompressed bytes as a stream (what any check of the bundle costs at least), wall time and peak RSS;
+* verify: ``python -m app.verifier BUNDLE --log-key KEY`` (the same code as ``evote verify``) in a fresh process,
+  wall time and peak RSS (the process's own ``ru_maxrss``); the report must say PASS;
 * a tampered copy (one counted ballot's answer changed, the manifest's checksums fixed as a forger would)
   must FAIL, naming the ballot.
 
 A register holds at most 500,000 units (``app.register.parsing.MAX_ROWS``), so one vote's bundle holds at
 most that many ballot entries; the per-entry verify time is printed so that the time for a bundle of
-1,000,000 entries can be read off (``--groups`` up to about 450,000 for the largest single estate).
+1,000,000 entries can be read off (``--groups`` up to about 450,000 for the largest single estate). The log's
+entries are built and copied in batches (``bench.common.COPY_BATCH``), so a 1,000,000-entry log fits the
+reference machine (2 cores, 24 GB).
 
     .venv/bin/python bench/verify_export.py [--groups 100000] [--turnout 1.0] [--log-entries 1000000]
         [--profile] [--dsn postgresql://postgres@127.0.0.1:5432/postgres]
@@ -31,7 +35,6 @@ import hashlib
 import io
 import json
 import pstats
-import resource
 import subprocess
 import sys
 import tempfile
@@ -44,8 +47,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from app.db.session import unit_of_work
 from app.identity.service import OPERATOR
+from app.ledger.canonical import canonical_bytes
 from app.result import service as result_service
 from app.result.export import export, write_zip
+from app.verifier import Trust
 from app.verifier import documents as d
 from app.verifier.checks import verify_bundle
 from bench.common import ADMIN_DSN, ENDS, World, register_csv, say, write_results
@@ -71,24 +76,52 @@ async def build_and_export(args: argparse.Namespace) -> dict[str, Any]:
         )
         exported = time.perf_counter()
         async with unit_of_work(world.sessionmaker) as session:
-            bundle = await export(session, OPERATOR, world.vote_id, keys=world.keys, now=ENDS)
+            bundle = await export(
+                session, OPERATOR, world.vote_id, keys=world.keys,
+                pseudonym_key=world.settings.key("pseudonym_key"), now=ENDS,
+            )  # fmt: skip
         export_seconds = time.perf_counter() - exported
     finally:
         await world.close()
     return {
         "units": units, "groups": world.groups, "ballots": world.ballots, "log_size": size,
         "export_seconds": round(export_seconds, 2), "content": bundle.content,
+        "log_key": world.keys.current.key_string,
     }  # fmt: skip
 
 
-def verify_in_subprocess(path: Path) -> tuple[int, float, float, str]:
-    """``python -m app.verifier`` in a fresh process: exit code, wall seconds, peak RSS (MB) and the report."""
+#: Run in a fresh interpreter: the verifier's entry point, then the process's own peak RSS on stderr (VmHWM, in
+#: kB: unlike ``ru_maxrss`` it is not inherited from the parent across fork and exec).
+VERIFY = (
+    "import sys\n"
+    "from app.verifier.__main__ import main\n"
+    "code = main(sys.argv[1:])\n"
+    "print(*next(line for line in open('/proc/self/status') if line.startswith('VmHWM')).split()[:2], "
+    "file=sys.stderr)\n"
+    "sys.exit(code)\n"
+)
+#: The baseline: open the archive and hash every member's uncompressed bytes as a stream, nothing else.
+BASELINE = (
+    "import hashlib, sys, zipfile\n"
+    "with zipfile.ZipFile(sys.argv[1]) as archive:\n"
+    "    for info in archive.infolist():\n"
+    "        digest = hashlib.sha256()\n"
+    "        with archive.open(info) as stream:\n"
+    "            while chunk := stream.read(1 << 20):\n"
+    "                digest.update(chunk)\n"
+    "print(*next(line for line in open('/proc/self/status') if line.startswith('VmHWM')).split()[:2], "
+    "file=sys.stderr)\n"
+)
+
+
+def in_subprocess(code: str, *args: str) -> tuple[int, float, float, str]:
+    """``code`` in a fresh interpreter: exit code, wall seconds, its own peak RSS (MB) and its output."""
     started = time.perf_counter()
-    completed = subprocess.run(  # noqa: S603 - a fixed argv: this interpreter or evote, and our temp file
-        [sys.executable, "-m", "app.verifier", str(path)], cwd=REPO, capture_output=True, text=True, check=False
+    completed = subprocess.run(  # noqa: S603 - a fixed argv: this interpreter, our code and our temp file
+        [sys.executable, "-c", code, *args], cwd=REPO, capture_output=True, text=True, check=False
     )
     elapsed = time.perf_counter() - started
-    rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    rss = next(int(line.split()[1]) / 1024 for line in completed.stderr.splitlines() if line.startswith("VmHWM:"))
     return completed.returncode, elapsed, rss, completed.stdout
 
 
@@ -96,7 +129,7 @@ def tampered(content: bytes) -> bytes:
     """One counted ballot's first answer changed, the manifest's checksums fixed (tests/verifier/helpers.py)."""
     with zipfile.ZipFile(io.BytesIO(content)) as archive:
         files = {info.filename: archive.read(info) for info in archive.infolist()}
-    ballots = json.loads(files[d.BALLOTS])
+    ballots = [json.loads(line) for line in files[d.BALLOTS].splitlines()]
     ballot = next(item for item in ballots if item["status"] == "COUNTED")
     topic_id = sorted(ballot["answers"])[0]
     answer = ballot["answers"][topic_id]
@@ -104,7 +137,7 @@ def tampered(content: bytes) -> bytes:
         ballot["answers"][topic_id] = "OPPOSE" if answer == "AGREE" else "AGREE"
     else:
         ballot["answers"][topic_id] = "ABSTAIN" if answer != "ABSTAIN" else ["X"]
-    files[d.BALLOTS] = json.dumps(ballots, ensure_ascii=False, indent=2).encode()
+    files[d.BALLOTS] = b"".join(canonical_bytes(item) + b"\n" for item in ballots)
     manifest = json.loads(files[d.MANIFEST])
     for member in manifest["files"]:
         member["size"] = len(files[member["name"]])
@@ -120,12 +153,15 @@ def main() -> None:
     parser.add_argument("--log-entries", type=int, default=1_000_000)
     parser.add_argument("--profile", action="store_true", help="also profile the verifier in-process (cProfile)")
     parser.add_argument("--dsn", default=ADMIN_DSN)
+    parser.add_argument("--save", type=Path, default=None, help="also keep the bundle there (and its log key beside)")
     args = parser.parse_args()
 
     world = asyncio.run(build_and_export(args))
     content: bytes = world.pop("content")
+    log_key: str = world.pop("log_key")
     with zipfile.ZipFile(io.BytesIO(content)) as archive:
-        entries = len(json.loads(archive.read(d.ENTRIES)))
+        with archive.open(d.ENTRIES) as stream:
+            entries = sum(1 for _ in stream)
         uncompressed = sum(info.file_size for info in archive.infolist())
     say(
         f"export: {world['export_seconds']} s, bundle {len(content) / 1e6:.1f} MB zipped "
@@ -134,14 +170,20 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as directory:
         path = Path(directory) / "bundle.zip"
         path.write_bytes(content)
-        code, seconds, rss, report = verify_in_subprocess(path)
+        if args.save is not None:
+            args.save.write_bytes(content)
+            args.save.with_suffix(".key").write_text(log_key + "\n")
+        _, base_seconds, base_rss, _ = in_subprocess(BASELINE, str(path))
+        say(f"baseline (open the zip, SHA-256 of every member as a stream): {base_seconds:.2f} s, peak RSS "
+            f"{base_rss:.0f} MB")  # fmt: skip
+        code, seconds, rss, report = in_subprocess(VERIFY, str(path), "--log-key", log_key)
         say(report.rstrip())
         if code != 0 or "PASS" not in report:
             raise SystemExit("the verifier did not PASS the exported bundle")
         say(f"verify: {seconds:.2f} s wall (fresh process), peak RSS {rss:.0f} MB")
         bad = Path(directory) / "tampered.zip"
         bad.write_bytes(tampered(content))
-        bad_code, bad_seconds, _, bad_report = verify_in_subprocess(bad)
+        bad_code, bad_seconds, _, bad_report = in_subprocess(VERIFY, str(bad), "--log-key", log_key)
         failure = bad_report.strip().splitlines()[-1]
         if bad_code == 0 or not failure.startswith("FAIL"):
             raise SystemExit("the verifier did not FAIL the tampered bundle")
@@ -149,19 +191,23 @@ def main() -> None:
     if args.profile:
         profiler = cProfile.Profile()
         profiler.enable()
-        verify_bundle(content)
+        verify_bundle(content, trust=Trust.of(log_key))
         profiler.disable()
         pstats.Stats(profiler).sort_stats("tottime").print_stats(20)
     per_entry_us = seconds / entries * 1e6
+    base_us = base_seconds / entries * 1e6
     say(
-        f"verify {entries} entries: {seconds:.2f} s = {per_entry_us:.1f} µs per entry (everything included); "
-        f"at that rate 1,000,000 entries take {per_entry_us:.1f} s (target <= 15 s)"
+        f"verify {entries} entries: {seconds:.2f} s = {per_entry_us:.1f} µs per entry (everything included, "
+        f"baseline {base_us:.1f} µs); at that rate 1,000,000 entries take {per_entry_us:.1f} s (target <= 15 s), "
+        f"peak RSS {rss:.0f} MB (target <= 300 MB; baseline {base_rss:.0f} MB)"
     )
     write_results(
         "verify_export",
         {**world, "bundle_entries": entries, "bundle_mb": round(len(content) / 1e6, 1),
          "bundle_unzipped_mb": round(uncompressed / 1e6, 1), "verify_seconds": round(seconds, 2),
          "verify_peak_rss_mb": round(rss), "verify_us_per_entry": round(per_entry_us, 1),
+         "baseline_seconds": round(base_seconds, 2), "baseline_peak_rss_mb": round(base_rss),
+         "baseline_us_per_entry": round(base_us, 1), "target_peak_rss_mb": 300,
          "tampered": failure, "target_seconds_per_million": 15},
     )  # fmt: skip
 

@@ -1,0 +1,159 @@
+"""The evote-bundle@2 layout and the streaming verifier: JSON Lines members read line by line, never whole; the
+shortcuts of the hot path give exactly the reference definitions' answers; older bundles are refused by name."""
+
+from __future__ import annotations
+
+import json
+import random
+import uuid
+import zipfile
+from typing import Any
+
+import pytest
+
+from app.ledger import ballot as commitments
+from app.ledger import completeness
+from app.ledger.canonical import canonical_bytes
+from app.ledger.entries import entry_payload_sha256
+from app.verifier import documents as d
+from app.verifier import verify_bundle
+from app.verifier.checks import (
+    NODE_CACHE,
+    _answers_of,
+    _check_leaf,
+    _entry_set,
+    _fast_commitment,
+    _Inclusions,
+    _micros,
+)
+from tests.verifier.helpers import load, members, rebuild, tamper
+
+
+def test_the_log_members_are_canonical_json_lines_in_leaf_order(bundle):
+    files = members(bundle)
+    assert load(bundle, d.MANIFEST)["format"] == d.BUNDLE_FORMAT == "evote-bundle@2"
+    for name in d.JSONL_MEMBERS:
+        lines = files[name].split(b"\n")
+        assert lines.pop() == b""  # every line ends in a newline
+        assert all(canonical_bytes(json.loads(line)) == line for line in lines)
+    proofs = load(bundle, d.PROOFS)
+    assert len(proofs) == len(load(bundle, d.ENTRIES))
+    leaves = [proof["leaf_index"] for proof in proofs]
+    assert leaves == sorted(set(leaves))
+    cast = {
+        entry["payload"]["ballot_id"]: leaf
+        for entry, leaf in zip(load(bundle, d.ENTRIES), leaves, strict=True)
+        if entry["kind"] == "ballot.cast"
+    }
+    ballots = [ballot["ballot_id"] for ballot in load(bundle, d.BALLOTS)]
+    assert ballots == sorted(ballots, key=cast.__getitem__)  # in the leaf order of their ballot.cast entries
+    assert set(load(bundle, d.CONSISTENCY)) == {"first", "second", "proof"}
+
+
+async def test_the_json_lines_members_are_never_read_whole(bundle, trust, monkeypatch):
+    read = zipfile.ZipFile.read
+
+    def refuse_whole(archive: zipfile.ZipFile, name: Any, pwd: Any = None) -> bytes:
+        assert getattr(name, "filename", name) not in d.JSONL_MEMBERS, name
+        return read(archive, name, pwd)
+
+    monkeypatch.setattr(zipfile.ZipFile, "read", refuse_whole)
+    assert verify_bundle(bundle, trust=trust).ok
+
+
+async def test_an_older_layout_is_refused_naming_its_format(bundle, trust):
+    def downgrade(manifest: dict[str, Any]) -> None:
+        manifest["format"] = "evote-bundle@1"
+
+    files = members(tamper(bundle, d.MANIFEST, downgrade))
+    files["log/entries.json"] = b"[]"  # an @1 member: the format is named before any member
+    report = verify_bundle(rebuild(files, fix_manifest=False), trust=trust)
+    assert report.failed is not None
+    check, message = report.failed
+    assert check == "bundle"
+    assert "'evote-bundle@1' is not evote-bundle@2" in message
+
+
+async def test_a_json_lines_member_without_its_last_newline_fails_by_name(bundle, trust):
+    files = members(bundle)
+    files[d.PROOFS] = files[d.PROOFS].rstrip(b"\n")
+    report = verify_bundle(rebuild(files), trust=trust)
+    assert report.failed is not None
+    assert report.failed[0] == "bundle"
+    assert "log/proofs.jsonl line" in report.failed[1]
+    assert "does not end in a newline" in report.failed[1]
+
+
+async def test_ballots_out_of_log_order_fail_by_name(bundle, trust):
+    def swap(ballots: list[Any]) -> None:
+        ballots[0], ballots[1] = ballots[1], ballots[0]
+
+    report = verify_bundle(tamper(bundle, d.BALLOTS, swap), trust=trust)
+    assert report.failed is not None
+    assert report.failed[0] == "ballots"
+    assert "not in the leaf order of the ballot.cast entries" in report.failed[1]
+
+
+def test_the_streamed_entry_set_hash_is_the_reference_one():
+    rng = random.Random(5)
+    entries = [
+        (str(uuid.UUID(int=rng.getrandbits(128))), rng.randbytes(32).hex(), rng.randrange(10**15, 2 * 10**15))
+        for _ in range(50)
+    ]
+    records = sorted(
+        entry_id.encode() + bytes.fromhex(digest) + created.to_bytes(8) for entry_id, digest, created in entries
+    )
+    for before in (0, 15 * 10**14, 2 * 10**15):
+        expected = completeness.entry_set(
+            (entry_id, digest) for entry_id, digest, created in entries if created < before
+        )
+        assert _entry_set(records, before) == expected
+
+
+@pytest.mark.parametrize("scan", [None, "5" * 64])
+def test_the_commitment_shortcut_is_the_reference_commitment(scan):
+    answers = {"b-topic": ["候选人甲", 'x"y\\z\n'], "a-topic": "AGREE", "c": {"option": "同意"}}
+    fields = {
+        "vote_id": str(uuid.uuid4()), "group": "f" * 32, "basis": "OWNER", "channel": "PAPER",
+        "cast_at": "2026-03-20T10:00:00+08:00", "nonce": "a" * 32,
+    }  # fmt: skip
+    ballot = {"answers": answers, "audit_entry_id": None, "ballot_id": "x"}
+    parsed, text = _answers_of(canonical_bytes(ballot))
+    assert parsed == answers
+    expected = commitments.commitment(answers=answers, scan_sha256=scan, **fields)
+    fast = _fast_commitment(
+        fields["vote_id"], text, fields["group"], fields["basis"], fields["channel"], fields["cast_at"],
+        fields["nonce"], scan,
+    )  # fmt: skip
+    assert fast == expected
+    assert _fast_commitment(fields["vote_id"], text, 1, "OWNER", "PAPER", "t", "a" * 32, None) is None
+    assert _fast_commitment(fields["vote_id"], text, "g", "OWNER", "PAPER", "t", "short", None) is None
+    assert _fast_commitment(fields["vote_id"], text, "g", "OWNER", "PAPER", "t", "a" * 32, "bad") is None
+    with pytest.raises(ValueError, match="starts with its answers"):
+        _answers_of(b'{"ballot_id":"x"}')
+
+
+def test_the_leaf_shortcut_accepts_what_the_reference_accepts_and_names_what_it_refuses():
+    payload = {"ballot_id": "b", "nested": {"payload_sha256": "not the leaf's"}, "text": '"payload":{'}
+    vote_id, estate_id = str(uuid.uuid4()), str(uuid.uuid4())
+    document = {
+        "id": str(uuid.uuid4()), "kind": "ballot.cast", "estate_id": estate_id, "vote_id": vote_id,
+        "payload": payload, "payload_sha256": entry_payload_sha256("ballot.cast", estate_id, vote_id, payload),
+        "created_at": "2026-03-20T02:00:00.000000Z",
+    }  # fmt: skip
+    line = canonical_bytes(document).decode()
+    _check_leaf(line, json.loads(line))
+    _check_leaf(json.dumps(document, indent=1), document)  # another layout: the reference check decides
+    forged = dict(document, payload={**payload, "ballot_id": "c"})
+    with pytest.raises(ValueError, match="payload_sha256 does not match"):
+        _check_leaf(canonical_bytes(forged).decode(), forged)
+
+
+def test_caches_stay_bounded():
+    inclusions = _Inclusions()
+    leaf = bytes(32)
+    for index in range(NODE_CACHE + 10):
+        inclusions.verify(0, 1, leaf, [], leaf)
+        inclusions._proven[(index, b"", 0, 0, b"")] = ([], 0)
+    assert len(inclusions._proven) <= NODE_CACHE + 1
+    assert _micros("1970-01-01T00:00:01.000002Z") == 1_000_002
