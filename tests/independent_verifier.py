@@ -3,8 +3,9 @@
 It imports nothing from ``app/`` (the standard library and ``cryptography`` only), to show that the document is
 enough to check a bundle without evote's code: manifest hashes, leaf documents and their hashes, inclusion in the
 checkpoints signed by a *pinned* log key, the consistency proof, the signed result, the notice, roll and topic hashes,
-ballot commitments and their ``ballot.cast`` entries, the completeness bindings, the counted set and a recount of the
-yes/no topics. ``verify(bundle_bytes, log_key) -> (verdict, reason)``; verdict ``PASS`` or ``FAIL``.
+ballot commitments and their ``ballot.cast`` entries, the completeness bindings, the signed export index, the counted
+set and a recount of the yes/no topics. Witness cosignatures are not counted here (no witness is pinned).
+``verify(bundle_bytes, log_key) -> (verdict, reason)``; verdict ``PASS`` or ``FAIL``.
 
 Usage: ``python tests/independent_verifier.py BUNDLE.zip LOG_KEY`` (exit status 0 PASS, 1 FAIL).
 """
@@ -230,6 +231,12 @@ def check(bundle: bytes, log_key: str) -> None:
         if not consistent(proof["first"], proof["second"], trees[proof["first"]], trees[proof["second"]], path):
             raise Failed("log", "the latest checkpoint does not extend the result's")
 
+    index = read(files, "log/index.json")
+    if not ed25519_ok(log[2], canonical(index["index"]), base64.b64decode(index["signature"])):
+        raise Failed("signatures", "log/index.json is not signed by the pinned key")
+    listed = [[record["leaf_index"], record["entry"]["kind"]] for record in records]
+    if index["index"]["entries"] != listed or index["index"]["vote_id"] != vote_id:
+        raise Failed("log", "the bundle's entries are not those the signed export index lists")
     check_documents(files, result, documents)
     ballots = read(files, ballots_name)
     check_ballots(ballots, documents, vote_id)

@@ -117,3 +117,15 @@ async def test_both_verifiers_fail_a_member_that_does_not_match_the_manifest(bun
     forged = rebuild(files, fix_manifest=False)
     assert independent_verifier.verify(forged, log_key)[0] == "FAIL"
     assert evote_verdict(tmp_path, forged, log_key, capsys) == "FAIL"
+
+
+async def test_both_verifiers_fail_a_bundle_missing_a_later_entry(bundle, log_key, tmp_path, capsys):
+    forged = edit(bundle, "log/entries", lambda records: records.pop())
+    forged = edit(forged, "log/proofs", _drop_last_proof)
+    verdict, reason = independent_verifier.verify(forged, log_key)
+    assert (verdict, reason.split(":")[0]) == ("FAIL", "log"), reason
+    assert evote_verdict(tmp_path, forged, log_key, capsys) == "FAIL"
+
+
+def _drop_last_proof(proofs: Any) -> None:
+    (proofs if isinstance(proofs, list) else proofs["inclusion"]).pop()
