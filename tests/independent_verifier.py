@@ -209,11 +209,20 @@ def check(bundle: bytes, log_key: str) -> None:
     if base64.b64encode(trees.get(result_size, b"")).decode() != result["checkpoint"]["root_hash"]:
         raise Failed("log", "the result checkpoint is not the one the signed result names")
 
-    # Leaves, inclusion, consistency.
-    records = read(files, entries_name)
-    documents = [record["entry"] for record in records]
+    # Leaves, inclusion, consistency. @1: [{"leaf_index", "entry"}] and {"inclusion", "consistency"};
+    # @2: one leaf document per line, its proof (with its leaf index) on the same line of log/proofs.jsonl.
     proofs = read(files, proofs_name)
     inclusion = proofs if layout_v2 else proofs["inclusion"]
+    if layout_v2:
+        lines = read(files, entries_name)
+        if len(lines) != len(inclusion):
+            raise Failed("log", "not one inclusion proof per entry")
+        records = [
+            {"leaf_index": proof["leaf_index"], "entry": line} for line, proof in zip(lines, inclusion, strict=True)
+        ]
+    else:
+        records = read(files, entries_name)
+    documents = [record["entry"] for record in records]
     if len(inclusion) != len(records):
         raise Failed("log", "not one inclusion proof per entry")
     for record, proof in zip(records, inclusion, strict=True):
@@ -225,11 +234,12 @@ def check(bundle: bytes, log_key: str) -> None:
             raise Failed("log", f"entry {record['entry']['id']}: proof of another leaf or tree")
         if not included(record["leaf_index"], size, leaf, path, trees[size]):
             raise Failed("log", f"entry {record['entry']['id']} is not included in the signed checkpoint")
-    if not layout_v2:
-        proof = proofs["consistency"]
-        path = [base64.b64decode(item) for item in proof["proof"]]
-        if not consistent(proof["first"], proof["second"], trees[proof["first"]], trees[proof["second"]], path):
-            raise Failed("log", "the latest checkpoint does not extend the result's")
+    proof = read(files, "log/consistency.json") if layout_v2 else proofs["consistency"]
+    path = [base64.b64decode(item) for item in proof["proof"]]
+    if (proof["first"], proof["second"]) != (result_size, max(trees)) or not consistent(
+        proof["first"], proof["second"], trees[proof["first"]], trees[proof["second"]], path
+    ):
+        raise Failed("log", "the latest checkpoint does not extend the result's")
 
     index = read(files, "log/index.json")
     if not ed25519_ok(log[2], canonical(index["index"]), base64.b64decode(index["signature"])):

@@ -69,12 +69,17 @@ def _answer(ballots: list[dict[str, Any]]) -> None:
     ballots[0]["answers"][topic] = "OPPOSE" if ballots[0]["answers"][topic] == "AGREE" else "AGREE"
 
 
+def _document(record: dict[str, Any]) -> dict[str, Any]:
+    """A leaf document: a line of log/entries.jsonl (@2) or the ``entry`` of an item of log/entries.json (@1)."""
+    return record.get("entry", record)
+
+
 def _payload(records: list[dict[str, Any]]) -> None:
-    records[0]["entry"]["payload"]["published_at"] = "2025-01-01T00:00:00Z"
+    _document(records[0])["payload"]["published_at"] = "2025-01-01T00:00:00Z"
 
 
 def _drop_cast(records: list[dict[str, Any]]) -> None:
-    position = next(i for i, record in enumerate(records) if record["entry"]["kind"] == "ballot.cast")
+    position = next(i for i, record in enumerate(records) if _document(record)["kind"] == "ballot.cast")
     del records[position]
 
 
