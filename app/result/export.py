@@ -20,13 +20,14 @@ import io
 import json
 import uuid
 import zipfile
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from app.audit import repository as audit_repository
 from app.audit import service as audit_service
@@ -39,7 +40,7 @@ from app.common.errors import Forbidden
 from app.errors import NotFound
 from app.ledger import completeness, events, merkle
 from app.ledger.canonical import canonical_bytes, canonical_sha256
-from app.ledger.events import EventKind
+from app.ledger.entries import leaf_data
 from app.ledger.pseudonyms import owner_pseudonym
 from app.ledger.signing import sign
 from app.place import access
@@ -53,6 +54,7 @@ from app.vote.snapshot import owner_pseudonyms
 
 EXPORT_ROLES = frozenset({Role.ADMIN, Role.STREET_OFFICE, Role.COMMITTEE, Role.AUDITOR})
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+_BATCH = 2000  # rows fetched at a time when streaming the vote's entries and ballots
 _CACHE_FROM = 16  # subtrees of at least this many leaves are memoised when building many inclusion proofs
 
 
@@ -106,26 +108,24 @@ async def build_bundle(session: AsyncSession, vote: Vote, *, keys: LogKeys, pseu
     latest = await audit_service.checkpoint(session, cosigned=True)
     at_result = await audit_service.checkpoint(session, signed.checkpoint.size, cosigned=True)
     result_size, latest_size = at_result.checkpoint.size, latest.checkpoint.size
-    entries = await _entries(session, vote.id, latest_size)
     hashes = await audit_repository.leaf_hashes(session, latest_size)
     if len(hashes) != latest_size:  # deleted leaves: refuse by name rather than crash
         raise LogIncomplete(size=latest_size, found=len(hashes))
     tree = _ProofTree(hashes)
-    inclusion = []
-    for entry in entries:
-        size = result_size if _index(entry) < result_size else latest_size
-        proof = [_b64(node) for node in tree.path(_index(entry), size)]
-        inclusion.append({"leaf_index": entry.leaf_index, "tree_size": size, "proof": proof})
-    proofs = {
-        "inclusion": inclusion,
-        "consistency": {
-            "first": result_size,
-            "second": latest_size,
-            "proof": [_b64(node) for node in merkle.consistency_proof(result_size, hashes)],
-        },
-    }
-    cast_at = {
-        entry.payload["ballot_id"]: entry.payload["cast_at"] for entry in entries if entry.kind == EventKind.BALLOT_CAST
+    entry_lines: list[bytes] = []
+    proof_lines: list[bytes] = []
+    listed: list[tuple[int, str]] = []  # (leaf index, kind) of every entry: the signed export index
+    async for entry in _entries(session, vote.id, latest_size):
+        index = _index(entry)
+        size = result_size if index < result_size else latest_size
+        proof = [_b64(node) for node in tree.path(index, size)]
+        entry_lines.append(leaf_data(audit_repository.document_of(entry)))
+        proof_lines.append(canonical_bytes({"leaf_index": index, "tree_size": size, "proof": proof}))
+        listed.append((index, entry.kind))
+    consistency = {
+        "first": result_size,
+        "second": latest_size,
+        "proof": [_b64(node) for node in merkle.consistency_proof(result_size, hashes)],
     }
     version = await session.get(RegisterVersion, vote.register_version_id)
     if version is None:  # pragma: no cover - sign_result already required it
@@ -150,18 +150,17 @@ async def build_bundle(session: AsyncSession, vote: Vote, *, keys: LogKeys, pseu
             }
             for topic in topics
         ],
-        d.BALLOTS: await _ballots(session, vote.id, cast_at),
-        d.ENTRIES: [
-            {"leaf_index": entry.leaf_index, "entry": audit_repository.document_of(entry)} for entry in entries
-        ],
         d.CHECKPOINTS: {"result": at_result.note, "latest": latest.note},
-        d.PROOFS: proofs,
-        d.INDEX: _signed_index(vote, entries, latest_size, latest.checkpoint.root_hash, keys),
+        d.CONSISTENCY: consistency,
+        d.INDEX: _signed_index(vote, listed, latest_size, latest.checkpoint.root_hash, keys),
         d.COUNTED: completeness.counted_leaves(
             ballot.content_hash for ballot in await _counted_ballots(session, vote.id)
         ),
     }
     members: dict[str, bytes] = {name: _pretty(document) for name, document in documents.items()}
+    members[d.ENTRIES] = _lines(entry_lines)
+    members[d.PROOFS] = _lines(proof_lines)
+    members[d.BALLOTS] = _lines([canonical_bytes(ballot) async for ballot in _ballots(session, vote.id, latest_size)])
     members[d.LOG_KEY_PEM] = keys.current.pem.encode("ascii")
     members[d.RESULT] = signed.payload
     members[d.RESULT_SIG] = signed.signature
@@ -180,13 +179,10 @@ async def build_bundle(session: AsyncSession, vote: Vote, *, keys: LogKeys, pseu
 
 
 def _signed_index(
-    vote: Vote, entries: Sequence[AuditEntry], size: int, root_hash: bytes, keys: LogKeys
+    vote: Vote, entries: Sequence[tuple[int, str]], size: int, root_hash: bytes, keys: LogKeys
 ) -> dict[str, Any]:
     """Every entry of the vote up to the latest checkpoint, signed with the log key: an export missing one fails."""
-    index = completeness.export_index(
-        vote_id=str(vote.id), tree_size=size, root_hash=_b64(root_hash),
-        entries=[(_index(entry), entry.kind) for entry in entries],
-    )  # fmt: skip
+    index = completeness.export_index(vote_id=str(vote.id), tree_size=size, root_hash=_b64(root_hash), entries=entries)
     return {"index": index, "signature": _b64(sign(keys.private_key, canonical_bytes(index)))}
 
 
@@ -216,6 +212,11 @@ def write_zip(members: Sequence[tuple[str, bytes]]) -> bytes:
 def _pretty(document: Any) -> bytes:
     canonical_bytes(document)  # refuses floats and oversized integers, as every hashed document does
     return (json.dumps(document, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode("utf-8")
+
+
+def _lines(lines: Sequence[bytes]) -> bytes:
+    """A JSON Lines member: each canonical value on its own line (``documents.JSONL_MEMBERS``)."""
+    return b"".join(line + b"\n" for line in lines)
 
 
 def _b64(data: bytes) -> str:
@@ -257,13 +258,17 @@ class _ProofTree:
         return siblings[::-1]
 
 
-async def _entries(session: AsyncSession, vote_id: uuid.UUID, size: int) -> list[AuditEntry]:
+async def _entries(session: AsyncSession, vote_id: uuid.UUID, size: int) -> AsyncIterator[AuditEntry]:
+    """The vote's entries up to ``size`` in leaf order, fetched in batches of ``_BATCH`` rows."""
     statement = (
         sa.select(AuditEntry)
         .where(AuditEntry.vote_id == vote_id, AuditEntry.leaf_index.is_not(None), AuditEntry.leaf_index < size)
         .order_by(AuditEntry.leaf_index)
+        .execution_options(yield_per=_BATCH)
     )
-    return list((await session.scalars(statement)).all())
+    async for entry in await session.stream_scalars(statement):
+        yield entry
+        session.expunge(entry)  # batches do not pile up in the identity map
 
 
 def _published_key(key: PublishedKey) -> dict[str, Any]:
@@ -375,34 +380,39 @@ def _roll_document(vote: Vote, groups: Sequence[RollGroup], owners: dict[str, li
     return document if owners is None else {"format": d.ROLL_FORMAT, **document}
 
 
-async def _ballots(session: AsyncSession, vote_id: uuid.UUID, cast_at: dict[str, str]) -> list[dict[str, Any]]:
-    """Every ballot, counted and void, under its group's per-vote pseudonym, with ``cast_at`` as the exact text its
-    commitment covers and the nonce that opens it (R-PUB-2: per-unit answers only in this bundle)."""
-    rows = (
-        await session.execute(
-            sa.select(Ballot, RollGroup.pseudonym)
-            .outerjoin(RollGroup, sa.and_(RollGroup.vote_id == Ballot.vote_id, RollGroup.group_id == Ballot.group_id))
-            .where(Ballot.vote_id == vote_id)
-            .order_by(Ballot.cast_at, Ballot.id)
+async def _ballots(session: AsyncSession, vote_id: uuid.UUID, size: int) -> AsyncIterator[dict[str, Any]]:
+    """Every ballot, counted and void, under its group's per-vote pseudonym, in the leaf order of its ``ballot.cast``
+    entry, with ``cast_at`` as the exact text that entry (and so the commitment) records and the nonce that opens
+    it (R-PUB-2: per-unit answers only in this bundle). Fetched in batches of ``_BATCH`` rows."""
+    cast = aliased(AuditEntry)
+    statement = (
+        sa.select(Ballot, RollGroup.pseudonym, cast.payload)
+        .outerjoin(RollGroup, sa.and_(RollGroup.vote_id == Ballot.vote_id, RollGroup.group_id == Ballot.group_id))
+        .outerjoin(
+            cast,
+            sa.and_(cast.id == Ballot.audit_entry_id, cast.leaf_index.is_not(None), cast.leaf_index < size),
         )
-    ).all()
-    return [
-        {
+        .where(Ballot.vote_id == vote_id)
+        .order_by(cast.leaf_index.is_(None), cast.leaf_index, Ballot.cast_at, Ballot.id)
+        .execution_options(yield_per=_BATCH)
+    )
+    async for ballot, pseudonym, payload in await session.stream(statement):
+        recorded = payload.get("cast_at") if isinstance(payload, dict) else None
+        yield {
             "ballot_id": str(ballot.id),
             "group_id": pseudonym or ballot.group_id,
             "status": ballot.status.value,
             "channel": ballot.channel.value,
             "basis": ballot.basis,
             "answers": ballot.answers,
-            "cast_at": cast_at.get(str(ballot.id), ballot.cast_at.isoformat()),
+            "cast_at": recorded or ballot.cast_at.isoformat(),
             "content_hash": ballot.content_hash,
             "nonce": ballot.nonce,
             "scan_sha256": ballot.scan_sha256,
             "void_reason": ballot.void_reason,
             "audit_entry_id": None if ballot.audit_entry_id is None else str(ballot.audit_entry_id),
         }
-        for ballot, pseudonym in rows
-    ]
+        session.expunge(ballot)
 
 
 def readme(vote: Vote, signed: SignedResult, origin: str) -> str:
@@ -475,8 +485,10 @@ log key) whose payload is `result/result.json`. With PyJWT, for example:
 
 `result/result.json` names the checkpoint of size {size}: the signed Merkle tree head
 (`log/checkpoints.json`, C2SP tlog-checkpoint notes) that contains the notice's publication, every ballot
-and the close, decision and publication of the result. Each entry in `log/entries.json` has its RFC 9162
-inclusion proof in `log/proofs.json`; the latest checkpoint is proven to extend it (consistency proof).
+and the close, decision and publication of the result. Each line of `log/entries.jsonl` (an entry's leaf
+document, in leaf order) has its RFC 9162 inclusion proof on the same line of `log/proofs.jsonl`; the latest
+checkpoint is proven to extend it (consistency proof, `log/consistency.json`). `ballots.jsonl` holds one
+ballot per line, in the order of their `ballot.cast` entries.
 Witnesses (the street office's tool among them) cosign checkpoints with timestamped c2sp.org/tlog-cosignature
 lines; the verifier counts only the pinned witnesses' cosignatures on the result's checkpoint against the
 quorum, and reports when each cosigned.

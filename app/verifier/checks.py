@@ -39,16 +39,19 @@ from __future__ import annotations
 import base64
 import hashlib
 import io
+import itertools
 import json
 import re
 import uuid
 import zipfile
 import zlib
+from array import array
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, BinaryIO
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -57,10 +60,17 @@ from app.errors import DomainError
 from app.ledger import ballot as ballot_commitments
 from app.ledger import completeness
 from app.ledger.canonical import canonical_bytes, canonical_sha256
-from app.ledger.entries import check_leaf_document, entry_leaf_hash
+from app.ledger.entries import MAX_LEAF_BYTES, check_leaf_document, entry_leaf_hash
 from app.ledger.errors import LedgerError, NoteUnverified
 from app.ledger.events import EVIDENCE_KINDS, SUPERVISION_KINDS, EventKind
-from app.ledger.merkle import HASH_SIZE, CompactRange, inclusion_step, verify_consistency, verify_inclusion
+from app.ledger.merkle import (
+    HASH_SIZE,
+    CompactRange,
+    inclusion_step,
+    leaf_hash,
+    verify_consistency,
+    verify_inclusion,
+)
 from app.ledger.note import Checkpoint, NoteVerifier, OpenedNote, open_note, parse_verifier_key, signature_keys
 from app.ledger.signing import SIGNATURE_SIZE, jws_verify, public_key_from_bytes, verify
 from app.rules.casting import GrantKind
@@ -73,10 +83,20 @@ from app.verifier.tally import AnswerRefused, topic_evidence
 from app.verifier.trust import Trust
 
 MAX_MEMBER_BYTES = 1 << 30
+"""The largest member read whole; the JSON Lines members (``documents.JSONL_MEMBERS``) are read as streams."""
+MAX_LINE_BYTES = MAX_LEAF_BYTES + 4096
+"""The longest line of a JSON Lines member: a leaf document (``app.ledger.entries.MAX_LEAF_BYTES``) or less."""
+CHUNK_BYTES = 1 << 20
+#: Decoded proof nodes and proven proof states kept at most (neighbouring leaves share their upper nodes).
+NODE_CACHE = 1 << 14
 #: Seconds a witness's clock may run behind the log's when it dates a cosignature.
 CLOCK_SKEW = 300
 #: How far a time an entry claims may be from the entry's own ``created_at`` (clocks of one server, one request).
 TIME_TOLERANCE = timedelta(minutes=5)
+_MICROSECOND = timedelta(microseconds=1)
+TIME_TOLERANCE_MICROS = TIME_TOLERANCE // _MICROSECOND
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_BOUND_RECORD = 16 + 32 + 8  # a bound entry's id, payload_sha256 and created_at (µs), for the entry-set hashes
 GRANT_BASES = frozenset(kind.value for kind in GrantKind)
 """The acting bases that rest on a grant: their names are the grant kinds (``app.rules.casting``)."""
 GRANT_PSEUDONYM = re.compile(r"[0-9a-f]{32}")
@@ -92,13 +112,14 @@ class Failure(Exception):
 
 
 def verify_bundle(
-    data: bytes,
+    data: bytes | BinaryIO,
     *,
     trust: Trust | None = None,
     progress: Progress | None = None,
     log_dump: Iterable[bytes] | None = None,
 ) -> Report:
-    """Run every check on the bundle's bytes against the pinned ``trust``; the report names the first
+    """Run every check on the bundle (its bytes, or a seekable binary file, read as a stream) against the pinned
+    ``trust``; the report names the first
     inconsistency, if any, and is never PASS without a pinned log key.
 
     ``log_dump``: the lines of a JSON Lines dump of the public log (``evote audit dump``) to check the bundle's
@@ -143,6 +164,28 @@ def _b64(text: Any) -> bytes:
     return base64.b64decode(str(text), validate=True)
 
 
+def _micros(value: Any) -> int:
+    """An instant (aware ``datetime`` or ISO 8601 text with an offset) as integer microseconds since the epoch."""
+    instant = value if isinstance(value, datetime) else _instant(value)
+    return (instant - _EPOCH) // _MICROSECOND
+
+
+def _entry_set(records: Sequence[bytes], before: int) -> completeness.EntrySet:
+    """``completeness.entry_set`` of the bound entries created before ``before`` (µs), from ``_BOUND_RECORD``
+    records sorted by entry id, hashed as a stream: the RFC 8785 bytes of ``{"domain": …, "entries": [[entry id,
+    payload_sha256], …]}`` (UUIDs and lowercase hex need no escaping), without the list in memory."""
+    digest = hashlib.sha256(b'{"domain":' + json.dumps(completeness.ENTRY_SET_DOMAIN).encode() + b',"entries":[')
+    count = 0
+    for record in records:
+        if int.from_bytes(record[48:]) >= before:
+            continue
+        pair = b'["' + str(uuid.UUID(bytes=record[:16])).encode() + b'","' + record[16:48].hex().encode() + b'"]'
+        digest.update(b"," + pair if count else pair)
+        count += 1
+    digest.update(b"]}")
+    return completeness.EntrySet(count, digest.hexdigest())
+
+
 def first_difference(expected: Any, actual: Any, path: str = "") -> str | None:
     """Where two JSON values first differ, as ``path: expected ≠ actual``, or None when equal."""
     if isinstance(expected, dict) and isinstance(actual, dict):
@@ -184,6 +227,8 @@ class _Inclusions:
         if not isinstance(index, int) or isinstance(index, bool) or not isinstance(size, int) or size <= index:
             return verify_inclusion(index, size, leaf, path, root_hash)  # its checks and its answer
         proven = self._proven
+        if len(proven) > NODE_CACHE:  # bounded: leaves come in order, so the last proofs' states are the useful ones
+            proven.clear()
         fn, sn, r = index, size - 1, leaf
         states: list[tuple[int, bytes, int, int, bytes]] = []
         for step, p in enumerate(path):
@@ -219,15 +264,26 @@ class _Entry:
         return payload
 
 
+@dataclass(slots=True)
+class _Counted:
+    """What the tally and the counted-set check need of a counted ballot: nothing else of it is kept."""
+
+    ballot_id: str
+    paper: bool
+    answers: tuple[int, ...]
+    commitment: str
+
+
 class _Verifier:
-    def __init__(self, data: bytes, *, trust: Trust, progress: Progress) -> None:
-        self.data = data
+    def __init__(self, source: bytes | BinaryIO, *, trust: Trust, progress: Progress) -> None:
+        self.source = source
         self.trust = trust
         self.progress = progress
         self.report = Report()
         self.files: dict[str, bytes] = {}
         self.json: dict[str, Any] = {}
         self.current = "bundle"
+        self.deferred: dict[str, str] = {}
 
     # --- plumbing -------------------------------------------------------------------------------------------
 
@@ -242,6 +298,14 @@ class _Verifier:
         except (KeyError, IndexError, TypeError, ValueError, AttributeError, DomainError) as error:
             raise Failure(name, f"malformed or inconsistent data ({type(error).__name__}: {error})") from error
 
+    def defer(self, check: str, message: str) -> None:
+        """A failure found while streaming the log, reported when its check's turn comes (checks keep their order)."""
+        self.deferred.setdefault(check, message)
+
+    def raise_deferred(self, check: str) -> None:
+        if check in self.deferred:
+            raise Failure(check, self.deferred[check])
+
     def passed(self, name: str, summary: str) -> None:
         self.report.passed.append((name, summary))
 
@@ -253,55 +317,104 @@ class _Verifier:
                 raise Failure("bundle", f"{name} is not valid JSON ({error})") from error
         return self.json[name]
 
+    def lines(self, name: str) -> Iterator[bytes]:
+        """A JSON Lines member read as a stream, line by line, each without its newline; never whole in memory."""
+        try:
+            with self.archive.open(name) as stream:
+                number = 0
+                while line := stream.readline(MAX_LINE_BYTES + 1):
+                    number += 1
+                    if not line.endswith(b"\n"):
+                        raise Failure(
+                            "bundle",
+                            f"{name} line {number} does not end in a newline or is longer than {MAX_LINE_BYTES} bytes",
+                        )
+                    yield line[:-1]
+        except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError) as error:
+            raise Failure("bundle", f"member {name} is unreadable ({error})") from error
+
     def run(self) -> None:
-        self.check_bundle()
-        self.check_keys()
-        self.check_signatures()
-        self.check_log()
-        self.check_witnesses()
-        self.check_completeness()
-        self.check_notice()
-        self.check_register()
-        self.check_ballots()
-        self.check_publicity()
-        self.check_tally()
-        self.check_times()
-        self.check_decision()
+        try:
+            self.check_bundle()
+            self.check_keys()
+            self.check_signatures()
+            self.check_log()
+            self.check_witnesses()
+            self.check_completeness()
+            self.check_notice()
+            self.check_register()
+            self.check_ballots()
+            self.check_publicity()
+            self.check_tally()
+            self.check_times()
+            self.check_decision()
+        finally:
+            if hasattr(self, "archive"):
+                self.archive.close()
 
     # --- 1. bundle ------------------------------------------------------------------------------------------
 
     def check_bundle(self) -> None:
         try:
-            archive = zipfile.ZipFile(io.BytesIO(self.data))
+            self.archive = zipfile.ZipFile(io.BytesIO(self.source) if isinstance(self.source, bytes) else self.source)
         except (zipfile.BadZipFile, EOFError, OSError, ValueError, NotImplementedError) as error:
             raise Failure("bundle", f"not a zip archive ({error})") from error
-        with archive, self.step("bundle"):
+        archive = self.archive
+        with self.step("bundle"):
+            infos = archive.infolist()
+            names = [info.filename for info in infos]
+            if d.MANIFEST in names:  # the format first: an older layout is named as such, not as odd members
+                self.files[d.MANIFEST] = self._read(archive.getinfo(d.MANIFEST))
+                format_tag = self.load(d.MANIFEST).get("format")
+                if format_tag != d.BUNDLE_FORMAT:
+                    raise Failure(
+                        "bundle",
+                        f"manifest format {format_tag!r} is not {d.BUNDLE_FORMAT}: this verifier reads only the "
+                        f"{d.BUNDLE_FORMAT} layout (log entries, proofs and ballots as JSON Lines); export the vote "
+                        "again",
+                    )
             expected = {d.README, d.MANIFEST, *d.MEMBERS}
-            names = [info.filename for info in archive.infolist()]
             extra = sorted(set(names) - expected)
             missing = sorted(expected - set(names))
             if extra or missing or len(names) != len(set(names)):
                 raise Failure("bundle", f"unexpected members {extra}, missing members {missing}, or duplicates")
-            for info in archive.infolist():
+            digests: dict[str, tuple[int, str]] = {}
+            for info in infos:
+                if info.filename in d.JSONL_MEMBERS:
+                    digests[info.filename] = self._digest(info)
+                    continue
                 if info.file_size > MAX_MEMBER_BYTES:
                     raise Failure("bundle", f"{info.filename} is larger than {MAX_MEMBER_BYTES} bytes")
-                try:
-                    self.files[info.filename] = archive.read(info)
-                except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError) as error:
-                    raise Failure("bundle", f"member {info.filename} is unreadable ({error})") from error
+                self.files[info.filename] = self._read(info)
+                digests[info.filename] = (len(self.files[info.filename]), _sha256(self.files[info.filename]))
         manifest = self.load(d.MANIFEST)
         with self.step("bundle"):
-            if manifest["format"] != d.BUNDLE_FORMAT:
-                raise Failure("bundle", f"manifest format {manifest['format']!r} is not {d.BUNDLE_FORMAT}")
             listed = [member["name"] for member in manifest["files"]]
             if listed != list(d.MEMBERS):
                 raise Failure("bundle", "the manifest does not list the bundle's members in order")
             for member in manifest["files"]:
-                content = self.files[member["name"]]
-                if member["size"] != len(content) or member["sha256"] != _sha256(content):
+                if (member["size"], member["sha256"]) != digests[member["name"]]:
                     raise Failure("bundle", f"{member['name']} does not match its size and SHA-256 in the manifest")
             self.vote_id = str(uuid.UUID(manifest["vote_id"]))
-        self.passed("bundle", f"{len(self.files)} members, sizes and SHA-256 match the manifest")
+        self.passed("bundle", f"{len(digests)} members, sizes and SHA-256 match the manifest")
+
+    def _read(self, info: zipfile.ZipInfo) -> bytes:
+        try:
+            return self.archive.read(info)
+        except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError) as error:
+            raise Failure("bundle", f"member {info.filename} is unreadable ({error})") from error
+
+    def _digest(self, info: zipfile.ZipInfo) -> tuple[int, str]:
+        """Size and SHA-256 of a member read as a stream (the JSON Lines members are never read whole)."""
+        digest, size = hashlib.sha256(), 0
+        try:
+            with self.archive.open(info) as stream:
+                while chunk := stream.read(CHUNK_BYTES):
+                    digest.update(chunk)
+                    size += len(chunk)
+        except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError) as error:
+            raise Failure("bundle", f"member {info.filename} is unreadable ({error})") from error
+        return size, digest.hexdigest()
 
     # --- 2. keys --------------------------------------------------------------------------------------------
 
@@ -419,11 +532,13 @@ class _Verifier:
     # --- 4. log ---------------------------------------------------------------------------------------------
 
     def check_log(self) -> None:
-        entries_json = self.load(d.ENTRIES)
-        proofs = self.load(d.PROOFS)
+        """One pass over log/entries.jsonl and log/proofs.jsonl (and ballots.jsonl beside them, in the same order):
+        every entry is proven here; what later checks need of the ballots is kept as per-vote state only (the
+        counted ballots' answers, time and leaf arrays, the entry-set records), their failures deferred to them."""
+        consistency = self.load(d.CONSISTENCY)
         with self.step("log"):
             result, latest = self.result_checkpoint, self.latest_checkpoint
-            roots = {result.size: result.root_hash, latest.size: latest.root_hash}
+            self.roots = {result.size: result.root_hash, latest.size: latest.root_hash}
             named = self.result["checkpoint"]
             if (named["origin"], named["size"], _b64(named["root_hash"])) != (
                 result.origin,
@@ -431,62 +546,297 @@ class _Verifier:
                 result.root_hash,
             ):
                 raise Failure("log", "the signed result names another checkpoint than log/checkpoints.json 'result'")
-            consistency = proofs["consistency"]
             if (consistency["first"], consistency["second"]) != (result.size, latest.size) or not verify_consistency(
                 result.size, latest.size, result.root_hash, latest.root_hash, [_b64(h) for h in consistency["proof"]]
             ):
                 raise Failure("log", "the latest checkpoint does not extend the result's checkpoint (log forked?)")
-            inclusion = proofs["inclusion"]
-            if len(inclusion) != len(entries_json):
-                raise Failure("log", f"{len(entries_json)} entries but {len(inclusion)} inclusion proofs")
-            previous = -1
-            for item in entries_json:
-                index = item["leaf_index"]
-                if not isinstance(index, int) or isinstance(index, bool) or index <= previous:
-                    raise Failure(
-                        "log",
-                        f"log entries out of order: leaf {index} is listed after leaf {previous} "
-                        "(entries reordered or duplicated)",
-                    )
-                previous = index
-            entries: list[_Entry] = []
-            inclusions = _Inclusions()
-            decoded: dict[str, bytes] = {}  # neighbouring leaves share most of their audit paths' nodes
-            pairs = zip(entries_json, inclusion, strict=True)
-            for item, proof in self.progress.iterate("log entries", pairs, len(inclusion)):
-                index = item["leaf_index"]
-                if item["entry"]["vote_id"] != self.vote_id:
-                    raise Failure("log", f"log entry at leaf {index} is not of this vote")
-                try:
-                    document = check_leaf_document(item["entry"])
-                except ValueError as error:
-                    raise Failure("log", f"log entry at leaf {index}: {error} (entry altered)") from error
-                size = proof["tree_size"]
-                path = [decoded.get(node) or decoded.setdefault(node, _b64(node)) for node in proof["proof"]]
-                if proof["leaf_index"] != index or size not in roots or any(len(h) != HASH_SIZE for h in path):
-                    raise Failure("log", f"log entry at leaf {index}: its proof is for another leaf or checkpoint")
-                if not inclusions.verify(index, size, entry_leaf_hash(document), path, roots[size]):
-                    raise Failure(
-                        "log",
-                        f"log entry at leaf {index} ({document['kind']}) is not in the signed checkpoint of size "
-                        f"{size}: its inclusion proof fails (entry altered, moved or reordered)",
-                    )
-                entries.append(_Entry(index, document))
-            late = [entry for entry in entries if entry.kind in EVIDENCE_KINDS and entry.leaf_index >= result.size]
-            if late:
-                raise Failure(
-                    "log", f"{late[0].kind} at leaf {late[0].leaf_index} is not inside the result's checkpoint"
-                )
-            self.entries = entries
+        self._prepare_stream()
+        with self.step("log"):
+            entries, proofs = self.lines(d.ENTRIES), self.lines(d.PROOFS)
+            count = 0
+            for line in self.progress.iterate("log entries", entries, len(self.listed)):  # as many as signed
+                proof_line = next(proofs, None)
+                if proof_line is None:
+                    raise Failure("log", f"{count + 1 + sum(1 for _ in entries)} entries but {count} inclusion proofs")
+                self._entry(line, proof_line)
+                count += 1
+            rest_entries, rest_proofs = 0, sum(1 for _ in proofs)
+            if rest_entries or rest_proofs:
+                raise Failure("log", f"{count + rest_entries} entries but {count + rest_proofs} inclusion proofs")
+            self._finish_stream(count)
+            if self.late_evidence is not None:
+                kind, leaf = self.late_evidence
+                raise Failure("log", f"{kind} at leaf {leaf} is not inside the result's checkpoint")
             self.published = self._single(EventKind.VOTE_PUBLISHED)
             self.closed = self._single(EventKind.VOTE_CLOSED)
             self.decided = self._single(EventKind.VOTE_DECIDED)
             self.result_published = self._single(EventKind.VOTE_RESULT_PUBLISHED)
         self.passed(
             "log",
-            f"{len(entries)} entries in leaf order, each proven in a signed checkpoint; "
+            f"{count} entries in leaf order, each proven in a signed checkpoint; "
             f"size {latest.size} extends size {result.size}",
         )
+
+    def _prepare_stream(self) -> None:
+        """The small members the stream's per-ballot checks read (each is itself checked later, in its turn)."""
+        roll, topics, notice, signed_index = (self.load(name) for name in (d.ROLL, d.TOPICS, d.NOTICE, d.INDEX))
+        with self.step("log"):
+            self.roll_groups = {str(group["group_id"]) for group in roll["groups"]}
+            self.topic_ids = [str(topic["topic_id"]) for topic in topics]
+            self.window = (_instant(notice["starts_at"]), _instant(notice["ends_at"]))
+            listed = signed_index["index"]["entries"]
+            self.listed = [(int(leaf), str(kind)) for leaf, kind in listed]
+        self.entries: list[_Entry] = []  # every entry but the ballot.cast ones, which are kept as arrays below
+        self.leaves = array("q")  # every entry's leaf index, in leaf order
+        self.cast_leaves = array("q")  # the ballot.cast entries' leaf indexes and created_at (µs since the epoch)
+        self.cast_created = array("q")
+        self.bound = bytearray()  # per bound entry: id (16 bytes), payload_sha256 (32), created_at (8, big-endian)
+        self.counted: dict[str, _Counted] = {}
+        self.void_ballots: dict[str, Any] = {}  # ballot id → its void_reason
+        self.voided: dict[str, Any] = {}  # ballot id → the reason its ballot.voided entry gives
+        self.answer_ids: dict[Any, int] = {}
+        self.answer_values: list[Any] = []
+        self.ballot_lines = self.lines(d.BALLOTS)
+        self.ballots_seen = 0
+        self.ballots_stopped = False
+        self.listed_at = 0
+        self.missing: list[tuple[int, str]] = []
+        self.unlisted: tuple[int, str] | None = None
+        self.late_evidence: tuple[str, int] | None = None
+        self.previous = -1
+        self.inclusions = _Inclusions()
+        self.nodes: dict[str, bytes] = {}
+
+    def _entry(self, line: bytes, proof_line: bytes) -> None:
+        """One log entry and its inclusion proof (and, for a ``ballot.cast`` entry, its ballot)."""
+        proof = json.loads(proof_line)
+        index = proof["leaf_index"]
+        if not isinstance(index, int) or isinstance(index, bool) or index <= self.previous:
+            raise Failure(
+                "log",
+                f"log entries out of order: leaf {index} is listed after leaf {self.previous} "
+                "(entries reordered or duplicated)",
+            )
+        self.previous = index
+        if len(line) > MAX_LEAF_BYTES:
+            raise Failure("log", f"log entry at leaf {index} is longer than {MAX_LEAF_BYTES} bytes")
+        raw = json.loads(line)
+        if not isinstance(raw, dict) or raw.get("vote_id") != self.vote_id:
+            raise Failure("log", f"log entry at leaf {index} is not of this vote")
+        try:
+            document = check_leaf_document(raw)
+        except ValueError as error:
+            raise Failure("log", f"log entry at leaf {index}: {error} (entry altered)") from error
+        size = proof["tree_size"]
+        nodes = self.nodes
+        if len(nodes) > NODE_CACHE:
+            nodes.clear()
+        path = [nodes.get(node) or nodes.setdefault(node, _b64(node)) for node in proof["proof"]]
+        if size not in self.roots or any(len(h) != HASH_SIZE for h in path):
+            raise Failure("log", f"log entry at leaf {index}: its proof is for another leaf or checkpoint")
+        # The line is the entry's leaf data: its bytes, proven in the signed tree, are what the log committed to.
+        if not self.inclusions.verify(index, size, leaf_hash(line), path, self.roots[size]):
+            raise Failure(
+                "log",
+                f"log entry at leaf {index} ({document['kind']}) is not in the signed checkpoint of size "
+                f"{size}: its inclusion proof fails (entry altered, moved or reordered)",
+            )
+        kind = document["kind"]
+        self.leaves.append(index)
+        self._listed(index, kind)
+        if kind in EVIDENCE_KINDS and index >= self.result_checkpoint.size and self.late_evidence is None:
+            self.late_evidence = (kind, index)
+        created = _micros(document["created_at"])
+        if kind in completeness.BOUND_KINDS:
+            self.bound += (
+                uuid.UUID(document["id"]).bytes + bytes.fromhex(document["payload_sha256"]) + created.to_bytes(8)
+            )
+        entry = _Entry(index, document)
+        if kind == EventKind.BALLOT_CAST:
+            self.cast_leaves.append(index)
+            self.cast_created.append(created)
+            payload = document["payload"]
+            if _micros(payload.get("cast_at", document["created_at"])) - created > TIME_TOLERANCE_MICROS:
+                self.defer("times", self._contradiction(entry, "cast_at", "after"))
+            self._ballot(entry)
+            return
+        if kind == EventKind.BALLOT_VOIDED:
+            self.voided[str(document["payload"]["ballot_id"])] = document["payload"]["reason"]
+        self.entries.append(entry)
+
+    def _listed(self, leaf: int, kind: str) -> None:
+        """Merge the bundle's entries with the signed export index (both in leaf order): what is missing or extra."""
+        listed, at = self.listed, self.listed_at
+        while at < len(listed) and listed[at][0] < leaf:
+            self.missing.append(listed[at])
+            at += 1
+        if at < len(listed) and listed[at] == (leaf, kind):
+            at += 1
+        elif self.unlisted is None:
+            self.unlisted = (leaf, kind)
+        self.listed_at = at
+
+    def _finish_stream(self, count: int) -> None:
+        self.missing.extend(self.listed[self.listed_at :])
+        self.entry_count = count
+        for line in self.ballot_lines:
+            if self.ballots_stopped:
+                break
+            ballot = _strict_json(line)
+            ballot_id = str(ballot["ballot_id"])
+            if self._cast_entry_of(ballot_id) is not None:
+                self.defer("ballots", f"ballot {ballot_id} is listed twice")
+            else:
+                self.defer(
+                    "ballots",
+                    f"ballot {ballot_id} (group {ballot['group_id']}) has no ballot.cast entry in the signed log: "
+                    "it was added after the fact",
+                )
+            break
+        del self.ballot_lines, self.nodes, self.inclusions
+
+    # --- per ballot, in the stream ----------------------------------------------------------------------
+
+    def _ballot(self, entry: _Entry) -> None:
+        """The next line of ballots.jsonl is the ballot of this ``ballot.cast`` entry: check it against the entry,
+        the roll and the published window and topics; keep only what the tally needs of a counted ballot."""
+        if self.ballots_stopped:
+            return
+        recorded = entry.payload
+        ballot_id = str(recorded["ballot_id"])
+        line = next(self.ballot_lines, None)
+        if line is None:
+            self._ballot_missing(entry)
+            return
+        try:
+            ballot = _strict_json(line)
+            if canonical_bytes(ballot) != line:
+                raise ValueError("not in RFC 8785 canonical form")
+        except (UnicodeDecodeError, ValueError, TypeError, RecursionError) as error:
+            self.defer("ballots", f"ballots.jsonl: the ballot of the ballot.cast entry at leaf {entry.leaf_index} is "
+                       f"not canonical JSON ({error})")  # fmt: skip
+            self.ballots_stopped = True
+            return
+        self.ballots_seen += 1
+        if str(ballot["ballot_id"]) != ballot_id:
+            self._ballot_missing(entry)
+            return
+        group = str(ballot["group_id"])
+        failure = self._ballot_failure(entry, ballot, ballot_id, group)
+        if failure is not None:
+            self.defer("ballots", failure)
+        starts, ends = self.window
+        if set(ballot["answers"]) != set(self.topic_ids):
+            self.defer("publicity", f"ballot {ballot_id} answers topics other than the published ones")
+            return
+        if not starts <= _instant(ballot["cast_at"]) < ends:
+            self.defer(
+                "publicity",
+                f"ballot {ballot_id} was cast at {ballot['cast_at']}, outside the published window "
+                f"{starts.isoformat()} – {ends.isoformat()}",
+            )
+        status = ballot["status"]
+        if status == "VOID":
+            self.void_ballots[ballot_id] = ballot["void_reason"]
+        elif status == "COUNTED":
+            if ballot["void_reason"] is not None:
+                self.defer("ballots", f"ballot {ballot_id} is counted but has a void_reason")
+            if group in self.counted:
+                self.defer("ballots", f"group {group} has two counted ballots")
+            answers = tuple(self._answer_id(ballot["answers"][topic]) for topic in self.topic_ids)
+            self.counted[group] = _Counted(ballot_id, ballot["channel"] == "PAPER", answers, ballot["content_hash"])
+        else:
+            self.defer("ballots", f"ballot {ballot_id} has status {status!r}")
+
+    def _answer_id(self, answer: Any) -> int:
+        """Answers are few distinct values: each counted ballot keeps small integers, not its own copies."""
+        key = answer if type(answer) is str else ("json", json.dumps(answer, sort_keys=True))
+        found = self.answer_ids.get(key)
+        if found is None:
+            found = self.answer_ids[key] = len(self.answer_values)
+            self.answer_values.append(answer)
+        return found
+
+    def _ballot_missing(self, entry: _Entry) -> None:
+        """The ballot due for this entry is not the next line: deleted, or the ballots are out of log order."""
+        self.ballots_stopped = True
+        recorded = entry.payload
+        ballot_id = str(recorded["ballot_id"])
+        elsewhere = any(_strict_json(line).get("ballot_id") == ballot_id for line in self.lines(d.BALLOTS))
+        if elsewhere:
+            self.defer(
+                "ballots",
+                f"ballots.jsonl is not in the leaf order of the ballot.cast entries: ballot {ballot_id} (leaf "
+                f"{entry.leaf_index}) is not the ballot listed at its place",
+            )
+            return
+        self.defer(
+            "ballots",
+            f"the signed log records ballot {ballot_id} (group {ballot_commitments.logged_group(recorded)}, cast at "
+            f"{recorded['cast_at']}), but the bundle has no such ballot: it was deleted",
+        )
+
+    def _cast_entry_of(self, ballot_id: str) -> _Entry | None:
+        """The ``ballot.cast`` entry of a ballot, found by reading the log member again (failure paths only)."""
+        for line in self.lines(d.ENTRIES):
+            document = json.loads(line)
+            if document["kind"] == EventKind.BALLOT_CAST and document["payload"]["ballot_id"] == ballot_id:
+                return _Entry(-1, document)
+        return None
+
+    def _document_at(self, leaf: int) -> _Entry:
+        """The entry at a leaf, found by reading the log member again (failure paths only)."""
+        position = bisect_left(self.leaves, leaf)
+        for number, line in enumerate(self.lines(d.ENTRIES)):
+            if number == position:
+                return _Entry(leaf, json.loads(line))
+        raise ValueError(f"no entry at leaf {leaf}")  # pragma: no cover - leaf comes from self.leaves
+
+    def _ballot_failure(self, entry: _Entry, ballot: Mapping[str, Any], ballot_id: str, group: str) -> str | None:
+        """What is wrong with a ballot against its signed ``ballot.cast`` entry and the roll, or None."""
+        nonce = ballot.get("nonce")
+        recorded = entry.payload
+        if (nonce is not None) != ballot_commitments.is_commitment_entry(recorded):
+            return (
+                f"ballot {ballot_id} (group {group}): its nonce and its signed ballot.cast entry's format "
+                "disagree (a commitment without a nonce, or a nonce without a commitment)"
+            )
+        try:
+            digest = ballot_commitments.ballot_hash(
+                vote_id=self.vote_id, group=group, answers=ballot["answers"], basis=ballot["basis"],
+                channel=ballot["channel"], cast_at=ballot["cast_at"], nonce=nonce,
+                scan_sha256=ballot["scan_sha256"] if "scan_sha256" in recorded else None,
+            )  # fmt: skip
+        except ValueError as failure:
+            return f"ballot {ballot_id} (group {group}): {failure}"
+        logged = (ballot_commitments.logged_group(recorded), recorded["basis"], recorded["channel"])
+        if digest != ballot_commitments.logged_hash(recorded) or (group, ballot["basis"], ballot["channel"]) != logged:
+            return (
+                f"ballot {ballot_id} (group {group}): its content does not hash to the commitment in its "
+                "signed ballot.cast entry (a choice, the group, the basis, the channel, the time or the "
+                "nonce was changed)"
+            )
+        if "grant" in recorded and not _grant_fits(recorded["grant"], ballot["basis"]):
+            return (
+                f"ballot {ballot_id} (group {group}): its signed ballot.cast entry's grant "
+                f"{recorded['grant']!r} does not fit its basis {ballot['basis']} (a grant's per-vote "
+                "pseudonym exactly when the ballot was cast under a grant)"
+            )
+        if ballot["content_hash"] != digest or ballot["cast_at"] != recorded["cast_at"]:
+            return f"ballot {ballot_id}: its content hash or time field was changed"
+        if group not in self.roll_groups:
+            return f"ballot {ballot_id}: group {group} is not in the roll"
+        if ballot["audit_entry_id"] != entry.document["id"]:
+            return (
+                f"ballot {ballot_id}: its audit_entry_id {ballot['audit_entry_id']} is not the id of its "
+                f"ballot.cast entry {entry.document['id']} (leaf {entry.leaf_index})"
+            )
+        if "scan_sha256" in recorded and ballot["scan_sha256"] != recorded["scan_sha256"]:
+            return (
+                f"ballot {ballot_id}: its scan_sha256 {ballot['scan_sha256']!r} is not the scan hash "
+                f"{recorded['scan_sha256']!r} of its signed ballot.cast entry"
+            )
+        return None
 
     # --- 4a. witnesses --------------------------------------------------------------------------------------
 
@@ -549,29 +899,29 @@ class _Verifier:
                     f"the signed entry index is of the log at size {index['tree_size']}, the bundle's latest "
                     f"checkpoint is of size {latest.size}: the checkpoint or the index was replaced",
                 )
-            listed = {int(leaf): str(kind) for leaf, kind in index["entries"]}
-            present = {entry.leaf_index: entry.kind for entry in self.entries}
-            missing = sorted(set(listed) - set(present))
-            if missing:
-                named = ", ".join(f"the {listed[leaf]} entry at leaf {leaf}" for leaf in missing[:5])
+            del signed_index, index
+            self.json.pop(d.INDEX)
+            if self.missing:
+                named = ", ".join(f"the {kind} entry at leaf {leaf}" for leaf, kind in self.missing[:5])
                 raise Failure(
                     "completeness",
-                    f"{named}{' …' if len(missing) > 5 else ''} of this vote missing from the bundle (the signed "
-                    f"entry index lists {len(listed)} entries, the bundle has {len(present)})",
+                    f"{named}{' …' if len(self.missing) > 5 else ''} of this vote missing from the bundle (the signed "
+                    f"entry index lists {len(self.listed)} entries, the bundle has {self.entry_count})",
                 )
-            for leaf in sorted(present):
-                if listed.get(leaf) != present[leaf]:
-                    raise Failure(
-                        "completeness", f"the {present[leaf]} entry at leaf {leaf} is not in the signed entry index"
-                    )
-            documents = [entry.document for entry in self.entries]
+            if self.unlisted is not None:
+                leaf, kind = self.unlisted
+                raise Failure("completeness", f"the {kind} entry at leaf {leaf} is not in the signed entry index")
+            del self.listed
+            view = memoryview(self.bound)
+            records = sorted(bytes(view[at : at + _BOUND_RECORD]) for at in range(0, len(view), _BOUND_RECORD))
+            view.release()
+            del self.bound
             bound = 0
             for entry in self.entries:
                 claimed = entry.payload.get("entries") if entry.kind in completeness.BINDING_KINDS else None
                 if claimed is None:
                     continue  # logged before the binding existed (append-only: old payloads stay as they are)
-                before = completeness.bound_before(documents, entry.document)
-                found = completeness.entry_set((document["id"], document["payload_sha256"]) for document in before)
+                found = _entry_set(records, _micros(entry.document["created_at"]))
                 if found.payload() != claimed:
                     raise Failure(
                         "completeness",
@@ -582,7 +932,7 @@ class _Verifier:
                 bound += 1
         self.passed(
             "completeness",
-            f"the signed entry index lists exactly the bundle's {len(present)} entries up to size {latest.size}; "
+            f"the signed entry index lists exactly the bundle's {self.entry_count} entries up to size {latest.size}; "
             f"{bound} signed entry-set bindings hold",
         )
 
@@ -733,107 +1083,23 @@ class _Verifier:
     # --- 7. ballots -----------------------------------------------------------------------------------------
 
     def check_ballots(self) -> None:
-        ballots = self.load(d.BALLOTS)
+        """Each ballot against its ``ballot.cast`` entry was checked in the log's stream (failures kept for here);
+        now what needs the whole vote: void ballots and ``ballot.voided`` entries, participation, the counted set."""
+        self.raise_deferred("ballots")
         with self.step("ballots"):
-            cast = {entry.payload["ballot_id"]: entry for entry in self.entries if entry.kind == EventKind.BALLOT_CAST}
-            voided = {
-                entry.payload["ballot_id"]: entry.payload["reason"]
-                for entry in self.entries
-                if entry.kind == EventKind.BALLOT_VOIDED
-            }
-            seen: set[str] = set()
-            counted: dict[str, dict[str, Any]] = {}
-            for ballot in self.progress.iterate("ballots", ballots, len(ballots)):
-                ballot_id, group = str(ballot["ballot_id"]), str(ballot["group_id"])
-                entry = cast.get(ballot_id)
-                if entry is None:
+            for ballot_id, reason in self.void_ballots.items():
+                if ballot_id not in self.voided:
+                    raise Failure("ballots", f"ballot {ballot_id} is void, but no ballot.voided entry says so")
+                if reason != self.voided[ballot_id]:
                     raise Failure(
                         "ballots",
-                        f"ballot {ballot_id} (group {group}) has no ballot.cast entry in the signed log: "
-                        "it was added after the fact",
+                        f"ballot {ballot_id}: its void_reason {reason!r} is not the reason "
+                        f"{self.voided[ballot_id]!r} of its signed ballot.voided entry",
                     )
-                if ballot_id in seen:
-                    raise Failure("ballots", f"ballot {ballot_id} is listed twice")
-                seen.add(ballot_id)
-                nonce = ballot.get("nonce")
-                recorded = entry.payload
-                if (nonce is not None) != ballot_commitments.is_commitment_entry(recorded):
-                    raise Failure(
-                        "ballots",
-                        f"ballot {ballot_id} (group {group}): its nonce and its signed ballot.cast entry's format "
-                        "disagree (a commitment without a nonce, or a nonce without a commitment)",
-                    )
-                try:
-                    digest = ballot_commitments.ballot_hash(
-                        vote_id=self.vote_id, group=group, answers=ballot["answers"], basis=ballot["basis"],
-                        channel=ballot["channel"], cast_at=ballot["cast_at"], nonce=nonce,
-                        scan_sha256=ballot["scan_sha256"] if "scan_sha256" in recorded else None,
-                    )  # fmt: skip
-                except ValueError as failure:
-                    raise Failure("ballots", f"ballot {ballot_id} (group {group}): {failure}") from failure
-                logged = (ballot_commitments.logged_group(recorded), recorded["basis"], recorded["channel"])
-                if (
-                    digest != ballot_commitments.logged_hash(recorded)
-                    or (group, ballot["basis"], ballot["channel"]) != logged
-                ):
-                    raise Failure(
-                        "ballots",
-                        f"ballot {ballot_id} (group {group}): its content does not hash to the commitment in its "
-                        "signed ballot.cast entry (a choice, the group, the basis, the channel, the time or the "
-                        "nonce was changed)",
-                    )
-                if "grant" in recorded and not _grant_fits(recorded["grant"], ballot["basis"]):
-                    raise Failure(
-                        "ballots",
-                        f"ballot {ballot_id} (group {group}): its signed ballot.cast entry's grant "
-                        f"{recorded['grant']!r} does not fit its basis {ballot['basis']} (a grant's per-vote "
-                        "pseudonym exactly when the ballot was cast under a grant)",
-                    )
-                if ballot["content_hash"] != digest or ballot["cast_at"] != recorded["cast_at"]:
-                    raise Failure("ballots", f"ballot {ballot_id}: its content hash or time field was changed")
-                if group not in self.group_area:
-                    raise Failure("ballots", f"ballot {ballot_id}: group {group} is not in the roll")
-                if ballot["audit_entry_id"] != entry.document["id"]:
-                    raise Failure(
-                        "ballots",
-                        f"ballot {ballot_id}: its audit_entry_id {ballot['audit_entry_id']} is not the id of its "
-                        f"ballot.cast entry {entry.document['id']} (leaf {entry.leaf_index})",
-                    )
-                if "scan_sha256" in recorded and ballot["scan_sha256"] != recorded["scan_sha256"]:
-                    raise Failure(
-                        "ballots",
-                        f"ballot {ballot_id}: its scan_sha256 {ballot['scan_sha256']!r} is not the scan hash "
-                        f"{recorded['scan_sha256']!r} of its signed ballot.cast entry",
-                    )
-                status = ballot["status"]
-                if status == "VOID":
-                    if ballot_id not in voided:
-                        raise Failure("ballots", f"ballot {ballot_id} is void, but no ballot.voided entry says so")
-                    if ballot["void_reason"] != voided[ballot_id]:
-                        raise Failure(
-                            "ballots",
-                            f"ballot {ballot_id}: its void_reason {ballot['void_reason']!r} is not the reason "
-                            f"{voided[ballot_id]!r} of its signed ballot.voided entry",
-                        )
-                elif status == "COUNTED":
-                    if ballot_id in voided:
-                        raise Failure("ballots", f"ballot {ballot_id} was voided in the log but is counted")
-                    if ballot["void_reason"] is not None:
-                        raise Failure("ballots", f"ballot {ballot_id} is counted but has a void_reason")
-                    if group in counted:
-                        raise Failure("ballots", f"group {group} has two counted ballots")
-                    counted[group] = ballot
-                else:
-                    raise Failure("ballots", f"ballot {ballot_id} has status {status!r}")
-            missing = sorted(set(cast) - seen)
-            if missing:
-                entry = cast[missing[0]]
-                raise Failure(
-                    "ballots",
-                    f"the signed log records ballot {missing[0]} (group "
-                    f"{ballot_commitments.logged_group(entry.payload)}, cast at "
-                    f"{entry.payload['cast_at']}), but the bundle has no such ballot: it was deleted",
-                )
+            for ballot_id in self.voided:
+                if ballot_id not in self.void_ballots:
+                    raise Failure("ballots", f"ballot {ballot_id} was voided in the log but is counted")
+            counted = self.counted
             participating = Weight(len(counted), sum(self.group_area[group] for group in counted))
             recorded_weight = self.closed.payload["participating"]
             if (participating.heads, participating.area) != (recorded_weight["heads"], recorded_weight["area"]):
@@ -844,15 +1110,13 @@ class _Verifier:
                     f"{recorded_weight['area']}",
                 )
             self._check_counted_set(counted)
-            self.ballots = ballots
-            self.counted = counted
         self.passed(
             "ballots",
-            f"{len(ballots)} ballots ({len(counted)} counted) match their signed ballot.cast entries one to one"
+            f"{self.ballots_seen} ballots ({len(counted)} counted) match their signed ballot.cast entries one to one"
             + ("; the counted commitments are the set signed at the close" if "counted" in self.closed.payload else ""),
         )
 
-    def _check_counted_set(self, counted: Mapping[str, Mapping[str, Any]]) -> None:
+    def _check_counted_set(self, counted: Mapping[str, _Counted]) -> None:
         """R-REC-1: the counted ballots are exactly the commitments whose Merkle root ``vote.closed`` signed."""
         listed = self.load(d.COUNTED)
         signed = self.closed.payload.get("counted")
@@ -868,10 +1132,10 @@ class _Verifier:
             raise Failure("ballots", "log/counted.json is not in sorted order")
         in_set = set(listed)
         for group, ballot in sorted(counted.items()):
-            if ballot["content_hash"] not in in_set:
+            if ballot.commitment not in in_set:
                 raise Failure(
                     "ballots",
-                    f"ballot {ballot['ballot_id']} (group {group}) is counted here, but its commitment is not in the "
+                    f"ballot {ballot.ballot_id} (group {group}) is counted here, but its commitment is not in the "
                     "counted set signed at the close",
                 )
         if len(in_set) != len(counted):
@@ -880,13 +1144,14 @@ class _Verifier:
                 f"the counted set signed at the close has {len(in_set)} commitments, the bundle counts "
                 f"{len(counted)} ballots: a counted ballot is missing or was voided after the close",
             )
+        self.json.pop(d.COUNTED)
 
     # --- 8. publicity ---------------------------------------------------------------------------------------
 
     def check_publicity(self) -> None:
         with self.step("publicity"):
             published_at = _instant(self.published.payload["published_at"])
-            starts, ends = _instant(self.notice["starts_at"]), _instant(self.notice["ends_at"])
+            starts = _instant(self.notice["starts_at"])
             earliest = earliest_voting_start(published_at)
             if starts < earliest:
                 days = (shanghai_date(starts) - shanghai_date(published_at)).days
@@ -898,31 +1163,23 @@ class _Verifier:
                 )
             # A paper ballot's cast_at is the organiser's "received at"; the log says when it was really entered.
             # Every ballot (and every voiding) must be in the log before the close, whatever time it claims.
+            closed_at = self.closed.leaf_index
             late = [
-                entry
+                entry.leaf_index
                 for entry in self.entries
-                if entry.kind in (EventKind.BALLOT_CAST, EventKind.BALLOT_VOIDED)
-                and entry.leaf_index > self.closed.leaf_index
+                if entry.kind == EventKind.BALLOT_VOIDED and entry.leaf_index > closed_at
             ]
+            first_cast = bisect_right(self.cast_leaves, closed_at)
+            if first_cast < len(self.cast_leaves):
+                late.append(self.cast_leaves[first_cast])
             if late:
+                entry = self._document_at(min(late))
                 raise Failure(
                     "publicity",
-                    f"{late[0].kind} for ballot {late[0].payload['ballot_id']} was logged at leaf "
-                    f"{late[0].leaf_index}, after the vote closed at leaf {self.closed.leaf_index}",
+                    f"{entry.kind} for ballot {entry.payload['ballot_id']} was logged at leaf "
+                    f"{entry.leaf_index}, after the vote closed at leaf {closed_at}",
                 )
-            topic_ids = {str(topic["topic_id"]) for topic in self.topics}
-            for ballot in self.ballots:
-                if set(ballot["answers"]) != topic_ids:
-                    raise Failure(
-                        "publicity", f"ballot {ballot['ballot_id']} answers topics other than the published ones"
-                    )
-                cast_at = _instant(ballot["cast_at"])
-                if not starts <= cast_at < ends:
-                    raise Failure(
-                        "publicity",
-                        f"ballot {ballot['ballot_id']} was cast at {ballot['cast_at']}, outside the published "
-                        f"window {self.notice['starts_at']} – {self.notice['ends_at']}",
-                    )
+        self.raise_deferred("publicity")
         self.passed(
             "publicity",
             f"published {shanghai_date(published_at)}, voting from {shanghai_date(starts)} (≥ 15 clear days); "
@@ -934,19 +1191,21 @@ class _Verifier:
     def check_tally(self) -> None:
         with self.step("tally"):
             signed: Sequence[Mapping[str, Any]] = self.result["topics"]
-            paper = {group: ballot["channel"] == "PAPER" for group, ballot in self.counted.items()}
+            weights: dict[int, Weight] = {}
             counted = [
-                (Weight(1, self.group_area[group]), ballot["answers"], paper[group])
-                for group, ballot in sorted(self.counted.items())
+                (weights.get(area) or weights.setdefault(area, Weight(1, area)), ballot.answers, ballot.paper)
+                for area, ballot in ((self.group_area[group], ballot) for group, ballot in sorted(self.counted.items()))
             ]  # in group order, sorted once for every topic
-            for topic, claimed in zip(self.topics, signed, strict=True):
+            values = self.answer_values
+            for position, (topic, claimed) in enumerate(zip(self.topics, signed, strict=True)):
                 topic_id = str(topic["topic_id"])
-                ballots = [(weight, answers[topic_id], on_paper) for weight, answers, on_paper in counted]
+                ballots = [(weight, values[answers[position]], on_paper) for weight, answers, on_paper in counted]
                 try:
                     evidence = topic_evidence(topic["document"], self.total, ballots)
                 except (AnswerRefused, DomainError) as error:
                     message = f"topic {topic_id}: a counted ballot's answer is invalid ({error})"
                     raise Failure("tally", message) from error
+                del ballots
                 difference = first_difference(evidence, claimed["evidence"])
                 if difference:
                     raise Failure(
@@ -984,39 +1243,58 @@ class _Verifier:
                 )
             self._near(self.decided, "decided_at")
             self._near(self.result_published, "published_at")
-            suspended_since: _Entry | None = None
-            for entry in sorted(self.entries, key=lambda item: (item.document["created_at"], item.leaf_index)):
-                created = _instant(entry.document["created_at"])
+            # (created_at, leaf) of every suspension and resumption, in time order: the state at any moment
+            switches: list[tuple[int, int, bool]] = []
+            ballots: list[tuple[int, int]] = []  # the ballot.voided entries; ballot.cast ones are in the arrays
+            for entry in self.entries:
+                created = _micros(entry.document["created_at"])
                 if entry.kind == EventKind.SUPERVISION_SUSPENSION:
-                    suspended_since = entry
+                    switches.append((created, entry.leaf_index, True))
                 elif entry.kind == EventKind.SUPERVISION_RESUMPTION:
-                    suspended_since = None
+                    switches.append((created, entry.leaf_index, False))
                 elif entry.kind in SUPERVISION_KINDS:
                     self._near(entry, "acted_at")
-                if entry.kind not in (EventKind.BALLOT_CAST, EventKind.BALLOT_VOIDED):
-                    continue
-                ballot_id = entry.payload["ballot_id"]
-                if suspended_since is not None:
-                    raise Failure(
-                        "times",
-                        f"{entry.kind} for ballot {ballot_id} (leaf {entry.leaf_index}) was logged at "
-                        f"{entry.document['created_at']}, while the vote was suspended (supervision.suspension at "
-                        f"leaf {suspended_since.leaf_index}, {suspended_since.document['created_at']}, not resumed)",
-                    )
-                if not (starts <= created < ends + TIME_TOLERANCE and created >= published_created):
-                    raise Failure(
-                        "times",
-                        f"{entry.kind} for ballot {ballot_id} (leaf {entry.leaf_index}) was logged at "
-                        f"{entry.document['created_at']}, outside the published window {self.notice['starts_at']} – "
-                        f"{self.notice['ends_at']}",
-                    )
-                late_claim = _instant(entry.payload.get("cast_at", entry.document["created_at"])) - created
-                if entry.kind == EventKind.BALLOT_CAST and late_claim > TIME_TOLERANCE:
-                    raise Failure("times", self._contradiction(entry, "cast_at", "after"))
+                elif entry.kind == EventKind.BALLOT_VOIDED:
+                    ballots.append((created, entry.leaf_index))
+            switches.sort()
+            lowest, highest = _micros(starts), _micros(ends) + TIME_TOLERANCE_MICROS
+            lowest = max(lowest, _micros(published_created))
+            offending: tuple[int, int, str] | None = None
+            for created, leaf in itertools.chain(zip(self.cast_created, self.cast_leaves, strict=True), ballots):
+                if not lowest <= created < highest:
+                    problem = "window"
+                else:
+                    at = bisect_left(switches, (created, leaf, False))
+                    if at == 0 or not switches[at - 1][2]:
+                        continue
+                    problem = "suspended"
+                if offending is None or (created, leaf) < offending[:2]:
+                    offending = (created, leaf, problem)
+            if offending is not None:
+                self._times_failure(offending, switches)
+        self.raise_deferred("times")
         self.passed(
             "times",
             "publication, casts, close, decision and publication of the result agree with their entries' log times; "
             "no ballot during a suspension",
+        )
+
+    def _times_failure(self, offending: tuple[int, int, str], switches: list[tuple[int, int, bool]]) -> None:
+        created, leaf, problem = offending
+        entry = self._document_at(leaf)
+        named = f"{entry.kind} for ballot {entry.payload['ballot_id']} (leaf {leaf}) was logged at " + str(
+            entry.document["created_at"]
+        )
+        if problem == "suspended":
+            since = self._document_at(switches[bisect_left(switches, (created, leaf, False)) - 1][1])
+            raise Failure(
+                "times",
+                f"{named}, while the vote was suspended (supervision.suspension at leaf {since.leaf_index}, "
+                f"{since.document['created_at']}, not resumed)",
+            )
+        raise Failure(
+            "times",
+            f"{named}, outside the published window {self.notice['starts_at']} – {self.notice['ends_at']}",
         )
 
     def _near(self, entry: _Entry, field: str) -> datetime:
@@ -1090,10 +1368,9 @@ class _Verifier:
                     )
                 if roots.get(mine.size) != mine.root_hash:
                     raise Failure("freshness", self._fork(label, mine.size))
-            present = {entry.leaf_index for entry in self.entries}
             latest = self.latest_checkpoint.size
             for leaf, kind in vote_entries:
-                if leaf < latest and leaf not in present:
+                if leaf < latest and not self._has_leaf(leaf):
                     raise Failure("freshness", f"the log's {kind} entry at leaf {leaf} of this vote is missing")
             later = [(leaf, kind) for leaf, kind in vote_entries if leaf >= latest]
             if later:
@@ -1108,6 +1385,10 @@ class _Verifier:
             f"the log dump's {tree.size} leaves rebuild its signed checkpoint; the bundle's checkpoints are of the "
             f"same tree and no entry of the vote is missing or later",
         )
+
+    def _has_leaf(self, leaf: int) -> bool:
+        at = bisect_left(self.leaves, leaf)
+        return at < len(self.leaves) and self.leaves[at] == leaf
 
     @staticmethod
     def _fork(label: str, size: int) -> str:

@@ -14,11 +14,17 @@ Bundle (a ``.zip``, members in this order, fixed timestamps, so the same content
                              their per-vote owner pseudonyms, so the roll hash binds who forms each group)
     notice.json              the notice document whose SHA-256 is the vote's ``notice_hash``
     topics.json              each topic's id, position and document (its SHA-256 is its ``content_hash``)
-    ballots.json             every ballot of the vote, counted and void, as cast, with the nonce that opens its
-                             commitment (``app.ledger.ballot``; ``null`` for ballots logged before commitments)
-    log/entries.json         every audit-log entry of the vote, in leaf order, with its leaf index
+    ballots.jsonl            every ballot of the vote, counted and void, as cast, with the nonce that opens its
+                             commitment (``app.ledger.ballot``; ``null`` for ballots logged before commitments);
+                             one per line, in the leaf order of their ``ballot.cast`` entries
+    log/entries.jsonl        every audit-log entry of the vote, one leaf document per line in leaf order: each
+                             line is exactly the entry's leaf data (``app.ledger.entries.leaf_data``), so its
+                             leaf hash is ``SHA-256(0x00 || line without its newline)``
     log/checkpoints.json     the signed checkpoint notes: ``result`` (named by the signed result) and ``latest``
-    log/proofs.json          an RFC 9162 inclusion proof per entry and the consistency proof result → latest
+    log/proofs.jsonl         one RFC 9162 inclusion proof per line, ``{"leaf_index", "proof", "tree_size"}``, in
+                             the order of log/entries.jsonl (line n proves entry n)
+    log/consistency.json     the consistency proof ``{"first", "second", "proof"}`` of the result's checkpoint
+                             to the latest one
     log/index.json           ``{"index": …, "signature": …}``: the leaf index and kind of every entry of the vote
                              up to the latest checkpoint (``app.ledger.completeness.export_index``), signed
                              (raw Ed25519, base64) over its RFC 8785 bytes with the log key
@@ -28,7 +34,9 @@ Bundle (a ``.zip``, members in this order, fixed timestamps, so the same content
     result/result.sig        the raw 64-byte Ed25519 signature of result.json
     result/result.jws        the compact JWS (alg EdDSA, kid) whose payload is result.json
 
-JSON members are pretty-printed UTF-8 JSON except ``result/result.json``, which is canonical bytes. Hashes
+JSON members are pretty-printed UTF-8 JSON except ``result/result.json``, which is canonical bytes, and the
+JSON Lines members (``JSONL_MEMBERS``): one RFC 8785 canonical JSON value per line, each line ending in ``\\n``,
+so a verifier reads them as streams, line by line, whatever the bundle's size. Hashes
 are always over RFC 8785 canonical JSON of the parsed document (``app.ledger.canonical``), so the layout of
 a file never matters, only its content.
 
@@ -47,7 +55,8 @@ import hashlib
 
 from app.ledger.canonical import canonical_bytes
 
-BUNDLE_FORMAT = "evote-bundle@1"
+BUNDLE_FORMAT = "evote-bundle@2"
+"""Since ``@2`` the entries, proofs and ballots are JSON Lines members; ``@1`` bundles (JSON arrays) are refused."""
 RESULT_FORMAT = "evote-result@1"
 REGISTER_FORMAT = "evote-register@1"
 ROLL_FORMAT = "evote-roll@2"
@@ -61,10 +70,11 @@ REGISTER = "register.json"
 ROLL = "roll.json"
 NOTICE = "notice.json"
 TOPICS = "topics.json"
-BALLOTS = "ballots.json"
-ENTRIES = "log/entries.json"
+BALLOTS = "ballots.jsonl"
+ENTRIES = "log/entries.jsonl"
 CHECKPOINTS = "log/checkpoints.json"
-PROOFS = "log/proofs.json"
+PROOFS = "log/proofs.jsonl"
+CONSISTENCY = "log/consistency.json"
 INDEX = "log/index.json"
 COUNTED = "log/counted.json"
 RESULT = "result/result.json"
@@ -83,12 +93,16 @@ MEMBERS = (
     ENTRIES,
     CHECKPOINTS,
     PROOFS,
+    CONSISTENCY,
     INDEX,
     COUNTED,
     RESULT,
     RESULT_SIG,
     RESULT_JWS,
 )
+
+#: The members read as streams, one canonical JSON value per line, in log (leaf) order.
+JSONL_MEMBERS = (BALLOTS, ENTRIES, PROOFS)
 
 
 def b64url(data: bytes) -> str:

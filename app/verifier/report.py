@@ -110,19 +110,22 @@ def run(
     path = Path(bundle)
     out.write(f"evote verify {path}\n")
     try:
-        data = path.read_bytes()
+        data = path.open("rb")  # read as a stream: the bundle is never whole in memory
     except OSError as error:
         report = Report(failed=("bundle", f"cannot read {path}: {error.strerror or error}"))
     else:
         progress = Progress(err, threshold=progress_threshold)
-        if log_dump is None:
-            report = verify_bundle(data, trust=trust, progress=progress)
-        else:
-            try:
-                with Path(log_dump).open("rb") as lines:
-                    report = verify_bundle(data, trust=trust, progress=progress, log_dump=lines)
-            except OSError as error:
-                report = Report(failed=("freshness", f"cannot read the log dump {log_dump}: {error.strerror or error}"))
+        with data:
+            if log_dump is None:
+                report = verify_bundle(data, trust=trust, progress=progress)
+            else:
+                try:
+                    with Path(log_dump).open("rb") as lines:
+                        report = verify_bundle(data, trust=trust, progress=progress, log_dump=lines)
+                except OSError as error:
+                    report = Report(
+                        failed=("freshness", f"cannot read the log dump {log_dump}: {error.strerror or error}")
+                    )
     for line in report.lines():
         out.write(line + "\n")
     out.flush()

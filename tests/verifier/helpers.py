@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from app.ledger import ballot as commitments
+from app.ledger.canonical import canonical_bytes
 from app.result.export import write_zip
 from app.verifier import documents as d
 from tests.scenario import (  # noqa: F401 - re-exported for the verifier tests
@@ -43,8 +44,22 @@ def members(bundle: bytes) -> dict[str, bytes]:
         return {info.filename: archive.read(info) for info in archive.infolist()}
 
 
+def decode(name: str, content: bytes) -> Any:
+    """A member's JSON value; a JSON Lines member (``documents.JSONL_MEMBERS``) as the list of its lines' values."""
+    if name in d.JSONL_MEMBERS:
+        return [json.loads(line) for line in content.splitlines()]
+    return json.loads(content)
+
+
+def encode(name: str, document: Any) -> bytes:
+    """A member's bytes as a forger writes them: JSON Lines members as canonical lines, others as plain JSON."""
+    if name in d.JSONL_MEMBERS:
+        return b"".join(canonical_bytes(item) + b"\n" for item in document)
+    return json.dumps(document, ensure_ascii=False).encode()
+
+
 def load(bundle: bytes, name: str) -> Any:
-    return json.loads(members(bundle)[name])
+    return decode(name, members(bundle)[name])
 
 
 def rebuild(files: dict[str, bytes], *, fix_manifest: bool = True) -> bytes:
@@ -64,10 +79,17 @@ def rebuild(files: dict[str, bytes], *, fix_manifest: bool = True) -> bytes:
 def tamper(bundle: bytes, name: str, change: Callable[[Any], Any]) -> bytes:
     """Change one JSON member (``change`` mutates it in place, or returns a replacement)."""
     files = members(bundle)
-    document = json.loads(files[name])
+    document = decode(name, files[name])
     replaced = change(document)
-    files[name] = json.dumps(document if replaced is None else replaced, ensure_ascii=False).encode()
+    files[name] = encode(name, document if replaced is None else replaced)
     return rebuild(files)
+
+
+def log_items(bundle: bytes) -> list[dict[str, Any]]:
+    """The bundle's log entries with their leaf indexes: ``{"leaf_index", "entry"}`` per line of the log members."""
+    files = members(bundle)
+    entries, proofs = decode(d.ENTRIES, files[d.ENTRIES]), decode(d.PROOFS, files[d.PROOFS])
+    return [{"leaf_index": proof["leaf_index"], "entry": entry} for entry, proof in zip(entries, proofs, strict=True)]
 
 
 def replace_member(bundle: bytes, name: str, content: bytes) -> bytes:

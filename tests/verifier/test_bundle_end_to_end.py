@@ -97,10 +97,12 @@ def change_area(bundle: bytes) -> bytes:
 
 
 def reorder_entries(bundle: bytes) -> bytes:
-    def change(entries):  # type: ignore[no-untyped-def]
-        entries[1], entries[2] = entries[2], entries[1]
+    """Two entries swapped with their proofs: each line still proves its entry, but leaf order is broken."""
 
-    return tamper(bundle, d.ENTRIES, change)
+    def change(lines):  # type: ignore[no-untyped-def]
+        lines[1], lines[2] = lines[2], lines[1]
+
+    return tamper(tamper(bundle, d.ENTRIES, change), d.PROOFS, change)
 
 
 def alter_root(bundle: bytes) -> bytes:

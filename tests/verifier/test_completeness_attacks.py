@@ -21,7 +21,19 @@ from app.verifier import Trust
 from app.verifier import documents as d
 from app.verifier.checks import verify_bundle
 from tests.factories import make_api_key
-from tests.verifier.helpers import ENDS, VoteRun, export_bundle, load, members, rebuild, run_vote, tamper
+from tests.verifier.helpers import (
+    ENDS,
+    VoteRun,
+    decode,
+    encode,
+    export_bundle,
+    load,
+    log_items,
+    members,
+    rebuild,
+    run_vote,
+    tamper,
+)
 
 
 def pinned(bundle: bytes) -> Trust:
@@ -42,18 +54,17 @@ def failure(bundle: bytes, **options: Any) -> tuple[str, str]:
 def drop_entries(bundle: bytes, leaves: set[int], *, ballots: set[str] = frozenset()) -> bytes:  # type: ignore[assignment]
     """Remove these leaves' entries and proofs (and these ballots), fixing the manifest as a forger would."""
     files = members(bundle)
-    entries, proofs = json.loads(files[d.ENTRIES]), json.loads(files[d.PROOFS])
-    kept = [i for i, item in enumerate(entries) if item["leaf_index"] not in leaves]
-    files[d.ENTRIES] = json.dumps([entries[i] for i in kept]).encode()
-    proofs["inclusion"] = [proofs["inclusion"][i] for i in kept]
-    files[d.PROOFS] = json.dumps(proofs).encode()
-    listed = json.loads(files[d.BALLOTS])
-    files[d.BALLOTS] = json.dumps([b for b in listed if b["ballot_id"] not in ballots], ensure_ascii=False).encode()
+    entries, proofs = decode(d.ENTRIES, files[d.ENTRIES]), decode(d.PROOFS, files[d.PROOFS])
+    kept = [i for i, proof in enumerate(proofs) if proof["leaf_index"] not in leaves]
+    files[d.ENTRIES] = encode(d.ENTRIES, [entries[i] for i in kept])
+    files[d.PROOFS] = encode(d.PROOFS, [proofs[i] for i in kept])
+    listed = decode(d.BALLOTS, files[d.BALLOTS])
+    files[d.BALLOTS] = encode(d.BALLOTS, [b for b in listed if b["ballot_id"] not in ballots])
     return rebuild(files)
 
 
 def entries_of(bundle: bytes, kind: str) -> list[dict[str, Any]]:
-    return [item for item in load(bundle, d.ENTRIES) if item["entry"]["kind"] == kind]
+    return [item for item in log_items(bundle) if item["entry"]["kind"] == kind]
 
 
 async def revoke(client, session, app, run: VoteRun) -> None:  # type: ignore[no-untyped-def]

@@ -31,7 +31,7 @@ from app.ledger.signing import jws_sign, sign
 from app.result.export import _keys as bundle_keys
 from app.verifier import Trust, TrustError, verify_bundle
 from app.verifier import documents as d
-from tests.verifier.helpers import ENDS, export_bundle, load, members, rebuild, run_vote
+from tests.verifier.helpers import ENDS, decode, encode, export_bundle, load, members, rebuild, run_vote
 
 WITNESS = "street-office.test"
 WITNESS_KEY = Ed25519PrivateKey.generate()
@@ -87,9 +87,9 @@ def failure(bundle: bytes, trust: Trust) -> tuple[str, str]:
 
 def _edit(bundle: bytes, name: str, change: Any) -> dict[str, bytes]:
     files = members(bundle)
-    document = json.loads(files[name])
+    document = decode(name, files[name])
     change(document)
-    files[name] = json.dumps(document, ensure_ascii=False, indent=2).encode()
+    files[name] = encode(name, document)
     return files
 
 
@@ -136,7 +136,7 @@ async def test_a_later_checkpoint_signed_by_a_key_the_bundle_lists_as_retired_fa
     fake court revocation; every proof in the bundle is made consistent with that tree."""
     bundle, leaves = cosigned.bundle, cosigned.leaves
     manifest = load(bundle, d.MANIFEST)
-    entries = load(bundle, d.ENTRIES)
+    entries = [{"entry": entry} for entry in load(bundle, d.ENTRIES)]
     origin = load(bundle, d.KEYS)["origin"]
     attacker = Ed25519PrivateKey.generate()
     attacker_vkey = verifier_key_string(origin, attacker.public_key())
@@ -154,27 +154,26 @@ async def test_a_later_checkpoint_signed_by_a_key_the_bundle_lists_as_retired_fa
     forged_leaves = [*leaves, entry_leaf_hash(fake)]
     size = len(forged_leaves)
     latest = sign_note(Checkpoint(origin, size, merkle.root(forged_leaves)).body(), origin, attacker)
-    result_size = load(bundle, d.PROOFS)["consistency"]["first"]
+    result_size = load(bundle, d.CONSISTENCY)["first"]
 
-    def forge_proofs(proofs: dict[str, Any]) -> None:
-        for proof in proofs["inclusion"]:
+    def forge_proofs(proofs: list[dict[str, Any]]) -> None:
+        for proof in proofs:
             if proof["tree_size"] != result_size:
                 proof["tree_size"] = size
                 proof["proof"] = [_b64(h) for h in merkle.inclusion_proof(proof["leaf_index"], forged_leaves)]
         path = [_b64(h) for h in merkle.inclusion_proof(size - 1, forged_leaves)]
-        proofs["inclusion"].append({"leaf_index": size - 1, "tree_size": size, "proof": path})
-        proofs["consistency"] = {
-            "first": result_size,
-            "second": size,
-            "proof": [_b64(h) for h in merkle.consistency_proof(result_size, forged_leaves)],
-        }
+        proofs.append({"leaf_index": size - 1, "tree_size": size, "proof": path})
+
+    def forge_consistency(consistency: dict[str, Any]) -> None:
+        consistency.update(second=size, proof=[_b64(h) for h in merkle.consistency_proof(result_size, forged_leaves)])
 
     files = members(bundle)
     for name, change in (
         (d.KEYS, lambda keys: keys["retired"].append(attacker_vkey)),
         (d.CHECKPOINTS, lambda checkpoints: checkpoints.update(latest=latest)),
-        (d.ENTRIES, lambda listed: listed.append({"leaf_index": size - 1, "entry": fake})),
+        (d.ENTRIES, lambda listed: listed.append(fake)),
         (d.PROOFS, forge_proofs),
+        (d.CONSISTENCY, forge_consistency),
     ):
         files[name] = _edit(rebuild(files), name, change)[name]
     forged = rebuild(files)
@@ -270,13 +269,13 @@ async def test_a_bundle_of_another_instance_fails_when_pinned(cosigned, trust):
 
 async def test_a_corrupted_member_is_a_fail_line_never_a_traceback(cosigned, log_key, tmp_path, capsys):
     data = bytearray(cosigned.bundle)
-    start = data.index(b"log/entries.json") + len(b"log/entries.json") + 40
+    start = data.index(b"log/entries.jsonl") + len(b"log/entries.jsonl") + 40
     data[start : start + 64] = bytes(64)  # inside the member's deflated data: its CRC no longer holds
     path = tmp_path / "corrupt.zip"
     path.write_bytes(bytes(data))
     assert cli_main(["verify", str(path), "--log-key", log_key]) == 1
     last = capsys.readouterr().out.rstrip().splitlines()[-1]
-    assert last.startswith("FAIL  bundle: member log/entries.json is unreadable"), last
+    assert last.startswith("FAIL  bundle: member log/entries.jsonl is unreadable"), last
     path.write_bytes(bytes(data[: len(data) // 2]))
     assert cli_main(["verify", str(path), "--log-key", log_key]) == 1
     assert capsys.readouterr().out.rstrip().splitlines()[-1].startswith("FAIL  bundle: not a zip archive")
