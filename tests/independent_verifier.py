@@ -7,6 +7,8 @@ ballot commitments and their ``ballot.cast`` entries, the completeness bindings,
 set and a recount of the yes/no topics. Witness cosignatures are not counted here (no witness is pinned).
 ``verify(bundle_bytes, log_key) -> (verdict, reason)``; verdict ``PASS`` or ``FAIL``.
 
+It reads the bundle layout ``evote-bundle@2`` (JSON Lines entries, proofs and ballots) and ``evote-bundle@1``.
+
 Usage: ``python tests/independent_verifier.py BUNDLE.zip LOG_KEY`` (exit status 0 PASS, 1 FAIL).
 """
 

@@ -60,6 +60,7 @@ def test_the_independent_verifier_imports_nothing_from_app() -> None:
 
 
 async def test_both_verifiers_pass_the_exported_bundle(bundle, log_key, tmp_path, capsys):
+    assert json.loads(members(bundle)["manifest.json"])["format"] == "evote-bundle@2"  # JSON Lines members
     assert independent_verifier.verify(bundle, log_key) == ("PASS", "every check passed")
     assert evote_verdict(tmp_path, bundle, log_key, capsys) == "PASS"
 
