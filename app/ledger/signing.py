@@ -7,12 +7,13 @@
 * Keys: public keys travel as the raw 32 bytes of RFC 8032 §5.1.5; private keys are stored as PEM PKCS#8
   (RFC 5958 / RFC 8410), optionally encrypted. Key generation needs randomness and so lives outside this
   package (``Ed25519PrivateKey.generate()``).
-* JWS: the compact serialisation of RFC 7515 §7.1 with ``alg`` ``EdDSA`` (RFC 8037 §3.1). ``jws_sign``
-  writes the protected header ``{"alg":"EdDSA","kid":…}`` as RFC 8785 canonical JSON. ``jws_verify``
-  returns the payload or ``None``; it accepts only ``alg`` ``EdDSA`` and a ``kid`` found in the caller's
-  key map, and refuses every other header parameter except ``typ`` (so ``none``, ``HS256``, embedded keys
-  such as ``jwk`` / ``jku`` / ``x5u``, ``crit`` and ``b64`` (RFC 7797) are all refused), duplicate header
-  members, and any base64url that is padded or not in its one canonical form (RFC 7515 §2, §5.2).
+* JWS: the compact serialisation of RFC 7515 §7.1. ``jws_sign`` writes the protected header
+  ``{"alg":"EdDSA","kid":…}`` (RFC 8037 §3.1, the name every JOSE library knows) as RFC 8785 canonical JSON.
+  ``jws_verify`` returns the payload or ``None``; it accepts ``alg`` ``EdDSA`` or its fully specified RFC 9864
+  name ``Ed25519`` (the same Ed25519 signature) and a ``kid`` found in the caller's key map, and refuses
+  every other header parameter except ``typ`` (so ``none``, ``HS256``, embedded keys such as ``jwk`` /
+  ``jku`` / ``x5u``, ``crit`` and ``b64`` (RFC 7797) are all refused), duplicate header members,
+  and any base64url that is padded or not in its one canonical form (RFC 7515 §2, §5.2).
 """
 
 from __future__ import annotations
@@ -33,6 +34,8 @@ PUBLIC_KEY_SIZE = 32
 SEED_SIZE = 32
 SIGNATURE_SIZE = 64
 JWS_ALG = "EdDSA"
+#: What ``jws_verify`` accepts: RFC 8037's ``EdDSA`` (emitted) and RFC 9864's ``Ed25519`` (both Ed25519 here).
+JWS_ACCEPTED_ALGS = frozenset({JWS_ALG, "Ed25519"})
 JWS_HEADER_PARAMETERS = frozenset({"alg", "kid", "typ"})
 
 _BASE64URL = re.compile(r"[A-Za-z0-9_-]*")
@@ -109,7 +112,7 @@ def jws_sign(private_key: Ed25519PrivateKey, kid: str, payload: bytes) -> str:
 
 
 def jws_verify(public_keys: Mapping[str, Ed25519PublicKey], token: str) -> bytes | None:
-    """The payload of a compact JWS signed with EdDSA by the key named by its ``kid``, or ``None``."""
+    """The payload of a compact JWS signed (``alg`` ``EdDSA`` or ``Ed25519``) by the key its ``kid`` names, or None."""
     if not isinstance(token, str):
         return None
     parts = token.split(".")
@@ -121,7 +124,7 @@ def jws_verify(public_keys: Mapping[str, Ed25519PublicKey], token: str) -> bytes
     signature = _b64url_decode(signature_part)
     if header is None or payload is None or signature is None:
         return None
-    if not header.keys() <= JWS_HEADER_PARAMETERS or header.get("alg") != JWS_ALG:
+    if not header.keys() <= JWS_HEADER_PARAMETERS or header.get("alg") not in JWS_ACCEPTED_ALGS:
         return None
     if not isinstance(header.get("typ", ""), str):
         return None

@@ -240,13 +240,20 @@ def test_a_well_formed_forged_token_verifies_so_the_rejections_below_are_meaning
     assert jws_verify(KEYS, forge({"alg": "EdDSA", "kid": "k1"}, b"")) == b""
 
 
+def test_the_rfc_9864_name_ed25519_is_accepted_beside_eddsa_which_is_emitted():
+    assert jws_verify(KEYS, forge({"alg": "Ed25519", "kid": "k1"})) == b"pass"
+    assert jws_verify(KEYS, forge({"alg": "Ed25519", "kid": "k1"}, signer=key("TEST 2"))) is None
+    assert jwt.get_unverified_header(jws_sign(key(), "k1", b"pass"))["alg"] == "EdDSA"
+
+
 @pytest.mark.parametrize(
     "header",
     [
         {"alg": "none", "kid": "k1"},
         {"alg": "HS256", "kid": "k1"},
         {"alg": "eddsa", "kid": "k1"},
-        {"alg": "Ed25519", "kid": "k1"},
+        {"alg": "ed25519", "kid": "k1"},
+        {"alg": "Ed448", "kid": "k1"},
         {"kid": "k1"},
         {"alg": "EdDSA"},
         {"alg": "EdDSA", "kid": "unknown"},
