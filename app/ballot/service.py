@@ -264,7 +264,9 @@ async def _insert(
         entry_id,
         EventKind.BALLOT_CAST,
         {
-            "ballot_id": str(ballot_id), "group": group_row.pseudonym, "commitment": commitment,
+            "ballot_id": str(ballot_id),
+            ballot_document.group_member(group_row.pseudonym, group_row.group_id): group_row.pseudonym,
+            "commitment": commitment,
             "basis": basis, "channel": channel.value, "cast_at": cast_at.isoformat(),
             "grant": grant,
             # R-TALLY-9: a paper ballot's scan hash is in its commitment and its entry (ballot document version 3)
@@ -325,7 +327,11 @@ async def enter_paper(
             session,
             Event(
                 EventKind.BALLOT_VOIDED,
-                {"ballot_id": str(existing.id), "group": group_row.pseudonym, "reason": existing.void_reason},
+                {
+                    "ballot_id": str(existing.id),
+                    ballot_document.group_member(group_row.pseudonym, group_row.group_id): group_row.pseudonym,
+                    "reason": existing.void_reason,
+                },
             ),
             estate_id=vote.estate_id, vote_id=vote.id, at=now,
         )  # fmt: skip

@@ -113,6 +113,13 @@ def is_commitment_entry(payload: Mapping[str, Any]) -> bool:
     return "commitment" in payload
 
 
+def group_member(pseudonym: str, group_id: str) -> str:
+    """The payload member that names a ballot's group: ``group`` for a per-vote keyed pseudonym, ``group_id`` in a
+    vote whose roll was frozen before pseudonyms existed (its pseudonym IS the unkeyed, recomputable group id), so
+    that such entries are never served publicly (``app.ledger.disclosure``)."""
+    return "group_id" if pseudonym == group_id else "group"
+
+
 def logged_group(payload: Mapping[str, Any]) -> Any:
     """The group a ballot entry names: the per-vote pseudonym (``group``), or a version-1 entry's ``group_id``."""
     return payload["group"] if "group" in payload else payload.get("group_id")
@@ -155,7 +162,7 @@ def opens(vote_id: str, payload: Mapping[str, Any], *, answers: Any, nonce: str)
         return False
     try:
         recomputed = commitment(
-            vote_id=vote_id, group=str(payload["group"]), answers=answers, basis=str(payload["basis"]),
+            vote_id=vote_id, group=str(logged_group(payload)), answers=answers, basis=str(payload["basis"]),
             channel=str(payload["channel"]), cast_at=str(payload["cast_at"]), nonce=nonce,
             scan_sha256=payload.get("scan_sha256"),
         )  # fmt: skip

@@ -77,6 +77,8 @@ def disclosure(kind: str, payload: Mapping[str, Any]) -> Disclosure:
         return Disclosure.RESTRICTED
     if kind == EventKind.BALLOT_CAST and not is_commitment_entry(payload):
         return Disclosure.RESTRICTED  # version 1: an unsalted hash of guessable answers
+    if kind == EventKind.BALLOT_CAST and "group" not in payload:
+        return Disclosure.RESTRICTED  # a vote frozen before pseudonyms: its group id is unkeyed
     if kind == EventKind.BALLOT_CAST and payload.get("grant_id"):
         return Disclosure.RESTRICTED  # logged before grant pseudonyms: a permanent grant id links votes
     if kind == EventKind.BALLOT_VOIDED and "group" not in payload:

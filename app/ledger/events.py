@@ -274,15 +274,20 @@ def vote_result_published(
     results: Sequence[TopicOutcome],
     publication: Mapping[str, object],
     entries: Mapping[str, Any] | None = None,
+    evidence: Mapping[uuid.UUID, Mapping[str, Any]] | None = None,
 ) -> Event:
-    """R-LIFE-8: ``publication`` is the publication deadlines and flags (``app.rules.publicity``)."""
-    return Event(
-        EventKind.VOTE_RESULT_PUBLISHED,
-        _bindings(
-            {"published_at": published_at, "by": by, "results": _outcomes(results), "publication": dict(publication)},
-            entries=entries,
-        ),
-    )
+    """R-LIFE-8: ``publication`` is the publication deadlines and flags (``app.rules.publicity``). ``evidence`` is
+    each topic's evidence document (the totals per option, R-PUB-1), whose SHA-256 its outcome names: once the
+    result is published, the totals are public; per-unit answers never are (R-PUB-2)."""
+    payload: dict[str, Any] = {
+        "published_at": published_at,
+        "by": by,
+        "results": _outcomes(results),
+        "publication": dict(publication),
+    }
+    if evidence is not None:
+        payload["evidence"] = {str(topic_id): dict(document) for topic_id, document in evidence.items()}
+    return Event(EventKind.VOTE_RESULT_PUBLISHED, _bindings(payload, entries=entries))
 
 
 def vote_exported(*, by: str, roles: Sequence[str], at: str, bundle_sha256: str, result_checkpoint: int) -> Event:

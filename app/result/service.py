@@ -171,6 +171,7 @@ async def close_and_decide(
             results=_outcomes(results),
             publication=publication.to_dict(),
             entries=await _entries_so_far(session, vote, now),
+            evidence={row.topic_id: row.evidence for row in results},
         ),
     )
     if accountable is not None:

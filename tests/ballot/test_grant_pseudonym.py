@@ -11,14 +11,17 @@ import uuid
 from datetime import timedelta
 
 import pytest
+import sqlalchemy as sa
 
 from app.audit.models import AuditEntry
 from app.ballot.models import Ballot, Channel
 from app.grant.models import ActingGrant, ActingKind, GrantStatus
 from app.integrity.check import ballot_hash, ballot_problems
+from app.ledger.disclosure import Disclosure, disclosure
 from app.ledger.events import EventKind
 from app.ledger.pseudonyms import grant_pseudonym
 from app.verifier.checks import _grant_fits
+from app.vote.models import RollGroup
 from tests.ballot.helpers import LI, WANG, ZHANG, answers_for, group_of, owner_id
 from tests.ballot.test_cast_api import NOW
 from tests.factories import bearer, make_account
@@ -105,3 +108,28 @@ async def test_an_entry_logged_before_grant_pseudonyms_is_still_checked_by_its_g
 )
 def test_the_verifier_checks_a_grant_pseudonym_fits_the_basis(grant, basis, fits):
     assert _grant_fits(grant, basis) is fits
+
+
+async def test_in_a_vote_frozen_before_pseudonyms_the_ballot_entry_is_not_public(client, session, app):
+    """A roll frozen before pseudonyms kept its unkeyed group ids as pseudonyms: a ballot cast in it afterwards names
+    the group as ``group_id`` and the public log serves the entry as its leaf hash only."""
+    app.state.clock = lambda: NOW + timedelta(hours=1)
+    fixture = await make_vote(session, app.state.cipher, now=NOW, topics=[yes_no_topic("甲")])
+    await session.execute(
+        sa.update(RollGroup).where(RollGroup.vote_id == fixture.vote.id).values(pseudonym=RollGroup.group_id)
+    )
+    wang = await make_account(session, app.state.cipher, owner_id=await owner_id(session, app, WANG))
+    await session.commit()
+    group = await group_of(session, fixture.vote.id, wang.owner_id)
+    response = await client.post(
+        f"/api/v1/votes/{fixture.vote.id}/ballots",
+        json={"group_id": group, "answers": answers_for(fixture)},
+        headers=bearer(app, wang),
+    )
+    assert response.status_code == 201, response.text
+    session.expire_all()
+    ballot = await session.get(Ballot, uuid.UUID(response.json()["ballot_id"]))
+    entry = await session.get(AuditEntry, ballot.audit_entry_id)
+    assert "group" not in entry.payload
+    assert entry.payload["group_id"] == group
+    assert disclosure(entry.kind, entry.payload) is Disclosure.RESTRICTED

@@ -63,6 +63,13 @@ def test_only_the_right_answers_and_nonce_open_a_logged_commitment():
     assert not commitments.opens(VOTE, {**payload, "commitment": 5}, answers=ANSWERS, nonce=nonce)
     assert not commitments.opens(VOTE, {"content_hash": "h" * 64, **BALLOT}, answers=ANSWERS, nonce=nonce)
     assert not commitments.opens(VOTE, {"commitment": payload["commitment"]}, answers=ANSWERS, nonce=nonce)
+    legacy = {"group_id": "p" * 32, **{k: v for k, v in payload.items() if k != "group"}}
+    assert commitments.opens(VOTE, legacy, answers=ANSWERS, nonce=nonce)  # named by group_id in an old roll
+
+
+def test_a_ballot_names_its_group_by_group_id_only_where_the_roll_predates_pseudonyms():
+    assert commitments.group_member("p" * 32, "i" * 32) == "group"
+    assert commitments.group_member("i" * 32, "i" * 32) == "group_id"
 
 
 def test_pseudonyms_are_random_per_group_and_keyed_per_vote_for_owners():
@@ -102,6 +109,8 @@ def test_grant_pseudonyms_are_keyed_per_vote_and_empty_without_a_grant():
         ("register.version", {"content_hash": "h", "imported_by": "COMMITTEE@e"}, Disclosure.PUBLIC),
         ("identity.act.recorded", {"details": {"acted_as": "ADMIN"}}, Disclosure.RESTRICTED),
         ("ballot.cast", {"group_id": "i", "content_hash": "h"}, Disclosure.RESTRICTED),
+        # a commitment in a vote frozen before pseudonyms names its unkeyed group id: never public
+        ("ballot.cast", {"group_id": "i", "commitment": "c", "grant": ""}, Disclosure.RESTRICTED),
         ("ballot.voided", {"group": "p", "reason": "later"}, Disclosure.PUBLIC),
         ("ballot.voided", {"group_id": "i", "reason": "later"}, Disclosure.RESTRICTED),
         ("identity.verification.succeeded", {"details": {}}, Disclosure.RESTRICTED),

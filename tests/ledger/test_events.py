@@ -105,6 +105,11 @@ def test_close_decide_publish_export_and_viewing():
     assert decided.payload == {"decided_at": AT, "closed_at": None, "by": "system", "results": logged}
     published = events.vote_result_published(published_at=AT, by="system", results=outcomes, publication={"x": 1})
     assert published.payload == {"published_at": AT, "by": "system", "results": logged, "publication": {"x": 1}}
+    topic = uuid.UUID(int=77)
+    with_totals = events.vote_result_published(
+        published_at=AT, by="system", results=outcomes, publication={}, evidence={topic: {"agree": {"heads": 3}}}
+    )
+    assert with_totals.payload["evidence"] == {str(topic): {"agree": {"heads": 3}}}  # R-PUB-1: totals are public
     exported = events.vote_exported(
         by="account:1", roles=["COMMITTEE", "AUDITOR"], at=AT, bundle_sha256="b" * 64, result_checkpoint=7
     )

@@ -179,7 +179,7 @@ def test_an_election_draft_is_stored_normalised_and_must_build():
 
 
 def test_only_a_kind_that_takes_an_election_drafts_one():
-    with pytest.raises(NotImplementedError):
+    with pytest.raises(TypeError, match="takes no election method"):
         yes_no.RULES.drafted_election(ELECTION, statutory_rule(Category.ORDINARY))
 
 

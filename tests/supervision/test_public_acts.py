@@ -8,6 +8,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from app.audit.models import AuditEntry
+from app.ledger.canonical import canonical_sha256
 from app.ledger.disclosure import Disclosure, disclosure
 from app.ledger.events import EventKind
 from tests.supervision.helpers import open_vote
@@ -41,6 +42,14 @@ async def test_a_manual_close_names_the_committee_of_the_estate_and_records_the_
         companion = await _companion(session, entry)
         assert companion.payload["actor"].startswith("apikey:"), companion.payload
         assert companion.payload["details"] == {"entry_id": str(entry.id), "kind": entry.kind, "acted_as": acted_as}
+    # R-PUB-1 after the close: the public result entry carries each topic's totals per option (its evidence), and
+    # each evidence document hashes to the outcome's evidence_sha256; no per-unit answer is in it (R-PUB-2).
+    (published,) = [entry for entry in entries if entry.kind == EventKind.VOTE_RESULT_PUBLISHED]
+    evidence = published.payload["evidence"]
+    assert sorted(evidence) == sorted(row["topic_id"] for row in published.payload["results"])
+    for row in published.payload["results"]:
+        assert canonical_sha256(evidence[row["topic_id"]]) == row["evidence_sha256"]
+    assert "answers" not in str(evidence)
 
 
 async def test_a_register_import_names_the_role_not_the_key(client, session, app, repo_root):

@@ -106,8 +106,9 @@ class TopicKindRules(ABC):
         )
 
     def drafted_election(self, election: Mapping[str, Any], rule: CountingRule) -> dict[str, Any]:
-        """The election method as stored; only kinds that ``takes_election`` are asked."""
-        raise NotImplementedError(self.kind)
+        """The election method as stored; only kinds that ``takes_election`` are asked (drafting refuses an
+        election method for any other kind first, with ``topic.election_not_allowed``)."""
+        raise TypeError(f"a {self.kind} topic takes no election method")
 
     @abstractmethod
     def read_answer(self, terms: TopicTerms, answer: Any) -> Any:
