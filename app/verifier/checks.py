@@ -87,8 +87,27 @@ from app.verifier.report import Progress, Report
 from app.verifier.tally import AnswerRefused, topic_evidence
 from app.verifier.trust import Trust
 
-MAX_MEMBER_BYTES = 1 << 30
-"""The largest member read whole; the JSON Lines members (``documents.JSONL_MEMBERS``) are read as streams."""
+_KIB, _MIB = 1 << 10, 1 << 20
+MEMBER_CAPS: Mapping[str, int] = {
+    d.README: 1 * _MIB,
+    d.MANIFEST: 1 * _MIB,
+    d.KEYS: 1 * _MIB,
+    d.LOG_KEY_PEM: 64 * _KIB,
+    # 500,000 units (the register import's row limit) at ~500 bytes each as exported (pretty-printed): ~250 MB
+    d.REGISTER: 512 * _MIB,
+    d.ROLL: 256 * _MIB,  # 500,000 groups at ~320 bytes each: ~160 MB
+    d.NOTICE: 64 * _MIB,  # its scope may list every unit key
+    d.TOPICS: 16 * _MIB,
+    d.CHECKPOINTS: 1 * _MIB,
+    d.CONSISTENCY: 1 * _MIB,
+    d.INDEX: 128 * _MIB,  # ~45 bytes per entry of the vote: ~3,000,000 entries
+    d.COUNTED: 64 * _MIB,  # ~72 bytes per counted commitment: ~900,000 groups
+    d.RESULT: 16 * _MIB,
+    d.RESULT_SIG: 1 * _KIB,
+    d.RESULT_JWS: 32 * _MIB,  # result.json in base64url, and the header
+}
+"""The most bytes each member read whole may have (docs/verifier.md), checked against the archive's directory
+before it is read; the JSON Lines members (``documents.JSONL_MEMBERS``) are read as streams and have no cap."""
 MAX_LINE_BYTES = MAX_LEAF_BYTES + 4096
 """The longest line of a JSON Lines member: a leaf document (``app.ledger.entries.MAX_LEAF_BYTES``) or less."""
 CHUNK_BYTES = 1 << 18
@@ -147,17 +166,23 @@ def verify_bundle(
     return report
 
 
-def _strict_json(raw: bytes) -> Any:
-    def unique(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-        members = dict(pairs)
-        if len(members) != len(pairs):
-            raise ValueError("duplicate member")
-        return members
+def _unique_members(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object, refused when a member name repeats (``json`` would silently keep the last value)."""
+    members = dict(pairs)
+    if len(members) != len(pairs):
+        seen: set[str] = set()
+        for name, _ in pairs:
+            if name in seen:
+                raise ValueError(f"duplicate member {name!r}")
+            seen.add(name)
+    return members
 
+
+def _strict_json(raw: bytes) -> Any:
     def refuse(text: str) -> Any:
         raise ValueError(f"{text}: floats and constants are not allowed")
 
-    return json.loads(raw.decode("utf-8"), object_pairs_hook=unique, parse_float=refuse, parse_constant=refuse)
+    return json.loads(raw.decode("utf-8"), object_pairs_hook=_unique_members, parse_float=refuse, parse_constant=refuse)
 
 
 def _instant(text: Any) -> datetime:
@@ -181,6 +206,8 @@ _LEAF_TEXT = re.compile(
 )
 _LEAF_TAIL = re.compile(r',"payload_sha256":"([0-9a-f]{64})","vote_id":"' + _UUID + r'"\}')
 _decode = json.JSONDecoder().decode
+# A ballot line's members each once (its answers above all): as fast as ``json.loads``, the decoder built once.
+_decode_ballot = json.JSONDecoder(object_pairs_hook=_unique_members).decode
 
 
 def _check_leaf(text: str, document: dict[str, Any]) -> None:
@@ -458,6 +485,7 @@ class _Verifier:
             infos = archive.infolist()
             names = [info.filename for info in infos]
             if d.MANIFEST in names:  # the format first: an older layout is named as such, not as odd members
+                self._check_cap(archive.getinfo(d.MANIFEST))
                 self.files[d.MANIFEST] = self._read(archive.getinfo(d.MANIFEST))
                 format_tag = self.load(d.MANIFEST).get("format")
                 if format_tag != d.BUNDLE_FORMAT:
@@ -474,8 +502,7 @@ class _Verifier:
                 raise Failure("bundle", f"unexpected members {extra}, missing members {missing}, or duplicates")
             digests: dict[str, tuple[int, str]] = {}
             for info in infos:
-                if info.filename not in d.JSONL_MEMBERS and info.file_size > MAX_MEMBER_BYTES:
-                    raise Failure("bundle", f"{info.filename} is larger than {MAX_MEMBER_BYTES} bytes")
+                self._check_cap(info)
                 if info.filename in d.JSONL_MEMBERS or info.file_size > KEEP_BYTES:
                     digests[info.filename] = self._digest(info)  # read again, when its check comes
                     continue
@@ -491,6 +518,17 @@ class _Verifier:
                     raise Failure("bundle", f"{member['name']} does not match its size and SHA-256 in the manifest")
             self.vote_id = str(uuid.UUID(manifest["vote_id"]))
         self.passed("bundle", f"{len(digests)} members, sizes and SHA-256 match the manifest")
+
+    @staticmethod
+    def _check_cap(info: zipfile.ZipInfo) -> None:
+        """A member read whole is refused above its cap (``MEMBER_CAPS``) before a byte of it is read."""
+        cap = MEMBER_CAPS.get(info.filename)
+        if cap is not None and info.file_size > cap:
+            raise Failure(
+                "bundle",
+                f"{info.filename} is {info.file_size} bytes, above the {cap}-byte cap for this member "
+                "(docs/verifier.md): refused unread",
+            )
 
     def _read(self, info: zipfile.ZipInfo) -> bytes:
         try:
@@ -826,7 +864,7 @@ class _Verifier:
             self._ballot_missing(entry)
             return
         try:
-            ballot = json.loads(line)
+            ballot = _decode_ballot(line.decode("utf-8"))
             if not isinstance(ballot, dict):
                 raise ValueError("not an object")
             # The answers as committed: the line's own canonical bytes of them (its first member), parsed on their own
@@ -923,7 +961,13 @@ class _Verifier:
                 f"ballot {ballot_id} (group {group}): its nonce and its signed ballot.cast entry's format "
                 "disagree (a commitment without a nonce, or a nonce without a commitment)"
             )
-        scan = ballot["scan_sha256"] if "scan_sha256" in recorded else None
+        # A scan hash exactly when the signed entry logs one (a scanned paper ballot), else it is outside the commitment
+        scan, logged_scan = ballot.get("scan_sha256"), recorded.get("scan_sha256")
+        if (scan is None) != (logged_scan is None):
+            return (
+                f"ballot {ballot_id} (group {group}, channel {ballot['channel']}): its scan_sha256 {scan!r} and its "
+                f"signed ballot.cast entry's {logged_scan!r} disagree (a scan hash exactly when the entry logs one)"
+            )
         fields = (group, ballot["basis"], ballot["channel"], ballot["cast_at"], nonce)
         digest = _fast_commitment(self.vote_id, answers_text, *fields, scan)
         if digest is None or digest != ballot_commitments.logged_hash(recorded):
@@ -1073,18 +1117,22 @@ class _Verifier:
                 raise Failure("notice", "the topic documents are not the topics of the published notice")
             if ids != [topic["topic_id"] for topic in published["topics"]]:
                 raise Failure("notice", "the topic ids are not those of the published notice")
-            positions = [topic["position"] for topic in topics]
-            if any(not isinstance(p, int) or isinstance(p, bool) for p in positions) or positions != sorted(
-                set(positions)
-            ):
-                raise Failure(
-                    "notice",
-                    f"topic positions {positions} do not follow the published order of the topics "
-                    "(positions swapped or repeated)",
-                )
             signed = [(topic["topic_id"], topic["content_hash"]) for topic in result["topics"]]
             if signed != list(zip(ids, hashes, strict=True)):
                 raise Failure("notice", "the signed result's topics are not the published topics")
+            # The positions are the signed result's, topic by topic, in the notice's (published) order of topics.
+            positions = [topic["position"] for topic in topics]
+            signed_positions = [topic["position"] for topic in result["topics"]]
+            if (
+                any(not isinstance(p, int) or isinstance(p, bool) for p in positions)
+                or positions != sorted(set(positions))
+                or positions != signed_positions
+            ):
+                raise Failure(
+                    "notice",
+                    f"topic positions {positions} are not the positions {signed_positions} the signed result gives "
+                    "the topics in the published order (positions swapped, repeated or rewritten)",
+                )
             roll_hash = canonical_sha256(roll)
             if not roll_hash == notice["roll_hash"] == result["roll_hash"] == published["roll_hash"]:
                 raise Failure("notice", "roll.json does not hash to the roll hash of the notice, result and log")
