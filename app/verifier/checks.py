@@ -119,6 +119,9 @@ NODE_CACHE = 1 << 14
 CLOCK_SKEW = 300
 #: How far a time an entry claims may be from the entry's own ``created_at`` (clocks of one server, one request).
 TIME_TOLERANCE = timedelta(minutes=5)
+#: What reading a damaged archive member raises: zipfile's own errors, a corrupt deflate stream, a truncated file,
+#: and zipfile's NotImplementedError for a compression method it does not support. Each becomes a FAIL line.
+UNREADABLE_MEMBER = (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError)
 _MICROSECOND = timedelta(microseconds=1)
 TIME_TOLERANCE_MICROS = TIME_TOLERANCE // _MICROSECOND
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -451,7 +454,7 @@ class _Verifier:
                     yield from lines
                 if rest:
                     raise Failure("bundle", f"{name} line {number + 1} does not end in a newline")
-        except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError) as error:
+        except UNREADABLE_MEMBER as error:
             raise Failure("bundle", f"member {name} is unreadable ({error})") from error
 
     def run(self) -> None:
@@ -478,7 +481,7 @@ class _Verifier:
     def check_bundle(self) -> None:
         try:
             self.archive = zipfile.ZipFile(io.BytesIO(self.source) if isinstance(self.source, bytes) else self.source)
-        except (zipfile.BadZipFile, EOFError, OSError, ValueError, NotImplementedError) as error:
+        except (*UNREADABLE_MEMBER, ValueError) as error:
             raise Failure("bundle", f"not a zip archive ({error})") from error
         archive = self.archive
         with self.step("bundle"):
@@ -533,7 +536,7 @@ class _Verifier:
     def _read(self, info: zipfile.ZipInfo) -> bytes:
         try:
             return self.archive.read(info)
-        except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError) as error:
+        except UNREADABLE_MEMBER as error:
             raise Failure("bundle", f"member {info.filename} is unreadable ({error})") from error
 
     def _digest(self, info: zipfile.ZipInfo) -> tuple[int, str]:
@@ -544,7 +547,7 @@ class _Verifier:
                 while chunk := stream.read(CHUNK_BYTES):
                     digest.update(chunk)
                     size += len(chunk)
-        except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError) as error:
+        except UNREADABLE_MEMBER as error:
             raise Failure("bundle", f"member {info.filename} is unreadable ({error})") from error
         return size, digest.hexdigest()
 
