@@ -26,7 +26,7 @@ import hmac
 import re
 import secrets
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, NotRequired, TypedDict, Unpack
 
 from app.ledger.canonical import canonical_sha256
 
@@ -75,23 +75,22 @@ def commitment_document(
     }
 
 
-def commitment(
-    *,
-    vote_id: str,
-    group: str,
-    answers: Any,
-    basis: str,
-    channel: str,
-    cast_at: str,
-    nonce: str,
-    scan_sha256: str | None = None,
-) -> str:
+class CommitmentFields(TypedDict):
+    """The members of ``commitment_document``, as keywords."""
+
+    vote_id: str
+    group: str
+    answers: Any
+    basis: str
+    channel: str
+    cast_at: str
+    nonce: str
+    scan_sha256: NotRequired[str | None]
+
+
+def commitment(**fields: Unpack[CommitmentFields]) -> str:
     """SHA-256 (hex) of the RFC 8785 bytes of ``commitment_document``: what ``ballot.cast`` logs."""
-    document = commitment_document(
-        vote_id=vote_id, group=group, answers=answers, basis=basis, channel=channel, cast_at=cast_at,
-        nonce=nonce, scan_sha256=scan_sha256,
-    )  # fmt: skip
-    return canonical_sha256(document)
+    return canonical_sha256(commitment_document(**fields))
 
 
 def legacy_content_hash(*, vote_id: str, group_id: str, answers: Any, basis: str, channel: str, cast_at: str) -> str:
