@@ -8,14 +8,19 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import uuid
 import zipfile
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
+from app.common.access import Role
 from app.ledger import ballot as commitments
 from app.ledger.canonical import canonical_bytes
+from app.place.models import Community, Estate
 from app.result.export import write_zip
 from app.verifier import documents as d
+from tests.factories import make_api_key
 from tests.scenario import (  # noqa: F401 - re-exported for the verifier tests
     CANDIDATES,
     ENDS,
@@ -104,3 +109,21 @@ def ballot_hash(vote_id: str, ballot: dict[str, Any]) -> str:
         vote_id=vote_id, group=ballot["group_id"], answers=ballot["answers"], basis=ballot["basis"],
         channel=ballot["channel"], cast_at=ballot["cast_at"], nonce=ballot.get("nonce"),
     )  # fmt: skip
+
+
+async def revoke_as_street_office(client, session, app, run) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    """R-SUP-1: the estate's street office revokes the decided vote of ``run``, two days after its end; returns the
+    street office's headers."""
+    estate = await session.get(Estate, uuid.UUID(run.estate_id))
+    community = await session.get(Community, estate.community_id)
+    street_office = await make_api_key(
+        session, app.state.token_hasher, role=Role.STREET_OFFICE, street_office_id=community.street_office_id
+    )
+    app.state.clock = lambda: ENDS + timedelta(days=2)
+    revoked = await client.post(
+        f"/api/v1/votes/{run.vote_id}/revoke",
+        json={"reason": "未依法公示表决结果", "document_ref": "朝东街发〔2025〕12号"},
+        headers=street_office,
+    )
+    assert revoked.status_code == 200, revoked.text
+    return street_office

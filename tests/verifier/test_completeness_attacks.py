@@ -7,7 +7,6 @@ the signed entry index and every entry stay genuine; only what the forger may dr
 from __future__ import annotations
 
 import json
-import uuid
 import zipfile
 import zlib
 from datetime import timedelta
@@ -15,14 +14,10 @@ from typing import Any
 
 from app.audit import service as audit_service
 from app.audit.integrator import integrate_and_sign
-from app.common.access import Role
-from app.place.models import Community, Estate
 from app.verifier import Trust
 from app.verifier import documents as d
 from app.verifier.checks import verify_bundle
-from tests.factories import make_api_key
 from tests.verifier.helpers import (
-    ENDS,
     VoteRun,
     decode,
     encode,
@@ -31,6 +26,7 @@ from tests.verifier.helpers import (
     log_items,
     members,
     rebuild,
+    revoke_as_street_office,
     run_vote,
     tamper,
 )
@@ -68,18 +64,7 @@ def entries_of(bundle: bytes, kind: str) -> list[dict[str, Any]]:
 
 
 async def revoke(client, session, app, run: VoteRun) -> None:  # type: ignore[no-untyped-def]
-    estate = await session.get(Estate, uuid.UUID(run.estate_id))
-    community = await session.get(Community, estate.community_id)
-    street_office = await make_api_key(
-        session, app.state.token_hasher, role=Role.STREET_OFFICE, street_office_id=community.street_office_id
-    )
-    app.state.clock = lambda: ENDS + timedelta(days=2)
-    revoked = await client.post(
-        f"/api/v1/votes/{run.vote_id}/revoke",
-        json={"reason": "未依法公示表决结果", "document_ref": "朝东街发〔2025〕12号"},
-        headers=street_office,
-    )
-    assert revoked.status_code == 200, revoked.text
+    await revoke_as_street_office(client, session, app, run)
     async with app.state.sessionmaker() as integration, integration.begin():
         await integrate_and_sign(integration, app.state.clock(), keys=app.state.log_keys)
 
