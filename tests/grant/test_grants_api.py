@@ -19,7 +19,8 @@ from app.grant.models import ActingGrant
 from app.identity.models import Account, IdentityEvent
 from app.register import repository as register_repository
 from app.register.models import Owner, OwnerKind
-from tests.factories import bearer, make_account, make_api_key, make_places
+from tests.factories import bearer, make_account, make_api_key
+from tests.realname.conftest import import_sample
 
 ID_WANG = "110105198001010016"
 ID_LI = "110105198102020029"
@@ -53,17 +54,8 @@ async def _owner(session, app, identifier: str) -> Owner:
 
 
 async def _estate_with_register(client, session, app, repo_root):
-    places = await make_places(session, app.state.cipher)
-    await session.commit()
-    committee = await make_api_key(session, app.state.token_hasher, role=Role.COMMITTEE, estate_id=places.estate.id)
-    content = (repo_root / "samples/register-sample.csv").read_bytes()
-    response = await client.post(
-        f"/api/v1/estates/{places.estate.id}/register/imports",
-        files={"file": ("r.csv", content, "text/csv")},
-        headers=committee,
-    )
-    assert response.status_code == 201, response.text
-    return places, committee
+    world = await import_sample(client, session, app, repo_root)
+    return world.places, world.committee
 
 
 async def _roll_keys(client, estate_id, headers) -> dict[str, str]:
