@@ -30,6 +30,7 @@ from app.db.session import create_engine, create_sessionmaker
 from app.errors import DomainError
 from app.grant.router import router as grant_router
 from app.http import health
+from app.http.docs import DOCS_PAGES, install_offline_docs
 from app.http.errors import HttpError, PayloadTooLarge, RequestInvalid
 from app.http.middleware import RequestContextMiddleware
 from app.http.problems import PROBLEM_MEDIA_TYPE, Problem, install_problem_handlers
@@ -162,6 +163,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         ),
         lifespan=lifespan,
         generate_unique_id_function=operation_id,
+        docs_url=None,  # served from local assets by install_offline_docs
+        redoc_url=None,
     )
     # Outermost last: headers on every response, then request ids and access logs, CORS (so 413/429 carry it),
     # the per-address limits, and the body limits nearest the routes.
@@ -185,7 +188,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(
         SecurityHeadersMiddleware,
         hsts_seconds=settings.hsts_seconds,
-        docs_paths=(app.docs_url, app.redoc_url, app.swagger_ui_oauth2_redirect_url),
+        docs_paths=DOCS_PAGES,
     )
     proxies = trusted_proxies(settings.forwarded_allow_ips)
     if proxies:
@@ -194,6 +197,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # uvicorn with proxy_headers off, so this is the only place they are read.
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=proxies)
     install_problem_handlers(app)
+    install_offline_docs(app)
     # Each router is included in the app directly: every level of included routers matches the path again.
     for router in (
         place_router, estate_router, register_router, identity_router, auth_router, verification_router,

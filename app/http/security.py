@@ -23,14 +23,13 @@ from app.settings import Settings
 
 #: API responses are JSON (or signed text and files): nothing in them may load, run or be framed.
 API_CSP = "default-src 'none'; frame-ancestors 'none'"
-#: FastAPI's /docs (Swagger UI) and /redoc load their bundles from jsDelivr, run an inline start-up script,
-#: fetch /openapi.json from this origin and (ReDoc) use Google Fonts and a blob: worker.
+#: /docs (Swagger UI) and /redoc load their bundles from this server (app.http.docs), run an inline start-up
+#: script, fetch /openapi.json from this origin and (ReDoc) use a blob: worker. No other origin is allowed.
 DOCS_CSP = (
     "default-src 'none'; "
-    "script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
-    "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net https://fonts.googleapis.com; "
-    "img-src 'self' data: https://fastapi.tiangolo.com https://cdn.redoc.ly; "
-    "font-src https://fonts.gstatic.com; "
+    "script-src 'self' 'unsafe-inline'; "
+    "style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; "
     "connect-src 'self'; "
     "worker-src blob:; "
     "base-uri 'none'; "
