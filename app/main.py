@@ -29,7 +29,7 @@ from app.db.migrate import upgrade_async
 from app.db.session import create_engine, create_sessionmaker
 from app.errors import DomainError
 from app.grant.router import router as grant_router
-from app.http import health
+from app.http import devclock, health
 from app.http.docs import DOCS_PAGES, install_offline_docs
 from app.http.errors import HttpError, PayloadTooLarge, RequestInvalid
 from app.http.middleware import RequestContextMiddleware
@@ -205,6 +205,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         notice_router, archive_router, reminder_router, supervision_router, restricted_log_router,
     ):  # fmt: skip
         app.include_router(router, prefix=API_PREFIX)
+    if settings.dev_clock:
+        app.include_router(devclock.router, prefix=API_PREFIX)
     app.include_router(health.router)
     _register_problem_schema(app, settings)
     return app
