@@ -231,6 +231,8 @@ def _register_problem_schema(app: FastAPI, settings: Settings) -> None:
             for path, operations in schema.get("paths", {}).items():
                 for method, operation in operations.items():
                     _declare_problems(operation, method, path, limited)
+                    # Public operations (sign-in, the public log, health) say so explicitly: no credential.
+                    operation.setdefault("security", [])
             for unused in ("HTTPValidationError", "ValidationError"):
                 components.pop(unused, None)
             app.openapi_schema = schema

@@ -79,7 +79,7 @@ class DecisionRead(ReadModel):
         )
 
 
-class UnitRead(ReadModel):
+class UnitPlaceRead(ReadModel):
     """A unit by building, entrance and room with its voting area (R-PUB-1): no owner data."""
 
     building: str
@@ -89,7 +89,7 @@ class UnitRead(ReadModel):
     area_m2: str
 
     @classmethod
-    def of(cls, place: UnitPlace) -> UnitRead:
+    def of(cls, place: UnitPlace) -> UnitPlaceRead:
         return cls.from_attributes_of(place, area_m2=area_display(place.area))
 
 
@@ -153,7 +153,7 @@ class ResultRead(ReadModel):
     participating: WeightRead
     participation_rate: RatesRead
     topics: list[TopicResultRead]
-    participating_units: list[UnitRead] = Field(description="R-PUB-1: building, entrance, room and area only")
+    participating_units: list[UnitPlaceRead] = Field(description="R-PUB-1: building, entrance, room and area only")
     publication: PublicationRead
     decision_status: str = Field(description="IN_FORCE, REVOKED_BY_STREET_OFFICE or REVOKED_BY_COURT (R-SUP-1/3)")
     revocation: RevocationRead | None = None
@@ -183,7 +183,7 @@ class ResultRead(ReadModel):
                 )
                 for item in published.topics
             ],
-            participating_units=[UnitRead.of(place) for place in published.units],
+            participating_units=[UnitPlaceRead.of(place) for place in published.units],
             publication=PublicationRead.model_validate(published.publication.to_dict()),
             decision_status=published.decision_status,
             revocation=_revocation(published),
@@ -220,7 +220,7 @@ class GroupBallotsRead(BaseModel):
     group_id: str
     area: int
     area_m2: str
-    units: list[UnitRead]
+    units: list[UnitPlaceRead]
     ballots: list[BallotRead]
 
     @classmethod
@@ -229,7 +229,7 @@ class GroupBallotsRead(BaseModel):
             group_id=item.group.group_id,
             area=item.group.area,
             area_m2=area_display(item.group.area),
-            units=[UnitRead.of(place) for place in item.units],
+            units=[UnitPlaceRead.of(place) for place in item.units],
             ballots=[BallotRead.of(ballot) for ballot in item.ballots],
         )
 
