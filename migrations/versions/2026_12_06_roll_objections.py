@@ -3,7 +3,7 @@
 * ``roll_objection``: an owner's objection to an entry of a vote's frozen roll, and the organiser's answer; the
   texts stay here (restricted), the log holds their commitments.
 
-Revision ID: roll-objections
+Revision ID: roll_objections
 Revises: 0011
 Create Date: 2026-12-06 10:30:00
 """
@@ -13,7 +13,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "roll-objections"
+revision: str = "roll_objections"
 down_revision: str | None = "0011"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
