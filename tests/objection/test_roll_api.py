@@ -366,7 +366,7 @@ async def test_an_accepted_objection_leads_to_a_corrected_version_and_a_republis
         json={"group_id": wang_group, "answers": {read["topics"][0]["id"]: "AGREE"}},
         headers=bearer(app, owners["王一"]),
     )
-    assert cast.status_code == 409, cast.text
+    assert (cast.status_code, problem_code(cast)) == (409, "ballot.vote_not_open"), cast.text
     # The live database agrees with the log: the roll check reads the last re-publication (evote audit check).
     session.expire_all()
     report = await check_database(
