@@ -81,12 +81,12 @@ def _objection(objection: RollObjection, principal: Principal) -> ObjectionRead:
     "/votes/{vote_id}/roll", response_model=VoteRollPage, responses=problem_responses(*READ_ERRORS, InvalidCursor)
 )
 async def read_vote_roll(
-    vote_id: VoteId, session: SessionDep, principal: CurrentPrincipal, page: PageQuery
+    vote_id: VoteId, session: SessionDep, principal: CurrentPrincipal, page: PageQuery, clock: Clock
 ) -> VoteRollPage:
     """The vote's frozen roll, page by page: each voter group (one head) with its units, areas and owners' names
     masked (张**). Open to the estate's verified owners, the organiser and the street office (SPC Interpretation
     (2020) Art. 13; Beijing Art. 32(1)); the residents' committee and the auditor get 403."""
-    roll = await service.read_roll(session, principal, vote_id, cursor=page.cursor, limit=page.limit)
+    roll = await service.read_roll(session, principal, vote_id, cursor=page.cursor, limit=page.limit, now=clock())
     vote, version = roll.vote, roll.version
     return VoteRollPage(
         vote_id=vote.id,

@@ -148,12 +148,32 @@ class RollPage:
 
 
 async def read_roll(
-    session: AsyncSession, principal: Principal, vote_id: uuid.UUID, *, cursor: str | None, limit: int
+    session: AsyncSession,
+    principal: Principal,
+    vote_id: uuid.UUID,
+    *,
+    cursor: str | None,
+    limit: int,
+    now: datetime,
 ) -> RollPage:
     """One page of the vote's frozen roll by group id, each group with its units as the register version
-    recorded them (SPC Interpretation (2020) Art. 13; Beijing Art. 32(1))."""
+    recorded them (SPC Interpretation (2020) Art. 13; Beijing Art. 32(1)). Each read is a restricted
+    ``inspection.accessed`` entry naming the reader by account (R-REC-5), as owners' names are read."""
     vote = await _published_vote(session, vote_id)
-    await _reader(session, principal, vote)
+    reader = await _reader(session, principal, vote)
+    await audit_service.append(
+        session,
+        events.inspection_accessed(
+            accessor=principal.label,
+            capacity="STAFF" if reader.staff else "OWNER",
+            document=f"roll:{vote.id}:{cursor or ''}",
+            at=notice_service.instant_text(now),
+            sha256=vote.roll_hash,
+        ),
+        estate_id=vote.estate_id,
+        vote_id=vote.id,
+        at=now,
+    )
     version = await session.get(RegisterVersion, vote.register_version_id)
     if version is None:  # pragma: no cover - a published vote always has its register version
         raise VoteNotPublished()

@@ -129,6 +129,12 @@ async def test_an_owner_of_the_estate_reads_the_roll_with_masked_names_page_by_p
     # Never a full name, an ID number, a certificate number or a phone (R-PI-2).
     for secret in ("王一", "李二", "赵四", "北京某某商贸有限公司", "110105", "91110105", "不动产权第", "1390000"):
         assert secret not in text
+    # Each page read is logged (R-REC-5), restricted: it names the reader's account.
+    reads = await _entries_of_kind(session, vote["id"], EventKind.INSPECTION_ACCESSED)
+    assert len(reads) == 1 + 3  # the first page, then the three pages of the walk
+    assert {entry.payload["capacity"] for entry in reads} == {"OWNER"}
+    assert all(entry.payload["sha256"] == vote["roll_hash"] for entry in reads)
+    assert all(disclosure(entry.kind, entry.payload) is Disclosure.RESTRICTED for entry in reads)
     # The organiser and the street office read it too; the residents' committee and the auditor do not.
     for role in (Role.COMMITTEE, Role.STREET_OFFICE):
         response = await client.get(f"/api/v1/votes/{vote['id']}/roll", headers=await key(session, app, role, estate))
