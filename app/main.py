@@ -45,6 +45,7 @@ from app.integrity.router import router as restricted_log_router
 from app.logging import configure_logging
 from app.notice import outbox as notice_outbox
 from app.notice.router import router as notice_router
+from app.objection.router import router as objection_router
 from app.petition.router import router as petition_router
 from app.place.router import router as place_router
 from app.realname import binding as _bindings_end_with_their_rows  # noqa: F401 - subscribes to register versions
@@ -202,7 +203,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in (
         place_router, estate_router, register_router, identity_router, auth_router, verification_router,
         grant_router, ballot_router, result_router, topic_router, log_router, receipt_router, petition_router,
-        notice_router, archive_router, reminder_router, supervision_router, restricted_log_router,
+        notice_router, archive_router, reminder_router, supervision_router, restricted_log_router, objection_router,
     ):  # fmt: skip
         app.include_router(router, prefix=API_PREFIX)
     if settings.dev_clock:

@@ -44,11 +44,13 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.audit.integrator import integrate_once
-from app.common.access import Role, Scope
+from app.common.access import Principal, Role, Scope
 from app.db.base import Base, utcnow
 from app.identity.models import RoleGrant
 from app.identity.service import OPERATOR
 from app.notice.models import OutboxStatus
+from app.objection import service as objection_service
+from app.objection.schemas import ObjectionCreate
 from app.register.parsing import RegisterFormat
 from app.register.service import import_register
 from tests.ballot.helpers import LI, WANG, answers_for, group_of, owner_id
@@ -102,6 +104,8 @@ SUPERVISORS_A = expect("404", (("admin", "so_a"), OK), (("committee_a", *READERS
 # Account-only endpoints: operators' API keys have no account.
 ACCOUNT_ONLY = expect(OK, ("admin", "403"))
 VERIFIED_ONLY = expect("403", (OWNERS_A, OK), ("owner_b", OK))
+# R-ROLL-7: the roll with owners' names: A's owners and organisers; the residents' committee and the auditor 403.
+ROLL_READERS_A = expect("404", (MANAGERS_A, OK), (READERS_A, "403"), (OWNERS_A, OK))
 
 
 @dataclass(frozen=True)
@@ -387,6 +391,28 @@ MATRIX: dict[tuple[str, str], Call] = {
         note="R-SUP-3: operators record court judgments",
     ),
     ("GET", "/api/v1/votes/{vote_id}/supervision"): Call(expect("404", (STAFF_A, OK), (OWNERS_A, OK))),
+    # --- the roll open to owners, objections, corrections (R-ROLL-7) -------------------------------------------------
+    ("GET", "/api/v1/votes/{vote_id}/roll"): Call(
+        ROLL_READERS_A, note="SPC Interp. Art. 13: owners, organiser, street office; no names for observer/auditor"
+    ),
+    ("GET", "/api/v1/votes/{vote_id}/roll/objections"): Call(
+        ROLL_READERS_A, note="owners see the objections they are a party to"
+    ),
+    ("POST", "/api/v1/votes/{vote_id}/roll/objections"): Call(
+        expect("404", (OWNERS_A, OK), (STAFF_A, "403")),
+        body=_static({"unit_key": "1-1-101", "text": "面积有误"}),
+        note="owners only; V is open, so the owners' filing is refused with 409 notice_period_over",
+    ),
+    ("GET", "/api/v1/roll-objections/{objection_id}"): Call(
+        expect("404", (MANAGERS_A, OK), ("owner_a", OK)),
+        note="the objector (王一), the owners of the entry, the organiser and the street office; 李二 is no party",
+    ),
+    ("POST", "/api/v1/roll-objections/{objection_id}/answer"): Call(
+        VOTE_ORGANISERS_A, body=_static({"decision": "REJECTED", "reasons": "名册无误"})
+    ),
+    ("POST", "/api/v1/votes/{vote_id}/roll/republish"): Call(
+        VOTE_ORGANISERS_A, body=_static({}), note="V is open: the organiser is refused with 409 notice_period_over"
+    ),
 }
 
 
@@ -515,6 +541,15 @@ async def _build_world(client, session, sessionmaker, app) -> World:  # type: ig
             headers=headers["owner_a"],
         )
     )
+    # R-ROLL-7: 王一's objection to his own entry, filed in V's notice period (the day before voting opened).
+    objection = await objection_service.file_objection(
+        session,
+        Principal(subject=f"account:{owner_a.id}", name="王一", account_id=owner_a.id, owner_id=owner_a.owner_id),
+        vote_id,
+        ObjectionCreate(unit_key="1-1-101", text="面积应为 100.50 平方米。"),
+        now=NOW - timedelta(days=1),
+    )
+    await session.commit()
     manual = await ok(
         await client.post(
             "/api/v1/me/verification/manual",
@@ -545,6 +580,7 @@ async def _build_world(client, session, sessionmaker, app) -> World:  # type: ig
             "grant_id": grant["id"],
             "staff_grant_id": str(staff_grant),
             "petition_id": petition["id"],
+            "objection_id": str(objection.id),
             "request_id": manual["id"],
             "notice_id": str(notice.id),
             "message_id": str(message.id),
@@ -572,7 +608,8 @@ async def _build_world(client, session, sessionmaker, app) -> World:  # type: ig
 # Tables whose rows are updated in place (the others only grow, so their row counts show any change).
 UPDATED_IN_PLACE = (
     "account", "acting_grant", "api_key", "estate", "log_state", "manual_verification_request", "otp_challenge",
-    "outbox_message", "petition", "refresh_token", "role_grant", "topic", "verification_document", "vote",
+    "outbox_message", "petition", "refresh_token", "role_grant", "roll_objection", "topic", "verification_document",
+    "vote",
 )  # fmt: skip
 
 
@@ -619,6 +656,7 @@ MUST_CHANGE = {
     ("PATCH", "/api/v1/votes/{vote_id}/topics/{topic_id}"),
     ("DELETE", "/api/v1/staff/grants/{grant_id}"),
     ("PATCH", "/api/v1/estates/{estate_id}/reminder-dates"),
+    ("POST", "/api/v1/roll-objections/{objection_id}/answer"),
 }
 
 

@@ -6,6 +6,7 @@ from app.db.base import Base
 from app.grant.models import ActingGrant
 from app.identity.models import Account, ApiKey, IdentityEvent, OtpChallenge, RefreshToken, RoleGrant
 from app.notice.models import Notice, OutboxMessage
+from app.objection.models import RollObjection
 from app.petition.models import Petition, PetitionSignature
 from app.place.models import Community, District, Estate, StreetOffice
 from app.realname.models import ManualVerificationRequest, VerificationAttempt, VerificationDocument
@@ -41,6 +42,7 @@ __all__ = [
     "RegisterVersion",
     "RoleGrant",
     "RollGroup",
+    "RollObjection",
     "StreetOffice",
     "SupervisionAction",
     "Topic",

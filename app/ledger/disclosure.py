@@ -49,6 +49,9 @@ PUBLIC_KINDS: Mapping[EventKind, str] = {
     EventKind.SUPERVISION_COURT_REVOCATION: "a court's judgment (R-SUP-3)",
     EventKind.BALLOT_CAST: "a hiding commitment under a per-vote pseudonym (R-PUB-2)",
     EventKind.BALLOT_VOIDED: "a voiding under a per-vote pseudonym (R-TALLY-6)",
+    EventKind.ROLL_OBJECTION_FILED: "an objection to the roll: its id, roll and text commitment only (R-ROLL-7)",
+    EventKind.ROLL_OBJECTION_ANSWERED: "the organiser's answer: decision and reasons commitment only (R-ROLL-7)",
+    EventKind.VOTE_ROLL_REPUBLISHED: "a corrected roll's hashes, totals and window (R-ROLL-7, R-LIFE-3)",
 }
 
 #: Payload members that name or fragment a person.

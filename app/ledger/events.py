@@ -91,6 +91,10 @@ class EventKind(StrEnum):
     IDENTITY_VERIFICATION_DOCUMENT_DELETED = "identity.verification.document_deleted"
     # Who exactly did a public-law act whose public entry names only the acting role and place (app.identity.events)
     IDENTITY_ACT_RECORDED = "identity.act.recorded"
+    # The roll open to owners, objections and answers, a corrected roll re-published (app.objection; R-ROLL-7)
+    ROLL_OBJECTION_FILED = "roll.objection_filed"
+    ROLL_OBJECTION_ANSWERED = "roll.objection_answered"
+    VOTE_ROLL_REPUBLISHED = "vote.roll_republished"
 
 
 _SUPERVISION = "supervision."
@@ -106,6 +110,10 @@ EVIDENCE_KINDS = frozenset(
         EventKind.VOTE_CLOSED,
         EventKind.VOTE_DECIDED,
         EventKind.VOTE_RESULT_PUBLISHED,
+        # R-ROLL-7: the roll the result counted on, and the objections to it filed and answered before the close
+        EventKind.ROLL_OBJECTION_FILED,
+        EventKind.ROLL_OBJECTION_ANSWERED,
+        EventKind.VOTE_ROLL_REPUBLISHED,
     }
 )
 
@@ -523,4 +531,83 @@ def log_entries_read(*, by: str, at: str, start: int, end: int, restricted_entri
     return Event(
         EventKind.LOG_ENTRIES_READ,
         {"by": by, "at": at, "start": start, "end": end, "restricted_entries": list(restricted_entries)},
+    )
+
+
+# --- the roll open to owners: objections and re-publication (app.objection; R-ROLL-7) ---------------------------
+
+
+def roll_objection_filed(*, objection_id: uuid.UUID, roll_hash: str, filed_at: str, text_commitment: str) -> Event:
+    """An owner's objection to the vote's roll: which roll, when, and the hiding commitment of its text. Neither
+    the entry objected to nor the text nor the objector is logged publicly (they may name persons)."""
+    return Event(
+        EventKind.ROLL_OBJECTION_FILED,
+        {
+            "objection_id": str(objection_id),
+            "roll_hash": roll_hash,
+            "filed_at": filed_at,
+            "text_commitment": text_commitment,
+        },
+    )
+
+
+def roll_objection_answered(
+    *, objection_id: uuid.UUID, decision: str, answered_at: str, answered_by: str, reasons_commitment: str
+) -> Event:
+    """The organiser's answer: ACCEPTED or REJECTED, by the acting role and place, with the commitment of the
+    reasons (their text stays restricted)."""
+    return Event(
+        EventKind.ROLL_OBJECTION_ANSWERED,
+        {
+            "objection_id": str(objection_id),
+            "decision": decision,
+            "answered_at": answered_at,
+            "answered_by": answered_by,
+            "reasons_commitment": reasons_commitment,
+        },
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class RollRepublication:
+    """A corrected roll re-published before voting opened, with the notice it changes."""
+
+    notice_hash: str
+    previous_notice_hash: str
+    roll_hash: str
+    previous_roll_hash: str
+    register_version_id: uuid.UUID
+    previous_register_version_id: uuid.UUID
+    total_heads: int
+    total_area: int
+    republished_at: str
+    starts_at: str
+    ends_at: str
+    earliest_start: str
+    objections: tuple[uuid.UUID, ...]
+
+
+def vote_roll_republished(republication: RollRepublication, *, by: str) -> Event:
+    """R-ROLL-7: the vote's roll, notice hash and window from now on; the notice period ran again from
+    ``republished_at`` (voting starts no earlier than ``earliest_start``); ``objections``: the accepted objections
+    the correction acted on."""
+    r = republication
+    return Event(
+        EventKind.VOTE_ROLL_REPUBLISHED,
+        {
+            "notice_hash": r.notice_hash,
+            "previous_notice_hash": r.previous_notice_hash,
+            "roll_hash": r.roll_hash,
+            "previous_roll_hash": r.previous_roll_hash,
+            "register_version_id": str(r.register_version_id),
+            "previous_register_version_id": str(r.previous_register_version_id),
+            "total_heads": r.total_heads,
+            "total_area": r.total_area,
+            "republished_at": r.republished_at,
+            "starts_at": r.starts_at,
+            "ends_at": r.ends_at,
+            "earliest_start": r.earliest_start,
+            "objections": sorted(str(objection) for objection in r.objections),
+            "by": by,
+        },
     )

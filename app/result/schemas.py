@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field
 
 from app.ballot.models import Ballot
 from app.common.schemas import RatesRead, ReadModel, WeightRead
+from app.objection.schemas import ObjectionEvidenceRead
 from app.result.repository import UnitPlace
 from app.result.service import Decision, GroupBallots, PublishedResult, Turnout
 from app.rules.counts import Weight
@@ -157,6 +158,10 @@ class ResultRead(ReadModel):
     publication: PublicationRead
     decision_status: str = Field(description="IN_FORCE, REVOKED_BY_STREET_OFFICE or REVOKED_BY_COURT (R-SUP-1/3)")
     revocation: RevocationRead | None = None
+    roll_objections: ObjectionEvidenceRead = Field(
+        description="R-ROLL-7: objections to the roll, by id: those never answered, answered only after voting "
+        "opened, or accepted without a re-published roll (their texts stay restricted)"
+    )
 
     @classmethod
     def of(cls, published: PublishedResult) -> ResultRead:
@@ -187,6 +192,7 @@ class ResultRead(ReadModel):
             publication=PublicationRead.model_validate(published.publication.to_dict()),
             decision_status=published.decision_status,
             revocation=_revocation(published),
+            roll_objections=ObjectionEvidenceRead.model_validate(published.roll_objections.to_dict()),
         )
 
 

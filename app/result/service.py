@@ -40,6 +40,8 @@ from app.ledger import completeness, events
 from app.ledger.canonical import canonical_sha256
 from app.notice import service as notice_service
 from app.notice.models import NoticeKind
+from app.objection import service as objection_service
+from app.objection.service import ObjectionEvidence
 from app.place import access
 from app.realname import repository as realname_repository
 from app.result import notices as result_notices
@@ -315,6 +317,7 @@ class PublishedResult:
     topics: tuple[PublishedTopic, ...]
     units: tuple[UnitPlace, ...]
     publication: PublicationCheck
+    roll_objections: ObjectionEvidence  # R-ROLL-7: unanswered objections to the roll, by id
     revocation: SupervisionAction | None = None  # R-SUP-1/3: the act that revoked the decision
 
     @property
@@ -351,6 +354,7 @@ async def build_published_result(session: AsyncSession, vote: Vote, *, now: date
         publication=result_publication_flags(
             closed_at, vote.result_published_at, as_of=now, calendar=STATE_COUNCIL_CALENDAR
         ),
+        roll_objections=await objection_service.evidence(session, vote),
         revocation=await supervision_repository.revocation_of(session, vote.id) if revoked else None,
     )
 

@@ -122,6 +122,12 @@ async def _managed_vote(session: AsyncSession, principal: Principal, vote_id: uu
     return vote
 
 
+async def managed_vote(session: AsyncSession, principal: Principal, vote_id: uuid.UUID) -> Vote:
+    """The vote, row-locked, for its organiser's act (R-LIFE-1 with R-SUP-1); for packages acting on a published
+    vote (``app.objection``: answering objections, re-publishing a corrected roll)."""
+    return await _managed_vote(session, principal, vote_id)
+
+
 async def readable_vote(session: AsyncSession, principal: Principal, vote_id: uuid.UUID) -> Vote:
     """Roles on the estate read its votes (drafts: organisers only); owners read the votes whose roll they are in.
 

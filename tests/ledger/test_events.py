@@ -29,12 +29,13 @@ class Weight:
 
 
 def test_kinds_are_the_logged_strings():
-    assert len(EventKind) == len({kind.value for kind in EventKind}) == 57
+    assert len(EventKind) == len({kind.value for kind in EventKind}) == 60
     assert EventKind.BALLOT_CAST == "ballot.cast"
     assert EventKind.IDENTITY_VERIFICATION_DOCUMENT_DELETED == "identity.verification.document_deleted"
     assert EventKind("supervision.court_revocation") is EventKind.SUPERVISION_COURT_REVOCATION
     assert {kind.value for kind in events.EVIDENCE_KINDS} == {
         "vote.published", "ballot.cast", "ballot.voided", "vote.closed", "vote.decided", "vote.result_published",
+        "roll.objection_filed", "roll.objection_answered", "vote.roll_republished",
     }  # fmt: skip
     assert len(events.SUPERVISION_KINDS) == 6
     assert len(events.IDENTITY_KINDS) == 26
@@ -256,3 +257,44 @@ def test_identity_events_keep_the_row_kind_without_the_prefix():
 def test_identity_builders_refuse_other_kinds(call):
     with pytest.raises(ValueError, match="not an identity event"):
         call(EventKind.VOTE_CLOSED)
+
+
+def test_roll_objections_and_republication_log_commitments_and_hashes_only():
+    """R-ROLL-7: no entry, text, name or account in the public payloads; every one is served publicly."""
+    from app.ledger.disclosure import Disclosure, disclosure
+
+    filed = events.roll_objection_filed(objection_id=ONE, roll_hash="r" * 64, filed_at=AT, text_commitment="t" * 64)
+    assert filed == events.Event(
+        EventKind.ROLL_OBJECTION_FILED,
+        {"objection_id": str(ONE), "roll_hash": "r" * 64, "filed_at": AT, "text_commitment": "t" * 64},
+    )
+    answered = events.roll_objection_answered(
+        objection_id=ONE,
+        decision="ACCEPTED",
+        answered_at=AT,
+        answered_by=f"COMMITTEE@{TWO}",
+        reasons_commitment="c" * 64,
+    )
+    assert answered.payload == {
+        "objection_id": str(ONE),
+        "decision": "ACCEPTED",
+        "answered_at": AT,
+        "answered_by": f"COMMITTEE@{TWO}",
+        "reasons_commitment": "c" * 64,
+    }
+    republished = events.vote_roll_republished(
+        events.RollRepublication(
+            notice_hash="n" * 64, previous_notice_hash="o" * 64, roll_hash="r" * 64, previous_roll_hash="p" * 64,
+            register_version_id=TWO, previous_register_version_id=ONE, total_heads=8, total_area=90000,
+            republished_at=AT, starts_at="s", ends_at="e", earliest_start="x", objections=(THREE, ONE),
+        ),
+        by=f"COMMITTEE@{TWO}",
+    )  # fmt: skip
+    assert republished.kind is EventKind.VOTE_ROLL_REPUBLISHED
+    assert republished.payload["objections"] == sorted([str(ONE), str(THREE)])
+    assert republished.payload["register_version_id"] == str(TWO)
+    assert republished.payload["total_area"] == 90000
+    for event in (filed, answered, republished):
+        assert disclosure(event.kind, event.payload) is Disclosure.PUBLIC
+    # A payload naming an account would be restricted: the guard still applies to these kinds.
+    assert disclosure(EventKind.ROLL_OBJECTION_FILED, filed.payload | {"account_id": str(ONE)}) is Disclosure.RESTRICTED
