@@ -377,8 +377,13 @@ MATRIX: dict[tuple[str, str], Call] = {
     ("POST", "/api/v1/votes/{vote_id}/close"): Call(VOTE_ORGANISERS_A),
     # --- supervision (R-SUP-1..3): another street's decision is not found -----------------------------------------
     ("POST", "/api/v1/votes/{vote_id}/suspend"): Call(SUPERVISORS_A, body=_static(SUPERVISION)),
-    ("POST", "/api/v1/votes/{vote_id}/resume"): Call(SUPERVISORS_A, body=_static(SUPERVISION)),
-    ("POST", "/api/v1/votes/{vote_id}/revoke"): Call(SUPERVISORS_A, body=_static(SUPERVISION)),
+    ("POST", "/api/v1/votes/{vote_id}/resume"): Call(
+        SUPERVISORS_A, body=_static(SUPERVISION | {"ends_at": (NOW + timedelta(days=30)).isoformat()})
+    ),
+    ("POST", "/api/v1/votes/{vote_id}/terminate"): Call(SUPERVISORS_A, body=_static(SUPERVISION)),
+    ("POST", "/api/v1/votes/{vote_id}/revoke"): Call(
+        SUPERVISORS_A, body=lambda w, _: {"json": SUPERVISION | {"topic_id": str(w.ids["topic_id"])}}
+    ),
     ("POST", "/api/v1/votes/{vote_id}/correction-orders"): Call(
         SUPERVISORS_A, body=_static(SUPERVISION | {"deadline": (NOW + timedelta(days=10)).isoformat()})
     ),
@@ -387,7 +392,9 @@ MATRIX: dict[tuple[str, str], Call] = {
     ),
     ("POST", "/api/v1/votes/{vote_id}/court-revocation"): Call(
         expect("404", ("admin", OK), (("so_a", "committee_a", *READERS_A), "403")),
-        body=_static({"judgment_ref": "(2025)京0105民初123号", "reason": "判决撤销"}),
+        body=lambda w, _: {
+            "json": {"judgment_ref": "(2025)京0105民初123号", "reason": "判决撤销", "topic_id": str(w.ids["topic_id"])}
+        },
         note="R-SUP-3: operators record court judgments",
     ),
     ("GET", "/api/v1/votes/{vote_id}/supervision"): Call(expect("404", (STAFF_A, OK), (OWNERS_A, OK))),

@@ -47,6 +47,7 @@ PUBLIC_KINDS: Mapping[EventKind, str] = {
     EventKind.SUPERVISION_CORRECTION_FOLLOW_UP: "a street office's act (R-SUP-1)",
     EventKind.SUPERVISION_REVOCATION: "a street office's act (R-SUP-1)",
     EventKind.SUPERVISION_COURT_REVOCATION: "a court's judgment (R-SUP-3)",
+    EventKind.SUPERVISION_TERMINATION: "a street office's act ending a suspended vote (R-SUP-6)",
     EventKind.BALLOT_CAST: "a hiding commitment under a per-vote pseudonym (R-PUB-2)",
     EventKind.BALLOT_VOIDED: "a voiding under a per-vote pseudonym (R-TALLY-6)",
     EventKind.ROLL_OBJECTION_FILED: "an objection to the roll: its id, roll and text commitment only (R-ROLL-7)",

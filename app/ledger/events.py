@@ -61,6 +61,7 @@ class EventKind(StrEnum):
     SUPERVISION_CORRECTION_FOLLOW_UP = "supervision.correction_follow_up"
     SUPERVISION_REVOCATION = "supervision.revocation"
     SUPERVISION_COURT_REVOCATION = "supervision.court_revocation"
+    SUPERVISION_TERMINATION = "supervision.termination"
     # Identity events (app.identity, app.realname, app.grant): ``identity.<the identity_event row's kind>``
     # Repeated failed verifications against one ID number (app.realname): a blind-index prefix, never the number
     VERIFICATION_IDENTIFIER_TARGETED = "verification.identifier_targeted"
@@ -478,17 +479,37 @@ def supervision_kind(action_kind: str) -> EventKind:
 
 
 def supervision_action(
-    action_kind: str, *, content: Mapping[str, Any], content_sha256: str, status_before: str, status_after: str
+    action_kind: str,
+    *,
+    content: Mapping[str, Any],
+    content_sha256: str,
+    status_before: str,
+    status_after: str,
+    decision: Mapping[str, Any] | None = None,
 ) -> Event:
-    """The action's canonical content (whose SHA-256 its row keeps) and the vote's status around the act."""
-    return Event(
-        supervision_kind(action_kind),
-        {
-            **content,
-            "content_sha256": content_sha256,
-            "vote_status": {"before": status_before, "after": status_after},
-        },
-    )
+    """The action's canonical content (whose SHA-256 its row keeps) and the vote's status around the act; a
+    revocation of one topic's decision (R-SUP-7) adds ``decision``: the topic, its outcome and evidence hash and
+    its decision status before and after (``decision_revoked``)."""
+    payload = {
+        **content,
+        "content_sha256": content_sha256,
+        "vote_status": {"before": status_before, "after": status_after},
+    }
+    if decision is not None:
+        payload["decision"] = dict(decision)
+    return Event(supervision_kind(action_kind), payload)
+
+
+def decision_revoked(
+    *, topic_id: uuid.UUID, outcome: str, evidence_sha256: str, status_before: str, status_after: str
+) -> dict[str, Any]:
+    """The ``decision`` member of a per-decision revocation entry (R-SUP-7)."""
+    return {
+        "topic_id": str(topic_id),
+        "outcome": outcome,
+        "evidence_sha256": evidence_sha256,
+        "status": {"before": status_before, "after": status_after},
+    }
 
 
 def identity_event_name(kind: EventKind) -> str:

@@ -45,3 +45,19 @@ class BallotsSealed(DomainError):
     title = "Ballots sealed until close"
     message_zh = "投票结束前不得查看分户表决情况（当前状态 {status}，R-LIFE-7、R-PUB-2）。"
     message_en = "Per-unit ballots cannot be viewed before voting closes (status {status}; R-LIFE-7, R-PUB-2)."
+
+
+class VoteTerminated(DomainError):
+    """R-SUP-6: the street office terminated the vote while it was suspended; no decision was formed."""
+
+    code = "result.vote_terminated"
+    status = 409
+    title = "Vote terminated without a decision"
+    message_zh = (
+        "该表决已于 {terminated_at} 被街道办事处终止（{document_ref}），未计票，未形成任何决定；"
+        "如需再行表决，须重新发布公告。"
+    )
+    message_en = (
+        "The street office terminated this vote at {terminated_at} ({document_ref}): nothing was counted and no "
+        "decision was formed; a new vote needs a new notice."
+    )

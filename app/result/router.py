@@ -14,7 +14,7 @@ from app.errors import NotFound
 from app.http.deps import Clock, CurrentPrincipal, SessionDep, SettingsDep
 from app.http.problems import problem_responses
 from app.result import export, service, signing
-from app.result.errors import BallotsSealed, ResultNotPublished, VoteNotClosable, VoteNotEnded
+from app.result.errors import BallotsSealed, ResultNotPublished, VoteNotClosable, VoteNotEnded, VoteTerminated
 from app.result.schemas import (
     DecisionRead,
     GroupBallotsRead,
@@ -49,9 +49,12 @@ async def get_turnout(
     return TurnoutRead.of(await service.turnout(session, principal, vote_id, now=clock()))
 
 
-@router.get("/result", response_model=ResultRead, responses=problem_responses(*AUTH_ERRORS, ResultNotPublished))
+@router.get(
+    "/result", response_model=ResultRead, responses=problem_responses(*AUTH_ERRORS, ResultNotPublished, VoteTerminated)
+)
 async def get_result(vote_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal, clock: Clock) -> ResultRead:
-    """The published result: evidence per topic and the participating units with their areas (R-PUB-1)."""
+    """The published result: evidence and decision status per topic (R-SUP-7) and the participating units with
+    their areas (R-PUB-1); a terminated vote has none (R-SUP-6, ``result.vote_terminated``)."""
     return ResultRead.of(await service.published_result(session, principal, vote_id, now=clock()))
 
 

@@ -400,3 +400,19 @@ class InvalidOptionAnswer(RuleViolation):
     title = "Invalid answer on an option topic"
     message_zh = "答案 {answer} 无效：应选择一个选项或弃权；只有征询意见可以多选。"
     message_en = "Invalid answer {answer}: pick one option or abstain; only a consultation allows several options."
+
+
+class ResumptionExtensionTooShort(RuleViolation):
+    """R-SUP-5: a resumption gives the owners back at least the time the suspension took from them."""
+
+    code = "rules.resumption_extension_too_short"
+    status = 422
+    title = "Extension shorter than the suspension"
+    message_zh = (
+        "恢复表决时新的投票截止时间 {ends_at} 早于最早可定的截止时间 {minimum}：投票期限须至少延长暂停的时间"
+        "（{suspended_seconds} 秒）。"
+    )
+    message_en = (
+        "The new end {ends_at} is earlier than {minimum}: a resumption must extend the window by at least the "
+        "suspended time ({suspended_seconds} seconds)."
+    )

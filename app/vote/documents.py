@@ -46,6 +46,12 @@ def utc_text(instant: datetime) -> str:
     return instant.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def notice_end(vote: Vote) -> datetime:
+    """The end the notice published: a resumption's extension (R-SUP-5) is announced by its own notice and never
+    rewrites the published one, whose hash stays what it was."""
+    return vote.notice_ends_at or vote.ends_at
+
+
 def ordered_attachments(attachments: Iterable[Attachment]) -> list[Attachment]:
     """Upload order; the id breaks ties between uploads recorded at the same instant."""
     return sorted(attachments, key=lambda attachment: (attachment.created_at, str(attachment.id)))
@@ -90,7 +96,7 @@ def notice_document(
         "organiser_kind": vote.organiser_kind.value,
         "voting_method": vote.voting_method.value,
         "starts_at": utc_text(vote.starts_at),
-        "ends_at": utc_text(vote.ends_at),
+        "ends_at": utc_text(notice_end(vote)),
         "min_window_days": vote.min_window_days,
         "extension_rule": vote.extension_rule,
         "scope_units": vote.scope_units,

@@ -50,6 +50,10 @@ class Vote(IdMixin, CreatedAtMixin, Base):
     voting_method: Mapped[VotingMethod] = mapped_column(enum_column(VotingMethod), default=VotingMethod.ONLINE)
     starts_at: Mapped[datetime]
     ends_at: Mapped[datetime]
+    """The end in force: the notice's, or the later one a resumption set and announced (R-SUP-5)."""
+    notice_ends_at: Mapped[datetime | None]
+    """R-SUP-5: the end the notice published, kept once a resumption extends ``ends_at`` (None: never extended).
+    The notice document and its hash always carry this end (``app.vote.documents``)."""
     min_window_days: Mapped[int] = mapped_column(default=7)
     extension_rule: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
     """R-LIFE-6: stated in the notice, or no extension is ever allowed."""

@@ -208,7 +208,10 @@ class VoteSummaryRead(ReadModel):
     status: VoteStatus
     effective_status: str = Field(description="The stored status moved along by the clock (R-LIFE-5)")
     starts_at: datetime
-    ends_at: datetime
+    ends_at: datetime = Field(description="The end in force: the notice's, or a resumption's extension (R-SUP-5)")
+    notice_ends_at: datetime | None = Field(
+        description="R-SUP-5: the end the notice published, once a resumption extended the window (else null)"
+    )
     published_at: datetime | None
     notice_hash: str | None
 

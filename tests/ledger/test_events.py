@@ -29,7 +29,7 @@ class Weight:
 
 
 def test_kinds_are_the_logged_strings():
-    assert len(EventKind) == len({kind.value for kind in EventKind}) == 60
+    assert len(EventKind) == len({kind.value for kind in EventKind}) == 61
     assert EventKind.BALLOT_CAST == "ballot.cast"
     assert EventKind.IDENTITY_VERIFICATION_DOCUMENT_DELETED == "identity.verification.document_deleted"
     assert EventKind("supervision.court_revocation") is EventKind.SUPERVISION_COURT_REVOCATION
@@ -37,7 +37,8 @@ def test_kinds_are_the_logged_strings():
         "vote.published", "ballot.cast", "ballot.voided", "vote.closed", "vote.decided", "vote.result_published",
         "roll.objection_filed", "roll.objection_answered", "vote.roll_republished",
     }  # fmt: skip
-    assert len(events.SUPERVISION_KINDS) == 6
+    assert len(events.SUPERVISION_KINDS) == 7
+    assert EventKind("supervision.termination") is EventKind.SUPERVISION_TERMINATION
     assert len(events.IDENTITY_KINDS) == 26
 
 
@@ -220,6 +221,7 @@ def test_petitions():
         ("CORRECTION_FOLLOW_UP", EventKind.SUPERVISION_CORRECTION_FOLLOW_UP),
         ("REVOCATION", EventKind.SUPERVISION_REVOCATION),
         ("COURT_REVOCATION", EventKind.SUPERVISION_COURT_REVOCATION),
+        ("TERMINATION", EventKind.SUPERVISION_TERMINATION),
     ],
 )
 def test_supervision_actions_are_logged_as_supervision_kind(action, kind):
@@ -231,6 +233,29 @@ def test_supervision_actions_are_logged_as_supervision_kind(action, kind):
         kind,
         {**content, "content_sha256": canonical_sha256(content), "vote_status": {"before": "OPEN", "after": "OPEN"}},
     )
+
+
+def test_a_revocation_of_one_decision_carries_the_decision():
+    """R-SUP-7: the entry names the topic, its outcome and evidence hash, and its decision status around the act;
+    an entry without ``decision`` (every other act, and revocations logged before R-SUP-7) keeps its old shape."""
+    content = {"action_id": str(ONE), "kind": "REVOCATION", "topic_id": str(TWO)}
+    decision = events.decision_revoked(
+        topic_id=TWO, outcome="DECIDED", evidence_sha256="e" * 64, status_before="IN_FORCE",
+        status_after="REVOKED_BY_STREET_OFFICE",
+    )  # fmt: skip
+    event = events.supervision_action(
+        "REVOCATION", content=content, content_sha256="c" * 64, status_before="RESULT_PUBLISHED",
+        status_after="RESULT_PUBLISHED", decision=decision,
+    )  # fmt: skip
+    assert event.payload == {
+        **content,
+        "content_sha256": "c" * 64,
+        "vote_status": {"before": "RESULT_PUBLISHED", "after": "RESULT_PUBLISHED"},
+        "decision": {
+            "topic_id": str(TWO), "outcome": "DECIDED", "evidence_sha256": "e" * 64,
+            "status": {"before": "IN_FORCE", "after": "REVOKED_BY_STREET_OFFICE"},
+        },
+    }  # fmt: skip
 
 
 def test_an_unknown_supervision_action_has_no_kind():

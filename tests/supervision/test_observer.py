@@ -50,10 +50,15 @@ async def test_observer_is_refused_every_supervision_action_and_every_write(clie
     order = {**BODY, "deadline": (now + timedelta(days=9)).isoformat()}
     writes = [
         ("POST", f"/api/v1/votes/{vote_id}/suspend", BODY),
-        ("POST", f"/api/v1/votes/{vote_id}/resume", BODY),
-        ("POST", f"/api/v1/votes/{vote_id}/revoke", BODY),
+        ("POST", f"/api/v1/votes/{vote_id}/resume", {**BODY, "ends_at": (now + timedelta(days=9)).isoformat()}),
+        ("POST", f"/api/v1/votes/{vote_id}/terminate", BODY),
+        ("POST", f"/api/v1/votes/{vote_id}/revoke", {**BODY, "topic_id": str(topic_id)}),
         ("POST", f"/api/v1/votes/{vote_id}/correction-orders", order),
-        ("POST", f"/api/v1/votes/{vote_id}/court-revocation", {"judgment_ref": "（2025）京0105民初1号", "reason": "x"}),
+        (
+            "POST",
+            f"/api/v1/votes/{vote_id}/court-revocation",
+            {"judgment_ref": "（2025）京0105民初1号", "reason": "x", "topic_id": str(topic_id)},
+        ),
         (
             "POST",
             f"/api/v1/estates/{estate_id}/votes",
