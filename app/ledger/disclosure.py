@@ -49,6 +49,7 @@ PUBLIC_KINDS: Mapping[EventKind, str] = {
     EventKind.SUPERVISION_COURT_REVOCATION: "a court's judgment (R-SUP-3)",
     EventKind.BALLOT_CAST: "a hiding commitment under a per-vote pseudonym (R-PUB-2)",
     EventKind.BALLOT_VOIDED: "a voiding under a per-vote pseudonym (R-TALLY-6)",
+    EventKind.ELECTION_CANDIDATE_LIST_ACKNOWLEDGED: "the candidate list's hash acknowledged (Art. 40 ¶2, R-CAND-8)",
 }
 
 #: Payload members that name or fragment a person.
