@@ -14,8 +14,8 @@ from dataclasses import dataclass
 import pytest
 
 from app.ledger import events
-from app.ledger.disclosure import Disclosure, disclosure
 from app.ledger.canonical import canonical_sha256
+from app.ledger.disclosure import Disclosure, disclosure
 from app.ledger.entries import entry_payload_sha256
 from app.ledger.events import EventKind
 
