@@ -53,7 +53,7 @@ from app.settings import Settings
 from app.vote.models import Topic, TopicKind, Vote
 from app.vote.spec import marks_for_ballot
 from bench.cast_world import recreate_database
-from tests.scenario import CANDIDATES  # the election candidates of the scenario topics
+from tests.scenario import CANDIDATES, prepare_election  # the election candidates of the scenario topics
 
 ADMIN_DSN = "postgresql://postgres@127.0.0.1:5432/postgres"
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -295,6 +295,8 @@ class World:
             for spec in topic_specs:
                 response = await client.post(f"/api/v1/votes/{self.vote_id}/topics", json=spec, headers=headers)
                 assert response.status_code == 201, response.text
+                if spec["kind"] == "ELECTION":  # R-CAND-7/8: attested candidates, the list acknowledged
+                    await prepare_election(client, headers, str(self.vote_id), response.json())
             with timed(self.phases, "publish_ms"):
                 response = await client.post(f"/api/v1/votes/{self.vote_id}/publish", headers=headers)
             assert response.status_code == 200, response.text

@@ -51,16 +51,21 @@ def option_topic(title: str = "选择物业服务企业", options: tuple[str, ..
     }
 
 
+SAMPLE_HOUSEHOLDS = 10  # the sample register's residential units: 11 units, one a parking space (R-ELEC-12)
+
+
 def election_topic(candidates: tuple[str, ...] = ("c1", "c2", "c3", "c4", "c5", "c6", "c7")) -> dict[str, Any]:
     return {
         "title": "选举业主委员会委员",
         "kind": TopicKind.ELECTION,
         "category": Category.ORDINARY,
         "matters": ["ELECT_COMMITTEE"],
-        "election": {
+        "election": {  # as published (R-ELEC-10, R-ELEC-12: the sample register's 10 residential units)
+            "election_type": "FULL",
+            "committee": None,
             "member_seats": 5,
             "alternate_seats": 2,
-            "households": 300,
+            "households": SAMPLE_HOUSEHOLDS,
             "candidates": [{"id": c, "name": f"候选人{c}"} for c in candidates],
             "alternate_candidates": None,
         },

@@ -9,10 +9,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from app.common.access import Role
+from app.register.models import OwnerKind
+from app.register.parsing import RegisterFormat, parse_register
 from app.transitions import run_due_transitions
 from tests.ballot.helpers import LI, WANG, ZHANG, ZHAO, owner_id
 from tests.factories import bearer, make_account, make_api_key, make_places
@@ -24,10 +27,66 @@ ENDS = datetime(2025, 3, 24, 0, 0, tzinfo=SHANGHAI)
 QIAN = "110105198405050057"
 ZHOU = "11010519850606006X"
 CANDIDATES = [f"c{number}" for number in range(1, 8)]
+SAMPLE = Path(__file__).resolve().parents[1] / "samples" / "register-sample.csv"
 OWNER_NAMES = ("王一", "李二", "张三", "赵四", "钱五", "周八")
 
 
-def topics() -> list[dict[str, Any]]:
+def register_candidates(register: bytes, count: int = 7) -> list[dict[str, Any]]:
+    """The first ``count`` owners of delivered, non-parking units of a register file as committee candidates
+    ``c1``…, each named by the unit and the owner's position in it (R-CAND-1), an organisation through an
+    authorised representative (Art. 39 ¶2); no owner twice."""
+    parsed = parse_register(register, RegisterFormat.CSV)
+    chosen: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    for row in parsed.rows:
+        if row.parking or not row.delivered:
+            continue
+        for position, owner in enumerate(row.owners, start=1):
+            if owner.identifier in seen or len(chosen) == count:
+                continue
+            seen.add(owner.identifier)
+            entry: dict[str, Any] = {
+                "id": f"c{len(chosen) + 1}", "unit_key": row.unit_key, "owner": position, "nominated_by": "SELF",
+            }  # fmt: skip
+            if owner.kind is OwnerKind.ORGANISATION:
+                entry["representative"] = {"name": "吴代表", "authorisation_sha256": "a1" * 32}
+            chosen.append(entry)
+    return chosen
+
+
+ELIGIBILITY = (
+    ("PROPERTY_FEES", "PROPERTY_SERVICE_COMPANY"),
+    ("MAINTENANCE_FUND", "MAINTENANCE_FUND_RECORDS"),
+    ("ILLEGAL_CONSTRUCTION", "STREET_OFFICE"),
+    ("ART39_CONDITIONS", "RESIDENTS_COMMITTEE"),
+)
+
+
+async def prepare_election(client, headers: dict[str, str], vote_id: str, topic: dict[str, Any]) -> None:  # type: ignore[no-untyped-def]
+    """Before the notice (R-CAND-7/8): every condition of every candidate attested as met by its source, and the
+    list acknowledged by the community Party organisation."""
+    method = topic["election"]
+    for entry in [*method["candidates"], *(method.get("alternate_candidates") or [])]:
+        for criterion, source in ELIGIBILITY:
+            response = await client.post(
+                f"/api/v1/votes/{vote_id}/topics/{topic['id']}/attestations",
+                json={"candidate_id": entry["id"], "criterion": criterion, "finding": "MET", "source": source,
+                      "document_sha256": "d0" * 32, "attested_on": "2025-02-20"},
+                headers=headers,
+            )  # fmt: skip
+            assert response.status_code == 201, response.text
+    response = await client.post(
+        f"/api/v1/votes/{vote_id}/topics/{topic['id']}/candidate-list/acknowledgment",
+        json={"submitted_on": "2025-02-21", "acknowledged_on": "2025-02-22", "receipt_sha256": "ac" * 32},
+        headers=headers,
+    )
+    assert response.status_code == 201, response.text
+
+
+def topics(candidates: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
+    """The five topics; the election's candidates are owners of the register (the sample register's by default)."""
+    if candidates is None:
+        candidates = register_candidates(SAMPLE.read_bytes())
     yes_no = {"kind": "YES_NO", "declaration_property_management": True, "text": "全文"}
     return [
         yes_no | {"title": "续聘物业服务企业", "matters": ["HIRE_DISMISS_PROVIDER"]},
@@ -39,8 +98,8 @@ def topics() -> list[dict[str, Any]]:
         },
         {
             "title": "选举业主委员会委员", "text": "全文", "kind": "ELECTION", "matters": ["ELECT_COMMITTEE"],
-            "election": {"member_seats": 5, "alternate_seats": 2, "households": 300,
-                         "candidates": [{"id": c, "name": f"候选人{c}"} for c in CANDIDATES]},
+            "election": {"election_type": "FULL", "member_seats": 5, "alternate_seats": 2,
+                         "candidates": candidates},
             "declaration_property_management": True,
         },
         {
@@ -107,6 +166,8 @@ async def run_vote(  # type: ignore[no-untyped-def]
         created = await client.post(f"/api/v1/votes/{vote_id}/topics", json=topic, headers=committee)
         assert created.status_code == 201, created.text
         topic_ids.append(created.json()["id"])
+        if topic["kind"] == "ELECTION":
+            await prepare_election(client, committee, vote_id, created.json())
     response = await client.post(f"/api/v1/votes/{vote_id}/publish", headers=committee)
     assert response.status_code == 200, response.text
 

@@ -346,6 +346,29 @@ MATRIX: dict[tuple[str, str], Call] = {
     ("DELETE", "/api/v1/votes/{vote_id}/topics/{topic_id}/attachments/{attachment_id}"): Call(
         VOTE_ORGANISERS_A, params=DRAFT
     ),
+    # --- committee candidates (R-CAND): the draft's topic is a yes/no topic, so allowed callers meet a 422 -------
+    ("GET", "/api/v1/votes/{vote_id}/topics/{topic_id}/candidates"): Call(
+        expect("404", (MANAGERS_A, OK)), params=DRAFT, note="restricted nomination records: managing roles only"
+    ),
+    ("POST", "/api/v1/votes/{vote_id}/topics/{topic_id}/attestations"): Call(
+        VOTE_ORGANISERS_A,
+        params=DRAFT,
+        body=_static(
+            {
+                "candidate_id": "c1",
+                "criterion": "PROPERTY_FEES",
+                "finding": "MET",
+                "source": "PROPERTY_SERVICE_COMPANY",
+                "document_sha256": "d0" * 32,
+                "attested_on": "2025-02-20",
+            }
+        ),
+    ),
+    ("POST", "/api/v1/votes/{vote_id}/topics/{topic_id}/candidate-list/acknowledgment"): Call(
+        VOTE_ORGANISERS_A,
+        params=DRAFT,
+        body=_static({"submitted_on": "2025-02-21", "acknowledged_on": "2025-02-22", "receipt_sha256": "ac" * 32}),
+    ),
     # --- casting (R-CAST), results (R-PUB), export -------------------------------------------------------------------
     ("POST", "/api/v1/votes/{vote_id}/ballots"): Call(
         # R-CAST-1 is checked first: accounts without a verified owner (staff, API keys) get 403 before any

@@ -13,7 +13,16 @@ from app.realname.models import ManualVerificationRequest, VerificationAttempt, 
 from app.register.models import Building, Owner, RegisterVersion, Unit, UnitOwner
 from app.result.models import TopicResult
 from app.supervision.models import SupervisionAction
-from app.vote.models import Attachment, Erratum, RollGroup, Topic, Vote
+from app.vote.models import (
+    Attachment,
+    CandidateAttestation,
+    CandidateListAcknowledgment,
+    ElectionCandidate,
+    Erratum,
+    RollGroup,
+    Topic,
+    Vote,
+)
 
 __all__ = [
     "Account",
@@ -25,8 +34,11 @@ __all__ = [
     "BallotMark",
     "Base",
     "Building",
+    "CandidateAttestation",
+    "CandidateListAcknowledgment",
     "Community",
     "District",
+    "ElectionCandidate",
     "Erratum",
     "Estate",
     "IdempotencyRecord",

@@ -53,6 +53,7 @@ PUBLIC_KINDS: Mapping[EventKind, str] = {
     EventKind.ROLL_OBJECTION_FILED: "an objection to the roll: its id, roll and text commitment only (R-ROLL-7)",
     EventKind.ROLL_OBJECTION_ANSWERED: "the organiser's answer: decision and reasons commitment only (R-ROLL-7)",
     EventKind.VOTE_ROLL_REPUBLISHED: "a corrected roll's hashes, totals and window (R-ROLL-7, R-LIFE-3)",
+    EventKind.ELECTION_CANDIDATE_LIST_ACKNOWLEDGED: "the candidate list's hash acknowledged (Art. 40 ¶2, R-CAND-8)",
 }
 
 #: Payload members that name or fragment a person.

@@ -96,6 +96,10 @@ class EventKind(StrEnum):
     ROLL_OBJECTION_FILED = "roll.objection_filed"
     ROLL_OBJECTION_ANSWERED = "roll.objection_answered"
     VOTE_ROLL_REPUBLISHED = "vote.roll_republished"
+    # Committee candidates (app.vote.candidates; R-CAND): ballot item ids and record ids, never an owner
+    ELECTION_CANDIDATES_NOMINATED = "election.candidates_nominated"
+    ELECTION_CANDIDATE_ATTESTED = "election.candidate_attested"
+    ELECTION_CANDIDATE_LIST_ACKNOWLEDGED = "election.candidate_list_acknowledged"
 
 
 _SUPERVISION = "supervision."
@@ -630,5 +634,84 @@ def vote_roll_republished(republication: RollRepublication, *, by: str) -> Event
             "earliest_start": r.earliest_start,
             "objections": sorted(str(objection) for objection in r.objections),
             "by": by,
+        },
+    )
+
+
+# --- committee candidates (R-CAND) ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Nominee:
+    """A candidate as the nomination entry names it: the ballot item, the record, how and whether represented."""
+
+    candidate_id: str
+    nomination_id: uuid.UUID
+    nominated_by: str
+    represented: bool
+
+
+def election_candidates_nominated(*, topic_id: uuid.UUID, list_hash: str, nominees: Sequence[Nominee]) -> Event:
+    """R-CAND-1/2: the topic's candidates were (re)nominated from the register; the owners stay in the restricted
+    ``election_candidate`` rows, the entry names the records only."""
+    return Event(
+        EventKind.ELECTION_CANDIDATES_NOMINATED,
+        {
+            "topic_id": str(topic_id),
+            "list_hash": list_hash,
+            "candidates": [
+                {
+                    "candidate_id": nominee.candidate_id,
+                    "nomination_id": str(nominee.nomination_id),
+                    "nominated_by": nominee.nominated_by,
+                    "represented": nominee.represented,
+                }
+                for nominee in nominees
+            ],
+        },
+    )
+
+
+def election_candidate_attested(
+    *,
+    topic_id: uuid.UUID,
+    attestation_id: uuid.UUID,
+    candidate_id: str,
+    criterion: str,
+    finding: str,
+    source: str,
+    document_sha256: str,
+    attested_on: str,
+) -> Event:
+    """R-CAND-3..6: one condition attested, by its source and the document's hash (restricted: the finding is
+    about a person)."""
+    return Event(
+        EventKind.ELECTION_CANDIDATE_ATTESTED,
+        {
+            "topic_id": str(topic_id),
+            "attestation_id": str(attestation_id),
+            "candidate_id": candidate_id,
+            "criterion": criterion,
+            "finding": finding,
+            "source": source,
+            "document_sha256": document_sha256,
+            "attested_on": attested_on,
+        },
+    )
+
+
+def election_candidate_list_acknowledged(
+    *, topic_id: uuid.UUID, list_hash: str, submitted_on: str, acknowledged_on: str, receipt_sha256: str
+) -> Event:
+    """R-CAND-8 / Beijing Art. 40 ¶2: the list, by its hash, submitted to and acknowledged by the community Party
+    organisation; the receipt by its SHA-256."""
+    return Event(
+        EventKind.ELECTION_CANDIDATE_LIST_ACKNOWLEDGED,
+        {
+            "topic_id": str(topic_id),
+            "list_hash": list_hash,
+            "submitted_on": submitted_on,
+            "acknowledged_on": acknowledged_on,
+            "receipt_sha256": receipt_sha256,
         },
     )

@@ -127,6 +127,84 @@ class ElectionAlternateSeatsInvalid(RuleViolation):
     )
 
 
+class ElectionSeatsNotOdd(RuleViolation):
+    """R-ELEC-1 / Beijing Art. 39, checked on a draft before the roll fixes the households: odd and at least 3."""
+
+    code = "rules.election_seats_not_odd"
+    title = "Invalid number of committee seats"
+    message_zh = "委员名额 {members} 不符合规定：业主委员会委员人数应为单数，且不少于 3 名（R-ELEC-1）。"
+    message_en = "{members} member seats are invalid: a committee has an odd number of at least 3 members (R-ELEC-1)."
+
+
+class ElectionCommitteeRequired(RuleViolation):
+    """R-ELEC-10: a by-election or an alternates-only election is measured against the sitting committee."""
+
+    code = "rules.election_committee_required"
+    title = "Sitting committee needed"
+    message_zh = "补选或仅选举候补委员，须载明现任业主委员会的委员名额、在任委员和候补委员人数（R-ELEC-10）。"
+    message_en = (
+        "A by-election or an alternates-only election needs the sitting committee's seats, members in office and "
+        "alternates (R-ELEC-10)."
+    )
+
+
+class ElectionCommitteeInvalid(RuleViolation):
+    """R-ELEC-10: the sitting committee's figures must be consistent (Beijing Art. 39)."""
+
+    code = "rules.election_committee_invalid"
+    title = "Inconsistent committee figures"
+    message_zh = (
+        "现任业主委员会的人数不一致：委员名额 {size}、在任委员 {members}、候补委员 {alternates}；"
+        "在任委员和候补委员均不得多于委员名额（北京市物业管理条例第三十九条，R-ELEC-10）。"
+    )
+    message_en = (
+        "The sitting committee's figures are inconsistent: {size} seats, {members} members in office, "
+        "{alternates} alternates; neither members nor alternates may exceed the seats (Beijing Art. 39, R-ELEC-10)."
+    )
+
+
+class ElectionFullReelectionRequired(RuleViolation):
+    """R-ELEC-11 / Beijing Art. 48: fewer than half the members left after alternates fill the vacancies."""
+
+    code = "rules.election_full_reelection_required"
+    title = "Full re-election required"
+    message_zh = (
+        "候补委员递补后在任委员仅 {remaining} 名，不足委员名额 {size} 的二分之一，"
+        "应当重新选举业主委员会，不得补选（北京市物业管理条例第四十八条，R-ELEC-11）。"
+    )
+    message_en = (
+        "Only {remaining} of {size} members remain after alternates fill the vacancies, fewer than half: the "
+        "whole committee must be re-elected, not topped up (Beijing Art. 48, R-ELEC-11)."
+    )
+
+
+class ElectionBySeatsInvalid(RuleViolation):
+    """R-ELEC-10 / Beijing Art. 41 ¶3: a by-election fills only the vacancies the alternates do not fill."""
+
+    code = "rules.election_by_seats_invalid"
+    title = "Invalid number of by-election seats"
+    message_zh = (
+        "补选委员名额 {members} 不符合规定：委员空缺 {vacancies} 名，其中 {filled} 名由候补委员递补"
+        "（北京市物业管理条例第四十一条第三款），可补选 1 至 {open} 名（R-ELEC-10）。"
+    )
+    message_en = (
+        "{members} by-election seats are invalid: of {vacancies} vacant seats, {filled} are filled by alternates "
+        "(Beijing Art. 41 ¶3), so 1 to {open} seats may be elected (R-ELEC-10)."
+    )
+
+
+class ElectionAlternatesOnlyInvalid(RuleViolation):
+    """R-ELEC-10: an alternates-only election elects no member, on one list."""
+
+    code = "rules.election_alternates_only_invalid"
+    title = "Invalid alternates-only election"
+    message_zh = "仅选举候补委员时，委员名额应为 0，且只设一份候选人名单（R-ELEC-10）；本次委员名额为 {members}。"
+    message_en = (
+        "An alternates-only election has no member seats and a single candidate list (R-ELEC-10); "
+        "{members} member seats were given."
+    )
+
+
 class ElectionCandidateListEmpty(RuleViolation):
     """R-ELEC-2: every publicised candidate list names at least one candidate."""
 
@@ -179,6 +257,101 @@ class ElectionApprovalLimitExceeded(RuleViolation):
     title = "Too many candidates approved"
     message_zh = "选票同意了 {agreed} 名候选人（{list}），超过应选名额 {limit}（R-ELEC-3）。"
     message_en = "The ballot agrees with {agreed} candidates ({list}), more than the {limit} seats (R-ELEC-3)."
+
+
+# --- Committee candidates (app.rules.candidates; R-CAND) ---
+
+
+class CandidateRepresentativeRequired(RuleViolation):
+    """R-CAND-1 / Beijing Art. 39 ¶2: an organisation owner stands through its authorised natural person."""
+
+    code = "rules.candidate_representative_required"
+    title = "Authorised representative required"
+    message_zh = "单位业主须由其授权的自然人代表参选，并提交授权书（北京市物业管理条例第三十九条第二款，R-CAND-1）。"
+    message_en = (
+        "An organisation owner stands through its authorised natural-person representative, with the letter of "
+        "authorisation (Beijing Art. 39 ¶2, R-CAND-1)."
+    )
+
+
+class CandidateRepresentativeNotAllowed(RuleViolation):
+    """R-CAND-1 / Beijing Art. 39 ¶2: a natural-person owner stands in person."""
+
+    code = "rules.candidate_representative_not_allowed"
+    title = "Representative not allowed"
+    message_zh = "自然人业主应本人参选，不得由他人代表（北京市物业管理条例第三十九条第二款，R-CAND-1）。"
+    message_en = "A natural-person owner stands in person, not through a representative (Beijing Art. 39 ¶2, R-CAND-1)."
+
+
+class EligibilitySourceNotAccepted(RuleViolation):
+    """R-CAND-3..6: a condition is attested only by the source able to know it."""
+
+    code = "rules.eligibility_source_not_accepted"
+    title = "Attesting source not accepted"
+    message_zh = "该项任职条件须由规定的机构或记录出具证明（{rule}）。"
+    message_en = "This condition must be attested by the source the rule names ({rule})."
+
+
+class CandidateFeeArrears(RuleViolation):
+    """R-CAND-3 / seed 003 §二.5: an owner who does not pay the property fee on time and in full may not serve."""
+
+    code = "rules.candidate_fee_arrears"
+    title = "Candidate in arrears of property fees"
+    message_zh = (
+        "候选人 {candidate} 经物业服务企业证明未按时足额交纳物业费，不得担任业主委员会委员"
+        "（朝阳区意见二.5，R-CAND-3）。"
+    )
+    message_en = (
+        "Candidate {candidate} is attested by the property service company as not paying the property fee on "
+        "time and in full, and may not serve on the committee (Chaoyang opinions §2.5, R-CAND-3)."
+    )
+
+
+class CandidateFundArrears(RuleViolation):
+    """R-CAND-4 / seed 003 §二.5: an owner in arrears of the special maintenance fund may not serve."""
+
+    code = "rules.candidate_fund_arrears"
+    title = "Candidate in arrears of the maintenance fund"
+    message_zh = "候选人 {candidate} 经证明欠缴专项维修资金，不得担任业主委员会委员（朝阳区意见二.5，R-CAND-4）。"
+    message_en = (
+        "Candidate {candidate} is attested as owing the special maintenance fund, and may not serve on the "
+        "committee (Chaoyang opinions §2.5, R-CAND-4)."
+    )
+
+
+class CandidateIllegalConstruction(RuleViolation):
+    """R-CAND-5 / seed 003 §二.5: an owner with illegal construction may not serve."""
+
+    code = "rules.candidate_illegal_construction"
+    title = "Candidate with illegal construction"
+    message_zh = "候选人 {candidate} 经街道办事处证明存在违法建设，不得担任业主委员会委员（朝阳区意见二.5，R-CAND-5）。"
+    message_en = (
+        "Candidate {candidate} is attested by the street office as having illegal construction, and may not "
+        "serve on the committee (Chaoyang opinions §2.5, R-CAND-5)."
+    )
+
+
+class CandidateConditionsUnmet(RuleViolation):
+    """R-CAND-6 / Beijing Art. 39 ¶3: the conditions of a member are not met."""
+
+    code = "rules.candidate_conditions_unmet"
+    title = "Candidate does not meet the Art. 39 conditions"
+    message_zh = "候选人 {candidate} 不符合业主委员会委员的任职条件（北京市物业管理条例第三十九条第三款，R-CAND-6）。"
+    message_en = (
+        "Candidate {candidate} does not meet the conditions of a committee member (Beijing Art. 39 ¶3, R-CAND-6)."
+    )
+
+
+class CandidateNotAttested(RuleViolation):
+    """R-CAND-7: every condition is attested before the notice is published."""
+
+    code = "rules.candidate_not_attested"
+    title = "Candidate eligibility not attested"
+    message_zh = "候选人 {candidate} 的任职条件尚未全部取得证明，不得公示（缺：{rules}；R-CAND-7）。"
+    message_en = (
+        "Candidate {candidate} has conditions not yet attested, so the list cannot be publicised "
+        "(missing: {rules}; R-CAND-7)."
+    )
 
 
 # --- Notice, voting window and publication (app.rules.publicity; R-LIFE) ---

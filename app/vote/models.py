@@ -9,7 +9,7 @@ version and stored group by group, so denominators never change during the vote 
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db.base import Base, CreatedAtMixin, IdMixin, enum_column
+from app.rules.candidates import Criterion, Finding, Nomination, Source
 from app.rules.categories import Category
 from app.rules.kinds import TopicKind
 from app.rules.lifecycle import VoteStatus
@@ -150,3 +151,57 @@ class RollGroup(Base):
     is_developer: Mapped[bool]
     unit_keys: Mapped[list[str]] = mapped_column(sa.JSON)
     owner_ids: Mapped[list[str]] = mapped_column(sa.JSON)
+
+
+class ElectionCandidate(IdMixin, CreatedAtMixin, Base):
+    """A candidate of an election topic, nominated from the register (R-CAND-1, R-CAND-2). Restricted: the link
+    of a ballot item to an owner; the topic's published list shows only the masked name (R-CAND-9)."""
+
+    __tablename__ = "election_candidate"
+    __table_args__ = (sa.UniqueConstraint("topic_id", "candidate_id"),)
+
+    topic_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("topic.id", ondelete="CASCADE"), index=True)
+    candidate_id: Mapped[str] = mapped_column(sa.String(64))
+    """The ballot item id of the candidate in the topic's lists (R-ELEC-2)."""
+    owner_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("owner.id", ondelete="RESTRICT"), index=True)
+    register_version_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("register_version.id", ondelete="RESTRICT"))
+    """The register version the owner was found in at nomination; publication checks the frozen one again."""
+    unit_key: Mapped[str] = mapped_column(sa.String(220))
+    nominated_by: Mapped[Nomination] = mapped_column(enum_column(Nomination))
+    representative_name: Mapped[str | None] = mapped_column(sa.String(100))
+    """An organisation owner's authorised natural person (Beijing Art. 39 ¶2); None for a person."""
+    representative_authorisation_sha256: Mapped[str | None] = mapped_column(sa.String(64))
+
+
+class CandidateAttestation(IdMixin, CreatedAtMixin, Base):
+    """One attested condition of a candidate (R-CAND-3..6), recorded by the organiser with the document's hash and
+    the attesting source; the latest one of a criterion counts (R-CAND-7)."""
+
+    __tablename__ = "candidate_attestation"
+    __table_args__ = (sa.UniqueConstraint("topic_id", "sequence"),)
+
+    topic_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("topic.id", ondelete="CASCADE"), index=True)
+    sequence: Mapped[int]
+    candidate_id: Mapped[str] = mapped_column(sa.String(64))
+    owner_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("owner.id", ondelete="RESTRICT"), index=True)
+    """The owner attested: a candidate re-nominated as another owner needs new attestations."""
+    criterion: Mapped[Criterion] = mapped_column(enum_column(Criterion))
+    finding: Mapped[Finding] = mapped_column(enum_column(Finding))
+    source: Mapped[Source] = mapped_column(enum_column(Source))
+    document_sha256: Mapped[str] = mapped_column(sa.String(64))
+    attested_on: Mapped[date]
+    recorded_by: Mapped[str] = mapped_column(sa.String(200))
+
+
+class CandidateListAcknowledgment(IdMixin, CreatedAtMixin, Base):
+    """The candidate list submitted to the community Party organisation and its acknowledgment (Beijing Art. 40
+    ¶2; R-CAND-8), bound to the list by its hash."""
+
+    __tablename__ = "candidate_list_acknowledgment"
+
+    topic_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("topic.id", ondelete="CASCADE"), index=True)
+    list_hash: Mapped[str] = mapped_column(sa.String(64))
+    submitted_on: Mapped[date]
+    acknowledged_on: Mapped[date]
+    receipt_sha256: Mapped[str] = mapped_column(sa.String(64))
+    recorded_by: Mapped[str] = mapped_column(sa.String(200))

@@ -17,10 +17,24 @@ from app.http.paths import AttachmentId, EstateId, TopicId, VoteId
 from app.http.problems import problem_responses
 from app.register.errors import RegisterInvalid
 from app.rules.errors import (
+    CandidateConditionsUnmet,
+    CandidateFeeArrears,
+    CandidateFundArrears,
+    CandidateIllegalConstruction,
+    CandidateNotAttested,
+    CandidateRepresentativeNotAllowed,
+    CandidateRepresentativeRequired,
     ElectionAlternateSeatsInvalid,
+    ElectionAlternatesOnlyInvalid,
+    ElectionBySeatsInvalid,
     ElectionCandidateDuplicate,
     ElectionCandidateListEmpty,
+    ElectionCommitteeInvalid,
+    ElectionCommitteeRequired,
+    ElectionFullReelectionRequired,
     ElectionSeatsInvalid,
+    ElectionSeatsNotOdd,
+    EligibilitySourceNotAccepted,
     EmptyRoll,
     InvalidOptions,
     NoticePeriodTooShort,
@@ -40,9 +54,15 @@ from app.vote.documents import ordered_attachments
 from app.vote.lifecycle import status_at
 from app.vote.models import Topic, Vote
 from app.vote.schemas import (
+    AcknowledgmentCreate,
+    AcknowledgmentRead,
     AttachmentRead,
+    AttestationCreate,
+    AttestationRead,
     CancelCommand,
     CancellationRead,
+    CandidateRead,
+    CandidatesRead,
     ErratumCreate,
     ErratumRead,
     TopicCreate,
@@ -70,10 +90,22 @@ TOPIC_ERRORS = (
     errors.ElectionNotAllowed,
     errors.ElectionMatterInvalid,
     ElectionSeatsInvalid,
+    ElectionSeatsNotOdd,
     ElectionAlternateSeatsInvalid,
     ElectionCandidateListEmpty,
     ElectionCandidateDuplicate,
+    ElectionCommitteeRequired,
+    ElectionCommitteeInvalid,
+    ElectionFullReelectionRequired,
+    ElectionBySeatsInvalid,
+    ElectionAlternatesOnlyInvalid,
+    errors.NoRegister,
+    errors.CandidateNotOnRoll,
+    errors.CandidateOwnerDuplicate,
+    CandidateRepresentativeRequired,
+    CandidateRepresentativeNotAllowed,
 )
+CANDIDATE_ERRORS = (errors.VoteFrozen, errors.NotAnElectionTopic)
 PUBLISH_ERRORS = (
     errors.VoteAlreadyPublished,
     errors.VoteCancelled,
@@ -89,6 +121,15 @@ PUBLISH_ERRORS = (
     EmptyRoll,
     UnitAreaNotPositive,
     UnitWithoutOwner,
+    # R-CAND-1, R-CAND-7, R-CAND-8 and R-ELEC-12 (Art. 39 against the roll's households)
+    errors.CandidateNotOnRoll,
+    CandidateFeeArrears,
+    CandidateFundArrears,
+    CandidateIllegalConstruction,
+    CandidateConditionsUnmet,
+    CandidateNotAttested,
+    errors.CandidateListNotAcknowledged,
+    ElectionSeatsInvalid,
 )
 
 
@@ -207,6 +248,82 @@ async def delete_topic(
     """Remove a topic from a draft."""
     await service.delete_topic(session, principal, vote_id, topic_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get(
+    "/votes/{vote_id}/topics/{topic_id}/candidates",
+    response_model=CandidatesRead,
+    responses=problem_responses(*READ_ERRORS, errors.NotAnElectionTopic),
+)
+async def get_candidates(
+    vote_id: VoteId, topic_id: TopicId, session: SessionDep, principal: CurrentPrincipal
+) -> CandidatesRead:
+    """An election topic's candidates (unit, masked name, nomination), their attested conditions and the Party
+    organisation's acknowledgment of the current list (R-CAND; organisers and supervisors only)."""
+    view = await service.read_candidates(session, principal, vote_id, topic_id)
+    acknowledgment = view.acknowledgment
+    return CandidatesRead(
+        list_hash=view.list_hash,
+        candidates=[
+            CandidateRead(
+                candidate_id=row.candidate_id,
+                name=name,
+                unit_key=row.unit_key,
+                nominated_by=row.nominated_by,
+                represented=row.representative_name is not None,
+            )
+            for row, name in view.candidates
+        ],
+        attestations=[AttestationRead.model_validate(a) for a in view.attestations],
+        acknowledgment=None if acknowledgment is None else AcknowledgmentRead.model_validate(acknowledgment),
+    )
+
+
+@router.post(
+    "/votes/{vote_id}/topics/{topic_id}/attestations",
+    status_code=status.HTTP_201_CREATED,
+    response_model=AttestationRead,
+    responses=problem_responses(
+        *AUTH_ERRORS,
+        *CANDIDATE_ERRORS,
+        errors.CandidateUnknown,
+        errors.AttestationDateInvalid,
+        EligibilitySourceNotAccepted,
+    ),
+)
+async def attest_candidate(
+    vote_id: VoteId,
+    topic_id: TopicId,
+    body: AttestationCreate,
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    clock: Clock,
+) -> AttestationRead:
+    """Record one condition of a candidate as attested by its source, with the document's SHA-256 (R-CAND-3..6:
+    fees by the property service company, the maintenance fund by its records, illegal construction by the street
+    office, Art. 39 ¶3); the latest attestation of a condition counts at publication (R-CAND-7)."""
+    attestation = await service.attest_candidate(session, principal, vote_id, topic_id, body, now=clock())
+    return AttestationRead.model_validate(attestation)
+
+
+@router.post(
+    "/votes/{vote_id}/topics/{topic_id}/candidate-list/acknowledgment",
+    status_code=status.HTTP_201_CREATED,
+    response_model=AcknowledgmentRead,
+    responses=problem_responses(*AUTH_ERRORS, *CANDIDATE_ERRORS, errors.AcknowledgmentDatesInvalid),
+)
+async def acknowledge_candidate_list(
+    vote_id: VoteId,
+    topic_id: TopicId,
+    body: AcknowledgmentCreate,
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    clock: Clock,
+) -> AcknowledgmentRead:
+    """Record that the candidate list as it stands was submitted to and acknowledged by the community Party
+    organisation (Beijing Art. 40 ¶2, R-CAND-8); a later change of the list needs a new acknowledgment."""
+    acknowledgment = await service.acknowledge_candidate_list(session, principal, vote_id, topic_id, body, now=clock())
+    return AcknowledgmentRead.model_validate(acknowledgment)
 
 
 @router.post(

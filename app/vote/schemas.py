@@ -1,13 +1,15 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any, Self
 
 from pydantic import AwareDatetime, BaseModel, Field, model_validator
 
 from app.common.schemas import Command, ReadModel
+from app.rules.candidates import Criterion, Finding, Nomination, Source
 from app.rules.categories import Category, MatterItem
+from app.rules.elections import ElectionType
 from app.rules.kinds import TopicKind
 from app.rules.lifecycle import VoteStatus
 from app.rules.numeric import area_display
@@ -15,6 +17,7 @@ from app.rules.publicity import MIN_WINDOW_DAYS, ExtensionWhen
 from app.vote.models import OrganiserKind, VotingMethod
 
 ItemId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$")]
+Sha256 = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
 UnitKey = Annotated[str, Field(min_length=1, max_length=220)]
 Title = Annotated[str, Field(min_length=1, max_length=200)]
 NoticeText = Annotated[str, Field(max_length=100_000)]
@@ -94,19 +97,71 @@ class OptionBody(Command):
     label: str = Field(min_length=1, max_length=500)
 
 
+class RepresentativeBody(Command):
+    """An organisation owner's authorised natural person (Beijing Art. 39 ¶2, R-CAND-1)."""
+
+    name: str = Field(min_length=1, max_length=100, description="Kept restricted; published masked")
+    authorisation_sha256: Sha256 = Field(description="SHA-256 of the letter of authorisation (授权委托书)")
+
+
 class CandidateBody(Command):
-    id: ItemId
-    name: str = Field(min_length=1, max_length=100)
+    """A candidate nominated from the register (R-CAND-1): an owner of a unit of the estate's current register
+    version, never free text; the published list shows the masked name only."""
+
+    id: ItemId = Field(description="The ballot item id of the candidate")
+    unit_key: UnitKey = Field(description="A unit of the current register version (GET /register/units)")
+    owner: int = Field(default=1, ge=1, le=100, description="1-based position of the owner in the unit's owners")
+    nominated_by: Nomination = Field(description="Beijing Art. 40 ¶1 (R-CAND-2)")
+    representative: RepresentativeBody | None = Field(
+        default=None, description="Required for an organisation owner, refused for a person (Art. 39 ¶2)"
+    )
+
+
+class CommitteeBody(Command):
+    """The sitting committee's figures (R-ELEC-10/11); to be filled from the committee's record once it exists."""
+
+    size: int = Field(ge=1, le=99, description="The committee's member seats (Beijing Art. 39)")
+    members: int = Field(ge=0, le=99, description="Members in office")
+    alternates: int = Field(ge=0, le=99, description="Alternates in office (they fill vacancies first, Art. 41 ¶3)")
 
 
 class ElectionBody(Command):
-    """The publicised election method (R-ELEC-1, R-ELEC-7): separate lists when ``alternate_candidates`` is given."""
+    """The publicised election method (R-ELEC-1, R-ELEC-7, R-ELEC-10): separate lists when ``alternate_candidates``
+    is given."""
 
-    member_seats: int = Field(ge=1, le=99)
+    election_type: ElectionType = Field(default=ElectionType.FULL, description="R-ELEC-10")
+    committee: CommitteeBody | None = Field(default=None, description="Required for BY_ELECTION and ALTERNATES")
+    member_seats: int = Field(ge=0, le=99)
     alternate_seats: int = Field(ge=0, le=99)
-    households: int = Field(ge=1, le=1_000_000, description="Residential units of the area (Beijing Art. 39)")
+    households: int | None = Field(
+        default=None,
+        ge=1,
+        le=1_000_000,
+        json_schema_extra={"deprecated": True},
+        description="Deprecated and ignored: the residential units of the frozen roll are counted at publication "
+        "(R-ELEC-12)",
+    )
     candidates: list[CandidateBody] = Field(max_length=500)
     alternate_candidates: list[CandidateBody] | None = Field(default=None, max_length=500)
+
+
+class AttestationCreate(Command):
+    """One condition of a candidate attested by its source (R-CAND-3..6), recorded with the document's hash."""
+
+    candidate_id: ItemId
+    criterion: Criterion
+    finding: Finding
+    source: Source
+    document_sha256: Sha256
+    attested_on: date
+
+
+class AcknowledgmentCreate(Command):
+    """The candidate list submitted to the community Party organisation and acknowledged (Art. 40 ¶2, R-CAND-8)."""
+
+    submitted_on: date
+    acknowledged_on: date
+    receipt_sha256: Sha256 = Field(description="SHA-256 of the acknowledgment receipt")
 
 
 class TopicCreate(Command):
@@ -232,3 +287,42 @@ class VoteRead(VoteSummaryRead):
     topics: list[TopicRead]
     errata: list[ErratumRead]
     cancellation: CancellationRead | None
+
+
+class CandidateRead(BaseModel):
+    """A nominated candidate as the organiser sees it: the unit and the masked name, never the identifier."""
+
+    candidate_id: str
+    name: str = Field(description="Masked")
+    unit_key: str
+    nominated_by: Nomination
+    represented: bool
+
+
+class AttestationRead(ReadModel):
+    id: uuid.UUID
+    candidate_id: str
+    criterion: Criterion
+    finding: Finding
+    source: Source
+    document_sha256: str
+    attested_on: date
+    created_at: datetime
+
+
+class AcknowledgmentRead(ReadModel):
+    id: uuid.UUID
+    list_hash: str = Field(description="SHA-256 of the candidate list acknowledged (R-CAND-8)")
+    submitted_on: date
+    acknowledged_on: date
+    receipt_sha256: str
+    created_at: datetime
+
+
+class CandidatesRead(BaseModel):
+    """An election topic's candidates, their attested conditions and the Party acknowledgment (R-CAND)."""
+
+    list_hash: str = Field(description="The current list's hash; an acknowledgment must carry it (R-CAND-8)")
+    candidates: list[CandidateRead]
+    attestations: list[AttestationRead]
+    acknowledgment: AcknowledgmentRead | None

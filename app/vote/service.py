@@ -46,7 +46,7 @@ from app.rules.lifecycle import RUNNING, VoteStatus
 from app.rules.numeric import Threshold
 from app.rules.options import validate_options
 from app.rules.publicity import check_window
-from app.vote import documents, repository
+from app.vote import candidates, documents, repository
 from app.vote import notices as vote_notices
 from app.vote.errors import (
     AttachmentUnsupported,
@@ -71,8 +71,16 @@ from app.vote.errors import (
     VotingAlreadyStarted,
 )
 from app.vote.lifecycle import status_at, transition
-from app.vote.models import Attachment, Erratum, OrganiserKind, Topic, Vote
-from app.vote.schemas import TopicCreate, TopicUpdate, VoteCreate, VoteUpdate
+from app.vote.models import (
+    Attachment,
+    CandidateAttestation,
+    CandidateListAcknowledgment,
+    Erratum,
+    OrganiserKind,
+    Topic,
+    Vote,
+)
+from app.vote.schemas import AcknowledgmentCreate, AttestationCreate, TopicCreate, TopicUpdate, VoteCreate, VoteUpdate
 from app.vote.snapshot import take_snapshot
 from app.vote.spec import rule_to_json
 
@@ -371,11 +379,25 @@ async def add_topic(
     vote = await _managed_vote(session, principal, vote_id)
     if vote.status is not VoteStatus.DRAFT:
         raise TopicAddedAfterPublication()  # R-LIFE-4, Beijing Art. 35(5)
-    columns = validated_topic(body.model_dump())
+    fields, nominated = await _nominated(session, vote, body.model_dump(), election_given=True)
+    columns = validated_topic(fields)
     topic = Topic(id=uuid.uuid4(), position=await repository.next_position(session, vote.id), attachments=[], **columns)
     vote.topics.append(topic)
     await session.flush()
+    if nominated is not None:
+        await candidates.nominate(session, vote, topic, nominated)
     return topic, len(vote.topics)
+
+
+async def _nominated(
+    session: AsyncSession, vote: Vote, fields: dict[str, Any], *, election_given: bool
+) -> tuple[dict[str, Any], list[candidates.Nominated] | None]:
+    """R-CAND-1: an election method given in this request names its candidates from the register; they are
+    resolved to the published lists (masked names) and the nominations to record. ``None``: nothing to record."""
+    if not (election_given and KINDS[fields["kind"]].takes_election and fields["election"] is not None):
+        return fields, None
+    published, nominated = await candidates.resolve(session, vote.estate_id, fields["election"])
+    return fields | {"election": published}, nominated
 
 
 async def update_topic(
@@ -387,9 +409,14 @@ async def update_topic(
     fields = _topic_fields(topic) | {
         name: value for name, value in body.model_dump().items() if name in body.model_fields_set
     }
+    fields, nominated = await _nominated(session, vote, fields, election_given="election" in body.model_fields_set)
     for name, value in validated_topic(fields).items():
         setattr(topic, name, value)
     await session.flush()
+    if nominated is not None:
+        await candidates.nominate(session, vote, topic, nominated)
+    elif not candidates.is_election(topic):
+        await candidates.drop_nominations(session, topic)
     return topic, vote.topics.index(topic) + 1
 
 
@@ -398,6 +425,42 @@ async def delete_topic(session: AsyncSession, principal: Principal, vote_id: uui
     _require_draft(vote)
     vote.topics.remove(_topic_of(vote, topic_id))
     await session.flush()
+
+
+# --- Candidates (R-CAND) ---
+
+
+async def read_candidates(
+    session: AsyncSession, principal: Principal, vote_id: uuid.UUID, topic_id: uuid.UUID
+) -> candidates.CandidatesView:
+    """The organisers' view of an election topic's candidates: restricted, so managing roles only."""
+    vote = await readable_vote(session, principal, vote_id)
+    place = await access.estate_place(session, vote.estate_id)
+    if place is None or not roles_on(principal, place) & MANAGING_ROLES:
+        raise NotFound(what="vote")
+    return await candidates.view(session, vote, topic_id)
+
+
+async def attest_candidate(
+    session: AsyncSession, principal: Principal, vote_id: uuid.UUID, topic_id: uuid.UUID, body: AttestationCreate,
+    *, now: datetime,
+) -> CandidateAttestation:  # fmt: skip
+    """R-CAND-3..6, recorded by the organiser before the notice."""
+    vote = await _managed_vote(session, principal, vote_id)
+    _require_draft(vote)
+    return await candidates.attest(
+        session, vote, topic_id, body.candidate_id, body, recorded_by=principal.label, now=now
+    )
+
+
+async def acknowledge_candidate_list(
+    session: AsyncSession, principal: Principal, vote_id: uuid.UUID, topic_id: uuid.UUID, body: AcknowledgmentCreate,
+    *, now: datetime,
+) -> CandidateListAcknowledgment:  # fmt: skip
+    """R-CAND-8 / Beijing Art. 40 ¶2, recorded by the organiser before the notice."""
+    vote = await _managed_vote(session, principal, vote_id)
+    _require_draft(vote)
+    return await candidates.acknowledge(session, vote, topic_id, body, recorded_by=principal.label, now=now)
 
 
 # --- Attachments ---
@@ -503,6 +566,8 @@ async def publish(
     version = await register_repository.latest_version(session, vote.estate_id)
     if version is None:
         raise NoRegister()
+    # R-CAND-1/7/8: candidates on this roll, eligible, the list acknowledged; R-ELEC-12: households from the roll
+    await candidates.check_before_publication(session, vote, version)
     # R-ROLL-1, R-ROLL-6 via build_roll
     await take_snapshot(session, vote, version, scope_units=vote.scope_units, pseudonym_key=pseudonym_key)
     assert vote.roll_hash is not None  # noqa: S101 - set by take_snapshot

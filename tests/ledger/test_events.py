@@ -15,6 +15,7 @@ import pytest
 
 from app.ledger import events
 from app.ledger.canonical import canonical_sha256
+from app.ledger.disclosure import Disclosure, disclosure
 from app.ledger.entries import entry_payload_sha256
 from app.ledger.events import EventKind
 
@@ -29,7 +30,7 @@ class Weight:
 
 
 def test_kinds_are_the_logged_strings():
-    assert len(EventKind) == len({kind.value for kind in EventKind}) == 61
+    assert len(EventKind) == len({kind.value for kind in EventKind}) == 64
     assert EventKind.BALLOT_CAST == "ballot.cast"
     assert EventKind.IDENTITY_VERIFICATION_DOCUMENT_DELETED == "identity.verification.document_deleted"
     assert EventKind("supervision.court_revocation") is EventKind.SUPERVISION_COURT_REVOCATION
@@ -323,3 +324,38 @@ def test_roll_objections_and_republication_log_commitments_and_hashes_only():
         assert disclosure(event.kind, event.payload) is Disclosure.PUBLIC
     # A payload naming an account would be restricted: the guard still applies to these kinds.
     assert disclosure(EventKind.ROLL_OBJECTION_FILED, filed.payload | {"account_id": str(ONE)}) is Disclosure.RESTRICTED
+
+
+def test_committee_candidate_entries_name_records_not_owners():
+    """R-CAND-9: ballot item ids, record ids, hashes and codes only; the acknowledgment is public."""
+    nominated = events.election_candidates_nominated(
+        topic_id=ONE,
+        list_hash="ab" * 32,
+        nominees=[events.Nominee("c1", TWO, "SELF", False)],
+    )
+    assert nominated.kind == "election.candidates_nominated"
+    assert nominated.payload == {
+        "topic_id": str(ONE),
+        "list_hash": "ab" * 32,
+        "candidates": [{"candidate_id": "c1", "nomination_id": str(TWO), "nominated_by": "SELF", "represented": False}],
+    }
+    attested = events.election_candidate_attested(
+        topic_id=ONE,
+        attestation_id=TWO,
+        candidate_id="c1",
+        criterion="PROPERTY_FEES",
+        finding="NOT_MET",
+        source="PROPERTY_SERVICE_COMPANY",
+        document_sha256="cd" * 32,
+        attested_on="2026-12-01",
+    )
+    assert attested.kind == "election.candidate_attested"
+    assert attested.payload["finding"] == "NOT_MET"
+    acknowledged = events.election_candidate_list_acknowledged(
+        topic_id=ONE, list_hash="ab" * 32, submitted_on="2026-12-01", acknowledged_on="2026-12-02",
+        receipt_sha256="ef" * 32,
+    )  # fmt: skip
+    assert acknowledged.kind == "election.candidate_list_acknowledged"
+    assert disclosure(acknowledged.kind, acknowledged.payload) is Disclosure.PUBLIC
+    assert disclosure(attested.kind, attested.payload) is Disclosure.RESTRICTED
+    assert disclosure(nominated.kind, nominated.payload) is Disclosure.RESTRICTED
