@@ -53,6 +53,7 @@ from app.register.estate_router import router as estate_router
 from app.register.router import router as register_router
 from app.reminder import service as reminder_service
 from app.reminder.router import router as reminder_router
+from app.result.counting_router import router as counting_router
 from app.result.router import router as result_router
 from app.security.pii import FieldCipher
 from app.settings import Settings, get_settings, trusted_proxies
@@ -198,7 +199,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in (
         place_router, estate_router, register_router, identity_router, auth_router, verification_router,
         grant_router, ballot_router, result_router, topic_router, log_router, receipt_router, petition_router,
-        notice_router, archive_router, reminder_router, supervision_router, restricted_log_router,
+        notice_router, archive_router, reminder_router, supervision_router, restricted_log_router, counting_router,
     ):  # fmt: skip
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(health.router)

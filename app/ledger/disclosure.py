@@ -49,6 +49,10 @@ PUBLIC_KINDS: Mapping[EventKind, str] = {
     EventKind.SUPERVISION_COURT_REVOCATION: "a court's judgment (R-SUP-3)",
     EventKind.BALLOT_CAST: "a hiding commitment under a per-vote pseudonym (R-PUB-2)",
     EventKind.BALLOT_VOIDED: "a voiding under a per-vote pseudonym (R-TALLY-6)",
+    EventKind.PAPER_RECEIVED: "a paper ballot's reception and scan hash under a per-vote pseudonym (R-PAPER-1)",
+    EventKind.COUNTING_OPENED: "the public counting session and its witnesses' roles and pseudonyms (R-PAPER-3)",
+    EventKind.COUNTING_CONFIRMED: "a counting witness's sign-off under a per-vote pseudonym (R-PAPER-3)",
+    EventKind.COUNTING_SIGNED_OFF: "the counting session's close with the counted set (R-PAPER-3)",
 }
 
 #: Payload members that name or fragment a person.
@@ -81,6 +85,8 @@ def disclosure(kind: str, payload: Mapping[str, Any]) -> Disclosure:
         return Disclosure.RESTRICTED  # a vote frozen before pseudonyms: its group id is unkeyed
     if kind == EventKind.BALLOT_CAST and payload.get("grant_id"):
         return Disclosure.RESTRICTED  # logged before grant pseudonyms: a permanent grant id links votes
+    if kind == EventKind.PAPER_RECEIVED and "group" not in payload:
+        return Disclosure.RESTRICTED  # a vote frozen before pseudonyms: its group id is unkeyed
     if kind == EventKind.BALLOT_VOIDED and "group" not in payload:
         return Disclosure.RESTRICTED  # version 1: an unkeyed group id
     return Disclosure.PUBLIC
