@@ -375,7 +375,7 @@ MATRIX: dict[tuple[str, str], Call] = {
             }
         ),
         note="R-PAPER-3: organisers of a paper or mixed vote only (the world's vote is online)",
-    ),  # fmt: skip
+    ),
     ("POST", "/api/v1/votes/{vote_id}/counting-session/ballots"): Call(
         expect(
             "404",
@@ -384,7 +384,7 @@ MATRIX: dict[tuple[str, str], Call] = {
             ("so_a", "403:vote.not_organiser"),
         ),
         body=_json(lambda w: {"reception_id": "00000000-0000-4000-8000-000000000000", "answers": w.extra["answers"]}),
-    ),  # fmt: skip
+    ),
     ("POST", "/api/v1/votes/{vote_id}/counting-session/confirmations"): Call(
         expect("403:counting.not_a_witness"), note="R-PAPER-3: only a named witness, through their own account"
     ),
