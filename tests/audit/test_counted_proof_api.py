@@ -19,7 +19,7 @@ from app.ledger import events
 from app.ledger.events import Event, EventKind
 from app.rules.counts import Weight
 from app.vote.models import RollGroup
-from tests.ballot.helpers import WANG, ZHAO, answers_for, group_of, owner_id
+from tests.ballot.helpers import LI, WANG, ZHAO, answers_for, group_of, owner_id
 from tests.ballot.test_cast_api import NOW
 from tests.factories import bearer, make_account, make_api_key
 from tests.factories_vote import make_vote, yes_no_topic
@@ -33,13 +33,14 @@ async def vote(client, app, session, sessionmaker, log_keys):
     fixture = await make_vote(session, app.state.cipher, now=NOW, topics=[yes_no_topic()])
     wang = await make_account(session, app.state.cipher, owner_id=await owner_id(session, app, WANG))
     zhao = await make_account(session, app.state.cipher, owner_id=await owner_id(session, app, ZHAO))
+    li = await make_account(session, app.state.cipher, owner_id=await owner_id(session, app, LI))
     await session.commit()
     committee = await make_api_key(
         session, app.state.token_hasher, role=Role.COMMITTEE, estate_id=fixture.places.estate.id
     )
     url = f"/api/v1/votes/{fixture.vote.id}"
     casts = {}
-    for account in (wang, zhao):
+    for account in (wang, zhao, li):
         group = await group_of(session, fixture.vote.id, account.owner_id)
         answers = answers_for(fixture)
         cast = await client.post(
@@ -87,7 +88,9 @@ async def test_the_owner_proves_offline_that_their_ballot_was_counted(client, ap
     assert proof["commitment"] == cast["content_hash"]
     assert proof["vote_id"] == str(fixture.vote.id)
     assert proof["closed"]["entry"]["kind"] == "vote.closed"
-    assert proof["closed"]["entry"]["payload"]["counted"]["count"] == 1  # Wang; Zhao's void ballot is not counted
+    assert (
+        proof["closed"]["entry"]["payload"]["counted"]["count"] == 2
+    )  # Wang and Li; Zhao's void ballot is not counted
 
     key = (await client.get("/api/v1/log/keys")).json()["current"]["verifier_key"]
     receipt = (await client.get(f"/api/v1/receipts/{cast['audit_entry_id']}", headers=bearer(app, wang))).text
