@@ -21,6 +21,7 @@ from app.archive.router import router as archive_router
 from app.audit.integrator import IntegratorRunner
 from app.audit.keys import LogKeys
 from app.audit.router import router as log_router
+from app.ballot.paper import MAX_SCAN_BYTES
 from app.ballot.receipt_router import router as receipt_router
 from app.ballot.router import router as ballot_router
 from app.common.errors import TooManyRequests
@@ -169,7 +170,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(
         BodyLimitMiddleware,
         limit=settings.max_body_bytes,
-        routes=upload_limits(settings, API_PREFIX, attachment_max_bytes=ATTACHMENT_MAX_BYTES),
+        routes=upload_limits(
+            settings, API_PREFIX, attachment_max_bytes=ATTACHMENT_MAX_BYTES, paper_scan_max_bytes=MAX_SCAN_BYTES
+        ),
     )
     if settings.rate_limit_enabled:
         app.add_middleware(RateLimitMiddleware, rules=rate_limit_rules(settings, API_PREFIX))
