@@ -326,3 +326,35 @@ async def test_refusals_reception_after_close_scan_without_upload_unknown_recept
         headers=mixed.committee,
     )
     assert (unknown.status_code, unknown.json()["code"]) == (404, "counting.reception_not_found")
+
+
+async def test_a_sealed_envelope_is_opened_at_the_counting_with_its_sheet_scanned(client, session, app):
+    mixed = await mixed_vote(session, app)
+    at(app, START + timedelta(days=3))
+    envelope_scan = await upload(client, mixed, b"photo of the sealed envelope from box 1")
+    envelope = await client.post(
+        f"/api/v1/votes/{mixed.vote_id}/paper-receptions",
+        json={"group_id": mixed.groups[LI], "form": "SEALED_ENVELOPE", "scan_sha256": envelope_scan},
+        headers=mixed.committee,
+    )
+    assert envelope.status_code == 201, envelope.text
+    at(app, END + timedelta(hours=9))
+    body = witness_body(mixed, ("owner", "OWNER"), ("street_office", "STREET_OFFICE"))
+    url = f"/api/v1/votes/{mixed.vote_id}/counting-session"
+    assert (await client.post(url, json=body, headers=mixed.committee)).status_code == 201
+    again = await client.post(url, json=body, headers=mixed.committee)
+    assert (again.status_code, again.json()["code"]) == (409, "counting.not_openable")
+    entry = {"reception_id": envelope.json()["id"], "answers": {mixed.topic_id: "OPPOSE"}}
+    unscanned = await client.post(f"{url}/ballots", json=entry, headers=mixed.committee)
+    assert (unscanned.status_code, unscanned.json()["code"]) == (422, "counting.sheet_scan_required")
+    sheet_scan = await upload(client, mixed, b"the ballot sheet inside the envelope")
+    entered = await client.post(f"{url}/ballots", json=entry | {"scan_sha256": sheet_scan}, headers=mixed.committee)
+    assert entered.status_code == 201, entered.text
+    twice = await client.post(f"{url}/ballots", json=entry | {"scan_sha256": sheet_scan}, headers=mixed.committee)
+    assert (twice.status_code, twice.json()["code"]) == (409, "ballot.already_cast")
+    paper = await session.scalar(select(Ballot).where(Ballot.vote_id == mixed.vote_id))
+    assert paper.scan_sha256 == sheet_scan
+    state = (await client.get(url, headers=mixed.header("residents_committee"))).json()
+    assert state["receptions"][0]["status"] == "COUNTED"
+    assert state["receptions"][0]["ballot_id"] == entered.json()["ballot_id"]
+    assert sorted(w["role"] for w in state["witnesses"]) == ["OWNER", "STREET_OFFICE"]
