@@ -104,7 +104,7 @@ class RouteBodyLimit:
 
 
 def upload_limits(
-    settings: Settings, prefix: str, *, attachment_max_bytes: int, paper_scan_max_bytes: int = 0
+    settings: Settings, prefix: str, *, attachment_max_bytes: int, paper_scan_max_bytes: int
 ) -> tuple[RouteBodyLimit, ...]:
     """The upload routes: each route's own file limit plus ``max_body_bytes`` for the other form fields
     (``attachment_max_bytes``: a topic attachment's limit, ``app.vote.service.ATTACHMENT_MAX_BYTES``;
