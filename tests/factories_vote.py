@@ -86,13 +86,14 @@ async def make_vote(
     opens_in: timedelta = timedelta(0),
     window: timedelta = timedelta(days=7),
     places: Places | None = None,
+    register: bytes | None = None,
 ) -> VoteFixture:
     """A published vote over the section-P estate (8 heads, 90000 area), open from ``now + opens_in``."""
     places = places or await make_places(session, cipher)
     outcome = await import_register(
         session,
         places.estate.id,
-        SAMPLE.read_bytes(),
+        SAMPLE.read_bytes() if register is None else register,
         register_format=RegisterFormat.CSV,
         source_name=SAMPLE.name,
         imported_by=OPERATOR,

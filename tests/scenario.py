@@ -7,16 +7,29 @@ at 2025-03-24 00:00 without a request.
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from app.audit import service as audit_service
+from app.ballot.models import Ballot, BallotStatus, Channel, CountingSession
+from app.ballot.service import insert_ballot
 from app.common.access import Role
+from app.ledger import ballot as ballot_document
+from app.ledger.events import Event, EventKind
 from app.register.models import OwnerKind
 from app.register.parsing import RegisterFormat, parse_register
+from app.result import service as result_service
 from app.transitions import run_due_transitions
+from app.vote.models import RollGroup, Vote
+from app.vote.spec import marks_for_ballot
 from tests.ballot.helpers import LI, WANG, ZHANG, ZHAO, owner_id
 from tests.factories import bearer, make_account, make_api_key, make_places
 
@@ -135,8 +148,10 @@ async def run_vote(  # type: ignore[no-untyped-def]
 ) -> VoteRun:
     """Import the section-P register, publish a notice at ``published``, let six groups vote, close and decide.
 
-    With ``paper_group`` (a key of ``GROUPS``) the vote is MIXED and the organiser enters that group's paper
-    ballot, received before its online one, which is therefore void (R-TALLY-9)."""
+    With ``paper_group`` (a key of ``GROUPS``) the vote is MIXED and its log is the one evote wrote before
+    R-PAPER (issue #17): that group's paper ballot, typed in as received before its online one, voided it (the
+    earlier R-TALLY-9). The API no longer does this (R-PAPER-2); such logs exist and the verifier still checks
+    them, so this evidence is written here as the old ``enter_paper`` wrote it."""
     app.state.clock = lambda: published
     places = await make_places(session, app.state.cipher)
     await session.commit()
@@ -198,15 +213,61 @@ async def run_vote(  # type: ignore[no-untyped-def]
         )
         assert cast.status_code == 201, cast.text
         if name == paper_group:
-            paper = await client.post(
-                f"/api/v1/votes/{vote_id}/paper-ballots",
-                json={
-                    "group_id": group["group_key"], "answers": answers, "scan_sha256": "5" * 64,
-                    "received_at": (STARTS + timedelta(hours=12)).isoformat(),
-                },
-                headers=committee,
-            )  # fmt: skip
-            assert paper.status_code == 201, paper.text
+            async with app.state.sessionmaker() as legacy, legacy.begin():
+                await legacy_paper_voiding(
+                    legacy, uuid.UUID(vote_id), group["group_key"], answers, received_at=STARTS + timedelta(hours=12),
+                    now=STARTS + timedelta(days=1),
+                )  # fmt: skip
     app.state.clock = lambda: ENDS
-    assert await run_due_transitions(app.state.sessionmaker, ENDS, keys=app.state.log_keys) == 1
+    if paper_group:  # the old log closed a mixed vote at its end, as an online one; R-PAPER-3 needs a sign-off
+        async with app.state.sessionmaker() as legacy, legacy.begin():
+            legacy.add(
+                CountingSession(vote_id=uuid.UUID(vote_id), opened_at=ENDS, opened_by="tests", signed_off_at=ENDS)
+            )
+            await legacy.flush()
+            await result_service.close_and_decide(legacy, uuid.UUID(vote_id), now=ENDS, keys=app.state.log_keys)
+    else:
+        assert await run_due_transitions(app.state.sessionmaker, ENDS, keys=app.state.log_keys) == 1
     return VoteRun(vote_id, str(places.estate.id), topic_ids, committee, bearer(app, accounts[WANG]))
+
+
+async def legacy_paper_voiding(
+    session: AsyncSession,
+    vote_id: uuid.UUID,
+    group_id: str,
+    answers: dict[str, Any],
+    *,
+    received_at: datetime,
+    now: datetime,
+) -> None:
+    """What the earlier R-TALLY-9 ``enter_paper`` logged: the group's online ballot void, a paper ballot cast at
+    the typed reception time with a scan hash (``"5" * 64``) nobody uploaded. Evidence of old logs only."""
+    vote = await session.scalar(select(Vote).where(Vote.id == vote_id).options(selectinload(Vote.topics)))
+    group_row = await session.get(RollGroup, (vote_id, group_id))
+    assert vote is not None
+    assert group_row is not None
+    online = await session.scalar(
+        select(Ballot).where(
+            Ballot.vote_id == vote_id, Ballot.group_id == group_id, Ballot.status == BallotStatus.COUNTED
+        )
+    )
+    assert online is not None
+    online.status = BallotStatus.VOID
+    online.void_reason = f"a paper ballot received at {received_at.isoformat()} is earlier"
+    await session.flush()
+    await audit_service.append(
+        session,
+        Event(EventKind.BALLOT_VOIDED, {
+            "ballot_id": str(online.id),
+            ballot_document.group_member(group_row.pseudonym, group_row.group_id): group_row.pseudonym,
+            "reason": online.void_reason,
+        }),
+        estate_id=vote.estate_id, vote_id=vote.id, at=now,
+    )  # fmt: skip
+    receipt = await insert_ballot(
+        session, vote.id, vote.estate_id, group_row, answers,
+        marks_for_ballot(vote.topics, answers, allow_spoiled=True), now=now, basis="PAPER_ENTRY", grant_id=None,
+        grant="", channel=Channel.PAPER, account_id=None, entered_by="tests", scan_sha256="5" * 64,
+        cast_at=received_at,
+    )  # fmt: skip
+    assert receipt is not None

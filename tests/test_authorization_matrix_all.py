@@ -377,16 +377,43 @@ MATRIX: dict[tuple[str, str], Call] = {
         body=lambda w, _: {"json": {"group_id": w.extra["group_a"], "answers": w.extra["answers"]}},
         note="another group's ballot: 李二 casting for 王一's group is refused",
     ),
-    ("POST", "/api/v1/votes/{vote_id}/paper-ballots"): Call(
+    ("POST", "/api/v1/votes/{vote_id}/paper-scans"): Call(
+        VOTE_ORGANISERS_A, body=lambda w, _: {"content": b"scan of a signed paper ballot"}
+    ),
+    ("POST", "/api/v1/votes/{vote_id}/paper-receptions"): Call(
         VOTE_ORGANISERS_A,
-        body=lambda w, _: {
-            "json": {
-                "group_id": w.extra["group_a2"],
-                "answers": w.extra["answers"],
-                "received_at": (NOW + timedelta(minutes=30)).isoformat(),
-                "scan_sha256": "a" * 64,
+        body=_json(lambda w: {"group_id": w.extra["group_a2"], "form": "SHEET", "scan_sha256": w.extra["scan"]}),
+        note="R-PAPER-1: the world's vote is online only, so the organisers get the domain refusal (409)",
+    ),
+    ("GET", "/api/v1/votes/{vote_id}/counting-session"): Call(expect("404", (STAFF_A, OK))),
+    ("POST", "/api/v1/votes/{vote_id}/counting-session"): Call(
+        expect(
+            "404",
+            (("admin", "committee_a"), "409:ballot.paper_not_allowed"),
+            (READERS_A, "403"),
+            ("so_a", "403:vote.not_organiser"),
+        ),
+        body=_json(
+            lambda w: {
+                "witnesses": [
+                    {"account_id": w.extra["owner_a_account"], "role": "OWNER"},
+                    {"account_id": w.extra["owner_a_account"], "role": "RESIDENTS_COMMITTEE"},
+                ]
             }
-        },
+        ),
+        note="R-PAPER-3: organisers of a paper or mixed vote only (the world's vote is online)",
+    ),
+    ("POST", "/api/v1/votes/{vote_id}/counting-session/ballots"): Call(
+        expect(
+            "404",
+            (("admin", "committee_a"), "409:ballot.paper_not_allowed"),
+            (READERS_A, "403"),
+            ("so_a", "403:vote.not_organiser"),
+        ),
+        body=_json(lambda w: {"reception_id": "00000000-0000-4000-8000-000000000000", "answers": w.extra["answers"]}),
+    ),
+    ("POST", "/api/v1/votes/{vote_id}/counting-session/confirmations"): Call(
+        expect("403:counting.not_a_witness"), note="R-PAPER-3: only a named witness, through their own account"
     ),
     ("GET", "/api/v1/votes/{vote_id}/my-ballot"): Call(expect("404", (OWNERS_A, OK))),
     ("GET", "/api/v1/votes/{vote_id}/turnout"): Call(expect("404", (STAFF_A, OK), (OWNERS_A, OK))),
@@ -521,6 +548,7 @@ async def _build_world(client, session, sessionmaker, app) -> World:  # type: ig
     group_a = await group_of(session, vote_id, wang)
     group_a2 = await group_of(session, vote_id, li)  # 李二's sole unit 3-1-102 (R-HEAD-3)
     answers = answers_for(fixture)  # type: ignore[no-untyped-call]
+    scan = hashlib.sha256(b"matrix scan").hexdigest()
 
     async def ok(response, status: int = 201):  # type: ignore[no-untyped-def]
         assert response.status_code == status, response.text
@@ -623,6 +651,8 @@ async def _build_world(client, session, sessionmaker, app) -> World:  # type: ig
         extra={
             "group_a": group_a,
             "group_a2": group_a2,
+            "scan": scan,
+            "owner_a_account": str(owner_a.id),
             "answers": answers,
             "grant_body": grant_body,
             "note": checkpoint.text,

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from app.audit.models import AuditEntry
-from app.ballot.models import Ballot, BallotMark, BallotStatus, IdempotencyRecord
+from app.ballot.models import Ballot, BallotMark, BallotStatus, CountingSession, IdempotencyRecord, PaperReception
 from app.db import locks
 from app.grant import service as grant_service
 from app.grant.models import ActingGrant
@@ -25,6 +25,7 @@ from app.realname.repository import bound_owner_expression
 from app.register.models import Owner, OwnerKind, RegisterVersion, Unit, UnitOwner
 from app.rules.casting import GrantFacts
 from app.rules.lifecycle import VoteStatus
+from app.rules.paper import ReceptionStatus
 from app.rules.roll import SaleStatus
 from app.vote.models import RollGroup, Topic, Vote, VotingMethod
 
@@ -367,3 +368,45 @@ async def closed_entry_id(session: AsyncSession, vote_id: uuid.UUID) -> uuid.UUI
     """The id of the vote's ``vote.closed`` audit entry, if it has closed."""
     statement = select(AuditEntry.id).where(AuditEntry.vote_id == vote_id, AuditEntry.kind == EventKind.VOTE_CLOSED)
     return await session.scalar(statement.limit(1))
+
+
+async def group_ballot_times(
+    session: AsyncSession, vote_id: uuid.UUID, group_id: str
+) -> list[tuple[datetime, uuid.UUID]]:
+    """R-PAPER-2: the server times (and log entries) of the group's counted ballot and non-duplicate receptions."""
+
+    ballots = await session.execute(
+        select(Ballot.cast_at, Ballot.audit_entry_id).where(
+            Ballot.vote_id == vote_id, Ballot.group_id == group_id, Ballot.status == BallotStatus.COUNTED
+        )
+    )
+    receptions = await session.execute(
+        select(PaperReception.received_at, PaperReception.audit_entry_id).where(
+            PaperReception.vote_id == vote_id,
+            PaperReception.group_id == group_id,
+            PaperReception.status != ReceptionStatus.DUPLICATE,
+        )
+    )
+    return [(at, entry) for at, entry in [*ballots.all(), *receptions.all()] if entry is not None]
+
+
+async def group_has_reception(session: AsyncSession, vote_id: uuid.UUID, group_id: str) -> bool:
+    """R-PAPER-2: whether the group's paper ballot reached the organiser (a non-duplicate reception)."""
+
+    found = await session.scalar(
+        select(PaperReception.id)
+        .where(
+            PaperReception.vote_id == vote_id,
+            PaperReception.group_id == group_id,
+            PaperReception.status != ReceptionStatus.DUPLICATE,
+        )
+        .limit(1)
+    )
+    return found is not None
+
+
+async def counting_signed_off(session: AsyncSession, vote_id: uuid.UUID) -> bool:
+    """R-PAPER-3: whether every witness of the vote's counting session has confirmed the count."""
+
+    signed = await session.scalar(select(CountingSession.signed_off_at).where(CountingSession.vote_id == vote_id))
+    return signed is not None

@@ -1,7 +1,15 @@
 """The single import point for every model, so Alembic and the tests see one MetaData."""
 
 from app.audit.models import AuditEntry
-from app.ballot.models import Ballot, BallotMark, IdempotencyRecord
+from app.ballot.models import (
+    Ballot,
+    BallotMark,
+    CountingSession,
+    CountingWitness,
+    IdempotencyRecord,
+    PaperReception,
+    PaperScan,
+)
 from app.db.base import Base
 from app.grant.models import ActingGrant
 from app.identity.models import Account, ApiKey, IdentityEvent, OtpChallenge, RefreshToken, RoleGrant
@@ -37,6 +45,8 @@ __all__ = [
     "CandidateAttestation",
     "CandidateListAcknowledgment",
     "Community",
+    "CountingSession",
+    "CountingWitness",
     "District",
     "ElectionCandidate",
     "Erratum",
@@ -48,6 +58,8 @@ __all__ = [
     "OtpChallenge",
     "OutboxMessage",
     "Owner",
+    "PaperReception",
+    "PaperScan",
     "Petition",
     "PetitionSignature",
     "RefreshToken",

@@ -54,6 +54,10 @@ PUBLIC_KINDS: Mapping[EventKind, str] = {
     EventKind.ROLL_OBJECTION_ANSWERED: "the organiser's answer: decision and reasons commitment only (R-ROLL-7)",
     EventKind.VOTE_ROLL_REPUBLISHED: "a corrected roll's hashes, totals and window (R-ROLL-7, R-LIFE-3)",
     EventKind.ELECTION_CANDIDATE_LIST_ACKNOWLEDGED: "the candidate list's hash acknowledged (Art. 40 ¶2, R-CAND-8)",
+    EventKind.PAPER_RECEIVED: "a paper ballot's reception and scan hash under a per-vote pseudonym (R-PAPER-1)",
+    EventKind.COUNTING_OPENED: "the public counting session and its witnesses' roles and pseudonyms (R-PAPER-3)",
+    EventKind.COUNTING_CONFIRMED: "a counting witness's sign-off under a per-vote pseudonym (R-PAPER-3)",
+    EventKind.COUNTING_SIGNED_OFF: "the counting session's close with the counted set (R-PAPER-3)",
 }
 
 #: Payload members that name or fragment a person.
@@ -86,6 +90,8 @@ def disclosure(kind: str, payload: Mapping[str, Any]) -> Disclosure:
         return Disclosure.RESTRICTED  # a vote frozen before pseudonyms: its group id is unkeyed
     if kind == EventKind.BALLOT_CAST and payload.get("grant_id"):
         return Disclosure.RESTRICTED  # logged before grant pseudonyms: a permanent grant id links votes
+    if kind == EventKind.PAPER_RECEIVED and "group" not in payload:
+        return Disclosure.RESTRICTED  # a vote frozen before pseudonyms: its group id is unkeyed
     if kind == EventKind.BALLOT_VOIDED and "group" not in payload:
         return Disclosure.RESTRICTED  # version 1: an unkeyed group id
     return Disclosure.PUBLIC

@@ -36,6 +36,11 @@ class EventKind(StrEnum):
     # Ballots: their payloads are built in app.ballot.service, beside the ballot document
     BALLOT_CAST = "ballot.cast"
     BALLOT_VOIDED = "ballot.voided"
+    # Paper ballots and their public counting (app.ballot, app.result; R-PAPER-1..4)
+    PAPER_RECEIVED = "paper.received"
+    COUNTING_OPENED = "counting.opened"
+    COUNTING_CONFIRMED = "counting.confirmed"
+    COUNTING_SIGNED_OFF = "counting.signed_off"
     # The property register (app.register)
     REGISTER_VERSION = "register.version"
     # Notices and their delivery (app.notice)
@@ -119,6 +124,10 @@ EVIDENCE_KINDS = frozenset(
         EventKind.ROLL_OBJECTION_FILED,
         EventKind.ROLL_OBJECTION_ANSWERED,
         EventKind.VOTE_ROLL_REPUBLISHED,
+        EventKind.PAPER_RECEIVED,
+        EventKind.COUNTING_OPENED,
+        EventKind.COUNTING_CONFIRMED,
+        EventKind.COUNTING_SIGNED_OFF,
     }
 )
 
@@ -713,5 +722,90 @@ def election_candidate_list_acknowledged(
             "submitted_on": submitted_on,
             "acknowledged_on": acknowledged_on,
             "receipt_sha256": receipt_sha256,
+        },
+    )
+
+
+# --- paper ballots and their public counting (R-PAPER-1..4) -----------------------------------------------------
+
+
+def paper_received(
+    *,
+    reception_id: uuid.UUID,
+    group_member: str,
+    group: str,
+    form: str,
+    scan_sha256: str,
+    received_at: str,
+    status: str,
+    earlier_entry_id: uuid.UUID | None,
+) -> Event:
+    """R-PAPER-1: a paper ballot reached the organiser at ``received_at`` (the server's clock), its scan stored
+    under ``scan_sha256``; R-PAPER-2: ``status`` DUPLICATE when the group's earlier ballot (``earlier`` names its
+    entry) counts instead. The group is named as in ``ballot.cast`` (``group_member``: its pseudonym member)."""
+    return Event(
+        EventKind.PAPER_RECEIVED,
+        {
+            "reception_id": str(reception_id),
+            group_member: group,
+            "form": form,
+            "scan_sha256": scan_sha256,
+            "received_at": received_at,
+            "status": status,
+            "earlier": _id(earlier_entry_id),
+        },
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Witness:
+    """A counting witness as the public log names them: a per-vote pseudonym and a role, never a name."""
+
+    pseudonym: str
+    role: str
+
+
+def counting_opened(*, session_id: uuid.UUID, opened_at: str, by: str, witnesses: Sequence[Witness]) -> Event:
+    """R-PAPER-3: the counting session is opened after the close before the named witnesses."""
+    return Event(
+        EventKind.COUNTING_OPENED,
+        {
+            "session_id": str(session_id),
+            "opened_at": opened_at,
+            "by": by,
+            "witnesses": [{"witness": witness.pseudonym, "role": witness.role} for witness in witnesses],
+        },
+    )
+
+
+def counting_confirmed(
+    *, session_id: uuid.UUID, witness: Witness, confirmed_at: str, counted: Mapping[str, Any]
+) -> Event:
+    """R-PAPER-3: one witness confirms, through their own account, the counted set as it stands (``counted``:
+    ``app.ledger.completeness.counted_set(...).payload()``); no entry is accepted after the first confirmation."""
+    return Event(
+        EventKind.COUNTING_CONFIRMED,
+        {
+            "session_id": str(session_id),
+            "witness": witness.pseudonym,
+            "role": witness.role,
+            "confirmed_at": confirmed_at,
+            "counted": dict(counted),
+        },
+    )
+
+
+def counting_signed_off(
+    *, session_id: uuid.UUID, signed_off_at: str, paper_counted: int, duplicates: int, counted: Mapping[str, Any]
+) -> Event:
+    """R-PAPER-3: every witness confirmed: the session is closed, and the vote is closed and decided next."""
+    return Event(
+        EventKind.COUNTING_SIGNED_OFF,
+        {
+            "session_id": str(session_id),
+            "signed_off_at": signed_off_at,
+            "paper_counted": paper_counted,
+            "duplicates": duplicates,
+            "counted": dict(counted),
         },
     )

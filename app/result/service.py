@@ -46,7 +46,14 @@ from app.place import access
 from app.realname import repository as realname_repository
 from app.result import notices as result_notices
 from app.result import repository
-from app.result.errors import BallotsSealed, ResultNotPublished, VoteNotClosable, VoteNotEnded, VoteTerminated
+from app.result.errors import (
+    BallotsSealed,
+    CountingNotSignedOff,
+    ResultNotPublished,
+    VoteNotClosable,
+    VoteNotEnded,
+    VoteTerminated,
+)
 from app.result.models import TopicResult
 from app.result.repository import MarkSums, UnitPlace
 from app.rules.counts import Weight
@@ -58,7 +65,7 @@ from app.supervision import service as supervision_service
 from app.supervision.models import SupervisionAction, SupervisionKind
 from app.vote import repository as vote_repository
 from app.vote.lifecycle import status_at, transition
-from app.vote.models import RollGroup, Topic, Vote
+from app.vote.models import RollGroup, Topic, Vote, VotingMethod
 from app.vote.service import ensure_acts_as_organiser
 from app.vote.spec import kind_rules, terms
 
@@ -113,6 +120,14 @@ async def close_and_decide(
     total = Weight(vote.total_heads, vote.total_area)  # the frozen roll (R-HEAD-6, R-AREA-4, R-ROLL-3)
     if now < vote.ends_at:
         raise VoteNotEnded(ends_at=vote.ends_at.isoformat())  # R-LIFE-6: no early close
+    if (
+        vote.status in RUNNING
+        and vote.voting_method is not VotingMethod.ONLINE
+        and not await ballot_repository.counting_signed_off(session, vote.id)
+    ):
+        # R-PAPER-3: paper ballots received before the close are counted in public before witnesses first; the
+        # close binds the counted set with them, so nothing is closed, decided or published before the sign-off.
+        raise CountingNotSignedOff()
 
     acts: list[AuditEntry] = []
     participating: Weight | None = None  # nothing can change the counted ballots once the vote is locked

@@ -437,17 +437,6 @@ class VotingEnded(RuleViolation):
     message_en = "Voting ended at {ends_at}; no more ballots are accepted."
 
 
-class PaperReceivedOutsideWindow(RuleViolation):
-    """R-TALLY-9 / R-LIFE-5: a paper ballot is received inside the voting window and not in the future."""
-
-    code = "ballot.paper_received_outside_window"
-    title = "Paper ballot received outside the voting window"
-    message_zh = "纸质选票的收到时间须在表决期间（{starts_at} 至 {ends_at}）内且不晚于当前时间。"
-    message_en = (
-        "A paper ballot must be received within the voting window ({starts_at} to {ends_at}) and not later than now."
-    )
-
-
 class VotingEarlyClose(RuleViolation):
     """R-LIFE-6: the publicised window never closes early."""
 
@@ -588,4 +577,55 @@ class ResumptionExtensionTooShort(RuleViolation):
     message_en = (
         "The new end {ends_at} is earlier than {minimum}: a resumption must extend the window by at least the "
         "suspended time ({suspended_seconds} seconds)."
+    )
+
+
+# --- Paper ballots and their counting (app.rules.paper; R-PAPER) ---
+
+
+class PaperReceptionOutsideWindow(RuleViolation):
+    """R-PAPER-1: a paper ballot's reception is recorded at the server's clock, inside the voting window."""
+
+    code = "ballot.paper_reception_outside_window"
+    status = 409
+    title = "Paper ballot received outside the voting window"
+    message_zh = (
+        "纸质选票只能在表决期间（{starts_at} 至 {ends_at}）送达登记；表决截止后送达的选票不予登记（R-PAPER-1）。"
+    )
+    message_en = (
+        "A paper ballot is recorded as received only within the voting window ({starts_at} to {ends_at}); "
+        "one arriving after the close is refused (R-PAPER-1)."
+    )
+
+
+class CountingBeforeClose(RuleViolation):
+    """R-PAPER-3: the counting session is held after the close."""
+
+    code = "counting.before_close"
+    status = 409
+    title = "Counting session before the close"
+    message_zh = "计票会议须在表决截止（{ends_at}）之后召开（R-PAPER-3）。"
+    message_en = "The counting session is held after the close ({ends_at}) (R-PAPER-3)."
+
+
+class WitnessesIncomplete(RuleViolation):
+    """R-PAPER-3: an owner and the residents' committee or the street office witness the counting."""
+
+    code = "counting.witnesses_incomplete"
+    title = "Witnesses incomplete"
+    message_zh = "监票人须至少包括一名本物业管理区域业主，以及居民委员会或街道办事处（R-PAPER-3）。"
+    message_en = (
+        "The witnesses must include at least one owner of the estate and the residents' committee or the street "
+        "office (R-PAPER-3)."
+    )
+
+
+class ScanHashInvalid(RuleViolation):
+    """R-PAPER-4: a scan is named by the SHA-256 of stored bytes; the all-zero hash names none."""
+
+    code = "ballot.scan_hash_invalid"
+    title = "Invalid scan hash"
+    message_zh = "扫描件哈希无效：须为已上传扫描件的 SHA-256，全零哈希不予接受（R-PAPER-4）。"
+    message_en = (
+        "Invalid scan hash: it must be the SHA-256 of an uploaded scan; the all-zero hash is refused (R-PAPER-4)."
     )

@@ -30,7 +30,6 @@ from zoneinfo import ZoneInfo
 from app.rules.errors import (
     NaiveDatetime,
     NoticePeriodTooShort,
-    PaperReceivedOutsideWindow,
     VotingEarlyClose,
     VotingEnded,
     VotingExtensionAfterClose,
@@ -115,14 +114,6 @@ def check_voting_open(starts_at: datetime, ends_at: datetime, now: datetime) -> 
         raise VotingNotStarted(starts_at=starts_at.isoformat())
     if now >= ends_at:
         raise VotingEnded(ends_at=ends_at.isoformat())
-
-
-def check_paper_received(starts_at: datetime, ends_at: datetime, received_at: datetime, now: datetime) -> None:
-    """R-TALLY-9 with R-LIFE-5: a paper ballot counts only if received inside ``[starts_at, ends_at)`` and not
-    after ``now`` (an organiser cannot record a receipt in the future)."""
-    _require_aware(starts_at=starts_at, ends_at=ends_at, received_at=received_at, now=now)
-    if not starts_at <= received_at < ends_at or received_at > now:
-        raise PaperReceivedOutsideWindow(starts_at=starts_at.isoformat(), ends_at=ends_at.isoformat())
 
 
 class ExtensionWhen(StrEnum):

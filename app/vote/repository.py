@@ -5,7 +5,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy import Select, select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -13,7 +13,7 @@ from app.audit.models import AuditEntry
 from app.db import locks
 from app.ledger.events import EventKind
 from app.register.models import Unit, UnitOwner
-from app.rules.lifecycle import UNFINISHED, VoteStatus
+from app.rules.lifecycle import RUNNING, UNFINISHED, VoteStatus
 from app.vote.models import (
     Attachment,
     CandidateAttestation,
@@ -24,6 +24,7 @@ from app.vote.models import (
     RollGroup,
     Topic,
     Vote,
+    VotingMethod,
 )
 
 
@@ -56,10 +57,13 @@ async def try_lock_vote(session: AsyncSession, vote_id: uuid.UUID) -> bool:
 
 
 async def due_vote_ids(session: AsyncSession, now: datetime, *, limit: int = 100) -> Sequence[uuid.UUID]:
-    """Votes whose window has ended (``ends_at <= now``) and whose result is not published yet."""
+    """Votes whose window has ended (``ends_at <= now``) and whose result is not published yet; a paper or mixed
+    vote only once its counting session closed it (R-PAPER-3)."""
     statement = (
         select(Vote.id)
         .where(Vote.status.in_(sorted(UNFINISHED)), Vote.ends_at <= now)
+        # R-PAPER-3: a paper or mixed vote is closed by its counting session's sign-off, not by the clock.
+        .where(or_(Vote.voting_method == VotingMethod.ONLINE, Vote.status.not_in(sorted(RUNNING))))
         .order_by(Vote.ends_at, Vote.id)
         .limit(limit)
     )

@@ -30,13 +30,14 @@ class Weight:
 
 
 def test_kinds_are_the_logged_strings():
-    assert len(EventKind) == len({kind.value for kind in EventKind}) == 64
+    assert len(EventKind) == len({kind.value for kind in EventKind}) == 68
     assert EventKind.BALLOT_CAST == "ballot.cast"
     assert EventKind.IDENTITY_VERIFICATION_DOCUMENT_DELETED == "identity.verification.document_deleted"
     assert EventKind("supervision.court_revocation") is EventKind.SUPERVISION_COURT_REVOCATION
     assert {kind.value for kind in events.EVIDENCE_KINDS} == {
         "vote.published", "ballot.cast", "ballot.voided", "vote.closed", "vote.decided", "vote.result_published",
         "roll.objection_filed", "roll.objection_answered", "vote.roll_republished",
+        "paper.received", "counting.opened", "counting.confirmed", "counting.signed_off",
     }  # fmt: skip
     assert len(events.SUPERVISION_KINDS) == 7
     assert EventKind("supervision.termination") is EventKind.SUPERVISION_TERMINATION
@@ -359,3 +360,25 @@ def test_committee_candidate_entries_name_records_not_owners():
     assert disclosure(acknowledged.kind, acknowledged.payload) is Disclosure.PUBLIC
     assert disclosure(attested.kind, attested.payload) is Disclosure.RESTRICTED
     assert disclosure(nominated.kind, nominated.payload) is Disclosure.RESTRICTED
+
+
+def test_paper_and_counting_payloads_name_witnesses_by_pseudonym_and_role_only():
+    received = events.paper_received(
+        reception_id=ONE, group_member="group", group="ab" * 16, form="SHEET", scan_sha256="cd" * 32,
+        received_at="2025-03-23T22:00:00+08:00", status="DUPLICATE", earlier_entry_id=TWO,
+    )  # fmt: skip
+    assert received.payload == {
+        "reception_id": str(ONE), "group": "ab" * 16, "form": "SHEET", "scan_sha256": "cd" * 32,
+        "received_at": "2025-03-23T22:00:00+08:00", "status": "DUPLICATE", "earlier": str(TWO),
+    }  # fmt: skip
+    witness = events.Witness("ef" * 16, "OWNER")
+    opened = events.counting_opened(session_id=ONE, opened_at="t", by="COMMITTEE", witnesses=[witness])
+    assert opened.payload["witnesses"] == [{"witness": "ef" * 16, "role": "OWNER"}]
+    confirmed = events.counting_confirmed(session_id=ONE, witness=witness, confirmed_at="t", counted={"count": 1})
+    assert (confirmed.kind, confirmed.payload["witness"], confirmed.payload["counted"]) == (
+        EventKind.COUNTING_CONFIRMED, "ef" * 16, {"count": 1},
+    )  # fmt: skip
+    signed = events.counting_signed_off(
+        session_id=ONE, signed_off_at="t", paper_counted=1, duplicates=2, counted={"count": 3}
+    )
+    assert (signed.payload["paper_counted"], signed.payload["duplicates"]) == (1, 2)
