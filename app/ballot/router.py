@@ -20,6 +20,7 @@ from app.rules.errors import (
     ElectionApprovalLimitExceeded,
     ElectionBallotIncomplete,
     ElectionWriteIn,
+    NoticeNotPosted,
     PaperReceivedOutsideWindow,
     VotingEnded,
     VotingNotStarted,
@@ -40,7 +41,8 @@ IdempotencyKey = Annotated[
 ]
 CAST_ERRORS = (
     Unauthenticated, errors.NotVerified, NotEntitled, NotFound, errors.GroupNotInRoll, VotingNotStarted, VotingEnded,
-    errors.VoteNotVotable, errors.OnlineNotAllowed, errors.AlreadyCast, errors.IdempotencyKeyReused, BallotIncomplete,
+    NoticeNotPosted, errors.VoteNotVotable, errors.OnlineNotAllowed, errors.AlreadyCast, errors.IdempotencyKeyReused,
+    BallotIncomplete,
     TopicNotInNotice, AnswerInvalid,
     ElectionWriteIn, ElectionBallotIncomplete, ElectionApprovalLimitExceeded, DatabaseBusy,
 )  # fmt: skip
@@ -76,7 +78,7 @@ async def cast_ballot(
     response_model=Receipt,
     responses=problem_responses(
         Unauthenticated, Forbidden, NotThisVotesOrganiser, NotFound, errors.GroupNotInRoll, errors.PaperNotAllowed,
-        PaperReceivedOutsideWindow, errors.AlreadyCast,
+        PaperReceivedOutsideWindow, NoticeNotPosted, errors.AlreadyCast,
         BallotIncomplete, TopicNotInNotice, AnswerInvalid, ElectionWriteIn, ElectionBallotIncomplete,
     ),
 )  # fmt: skip

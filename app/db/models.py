@@ -12,7 +12,7 @@ from app.realname.models import ManualVerificationRequest, VerificationAttempt, 
 from app.register.models import Building, Owner, RegisterVersion, Unit, UnitOwner
 from app.result.models import TopicResult
 from app.supervision.models import SupervisionAction
-from app.vote.models import Attachment, Erratum, RollGroup, Topic, Vote
+from app.vote.models import Attachment, Erratum, NoticePosting, RollGroup, Topic, Vote
 
 __all__ = [
     "Account",
@@ -32,6 +32,7 @@ __all__ = [
     "IdentityEvent",
     "ManualVerificationRequest",
     "Notice",
+    "NoticePosting",
     "OtpChallenge",
     "OutboxMessage",
     "Owner",

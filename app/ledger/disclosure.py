@@ -49,6 +49,8 @@ PUBLIC_KINDS: Mapping[EventKind, str] = {
     EventKind.SUPERVISION_COURT_REVOCATION: "a court's judgment (R-SUP-3)",
     EventKind.BALLOT_CAST: "a hiding commitment under a per-vote pseudonym (R-PUB-2)",
     EventKind.BALLOT_VOIDED: "a voiding under a per-vote pseudonym (R-TALLY-6)",
+    EventKind.VOTE_NOTICE_POSTED: "the on-site posting: times, acting role, place and photo hashes (R-NOTICE-2)",
+    EventKind.NOTICE_DELIVERY_RECORDED: "an owners' notice's delivery counts per channel (R-NOTICE-4)",
 }
 
 #: Payload members that name or fragment a person.

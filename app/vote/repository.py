@@ -5,15 +5,15 @@ from collections.abc import Sequence
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy import Select, select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from app.audit.models import AuditEntry
 from app.db import locks
 from app.ledger.events import EventKind
-from app.rules.lifecycle import UNFINISHED, VoteStatus
-from app.vote.models import Attachment, Erratum, OrganiserKind, RollGroup, Topic, Vote
+from app.rules.lifecycle import RUNNING, UNFINISHED, VoteStatus
+from app.vote.models import Attachment, Erratum, NoticePosting, OrganiserKind, RollGroup, Topic, Vote
 
 
 async def get_vote(session: AsyncSession, vote_id: uuid.UUID, *, for_update: bool = False) -> Vote | None:
@@ -45,10 +45,15 @@ async def try_lock_vote(session: AsyncSession, vote_id: uuid.UUID) -> bool:
 
 
 async def due_vote_ids(session: AsyncSession, now: datetime, *, limit: int = 100) -> Sequence[uuid.UUID]:
-    """Votes whose window has ended (``ends_at <= now``) and whose result is not published yet."""
+    """Votes whose window has ended (``ends_at <= now``) and whose result is not published yet; a running vote
+    whose notice was never posted on site never opened, so it is not closed (R-NOTICE-3)."""
     statement = (
         select(Vote.id)
-        .where(Vote.status.in_(sorted(UNFINISHED)), Vote.ends_at <= now)
+        .where(
+            Vote.status.in_(sorted(UNFINISHED)),
+            Vote.ends_at <= now,
+            or_(Vote.status.not_in(sorted(RUNNING)), Vote.posted_at.is_not(None)),
+        )
         .order_by(Vote.ends_at, Vote.id)
         .limit(limit)
     )
@@ -109,3 +114,23 @@ async def next_position(session: AsyncSession, vote_id: uuid.UUID) -> int:
     """Positions only grow: a deleted topic leaves a gap, so no row is ever renumbered under the unique key."""
     highest = await session.scalar(select(sa.func.max(Topic.position)).where(Topic.vote_id == vote_id))
     return 0 if highest is None else highest + 1
+
+
+async def postings(session: AsyncSession, vote_id: uuid.UUID) -> Sequence[NoticePosting]:
+    """R-NOTICE-2: a vote's on-site postings, earliest stated time first (photos not loaded)."""
+    statement = (
+        select(NoticePosting)
+        .where(NoticePosting.vote_id == vote_id)
+        .order_by(NoticePosting.posted_at, NoticePosting.recorded_at, NoticePosting.id)
+    )
+    return (await session.scalars(statement)).all()
+
+
+async def posting_photo(
+    session: AsyncSession, vote_id: uuid.UUID, posting_id: uuid.UUID
+) -> tuple[NoticePosting, bytes] | None:
+    statement = select(NoticePosting, NoticePosting.photo).where(
+        NoticePosting.vote_id == vote_id, NoticePosting.id == posting_id
+    )
+    row = (await session.execute(statement)).one_or_none()
+    return None if row is None else (row[0], row[1])
