@@ -433,7 +433,7 @@ class PostingTooLateForWindow(RuleViolation):
     title = "Posted too late for the announced window"
     message_zh = (
         "公告于 {posted_date} 在物业管理区域内张贴，投票最早可于 {earliest_start} 开始，公告的开始时间 {starts_at} "
-        "不足十五日公示期（R-LIFE-3、R-NOTICE-2）。请撤销本次表决并以新的表决时间重新发布公告。"
+        "不足十五日公示期（R-LIFE-3、R-NOTICE-3）。请撤销本次表决并以新的表决时间重新发布公告。"
     )
     message_en = (
         "The notice was posted on site on {posted_date}, so voting may start at {earliest_start} at the earliest; "
