@@ -127,6 +127,9 @@ async def test_w6_no_posting_recorded_the_vote_never_opens_nor_is_decided(client
     assert await run_due_transitions(app.state.sessionmaker, end + timedelta(days=1), keys=app.state.log_keys) == 0
     read = (await client.get(f"/api/v1/votes/{vote['id']}", headers=estate.committee)).json()
     assert read["status"] == read["effective_status"] == "PUBLISHED"
+    close = await client.post(f"/api/v1/votes/{vote['id']}/close", headers=estate.committee)
+    assert close.status_code == 409
+    assert problem_code(close) == "ballot.notice_not_posted"
     assert await _entries(session, "vote.closed", vote["id"]) == []
 
 
