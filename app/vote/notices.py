@@ -16,8 +16,11 @@ from app.rules.wording import counting_rule_zh
 from app.vote.models import Topic, Vote, VotingMethod, ordered_attachments
 
 METHODS_ZH = {"ONLINE": "电子投票", "PAPER": "书面投票", "MIXED": "电子投票与书面投票相结合"}
-# R-NOTICE-1: where owners read the vote, its roll totals and hash, its topics and attachments (``GET`` of it).
+# R-NOTICE-1: where owners read the vote (its roll totals and hash, topics and attachments), the roll itself and
+# where they object to it: the routes of R-ROLL-7 (``app.objection``, "the roll open to owners").
 VOTE_PATH = "/api/v1/votes/{vote_id}"
+ROLL_PATH = "/api/v1/votes/{vote_id}/roll"
+OBJECTIONS_PATH = "/api/v1/votes/{vote_id}/roll/objections"
 
 
 def vote_notice_title(vote: Vote) -> str:
@@ -70,9 +73,11 @@ def notice_statement(vote: Vote) -> str:
         lines.append("书面表决票以送达上述地点的时间为准，须在表决结束前送达。")
     lines.append(f"代理投票：{'允许，须经组织者核准的书面授权' if vote.proxies_allowed else '本次表决不接受代理投票'}")
     lines.append(
-        f"表决权人名册：业主可登录 evote 在 {VOTE_PATH.format(vote_id=vote.id)} 查阅名册的总人数、总面积及名册哈希"
+        f"表决权人名册：本小区业主经实名核验后可登录 evote 在 {ROLL_PATH.format(vote_id=vote.id)} 查阅"
+        f"（各表决组、房屋及专有部分面积，业主姓名部分隐去），名册总人数、总面积及名册哈希见 "
+        f"{VOTE_PATH.format(vote_id=vote.id)}"
         + (f"；另可在 {vote.roll_inspection_place} 查阅" if vote.roll_inspection_place else "")
-        + "；对名册有异议的，请在表决开始前向组织者提出。"
+        + f"；对名册有异议的，请在表决开始前通过 {OBJECTIONS_PATH.format(vote_id=vote.id)} 向组织者提出。"
     )
     lines.append("表决议题：")
     lines.extend(_topic_statement(number, topic) for number, topic in enumerate(vote.topics, start=1))

@@ -260,7 +260,7 @@ async def test_w8_the_notice_of_a_mixed_fund_use_vote_says_what_the_law_asks(cli
     assert "经参与表决专有部分面积过半数的业主且参与表决人数过半数的业主同意" in body
     assert "弃权计入参与表决的人数和面积，并计入同意比例的分母，不计为同意" in body
     assert "未作选择（空白）、多选或无法辨认的，按废票计" in body
-    assert f"/api/v1/votes/{vote['id']}" in body  # where to read the roll: in evote, and on site
+    assert f"/api/v1/votes/{vote['id']}/roll 查阅" in body  # where to read the roll: in evote, and on site
     assert roll_place in body
     assert body.endswith(f"公告哈希（SHA-256）：{read['notice_hash']}")
     # The signed notice hash covers these very words (notice document v2, recomputed from GET).
