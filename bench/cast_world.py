@@ -34,6 +34,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.db.base import utcnow
 from app.db.migrate import upgrade_async
 from app.db.session import create_engine, create_sessionmaker, unit_of_work
+from app.demo import demo_photo
 from app.identity.models import Account
 from app.identity.phone import PHONE_FIELD
 from app.identity.service import OPERATOR
@@ -302,6 +303,10 @@ async def build_world(
                     await topic_service.publish(
                         session, OPERATOR, vote.id, now=published, pseudonym_key=settings.key("pseudonym_key")
                     )
+                    await topic_service.record_posting(  # R-NOTICE-3: the vote opens once posted on site
+                        session, OPERATOR, vote.id, posted_at=published, place="小区公告栏", photo=demo_photo(),
+                        now=published,
+                    )  # fmt: skip
                     first = vote
                 else:
                     await _publish_copy(session, vote, first, published)
@@ -404,6 +409,7 @@ async def _publish_copy(session: AsyncSession, vote: Vote, first: Vote, publishe
         vote, topic_hashes, roll_hash=first.roll_hash, register_version_id=first.register_version_id
     )
     vote.status = VoteStatus.PUBLISHED
+    vote.posted_at = first.posted_at  # R-NOTICE-3: posted with the first (bench copies, not evidence)
     vote.published_at = published.astimezone(UTC)
     vote.published_by = OPERATOR.label
     await session.flush()

@@ -40,6 +40,7 @@ from app.audit.models import LogCheckpoint, LogState
 from app.common.access import Role, Scope
 from app.db.migrate import upgrade
 from app.db.session import create_engine, create_sessionmaker, unit_of_work
+from app.demo import demo_photo
 from app.identity.service import OPERATOR, TokenHasher, issue_api_key
 from app.ledger.ballot import commitment
 from app.ledger.entries import entry_leaf_hash, entry_payload_sha256, leaf_document
@@ -300,6 +301,13 @@ class World:
             with timed(self.phases, "publish_ms"):
                 response = await client.post(f"/api/v1/votes/{self.vote_id}/publish", headers=headers)
             assert response.status_code == 200, response.text
+            response = await client.post(  # R-NOTICE-3: the vote opens only once its posting on site is recorded
+                f"/api/v1/votes/{self.vote_id}/postings",
+                data={"posted_at": PUBLISHED.isoformat(), "place": "小区公告栏"},
+                files={"photo": ("posting.png", demo_photo(), "image/png")},
+                headers=headers,
+            )
+            assert response.status_code == 201, response.text
         async with unit_of_work(self.sessionmaker) as session:
             await integrate_and_sign(session, PUBLISHED, keys=self.keys)
 

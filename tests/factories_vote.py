@@ -72,6 +72,25 @@ def election_topic(candidates: tuple[str, ...] = ("c1", "c2", "c3", "c4", "c5", 
     }
 
 
+POSTING_PHOTO = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+"""A photograph of a posted notice as the API accepts it (PNG by its signature)."""
+
+
+async def record_posting(  # type: ignore[no-untyped-def]
+    client, vote_id: object, headers: dict[str, str], *, posted_at: datetime, place: str = "1号楼大堂公告栏"
+):
+    """Record the notice's on-site posting through the API (R-NOTICE-2/3: a vote opens only once it is posted);
+    the response, asserted 201. Call it after publishing, with the app clock at or after ``posted_at``."""
+    response = await client.post(
+        f"/api/v1/votes/{vote_id}/postings",
+        data={"posted_at": posted_at.isoformat(), "place": place},
+        files={"photo": ("posting.png", POSTING_PHOTO, "image/png")},
+        headers=headers,
+    )
+    assert response.status_code == 201, response.text
+    return response
+
+
 ROLL_PSEUDONYM_KEY = bytes(range(32))
 """The key these fixture rolls' owners are named under (no vote.published entry is logged for them anyway)."""
 
@@ -109,6 +128,7 @@ async def make_vote(
         starts_at=now + opens_in,
         ends_at=now + opens_in + window,
         published_at=now + opens_in - timedelta(days=16),
+        posted_at=now + opens_in - timedelta(days=16),  # R-NOTICE-3: posted on site as published
         published_by="tests",
         notice_hash="0" * 64,
     )

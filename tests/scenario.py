@@ -32,6 +32,7 @@ from app.vote.models import RollGroup, Vote
 from app.vote.spec import marks_for_ballot
 from tests.ballot.helpers import LI, WANG, ZHANG, ZHAO, owner_id
 from tests.factories import bearer, make_account, make_api_key, make_places
+from tests.factories_vote import record_posting
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 PUBLISHED = datetime(2025, 3, 1, 10, 0, tzinfo=SHANGHAI)
@@ -170,7 +171,11 @@ async def run_vote(  # type: ignore[no-untyped-def]
             "starts_at": STARTS.isoformat(),
             "ends_at": ENDS.isoformat(),
             "notice_text": "会议公告",
-            **({"voting_method": "MIXED"} if paper_group else {}),
+            **(
+                {"voting_method": "MIXED", "paper_ballot_place": "业委会办公室（1号楼101），工作日9:00-17:00"}
+                if paper_group
+                else {}
+            ),
         },
         headers=committee,
     )
@@ -185,6 +190,7 @@ async def run_vote(  # type: ignore[no-untyped-def]
             await prepare_election(client, committee, vote_id, created.json())
     response = await client.post(f"/api/v1/votes/{vote_id}/publish", headers=committee)
     assert response.status_code == 200, response.text
+    await record_posting(client, vote_id, committee, posted_at=published)  # R-NOTICE-3: posted the same day
 
     accounts = {}
     for numbers, *_ in GROUPS.values():

@@ -332,6 +332,16 @@ MATRIX: dict[tuple[str, str], Call] = {
         VOTE_ORGANISERS_A, body=_static({"text": "第二条应为“物业服务费用”。"})
     ),
     ("POST", "/api/v1/votes/{vote_id}/cancel"): Call(VOTE_ORGANISERS_A, body=_static({"reason": "议题有误"})),
+    # R-NOTICE-2: the organiser records the posting on site; every reader of the vote reads the postings and photos.
+    ("POST", "/api/v1/votes/{vote_id}/postings"): Call(
+        VOTE_ORGANISERS_A,
+        body=lambda w, _: {
+            "data": {"posted_at": NOW.isoformat(), "place": "2号楼公告栏"},
+            "files": {"photo": ("posting.png", PNG, "image/png")},
+        },
+    ),
+    ("GET", "/api/v1/votes/{vote_id}/postings"): Call(expect("404", (STAFF_A, OK), (OWNERS_A, OK))),
+    ("GET", "/api/v1/votes/{vote_id}/postings/{posting_id}/photo"): Call(expect("404", (STAFF_A, OK), (OWNERS_A, OK))),
     ("POST", "/api/v1/votes/{vote_id}/topics"): Call(VOTE_ORGANISERS_A, params=DRAFT, body=_static(TOPIC_BODY)),
     ("PATCH", "/api/v1/votes/{vote_id}/topics/{topic_id}"): Call(
         VOTE_ORGANISERS_A, params=DRAFT, body=_static({"title": "续聘"})
@@ -571,6 +581,14 @@ async def _build_world(client, session, sessionmaker, app) -> World:  # type: ig
             headers=admin,
         )
     )
+    posting = await ok(
+        await client.post(
+            f"/api/v1/votes/{vote_id}/postings",
+            data={"posted_at": NOW.isoformat(), "place": "1号楼大堂公告栏"},
+            files={"photo": ("posting.png", PNG, "image/png")},
+            headers=admin,
+        )
+    )
     order = await ok(
         await client.post(
             f"/api/v1/votes/{vote_id}/correction-orders",
@@ -634,6 +652,7 @@ async def _build_world(client, session, sessionmaker, app) -> World:  # type: ig
             "draft_vote_id": draft["id"],
             "topic_id": topic["id"],
             "attachment_id": attachment["id"],
+            "posting_id": posting["id"],
             "order_id": order["action"]["id"],
             "grant_id": grant["id"],
             "staff_grant_id": str(staff_grant),

@@ -41,6 +41,7 @@ from app.ledger import events
 from app.rules.errors import PaperReceptionOutsideWindow
 from app.rules.lifecycle import ENDED, RUNNING
 from app.rules.paper import PaperForm, ReceptionStatus, check_reception_time, check_scan_hash, reception_status
+from app.rules.publicity import check_notice_posted
 from app.vote.models import Vote, VotingMethod
 from app.vote.spec import marks_for_ballot
 
@@ -83,6 +84,7 @@ async def receive(
     if vote.voting_method is VotingMethod.ONLINE:
         raise PaperNotAllowed()
     if vote.status in RUNNING:
+        check_notice_posted(vote.posted_at)  # R-NOTICE-3: a vote whose notice was never posted never opened
         check_reception_time(vote.starts_at, vote.ends_at, now)
     elif vote.status in ENDED:
         raise PaperReceptionOutsideWindow(starts_at=vote.starts_at.isoformat(), ends_at=vote.ends_at.isoformat())

@@ -47,6 +47,8 @@ class CastingVote:
     topics: tuple[Topic, ...]
     caller_owner_id: uuid.UUID | None = None
     """The owner the casting account is bound to in THIS estate (R-CAST-1); None without such a binding."""
+    posted_at: datetime | None = None
+    """R-NOTICE-3: the earliest recorded on-site posting; None: the vote has not opened."""
 
 
 _TOPIC_CACHE_SIZE = 512
@@ -85,7 +87,7 @@ _VOTE_AND_GRANTS = (
     select(
         Vote.id, Vote.estate_id, Vote.status, Vote.voting_method, Vote.starts_at, Vote.ends_at, Vote.proxies_allowed,
         Vote.register_version_id, _LATEST_VERSION, Vote.notice_hash,
-        bound_owner_expression(bindparam("account_id"), Vote.estate_id), ActingGrant,
+        bound_owner_expression(bindparam("account_id"), Vote.estate_id), Vote.posted_at, ActingGrant,
         # A grantee's owner identity counts in this estate only through a binding made here (R-CAST-1, R-CAST-2).
         bound_owner_expression(ActingGrant.grantee_account_id, Vote.estate_id),
     )
@@ -112,7 +114,7 @@ async def vote_and_grants(
     vote = CastingVote(
         id=row[0], estate_id=row[1], status=row[2], voting_method=row[3], starts_at=row[4], ends_at=row[5],
         proxies_allowed=row[6], register_version_id=row[7], latest_register_version_id=row[8],
-        topics=await _topics(session, vote_id, row[9] or ""), caller_owner_id=row[10],
+        topics=await _topics(session, vote_id, row[9] or ""), caller_owner_id=row[10], posted_at=row[11],
     )  # fmt: skip
     grants = tuple(grant_service.grant_facts(grant, owner) for *_, grant, owner in rows if grant is not None)
     return vote, grants

@@ -19,6 +19,7 @@ from app.rules.errors import (
     ElectionApprovalLimitExceeded,
     ElectionBallotIncomplete,
     ElectionWriteIn,
+    NoticeNotPosted,
     VotingEnded,
     VotingNotStarted,
 )
@@ -36,7 +37,8 @@ IdempotencyKey = Annotated[
 ]
 CAST_ERRORS = (
     Unauthenticated, errors.NotVerified, NotEntitled, NotFound, errors.GroupNotInRoll, VotingNotStarted, VotingEnded,
-    errors.VoteNotVotable, errors.OnlineNotAllowed, errors.AlreadyCast, errors.IdempotencyKeyReused, BallotIncomplete,
+    NoticeNotPosted, errors.VoteNotVotable, errors.OnlineNotAllowed, errors.AlreadyCast, errors.IdempotencyKeyReused,
+    BallotIncomplete,
     TopicNotInNotice, AnswerInvalid,
     ElectionWriteIn, ElectionBallotIncomplete, ElectionApprovalLimitExceeded, DatabaseBusy,
 )  # fmt: skip

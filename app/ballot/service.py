@@ -55,7 +55,7 @@ from app.rules.casting import (
 )
 from app.rules.errors import VotingEnded
 from app.rules.lifecycle import ENDED, RUNNING, VoteStatus
-from app.rules.publicity import check_voting_open
+from app.rules.publicity import check_notice_posted, check_voting_open
 from app.rules.roll import VoterGroup
 from app.vote.models import RollGroup, VotingMethod
 from app.vote.spec import Mark, marks_for_ballot
@@ -99,7 +99,7 @@ async def cast(
     if group_row is None:
         raise GroupNotInRoll()
     basis, grant_id = await _entitlement(session, vote, group_row, grants, account_id=principal.account_id, now=now)
-    _ensure_open(vote.status, vote.starts_at, vote.ends_at, now)
+    _ensure_open(vote.status, vote.starts_at, vote.ends_at, now, posted_at=vote.posted_at)
     if vote.voting_method is VotingMethod.PAPER:
         raise OnlineNotAllowed()
     if vote.voting_method is VotingMethod.MIXED and await repository.group_has_reception(
@@ -135,9 +135,13 @@ async def _replay(session: AsyncSession, account_id: uuid.UUID, key: str, finger
     return CastOutcome(record.status_code, record.body)
 
 
-def _ensure_open(stored: VoteStatus, starts_at: datetime, ends_at: datetime, now: datetime) -> None:
-    """A published vote takes ballots inside its window (R-LIFE-5, the pure check); any other state takes none."""
+def _ensure_open(
+    stored: VoteStatus, starts_at: datetime, ends_at: datetime, now: datetime, *, posted_at: datetime | None
+) -> None:
+    """A published vote takes ballots inside its window (R-LIFE-5, the pure check) once its notice is posted on site
+    (R-NOTICE-3); any other state takes none."""
     if stored in RUNNING:
+        check_notice_posted(posted_at)
         check_voting_open(starts_at, ends_at, now)
     elif stored in ENDED:
         raise VotingEnded(ends_at=ends_at.isoformat())

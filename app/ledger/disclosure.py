@@ -1,11 +1,12 @@
 """What the unauthenticated log shows of each entry: public-law acts in full, everything else as its leaf hash.
 
-Public are the acts the law makes public (R-PUB-1, R-PUB-2, R-LIFE-3, R-LIFE-8, R-SUP-1): notices, the vote's
-publication hashes, errata and cancellations, the close with its totals, decisions and the published result,
+Public are the acts the law makes public (R-PUB-1, R-PUB-2, R-LIFE-3, R-LIFE-8, R-SUP-1, R-NOTICE-2, R-NOTICE-4):
+notices and their delivery counts per channel, the vote's publication hashes, the posting on site (hashes and
+roles), errata and cancellations, the close with its totals, decisions and the published result,
 supervision acts, register versions (hashes and totals), and each ballot's hiding commitment under its per-vote
 group pseudonym. Everything else is restricted: identity events (sign-in, verification and its failures, grants,
-roles), petitions, deliveries, views and exports, and any kind this table does not name. An entry of a public kind
-is restricted too when it is in a format that is not safe to show (a version-1 ballot entry: unsalted hash and an
+roles), petitions, delivery attempts, views and exports, and any kind this table does not name. An entry of a public
+kind is restricted too when it is in a format that is not safe to show (a version-1 ballot entry: unsalted hash and an
 unkeyed group id; a ballot entry naming its grant by the permanent ``grant_id`` rather than its per-vote ``grant``
 pseudonym) or when its payload carries an owner id, an account id, an identifier fragment or a phone
 (``carries_personal_data``); entries already in the log are judged the same way, since they never change.
@@ -58,6 +59,8 @@ PUBLIC_KINDS: Mapping[EventKind, str] = {
     EventKind.COUNTING_OPENED: "the public counting session and its witnesses' roles and pseudonyms (R-PAPER-3)",
     EventKind.COUNTING_CONFIRMED: "a counting witness's sign-off under a per-vote pseudonym (R-PAPER-3)",
     EventKind.COUNTING_SIGNED_OFF: "the counting session's close with the counted set (R-PAPER-3)",
+    EventKind.VOTE_NOTICE_POSTED: "the on-site posting: times, acting role, place and photo hashes (R-NOTICE-2)",
+    EventKind.NOTICE_DELIVERY_RECORDED: "an owners' notice's delivery counts per channel (R-NOTICE-4)",
 }
 
 #: Payload members that name or fragment a person.

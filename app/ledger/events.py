@@ -33,6 +33,7 @@ class EventKind(StrEnum):
     VOTE_RESULT_PUBLISHED = "vote.result_published"
     VOTE_EXPORTED = "vote.exported"
     BALLOTS_VIEWED = "ballots.viewed"
+    VOTE_NOTICE_POSTED = "vote.notice_posted"  # R-NOTICE-2: the notice posted on site, with its photo's hash
     # Ballots: their payloads are built in app.ballot.service, beside the ballot document
     BALLOT_CAST = "ballot.cast"
     BALLOT_VOIDED = "ballot.voided"
@@ -49,6 +50,7 @@ class EventKind(StrEnum):
     NOTICE_DISPATCHED = "notice.dispatched"
     NOTICE_DEAD_LETTERED = "notice.dead_lettered"
     NOTICE_DISPATCH_FAILED = "notice.dispatch_failed"
+    NOTICE_DELIVERY_RECORDED = "notice.delivery_recorded"  # R-NOTICE-4: an owners' notice's delivery counts so far
     ESTATE_REMINDER_DATES_CHANGED = "estate.reminder_dates_changed"
     INSPECTION_ACCESSED = "inspection.accessed"
     # Reads of restricted log payloads (app.integrity.restricted)
@@ -106,6 +108,9 @@ class EventKind(StrEnum):
     ELECTION_CANDIDATE_ATTESTED = "election.candidate_attested"
     ELECTION_CANDIDATE_LIST_ACKNOWLEDGED = "election.candidate_list_acknowledged"
 
+
+#: The channels an owners' notice is queued on (``app.notice.models.OutboxChannel``), as ``vote.published`` names them.
+NOTICE_CHANNELS = ("WEBHOOK",)
 
 _SUPERVISION = "supervision."
 _IDENTITY = "identity."
@@ -206,10 +211,46 @@ def vote_published(
             "total_heads": total_heads,
             "total_area": total_area,
             "scoped": scoped,
-            # R-LIFE-2 / R-SUP-2: the notice goes to every voter group in scope and is reported to the
+            # R-NOTICE-4: the notice is queued for the channels named, not yet delivered: what was delivered is
+            # logged when it happens (``notice.delivery_recorded``). R-LIFE-2 / R-SUP-2: it is reported to the
             # residents' committee, whose OBSERVER role reads it from now on.
-            "notified": "ALL_GROUPS_IN_SCOPE",
+            "notice_queued": list(NOTICE_CHANNELS),
             "reported_to": ["RESIDENTS_COMMITTEE"],
+        },
+    )
+
+
+def vote_notice_posted(
+    *,
+    posting_id: uuid.UUID,
+    notice_hash: str | None,
+    posted_at: str,
+    recorded_at: str,
+    by: str,
+    place_sha256: str,
+    photo_sha256: str,
+    photo_size: int,
+    photo_content_type: str,
+    counted_posted_at: str,
+    earliest_start: str,
+    starts_at: str,
+) -> Event:
+    """R-NOTICE-2/3: a posting on site. ``posted_at`` is the stated time, ``recorded_at`` the server's; the place is
+    logged by its SHA-256 only (free text); ``counted_posted_at`` is the earliest posting recorded so far, from which
+    (with publication) ``earliest_start`` follows; it is never after the announced ``starts_at``."""
+    return Event(
+        EventKind.VOTE_NOTICE_POSTED,
+        {
+            "posting_id": str(posting_id),
+            "notice_hash": notice_hash,
+            "posted_at": posted_at,
+            "recorded_at": recorded_at,
+            "by": by,
+            "place_sha256": place_sha256,
+            "photo": {"sha256": photo_sha256, "size": photo_size, "content_type": photo_content_type},
+            "counted_posted_at": counted_posted_at,
+            "earliest_start": earliest_start,
+            "starts_at": starts_at,
         },
     )
 
@@ -411,6 +452,40 @@ def notice_dead_lettered(delivery: Delivery, *, error: str) -> Event:
 def notice_dispatch_failed(delivery: Delivery, *, error: str, next_attempt_at: str) -> Event:
     return Event(
         EventKind.NOTICE_DISPATCH_FAILED, delivery.payload() | {"error": error, "next_attempt_at": next_attempt_at}
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryCounts:
+    """R-NOTICE-4: one channel's outbox messages of a notice, by state, as recorded when a delivery outcome is."""
+
+    channel: str
+    messages: int
+    queued: int
+    delivered: int
+    dead_lettered: int
+
+
+def notice_delivery_recorded(*, notice_id: uuid.UUID, kind: str, at: str, counts: Sequence[DeliveryCounts]) -> Event:
+    """R-NOTICE-4: what was delivered of an owners' notice so far (``delivered`` counts the gateway's 2xx answers;
+    ``dead_lettered`` the messages given up on), never "notified" for a message merely queued."""
+    return Event(
+        EventKind.NOTICE_DELIVERY_RECORDED,
+        {
+            "notice_id": str(notice_id),
+            "kind": kind,
+            "at": at,
+            "channels": [
+                {
+                    "channel": count.channel,
+                    "messages": count.messages,
+                    "queued": count.queued,
+                    "delivered": count.delivered,
+                    "dead_lettered": count.dead_lettered,
+                }
+                for count in counts
+            ],
+        },
     )
 
 

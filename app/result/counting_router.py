@@ -30,6 +30,7 @@ from app.rules.errors import (
     ElectionApprovalLimitExceeded,
     ElectionBallotIncomplete,
     ElectionWriteIn,
+    NoticeNotPosted,
     PaperReceptionOutsideWindow,
     ScanHashInvalid,
     WitnessesIncomplete,
@@ -98,7 +99,7 @@ async def upload_paper_scan(
     response_model=PaperReceptionOut,
     responses=problem_responses(
         *ORGANISER_ERRORS, ballot_errors.GroupNotInRoll, ballot_errors.ScanNotUploaded, ballot_errors.VoteNotVotable,
-        ScanHashInvalid, PaperReceptionOutsideWindow,
+        ScanHashInvalid, PaperReceptionOutsideWindow, NoticeNotPosted,
     ),
 )  # fmt: skip
 async def receive_paper_ballot(

@@ -23,6 +23,7 @@ from app.result.schemas import (
     TurnoutRead,
     UnitBallotsPage,
 )
+from app.rules.errors import NoticeNotPosted
 from app.vote.errors import NotThisVotesOrganiser
 
 router = APIRouter(prefix="/votes/{vote_id}", tags=["results"])
@@ -32,7 +33,9 @@ AUTH_ERRORS = (Unauthenticated, NotFound)
 @router.post(
     "/close",
     response_model=DecisionRead,
-    responses=problem_responses(*AUTH_ERRORS, Forbidden, NotThisVotesOrganiser, VoteNotEnded, VoteNotClosable),
+    responses=problem_responses(
+        *AUTH_ERRORS, Forbidden, NotThisVotesOrganiser, VoteNotEnded, VoteNotClosable, NoticeNotPosted
+    ),
 )
 async def close_vote(
     vote_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal, clock: Clock, keys: LogKeysDep

@@ -59,7 +59,7 @@ from app.result.repository import MarkSums, UnitPlace
 from app.rules.counts import Weight
 from app.rules.kinds.base import BallotsKind, Decided, TallyInconsistent
 from app.rules.lifecycle import AFTER_CLOSE, CLOSABLE, REVOKED, RUNNING, VoteStatus
-from app.rules.publicity import PublicationCheck, result_publication_flags
+from app.rules.publicity import PublicationCheck, check_notice_posted, result_publication_flags
 from app.supervision import repository as supervision_repository
 from app.supervision import service as supervision_service
 from app.supervision.models import SupervisionAction, SupervisionKind
@@ -120,6 +120,8 @@ async def close_and_decide(
     total = Weight(vote.total_heads, vote.total_area)  # the frozen roll (R-HEAD-6, R-AREA-4, R-ROLL-3)
     if now < vote.ends_at:
         raise VoteNotEnded(ends_at=vote.ends_at.isoformat())  # R-LIFE-6: no early close
+    if vote.status in RUNNING:
+        check_notice_posted(vote.posted_at)  # R-NOTICE-3: never posted, never opened: nothing to decide
     if (
         vote.status in RUNNING
         and vote.voting_method is not VotingMethod.ONLINE

@@ -629,3 +629,53 @@ class ScanHashInvalid(RuleViolation):
     message_en = (
         "Invalid scan hash: it must be the SHA-256 of an uploaded scan; the all-zero hash is refused (R-PAPER-4)."
     )
+
+
+class PostingInFuture(RuleViolation):
+    """R-NOTICE-2: the stated posting time is a fact already past when it is recorded."""
+
+    code = "rules.posting_in_future"
+    title = "Posting time in the future"
+    message_zh = "张贴时间 {posted_at} 晚于记录时间 {now}，不能记录尚未发生的张贴（R-NOTICE-2）。"
+    message_en = (
+        "The posting time {posted_at} is after the recording time {now}; a posting is recorded once done (R-NOTICE-2)."
+    )
+
+
+class PostingBeforePublication(RuleViolation):
+    """R-NOTICE-2: the notice posted on site is the published one, so it cannot be posted before publication."""
+
+    code = "rules.posting_before_publication"
+    title = "Posting before publication"
+    message_zh = "张贴时间 {posted_at} 早于公告发布时间 {published_at}，张贴的必须是已发布的公告（R-NOTICE-2）。"
+    message_en = (
+        "The posting time {posted_at} is before the notice was published at {published_at}; only the published "
+        "notice can be posted (R-NOTICE-2)."
+    )
+
+
+class PostingTooLateForWindow(RuleViolation):
+    """R-LIFE-3 with R-NOTICE-3 (Beijing Art. 35(4)): the 15 clear days run from the later of publication and posting;
+    a posting that leaves fewer before the announced start cannot make the announced window lawful."""
+
+    code = "rules.posting_too_late"
+    title = "Posted too late for the announced window"
+    message_zh = (
+        "公告于 {posted_date} 在物业管理区域内张贴，投票最早可于 {earliest_start} 开始，公告的开始时间 {starts_at} "
+        "不足十五日公示期（R-LIFE-3、R-NOTICE-3）。请撤销本次表决并以新的表决时间重新发布公告。"
+    )
+    message_en = (
+        "The notice was posted on site on {posted_date}, so voting may start at {earliest_start} at the earliest; "
+        "the announced start {starts_at} leaves less than 15 clear days (R-LIFE-3, R-NOTICE-3). Cancel the vote and "
+        "publish a new notice with a new window."
+    )
+
+
+class NoticeNotPosted(RuleViolation):
+    """R-NOTICE-2 (Beijing Art. 35(4) 「在物业管理区域内显著位置公示」): no posting recorded, the vote does not open."""
+
+    code = "ballot.notice_not_posted"
+    status = 409
+    title = "Notice not posted on site"
+    message_zh = "公告尚未记录在物业管理区域内显著位置张贴，表决不能开始（R-NOTICE-3）。"
+    message_en = "No on-site posting of the notice is recorded, so voting cannot open (R-NOTICE-3)."

@@ -206,13 +206,19 @@ def _require_aware(**instants: datetime) -> None:
 # --- The clock ------------------------------------------------------------------------------------------------
 
 
-def effective_status(stored: VoteStatus, *, starts_at: datetime, ends_at: datetime, now: datetime) -> VoteStatus:
+def effective_status(
+    stored: VoteStatus, *, starts_at: datetime, ends_at: datetime, now: datetime, posted: bool = True
+) -> VoteStatus:
+    """``posted``: an on-site posting is recorded (R-NOTICE-3). Without one a running vote stays PUBLISHED: the
+    notice period never ended, so the clock neither opens nor closes it; the organiser cancels it (R-LIFE-4)."""
     if stored not in RUNNING:
         return stored
-    if now < starts_at:
+    if not posted or now < starts_at:
         return VoteStatus.PUBLISHED
     return VoteStatus.OPEN if now < ends_at else VoteStatus.CLOSED
 
 
-def voting_open(stored: VoteStatus, *, starts_at: datetime, ends_at: datetime, now: datetime) -> bool:
-    return effective_status(stored, starts_at=starts_at, ends_at=ends_at, now=now) is VoteStatus.OPEN
+def voting_open(
+    stored: VoteStatus, *, starts_at: datetime, ends_at: datetime, now: datetime, posted: bool = True
+) -> bool:
+    return effective_status(stored, starts_at=starts_at, ends_at=ends_at, now=now, posted=posted) is VoteStatus.OPEN

@@ -304,3 +304,25 @@ class CandidateListNotAcknowledged(DomainError):
         "The candidate list of topic '{topic}' has not been reported to and acknowledged by the community Party "
         "organisation, or it changed after the acknowledgment (Beijing Art. 40 ¶2, R-CAND-8)."
     )
+
+
+class PaperBallotPlaceRequired(DomainError):
+    """R-NOTICE-1 (Beijing Art. 35(4) 「地点」): a PAPER or MIXED notice says where paper ballots are received."""
+
+    code = "vote.paper_ballot_place_required"
+    status = 422
+    title = "Paper-ballot place required"
+    message_zh = "表决方式为 {voting_method}，公告须载明书面表决票的送达与收取地点（R-NOTICE-1）。"
+    message_en = (
+        "The voting method is {voting_method}: the notice must say where paper ballots are received (R-NOTICE-1)."
+    )
+
+
+class PostingPhotoUnsupported(DomainError):
+    """R-NOTICE-2: the posting is evidenced by a photograph (PNG or JPEG, recognised by its content)."""
+
+    code = "vote.posting_photo_unsupported"
+    status = 415
+    title = "Unsupported photo type"
+    message_zh = "张贴照片须为 PNG 或 JPEG 图片（R-NOTICE-2）。"
+    message_en = "The posting photo must be a PNG or JPEG image (R-NOTICE-2)."

@@ -9,6 +9,7 @@ version and stored group by group, so denominators never change during the vote 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
@@ -62,6 +63,10 @@ class Vote(IdMixin, CreatedAtMixin, Base):
     """R-ROLL-4: unit keys of a narrower scope; None is the whole estate."""
     proxies_allowed: Mapped[bool] = mapped_column(default=True)
     notice_text: Mapped[str] = mapped_column(sa.Text, default="")
+    paper_ballot_place: Mapped[str | None] = mapped_column(sa.Text)
+    """R-NOTICE-1 (Beijing Art. 35(4) 「地点」): where and when paper ballots are received (PAPER and MIXED votes)."""
+    roll_inspection_place: Mapped[str | None] = mapped_column(sa.Text)
+    """R-NOTICE-1: where owners may also read the roll on site (besides the vote's page in evote)."""
     published_at: Mapped[datetime | None]
     published_by: Mapped[str | None] = mapped_column(sa.String(200))
     notice_hash: Mapped[str | None] = mapped_column(sa.String(64))
@@ -72,6 +77,8 @@ class Vote(IdMixin, CreatedAtMixin, Base):
     roll_hash: Mapped[str | None] = mapped_column(sa.String(64))
     total_heads: Mapped[int | None]
     total_area: Mapped[int | None] = mapped_column(sa.BigInteger)
+    posted_at: Mapped[datetime | None]
+    """R-NOTICE-3: the stated time of the earliest recorded on-site posting; None: not posted, the vote never opens."""
     closed_at: Mapped[datetime | None]
     decided_at: Mapped[datetime | None]
     result_published_at: Mapped[datetime | None]
@@ -123,6 +130,11 @@ class Attachment(IdMixin, CreatedAtMixin, Base):
     topic: Mapped[Topic] = relationship(back_populates="attachments")
 
 
+def ordered_attachments(attachments: Iterable[Attachment]) -> list[Attachment]:
+    """Upload order; the id breaks ties between uploads recorded at the same instant."""
+    return sorted(attachments, key=lambda attachment: (attachment.created_at, str(attachment.id)))
+
+
 class Erratum(IdMixin, CreatedAtMixin, Base):
     """R-LIFE-4: a typo fix that changes no meaning, appended as a notice; the topics stay as published."""
 
@@ -132,6 +144,26 @@ class Erratum(IdMixin, CreatedAtMixin, Base):
     text: Mapped[str] = mapped_column(sa.Text)
     created_by: Mapped[str] = mapped_column(sa.String(200))
     sha256: Mapped[str] = mapped_column(sa.String(64))
+
+
+class NoticePosting(IdMixin, Base):
+    """R-NOTICE-2 (Beijing Art. 35(4) 「在物业管理区域内显著位置公示」): one on-site posting of a vote's notice,
+    recorded by an organiser with a photograph; ``photo_sha256`` is bound into the ``vote.notice_posted`` log entry."""
+
+    __tablename__ = "notice_posting"
+
+    vote_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("vote.id", ondelete="RESTRICT"), index=True)
+    posted_at: Mapped[datetime]
+    """The posting time the organiser states: never after ``recorded_at``, never before publication."""
+    recorded_at: Mapped[datetime]
+    """Server time of the recording."""
+    posted_by: Mapped[str] = mapped_column(sa.String(200))
+    """The acting role and place (``COMMITTEE@<estate id>``), never a person's name."""
+    place: Mapped[str] = mapped_column(sa.String(500))
+    photo_content_type: Mapped[str] = mapped_column(sa.String(100))
+    photo_size: Mapped[int]
+    photo_sha256: Mapped[str] = mapped_column(sa.String(64))
+    photo: Mapped[bytes] = mapped_column(sa.LargeBinary, deferred=True)
 
 
 class RollGroup(Base):

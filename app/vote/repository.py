@@ -20,6 +20,7 @@ from app.vote.models import (
     CandidateListAcknowledgment,
     ElectionCandidate,
     Erratum,
+    NoticePosting,
     OrganiserKind,
     RollGroup,
     Topic,
@@ -58,10 +59,15 @@ async def try_lock_vote(session: AsyncSession, vote_id: uuid.UUID) -> bool:
 
 async def due_vote_ids(session: AsyncSession, now: datetime, *, limit: int = 100) -> Sequence[uuid.UUID]:
     """Votes whose window has ended (``ends_at <= now``) and whose result is not published yet; a paper or mixed
-    vote only once its counting session closed it (R-PAPER-3)."""
+    vote only once its counting session closed it (R-PAPER-3); a running vote whose notice was never posted on site
+    never opened, so it is not closed (R-NOTICE-3)."""
     statement = (
         select(Vote.id)
-        .where(Vote.status.in_(sorted(UNFINISHED)), Vote.ends_at <= now)
+        .where(
+            Vote.status.in_(sorted(UNFINISHED)),
+            Vote.ends_at <= now,
+            or_(Vote.status.not_in(sorted(RUNNING)), Vote.posted_at.is_not(None)),
+        )
         # R-PAPER-3: a paper or mixed vote is closed by its counting session's sign-off, not by the clock.
         .where(or_(Vote.voting_method == VotingMethod.ONLINE, Vote.status.not_in(sorted(RUNNING))))
         .order_by(Vote.ends_at, Vote.id)
@@ -178,3 +184,23 @@ async def next_attestation_sequence(session: AsyncSession, topic_id: uuid.UUID) 
 async def acknowledgments_of(session: AsyncSession, topic_id: uuid.UUID) -> Sequence[CandidateListAcknowledgment]:
     statement = select(CandidateListAcknowledgment).where(CandidateListAcknowledgment.topic_id == topic_id)
     return (await session.scalars(statement.order_by(CandidateListAcknowledgment.created_at))).all()
+
+
+async def postings(session: AsyncSession, vote_id: uuid.UUID) -> Sequence[NoticePosting]:
+    """R-NOTICE-2: a vote's on-site postings, earliest stated time first (photos not loaded)."""
+    statement = (
+        select(NoticePosting)
+        .where(NoticePosting.vote_id == vote_id)
+        .order_by(NoticePosting.posted_at, NoticePosting.recorded_at, NoticePosting.id)
+    )
+    return (await session.scalars(statement)).all()
+
+
+async def posting_photo(
+    session: AsyncSession, vote_id: uuid.UUID, posting_id: uuid.UUID
+) -> tuple[NoticePosting, bytes] | None:
+    statement = select(NoticePosting, NoticePosting.photo).where(
+        NoticePosting.vote_id == vote_id, NoticePosting.id == posting_id
+    )
+    row = (await session.execute(statement)).one_or_none()
+    return None if row is None else (row[0], row[1])

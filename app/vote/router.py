@@ -6,14 +6,15 @@ from datetime import UTC, datetime
 from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import APIRouter, File, Response, UploadFile, status
+from fastapi import APIRouter, File, Form, Response, UploadFile, status
+from pydantic import AwareDatetime
 
 from app.common.errors import Forbidden, InvalidCursor, Unauthenticated
 from app.common.pagination import Page, PageQuery
 from app.errors import NotFound
 from app.http.deps import Clock, CurrentPrincipal, SessionDep, SettingsDep
 from app.http.errors import PayloadTooLarge
-from app.http.paths import AttachmentId, EstateId, TopicId, VoteId
+from app.http.paths import AttachmentId, EstateId, PostingId, TopicId, VoteId
 from app.http.problems import problem_responses
 from app.register.errors import RegisterInvalid
 from app.rules.errors import (
@@ -38,6 +39,9 @@ from app.rules.errors import (
     EmptyRoll,
     InvalidOptions,
     NoticePeriodTooShort,
+    PostingBeforePublication,
+    PostingInFuture,
+    PostingTooLateForWindow,
     ScopeUnknownUnit,
     ThresholdTooLoose,
     TopicWithoutMatter,
@@ -53,6 +57,7 @@ from app.vote import errors, service
 from app.vote.documents import ordered_attachments
 from app.vote.lifecycle import status_at
 from app.vote.models import Topic, Vote
+from app.vote.notices import notice_statement
 from app.vote.schemas import (
     AcknowledgmentCreate,
     AcknowledgmentRead,
@@ -65,6 +70,7 @@ from app.vote.schemas import (
     CandidatesRead,
     ErratumCreate,
     ErratumRead,
+    PostingRead,
     TopicCreate,
     TopicRead,
     TopicUpdate,
@@ -114,6 +120,7 @@ PUBLISH_ERRORS = (
     VotingWindowMinimumInvalid,
     VotingWindowInverted,
     VotingWindowTooShort,
+    errors.PaperBallotPlaceRequired,
     errors.ScopeTooNarrow,
     errors.NoRegister,
     RegisterInvalid,
@@ -159,7 +166,12 @@ def _vote_read(view: service.VoteView, now: datetime) -> VoteRead:
             if view.cancellation
             else None
         ),
+        notice_statement=notice_statement(vote) if vote.notice_hash is not None else None,
     )
+
+
+def _posting_read(view: service.PostingView) -> PostingRead:
+    return PostingRead.from_attributes_of(view.posting, earliest_voting_start=view.earliest_voting_start)
 
 
 @router.post(
@@ -436,3 +448,58 @@ async def cancel_vote(
     now = clock()
     view = await service.cancel(session, principal, vote_id, body.reason, now=now)
     return _vote_read(view, now)
+
+
+@router.post(
+    "/votes/{vote_id}/postings",
+    status_code=status.HTTP_201_CREATED,
+    response_model=PostingRead,
+    responses=problem_responses(
+        *AUTH_ERRORS, errors.VoteNotPublished, errors.VoteCancelled, errors.VoteClosed, errors.PostingPhotoUnsupported,
+        PostingInFuture, PostingBeforePublication, PostingTooLateForWindow, PayloadTooLarge,
+    ),
+)  # fmt: skip
+async def record_posting(
+    vote_id: VoteId,
+    posted_at: Annotated[AwareDatetime, Form(description="When the notice was posted (not in the future)")],
+    place: Annotated[str, Form(min_length=1, max_length=500, description="Where on site, e.g. 3号楼大堂公告栏")],
+    photo: Annotated[UploadFile, File(description="A photograph of the posted notice: PNG or JPEG, at most 20 MB")],
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    clock: Clock,
+) -> PostingRead:
+    """Record the notice's posting on site (R-NOTICE-2, Beijing Art. 35(4)): the 15 clear days run from the later of
+    publication and the earliest posting, and voting does not open before a posting is recorded (R-NOTICE-3)."""
+    content = await photo.read(service.ATTACHMENT_MAX_BYTES + 1)
+    if len(content) > service.ATTACHMENT_MAX_BYTES:
+        raise PayloadTooLarge(limit=service.ATTACHMENT_MAX_BYTES)
+    view = await service.record_posting(
+        session, principal, vote_id, posted_at=posted_at, place=place, photo=content, now=clock()
+    )
+    return _posting_read(view)
+
+
+@router.get("/votes/{vote_id}/postings", response_model=list[PostingRead], responses=problem_responses(*READ_ERRORS))
+async def list_postings(vote_id: VoteId, session: SessionDep, principal: CurrentPrincipal) -> list[PostingRead]:
+    """The notice's recorded on-site postings, earliest first (readers of the vote)."""
+    return [_posting_read(view) for view in await service.list_postings(session, principal, vote_id)]
+
+
+@router.get(
+    "/votes/{vote_id}/postings/{posting_id}/photo",
+    response_class=Response,
+    responses={
+        200: {"description": "The posting's photograph", "content": {"image/png": {}, "image/jpeg": {}}},
+        **problem_responses(*READ_ERRORS),
+    },
+)
+async def get_posting_photo(
+    vote_id: VoteId, posting_id: PostingId, session: SessionDep, principal: CurrentPrincipal
+) -> Response:
+    """Download a posting's photograph (readers of the vote); ``ETag`` is its SHA-256."""
+    posting, content = await service.read_posting_photo(session, principal, vote_id, posting_id)
+    return Response(
+        content=content,
+        media_type=posting.photo_content_type,
+        headers={"ETag": f'"{posting.photo_sha256}"', "X-Content-Type-Options": "nosniff"},
+    )

@@ -22,6 +22,7 @@ UnitKey = Annotated[str, Field(min_length=1, max_length=220)]
 Title = Annotated[str, Field(min_length=1, max_length=200)]
 NoticeText = Annotated[str, Field(max_length=100_000)]
 TopicText = Annotated[str, Field(min_length=1, max_length=100_000)]
+PlaceText = Annotated[str, Field(min_length=1, max_length=2000)]
 
 
 # --- Commands ---
@@ -48,6 +49,12 @@ class VoteCreate(Command):
     )
     proxies_allowed: bool = True
     notice_text: NoticeText = ""
+    paper_ballot_place: PlaceText | None = Field(
+        default=None, description="R-NOTICE-1: where and when paper ballots are received; required for PAPER/MIXED"
+    )
+    roll_inspection_place: PlaceText | None = Field(
+        default=None, description="R-NOTICE-1: where owners may also read the roll on site"
+    )
 
 
 class VoteUpdate(Command):
@@ -63,10 +70,12 @@ class VoteUpdate(Command):
     scope_units: list[UnitKey] | None = Field(default=None, min_length=1, max_length=100_000)
     proxies_allowed: bool | None = None
     notice_text: NoticeText | None = None
+    paper_ballot_place: PlaceText | None = None
+    roll_inspection_place: PlaceText | None = None
 
     @model_validator(mode="after")
     def _no_null_for_required(self) -> Self:
-        nullable = {"extension_rule", "scope_units"}
+        nullable = {"extension_rule", "scope_units", "paper_ballot_place", "roll_inspection_place"}
         for name in self.model_fields_set - nullable:
             if getattr(self, name) is None:
                 raise ValueError(f"{name} cannot be null")
@@ -287,6 +296,31 @@ class VoteRead(VoteSummaryRead):
     topics: list[TopicRead]
     errata: list[ErratumRead]
     cancellation: CancellationRead | None
+    paper_ballot_place: str | None
+    roll_inspection_place: str | None
+    notice_statement: str | None = Field(
+        description="Published votes: the notice in words, as posted and pushed; covered by notice_hash (R-NOTICE-1)"
+    )
+    posted_at: datetime | None = Field(
+        description="R-NOTICE-3: the earliest recorded on-site posting; none: the vote does not open"
+    )
+
+
+class PostingRead(ReadModel):
+    """R-NOTICE-2: one recorded on-site posting of the notice."""
+
+    id: uuid.UUID
+    vote_id: uuid.UUID
+    posted_at: datetime = Field(description="The posting time the organiser stated")
+    recorded_at: datetime = Field(description="Server time of the recording")
+    posted_by: str = Field(description="The acting role and place")
+    place: str
+    photo_content_type: str
+    photo_size: int
+    photo_sha256: str
+    earliest_voting_start: datetime = Field(
+        description="R-LIFE-3, R-NOTICE-3: from the later of publication and the earliest posting"
+    )
 
 
 class CandidateRead(BaseModel):

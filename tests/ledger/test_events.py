@@ -30,7 +30,7 @@ class Weight:
 
 
 def test_kinds_are_the_logged_strings():
-    assert len(EventKind) == len({kind.value for kind in EventKind}) == 68
+    assert len(EventKind) == len({kind.value for kind in EventKind}) == 70
     assert EventKind.BALLOT_CAST == "ballot.cast"
     assert EventKind.IDENTITY_VERIFICATION_DOCUMENT_DELETED == "identity.verification.document_deleted"
     assert EventKind("supervision.court_revocation") is EventKind.SUPERVISION_COURT_REVOCATION
@@ -80,10 +80,44 @@ def test_vote_published():
             "total_heads": 30,
             "total_area": 90000,
             "scoped": False,
-            "notified": "ALL_GROUPS_IN_SCOPE",
+            "notice_queued": ["WEBHOOK"],  # R-NOTICE-4: queued, never "notified" before a delivery is recorded
             "reported_to": ["RESIDENTS_COMMITTEE"],
         },
     )
+    assert "notified" not in event.payload
+
+
+def test_vote_notice_posted_binds_the_photo_and_hashes_the_place():
+    event = events.vote_notice_posted(
+        posting_id=ONE, notice_hash="n" * 64, posted_at="2025-03-04T16:00:00Z", recorded_at="2025-03-05T02:00:00Z",
+        by=f"COMMITTEE@{TWO}", place_sha256="p" * 64, photo_sha256="f" * 64, photo_size=40,
+        photo_content_type="image/png", counted_posted_at="2025-03-04T16:00:00Z",
+        earliest_start="2025-03-20T16:00:00Z", starts_at="2025-03-20T16:00:00Z",
+    )  # fmt: skip
+    assert event == events.Event(
+        EventKind.VOTE_NOTICE_POSTED,
+        {
+            "posting_id": str(ONE), "notice_hash": "n" * 64, "posted_at": "2025-03-04T16:00:00Z",
+            "recorded_at": "2025-03-05T02:00:00Z", "by": f"COMMITTEE@{TWO}", "place_sha256": "p" * 64,
+            "photo": {"sha256": "f" * 64, "size": 40, "content_type": "image/png"},
+            "counted_posted_at": "2025-03-04T16:00:00Z", "earliest_start": "2025-03-20T16:00:00Z",
+            "starts_at": "2025-03-20T16:00:00Z",
+        },
+    )  # fmt: skip
+
+
+def test_notice_delivery_recorded_counts_per_channel():
+    event = events.notice_delivery_recorded(
+        notice_id=ONE, kind="VOTE_NOTICE", at=AT,
+        counts=[events.DeliveryCounts("WEBHOOK", messages=1, queued=0, delivered=0, dead_lettered=1)],
+    )  # fmt: skip
+    assert event == events.Event(
+        EventKind.NOTICE_DELIVERY_RECORDED,
+        {
+            "notice_id": str(ONE), "kind": "VOTE_NOTICE", "at": AT,
+            "channels": [{"channel": "WEBHOOK", "messages": 1, "queued": 0, "delivered": 0, "dead_lettered": 1}],
+        },
+    )  # fmt: skip
 
 
 def test_vote_cancelled_carries_the_reason_and_its_hash():

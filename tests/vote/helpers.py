@@ -16,6 +16,7 @@ from sqlalchemy import select
 from app.common.access import Role
 from app.register.models import UnitOwner
 from tests.factories import Places, bearer, make_account, make_api_key, make_places
+from tests.factories_vote import record_posting
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 SAMPLE = Path(__file__).resolve().parents[2] / "samples" / "register-sample.csv"
@@ -229,7 +230,11 @@ async def add_topic(client, estate: Estate, vote_id: str, topic: dict[str, Any])
     return body
 
 
-async def published_vote(client, estate: Estate, *topics: dict[str, Any], **overrides: Any) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+async def published_vote(  # type: ignore[no-untyped-def]
+    client, estate: Estate, *topics: dict[str, Any], posted: bool = True, **overrides: Any
+) -> dict[str, Any]:
+    """Publish at the app clock (``PUBLISHED_AT`` after ``make_estate``) and, with ``posted``, record the on-site
+    posting at the same instant (R-NOTICE-3), so the vote opens at ``EARLIEST_START``."""
     vote = await create_vote(client, estate, **overrides)
     for topic in topics or (yes_no(),):
         added = await add_topic(client, estate, vote["id"], topic)
@@ -238,6 +243,9 @@ async def published_vote(client, estate: Estate, *topics: dict[str, Any], **over
     response = await client.post(f"/api/v1/votes/{vote['id']}/publish", headers=estate.committee)
     assert response.status_code == 200, response.text
     body: dict[str, Any] = response.json()
+    if posted:
+        published_at = datetime.fromisoformat(body["published_at"].replace("Z", "+00:00"))
+        await record_posting(client, body["id"], estate.committee, posted_at=published_at)
     return body
 
 
@@ -282,7 +290,7 @@ def topic_hash_of(topic: dict[str, Any]) -> str:
 def notice_hash_of(vote: dict[str, Any]) -> str:
     return sha256_jcs(
         {
-            "schema": "evote/notice/1",
+            "schema": "evote/notice/2",
             "estate_id": vote["estate_id"],
             "title": vote["title"],
             "organiser_kind": vote["organiser_kind"],
@@ -294,6 +302,9 @@ def notice_hash_of(vote: dict[str, Any]) -> str:
             "scope_units": vote["scope_units"],
             "proxies_allowed": vote["proxies_allowed"],
             "notice_text": vote["notice_text"],
+            "paper_ballot_place": vote["paper_ballot_place"],
+            "roll_inspection_place": vote["roll_inspection_place"],
+            "statement": vote["notice_statement"],
             "topics": [topic_hash_of(topic) for topic in vote["topics"]],
             "roll_hash": vote["roll_hash"],
             "register_version_id": vote["register_version_id"],

@@ -34,7 +34,9 @@ from tests.vote.helpers import (
 
 async def test_topics_of_every_kind_publish_with_stable_recomputable_hashes(client, session, app):
     estate = await make_estate(session, app, client)
-    vote = await create_vote(client, estate, voting_method="MIXED", extension_rule=None)
+    vote = await create_vote(
+        client, estate, voting_method="MIXED", extension_rule=None, paper_ballot_place="业委会办公室（1号楼101）"
+    )
     assert vote["status"] == "DRAFT"
     assert vote["effective_status"] == "DRAFT"
     assert vote["earliest_voting_start"] == "2025-03-16T16:00:00Z"  # 2025-03-17 00:00 Shanghai (R-LIFE-3)
