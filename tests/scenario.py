@@ -7,6 +7,7 @@ at 2025-03-24 00:00 without a request.
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -16,6 +17,7 @@ from app.common.access import Role
 from app.transitions import run_due_transitions
 from tests.ballot.helpers import LI, WANG, ZHANG, ZHAO, owner_id
 from tests.factories import bearer, make_account, make_api_key, make_places
+from tests.factories_vote import convene
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 PUBLISHED = datetime(2025, 3, 1, 10, 0, tzinfo=SHANGHAI)
@@ -102,6 +104,8 @@ async def run_vote(  # type: ignore[no-untyped-def]
     )
     assert vote.status_code == 201, vote.text
     vote_id = vote.json()["id"]
+    await convene(session, app.state.cipher, uuid.UUID(vote_id))  # R-CONV: a filed committee's signed decision
+    await session.commit()
     topic_ids = []
     for topic in topics():
         created = await client.post(f"/api/v1/votes/{vote_id}/topics", json=topic, headers=committee)

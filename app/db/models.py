@@ -2,6 +2,7 @@
 
 from app.audit.models import AuditEntry
 from app.ballot.models import Ballot, BallotMark, IdempotencyRecord
+from app.committee.models import Committee, CommitteeMember, ConveningTrigger
 from app.db.base import Base
 from app.grant.models import ActingGrant
 from app.identity.models import Account, ApiKey, IdentityEvent, OtpChallenge, RefreshToken, RoleGrant
@@ -12,7 +13,7 @@ from app.realname.models import ManualVerificationRequest, VerificationAttempt, 
 from app.register.models import Building, Owner, RegisterVersion, Unit, UnitOwner
 from app.result.models import TopicResult
 from app.supervision.models import SupervisionAction
-from app.vote.models import Attachment, Erratum, RollGroup, Topic, Vote
+from app.vote.models import Attachment, ConveningMandate, Erratum, MandateSignature, RollGroup, Topic, Vote
 
 __all__ = [
     "Account",
@@ -24,12 +25,17 @@ __all__ = [
     "BallotMark",
     "Base",
     "Building",
+    "Committee",
+    "CommitteeMember",
     "Community",
+    "ConveningMandate",
+    "ConveningTrigger",
     "District",
     "Erratum",
     "Estate",
     "IdempotencyRecord",
     "IdentityEvent",
+    "MandateSignature",
     "ManualVerificationRequest",
     "Notice",
     "OtpChallenge",

@@ -9,7 +9,7 @@ version and stored group by group, so denominators never change during the vote 
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -146,3 +146,36 @@ class RollGroup(Base):
     is_developer: Mapped[bool]
     unit_keys: Mapped[list[str]] = mapped_column(sa.JSON)
     owner_ids: Mapped[list[str]] = mapped_column(sa.JSON)
+
+
+class ConveningMandate(IdMixin, CreatedAtMixin, Base):
+    """What a vote is convened on (R-CONV-1): a committee's or 物管会's decision to convene, signed by its members
+    (Beijing Arts. 45, 57), or the street office's recorded statutory ground (R-CONV-3). One per vote."""
+
+    __tablename__ = "convening_mandate"
+    __table_args__ = (sa.CheckConstraint("(committee_id IS NULL) <> (trigger_id IS NULL)", name="one_basis"),)
+
+    vote_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("vote.id", ondelete="CASCADE"), unique=True)
+    committee_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("committee.id", ondelete="RESTRICT"))
+    trigger_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("convening_trigger.id", ondelete="RESTRICT"))
+    decided_on: Mapped[date | None]
+    """The day of the committee meeting that decided to convene."""
+    recorded_by: Mapped[str] = mapped_column(sa.String(200))
+
+    signatures: Mapped[list[MandateSignature]] = relationship(
+        back_populates="mandate", order_by="MandateSignature.signed_at", cascade="all, delete-orphan"
+    )
+
+
+class MandateSignature(IdMixin, Base):
+    """A member's signature of the decision to convene, given through the member's own account (R-CONV-2)."""
+
+    __tablename__ = "mandate_signature"
+    __table_args__ = (sa.UniqueConstraint("mandate_id", "member_id"),)
+
+    mandate_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("convening_mandate.id", ondelete="CASCADE"))
+    member_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("committee_member.id", ondelete="RESTRICT"))
+    account_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("account.id", ondelete="RESTRICT"))
+    signed_at: Mapped[datetime]
+
+    mandate: Mapped[ConveningMandate] = relationship(back_populates="signatures")

@@ -8,6 +8,8 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, File, Response, UploadFile, status
 
+from app.committee.errors import TriggerFactsInvalid
+from app.committee.models import Committee
 from app.common.errors import Forbidden, InvalidCursor, Unauthenticated
 from app.common.pagination import Page, PageQuery
 from app.errors import NotFound
@@ -36,15 +38,19 @@ from app.rules.errors import (
 from app.rules.lifecycle import VoteStatus
 from app.rules.publicity import earliest_voting_start
 from app.vote import errors, service
+from app.vote.convening import needed_signatures
 from app.vote.documents import ordered_attachments
 from app.vote.lifecycle import status_at
-from app.vote.models import Topic, Vote
+from app.vote.models import ConveningMandate, Topic, Vote
 from app.vote.schemas import (
     AttachmentRead,
     CancelCommand,
     CancellationRead,
     ErratumCreate,
     ErratumRead,
+    MandateCreate,
+    MandateRead,
+    MandateSignatureRead,
     TopicCreate,
     TopicRead,
     TopicUpdate,
@@ -89,6 +95,12 @@ PUBLISH_ERRORS = (
     EmptyRoll,
     UnitAreaNotPositive,
     UnitWithoutOwner,
+    errors.MandateMissing,
+    errors.MandateMismatch,
+    errors.CommitteeNotInTerm,
+    errors.CommitteeNotFiled,
+    errors.MandateNotSignedByMajority,
+    TriggerFactsInvalid,
 )
 
 
@@ -319,3 +331,42 @@ async def cancel_vote(
     now = clock()
     view = await service.cancel(session, principal, vote_id, body.reason, now=now)
     return _vote_read(view, now)
+
+
+def _mandate_read(mandate: ConveningMandate, committee: Committee | None) -> MandateRead:
+    return MandateRead.from_attributes_of(
+        mandate,
+        seats=committee.seats if committee is not None else None,
+        signatures_needed=needed_signatures(committee.seats) if committee is not None else None,
+        signatures=[MandateSignatureRead.model_validate(signature) for signature in mandate.signatures],
+    )
+
+
+@router.put(
+    "/votes/{vote_id}/mandate",
+    response_model=MandateRead,
+    responses=problem_responses(*AUTH_ERRORS, errors.VoteFrozen, errors.MandateMismatch),
+)
+async def record_mandate(
+    vote_id: VoteId, body: MandateCreate, session: SessionDep, principal: CurrentPrincipal, clock: Clock
+) -> MandateRead:
+    """Record what the draft is convened on (R-CONV-1): the committee's or 物管会's decision to convene, which its
+    members then sign, or the street office's recorded statutory ground. Replacing it drops the signatures."""
+    return _mandate_read(*await service.record_mandate(session, principal, vote_id, body, now=clock()))
+
+
+@router.get("/votes/{vote_id}/mandate", response_model=MandateRead, responses=problem_responses(*READ_ERRORS))
+async def read_mandate(vote_id: VoteId, session: SessionDep, principal: CurrentPrincipal) -> MandateRead:
+    """The vote's mandate with its signatures; the convening committee's sitting members read it before signing."""
+    return _mandate_read(*await service.read_mandate(session, principal, vote_id))
+
+
+@router.post(
+    "/votes/{vote_id}/mandate/signatures",
+    status_code=status.HTTP_201_CREATED,
+    response_model=MandateRead,
+    responses=problem_responses(*READ_ERRORS, errors.NotASittingMember, errors.VoteFrozen, errors.MandateAlreadySigned),
+)
+async def sign_mandate(vote_id: VoteId, session: SessionDep, principal: CurrentPrincipal, clock: Clock) -> MandateRead:
+    """A sitting member signs the decision to convene through their own account (Beijing Arts. 45, 57; R-CONV-2)."""
+    return _mandate_read(*await service.sign_mandate(session, principal, vote_id, now=clock()))

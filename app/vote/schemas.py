@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any, Self
 
 from pydantic import AwareDatetime, BaseModel, Field, model_validator
@@ -229,3 +229,28 @@ class VoteRead(VoteSummaryRead):
     topics: list[TopicRead]
     errata: list[ErratumRead]
     cancellation: CancellationRead | None
+
+
+class MandateCreate(Command):
+    """R-CONV-1: a committee's or 物管会's decision to convene (``committee_id``; its members then sign it through
+    their own accounts), or the street office's recorded statutory ground (``trigger_id``)."""
+
+    committee_id: uuid.UUID | None = None
+    trigger_id: uuid.UUID | None = None
+    decided_on: date | None = Field(default=None, description="The day of the committee meeting that decided")
+
+
+class MandateSignatureRead(ReadModel):
+    member_id: uuid.UUID
+    signed_at: datetime
+
+
+class MandateRead(ReadModel):
+    id: uuid.UUID
+    vote_id: uuid.UUID
+    committee_id: uuid.UUID | None
+    trigger_id: uuid.UUID | None
+    decided_on: date | None
+    seats: int | None = Field(description="The committee's member seats")
+    signatures_needed: int | None = Field(description="More than half of the seats (Beijing Arts. 45, 57; R-CONV-2)")
+    signatures: list[MandateSignatureRead]

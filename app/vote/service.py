@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit import service as audit_service
 from app.audit.models import AuditEntry
+from app.committee.models import Committee
 from app.common.access import MANAGING_ROLES, Principal, Role, roles_on
 from app.common.pagination import paginate
 from app.errors import NotFound
@@ -46,7 +47,7 @@ from app.rules.lifecycle import RUNNING, VoteStatus
 from app.rules.numeric import Threshold
 from app.rules.options import validate_options
 from app.rules.publicity import check_window
-from app.vote import documents, repository
+from app.vote import convening, documents, repository
 from app.vote import notices as vote_notices
 from app.vote.errors import (
     AttachmentUnsupported,
@@ -71,8 +72,8 @@ from app.vote.errors import (
     VotingAlreadyStarted,
 )
 from app.vote.lifecycle import status_at, transition
-from app.vote.models import Attachment, Erratum, OrganiserKind, Topic, Vote
-from app.vote.schemas import TopicCreate, TopicUpdate, VoteCreate, VoteUpdate
+from app.vote.models import Attachment, ConveningMandate, Erratum, OrganiserKind, Topic, Vote
+from app.vote.schemas import MandateCreate, TopicCreate, TopicUpdate, VoteCreate, VoteUpdate
 from app.vote.snapshot import take_snapshot
 from app.vote.spec import rule_to_json
 
@@ -497,6 +498,7 @@ async def publish(
     version = await register_repository.latest_version(session, vote.estate_id)
     if version is None:
         raise NoRegister()
+    await convening.check_mandate(session, vote, now=now)  # R-CONV-1..3: who may convene
     # R-ROLL-1, R-ROLL-6 via build_roll
     await take_snapshot(session, vote, version, scope_units=vote.scope_units, pseudonym_key=pseudonym_key)
     assert vote.roll_hash is not None  # noqa: S101 - set by take_snapshot
@@ -626,3 +628,41 @@ async def cancel(
         now=now,
     )
     return await _view(session, vote)
+
+
+# --- Who convenes (R-CONV-1..3; app.vote.convening) ---
+
+
+async def record_mandate(
+    session: AsyncSession, principal: Principal, vote_id: uuid.UUID, body: MandateCreate, *, now: datetime
+) -> tuple[ConveningMandate, Committee | None]:
+    """The organiser records what the draft is convened on: the committee's decision, or the street office's ground."""
+    vote = await _managed_vote(session, principal, vote_id)
+    mandate = await convening.record_mandate(session, vote, principal, body, now=now)
+    committee = None
+    if mandate.committee_id is not None:
+        committee = await session.get(Committee, mandate.committee_id)
+    return mandate, committee
+
+
+async def _sees_vote(session: AsyncSession, principal: Principal, vote_id: uuid.UUID) -> bool:
+    try:
+        await readable_vote(session, principal, vote_id)
+    except NotFound:
+        return False
+    return True
+
+
+async def read_mandate(
+    session: AsyncSession, principal: Principal, vote_id: uuid.UUID
+) -> tuple[ConveningMandate, Committee | None]:
+    """Readers of the vote, and the convening committee's sitting members (who sign the draft's decision)."""
+    readable = await _sees_vote(session, principal, vote_id)
+    return await convening.readable_mandate(session, principal, vote_id, readable=readable)
+
+
+async def sign_mandate(
+    session: AsyncSession, principal: Principal, vote_id: uuid.UUID, *, now: datetime
+) -> tuple[ConveningMandate, Committee | None]:
+    staff = await _sees_vote(session, principal, vote_id)
+    return await convening.sign(session, principal, vote_id, staff=staff, now=now)
