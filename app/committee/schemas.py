@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
+from typing import Annotated
 
 from pydantic import Field
 
@@ -20,22 +21,23 @@ from app.register.identifiers import IdentityDocument
 from app.rules.committees import GROUND_BASIS, CommitteeKind, ConveningGround, term_end
 
 SHA256 = Field(pattern=r"^[0-9a-f]{64}$", description="SHA-256, 64 lower-case hex digits")
+Day = Annotated[date, Field(ge=date(2000, 1, 1), le=date(2199, 12, 31), description="An Asia/Shanghai calendar date")]
+"""Dates outside this range are typing errors (and would overflow the term arithmetic)."""
 
 
 class CommitteeCreate(Command):
     kind: CommitteeKind
     seats: int = Field(ge=1, le=99, description="Member seats (Beijing Art. 39: odd, ≥ 5, or 3 for ≤ 100 households)")
     alternate_seats: int = Field(ge=0, le=99, description="Alternate seats, at most the member seats (Art. 39)")
-    term_starts_on: date
-    term_ends_on: date = Field(description="Beijing Art. 41: ≤ 5 years (业委会); Art. 58: ≤ 3 years (物管会)")
+    term_starts_on: Day
+    term_ends_on: Day = Field(description="Beijing Art. 41: ≤ 5 years (业委会); Art. 58: ≤ 3 years (物管会)")
     formation_ground: PmcFormationGround | None = Field(default=None, description="物管会 only: Beijing Art. 53")
-    elected_by_vote_id: uuid.UUID | None = Field(default=None, description="业委会: the vote that elected it")
 
 
 class CommitteeFile(Command):
     """备案 (Beijing Art. 43), by the street office of the estate's jurisdiction."""
 
-    filed_on: date
+    filed_on: Day
     reference: str = Field(min_length=1, max_length=100, description="The filing document number")
 
 
@@ -54,12 +56,12 @@ class MemberCreate(Command):
         "member who is not an owner (Art. 54)",
     )
     authorisation_sha256: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
-    started_on: date | None = Field(default=None, description="Default: today, or the term's first day if later")
+    started_on: Day | None = Field(default=None, description="Default: today, or the term's first day if later")
 
 
 class MemberEnd(Command):
     reason: MembershipEnd = Field(description="RESIGNED, INCAPACITATED or RECALLED (Beijing Art. 46)")
-    ended_on: date | None = Field(default=None, description="Default: today")
+    ended_on: Day | None = Field(default=None, description="Default: today")
 
 
 class VacancyFill(Command):
@@ -123,8 +125,8 @@ class CommitteesRead(ReadModel):
 
 class TriggerCreate(Command):
     ground: ConveningGround
-    occurred_on: date = Field(description="Art. 36: the order's date; Art. 77: emergency service's first day")
-    deadline_on: date | None = Field(default=None, description="Art. 36: the time limit given to the committee")
+    occurred_on: Day = Field(description="Art. 36: the order's date; Art. 77: emergency service's first day")
+    deadline_on: Day | None = Field(default=None, description="Art. 36: the time limit given to the committee")
     committee_id: uuid.UUID | None = Field(default=None, description="Arts. 36, 48: the committee that failed")
     document_ref: str = Field(min_length=1, max_length=100)
     evidence_sha256: str = SHA256

@@ -285,7 +285,6 @@ async def create_committee(
         term_starts_on=body.term_starts_on,
         term_ends_on=body.term_ends_on,
         formation_ground=body.formation_ground if body.kind is PMC else None,
-        elected_by_vote_id=body.elected_by_vote_id if body.kind is OWNERS_COMMITTEE else None,
         recorded_by=acted_as,
         members=[],
     )
@@ -450,6 +449,10 @@ async def add_member(
         ):
             raise AlreadySitting()
     started_on = body.started_on or max(today, committee.term_starts_on)
+    if not committee.term_starts_on <= started_on <= committee.term_ends_on:
+        raise MemberRepresentationInvalid(
+            reason_zh="任职开始日须在委员会任期内", reason_en="a membership starts within the committee's term"
+        )
     member = CommitteeMember(
         id=uuid.uuid4(),
         committee_id=committee.id,
@@ -750,6 +753,8 @@ async def record_trigger(
         recorded_at=now,
     )
     today = shanghai_date(now)
+    if body.committee_id is not None:
+        await _estate_committee(session, estate_id, body.committee_id)
     if body.occurred_on > today:
         raise TriggerFactsInvalid(
             reason_zh="日期不得晚于今日", reason_en="the date may not be in the future", basis=GROUND_BASIS[body.ground]

@@ -237,7 +237,9 @@ class MandateCreate(Command):
 
     committee_id: uuid.UUID | None = None
     trigger_id: uuid.UUID | None = None
-    decided_on: date | None = Field(default=None, description="The day of the committee meeting that decided")
+    decided_on: date | None = Field(
+        default=None, ge=date(2000, 1, 1), le=date(2199, 12, 31), description="The day of the committee meeting"
+    )
 
 
 class MandateSignatureRead(ReadModel):
