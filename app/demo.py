@@ -261,12 +261,11 @@ async def run_demo(settings: Settings, *, out: Path, seed: int = 2025, console: 
                     headers=committee,
                 )
             )
-            signed_in: dict[str, dict[str, str]] = {}
+            verified: set[str] = set()
             for member in members:
-                signed_in[member.phone] = await _verified(client, sender, member)
-                await _ok(
-                    client.post(f"/api/v1/votes/{vote['id']}/mandate/signatures", headers=signed_in[member.phone])
-                )
+                member_headers = await _verified(client, sender, member)
+                verified.add(member.phone)
+                await _ok(client.post(f"/api/v1/votes/{vote['id']}/mandate/signatures", headers=member_headers))
             notice = await _ok(client.post(f"/api/v1/votes/{vote['id']}/publish", headers=committee))
             console.print(
                 f"[bold]notice[/bold] published {published:%Y-%m-%d}, voting {starts:%Y-%m-%d} to {ends:%Y-%m-%d} "
@@ -282,7 +281,10 @@ async def run_demo(settings: Settings, *, out: Path, seed: int = 2025, console: 
                     if rng.random() > 0.85:
                         continue  # not everyone takes part
                     owner = owners[0]
-                    headers = signed_in.get(owner.phone) or await _verified(client, sender, owner)
+                    if owner.phone in verified:  # a member, verified to sign the decision to convene
+                        headers = await _sign_in(client, sender, owner.phone)
+                    else:
+                        headers = await _verified(client, sender, owner)
                     mine = await _ok(client.get("/api/v1/me/groups", headers=headers))
                     wanted = len(owners)
                     group = next(item for item in mine["items"] if item["co_owners"] == wanted)

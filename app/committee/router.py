@@ -37,6 +37,7 @@ MEMBER_ERRORS = (
     errors.MemberNotSitting,
     errors.MemberRepresentationInvalid,
 )
+TRIGGER_ERRORS = errors.TRIGGER_ERRORS
 
 
 async def _read(session: SessionDep, principal: CurrentPrincipal, committee_id: uuid.UUID) -> CommitteeRead:
@@ -60,7 +61,7 @@ async def list_committees(estate_id: EstateId, session: SessionDep, principal: C
         *WRITE_ERRORS,
         errors.RegisterRequired,
         errors.CommitteeOverlaps,
-        errors.MemberRepresentationInvalid,
+        errors.FormationGroundRequired,
         CommitteeSizeInvalid,
         CommitteeTermInvalid,
     ),
@@ -101,6 +102,8 @@ async def file_committee(
         *MEMBER_ERRORS,
         errors.RegisterRequired,
         errors.MemberNotOnRegister,
+        errors.MemberIdentityRequired,
+        errors.StartOutsideTerm,
         errors.AlreadySitting,
         errors.RepresentativeUnknown,
         PhoneInvalid,
@@ -124,7 +127,7 @@ async def add_member(
 @router.post(
     "/committee-members/{member_id}/end",
     response_model=CommitteeRead,
-    responses=problem_responses(*WRITE_ERRORS, *MEMBER_ERRORS),
+    responses=problem_responses(*WRITE_ERRORS, *MEMBER_ERRORS, errors.EndReasonNotRecordable),
 )
 async def end_member(
     member_id: MemberId, body: MemberEnd, session: SessionDep, principal: CurrentPrincipal, clock: Clock
@@ -161,7 +164,7 @@ async def list_triggers(estate_id: EstateId, session: SessionDep, principal: Cur
     "/estates/{estate_id}/convening-triggers",
     status_code=status.HTTP_201_CREATED,
     response_model=TriggerRead,
-    responses=problem_responses(*WRITE_ERRORS, errors.TriggerFactsInvalid),
+    responses=problem_responses(*WRITE_ERRORS, *TRIGGER_ERRORS),
 )
 async def record_trigger(
     estate_id: EstateId, body: TriggerCreate, session: SessionDep, principal: CurrentPrincipal, clock: Clock

@@ -56,7 +56,7 @@ class MemberCreate(Command):
         "member who is not an owner (Art. 54)",
     )
     authorisation_sha256: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
-    started_on: Day | None = Field(default=None, description="Default: today, or the term's first day if later")
+    started_on: Day | None = Field(default=None, description="Default: today within the term, else its first day")
 
 
 class MemberEnd(Command):

@@ -29,17 +29,26 @@ from app.audit import service as audit_service
 from app.committee.errors import (
     AlreadySitting,
     CommitteeAlreadyFiled,
+    CommitteeInPlace,
     CommitteeOverlaps,
+    CommitteeStillFunctions,
     CommitteeWriteNotAllowed,
+    DeadlineNotPassed,
+    EmergencyServiceOver,
+    EndReasonNotRecordable,
     FilingDateInvalid,
+    FormationGroundRequired,
+    MemberIdentityRequired,
     MemberNotOnRegister,
     MemberNotSitting,
     MemberRepresentationInvalid,
     NotAnAlternate,
+    OrderIncomplete,
     RegisterRequired,
     RepresentativeUnknown,
     SeatInvalid,
-    TriggerFactsInvalid,
+    StartOutsideTerm,
+    TriggerInFuture,
 )
 from app.committee.models import (
     Committee,
@@ -51,6 +60,7 @@ from app.committee.models import (
 )
 from app.committee.schemas import CommitteeCreate, CommitteeFile, MemberCreate, MemberEnd, TriggerCreate, VacancyFill
 from app.common.access import MANAGING_ROLES, Principal, Role, roles_on
+from app.common.errors import Forbidden
 from app.errors import NotFound
 from app.identity import events as identity_events
 from app.identity.accounts import find_account, phone_or_raise
@@ -206,15 +216,9 @@ async def _roles(session: AsyncSession, principal: Principal, estate_id: uuid.UU
     return await access.estate_roles(session, principal, estate_id)
 
 
-def _require_street_office(roles: frozenset[Role], *, what_zh: str, what_en: str, basis: str) -> None:
+def _require_street_office(roles: frozenset[Role], *, basis: str) -> None:
     if Role.STREET_OFFICE not in roles:
-        raise CommitteeWriteNotAllowed(
-            what_zh=what_zh,
-            what_en=what_en,
-            who_zh="物业所在地街道办事处（乡镇人民政府）",
-            who_en="the street office of the estate's jurisdiction",
-            basis=basis,
-        )
+        raise CommitteeWriteNotAllowed(basis=basis)
 
 
 def _require_member_writer(committee: Committee, roles: frozenset[Role]) -> None:
@@ -222,18 +226,10 @@ def _require_member_writer(committee: Committee, roles: frozenset[Role]) -> None
     office records every change (Beijing Arts. 43, 50, 52)."""
     if committee.kind is OWNERS_COMMITTEE and committee.filed_on is None:
         if not roles & MANAGING_ROLES:
-            raise CommitteeWriteNotAllowed(
-                what_zh="委员会成员",
-                what_en="A committee's membership",
-                who_zh="业主委员会、平台运营方或街道办事处",
-                who_en="the committee, the operator or the street office",
-                basis="Beijing Art. 43",
-            )
+            raise Forbidden(reason="read-only role on this estate")
         return
     basis = "Beijing Arts. 52, 54" if committee.kind is PMC else "Beijing Art. 50"
-    _require_street_office(
-        roles, what_zh="已备案委员会的成员变更", what_en="A change of a filed committee", basis=basis
-    )
+    _require_street_office(roles, basis=basis)
 
 
 async def _act(session: AsyncSession, principal: Principal, estate_id: uuid.UUID, event: events.Event) -> None:
@@ -258,11 +254,9 @@ async def create_committee(
 ) -> Committee:
     roles = await _roles(session, principal, estate_id)
     if body.kind is PMC:
-        _require_street_office(roles, what_zh="物业管理委员会", what_en="A 物管会", basis="Beijing Art. 52")
+        _require_street_office(roles, basis="Beijing Art. 52")
         if body.formation_ground is None:
-            raise MemberRepresentationInvalid(
-                reason_zh="组建物管会须说明第五十三条规定的情形", reason_en="a 物管会 needs its Art. 53 ground"
-            )
+            raise FormationGroundRequired()
     elif not roles & MANAGING_ROLES:
         await access.ensure_can_manage_estate(session, principal, estate_id)
     version = await register_repository.latest_version(session, estate_id)
@@ -319,7 +313,7 @@ async def file_committee(
         roles = await _roles(session, principal, committee.estate_id)
     except NotFound:
         raise NotFound(what="committee") from None
-    _require_street_office(roles, what_zh="委员会备案", what_en="A committee's filing", basis="Beijing Art. 43")
+    _require_street_office(roles, basis="Beijing Art. 43")
     if committee.filed_on is not None:
         raise CommitteeAlreadyFiled(filed_on=committee.filed_on.isoformat())
     today = shanghai_date(now)
@@ -354,10 +348,7 @@ async def _owner_on_register(
     if version is None:
         raise RegisterRequired()
     if body.document_type is None or not body.identifier:
-        raise MemberRepresentationInvalid(
-            reason_zh="业主委员须给出其在业主名册中的证件类型和号码",
-            reason_en="an owner member is named by the identity document and number in the register",
-        )
+        raise MemberIdentityRequired()
     identifier = body.identifier.strip().upper()
     kind = OwnerKind.ORGANISATION if body.document_type is IdentityDocument.USCC else OwnerKind.PERSON
     index = owner_identifier_index(cipher, body.document_type, identifier)
@@ -383,11 +374,7 @@ async def owner_in_version(session: AsyncSession, owner_id: uuid.UUID, version_i
 
 async def _representative(session: AsyncSession, phone: str | None, cipher: FieldCipher) -> uuid.UUID:
     if not phone:
-        raise MemberRepresentationInvalid(
-            reason_zh="单位业主须由其授权的自然人代表任职，物管会的非业主委员须以本人账户任职，须给出手机号码",
-            reason_en="an organisation serves through its authorised natural-person representative, and a 物管会 "
-            "member who is not an owner through their own account: give the mobile number",
-        )
+        raise MemberRepresentationInvalid()
     account = await find_account(session, phone_or_raise(phone), cipher=cipher)
     if account is None:
         raise RepresentativeUnknown()
@@ -429,18 +416,12 @@ async def add_member(
         owner_id = owner.id
         if owner.kind is OwnerKind.ORGANISATION:  # Art. 39 ¶2: through its authorised natural-person representative
             if body.authorisation_sha256 is None:
-                raise MemberRepresentationInvalid(
-                    reason_zh="单位业主的代表须附授权委托书（给出其 SHA-256）",
-                    reason_en="an organisation's representative needs the letter of authorisation (its SHA-256)",
-                )
+                raise MemberRepresentationInvalid()
             account_id = await _representative(session, body.representative_phone, cipher)
             authorisation = body.authorisation_sha256
     else:
         if committee.kind is not PMC:
-            raise MemberRepresentationInvalid(
-                reason_zh="业主委员会委员须为业主或单位业主授权的自然人代表",
-                reason_en="a 业委会 member is an owner or an organisation's authorised representative",
-            )
+            raise MemberRepresentationInvalid()
         account_id = await _representative(session, body.representative_phone, cipher)
     for member in committee.members:
         if member.sitting and (
@@ -448,10 +429,13 @@ async def add_member(
             or (owner_id is None and member.account_id == account_id)
         ):
             raise AlreadySitting()
-    started_on = body.started_on or max(today, committee.term_starts_on)
+    within = committee.term_starts_on <= today <= committee.term_ends_on
+    started_on = body.started_on or (today if within else committee.term_starts_on)
     if not committee.term_starts_on <= started_on <= committee.term_ends_on:
-        raise MemberRepresentationInvalid(
-            reason_zh="任职开始日须在委员会任期内", reason_en="a membership starts within the committee's term"
+        raise StartOutsideTerm(
+            started_on=started_on.isoformat(),
+            starts_on=committee.term_starts_on.isoformat(),
+            ends_on=committee.term_ends_on.isoformat(),
         )
     member = CommitteeMember(
         id=uuid.uuid4(),
@@ -520,10 +504,7 @@ async def end_member(
 ) -> CommitteeMember:
     """Beijing Art. 46: resignation, incapacity or recall, recorded; ownership ends by the register alone."""
     if body.reason in (MembershipEnd.NO_LONGER_OWNER, MembershipEnd.PROMOTED):
-        raise MemberRepresentationInvalid(
-            reason_zh="不再是业主由新版业主名册自动认定，候补递补经递补程序记录",
-            reason_en="ceasing to be an owner is found from a new register version, and promotion by filling a vacancy",
-        )
+        raise EndReasonNotRecordable()
     committee, member = await _member_for_change(session, principal, member_id, now)
     acted_as = await access.acting_as(session, principal, committee.estate_id)
     member.ended_on, member.end_reason = body.ended_on or shanghai_date(now), body.reason
@@ -682,9 +663,7 @@ register_service.listen_for_new_versions(end_memberships_of_former_owners)
 
 async def _estate_committee(session: AsyncSession, estate_id: uuid.UUID, committee_id: uuid.UUID | None) -> Committee:
     if committee_id is None:
-        raise TriggerFactsInvalid(
-            reason_zh="须指明未履职的委员会", reason_en="name the committee that failed", basis="Beijing Arts. 36, 48"
-        )
+        raise OrderIncomplete()
     committee = await get_committee(session, committee_id)
     if committee.estate_id != estate_id:
         raise NotFound(what="committee")
@@ -693,52 +672,31 @@ async def _estate_committee(session: AsyncSession, estate_id: uuid.UUID, committ
 
 async def check_trigger(session: AsyncSession, trigger: ConveningTrigger, today: date) -> None:
     """Whether the ground is made out on ``today`` (at recording and again at publication)."""
-    basis = GROUND_BASIS[trigger.ground]
     if trigger.ground is ConveningGround.COMMITTEE_FAILED_TO_CONVENE:
         if trigger.deadline_on is None or trigger.deadline_on <= trigger.occurred_on:
-            raise TriggerFactsInvalid(
-                reason_zh="须记录责令召集的日期和期限", reason_en="record the order and its time limit", basis=basis
-            )
+            raise OrderIncomplete()
         if today <= trigger.deadline_on:
-            raise TriggerFactsInvalid(
-                reason_zh=f"责令召集的期限 {trigger.deadline_on.isoformat()} 尚未届满",
-                reason_en=f"the time limit {trigger.deadline_on.isoformat()} has not passed",
-                basis=basis,
-            )
+            raise DeadlineNotPassed(deadline_on=trigger.deadline_on.isoformat())
         await _estate_committee(session, trigger.estate_id, trigger.committee_id)
     elif trigger.ground is ConveningGround.COMMITTEE_CANNOT_FUNCTION:
         committee = await _estate_committee(session, trigger.estate_id, trigger.committee_id)
         sitting = len(sitting_members(committee))
         if not cannot_function(sitting, committee.seats):
-            raise TriggerFactsInvalid(
-                reason_zh=f"委员会 {committee.seats} 席中仍有 {sitting} 名委员在任，未少于半数",
-                reason_en=f"{sitting} of the committee's {committee.seats} seats are held, not fewer than half",
-                basis=basis,
-            )
+            raise CommitteeStillFunctions(sitting=sitting, seats=committee.seats)
     elif trigger.ground is ConveningGround.NO_COMMITTEE:
         if await mandated_committee(session, trigger.estate_id, today) is not None:
-            raise TriggerFactsInvalid(
-                reason_zh="本小区有在任期内并已备案的业主委员会或物管会",
-                reason_en="the estate has a filed committee or a 物管会 in term",
-                basis=basis,
-            )
+            raise CommitteeInPlace()
     else:  # EMERGENCY_SERVICE
         lapses = add_months(trigger.occurred_on, EMERGENCY_SERVICE_MONTHS)
         if not trigger.occurred_on <= today <= lapses:
-            raise TriggerFactsInvalid(
-                reason_zh=f"应急物业服务期间为 {trigger.occurred_on.isoformat()} 至 {lapses.isoformat()}",
-                reason_en=f"the emergency service runs from {trigger.occurred_on.isoformat()} to {lapses.isoformat()}",
-                basis=basis,
-            )
+            raise EmergencyServiceOver(starts_on=trigger.occurred_on.isoformat(), ends_on=lapses.isoformat())
 
 
 async def record_trigger(
     session: AsyncSession, principal: Principal, estate_id: uuid.UUID, body: TriggerCreate, *, now: datetime
 ) -> ConveningTrigger:
     roles = await _roles(session, principal, estate_id)
-    _require_street_office(
-        roles, what_zh="代为召集的法定情形", what_en="A ground for convening", basis="Beijing Arts. 36, 48"
-    )
+    _require_street_office(roles, basis="Beijing Arts. 36, 48")
     acted_as = await access.acting_as(session, principal, estate_id)
     trigger = ConveningTrigger(
         id=uuid.uuid4(),
@@ -756,17 +714,11 @@ async def record_trigger(
     if body.committee_id is not None:
         await _estate_committee(session, estate_id, body.committee_id)
     if body.occurred_on > today:
-        raise TriggerFactsInvalid(
-            reason_zh="日期不得晚于今日", reason_en="the date may not be in the future", basis=GROUND_BASIS[body.ground]
-        )
+        raise TriggerInFuture(occurred_on=body.occurred_on.isoformat())
     if body.ground is ConveningGround.COMMITTEE_FAILED_TO_CONVENE:
         # the limit may still be running when the order is recorded; publication checks that it has passed
         if body.deadline_on is None or body.deadline_on <= body.occurred_on:
-            raise TriggerFactsInvalid(
-                reason_zh="须记录责令召集的日期和期限",
-                reason_en="record the order and its time limit",
-                basis=GROUND_BASIS[body.ground],
-            )
+            raise OrderIncomplete()
         await _estate_committee(session, estate_id, body.committee_id)
     else:
         await check_trigger(session, trigger, today)

@@ -65,8 +65,14 @@ EMERGENCY_SERVICE_MONTHS = 6  # Beijing Art. 77
 class CommitteeSizeInvalid(RuleViolation):
     code = "committee.size_invalid"
     title = "Committee size not allowed"
-    message_zh = "委员会委员人数 {seats}、候补委员人数 {alternate_seats} 不符合规定：{requirement}（{basis}）。"
-    message_en = "{seats} members and {alternate_seats} alternates are not allowed: {requirement_en} ({basis})."
+    message_zh = (
+        "本小区 {households} 户，委员 {seats} 人、候补委员 {alternate_seats} 人不符合规定："
+        "委员应为 {minimum} 人以上单数，候补委员人数不超过委员人数（{basis}）。"
+    )
+    message_en = (
+        "With {households} households, {seats} members and {alternate_seats} alternates are not allowed: an odd "
+        "number of at least {minimum} members, and no more alternates than members ({basis})."
+    )
 
 
 class CommitteeTermInvalid(RuleViolation):
@@ -83,8 +89,8 @@ def check_size(kind: CommitteeKind, seats: int, alternate_seats: int, *, househo
             raise CommitteeSizeInvalid(
                 seats=seats,
                 alternate_seats=alternate_seats,
-                requirement="物管会委员为七人以上单数",
-                requirement_en="a 物管会 has an odd number of at least seven members",
+                minimum=PMC_MIN_MEMBERS,
+                households=households,
                 basis="Beijing Art. 54",
             )
         return
@@ -93,9 +99,8 @@ def check_size(kind: CommitteeKind, seats: int, alternate_seats: int, *, househo
         raise CommitteeSizeInvalid(
             seats=seats,
             alternate_seats=alternate_seats,
-            requirement=f"本小区{households}户，委员应为{minimum}人以上单数，候补委员人数不超过委员人数",
-            requirement_en=f"with {households} households, an odd number of at least {minimum} members and no more "
-            "alternates than members",
+            minimum=minimum,
+            households=households,
             basis="Beijing Art. 39",
         )
 

@@ -80,32 +80,20 @@ async def record_mandate(
     committee_kind = CONVENING_COMMITTEE.get(vote.organiser_kind)
     if committee_kind is not None:
         if body.committee_id is None or body.trigger_id is not None:
-            raise MandateMismatch(
-                reason_zh="委员会召集的依据是其召集决定（committee_id）",
-                reason_en="a committee convenes on its decision (committee_id)",
-            )
+            raise MandateMismatch(organiser_kind=vote.organiser_kind.value)
         committee = await session.get(Committee, body.committee_id)
         if committee is None or committee.estate_id != vote.estate_id:
             raise NotFound(what="committee")
         if committee.kind is not committee_kind:
-            raise MandateMismatch(
-                reason_zh=f"召集人为 {vote.organiser_kind.value}，委员会为 {committee.kind.value}",
-                reason_en=f"the organiser is {vote.organiser_kind.value}, the committee a {committee.kind.value}",
-            )
+            raise MandateMismatch(organiser_kind=vote.organiser_kind.value)
     elif vote.organiser_kind is OrganiserKind.STREET_OFFICE:
         if body.trigger_id is None or body.committee_id is not None:
-            raise MandateMismatch(
-                reason_zh="街道办事处召集的依据是其记录的法定情形（trigger_id）",
-                reason_en="the street office convenes on its recorded ground (trigger_id)",
-            )
+            raise MandateMismatch(organiser_kind=vote.organiser_kind.value)
         trigger = await session.get(ConveningTrigger, body.trigger_id)
         if trigger is None or trigger.estate_id != vote.estate_id:
             raise NotFound(what="convening trigger")
     else:
-        raise MandateMismatch(
-            reason_zh="筹备组、换届小组由街道办事处组成，不另记录召集决定",
-            reason_en="preparatory and changeover groups are formed by the street office; no decision is recorded",
-        )
+        raise MandateMismatch(organiser_kind=vote.organiser_kind.value)
     existing = await mandate_of(session, vote.id)
     if existing is not None:
         await session.delete(existing)
@@ -211,12 +199,6 @@ async def sign(
     return mandate, committee
 
 
-def _needed(vote: Vote) -> tuple[str, str]:
-    if vote.organiser_kind is OrganiserKind.STREET_OFFICE:
-        return "街道办事处记录的法定召集情形", "the street office's recorded statutory ground"
-    return "委员会过半数委员签字的召集决定", "the committee's decision to convene signed by more than half its members"
-
-
 async def check_mandate(session: AsyncSession, vote: Vote, *, now: datetime) -> None:
     """R-CONV-1..3 at publication: the vote's convener may convene it today."""
     if vote.organiser_kind not in CONVENING_COMMITTEE and vote.organiser_kind is not OrganiserKind.STREET_OFFICE:
@@ -224,8 +206,7 @@ async def check_mandate(session: AsyncSession, vote: Vote, *, now: datetime) -> 
     today = shanghai_date(now)
     mandate = await mandate_of(session, vote.id)
     if mandate is None:
-        needed_zh, needed_en = _needed(vote)
-        raise MandateMissing(organiser_kind=vote.organiser_kind.value, needed_zh=needed_zh, needed_en=needed_en)
+        raise MandateMissing(organiser_kind=vote.organiser_kind.value)
     if mandate.trigger_id is not None:
         trigger = await session.get(ConveningTrigger, mandate.trigger_id)
         assert trigger is not None  # noqa: S101 - foreign key

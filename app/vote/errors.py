@@ -232,16 +232,29 @@ class MandateMissing(DomainError):
     code = "vote.mandate_missing"
     status = 422
     title = "No mandate to convene"
-    message_zh = "{organiser_kind} 召集的表决须先记录召集依据：{needed_zh}（R-CONV-1）。"
-    message_en = "A vote convened by {organiser_kind} needs its mandate recorded first: {needed_en} (R-CONV-1)."
+    message_zh = (
+        "{organiser_kind} 召集的表决须先记录召集依据：委员会过半数委员签字的召集决定，或街道办事处记录的法定召集情形"
+        "（R-CONV-1）。"
+    )
+    message_en = (
+        "A vote convened by {organiser_kind} needs its mandate recorded first: the committee's decision signed by "
+        "more than half of its members, or the street office's recorded statutory ground (R-CONV-1)."
+    )
 
 
 class MandateMismatch(DomainError):
     code = "vote.mandate_mismatch"
     status = 422
     title = "Mandate does not fit the organiser"
-    message_zh = "召集依据与召集人不符：{reason_zh}（R-CONV-1）。"
-    message_en = "The mandate does not fit the organiser: {reason_en} (R-CONV-1)."
+    message_zh = (
+        "召集依据与召集人 {organiser_kind} 不符：业主委员会或物管会依其同类委员会的召集决定（committee_id）召集，"
+        "街道办事处依其记录的法定情形（trigger_id）召集，筹备组和换届小组不记录召集依据（R-CONV-1）。"
+    )
+    message_en = (
+        "The mandate does not fit the organiser {organiser_kind}: a 业委会 or 物管会 convenes on a decision of a "
+        "committee of its kind (committee_id), the street office on its recorded ground (trigger_id); preparatory "
+        "and changeover groups record none (R-CONV-1)."
+    )
 
 
 class CommitteeNotInTerm(DomainError):

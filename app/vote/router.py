@@ -8,7 +8,7 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, File, Response, UploadFile, status
 
-from app.committee.errors import TriggerFactsInvalid
+from app.committee.errors import TRIGGER_ERRORS
 from app.committee.models import Committee
 from app.common.errors import Forbidden, InvalidCursor, Unauthenticated
 from app.common.pagination import Page, PageQuery
@@ -100,7 +100,7 @@ PUBLISH_ERRORS = (
     errors.CommitteeNotInTerm,
     errors.CommitteeNotFiled,
     errors.MandateNotSignedByMajority,
-    TriggerFactsInvalid,
+    *TRIGGER_ERRORS,
 )
 
 

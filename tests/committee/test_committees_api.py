@@ -385,7 +385,7 @@ async def test_a_street_office_publishing_without_a_recorded_trigger_is_refused(
     no_committee = await client.post(
         triggers, json={"ground": "NO_COMMITTEE", "occurred_on": "2025-03-01"} | evidence, headers=office
     )
-    assert no_committee.json()["code"] == "convening.trigger_facts_invalid"
+    assert no_committee.json()["code"] == "convening.committee_in_place"
     # Beijing Art. 36: ordered 2025-03-01 to convene by 2025-03-10; the street office may convene after that.
     ordered = await client.post(
         triggers,
@@ -399,7 +399,7 @@ async def test_a_street_office_publishing_without_a_recorded_trigger_is_refused(
     )
     assert mandate.status_code == 200, mandate.text
     early = await publish(client, vote, office)
-    assert early.json()["code"] == "convening.trigger_facts_invalid"  # the time limit has not passed
+    assert early.json()["code"] == "convening.deadline_not_passed"
     app.state.clock = lambda: datetime(2025, 3, 11, 9, 0, tzinfo=SHANGHAI)
     moved = await client.patch(
         f"/api/v1/votes/{vote['id']}",
