@@ -90,6 +90,8 @@ from app.rules.reminders import add_months
 from app.security.pii import FieldCipher
 
 PMC = CommitteeKind.PROPERTY_MANAGEMENT_COMMITTEE
+SYSTEM = "system:register"
+"""Who ends a membership found from a register version (Beijing Art. 46 ¶1(1)): evote itself, on the import."""
 OWNERS_COMMITTEE = CommitteeKind.OWNERS_COMMITTEE
 
 
@@ -591,7 +593,7 @@ async def end_memberships_of_former_owners(
                     member_id=member.id,
                     ended_on=today.isoformat(),
                     reason=MembershipEnd.NO_LONGER_OWNER.value,
-                    recorded_by="SYSTEM",
+                    recorded_by=SYSTEM,
                     register_version_id=version.id,
                 ),
                 estate_id=committee.estate_id,

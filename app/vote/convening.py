@@ -28,6 +28,7 @@ from app.committee import service as committee_service
 from app.committee.models import Committee, CommitteeMember, ConveningTrigger
 from app.common.access import Principal
 from app.errors import NotFound
+from app.identity import events as identity_events
 from app.ledger import events
 from app.place import access
 from app.realname import repository as realname_repository
@@ -110,7 +111,7 @@ async def record_mandate(
     )
     session.add(mandate)
     await session.flush()
-    await audit_service.append(
+    entry = await audit_service.append(
         session,
         events.convening_mandate_recorded(
             mandate_id=mandate.id,
@@ -122,6 +123,7 @@ async def record_mandate(
         estate_id=vote.estate_id,
         vote_id=vote.id,
     )
+    await identity_events.record_act(session, principal, entry, acted_as=acted_as)
     return mandate
 
 
