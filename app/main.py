@@ -24,6 +24,7 @@ from app.audit.router import router as log_router
 from app.ballot.paper import MAX_SCAN_BYTES
 from app.ballot.receipt_router import router as receipt_router
 from app.ballot.router import router as ballot_router
+from app.committee.router import router as committee_router
 from app.common.errors import TooManyRequests
 from app.db.base import utcnow
 from app.db.migrate import upgrade_async
@@ -208,7 +209,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         place_router, estate_router, register_router, identity_router, auth_router, verification_router,
         grant_router, ballot_router, result_router, topic_router, log_router, receipt_router, petition_router,
         notice_router, archive_router, reminder_router, supervision_router, restricted_log_router, objection_router,
-        counting_router,
+        counting_router, committee_router,
     ):  # fmt: skip
         app.include_router(router, prefix=API_PREFIX)
     if settings.dev_clock:

@@ -54,6 +54,7 @@ from app.settings import Settings
 from app.vote.models import Topic, TopicKind, Vote
 from app.vote.spec import marks_for_ballot
 from bench.cast_world import recreate_database
+from tests.factories_vote import convene
 from tests.scenario import CANDIDATES, prepare_election  # the election candidates of the scenario topics
 
 ADMIN_DSN = "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -293,6 +294,8 @@ class World:
             )  # fmt: skip
             assert response.status_code == 201, response.text
             self.vote_id = uuid.UUID(response.json()["id"])
+            async with unit_of_work(self.sessionmaker) as session:  # R-CONV: a filed committee's signed decision
+                await convene(session, app.state.cipher, self.vote_id)
             for spec in topic_specs:
                 response = await client.post(f"/api/v1/votes/{self.vote_id}/topics", json=spec, headers=headers)
                 assert response.status_code == 201, response.text

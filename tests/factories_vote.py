@@ -12,18 +12,26 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.committee import service as committee_service
+from app.committee.models import Committee, CommitteeMember, Constituency, ConveningTrigger, SeatKind
 from app.identity.service import OPERATOR
+from app.register.models import Owner, OwnerKind
 from app.register.parsing import RegisterFormat
+from app.register.repository import latest_version
 from app.register.service import import_register
 from app.rules.categories import Category, statutory_rule
+from app.rules.committees import CommitteeKind, ConveningGround
+from app.rules.publicity import shanghai_date
+from app.rules.reminders import add_months
 from app.rules.roll import Roll
 from app.security.pii import FieldCipher
-from app.vote.models import Topic, TopicKind, Vote, VoteStatus
+from app.vote.models import ConveningMandate, MandateSignature, OrganiserKind, Topic, TopicKind, Vote, VoteStatus
 from app.vote.snapshot import take_snapshot
 from app.vote.spec import rule_to_json
-from tests.factories import Places, make_places
+from tests.factories import Places, make_account, make_places
 
 SAMPLE = Path(__file__).resolve().parents[1] / "samples" / "register-sample.csv"
 
@@ -157,3 +165,92 @@ async def make_vote(
     roll = await take_snapshot(session, vote, outcome.version, scope_units=None, pseudonym_key=ROLL_PSEUDONYM_KEY)
     await session.flush()
     return VoteFixture(places, vote, rows, roll)
+
+
+async def convene(session: AsyncSession, cipher: FieldCipher, vote_id: uuid.UUID) -> None:
+    """Give a draft vote a lawful convener (R-CONV-1..3), so that publishing it passes the convening checks.
+
+    THE one helper for every test, fixture, demo-like script and other helper's test that publishes a vote through
+    the API: call it after creating the draft (the estate's register imported) and before ``POST …/publish``.
+    By the draft's ``organiser_kind`` it records, directly in the database:
+
+    * ``OWNERS_COMMITTEE``: a filed 业委会 in term around the draft's creation day (three seats, which Beijing Art. 39
+      allows for the section-P estate of ≤ 100 households; reused if the estate has one), whose members are the
+      first three persons of the current register, each with an account of their own; and the decision to convene,
+      signed by all three through those accounts;
+    * ``PROPERTY_MANAGEMENT_COMMITTEE``: likewise a 物管会 of seven formed the day before, all seven signing (the
+      estate's register needs seven persons);
+    * ``STREET_OFFICE``: a recorded NO_COMMITTEE ground (the estate must have no committee in term);
+    * the preparatory and changeover groups need nothing.
+    """
+    vote = await session.get(Vote, vote_id)
+    assert vote is not None
+    today = shanghai_date(vote.created_at)
+    if vote.organiser_kind is OrganiserKind.STREET_OFFICE:
+        trigger = ConveningTrigger(
+            estate_id=vote.estate_id, ground=ConveningGround.NO_COMMITTEE, occurred_on=today,
+            document_ref="街道办事处代为召集决定", evidence_sha256="e" * 64, recorded_by="tests",
+            recorded_at=vote.created_at,
+        )  # fmt: skip
+        session.add(trigger)
+        await session.flush()
+        session.add(ConveningMandate(vote_id=vote.id, trigger_id=trigger.id, recorded_by="tests"))
+        await session.flush()
+        return
+    kind = {
+        OrganiserKind.OWNERS_COMMITTEE: CommitteeKind.OWNERS_COMMITTEE,
+        OrganiserKind.PROPERTY_MANAGEMENT_COMMITTEE: CommitteeKind.PROPERTY_MANAGEMENT_COMMITTEE,
+    }.get(vote.organiser_kind)
+    if kind is None or await latest_version(session, vote.estate_id) is None:
+        return  # no register: publication refuses with vote.no_register anyway
+    committee = await committee_service.mandated_committee(session, vote.estate_id, today)
+    if committee is None or committee.kind is not kind:
+        committee = await _sitting_committee(session, vote.estate_id, kind, today)
+    members = committee_service.sitting_members(committee)
+    mandate = ConveningMandate(vote_id=vote.id, committee_id=committee.id, decided_on=today, recorded_by="tests")
+    session.add(mandate)
+    await session.flush()
+    for member in members:
+        account = await make_account(session, cipher, owner_id=member.owner_id, display_name="委员")
+        session.add(
+            MandateSignature(
+                mandate_id=mandate.id, member_id=member.id, account_id=account.id, signed_at=vote.created_at
+            )
+        )
+    await session.flush()
+
+
+async def _sitting_committee(session: AsyncSession, estate_id: uuid.UUID, kind: CommitteeKind, today: Any) -> Committee:
+    version = await latest_version(session, estate_id)
+    assert version is not None, "import the register before convening"
+    seats = 7 if kind is CommitteeKind.PROPERTY_MANAGEMENT_COMMITTEE else 3
+    of_record = committee_service.owners_of_record_statement(version.id)
+    owners = list(
+        (
+            await session.scalars(
+                select(Owner.id)
+                .where(
+                    Owner.kind == OwnerKind.PERSON,
+                    Owner.id.in_(of_record),
+                )
+                .order_by(Owner.id)
+                .limit(seats)
+            )
+        ).all()
+    )
+    assert len(owners) >= seats, f"the register needs {seats} persons to seat the committee"
+    starts = add_months(today, -12) if kind is CommitteeKind.OWNERS_COMMITTEE else today - timedelta(days=1)
+    committee = Committee(
+        estate_id=estate_id, kind=kind, seats=seats, alternate_seats=0, term_starts_on=starts,
+        term_ends_on=add_months(starts, 36), recorded_by="tests", filed_on=starts, filed_by="tests",
+        members=[
+            CommitteeMember(
+                seat_kind=SeatKind.MEMBER, seat=seat, constituency=Constituency.OWNER, owner_id=owner_id,
+                started_on=starts,
+            )
+            for seat, owner_id in enumerate(owners[:seats], start=1)
+        ],
+    )  # fmt: skip
+    session.add(committee)
+    await session.flush()
+    return committee

@@ -32,7 +32,7 @@ from app.vote.models import RollGroup, Vote
 from app.vote.spec import marks_for_ballot
 from tests.ballot.helpers import LI, WANG, ZHANG, ZHAO, owner_id
 from tests.factories import bearer, make_account, make_api_key, make_places
-from tests.factories_vote import record_posting
+from tests.factories_vote import convene, record_posting
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 PUBLISHED = datetime(2025, 3, 1, 10, 0, tzinfo=SHANGHAI)
@@ -181,6 +181,8 @@ async def run_vote(  # type: ignore[no-untyped-def]
     )
     assert vote.status_code == 201, vote.text
     vote_id = vote.json()["id"]
+    await convene(session, app.state.cipher, uuid.UUID(vote_id))  # R-CONV: a filed committee's signed decision
+    await session.commit()
     topic_ids = []
     for topic in topics():
         created = await client.post(f"/api/v1/votes/{vote_id}/topics", json=topic, headers=committee)

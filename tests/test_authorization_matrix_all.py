@@ -53,7 +53,7 @@ from app.objection import service as objection_service
 from app.objection.schemas import ObjectionCreate
 from app.register.parsing import RegisterFormat
 from app.register.service import import_register
-from tests.ballot.helpers import LI, WANG, answers_for, group_of, owner_id
+from tests.ballot.helpers import LI, WANG, ZHAO, answers_for, group_of, owner_id
 from tests.factories import bearer, make_account, make_api_key, make_places
 from tests.factories_vote import make_vote, yes_no_topic
 from tests.notice.helpers import HEADER, notice_for, outbox_of, resident_id
@@ -480,6 +480,64 @@ MATRIX: dict[tuple[str, str], Call] = {
     ("POST", "/api/v1/votes/{vote_id}/roll/republish"): Call(
         VOTE_ORGANISERS_A, body=_static({}), note="V is open: the organiser is refused with 409 notice_period_over"
     ),
+    # --- committees and who convenes (R-COMM, R-CONV): the committee C of A is unfiled, 王一 and 李二 sit on it -----
+    ("GET", "/api/v1/estates/{estate_id}/committees"): Call(
+        expect("404", (STAFF_A, OK), (OWNERS_A, OK)), note="owners of the estate read its committees (masked)"
+    ),
+    ("POST", "/api/v1/estates/{estate_id}/committees"): Call(
+        ORGANISERS_A,
+        body=_static(
+            {
+                "kind": "OWNERS_COMMITTEE",
+                "seats": 3,
+                "alternate_seats": 0,
+                "term_starts_on": "2040-01-01",
+                "term_ends_on": "2041-01-01",
+            }
+        ),
+        note="a 业委会's record; a 物管会 is the street office's alone (tests/committee)",
+    ),
+    ("GET", "/api/v1/committees/{committee_id}"): Call(expect("404", (STAFF_A, OK), (OWNERS_A, OK))),
+    ("POST", "/api/v1/committees/{committee_id}/filing"): Call(
+        expect("404", ("so_a", OK), (("admin", "committee_a", *READERS_A), "403")),
+        body=_static({"filed_on": NOW.date().isoformat(), "reference": "备〔2026〕1号"}),
+        note="Beijing Art. 43: only the street office of the jurisdiction records the filing, not even the operator",
+    ),
+    ("POST", "/api/v1/committees/{committee_id}/members"): Call(
+        ORGANISERS_A,
+        body=_static({"seat_kind": "ALTERNATE", "seat": 1, "document_type": "RESIDENT_ID", "identifier": ZHAO}),
+        note="before filing the organisers enter members; afterwards the street office (Art. 50)",
+    ),
+    ("POST", "/api/v1/committee-members/{member_id}/end"): Call(ORGANISERS_A, body=_static({"reason": "RESIGNED"})),
+    ("POST", "/api/v1/committee-members/{member_id}/fill-vacancy"): Call(
+        ORGANISERS_A, body=_static({"seat": 1}), note="seat 1 is held: 409 once the writer is allowed"
+    ),
+    ("GET", "/api/v1/estates/{estate_id}/convening-triggers"): Call(STAFF_OF_A),
+    ("POST", "/api/v1/estates/{estate_id}/convening-triggers"): Call(
+        expect("404", ("so_a", OK), (("admin", "committee_a", *READERS_A), "403")),
+        body=_static(
+            {
+                "ground": "NO_COMMITTEE",
+                "occurred_on": NOW.date().isoformat(),
+                "document_ref": "x",
+                "evidence_sha256": "c" * 64,
+            }
+        ),
+        note="R-CONV-3: the street office's own ground",
+    ),
+    ("PUT", "/api/v1/votes/{vote_id}/mandate"): Call(
+        VOTE_ORGANISERS_A, params=DRAFT, body=lambda w, _: {"json": {"committee_id": w.ids["committee_id"]}}
+    ),
+    ("GET", "/api/v1/votes/{vote_id}/mandate"): Call(
+        expect("404", (MANAGERS_A, OK), (OWNERS_A, OK)),
+        params=DRAFT,
+        note="a draft's mandate: its organisers, and the committee's sitting members who sign it",
+    ),
+    ("POST", "/api/v1/votes/{vote_id}/mandate/signatures"): Call(
+        expect("404", (OWNERS_A, OK), (MANAGERS_A, "403:vote.not_a_sitting_member")),
+        params=DRAFT,
+        note="R-CONV-2: members sign through their own accounts; staff who see the draft are told they are not members",
+    ),
 }
 
 
@@ -639,6 +697,29 @@ async def _build_world(client, session, sessionmaker, app) -> World:  # type: ig
             headers=bearer(app, applicant),
         )
     )
+    # The committee C of A (unfiled): 王一, 李二 and 赵四, alternate 张三; the draft D is convened on its decision.
+    today = (NOW + timedelta(hours=9)).date()
+    committee = await ok(
+        await client.post(
+            f"/api/v1/estates/{a.estate.id}/committees",
+            json={"kind": "OWNERS_COMMITTEE", "seats": 3, "alternate_seats": 1,
+                  "term_starts_on": (today - timedelta(days=365)).isoformat(),
+                  "term_ends_on": (today + timedelta(days=365)).isoformat()},
+            headers=admin,
+        )
+    )  # fmt: skip
+    for seat_kind, seat, identifier in (("MEMBER", 1, WANG), ("MEMBER", 2, LI), ("MEMBER", 3, ZHAO)):
+        committee = await ok(
+            await client.post(
+                f"/api/v1/committees/{committee['id']}/members",
+                json={"seat_kind": seat_kind, "seat": seat, "document_type": "RESIDENT_ID", "identifier": identifier},
+                headers=admin,
+            )
+        )
+    await ok(
+        await client.put(f"/api/v1/votes/{draft['id']}/mandate", json={"committee_id": committee["id"]}, headers=admin),
+        200,
+    )
     await integrate_once(sessionmaker, NOW + timedelta(hours=1), keys=app.state.log_keys)
     checkpoint = await client.get("/api/v1/log/checkpoint")
     assert checkpoint.status_code == 200, checkpoint.text
@@ -665,6 +746,8 @@ async def _build_world(client, session, sessionmaker, app) -> World:  # type: ig
             "entry_id": cast["audit_entry_id"],
             "number": "1",
             "size": "1",
+            "committee_id": committee["id"],
+            "member_id": committee["members"][2]["id"],
         },
         headers=headers,
         extra={
@@ -686,9 +769,9 @@ async def _build_world(client, session, sessionmaker, app) -> World:  # type: ig
 
 # Tables whose rows are updated in place (the others only grow, so their row counts show any change).
 UPDATED_IN_PLACE = (
-    "account", "acting_grant", "api_key", "estate", "log_state", "manual_verification_request", "otp_challenge",
-    "outbox_message", "petition", "refresh_token", "role_grant", "roll_objection", "topic", "verification_document",
-    "vote",
+    "account", "acting_grant", "api_key", "committee", "committee_member", "estate", "log_state",
+    "manual_verification_request", "otp_challenge", "outbox_message", "petition", "refresh_token", "role_grant",
+    "roll_objection", "topic", "verification_document", "vote",
 )  # fmt: skip
 
 
@@ -736,6 +819,8 @@ MUST_CHANGE = {
     ("DELETE", "/api/v1/staff/grants/{grant_id}"),
     ("PATCH", "/api/v1/estates/{estate_id}/reminder-dates"),
     ("POST", "/api/v1/roll-objections/{objection_id}/answer"),
+    ("POST", "/api/v1/committees/{committee_id}/filing"),
+    ("POST", "/api/v1/committee-members/{member_id}/end"),
 }
 
 

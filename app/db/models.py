@@ -10,6 +10,7 @@ from app.ballot.models import (
     PaperReception,
     PaperScan,
 )
+from app.committee.models import Committee, CommitteeMember, ConveningTrigger
 from app.db.base import Base
 from app.grant.models import ActingGrant
 from app.identity.models import Account, ApiKey, IdentityEvent, OtpChallenge, RefreshToken, RoleGrant
@@ -25,8 +26,10 @@ from app.vote.models import (
     Attachment,
     CandidateAttestation,
     CandidateListAcknowledgment,
+    ConveningMandate,
     ElectionCandidate,
     Erratum,
+    MandateSignature,
     NoticePosting,
     RollGroup,
     Topic,
@@ -45,7 +48,11 @@ __all__ = [
     "Building",
     "CandidateAttestation",
     "CandidateListAcknowledgment",
+    "Committee",
+    "CommitteeMember",
     "Community",
+    "ConveningMandate",
+    "ConveningTrigger",
     "CountingSession",
     "CountingWitness",
     "District",
@@ -54,6 +61,7 @@ __all__ = [
     "Estate",
     "IdempotencyRecord",
     "IdentityEvent",
+    "MandateSignature",
     "ManualVerificationRequest",
     "Notice",
     "NoticePosting",

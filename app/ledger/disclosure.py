@@ -61,6 +61,13 @@ PUBLIC_KINDS: Mapping[EventKind, str] = {
     EventKind.COUNTING_SIGNED_OFF: "the counting session's close with the counted set (R-PAPER-3)",
     EventKind.VOTE_NOTICE_POSTED: "the on-site posting: times, acting role, place and photo hashes (R-NOTICE-2)",
     EventKind.NOTICE_DELIVERY_RECORDED: "an owners' notice's delivery counts per channel (R-NOTICE-4)",
+    EventKind.COMMITTEE_RECORDED: "a committee's seats and term (R-COMM-1, R-COMM-2)",
+    EventKind.COMMITTEE_FILED: "the street office's filing of a committee (R-COMM-3, Beijing Art. 43)",
+    EventKind.COMMITTEE_MEMBER_SEATED: "a seat taken, by member id and seat only (R-COMM-4)",
+    EventKind.COMMITTEE_MEMBER_ENDED: "a seat left, by member id and reason only (R-COMM-4, Beijing Art. 46)",
+    EventKind.CONVENING_TRIGGER_RECORDED: "the street office's statutory ground for convening (R-CONV-3)",
+    EventKind.CONVENING_MANDATE_RECORDED: "what a vote is convened on (R-CONV-1)",
+    EventKind.CONVENING_MANDATE_SIGNED: "a member's signature of the decision to convene, by member id (R-CONV-2)",
 }
 
 #: Payload members that name or fragment a person.

@@ -107,6 +107,14 @@ class EventKind(StrEnum):
     ELECTION_CANDIDATES_NOMINATED = "election.candidates_nominated"
     ELECTION_CANDIDATE_ATTESTED = "election.candidate_attested"
     ELECTION_CANDIDATE_LIST_ACKNOWLEDGED = "election.candidate_list_acknowledged"
+    # Committees and 物管会 as records, and who convenes (app.committee, app.vote.convening; R-COMM, R-CONV)
+    COMMITTEE_RECORDED = "committee.recorded"
+    COMMITTEE_FILED = "committee.filed"
+    COMMITTEE_MEMBER_SEATED = "committee.member_seated"
+    COMMITTEE_MEMBER_ENDED = "committee.member_ended"
+    CONVENING_TRIGGER_RECORDED = "convening.trigger_recorded"
+    CONVENING_MANDATE_RECORDED = "convening.mandate_recorded"
+    CONVENING_MANDATE_SIGNED = "convening.mandate_signed"
 
 
 #: The channels an owners' notice is queued on (``app.notice.models.OutboxChannel``), as ``vote.published`` names them.
@@ -883,4 +891,126 @@ def counting_signed_off(
             "duplicates": duplicates,
             "counted": dict(counted),
         },
+    )
+
+
+# --- committees and who convenes (R-COMM, R-CONV): ids, seats, dates and acting roles; never a name or an owner -----
+
+
+def committee_recorded(
+    *,
+    committee_id: uuid.UUID,
+    kind: str,
+    seats: int,
+    alternate_seats: int,
+    term_starts_on: str,
+    term_ends_on: str,
+    formation_ground: str | None,
+    recorded_by: str,
+) -> Event:
+    return Event(
+        EventKind.COMMITTEE_RECORDED,
+        {
+            "committee_id": str(committee_id), "kind": kind, "seats": seats, "alternate_seats": alternate_seats,
+            "term_starts_on": term_starts_on, "term_ends_on": term_ends_on,
+            "formation_ground": formation_ground or "", "recorded_by": recorded_by,
+        },
+    )  # fmt: skip
+
+
+def committee_filed(*, committee_id: uuid.UUID, filed_on: str, filed_by: str, reference_sha256: str) -> Event:
+    """备案 by the street office (Beijing Art. 43); the filing number only as a hash."""
+    return Event(
+        EventKind.COMMITTEE_FILED,
+        {"committee_id": str(committee_id), "filed_on": filed_on, "filed_by": filed_by,
+         "reference_sha256": reference_sha256},
+    )  # fmt: skip
+
+
+def committee_member_seated(
+    *,
+    committee_id: uuid.UUID,
+    member_id: uuid.UUID,
+    seat_kind: str,
+    seat: int,
+    constituency: str,
+    started_on: str,
+    recorded_by: str,
+    filled_from: uuid.UUID | None = None,
+) -> Event:
+    """A member or alternate takes a seat (``filled_from``: the alternate seat row a vacancy was filled from)."""
+    return Event(
+        EventKind.COMMITTEE_MEMBER_SEATED,
+        {
+            "committee_id": str(committee_id), "member_id": str(member_id), "seat_kind": seat_kind, "seat": seat,
+            "constituency": constituency, "started_on": started_on, "recorded_by": recorded_by,
+            "filled_from": _id(filled_from),
+        },
+    )  # fmt: skip
+
+
+def committee_member_ended(
+    *,
+    committee_id: uuid.UUID,
+    member_id: uuid.UUID,
+    ended_on: str,
+    reason: str,
+    recorded_by: str,
+    register_version_id: uuid.UUID | None = None,
+) -> Event:
+    """A seat holder leaves (Beijing Art. 46); ``register_version_id`` when a register version showed that the
+    member is no longer an owner (Art. 46 ¶1(1))."""
+    return Event(
+        EventKind.COMMITTEE_MEMBER_ENDED,
+        {
+            "committee_id": str(committee_id), "member_id": str(member_id), "ended_on": ended_on, "reason": reason,
+            "recorded_by": recorded_by, "register_version_id": _id(register_version_id),
+        },
+    )  # fmt: skip
+
+
+def convening_trigger_recorded(
+    *,
+    trigger_id: uuid.UUID,
+    ground: str,
+    basis: str,
+    occurred_on: str,
+    deadline_on: str | None,
+    committee_id: uuid.UUID | None,
+    evidence_sha256: str,
+    recorded_by: str,
+) -> Event:
+    return Event(
+        EventKind.CONVENING_TRIGGER_RECORDED,
+        {
+            "trigger_id": str(trigger_id), "ground": ground, "basis": basis, "occurred_on": occurred_on,
+            "deadline_on": deadline_on or "", "committee_id": _id(committee_id),
+            "evidence_sha256": evidence_sha256, "recorded_by": recorded_by,
+        },
+    )  # fmt: skip
+
+
+def convening_mandate_recorded(
+    *,
+    mandate_id: uuid.UUID,
+    committee_id: uuid.UUID | None,
+    trigger_id: uuid.UUID | None,
+    decided_on: str | None,
+    recorded_by: str,
+) -> Event:
+    """What the vote (the entry's ``vote_id``) is convened on: a committee's decision or a street office's ground."""
+    return Event(
+        EventKind.CONVENING_MANDATE_RECORDED,
+        {
+            "mandate_id": str(mandate_id), "committee_id": _id(committee_id), "trigger_id": _id(trigger_id),
+            "decided_on": decided_on or "", "recorded_by": recorded_by,
+        },
+    )  # fmt: skip
+
+
+def convening_mandate_signed(*, mandate_id: uuid.UUID, member_id: uuid.UUID, signed_at: str) -> Event:
+    """A member signed the decision to convene through their own account (Beijing Arts. 45, 57)."""
+    return Event(
+        EventKind.CONVENING_MANDATE_SIGNED,
+        {"mandate_id": str(mandate_id), "member_id": str(member_id), "signed_at": signed_at},
     )

@@ -326,3 +326,90 @@ class PostingPhotoUnsupported(DomainError):
     title = "Unsupported photo type"
     message_zh = "张贴照片须为 PNG 或 JPEG 图片（R-NOTICE-2）。"
     message_en = "The posting photo must be a PNG or JPEG image (R-NOTICE-2)."
+
+
+# --- Who convenes (R-CONV-1..3) ---
+
+
+class MandateMissing(DomainError):
+    code = "vote.mandate_missing"
+    status = 422
+    title = "No mandate to convene"
+    message_zh = (
+        "{organiser_kind} 召集的表决须先记录召集依据：委员会过半数委员签字的召集决定，或街道办事处记录的法定召集情形"
+        "（R-CONV-1）。"
+    )
+    message_en = (
+        "A vote convened by {organiser_kind} needs its mandate recorded first: the committee's decision signed by "
+        "more than half of its members, or the street office's recorded statutory ground (R-CONV-1)."
+    )
+
+
+class MandateMismatch(DomainError):
+    code = "vote.mandate_mismatch"
+    status = 422
+    title = "Mandate does not fit the organiser"
+    message_zh = (
+        "召集依据与召集人 {organiser_kind} 不符：业主委员会或物管会依其同类委员会的召集决定（committee_id）召集，"
+        "街道办事处依其记录的法定情形（trigger_id）召集，筹备组和换届小组不记录召集依据（R-CONV-1）。"
+    )
+    message_en = (
+        "The mandate does not fit the organiser {organiser_kind}: a 业委会 or 物管会 convenes on a decision of a "
+        "committee of its kind (committee_id), the street office on its recorded ground (trigger_id); preparatory "
+        "and changeover groups record none (R-CONV-1)."
+    )
+
+
+class CommitteeNotInTerm(DomainError):
+    code = "vote.committee_not_in_term"
+    status = 422
+    title = "Committee not in term"
+    message_zh = "召集的委员会任期为 {starts_on} 至 {ends_on}，{today} 不在任期内，不能召集（{basis}）。"
+    message_en = (
+        "The convening committee's term runs from {starts_on} to {ends_on}; on {today} it is not in term and cannot "
+        "convene ({basis})."
+    )
+
+
+class CommitteeNotFiled(DomainError):
+    code = "vote.committee_not_filed"
+    status = 422
+    title = "Committee not filed"
+    message_zh = "业主委员会尚未在街道办事处备案，不能召集业主大会会议（北京条例第四十三条，R-CONV-1）。"
+    message_en = (
+        "The owners' committee is not filed with the street office, so it cannot convene the assembly "
+        "(Beijing Art. 43, R-CONV-1)."
+    )
+
+
+class MandateNotSignedByMajority(DomainError):
+    code = "vote.mandate_not_signed_by_majority"
+    status = 422
+    title = "Decision to convene not signed by a majority"
+    message_zh = (
+        "召集决定须经委员会全体委员过半数签字：{seats} 席须至少 {needed} 人签字，现有在任委员签字 {signed} 人"
+        "（{basis}，R-CONV-2）。"
+    )
+    message_en = (
+        "The decision to convene needs the signatures of more than half of the members: {needed} of {seats} seats, "
+        "and {signed} sitting members have signed ({basis}, R-CONV-2)."
+    )
+
+
+class NotASittingMember(DomainError):
+    code = "vote.not_a_sitting_member"
+    status = 403
+    title = "Not a sitting member"
+    message_zh = "只有召集委员会的在任委员本人可以签署召集决定（不得委托他人，北京条例第四十五条）。"
+    message_en = (
+        "Only a sitting member of the convening committee signs the decision to convene, in person (no proxies, "
+        "Beijing Art. 45)."
+    )
+
+
+class MandateAlreadySigned(DomainError):
+    code = "vote.mandate_already_signed"
+    status = 409
+    title = "Already signed"
+    message_zh = "您已于 {signed_at} 签署该召集决定。"
+    message_en = "You signed this decision to convene at {signed_at}."

@@ -237,3 +237,36 @@ class CandidateListAcknowledgment(IdMixin, CreatedAtMixin, Base):
     acknowledged_on: Mapped[date]
     receipt_sha256: Mapped[str] = mapped_column(sa.String(64))
     recorded_by: Mapped[str] = mapped_column(sa.String(200))
+
+
+class ConveningMandate(IdMixin, CreatedAtMixin, Base):
+    """What a vote is convened on (R-CONV-1): a committee's or 物管会's decision to convene, signed by its members
+    (Beijing Arts. 45, 57), or the street office's recorded statutory ground (R-CONV-3). One per vote."""
+
+    __tablename__ = "convening_mandate"
+    __table_args__ = (sa.CheckConstraint("(committee_id IS NULL) <> (trigger_id IS NULL)", name="one_basis"),)
+
+    vote_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("vote.id", ondelete="CASCADE"), unique=True)
+    committee_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("committee.id", ondelete="RESTRICT"))
+    trigger_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("convening_trigger.id", ondelete="RESTRICT"))
+    decided_on: Mapped[date | None]
+    """The day of the committee meeting that decided to convene."""
+    recorded_by: Mapped[str] = mapped_column(sa.String(200))
+
+    signatures: Mapped[list[MandateSignature]] = relationship(
+        back_populates="mandate", order_by="MandateSignature.signed_at", cascade="all, delete-orphan"
+    )
+
+
+class MandateSignature(IdMixin, Base):
+    """A member's signature of the decision to convene, given through the member's own account (R-CONV-2)."""
+
+    __tablename__ = "mandate_signature"
+    __table_args__ = (sa.UniqueConstraint("mandate_id", "member_id"),)
+
+    mandate_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("convening_mandate.id", ondelete="CASCADE"))
+    member_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("committee_member.id", ondelete="RESTRICT"))
+    account_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("account.id", ondelete="RESTRICT"))
+    signed_at: Mapped[datetime]
+
+    mandate: Mapped[ConveningMandate] = relationship(back_populates="signatures")

@@ -9,6 +9,8 @@ from urllib.parse import quote
 from fastapi import APIRouter, File, Form, Response, UploadFile, status
 from pydantic import AwareDatetime
 
+from app.committee.errors import TRIGGER_ERRORS
+from app.committee.models import Committee
 from app.common.errors import Forbidden, InvalidCursor, Unauthenticated
 from app.common.pagination import Page, PageQuery
 from app.errors import NotFound
@@ -54,9 +56,10 @@ from app.rules.errors import (
 from app.rules.lifecycle import VoteStatus
 from app.rules.publicity import earliest_voting_start
 from app.vote import errors, service
+from app.vote.convening import needed_signatures
 from app.vote.documents import ordered_attachments
 from app.vote.lifecycle import status_at
-from app.vote.models import Topic, Vote
+from app.vote.models import ConveningMandate, Topic, Vote
 from app.vote.notices import notice_statement
 from app.vote.schemas import (
     AcknowledgmentCreate,
@@ -70,6 +73,9 @@ from app.vote.schemas import (
     CandidatesRead,
     ErratumCreate,
     ErratumRead,
+    MandateCreate,
+    MandateRead,
+    MandateSignatureRead,
     PostingRead,
     TopicCreate,
     TopicRead,
@@ -137,6 +143,12 @@ PUBLISH_ERRORS = (
     CandidateNotAttested,
     errors.CandidateListNotAcknowledged,
     ElectionSeatsInvalid,
+    errors.MandateMissing,
+    errors.MandateMismatch,
+    errors.CommitteeNotInTerm,
+    errors.CommitteeNotFiled,
+    errors.MandateNotSignedByMajority,
+    *TRIGGER_ERRORS,
 )
 
 
@@ -503,3 +515,42 @@ async def get_posting_photo(
         media_type=posting.photo_content_type,
         headers={"ETag": f'"{posting.photo_sha256}"', "X-Content-Type-Options": "nosniff"},
     )
+
+
+def _mandate_read(mandate: ConveningMandate, committee: Committee | None) -> MandateRead:
+    return MandateRead.from_attributes_of(
+        mandate,
+        seats=committee.seats if committee is not None else None,
+        signatures_needed=needed_signatures(committee.seats) if committee is not None else None,
+        signatures=[MandateSignatureRead.model_validate(signature) for signature in mandate.signatures],
+    )
+
+
+@router.put(
+    "/votes/{vote_id}/mandate",
+    response_model=MandateRead,
+    responses=problem_responses(*AUTH_ERRORS, errors.VoteFrozen, errors.MandateMismatch),
+)
+async def record_mandate(
+    vote_id: VoteId, body: MandateCreate, session: SessionDep, principal: CurrentPrincipal, clock: Clock
+) -> MandateRead:
+    """Record what the draft is convened on (R-CONV-1): the committee's or 物管会's decision to convene, which its
+    members then sign, or the street office's recorded statutory ground. Replacing it drops the signatures."""
+    return _mandate_read(*await service.record_mandate(session, principal, vote_id, body, now=clock()))
+
+
+@router.get("/votes/{vote_id}/mandate", response_model=MandateRead, responses=problem_responses(*READ_ERRORS))
+async def read_mandate(vote_id: VoteId, session: SessionDep, principal: CurrentPrincipal) -> MandateRead:
+    """The vote's mandate with its signatures; the convening committee's sitting members read it before signing."""
+    return _mandate_read(*await service.read_mandate(session, principal, vote_id))
+
+
+@router.post(
+    "/votes/{vote_id}/mandate/signatures",
+    status_code=status.HTTP_201_CREATED,
+    response_model=MandateRead,
+    responses=problem_responses(*READ_ERRORS, errors.NotASittingMember, errors.VoteFrozen, errors.MandateAlreadySigned),
+)
+async def sign_mandate(vote_id: VoteId, session: SessionDep, principal: CurrentPrincipal, clock: Clock) -> MandateRead:
+    """A sitting member signs the decision to convene through their own account (Beijing Arts. 45, 57; R-CONV-2)."""
+    return _mandate_read(*await service.sign_mandate(session, principal, vote_id, now=clock()))

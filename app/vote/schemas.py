@@ -360,3 +360,30 @@ class CandidatesRead(BaseModel):
     candidates: list[CandidateRead]
     attestations: list[AttestationRead]
     acknowledgment: AcknowledgmentRead | None
+
+
+class MandateCreate(Command):
+    """R-CONV-1: a committee's or 物管会's decision to convene (``committee_id``; its members then sign it through
+    their own accounts), or the street office's recorded statutory ground (``trigger_id``)."""
+
+    committee_id: uuid.UUID | None = None
+    trigger_id: uuid.UUID | None = None
+    decided_on: date | None = Field(
+        default=None, ge=date(2000, 1, 1), le=date(2199, 12, 31), description="The day of the committee meeting"
+    )
+
+
+class MandateSignatureRead(ReadModel):
+    member_id: uuid.UUID
+    signed_at: datetime
+
+
+class MandateRead(ReadModel):
+    id: uuid.UUID
+    vote_id: uuid.UUID
+    committee_id: uuid.UUID | None
+    trigger_id: uuid.UUID | None
+    decided_on: date | None
+    seats: int | None = Field(description="The committee's member seats")
+    signatures_needed: int | None = Field(description="More than half of the seats (Beijing Arts. 45, 57; R-CONV-2)")
+    signatures: list[MandateSignatureRead]

@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit import service as audit_service
 from app.audit.models import AuditEntry
+from app.committee.models import Committee
 from app.common.access import MANAGING_ROLES, Principal, Role, acting_role, roles_on
 from app.common.pagination import paginate
 from app.errors import NotFound
@@ -47,7 +48,7 @@ from app.rules.lifecycle import RUNNING, VoteStatus
 from app.rules.numeric import Threshold
 from app.rules.options import validate_options
 from app.rules.publicity import check_posting, check_window, earliest_voting_start, notice_effective_at
-from app.vote import candidates, documents, repository
+from app.vote import candidates, convening, documents, repository
 from app.vote import notices as vote_notices
 from app.vote.errors import (
     AttachmentUnsupported,
@@ -78,6 +79,7 @@ from app.vote.models import (
     Attachment,
     CandidateAttestation,
     CandidateListAcknowledgment,
+    ConveningMandate,
     Erratum,
     NoticePosting,
     OrganiserKind,
@@ -85,7 +87,15 @@ from app.vote.models import (
     Vote,
     VotingMethod,
 )
-from app.vote.schemas import AcknowledgmentCreate, AttestationCreate, TopicCreate, TopicUpdate, VoteCreate, VoteUpdate
+from app.vote.schemas import (
+    AcknowledgmentCreate,
+    AttestationCreate,
+    MandateCreate,
+    TopicCreate,
+    TopicUpdate,
+    VoteCreate,
+    VoteUpdate,
+)
 from app.vote.snapshot import take_snapshot
 from app.vote.spec import rule_to_json
 
@@ -578,6 +588,7 @@ async def publish(
     version = await register_repository.latest_version(session, vote.estate_id)
     if version is None:
         raise NoRegister()
+    await convening.check_mandate(session, vote, now=now)  # R-CONV-1..3: who may convene
     # R-CAND-1/7/8: candidates on this roll, eligible, the list acknowledged; R-ELEC-12: households from the roll
     await candidates.check_before_publication(session, vote, version)
     # R-ROLL-1, R-ROLL-6 via build_roll
@@ -814,3 +825,41 @@ async def read_posting_photo(
     if found is None:
         raise NotFound(what="posting")
     return found
+
+
+# --- Who convenes (R-CONV-1..3; app.vote.convening) ---
+
+
+async def record_mandate(
+    session: AsyncSession, principal: Principal, vote_id: uuid.UUID, body: MandateCreate, *, now: datetime
+) -> tuple[ConveningMandate, Committee | None]:
+    """The organiser records what the draft is convened on: the committee's decision, or the street office's ground."""
+    vote = await _managed_vote(session, principal, vote_id)
+    mandate = await convening.record_mandate(session, vote, principal, body, now=now)
+    committee = None
+    if mandate.committee_id is not None:
+        committee = await session.get(Committee, mandate.committee_id)
+    return mandate, committee
+
+
+async def _sees_vote(session: AsyncSession, principal: Principal, vote_id: uuid.UUID) -> bool:
+    try:
+        await readable_vote(session, principal, vote_id)
+    except NotFound:
+        return False
+    return True
+
+
+async def read_mandate(
+    session: AsyncSession, principal: Principal, vote_id: uuid.UUID
+) -> tuple[ConveningMandate, Committee | None]:
+    """Readers of the vote, and the convening committee's sitting members (who sign the draft's decision)."""
+    readable = await _sees_vote(session, principal, vote_id)
+    return await convening.readable_mandate(session, principal, vote_id, readable=readable)
+
+
+async def sign_mandate(
+    session: AsyncSession, principal: Principal, vote_id: uuid.UUID, *, now: datetime
+) -> tuple[ConveningMandate, Committee | None]:
+    staff = await _sees_vote(session, principal, vote_id)
+    return await convening.sign(session, principal, vote_id, staff=staff, now=now)

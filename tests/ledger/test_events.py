@@ -30,7 +30,7 @@ class Weight:
 
 
 def test_kinds_are_the_logged_strings():
-    assert len(EventKind) == len({kind.value for kind in EventKind}) == 70
+    assert len(EventKind) == len({kind.value for kind in EventKind}) == 77
     assert EventKind.BALLOT_CAST == "ballot.cast"
     assert EventKind.IDENTITY_VERIFICATION_DOCUMENT_DELETED == "identity.verification.document_deleted"
     assert EventKind("supervision.court_revocation") is EventKind.SUPERVISION_COURT_REVOCATION
@@ -416,3 +416,54 @@ def test_paper_and_counting_payloads_name_witnesses_by_pseudonym_and_role_only()
         session_id=ONE, signed_off_at="t", paper_counted=1, duplicates=2, counted={"count": 3}
     )
     assert (signed.payload["paper_counted"], signed.payload["duplicates"]) == (1, 2)
+
+
+def test_committee_records_name_ids_seats_dates_and_roles_only():
+    """R-COMM, R-CONV: public payloads without names, owners or accounts (app.ledger.disclosure)."""
+    recorded = events.committee_recorded(
+        committee_id=ONE, kind="PROPERTY_MANAGEMENT_COMMITTEE", seats=7, alternate_seats=0,
+        term_starts_on="2023-01-10", term_ends_on="2026-01-10", formation_ground=None, recorded_by="STREET_OFFICE@x",
+    )  # fmt: skip
+    assert recorded.kind == "committee.recorded"
+    assert recorded.payload == {
+        "committee_id": str(ONE), "kind": "PROPERTY_MANAGEMENT_COMMITTEE", "seats": 7, "alternate_seats": 0,
+        "term_starts_on": "2023-01-10", "term_ends_on": "2026-01-10", "formation_ground": "",
+        "recorded_by": "STREET_OFFICE@x",
+    }  # fmt: skip
+    filed = events.committee_filed(committee_id=ONE, filed_on="2024-06-20", filed_by="S", reference_sha256="a" * 64)
+    assert filed.payload == {
+        "committee_id": str(ONE),
+        "filed_on": "2024-06-20",
+        "filed_by": "S",
+        "reference_sha256": "a" * 64,
+    }
+    seated = events.committee_member_seated(
+        committee_id=ONE, member_id=TWO, seat_kind="MEMBER", seat=2, constituency="OWNER", started_on="2025-01-01",
+        recorded_by="S", filled_from=THREE,
+    )  # fmt: skip
+    assert seated.payload["filled_from"] == str(THREE)
+    assert seated.payload["member_id"] == str(TWO)
+    ended = events.committee_member_ended(
+        committee_id=ONE, member_id=TWO, ended_on="2025-03-01", reason="NO_LONGER_OWNER", recorded_by="SYSTEM",
+        register_version_id=THREE,
+    )  # fmt: skip
+    assert ended.payload["register_version_id"] == str(THREE)
+    resigned = events.committee_member_ended(
+        committee_id=ONE, member_id=TWO, ended_on="2025-03-01", reason="RESIGNED", recorded_by="S"
+    )
+    assert resigned.payload["register_version_id"] == ""
+    trigger = events.convening_trigger_recorded(
+        trigger_id=ONE, ground="COMMITTEE_FAILED_TO_CONVENE", basis="Beijing Art. 36", occurred_on="2025-03-01",
+        deadline_on="2025-03-10", committee_id=TWO, evidence_sha256="b" * 64, recorded_by="S",
+    )  # fmt: skip
+    assert trigger.payload["deadline_on"] == "2025-03-10"
+    assert trigger.payload["committee_id"] == str(TWO)
+    mandate = events.convening_mandate_recorded(
+        mandate_id=ONE, committee_id=None, trigger_id=TWO, decided_on=None, recorded_by="S"
+    )
+    assert mandate.payload == {
+        "mandate_id": str(ONE), "committee_id": "", "trigger_id": str(TWO), "decided_on": "", "recorded_by": "S",
+    }  # fmt: skip
+    signed = events.convening_mandate_signed(mandate_id=ONE, member_id=TWO, signed_at=AT)
+    assert signed.kind == "convening.mandate_signed"
+    assert signed.payload == {"mandate_id": str(ONE), "member_id": str(TWO), "signed_at": AT}

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from app.common.access import Role
 from app.register.models import UnitOwner
 from tests.factories import Places, bearer, make_account, make_api_key, make_places
-from tests.factories_vote import record_posting
+from tests.factories_vote import convene, record_posting
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 SAMPLE = Path(__file__).resolve().parents[2] / "samples" / "register-sample.csv"
@@ -32,6 +32,8 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
 class Estate:
     places: Places
     committee: dict[str, str]
+    session: Any = None
+    cipher: Any = None
 
     @property
     def id(self) -> uuid.UUID:
@@ -50,7 +52,7 @@ async def make_estate(session, app, client, *, register: bool = True) -> Estate:
             headers=committee,
         )
         assert response.status_code == 201, response.text
-    return Estate(places, committee)
+    return Estate(places, committee, session, app.state.cipher)
 
 
 async def key(session, app, role: Role, estate: Estate) -> dict[str, str]:  # type: ignore[no-untyped-def]
@@ -214,12 +216,16 @@ async def prepare_candidates(  # type: ignore[no-untyped-def]
         await acknowledge(client, estate, vote_id, topic["id"])
 
 
-async def create_vote(client, estate: Estate, **overrides: Any) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+async def create_vote(client, estate: Estate, *, convened: bool = True, **overrides: Any) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+    """A draft; ``convened``: with a lawful convener recorded (``tests.factories_vote.convene``, R-CONV)."""
     response = await client.post(
         f"/api/v1/estates/{estate.id}/votes", json=vote_body(**overrides), headers=estate.committee
     )
     assert response.status_code == 201, response.text
     body: dict[str, Any] = response.json()
+    if convened:
+        await convene(estate.session, estate.cipher, uuid.UUID(body["id"]))
+        await estate.session.commit()
     return body
 
 
