@@ -8,6 +8,7 @@ from app.identity.models import Account, ApiKey, IdentityEvent, OtpChallenge, Re
 from app.notice.models import Notice, OutboxMessage
 from app.petition.models import Petition, PetitionSignature
 from app.place.models import Community, District, Estate, StreetOffice
+from app.procedure.models import ProcedureRulesVersion
 from app.realname.models import ManualVerificationRequest, VerificationAttempt, VerificationDocument
 from app.register.models import Building, Owner, RegisterVersion, Unit, UnitOwner
 from app.result.models import TopicResult
@@ -37,6 +38,7 @@ __all__ = [
     "Owner",
     "Petition",
     "PetitionSignature",
+    "ProcedureRulesVersion",
     "RefreshToken",
     "RegisterVersion",
     "RoleGrant",

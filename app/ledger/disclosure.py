@@ -49,6 +49,8 @@ PUBLIC_KINDS: Mapping[EventKind, str] = {
     EventKind.SUPERVISION_COURT_REVOCATION: "a court's judgment (R-SUP-3)",
     EventKind.BALLOT_CAST: "a hiding commitment under a per-vote pseudonym (R-PUB-2)",
     EventKind.BALLOT_VOIDED: "a voiding under a per-vote pseudonym (R-TALLY-6)",
+    EventKind.PROCEDURE_RULES_PROPOSED: "a proposed rules-of-procedure document and its hash (R-PROC-1)",
+    EventKind.PROCEDURE_RULES_ADOPTED: "the adoption of rules of procedure by an owners' decision (R-PROC-1)",
 }
 
 #: Payload members that name or fragment a person.

@@ -400,3 +400,39 @@ class InvalidOptionAnswer(RuleViolation):
     title = "Invalid answer on an option topic"
     message_zh = "答案 {answer} 无效：应选择一个选项或弃权；只有征询意见可以多选。"
     message_en = "Invalid answer {answer}: pick one option or abstain; only a consultation allows several options."
+
+
+# --- Rules of procedure (app.rules.procedure; R-PROC) ---
+
+
+class ProcedureRulesInvalid(RuleViolation):
+    """R-PROC-1: a proposed rules-of-procedure document must be one the law allows."""
+
+    code = "rules.procedure_rules_invalid"
+    title = "Invalid rules of procedure"
+    message_zh = "议事规则的“{field}”项无效（{reason}）。"
+    message_en = 'Invalid rules of procedure: field "{field}" ({reason}).'
+
+
+class DelegationForbidden(RuleViolation):
+    """R-PROC-8: Beijing Art. 44 (last ¶): the assembly may not authorise the committee to decide Art. 34 matters."""
+
+    code = "rules.delegation_forbidden"
+    title = "Art. 34 matter delegated to the committee"
+    message_zh = (
+        "业主大会不得授权业主委员会决定《北京市物业管理条例》第三十四条第一款规定的事项（第四十四条），"
+        "这些事项只能由业主共同决定：{matters}。"
+    )
+    message_en = (
+        "The assembly may not authorise the committee to decide a matter of Beijing Regulation Art. 34(1) "
+        "(Art. 44); only the owners can decide it: {matters}."
+    )
+
+
+class DelegationUnknown(RuleViolation):
+    """R-PROC-8: only the listed committee powers (e.g. organising a tender, Beijing Art. 64) can be delegated."""
+
+    code = "rules.delegation_unknown"
+    title = "Unknown delegated power"
+    message_zh = "无法识别授权业主委员会的事项：{items}。"
+    message_en = "Unknown power delegated to the committee: {items}."

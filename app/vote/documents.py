@@ -12,7 +12,8 @@ Topic document (``content_hash``)::
      "rule": {"quorum": {"num", "den", "strict"}, "approval": {...}},
      "options": [{"id", "label"}] | null, "election": {...} | null,
      "declaration_property_management": true,
-     "attachments": [{"filename", "content_type", "size", "sha256"}, ...]}
+     "attachments": [{"filename", "content_type", "size", "sha256"}, ...],
+     "procedure_rules_sha256"?, "delegates"?}   # only when the topic proposes rules / delegates (R-PROC)
 
 Notice document (``notice_hash``)::
 
@@ -20,7 +21,8 @@ Notice document (``notice_hash``)::
      "starts_at", "ends_at",            # ISO-8601 UTC, whole seconds: "2025-03-16T16:00:00Z"
      "min_window_days", "extension_rule": {...} | null, "scope_units": [...] | null,
      "proxies_allowed", "notice_text", "topics": [content_hash, ...],
-     "roll_hash", "register_version_id"}
+     "roll_hash", "register_version_id",
+     "procedure_rules_sha256"?}         # only under adopted rules of procedure (R-PROC-3)
 
 Topics are in their notice order, attachments in upload order (``created_at``, then id). An erratum
 (R-LIFE-4) is hashed over its text and the notice hash it amends, so it can never pass for a new notice.
@@ -73,6 +75,9 @@ def topic_document(topic: Topic) -> dict[str, Any]:
         "election": topic.election,
         "declaration_property_management": topic.declaration_property_management,
         "attachments": [attachment_document(a) for a in ordered_attachments(topic.attachments)],
+        # R-PROC-1 / R-PROC-8, present only on topics that carry them, so other topics hash as before.
+        **({} if topic.procedure_rules_sha256 is None else {"procedure_rules_sha256": topic.procedure_rules_sha256}),
+        **({} if topic.delegates is None else {"delegates": list(topic.delegates)}),
     }
 
 
@@ -99,6 +104,8 @@ def notice_document(
         "topics": list(topic_hashes),
         "roll_hash": roll_hash,
         "register_version_id": str(register_version_id),
+        # R-PROC-3: the adopted rules of procedure the vote is counted under (absent: the statutory defaults).
+        **({} if vote.procedure_rules_id is None else {"procedure_rules_sha256": vote.procedure_rules_sha256}),
     }
 
 

@@ -223,3 +223,16 @@ class NotThisVotesOrganiser(DomainError):
         "This vote is organised by {organiser_kind}; the street office supervises it (correction orders, "
         "revocation) and does not act as its organiser (R-LIFE-1, R-SUP-1)."
     )
+
+
+class TopicRuleNotFromRules(DomainError):
+    """R-PROC-7 (PROCEDURE D14): under adopted rules of procedure a topic's thresholds come from them only."""
+
+    code = "vote.topic_rule_not_from_rules"
+    status = 409
+    title = "Topic thresholds not those of the rules of procedure"
+    message_zh = "议题“{topic}”自定的表决门槛与现行议事规则不一致；门槛只能由业主大会通过的议事规则规定。"
+    message_en = (
+        "Topic '{topic}' sets thresholds other than those of the rules of procedure in force; "
+        "only the adopted rules of procedure set them."
+    )
