@@ -277,7 +277,7 @@ def _same(topic: Topic, decided: Decided, aggregated: Weight) -> None:
         assert isinstance(spoiled, dict)  # noqa: S101 - every kind's evidence reports its spoiled weight
         counted += Weight(int(spoiled["heads"]), int(spoiled["area"]))
     if counted != aggregated:
-        raise TallyInconsistent(f"topic {topic.id}: counted {decided.participating} but {aggregated} groups took part")
+        raise TallyInconsistent(f"topic {topic.id}: counted {counted} but {aggregated} groups took part")
 
 
 # --- who may see what ---------------------------------------------------------------------------------------
