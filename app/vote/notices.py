@@ -9,6 +9,7 @@ there).
 from __future__ import annotations
 
 from app.notice.service import beijing_minute
+from app.rules.categories import blank_participates
 from app.vote.models import Vote
 
 METHODS_ZH = {"ONLINE": "电子投票", "PAPER": "书面投票", "MIXED": "电子投票与书面投票相结合"}
@@ -26,8 +27,18 @@ def vote_notice_body(vote: Vote) -> str:
         f"表决时间：{beijing_minute(vote.starts_at)} 至 {beijing_minute(vote.ends_at)}（北京时间）\n"
         f"表决方式：{METHODS_ZH.get(vote.voting_method.value, vote.voting_method.value)}\n"
         f"表决议题：\n{topics}\n"
+        f"{_procedure_rules_lines(vote)}"
         f"公告哈希（SHA-256）：{vote.notice_hash}"
     )
+
+
+def _procedure_rules_lines(vote: Vote) -> str:
+    """R-PROC-3 / PROCEDURE W8: under adopted rules of procedure, the version counted under and the blank rule."""
+    if vote.procedure_rules_id is None:
+        return ""
+    not_counted = any(not blank_participates(topic.rule) for topic in vote.topics)  # R-PROC-4
+    blank = "不计入参与表决" if not_counted else "计为弃权（参与表决、不同意）"
+    return f"议事规则（SHA-256）：{vote.procedure_rules_sha256}\n空白或无法辨认的纸质选票：{blank}\n"
 
 
 def erratum_title(vote: Vote) -> str:

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 
 from app.audit.models import AuditEntry
 from app.ledger.canonical import canonical_sha256
+from app.notice.models import Notice
 from app.rules.procedure import statutory
 from app.vote.models import RollGroup
 from tests.result.helpers import GROUP_UNIT
@@ -157,6 +158,19 @@ async def test_adopted_rules_count_blank_papers_as_not_taking_part_for_later_vot
     read = (await client.get(f"/api/v1/votes/{after}", headers=estate.committee)).json()
     assert read["procedure_rules_sha256"] == version["sha256"]
     assert read["topics"][0]["rule"]["blank_ballots"] == "NOT_COUNTED"
+    notice = (
+        await session.scalars(
+            sa.select(Notice.body).where(Notice.vote_id == uuid.UUID(after), Notice.kind == "VOTE_NOTICE")
+        )
+    ).one()
+    assert f"议事规则（SHA-256）：{version['sha256']}" in notice
+    assert "空白或无法辨认的纸质选票：不计入参与表决" in notice
+    before_notice = (
+        await session.scalars(
+            sa.select(Notice.body).where(Notice.vote_id == uuid.UUID(before), Notice.kind == "VOTE_NOTICE")
+        )
+    ).one()
+    assert "议事规则" not in before_notice
     await _paper(client, app, session, estate, after, after_topic, FUND_ANSWERS, on=at("04-18", 9))
     not_counted = await _close(client, app, estate, after, on=at("04-24", 1))
     assert not_counted["outcome"] == "PASSED"
