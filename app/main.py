@@ -50,6 +50,7 @@ from app.notice.router import router as notice_router
 from app.objection.router import router as objection_router
 from app.petition.router import router as petition_router
 from app.place.router import router as place_router
+from app.procedure.router import router as procedure_router
 from app.realname import binding as _bindings_end_with_their_rows  # noqa: F401 - subscribes to register versions
 from app.realname.router import router as verification_router
 from app.realname.tasks import purge_once
@@ -209,7 +210,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         place_router, estate_router, register_router, identity_router, auth_router, verification_router,
         grant_router, ballot_router, result_router, topic_router, log_router, receipt_router, petition_router,
         notice_router, archive_router, reminder_router, supervision_router, restricted_log_router, objection_router,
-        counting_router, committee_router,
+        counting_router, committee_router, procedure_router,
     ):  # fmt: skip
         app.include_router(router, prefix=API_PREFIX)
     if settings.dev_clock:

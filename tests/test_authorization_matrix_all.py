@@ -262,6 +262,12 @@ MATRIX: dict[tuple[str, str], Call] = {
         ORGANISERS_A, body=lambda w, _: {"files": {"file": ("r.csv", w.extra["register_a"], "text/csv")}}
     ),
     ("GET", "/api/v1/estates/{estate_id}/register/versions"): Call(STAFF_OF_A),
+    # --- the rules of procedure (R-PROC-1..3) ---------------------------------------------------------------------
+    ("POST", "/api/v1/estates/{estate_id}/procedure-rules"): Call(
+        ORGANISERS_A, body=lambda w, _: {"json": {"document": {"blank_ballots": "NOT_COUNTED"}}}
+    ),
+    ("GET", "/api/v1/estates/{estate_id}/procedure-rules"): Call(STAFF_OF_A),
+    ("GET", "/api/v1/estates/{estate_id}/procedure-rules/in-force"): Call(STAFF_OF_A),
     ("GET", "/api/v1/estates/{estate_id}/register/versions/{number}/units"): Call(
         expect("404", ((*MANAGERS_A, "auditor_a"), OK), ("observer_a", "403")),
         note="R-SUP-2: the residents' committee observes notices, participation and results, not owners' units",

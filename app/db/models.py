@@ -18,6 +18,7 @@ from app.notice.models import Notice, OutboxMessage
 from app.objection.models import RollObjection
 from app.petition.models import Petition, PetitionSignature
 from app.place.models import Community, District, Estate, StreetOffice
+from app.procedure.models import ProcedureRulesVersion
 from app.realname.models import ManualVerificationRequest, VerificationAttempt, VerificationDocument
 from app.register.models import Building, Owner, RegisterVersion, Unit, UnitOwner
 from app.result.models import TopicResult
@@ -72,6 +73,7 @@ __all__ = [
     "PaperScan",
     "Petition",
     "PetitionSignature",
+    "ProcedureRulesVersion",
     "RefreshToken",
     "RegisterVersion",
     "RoleGrant",

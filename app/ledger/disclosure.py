@@ -68,6 +68,8 @@ PUBLIC_KINDS: Mapping[EventKind, str] = {
     EventKind.CONVENING_TRIGGER_RECORDED: "the street office's statutory ground for convening (R-CONV-3)",
     EventKind.CONVENING_MANDATE_RECORDED: "what a vote is convened on (R-CONV-1)",
     EventKind.CONVENING_MANDATE_SIGNED: "a member's signature of the decision to convene, by member id (R-CONV-2)",
+    EventKind.PROCEDURE_RULES_PROPOSED: "a proposed rules-of-procedure document and its hash (R-PROC-1)",
+    EventKind.PROCEDURE_RULES_ADOPTED: "the adoption of rules of procedure by an owners' decision (R-PROC-1)",
 }
 
 #: Payload members that name or fragment a person.

@@ -115,6 +115,9 @@ class EventKind(StrEnum):
     CONVENING_TRIGGER_RECORDED = "convening.trigger_recorded"
     CONVENING_MANDATE_RECORDED = "convening.mandate_recorded"
     CONVENING_MANDATE_SIGNED = "convening.mandate_signed"
+    # The rules of procedure (app.procedure; R-PROC): a proposed version, and its adoption by a passed topic
+    PROCEDURE_RULES_PROPOSED = "procedure_rules.proposed"
+    PROCEDURE_RULES_ADOPTED = "procedure_rules.adopted"
 
 
 #: The channels an owners' notice is queued on (``app.notice.models.OutboxChannel``), as ``vote.published`` names them.
@@ -197,7 +200,10 @@ def vote_published(
     total_heads: int | None,
     total_area: int | None,
     scoped: bool,
+    procedure_rules: ProcedureRulesInForce | None = None,
 ) -> Event:
+    """``procedure_rules``: the rules-of-procedure version frozen for the count (R-PROC-3); its ``sha256`` is of
+    the canonical rules document, ``version_id`` null for the statutory defaults of an estate without rules."""
     return Event(
         EventKind.VOTE_PUBLISHED,
         {
@@ -224,6 +230,41 @@ def vote_published(
             # residents' committee, whose OBSERVER role reads it from now on.
             "notice_queued": list(NOTICE_CHANNELS),
             "reported_to": ["RESIDENTS_COMMITTEE"],
+            **({} if procedure_rules is None else {"procedure_rules": procedure_rules.as_dict()}),
+        },
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class ProcedureRulesInForce:
+    """R-PROC-3: which rules of procedure a vote is counted under, by version and canonical-document hash."""
+
+    version_id: uuid.UUID | None
+    sha256: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"version_id": None if self.version_id is None else str(self.version_id), "sha256": self.sha256}
+
+
+def procedure_rules_proposed(*, version_id: uuid.UUID, sha256: str, document: Mapping[str, Any]) -> Event:
+    """R-PROC-1: a rules-of-procedure version drafted for owners to adopt; the document is public (no person)."""
+    return Event(
+        EventKind.PROCEDURE_RULES_PROPOSED, {"version_id": str(version_id), "sha256": sha256, "document": document}
+    )
+
+
+def procedure_rules_adopted(
+    *, version_id: uuid.UUID, sha256: str, vote_id: uuid.UUID, topic_id: uuid.UUID, adopted_at: str
+) -> Event:
+    """R-PROC-1: the version took effect because the topic proposing it PASSED (Beijing Art. 34(1)(1))."""
+    return Event(
+        EventKind.PROCEDURE_RULES_ADOPTED,
+        {
+            "version_id": str(version_id),
+            "sha256": sha256,
+            "vote_id": str(vote_id),
+            "topic_id": str(topic_id),
+            "adopted_at": adopted_at,
         },
     )
 

@@ -43,6 +43,7 @@ from app.notice.models import NoticeKind
 from app.objection import service as objection_service
 from app.objection.service import ObjectionEvidence
 from app.place import access
+from app.procedure import service as procedure_service
 from app.realname import repository as realname_repository
 from app.result import notices as result_notices
 from app.result import repository
@@ -56,6 +57,7 @@ from app.result.errors import (
 )
 from app.result.models import TopicResult
 from app.result.repository import MarkSums, UnitPlace
+from app.rules.choices import Outcome
 from app.rules.counts import Weight
 from app.rules.kinds.base import BallotsKind, Decided, TallyInconsistent
 from app.rules.lifecycle import AFTER_CLOSE, CLOSABLE, REVOKED, RUNNING, VoteStatus
@@ -67,7 +69,7 @@ from app.vote import repository as vote_repository
 from app.vote.lifecycle import status_at, transition
 from app.vote.models import RollGroup, Topic, Vote, VotingMethod
 from app.vote.service import ensure_acts_as_organiser
-from app.vote.spec import kind_rules, terms
+from app.vote.spec import counting_rule, kind_rules, terms
 
 SYSTEM_ACTOR = "system:transitions"
 
@@ -172,6 +174,7 @@ async def close_and_decide(
             ),
         )
         acts.append(decided)
+        await _adopt_passed_rules(session, vote, results, now=now)
     else:
         results = await _results_in_order(session, vote)
 
@@ -212,6 +215,17 @@ async def close_and_decide(
     # transaction's own), so it commits with the result: close → decide → publish → integrate and sign → commit.
     await integrate_and_sign(session, now, keys=keys)
     return Decision(vote, results, transitioned=True)
+
+
+async def _adopt_passed_rules(
+    session: AsyncSession, vote: Vote, results: Sequence[TopicResult], *, now: datetime
+) -> None:
+    """R-PROC-1: a rules-of-procedure version takes effect when the topic proposing it PASSES (Beijing Art.
+    34(1)(1)); votes already published keep the version they froze (R-PROC-3)."""
+    outcomes = {row.topic_id: row.outcome for row in results}
+    for topic in await repository.topics_of(session, vote.id):
+        if topic.procedure_rules_id is not None and outcomes.get(topic.id) == Outcome.PASSED.value:
+            await procedure_service.adopt(session, topic.procedure_rules_id, vote_id=vote.id, topic_id=topic.id, at=now)
 
 
 async def close(
@@ -274,8 +288,15 @@ async def _topic_evidence(
 
 
 def _same(topic: Topic, decided: Decided, aggregated: Weight) -> None:
-    if decided.participating != aggregated:
-        raise TallyInconsistent(f"topic {topic.id}: counted {decided.participating} but {aggregated} groups took part")
+    """Every counted ballot answers every topic (R-TALLY-1), so a topic counts the vote's participation, less its
+    blank or spoiled paper ballots when the rules of procedure do not count them (R-PROC-4)."""
+    counted = decided.participating
+    if not counting_rule(topic).blank_participates:
+        spoiled = decided.evidence["spoiled"]
+        assert isinstance(spoiled, dict)  # noqa: S101 - every kind's evidence reports its spoiled weight
+        counted += Weight(int(spoiled["heads"]), int(spoiled["area"]))
+    if counted != aggregated:
+        raise TallyInconsistent(f"topic {topic.id}: counted {counted} but {aggregated} groups took part")
 
 
 # --- who may see what ---------------------------------------------------------------------------------------

@@ -264,6 +264,7 @@ class ElectionConfig:
     rule: CountingRule = STATUTORY_RULE
     election_type: ElectionType = ElectionType.FULL
     committee: SittingCommittee | None = None
+    area_first: bool = False  # R-PROC-5: the rules of procedure rank by agreeing area, then heads
 
     def __post_init__(self) -> None:
         validate_election(
@@ -468,6 +469,7 @@ class ElectionResult:
                 "category": self.rule.category.value,
                 "quorum": self.rule.quorum.symbol,
                 "approval": self.rule.approval.symbol,
+                **({} if self.rule.blank_participates else {"blank_ballots": "NOT_COUNTED"}),  # R-PROC-4
             },
             "election_type": self.election_type.value,
             "member_seats": self.member_seats,
@@ -502,10 +504,12 @@ def tally_election(config: ElectionConfig, total: Weight, ballots: Iterable[Elec
     counts = {c: {k: Weight() for k in _CANDIDATE_CHOICES} for cl in config.lists for c in cl.candidates}
     participating = spoiled = Weight()
     for ballot in ballots:
-        participating += ballot.weight
         if ballot.choices is None:
             spoiled += ballot.weight
+            if config.rule.blank_participates:  # R-TALLY-6 unless the rules of procedure say otherwise (R-PROC-4)
+                participating += ballot.weight
             continue
+        participating += ballot.weight
         validate_ballot(config, ballot.choices)
         for candidate, choice in ballot.choices.items():
             counts[candidate][choice] += ballot.weight
@@ -517,8 +521,12 @@ def tally_election(config: ElectionConfig, total: Weight, ballots: Iterable[Elec
         return counts[candidate][Choice.AGREE]
 
     def order(candidate: str) -> tuple[int, int, str]:
-        """R-ELEC-6: heads, then area, descending; the name only makes the output order deterministic."""
-        return (-agree(candidate).heads, -agree(candidate).area, candidate)
+        """R-ELEC-6: heads, then area, descending (area first under R-PROC-5); the name only makes the output
+        order deterministic."""
+        weight = agree(candidate)
+        if config.area_first:
+            return (-weight.area, -weight.heads, candidate)
+        return (-weight.heads, -weight.area, candidate)
 
     placed: list[CandidateResult] = []
     occupied: Counter[Seat] = Counter()  # seats taken by qualifying candidates, tied or not

@@ -679,3 +679,39 @@ class NoticeNotPosted(RuleViolation):
     title = "Notice not posted on site"
     message_zh = "公告尚未记录在物业管理区域内显著位置张贴，表决不能开始（R-NOTICE-3）。"
     message_en = "No on-site posting of the notice is recorded, so voting cannot open (R-NOTICE-3)."
+
+
+# --- Rules of procedure (app.rules.procedure; R-PROC) ---
+
+
+class ProcedureRulesInvalid(RuleViolation):
+    """R-PROC-1: a proposed rules-of-procedure document must be one the law allows."""
+
+    code = "rules.procedure_rules_invalid"
+    title = "Invalid rules of procedure"
+    message_zh = "议事规则的“{field}”项无效（{reason}）。"
+    message_en = 'Invalid rules of procedure: field "{field}" ({reason}).'
+
+
+class DelegationForbidden(RuleViolation):
+    """R-PROC-8: Beijing Art. 44 (last ¶): the assembly may not authorise the committee to decide Art. 34 matters."""
+
+    code = "rules.delegation_forbidden"
+    title = "Art. 34 matter delegated to the committee"
+    message_zh = (
+        "业主大会不得授权业主委员会决定《北京市物业管理条例》第三十四条第一款规定的事项（第四十四条），"
+        "这些事项只能由业主共同决定：{matters}。"
+    )
+    message_en = (
+        "The assembly may not authorise the committee to decide a matter of Beijing Regulation Art. 34(1) "
+        "(Art. 44); only the owners can decide it: {matters}."
+    )
+
+
+class DelegationUnknown(RuleViolation):
+    """R-PROC-8: only the listed committee powers (e.g. organising a tender, Beijing Art. 64) can be delegated."""
+
+    code = "rules.delegation_unknown"
+    title = "Unknown delegated power"
+    message_zh = "无法识别授权业主委员会的事项：{items}。"
+    message_en = "Unknown power delegated to the committee: {items}."

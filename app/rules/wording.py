@@ -30,6 +30,12 @@ ABSTENTION_RULE_ZH = (
     "弃权计入参与表决的人数和面积，并计入同意比例的分母，不计为同意；书面选票上该议题未作选择（空白）、"
     "多选或无法辨认的，按废票计，同样计入参与表决、不计为同意；未投票的业主不计入参与表决，不适用“从众”规则。"
 )
+#: R-PROC-4: the rules of procedure may take blank and spoiled paper ballots out of the topic's count.
+BLANK_NOT_COUNTED_RULE_ZH = (
+    "弃权计入参与表决的人数和面积，并计入同意比例的分母，不计为同意；依议事规则，书面选票上该议题未作选择"
+    "（空白）、多选或无法辨认的，按废票计，不计入该议题参与表决的人数和面积；未投票的业主不计入参与表决，"
+    "不适用“从众”规则。"
+)
 
 
 def fraction_zh(threshold: Threshold) -> str:
@@ -75,11 +81,25 @@ def approval_zh(kind: TopicKind, approval: Threshold) -> str:
     return "本议题为意见征询，可多选，统计结果仅供参考，不形成业主共同决定。"
 
 
-def counting_rule_zh(kind: TopicKind, category: Category, quorum: Threshold, approval: Threshold) -> list[str]:
-    """The lines of the notice that state one topic's counting rule (R-NOTICE-1)."""
+def counting_rule_zh(
+    kind: TopicKind,
+    category: Category,
+    quorum: Threshold,
+    approval: Threshold,
+    *,
+    blank_counted: bool = True,
+    area_first: bool = False,
+) -> list[str]:
+    """The lines of the notice that state one topic's counting rule (R-NOTICE-1), as the rules of procedure in
+    force set it (R-PROC-4 blank ballots, R-PROC-5 election ranking)."""
     lines = [f"议题类别：{CATEGORY_ZH.get(category, category.value)}；表决方式：{KIND_ZH[kind]}"]
     lines.append(quorum_zh(quorum))
-    lines.append(approval_zh(kind, approval))
+    approval_line = approval_zh(kind, approval)
+    if area_first:
+        approval_line = approval_line.replace(
+            "按同意人数排序，人数相同的按同意面积排序", "按同意面积排序，面积相同的按同意人数排序"
+        )
+    lines.append(approval_line)
     if kind is not TopicKind.CONSULTATION:
-        lines.append(f"弃权与废票：{ABSTENTION_RULE_ZH}")
+        lines.append(f"弃权与废票：{ABSTENTION_RULE_ZH if blank_counted else BLANK_NOT_COUNTED_RULE_ZH}")
     return lines

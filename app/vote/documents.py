@@ -12,7 +12,8 @@ Topic document (``content_hash``)::
      "rule": {"quorum": {"num", "den", "strict"}, "approval": {...}},
      "options": [{"id", "label"}] | null, "election": {...} | null,
      "declaration_property_management": true,
-     "attachments": [{"filename", "content_type", "size", "sha256"}, ...]}
+     "attachments": [{"filename", "content_type", "size", "sha256"}, ...],
+     "procedure_rules_sha256"?, "delegates"?}   # only when the topic proposes rules / delegates (R-PROC)
 
 Notice document (``notice_hash``)::
 
@@ -21,7 +22,8 @@ Notice document (``notice_hash``)::
      "min_window_days", "extension_rule": {...} | null, "scope_units": [...] | null,
      "proxies_allowed", "notice_text", "paper_ballot_place", "roll_inspection_place",
      "statement",                       # the notice in words (R-NOTICE-1, ``app.vote.notices.notice_statement``)
-     "topics": [content_hash, ...], "roll_hash", "register_version_id"}
+     "topics": [content_hash, ...], "roll_hash", "register_version_id",
+     "procedure_rules_sha256"?}         # only under adopted rules of procedure (R-PROC-3)
 
 Version 2 of the notice document adds the statement in words, the paper-ballot place and the roll inspection
 place (R-NOTICE-1, Beijing Art. 35(4)), so the signed hash covers what the owners were told; votes published
@@ -81,6 +83,9 @@ def topic_document(topic: Topic) -> dict[str, Any]:
         "election": topic.election,
         "declaration_property_management": topic.declaration_property_management,
         "attachments": [attachment_document(a) for a in ordered_attachments(topic.attachments)],
+        # R-PROC-1 / R-PROC-8, present only on topics that carry them, so other topics hash as before.
+        **({} if topic.procedure_rules_sha256 is None else {"procedure_rules_sha256": topic.procedure_rules_sha256}),
+        **({} if topic.delegates is None else {"delegates": list(topic.delegates)}),
     }
 
 
@@ -109,6 +114,8 @@ def notice_document(
         "topics": list(topic_hashes),
         "roll_hash": roll_hash,
         "register_version_id": str(register_version_id),
+        # R-PROC-3: the adopted rules of procedure the vote is counted under (absent: the statutory defaults).
+        **({} if vote.procedure_rules_id is None else {"procedure_rules_sha256": vote.procedure_rules_sha256}),
     }
     if vote.notice_hash is not None and vote.notice_hash == canonical_sha256(version_1):
         return version_1

@@ -413,3 +413,16 @@ class MandateAlreadySigned(DomainError):
     title = "Already signed"
     message_zh = "您已于 {signed_at} 签署该召集决定。"
     message_en = "You signed this decision to convene at {signed_at}."
+
+
+class TopicRuleNotFromRules(DomainError):
+    """R-PROC-7 (PROCEDURE D14): under adopted rules of procedure a topic's thresholds come from them only."""
+
+    code = "vote.topic_rule_not_from_rules"
+    status = 409
+    title = "Topic thresholds not those of the rules of procedure"
+    message_zh = "议题“{topic}”自定的表决门槛与现行议事规则不一致；门槛只能由业主大会通过的议事规则规定。"
+    message_en = (
+        "Topic '{topic}' sets thresholds other than those of the rules of procedure in force; "
+        "only the adopted rules of procedure set them."
+    )

@@ -79,6 +79,12 @@ class Vote(IdMixin, CreatedAtMixin, Base):
     total_area: Mapped[int | None] = mapped_column(sa.BigInteger)
     posted_at: Mapped[datetime | None]
     """R-NOTICE-3: the stated time of the earliest recorded on-site posting; None: not posted, the vote never opens."""
+    procedure_rules_id: Mapped[uuid.UUID | None] = mapped_column(
+        sa.ForeignKey("procedure_rules_version.id", ondelete="RESTRICT")
+    )
+    """R-PROC-3: the adopted rules-of-procedure version in force at publication; None for the statutory defaults."""
+    procedure_rules_sha256: Mapped[str | None] = mapped_column(sa.String(64))
+    """R-PROC-3: SHA-256 of the rules document the vote is counted under (statutory defaults included)."""
     closed_at: Mapped[datetime | None]
     decided_at: Mapped[datetime | None]
     result_published_at: Mapped[datetime | None]
@@ -109,6 +115,13 @@ class Topic(IdMixin, CreatedAtMixin, Base):
     """Seats, alternates, households and candidate lists (R-ELEC-1, R-ELEC-7)."""
     declaration_property_management: Mapped[bool]
     """R-BAN-2: the organiser declares the matter concerns property management."""
+    procedure_rules_id: Mapped[uuid.UUID | None] = mapped_column(
+        sa.ForeignKey("procedure_rules_version.id", ondelete="RESTRICT")
+    )
+    """R-PROC-1: the rules-of-procedure version this topic proposes; adopted when the topic PASSES."""
+    procedure_rules_sha256: Mapped[str | None] = mapped_column(sa.String(64))
+    delegates: Mapped[list[str] | None] = mapped_column(sa.JSON)
+    """R-PROC-8: powers the topic hands to the committee (``app.rules.procedure.CommitteePower``)."""
     content_hash: Mapped[str | None] = mapped_column(sa.String(64))
 
     vote: Mapped[Vote] = relationship(back_populates="topics")

@@ -9,7 +9,7 @@ there).
 from __future__ import annotations
 
 from app.notice.service import beijing_minute
-from app.rules.categories import Category
+from app.rules.categories import Category, blank_participates
 from app.rules.kinds import TopicKind
 from app.rules.numeric import Threshold
 from app.rules.wording import counting_rule_zh
@@ -50,6 +50,8 @@ def _topic_statement(number: int, topic: Topic) -> str:
             Category(topic.category),
             Threshold.from_dict(rule["quorum"]),
             Threshold.from_dict(rule["approval"]),
+            blank_counted=blank_participates(rule),  # R-PROC-4
+            area_first=(topic.election or {}).get("ranking") == "AREA_THEN_HEADS",  # R-PROC-5
         )
     )
     return "\n".join(lines)
@@ -79,9 +81,18 @@ def notice_statement(vote: Vote) -> str:
         + (f"；另可在 {vote.roll_inspection_place} 查阅" if vote.roll_inspection_place else "")
         + f"；对名册有异议的，请在表决开始前通过 {OBJECTIONS_PATH.format(vote_id=vote.id)} 向组织者提出。"
     )
+    lines.extend(_procedure_rules_lines(vote))
     lines.append("表决议题：")
     lines.extend(_topic_statement(number, topic) for number, topic in enumerate(vote.topics, start=1))
     return "\n".join(lines)
+
+
+def _procedure_rules_lines(vote: Vote) -> list[str]:
+    """R-PROC-3: under adopted rules of procedure, the version the vote is counted under (each topic's rule below
+    follows it)."""
+    if vote.procedure_rules_id is None:
+        return []
+    return [f"议事规则：本次表决适用业主大会通过的议事规则（SHA-256：{vote.procedure_rules_sha256}）"]
 
 
 def vote_notice_body(vote: Vote) -> str:

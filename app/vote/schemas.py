@@ -182,6 +182,14 @@ class TopicCreate(Command):
     options: list[OptionBody] | None = Field(default=None, max_length=100)
     election: ElectionBody | None = None
     declaration_property_management: bool = Field(description="R-BAN-2: must be true")
+    procedure_rules_id: uuid.UUID | None = Field(
+        default=None, description="R-PROC-1: the rules-of-procedure version a RULES_OF_PROCEDURE yes/no topic adopts"
+    )
+    delegates: list[Annotated[str, Field(max_length=64)]] | None = Field(
+        default=None,
+        max_length=20,
+        description="R-PROC-8: powers handed to the committee; an Art. 34 matter is refused (Beijing Art. 44)",
+    )
 
 
 class TopicUpdate(Command):
@@ -195,10 +203,12 @@ class TopicUpdate(Command):
     options: list[OptionBody] | None = Field(default=None, max_length=100)
     election: ElectionBody | None = None
     declaration_property_management: bool | None = None
+    procedure_rules_id: uuid.UUID | None = None
+    delegates: list[Annotated[str, Field(max_length=64)]] | None = Field(default=None, max_length=20)
 
     @model_validator(mode="after")
     def _no_null_for_required(self) -> Self:
-        nullable = {"rule", "options", "election"}
+        nullable = {"rule", "options", "election", "procedure_rules_id", "delegates"}
         for name in self.model_fields_set - nullable:
             if getattr(self, name) is None:
                 raise ValueError(f"{name} cannot be null")
@@ -237,6 +247,9 @@ class TopicRead(ReadModel):
     options: list[dict[str, Any]] | None
     election: dict[str, Any] | None
     declaration_property_management: bool
+    procedure_rules_id: uuid.UUID | None = Field(description="R-PROC-1: the rules-of-procedure version proposed")
+    procedure_rules_sha256: str | None
+    delegates: list[str] | None = Field(description="R-PROC-8: powers handed to the committee")
     content_hash: str | None = Field(description="SHA-256 of the canonical topic document; set at publication")
     attachments: list[AttachmentRead]
 
@@ -292,6 +305,8 @@ class VoteRead(VoteSummaryRead):
     )
     register_version_id: uuid.UUID | None
     roll_hash: str | None
+    procedure_rules_id: uuid.UUID | None = Field(description="R-PROC-3: adopted rules version frozen at publication")
+    procedure_rules_sha256: str | None = Field(description="R-PROC-3: hash of the rules document counted under")
     totals: TotalsRead | None
     topics: list[TopicRead]
     errata: list[ErratumRead]

@@ -30,6 +30,9 @@ from app.ledger import events
 from app.notice import service as notice_service
 from app.notice.models import NoticeKind
 from app.place import access
+from app.procedure import service as procedure_service
+from app.procedure.errors import ProcedureRulesTopicInvalid, RegisterPredatesRules
+from app.procedure.service import InForce
 from app.realname import repository as realname_repository
 from app.register import repository as register_repository
 from app.rules.categories import (
@@ -47,6 +50,7 @@ from app.rules.kinds import KINDS, TopicKind
 from app.rules.lifecycle import RUNNING, VoteStatus
 from app.rules.numeric import Threshold
 from app.rules.options import validate_options
+from app.rules.procedure import ElectionRanking, check_delegation
 from app.rules.publicity import check_posting, check_window, earliest_voting_start, notice_effective_at
 from app.vote import candidates, convening, documents, repository
 from app.vote import notices as vote_notices
@@ -66,6 +70,7 @@ from app.vote.errors import (
     TopicAddedAfterPublication,
     TopicBundled,
     TopicNotAMajorityVote,
+    TopicRuleNotFromRules,
     VoteAlreadyPublished,
     VoteCancelled,
     VoteClosed,
@@ -315,6 +320,8 @@ def _topic_fields(topic: Topic) -> dict[str, Any]:
         "options": topic.options,
         "election": topic.election,
         "declaration_property_management": topic.declaration_property_management,
+        "procedure_rules_id": topic.procedure_rules_id,
+        "delegates": topic.delegates,
     }
 
 
@@ -349,6 +356,12 @@ def validated_topic(fields: Mapping[str, Any]) -> dict[str, Any]:
     if kind_rules.only_matter is not None and matters != [kind_rules.only_matter]:
         raise ElectionMatterInvalid()
     _check_bundling(kind, matters)
+    # R-PROC-8 (Beijing Art. 44): no Art. 34 matter may be handed to the committee.
+    delegates = None if fields.get("delegates") is None else [p.value for p in check_delegation(fields["delegates"])]
+    if fields.get("procedure_rules_id") is not None and (
+        kind is not TopicKind.YES_NO or matters != [MatterItem.RULES_OF_PROCEDURE]
+    ):
+        raise ProcedureRulesTopicInvalid()  # R-PROC-1: adopting rules is one yes/no decision (Art. 34(1)(1))
     rule = _counting_rule(category, fields["rule"])
     options: list[dict[str, Any]] | None = None
     election: dict[str, Any] | None = None
@@ -374,7 +387,19 @@ def validated_topic(fields: Mapping[str, Any]) -> dict[str, Any]:
         "options": options,
         "election": election,
         "declaration_property_management": True,
+        "procedure_rules_id": fields.get("procedure_rules_id"),
+        "delegates": delegates,
     }
+
+
+async def _bind_proposed_rules(session: AsyncSession, vote: Vote, topic: Topic) -> None:
+    """R-PROC-1: a topic proposing rules names one of this estate's versions not yet adopted; its hash is part of
+    the topic document."""
+    if topic.procedure_rules_id is None:
+        topic.procedure_rules_sha256 = None
+        return
+    version = await procedure_service.proposable(session, vote.estate_id, topic.procedure_rules_id)
+    topic.procedure_rules_sha256 = version.sha256
 
 
 _Child = TypeVar("_Child", Topic, Attachment)
@@ -402,6 +427,7 @@ async def add_topic(
     fields, nominated = await _nominated(session, vote, body.model_dump(), election_given=True)
     columns = validated_topic(fields)
     topic = Topic(id=uuid.uuid4(), position=await repository.next_position(session, vote.id), attachments=[], **columns)
+    await _bind_proposed_rules(session, vote, topic)
     vote.topics.append(topic)
     await session.flush()
     if nominated is not None:
@@ -432,6 +458,7 @@ async def update_topic(
     fields, nominated = await _nominated(session, vote, fields, election_given="election" in body.model_fields_set)
     for name, value in validated_topic(fields).items():
         setattr(topic, name, value)
+    await _bind_proposed_rules(session, vote, topic)
     await session.flush()
     if nominated is not None:
         await candidates.nominate(session, vote, topic, nominated)
@@ -568,6 +595,44 @@ def _check_scope(vote: Vote) -> None:
             raise ScopeTooNarrow(topic=topic.title, matters=", ".join(whole_area))
 
 
+def _apply_procedure_rules(vote: Vote, in_force: InForce, *, register_includes_parking: bool) -> None:
+    """R-PROC-3: freeze the rules of procedure in force into the vote before its documents are hashed.
+
+    * R-AREA-3: the roll comes from a register version imported under the same parking rule;
+    * R-CAST-4: proxies only if the rules allow them (a vote may still switch them off);
+    * R-PROC-7: each topic's thresholds and blank-ballot rule come from the rules (a topic's own stricter
+      thresholds only without adopted rules, as before any rules existed); R-PROC-5: the election ranking.
+    """
+    rules = in_force.rules
+    if in_force.version is not None and register_includes_parking != rules.include_parking:
+        raise RegisterPredatesRules(register=str(register_includes_parking), rules=str(rules.include_parking))
+    vote.proxies_allowed = vote.proxies_allowed and rules.proxies_allowed
+    for topic in vote.topics:
+        kind_rules = KINDS[topic.kind]
+        from_rules = rules.counting_rule(kind_rules.counting_category(topic.category))
+        drafted = _counting_rule(kind_rules.counting_category(topic.category), topic.rule)
+        customised = topic.rule != _statutory_json(topic)
+        if (
+            in_force.version is not None
+            and customised
+            and (drafted.quorum, drafted.approval)
+            != (
+                from_rules.quorum,
+                from_rules.approval,
+            )
+        ):
+            raise TopicRuleNotFromRules(topic=topic.title)
+        effective = from_rules if in_force.version is not None or not customised else drafted
+        topic.rule = rule_to_json(effective.with_blank_ballots(from_rules.blank_participates))
+        if topic.election is not None:
+            election = {key: value for key, value in topic.election.items() if key != "ranking"}
+            if rules.election_ranking is not ElectionRanking.HEADS_THEN_AREA:
+                election["ranking"] = rules.election_ranking.value
+            topic.election = election
+    vote.procedure_rules_id = None if in_force.version is None else in_force.version.id
+    vote.procedure_rules_sha256 = in_force.sha256
+
+
 async def publish(
     session: AsyncSession, principal: Principal, vote_id: uuid.UUID, *, now: datetime, pseudonym_key: bytes
 ) -> VoteView:
@@ -581,7 +646,11 @@ async def publish(
         raise VoteAlreadyPublished(published_at=published)
     if not vote.topics:
         raise VoteHasNoTopics()
+    in_force = await procedure_service.in_force(session, vote.estate_id)  # R-PROC-2/3: frozen from here on
     check_window(now, vote.starts_at, vote.ends_at, min_days=vote.min_window_days)  # R-LIFE-3, R-LIFE-5
+    if in_force.rules.min_window_days > vote.min_window_days:  # R-PROC-1: the rules may lengthen the window
+        vote.min_window_days = in_force.rules.min_window_days
+        check_window(now, vote.starts_at, vote.ends_at, min_days=vote.min_window_days)
     if vote.voting_method is not VotingMethod.ONLINE and not vote.paper_ballot_place:
         raise PaperBallotPlaceRequired(voting_method=vote.voting_method.value)  # R-NOTICE-1, Beijing Art. 35(4)
     _check_scope(vote)
@@ -589,6 +658,7 @@ async def publish(
     if version is None:
         raise NoRegister()
     await convening.check_mandate(session, vote, now=now)  # R-CONV-1..3: who may convene
+    _apply_procedure_rules(vote, in_force, register_includes_parking=version.include_parking)
     # R-CAND-1/7/8: candidates on this roll, eligible, the list acknowledged; R-ELEC-12: households from the roll
     await candidates.check_before_publication(session, vote, version)
     # R-ROLL-1, R-ROLL-6 via build_roll
@@ -624,6 +694,7 @@ async def publish(
             total_heads=vote.total_heads,
             total_area=vote.total_area,
             scoped=vote.scope_units is not None,
+            procedure_rules=in_force.binding,
         ),
     )
     # R-LIFE-2: the notice goes out through the outbox once this transaction commits (app.notice).

@@ -30,7 +30,7 @@ class Weight:
 
 
 def test_kinds_are_the_logged_strings():
-    assert len(EventKind) == len({kind.value for kind in EventKind}) == 77
+    assert len(EventKind) == len({kind.value for kind in EventKind}) == 79
     assert EventKind.BALLOT_CAST == "ballot.cast"
     assert EventKind.IDENTITY_VERIFICATION_DOCUMENT_DELETED == "identity.verification.document_deleted"
     assert EventKind("supervision.court_revocation") is EventKind.SUPERVISION_COURT_REVOCATION
@@ -467,3 +467,32 @@ def test_committee_records_name_ids_seats_dates_and_roles_only():
     signed = events.convening_mandate_signed(mandate_id=ONE, member_id=TWO, signed_at=AT)
     assert signed.kind == "convening.mandate_signed"
     assert signed.payload == {"mandate_id": str(ONE), "member_id": str(TWO), "signed_at": AT}
+
+
+def test_vote_published_binds_the_rules_of_procedure_in_force():
+    """R-PROC-3: the rules version and its document hash; the statutory defaults have no version id."""
+    common = {
+        "notice_hash": "n" * 64, "roll_hash": "r" * 64, "register_version_id": ONE, "topics": [],
+        "published_at": "p", "starts_at": "s", "ends_at": "e", "voting_method": "ONLINE", "total_heads": 1,
+        "total_area": 1, "scoped": False,
+    }  # fmt: skip
+    adopted = events.vote_published(**common, procedure_rules=events.ProcedureRulesInForce(THREE, "f" * 64))
+    assert adopted.payload["procedure_rules"] == {"version_id": str(THREE), "sha256": "f" * 64}
+    defaults = events.vote_published(**common, procedure_rules=events.ProcedureRulesInForce(None, "d" * 64))
+    assert defaults.payload["procedure_rules"] == {"version_id": None, "sha256": "d" * 64}
+    assert "procedure_rules" not in events.vote_published(**common).payload
+
+
+def test_procedure_rules_proposed_and_adopted():
+    proposed = events.procedure_rules_proposed(version_id=ONE, sha256="a" * 64, document={"schema": "x"})
+    assert proposed == events.Event(
+        EventKind.PROCEDURE_RULES_PROPOSED, {"version_id": str(ONE), "sha256": "a" * 64, "document": {"schema": "x"}}
+    )
+    adopted = events.procedure_rules_adopted(
+        version_id=ONE, sha256="a" * 64, vote_id=TWO, topic_id=THREE, adopted_at="2025-03-24T00:00:00+00:00"
+    )
+    assert adopted.kind is EventKind.PROCEDURE_RULES_ADOPTED
+    assert adopted.payload == {
+        "version_id": str(ONE), "sha256": "a" * 64, "vote_id": str(TWO), "topic_id": str(THREE),
+        "adopted_at": "2025-03-24T00:00:00+00:00",
+    }  # fmt: skip

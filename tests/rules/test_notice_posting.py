@@ -14,7 +14,7 @@ from app.rules.kinds import TopicKind
 from app.rules.lifecycle import VoteStatus, effective_status, voting_open
 from app.rules.numeric import Threshold
 from app.rules.publicity import check_notice_posted, check_posting, notice_effective_at
-from app.rules.wording import ABSTENTION_RULE_ZH, counting_rule_zh, fraction_zh, threshold_zh
+from app.rules.wording import ABSTENTION_RULE_ZH, BLANK_NOT_COUNTED_RULE_ZH, counting_rule_zh, fraction_zh, threshold_zh
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 PUBLISHED = datetime(2025, 3, 1, 10, 0, tzinfo=SHANGHAI)
@@ -104,3 +104,15 @@ def test_a_consultation_decides_nothing_and_has_no_abstention_line():
     lines = counting_rule_zh(TopicKind.CONSULTATION, Category.ORDINARY, TWO_THIRDS, HALF)
     assert "不形成业主共同决定" in lines[2]
     assert len(lines) == 3
+
+
+def test_the_rules_of_procedure_change_the_words_of_the_blank_rule_and_the_ranking():
+    """R-PROC-4, R-PROC-5: the notice states the count the adopted rules of procedure set."""
+    default = counting_rule_zh(TopicKind.ELECTION, Category.ORDINARY, TWO_THIRDS, HALF)
+    adopted = counting_rule_zh(
+        TopicKind.ELECTION, Category.ORDINARY, TWO_THIRDS, HALF, blank_counted=False, area_first=True
+    )
+    assert "按同意人数排序，人数相同的按同意面积排序" in default[2]
+    assert "按同意面积排序，面积相同的按同意人数排序" in adopted[2]
+    assert adopted[-1] == f"弃权与废票：{BLANK_NOT_COUNTED_RULE_ZH}"
+    assert "不计入该议题参与表决的人数和面积" in adopted[-1]

@@ -42,6 +42,7 @@ from app.rules.kinds.base import (
     RecountBallots,
     TopicTerms,
 )
+from app.rules.procedure import ElectionRanking
 
 
 def _listed(candidates: Any) -> list[dict[str, str]]:
@@ -75,6 +76,9 @@ def election_ballot(marks: Any, weight: Weight) -> ElectionBallot:
     return ElectionBallot(weight, None if spoiled else choices)
 
 
+AREA_THEN_HEADS = ElectionRanking.AREA_THEN_HEADS.value
+
+
 class Election(BallotsKind):
     kind = TopicKind.ELECTION
     takes_election = True
@@ -96,6 +100,7 @@ class Election(BallotsKind):
             rule=rule,
             election_type=ElectionType(election.get("election_type", ElectionType.FULL)),
             committee=_committee(election.get("committee")),
+            area_first=election.get("ranking") == AREA_THEN_HEADS,  # R-PROC-5
         )
 
     def drafted_election(self, election: Mapping[str, Any], rule: CountingRule) -> dict[str, Any]:
@@ -113,6 +118,8 @@ class Election(BallotsKind):
             "candidates": _listed(election["candidates"]),
             "alternate_candidates": None if alternates is None else _listed(alternates),
         }
+        if election.get("ranking") == AREA_THEN_HEADS:  # R-PROC-5: present only when not the R-ELEC-6 default
+            drafted["ranking"] = AREA_THEN_HEADS
         self.config(TopicTerms("", Category.ORDINARY, {}, election=drafted), rule)
         return drafted
 
