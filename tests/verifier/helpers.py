@@ -78,21 +78,22 @@ def encode(name: str, document: Any) -> bytes:
 SIGNERS: dict[bytes, Ed25519PrivateKey] = {}
 
 
-def sign_manifest(files: dict[str, bytes], signer: Ed25519PrivateKey | None = None) -> None:
+def sign_manifest(files: dict[str, bytes], signer: Ed25519PrivateKey | None = None, *, resign: bool = True) -> None:
     """Recompute the manifest's sizes, hashes and unit tags, and sign it with ``signer`` or the known key of the
-    bundle's own log key (``SIGNERS``); with neither the old signature stays (and no longer verifies)."""
+    bundle's own log key (``SIGNERS``); with neither (or ``resign`` off: a forger without the key) the old signature
+    stays, and no longer verifies."""
     manifest = json.loads(files[d.MANIFEST])
     for member in manifest["files"]:
         content = files[member["name"]]
         member["size"] = len(content)
         member["sha256"] = hashlib.sha256(content).hexdigest()
     manifest["register_unit_tags"] = d.unit_tags(files[d.REGISTER].splitlines()[1:])
-    if signer is None:
+    if signer is None and resign:
         try:
             signer = SIGNERS.get(base64.b64decode(json.loads(files[d.KEYS])["log"]["public_key"]))
         except (KeyError, TypeError, ValueError):  # keys.json itself is what a test broke: the manifest stays unsigned
             signer = None
-    if signer is not None:
+    if signer is not None and resign:
         manifest["signature"] = base64.b64encode(sign(signer, d.manifest_message(manifest))).decode()
     files[d.MANIFEST] = json.dumps(manifest, indent=2).encode()
 
@@ -101,11 +102,17 @@ def load(bundle: bytes, name: str) -> Any:
     return decode(name, members(bundle)[name])
 
 
-def rebuild(files: dict[str, bytes], *, fix_manifest: bool = True, signer: Ed25519PrivateKey | None = None) -> bytes:
+def rebuild(
+    files: dict[str, bytes],
+    *,
+    fix_manifest: bool = True,
+    signer: Ed25519PrivateKey | None = None,
+    resign: bool = True,
+) -> bytes:
     """Re-zip the members in bundle order, updating the manifest's checksums and signature as a forger holding the
-    log key would (``sign_manifest``)."""
+    log key would (``sign_manifest``; ``resign=False``: the checksums only, as a forger without the key would)."""
     if fix_manifest:
-        sign_manifest(files, signer)
+        sign_manifest(files, signer, resign=resign)
     order = [d.README, d.MANIFEST, *d.MEMBERS]
     order += [name for name in files if name not in order]
     return write_zip([(name, files[name]) for name in order if name in files])
