@@ -236,6 +236,35 @@ def _check_leaf(text: str, document: dict[str, Any]) -> None:
 
 _ANSWERS_HEAD = b'{"answers":'
 _ANSWERS_END = b',"audit_entry_id":'
+_ANSWERS_END_TEXT = _ANSWERS_END.decode()
+_ANSWERS_HEAD_TEXT = _ANSWERS_HEAD.decode()
+#: RFC 8785 for the values a canonical ballot line holds (no floats; member names sorted, ASCII or BMP text):
+#: ``json``'s C encoder with sorted keys, no spaces and raw UTF-8 writes the same text.
+_compact = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode
+_PROOF_LINE = re.compile(
+    r'\{"leaf_index":(0|[1-9][0-9]*),"proof":\[((?:"[A-Za-z0-9+/]+={0,2}")(?:,"[A-Za-z0-9+/]+={0,2}")*)?\],'
+    r'"tree_size":(0|[1-9][0-9]*)\}'
+)
+
+
+def _proof_of(line: bytes) -> tuple[Any, Any, Any]:
+    """A log/proofs.jsonl line's leaf index, tree size and path: its canonical form read with one regular expression
+    (integers, and nodes as base64 text, decoded only when hashed), any other form parsed as JSON (the caller checks
+    the types of what it holds)."""
+    text = line.decode("utf-8")
+    match = _PROOF_LINE.fullmatch(text)
+    if match is None:
+        proof = _decode(text)
+        if type(proof) is not dict:
+            raise Failure("log", f"an inclusion proof line is not a JSON object: {text[:80]!r}")
+        path = proof.get("proof")
+        if type(path) is not list or not all(type(node) is str for node in path):
+            path = None  # not a list of base64 texts: the caller names it
+        return proof.get("leaf_index"), proof.get("tree_size"), path
+    nodes = match.group(2)
+    return int(match.group(1)), int(match.group(3)), nodes[1:-1].split('","') if nodes else []
+
+
 _NONCE = re.compile(r"[0-9a-f]{32}")
 _HEX64 = re.compile(r"[0-9a-f]{64}")
 
@@ -828,8 +857,7 @@ class _Verifier:
 
     def _entry(self, line: bytes, proof_line: bytes) -> None:
         """One log entry and its inclusion proof (and, for a ``ballot.cast`` entry, its ballot)."""
-        proof = _decode(proof_line.decode("utf-8"))
-        index = proof["leaf_index"]
+        index, size, path = _proof_of(proof_line)
         if not isinstance(index, int) or isinstance(index, bool) or index <= self.previous:
             raise Failure(
                 "log",
@@ -847,8 +875,7 @@ class _Verifier:
             _check_leaf(text, document)
         except ValueError as error:
             raise Failure("log", f"log entry at leaf {index}: {error} (entry altered)") from error
-        size, path = proof["tree_size"], proof["proof"]
-        if size not in self.roots or not isinstance(path, list) or not all(type(node) is str for node in path):
+        if type(size) is not int or size not in self.roots or path is None:
             raise Failure("log", f"log entry at leaf {index}: its proof is for another leaf or checkpoint")
         # The line is the entry's leaf data: its bytes, proven in the signed tree, are what the log committed to.
         if not self.inclusions.verify(index, size, leaf_hash(line), path, self.roots[size]):
@@ -925,11 +952,18 @@ class _Verifier:
             self._ballot_missing(entry)
             return
         try:
-            ballot = _decode_ballot(line.decode("utf-8"))
-            if not isinstance(ballot, dict):
-                raise ValueError("not an object")
-            # The answers as committed: the line's own canonical bytes of them (its first member), parsed on their own
-            ballot["answers"], answers_text = _answers_of(line)
+            text = line.decode("utf-8")
+            ballot = _decode(text)
+            # A canonical line (what the server writes) has each member once: re-serialising it in C gives the line
+            # back. Any other line is parsed again refusing repeated members, its answers from their own bytes.
+            if type(ballot) is not dict or not text.startswith(_ANSWERS_HEAD_TEXT) or _compact(ballot) != text:
+                ballot = _decode_ballot(text)
+                if not isinstance(ballot, dict):
+                    raise ValueError("not an object")
+                # The answers as committed: the line's own bytes of them (its first member), parsed on their own
+                ballot["answers"], answers_text = _answers_of(line)
+            else:
+                answers_text = text[len(_ANSWERS_HEAD) : text.index(_ANSWERS_END_TEXT)]
         except (UnicodeDecodeError, ValueError, RecursionError) as error:
             self.defer("ballots", f"ballots.jsonl: the ballot of the ballot.cast entry at leaf {entry.leaf_index} is "
                        f"not a canonical JSON ballot ({error})")  # fmt: skip
