@@ -770,6 +770,7 @@ class _Verifier:
         topics, notice = self.load(d.TOPICS), self.load(d.NOTICE)
         with self.step("log"):
             self.topic_ids = [str(topic["topic_id"]) for topic in topics]
+            self.topic_set = frozenset(self.topic_ids)
             self.window = (_instant(notice["starts_at"]), _instant(notice["ends_at"]))
         with self.step("notice"):
             self._read_roll()
@@ -978,7 +979,7 @@ class _Verifier:
         if failure is not None:
             self.defer("ballots", failure)
         starts, ends = self.window
-        if set(ballot["answers"]) != set(self.topic_ids):
+        if type(ballot["answers"]) is not dict or ballot["answers"].keys() != self.topic_set:
             self.defer("publicity", f"ballot {ballot_id} answers topics other than the published ones")
             return
         if not starts <= _instant(ballot["cast_at"]) < ends:
