@@ -41,6 +41,7 @@ import hashlib
 import io
 import json
 import pstats
+import resource
 import statistics
 import subprocess
 import sys
@@ -124,12 +125,17 @@ BASELINE = (
 
 
 def in_subprocess(code: str, *args: str) -> tuple[int, float, float, str]:
-    """``code`` in a fresh interpreter: exit code, wall seconds, its own peak RSS (MB) and its output."""
+    """``code`` in a fresh interpreter: exit code, wall seconds, its own peak RSS (MB) and its output; its CPU
+    seconds (user + system) are said too: on a shared machine they vary far less than the wall time."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     completed = subprocess.run(  # noqa: S603 - a fixed argv: this interpreter, our code and our temp file
         [sys.executable, "-c", code, *args], cwd=REPO, capture_output=True, text=True, check=False
     )
     elapsed = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+    say(f"  (fresh process: {elapsed:.2f} s wall, {cpu:.2f} s CPU)")
     rss = next(int(line.split()[1]) / 1024 for line in completed.stderr.splitlines() if line.startswith("VmHWM:"))
     return completed.returncode, elapsed, rss, completed.stdout
 
