@@ -267,6 +267,7 @@ def _proof_of(line: bytes) -> tuple[Any, Any, Any]:
 
 _NONCE = re.compile(r"[0-9a-f]{32}")
 _HEX64 = re.compile(r"[0-9a-f]{64}")
+_ROLL_LINE_HEAD = re.compile(rb'\{"area":(0|[1-9][0-9]{0,15}),"group_id":"([0-9a-f]{32}|[0-9a-f-]{36})",')
 
 
 def _answers_of(line: bytes) -> tuple[Any, str]:
@@ -819,6 +820,10 @@ class _Verifier:
         for line in lines:
             digest.update(b"," + line if count else line)
             count += 1
+            head = _ROLL_LINE_HEAD.match(line)  # a canonical group line starts with its area and group id
+            if head is not None:
+                self.group_area[head.group(2).decode("ascii")] = int(head.group(1))
+                continue
             group = _decode(line.decode("utf-8"))
             area = group["area"]
             if type(area) is not int:
