@@ -6,6 +6,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
+
+from app.cli import main as cli_main
 from app.verifier import documents as d
 from app.verifier import verify_bundle
 from tests.verifier.helpers import decode, encode, members, rebuild
@@ -107,3 +110,16 @@ async def test_a_manifest_without_its_signature_fails(bundle, trust):
     check, message = failure(rebuild(files, fix_manifest=False), trust)
     assert check == "signatures"
     assert "signature" in message
+
+
+@pytest.mark.parametrize("name", [d.README, d.MANIFEST, d.REGISTER, d.ROLL])
+async def test_a_damaged_member_is_a_fail_line_naming_it(bundle, log_key, tmp_path, capsys, name):
+    data = bytearray(bundle)
+    start = data.index(name.encode()) + len(name) + 40
+    data[start : start + 64] = bytes(64)  # inside the member's deflated data: its CRC (or its stream) breaks
+    path = tmp_path / "damaged.zip"
+    path.write_bytes(bytes(data))
+    assert cli_main(["verify", str(path), "--log-key", log_key]) == 1
+    out = capsys.readouterr().out
+    assert "Traceback" not in out
+    assert out.rstrip().splitlines()[-1].startswith(f"FAIL  bundle: member {name} is unreadable"), out
