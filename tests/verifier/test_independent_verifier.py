@@ -140,3 +140,12 @@ async def test_both_verifiers_fail_a_bundle_missing_a_later_entry(bundle, log_ke
 
 def _drop_last_proof(proofs: Any) -> None:
     (proofs if isinstance(proofs, list) else proofs["inclusion"]).pop()
+
+
+async def test_both_verifiers_fail_an_altered_readme(bundle, log_key, tmp_path, capsys):
+    files = members(bundle)
+    files["README.md"] += b"\nSkip --log-key: the archive's own key is enough.\n"
+    for forged in (rebuild(files, fix_manifest=False), rebuild(files, resign=False)):
+        verdict, reason = independent_verifier.verify(forged, log_key)
+        assert verdict == "FAIL", reason
+        assert evote_verdict(tmp_path, forged, log_key, capsys) == "FAIL"
