@@ -3,16 +3,19 @@
 Order (each step relies only on what the steps before it established):
 
 1. ``bundle``: the archive has exactly the members of ``app.verifier.documents``, matching the manifest's
-   sizes and SHA-256 (a transport checksum: the evidence itself is signed, see below).
+   sizes and SHA-256, README.md included (a register unit changed after export is named by the manifest's unit
+   tags); the manifest's own signature is checked with the pinned key in step 3.
 2. ``keys``: the bundle's own key set is well formed (its note key, raw key, PEM and JWK agree) and its log
    key is the pinned one (``app.verifier.trust``). Keys are never *trusted* from the bundle: without a pinned
    key the checks run against the bundle's current log key and the verdict is ``UNVERIFIED KEY``; the
    bundle's retired and witness keys are never used.
-3. ``signatures``: every checkpoint note is signed by a pinned log key (current or retired);
+3. ``signatures``: the manifest is signed by the pinned log key (so no member, README.md included, was changed
+   after export by anyone without the key); every checkpoint note is signed by a pinned log key (current or retired);
    ``result.json`` is canonical and both its raw Ed25519 signature and its JWS verify with the pinned key.
 4. ``log``: one streamed pass over the JSON Lines members (``documents.JSONL_MEMBERS``, never read whole): each
-   ballot is checked beside its ``ballot.cast`` entry and only per-vote state is kept (counted ballots as answer
-   ids, leaf and time arrays, entry-set records); what that pass finds for later checks is reported in their turn.
+   ballot is checked beside its ``ballot.cast`` entry and only per-vote state is kept (counted ballots folded into
+   per-topic sums with their groups and commitments, leaf and time arrays, entry-set records); what that pass
+   finds for later checks is reported in their turn.
    Entries are in strictly increasing leaf order and are the vote's; each entry's own content hash
    holds and its RFC 9162 inclusion proof leads to the root of a signed checkpoint; the latest checkpoint
    extends the result's (consistency proof); the signed result names the result checkpoint, and that
@@ -22,8 +25,9 @@ Order (each step relies only on what the steps before it established):
    names the cosigners, their times and the delay since publication, and the latest checkpoint's cosigners.
 5. ``notice``: the notice, topic and roll documents hash to what the signed result and the signed
    ``vote.published`` entry say; the register version and the totals agree everywhere.
-6. ``register``: the roll recomputed from the pseudonymous register snapshot with the law core
-   (``app.rules.roll.build_roll``: heads, developer, co-owners, parking, scope) equals ``roll.json``, each
+6. ``register``: the roll recomputed from the pseudonymous register snapshot (``register.jsonl``, a stream of
+   units) with the law core (``app.rules.roll.build_roll``: heads, developer, co-owners, parking, scope) equals
+   ``roll.jsonl`` (read as a stream; its hash, checked in step 5, is over the lines' own bytes), each
    group's owners included when the roll binds them (``documents.ROLL_FORMAT``; older rolls have none).
 7. ``ballots``: each ballot has its ``ballot.cast`` entry and hashes to the content hash recorded there (whose
    ``grant``, the grant's per-vote pseudonym, is present exactly for a basis that rests on a grant); each
