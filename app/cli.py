@@ -56,6 +56,12 @@ def _parser() -> argparse.ArgumentParser:
         help="reverse proxies whose X-Forwarded-For is believed, comma-separated addresses or networks "
         "(sets EVOTE_FORWARDED_ALLOW_IPS; default: none, the headers are ignored)",
     )
+    serve.add_argument(
+        "--dev-clock",
+        action="store_true",
+        help="development only: let operators move the clock forward (POST /api/v1/dev/clock) to rehearse a "
+        "whole vote; one worker; refused with EVOTE_ENV=production (sets EVOTE_DEV_CLOCK)",
+    )
     serve.set_defaults(handler=_serve)
 
     migrate = commands.add_parser("migrate", help="upgrade the database schema (or downgrade with --to)")
@@ -180,6 +186,14 @@ def _serve(args: argparse.Namespace) -> int:
     if args.forwarded_allow_ips is not None:
         # The app reads it from its settings (in every worker process, which inherit the environment).
         os.environ["EVOTE_FORWARDED_ALLOW_IPS"] = args.forwarded_allow_ips
+    if args.dev_clock:
+        if os.environ.get("EVOTE_ENV") == "production":
+            console.print("[red]error[/red] --dev-clock is for rehearsals and is refused with EVOTE_ENV=production")
+            return 2
+        if args.workers != 1:
+            console.print("[red]error[/red] --dev-clock needs --workers 1 (each process keeps its own clock)")
+            return 2
+        os.environ["EVOTE_DEV_CLOCK"] = "true"
     uvicorn.run(
         "app.main:app_from_env",
         factory=True,

@@ -13,8 +13,10 @@ from __future__ import annotations
 import asyncio
 import io
 import random
+import struct
 import sys
 import uuid
+import zlib
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -125,6 +127,17 @@ def generate_register(rng: random.Random) -> tuple[str, list[list[Owner]]]:
     return HEADER + "\n".join(rows) + "\n", list(groups.values())
 
 
+def demo_photo() -> bytes:
+    """A 1×1 grey PNG standing in for the photograph of the posted notice (R-NOTICE-2)."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", 1, 1, 8, 0, 0, 0, 0)  # width, height, 8-bit greyscale
+    pixels = zlib.compress(b"\x00\x80")  # filter byte, one grey pixel
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
+
+
 async def run_demo(settings: Settings, *, out: Path, seed: int = 2025, console: Console | None = None) -> int:
     console = console or Console()
     rng = random.Random(seed)  # noqa: S311 - reproducible demo data, not security
@@ -221,9 +234,18 @@ async def run_demo(settings: Settings, *, out: Path, seed: int = 2025, console: 
                 )
                 topic_ids.append(created["id"])
             notice = await _ok(client.post(f"/api/v1/votes/{vote['id']}/publish", headers=committee))
+            # R-NOTICE-2/3: posted on the notice board the same day, with a photograph; voting opens only then.
+            await _ok(
+                client.post(
+                    f"/api/v1/votes/{vote['id']}/postings",
+                    data={"posted_at": published.isoformat(), "place": "小区东门公告栏"},
+                    files={"photo": ("posting.png", demo_photo(), "image/png")},
+                    headers=committee,
+                )
+            )
             console.print(
-                f"[bold]notice[/bold] published {published:%Y-%m-%d}, voting {starts:%Y-%m-%d} to {ends:%Y-%m-%d} "
-                f"(notice hash {notice['notice_hash'][:16]}…)"
+                f"[bold]notice[/bold] published and posted {published:%Y-%m-%d}, voting {starts:%Y-%m-%d} to "
+                f"{ends:%Y-%m-%d} (notice hash {notice['notice_hash'][:16]}…)"
             )
 
             clock.now = starts + timedelta(days=2)

@@ -21,6 +21,7 @@ from app.archive.router import router as archive_router
 from app.audit.integrator import IntegratorRunner
 from app.audit.keys import LogKeys
 from app.audit.router import router as log_router
+from app.ballot.paper import MAX_SCAN_BYTES
 from app.ballot.receipt_router import router as receipt_router
 from app.ballot.router import router as ballot_router
 from app.common.errors import TooManyRequests
@@ -29,7 +30,8 @@ from app.db.migrate import upgrade_async
 from app.db.session import create_engine, create_sessionmaker
 from app.errors import DomainError
 from app.grant.router import router as grant_router
-from app.http import health
+from app.http import devclock, health
+from app.http.docs import DOCS_PAGES, install_offline_docs
 from app.http.errors import HttpError, PayloadTooLarge, RequestInvalid
 from app.http.middleware import RequestContextMiddleware
 from app.http.problems import PROBLEM_MEDIA_TYPE, Problem, install_problem_handlers
@@ -44,6 +46,7 @@ from app.integrity.router import router as restricted_log_router
 from app.logging import configure_logging
 from app.notice import outbox as notice_outbox
 from app.notice.router import router as notice_router
+from app.objection.router import router as objection_router
 from app.petition.router import router as petition_router
 from app.place.router import router as place_router
 from app.realname import binding as _bindings_end_with_their_rows  # noqa: F401 - subscribes to register versions
@@ -53,6 +56,7 @@ from app.register.estate_router import router as estate_router
 from app.register.router import router as register_router
 from app.reminder import service as reminder_service
 from app.reminder.router import router as reminder_router
+from app.result.counting_router import router as counting_router
 from app.result.router import router as result_router
 from app.security.pii import FieldCipher
 from app.settings import Settings, get_settings, trusted_proxies
@@ -162,13 +166,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         ),
         lifespan=lifespan,
         generate_unique_id_function=operation_id,
+        docs_url=None,  # served from local assets by install_offline_docs
+        redoc_url=None,
     )
     # Outermost last: headers on every response, then request ids and access logs, CORS (so 413/429 carry it),
     # the per-address limits, and the body limits nearest the routes.
     app.add_middleware(
         BodyLimitMiddleware,
         limit=settings.max_body_bytes,
-        routes=upload_limits(settings, API_PREFIX, attachment_max_bytes=ATTACHMENT_MAX_BYTES),
+        routes=upload_limits(
+            settings, API_PREFIX, attachment_max_bytes=ATTACHMENT_MAX_BYTES, paper_scan_max_bytes=MAX_SCAN_BYTES
+        ),
     )
     if settings.rate_limit_enabled:
         app.add_middleware(RateLimitMiddleware, rules=rate_limit_rules(settings, API_PREFIX))
@@ -185,7 +193,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(
         SecurityHeadersMiddleware,
         hsts_seconds=settings.hsts_seconds,
-        docs_paths=(app.docs_url, app.redoc_url, app.swagger_ui_oauth2_redirect_url),
+        docs_paths=DOCS_PAGES,
     )
     proxies = trusted_proxies(settings.forwarded_allow_ips)
     if proxies:
@@ -194,13 +202,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # uvicorn with proxy_headers off, so this is the only place they are read.
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=proxies)
     install_problem_handlers(app)
+    install_offline_docs(app)
     # Each router is included in the app directly: every level of included routers matches the path again.
     for router in (
         place_router, estate_router, register_router, identity_router, auth_router, verification_router,
         grant_router, ballot_router, result_router, topic_router, log_router, receipt_router, petition_router,
-        notice_router, archive_router, reminder_router, supervision_router, restricted_log_router,
+        notice_router, archive_router, reminder_router, supervision_router, restricted_log_router, objection_router,
+        counting_router,
     ):  # fmt: skip
         app.include_router(router, prefix=API_PREFIX)
+    if settings.dev_clock:
+        app.include_router(devclock.router, prefix=API_PREFIX)
     app.include_router(health.router)
     _register_problem_schema(app, settings)
     return app
@@ -225,6 +237,8 @@ def _register_problem_schema(app: FastAPI, settings: Settings) -> None:
             for path, operations in schema.get("paths", {}).items():
                 for method, operation in operations.items():
                     _declare_problems(operation, method, path, limited)
+                    # Public operations (sign-in, the public log, health) say so explicitly: no credential.
+                    operation.setdefault("security", [])
             for unused in ("HTTPValidationError", "ValidationError"):
                 components.pop(unused, None)
             app.openapi_schema = schema

@@ -99,6 +99,9 @@ class Settings(BaseSettings):
     )
 
     env: Literal["development", "test", "production"] = "development"
+    # ``evote serve --dev-clock``: operators may move the process clock forward (``/api/v1/dev/clock``) to rehearse
+    # a whole vote; one worker only (each process has its own clock); refused in production.
+    dev_clock: bool = False
     database_url: str = "sqlite+aiosqlite:///./var/evote.db"
     # SQLite is migrated automatically at start-up (the quick start); PostgreSQL deploys run `evote migrate`
     # as a separate step before the new code starts, unless this is set.
@@ -255,6 +258,12 @@ class Settings(BaseSettings):
         except ValueError:
             raise ValueError(f"{value!r} is not a rate limit like '60/minute;600/hour'") from None
         return value
+
+    @model_validator(mode="after")
+    def _no_dev_clock_in_production(self) -> Settings:
+        if self.env == "production" and self.dev_clock:
+            raise ValueError("EVOTE_DEV_CLOCK is for rehearsals and is refused in production")
+        return self
 
     @model_validator(mode="after")
     def _cors_is_explicit_in_production(self) -> Settings:

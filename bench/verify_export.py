@@ -64,7 +64,7 @@ from app.verifier import Trust
 from app.verifier import documents as d
 from app.verifier.checks import verify_bundle
 from bench.common import ADMIN_DSN, ENDS, World, bench_settings, register_csv, say, write_results
-from tests.scenario import topics
+from tests.scenario import register_candidates, topics
 
 DATABASE = "evote_bench_verify"
 REPO = Path(__file__).resolve().parents[1]
@@ -75,7 +75,8 @@ async def build_and_export(args: argparse.Namespace) -> dict[str, Any]:
     world = await World.create(DATABASE, args.dsn)
     try:
         units = round(args.groups * 1.094)  # second flats, developer units, parking: ~1.094 units per group
-        await world.publish_vote(register_csv(units), topics())
+        register = register_csv(units)
+        await world.publish_vote(register, topics(register_candidates(register)))
         await world.cast_ballots(args.turnout, fill_to=args.log_entries)
         async with unit_of_work(world.sessionmaker) as session:
             await result_service.close_and_decide(session, world.vote_id, now=ENDS, keys=world.keys)

@@ -51,20 +51,44 @@ def option_topic(title: str = "选择物业服务企业", options: tuple[str, ..
     }
 
 
+SAMPLE_HOUSEHOLDS = 10  # the sample register's residential units: 11 units, one a parking space (R-ELEC-12)
+
+
 def election_topic(candidates: tuple[str, ...] = ("c1", "c2", "c3", "c4", "c5", "c6", "c7")) -> dict[str, Any]:
     return {
         "title": "选举业主委员会委员",
         "kind": TopicKind.ELECTION,
         "category": Category.ORDINARY,
         "matters": ["ELECT_COMMITTEE"],
-        "election": {
+        "election": {  # as published (R-ELEC-10, R-ELEC-12: the sample register's 10 residential units)
+            "election_type": "FULL",
+            "committee": None,
             "member_seats": 5,
             "alternate_seats": 2,
-            "households": 300,
+            "households": SAMPLE_HOUSEHOLDS,
             "candidates": [{"id": c, "name": f"候选人{c}"} for c in candidates],
             "alternate_candidates": None,
         },
     }
+
+
+POSTING_PHOTO = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+"""A photograph of a posted notice as the API accepts it (PNG by its signature)."""
+
+
+async def record_posting(  # type: ignore[no-untyped-def]
+    client, vote_id: object, headers: dict[str, str], *, posted_at: datetime, place: str = "1号楼大堂公告栏"
+):
+    """Record the notice's on-site posting through the API (R-NOTICE-2/3: a vote opens only once it is posted);
+    the response, asserted 201. Call it after publishing, with the app clock at or after ``posted_at``."""
+    response = await client.post(
+        f"/api/v1/votes/{vote_id}/postings",
+        data={"posted_at": posted_at.isoformat(), "place": place},
+        files={"photo": ("posting.png", POSTING_PHOTO, "image/png")},
+        headers=headers,
+    )
+    assert response.status_code == 201, response.text
+    return response
 
 
 ROLL_PSEUDONYM_KEY = bytes(range(32))
@@ -81,13 +105,14 @@ async def make_vote(
     opens_in: timedelta = timedelta(0),
     window: timedelta = timedelta(days=7),
     places: Places | None = None,
+    register: bytes | None = None,
 ) -> VoteFixture:
     """A published vote over the section-P estate (8 heads, 90000 area), open from ``now + opens_in``."""
     places = places or await make_places(session, cipher)
     outcome = await import_register(
         session,
         places.estate.id,
-        SAMPLE.read_bytes(),
+        SAMPLE.read_bytes() if register is None else register,
         register_format=RegisterFormat.CSV,
         source_name=SAMPLE.name,
         imported_by=OPERATOR,
@@ -103,6 +128,7 @@ async def make_vote(
         starts_at=now + opens_in,
         ends_at=now + opens_in + window,
         published_at=now + opens_in - timedelta(days=16),
+        posted_at=now + opens_in - timedelta(days=16),  # R-NOTICE-3: posted on site as published
         published_by="tests",
         notice_hash="0" * 64,
     )

@@ -92,6 +92,14 @@ MATRIX = [
     ("GET", "/api/v1/votes/{vote_id}/my-ballot", None, {"owner_a": 200}),
     (
         "GET",
+        "/api/v1/votes/{vote_id}/roll",
+        None,
+        # R-ROLL-7: the estate's owners, the organiser and the street office; not the residents' committee or the
+        # auditor (R-SUP-2: no owners' names).
+        {"admin": 200, "so_a": 200, "committee_a": 200, "observer_a": 403, "auditor_a": 403, "owner_a": 200},
+    ),
+    (
+        "GET",
         "/api/v1/estates/{estate_id}/verification-requests",
         None,
         {"admin": 200, "so_a": 200, "committee_a": 200, "observer_a": 403, "auditor_a": 403},

@@ -44,11 +44,13 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.audit.integrator import integrate_once
-from app.common.access import Role, Scope
+from app.common.access import Principal, Role, Scope
 from app.db.base import Base, utcnow
 from app.identity.models import RoleGrant
 from app.identity.service import OPERATOR
 from app.notice.models import OutboxStatus
+from app.objection import service as objection_service
+from app.objection.schemas import ObjectionCreate
 from app.register.parsing import RegisterFormat
 from app.register.service import import_register
 from tests.ballot.helpers import LI, WANG, answers_for, group_of, owner_id
@@ -102,6 +104,8 @@ SUPERVISORS_A = expect("404", (("admin", "so_a"), OK), (("committee_a", *READERS
 # Account-only endpoints: operators' API keys have no account.
 ACCOUNT_ONLY = expect(OK, ("admin", "403"))
 VERIFIED_ONLY = expect("403", (OWNERS_A, OK), ("owner_b", OK))
+# R-ROLL-7: the roll with owners' names: A's owners and organisers; the residents' committee and the auditor 403.
+ROLL_READERS_A = expect("404", (MANAGERS_A, OK), (READERS_A, "403"), (OWNERS_A, OK))
 
 
 @dataclass(frozen=True)
@@ -328,6 +332,16 @@ MATRIX: dict[tuple[str, str], Call] = {
         VOTE_ORGANISERS_A, body=_static({"text": "第二条应为“物业服务费用”。"})
     ),
     ("POST", "/api/v1/votes/{vote_id}/cancel"): Call(VOTE_ORGANISERS_A, body=_static({"reason": "议题有误"})),
+    # R-NOTICE-2: the organiser records the posting on site; every reader of the vote reads the postings and photos.
+    ("POST", "/api/v1/votes/{vote_id}/postings"): Call(
+        VOTE_ORGANISERS_A,
+        body=lambda w, _: {
+            "data": {"posted_at": NOW.isoformat(), "place": "2号楼公告栏"},
+            "files": {"photo": ("posting.png", PNG, "image/png")},
+        },
+    ),
+    ("GET", "/api/v1/votes/{vote_id}/postings"): Call(expect("404", (STAFF_A, OK), (OWNERS_A, OK))),
+    ("GET", "/api/v1/votes/{vote_id}/postings/{posting_id}/photo"): Call(expect("404", (STAFF_A, OK), (OWNERS_A, OK))),
     ("POST", "/api/v1/votes/{vote_id}/topics"): Call(VOTE_ORGANISERS_A, params=DRAFT, body=_static(TOPIC_BODY)),
     ("PATCH", "/api/v1/votes/{vote_id}/topics/{topic_id}"): Call(
         VOTE_ORGANISERS_A, params=DRAFT, body=_static({"title": "续聘"})
@@ -342,6 +356,29 @@ MATRIX: dict[tuple[str, str], Call] = {
     ("DELETE", "/api/v1/votes/{vote_id}/topics/{topic_id}/attachments/{attachment_id}"): Call(
         VOTE_ORGANISERS_A, params=DRAFT
     ),
+    # --- committee candidates (R-CAND): the draft's topic is a yes/no topic, so allowed callers meet a 422 -------
+    ("GET", "/api/v1/votes/{vote_id}/topics/{topic_id}/candidates"): Call(
+        expect("404", (MANAGERS_A, OK)), params=DRAFT, note="restricted nomination records: managing roles only"
+    ),
+    ("POST", "/api/v1/votes/{vote_id}/topics/{topic_id}/attestations"): Call(
+        VOTE_ORGANISERS_A,
+        params=DRAFT,
+        body=_static(
+            {
+                "candidate_id": "c1",
+                "criterion": "PROPERTY_FEES",
+                "finding": "MET",
+                "source": "PROPERTY_SERVICE_COMPANY",
+                "document_sha256": "d0" * 32,
+                "attested_on": "2025-02-20",
+            }
+        ),
+    ),
+    ("POST", "/api/v1/votes/{vote_id}/topics/{topic_id}/candidate-list/acknowledgment"): Call(
+        VOTE_ORGANISERS_A,
+        params=DRAFT,
+        body=_static({"submitted_on": "2025-02-21", "acknowledged_on": "2025-02-22", "receipt_sha256": "ac" * 32}),
+    ),
     # --- casting (R-CAST), results (R-PUB), export -------------------------------------------------------------------
     ("POST", "/api/v1/votes/{vote_id}/ballots"): Call(
         # R-CAST-1 is checked first: accounts without a verified owner (staff, API keys) get 403 before any
@@ -350,16 +387,43 @@ MATRIX: dict[tuple[str, str], Call] = {
         body=lambda w, _: {"json": {"group_id": w.extra["group_a"], "answers": w.extra["answers"]}},
         note="another group's ballot: 李二 casting for 王一's group is refused",
     ),
-    ("POST", "/api/v1/votes/{vote_id}/paper-ballots"): Call(
+    ("POST", "/api/v1/votes/{vote_id}/paper-scans"): Call(
+        VOTE_ORGANISERS_A, body=lambda w, _: {"content": b"scan of a signed paper ballot"}
+    ),
+    ("POST", "/api/v1/votes/{vote_id}/paper-receptions"): Call(
         VOTE_ORGANISERS_A,
-        body=lambda w, _: {
-            "json": {
-                "group_id": w.extra["group_a2"],
-                "answers": w.extra["answers"],
-                "received_at": (NOW + timedelta(minutes=30)).isoformat(),
-                "scan_sha256": "a" * 64,
+        body=_json(lambda w: {"group_id": w.extra["group_a2"], "form": "SHEET", "scan_sha256": w.extra["scan"]}),
+        note="R-PAPER-1: the world's vote is online only, so the organisers get the domain refusal (409)",
+    ),
+    ("GET", "/api/v1/votes/{vote_id}/counting-session"): Call(expect("404", (STAFF_A, OK))),
+    ("POST", "/api/v1/votes/{vote_id}/counting-session"): Call(
+        expect(
+            "404",
+            (("admin", "committee_a"), "409:ballot.paper_not_allowed"),
+            (READERS_A, "403"),
+            ("so_a", "403:vote.not_organiser"),
+        ),
+        body=_json(
+            lambda w: {
+                "witnesses": [
+                    {"account_id": w.extra["owner_a_account"], "role": "OWNER"},
+                    {"account_id": w.extra["owner_a_account"], "role": "RESIDENTS_COMMITTEE"},
+                ]
             }
-        },
+        ),
+        note="R-PAPER-3: organisers of a paper or mixed vote only (the world's vote is online)",
+    ),
+    ("POST", "/api/v1/votes/{vote_id}/counting-session/ballots"): Call(
+        expect(
+            "404",
+            (("admin", "committee_a"), "409:ballot.paper_not_allowed"),
+            (READERS_A, "403"),
+            ("so_a", "403:vote.not_organiser"),
+        ),
+        body=_json(lambda w: {"reception_id": "00000000-0000-4000-8000-000000000000", "answers": w.extra["answers"]}),
+    ),
+    ("POST", "/api/v1/votes/{vote_id}/counting-session/confirmations"): Call(
+        expect("403:counting.not_a_witness"), note="R-PAPER-3: only a named witness, through their own account"
     ),
     ("GET", "/api/v1/votes/{vote_id}/my-ballot"): Call(expect("404", (OWNERS_A, OK))),
     ("GET", "/api/v1/votes/{vote_id}/turnout"): Call(expect("404", (STAFF_A, OK), (OWNERS_A, OK))),
@@ -373,8 +437,13 @@ MATRIX: dict[tuple[str, str], Call] = {
     ("POST", "/api/v1/votes/{vote_id}/close"): Call(VOTE_ORGANISERS_A),
     # --- supervision (R-SUP-1..3): another street's decision is not found -----------------------------------------
     ("POST", "/api/v1/votes/{vote_id}/suspend"): Call(SUPERVISORS_A, body=_static(SUPERVISION)),
-    ("POST", "/api/v1/votes/{vote_id}/resume"): Call(SUPERVISORS_A, body=_static(SUPERVISION)),
-    ("POST", "/api/v1/votes/{vote_id}/revoke"): Call(SUPERVISORS_A, body=_static(SUPERVISION)),
+    ("POST", "/api/v1/votes/{vote_id}/resume"): Call(
+        SUPERVISORS_A, body=_static(SUPERVISION | {"ends_at": (NOW + timedelta(days=30)).isoformat()})
+    ),
+    ("POST", "/api/v1/votes/{vote_id}/terminate"): Call(SUPERVISORS_A, body=_static(SUPERVISION)),
+    ("POST", "/api/v1/votes/{vote_id}/revoke"): Call(
+        SUPERVISORS_A, body=lambda w, _: {"json": SUPERVISION | {"topic_id": str(w.ids["topic_id"])}}
+    ),
     ("POST", "/api/v1/votes/{vote_id}/correction-orders"): Call(
         SUPERVISORS_A, body=_static(SUPERVISION | {"deadline": (NOW + timedelta(days=10)).isoformat()})
     ),
@@ -383,10 +452,34 @@ MATRIX: dict[tuple[str, str], Call] = {
     ),
     ("POST", "/api/v1/votes/{vote_id}/court-revocation"): Call(
         expect("404", ("admin", OK), (("so_a", "committee_a", *READERS_A), "403")),
-        body=_static({"judgment_ref": "(2025)京0105民初123号", "reason": "判决撤销"}),
+        body=lambda w, _: {
+            "json": {"judgment_ref": "(2025)京0105民初123号", "reason": "判决撤销", "topic_id": str(w.ids["topic_id"])}
+        },
         note="R-SUP-3: operators record court judgments",
     ),
     ("GET", "/api/v1/votes/{vote_id}/supervision"): Call(expect("404", (STAFF_A, OK), (OWNERS_A, OK))),
+    # --- the roll open to owners, objections, corrections (R-ROLL-7) -------------------------------------------------
+    ("GET", "/api/v1/votes/{vote_id}/roll"): Call(
+        ROLL_READERS_A, note="SPC Interp. Art. 13: owners, organiser, street office; no names for observer/auditor"
+    ),
+    ("GET", "/api/v1/votes/{vote_id}/roll/objections"): Call(
+        ROLL_READERS_A, note="owners see the objections they are a party to"
+    ),
+    ("POST", "/api/v1/votes/{vote_id}/roll/objections"): Call(
+        expect("404", (OWNERS_A, OK), (STAFF_A, "403")),
+        body=_static({"unit_key": "1-1-101", "text": "面积有误"}),
+        note="owners only; V is open, so the owners' filing is refused with 409 notice_period_over",
+    ),
+    ("GET", "/api/v1/roll-objections/{objection_id}"): Call(
+        expect("404", (MANAGERS_A, OK), ("owner_a", OK)),
+        note="the objector (王一), the owners of the entry, the organiser and the street office; 李二 is no party",
+    ),
+    ("POST", "/api/v1/roll-objections/{objection_id}/answer"): Call(
+        VOTE_ORGANISERS_A, body=_static({"decision": "REJECTED", "reasons": "名册无误"})
+    ),
+    ("POST", "/api/v1/votes/{vote_id}/roll/republish"): Call(
+        VOTE_ORGANISERS_A, body=_static({}), note="V is open: the organiser is refused with 409 notice_period_over"
+    ),
 }
 
 
@@ -465,6 +558,7 @@ async def _build_world(client, session, sessionmaker, app) -> World:  # type: ig
     group_a = await group_of(session, vote_id, wang)
     group_a2 = await group_of(session, vote_id, li)  # 李二's sole unit 3-1-102 (R-HEAD-3)
     answers = answers_for(fixture)  # type: ignore[no-untyped-call]
+    scan = hashlib.sha256(b"matrix scan").hexdigest()
 
     async def ok(response, status: int = 201):  # type: ignore[no-untyped-def]
         assert response.status_code == status, response.text
@@ -484,6 +578,14 @@ async def _build_world(client, session, sessionmaker, app) -> World:  # type: ig
         await client.post(
             f"/api/v1/votes/{draft['id']}/topics/{topic['id']}/attachments",
             files={"file": ("plan.png", PNG, "image/png")},
+            headers=admin,
+        )
+    )
+    posting = await ok(
+        await client.post(
+            f"/api/v1/votes/{vote_id}/postings",
+            data={"posted_at": NOW.isoformat(), "place": "1号楼大堂公告栏"},
+            files={"photo": ("posting.png", PNG, "image/png")},
             headers=admin,
         )
     )
@@ -515,6 +617,15 @@ async def _build_world(client, session, sessionmaker, app) -> World:  # type: ig
             headers=headers["owner_a"],
         )
     )
+    # R-ROLL-7: 王一's objection to his own entry, filed in V's notice period (the day before voting opened).
+    objection = await objection_service.file_objection(
+        session,
+        Principal(subject=f"account:{owner_a.id}", name="王一", account_id=owner_a.id, owner_id=owner_a.owner_id),
+        vote_id,
+        ObjectionCreate(unit_key="1-1-101", text="面积应为 100.50 平方米。"),
+        now=NOW - timedelta(days=1),
+    )
+    await session.commit()
     manual = await ok(
         await client.post(
             "/api/v1/me/verification/manual",
@@ -541,10 +652,12 @@ async def _build_world(client, session, sessionmaker, app) -> World:  # type: ig
             "draft_vote_id": draft["id"],
             "topic_id": topic["id"],
             "attachment_id": attachment["id"],
+            "posting_id": posting["id"],
             "order_id": order["action"]["id"],
             "grant_id": grant["id"],
             "staff_grant_id": str(staff_grant),
             "petition_id": petition["id"],
+            "objection_id": str(objection.id),
             "request_id": manual["id"],
             "notice_id": str(notice.id),
             "message_id": str(message.id),
@@ -557,6 +670,8 @@ async def _build_world(client, session, sessionmaker, app) -> World:  # type: ig
         extra={
             "group_a": group_a,
             "group_a2": group_a2,
+            "scan": scan,
+            "owner_a_account": str(owner_a.id),
             "answers": answers,
             "grant_body": grant_body,
             "note": checkpoint.text,
@@ -572,7 +687,8 @@ async def _build_world(client, session, sessionmaker, app) -> World:  # type: ig
 # Tables whose rows are updated in place (the others only grow, so their row counts show any change).
 UPDATED_IN_PLACE = (
     "account", "acting_grant", "api_key", "estate", "log_state", "manual_verification_request", "otp_challenge",
-    "outbox_message", "petition", "refresh_token", "role_grant", "topic", "verification_document", "vote",
+    "outbox_message", "petition", "refresh_token", "role_grant", "roll_objection", "topic", "verification_document",
+    "vote",
 )  # fmt: skip
 
 
@@ -619,6 +735,7 @@ MUST_CHANGE = {
     ("PATCH", "/api/v1/votes/{vote_id}/topics/{topic_id}"),
     ("DELETE", "/api/v1/staff/grants/{grant_id}"),
     ("PATCH", "/api/v1/estates/{estate_id}/reminder-dates"),
+    ("POST", "/api/v1/roll-objections/{objection_id}/answer"),
 }
 
 

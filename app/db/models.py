@@ -1,18 +1,37 @@
 """The single import point for every model, so Alembic and the tests see one MetaData."""
 
 from app.audit.models import AuditEntry
-from app.ballot.models import Ballot, BallotMark, IdempotencyRecord
+from app.ballot.models import (
+    Ballot,
+    BallotMark,
+    CountingSession,
+    CountingWitness,
+    IdempotencyRecord,
+    PaperReception,
+    PaperScan,
+)
 from app.db.base import Base
 from app.grant.models import ActingGrant
 from app.identity.models import Account, ApiKey, IdentityEvent, OtpChallenge, RefreshToken, RoleGrant
 from app.notice.models import Notice, OutboxMessage
+from app.objection.models import RollObjection
 from app.petition.models import Petition, PetitionSignature
 from app.place.models import Community, District, Estate, StreetOffice
 from app.realname.models import ManualVerificationRequest, VerificationAttempt, VerificationDocument
 from app.register.models import Building, Owner, RegisterVersion, Unit, UnitOwner
 from app.result.models import TopicResult
 from app.supervision.models import SupervisionAction
-from app.vote.models import Attachment, Erratum, RollGroup, Topic, Vote
+from app.vote.models import (
+    Attachment,
+    CandidateAttestation,
+    CandidateListAcknowledgment,
+    ElectionCandidate,
+    Erratum,
+    NoticePosting,
+    RollGroup,
+    Topic,
+    Vote,
+)
 
 __all__ = [
     "Account",
@@ -24,23 +43,32 @@ __all__ = [
     "BallotMark",
     "Base",
     "Building",
+    "CandidateAttestation",
+    "CandidateListAcknowledgment",
     "Community",
+    "CountingSession",
+    "CountingWitness",
     "District",
+    "ElectionCandidate",
     "Erratum",
     "Estate",
     "IdempotencyRecord",
     "IdentityEvent",
     "ManualVerificationRequest",
     "Notice",
+    "NoticePosting",
     "OtpChallenge",
     "OutboxMessage",
     "Owner",
+    "PaperReception",
+    "PaperScan",
     "Petition",
     "PetitionSignature",
     "RefreshToken",
     "RegisterVersion",
     "RoleGrant",
     "RollGroup",
+    "RollObjection",
     "StreetOffice",
     "SupervisionAction",
     "Topic",

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Annotated, Any, Protocol
 
 from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.common.access import Principal
@@ -70,6 +71,25 @@ class Authenticator(Protocol):
 CipherDep = Annotated[FieldCipher, Depends(from_app_state("cipher"))]
 
 
+#: Documentation of the two credentials ``get_principal`` accepts, both sent as ``Authorization: Bearer …``; they
+#: give every authenticated operation its OpenAPI ``security`` (either one) and Swagger UI its Authorize button.
+#: The header itself is read by ``bearer_credential``: these never refuse a request on their own.
+ACCESS_TOKEN_SCHEME = HTTPBearer(
+    scheme_name="AccessToken",
+    bearerFormat="JWT",
+    description="An owner's or staff member's access token from `POST /api/v1/auth/login` or `/auth/refresh`.",
+    auto_error=False,
+)
+STAFF_API_KEY_SCHEME = HTTPBearer(
+    scheme_name="StaffApiKey",
+    bearerFormat="evk_…",
+    description="A staff API key (`evk_…`) from `evote apikey create`, scoped to one role and place.",
+    auto_error=False,
+)
+Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(ACCESS_TOKEN_SCHEME)]
+StaffCredentials = Annotated[HTTPAuthorizationCredentials | None, Depends(STAFF_API_KEY_SCHEME)]
+
+
 def bearer_credential(request: Request) -> str:
     scheme, _, credential = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not credential.strip():
@@ -82,6 +102,8 @@ async def get_principal(
     session: SessionDep,
     clock: Clock,
     authenticator: Annotated[Authenticator, Depends(from_app_state("authenticator"))],
+    _access_token: Credentials,
+    _staff_api_key: StaffCredentials,
 ) -> Principal:
     """An API key (``evk_…``) or an access token (JWT) of an enabled account."""
     principal = await authenticator(session, bearer_credential(request), now=clock())

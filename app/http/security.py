@@ -23,14 +23,13 @@ from app.settings import Settings
 
 #: API responses are JSON (or signed text and files): nothing in them may load, run or be framed.
 API_CSP = "default-src 'none'; frame-ancestors 'none'"
-#: FastAPI's /docs (Swagger UI) and /redoc load their bundles from jsDelivr, run an inline start-up script,
-#: fetch /openapi.json from this origin and (ReDoc) use Google Fonts and a blob: worker.
+#: /docs (Swagger UI) and /redoc load their bundles from this server (app.http.docs), run an inline start-up
+#: script, fetch /openapi.json from this origin and (ReDoc) use a blob: worker. No other origin is allowed.
 DOCS_CSP = (
     "default-src 'none'; "
-    "script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
-    "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net https://fonts.googleapis.com; "
-    "img-src 'self' data: https://fastapi.tiangolo.com https://cdn.redoc.ly; "
-    "font-src https://fonts.gstatic.com; "
+    "script-src 'self' 'unsafe-inline'; "
+    "style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; "
     "connect-src 'self'; "
     "worker-src blob:; "
     "base-uri 'none'; "
@@ -103,9 +102,12 @@ class RouteBodyLimit:
     limit: int
 
 
-def upload_limits(settings: Settings, prefix: str, *, attachment_max_bytes: int) -> tuple[RouteBodyLimit, ...]:
+def upload_limits(
+    settings: Settings, prefix: str, *, attachment_max_bytes: int, paper_scan_max_bytes: int
+) -> tuple[RouteBodyLimit, ...]:
     """The upload routes: each route's own file limit plus ``max_body_bytes`` for the other form fields
-    (``attachment_max_bytes``: a topic attachment's limit, ``app.vote.service.ATTACHMENT_MAX_BYTES``)."""
+    (``attachment_max_bytes``: a topic attachment's limit, ``app.vote.service.ATTACHMENT_MAX_BYTES``;
+    ``paper_scan_max_bytes``: a paper ballot's scan, ``app.ballot.paper.MAX_SCAN_BYTES``, R-PAPER-4)."""
     margin = settings.max_body_bytes
     segment = "[^/]+"
     return (
@@ -118,6 +120,7 @@ def upload_limits(settings: Settings, prefix: str, *, attachment_max_bytes: int)
         RouteBodyLimit(
             "POST", re.compile(f"{prefix}/votes/{segment}/topics/{segment}/attachments"), attachment_max_bytes + margin
         ),
+        RouteBodyLimit("POST", re.compile(f"{prefix}/votes/{segment}/paper-scans"), paper_scan_max_bytes + margin),
     )
 
 

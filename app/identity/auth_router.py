@@ -144,7 +144,8 @@ async def login(
 async def refresh(
     body: RefreshRequest, session: SessionDep, clock: Clock, request: Request, hasher: TokenHasherDep, tokens: TokensDep
 ) -> TokenPair | Response:
-    """Exchange a refresh token for a new pair; each refresh token works once (reuse revokes the sign-in)."""
+    """Exchange a refresh token for a new pair; each works once, but a retry within 30 s gets the same next token
+    (docs/security.md); later reuse revokes the sign-in."""
     outcome = await auth_service.refresh(session, body.refresh_token, hasher=hasher, tokens=tokens, now=clock())
     return _render(outcome, request)
 

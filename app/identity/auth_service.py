@@ -6,6 +6,10 @@
 * A refresh token is ``evr_`` + 32 random bytes, stored only as an HMAC hash, valid 30 days and single use:
   each refresh marks it used and issues the next link of the same family. Presenting a used link again
   means it was copied, so the whole family is revoked (RFC 9700 §4.14.2, refresh token rotation).
+* Phones refresh twice at once (two tabs, a retry after a timeout). For ``REFRESH_GRACE`` after a link is used,
+  presenting it again returns the *same* next link (with a fresh access token), as long as that next link has not
+  been used itself; later, or once the family has moved on, it is reuse as above. The next link's secret is
+  derived from the used one under the server's token key, so it can be given again without being stored.
 * Refusals that must leave a trace (attempt counters, revoked families) are *returned* as ``Refused``
   instead of raised, so the request transaction commits them; the router renders the problem.
 * Every outcome worth auditing is an identity event; details hold ids and blind-index prefixes only.
@@ -53,6 +57,7 @@ RATE_WINDOW: Final = timedelta(hours=1)
 MAX_ATTEMPTS: Final = 5
 REFRESH_PREFIX: Final = "evr_"
 REFRESH_TTL: Final = timedelta(days=30)
+REFRESH_GRACE: Final = timedelta(seconds=30)
 ACTOR: Final = "auth:sms_code"
 LOGIN_PURPOSE: Final = "login"
 
@@ -232,9 +237,10 @@ async def _sign_in(
     hasher: TokenHasher,
     tokens: TokenService,
     now: datetime,
+    secret: str | None = None,
 ) -> SignedIn:
-    access = tokens.issue_access(str(account.id), now=now)
-    secret = REFRESH_PREFIX + secrets.token_urlsafe(32)
+    """Issue an access token and store a new refresh link (``secret``, or a random one for a new sign-in)."""
+    secret = secret or REFRESH_PREFIX + secrets.token_urlsafe(32)
     session.add(
         RefreshToken(
             family_id=family_id,
@@ -245,6 +251,11 @@ async def _sign_in(
         )
     )
     await session.flush()
+    return _signed_in(account, secret, tokens=tokens, now=now)
+
+
+def _signed_in(account: Account, secret: str, *, tokens: TokenService, now: datetime) -> SignedIn:
+    access = tokens.issue_access(str(account.id), now=now)
     return SignedIn(
         account=account,
         access=access,
@@ -259,6 +270,11 @@ async def _find_refresh_token(session: AsyncSession, secret: str, *, hasher: Tok
     return await session.scalar(
         select(RefreshToken).where(RefreshToken.token_hash == hasher.hash(secret)).with_for_update()
     )
+
+
+def _next_secret(secret: str, *, hasher: TokenHasher) -> str:
+    """The next link of a family, derived from the link it replaces under the token key (see module docstring)."""
+    return REFRESH_PREFIX + hasher.hash("refresh-next:" + secret)
 
 
 async def _revoke_family(session: AsyncSession, family_id: uuid.UUID, *, now: datetime) -> int:
@@ -284,7 +300,13 @@ async def refresh(
     row = await _find_refresh_token(session, secret, hasher=hasher)
     if row is None or row.revoked_at is not None or row.expires_at <= now:
         return Refused(RefreshInvalid())
+    account = await session.get(Account, row.account_id)
     if row.used_at is not None:
+        successor = _next_secret(secret, hasher=hasher)
+        if account is not None and account.disabled_at is None and now - row.used_at <= REFRESH_GRACE:
+            following = await _find_refresh_token(session, successor, hasher=hasher)
+            if following is not None and following.used_at is None and following.revoked_at is None:
+                return _signed_in(account, successor, tokens=tokens, now=now)
         await _revoke_family(session, row.family_id, now=now)
         await events.record(
             session,
@@ -294,13 +316,20 @@ async def refresh(
             details={"family_id": str(row.family_id), "token_id": str(row.id)},
         )
         return Refused(RefreshReused())
-    account = await session.get(Account, row.account_id)
     if account is None or account.disabled_at is not None:
         await _revoke_family(session, row.family_id, now=now)
         return Refused(AccountDisabled())
     row.used_at = now
     await session.flush()
-    return await _sign_in(session, account, family_id=row.family_id, hasher=hasher, tokens=tokens, now=now)
+    return await _sign_in(
+        session,
+        account,
+        family_id=row.family_id,
+        hasher=hasher,
+        tokens=tokens,
+        now=now,
+        secret=_next_secret(secret, hasher=hasher),
+    )
 
 
 async def logout(session: AsyncSession, secret: str, *, hasher: TokenHasher, now: datetime) -> None:

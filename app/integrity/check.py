@@ -22,8 +22,9 @@ This check reads the database, recomputes, and names each row that disagrees (``
   ``register.version`` entry, with the unit count, heads and area logged there.
 * ``roll`` — each published vote's roll recomputed from its register version's rows (the law core, as at
   publication) equals the frozen ``roll_group`` rows, hashes (its owners under the pseudonym key, for rolls
-  that bind them) to ``vote.roll_hash`` and to the roll hash in the ``vote.published`` entry; a differing group
-  is named with its units.
+  that bind them) to ``vote.roll_hash`` and to the roll hash in the ``vote.published`` entry (or, for a roll
+  corrected before voting, in the last ``vote.roll_republished`` entry, R-ROLL-7); a differing group is named
+  with its units.
 
 Trust rests on the signed checkpoints: an edit is caught at the first link it breaks (a row against its
 logged hash, the logged entry against its leaf, the leaf against the signed root). ``estate_id`` /
@@ -708,6 +709,15 @@ async def _check_rolls(
         scope.entries(sa.select(AuditEntry).where(AuditEntry.kind == EventKind.VOTE_PUBLISHED))
     ):
         published.setdefault(entry.vote_id, []).append(entry)
+    republished: dict[uuid.UUID | None, list[AuditEntry]] = {}
+    for entry in await session.scalars(
+        scope.entries(
+            sa.select(AuditEntry)
+            .where(AuditEntry.kind == EventKind.VOTE_ROLL_REPUBLISHED)
+            .order_by(AuditEntry.created_at, AuditEntry.id)
+        )
+    ):
+        republished.setdefault(entry.vote_id, []).append(entry)
     for vote in votes:
         report.counts["vote"] += 1
         register = registers.get(vote.register_version_id) if vote.register_version_id else None
@@ -729,12 +739,21 @@ async def _check_rolls(
         for group_id, what in roll_problems(roll, vote.estate_id, groups):
             report.fail("roll", "roll_group", f"{vote.id}/{group_id}", what)
         pseudonyms = {row.group_key: row.pseudonym for row in groups}
-        for what in vote_roll_problems(vote, roll, published.get(vote.id, []), pseudonyms, pseudonym_key):
+        logged = published.get(vote.id, [])
+        for what in vote_roll_problems(
+            vote, roll, logged, pseudonyms, pseudonym_key, republished=republished.get(vote.id, [])
+        ):
             report.fail("roll", "vote", vote.id, what)
 
 
 def vote_roll_problems(
-    vote: Vote, roll: Roll, published: Sequence[AuditEntry], pseudonyms: Mapping[str, str], pseudonym_key: bytes
+    vote: Vote,
+    roll: Roll,
+    published: Sequence[AuditEntry],
+    pseudonyms: Mapping[str, str],
+    pseudonym_key: bytes,
+    *,
+    republished: Sequence[AuditEntry] = (),
 ) -> list[str]:
     """Why the vote's roll hash and totals disagree with its register's roll or its ``vote.published`` entry.
 
@@ -754,10 +773,12 @@ def vote_roll_problems(
                         f"{roll.total.heads}/{roll.total.area})")  # fmt: skip
     if len(published) != 1:
         return [*problems, f"{len(published)} vote.published entries in the audit log, not 1"]
-    payload = published[0].payload if isinstance(published[0].payload, dict) else {}  # a damaged entry: a FAIL line
+    # R-ROLL-7: a corrected roll re-published before voting replaces the published one; the last one stands.
+    source = republished[-1] if republished else published[0]
+    payload = source.payload if isinstance(source.payload, dict) else {}  # a damaged entry: a FAIL line
     logged = (payload.get("roll_hash"), payload.get("register_version_id"), payload.get("total_heads"),
               payload.get("total_area"))  # fmt: skip
     if logged != (digest, str(vote.register_version_id), roll.total.heads, roll.total.area):
         problems.append(f"the roll of its register version's rows ({short(digest)}) is not the roll logged in "
-                        f"audit entry {published[0].id} ({short(payload.get('roll_hash'))})")  # fmt: skip
+                        f"audit entry {source.id} ({short(payload.get('roll_hash'))})")  # fmt: skip
     return problems

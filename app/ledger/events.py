@@ -33,9 +33,15 @@ class EventKind(StrEnum):
     VOTE_RESULT_PUBLISHED = "vote.result_published"
     VOTE_EXPORTED = "vote.exported"
     BALLOTS_VIEWED = "ballots.viewed"
+    VOTE_NOTICE_POSTED = "vote.notice_posted"  # R-NOTICE-2: the notice posted on site, with its photo's hash
     # Ballots: their payloads are built in app.ballot.service, beside the ballot document
     BALLOT_CAST = "ballot.cast"
     BALLOT_VOIDED = "ballot.voided"
+    # Paper ballots and their public counting (app.ballot, app.result; R-PAPER-1..4)
+    PAPER_RECEIVED = "paper.received"
+    COUNTING_OPENED = "counting.opened"
+    COUNTING_CONFIRMED = "counting.confirmed"
+    COUNTING_SIGNED_OFF = "counting.signed_off"
     # The property register (app.register)
     REGISTER_VERSION = "register.version"
     # Notices and their delivery (app.notice)
@@ -44,6 +50,7 @@ class EventKind(StrEnum):
     NOTICE_DISPATCHED = "notice.dispatched"
     NOTICE_DEAD_LETTERED = "notice.dead_lettered"
     NOTICE_DISPATCH_FAILED = "notice.dispatch_failed"
+    NOTICE_DELIVERY_RECORDED = "notice.delivery_recorded"  # R-NOTICE-4: an owners' notice's delivery counts so far
     ESTATE_REMINDER_DATES_CHANGED = "estate.reminder_dates_changed"
     INSPECTION_ACCESSED = "inspection.accessed"
     # Reads of restricted log payloads (app.integrity.restricted)
@@ -61,6 +68,7 @@ class EventKind(StrEnum):
     SUPERVISION_CORRECTION_FOLLOW_UP = "supervision.correction_follow_up"
     SUPERVISION_REVOCATION = "supervision.revocation"
     SUPERVISION_COURT_REVOCATION = "supervision.court_revocation"
+    SUPERVISION_TERMINATION = "supervision.termination"
     # Identity events (app.identity, app.realname, app.grant): ``identity.<the identity_event row's kind>``
     # Repeated failed verifications against one ID number (app.realname): a blind-index prefix, never the number
     VERIFICATION_IDENTIFIER_TARGETED = "verification.identifier_targeted"
@@ -91,7 +99,18 @@ class EventKind(StrEnum):
     IDENTITY_VERIFICATION_DOCUMENT_DELETED = "identity.verification.document_deleted"
     # Who exactly did a public-law act whose public entry names only the acting role and place (app.identity.events)
     IDENTITY_ACT_RECORDED = "identity.act.recorded"
+    # The roll open to owners, objections and answers, a corrected roll re-published (app.objection; R-ROLL-7)
+    ROLL_OBJECTION_FILED = "roll.objection_filed"
+    ROLL_OBJECTION_ANSWERED = "roll.objection_answered"
+    VOTE_ROLL_REPUBLISHED = "vote.roll_republished"
+    # Committee candidates (app.vote.candidates; R-CAND): ballot item ids and record ids, never an owner
+    ELECTION_CANDIDATES_NOMINATED = "election.candidates_nominated"
+    ELECTION_CANDIDATE_ATTESTED = "election.candidate_attested"
+    ELECTION_CANDIDATE_LIST_ACKNOWLEDGED = "election.candidate_list_acknowledged"
 
+
+#: The channels an owners' notice is queued on (``app.notice.models.OutboxChannel``), as ``vote.published`` names them.
+NOTICE_CHANNELS = ("WEBHOOK",)
 
 _SUPERVISION = "supervision."
 _IDENTITY = "identity."
@@ -106,6 +125,14 @@ EVIDENCE_KINDS = frozenset(
         EventKind.VOTE_CLOSED,
         EventKind.VOTE_DECIDED,
         EventKind.VOTE_RESULT_PUBLISHED,
+        # R-ROLL-7: the roll the result counted on, and the objections to it filed and answered before the close
+        EventKind.ROLL_OBJECTION_FILED,
+        EventKind.ROLL_OBJECTION_ANSWERED,
+        EventKind.VOTE_ROLL_REPUBLISHED,
+        EventKind.PAPER_RECEIVED,
+        EventKind.COUNTING_OPENED,
+        EventKind.COUNTING_CONFIRMED,
+        EventKind.COUNTING_SIGNED_OFF,
     }
 )
 
@@ -184,10 +211,46 @@ def vote_published(
             "total_heads": total_heads,
             "total_area": total_area,
             "scoped": scoped,
-            # R-LIFE-2 / R-SUP-2: the notice goes to every voter group in scope and is reported to the
+            # R-NOTICE-4: the notice is queued for the channels named, not yet delivered: what was delivered is
+            # logged when it happens (``notice.delivery_recorded``). R-LIFE-2 / R-SUP-2: it is reported to the
             # residents' committee, whose OBSERVER role reads it from now on.
-            "notified": "ALL_GROUPS_IN_SCOPE",
+            "notice_queued": list(NOTICE_CHANNELS),
             "reported_to": ["RESIDENTS_COMMITTEE"],
+        },
+    )
+
+
+def vote_notice_posted(
+    *,
+    posting_id: uuid.UUID,
+    notice_hash: str | None,
+    posted_at: str,
+    recorded_at: str,
+    by: str,
+    place_sha256: str,
+    photo_sha256: str,
+    photo_size: int,
+    photo_content_type: str,
+    counted_posted_at: str,
+    earliest_start: str,
+    starts_at: str,
+) -> Event:
+    """R-NOTICE-2/3: a posting on site. ``posted_at`` is the stated time, ``recorded_at`` the server's; the place is
+    logged by its SHA-256 only (free text); ``counted_posted_at`` is the earliest posting recorded so far, from which
+    (with publication) ``earliest_start`` follows; it is never after the announced ``starts_at``."""
+    return Event(
+        EventKind.VOTE_NOTICE_POSTED,
+        {
+            "posting_id": str(posting_id),
+            "notice_hash": notice_hash,
+            "posted_at": posted_at,
+            "recorded_at": recorded_at,
+            "by": by,
+            "place_sha256": place_sha256,
+            "photo": {"sha256": photo_sha256, "size": photo_size, "content_type": photo_content_type},
+            "counted_posted_at": counted_posted_at,
+            "earliest_start": earliest_start,
+            "starts_at": starts_at,
         },
     )
 
@@ -392,6 +455,40 @@ def notice_dispatch_failed(delivery: Delivery, *, error: str, next_attempt_at: s
     )
 
 
+@dataclass(frozen=True, slots=True)
+class DeliveryCounts:
+    """R-NOTICE-4: one channel's outbox messages of a notice, by state, as recorded when a delivery outcome is."""
+
+    channel: str
+    messages: int
+    queued: int
+    delivered: int
+    dead_lettered: int
+
+
+def notice_delivery_recorded(*, notice_id: uuid.UUID, kind: str, at: str, counts: Sequence[DeliveryCounts]) -> Event:
+    """R-NOTICE-4: what was delivered of an owners' notice so far (``delivered`` counts the gateway's 2xx answers;
+    ``dead_lettered`` the messages given up on), never "notified" for a message merely queued."""
+    return Event(
+        EventKind.NOTICE_DELIVERY_RECORDED,
+        {
+            "notice_id": str(notice_id),
+            "kind": kind,
+            "at": at,
+            "channels": [
+                {
+                    "channel": count.channel,
+                    "messages": count.messages,
+                    "queued": count.queued,
+                    "delivered": count.delivered,
+                    "dead_lettered": count.dead_lettered,
+                }
+                for count in counts
+            ],
+        },
+    )
+
+
 def estate_reminder_dates_changed(*, by: str, dates: Mapping[str, str | None]) -> Event:
     return Event(EventKind.ESTATE_REMINDER_DATES_CHANGED, {"by": by, "dates": dict(dates)})
 
@@ -470,17 +567,37 @@ def supervision_kind(action_kind: str) -> EventKind:
 
 
 def supervision_action(
-    action_kind: str, *, content: Mapping[str, Any], content_sha256: str, status_before: str, status_after: str
+    action_kind: str,
+    *,
+    content: Mapping[str, Any],
+    content_sha256: str,
+    status_before: str,
+    status_after: str,
+    decision: Mapping[str, Any] | None = None,
 ) -> Event:
-    """The action's canonical content (whose SHA-256 its row keeps) and the vote's status around the act."""
-    return Event(
-        supervision_kind(action_kind),
-        {
-            **content,
-            "content_sha256": content_sha256,
-            "vote_status": {"before": status_before, "after": status_after},
-        },
-    )
+    """The action's canonical content (whose SHA-256 its row keeps) and the vote's status around the act; a
+    revocation of one topic's decision (R-SUP-7) adds ``decision``: the topic, its outcome and evidence hash and
+    its decision status before and after (``decision_revoked``)."""
+    payload = {
+        **content,
+        "content_sha256": content_sha256,
+        "vote_status": {"before": status_before, "after": status_after},
+    }
+    if decision is not None:
+        payload["decision"] = dict(decision)
+    return Event(supervision_kind(action_kind), payload)
+
+
+def decision_revoked(
+    *, topic_id: uuid.UUID, outcome: str, evidence_sha256: str, status_before: str, status_after: str
+) -> dict[str, Any]:
+    """The ``decision`` member of a per-decision revocation entry (R-SUP-7)."""
+    return {
+        "topic_id": str(topic_id),
+        "outcome": outcome,
+        "evidence_sha256": evidence_sha256,
+        "status": {"before": status_before, "after": status_after},
+    }
 
 
 def identity_event_name(kind: EventKind) -> str:
@@ -523,4 +640,247 @@ def log_entries_read(*, by: str, at: str, start: int, end: int, restricted_entri
     return Event(
         EventKind.LOG_ENTRIES_READ,
         {"by": by, "at": at, "start": start, "end": end, "restricted_entries": list(restricted_entries)},
+    )
+
+
+# --- the roll open to owners: objections and re-publication (app.objection; R-ROLL-7) ---------------------------
+
+
+def roll_objection_filed(*, objection_id: uuid.UUID, roll_hash: str, filed_at: str, text_commitment: str) -> Event:
+    """An owner's objection to the vote's roll: which roll, when, and the hiding commitment of its text. Neither
+    the entry objected to nor the text nor the objector is logged publicly (they may name persons)."""
+    return Event(
+        EventKind.ROLL_OBJECTION_FILED,
+        {
+            "objection_id": str(objection_id),
+            "roll_hash": roll_hash,
+            "filed_at": filed_at,
+            "text_commitment": text_commitment,
+        },
+    )
+
+
+def roll_objection_answered(
+    *, objection_id: uuid.UUID, decision: str, answered_at: str, answered_by: str, reasons_commitment: str
+) -> Event:
+    """The organiser's answer: ACCEPTED or REJECTED, by the acting role and place, with the commitment of the
+    reasons (their text stays restricted)."""
+    return Event(
+        EventKind.ROLL_OBJECTION_ANSWERED,
+        {
+            "objection_id": str(objection_id),
+            "decision": decision,
+            "answered_at": answered_at,
+            "answered_by": answered_by,
+            "reasons_commitment": reasons_commitment,
+        },
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class RollRepublication:
+    """A corrected roll re-published before voting opened, with the notice it changes."""
+
+    notice_hash: str
+    previous_notice_hash: str
+    roll_hash: str
+    previous_roll_hash: str
+    register_version_id: uuid.UUID
+    previous_register_version_id: uuid.UUID
+    total_heads: int
+    total_area: int
+    republished_at: str
+    starts_at: str
+    ends_at: str
+    earliest_start: str
+    objections: tuple[uuid.UUID, ...]
+
+
+def vote_roll_republished(republication: RollRepublication, *, by: str) -> Event:
+    """R-ROLL-7: the vote's roll, notice hash and window from now on; the notice period ran again from
+    ``republished_at`` (voting starts no earlier than ``earliest_start``); ``objections``: the accepted objections
+    the correction acted on."""
+    r = republication
+    return Event(
+        EventKind.VOTE_ROLL_REPUBLISHED,
+        {
+            "notice_hash": r.notice_hash,
+            "previous_notice_hash": r.previous_notice_hash,
+            "roll_hash": r.roll_hash,
+            "previous_roll_hash": r.previous_roll_hash,
+            "register_version_id": str(r.register_version_id),
+            "previous_register_version_id": str(r.previous_register_version_id),
+            "total_heads": r.total_heads,
+            "total_area": r.total_area,
+            "republished_at": r.republished_at,
+            "starts_at": r.starts_at,
+            "ends_at": r.ends_at,
+            "earliest_start": r.earliest_start,
+            "objections": sorted(str(objection) for objection in r.objections),
+            "by": by,
+        },
+    )
+
+
+# --- committee candidates (R-CAND) ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Nominee:
+    """A candidate as the nomination entry names it: the ballot item, the record, how and whether represented."""
+
+    candidate_id: str
+    nomination_id: uuid.UUID
+    nominated_by: str
+    represented: bool
+
+
+def election_candidates_nominated(*, topic_id: uuid.UUID, list_hash: str, nominees: Sequence[Nominee]) -> Event:
+    """R-CAND-1/2: the topic's candidates were (re)nominated from the register; the owners stay in the restricted
+    ``election_candidate`` rows, the entry names the records only."""
+    return Event(
+        EventKind.ELECTION_CANDIDATES_NOMINATED,
+        {
+            "topic_id": str(topic_id),
+            "list_hash": list_hash,
+            "candidates": [
+                {
+                    "candidate_id": nominee.candidate_id,
+                    "nomination_id": str(nominee.nomination_id),
+                    "nominated_by": nominee.nominated_by,
+                    "represented": nominee.represented,
+                }
+                for nominee in nominees
+            ],
+        },
+    )
+
+
+def election_candidate_attested(
+    *,
+    topic_id: uuid.UUID,
+    attestation_id: uuid.UUID,
+    candidate_id: str,
+    criterion: str,
+    finding: str,
+    source: str,
+    document_sha256: str,
+    attested_on: str,
+) -> Event:
+    """R-CAND-3..6: one condition attested, by its source and the document's hash (restricted: the finding is
+    about a person)."""
+    return Event(
+        EventKind.ELECTION_CANDIDATE_ATTESTED,
+        {
+            "topic_id": str(topic_id),
+            "attestation_id": str(attestation_id),
+            "candidate_id": candidate_id,
+            "criterion": criterion,
+            "finding": finding,
+            "source": source,
+            "document_sha256": document_sha256,
+            "attested_on": attested_on,
+        },
+    )
+
+
+def election_candidate_list_acknowledged(
+    *, topic_id: uuid.UUID, list_hash: str, submitted_on: str, acknowledged_on: str, receipt_sha256: str
+) -> Event:
+    """R-CAND-8 / Beijing Art. 40 ¶2: the list, by its hash, submitted to and acknowledged by the community Party
+    organisation; the receipt by its SHA-256."""
+    return Event(
+        EventKind.ELECTION_CANDIDATE_LIST_ACKNOWLEDGED,
+        {
+            "topic_id": str(topic_id),
+            "list_hash": list_hash,
+            "submitted_on": submitted_on,
+            "acknowledged_on": acknowledged_on,
+            "receipt_sha256": receipt_sha256,
+        },
+    )
+
+
+# --- paper ballots and their public counting (R-PAPER-1..4) -----------------------------------------------------
+
+
+def paper_received(
+    *,
+    reception_id: uuid.UUID,
+    group_member: str,
+    group: str,
+    form: str,
+    scan_sha256: str,
+    received_at: str,
+    status: str,
+    earlier_entry_id: uuid.UUID | None,
+) -> Event:
+    """R-PAPER-1: a paper ballot reached the organiser at ``received_at`` (the server's clock), its scan stored
+    under ``scan_sha256``; R-PAPER-2: ``status`` DUPLICATE when the group's earlier ballot (``earlier`` names its
+    entry) counts instead. The group is named as in ``ballot.cast`` (``group_member``: its pseudonym member)."""
+    return Event(
+        EventKind.PAPER_RECEIVED,
+        {
+            "reception_id": str(reception_id),
+            group_member: group,
+            "form": form,
+            "scan_sha256": scan_sha256,
+            "received_at": received_at,
+            "status": status,
+            "earlier": _id(earlier_entry_id),
+        },
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Witness:
+    """A counting witness as the public log names them: a per-vote pseudonym and a role, never a name."""
+
+    pseudonym: str
+    role: str
+
+
+def counting_opened(*, session_id: uuid.UUID, opened_at: str, by: str, witnesses: Sequence[Witness]) -> Event:
+    """R-PAPER-3: the counting session is opened after the close before the named witnesses."""
+    return Event(
+        EventKind.COUNTING_OPENED,
+        {
+            "session_id": str(session_id),
+            "opened_at": opened_at,
+            "by": by,
+            "witnesses": [{"witness": witness.pseudonym, "role": witness.role} for witness in witnesses],
+        },
+    )
+
+
+def counting_confirmed(
+    *, session_id: uuid.UUID, witness: Witness, confirmed_at: str, counted: Mapping[str, Any]
+) -> Event:
+    """R-PAPER-3: one witness confirms, through their own account, the counted set as it stands (``counted``:
+    ``app.ledger.completeness.counted_set(...).payload()``); no entry is accepted after the first confirmation."""
+    return Event(
+        EventKind.COUNTING_CONFIRMED,
+        {
+            "session_id": str(session_id),
+            "witness": witness.pseudonym,
+            "role": witness.role,
+            "confirmed_at": confirmed_at,
+            "counted": dict(counted),
+        },
+    )
+
+
+def counting_signed_off(
+    *, session_id: uuid.UUID, signed_off_at: str, paper_counted: int, duplicates: int, counted: Mapping[str, Any]
+) -> Event:
+    """R-PAPER-3: every witness confirmed: the session is closed, and the vote is closed and decided next."""
+    return Event(
+        EventKind.COUNTING_SIGNED_OFF,
+        {
+            "session_id": str(session_id),
+            "signed_off_at": signed_off_at,
+            "paper_counted": paper_counted,
+            "duplicates": duplicates,
+            "counted": dict(counted),
+        },
     )

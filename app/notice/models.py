@@ -35,6 +35,7 @@ class NoticeKind(StrEnum):
     VERIFICATION_ALERT = "VERIFICATION_ALERT"  # repeated failed verifications against one owner's ID number
     REGISTER_CHANGE = "REGISTER_CHANGE"  # a register version imported while a vote is published or open (R-ROLL-3)
     BINDING_ENDED = "BINDING_ENDED"  # a new register version no longer lists the row an owner binding relied on
+    TERMINATION = "TERMINATION"  # R-SUP-6: the street office ended a suspended vote without a decision
 
 
 class Audience(StrEnum):

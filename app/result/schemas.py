@@ -14,11 +14,14 @@ from pydantic import BaseModel, Field
 
 from app.ballot.models import Ballot
 from app.common.schemas import RatesRead, ReadModel, WeightRead
+from app.objection.schemas import ObjectionEvidenceRead
 from app.result.repository import UnitPlace
 from app.result.service import Decision, GroupBallots, PublishedResult, Turnout
 from app.rules.counts import Weight
 from app.rules.numeric import area_display
 from app.rules.publicity import CalendarSource
+from app.supervision import service as supervision_service
+from app.supervision.models import SupervisionAction
 
 
 class TurnoutRead(BaseModel):
@@ -79,7 +82,7 @@ class DecisionRead(ReadModel):
         )
 
 
-class UnitRead(ReadModel):
+class UnitPlaceRead(ReadModel):
     """A unit by building, entrance and room with its voting area (R-PUB-1): no owner data."""
 
     building: str
@@ -89,7 +92,7 @@ class UnitRead(ReadModel):
     area_m2: str
 
     @classmethod
-    def of(cls, place: UnitPlace) -> UnitRead:
+    def of(cls, place: UnitPlace) -> UnitPlaceRead:
         return cls.from_attributes_of(place, area_m2=area_display(place.area))
 
 
@@ -106,17 +109,22 @@ class TopicResultRead(BaseModel):
     )
     evidence_sha256: str = Field(description="SHA-256 of the RFC 8785 canonical evidence")
     decided_at: datetime
-    decision_status: str = Field(
-        default="IN_FORCE",
-        description="Annotation of the outcome: IN_FORCE, or REVOKED_BY_STREET_OFFICE / REVOKED_BY_COURT (R-SUP-1/3); "
-        "the outcome and evidence stay as decided",
+    decision_status: str | None = Field(
+        default=None,
+        description="R-SUP-7: this topic's decision IN_FORCE, REVOKED_BY_STREET_OFFICE or REVOKED_BY_COURT; null "
+        "when the outcome decided nothing (NO_QUORUM, REJECTED, NO_DECISION), so there is nothing to revoke. The "
+        "outcome and evidence stay as decided",
     )
+    revocation: RevocationRead | None = Field(None, description="The act that revoked this topic's decision")
 
 
 class RevocationRead(ReadModel):
-    """R-SUP-1 / R-SUP-3: who revoked the decision, on which written decision or judgment, and why."""
+    """R-SUP-1 / R-SUP-3 / R-SUP-7: who revoked which decision, on which written decision or judgment, and why."""
 
     kind: str = Field(description="REVOCATION (street office / district authority) or COURT_REVOCATION")
+    topic_id: uuid.UUID | None = Field(
+        description="The topic whose decision was revoked; null on a whole-vote revocation recorded before R-SUP-7"
+    )
     decision_status: str
     document_ref: str = Field(description="The written decision document, or the judgment number")
     reason: str
@@ -124,6 +132,15 @@ class RevocationRead(ReadModel):
     acted_at: datetime
     content_sha256: str
     audit_entry_id: uuid.UUID
+
+    @classmethod
+    def of(cls, action: SupervisionAction) -> RevocationRead:
+        return cls.from_attributes_of(
+            action, kind=action.kind.value, decision_status=supervision_service.revoked_status(action).value
+        )
+
+
+TopicResultRead.model_rebuild()
 
 
 class PublicationRead(BaseModel):
@@ -153,10 +170,17 @@ class ResultRead(ReadModel):
     participating: WeightRead
     participation_rate: RatesRead
     topics: list[TopicResultRead]
-    participating_units: list[UnitRead] = Field(description="R-PUB-1: building, entrance, room and area only")
+    participating_units: list[UnitPlaceRead] = Field(description="R-PUB-1: building, entrance, room and area only")
     publication: PublicationRead
-    decision_status: str = Field(description="IN_FORCE, REVOKED_BY_STREET_OFFICE or REVOKED_BY_COURT (R-SUP-1/3)")
-    revocation: RevocationRead | None = None
+    decision_status: str = Field(
+        description="Summary over the topics (R-SUP-7): IN_FORCE, PARTLY_REVOKED, NO_DECISION, "
+        "REVOKED_BY_STREET_OFFICE, REVOKED_BY_COURT or REVOKED (every decision, by both); each topic carries its own"
+    )
+    revocations: list[RevocationRead] = Field(description="Every revocation of a decision of the vote, oldest first")
+    roll_objections: ObjectionEvidenceRead = Field(
+        description="R-ROLL-7: objections to the roll, by id: those never answered, answered only after voting "
+        "opened, or accepted without a re-published roll (their texts stay restricted)"
+    )
 
     @classmethod
     def of(cls, published: PublishedResult) -> ResultRead:
@@ -179,22 +203,17 @@ class ResultRead(ReadModel):
                     evidence=item.result.evidence,
                     evidence_sha256=item.result.evidence_sha256,
                     decided_at=item.result.decided_at,
-                    decision_status=published.decision_status,
+                    decision_status=item.decision_status,
+                    revocation=None if item.revocation is None else RevocationRead.of(item.revocation),
                 )
                 for item in published.topics
             ],
-            participating_units=[UnitRead.of(place) for place in published.units],
+            participating_units=[UnitPlaceRead.of(place) for place in published.units],
             publication=PublicationRead.model_validate(published.publication.to_dict()),
             decision_status=published.decision_status,
-            revocation=_revocation(published),
+            revocations=[RevocationRead.of(action) for action in published.revocations],
+            roll_objections=ObjectionEvidenceRead.model_validate(published.roll_objections.to_dict()),
         )
-
-
-def _revocation(published: PublishedResult) -> RevocationRead | None:
-    action = published.revocation
-    if action is None:
-        return None
-    return RevocationRead.from_attributes_of(action, kind=action.kind.value, decision_status=published.decision_status)
 
 
 class BallotRead(ReadModel):
@@ -220,7 +239,7 @@ class GroupBallotsRead(BaseModel):
     group_id: str
     area: int
     area_m2: str
-    units: list[UnitRead]
+    units: list[UnitPlaceRead]
     ballots: list[BallotRead]
 
     @classmethod
@@ -229,7 +248,7 @@ class GroupBallotsRead(BaseModel):
             group_id=item.group.group_id,
             area=item.group.area,
             area_m2=area_display(item.group.area),
-            units=[UnitRead.of(place) for place in item.units],
+            units=[UnitPlaceRead.of(place) for place in item.units],
             ballots=[BallotRead.of(ballot) for ballot in item.ballots],
         )
 

@@ -40,23 +40,32 @@ from app.ledger import completeness, events
 from app.ledger.canonical import canonical_sha256
 from app.notice import service as notice_service
 from app.notice.models import NoticeKind
+from app.objection import service as objection_service
+from app.objection.service import ObjectionEvidence
 from app.place import access
 from app.realname import repository as realname_repository
 from app.result import notices as result_notices
 from app.result import repository
-from app.result.errors import BallotsSealed, ResultNotPublished, VoteNotClosable, VoteNotEnded
+from app.result.errors import (
+    BallotsSealed,
+    CountingNotSignedOff,
+    ResultNotPublished,
+    VoteNotClosable,
+    VoteNotEnded,
+    VoteTerminated,
+)
 from app.result.models import TopicResult
 from app.result.repository import MarkSums, UnitPlace
-from app.rules import lifecycle
 from app.rules.counts import Weight
 from app.rules.kinds.base import BallotsKind, Decided, TallyInconsistent
 from app.rules.lifecycle import AFTER_CLOSE, CLOSABLE, REVOKED, RUNNING, VoteStatus
-from app.rules.publicity import PublicationCheck, result_publication_flags
+from app.rules.publicity import PublicationCheck, check_notice_posted, result_publication_flags
 from app.supervision import repository as supervision_repository
-from app.supervision.models import SupervisionAction
+from app.supervision import service as supervision_service
+from app.supervision.models import SupervisionAction, SupervisionKind
 from app.vote import repository as vote_repository
 from app.vote.lifecycle import status_at, transition
-from app.vote.models import RollGroup, Topic, Vote
+from app.vote.models import RollGroup, Topic, Vote, VotingMethod
 from app.vote.service import ensure_acts_as_organiser
 from app.vote.spec import kind_rules, terms
 
@@ -111,6 +120,16 @@ async def close_and_decide(
     total = Weight(vote.total_heads, vote.total_area)  # the frozen roll (R-HEAD-6, R-AREA-4, R-ROLL-3)
     if now < vote.ends_at:
         raise VoteNotEnded(ends_at=vote.ends_at.isoformat())  # R-LIFE-6: no early close
+    if vote.status in RUNNING:
+        check_notice_posted(vote.posted_at)  # R-NOTICE-3: never posted, never opened: nothing to decide
+    if (
+        vote.status in RUNNING
+        and vote.voting_method is not VotingMethod.ONLINE
+        and not await ballot_repository.counting_signed_off(session, vote.id)
+    ):
+        # R-PAPER-3: paper ballots received before the close are counted in public before witnesses first; the
+        # close binds the counted set with them, so nothing is closed, decided or published before the sign-off.
+        raise CountingNotSignedOff()
 
     acts: list[AuditEntry] = []
     participating: Weight | None = None  # nothing can change the counted ballots once the vote is locked
@@ -304,6 +323,8 @@ async def turnout(session: AsyncSession, principal: Principal, vote_id: uuid.UUI
 class PublishedTopic:
     topic: Topic
     result: TopicResult
+    decision_status: str | None = None  # R-SUP-7: None when the outcome decided nothing
+    revocation: SupervisionAction | None = None  # the act that revoked this topic's decision
 
 
 @dataclass(frozen=True, slots=True)
@@ -315,12 +336,9 @@ class PublishedResult:
     topics: tuple[PublishedTopic, ...]
     units: tuple[UnitPlace, ...]
     publication: PublicationCheck
-    revocation: SupervisionAction | None = None  # R-SUP-1/3: the act that revoked the decision
-
-    @property
-    def decision_status(self) -> str:
-        """``IN_FORCE``, or the revoked status; the stored outcomes and evidence never change."""
-        return lifecycle.decision_status(self.vote.status)
+    decision_status: str  # R-SUP-7: the summary over the topics' decision statuses
+    roll_objections: ObjectionEvidence  # R-ROLL-7: unanswered objections to the roll, by id
+    revocations: tuple[SupervisionAction, ...] = ()  # R-SUP-1/3/7: every revocation of a decision of the vote
 
 
 async def published_result(
@@ -334,10 +352,16 @@ async def published_result(
 async def build_published_result(session: AsyncSession, vote: Vote, *, now: datetime) -> PublishedResult:
     """The published result document of a vote, for whoever the caller already allowed to read it."""
     revoked = vote.status in REVOKED and vote.result_published_at is not None
+    if vote.status is VoteStatus.TERMINATED:  # R-SUP-6: no decision was formed, nothing was counted
+        termination = await supervision_repository.latest_of_kind(session, vote.id, SupervisionKind.TERMINATION)
+        raise VoteTerminated(
+            terminated_at="" if termination is None else termination.acted_at.isoformat(),
+            document_ref="" if termination is None else termination.document_ref,
+        )
     if vote.status is not VoteStatus.RESULT_PUBLISHED and not revoked:
         raise ResultNotPublished(status=status_at(vote, now))  # R-LIFE-7: sealed until close
-    topics = await repository.topics_of(session, vote.id)
     results = {row.topic_id: row for row in await repository.results_of(session, vote.id)}
+    decisions = await supervision_service.decisions_of(session, vote)  # R-SUP-7: each topic's decision status
     groups = await repository.participating_groups(session, vote.id)
     units = await _places(session, vote, [key for group in groups for key in group.unit_keys])
     closed_at = vote.closed_at or vote.ends_at
@@ -346,12 +370,22 @@ async def build_published_result(session: AsyncSession, vote: Vote, *, now: date
         status=status_at(vote, now),
         participating=Weight(len(groups), sum(group.area for group in groups)),
         total=Weight(vote.total_heads or 0, vote.total_area or 0),
-        topics=tuple(PublishedTopic(topic, results[topic.id]) for topic in topics if topic.id in results),
+        topics=tuple(
+            PublishedTopic(
+                item.topic,
+                results[item.topic.id],
+                None if item.status is None else item.status.value,
+                item.revocation,
+            )
+            for item in decisions.topics
+        ),
         units=tuple(units),
         publication=result_publication_flags(
             closed_at, vote.result_published_at, as_of=now, calendar=STATE_COUNCIL_CALENDAR
         ),
-        revocation=await supervision_repository.revocation_of(session, vote.id) if revoked else None,
+        decision_status=decisions.status.value,
+        roll_objections=await objection_service.evidence(session, vote),
+        revocations=decisions.revocations,
     )
 
 

@@ -178,10 +178,10 @@ class ElectionRequired(DomainError):
     code = "topic.election_required"
     status = 422
     title = "Election method required"
-    message_zh = "选举议题须公示选举办法：委员和候补委员名额、户数及候选人名单（R-ELEC-1、R-ELEC-7）。"
+    message_zh = "选举议题须公示选举办法：选举类型、委员和候补委员名额及候选人名单（R-ELEC-1、R-ELEC-7、R-ELEC-10）。"
     message_en = (
-        "An election topic needs its election method: seats, alternates, households and the candidate list "
-        "(R-ELEC-1, R-ELEC-7)."
+        "An election topic needs its election method: the election type, seats, alternates and the candidate list "
+        "(R-ELEC-1, R-ELEC-7, R-ELEC-10)."
     )
 
 
@@ -223,3 +223,106 @@ class NotThisVotesOrganiser(DomainError):
         "This vote is organised by {organiser_kind}; the street office supervises it (correction orders, "
         "revocation) and does not act as its organiser (R-LIFE-1, R-SUP-1)."
     )
+
+
+# --- Committee candidates (R-CAND) ---
+
+
+class CandidateNotOnRoll(DomainError):
+    """R-CAND-1 / Beijing Art. 39 ¶2: a candidate is an owner of the register (or an organisation owner's
+    authorised person), named by a unit and the owner's position in it."""
+
+    code = "election.candidate_not_on_roll"
+    status = 422
+    title = "Candidate not on the roll"
+    message_zh = (
+        "候选人 {candidate} 不是本物业管理区域业主名册上的业主，不得参选"
+        "（北京市物业管理条例第三十九条第二款，R-CAND-1）。"
+    )
+    message_en = (
+        "Candidate {candidate} is not an owner on this area's register and may not stand (Beijing Art. 39 ¶2, "
+        "R-CAND-1)."
+    )
+
+
+class CandidateOwnerDuplicate(DomainError):
+    code = "election.candidate_owner_duplicate"
+    status = 422
+    title = "Owner nominated twice"
+    message_zh = "候选人 {candidate} 与另一名候选人是同一业主（R-CAND-1）。"
+    message_en = "Candidate {candidate} is the same owner as another candidate (R-CAND-1)."
+
+
+class NotAnElectionTopic(DomainError):
+    code = "election.not_an_election_topic"
+    status = 422
+    title = "Not an election topic"
+    message_zh = "该议题不是选举议题，没有候选人（R-CAND）。"
+    message_en = "This topic is not an election and has no candidates (R-CAND)."
+
+
+class CandidateUnknown(DomainError):
+    code = "election.candidate_unknown"
+    status = 422
+    title = "No such candidate"
+    message_zh = "候选人名单中没有 {candidate}（R-CAND-7）。"
+    message_en = "{candidate} is not on the topic's candidate lists (R-CAND-7)."
+
+
+class AttestationDateInvalid(DomainError):
+    code = "election.attestation_date_invalid"
+    status = 422
+    title = "Attestation dated in the future"
+    message_zh = "证明日期 {attested_on} 晚于今天（R-CAND-7）。"
+    message_en = "The attestation date {attested_on} is after today (R-CAND-7)."
+
+
+class AcknowledgmentDatesInvalid(DomainError):
+    code = "election.acknowledgment_dates_invalid"
+    status = 422
+    title = "Acknowledgment dates invalid"
+    message_zh = (
+        "报送日期 {submitted_on} 与回执日期 {acknowledged_on} 不合理：回执不得早于报送，也不得晚于今天（R-CAND-8）。"
+    )
+    message_en = (
+        "Submission on {submitted_on} and acknowledgment on {acknowledged_on} are invalid: the acknowledgment "
+        "follows the submission and is not after today (R-CAND-8)."
+    )
+
+
+class CandidateListNotAcknowledged(DomainError):
+    """R-CAND-8 / Beijing Art. 40 ¶2: the list as it stands was reported to the community Party organisation."""
+
+    code = "election.candidate_list_not_acknowledged"
+    status = 422
+    title = "Candidate list not acknowledged by the Party organisation"
+    message_zh = (
+        "议题“{topic}”的候选人名单尚未报社区党组织并取得回执，或回执之后名单已变更，不得公示"
+        "（北京市物业管理条例第四十条第二款，R-CAND-8）。"
+    )
+    message_en = (
+        "The candidate list of topic '{topic}' has not been reported to and acknowledged by the community Party "
+        "organisation, or it changed after the acknowledgment (Beijing Art. 40 ¶2, R-CAND-8)."
+    )
+
+
+class PaperBallotPlaceRequired(DomainError):
+    """R-NOTICE-1 (Beijing Art. 35(4) 「地点」): a PAPER or MIXED notice says where paper ballots are received."""
+
+    code = "vote.paper_ballot_place_required"
+    status = 422
+    title = "Paper-ballot place required"
+    message_zh = "表决方式为 {voting_method}，公告须载明书面表决票的送达与收取地点（R-NOTICE-1）。"
+    message_en = (
+        "The voting method is {voting_method}: the notice must say where paper ballots are received (R-NOTICE-1)."
+    )
+
+
+class PostingPhotoUnsupported(DomainError):
+    """R-NOTICE-2: the posting is evidenced by a photograph (PNG or JPEG, recognised by its content)."""
+
+    code = "vote.posting_photo_unsupported"
+    status = 415
+    title = "Unsupported photo type"
+    message_zh = "张贴照片须为 PNG 或 JPEG 图片（R-NOTICE-2）。"
+    message_en = "The posting photo must be a PNG or JPEG image (R-NOTICE-2)."

@@ -21,9 +21,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit import service as audit_service
 from app.audit.models import AuditEntry
-from app.common.access import MANAGING_ROLES, Principal, Role, roles_on
+from app.common.access import MANAGING_ROLES, Principal, Role, acting_role, roles_on
 from app.common.pagination import paginate
 from app.errors import NotFound
+from app.identity import events as identity_events
 from app.ledger import events
 from app.notice import service as notice_service
 from app.notice.models import NoticeKind
@@ -45,8 +46,8 @@ from app.rules.kinds import KINDS, TopicKind
 from app.rules.lifecycle import RUNNING, VoteStatus
 from app.rules.numeric import Threshold
 from app.rules.options import validate_options
-from app.rules.publicity import check_window
-from app.vote import documents, repository
+from app.rules.publicity import check_posting, check_window, earliest_voting_start, notice_effective_at
+from app.vote import candidates, documents, repository
 from app.vote import notices as vote_notices
 from app.vote.errors import (
     AttachmentUnsupported,
@@ -58,6 +59,8 @@ from app.vote.errors import (
     NotThisVotesOrganiser,
     OptionsNotAllowed,
     OrganiserKindNotAllowed,
+    PaperBallotPlaceRequired,
+    PostingPhotoUnsupported,
     ScopeTooNarrow,
     TopicAddedAfterPublication,
     TopicBundled,
@@ -71,8 +74,18 @@ from app.vote.errors import (
     VotingAlreadyStarted,
 )
 from app.vote.lifecycle import status_at, transition
-from app.vote.models import Attachment, Erratum, OrganiserKind, Topic, Vote
-from app.vote.schemas import TopicCreate, TopicUpdate, VoteCreate, VoteUpdate
+from app.vote.models import (
+    Attachment,
+    CandidateAttestation,
+    CandidateListAcknowledgment,
+    Erratum,
+    NoticePosting,
+    OrganiserKind,
+    Topic,
+    Vote,
+    VotingMethod,
+)
+from app.vote.schemas import AcknowledgmentCreate, AttestationCreate, TopicCreate, TopicUpdate, VoteCreate, VoteUpdate
 from app.vote.snapshot import take_snapshot
 from app.vote.spec import rule_to_json
 
@@ -120,6 +133,12 @@ async def _managed_vote(session: AsyncSession, principal: Principal, vote_id: uu
     if vote is None:  # pragma: no cover - votes are never deleted
         raise NotFound(what="vote")
     return vote
+
+
+async def managed_vote(session: AsyncSession, principal: Principal, vote_id: uuid.UUID) -> Vote:
+    """The vote, row-locked, for its organiser's act (R-LIFE-1 with R-SUP-1); for packages acting on a published
+    vote (``app.objection``: answering objections, re-publishing a corrected roll)."""
+    return await _managed_vote(session, principal, vote_id)
 
 
 async def readable_vote(session: AsyncSession, principal: Principal, vote_id: uuid.UUID) -> Vote:
@@ -207,6 +226,8 @@ async def create_vote(
         scope_units=_scope(body.scope_units),
         proxies_allowed=body.proxies_allowed,
         notice_text=body.notice_text,
+        paper_ballot_place=body.paper_ballot_place,
+        roll_inspection_place=body.roll_inspection_place,
         created_at=now.astimezone(UTC),
         topics=[],
     )
@@ -250,7 +271,10 @@ async def update_vote(session: AsyncSession, principal: Principal, vote_id: uuid
     ends_at = _whole_seconds(body.ends_at) if body.ends_at is not None else vote.ends_at
     _check_order(starts_at, ends_at)
     vote.starts_at, vote.ends_at = starts_at, ends_at
-    for name in ("title", "voting_method", "min_window_days", "proxies_allowed", "notice_text"):
+    for name in (
+        "title", "voting_method", "min_window_days", "proxies_allowed", "notice_text", "paper_ballot_place",
+        "roll_inspection_place",
+    ):  # fmt: skip
         if name in changes:
             setattr(vote, name, getattr(body, name))
     if "extension_rule" in changes:
@@ -365,11 +389,25 @@ async def add_topic(
     vote = await _managed_vote(session, principal, vote_id)
     if vote.status is not VoteStatus.DRAFT:
         raise TopicAddedAfterPublication()  # R-LIFE-4, Beijing Art. 35(5)
-    columns = validated_topic(body.model_dump())
+    fields, nominated = await _nominated(session, vote, body.model_dump(), election_given=True)
+    columns = validated_topic(fields)
     topic = Topic(id=uuid.uuid4(), position=await repository.next_position(session, vote.id), attachments=[], **columns)
     vote.topics.append(topic)
     await session.flush()
+    if nominated is not None:
+        await candidates.nominate(session, vote, topic, nominated)
     return topic, len(vote.topics)
+
+
+async def _nominated(
+    session: AsyncSession, vote: Vote, fields: dict[str, Any], *, election_given: bool
+) -> tuple[dict[str, Any], list[candidates.Nominated] | None]:
+    """R-CAND-1: an election method given in this request names its candidates from the register; they are
+    resolved to the published lists (masked names) and the nominations to record. ``None``: nothing to record."""
+    if not (election_given and KINDS[fields["kind"]].takes_election and fields["election"] is not None):
+        return fields, None
+    published, nominated = await candidates.resolve(session, vote.estate_id, fields["election"])
+    return fields | {"election": published}, nominated
 
 
 async def update_topic(
@@ -381,9 +419,14 @@ async def update_topic(
     fields = _topic_fields(topic) | {
         name: value for name, value in body.model_dump().items() if name in body.model_fields_set
     }
+    fields, nominated = await _nominated(session, vote, fields, election_given="election" in body.model_fields_set)
     for name, value in validated_topic(fields).items():
         setattr(topic, name, value)
     await session.flush()
+    if nominated is not None:
+        await candidates.nominate(session, vote, topic, nominated)
+    elif not candidates.is_election(topic):
+        await candidates.drop_nominations(session, topic)
     return topic, vote.topics.index(topic) + 1
 
 
@@ -392,6 +435,42 @@ async def delete_topic(session: AsyncSession, principal: Principal, vote_id: uui
     _require_draft(vote)
     vote.topics.remove(_topic_of(vote, topic_id))
     await session.flush()
+
+
+# --- Candidates (R-CAND) ---
+
+
+async def read_candidates(
+    session: AsyncSession, principal: Principal, vote_id: uuid.UUID, topic_id: uuid.UUID
+) -> candidates.CandidatesView:
+    """The organisers' view of an election topic's candidates: restricted, so managing roles only."""
+    vote = await readable_vote(session, principal, vote_id)
+    place = await access.estate_place(session, vote.estate_id)
+    if place is None or not roles_on(principal, place) & MANAGING_ROLES:
+        raise NotFound(what="vote")
+    return await candidates.view(session, vote, topic_id)
+
+
+async def attest_candidate(
+    session: AsyncSession, principal: Principal, vote_id: uuid.UUID, topic_id: uuid.UUID, body: AttestationCreate,
+    *, now: datetime,
+) -> CandidateAttestation:  # fmt: skip
+    """R-CAND-3..6, recorded by the organiser before the notice."""
+    vote = await _managed_vote(session, principal, vote_id)
+    _require_draft(vote)
+    return await candidates.attest(
+        session, vote, topic_id, body.candidate_id, body, recorded_by=principal.label, now=now
+    )
+
+
+async def acknowledge_candidate_list(
+    session: AsyncSession, principal: Principal, vote_id: uuid.UUID, topic_id: uuid.UUID, body: AcknowledgmentCreate,
+    *, now: datetime,
+) -> CandidateListAcknowledgment:  # fmt: skip
+    """R-CAND-8 / Beijing Art. 40 ¶2, recorded by the organiser before the notice."""
+    vote = await _managed_vote(session, principal, vote_id)
+    _require_draft(vote)
+    return await candidates.acknowledge(session, vote, topic_id, body, recorded_by=principal.label, now=now)
 
 
 # --- Attachments ---
@@ -493,10 +572,14 @@ async def publish(
     if not vote.topics:
         raise VoteHasNoTopics()
     check_window(now, vote.starts_at, vote.ends_at, min_days=vote.min_window_days)  # R-LIFE-3, R-LIFE-5
+    if vote.voting_method is not VotingMethod.ONLINE and not vote.paper_ballot_place:
+        raise PaperBallotPlaceRequired(voting_method=vote.voting_method.value)  # R-NOTICE-1, Beijing Art. 35(4)
     _check_scope(vote)
     version = await register_repository.latest_version(session, vote.estate_id)
     if version is None:
         raise NoRegister()
+    # R-CAND-1/7/8: candidates on this roll, eligible, the list acknowledged; R-ELEC-12: households from the roll
+    await candidates.check_before_publication(session, vote, version)
     # R-ROLL-1, R-ROLL-6 via build_roll
     await take_snapshot(session, vote, version, scope_units=vote.scope_units, pseudonym_key=pseudonym_key)
     assert vote.roll_hash is not None  # noqa: S101 - set by take_snapshot
@@ -602,7 +685,7 @@ async def cancel(
         raise VoteNotPublished()
     if vote.status is VoteStatus.CANCELLED:
         raise VoteCancelled()
-    status = status_at(vote, now)
+    status = status_at(vote, now)  # R-NOTICE-3: an unposted vote stays PUBLISHED, never opened, so it may be cancelled
     if status is not VoteStatus.PUBLISHED:
         raise VotingAlreadyStarted(starts_at=vote.starts_at.isoformat(), status=status.value)
     await transition(
@@ -626,3 +709,108 @@ async def cancel(
         now=now,
     )
     return await _view(session, vote)
+
+
+# --- On-site posting (R-NOTICE-2, R-NOTICE-3) ---
+
+PHOTO_TYPES = frozenset({"image/png", "image/jpeg"})
+
+
+@dataclass(frozen=True, slots=True)
+class PostingView:
+    posting: NoticePosting
+    earliest_voting_start: datetime
+
+
+def _earliest_start(vote: Vote) -> datetime:
+    assert vote.published_at is not None  # noqa: S101 - a posting needs a published vote
+    assert vote.posted_at is not None  # noqa: S101 - and sets posted_at
+    return earliest_voting_start(notice_effective_at(vote.published_at, vote.posted_at)).astimezone(UTC)
+
+
+async def record_posting(
+    session: AsyncSession,
+    principal: Principal,
+    vote_id: uuid.UUID,
+    *,
+    posted_at: datetime,
+    place: str,
+    photo: bytes,
+    now: datetime,
+) -> PostingView:
+    """R-NOTICE-2: record that the published notice was posted on site (Beijing Art. 35(4) 「在物业管理区域内显著位置
+    公示」): the stated time, the server time, the acting role, the place and a photograph, whose SHA-256 is bound into
+    the public ``vote.notice_posted`` entry. R-NOTICE-3: the earliest posting starts the 15 clear days with
+    publication; one that leaves fewer before the announced start is refused (cancel and publish anew)."""
+    vote = await _managed_vote(session, principal, vote_id)
+    if vote.status is VoteStatus.DRAFT or vote.published_at is None:
+        raise VoteNotPublished()
+    if vote.status is VoteStatus.CANCELLED:
+        raise VoteCancelled()
+    ended = _ended(vote, now)
+    if ended is not None:
+        raise VoteClosed(status=ended)
+    content_type = sniff_content_type(photo)
+    if content_type not in PHOTO_TYPES:
+        raise PostingPhotoUnsupported()
+    stated = _whole_seconds(posted_at)
+    check = check_posting(
+        vote.published_at, stated, now, starts_at=vote.starts_at, counted_posted_at=vote.posted_at
+    )  # R-NOTICE-3, TV-W6
+    place_row = await access.estate_place(session, vote.estate_id)
+    if place_row is None:  # pragma: no cover - a vote's estate is never deleted
+        raise NotFound(what="vote")
+    acted_as = acting_role(principal, place_row)
+    posting = NoticePosting(
+        id=uuid.uuid4(),
+        vote_id=vote.id,
+        posted_at=stated,
+        recorded_at=now.astimezone(UTC),
+        posted_by=acted_as,
+        place=place,
+        photo_content_type=content_type,
+        photo_size=len(photo),
+        photo_sha256=hashlib.sha256(photo).hexdigest(),
+        photo=photo,
+    )
+    session.add(posting)
+    vote.posted_at = check.counted_posted_at.astimezone(UTC)
+    await session.flush()
+    entry = await audit_service.append(
+        session,
+        events.vote_notice_posted(
+            posting_id=posting.id,
+            notice_hash=vote.notice_hash,
+            posted_at=documents.utc_text(stated),
+            recorded_at=documents.utc_text(now),
+            by=acted_as,
+            place_sha256=hashlib.sha256(place.encode()).hexdigest(),
+            photo_sha256=posting.photo_sha256,
+            photo_size=posting.photo_size,
+            photo_content_type=content_type,
+            counted_posted_at=documents.utc_text(check.counted_posted_at),
+            earliest_start=documents.utc_text(check.earliest_start),
+            starts_at=documents.utc_text(vote.starts_at),
+        ),
+        estate_id=vote.estate_id,
+        vote_id=vote.id,
+    )
+    await identity_events.record_act(session, principal, entry, acted_as=acted_as)
+    return PostingView(posting, check.earliest_start.astimezone(UTC))
+
+
+async def list_postings(session: AsyncSession, principal: Principal, vote_id: uuid.UUID) -> list[PostingView]:
+    """The vote's recorded postings, earliest first, for every reader of the vote (owners in its roll included)."""
+    vote = await readable_vote(session, principal, vote_id)
+    postings = await repository.postings(session, vote.id)
+    return [PostingView(posting, _earliest_start(vote)) for posting in postings]
+
+
+async def read_posting_photo(
+    session: AsyncSession, principal: Principal, vote_id: uuid.UUID, posting_id: uuid.UUID
+) -> tuple[NoticePosting, bytes]:
+    vote = await readable_vote(session, principal, vote_id)
+    found = await repository.posting_photo(session, vote.id, posting_id)
+    if found is None:
+        raise NotFound(what="posting")
+    return found

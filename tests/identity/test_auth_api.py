@@ -273,6 +273,7 @@ async def test_refresh_rotates_and_reuse_revokes_the_family(client, session, app
     assert second["account"]["id"] == first["account"]["id"]
     assert (await client.get("/api/v1/me", headers=auth(second))).status_code == 200
 
+    clock.advance(seconds=31)  # past the grace for parallel refreshes
     reused = await client.post(REFRESH, json={"refresh_token": first["refresh_token"]})
     assert reused.status_code == 401
     assert reused.json()["code"] == "auth.refresh_reused"
@@ -288,11 +289,42 @@ async def test_refresh_rotates_and_reuse_revokes_the_family(client, session, app
     assert await session.scalar(select(IdentityEvent).where(IdentityEvent.kind == "auth.refresh_reused")) is not None
 
 
+async def test_parallel_refreshes_within_the_grace_get_the_same_next_token(client, session, clock, sms_log):
+    first = await sign_in(client, sms_log)
+    winner = await client.post(REFRESH, json={"refresh_token": first["refresh_token"]})
+    clock.advance(seconds=30)
+    retry = await client.post(REFRESH, json={"refresh_token": first["refresh_token"]})
+    assert winner.status_code == retry.status_code == 200, retry.text
+    assert retry.json()["refresh_token"] == winner.json()["refresh_token"]
+    for pair in (winner.json(), retry.json()):
+        assert (await client.get("/api/v1/me", headers=auth(pair))).status_code == 200
+    assert len((await session.scalars(select(RefreshToken))).all()) == 2  # no second link was created
+
+    # The family goes on from the shared next token; the old one is now plain reuse, even within the grace.
+    third = await client.post(REFRESH, json={"refresh_token": retry.json()["refresh_token"]})
+    assert third.status_code == 200
+    late = await client.post(REFRESH, json={"refresh_token": first["refresh_token"]})
+    assert late.json()["code"] == "auth.refresh_reused"
+    assert (await client.post(REFRESH, json={"refresh_token": third.json()["refresh_token"]})).status_code == 401
+
+
+async def test_a_used_token_after_the_grace_is_reuse(client, clock, sms_log):
+    first = await sign_in(client, sms_log)
+    winner = await client.post(REFRESH, json={"refresh_token": first["refresh_token"]})
+    clock.advance(seconds=31)
+    late = await client.post(REFRESH, json={"refresh_token": first["refresh_token"]})
+    assert late.status_code == 401
+    assert late.json()["code"] == "auth.refresh_reused"
+    refused = await client.post(REFRESH, json={"refresh_token": winner.json()["refresh_token"]})
+    assert refused.json()["code"] == "auth.refresh_invalid"
+
+
 async def test_each_sign_in_is_its_own_family(client, clock, sms_log):
     first = await sign_in(client, sms_log)
     clock.advance(seconds=61)
     second = await sign_in(client, sms_log)
     await client.post(REFRESH, json={"refresh_token": first["refresh_token"]})
+    clock.advance(seconds=31)
     await client.post(REFRESH, json={"refresh_token": first["refresh_token"]})  # reuse: revokes family 1 only
     assert (await client.post(REFRESH, json={"refresh_token": second["refresh_token"]})).status_code == 200
 

@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 
 from app.audit.keys import LogKeys
+from app.rules.publicity import PostingCheck
 from app.verifier import Trust
 from tests.verifier.helpers import SIGNERS, STARTS, export_bundle, run_vote
 
@@ -28,6 +29,10 @@ async def late_bundle(backend, client, session, app, repo_root, monkeypatch) -> 
     key = (backend.backend, "late")
     if key not in _CACHE:
         monkeypatch.setattr("app.vote.service.check_window", lambda *args, **kwargs: None)
+        # The same faulty server records the same-day posting without checking the period (R-NOTICE-3).
+        monkeypatch.setattr(
+            "app.vote.service.check_posting", lambda published, posted, *args, **kwargs: PostingCheck(posted, posted)
+        )
         run = await run_vote(client, session, app, repo_root, published=STARTS - timedelta(days=14))
         _CACHE[key] = await export_bundle(client, run)
     return _CACHE[key]

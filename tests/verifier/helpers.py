@@ -149,8 +149,8 @@ def ballot_hash(vote_id: str, ballot: dict[str, Any]) -> str:
 
 
 async def revoke_as_street_office(client, session, app, run) -> dict[str, str]:  # type: ignore[no-untyped-def]
-    """R-SUP-1: the estate's street office revokes the decided vote of ``run``, two days after its end; returns the
-    street office's headers."""
+    """R-SUP-1, R-SUP-7: the estate's street office revokes the election's decision of ``run`` (its other decisions
+    stand), two days after its end; returns the street office's headers."""
     estate = await session.get(Estate, uuid.UUID(run.estate_id))
     community = await session.get(Community, estate.community_id)
     street_office = await make_api_key(
@@ -159,7 +159,7 @@ async def revoke_as_street_office(client, session, app, run) -> dict[str, str]: 
     app.state.clock = lambda: ENDS + timedelta(days=2)
     revoked = await client.post(
         f"/api/v1/votes/{run.vote_id}/revoke",
-        json={"reason": "未依法公示表决结果", "document_ref": "朝东街发〔2025〕12号"},
+        json={"reason": "未依法公示表决结果", "document_ref": "朝东街发〔2025〕12号", "topic_id": run.topic_ids[3]},
         headers=street_office,
     )
     assert revoked.status_code == 200, revoked.text

@@ -110,6 +110,10 @@ class TopicKindRules(ABC):
         election method for any other kind first, with ``topic.election_not_allowed``)."""
         raise TypeError(f"a {self.kind} topic takes no election method")
 
+    def with_households(self, election: Mapping[str, Any], households: int) -> dict[str, Any]:
+        """The election method as published, with the roll's households (R-ELEC-12); election kinds only."""
+        raise TypeError(f"a {self.kind} topic takes no election method")
+
     @abstractmethod
     def read_answer(self, terms: TopicTerms, answer: Any) -> Any:
         """The law core's ballot value of a cast answer; ``AnswerRefused`` or a ``RuleViolation`` if invalid."""
