@@ -400,9 +400,14 @@ def _print_result(console: Console, result: dict[str, Any]) -> None:
     console.print(table)
 
 
-def main(out: Path | None = None) -> int:
-    settings = get_settings()
-    if settings.should_auto_migrate:
-        upgrade(settings.database_url)
-    target = out or Path("var/demo-bundle.zip")
-    return asyncio.run(run_demo(settings, out=target, console=Console(file=sys.stdout)))
+def main(out: Path | None = None, *, workdir: Path = Path("var/demo")) -> int:
+    """Each run on its own fresh embedded database under ``workdir`` (phone numbers, accounts and the clock of an
+    earlier run never collide with this one's), named in the output so it can be inspected afterwards."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    database = workdir / f"demo-{datetime.now(SHANGHAI):%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:6]}.db"
+    settings = get_settings().model_copy(update={"database_url": f"sqlite+aiosqlite:///{database}"})
+    upgrade(settings.database_url)
+    console = Console(file=sys.stdout)
+    console.print(f"[bold]database[/bold] {database} (new for this run)")
+    target = out or workdir.parent / "demo-bundle.zip"
+    return asyncio.run(run_demo(settings, out=target, console=console))
