@@ -51,11 +51,12 @@ from app.identity.models import Account
 from app.ledger import events
 from app.ledger.canonical import canonical_bytes
 from app.ledger.events import EventKind
+from app.notice.models import NoticeKind
 from app.notice.service import beijing_minute
 from app.result import service as result_service
 from app.result.notices import OUTCOMES_ZH
 from app.result.numbers_zh import area_text, heads_text
-from app.result.service import PublishedResult, PublishedTopic
+from app.result.service import PublishedResult, PublishedTopic, Viewer
 from app.result.signing import SignedResult, sign_result
 from app.rules.numeric import Threshold, area_display
 from app.rules.publicity import SHANGHAI
@@ -244,13 +245,6 @@ async def gather(session: AsyncSession, vote: Vote, *, now: datetime, base_url: 
     )
 
 
-async def readable_vote(session: AsyncSession, principal: Principal, vote_id: uuid.UUID) -> Vote:
-    """R-PUB-1, SPC Interpretation Art. 13(2): the estate's staff and the owners in the roll read the minutes and the
-    announcement; everyone else gets 404 (not disclosed)."""
-    vote, _ = await result_service.visible_vote(session, principal, vote_id)
-    return vote
-
-
 # --- citing the log ---------------------------------------------------------------------------------------------
 
 
@@ -343,7 +337,7 @@ def minutes_text(records: Records) -> str:
         f"表决权人名册：总人数 {published.total.heads} 人，总面积 {area_display(published.total.area)} 平方米；"
         f"名册 SHA-256：{vote.roll_hash}{cite(published_entry)}",
     ]
-    for entry in records.of_kind(EventKind.NOTICE_DELIVERY_RECORDED):
+    for entry in _latest_deliveries(records):
         channels = "；".join(
             f"{item['channel']} 发出 {item['messages']} 条、送达 {item['delivered']} 条、"
             f"放弃 {item['dead_lettered']} 条"
@@ -413,6 +407,28 @@ def minutes_text(records: Records) -> str:
     lines += ["", "十、所引日志条目（编号、类型、时间、条目编号、内容 SHA-256）"]
     lines.extend(cite.table())
     return "\n".join(lines) + "\n"
+
+
+#: The notices to owners whose delivery the minutes report: the vote's notice, its errata and the street office's
+#: acts on the window (R-NOTICE-4); the result notice's own delivery comes after the minutes' facts.
+_REPORTED_NOTICES = frozenset(
+    {
+        NoticeKind.VOTE_NOTICE.value,
+        NoticeKind.ERRATUM.value,
+        NoticeKind.SUSPENSION.value,
+        NoticeKind.RESUMPTION.value,
+        NoticeKind.TERMINATION.value,
+    }
+)
+
+
+def _latest_deliveries(records: Records) -> list[AuditEntry]:
+    """The last delivery record of each reported notice (the counts are cumulative), in log order."""
+    latest: dict[str, AuditEntry] = {}
+    for entry in records.of_kind(EventKind.NOTICE_DELIVERY_RECORDED):
+        if entry.payload.get("kind") in _REPORTED_NOTICES:
+            latest[str(entry.payload.get("notice_id"))] = entry
+    return sorted(latest.values(), key=lambda entry: (entry.created_at, entry.id))
 
 
 def _mandate_lines(records: Records, cite: Citations) -> list[str]:
@@ -525,6 +541,15 @@ def announcement_blocks(records: Records, signed: SignedResult) -> list[Block]:
             f"参与表决的业主{heads_text(participating.heads)}，专有部分面积{area_text(participating.area)}。",
         ),
     ]
+    objections = published.roll_objections
+    if objections.filed:
+        blocks.append(
+            Block(
+                "line",
+                f"对表决权人名册的异议：提出 {objections.filed} 件，采纳 {objections.accepted} 件，"
+                f"不予采纳 {objections.rejected} 件，未答复 {len(objections.unanswered_ids)} 件（R-ROLL-7）。",
+            )
+        )
     for number, item in enumerate(published.topics, start=1):
         blocks.extend(_topic_blocks(number, item))
     blocks += [
@@ -775,16 +800,44 @@ async def filing_package(
     return package
 
 
+async def _record_read(
+    session: AsyncSession, principal: Principal, vote: Vote, viewer: Viewer, *, document: str, content: bytes,
+    now: datetime,
+) -> None:  # fmt: skip
+    """R-REC-5: every inspection of the minutes or the announcement is logged (``inspection.accessed``, restricted),
+    with the SHA-256 of the bytes served; the minutes never cite these entries, so reading them changes nothing."""
+    await audit_service.append(
+        session,
+        events.inspection_accessed(
+            accessor=principal.label,
+            capacity="STAFF" if viewer.roles else "OWNER",
+            document=document,
+            at=now.isoformat(),
+            sha256=_sha256(content),
+        ),
+        estate_id=vote.estate_id,
+        vote_id=vote.id,
+    )
+
+
 async def minutes(
     session: AsyncSession, principal: Principal, vote_id: uuid.UUID, *, now: datetime, base_url: str
 ) -> str:
-    vote = await readable_vote(session, principal, vote_id)
-    return minutes_text(await gather(session, vote, now=now, base_url=base_url))
+    vote, viewer = await result_service.visible_vote(session, principal, vote_id)
+    text = minutes_text(await gather(session, vote, now=now, base_url=base_url))
+    await _record_read(session, principal, vote, viewer, document="MINUTES", content=text.encode("utf-8"), now=now)
+    return text
 
 
 async def announcement(
-    session: AsyncSession, principal: Principal, vote_id: uuid.UUID, *, keys: LogKeys, now: datetime, base_url: str
-) -> list[Block]:
-    vote = await readable_vote(session, principal, vote_id)
+    session: AsyncSession, principal: Principal, vote_id: uuid.UUID, *, keys: LogKeys, now: datetime, base_url: str,
+    html_page: bool = False,
+) -> str:  # fmt: skip
+    """The announcement as plain text, or as the HTML page to print (``html_page``), its read logged (R-REC-5)."""
+    vote, viewer = await result_service.visible_vote(session, principal, vote_id)
     records = await gather(session, vote, now=now, base_url=base_url)
-    return announcement_blocks(records, await sign_result(session, vote, keys))
+    blocks = announcement_blocks(records, await sign_result(session, vote, keys))
+    served = announcement_html(blocks) if html_page else announcement_text(blocks)
+    document = "ANNOUNCEMENT_HTML" if html_page else "ANNOUNCEMENT"
+    await _record_read(session, principal, vote, viewer, document=document, content=served.encode("utf-8"), now=now)
+    return served

@@ -72,12 +72,11 @@ async def get_announcement(
 ) -> Response:
     """The result announcement in words for posting on site (R-REC-7): each decision's numerators and denominators
     in words and figures, thresholds in words, decision status, evidence hashes and the result's public URL."""
-    blocks = await records.announcement(
-        session, principal, vote_id, keys=keys, now=clock(), base_url=_base_url(settings, request)
+    page = output == "html"
+    content = await records.announcement(
+        session, principal, vote_id, keys=keys, now=clock(), base_url=_base_url(settings, request), html_page=page
     )
-    if output == "html":
-        return Response(records.announcement_html(blocks).encode("utf-8"), media_type="text/html; charset=utf-8")
-    return Response(records.announcement_text(blocks).encode("utf-8"), media_type=TEXT)
+    return Response(content.encode("utf-8"), media_type="text/html; charset=utf-8" if page else TEXT)
 
 
 @router.get(

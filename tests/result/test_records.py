@@ -205,6 +205,20 @@ async def test_minutes_state_posting_turnout_counting_witnesses_and_result(clien
     again = await client.get(f"/api/v1/votes/{vote_id}/minutes", headers=bearer(app, counted.accounts[WANG]))
     assert again.status_code == 200
     assert again.content == response.content
+    # R-REC-5: each read is logged (restricted), with the SHA-256 of the bytes served, and never cited.
+    reads = (
+        await session.scalars(
+            select(AuditEntry).where(
+                AuditEntry.vote_id == uuid.UUID(vote_id), AuditEntry.kind == EventKind.INSPECTION_ACCESSED.value
+            )
+        )
+    ).all()
+    assert sorted((read.payload["document"], read.payload["capacity"]) for read in reads) == [
+        ("MINUTES", "OWNER"),
+        ("MINUTES", "STAFF"),
+    ]
+    assert {read.payload["sha256"] for read in reads} == {hashlib.sha256(response.content).hexdigest()}
+    assert all(disclosure(read.kind, read.payload) is Disclosure.RESTRICTED for read in reads)
 
 
 async def test_announcement_states_numerators_and_denominators_in_words(client, session, app):
