@@ -59,6 +59,7 @@ from app.register.router import router as register_router
 from app.reminder import service as reminder_service
 from app.reminder.router import router as reminder_router
 from app.result.counting_router import router as counting_router
+from app.result.records_router import router as records_router
 from app.result.router import router as result_router
 from app.security.pii import FieldCipher
 from app.settings import Settings, get_settings, trusted_proxies
@@ -210,7 +211,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         place_router, estate_router, register_router, identity_router, auth_router, verification_router,
         grant_router, ballot_router, result_router, topic_router, log_router, receipt_router, petition_router,
         notice_router, archive_router, reminder_router, supervision_router, restricted_log_router, objection_router,
-        counting_router, committee_router, procedure_router,
+        counting_router, committee_router, procedure_router, records_router,
     ):  # fmt: skip
         app.include_router(router, prefix=API_PREFIX)
     if settings.dev_clock:

@@ -197,6 +197,9 @@ class Settings(BaseSettings):
     # notices to ``evote.notice`` instead; production refuses to start without a webhook. A failed delivery is
     # retried with exponential backoff (30 s doubling, at most 1 h) and dead-lettered after ``notice_max_attempts``.
     notice_webhook_url: str | None = None
+    # The address owners reach the service at (e.g. ``https://evote.example.gov.cn``), printed in the result
+    # announcement and the filing package as the result's public URL (R-REC-7); unset: the request's own base URL.
+    public_base_url: str | None = None
     notice_webhook_secret: str | None = Field(default=None, repr=False)
     notice_webhook_timeout_seconds: float = Field(default=10.0, gt=0, le=60)
     notice_max_attempts: int = Field(default=8, ge=1, le=50)

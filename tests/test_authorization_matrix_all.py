@@ -441,6 +441,15 @@ MATRIX: dict[tuple[str, str], Call] = {
         note="the auditor of B exporting A's vote: 404",
     ),
     ("POST", "/api/v1/votes/{vote_id}/close"): Call(VOTE_ORGANISERS_A),
+    # --- records of the assembly (R-REC-6..8): the open vote has none yet, so readers get 409 ----------------------
+    ("GET", "/api/v1/votes/{vote_id}/minutes"): Call(
+        expect("404", (STAFF_A, OK), (OWNERS_A, OK)), note="R-REC-6: the estate's staff and owners in the roll"
+    ),
+    ("GET", "/api/v1/votes/{vote_id}/announcement"): Call(expect("404", (STAFF_A, OK), (OWNERS_A, OK))),
+    ("GET", "/api/v1/votes/{vote_id}/filing-package"): Call(
+        expect("404", (MANAGERS_A, OK), ((*READERS_A, *OWNERS_A), "403")),
+        note="R-REC-8: the organiser and the street office of the jurisdiction; B's committee 404",
+    ),
     # --- supervision (R-SUP-1..3): another street's decision is not found -----------------------------------------
     ("POST", "/api/v1/votes/{vote_id}/suspend"): Call(SUPERVISORS_A, body=_static(SUPERVISION)),
     ("POST", "/api/v1/votes/{vote_id}/resume"): Call(

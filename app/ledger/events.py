@@ -118,6 +118,8 @@ class EventKind(StrEnum):
     # The rules of procedure (app.procedure; R-PROC): a proposed version, and its adoption by a passed topic
     PROCEDURE_RULES_PROPOSED = "procedure_rules.proposed"
     PROCEDURE_RULES_ADOPTED = "procedure_rules.adopted"
+    # The assembly's records (app.result.records; R-REC-8): a filing package for the street office was produced
+    RECORDS_FILING_PACKAGE_PRODUCED = "records.filing_package_produced"
 
 
 #: The channels an owners' notice is queued on (``app.notice.models.OutboxChannel``), as ``vote.published`` names them.
@@ -1054,4 +1056,24 @@ def convening_mandate_signed(*, mandate_id: uuid.UUID, member_id: uuid.UUID, sig
     return Event(
         EventKind.CONVENING_MANDATE_SIGNED,
         {"mandate_id": str(mandate_id), "member_id": str(member_id), "signed_at": signed_at},
+    )
+
+
+# --- the assembly's records -------------------------------------------------------------------------------------
+
+
+def filing_package_produced(
+    *, by: str, roles: Sequence[str], at: str, package_sha256: str, files: Mapping[str, str]
+) -> Event:
+    """R-REC-8: the filing package (备案) was produced for a download: who (restricted, as an export is), when, the
+    package's SHA-256 and each file's, so the package the street office holds can be matched to the log."""
+    return Event(
+        EventKind.RECORDS_FILING_PACKAGE_PRODUCED,
+        {
+            "by": by,
+            "roles": sorted(roles),
+            "at": at,
+            "package_sha256": package_sha256,
+            "files": {name: files[name] for name in sorted(files)},
+        },
     )

@@ -324,6 +324,11 @@ async def _visible_vote(session: AsyncSession, principal: Principal, vote_id: uu
     return vote, Viewer(roles, tuple(groups))
 
 
+async def visible_vote(session: AsyncSession, principal: Principal, vote_id: uuid.UUID) -> tuple[Vote, Viewer]:
+    """The vote and the caller's roles and groups on it, for whoever may read its result (404 for anyone else)."""
+    return await _visible_vote(session, principal, vote_id)
+
+
 @dataclass(frozen=True, slots=True)
 class Turnout:
     vote: Vote

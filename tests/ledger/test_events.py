@@ -30,7 +30,7 @@ class Weight:
 
 
 def test_kinds_are_the_logged_strings():
-    assert len(EventKind) == len({kind.value for kind in EventKind}) == 79
+    assert len(EventKind) == len({kind.value for kind in EventKind}) == 80
     assert EventKind.BALLOT_CAST == "ballot.cast"
     assert EventKind.IDENTITY_VERIFICATION_DOCUMENT_DELETED == "identity.verification.document_deleted"
     assert EventKind("supervision.court_revocation") is EventKind.SUPERVISION_COURT_REVOCATION
@@ -496,3 +496,20 @@ def test_procedure_rules_proposed_and_adopted():
         "version_id": str(ONE), "sha256": "a" * 64, "vote_id": str(TWO), "topic_id": str(THREE),
         "adopted_at": "2025-03-24T00:00:00+00:00",
     }  # fmt: skip
+
+
+def test_filing_package_produced_names_the_package_and_each_file_and_is_restricted():
+    """R-REC-8: who downloaded the filing package, when, and the hashes it held; restricted like an export."""
+    from app.ledger.disclosure import Disclosure, disclosure
+
+    produced = events.filing_package_produced(
+        by="apikey:street", roles=["STREET_OFFICE"], at=AT, package_sha256="p" * 64,
+        files={"minutes.txt": "m" * 64, "announcement.txt": "a" * 64},
+    )  # fmt: skip
+    assert produced.kind is EventKind.RECORDS_FILING_PACKAGE_PRODUCED
+    assert produced.payload == {
+        "by": "apikey:street", "roles": ["STREET_OFFICE"], "at": AT, "package_sha256": "p" * 64,
+        "files": {"announcement.txt": "a" * 64, "minutes.txt": "m" * 64},
+    }  # fmt: skip
+    assert list(produced.payload["files"]) == ["announcement.txt", "minutes.txt"]
+    assert disclosure(produced.kind, produced.payload) is Disclosure.RESTRICTED
