@@ -5,7 +5,7 @@ from app.ballot.models import Ballot, BallotMark, IdempotencyRecord
 from app.db.base import Base
 from app.grant.models import ActingGrant
 from app.identity.models import Account, ApiKey, IdentityEvent, OtpChallenge, RefreshToken, RoleGrant
-from app.notice.models import Notice, OutboxMessage
+from app.notice.models import Notice, NoticeReadMark, OutboxMessage
 from app.objection.models import RollObjection
 from app.petition.models import Petition, PetitionSignature
 from app.place.models import Community, District, Estate, StreetOffice
@@ -33,6 +33,7 @@ __all__ = [
     "IdentityEvent",
     "ManualVerificationRequest",
     "Notice",
+    "NoticeReadMark",
     "OtpChallenge",
     "OutboxMessage",
     "Owner",
