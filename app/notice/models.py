@@ -108,8 +108,6 @@ class NoticeReadMark(Base):
 
     __tablename__ = "notice_read_mark"
 
-    account_id: Mapped[uuid.UUID] = mapped_column(
-        sa.ForeignKey("account.id", ondelete="CASCADE"), primary_key=True
-    )
+    account_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("account.id", ondelete="CASCADE"), primary_key=True)
     notice_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("notice.id", ondelete="CASCADE"), primary_key=True)
     read_at: Mapped[datetime]
