@@ -87,8 +87,7 @@ async def read_marks(
             NoticeReadMark.account_id == account_id, NoticeReadMark.notice_id.in_(notice_ids)
         )
     )
-    marks: dict[uuid.UUID, datetime] = dict(rows.tuples().all())
-    return marks
+    return {row.notice_id: row.read_at for row in rows}
 
 
 async def mark_read(session: AsyncSession, account_id: uuid.UUID, notice_id: uuid.UUID, now: datetime) -> datetime:
