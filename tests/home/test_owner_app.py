@@ -309,3 +309,36 @@ async def test_an_unknown_state_is_a_validation_error(client, app, estates, capl
     owner = await sign_in(client, caplog, "13900000112")
     response = await client.get(f"{API}/me/votes", params={"state": state}, headers=owner)
     assert response.status_code == 422
+
+
+async def test_a_person_verified_without_a_home_is_the_same_identity_once_a_register_lists_them(
+    client, app, estates, caplog, idp, repo_root
+):
+    a = estates["A"]
+    person = await sign_in(client, caplog, "13900000113")
+    await verify_as_person(client, person, idp, ID_TENANT)
+    # Verified already: a PERSON review has nothing to add.
+    again = await client.post(
+        f"{API}/me/verification/manual",
+        data={"estate_id": a.id, "id_number": ID_TENANT, "name": "孙租户", "document_type": "RESIDENT_ID_CARD",
+              "purpose": "PERSON"},
+        files={"file": ("id.pdf", PDF, "application/pdf")},
+        headers=person,
+    )  # fmt: skip
+    assert (again.status_code, again.json()["code"]) == (409, "verification.already_verified")
+    # The tenant buys a flat: the next register lists them, and the import finds the identity verification made.
+    certificate = "京(2025)朝阳区不动产权第0000601号"
+    row = f"4,1,101,50.00,不动产登记,否,已售,是,不动产登记,{certificate},孙租户,{ID_TENANT},个人\n"
+    register = (repo_root / "samples/register-sample.csv").read_text(encoding="utf-8-sig").rstrip("\n") + "\n" + row
+    imported = await client.post(
+        f"{API}/estates/{a.id}/register/imports",
+        files={"file": ("r.csv", register.encode(), "text/csv")},
+        headers=a.committee,
+    )
+    assert imported.status_code == 201, imported.text
+    await verify_as_owner(client, person, ID_TENANT, certificate)
+    [estate] = (await _get(client, "me/estates", person))["items"]
+    assert (estate["id"], estate["acting_as"]) == (a.id, ["OWNER"])
+    # Not in the frozen roll of the vote published before: no vote to act in, and the vote stays unreadable.
+    assert (await _get(client, "me/votes", person))["items"] == []
+    await _get(client, f"votes/{a.vote_id}", person, 404)
