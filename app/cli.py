@@ -260,6 +260,7 @@ def _cipher(settings: Settings) -> Any:
 
 
 def _register_import(args: argparse.Namespace) -> int:
+    from app.committee import service as committees  # noqa: F401 - ends memberships of former owners (Art. 46)
     from app.realname import binding  # noqa: F401 - ends the bindings a new version no longer supports
     from app.register.parsing import RegisterFormat
     from app.register.router import detect_format

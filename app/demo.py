@@ -13,8 +13,10 @@ from __future__ import annotations
 import asyncio
 import io
 import random
+import struct
 import sys
 import uuid
+import zlib
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -125,6 +127,17 @@ def generate_register(rng: random.Random) -> tuple[str, list[list[Owner]]]:
     return HEADER + "\n".join(rows) + "\n", list(groups.values())
 
 
+def demo_photo() -> bytes:
+    """A 1×1 grey PNG standing in for the photograph of the posted notice (R-NOTICE-2)."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", 1, 1, 8, 0, 0, 0, 0)  # width, height, 8-bit greyscale
+    pixels = zlib.compress(b"\x00\x80")  # filter byte, one grey pixel
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
+
+
 async def run_demo(settings: Settings, *, out: Path, seed: int = 2025, console: Console | None = None) -> int:
     console = console or Console()
     rng = random.Random(seed)  # noqa: S311 - reproducible demo data, not security
@@ -145,22 +158,28 @@ async def run_demo(settings: Settings, *, out: Path, seed: int = 2025, console: 
     suffix = uuid.uuid4().hex[:6]
     try:
         async with unit_of_work(app.state.sessionmaker) as session:
-            estate = (
-                await estates.create_estate_in_places(
-                    session, OPERATOR, district_code=f"DEMO-{suffix}", district_name="朝阳区",
-                    street_office_name="东湖街道", community_name="望京西园社区", estate_name=f"示范小区 {suffix}",
-                    developer_name="北京某某房地产开发有限公司", developer_credit_code=DEVELOPER_CODE,
-                    cipher=app.state.cipher,
-                )
-            ).estate  # fmt: skip
+            placed = await estates.create_estate_in_places(
+                session, OPERATOR, district_code=f"DEMO-{suffix}", district_name="朝阳区",
+                street_office_name="东湖街道", community_name="望京西园社区", estate_name=f"示范小区 {suffix}",
+                developer_name="北京某某房地产开发有限公司", developer_credit_code=DEVELOPER_CODE,
+                cipher=app.state.cipher,
+            )  # fmt: skip
+            estate = placed.estate
             _, secret = await issue_api_key(
                 session,
                 name="demo committee",
                 scope=Scope(Role.COMMITTEE, estate_id=estate.id),
                 hasher=app.state.token_hasher,
             )
+            _, office_secret = await issue_api_key(
+                session,
+                name="demo street office",
+                scope=Scope(Role.STREET_OFFICE, street_office_id=placed.street_office.id),
+                hasher=app.state.token_hasher,
+            )
             estate_id = estate.id
         committee = {"Authorization": f"Bearer {secret}"}
+        street_office = {"Authorization": f"Bearer {office_secret}"}
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://demo.evote") as client:
             imported = await _ok(
@@ -176,6 +195,33 @@ async def run_demo(settings: Settings, *, out: Path, seed: int = 2025, console: 
                 f"{totals['heads']} heads, {totals['area_m2']} m²"
             )
 
+            # R-COMM: the committee records its five members (owners on the register), the street office files it.
+            members = [owners[0] for owners in groups if len(owners) == 1][:5]
+            seated = await _ok(
+                client.post(
+                    f"/api/v1/estates/{estate_id}/committees",
+                    json={"kind": "OWNERS_COMMITTEE", "seats": 5, "alternate_seats": 0,
+                          "term_starts_on": "2024-06-01", "term_ends_on": "2029-05-31"},
+                    headers=committee,
+                )
+            )  # fmt: skip
+            for seat, member in enumerate(members, start=1):
+                await _ok(
+                    client.post(
+                        f"/api/v1/committees/{seated['id']}/members",
+                        json={"seat_kind": "MEMBER", "seat": seat, "document_type": "RESIDENT_ID",
+                              "identifier": member.id_number},
+                        headers=committee,
+                    )
+                )  # fmt: skip
+            await _ok(
+                client.post(
+                    f"/api/v1/committees/{seated['id']}/filing",
+                    json={"filed_on": "2024-06-20", "reference": "东湖街备〔2024〕1号"},
+                    headers=street_office,
+                )
+            )
+            console.print("[bold]committee[/bold] 5 members, filed with the street office on 2024-06-20")
             vote = await _ok(
                 client.post(
                     f"/api/v1/estates/{estate_id}/votes",
@@ -220,10 +266,32 @@ async def run_demo(settings: Settings, *, out: Path, seed: int = 2025, console: 
                     )
                 )
                 topic_ids.append(created["id"])
+            # R-CONV-2: the decision to convene, signed by the members through their own accounts.
+            await _ok(
+                client.put(
+                    f"/api/v1/votes/{vote['id']}/mandate",
+                    json={"committee_id": seated["id"], "decided_on": "2025-02-27"},
+                    headers=committee,
+                )
+            )
+            verified: set[str] = set()
+            for member in members:
+                member_headers = await _verified(client, sender, member)
+                verified.add(member.phone)
+                await _ok(client.post(f"/api/v1/votes/{vote['id']}/mandate/signatures", headers=member_headers))
             notice = await _ok(client.post(f"/api/v1/votes/{vote['id']}/publish", headers=committee))
+            # R-NOTICE-2/3: posted on the notice board the same day, with a photograph; voting opens only then.
+            await _ok(
+                client.post(
+                    f"/api/v1/votes/{vote['id']}/postings",
+                    data={"posted_at": published.isoformat(), "place": "小区东门公告栏"},
+                    files={"photo": ("posting.png", demo_photo(), "image/png")},
+                    headers=committee,
+                )
+            )
             console.print(
-                f"[bold]notice[/bold] published {published:%Y-%m-%d}, voting {starts:%Y-%m-%d} to {ends:%Y-%m-%d} "
-                f"(notice hash {notice['notice_hash'][:16]}…)"
+                f"[bold]notice[/bold] published and posted {published:%Y-%m-%d}, voting {starts:%Y-%m-%d} to "
+                f"{ends:%Y-%m-%d} (notice hash {notice['notice_hash'][:16]}…)"
             )
 
             clock.now = starts + timedelta(days=2)
@@ -235,14 +303,10 @@ async def run_demo(settings: Settings, *, out: Path, seed: int = 2025, console: 
                     if rng.random() > 0.85:
                         continue  # not everyone takes part
                     owner = owners[0]
-                    headers = await _sign_in(client, sender, owner.phone)
-                    await _ok(
-                        client.post(
-                            "/api/v1/me/verification",
-                            headers=headers,
-                            json={"id_number": owner.id_number, "certificate_number": owner.certificate},
-                        )
-                    )
+                    if owner.phone in verified:  # a member, verified to sign the decision to convene
+                        headers = await _sign_in(client, sender, owner.phone)
+                    else:
+                        headers = await _verified(client, sender, owner)
                     mine = await _ok(client.get("/api/v1/me/groups", headers=headers))
                     wanted = len(owners)
                     group = next(item for item in mine["items"] if item["co_owners"] == wanted)
@@ -299,6 +363,19 @@ async def _ok(request: Any) -> Any:
             f"{response.request.method} {response.request.url.path}: {response.status_code} {response.text}"
         )
     return response.json()
+
+
+async def _verified(client: httpx.AsyncClient, sender: CapturingSender, owner: Owner) -> dict[str, str]:
+    """Sign the owner in and verify them against the register (R-CAST-1)."""
+    headers = await _sign_in(client, sender, owner.phone)
+    await _ok(
+        client.post(
+            "/api/v1/me/verification",
+            headers=headers,
+            json={"id_number": owner.id_number, "certificate_number": owner.certificate},
+        )
+    )
+    return headers
 
 
 async def _sign_in(client: httpx.AsyncClient, sender: CapturingSender, phone: str) -> dict[str, str]:

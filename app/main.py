@@ -21,8 +21,10 @@ from app.archive.router import router as archive_router
 from app.audit.integrator import IntegratorRunner
 from app.audit.keys import LogKeys
 from app.audit.router import router as log_router
+from app.ballot.paper import MAX_SCAN_BYTES
 from app.ballot.receipt_router import router as receipt_router
 from app.ballot.router import router as ballot_router
+from app.committee.router import router as committee_router
 from app.common.errors import TooManyRequests
 from app.db.base import utcnow
 from app.db.migrate import upgrade_async
@@ -49,6 +51,7 @@ from app.notice.router import router as notice_router
 from app.objection.router import router as objection_router
 from app.petition.router import router as petition_router
 from app.place.router import router as place_router
+from app.procedure.router import router as procedure_router
 from app.realname import binding as _bindings_end_with_their_rows  # noqa: F401 - subscribes to register versions
 from app.realname.router import router as verification_router
 from app.realname.tasks import purge_once
@@ -56,6 +59,7 @@ from app.register.estate_router import router as estate_router
 from app.register.router import router as register_router
 from app.reminder import service as reminder_service
 from app.reminder.router import router as reminder_router
+from app.result.counting_router import router as counting_router
 from app.result.router import router as result_router
 from app.security.pii import FieldCipher
 from app.settings import Settings, get_settings, trusted_proxies
@@ -173,7 +177,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(
         BodyLimitMiddleware,
         limit=settings.max_body_bytes,
-        routes=upload_limits(settings, API_PREFIX, attachment_max_bytes=ATTACHMENT_MAX_BYTES),
+        routes=upload_limits(
+            settings, API_PREFIX, attachment_max_bytes=ATTACHMENT_MAX_BYTES, paper_scan_max_bytes=MAX_SCAN_BYTES
+        ),
     )
     if settings.rate_limit_enabled:
         app.add_middleware(RateLimitMiddleware, rules=rate_limit_rules(settings, API_PREFIX))
@@ -205,6 +211,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         place_router, estate_router, register_router, identity_router, auth_router, verification_router,
         grant_router, ballot_router, result_router, topic_router, log_router, receipt_router, petition_router,
         notice_router, archive_router, reminder_router, supervision_router, restricted_log_router, objection_router,
+        counting_router, committee_router, procedure_router,
         home_router,
     ):  # fmt: skip
         app.include_router(router, prefix=API_PREFIX)

@@ -470,7 +470,8 @@ async def wait_integrated(dsn: str, limit_s: float = 120) -> float | None:
 # --- the raw-asyncpg baseline ----------------------------------------------------------------------------------
 
 SELECT_VOTE = (
-    "SELECT estate_id, status, starts_at, ends_at, published_at, voting_method FROM vote WHERE id = $1 FOR SHARE"
+    "SELECT estate_id, status, starts_at, ends_at, published_at, posted_at, voting_method FROM vote WHERE id = $1 "
+    "FOR SHARE"
 )
 SELECT_GROUP = "SELECT group_key, area, owner_ids FROM roll_group WHERE vote_id = $1 AND group_id = $2"
 INSERT_BALLOT = (
@@ -526,7 +527,7 @@ async def cast_raw(connection: asyncpg.Connection, vote_id: uuid.UUID, item: Bas
     async with connection.transaction():
         vote = await connection.fetchrow(SELECT_VOTE, vote_id)
         now = datetime.now(UTC)
-        if vote is None or vote["published_at"] is None or not vote["starts_at"] <= now < vote["ends_at"]:
+        if vote is None or vote["posted_at"] is None or not vote["starts_at"] <= now < vote["ends_at"]:
             raise RuntimeError("the baseline vote is not open")
         group = await connection.fetchrow(SELECT_GROUP, vote_id, item.voter.group_id)
         if group is None:

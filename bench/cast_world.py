@@ -34,6 +34,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.db.base import utcnow
 from app.db.migrate import upgrade_async
 from app.db.session import create_engine, create_sessionmaker, unit_of_work
+from app.demo import demo_photo
 from app.identity.models import Account
 from app.identity.phone import PHONE_FIELD
 from app.identity.service import OPERATOR
@@ -48,7 +49,8 @@ from app.settings import Settings
 from app.vote import documents
 from app.vote import service as topic_service
 from app.vote.models import RollGroup, Topic, Vote, VoteStatus
-from app.vote.schemas import TopicCreate, VoteCreate
+from app.vote.schemas import AcknowledgmentCreate, AttestationCreate, TopicCreate, VoteCreate
+from tests.scenario import ELIGIBILITY, register_candidates
 
 DATABASE = "evote_bench_cast"
 DEVELOPER_CODE = "91110000100012345L"
@@ -61,8 +63,9 @@ GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂"
 CANDIDATES = [f"c{number}" for number in range(1, 8)]
 
 
-def topic_bodies() -> list[TopicCreate]:
-    """The five topics of every bench vote (the same kinds as tests/scenario.py)."""
+def topic_bodies(candidates: list[dict[str, Any]]) -> list[TopicCreate]:
+    """The five topics of every bench vote (the same kinds as tests/scenario.py); ``candidates`` are owners of
+    the generated register (R-CAND-1, ``tests.scenario.register_candidates``)."""
     common: dict[str, Any] = {"text": "全文", "declaration_property_management": True}
     bodies: list[dict[str, Any]] = [
         {"title": "续聘物业服务企业", "kind": "YES_NO", "matters": ["HIRE_DISMISS_PROVIDER"]},
@@ -73,8 +76,8 @@ def topic_bodies() -> list[TopicCreate]:
         },
         {
             "title": "选举业主委员会委员", "kind": "ELECTION", "matters": ["ELECT_COMMITTEE"],
-            "election": {"member_seats": 5, "alternate_seats": 2, "households": 300,
-                         "candidates": [{"id": c, "name": f"候选人{c}"} for c in CANDIDATES]},
+            "election": {"election_type": "FULL", "member_seats": 5, "alternate_seats": 2,
+                         "candidates": candidates},
         },
         {
             "title": "小区活动意见征询", "kind": "CONSULTATION", "matters": ["OTHER_MAJOR_MATTER"],
@@ -211,6 +214,20 @@ def database_url(admin_dsn: str, name: str = DATABASE) -> str:
     return url.render_as_string(hide_password=False)
 
 
+async def _prepare_candidates(session: AsyncSession, vote_id: uuid.UUID, topic: Topic, now: datetime) -> None:
+    """R-CAND-7/8 before the notice: every condition attested as met, the list acknowledged."""
+    day = (now - timedelta(days=10)).date()
+    for entry in (topic.election or {})["candidates"]:
+        for criterion, source in ELIGIBILITY:
+            body = AttestationCreate(
+                candidate_id=entry["id"], criterion=criterion, finding="MET", source=source,
+                document_sha256="d0" * 32, attested_on=day,
+            )  # fmt: skip
+            await topic_service.attest_candidate(session, OPERATOR, vote_id, topic.id, body, now=now)
+    acknowledgment = AcknowledgmentCreate(submitted_on=day, acknowledged_on=day, receipt_sha256="ac" * 32)
+    await topic_service.acknowledge_candidate_list(session, OPERATOR, vote_id, topic.id, acknowledgment, now=now)
+
+
 def _topic_info(topic: Topic) -> TopicInfo:
     options = tuple(str(option["id"]) for option in topic.options or [])
     candidates = tuple(str(c["id"]) for c in (topic.election or {}).get("candidates", []))
@@ -233,6 +250,7 @@ async def build_world(
     starts = real_now - timedelta(days=2)
     ends = real_now + timedelta(days=6)
     csv_text, kinds = generate_register(units, rng)
+    candidates = register_candidates(csv_text.encode())
     try:
         mark = time.perf_counter()
         async with unit_of_work(sessionmaker) as session:
@@ -277,12 +295,18 @@ async def build_world(
                     ),
                     now=published,
                 )
-                for body in topic_bodies():
-                    await topic_service.add_topic(session, OPERATOR, vote.id, body)
+                for body in topic_bodies(candidates):
+                    topic, _ = await topic_service.add_topic(session, OPERATOR, vote.id, body)
+                    if topic.election is not None:
+                        await _prepare_candidates(session, vote.id, topic, published)
                 if first is None:  # the real publication: checks, frozen roll (R-ROLL-1), hashes, log, notice
                     await topic_service.publish(
                         session, OPERATOR, vote.id, now=published, pseudonym_key=settings.key("pseudonym_key")
                     )
+                    await topic_service.record_posting(  # R-NOTICE-3: the vote opens once posted on site
+                        session, OPERATOR, vote.id, posted_at=published, place="小区公告栏", photo=demo_photo(),
+                        now=published,
+                    )  # fmt: skip
                     first = vote
                 else:
                     await _publish_copy(session, vote, first, published)
@@ -385,6 +409,7 @@ async def _publish_copy(session: AsyncSession, vote: Vote, first: Vote, publishe
         vote, topic_hashes, roll_hash=first.roll_hash, register_version_id=first.register_version_id
     )
     vote.status = VoteStatus.PUBLISHED
+    vote.posted_at = first.posted_at  # R-NOTICE-3: posted with the first (bench copies, not evidence)
     vote.published_at = published.astimezone(UTC)
     vote.published_by = OPERATOR.label
     await session.flush()

@@ -48,7 +48,7 @@ from bench.common import (
     write_results,
     yes_no_topics,
 )
-from tests.scenario import topics
+from tests.scenario import register_candidates, topics
 
 TEMPLATES = {"mixed": "evote_bench_close", "yes-no": "evote_bench_close_yes_no"}
 T = TypeVar("T")
@@ -99,8 +99,9 @@ async def build(args: argparse.Namespace) -> dict[str, Any]:
     world = await World.create(template, args.dsn)
     try:
         units = round(args.groups * 1.094)  # second flats, developer units, parking: ~1.094 units per group
-        specs = topics() if args.topics == "mixed" else yes_no_topics(5)
-        await world.publish_vote(register_csv(units), specs)
+        register = register_csv(units)
+        specs = topics(register_candidates(register)) if args.topics == "mixed" else yes_no_topics(5)
+        await world.publish_vote(register, specs)
         await world.cast_ballots(args.turnout)
         size = await world.log_size()
     finally:

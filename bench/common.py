@@ -40,6 +40,7 @@ from app.audit.models import LogCheckpoint, LogState
 from app.common.access import Role, Scope
 from app.db.migrate import upgrade
 from app.db.session import create_engine, create_sessionmaker, unit_of_work
+from app.demo import demo_photo
 from app.identity.service import OPERATOR, TokenHasher, issue_api_key
 from app.ledger.ballot import commitment
 from app.ledger.entries import entry_leaf_hash, entry_payload_sha256, leaf_document
@@ -53,7 +54,8 @@ from app.settings import Settings
 from app.vote.models import Topic, TopicKind, Vote
 from app.vote.spec import marks_for_ballot
 from bench.cast_world import recreate_database
-from tests.scenario import CANDIDATES  # the election candidates of the scenario topics
+from tests.factories_vote import convene
+from tests.scenario import CANDIDATES, prepare_election  # the election candidates of the scenario topics
 
 ADMIN_DSN = "postgresql://postgres@127.0.0.1:5432/postgres"
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -292,12 +294,23 @@ class World:
             )  # fmt: skip
             assert response.status_code == 201, response.text
             self.vote_id = uuid.UUID(response.json()["id"])
+            async with unit_of_work(self.sessionmaker) as session:  # R-CONV: a filed committee's signed decision
+                await convene(session, app.state.cipher, self.vote_id)
             for spec in topic_specs:
                 response = await client.post(f"/api/v1/votes/{self.vote_id}/topics", json=spec, headers=headers)
                 assert response.status_code == 201, response.text
+                if spec["kind"] == "ELECTION":  # R-CAND-7/8: attested candidates, the list acknowledged
+                    await prepare_election(client, headers, str(self.vote_id), response.json())
             with timed(self.phases, "publish_ms"):
                 response = await client.post(f"/api/v1/votes/{self.vote_id}/publish", headers=headers)
             assert response.status_code == 200, response.text
+            response = await client.post(  # R-NOTICE-3: the vote opens only once its posting on site is recorded
+                f"/api/v1/votes/{self.vote_id}/postings",
+                data={"posted_at": PUBLISHED.isoformat(), "place": "小区公告栏"},
+                files={"photo": ("posting.png", demo_photo(), "image/png")},
+                headers=headers,
+            )
+            assert response.status_code == 201, response.text
         async with unit_of_work(self.sessionmaker) as session:
             await integrate_and_sign(session, PUBLISHED, keys=self.keys)
 

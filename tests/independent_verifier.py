@@ -7,7 +7,9 @@ ballot commitments and their ``ballot.cast`` entries, the completeness bindings,
 set and a recount of the yes/no topics. Witness cosignatures are not counted here (no witness is pinned).
 ``verify(bundle_bytes, log_key) -> (verdict, reason)``; verdict ``PASS`` or ``FAIL``.
 
-It reads the bundle layout ``evote-bundle@2`` (JSON Lines entries, proofs and ballots) and ``evote-bundle@1``.
+It reads the bundle layout ``evote-bundle@3``: a manifest signed by the log key that lists README.md and every other
+member; JSON Lines entries, proofs and ballots; the register snapshot and the roll as a header line then one unit
+(group) per line.
 
 Usage: ``python tests/independent_verifier.py BUNDLE.zip LOG_KEY`` (exit status 0 PASS, 1 FAIL).
 """
@@ -53,11 +55,18 @@ def sha256_hex(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+HEADED = {"register.jsonl": "units", "roll.jsonl": "groups"}
+
+
 def read(files: dict[str, bytes], name: str) -> Any:
-    """One member: a JSON Lines member (``.jsonl``) as the list of its lines' values, any other JSON as its value."""
+    """One member: a JSON Lines member (``.jsonl``) as the list of its lines' values (the register snapshot and the
+    roll as their document: the header line with the other lines as its list), any other JSON as its value."""
     text = files[name].decode("utf-8")
     if name.endswith(".jsonl"):
-        return [json.loads(line) for line in text.split("\n") if line]
+        values = [json.loads(line) for line in text.split("\n") if line]
+        if name in HEADED:
+            return {**values[0], HEADED[name]: values[1:]}
+        return values
     return json.loads(text)
 
 
@@ -181,20 +190,21 @@ def check(bundle: bytes, log_key: str) -> None:
     with zipfile.ZipFile(io.BytesIO(bundle)) as archive:
         files = {name: archive.read(name) for name in archive.namelist()}
     manifest = json.loads(files["manifest.json"])
-    listed = {item["name"] for item in manifest["files"]}
-    if set(files) != listed | {"README.md", "manifest.json"}:
-        raise Failed("bundle", "the members are not exactly those the manifest lists")
+    if manifest["format"] != "evote-bundle@3":
+        raise Failed("bundle", f"layout {manifest['format']!r} is not evote-bundle@3")
+    listed = [item["name"] for item in manifest["files"]]
+    if set(files) != set(listed) | {"manifest.json"} or listed[0] != "README.md":
+        raise Failed("bundle", "the members are not exactly those the manifest lists, README.md first")
     for item in manifest["files"]:
         content = files[item["name"]]
         if len(content) != item["size"] or sha256_hex(content) != item["sha256"]:
             raise Failed("bundle", f"{item['name']} does not match its manifest hash")
-    layout_v2 = manifest["format"] == "evote-bundle@2"
-    entries_name, proofs_name, ballots_name = (
-        ("log/entries.jsonl", "log/proofs.jsonl", "ballots.jsonl")
-        if layout_v2
-        else ("log/entries.json", "log/proofs.json", "ballots.json")
-    )
     log = parse_log_key(log_key)
+    unsigned = {key: value for key, value in manifest.items() if key != "signature"}
+    if not ed25519_ok(log[2], canonical(unsigned), base64.b64decode(manifest["signature"], validate=True)):
+        raise Failed("signatures", "manifest.json is not signed by the pinned log key")
+    entries_name, proofs_name, ballots_name = "log/entries.jsonl", "log/proofs.jsonl", "ballots.jsonl"
+    layout_v2 = True
     vote_id = manifest["vote_id"]
 
     # Checkpoints, the signed result and its JWS.
@@ -286,8 +296,8 @@ def check_leaf(document: dict[str, Any], vote_id: str) -> None:
 def check_documents(files: dict[str, bytes], result: dict[str, Any], documents: list[dict[str, Any]]) -> None:
     if sha256_hex(canonical(read(files, "notice.json"))) != result["notice_hash"]:
         raise Failed("notice", "notice.json does not hash to the signed notice_hash")
-    if sha256_hex(canonical(read(files, "roll.json"))) != result["roll_hash"]:
-        raise Failed("register", "roll.json does not hash to the signed roll_hash")
+    if sha256_hex(canonical(read(files, "roll.jsonl"))) != result["roll_hash"]:
+        raise Failed("register", "roll.jsonl does not hash to the signed roll_hash")
     published = [document for document in documents if document["kind"] == "vote.published"]
     if len(published) != 1 or published[0]["payload"]["notice_hash"] != result["notice_hash"]:
         raise Failed("notice", "the vote.published entry does not name the notice")
@@ -365,7 +375,7 @@ def check_completeness(documents: list[dict[str, Any]], ballots: list[dict[str, 
 
 
 def check_tally(files: dict[str, bytes], result: dict[str, Any], ballots: list[dict[str, Any]]) -> None:
-    roll = read(files, "roll.json")
+    roll = read(files, "roll.jsonl")
     weights = {group["group_id"]: (group["heads"], group["area"]) for group in roll["groups"]}
     total = (roll["total"]["heads"], roll["total"]["area"])
     topics = {topic["topic_id"]: topic["document"] for topic in read(files, "topics.json")}

@@ -56,7 +56,7 @@ from app.register.models import OwnerKind
 from app.register.parsing import RegisterFormat
 from app.register.repository import get_or_create_owner
 from app.register.service import import_register
-from tests.ballot.helpers import LI, WANG, answers_for, group_of, owner_id
+from tests.ballot.helpers import LI, WANG, ZHAO, answers_for, group_of, owner_id
 from tests.factories import bearer, make_account, make_api_key, make_places
 from tests.factories_vote import make_vote, yes_no_topic
 from tests.notice.helpers import HEADER, notice_for, outbox_of, resident_id
@@ -285,6 +285,12 @@ MATRIX: dict[tuple[str, str], Call] = {
         ORGANISERS_A, body=lambda w, _: {"files": {"file": ("r.csv", w.extra["register_a"], "text/csv")}}
     ),
     ("GET", "/api/v1/estates/{estate_id}/register/versions"): Call(STAFF_OF_A),
+    # --- the rules of procedure (R-PROC-1..3) ---------------------------------------------------------------------
+    ("POST", "/api/v1/estates/{estate_id}/procedure-rules"): Call(
+        ORGANISERS_A, body=lambda w, _: {"json": {"document": {"blank_ballots": "NOT_COUNTED"}}}
+    ),
+    ("GET", "/api/v1/estates/{estate_id}/procedure-rules"): Call(STAFF_OF_A),
+    ("GET", "/api/v1/estates/{estate_id}/procedure-rules/in-force"): Call(STAFF_OF_A),
     ("GET", "/api/v1/estates/{estate_id}/register/versions/{number}/units"): Call(
         expect("404", ((*MANAGERS_A, "auditor_a"), OK), ("observer_a", "403")),
         note="R-SUP-2: the residents' committee observes notices, participation and results, not owners' units",
@@ -361,6 +367,16 @@ MATRIX: dict[tuple[str, str], Call] = {
         VOTE_ORGANISERS_A, body=_static({"text": "第二条应为“物业服务费用”。"})
     ),
     ("POST", "/api/v1/votes/{vote_id}/cancel"): Call(VOTE_ORGANISERS_A, body=_static({"reason": "议题有误"})),
+    # R-NOTICE-2: the organiser records the posting on site; every reader of the vote reads the postings and photos.
+    ("POST", "/api/v1/votes/{vote_id}/postings"): Call(
+        VOTE_ORGANISERS_A,
+        body=lambda w, _: {
+            "data": {"posted_at": NOW.isoformat(), "place": "2号楼公告栏"},
+            "files": {"photo": ("posting.png", PNG, "image/png")},
+        },
+    ),
+    ("GET", "/api/v1/votes/{vote_id}/postings"): Call(expect("404", (STAFF_A, OK), (OWNERS_A, OK))),
+    ("GET", "/api/v1/votes/{vote_id}/postings/{posting_id}/photo"): Call(expect("404", (STAFF_A, OK), (OWNERS_A, OK))),
     ("POST", "/api/v1/votes/{vote_id}/topics"): Call(VOTE_ORGANISERS_A, params=DRAFT, body=_static(TOPIC_BODY)),
     ("PATCH", "/api/v1/votes/{vote_id}/topics/{topic_id}"): Call(
         VOTE_ORGANISERS_A, params=DRAFT, body=_static({"title": "续聘"})
@@ -375,6 +391,29 @@ MATRIX: dict[tuple[str, str], Call] = {
     ("DELETE", "/api/v1/votes/{vote_id}/topics/{topic_id}/attachments/{attachment_id}"): Call(
         VOTE_ORGANISERS_A, params=DRAFT
     ),
+    # --- committee candidates (R-CAND): the draft's topic is a yes/no topic, so allowed callers meet a 422 -------
+    ("GET", "/api/v1/votes/{vote_id}/topics/{topic_id}/candidates"): Call(
+        expect("404", (MANAGERS_A, OK)), params=DRAFT, note="restricted nomination records: managing roles only"
+    ),
+    ("POST", "/api/v1/votes/{vote_id}/topics/{topic_id}/attestations"): Call(
+        VOTE_ORGANISERS_A,
+        params=DRAFT,
+        body=_static(
+            {
+                "candidate_id": "c1",
+                "criterion": "PROPERTY_FEES",
+                "finding": "MET",
+                "source": "PROPERTY_SERVICE_COMPANY",
+                "document_sha256": "d0" * 32,
+                "attested_on": "2025-02-20",
+            }
+        ),
+    ),
+    ("POST", "/api/v1/votes/{vote_id}/topics/{topic_id}/candidate-list/acknowledgment"): Call(
+        VOTE_ORGANISERS_A,
+        params=DRAFT,
+        body=_static({"submitted_on": "2025-02-21", "acknowledged_on": "2025-02-22", "receipt_sha256": "ac" * 32}),
+    ),
     # --- casting (R-CAST), results (R-PUB), export -------------------------------------------------------------------
     ("POST", "/api/v1/votes/{vote_id}/ballots"): Call(
         # R-CAST-1 is checked first: accounts without a verified owner (staff, API keys) get 403 before any
@@ -383,16 +422,43 @@ MATRIX: dict[tuple[str, str], Call] = {
         body=lambda w, _: {"json": {"group_id": w.extra["group_a"], "answers": w.extra["answers"]}},
         note="another group's ballot: 李二 casting for 王一's group is refused",
     ),
-    ("POST", "/api/v1/votes/{vote_id}/paper-ballots"): Call(
+    ("POST", "/api/v1/votes/{vote_id}/paper-scans"): Call(
+        VOTE_ORGANISERS_A, body=lambda w, _: {"content": b"scan of a signed paper ballot"}
+    ),
+    ("POST", "/api/v1/votes/{vote_id}/paper-receptions"): Call(
         VOTE_ORGANISERS_A,
-        body=lambda w, _: {
-            "json": {
-                "group_id": w.extra["group_a2"],
-                "answers": w.extra["answers"],
-                "received_at": (NOW + timedelta(minutes=30)).isoformat(),
-                "scan_sha256": "a" * 64,
+        body=_json(lambda w: {"group_id": w.extra["group_a2"], "form": "SHEET", "scan_sha256": w.extra["scan"]}),
+        note="R-PAPER-1: the world's vote is online only, so the organisers get the domain refusal (409)",
+    ),
+    ("GET", "/api/v1/votes/{vote_id}/counting-session"): Call(expect("404", (STAFF_A, OK))),
+    ("POST", "/api/v1/votes/{vote_id}/counting-session"): Call(
+        expect(
+            "404",
+            (("admin", "committee_a"), "409:ballot.paper_not_allowed"),
+            (READERS_A, "403"),
+            ("so_a", "403:vote.not_organiser"),
+        ),
+        body=_json(
+            lambda w: {
+                "witnesses": [
+                    {"account_id": w.extra["owner_a_account"], "role": "OWNER"},
+                    {"account_id": w.extra["owner_a_account"], "role": "RESIDENTS_COMMITTEE"},
+                ]
             }
-        },
+        ),
+        note="R-PAPER-3: organisers of a paper or mixed vote only (the world's vote is online)",
+    ),
+    ("POST", "/api/v1/votes/{vote_id}/counting-session/ballots"): Call(
+        expect(
+            "404",
+            (("admin", "committee_a"), "409:ballot.paper_not_allowed"),
+            (READERS_A, "403"),
+            ("so_a", "403:vote.not_organiser"),
+        ),
+        body=_json(lambda w: {"reception_id": "00000000-0000-4000-8000-000000000000", "answers": w.extra["answers"]}),
+    ),
+    ("POST", "/api/v1/votes/{vote_id}/counting-session/confirmations"): Call(
+        expect("403:counting.not_a_witness"), note="R-PAPER-3: only a named witness, through their own account"
     ),
     ("GET", "/api/v1/votes/{vote_id}/my-ballot"): Call(expect("404", (ACTING_A, OK))),
     ("GET", "/api/v1/votes/{vote_id}/turnout"): Call(expect("404", (STAFF_A, OK), (ACTING_A, OK))),
@@ -406,8 +472,13 @@ MATRIX: dict[tuple[str, str], Call] = {
     ("POST", "/api/v1/votes/{vote_id}/close"): Call(VOTE_ORGANISERS_A),
     # --- supervision (R-SUP-1..3): another street's decision is not found -----------------------------------------
     ("POST", "/api/v1/votes/{vote_id}/suspend"): Call(SUPERVISORS_A, body=_static(SUPERVISION)),
-    ("POST", "/api/v1/votes/{vote_id}/resume"): Call(SUPERVISORS_A, body=_static(SUPERVISION)),
-    ("POST", "/api/v1/votes/{vote_id}/revoke"): Call(SUPERVISORS_A, body=_static(SUPERVISION)),
+    ("POST", "/api/v1/votes/{vote_id}/resume"): Call(
+        SUPERVISORS_A, body=_static(SUPERVISION | {"ends_at": (NOW + timedelta(days=30)).isoformat()})
+    ),
+    ("POST", "/api/v1/votes/{vote_id}/terminate"): Call(SUPERVISORS_A, body=_static(SUPERVISION)),
+    ("POST", "/api/v1/votes/{vote_id}/revoke"): Call(
+        SUPERVISORS_A, body=lambda w, _: {"json": SUPERVISION | {"topic_id": str(w.ids["topic_id"])}}
+    ),
     ("POST", "/api/v1/votes/{vote_id}/correction-orders"): Call(
         SUPERVISORS_A, body=_static(SUPERVISION | {"deadline": (NOW + timedelta(days=10)).isoformat()})
     ),
@@ -416,7 +487,9 @@ MATRIX: dict[tuple[str, str], Call] = {
     ),
     ("POST", "/api/v1/votes/{vote_id}/court-revocation"): Call(
         expect("404", ("admin", OK), (("so_a", "committee_a", *READERS_A), "403")),
-        body=_static({"judgment_ref": "(2025)京0105民初123号", "reason": "判决撤销"}),
+        body=lambda w, _: {
+            "json": {"judgment_ref": "(2025)京0105民初123号", "reason": "判决撤销", "topic_id": str(w.ids["topic_id"])}
+        },
         note="R-SUP-3: operators record court judgments",
     ),
     ("GET", "/api/v1/votes/{vote_id}/supervision"): Call(expect("404", (STAFF_A, OK), (OWNERS_A, OK))),
@@ -441,6 +514,64 @@ MATRIX: dict[tuple[str, str], Call] = {
     ),
     ("POST", "/api/v1/votes/{vote_id}/roll/republish"): Call(
         VOTE_ORGANISERS_A, body=_static({}), note="V is open: the organiser is refused with 409 notice_period_over"
+    ),
+    # --- committees and who convenes (R-COMM, R-CONV): the committee C of A is unfiled, 王一 and 李二 sit on it -----
+    ("GET", "/api/v1/estates/{estate_id}/committees"): Call(
+        expect("404", (STAFF_A, OK), (OWNERS_A, OK)), note="owners of the estate read its committees (masked)"
+    ),
+    ("POST", "/api/v1/estates/{estate_id}/committees"): Call(
+        ORGANISERS_A,
+        body=_static(
+            {
+                "kind": "OWNERS_COMMITTEE",
+                "seats": 3,
+                "alternate_seats": 0,
+                "term_starts_on": "2040-01-01",
+                "term_ends_on": "2041-01-01",
+            }
+        ),
+        note="a 业委会's record; a 物管会 is the street office's alone (tests/committee)",
+    ),
+    ("GET", "/api/v1/committees/{committee_id}"): Call(expect("404", (STAFF_A, OK), (OWNERS_A, OK))),
+    ("POST", "/api/v1/committees/{committee_id}/filing"): Call(
+        expect("404", ("so_a", OK), (("admin", "committee_a", *READERS_A), "403")),
+        body=_static({"filed_on": NOW.date().isoformat(), "reference": "备〔2026〕1号"}),
+        note="Beijing Art. 43: only the street office of the jurisdiction records the filing, not even the operator",
+    ),
+    ("POST", "/api/v1/committees/{committee_id}/members"): Call(
+        ORGANISERS_A,
+        body=_static({"seat_kind": "ALTERNATE", "seat": 1, "document_type": "RESIDENT_ID", "identifier": ZHAO}),
+        note="before filing the organisers enter members; afterwards the street office (Art. 50)",
+    ),
+    ("POST", "/api/v1/committee-members/{member_id}/end"): Call(ORGANISERS_A, body=_static({"reason": "RESIGNED"})),
+    ("POST", "/api/v1/committee-members/{member_id}/fill-vacancy"): Call(
+        ORGANISERS_A, body=_static({"seat": 1}), note="seat 1 is held: 409 once the writer is allowed"
+    ),
+    ("GET", "/api/v1/estates/{estate_id}/convening-triggers"): Call(STAFF_OF_A),
+    ("POST", "/api/v1/estates/{estate_id}/convening-triggers"): Call(
+        expect("404", ("so_a", OK), (("admin", "committee_a", *READERS_A), "403")),
+        body=_static(
+            {
+                "ground": "NO_COMMITTEE",
+                "occurred_on": NOW.date().isoformat(),
+                "document_ref": "x",
+                "evidence_sha256": "c" * 64,
+            }
+        ),
+        note="R-CONV-3: the street office's own ground",
+    ),
+    ("PUT", "/api/v1/votes/{vote_id}/mandate"): Call(
+        VOTE_ORGANISERS_A, params=DRAFT, body=lambda w, _: {"json": {"committee_id": w.ids["committee_id"]}}
+    ),
+    ("GET", "/api/v1/votes/{vote_id}/mandate"): Call(
+        expect("404", (MANAGERS_A, OK), (OWNERS_A, OK)),
+        params=DRAFT,
+        note="a draft's mandate: its organisers, and the committee's sitting members who sign it",
+    ),
+    ("POST", "/api/v1/votes/{vote_id}/mandate/signatures"): Call(
+        expect("404", (OWNERS_A, OK), (MANAGERS_A, "403:vote.not_a_sitting_member")),
+        params=DRAFT,
+        note="R-CONV-2: members sign through their own accounts; staff who see the draft are told they are not members",
     ),
 }
 
@@ -534,6 +665,7 @@ async def _build_world(client, session, sessionmaker, app) -> World:  # type: ig
     group_a = await group_of(session, vote_id, wang)
     group_a2 = await group_of(session, vote_id, li)  # 李二's sole unit 3-1-102 (R-HEAD-3)
     answers = answers_for(fixture)  # type: ignore[no-untyped-call]
+    scan = hashlib.sha256(b"matrix scan").hexdigest()
 
     async def ok(response, status: int = 201):  # type: ignore[no-untyped-def]
         assert response.status_code == status, response.text
@@ -553,6 +685,14 @@ async def _build_world(client, session, sessionmaker, app) -> World:  # type: ig
         await client.post(
             f"/api/v1/votes/{draft['id']}/topics/{topic['id']}/attachments",
             files={"file": ("plan.png", PNG, "image/png")},
+            headers=admin,
+        )
+    )
+    posting = await ok(
+        await client.post(
+            f"/api/v1/votes/{vote_id}/postings",
+            data={"posted_at": NOW.isoformat(), "place": "1号楼大堂公告栏"},
+            files={"photo": ("posting.png", PNG, "image/png")},
             headers=admin,
         )
     )
@@ -606,6 +746,29 @@ async def _build_world(client, session, sessionmaker, app) -> World:  # type: ig
             headers=bearer(app, applicant),
         )
     )
+    # The committee C of A (unfiled): 王一, 李二 and 赵四, alternate 张三; the draft D is convened on its decision.
+    today = (NOW + timedelta(hours=9)).date()
+    committee = await ok(
+        await client.post(
+            f"/api/v1/estates/{a.estate.id}/committees",
+            json={"kind": "OWNERS_COMMITTEE", "seats": 3, "alternate_seats": 1,
+                  "term_starts_on": (today - timedelta(days=365)).isoformat(),
+                  "term_ends_on": (today + timedelta(days=365)).isoformat()},
+            headers=admin,
+        )
+    )  # fmt: skip
+    for seat_kind, seat, identifier in (("MEMBER", 1, WANG), ("MEMBER", 2, LI), ("MEMBER", 3, ZHAO)):
+        committee = await ok(
+            await client.post(
+                f"/api/v1/committees/{committee['id']}/members",
+                json={"seat_kind": seat_kind, "seat": seat, "document_type": "RESIDENT_ID", "identifier": identifier},
+                headers=admin,
+            )
+        )
+    await ok(
+        await client.put(f"/api/v1/votes/{draft['id']}/mandate", json={"committee_id": committee["id"]}, headers=admin),
+        200,
+    )
     await integrate_once(sessionmaker, NOW + timedelta(hours=1), keys=app.state.log_keys)
     checkpoint = await client.get("/api/v1/log/checkpoint")
     assert checkpoint.status_code == 200, checkpoint.text
@@ -619,6 +782,7 @@ async def _build_world(client, session, sessionmaker, app) -> World:  # type: ig
             "draft_vote_id": draft["id"],
             "topic_id": topic["id"],
             "attachment_id": attachment["id"],
+            "posting_id": posting["id"],
             "order_id": order["action"]["id"],
             "grant_id": grant["id"],
             "staff_grant_id": str(staff_grant),
@@ -631,11 +795,15 @@ async def _build_world(client, session, sessionmaker, app) -> World:  # type: ig
             "entry_id": cast["audit_entry_id"],
             "number": "1",
             "size": "1",
+            "committee_id": committee["id"],
+            "member_id": committee["members"][2]["id"],
         },
         headers=headers,
         extra={
             "group_a": group_a,
             "group_a2": group_a2,
+            "scan": scan,
+            "owner_a_account": str(owner_a.id),
             "answers": answers,
             "grant_body": grant_body,
             "note": checkpoint.text,
@@ -650,9 +818,9 @@ async def _build_world(client, session, sessionmaker, app) -> World:  # type: ig
 
 # Tables whose rows are updated in place (the others only grow, so their row counts show any change).
 UPDATED_IN_PLACE = (
-    "account", "acting_grant", "api_key", "estate", "log_state", "manual_verification_request", "otp_challenge",
-    "outbox_message", "petition", "refresh_token", "role_grant", "roll_objection", "topic", "verification_document",
-    "vote",
+    "account", "acting_grant", "api_key", "committee", "committee_member", "estate", "log_state",
+    "manual_verification_request", "otp_challenge", "outbox_message", "petition", "refresh_token", "role_grant",
+    "roll_objection", "topic", "verification_document", "vote",
 )  # fmt: skip
 
 
@@ -700,6 +868,8 @@ MUST_CHANGE = {
     ("DELETE", "/api/v1/staff/grants/{grant_id}"),
     ("PATCH", "/api/v1/estates/{estate_id}/reminder-dates"),
     ("POST", "/api/v1/roll-objections/{objection_id}/answer"),
+    ("POST", "/api/v1/committees/{committee_id}/filing"),
+    ("POST", "/api/v1/committee-members/{member_id}/end"),
 }
 
 

@@ -22,6 +22,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from app.ledger import ballot, completeness, merkle, note, pseudonyms, receipt, signing
 from app.ledger.canonical import canonical_bytes, canonical_sha256
 from app.ledger.entries import entry_leaf_hash, entry_payload_sha256, leaf_data, leaf_document, parse_leaf_data
+from app.verifier import documents
 from app.verifier.documents import jwk_thumbprint
 
 VECTORS = Path(__file__).resolve().parent.parent / "docs" / "vectors"
@@ -307,6 +308,52 @@ def _completeness() -> dict[str, Any]:
     }
 
 
+def _manifest() -> dict[str, Any]:
+    """The signed manifest of ``evote-bundle@3`` (§5.2) and a headed JSON Lines roll with its hash (§5.1)."""
+    roll = {
+        "format": "evote-roll@2",
+        "estate_id": ESTATE_ID,
+        "groups": [
+            {"group_id": "0" * 31 + "a", "area": 9000, "heads": 1, "is_developer": False, "units": ["1-1-101"],
+             "owners": ["1" * 32]},
+            {"group_id": "0" * 31 + "b", "area": 12050, "heads": 1, "is_developer": False,
+             "units": ["1-1-102", "1-1-P01"], "owners": ["2" * 32, "3" * 32]},
+        ],
+        "total": {"heads": 2, "area": 21050},
+    }  # fmt: skip
+    register_units = [
+        {"unit_key": "1-1-101", "building": "1号楼", "entrance": "1", "room": "101", "area": 9000,
+         "area_source": "CERTIFICATE", "parking": False, "sale_status": "SOLD", "delivered": True,
+         "evidence": "CERTIFICATE", "owners": ["1" * 32]},
+    ]  # fmt: skip
+    register_lines = [canonical_bytes(unit) for unit in register_units]
+    roll_lines = documents.split_document(documents.ROLL, roll)
+    member = b"".join(line + b"\n" for line in roll_lines)
+    manifest: dict[str, Any] = {
+        "format": documents.BUNDLE_FORMAT,
+        "vote_id": VOTE_ID,
+        "files": [
+            {"name": "README.md", "size": 6, "sha256": hashlib.sha256(b"# hi\n\n").hexdigest()},
+            {"name": documents.ROLL, "size": len(member), "sha256": hashlib.sha256(member).hexdigest()},
+        ],
+        "register_unit_tags": documents.unit_tags(register_lines),
+    }
+    message = documents.manifest_message(manifest)
+    signature = signing.sign(_key("evote test vector: log key"), message)
+    return {
+        "description": "evote-bundle@3: a signed manifest (its message is the canonical manifest without "
+        "'signature'), register unit tags (first 16 hex digits of SHA-256 of each unit line), and a headed JSON Lines "
+        "roll (header line, one group per line) whose hash is the canonical roll document's",
+        "log_public_key": _b64(_key("evote test vector: log key").public_key().public_bytes_raw()),
+        "manifest": {**manifest, "signature": _b64(signature)},
+        "signing_message": _text(message),
+        "register_unit_lines": [_text(line) for line in register_lines],
+        "roll_document": roll,
+        "roll_member_lines": [_text(line) for line in roll_lines],
+        "roll_hash": canonical_sha256(roll),
+    }
+
+
 BUILDERS = {
     "canonical.json": _canonical,
     "leaves.json": _leaves,
@@ -317,6 +364,7 @@ BUILDERS = {
     "jws.json": _jws,
     "pseudonyms.json": _pseudonyms,
     "completeness.json": _completeness,
+    "manifest.json": _manifest,
 }
 
 
@@ -427,6 +475,25 @@ def test_completeness_vectors_verify() -> None:
     public = _key("evote test vector: log key").public_key()
     signed = vectors["export_index"]
     assert signing.verify_document(public, signed["index"], base64.b64decode(signed["signature"]))
+
+
+def test_manifest_vectors_verify_and_the_roll_rehashes_from_its_lines() -> None:
+    vectors = load("manifest.json")
+    manifest = vectors["manifest"]
+    unsigned = {key: value for key, value in manifest.items() if key != "signature"}
+    assert canonical_bytes(unsigned).decode("utf-8") == vectors["signing_message"]
+    public = signing.public_key_from_bytes(base64.b64decode(vectors["log_public_key"]))
+    assert signing.verify(public, vectors["signing_message"].encode(), base64.b64decode(manifest["signature"]))
+    tags = "".join(hashlib.sha256(line.encode()).hexdigest()[:16] for line in vectors["register_unit_lines"])
+    assert manifest["register_unit_tags"] == tags
+    # The roll from its lines: the header with "groups" the other lines, hashed as the canonical document.
+    lines = [json.loads(line) for line in vectors["roll_member_lines"]]
+    assert documents.join_document(documents.ROLL, lines) == vectors["roll_document"]
+    header = canonical_bytes({**lines[0], "groups": []})
+    prefix, suffix = header.split(b'"groups":[]')
+    groups = b",".join(line.encode() for line in vectors["roll_member_lines"][1:])
+    streamed = hashlib.sha256(prefix + b'"groups":[' + groups + b"]" + suffix).hexdigest()
+    assert streamed == vectors["roll_hash"] == canonical_sha256(vectors["roll_document"])
 
 
 def main() -> None:  # pragma: no cover - run by hand after a deliberate format change

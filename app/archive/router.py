@@ -15,7 +15,7 @@ from app.common.pagination import CursorParam, LimitParam
 from app.errors import NotFound
 from app.http.deps import Clock, CurrentPrincipal, SessionDep
 from app.http.problems import problem_responses
-from app.result.errors import ResultNotPublished
+from app.result.errors import ResultNotPublished, VoteTerminated
 
 API_PREFIX = "/api/v1"  # for the download links in the archive listing (app.main mounts this router there)
 router = APIRouter(tags=["notices"])  # the tag names the operation ids (app.main.operation_id): kept as published
@@ -89,7 +89,7 @@ async def get_archive(
 @router.get(
     "/estates/{estate_id}/archive/results/{vote_id}",
     response_class=Response,
-    responses={**JSON_DOWNLOAD, **problem_responses(*READ_ERRORS, ResultNotPublished)},
+    responses={**JSON_DOWNLOAD, **problem_responses(*READ_ERRORS, ResultNotPublished, VoteTerminated)},
 )
 async def download_result(
     estate_id: EstateId, vote_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal, clock: Clock

@@ -22,6 +22,10 @@ class ArchivedTopicRead(ReadModel):
     topic_id: uuid.UUID
     outcome: str
     evidence_sha256: str
+    decision_status: str | None = Field(
+        description="R-SUP-7: IN_FORCE, REVOKED_BY_STREET_OFFICE or REVOKED_BY_COURT; null when the outcome decided "
+        "nothing (NO_QUORUM, REJECTED, NO_DECISION)"
+    )
 
 
 class ArchivedResultRead(ReadModel):
@@ -31,6 +35,7 @@ class ArchivedResultRead(ReadModel):
     result_published_at: datetime | None
     notice_hash: str | None
     roll_hash: str | None
+    decision_status: str = Field(description="R-SUP-7: IN_FORCE, PARTLY_REVOKED, NO_DECISION, REVOKED_BY_* …")
     topics: list[ArchivedTopicRead]
     download: str = Field(description="Path of the JSON download")
 
@@ -65,10 +70,8 @@ class ArchiveRead(ReadModel):
                     result_published_at=item.vote.result_published_at,
                     notice_hash=item.vote.notice_hash,
                     roll_hash=item.vote.roll_hash,
-                    topics=[
-                        ArchivedTopicRead(topic_id=topic_id, outcome=outcome, evidence_sha256=sha)
-                        for topic_id, outcome, sha in item.topics
-                    ],
+                    decision_status=item.decision_status,
+                    topics=[ArchivedTopicRead.from_attributes_of(topic) for topic in item.topics],
                     download=f"{base}/results/{item.vote.id}",
                 )
                 for item in archive.results

@@ -35,10 +35,10 @@ from app.notice.models import Audience, Notice
 from app.notice.service import instant_text, notice_document
 from app.place import access
 from app.realname import repository as realname_repository
-from app.result import repository as result_repository
 from app.result import service as result_service
 from app.result.schemas import ResultRead
 from app.rules.lifecycle import VoteStatus
+from app.supervision import service as supervision_service
 from app.vote.models import Vote
 
 
@@ -147,9 +147,18 @@ async def _record_access(
 
 
 @dataclass(frozen=True, slots=True)
+class ArchivedTopic:
+    topic_id: uuid.UUID
+    outcome: str
+    evidence_sha256: str
+    decision_status: str | None  # R-SUP-7: None when the outcome decided nothing
+
+
+@dataclass(frozen=True, slots=True)
 class ArchivedResult:
     vote: Vote
-    topics: tuple[tuple[uuid.UUID, str, str], ...]  # (topic id, outcome, evidence SHA-256) in topic order
+    decision_status: str  # R-SUP-7: the summary over the topics
+    topics: tuple[ArchivedTopic, ...]  # in topic order
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,9 +173,17 @@ async def archive(session: AsyncSession, principal: Principal, estate_id: uuid.U
     inspector = await _inspector(session, principal, estate_id)
     results = []
     for vote in await repository.published_votes(session, estate_id):
-        positions = {topic.id: topic.position for topic in await result_repository.topics_of(session, vote.id)}
-        rows = sorted(await result_repository.results_of(session, vote.id), key=lambda r: positions.get(r.topic_id, 0))
-        results.append(ArchivedResult(vote, tuple((r.topic_id, r.outcome, r.evidence_sha256) for r in rows)))
+        decisions = await supervision_service.decisions_of(session, vote)  # in topic order
+        topics = tuple(
+            ArchivedTopic(
+                item.topic.id,
+                item.result.outcome,
+                item.result.evidence_sha256,
+                None if item.status is None else item.status.value,
+            )
+            for item in decisions.topics
+        )
+        results.append(ArchivedResult(vote, decisions.status.value, topics))
     notices = await notice_repository.archive_notices(session, estate_id, inspector.audiences)
     await _record_access(session, inspector, estate_id, document="ARCHIVE_INDEX", now=now)
     return Archive(estate_id, tuple(results), tuple(notices))

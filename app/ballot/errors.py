@@ -87,3 +87,58 @@ class CountedSetNotLogged(DomainError):
     title = "No counted set logged"
     message_zh = "该表决关闭时未记录计票集合，无法提供计票证明。"
     message_en = "This vote's close logged no counted set, so there is no counted proof."
+
+
+class ScanNotUploaded(DomainError):
+    """R-PAPER-4: a scan is named by the hash of bytes this vote stored; a hash alone proves no scan."""
+
+    code = "ballot.scan_not_uploaded"
+    status = 422
+    title = "Scan not uploaded"
+    message_zh = "该哈希没有对应的已上传扫描件：请先上传纸质选票的扫描件（R-PAPER-4）。"
+    message_en = "No uploaded scan has this hash: upload the paper ballot's scan first (R-PAPER-4)."
+
+
+class ScanEmptyOrTooLarge(DomainError):
+    code = "ballot.scan_size_invalid"
+    status = 422
+    title = "Scan empty or too large"
+    message_zh = "扫描件不能为空，且不得超过 {max_bytes} 字节。"
+    message_en = "A scan must not be empty and must not exceed {max_bytes} bytes."
+
+
+class ReceptionNotFound(DomainError):
+    """R-PAPER-3: answers are entered only for a paper ballot whose reception was recorded before the close."""
+
+    code = "counting.reception_not_found"
+    status = 404
+    title = "No such paper ballot reception"
+    message_zh = "没有该纸质选票的送达登记：只有在表决截止前登记送达的纸质选票才能在计票时录入（R-PAPER-3）。"
+    message_en = (
+        "No such paper ballot reception: only paper ballots recorded as received before the close are entered "
+        "at the counting (R-PAPER-3)."
+    )
+
+
+class ReceptionIsDuplicate(DomainError):
+    """R-PAPER-2: a duplicate is kept on record, never counted."""
+
+    code = "counting.reception_duplicate"
+    status = 409
+    title = "Duplicate paper ballot"
+    message_zh = "该纸质选票送达时，该投票组已有更早的选票，按 R-PAPER-2 作为重复选票留存，不计入。"
+    message_en = (
+        "When this paper ballot arrived the group already had an earlier ballot: it is kept as a duplicate and "
+        "not counted (R-PAPER-2)."
+    )
+
+
+class SheetScanRequired(DomainError):
+    code = "counting.sheet_scan_required"
+    status = 422
+    title = "Scan of the opened ballot required"
+    message_zh = "密封信封在计票时拆封：请上传并提供信封内选票的扫描件哈希（R-PAPER-4）。"
+    message_en = (
+        "A sealed envelope is opened at the counting: upload the ballot sheet inside and give its scan hash "
+        "(R-PAPER-4)."
+    )

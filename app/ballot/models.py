@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db.base import Base, IdMixin, enum_column, utcnow
+from app.rules.paper import PaperForm, ReceptionStatus, WitnessRole
 
 
 class Channel(StrEnum):
@@ -91,3 +92,77 @@ class IdempotencyRecord(Base):
     status_code: Mapped[int]
     body: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class PaperScan(Base):
+    """R-PAPER-4: a scan of a paper ballot (or of its sealed envelope), stored and named by its bytes' SHA-256."""
+
+    __tablename__ = "paper_scan"
+
+    vote_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("vote.id", ondelete="RESTRICT"), primary_key=True)
+    sha256: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    media_type: Mapped[str] = mapped_column(sa.String(100))
+    size: Mapped[int]
+    content: Mapped[bytes] = mapped_column(sa.LargeBinary)
+    uploaded_at: Mapped[datetime]
+    uploaded_by: Mapped[str] = mapped_column(sa.String(200))
+
+
+class PaperReception(IdMixin, Base):
+    """R-PAPER-1, R-PAPER-2: a paper ballot's arrival at the organiser, at the server's clock.
+
+    Its answers are entered at the counting session (R-PAPER-3), which turns a RECEIVED reception into the
+    counted ballot ``ballot_id``; a DUPLICATE stays on record and is never counted."""
+
+    __tablename__ = "paper_reception"
+    __table_args__ = (
+        # R-PAPER-2: one reception per group and vote may count; duplicates stay on record beside it.
+        sa.Index(
+            "uq_paper_reception_vote_group_first",
+            "vote_id",
+            "group_id",
+            unique=True,
+            sqlite_where=sa.text("status != 'DUPLICATE'"),
+            postgresql_where=sa.text("status != 'DUPLICATE'"),
+        ),
+    )
+
+    vote_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("vote.id", ondelete="RESTRICT"), index=True)
+    group_id: Mapped[str] = mapped_column(sa.String(32))
+    form: Mapped[PaperForm] = mapped_column(enum_column(PaperForm))
+    scan_sha256: Mapped[str] = mapped_column(sa.String(64))
+    received_at: Mapped[datetime]
+    """The server's clock when the reception was recorded: the instant the ballot takes effect (CC Art. 137 ¶2)."""
+    date_on_paper: Mapped[str | None] = mapped_column(sa.String(10))
+    """A date written on the paper (YYYY-MM-DD), kept as information only: it never moves ``received_at``."""
+    status: Mapped[ReceptionStatus] = mapped_column(enum_column(ReceptionStatus))
+    recorded_by: Mapped[str] = mapped_column(sa.String(200))
+    audit_entry_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid)
+    ballot_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("ballot.id", ondelete="RESTRICT"))
+
+
+class CountingSession(IdMixin, Base):
+    """R-PAPER-3: the public counting of a paper or mixed vote's paper ballots, after the close."""
+
+    __tablename__ = "counting_session"
+
+    vote_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("vote.id", ondelete="RESTRICT"), unique=True)
+    opened_at: Mapped[datetime]
+    opened_by: Mapped[str] = mapped_column(sa.String(200))
+    signed_off_at: Mapped[datetime | None]
+    """When the last witness confirmed: from then on no entry, and the vote is closed, decided and published."""
+
+
+class CountingWitness(Base):
+    """R-PAPER-3: a witness of the counting, an account that confirms the count through its own sign-in."""
+
+    __tablename__ = "counting_witness"
+
+    session_id: Mapped[uuid.UUID] = mapped_column(
+        sa.ForeignKey("counting_session.id", ondelete="CASCADE"), primary_key=True
+    )
+    account_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("account.id", ondelete="RESTRICT"), primary_key=True)
+    role: Mapped[WitnessRole] = mapped_column(enum_column(WitnessRole))
+    pseudonym: Mapped[str] = mapped_column(sa.String(64))
+    """What the public log names the witness by (a per-vote keyed pseudonym, docs/secrecy.md)."""
+    confirmed_at: Mapped[datetime | None]

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from app.audit.models import AuditEntry
-from app.ballot.models import Ballot, BallotMark, BallotStatus, IdempotencyRecord
+from app.ballot.models import Ballot, BallotMark, BallotStatus, CountingSession, IdempotencyRecord, PaperReception
 from app.db import locks
 from app.grant import service as grant_service
 from app.grant.models import ActingGrant
@@ -25,6 +25,7 @@ from app.realname.repository import bound_owner_expression
 from app.register.models import Owner, OwnerKind, RegisterVersion, Unit, UnitOwner
 from app.rules.casting import GrantFacts
 from app.rules.lifecycle import VoteStatus
+from app.rules.paper import ReceptionStatus
 from app.rules.roll import SaleStatus
 from app.vote.models import RollGroup, Topic, Vote, VotingMethod
 
@@ -46,6 +47,8 @@ class CastingVote:
     topics: tuple[Topic, ...]
     caller_owner_id: uuid.UUID | None = None
     """The owner the casting account is bound to in THIS estate (R-CAST-1); None without such a binding."""
+    posted_at: datetime | None = None
+    """R-NOTICE-3: the earliest recorded on-site posting; None: the vote has not opened."""
 
 
 _TOPIC_CACHE_SIZE = 512
@@ -84,7 +87,7 @@ _VOTE_AND_GRANTS = (
     select(
         Vote.id, Vote.estate_id, Vote.status, Vote.voting_method, Vote.starts_at, Vote.ends_at, Vote.proxies_allowed,
         Vote.register_version_id, _LATEST_VERSION, Vote.notice_hash,
-        bound_owner_expression(bindparam("account_id"), Vote.estate_id), ActingGrant,
+        bound_owner_expression(bindparam("account_id"), Vote.estate_id), Vote.posted_at, ActingGrant,
         # A grantee's owner identity counts in this estate only through a binding made here (R-CAST-1, R-CAST-2).
         bound_owner_expression(ActingGrant.grantee_account_id, Vote.estate_id),
     )
@@ -111,7 +114,7 @@ async def vote_and_grants(
     vote = CastingVote(
         id=row[0], estate_id=row[1], status=row[2], voting_method=row[3], starts_at=row[4], ends_at=row[5],
         proxies_allowed=row[6], register_version_id=row[7], latest_register_version_id=row[8],
-        topics=await _topics(session, vote_id, row[9] or ""), caller_owner_id=row[10],
+        topics=await _topics(session, vote_id, row[9] or ""), caller_owner_id=row[10], posted_at=row[11],
     )  # fmt: skip
     grants = tuple(grant_service.grant_facts(grant, owner) for *_, grant, owner in rows if grant is not None)
     return vote, grants
@@ -367,3 +370,45 @@ async def closed_entry_id(session: AsyncSession, vote_id: uuid.UUID) -> uuid.UUI
     """The id of the vote's ``vote.closed`` audit entry, if it has closed."""
     statement = select(AuditEntry.id).where(AuditEntry.vote_id == vote_id, AuditEntry.kind == EventKind.VOTE_CLOSED)
     return await session.scalar(statement.limit(1))
+
+
+async def group_ballot_times(
+    session: AsyncSession, vote_id: uuid.UUID, group_id: str
+) -> list[tuple[datetime, uuid.UUID]]:
+    """R-PAPER-2: the server times (and log entries) of the group's counted ballot and non-duplicate receptions."""
+
+    ballots = await session.execute(
+        select(Ballot.cast_at, Ballot.audit_entry_id).where(
+            Ballot.vote_id == vote_id, Ballot.group_id == group_id, Ballot.status == BallotStatus.COUNTED
+        )
+    )
+    receptions = await session.execute(
+        select(PaperReception.received_at, PaperReception.audit_entry_id).where(
+            PaperReception.vote_id == vote_id,
+            PaperReception.group_id == group_id,
+            PaperReception.status != ReceptionStatus.DUPLICATE,
+        )
+    )
+    return [(at, entry) for at, entry in [*ballots.all(), *receptions.all()] if entry is not None]
+
+
+async def group_has_reception(session: AsyncSession, vote_id: uuid.UUID, group_id: str) -> bool:
+    """R-PAPER-2: whether the group's paper ballot reached the organiser (a non-duplicate reception)."""
+
+    found = await session.scalar(
+        select(PaperReception.id)
+        .where(
+            PaperReception.vote_id == vote_id,
+            PaperReception.group_id == group_id,
+            PaperReception.status != ReceptionStatus.DUPLICATE,
+        )
+        .limit(1)
+    )
+    return found is not None
+
+
+async def counting_signed_off(session: AsyncSession, vote_id: uuid.UUID) -> bool:
+    """R-PAPER-3: whether every witness of the vote's counting session has confirmed the count."""
+
+    signed = await session.scalar(select(CountingSession.signed_off_at).where(CountingSession.vote_id == vote_id))
+    return signed is not None

@@ -6,26 +6,23 @@ import orjson
 from fastapi import APIRouter, Header, status
 from fastapi.responses import Response
 
-from app.ballot import errors, repository, service
-from app.ballot.schemas import BallotCast, PaperBallotEntry, Receipt
-from app.common.errors import Forbidden, Unauthenticated
+from app.ballot import errors, service
+from app.ballot.schemas import BallotCast, Receipt
+from app.common.errors import Unauthenticated
 from app.errors import NotFound
 from app.http.deps import Clock, CurrentPrincipal, SessionDep, SettingsDep
 from app.http.errors import DatabaseBusy
 from app.http.paths import VoteId
 from app.http.problems import problem_responses
-from app.place import access
 from app.rules.casting import NotEntitled
 from app.rules.errors import (
     ElectionApprovalLimitExceeded,
     ElectionBallotIncomplete,
     ElectionWriteIn,
-    PaperReceivedOutsideWindow,
+    NoticeNotPosted,
     VotingEnded,
     VotingNotStarted,
 )
-from app.vote.errors import NotThisVotesOrganiser
-from app.vote.service import ensure_acts_as_organiser
 from app.vote.spec import AnswerInvalid, BallotIncomplete, TopicNotInNotice
 
 router = APIRouter(tags=["ballots"])
@@ -40,7 +37,8 @@ IdempotencyKey = Annotated[
 ]
 CAST_ERRORS = (
     Unauthenticated, errors.NotVerified, NotEntitled, NotFound, errors.GroupNotInRoll, VotingNotStarted, VotingEnded,
-    errors.VoteNotVotable, errors.OnlineNotAllowed, errors.AlreadyCast, errors.IdempotencyKeyReused, BallotIncomplete,
+    NoticeNotPosted, errors.VoteNotVotable, errors.OnlineNotAllowed, errors.AlreadyCast, errors.IdempotencyKeyReused,
+    BallotIncomplete,
     TopicNotInNotice, AnswerInvalid,
     ElectionWriteIn, ElectionBallotIncomplete, ElectionApprovalLimitExceeded, DatabaseBusy,
 )  # fmt: skip
@@ -68,25 +66,3 @@ async def cast_ballot(
     )  # fmt: skip
     # The body is already JSON-ready (a stored replay or a fresh receipt): serialised once, with orjson.
     return Response(orjson.dumps(outcome.body), status_code=outcome.status_code, media_type="application/json")
-
-
-@router.post(
-    "/votes/{vote_id}/paper-ballots",
-    status_code=status.HTTP_201_CREATED,
-    response_model=Receipt,
-    responses=problem_responses(
-        Unauthenticated, Forbidden, NotThisVotesOrganiser, NotFound, errors.GroupNotInRoll, errors.PaperNotAllowed,
-        PaperReceivedOutsideWindow, errors.AlreadyCast,
-        BallotIncomplete, TopicNotInNotice, AnswerInvalid, ElectionWriteIn, ElectionBallotIncomplete,
-    ),
-)  # fmt: skip
-async def enter_paper_ballot(
-    vote_id: VoteId, body: PaperBallotEntry, session: SessionDep, principal: CurrentPrincipal, clock: Clock
-) -> Receipt:
-    """Enter an owner-signed paper ballot with the hash of its scan (mixed or paper votes, R-TALLY-9)."""
-    vote = await repository.vote_for_paper_entry(session, vote_id)
-    if vote is None or vote.published_at is None:
-        raise NotFound(what="vote")
-    await access.ensure_can_manage_estate(session, principal, vote.estate_id)
-    ensure_acts_as_organiser(vote.organiser_kind, await access.estate_roles(session, principal, vote.estate_id))
-    return await service.enter_paper(session, principal, vote, body, now=clock())

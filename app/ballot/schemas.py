@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, Field
@@ -9,6 +9,7 @@ from pydantic import AfterValidator, BaseModel, Field
 from app.audit.schemas import ReceiptOut
 from app.common.schemas import Command
 from app.ledger.canonical import canonical_bytes
+from app.rules.paper import PaperForm, ReceptionStatus
 
 
 def _hashable(answers: dict[str, Any]) -> dict[str, Any]:
@@ -28,11 +29,49 @@ class BallotCast(Command):
     answers: Answers = Field(description="Topic id → answer; every topic of the vote (R-TALLY-1)")
 
 
-class PaperBallotEntry(Command):
+SHA256 = Field(pattern="^[0-9a-f]{64}$", description="SHA-256 (hex) of a scan uploaded to this vote (R-PAPER-4)")
+
+
+class PaperReceptionIn(Command):
+    """R-PAPER-1: a paper ballot has arrived now; the server's clock is its reception time."""
+
     group_id: str = Field(min_length=32, max_length=32, pattern="^[0-9a-f]{32}$")
+    form: PaperForm = Field(description="SHEET: the signed ballot; SEALED_ENVELOPE: opened at the counting")
+    scan_sha256: str = SHA256
+    date_on_paper: date | None = Field(
+        default=None, description="A date written on the paper: kept as information only, never the reception time"
+    )
+
+
+class PaperReceptionOut(BaseModel):
+    id: uuid.UUID
+    vote_id: uuid.UUID
+    group_id: str
+    form: PaperForm
+    scan_sha256: str
+    received_at: datetime = Field(description="The server's clock when the arrival was recorded (R-PAPER-1)")
+    date_on_paper: str | None
+    status: ReceptionStatus = Field(description="RECEIVED, COUNTED or DUPLICATE (R-PAPER-2)")
+    audit_entry_id: uuid.UUID
+    ballot_id: uuid.UUID | None
+
+
+class PaperScanOut(BaseModel):
+    sha256: str
+    size: int
+    media_type: str
+
+
+class CountedPaperEntry(Command):
+    """R-PAPER-3: the answers of a received paper ballot, entered at the counting session before the witnesses."""
+
+    reception_id: uuid.UUID
     answers: Answers = Field(description="Topic id → answer, or SPOILED for an unreadable topic")
-    received_at: datetime = Field(description="When the signed paper ballot was received (R-TALLY-9)")
-    scan_sha256: str = Field(pattern="^[0-9a-f]{64}$", description="SHA-256 of the scan of the signed ballot")
+    scan_sha256: str | None = Field(
+        default=None,
+        pattern="^[0-9a-f]{64}$",
+        description="The opened ballot sheet's uploaded scan: required for a sealed envelope, else the reception's",
+    )
 
 
 class Receipt(BaseModel):

@@ -1,5 +1,8 @@
 """Casting: one final ballot per voter group and vote, covering every topic (R-TALLY-1, R-TALLY-7, R-CAST).
 
+A paper ballot's reception (``app.ballot.paper``) takes the vote's exclusive lock, so a cast either sees it and
+is refused (R-PAPER-2: the earlier server time counts) or lands first and makes the reception a duplicate.
+
 The cast transaction takes a shared lock on the vote (closing takes an exclusive one), checks the window, the
 caster's right to act for the group and every answer, then inserts the ballot with ON CONFLICT DO NOTHING on
 the unique (vote, group) key: concurrent attempts by co-owners, a proxy and retries yield exactly one ballot,
@@ -13,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit import service as audit_service
@@ -27,20 +30,19 @@ from app.ballot.errors import (
     IdempotencyKeyReused,
     NotVerified,
     OnlineNotAllowed,
-    PaperNotAllowed,
     VoteNotVotable,
     VoteNotYetClosed,
 )
-from app.ballot.models import Ballot, BallotStatus, Channel, IdempotencyRecord
+from app.ballot.models import BallotStatus, Channel, IdempotencyRecord
 from app.ballot.repository import CastingVote
-from app.ballot.schemas import BallotCast, PaperBallotEntry, Receipt
+from app.ballot.schemas import BallotCast, Receipt
 from app.common.access import Principal
 from app.errors import NotFound
 from app.grant.models import ActingGrant
 from app.ledger import ballot as ballot_document
 from app.ledger import completeness
 from app.ledger.canonical import canonical_sha256
-from app.ledger.events import Event, EventKind
+from app.ledger.events import EventKind
 from app.ledger.pseudonyms import grant_pseudonym
 from app.rules.casting import (
     ActingBasis,
@@ -53,9 +55,9 @@ from app.rules.casting import (
 )
 from app.rules.errors import VotingEnded
 from app.rules.lifecycle import ENDED, RUNNING, VoteStatus
-from app.rules.publicity import check_paper_received, check_voting_open
+from app.rules.publicity import check_notice_posted, check_voting_open
 from app.rules.roll import VoterGroup
-from app.vote.models import RollGroup, Vote, VotingMethod
+from app.vote.models import RollGroup, VotingMethod
 from app.vote.spec import Mark, marks_for_ballot
 
 TRANSFEREE = "TRANSFEREE"  # R-ROLL-5: every unit of the frozen group passed to the caster's owner set
@@ -97,16 +99,20 @@ async def cast(
     if group_row is None:
         raise GroupNotInRoll()
     basis, grant_id = await _entitlement(session, vote, group_row, grants, account_id=principal.account_id, now=now)
-    _ensure_open(vote.status, vote.starts_at, vote.ends_at, now)
+    _ensure_open(vote.status, vote.starts_at, vote.ends_at, now, posted_at=vote.posted_at)
     if vote.voting_method is VotingMethod.PAPER:
         raise OnlineNotAllowed()
+    if vote.voting_method is VotingMethod.MIXED and await repository.group_has_reception(
+        session, vote.id, group_row.group_id
+    ):
+        raise AlreadyCast()  # R-PAPER-2: the group's paper ballot reached the organiser first; it counts
     marks = marks_for_ballot(vote.topics, body.answers)
     record = (
         {"account_id": principal.account_id, "key": idempotency_key, "request_sha256": fingerprint, "created_at": now}
         if idempotency_key is not None
         else None
     )
-    receipt = await _insert(
+    receipt = await insert_ballot(
         session, vote.id, vote.estate_id, group_row, body.answers, marks, now=now, basis=basis, grant_id=grant_id,
         grant=grant_pseudonym(pseudonym_key, vote.id, grant_id), channel=Channel.ONLINE,
         account_id=principal.account_id, idempotency_record=record,
@@ -129,9 +135,13 @@ async def _replay(session: AsyncSession, account_id: uuid.UUID, key: str, finger
     return CastOutcome(record.status_code, record.body)
 
 
-def _ensure_open(stored: VoteStatus, starts_at: datetime, ends_at: datetime, now: datetime) -> None:
-    """A published vote takes ballots inside its window (R-LIFE-5, the pure check); any other state takes none."""
+def _ensure_open(
+    stored: VoteStatus, starts_at: datetime, ends_at: datetime, now: datetime, *, posted_at: datetime | None
+) -> None:
+    """A published vote takes ballots inside its window (R-LIFE-5, the pure check) once its notice is posted on site
+    (R-NOTICE-3); any other state takes none."""
     if stored in RUNNING:
+        check_notice_posted(posted_at)
         check_voting_open(starts_at, ends_at, now)
     elif stored in ENDED:
         raise VotingEnded(ends_at=ends_at.isoformat())
@@ -216,7 +226,7 @@ async def _transfer(session: AsyncSession, vote: CastingVote, group_row: RollGro
     return new_owners if new_owners and new_owners != frozenset(group_row.owner_ids) else None
 
 
-async def _insert(
+async def insert_ballot(
     session: AsyncSession,
     vote_id: uuid.UUID,
     estate_id: uuid.UUID,
@@ -292,56 +302,6 @@ async def _insert(
         await session.execute(
             update(ActingGrant).where(ActingGrant.id == grant_id, ActingGrant.used_at.is_(None)).values(used_at=now)
         )
-    return receipt
-
-
-async def enter_paper(
-    session: AsyncSession, principal: Principal, vote: Vote, body: PaperBallotEntry, *, now: datetime
-) -> Receipt:
-    """R-TALLY-9: the organiser enters an owner-signed paper ballot with its scan's hash.
-
-    The earlier of a group's paper and online ballots counts; the later one is void with a reason.
-    """
-    if vote.voting_method is VotingMethod.ONLINE:
-        raise PaperNotAllowed()
-    # Paper ballots are entered while voting is open, like online ones (R-LIFE-5): after the end instant nothing
-    # may change the counted ballots (R-LIFE-8), whatever time the organiser says a ballot was received.
-    _ensure_open(vote.status, vote.starts_at, vote.ends_at, now)
-    check_paper_received(vote.starts_at, vote.ends_at, body.received_at, now)
-    group_row = await repository.roll_group(session, vote.id, body.group_id)
-    if group_row is None:
-        raise GroupNotInRoll()
-    marks = marks_for_ballot(vote.topics, body.answers, allow_spoiled=True)
-    existing = await session.scalar(
-        select(Ballot).where(
-            Ballot.vote_id == vote.id, Ballot.group_id == group_row.group_id, Ballot.status == BallotStatus.COUNTED
-        )
-    )
-    if existing is not None:
-        if existing.cast_at <= body.received_at:
-            raise AlreadyCast()
-        existing.status = BallotStatus.VOID  # R-TALLY-9: the earlier paper ballot counts
-        existing.void_reason = f"a paper ballot received at {body.received_at.isoformat()} is earlier"
-        await session.flush()
-        await audit_service.append(
-            session,
-            Event(
-                EventKind.BALLOT_VOIDED,
-                {
-                    "ballot_id": str(existing.id),
-                    ballot_document.group_member(group_row.pseudonym, group_row.group_id): group_row.pseudonym,
-                    "reason": existing.void_reason,
-                },
-            ),
-            estate_id=vote.estate_id, vote_id=vote.id, at=now,
-        )  # fmt: skip
-    receipt = await _insert(
-        session, vote.id, vote.estate_id, group_row, body.answers, marks, now=now, basis="PAPER_ENTRY", grant_id=None,
-        grant="", channel=Channel.PAPER, account_id=None, entered_by=principal.label, scan_sha256=body.scan_sha256,
-        cast_at=body.received_at,
-    )  # fmt: skip
-    if receipt is None:  # a concurrent entry for the same group
-        raise AlreadyCast()
     return receipt
 
 

@@ -1,7 +1,16 @@
 """The single import point for every model, so Alembic and the tests see one MetaData."""
 
 from app.audit.models import AuditEntry
-from app.ballot.models import Ballot, BallotMark, IdempotencyRecord
+from app.ballot.models import (
+    Ballot,
+    BallotMark,
+    CountingSession,
+    CountingWitness,
+    IdempotencyRecord,
+    PaperReception,
+    PaperScan,
+)
+from app.committee.models import Committee, CommitteeMember, ConveningTrigger
 from app.db.base import Base
 from app.grant.models import ActingGrant
 from app.identity.models import Account, ApiKey, IdentityEvent, OtpChallenge, RefreshToken, RoleGrant
@@ -9,11 +18,24 @@ from app.notice.models import Notice, NoticeReadMark, OutboxMessage
 from app.objection.models import RollObjection
 from app.petition.models import Petition, PetitionSignature
 from app.place.models import Community, District, Estate, StreetOffice
+from app.procedure.models import ProcedureRulesVersion
 from app.realname.models import ManualVerificationRequest, VerificationAttempt, VerificationDocument
 from app.register.models import Building, Owner, RegisterVersion, Unit, UnitOwner
 from app.result.models import TopicResult
 from app.supervision.models import SupervisionAction
-from app.vote.models import Attachment, Erratum, RollGroup, Topic, Vote
+from app.vote.models import (
+    Attachment,
+    CandidateAttestation,
+    CandidateListAcknowledgment,
+    ConveningMandate,
+    ElectionCandidate,
+    Erratum,
+    MandateSignature,
+    NoticePosting,
+    RollGroup,
+    Topic,
+    Vote,
+)
 
 __all__ = [
     "Account",
@@ -25,20 +47,34 @@ __all__ = [
     "BallotMark",
     "Base",
     "Building",
+    "CandidateAttestation",
+    "CandidateListAcknowledgment",
+    "Committee",
+    "CommitteeMember",
     "Community",
+    "ConveningMandate",
+    "ConveningTrigger",
+    "CountingSession",
+    "CountingWitness",
     "District",
+    "ElectionCandidate",
     "Erratum",
     "Estate",
     "IdempotencyRecord",
     "IdentityEvent",
+    "MandateSignature",
     "ManualVerificationRequest",
     "Notice",
+    "NoticePosting",
     "NoticeReadMark",
     "OtpChallenge",
     "OutboxMessage",
     "Owner",
+    "PaperReception",
+    "PaperScan",
     "Petition",
     "PetitionSignature",
+    "ProcedureRulesVersion",
     "RefreshToken",
     "RegisterVersion",
     "RoleGrant",

@@ -217,3 +217,16 @@ class DesignationExists(DomainError):
     title = "A representative is already designated"
     message_zh = "该表决组已有生效的指定代表，请先撤销。"
     message_en = "The voter group already has a designated representative in force; revoke it first."
+
+
+class ProxyLimitReached(DomainError):
+    """R-PROC-5 / R-CAST-4: the adopted rules of procedure forbid proxies, or cap the groups one agent represents."""
+
+    code = "grant.proxy_limit_reached"
+    status = 409
+    title = "Proxy not allowed by the rules of procedure"
+    message_zh = "现行议事规则不允许委托投票，或该代理人代理的表决组已达上限（{limit}）。"
+    message_en = (
+        "The rules of procedure in force do not allow proxies, or the agent already represents the maximum "
+        "number of voter groups ({limit})."
+    )

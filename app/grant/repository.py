@@ -10,7 +10,7 @@ from sqlalchemy import ColumnElement, Select, and_, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from app.grant.models import ActingGrant, GrantStatus
+from app.grant.models import ActingGrant, ActingKind, GrantStatus
 from app.identity.models import Account
 from app.place.models import Estate
 from app.realname.repository import bound_owner_expression
@@ -143,3 +143,18 @@ async def requests_naming(session: AsyncSession, account_id: uuid.UUID, *, since
         .order_by(ActingGrant.created_at)
     )
     return list(rows.all())
+
+
+async def proxied_groups(
+    session: AsyncSession, estate_id: uuid.UUID, grantee_account_id: uuid.UUID, *, now: datetime
+) -> set[str]:
+    """The voter groups an agent represents through approved, unrevoked proxies of the estate still valid at ``now``."""
+    statement = select(ActingGrant.group_key).where(
+        ActingGrant.estate_id == estate_id,
+        ActingGrant.grantee_account_id == grantee_account_id,
+        ActingGrant.kind == ActingKind.PROXY,
+        ActingGrant.status == GrantStatus.APPROVED,
+        ActingGrant.revoked_at.is_(None),
+        or_(ActingGrant.valid_until.is_(None), ActingGrant.valid_until > now),
+    )
+    return set((await session.scalars(statement)).all())

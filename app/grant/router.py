@@ -212,6 +212,7 @@ _grant_act_route(
     errors.NoPersonOwner,
     SignaturesIncomplete,
     errors.DesignationExists,
+    errors.ProxyLimitReached,
 )
 
 

@@ -46,6 +46,7 @@ from app.grant.errors import (
     NotOrganisation,
     NotSignatory,
     NotVerified,
+    ProxyLimitReached,
     ScopeNotApplicable,
     SignatureNotApplicable,
     ValidityInverted,
@@ -61,6 +62,7 @@ from app.identity.phone import PHONE_FIELD, normalise_phone
 from app.ledger.events import EventKind
 from app.place import access
 from app.place.models import Estate
+from app.procedure import service as procedure_service
 from app.realname import binding as realname_binding  # subscribes to register versions before this module does
 from app.realname import repository as realname_repository
 from app.realname.models import OwnerBinding
@@ -70,6 +72,7 @@ from app.register.models import OwnerKind, RegisterVersion
 from app.register.service import roll_of_units
 from app.rules import casting
 from app.rules.casting import Caller, GrantFacts, GrantKind, GrantState, ProxyScope
+from app.rules.procedure import proxy_allowed
 from app.rules.roll import Roll, VoterGroup, public_group_id
 from app.security.pii import FieldCipher
 
@@ -456,6 +459,16 @@ async def sign(
 # --- Organiser decisions ---
 
 
+async def _ensure_proxy_within_rules(session: AsyncSession, grant: ActingGrant, *, now: datetime) -> None:
+    """R-PROC-5 / R-CAST-4: the rules of procedure in force may forbid proxies or cap the groups one agent
+    represents (PROCEDURE D5); the other groups counted are those of the agent's approved proxies still in force."""
+    rules = (await procedure_service.in_force(session, grant.estate_id)).rules
+    represented = await repository.proxied_groups(session, grant.estate_id, grant.grantee_account_id, now=now)
+    if not proxy_allowed(rules, len(represented - {grant.group_key})):
+        limit = rules.max_proxies_per_agent if rules.proxies_allowed else 0
+        raise ProxyLimitReached(limit=str(limit))
+
+
 async def approve(
     session: AsyncSession, principal: Principal, estate_id: uuid.UUID, grant_id: uuid.UUID, *, now: datetime
 ) -> ActingGrant:
@@ -475,6 +488,7 @@ async def approve(
     _ensure_kind_applies(grant.kind, context)
     if grant.kind is ActingKind.PROXY:
         casting.ensure_signatures_complete(facts, context.group, designated_owner_keys=context.designated(now))
+        await _ensure_proxy_within_rules(session, grant, now=now)
     elif grant.kind is ActingKind.DESIGNATED_REPRESENTATIVE:
         if str(await realname_repository.bound_owner(session, grantee.id, estate_id)) not in context.persons:
             raise GranteeNotCoOwner()

@@ -102,9 +102,12 @@ class RouteBodyLimit:
     limit: int
 
 
-def upload_limits(settings: Settings, prefix: str, *, attachment_max_bytes: int) -> tuple[RouteBodyLimit, ...]:
+def upload_limits(
+    settings: Settings, prefix: str, *, attachment_max_bytes: int, paper_scan_max_bytes: int
+) -> tuple[RouteBodyLimit, ...]:
     """The upload routes: each route's own file limit plus ``max_body_bytes`` for the other form fields
-    (``attachment_max_bytes``: a topic attachment's limit, ``app.vote.service.ATTACHMENT_MAX_BYTES``)."""
+    (``attachment_max_bytes``: a topic attachment's limit, ``app.vote.service.ATTACHMENT_MAX_BYTES``;
+    ``paper_scan_max_bytes``: a paper ballot's scan, ``app.ballot.paper.MAX_SCAN_BYTES``, R-PAPER-4)."""
     margin = settings.max_body_bytes
     segment = "[^/]+"
     return (
@@ -117,6 +120,7 @@ def upload_limits(settings: Settings, prefix: str, *, attachment_max_bytes: int)
         RouteBodyLimit(
             "POST", re.compile(f"{prefix}/votes/{segment}/topics/{segment}/attachments"), attachment_max_bytes + margin
         ),
+        RouteBodyLimit("POST", re.compile(f"{prefix}/votes/{segment}/paper-scans"), paper_scan_max_bytes + margin),
     )
 
 

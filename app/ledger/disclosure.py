@@ -1,11 +1,12 @@
 """What the unauthenticated log shows of each entry: public-law acts in full, everything else as its leaf hash.
 
-Public are the acts the law makes public (R-PUB-1, R-PUB-2, R-LIFE-3, R-LIFE-8, R-SUP-1): notices, the vote's
-publication hashes, errata and cancellations, the close with its totals, decisions and the published result,
+Public are the acts the law makes public (R-PUB-1, R-PUB-2, R-LIFE-3, R-LIFE-8, R-SUP-1, R-NOTICE-2, R-NOTICE-4):
+notices and their delivery counts per channel, the vote's publication hashes, the posting on site (hashes and
+roles), errata and cancellations, the close with its totals, decisions and the published result,
 supervision acts, register versions (hashes and totals), and each ballot's hiding commitment under its per-vote
 group pseudonym. Everything else is restricted: identity events (sign-in, verification and its failures, grants,
-roles), petitions, deliveries, views and exports, and any kind this table does not name. An entry of a public kind
-is restricted too when it is in a format that is not safe to show (a version-1 ballot entry: unsalted hash and an
+roles), petitions, delivery attempts, views and exports, and any kind this table does not name. An entry of a public
+kind is restricted too when it is in a format that is not safe to show (a version-1 ballot entry: unsalted hash and an
 unkeyed group id; a ballot entry naming its grant by the permanent ``grant_id`` rather than its per-vote ``grant``
 pseudonym) or when its payload carries an owner id, an account id, an identifier fragment or a phone
 (``carries_personal_data``); entries already in the log are judged the same way, since they never change.
@@ -47,11 +48,28 @@ PUBLIC_KINDS: Mapping[EventKind, str] = {
     EventKind.SUPERVISION_CORRECTION_FOLLOW_UP: "a street office's act (R-SUP-1)",
     EventKind.SUPERVISION_REVOCATION: "a street office's act (R-SUP-1)",
     EventKind.SUPERVISION_COURT_REVOCATION: "a court's judgment (R-SUP-3)",
+    EventKind.SUPERVISION_TERMINATION: "a street office's act ending a suspended vote (R-SUP-6)",
     EventKind.BALLOT_CAST: "a hiding commitment under a per-vote pseudonym (R-PUB-2)",
     EventKind.BALLOT_VOIDED: "a voiding under a per-vote pseudonym (R-TALLY-6)",
     EventKind.ROLL_OBJECTION_FILED: "an objection to the roll: its id, roll and text commitment only (R-ROLL-7)",
     EventKind.ROLL_OBJECTION_ANSWERED: "the organiser's answer: decision and reasons commitment only (R-ROLL-7)",
     EventKind.VOTE_ROLL_REPUBLISHED: "a corrected roll's hashes, totals and window (R-ROLL-7, R-LIFE-3)",
+    EventKind.ELECTION_CANDIDATE_LIST_ACKNOWLEDGED: "the candidate list's hash acknowledged (Art. 40 ¶2, R-CAND-8)",
+    EventKind.PAPER_RECEIVED: "a paper ballot's reception and scan hash under a per-vote pseudonym (R-PAPER-1)",
+    EventKind.COUNTING_OPENED: "the public counting session and its witnesses' roles and pseudonyms (R-PAPER-3)",
+    EventKind.COUNTING_CONFIRMED: "a counting witness's sign-off under a per-vote pseudonym (R-PAPER-3)",
+    EventKind.COUNTING_SIGNED_OFF: "the counting session's close with the counted set (R-PAPER-3)",
+    EventKind.VOTE_NOTICE_POSTED: "the on-site posting: times, acting role, place and photo hashes (R-NOTICE-2)",
+    EventKind.NOTICE_DELIVERY_RECORDED: "an owners' notice's delivery counts per channel (R-NOTICE-4)",
+    EventKind.COMMITTEE_RECORDED: "a committee's seats and term (R-COMM-1, R-COMM-2)",
+    EventKind.COMMITTEE_FILED: "the street office's filing of a committee (R-COMM-3, Beijing Art. 43)",
+    EventKind.COMMITTEE_MEMBER_SEATED: "a seat taken, by member id and seat only (R-COMM-4)",
+    EventKind.COMMITTEE_MEMBER_ENDED: "a seat left, by member id and reason only (R-COMM-4, Beijing Art. 46)",
+    EventKind.CONVENING_TRIGGER_RECORDED: "the street office's statutory ground for convening (R-CONV-3)",
+    EventKind.CONVENING_MANDATE_RECORDED: "what a vote is convened on (R-CONV-1)",
+    EventKind.CONVENING_MANDATE_SIGNED: "a member's signature of the decision to convene, by member id (R-CONV-2)",
+    EventKind.PROCEDURE_RULES_PROPOSED: "a proposed rules-of-procedure document and its hash (R-PROC-1)",
+    EventKind.PROCEDURE_RULES_ADOPTED: "the adoption of rules of procedure by an owners' decision (R-PROC-1)",
 }
 
 #: Payload members that name or fragment a person.
@@ -84,6 +102,8 @@ def disclosure(kind: str, payload: Mapping[str, Any]) -> Disclosure:
         return Disclosure.RESTRICTED  # a vote frozen before pseudonyms: its group id is unkeyed
     if kind == EventKind.BALLOT_CAST and payload.get("grant_id"):
         return Disclosure.RESTRICTED  # logged before grant pseudonyms: a permanent grant id links votes
+    if kind == EventKind.PAPER_RECEIVED and "group" not in payload:
+        return Disclosure.RESTRICTED  # a vote frozen before pseudonyms: its group id is unkeyed
     if kind == EventKind.BALLOT_VOIDED and "group" not in payload:
         return Disclosure.RESTRICTED  # version 1: an unkeyed group id
     return Disclosure.PUBLIC

@@ -33,9 +33,15 @@ class EventKind(StrEnum):
     VOTE_RESULT_PUBLISHED = "vote.result_published"
     VOTE_EXPORTED = "vote.exported"
     BALLOTS_VIEWED = "ballots.viewed"
+    VOTE_NOTICE_POSTED = "vote.notice_posted"  # R-NOTICE-2: the notice posted on site, with its photo's hash
     # Ballots: their payloads are built in app.ballot.service, beside the ballot document
     BALLOT_CAST = "ballot.cast"
     BALLOT_VOIDED = "ballot.voided"
+    # Paper ballots and their public counting (app.ballot, app.result; R-PAPER-1..4)
+    PAPER_RECEIVED = "paper.received"
+    COUNTING_OPENED = "counting.opened"
+    COUNTING_CONFIRMED = "counting.confirmed"
+    COUNTING_SIGNED_OFF = "counting.signed_off"
     # The property register (app.register)
     REGISTER_VERSION = "register.version"
     # Notices and their delivery (app.notice)
@@ -44,6 +50,7 @@ class EventKind(StrEnum):
     NOTICE_DISPATCHED = "notice.dispatched"
     NOTICE_DEAD_LETTERED = "notice.dead_lettered"
     NOTICE_DISPATCH_FAILED = "notice.dispatch_failed"
+    NOTICE_DELIVERY_RECORDED = "notice.delivery_recorded"  # R-NOTICE-4: an owners' notice's delivery counts so far
     ESTATE_REMINDER_DATES_CHANGED = "estate.reminder_dates_changed"
     INSPECTION_ACCESSED = "inspection.accessed"
     # Reads of restricted log payloads (app.integrity.restricted)
@@ -61,6 +68,7 @@ class EventKind(StrEnum):
     SUPERVISION_CORRECTION_FOLLOW_UP = "supervision.correction_follow_up"
     SUPERVISION_REVOCATION = "supervision.revocation"
     SUPERVISION_COURT_REVOCATION = "supervision.court_revocation"
+    SUPERVISION_TERMINATION = "supervision.termination"
     # Identity events (app.identity, app.realname, app.grant): ``identity.<the identity_event row's kind>``
     # Repeated failed verifications against one ID number (app.realname): a blind-index prefix, never the number
     VERIFICATION_IDENTIFIER_TARGETED = "verification.identifier_targeted"
@@ -95,7 +103,25 @@ class EventKind(StrEnum):
     ROLL_OBJECTION_FILED = "roll.objection_filed"
     ROLL_OBJECTION_ANSWERED = "roll.objection_answered"
     VOTE_ROLL_REPUBLISHED = "vote.roll_republished"
+    # Committee candidates (app.vote.candidates; R-CAND): ballot item ids and record ids, never an owner
+    ELECTION_CANDIDATES_NOMINATED = "election.candidates_nominated"
+    ELECTION_CANDIDATE_ATTESTED = "election.candidate_attested"
+    ELECTION_CANDIDATE_LIST_ACKNOWLEDGED = "election.candidate_list_acknowledged"
+    # Committees and 物管会 as records, and who convenes (app.committee, app.vote.convening; R-COMM, R-CONV)
+    COMMITTEE_RECORDED = "committee.recorded"
+    COMMITTEE_FILED = "committee.filed"
+    COMMITTEE_MEMBER_SEATED = "committee.member_seated"
+    COMMITTEE_MEMBER_ENDED = "committee.member_ended"
+    CONVENING_TRIGGER_RECORDED = "convening.trigger_recorded"
+    CONVENING_MANDATE_RECORDED = "convening.mandate_recorded"
+    CONVENING_MANDATE_SIGNED = "convening.mandate_signed"
+    # The rules of procedure (app.procedure; R-PROC): a proposed version, and its adoption by a passed topic
+    PROCEDURE_RULES_PROPOSED = "procedure_rules.proposed"
+    PROCEDURE_RULES_ADOPTED = "procedure_rules.adopted"
 
+
+#: The channels an owners' notice is queued on (``app.notice.models.OutboxChannel``), as ``vote.published`` names them.
+NOTICE_CHANNELS = ("WEBHOOK",)
 
 _SUPERVISION = "supervision."
 _IDENTITY = "identity."
@@ -114,6 +140,10 @@ EVIDENCE_KINDS = frozenset(
         EventKind.ROLL_OBJECTION_FILED,
         EventKind.ROLL_OBJECTION_ANSWERED,
         EventKind.VOTE_ROLL_REPUBLISHED,
+        EventKind.PAPER_RECEIVED,
+        EventKind.COUNTING_OPENED,
+        EventKind.COUNTING_CONFIRMED,
+        EventKind.COUNTING_SIGNED_OFF,
     }
 )
 
@@ -170,7 +200,10 @@ def vote_published(
     total_heads: int | None,
     total_area: int | None,
     scoped: bool,
+    procedure_rules: ProcedureRulesInForce | None = None,
 ) -> Event:
+    """``procedure_rules``: the rules-of-procedure version frozen for the count (R-PROC-3); its ``sha256`` is of
+    the canonical rules document, ``version_id`` null for the statutory defaults of an estate without rules."""
     return Event(
         EventKind.VOTE_PUBLISHED,
         {
@@ -192,10 +225,81 @@ def vote_published(
             "total_heads": total_heads,
             "total_area": total_area,
             "scoped": scoped,
-            # R-LIFE-2 / R-SUP-2: the notice goes to every voter group in scope and is reported to the
+            # R-NOTICE-4: the notice is queued for the channels named, not yet delivered: what was delivered is
+            # logged when it happens (``notice.delivery_recorded``). R-LIFE-2 / R-SUP-2: it is reported to the
             # residents' committee, whose OBSERVER role reads it from now on.
-            "notified": "ALL_GROUPS_IN_SCOPE",
+            "notice_queued": list(NOTICE_CHANNELS),
             "reported_to": ["RESIDENTS_COMMITTEE"],
+            **({} if procedure_rules is None else {"procedure_rules": procedure_rules.as_dict()}),
+        },
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class ProcedureRulesInForce:
+    """R-PROC-3: which rules of procedure a vote is counted under, by version and canonical-document hash."""
+
+    version_id: uuid.UUID | None
+    sha256: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"version_id": None if self.version_id is None else str(self.version_id), "sha256": self.sha256}
+
+
+def procedure_rules_proposed(*, version_id: uuid.UUID, sha256: str, document: Mapping[str, Any]) -> Event:
+    """R-PROC-1: a rules-of-procedure version drafted for owners to adopt; the document is public (no person)."""
+    return Event(
+        EventKind.PROCEDURE_RULES_PROPOSED, {"version_id": str(version_id), "sha256": sha256, "document": document}
+    )
+
+
+def procedure_rules_adopted(
+    *, version_id: uuid.UUID, sha256: str, vote_id: uuid.UUID, topic_id: uuid.UUID, adopted_at: str
+) -> Event:
+    """R-PROC-1: the version took effect because the topic proposing it PASSED (Beijing Art. 34(1)(1))."""
+    return Event(
+        EventKind.PROCEDURE_RULES_ADOPTED,
+        {
+            "version_id": str(version_id),
+            "sha256": sha256,
+            "vote_id": str(vote_id),
+            "topic_id": str(topic_id),
+            "adopted_at": adopted_at,
+        },
+    )
+
+
+def vote_notice_posted(
+    *,
+    posting_id: uuid.UUID,
+    notice_hash: str | None,
+    posted_at: str,
+    recorded_at: str,
+    by: str,
+    place_sha256: str,
+    photo_sha256: str,
+    photo_size: int,
+    photo_content_type: str,
+    counted_posted_at: str,
+    earliest_start: str,
+    starts_at: str,
+) -> Event:
+    """R-NOTICE-2/3: a posting on site. ``posted_at`` is the stated time, ``recorded_at`` the server's; the place is
+    logged by its SHA-256 only (free text); ``counted_posted_at`` is the earliest posting recorded so far, from which
+    (with publication) ``earliest_start`` follows; it is never after the announced ``starts_at``."""
+    return Event(
+        EventKind.VOTE_NOTICE_POSTED,
+        {
+            "posting_id": str(posting_id),
+            "notice_hash": notice_hash,
+            "posted_at": posted_at,
+            "recorded_at": recorded_at,
+            "by": by,
+            "place_sha256": place_sha256,
+            "photo": {"sha256": photo_sha256, "size": photo_size, "content_type": photo_content_type},
+            "counted_posted_at": counted_posted_at,
+            "earliest_start": earliest_start,
+            "starts_at": starts_at,
         },
     )
 
@@ -400,6 +504,40 @@ def notice_dispatch_failed(delivery: Delivery, *, error: str, next_attempt_at: s
     )
 
 
+@dataclass(frozen=True, slots=True)
+class DeliveryCounts:
+    """R-NOTICE-4: one channel's outbox messages of a notice, by state, as recorded when a delivery outcome is."""
+
+    channel: str
+    messages: int
+    queued: int
+    delivered: int
+    dead_lettered: int
+
+
+def notice_delivery_recorded(*, notice_id: uuid.UUID, kind: str, at: str, counts: Sequence[DeliveryCounts]) -> Event:
+    """R-NOTICE-4: what was delivered of an owners' notice so far (``delivered`` counts the gateway's 2xx answers;
+    ``dead_lettered`` the messages given up on), never "notified" for a message merely queued."""
+    return Event(
+        EventKind.NOTICE_DELIVERY_RECORDED,
+        {
+            "notice_id": str(notice_id),
+            "kind": kind,
+            "at": at,
+            "channels": [
+                {
+                    "channel": count.channel,
+                    "messages": count.messages,
+                    "queued": count.queued,
+                    "delivered": count.delivered,
+                    "dead_lettered": count.dead_lettered,
+                }
+                for count in counts
+            ],
+        },
+    )
+
+
 def estate_reminder_dates_changed(*, by: str, dates: Mapping[str, str | None]) -> Event:
     return Event(EventKind.ESTATE_REMINDER_DATES_CHANGED, {"by": by, "dates": dict(dates)})
 
@@ -478,17 +616,37 @@ def supervision_kind(action_kind: str) -> EventKind:
 
 
 def supervision_action(
-    action_kind: str, *, content: Mapping[str, Any], content_sha256: str, status_before: str, status_after: str
+    action_kind: str,
+    *,
+    content: Mapping[str, Any],
+    content_sha256: str,
+    status_before: str,
+    status_after: str,
+    decision: Mapping[str, Any] | None = None,
 ) -> Event:
-    """The action's canonical content (whose SHA-256 its row keeps) and the vote's status around the act."""
-    return Event(
-        supervision_kind(action_kind),
-        {
-            **content,
-            "content_sha256": content_sha256,
-            "vote_status": {"before": status_before, "after": status_after},
-        },
-    )
+    """The action's canonical content (whose SHA-256 its row keeps) and the vote's status around the act; a
+    revocation of one topic's decision (R-SUP-7) adds ``decision``: the topic, its outcome and evidence hash and
+    its decision status before and after (``decision_revoked``)."""
+    payload = {
+        **content,
+        "content_sha256": content_sha256,
+        "vote_status": {"before": status_before, "after": status_after},
+    }
+    if decision is not None:
+        payload["decision"] = dict(decision)
+    return Event(supervision_kind(action_kind), payload)
+
+
+def decision_revoked(
+    *, topic_id: uuid.UUID, outcome: str, evidence_sha256: str, status_before: str, status_after: str
+) -> dict[str, Any]:
+    """The ``decision`` member of a per-decision revocation entry (R-SUP-7)."""
+    return {
+        "topic_id": str(topic_id),
+        "outcome": outcome,
+        "evidence_sha256": evidence_sha256,
+        "status": {"before": status_before, "after": status_after},
+    }
 
 
 def identity_event_name(kind: EventKind) -> str:
@@ -610,4 +768,290 @@ def vote_roll_republished(republication: RollRepublication, *, by: str) -> Event
             "objections": sorted(str(objection) for objection in r.objections),
             "by": by,
         },
+    )
+
+
+# --- committee candidates (R-CAND) ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Nominee:
+    """A candidate as the nomination entry names it: the ballot item, the record, how and whether represented."""
+
+    candidate_id: str
+    nomination_id: uuid.UUID
+    nominated_by: str
+    represented: bool
+
+
+def election_candidates_nominated(*, topic_id: uuid.UUID, list_hash: str, nominees: Sequence[Nominee]) -> Event:
+    """R-CAND-1/2: the topic's candidates were (re)nominated from the register; the owners stay in the restricted
+    ``election_candidate`` rows, the entry names the records only."""
+    return Event(
+        EventKind.ELECTION_CANDIDATES_NOMINATED,
+        {
+            "topic_id": str(topic_id),
+            "list_hash": list_hash,
+            "candidates": [
+                {
+                    "candidate_id": nominee.candidate_id,
+                    "nomination_id": str(nominee.nomination_id),
+                    "nominated_by": nominee.nominated_by,
+                    "represented": nominee.represented,
+                }
+                for nominee in nominees
+            ],
+        },
+    )
+
+
+def election_candidate_attested(
+    *,
+    topic_id: uuid.UUID,
+    attestation_id: uuid.UUID,
+    candidate_id: str,
+    criterion: str,
+    finding: str,
+    source: str,
+    document_sha256: str,
+    attested_on: str,
+) -> Event:
+    """R-CAND-3..6: one condition attested, by its source and the document's hash (restricted: the finding is
+    about a person)."""
+    return Event(
+        EventKind.ELECTION_CANDIDATE_ATTESTED,
+        {
+            "topic_id": str(topic_id),
+            "attestation_id": str(attestation_id),
+            "candidate_id": candidate_id,
+            "criterion": criterion,
+            "finding": finding,
+            "source": source,
+            "document_sha256": document_sha256,
+            "attested_on": attested_on,
+        },
+    )
+
+
+def election_candidate_list_acknowledged(
+    *, topic_id: uuid.UUID, list_hash: str, submitted_on: str, acknowledged_on: str, receipt_sha256: str
+) -> Event:
+    """R-CAND-8 / Beijing Art. 40 ¶2: the list, by its hash, submitted to and acknowledged by the community Party
+    organisation; the receipt by its SHA-256."""
+    return Event(
+        EventKind.ELECTION_CANDIDATE_LIST_ACKNOWLEDGED,
+        {
+            "topic_id": str(topic_id),
+            "list_hash": list_hash,
+            "submitted_on": submitted_on,
+            "acknowledged_on": acknowledged_on,
+            "receipt_sha256": receipt_sha256,
+        },
+    )
+
+
+# --- paper ballots and their public counting (R-PAPER-1..4) -----------------------------------------------------
+
+
+def paper_received(
+    *,
+    reception_id: uuid.UUID,
+    group_member: str,
+    group: str,
+    form: str,
+    scan_sha256: str,
+    received_at: str,
+    status: str,
+    earlier_entry_id: uuid.UUID | None,
+) -> Event:
+    """R-PAPER-1: a paper ballot reached the organiser at ``received_at`` (the server's clock), its scan stored
+    under ``scan_sha256``; R-PAPER-2: ``status`` DUPLICATE when the group's earlier ballot (``earlier`` names its
+    entry) counts instead. The group is named as in ``ballot.cast`` (``group_member``: its pseudonym member)."""
+    return Event(
+        EventKind.PAPER_RECEIVED,
+        {
+            "reception_id": str(reception_id),
+            group_member: group,
+            "form": form,
+            "scan_sha256": scan_sha256,
+            "received_at": received_at,
+            "status": status,
+            "earlier": _id(earlier_entry_id),
+        },
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Witness:
+    """A counting witness as the public log names them: a per-vote pseudonym and a role, never a name."""
+
+    pseudonym: str
+    role: str
+
+
+def counting_opened(*, session_id: uuid.UUID, opened_at: str, by: str, witnesses: Sequence[Witness]) -> Event:
+    """R-PAPER-3: the counting session is opened after the close before the named witnesses."""
+    return Event(
+        EventKind.COUNTING_OPENED,
+        {
+            "session_id": str(session_id),
+            "opened_at": opened_at,
+            "by": by,
+            "witnesses": [{"witness": witness.pseudonym, "role": witness.role} for witness in witnesses],
+        },
+    )
+
+
+def counting_confirmed(
+    *, session_id: uuid.UUID, witness: Witness, confirmed_at: str, counted: Mapping[str, Any]
+) -> Event:
+    """R-PAPER-3: one witness confirms, through their own account, the counted set as it stands (``counted``:
+    ``app.ledger.completeness.counted_set(...).payload()``); no entry is accepted after the first confirmation."""
+    return Event(
+        EventKind.COUNTING_CONFIRMED,
+        {
+            "session_id": str(session_id),
+            "witness": witness.pseudonym,
+            "role": witness.role,
+            "confirmed_at": confirmed_at,
+            "counted": dict(counted),
+        },
+    )
+
+
+def counting_signed_off(
+    *, session_id: uuid.UUID, signed_off_at: str, paper_counted: int, duplicates: int, counted: Mapping[str, Any]
+) -> Event:
+    """R-PAPER-3: every witness confirmed: the session is closed, and the vote is closed and decided next."""
+    return Event(
+        EventKind.COUNTING_SIGNED_OFF,
+        {
+            "session_id": str(session_id),
+            "signed_off_at": signed_off_at,
+            "paper_counted": paper_counted,
+            "duplicates": duplicates,
+            "counted": dict(counted),
+        },
+    )
+
+
+# --- committees and who convenes (R-COMM, R-CONV): ids, seats, dates and acting roles; never a name or an owner -----
+
+
+def committee_recorded(
+    *,
+    committee_id: uuid.UUID,
+    kind: str,
+    seats: int,
+    alternate_seats: int,
+    term_starts_on: str,
+    term_ends_on: str,
+    formation_ground: str | None,
+    recorded_by: str,
+) -> Event:
+    return Event(
+        EventKind.COMMITTEE_RECORDED,
+        {
+            "committee_id": str(committee_id), "kind": kind, "seats": seats, "alternate_seats": alternate_seats,
+            "term_starts_on": term_starts_on, "term_ends_on": term_ends_on,
+            "formation_ground": formation_ground or "", "recorded_by": recorded_by,
+        },
+    )  # fmt: skip
+
+
+def committee_filed(*, committee_id: uuid.UUID, filed_on: str, filed_by: str, reference_sha256: str) -> Event:
+    """备案 by the street office (Beijing Art. 43); the filing number only as a hash."""
+    return Event(
+        EventKind.COMMITTEE_FILED,
+        {"committee_id": str(committee_id), "filed_on": filed_on, "filed_by": filed_by,
+         "reference_sha256": reference_sha256},
+    )  # fmt: skip
+
+
+def committee_member_seated(
+    *,
+    committee_id: uuid.UUID,
+    member_id: uuid.UUID,
+    seat_kind: str,
+    seat: int,
+    constituency: str,
+    started_on: str,
+    recorded_by: str,
+    filled_from: uuid.UUID | None = None,
+) -> Event:
+    """A member or alternate takes a seat (``filled_from``: the alternate seat row a vacancy was filled from)."""
+    return Event(
+        EventKind.COMMITTEE_MEMBER_SEATED,
+        {
+            "committee_id": str(committee_id), "member_id": str(member_id), "seat_kind": seat_kind, "seat": seat,
+            "constituency": constituency, "started_on": started_on, "recorded_by": recorded_by,
+            "filled_from": _id(filled_from),
+        },
+    )  # fmt: skip
+
+
+def committee_member_ended(
+    *,
+    committee_id: uuid.UUID,
+    member_id: uuid.UUID,
+    ended_on: str,
+    reason: str,
+    recorded_by: str,
+    register_version_id: uuid.UUID | None = None,
+) -> Event:
+    """A seat holder leaves (Beijing Art. 46); ``register_version_id`` when a register version showed that the
+    member is no longer an owner (Art. 46 ¶1(1))."""
+    return Event(
+        EventKind.COMMITTEE_MEMBER_ENDED,
+        {
+            "committee_id": str(committee_id), "member_id": str(member_id), "ended_on": ended_on, "reason": reason,
+            "recorded_by": recorded_by, "register_version_id": _id(register_version_id),
+        },
+    )  # fmt: skip
+
+
+def convening_trigger_recorded(
+    *,
+    trigger_id: uuid.UUID,
+    ground: str,
+    basis: str,
+    occurred_on: str,
+    deadline_on: str | None,
+    committee_id: uuid.UUID | None,
+    evidence_sha256: str,
+    recorded_by: str,
+) -> Event:
+    return Event(
+        EventKind.CONVENING_TRIGGER_RECORDED,
+        {
+            "trigger_id": str(trigger_id), "ground": ground, "basis": basis, "occurred_on": occurred_on,
+            "deadline_on": deadline_on or "", "committee_id": _id(committee_id),
+            "evidence_sha256": evidence_sha256, "recorded_by": recorded_by,
+        },
+    )  # fmt: skip
+
+
+def convening_mandate_recorded(
+    *,
+    mandate_id: uuid.UUID,
+    committee_id: uuid.UUID | None,
+    trigger_id: uuid.UUID | None,
+    decided_on: str | None,
+    recorded_by: str,
+) -> Event:
+    """What the vote (the entry's ``vote_id``) is convened on: a committee's decision or a street office's ground."""
+    return Event(
+        EventKind.CONVENING_MANDATE_RECORDED,
+        {
+            "mandate_id": str(mandate_id), "committee_id": _id(committee_id), "trigger_id": _id(trigger_id),
+            "decided_on": decided_on or "", "recorded_by": recorded_by,
+        },
+    )  # fmt: skip
+
+
+def convening_mandate_signed(*, mandate_id: uuid.UUID, member_id: uuid.UUID, signed_at: str) -> Event:
+    """A member signed the decision to convene through their own account (Beijing Arts. 45, 57)."""
+    return Event(
+        EventKind.CONVENING_MANDATE_SIGNED,
+        {"mandate_id": str(mandate_id), "member_id": str(member_id), "signed_at": signed_at},
     )

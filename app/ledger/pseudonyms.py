@@ -22,6 +22,7 @@ import uuid
 GROUP_PSEUDONYM_BYTES = 16
 OWNER_PSEUDONYM_DOMAIN = "evote/owner-pseudonym@2"
 GRANT_PSEUDONYM_DOMAIN = "evote/grant-pseudonym@1"
+WITNESS_PSEUDONYM_DOMAIN = "evote/witness-pseudonym@1"
 
 
 def new_group_pseudonym() -> str:
@@ -37,6 +38,13 @@ def owner_pseudonym(key: bytes, vote_id: uuid.UUID | str, owner_id: uuid.UUID | 
 def grant_pseudonym(key: bytes, vote_id: uuid.UUID | str, grant_id: uuid.UUID | str | None) -> str:
     """A grant as one vote's ``ballot.cast`` entries name it (see the module docstring); ``""`` for no grant."""
     return "" if grant_id is None else _keyed(key, GRANT_PSEUDONYM_DOMAIN, vote_id, grant_id)
+
+
+def witness_pseudonym(key: bytes, vote_id: uuid.UUID | str, account_id: uuid.UUID | str) -> str:
+    """A counting witness as one vote's ``counting.*`` entries name them (R-PAPER-3): the first 32 hex digits of
+    HMAC-SHA256 under the pseudonym key of ``"evote/witness-pseudonym@1" 0x1f vote id 0x1f account id``; the
+    account stays in the database, and the public log shows only the pseudonym and the witness's role."""
+    return _keyed(key, WITNESS_PSEUDONYM_DOMAIN, vote_id, account_id)
 
 
 def _keyed(key: bytes, domain: str, vote_id: uuid.UUID | str, subject: uuid.UUID | str) -> str:

@@ -35,6 +35,8 @@ class NoticeKind(StrEnum):
     VERIFICATION_ALERT = "VERIFICATION_ALERT"  # repeated failed verifications against one owner's ID number
     REGISTER_CHANGE = "REGISTER_CHANGE"  # a register version imported while a vote is published or open (R-ROLL-3)
     BINDING_ENDED = "BINDING_ENDED"  # a new register version no longer lists the row an owner binding relied on
+    TERMINATION = "TERMINATION"  # R-SUP-6: the street office ended a suspended vote without a decision
+    COMMITTEE_CHANGE = "COMMITTEE_CHANGE"  # a committee seat ended (Beijing Art. 46), a 物管会 term lapsing (R-COMM-5)
 
 
 class Audience(StrEnum):

@@ -12,7 +12,9 @@ Each batch runs in three steps, so no database transaction is held open while th
 3. **Record** (one transaction): under the same ``lease_id`` only (a message an admin retried in between, or
    whose lease ran out and was claimed again, is left to its new owner): 2xx → SENT; a failure → PENDING again
    after an exponential backoff (``backoff``), or DEAD with ``last_error`` once ``max_attempts`` attempts failed.
-   Each outcome is an audit entry (``notice.dispatched`` / ``notice.dispatch_failed`` / ``notice.dead_lettered``).
+   Each outcome is an audit entry (``notice.dispatched`` / ``notice.dispatch_failed`` / ``notice.dead_lettered``);
+   a delivered or dead-lettered message of an owners' notice also logs the notice's delivery counts per channel
+   (``notice.delivery_recorded``, public: R-NOTICE-4).
 
 **Delivery is at least once.** A crash (or a lost database) between sending and recording leaves the message
 PENDING with its lease; once the lease ends it is claimed and sent again. The gateway drops the duplicate by its
@@ -43,7 +45,7 @@ from app.db.session import unit_of_work
 from app.identity.senders import SIGNATURE_HEADER, SignedWebhook, sign
 from app.ledger import events
 from app.notice import repository, service
-from app.notice.models import OutboxStatus
+from app.notice.models import Audience, OutboxStatus
 from app.settings import Settings
 from app.tasks import PeriodicTask
 
@@ -227,7 +229,34 @@ async def record_outcomes(
                 logger.warning("outbox message %s failed (attempt %s): %s", item.message_id, item.attempts, error)
             await session.flush()
             await audit_service.append(session, event, estate_id=item.estate_id, vote_id=item.vote_id)
+            if message.status is not OutboxStatus.PENDING:  # delivered or dead-lettered, not a retry
+                await _record_delivery(session, item, now)
     return DispatchReport(len(outcomes), sent, retrying, dead)
+
+
+async def _record_delivery(session: AsyncSession, item: Claimed, now: datetime) -> None:
+    """R-NOTICE-4: once a message of an owners' notice is delivered or given up on, the public log states the
+    notice's delivery counts per channel (queued, delivered, dead-lettered): the record of what owners were sent."""
+    if item.payload.get("audience") != Audience.OWNERS:
+        return
+    notice_id = uuid.UUID(str(item.payload["notice_id"]))
+    counts = await repository.delivery_counts(session, notice_id)
+    event = events.notice_delivery_recorded(
+        notice_id=notice_id,
+        kind=str(item.payload.get("kind")),
+        at=service.instant_text(now),
+        counts=[
+            events.DeliveryCounts(
+                channel=channel,
+                messages=sum(by_status.values()),
+                queued=by_status.get(OutboxStatus.PENDING, 0),
+                delivered=by_status.get(OutboxStatus.SENT, 0),
+                dead_lettered=by_status.get(OutboxStatus.DEAD, 0),
+            )
+            for channel, by_status in sorted(counts.items())
+        ],
+    )
+    await audit_service.append(session, event, estate_id=item.estate_id, vote_id=item.vote_id)
 
 
 async def dispatch_batch(

@@ -136,3 +136,16 @@ def messages_statement(status: OutboxStatus | None) -> sa.Select[OutboxMessage]:
     if status is not None:
         statement = statement.where(OutboxMessage.status == status)
     return statement
+
+
+async def delivery_counts(session: AsyncSession, notice_id: uuid.UUID) -> dict[str, dict[OutboxStatus, int]]:
+    """R-NOTICE-4: the notice's outbox messages by channel and status, as stored now."""
+    statement = (
+        sa.select(OutboxMessage.channel, OutboxMessage.status, sa.func.count())
+        .where(OutboxMessage.notice_id == notice_id)
+        .group_by(OutboxMessage.channel, OutboxMessage.status)
+    )
+    counts: dict[str, dict[OutboxStatus, int]] = {}
+    for channel, status, count in (await session.execute(statement)).all():
+        counts.setdefault(channel.value, {})[status] = count
+    return counts

@@ -111,7 +111,9 @@ async def import_register(
                 )
     content_hash = canonical_sha256(_canonical_content(rows, owner_indexes, cipher))
     latest = await repository.latest_version(session, estate.id)
-    if latest is not None and latest.content_hash == content_hash:
+    # Same content under the same parking rule is the same version; adopted rules of procedure that change the
+    # parking rule (R-AREA-3, R-PROC-1) need a new version of the same content.
+    if latest is not None and latest.content_hash == content_hash and latest.include_parking == estate.include_parking:
         units = await repository.units_with_owners(session, latest.id)
         return ImportOutcome(latest, created=False, roll=roll_of_units(latest, units))
 

@@ -9,8 +9,10 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.committee.models import Committee
 from app.notice.models import Notice, NoticeKind
 from app.place.models import Estate
+from app.rules.committees import CommitteeKind
 from app.vote.models import Vote
 
 
@@ -43,3 +45,14 @@ async def published_dedup_keys(session: AsyncSession) -> set[tuple[uuid.UUID, st
         )
     )
     return {(estate_id, key) for estate_id, key in rows if key is not None}
+
+
+async def property_management_committees(session: AsyncSession) -> Sequence[Committee]:
+    """Every 物管会 (R-COMM-5 reminders)."""
+    return (
+        await session.scalars(
+            sa.select(Committee)
+            .where(Committee.kind == CommitteeKind.PROPERTY_MANAGEMENT_COMMITTEE)
+            .order_by(Committee.id)
+        )
+    ).all()

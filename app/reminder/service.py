@@ -23,6 +23,7 @@ from app.place import access
 from app.place.models import Estate
 from app.reminder import repository
 from app.reminder.errors import ReminderDatesInvalid
+from app.rules.committees import pmc_term_reminder, term_end
 from app.rules.publicity import shanghai_date
 from app.rules.reminders import Reminder, ReminderDates, ReminderKind, due_reminders
 
@@ -125,4 +126,44 @@ async def publish_due_reminders(session: AsyncSession, *, now: datetime) -> int:
             )
             notice = await notice_service.publish_notice_once(session, draft, now=now, dedup_key=reminder.key)
             count += notice is not None
+    return count + await _publish_pmc_term_reminders(session, today=today, now=now, published=published)
+
+
+async def _publish_pmc_term_reminders(
+    session: AsyncSession, *, today: date, now: datetime, published: set[tuple[uuid.UUID, str]]
+) -> int:
+    """R-COMM-5: a 物管会's term lapses at most three years after it was formed (Beijing Art. 58; seed 003 §四.1).
+    The organisers and the street office are reminded 6, 3 and 1 months before, and once when it has lapsed (it
+    can no longer convene, R-CONV-1); each stage of each 物管会 once."""
+    count = 0
+    for committee in await repository.property_management_committees(session):
+        ends_on = term_end(committee.kind, committee.term_starts_on, committee.term_ends_on)
+        stage = pmc_term_reminder(ends_on, today)
+        if stage is None or (committee.estate_id, f"{stage.key}:{committee.id}") in published:
+            continue
+        if stage.months_before:
+            zh = (
+                f"物业管理委员会任期将于{ends_on.isoformat()}届满（{stage.months_before}个月内），"
+                "届满后不能再组织业主共同决定；"
+            )
+            en = (
+                f"The 物管会's term ends on {ends_on.isoformat()} (within {stage.months_before} months); after that it "
+            )
+        else:
+            zh = f"物业管理委员会任期已于{ends_on.isoformat()}届满，不能再组织业主共同决定；"
+            en = f"The 物管会's term ended on {ends_on.isoformat()}; it "
+        draft = notice_service.NoticeDraft(
+            estate_id=committee.estate_id,
+            kind=NoticeKind.REMINDER,
+            title="提醒：物业管理委员会任期" + ("即将届满" if stage.months_before else "已届满"),
+            body=(
+                f"{zh}街道办事处应推动成立业主大会、选举业主委员会或重新组建物管会（北京条例第五十八条；"
+                "朝阳区文件第四部分第1项：物管会任期原则上不超过3年）。\n"
+                f"{en}can no longer convene the owners; the street office moves to form the assembly and elect a "
+                "committee, or re-forms the 物管会 (Beijing Art. 58; seed 003 §四.1)."
+            ),
+            audience=Audience.ORGANISERS,
+        )
+        key = f"{stage.key}:{committee.id}"
+        count += await notice_service.publish_notice_once(session, draft, now=now, dedup_key=key) is not None
     return count

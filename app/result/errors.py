@@ -45,3 +45,72 @@ class BallotsSealed(DomainError):
     title = "Ballots sealed until close"
     message_zh = "投票结束前不得查看分户表决情况（当前状态 {status}，R-LIFE-7、R-PUB-2）。"
     message_en = "Per-unit ballots cannot be viewed before voting closes (status {status}; R-LIFE-7, R-PUB-2)."
+
+
+class VoteTerminated(DomainError):
+    """R-SUP-6: the street office terminated the vote while it was suspended; no decision was formed."""
+
+    code = "result.vote_terminated"
+    status = 409
+    title = "Vote terminated without a decision"
+    message_zh = (
+        "该表决已于 {terminated_at} 被街道办事处终止（{document_ref}），未计票，未形成任何决定；"
+        "如需再行表决，须重新发布公告。"
+    )
+    message_en = (
+        "The street office terminated this vote at {terminated_at} ({document_ref}): nothing was counted and no "
+        "decision was formed; a new vote needs a new notice."
+    )
+
+
+class CountingNotSignedOff(DomainError):
+    """R-PAPER-3: a paper or mixed vote is closed and decided only once its counting session is signed off."""
+
+    code = "counting.not_signed_off"
+    status = 409
+    title = "Paper ballots not yet counted"
+    message_zh = (
+        "本次表决有书面投票：须在计票会议上录入纸质选票并经全部监票人确认后，才能结束计票并公布结果（R-PAPER-3）。"
+    )
+    message_en = (
+        "This vote takes paper ballots: it is decided and its result published only after the counting session "
+        "has entered them and every witness has confirmed (R-PAPER-3)."
+    )
+
+
+class CountingNotOpenable(DomainError):
+    code = "counting.not_openable"
+    status = 409
+    title = "Counting session cannot be opened"
+    message_zh = "该表决处于 {status} 状态，或计票会议已经召开，不能再召开计票会议（R-PAPER-3）。"
+    message_en = "The vote is {status}, or its counting session was already opened; none can be opened (R-PAPER-3)."
+
+
+class CountingNotOpen(DomainError):
+    code = "counting.not_open"
+    status = 409
+    title = "No counting session open"
+    message_zh = "没有进行中的计票会议：计票会议尚未召开，或已有监票人确认、不再录入选票（R-PAPER-3）。"
+    message_en = (
+        "No counting session is open for entries: none was opened, or a witness has confirmed and the count is "
+        "frozen (R-PAPER-3)."
+    )
+
+
+class WitnessNotEligible(DomainError):
+    """R-PAPER-3: a witness is confirmed against the estate: an owner bound to its register, its residents'
+    committee (OBSERVER of its community) or its street office."""
+
+    code = "counting.witness_not_eligible"
+    status = 422
+    title = "Witness not eligible"
+    message_zh = "账户 {account_id} 不是本物业管理区域的{role}，不能担任该身份的监票人（R-PAPER-3）。"
+    message_en = "Account {account_id} is not this estate's {role}; it cannot witness the counting as such (R-PAPER-3)."
+
+
+class NotAWitness(DomainError):
+    code = "counting.not_a_witness"
+    status = 403
+    title = "Not a witness of this counting"
+    message_zh = "您不是本次计票会议的监票人，不能确认计票结果（R-PAPER-3）。"
+    message_en = "You are not a witness of this counting session and cannot confirm it (R-PAPER-3)."

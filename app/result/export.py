@@ -131,10 +131,12 @@ async def build_bundle(session: AsyncSession, vote: Vote, *, keys: LogKeys, pseu
     if version is None:  # pragma: no cover - sign_result already required it
         raise NotFound(what="register version")
     topics = sorted(vote.topics, key=lambda topic: topic.position)
+    register = await _register(session, vote, version, pseudonym_key)
+    register_lines = d.split_document(d.REGISTER, register)
+    del register
+    roll_lines = d.split_document(d.ROLL, await _roll(session, vote, pseudonym_key))
     documents: dict[str, Any] = {
         d.KEYS: _keys(keys),
-        d.REGISTER: await _register(session, vote, version, pseudonym_key),
-        d.ROLL: await _roll(session, vote, pseudonym_key),
         d.NOTICE: vote_documents.notice_document(
             vote,
             [str(topic.content_hash) for topic in topics],
@@ -158,6 +160,8 @@ async def build_bundle(session: AsyncSession, vote: Vote, *, keys: LogKeys, pseu
         ),
     }
     members: dict[str, bytes] = {name: _pretty(document) for name, document in documents.items()}
+    members[d.REGISTER] = _lines(register_lines)
+    members[d.ROLL] = _lines(roll_lines)
     members[d.ENTRIES] = _lines(entry_lines)
     members[d.PROOFS] = _lines(proof_lines)
     members[d.BALLOTS] = _lines([canonical_bytes(ballot) async for ballot in _ballots(session, vote.id, latest_size)])
@@ -165,16 +169,20 @@ async def build_bundle(session: AsyncSession, vote: Vote, *, keys: LogKeys, pseu
     members[d.RESULT] = signed.payload
     members[d.RESULT_SIG] = signed.signature
     members[d.RESULT_JWS] = signed.jws.encode("ascii")
-    manifest = {
+    members[d.README] = readme(vote, signed, keys.origin).encode("utf-8")
+    manifest: dict[str, Any] = {
         "format": d.BUNDLE_FORMAT,
         "vote_id": str(vote.id),
         "files": [
             {"name": name, "size": len(members[name]), "sha256": hashlib.sha256(members[name]).hexdigest()}
-            for name in d.MEMBERS
+            for name in d.LISTED
         ],
+        "register_unit_tags": d.unit_tags(register_lines[1:]),
     }
-    ordered = [(d.README, readme(vote, signed, keys.origin).encode("utf-8")), (d.MANIFEST, _pretty(manifest))]
-    content = write_zip([*ordered, *((name, members[name]) for name in d.MEMBERS)])
+    # Signed with the log key: a member (README.md included) changed after export no longer matches.
+    manifest["signature"] = _b64(sign(keys.private_key, d.manifest_message(manifest)))
+    members[d.MANIFEST] = canonical_bytes(manifest) + b"\n"
+    content = write_zip([(name, members[name]) for name in (d.README, d.MANIFEST, *d.MEMBERS)])
     return Bundle(vote.id, content, hashlib.sha256(content).hexdigest(), signed)
 
 
@@ -430,7 +438,8 @@ README_TEMPLATE = """\
 This archive is the complete public evidence of one owners' vote: the pseudonymous register snapshot
 (units, buildings, areas and pseudonymous owner sets; no names, ID numbers, certificate numbers or phone
 numbers), the frozen roll, the notice and its topics, every ballot, the vote's audit-log entries with
-their Merkle inclusion proofs and the signed checkpoints, and the signed result.
+their Merkle inclusion proofs and the signed checkpoints, and the signed result. `manifest.json` lists
+every other member (this README included) with its SHA-256, and is signed by the log key.
 
 It contains every group's answers (R-PUB-2): keep it to the audit it was exported for.
 
@@ -493,7 +502,9 @@ Witnesses (the street office's tool among them) cosign checkpoints with timestam
 lines; the verifier counts only the pinned witnesses' cosignatures on the result's checkpoint against the
 quorum, and reports when each cosigned.
 
-Hashes are SHA-256 over RFC 8785 canonical JSON of the parsed documents (`roll.json` → `roll_hash`,
-`notice.json` → `notice_hash`, each topic document → its `content_hash`), so pretty-printing does not
-matter. `manifest.json` lists every member's SHA-256 as a transport checksum; it is not itself signed.
+Hashes are SHA-256 over RFC 8785 canonical JSON of the documents (`roll.jsonl`, a header line then one
+group per line, rebuilt as one document → `roll_hash`; `notice.json` → `notice_hash`, each topic document →
+its `content_hash`). `manifest.json` lists every other member's size and SHA-256, README.md included, and
+carries the log key's Ed25519 signature over its RFC 8785 bytes without `signature`: a member changed after
+export FAILs, naming it (a changed register unit is named by its unit key).
 """

@@ -14,7 +14,7 @@ from app.errors import NotFound
 from app.http.deps import Clock, CurrentPrincipal, SessionDep, SettingsDep
 from app.http.problems import problem_responses
 from app.result import export, service, signing
-from app.result.errors import BallotsSealed, ResultNotPublished, VoteNotClosable, VoteNotEnded
+from app.result.errors import BallotsSealed, ResultNotPublished, VoteNotClosable, VoteNotEnded, VoteTerminated
 from app.result.schemas import (
     DecisionRead,
     GroupBallotsRead,
@@ -23,6 +23,7 @@ from app.result.schemas import (
     TurnoutRead,
     UnitBallotsPage,
 )
+from app.rules.errors import NoticeNotPosted
 from app.vote.errors import NotThisVotesOrganiser
 
 router = APIRouter(prefix="/votes/{vote_id}", tags=["results"])
@@ -32,7 +33,9 @@ AUTH_ERRORS = (Unauthenticated, NotFound)
 @router.post(
     "/close",
     response_model=DecisionRead,
-    responses=problem_responses(*AUTH_ERRORS, Forbidden, NotThisVotesOrganiser, VoteNotEnded, VoteNotClosable),
+    responses=problem_responses(
+        *AUTH_ERRORS, Forbidden, NotThisVotesOrganiser, VoteNotEnded, VoteNotClosable, NoticeNotPosted
+    ),
 )
 async def close_vote(
     vote_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal, clock: Clock, keys: LogKeysDep
@@ -49,9 +52,12 @@ async def get_turnout(
     return TurnoutRead.of(await service.turnout(session, principal, vote_id, now=clock()))
 
 
-@router.get("/result", response_model=ResultRead, responses=problem_responses(*AUTH_ERRORS, ResultNotPublished))
+@router.get(
+    "/result", response_model=ResultRead, responses=problem_responses(*AUTH_ERRORS, ResultNotPublished, VoteTerminated)
+)
 async def get_result(vote_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal, clock: Clock) -> ResultRead:
-    """The published result: evidence per topic and the participating units with their areas (R-PUB-1)."""
+    """The published result: evidence and decision status per topic (R-SUP-7) and the participating units with
+    their areas (R-PUB-1); a terminated vote has none (R-SUP-6, ``result.vote_terminated``)."""
     return ResultRead.of(await service.published_result(session, principal, vote_id, now=clock()))
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from types import MappingProxyType
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -21,6 +22,8 @@ from app.rules import labels
 from app.rules.counts import Weight
 from app.rules.numeric import area_display
 from app.rules.publicity import CalendarSource
+from app.supervision import service as supervision_service
+from app.supervision.models import SupervisionAction
 from app.vote.models import Topic
 
 
@@ -109,24 +112,31 @@ class TopicResultRead(BaseModel):
     )
     evidence_sha256: str = Field(description="SHA-256 of the RFC 8785 canonical evidence")
     decided_at: datetime
-    decision_status: str = Field(
-        default="IN_FORCE",
-        description="Annotation of the outcome: IN_FORCE, or REVOKED_BY_STREET_OFFICE / REVOKED_BY_COURT (R-SUP-1/3); "
-        "the outcome and evidence stay as decided",
+    decision_status: str | None = Field(
+        default=None,
+        description="R-SUP-7: this topic's decision IN_FORCE, REVOKED_BY_STREET_OFFICE or REVOKED_BY_COURT; null "
+        "when the outcome decided nothing (NO_QUORUM, REJECTED, NO_DECISION), so there is nothing to revoke. The "
+        "outcome and evidence stay as decided",
     )
     outcome_zh: str = Field(default="", description="The outcome in Chinese (通过, 未通过, …), beside the code")
-    decision_status_zh: str = Field(default="", description="The decision status in Chinese, beside the code")
+    decision_status_zh: str | None = Field(
+        default=None, description="The decision status in Chinese, beside the code (None when it decided nothing)"
+    )
     answers_zh: dict[str, str] = Field(
         default_factory=dict,
         description="Every answer code of this topic (AGREE, OPPOSE, ABSTAIN, option and candidate ids) → its "
         "Chinese word or label, to read the evidence's counts",
     )
+    revocation: RevocationRead | None = Field(None, description="The act that revoked this topic's decision")
 
 
 class RevocationRead(ReadModel):
-    """R-SUP-1 / R-SUP-3: who revoked the decision, on which written decision or judgment, and why."""
+    """R-SUP-1 / R-SUP-3 / R-SUP-7: who revoked which decision, on which written decision or judgment, and why."""
 
     kind: str = Field(description="REVOCATION (street office / district authority) or COURT_REVOCATION")
+    topic_id: uuid.UUID | None = Field(
+        description="The topic whose decision was revoked; null on a whole-vote revocation recorded before R-SUP-7"
+    )
     decision_status: str
     document_ref: str = Field(description="The written decision document, or the judgment number")
     reason: str
@@ -134,6 +144,15 @@ class RevocationRead(ReadModel):
     acted_at: datetime
     content_sha256: str
     audit_entry_id: uuid.UUID
+
+    @classmethod
+    def of(cls, action: SupervisionAction) -> RevocationRead:
+        return cls.from_attributes_of(
+            action, kind=action.kind.value, decision_status=supervision_service.revoked_status(action).value
+        )
+
+
+TopicResultRead.model_rebuild()
 
 
 class PublicationRead(BaseModel):
@@ -165,10 +184,13 @@ class ResultRead(ReadModel):
     topics: list[TopicResultRead]
     participating_units: list[UnitPlaceRead] = Field(description="R-PUB-1: building, entrance, room and area only")
     publication: PublicationRead
-    decision_status: str = Field(description="IN_FORCE, REVOKED_BY_STREET_OFFICE or REVOKED_BY_COURT (R-SUP-1/3)")
+    decision_status: str = Field(
+        description="Summary over the topics (R-SUP-7): IN_FORCE, PARTLY_REVOKED, NO_DECISION, "
+        "REVOKED_BY_STREET_OFFICE, REVOKED_BY_COURT or REVOKED (every decision, by both); each topic carries its own"
+    )
     status_zh: str = Field(default="", description="The status in Chinese, beside the code")
     decision_status_zh: str = Field(default="", description="The decision status in Chinese, beside the code")
-    revocation: RevocationRead | None = None
+    revocations: list[RevocationRead] = Field(description="Every revocation of a decision of the vote, oldest first")
     roll_objections: ObjectionEvidenceRead = Field(
         description="R-ROLL-7: objections to the roll, by id: those never answered, answered only after voting "
         "opened, or accepted without a re-published roll (their texts stay restricted)"
@@ -195,9 +217,14 @@ class ResultRead(ReadModel):
                     evidence=item.result.evidence,
                     evidence_sha256=item.result.evidence_sha256,
                     decided_at=item.result.decided_at,
-                    decision_status=published.decision_status,
+                    decision_status=item.decision_status,
+                    revocation=None if item.revocation is None else RevocationRead.of(item.revocation),
                     outcome_zh=labels.zh(labels.OUTCOMES, item.result.outcome),
-                    decision_status_zh=labels.zh(labels.DECISION_STATUSES, published.decision_status),
+                    decision_status_zh=(
+                        None
+                        if item.decision_status is None
+                        else labels.zh(labels.DECISION_STATUSES, item.decision_status)
+                    ),
                     answers_zh=answer_labels(item.topic),
                 )
                 for item in published.topics
@@ -207,9 +234,13 @@ class ResultRead(ReadModel):
             decision_status=published.decision_status,
             status_zh=labels.zh(labels.VOTE_STATUSES, published.status),
             decision_status_zh=labels.zh(labels.DECISION_STATUSES, published.decision_status),
-            revocation=_revocation(published),
+            revocations=[RevocationRead.of(action) for action in published.revocations],
             roll_objections=ObjectionEvidenceRead.model_validate(published.roll_objections.to_dict()),
         )
+
+
+def _zh_or_none(table: MappingProxyType[str, str], code: str | None) -> str | None:
+    return None if code is None else labels.zh(table, code)
 
 
 def answer_labels(topic: Topic) -> dict[str, str]:
@@ -222,13 +253,6 @@ def answer_labels(topic: Topic) -> dict[str, str]:
     for candidate in [*(election.get("candidates") or []), *(election.get("alternate_candidates") or [])]:
         words[str(candidate["id"])] = str(candidate["name"])
     return words
-
-
-def _revocation(published: PublishedResult) -> RevocationRead | None:
-    action = published.revocation
-    if action is None:
-        return None
-    return RevocationRead.from_attributes_of(action, kind=action.kind.value, decision_status=published.decision_status)
 
 
 class BallotRead(ReadModel):

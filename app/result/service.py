@@ -43,24 +43,33 @@ from app.notice.models import NoticeKind
 from app.objection import service as objection_service
 from app.objection.service import ObjectionEvidence
 from app.place import access
+from app.procedure import service as procedure_service
 from app.result import notices as result_notices
 from app.result import repository
-from app.result.errors import BallotsSealed, ResultNotPublished, VoteNotClosable, VoteNotEnded
+from app.result.errors import (
+    BallotsSealed,
+    CountingNotSignedOff,
+    ResultNotPublished,
+    VoteNotClosable,
+    VoteNotEnded,
+    VoteTerminated,
+)
 from app.result.models import TopicResult
 from app.result.repository import MarkSums, UnitPlace
-from app.rules import lifecycle
+from app.rules.choices import Outcome
 from app.rules.counts import Weight
 from app.rules.kinds.base import BallotsKind, Decided, TallyInconsistent
 from app.rules.lifecycle import AFTER_CLOSE, CLOSABLE, REVOKED, RUNNING, VoteStatus
-from app.rules.publicity import PublicationCheck, result_publication_flags
+from app.rules.publicity import PublicationCheck, check_notice_posted, result_publication_flags
 from app.supervision import repository as supervision_repository
-from app.supervision.models import SupervisionAction
+from app.supervision import service as supervision_service
+from app.supervision.models import SupervisionAction, SupervisionKind
 from app.vote import repository as vote_repository
 from app.vote import service as vote_service
 from app.vote.lifecycle import status_at, transition
-from app.vote.models import RollGroup, Topic, Vote
+from app.vote.models import RollGroup, Topic, Vote, VotingMethod
 from app.vote.service import ensure_acts_as_organiser
-from app.vote.spec import kind_rules, terms
+from app.vote.spec import counting_rule, kind_rules, terms
 
 SYSTEM_ACTOR = "system:transitions"
 
@@ -113,6 +122,16 @@ async def close_and_decide(
     total = Weight(vote.total_heads, vote.total_area)  # the frozen roll (R-HEAD-6, R-AREA-4, R-ROLL-3)
     if now < vote.ends_at:
         raise VoteNotEnded(ends_at=vote.ends_at.isoformat())  # R-LIFE-6: no early close
+    if vote.status in RUNNING:
+        check_notice_posted(vote.posted_at)  # R-NOTICE-3: never posted, never opened: nothing to decide
+    if (
+        vote.status in RUNNING
+        and vote.voting_method is not VotingMethod.ONLINE
+        and not await ballot_repository.counting_signed_off(session, vote.id)
+    ):
+        # R-PAPER-3: paper ballots received before the close are counted in public before witnesses first; the
+        # close binds the counted set with them, so nothing is closed, decided or published before the sign-off.
+        raise CountingNotSignedOff()
 
     acts: list[AuditEntry] = []
     participating: Weight | None = None  # nothing can change the counted ballots once the vote is locked
@@ -155,6 +174,7 @@ async def close_and_decide(
             ),
         )
         acts.append(decided)
+        await _adopt_passed_rules(session, vote, results, now=now)
     else:
         results = await _results_in_order(session, vote)
 
@@ -195,6 +215,17 @@ async def close_and_decide(
     # transaction's own), so it commits with the result: close → decide → publish → integrate and sign → commit.
     await integrate_and_sign(session, now, keys=keys)
     return Decision(vote, results, transitioned=True)
+
+
+async def _adopt_passed_rules(
+    session: AsyncSession, vote: Vote, results: Sequence[TopicResult], *, now: datetime
+) -> None:
+    """R-PROC-1: a rules-of-procedure version takes effect when the topic proposing it PASSES (Beijing Art.
+    34(1)(1)); votes already published keep the version they froze (R-PROC-3)."""
+    outcomes = {row.topic_id: row.outcome for row in results}
+    for topic in await repository.topics_of(session, vote.id):
+        if topic.procedure_rules_id is not None and outcomes.get(topic.id) == Outcome.PASSED.value:
+            await procedure_service.adopt(session, topic.procedure_rules_id, vote_id=vote.id, topic_id=topic.id, at=now)
 
 
 async def close(
@@ -257,8 +288,15 @@ async def _topic_evidence(
 
 
 def _same(topic: Topic, decided: Decided, aggregated: Weight) -> None:
-    if decided.participating != aggregated:
-        raise TallyInconsistent(f"topic {topic.id}: counted {decided.participating} but {aggregated} groups took part")
+    """Every counted ballot answers every topic (R-TALLY-1), so a topic counts the vote's participation, less its
+    blank or spoiled paper ballots when the rules of procedure do not count them (R-PROC-4)."""
+    counted = decided.participating
+    if not counting_rule(topic).blank_participates:
+        spoiled = decided.evidence["spoiled"]
+        assert isinstance(spoiled, dict)  # noqa: S101 - every kind's evidence reports its spoiled weight
+        counted += Weight(int(spoiled["heads"]), int(spoiled["area"]))
+    if counted != aggregated:
+        raise TallyInconsistent(f"topic {topic.id}: counted {counted} but {aggregated} groups took part")
 
 
 # --- who may see what ---------------------------------------------------------------------------------------
@@ -306,6 +344,8 @@ async def turnout(session: AsyncSession, principal: Principal, vote_id: uuid.UUI
 class PublishedTopic:
     topic: Topic
     result: TopicResult
+    decision_status: str | None = None  # R-SUP-7: None when the outcome decided nothing
+    revocation: SupervisionAction | None = None  # the act that revoked this topic's decision
 
 
 @dataclass(frozen=True, slots=True)
@@ -317,13 +357,9 @@ class PublishedResult:
     topics: tuple[PublishedTopic, ...]
     units: tuple[UnitPlace, ...]
     publication: PublicationCheck
+    decision_status: str  # R-SUP-7: the summary over the topics' decision statuses
     roll_objections: ObjectionEvidence  # R-ROLL-7: unanswered objections to the roll, by id
-    revocation: SupervisionAction | None = None  # R-SUP-1/3: the act that revoked the decision
-
-    @property
-    def decision_status(self) -> str:
-        """``IN_FORCE``, or the revoked status; the stored outcomes and evidence never change."""
-        return lifecycle.decision_status(self.vote.status)
+    revocations: tuple[SupervisionAction, ...] = ()  # R-SUP-1/3/7: every revocation of a decision of the vote
 
 
 async def published_result(
@@ -337,10 +373,16 @@ async def published_result(
 async def build_published_result(session: AsyncSession, vote: Vote, *, now: datetime) -> PublishedResult:
     """The published result document of a vote, for whoever the caller already allowed to read it."""
     revoked = vote.status in REVOKED and vote.result_published_at is not None
+    if vote.status is VoteStatus.TERMINATED:  # R-SUP-6: no decision was formed, nothing was counted
+        termination = await supervision_repository.latest_of_kind(session, vote.id, SupervisionKind.TERMINATION)
+        raise VoteTerminated(
+            terminated_at="" if termination is None else termination.acted_at.isoformat(),
+            document_ref="" if termination is None else termination.document_ref,
+        )
     if vote.status is not VoteStatus.RESULT_PUBLISHED and not revoked:
         raise ResultNotPublished(status=status_at(vote, now))  # R-LIFE-7: sealed until close
-    topics = await repository.topics_of(session, vote.id)
     results = {row.topic_id: row for row in await repository.results_of(session, vote.id)}
+    decisions = await supervision_service.decisions_of(session, vote)  # R-SUP-7: each topic's decision status
     groups = await repository.participating_groups(session, vote.id)
     units = await _places(session, vote, [key for group in groups for key in group.unit_keys])
     closed_at = vote.closed_at or vote.ends_at
@@ -349,13 +391,22 @@ async def build_published_result(session: AsyncSession, vote: Vote, *, now: date
         status=status_at(vote, now),
         participating=Weight(len(groups), sum(group.area for group in groups)),
         total=Weight(vote.total_heads or 0, vote.total_area or 0),
-        topics=tuple(PublishedTopic(topic, results[topic.id]) for topic in topics if topic.id in results),
+        topics=tuple(
+            PublishedTopic(
+                item.topic,
+                results[item.topic.id],
+                None if item.status is None else item.status.value,
+                item.revocation,
+            )
+            for item in decisions.topics
+        ),
         units=tuple(units),
         publication=result_publication_flags(
             closed_at, vote.result_published_at, as_of=now, calendar=STATE_COUNCIL_CALENDAR
         ),
+        decision_status=decisions.status.value,
         roll_objections=await objection_service.evidence(session, vote),
-        revocation=await supervision_repository.revocation_of(session, vote.id) if revoked else None,
+        revocations=decisions.revocations,
     )
 
 

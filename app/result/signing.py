@@ -55,7 +55,7 @@ from app.result import service as result_service
 from app.result.errors import ResultNotPublished
 from app.result.models import TopicResult
 from app.verifier.documents import RESULT_FORMAT, jwk_thumbprint
-from app.vote.documents import utc_text
+from app.vote.documents import notice_end, utc_text
 from app.vote.models import Topic, Vote
 
 
@@ -137,7 +137,7 @@ async def result_document(session: AsyncSession, vote: Vote, keys: LogKeys) -> t
         "roll_hash": vote.roll_hash,
         "register": {"version_id": str(version.id), "number": version.number, "content_hash": version.content_hash},
         "total": {"heads": vote.total_heads, "area": vote.total_area},
-        "window": {"starts_at": utc_text(vote.starts_at), "ends_at": utc_text(vote.ends_at)},
+        "window": {"starts_at": utc_text(vote.starts_at), "ends_at": utc_text(notice_end(vote))},
         "closed_at": _instant(vote.closed_at),
         "decided_at": _instant(vote.decided_at),
         "result_published_at": _instant(vote.result_published_at),

@@ -151,17 +151,34 @@ class CountingRule:
     category: Category
     quorum: Threshold
     approval: Threshold
+    # R-PROC-4: blank or spoiled paper ballots take part like abstentions (R-TALLY-6) unless the rules of
+    # procedure say they are not counted in the matter; shown in documents only when not the default.
+    blank_participates: bool = True
+
+    def with_blank_ballots(self, participates: bool) -> CountingRule:
+        return CountingRule(self.category, self.quorum, self.approval, participates)
 
     def to_dict(self) -> dict[str, object]:
-        return {
+        data: dict[str, object] = {
             "category": self.category.value,
             "quorum": _threshold_dict(self.quorum),
             "approval": _threshold_dict(self.approval),
         }
+        if not self.blank_participates:
+            data["blank_ballots"] = BLANK_NOT_COUNTED
+        return data
 
 
 def _threshold_dict(threshold: Threshold) -> dict[str, object]:
     return {**threshold.to_dict(), "symbol": threshold.symbol}
+
+
+BLANK_NOT_COUNTED = "NOT_COUNTED"  # app.rules.procedure.BlankBallots.NOT_COUNTED, as topic rules spell it
+
+
+def blank_participates(rule: Mapping[str, object]) -> bool:
+    """R-PROC-4 read from a stored or published topic rule: absent means the R-TALLY-6 default."""
+    return rule.get("blank_ballots") != BLANK_NOT_COUNTED
 
 
 _STATUTORY_APPROVAL = {Category.ORDINARY: MORE_THAN_HALF, Category.SPECIAL: THREE_QUARTERS}

@@ -4,8 +4,12 @@ Civil Code Art. 278(1)(3) and ¶2: electing (or replacing) committee members is 
 election topic needs the participation quorum of R-TALLY-3 (≥ 2/3 of heads and of area), and each candidate
 needs more than half of the *participating* heads and area (R-ELEC-5). The community's rules of procedure may
 set stricter thresholds for both, never looser ones (R-CAT-4): ``ElectionConfig.rule``. Beijing Property
-Management Regulation Art. 39 fixes the committee as an odd number of at least 5 members (3 allowed where the
-area has at most 100 households) with no more alternates than members (R-ELEC-1). Arts. 32(1)(4)-(5) and 35(5):
+Management Regulation Art. 39 fixes the *committee* as an odd number of at least 5 members (3 allowed where the
+area has at most 100 households) with no more alternates than members (R-ELEC-1); the household count is a fact
+of the frozen roll, never typed (R-ELEC-12). Art. 39 sizes the committee, not one election: a by-election fills
+the vacancies the alternates do not fill (Art. 41 ¶3), alternates may be elected alone, and only when fewer than
+half the members remain after the alternates moved up is the whole committee re-elected (Art. 48; R-ELEC-10,
+R-ELEC-11, ``validate_election``). Arts. 32(1)(4)-(5) and 35(5):
 the candidate list and the election method are publicised items, so there are no write-ins (R-ELEC-2) and the
 approval limit, the single-list or separate-lists mode and the seat counts come from the notice (R-ELEC-3,
 R-ELEC-7).
@@ -30,12 +34,18 @@ from app.rules.choices import Choice
 from app.rules.counts import Weight, quorum_met
 from app.rules.errors import (
     ElectionAlternateSeatsInvalid,
+    ElectionAlternatesOnlyInvalid,
     ElectionApprovalLimitExceeded,
     ElectionBallotIncomplete,
+    ElectionBySeatsInvalid,
     ElectionCandidateDuplicate,
     ElectionCandidateListEmpty,
     ElectionChoiceInvalid,
+    ElectionCommitteeInvalid,
+    ElectionCommitteeRequired,
+    ElectionFullReelectionRequired,
     ElectionSeatsInvalid,
+    ElectionSeatsNotOdd,
     ElectionWriteIn,
 )
 from app.rules.numeric import MORE_THAN_HALF, TWO_THIRDS, Threshold, threshold_formula
@@ -82,23 +92,138 @@ class ElectionFlag(StrEnum):
     TIE_UNRESOLVED = "TIE_UNRESOLVED"
 
 
-def minimum_members(households: int) -> int:
-    """R-ELEC-1: the smallest legal committee for an area with ``households`` residential units."""
-    return SMALL_AREA_MIN_MEMBERS if households <= SMALL_AREA_HOUSEHOLDS else MIN_MEMBERS
+class ElectionType(StrEnum):
+    """R-ELEC-10: what one election fills (the election method publicises it, Beijing Art. 32(1)(5))."""
+
+    FULL = "FULL"  # the whole committee: first election, changeover (Art. 49), re-election (Art. 48)
+    BY_ELECTION = "BY_ELECTION"  # 补选: member seats the alternates do not fill (Art. 41 ¶3), optionally alternates
+    ALTERNATES = "ALTERNATES"  # alternates only
+
+
+@dataclass(frozen=True, slots=True)
+class SittingCommittee:
+    """The sitting committee's figures a by-election is measured against (R-ELEC-10, R-ELEC-11).
+
+    ``size``: the committee's member seats (Art. 39, as elected and filed); ``members``: seats held now;
+    ``alternates``: alternates in office, who fill vacancies first (Art. 41 ¶3). Inconsistent figures cannot be
+    built (``rules.election_committee_invalid``).
+    """
+
+    size: int
+    members: int
+    alternates: int
+
+    def __post_init__(self) -> None:
+        if not (self.size >= 1 and 0 <= self.members <= self.size and 0 <= self.alternates <= self.size):
+            raise ElectionCommitteeInvalid(size=self.size, members=self.members, alternates=self.alternates)
+
+    @property
+    def vacancies(self) -> int:
+        return self.size - self.members
+
+    @property
+    def filled_by_alternates(self) -> int:
+        """Art. 41 ¶3: alternates move up into the vacancies first, as many as there are."""
+        return min(self.alternates, self.vacancies)
+
+    @property
+    def open_seats(self) -> int:
+        """The member seats left for a by-election once the alternates moved up."""
+        return self.vacancies - self.filled_by_alternates
+
+    @property
+    def remaining(self) -> int:
+        """Members in office once the alternates moved up."""
+        return self.members + self.filled_by_alternates
+
+    @property
+    def alternates_left(self) -> int:
+        return self.alternates - self.filled_by_alternates
+
+    @property
+    def needs_full_reelection(self) -> bool:
+        """R-ELEC-11 / Art. 48: fewer than half the seats held after the alternates moved up (``2*r < size``)."""
+        return 2 * self.remaining < self.size
+
+    def to_dict(self) -> dict[str, int]:
+        return {"size": self.size, "members": self.members, "alternates": self.alternates}
+
+
+def minimum_members(households: int | None) -> int:
+    """R-ELEC-1: the smallest legal committee for an area with ``households`` residential units; before the roll
+    fixes the count (a draft, ``None``) the smallest one the law allows anywhere."""
+    if households is None or households <= SMALL_AREA_HOUSEHOLDS:
+        return SMALL_AREA_MIN_MEMBERS
+    return MIN_MEMBERS
 
 
 def validate_seats(
-    member_seats: int, alternate_seats: int, households: int, mode: ElectionMode = ElectionMode.SINGLE_LIST
+    member_seats: int,
+    alternate_seats: int,
+    households: int | None,
+    mode: ElectionMode = ElectionMode.SINGLE_LIST,
+    *,
+    most_alternates: int | None = None,
 ) -> None:
-    """R-ELEC-1: odd ``member_seats`` >= the legal minimum; ``alternate_seats`` <= ``member_seats``.
+    """R-ELEC-1: odd ``member_seats`` >= the legal minimum; ``alternate_seats`` <= ``most_alternates`` (the
+    member seats unless given).
 
+    ``households is None`` (a draft: the roll fixes it at publication, R-ELEC-12) checks odd and at least 3.
     A separate alternates list (R-ELEC-7) with no seat to fill would be meaningless, so it needs one.
     """
     if member_seats % 2 == 0 or member_seats < minimum_members(households):
+        if households is None:
+            raise ElectionSeatsNotOdd(members=member_seats)
         raise ElectionSeatsInvalid(members=member_seats, households=households)
-    lowest = 1 if mode is ElectionMode.SEPARATE_LISTS else 0
-    if not lowest <= alternate_seats <= member_seats:
-        raise ElectionAlternateSeatsInvalid(alternates=alternate_seats, minimum=lowest, maximum=member_seats)
+    _check_alternates(alternate_seats, mode, member_seats if most_alternates is None else most_alternates)
+
+
+def _check_alternates(alternate_seats: int, mode: ElectionMode, most: int, *, least: int = 0) -> None:
+    lowest = max(least, 1 if mode is ElectionMode.SEPARATE_LISTS else 0)
+    if not lowest <= alternate_seats <= most:
+        raise ElectionAlternateSeatsInvalid(alternates=alternate_seats, minimum=lowest, maximum=most)
+
+
+def validate_election(
+    election_type: ElectionType,
+    member_seats: int,
+    alternate_seats: int,
+    *,
+    households: int | None,
+    committee: SittingCommittee | None,
+    mode: ElectionMode = ElectionMode.SINGLE_LIST,
+) -> None:
+    """R-ELEC-1, R-ELEC-10, R-ELEC-11: the seats one election fills, measured against the committee.
+
+    * FULL: the committee itself is sized (Art. 39): odd, at least 5 (3 at most 100 households), alternates no
+      more than members. A sitting committee, if given, changes nothing: the whole committee is elected.
+    * BY_ELECTION: 1 to ``committee.open_seats`` member seats (the vacancies the alternates do not fill, Art. 41
+      ¶3), and alternates so that those left in office plus the new ones are no more than the seats (Art. 39).
+    * ALTERNATES: no member seat, one list, at least one alternate seat within the same Art. 39 limit.
+    * Both partial elections are refused when fewer than half the seats are held after the alternates moved up:
+      the whole committee is re-elected (Art. 48).
+    """
+    if election_type is ElectionType.FULL:
+        validate_seats(member_seats, alternate_seats, households, mode)
+        return
+    if committee is None:
+        raise ElectionCommitteeRequired()
+    if committee.needs_full_reelection:
+        raise ElectionFullReelectionRequired(remaining=committee.remaining, size=committee.size)
+    most_alternates = committee.size - committee.alternates_left  # Art. 39: alternates <= the member seats
+    if election_type is ElectionType.ALTERNATES:
+        if member_seats != 0 or mode is ElectionMode.SEPARATE_LISTS:
+            raise ElectionAlternatesOnlyInvalid(members=member_seats)
+        _check_alternates(alternate_seats, mode, most_alternates, least=1)
+        return
+    if not 1 <= member_seats <= committee.open_seats:
+        raise ElectionBySeatsInvalid(
+            members=member_seats,
+            vacancies=committee.vacancies,
+            filled=committee.filled_by_alternates,
+            open=committee.open_seats,
+        )
+    _check_alternates(alternate_seats, mode, most_alternates)
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,13 +258,23 @@ class ElectionConfig:
 
     member_seats: int
     alternate_seats: int
-    households: int
+    households: int | None  # residential units of the frozen roll (R-ELEC-12); None on a draft
     candidates: tuple[str, ...]
     alternate_candidates: tuple[str, ...] | None = None
     rule: CountingRule = STATUTORY_RULE
+    election_type: ElectionType = ElectionType.FULL
+    committee: SittingCommittee | None = None
+    area_first: bool = False  # R-PROC-5: the rules of procedure rank by agreeing area, then heads
 
     def __post_init__(self) -> None:
-        validate_seats(self.member_seats, self.alternate_seats, self.households, self.mode)
+        validate_election(
+            self.election_type,
+            self.member_seats,
+            self.alternate_seats,
+            households=self.households,
+            committee=self.committee,
+            mode=self.mode,
+        )
         seen: set[str] = set()
         for candidate_list in self.lists:
             if not candidate_list.candidates:
@@ -167,6 +302,14 @@ class ElectionConfig:
     @property
     def minimum_members(self) -> int:
         return minimum_members(self.households)
+
+    @property
+    def members_in_office(self) -> int:
+        """Members who stay in office whatever this election gives: none for FULL, the sitting ones after the
+        alternates moved up otherwise (R-ELEC-8 measures the committee, not the election)."""
+        if self.election_type is ElectionType.FULL or self.committee is None:
+            return 0
+        return self.committee.remaining
 
 
 def validate_ballot(config: ElectionConfig, choices: Mapping[str, Choice]) -> None:
@@ -267,6 +410,8 @@ class ElectionResult:
 
     mode: ElectionMode
     rule: CountingRule  # the thresholds applied (R-CAT-4)
+    election_type: ElectionType
+    committee: SittingCommittee | None
     member_seats: int
     alternate_seats: int
     minimum_members: int
@@ -317,13 +462,16 @@ class ElectionResult:
         )
 
     def to_dict(self) -> dict[str, object]:
-        return {
+        committee = {} if self.committee is None else {"committee": self.committee.to_dict()}
+        return committee | {
             "mode": self.mode.value,
             "rule": {
                 "category": self.rule.category.value,
                 "quorum": self.rule.quorum.symbol,
                 "approval": self.rule.approval.symbol,
+                **({} if self.rule.blank_participates else {"blank_ballots": "NOT_COUNTED"}),  # R-PROC-4
             },
+            "election_type": self.election_type.value,
             "member_seats": self.member_seats,
             "alternate_seats": self.alternate_seats,
             "minimum_members": self.minimum_members,
@@ -356,10 +504,12 @@ def tally_election(config: ElectionConfig, total: Weight, ballots: Iterable[Elec
     counts = {c: {k: Weight() for k in _CANDIDATE_CHOICES} for cl in config.lists for c in cl.candidates}
     participating = spoiled = Weight()
     for ballot in ballots:
-        participating += ballot.weight
         if ballot.choices is None:
             spoiled += ballot.weight
+            if config.rule.blank_participates:  # R-TALLY-6 unless the rules of procedure say otherwise (R-PROC-4)
+                participating += ballot.weight
             continue
+        participating += ballot.weight
         validate_ballot(config, ballot.choices)
         for candidate, choice in ballot.choices.items():
             counts[candidate][choice] += ballot.weight
@@ -371,8 +521,12 @@ def tally_election(config: ElectionConfig, total: Weight, ballots: Iterable[Elec
         return counts[candidate][Choice.AGREE]
 
     def order(candidate: str) -> tuple[int, int, str]:
-        """R-ELEC-6: heads, then area, descending; the name only makes the output order deterministic."""
-        return (-agree(candidate).heads, -agree(candidate).area, candidate)
+        """R-ELEC-6: heads, then area, descending (area first under R-PROC-5); the name only makes the output
+        order deterministic."""
+        weight = agree(candidate)
+        if config.area_first:
+            return (-weight.area, -weight.heads, candidate)
+        return (-weight.heads, -weight.area, candidate)
 
     placed: list[CandidateResult] = []
     occupied: Counter[Seat] = Counter()  # seats taken by qualifying candidates, tied or not
@@ -423,8 +577,8 @@ def tally_election(config: ElectionConfig, total: Weight, ballots: Iterable[Elec
     flags: list[ElectionFlag] = []
     if elected_members < config.member_seats:
         flags.append(ElectionFlag.COMMITTEE_INCOMPLETE)
-    if elected_members < config.minimum_members:
-        flags.append(ElectionFlag.BELOW_MINIMUM_SIZE)
+    if config.member_seats and config.members_in_office + elected_members < config.minimum_members:
+        flags.append(ElectionFlag.BELOW_MINIMUM_SIZE)  # R-ELEC-8: the committee after this election
     if occupied[Seat.ALTERNATE] < config.alternate_seats:
         flags.append(ElectionFlag.ALTERNATE_SEATS_VACANT)
     if tied_seats:
@@ -453,6 +607,8 @@ def tally_election(config: ElectionConfig, total: Weight, ballots: Iterable[Elec
     return ElectionResult(
         mode=config.mode,
         rule=rule,
+        election_type=config.election_type,
+        committee=config.committee,
         member_seats=config.member_seats,
         alternate_seats=config.alternate_seats,
         minimum_members=config.minimum_members,

@@ -127,6 +127,84 @@ class ElectionAlternateSeatsInvalid(RuleViolation):
     )
 
 
+class ElectionSeatsNotOdd(RuleViolation):
+    """R-ELEC-1 / Beijing Art. 39, checked on a draft before the roll fixes the households: odd and at least 3."""
+
+    code = "rules.election_seats_not_odd"
+    title = "Invalid number of committee seats"
+    message_zh = "委员名额 {members} 不符合规定：业主委员会委员人数应为单数，且不少于 3 名（R-ELEC-1）。"
+    message_en = "{members} member seats are invalid: a committee has an odd number of at least 3 members (R-ELEC-1)."
+
+
+class ElectionCommitteeRequired(RuleViolation):
+    """R-ELEC-10: a by-election or an alternates-only election is measured against the sitting committee."""
+
+    code = "rules.election_committee_required"
+    title = "Sitting committee needed"
+    message_zh = "补选或仅选举候补委员，须载明现任业主委员会的委员名额、在任委员和候补委员人数（R-ELEC-10）。"
+    message_en = (
+        "A by-election or an alternates-only election needs the sitting committee's seats, members in office and "
+        "alternates (R-ELEC-10)."
+    )
+
+
+class ElectionCommitteeInvalid(RuleViolation):
+    """R-ELEC-10: the sitting committee's figures must be consistent (Beijing Art. 39)."""
+
+    code = "rules.election_committee_invalid"
+    title = "Inconsistent committee figures"
+    message_zh = (
+        "现任业主委员会的人数不一致：委员名额 {size}、在任委员 {members}、候补委员 {alternates}；"
+        "在任委员和候补委员均不得多于委员名额（北京市物业管理条例第三十九条，R-ELEC-10）。"
+    )
+    message_en = (
+        "The sitting committee's figures are inconsistent: {size} seats, {members} members in office, "
+        "{alternates} alternates; neither members nor alternates may exceed the seats (Beijing Art. 39, R-ELEC-10)."
+    )
+
+
+class ElectionFullReelectionRequired(RuleViolation):
+    """R-ELEC-11 / Beijing Art. 48: fewer than half the members left after alternates fill the vacancies."""
+
+    code = "rules.election_full_reelection_required"
+    title = "Full re-election required"
+    message_zh = (
+        "候补委员递补后在任委员仅 {remaining} 名，不足委员名额 {size} 的二分之一，"
+        "应当重新选举业主委员会，不得补选（北京市物业管理条例第四十八条，R-ELEC-11）。"
+    )
+    message_en = (
+        "Only {remaining} of {size} members remain after alternates fill the vacancies, fewer than half: the "
+        "whole committee must be re-elected, not topped up (Beijing Art. 48, R-ELEC-11)."
+    )
+
+
+class ElectionBySeatsInvalid(RuleViolation):
+    """R-ELEC-10 / Beijing Art. 41 ¶3: a by-election fills only the vacancies the alternates do not fill."""
+
+    code = "rules.election_by_seats_invalid"
+    title = "Invalid number of by-election seats"
+    message_zh = (
+        "补选委员名额 {members} 不符合规定：委员空缺 {vacancies} 名，其中 {filled} 名由候补委员递补"
+        "（北京市物业管理条例第四十一条第三款），可补选 1 至 {open} 名（R-ELEC-10）。"
+    )
+    message_en = (
+        "{members} by-election seats are invalid: of {vacancies} vacant seats, {filled} are filled by alternates "
+        "(Beijing Art. 41 ¶3), so 1 to {open} seats may be elected (R-ELEC-10)."
+    )
+
+
+class ElectionAlternatesOnlyInvalid(RuleViolation):
+    """R-ELEC-10: an alternates-only election elects no member, on one list."""
+
+    code = "rules.election_alternates_only_invalid"
+    title = "Invalid alternates-only election"
+    message_zh = "仅选举候补委员时，委员名额应为 0，且只设一份候选人名单（R-ELEC-10）；本次委员名额为 {members}。"
+    message_en = (
+        "An alternates-only election has no member seats and a single candidate list (R-ELEC-10); "
+        "{members} member seats were given."
+    )
+
+
 class ElectionCandidateListEmpty(RuleViolation):
     """R-ELEC-2: every publicised candidate list names at least one candidate."""
 
@@ -179,6 +257,101 @@ class ElectionApprovalLimitExceeded(RuleViolation):
     title = "Too many candidates approved"
     message_zh = "选票同意了 {agreed} 名候选人（{list}），超过应选名额 {limit}（R-ELEC-3）。"
     message_en = "The ballot agrees with {agreed} candidates ({list}), more than the {limit} seats (R-ELEC-3)."
+
+
+# --- Committee candidates (app.rules.candidates; R-CAND) ---
+
+
+class CandidateRepresentativeRequired(RuleViolation):
+    """R-CAND-1 / Beijing Art. 39 ¶2: an organisation owner stands through its authorised natural person."""
+
+    code = "rules.candidate_representative_required"
+    title = "Authorised representative required"
+    message_zh = "单位业主须由其授权的自然人代表参选，并提交授权书（北京市物业管理条例第三十九条第二款，R-CAND-1）。"
+    message_en = (
+        "An organisation owner stands through its authorised natural-person representative, with the letter of "
+        "authorisation (Beijing Art. 39 ¶2, R-CAND-1)."
+    )
+
+
+class CandidateRepresentativeNotAllowed(RuleViolation):
+    """R-CAND-1 / Beijing Art. 39 ¶2: a natural-person owner stands in person."""
+
+    code = "rules.candidate_representative_not_allowed"
+    title = "Representative not allowed"
+    message_zh = "自然人业主应本人参选，不得由他人代表（北京市物业管理条例第三十九条第二款，R-CAND-1）。"
+    message_en = "A natural-person owner stands in person, not through a representative (Beijing Art. 39 ¶2, R-CAND-1)."
+
+
+class EligibilitySourceNotAccepted(RuleViolation):
+    """R-CAND-3..6: a condition is attested only by the source able to know it."""
+
+    code = "rules.eligibility_source_not_accepted"
+    title = "Attesting source not accepted"
+    message_zh = "该项任职条件须由规定的机构或记录出具证明（{rule}）。"
+    message_en = "This condition must be attested by the source the rule names ({rule})."
+
+
+class CandidateFeeArrears(RuleViolation):
+    """R-CAND-3 / seed 003 §二.5: an owner who does not pay the property fee on time and in full may not serve."""
+
+    code = "rules.candidate_fee_arrears"
+    title = "Candidate in arrears of property fees"
+    message_zh = (
+        "候选人 {candidate} 经物业服务企业证明未按时足额交纳物业费，不得担任业主委员会委员"
+        "（朝阳区意见二.5，R-CAND-3）。"
+    )
+    message_en = (
+        "Candidate {candidate} is attested by the property service company as not paying the property fee on "
+        "time and in full, and may not serve on the committee (Chaoyang opinions §2.5, R-CAND-3)."
+    )
+
+
+class CandidateFundArrears(RuleViolation):
+    """R-CAND-4 / seed 003 §二.5: an owner in arrears of the special maintenance fund may not serve."""
+
+    code = "rules.candidate_fund_arrears"
+    title = "Candidate in arrears of the maintenance fund"
+    message_zh = "候选人 {candidate} 经证明欠缴专项维修资金，不得担任业主委员会委员（朝阳区意见二.5，R-CAND-4）。"
+    message_en = (
+        "Candidate {candidate} is attested as owing the special maintenance fund, and may not serve on the "
+        "committee (Chaoyang opinions §2.5, R-CAND-4)."
+    )
+
+
+class CandidateIllegalConstruction(RuleViolation):
+    """R-CAND-5 / seed 003 §二.5: an owner with illegal construction may not serve."""
+
+    code = "rules.candidate_illegal_construction"
+    title = "Candidate with illegal construction"
+    message_zh = "候选人 {candidate} 经街道办事处证明存在违法建设，不得担任业主委员会委员（朝阳区意见二.5，R-CAND-5）。"
+    message_en = (
+        "Candidate {candidate} is attested by the street office as having illegal construction, and may not "
+        "serve on the committee (Chaoyang opinions §2.5, R-CAND-5)."
+    )
+
+
+class CandidateConditionsUnmet(RuleViolation):
+    """R-CAND-6 / Beijing Art. 39 ¶3: the conditions of a member are not met."""
+
+    code = "rules.candidate_conditions_unmet"
+    title = "Candidate does not meet the Art. 39 conditions"
+    message_zh = "候选人 {candidate} 不符合业主委员会委员的任职条件（北京市物业管理条例第三十九条第三款，R-CAND-6）。"
+    message_en = (
+        "Candidate {candidate} does not meet the conditions of a committee member (Beijing Art. 39 ¶3, R-CAND-6)."
+    )
+
+
+class CandidateNotAttested(RuleViolation):
+    """R-CAND-7: every condition is attested before the notice is published."""
+
+    code = "rules.candidate_not_attested"
+    title = "Candidate eligibility not attested"
+    message_zh = "候选人 {candidate} 的任职条件尚未全部取得证明，不得公示（缺：{rules}；R-CAND-7）。"
+    message_en = (
+        "Candidate {candidate} has conditions not yet attested, so the list cannot be publicised "
+        "(missing: {rules}; R-CAND-7)."
+    )
 
 
 # --- Notice, voting window and publication (app.rules.publicity; R-LIFE) ---
@@ -262,17 +435,6 @@ class VotingEnded(RuleViolation):
     title = "Voting has ended"
     message_zh = "表决已于 {ends_at} 截止，不再接受投票。"
     message_en = "Voting ended at {ends_at}; no more ballots are accepted."
-
-
-class PaperReceivedOutsideWindow(RuleViolation):
-    """R-TALLY-9 / R-LIFE-5: a paper ballot is received inside the voting window and not in the future."""
-
-    code = "ballot.paper_received_outside_window"
-    title = "Paper ballot received outside the voting window"
-    message_zh = "纸质选票的收到时间须在表决期间（{starts_at} 至 {ends_at}）内且不晚于当前时间。"
-    message_en = (
-        "A paper ballot must be received within the voting window ({starts_at} to {ends_at}) and not later than now."
-    )
 
 
 class VotingEarlyClose(RuleViolation):
@@ -400,3 +562,156 @@ class InvalidOptionAnswer(RuleViolation):
     title = "Invalid answer on an option topic"
     message_zh = "答案 {answer} 无效：应选择一个选项或弃权；只有征询意见可以多选。"
     message_en = "Invalid answer {answer}: pick one option or abstain; only a consultation allows several options."
+
+
+class ResumptionExtensionTooShort(RuleViolation):
+    """R-SUP-5: a resumption gives the owners back at least the time the suspension took from them."""
+
+    code = "rules.resumption_extension_too_short"
+    status = 422
+    title = "Extension shorter than the suspension"
+    message_zh = (
+        "恢复表决时新的投票截止时间 {ends_at} 早于最早可定的截止时间 {minimum}：投票期限须至少延长暂停的时间"
+        "（{suspended_seconds} 秒）。"
+    )
+    message_en = (
+        "The new end {ends_at} is earlier than {minimum}: a resumption must extend the window by at least the "
+        "suspended time ({suspended_seconds} seconds)."
+    )
+
+
+# --- Paper ballots and their counting (app.rules.paper; R-PAPER) ---
+
+
+class PaperReceptionOutsideWindow(RuleViolation):
+    """R-PAPER-1: a paper ballot's reception is recorded at the server's clock, inside the voting window."""
+
+    code = "ballot.paper_reception_outside_window"
+    status = 409
+    title = "Paper ballot received outside the voting window"
+    message_zh = (
+        "纸质选票只能在表决期间（{starts_at} 至 {ends_at}）送达登记；表决截止后送达的选票不予登记（R-PAPER-1）。"
+    )
+    message_en = (
+        "A paper ballot is recorded as received only within the voting window ({starts_at} to {ends_at}); "
+        "one arriving after the close is refused (R-PAPER-1)."
+    )
+
+
+class CountingBeforeClose(RuleViolation):
+    """R-PAPER-3: the counting session is held after the close."""
+
+    code = "counting.before_close"
+    status = 409
+    title = "Counting session before the close"
+    message_zh = "计票会议须在表决截止（{ends_at}）之后召开（R-PAPER-3）。"
+    message_en = "The counting session is held after the close ({ends_at}) (R-PAPER-3)."
+
+
+class WitnessesIncomplete(RuleViolation):
+    """R-PAPER-3: an owner and the residents' committee or the street office witness the counting."""
+
+    code = "counting.witnesses_incomplete"
+    title = "Witnesses incomplete"
+    message_zh = "监票人须至少包括一名本物业管理区域业主，以及居民委员会或街道办事处（R-PAPER-3）。"
+    message_en = (
+        "The witnesses must include at least one owner of the estate and the residents' committee or the street "
+        "office (R-PAPER-3)."
+    )
+
+
+class ScanHashInvalid(RuleViolation):
+    """R-PAPER-4: a scan is named by the SHA-256 of stored bytes; the all-zero hash names none."""
+
+    code = "ballot.scan_hash_invalid"
+    title = "Invalid scan hash"
+    message_zh = "扫描件哈希无效：须为已上传扫描件的 SHA-256，全零哈希不予接受（R-PAPER-4）。"
+    message_en = (
+        "Invalid scan hash: it must be the SHA-256 of an uploaded scan; the all-zero hash is refused (R-PAPER-4)."
+    )
+
+
+class PostingInFuture(RuleViolation):
+    """R-NOTICE-2: the stated posting time is a fact already past when it is recorded."""
+
+    code = "rules.posting_in_future"
+    title = "Posting time in the future"
+    message_zh = "张贴时间 {posted_at} 晚于记录时间 {now}，不能记录尚未发生的张贴（R-NOTICE-2）。"
+    message_en = (
+        "The posting time {posted_at} is after the recording time {now}; a posting is recorded once done (R-NOTICE-2)."
+    )
+
+
+class PostingBeforePublication(RuleViolation):
+    """R-NOTICE-2: the notice posted on site is the published one, so it cannot be posted before publication."""
+
+    code = "rules.posting_before_publication"
+    title = "Posting before publication"
+    message_zh = "张贴时间 {posted_at} 早于公告发布时间 {published_at}，张贴的必须是已发布的公告（R-NOTICE-2）。"
+    message_en = (
+        "The posting time {posted_at} is before the notice was published at {published_at}; only the published "
+        "notice can be posted (R-NOTICE-2)."
+    )
+
+
+class PostingTooLateForWindow(RuleViolation):
+    """R-LIFE-3 with R-NOTICE-3 (Beijing Art. 35(4)): the 15 clear days run from the later of publication and posting;
+    a posting that leaves fewer before the announced start cannot make the announced window lawful."""
+
+    code = "rules.posting_too_late"
+    title = "Posted too late for the announced window"
+    message_zh = (
+        "公告于 {posted_date} 在物业管理区域内张贴，投票最早可于 {earliest_start} 开始，公告的开始时间 {starts_at} "
+        "不足十五日公示期（R-LIFE-3、R-NOTICE-3）。请撤销本次表决并以新的表决时间重新发布公告。"
+    )
+    message_en = (
+        "The notice was posted on site on {posted_date}, so voting may start at {earliest_start} at the earliest; "
+        "the announced start {starts_at} leaves less than 15 clear days (R-LIFE-3, R-NOTICE-3). Cancel the vote and "
+        "publish a new notice with a new window."
+    )
+
+
+class NoticeNotPosted(RuleViolation):
+    """R-NOTICE-2 (Beijing Art. 35(4) 「在物业管理区域内显著位置公示」): no posting recorded, the vote does not open."""
+
+    code = "ballot.notice_not_posted"
+    status = 409
+    title = "Notice not posted on site"
+    message_zh = "公告尚未记录在物业管理区域内显著位置张贴，表决不能开始（R-NOTICE-3）。"
+    message_en = "No on-site posting of the notice is recorded, so voting cannot open (R-NOTICE-3)."
+
+
+# --- Rules of procedure (app.rules.procedure; R-PROC) ---
+
+
+class ProcedureRulesInvalid(RuleViolation):
+    """R-PROC-1: a proposed rules-of-procedure document must be one the law allows."""
+
+    code = "rules.procedure_rules_invalid"
+    title = "Invalid rules of procedure"
+    message_zh = "议事规则的“{field}”项无效（{reason}）。"
+    message_en = 'Invalid rules of procedure: field "{field}" ({reason}).'
+
+
+class DelegationForbidden(RuleViolation):
+    """R-PROC-8: Beijing Art. 44 (last ¶): the assembly may not authorise the committee to decide Art. 34 matters."""
+
+    code = "rules.delegation_forbidden"
+    title = "Art. 34 matter delegated to the committee"
+    message_zh = (
+        "业主大会不得授权业主委员会决定《北京市物业管理条例》第三十四条第一款规定的事项（第四十四条），"
+        "这些事项只能由业主共同决定：{matters}。"
+    )
+    message_en = (
+        "The assembly may not authorise the committee to decide a matter of Beijing Regulation Art. 34(1) "
+        "(Art. 44); only the owners can decide it: {matters}."
+    )
+
+
+class DelegationUnknown(RuleViolation):
+    """R-PROC-8: only the listed committee powers (e.g. organising a tender, Beijing Art. 64) can be delegated."""
+
+    code = "rules.delegation_unknown"
+    title = "Unknown delegated power"
+    message_zh = "无法识别授权业主委员会的事项：{items}。"
+    message_en = "Unknown power delegated to the committee: {items}."

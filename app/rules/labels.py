@@ -37,14 +37,19 @@ VOTE_STATUSES: Final = MappingProxyType(
         "SUSPENDED": "已被街道办事处暂停",
         "REVOKED_BY_STREET_OFFICE": "决定已被撤销（街道办事处等）",
         "REVOKED_BY_COURT": "决定已被人民法院撤销",
+        "TERMINATED": "已被街道办事处终止",
     }
 )
 DECISION_STATUSES: Final = MappingProxyType(
     {
         "IN_FORCE": "已生效",
         "PENDING": "待公布",
+        "NO_DECISION": "未作出决定",
+        "PARTLY_REVOKED": "部分决定已被撤销",
         "REVOKED_BY_STREET_OFFICE": "已被撤销（街道办事处等）",
         "REVOKED_BY_COURT": "已被人民法院撤销",
+        "REVOKED": "全部决定已被撤销",
+        "TERMINATED": "表决已终止，未作出决定",
     }
 )
 BALLOT_STATUSES: Final = MappingProxyType({"COUNTED": "已计入", "VOID": "无效（未计入）"})

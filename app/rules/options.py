@@ -11,7 +11,7 @@ place where "pick any" is allowed, R-MULTI-3) reports its counts and never decid
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Protocol
 
 from app.rules.categories import CountingRule
@@ -71,6 +71,7 @@ class OptionCounts:
     voted: Weight = ZERO  # groups that picked at least one option
     abstain: Weight = ZERO
     spoiled: Weight = ZERO  # paper only (R-TALLY-6)
+    spoiled_participates: bool = True  # R-PROC-4: False when the rules of procedure do not count blank ballots
 
     def __post_init__(self) -> None:
         validate_options(option for option, _ in self.per_option)
@@ -85,8 +86,9 @@ class OptionCounts:
 
     @property
     def participating(self) -> Weight:
-        """R-TALLY-2 / R-TALLY-5: every group that answered, abstaining and spoiled included."""
-        return self.voted + self.abstain + self.spoiled
+        """R-TALLY-2 / R-TALLY-5: every group that answered, abstaining included, and spoiled or blank paper
+        ballots unless the rules of procedure leave them out of the matter (R-PROC-4)."""
+        return self.voted + self.abstain + (self.spoiled if self.spoiled_participates else ZERO)
 
 
 def _show(answer: frozenset[str]) -> str:
@@ -230,6 +232,7 @@ class OptionsResult(Bilingual):
 
 def decide_options(counts: OptionCounts, rule: CountingRule) -> OptionsResult:
     """R-MULTI-2 / R-MULTI-3. A consultation is still measured against ``rule`` (as information only)."""
+    counts = replace(counts, spoiled_participates=rule.blank_participates)  # R-PROC-4
     quorum_checks = weigh("quorum", rule.quorum, counts.participating, counts.total)  # R-TALLY-3
     # R-MULTI-2: each option against all participants, so abstentions and other options count against it.
     tallies = tuple(

@@ -11,6 +11,8 @@ notice, the provisional fixed-date holidays, and the check then says its deadlin
 
 * R-LIFE-3 (CHOICE, conservative): 15 clear days after the publication day, so voting starts at 00:00 of
   publication date + 16 days at the earliest.
+* R-NOTICE-3 (Beijing Art. 35(4) 「通知全体业主」 and 「在物业管理区域内显著位置公示」): the 15 clear days run from
+  the later of publication and the first recorded on-site posting; without a posting the vote never opens.
 * R-LIFE-5 (CHOICE): the window lasts at least 7 days; a community may require more, never less.
 * R-LIFE-6 (CHOICE): no early close; an extension only as the original notice's extension rule allows.
 * R-LIFE-8: results are due by the end of the next working day (app standard) and, by law, by 24:00 of the
@@ -29,8 +31,11 @@ from zoneinfo import ZoneInfo
 
 from app.rules.errors import (
     NaiveDatetime,
+    NoticeNotPosted,
     NoticePeriodTooShort,
-    PaperReceivedOutsideWindow,
+    PostingBeforePublication,
+    PostingInFuture,
+    PostingTooLateForWindow,
     VotingEarlyClose,
     VotingEnded,
     VotingExtensionAfterClose,
@@ -105,6 +110,52 @@ def check_window(
         raise VotingWindowTooShort(starts_at=_show(starts_at), ends_at=_show(ends_at), min_days=min_days)
 
 
+def notice_effective_at(published_at: datetime, posted_at: datetime) -> datetime:
+    """R-NOTICE-3: the notice is given once it is both published (sent to all owners) and posted on site."""
+    _require_aware(published_at=published_at, posted_at=posted_at)
+    return max(published_at, posted_at)
+
+
+@dataclass(frozen=True, slots=True)
+class PostingCheck:
+    """What a recorded posting leaves in force (R-NOTICE-3): the posting that counts and the earliest start."""
+
+    counted_posted_at: datetime
+    earliest_start: datetime
+
+
+def check_posting(
+    published_at: datetime,
+    posted_at: datetime,
+    now: datetime,
+    *,
+    starts_at: datetime,
+    counted_posted_at: datetime | None = None,
+) -> PostingCheck:
+    """R-NOTICE-2/3: refuse a posting stated in the future or before publication; the earliest posting counts
+    (``counted_posted_at``: the one recorded before, if any), and the announced start must leave 15 clear days after
+    the later of publication and that posting (TV-W6: published 03-01, posted 03-05 → earliest 03-21, so a start on
+    03-17 is refused). A posting recorded after one that already counts only adds a place."""
+    _require_aware(published_at=published_at, posted_at=posted_at, now=now, starts_at=starts_at)
+    if posted_at > now:
+        raise PostingInFuture(posted_at=_show(posted_at), now=_show(now))
+    if posted_at < published_at:
+        raise PostingBeforePublication(posted_at=_show(posted_at), published_at=_show(published_at))
+    counted = posted_at if counted_posted_at is None else min(posted_at, counted_posted_at)
+    earliest = earliest_voting_start(notice_effective_at(published_at, counted))
+    if starts_at < earliest:
+        raise PostingTooLateForWindow(
+            posted_date=shanghai_date(counted).isoformat(), earliest_start=_show(earliest), starts_at=_show(starts_at)
+        )
+    return PostingCheck(counted, earliest)
+
+
+def check_notice_posted(posted_at: datetime | None) -> None:
+    """R-NOTICE-3: no ballot of any channel before an on-site posting is recorded."""
+    if posted_at is None:
+        raise NoticeNotPosted()
+
+
 def check_voting_open(starts_at: datetime, ends_at: datetime, now: datetime) -> None:
     """R-LIFE-5: ballots only inside ``[starts_at, ends_at)``; R-BAN-1: never before the notice period ends.
 
@@ -115,14 +166,6 @@ def check_voting_open(starts_at: datetime, ends_at: datetime, now: datetime) -> 
         raise VotingNotStarted(starts_at=starts_at.isoformat())
     if now >= ends_at:
         raise VotingEnded(ends_at=ends_at.isoformat())
-
-
-def check_paper_received(starts_at: datetime, ends_at: datetime, received_at: datetime, now: datetime) -> None:
-    """R-TALLY-9 with R-LIFE-5: a paper ballot counts only if received inside ``[starts_at, ends_at)`` and not
-    after ``now`` (an organiser cannot record a receipt in the future)."""
-    _require_aware(starts_at=starts_at, ends_at=ends_at, received_at=received_at, now=now)
-    if not starts_at <= received_at < ends_at or received_at > now:
-        raise PaperReceivedOutsideWindow(starts_at=starts_at.isoformat(), ends_at=ends_at.isoformat())
 
 
 class ExtensionWhen(StrEnum):

@@ -13,7 +13,7 @@ from a SQL aggregate, the offline verifier from the exported ballots, and both m
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 from app.rules.categories import Category, CountingRule
@@ -139,6 +139,7 @@ class TopicCounts:
     oppose: Weight = ZERO
     abstain: Weight = ZERO
     spoiled: Weight = ZERO  # paper only (R-TALLY-6)
+    spoiled_participates: bool = True  # R-PROC-4: False when the rules of procedure do not count blank ballots
 
     def __post_init__(self) -> None:
         parts = {"agree": self.agree, "oppose": self.oppose, "abstain": self.abstain, "spoiled": self.spoiled}
@@ -146,8 +147,10 @@ class TopicCounts:
 
     @property
     def participating(self) -> Weight:
-        """R-TALLY-2 / R-TALLY-5: every group that answered, abstaining and spoiled included."""
-        return Weight.sum((self.agree, self.oppose, self.abstain, self.spoiled))
+        """R-TALLY-2 / R-TALLY-5: every group that answered, abstaining included, and spoiled or blank paper
+        ballots unless the rules of procedure leave them out of the matter (R-PROC-4)."""
+        spoiled = self.spoiled if self.spoiled_participates else ZERO
+        return Weight.sum((self.agree, self.oppose, self.abstain, spoiled))
 
 
 def count_ballots(ballots: Iterable[Ballot], total: Weight) -> TopicCounts:
@@ -224,6 +227,7 @@ class TopicResult(Bilingual):
 
 def decide(counts: TopicCounts, rule: CountingRule) -> TopicResult:
     """R-TALLY-3 then R-TALLY-4: NO_QUORUM if participation fails, else PASSED only if approval holds."""
+    counts = replace(counts, spoiled_participates=rule.blank_participates)  # R-PROC-4
     # R-TALLY-3: participation against the roll totals.
     quorum_checks = weigh("quorum", rule.quorum, counts.participating, counts.total)
     # R-TALLY-4/5: approval against everyone who took part, so abstaining and spoiled count against it.

@@ -62,3 +62,21 @@ class AlreadyFollowedUp(DomainError):
     title = "Correction order already concluded"
     message_zh = "该责令改正决定已于 {acted_at} 作出处理结论。"
     message_en = "This correction order was already concluded at {acted_at}."
+
+
+class DecisionAlreadyRevoked(DomainError):
+    code = "supervision.decision_already_revoked"
+    status = 409
+    title = "Decision already revoked"
+    message_zh = "该议题的决定已于 {acted_at} 被撤销（{status}），不能再次撤销。"
+    message_en = "This topic's decision was already revoked at {acted_at} ({status}); it cannot be revoked again."
+
+
+class NoDecisionOnTopic(DomainError):
+    """R-SUP-7: only a decision can be revoked; a topic without quorum, rejected or consulted decided nothing."""
+
+    code = "supervision.no_decision_on_topic"
+    status = 409
+    title = "Topic decided nothing"
+    message_zh = "该议题的表决结果为 {outcome}，未形成决定，没有可撤销的决定。"
+    message_en = "The topic's outcome is {outcome}: it decided nothing, so there is no decision to revoke."

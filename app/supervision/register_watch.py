@@ -35,7 +35,9 @@ async def flag_votes_running(session: AsyncSession, version: RegisterVersion, no
     )
     flagged: list[Vote] = []
     for vote in votes:
-        status = effective_status(vote.status, starts_at=vote.starts_at, ends_at=vote.ends_at, now=now)
+        status = effective_status(
+            vote.status, starts_at=vote.starts_at, ends_at=vote.ends_at, now=now, posted=vote.posted_at is not None
+        )
         if status not in IN_PROGRESS:
             continue
         await notice_service.publish_notice(

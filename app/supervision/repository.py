@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
@@ -15,9 +16,28 @@ from app.realname.models import ManualVerificationRequest, ReviewStatus
 from app.rules.counts import Weight
 from app.rules.lifecycle import HELD, NOT_PUBLISHED
 from app.supervision.models import SupervisionAction, SupervisionKind
-from app.vote.models import RollGroup, Vote
+from app.vote.models import RollGroup, Topic, Vote
 
 REVOCATIONS = (SupervisionKind.REVOCATION, SupervisionKind.COURT_REVOCATION)
+
+# The decided results (``app.result.models.TopicResult``), read as a table: ``app.result`` builds on this package
+# (it shows the revocations with the result), so this package reads the few columns it needs without importing it.
+_TOPIC_RESULT = sa.table(
+    "topic_result",
+    sa.column("topic_id", sa.Uuid()),
+    sa.column("vote_id", sa.Uuid()),
+    sa.column("outcome", sa.String()),
+    sa.column("evidence_sha256", sa.String()),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """A topic's decided outcome and the hash of its evidence (R-TALLY-10)."""
+
+    topic_id: uuid.UUID
+    outcome: str
+    evidence_sha256: str
 
 
 async def actions_of(session: AsyncSession, vote_id: uuid.UUID) -> Sequence[SupervisionAction]:
@@ -41,15 +61,44 @@ async def follow_up_of(session: AsyncSession, order_id: uuid.UUID) -> Supervisio
     return (await session.scalars(statement)).one_or_none()
 
 
-async def revocation_of(session: AsyncSession, vote_id: uuid.UUID) -> SupervisionAction | None:
-    """The revocation of the vote's decision (at most one: a revoked decision takes no further action)."""
+async def latest_of_kind(session: AsyncSession, vote_id: uuid.UUID, kind: SupervisionKind) -> SupervisionAction | None:
     statement = (
         sa.select(SupervisionAction)
-        .where(SupervisionAction.vote_id == vote_id, SupervisionAction.kind.in_(REVOCATIONS))
+        .where(SupervisionAction.vote_id == vote_id, SupervisionAction.kind == kind)
         .order_by(SupervisionAction.acted_at.desc(), SupervisionAction.id)
         .limit(1)
     )
     return (await session.scalars(statement)).one_or_none()
+
+
+async def revocations_of(session: AsyncSession, vote_id: uuid.UUID) -> Sequence[SupervisionAction]:
+    """The vote's revocations, oldest first: one per revoked topic (R-SUP-7), or one legacy whole-vote act."""
+    statement = (
+        sa.select(SupervisionAction)
+        .where(SupervisionAction.vote_id == vote_id, SupervisionAction.kind.in_(REVOCATIONS))
+        .order_by(SupervisionAction.acted_at, SupervisionAction.id)
+    )
+    return (await session.scalars(statement)).all()
+
+
+async def revocation_of_topic(session: AsyncSession, topic_id: uuid.UUID) -> SupervisionAction | None:
+    statement = sa.select(SupervisionAction).where(
+        SupervisionAction.topic_id == topic_id, SupervisionAction.kind.in_(REVOCATIONS)
+    )
+    return (await session.scalars(statement)).one_or_none()
+
+
+async def topics_of(session: AsyncSession, vote_id: uuid.UUID) -> Sequence[Topic]:
+    return (await session.scalars(sa.select(Topic).where(Topic.vote_id == vote_id).order_by(Topic.position))).all()
+
+
+async def outcomes_of(session: AsyncSession, vote_id: uuid.UUID) -> dict[uuid.UUID, Outcome]:
+    columns = _TOPIC_RESULT.c
+    statement = sa.select(columns.topic_id, columns.outcome, columns.evidence_sha256).where(columns.vote_id == vote_id)
+    return {
+        uuid.UUID(str(topic_id)): Outcome(uuid.UUID(str(topic_id)), str(outcome), str(digest))
+        for topic_id, outcome, digest in (await session.execute(statement)).all()
+    }
 
 
 # --- jurisdiction view ----------------------------------------------------------------------------------------

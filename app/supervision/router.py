@@ -16,6 +16,7 @@ from app.http.deps import Clock, CurrentPrincipal, SessionDep
 from app.http.paths import OrderId, StreetOfficeId, VoteId
 from app.http.problems import problem_responses
 from app.http.routes import add_act_route
+from app.rules.errors import ResumptionExtensionTooShort
 from app.supervision import errors, schemas, service
 
 router = APIRouter(tags=["supervision"])
@@ -69,11 +70,31 @@ _vote_act_route(
     errors.NotSuspendable,
     errors.AlreadyRevoked,
 )
+
+
+@router.post(
+    "/votes/{vote_id}/resume",
+    response_model=schemas.SupervisionResultRead,
+    responses=problem_responses(*ACT_ERRORS, errors.NotSuspended, errors.AlreadyRevoked, ResumptionExtensionTooShort),
+)
+async def resume_vote(
+    vote_id: VoteId, body: schemas.ResumptionCommand, session: SessionDep, principal: CurrentPrincipal, clock: Clock
+) -> schemas.SupervisionResultRead:
+    """Resume a suspended vote with its end extended by at least the suspended time (R-SUP-5), the new end
+    announced to all owners; a shorter extension is refused."""
+    acted = await service.resume(
+        session, principal, vote_id, reason=body.reason, document_ref=body.document_ref, ends_at=body.ends_at,
+        now=clock(),
+    )  # fmt: skip
+    return schemas.SupervisionResultRead.of(acted)
+
+
 _vote_act_route(
-    "resume",
-    "resume_vote",
-    service.resume,
-    "Resume a suspended vote in its publicised window, never extended (R-LIFE-6): past its end it is CLOSED.",
+    "terminate",
+    "terminate_vote",
+    service.terminate,
+    "Terminate a suspended vote without a decision (R-SUP-6): its ballots are never counted, a new vote needs a "
+    "new notice; notified to all owners.",
     errors.NotSuspended,
     errors.AlreadyRevoked,
 )
@@ -122,28 +143,45 @@ async def follow_up_correction_order(
     return schemas.SupervisionResultRead.of(acted)
 
 
-_vote_act_route(
-    "revoke",
-    "revoke_decision",
-    service.revoke,
-    "Revoke the decision (R-SUP-1, Beijing Art. 51): ``REVOKED_BY_STREET_OFFICE``, notified to all owners.",
+REVOCATION_ERRORS = (
     errors.NotDecided,
     errors.AlreadyRevoked,
+    errors.DecisionAlreadyRevoked,
+    errors.NoDecisionOnTopic,
 )
+
+
+@router.post(
+    "/votes/{vote_id}/revoke",
+    response_model=schemas.SupervisionResultRead,
+    responses=problem_responses(*ACT_ERRORS, *REVOCATION_ERRORS),
+)
+async def revoke_decision(
+    vote_id: VoteId, body: schemas.RevocationCommand, session: SessionDep, principal: CurrentPrincipal, clock: Clock
+) -> schemas.SupervisionResultRead:
+    """Revoke one topic's decision (R-SUP-7, Beijing Art. 51 「撤销其决定」): ``REVOKED_BY_STREET_OFFICE``; the
+    vote's other decisions stay in force; notified to all owners."""
+    acted = await service.revoke(
+        session, principal, vote_id, topic_id=body.topic_id, reason=body.reason, document_ref=body.document_ref,
+        now=clock(),
+    )  # fmt: skip
+    return schemas.SupervisionResultRead.of(acted)
 
 
 @router.post(
     "/votes/{vote_id}/court-revocation",
     response_model=schemas.SupervisionResultRead,
-    responses=problem_responses(*ACT_ERRORS, errors.NotDecided, errors.AlreadyRevoked),
+    responses=problem_responses(*ACT_ERRORS, *REVOCATION_ERRORS),
 )
 async def record_court_revocation(
     vote_id: VoteId, body: schemas.CourtRevocationCreate, session: SessionDep, principal: CurrentPrincipal, clock: Clock
 ) -> schemas.SupervisionResultRead:
-    """Record a court judgment revoking the decision (R-SUP-3, admin only): ``REVOKED_BY_COURT``, all owners told."""
+    """Record a judgment revoking one topic's decision (R-SUP-3, R-SUP-7, CC Art. 280 ¶2; admin only):
+    ``REVOKED_BY_COURT``; the vote's other decisions stay in force; all owners told."""
     acted = await service.record_court_revocation(
-        session, principal, vote_id, judgment_ref=body.judgment_ref, reason=body.reason, now=clock()
-    )
+        session, principal, vote_id, topic_id=body.topic_id, judgment_ref=body.judgment_ref, reason=body.reason,
+        now=clock(),
+    )  # fmt: skip
     return schemas.SupervisionResultRead.of(acted)
 
 

@@ -30,8 +30,30 @@ DocumentRef = Field(
 
 
 class SupervisionCommand(Command):
-    """Suspension, resumption and revocation (R-SUP-1; Beijing Arts. 8, 51)."""
+    """Suspension and termination (R-SUP-1, R-SUP-6; Beijing Arts. 8, 51)."""
 
+    reason: str = Reason
+    document_ref: str = DocumentRef
+
+
+class ResumptionCommand(Command):
+    """R-SUP-5: the vote resumes until ``ends_at``, at least the current end plus the suspended time."""
+
+    reason: str = Reason
+    document_ref: str = DocumentRef
+    ends_at: AwareDatetime = Field(
+        description="The new end (exclusive instant with offset, whole seconds): at least the current end plus the "
+        "time from the suspension to now; announced to all owners"
+    )
+
+
+TopicId = Field(description="The topic whose decision is revoked (R-SUP-7); the vote's other decisions stand")
+
+
+class RevocationCommand(Command):
+    """R-SUP-7: the street office revokes one topic's decision (Beijing Art. 51 「撤销其决定」)."""
+
+    topic_id: uuid.UUID = TopicId
     reason: str = Reason
     document_ref: str = DocumentRef
 
@@ -45,7 +67,9 @@ class CorrectionOrderCreate(Command):
 
 
 class CourtRevocationCreate(Command):
-    """R-SUP-3: a judgment revoking the decision (CC Art. 280(2); SPC Art. 12)."""
+    """R-SUP-3, R-SUP-7: a judgment revoking one topic's decision (CC Art. 280 ¶2 「撤销该决定」; SPC Art. 12)."""
+
+    topic_id: uuid.UUID = TopicId
 
     judgment_ref: str = Field(
         min_length=1, max_length=200, description="The judgment number, e.g. (2025)京0105民初123号"
@@ -62,6 +86,14 @@ class SupervisionActionRead(ReadModel):
     document_ref: str = Field(description="The written decision document or, for a court, the judgment number")
     deadline: datetime | None
     follows_id: uuid.UUID | None = Field(description="Follow-ups: the correction order they conclude")
+    topic_id: uuid.UUID | None = Field(
+        None,
+        description="Revocations (R-SUP-7): the topic whose decision is revoked; none on a whole-vote "
+        "revocation recorded before per-decision revocation",
+    )
+    ends_before: datetime | None = Field(None, description="Resumptions (R-SUP-5): the end before the resumption")
+    ends_after: datetime | None = Field(None, description="Resumptions (R-SUP-5): the new end announced to owners")
+    suspended_seconds: int | None = Field(None, description="Resumptions (R-SUP-5): how long the vote was suspended")
     acted_by: str
     acted_at: datetime
     content_sha256: str = Field(description="SHA-256 of the RFC 8785 canonical content (also in the audit log)")
@@ -79,6 +111,10 @@ class SupervisionResultRead(BaseModel):
     vote_status: str = Field(description="Stored status after the act")
     effective_status: str = Field(description="Status at the request instant (the clock moves OPEN → CLOSED)")
     notice_id: uuid.UUID | None = Field(description="The notice published to the owners (none for a follow-up)")
+    ends_at: datetime = Field(description="The window's end in force after the act (R-SUP-5: extended on resumption)")
+    decision_status: str | None = Field(
+        None, description="Revocations (R-SUP-7): the revoked topic's decision status after the act"
+    )
 
     @classmethod
     def of(cls, acted: Acted) -> SupervisionResultRead:
@@ -87,6 +123,8 @@ class SupervisionResultRead(BaseModel):
             vote_status=acted.vote.status.value,
             effective_status=acted.status,
             notice_id=acted.notice_id,
+            ends_at=acted.vote.ends_at,
+            decision_status=acted.decision_status,
         )
 
 
@@ -108,7 +146,7 @@ class CorrectionOrderRead(BaseModel):
 
 class VoteSupervisionRead(BaseModel):
     vote_id: uuid.UUID
-    status: str = Field(description="Effective status (SUSPENDED, REVOKED_BY_STREET_OFFICE, REVOKED_BY_COURT …)")
+    status: str = Field(description="Effective status (SUSPENDED, TERMINATED, …)")
     actions: list[SupervisionActionRead]
     correction_orders: list[CorrectionOrderRead]
 
@@ -181,7 +219,10 @@ class DecisionOverviewRead(ReadModel):
     estate_id: uuid.UUID
     title: str
     effective_status: str
-    decision_status: str = Field(description="PENDING (closed, not decided yet), IN_FORCE, or REVOKED_BY_*")
+    decision_status: str = Field(
+        description="Summary over the topics (R-SUP-7): PENDING (not published yet), NO_DECISION, IN_FORCE, "
+        "PARTLY_REVOKED, REVOKED_BY_STREET_OFFICE, REVOKED_BY_COURT or REVOKED (every decision, by both)"
+    )
     closed_at: datetime
     result_published_at: datetime | None
     app_deadline: datetime = Field(description="End of the next working day (app standard, exclusive)")

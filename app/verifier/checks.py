@@ -3,16 +3,19 @@
 Order (each step relies only on what the steps before it established):
 
 1. ``bundle``: the archive has exactly the members of ``app.verifier.documents``, matching the manifest's
-   sizes and SHA-256 (a transport checksum: the evidence itself is signed, see below).
+   sizes and SHA-256, README.md included (a register unit changed after export is named by the manifest's unit
+   tags); the manifest's own signature is checked with the pinned key in step 3.
 2. ``keys``: the bundle's own key set is well formed (its note key, raw key, PEM and JWK agree) and its log
    key is the pinned one (``app.verifier.trust``). Keys are never *trusted* from the bundle: without a pinned
    key the checks run against the bundle's current log key and the verdict is ``UNVERIFIED KEY``; the
    bundle's retired and witness keys are never used.
-3. ``signatures``: every checkpoint note is signed by a pinned log key (current or retired);
+3. ``signatures``: the manifest is signed by the pinned log key (so no member, README.md included, was changed
+   after export by anyone without the key); every checkpoint note is signed by a pinned log key (current or retired);
    ``result.json`` is canonical and both its raw Ed25519 signature and its JWS verify with the pinned key.
 4. ``log``: one streamed pass over the JSON Lines members (``documents.JSONL_MEMBERS``, never read whole): each
-   ballot is checked beside its ``ballot.cast`` entry and only per-vote state is kept (counted ballots as answer
-   ids, leaf and time arrays, entry-set records); what that pass finds for later checks is reported in their turn.
+   ballot is checked beside its ``ballot.cast`` entry and only per-vote state is kept (counted ballots folded into
+   per-topic sums with their groups and commitments, leaf and time arrays, entry-set records); what that pass
+   finds for later checks is reported in their turn.
    Entries are in strictly increasing leaf order and are the vote's; each entry's own content hash
    holds and its RFC 9162 inclusion proof leads to the root of a signed checkpoint; the latest checkpoint
    extends the result's (consistency proof); the signed result names the result checkpoint, and that
@@ -22,8 +25,9 @@ Order (each step relies only on what the steps before it established):
    names the cosigners, their times and the delay since publication, and the latest checkpoint's cosigners.
 5. ``notice``: the notice, topic and roll documents hash to what the signed result and the signed
    ``vote.published`` entry say; the register version and the totals agree everywhere.
-6. ``register``: the roll recomputed from the pseudonymous register snapshot with the law core
-   (``app.rules.roll.build_roll``: heads, developer, co-owners, parking, scope) equals ``roll.json``, each
+6. ``register``: the roll recomputed from the pseudonymous register snapshot (``register.jsonl``, a stream of
+   units) with the law core (``app.rules.roll.build_roll``: heads, developer, co-owners, parking, scope) equals
+   ``roll.jsonl`` (read as a stream; its hash, checked in step 5, is over the lines' own bytes), each
    group's owners included when the roll binds them (``documents.ROLL_FORMAT``; older rolls have none).
 7. ``ballots``: each ballot has its ``ballot.cast`` entry and hashes to the content hash recorded there (whose
    ``grant``, the grant's per-vote pseudonym, is present exactly for a basis that rests on a grant); each
@@ -90,12 +94,9 @@ from app.verifier.trust import Trust
 _KIB, _MIB = 1 << 10, 1 << 20
 MEMBER_CAPS: Mapping[str, int] = {
     d.README: 1 * _MIB,
-    d.MANIFEST: 1 * _MIB,
+    d.MANIFEST: 16 * _MIB,  # 16 hex digits per register unit: 500,000 units ~8 MB
     d.KEYS: 1 * _MIB,
     d.LOG_KEY_PEM: 64 * _KIB,
-    # 500,000 units (the register import's row limit) at ~500 bytes each as exported (pretty-printed): ~250 MB
-    d.REGISTER: 512 * _MIB,
-    d.ROLL: 256 * _MIB,  # 500,000 groups at ~320 bytes each: ~160 MB
     d.NOTICE: 64 * _MIB,  # its scope may list every unit key
     d.TOPICS: 16 * _MIB,
     d.CHECKPOINTS: 1 * _MIB,
@@ -107,7 +108,8 @@ MEMBER_CAPS: Mapping[str, int] = {
     d.RESULT_JWS: 32 * _MIB,  # result.json in base64url, and the header
 }
 """The most bytes each member read whole may have (docs/verifier.md), checked against the archive's directory
-before it is read; the JSON Lines members (``documents.JSONL_MEMBERS``) are read as streams and have no cap."""
+before it is read; the JSON Lines members (``documents.JSONL_MEMBERS`` and ``HEADED_MEMBERS``: the register
+snapshot and the roll) are read as streams and have no cap."""
 MAX_LINE_BYTES = MAX_LEAF_BYTES + 4096
 """The longest line of a JSON Lines member: a leaf document (``app.ledger.entries.MAX_LEAF_BYTES``) or less."""
 CHUNK_BYTES = 1 << 18
@@ -238,7 +240,38 @@ def _check_leaf(text: str, document: dict[str, Any]) -> None:
 
 _ANSWERS_HEAD = b'{"answers":'
 _ANSWERS_END = b',"audit_entry_id":'
+_ANSWERS_END_TEXT = _ANSWERS_END.decode()
+_ANSWERS_HEAD_TEXT = _ANSWERS_HEAD.decode()
+#: RFC 8785 for the values a canonical ballot line holds (no floats; member names sorted, ASCII or BMP text):
+#: ``json``'s C encoder with sorted keys, no spaces and raw UTF-8 writes the same text.
+_compact = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode
+_PROOF_LINE = re.compile(
+    r'\{"leaf_index":(0|[1-9][0-9]*),"proof":\[((?:"[A-Za-z0-9+/]+={0,2}")(?:,"[A-Za-z0-9+/]+={0,2}")*)?\],'
+    r'"tree_size":(0|[1-9][0-9]*)\}'
+)
+
+
+def _proof_of(line: bytes) -> tuple[Any, Any, Any]:
+    """A log/proofs.jsonl line's leaf index, tree size and path: its canonical form read with one regular expression
+    (integers, and nodes as base64 text, decoded only when hashed), any other form parsed as JSON (the caller checks
+    the types of what it holds)."""
+    text = line.decode("utf-8")
+    match = _PROOF_LINE.fullmatch(text)
+    if match is None:
+        proof = _decode(text)
+        if type(proof) is not dict:
+            raise Failure("log", f"an inclusion proof line is not a JSON object: {text[:80]!r}")
+        path = proof.get("proof")
+        if type(path) is not list or not all(type(node) is str for node in path):
+            path = None  # not a list of base64 texts: the caller names it
+        return proof.get("leaf_index"), proof.get("tree_size"), path
+    nodes = match.group(2)
+    return int(match.group(1)), int(match.group(3)), nodes[1:-1].split('","') if nodes else []
+
+
 _NONCE = re.compile(r"[0-9a-f]{32}")
+_HEX64 = re.compile(r"[0-9a-f]{64}")
+_ROLL_LINE_HEAD = re.compile(rb'\{"area":(0|[1-9][0-9]{0,15}),"group_id":"([0-9a-f]{32}|[0-9a-f-]{36})",')
 
 
 def _answers_of(line: bytes) -> tuple[Any, str]:
@@ -383,16 +416,6 @@ class _Entry:
         return payload
 
 
-@dataclass(slots=True)
-class _Counted:
-    """What the tally and the counted-set check need of a counted ballot: nothing else of it is kept."""
-
-    ballot_id: str
-    paper: bool
-    answers: tuple[int, ...]
-    commitment: str
-
-
 class _Verifier:
     def __init__(self, source: bytes | BinaryIO, *, trust: Trust, progress: Progress) -> None:
         self.source = source
@@ -495,8 +518,8 @@ class _Verifier:
                     raise Failure(
                         "bundle",
                         f"manifest format {format_tag!r} is not {d.BUNDLE_FORMAT}: this verifier reads only the "
-                        f"{d.BUNDLE_FORMAT} layout (log entries, proofs and ballots as JSON Lines); export the vote "
-                        "again",
+                        f"{d.BUNDLE_FORMAT} layout (log entries, proofs, ballots, register and roll as JSON Lines; "
+                        "a signed manifest); export the vote again",
                     )
             expected = {d.README, d.MANIFEST, *d.MEMBERS}
             extra = sorted(set(names) - expected)
@@ -506,7 +529,7 @@ class _Verifier:
             digests: dict[str, tuple[int, str]] = {}
             for info in infos:
                 self._check_cap(info)
-                if info.filename in d.JSONL_MEMBERS or info.file_size > KEEP_BYTES:
+                if info.filename in d.JSONL_MEMBERS or info.filename in d.HEADED_MEMBERS or info.file_size > KEEP_BYTES:
                     digests[info.filename] = self._digest(info)  # read again, when its check comes
                     continue
                 self.files[info.filename] = self._read(info)
@@ -514,13 +537,40 @@ class _Verifier:
         manifest = self.load(d.MANIFEST)
         with self.step("bundle"):
             listed = [member["name"] for member in manifest["files"]]
-            if listed != list(d.MEMBERS):
-                raise Failure("bundle", "the manifest does not list the bundle's members in order")
+            if listed != list(d.LISTED):
+                raise Failure("bundle", "the manifest does not list the bundle's members (README.md first) in order")
             for member in manifest["files"]:
                 if (member["size"], member["sha256"]) != digests[member["name"]]:
-                    raise Failure("bundle", f"{member['name']} does not match its size and SHA-256 in the manifest")
+                    if member["name"] == d.REGISTER:
+                        raise Failure("bundle", self._changed_unit(str(manifest["register_unit_tags"])))
+                    raise Failure(
+                        "bundle",
+                        f"{member['name']} does not match its size and SHA-256 in the signed manifest "
+                        "(changed after export)",
+                    )
             self.vote_id = str(uuid.UUID(manifest["vote_id"]))
-        self.passed("bundle", f"{len(digests)} members, sizes and SHA-256 match the manifest")
+        self.passed("bundle", f"{len(digests)} members, sizes and SHA-256 match the manifest (README.md included)")
+
+    def _changed_unit(self, tags: str) -> str:
+        """Which unit of register.jsonl differs from the register snapshot the manifest lists (by line tags)."""
+        width = d.UNIT_TAG_HEX
+        lines = self.lines(d.REGISTER)
+        next(lines, None)  # the header: bound by the member's SHA-256 only
+        number = 0
+        for number, line in enumerate(lines, start=1):
+            tag = tags[(number - 1) * width : number * width]
+            if _sha256(line)[:width] != tag:
+                try:
+                    unit = _strict_json(line).get("unit_key")
+                except (UnicodeDecodeError, ValueError, RecursionError, AttributeError):
+                    unit = None
+                return (
+                    f"{d.REGISTER}: unit {unit!r} (line {number + 1}) is not the unit the signed manifest lists there: "
+                    "its area, attributes or owners were changed after export"
+                )
+        if number * width != len(tags):
+            return f"{d.REGISTER} has {number} units, the signed manifest lists {len(tags) // width}"
+        return f"{d.REGISTER}: its header line does not match its size and SHA-256 in the signed manifest"
 
     @staticmethod
     def _check_cap(info: zipfile.ZipInfo) -> None:
@@ -633,7 +683,15 @@ class _Verifier:
 
     def check_signatures(self) -> None:
         checkpoints = self.load(d.CHECKPOINTS)
+        manifest = self.load(d.MANIFEST)
         with self.step("signatures"):
+            signature = _b64(manifest["signature"])
+            if len(signature) != SIGNATURE_SIZE or not verify(self.public_key, d.manifest_message(manifest), signature):
+                raise Failure(
+                    "signatures",
+                    "manifest.json: the log key's signature of the manifest does not verify: a member (README.md "
+                    "included) or its listed size and SHA-256 was changed after export",
+                )
             self.result_checkpoint, self.result_note = self._open_checkpoint("result", checkpoints["result"])
             self.latest_checkpoint, self.latest_note = self._open_checkpoint("latest", checkpoints["latest"])
             self.result_note_text = str(checkpoints["result"])
@@ -660,8 +718,8 @@ class _Verifier:
             self.result = result
         self.passed(
             "signatures",
-            f"checkpoints of size {self.result_checkpoint.size} and {self.latest_checkpoint.size} signed by the log "
-            "key; result.sig and result.jws verify",
+            f"manifest signed by the log key; checkpoints of size {self.result_checkpoint.size} and "
+            f"{self.latest_checkpoint.size} signed by the log key; result.sig and result.jws verify",
         )
 
     # --- 4. log ---------------------------------------------------------------------------------------------
@@ -717,7 +775,10 @@ class _Verifier:
         topics, notice = self.load(d.TOPICS), self.load(d.NOTICE)
         with self.step("log"):
             self.topic_ids = [str(topic["topic_id"]) for topic in topics]
+            self.topic_set = frozenset(self.topic_ids)
             self.window = (_instant(notice["starts_at"]), _instant(notice["ends_at"]))
+        with self.step("notice"):
+            self._read_roll()
         self._signed_index()
         self.entries: list[_Entry] = []  # every entry but the ballot.cast ones, which are kept as arrays below
         self.leaves = array("q")  # every entry's leaf index, in leaf order
@@ -726,11 +787,15 @@ class _Verifier:
         self.bound = (
             bytearray()
         )  # per bound entry: id (36 ASCII bytes), payload_sha256 (32), created_at (8, big-endian)
-        self.counted: dict[str, _Counted] = {}
+        # The counted ballots, folded as they stream by: per topic (position), (answer, on paper) → [heads, area];
+        # their groups (one counted ballot per group) and commitments (32 bytes each), nothing else per ballot.
+        self.sums: list[dict[tuple[Any, bool], list[int]]] = [{} for _ in self.topic_ids]
+        self.counted_groups: set[str] = set()
+        self.commitments = bytearray()
+        self.participating = [0, 0]
         self.void_ballots: dict[str, tuple[Any, str]] = {}  # ballot id → its void_reason and group
         self.voided: dict[str, Any] = {}  # ballot id → the reason its ballot.voided entry gives
-        self.answer_ids: dict[Any, int] = {}
-        self.answer_values: list[Any] = []
+        self.answer_values: dict[Any, Any] = {}
         self.ballot_lines = self.lines(d.BALLOTS)
         self.ballots_seen = 0
         self.ballots_stopped = False
@@ -740,6 +805,38 @@ class _Verifier:
         self.late_evidence: tuple[str, int] | None = None
         self.previous = -1
         self.inclusions = _Inclusions()
+
+    def _read_roll(self) -> None:
+        """roll.jsonl as a stream: its hash (the canonical document: the header's members and ``groups`` the lines,
+        hashed as they are, so a line not in canonical form no longer gives the signed roll hash) and each group's
+        area, which the ballots' stream folds into the topics' sums. Checked against the signed hashes in turn."""
+        lines = self.lines(d.ROLL)
+        first = next(lines, None)
+        if first is None:
+            raise Failure("notice", f"{d.ROLL} is empty: it starts with its header line")
+        header = _strict_json(first)
+        if not isinstance(header, dict) or "groups" in header:
+            raise ValueError(f"{d.ROLL}: the first line is the roll document without its groups")
+        prefix, suffix = canonical_bytes({**header, "groups": []}).split(b'"groups":[]', 1)
+        digest = hashlib.sha256(prefix + b'"groups":[')
+        self.group_area: dict[str, int] = {}
+        count = 0
+        for line in lines:
+            digest.update(b"," + line if count else line)
+            count += 1
+            head = _ROLL_LINE_HEAD.match(line)  # a canonical group line starts with its area and group id
+            if head is not None:
+                self.group_area[head.group(2).decode("ascii")] = int(head.group(1))
+                continue
+            group = _decode(line.decode("utf-8"))
+            area = group["area"]
+            if type(area) is not int:
+                raise ValueError(f"group {group['group_id']}: area {area!r} is not an integer")
+            self.group_area[str(group["group_id"])] = area
+        digest.update(b"]" + suffix)
+        self.roll_header: dict[str, Any] = header
+        self.roll_hash = digest.hexdigest()
+        self.roll_groups = count
 
     def _signed_index(self) -> None:
         """The signed export index, checked now and kept compact (leaf array, interned kinds) for the stream's
@@ -770,8 +867,7 @@ class _Verifier:
 
     def _entry(self, line: bytes, proof_line: bytes) -> None:
         """One log entry and its inclusion proof (and, for a ``ballot.cast`` entry, its ballot)."""
-        proof = _decode(proof_line.decode("utf-8"))
-        index = proof["leaf_index"]
+        index, size, path = _proof_of(proof_line)
         if not isinstance(index, int) or isinstance(index, bool) or index <= self.previous:
             raise Failure(
                 "log",
@@ -789,8 +885,7 @@ class _Verifier:
             _check_leaf(text, document)
         except ValueError as error:
             raise Failure("log", f"log entry at leaf {index}: {error} (entry altered)") from error
-        size, path = proof["tree_size"], proof["proof"]
-        if size not in self.roots or not isinstance(path, list) or not all(type(node) is str for node in path):
+        if type(size) is not int or size not in self.roots or path is None:
             raise Failure("log", f"log entry at leaf {index}: its proof is for another leaf or checkpoint")
         # The line is the entry's leaf data: its bytes, proven in the signed tree, are what the log committed to.
         if not self.inclusions.verify(index, size, leaf_hash(line), path, self.roots[size]):
@@ -867,11 +962,18 @@ class _Verifier:
             self._ballot_missing(entry)
             return
         try:
-            ballot = _decode_ballot(line.decode("utf-8"))
-            if not isinstance(ballot, dict):
-                raise ValueError("not an object")
-            # The answers as committed: the line's own canonical bytes of them (its first member), parsed on their own
-            ballot["answers"], answers_text = _answers_of(line)
+            text = line.decode("utf-8")
+            ballot = _decode(text)
+            # A canonical line (what the server writes) has each member once: re-serialising it in C gives the line
+            # back. Any other line is parsed again refusing repeated members, its answers from their own bytes.
+            if type(ballot) is not dict or not text.startswith(_ANSWERS_HEAD_TEXT) or _compact(ballot) != text:
+                ballot = _decode_ballot(text)
+                if not isinstance(ballot, dict):
+                    raise ValueError("not an object")
+                # The answers as committed: the line's own bytes of them (its first member), parsed on their own
+                ballot["answers"], answers_text = _answers_of(line)
+            else:
+                answers_text = text[len(_ANSWERS_HEAD) : text.index(_ANSWERS_END_TEXT)]
         except (UnicodeDecodeError, ValueError, RecursionError) as error:
             self.defer("ballots", f"ballots.jsonl: the ballot of the ballot.cast entry at leaf {entry.leaf_index} is "
                        f"not a canonical JSON ballot ({error})")  # fmt: skip
@@ -886,7 +988,7 @@ class _Verifier:
         if failure is not None:
             self.defer("ballots", failure)
         starts, ends = self.window
-        if set(ballot["answers"]) != set(self.topic_ids):
+        if type(ballot["answers"]) is not dict or ballot["answers"].keys() != self.topic_set:
             self.defer("publicity", f"ballot {ballot_id} answers topics other than the published ones")
             return
         if not starts <= _instant(ballot["cast_at"]) < ends:
@@ -901,22 +1003,40 @@ class _Verifier:
         elif status == "COUNTED":
             if ballot["void_reason"] is not None:
                 self.defer("ballots", f"ballot {ballot_id} is counted but has a void_reason")
-            if group in self.counted:
+            if group in self.counted_groups:
                 self.defer("ballots", f"group {group} has two counted ballots")
-            answers = tuple(self._answer_id(ballot["answers"][topic]) for topic in self.topic_ids)
-            self.counted[group] = _Counted(ballot_id, ballot["channel"] == "PAPER", answers, ballot["content_hash"])
+                return
+            area = self.group_area.get(group)
+            if area is None:
+                self.defer("ballots", f"ballot {ballot_id}: group {group} is not in the roll")
+                return
+            self.counted_groups.add(group)
+            self.participating[0] += 1
+            self.participating[1] += area
+            paper, answers = ballot["channel"] == "PAPER", ballot["answers"]
+            for sums, topic in zip(self.sums, self.topic_ids, strict=True):
+                summed = sums.get(key := (self._answer_key(answers[topic]), paper))
+                if summed is None:
+                    sums[key] = [1, area]
+                else:
+                    summed[0] += 1
+                    summed[1] += area
+            commitment = ballot["content_hash"]
+            if not isinstance(commitment, str) or not _HEX64.fullmatch(commitment):
+                self.defer("ballots", f"ballot {ballot_id}: content hash {commitment!r} is not 64 hex digits")
+                return
+            self.commitments += bytes.fromhex(commitment)
         else:
             self.defer("ballots", f"ballot {ballot_id} has status {status!r}")
 
-    def _answer_id(self, answer: Any) -> int:
-        """Answers are few distinct values: each counted ballot keeps small integers, not its own copies."""
-        # repr tells types apart (1, True, "1"); equal values that print differently only get two ids
-        key = answer if type(answer) is str else ("repr", repr(answer))
-        found = self.answer_ids.get(key)
-        if found is None:
-            found = self.answer_ids[key] = len(self.answer_values)
-            self.answer_values.append(answer)
-        return found
+    def _answer_key(self, answer: Any) -> Any:
+        """Answers are few distinct values, summed by key: the text itself, or the ``repr`` of another value."""
+        # repr tells types apart (1, True, "1"); equal values that print differently are only summed apart
+        if type(answer) is str:
+            return answer
+        key = ("repr", repr(answer))
+        self.answer_values.setdefault(key, answer)
+        return key
 
     def _ballot_missing(self, entry: _Entry) -> None:
         """The ballot due for this entry is not the next line: deleted, or the ballots are out of log order."""
@@ -1103,9 +1223,9 @@ class _Verifier:
     def check_notice(self) -> None:
         notice = self.load(d.NOTICE)
         topics = self.load(d.TOPICS)
-        roll = self.load(d.ROLL)
-        register = self.load(d.REGISTER)
+        roll = self.roll_header
         with self.step("notice"):
+            register = self._register_header()
             result, published = self.result, self.published.payload
             notice_hash = canonical_sha256(notice)
             if not notice_hash == result["notice_hash"] == published["notice_hash"]:
@@ -1136,9 +1256,9 @@ class _Verifier:
                     f"topic positions {positions} are not the positions {signed_positions} the signed result gives "
                     "the topics in the published order (positions swapped, repeated or rewritten)",
                 )
-            roll_hash = canonical_sha256(roll)
+            roll_hash = self.roll_hash
             if not roll_hash == notice["roll_hash"] == result["roll_hash"] == published["roll_hash"]:
-                raise Failure("notice", "roll.json does not hash to the roll hash of the notice, result and log")
+                raise Failure("notice", f"{d.ROLL} does not hash to the roll hash of the notice, result and log")
             total = roll["total"]
             if total != result["total"] or (total["heads"], total["area"]) != (
                 published["total_heads"],
@@ -1162,30 +1282,35 @@ class _Verifier:
                 raise Failure("notice", "the notice's voting window differs from the published one")
             self.notice = notice
             self.topics = topics
-            self.roll = roll
+            self.register = register
             self.total = Weight(int(total["heads"]), int(total["area"]))
         self.passed("notice", f"notice, {len(topics)} topics and roll hash to the signed and published hashes")
 
     # --- 6. register ----------------------------------------------------------------------------------------
 
+    def _register_header(self) -> dict[str, Any]:
+        """register.jsonl's first line: the register snapshot without its units."""
+        first = next(self.lines(d.REGISTER), None)
+        header = None if first is None else _strict_json(first)
+        if not isinstance(header, dict) or "units" in header:
+            raise Failure("register", f"{d.REGISTER} does not start with the register snapshot's header line")
+        return header
+
+    def _roll_groups(self) -> Iterator[dict[str, Any]]:
+        """roll.jsonl's groups, read again as a stream (their hash was checked with the notice)."""
+        lines = self.lines(d.ROLL)
+        next(lines, None)
+        for line in lines:
+            yield _decode(line.decode("utf-8"))
+
     def check_register(self) -> None:
-        register = self.load(d.REGISTER)
         with self.step("register"):
+            register = self.register
             if register["format"] != d.REGISTER_FORMAT:
-                raise Failure("register", f"register.json format is not {d.REGISTER_FORMAT}")
-            records = [
-                UnitRecord(
-                    unit_id=str(unit["unit_key"]),
-                    area=int(unit["area"]),
-                    area_source=AreaSource(unit["area_source"]),
-                    owner_keys=frozenset(str(owner) for owner in unit["owners"]),
-                    sale_status=SaleStatus(unit["sale_status"]),
-                    delivered=bool(unit["delivered"]),
-                    is_parking=bool(unit["parking"]),
-                )
-                for unit in register["units"]
-            ]
-            del register["units"]  # the parsed units are the largest document: only the records are needed now
+                raise Failure("register", f"register snapshot format is not {d.REGISTER_FORMAT}")
+            lines = self.lines(d.REGISTER)
+            next(lines, None)
+            records = [_unit_record(_decode(line.decode("utf-8"))) for line in lines]
             scope = self.notice["scope_units"]
             try:
                 recomputed = build_roll(
@@ -1196,37 +1321,49 @@ class _Verifier:
                 )
             except DomainError as error:
                 raise Failure("register", f"the register snapshot yields no valid roll: {error}") from error
-            groups = self.roll["groups"]
-            roll_format = self.roll.get("format")
+            unit_count = len(records)
+            del records
+            roll_format = self.roll_header.get("format")
             if roll_format not in (None, d.ROLL_FORMAT):
-                raise Failure("register", f"roll.json format {roll_format!r} is not {d.ROLL_FORMAT}")
-            by_unit = {unit: group for group in groups for unit in group["units"]}
-            if len({group["group_id"] for group in groups}) != len(groups):
+                raise Failure("register", f"roll format {roll_format!r} is not {d.ROLL_FORMAT}")
+            # The roll's groups, kept compact: (group id, area, heads, developer flag, units, owners) by unit.
+            groups: list[tuple[Any, ...]] = []
+            by_unit: dict[str, int] = {}
+            for listed in self._roll_groups():
+                owners = listed.get("owners")
+                groups.append((
+                    listed["group_id"], listed["area"], listed["heads"], listed["is_developer"], tuple(listed["units"]),
+                    None if owners is None else tuple(owners),
+                ))  # fmt: skip
+                for unit in listed["units"]:
+                    by_unit[unit] = len(groups) - 1
+            if len({group[0] for group in groups}) != len(groups):
                 raise Failure("register", "the roll lists a group id twice")
             for group in recomputed.groups:
-                claimed = by_unit.get(group.unit_ids[0])
+                at = by_unit.get(group.unit_ids[0])
                 units = ", ".join(group.unit_ids)
-                if claimed is None:
+                if at is None:
                     raise Failure("register", f"unit {group.unit_ids[0]} of the register snapshot is not in the roll")
-                if tuple(claimed["units"]) != group.unit_ids:
+                group_id, area, heads, is_developer, claimed_units, owners = groups[at]
+                if claimed_units != group.unit_ids:
                     raise Failure(
                         "register",
                         f"the register snapshot groups units {units} together, the roll's group "
-                        f"{claimed['group_id']} has units {', '.join(claimed['units'])}",
+                        f"{group_id} has units {', '.join(claimed_units)}",
                     )
-                if claimed["area"] != group.area:
+                if area != group.area:
                     raise Failure(
                         "register",
-                        f"group {claimed['group_id']} (units {units}): the register snapshot's unit areas add up "
-                        f"to {group.area}, the roll says {claimed['area']} (a unit's area was changed)",
+                        f"group {group_id} (units {units}): the register snapshot's unit areas add up "
+                        f"to {group.area}, the roll says {area} (a unit's area was changed)",
                     )
-                if claimed["is_developer"] != group.is_developer or claimed["heads"] != 1:
-                    raise Failure("register", f"group {claimed['group_id']}: developer flag or heads differ")
+                if is_developer != group.is_developer or heads != 1:
+                    raise Failure("register", f"group {group_id}: developer flag or heads differ")
                 # A version-2 roll binds its owners (their per-vote pseudonyms) in the roll hash (R-ROLL-1).
-                if roll_format is not None and claimed.get("owners") != sorted(group.owner_keys):
+                if roll_format is not None and (owners is None or list(owners) != sorted(group.owner_keys)):
                     raise Failure(
                         "register",
-                        f"group {claimed['group_id']} (units {units}): the register snapshot's owners of these units "
+                        f"group {group_id} (units {units}): the register snapshot's owners of these units "
                         "are not the owners frozen in the roll (an owner link was changed)",
                     )
             if len(groups) != len(recomputed.groups):
@@ -1234,11 +1371,8 @@ class _Verifier:
                               f"{len(recomputed.groups)}")  # fmt: skip
             if (recomputed.total.heads, recomputed.total.area) != (self.total.heads, self.total.area):
                 raise Failure("register", "the register snapshot's totals differ from the roll's")
-            self.group_area = {str(group["group_id"]): int(group["area"]) for group in groups}
-            summary = f"{len(records)} units regroup into the roll's {len(groups)} groups"
-            del register, records, recomputed, groups, by_unit, self.roll
-            self.json.pop(d.REGISTER)  # the largest members read whole: only the groups' areas are needed from here
-            self.json.pop(d.ROLL)
+            summary = f"{unit_count} units regroup into the roll's {len(groups)} groups"
+            del recomputed, groups, by_unit
         self.passed("register", f"{summary}, {self.total.heads} heads and area {self.total.area}")
 
     # --- 7. ballots -----------------------------------------------------------------------------------------
@@ -1248,10 +1382,7 @@ class _Verifier:
         now what needs the whole vote: void ballots and ``ballot.voided`` entries, participation, the counted set."""
         self.raise_deferred("ballots")
         with self.step("ballots"):
-            groups = [(ballot.ballot_id, group) for group, ballot in self.counted.items()]
-            for ballot_id, group in groups + [
-                (ballot_id, group) for ballot_id, (_, group) in self.void_ballots.items()
-            ]:
+            for ballot_id, (_, group) in self.void_ballots.items():  # counted ones: checked as they streamed by
                 if group not in self.group_area:
                     raise Failure("ballots", f"ballot {ballot_id}: group {group} is not in the roll")
             for ballot_id, (reason, _) in self.void_ballots.items():
@@ -1266,8 +1397,7 @@ class _Verifier:
             for ballot_id in self.voided:
                 if ballot_id not in self.void_ballots:
                     raise Failure("ballots", f"ballot {ballot_id} was voided in the log but is counted")
-            counted = self.counted
-            participating = Weight(len(counted), sum(self.group_area[group] for group in counted))
+            participating = Weight(*self.participating)
             recorded_weight = self.closed.payload["participating"]
             if (participating.heads, participating.area) != (recorded_weight["heads"], recorded_weight["area"]):
                 raise Failure(
@@ -1276,14 +1406,15 @@ class _Verifier:
                     f"the vote.closed entry recorded {recorded_weight['heads']} heads and area "
                     f"{recorded_weight['area']}",
                 )
-            self._check_counted_set(counted)
+            self._check_counted_set()
         self.passed(
             "ballots",
-            f"{self.ballots_seen} ballots ({len(counted)} counted) match their signed ballot.cast entries one to one"
+            f"{self.ballots_seen} ballots ({participating.heads} counted) match their signed ballot.cast entries one "
+            "to one"
             + ("; the counted commitments are the set signed at the close" if "counted" in self.closed.payload else ""),
         )
 
-    def _check_counted_set(self, counted: Mapping[str, _Counted]) -> None:
+    def _check_counted_set(self) -> None:
         """R-REC-1: the counted ballots are exactly the commitments whose Merkle root ``vote.closed`` signed."""
         listed = self.load(d.COUNTED)
         signed = self.closed.payload.get("counted")
@@ -1297,19 +1428,23 @@ class _Verifier:
             )
         if listed != completeness.counted_leaves(listed):
             raise Failure("ballots", "log/counted.json is not in sorted order")
-        in_set = set(listed)
-        for group, ballot in sorted(counted.items()):
-            if ballot.commitment not in in_set:
-                raise Failure(
-                    "ballots",
-                    f"ballot {ballot.ballot_id} (group {group}) is counted here, but its commitment is not in the "
-                    "counted set signed at the close",
-                )
-        if len(in_set) != len(counted):
+        view = memoryview(self.commitments)
+        mine = sorted(view[at : at + 32].hex() for at in range(0, len(view), 32))
+        view.release()
+        if mine != listed:
+            in_set = set(listed)
+            for line in self.lines(d.BALLOTS):  # the failure path only: name the ballot
+                ballot = _strict_json(line)
+                if ballot.get("status") == "COUNTED" and ballot.get("content_hash") not in in_set:
+                    raise Failure(
+                        "ballots",
+                        f"ballot {ballot['ballot_id']} (group {ballot['group_id']}) is counted here, but its "
+                        "commitment is not in the counted set signed at the close",
+                    )
             raise Failure(
                 "ballots",
-                f"the counted set signed at the close has {len(in_set)} commitments, the bundle counts "
-                f"{len(counted)} ballots: a counted ballot is missing or was voided after the close",
+                f"the counted set signed at the close has {len(set(listed))} commitments, the bundle counts "
+                f"{len(mine)} ballots: a counted ballot is missing or was voided after the close",
             )
         self.json.pop(d.COUNTED)
 
@@ -1359,18 +1494,14 @@ class _Verifier:
         with self.step("tally"):
             signed: Sequence[Mapping[str, Any]] = self.result["topics"]
             values = self.answer_values
-            for position, (topic, claimed) in enumerate(zip(self.topics, signed, strict=True)):
+            for sums, topic, claimed in zip(self.sums, self.topics, signed, strict=True):
                 topic_id = str(topic["topic_id"])
                 # The law core adds the weights of equal answers (the server's close groups them the same way), so
-                # the counted ballots go in as one weighted ballot per distinct answer and channel, each validated.
-                sums: dict[tuple[int, bool], list[int]] = {}
-                for group, ballot in self.counted.items():
-                    summed = sums.setdefault((ballot.answers[position], ballot.paper), [0, 0])
-                    summed[0] += 1
-                    summed[1] += self.group_area[group]
+                # the counted ballots go in as one weighted ballot per distinct answer and channel (summed as they
+                # streamed by), each validated.
                 ballots = [
-                    (Weight(heads, area), values[answer], on_paper)
-                    for (answer, on_paper), (heads, area) in sorted(sums.items())
+                    (Weight(heads, area), values.get(answer, answer), on_paper)
+                    for (answer, on_paper), (heads, area) in sorted(sums.items(), key=repr)
                 ]
                 try:
                     evidence = topic_evidence(topic["document"], self.total, ballots)
@@ -1593,6 +1724,18 @@ class _Verifier:
                 f"{status} on {last.payload['acted_at']} ({last.payload['document_ref']}); "
                 "the counted result no longer binds the owners",
             )
+
+
+def _unit_record(unit: Mapping[str, Any]) -> UnitRecord:
+    return UnitRecord(
+        unit_id=str(unit["unit_key"]),
+        area=int(unit["area"]),
+        area_source=AreaSource(unit["area_source"]),
+        owner_keys=frozenset(str(owner) for owner in unit["owners"]),
+        sale_status=SaleStatus(unit["sale_status"]),
+        delivered=bool(unit["delivered"]),
+        is_parking=bool(unit["parking"]),
+    )
 
 
 def _grant_fits(grant: Any, basis: Any) -> bool:

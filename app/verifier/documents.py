@@ -3,15 +3,20 @@
 Bundle (a ``.zip``, members in this order, fixed timestamps, so the same content gives the same bytes)::
 
     README.md                how to check the bundle by hand (openssl, a JOSE library) and with evote verify
-    manifest.json            format, vote id, and name / size / SHA-256 of every other member
+    manifest.json            the signed manifest: format, vote id, name / size / SHA-256 of every other member
+                             (README.md included), a 64-bit tag per line of register.jsonl (to name a unit
+                             changed after export), and the log key's Ed25519 signature over the rest
     keys/keys.json           the log key: origin, note verifier key, note key ID, raw key, PEM, JWK with kid;
                              retired log keys and witness keys
     keys/log-key.pem         the log's Ed25519 public key (SubjectPublicKeyInfo PEM), for openssl
-    register.json            pseudonymous register snapshot (no names, ID or certificate numbers; owners by
-                             ``app.ledger.pseudonyms.owner_pseudonym``, keyed and per vote)
-    roll.json                the roll document whose SHA-256 is the notice's ``roll_hash`` (groups by their
+    register.jsonl           pseudonymous register snapshot (no names, ID or certificate numbers; owners by
+                             ``app.ledger.pseudonyms.owner_pseudonym``, keyed and per vote): a header line (the
+                             document without ``units``), then one unit per line in ``unit_key`` order
+    roll.jsonl               the roll document whose SHA-256 is the notice's ``roll_hash`` (groups by their
                              per-vote pseudonym; since ``ROLL_FORMAT`` each group also lists its owners as
-                             their per-vote owner pseudonyms, so the roll hash binds who forms each group)
+                             their per-vote owner pseudonyms, so the roll hash binds who forms each group): a
+                             header line (the document without ``groups``), then one group per line in
+                             ``group_id`` order (``join_document`` rebuilds the document)
     notice.json              the notice document whose SHA-256 is the vote's ``notice_hash``
     topics.json              each topic's id, position and document (its SHA-256 is its ``content_hash``)
     ballots.jsonl            every ballot of the vote, counted and void, as cast, with the nonce that opens its
@@ -35,8 +40,8 @@ Bundle (a ``.zip``, members in this order, fixed timestamps, so the same content
     result/result.jws        the compact JWS (alg EdDSA, kid) whose payload is result.json
 
 JSON members are pretty-printed UTF-8 JSON except ``result/result.json``, which is canonical bytes, and the
-JSON Lines members (``JSONL_MEMBERS``): one RFC 8785 canonical JSON value per line, each line ending in ``\\n``,
-so a verifier reads them as streams, line by line, whatever the bundle's size. Hashes
+JSON Lines members (``JSONL_MEMBERS`` and ``HEADED_MEMBERS``): one RFC 8785 canonical JSON value per line, each
+line ending in ``\\n``, so a verifier reads them as streams, line by line, whatever the bundle's size. Hashes
 are always over RFC 8785 canonical JSON of the parsed document (``app.ledger.canonical``), so the layout of
 a file never matters, only its content.
 
@@ -52,11 +57,15 @@ from __future__ import annotations
 
 import base64
 import hashlib
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 from app.ledger.canonical import canonical_bytes
 
-BUNDLE_FORMAT = "evote-bundle@2"
-"""Since ``@2`` the entries, proofs and ballots are JSON Lines members; ``@1`` bundles (JSON arrays) are refused."""
+BUNDLE_FORMAT = "evote-bundle@3"
+"""Since ``@2`` the entries, proofs and ballots are JSON Lines members; since ``@3`` the register snapshot and the
+roll are too (a header line, then one unit or group per line) and the manifest is signed and covers README.md;
+``@1`` and ``@2`` bundles are refused."""
 RESULT_FORMAT = "evote-result@1"
 REGISTER_FORMAT = "evote-register@1"
 ROLL_FORMAT = "evote-roll@2"
@@ -66,8 +75,8 @@ README = "README.md"
 MANIFEST = "manifest.json"
 KEYS = "keys/keys.json"
 LOG_KEY_PEM = "keys/log-key.pem"
-REGISTER = "register.json"
-ROLL = "roll.json"
+REGISTER = "register.jsonl"
+ROLL = "roll.jsonl"
 NOTICE = "notice.json"
 TOPICS = "topics.json"
 BALLOTS = "ballots.jsonl"
@@ -81,7 +90,7 @@ RESULT = "result/result.json"
 RESULT_SIG = "result/result.sig"
 RESULT_JWS = "result/result.jws"
 
-#: Every member after README and manifest, in archive order; the manifest lists exactly these.
+#: Every member after README and manifest, in archive order; the manifest lists README and exactly these.
 MEMBERS = (
     KEYS,
     LOG_KEY_PEM,
@@ -101,8 +110,41 @@ MEMBERS = (
     RESULT_JWS,
 )
 
+#: What the signed manifest lists, in order: the bundle's README, then every member after the manifest.
+LISTED = (README, *MEMBERS)
+
 #: The members read as streams, one canonical JSON value per line, in log (leaf) order.
 JSONL_MEMBERS = (BALLOTS, ENTRIES, PROOFS)
+#: The documents written as a header line (the document without its list) then one list item per line.
+HEADED_MEMBERS: dict[str, str] = {REGISTER: "units", ROLL: "groups"}
+#: Hex digits of a register line's tag in the manifest: the first 8 bytes of the line's SHA-256 (its bytes without
+#: the newline). The member's full SHA-256 binds it; the tags only locate the first unit changed after export.
+UNIT_TAG_HEX = 16
+
+
+def split_document(name: str, document: Mapping[str, Any]) -> list[bytes]:
+    """A headed member's lines (``HEADED_MEMBERS``): the canonical document without its list, then each item."""
+    items = HEADED_MEMBERS[name]
+    header = {key: value for key, value in document.items() if key != items}
+    return [canonical_bytes(header), *(canonical_bytes(item) for item in document[items])]
+
+
+def join_document(name: str, values: Sequence[Any]) -> dict[str, Any]:
+    """The document of a headed member from its lines' values: the header with the items as its list."""
+    header = dict(values[0])
+    header[HEADED_MEMBERS[name]] = list(values[1:])
+    return header
+
+
+def unit_tags(register_lines: Iterable[bytes]) -> str:
+    """The manifest's ``register_unit_tags``: per line of register.jsonl after the header, ``UNIT_TAG_HEX`` digits."""
+    return "".join(hashlib.sha256(line).hexdigest()[:UNIT_TAG_HEX] for line in register_lines)
+
+
+def manifest_message(manifest: Mapping[str, Any]) -> bytes:
+    """What the log key signs in manifest.json: the RFC 8785 bytes of the manifest without its ``signature``
+    (``format`` ``evote-bundle@3``: never a signed result's or an export index's ``format``)."""
+    return canonical_bytes({key: value for key, value in manifest.items() if key != "signature"})
 
 
 def b64url(data: bytes) -> str:

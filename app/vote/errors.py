@@ -178,10 +178,10 @@ class ElectionRequired(DomainError):
     code = "topic.election_required"
     status = 422
     title = "Election method required"
-    message_zh = "选举议题须公示选举办法：委员和候补委员名额、户数及候选人名单（R-ELEC-1、R-ELEC-7）。"
+    message_zh = "选举议题须公示选举办法：选举类型、委员和候补委员名额及候选人名单（R-ELEC-1、R-ELEC-7、R-ELEC-10）。"
     message_en = (
-        "An election topic needs its election method: seats, alternates, households and the candidate list "
-        "(R-ELEC-1, R-ELEC-7)."
+        "An election topic needs its election method: the election type, seats, alternates and the candidate list "
+        "(R-ELEC-1, R-ELEC-7, R-ELEC-10)."
     )
 
 
@@ -222,4 +222,207 @@ class NotThisVotesOrganiser(DomainError):
     message_en = (
         "This vote is organised by {organiser_kind}; the street office supervises it (correction orders, "
         "revocation) and does not act as its organiser (R-LIFE-1, R-SUP-1)."
+    )
+
+
+# --- Committee candidates (R-CAND) ---
+
+
+class CandidateNotOnRoll(DomainError):
+    """R-CAND-1 / Beijing Art. 39 ¶2: a candidate is an owner of the register (or an organisation owner's
+    authorised person), named by a unit and the owner's position in it."""
+
+    code = "election.candidate_not_on_roll"
+    status = 422
+    title = "Candidate not on the roll"
+    message_zh = (
+        "候选人 {candidate} 不是本物业管理区域业主名册上的业主，不得参选"
+        "（北京市物业管理条例第三十九条第二款，R-CAND-1）。"
+    )
+    message_en = (
+        "Candidate {candidate} is not an owner on this area's register and may not stand (Beijing Art. 39 ¶2, "
+        "R-CAND-1)."
+    )
+
+
+class CandidateOwnerDuplicate(DomainError):
+    code = "election.candidate_owner_duplicate"
+    status = 422
+    title = "Owner nominated twice"
+    message_zh = "候选人 {candidate} 与另一名候选人是同一业主（R-CAND-1）。"
+    message_en = "Candidate {candidate} is the same owner as another candidate (R-CAND-1)."
+
+
+class NotAnElectionTopic(DomainError):
+    code = "election.not_an_election_topic"
+    status = 422
+    title = "Not an election topic"
+    message_zh = "该议题不是选举议题，没有候选人（R-CAND）。"
+    message_en = "This topic is not an election and has no candidates (R-CAND)."
+
+
+class CandidateUnknown(DomainError):
+    code = "election.candidate_unknown"
+    status = 422
+    title = "No such candidate"
+    message_zh = "候选人名单中没有 {candidate}（R-CAND-7）。"
+    message_en = "{candidate} is not on the topic's candidate lists (R-CAND-7)."
+
+
+class AttestationDateInvalid(DomainError):
+    code = "election.attestation_date_invalid"
+    status = 422
+    title = "Attestation dated in the future"
+    message_zh = "证明日期 {attested_on} 晚于今天（R-CAND-7）。"
+    message_en = "The attestation date {attested_on} is after today (R-CAND-7)."
+
+
+class AcknowledgmentDatesInvalid(DomainError):
+    code = "election.acknowledgment_dates_invalid"
+    status = 422
+    title = "Acknowledgment dates invalid"
+    message_zh = (
+        "报送日期 {submitted_on} 与回执日期 {acknowledged_on} 不合理：回执不得早于报送，也不得晚于今天（R-CAND-8）。"
+    )
+    message_en = (
+        "Submission on {submitted_on} and acknowledgment on {acknowledged_on} are invalid: the acknowledgment "
+        "follows the submission and is not after today (R-CAND-8)."
+    )
+
+
+class CandidateListNotAcknowledged(DomainError):
+    """R-CAND-8 / Beijing Art. 40 ¶2: the list as it stands was reported to the community Party organisation."""
+
+    code = "election.candidate_list_not_acknowledged"
+    status = 422
+    title = "Candidate list not acknowledged by the Party organisation"
+    message_zh = (
+        "议题“{topic}”的候选人名单尚未报社区党组织并取得回执，或回执之后名单已变更，不得公示"
+        "（北京市物业管理条例第四十条第二款，R-CAND-8）。"
+    )
+    message_en = (
+        "The candidate list of topic '{topic}' has not been reported to and acknowledged by the community Party "
+        "organisation, or it changed after the acknowledgment (Beijing Art. 40 ¶2, R-CAND-8)."
+    )
+
+
+class PaperBallotPlaceRequired(DomainError):
+    """R-NOTICE-1 (Beijing Art. 35(4) 「地点」): a PAPER or MIXED notice says where paper ballots are received."""
+
+    code = "vote.paper_ballot_place_required"
+    status = 422
+    title = "Paper-ballot place required"
+    message_zh = "表决方式为 {voting_method}，公告须载明书面表决票的送达与收取地点（R-NOTICE-1）。"
+    message_en = (
+        "The voting method is {voting_method}: the notice must say where paper ballots are received (R-NOTICE-1)."
+    )
+
+
+class PostingPhotoUnsupported(DomainError):
+    """R-NOTICE-2: the posting is evidenced by a photograph (PNG or JPEG, recognised by its content)."""
+
+    code = "vote.posting_photo_unsupported"
+    status = 415
+    title = "Unsupported photo type"
+    message_zh = "张贴照片须为 PNG 或 JPEG 图片（R-NOTICE-2）。"
+    message_en = "The posting photo must be a PNG or JPEG image (R-NOTICE-2)."
+
+
+# --- Who convenes (R-CONV-1..3) ---
+
+
+class MandateMissing(DomainError):
+    code = "vote.mandate_missing"
+    status = 422
+    title = "No mandate to convene"
+    message_zh = (
+        "{organiser_kind} 召集的表决须先记录召集依据：委员会过半数委员签字的召集决定，或街道办事处记录的法定召集情形"
+        "（R-CONV-1）。"
+    )
+    message_en = (
+        "A vote convened by {organiser_kind} needs its mandate recorded first: the committee's decision signed by "
+        "more than half of its members, or the street office's recorded statutory ground (R-CONV-1)."
+    )
+
+
+class MandateMismatch(DomainError):
+    code = "vote.mandate_mismatch"
+    status = 422
+    title = "Mandate does not fit the organiser"
+    message_zh = (
+        "召集依据与召集人 {organiser_kind} 不符：业主委员会或物管会依其同类委员会的召集决定（committee_id）召集，"
+        "街道办事处依其记录的法定情形（trigger_id）召集，筹备组和换届小组不记录召集依据（R-CONV-1）。"
+    )
+    message_en = (
+        "The mandate does not fit the organiser {organiser_kind}: a 业委会 or 物管会 convenes on a decision of a "
+        "committee of its kind (committee_id), the street office on its recorded ground (trigger_id); preparatory "
+        "and changeover groups record none (R-CONV-1)."
+    )
+
+
+class CommitteeNotInTerm(DomainError):
+    code = "vote.committee_not_in_term"
+    status = 422
+    title = "Committee not in term"
+    message_zh = "召集的委员会任期为 {starts_on} 至 {ends_on}，{today} 不在任期内，不能召集（{basis}）。"
+    message_en = (
+        "The convening committee's term runs from {starts_on} to {ends_on}; on {today} it is not in term and cannot "
+        "convene ({basis})."
+    )
+
+
+class CommitteeNotFiled(DomainError):
+    code = "vote.committee_not_filed"
+    status = 422
+    title = "Committee not filed"
+    message_zh = "业主委员会尚未在街道办事处备案，不能召集业主大会会议（北京条例第四十三条，R-CONV-1）。"
+    message_en = (
+        "The owners' committee is not filed with the street office, so it cannot convene the assembly "
+        "(Beijing Art. 43, R-CONV-1)."
+    )
+
+
+class MandateNotSignedByMajority(DomainError):
+    code = "vote.mandate_not_signed_by_majority"
+    status = 422
+    title = "Decision to convene not signed by a majority"
+    message_zh = (
+        "召集决定须经委员会全体委员过半数签字：{seats} 席须至少 {needed} 人签字，现有在任委员签字 {signed} 人"
+        "（{basis}，R-CONV-2）。"
+    )
+    message_en = (
+        "The decision to convene needs the signatures of more than half of the members: {needed} of {seats} seats, "
+        "and {signed} sitting members have signed ({basis}, R-CONV-2)."
+    )
+
+
+class NotASittingMember(DomainError):
+    code = "vote.not_a_sitting_member"
+    status = 403
+    title = "Not a sitting member"
+    message_zh = "只有召集委员会的在任委员本人可以签署召集决定（不得委托他人，北京条例第四十五条）。"
+    message_en = (
+        "Only a sitting member of the convening committee signs the decision to convene, in person (no proxies, "
+        "Beijing Art. 45)."
+    )
+
+
+class MandateAlreadySigned(DomainError):
+    code = "vote.mandate_already_signed"
+    status = 409
+    title = "Already signed"
+    message_zh = "您已于 {signed_at} 签署该召集决定。"
+    message_en = "You signed this decision to convene at {signed_at}."
+
+
+class TopicRuleNotFromRules(DomainError):
+    """R-PROC-7 (PROCEDURE D14): under adopted rules of procedure a topic's thresholds come from them only."""
+
+    code = "vote.topic_rule_not_from_rules"
+    status = 409
+    title = "Topic thresholds not those of the rules of procedure"
+    message_zh = "议题“{topic}”自定的表决门槛与现行议事规则不一致；门槛只能由业主大会通过的议事规则规定。"
+    message_en = (
+        "Topic '{topic}' sets thresholds other than those of the rules of procedure in force; "
+        "only the adopted rules of procedure set them."
     )

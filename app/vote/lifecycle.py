@@ -46,5 +46,8 @@ async def transition(
 
 
 def status_at(vote: Vote, now: datetime) -> VoteStatus:
-    """R-LIFE-5 "applied on read": the clock moves a published vote into and out of its window."""
-    return effective_status(vote.status, starts_at=vote.starts_at, ends_at=vote.ends_at, now=now)
+    """R-LIFE-5 "applied on read": the clock moves a published vote into and out of its window, once its notice is
+    posted on site (R-NOTICE-3; unposted it stays PUBLISHED)."""
+    return effective_status(
+        vote.status, starts_at=vote.starts_at, ends_at=vote.ends_at, now=now, posted=vote.posted_at is not None
+    )

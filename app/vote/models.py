@@ -9,7 +9,8 @@ version and stored group by group, so denominators never change during the vote 
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from collections.abc import Iterable
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -17,6 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db.base import Base, CreatedAtMixin, IdMixin, enum_column
+from app.rules.candidates import Criterion, Finding, Nomination, Source
 from app.rules.categories import Category
 from app.rules.kinds import TopicKind
 from app.rules.lifecycle import VoteStatus
@@ -50,6 +52,10 @@ class Vote(IdMixin, CreatedAtMixin, Base):
     voting_method: Mapped[VotingMethod] = mapped_column(enum_column(VotingMethod), default=VotingMethod.ONLINE)
     starts_at: Mapped[datetime]
     ends_at: Mapped[datetime]
+    """The end in force: the notice's, or the later one a resumption set and announced (R-SUP-5)."""
+    notice_ends_at: Mapped[datetime | None]
+    """R-SUP-5: the end the notice published, kept once a resumption extends ``ends_at`` (None: never extended).
+    The notice document and its hash always carry this end (``app.vote.documents``)."""
     min_window_days: Mapped[int] = mapped_column(default=7)
     extension_rule: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
     """R-LIFE-6: stated in the notice, or no extension is ever allowed."""
@@ -57,6 +63,10 @@ class Vote(IdMixin, CreatedAtMixin, Base):
     """R-ROLL-4: unit keys of a narrower scope; None is the whole estate."""
     proxies_allowed: Mapped[bool] = mapped_column(default=True)
     notice_text: Mapped[str] = mapped_column(sa.Text, default="")
+    paper_ballot_place: Mapped[str | None] = mapped_column(sa.Text)
+    """R-NOTICE-1 (Beijing Art. 35(4) 「地点」): where and when paper ballots are received (PAPER and MIXED votes)."""
+    roll_inspection_place: Mapped[str | None] = mapped_column(sa.Text)
+    """R-NOTICE-1: where owners may also read the roll on site (besides the vote's page in evote)."""
     published_at: Mapped[datetime | None]
     published_by: Mapped[str | None] = mapped_column(sa.String(200))
     notice_hash: Mapped[str | None] = mapped_column(sa.String(64))
@@ -67,6 +77,14 @@ class Vote(IdMixin, CreatedAtMixin, Base):
     roll_hash: Mapped[str | None] = mapped_column(sa.String(64))
     total_heads: Mapped[int | None]
     total_area: Mapped[int | None] = mapped_column(sa.BigInteger)
+    posted_at: Mapped[datetime | None]
+    """R-NOTICE-3: the stated time of the earliest recorded on-site posting; None: not posted, the vote never opens."""
+    procedure_rules_id: Mapped[uuid.UUID | None] = mapped_column(
+        sa.ForeignKey("procedure_rules_version.id", ondelete="RESTRICT")
+    )
+    """R-PROC-3: the adopted rules-of-procedure version in force at publication; None for the statutory defaults."""
+    procedure_rules_sha256: Mapped[str | None] = mapped_column(sa.String(64))
+    """R-PROC-3: SHA-256 of the rules document the vote is counted under (statutory defaults included)."""
     closed_at: Mapped[datetime | None]
     decided_at: Mapped[datetime | None]
     result_published_at: Mapped[datetime | None]
@@ -97,6 +115,13 @@ class Topic(IdMixin, CreatedAtMixin, Base):
     """Seats, alternates, households and candidate lists (R-ELEC-1, R-ELEC-7)."""
     declaration_property_management: Mapped[bool]
     """R-BAN-2: the organiser declares the matter concerns property management."""
+    procedure_rules_id: Mapped[uuid.UUID | None] = mapped_column(
+        sa.ForeignKey("procedure_rules_version.id", ondelete="RESTRICT")
+    )
+    """R-PROC-1: the rules-of-procedure version this topic proposes; adopted when the topic PASSES."""
+    procedure_rules_sha256: Mapped[str | None] = mapped_column(sa.String(64))
+    delegates: Mapped[list[str] | None] = mapped_column(sa.JSON)
+    """R-PROC-8: powers the topic hands to the committee (``app.rules.procedure.CommitteePower``)."""
     content_hash: Mapped[str | None] = mapped_column(sa.String(64))
 
     vote: Mapped[Vote] = relationship(back_populates="topics")
@@ -118,6 +143,11 @@ class Attachment(IdMixin, CreatedAtMixin, Base):
     topic: Mapped[Topic] = relationship(back_populates="attachments")
 
 
+def ordered_attachments(attachments: Iterable[Attachment]) -> list[Attachment]:
+    """Upload order; the id breaks ties between uploads recorded at the same instant."""
+    return sorted(attachments, key=lambda attachment: (attachment.created_at, str(attachment.id)))
+
+
 class Erratum(IdMixin, CreatedAtMixin, Base):
     """R-LIFE-4: a typo fix that changes no meaning, appended as a notice; the topics stay as published."""
 
@@ -127,6 +157,26 @@ class Erratum(IdMixin, CreatedAtMixin, Base):
     text: Mapped[str] = mapped_column(sa.Text)
     created_by: Mapped[str] = mapped_column(sa.String(200))
     sha256: Mapped[str] = mapped_column(sa.String(64))
+
+
+class NoticePosting(IdMixin, Base):
+    """R-NOTICE-2 (Beijing Art. 35(4) 「在物业管理区域内显著位置公示」): one on-site posting of a vote's notice,
+    recorded by an organiser with a photograph; ``photo_sha256`` is bound into the ``vote.notice_posted`` log entry."""
+
+    __tablename__ = "notice_posting"
+
+    vote_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("vote.id", ondelete="RESTRICT"), index=True)
+    posted_at: Mapped[datetime]
+    """The posting time the organiser states: never after ``recorded_at``, never before publication."""
+    recorded_at: Mapped[datetime]
+    """Server time of the recording."""
+    posted_by: Mapped[str] = mapped_column(sa.String(200))
+    """The acting role and place (``COMMITTEE@<estate id>``), never a person's name."""
+    place: Mapped[str] = mapped_column(sa.String(500))
+    photo_content_type: Mapped[str] = mapped_column(sa.String(100))
+    photo_size: Mapped[int]
+    photo_sha256: Mapped[str] = mapped_column(sa.String(64))
+    photo: Mapped[bytes] = mapped_column(sa.LargeBinary, deferred=True)
 
 
 class RollGroup(Base):
@@ -146,3 +196,90 @@ class RollGroup(Base):
     is_developer: Mapped[bool]
     unit_keys: Mapped[list[str]] = mapped_column(sa.JSON)
     owner_ids: Mapped[list[str]] = mapped_column(sa.JSON)
+
+
+class ElectionCandidate(IdMixin, CreatedAtMixin, Base):
+    """A candidate of an election topic, nominated from the register (R-CAND-1, R-CAND-2). Restricted: the link
+    of a ballot item to an owner; the topic's published list shows only the masked name (R-CAND-9)."""
+
+    __tablename__ = "election_candidate"
+    __table_args__ = (sa.UniqueConstraint("topic_id", "candidate_id"),)
+
+    topic_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("topic.id", ondelete="CASCADE"), index=True)
+    candidate_id: Mapped[str] = mapped_column(sa.String(64))
+    """The ballot item id of the candidate in the topic's lists (R-ELEC-2)."""
+    owner_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("owner.id", ondelete="RESTRICT"), index=True)
+    register_version_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("register_version.id", ondelete="RESTRICT"))
+    """The register version the owner was found in at nomination; publication checks the frozen one again."""
+    unit_key: Mapped[str] = mapped_column(sa.String(220))
+    nominated_by: Mapped[Nomination] = mapped_column(enum_column(Nomination))
+    representative_name: Mapped[str | None] = mapped_column(sa.String(100))
+    """An organisation owner's authorised natural person (Beijing Art. 39 ¶2); None for a person."""
+    representative_authorisation_sha256: Mapped[str | None] = mapped_column(sa.String(64))
+
+
+class CandidateAttestation(IdMixin, CreatedAtMixin, Base):
+    """One attested condition of a candidate (R-CAND-3..6), recorded by the organiser with the document's hash and
+    the attesting source; the latest one of a criterion counts (R-CAND-7)."""
+
+    __tablename__ = "candidate_attestation"
+    __table_args__ = (sa.UniqueConstraint("topic_id", "sequence"),)
+
+    topic_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("topic.id", ondelete="CASCADE"), index=True)
+    sequence: Mapped[int]
+    candidate_id: Mapped[str] = mapped_column(sa.String(64))
+    owner_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("owner.id", ondelete="RESTRICT"), index=True)
+    """The owner attested: a candidate re-nominated as another owner needs new attestations."""
+    criterion: Mapped[Criterion] = mapped_column(enum_column(Criterion))
+    finding: Mapped[Finding] = mapped_column(enum_column(Finding))
+    source: Mapped[Source] = mapped_column(enum_column(Source))
+    document_sha256: Mapped[str] = mapped_column(sa.String(64))
+    attested_on: Mapped[date]
+    recorded_by: Mapped[str] = mapped_column(sa.String(200))
+
+
+class CandidateListAcknowledgment(IdMixin, CreatedAtMixin, Base):
+    """The candidate list submitted to the community Party organisation and its acknowledgment (Beijing Art. 40
+    ¶2; R-CAND-8), bound to the list by its hash."""
+
+    __tablename__ = "candidate_list_acknowledgment"
+
+    topic_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("topic.id", ondelete="CASCADE"), index=True)
+    list_hash: Mapped[str] = mapped_column(sa.String(64))
+    submitted_on: Mapped[date]
+    acknowledged_on: Mapped[date]
+    receipt_sha256: Mapped[str] = mapped_column(sa.String(64))
+    recorded_by: Mapped[str] = mapped_column(sa.String(200))
+
+
+class ConveningMandate(IdMixin, CreatedAtMixin, Base):
+    """What a vote is convened on (R-CONV-1): a committee's or 物管会's decision to convene, signed by its members
+    (Beijing Arts. 45, 57), or the street office's recorded statutory ground (R-CONV-3). One per vote."""
+
+    __tablename__ = "convening_mandate"
+    __table_args__ = (sa.CheckConstraint("(committee_id IS NULL) <> (trigger_id IS NULL)", name="one_basis"),)
+
+    vote_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("vote.id", ondelete="CASCADE"), unique=True)
+    committee_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("committee.id", ondelete="RESTRICT"))
+    trigger_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("convening_trigger.id", ondelete="RESTRICT"))
+    decided_on: Mapped[date | None]
+    """The day of the committee meeting that decided to convene."""
+    recorded_by: Mapped[str] = mapped_column(sa.String(200))
+
+    signatures: Mapped[list[MandateSignature]] = relationship(
+        back_populates="mandate", order_by="MandateSignature.signed_at", cascade="all, delete-orphan"
+    )
+
+
+class MandateSignature(IdMixin, Base):
+    """A member's signature of the decision to convene, given through the member's own account (R-CONV-2)."""
+
+    __tablename__ = "mandate_signature"
+    __table_args__ = (sa.UniqueConstraint("mandate_id", "member_id"),)
+
+    mandate_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("convening_mandate.id", ondelete="CASCADE"))
+    member_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("committee_member.id", ondelete="RESTRICT"))
+    account_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("account.id", ondelete="RESTRICT"))
+    signed_at: Mapped[datetime]
+
+    mandate: Mapped[ConveningMandate] = relationship(back_populates="signatures")

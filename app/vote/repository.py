@@ -5,7 +5,7 @@ from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy import ColumnElement, Select, select
+from sqlalchemy import ColumnElement, Select, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -13,8 +13,21 @@ from app.audit.models import AuditEntry
 from app.db import locks
 from app.grant.models import ActingGrant, ActingKind
 from app.ledger.events import EventKind
-from app.rules.lifecycle import UNFINISHED, VoteStatus
-from app.vote.models import Attachment, Erratum, OrganiserKind, RollGroup, Topic, Vote
+from app.register.models import Unit, UnitOwner
+from app.rules.lifecycle import RUNNING, UNFINISHED, VoteStatus
+from app.vote.models import (
+    Attachment,
+    CandidateAttestation,
+    CandidateListAcknowledgment,
+    ElectionCandidate,
+    Erratum,
+    NoticePosting,
+    OrganiserKind,
+    RollGroup,
+    Topic,
+    Vote,
+    VotingMethod,
+)
 
 
 async def get_vote(session: AsyncSession, vote_id: uuid.UUID, *, for_update: bool = False) -> Vote | None:
@@ -46,10 +59,18 @@ async def try_lock_vote(session: AsyncSession, vote_id: uuid.UUID) -> bool:
 
 
 async def due_vote_ids(session: AsyncSession, now: datetime, *, limit: int = 100) -> Sequence[uuid.UUID]:
-    """Votes whose window has ended (``ends_at <= now``) and whose result is not published yet."""
+    """Votes whose window has ended (``ends_at <= now``) and whose result is not published yet; a paper or mixed
+    vote only once its counting session closed it (R-PAPER-3); a running vote whose notice was never posted on site
+    never opened, so it is not closed (R-NOTICE-3)."""
     statement = (
         select(Vote.id)
-        .where(Vote.status.in_(sorted(UNFINISHED)), Vote.ends_at <= now)
+        .where(
+            Vote.status.in_(sorted(UNFINISHED)),
+            Vote.ends_at <= now,
+            or_(Vote.status.not_in(sorted(RUNNING)), Vote.posted_at.is_not(None)),
+        )
+        # R-PAPER-3: a paper or mixed vote is closed by its counting session's sign-off, not by the clock.
+        .where(or_(Vote.voting_method == VotingMethod.ONLINE, Vote.status.not_in(sorted(RUNNING))))
         .order_by(Vote.ends_at, Vote.id)
         .limit(limit)
     )
@@ -156,3 +177,77 @@ async def next_position(session: AsyncSession, vote_id: uuid.UUID) -> int:
     """Positions only grow: a deleted topic leaves a gap, so no row is ever renumbered under the unique key."""
     highest = await session.scalar(select(sa.func.max(Topic.position)).where(Topic.vote_id == vote_id))
     return 0 if highest is None else highest + 1
+
+
+async def units_by_key(session: AsyncSession, version_id: uuid.UUID, unit_keys: Iterable[str]) -> dict[str, Unit]:
+    """The version's units with these keys, with their owners (R-CAND-1)."""
+    statement = (
+        select(Unit)
+        .where(Unit.register_version_id == version_id, Unit.unit_key.in_(sorted(set(unit_keys))))
+        .options(selectinload(Unit.owners).selectinload(UnitOwner.owner))
+    )
+    return {unit.unit_key: unit for unit in (await session.scalars(statement)).all()}
+
+
+async def owners_in_version(
+    session: AsyncSession, version_id: uuid.UUID, owner_ids: Iterable[uuid.UUID]
+) -> set[uuid.UUID]:
+    """Which of ``owner_ids`` own a unit of the version (R-CAND-1 at publication)."""
+    statement = (
+        select(UnitOwner.owner_id)
+        .join(Unit, Unit.id == UnitOwner.unit_id)
+        .where(Unit.register_version_id == version_id, UnitOwner.owner_id.in_(list(set(owner_ids))))
+        .distinct()
+    )
+    return set((await session.scalars(statement)).all())
+
+
+async def residential_unit_count(session: AsyncSession, version_id: uuid.UUID) -> int:
+    """R-ELEC-12: the households (户) of Beijing Art. 39 as the register knows them: its units that are not
+    parking spaces, over the whole area (a vote's scope does not change the committee's size)."""
+    statement = select(sa.func.count()).where(Unit.register_version_id == version_id, Unit.is_parking.is_(False))
+    return int(await session.scalar(statement) or 0)
+
+
+async def candidates_of(session: AsyncSession, topic_id: uuid.UUID) -> Sequence[ElectionCandidate]:
+    statement = select(ElectionCandidate).where(ElectionCandidate.topic_id == topic_id)
+    return (await session.scalars(statement.order_by(ElectionCandidate.candidate_id))).all()
+
+
+async def delete_candidates(session: AsyncSession, topic_id: uuid.UUID) -> None:
+    await session.execute(sa.delete(ElectionCandidate).where(ElectionCandidate.topic_id == topic_id))
+
+
+async def attestations_of(session: AsyncSession, topic_id: uuid.UUID) -> Sequence[CandidateAttestation]:
+    statement = select(CandidateAttestation).where(CandidateAttestation.topic_id == topic_id)
+    return (await session.scalars(statement.order_by(CandidateAttestation.sequence))).all()
+
+
+async def next_attestation_sequence(session: AsyncSession, topic_id: uuid.UUID) -> int:
+    statement = select(sa.func.max(CandidateAttestation.sequence)).where(CandidateAttestation.topic_id == topic_id)
+    return int(await session.scalar(statement) or 0) + 1
+
+
+async def acknowledgments_of(session: AsyncSession, topic_id: uuid.UUID) -> Sequence[CandidateListAcknowledgment]:
+    statement = select(CandidateListAcknowledgment).where(CandidateListAcknowledgment.topic_id == topic_id)
+    return (await session.scalars(statement.order_by(CandidateListAcknowledgment.created_at))).all()
+
+
+async def postings(session: AsyncSession, vote_id: uuid.UUID) -> Sequence[NoticePosting]:
+    """R-NOTICE-2: a vote's on-site postings, earliest stated time first (photos not loaded)."""
+    statement = (
+        select(NoticePosting)
+        .where(NoticePosting.vote_id == vote_id)
+        .order_by(NoticePosting.posted_at, NoticePosting.recorded_at, NoticePosting.id)
+    )
+    return (await session.scalars(statement)).all()
+
+
+async def posting_photo(
+    session: AsyncSession, vote_id: uuid.UUID, posting_id: uuid.UUID
+) -> tuple[NoticePosting, bytes] | None:
+    statement = select(NoticePosting, NoticePosting.photo).where(
+        NoticePosting.vote_id == vote_id, NoticePosting.id == posting_id
+    )
+    row = (await session.execute(statement)).one_or_none()
+    return None if row is None else (row[0], row[1])

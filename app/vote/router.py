@@ -6,24 +6,44 @@ from datetime import UTC, datetime
 from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import APIRouter, File, Response, UploadFile, status
+from fastapi import APIRouter, File, Form, Response, UploadFile, status
+from pydantic import AwareDatetime
 
+from app.committee.errors import TRIGGER_ERRORS
+from app.committee.models import Committee
 from app.common.errors import Forbidden, InvalidCursor, Unauthenticated
 from app.common.pagination import Page, PageQuery
 from app.errors import NotFound
 from app.http.deps import Clock, CurrentPrincipal, SessionDep, SettingsDep
 from app.http.errors import PayloadTooLarge
-from app.http.paths import AttachmentId, EstateId, TopicId, VoteId
+from app.http.paths import AttachmentId, EstateId, PostingId, TopicId, VoteId
 from app.http.problems import problem_responses
 from app.register.errors import RegisterInvalid
 from app.rules.errors import (
+    CandidateConditionsUnmet,
+    CandidateFeeArrears,
+    CandidateFundArrears,
+    CandidateIllegalConstruction,
+    CandidateNotAttested,
+    CandidateRepresentativeNotAllowed,
+    CandidateRepresentativeRequired,
     ElectionAlternateSeatsInvalid,
+    ElectionAlternatesOnlyInvalid,
+    ElectionBySeatsInvalid,
     ElectionCandidateDuplicate,
     ElectionCandidateListEmpty,
+    ElectionCommitteeInvalid,
+    ElectionCommitteeRequired,
+    ElectionFullReelectionRequired,
     ElectionSeatsInvalid,
+    ElectionSeatsNotOdd,
+    EligibilitySourceNotAccepted,
     EmptyRoll,
     InvalidOptions,
     NoticePeriodTooShort,
+    PostingBeforePublication,
+    PostingInFuture,
+    PostingTooLateForWindow,
     ScopeUnknownUnit,
     ThresholdTooLoose,
     TopicWithoutMatter,
@@ -36,15 +56,27 @@ from app.rules.errors import (
 from app.rules.lifecycle import VoteStatus
 from app.rules.publicity import earliest_voting_start
 from app.vote import errors, service
+from app.vote.convening import needed_signatures
 from app.vote.documents import ordered_attachments
 from app.vote.lifecycle import status_at
-from app.vote.models import Topic, Vote
+from app.vote.models import ConveningMandate, Topic, Vote
+from app.vote.notices import notice_statement
 from app.vote.schemas import (
+    AcknowledgmentCreate,
+    AcknowledgmentRead,
     AttachmentRead,
+    AttestationCreate,
+    AttestationRead,
     CancelCommand,
     CancellationRead,
+    CandidateRead,
+    CandidatesRead,
     ErratumCreate,
     ErratumRead,
+    MandateCreate,
+    MandateRead,
+    MandateSignatureRead,
+    PostingRead,
     TopicCreate,
     TopicRead,
     TopicUpdate,
@@ -70,10 +102,22 @@ TOPIC_ERRORS = (
     errors.ElectionNotAllowed,
     errors.ElectionMatterInvalid,
     ElectionSeatsInvalid,
+    ElectionSeatsNotOdd,
     ElectionAlternateSeatsInvalid,
     ElectionCandidateListEmpty,
     ElectionCandidateDuplicate,
+    ElectionCommitteeRequired,
+    ElectionCommitteeInvalid,
+    ElectionFullReelectionRequired,
+    ElectionBySeatsInvalid,
+    ElectionAlternatesOnlyInvalid,
+    errors.NoRegister,
+    errors.CandidateNotOnRoll,
+    errors.CandidateOwnerDuplicate,
+    CandidateRepresentativeRequired,
+    CandidateRepresentativeNotAllowed,
 )
+CANDIDATE_ERRORS = (errors.VoteFrozen, errors.NotAnElectionTopic)
 PUBLISH_ERRORS = (
     errors.VoteAlreadyPublished,
     errors.VoteCancelled,
@@ -82,6 +126,7 @@ PUBLISH_ERRORS = (
     VotingWindowMinimumInvalid,
     VotingWindowInverted,
     VotingWindowTooShort,
+    errors.PaperBallotPlaceRequired,
     errors.ScopeTooNarrow,
     errors.NoRegister,
     RegisterInvalid,
@@ -89,6 +134,21 @@ PUBLISH_ERRORS = (
     EmptyRoll,
     UnitAreaNotPositive,
     UnitWithoutOwner,
+    # R-CAND-1, R-CAND-7, R-CAND-8 and R-ELEC-12 (Art. 39 against the roll's households)
+    errors.CandidateNotOnRoll,
+    CandidateFeeArrears,
+    CandidateFundArrears,
+    CandidateIllegalConstruction,
+    CandidateConditionsUnmet,
+    CandidateNotAttested,
+    errors.CandidateListNotAcknowledged,
+    ElectionSeatsInvalid,
+    errors.MandateMissing,
+    errors.MandateMismatch,
+    errors.CommitteeNotInTerm,
+    errors.CommitteeNotFiled,
+    errors.MandateNotSignedByMajority,
+    *TRIGGER_ERRORS,
 )
 
 
@@ -118,7 +178,12 @@ def _vote_read(view: service.VoteView, now: datetime) -> VoteRead:
             if view.cancellation
             else None
         ),
+        notice_statement=notice_statement(vote) if vote.notice_hash is not None else None,
     )
+
+
+def _posting_read(view: service.PostingView) -> PostingRead:
+    return PostingRead.from_attributes_of(view.posting, earliest_voting_start=view.earliest_voting_start)
 
 
 @router.post(
@@ -212,6 +277,82 @@ async def delete_topic(
     """Remove a topic from a draft."""
     await service.delete_topic(session, principal, vote_id, topic_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get(
+    "/votes/{vote_id}/topics/{topic_id}/candidates",
+    response_model=CandidatesRead,
+    responses=problem_responses(*READ_ERRORS, errors.NotAnElectionTopic),
+)
+async def get_candidates(
+    vote_id: VoteId, topic_id: TopicId, session: SessionDep, principal: CurrentPrincipal
+) -> CandidatesRead:
+    """An election topic's candidates (unit, masked name, nomination), their attested conditions and the Party
+    organisation's acknowledgment of the current list (R-CAND; organisers and supervisors only)."""
+    view = await service.read_candidates(session, principal, vote_id, topic_id)
+    acknowledgment = view.acknowledgment
+    return CandidatesRead(
+        list_hash=view.list_hash,
+        candidates=[
+            CandidateRead(
+                candidate_id=row.candidate_id,
+                name=name,
+                unit_key=row.unit_key,
+                nominated_by=row.nominated_by,
+                represented=row.representative_name is not None,
+            )
+            for row, name in view.candidates
+        ],
+        attestations=[AttestationRead.model_validate(a) for a in view.attestations],
+        acknowledgment=None if acknowledgment is None else AcknowledgmentRead.model_validate(acknowledgment),
+    )
+
+
+@router.post(
+    "/votes/{vote_id}/topics/{topic_id}/attestations",
+    status_code=status.HTTP_201_CREATED,
+    response_model=AttestationRead,
+    responses=problem_responses(
+        *AUTH_ERRORS,
+        *CANDIDATE_ERRORS,
+        errors.CandidateUnknown,
+        errors.AttestationDateInvalid,
+        EligibilitySourceNotAccepted,
+    ),
+)
+async def attest_candidate(
+    vote_id: VoteId,
+    topic_id: TopicId,
+    body: AttestationCreate,
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    clock: Clock,
+) -> AttestationRead:
+    """Record one condition of a candidate as attested by its source, with the document's SHA-256 (R-CAND-3..6:
+    fees by the property service company, the maintenance fund by its records, illegal construction by the street
+    office, Art. 39 ¶3); the latest attestation of a condition counts at publication (R-CAND-7)."""
+    attestation = await service.attest_candidate(session, principal, vote_id, topic_id, body, now=clock())
+    return AttestationRead.model_validate(attestation)
+
+
+@router.post(
+    "/votes/{vote_id}/topics/{topic_id}/candidate-list/acknowledgment",
+    status_code=status.HTTP_201_CREATED,
+    response_model=AcknowledgmentRead,
+    responses=problem_responses(*AUTH_ERRORS, *CANDIDATE_ERRORS, errors.AcknowledgmentDatesInvalid),
+)
+async def acknowledge_candidate_list(
+    vote_id: VoteId,
+    topic_id: TopicId,
+    body: AcknowledgmentCreate,
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    clock: Clock,
+) -> AcknowledgmentRead:
+    """Record that the candidate list as it stands was submitted to and acknowledged by the community Party
+    organisation (Beijing Art. 40 ¶2, R-CAND-8); a later change of the list needs a new acknowledgment."""
+    acknowledgment = await service.acknowledge_candidate_list(session, principal, vote_id, topic_id, body, now=clock())
+    return AcknowledgmentRead.model_validate(acknowledgment)
 
 
 @router.post(
@@ -331,3 +472,97 @@ async def cancel_vote(
     now = clock()
     view = await service.cancel(session, principal, vote_id, body.reason, now=now)
     return _vote_read(view, now)
+
+
+@router.post(
+    "/votes/{vote_id}/postings",
+    status_code=status.HTTP_201_CREATED,
+    response_model=PostingRead,
+    responses=problem_responses(
+        *AUTH_ERRORS, errors.VoteNotPublished, errors.VoteCancelled, errors.VoteClosed, errors.PostingPhotoUnsupported,
+        PostingInFuture, PostingBeforePublication, PostingTooLateForWindow, PayloadTooLarge,
+    ),
+)  # fmt: skip
+async def record_posting(
+    vote_id: VoteId,
+    posted_at: Annotated[AwareDatetime, Form(description="When the notice was posted (not in the future)")],
+    place: Annotated[str, Form(min_length=1, max_length=500, description="Where on site, e.g. 3号楼大堂公告栏")],
+    photo: Annotated[UploadFile, File(description="A photograph of the posted notice: PNG or JPEG, at most 20 MB")],
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    clock: Clock,
+) -> PostingRead:
+    """Record the notice's posting on site (R-NOTICE-2, Beijing Art. 35(4)): the 15 clear days run from the later of
+    publication and the earliest posting, and voting does not open before a posting is recorded (R-NOTICE-3)."""
+    content = await photo.read(service.ATTACHMENT_MAX_BYTES + 1)
+    if len(content) > service.ATTACHMENT_MAX_BYTES:
+        raise PayloadTooLarge(limit=service.ATTACHMENT_MAX_BYTES)
+    view = await service.record_posting(
+        session, principal, vote_id, posted_at=posted_at, place=place, photo=content, now=clock()
+    )
+    return _posting_read(view)
+
+
+@router.get("/votes/{vote_id}/postings", response_model=list[PostingRead], responses=problem_responses(*READ_ERRORS))
+async def list_postings(vote_id: VoteId, session: SessionDep, principal: CurrentPrincipal) -> list[PostingRead]:
+    """The notice's recorded on-site postings, earliest first (readers of the vote)."""
+    return [_posting_read(view) for view in await service.list_postings(session, principal, vote_id)]
+
+
+@router.get(
+    "/votes/{vote_id}/postings/{posting_id}/photo",
+    response_class=Response,
+    responses={
+        200: {"description": "The posting's photograph", "content": {"image/png": {}, "image/jpeg": {}}},
+        **problem_responses(*READ_ERRORS),
+    },
+)
+async def get_posting_photo(
+    vote_id: VoteId, posting_id: PostingId, session: SessionDep, principal: CurrentPrincipal
+) -> Response:
+    """Download a posting's photograph (readers of the vote); ``ETag`` is its SHA-256."""
+    posting, content = await service.read_posting_photo(session, principal, vote_id, posting_id)
+    return Response(
+        content=content,
+        media_type=posting.photo_content_type,
+        headers={"ETag": f'"{posting.photo_sha256}"', "X-Content-Type-Options": "nosniff"},
+    )
+
+
+def _mandate_read(mandate: ConveningMandate, committee: Committee | None) -> MandateRead:
+    return MandateRead.from_attributes_of(
+        mandate,
+        seats=committee.seats if committee is not None else None,
+        signatures_needed=needed_signatures(committee.seats) if committee is not None else None,
+        signatures=[MandateSignatureRead.model_validate(signature) for signature in mandate.signatures],
+    )
+
+
+@router.put(
+    "/votes/{vote_id}/mandate",
+    response_model=MandateRead,
+    responses=problem_responses(*AUTH_ERRORS, errors.VoteFrozen, errors.MandateMismatch),
+)
+async def record_mandate(
+    vote_id: VoteId, body: MandateCreate, session: SessionDep, principal: CurrentPrincipal, clock: Clock
+) -> MandateRead:
+    """Record what the draft is convened on (R-CONV-1): the committee's or 物管会's decision to convene, which its
+    members then sign, or the street office's recorded statutory ground. Replacing it drops the signatures."""
+    return _mandate_read(*await service.record_mandate(session, principal, vote_id, body, now=clock()))
+
+
+@router.get("/votes/{vote_id}/mandate", response_model=MandateRead, responses=problem_responses(*READ_ERRORS))
+async def read_mandate(vote_id: VoteId, session: SessionDep, principal: CurrentPrincipal) -> MandateRead:
+    """The vote's mandate with its signatures; the convening committee's sitting members read it before signing."""
+    return _mandate_read(*await service.read_mandate(session, principal, vote_id))
+
+
+@router.post(
+    "/votes/{vote_id}/mandate/signatures",
+    status_code=status.HTTP_201_CREATED,
+    response_model=MandateRead,
+    responses=problem_responses(*READ_ERRORS, errors.NotASittingMember, errors.VoteFrozen, errors.MandateAlreadySigned),
+)
+async def sign_mandate(vote_id: VoteId, session: SessionDep, principal: CurrentPrincipal, clock: Clock) -> MandateRead:
+    """A sitting member signs the decision to convene through their own account (Beijing Arts. 45, 57; R-CONV-2)."""
+    return _mandate_read(*await service.sign_mandate(session, principal, vote_id, now=clock()))

@@ -1,13 +1,15 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any, Self
 
 from pydantic import AwareDatetime, BaseModel, Field, model_validator
 
 from app.common.schemas import Command, ReadModel
+from app.rules.candidates import Criterion, Finding, Nomination, Source
 from app.rules.categories import Category, MatterItem
+from app.rules.elections import ElectionType
 from app.rules.kinds import TopicKind
 from app.rules.lifecycle import VoteStatus
 from app.rules.numeric import area_display
@@ -15,10 +17,12 @@ from app.rules.publicity import MIN_WINDOW_DAYS, ExtensionWhen
 from app.vote.models import OrganiserKind, VotingMethod
 
 ItemId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$")]
+Sha256 = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
 UnitKey = Annotated[str, Field(min_length=1, max_length=220)]
 Title = Annotated[str, Field(min_length=1, max_length=200)]
 NoticeText = Annotated[str, Field(max_length=100_000)]
 TopicText = Annotated[str, Field(min_length=1, max_length=100_000)]
+PlaceText = Annotated[str, Field(min_length=1, max_length=2000)]
 
 
 # --- Commands ---
@@ -45,6 +49,12 @@ class VoteCreate(Command):
     )
     proxies_allowed: bool = True
     notice_text: NoticeText = ""
+    paper_ballot_place: PlaceText | None = Field(
+        default=None, description="R-NOTICE-1: where and when paper ballots are received; required for PAPER/MIXED"
+    )
+    roll_inspection_place: PlaceText | None = Field(
+        default=None, description="R-NOTICE-1: where owners may also read the roll on site"
+    )
 
 
 class VoteUpdate(Command):
@@ -60,10 +70,12 @@ class VoteUpdate(Command):
     scope_units: list[UnitKey] | None = Field(default=None, min_length=1, max_length=100_000)
     proxies_allowed: bool | None = None
     notice_text: NoticeText | None = None
+    paper_ballot_place: PlaceText | None = None
+    roll_inspection_place: PlaceText | None = None
 
     @model_validator(mode="after")
     def _no_null_for_required(self) -> Self:
-        nullable = {"extension_rule", "scope_units"}
+        nullable = {"extension_rule", "scope_units", "paper_ballot_place", "roll_inspection_place"}
         for name in self.model_fields_set - nullable:
             if getattr(self, name) is None:
                 raise ValueError(f"{name} cannot be null")
@@ -94,19 +106,71 @@ class OptionBody(Command):
     label: str = Field(min_length=1, max_length=500)
 
 
+class RepresentativeBody(Command):
+    """An organisation owner's authorised natural person (Beijing Art. 39 ¶2, R-CAND-1)."""
+
+    name: str = Field(min_length=1, max_length=100, description="Kept restricted; published masked")
+    authorisation_sha256: Sha256 = Field(description="SHA-256 of the letter of authorisation (授权委托书)")
+
+
 class CandidateBody(Command):
-    id: ItemId
-    name: str = Field(min_length=1, max_length=100)
+    """A candidate nominated from the register (R-CAND-1): an owner of a unit of the estate's current register
+    version, never free text; the published list shows the masked name only."""
+
+    id: ItemId = Field(description="The ballot item id of the candidate")
+    unit_key: UnitKey = Field(description="A unit of the current register version (GET /register/units)")
+    owner: int = Field(default=1, ge=1, le=100, description="1-based position of the owner in the unit's owners")
+    nominated_by: Nomination = Field(description="Beijing Art. 40 ¶1 (R-CAND-2)")
+    representative: RepresentativeBody | None = Field(
+        default=None, description="Required for an organisation owner, refused for a person (Art. 39 ¶2)"
+    )
+
+
+class CommitteeBody(Command):
+    """The sitting committee's figures (R-ELEC-10/11); to be filled from the committee's record once it exists."""
+
+    size: int = Field(ge=1, le=99, description="The committee's member seats (Beijing Art. 39)")
+    members: int = Field(ge=0, le=99, description="Members in office")
+    alternates: int = Field(ge=0, le=99, description="Alternates in office (they fill vacancies first, Art. 41 ¶3)")
 
 
 class ElectionBody(Command):
-    """The publicised election method (R-ELEC-1, R-ELEC-7): separate lists when ``alternate_candidates`` is given."""
+    """The publicised election method (R-ELEC-1, R-ELEC-7, R-ELEC-10): separate lists when ``alternate_candidates``
+    is given."""
 
-    member_seats: int = Field(ge=1, le=99)
+    election_type: ElectionType = Field(default=ElectionType.FULL, description="R-ELEC-10")
+    committee: CommitteeBody | None = Field(default=None, description="Required for BY_ELECTION and ALTERNATES")
+    member_seats: int = Field(ge=0, le=99)
     alternate_seats: int = Field(ge=0, le=99)
-    households: int = Field(ge=1, le=1_000_000, description="Residential units of the area (Beijing Art. 39)")
+    households: int | None = Field(
+        default=None,
+        ge=1,
+        le=1_000_000,
+        json_schema_extra={"deprecated": True},
+        description="Deprecated and ignored: the residential units of the frozen roll are counted at publication "
+        "(R-ELEC-12)",
+    )
     candidates: list[CandidateBody] = Field(max_length=500)
     alternate_candidates: list[CandidateBody] | None = Field(default=None, max_length=500)
+
+
+class AttestationCreate(Command):
+    """One condition of a candidate attested by its source (R-CAND-3..6), recorded with the document's hash."""
+
+    candidate_id: ItemId
+    criterion: Criterion
+    finding: Finding
+    source: Source
+    document_sha256: Sha256
+    attested_on: date
+
+
+class AcknowledgmentCreate(Command):
+    """The candidate list submitted to the community Party organisation and acknowledged (Art. 40 ¶2, R-CAND-8)."""
+
+    submitted_on: date
+    acknowledged_on: date
+    receipt_sha256: Sha256 = Field(description="SHA-256 of the acknowledgment receipt")
 
 
 class TopicCreate(Command):
@@ -118,6 +182,14 @@ class TopicCreate(Command):
     options: list[OptionBody] | None = Field(default=None, max_length=100)
     election: ElectionBody | None = None
     declaration_property_management: bool = Field(description="R-BAN-2: must be true")
+    procedure_rules_id: uuid.UUID | None = Field(
+        default=None, description="R-PROC-1: the rules-of-procedure version a RULES_OF_PROCEDURE yes/no topic adopts"
+    )
+    delegates: list[Annotated[str, Field(max_length=64)]] | None = Field(
+        default=None,
+        max_length=20,
+        description="R-PROC-8: powers handed to the committee; an Art. 34 matter is refused (Beijing Art. 44)",
+    )
 
 
 class TopicUpdate(Command):
@@ -131,10 +203,12 @@ class TopicUpdate(Command):
     options: list[OptionBody] | None = Field(default=None, max_length=100)
     election: ElectionBody | None = None
     declaration_property_management: bool | None = None
+    procedure_rules_id: uuid.UUID | None = None
+    delegates: list[Annotated[str, Field(max_length=64)]] | None = Field(default=None, max_length=20)
 
     @model_validator(mode="after")
     def _no_null_for_required(self) -> Self:
-        nullable = {"rule", "options", "election"}
+        nullable = {"rule", "options", "election", "procedure_rules_id", "delegates"}
         for name in self.model_fields_set - nullable:
             if getattr(self, name) is None:
                 raise ValueError(f"{name} cannot be null")
@@ -173,6 +247,9 @@ class TopicRead(ReadModel):
     options: list[dict[str, Any]] | None
     election: dict[str, Any] | None
     declaration_property_management: bool
+    procedure_rules_id: uuid.UUID | None = Field(description="R-PROC-1: the rules-of-procedure version proposed")
+    procedure_rules_sha256: str | None
+    delegates: list[str] | None = Field(description="R-PROC-8: powers handed to the committee")
     content_hash: str | None = Field(description="SHA-256 of the canonical topic document; set at publication")
     attachments: list[AttachmentRead]
 
@@ -208,7 +285,10 @@ class VoteSummaryRead(ReadModel):
     status: VoteStatus
     effective_status: str = Field(description="The stored status moved along by the clock (R-LIFE-5)")
     starts_at: datetime
-    ends_at: datetime
+    ends_at: datetime = Field(description="The end in force: the notice's, or a resumption's extension (R-SUP-5)")
+    notice_ends_at: datetime | None = Field(
+        description="R-SUP-5: the end the notice published, once a resumption extended the window (else null)"
+    )
     published_at: datetime | None
     notice_hash: str | None
 
@@ -225,7 +305,100 @@ class VoteRead(VoteSummaryRead):
     )
     register_version_id: uuid.UUID | None
     roll_hash: str | None
+    procedure_rules_id: uuid.UUID | None = Field(description="R-PROC-3: adopted rules version frozen at publication")
+    procedure_rules_sha256: str | None = Field(description="R-PROC-3: hash of the rules document counted under")
     totals: TotalsRead | None
     topics: list[TopicRead]
     errata: list[ErratumRead]
     cancellation: CancellationRead | None
+    paper_ballot_place: str | None
+    roll_inspection_place: str | None
+    notice_statement: str | None = Field(
+        description="Published votes: the notice in words, as posted and pushed; covered by notice_hash (R-NOTICE-1)"
+    )
+    posted_at: datetime | None = Field(
+        description="R-NOTICE-3: the earliest recorded on-site posting; none: the vote does not open"
+    )
+
+
+class PostingRead(ReadModel):
+    """R-NOTICE-2: one recorded on-site posting of the notice."""
+
+    id: uuid.UUID
+    vote_id: uuid.UUID
+    posted_at: datetime = Field(description="The posting time the organiser stated")
+    recorded_at: datetime = Field(description="Server time of the recording")
+    posted_by: str = Field(description="The acting role and place")
+    place: str
+    photo_content_type: str
+    photo_size: int
+    photo_sha256: str
+    earliest_voting_start: datetime = Field(
+        description="R-LIFE-3, R-NOTICE-3: from the later of publication and the earliest posting"
+    )
+
+
+class CandidateRead(BaseModel):
+    """A nominated candidate as the organiser sees it: the unit and the masked name, never the identifier."""
+
+    candidate_id: str
+    name: str = Field(description="Masked")
+    unit_key: str
+    nominated_by: Nomination
+    represented: bool
+
+
+class AttestationRead(ReadModel):
+    id: uuid.UUID
+    candidate_id: str
+    criterion: Criterion
+    finding: Finding
+    source: Source
+    document_sha256: str
+    attested_on: date
+    created_at: datetime
+
+
+class AcknowledgmentRead(ReadModel):
+    id: uuid.UUID
+    list_hash: str = Field(description="SHA-256 of the candidate list acknowledged (R-CAND-8)")
+    submitted_on: date
+    acknowledged_on: date
+    receipt_sha256: str
+    created_at: datetime
+
+
+class CandidatesRead(BaseModel):
+    """An election topic's candidates, their attested conditions and the Party acknowledgment (R-CAND)."""
+
+    list_hash: str = Field(description="The current list's hash; an acknowledgment must carry it (R-CAND-8)")
+    candidates: list[CandidateRead]
+    attestations: list[AttestationRead]
+    acknowledgment: AcknowledgmentRead | None
+
+
+class MandateCreate(Command):
+    """R-CONV-1: a committee's or 物管会's decision to convene (``committee_id``; its members then sign it through
+    their own accounts), or the street office's recorded statutory ground (``trigger_id``)."""
+
+    committee_id: uuid.UUID | None = None
+    trigger_id: uuid.UUID | None = None
+    decided_on: date | None = Field(
+        default=None, ge=date(2000, 1, 1), le=date(2199, 12, 31), description="The day of the committee meeting"
+    )
+
+
+class MandateSignatureRead(ReadModel):
+    member_id: uuid.UUID
+    signed_at: datetime
+
+
+class MandateRead(ReadModel):
+    id: uuid.UUID
+    vote_id: uuid.UUID
+    committee_id: uuid.UUID | None
+    trigger_id: uuid.UUID | None
+    decided_on: date | None
+    seats: int | None = Field(description="The committee's member seats")
+    signatures_needed: int | None = Field(description="More than half of the seats (Beijing Arts. 45, 57; R-CONV-2)")
+    signatures: list[MandateSignatureRead]

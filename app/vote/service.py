@@ -21,14 +21,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit import service as audit_service
 from app.audit.models import AuditEntry
-from app.common.access import MANAGING_ROLES, Principal, Role, roles_on
+from app.committee.models import Committee
+from app.common.access import MANAGING_ROLES, Principal, Role, acting_role, roles_on
 from app.common.pagination import paginate
 from app.errors import NotFound
 from app.grant import reach
+from app.identity import events as identity_events
 from app.ledger import events
 from app.notice import service as notice_service
 from app.notice.models import NoticeKind
 from app.place import access
+from app.procedure import service as procedure_service
+from app.procedure.errors import ProcedureRulesTopicInvalid, RegisterPredatesRules
+from app.procedure.service import InForce
 from app.realname import repository as realname_repository
 from app.register import repository as register_repository
 from app.rules.categories import (
@@ -46,8 +51,9 @@ from app.rules.kinds import KINDS, TopicKind
 from app.rules.lifecycle import RUNNING, VoteStatus
 from app.rules.numeric import Threshold
 from app.rules.options import validate_options
-from app.rules.publicity import check_window
-from app.vote import documents, repository
+from app.rules.procedure import ElectionRanking, check_delegation
+from app.rules.publicity import check_posting, check_window, earliest_voting_start, notice_effective_at
+from app.vote import candidates, convening, documents, repository
 from app.vote import notices as vote_notices
 from app.vote.errors import (
     AttachmentUnsupported,
@@ -59,10 +65,13 @@ from app.vote.errors import (
     NotThisVotesOrganiser,
     OptionsNotAllowed,
     OrganiserKindNotAllowed,
+    PaperBallotPlaceRequired,
+    PostingPhotoUnsupported,
     ScopeTooNarrow,
     TopicAddedAfterPublication,
     TopicBundled,
     TopicNotAMajorityVote,
+    TopicRuleNotFromRules,
     VoteAlreadyPublished,
     VoteCancelled,
     VoteClosed,
@@ -72,8 +81,28 @@ from app.vote.errors import (
     VotingAlreadyStarted,
 )
 from app.vote.lifecycle import status_at, transition
-from app.vote.models import Attachment, Erratum, OrganiserKind, RollGroup, Topic, Vote
-from app.vote.schemas import TopicCreate, TopicUpdate, VoteCreate, VoteUpdate
+from app.vote.models import (
+    Attachment,
+    CandidateAttestation,
+    CandidateListAcknowledgment,
+    ConveningMandate,
+    Erratum,
+    NoticePosting,
+    OrganiserKind,
+    RollGroup,
+    Topic,
+    Vote,
+    VotingMethod,
+)
+from app.vote.schemas import (
+    AcknowledgmentCreate,
+    AttestationCreate,
+    MandateCreate,
+    TopicCreate,
+    TopicUpdate,
+    VoteCreate,
+    VoteUpdate,
+)
 from app.vote.snapshot import take_snapshot
 from app.vote.spec import rule_to_json
 
@@ -234,6 +263,8 @@ async def create_vote(
         scope_units=_scope(body.scope_units),
         proxies_allowed=body.proxies_allowed,
         notice_text=body.notice_text,
+        paper_ballot_place=body.paper_ballot_place,
+        roll_inspection_place=body.roll_inspection_place,
         created_at=now.astimezone(UTC),
         topics=[],
     )
@@ -293,7 +324,10 @@ async def update_vote(session: AsyncSession, principal: Principal, vote_id: uuid
     ends_at = _whole_seconds(body.ends_at) if body.ends_at is not None else vote.ends_at
     _check_order(starts_at, ends_at)
     vote.starts_at, vote.ends_at = starts_at, ends_at
-    for name in ("title", "voting_method", "min_window_days", "proxies_allowed", "notice_text"):
+    for name in (
+        "title", "voting_method", "min_window_days", "proxies_allowed", "notice_text", "paper_ballot_place",
+        "roll_inspection_place",
+    ):  # fmt: skip
         if name in changes:
             setattr(vote, name, getattr(body, name))
     if "extension_rule" in changes:
@@ -324,6 +358,8 @@ def _topic_fields(topic: Topic) -> dict[str, Any]:
         "options": topic.options,
         "election": topic.election,
         "declaration_property_management": topic.declaration_property_management,
+        "procedure_rules_id": topic.procedure_rules_id,
+        "delegates": topic.delegates,
     }
 
 
@@ -358,6 +394,12 @@ def validated_topic(fields: Mapping[str, Any]) -> dict[str, Any]:
     if kind_rules.only_matter is not None and matters != [kind_rules.only_matter]:
         raise ElectionMatterInvalid()
     _check_bundling(kind, matters)
+    # R-PROC-8 (Beijing Art. 44): no Art. 34 matter may be handed to the committee.
+    delegates = None if fields.get("delegates") is None else [p.value for p in check_delegation(fields["delegates"])]
+    if fields.get("procedure_rules_id") is not None and (
+        kind is not TopicKind.YES_NO or matters != [MatterItem.RULES_OF_PROCEDURE]
+    ):
+        raise ProcedureRulesTopicInvalid()  # R-PROC-1: adopting rules is one yes/no decision (Art. 34(1)(1))
     rule = _counting_rule(category, fields["rule"])
     options: list[dict[str, Any]] | None = None
     election: dict[str, Any] | None = None
@@ -383,7 +425,19 @@ def validated_topic(fields: Mapping[str, Any]) -> dict[str, Any]:
         "options": options,
         "election": election,
         "declaration_property_management": True,
+        "procedure_rules_id": fields.get("procedure_rules_id"),
+        "delegates": delegates,
     }
+
+
+async def _bind_proposed_rules(session: AsyncSession, vote: Vote, topic: Topic) -> None:
+    """R-PROC-1: a topic proposing rules names one of this estate's versions not yet adopted; its hash is part of
+    the topic document."""
+    if topic.procedure_rules_id is None:
+        topic.procedure_rules_sha256 = None
+        return
+    version = await procedure_service.proposable(session, vote.estate_id, topic.procedure_rules_id)
+    topic.procedure_rules_sha256 = version.sha256
 
 
 _Child = TypeVar("_Child", Topic, Attachment)
@@ -408,11 +462,26 @@ async def add_topic(
     vote = await _managed_vote(session, principal, vote_id)
     if vote.status is not VoteStatus.DRAFT:
         raise TopicAddedAfterPublication()  # R-LIFE-4, Beijing Art. 35(5)
-    columns = validated_topic(body.model_dump())
+    fields, nominated = await _nominated(session, vote, body.model_dump(), election_given=True)
+    columns = validated_topic(fields)
     topic = Topic(id=uuid.uuid4(), position=await repository.next_position(session, vote.id), attachments=[], **columns)
+    await _bind_proposed_rules(session, vote, topic)
     vote.topics.append(topic)
     await session.flush()
+    if nominated is not None:
+        await candidates.nominate(session, vote, topic, nominated)
     return topic, len(vote.topics)
+
+
+async def _nominated(
+    session: AsyncSession, vote: Vote, fields: dict[str, Any], *, election_given: bool
+) -> tuple[dict[str, Any], list[candidates.Nominated] | None]:
+    """R-CAND-1: an election method given in this request names its candidates from the register; they are
+    resolved to the published lists (masked names) and the nominations to record. ``None``: nothing to record."""
+    if not (election_given and KINDS[fields["kind"]].takes_election and fields["election"] is not None):
+        return fields, None
+    published, nominated = await candidates.resolve(session, vote.estate_id, fields["election"])
+    return fields | {"election": published}, nominated
 
 
 async def update_topic(
@@ -424,9 +493,15 @@ async def update_topic(
     fields = _topic_fields(topic) | {
         name: value for name, value in body.model_dump().items() if name in body.model_fields_set
     }
+    fields, nominated = await _nominated(session, vote, fields, election_given="election" in body.model_fields_set)
     for name, value in validated_topic(fields).items():
         setattr(topic, name, value)
+    await _bind_proposed_rules(session, vote, topic)
     await session.flush()
+    if nominated is not None:
+        await candidates.nominate(session, vote, topic, nominated)
+    elif not candidates.is_election(topic):
+        await candidates.drop_nominations(session, topic)
     return topic, vote.topics.index(topic) + 1
 
 
@@ -435,6 +510,42 @@ async def delete_topic(session: AsyncSession, principal: Principal, vote_id: uui
     _require_draft(vote)
     vote.topics.remove(_topic_of(vote, topic_id))
     await session.flush()
+
+
+# --- Candidates (R-CAND) ---
+
+
+async def read_candidates(
+    session: AsyncSession, principal: Principal, vote_id: uuid.UUID, topic_id: uuid.UUID
+) -> candidates.CandidatesView:
+    """The organisers' view of an election topic's candidates: restricted, so managing roles only."""
+    vote = await readable_vote(session, principal, vote_id)
+    place = await access.estate_place(session, vote.estate_id)
+    if place is None or not roles_on(principal, place) & MANAGING_ROLES:
+        raise NotFound(what="vote")
+    return await candidates.view(session, vote, topic_id)
+
+
+async def attest_candidate(
+    session: AsyncSession, principal: Principal, vote_id: uuid.UUID, topic_id: uuid.UUID, body: AttestationCreate,
+    *, now: datetime,
+) -> CandidateAttestation:  # fmt: skip
+    """R-CAND-3..6, recorded by the organiser before the notice."""
+    vote = await _managed_vote(session, principal, vote_id)
+    _require_draft(vote)
+    return await candidates.attest(
+        session, vote, topic_id, body.candidate_id, body, recorded_by=principal.label, now=now
+    )
+
+
+async def acknowledge_candidate_list(
+    session: AsyncSession, principal: Principal, vote_id: uuid.UUID, topic_id: uuid.UUID, body: AcknowledgmentCreate,
+    *, now: datetime,
+) -> CandidateListAcknowledgment:  # fmt: skip
+    """R-CAND-8 / Beijing Art. 40 ¶2, recorded by the organiser before the notice."""
+    vote = await _managed_vote(session, principal, vote_id)
+    _require_draft(vote)
+    return await candidates.acknowledge(session, vote, topic_id, body, recorded_by=principal.label, now=now)
 
 
 # --- Attachments ---
@@ -529,6 +640,44 @@ def _check_scope(vote: Vote) -> None:
             raise ScopeTooNarrow(topic=topic.title, matters=", ".join(whole_area))
 
 
+def _apply_procedure_rules(vote: Vote, in_force: InForce, *, register_includes_parking: bool) -> None:
+    """R-PROC-3: freeze the rules of procedure in force into the vote before its documents are hashed.
+
+    * R-AREA-3: the roll comes from a register version imported under the same parking rule;
+    * R-CAST-4: proxies only if the rules allow them (a vote may still switch them off);
+    * R-PROC-7: each topic's thresholds and blank-ballot rule come from the rules (a topic's own stricter
+      thresholds only without adopted rules, as before any rules existed); R-PROC-5: the election ranking.
+    """
+    rules = in_force.rules
+    if in_force.version is not None and register_includes_parking != rules.include_parking:
+        raise RegisterPredatesRules(register=str(register_includes_parking), rules=str(rules.include_parking))
+    vote.proxies_allowed = vote.proxies_allowed and rules.proxies_allowed
+    for topic in vote.topics:
+        kind_rules = KINDS[topic.kind]
+        from_rules = rules.counting_rule(kind_rules.counting_category(topic.category))
+        drafted = _counting_rule(kind_rules.counting_category(topic.category), topic.rule)
+        customised = topic.rule != _statutory_json(topic)
+        if (
+            in_force.version is not None
+            and customised
+            and (drafted.quorum, drafted.approval)
+            != (
+                from_rules.quorum,
+                from_rules.approval,
+            )
+        ):
+            raise TopicRuleNotFromRules(topic=topic.title)
+        effective = from_rules if in_force.version is not None or not customised else drafted
+        topic.rule = rule_to_json(effective.with_blank_ballots(from_rules.blank_participates))
+        if topic.election is not None:
+            election = {key: value for key, value in topic.election.items() if key != "ranking"}
+            if rules.election_ranking is not ElectionRanking.HEADS_THEN_AREA:
+                election["ranking"] = rules.election_ranking.value
+            topic.election = election
+    vote.procedure_rules_id = None if in_force.version is None else in_force.version.id
+    vote.procedure_rules_sha256 = in_force.sha256
+
+
 async def publish(
     session: AsyncSession, principal: Principal, vote_id: uuid.UUID, *, now: datetime, pseudonym_key: bytes
 ) -> VoteView:
@@ -542,11 +691,21 @@ async def publish(
         raise VoteAlreadyPublished(published_at=published)
     if not vote.topics:
         raise VoteHasNoTopics()
+    in_force = await procedure_service.in_force(session, vote.estate_id)  # R-PROC-2/3: frozen from here on
     check_window(now, vote.starts_at, vote.ends_at, min_days=vote.min_window_days)  # R-LIFE-3, R-LIFE-5
+    if in_force.rules.min_window_days > vote.min_window_days:  # R-PROC-1: the rules may lengthen the window
+        vote.min_window_days = in_force.rules.min_window_days
+        check_window(now, vote.starts_at, vote.ends_at, min_days=vote.min_window_days)
+    if vote.voting_method is not VotingMethod.ONLINE and not vote.paper_ballot_place:
+        raise PaperBallotPlaceRequired(voting_method=vote.voting_method.value)  # R-NOTICE-1, Beijing Art. 35(4)
     _check_scope(vote)
     version = await register_repository.latest_version(session, vote.estate_id)
     if version is None:
         raise NoRegister()
+    await convening.check_mandate(session, vote, now=now)  # R-CONV-1..3: who may convene
+    _apply_procedure_rules(vote, in_force, register_includes_parking=version.include_parking)
+    # R-CAND-1/7/8: candidates on this roll, eligible, the list acknowledged; R-ELEC-12: households from the roll
+    await candidates.check_before_publication(session, vote, version)
     # R-ROLL-1, R-ROLL-6 via build_roll
     await take_snapshot(session, vote, version, scope_units=vote.scope_units, pseudonym_key=pseudonym_key)
     assert vote.roll_hash is not None  # noqa: S101 - set by take_snapshot
@@ -580,6 +739,7 @@ async def publish(
             total_heads=vote.total_heads,
             total_area=vote.total_area,
             scoped=vote.scope_units is not None,
+            procedure_rules=in_force.binding,
         ),
     )
     # R-LIFE-2: the notice goes out through the outbox once this transaction commits (app.notice).
@@ -652,7 +812,7 @@ async def cancel(
         raise VoteNotPublished()
     if vote.status is VoteStatus.CANCELLED:
         raise VoteCancelled()
-    status = status_at(vote, now)
+    status = status_at(vote, now)  # R-NOTICE-3: an unposted vote stays PUBLISHED, never opened, so it may be cancelled
     if status is not VoteStatus.PUBLISHED:
         raise VotingAlreadyStarted(starts_at=vote.starts_at.isoformat(), status=status.value)
     await transition(
@@ -676,3 +836,146 @@ async def cancel(
         now=now,
     )
     return await _view(session, vote)
+
+
+# --- On-site posting (R-NOTICE-2, R-NOTICE-3) ---
+
+PHOTO_TYPES = frozenset({"image/png", "image/jpeg"})
+
+
+@dataclass(frozen=True, slots=True)
+class PostingView:
+    posting: NoticePosting
+    earliest_voting_start: datetime
+
+
+def _earliest_start(vote: Vote) -> datetime:
+    assert vote.published_at is not None  # noqa: S101 - a posting needs a published vote
+    assert vote.posted_at is not None  # noqa: S101 - and sets posted_at
+    return earliest_voting_start(notice_effective_at(vote.published_at, vote.posted_at)).astimezone(UTC)
+
+
+async def record_posting(
+    session: AsyncSession,
+    principal: Principal,
+    vote_id: uuid.UUID,
+    *,
+    posted_at: datetime,
+    place: str,
+    photo: bytes,
+    now: datetime,
+) -> PostingView:
+    """R-NOTICE-2: record that the published notice was posted on site (Beijing Art. 35(4) 「在物业管理区域内显著位置
+    公示」): the stated time, the server time, the acting role, the place and a photograph, whose SHA-256 is bound into
+    the public ``vote.notice_posted`` entry. R-NOTICE-3: the earliest posting starts the 15 clear days with
+    publication; one that leaves fewer before the announced start is refused (cancel and publish anew)."""
+    vote = await _managed_vote(session, principal, vote_id)
+    if vote.status is VoteStatus.DRAFT or vote.published_at is None:
+        raise VoteNotPublished()
+    if vote.status is VoteStatus.CANCELLED:
+        raise VoteCancelled()
+    ended = _ended(vote, now)
+    if ended is not None:
+        raise VoteClosed(status=ended)
+    content_type = sniff_content_type(photo)
+    if content_type not in PHOTO_TYPES:
+        raise PostingPhotoUnsupported()
+    stated = _whole_seconds(posted_at)
+    check = check_posting(
+        vote.published_at, stated, now, starts_at=vote.starts_at, counted_posted_at=vote.posted_at
+    )  # R-NOTICE-3, TV-W6
+    place_row = await access.estate_place(session, vote.estate_id)
+    if place_row is None:  # pragma: no cover - a vote's estate is never deleted
+        raise NotFound(what="vote")
+    acted_as = acting_role(principal, place_row)
+    posting = NoticePosting(
+        id=uuid.uuid4(),
+        vote_id=vote.id,
+        posted_at=stated,
+        recorded_at=now.astimezone(UTC),
+        posted_by=acted_as,
+        place=place,
+        photo_content_type=content_type,
+        photo_size=len(photo),
+        photo_sha256=hashlib.sha256(photo).hexdigest(),
+        photo=photo,
+    )
+    session.add(posting)
+    vote.posted_at = check.counted_posted_at.astimezone(UTC)
+    await session.flush()
+    entry = await audit_service.append(
+        session,
+        events.vote_notice_posted(
+            posting_id=posting.id,
+            notice_hash=vote.notice_hash,
+            posted_at=documents.utc_text(stated),
+            recorded_at=documents.utc_text(now),
+            by=acted_as,
+            place_sha256=hashlib.sha256(place.encode()).hexdigest(),
+            photo_sha256=posting.photo_sha256,
+            photo_size=posting.photo_size,
+            photo_content_type=content_type,
+            counted_posted_at=documents.utc_text(check.counted_posted_at),
+            earliest_start=documents.utc_text(check.earliest_start),
+            starts_at=documents.utc_text(vote.starts_at),
+        ),
+        estate_id=vote.estate_id,
+        vote_id=vote.id,
+    )
+    await identity_events.record_act(session, principal, entry, acted_as=acted_as)
+    return PostingView(posting, check.earliest_start.astimezone(UTC))
+
+
+async def list_postings(session: AsyncSession, principal: Principal, vote_id: uuid.UUID) -> list[PostingView]:
+    """The vote's recorded postings, earliest first, for every reader of the vote (owners in its roll included)."""
+    vote = await readable_vote(session, principal, vote_id)
+    postings = await repository.postings(session, vote.id)
+    return [PostingView(posting, _earliest_start(vote)) for posting in postings]
+
+
+async def read_posting_photo(
+    session: AsyncSession, principal: Principal, vote_id: uuid.UUID, posting_id: uuid.UUID
+) -> tuple[NoticePosting, bytes]:
+    vote = await readable_vote(session, principal, vote_id)
+    found = await repository.posting_photo(session, vote.id, posting_id)
+    if found is None:
+        raise NotFound(what="posting")
+    return found
+
+
+# --- Who convenes (R-CONV-1..3; app.vote.convening) ---
+
+
+async def record_mandate(
+    session: AsyncSession, principal: Principal, vote_id: uuid.UUID, body: MandateCreate, *, now: datetime
+) -> tuple[ConveningMandate, Committee | None]:
+    """The organiser records what the draft is convened on: the committee's decision, or the street office's ground."""
+    vote = await _managed_vote(session, principal, vote_id)
+    mandate = await convening.record_mandate(session, vote, principal, body, now=now)
+    committee = None
+    if mandate.committee_id is not None:
+        committee = await session.get(Committee, mandate.committee_id)
+    return mandate, committee
+
+
+async def _sees_vote(session: AsyncSession, principal: Principal, vote_id: uuid.UUID) -> bool:
+    try:
+        await readable_vote(session, principal, vote_id)
+    except NotFound:
+        return False
+    return True
+
+
+async def read_mandate(
+    session: AsyncSession, principal: Principal, vote_id: uuid.UUID
+) -> tuple[ConveningMandate, Committee | None]:
+    """Readers of the vote, and the convening committee's sitting members (who sign the draft's decision)."""
+    readable = await _sees_vote(session, principal, vote_id)
+    return await convening.readable_mandate(session, principal, vote_id, readable=readable)
+
+
+async def sign_mandate(
+    session: AsyncSession, principal: Principal, vote_id: uuid.UUID, *, now: datetime
+) -> tuple[ConveningMandate, Committee | None]:
+    staff = await _sees_vote(session, principal, vote_id)
+    return await convening.sign(session, principal, vote_id, staff=staff, now=now)

@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from app.errors import DomainError
-from app.rules.categories import CountingRule
+from app.rules.categories import BLANK_NOT_COUNTED, CountingRule
 from app.rules.kinds import KINDS
 from app.rules.kinds.base import SPOILED, AnswerRefused, KindRules, TopicTerms
 from app.rules.kinds.base import Mark as Mark  # the marks ballots are stored as
@@ -28,7 +28,11 @@ class AnswerInvalid(DomainError):
 
 
 def rule_to_json(rule: CountingRule) -> dict[str, Any]:
-    return {"quorum": rule.quorum.to_dict(), "approval": rule.approval.to_dict()}
+    """A topic's stored and published rule; ``blank_ballots`` only when the rules of procedure change R-TALLY-6."""
+    data: dict[str, Any] = {"quorum": rule.quorum.to_dict(), "approval": rule.approval.to_dict()}
+    if not rule.blank_participates:
+        data["blank_ballots"] = BLANK_NOT_COUNTED  # R-PROC-4
+    return data
 
 
 def kind_rules(topic: Topic) -> KindRules:

@@ -8,7 +8,7 @@
   recorded with the right one.
 
 Revision ID: owner_app
-Revises: roll_objections
+Revises: procedure_rules
 Create Date: 2026-12-06 11:10:00
 """
 
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "owner_app"
-down_revision: str | None = "roll_objections"  # the lead re-chains migrations at merge
+down_revision: str | None = "procedure_rules"  # the lead re-chains migrations at merge
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

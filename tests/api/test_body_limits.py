@@ -8,6 +8,7 @@ import uuid
 import httpx
 import pytest
 
+from app.ballot.paper import MAX_SCAN_BYTES
 from app.http.security import BodyLimitMiddleware, upload_limits
 from app.main import API_PREFIX
 from app.vote.service import ATTACHMENT_MAX_BYTES
@@ -132,14 +133,16 @@ async def test_every_multipart_route_and_only_those_get_the_upload_allowance(app
     middleware = BodyLimitMiddleware(
         app,
         limit=test_settings.max_body_bytes,
-        routes=upload_limits(test_settings, API_PREFIX, attachment_max_bytes=ATTACHMENT_MAX_BYTES),
+        routes=upload_limits(
+            test_settings, API_PREFIX, attachment_max_bytes=ATTACHMENT_MAX_BYTES, paper_scan_max_bytes=MAX_SCAN_BYTES
+        ),
     )
     multipart = []
     for template, operations in app.openapi()["paths"].items():
         for method, operation in operations.items():
             content = operation.get("requestBody", {}).get("content", {})
             limit = middleware.limit_for(method.upper(), _filled(template))
-            if "multipart/form-data" in content:
+            if "multipart/form-data" in content or "application/octet-stream" in content:  # file uploads
                 multipart.append(template)
                 assert limit > test_settings.max_body_bytes, template
             else:

@@ -2,7 +2,8 @@
 revealing (R-PUB-2, R-LIFE-7, PIPL).
 
 1. The outsider collects everything the public log serves (entries, checkpoints, proofs, keys) while a mixed vote
-   with yes/no, single-choice and election topics is open, with online, paper, spoiled and voided ballots, tries
+   with yes/no, single-choice and election topics runs and is counted, with online, paper, spoiled and duplicate
+   ballots and a counting session before witnesses, tries
    every answer combination on every ballot and recovers none; the same brute force on commitments built the old
    way (unsalted) recovers every ballot, so the attack itself works.
 2. Every unauthenticated GET route, fetched without a credential, serves no owner id, account id, identifier,
@@ -26,7 +27,7 @@ from app.audit.integrator import integrate_once
 from app.audit.models import AuditEntry
 from app.ballot.models import Ballot
 from app.cli import main as cli
-from app.common.access import Role
+from app.common.access import Role, Scope
 from app.identity import events
 from app.identity.models import Account
 from app.ledger import ballot as commitments
@@ -40,7 +41,6 @@ from tests.factories import bearer, make_account, make_api_key
 from tests.factories_vote import election_topic, make_vote, option_topic, yes_no_topic
 
 CANDIDATES = ("c1", "c2", "c3", "c4")
-SCAN = "cd" * 32
 
 
 def answer_space(fixture: Any) -> list[dict[str, Any]]:
@@ -74,8 +74,9 @@ def brute_force(vote_id: str, payload: dict[str, Any], space: list[dict[str, Any
 
 @pytest.fixture
 async def open_vote(client, app, session, sessionmaker, log_keys):
-    """A mixed vote, open: Wang and Zhao online, Wang's earlier paper ballot voids his online one, Li's paper
-    ballot spoils a topic; the identity events of a real-name verification and a sign-in are in the log too."""
+    """A mixed vote: Wang and Zhao online, Wang's later paper ballot a duplicate (R-PAPER-2), Li's paper ballot,
+    counted in public after the close, spoils a topic (R-PAPER-3); the identity events of a real-name
+    verification and a sign-in are in the log too."""
     app.state.log_keys = log_keys
     app.state.clock = lambda: NOW + timedelta(days=2)
     fixture = await make_vote(
@@ -118,17 +119,41 @@ async def open_vote(client, app, session, sessionmaker, log_keys):
         WANG: ((owners[WANG],), {topic[0]: "OPPOSE", topic[1]: "B", topic[2]: dict.fromkeys(CANDIDATES, "OPPOSE")}),
         LI: ((owners[LI],), {topic[0]: "SPOILED", topic[1]: "C", topic[2]: "SPOILED"}),
     }
-    for owner_set, answers in paper.values():
-        entered = await client.post(
-            f"{url}/paper-ballots",
-            json={"group_id": await group_of(session, fixture.vote.id, *owner_set), "answers": answers,
-                  "received_at": (NOW + timedelta(days=1)).isoformat(), "scan_sha256": SCAN},
+    scan = (await client.post(f"{url}/paper-scans", content=b"signed paper ballot", headers=committee)).json()
+    receptions = {}
+    for number, (owner_set, _) in paper.items():
+        received = await client.post(
+            f"{url}/paper-receptions",
+            json={"group_id": await group_of(session, fixture.vote.id, *owner_set), "form": "SHEET",
+                  "scan_sha256": scan["sha256"]},
             headers=committee,
         )  # fmt: skip
-        assert entered.status_code == 201, entered.text
-    await integrate_once(sessionmaker, NOW + timedelta(days=2), keys=app.state.log_keys)
+        assert received.status_code == 201, received.text
+        receptions[number] = received.json()
+    assert receptions[WANG]["status"] == "DUPLICATE"  # R-PAPER-2: his online ballot came first and stays counted
+    # R-PAPER-3: Li's paper ballot is counted in public after the close, before an owner and the residents'
+    # committee, who confirm through their own accounts.
+    observer = await make_account(
+        session, app.state.cipher, scopes=(Scope(Role.OBSERVER, community_id=fixture.places.community.id),)
+    )
+    await session.commit()
+    app.state.clock = lambda: fixture.vote.ends_at + timedelta(hours=9)
+    witnesses = [{"account_id": str(zhao.id), "role": "OWNER"},
+                 {"account_id": str(observer.id), "role": "RESIDENTS_COMMITTEE"}]  # fmt: skip
+    opened = await client.post(f"{url}/counting-session", json={"witnesses": witnesses}, headers=committee)
+    assert opened.status_code == 201, opened.text
+    entered = await client.post(
+        f"{url}/counting-session/ballots",
+        json={"reception_id": receptions[LI]["id"], "answers": paper[LI][1]},
+        headers=committee,
+    )
+    assert entered.status_code == 201, entered.text
+    for witness in (zhao, observer):
+        confirmed = await client.post(f"{url}/counting-session/confirmations", headers=bearer(app, witness))
+        assert confirmed.status_code == 200, confirmed.text
+    await integrate_once(sessionmaker, fixture.vote.ends_at + timedelta(hours=10), keys=app.state.log_keys)
     ballots = (await session.scalars(select(Ballot).where(Ballot.vote_id == fixture.vote.id))).all()
-    assert sorted(ballot.status.value for ballot in ballots) == ["COUNTED", "COUNTED", "COUNTED", "VOID"]
+    assert sorted(ballot.status.value for ballot in ballots) == ["COUNTED", "COUNTED", "COUNTED"]
     return fixture, ballots, receipts, wang
 
 
@@ -159,14 +184,16 @@ async def test_the_outsider_recovers_no_ballot_and_the_old_commitments_all(clien
     page = next(item for item in served if isinstance(item, dict) and "entries" in item)
     public = [item["entry"] for item in page["entries"] if item["entry"] is not None]
     cast = [entry for entry in public if entry["kind"] == "ballot.cast"]
-    voided = [entry for entry in public if entry["kind"] == "ballot.voided"]
+    received = [entry for entry in public if entry["kind"] == "paper.received"]
     # The commitments are public (owners check theirs against the log), and every ballot has one.
-    assert len(cast) == len(ballots) == 4
-    assert len(voided) == 1
+    assert len(cast) == len(ballots) == 3
+    assert sorted(entry["payload"]["status"] for entry in received) == ["DUPLICATE", "RECEIVED"]
+    witnesses = next(entry for entry in public if entry["kind"] == "counting.opened")["payload"]["witnesses"]
+    assert sorted(witness["role"] for witness in witnesses) == ["OWNER", "RESIDENTS_COMMITTEE"]
     space = answer_space(fixture)
     assert len(space) == 4 * 5 * (3 ** len(CANDIDATES) + 1)
     vote_id = str(fixture.vote.id)
-    assert [brute_force(vote_id, entry["payload"], space) for entry in cast] == [None] * 4
+    assert [brute_force(vote_id, entry["payload"], space) for entry in cast] == [None] * 3
     text = json.dumps(served, ensure_ascii=False)
     for ballot in ballots:
         assert ballot.nonce is not None

@@ -5,41 +5,42 @@ key, their answers and their nonce, that the ballot was counted, not only logged
 from __future__ import annotations
 
 import json
+import uuid
 from datetime import timedelta
 
 import pytest
 
 from app.audit import service as audit_service
 from app.audit.integrator import integrate_once
+from app.ballot.models import Ballot, BallotStatus
 from app.cli import main as cli
 from app.common.access import Role
 from app.ledger import events
+from app.ledger.events import Event, EventKind
 from app.rules.counts import Weight
-from app.vote.models import VotingMethod
-from tests.ballot.helpers import WANG, ZHAO, answers_for, group_of, owner_id
+from app.vote.models import RollGroup
+from tests.ballot.helpers import LI, WANG, ZHAO, answers_for, group_of, owner_id
 from tests.ballot.test_cast_api import NOW
 from tests.factories import bearer, make_account, make_api_key
 from tests.factories_vote import make_vote, yes_no_topic
 
-SCAN = "ef" * 32
-
 
 @pytest.fixture
 async def vote(client, app, session, sessionmaker, log_keys):
-    """A mixed vote: Wang and Zhao cast online; Zhao's group's earlier paper ballot voids Zhao's online one."""
+    """An online vote: Wang and Zhao cast online; Zhao's ballot is void as the earlier R-TALLY-9 left some."""
     app.state.log_keys = log_keys
     app.state.clock = lambda: NOW + timedelta(days=2)
     fixture = await make_vote(session, app.state.cipher, now=NOW, topics=[yes_no_topic()])
-    fixture.vote.voting_method = VotingMethod.MIXED
     wang = await make_account(session, app.state.cipher, owner_id=await owner_id(session, app, WANG))
     zhao = await make_account(session, app.state.cipher, owner_id=await owner_id(session, app, ZHAO))
+    li = await make_account(session, app.state.cipher, owner_id=await owner_id(session, app, LI))
     await session.commit()
     committee = await make_api_key(
         session, app.state.token_hasher, role=Role.COMMITTEE, estate_id=fixture.places.estate.id
     )
     url = f"/api/v1/votes/{fixture.vote.id}"
     casts = {}
-    for account in (wang, zhao):
+    for account in (wang, zhao, li):
         group = await group_of(session, fixture.vote.id, account.owner_id)
         answers = answers_for(fixture)
         cast = await client.post(
@@ -47,14 +48,18 @@ async def vote(client, app, session, sessionmaker, log_keys):
         )
         assert cast.status_code == 201, cast.text
         casts[account.id] = (cast.json(), answers)
-    paper = await client.post(
-        f"{url}/paper-ballots",
-        json={"group_id": await group_of(session, fixture.vote.id, zhao.owner_id),
-              "answers": {str(fixture.topics[0].id): "OPPOSE"}, "received_at": (NOW + timedelta(days=1)).isoformat(),
-              "scan_sha256": SCAN},
-        headers=committee,
+    # A ballot voided under the earlier R-TALLY-9 (a backdated paper ballot voided it; R-PAPER-2 no longer lets
+    # one void anything): such ballots stay in old logs, and their casters must get no counted proof.
+    zhao_ballot = await session.get(Ballot, uuid.UUID(casts[zhao.id][0]["ballot_id"]))
+    zhao_ballot.status, zhao_ballot.void_reason = BallotStatus.VOID, "voided under the earlier R-TALLY-9"
+    group = await session.get(RollGroup, (fixture.vote.id, zhao_ballot.group_id))
+    await audit_service.append(
+        session,
+        Event(EventKind.BALLOT_VOIDED, {"ballot_id": str(zhao_ballot.id), "group": group.pseudonym,
+                                        "reason": zhao_ballot.void_reason}),
+        estate_id=fixture.vote.estate_id, vote_id=fixture.vote.id, at=NOW + timedelta(days=1),
     )  # fmt: skip
-    assert paper.status_code == 201, paper.text
+    await session.commit()
     await integrate_once(sessionmaker, NOW + timedelta(days=2), keys=app.state.log_keys)
     return fixture, committee, casts, wang, zhao
 
@@ -83,7 +88,9 @@ async def test_the_owner_proves_offline_that_their_ballot_was_counted(client, ap
     assert proof["commitment"] == cast["content_hash"]
     assert proof["vote_id"] == str(fixture.vote.id)
     assert proof["closed"]["entry"]["kind"] == "vote.closed"
-    assert proof["closed"]["entry"]["payload"]["counted"]["count"] == 2  # Wang online, Zhao on paper
+    assert (
+        proof["closed"]["entry"]["payload"]["counted"]["count"] == 2
+    )  # Wang and Li; Zhao's void ballot is not counted
 
     key = (await client.get("/api/v1/log/keys")).json()["current"]["verifier_key"]
     receipt = (await client.get(f"/api/v1/receipts/{cast['audit_entry_id']}", headers=bearer(app, wang))).text

@@ -37,16 +37,11 @@ async def test_after_the_end_no_paper_ballot_and_no_per_unit_view_until_the_clos
     peek = await client.get(f"/api/v1/votes/{fixture.vote.id}/ballots", headers=committee)
     assert (peek.status_code, peek.json()["code"]) == (409, "result.ballots_sealed")
     late = await client.post(
-        f"/api/v1/votes/{fixture.vote.id}/paper-ballots",
-        json={
-            "group_id": group,
-            "answers": {str(fixture.topics[0].id): "OPPOSE"},
-            "received_at": (NOW + timedelta(hours=1)).isoformat(),
-            "scan_sha256": "ab" * 32,
-        },
+        f"/api/v1/votes/{fixture.vote.id}/paper-receptions",
+        json={"group_id": group, "form": "SHEET", "scan_sha256": "ab" * 32},
         headers=committee,
     )
-    assert (late.status_code, late.json()["code"]) == (409, "ballot.vote_closed")
+    assert (late.status_code, late.json()["code"]) == (409, "ballot.paper_reception_outside_window")
 
 
 async def test_a_proxy_scoped_to_one_topic_cannot_cast_a_ballot_on_every_topic(client, session, app):

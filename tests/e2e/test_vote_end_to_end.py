@@ -38,7 +38,7 @@ async def test_a_vote_from_notice_to_published_result(client, session, app, repo
         statutory_rule(Category.ORDINARY),
     )
     election = tally_election(
-        ElectionConfig(member_seats=5, alternate_seats=2, households=300, candidates=tuple(CANDIDATES)),
+        ElectionConfig(member_seats=5, alternate_seats=2, households=10, candidates=tuple(CANDIDATES)),  # R-ELEC-12
         TOTAL,
         [ElectionBallot(g[0], {c: Choice.AGREE if c in g[4] else Choice.OPPOSE for c in CANDIDATES}) for g in groups],
     )

@@ -17,6 +17,7 @@ from sqlalchemy import select
 from app.common.access import Role
 from app.grant.models import ActingGrant
 from app.identity.models import Account, IdentityEvent
+from app.procedure import service as procedure_service
 from app.register import repository as register_repository
 from app.register.models import Owner, OwnerKind
 from tests.factories import bearer, make_account, make_api_key
@@ -530,3 +531,25 @@ async def test_organiser_list_is_masked_and_filtered(client, app, world):
     assert [(item["relations"], item["estate_name"] != "") for item in wang_mine] == [(["REQUESTER", "OWNER"], True)]
     response = await client.get("/api/v1/me/grants", headers=world.committee)
     assert response.json()["code"] == "grant.account_required"
+
+
+async def test_adopted_rules_cap_the_groups_one_agent_represents(client, session, app, world):
+    """R-PROC-5 / R-CAST-4 (PROCEDURE D5): the rules of procedure in force cap proxies per agent at approval."""
+    proposed = await client.post(
+        f"/api/v1/estates/{world.estate_id}/procedure-rules",
+        json={"document": {"proxies": {"max_per_agent": 1}}},
+        headers=world.committee,
+    )
+    assert proposed.status_code == 201, proposed.text
+    # Adopted as a passed topic adopts it (the full path through a vote is tests/procedure).
+    await procedure_service.adopt(
+        session, uuid.UUID(proposed.json()["id"]), vote_id=uuid.uuid4(), topic_id=uuid.uuid4(), at=NOW
+    )
+    await session.commit()
+    first = (await _request(client, app, world, world.wang, proxy_body(world.roll_keys["1-1-101"]))).json()
+    assert (await _approve(client, world, first["id"])).status_code == 200
+    second = (await _request(client, app, world, world.li, proxy_body(world.roll_keys["3-1-102"]))).json()
+    refused = await _approve(client, world, second["id"])
+    assert (refused.status_code, refused.json()["code"]) == (409, "grant.proxy_limit_reached")
+    await client.post(world.url(f"/{first['id']}/revoke"), headers=bearer(app, world.wang))
+    assert (await _approve(client, world, second["id"])).status_code == 200  # one group again

@@ -17,7 +17,7 @@ from app.ledger.canonical import canonical_sha256
 from app.ledger.disclosure import Disclosure, carries_personal_data, disclosure
 from app.ledger.entries import entry_leaf_hash, entry_payload_sha256, leaf_document
 from app.ledger.note import Checkpoint, sign_note, verifier_key_string
-from app.ledger.pseudonyms import grant_pseudonym, new_group_pseudonym, owner_pseudonym
+from app.ledger.pseudonyms import grant_pseudonym, new_group_pseudonym, owner_pseudonym, witness_pseudonym
 from app.ledger.receipt import ReceiptInvalid, format_receipt, open_ballot_receipt
 
 VOTE = str(uuid.UUID(int=7))
@@ -118,6 +118,12 @@ def test_grant_pseudonyms_are_keyed_per_vote_and_empty_without_a_grant():
         ("supervision.revocation", {"reason": "x", "documents": ["owner:1"]}, Disclosure.RESTRICTED),
         ("supervision.revocation", {"reason": "x"}, Disclosure.PUBLIC),
         ("some.future_kind", {}, Disclosure.RESTRICTED),
+        ("paper.received", {"group": "p", "scan_sha256": "s", "status": "DUPLICATE"}, Disclosure.PUBLIC),
+        ("paper.received", {"group_id": "i", "scan_sha256": "s"}, Disclosure.RESTRICTED),
+        ("counting.opened", {"witnesses": [{"witness": "w", "role": "OWNER"}]}, Disclosure.PUBLIC),
+        ("counting.opened", {"witnesses": [{"account_id": "a", "role": "OWNER"}]}, Disclosure.RESTRICTED),
+        ("counting.confirmed", {"witness": "w", "role": "OWNER"}, Disclosure.PUBLIC),
+        ("counting.signed_off", {"paper_counted": 1}, Disclosure.PUBLIC),
     ],
 )
 def test_the_disclosure_table(kind, payload, expected):
@@ -155,3 +161,10 @@ def test_a_ballot_receipt_opens_offline_only_with_the_answers_and_nonce():
     other, other_key = _receipt("vote.closed", {"by": "system"}, uuid.UUID(VOTE))
     with pytest.raises(ReceiptInvalid, match="not a ballot"):
         open_ballot_receipt(other, other_key, answers=ANSWERS, nonce=nonce)
+
+
+def test_witness_pseudonyms_are_keyed_per_vote():
+    key = bytes(range(32))
+    account = "acc"
+    assert witness_pseudonym(key, VOTE, account) != witness_pseudonym(key, "other-vote", account)
+    assert len(witness_pseudonym(key, VOTE, account)) == 32

@@ -15,6 +15,7 @@ import pytest
 
 from app.ledger import events
 from app.ledger.canonical import canonical_sha256
+from app.ledger.disclosure import Disclosure, disclosure
 from app.ledger.entries import entry_payload_sha256
 from app.ledger.events import EventKind
 
@@ -29,15 +30,17 @@ class Weight:
 
 
 def test_kinds_are_the_logged_strings():
-    assert len(EventKind) == len({kind.value for kind in EventKind}) == 60
+    assert len(EventKind) == len({kind.value for kind in EventKind}) == 79
     assert EventKind.BALLOT_CAST == "ballot.cast"
     assert EventKind.IDENTITY_VERIFICATION_DOCUMENT_DELETED == "identity.verification.document_deleted"
     assert EventKind("supervision.court_revocation") is EventKind.SUPERVISION_COURT_REVOCATION
     assert {kind.value for kind in events.EVIDENCE_KINDS} == {
         "vote.published", "ballot.cast", "ballot.voided", "vote.closed", "vote.decided", "vote.result_published",
         "roll.objection_filed", "roll.objection_answered", "vote.roll_republished",
+        "paper.received", "counting.opened", "counting.confirmed", "counting.signed_off",
     }  # fmt: skip
-    assert len(events.SUPERVISION_KINDS) == 6
+    assert len(events.SUPERVISION_KINDS) == 7
+    assert EventKind("supervision.termination") is EventKind.SUPERVISION_TERMINATION
     assert len(events.IDENTITY_KINDS) == 26
 
 
@@ -77,10 +80,44 @@ def test_vote_published():
             "total_heads": 30,
             "total_area": 90000,
             "scoped": False,
-            "notified": "ALL_GROUPS_IN_SCOPE",
+            "notice_queued": ["WEBHOOK"],  # R-NOTICE-4: queued, never "notified" before a delivery is recorded
             "reported_to": ["RESIDENTS_COMMITTEE"],
         },
     )
+    assert "notified" not in event.payload
+
+
+def test_vote_notice_posted_binds_the_photo_and_hashes_the_place():
+    event = events.vote_notice_posted(
+        posting_id=ONE, notice_hash="n" * 64, posted_at="2025-03-04T16:00:00Z", recorded_at="2025-03-05T02:00:00Z",
+        by=f"COMMITTEE@{TWO}", place_sha256="p" * 64, photo_sha256="f" * 64, photo_size=40,
+        photo_content_type="image/png", counted_posted_at="2025-03-04T16:00:00Z",
+        earliest_start="2025-03-20T16:00:00Z", starts_at="2025-03-20T16:00:00Z",
+    )  # fmt: skip
+    assert event == events.Event(
+        EventKind.VOTE_NOTICE_POSTED,
+        {
+            "posting_id": str(ONE), "notice_hash": "n" * 64, "posted_at": "2025-03-04T16:00:00Z",
+            "recorded_at": "2025-03-05T02:00:00Z", "by": f"COMMITTEE@{TWO}", "place_sha256": "p" * 64,
+            "photo": {"sha256": "f" * 64, "size": 40, "content_type": "image/png"},
+            "counted_posted_at": "2025-03-04T16:00:00Z", "earliest_start": "2025-03-20T16:00:00Z",
+            "starts_at": "2025-03-20T16:00:00Z",
+        },
+    )  # fmt: skip
+
+
+def test_notice_delivery_recorded_counts_per_channel():
+    event = events.notice_delivery_recorded(
+        notice_id=ONE, kind="VOTE_NOTICE", at=AT,
+        counts=[events.DeliveryCounts("WEBHOOK", messages=1, queued=0, delivered=0, dead_lettered=1)],
+    )  # fmt: skip
+    assert event == events.Event(
+        EventKind.NOTICE_DELIVERY_RECORDED,
+        {
+            "notice_id": str(ONE), "kind": "VOTE_NOTICE", "at": AT,
+            "channels": [{"channel": "WEBHOOK", "messages": 1, "queued": 0, "delivered": 0, "dead_lettered": 1}],
+        },
+    )  # fmt: skip
 
 
 def test_vote_cancelled_carries_the_reason_and_its_hash():
@@ -220,6 +257,7 @@ def test_petitions():
         ("CORRECTION_FOLLOW_UP", EventKind.SUPERVISION_CORRECTION_FOLLOW_UP),
         ("REVOCATION", EventKind.SUPERVISION_REVOCATION),
         ("COURT_REVOCATION", EventKind.SUPERVISION_COURT_REVOCATION),
+        ("TERMINATION", EventKind.SUPERVISION_TERMINATION),
     ],
 )
 def test_supervision_actions_are_logged_as_supervision_kind(action, kind):
@@ -231,6 +269,29 @@ def test_supervision_actions_are_logged_as_supervision_kind(action, kind):
         kind,
         {**content, "content_sha256": canonical_sha256(content), "vote_status": {"before": "OPEN", "after": "OPEN"}},
     )
+
+
+def test_a_revocation_of_one_decision_carries_the_decision():
+    """R-SUP-7: the entry names the topic, its outcome and evidence hash, and its decision status around the act;
+    an entry without ``decision`` (every other act, and revocations logged before R-SUP-7) keeps its old shape."""
+    content = {"action_id": str(ONE), "kind": "REVOCATION", "topic_id": str(TWO)}
+    decision = events.decision_revoked(
+        topic_id=TWO, outcome="DECIDED", evidence_sha256="e" * 64, status_before="IN_FORCE",
+        status_after="REVOKED_BY_STREET_OFFICE",
+    )  # fmt: skip
+    event = events.supervision_action(
+        "REVOCATION", content=content, content_sha256="c" * 64, status_before="RESULT_PUBLISHED",
+        status_after="RESULT_PUBLISHED", decision=decision,
+    )  # fmt: skip
+    assert event.payload == {
+        **content,
+        "content_sha256": "c" * 64,
+        "vote_status": {"before": "RESULT_PUBLISHED", "after": "RESULT_PUBLISHED"},
+        "decision": {
+            "topic_id": str(TWO), "outcome": "DECIDED", "evidence_sha256": "e" * 64,
+            "status": {"before": "IN_FORCE", "after": "REVOKED_BY_STREET_OFFICE"},
+        },
+    }  # fmt: skip
 
 
 def test_an_unknown_supervision_action_has_no_kind():
@@ -298,3 +359,140 @@ def test_roll_objections_and_republication_log_commitments_and_hashes_only():
         assert disclosure(event.kind, event.payload) is Disclosure.PUBLIC
     # A payload naming an account would be restricted: the guard still applies to these kinds.
     assert disclosure(EventKind.ROLL_OBJECTION_FILED, filed.payload | {"account_id": str(ONE)}) is Disclosure.RESTRICTED
+
+
+def test_committee_candidate_entries_name_records_not_owners():
+    """R-CAND-9: ballot item ids, record ids, hashes and codes only; the acknowledgment is public."""
+    nominated = events.election_candidates_nominated(
+        topic_id=ONE,
+        list_hash="ab" * 32,
+        nominees=[events.Nominee("c1", TWO, "SELF", False)],
+    )
+    assert nominated.kind == "election.candidates_nominated"
+    assert nominated.payload == {
+        "topic_id": str(ONE),
+        "list_hash": "ab" * 32,
+        "candidates": [{"candidate_id": "c1", "nomination_id": str(TWO), "nominated_by": "SELF", "represented": False}],
+    }
+    attested = events.election_candidate_attested(
+        topic_id=ONE,
+        attestation_id=TWO,
+        candidate_id="c1",
+        criterion="PROPERTY_FEES",
+        finding="NOT_MET",
+        source="PROPERTY_SERVICE_COMPANY",
+        document_sha256="cd" * 32,
+        attested_on="2026-12-01",
+    )
+    assert attested.kind == "election.candidate_attested"
+    assert attested.payload["finding"] == "NOT_MET"
+    acknowledged = events.election_candidate_list_acknowledged(
+        topic_id=ONE, list_hash="ab" * 32, submitted_on="2026-12-01", acknowledged_on="2026-12-02",
+        receipt_sha256="ef" * 32,
+    )  # fmt: skip
+    assert acknowledged.kind == "election.candidate_list_acknowledged"
+    assert disclosure(acknowledged.kind, acknowledged.payload) is Disclosure.PUBLIC
+    assert disclosure(attested.kind, attested.payload) is Disclosure.RESTRICTED
+    assert disclosure(nominated.kind, nominated.payload) is Disclosure.RESTRICTED
+
+
+def test_paper_and_counting_payloads_name_witnesses_by_pseudonym_and_role_only():
+    received = events.paper_received(
+        reception_id=ONE, group_member="group", group="ab" * 16, form="SHEET", scan_sha256="cd" * 32,
+        received_at="2025-03-23T22:00:00+08:00", status="DUPLICATE", earlier_entry_id=TWO,
+    )  # fmt: skip
+    assert received.payload == {
+        "reception_id": str(ONE), "group": "ab" * 16, "form": "SHEET", "scan_sha256": "cd" * 32,
+        "received_at": "2025-03-23T22:00:00+08:00", "status": "DUPLICATE", "earlier": str(TWO),
+    }  # fmt: skip
+    witness = events.Witness("ef" * 16, "OWNER")
+    opened = events.counting_opened(session_id=ONE, opened_at="t", by="COMMITTEE", witnesses=[witness])
+    assert opened.payload["witnesses"] == [{"witness": "ef" * 16, "role": "OWNER"}]
+    confirmed = events.counting_confirmed(session_id=ONE, witness=witness, confirmed_at="t", counted={"count": 1})
+    assert (confirmed.kind, confirmed.payload["witness"], confirmed.payload["counted"]) == (
+        EventKind.COUNTING_CONFIRMED, "ef" * 16, {"count": 1},
+    )  # fmt: skip
+    signed = events.counting_signed_off(
+        session_id=ONE, signed_off_at="t", paper_counted=1, duplicates=2, counted={"count": 3}
+    )
+    assert (signed.payload["paper_counted"], signed.payload["duplicates"]) == (1, 2)
+
+
+def test_committee_records_name_ids_seats_dates_and_roles_only():
+    """R-COMM, R-CONV: public payloads without names, owners or accounts (app.ledger.disclosure)."""
+    recorded = events.committee_recorded(
+        committee_id=ONE, kind="PROPERTY_MANAGEMENT_COMMITTEE", seats=7, alternate_seats=0,
+        term_starts_on="2023-01-10", term_ends_on="2026-01-10", formation_ground=None, recorded_by="STREET_OFFICE@x",
+    )  # fmt: skip
+    assert recorded.kind == "committee.recorded"
+    assert recorded.payload == {
+        "committee_id": str(ONE), "kind": "PROPERTY_MANAGEMENT_COMMITTEE", "seats": 7, "alternate_seats": 0,
+        "term_starts_on": "2023-01-10", "term_ends_on": "2026-01-10", "formation_ground": "",
+        "recorded_by": "STREET_OFFICE@x",
+    }  # fmt: skip
+    filed = events.committee_filed(committee_id=ONE, filed_on="2024-06-20", filed_by="S", reference_sha256="a" * 64)
+    assert filed.payload == {
+        "committee_id": str(ONE),
+        "filed_on": "2024-06-20",
+        "filed_by": "S",
+        "reference_sha256": "a" * 64,
+    }
+    seated = events.committee_member_seated(
+        committee_id=ONE, member_id=TWO, seat_kind="MEMBER", seat=2, constituency="OWNER", started_on="2025-01-01",
+        recorded_by="S", filled_from=THREE,
+    )  # fmt: skip
+    assert seated.payload["filled_from"] == str(THREE)
+    assert seated.payload["member_id"] == str(TWO)
+    ended = events.committee_member_ended(
+        committee_id=ONE, member_id=TWO, ended_on="2025-03-01", reason="NO_LONGER_OWNER", recorded_by="SYSTEM",
+        register_version_id=THREE,
+    )  # fmt: skip
+    assert ended.payload["register_version_id"] == str(THREE)
+    resigned = events.committee_member_ended(
+        committee_id=ONE, member_id=TWO, ended_on="2025-03-01", reason="RESIGNED", recorded_by="S"
+    )
+    assert resigned.payload["register_version_id"] == ""
+    trigger = events.convening_trigger_recorded(
+        trigger_id=ONE, ground="COMMITTEE_FAILED_TO_CONVENE", basis="Beijing Art. 36", occurred_on="2025-03-01",
+        deadline_on="2025-03-10", committee_id=TWO, evidence_sha256="b" * 64, recorded_by="S",
+    )  # fmt: skip
+    assert trigger.payload["deadline_on"] == "2025-03-10"
+    assert trigger.payload["committee_id"] == str(TWO)
+    mandate = events.convening_mandate_recorded(
+        mandate_id=ONE, committee_id=None, trigger_id=TWO, decided_on=None, recorded_by="S"
+    )
+    assert mandate.payload == {
+        "mandate_id": str(ONE), "committee_id": "", "trigger_id": str(TWO), "decided_on": "", "recorded_by": "S",
+    }  # fmt: skip
+    signed = events.convening_mandate_signed(mandate_id=ONE, member_id=TWO, signed_at=AT)
+    assert signed.kind == "convening.mandate_signed"
+    assert signed.payload == {"mandate_id": str(ONE), "member_id": str(TWO), "signed_at": AT}
+
+
+def test_vote_published_binds_the_rules_of_procedure_in_force():
+    """R-PROC-3: the rules version and its document hash; the statutory defaults have no version id."""
+    common = {
+        "notice_hash": "n" * 64, "roll_hash": "r" * 64, "register_version_id": ONE, "topics": [],
+        "published_at": "p", "starts_at": "s", "ends_at": "e", "voting_method": "ONLINE", "total_heads": 1,
+        "total_area": 1, "scoped": False,
+    }  # fmt: skip
+    adopted = events.vote_published(**common, procedure_rules=events.ProcedureRulesInForce(THREE, "f" * 64))
+    assert adopted.payload["procedure_rules"] == {"version_id": str(THREE), "sha256": "f" * 64}
+    defaults = events.vote_published(**common, procedure_rules=events.ProcedureRulesInForce(None, "d" * 64))
+    assert defaults.payload["procedure_rules"] == {"version_id": None, "sha256": "d" * 64}
+    assert "procedure_rules" not in events.vote_published(**common).payload
+
+
+def test_procedure_rules_proposed_and_adopted():
+    proposed = events.procedure_rules_proposed(version_id=ONE, sha256="a" * 64, document={"schema": "x"})
+    assert proposed == events.Event(
+        EventKind.PROCEDURE_RULES_PROPOSED, {"version_id": str(ONE), "sha256": "a" * 64, "document": {"schema": "x"}}
+    )
+    adopted = events.procedure_rules_adopted(
+        version_id=ONE, sha256="a" * 64, vote_id=TWO, topic_id=THREE, adopted_at="2025-03-24T00:00:00+00:00"
+    )
+    assert adopted.kind is EventKind.PROCEDURE_RULES_ADOPTED
+    assert adopted.payload == {
+        "version_id": str(ONE), "sha256": "a" * 64, "vote_id": str(TWO), "topic_id": str(THREE),
+        "adopted_at": "2025-03-24T00:00:00+00:00",
+    }  # fmt: skip

@@ -88,7 +88,8 @@ async def audit_kinds(session, estate_id: uuid.UUID) -> list[str]:  # type: igno
 
 
 async def audit_entries(session, kind: str, estate_id: uuid.UUID) -> list[AuditEntry]:  # type: ignore[no-untyped-def]
-    rows = await session.scalars(select(AuditEntry).where(AuditEntry.kind == kind, AuditEntry.estate_id == estate_id))
+    statement = select(AuditEntry).where(AuditEntry.kind == kind, AuditEntry.estate_id == estate_id)
+    rows = await session.scalars(statement.order_by(AuditEntry.created_at))  # PostgreSQL returns no order otherwise
     return list(rows)
 
 

@@ -24,7 +24,7 @@ from app.rules.options import count_option_ballots, decide_options
 from app.rules.tally import count_ballots, decide
 from app.vote.models import TopicKind, Vote, VoteStatus
 from tests.factories import make_api_key
-from tests.factories_vote import election_topic, make_vote, option_topic, yes_no_topic
+from tests.factories_vote import SAMPLE_HOUSEHOLDS, election_topic, make_vote, option_topic, yes_no_topic
 from tests.result.helpers import TOTAL, audit_kinds, cast_directly, weight
 
 T0 = datetime(2025, 3, 16, 16, 0, tzinfo=UTC)  # 2025-03-17 00:00 Asia/Shanghai
@@ -102,7 +102,7 @@ def _expected_by_hand():
         decide(count_ballots(yes_no, TOTAL), special_rule),
         decide_options(count_option_ballots(single_choice.RULES, ("A", "B", "C"), single, TOTAL), ordinary_rule),
         decide_options(count_option_ballots(consultation.RULES, ("A", "B", "C"), consult, TOTAL), ordinary_rule),
-        tally_election(ElectionConfig(5, 2, 300, CANDIDATES), TOTAL, ballots),
+        tally_election(ElectionConfig(5, 2, SAMPLE_HOUSEHOLDS, CANDIDATES), TOTAL, ballots),
     ]
 
 
@@ -242,7 +242,7 @@ async def test_a_vote_nobody_voted_on_is_no_quorum_with_zero_counts(backend, app
     assert [stored[t.id].outcome for t in fixture.topics] == ["NO_QUORUM", "NO_QUORUM"]
     assert (
         stored[fixture.topics[1].id].evidence
-        == tally_election(ElectionConfig(5, 2, 300, CANDIDATES), TOTAL, []).to_dict()
+        == tally_election(ElectionConfig(5, 2, SAMPLE_HOUSEHOLDS, CANDIDATES), TOTAL, []).to_dict()
     )
 
 
@@ -333,7 +333,7 @@ async def test_spoiled_paper_ballots_take_part_and_agree_with_nothing(backend, a
             rule,
         ),
         tally_election(
-            ElectionConfig(5, 2, 300, CANDIDATES),
+            ElectionConfig(5, 2, SAMPLE_HOUSEHOLDS, CANDIDATES),
             TOTAL,
             [
                 *(ElectionBallot(weight(g), {c: Choice(x) for c, x in ELECTION[g].items()}) for g in groups),

@@ -283,7 +283,10 @@ async def test_no_get_endpoint_of_a_vote_reveals_per_option_counts_before_close(
     }
     owner_account = await _owner_account(session, app, WANG_YI_ID_NUMBER)
     # The fixture has no attachments: an unknown one answers 404, which is all a binary download can say here.
-    params = {"vote_id": str(fixture.vote.id), "topic_id": str(yes_no.id), "attachment_id": str(uuid.uuid4())}
+    params = {
+        "vote_id": str(fixture.vote.id), "topic_id": str(yes_no.id), "attachment_id": str(uuid.uuid4()),
+        "posting_id": str(uuid.uuid4()),
+    }  # fmt: skip
     routes = sorted(  # from the OpenAPI document: every mounted router, whoever wrote it
         path
         for path, operations in app.openapi()["paths"].items()

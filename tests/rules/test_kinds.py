@@ -10,7 +10,7 @@ import pytest
 from app.rules.categories import Category, MatterItem, statutory_rule
 from app.rules.choices import Choice
 from app.rules.counts import Weight
-from app.rules.errors import ElectionWriteIn, RuleViolation
+from app.rules.errors import ElectionSeatsInvalid, ElectionWriteIn, RuleViolation
 from app.rules.kinds import KINDS, TopicKind, consultation, election, single_choice, yes_no
 from app.rules.kinds.base import (
     CHOSEN,
@@ -189,3 +189,31 @@ def test_a_spoiled_election_ballot_takes_part_and_agrees_with_nobody():
     assert decided.participating == Weight(4, 400)
     assert decided.evidence["spoiled"] == {"heads": 4, "area": 400}
     assert election.RULES.read_answer(terms, BALLOTS[TopicKind.ELECTION][1])["c3"] is Choice.AGREE
+
+
+def test_an_election_draft_carries_its_type_and_committee_but_never_typed_households():
+    """R-ELEC-10 / R-ELEC-12: the type and the sitting committee are stored; the households wait for the roll."""
+    drafted = election.RULES.drafted_election(
+        {
+            **ELECTION,
+            "election_type": "BY_ELECTION",
+            "committee": {"size": 7, "members": 5, "alternates": 0},
+            "member_seats": 2,
+            "alternate_seats": 0,
+            "households": 80,
+        },
+        statutory_rule(Category.ORDINARY),
+    )
+    assert drafted["election_type"] == "BY_ELECTION"
+    assert drafted["committee"] == {"size": 7, "members": 5, "alternates": 0}
+    assert drafted["households"] is None
+
+
+def test_the_roll_households_are_checked_against_art_39_at_publication():
+    """R-ELEC-12: 3 seats pass a draft, and pass or fail on the roll's residential units."""
+    drafted = election.RULES.drafted_election({**ELECTION, "households": 80}, statutory_rule(Category.ORDINARY))
+    assert election.RULES.with_households(drafted, 100)["households"] == 100
+    with pytest.raises(ElectionSeatsInvalid):
+        election.RULES.with_households(drafted, 500)
+    with pytest.raises(TypeError, match="takes no election method"):
+        yes_no.RULES.with_households(drafted, 500)

@@ -10,7 +10,7 @@ from app.rules import labels
 from app.rules.casting import ActingBasis
 from app.rules.choices import Choice, Outcome
 from app.rules.elections import ElectionOutcome
-from app.rules.lifecycle import VoteStatus, decision_status
+from app.rules.lifecycle import DecisionStatus, VoteDecisionStatus, VoteStatus
 
 
 @pytest.mark.parametrize(
@@ -19,7 +19,7 @@ from app.rules.lifecycle import VoteStatus, decision_status
         (labels.ANSWERS, [choice.value for choice in Choice]),
         (labels.OUTCOMES, [outcome.value for outcome in (*Outcome, *ElectionOutcome)]),
         (labels.VOTE_STATUSES, [status.value for status in VoteStatus]),
-        (labels.DECISION_STATUSES, sorted({decision_status(status) for status in VoteStatus})),
+        (labels.DECISION_STATUSES, [status.value for status in (*DecisionStatus, *VoteDecisionStatus)]),
         (labels.BASES, [basis.value for basis in ActingBasis] + ["TRANSFEREE", "PAPER_ENTRY"]),
         (labels.BALLOT_STATUSES, ["COUNTED", "VOID"]),
         (labels.HOME_STATES, ["upcoming", "open", "closed"]),

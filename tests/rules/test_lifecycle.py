@@ -54,14 +54,13 @@ LEGAL = {
     (S.OPEN, S.SUSPENDED),
     (S.PUBLISHED, S.CLOSED),  # the window ended (R-LIFE-8)
     (S.OPEN, S.CLOSED),
-    (S.SUSPENDED, S.PUBLISHED),  # resumed before the start
-    (S.SUSPENDED, S.OPEN),  # resumed in the window
+    (S.SUSPENDED, S.PUBLISHED),  # resumed before the start, the window extended (R-SUP-5)
+    (S.SUSPENDED, S.OPEN),  # resumed in the window, the window extended (R-SUP-5)
+    (S.SUSPENDED, S.TERMINATED),  # R-SUP-6
     (S.CLOSED, S.DECIDED),
     (S.DECIDED, S.RESULT_PUBLISHED),
-    (S.DECIDED, S.REVOKED_BY_STREET_OFFICE),  # R-SUP-1
-    (S.DECIDED, S.REVOKED_BY_COURT),  # R-SUP-3
-    (S.RESULT_PUBLISHED, S.REVOKED_BY_STREET_OFFICE),
-    (S.RESULT_PUBLISHED, S.REVOKED_BY_COURT),
+    # R-SUP-7: revocation acts on one topic's decision, never on the vote's status; nothing moves into the legacy
+    # whole-vote REVOKED_BY_* statuses any more.
 }
 ILLEGAL = sorted(set(product(S, S)) - LEGAL)
 
@@ -91,8 +90,10 @@ def test_no_status_moves_to_itself():
     assert all(stored not in TRANSITIONS[stored] for stored in S)
 
 
-@pytest.mark.parametrize("terminal", [S.CANCELLED, S.REVOKED_BY_STREET_OFFICE, S.REVOKED_BY_COURT])
-def test_cancelled_and_revoked_are_final(terminal):
+@pytest.mark.parametrize(
+    "terminal", [S.CANCELLED, S.REVOKED_BY_STREET_OFFICE, S.REVOKED_BY_COURT, S.TERMINATED, S.RESULT_PUBLISHED]
+)
+def test_cancelled_revoked_terminated_and_published_are_final(terminal):
     assert TRANSITIONS[terminal] == frozenset()
 
 
@@ -116,23 +117,114 @@ def test_named_sets():
     assert {S.CLOSED, S.DECIDED, S.RESULT_PUBLISHED, *lifecycle.REVOKED} == lifecycle.AFTER_CLOSE
     assert {S.PUBLISHED, S.OPEN, S.CLOSED, S.DECIDED} == lifecycle.UNFINISHED
     assert lifecycle.UNFINISHED | {S.RESULT_PUBLISHED} == lifecycle.CLOSABLE
-    assert set(S) - {S.DRAFT, S.CANCELLED, S.SUSPENDED} == lifecycle.HELD
+    assert set(S) - {S.DRAFT, S.CANCELLED, S.SUSPENDED, S.TERMINATED} == lifecycle.HELD
 
 
-def test_a_revocation_acts_only_on_a_standing_decision():
+def test_nothing_moves_into_a_legacy_whole_vote_revocation():
     for revoked in lifecycle.REVOKED:
-        assert {stored for stored in S if may_transition(stored, revoked)} == lifecycle.DECISION_STANDS
+        assert {stored for stored in S if may_transition(stored, revoked)} == set()
+
+
+def test_a_terminated_vote_is_neither_closed_nor_decided():
+    """R-SUP-6: no close, tally or decision ever runs on a terminated vote, and the clock does not move it."""
+    assert S.TERMINATED not in lifecycle.CLOSABLE | lifecycle.UNFINISHED | lifecycle.AFTER_CLOSE
+    assert effective_status(S.TERMINATED, starts_at=START, ends_at=END, now=END + SECOND) is S.TERMINATED
+
+
+# --- decision status per topic (R-SUP-7) ----------------------------------------------------------------------
+
+D = lifecycle.DecisionStatus
+V = lifecycle.VoteDecisionStatus
 
 
 @pytest.mark.parametrize(
-    ("stored", "expected"),
+    ("stored", "outcome", "revoked", "expected"),
     [
-        (S.CLOSED, "PENDING"),
-        (S.DECIDED, "PENDING"),
-        (S.RESULT_PUBLISHED, "IN_FORCE"),
-        (S.REVOKED_BY_STREET_OFFICE, "REVOKED_BY_STREET_OFFICE"),
-        (S.REVOKED_BY_COURT, "REVOKED_BY_COURT"),
+        (S.DECIDED, "PASSED", None, D.PENDING),
+        (S.RESULT_PUBLISHED, "PASSED", None, D.IN_FORCE),
+        (S.RESULT_PUBLISHED, "DECIDED", None, D.IN_FORCE),  # an election that elected
+        (S.RESULT_PUBLISHED, "TIE_UNRESOLVED", None, D.IN_FORCE),  # the seats not tied are filled (R-ELEC-6)
+        (S.RESULT_PUBLISHED, "PASSED", D.REVOKED_BY_COURT, D.REVOKED_BY_COURT),
+        (S.RESULT_PUBLISHED, "DECIDED", D.REVOKED_BY_STREET_OFFICE, D.REVOKED_BY_STREET_OFFICE),
+        (S.REVOKED_BY_STREET_OFFICE, "PASSED", None, D.REVOKED_BY_STREET_OFFICE),  # legacy whole-vote revocation
+        (S.REVOKED_BY_COURT, "DECIDED", None, D.REVOKED_BY_COURT),
+        (S.RESULT_PUBLISHED, "NO_QUORUM", None, None),  # decided nothing: no status, nothing to revoke
+        (S.RESULT_PUBLISHED, "REJECTED", None, None),
+        (S.RESULT_PUBLISHED, "NO_DECISION", None, None),  # a consultation (R-MULTI-3)
+        (S.REVOKED_BY_COURT, "NO_QUORUM", None, None),
     ],
 )
-def test_decision_status(stored, expected):
-    assert lifecycle.decision_status(stored) == expected
+def test_topic_decision_status(stored, outcome, revoked, expected):
+    assert lifecycle.topic_decision_status(stored, outcome, revoked) is expected
+    assert lifecycle.carries_decision(outcome) is (expected is not None)
+
+
+@pytest.mark.parametrize(
+    ("stored", "topics", "expected"),
+    [
+        (S.DECIDED, [D.PENDING], V.PENDING),
+        (S.CLOSED, [], V.PENDING),
+        (S.TERMINATED, [], V.TERMINATED),
+        (S.RESULT_PUBLISHED, [None, None], V.NO_DECISION),
+        (S.RESULT_PUBLISHED, [D.IN_FORCE, None], V.IN_FORCE),
+        (S.RESULT_PUBLISHED, [D.IN_FORCE, D.REVOKED_BY_STREET_OFFICE], V.PARTLY_REVOKED),  # TV-W2
+        (S.RESULT_PUBLISHED, [D.REVOKED_BY_STREET_OFFICE, None], V.REVOKED_BY_STREET_OFFICE),
+        (S.RESULT_PUBLISHED, [D.REVOKED_BY_COURT, D.REVOKED_BY_COURT], V.REVOKED_BY_COURT),
+        (S.RESULT_PUBLISHED, [D.REVOKED_BY_COURT, D.REVOKED_BY_STREET_OFFICE], V.REVOKED),
+        (S.REVOKED_BY_COURT, [D.REVOKED_BY_COURT], V.REVOKED_BY_COURT),  # legacy whole-vote revocation
+        (S.REVOKED_BY_STREET_OFFICE, [None], V.REVOKED_BY_STREET_OFFICE),  # legacy, nothing decided: as recorded
+    ],
+)
+def test_vote_decision_status(stored, topics, expected):
+    assert lifecycle.vote_decision_status(stored, topics) is expected
+
+
+# --- resumption after a suspension (R-SUP-5) ------------------------------------------------------------------
+
+SHANGHAI_DAY = timedelta(days=1)
+
+
+def _local(text: str) -> datetime:
+    return datetime.fromisoformat(text + "+08:00")
+
+
+def test_tv_w7_the_minimum_end_gives_back_the_suspended_time():
+    """TV-W7: window 03-17 – 03-24 (exclusive 03-24 00:00), suspended 03-18 00:00, resumed 03-25 10:00: the new
+    end is at least 03-25 10:00 + the 6 days left at the suspension = 03-31 10:00."""
+    ends_at, suspended_at, resumed_at = (
+        _local("2025-03-24T00:00:00"),
+        _local("2025-03-18T00:00:00"),
+        _local("2025-03-25T10:00:00"),
+    )
+    minimum = lifecycle.resumption_minimum_end(ends_at=ends_at, suspended_at=suspended_at, resumed_at=resumed_at)
+    assert minimum == _local("2025-03-31T10:00:00") == resumed_at + 6 * SHANGHAI_DAY
+    assert (
+        lifecycle.check_resumption_end(minimum, ends_at=ends_at, suspended_at=suspended_at, resumed_at=resumed_at)
+        == minimum
+    )
+    later = minimum + timedelta(days=3)  # the street office may give more
+    lifecycle.check_resumption_end(later, ends_at=ends_at, suspended_at=suspended_at, resumed_at=resumed_at)
+    with pytest.raises(lifecycle.ResumptionExtensionTooShort) as refused:
+        lifecycle.check_resumption_end(
+            minimum - SECOND, ends_at=ends_at, suspended_at=suspended_at, resumed_at=resumed_at
+        )
+    assert refused.value.code == "rules.resumption_extension_too_short"
+    assert refused.value.status == 422
+    assert refused.value.params["suspended_seconds"] == 7 * 86400 + 10 * 3600
+    with pytest.raises(lifecycle.ResumptionExtensionTooShort):  # the old end is not an extension at all
+        lifecycle.check_resumption_end(ends_at, ends_at=ends_at, suspended_at=suspended_at, resumed_at=resumed_at)
+
+
+def test_the_minimum_end_is_rounded_up_to_the_whole_second():
+    suspended_at = START + timedelta(hours=1)
+    resumed_at = suspended_at + timedelta(seconds=10, microseconds=1)
+    minimum = lifecycle.resumption_minimum_end(ends_at=END, suspended_at=suspended_at, resumed_at=resumed_at)
+    assert minimum == END + timedelta(seconds=11)
+
+
+def test_resumption_instants_must_be_aware():
+    with pytest.raises(lifecycle.NaiveDatetime) as refused:
+        lifecycle.resumption_minimum_end(ends_at=END.replace(tzinfo=None), suspended_at=START, resumed_at=END)
+    assert refused.value.params == {"field": "ends_at"}
+    with pytest.raises(lifecycle.NaiveDatetime):
+        lifecycle.check_resumption_end(END.replace(tzinfo=None), ends_at=END, suspended_at=START, resumed_at=END)

@@ -20,7 +20,6 @@ from app.rules.publicity import (
     PublicationFlag,
     app_publication_deadline,
     check_close_change,
-    check_paper_received,
     check_voting_open,
     check_window,
     decision_date,
@@ -183,31 +182,6 @@ def test_check_voting_open_rejects_naive():
     with pytest.raises(errors.NaiveDatetime) as caught:
         check_voting_open(START, END, naive(2025, 3, 18))
     assert caught.value.params == {"field": "now"}
-
-
-@pytest.mark.parametrize(
-    ("received_at", "now", "accepted"),
-    [
-        pytest.param(START, START + DAY, True, id="received-at-start"),
-        pytest.param(START - SECOND, START + DAY, False, id="received-before-start"),
-        pytest.param(END - SECOND, END - SECOND, True, id="received-last-second-entered-then"),
-        pytest.param(END, END - SECOND, False, id="received-at-end"),
-        pytest.param(START + DAY, START + DAY - SECOND, False, id="received-in-the-future"),
-    ],
-)
-def test_check_paper_received_r_tally_9(received_at, now, accepted):
-    if accepted:
-        check_paper_received(START, END, received_at, now)
-    else:
-        with pytest.raises(errors.PaperReceivedOutsideWindow) as caught:
-            check_paper_received(START, END, received_at, now)
-        assert caught.value.params == {"starts_at": START.isoformat(), "ends_at": END.isoformat()}
-
-
-def test_check_paper_received_rejects_naive():
-    with pytest.raises(errors.NaiveDatetime) as caught:
-        check_paper_received(START, END, naive(2025, 3, 18), START + DAY)
-    assert caught.value.params == {"field": "received_at"}
 
 
 # --- R-LIFE-6: early close and extensions ---
@@ -635,7 +609,6 @@ PUBLICITY_ERRORS = [
     errors.NaiveDatetime,
     errors.VotingNotStarted,
     errors.VotingEnded,
-    errors.PaperReceivedOutsideWindow,
     errors.NoticePeriodTooShort,
     errors.VotingWindowMinimumInvalid,
     errors.VotingWindowInverted,

@@ -36,14 +36,22 @@ def _order(deadline) -> dict[str, str]:  # type: ignore[no-untyped-def]
 # --- who may act ----------------------------------------------------------------------------------------------
 
 
-ACTIONS = ("suspend", "resume", "correction-orders", "revoke", "court-revocation")
+ACTIONS = ("suspend", "resume", "terminate", "correction-orders", "revoke", "court-revocation")
+
+
+def _resume(ends_at) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    return {**BODY, "ends_at": ends_at.isoformat()}
 
 
 def _body(action: str) -> dict[str, str]:
     if action == "court-revocation":
-        return COURT
+        return {**COURT, "topic_id": str(uuid.uuid4())}
     if action == "correction-orders":
         return _order(T0 + timedelta(days=30))
+    if action == "resume":
+        return _resume(T0 + timedelta(days=30))
+    if action == "revoke":
+        return {**BODY, "topic_id": str(uuid.uuid4())}
     return BODY
 
 
@@ -127,12 +135,16 @@ async def test_a_suspended_vote_takes_no_ballots_and_resumes(client, session, ap
     assert again.status_code == 409
     assert problem_code(again) == "supervision.not_suspendable"
 
-    resumed = await client.post(f"/api/v1/votes/{vote_id}/resume", json=BODY, headers=keys.admin)
+    # R-SUP-5: suspended and resumed at the same clock instant, so any end not earlier than the old one will do.
+    resumed = await client.post(
+        f"/api/v1/votes/{vote_id}/resume", json=_resume(fixture.vote.ends_at), headers=keys.admin
+    )
     assert resumed.status_code == 200, resumed.text
     assert resumed.json()["effective_status"] == "OPEN"
     assert resumed.json()["action"]["kind"] == "RESUMPTION"
+    assert resumed.json()["action"]["suspended_seconds"] == 0
     vote = await stored_vote(session, vote_id)
-    assert vote.ends_at == fixture.vote.ends_at  # R-LIFE-6: never extended
+    assert vote.ends_at == fixture.vote.ends_at
 
     accepted = await _cast(client, session, app, fixture)
     assert accepted.status_code == 201, accepted.text
@@ -146,18 +158,23 @@ async def test_a_vote_suspended_before_it_opens_resumes_as_published(client, ses
     vote_id = fixture.vote.id
     suspended = await client.post(f"/api/v1/votes/{vote_id}/suspend", json=BODY, headers=keys.street_office)
     assert suspended.status_code == 200
-    resumed = await client.post(f"/api/v1/votes/{vote_id}/resume", json=BODY, headers=keys.street_office)
+    ends_at = fixture.vote.ends_at + timedelta(days=1)  # the street office may give more than the suspended time
+    resumed = await client.post(f"/api/v1/votes/{vote_id}/resume", json=_resume(ends_at), headers=keys.street_office)
     assert resumed.json()["vote_status"] == resumed.json()["effective_status"] == "PUBLISHED"
+    assert resumed.json()["ends_at"] == ends_at.isoformat().replace("+00:00", "Z")
 
 
-async def test_the_runner_leaves_a_suspended_vote_and_decides_it_once_resumed(client, session, app, sessionmaker):
-    """The window is not extended by a suspension (R-LIFE-6): past its end the vote resumes straight into CLOSED
-    and the runner decides it at its publicised end (R-LIFE-8)."""
+async def test_the_runner_leaves_a_suspended_vote_and_decides_it_only_after_the_extended_end(
+    client, session, app, sessionmaker
+):
+    """R-SUP-5: a vote whose end passed while suspended is never decided on the shortened window: nothing closes it
+    while suspended, and once resumed it runs until the extended end, then the runner decides it at that end."""
     fixture, keys = await open_vote(session, app)
-    vote_id = fixture.vote.id
+    vote_id, notice_end = fixture.vote.id, fixture.vote.ends_at
     assert (await client.post(f"/api/v1/votes/{vote_id}/suspend", json=BODY, headers=keys.street_office)).is_success
+    suspended_at = T0 + timedelta(hours=1)
 
-    after_end = fixture.vote.ends_at + timedelta(hours=2)
+    after_end = notice_end + timedelta(hours=2)
     assert await run_due_transitions(sessionmaker, after_end, keys=app.state.log_keys) == 0
     assert (await stored_vote(session, vote_id)).status is VoteStatus.SUSPENDED
     app.state.clock = lambda: after_end
@@ -165,16 +182,20 @@ async def test_the_runner_leaves_a_suspended_vote_and_decides_it_once_resumed(cl
     assert closing.status_code == 409
     assert problem_code(closing) == "result.vote_not_closable"
 
-    resumed = await client.post(f"/api/v1/votes/{vote_id}/resume", json=BODY, headers=keys.street_office)
-    assert resumed.status_code == 200
-    assert resumed.json()["effective_status"] == "CLOSED"
+    new_end = notice_end + (after_end - suspended_at)
+    resumed = await client.post(f"/api/v1/votes/{vote_id}/resume", json=_resume(new_end), headers=keys.street_office)
+    assert resumed.status_code == 200, resumed.text
+    assert resumed.json()["effective_status"] == "OPEN"
     (notice,) = [n for n in await notices_of(session, vote_id) if n.kind is NoticeKind.RESUMPTION]
-    assert "届满" in notice.body
+    assert "延长至 2025-03-31 01:00" in notice.body  # 03-24 00:00 + 7 days 1 hour suspended, Beijing time
+    assert "暂停时长 7天1小时0分" in notice.body
 
-    assert await run_due_transitions(sessionmaker, after_end + timedelta(minutes=1), keys=app.state.log_keys) == 1
+    assert await run_due_transitions(sessionmaker, after_end + timedelta(minutes=1), keys=app.state.log_keys) == 0
+    assert await run_due_transitions(sessionmaker, new_end, keys=app.state.log_keys) == 1
     vote = await stored_vote(session, vote_id)
     assert vote.status is VoteStatus.RESULT_PUBLISHED
-    assert vote.closed_at == fixture.vote.ends_at
+    assert vote.closed_at == vote.ends_at == new_end
+    assert vote.notice_ends_at == notice_end
 
 
 @pytest.mark.parametrize(
@@ -191,9 +212,10 @@ async def test_an_ended_vote_cannot_be_suspended(client, session, app, opens_in,
 
 async def test_resume_needs_a_suspended_vote(client, session, app):
     fixture, keys = await open_vote(session, app)
-    response = await client.post(f"/api/v1/votes/{fixture.vote.id}/resume", json=BODY, headers=keys.street_office)
-    assert response.status_code == 409
-    assert problem_code(response) == "supervision.not_suspended"
+    for action, body in (("resume", _resume(fixture.vote.ends_at)), ("terminate", BODY)):
+        response = await client.post(f"/api/v1/votes/{fixture.vote.id}/{action}", json=body, headers=keys.street_office)
+        assert response.status_code == 409
+        assert problem_code(response) == "supervision.not_suspended"
 
 
 async def test_a_draft_is_neither_suspended_nor_ordered(client, session, app):
@@ -309,17 +331,28 @@ async def test_correction_order_on_a_decision_and_its_deadline(client, session, 
 # --- revocation -----------------------------------------------------------------------------------------------
 
 
+def _revocation(fixture, body=BODY) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    (topic,) = fixture.topics
+    return {**body, "topic_id": str(topic.id)}
+
+
 async def test_street_office_revokes_a_decision_everywhere_but_the_evidence(client, session, app, sessionmaker):
+    """R-SUP-7: the topic's decision is revoked; the vote keeps its status, the result its outcome and evidence."""
     fixture, keys = await decided_vote(session, app, sessionmaker)
     vote_id = fixture.vote.id
     before = (await client.get(f"/api/v1/votes/{vote_id}/result", headers=keys.observer)).json()
     assert before["decision_status"] == "IN_FORCE"
-    assert before["revocation"] is None
+    assert before["revocations"] == []
+    assert before["topics"][0]["decision_status"] == "IN_FORCE"
     evidence = {row.topic_id: row.evidence_sha256 for row in await session.scalars(sa.select(TopicResult))}
 
-    response = await client.post(f"/api/v1/votes/{vote_id}/revoke", json=BODY, headers=keys.street_office)
+    response = await client.post(
+        f"/api/v1/votes/{vote_id}/revoke", json=_revocation(fixture), headers=keys.street_office
+    )
     assert response.status_code == 200, response.text
-    assert response.json()["vote_status"] == "REVOKED_BY_STREET_OFFICE"
+    assert response.json()["vote_status"] == "RESULT_PUBLISHED"  # the vote's status is not the decision's
+    assert response.json()["decision_status"] == "REVOKED_BY_STREET_OFFICE"
+    assert response.json()["action"]["topic_id"] == str(fixture.topics[0].id)
 
     # Beijing Art. 51: all owners are notified.
     (notice,) = [n for n in await notices_of(session, vote_id) if n.kind is NoticeKind.REVOCATION]
@@ -327,36 +360,41 @@ async def test_street_office_revokes_a_decision_everywhere_but_the_evidence(clie
     assert DOC in notice.body
 
     read = (await client.get(f"/api/v1/votes/{vote_id}", headers=keys.observer)).json()
-    assert read["status"] == read["effective_status"] == "REVOKED_BY_STREET_OFFICE"
+    assert read["status"] == read["effective_status"] == "RESULT_PUBLISHED"
     turnout = (await client.get(f"/api/v1/votes/{vote_id}/turnout", headers=keys.observer)).json()
-    assert turnout["status"] == "REVOKED_BY_STREET_OFFICE"
     assert turnout["participating"]["heads"] == 6
     result = await client.get(f"/api/v1/votes/{vote_id}/result", headers=keys.observer)
     assert result.status_code == 200, result.text
     after = result.json()
-    assert after["status"] == after["decision_status"] == "REVOKED_BY_STREET_OFFICE"
-    assert after["revocation"]["kind"] == "REVOCATION"
-    assert after["revocation"]["document_ref"] == DOC
-    assert after["revocation"]["acted_at"] is not None
+    assert after["decision_status"] == "REVOKED_BY_STREET_OFFICE"  # its only decision is revoked
+    (revocation,) = after["revocations"]
+    assert revocation["kind"] == "REVOCATION"
+    assert revocation["topic_id"] == str(fixture.topics[0].id)
+    assert revocation["document_ref"] == DOC
+    assert revocation["acted_at"] is not None
     assert after["result_published_at"] == before["result_published_at"]  # SPC Art. 12 evidence kept
     for topic_before, topic_after in zip(before["topics"], after["topics"], strict=True):
         assert topic_after["outcome"] == topic_before["outcome"] == "PASSED"
         assert topic_after["evidence"] == topic_before["evidence"]
         assert topic_after["decision_status"] == "REVOKED_BY_STREET_OFFICE"
+        assert topic_after["revocation"] == revocation
     assert {row.topic_id: row.evidence_sha256 for row in await session.scalars(sa.select(TopicResult))} == evidence
 
     # The per-unit audit view stays open to supervisors after a revocation (R-PUB-2).
     ballots = await client.get(f"/api/v1/votes/{vote_id}/ballots", headers=keys.street_office)
     assert ballots.status_code == 200
 
-    again = await client.post(f"/api/v1/votes/{vote_id}/revoke", json=BODY, headers=keys.admin)
+    again = await client.post(f"/api/v1/votes/{vote_id}/revoke", json=_revocation(fixture), headers=keys.admin)
     assert again.status_code == 409
-    assert problem_code(again) == "supervision.already_revoked"
-    court = await client.post(f"/api/v1/votes/{vote_id}/court-revocation", json=COURT, headers=keys.admin)
-    assert problem_code(court) == "supervision.already_revoked"
-    for action in ("suspend", "correction-orders"):
-        refused = await client.post(f"/api/v1/votes/{vote_id}/{action}", json=_body(action), headers=keys.admin)
-        assert problem_code(refused) == "supervision.already_revoked"
+    assert problem_code(again) == "supervision.decision_already_revoked"
+    court = await client.post(
+        f"/api/v1/votes/{vote_id}/court-revocation", json=_revocation(fixture, COURT), headers=keys.admin
+    )
+    assert problem_code(court) == "supervision.decision_already_revoked"
+    unknown = await client.post(
+        f"/api/v1/votes/{vote_id}/revoke", json={**BODY, "topic_id": str(uuid.uuid4())}, headers=keys.admin
+    )
+    assert unknown.status_code == 404
 
 
 async def test_an_undecided_vote_cannot_be_revoked(client, session, app):
@@ -371,16 +409,20 @@ async def test_admin_records_a_court_revocation(client, session, app, sessionmak
     """R-SUP-3: admin only (the street office itself gets 403), REVOKED_BY_COURT, all owners told."""
     fixture, keys = await decided_vote(session, app, sessionmaker)
     vote_id = fixture.vote.id
-    refused = await client.post(f"/api/v1/votes/{vote_id}/court-revocation", json=COURT, headers=keys.street_office)
+    refused = await client.post(
+        f"/api/v1/votes/{vote_id}/court-revocation", json=_revocation(fixture, COURT), headers=keys.street_office
+    )
     assert refused.status_code == 403
 
-    response = await client.post(f"/api/v1/votes/{vote_id}/court-revocation", json=COURT, headers=keys.admin)
+    response = await client.post(
+        f"/api/v1/votes/{vote_id}/court-revocation", json=_revocation(fixture, COURT), headers=keys.admin
+    )
     assert response.status_code == 200, response.text
     assert response.json()["action"]["kind"] == "COURT_REVOCATION"
     assert response.json()["action"]["document_ref"] == COURT["judgment_ref"]
     result = (await client.get(f"/api/v1/votes/{vote_id}/result", headers=keys.committee)).json()
     assert result["decision_status"] == "REVOKED_BY_COURT"
-    assert result["revocation"]["document_ref"] == COURT["judgment_ref"]
+    assert result["revocations"][0]["document_ref"] == COURT["judgment_ref"]
     assert result["topics"][0]["decision_status"] == "REVOKED_BY_COURT"
     (notice,) = [n for n in await notices_of(session, vote_id) if n.kind is NoticeKind.REVOCATION]
     assert COURT["judgment_ref"] in notice.body
@@ -388,15 +430,26 @@ async def test_admin_records_a_court_revocation(client, session, app, sessionmak
     entry = (
         await session.scalars(sa.select(AuditEntry).where(AuditEntry.vote_id == vote_id, AuditEntry.kind == kind))
     ).one()
-    assert entry.payload["vote_status"] == {"before": "RESULT_PUBLISHED", "after": "REVOKED_BY_COURT"}
+    assert entry.payload["vote_status"] == {"before": "RESULT_PUBLISHED", "after": "RESULT_PUBLISHED"}
+    topic_result = await session.get(TopicResult, fixture.topics[0].id)
+    assert topic_result is not None
+    assert entry.payload["topic_id"] == str(fixture.topics[0].id)
+    assert entry.payload["decision"] == {
+        "topic_id": str(fixture.topics[0].id),
+        "outcome": "PASSED",
+        "evidence_sha256": topic_result.evidence_sha256,
+        "status": {"before": "IN_FORCE", "after": "REVOKED_BY_COURT"},
+    }
+    assert disclosure(entry.kind, entry.payload) is Disclosure.PUBLIC
 
 
 async def test_a_suspended_then_revoked_path_is_refused_in_order(client, session, app):
-    """A suspended vote has no decision yet: revocation waits for the close; only orders and resumption apply."""
+    """A suspended vote has no decision yet: revocation waits for the close; only orders, resumption and
+    termination apply."""
     fixture, keys = await open_vote(session, app)
     vote_id = fixture.vote.id
     await client.post(f"/api/v1/votes/{vote_id}/suspend", json=BODY, headers=keys.street_office)
-    revoke = await client.post(f"/api/v1/votes/{vote_id}/revoke", json=BODY, headers=keys.street_office)
+    revoke = await client.post(f"/api/v1/votes/{vote_id}/revoke", json=_revocation(fixture), headers=keys.street_office)
     assert problem_code(revoke) == "supervision.not_decided"
     assert "SUSPENDED" in revoke.json()["messages"]["zh"]
     order = await client.post(
@@ -408,9 +461,11 @@ async def test_a_suspended_then_revoked_path_is_refused_in_order(client, session
 async def test_the_district_authority_revokes_too(client, session, app, sessionmaker):
     """物业管理条例 Art. 19(2): the district housing authority (ADMIN here) has the street office's power."""
     fixture, keys = await decided_vote(session, app, sessionmaker)
-    response = await client.post(f"/api/v1/votes/{fixture.vote.id}/revoke", json=BODY, headers=keys.admin)
+    response = await client.post(
+        f"/api/v1/votes/{fixture.vote.id}/revoke", json=_revocation(fixture), headers=keys.admin
+    )
     assert response.status_code == 200
-    assert response.json()["vote_status"] == "REVOKED_BY_STREET_OFFICE"
+    assert response.json()["decision_status"] == "REVOKED_BY_STREET_OFFICE"
     assert response.json()["action"]["acted_by"] == "ADMIN"
 
 
@@ -427,5 +482,7 @@ async def test_owners_in_the_roll_read_the_supervision_record(client, session, a
     assert [action["kind"] for action in record.json()["actions"]] == ["SUSPENSION"]
     assert (await client.get(url, headers=bearer(app, stranger))).status_code == 404
     assert (
-        await client.post(f"/api/v1/votes/{fixture.vote.id}/resume", json=BODY, headers=bearer(app, wang))
+        await client.post(
+            f"/api/v1/votes/{fixture.vote.id}/resume", json=_resume(fixture.vote.ends_at), headers=bearer(app, wang)
+        )
     ).status_code == 404

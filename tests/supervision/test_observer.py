@@ -50,10 +50,15 @@ async def test_observer_is_refused_every_supervision_action_and_every_write(clie
     order = {**BODY, "deadline": (now + timedelta(days=9)).isoformat()}
     writes = [
         ("POST", f"/api/v1/votes/{vote_id}/suspend", BODY),
-        ("POST", f"/api/v1/votes/{vote_id}/resume", BODY),
-        ("POST", f"/api/v1/votes/{vote_id}/revoke", BODY),
+        ("POST", f"/api/v1/votes/{vote_id}/resume", {**BODY, "ends_at": (now + timedelta(days=9)).isoformat()}),
+        ("POST", f"/api/v1/votes/{vote_id}/terminate", BODY),
+        ("POST", f"/api/v1/votes/{vote_id}/revoke", {**BODY, "topic_id": str(topic_id)}),
         ("POST", f"/api/v1/votes/{vote_id}/correction-orders", order),
-        ("POST", f"/api/v1/votes/{vote_id}/court-revocation", {"judgment_ref": "（2025）京0105民初1号", "reason": "x"}),
+        (
+            "POST",
+            f"/api/v1/votes/{vote_id}/court-revocation",
+            {"judgment_ref": "（2025）京0105民初1号", "reason": "x", "topic_id": str(topic_id)},
+        ),
         (
             "POST",
             f"/api/v1/estates/{estate_id}/votes",
@@ -78,8 +83,18 @@ async def test_observer_is_refused_every_supervision_action_and_every_write(clie
         ("POST", f"/api/v1/votes/{vote_id}/close", None),
         (
             "POST",
-            f"/api/v1/votes/{vote_id}/paper-ballots",
-            {"group_id": GROUP, "answers": {}, "received_at": now.isoformat(), "scan_sha256": SHA},
+            f"/api/v1/votes/{vote_id}/paper-receptions",
+            {"group_id": GROUP, "form": "SHEET", "scan_sha256": SHA},
+        ),
+        (
+            "POST",
+            f"/api/v1/votes/{vote_id}/counting-session",
+            {"witnesses": [{"account_id": GROUP[:8] + "-0000-4000-8000-" + GROUP[:12], "role": "OWNER"}] * 2},
+        ),
+        (
+            "POST",
+            f"/api/v1/votes/{vote_id}/counting-session/ballots",
+            {"reception_id": GROUP[:8] + "-0000-4000-8000-" + GROUP[:12], "answers": {}},
         ),
         ("GET", f"/api/v1/votes/{vote_id}/ballots", None),  # R-PUB-2: per-unit ballots are not for observers
     ]  # fmt: skip

@@ -264,11 +264,16 @@ async def test_decisions_show_publication_and_revocation(client, session, app, s
     assert decision["result_published_at"] is not None  # SPC Art. 12: the publication instant is evidence
     assert decision["flags"] == []
     assert overview["late_results"] == []
-    revoked = await client.post(f"/api/v1/votes/{fixture.vote.id}/revoke", json=BODY, headers=keys.street_office)
+    revoked = await client.post(
+        f"/api/v1/votes/{fixture.vote.id}/revoke",
+        json={**BODY, "topic_id": str(fixture.topics[0].id)},
+        headers=keys.street_office,
+    )
     assert revoked.status_code == 200
     overview = await _overview(client, fixture.places, keys.street_office)
+    # R-SUP-7: the vote's only decision is revoked; the vote itself stays RESULT_PUBLISHED.
     assert overview["decisions"][0]["decision_status"] == "REVOKED_BY_STREET_OFFICE"
-    assert overview["decisions"][0]["effective_status"] == "REVOKED_BY_STREET_OFFICE"
+    assert overview["decisions"][0]["effective_status"] == "RESULT_PUBLISHED"
 
 
 async def test_correction_orders_past_their_deadline_without_follow_up(client, session, app):
@@ -306,7 +311,8 @@ async def test_a_revocation_supersedes_open_orders(client, session, app, session
         headers=keys.street_office,
     )
     assert order.status_code == 201
-    assert (await client.post(f"{url}/revoke", json=BODY, headers=keys.street_office)).status_code == 200
+    revocation = {**BODY, "topic_id": str(fixture.topics[0].id)}
+    assert (await client.post(f"{url}/revoke", json=revocation, headers=keys.street_office)).status_code == 200
     app.state.clock = lambda: now + timedelta(days=2)
     assert (await _overview(client, fixture.places, keys.street_office))["overdue_correction_orders"] == []
     listed = (await client.get(f"{url}/supervision", headers=keys.observer)).json()

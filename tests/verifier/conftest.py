@@ -7,8 +7,9 @@ from datetime import timedelta
 import pytest
 
 from app.audit.keys import LogKeys
+from app.rules.publicity import PostingCheck
 from app.verifier import Trust
-from tests.verifier.helpers import STARTS, export_bundle, run_vote
+from tests.verifier.helpers import SIGNERS, STARTS, export_bundle, run_vote
 
 _CACHE: dict[tuple[str, str], bytes] = {}
 
@@ -28,9 +29,21 @@ async def late_bundle(backend, client, session, app, repo_root, monkeypatch) -> 
     key = (backend.backend, "late")
     if key not in _CACHE:
         monkeypatch.setattr("app.vote.service.check_window", lambda *args, **kwargs: None)
+        # The same faulty server records the same-day posting without checking the period (R-NOTICE-3).
+        monkeypatch.setattr(
+            "app.vote.service.check_posting", lambda published, posted, *args, **kwargs: PostingCheck(posted, posted)
+        )
         run = await run_vote(client, session, app, repo_root, published=STARTS - timedelta(days=14))
         _CACHE[key] = await export_bundle(client, run)
     return _CACHE[key]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _forger_holds_the_log_key(test_settings) -> None:  # type: ignore[no-untyped-def]
+    """``helpers.rebuild`` signs a tampered bundle's manifest again with the server's own log key: the checks past
+    the manifest's signature defend against the key's holder (the server) too."""
+    keys = LogKeys.from_settings(test_settings)
+    SIGNERS[keys.current.verifier.public_key] = keys.private_key
 
 
 @pytest.fixture(scope="session")

@@ -5,6 +5,7 @@ Bundles are cached per backend and scenario: they are plain bytes, and the tampe
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import io
 import json
@@ -14,9 +15,12 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
 from app.common.access import Role
 from app.ledger import ballot as commitments
 from app.ledger.canonical import canonical_bytes
+from app.ledger.signing import sign
 from app.place.models import Community, Estate
 from app.result.export import write_zip
 from app.verifier import documents as d
@@ -50,9 +54,12 @@ def members(bundle: bytes) -> dict[str, bytes]:
 
 
 def decode(name: str, content: bytes) -> Any:
-    """A member's JSON value; a JSON Lines member (``documents.JSONL_MEMBERS``) as the list of its lines' values."""
+    """A member's JSON value; a JSON Lines member (``documents.JSONL_MEMBERS``) as the list of its lines' values, a
+    headed one (the register snapshot, the roll: ``documents.HEADED_MEMBERS``) as its whole document."""
     if name in d.JSONL_MEMBERS:
         return [json.loads(line) for line in content.splitlines()]
+    if name in d.HEADED_MEMBERS:
+        return d.join_document(name, [json.loads(line) for line in content.splitlines()])
     return json.loads(content)
 
 
@@ -60,22 +67,52 @@ def encode(name: str, document: Any) -> bytes:
     """A member's bytes as a forger writes them: JSON Lines members as canonical lines, others as plain JSON."""
     if name in d.JSONL_MEMBERS:
         return b"".join(canonical_bytes(item) + b"\n" for item in document)
+    if name in d.HEADED_MEMBERS:
+        return b"".join(line + b"\n" for line in d.split_document(name, document))
     return json.dumps(document, ensure_ascii=False).encode()
+
+
+#: Private log keys by their raw public key: ``rebuild`` signs the manifest again with the bundle's own log key when
+#: it is known here (the test server's key, registered by tests/verifier/conftest.py, and forgers' keys), as the
+#: holder of that key would; a bundle changed by anyone else keeps its manifest signature, which then fails.
+SIGNERS: dict[bytes, Ed25519PrivateKey] = {}
+
+
+def sign_manifest(files: dict[str, bytes], signer: Ed25519PrivateKey | None = None, *, resign: bool = True) -> None:
+    """Recompute the manifest's sizes, hashes and unit tags, and sign it with ``signer`` or the known key of the
+    bundle's own log key (``SIGNERS``); with neither (or ``resign`` off: a forger without the key) the old signature
+    stays, and no longer verifies."""
+    manifest = json.loads(files[d.MANIFEST])
+    for member in manifest["files"]:
+        content = files[member["name"]]
+        member["size"] = len(content)
+        member["sha256"] = hashlib.sha256(content).hexdigest()
+    manifest["register_unit_tags"] = d.unit_tags(files[d.REGISTER].splitlines()[1:])
+    if signer is None and resign:
+        try:
+            signer = SIGNERS.get(base64.b64decode(json.loads(files[d.KEYS])["log"]["public_key"]))
+        except (KeyError, TypeError, ValueError):  # keys.json itself is what a test broke: the manifest stays unsigned
+            signer = None
+    if signer is not None and resign:
+        manifest["signature"] = base64.b64encode(sign(signer, d.manifest_message(manifest))).decode()
+    files[d.MANIFEST] = json.dumps(manifest, indent=2).encode()
 
 
 def load(bundle: bytes, name: str) -> Any:
     return decode(name, members(bundle)[name])
 
 
-def rebuild(files: dict[str, bytes], *, fix_manifest: bool = True) -> bytes:
-    """Re-zip the members in bundle order, updating the manifest's checksums as a forger would."""
+def rebuild(
+    files: dict[str, bytes],
+    *,
+    fix_manifest: bool = True,
+    signer: Ed25519PrivateKey | None = None,
+    resign: bool = True,
+) -> bytes:
+    """Re-zip the members in bundle order, updating the manifest's checksums and signature as a forger holding the
+    log key would (``sign_manifest``; ``resign=False``: the checksums only, as a forger without the key would)."""
     if fix_manifest:
-        manifest = json.loads(files[d.MANIFEST])
-        for member in manifest["files"]:
-            content = files[member["name"]]
-            member["size"] = len(content)
-            member["sha256"] = hashlib.sha256(content).hexdigest()
-        files[d.MANIFEST] = json.dumps(manifest, indent=2).encode()
+        sign_manifest(files, signer, resign=resign)
     order = [d.README, d.MANIFEST, *d.MEMBERS]
     order += [name for name in files if name not in order]
     return write_zip([(name, files[name]) for name in order if name in files])
@@ -112,8 +149,8 @@ def ballot_hash(vote_id: str, ballot: dict[str, Any]) -> str:
 
 
 async def revoke_as_street_office(client, session, app, run) -> dict[str, str]:  # type: ignore[no-untyped-def]
-    """R-SUP-1: the estate's street office revokes the decided vote of ``run``, two days after its end; returns the
-    street office's headers."""
+    """R-SUP-1, R-SUP-7: the estate's street office revokes the election's decision of ``run`` (its other decisions
+    stand), two days after its end; returns the street office's headers."""
     estate = await session.get(Estate, uuid.UUID(run.estate_id))
     community = await session.get(Community, estate.community_id)
     street_office = await make_api_key(
@@ -122,7 +159,7 @@ async def revoke_as_street_office(client, session, app, run) -> dict[str, str]: 
     app.state.clock = lambda: ENDS + timedelta(days=2)
     revoked = await client.post(
         f"/api/v1/votes/{run.vote_id}/revoke",
-        json={"reason": "未依法公示表决结果", "document_ref": "朝东街发〔2025〕12号"},
+        json={"reason": "未依法公示表决结果", "document_ref": "朝东街发〔2025〕12号", "topic_id": run.topic_ids[3]},
         headers=street_office,
     )
     assert revoked.status_code == 200, revoked.text

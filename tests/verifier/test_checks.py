@@ -88,11 +88,11 @@ MUTATIONS = {
     ),
     "member not JSON": (lambda b: replace_member(b, d.TOPICS, b"{"), "bundle", "topics.json is not valid JSON"),
     "duplicate JSON member": (
-        lambda b: replace_member(b, d.ROLL, b'{"a": 1, "a": 2}'),
+        lambda b: replace_member(b, d.NOTICE, b'{"a": 1, "a": 2}'),
         "bundle",
         "duplicate member",
     ),
-    "float in JSON": (lambda b: replace_member(b, d.ROLL, b'{"a": 1.5}'), "bundle", "floats"),
+    "float in JSON": (lambda b: replace_member(b, d.NOTICE, b'{"a": 1.5}'), "bundle", "floats"),
     "key origin": (_set(d.KEYS, ["origin"], "other.log"), "keys", "disagree"),
     "key pem": (lambda b: replace_member(b, d.LOG_KEY_PEM, _other_pem()), "keys", "PEM public key"),
     "key jwk": (_set(d.KEYS, ["log", "jwk", "kid"], "x"), "keys", "JWK"),

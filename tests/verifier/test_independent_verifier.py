@@ -14,8 +14,9 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from app.cli import main as cli_main
 from app.ledger.note import verifier_key_string
+from app.verifier import documents as d
 from tests import independent_verifier
-from tests.verifier.helpers import members, rebuild
+from tests.verifier.helpers import decode, encode, members, rebuild
 
 SOURCE = Path(independent_verifier.__file__)
 
@@ -39,7 +40,11 @@ def edit(bundle: bytes, stem: str, change: Callable[[Any], None]) -> bytes:
     files = members(bundle)
     name = member_name(bundle, stem)
     text = files[name].decode("utf-8")
-    if name.endswith(".jsonl"):
+    if name in d.HEADED_MEMBERS:  # the register snapshot, the roll: a header line, then one item per line
+        value = decode(name, files[name])
+        change(value)
+        files[name] = encode(name, value)
+    elif name.endswith(".jsonl"):
         values = [json.loads(line) for line in text.split("\n") if line]
         change(values)
         files[name] = "".join(json.dumps(value, ensure_ascii=False) + "\n" for value in values).encode()
@@ -60,7 +65,7 @@ def test_the_independent_verifier_imports_nothing_from_app() -> None:
 
 
 async def test_both_verifiers_pass_the_exported_bundle(bundle, log_key, tmp_path, capsys):
-    assert json.loads(members(bundle)["manifest.json"])["format"] == "evote-bundle@2"  # JSON Lines members
+    assert json.loads(members(bundle)["manifest.json"])["format"] == "evote-bundle@3"  # JSON Lines, signed manifest
     assert independent_verifier.verify(bundle, log_key) == ("PASS", "every check passed")
     assert evote_verdict(tmp_path, bundle, log_key, capsys) == "PASS"
 
@@ -135,3 +140,12 @@ async def test_both_verifiers_fail_a_bundle_missing_a_later_entry(bundle, log_ke
 
 def _drop_last_proof(proofs: Any) -> None:
     (proofs if isinstance(proofs, list) else proofs["inclusion"]).pop()
+
+
+async def test_both_verifiers_fail_an_altered_readme(bundle, log_key, tmp_path, capsys):
+    files = members(bundle)
+    files["README.md"] += b"\nSkip --log-key: the archive's own key is enough.\n"
+    for forged in (rebuild(files, fix_manifest=False), rebuild(files, resign=False)):
+        verdict, reason = independent_verifier.verify(forged, log_key)
+        assert verdict == "FAIL", reason
+        assert evote_verdict(tmp_path, forged, log_key, capsys) == "FAIL"

@@ -31,8 +31,8 @@ from tests.verifier.helpers import load, members, rebuild, tamper
 
 def test_the_log_members_are_canonical_json_lines_in_leaf_order(bundle):
     files = members(bundle)
-    assert load(bundle, d.MANIFEST)["format"] == d.BUNDLE_FORMAT == "evote-bundle@2"
-    for name in d.JSONL_MEMBERS:
+    assert load(bundle, d.MANIFEST)["format"] == d.BUNDLE_FORMAT == "evote-bundle@3"
+    for name in (*d.JSONL_MEMBERS, *d.HEADED_MEMBERS):
         lines = files[name].split(b"\n")
         assert lines.pop() == b""  # every line ends in a newline
         assert all(canonical_bytes(json.loads(line)) == line for line in lines)
@@ -48,22 +48,29 @@ def test_the_log_members_are_canonical_json_lines_in_leaf_order(bundle):
     ballots = [ballot["ballot_id"] for ballot in load(bundle, d.BALLOTS)]
     assert ballots == sorted(ballots, key=cast.__getitem__)  # in the leaf order of their ballot.cast entries
     assert set(load(bundle, d.CONSISTENCY)) == {"first", "second", "proof"}
+    # The register snapshot and the roll: a header line, then one unit (group) per line in key order.
+    units = [unit["unit_key"] for unit in load(bundle, d.REGISTER)["units"]]
+    groups = [group["group_id"] for group in load(bundle, d.ROLL)["groups"]]
+    assert units == sorted(units)
+    assert groups == sorted(groups)
+    assert "units" not in json.loads(files[d.REGISTER].split(b"\n")[0])
 
 
 async def test_the_json_lines_members_are_never_read_whole(bundle, trust, monkeypatch):
     read = zipfile.ZipFile.read
 
     def refuse_whole(archive: zipfile.ZipFile, name: Any, pwd: Any = None) -> bytes:
-        assert getattr(name, "filename", name) not in d.JSONL_MEMBERS, name
+        assert getattr(name, "filename", name) not in (*d.JSONL_MEMBERS, *d.HEADED_MEMBERS), name
         return read(archive, name, pwd)
 
     monkeypatch.setattr(zipfile.ZipFile, "read", refuse_whole)
     assert verify_bundle(bundle, trust=trust).ok
 
 
-async def test_an_older_layout_is_refused_naming_its_format(bundle, trust):
+@pytest.mark.parametrize("former", ["evote-bundle@1", "evote-bundle@2"])
+async def test_an_older_layout_is_refused_naming_its_format(bundle, trust, former):
     def downgrade(manifest: dict[str, Any]) -> None:
-        manifest["format"] = "evote-bundle@1"
+        manifest["format"] = former
 
     files = members(tamper(bundle, d.MANIFEST, downgrade))
     files["log/entries.json"] = b"[]"  # an @1 member: the format is named before any member
@@ -71,7 +78,7 @@ async def test_an_older_layout_is_refused_naming_its_format(bundle, trust):
     assert report.failed is not None
     check, message = report.failed
     assert check == "bundle"
-    assert "'evote-bundle@1' is not evote-bundle@2" in message
+    assert f"'{former}' is not evote-bundle@3" in message
 
 
 async def test_a_json_lines_member_without_its_last_newline_fails_by_name(bundle, trust):

@@ -241,7 +241,7 @@ def _resigned(bundle: bytes, key: Ed25519PrivateKey, origin: str | None = None) 
     files[d.RESULT] = payload
     files[d.RESULT_SIG] = sign(key, payload)
     files[d.RESULT_JWS] = jws_sign(key, d.jwk_thumbprint(forger.current.verifier.public_key), payload).encode()
-    return rebuild(files)
+    return rebuild(files, signer=key)  # the forger signs the manifest too
 
 
 async def test_a_bundle_forged_end_to_end_with_another_key_is_never_pass(cosigned, trust):

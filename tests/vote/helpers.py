@@ -16,6 +16,7 @@ from sqlalchemy import select
 from app.common.access import Role
 from app.register.models import UnitOwner
 from tests.factories import Places, bearer, make_account, make_api_key, make_places
+from tests.factories_vote import convene, record_posting
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 SAMPLE = Path(__file__).resolve().parents[2] / "samples" / "register-sample.csv"
@@ -31,6 +32,8 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
 class Estate:
     places: Places
     committee: dict[str, str]
+    session: Any = None
+    cipher: Any = None
 
     @property
     def id(self) -> uuid.UUID:
@@ -49,7 +52,7 @@ async def make_estate(session, app, client, *, register: bool = True) -> Estate:
             headers=committee,
         )
         assert response.status_code == 201, response.text
-    return Estate(places, committee)
+    return Estate(places, committee, session, app.state.cipher)
 
 
 async def key(session, app, role: Role, estate: Estate) -> dict[str, str]:  # type: ignore[no-untyped-def]
@@ -124,6 +127,32 @@ def consultation(**overrides: Any) -> dict[str, Any]:
     } | overrides
 
 
+# The section-P sample register's owners as committee candidates (R-CAND-1): unit key, owner position.
+SAMPLE_CANDIDATES = (
+    ("c1", "1-1-101", 1),  # 王一
+    ("c2", "1-2-201", 1),  # 李二
+    ("c3", "1-2-201", 2),  # 张三
+    ("c4", "1-2-202", 1),  # 赵四
+    ("c5", "2-1-101", 1),  # 钱五
+    ("c6", "3-1-101", 1),  # 周八
+    ("c7", "2-1-102", 1),  # 北京某某商贸有限公司, through its authorised representative (Art. 39 ¶2)
+)
+SAMPLE_RESIDENTIAL_UNITS = 10  # 11 units, one of them a parking space (R-ELEC-12)
+DOCUMENT = "d0" * 32
+
+
+def candidate(candidate_id: str, unit_key: str, owner: int = 1, **overrides: Any) -> dict[str, Any]:
+    """A candidate named by the register (R-CAND-1); an organisation's unit gets its authorised representative."""
+    body: dict[str, Any] = {"id": candidate_id, "unit_key": unit_key, "owner": owner, "nominated_by": "SELF"}
+    if unit_key == "2-1-102":
+        body["representative"] = {"name": "吴代表", "authorisation_sha256": "a1" * 32}
+    return body | overrides
+
+
+def sample_candidates(count: int = 7) -> list[dict[str, Any]]:
+    return [candidate(*entry) for entry in SAMPLE_CANDIDATES[:count]]
+
+
 def election(**overrides: Any) -> dict[str, Any]:
     return {
         "title": "选举第一届业主委员会委员",
@@ -131,21 +160,72 @@ def election(**overrides: Any) -> dict[str, Any]:
         "kind": "ELECTION",
         "matters": ["ELECT_COMMITTEE"],
         "election": {
+            "election_type": "FULL",
             "member_seats": 5,
             "alternate_seats": 2,
-            "households": 300,
-            "candidates": [{"id": f"c{i}", "name": f"候选人{i}"} for i in range(1, 8)],
+            "candidates": sample_candidates(),
         },
         "declaration_property_management": True,
     } | overrides
 
 
-async def create_vote(client, estate: Estate, **overrides: Any) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+ALL_MET = (
+    ("PROPERTY_FEES", "PROPERTY_SERVICE_COMPANY"),
+    ("MAINTENANCE_FUND", "MAINTENANCE_FUND_RECORDS"),
+    ("ILLEGAL_CONSTRUCTION", "STREET_OFFICE"),
+    ("ART39_CONDITIONS", "RESIDENTS_COMMITTEE"),
+)
+
+
+async def attest(  # type: ignore[no-untyped-def]
+    client, estate: Estate, vote_id: str, topic_id: str, candidate_id: str, criterion: str, source: str,
+    finding: str = "MET", *, status: int = 201,
+):  # fmt: skip
+    response = await client.post(
+        f"/api/v1/votes/{vote_id}/topics/{topic_id}/attestations",
+        json={
+            "candidate_id": candidate_id, "criterion": criterion, "finding": finding, "source": source,
+            "document_sha256": DOCUMENT, "attested_on": "2025-02-20",
+        },
+        headers=estate.committee,
+    )  # fmt: skip
+    assert response.status_code == status, response.text
+    return response
+
+
+async def acknowledge(client, estate: Estate, vote_id: str, topic_id: str, *, status: int = 201):  # type: ignore[no-untyped-def]
+    response = await client.post(
+        f"/api/v1/votes/{vote_id}/topics/{topic_id}/candidate-list/acknowledgment",
+        json={"submitted_on": "2025-02-21", "acknowledged_on": "2025-02-22", "receipt_sha256": "ac" * 32},
+        headers=estate.committee,
+    )
+    assert response.status_code == status, response.text
+    return response
+
+
+async def prepare_candidates(  # type: ignore[no-untyped-def]
+    client, estate: Estate, vote_id: str, topic: dict[str, Any], *, acknowledged: bool = True
+) -> None:
+    """What an organiser does before the notice (R-CAND-7/8): every condition of every candidate attested as met,
+    then the list acknowledged by the community Party organisation."""
+    election_method = topic["election"]
+    for entry in [*election_method["candidates"], *(election_method.get("alternate_candidates") or [])]:
+        for criterion, source in ALL_MET:
+            await attest(client, estate, vote_id, topic["id"], entry["id"], criterion, source)
+    if acknowledged:
+        await acknowledge(client, estate, vote_id, topic["id"])
+
+
+async def create_vote(client, estate: Estate, *, convened: bool = True, **overrides: Any) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+    """A draft; ``convened``: with a lawful convener recorded (``tests.factories_vote.convene``, R-CONV)."""
     response = await client.post(
         f"/api/v1/estates/{estate.id}/votes", json=vote_body(**overrides), headers=estate.committee
     )
     assert response.status_code == 201, response.text
     body: dict[str, Any] = response.json()
+    if convened:
+        await convene(estate.session, estate.cipher, uuid.UUID(body["id"]))
+        await estate.session.commit()
     return body
 
 
@@ -156,13 +236,22 @@ async def add_topic(client, estate: Estate, vote_id: str, topic: dict[str, Any])
     return body
 
 
-async def published_vote(client, estate: Estate, *topics: dict[str, Any], **overrides: Any) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+async def published_vote(  # type: ignore[no-untyped-def]
+    client, estate: Estate, *topics: dict[str, Any], posted: bool = True, **overrides: Any
+) -> dict[str, Any]:
+    """Publish at the app clock (``PUBLISHED_AT`` after ``make_estate``) and, with ``posted``, record the on-site
+    posting at the same instant (R-NOTICE-3), so the vote opens at ``EARLIEST_START``."""
     vote = await create_vote(client, estate, **overrides)
     for topic in topics or (yes_no(),):
-        await add_topic(client, estate, vote["id"], topic)
+        added = await add_topic(client, estate, vote["id"], topic)
+        if added["kind"] == "ELECTION":
+            await prepare_candidates(client, estate, vote["id"], added)
     response = await client.post(f"/api/v1/votes/{vote['id']}/publish", headers=estate.committee)
     assert response.status_code == 200, response.text
     body: dict[str, Any] = response.json()
+    if posted:
+        published_at = datetime.fromisoformat(body["published_at"].replace("Z", "+00:00"))
+        await record_posting(client, body["id"], estate.committee, posted_at=published_at)
     return body
 
 
@@ -207,7 +296,7 @@ def topic_hash_of(topic: dict[str, Any]) -> str:
 def notice_hash_of(vote: dict[str, Any]) -> str:
     return sha256_jcs(
         {
-            "schema": "evote/notice/1",
+            "schema": "evote/notice/2",
             "estate_id": vote["estate_id"],
             "title": vote["title"],
             "organiser_kind": vote["organiser_kind"],
@@ -219,6 +308,9 @@ def notice_hash_of(vote: dict[str, Any]) -> str:
             "scope_units": vote["scope_units"],
             "proxies_allowed": vote["proxies_allowed"],
             "notice_text": vote["notice_text"],
+            "paper_ballot_place": vote["paper_ballot_place"],
+            "roll_inspection_place": vote["roll_inspection_place"],
+            "statement": vote["notice_statement"],
             "topics": [topic_hash_of(topic) for topic in vote["topics"]],
             "roll_hash": vote["roll_hash"],
             "register_version_id": vote["register_version_id"],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from typing import Any
 
 import pytest
 
@@ -11,12 +12,14 @@ from tests.vote.helpers import (
     PDF,
     PNG,
     add_topic,
+    candidate,
     create_vote,
     election,
     fund_raise,
     key,
     make_estate,
     problem_code,
+    sample_candidates,
     single_choice,
     vote_body,
     yes_no,
@@ -136,20 +139,42 @@ async def test_options_on_a_yes_no_topic_are_refused(client, session, app):
     assert await _topic_error(client, estate, topic) == (422, "topic.options_not_allowed")
 
 
+A64 = "a" * 64
+
+
+def _method(**changes: Any) -> dict[str, Any]:
+    return {"election": {"member_seats": 5, "alternate_seats": 0, "candidates": sample_candidates(1)} | changes}
+
+
 @pytest.mark.parametrize(
     ("change", "code"),
     [
         ({"election": None}, "topic.election_required"),
         ({"matters": ["ELECT_COMMITTEE", "RULES_OF_PROCEDURE"]}, "topic.election_matter_invalid"),
-        ({"election": {"member_seats": 4, "alternate_seats": 0, "households": 300,
-                       "candidates": [{"id": "c1", "name": "甲"}]}}, "rules.election_seats_invalid"),
-        ({"election": {"member_seats": 5, "alternate_seats": 6, "households": 300,
-                       "candidates": [{"id": "c1", "name": "甲"}]}}, "rules.election_alternate_seats_invalid"),
-        ({"election": {"member_seats": 5, "alternate_seats": 0, "households": 300,
-                       "candidates": [{"id": "c1", "name": "甲"}, {"id": "c1", "name": "乙"}]}},
+        (_method(member_seats=4), "rules.election_seats_not_odd"),
+        (_method(alternate_seats=6), "rules.election_alternate_seats_invalid"),
+        (_method(candidates=[candidate("c1", "1-1-101"), candidate("c1", "1-2-202")]),
          "rules.election_candidate_duplicate"),
-        ({"election": {"member_seats": 5, "alternate_seats": 0, "households": 300, "candidates": []}},
-         "rules.election_candidate_list_empty"),
+        (_method(candidates=[candidate("c1", "1-1-101"), candidate("c2", "1-1-102")]),
+         "election.candidate_owner_duplicate"),
+        (_method(candidates=[]), "rules.election_candidate_list_empty"),
+        # R-CAND-1: a candidate is an owner of the register, never free text.
+        (_method(candidates=[candidate("c1", "9-9-999")]), "election.candidate_not_on_roll"),
+        (_method(candidates=[candidate("c1", "1-1-101", owner=2)]), "election.candidate_not_on_roll"),
+        (_method(candidates=[{"id": "c1", "name": "张三"}]), "request.invalid"),
+        (_method(candidates=[candidate("c1", "2-1-102", representative=None)]),
+         "rules.candidate_representative_required"),
+        (_method(candidates=[candidate("c1", "1-1-101", representative={"name": "某", "authorisation_sha256": A64})]),
+         "rules.candidate_representative_not_allowed"),
+        # R-ELEC-10/11: partial elections against the sitting committee.
+        (_method(election_type="BY_ELECTION", member_seats=2), "rules.election_committee_required"),
+        (_method(election_type="BY_ELECTION", member_seats=2, committee={"size": 7, "members": 3, "alternates": 0}),
+         "rules.election_full_reelection_required"),
+        (_method(election_type="BY_ELECTION", member_seats=3, committee={"size": 7, "members": 5, "alternates": 0}),
+         "rules.election_by_seats_invalid"),
+        (_method(election_type="ALTERNATES", member_seats=1, committee={"size": 7, "members": 5, "alternates": 0}),
+         "rules.election_alternates_only_invalid"),
+        (_method(committee={"size": 7, "members": 8, "alternates": 0}), "rules.election_committee_invalid"),
     ],
 )  # fmt: skip
 async def test_election_method_must_be_valid(client, session, app, change, code):
@@ -164,15 +189,19 @@ async def test_election_on_a_yes_no_topic_is_refused(client, session, app):
 
 
 async def test_small_area_may_elect_three_members_in_separate_lists(client, session, app):
+    """The typed households are ignored (deprecated); the draft stores none until the roll counts them."""
     estate = await make_estate(session, app, client)
     vote = await create_vote(client, estate)
     method = {
         "member_seats": 3, "alternate_seats": 1, "households": 11,
-        "candidates": [{"id": "m1", "name": "甲"}, {"id": "m2", "name": "乙"}, {"id": "m3", "name": "丙"}],
-        "alternate_candidates": [{"id": "a1", "name": "丁"}],
+        "candidates": sample_candidates(3), "alternate_candidates": [candidate("a1", "1-2-202")],
     }  # fmt: skip
     topic = await add_topic(client, estate, vote["id"], election(election=method))
-    assert topic["election"] == method
+    assert topic["election"] == {
+        "election_type": "FULL", "committee": None, "member_seats": 3, "alternate_seats": 1, "households": None,
+        "candidates": [{"id": "c1", "name": "王*"}, {"id": "c2", "name": "李*"}, {"id": "c3", "name": "张*"}],
+        "alternate_candidates": [{"id": "a1", "name": "赵*"}],
+    }  # fmt: skip
     assert topic["category"] == "ORDINARY"
 
 

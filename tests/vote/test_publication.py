@@ -13,6 +13,7 @@ from tests.vote.helpers import (
     EARLIEST_START,
     PDF,
     PUBLISHED_AT,
+    SAMPLE_RESIDENTIAL_UNITS,
     SHANGHAI,
     WINDOW_END,
     add_topic,
@@ -22,6 +23,7 @@ from tests.vote.helpers import (
     fund_raise,
     make_estate,
     notice_hash_of,
+    prepare_candidates,
     problem_code,
     published_vote,
     single_choice,
@@ -32,12 +34,15 @@ from tests.vote.helpers import (
 
 async def test_topics_of_every_kind_publish_with_stable_recomputable_hashes(client, session, app):
     estate = await make_estate(session, app, client)
-    vote = await create_vote(client, estate, voting_method="MIXED", extension_rule=None)
+    vote = await create_vote(
+        client, estate, voting_method="MIXED", extension_rule=None, paper_ballot_place="业委会办公室（1号楼101）"
+    )
     assert vote["status"] == "DRAFT"
     assert vote["effective_status"] == "DRAFT"
     assert vote["earliest_voting_start"] == "2025-03-16T16:00:00Z"  # 2025-03-17 00:00 Shanghai (R-LIFE-3)
     kinds = [yes_no(), fund_raise(), single_choice(), consultation(), election()]
     topics = [await add_topic(client, estate, vote["id"], topic) for topic in kinds]
+    await prepare_candidates(client, estate, vote["id"], topics[4])
     assert [t["position"] for t in topics] == [1, 2, 3, 4, 5]
     assert [t["category"] for t in topics] == ["ORDINARY", "SPECIAL", "ORDINARY", "ORDINARY", "ORDINARY"]
     assert topics[1]["rule"] == {  # R-CAT-1 statutory SPECIAL: >= 2/3 quorum, >= 3/4 approval
@@ -65,6 +70,7 @@ async def test_topics_of_every_kind_publish_with_stable_recomputable_hashes(clie
     assert published["register_version_id"]
     for topic in published["topics"]:
         assert topic["content_hash"] == topic_hash_of(topic)
+    assert published["topics"][4]["election"]["households"] == SAMPLE_RESIDENTIAL_UNITS  # R-ELEC-12, hashed
     assert published["notice_hash"] == notice_hash_of(published)
 
     again = await client.get(f"/api/v1/votes/{vote['id']}", headers=estate.committee)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from app.rules.categories import Category, CountingRule, MatterItem, community_rule
+from app.rules.categories import Category, CountingRule, MatterItem, blank_participates, community_rule
 from app.rules.choices import Choice
 from app.rules.counts import Weight
 from app.rules.numeric import Threshold
@@ -103,11 +103,15 @@ class TopicKindRules(ABC):
             self.counting_category(terms.category),
             quorum=Threshold.from_dict(terms.rule["quorum"]),
             approval=Threshold.from_dict(terms.rule["approval"]),
-        )
+        ).with_blank_ballots(blank_participates(terms.rule))  # R-PROC-4
 
     def drafted_election(self, election: Mapping[str, Any], rule: CountingRule) -> dict[str, Any]:
         """The election method as stored; only kinds that ``takes_election`` are asked (drafting refuses an
         election method for any other kind first, with ``topic.election_not_allowed``)."""
+        raise TypeError(f"a {self.kind} topic takes no election method")
+
+    def with_households(self, election: Mapping[str, Any], households: int) -> dict[str, Any]:
+        """The election method as published, with the roll's households (R-ELEC-12); election kinds only."""
         raise TypeError(f"a {self.kind} topic takes no election method")
 
     @abstractmethod

@@ -3,6 +3,14 @@
 Answer (JSON): ``{candidate id: "AGREE" | "OPPOSE" | "ABSTAIN"}`` for every listed candidate, within the
 approval limit (R-ELEC-2/3); stored as a mark ``(candidate, answer)`` per candidate. The law core checks the
 approval limit and ranks ballot by ballot, so the tally reads the ballots (``Aggregate.BALLOTS``), not sums.
+
+The election method as published (``TopicTerms.election``)::
+
+    {"election_type": "FULL" | "BY_ELECTION" | "ALTERNATES",          # R-ELEC-10; absent before: FULL
+     "committee": {"size", "members", "alternates"} | null,           # the sitting committee (R-ELEC-10/11)
+     "member_seats", "alternate_seats",
+     "households": int | null,    # residential units of the frozen roll, set at publication (R-ELEC-12)
+     "candidates": [{"id", "name"}], "alternate_candidates": [...] | null}   # names masked (R-ELEC-13)
 """
 
 from __future__ import annotations
@@ -13,7 +21,15 @@ from typing import Any
 from app.rules.categories import Category, CountingRule, MatterItem
 from app.rules.choices import Choice
 from app.rules.counts import Weight
-from app.rules.elections import STATUTORY_RULE, ElectionBallot, ElectionConfig, tally_election, validate_ballot
+from app.rules.elections import (
+    STATUTORY_RULE,
+    ElectionBallot,
+    ElectionConfig,
+    ElectionType,
+    SittingCommittee,
+    tally_election,
+    validate_ballot,
+)
 from app.rules.kinds import TopicKind
 from app.rules.kinds.base import (
     SPOILED,
@@ -26,10 +42,22 @@ from app.rules.kinds.base import (
     RecountBallots,
     TopicTerms,
 )
+from app.rules.procedure import ElectionRanking
 
 
 def _listed(candidates: Any) -> list[dict[str, str]]:
     return [{"id": str(candidate["id"]), "name": str(candidate["name"])} for candidate in candidates]
+
+
+def _committee(committee: Any) -> SittingCommittee | None:
+    if committee is None:
+        return None
+    return SittingCommittee(int(committee["size"]), int(committee["members"]), int(committee["alternates"]))
+
+
+def _households(election: Mapping[str, Any]) -> int | None:
+    households = election.get("households")
+    return None if households is None else int(households)
 
 
 def election_ballot(marks: Any, weight: Weight) -> ElectionBallot:
@@ -48,6 +76,9 @@ def election_ballot(marks: Any, weight: Weight) -> ElectionBallot:
     return ElectionBallot(weight, None if spoiled else choices)
 
 
+AREA_THEN_HEADS = ElectionRanking.AREA_THEN_HEADS.value
+
+
 class Election(BallotsKind):
     kind = TopicKind.ELECTION
     takes_election = True
@@ -63,24 +94,41 @@ class Election(BallotsKind):
         return ElectionConfig(
             member_seats=int(election["member_seats"]),
             alternate_seats=int(election["alternate_seats"]),
-            households=int(election["households"]),
+            households=_households(election),
             candidates=tuple(str(candidate["id"]) for candidate in election["candidates"]),
             alternate_candidates=None if alternates is None else tuple(str(c["id"]) for c in alternates),
             rule=rule,
+            election_type=ElectionType(election.get("election_type", ElectionType.FULL)),
+            committee=_committee(election.get("committee")),
+            area_first=election.get("ranking") == AREA_THEN_HEADS,  # R-PROC-5
         )
 
     def drafted_election(self, election: Mapping[str, Any], rule: CountingRule) -> dict[str, Any]:
-        """R-ELEC-1 / R-ELEC-7: the election method must build (seats, lists, no duplicate candidates)."""
+        """R-ELEC-1 / R-ELEC-7 / R-ELEC-10: the election method must build (seats against the committee, lists,
+        no duplicate candidates). The households are never taken from the draft: the frozen roll sets them at
+        publication (R-ELEC-12, ``with_households``)."""
         alternates = election.get("alternate_candidates")
+        committee = _committee(election.get("committee"))
         drafted = {
+            "election_type": ElectionType(election.get("election_type", ElectionType.FULL)).value,
+            "committee": None if committee is None else committee.to_dict(),
             "member_seats": int(election["member_seats"]),
             "alternate_seats": int(election["alternate_seats"]),
-            "households": int(election["households"]),
+            "households": None,
             "candidates": _listed(election["candidates"]),
             "alternate_candidates": None if alternates is None else _listed(alternates),
         }
+        if election.get("ranking") == AREA_THEN_HEADS:  # R-PROC-5: present only when not the R-ELEC-6 default
+            drafted["ranking"] = AREA_THEN_HEADS
         self.config(TopicTerms("", Category.ORDINARY, {}, election=drafted), rule)
         return drafted
+
+    def with_households(self, election: Mapping[str, Any], households: int) -> dict[str, Any]:
+        """R-ELEC-12: the method as published, with the households counted on the frozen roll; Art. 39 is checked
+        against them here (``rules.election_seats_invalid``)."""
+        published = dict(election) | {"households": households}
+        self.config(TopicTerms("", Category.ORDINARY, {}, election=published))
+        return published
 
     def read_answer(self, terms: TopicTerms, answer: Any) -> dict[str, Choice]:
         if not isinstance(answer, dict) or not all(isinstance(value, str) for value in answer.values()):

@@ -38,7 +38,7 @@ class OptionTopic(MarkSumsKind):
     def decide(self, terms: TopicTerms, sums: MarkSums, participating: Weight, total: Weight) -> Decided:
         counts = self.counts(terms, sums, participating, total)
         result = decide_options(counts, self.counting_rule(terms))  # R-MULTI-2; a consultation: NO_DECISION
-        return Decided(result.outcome.value, result.to_dict(), counts.participating)
+        return Decided(result.outcome.value, result.to_dict(), result.counts.participating)  # R-PROC-4
 
     def recount(self, terms: TopicTerms, ballots: RecountBallots, total: Weight) -> dict[str, object]:
         answers = [(weight, Choice.SPOILED if a == SPOILED else self.read_answer(terms, a)) for weight, a in ballots]

@@ -62,7 +62,7 @@ class YesNo(MarkSumsKind):
     def decide(self, terms: TopicTerms, sums: MarkSums, participating: Weight, total: Weight) -> Decided:
         counts = topic_counts(whole_topic_answers(sums), total)  # R-TALLY-2
         result = decide(counts, self.counting_rule(terms))  # R-TALLY-3..5
-        return Decided(result.outcome.value, result.to_dict(), counts.participating)
+        return Decided(result.outcome.value, result.to_dict(), result.counts.participating)  # R-PROC-4
 
     def recount(self, terms: TopicTerms, ballots: RecountBallots, total: Weight) -> dict[str, object]:
         choices = [(weight, Choice.SPOILED if a == SPOILED else self.read_answer(terms, a)) for weight, a in ballots]
