@@ -12,6 +12,7 @@ drafts and publishes lives in ``publish_vote`` below, so adapting it adapts ever
 from __future__ import annotations
 
 import logging
+import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -24,6 +25,7 @@ from app.common.access import Role
 from app.settings import IdpIssuer
 from app.transitions import run_due_transitions
 from tests.factories import Places, make_api_key, make_places
+from tests.factories_vote import convene, record_posting
 from tests.notice.helpers import HEADER, resident_id
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -70,8 +72,9 @@ class Estate:
         return str(self.places.estate.id)
 
 
-async def publish_vote(client, app, places: Places, committee: dict[str, str], register: bytes) -> str:  # type: ignore[no-untyped-def]
-    """The committee imports the register, drafts the vote with its topics and an attachment, and publishes it."""
+async def publish_vote(client, session, app, places: Places, committee: dict[str, str], register: bytes) -> str:  # type: ignore[no-untyped-def]
+    """The committee imports the register, drafts the vote with its topics and an attachment, records its mandate
+    to convene (R-CONV), publishes the notice and records its posting on site the same day (R-NOTICE-3)."""
     app.state.clock = lambda: PUBLISHED
     imported = await client.post(
         f"{API}/estates/{places.estate.id}/register/imports",
@@ -89,6 +92,8 @@ async def publish_vote(client, app, places: Places, committee: dict[str, str], r
     vote = await client.post(f"{API}/estates/{places.estate.id}/votes", json=body, headers=committee)
     assert vote.status_code == 201, vote.text
     vote_id: str = vote.json()["id"]
+    await convene(session, app.state.cipher, uuid.UUID(vote_id))  # R-CONV: a filed committee's signed decision
+    await session.commit()
     for position, topic in enumerate(topics()):
         created = await client.post(f"{API}/votes/{vote_id}/topics", json=topic, headers=committee)
         assert created.status_code == 201, created.text
@@ -101,6 +106,7 @@ async def publish_vote(client, app, places: Places, committee: dict[str, str], r
             assert attached.status_code == 201, attached.text
     published = await client.post(f"{API}/votes/{vote_id}/publish", headers=committee)
     assert published.status_code == 200, published.text
+    await record_posting(client, vote_id, committee, posted_at=PUBLISHED)
     return vote_id
 
 
@@ -108,12 +114,19 @@ async def publish_vote(client, app, places: Places, committee: dict[str, str], r
 async def estates(client, session, app, repo_root: Path) -> dict[str, Estate]:  # type: ignore[no-untyped-def]
     """Estates A and B, each with a published vote; the clock stands inside the voting window."""
     found = {}
-    register_b = HEADER + f"1,1,101,100.00,不动产登记,否,已售,是,不动产登记,{CERTIFICATE_B},吴九,{ID_B},个人\n"
+    register_b = (
+        HEADER
+        + f"1,1,101,100.00,不动产登记,否,已售,是,不动产登记,{CERTIFICATE_B},吴九,{ID_B},个人\n"
+        + "".join(
+            f"1,1,10{n},90.00,不动产登记,否,已售,是,不动产登记,京(2020)第91{n}号,郑{n},{resident_id(f'1101051960010{n}123')},个人\n"
+            for n in (2, 3)  # R-CONV: a committee of three to convene B's vote
+        )
+    )
     for name, register in (("A", (repo_root / "samples/register-sample.csv").read_bytes()), ("B", register_b.encode())):
         places = await make_places(session, app.state.cipher)
         await session.commit()
         committee = await make_api_key(session, app.state.token_hasher, role=Role.COMMITTEE, estate_id=places.estate.id)
-        found[name] = Estate(places, committee, await publish_vote(client, app, places, committee, register))
+        found[name] = Estate(places, committee, await publish_vote(client, session, app, places, committee, register))
     app.state.clock = lambda: VOTING
     return found
 

@@ -101,8 +101,10 @@ async def test_an_owner_goes_from_sign_in_to_my_votes_to_a_receipt_and_the_resul
     assert (await _get(client, "me/votes?state=open", owner))["items"] == []
     result = await _get(client, f"votes/{vote['id']}/result", owner)
     assert (result["status"], result["status_zh"]) == ("RESULT_PUBLISHED", "结果已公布")
-    assert (result["decision_status"], result["decision_status_zh"]) == ("IN_FORCE", "已生效")
     yes_no, choice = result["topics"]
+    # Nothing was decided (R-SUP-7): said in Chinese too; a topic that decided nothing has no decision status.
+    assert (result["decision_status"], result["decision_status_zh"]) == ("NO_DECISION", "未作出决定")
+    assert (yes_no["decision_status"], yes_no["decision_status_zh"]) == (None, None)
     # One group of eight took part: no quorum (R-TALLY-3), in Chinese beside the code.
     assert (yes_no["outcome"], yes_no["outcome_zh"]) == ("NO_QUORUM", "参与表决的业主人数或面积未达到法定比例")
     assert {key: yes_no["answers_zh"][key] for key in ("AGREE", "OPPOSE", "ABSTAIN")} == {
