@@ -31,6 +31,7 @@ from app.db.migrate import upgrade_async
 from app.db.session import create_engine, create_sessionmaker
 from app.errors import DomainError
 from app.grant.router import router as grant_router
+from app.home.router import router as home_router
 from app.http import devclock, health
 from app.http.docs import DOCS_PAGES, install_offline_docs
 from app.http.errors import HttpError, PayloadTooLarge, RequestInvalid
@@ -212,6 +213,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         grant_router, ballot_router, result_router, topic_router, log_router, receipt_router, petition_router,
         notice_router, archive_router, reminder_router, supervision_router, restricted_log_router, objection_router,
         counting_router, committee_router, procedure_router, records_router,
+        home_router,
     ):  # fmt: skip
         app.include_router(router, prefix=API_PREFIX)
     if settings.dev_clock:

@@ -18,17 +18,20 @@ import pytest
 
 from app.common.access import Role, Scope
 from app.db.base import utcnow
+from app.register.models import OwnerKind
+from app.register.repository import get_or_create_owner
 from tests.ballot.helpers import WANG, owner_id
 from tests.factories import bearer, make_account, make_api_key, make_places
 from tests.factories_vote import make_vote, yes_no_topic
 
 NOW = utcnow().replace(microsecond=0)
+PERSON_ID = "110105199206061233"  # in no register
 REGISTER = (
     "building,room,area,area_source,evidence,owner_names,owner_ids\n"
     "9,901,80.00,REGISTRY,REGISTRATION,王一,110105198001010016\n"
 )
 A_ROLES = ("admin", "so_a", "committee_a", "observer_a", "auditor_a")
-OUTSIDERS = ("so_b", "committee_b", "observer_b", "auditor_b", "stranger")
+OUTSIDERS = ("so_b", "committee_b", "observer_b", "auditor_b", "stranger", "person")
 
 
 @pytest.fixture
@@ -38,6 +41,9 @@ async def world(client, session, app):
     a = fixture.places
     b = await make_places(session, app.state.cipher)
     owner = await make_account(session, app.state.cipher, owner_id=await owner_id(session, app, WANG))
+    # Issue #19 item 5: verified as a person (owns no home, holds no grant): every read of A is not found.
+    someone = await get_or_create_owner(session, kind=OwnerKind.PERSON, identifier=PERSON_ID, cipher=app.state.cipher)
+    person = await make_account(session, app.state.cipher, owner_id=someone.id)
 
     async def staff(role: Role, **scope):
         return bearer(app, await make_account(session, app.state.cipher, scopes=(Scope(role, **scope),)))
@@ -53,6 +59,7 @@ async def world(client, session, app):
         "auditor_b": await staff(Role.AUDITOR, estate_id=b.estate.id),
         "owner_a": bearer(app, owner),
         "stranger": bearer(app, await make_account(session, app.state.cipher)),
+        "person": bearer(app, person),
     }
     await session.commit()
     headers["admin"] = await make_api_key(session, app.state.token_hasher, role=Role.ADMIN)
@@ -83,9 +90,11 @@ async def test_other_places_and_strangers_get_404_on_every_read_of_estate_a(clie
 
 # (method, path template, body kind) → expected status per principal; principals not listed expect 404.
 MATRIX = [
-    ("GET", "/api/v1/estates/{estate_id}", None, dict.fromkeys(A_ROLES, 200)),
+    # Issue #19 item 4: the owners' app reads the estate, its vote list and its owners' notices.
+    ("GET", "/api/v1/estates/{estate_id}", None, dict.fromkeys(A_ROLES, 200) | {"owner_a": 200}),
     ("GET", "/api/v1/estates/{estate_id}/roll", None, dict.fromkeys(A_ROLES, 200)),
-    ("GET", "/api/v1/estates/{estate_id}/votes", None, dict.fromkeys(A_ROLES, 200)),
+    ("GET", "/api/v1/estates/{estate_id}/votes", None, dict.fromkeys(A_ROLES, 200) | {"owner_a": 200}),
+    ("GET", "/api/v1/estates/{estate_id}/notices", None, dict.fromkeys(A_ROLES, 200) | {"owner_a": 200}),
     ("GET", "/api/v1/votes/{vote_id}", None, dict.fromkeys(A_ROLES, 200) | {"owner_a": 200}),
     ("GET", "/api/v1/votes/{vote_id}/turnout", None, dict.fromkeys(A_ROLES, 200) | {"owner_a": 200}),
     ("GET", "/api/v1/votes/{vote_id}/result", None, dict.fromkeys(A_ROLES, 409) | {"owner_a": 409}),

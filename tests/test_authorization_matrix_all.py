@@ -46,12 +46,15 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from app.audit.integrator import integrate_once
 from app.common.access import Principal, Role, Scope
 from app.db.base import Base, utcnow
+from app.grant.models import ActingGrant, ActingKind, GrantStatus
 from app.identity.models import RoleGrant
 from app.identity.service import OPERATOR
 from app.notice.models import OutboxStatus
 from app.objection import service as objection_service
 from app.objection.schemas import ObjectionCreate
+from app.register.models import OwnerKind
 from app.register.parsing import RegisterFormat
+from app.register.repository import get_or_create_owner
 from app.register.service import import_register
 from tests.ballot.helpers import LI, WANG, ZHAO, answers_for, group_of, owner_id
 from tests.factories import bearer, make_account, make_api_key, make_places
@@ -62,6 +65,8 @@ NOW = utcnow().replace(microsecond=0)
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + bytes(range(256)) * 4
 ID_B = resident_id("11010519900202456")  # the one owner of estate B (in no other register)
 ID_APPLICANT = resident_id("11010519910303789")  # applies for manual review in A
+ID_PERSON = resident_id("11010519920606123")  # verified as a person, no home, no grant
+ID_GRANTEE = resident_id("11010519700707456")  # the company's legal representative in A, no home
 PHONE_OWNER_A2 = "13900000902"
 SUPERVISION = {"reason": "表决程序违反议事规则", "document_ref": "朝东街发〔2025〕12号"}
 
@@ -70,14 +75,20 @@ PRINCIPALS = (
     "anonymous", "admin",
     "so_a", "committee_a", "observer_a", "auditor_a",
     "so_b", "committee_b", "observer_b", "auditor_b",
-    "owner_a", "owner_a2", "owner_b", "unverified",
+    "owner_a", "owner_a2", "owner_b", "unverified", "grantee_a", "person",
 )  # fmt: skip
 MANAGERS_A = ("admin", "so_a", "committee_a")
 READERS_A = ("observer_a", "auditor_a")
 STAFF_A = MANAGERS_A + READERS_A
 STAFF_B = ("so_b", "committee_b", "observer_b", "auditor_b")
 OWNERS_A = ("owner_a", "owner_a2")
-ACCOUNTS = ("so_a", "committee_a", "observer_a", "auditor_a", *STAFF_B, *OWNERS_A, "owner_b", "unverified")
+# Issue #19 item 5: the company's legal representative in A (no home, an approved grant in force) reads what A's
+# owners read of the votes; ``person`` is verified as a person, owns no home and holds no grant: A is not found.
+ACTING_A = (*OWNERS_A, "grantee_a")
+ACCOUNTS = (
+    "so_a", "committee_a", "observer_a", "auditor_a", *STAFF_B, *OWNERS_A, "owner_b", "unverified", "grantee_a",
+    "person",
+)  # fmt: skip
 
 
 def expect(default: str, *groups: tuple[tuple[str, ...] | str, str]) -> dict[str, str]:
@@ -103,7 +114,7 @@ STAFF_OF_A = expect("404", (STAFF_A, OK))
 SUPERVISORS_A = expect("404", (("admin", "so_a"), OK), (("committee_a", *READERS_A), "403"))
 # Account-only endpoints: operators' API keys have no account.
 ACCOUNT_ONLY = expect(OK, ("admin", "403"))
-VERIFIED_ONLY = expect("403", (OWNERS_A, OK), ("owner_b", OK))
+VERIFIED_ONLY = expect("403", (OWNERS_A, OK), ("owner_b", OK), ("grantee_a", OK), ("person", OK))
 # R-ROLL-7: the roll with owners' names: A's owners and organisers; the residents' committee and the auditor 403.
 ROLL_READERS_A = expect("404", (MANAGERS_A, OK), (READERS_A, "403"), (OWNERS_A, OK))
 
@@ -123,6 +134,12 @@ class World:
     ids: dict[str, str]  # path parameter → value (estate_id → A, vote_id → V, …)
     headers: dict[str, dict[str, str]]
     extra: dict[str, Any]
+
+
+async def _person(session, cipher, id_number: str) -> uuid.UUID:  # type: ignore[no-untyped-def]
+    """A person's identity as verification records one for someone in no register (issue #19 item 5)."""
+    owner = await get_or_create_owner(session, kind=OwnerKind.PERSON, identifier=id_number, cipher=cipher)
+    return owner.id
 
 
 def _json(factory: Callable[[World], Any]) -> Callable[[World, str], dict[str, Any]]:
@@ -184,6 +201,12 @@ MATRIX: dict[tuple[str, str], Call] = {
     ("GET", "/api/v1/me/grants"): Call(ACCOUNT_ONLY),
     ("GET", "/api/v1/me/groups"): Call(VERIFIED_ONLY, note="R-CAST-1: only verified owners have groups"),
     ("GET", "/api/v1/me/notices"): Call(ANY_SIGNED_IN),
+    ("GET", "/api/v1/me/notices/unread-count"): Call(ANY_SIGNED_IN),
+    ("POST", "/api/v1/me/notices/{notice_id}/read"): Call(
+        expect("404", (ACTING_A, OK)), note="only a notice of the caller's own feed: A's owners and its grantee"
+    ),
+    ("GET", "/api/v1/me/estates"): Call(ANY_SIGNED_IN, note="the caller's own estates only (none for staff)"),
+    ("GET", "/api/v1/me/votes"): Call(ANY_SIGNED_IN, note="the caller's own votes only (none for staff)"),
     ("GET", "/api/v1/me/verification"): Call(ACCOUNT_ONLY),
     ("POST", "/api/v1/me/verification"): Call(
         ACCOUNT_ONLY, body=_static({"id_number": ID_APPLICANT, "certificate_number": "京(2019)朝阳区不动产权第1号"})
@@ -235,7 +258,7 @@ MATRIX: dict[tuple[str, str], Call] = {
         expect("404", (("admin", "so_a"), OK)),
         body=lambda w, _: {"json": {"community_id": w.extra["community_a"], "name": "新小区"}},
     ),
-    ("GET", "/api/v1/estates/{estate_id}"): Call(STAFF_OF_A),
+    ("GET", "/api/v1/estates/{estate_id}"): Call(expect("404", (STAFF_A, OK), (ACTING_A, OK))),
     ("GET", "/api/v1/street-offices/{street_office_id}/overview"): Call(expect("404", (("admin", "so_a"), OK))),
     ("POST", "/api/v1/api-keys"): Call(
         expect("403", (("admin", "so_a"), OK), ("so_b", "404")),
@@ -286,7 +309,9 @@ MATRIX: dict[tuple[str, str], Call] = {
     ("POST", "/api/v1/estates/{estate_id}/verification-requests/{request_id}/reject"): Call(
         ORGANISERS_A, body=_static({"reason": "证件不清晰"})
     ),
-    ("GET", "/api/v1/estates/{estate_id}/notices"): Call(STAFF_OF_A),
+    ("GET", "/api/v1/estates/{estate_id}/notices"): Call(
+        expect("404", (STAFF_A, OK), (ACTING_A, OK)), note="owners and grantees: the OWNERS notices only"
+    ),
     ("GET", "/api/v1/estates/{estate_id}/archive"): Call(expect("404", (STAFF_A, OK), (OWNERS_A, OK))),
     ("GET", "/api/v1/estates/{estate_id}/archive/notices/{notice_id}"): Call(
         expect("404", (STAFF_A, OK), (OWNERS_A, OK))
@@ -311,27 +336,31 @@ MATRIX: dict[tuple[str, str], Call] = {
         note="R-CAST-4: the requester, an owner of the group or the organiser",
     ),
     # --- petitions (R-LIFE-9, R-LIFE-10) ----------------------------------------------------------------------------
-    ("GET", "/api/v1/estates/{estate_id}/petitions"): Call(expect("404", (STAFF_A, OK), (OWNERS_A, OK))),
+    # The petition package already counted grants in force: the company's representative reads A's petitions and
+    # may sign for the company's group, but is no owner who opens one (R-LIFE-10).
+    ("GET", "/api/v1/estates/{estate_id}/petitions"): Call(expect("404", (STAFF_A, OK), (ACTING_A, OK))),
     ("POST", "/api/v1/estates/{estate_id}/petitions"): Call(
-        expect("404", (OWNERS_A, OK), (STAFF_A, "403")),
+        expect("404", (OWNERS_A, OK), ((*STAFF_A, "grantee_a"), "403")),
         body=_static({"kind": "TEMPORARY_MEETING", "title": "提议召开临时会议", "text": "讨论更换物业。"}),
     ),
-    ("GET", "/api/v1/petitions/{petition_id}"): Call(expect("404", (STAFF_A, OK), (OWNERS_A, OK))),
+    ("GET", "/api/v1/petitions/{petition_id}"): Call(expect("404", (STAFF_A, OK), (ACTING_A, OK))),
     ("POST", "/api/v1/petitions/{petition_id}/signatures"): Call(
-        expect("404", ("owner_a2", OK), (("owner_a", *STAFF_A), "403")),
+        expect("404", ("owner_a2", OK), (("owner_a", *STAFF_A, "grantee_a"), "403")),
         body=_json(lambda w: {"group_id": w.extra["group_a2"]}),
         note="李二 signs for his group; 王一 signing for 李二's group (another group) is refused (R-CAST)",
     ),
     ("POST", "/api/v1/petitions/{petition_id}/submit"): Call(
-        expect("404", ("owner_a", OK), ((*STAFF_A, "owner_a2"), "403"))
+        expect("404", ("owner_a", OK), ((*STAFF_A, "owner_a2", "grantee_a"), "403"))
     ),
     ("POST", "/api/v1/petitions/{petition_id}/escalate"): Call(
-        expect("404", ("owner_a", OK), ((*STAFF_A, "owner_a2"), "403"))
+        expect("404", ("owner_a", OK), ((*STAFF_A, "owner_a2", "grantee_a"), "403"))
     ),
     # --- votes: drafting, publication, errata, cancellation (the organiser) --------------------------------------
-    ("GET", "/api/v1/estates/{estate_id}/votes"): Call(STAFF_OF_A, note="owners find votes in /me/notices"),
+    ("GET", "/api/v1/estates/{estate_id}/votes"): Call(
+        expect("404", (STAFF_A, OK), (ACTING_A, OK)), note="owners and grantees: the votes they act in"
+    ),
     ("POST", "/api/v1/estates/{estate_id}/votes"): Call(ORGANISERS_A, body=_vote_body),
-    ("GET", "/api/v1/votes/{vote_id}"): Call(expect("404", (STAFF_A, OK), (OWNERS_A, OK))),
+    ("GET", "/api/v1/votes/{vote_id}"): Call(expect("404", (STAFF_A, OK), (ACTING_A, OK))),
     ("PATCH", "/api/v1/votes/{vote_id}"): Call(VOTE_ORGANISERS_A, body=_static({"title": "改名"})),
     ("POST", "/api/v1/votes/{vote_id}/publish"): Call(VOTE_ORGANISERS_A),
     ("POST", "/api/v1/votes/{vote_id}/errata"): Call(
@@ -431,10 +460,10 @@ MATRIX: dict[tuple[str, str], Call] = {
     ("POST", "/api/v1/votes/{vote_id}/counting-session/confirmations"): Call(
         expect("403:counting.not_a_witness"), note="R-PAPER-3: only a named witness, through their own account"
     ),
-    ("GET", "/api/v1/votes/{vote_id}/my-ballot"): Call(expect("404", (OWNERS_A, OK))),
-    ("GET", "/api/v1/votes/{vote_id}/turnout"): Call(expect("404", (STAFF_A, OK), (OWNERS_A, OK))),
-    ("GET", "/api/v1/votes/{vote_id}/result"): Call(expect("404", (STAFF_A, OK), (OWNERS_A, OK))),
-    ("GET", "/api/v1/votes/{vote_id}/signed-result"): Call(expect("404", (STAFF_A, OK), (OWNERS_A, OK))),
+    ("GET", "/api/v1/votes/{vote_id}/my-ballot"): Call(expect("404", (ACTING_A, OK))),
+    ("GET", "/api/v1/votes/{vote_id}/turnout"): Call(expect("404", (STAFF_A, OK), (ACTING_A, OK))),
+    ("GET", "/api/v1/votes/{vote_id}/result"): Call(expect("404", (STAFF_A, OK), (ACTING_A, OK))),
+    ("GET", "/api/v1/votes/{vote_id}/signed-result"): Call(expect("404", (STAFF_A, OK), (ACTING_A, OK))),
     ("GET", "/api/v1/votes/{vote_id}/ballots"): Call(ORGANISERS_A, note="R-PUB-2: per-unit ballots"),
     ("GET", "/api/v1/votes/{vote_id}/export"): Call(
         expect("404", (("admin", "so_a", "committee_a", "auditor_a"), OK), ("observer_a", "403")),
@@ -597,6 +626,18 @@ async def _build_world(client, session, sessionmaker, app) -> World:  # type: ig
     )
     owner_b = await make_account(session, cipher, owner_id=await owner_id(session, app, ID_B))
     unverified = await make_account(session, cipher)
+    # Issue #19 item 5: two people who own no home, verified as persons; one is the company's legal representative
+    # in A (2-1-102) by a grant the organiser approved, the other holds no grant anywhere.
+    person = await make_account(session, cipher, owner_id=await _person(session, cipher, ID_PERSON))
+    grantee_a = await make_account(session, cipher, owner_id=await _person(session, cipher, ID_GRANTEE))
+    company_group = next(group for group in fixture.roll.groups if "2-1-102" in group.unit_ids)
+    session.add(
+        ActingGrant(
+            estate_id=a.estate.id, group_key=company_group.key, kind=ActingKind.LEGAL_REPRESENTATIVE,
+            grantee_account_id=grantee_a.id, requested_by_account_id=grantee_a.id, status=GrantStatus.APPROVED,
+            evidence_type="LICENCE", evidence_sha256="b" * 64, created_at=NOW, decided_at=NOW, decided_by="tests",
+        )
+    )  # fmt: skip
     applicant = await make_account(session, cipher)
 
     accounts = {}
@@ -625,6 +666,8 @@ async def _build_world(client, session, sessionmaker, app) -> World:  # type: ig
         "owner_a2": bearer(app, owner_a2),
         "owner_b": bearer(app, owner_b),
         "unverified": bearer(app, unverified),
+        "grantee_a": bearer(app, grantee_a),
+        "person": bearer(app, person),
     }
     vote_id = fixture.vote.id
     wang, li = await owner_id(session, app, WANG), await owner_id(session, app, LI)
@@ -822,7 +865,7 @@ async def world(client, session, sessionmaker, app) -> World:  # type: ignore[no
     return await _build_world(client, session, sessionmaker, app)
 
 
-OUTSIDERS = (*STAFF_B, "owner_b", "unverified")
+OUTSIDERS = (*STAFF_B, "owner_b", "unverified", "person")
 # Writes whose success the fingerprint must see (proof that it would see a refused write that wrote).
 MUST_CHANGE = {
     ("POST", "/api/v1/votes/{vote_id}/suspend"),

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from app.grant import reach
+from app.grant.models import ActingGrant
 from app.notice.models import Audience, Notice
 from app.realname.models import OwnerBinding
 from app.register.models import RegisterVersion, Unit, UnitOwner
@@ -58,11 +61,21 @@ async def owns_in_estate(
     return found is not None
 
 
-def owner_notices_statement(owner_id: uuid.UUID | None, account_id: uuid.UUID) -> sa.Select[Notice]:
+def owner_notices_statement(
+    owner_id: uuid.UUID | None, account_id: uuid.UUID, *, granted_at: datetime | None = None
+) -> sa.Select[Notice]:
+    """The account's notices; with an owner identity, the OWNERS notices of its estates (``owner_estate_ids``) and,
+    with ``granted_at``, of the estates where the account holds a grant in force at that instant (R-CAST-2..5)."""
     addressed = sa.and_(Notice.audience == Audience.ACCOUNT, Notice.account_id == account_id)
     if owner_id is None:
         return sa.select(Notice).where(addressed)
-    owners = sa.and_(Notice.estate_id.in_(owner_estate_ids(owner_id, account_id)), Notice.audience == Audience.OWNERS)
+    estates = owner_estate_ids(owner_id, account_id)
+    if granted_at is not None:
+        granted = sa.select(ActingGrant.estate_id).where(
+            ActingGrant.grantee_account_id == account_id, reach.in_force(granted_at)
+        )
+        estates = sa.select(estates.union(granted).subquery().c[0])
+    owners = sa.and_(Notice.estate_id.in_(estates), Notice.audience == Audience.OWNERS)
     return sa.select(Notice).where(sa.or_(owners, addressed))
 
 

@@ -5,17 +5,16 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Response
+from fastapi import APIRouter, Path, Query, Response
 
 from app.archive import service
-from app.archive.schemas import ArchiveRead
+from app.archive.schemas import ArchiveRead, MyNoticeRead, MyNoticesPage, UnreadCountRead
 from app.archive.service import Download
 from app.common.errors import InvalidCursor, Unauthenticated
-from app.common.pagination import CursorParam, LimitParam, Page
+from app.common.pagination import CursorParam, LimitParam
 from app.errors import NotFound
 from app.http.deps import Clock, CurrentPrincipal, SessionDep
 from app.http.problems import problem_responses
-from app.notice.schemas import NoticeRead
 from app.result.errors import ResultNotPublished, VoteTerminated
 
 API_PREFIX = "/api/v1"  # for the download links in the archive listing (app.main mounts this router there)
@@ -39,13 +38,42 @@ def _attachment(download: Download) -> Response:
     )
 
 
-@router.get("/me/notices", responses=problem_responses(Unauthenticated, InvalidCursor))
+@router.get("/me/notices", response_model=MyNoticesPage, responses=problem_responses(Unauthenticated, InvalidCursor))
 async def list_my_notices(
-    session: SessionDep, principal: CurrentPrincipal, cursor: CursorParam = None, limit: LimitParam = 50
-) -> Page[NoticeRead]:
-    """The owners' notices of every estate the caller owns a unit in or is on a vote's roll of, newest first."""
-    rows, next_cursor = await service.list_my_notices(session, principal, cursor=cursor, limit=limit)
-    return Page(items=[NoticeRead.of(row) for row in rows], next_cursor=next_cursor)
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    clock: Clock,
+    cursor: CursorParam = None,
+    limit: LimitParam = 50,
+    unread: Annotated[bool, Query(description="Only the notices the caller has not marked read")] = False,
+) -> MyNoticesPage:
+    """The owners' notices of every estate the caller owns a unit in, is on a vote's roll of, or acts in through a
+    grant in force (legal representative, guardian, proxy), and the notices addressed to the caller; newest first,
+    each with the caller's read state, and the unread count of the whole feed."""
+    feed = await service.list_my_notices(
+        session, principal, cursor=cursor, limit=limit, now=clock(), unread_only=unread
+    )
+    return MyNoticesPage.of(feed)
+
+
+@router.get("/me/notices/unread-count", response_model=UnreadCountRead, responses=problem_responses(Unauthenticated))
+async def count_my_unread_notices(session: SessionDep, principal: CurrentPrincipal, clock: Clock) -> UnreadCountRead:
+    """How many notices of the caller's feed are unread (the badge of the owners' app)."""
+    return UnreadCountRead(unread_count=await service.unread_count(session, principal, now=clock()))
+
+
+@router.post(
+    "/me/notices/{notice_id}/read", response_model=MyNoticeRead, responses=problem_responses(Unauthenticated, NotFound)
+)
+async def mark_my_notice_read(
+    notice_id: Annotated[uuid.UUID, Path(description="Notice id")],
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    clock: Clock,
+) -> MyNoticeRead:
+    """Mark a notice of the caller's feed read (idempotent: the first read is kept); any other notice is 404."""
+    notice, read_at = await service.mark_notice_read(session, principal, notice_id, now=clock())
+    return MyNoticeRead.of_read(notice, read_at)
 
 
 @router.get("/estates/{estate_id}/archive", response_model=ArchiveRead, responses=problem_responses(*READ_ERRORS))

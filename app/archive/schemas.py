@@ -7,12 +7,15 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
-from pydantic import Field
+from pydantic import BaseModel, Field
 
-from app.archive.service import Archive
+from app.archive.service import Archive, NoticeFeed
 from app.common.schemas import ReadModel
 from app.notice.models import NoticeKind
+from app.notice.schemas import NoticeRead
+from app.notice.service import reported_to
 
 
 class ArchivedTopicRead(ReadModel):
@@ -80,3 +83,36 @@ class ArchiveRead(ReadModel):
                 for notice in archive.notices
             ],
         )
+
+
+class MyNoticeRead(NoticeRead):
+    """A notice of the caller's feed with the caller's read state."""
+
+    read: bool
+    read_at: datetime | None = Field(description="When the caller first marked it read; None while unread")
+
+    @classmethod
+    def of_read(cls, notice: Any, read_at: datetime | None) -> MyNoticeRead:
+        return cls.from_attributes_of(
+            notice, reported_to=reported_to(notice.audience), read=read_at is not None, read_at=read_at
+        )
+
+
+class MyNoticesPage(BaseModel):
+    """A page of the caller's notices, newest first, and how many of ALL the caller's notices are unread."""
+
+    items: list[MyNoticeRead]
+    next_cursor: str | None = None
+    unread_count: int = Field(description="Unread notices in the whole feed (not only this page)")
+
+    @classmethod
+    def of(cls, feed: NoticeFeed) -> MyNoticesPage:
+        return cls(
+            items=[MyNoticeRead.of_read(row, feed.read_at.get(row.id)) for row in feed.notices],
+            next_cursor=feed.next_cursor,
+            unread_count=feed.unread,
+        )
+
+
+class UnreadCountRead(BaseModel):
+    unread_count: int = Field(description="Unread notices in the caller's feed")

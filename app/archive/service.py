@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.archive import repository
@@ -41,15 +42,62 @@ from app.supervision import service as supervision_service
 from app.vote.models import Vote
 
 
-async def list_my_notices(
-    session: AsyncSession, principal: Principal, *, cursor: str | None, limit: int
-) -> tuple[Sequence[Notice], str | None]:
-    """The owners' notices of every estate the caller owns a unit in, or whose vote roll they are in, and the
-    notices addressed to the caller's account (read even after the binding they are about has ended)."""
+@dataclass(frozen=True, slots=True)
+class NoticeFeed:
+    """A page of the caller's notices, when they read each (None: unread), and how many are unread in all."""
+
+    notices: Sequence[Notice]
+    next_cursor: str | None
+    read_at: dict[uuid.UUID, datetime]
+    unread: int
+
+
+def _feed(principal: Principal, now: datetime) -> sa.Select[Notice] | None:
+    """The owners' notices of every estate the caller owns a unit in, or whose vote roll they are in, or where they
+    hold a grant in force (R-CAST-2..5), and the notices addressed to the caller's account (read even after the
+    binding they are about has ended); None for an API key (no estates, so no notices)."""
     if principal.account_id is None:
-        return [], None  # an API key: no estates, so no notices
-    statement = repository.owner_notices_statement(principal.owner_id, principal.account_id)
-    return await notice_repository.newest_first(session, statement, cursor=cursor, limit=limit)
+        return None
+    return repository.owner_notices_statement(principal.owner_id, principal.account_id, granted_at=now)
+
+
+async def list_my_notices(
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    cursor: str | None,
+    limit: int,
+    now: datetime,
+    unread_only: bool = False,
+) -> NoticeFeed:
+    """The caller's notice feed, newest first, with the caller's read marks and the unread count."""
+    statement = _feed(principal, now)
+    if statement is None or principal.account_id is None:
+        return NoticeFeed([], None, {}, 0)
+    unread = statement.where(notice_repository.unread_by(principal.account_id))
+    rows, next_cursor = await notice_repository.newest_first(
+        session, unread if unread_only else statement, cursor=cursor, limit=limit
+    )
+    marks = await notice_repository.read_marks(session, principal.account_id, [row.id for row in rows])
+    return NoticeFeed(rows, next_cursor, marks, await notice_repository.count(session, unread))
+
+
+async def unread_count(session: AsyncSession, principal: Principal, *, now: datetime) -> int:
+    statement = _feed(principal, now)
+    if statement is None or principal.account_id is None:
+        return 0
+    return await notice_repository.count(session, statement.where(notice_repository.unread_by(principal.account_id)))
+
+
+async def mark_notice_read(
+    session: AsyncSession, principal: Principal, notice_id: uuid.UUID, *, now: datetime
+) -> tuple[Notice, datetime]:
+    """Mark a notice of the caller's feed read (the first read is kept); any other notice is not found (404)."""
+    statement = _feed(principal, now)
+    notice = await session.scalar(statement.where(Notice.id == notice_id)) if statement is not None else None
+    if notice is None or principal.account_id is None:
+        raise NotFound(what="notice")
+    return notice, await notice_repository.mark_read(session, principal.account_id, notice_id, now)
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,7 +14,7 @@ from app.committee.models import Committee, CommitteeMember, ConveningTrigger
 from app.db.base import Base
 from app.grant.models import ActingGrant
 from app.identity.models import Account, ApiKey, IdentityEvent, OtpChallenge, RefreshToken, RoleGrant
-from app.notice.models import Notice, OutboxMessage
+from app.notice.models import Notice, NoticeReadMark, OutboxMessage
 from app.objection.models import RollObjection
 from app.petition.models import Petition, PetitionSignature
 from app.place.models import Community, District, Estate, StreetOffice
@@ -66,6 +66,7 @@ __all__ = [
     "ManualVerificationRequest",
     "Notice",
     "NoticePosting",
+    "NoticeReadMark",
     "OtpChallenge",
     "OutboxMessage",
     "Owner",

@@ -102,3 +102,14 @@ class OutboxMessage(IdMixin, CreatedAtMixin, Base):
     """The claim of the dispatcher sending it; the outcome is recorded only under the same claim."""
     last_error: Mapped[str | None] = mapped_column(sa.String(500))
     sent_at: Mapped[datetime | None]
+
+
+class NoticeReadMark(Base):
+    """An account has read a notice (the owners' home screen: read state, unread count). Written only by the account
+    itself, for a notice it may read; nothing public, and never in the audit log (it says nothing about the vote)."""
+
+    __tablename__ = "notice_read_mark"
+
+    account_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("account.id", ondelete="CASCADE"), primary_key=True)
+    notice_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("notice.id", ondelete="CASCADE"), primary_key=True)
+    read_at: Mapped[datetime]

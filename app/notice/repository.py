@@ -7,11 +7,13 @@ from collections.abc import Sequence
 from datetime import datetime
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.common.errors import InvalidCursor
 from app.common.pagination import decode_cursor, encode_cursor
-from app.notice.models import Audience, Notice, OutboxMessage, OutboxStatus
+from app.notice.models import Audience, Notice, NoticeReadMark, OutboxMessage, OutboxStatus
 
 
 def estate_notices_statement(estate_id: uuid.UUID, *, audiences: Sequence[Audience]) -> sa.Select[Notice]:
@@ -60,6 +62,44 @@ async def archive_notices(
 ) -> Sequence[Notice]:
     statement = estate_notices_statement(estate_id, audiences=audiences)
     return (await session.scalars(statement.order_by(Notice.published_at.desc(), Notice.id.desc()))).all()
+
+
+# --- read marks (the owners' home screen) ---------------------------------------------------------------------------
+
+
+def unread_by(account_id: uuid.UUID) -> sa.ColumnElement[bool]:
+    """The notice has no read mark of ``account_id`` (correlated on ``Notice``)."""
+    return ~sa.exists().where(NoticeReadMark.account_id == account_id, NoticeReadMark.notice_id == Notice.id)
+
+
+async def count(session: AsyncSession, statement: sa.Select[Notice]) -> int:
+    return int(await session.scalar(sa.select(sa.func.count()).select_from(statement.subquery())) or 0)
+
+
+async def read_marks(
+    session: AsyncSession, account_id: uuid.UUID, notice_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, datetime]:
+    """Notice id → when ``account_id`` read it, for those of ``notice_ids`` it has read."""
+    if not notice_ids:
+        return {}
+    rows = await session.execute(
+        sa.select(NoticeReadMark.notice_id, NoticeReadMark.read_at).where(
+            NoticeReadMark.account_id == account_id, NoticeReadMark.notice_id.in_(notice_ids)
+        )
+    )
+    return {row.notice_id: row.read_at for row in rows}
+
+
+async def mark_read(session: AsyncSession, account_id: uuid.UUID, notice_id: uuid.UUID, now: datetime) -> datetime:
+    """Record the first read (a repeated or concurrent mark keeps it) and answer when that was."""
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    await session.execute(
+        insert(NoticeReadMark)
+        .values(account_id=account_id, notice_id=notice_id, read_at=now)
+        .on_conflict_do_nothing(index_elements=["account_id", "notice_id"])
+    )
+    marks = await read_marks(session, account_id, [notice_id])
+    return marks[notice_id]
 
 
 # --- outbox ------------------------------------------------------------------------------------------------------

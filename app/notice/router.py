@@ -11,29 +11,14 @@ from app.common.errors import Forbidden, InvalidCursor, Unauthenticated
 from app.common.pagination import Page, PageQuery
 from app.errors import NotFound
 from app.http.deps import Clock, CurrentPrincipal, SessionDep
-from app.http.paths import EstateId
 from app.http.problems import problem_responses
 from app.notice import service
 from app.notice.errors import OutboxMessageNotDead
 from app.notice.models import OutboxStatus
-from app.notice.schemas import NoticeRead, OutboxMessageRead
+from app.notice.schemas import OutboxMessageRead
 
 router = APIRouter(tags=["notices"])
 READ_ERRORS = (Unauthenticated, NotFound)
-
-
-@router.get("/estates/{estate_id}/notices", responses=problem_responses(*READ_ERRORS, InvalidCursor))
-async def list_estate_notices(
-    estate_id: EstateId,
-    session: SessionDep,
-    principal: CurrentPrincipal,
-    page: PageQuery,
-) -> Page[NoticeRead]:
-    """The estate's notices, newest first, for anyone with a role on it (observers included, R-SUP-2)."""
-    rows, next_cursor = await service.list_estate_notices(
-        session, principal, estate_id, cursor=page.cursor, limit=page.limit
-    )
-    return Page(items=[NoticeRead.of(row) for row in rows], next_cursor=next_cursor)
 
 
 @router.get("/admin/outbox", responses=problem_responses(Unauthenticated, Forbidden, InvalidCursor))

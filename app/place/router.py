@@ -3,14 +3,14 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, status
+from fastapi import APIRouter, Query, status
 
 from app.common.errors import Forbidden, InvalidCursor, Unauthenticated
 from app.common.pagination import Page, PageQuery
 from app.errors import NotFound
 from app.http.deps import CurrentPrincipal, SessionDep
 from app.http.problems import problem_responses
-from app.place import access, repository, schemas, service
+from app.place import schemas, service
 from app.place.errors import PlaceNameTaken
 
 router = APIRouter(tags=["places"])
@@ -105,14 +105,3 @@ async def list_estates(
         session, principal, community_id=community_id, cursor=page.cursor, limit=page.limit
     )
     return Page(items=[schemas.EstateRead.model_validate(row) for row in rows], next_cursor=next_cursor)
-
-
-@router.get(
-    "/estates/{estate_id}", response_model=schemas.EstateRead, responses=problem_responses(*AUTH_ERRORS, NotFound)
-)
-async def get_estate(
-    estate_id: Annotated[uuid.UUID, Path()], session: SessionDep, principal: CurrentPrincipal
-) -> schemas.EstateRead:
-    """One estate."""
-    await access.ensure_can_read_estate(session, principal, estate_id)
-    return schemas.EstateRead.model_validate(await repository.get_estate(session, estate_id))

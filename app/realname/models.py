@@ -15,12 +15,21 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db.base import Base, CreatedAtMixin, IdMixin, enum_column
+from app.register.identifiers import IdentityDocument
 
 
 class VerificationMethod(StrEnum):
     REGISTER_MATCH = "REGISTER_MATCH"  # ID number + property-certificate number against the register
     IDENTITY_PROVIDER = "IDENTITY_PROVIDER"  # signed assertion of a configured provider
     MANUAL_REVIEW = "MANUAL_REVIEW"  # document reviewed by the organiser or the street office
+
+
+class VerificationPurpose(StrEnum):
+    """What a manual review proves (R-PI-4)."""
+
+    OWNER = "OWNER"  # the applicant owns a unit in the estate's register: bound there (R-CAST-1)
+    PERSON = "PERSON"  # who the applicant is, without a home: to act as legal representative, guardian or proxy
+    # (R-CAST-3..5) once an organiser approves a grant; no binding, so no estate is reached by it alone
 
 
 class ReviewStatus(StrEnum):
@@ -60,6 +69,17 @@ class ManualVerificationRequest(IdMixin, CreatedAtMixin, Base):
     document_type: Mapped[str] = mapped_column(sa.String(50))
     document_sha256: Mapped[str] = mapped_column(sa.String(64))
     status: Mapped[ReviewStatus] = mapped_column(enum_column(ReviewStatus), default=ReviewStatus.PENDING)
+    purpose: Mapped[VerificationPurpose] = mapped_column(
+        enum_column(VerificationPurpose, length=16),
+        default=VerificationPurpose.OWNER,
+        server_default=VerificationPurpose.OWNER.value,
+    )
+    identity_document: Mapped[IdentityDocument] = mapped_column(
+        enum_column(IdentityDocument, length=40),
+        default=IdentityDocument.RESIDENT_ID,
+        server_default=IdentityDocument.RESIDENT_ID.value,
+    )
+    """The document the ID number is the number of (a person approved without a home is recorded with it)."""
     reviewed_by: Mapped[str | None] = mapped_column(sa.String(200))
     decided_at: Mapped[datetime | None]
     decision_reason: Mapped[str | None] = mapped_column(sa.String(500))

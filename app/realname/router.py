@@ -23,7 +23,7 @@ from app.http.ratelimit import client_key
 from app.place.access import ensure_can_manage_estate
 from app.realname import errors, repository, service
 from app.realname.idp import IdentityProviders
-from app.realname.models import ManualVerificationRequest, ReviewStatus, VerificationMethod
+from app.realname.models import ManualVerificationRequest, ReviewStatus, VerificationMethod, VerificationPurpose
 from app.realname.schemas import (
     ApproveCommand,
     AssertionCommand,
@@ -192,6 +192,14 @@ async def request_manual_verification(
     identity_document: Annotated[
         IdentityDocument, Form(description="The identity document the register lists you by")
     ] = IdentityDocument.RESIDENT_ID,
+    purpose: Annotated[
+        VerificationPurpose,
+        Form(
+            description="OWNER: you own a unit in this estate's register. PERSON: you act for an owner as legal "
+            "representative, guardian or proxy (a tenant too) and own no home here; an organiser then approves "
+            "your grant (R-CAST-3..5)"
+        ),
+    ] = VerificationPurpose.OWNER,
 ) -> ManualRequestRead:
     """Apply for manual review with an identity document (R-PI-4: deleted 30 days after the decision)."""
     account_id = service.require_account(principal)
@@ -207,6 +215,7 @@ async def request_manual_verification(
         claimed_name=name,
         document_type=document_type.value,
         identity_document=identity_document,
+        purpose=purpose,
         content=content,
         cipher=cipher,
         now=clock(),
@@ -294,9 +303,14 @@ async def approve_verification_request(
     session: SessionDep,
     principal: CurrentPrincipal,
     clock: Clock,
+    cipher: CipherDep,
 ) -> ManualRequestReviewRead:
-    """Approve: the applicant's account is linked to the register owner with the claimed ID number."""
-    row = await service.approve(session, principal, estate_id, request_id, reason=body.reason, now=clock())
+    """Approve: the applicant's account is linked to the person with the claimed ID number, bound in this estate
+    when its register lists them (``OWNER`` requests need that); a ``PERSON`` request without a home here is
+    verified as a person only (R-CAST-3..5)."""
+    row = await service.approve(
+        session, principal, estate_id, request_id, reason=body.reason, now=clock(), cipher=cipher
+    )
     return await _review_read(session, row)
 
 

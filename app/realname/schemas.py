@@ -9,7 +9,7 @@ from enum import StrEnum
 from pydantic import BaseModel, Field
 
 from app.common.schemas import Command, ReadModel
-from app.realname.models import ManualVerificationRequest, ReviewStatus, VerificationMethod
+from app.realname.models import ManualVerificationRequest, ReviewStatus, VerificationMethod, VerificationPurpose
 from app.register.identifiers import IdentityDocument
 
 
@@ -61,6 +61,9 @@ class ManualRequestRead(ReadModel):
     id: uuid.UUID
     estate_id: uuid.UUID
     status: ReviewStatus
+    purpose: VerificationPurpose = Field(
+        description="OWNER (a unit in the estate's register) or PERSON (legal representative, guardian or proxy)"
+    )
     document_type: str
     identifier_masked: str
     created_at: datetime

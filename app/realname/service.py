@@ -61,9 +61,11 @@ from app.realname.models import (
     VerificationAttempt,
     VerificationDocument,
     VerificationMethod,
+    VerificationPurpose,
 )
+from app.register import repository as register_repository
 from app.register.identifiers import IdentityDocument, valid_identifier, valid_resident_id
-from app.register.models import Owner
+from app.register.models import Owner, OwnerKind
 from app.register.repository import OWNER_IDENTIFIER_FIELD, owner_identifier_index
 from app.register.service import CERTIFICATE_FIELD
 from app.security.pii import FieldCipher, normalise_identifier
@@ -416,18 +418,25 @@ async def verify_by_assertion(
     provider = {"issuer": facts.issuer, "txn": facts.transaction_id, "result": "PASS"}
     if await _verified_as_other(session, account, index):
         return await _refuse(session, account, AlreadyVerified(), method=method, reason="already_verified")
-    owner = await repository.person_owner(session, index) if valid_resident_id(id_number) else None
-    rows = await repository.register_matches(session, owner.id) if owner is not None else []
-    if owner is None or not rows:
+    if not valid_resident_id(id_number):
         return await _fail(session, attempt, VerificationMismatch(), reason="mismatch", details=provider)
+    owner = await repository.person_owner(session, index)
+    rows = await repository.register_matches(session, owner.id) if owner is not None else []
+    if owner is None:
+        # R-CAST-3..5: a legal representative, guardian or proxy (a tenant too) owns no home. The provider proved the
+        # person, so the account is verified as that person; bound in no estate, it reaches none until an organiser
+        # approves a grant there (R-CAST-1). A later register listing the person finds the same identity.
+        owner = await register_repository.get_or_create_owner(
+            session, kind=OwnerKind.PERSON, identifier=id_number, cipher=cipher
+        )
     return await _link(
         session,
         attempt,
         owner,
         reference=facts.transaction_id,
-        # The provider proved the person: bound in every estate whose current register lists them.
+        # The provider proved the person: bound in every estate whose current register lists them (maybe none).
         matches=[binding.Match(estate, version) for estate, version in {r[0]: r[1] for r in rows}.items()],
-        details=provider | {"asserted_at": facts.issued_at.isoformat()},
+        details=provider | {"asserted_at": facts.issued_at.isoformat(), "person_only": not rows},
     )
 
 
@@ -457,8 +466,12 @@ async def submit_manual_request(
     cipher: FieldCipher,
     now: datetime,
     identity_document: IdentityDocument = IdentityDocument.RESIDENT_ID,
+    purpose: VerificationPurpose = VerificationPurpose.OWNER,
 ) -> ManualVerificationRequest:
-    """R-PI-4: an application with one identity document, stored encrypted, for the estate's organiser to review."""
+    """R-PI-4: an application with one identity document, stored encrypted, for the estate's organiser to review.
+
+    ``purpose`` PERSON: a legal representative, guardian or proxy proves who they are without owning a home
+    (R-CAST-3..5); an account verified already has nothing to add that way."""
     account = await _account(session, account_id)
     await place_repository.get_estate(session, estate_id)
     id_number = normalise_identifier(id_number)
@@ -469,6 +482,8 @@ async def submit_manual_request(
     if await binding.bound_owner(session, account.id, estate_id) is not None or await _verified_as_other(
         session, account, index
     ):
+        raise AlreadyVerified()
+    if purpose is VerificationPurpose.PERSON and account.owner_id is not None:
         raise AlreadyVerified()
     if any(request.estate_id == estate_id for request in await repository.pending_requests(session, account.id)):
         raise RequestPending()
@@ -487,6 +502,8 @@ async def submit_manual_request(
         document_type=document_type,
         document_sha256=hashlib.sha256(content).hexdigest(),
         status=ReviewStatus.PENDING,
+        purpose=purpose,
+        identity_document=identity_document,
         created_at=now,
     )
     session.add(request)
@@ -509,6 +526,7 @@ async def submit_manual_request(
             "content_type": content_type,
             "size": len(content),
             "id_index_prefix": protected.blind_index[:INDEX_PREFIX],
+            "purpose": purpose.value,
         },
     )
     return request
@@ -603,14 +621,25 @@ async def approve(
     *,
     reason: str | None,
     now: datetime,
+    cipher: FieldCipher,
 ) -> ManualVerificationRequest:
-    """Link the applicant to the person with the claimed ID number, who must own a unit in the estate's register."""
+    """Link the applicant to the person with the claimed ID number. An OWNER request needs the person on a unit of
+    the estate's register and binds the account here (R-CAST-1); a PERSON request (a legal representative, guardian
+    or proxy, R-CAST-3..5) verifies who they are and binds them only if the register lists them here too."""
     request = await _decidable(session, principal, estate_id, request_id)
     owner = await repository.person_owner(session, request.identifier_index)
     rows = await repository.register_matches(session, owner.id, estate_id=estate_id) if owner is not None else []
-    if owner is None or not rows:
+    if not rows and request.purpose is not VerificationPurpose.PERSON:
         raise OwnerNotInRegister()
     account = await _account(session, request.account_id)
+    if owner is None:  # a person in no register: recorded under the document the applicant named
+        owner = await register_repository.get_or_create_owner(
+            session,
+            kind=OwnerKind.PERSON,
+            identifier=cipher.reveal(OWNER_IDENTIFIER_FIELD, request.identifier_ciphertext),
+            cipher=cipher,
+            document=request.identity_document,
+        )
     if account.owner_id is not None and account.owner_id != owner.id:
         raise AlreadyVerified()
     if account.owner_id is None:
@@ -618,12 +647,13 @@ async def approve(
         account.verified_at = now
         account.verification_method = VerificationMethod.MANUAL_REVIEW.value
         account.verification_reference = f"manual:{request.id}"
-    # Reviewed by this estate's organiser against this estate's register: bound here only (R-CAST-1).
+    # Reviewed by this estate's organiser against this estate's register: bound here only (R-CAST-1), and only if
+    # the register lists the person here; a person without a home here reaches the estate only through a grant.
     await binding.bind(
         session,
         account,
         owner.id,
-        [binding.Match(estate_id, rows[0][1])],
+        [binding.Match(estate_id, rows[0][1])] if rows else [],
         method=VerificationMethod.MANUAL_REVIEW,
         actor=principal.label,
         now=now,
@@ -641,6 +671,8 @@ async def approve(
             "owner_id": str(owner.id),
             "owner_identifier_last4": owner.identifier_last4,
             "document_type": request.document_type,
+            "purpose": request.purpose.value,
+            "bound": bool(rows),
             "other_accounts": await repository.other_accounts_of_owner(session, owner.id, account.id),
         },
     )

@@ -779,7 +779,7 @@ async def filing_package(
 ) -> Package:
     """``GET …/filing-package`` (R-REC-8): the organiser and the street office of the jurisdiction; estate staff
     without it and owners in the roll 403, anyone else 404; each download logged (restricted: who read it)."""
-    vote, viewer = await result_service.visible_vote(session, principal, vote_id)
+    vote, viewer = await result_service.visible_vote(session, principal, vote_id, now=now)
     if not viewer.roles & FILING_ROLES:
         raise Forbidden(reason="the filing package is for the organiser and the street office")
     records = await gather(session, vote, now=now, base_url=base_url)
@@ -823,7 +823,7 @@ async def _record_read(
 async def minutes(
     session: AsyncSession, principal: Principal, vote_id: uuid.UUID, *, now: datetime, base_url: str
 ) -> str:
-    vote, viewer = await result_service.visible_vote(session, principal, vote_id)
+    vote, viewer = await result_service.visible_vote(session, principal, vote_id, now=now)
     text = minutes_text(await gather(session, vote, now=now, base_url=base_url))
     await _record_read(session, principal, vote, viewer, document="MINUTES", content=text.encode("utf-8"), now=now)
     return text
@@ -834,7 +834,7 @@ async def announcement(
     html_page: bool = False,
 ) -> str:  # fmt: skip
     """The announcement as plain text, or as the HTML page to print (``html_page``), its read logged (R-REC-5)."""
-    vote, viewer = await result_service.visible_vote(session, principal, vote_id)
+    vote, viewer = await result_service.visible_vote(session, principal, vote_id, now=now)
     records = await gather(session, vote, now=now, base_url=base_url)
     blocks = announcement_blocks(records, await sign_result(session, vote, keys))
     served = announcement_html(blocks) if html_page else announcement_text(blocks)

@@ -218,20 +218,6 @@ async def unit_places(session: AsyncSession, version_id: uuid.UUID, unit_keys: I
     ]
 
 
-async def owner_groups(session: AsyncSession, vote_id: uuid.UUID, owner_id: uuid.UUID) -> list[RollGroup]:
-    """The vote's roll groups whose frozen owner set contains ``owner_id`` (R-HEAD-3: possibly several).
-
-    A text match on the JSON list narrows the rows portably; the exact membership test is done here.
-    """
-    needle = str(owner_id)
-    statement = (
-        sa.select(RollGroup)
-        .where(RollGroup.vote_id == vote_id, sa.cast(RollGroup.owner_ids, sa.Text).like(f'%"{needle}"%'))
-        .order_by(RollGroup.group_id)
-    )
-    return [group for group in (await session.scalars(statement)).all() if needle in group.owner_ids]
-
-
 async def ballots_of_groups(session: AsyncSession, vote_id: uuid.UUID, group_ids: Iterable[str]) -> Sequence[Ballot]:
     ids = sorted(set(group_ids))
     if not ids:

@@ -80,9 +80,11 @@ async def list_unit_ballots(
 
 
 @router.get("/my-ballot", response_model=MyBallotRead, responses=problem_responses(*AUTH_ERRORS))
-async def get_my_ballot(vote_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal) -> MyBallotRead:
-    """The caller's own voter groups in the roll and their ballots (R-PUB-2)."""
-    groups = await service.my_ballots(session, principal, vote_id)
+async def get_my_ballot(
+    vote_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal, clock: Clock
+) -> MyBallotRead:
+    """The voter groups of the roll the caller is in or acts for (a grant in force), and their ballots (R-PUB-2)."""
+    groups = await service.my_ballots(session, principal, vote_id, now=clock())
     return MyBallotRead(vote_id=vote_id, groups=[GroupBallotsRead.of(item) for item in groups])
 
 

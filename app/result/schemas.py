@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from types import MappingProxyType
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -17,11 +18,13 @@ from app.common.schemas import RatesRead, ReadModel, WeightRead
 from app.objection.schemas import ObjectionEvidenceRead
 from app.result.repository import UnitPlace
 from app.result.service import Decision, GroupBallots, PublishedResult, Turnout
+from app.rules import labels
 from app.rules.counts import Weight
 from app.rules.numeric import area_display
 from app.rules.publicity import CalendarSource
 from app.supervision import service as supervision_service
 from app.supervision.models import SupervisionAction
+from app.vote.models import Topic
 
 
 class TurnoutRead(BaseModel):
@@ -115,6 +118,15 @@ class TopicResultRead(BaseModel):
         "when the outcome decided nothing (NO_QUORUM, REJECTED, NO_DECISION), so there is nothing to revoke. The "
         "outcome and evidence stay as decided",
     )
+    outcome_zh: str = Field(default="", description="The outcome in Chinese (通过, 未通过, …), beside the code")
+    decision_status_zh: str | None = Field(
+        default=None, description="The decision status in Chinese, beside the code (None when it decided nothing)"
+    )
+    answers_zh: dict[str, str] = Field(
+        default_factory=dict,
+        description="Every answer code of this topic (AGREE, OPPOSE, ABSTAIN, option and candidate ids) → its "
+        "Chinese word or label, to read the evidence's counts",
+    )
     revocation: RevocationRead | None = Field(None, description="The act that revoked this topic's decision")
 
 
@@ -176,6 +188,8 @@ class ResultRead(ReadModel):
         description="Summary over the topics (R-SUP-7): IN_FORCE, PARTLY_REVOKED, NO_DECISION, "
         "REVOKED_BY_STREET_OFFICE, REVOKED_BY_COURT or REVOKED (every decision, by both); each topic carries its own"
     )
+    status_zh: str = Field(default="", description="The status in Chinese, beside the code")
+    decision_status_zh: str = Field(default="", description="The decision status in Chinese, beside the code")
     revocations: list[RevocationRead] = Field(description="Every revocation of a decision of the vote, oldest first")
     roll_objections: ObjectionEvidenceRead = Field(
         description="R-ROLL-7: objections to the roll, by id: those never answered, answered only after voting "
@@ -205,15 +219,40 @@ class ResultRead(ReadModel):
                     decided_at=item.result.decided_at,
                     decision_status=item.decision_status,
                     revocation=None if item.revocation is None else RevocationRead.of(item.revocation),
+                    outcome_zh=labels.zh(labels.OUTCOMES, item.result.outcome),
+                    decision_status_zh=(
+                        None
+                        if item.decision_status is None
+                        else labels.zh(labels.DECISION_STATUSES, item.decision_status)
+                    ),
+                    answers_zh=answer_labels(item.topic),
                 )
                 for item in published.topics
             ],
             participating_units=[UnitPlaceRead.of(place) for place in published.units],
             publication=PublicationRead.model_validate(published.publication.to_dict()),
             decision_status=published.decision_status,
+            status_zh=labels.zh(labels.VOTE_STATUSES, published.status),
+            decision_status_zh=labels.zh(labels.DECISION_STATUSES, published.decision_status),
             revocations=[RevocationRead.of(action) for action in published.revocations],
             roll_objections=ObjectionEvidenceRead.model_validate(published.roll_objections.to_dict()),
         )
+
+
+def _zh_or_none(table: MappingProxyType[str, str], code: str | None) -> str | None:
+    return None if code is None else labels.zh(table, code)
+
+
+def answer_labels(topic: Topic) -> dict[str, str]:
+    """Every answer a topic's evidence counts → its Chinese word: the fixed answers (R-TALLY-1, R-TALLY-6) and the
+    topic's options and candidates by their published labels and names (R-MULTI-1, R-ELEC)."""
+    words = labels.answer_words(labels.ANSWERS)
+    for option in topic.options or []:
+        words[str(option["id"])] = str(option["label"])
+    election = topic.election or {}
+    for candidate in [*(election.get("candidates") or []), *(election.get("alternate_candidates") or [])]:
+        words[str(candidate["id"])] = str(candidate["name"])
+    return words
 
 
 class BallotRead(ReadModel):
@@ -227,11 +266,19 @@ class BallotRead(ReadModel):
     cast_at: datetime
     content_hash: str
     answers: dict[str, Any] = Field(description="Topic id → answer, exactly as cast")
+    audit_entry_id: uuid.UUID | None = Field(description="The ballot's log entry: `GET /receipts/{audit_entry_id}`")
+    status_zh: str = Field(default="", description="The status in Chinese, beside the code")
+    basis_zh: str = Field(default="", description="The basis in Chinese (业主本人, 法定代表人, 委托代理人, …)")
 
     @classmethod
     def of(cls, ballot: Ballot) -> BallotRead:
         return cls.from_attributes_of(
-            ballot, ballot_id=ballot.id, status=ballot.status.value, channel=ballot.channel.value
+            ballot,
+            ballot_id=ballot.id,
+            status=ballot.status.value,
+            channel=ballot.channel.value,
+            status_zh=labels.zh(labels.BALLOT_STATUSES, ballot.status.value),
+            basis_zh=labels.zh(labels.BASES, ballot.basis),
         )
 
 

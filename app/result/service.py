@@ -44,7 +44,6 @@ from app.objection import service as objection_service
 from app.objection.service import ObjectionEvidence
 from app.place import access
 from app.procedure import service as procedure_service
-from app.realname import repository as realname_repository
 from app.result import notices as result_notices
 from app.result import repository
 from app.result.errors import (
@@ -66,6 +65,7 @@ from app.supervision import repository as supervision_repository
 from app.supervision import service as supervision_service
 from app.supervision.models import SupervisionAction, SupervisionKind
 from app.vote import repository as vote_repository
+from app.vote import service as vote_service
 from app.vote.lifecycle import status_at, transition
 from app.vote.models import RollGroup, Topic, Vote, VotingMethod
 from app.vote.service import ensure_acts_as_organiser
@@ -308,25 +308,27 @@ class Viewer:
     groups: tuple[RollGroup, ...]  # the caller's own voter groups in the vote's roll
 
 
-async def _visible_vote(session: AsyncSession, principal: Principal, vote_id: uuid.UUID) -> tuple[Vote, Viewer]:
-    """Anyone with a role on the estate, and owners in the roll; everyone else gets 404 (not disclosed)."""
+async def _visible_vote(
+    session: AsyncSession, principal: Principal, vote_id: uuid.UUID, *, now: datetime
+) -> tuple[Vote, Viewer]:
+    """Anyone with a role on the estate, owners in the roll and the holders of grants in force for a group of it
+    (R-CAST-1..5, ``app.vote.service.acting_groups``); everyone else gets 404 (not disclosed)."""
     vote = await repository.get_vote(session, vote_id)
     if vote is None:
         raise NotFound(what="vote")
     place = await access.estate_place(session, vote.estate_id)
     roles = roles_on(principal, place) if place is not None else frozenset()
-    groups: list[RollGroup] = []
-    owner_id = await realname_repository.bound_owner(session, principal.account_id, vote.estate_id)  # R-CAST-1
-    if owner_id is not None:
-        groups = await repository.owner_groups(session, vote.id, owner_id)
+    groups = await vote_service.acting_groups(session, principal, vote, now=now)
     if not roles and not groups:
         raise NotFound(what="vote")
     return vote, Viewer(roles, tuple(groups))
 
 
-async def visible_vote(session: AsyncSession, principal: Principal, vote_id: uuid.UUID) -> tuple[Vote, Viewer]:
+async def visible_vote(
+    session: AsyncSession, principal: Principal, vote_id: uuid.UUID, *, now: datetime
+) -> tuple[Vote, Viewer]:
     """The vote and the caller's roles and groups on it, for whoever may read its result (404 for anyone else)."""
-    return await _visible_vote(session, principal, vote_id)
+    return await _visible_vote(session, principal, vote_id, now=now)
 
 
 @dataclass(frozen=True, slots=True)
@@ -340,7 +342,7 @@ class Turnout:
 
 async def turnout(session: AsyncSession, principal: Principal, vote_id: uuid.UUID, *, now: datetime) -> Turnout:
     """R-LIFE-7: participation (heads and area, counts and rates) at any time; nothing about answers."""
-    vote, _ = await _visible_vote(session, principal, vote_id)
+    vote, _ = await _visible_vote(session, principal, vote_id, now=now)
     total = Weight(vote.total_heads or 0, vote.total_area or 0)
     return Turnout(vote, status_at(vote, now), now, await repository.participation(session, vote.id), total)
 
@@ -371,7 +373,7 @@ async def published_result(
     session: AsyncSession, principal: Principal, vote_id: uuid.UUID, *, now: datetime
 ) -> PublishedResult:
     """R-PUB-1: the R-TALLY-10 evidence per topic and the participating units (no names, IDs or phones)."""
-    vote, _ = await _visible_vote(session, principal, vote_id)
+    vote, _ = await _visible_vote(session, principal, vote_id, now=now)
     return await build_published_result(session, vote, now=now)
 
 
@@ -479,16 +481,18 @@ async def unit_ballots(
     return BallotsPage(vote, items, next_cursor)
 
 
-async def my_ballots(session: AsyncSession, principal: Principal, vote_id: uuid.UUID) -> tuple[GroupBallots, ...]:
-    """R-PUB-2: a voter sees their own groups' ballots (any time); 404 for anyone not in the roll."""
+async def my_ballots(
+    session: AsyncSession, principal: Principal, vote_id: uuid.UUID, *, now: datetime
+) -> tuple[GroupBallots, ...]:
+    """R-PUB-2: a voter sees the ballots of the groups they are in or act for (any time); 404 for anyone else.
+
+    R-CAST-1: an owner through the binding in the vote's estate, never an identity proven elsewhere; a legal
+    representative, guardian or proxy through a grant in force now (R-CAST-2..5), so a revoked or expired grant
+    shows nothing more (the caster keeps their receipt, ``/receipts/{entry_id}``)."""
     vote = await repository.get_vote(session, vote_id)
     if vote is None:
         raise NotFound(what="vote")
-    # R-CAST-1: the owner the account is bound to in the vote's estate, never an identity proven elsewhere.
-    owner_id = await realname_repository.bound_owner(session, principal.account_id, vote.estate_id)
-    if owner_id is None:
-        raise NotFound(what="vote")
-    groups = await repository.owner_groups(session, vote.id, owner_id)
+    groups = await vote_service.acting_groups(session, principal, vote, now=now)
     if not groups:
         raise NotFound(what="vote")
     ballots = await repository.ballots_of_groups(session, vote.id, (group.group_id for group in groups))

@@ -1,16 +1,17 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy import Select, or_, select
+from sqlalchemy import ColumnElement, Select, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from app.audit.models import AuditEntry
 from app.db import locks
+from app.grant.models import ActingGrant, ActingKind
 from app.ledger.events import EventKind
 from app.register.models import Unit, UnitOwner
 from app.rules.lifecycle import RUNNING, UNFINISHED, VoteStatus
@@ -105,6 +106,52 @@ async def owner_in_roll(session: AsyncSession, vote_id: uuid.UUID, owner_id: uui
         .limit(1)
     )
     return found is not None
+
+
+def acts_in_vote(owner_id: uuid.UUID | None, grants: Iterable[ActingGrant]) -> ColumnElement[bool]:
+    """SQL, correlated on ``Vote``: a group of the vote's roll is the caller's (``owner_id`` is in it) or one the
+    caller acts for through ``grants`` (in force, ``app.grant.reach``); a proxy's only in a vote that admits proxies
+    and that its scope names (R-CAST-4, as ``Reach.grants_for_vote``)."""
+    mine: list[ColumnElement[bool]] = []
+    if owner_id is not None:
+        mine.append(sa.cast(RollGroup.owner_ids, sa.Text).like(f'%"{owner_id}"%'))
+    for grant in grants:
+        condition = RollGroup.group_key == grant.group_key
+        if grant.kind is ActingKind.PROXY:
+            scoped = (grant.scope or {}).get("vote_ids")
+            condition = sa.and_(condition, Vote.proxies_allowed.is_(True))
+            if scoped is not None:
+                condition = sa.and_(condition, Vote.id.in_([_uuid_or_none(value) for value in scoped]))
+        mine.append(condition)
+    if not mine:
+        return sa.false()
+    return sa.exists(select(RollGroup.group_id).where(RollGroup.vote_id == Vote.id, sa.or_(*mine)))
+
+
+def _uuid_or_none(value: object) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        return None
+
+
+async def acting_groups(
+    session: AsyncSession, vote_id: uuid.UUID, *, owner_id: uuid.UUID | None, group_keys: Collection[str]
+) -> list[RollGroup]:
+    """The vote's roll groups that hold ``owner_id`` or whose owner-set key is one of ``group_keys``."""
+    mine: list[ColumnElement[bool]] = []
+    if owner_id is not None:
+        mine.append(sa.cast(RollGroup.owner_ids, sa.Text).like(f'%"{owner_id}"%'))
+    if group_keys:
+        mine.append(RollGroup.group_key.in_(sorted(group_keys)))
+    if not mine:
+        return []
+    statement = select(RollGroup).where(RollGroup.vote_id == vote_id, sa.or_(*mine)).order_by(RollGroup.group_id)
+    return [
+        group
+        for group in (await session.scalars(statement)).all()
+        if (owner_id is not None and str(owner_id) in group.owner_ids) or group.group_key in group_keys
+    ]
 
 
 async def errata(session: AsyncSession, vote_id: uuid.UUID) -> Sequence[Erratum]:

@@ -209,17 +209,22 @@ async def list_votes(
     page: PageQuery,
     clock: Clock,
 ) -> Page[VoteSummaryRead]:
-    """The estate's votes for anyone with a role there; drafts are listed to organisers only."""
-    rows, next_cursor = await service.list_votes(session, principal, estate_id, cursor=page.cursor, limit=page.limit)
+    """The estate's votes for anyone with a role there (drafts to organisers only), and for its owners and the holders
+    of grants in force there the published votes whose roll holds a group they act for (others: 404)."""
     now = clock()
+    rows, next_cursor = await service.list_votes(
+        session, principal, estate_id, cursor=page.cursor, limit=page.limit, now=now
+    )
     return Page(items=[_summary(row, now) for row in rows], next_cursor=next_cursor)
 
 
 @router.get("/votes/{vote_id}", response_model=VoteRead, responses=problem_responses(*READ_ERRORS))
 async def get_vote(vote_id: VoteId, session: SessionDep, principal: CurrentPrincipal, clock: Clock) -> VoteRead:
-    """The vote with its topics, hashes, attachments and errata; owners in its roll may read it once published."""
-    view = await service.read_vote(session, principal, vote_id)
-    return _vote_read(view, clock())
+    """The vote with its topics, hashes, attachments and errata; once published, the owners in its roll and the
+    holders of grants in force for a group of it (legal representatives, guardians, proxies) read it too."""
+    now = clock()
+    view = await service.read_vote(session, principal, vote_id, now=now)
+    return _vote_read(view, now)
 
 
 @router.patch(
@@ -386,10 +391,17 @@ async def add_attachment(
     },
 )
 async def get_attachment(
-    vote_id: VoteId, topic_id: TopicId, attachment_id: AttachmentId, session: SessionDep, principal: CurrentPrincipal
+    vote_id: VoteId,
+    topic_id: TopicId,
+    attachment_id: AttachmentId,
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    clock: Clock,
 ) -> Response:
     """Download an attachment (readers of the vote); ``ETag`` is its SHA-256."""
-    attachment, content = await service.read_attachment(session, principal, vote_id, topic_id, attachment_id)
+    attachment, content = await service.read_attachment(
+        session, principal, vote_id, topic_id, attachment_id, now=clock()
+    )
     ascii_name = attachment.filename.encode("ascii", "replace").decode().replace('"', "_").replace("?", "_")
     disposition = f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(attachment.filename)}"
     return Response(

@@ -25,6 +25,7 @@ from app.committee.models import Committee
 from app.common.access import MANAGING_ROLES, Principal, Role, acting_role, roles_on
 from app.common.pagination import paginate
 from app.errors import NotFound
+from app.grant import reach
 from app.identity import events as identity_events
 from app.ledger import events
 from app.notice import service as notice_service
@@ -88,6 +89,7 @@ from app.vote.models import (
     Erratum,
     NoticePosting,
     OrganiserKind,
+    RollGroup,
     Topic,
     Vote,
     VotingMethod,
@@ -156,10 +158,14 @@ async def managed_vote(session: AsyncSession, principal: Principal, vote_id: uui
     return await _managed_vote(session, principal, vote_id)
 
 
-async def readable_vote(session: AsyncSession, principal: Principal, vote_id: uuid.UUID) -> Vote:
+async def readable_vote(
+    session: AsyncSession, principal: Principal, vote_id: uuid.UUID, *, now: datetime | None = None
+) -> Vote:
     """Roles on the estate read its votes (drafts: organisers only); owners read the votes whose roll they are in.
 
-    The vote's supervision record is public to the same readers (``app.supervision``)."""
+    Given ``now``, so do the holders of grants in force for a group of its roll (R-CAST-2..5: legal representatives,
+    guardians, proxies whose scope covers it), exactly as its owners. The vote's supervision record is public to the
+    owners (``app.supervision``, which passes no ``now``)."""
     vote = await repository.get_vote(session, vote_id)
     if vote is None:
         raise NotFound(what="vote")
@@ -174,7 +180,23 @@ async def readable_vote(session: AsyncSession, principal: Principal, vote_id: uu
     owner_id = await realname_repository.bound_owner(session, principal.account_id, vote.estate_id)  # R-CAST-1
     if owner_id is not None and await repository.owner_in_roll(session, vote.id, owner_id):
         return vote
+    if now is not None and await acting_groups(session, principal, vote, now=now):
+        return vote
     raise NotFound(what="vote")
+
+
+async def acting_groups(session: AsyncSession, principal: Principal, vote: Vote, *, now: datetime) -> list[RollGroup]:
+    """The groups of the vote's frozen roll the caller is in, as an owner bound in its estate (R-CAST-1), or acts for
+    through a grant in force there (R-CAST-2..5; ``app.grant.reach``); none for a draft."""
+    if vote.status is VoteStatus.DRAFT:
+        return []
+    found = await reach.estate_reach(session, principal, vote.estate_id, now=now)
+    if found is None:
+        return []
+    grants = found.grants_for_vote(vote.id, proxies_allowed=vote.proxies_allowed)
+    return await repository.acting_groups(
+        session, vote.id, owner_id=found.owner_id, group_keys={grant.group_key for grant in grants}
+    )
 
 
 async def _manager_roles(session: AsyncSession, principal: Principal, estate_id: uuid.UUID) -> frozenset[Role]:
@@ -252,11 +274,27 @@ async def create_vote(
 
 
 async def list_votes(
-    session: AsyncSession, principal: Principal, estate_id: uuid.UUID, *, cursor: str | None, limit: int
+    session: AsyncSession,
+    principal: Principal,
+    estate_id: uuid.UUID,
+    *,
+    cursor: str | None,
+    limit: int,
+    now: datetime,
 ) -> tuple[Sequence[Vote], str | None]:
-    """The estate's votes for anyone with a role there; drafts only for its organisers."""
-    roles = await access.ensure_can_read_estate(session, principal, estate_id)
-    statement = repository.votes_statement(estate_id, include_drafts=bool(roles & MANAGING_ROLES))
+    """The estate's votes for anyone with a role there, drafts only for its organisers; for its owners and the
+    holders of grants in force there, the published votes they may read (``readable_vote``); 404 for anyone else."""
+    try:
+        roles = await access.ensure_can_read_estate(session, principal, estate_id)
+    except NotFound:
+        found = await reach.estate_reach(session, principal, estate_id, now=now)
+        if found is None:
+            raise
+        statement = repository.votes_statement(estate_id, include_drafts=False).where(
+            repository.acts_in_vote(found.owner_id, found.grants)
+        )
+    else:
+        statement = repository.votes_statement(estate_id, include_drafts=bool(roles & MANAGING_ROLES))
     return await paginate(session, statement, key=Vote.id, cursor=cursor, limit=limit)
 
 
@@ -271,8 +309,8 @@ def _cancellation(entry: AuditEntry | None) -> Cancellation | None:
     return Cancellation(datetime.fromisoformat(entry.payload["cancelled_at"]), entry.payload["reason"])
 
 
-async def read_vote(session: AsyncSession, principal: Principal, vote_id: uuid.UUID) -> VoteView:
-    return await _view(session, await readable_vote(session, principal, vote_id))
+async def read_vote(session: AsyncSession, principal: Principal, vote_id: uuid.UUID, *, now: datetime) -> VoteView:
+    return await _view(session, await readable_vote(session, principal, vote_id, now=now))
 
 
 async def update_vote(session: AsyncSession, principal: Principal, vote_id: uuid.UUID, body: VoteUpdate) -> VoteView:
@@ -562,9 +600,16 @@ def _attachment_of(topic: Topic, attachment_id: uuid.UUID) -> Attachment:
 
 
 async def read_attachment(
-    session: AsyncSession, principal: Principal, vote_id: uuid.UUID, topic_id: uuid.UUID, attachment_id: uuid.UUID
+    session: AsyncSession,
+    principal: Principal,
+    vote_id: uuid.UUID,
+    topic_id: uuid.UUID,
+    attachment_id: uuid.UUID,
+    *,
+    now: datetime,
 ) -> tuple[Attachment, bytes]:
-    vote = await readable_vote(session, principal, vote_id)
+    """An attachment of a topic, for the vote's readers (its owners and acting grantees included, R-LIFE-2)."""
+    vote = await readable_vote(session, principal, vote_id, now=now)
     attachment = _attachment_of(_topic_of(vote, topic_id), attachment_id)
     content = await repository.attachment_content(session, attachment.id)
     if content is None:  # deleted in between

@@ -137,15 +137,24 @@ async def test_rsa_keys_verify_rs256(client, session, app, world, tmp_path):
     assert response.status_code == 200, response.text
 
 
-async def test_valid_assertion_for_someone_not_in_a_register_is_a_mismatch(client, session, app, world, idp_key):
+async def test_valid_assertion_for_someone_not_in_a_register_verifies_the_person_bound_nowhere(
+    client, session, app, world, idp_key
+):
+    """Issue #19 item 5 (R-CAST-3..5): a legal representative, guardian or proxy owns no home; the provider proved
+    the person, so the account is verified as that person, and bound in no estate it reaches none."""
     account, headers = await login(session, app)
     response = await client.post(
         URL, json={"assertion": _assertion(idp_key, account.id, id_number=ID_UNKNOWN)}, headers=headers
     )
-    assert response.status_code == 422
-    assert response.json()["code"] == "verification.mismatch"
+    assert response.status_code == 200, response.text
+    assert response.json()["estates"] == []
+    assert (await fresh_account(session, account.id)).owner_id is not None
     [attempt] = await attempts(session, account.id)
-    assert attempt.succeeded is False
+    assert attempt.succeeded is True
+    [event] = await events_of(session, account.id, "verification.succeeded")
+    assert event.details["person_only"] is True
+    assert (await client.get("/api/v1/me/estates", headers=headers)).json()["items"] == []
+    assert (await client.get(f"/api/v1/estates/{world.places.estate.id}/votes", headers=headers)).status_code == 404
 
 
 async def test_no_configured_issuer_rejects_everything(client, session, app, world):

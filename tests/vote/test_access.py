@@ -140,7 +140,10 @@ async def test_owner_in_the_roll_reads_the_published_vote_but_not_a_draft(client
     assert (
         await client.post(f"/api/v1/votes/{draft['id']}/errata", json={"text": "x"}, headers=owner)
     ).status_code == 404
-    assert (await client.get(f"/api/v1/estates/{estate.id}/votes", headers=owner)).status_code == 404
+    # Issue #19 item 4: the estate's vote list shows an owner the published votes whose roll they are in.
+    listed = await client.get(f"/api/v1/estates/{estate.id}/votes", headers=owner)
+    assert listed.status_code == 200, listed.text
+    assert [item["id"] for item in listed.json()["items"]] == [draft["id"]]
 
 
 async def test_owner_outside_a_scoped_roll_cannot_read_it(client, session, app):
