@@ -53,6 +53,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from sqlalchemy import text
+
 from app.audit.keys import LogKeys
 from app.db.session import unit_of_work
 from app.identity.service import OPERATOR
@@ -72,14 +74,23 @@ REPO = Path(__file__).resolve().parents[1]
 
 async def build_and_export(args: argparse.Namespace) -> dict[str, Any]:
     started = time.perf_counter()
-    world = await World.create(DATABASE, args.dsn)
+    if args.reuse:  # the world an earlier run built (and closed) in this database: export again only
+        world = World.attach(args.database, args.dsn)
+        async with world.sessionmaker() as session:
+            world.vote_id = (
+                await session.execute(text("SELECT id FROM vote WHERE closed_at IS NOT NULL"))
+            ).scalar_one()
+        units = world.groups = world.ballots = -1  # not known without counting: see the run that built it
+    else:
+        world = await World.create(args.database, args.dsn)
     try:
-        units = round(args.groups * 1.094)  # second flats, developer units, parking: ~1.094 units per group
-        register = register_csv(units)
-        await world.publish_vote(register, topics(register_candidates(register)))
-        await world.cast_ballots(args.turnout, fill_to=args.log_entries)
-        async with unit_of_work(world.sessionmaker) as session:
-            await result_service.close_and_decide(session, world.vote_id, now=ENDS, keys=world.keys)
+        if not args.reuse:
+            units = round(args.groups * 1.094)  # second flats, developer units, parking: ~1.094 units per group
+            register = register_csv(units)
+            await world.publish_vote(register, topics(register_candidates(register)))
+            await world.cast_ballots(args.turnout, fill_to=args.log_entries)
+            async with unit_of_work(world.sessionmaker) as session:
+                await result_service.close_and_decide(session, world.vote_id, now=ENDS, keys=world.keys)
         size = await world.log_size()
         say(
             f"world: {units} units, {world.groups} groups, {world.ballots} ballots, log size {size}, "
@@ -172,6 +183,8 @@ def main() -> None:
     parser.add_argument("--log-entries", type=int, default=1_000_000)
     parser.add_argument("--profile", action="store_true", help="also profile the verifier in-process (cProfile)")
     parser.add_argument("--dsn", default=ADMIN_DSN)
+    parser.add_argument("--database", default=DATABASE, help="the benchmark database (dropped and rebuilt)")
+    parser.add_argument("--reuse", action="store_true", help="export from the world already in --database")
     parser.add_argument("--save", type=Path, default=None, help="also keep the bundle there (and its log key beside)")
     parser.add_argument("--bundle", type=Path, default=None, help="measure this saved bundle (no world, no export)")
     parser.add_argument("--repeat", type=int, default=1, help="verify (and baseline) this many times: best, median")

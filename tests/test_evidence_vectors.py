@@ -146,6 +146,15 @@ def _tree() -> dict[str, Any]:
             }
             for first, second in [(1, 7), (3, 7), (4, 7), (6, 7)]
         ],
+        # evidence-formats §5.3: batch inclusion proofs (MPATH), the nodes left to right
+        "batch_inclusion": [
+            {
+                "tree_size": size,
+                "leaf_indices": indices,
+                "nodes": [h.hex() for h in merkle.multi_inclusion_proof(indices, hashes[:size])],
+            }
+            for size, indices in [(7, [1, 4, 5]), (len(hashes), [0, 2, len(hashes) - 1]), (5, [0, 1, 2, 3, 4])]
+        ],
     }
 
 
@@ -411,6 +420,20 @@ def test_merkle_vectors_verify() -> None:
         proof = [bytes.fromhex(h) for h in case["proof"]]
         first, second = case["first"], case["second"]
         assert merkle.verify_consistency(first, second, roots[first], roots[second], proof)
+
+
+def test_batch_inclusion_vectors_verify_and_fail_when_changed() -> None:
+    vectors = load("merkle.json")
+    hashes = [bytes.fromhex(h) for h in vectors["leaf_hashes"]]
+    roots = [bytes.fromhex(h) for h in vectors["roots"]]
+    for case in vectors["batch_inclusion"]:
+        size, indices = case["tree_size"], case["leaf_indices"]
+        nodes = [bytes.fromhex(h) for h in case["nodes"]]
+        leaves = [(index, hashes[index]) for index in indices]
+        assert merkle.verify_multi_inclusion(size, leaves, nodes, roots[size])
+        assert not merkle.verify_multi_inclusion(size, leaves[1:], nodes, roots[size])
+        if nodes:
+            assert not merkle.verify_multi_inclusion(size, leaves, nodes[::-1] + [nodes[0]], roots[size])
 
 
 def test_ballot_vectors_hash_their_documents_and_open_their_entries() -> None:

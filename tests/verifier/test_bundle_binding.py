@@ -82,7 +82,7 @@ async def test_a_register_change_with_the_manifest_fixed_without_the_key_fails_a
 async def test_the_readme_is_listed_first_in_the_signed_manifest(bundle):
     manifest = json.loads(members(bundle)[d.MANIFEST])
     assert [item["name"] for item in manifest["files"]] == [d.README, *d.MEMBERS]
-    assert manifest["format"] == "evote-bundle@3"
+    assert manifest["format"] == "evote-bundle@4"
     assert set(manifest) == {"format", "vote_id", "files", "register_unit_tags", "signature"}
 
 
