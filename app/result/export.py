@@ -510,7 +510,9 @@ log key) whose payload is `result/result.json`. With PyJWT, for example:
 `result/result.json` names the checkpoint of size {size}: the signed Merkle tree head
 (`log/checkpoints.json`, C2SP tlog-checkpoint notes) that contains the notice's publication, every ballot
 and the close, decision and publication of the result. Each line of `log/entries.jsonl` (an entry's leaf
-document, in leaf order) has its RFC 9162 inclusion proof on the same line of `log/proofs.jsonl`; the latest
+document, in leaf order) is proven in a signed checkpoint by the batch inclusion proofs of `log/inclusion.json`
+(its leaf index, one proof per checkpoint) and `log/inclusion.bin` (their nodes, 32 bytes each; the
+root is recomputed over the tree's split as in RFC 9162, docs/evidence-formats.md §5.3); the latest
 checkpoint is proven to extend it (consistency proof, `log/consistency.json`). `ballots.jsonl` holds one
 ballot per line, in the order of their `ballot.cast` entries.
 Witnesses (the street office's tool among them) cosign checkpoints with timestamped c2sp.org/tlog-cosignature

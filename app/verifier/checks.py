@@ -644,7 +644,7 @@ class _Verifier:
     # --- 4. log ---------------------------------------------------------------------------------------------
 
     def check_log(self) -> None:
-        """One pass over log/entries.jsonl and log/proofs.jsonl (and ballots.jsonl beside them, in the same order):
+        """One pass over log/entries.jsonl with log/inclusion.bin (and ballots.jsonl beside them, in the same order):
         every entry is proven here; what later checks need of the ballots is kept as per-vote state only (the
         counted ballots' answers, time and leaf arrays, the entry-set records), their failures deferred to them."""
         consistency = self.load(d.CONSISTENCY)
