@@ -318,7 +318,7 @@ def _completeness() -> dict[str, Any]:
 
 
 def _manifest() -> dict[str, Any]:
-    """The signed manifest of ``evote-bundle@3`` (§5.2) and a headed JSON Lines roll with its hash (§5.1)."""
+    """The signed manifest of ``evote-bundle@4`` (§5.2) and a headed JSON Lines roll with its hash (§5.1)."""
     roll = {
         "format": "evote-roll@2",
         "estate_id": ESTATE_ID,
@@ -350,7 +350,7 @@ def _manifest() -> dict[str, Any]:
     message = documents.manifest_message(manifest)
     signature = signing.sign(_key("evote test vector: log key"), message)
     return {
-        "description": "evote-bundle@3: a signed manifest (its message is the canonical manifest without "
+        "description": "evote-bundle@4: a signed manifest (its message is the canonical manifest without "
         "'signature'), register unit tags (first 16 hex digits of SHA-256 of each unit line), and a headed JSON Lines "
         "roll (header line, one group per line) whose hash is the canonical roll document's",
         "log_public_key": _b64(_key("evote test vector: log key").public_key().public_bytes_raw()),
