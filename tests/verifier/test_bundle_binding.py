@@ -1,5 +1,5 @@
 """Issue #16, hostile review: every member of the bundle, README.md and each register unit included, is bound by
-the manifest the log key signs at export (``evote-bundle@3`` on, ``@4`` now); a change after export FAILs naming what changed."""
+the manifest the log key signs at export (since ``evote-bundle@3``); a change after export FAILs naming what changed."""
 
 from __future__ import annotations
 
