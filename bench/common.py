@@ -261,6 +261,14 @@ class World:
         engine = create_engine(settings)
         return cls(url, settings, engine, create_sessionmaker(engine), LogKeys.from_settings(settings))
 
+    @classmethod
+    def attach(cls, name: str, dsn: str = ADMIN_DSN) -> World:
+        """The world an earlier run left in database ``name`` (not rebuilt)."""
+        url = database_url(name, dsn)
+        settings = bench_settings(url)
+        engine = create_engine(settings)
+        return cls(url, settings, engine, create_sessionmaker(engine), LogKeys.from_settings(settings))
+
     async def close(self) -> None:
         await self.engine.dispose()
 

@@ -7,9 +7,9 @@ ballot commitments and their ``ballot.cast`` entries, the completeness bindings,
 set and a recount of the yes/no topics. Witness cosignatures are not counted here (no witness is pinned).
 ``verify(bundle_bytes, log_key) -> (verdict, reason)``; verdict ``PASS`` or ``FAIL``.
 
-It reads the bundle layout ``evote-bundle@3``: a manifest signed by the log key that lists README.md and every other
-member; JSON Lines entries, proofs and ballots; the register snapshot and the roll as a header line then one unit
-(group) per line.
+It reads the bundle layout ``evote-bundle@4``: a manifest signed by the log key that lists README.md and every other
+member; JSON Lines entries and ballots; one batch inclusion proof per checkpoint (log/inclusion.json, its nodes in
+log/inclusion.bin); the register snapshot and the roll as a header line then one unit (group) per line.
 
 Usage: ``python tests/independent_verifier.py BUNDLE.zip LOG_KEY`` (exit status 0 PASS, 1 FAIL).
 """
@@ -75,6 +75,34 @@ def read(files: dict[str, bytes], name: str) -> Any:
 
 def node(left: bytes, right: bytes) -> bytes:
     return hashlib.sha256(b"\x01" + left + right).digest()
+
+
+def batch_root(size: int, leaves: list[tuple[int, bytes]], proof: list[bytes]) -> bytes | None:
+    """The root a batch inclusion proof gives (docs/evidence-formats.md §5.3): split the tree as MTH does; a part
+    with none of the leaves takes the next proof node, a one-leaf part is that leaf, any other part hashes its two
+    halves. None unless every leaf and every node is used exactly once, in order."""
+    taken = {"leaf": 0, "node": 0}
+
+    def part(low: int, n: int) -> bytes:
+        upcoming = leaves[taken["leaf"]] if taken["leaf"] < len(leaves) else None  # leaves come in leaf order
+        if upcoming is None or not low <= upcoming[0] < low + n:
+            if taken["node"] >= len(proof):
+                raise ValueError("too few nodes")
+            taken["node"] += 1
+            return proof[taken["node"] - 1]
+        if n == 1:
+            taken["leaf"] += 1
+            return upcoming[1]
+        k = 1
+        while k * 2 < n:
+            k *= 2
+        return node(part(low, k), part(low + k, n - k))
+
+    try:
+        root = part(0, size)
+    except ValueError:
+        return None
+    return root if (taken["leaf"], taken["node"]) == (len(leaves), len(proof)) else None
 
 
 def included(index: int, size: int, leaf: bytes, proof: list[bytes], root: bytes) -> bool:
@@ -190,8 +218,8 @@ def check(bundle: bytes, log_key: str) -> None:
     with zipfile.ZipFile(io.BytesIO(bundle)) as archive:
         files = {name: archive.read(name) for name in archive.namelist()}
     manifest = json.loads(files["manifest.json"])
-    if manifest["format"] != "evote-bundle@3":
-        raise Failed("bundle", f"layout {manifest['format']!r} is not evote-bundle@3")
+    if manifest["format"] != "evote-bundle@4":
+        raise Failed("bundle", f"layout {manifest['format']!r} is not evote-bundle@4")
     listed = [item["name"] for item in manifest["files"]]
     if set(files) != set(listed) | {"manifest.json"} or listed[0] != "README.md":
         raise Failed("bundle", "the members are not exactly those the manifest lists, README.md first")
@@ -203,8 +231,7 @@ def check(bundle: bytes, log_key: str) -> None:
     unsigned = {key: value for key, value in manifest.items() if key != "signature"}
     if not ed25519_ok(log[2], canonical(unsigned), base64.b64decode(manifest["signature"], validate=True)):
         raise Failed("signatures", "manifest.json is not signed by the pinned log key")
-    entries_name, proofs_name, ballots_name = "log/entries.jsonl", "log/proofs.jsonl", "ballots.jsonl"
-    layout_v2 = True
+    entries_name, ballots_name = "log/entries.jsonl", "ballots.jsonl"
     vote_id = manifest["vote_id"]
 
     # Checkpoints, the signed result and its JWS.
@@ -221,32 +248,32 @@ def check(bundle: bytes, log_key: str) -> None:
     if base64.b64encode(trees.get(result_size, b"")).decode() != result["checkpoint"]["root_hash"]:
         raise Failed("log", "the result checkpoint is not the one the signed result names")
 
-    # Leaves, inclusion, consistency. @1: [{"leaf_index", "entry"}] and {"inclusion", "consistency"};
-    # @2: one leaf document per line, its proof (with its leaf index) on the same line of log/proofs.jsonl.
-    proofs = read(files, proofs_name)
-    inclusion = proofs if layout_v2 else proofs["inclusion"]
-    if layout_v2:
-        lines = read(files, entries_name)
-        if len(lines) != len(inclusion):
-            raise Failed("log", "not one inclusion proof per entry")
-        records = [
-            {"leaf_index": proof["leaf_index"], "entry": line} for line, proof in zip(lines, inclusion, strict=True)
-        ]
-    else:
-        records = read(files, entries_name)
+    # Leaves, inclusion, consistency. @4: one leaf document per line of log/entries.jsonl; log/inclusion.json gives
+    # their leaf indices, in order, split into batch proofs (one per checkpoint), whose nodes fill log/inclusion.bin.
+    lines = read(files, entries_name)
+    batches = read(files, "log/inclusion.json")["proofs"]
+    nodes, records, position = files["log/inclusion.bin"], [], 0
+    if len(nodes) != 32 * sum(batch["nodes"] for batch in batches):
+        raise Failed("log", "log/inclusion.bin does not hold the nodes the inclusion proofs count")
+    if sum(len(batch["leaf_indices"]) for batch in batches) != len(lines):
+        raise Failed("log", "not one leaf index per entry")
+    for batch in batches:
+        size, indices = batch["tree_size"], batch["leaf_indices"]
+        own = lines[len(records) : len(records) + len(indices)]
+        path = [nodes[at : at + 32] for at in range(position, position + 32 * batch["nodes"], 32)]
+        position += 32 * batch["nodes"]
+        leaves = []
+        for leaf_index, document in zip(indices, own, strict=True):
+            check_leaf(document, vote_id)
+            leaves.append((leaf_index, hashlib.sha256(b"\x00" + canonical(document)).digest()))
+            records.append({"leaf_index": leaf_index, "entry": document})
+        if size not in trees or batch_root(size, leaves, path) != trees[size]:
+            raise Failed("log", f"the entries proven against a tree of size {size} are not all in a signed checkpoint")
+    order = [record["leaf_index"] for record in records]
+    if order != sorted(set(order)):
+        raise Failed("log", "the entries are not in strictly increasing leaf order")
     documents = [record["entry"] for record in records]
-    if len(inclusion) != len(records):
-        raise Failed("log", "not one inclusion proof per entry")
-    for record, proof in zip(records, inclusion, strict=True):
-        check_leaf(record["entry"], vote_id)
-        leaf = hashlib.sha256(b"\x00" + canonical(record["entry"])).digest()
-        size = proof["tree_size"]
-        path = [base64.b64decode(item) for item in proof["proof"]]
-        if proof["leaf_index"] != record["leaf_index"] or size not in trees:
-            raise Failed("log", f"entry {record['entry']['id']}: proof of another leaf or tree")
-        if not included(record["leaf_index"], size, leaf, path, trees[size]):
-            raise Failed("log", f"entry {record['entry']['id']} is not included in the signed checkpoint")
-    proof = read(files, "log/consistency.json") if layout_v2 else proofs["consistency"]
+    proof = read(files, "log/consistency.json")
     path = [base64.b64decode(item) for item in proof["proof"]]
     if (proof["first"], proof["second"]) != (result_size, max(trees)) or not consistent(
         proof["first"], proof["second"], trees[proof["first"]], trees[proof["second"]], path

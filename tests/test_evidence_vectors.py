@@ -146,6 +146,15 @@ def _tree() -> dict[str, Any]:
             }
             for first, second in [(1, 7), (3, 7), (4, 7), (6, 7)]
         ],
+        # evidence-formats §5.3: batch inclusion proofs (MPATH), the nodes left to right
+        "batch_inclusion": [
+            {
+                "tree_size": size,
+                "leaf_indices": indices,
+                "nodes": [h.hex() for h in merkle.multi_inclusion_proof(indices, hashes[:size])],
+            }
+            for size, indices in [(7, [1, 4, 5]), (len(hashes), [0, 2, len(hashes) - 1]), (5, [0, 1, 2, 3, 4])]
+        ],
     }
 
 
@@ -309,7 +318,7 @@ def _completeness() -> dict[str, Any]:
 
 
 def _manifest() -> dict[str, Any]:
-    """The signed manifest of ``evote-bundle@3`` (§5.2) and a headed JSON Lines roll with its hash (§5.1)."""
+    """The signed manifest of ``evote-bundle@4`` (§5.2) and a headed JSON Lines roll with its hash (§5.1)."""
     roll = {
         "format": "evote-roll@2",
         "estate_id": ESTATE_ID,
@@ -341,7 +350,7 @@ def _manifest() -> dict[str, Any]:
     message = documents.manifest_message(manifest)
     signature = signing.sign(_key("evote test vector: log key"), message)
     return {
-        "description": "evote-bundle@3: a signed manifest (its message is the canonical manifest without "
+        "description": "evote-bundle@4: a signed manifest (its message is the canonical manifest without "
         "'signature'), register unit tags (first 16 hex digits of SHA-256 of each unit line), and a headed JSON Lines "
         "roll (header line, one group per line) whose hash is the canonical roll document's",
         "log_public_key": _b64(_key("evote test vector: log key").public_key().public_bytes_raw()),
@@ -411,6 +420,22 @@ def test_merkle_vectors_verify() -> None:
         proof = [bytes.fromhex(h) for h in case["proof"]]
         first, second = case["first"], case["second"]
         assert merkle.verify_consistency(first, second, roots[first], roots[second], proof)
+
+
+def test_batch_inclusion_vectors_verify_and_fail_when_changed() -> None:
+    vectors = load("merkle.json")
+    hashes = [bytes.fromhex(h) for h in vectors["leaf_hashes"]]
+    roots = [bytes.fromhex(h) for h in vectors["roots"]]
+    for case in vectors["batch_inclusion"]:
+        size, indices = case["tree_size"], case["leaf_indices"]
+        nodes = [bytes.fromhex(h) for h in case["nodes"]]
+        leaves = [(index, hashes[index]) for index in indices]
+        assert merkle.verify_multi_inclusion(size, leaves, nodes, roots[size])
+        assert not merkle.verify_multi_inclusion(size, leaves[1:], nodes, roots[size])
+        if nodes:
+            assert not merkle.verify_multi_inclusion(
+                size, leaves, [bytes(32), *nodes[1:]], roots[size]
+            )  # a node changed
 
 
 def test_ballot_vectors_hash_their_documents_and_open_their_entries() -> None:

@@ -11,6 +11,12 @@
   module follows SUBPROOF(m, D[m], true) = {}: with ``first == second`` the proof must be empty and the
   roots equal, and with ``first == 0`` the proof must be empty and the first root must be the empty-tree
   hash (every tree extends the empty tree, but a size-0 tree head with any other root is bogus).
+* ``multi_inclusion_proof`` / ``multi_root`` / ``verify_multi_inclusion``: one batch proof for many leaves of one
+  tree (RFC 9162 subtree hashing, §2.1.1): ``MPATH(S, D[n])`` for a set ``S`` of leaf indices is empty when
+  ``n == 1`` and ``S = {0}``, ``[MTH(D[n])]`` when ``S`` is empty, and otherwise, with k the largest power of two
+  smaller than n, ``MPATH(S ∩ [0, k), D[0:k]) ++ MPATH((S ∩ [k, n)) - k, D[k:n])``: the hashes of the maximal
+  subtrees holding none of the leaves, left to right. Verification recomputes the root in the same recursion,
+  each internal node on the leaves' paths hashed once (docs/evidence-formats.md §5.3).
 * ``CompactRange`` keeps only the roots of the perfect subtrees of a tree ("frontier", one per set bit of
   its size), so an appender can extend the tree leaf by leaf in O(log n) memory and read the root at any
   size without reloading the leaves.
@@ -29,8 +35,10 @@ checkpoint (``app.ledger.note.Checkpoint``), never from separate sources.
 from __future__ import annotations
 
 import hashlib
+from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 
 HASH_SIZE = 32
 LEAF_PREFIX = b"\x00"
@@ -170,6 +178,85 @@ def verify_consistency(old_size: int, new_size: int, old_root: bytes, new_root: 
     return fr == old_root and sr == new_root and sn == 0
 
 
+def multi_inclusion_proof(indices: Sequence[int], leaf_hashes: Sequence[bytes]) -> list[bytes]:
+    """MPATH(S, D[n]) (module docstring): the batch proof of the leaves at ``indices`` (strictly increasing, at least
+    one) in the tree of ``leaf_hashes``."""
+    hashes = _check_hashes("leaf_hashes", leaf_hashes)
+    wanted = _check_indices(indices, len(hashes))
+    proof: list[bytes] = []
+
+    def walk(low: int, n: int, first: int, end: int) -> None:  # wanted[first:end] are the leaves in [low, low + n)
+        if first == end:
+            proof.append(_mth(hashes[low : low + n]))
+        elif n > 1:
+            k = _split(n)
+            middle = bisect_left(wanted, low + k, first, end)
+            walk(low, k, first, middle)
+            walk(low + k, n - k, middle, end)
+
+    walk(0, len(hashes), 0, len(wanted))
+    return proof
+
+
+def multi_root(size: int, leaves: Iterable[tuple[int, bytes]], nodes: Iterable[bytes]) -> bytes | None:
+    """The root that the batch proof ``nodes`` (MPATH, module docstring) gives the tree of ``size`` leaves with
+    ``leaves`` = (index, leaf hash) in strictly increasing index order, or None when the shapes do not fit: no
+    leaf, an index out of order or ``>= size``, a node that is not 32 bytes, too few or too many nodes.
+
+    Both are consumed as iterators, one item at a time, in the order the recursion needs them, so a caller may
+    stream them (and do its own work per leaf as the recursion pulls it)."""
+    _check_size("size", size)
+    leaf_items, node_items = iter(leaves), iter(nodes)
+    upcoming = next(leaf_items, None)
+    if upcoming is None or size == 0:
+        return None
+    sha256 = hashlib.sha256
+
+    class _Misfit(Exception):
+        pass
+
+    def next_node() -> bytes:
+        node = next(node_items, None)
+        if type(node) is not bytes or len(node) != HASH_SIZE:
+            raise _Misfit
+        return node
+
+    def walk(low: int, n: int) -> bytes:
+        nonlocal upcoming
+        if upcoming is None or upcoming[0] >= low + n:
+            return next_node()  # no proven leaf below: the proof carries this subtree's hash
+        if n == 1:
+            index, leaf = upcoming
+            if type(index) is not int or index != low or type(leaf) is not bytes or len(leaf) != HASH_SIZE:
+                raise _Misfit  # an index out of order (below low), not an int, or a malformed hash
+            following = next(leaf_items, None)
+            if following is not None and (type(following[0]) is not int or following[0] <= index):
+                raise _Misfit
+            upcoming = following
+            return leaf
+        k = _split(n)
+        left = walk(low, k)
+        return sha256(NODE_PREFIX + left + walk(low + k, n - k)).digest()
+
+    try:
+        if type(upcoming[0]) is not int or upcoming[0] < 0:
+            return None
+        result = walk(0, size)
+    except _Misfit:
+        return None
+    if upcoming is not None or next(node_items, None) is not None:
+        return None  # a leaf at or past ``size``, or nodes left over
+    return result
+
+
+def verify_multi_inclusion(
+    size: int, leaves: Sequence[tuple[int, bytes]], proof: Sequence[bytes], root_hash: bytes
+) -> bool:
+    """Does the batch proof show that each ``(index, leaf hash)`` is that leaf of the tree ``(size, root_hash)``?"""
+    _check_hash("root_hash", root_hash)
+    return multi_root(size, leaves, proof) == root_hash
+
+
 @dataclass(frozen=True, slots=True)
 class CompactRange:
     """The frontier of a tree: the roots of its perfect subtrees, largest (leftmost) first.
@@ -264,6 +351,15 @@ def _subproof(m: int, hashes: Sequence[bytes], *, complete: bool) -> list[bytes]
 def _check_size(name: str, value: int) -> None:
     if not isinstance(value, int) or isinstance(value, bool) or value < 0:
         raise ValueError(f"{name} must be a non-negative integer, not {value!r}")
+
+
+def _check_indices(indices: Sequence[int], size: int) -> list[int]:
+    wanted = list(indices)
+    for index in wanted:
+        _check_size("index", index)
+    if not wanted or any(b <= a for a, b in pairwise(wanted)) or wanted[-1] >= size:
+        raise ValueError(f"leaf indices must be at least one, strictly increasing and inside a tree of size {size}")
+    return wanted
 
 
 def _check_hash(name: str, value: bytes) -> None:

@@ -20,6 +20,7 @@ import io
 import json
 import uuid
 import zipfile
+from bisect import bisect_left
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -113,15 +114,11 @@ async def build_bundle(session: AsyncSession, vote: Vote, *, keys: LogKeys, pseu
         raise LogIncomplete(size=latest_size, found=len(hashes))
     tree = _ProofTree(hashes)
     entry_lines: list[bytes] = []
-    proof_lines: list[bytes] = []
     listed: list[tuple[int, str]] = []  # (leaf index, kind) of every entry: the signed export index
     async for entry in _entries(session, vote.id, latest_size):
-        index = _index(entry)
-        size = result_size if index < result_size else latest_size
-        proof = [_b64(node) for node in tree.path(index, size)]
         entry_lines.append(leaf_data(audit_repository.document_of(entry)))
-        proof_lines.append(canonical_bytes({"leaf_index": index, "tree_size": size, "proof": proof}))
-        listed.append((index, entry.kind))
+        listed.append((_index(entry), entry.kind))
+    inclusion, inclusion_nodes = _batch_proofs(tree, [index for index, _ in listed], result_size, latest_size)
     consistency = {
         "first": result_size,
         "second": latest_size,
@@ -154,6 +151,7 @@ async def build_bundle(session: AsyncSession, vote: Vote, *, keys: LogKeys, pseu
         ],
         d.CHECKPOINTS: {"result": at_result.note, "latest": latest.note},
         d.CONSISTENCY: consistency,
+        d.INCLUSION: inclusion,
         d.INDEX: _signed_index(vote, listed, latest_size, latest.checkpoint.root_hash, keys),
         d.COUNTED: completeness.counted_leaves(
             ballot.content_hash for ballot in await _counted_ballots(session, vote.id)
@@ -163,7 +161,7 @@ async def build_bundle(session: AsyncSession, vote: Vote, *, keys: LogKeys, pseu
     members[d.REGISTER] = _lines(register_lines)
     members[d.ROLL] = _lines(roll_lines)
     members[d.ENTRIES] = _lines(entry_lines)
-    members[d.PROOFS] = _lines(proof_lines)
+    members[d.INCLUSION_NODES] = inclusion_nodes
     members[d.BALLOTS] = _lines([canonical_bytes(ballot) async for ballot in _ballots(session, vote.id, latest_size)])
     members[d.LOG_KEY_PEM] = keys.current.pem.encode("ascii")
     members[d.RESULT] = signed.payload
@@ -184,6 +182,22 @@ async def build_bundle(session: AsyncSession, vote: Vote, *, keys: LogKeys, pseu
     members[d.MANIFEST] = canonical_bytes(manifest) + b"\n"
     content = write_zip([(name, members[name]) for name in (d.README, d.MANIFEST, *d.MEMBERS)])
     return Bundle(vote.id, content, hashlib.sha256(content).hexdigest(), signed)
+
+
+def _batch_proofs(
+    tree: _ProofTree, indices: Sequence[int], result_size: int, latest_size: int
+) -> tuple[dict[str, Any], bytes]:
+    """log/inclusion.json and log/inclusion.bin (docs/evidence-formats.md §5.3): one batch proof of the vote's
+    entries inside the result's checkpoint against it, one of the later entries against the latest checkpoint."""
+    split = bisect_left(indices, result_size)
+    proofs: list[dict[str, Any]] = []
+    nodes: list[bytes] = []
+    for size, part in ((result_size, indices[:split]), (latest_size, indices[split:])):
+        if part:
+            path = tree.multi_path(part, size)
+            proofs.append({"tree_size": size, "leaf_indices": list(part), "nodes": len(path)})
+            nodes.extend(path)
+    return {"proofs": proofs}, b"".join(nodes)
 
 
 def _signed_index(
@@ -232,7 +246,7 @@ def _b64(data: bytes) -> str:
 
 
 class _ProofTree:
-    """RFC 9162 inclusion proofs for many leaves of one tree, memoising subtree hashes (O(n + m log n))."""
+    """RFC 9162 batch inclusion proofs for many leaves of one tree, memoising subtree hashes (O(n + m log n))."""
 
     def __init__(self, leaves: Sequence[bytes]) -> None:
         self._leaves = leaves
@@ -251,19 +265,20 @@ class _ProofTree:
             self._cache[key] = value
         return value
 
-    def path(self, index: int, size: int) -> list[bytes]:
-        """PATH(index, D[size]) of RFC 9162 §2.1.3.1 (``merkle.inclusion_proof``, without rehashing the tree)."""
-        siblings: list[bytes] = []
-        low, high = 0, size
-        while high - low > 1:
-            split = 1 << ((high - low - 1).bit_length() - 1)
-            if index < low + split:
-                siblings.append(self.mth(low + split, high))
-                high = low + split
-            else:
-                siblings.append(self.mth(low, low + split))
-                low = low + split
-        return siblings[::-1]
+    def multi_path(self, indices: Sequence[int], size: int) -> list[bytes]:
+        """MPATH(indices, D[size]) (``merkle.multi_inclusion_proof``, without rehashing the tree)."""
+        proof: list[bytes] = []
+        stack = [(0, size, 0, len(indices))]  # depth first, left before right: (low, n, first, end) of indices
+        while stack:
+            low, n, first, end = stack.pop()
+            if first == end:
+                proof.append(self.mth(low, low + n))
+            elif n > 1:
+                k = 1 << ((n - 1).bit_length() - 1)
+                middle = bisect_left(indices, low + k, first, end)
+                stack.append((low + k, n - k, middle, end))
+                stack.append((low, k, first, middle))
+        return proof
 
 
 async def _entries(session: AsyncSession, vote_id: uuid.UUID, size: int) -> AsyncIterator[AuditEntry]:
@@ -495,7 +510,9 @@ log key) whose payload is `result/result.json`. With PyJWT, for example:
 `result/result.json` names the checkpoint of size {size}: the signed Merkle tree head
 (`log/checkpoints.json`, C2SP tlog-checkpoint notes) that contains the notice's publication, every ballot
 and the close, decision and publication of the result. Each line of `log/entries.jsonl` (an entry's leaf
-document, in leaf order) has its RFC 9162 inclusion proof on the same line of `log/proofs.jsonl`; the latest
+document, in leaf order) is proven in a signed checkpoint by the batch inclusion proofs of `log/inclusion.json`
+(its leaf index, one proof per checkpoint) and `log/inclusion.bin` (their nodes, 32 bytes each; the
+root is recomputed over the tree's split as in RFC 9162, docs/evidence-formats.md §5.3); the latest
 checkpoint is proven to extend it (consistency proof, `log/consistency.json`). `ballots.jsonl` holds one
 ballot per line, in the order of their `ballot.cast` entries.
 Witnesses (the street office's tool among them) cosign checkpoints with timestamped c2sp.org/tlog-cosignature

@@ -17,7 +17,8 @@ Order (each step relies only on what the steps before it established):
    per-topic sums with their groups and commitments, leaf and time arrays, entry-set records); what that pass
    finds for later checks is reported in their turn.
    Entries are in strictly increasing leaf order and are the vote's; each entry's own content hash
-   holds and its RFC 9162 inclusion proof leads to the root of a signed checkpoint; the latest checkpoint
+   holds and the batch inclusion proofs (log/inclusion.json and .bin: RFC 9162 subtree hashes, the root
+   recomputed as the entries stream by) lead from them to the roots of the signed checkpoints; the latest checkpoint
    extends the result's (consistency proof); the signed result names the result checkpoint, and that
    checkpoint contains every entry the result rests on.
 4a. ``witnesses``: the result's checkpoint carries timestamped cosignatures (c2sp.org/tlog-cosignature) of
@@ -44,7 +45,6 @@ Order (each step relies only on what the steps before it established):
 from __future__ import annotations
 
 import base64
-import binascii
 import hashlib
 import io
 import itertools
@@ -72,14 +72,7 @@ from app.ledger.canonical import canonical_bytes, canonical_sha256
 from app.ledger.entries import LEAF_FIELDS, MAX_LEAF_BYTES, check_leaf_document, entry_leaf_hash
 from app.ledger.errors import LedgerError, NoteUnverified
 from app.ledger.events import EVIDENCE_KINDS, SUPERVISION_KINDS, EventKind
-from app.ledger.merkle import (
-    HASH_SIZE,
-    CompactRange,
-    inclusion_step,
-    leaf_hash,
-    verify_consistency,
-    verify_inclusion,
-)
+from app.ledger.merkle import HASH_SIZE, CompactRange, multi_root, verify_consistency
 from app.ledger.note import Checkpoint, NoteVerifier, OpenedNote, open_note, parse_verifier_key, signature_keys
 from app.ledger.signing import SIGNATURE_SIZE, jws_verify, public_key_from_bytes, verify
 from app.rules.casting import GrantKind
@@ -100,6 +93,7 @@ MEMBER_CAPS: Mapping[str, int] = {
     d.NOTICE: 64 * _MIB,  # its scope may list every unit key
     d.TOPICS: 16 * _MIB,
     d.CHECKPOINTS: 1 * _MIB,
+    d.INCLUSION: 128 * _MIB,  # ~8 bytes per leaf index: ~16,000,000 entries
     d.CONSISTENCY: 1 * _MIB,
     d.INDEX: 128 * _MIB,  # ~45 bytes per entry of the vote: ~3,000,000 entries
     d.COUNTED: 64 * _MIB,  # ~72 bytes per counted commitment: ~900,000 groups
@@ -115,8 +109,6 @@ MAX_LINE_BYTES = MAX_LEAF_BYTES + 4096
 CHUNK_BYTES = 1 << 18
 #: Members up to this size are kept from the bundle check on; larger ones are read again when their check comes.
 KEEP_BYTES = 1 << 20
-#: Decoded proof nodes and proven proof states kept at most (neighbouring leaves share their upper nodes).
-NODE_CACHE = 1 << 14
 #: Seconds a witness's clock may run behind the log's when it dates a cosignature.
 CLOCK_SKEW = 300
 #: How far a time an entry claims may be from the entry's own ``created_at`` (clocks of one server, one request).
@@ -245,30 +237,6 @@ _ANSWERS_HEAD_TEXT = _ANSWERS_HEAD.decode()
 #: RFC 8785 for the values a canonical ballot line holds (no floats; member names sorted, ASCII or BMP text):
 #: ``json``'s C encoder with sorted keys, no spaces and raw UTF-8 writes the same text.
 _compact = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode
-_PROOF_LINE = re.compile(
-    r'\{"leaf_index":(0|[1-9][0-9]*),"proof":\[((?:"[A-Za-z0-9+/]+={0,2}")(?:,"[A-Za-z0-9+/]+={0,2}")*)?\],'
-    r'"tree_size":(0|[1-9][0-9]*)\}'
-)
-
-
-def _proof_of(line: bytes) -> tuple[Any, Any, Any]:
-    """A log/proofs.jsonl line's leaf index, tree size and path: its canonical form read with one regular expression
-    (integers, and nodes as base64 text, decoded only when hashed), any other form parsed as JSON (the caller checks
-    the types of what it holds)."""
-    text = line.decode("utf-8")
-    match = _PROOF_LINE.fullmatch(text)
-    if match is None:
-        proof = _decode(text)
-        if type(proof) is not dict:
-            raise Failure("log", f"an inclusion proof line is not a JSON object: {text[:80]!r}")
-        path = proof.get("proof")
-        if type(path) is not list or not all(type(node) is str for node in path):
-            path = None  # not a list of base64 texts: the caller names it
-        return proof.get("leaf_index"), proof.get("tree_size"), path
-    nodes = match.group(2)
-    return int(match.group(1)), int(match.group(3)), nodes[1:-1].split('","') if nodes else []
-
-
 _NONCE = re.compile(r"[0-9a-f]{32}")
 _HEX64 = re.compile(r"[0-9a-f]{64}")
 _ROLL_LINE_HEAD = re.compile(rb'\{"area":(0|[1-9][0-9]{0,15}),"group_id":"([0-9a-f]{32}|[0-9a-f-]{36})",')
@@ -349,56 +317,6 @@ def first_difference(expected: Any, actual: Any, path: str = "") -> str | None:
     if expected != actual or type(expected) is not type(actual):
         return f"{path.lstrip('.') or 'value'}: {expected!r} ≠ {actual!r}"
     return None
-
-
-class _Inclusions:
-    """``merkle.verify_inclusion`` for many leaves of the same trees, with the same answer for every proof.
-
-    The RFC 9162 §2.1.3.2 loop is a function of its state ``(fn, sn, r)`` and the rest of the path. Each
-    successful verification records the state before every step with the rest of its path; a later proof
-    reaching a recorded state with the same rest of path is accepted there, since finishing the loop would
-    repeat exactly the steps that already ended at the root. Neighbouring leaves share all but their lowest
-    nodes, so a bundle's proofs cost a few hashes each instead of one per level. Path nodes may be given as their
-    base64 text (as in log/proofs.jsonl): only the nodes a proof actually hashes with are decoded, the rest being
-    equal, as text, to nodes an earlier proof decoded and hashed with on its way to the root.
-    """
-
-    def __init__(self) -> None:
-        # state → (the path that went on from it to the root, the step it was at): the path is shared, not copied
-        self._proven: dict[tuple[int, bytes, int, int, bytes], tuple[Sequence[bytes | str], int]] = {}
-
-    def verify(self, index: int, size: int, leaf: bytes, path: Sequence[bytes | str], root_hash: bytes) -> bool:
-        if not isinstance(index, int) or isinstance(index, bool) or not isinstance(size, int) or size <= index:
-            return verify_inclusion(index, size, leaf, [_node(p) for p in path], root_hash)  # its checks, its answer
-        proven = self._proven
-        if len(proven) > NODE_CACHE:  # bounded: leaves come in order, so the last proofs' states are the useful ones
-            proven.clear()
-        fn, sn, r = index, size - 1, leaf
-        states: list[tuple[int, bytes, int, int, bytes]] = []
-        for step, p in enumerate(path):
-            state = (size, root_hash, fn, sn, r)
-            known = proven.get(state)
-            if known is not None and known[0][known[1] :] == path[step:]:
-                break
-            states.append(state)
-            following = inclusion_step(fn, sn, r, p if type(p) is bytes else _node(p))
-            if following is None:
-                return False
-            fn, sn, r = following
-        else:
-            if sn != 0 or r != root_hash:
-                return False
-        for step, state in enumerate(states):
-            proven[state] = (path, step)
-        return True
-
-
-def _node(text: bytes | str) -> bytes:
-    """A proof node from its base64 text: exactly ``HASH_SIZE`` bytes, else ``ValueError``."""
-    node = text if isinstance(text, bytes) else binascii.a2b_base64(text, strict_mode=True)
-    if len(node) != HASH_SIZE:
-        raise ValueError(f"a proof node is {HASH_SIZE} bytes, not {len(node)}")
-    return node
 
 
 @dataclass(frozen=True, slots=True)
@@ -518,8 +436,8 @@ class _Verifier:
                     raise Failure(
                         "bundle",
                         f"manifest format {format_tag!r} is not {d.BUNDLE_FORMAT}: this verifier reads only the "
-                        f"{d.BUNDLE_FORMAT} layout (log entries, proofs, ballots, register and roll as JSON Lines; "
-                        "a signed manifest); export the vote again",
+                        f"{d.BUNDLE_FORMAT} layout (log entries, ballots, register and roll as JSON Lines; one batch "
+                        "inclusion proof per checkpoint; a signed manifest); export the vote again",
                     )
             expected = {d.README, d.MANIFEST, *d.MEMBERS}
             extra = sorted(set(names) - expected)
@@ -529,7 +447,8 @@ class _Verifier:
             digests: dict[str, tuple[int, str]] = {}
             for info in infos:
                 self._check_cap(info)
-                if info.filename in d.JSONL_MEMBERS or info.filename in d.HEADED_MEMBERS or info.file_size > KEEP_BYTES:
+                streamed = (*d.JSONL_MEMBERS, *d.BINARY_MEMBERS, *d.HEADED_MEMBERS)
+                if info.filename in streamed or info.file_size > KEEP_BYTES:
                     digests[info.filename] = self._digest(info)  # read again, when its check comes
                     continue
                 self.files[info.filename] = self._read(info)
@@ -725,7 +644,7 @@ class _Verifier:
     # --- 4. log ---------------------------------------------------------------------------------------------
 
     def check_log(self) -> None:
-        """One pass over log/entries.jsonl and log/proofs.jsonl (and ballots.jsonl beside them, in the same order):
+        """One pass over log/entries.jsonl with log/inclusion.bin (and ballots.jsonl beside them, in the same order):
         every entry is proven here; what later checks need of the ballots is kept as per-vote state only (the
         counted ballots' answers, time and leaf arrays, the entry-set records), their failures deferred to them."""
         consistency = self.load(d.CONSISTENCY)
@@ -743,19 +662,33 @@ class _Verifier:
                 result.size, latest.size, result.root_hash, latest.root_hash, [_b64(h) for h in consistency["proof"]]
             ):
                 raise Failure("log", "the latest checkpoint does not extend the result's checkpoint (log forked?)")
+        inclusion = self.load(d.INCLUSION)
         self._prepare_stream()
         with self.step("log"):
-            entries, proofs = self.lines(d.ENTRIES), self.lines(d.PROOFS)
+            proofs = [self._batch(proof) for proof in inclusion["proofs"]]
+            del self.json[d.INCLUSION]
+            total = sum(len(indices) for _, indices, _ in proofs)
+            entries, nodes = self.lines(d.ENTRIES), self._nodes()
+            stream = self.progress.iterate("log entries", entries, total)
             count = 0
-            for line in self.progress.iterate("log entries", entries, len(self.listed_leaves)):  # as many as signed
-                proof_line = next(proofs, None)
-                if proof_line is None:
-                    raise Failure("log", f"{count + 1 + sum(1 for _ in entries)} entries but {count} inclusion proofs")
-                self._entry(line, proof_line)
-                count += 1
-            rest_entries, rest_proofs = 0, sum(1 for _ in proofs)
-            if rest_entries or rest_proofs:
-                raise Failure("log", f"{count + rest_entries} entries but {count + rest_proofs} inclusion proofs")
+            for size, indices, node_count in proofs:
+                before = count
+                # The root is recomputed as the entries are read: the recursion pulls each entry (checked on the
+                # way, its leaf hash over the line's own bytes) and the proof's nodes when it needs them.
+                root = multi_root(size, self._proven(stream, indices), itertools.islice(nodes, node_count))
+                count = before + len(indices)
+                if root != self.roots[size]:
+                    raise Failure(
+                        "log",
+                        f"log entries {before + 1}–{count} (leaves {indices[0]}–{indices[-1]}) are not all in the "
+                        f"signed checkpoint of size {size}: its batch inclusion proof fails (an entry altered, "
+                        "moved or reordered, or the proof)",
+                    )
+            rest = sum(1 for _ in stream)  # to its end: entries without a leaf index, if any
+            if rest:
+                raise Failure("log", f"{count + rest} entries but {count} leaf indices in the inclusion proofs")
+            if next(nodes, None) is not None:
+                raise Failure("log", f"{d.INCLUSION_NODES} holds more nodes than the inclusion proofs use")
             self._finish_stream(count)
             if self.late_evidence is not None:
                 kind, leaf = self.late_evidence
@@ -766,7 +699,7 @@ class _Verifier:
             self.result_published = self._single(EventKind.VOTE_RESULT_PUBLISHED)
         self.passed(
             "log",
-            f"{count} entries in leaf order, each proven in a signed checkpoint; "
+            f"{count} entries in leaf order, all proven in the signed checkpoints (batch inclusion proofs); "
             f"size {latest.size} extends size {result.size}",
         )
 
@@ -804,7 +737,6 @@ class _Verifier:
         self.unlisted: tuple[int, str] | None = None
         self.late_evidence: tuple[str, int] | None = None
         self.previous = -1
-        self.inclusions = _Inclusions()
 
     def _read_roll(self) -> None:
         """roll.jsonl as a stream: its hash (the canonical document: the header's members and ``groups`` the lines,
@@ -865,10 +797,42 @@ class _Verifier:
             self.defer("completeness", f"malformed or inconsistent data ({type(error).__name__}: {error})")
         self.json.pop(d.INDEX)
 
-    def _entry(self, line: bytes, proof_line: bytes) -> None:
-        """One log entry and its inclusion proof (and, for a ``ballot.cast`` entry, its ballot)."""
-        index, size, path = _proof_of(proof_line)
-        if not isinstance(index, int) or isinstance(index, bool) or index <= self.previous:
+    def _batch(self, proof: Any) -> tuple[int, list[int], int]:
+        """One batch proof of log/inclusion.json: its checkpoint's size, its leaf indices and its node count."""
+        size, indices, node_count = proof["tree_size"], proof["leaf_indices"], proof["nodes"]
+        if type(size) is not int or size not in self.roots:
+            raise Failure("log", f"an inclusion proof is for a tree of size {size!r}, not a signed checkpoint's")
+        if type(indices) is not list or not indices or not all(type(index) is int for index in indices):
+            raise Failure("log", "an inclusion proof's leaf_indices are not a non-empty list of integers")
+        if type(node_count) is not int or node_count < 0:
+            raise Failure("log", f"an inclusion proof's node count {node_count!r} is not a non-negative integer")
+        return size, indices, node_count
+
+    def _nodes(self) -> Iterator[bytes]:
+        """log/inclusion.bin as a stream of 32-byte nodes (a short last node is yielded short: the proof fails)."""
+        try:
+            with self.archive.open(d.INCLUSION_NODES) as stream:
+                while chunk := stream.read(CHUNK_BYTES):  # CHUNK_BYTES is a multiple of HASH_SIZE
+                    for start in range(0, len(chunk), HASH_SIZE):
+                        yield chunk[start : start + HASH_SIZE]
+        except UNREADABLE_MEMBER as error:
+            raise Failure("bundle", f"member {d.INCLUSION_NODES} is unreadable ({error})") from error
+
+    def _proven(self, lines: Iterator[bytes], indices: list[int]) -> Iterator[tuple[int, bytes]]:
+        """Each leaf index of a batch proof with the next line of log/entries.jsonl, checked (``_entry``), as
+        (leaf index, leaf hash) for ``merkle.multi_root``."""
+        sha256 = hashlib.sha256
+        for index in indices:
+            line = next(lines, None)
+            if line is None:
+                raise Failure("log", f"fewer entries than leaf indices in the inclusion proofs (none for leaf {index})")
+            self._entry(line, index)
+            # The line is the entry's leaf data: its bytes, proven in the signed tree, are what the log committed to.
+            yield index, sha256(b"\x00" + line).digest()
+
+    def _entry(self, line: bytes, index: int) -> None:
+        """One log entry at the leaf its batch inclusion proof names (and, for a ``ballot.cast`` entry, its ballot)."""
+        if index <= self.previous:
             raise Failure(
                 "log",
                 f"log entries out of order: leaf {index} is listed after leaf {self.previous} "
@@ -885,15 +849,6 @@ class _Verifier:
             _check_leaf(text, document)
         except ValueError as error:
             raise Failure("log", f"log entry at leaf {index}: {error} (entry altered)") from error
-        if type(size) is not int or size not in self.roots or path is None:
-            raise Failure("log", f"log entry at leaf {index}: its proof is for another leaf or checkpoint")
-        # The line is the entry's leaf data: its bytes, proven in the signed tree, are what the log committed to.
-        if not self.inclusions.verify(index, size, leaf_hash(line), path, self.roots[size]):
-            raise Failure(
-                "log",
-                f"log entry at leaf {index} ({document['kind']}) is not in the signed checkpoint of size "
-                f"{size}: its inclusion proof fails (entry altered, moved or reordered)",
-            )
         kind = document["kind"]
         self.leaves.append(index)
         self._listed(index, kind)
@@ -946,7 +901,7 @@ class _Verifier:
                     "it was added after the fact",
                 )
             break
-        del self.ballot_lines, self.inclusions
+        del self.ballot_lines
 
     # --- per ballot, in the stream ----------------------------------------------------------------------
 

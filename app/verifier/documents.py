@@ -26,8 +26,11 @@ Bundle (a ``.zip``, members in this order, fixed timestamps, so the same content
                              line is exactly the entry's leaf data (``app.ledger.entries.leaf_data``), so its
                              leaf hash is ``SHA-256(0x00 || line without its newline)``
     log/checkpoints.json     the signed checkpoint notes: ``result`` (named by the signed result) and ``latest``
-    log/proofs.jsonl         one RFC 9162 inclusion proof per line, ``{"leaf_index", "proof", "tree_size"}``, in
-                             the order of log/entries.jsonl (line n proves entry n)
+    log/inclusion.json       ``{"proofs": [{"tree_size", "leaf_indices", "nodes"}]}``: the leaf index of each line
+                             of log/entries.jsonl, in order, split into one batch proof per checkpoint (the
+                             entries inside the result's checkpoint, then the later ones against the latest)
+    log/inclusion.bin        the proofs' nodes, raw 32-byte hashes one after another (``nodes`` per proof): each
+                             proof is ``merkle.multi_inclusion_proof`` of its leaves (RFC 9162 subtree hashes)
     log/consistency.json     the consistency proof ``{"first", "second", "proof"}`` of the result's checkpoint
                              to the latest one
     log/index.json           ``{"index": …, "signature": …}``: the leaf index and kind of every entry of the vote
@@ -62,10 +65,11 @@ from typing import Any
 
 from app.ledger.canonical import canonical_bytes
 
-BUNDLE_FORMAT = "evote-bundle@3"
+BUNDLE_FORMAT = "evote-bundle@4"
 """Since ``@2`` the entries, proofs and ballots are JSON Lines members; since ``@3`` the register snapshot and the
 roll are too (a header line, then one unit or group per line) and the manifest is signed and covers README.md;
-``@1`` and ``@2`` bundles are refused."""
+since ``@4`` one batch inclusion proof per checkpoint (log/inclusion.json and .bin) replaces the proof per entry
+(log/proofs.jsonl); ``@1`` to ``@3`` bundles are refused."""
 RESULT_FORMAT = "evote-result@1"
 REGISTER_FORMAT = "evote-register@1"
 ROLL_FORMAT = "evote-roll@2"
@@ -82,7 +86,8 @@ TOPICS = "topics.json"
 BALLOTS = "ballots.jsonl"
 ENTRIES = "log/entries.jsonl"
 CHECKPOINTS = "log/checkpoints.json"
-PROOFS = "log/proofs.jsonl"
+INCLUSION = "log/inclusion.json"
+INCLUSION_NODES = "log/inclusion.bin"
 CONSISTENCY = "log/consistency.json"
 INDEX = "log/index.json"
 COUNTED = "log/counted.json"
@@ -101,7 +106,8 @@ MEMBERS = (
     BALLOTS,
     ENTRIES,
     CHECKPOINTS,
-    PROOFS,
+    INCLUSION,
+    INCLUSION_NODES,
     CONSISTENCY,
     INDEX,
     COUNTED,
@@ -114,7 +120,9 @@ MEMBERS = (
 LISTED = (README, *MEMBERS)
 
 #: The members read as streams, one canonical JSON value per line, in log (leaf) order.
-JSONL_MEMBERS = (BALLOTS, ENTRIES, PROOFS)
+JSONL_MEMBERS = (BALLOTS, ENTRIES)
+#: The members that are neither JSON nor text: raw bytes, read as a stream.
+BINARY_MEMBERS = (INCLUSION_NODES,)
 #: The documents written as a header line (the document without its list) then one list item per line.
 HEADED_MEMBERS: dict[str, str] = {REGISTER: "units", ROLL: "groups"}
 #: Hex digits of a register line's tag in the manifest: the first 8 bytes of the line's SHA-256 (its bytes without
@@ -143,7 +151,7 @@ def unit_tags(register_lines: Iterable[bytes]) -> str:
 
 def manifest_message(manifest: Mapping[str, Any]) -> bytes:
     """What the log key signs in manifest.json: the RFC 8785 bytes of the manifest without its ``signature``
-    (``format`` ``evote-bundle@3``: never a signed result's or an export index's ``format``)."""
+    (``format`` ``evote-bundle@4``: never a signed result's or an export index's ``format``)."""
     return canonical_bytes({key: value for key, value in manifest.items() if key != "signature"})
 
 

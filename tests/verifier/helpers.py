@@ -19,6 +19,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from app.common.access import Role
 from app.ledger import ballot as commitments
+from app.ledger import merkle
 from app.ledger.canonical import canonical_bytes
 from app.ledger.signing import sign
 from app.place.models import Community, Estate
@@ -60,6 +61,8 @@ def decode(name: str, content: bytes) -> Any:
         return [json.loads(line) for line in content.splitlines()]
     if name in d.HEADED_MEMBERS:
         return d.join_document(name, [json.loads(line) for line in content.splitlines()])
+    if name in d.BINARY_MEMBERS:  # log/inclusion.bin: its 32-byte nodes
+        return [content[start : start + 32] for start in range(0, len(content), 32)]
     return json.loads(content)
 
 
@@ -69,6 +72,8 @@ def encode(name: str, document: Any) -> bytes:
         return b"".join(canonical_bytes(item) + b"\n" for item in document)
     if name in d.HEADED_MEMBERS:
         return b"".join(line + b"\n" for line in d.split_document(name, document))
+    if name in d.BINARY_MEMBERS:
+        return b"".join(document)
     return json.dumps(document, ensure_ascii=False).encode()
 
 
@@ -127,11 +132,81 @@ def tamper(bundle: bytes, name: str, change: Callable[[Any], Any]) -> bytes:
     return rebuild(files)
 
 
+def leaf_indices(files: dict[str, bytes]) -> list[int]:
+    """The leaf index of each line of log/entries.jsonl, as the batch proofs of log/inclusion.json list them."""
+    return [index for proof in json.loads(files[d.INCLUSION])["proofs"] for index in proof["leaf_indices"]]
+
+
 def log_items(bundle: bytes) -> list[dict[str, Any]]:
     """The bundle's log entries with their leaf indexes: ``{"leaf_index", "entry"}`` per line of the log members."""
     files = members(bundle)
-    entries, proofs = decode(d.ENTRIES, files[d.ENTRIES]), decode(d.PROOFS, files[d.PROOFS])
-    return [{"leaf_index": proof["leaf_index"], "entry": entry} for entry, proof in zip(entries, proofs, strict=True)]
+    entries = decode(d.ENTRIES, files[d.ENTRIES])
+    return [{"leaf_index": leaf, "entry": entry} for entry, leaf in zip(entries, leaf_indices(files), strict=True)]
+
+
+def _subtrees(
+    size: int, leaves: list[tuple[int, bytes]], nodes: list[bytes], known: dict[tuple[int, int], bytes]
+) -> None:
+    """Every subtree hash a batch proof's recomputation of the root passes through, by (first leaf, leaves)."""
+    position, pending = 0, iter(nodes)
+
+    def walk(low: int, n: int) -> bytes:
+        nonlocal position
+        if position == len(leaves) or leaves[position][0] >= low + n:
+            value = next(pending)
+        elif n == 1:
+            value = leaves[position][1]
+            position += 1
+        else:
+            k = 1 << ((n - 1).bit_length() - 1)
+            value = merkle.node_hash(walk(low, k), walk(low + k, n - k))
+        known[(low, n)] = value
+        return value
+
+    walk(0, size)
+
+
+def _batch_path(size: int, indices: list[int], known: dict[tuple[int, int], bytes]) -> list[bytes]:
+    proof: list[bytes] = []
+
+    def walk(low: int, n: int, wanted: list[int]) -> None:
+        if not wanted:
+            proof.append(known[(low, n)])
+        elif n > 1:
+            k = 1 << ((n - 1).bit_length() - 1)
+            walk(low, k, [i for i in wanted if i < low + k])
+            walk(low + k, n - k, [i for i in wanted if i >= low + k])
+
+    walk(0, size, indices)
+    return proof
+
+
+def keep_entries(files: dict[str, bytes], keep: Callable[[int, dict[str, Any]], bool]) -> None:
+    """Keep only the log entries for which ``keep(leaf index, entry)`` holds, with batch proofs of the rest rebuilt
+    from the subtree hashes the bundle's own proofs give (as anyone can: no key needed)."""
+    lines = files[d.ENTRIES].splitlines()
+    inclusion = json.loads(files[d.INCLUSION])
+    nodes = iter(decode(d.INCLUSION_NODES, files[d.INCLUSION_NODES]))
+    kept_lines: list[bytes] = []
+    proofs: list[dict[str, Any]] = []
+    new_nodes: list[bytes] = []
+    position = 0
+    for proof in inclusion["proofs"]:
+        size, indices = proof["tree_size"], proof["leaf_indices"]
+        own = lines[position : position + len(indices)]
+        position += len(indices)
+        leaves = [(i, hashlib.sha256(b"\x00" + line).digest()) for i, line in zip(indices, own, strict=True)]
+        known: dict[tuple[int, int], bytes] = {}
+        _subtrees(size, leaves, [next(nodes) for _ in range(proof["nodes"])], known)
+        chosen = [(i, line) for i, line in zip(indices, own, strict=True) if keep(i, json.loads(line))]
+        if chosen:
+            path = _batch_path(size, [i for i, _ in chosen], known)
+            proofs.append({"tree_size": size, "leaf_indices": [i for i, _ in chosen], "nodes": len(path)})
+            new_nodes.extend(path)
+            kept_lines.extend(line for _, line in chosen)
+    files[d.ENTRIES] = b"".join(line + b"\n" for line in kept_lines)
+    files[d.INCLUSION] = encode(d.INCLUSION, {"proofs": proofs})
+    files[d.INCLUSION_NODES] = b"".join(new_nodes)
 
 
 def replace_member(bundle: bytes, name: str, content: bytes) -> bytes:

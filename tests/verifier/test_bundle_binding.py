@@ -1,5 +1,5 @@
 """Issue #16, hostile review: every member of the bundle, README.md and each register unit included, is bound by
-the manifest the log key signs at export (``evote-bundle@3``); a change after export FAILs naming what changed."""
+the manifest the log key signs at export (since ``evote-bundle@3``); a change after export FAILs naming what changed."""
 
 from __future__ import annotations
 
@@ -82,7 +82,7 @@ async def test_a_register_change_with_the_manifest_fixed_without_the_key_fails_a
 async def test_the_readme_is_listed_first_in_the_signed_manifest(bundle):
     manifest = json.loads(members(bundle)[d.MANIFEST])
     assert [item["name"] for item in manifest["files"]] == [d.README, *d.MEMBERS]
-    assert manifest["format"] == "evote-bundle@3"
+    assert manifest["format"] == "evote-bundle@4"
     assert set(manifest) == {"format", "vote_id", "files", "register_unit_tags", "signature"}
 
 

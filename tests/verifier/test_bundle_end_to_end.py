@@ -97,12 +97,15 @@ def change_area(bundle: bytes) -> bytes:
 
 
 def reorder_entries(bundle: bytes) -> bytes:
-    """Two entries swapped with their proofs: each line still proves its entry, but leaf order is broken."""
+    """Two entries swapped with their leaf indices: the batch proof still holds, but leaf order is broken."""
 
     def change(lines):  # type: ignore[no-untyped-def]
         lines[1], lines[2] = lines[2], lines[1]
 
-    return tamper(tamper(bundle, d.ENTRIES, change), d.PROOFS, change)
+    def swap(inclusion):  # type: ignore[no-untyped-def]
+        change(inclusion["proofs"][0]["leaf_indices"])
+
+    return tamper(tamper(bundle, d.ENTRIES, change), d.INCLUSION, swap)
 
 
 def alter_root(bundle: bytes) -> bytes:

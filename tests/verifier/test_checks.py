@@ -7,7 +7,6 @@ to catch its inconsistency on its own.
 
 from __future__ import annotations
 
-import base64
 import io
 import json
 from typing import Any
@@ -23,7 +22,15 @@ from app.verifier import documents as d
 from app.verifier.__main__ import main as module_main
 from app.verifier.checks import first_difference
 from app.verifier.report import Progress
-from tests.verifier.helpers import ballot_hash, decode, encode, load, members, rebuild, replace_member, tamper
+from tests.verifier.helpers import (
+    ballot_hash,
+    keep_entries,
+    load,
+    members,
+    rebuild,
+    replace_member,
+    tamper,
+)
 
 
 @pytest.fixture(scope="session")
@@ -166,9 +173,11 @@ DEEP = {
     "result of another vote": ("result:vote_id", "signatures", "not of this bundle's vote"),
     "result names another checkpoint": ("result:checkpoint.size", "log", "names another checkpoint"),
     "entries and proofs differ in number": ("proofs-drop", "log", "inclusion proofs"),
+    "proofs and entries differ in number": ("entries-extra-index", "log", "inclusion proofs"),
     "entry altered": ("entry-payload", "log", "entry altered"),
     "entry of another vote": ("entry-vote", "log", "is not of this vote"),
-    "proof for another checkpoint": ("proof-size", "log", "proof is for another leaf"),
+    "proof for another checkpoint": ("proof-size", "log", "not a signed checkpoint's"),
+    "proof with a node too many": ("proof-extra-node", "log", "more nodes than the inclusion proofs use"),
     "inclusion proof fails": ("proof-node", "log", "inclusion proof fails"),
     "consistency fails": ("consistency", "log", "does not extend"),
     "entry missing": ("entry-drop-closed", "log", "exactly one vote.closed"),
@@ -219,26 +228,26 @@ def deep(bundle: bytes, keys: LogKeys, kind: str) -> bytes:
     if kind == "jws-other":
         token = jws_sign(keys.private_key, d.jwk_thumbprint(keys.current.verifier.public_key), b"{}")
         return replace_member(bundle, d.RESULT_JWS, token.encode())
-    if kind == "proofs-drop":
-        return tamper(bundle, d.PROOFS, lambda proofs: proofs.pop() and None)
+    if kind == "proofs-drop":  # an entry without a leaf index (and so without a proof)
+        return tamper(bundle, d.ENTRIES, lambda entries: entries.append(entries[-1]) and None)
+    if kind == "entries-extra-index":  # a leaf index (and its place in the proof) without an entry
+        return tamper(bundle, d.ENTRIES, lambda entries: entries.pop() and None)
+    if kind == "proof-extra-node":
+        return tamper(bundle, d.INCLUSION_NODES, lambda nodes: nodes.append(b"\x02" * 32) and None)
     if kind == "entry-payload":
         return tamper(bundle, d.ENTRIES, lambda entries: entries[0]["payload"].update(x=1))
     if kind == "entry-vote":
         return tamper(bundle, d.ENTRIES, lambda e: e[0].update(vote_id="00000000-0000-0000-0000-000000000000"))
     if kind == "proof-size":
-        return tamper(bundle, d.PROOFS, lambda proofs: proofs[0].update(tree_size=1))
+        return tamper(bundle, d.INCLUSION, lambda inclusion: inclusion["proofs"][0].update(tree_size=1))
     if kind == "proof-node":
-        node = base64.b64encode(b"\x02" * 32).decode()
-        return tamper(bundle, d.PROOFS, lambda proofs: proofs[0]["proof"].__setitem__(0, node))
+        return tamper(bundle, d.INCLUSION_NODES, lambda nodes: nodes.__setitem__(0, b"\x02" * 32))
     if kind == "consistency":
         return tamper(bundle, d.CONSISTENCY, lambda consistency: consistency.update(first=0))
     if kind == "entry-drop-closed":
 
         def drop(files: dict[str, bytes]) -> None:
-            entries, proofs = decode(d.ENTRIES, files[d.ENTRIES]), decode(d.PROOFS, files[d.PROOFS])
-            keep = [i for i, e in enumerate(entries) if e["kind"] != EventKind.VOTE_CLOSED]
-            files[d.ENTRIES] = encode(d.ENTRIES, [entries[i] for i in keep])
-            files[d.PROOFS] = encode(d.PROOFS, [proofs[i] for i in keep])
+            keep_entries(files, lambda _, entry: entry["kind"] != EventKind.VOTE_CLOSED)
 
         files = members(bundle)
         drop(files)

@@ -22,6 +22,7 @@ from tests.verifier.helpers import (
     decode,
     encode,
     export_bundle,
+    keep_entries,
     load,
     log_items,
     members,
@@ -50,10 +51,7 @@ def failure(bundle: bytes, **options: Any) -> tuple[str, str]:
 def drop_entries(bundle: bytes, leaves: set[int], *, ballots: set[str] = frozenset()) -> bytes:  # type: ignore[assignment]
     """Remove these leaves' entries and proofs (and these ballots), fixing the manifest as a forger would."""
     files = members(bundle)
-    entries, proofs = decode(d.ENTRIES, files[d.ENTRIES]), decode(d.PROOFS, files[d.PROOFS])
-    kept = [i for i, proof in enumerate(proofs) if proof["leaf_index"] not in leaves]
-    files[d.ENTRIES] = encode(d.ENTRIES, [entries[i] for i in kept])
-    files[d.PROOFS] = encode(d.PROOFS, [proofs[i] for i in kept])
+    keep_entries(files, lambda leaf, _: leaf not in leaves)
     listed = decode(d.BALLOTS, files[d.BALLOTS])
     files[d.BALLOTS] = encode(d.BALLOTS, [b for b in listed if b["ballot_id"] not in ballots])
     return rebuild(files)

@@ -1,4 +1,4 @@
-"""The evote-bundle@2 layout and the streaming verifier: JSON Lines members read line by line, never whole; the
+"""The evote-bundle@4 layout and the streaming verifier: JSON Lines members read line by line, never whole; the
 shortcuts of the hot path give exactly the reference definitions' answers; older bundles are refused by name."""
 
 from __future__ import annotations
@@ -18,28 +18,33 @@ from app.ledger.entries import entry_payload_sha256
 from app.verifier import documents as d
 from app.verifier import verify_bundle
 from app.verifier.checks import (
-    NODE_CACHE,
     _answers_of,
     _check_leaf,
     _entry_set,
     _fast_commitment,
-    _Inclusions,
     _micros,
 )
-from tests.verifier.helpers import load, members, rebuild, tamper
+from tests.verifier.helpers import leaf_indices, load, members, rebuild, tamper
 
 
 def test_the_log_members_are_canonical_json_lines_in_leaf_order(bundle):
     files = members(bundle)
-    assert load(bundle, d.MANIFEST)["format"] == d.BUNDLE_FORMAT == "evote-bundle@3"
+    assert load(bundle, d.MANIFEST)["format"] == d.BUNDLE_FORMAT == "evote-bundle@4"
     for name in (*d.JSONL_MEMBERS, *d.HEADED_MEMBERS):
         lines = files[name].split(b"\n")
         assert lines.pop() == b""  # every line ends in a newline
         assert all(canonical_bytes(json.loads(line)) == line for line in lines)
-    proofs = load(bundle, d.PROOFS)
-    assert len(proofs) == len(load(bundle, d.ENTRIES))
-    leaves = [proof["leaf_index"] for proof in proofs]
+    leaves = leaf_indices(files)
+    assert len(leaves) == len(load(bundle, d.ENTRIES))
     assert leaves == sorted(set(leaves))
+    # One batch proof per checkpoint: the entries inside the result's checkpoint against it, the later ones against
+    # the latest; its nodes, in order, fill log/inclusion.bin exactly.
+    proofs = load(bundle, d.INCLUSION)["proofs"]
+    result_size, latest_size = load(bundle, d.CONSISTENCY)["first"], load(bundle, d.CONSISTENCY)["second"]
+    assert [proof["tree_size"] for proof in proofs] in ([result_size], [result_size, latest_size])
+    assert all(index < result_size for index in proofs[0]["leaf_indices"])
+    assert all(index >= result_size for proof in proofs[1:] for index in proof["leaf_indices"])
+    assert len(files[d.INCLUSION_NODES]) == 32 * sum(proof["nodes"] for proof in proofs)
     cast = {
         entry["payload"]["ballot_id"]: leaf
         for entry, leaf in zip(load(bundle, d.ENTRIES), leaves, strict=True)
@@ -60,14 +65,14 @@ async def test_the_json_lines_members_are_never_read_whole(bundle, trust, monkey
     read = zipfile.ZipFile.read
 
     def refuse_whole(archive: zipfile.ZipFile, name: Any, pwd: Any = None) -> bytes:
-        assert getattr(name, "filename", name) not in (*d.JSONL_MEMBERS, *d.HEADED_MEMBERS), name
+        assert getattr(name, "filename", name) not in (*d.JSONL_MEMBERS, *d.HEADED_MEMBERS, *d.BINARY_MEMBERS), name
         return read(archive, name, pwd)
 
     monkeypatch.setattr(zipfile.ZipFile, "read", refuse_whole)
     assert verify_bundle(bundle, trust=trust).ok
 
 
-@pytest.mark.parametrize("former", ["evote-bundle@1", "evote-bundle@2"])
+@pytest.mark.parametrize("former", ["evote-bundle@1", "evote-bundle@2", "evote-bundle@3"])
 async def test_an_older_layout_is_refused_naming_its_format(bundle, trust, former):
     def downgrade(manifest: dict[str, Any]) -> None:
         manifest["format"] = former
@@ -78,16 +83,16 @@ async def test_an_older_layout_is_refused_naming_its_format(bundle, trust, forme
     assert report.failed is not None
     check, message = report.failed
     assert check == "bundle"
-    assert f"'{former}' is not evote-bundle@3" in message
+    assert f"'{former}' is not evote-bundle@4" in message
 
 
 async def test_a_json_lines_member_without_its_last_newline_fails_by_name(bundle, trust):
     files = members(bundle)
-    files[d.PROOFS] = files[d.PROOFS].rstrip(b"\n")
+    files[d.ENTRIES] = files[d.ENTRIES].rstrip(b"\n")
     report = verify_bundle(rebuild(files), trust=trust)
     assert report.failed is not None
     assert report.failed[0] == "bundle"
-    assert "log/proofs.jsonl line" in report.failed[1]
+    assert "log/entries.jsonl line" in report.failed[1]
     assert "does not end in a newline" in report.failed[1]
 
 
@@ -156,11 +161,5 @@ def test_the_leaf_shortcut_accepts_what_the_reference_accepts_and_names_what_it_
         _check_leaf(canonical_bytes(forged).decode(), forged)
 
 
-def test_caches_stay_bounded():
-    inclusions = _Inclusions()
-    leaf = bytes(32)
-    for index in range(NODE_CACHE + 10):
-        inclusions.verify(0, 1, leaf, [], leaf)
-        inclusions._proven[(index, b"", 0, 0, b"")] = ([], 0)
-    assert len(inclusions._proven) <= NODE_CACHE + 1
+def test_micros():
     assert _micros("1970-01-01T00:00:01.000002Z") == 1_000_002

@@ -31,7 +31,17 @@ from app.ledger.signing import jws_sign, sign
 from app.result.export import _keys as bundle_keys
 from app.verifier import Trust, TrustError, verify_bundle
 from app.verifier import documents as d
-from tests.verifier.helpers import ENDS, decode, encode, export_bundle, load, members, rebuild, run_vote
+from tests.verifier.helpers import (
+    ENDS,
+    decode,
+    encode,
+    export_bundle,
+    leaf_indices,
+    load,
+    members,
+    rebuild,
+    run_vote,
+)
 
 WITNESS = "street-office.test"
 WITNESS_KEY = Ed25519PrivateKey.generate()
@@ -156,13 +166,17 @@ async def test_a_later_checkpoint_signed_by_a_key_the_bundle_lists_as_retired_fa
     latest = sign_note(Checkpoint(origin, size, merkle.root(forged_leaves)).body(), origin, attacker)
     result_size = load(bundle, d.CONSISTENCY)["first"]
 
-    def forge_proofs(proofs: list[dict[str, Any]]) -> None:
-        for proof in proofs:
-            if proof["tree_size"] != result_size:
-                proof["tree_size"] = size
-                proof["proof"] = [_b64(h) for h in merkle.inclusion_proof(proof["leaf_index"], forged_leaves)]
-        path = [_b64(h) for h in merkle.inclusion_proof(size - 1, forged_leaves)]
-        proofs.append({"leaf_index": size - 1, "tree_size": size, "proof": path})
+    def forge_proofs(files: dict[str, bytes]) -> None:
+        indices = leaf_indices(files)
+        inside = [index for index in indices if index < result_size]
+        later = [index for index in indices if index >= result_size] + [size - 1]
+        proofs, nodes = [], b""
+        for tree_size, part, tree in ((result_size, inside, leaves[:result_size]), (size, later, forged_leaves)):
+            path = merkle.multi_inclusion_proof(part, tree)
+            proofs.append({"tree_size": tree_size, "leaf_indices": part, "nodes": len(path)})
+            nodes += b"".join(path)
+        files[d.INCLUSION] = json.dumps({"proofs": proofs}).encode()
+        files[d.INCLUSION_NODES] = nodes
 
     def forge_consistency(consistency: dict[str, Any]) -> None:
         consistency.update(second=size, proof=[_b64(h) for h in merkle.consistency_proof(result_size, forged_leaves)])
@@ -172,10 +186,10 @@ async def test_a_later_checkpoint_signed_by_a_key_the_bundle_lists_as_retired_fa
         (d.KEYS, lambda keys: keys["retired"].append(attacker_vkey)),
         (d.CHECKPOINTS, lambda checkpoints: checkpoints.update(latest=latest)),
         (d.ENTRIES, lambda listed: listed.append(fake)),
-        (d.PROOFS, forge_proofs),
         (d.CONSISTENCY, forge_consistency),
     ):
         files[name] = _edit(rebuild(files), name, change)[name]
+    forge_proofs(files)
     forged = rebuild(files)
     # The forged tree is sound: with the attacker's key pinned as retired, its signatures and every proof hold
     # (the signed entry index of the completeness check, which no retired key signs, still stops it) ...
