@@ -85,6 +85,7 @@ from app.rules.committees import (
     in_term,
     term_end,
 )
+from app.rules.elections import SittingCommittee
 from app.rules.publicity import shanghai_date
 from app.rules.reminders import add_months
 from app.security.pii import FieldCipher
@@ -132,6 +133,27 @@ async def mandated_committee(session: AsyncSession, estate_id: uuid.UUID, today:
     for committee in await committees_of(session, estate_id):
         if in_term(committee.kind, committee.term_starts_on, committee.term_ends_on, today) and is_filed(
             committee, today
+        ):
+            return committee
+    return None
+
+
+def sitting_figures(committee: Committee) -> SittingCommittee:
+    """R-ELEC-13: the figures a by-election or alternates-only election is measured against, from the record: the
+    member seats, the members and the alternates in office (Beijing Arts. 39, 41 ¶3, 48)."""
+    return SittingCommittee(
+        size=committee.seats,
+        members=len(sitting_members(committee)),
+        alternates=len(sitting_members(committee, seat_kind=SeatKind.ALTERNATE)),
+    )
+
+
+async def elected_committee_in_term(session: AsyncSession, estate_id: uuid.UUID, today: date) -> Committee | None:
+    """R-ELEC-13: the estate's 业委会 whose term (capped by Art. 41) contains ``today``, the latest begun first; a
+    物管会 is formed by the street office, never elected (Art. 52), so it has no by-election."""
+    for committee in await committees_of(session, estate_id):
+        if committee.kind is OWNERS_COMMITTEE and in_term(
+            committee.kind, committee.term_starts_on, committee.term_ends_on, today
         ):
             return committee
     return None
