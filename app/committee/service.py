@@ -180,6 +180,12 @@ async def _reader_roles(session: AsyncSession, principal: Principal, estate_id: 
     raise NotFound(what="estate")
 
 
+async def reader_roles(session: AsyncSession, principal: Principal, estate_id: uuid.UUID) -> frozenset[Role] | None:
+    """Who reads an estate's committee records (R-COMM-4, R-DISC-6): its roles, None for an owner bound in it;
+    anyone else is told the estate does not exist."""
+    return await _reader_roles(session, principal, estate_id)
+
+
 def _mask(name: str) -> str:
     return name[:1] + "*" * max(len(name) - 1, 1)
 
