@@ -48,7 +48,7 @@ class HalfYear:
 
     @property
     def previous(self) -> HalfYear:
-        return HalfYear(self.year, 2) if self.half == 1 else HalfYear(self.year - 1, 1)
+        return HalfYear(self.year - 1, 2) if self.half == 1 else HalfYear(self.year, 1)
 
     @property
     def due_on(self) -> date:
