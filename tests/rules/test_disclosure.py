@@ -1,4 +1,4 @@
-"""R-DISC-1, R-DISC-3..5: half-years, the fee publication's due day and reminders, years begun (app.rules.disclosure)."""
+"""R-DISC-1, R-DISC-3..5: half-years, the fee publication's due day and reminders, years begun."""
 
 from __future__ import annotations
 
