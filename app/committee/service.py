@@ -34,6 +34,7 @@ from app.committee.errors import (
     CommitteeStillFunctions,
     CommitteeWriteNotAllowed,
     DeadlineNotPassed,
+    ElectingVoteInvalid,
     EmergencyServiceOver,
     EndReasonNotRecordable,
     FilingDateInvalid,
@@ -85,10 +86,13 @@ from app.rules.committees import (
     in_term,
     term_end,
 )
-from app.rules.elections import SittingCommittee
+from app.rules.elections import ElectionType, SittingCommittee
+from app.rules.kinds import TopicKind
+from app.rules.lifecycle import VoteStatus
 from app.rules.publicity import shanghai_date
 from app.rules.reminders import add_months
 from app.security.pii import FieldCipher
+from app.vote.models import Topic, Vote
 
 PMC = CommitteeKind.PROPERTY_MANAGEMENT_COMMITTEE
 SYSTEM = "system:register"
@@ -279,6 +283,32 @@ async def residential_households(session: AsyncSession, version: RegisterVersion
     return int(count or 0)
 
 
+async def _check_electing_vote(session: AsyncSession, estate_id: uuid.UUID, body: CommitteeCreate) -> None:
+    """R-COMM-6: the vote that elected this 业委会 term: a FULL election of the estate, its result published, for
+    the same seats (Beijing Arts. 39, 42), and no other term linked to it. A 物管会 is formed, never elected."""
+    vote = await session.scalar(select(Vote).where(Vote.id == body.elected_by_vote_id))
+    if (
+        body.kind is PMC
+        or vote is None
+        or vote.estate_id != estate_id
+        or vote.status is not VoteStatus.RESULT_PUBLISHED
+    ):
+        raise ElectingVoteInvalid()
+    elections = (
+        await session.scalars(select(Topic.election).where(Topic.vote_id == vote.id, Topic.kind == TopicKind.ELECTION))
+    ).all()
+    if not any(
+        election is not None
+        and election.get("election_type", ElectionType.FULL.value) == ElectionType.FULL.value
+        and int(election["member_seats"]) == body.seats
+        and int(election["alternate_seats"]) == body.alternate_seats
+        for election in elections
+    ):
+        raise ElectingVoteInvalid()
+    if await session.scalar(select(Committee.id).where(Committee.elected_by_vote_id == vote.id)) is not None:
+        raise ElectingVoteInvalid()
+
+
 async def create_committee(
     session: AsyncSession, principal: Principal, estate_id: uuid.UUID, body: CommitteeCreate, *, now: datetime
 ) -> Committee:
@@ -294,6 +324,8 @@ async def create_committee(
         raise RegisterRequired()
     check_size(body.kind, body.seats, body.alternate_seats, households=await residential_households(session, version))
     check_term(body.kind, body.term_starts_on, body.term_ends_on)
+    if body.elected_by_vote_id is not None:
+        await _check_electing_vote(session, estate_id, body)
     for other in await committees_of(session, estate_id):
         if other.kind is body.kind and (
             other.term_starts_on <= body.term_ends_on and body.term_starts_on <= other.term_ends_on
@@ -309,6 +341,7 @@ async def create_committee(
         term_starts_on=body.term_starts_on,
         term_ends_on=body.term_ends_on,
         formation_ground=body.formation_ground if body.kind is PMC else None,
+        elected_by_vote_id=body.elected_by_vote_id,
         recorded_by=acted_as,
         members=[],
     )
