@@ -21,6 +21,7 @@ import uuid
 from collections.abc import Sequence
 from datetime import date, datetime
 
+import sqlalchemy as sa
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
@@ -92,12 +93,14 @@ from app.rules.lifecycle import VoteStatus
 from app.rules.publicity import shanghai_date
 from app.rules.reminders import add_months
 from app.security.pii import FieldCipher
-from app.vote.models import Topic, Vote
 
 PMC = CommitteeKind.PROPERTY_MANAGEMENT_COMMITTEE
 SYSTEM = "system:register"
 """Who ends a membership found from a register version (Beijing Art. 46 ¶1(1)): evote itself, on the import."""
 OWNERS_COMMITTEE = CommitteeKind.OWNERS_COMMITTEE
+# R-COMM-6 reads the electing vote through its tables, not ``app.vote``, which depends on this package.
+_VOTE = sa.table("vote", sa.column("id", sa.Uuid()), sa.column("estate_id", sa.Uuid()), sa.column("status"))
+_TOPIC = sa.table("topic", sa.column("vote_id", sa.Uuid()), sa.column("kind"), sa.column("election", sa.JSON()))
 
 
 # --- Reading ---
@@ -286,16 +289,17 @@ async def residential_households(session: AsyncSession, version: RegisterVersion
 async def _check_electing_vote(session: AsyncSession, estate_id: uuid.UUID, body: CommitteeCreate) -> None:
     """R-COMM-6: the vote that elected this 业委会 term: a FULL election of the estate, its result published, for
     the same seats (Beijing Arts. 39, 42), and no other term linked to it. A 物管会 is formed, never elected."""
-    vote = await session.scalar(select(Vote).where(Vote.id == body.elected_by_vote_id))
-    if (
-        body.kind is PMC
-        or vote is None
-        or vote.estate_id != estate_id
-        or vote.status is not VoteStatus.RESULT_PUBLISHED
-    ):
+    vote = (
+        await session.execute(select(_VOTE.c.estate_id, _VOTE.c.status).where(_VOTE.c.id == body.elected_by_vote_id))
+    ).one_or_none()
+    if body.kind is PMC or vote is None or vote.estate_id != estate_id or vote.status != VoteStatus.RESULT_PUBLISHED:
         raise ElectingVoteInvalid()
     elections = (
-        await session.scalars(select(Topic.election).where(Topic.vote_id == vote.id, Topic.kind == TopicKind.ELECTION))
+        await session.scalars(
+            select(_TOPIC.c.election).where(
+                _TOPIC.c.vote_id == body.elected_by_vote_id, _TOPIC.c.kind == TopicKind.ELECTION.value
+            )
+        )
     ).all()
     if not any(
         election is not None
@@ -305,7 +309,8 @@ async def _check_electing_vote(session: AsyncSession, estate_id: uuid.UUID, body
         for election in elections
     ):
         raise ElectingVoteInvalid()
-    if await session.scalar(select(Committee.id).where(Committee.elected_by_vote_id == vote.id)) is not None:
+    linked = select(Committee.id).where(Committee.elected_by_vote_id == body.elected_by_vote_id)
+    if await session.scalar(linked) is not None:
         raise ElectingVoteInvalid()
 
 

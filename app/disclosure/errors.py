@@ -5,14 +5,24 @@ from __future__ import annotations
 from app.errors import DomainError
 
 
-class DisclosureNotAllowed(DomainError):
-    """R-DISC-6: who records what — the committee publishes its own disclosures; the street office alone evaluates."""
+class CommitteeOnly(DomainError):
+    """R-DISC-6: the committee publishes its own fee payments and yearly report (Beijing Art. 44(1), (8))."""
 
-    code = "disclosure.not_allowed"
+    code = "disclosure.committee_only"
     status = 403
-    title = "Not yours to record"
-    message_zh = "此事项只能由{who_zh}记录（{basis}）。"
-    message_en = "Only {who_en} records this ({basis})."
+    title = "The committee's to publish"
+    message_zh = "此项公示只能由业主委员会作出（{basis}）。"
+    message_en = "Only the committee publishes this ({basis})."
+
+
+class StreetOfficeOnly(DomainError):
+    """R-DISC-6: only the street office of the jurisdiction evaluates a committee; it never grades itself."""
+
+    code = "disclosure.street_office_only"
+    status = 403
+    title = "The street office's to record"
+    message_zh = "委员会履职评价只能由物业所在地街道办事处（乡镇人民政府）记录（{basis}）。"
+    message_en = "Only the street office of the estate's jurisdiction records a committee's evaluation ({basis})."
 
 
 class AlreadyPublished(DomainError):

@@ -34,7 +34,6 @@ READ_ERRORS = (Unauthenticated, NotFound)
 WRITE_ERRORS = (
     Unauthenticated,
     NotFound,
-    errors.DisclosureNotAllowed,
     errors.AlreadyPublished,
     errors.PeriodOutsideTerm,
 )
@@ -77,7 +76,9 @@ async def list_fee_disclosures(
     "/committees/{committee_id}/fee-disclosures",
     status_code=status.HTTP_201_CREATED,
     response_model=FeeDisclosureRead,
-    responses=problem_responses(*WRITE_ERRORS, errors.FeeEntriesMismatch, DisclosurePeriodNotEnded),
+    responses=problem_responses(
+        *WRITE_ERRORS, errors.CommitteeOnly, errors.FeeEntriesMismatch, DisclosurePeriodNotEnded
+    ),
 )
 async def publish_fee_disclosure(
     committee_id: CommitteeId,
@@ -182,7 +183,7 @@ async def list_committee_evaluations(
     "/committees/{committee_id}/evaluations",
     status_code=status.HTTP_201_CREATED,
     response_model=EvaluationRead,
-    responses=problem_responses(*WRITE_ERRORS, DisclosureYearInFuture),
+    responses=problem_responses(*WRITE_ERRORS, errors.StreetOfficeOnly, DisclosureYearInFuture),
 )
 async def record_committee_evaluation(
     committee_id: CommitteeId, body: EvaluationCreate, session: SessionDep, principal: CurrentPrincipal, clock: Clock

@@ -30,10 +30,11 @@ from app.committee.models import Committee, CommitteeMember, Constituency, SeatK
 from app.common.access import Principal, Role
 from app.disclosure.errors import (
     AlreadyPublished,
-    DisclosureNotAllowed,
+    CommitteeOnly,
     FeeEntriesMismatch,
     PeriodOutsideTerm,
     ReportDocumentInvalid,
+    StreetOfficeOnly,
 )
 from app.disclosure.models import (
     CommitteeEvaluation,
@@ -87,9 +88,9 @@ async def _writer(
     return committee, roles
 
 
-def _require(roles: frozenset[Role], role: Role, *, who_zh: str, who_en: str, basis: str) -> None:
-    if role not in roles:
-        raise DisclosureNotAllowed(who_zh=who_zh, who_en=who_en, basis=basis)
+def _require_committee(roles: frozenset[Role], *, basis: str) -> None:
+    if Role.COMMITTEE not in roles:
+        raise CommitteeOnly(basis=basis)
 
 
 async def _reader(
@@ -170,7 +171,7 @@ async def publish_fees(
     session: AsyncSession, principal: Principal, committee_id: uuid.UUID, body: FeeDisclosureCreate, *, now: datetime
 ) -> FeeDisclosure:
     committee, roles = await _writer(session, principal, committee_id)
-    _require(roles, Role.COMMITTEE, who_zh="业主委员会", who_en="the committee", basis="Beijing Art. 44(8)")
+    _require_committee(roles, basis="Beijing Art. 44(8)")
     period = HalfYear(body.year, body.half)
     check_half_year_ended(period, shanghai_date(now))  # R-DISC-1
     ends_on = _check_within_term(committee, period.first_day, period.last_day, period.label)
@@ -349,7 +350,7 @@ async def publish_report(
     now: datetime,
 ) -> CommitteeReport:
     committee, roles = await _writer(session, principal, committee_id)
-    _require(roles, Role.COMMITTEE, who_zh="业主委员会", who_en="the committee", basis="Beijing Art. 44(1)")
+    _require_committee(roles, basis="Beijing Art. 44(1)")
     check_year_begun(year, shanghai_date(now))
     _check_within_term(committee, date(year, 1, 1), date(year, 12, 31), str(year))
     existing = await session.scalar(
@@ -468,13 +469,8 @@ async def record_evaluation(
     session: AsyncSession, principal: Principal, committee_id: uuid.UUID, body: EvaluationCreate, *, now: datetime
 ) -> CommitteeEvaluation:
     committee, roles = await _writer(session, principal, committee_id)
-    _require(
-        roles,
-        Role.STREET_OFFICE,
-        who_zh="物业所在地街道办事处（乡镇人民政府）",
-        who_en="the street office of the estate's jurisdiction",
-        basis="seed 003 §四.3",
-    )
+    if Role.STREET_OFFICE not in roles:  # the committee never grades itself, nor does the operator
+        raise StreetOfficeOnly(basis="seed 003 §四.3")
     check_year_begun(body.year, shanghai_date(now))
     _check_within_term(committee, date(body.year, 1, 1), date(body.year, 12, 31), str(body.year))
     existing = await session.scalar(

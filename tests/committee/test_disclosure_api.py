@@ -150,7 +150,7 @@ async def test_fee_publication_refusals(client, session, app):
     office = await key(session, app, Role.STREET_OFFICE, estate)
     by_office = await client.post(url, json=_fees(entries=entries), headers=office)
     assert by_office.status_code == 403
-    assert by_office.json()["code"] == "disclosure.not_allowed"
+    assert by_office.json()["code"] == "disclosure.committee_only"
     wang = await owner_headers(session, app, "王一")
     assert (await client.post(url, json=_fees(entries=entries), headers=wang)).status_code == 404
 
@@ -248,7 +248,7 @@ async def test_only_the_street_office_evaluates_and_the_committee_and_owners_rea
 
     own = await client.post(url, json=body, headers=estate.committee)
     assert own.status_code == 403
-    assert own.json()["code"] == "disclosure.not_allowed"
+    assert own.json()["code"] == "disclosure.street_office_only"
     assert "街道办事处" in own.json()["messages"]["zh"]
     operator = await key(session, app, Role.ADMIN, estate)
     assert (await client.post(url, json=body, headers=operator)).status_code == 403
