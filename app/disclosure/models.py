@@ -50,6 +50,13 @@ class EvaluationGrade(StrEnum):
     FAIL = "FAIL"  # 不合格: the street office may start a re-election (seed 003 §四.3)
 
 
+def _standing_column(name: str) -> sa.Enum:
+    """``enum_column`` with its own CHECK constraint name: two columns of one enum in one table would clash."""
+    column = enum_column(FeeStanding)
+    column.name = name
+    return column
+
+
 class FeeDisclosure(IdMixin, CreatedAtMixin, Base):
     __tablename__ = "fee_disclosure"
     __table_args__ = (
@@ -80,8 +87,8 @@ class FeeDisclosureEntry(IdMixin, Base):
     disclosure_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("fee_disclosure.id", ondelete="CASCADE"), index=True)
     position: Mapped[int]
     member_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("committee_member.id", ondelete="RESTRICT"))
-    property_fee: Mapped[FeeStanding] = mapped_column(enum_column(FeeStanding))
-    parking_fee: Mapped[FeeStanding] = mapped_column(enum_column(FeeStanding))
+    property_fee: Mapped[FeeStanding] = mapped_column(_standing_column("property_fee_standing"))
+    parking_fee: Mapped[FeeStanding] = mapped_column(_standing_column("parking_fee_standing"))
 
     disclosure: Mapped[FeeDisclosure] = relationship(back_populates="entries")
 
