@@ -29,6 +29,7 @@ from app.common.errors import TooManyRequests
 from app.db.base import utcnow
 from app.db.migrate import upgrade_async
 from app.db.session import create_engine, create_sessionmaker
+from app.disclosure.router import router as disclosure_router
 from app.errors import DomainError
 from app.grant.router import router as grant_router
 from app.home.router import router as home_router
@@ -213,7 +214,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         grant_router, ballot_router, result_router, topic_router, log_router, receipt_router, petition_router,
         notice_router, archive_router, reminder_router, supervision_router, restricted_log_router, objection_router,
         counting_router, committee_router, procedure_router, records_router,
-        home_router,
+        home_router, disclosure_router,
     ):  # fmt: skip
         app.include_router(router, prefix=API_PREFIX)
     if settings.dev_clock:

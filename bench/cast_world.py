@@ -296,7 +296,7 @@ async def build_world(
                     now=published,
                 )
                 for body in topic_bodies(candidates):
-                    topic, _ = await topic_service.add_topic(session, OPERATOR, vote.id, body)
+                    topic, _ = await topic_service.add_topic(session, OPERATOR, vote.id, body, now=published)
                     if topic.election is not None:
                         await _prepare_candidates(session, vote.id, topic, published)
                 if first is None:  # the real publication: checks, frozen roll (R-ROLL-1), hashes, log, notice

@@ -70,6 +70,8 @@ ID_GRANTEE = resident_id("11010519700707456")  # the company's legal representat
 PHONE_OWNER_A2 = "13900000902"
 SUPERVISION = {"reason": "表决程序违反议事规则", "document_ref": "朝东街发〔2025〕12号"}
 
+FEE_BODY = {"year": 2000, "half": 1, "source": "COMMITTEE_RECORDS", "source_document_sha256": "5" * 64, "entries": []}
+
 OK, PUBLIC = "OK", "PUBLIC"
 PRINCIPALS = (
     "anonymous", "admin",
@@ -569,6 +571,33 @@ MATRIX: dict[tuple[str, str], Call] = {
         ),
         note="R-CONV-3: the street office's own ground",
     ),
+    # --- the committee's disclosures (R-DISC): C has a report for this year; the bodies' periods precede its term ----
+    ("GET", "/api/v1/committees/{committee_id}/fee-disclosures"): Call(
+        expect("404", (STAFF_A, OK), (OWNERS_A, OK)), note="R-DISC-6: the estate's owners read the publications"
+    ),
+    ("POST", "/api/v1/committees/{committee_id}/fee-disclosures"): Call(
+        expect("404", ("committee_a", OK), (("admin", "so_a", *READERS_A), "403")),
+        body=_static(FEE_BODY),
+        note="Beijing Art. 44(8): the committee's duty, not the operator's or the street office's (422 outside term)",
+    ),
+    ("GET", "/api/v1/committees/{committee_id}/reports"): Call(expect("404", (STAFF_A, OK), (OWNERS_A, OK))),
+    ("POST", "/api/v1/committees/{committee_id}/reports"): Call(
+        expect("404", ("committee_a", OK), (("admin", "so_a", *READERS_A), "403")),
+        body=lambda w, _: {
+            "data": {"year": "2000"},
+            "files": {"work_report": ("w.png", PNG, "image/png"), "finances": ("f.png", PNG, "image/png")},
+        },
+        note="Beijing Art. 44(1): the committee's yearly report (422 outside term)",
+    ),
+    ("GET", "/api/v1/committee-reports/{report_id}/documents/{document}"): Call(
+        expect("404", (STAFF_A, OK), (OWNERS_A, OK))
+    ),
+    ("GET", "/api/v1/committees/{committee_id}/evaluations"): Call(expect("404", (STAFF_A, OK), (OWNERS_A, OK))),
+    ("POST", "/api/v1/committees/{committee_id}/evaluations"): Call(
+        expect("404", ("so_a", OK), (("admin", "committee_a", *READERS_A), "403")),
+        body=_static({"year": 2000, "grade": "GOOD", "document_ref": "评〔2000〕1号", "document_sha256": "e" * 64}),
+        note="seed 003 §四.3: only the street office of the jurisdiction evaluates; the committee never grades itself",
+    ),
     ("PUT", "/api/v1/votes/{vote_id}/mandate"): Call(
         VOTE_ORGANISERS_A, params=DRAFT, body=lambda w, _: {"json": {"committee_id": w.ids["committee_id"]}}
     ),
@@ -778,6 +807,14 @@ async def _build_world(client, session, sessionmaker, app) -> World:  # type: ig
         await client.put(f"/api/v1/votes/{draft['id']}/mandate", json={"committee_id": committee["id"]}, headers=admin),
         200,
     )
+    report = await ok(
+        await client.post(
+            f"/api/v1/committees/{committee['id']}/reports",
+            data={"year": str(today.year)},
+            files={"work_report": ("w.png", PNG, "image/png"), "finances": ("f.png", PNG, "image/png")},
+            headers=headers["committee_a"],
+        )
+    )
     await integrate_once(sessionmaker, NOW + timedelta(hours=1), keys=app.state.log_keys)
     checkpoint = await client.get("/api/v1/log/checkpoint")
     assert checkpoint.status_code == 200, checkpoint.text
@@ -806,6 +843,8 @@ async def _build_world(client, session, sessionmaker, app) -> World:  # type: ig
             "size": "1",
             "committee_id": committee["id"],
             "member_id": committee["members"][2]["id"],
+            "report_id": report["id"],
+            "document": "FINANCES",
         },
         headers=headers,
         extra={

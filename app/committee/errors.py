@@ -15,6 +15,23 @@ class CommitteeWriteNotAllowed(DomainError):
     message_en = "Only the street office of the estate's jurisdiction records this ({basis})."
 
 
+class ElectingVoteInvalid(DomainError):
+    """R-COMM-6: a 业委会 linked to the evote vote that elected it."""
+
+    code = "committee.electing_vote_invalid"
+    status = 422
+    title = "Not the vote that elected this committee"
+    message_zh = (
+        "所引用的表决不是选举本届业主委员会的表决：须为本小区已公布结果的整体选举（FULL），其委员和候补委员名额与"
+        "本届记录相同，且未被其他届次引用（北京条例第三十九条、第四十二条）。"
+    )
+    message_en = (
+        "The vote named is not the one that elected this committee: it must be a full election (FULL) of this estate "
+        "whose result is published, with the same member and alternate seats, not already linked to another term "
+        "(Beijing Arts. 39, 42)."
+    )
+
+
 class CommitteeAlreadyFiled(DomainError):
     code = "committee.already_filed"
     status = 409

@@ -62,6 +62,7 @@ async def list_committees(estate_id: EstateId, session: SessionDep, principal: C
         errors.RegisterRequired,
         errors.CommitteeOverlaps,
         errors.FormationGroundRequired,
+        errors.ElectingVoteInvalid,
         CommitteeSizeInvalid,
         CommitteeTermInvalid,
     ),

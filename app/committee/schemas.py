@@ -32,6 +32,11 @@ class CommitteeCreate(Command):
     term_starts_on: Day
     term_ends_on: Day = Field(description="Beijing Art. 41: ≤ 5 years (业委会); Art. 58: ≤ 3 years (物管会)")
     formation_ground: PmcFormationGround | None = Field(default=None, description="物管会 only: Beijing Art. 53")
+    elected_by_vote_id: uuid.UUID | None = Field(
+        default=None,
+        description="业委会 only: the evote vote that elected this term (a FULL election with its result published "
+        "and the same seats, R-COMM-6)",
+    )
 
 
 class CommitteeFile(Command):

@@ -21,6 +21,7 @@ import uuid
 from collections.abc import Sequence
 from datetime import date, datetime
 
+import sqlalchemy as sa
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
@@ -34,6 +35,7 @@ from app.committee.errors import (
     CommitteeStillFunctions,
     CommitteeWriteNotAllowed,
     DeadlineNotPassed,
+    ElectingVoteInvalid,
     EmergencyServiceOver,
     EndReasonNotRecordable,
     FilingDateInvalid,
@@ -85,6 +87,9 @@ from app.rules.committees import (
     in_term,
     term_end,
 )
+from app.rules.elections import ElectionType, SittingCommittee
+from app.rules.kinds import TopicKind
+from app.rules.lifecycle import VoteStatus
 from app.rules.publicity import shanghai_date
 from app.rules.reminders import add_months
 from app.security.pii import FieldCipher
@@ -93,6 +98,9 @@ PMC = CommitteeKind.PROPERTY_MANAGEMENT_COMMITTEE
 SYSTEM = "system:register"
 """Who ends a membership found from a register version (Beijing Art. 46 ¶1(1)): evote itself, on the import."""
 OWNERS_COMMITTEE = CommitteeKind.OWNERS_COMMITTEE
+# R-COMM-6 reads the electing vote through its tables, not ``app.vote``, which depends on this package.
+_VOTE = sa.table("vote", sa.column("id", sa.Uuid()), sa.column("estate_id", sa.Uuid()), sa.column("status"))
+_TOPIC = sa.table("topic", sa.column("vote_id", sa.Uuid()), sa.column("kind"), sa.column("election", sa.JSON()))
 
 
 # --- Reading ---
@@ -137,6 +145,27 @@ async def mandated_committee(session: AsyncSession, estate_id: uuid.UUID, today:
     return None
 
 
+def sitting_figures(committee: Committee) -> SittingCommittee:
+    """R-ELEC-13: the figures a by-election or alternates-only election is measured against, from the record: the
+    member seats, the members and the alternates in office (Beijing Arts. 39, 41 ¶3, 48)."""
+    return SittingCommittee(
+        size=committee.seats,
+        members=len(sitting_members(committee)),
+        alternates=len(sitting_members(committee, seat_kind=SeatKind.ALTERNATE)),
+    )
+
+
+async def elected_committee_in_term(session: AsyncSession, estate_id: uuid.UUID, today: date) -> Committee | None:
+    """R-ELEC-13: the estate's 业委会 whose term (capped by Art. 41) contains ``today``, the latest begun first; a
+    物管会 is formed by the street office, never elected (Art. 52), so it has no by-election."""
+    for committee in await committees_of(session, estate_id):
+        if committee.kind is OWNERS_COMMITTEE and in_term(
+            committee.kind, committee.term_starts_on, committee.term_ends_on, today
+        ):
+            return committee
+    return None
+
+
 async def _reader_roles(session: AsyncSession, principal: Principal, estate_id: uuid.UUID) -> frozenset[Role] | None:
     """Roles on the estate, or None for an owner bound in it (R-COMM-4: owners read their committees)."""
     place = await access.estate_place(session, estate_id)
@@ -156,6 +185,12 @@ async def _reader_roles(session: AsyncSession, principal: Principal, estate_id: 
         if bound is not None:
             return None
     raise NotFound(what="estate")
+
+
+async def reader_roles(session: AsyncSession, principal: Principal, estate_id: uuid.UUID) -> frozenset[Role] | None:
+    """Who reads an estate's committee records (R-COMM-4, R-DISC-6): its roles, None for an owner bound in it;
+    anyone else is told the estate does not exist."""
+    return await _reader_roles(session, principal, estate_id)
 
 
 def _mask(name: str) -> str:
@@ -251,6 +286,34 @@ async def residential_households(session: AsyncSession, version: RegisterVersion
     return int(count or 0)
 
 
+async def _check_electing_vote(session: AsyncSession, estate_id: uuid.UUID, body: CommitteeCreate) -> None:
+    """R-COMM-6: the vote that elected this 业委会 term: a FULL election of the estate, its result published, for
+    the same seats (Beijing Arts. 39, 42), and no other term linked to it. A 物管会 is formed, never elected."""
+    vote = (
+        await session.execute(select(_VOTE.c.estate_id, _VOTE.c.status).where(_VOTE.c.id == body.elected_by_vote_id))
+    ).one_or_none()
+    if body.kind is PMC or vote is None or vote.estate_id != estate_id or vote.status != VoteStatus.RESULT_PUBLISHED:
+        raise ElectingVoteInvalid()
+    elections = (
+        await session.scalars(
+            select(_TOPIC.c.election).where(
+                _TOPIC.c.vote_id == body.elected_by_vote_id, _TOPIC.c.kind == TopicKind.ELECTION.value
+            )
+        )
+    ).all()
+    if not any(
+        election is not None
+        and election.get("election_type", ElectionType.FULL.value) == ElectionType.FULL.value
+        and int(election["member_seats"]) == body.seats
+        and int(election["alternate_seats"]) == body.alternate_seats
+        for election in elections
+    ):
+        raise ElectingVoteInvalid()
+    linked = select(Committee.id).where(Committee.elected_by_vote_id == body.elected_by_vote_id)
+    if await session.scalar(linked) is not None:
+        raise ElectingVoteInvalid()
+
+
 async def create_committee(
     session: AsyncSession, principal: Principal, estate_id: uuid.UUID, body: CommitteeCreate, *, now: datetime
 ) -> Committee:
@@ -266,6 +329,8 @@ async def create_committee(
         raise RegisterRequired()
     check_size(body.kind, body.seats, body.alternate_seats, households=await residential_households(session, version))
     check_term(body.kind, body.term_starts_on, body.term_ends_on)
+    if body.elected_by_vote_id is not None:
+        await _check_electing_vote(session, estate_id, body)
     for other in await committees_of(session, estate_id):
         if other.kind is body.kind and (
             other.term_starts_on <= body.term_ends_on and body.term_starts_on <= other.term_ends_on
@@ -281,6 +346,7 @@ async def create_committee(
         term_starts_on=body.term_starts_on,
         term_ends_on=body.term_ends_on,
         formation_ground=body.formation_ground if body.kind is PMC else None,
+        elected_by_vote_id=body.elected_by_vote_id,
         recorded_by=acted_as,
         members=[],
     )

@@ -12,6 +12,13 @@ from app.ballot.models import (
 )
 from app.committee.models import Committee, CommitteeMember, ConveningTrigger
 from app.db.base import Base
+from app.disclosure.models import (
+    CommitteeEvaluation,
+    CommitteeReport,
+    CommitteeReportDocument,
+    FeeDisclosure,
+    FeeDisclosureEntry,
+)
 from app.grant.models import ActingGrant
 from app.identity.models import Account, ApiKey, IdentityEvent, OtpChallenge, RefreshToken, RoleGrant
 from app.notice.models import Notice, NoticeReadMark, OutboxMessage
@@ -50,7 +57,10 @@ __all__ = [
     "CandidateAttestation",
     "CandidateListAcknowledgment",
     "Committee",
+    "CommitteeEvaluation",
     "CommitteeMember",
+    "CommitteeReport",
+    "CommitteeReportDocument",
     "Community",
     "ConveningMandate",
     "ConveningTrigger",
@@ -60,6 +70,8 @@ __all__ = [
     "ElectionCandidate",
     "Erratum",
     "Estate",
+    "FeeDisclosure",
+    "FeeDisclosureEntry",
     "IdempotencyRecord",
     "IdentityEvent",
     "MandateSignature",

@@ -70,6 +70,9 @@ PUBLIC_KINDS: Mapping[EventKind, str] = {
     EventKind.CONVENING_MANDATE_SIGNED: "a member's signature of the decision to convene, by member id (R-CONV-2)",
     EventKind.PROCEDURE_RULES_PROPOSED: "a proposed rules-of-procedure document and its hash (R-PROC-1)",
     EventKind.PROCEDURE_RULES_ADOPTED: "the adoption of rules of procedure by an owners' decision (R-PROC-1)",
+    EventKind.COMMITTEE_FEES_PUBLISHED: "a half-year's fee publication: counts and hashes only (R-DISC-1, R-DISC-2)",
+    EventKind.COMMITTEE_REPORT_PUBLISHED: "a committee's yearly report by its documents' hashes (R-DISC-4)",
+    EventKind.COMMITTEE_EVALUATION_RECORDED: "the street office's yearly evaluation by its hashes (R-DISC-5)",
 }
 
 #: Payload members that name or fragment a person.

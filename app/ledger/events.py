@@ -120,6 +120,10 @@ class EventKind(StrEnum):
     PROCEDURE_RULES_ADOPTED = "procedure_rules.adopted"
     # The assembly's records (app.result.records; R-REC-8): a filing package for the street office was produced
     RECORDS_FILING_PACKAGE_PRODUCED = "records.filing_package_produced"
+    # A committee's disclosure (app.disclosure; R-DISC): counts and hashes only, never a member's standing or name
+    COMMITTEE_FEES_PUBLISHED = "committee.fees_published"
+    COMMITTEE_REPORT_PUBLISHED = "committee.report_published"
+    COMMITTEE_EVALUATION_RECORDED = "committee.evaluation_recorded"
 
 
 #: The channels an owners' notice is queued on (``app.notice.models.OutboxChannel``), as ``vote.published`` names them.
@@ -1077,3 +1081,67 @@ def filing_package_produced(
             "files": {name: files[name] for name in sorted(files)},
         },
     )
+
+
+def committee_fees_published(
+    *,
+    disclosure_id: uuid.UUID,
+    committee_id: uuid.UUID,
+    period: str,
+    source: str,
+    source_document_sha256: str,
+    content_sha256: str,
+    listed: int,
+    in_arrears: int,
+    recorded_by: str,
+) -> Event:
+    """R-DISC-1/2: a half-year's publication of the members' fee payments (Beijing Art. 44(8)): how many were listed
+    and how many are in arrears of either fee, with the publication's hash; which member stands how is for the
+    estate's owners only (the authorised read), never in the public log."""
+    return Event(
+        EventKind.COMMITTEE_FEES_PUBLISHED,
+        {
+            "disclosure_id": str(disclosure_id), "committee_id": str(committee_id), "period": period,
+            "source": source, "source_document_sha256": source_document_sha256, "content_sha256": content_sha256,
+            "listed": listed, "in_arrears": in_arrears, "recorded_by": recorded_by,
+        },
+    )  # fmt: skip
+
+
+def committee_report_published(
+    *,
+    report_id: uuid.UUID,
+    committee_id: uuid.UUID,
+    year: int,
+    work_report_sha256: str,
+    finances_sha256: str,
+    recorded_by: str,
+) -> Event:
+    """R-DISC-4: the committee's yearly work report and finances summary, by their hashes."""
+    return Event(
+        EventKind.COMMITTEE_REPORT_PUBLISHED,
+        {
+            "report_id": str(report_id), "committee_id": str(committee_id), "year": year,
+            "work_report_sha256": work_report_sha256, "finances_sha256": finances_sha256, "recorded_by": recorded_by,
+        },
+    )  # fmt: skip
+
+
+def committee_evaluation_recorded(
+    *,
+    evaluation_id: uuid.UUID,
+    committee_id: uuid.UUID,
+    year: int,
+    content_sha256: str,
+    document_sha256: str,
+    recorded_by: str,
+) -> Event:
+    """R-DISC-5: the street office's yearly evaluation of a committee; its grade is told to the estate's owners
+    (seed 003 §四.3 「将评价结果告知小区业主」), so the public entry carries the record's hash, not the grade."""
+    return Event(
+        EventKind.COMMITTEE_EVALUATION_RECORDED,
+        {
+            "evaluation_id": str(evaluation_id), "committee_id": str(committee_id), "year": year,
+            "content_sha256": content_sha256, "document_sha256": document_sha256, "recorded_by": recorded_by,
+        },
+    )  # fmt: skip

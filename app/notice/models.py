@@ -37,6 +37,7 @@ class NoticeKind(StrEnum):
     BINDING_ENDED = "BINDING_ENDED"  # a new register version no longer lists the row an owner binding relied on
     TERMINATION = "TERMINATION"  # R-SUP-6: the street office ended a suspended vote without a decision
     COMMITTEE_CHANGE = "COMMITTEE_CHANGE"  # a committee seat ended (Beijing Art. 46), a 物管会 term lapsing (R-COMM-5)
+    DISCLOSURE = "DISCLOSURE"  # a committee's fee publication, yearly report or evaluation (R-DISC)
 
 
 class Audience(StrEnum):

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit import service as audit_service
 from app.common.access import Principal
+from app.disclosure import service as disclosure_service
 from app.errors import NotFound
 from app.ledger import events
 from app.notice import service as notice_service
@@ -126,7 +127,9 @@ async def publish_due_reminders(session: AsyncSession, *, now: datetime) -> int:
             )
             notice = await notice_service.publish_notice_once(session, draft, now=now, dedup_key=reminder.key)
             count += notice is not None
-    return count + await _publish_pmc_term_reminders(session, today=today, now=now, published=published)
+    count += await _publish_pmc_term_reminders(session, today=today, now=now, published=published)
+    # R-DISC-3: the half-yearly publication of the members' fee payments (Beijing Art. 44(8))
+    return count + await disclosure_service.publish_fee_reminders(session, today=today, now=now, published=published)
 
 
 async def _publish_pmc_term_reminders(

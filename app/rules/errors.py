@@ -141,10 +141,13 @@ class ElectionCommitteeRequired(RuleViolation):
 
     code = "rules.election_committee_required"
     title = "Sitting committee needed"
-    message_zh = "补选或仅选举候补委员，须载明现任业主委员会的委员名额、在任委员和候补委员人数（R-ELEC-10）。"
+    message_zh = (
+        "补选或仅选举候补委员，须以本小区任期内的业主委员会记录（委员名额、在任委员和候补委员人数）为准；"
+        "本小区没有任期内的业主委员会记录（R-ELEC-10、R-ELEC-13）。"
+    )
     message_en = (
-        "A by-election or an alternates-only election needs the sitting committee's seats, members in office and "
-        "alternates (R-ELEC-10)."
+        "A by-election or an alternates-only election is measured against the estate's owners' committee in term "
+        "(its seats, members and alternates in office), and the estate has none on record (R-ELEC-10, R-ELEC-13)."
     )
 
 
@@ -715,3 +718,27 @@ class DelegationUnknown(RuleViolation):
     title = "Unknown delegated power"
     message_zh = "无法识别授权业主委员会的事项：{items}。"
     message_en = "Unknown power delegated to the committee: {items}."
+
+
+# --- Committee disclosure (app.rules.disclosure; R-DISC) ---
+
+
+class DisclosurePeriodNotEnded(RuleViolation):
+    """R-DISC-1: a half-year's fee publication reports the standing at the half-year's end."""
+
+    code = "rules.disclosure_period_not_ended"
+    title = "Half-year not ended"
+    message_zh = "{period} 尚未结束（截至 {last_day}），不能公示该半年的委员、候补委员交纳物业费情况（R-DISC-1）。"
+    message_en = (
+        "The half-year {period} has not ended (it runs to {last_day}), so its publication of the members' fee "
+        "payments cannot be made yet (R-DISC-1)."
+    )
+
+
+class DisclosureYearInFuture(RuleViolation):
+    """R-DISC-4, R-DISC-5: a yearly report or evaluation is of a year that has begun."""
+
+    code = "rules.disclosure_year_in_future"
+    title = "Year not begun"
+    message_zh = "{year} 年尚未开始，不能记录该年度的报告或评价（R-DISC-4、R-DISC-5）。"
+    message_en = "The year {year} has not begun, so no report or evaluation of it can be recorded (R-DISC-4, R-DISC-5)."

@@ -21,12 +21,14 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit import service as audit_service
+from app.committee import service as committee_service
 from app.errors import NotFound
 from app.ledger import events
 from app.ledger.canonical import canonical_sha256
 from app.register import repository as register_repository
 from app.register.models import RegisterVersion
 from app.rules.candidates import Attestation, Nomination, OwnerType, check_eligible, check_representative, check_source
+from app.rules.elections import ElectionType
 from app.rules.kinds import KINDS
 from app.rules.publicity import SHANGHAI
 from app.security.pii import mask_name
@@ -126,6 +128,22 @@ async def resolve(
             )
     rest = {key: value for key, value in election.items() if key not in (*_LISTS, "households")}
     return rest | published, nominated
+
+
+async def with_sitting_committee(
+    session: AsyncSession, estate_id: uuid.UUID, election: Mapping[str, Any], today: date
+) -> dict[str, Any]:
+    """R-ELEC-13: the sitting committee's figures come from the estate's 业委会 record in term ``today``, never
+    from the request (a typed ``committee`` is ignored, as the households are, R-ELEC-12). A full election is
+    measured against nothing (Art. 39 sizes the new committee); a by-election or an alternates-only election with
+    no 业委会 in term has no figures and is refused (``rules.election_committee_required``)."""
+    published = dict(election)
+    published["committee"] = None
+    if ElectionType(election.get("election_type", ElectionType.FULL)) is not ElectionType.FULL:
+        committee = await committee_service.elected_committee_in_term(session, estate_id, today)
+        if committee is not None:
+            published["committee"] = committee_service.sitting_figures(committee).to_dict()
+    return published
 
 
 def list_hash(topic: Topic, rows: Sequence[ElectionCandidate]) -> str:
@@ -308,8 +326,9 @@ async def acknowledge(
     return acknowledgment
 
 
-async def check_before_publication(session: AsyncSession, vote: Vote, version: RegisterVersion) -> None:
-    """R-CAND-1, R-CAND-7, R-CAND-8 at publication, and R-ELEC-12: the households of the roll being frozen.
+async def check_before_publication(session: AsyncSession, vote: Vote, version: RegisterVersion, today: date) -> None:
+    """R-CAND-1, R-CAND-7, R-CAND-8 at publication, R-ELEC-12: the households of the roll being frozen, and
+    R-ELEC-13: the sitting committee's figures re-read from its record on the day of publication.
 
     Each listed candidate must have a nomination whose owner still owns a unit of ``version``, every condition
     attested and met for that owner, and the list as it stands acknowledged by the Party organisation. The
@@ -341,4 +360,5 @@ async def check_before_publication(session: AsyncSession, vote: Vote, version: R
             raise CandidateListNotAcknowledged(topic=topic.title)
         if households is None:
             households = await repository.residential_unit_count(session, version.id)
+        election = await with_sitting_committee(session, vote.estate_id, election, today)  # R-ELEC-13
         topic.election = KINDS[topic.kind].with_households(election, households)  # R-ELEC-12, Art. 39

@@ -246,9 +246,12 @@ async def update_vote(
     response_model=TopicRead,
     responses=problem_responses(*AUTH_ERRORS, errors.TopicAddedAfterPublication, *TOPIC_ERRORS),
 )
-async def add_topic(vote_id: VoteId, body: TopicCreate, session: SessionDep, principal: CurrentPrincipal) -> TopicRead:
-    """Add a topic to a draft; its category and counting rule follow from its matters (R-CAT-2..4)."""
-    topic, position = await service.add_topic(session, principal, vote_id, body)
+async def add_topic(
+    vote_id: VoteId, body: TopicCreate, session: SessionDep, principal: CurrentPrincipal, clock: Clock
+) -> TopicRead:
+    """Add a topic to a draft; its category and counting rule follow from its matters (R-CAT-2..4); an election's
+    sitting-committee figures come from the estate's committee record (R-ELEC-13)."""
+    topic, position = await service.add_topic(session, principal, vote_id, body, now=clock())
     return _topic_read(topic, position)
 
 
@@ -258,10 +261,15 @@ async def add_topic(vote_id: VoteId, body: TopicCreate, session: SessionDep, pri
     responses=problem_responses(*AUTH_ERRORS, errors.VoteFrozen, *TOPIC_ERRORS),
 )
 async def update_topic(
-    vote_id: VoteId, topic_id: TopicId, body: TopicUpdate, session: SessionDep, principal: CurrentPrincipal
+    vote_id: VoteId,
+    topic_id: TopicId,
+    body: TopicUpdate,
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    clock: Clock,
 ) -> TopicRead:
     """Change a draft topic; the whole topic is checked again."""
-    topic, position = await service.update_topic(session, principal, vote_id, topic_id, body)
+    topic, position = await service.update_topic(session, principal, vote_id, topic_id, body, now=clock())
     return _topic_read(topic, position)
 
 

@@ -127,7 +127,8 @@ class CandidateBody(Command):
 
 
 class CommitteeBody(Command):
-    """The sitting committee's figures (R-ELEC-10/11); to be filled from the committee's record once it exists."""
+    """Deprecated: the sitting committee's figures (R-ELEC-10/11) are taken from the estate's committee record
+    (R-ELEC-13); typed figures are ignored."""
 
     size: int = Field(ge=1, le=99, description="The committee's member seats (Beijing Art. 39)")
     members: int = Field(ge=0, le=99, description="Members in office")
@@ -139,7 +140,13 @@ class ElectionBody(Command):
     is given."""
 
     election_type: ElectionType = Field(default=ElectionType.FULL, description="R-ELEC-10")
-    committee: CommitteeBody | None = Field(default=None, description="Required for BY_ELECTION and ALTERNATES")
+    committee: CommitteeBody | None = Field(
+        default=None,
+        json_schema_extra={"deprecated": True},
+        description="Deprecated and ignored: BY_ELECTION and ALTERNATES are measured against the estate's 业委会 "
+        "record in term (its seats, members and alternates in office), read when the topic is drafted and again "
+        "at publication (R-ELEC-13)",
+    )
     member_seats: int = Field(ge=0, le=99)
     alternate_seats: int = Field(ge=0, le=99)
     households: int | None = Field(

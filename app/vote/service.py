@@ -52,7 +52,13 @@ from app.rules.lifecycle import RUNNING, VoteStatus
 from app.rules.numeric import Threshold
 from app.rules.options import validate_options
 from app.rules.procedure import ElectionRanking, check_delegation
-from app.rules.publicity import check_posting, check_window, earliest_voting_start, notice_effective_at
+from app.rules.publicity import (
+    check_posting,
+    check_window,
+    earliest_voting_start,
+    notice_effective_at,
+    shanghai_date,
+)
 from app.vote import candidates, convening, documents, repository
 from app.vote import notices as vote_notices
 from app.vote.errors import (
@@ -456,13 +462,13 @@ def _topic_of(vote: Vote, topic_id: uuid.UUID) -> Topic:
 
 
 async def add_topic(
-    session: AsyncSession, principal: Principal, vote_id: uuid.UUID, body: TopicCreate
+    session: AsyncSession, principal: Principal, vote_id: uuid.UUID, body: TopicCreate, *, now: datetime
 ) -> tuple[Topic, int]:
     """The new topic and its 1-based place in the notice."""
     vote = await _managed_vote(session, principal, vote_id)
     if vote.status is not VoteStatus.DRAFT:
         raise TopicAddedAfterPublication()  # R-LIFE-4, Beijing Art. 35(5)
-    fields, nominated = await _nominated(session, vote, body.model_dump(), election_given=True)
+    fields, nominated = await _nominated(session, vote, body.model_dump(), election_given=True, now=now)
     columns = validated_topic(fields)
     topic = Topic(id=uuid.uuid4(), position=await repository.next_position(session, vote.id), attachments=[], **columns)
     await _bind_proposed_rules(session, vote, topic)
@@ -474,18 +480,29 @@ async def add_topic(
 
 
 async def _nominated(
-    session: AsyncSession, vote: Vote, fields: dict[str, Any], *, election_given: bool
+    session: AsyncSession, vote: Vote, fields: dict[str, Any], *, election_given: bool, now: datetime
 ) -> tuple[dict[str, Any], list[candidates.Nominated] | None]:
     """R-CAND-1: an election method given in this request names its candidates from the register; they are
-    resolved to the published lists (masked names) and the nominations to record. ``None``: nothing to record."""
-    if not (election_given and KINDS[fields["kind"]].takes_election and fields["election"] is not None):
+    resolved to the published lists (masked names) and the nominations to record. ``None``: nothing to record.
+    R-ELEC-13: the sitting committee's figures are filled from the estate's committee record (typed ones are
+    ignored) whenever the method is validated, and re-read at publication."""
+    if not (KINDS[fields["kind"]].takes_election and fields["election"] is not None):
         return fields, None
-    published, nominated = await candidates.resolve(session, vote.estate_id, fields["election"])
+    election = await candidates.with_sitting_committee(session, vote.estate_id, fields["election"], shanghai_date(now))
+    if not election_given:
+        return fields | {"election": election}, None
+    published, nominated = await candidates.resolve(session, vote.estate_id, election)
     return fields | {"election": published}, nominated
 
 
 async def update_topic(
-    session: AsyncSession, principal: Principal, vote_id: uuid.UUID, topic_id: uuid.UUID, body: TopicUpdate
+    session: AsyncSession,
+    principal: Principal,
+    vote_id: uuid.UUID,
+    topic_id: uuid.UUID,
+    body: TopicUpdate,
+    *,
+    now: datetime,
 ) -> tuple[Topic, int]:
     vote = await _managed_vote(session, principal, vote_id)
     _require_draft(vote)
@@ -493,7 +510,9 @@ async def update_topic(
     fields = _topic_fields(topic) | {
         name: value for name, value in body.model_dump().items() if name in body.model_fields_set
     }
-    fields, nominated = await _nominated(session, vote, fields, election_given="election" in body.model_fields_set)
+    fields, nominated = await _nominated(
+        session, vote, fields, election_given="election" in body.model_fields_set, now=now
+    )
     for name, value in validated_topic(fields).items():
         setattr(topic, name, value)
     await _bind_proposed_rules(session, vote, topic)
@@ -705,7 +724,8 @@ async def publish(
     await convening.check_mandate(session, vote, now=now)  # R-CONV-1..3: who may convene
     _apply_procedure_rules(vote, in_force, register_includes_parking=version.include_parking)
     # R-CAND-1/7/8: candidates on this roll, eligible, the list acknowledged; R-ELEC-12: households from the roll
-    await candidates.check_before_publication(session, vote, version)
+    # R-ELEC-13: the sitting committee's figures re-read from its record today
+    await candidates.check_before_publication(session, vote, version, shanghai_date(now))
     # R-ROLL-1, R-ROLL-6 via build_roll
     await take_snapshot(session, vote, version, scope_units=vote.scope_units, pseudonym_key=pseudonym_key)
     assert vote.roll_hash is not None  # noqa: S101 - set by take_snapshot
