@@ -14,7 +14,7 @@ from app.committee.models import Committee, CommitteeMember, ConveningTrigger
 from app.db.base import Base
 from app.grant.models import ActingGrant
 from app.identity.models import Account, ApiKey, IdentityEvent, OtpChallenge, RefreshToken, RoleGrant
-from app.notice.models import Notice, OutboxMessage
+from app.notice.models import Notice, OutboxMessage, PushDevice
 from app.objection.models import RollObjection
 from app.petition.models import Petition, PetitionSignature
 from app.place.models import Community, District, Estate, StreetOffice
@@ -74,6 +74,7 @@ __all__ = [
     "Petition",
     "PetitionSignature",
     "ProcedureRulesVersion",
+    "PushDevice",
     "RefreshToken",
     "RegisterVersion",
     "RoleGrant",

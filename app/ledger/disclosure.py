@@ -70,6 +70,7 @@ PUBLIC_KINDS: Mapping[EventKind, str] = {
     EventKind.CONVENING_MANDATE_SIGNED: "a member's signature of the decision to convene, by member id (R-CONV-2)",
     EventKind.PROCEDURE_RULES_PROPOSED: "a proposed rules-of-procedure document and its hash (R-PROC-1)",
     EventKind.PROCEDURE_RULES_ADOPTED: "the adoption of rules of procedure by an owners' decision (R-PROC-1)",
+    EventKind.VOTE_PARTICIPATION_REMINDED: "a non-voters' reminder: acting role and counts only (R-PART-3)",
 }
 
 #: Payload members that name or fragment a person.

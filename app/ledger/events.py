@@ -118,6 +118,8 @@ class EventKind(StrEnum):
     # The rules of procedure (app.procedure; R-PROC): a proposed version, and its adoption by a passed topic
     PROCEDURE_RULES_PROPOSED = "procedure_rules.proposed"
     PROCEDURE_RULES_ADOPTED = "procedure_rules.adopted"
+    # Participation without answers (app.participation; R-PART): the non-voters' reminder, by counts only
+    VOTE_PARTICIPATION_REMINDED = "vote.participation_reminded"
 
 
 #: The channels an owners' notice is queued on (``app.notice.models.OutboxChannel``), as ``vote.published`` names them.
@@ -1054,4 +1056,23 @@ def convening_mandate_signed(*, mandate_id: uuid.UUID, member_id: uuid.UUID, sig
     return Event(
         EventKind.CONVENING_MANDATE_SIGNED,
         {"mandate_id": str(mandate_id), "member_id": str(member_id), "signed_at": signed_at},
+    )
+
+
+# --- participation (R-PART) -------------------------------------------------------------------------------------
+
+
+def vote_participation_reminded(
+    *, notice_id: uuid.UUID, by: str, at: str, groups_not_voted: int, recipients: int
+) -> Event:
+    """R-PART-3: a reminder to the groups that had not voted; counts only, never which group or account."""
+    return Event(
+        EventKind.VOTE_PARTICIPATION_REMINDED,
+        {
+            "notice_id": str(notice_id),
+            "by": by,
+            "at": at,
+            "groups_not_voted": groups_not_voted,
+            "recipients": recipients,
+        },
     )

@@ -30,7 +30,7 @@ class Weight:
 
 
 def test_kinds_are_the_logged_strings():
-    assert len(EventKind) == len({kind.value for kind in EventKind}) == 79
+    assert len(EventKind) == len({kind.value for kind in EventKind}) == 80
     assert EventKind.BALLOT_CAST == "ballot.cast"
     assert EventKind.IDENTITY_VERIFICATION_DOCUMENT_DELETED == "identity.verification.document_deleted"
     assert EventKind("supervision.court_revocation") is EventKind.SUPERVISION_COURT_REVOCATION
@@ -495,4 +495,15 @@ def test_procedure_rules_proposed_and_adopted():
     assert adopted.payload == {
         "version_id": str(ONE), "sha256": "a" * 64, "vote_id": str(TWO), "topic_id": str(THREE),
         "adopted_at": "2025-03-24T00:00:00+00:00",
+    }  # fmt: skip
+
+
+def test_vote_participation_reminded_counts_only():
+    event = events.vote_participation_reminded(
+        notice_id=ONE, by="COMMITTEE@" + str(TWO), at="2025-03-20T02:00:00.000000Z", groups_not_voted=5, recipients=3
+    )
+    assert event.kind is EventKind.VOTE_PARTICIPATION_REMINDED == "vote.participation_reminded"
+    assert event.payload == {
+        "notice_id": str(ONE), "by": f"COMMITTEE@{TWO}", "at": "2025-03-20T02:00:00.000000Z",
+        "groups_not_voted": 5, "recipients": 3,
     }  # fmt: skip
