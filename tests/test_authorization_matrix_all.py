@@ -184,6 +184,15 @@ MATRIX: dict[tuple[str, str], Call] = {
     ("GET", "/api/v1/me/grants"): Call(ACCOUNT_ONLY),
     ("GET", "/api/v1/me/groups"): Call(VERIFIED_ONLY, note="R-CAST-1: only verified owners have groups"),
     ("GET", "/api/v1/me/notices"): Call(ANY_SIGNED_IN),
+    # R-PART-4 / R-PART-5: an account's own push devices and deliveries; an operator's API key has none.
+    ("POST", "/api/v1/me/devices"): Call(
+        ACCOUNT_ONLY, body=_static({"platform": "FCM", "token": "fcm-token-0123456789", "label": "手机"})
+    ),
+    ("GET", "/api/v1/me/devices"): Call(ACCOUNT_ONLY),
+    ("DELETE", "/api/v1/me/devices/{device_id}"): Call(
+        expect("404", ("owner_a", OK), ("admin", "403")), note="王一's device: anyone else's request 404"
+    ),
+    ("GET", "/api/v1/me/deliveries"): Call(ACCOUNT_ONLY),
     ("GET", "/api/v1/me/verification"): Call(ACCOUNT_ONLY),
     ("POST", "/api/v1/me/verification"): Call(
         ACCOUNT_ONLY, body=_static({"id_number": ID_APPLICANT, "certificate_number": "京(2019)朝阳区不动产权第1号"})
@@ -464,6 +473,13 @@ MATRIX: dict[tuple[str, str], Call] = {
         note="R-SUP-3: operators record court judgments",
     ),
     ("GET", "/api/v1/votes/{vote_id}/supervision"): Call(expect("404", (STAFF_A, OK), (OWNERS_A, OK))),
+    # --- participation without answers (R-PART): V is open -------------------------------------------------------
+    ("GET", "/api/v1/votes/{vote_id}/participation/not-voted"): Call(
+        ORGANISERS_A, note="R-PART-1: organiser, street office, operators; observer/auditor 403; owners 404"
+    ),
+    ("POST", "/api/v1/votes/{vote_id}/participation/reminders"): Call(
+        VOTE_ORGANISERS_A, note="R-PART-3: the organiser; the street office does not act on the committee's vote"
+    ),
     # --- the roll open to owners, objections, corrections (R-ROLL-7) -------------------------------------------------
     ("GET", "/api/v1/votes/{vote_id}/roll"): Call(
         ROLL_READERS_A, note="SPC Interp. Art. 13: owners, organiser, street office; no names for observer/auditor"
@@ -729,6 +745,13 @@ async def _build_world(client, session, sessionmaker, app) -> World:  # type: ig
     await integrate_once(sessionmaker, NOW + timedelta(hours=1), keys=app.state.log_keys)
     checkpoint = await client.get("/api/v1/log/checkpoint")
     assert checkpoint.status_code == 200, checkpoint.text
+    device = await ok(
+        await client.post(
+            "/api/v1/me/devices",
+            json={"platform": "APNS", "token": "apns-token-abcdef0123"},
+            headers=headers["owner_a"],
+        )
+    )
     staff_grant = await session.scalar(
         sa.select(RoleGrant.id).where(RoleGrant.account_id == accounts["committee_a"].id)
     )
@@ -754,6 +777,7 @@ async def _build_world(client, session, sessionmaker, app) -> World:  # type: ig
             "size": "1",
             "committee_id": committee["id"],
             "member_id": committee["members"][2]["id"],
+            "device_id": device["id"],
         },
         headers=headers,
         extra={

@@ -12,6 +12,7 @@ from app.common.pagination import Page, PageQuery
 from app.errors import NotFound
 from app.http.deps import CipherDep, CurrentPrincipal, SessionDep
 from app.http.problems import problem_responses
+from app.identity.auth_errors import AccountRequired
 from app.notice import devices
 from app.notice.device_schemas import DeliveryRead, DeviceCreate, DeviceRead
 from app.notice.errors import DeviceLimitReached
@@ -24,7 +25,7 @@ DeviceId = Annotated[uuid.UUID, Path(description="Device id")]
     "/me/devices",
     status_code=status.HTTP_201_CREATED,
     response_model=DeviceRead,
-    responses=problem_responses(Unauthenticated, DeviceLimitReached),
+    responses=problem_responses(Unauthenticated, AccountRequired, DeviceLimitReached),
 )
 async def register_device(
     body: DeviceCreate, session: SessionDep, principal: CurrentPrincipal, cipher: CipherDep, response: Response
@@ -38,7 +39,7 @@ async def register_device(
     return DeviceRead.of(device)
 
 
-@router.get("/me/devices", responses=problem_responses(Unauthenticated, InvalidCursor))
+@router.get("/me/devices", responses=problem_responses(Unauthenticated, AccountRequired, InvalidCursor))
 async def list_devices(session: SessionDep, principal: CurrentPrincipal, page: PageQuery) -> Page[DeviceRead]:
     """The caller's registered devices (platform and label; no token)."""
     rows, next_cursor = await devices.list_devices(session, principal, cursor=page.cursor, limit=page.limit)
@@ -48,7 +49,7 @@ async def list_devices(session: SessionDep, principal: CurrentPrincipal, page: P
 @router.delete(
     "/me/devices/{device_id}",
     status_code=status.HTTP_204_NO_CONTENT,
-    responses=problem_responses(Unauthenticated, NotFound),
+    responses=problem_responses(Unauthenticated, AccountRequired, NotFound),
 )
 async def delete_device(device_id: DeviceId, session: SessionDep, principal: CurrentPrincipal) -> Response:
     """Forget a device and its token: it receives no further push."""
@@ -56,7 +57,7 @@ async def delete_device(device_id: DeviceId, session: SessionDep, principal: Cur
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.get("/me/deliveries", responses=problem_responses(Unauthenticated, InvalidCursor))
+@router.get("/me/deliveries", responses=problem_responses(Unauthenticated, AccountRequired, InvalidCursor))
 async def list_my_deliveries(session: SessionDep, principal: CurrentPrincipal, page: PageQuery) -> Page[DeliveryRead]:
     """Notices addressed to the caller one by one (e.g. a reminder to vote), each with its delivery state."""
     rows, next_cursor = await devices.my_deliveries(session, principal, cursor=page.cursor, limit=page.limit)

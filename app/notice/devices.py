@@ -22,9 +22,9 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.common.access import Principal
-from app.common.errors import Unauthenticated
 from app.common.pagination import paginate
 from app.errors import NotFound
+from app.identity.auth_errors import AccountRequired
 from app.notice.errors import DeviceLimitReached
 from app.notice.models import Notice, OutboxMessage, OutboxStatus, PushDevice, PushPlatform
 from app.security.pii import FieldCipher
@@ -52,7 +52,7 @@ def delivery_state(message: OutboxMessage) -> DeliveryState:
 
 def _account(principal: Principal) -> uuid.UUID:
     if principal.account_id is None:
-        raise Unauthenticated()
+        raise AccountRequired()  # an operator's API key has no devices
     return principal.account_id
 
 

@@ -17,6 +17,7 @@ Services flush and never commit.
 
 from __future__ import annotations
 
+import math
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -269,7 +270,7 @@ async def remind(session: AsyncSession, principal: Principal, vote_id: uuid.UUID
         if wait > timedelta(0):
             raise ReminderTooSoon(
                 interval_hours=int(REMINDER_INTERVAL.total_seconds() // 3600),
-                retry_after=int(wait.total_seconds()) + 1,
+                retry_after=math.ceil(wait.total_seconds()),
             )
     groups = (await session.scalars(_not_voted_statement(vote.id))).all()
     recipients = await recipients_of(session, vote, groups, now=now)
