@@ -19,6 +19,7 @@ from app.db.base import utcnow
 from app.grant.models import ActingGrant, ActingKind, GrantStatus
 from app.ledger.disclosure import PUBLIC_KINDS
 from app.ledger.events import EventKind
+from app.notice.devices import MAX_DEVICES
 from app.notice.models import Notice, OutboxMessage, OutboxStatus, PushDevice
 from app.notice.outbox import WebhookNoticeSender, dispatch_batch
 from app.participation.service import REMINDER_INTERVAL
@@ -302,3 +303,19 @@ async def test_each_recipient_has_its_own_delivery_state(session, sessionmaker, 
         payload["channels"][0] for payload in ours
     ]
     assert all(str(people[name].id) not in json.dumps(ours) for name in ("li", "zhang", "proxy"))
+
+
+async def test_an_account_registers_at_most_ten_devices(session, app, client):
+    account = await make_account(session, app.state.cipher)
+    await session.commit()
+    for number in range(MAX_DEVICES):
+        response = await client.post(
+            "/api/v1/me/devices",
+            json={"platform": "HMS", "token": f"hms-token-{number:04d}"},
+            headers=bearer(app, account),
+        )
+        assert response.status_code == 201, response.text
+    refused = await client.post(
+        "/api/v1/me/devices", json={"platform": "HMS", "token": "hms-token-one-more"}, headers=bearer(app, account)
+    )
+    assert (refused.status_code, problem_code(refused)) == (409, "notice.device_limit")
