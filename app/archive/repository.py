@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from app.notice.models import Audience, Notice
+from app.notice.models import Audience, Notice, OutboxMessage
 from app.realname.models import OwnerBinding
 from app.register.models import RegisterVersion, Unit, UnitOwner
 from app.vote.models import RollGroup, Vote
@@ -59,7 +59,14 @@ async def owns_in_estate(
 
 
 def owner_notices_statement(owner_id: uuid.UUID | None, account_id: uuid.UUID) -> sa.Select[Notice]:
-    addressed = sa.and_(Notice.audience == Audience.ACCOUNT, Notice.account_id == account_id)
+    addressed = sa.or_(
+        sa.and_(Notice.audience == Audience.ACCOUNT, Notice.account_id == account_id),
+        # R-PART-5: a notice delivered to named recipients (a reminder to vote) is in each recipient's feed
+        sa.and_(
+            Notice.audience == Audience.RECIPIENTS,
+            Notice.id.in_(sa.select(OutboxMessage.notice_id).where(OutboxMessage.recipient_account_id == account_id)),
+        ),
+    )
     if owner_id is None:
         return sa.select(Notice).where(addressed)
     owners = sa.and_(Notice.estate_id.in_(owner_estate_ids(owner_id, account_id)), Notice.audience == Audience.OWNERS)

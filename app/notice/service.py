@@ -257,9 +257,11 @@ async def publish_to_recipients(
 async def list_estate_notices(
     session: AsyncSession, principal: Principal, estate_id: uuid.UUID, *, cursor: str | None, limit: int
 ) -> tuple[Sequence[Notice], str | None]:
-    """Every notice of the estate, for anyone with a role there (observers included, R-SUP-2); newest first."""
+    """Every notice of the estate, for anyone with a role there (observers included, R-SUP-2); newest first.
+    Reminders to named recipients are listed too (R-PART-3: their text names no one)."""
     await access.ensure_can_read_estate(session, principal, estate_id)
-    statement = repository.estate_notices_statement(estate_id, audiences=(Audience.OWNERS, Audience.ORGANISERS))
+    audiences = (Audience.OWNERS, Audience.ORGANISERS, Audience.RECIPIENTS)
+    statement = repository.estate_notices_statement(estate_id, audiences=audiences)
     return await repository.newest_first(session, statement, cursor=cursor, limit=limit)
 
 

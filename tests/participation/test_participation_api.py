@@ -290,6 +290,13 @@ async def test_each_recipient_has_its_own_delivery_state(session, sessionmaker, 
     assert [(item["notice_id"], item["delivery"]) for item in li_view] == [(str(notice_id), "DELIVERED")]
     assert [(item["notice_id"], item["delivery"]) for item in zhang_view] == [(str(notice_id), "DEAD_LETTERED")]
     assert wang_view == []  # 王一 voted: he was not reminded
+    # The reminder is in the recipients' notice feed, not in the feed of an owner who voted.
+    li_feed = (await client.get("/api/v1/me/notices", headers=bearer(app, people["li"]))).json()["items"]
+    wang_feed = (await client.get("/api/v1/me/notices", headers=bearer(app, people["wang"]))).json()["items"]
+    assert str(notice_id) in {item["id"] for item in li_feed}
+    assert str(notice_id) not in {item["id"] for item in wang_feed}
+    staff_list = await client.get(f"/api/v1/estates/{fixture.vote.estate_id}/notices", headers=keys["committee"])
+    assert str(notice_id) in {item["id"] for item in staff_list.json()["items"]}
     # R-NOTICE-4 / R-PART-5: the public log counts the recipients' deliveries, naming none of them.
     recorded = (
         await session.scalars(
