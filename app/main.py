@@ -48,8 +48,10 @@ from app.identity.tokens import TokenService
 from app.integrity.router import router as restricted_log_router
 from app.logging import configure_logging
 from app.notice import outbox as notice_outbox
+from app.notice.device_router import router as device_router
 from app.notice.router import router as notice_router
 from app.objection.router import router as objection_router
+from app.participation.router import router as participation_router
 from app.petition.router import router as petition_router
 from app.place.router import router as place_router
 from app.procedure.router import router as procedure_router
@@ -148,6 +150,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             max_attempts=settings.notice_max_attempts,
             reminders=reminder_service.publish_due_reminders,
             reminder_interval_seconds=settings.notice_reminder_interval_seconds,
+            cipher=app.state.cipher,
         )
         dispatcher.start()
         app.state.notice_dispatcher = dispatcher
@@ -214,7 +217,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         grant_router, ballot_router, result_router, topic_router, log_router, receipt_router, petition_router,
         notice_router, archive_router, reminder_router, supervision_router, restricted_log_router, objection_router,
         counting_router, committee_router, procedure_router, records_router,
-        home_router, disclosure_router,
+        home_router, disclosure_router, participation_router, device_router,
     ):  # fmt: skip
         app.include_router(router, prefix=API_PREFIX)
     if settings.dev_clock:

@@ -109,6 +109,13 @@ MATRIX = [
     ),
     (
         "GET",
+        "/api/v1/votes/{vote_id}/participation/not-voted",
+        None,
+        # R-PART-1: the organiser, the street office and operators; observer and auditor 403, owners 404.
+        {"admin": 200, "so_a": 200, "committee_a": 200, "observer_a": 403, "auditor_a": 403, "owner_a": 404},
+    ),
+    (
+        "GET",
         "/api/v1/estates/{estate_id}/verification-requests",
         None,
         {"admin": 200, "so_a": 200, "committee_a": 200, "observer_a": 403, "auditor_a": 403},

@@ -209,6 +209,15 @@ MATRIX: dict[tuple[str, str], Call] = {
     ),
     ("GET", "/api/v1/me/estates"): Call(ANY_SIGNED_IN, note="the caller's own estates only (none for staff)"),
     ("GET", "/api/v1/me/votes"): Call(ANY_SIGNED_IN, note="the caller's own votes only (none for staff)"),
+    # R-PART-4 / R-PART-5: an account's own push devices and deliveries; an operator's API key has none.
+    ("POST", "/api/v1/me/devices"): Call(
+        ACCOUNT_ONLY, body=_static({"platform": "FCM", "token": "fcm-token-0123456789", "label": "手机"})
+    ),
+    ("GET", "/api/v1/me/devices"): Call(ACCOUNT_ONLY),
+    ("DELETE", "/api/v1/me/devices/{device_id}"): Call(
+        expect("404", ("owner_a", OK), ("admin", "403")), note="王一's device: anyone else's request 404"
+    ),
+    ("GET", "/api/v1/me/deliveries"): Call(ACCOUNT_ONLY),
     ("GET", "/api/v1/me/verification"): Call(ACCOUNT_ONLY),
     ("POST", "/api/v1/me/verification"): Call(
         ACCOUNT_ONLY, body=_static({"id_number": ID_APPLICANT, "certificate_number": "京(2019)朝阳区不动产权第1号"})
@@ -474,11 +483,12 @@ MATRIX: dict[tuple[str, str], Call] = {
     ("POST", "/api/v1/votes/{vote_id}/close"): Call(VOTE_ORGANISERS_A),
     # --- records of the assembly (R-REC-6..8): the open vote has none yet, so readers get 409 ----------------------
     ("GET", "/api/v1/votes/{vote_id}/minutes"): Call(
-        expect("404", (STAFF_A, OK), (OWNERS_A, OK)), note="R-REC-6: the estate's staff and owners in the roll"
+        expect("404", (STAFF_A, OK), (ACTING_A, OK)),
+        note="R-REC-6: the estate's staff, and the owners and grantees who act for groups in the roll",
     ),
-    ("GET", "/api/v1/votes/{vote_id}/announcement"): Call(expect("404", (STAFF_A, OK), (OWNERS_A, OK))),
+    ("GET", "/api/v1/votes/{vote_id}/announcement"): Call(expect("404", (STAFF_A, OK), (ACTING_A, OK))),
     ("GET", "/api/v1/votes/{vote_id}/filing-package"): Call(
-        expect("404", (MANAGERS_A, OK), ((*READERS_A, *OWNERS_A), "403")),
+        expect("404", (MANAGERS_A, OK), ((*READERS_A, *ACTING_A), "403")),
         note="R-REC-8: the organiser and the street office of the jurisdiction; B's committee 404",
     ),
     # --- supervision (R-SUP-1..3): another street's decision is not found -----------------------------------------
@@ -504,6 +514,13 @@ MATRIX: dict[tuple[str, str], Call] = {
         note="R-SUP-3: operators record court judgments",
     ),
     ("GET", "/api/v1/votes/{vote_id}/supervision"): Call(expect("404", (STAFF_A, OK), (OWNERS_A, OK))),
+    # --- participation without answers (R-PART): V is open -------------------------------------------------------
+    ("GET", "/api/v1/votes/{vote_id}/participation/not-voted"): Call(
+        ORGANISERS_A, note="R-PART-1: organiser, street office, operators; observer/auditor 403; owners 404"
+    ),
+    ("POST", "/api/v1/votes/{vote_id}/participation/reminders"): Call(
+        VOTE_ORGANISERS_A, note="R-PART-3: the organiser; the street office does not act on the committee's vote"
+    ),
     # --- the roll open to owners, objections, corrections (R-ROLL-7) -------------------------------------------------
     ("GET", "/api/v1/votes/{vote_id}/roll"): Call(
         ROLL_READERS_A, note="SPC Interp. Art. 13: owners, organiser, street office; no names for observer/auditor"
@@ -818,6 +835,13 @@ async def _build_world(client, session, sessionmaker, app) -> World:  # type: ig
     await integrate_once(sessionmaker, NOW + timedelta(hours=1), keys=app.state.log_keys)
     checkpoint = await client.get("/api/v1/log/checkpoint")
     assert checkpoint.status_code == 200, checkpoint.text
+    device = await ok(
+        await client.post(
+            "/api/v1/me/devices",
+            json={"platform": "APNS", "token": "apns-token-abcdef0123"},
+            headers=headers["owner_a"],
+        )
+    )
     staff_grant = await session.scalar(
         sa.select(RoleGrant.id).where(RoleGrant.account_id == accounts["committee_a"].id)
     )
@@ -845,6 +869,7 @@ async def _build_world(client, session, sessionmaker, app) -> World:  # type: ig
             "member_id": committee["members"][2]["id"],
             "report_id": report["id"],
             "document": "FINANCES",
+            "device_id": device["id"],
         },
         headers=headers,
         extra={

@@ -12,7 +12,7 @@ from sqlalchemy.orm import aliased
 
 from app.grant import reach
 from app.grant.models import ActingGrant
-from app.notice.models import Audience, Notice
+from app.notice.models import Audience, Notice, OutboxMessage
 from app.realname.models import OwnerBinding
 from app.register.models import RegisterVersion, Unit, UnitOwner
 from app.vote.models import RollGroup, Vote
@@ -66,7 +66,14 @@ def owner_notices_statement(
 ) -> sa.Select[Notice]:
     """The account's notices; with an owner identity, the OWNERS notices of its estates (``owner_estate_ids``) and,
     with ``granted_at``, of the estates where the account holds a grant in force at that instant (R-CAST-2..5)."""
-    addressed = sa.and_(Notice.audience == Audience.ACCOUNT, Notice.account_id == account_id)
+    addressed = sa.or_(
+        sa.and_(Notice.audience == Audience.ACCOUNT, Notice.account_id == account_id),
+        # R-PART-5: a notice delivered to named recipients (a reminder to vote) is in each recipient's feed
+        sa.and_(
+            Notice.audience == Audience.RECIPIENTS,
+            Notice.id.in_(sa.select(OutboxMessage.notice_id).where(OutboxMessage.recipient_account_id == account_id)),
+        ),
+    )
     if owner_id is None:
         return sa.select(Notice).where(addressed)
     estates = owner_estate_ids(owner_id, account_id)

@@ -21,7 +21,7 @@ from app.disclosure.models import (
 )
 from app.grant.models import ActingGrant
 from app.identity.models import Account, ApiKey, IdentityEvent, OtpChallenge, RefreshToken, RoleGrant
-from app.notice.models import Notice, NoticeReadMark, OutboxMessage
+from app.notice.models import Notice, NoticeReadMark, OutboxMessage, PushDevice
 from app.objection.models import RollObjection
 from app.petition.models import Petition, PetitionSignature
 from app.place.models import Community, District, Estate, StreetOffice
@@ -87,6 +87,7 @@ __all__ = [
     "Petition",
     "PetitionSignature",
     "ProcedureRulesVersion",
+    "PushDevice",
     "RefreshToken",
     "RegisterVersion",
     "RoleGrant",

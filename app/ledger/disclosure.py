@@ -73,6 +73,7 @@ PUBLIC_KINDS: Mapping[EventKind, str] = {
     EventKind.COMMITTEE_FEES_PUBLISHED: "a half-year's fee publication: counts and hashes only (R-DISC-1, R-DISC-2)",
     EventKind.COMMITTEE_REPORT_PUBLISHED: "a committee's yearly report by its documents' hashes (R-DISC-4)",
     EventKind.COMMITTEE_EVALUATION_RECORDED: "the street office's yearly evaluation by its hashes (R-DISC-5)",
+    EventKind.VOTE_PARTICIPATION_REMINDED: "a non-voters' reminder: acting role and counts only (R-PART-3)",
 }
 
 #: Payload members that name or fragment a person.

@@ -124,6 +124,8 @@ class EventKind(StrEnum):
     COMMITTEE_FEES_PUBLISHED = "committee.fees_published"
     COMMITTEE_REPORT_PUBLISHED = "committee.report_published"
     COMMITTEE_EVALUATION_RECORDED = "committee.evaluation_recorded"
+    # Participation without answers (app.participation; R-PART): the non-voters' reminder, by counts only
+    VOTE_PARTICIPATION_REMINDED = "vote.participation_reminded"
 
 
 #: The channels an owners' notice is queued on (``app.notice.models.OutboxChannel``), as ``vote.published`` names them.
@@ -1145,3 +1147,22 @@ def committee_evaluation_recorded(
             "content_sha256": content_sha256, "document_sha256": document_sha256, "recorded_by": recorded_by,
         },
     )  # fmt: skip
+
+
+# --- participation (R-PART) -------------------------------------------------------------------------------------
+
+
+def vote_participation_reminded(
+    *, notice_id: uuid.UUID, by: str, at: str, groups_not_voted: int, recipients: int
+) -> Event:
+    """R-PART-3: a reminder to the groups that had not voted; counts only, never which group or account."""
+    return Event(
+        EventKind.VOTE_PARTICIPATION_REMINDED,
+        {
+            "notice_id": str(notice_id),
+            "by": by,
+            "at": at,
+            "groups_not_voted": groups_not_voted,
+            "recipients": recipients,
+        },
+    )

@@ -47,11 +47,14 @@ class Audience(StrEnum):
     (OBSERVER role, R-LIFE-2, R-SUP-2) and the street office (R-LIFE-8, R-SUP-1), who read it through the API.
     ``ORGANISERS``: the estate's organisers and supervisors only (reminders); owners do not see it.
     ``ACCOUNT``: one account holder (``account_id``), about their own binding; staff do not list it.
+    ``RECIPIENTS``: the accounts named one by one on the notice's outbox messages (``recipient_account_id``), e.g.
+    the accounts of the voter groups that have not voted yet (R-PART-3); staff list it, owners read their own.
     """
 
     OWNERS = "OWNERS"
     ORGANISERS = "ORGANISERS"
     ACCOUNT = "ACCOUNT"
+    RECIPIENTS = "RECIPIENTS"
 
 
 class OutboxStatus(StrEnum):
@@ -103,6 +106,35 @@ class OutboxMessage(IdMixin, CreatedAtMixin, Base):
     """The claim of the dispatcher sending it; the outcome is recorded only under the same claim."""
     last_error: Mapped[str | None] = mapped_column(sa.String(500))
     sent_at: Mapped[datetime | None]
+    recipient_account_id: Mapped[uuid.UUID | None] = mapped_column(
+        sa.ForeignKey("account.id", ondelete="CASCADE"), index=True
+    )
+    """A ``RECIPIENTS`` notice's one addressee: this message is its delivery to that account (R-PART-5); None for
+    a broadcast message, whose recipients the gateway resolves from the estate and the audience."""
+
+
+class PushPlatform(StrEnum):
+    """The push services a device token belongs to (R-PART-4)."""
+
+    APNS = "APNS"  # Apple Push Notification service
+    FCM = "FCM"  # Firebase Cloud Messaging
+    HMS = "HMS"  # HarmonyOS / Huawei Push Kit
+
+
+class PushDevice(IdMixin, CreatedAtMixin, Base):
+    """A device an account registered for pushes (R-PART-4). The token is stored only as AES-256-GCM ciphertext
+    (``app.security.pii.FieldCipher``, field ``push_device.token``) with an HMAC blind index to find a token
+    registered twice; it is decrypted only to hand a recipient's message to the gateway, never returned."""
+
+    __tablename__ = "push_device"
+    __table_args__ = (sa.UniqueConstraint("account_id", "token_index", name="uq_push_device_account_token"),)
+
+    account_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("account.id", ondelete="CASCADE"), index=True)
+    platform: Mapped[PushPlatform] = mapped_column(enum_column(PushPlatform, length=16))
+    token_ciphertext: Mapped[bytes] = mapped_column(sa.LargeBinary)
+    token_index: Mapped[str] = mapped_column(sa.String(64))
+    label: Mapped[str | None] = mapped_column(sa.String(100))
+    """What the owner calls the device (“我的手机”), shown back in their list only."""
 
 
 class NoticeReadMark(Base):

@@ -45,7 +45,9 @@ from app.db.session import unit_of_work
 from app.identity.senders import SIGNATURE_HEADER, SignedWebhook, sign
 from app.ledger import events
 from app.notice import repository, service
+from app.notice.devices import devices_of
 from app.notice.models import Audience, OutboxStatus
+from app.security.pii import FieldCipher
 from app.settings import Settings
 from app.tasks import PeriodicTask
 
@@ -142,6 +144,15 @@ class Claimed:
     payload: dict[str, Any]
     estate_id: uuid.UUID
     vote_id: uuid.UUID | None
+    devices: tuple[dict[str, str], ...] = ()
+    """A recipient's push devices with their tokens (R-PART-5): decrypted at the claim, sent, never stored."""
+
+    def sent_payload(self) -> dict[str, Any]:
+        """What is POSTed: the stored payload, and for a recipient's message that recipient's devices."""
+        recipient = self.payload.get("recipient")
+        if not isinstance(recipient, dict):
+            return self.payload
+        return self.payload | {"recipient": recipient | {"devices": list(self.devices)}}
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,15 +164,27 @@ class DispatchReport:
 
 
 async def claim_due(
-    sessionmaker: async_sessionmaker[AsyncSession], now: datetime, *, limit: int, lease: timedelta
+    sessionmaker: async_sessionmaker[AsyncSession],
+    now: datetime,
+    *,
+    limit: int,
+    lease: timedelta,
+    cipher: FieldCipher | None = None,
 ) -> list[Claimed]:
-    """Step 1: lease up to ``limit`` due messages to this dispatcher (committed before anything is sent)."""
+    """Step 1: lease up to ``limit`` due messages to this dispatcher (committed before anything is sent).
+
+    A recipient's message (R-PART-5) is sent with the recipient's registered push devices, read now (so a device
+    deleted before the send is not pushed to); without a ``cipher`` (no PII keys) it is sent with none."""
     claimed: list[Claimed] = []
     async with unit_of_work(sessionmaker) as session:
-        for message, notice in await repository.lock_due_messages(session, now, limit):
+        rows = await repository.lock_due_messages(session, now, limit)
+        recipients = {message.recipient_account_id for message, _ in rows if message.recipient_account_id}
+        devices = await devices_of(session, cipher, recipients) if cipher is not None else {}
+        for message, notice in rows:
             message.attempts += 1
             message.lease_id = uuid.uuid4()
             message.next_attempt_at = now + lease
+            own = devices.get(message.recipient_account_id) if message.recipient_account_id else None
             claimed.append(
                 Claimed(
                     message.id,
@@ -170,6 +193,7 @@ async def claim_due(
                     dict(message.payload),
                     notice.estate_id,
                     notice.vote_id,
+                    tuple(device.to_dict() for device in own or ()),
                 )
             )
         await session.flush()
@@ -180,7 +204,7 @@ async def _send(sender: NoticeSender, item: Claimed, gate: asyncio.Semaphore) ->
     """Step 2 for one message: None when delivered, else the reason."""
     async with gate:
         try:
-            await sender.send(item.message_id, item.payload)
+            await sender.send(item.message_id, item.sent_payload())
         except DeliveryFailed as exc:
             return exc.reason[:ERROR_MAX]
         except Exception as exc:  # a sender bug must not lose the message: it is retried like a failure
@@ -236,8 +260,9 @@ async def record_outcomes(
 
 async def _record_delivery(session: AsyncSession, item: Claimed, now: datetime) -> None:
     """R-NOTICE-4: once a message of an owners' notice is delivered or given up on, the public log states the
-    notice's delivery counts per channel (queued, delivered, dead-lettered): the record of what owners were sent."""
-    if item.payload.get("audience") != Audience.OWNERS:
+    notice's delivery counts per channel (queued, delivered, dead-lettered): the record of what owners were sent.
+    R-PART-5: a recipients' notice too, by counts only (never which account got or missed it)."""
+    if item.payload.get("audience") not in (Audience.OWNERS, Audience.RECIPIENTS):  # R-PART-5: counts only
         return
     notice_id = uuid.UUID(str(item.payload["notice_id"]))
     counts = await repository.delivery_counts(session, notice_id)
@@ -267,10 +292,11 @@ async def dispatch_batch(
     max_attempts: int = DEFAULT_MAX_ATTEMPTS,
     batch_size: int = BATCH_SIZE,
     concurrency: int = CONCURRENCY,
+    cipher: FieldCipher | None = None,
 ) -> DispatchReport:
     """Claim, send and record one batch of due messages."""
     lease = lease_for(sender.timeout, batch_size, concurrency)
-    claimed = await claim_due(sessionmaker, now, limit=batch_size, lease=lease)
+    claimed = await claim_due(sessionmaker, now, limit=batch_size, lease=lease, cipher=cipher)
     if not claimed:
         return DispatchReport()
     gate = asyncio.Semaphore(concurrency)
@@ -312,8 +338,10 @@ class NoticeDispatcher(PeriodicTask[DispatchReport]):
         reminders: ReminderPublisher | None = None,
         reminder_interval_seconds: float = 0,
         batch_size: int = BATCH_SIZE,
+        cipher: FieldCipher | None = None,
     ) -> None:
         self._sessionmaker = sessionmaker
+        self._cipher = cipher
         self._clock = clock
         self.sender = sender
         self._max_attempts = max_attempts
@@ -334,7 +362,12 @@ class NoticeDispatcher(PeriodicTask[DispatchReport]):
         now = self._clock()
         await self._reminders(now)
         return await dispatch_batch(
-            self._sessionmaker, now, self.sender, max_attempts=self._max_attempts, batch_size=self._batch_size
+            self._sessionmaker,
+            now,
+            self.sender,
+            max_attempts=self._max_attempts,
+            batch_size=self._batch_size,
+            cipher=self._cipher,
         )
 
     async def _reminders(self, now: datetime) -> None:

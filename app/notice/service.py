@@ -105,6 +105,8 @@ async def publish_notice(
     """
     if (Audience(audience) is Audience.ACCOUNT) != (account_id is not None):
         raise ValueError("an ACCOUNT notice names its one account, and only it does")
+    if Audience(audience) is Audience.RECIPIENTS:
+        raise ValueError("a RECIPIENTS notice is published with publish_to_recipients")
     draft = NoticeDraft(
         estate_id=estate_id,
         kind=kind,
@@ -146,31 +148,7 @@ async def publish_notice_once(
                 session.add(notice)
         except IntegrityError:
             return None
-    message = OutboxMessage(
-        id=uuid.uuid4(),
-        notice_id=notice.id,
-        channel=OutboxChannel.WEBHOOK,
-        status=OutboxStatus.PENDING,
-        attempts=0,
-        next_attempt_at=published_at,
-        created_at=published_at,
-    )
-    message.payload = {
-        "schema": MESSAGE_SCHEMA,
-        "message_id": str(message.id),
-        "notice_id": str(notice.id),
-        "estate_id": str(draft.estate_id),
-        "vote_id": None if draft.vote_id is None else str(draft.vote_id),
-        "kind": draft.kind.value,
-        "audience": draft.audience.value,
-        "reported_to": reported_to(draft.audience),
-        "title": notice.title,
-        "body": draft.body,
-        "published_at": instant_text(published_at),
-        "content_sha256": notice.content_sha256,
-    }
-    if draft.account_id is not None:  # an ACCOUNT notice: the gateway resolves this one account's contact
-        message.payload = message.payload | {"account_id": str(draft.account_id)}
+    message = _outbox_message(notice, draft, published_at, recipient_account_id=None)
     session.add(message)
     await session.flush()
     await audit_service.append(
@@ -190,15 +168,100 @@ async def publish_notice_once(
     return notice
 
 
+def _outbox_message(
+    notice: Notice, draft: NoticeDraft, published_at: datetime, *, recipient_account_id: uuid.UUID | None
+) -> OutboxMessage:
+    """The message POSTed to the gateway: ids, kind, audience, title and body; never a phone number or a name.
+    A recipient's message names that one account (R-PART-5); the dispatcher adds its push devices when sending."""
+    message = OutboxMessage(
+        id=uuid.uuid4(),
+        notice_id=notice.id,
+        channel=OutboxChannel.WEBHOOK,
+        status=OutboxStatus.PENDING,
+        attempts=0,
+        next_attempt_at=published_at,
+        created_at=published_at,
+        recipient_account_id=recipient_account_id,
+    )
+    message.payload = {
+        "schema": MESSAGE_SCHEMA,
+        "message_id": str(message.id),
+        "notice_id": str(notice.id),
+        "estate_id": str(draft.estate_id),
+        "vote_id": None if draft.vote_id is None else str(draft.vote_id),
+        "kind": draft.kind.value,
+        "audience": draft.audience.value,
+        "reported_to": reported_to(draft.audience),
+        "title": notice.title,
+        "body": draft.body,
+        "published_at": instant_text(published_at),
+        "content_sha256": notice.content_sha256,
+    }
+    if draft.account_id is not None:  # an ACCOUNT notice: the gateway resolves this one account's contact
+        message.payload = message.payload | {"account_id": str(draft.account_id)}
+    if recipient_account_id is not None:
+        message.payload = message.payload | {"recipient": {"account_id": str(recipient_account_id)}}
+    return message
+
+
+async def publish_to_recipients(
+    session: AsyncSession, draft: NoticeDraft, recipients: Sequence[uuid.UUID], *, now: datetime
+) -> tuple[Notice, list[OutboxMessage]]:
+    """A ``RECIPIENTS`` notice with one outbox message per recipient account (R-PART-5), in the caller's
+    transaction: each message's status is that recipient's delivery state. ``notice.published`` names the first
+    message (by recipient) and the public log states only how many there are (the caller's own entry)."""
+    if draft.audience is not Audience.RECIPIENTS or draft.account_id is not None or not recipients:
+        raise ValueError("a RECIPIENTS notice names one or more recipients on its messages, and no account")
+    published_at = now.astimezone(UTC)
+    notice = Notice(
+        id=uuid.uuid4(),
+        estate_id=draft.estate_id,
+        vote_id=draft.vote_id,
+        account_id=None,
+        kind=draft.kind,
+        title=draft.title[:TITLE_MAX],
+        body=draft.body,
+        audience=draft.audience,
+        published_at=published_at,
+        dedup_key=None,
+    )
+    notice.content_sha256 = canonical_sha256(notice_document(notice))
+    session.add(notice)
+    await session.flush()
+    messages = [
+        _outbox_message(notice, draft, published_at, recipient_account_id=account_id)
+        for account_id in sorted(set(recipients), key=str)
+    ]
+    session.add_all(messages)
+    await session.flush()
+    await audit_service.append(
+        session,
+        events.notice_published(
+            notice_id=notice.id,
+            kind=draft.kind.value,
+            audience=draft.audience.value,
+            reported_to=reported_to(draft.audience),
+            content_sha256=notice.content_sha256,
+            published_at=instant_text(published_at),
+            outbox_message_id=messages[0].id,
+        ),
+        estate_id=draft.estate_id,
+        vote_id=draft.vote_id,
+    )
+    return notice, messages
+
+
 # --- reading ---------------------------------------------------------------------------------------------------
 
 
 async def list_estate_notices(
     session: AsyncSession, principal: Principal, estate_id: uuid.UUID, *, cursor: str | None, limit: int
 ) -> tuple[Sequence[Notice], str | None]:
-    """Every notice of the estate, for anyone with a role there (observers included, R-SUP-2); newest first."""
+    """Every notice of the estate, for anyone with a role there (observers included, R-SUP-2); newest first.
+    Reminders to named recipients are listed too (R-PART-3: their text names no one)."""
     await access.ensure_can_read_estate(session, principal, estate_id)
-    statement = repository.estate_notices_statement(estate_id, audiences=(Audience.OWNERS, Audience.ORGANISERS))
+    audiences = (Audience.OWNERS, Audience.ORGANISERS, Audience.RECIPIENTS)
+    statement = repository.estate_notices_statement(estate_id, audiences=audiences)
     return await repository.newest_first(session, statement, cursor=cursor, limit=limit)
 
 

@@ -30,7 +30,7 @@ class Weight:
 
 
 def test_kinds_are_the_logged_strings():
-    assert len(EventKind) == len({kind.value for kind in EventKind}) == 83
+    assert len(EventKind) == len({kind.value for kind in EventKind}) == 84
     assert EventKind.BALLOT_CAST == "ballot.cast"
     assert EventKind.IDENTITY_VERIFICATION_DOCUMENT_DELETED == "identity.verification.document_deleted"
     assert EventKind("supervision.court_revocation") is EventKind.SUPERVISION_COURT_REVOCATION
@@ -513,3 +513,14 @@ def test_filing_package_produced_names_the_package_and_each_file_and_is_restrict
     }  # fmt: skip
     assert list(produced.payload["files"]) == ["announcement.txt", "minutes.txt"]
     assert disclosure(produced.kind, produced.payload) is Disclosure.RESTRICTED
+
+
+def test_vote_participation_reminded_counts_only():
+    event = events.vote_participation_reminded(
+        notice_id=ONE, by="COMMITTEE@" + str(TWO), at="2025-03-20T02:00:00.000000Z", groups_not_voted=5, recipients=3
+    )
+    assert event.kind is EventKind.VOTE_PARTICIPATION_REMINDED == "vote.participation_reminded"
+    assert event.payload == {
+        "notice_id": str(ONE), "by": f"COMMITTEE@{TWO}", "at": "2025-03-20T02:00:00.000000Z",
+        "groups_not_voted": 5, "recipients": 3,
+    }  # fmt: skip
