@@ -789,6 +789,7 @@ class _Verifier:
         self.bound = (
             bytearray()
         )  # per bound entry: id (36 ASCII bytes), payload_sha256 (32), created_at (8, big-endian)
+        self.bound_procedure = bytearray()  # the same, for the procedure's kinds (completeness.PROCEDURE_BOUND_KINDS)
         # The counted ballots, folded as they stream by: per topic (position), (answer, on paper) → [heads, area];
         # their groups (one counted ballot per group) and commitments (32 bytes each), nothing else per ballot.
         self.sums: list[dict[tuple[Any, bool], list[int]]] = [{} for _ in self.topic_ids]
@@ -906,8 +907,12 @@ class _Verifier:
         if kind in EVIDENCE_KINDS and index >= self.result_checkpoint.size and self.late_evidence is None:
             self.late_evidence = (kind, index)
         created = _micros(document["created_at"])
-        if kind in completeness.BOUND_KINDS:
+        if kind in completeness.LEGACY_BOUND_KINDS:
             self.bound += (
+                document["id"].encode("ascii") + bytes.fromhex(document["payload_sha256"]) + created.to_bytes(8)
+            )
+        elif kind in completeness.PROCEDURE_BOUND_KINDS:  # issue #17's entries, bound since (few per vote)
+            self.bound_procedure += (
                 document["id"].encode("ascii") + bytes.fromhex(document["payload_sha256"]) + created.to_bytes(8)
             )
         entry = _Entry(index, document)
@@ -1201,15 +1206,24 @@ class _Verifier:
                 raise Failure("completeness", f"the {kind} entry at leaf {leaf} is not in the signed entry index")
             del self.listed_leaves, self.listed_kinds
             view = memoryview(self.bound)
-            records = sorted(bytes(view[at : at + _BOUND_RECORD]) for at in range(0, len(view), _BOUND_RECORD))
+            legacy = sorted(bytes(view[at : at + _BOUND_RECORD]) for at in range(0, len(view), _BOUND_RECORD))
             view.release()
-            del self.bound
+            extra = self.bound_procedure
+            records = sorted(
+                legacy + [bytes(extra[at : at + _BOUND_RECORD]) for at in range(0, len(extra), _BOUND_RECORD)]
+            )
+            del self.bound, self.bound_procedure
             bound = 0
             for entry in self.entries:
                 claimed = entry.payload.get("entries") if entry.kind in completeness.BINDING_KINDS else None
                 if claimed is None:
                     continue  # logged before the binding existed (append-only: old payloads stay as they are)
-                found = _entry_set(records, _micros(entry.document["created_at"]))
+                before = _micros(entry.document["created_at"])
+                found = _entry_set(records, before)
+                if found.payload() != claimed and len(legacy) != len(records):
+                    # A binding logged before issue #17's entries were bound covers the older kinds only; a forger
+                    # cannot make a newer binding match it (the log key signed what the server bound).
+                    found = _entry_set(legacy, before)
                 if found.payload() != claimed:
                     raise Failure(
                         "completeness",

@@ -97,11 +97,6 @@ def _created(entry: Logged) -> datetime:
     return instant(entry.document["created_at"])
 
 
-def _at(entry: Logged) -> tuple[str, int]:
-    """An entry's place in log time: its ``created_at``, then its leaf."""
-    return entry.document["created_at"], entry.leaf_index
-
-
 def _named(entry: Logged) -> str:
     return f"the {entry.kind} entry (leaf {entry.leaf_index}, logged {entry.document['created_at']})"
 
@@ -564,8 +559,8 @@ def check_paper(
                 "paper",
                 f"paper ballot {cast.ballot_id}: its scan hash is not the scan its reception stored (R-PAPER-4)",
             )
-        logged = (cast.created_at, cast.leaf)
-        if not _at(opening) < logged < _at(first_confirmation):
+        # log time only: entries of one instant have no promised leaf order
+        if not opening.document["created_at"] <= cast.created_at < first_confirmation.document["created_at"]:
             raise ProcedureFailure(
                 "paper",
                 f"paper ballot {cast.ballot_id} was logged at {cast.created_at}, outside the counting session (after "

@@ -31,6 +31,9 @@ SCAN = b"%PDF signed paper ballot of group B"
 SUSPENDED_AT = STARTS + timedelta(days=2)
 RESUMED_AT = STARTS + timedelta(days=3)
 EXTENDED_END = ENDS + timedelta(days=2)  # ≥ ENDS + the 1 day suspended (R-SUP-5)
+OBJECTED_AT = PUBLISHED + timedelta(days=4)  # 03-05, in the notice period
+NEW_START = datetime(2025, 3, 21, tzinfo=STARTS.tzinfo)  # R-ROLL-7: 15 clear days after the re-publication
+NEW_END = NEW_START + timedelta(days=7)
 SUPERVISION_BODY = {"reason": "核查业主名册", "document_ref": "朝东街发〔2025〕7号"}
 
 Hook = Callable[["Procedure"], Awaitable[None]]
@@ -86,6 +89,7 @@ async def run_procedure_vote(  # type: ignore[no-untyped-def]
     before_counting: Hook | None = None,
     withhold: str | None = None,
     before_close: Hook | None = None,
+    republished: bool = False,
 ) -> Procedure:
     """The section-P vote of ``run_vote``, MIXED with a paper ballot counted in public (``mixed``), or suspended
     and resumed with an extension (``resumed``); returns it closed, decided and published."""
@@ -127,6 +131,7 @@ async def run_procedure_vote(  # type: ignore[no-untyped-def]
     assert published.status_code == 200, published.text
     await record_posting(client, vote_id, committee, posted_at=PUBLISHED)
 
+    starts, end = (NEW_START, NEW_END) if republished else (STARTS, ENDS)
     accounts = {}
     for numbers, *_ in GROUPS.values():
         for number in numbers:
@@ -147,11 +152,40 @@ async def run_procedure_vote(  # type: ignore[no-untyped-def]
     )
     run = VoteRun(vote_id, str(places.estate.id), topic_ids, committee, bearer(app, accounts[GROUPS["A"][0][0]]))
     procedure = Procedure(client, session, app, run, street_office=street_office)
+    if republished:  # R-ROLL-7: an owner's objection accepted, the register corrected, the roll re-published
+        procedure.at(OBJECTED_AT)
+        filed = await client.post(
+            f"/api/v1/votes/{vote_id}/roll/objections",
+            json={"text": "1-2-202 的面积应为 95.00 平方米", "unit_key": "1-2-202"},
+            headers=bearer(app, accounts[GROUPS["D"][0][0]]),
+        )
+        assert filed.status_code == 201, filed.text
+        objection = filed.json()["id"]
+        answered = await client.post(
+            f"/api/v1/roll-objections/{objection}/answer",
+            json={"decision": "ACCEPTED", "reasons": "经核对，面积应为 95.00 平方米。"},
+            headers=committee,
+        )
+        assert answered.status_code == 200, answered.text
+        corrected = (repo_root / "samples/register-sample.csv").read_text(encoding="utf-8-sig")
+        corrected = corrected.replace("1,2,202,90.00,", "1,2,202,95.00,")
+        reimported = await client.post(
+            f"/api/v1/estates/{places.estate.id}/register/imports",
+            files={"file": ("register-v2.csv", corrected.encode(), "text/csv")},
+            headers=committee,
+        )
+        assert reimported.status_code == 201, reimported.text
+        again = await client.post(
+            f"/api/v1/votes/{vote_id}/roll/republish",
+            json={"objection_ids": [objection], "starts_at": starts.isoformat(), "ends_at": end.isoformat()},
+            headers=committee,
+        )
+        assert again.status_code == 200, again.text
 
     async def cast(name: str) -> None:
         caster = accounts[GROUPS[name][0][0]]
         mine = (await client.get("/api/v1/me/groups", headers=bearer(app, caster))).json()["items"]
-        group = next(item for item in mine if item["area"] == GROUPS[name][1])
+        group = next(item for item in mine if item["area"] in (GROUPS[name][1], GROUPS[name][1] + 500))
         procedure.group_keys[name] = group["group_key"]
         procedure.answers[name] = answers_of(topic_ids, name)
         done = await client.post(
@@ -161,7 +195,7 @@ async def run_procedure_vote(  # type: ignore[no-untyped-def]
         )
         assert done.status_code == 201, done.text
 
-    app.state.clock = lambda: STARTS + timedelta(days=1)
+    app.state.clock = lambda: starts + timedelta(days=1)
     later = PAPER_GROUP if mixed else LATE_GROUP if resumed else withhold
     for name in GROUPS:
         if name != later:
@@ -170,7 +204,6 @@ async def run_procedure_vote(  # type: ignore[no-untyped-def]
             caster = accounts[GROUPS[name][0][0]]
             mine = (await client.get("/api/v1/me/groups", headers=bearer(app, caster))).json()["items"]
             procedure.group_keys[name] = next(item for item in mine if item["area"] == GROUPS[name][1])["group_key"]
-    end = ENDS
     if resumed:
         procedure.at(SUSPENDED_AT)
         suspended = await client.post(f"/api/v1/votes/{vote_id}/suspend", json=SUPERVISION_BODY, headers=street_office)

@@ -27,6 +27,7 @@ from app.verifier import documents as d
 from app.verifier.checks import verify_bundle
 from app.vote.models import RollGroup, Vote
 from app.vote.spec import marks_for_ballot
+from tests import independent_verifier
 from tests.scenario import ENDS
 from tests.verifier.helpers import decode, encode, members, rebuild, revoke_as_street_office, run_vote
 from tests.verifier.procedure_scenario import EXTENDED_END, LATE_GROUP, Procedure, answers_of, run_procedure_vote
@@ -173,12 +174,38 @@ async def test_a_ballot_cast_after_the_notices_end_without_a_resumption_fails(cl
                 basis="OWNER", grant_id=None, grant="", channel=Channel.ONLINE, account_id=None,
             )  # fmt: skip
             assert receipt is not None
+        procedure.at(late + timedelta(hours=1))  # the close comes after it in log time
 
     procedure = await run_procedure_vote(client, session, app, repo_root, withhold=LATE_GROUP, before_close=late_ballot)
     check, message = failure(await procedure.bundle(), trust)
     assert check == "publicity", message
     assert "outside the published window" in message
     assert "no resumption extended it" in message
+
+
+# --- the roll re-published after an accepted objection (R-ROLL-7) --------------------------------------------
+
+
+async def test_a_vote_whose_roll_was_republished_passes_with_the_new_roll_and_window(
+    client, session, app, repo_root, trust
+):
+    procedure = await run_procedure_vote(client, session, app, repo_root, republished=True)
+    report, lines = lines_of(await procedure.bundle(), trust)
+    assert report.ok, lines
+    passed = dict(report.passed)
+    assert "roll re-published at leaf" in passed["window"]
+    assert passed["roll"] == "1 objection(s), 0 unanswered"
+    assert "90500" in passed["register"]
+
+
+@pytest.mark.parametrize("feature", ["mixed", "resumed", "republished"])
+async def test_the_independent_verifier_passes_each_procedure_bundle(  # type: ignore[no-untyped-def]
+    client, session, app, repo_root, log_key, feature
+):
+    """A third party's verifier from docs/evidence-formats.md alone (§7.1's bindings with the procedure's kinds,
+    §6.1's notice in force after a re-publication) reaches PASS on each feature's honest bundle."""
+    procedure = await run_procedure_vote(client, session, app, repo_root, **{feature: True})
+    assert independent_verifier.verify(await procedure.bundle(), log_key) == ("PASS", "every check passed")
 
 
 # --- posting on site (R-NOTICE-2/3) --------------------------------------------------------------------------
