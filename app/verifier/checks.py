@@ -1525,7 +1525,7 @@ class _Verifier:
         with self.step("posting"):
             earliest_cast = None
             if self.cast_created:
-                first = min(range(len(self.cast_created)), key=self.cast_created.__getitem__)
+                first = self.cast_created.index(min(self.cast_created))  # in C: the earliest logged ballot
                 earliest_cast = procedure.Cast.of(
                     self.cast_leaves[first], self._document_at(self.cast_leaves[first]).document
                 )
