@@ -20,6 +20,7 @@ from app.audit.keys import LogKeys
 from app.audit.models import AuditEntry
 from app.ballot.models import Channel
 from app.ballot.service import insert_ballot
+from app.ledger import completeness
 from app.ledger.canonical import canonical_bytes
 from app.ledger.events import Event, EventKind
 from app.ledger.signing import sign
@@ -226,3 +227,26 @@ async def test_the_honest_bundle_reports_its_posting_and_convening(bundle, trust
     assert "1 posting(s) on site" in passed["posting"]
     assert "candidate list(s) acknowledged (R-CAND-8)" in passed["convening"]
     assert passed["decision"].startswith("IN_FORCE")
+
+
+# --- bindings logged before the procedure's entries were bound (docs/evidence-formats.md §7.1) ------------------
+
+
+async def test_a_binding_over_the_older_kinds_only_still_verifies(client, session, app, repo_root, trust, monkeypatch):
+    """A log written before issue #17's kinds were bound (its server bound the legacy kinds only) still passes;
+    its postings and counting entries are checked by the procedure checks and the signed export index."""
+    monkeypatch.setattr("app.result.repository.BOUND_KINDS", completeness.LEGACY_BOUND_KINDS)
+    procedure = await run_procedure_vote(client, session, app, repo_root, mixed=True)
+    bundle = await procedure.bundle()
+    report, lines = lines_of(bundle, trust)
+    assert report.ok, lines
+    assert "3 signed entry-set bindings hold" in lines
+    # the same log bound under today's kinds would have covered the reception: the legacy binding is narrower
+    documents = decode(d.ENTRIES, members(bundle)[d.ENTRIES])
+    (closed,) = [doc for doc in documents if doc["kind"] == EventKind.VOTE_CLOSED]
+    before = [doc for doc in documents if doc["created_at"] < closed["created_at"]]
+    assert any(doc["kind"] == EventKind.PAPER_RECEIVED for doc in before)
+    legacy = completeness.entry_set(
+        (doc["id"], doc["payload_sha256"]) for doc in before if doc["kind"] in completeness.LEGACY_BOUND_KINDS
+    )
+    assert closed["payload"]["entries"] == legacy.payload()
