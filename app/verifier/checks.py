@@ -1634,7 +1634,9 @@ class _Verifier:
             lowest = max(lowest, _micros(published_created))
             offending: tuple[int, int, str] | None = None
             # R-PAPER-3: paper ballots are entered at the counting session after the end (checked by ``paper``)
-            counted_later = {cast.leaf for cast in self.paper_casts}
+            # (only in a vote with a counting session: a log from before R-PAPER entered them before the close)
+            session = any(entry.kind == EventKind.COUNTING_OPENED for entry in self.entries)
+            counted_later = {cast.leaf for cast in self.paper_casts} if session else set()
             for created, leaf in itertools.chain(zip(self.cast_created, self.cast_leaves, strict=True), ballots):
                 if created >= highest and leaf in counted_later:
                     continue
