@@ -326,7 +326,16 @@ def check_documents(files: dict[str, bytes], result: dict[str, Any], documents: 
     if sha256_hex(canonical(read(files, "roll.jsonl"))) != result["roll_hash"]:
         raise Failed("register", "roll.jsonl does not hash to the signed roll_hash")
     published = [document for document in documents if document["kind"] == "vote.published"]
-    if len(published) != 1 or published[0]["payload"]["notice_hash"] != result["notice_hash"]:
+    # §6.1: the last vote.roll_republished (R-ROLL-7) names the notice in force, each naming the one before
+    in_force = published[0]["payload"] if len(published) == 1 else {}
+    for republished in sorted(
+        (document for document in documents if document["kind"] == "vote.roll_republished"),
+        key=lambda document: document["created_at"],
+    ):
+        if republished["payload"]["previous_notice_hash"] != in_force.get("notice_hash"):
+            raise Failed("notice", "a vote.roll_republished entry does not name the notice it replaces")
+        in_force = republished["payload"]
+    if len(published) != 1 or in_force["notice_hash"] != result["notice_hash"]:
         raise Failed("notice", "the vote.published entry does not name the notice")
     for topic in read(files, "topics.json"):
         if sha256_hex(canonical(topic["document"])) != topic["content_hash"]:
@@ -373,23 +382,33 @@ def check_ballots(ballots: list[dict[str, Any]], documents: list[dict[str, Any]]
 
 BOUND_KINDS = {"vote.published", "vote.erratum", "vote.cancelled", "ballot.cast", "ballot.voided", "vote.closed",
                "vote.decided", "vote.result_published"}  # fmt: skip
+# docs/evidence-formats.md §7.1: the procedure's entries (issue #17), bound by bindings logged since
+PROCEDURE_BOUND_KINDS = {"vote.notice_posted", "paper.received", "counting.opened", "counting.confirmed",
+                         "counting.signed_off", "roll.objection_filed", "roll.objection_answered",
+                         "vote.roll_republished", "convening.mandate_recorded", "convening.mandate_signed",
+                         "election.candidate_list_acknowledged"}  # fmt: skip
 
 
 def check_completeness(documents: list[dict[str, Any]], ballots: list[dict[str, Any]], counted: list[str]) -> None:
-    def bound(kind: str) -> bool:
-        return kind in BOUND_KINDS or kind.startswith("supervision.")
+    def bound(kind: str, procedure: bool) -> bool:
+        return kind in BOUND_KINDS or kind.startswith("supervision.") or (procedure and kind in PROCEDURE_BOUND_KINDS)
+
+    def entry_set(binding: dict[str, Any], procedure: bool) -> dict[str, Any]:
+        pairs = sorted(
+            [d["id"], d["payload_sha256"]]
+            for d in documents
+            if bound(d["kind"], procedure) and d["created_at"] < binding["created_at"]
+        )
+        return {
+            "count": len(pairs),
+            "sha256": sha256_hex(canonical({"domain": "evote/vote-entries@1", "entries": pairs})),
+        }
 
     for binding in documents:
         signed = binding["payload"].get("entries")
         if binding["kind"] not in ("vote.closed", "vote.decided", "vote.result_published") or signed is None:
             continue
-        pairs = sorted(
-            [d["id"], d["payload_sha256"]]
-            for d in documents
-            if bound(d["kind"]) and d["created_at"] < binding["created_at"]
-        )
-        digest = sha256_hex(canonical({"domain": "evote/vote-entries@1", "entries": pairs}))
-        if {"count": len(pairs), "sha256": digest} != signed:
+        if signed not in (entry_set(binding, True), entry_set(binding, False)):  # the latter: logged before #17
             raise Failed("log", f"{binding['kind']}: the bundle's entries do not reproduce the signed entry set")
     closed = [d for d in documents if d["kind"] == "vote.closed"]
     signed_counted = closed[0]["payload"].get("counted") if closed else None

@@ -34,8 +34,8 @@ from app.ledger.merkle import inclusion_proof, leaf_hash, root, verify_inclusion
 
 ENTRY_SET_DOMAIN = "evote/vote-entries@1"
 EXPORT_INDEX_FORMAT = "evote-vote-index@1"
-#: The entries of a vote that its later lifecycle entries bind: what the vote is, its ballots, its supervision.
-BOUND_KINDS = frozenset(
+#: The entries a vote's bindings covered before issue #17: what the vote is, its ballots, its supervision.
+LEGACY_BOUND_KINDS = frozenset(
     {
         EventKind.VOTE_PUBLISHED,
         EventKind.VOTE_ERRATUM,
@@ -48,6 +48,27 @@ BOUND_KINDS = frozenset(
         *SUPERVISION_KINDS,
     }
 )
+#: The procedure's per-vote entries (issue #17), bound too: the posting on site (R-NOTICE-2), paper receptions and
+#: the counting session (R-PAPER-1..3), roll objections and re-publication (R-ROLL-7), the decision to convene
+#: (R-CONV-2) and the candidate lists' acknowledgment (R-CAND-8). A binding logged before them covers only
+#: ``LEGACY_BOUND_KINDS``; a verifier accepts that set only when the signed binding is of it (``legacy_entry_set``).
+PROCEDURE_BOUND_KINDS = frozenset(
+    {
+        EventKind.VOTE_NOTICE_POSTED,
+        EventKind.PAPER_RECEIVED,
+        EventKind.COUNTING_OPENED,
+        EventKind.COUNTING_CONFIRMED,
+        EventKind.COUNTING_SIGNED_OFF,
+        EventKind.ROLL_OBJECTION_FILED,
+        EventKind.ROLL_OBJECTION_ANSWERED,
+        EventKind.VOTE_ROLL_REPUBLISHED,
+        EventKind.CONVENING_MANDATE_RECORDED,
+        EventKind.CONVENING_MANDATE_SIGNED,
+        EventKind.ELECTION_CANDIDATE_LIST_ACKNOWLEDGED,
+    }
+)
+#: The entries of a vote that its later lifecycle entries bind.
+BOUND_KINDS = LEGACY_BOUND_KINDS | PROCEDURE_BOUND_KINDS
 #: The entries whose payload carries the binding of the bound entries made before them.
 BINDING_KINDS = frozenset({EventKind.VOTE_CLOSED, EventKind.VOTE_DECIDED, EventKind.VOTE_RESULT_PUBLISHED})
 
@@ -69,13 +90,14 @@ def entry_set(entries: Iterable[tuple[str, str]]) -> EntrySet:
     return EntrySet(len(pairs), canonical_sha256({"domain": ENTRY_SET_DOMAIN, "entries": pairs}))
 
 
-def bound_before(documents: Iterable[Mapping[str, Any]], binding: Mapping[str, Any]) -> list[Mapping[str, Any]]:
-    """The leaf documents a binding entry's ``entries`` covers: bound kinds created strictly before it."""
+def bound_before(
+    documents: Iterable[Mapping[str, Any]], binding: Mapping[str, Any], *, kinds: frozenset[str] = BOUND_KINDS
+) -> list[Mapping[str, Any]]:
+    """The leaf documents a binding entry's ``entries`` covers: bound kinds created strictly before it (``kinds``:
+    ``LEGACY_BOUND_KINDS`` for a binding logged before the procedure's entries were bound)."""
     created_at = str(binding["created_at"])
     return [
-        document
-        for document in documents
-        if document["kind"] in BOUND_KINDS and str(document["created_at"]) < created_at
+        document for document in documents if document["kind"] in kinds and str(document["created_at"]) < created_at
     ]
 
 

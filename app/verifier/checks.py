@@ -80,6 +80,7 @@ from app.rules.counts import Weight
 from app.rules.publicity import earliest_voting_start, shanghai_date
 from app.rules.roll import AreaSource, SaleStatus, UnitRecord, build_roll
 from app.verifier import documents as d
+from app.verifier import procedure
 from app.verifier.report import Progress, Report
 from app.verifier.tally import AnswerRefused, topic_evidence
 from app.verifier.trust import Trust
@@ -412,6 +413,7 @@ class _Verifier:
             self.check_publicity()
             self.check_tally()
             self.check_times()
+            self.check_procedure()
             self.check_decision()
         finally:
             if hasattr(self, "archive"):
@@ -720,6 +722,7 @@ class _Verifier:
         self.bound = (
             bytearray()
         )  # per bound entry: id (36 ASCII bytes), payload_sha256 (32), created_at (8, big-endian)
+        self.bound_procedure = bytearray()  # the same, for the procedure's kinds (completeness.PROCEDURE_BOUND_KINDS)
         # The counted ballots, folded as they stream by: per topic (position), (answer, on paper) → [heads, area];
         # their groups (one counted ballot per group) and commitments (32 bytes each), nothing else per ballot.
         self.sums: list[dict[tuple[Any, bool], list[int]]] = [{} for _ in self.topic_ids]
@@ -737,6 +740,10 @@ class _Verifier:
         self.unlisted: tuple[int, str] | None = None
         self.late_evidence: tuple[str, int] | None = None
         self.previous = -1
+        # R-SUP-5 / R-PAPER-1: the window in force is known only once the stream is over; the earliest and the latest
+        # cast_at seen (with their ballots) are checked against it then; the paper ballots are kept (few per vote).
+        self.cast_extremes: list[tuple[datetime, str, str]] = []
+        self.paper_casts: list[procedure.Cast] = []
 
     def _read_roll(self) -> None:
         """roll.jsonl as a stream: its hash (the canonical document: the header's members and ``groups`` the lines,
@@ -855,8 +862,12 @@ class _Verifier:
         if kind in EVIDENCE_KINDS and index >= self.result_checkpoint.size and self.late_evidence is None:
             self.late_evidence = (kind, index)
         created = _micros(document["created_at"])
-        if kind in completeness.BOUND_KINDS:
+        if kind in completeness.LEGACY_BOUND_KINDS:
             self.bound += (
+                document["id"].encode("ascii") + bytes.fromhex(document["payload_sha256"]) + created.to_bytes(8)
+            )
+        elif kind in completeness.PROCEDURE_BOUND_KINDS:  # issue #17's entries, bound since (few per vote)
+            self.bound_procedure += (
                 document["id"].encode("ascii") + bytes.fromhex(document["payload_sha256"]) + created.to_bytes(8)
             )
         entry = _Entry(index, document)
@@ -866,6 +877,8 @@ class _Verifier:
             payload = document["payload"]
             if _micros(payload.get("cast_at", document["created_at"])) - created > TIME_TOLERANCE_MICROS:
                 self.defer("times", self._contradiction(entry, "cast_at", "after"))
+            if payload.get("channel") == "PAPER":
+                self.paper_casts.append(procedure.Cast.of(index, document))
             self._ballot(entry)
             return
         if kind == EventKind.BALLOT_VOIDED:
@@ -942,16 +955,10 @@ class _Verifier:
         failure = self._ballot_failure(entry, ballot, ballot_id, group, answers_text)
         if failure is not None:
             self.defer("ballots", failure)
-        starts, ends = self.window
         if type(ballot["answers"]) is not dict or ballot["answers"].keys() != self.topic_set:
             self.defer("publicity", f"ballot {ballot_id} answers topics other than the published ones")
             return
-        if not starts <= _instant(ballot["cast_at"]) < ends:
-            self.defer(
-                "publicity",
-                f"ballot {ballot_id} was cast at {ballot['cast_at']}, outside the published window "
-                f"{starts.isoformat()} – {ends.isoformat()}",
-            )
+        self._cast_extremes(ballot_id, ballot["cast_at"])
         status = ballot["status"]
         if status == "VOID":
             self.void_ballots[ballot_id] = (ballot["void_reason"], group)
@@ -983,6 +990,16 @@ class _Verifier:
             self.commitments += bytes.fromhex(commitment)
         else:
             self.defer("ballots", f"ballot {ballot_id} has status {status!r}")
+
+    def _cast_extremes(self, ballot_id: str, cast_at: Any) -> None:
+        """Keep the earliest and the latest cast_at (checked against the window in force, ``check_publicity``)."""
+        extremes, cast = self.cast_extremes, _instant(cast_at)
+        if not extremes:
+            extremes += [(cast, ballot_id, str(cast_at)), (cast, ballot_id, str(cast_at))]
+        elif cast < extremes[0][0]:
+            extremes[0] = (cast, ballot_id, str(cast_at))
+        elif cast >= extremes[1][0]:
+            extremes[1] = (cast, ballot_id, str(cast_at))
 
     def _answer_key(self, answer: Any) -> Any:
         """Answers are few distinct values, summed by key: the text itself, or the ``repr`` of another value."""
@@ -1144,15 +1161,24 @@ class _Verifier:
                 raise Failure("completeness", f"the {kind} entry at leaf {leaf} is not in the signed entry index")
             del self.listed_leaves, self.listed_kinds
             view = memoryview(self.bound)
-            records = sorted(bytes(view[at : at + _BOUND_RECORD]) for at in range(0, len(view), _BOUND_RECORD))
+            legacy = sorted(bytes(view[at : at + _BOUND_RECORD]) for at in range(0, len(view), _BOUND_RECORD))
             view.release()
-            del self.bound
+            extra = self.bound_procedure
+            records = sorted(
+                legacy + [bytes(extra[at : at + _BOUND_RECORD]) for at in range(0, len(extra), _BOUND_RECORD)]
+            )
+            del self.bound, self.bound_procedure
             bound = 0
             for entry in self.entries:
                 claimed = entry.payload.get("entries") if entry.kind in completeness.BINDING_KINDS else None
                 if claimed is None:
                     continue  # logged before the binding existed (append-only: old payloads stay as they are)
-                found = _entry_set(records, _micros(entry.document["created_at"]))
+                before = _micros(entry.document["created_at"])
+                found = _entry_set(records, before)
+                if found.payload() != claimed and len(legacy) != len(records):
+                    # A binding logged before issue #17's entries were bound covers the older kinds only; a forger
+                    # cannot make a newer binding match it (the log key signed what the server bound).
+                    found = _entry_set(legacy, before)
                 if found.payload() != claimed:
                     raise Failure(
                         "completeness",
@@ -1182,9 +1208,19 @@ class _Verifier:
         with self.step("notice"):
             register = self._register_header()
             result, published = self.result, self.published.payload
+            # R-ROLL-7 / R-SUP-5: the roll, notice hash, totals and window in force (the last re-publication's, the
+            # last resumption's end), each link of the chain checked by ``procedure.frame_in_force``.
+            try:
+                self.frame = frame = procedure.frame_in_force(self.published, self.entries)
+            except procedure.ProcedureFailure as failure:
+                raise Failure(failure.check, failure.message) from failure
             notice_hash = canonical_sha256(notice)
-            if not notice_hash == result["notice_hash"] == published["notice_hash"]:
-                raise Failure("notice", "notice.json does not hash to the notice hash in the signed result and log")
+            if not notice_hash == result["notice_hash"] == frame.notice_hash:
+                raise Failure(
+                    "notice",
+                    "notice.json does not hash to the notice hash in the signed result and log"
+                    + (" (as re-published)" if frame.republished is not None else ""),
+                )
             hashes = [canonical_sha256(topic["document"]) for topic in topics]
             ids = [topic["topic_id"] for topic in topics]
             for topic, digest in zip(topics, hashes, strict=True):
@@ -1212,13 +1248,10 @@ class _Verifier:
                     "the topics in the published order (positions swapped, repeated or rewritten)",
                 )
             roll_hash = self.roll_hash
-            if not roll_hash == notice["roll_hash"] == result["roll_hash"] == published["roll_hash"]:
+            if not roll_hash == notice["roll_hash"] == result["roll_hash"] == frame.roll_hash:
                 raise Failure("notice", f"{d.ROLL} does not hash to the roll hash of the notice, result and log")
             total = roll["total"]
-            if total != result["total"] or (total["heads"], total["area"]) != (
-                published["total_heads"],
-                published["total_area"],
-            ):
+            if total != result["total"] or (total["heads"], total["area"]) != (frame.total_heads, frame.total_area):
                 raise Failure("notice", "the roll's totals differ from the signed result's or the published ones")
             version = register["version_id"]
             if (
@@ -1226,15 +1259,19 @@ class _Verifier:
                     version
                     == notice["register_version_id"]
                     == result["register"]["version_id"]
-                    == published["register_version_id"]
+                    == frame.register_version_id
                 )
                 or register["content_hash"] != result["register"]["content_hash"]
             ):
                 raise Failure("notice", "the register snapshot is not of the register version the roll was taken from")
             if notice["estate_id"] != result["estate_id"] or roll["estate_id"] != result["estate_id"]:
                 raise Failure("notice", "the notice, roll and result are of different estates")
-            if (notice["starts_at"], notice["ends_at"]) != (published["starts_at"], published["ends_at"]):
-                raise Failure("notice", "the notice's voting window differs from the published one")
+            if (_instant(notice["starts_at"]), _instant(notice["ends_at"])) != (frame.starts_at, frame.notice_ends_at):
+                raise Failure(
+                    "notice",
+                    f"the notice's voting window {notice['starts_at']} – {notice['ends_at']} differs from the "
+                    f"published one {frame.starts_at.isoformat()} – {frame.notice_ends_at.isoformat()}",
+                )
             self.notice = notice
             self.topics = topics
             self.register = register
@@ -1407,8 +1444,9 @@ class _Verifier:
 
     def check_publicity(self) -> None:
         with self.step("publicity"):
-            published_at = _instant(self.published.payload["published_at"])
-            starts = _instant(self.notice["starts_at"])
+            frame = self.frame
+            published_at = frame.period_from  # the publication, or the roll's last re-publication (R-ROLL-7)
+            starts = frame.starts_at
             earliest = earliest_voting_start(published_at)
             if starts < earliest:
                 days = (shanghai_date(starts) - shanghai_date(published_at)).days
@@ -1437,11 +1475,43 @@ class _Verifier:
                     f"{entry.leaf_index}, after the vote closed at leaf {closed_at}",
                 )
         self.raise_deferred("publicity")
+        with self.step("publicity"):
+            self._check_cast_window(frame)
+        with self.step("posting"):
+            earliest_cast = None
+            if self.cast_created:
+                first = self.cast_created.index(min(self.cast_created))  # in C: the earliest logged ballot
+                earliest_cast = procedure.Cast.of(
+                    self.cast_leaves[first], self._document_at(self.cast_leaves[first]).document
+                )
+            try:
+                _, posting = procedure.check_postings(frame, self.published, self.entries, earliest_cast)
+                deliveries = procedure.check_deliveries(self.entries)
+            except procedure.ProcedureFailure as failure:
+                raise Failure(failure.check, failure.message) from failure
         self.passed(
             "publicity",
             f"published {shanghai_date(published_at)}, voting from {shanghai_date(starts)} (≥ 15 clear days); "
-            "every ballot answers the published topics inside the window",
+            "every ballot answers the published topics inside the window"
+            + (" in force (extended by a resumption, R-SUP-5)" if frame.extended else ""),
         )
+        self.passed("posting", f"{posting}; {deliveries} delivery record(s) consistent (R-NOTICE-4)")
+
+    def _check_cast_window(self, frame: procedure.Frame) -> None:
+        """Every ballot's cast_at inside the window in force (R-LIFE-5; R-SUP-5: up to a resumption's new end; a paper
+        ballot's cast_at is its reception, R-PAPER-1)."""
+        if not self.cast_extremes:
+            return
+        (earliest, early_id, early_text), (latest, late_id, late_text) = self.cast_extremes
+        for cast, ballot_id, text in ((earliest, early_id, early_text), (latest, late_id, late_text)):
+            if not frame.starts_at <= cast < frame.ends_at:
+                raise Failure(
+                    "publicity",
+                    f"ballot {ballot_id} was cast at {text}, outside the "
+                    + ("window in force" if frame.extended else "published window")
+                    + f" {frame.starts_at.isoformat()} – {frame.ends_at.isoformat()}"
+                    + ("" if frame.extended else " (no resumption extended it, R-SUP-5)"),
+                )
 
     # --- 9. tally -------------------------------------------------------------------------------------------
 
@@ -1488,7 +1558,7 @@ class _Verifier:
         publication, the casts inside the window and after the publication, the close after the end, the decision
         and the result's publication; and no ballot cast or voided while the vote was suspended (R-SUP-1)."""
         with self.step("times"):
-            starts, ends = _instant(self.notice["starts_at"]), _instant(self.notice["ends_at"])
+            starts, ends = self.frame.starts_at, self.frame.ends_at  # in force (R-ROLL-7, R-SUP-5)
             published_created = self._near(self.published, "published_at")
             closed_created = _instant(self.closed.document["created_at"])
             if _instant(self.closed.payload["closed_at"]) > closed_created + TIME_TOLERANCE:
@@ -1518,7 +1588,13 @@ class _Verifier:
             lowest, highest = _micros(starts), _micros(ends) + TIME_TOLERANCE_MICROS
             lowest = max(lowest, _micros(published_created))
             offending: tuple[int, int, str] | None = None
+            # R-PAPER-3: paper ballots are entered at the counting session after the end (checked by ``paper``)
+            # (only in a vote with a counting session: a log from before R-PAPER entered them before the close)
+            session = any(entry.kind == EventKind.COUNTING_OPENED for entry in self.entries)
+            counted_later = {cast.leaf for cast in self.paper_casts} if session else set()
             for created, leaf in itertools.chain(zip(self.cast_created, self.cast_leaves, strict=True), ballots):
+                if created >= highest and leaf in counted_later:
+                    continue
                 if not lowest <= created < highest:
                     problem = "window"
                 else:
@@ -1552,7 +1628,8 @@ class _Verifier:
             )
         raise Failure(
             "times",
-            f"{named}, outside the published window {self.notice['starts_at']} – {self.notice['ends_at']}",
+            f"{named}, outside the window in force {self.frame.starts_at.isoformat()} – "
+            f"{self.frame.ends_at.isoformat()}",
         )
 
     def _near(self, entry: _Entry, field: str) -> datetime:
@@ -1657,28 +1734,66 @@ class _Verifier:
 
     # --- 10. decision status -------------------------------------------------------------------------------
 
-    def check_decision(self) -> None:
-        """R-SUP-1/-3: a decision revoked by the street office or a court is reported as revoked.
+    def check_procedure(self) -> None:
+        """Issue #17's procedure around the count (``app.verifier.procedure``): the window in force and the close
+        (R-SUP-5/6), roll objections (R-ROLL-7), paper ballots and their public counting (R-PAPER-1..4), convening,
+        candidate lists and rules of procedure (R-CONV, R-CAND-8, R-PROC-3)."""
+        with self.step("procedure"):
+            try:
+                window = procedure.check_window(self.frame, self.entries, self.closed)
+                objections = procedure.check_objections(self.frame, self.entries, self.closed)
+                groups = procedure.paper_groups(self.entries)
+                paper = procedure.check_paper(
+                    self.frame, self.published, self.entries, self.closed, self.paper_casts,
+                    self._online_casts_of(groups), self.group_area,
+                )  # fmt: skip
+                convening = procedure.check_convening(self.published, self.entries, self.topics, self.notice)
+            except procedure.ProcedureFailure as failure:
+                raise Failure(failure.check, failure.message) from failure
+        self.passed("window", window)
+        self.passed("roll", objections)
+        self.passed("paper", paper)
+        self.passed("convening", convening)
 
-        The revocation is a signed log entry of the vote (already proven in step 4); the result stays as it was
-        counted, but it no longer binds the owners.
-        """
-        revocations: dict[str, str] = {
-            EventKind.SUPERVISION_REVOCATION: "REVOKED_BY_STREET_OFFICE",
-            EventKind.SUPERVISION_COURT_REVOCATION: "REVOKED_BY_COURT",
-        }
+    def _online_casts_of(self, groups: set[str]) -> dict[str, list[procedure.Cast]]:
+        """The online ballots of the groups with a paper reception: a second pass over the (already proven) log
+        member, only for a vote with receptions, filtered on the groups' bytes before any entry is parsed."""
+        found: dict[str, list[procedure.Cast]] = {}
+        if not groups:
+            return found
+        needles = [group.encode("ascii") for group in groups]
+        for line in self.lines(d.ENTRIES):
+            if b'"kind":"ballot.cast"' not in line or not any(needle in line for needle in needles):
+                continue
+            document = _decode(line.decode("utf-8"))
+            cast = procedure.Cast.of(-1, document)
+            if cast.group in groups and cast.channel != "PAPER":
+                found.setdefault(cast.group, []).append(cast)
+        return found
+
+    # --- 10. decision status -------------------------------------------------------------------------------
+
+    def check_decision(self) -> None:
+        """R-SUP-7: each topic's decision status (IN_FORCE, REVOKED_BY_STREET_OFFICE, REVOKED_BY_COURT; none when the
+        outcome decided nothing) and the vote's summary, from the revocations in the log (already proven); a
+        revocation of a topic that decided nothing, a second one, or one whose decision member is not the signed
+        decision FAILs. The result stays as it was counted."""
         with self.step("decision"):
-            found = [entry for entry in self.entries if entry.kind in revocations]
-            if not found:
-                self.passed("decision", "in force: no revocation in the log")
-                return
-            last = found[-1]
-            status = revocations[last.kind]
-            self.passed(
-                "decision",
-                f"{status} on {last.payload['acted_at']} ({last.payload['document_ref']}); "
-                "the counted result no longer binds the owners",
-            )
+            try:
+                decisions = procedure.decision_statuses(self.result["topics"], self.entries)
+            except procedure.ProcedureFailure as failure:
+                raise Failure(failure.check, failure.message) from failure
+            self.decisions = decisions
+            parts = []
+            for topic in self.result["topics"]:
+                topic_id = str(topic["topic_id"])
+                status = decisions.statuses[topic_id]
+                act = decisions.acts.get(topic_id)
+                named = f"topic {topic['position']} ({topic_id}) {topic['outcome']}: {status or 'no decision'}"
+                if act is not None:
+                    named += f" on {act.payload['acted_at']} ({act.payload['document_ref']})"
+                parts.append(named)
+        self.passed("decision", f"{decisions.summary}; " + "; ".join(parts))
 
 
 def _unit_record(unit: Mapping[str, Any]) -> UnitRecord:

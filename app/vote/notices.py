@@ -65,7 +65,10 @@ def notice_statement(vote: Vote) -> str:
     lines = [
         vote.notice_text,
         "",
-        f"表决时间：{beijing_minute(vote.starts_at)} 至 {beijing_minute(vote.ends_at)}（北京时间，不含结束时刻）",
+        # The notice as published: a resumption's extension (R-SUP-5) is announced by its own notice and never
+        # rewrites this one, whose hash ``vote.published`` signed (``app.vote.documents.notice_end``).
+        f"表决时间：{beijing_minute(vote.starts_at)} 至 {beijing_minute(vote.notice_ends_at or vote.ends_at)}"
+        "（北京时间，不含结束时刻）",
         f"表决方式：{method}",
     ]
     if vote.voting_method is not VotingMethod.PAPER:

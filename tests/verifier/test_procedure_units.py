@@ -1,0 +1,271 @@
+"""``app.verifier.procedure`` on hand-made entries: each way a procedure entry can be wrong is a named failure
+(R-SUP-5/6/7, R-PAPER-1..3, R-NOTICE-2/3, R-ROLL-7), and what is lawful passes."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+from app.ledger import completeness
+from app.ledger.events import EventKind
+from app.verifier import procedure
+from app.verifier.procedure import Cast, ProcedureFailure
+
+ENDS = "2025-03-23T16:00:00+00:00"
+
+
+@dataclass
+class Entry:
+    kind: str
+    payload: dict[str, Any]
+    created_at: str
+    leaf_index: int = 0
+    id: str = field(default_factory=lambda: str(uuid.uuid4()))
+
+    @property
+    def document(self) -> dict[str, Any]:
+        return {"id": self.id, "created_at": self.created_at, "kind": self.kind, "payload": self.payload}
+
+
+def z(text: str) -> str:
+    """An ISO instant as a leaf document's created_at (UTC, microseconds)."""
+    return procedure.instant(text).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+PUBLISHED = Entry(
+    EventKind.VOTE_PUBLISHED,
+    {
+        "notice_hash": "n1", "roll_hash": "r1", "register_version_id": "v1", "total_heads": 8, "total_area": 90000,
+        "starts_at": "2025-03-16T16:00:00+00:00", "ends_at": ENDS, "published_at": "2025-03-01T02:00:00+00:00",
+        "voting_method": "MIXED", "notice_queued": ["WEBHOOK"],
+    },
+    z("2025-03-01T02:00:00+00:00"),
+    1,
+)  # fmt: skip
+
+
+def closed(at: str = ENDS, created: str | None = None) -> Entry:
+    return Entry(EventKind.VOTE_CLOSED, {"closed_at": at, "counted": {"count": 1, "root": "r"}}, z(created or at), 90)
+
+
+def suspension(at: str, leaf: int = 10) -> Entry:
+    return Entry(EventKind.SUPERVISION_SUSPENSION, {"acted_at": at}, z(at), leaf)
+
+
+def resumption(at: str, before: str, after: str, seconds: int, leaf: int = 11) -> Entry:
+    payload = {"acted_at": at, "ends_before": before, "ends_after": after, "suspended_seconds": seconds}
+    return Entry(EventKind.SUPERVISION_RESUMPTION, payload, z(at), leaf)
+
+
+# --- windows (R-SUP-5/6) ----------------------------------------------------------------------------------------
+
+
+def test_a_resumption_moves_the_end_and_the_close_is_at_it() -> None:
+    entries = [
+        suspension("2025-03-17T16:00:00+00:00"),
+        resumption("2025-03-18T16:00:00+00:00", ENDS, "2025-03-25T16:00:00+00:00", 86400),
+    ]
+    frame = procedure.frame_in_force(PUBLISHED, entries)
+    assert frame.ends_at == procedure.instant("2025-03-25T16:00:00+00:00")
+    assert frame.notice_ends_at == procedure.instant(ENDS)
+    assert "extended by 1 resumption" in procedure.check_window(frame, entries, closed("2025-03-25T16:00:00+00:00"))
+    with pytest.raises(ProcedureFailure, match=r"closed_at .* but the end in force"):
+        procedure.check_window(frame, entries, closed(ENDS))
+
+
+@pytest.mark.parametrize(
+    ("resumed", "message"),
+    [
+        (resumption("2025-03-18T16:00:00+00:00", ENDS, "2025-03-24T16:00:00+00:00", 3600), "suspended 3600 s"),
+        (resumption("2025-03-18T16:00:00+00:00", ENDS, "2025-03-24T15:59:59+00:00", 86400), "never shortens"),
+        (resumption("2025-03-18T16:00:00+00:00", "2025-03-22T16:00:00+00:00", ENDS, 86400), "end in force was"),
+    ],
+)
+def test_a_short_or_inconsistent_resumption_fails(resumed: Entry, message: str) -> None:
+    with pytest.raises(ProcedureFailure, match=message):
+        procedure.frame_in_force(PUBLISHED, [suspension("2025-03-17T16:00:00+00:00"), resumed])
+
+
+def test_no_close_while_suspended_nor_of_a_terminated_vote() -> None:
+    suspended = [suspension("2025-03-17T16:00:00+00:00")]
+    frame = procedure.frame_in_force(PUBLISHED, suspended)
+    with pytest.raises(ProcedureFailure, match="while suspended"):
+        procedure.check_window(frame, suspended, closed())
+    terminated = [*suspended, Entry(EventKind.SUPERVISION_TERMINATION, {}, z("2025-03-18T00:00:00+00:00"), 12)]
+    with pytest.raises(ProcedureFailure, match="R-SUP-6"):
+        procedure.check_window(frame, terminated, closed())
+
+
+def test_a_republication_must_name_the_roll_it_replaces() -> None:
+    payload = {
+        "notice_hash": "n2", "previous_notice_hash": "n1", "roll_hash": "r2", "previous_roll_hash": "r1",
+        "register_version_id": "v2", "previous_register_version_id": "v1", "total_heads": 8, "total_area": 90500,
+        "republished_at": "2025-03-05T02:00:00+00:00", "starts_at": "2025-03-20T16:00:00+00:00",
+        "ends_at": "2025-03-27T16:00:00+00:00", "objections": [],
+    }  # fmt: skip
+    honest = Entry(EventKind.VOTE_ROLL_REPUBLISHED, payload, z("2025-03-05T02:00:00+00:00"), 5)
+    frame = procedure.frame_in_force(PUBLISHED, [honest])
+    assert (frame.roll_hash, frame.total_area, frame.period_from.day) == ("r2", 90500, 5)
+    forged = Entry(EventKind.VOTE_ROLL_REPUBLISHED, payload | {"previous_roll_hash": "rX"}, honest.created_at, 5)
+    with pytest.raises(ProcedureFailure, match="previous_roll_hash rX"):
+        procedure.frame_in_force(PUBLISHED, [forged])
+
+
+# --- per-decision status (R-SUP-7) -------------------------------------------------------------------------------
+
+TOPICS = [
+    {"topic_id": "covenant", "position": 1, "outcome": "PASSED", "evidence_sha256": "e1"},
+    {"topic_id": "election", "position": 2, "outcome": "DECIDED", "evidence_sha256": "e2"},
+    {"topic_id": "fund", "position": 3, "outcome": "REJECTED", "evidence_sha256": "e3"},
+]
+
+
+def revocation(topic: str | None, *, outcome: str = "DECIDED", evidence: str = "e2", leaf: int = 20) -> Entry:
+    payload: dict[str, Any] = {"acted_at": "2025-03-26T00:00:00+00:00", "document_ref": "doc"}
+    if topic is not None:
+        payload |= {
+            "topic_id": topic,
+            "decision": {
+                "topic_id": topic, "outcome": outcome, "evidence_sha256": evidence,
+                "status": {"before": "IN_FORCE", "after": "REVOKED_BY_STREET_OFFICE"},
+            },
+        }  # fmt: skip
+    return Entry(EventKind.SUPERVISION_REVOCATION, payload, z(f"2025-03-26T00:00:{leaf:02d}+00:00"), leaf)
+
+
+def test_revoking_the_election_leaves_the_covenant_in_force() -> None:
+    decisions = procedure.decision_statuses(TOPICS, [revocation("election")])
+    assert decisions.statuses == {"covenant": "IN_FORCE", "election": "REVOKED_BY_STREET_OFFICE", "fund": None}
+    assert decisions.summary == "PARTLY_REVOKED"
+    assert procedure.decision_statuses(TOPICS, []).summary == "IN_FORCE"
+
+
+def test_a_legacy_whole_vote_revocation_revokes_every_decision() -> None:
+    decisions = procedure.decision_statuses(TOPICS, [revocation(None)])
+    assert decisions.statuses == {
+        "covenant": "REVOKED_BY_STREET_OFFICE", "election": "REVOKED_BY_STREET_OFFICE", "fund": None,
+    }  # fmt: skip
+    assert decisions.summary == "REVOKED_BY_STREET_OFFICE"
+
+
+@pytest.mark.parametrize(
+    ("entries", "message"),
+    [
+        ([revocation("fund", outcome="REJECTED", evidence="e3")], "decided nothing"),
+        ([revocation("election"), revocation("election", leaf=21)], "again"),
+        ([revocation("covenant")], "is not that topic's signed decision"),
+        ([revocation("other")], "not a topic of this vote"),
+    ],
+)
+def test_a_wrong_revocation_fails(entries: list[Entry], message: str) -> None:
+    with pytest.raises(ProcedureFailure, match=message):
+        procedure.decision_statuses(TOPICS, entries)
+
+
+# --- paper ballots (R-PAPER-1..3) --------------------------------------------------------------------------------
+
+RECEIVED_AT = "2025-03-23T14:00:00+00:00"
+AFTER = "2025-03-24T01:00:00+00:00"
+
+
+def paper_log(*, status: str = "RECEIVED", witnesses: int = 2, received_at: str = RECEIVED_AT) -> list[Entry]:
+    reception = Entry(
+        EventKind.PAPER_RECEIVED,
+        {"group": "g1", "form": "SHEET", "scan_sha256": "a" * 64, "received_at": received_at, "status": status,
+         "earlier": ""},
+        z(received_at), 30,
+    )  # fmt: skip
+    roles = [("w1", "OWNER"), ("w2", "RESIDENTS_COMMITTEE")]
+    opened = Entry(
+        EventKind.COUNTING_OPENED,
+        {"session_id": "s", "opened_at": AFTER, "witnesses": [{"witness": w, "role": r} for w, r in roles]},
+        z(AFTER), 40,
+    )  # fmt: skip
+    confirmations = [
+        Entry(
+            EventKind.COUNTING_CONFIRMED,
+            {"session_id": "s", "witness": w, "role": r, "counted": {"count": 1, "root": "r"}},
+            z(f"2025-03-24T02:00:0{i}+00:00"),
+            50 + i,
+        )
+        for i, (w, r) in enumerate(roles[:witnesses])
+    ]
+    signed = Entry(
+        EventKind.COUNTING_SIGNED_OFF,
+        {"session_id": "s", "signed_off_at": "2025-03-24T02:00:05+00:00", "paper_counted": 1, "duplicates": 0,
+         "counted": {"count": 1, "root": "r"}},
+        z("2025-03-24T02:00:05+00:00"), 60,
+    )  # fmt: skip
+    return [reception, opened, *confirmations, signed]
+
+
+PAPER_CAST = Cast("b1", "g1", "PAPER", "PAPER_ENTRY", RECEIVED_AT, z("2025-03-24T01:30:00+00:00"), 45, "a" * 64)
+
+
+def check(entries: list[Entry], casts: list[Cast], online: dict[str, list[Cast]] | None = None) -> str:
+    frame = procedure.frame_in_force(PUBLISHED, entries)
+    close = closed(created="2025-03-24T02:00:06+00:00")
+    return procedure.check_paper(frame, PUBLISHED, entries, close, casts, online or {}, {"g1": 9000})
+
+
+def test_a_paper_ballot_received_before_the_close_and_counted_in_the_session_passes() -> None:
+    assert "1 paper ballot(s) counted" in check(paper_log(), [PAPER_CAST])
+
+
+def test_a_reception_after_the_close_fails() -> None:
+    with pytest.raises(ProcedureFailure, match="after the close"):
+        check(paper_log(received_at="2025-03-23T17:00:00+00:00"), [PAPER_CAST])
+
+
+def test_a_missing_confirmation_fails() -> None:
+    with pytest.raises(ProcedureFailure, match=r"w2 .*never confirmed"):
+        check(paper_log(witnesses=1), [PAPER_CAST])
+
+
+def test_a_duplicate_without_an_earlier_ballot_and_an_online_ballot_beside_a_reception_fail() -> None:
+    with pytest.raises(ProcedureFailure, match="DUPLICATE, but"):
+        check(paper_log(status="DUPLICATE"), [])
+    online = Cast("b0", "g1", "ONLINE", "OWNER", "2025-03-23T15:00:00+00:00", z("2025-03-23T15:00:00+00:00"), 31, None)
+    with pytest.raises(ProcedureFailure, match="online ballot b0"):
+        check(paper_log(), [PAPER_CAST], {"g1": [online]})
+    earlier = Cast("b0", "g1", "ONLINE", "OWNER", "2025-03-20T15:00:00+00:00", z("2025-03-20T15:00:00+00:00"), 3, None)
+    with pytest.raises(ProcedureFailure, match="marked RECEIVED, but"):
+        check(paper_log(), [PAPER_CAST], {"g1": [earlier]})
+
+
+def test_a_paper_ballot_must_carry_its_reception_time() -> None:
+    backdated = Cast("b1", "g1", "PAPER", "PAPER_ENTRY", "2025-03-17T00:00:00+00:00", PAPER_CAST.created_at, 45, None)
+    with pytest.raises(ProcedureFailure, match="R-PAPER-1"):
+        check(paper_log(), [backdated])
+
+
+# --- posting (R-NOTICE-2/3) --------------------------------------------------------------------------------------
+
+
+def posting(posted_at: str, recorded_at: str) -> Entry:
+    payload = {
+        "notice_hash": "n1", "posted_at": posted_at, "recorded_at": recorded_at, "photo": {"sha256": "b" * 64},
+        "counted_posted_at": posted_at,
+    }  # fmt: skip
+    return Entry(EventKind.VOTE_NOTICE_POSTED, payload, z(recorded_at), 2)
+
+
+def test_the_period_runs_from_the_posting_and_a_vote_without_one_fails() -> None:
+    frame = procedure.frame_in_force(PUBLISHED, [])
+    early = [posting("2025-03-01T03:00:00+00:00", "2025-03-01T03:00:00+00:00")]
+    earliest, summary = procedure.check_postings(frame, PUBLISHED, early, None)
+    assert earliest == procedure.instant("2025-03-16T16:00:00+00:00")
+    assert "1 posting(s)" in summary
+    with pytest.raises(ProcedureFailure, match="earliest start 2025-03-21"):  # TV-W6: posted 03-05
+        procedure.check_postings(frame, PUBLISHED, [posting("2025-03-05T02:00:00+00:00", "2025-03-05T03:00:00Z")], None)
+    with pytest.raises(ProcedureFailure, match=r"no vote\.notice_posted entry"):
+        procedure.check_postings(frame, PUBLISHED, [], None)
+
+
+def test_the_procedure_kinds_are_bound_beside_the_legacy_ones() -> None:
+    assert completeness.LEGACY_BOUND_KINDS < completeness.BOUND_KINDS
+    assert EventKind.PAPER_RECEIVED in completeness.PROCEDURE_BOUND_KINDS
+    assert not completeness.LEGACY_BOUND_KINDS & completeness.PROCEDURE_BOUND_KINDS
