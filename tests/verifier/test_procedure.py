@@ -30,7 +30,16 @@ from app.vote.models import RollGroup, Vote
 from app.vote.spec import marks_for_ballot
 from tests import independent_verifier
 from tests.scenario import ENDS
-from tests.verifier.helpers import decode, encode, members, rebuild, revoke_as_street_office, run_vote
+from tests.verifier.helpers import (
+    decode,
+    encode,
+    keep_entries,
+    leaf_indices,
+    members,
+    rebuild,
+    revoke_as_street_office,
+    run_vote,
+)
 from tests.verifier.procedure_scenario import EXTENDED_END, LATE_GROUP, Procedure, answers_of, run_procedure_vote
 
 
@@ -53,15 +62,15 @@ def failure(bundle: bytes, trust: Any) -> tuple[str, str]:
 def drop_entries(bundle: bytes, keys: LogKeys, kind: str, *, count: int = 1) -> bytes:
     """A forger holding the log key drops ``count`` entries of ``kind`` and signs the export index again."""
     files = members(bundle)
-    entries, proofs = decode(d.ENTRIES, files[d.ENTRIES]), decode(d.PROOFS, files[d.PROOFS])
+    entries = decode(d.ENTRIES, files[d.ENTRIES])
     dropped = [i for i, entry in enumerate(entries) if entry["kind"] == kind][:count]
     assert len(dropped) == count, f"no {kind} entry to drop"
-    keep = [i for i in range(len(entries)) if i not in dropped]
-    files[d.ENTRIES] = encode(d.ENTRIES, [entries[i] for i in keep])
-    files[d.PROOFS] = encode(d.PROOFS, [proofs[i] for i in keep])
+    indices = leaf_indices(files)
+    leaves = {indices[i] for i in dropped}
+    dropped_ids = {entries[i]["id"] for i in dropped}
+    keep_entries(files, lambda _, entry: entry["id"] not in dropped_ids)
     signed = decode(d.INDEX, files[d.INDEX])
     index = signed["index"]
-    leaves = {proofs[i]["leaf_index"] for i in dropped}
     index["entries"] = [pair for pair in index["entries"] if pair[0] not in leaves]
     signed["signature"] = base64.b64encode(sign(keys.private_key, canonical_bytes(index))).decode()
     files[d.INDEX] = encode(d.INDEX, signed)
