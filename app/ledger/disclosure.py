@@ -70,6 +70,9 @@ PUBLIC_KINDS: Mapping[EventKind, str] = {
     EventKind.CONVENING_MANDATE_SIGNED: "a member's signature of the decision to convene, by member id (R-CONV-2)",
     EventKind.PROCEDURE_RULES_PROPOSED: "a proposed rules-of-procedure document and its hash (R-PROC-1)",
     EventKind.PROCEDURE_RULES_ADOPTED: "the adoption of rules of procedure by an owners' decision (R-PROC-1)",
+    EventKind.PREPARATORY_GROUP_FORMED: "the preparatory group's size and owners' share, no names (R-FIRST-1)",
+    EventKind.PUBLICITY_OBJECTION_FILED: "an objection to a publicised item: id, item, text commitment (R-FIRST-3)",
+    EventKind.PUBLICITY_OBJECTION_ANSWERED: "the answer: decision, role, reasons commitment only (R-FIRST-3)",
 }
 
 #: Payload members that name or fragment a person.

@@ -13,6 +13,7 @@ from datetime import date, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.assembly import service as assembly_service
 from app.audit import service as audit_service
 from app.common.access import Principal
 from app.errors import NotFound
@@ -126,7 +127,9 @@ async def publish_due_reminders(session: AsyncSession, *, now: datetime) -> int:
             )
             notice = await notice_service.publish_notice_once(session, draft, now=now, dedup_key=reminder.key)
             count += notice is not None
-    return count + await _publish_pmc_term_reminders(session, today=today, now=now, published=published)
+    count += await _publish_pmc_term_reminders(session, today=today, now=now, published=published)
+    # R-FIRST-5: the elected committee's filing within 30 days of the first assembly (Beijing Art. 43)
+    return count + await assembly_service.publish_filing_reminders(session, today=today, now=now, published=published)
 
 
 async def _publish_pmc_term_reminders(
