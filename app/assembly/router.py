@@ -152,7 +152,7 @@ async def file_publicity_objection(
 @router.get(
     "/votes/{vote_id}/publicity-objections",
     response_model=list[PublicityObjectionRead],
-    responses=problem_responses(*READ_ERRORS),
+    responses=problem_responses(*READ_ERRORS, Forbidden),
 )
 async def list_publicity_objections(
     vote_id: VoteId, session: SessionDep, principal: CurrentPrincipal

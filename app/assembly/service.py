@@ -40,6 +40,7 @@ from app.audit import service as audit_service
 from app.committee import service as committee_service
 from app.committee.models import Committee, PreparatoryGroup, PreparatoryGroupMember
 from app.common.access import MANAGING_ROLES, Principal, Role
+from app.common.errors import Forbidden
 from app.errors import NotFound
 from app.identity import events as identity_events
 from app.ledger import events
@@ -52,8 +53,8 @@ from app.petition.models import Petition, PetitionKind, PetitionStatus
 from app.place import access
 from app.realname import repository as realname_repository
 from app.result.models import TopicResult
-from app.rules.choices import Outcome
 from app.rules.committees import CommitteeKind
+from app.rules.elections import ElectionOutcome
 from app.rules.first_assembly import (
     GroupConstituency,
     GroupSeat,
@@ -79,6 +80,8 @@ COMMITMENT_DOMAIN = "evote/publicity-objection@1"
 APPLICATION_REVIEW_DAYS = 30  # Art. 31: the street office reviews the application within 30 days …
 GROUP_CONVENING_DAYS = 30  # … and the head it appoints convenes the group within 30 days
 DECIDED = frozenset({VoteStatus.DECIDED, VoteStatus.RESULT_PUBLISHED})
+# R-ELEC-4/6: seats were filled (a tie re-vote may still wait for some); NO_QUORUM elects nobody.
+ELECTED_OUTCOMES = frozenset({ElectionOutcome.DECIDED.value, ElectionOutcome.TIE_UNRESOLVED.value})
 CONSTITUENCY_ZH = {
     GroupConstituency.OWNER: "业主代表",
     GroupConstituency.RESIDENTS_COMMITTEE: "居民委员会",
@@ -237,6 +240,13 @@ async def list_groups(
 # --- objections to the publicity (R-FIRST-3) ---------------------------------------------------------------------
 
 
+async def _roles(session: AsyncSession, principal: Principal, estate_id: uuid.UUID) -> frozenset[Role]:
+    try:
+        return await access.estate_roles(session, principal, estate_id)
+    except NotFound:
+        return frozenset()
+
+
 async def _first_assembly_vote(session: AsyncSession, vote_id: uuid.UUID) -> Vote:
     vote = await vote_repository.get_vote(session, vote_id)
     if vote is None:
@@ -253,9 +263,8 @@ async def file_objection(
     if vote.status is VoteStatus.DRAFT:
         raise NotFound(what="vote")
     if owner_id is None or not await vote_repository.owner_in_roll(session, vote.id, owner_id):
-        place = await access.estate_place(session, vote.estate_id)
-        if place is not None and await access.estate_roles(session, principal, vote.estate_id):
-            raise NotEstateOwner()
+        if await _roles(session, principal, vote.estate_id):
+            raise NotEstateOwner()  # staff answer objections; they do not file them
         raise NotFound(what="vote")
     if vote.organiser_kind is not OrganiserKind.PREPARATORY_GROUP:
         raise NotAFirstAssemblyVote()
@@ -305,11 +314,13 @@ async def list_objections(
         .where(PublicityObjection.vote_id == vote.id)
         .order_by(PublicityObjection.filed_at, PublicityObjection.id)
     )
-    roles = await access.estate_roles(session, principal, vote.estate_id) if principal.scopes else frozenset()
+    roles = await _roles(session, principal, vote.estate_id)
     if not roles & MANAGING_ROLES:
         owner_id = await realname_repository.bound_owner(session, principal.account_id, vote.estate_id)
-        if owner_id is None or vote.status is VoteStatus.DRAFT:
+        if vote.status is VoteStatus.DRAFT or (owner_id is None and not roles):
             raise NotFound(what="vote")
+        if owner_id is None:
+            raise Forbidden(reason="objections are read by the parties, the organiser and the street office")
         statement = statement.where(PublicityObjection.filed_by_owner_id == owner_id)
     return (await session.scalars(statement)).all()
 
@@ -416,13 +427,13 @@ async def first_assembly_vote(session: AsyncSession, estate_id: uuid.UUID) -> Vo
 
 async def elected_on(session: AsyncSession, vote: Vote) -> date | None:
     """The day the first assembly elected the committee (Art. 43 「选举产生之日」): the decision of its election
-    topic, when it passed."""
+    topic, when it elected anyone (not NO_QUORUM, R-ELEC-4)."""
     if vote.status not in DECIDED or vote.decided_at is None:
         return None
     for topic in vote.topics:
         if topic.kind is TopicKind.ELECTION:
             result = await session.get(TopicResult, topic.id)
-            if result is not None and result.outcome == Outcome.PASSED.value:
+            if result is not None and result.outcome in ELECTED_OUTCOMES:
                 return shanghai_date(result.decided_at)
     return None
 

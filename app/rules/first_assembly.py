@@ -41,8 +41,17 @@ class GroupConstituency(StrEnum):
 class GroupCompositionInvalid(RuleViolation):
     code = "rules.preparatory_group_invalid"
     title = "Preparatory group composition not allowed"
-    message_zh = "筹备组组成不符合规定：{reason_zh}（北京条例第三十一条）。"
-    message_en = "The preparatory group's composition is not allowed: {reason_en} (Beijing Art. 31)."
+    message_zh = (
+        "筹备组成员 {members} 人，其中业主代表 {owners} 人，由居民委员会工作人员担任的组长 {heads} 人，不符合规定："
+        "成员人数应为单数，业主代表不低于总人数的二分之一，组长一人由街道办事处指定的居民委员会工作人员担任"
+        "（北京条例第三十一条）。"
+    )
+    message_en = (
+        "A preparatory group of {members} members, {owners} of them owners' representatives, with {heads} head(s) "
+        "from the residents' committee, is not allowed: the members are odd in number, owners' representatives at "
+        "least half, and one head is the residents' committee staff member the street office appoints (Beijing "
+        "Art. 31)."
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,17 +66,10 @@ def check_group(seats: Sequence[GroupSeat]) -> None:
     total = len(seats)
     owners = sum(1 for seat in seats if seat.constituency is GroupConstituency.OWNER)
     heads = [seat for seat in seats if seat.is_head]
-    if total % 2 == 0:
-        raise GroupCompositionInvalid(reason_zh=f"成员人数 {total} 不是单数", reason_en=f"{total} members is not odd")
-    if 2 * owners < total:
+    proper_heads = sum(1 for seat in heads if seat.constituency is GroupConstituency.RESIDENTS_COMMITTEE)
+    if total % 2 == 0 or 2 * owners < total or len(heads) != 1 or proper_heads != 1:
         raise GroupCompositionInvalid(
-            reason_zh=f"业主代表 {owners} 人，少于总人数 {total} 的二分之一",
-            reason_en=f"{owners} owners' representatives are fewer than half of {total} members",
-        )
-    if len(heads) != 1 or heads[0].constituency is not GroupConstituency.RESIDENTS_COMMITTEE:
-        raise GroupCompositionInvalid(
-            reason_zh="组长应为一人，由街道办事处指定的居民委员会工作人员担任",
-            reason_en="there is one head, the residents' committee staff member the street office appoints",
+            members=total, owners=owners, heads=proper_heads if len(heads) == 1 else len(heads)
         )
 
 

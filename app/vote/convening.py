@@ -36,7 +36,7 @@ from app.ledger import events
 from app.place import access
 from app.realname import repository as realname_repository
 from app.rules.committees import CommitteeKind, in_term, signed_by_majority, term_basis, term_end
-from app.rules.first_assembly import AGENDA_ZH, AgendaTopic, meeting_due, missing_agenda
+from app.rules.first_assembly import AgendaTopic, meeting_due, missing_agenda
 from app.rules.lifecycle import VoteStatus
 from app.rules.publicity import shanghai_date
 from app.vote import repository
@@ -238,8 +238,7 @@ def check_first_assembly_agenda(vote: Vote) -> None:
     )
     if missing:
         raise FirstAssemblyAgendaIncomplete(
-            missing_zh="、".join(AGENDA_ZH[item] for item in missing),
-            missing_en=", ".join(item.value for item in missing),
+            missing=", ".join(item.value for item in missing),
             extra={"missing": [item.value for item in missing]},
         )
 

@@ -466,5 +466,11 @@ class FirstAssemblyAgendaIncomplete(DomainError):
     code = "vote.first_assembly_agenda_incomplete"
     status = 422
     title = "First-assembly agenda incomplete"
-    message_zh = "首次业主大会会议的议题缺少：{missing_zh}（北京条例第三十三条）。"
-    message_en = "The first meeting's agenda lacks: {missing_en} (Beijing Art. 33)."
+    message_zh = (
+        "首次业主大会会议的议题缺少 {missing}：首次会议应通过管理规约、业主大会议事规则（附议事规则版本），"
+        "并选举业主委员会委员和候补委员（北京条例第三十三条）。"
+    )
+    message_en = (
+        "The first meeting's agenda lacks {missing}: it adopts the covenant and the rules of procedure (with the "
+        "rules version) and elects the committee's members and alternates (Beijing Art. 33)."
+    )
