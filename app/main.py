@@ -18,6 +18,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from app import __version__
 from app.archive.router import router as archive_router
+from app.assembly.router import router as assembly_router
 from app.audit.integrator import IntegratorRunner
 from app.audit.keys import LogKeys
 from app.audit.router import router as log_router
@@ -218,6 +219,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         notice_router, archive_router, reminder_router, supervision_router, restricted_log_router, objection_router,
         counting_router, committee_router, procedure_router, records_router,
         home_router, disclosure_router, participation_router, device_router,
+        assembly_router,
     ):  # fmt: skip
         app.include_router(router, prefix=API_PREFIX)
     if settings.dev_clock:

@@ -43,6 +43,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from app.assembly.models import PublicityItem, PublicityObjection
 from app.audit.integrator import integrate_once
 from app.common.access import Principal, Role, Scope
 from app.db.base import Base, utcnow
@@ -615,6 +616,42 @@ MATRIX: dict[tuple[str, str], Call] = {
         body=_static({"year": 2000, "grade": "GOOD", "document_ref": "评〔2000〕1号", "document_sha256": "e" * 64}),
         note="seed 003 §四.3: only the street office of the jurisdiction evaluates; the committee never grades itself",
     ),
+    # --- the first assembly (R-FIRST): V is a committee's vote, so an owner's publicity objection gets 409 ------
+    ("POST", "/api/v1/estates/{estate_id}/preparatory-groups"): Call(
+        expect("404", ("so_a", OK), (("admin", "committee_a", *READERS_A), "403")),
+        body=_static(
+            {
+                "formed_on": NOW.date().isoformat(),
+                "document_ref": "筹〔2026〕1号",
+                "members": [
+                    {"constituency": "RESIDENTS_COMMITTEE", "name": "刘组长", "is_head": True},
+                    {"constituency": "OWNER", "name": "王一", "document_type": "RESIDENT_ID", "identifier": WANG},
+                    {"constituency": "OWNER", "name": "李二", "document_type": "RESIDENT_ID", "identifier": LI},
+                ],
+            }
+        ),
+        note="Beijing Art. 31: the street office forms and records the preparatory group, not even the operator",
+    ),
+    ("GET", "/api/v1/estates/{estate_id}/preparatory-groups"): Call(
+        expect("404", (STAFF_A, OK), (OWNERS_A, OK)), note="owners of the estate read its members (masked)"
+    ),
+    ("GET", "/api/v1/estates/{estate_id}/first-assembly"): Call(
+        ORGANISERS_A, note="R-FIRST-6: the guided view for the street office and the preparatory group"
+    ),
+    ("POST", "/api/v1/votes/{vote_id}/publicity-objections"): Call(
+        expect("404", (STAFF_A, "403:objection.not_estate_owner"), (OWNERS_A, OK)),
+        body=_static({"item": "MANAGEMENT_COVENANT", "text": "异议"}),
+        note="owners in the roll object; V is not a first assembly, so they get 409",
+    ),
+    ("GET", "/api/v1/votes/{vote_id}/publicity-objections"): Call(
+        expect("404", (MANAGERS_A, OK), (READERS_A, "403"), (OWNERS_A, OK)),
+        note="the organiser and the street office read all; an owner reads their own",
+    ),
+    ("POST", "/api/v1/publicity-objections/{objection_id}/answer"): Call(
+        VOTE_ORGANISERS_A,
+        params={"objection_id": "publicity_objection_id"},
+        body=_static({"decision": "REJECTED", "reasons": "草案无误"}),
+    ),
     ("PUT", "/api/v1/votes/{vote_id}/mandate"): Call(
         VOTE_ORGANISERS_A, params=DRAFT, body=lambda w, _: {"json": {"committee_id": w.ids["committee_id"]}}
     ),
@@ -787,6 +824,12 @@ async def _build_world(client, session, sessionmaker, app) -> World:  # type: ig
         ObjectionCreate(unit_key="1-1-101", text="面积应为 100.50 平方米。"),
         now=NOW - timedelta(days=1),
     )
+    publicity_objection = PublicityObjection(
+        id=uuid.uuid4(), vote_id=vote_id, estate_id=a.estate.id, item=PublicityItem.MANAGEMENT_COVENANT,
+        text="管理规约草案第十二条有误。", salt="0" * 32, text_commitment="1" * 64, filed_by_account_id=owner_a.id,
+        filed_by_owner_id=owner_a.owner_id, filed_at=NOW - timedelta(days=1),
+    )  # fmt: skip
+    session.add(publicity_objection)
     await session.commit()
     manual = await ok(
         await client.post(
@@ -858,6 +901,7 @@ async def _build_world(client, session, sessionmaker, app) -> World:  # type: ig
             "staff_grant_id": str(staff_grant),
             "petition_id": petition["id"],
             "objection_id": str(objection.id),
+            "publicity_objection_id": str(publicity_objection.id),
             "request_id": manual["id"],
             "notice_id": str(notice.id),
             "message_id": str(message.id),
@@ -893,7 +937,7 @@ async def _build_world(client, session, sessionmaker, app) -> World:  # type: ig
 UPDATED_IN_PLACE = (
     "account", "acting_grant", "api_key", "committee", "committee_member", "estate", "log_state",
     "manual_verification_request", "otp_challenge", "outbox_message", "petition", "refresh_token", "role_grant",
-    "roll_objection", "topic", "verification_document", "vote",
+    "publicity_objection", "roll_objection", "topic", "verification_document", "vote",
 )  # fmt: skip
 
 
@@ -941,6 +985,8 @@ MUST_CHANGE = {
     ("DELETE", "/api/v1/staff/grants/{grant_id}"),
     ("PATCH", "/api/v1/estates/{estate_id}/reminder-dates"),
     ("POST", "/api/v1/roll-objections/{objection_id}/answer"),
+    ("POST", "/api/v1/publicity-objections/{objection_id}/answer"),
+    ("POST", "/api/v1/estates/{estate_id}/preparatory-groups"),
     ("POST", "/api/v1/committees/{committee_id}/filing"),
     ("POST", "/api/v1/committee-members/{member_id}/end"),
 }

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db.base import Base, CreatedAtMixin, IdMixin, enum_column
 from app.rules.committees import CommitteeKind, ConveningGround
+from app.rules.first_assembly import GroupConstituency
 
 
 class PmcFormationGround(StrEnum):
@@ -135,3 +136,47 @@ class ConveningTrigger(IdMixin, CreatedAtMixin, Base):
     evidence_sha256: Mapped[str] = mapped_column(sa.String(64))
     recorded_by: Mapped[str] = mapped_column(sa.String(200))
     recorded_at: Mapped[datetime]
+
+
+class PreparatoryGroup(IdMixin, CreatedAtMixin, Base):
+    """筹备组: formed under the street office to prepare the first owners' assembly (Beijing Arts. 31–32, R-FIRST-1).
+
+    Recorded by the street office of the estate's jurisdiction; it convenes the first assembly (R-CONV-1) within
+    60 days of ``formed_on`` (Art. 32, R-FIRST-3)."""
+
+    __tablename__ = "preparatory_group"
+    __table_args__ = (sa.Index("ix_preparatory_group_estate_formed", "estate_id", "formed_on"),)
+
+    estate_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("estate.id", ondelete="RESTRICT"))
+    application_petition_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("petition.id", ondelete="RESTRICT"))
+    """The submitted first-assembly application it answers (Art. 30, R-LIFE-9), when it was made in evote."""
+    formed_on: Mapped[date]
+    document_ref: Mapped[str] = mapped_column(sa.String(100))
+    """The street office's document forming the group."""
+    recorded_by: Mapped[str] = mapped_column(sa.String(200))
+    recorded_at: Mapped[datetime]
+    members_publicised_on: Mapped[date]
+    """The day its members were publicised to the owners (Art. 31, 7 days): the recording publishes them."""
+
+    members: Mapped[list[PreparatoryGroupMember]] = relationship(
+        back_populates="group", order_by="PreparatoryGroupMember.seat", cascade="all, delete-orphan"
+    )
+
+
+class PreparatoryGroupMember(IdMixin, Base):
+    __tablename__ = "preparatory_group_member"
+    __table_args__ = (
+        sa.UniqueConstraint("group_id", "seat"),
+        sa.CheckConstraint("constituency <> 'OWNER' OR owner_id IS NOT NULL", name="owner_linked"),
+    )
+
+    group_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("preparatory_group.id", ondelete="CASCADE"), index=True)
+    seat: Mapped[int]
+    constituency: Mapped[GroupConstituency] = mapped_column(enum_column(GroupConstituency))
+    is_head: Mapped[bool]
+    name: Mapped[str] = mapped_column(sa.String(100))
+    """Publicised to the owners masked (张**); never logged."""
+    owner_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("owner.id", ondelete="RESTRICT"))
+    """An owners' representative: the owner on the estate's register."""
+
+    group: Mapped[PreparatoryGroup] = relationship(back_populates="members")

@@ -58,6 +58,7 @@ from app.committee.models import (
     Constituency,
     ConveningTrigger,
     MembershipEnd,
+    PreparatoryGroup,
     SeatKind,
 )
 from app.committee.schemas import CommitteeCreate, CommitteeFile, MemberCreate, MemberEnd, TriggerCreate, VacancyFill
@@ -125,6 +126,17 @@ async def get_committee(session: AsyncSession, committee_id: uuid.UUID, *, for_u
     if committee is None:
         raise NotFound(what="committee")
     return committee
+
+
+async def preparatory_group_of(session: AsyncSession, estate_id: uuid.UUID, today: date) -> PreparatoryGroup | None:
+    """The estate's preparatory group in place today: the latest formed on or before today (R-FIRST-2)."""
+    return await session.scalar(
+        select(PreparatoryGroup)
+        .where(PreparatoryGroup.estate_id == estate_id, PreparatoryGroup.formed_on <= today)
+        .options(selectinload(PreparatoryGroup.members))
+        .order_by(PreparatoryGroup.formed_on.desc(), PreparatoryGroup.created_at.desc())
+        .limit(1)
+    )
 
 
 def is_filed(committee: Committee, today: date) -> bool:
@@ -412,14 +424,25 @@ async def file_committee(
 async def _owner_on_register(
     session: AsyncSession, estate_id: uuid.UUID, body: MemberCreate, cipher: FieldCipher
 ) -> tuple[Owner, RegisterVersion]:
+    return await owner_on_register(session, estate_id, body.document_type, body.identifier, cipher)
+
+
+async def owner_on_register(
+    session: AsyncSession,
+    estate_id: uuid.UUID,
+    document_type: IdentityDocument | None,
+    identifier: str | None,
+    cipher: FieldCipher,
+) -> tuple[Owner, RegisterVersion]:
+    """The owner of record (R-COMM-4) with this identity document on the estate's current register."""
     version = await register_repository.latest_version(session, estate_id)
     if version is None:
         raise RegisterRequired()
-    if body.document_type is None or not body.identifier:
+    if document_type is None or not identifier:
         raise MemberIdentityRequired()
-    identifier = body.identifier.strip().upper()
-    kind = OwnerKind.ORGANISATION if body.document_type is IdentityDocument.USCC else OwnerKind.PERSON
-    index = owner_identifier_index(cipher, body.document_type, identifier)
+    identifier = identifier.strip().upper()
+    kind = OwnerKind.ORGANISATION if document_type is IdentityDocument.USCC else OwnerKind.PERSON
+    index = owner_identifier_index(cipher, document_type, identifier)
     owner = await session.scalar(select(Owner).where(Owner.kind == kind, Owner.identifier_index == index))
     if owner is None or not await owner_in_version(session, owner.id, version.id):
         raise MemberNotOnRegister(version=version.number)

@@ -1,5 +1,6 @@
 """The single import point for every model, so Alembic and the tests see one MetaData."""
 
+from app.assembly.models import PublicityObjection
 from app.audit.models import AuditEntry
 from app.ballot.models import (
     Ballot,
@@ -10,7 +11,7 @@ from app.ballot.models import (
     PaperReception,
     PaperScan,
 )
-from app.committee.models import Committee, CommitteeMember, ConveningTrigger
+from app.committee.models import Committee, CommitteeMember, ConveningTrigger, PreparatoryGroup, PreparatoryGroupMember
 from app.db.base import Base
 from app.disclosure.models import (
     CommitteeEvaluation,
@@ -86,7 +87,10 @@ __all__ = [
     "PaperScan",
     "Petition",
     "PetitionSignature",
+    "PreparatoryGroup",
+    "PreparatoryGroupMember",
     "ProcedureRulesVersion",
+    "PublicityObjection",
     "PushDevice",
     "RefreshToken",
     "RegisterVersion",

@@ -74,6 +74,9 @@ PUBLIC_KINDS: Mapping[EventKind, str] = {
     EventKind.COMMITTEE_REPORT_PUBLISHED: "a committee's yearly report by its documents' hashes (R-DISC-4)",
     EventKind.COMMITTEE_EVALUATION_RECORDED: "the street office's yearly evaluation by its hashes (R-DISC-5)",
     EventKind.VOTE_PARTICIPATION_REMINDED: "a non-voters' reminder: acting role and counts only (R-PART-3)",
+    EventKind.PREPARATORY_GROUP_FORMED: "the preparatory group's size and owners' share, no names (R-FIRST-1)",
+    EventKind.PUBLICITY_OBJECTION_FILED: "an objection to a publicised item: id, item, text commitment (R-FIRST-3)",
+    EventKind.PUBLICITY_OBJECTION_ANSWERED: "the answer: decision, role, reasons commitment only (R-FIRST-3)",
 }
 
 #: Payload members that name or fragment a person.

@@ -126,6 +126,10 @@ class EventKind(StrEnum):
     COMMITTEE_EVALUATION_RECORDED = "committee.evaluation_recorded"
     # Participation without answers (app.participation; R-PART): the non-voters' reminder, by counts only
     VOTE_PARTICIPATION_REMINDED = "vote.participation_reminded"
+    # The first assembly (app.committee, app.assembly; R-FIRST): the preparatory group, objections to the publicity
+    PREPARATORY_GROUP_FORMED = "preparatory_group.formed"
+    PUBLICITY_OBJECTION_FILED = "first_assembly.objection_filed"
+    PUBLICITY_OBJECTION_ANSWERED = "first_assembly.objection_answered"
 
 
 #: The channels an owners' notice is queued on (``app.notice.models.OutboxChannel``), as ``vote.published`` names them.
@@ -1166,3 +1170,50 @@ def vote_participation_reminded(
             "recipients": recipients,
         },
     )
+
+
+# --- the first assembly (R-FIRST): ids, counts, dates and acting roles; never a name, an owner or a text ----------
+
+
+def preparatory_group_formed(
+    *,
+    group_id: uuid.UUID,
+    formed_on: str,
+    members: int,
+    owner_representatives: int,
+    application_petition_id: uuid.UUID | None,
+    document_sha256: str,
+    recorded_by: str,
+) -> Event:
+    """The street office's record of the 筹备组 (Beijing Art. 31): its size and owners' share, no member's name."""
+    return Event(
+        EventKind.PREPARATORY_GROUP_FORMED,
+        {
+            "group_id": str(group_id), "formed_on": formed_on, "members": members,
+            "owner_representatives": owner_representatives,
+            "application_petition_id": _id(application_petition_id), "document_sha256": document_sha256,
+            "recorded_by": recorded_by,
+        },
+    )  # fmt: skip
+
+
+def publicity_objection_filed(*, objection_id: uuid.UUID, item: str, filed_at: str, text_commitment: str) -> Event:
+    """An owner's objection to an item the preparatory group publicised (Art. 32): the item and the commitment of
+    the text; neither the text nor the objector is logged publicly."""
+    return Event(
+        EventKind.PUBLICITY_OBJECTION_FILED,
+        {"objection_id": str(objection_id), "item": item, "filed_at": filed_at, "text_commitment": text_commitment},
+    )
+
+
+def publicity_objection_answered(
+    *, objection_id: uuid.UUID, decision: str, answered_at: str, answered_by: str, reasons_commitment: str
+) -> Event:
+    """The preparatory group's answer (Art. 32): decision, acting role and the commitment of its reasons."""
+    return Event(
+        EventKind.PUBLICITY_OBJECTION_ANSWERED,
+        {
+            "objection_id": str(objection_id), "decision": decision, "answered_at": answered_at,
+            "answered_by": answered_by, "reasons_commitment": reasons_commitment,
+        },
+    )  # fmt: skip

@@ -13,6 +13,7 @@ from datetime import date, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.assembly import service as assembly_service
 from app.audit import service as audit_service
 from app.common.access import Principal
 from app.disclosure import service as disclosure_service
@@ -129,7 +130,9 @@ async def publish_due_reminders(session: AsyncSession, *, now: datetime) -> int:
             count += notice is not None
     count += await _publish_pmc_term_reminders(session, today=today, now=now, published=published)
     # R-DISC-3: the half-yearly publication of the members' fee payments (Beijing Art. 44(8))
-    return count + await disclosure_service.publish_fee_reminders(session, today=today, now=now, published=published)
+    count += await disclosure_service.publish_fee_reminders(session, today=today, now=now, published=published)
+    # R-FIRST-5: the elected committee's filing within 30 days of the first assembly (Beijing Art. 43)
+    return count + await assembly_service.publish_filing_reminders(session, today=today, now=now, published=published)
 
 
 async def _publish_pmc_term_reminders(

@@ -10,14 +10,17 @@
 Members sign through their own accounts (an owner's account bound in the estate, or the account recorded for an
 organisation's representative or a 物管会's non-owner member): the stronger of the two forms the account model
 allows, since a scanned signature sheet proves only that someone uploaded a file. Members attend and sign in
-person (「委员不得委托他人」, Art. 45 ¶2), so a grant to act for an owner never signs for a member. Preparatory and
-changeover groups are formed by the street office (Arts. 31, 49) and are not checked here.
+person (「委员不得委托他人」, Art. 45 ¶2), so a grant to act for an owner never signs for a member.
+
+* The preparatory group (筹备组) convenes the first assembly (R-FIRST-2): the street office formed and recorded it
+  (Art. 31), and the meeting opens within 60 days of its forming (Art. 32, R-FIRST-3); the record of the group is
+  its mandate. Changeover groups (Art. 49) are not checked here.
 """
 
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -33,17 +36,21 @@ from app.ledger import events
 from app.place import access
 from app.realname import repository as realname_repository
 from app.rules.committees import CommitteeKind, in_term, signed_by_majority, term_basis, term_end
+from app.rules.first_assembly import AgendaTopic, meeting_due, missing_agenda
 from app.rules.lifecycle import VoteStatus
 from app.rules.publicity import shanghai_date
 from app.vote import repository
 from app.vote.errors import (
     CommitteeNotFiled,
     CommitteeNotInTerm,
+    FirstAssemblyAgendaIncomplete,
+    FirstMeetingTooLate,
     MandateAlreadySigned,
     MandateMismatch,
     MandateMissing,
     MandateNotSignedByMajority,
     NotASittingMember,
+    PreparatoryGroupMissing,
     VoteFrozen,
 )
 from app.vote.models import ConveningMandate, MandateSignature, OrganiserKind, Vote
@@ -201,11 +208,49 @@ async def sign(
     return mandate, committee
 
 
+async def check_preparatory_group(session: AsyncSession, vote: Vote, today: date) -> None:
+    """R-FIRST-2, R-FIRST-3: the estate's preparatory group, formed on or before today, convenes; its first meeting
+    opens within 60 days of the forming (Beijing Arts. 31, 32)."""
+    group = await committee_service.preparatory_group_of(session, vote.estate_id, today)
+    if group is None:
+        raise PreparatoryGroupMissing()
+    starts_on = shanghai_date(vote.starts_at)
+    due_on = meeting_due(group.formed_on)
+    if starts_on > due_on:
+        raise FirstMeetingTooLate(
+            formed_on=group.formed_on.isoformat(), due_on=due_on.isoformat(), starts_on=starts_on.isoformat()
+        )
+
+
+def check_first_assembly_agenda(vote: Vote) -> None:
+    """R-FIRST-4 (Beijing Art. 33): a first-assembly vote adopts the covenant and the rules of procedure (a
+    RULES_OF_PROCEDURE topic with its version, R-PROC-1) and elects members and alternates."""
+    if vote.organiser_kind is not OrganiserKind.PREPARATORY_GROUP:
+        return
+    missing = missing_agenda(
+        AgendaTopic(
+            matters=frozenset(topic.matters),
+            proposes_rules=topic.procedure_rules_id is not None,
+            member_seats=int((topic.election or {}).get("member_seats") or 0),
+            alternate_seats=int((topic.election or {}).get("alternate_seats") or 0),
+        )
+        for topic in vote.topics
+    )
+    if missing:
+        raise FirstAssemblyAgendaIncomplete(
+            missing=", ".join(item.value for item in missing),
+            extra={"missing": [item.value for item in missing]},
+        )
+
+
 async def check_mandate(session: AsyncSession, vote: Vote, *, now: datetime) -> None:
     """R-CONV-1..3 at publication: the vote's convener may convene it today."""
-    if vote.organiser_kind not in CONVENING_COMMITTEE and vote.organiser_kind is not OrganiserKind.STREET_OFFICE:
-        return  # preparatory and changeover groups: formed by the street office (Arts. 31, 49)
     today = shanghai_date(now)
+    if vote.organiser_kind is OrganiserKind.PREPARATORY_GROUP:
+        await check_preparatory_group(session, vote, today)
+        return
+    if vote.organiser_kind not in CONVENING_COMMITTEE and vote.organiser_kind is not OrganiserKind.STREET_OFFICE:
+        return  # changeover groups: formed by the street office (Art. 49)
     mandate = await mandate_of(session, vote.id)
     if mandate is None:
         raise MandateMissing(organiser_kind=vote.organiser_kind.value)

@@ -426,3 +426,51 @@ class TopicRuleNotFromRules(DomainError):
         "Topic '{topic}' sets thresholds other than those of the rules of procedure in force; "
         "only the adopted rules of procedure set them."
     )
+
+
+class PreparatoryGroupMissing(DomainError):
+    """R-CONV-1, R-FIRST-2: a first-assembly vote is convened by the preparatory group the street office formed."""
+
+    code = "vote.preparatory_group_missing"
+    status = 422
+    title = "No preparatory group on record"
+    message_zh = (
+        "本小区没有街道办事处记录的首次业主大会筹备组，不能以筹备组名义召集（北京条例第三十一条、第三十二条）。"
+    )
+    message_en = (
+        "The estate has no preparatory group recorded by the street office, so no vote can be convened in its name "
+        "(Beijing Arts. 31, 32)."
+    )
+
+
+class FirstMeetingTooLate(DomainError):
+    """R-FIRST-3: the first meeting is held within 60 days of the preparatory group's forming (Art. 32)."""
+
+    code = "vote.first_meeting_too_late"
+    status = 422
+    title = "First meeting past the 60-day limit"
+    message_zh = (
+        "筹备组于 {formed_on} 成立，首次业主大会会议应在 {due_on}（六十日内）前召开，本次表决 {starts_on} 才开始"
+        "（北京条例第三十二条）。"
+    )
+    message_en = (
+        "The preparatory group was formed on {formed_on}; the first meeting must open by {due_on} (60 days), but "
+        "this vote starts on {starts_on} (Beijing Art. 32)."
+    )
+
+
+class FirstAssemblyAgendaIncomplete(DomainError):
+    """R-FIRST-4: the first meeting adopts the covenant and the rules of procedure and elects members and
+    alternates (Art. 33)."""
+
+    code = "vote.first_assembly_agenda_incomplete"
+    status = 422
+    title = "First-assembly agenda incomplete"
+    message_zh = (
+        "首次业主大会会议的议题缺少 {missing}：首次会议应通过管理规约、业主大会议事规则（附议事规则版本），"
+        "并选举业主委员会委员和候补委员（北京条例第三十三条）。"
+    )
+    message_en = (
+        "The first meeting's agenda lacks {missing}: it adopts the covenant and the rules of procedure (with the "
+        "rules version) and elects the committee's members and alternates (Beijing Art. 33)."
+    )

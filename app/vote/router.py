@@ -149,6 +149,9 @@ PUBLISH_ERRORS = (
     errors.CommitteeNotFiled,
     errors.MandateNotSignedByMajority,
     *TRIGGER_ERRORS,
+    errors.PreparatoryGroupMissing,  # R-FIRST-2
+    errors.FirstMeetingTooLate,  # R-FIRST-3
+    errors.FirstAssemblyAgendaIncomplete,  # R-FIRST-4
 )
 
 

@@ -721,7 +721,8 @@ async def publish(
     version = await register_repository.latest_version(session, vote.estate_id)
     if version is None:
         raise NoRegister()
-    await convening.check_mandate(session, vote, now=now)  # R-CONV-1..3: who may convene
+    convening.check_first_assembly_agenda(vote)  # R-FIRST-4: the first meeting's compulsory agenda (Art. 33)
+    await convening.check_mandate(session, vote, now=now)  # R-CONV-1..3, R-FIRST-2/3: who may convene
     _apply_procedure_rules(vote, in_force, register_includes_parking=version.include_parking)
     # R-CAND-1/7/8: candidates on this roll, eligible, the list acknowledged; R-ELEC-12: households from the roll
     # R-ELEC-13: the sitting committee's figures re-read from its record today

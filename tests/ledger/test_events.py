@@ -30,7 +30,7 @@ class Weight:
 
 
 def test_kinds_are_the_logged_strings():
-    assert len(EventKind) == len({kind.value for kind in EventKind}) == 84
+    assert len(EventKind) == len({kind.value for kind in EventKind}) == 87
     assert EventKind.BALLOT_CAST == "ballot.cast"
     assert EventKind.IDENTITY_VERIFICATION_DOCUMENT_DELETED == "identity.verification.document_deleted"
     assert EventKind("supervision.court_revocation") is EventKind.SUPERVISION_COURT_REVOCATION
@@ -467,6 +467,36 @@ def test_committee_records_name_ids_seats_dates_and_roles_only():
     signed = events.convening_mandate_signed(mandate_id=ONE, member_id=TWO, signed_at=AT)
     assert signed.kind == "convening.mandate_signed"
     assert signed.payload == {"mandate_id": str(ONE), "member_id": str(TWO), "signed_at": AT}
+
+
+def test_first_assembly_entries_name_sizes_items_and_commitments_only():
+    """R-FIRST-1/3: public payloads without names, owners, accounts or texts (app.ledger.disclosure)."""
+    formed = events.preparatory_group_formed(
+        group_id=ONE, formed_on="2025-02-20", members=5, owner_representatives=3, application_petition_id=None,
+        document_sha256="d" * 64, recorded_by="STREET_OFFICE@x",
+    )  # fmt: skip
+    assert formed.kind == "preparatory_group.formed"
+    assert formed.payload == {
+        "group_id": str(ONE), "formed_on": "2025-02-20", "members": 5, "owner_representatives": 3,
+        "application_petition_id": "", "document_sha256": "d" * 64, "recorded_by": "STREET_OFFICE@x",
+    }  # fmt: skip
+    assert events.preparatory_group_formed(
+        group_id=ONE, formed_on="d", members=3, owner_representatives=2, application_petition_id=TWO,
+        document_sha256="d", recorded_by="r",
+    ).payload["application_petition_id"] == str(TWO)  # fmt: skip
+    filed = events.publicity_objection_filed(objection_id=ONE, item="CANDIDATES", filed_at=AT, text_commitment="c")
+    assert filed.kind == "first_assembly.objection_filed"
+    assert filed.payload == {"objection_id": str(ONE), "item": "CANDIDATES", "filed_at": AT, "text_commitment": "c"}
+    answered = events.publicity_objection_answered(
+        objection_id=ONE, decision="REJECTED", answered_at=AT, answered_by="COMMITTEE@x", reasons_commitment="r"
+    )
+    assert answered.kind == "first_assembly.objection_answered"
+    assert answered.payload == {
+        "objection_id": str(ONE), "decision": "REJECTED", "answered_at": AT, "answered_by": "COMMITTEE@x",
+        "reasons_commitment": "r",
+    }  # fmt: skip
+    for event in (formed, filed, answered):
+        assert disclosure(event.kind, event.payload) is Disclosure.PUBLIC
 
 
 def test_vote_published_binds_the_rules_of_procedure_in_force():
