@@ -106,7 +106,8 @@ def upload_limits(
     settings: Settings, prefix: str, *, attachment_max_bytes: int, paper_scan_max_bytes: int
 ) -> tuple[RouteBodyLimit, ...]:
     """The upload routes: each route's own file limit plus ``max_body_bytes`` for the other form fields
-    (``attachment_max_bytes``: a topic attachment's limit, ``app.vote.service.ATTACHMENT_MAX_BYTES``;
+    (``attachment_max_bytes``: a topic attachment's limit, ``app.vote.service.ATTACHMENT_MAX_BYTES``, which is also
+    the limit of a notice posting's photo, R-NOTICE-2;
     ``paper_scan_max_bytes``: a paper ballot's scan, ``app.ballot.paper.MAX_SCAN_BYTES``, R-PAPER-4)."""
     margin = settings.max_body_bytes
     segment = "[^/]+"
@@ -120,6 +121,7 @@ def upload_limits(
         RouteBodyLimit(
             "POST", re.compile(f"{prefix}/votes/{segment}/topics/{segment}/attachments"), attachment_max_bytes + margin
         ),
+        RouteBodyLimit("POST", re.compile(f"{prefix}/votes/{segment}/postings"), attachment_max_bytes + margin),
         RouteBodyLimit("POST", re.compile(f"{prefix}/votes/{segment}/paper-scans"), paper_scan_max_bytes + margin),
     )
 

@@ -12,7 +12,9 @@ from app.common.schemas import Command, ReadModel
 from app.rules.procedure import MIN_WINDOW_DAYS, BlankBallots, ElectionRanking, VacancyFilling
 
 
-class ThresholdBody(Command):
+class ProcedureThresholdBody(Command):
+    """A threshold (fraction) set by the rules of procedure for a category (R-CAT-4)."""
+
     num: int = Field(ge=0)
     den: int = Field(gt=0)
     strict: bool
@@ -21,8 +23,8 @@ class ThresholdBody(Command):
 class CategoryThresholdsBody(Command):
     """R-CAT-4: only stricter than CC 278 ¶2; a threshold left out is the statutory one."""
 
-    quorum: ThresholdBody | None = None
-    approval: ThresholdBody | None = None
+    quorum: ProcedureThresholdBody | None = None
+    approval: ProcedureThresholdBody | None = None
 
 
 class ProxiesBody(Command):

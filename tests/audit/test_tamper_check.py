@@ -28,7 +28,6 @@ from app.integrity.check import (
     mark_problems,
 )
 from app.ledger.canonical import canonical_sha256
-from app.ledger.digest import CanonicalListHasher
 from app.register.models import RegisterVersion, Unit, UnitOwner
 from app.result.export import build_bundle
 from app.settings import get_settings
@@ -39,20 +38,6 @@ from app.vote.spec import Mark
 from tests.scenario import VoteRun, run_vote
 
 # --- pure parts -----------------------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    "items",
-    [[], [{"b": 1, "a": "x"}], [{"k": "单元"}, 2, "😀", [True, None]]],
-    ids=["empty", "one", "several"],
-)
-def test_list_hasher_equals_the_canonical_hash_of_the_whole_document(items):
-    hasher = CanonicalListHasher("units")
-    for item in items:
-        hasher.add(item)
-    assert hasher.count == len(items)
-    assert hasher.hexdigest() == canonical_sha256({"units": items})
-    assert hasher.hexdigest() == hasher.hexdigest()  # reading the digest does not end the hash
 
 
 def test_entry_hash_problem_names_a_changed_payload_and_a_float():

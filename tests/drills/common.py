@@ -142,6 +142,7 @@ async def build_world(
             id=uuid.uuid4(), estate_id=places.estate.id, title="演练表决", organiser_kind="OWNERS_COMMITTEE",
             created_by="drill", status=VoteStatus.PUBLISHED, starts_at=starts_at, ends_at=ends_at,
             published_at=starts_at - timedelta(days=16), published_by="drill", notice_hash="0" * 64,
+            posted_at=starts_at - timedelta(days=16),  # R-NOTICE-3: posted on site as published, so it opens
         )  # fmt: skip
         session.add(vote)
         topic = Topic(

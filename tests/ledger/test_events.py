@@ -554,3 +554,27 @@ def test_vote_participation_reminded_counts_only():
         "notice_id": str(ONE), "by": f"COMMITTEE@{TWO}", "at": "2025-03-20T02:00:00.000000Z",
         "groups_not_voted": 5, "recipients": 3,
     }  # fmt: skip
+
+
+def test_an_identifier_targeted_alert_names_the_number_only_by_an_index_prefix():
+    event = events.identifier_targeted(
+        id_index_prefix="3fa9c2", failures=5, window_seconds=3600, first_failure_at="2025-03-01T02:00:00+00:00"
+    )
+    assert event.kind is EventKind.VERIFICATION_IDENTIFIER_TARGETED
+    assert event.payload == {
+        "id_index_prefix": "3fa9c2", "failures": 5, "window_seconds": 3600,
+        "first_failure_at": "2025-03-01T02:00:00+00:00",
+    }  # fmt: skip
+
+
+def test_a_read_of_restricted_entries_records_who_read_which_range_and_entries():
+    entries = ("e1", "e2")
+    event = events.log_entries_read(
+        by="auditor:k1", at="2025-03-02T00:00:00+00:00", start=0, end=10, restricted_entries=entries
+    )
+    assert event.kind is EventKind.LOG_ENTRIES_READ
+    assert event.payload == {
+        "by": "auditor:k1", "at": "2025-03-02T00:00:00+00:00", "start": 0, "end": 10,
+        "restricted_entries": ["e1", "e2"],
+    }  # fmt: skip
+    assert isinstance(event.payload["restricted_entries"], list)  # a tuple is stored as a JSON list

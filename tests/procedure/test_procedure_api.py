@@ -16,21 +16,26 @@ from app.audit.models import AuditEntry
 from app.ledger.canonical import canonical_sha256
 from app.notice.models import Notice
 from app.rules.procedure import statutory
+from app.rules.wording import ABSTENTION_RULE_ZH, BLANK_NOT_COUNTED_RULE_ZH
 from app.vote.models import RollGroup
+from tests.factories_vote import record_posting
 from tests.result.helpers import GROUP_UNIT
 from tests.vote.helpers import (
     SAMPLE,
     SHANGHAI,
     Estate,
     add_topic,
+    count_paper_in_session,
     create_vote,
     fund_raise,
     make_estate,
     problem_code,
+    receive_paper,
+    upload_paper_scan,
     yes_no,
 )
 
-SCAN = "cd" * 32
+PAPER_BALLOT_PLACE = "业委会办公室（1号楼101）"  # R-NOTICE-1: a MIXED vote's notice says where paper ballots go
 NOT_COUNTED_RULES = {
     "blank_ballots": "NOT_COUNTED",
     "thresholds": {"SPECIAL": {"approval": {"num": 3, "den": 4, "strict": False}}},
@@ -57,35 +62,37 @@ async def _publish(
 ) -> tuple[str, str]:  # type: ignore[no-untyped-def]
     app.state.clock = lambda: on
     vote = await create_vote(
-        client, estate, voting_method="MIXED", starts_at=start.isoformat(), ends_at=end.isoformat()
-    )
+        client, estate, voting_method="MIXED", starts_at=start.isoformat(), ends_at=end.isoformat(),
+        paper_ballot_place=PAPER_BALLOT_PLACE,
+    )  # fmt: skip
     created = await add_topic(client, estate, vote["id"], topic)
     published = await client.post(f"/api/v1/votes/{vote['id']}/publish", headers=estate.committee)
     assert published.status_code == 200, published.text
+    await record_posting(client, vote["id"], estate.committee, posted_at=on)  # R-NOTICE-3: posted as published
     return vote["id"], created["id"]
 
 
 async def _paper(
     client, app, session, estate: Estate, vote_id: str, topic_id: str, answers: dict[str, str], *, on: datetime
-) -> None:  # type: ignore[no-untyped-def]
+) -> dict[str, dict[str, Any]]:  # type: ignore[no-untyped-def]
+    """The paper ballots received ``on`` (R-PAPER-1): reception id → answers, to be counted after the close."""
     app.state.clock = lambda: on
     groups = await _groups(session, vote_id)
+    scan = await upload_paper_scan(client, estate, vote_id)
+    entries = {}
     for name, answer in answers.items():
-        entered = await client.post(
-            f"/api/v1/votes/{vote_id}/paper-ballots",
-            json={
-                "group_id": groups[name], "answers": {topic_id: answer}, "received_at": on.isoformat(),
-                "scan_sha256": SCAN,
-            },
-            headers=estate.committee,
-        )  # fmt: skip
-        assert entered.status_code == 201, entered.text
+        received = await receive_paper(client, estate, vote_id, groups[name], scan)
+        assert received.status_code == 201, received.text
+        entries[received.json()["id"]] = {topic_id: answer}
+    return entries
 
 
-async def _close(client, app, estate: Estate, vote_id: str, *, on: datetime) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+async def _close(  # type: ignore[no-untyped-def]
+    client, app, estate: Estate, vote_id: str, papers: dict[str, dict[str, Any]], *, on: datetime
+) -> dict[str, Any]:
+    """R-PAPER-3: a mixed vote closes when its paper ballots, counted in public ``on``, are signed off."""
     app.state.clock = lambda: on
-    closed = await client.post(f"/api/v1/votes/{vote_id}/close", headers=estate.committee)
-    assert closed.status_code == 200, closed.text
+    await count_paper_in_session(client, app, estate, vote_id, papers)
     result = await client.get(f"/api/v1/votes/{vote_id}/result", headers=estate.committee)
     assert result.status_code == 200, result.text
     (topic,) = result.json()["topics"]
@@ -134,9 +141,11 @@ async def test_adopted_rules_count_blank_papers_as_not_taking_part_for_later_vot
     published = await _published_payload(session, before)
     assert published["procedure_rules"] == {"version_id": None, "sha256": statutory_hash}
 
-    await _paper(client, app, session, estate, adoption_vote, adoption_topic_id, ALL_AGREE, on=at("03-18", 9))
-    await _paper(client, app, session, estate, before, before_topic, FUND_ANSWERS, on=at("03-18", 9))
-    adopted = await _close(client, app, estate, adoption_vote, on=at("03-24", 1))
+    adoption_papers = await _paper(
+        client, app, session, estate, adoption_vote, adoption_topic_id, ALL_AGREE, on=at("03-18", 9)
+    )
+    before_papers = await _paper(client, app, session, estate, before, before_topic, FUND_ANSWERS, on=at("03-18", 9))
+    adopted = await _close(client, app, estate, adoption_vote, adoption_papers, on=at("03-24", 1))
     assert adopted["outcome"] == "PASSED"
     in_force = (
         await client.get(f"/api/v1/estates/{estate.id}/procedure-rules/in-force", headers=estate.committee)
@@ -146,7 +155,7 @@ async def test_adopted_rules_count_blank_papers_as_not_taking_part_for_later_vot
     assert "procedure_rules.proposed" in kinds
     assert "procedure_rules.adopted" in kinds
 
-    as_abstentions = await _close(client, app, estate, before, on=at("04-01", 1))
+    as_abstentions = await _close(client, app, estate, before, before_papers, on=at("04-01", 1))
     assert as_abstentions["outcome"] == "REJECTED"
     assert as_abstentions["evidence"]["participating"] == {"heads": 8, "area": 90000}
 
@@ -163,16 +172,18 @@ async def test_adopted_rules_count_blank_papers_as_not_taking_part_for_later_vot
             sa.select(Notice.body).where(Notice.vote_id == uuid.UUID(after), Notice.kind == "VOTE_NOTICE")
         )
     ).one()
-    assert f"议事规则（SHA-256）：{version['sha256']}" in notice
-    assert "空白或无法辨认的纸质选票：不计入参与表决" in notice
+    # R-PROC-3 / PROCEDURE W8: the notice states the rules' hash and, per topic (R-NOTICE-1), the blank-ballot rule.
+    assert f"议事规则：本次表决适用业主大会通过的议事规则（SHA-256：{version['sha256']}）" in notice
+    assert f"弃权与废票：{BLANK_NOT_COUNTED_RULE_ZH}" in notice
     before_notice = (
         await session.scalars(
             sa.select(Notice.body).where(Notice.vote_id == uuid.UUID(before), Notice.kind == "VOTE_NOTICE")
         )
     ).one()
     assert "议事规则" not in before_notice
-    await _paper(client, app, session, estate, after, after_topic, FUND_ANSWERS, on=at("04-18", 9))
-    not_counted = await _close(client, app, estate, after, on=at("04-24", 1))
+    assert f"弃权与废票：{ABSTENTION_RULE_ZH}" in before_notice
+    after_papers = await _paper(client, app, session, estate, after, after_topic, FUND_ANSWERS, on=at("04-18", 9))
+    not_counted = await _close(client, app, estate, after, after_papers, on=at("04-24", 1))
     assert not_counted["outcome"] == "PASSED"
     assert not_counted["evidence"]["participating"] == {"heads": 6, "area": 74550}
     assert not_counted["evidence"]["spoiled"] == {"heads": 2, "area": 15450}
@@ -247,8 +258,8 @@ async def test_under_adopted_rules_topic_thresholds_come_from_the_rules_and_park
     adoption, topic_id = await _publish(
         client, app, estate, rules_topic, on=at("03-01", 10), start=at("03-17"), end=at("03-24")
     )
-    await _paper(client, app, session, estate, adoption, topic_id, ALL_AGREE, on=at("03-18", 9))
-    assert (await _close(client, app, estate, adoption, on=at("03-24", 1)))["outcome"] == "PASSED"
+    papers = await _paper(client, app, session, estate, adoption, topic_id, ALL_AGREE, on=at("03-18", 9))
+    assert (await _close(client, app, estate, adoption, papers, on=at("03-24", 1)))["outcome"] == "PASSED"
 
     app.state.clock = lambda: at("03-25", 10)
     vote = await create_vote(client, estate, starts_at=at("04-11").isoformat(), ends_at=at("04-18").isoformat())

@@ -25,7 +25,18 @@ from app.transitions import run_due_transitions
 from app.vote.models import VoteStatus
 from tests.ballot.helpers import owner_id
 from tests.factories import bearer, make_account, make_api_key, make_places
-from tests.scenario import CANDIDATES, ENDS, GROUPS, PUBLISHED, SHANGHAI, STARTS
+from tests.factories_vote import convene, record_posting
+from tests.scenario import (
+    CANDIDATES,
+    ENDS,
+    GROUPS,
+    PUBLISHED,
+    SAMPLE,
+    SHANGHAI,
+    STARTS,
+    prepare_election,
+    register_candidates,
+)
 from tests.supervision.helpers import DOC, notices_of, problem_code, stored_vote
 
 BODY = {"reason": "当选委员中有一人不具备候选人资格（北京市物业管理条例第三十九条）", "document_ref": DOC}
@@ -42,8 +53,9 @@ COVENANT = {
 }  # fmt: skip
 ELECTION = {
     "title": "选举业主委员会委员", "text": "全文", "kind": "ELECTION", "matters": ["ELECT_COMMITTEE"],
-    "election": {"member_seats": 5, "alternate_seats": 2, "households": 300,
-                 "candidates": [{"id": c, "name": f"候选人{c}"} for c in CANDIDATES]},
+    # R-CAND-1: the candidates are owners named by the register (c1…c7, as ``CANDIDATES``).
+    "election": {"election_type": "FULL", "member_seats": 5, "alternate_seats": 2,
+                 "candidates": register_candidates(SAMPLE.read_bytes())},
     "declaration_property_management": True,
 }  # fmt: skip
 
@@ -99,13 +111,18 @@ async def _publish(client, session, app, repo_root, topics: list[dict[str, Any]]
     )  # fmt: skip
     assert vote.status_code == 201, vote.text
     vote_id = vote.json()["id"]
+    await convene(session, app.state.cipher, uuid.UUID(vote_id))  # R-CONV: a filed committee's signed decision
+    await session.commit()
     topic_ids = []
     for topic in topics:
         created = await client.post(f"/api/v1/votes/{vote_id}/topics", json=topic, headers=committee)
         assert created.status_code == 201, created.text
         topic_ids.append(created.json()["id"])
+        if topic["kind"] == "ELECTION":
+            await prepare_election(client, committee, vote_id, created.json())  # R-CAND-7/8
     published = await client.post(f"/api/v1/votes/{vote_id}/publish", headers=committee)
     assert published.status_code == 200, published.text
+    await record_posting(client, vote_id, committee, posted_at=PUBLISHED)  # R-NOTICE-3: posted the same day
     run = Run(client, session, app, vote_id, topic_ids, str(places.estate.id))
     for numbers, *_ in GROUPS.values():
         for number in numbers:

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 import rfc8785
 from sqlalchemy import select
 
-from app.common.access import Role
+from app.common.access import Role, Scope
 from app.register.models import UnitOwner
 from tests.factories import Places, bearer, make_account, make_api_key, make_places
 from tests.factories_vote import convene, record_posting
@@ -253,6 +253,57 @@ async def published_vote(  # type: ignore[no-untyped-def]
         published_at = datetime.fromisoformat(body["published_at"].replace("Z", "+00:00"))
         await record_posting(client, body["id"], estate.committee, posted_at=published_at)
     return body
+
+
+async def upload_paper_scan(client, estate: Estate, vote_id: str, content: bytes = PDF) -> str:  # type: ignore[no-untyped-def]
+    """The scan of a signed paper ballot, uploaded before its reception is recorded (R-PAPER-4); its SHA-256."""
+    response = await client.post(
+        f"/api/v1/votes/{vote_id}/paper-scans",
+        content=content,
+        headers=estate.committee | {"Content-Type": "application/pdf"},
+    )
+    assert response.status_code == 201, response.text
+    return str(response.json()["sha256"])
+
+
+async def receive_paper(client, estate: Estate, vote_id: str, group_id: str, scan_sha256: str):  # type: ignore[no-untyped-def]
+    """Record a paper ballot's arrival at the app clock (R-PAPER-1: server time, never a typed date)."""
+    return await client.post(
+        f"/api/v1/votes/{vote_id}/paper-receptions",
+        json={"group_id": group_id, "form": "SHEET", "scan_sha256": scan_sha256},
+        headers=estate.committee,
+    )
+
+
+async def count_paper_in_session(  # type: ignore[no-untyped-def]
+    client, app, estate: Estate, vote_id: str, entries: dict[str, dict[str, Any]]
+) -> None:
+    """R-PAPER-3: after the close (app clock past the end), count the received paper ballots in public: an owner of
+    the estate and the residents' committee witness, the organiser enters each reception's answers
+    (``entries``: reception id → answers), both witnesses confirm through their own accounts, and the sign-off
+    closes and decides the vote."""
+    owner = await estate.session.scalar(select(UnitOwner.owner_id).where(UnitOwner.name == "王一").limit(1))
+    assert owner is not None
+    witnesses = {
+        "OWNER": await make_account(estate.session, estate.cipher, owner_id=owner),
+        "RESIDENTS_COMMITTEE": await make_account(
+            estate.session, estate.cipher, scopes=(Scope(Role.OBSERVER, community_id=estate.places.community.id),)
+        ),
+    }
+    await estate.session.commit()
+    url = f"/api/v1/votes/{vote_id}/counting-session"
+    body = {"witnesses": [{"account_id": str(account.id), "role": role} for role, account in witnesses.items()]}
+    opened = await client.post(url, json=body, headers=estate.committee)
+    assert opened.status_code == 201, opened.text
+    for reception_id, answers in entries.items():
+        entered = await client.post(
+            f"{url}/ballots", json={"reception_id": reception_id, "answers": answers}, headers=estate.committee
+        )
+        assert entered.status_code == 201, entered.text
+    for account in witnesses.values():
+        confirmed = await client.post(f"{url}/confirmations", headers=bearer(app, account))
+        assert confirmed.status_code == 200, confirmed.text
+    assert confirmed.json()["status"] == "SIGNED_OFF"
 
 
 def problem_code(response) -> str:  # type: ignore[no-untyped-def]

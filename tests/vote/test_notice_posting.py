@@ -31,6 +31,8 @@ from tests.vote.helpers import (
     owner_headers,
     problem_code,
     published_vote,
+    receive_paper,
+    upload_paper_scan,
     yes_no,
 )
 
@@ -112,14 +114,8 @@ async def test_w6_no_posting_recorded_the_vote_never_opens_nor_is_decided(client
     assert cast.status_code == 409
     assert problem_code(cast) == "ballot.notice_not_posted"
     _, group_key = await _wang(client, session, app)
-    paper = await client.post(
-        f"/api/v1/votes/{vote['id']}/paper-ballots",
-        json={
-            "group_id": group_key, "answers": _agree(vote), "scan_sha256": "5" * 64,
-            "received_at": EARLIEST_START.isoformat(),
-        },
-        headers=estate.committee,
-    )  # fmt: skip
+    scan = await upload_paper_scan(client, estate, vote["id"])
+    paper = await receive_paper(client, estate, vote["id"], group_key, scan)
     assert paper.status_code == 409
     assert problem_code(paper) == "ballot.notice_not_posted"  # nor does it take paper ballots
     # Past the announced end: not closed, not decided (no meeting was held); it stays PUBLISHED until cancelled.
