@@ -37,7 +37,13 @@ from app.place import access
 from app.realname import repository as realname_repository
 from app.result import service as result_service
 from app.result.counting_schemas import CountingOpen
-from app.result.errors import CountingNotOpen, CountingNotOpenable, NotAWitness, WitnessNotEligible
+from app.result.errors import (
+    CountingNotOpen,
+    CountingNotOpenable,
+    NotAWitness,
+    ReceptionsNotEntered,
+    WitnessNotEligible,
+)
 from app.rules.lifecycle import RUNNING
 from app.rules.paper import ReceptionStatus, WitnessRole, check_counting_time, check_witnesses
 from app.vote import repository as vote_repository
@@ -157,6 +163,9 @@ async def confirm(
         raise NotAWitness()  # only a named witness, through their own account, confirms
     if mine.confirmed_at is not None or counting.signed_off_at is not None:
         return await _state(session, vote)  # a repeated confirmation changes nothing
+    pending = [r for r in await paper.receptions(session, vote.id) if r.status is ReceptionStatus.RECEIVED]
+    if pending:
+        raise ReceptionsNotEntered(count=len(pending))  # R-PAPER-3: nothing received is left out of the count
     counted = completeness.counted_set(await ballot_repository.counted_commitments(session, vote.id)).payload()
     mine.confirmed_at = now
     await audit_service.append(

@@ -22,6 +22,7 @@ from app.result.errors import (
     CountingNotOpen,
     CountingNotOpenable,
     NotAWitness,
+    ReceptionsNotEntered,
     VoteNotClosable,
     WitnessNotEligible,
 )
@@ -171,7 +172,9 @@ async def enter_counted_paper_ballot(
 @router.post(
     "/counting-session/confirmations",
     response_model=CountingStateOut,
-    responses=problem_responses(Unauthenticated, NotFound, CountingNotOpen, NotAWitness, VoteNotClosable),
+    responses=problem_responses(
+        Unauthenticated, NotFound, CountingNotOpen, NotAWitness, ReceptionsNotEntered, VoteNotClosable
+    ),
 )
 async def confirm_counting(
     vote_id: VoteId, session: SessionDep, principal: CurrentPrincipal, clock: Clock, keys: LogKeysDep

@@ -86,6 +86,22 @@ class CountingNotOpenable(DomainError):
     message_en = "The vote is {status}, or its counting session was already opened; none can be opened (R-PAPER-3)."
 
 
+class ReceptionsNotEntered(DomainError):
+    """R-PAPER-3: every paper ballot received before the close is entered before the witnesses confirm the count; an
+    unreadable or blank one is entered as spoiled, never left out."""
+
+    code = "counting.receptions_not_entered"
+    status = 409
+    title = "Received paper ballots not yet entered"
+    message_zh = (
+        "尚有 {count} 张已送达的书面表决票未录入计票，监票人不能确认；无法辨认或空白的应按废票录入（R-PAPER-3）。"
+    )
+    message_en = (
+        "{count} received paper ballot(s) are not entered yet, so the witnesses cannot confirm the count; an "
+        "unreadable or blank one is entered as spoiled (R-PAPER-3)."
+    )
+
+
 class CountingNotOpen(DomainError):
     code = "counting.not_open"
     status = 409

@@ -567,6 +567,13 @@ def check_paper(
                 f"{_named(opening)}, before the first confirmation {first_confirmation.document['created_at']}) "
                 "(R-PAPER-3)",
             )
+    uncounted = sorted(set(received) - used)
+    if uncounted:
+        raise ProcedureFailure(
+            "paper",
+            f"{_named(received[uncounted[0]])} and {len(uncounted) - 1} other RECEIVED reception(s) were never "
+            "entered in the counting session: a paper ballot received before the close is counted (R-PAPER-3)",
+        )
     payload = sign_off.payload
     if payload["paper_counted"] != len(paper_casts) or payload["duplicates"] != duplicates:
         raise ProcedureFailure(

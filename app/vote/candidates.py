@@ -26,7 +26,7 @@ from app.errors import NotFound
 from app.ledger import events
 from app.ledger.canonical import canonical_sha256
 from app.register import repository as register_repository
-from app.register.models import RegisterVersion
+from app.register.models import OwnershipEvidence, RegisterVersion
 from app.rules.candidates import Attestation, Nomination, OwnerType, check_eligible, check_representative, check_source
 from app.rules.elections import ElectionType
 from app.rules.kinds import KINDS
@@ -103,7 +103,9 @@ async def resolve(
         for candidate in entries:
             unit = units.get(candidate["unit_key"])
             position = int(candidate.get("owner", 1))
-            if unit is None or not 1 <= position <= len(unit.owners):
+            # R-CAND-1 with R-COMM-4: an owner of record; a buyer of a unit the developer still holds (R-HEAD-4)
+            # could never take the seat, so cannot stand for it
+            if unit is None or unit.evidence is OwnershipEvidence.DEVELOPER or not 1 <= position <= len(unit.owners):
                 raise CandidateNotOnRoll(candidate=candidate["id"])
             link = unit.owners[position - 1]
             representative = candidate.get("representative")

@@ -46,6 +46,7 @@ from app.vote.errors import (
     FirstAssemblyAgendaIncomplete,
     FirstMeetingTooLate,
     MandateAlreadySigned,
+    MandateDecidedLater,
     MandateMismatch,
     MandateMissing,
     MandateNotSignedByMajority,
@@ -85,6 +86,7 @@ async def record_mandate(
     ``principal`` organises it."""
     if vote.status is not VoteStatus.DRAFT:
         raise VoteFrozen(status=vote.status.value)
+    _check_decided(body.decided_on, shanghai_date(now))
     committee_kind = CONVENING_COMMITTEE.get(vote.organiser_kind)
     if committee_kind is not None:
         if body.committee_id is None or body.trigger_id is not None:
@@ -243,6 +245,12 @@ def check_first_assembly_agenda(vote: Vote) -> None:
         )
 
 
+def _check_decided(decided_on: date | None, today: date) -> None:
+    """R-CONV-2: a decision to convene dated after today (Asia/Shanghai) cannot be what a notice today rests on."""
+    if decided_on is not None and decided_on > today:
+        raise MandateDecidedLater(decided_on=decided_on.isoformat(), today=today.isoformat())
+
+
 async def check_mandate(session: AsyncSession, vote: Vote, *, now: datetime) -> None:
     """R-CONV-1..3 at publication: the vote's convener may convene it today."""
     today = shanghai_date(now)
@@ -254,6 +262,7 @@ async def check_mandate(session: AsyncSession, vote: Vote, *, now: datetime) -> 
     mandate = await mandate_of(session, vote.id)
     if mandate is None:
         raise MandateMissing(organiser_kind=vote.organiser_kind.value)
+    _check_decided(mandate.decided_on, today)
     if mandate.trigger_id is not None:
         trigger = await session.get(ConveningTrigger, mandate.trigger_id)
         assert trigger is not None  # noqa: S101 - foreign key

@@ -345,6 +345,19 @@ class MandateMissing(DomainError):
     )
 
 
+class MandateDecidedLater(DomainError):
+    """R-CONV-2: the decision to convene precedes the notice it convenes; a decision dated later does not exist yet."""
+
+    code = "vote.mandate_decided_later"
+    status = 422
+    title = "Decision to convene dated after today"
+    message_zh = "召集决定的日期 {decided_on} 晚于今天 {today}：须先作出召集决定，再发布公告（R-CONV-2）。"
+    message_en = (
+        "The decision to convene is dated {decided_on}, after today {today}: the decision comes before the notice "
+        "(R-CONV-2)."
+    )
+
+
 class MandateMismatch(DomainError):
     code = "vote.mandate_mismatch"
     status = 422

@@ -13,7 +13,7 @@ from app.audit.models import AuditEntry
 from app.db import locks
 from app.grant.models import ActingGrant, ActingKind
 from app.ledger.events import EventKind
-from app.register.models import Unit, UnitOwner
+from app.register.models import OwnershipEvidence, Unit, UnitOwner
 from app.rules.lifecycle import RUNNING, UNFINISHED, VoteStatus
 from app.vote.models import (
     Attachment,
@@ -192,11 +192,16 @@ async def units_by_key(session: AsyncSession, version_id: uuid.UUID, unit_keys: 
 async def owners_in_version(
     session: AsyncSession, version_id: uuid.UUID, owner_ids: Iterable[uuid.UUID]
 ) -> set[uuid.UUID]:
-    """Which of ``owner_ids`` own a unit of the version (R-CAND-1 at publication)."""
+    """Which of ``owner_ids`` are owners of record in the version (R-CAND-1 at publication): listed on a unit the
+    developer does not hold (R-HEAD-4), as a committee member must be (R-COMM-4)."""
     statement = (
         select(UnitOwner.owner_id)
         .join(Unit, Unit.id == UnitOwner.unit_id)
-        .where(Unit.register_version_id == version_id, UnitOwner.owner_id.in_(list(set(owner_ids))))
+        .where(
+            Unit.register_version_id == version_id,
+            Unit.evidence != OwnershipEvidence.DEVELOPER,
+            UnitOwner.owner_id.in_(list(set(owner_ids))),
+        )
         .distinct()
     )
     return set((await session.scalars(statement)).all())

@@ -144,6 +144,7 @@ PUBLISH_ERRORS = (
     errors.CandidateListNotAcknowledged,
     ElectionSeatsInvalid,
     errors.MandateMissing,
+    errors.MandateDecidedLater,
     errors.MandateMismatch,
     errors.CommitteeNotInTerm,
     errors.CommitteeNotFiled,
@@ -552,7 +553,7 @@ def _mandate_read(mandate: ConveningMandate, committee: Committee | None) -> Man
 @router.put(
     "/votes/{vote_id}/mandate",
     response_model=MandateRead,
-    responses=problem_responses(*AUTH_ERRORS, errors.VoteFrozen, errors.MandateMismatch),
+    responses=problem_responses(*AUTH_ERRORS, errors.VoteFrozen, errors.MandateMismatch, errors.MandateDecidedLater),
 )
 async def record_mandate(
     vote_id: VoteId, body: MandateCreate, session: SessionDep, principal: CurrentPrincipal, clock: Clock

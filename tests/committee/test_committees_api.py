@@ -345,6 +345,22 @@ async def test_a_pmc_formed_2023_01_10_cannot_publish_on_2026_01_11(client, sess
     assert (await publish(client, vote, estate.committee)).status_code == 200
 
 
+async def test_a_decision_to_convene_dated_after_today_is_refused(client, session, app):
+    """R-CONV-2: the decision comes before the notice; a hostile organiser dating it later is refused."""
+    estate = await make_estate(session, app, client)
+    committee = await record_committee(client, estate, estate.committee, [WANG, LI, ZHAO])
+    vote = await draft(client, estate, datetime(2025, 3, 17, tzinfo=SHANGHAI))
+    later = await client.put(
+        f"/api/v1/votes/{vote['id']}/mandate",
+        json={
+            "committee_id": committee["id"],
+            "decided_on": (app.state.clock() + timedelta(days=30)).date().isoformat(),
+        },
+        headers=estate.committee,
+    )
+    assert (later.status_code, later.json()["code"]) == (422, "vote.mandate_decided_later")
+
+
 async def test_a_mandate_must_fit_the_organiser(client, session, app):
     estate = await make_estate(session, app, client)
     office = await key(session, app, Role.STREET_OFFICE, estate)

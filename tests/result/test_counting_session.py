@@ -162,6 +162,11 @@ async def test_w1_paper_ballot_received_before_the_close_is_counted_in_public(cl
     )
     assert opened.status_code == 201, opened.text
     assert opened.json()["status"] == "OPEN"
+    # A received paper ballot is never left out: nobody confirms a count that has not entered it (R-PAPER-3).
+    skipped = await client.post(
+        f"/api/v1/votes/{mixed.vote_id}/counting-session/confirmations", headers=mixed.header("owner")
+    )
+    assert (skipped.status_code, skipped.json()["code"]) == (409, "counting.receptions_not_entered")
     entered = await client.post(
         f"/api/v1/votes/{mixed.vote_id}/counting-session/ballots",
         json={"reception_id": reception["id"], "answers": {mixed.topic_id: "AGREE"}},

@@ -220,6 +220,12 @@ def test_a_reception_after_the_close_fails() -> None:
         check(paper_log(received_at="2025-03-23T17:00:00+00:00"), [PAPER_CAST])
 
 
+def test_a_received_paper_ballot_left_out_of_the_count_fails() -> None:
+    """A hostile organiser enters only some of the receptions and the witnesses sign off: the log says so."""
+    with pytest.raises(ProcedureFailure, match="never entered in the counting session"):
+        check(paper_log(), [])
+
+
 def test_a_missing_confirmation_fails() -> None:
     with pytest.raises(ProcedureFailure, match=r"w2 .*never confirmed"):
         check(paper_log(witnesses=1), [PAPER_CAST])

@@ -191,6 +191,11 @@ async def test_a_candidate_not_on_the_roll_is_refused_with_the_reason(client, se
     assert problem_code(response) == "election.candidate_not_on_roll"
     assert "x9" in response.json()["messages"]["zh"]
     assert "第三十九条第二款" in response.json()["messages"]["zh"]
+    # 孙七 bought 2-2-202, which the developer still holds (not delivered, R-HEAD-4): he is no owner of record and
+    # could never be seated (R-COMM-4), so he cannot stand either.
+    buyer = _election(member_seats=3, candidates=[*sample_candidates(2), candidate("x8", "2-2-202")])
+    response = await client.post(f"/api/v1/votes/{vote['id']}/topics", json=buyer, headers=estate.committee)
+    assert (response.status_code, problem_code(response)) == (422, "election.candidate_not_on_roll")
 
 
 async def test_a_candidate_who_sold_his_unit_is_refused_at_publication(client, session, app, repo_root):
