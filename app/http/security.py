@@ -107,7 +107,7 @@ def upload_limits(
 ) -> tuple[RouteBodyLimit, ...]:
     """The upload routes: each route's own file limit plus ``max_body_bytes`` for the other form fields
     (``attachment_max_bytes``: a topic attachment's limit, ``app.vote.service.ATTACHMENT_MAX_BYTES``, which is also
-    the limit of a notice posting's photo, R-NOTICE-2;
+    the limit of a notice posting's photo, R-NOTICE-2, and of each document of a committee's yearly report, R-DISC-4;
     ``paper_scan_max_bytes``: a paper ballot's scan, ``app.ballot.paper.MAX_SCAN_BYTES``, R-PAPER-4)."""
     margin = settings.max_body_bytes
     segment = "[^/]+"
@@ -123,6 +123,8 @@ def upload_limits(
         ),
         RouteBodyLimit("POST", re.compile(f"{prefix}/votes/{segment}/postings"), attachment_max_bytes + margin),
         RouteBodyLimit("POST", re.compile(f"{prefix}/votes/{segment}/paper-scans"), paper_scan_max_bytes + margin),
+        # R-DISC-4: a committee's yearly report, two documents of an attachment's limit each
+        RouteBodyLimit("POST", re.compile(f"{prefix}/committees/{segment}/reports"), 2 * attachment_max_bytes + margin),
     )
 
 
