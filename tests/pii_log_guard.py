@@ -26,7 +26,7 @@ import json
 import logging
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import pytest
@@ -189,8 +189,33 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     for name in WATCHED_LOGGERS:
         logging.getLogger(name).removeHandler(guard)
     logging.getLogger().setLevel(session.config.stash[_LEVELS_KEY])
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:  # a pytest-xdist worker: the controller judges the findings of every worker
+        workeroutput["pii_log_guard"] = {
+            "records_seen": guard.records_seen,
+            "findings": [asdict(finding) for finding in guard.findings],
+            "below_production_level": [asdict(finding) for finding in guard.below_production_level],
+        }
+        return
     if guard.findings and session.exitstatus == pytest.ExitCode.OK:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error):  # type: ignore[no-untyped-def]
+    """pytest-xdist controller: gather a finished worker's records, so a leak in any worker fails the run."""
+    guard = node.config.stash.get(_GUARD_KEY, None)
+    output = getattr(node, "workeroutput", {}).get("pii_log_guard")
+    if guard is None or output is None:
+        return
+    guard.records_seen += output["records_seen"]
+    for name in ("findings", "below_production_level"):
+        getattr(guard, name).extend(_finding(item) for item in output[name])
+
+
+def _finding(item: dict) -> Finding:  # type: ignore[type-arg]
+    hits = tuple(Hit(**hit) for hit in item["hits"])
+    return Finding(item["logger"], item["level"], item["message"], hits)
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):

@@ -47,7 +47,8 @@ from app.ledger import events
 from app.ledger.canonical import canonical_sha256
 from app.notice import service as notice_service
 from app.notice.models import Audience, NoticeKind
-from app.objection.errors import AlreadyAnswered, AnswerAfterClose, NotEstateOwner, NoticePeriodOver, ObjectionNotFound
+from app.objection import service as objection_service
+from app.objection.errors import NotEstateOwner, NoticePeriodOver
 from app.objection.models import RollObjection
 from app.petition.models import Petition, PetitionKind, PetitionStatus
 from app.place import access
@@ -68,11 +69,10 @@ from app.rules.first_assembly import (
     step_status,
 )
 from app.rules.kinds import TopicKind
-from app.rules.lifecycle import IN_PROGRESS, VoteStatus
+from app.rules.lifecycle import VoteStatus
 from app.rules.publicity import shanghai_date
 from app.security.pii import FieldCipher
 from app.vote import repository as vote_repository
-from app.vote import service as vote_service
 from app.vote.lifecycle import status_at
 from app.vote.models import OrganiserKind, Vote
 
@@ -335,43 +335,11 @@ async def answer_objection(
 ) -> PublicityObjection:
     """The preparatory group answers, final; Art. 32 wants it before the meeting, evote accepts it until the close
     and the guided view shows a late answer."""
-    objection = await session.get(PublicityObjection, objection_id)
-    if objection is None:
-        raise ObjectionNotFound()
-    try:  # the vote's row lock serialises the answers
-        vote = await vote_service.managed_vote(session, principal, objection.vote_id)
-    except NotFound:
-        raise ObjectionNotFound() from None
-    await session.refresh(objection)
-    if objection.decision is not None and objection.answered_at is not None:
-        raise AlreadyAnswered(answered_at=objection.answered_at.isoformat(), decision=objection.decision.value)
-    status = status_at(vote, now)
-    if status not in IN_PROGRESS:
-        raise AnswerAfterClose(status=status.value)
-    acted_as = await access.acting_as(session, principal, vote.estate_id)
-    objection.decision = body.decision
-    objection.reasons = body.reasons
-    objection.reasons_commitment = text_commitment(
-        objection_id=objection.id, vote_id=vote.id, part="answer", text=body.reasons, salt=objection.salt
-    )
-    objection.answered_by = principal.label
-    objection.answered_at = now.astimezone(UTC)
-    await session.flush()
-    entry = await audit_service.append(
-        session,
-        events.publicity_objection_answered(
-            objection_id=objection.id,
-            decision=body.decision.value,
-            answered_at=notice_service.instant_text(now),
-            answered_by=acted_as,
-            reasons_commitment=objection.reasons_commitment,
-        ),
-        estate_id=vote.estate_id,
-        vote_id=vote.id,
-        at=now,
-    )
-    await identity_events.record_act(session, principal, entry, acted_as=acted_as)
-    return objection
+    return await objection_service.record_answer(
+        session, principal, PublicityObjection, objection_id, body.decision, body.reasons, now=now,
+        commitment=text_commitment, answered=events.publicity_objection_answered,
+        answered_at=notice_service.instant_text(now),
+    )  # fmt: skip
 
 
 # --- the guided view (R-FIRST-6) ---------------------------------------------------------------------------------

@@ -20,9 +20,10 @@ from __future__ import annotations
 
 import secrets
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Protocol, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -311,14 +312,41 @@ async def get_objection(session: AsyncSession, principal: Principal, objection_i
     return objection
 
 
-async def answer_objection(
-    session: AsyncSession, principal: Principal, objection_id: uuid.UUID, body: ObjectionAnswer, *, now: datetime
-) -> RollObjection:
-    """The organiser's answer, final, until the vote closes (R-ROLL-7)."""
-    objection = await session.get(RollObjection, objection_id)
+class Answerable(Protocol):
+    """A row an organiser answers once: a roll objection (R-ROLL-7) or a publicity objection (R-FIRST)."""
+
+    id: uuid.UUID
+    vote_id: uuid.UUID
+    salt: str
+    decision: ObjectionDecision | None
+    reasons: str | None
+    reasons_commitment: str | None
+    answered_by: str | None
+    answered_at: datetime | None
+
+
+AnswerableT = TypeVar("AnswerableT", bound=Answerable)
+
+
+async def record_answer(
+    session: AsyncSession,
+    principal: Principal,
+    model: type[AnswerableT],
+    objection_id: uuid.UUID,
+    decision: ObjectionDecision,
+    reasons: str,
+    *,
+    now: datetime,
+    commitment: Callable[..., str],
+    answered: Callable[..., events.Event],
+    answered_at: str,
+) -> AnswerableT:
+    """Record the organiser's final answer while the vote is in progress, commit to its reasons and log it; the
+    vote's row lock serialises concurrent answers."""
+    objection = await session.get(model, objection_id)
     if objection is None:
         raise ObjectionNotFound()
-    try:  # the vote's row lock serialises the answers to its objections
+    try:
         vote = await vote_service.managed_vote(session, principal, objection.vote_id)
     except NotFound:
         raise ObjectionNotFound() from None
@@ -329,20 +357,20 @@ async def answer_objection(
     if status not in IN_PROGRESS:
         raise AnswerAfterClose(status=status.value)
     acted_as = await access.acting_as(session, principal, vote.estate_id)
-    objection.decision = body.decision
-    objection.reasons = body.reasons
-    objection.reasons_commitment = text_commitment(
-        objection_id=objection.id, vote_id=vote.id, part="answer", text=body.reasons, salt=objection.salt
+    objection.decision = decision
+    objection.reasons = reasons
+    objection.reasons_commitment = commitment(
+        objection_id=objection.id, vote_id=vote.id, part="answer", text=reasons, salt=objection.salt
     )
     objection.answered_by = principal.label
     objection.answered_at = now.astimezone(UTC)
     await session.flush()
     entry = await audit_service.append(
         session,
-        events.roll_objection_answered(
+        answered(
             objection_id=objection.id,
-            decision=body.decision.value,
-            answered_at=_utc(now),
+            decision=decision.value,
+            answered_at=answered_at,
             answered_by=acted_as,
             reasons_commitment=objection.reasons_commitment,
         ),
@@ -352,6 +380,16 @@ async def answer_objection(
     )
     await identity_events.record_act(session, principal, entry, acted_as=acted_as)
     return objection
+
+
+async def answer_objection(
+    session: AsyncSession, principal: Principal, objection_id: uuid.UUID, body: ObjectionAnswer, *, now: datetime
+) -> RollObjection:
+    """The organiser's answer, final, until the vote closes (R-ROLL-7)."""
+    return await record_answer(
+        session, principal, RollObjection, objection_id, body.decision, body.reasons, now=now,
+        commitment=text_commitment, answered=events.roll_objection_answered, answered_at=_utc(now),
+    )  # fmt: skip
 
 
 # --- a corrected roll ---------------------------------------------------------------------------------------------
