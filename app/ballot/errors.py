@@ -89,6 +89,16 @@ class CountedSetNotLogged(DomainError):
     message_en = "This vote's close logged no counted set, so there is no counted proof."
 
 
+class ScanOfAnotherGroup(DomainError):
+    """R-PAPER-4: one scan is one physical paper; the scan of one group's reception cannot evidence another's."""
+
+    code = "ballot.scan_of_another_group"
+    status = 409
+    title = "Scan already evidences another group's paper ballot"
+    message_zh = "该扫描件已作为另一表决组纸质选票的证据登记，一份扫描件只能对应一张纸质选票。"
+    message_en = "This scan already evidences another group's paper ballot; one scan is one paper."
+
+
 class ScanNotUploaded(DomainError):
     """R-PAPER-4: a scan is named by the hash of bytes this vote stored; a hash alone proves no scan."""
 

@@ -29,6 +29,7 @@ from app.ballot.errors import (
     ReceptionNotFound,
     ScanEmptyOrTooLarge,
     ScanNotUploaded,
+    ScanOfAnotherGroup,
     SheetScanRequired,
     VoteNotVotable,
 )
@@ -94,6 +95,15 @@ async def receive(
     group_row = await repository.roll_group(session, vote.id, body.group_id)
     if group_row is None:
         raise GroupNotInRoll()
+    other_group = await session.scalar(
+        select(PaperReception.id).where(
+            PaperReception.vote_id == vote.id,
+            PaperReception.scan_sha256 == body.scan_sha256,
+            PaperReception.group_id != group_row.group_id,
+        )
+    )
+    if other_group is not None:
+        raise ScanOfAnotherGroup()  # R-PAPER-4: one scan, one paper
     earlier = await repository.group_ballot_times(session, vote.id, group_row.group_id)
     status = reception_status(now, (at for at, _ in earlier))
     earlier_entry = min(earlier)[1] if earlier else None

@@ -100,7 +100,7 @@ async def upload_paper_scan(
     response_model=PaperReceptionOut,
     responses=problem_responses(
         *ORGANISER_ERRORS, ballot_errors.GroupNotInRoll, ballot_errors.ScanNotUploaded, ballot_errors.VoteNotVotable,
-        ScanHashInvalid, PaperReceptionOutsideWindow, NoticeNotPosted,
+        ScanHashInvalid, PaperReceptionOutsideWindow, NoticeNotPosted, ballot_errors.ScanOfAnotherGroup,
     ),
 )  # fmt: skip
 async def receive_paper_ballot(

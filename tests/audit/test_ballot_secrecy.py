@@ -119,9 +119,10 @@ async def open_vote(client, app, session, sessionmaker, log_keys):
         WANG: ((owners[WANG],), {topic[0]: "OPPOSE", topic[1]: "B", topic[2]: dict.fromkeys(CANDIDATES, "OPPOSE")}),
         LI: ((owners[LI],), {topic[0]: "SPOILED", topic[1]: "C", topic[2]: "SPOILED"}),
     }
-    scan = (await client.post(f"{url}/paper-scans", content=b"signed paper ballot", headers=committee)).json()
     receptions = {}
-    for number, (owner_set, _) in paper.items():
+    for number, (owner_set, _) in paper.items():  # R-PAPER-4: one scan per paper
+        scan = (await client.post(f"{url}/paper-scans", content=f"signed paper ballot {number}".encode(),
+                                  headers=committee)).json()  # fmt: skip
         received = await client.post(
             f"{url}/paper-receptions",
             json={"group_id": await group_of(session, fixture.vote.id, *owner_set), "form": "SHEET",

@@ -78,9 +78,9 @@ async def _paper(
     """The paper ballots received ``on`` (R-PAPER-1): reception id → answers, to be counted after the close."""
     app.state.clock = lambda: on
     groups = await _groups(session, vote_id)
-    scan = await upload_paper_scan(client, estate, vote_id)
     entries = {}
-    for name, answer in answers.items():
+    for name, answer in answers.items():  # R-PAPER-4: one scan per paper
+        scan = await upload_paper_scan(client, estate, vote_id, f"%PDF-1.4 paper ballot of {name}".encode())
         received = await receive_paper(client, estate, vote_id, groups[name], scan)
         assert received.status_code == 201, received.text
         entries[received.json()["id"]] = {topic_id: answer}

@@ -294,6 +294,10 @@ async def test_refusals_reception_after_close_scan_without_upload_unknown_recept
         headers=mixed.committee,
     )
     assert (early_session.status_code, early_session.json()["code"]) == (409, "counting.before_close")
+    # One scan is one paper: the scan of WANG's reception cannot evidence LI's as well (R-PAPER-4).
+    assert (await receive(client, mixed, WANG, scan)).status_code == 201
+    reused = await receive(client, mixed, LI, scan)
+    assert (reused.status_code, reused.json()["code"]) == (409, "ballot.scan_of_another_group")
 
     at(app, END)
     after_close = await receive(client, mixed, WANG, scan)
