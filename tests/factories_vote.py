@@ -220,6 +220,15 @@ async def convene(session: AsyncSession, cipher: FieldCipher, vote_id: uuid.UUID
     await session.flush()
 
 
+async def off_committee(session: AsyncSession, estate_id: uuid.UUID, owner_ids: list[uuid.UUID]) -> uuid.UUID:
+    """The first of ``owner_ids`` holding no seat on a committee of the estate: an owner who may witness a public
+    count as an owner (R-PAPER-3); the committees seated here take arbitrary owners."""
+    for candidate in owner_ids:
+        if not await committee_service.sits_on_a_committee(session, estate_id, candidate):
+            return candidate
+    raise AssertionError("every candidate sits on a committee")
+
+
 async def _sitting_committee(session: AsyncSession, estate_id: uuid.UUID, kind: CommitteeKind, today: Any) -> Committee:
     version = await latest_version(session, estate_id)
     assert version is not None, "import the register before convening"

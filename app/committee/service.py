@@ -139,6 +139,18 @@ async def preparatory_group_of(session: AsyncSession, estate_id: uuid.UUID, toda
     )
 
 
+async def sits_on_a_committee(
+    session: AsyncSession, estate_id: uuid.UUID, owner_id: uuid.UUID, account_id: uuid.UUID | None = None
+) -> bool:
+    """Whether the owner, or the account signing for a member, holds a seat (member or alternate) on a committee of
+    the estate: such a person counts as a committee member, not as an owner, among the 监票人 (R-PAPER-3)."""
+    return any(
+        member.sitting and (member.owner_id == owner_id or (account_id is not None and member.account_id == account_id))
+        for committee in await committees_of(session, estate_id)
+        for member in committee.members
+    )
+
+
 def is_filed(committee: Committee, today: date) -> bool:
     return committee.filed_on is not None and committee.filed_on <= today
 

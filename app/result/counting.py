@@ -28,7 +28,8 @@ from app.ballot import repository as ballot_repository
 from app.ballot.errors import PaperNotAllowed
 from app.ballot.models import CountingSession, CountingWitness, PaperReception
 from app.ballot.schemas import CountedPaperEntry, Receipt
-from app.common.access import Principal, Role, roles_on
+from app.committee import service as committee_service
+from app.common.access import MANAGING_ROLES, Principal, Role, roles_on
 from app.errors import NotFound
 from app.identity import service as identity_service
 from app.ledger import completeness, events
@@ -84,13 +85,17 @@ async def _witnesses(session: AsyncSession, session_id: uuid.UUID) -> tuple[Coun
 
 
 async def _eligible(session: AsyncSession, vote: Vote, account_id: uuid.UUID, role: WitnessRole) -> bool:
-    """R-PAPER-3: an owner bound to this estate's register, or its residents' committee or street office."""
-    if role is WitnessRole.OWNER:
-        return await realname_repository.bound_owner(session, account_id, vote.estate_id) is not None
+    """R-PAPER-3: an owner bound to this estate's register who neither sits on its committee nor manages the vote,
+    or its residents' committee or street office."""
     witness = await identity_service.principal_for_account(session, account_id)
     place = await access.estate_place(session, vote.estate_id)
     if witness is None or place is None:
         return False
+    if role is WitnessRole.OWNER:
+        owner_id = await realname_repository.bound_owner(session, account_id, vote.estate_id)
+        if owner_id is None or roles_on(witness, place) & MANAGING_ROLES:
+            return False
+        return not await committee_service.sits_on_a_committee(session, vote.estate_id, owner_id, account_id)
     return WITNESS_STAFF_ROLES[role] in roles_on(witness, place)
 
 

@@ -19,13 +19,15 @@ from sqlalchemy import select
 
 from app.audit.models import AuditEntry
 from app.ballot.models import Ballot, BallotStatus
+from app.committee.models import Committee, CommitteeMember, Constituency, SeatKind
 from app.common.access import Role, Scope
 from app.ledger.events import EventKind
+from app.rules.committees import CommitteeKind
 from app.transitions import run_due_transitions
-from app.vote.models import VotingMethod
+from app.vote.models import Vote, VotingMethod
 from tests.ballot.helpers import LI, WANG, ZHANG, ZHAO, group_of, owner_id
 from tests.factories import bearer, make_account, make_api_key
-from tests.factories_vote import make_vote, yes_no_topic
+from tests.factories_vote import make_vote, off_committee, yes_no_topic
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 START = datetime(2025, 3, 17, tzinfo=SHANGHAI)
@@ -63,9 +65,9 @@ class Mixed:
 async def mixed_vote(session, app) -> Mixed:  # type: ignore[no-untyped-def]
     fixture = await make_vote(session, app.state.cipher, now=START, topics=[yes_no_topic()], register=REGISTER)
     fixture.vote.voting_method = VotingMethod.MIXED
-    groups, accounts = {}, {}
+    groups, accounts, owners = {}, {}, {}
     for number in OWNERS:
-        owner = await owner_id(session, app, number)
+        owner = owners[number] = await owner_id(session, app, number)
         accounts[number] = await make_account(session, app.state.cipher, owner_id=owner)
         groups[number] = await group_of(session, fixture.vote.id, owner)
     places = fixture.places
@@ -78,8 +80,9 @@ async def mixed_vote(session, app) -> Mixed:  # type: ignore[no-untyped-def]
     stranger = await make_account(session, app.state.cipher)
     await session.commit()
     committee = await make_api_key(session, app.state.token_hasher, role=Role.COMMITTEE, estate_id=places.estate.id)
+    witness = await off_committee(session, places.estate.id, [owners[ZHAO], *owners.values()])  # R-PAPER-3
     witnesses = {
-        "owner": accounts[ZHAO],
+        "owner": accounts[next(number for number, owner in owners.items() if owner == witness)],
         "residents_committee": committee_account,
         "street_office": office_account,
         "stranger": stranger,
@@ -323,6 +326,25 @@ async def test_refusals_reception_after_close_scan_without_upload_unknown_recept
         headers=mixed.committee,
     )
     assert owners_only.status_code == 422  # the stranger is no owner; and owners alone never suffice
+    # A committee member is among the 监票人 as a member, never in the owners' place (R-PAPER-3, PROCEDURE W1).
+    vote = await session.get(Vote, mixed.vote_id)
+    number = next(n for n in mixed.owners if mixed.owners[n].id != mixed.witnesses["owner"].id)
+    session.add(
+        Committee(
+            estate_id=vote.estate_id, kind=CommitteeKind.OWNERS_COMMITTEE, seats=1, alternate_seats=0,
+            term_starts_on=date(2024, 1, 1), term_ends_on=date(2028, 12, 31), recorded_by="tests",
+            members=[CommitteeMember(seat_kind=SeatKind.MEMBER, seat=1, constituency=Constituency.OWNER,
+                                     owner_id=await owner_id(session, app, number), started_on=date(2024, 1, 1))],
+        )
+    )  # fmt: skip
+    await session.commit()
+    mixed.witnesses["member"] = mixed.owners[number]
+    member = await client.post(
+        f"/api/v1/votes/{mixed.vote_id}/counting-session",
+        json=witness_body(mixed, ("member", "OWNER"), ("residents_committee", "RESIDENTS_COMMITTEE")),
+        headers=mixed.committee,
+    )
+    assert (member.status_code, member.json()["code"]) == (422, "counting.witness_not_eligible")
     opened = await client.post(
         f"/api/v1/votes/{mixed.vote_id}/counting-session",
         json=witness_body(mixed, *OWNER_AND_COMMITTEE),

@@ -27,7 +27,7 @@ from app.ledger.entries import entry_payload_sha256
 from app.ledger.events import EventKind
 from tests.ballot.helpers import LI, WANG, ZHANG, ZHAO, group_of, owner_id
 from tests.factories import bearer, make_account, make_api_key, make_places
-from tests.factories_vote import POSTING_PHOTO
+from tests.factories_vote import POSTING_PHOTO, off_committee
 from tests.vote.helpers import EARLIEST_START, WINDOW_END, Estate, make_estate, published_vote, yes_no
 
 QIAN = "110105198405050057"  # 钱五: 2-1-101 (his parking space is not counted)
@@ -59,9 +59,15 @@ async def counted_vote(client, session, app, *topics: dict[str, Any]) -> Counted
     vote_id = vote["id"]
     answers = {topic["id"]: "AGREE" for topic in vote["topics"]}
     owners = {number: await owner_id(session, app, number) for number in (WANG, LI, ZHANG, ZHAO, QIAN, ZHOU)}
+    # R-PAPER-3: the owner witness holds no committee seat (the factory seats arbitrary owners).
+    witness = await off_committee(session, estate.places.estate.id, [owners[ZHAO], *owners.values()])
+    witness_number = next(number for number, owner in owners.items() if owner == witness)
     accounts = {
         number: await make_account(
-            session, app.state.cipher, owner_id=owners[number], display_name=OWNER_WITNESS if number == ZHAO else None
+            session,
+            app.state.cipher,
+            owner_id=owners[number],
+            display_name=OWNER_WITNESS if number == witness_number else None,
         )
         for number in owners
     }
@@ -113,7 +119,7 @@ async def counted_vote(client, session, app, *topics: dict[str, Any]) -> Counted
 
     counted.at(9)  # 03-24 09:00: the public counting
     witnesses = [
-        {"account_id": str(accounts[ZHAO].id), "role": "OWNER"},
+        {"account_id": str(accounts[witness_number].id), "role": "OWNER"},
         {"account_id": str(observer.id), "role": "RESIDENTS_COMMITTEE"},
     ]
     opened = await client.post(
@@ -127,7 +133,7 @@ async def counted_vote(client, session, app, *topics: dict[str, Any]) -> Counted
     )
     assert entered.status_code == 201, entered.text
     counted.at(10)
-    for account in (accounts[ZHAO], observer):
+    for account in (accounts[witness_number], observer):
         confirmed = await client.post(
             f"/api/v1/votes/{vote_id}/counting-session/confirmations", headers=bearer(app, account)
         )

@@ -21,7 +21,7 @@ from app.place.models import Community, Estate
 from app.transitions import run_due_transitions
 from tests.ballot.helpers import owner_id
 from tests.factories import bearer, make_account, make_api_key, make_places
-from tests.factories_vote import convene, record_posting
+from tests.factories_vote import convene, off_committee, record_posting
 from tests.scenario import CANDIDATES, ENDS, GROUPS, PUBLISHED, STARTS, VoteRun, prepare_election, topics
 from tests.verifier.helpers import export_bundle
 
@@ -243,7 +243,8 @@ async def run_procedure_vote(  # type: ignore[no-untyped-def]
         await before_counting(procedure)
     # R-PAPER-3: the counting session the morning after, before an owner and the residents' committee.
     procedure.at(ENDS + timedelta(hours=9))
-    witness_owner = accounts[GROUPS["D"][0][0]]
+    owner_numbers = {await owner_id(session, app, number): number for number in accounts}
+    witness_owner = accounts[owner_numbers[await off_committee(session, places.estate.id, list(owner_numbers))]]
     opened = await client.post(
         f"/api/v1/votes/{vote_id}/counting-session",
         json={

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from app.common.access import Role, Scope
 from app.register.models import UnitOwner
 from tests.factories import Places, bearer, make_account, make_api_key, make_places
-from tests.factories_vote import convene, record_posting
+from tests.factories_vote import convene, off_committee, record_posting
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 SAMPLE = Path(__file__).resolve().parents[2] / "samples" / "register-sample.csv"
@@ -282,8 +282,8 @@ async def count_paper_in_session(  # type: ignore[no-untyped-def]
     the estate and the residents' committee witness, the organiser enters each reception's answers
     (``entries``: reception id → answers), both witnesses confirm through their own accounts, and the sign-off
     closes and decides the vote."""
-    owner = await estate.session.scalar(select(UnitOwner.owner_id).where(UnitOwner.name == "王一").limit(1))
-    assert owner is not None
+    owners = list(await estate.session.scalars(select(UnitOwner.owner_id).order_by(UnitOwner.name).distinct()))
+    owner = await off_committee(estate.session, estate.places.estate.id, owners)
     witnesses = {
         "OWNER": await make_account(estate.session, estate.cipher, owner_id=owner),
         "RESIDENTS_COMMITTEE": await make_account(
