@@ -435,7 +435,7 @@ MATRIX: dict[tuple[str, str], Call] = {
         note="another group's ballot: 李二 casting for 王一's group is refused",
     ),
     ("POST", "/api/v1/votes/{vote_id}/paper-scans"): Call(
-        VOTE_ORGANISERS_A, body=lambda w, _: {"content": b"scan of a signed paper ballot"}
+        VOTE_ORGANISERS_A, body=lambda w, _: {"content": b"%PDF- scan of a signed paper ballot"}
     ),
     ("POST", "/api/v1/votes/{vote_id}/paper-receptions"): Call(
         VOTE_ORGANISERS_A,

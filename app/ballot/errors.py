@@ -117,6 +117,16 @@ class ScanEmptyOrTooLarge(DomainError):
     message_en = "A scan must not be empty and must not exceed {max_bytes} bytes."
 
 
+class ScanNotAnImage(DomainError):
+    """R-PAPER-4: a scan evidences a signed paper: a PDF, JPEG or PNG file, judged by its bytes, not its label."""
+
+    code = "ballot.scan_type_unsupported"
+    status = 415
+    title = "Scan is not a PDF, JPEG or PNG file"
+    message_zh = "扫描件须为 PDF、JPEG 或 PNG 文件（按文件内容判断）。"
+    message_en = "A scan must be a PDF, JPEG or PNG file (judged by its content)."
+
+
 class ReceptionNotFound(DomainError):
     """R-PAPER-3: answers are entered only for a paper ballot whose reception was recorded before the close."""
 

@@ -28,6 +28,7 @@ from app.ballot.errors import (
     ReceptionIsDuplicate,
     ReceptionNotFound,
     ScanEmptyOrTooLarge,
+    ScanNotAnImage,
     ScanNotUploaded,
     ScanOfAnotherGroup,
     SheetScanRequired,
@@ -50,20 +51,36 @@ MAX_SCAN_BYTES = 20 * 1024 * 1024
 PAPER_BASIS = "PAPER_ENTRY"
 
 
+SCAN_SIGNATURES = (
+    (b"%PDF-", "application/pdf"),
+    (b"\xff\xd8\xff", "image/jpeg"),
+    (b"\x89PNG\r\n\x1a\n", "image/png"),
+)
+
+
+def scan_media_type(content: bytes) -> str:
+    """The scan's type from its leading bytes (the request's label could call any file a scan)."""
+    for signature, media_type in SCAN_SIGNATURES:
+        if content.startswith(signature):
+            return media_type
+    raise ScanNotAnImage()
+
+
 async def upload_scan(
-    session: AsyncSession, principal: Principal, vote: Vote, content: bytes, media_type: str, *, now: datetime
+    session: AsyncSession, principal: Principal, vote: Vote, content: bytes, *, now: datetime
 ) -> PaperScan:
     """R-PAPER-4: store the scan under the SHA-256 of its bytes (content-addressed: the same bytes, one row)."""
     if vote.voting_method is VotingMethod.ONLINE:
         raise PaperNotAllowed()
     if not content or len(content) > MAX_SCAN_BYTES:
         raise ScanEmptyOrTooLarge(max_bytes=MAX_SCAN_BYTES)
+    media_type = scan_media_type(content)
     sha256 = hashlib.sha256(content).hexdigest()
     existing = await session.get(PaperScan, (vote.id, sha256))
     if existing is not None:
         return existing
     scan = PaperScan(
-        vote_id=vote.id, sha256=sha256, media_type=media_type[:100], size=len(content), content=content,
+        vote_id=vote.id, sha256=sha256, media_type=media_type, size=len(content), content=content,
         uploaded_at=now, uploaded_by=principal.label,
     )  # fmt: skip
     session.add(scan)

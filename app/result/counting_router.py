@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Header, Request, status
+from fastapi import APIRouter, Request, status
 
 from app.audit.deps import LogKeysDep
 from app.ballot import errors as ballot_errors
@@ -67,7 +65,7 @@ def _state_out(state: counting.CountingState) -> CountingStateOut:
     "/paper-scans",
     status_code=status.HTTP_201_CREATED,
     response_model=PaperScanOut,
-    responses=problem_responses(*ORGANISER_ERRORS, ballot_errors.ScanEmptyOrTooLarge),
+    responses=problem_responses(*ORGANISER_ERRORS, ballot_errors.ScanEmptyOrTooLarge, ballot_errors.ScanNotAnImage),
     openapi_extra={
         "requestBody": {
             "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
@@ -81,16 +79,16 @@ async def upload_paper_scan(
     session: SessionDep,
     principal: CurrentPrincipal,
     clock: Clock,
-    content_type: Annotated[str, Header()] = "application/octet-stream",
 ) -> PaperScanOut:
-    """Upload a paper ballot's (or sealed envelope's) scan; it is stored under the SHA-256 of its bytes (R-PAPER-4)."""
+    """Upload a paper ballot's (or sealed envelope's) scan — a PDF, JPEG or PNG file, its type read from its bytes;
+    it is stored under the SHA-256 of its bytes (R-PAPER-4)."""
     vote = await vote_repository.get_vote(session, vote_id)
     if vote is None or vote.published_at is None:
         raise NotFound(what="vote")
     await access.ensure_can_manage_estate(session, principal, vote.estate_id)
     ensure_acts_as_organiser(vote.organiser_kind, await access.estate_roles(session, principal, vote.estate_id))
     content = await request.body()
-    scan = await paper.upload_scan(session, principal, vote, content, content_type, now=clock())
+    scan = await paper.upload_scan(session, principal, vote, content, now=clock())
     return PaperScanOut(sha256=scan.sha256, size=scan.size, media_type=scan.media_type)
 
 

@@ -121,7 +121,7 @@ async def open_vote(client, app, session, sessionmaker, log_keys):
     }
     receptions = {}
     for number, (owner_set, _) in paper.items():  # R-PAPER-4: one scan per paper
-        scan = (await client.post(f"{url}/paper-scans", content=f"signed paper ballot {number}".encode(),
+        scan = (await client.post(f"{url}/paper-scans", content=b"%PDF-" + f"signed paper ballot {number}".encode(),
                                   headers=committee)).json()  # fmt: skip
         received = await client.post(
             f"{url}/paper-receptions",

@@ -31,7 +31,7 @@ async def _setup(session, app, method=VotingMethod.MIXED):
     return fixture, wang, committee, group
 
 
-async def _scan(client, vote_id, committee, content: bytes = b"scan of a signed ballot") -> str:  # type: ignore[no-untyped-def]
+async def _scan(client, vote_id, committee, content: bytes = b"%PDF- scan of a signed ballot") -> str:  # type: ignore[no-untyped-def]
     uploaded = await client.post(f"/api/v1/votes/{vote_id}/paper-scans", content=content, headers=committee)
     assert uploaded.status_code == 201, uploaded.text
     return str(uploaded.json()["sha256"])
@@ -63,7 +63,7 @@ async def test_a_paper_ballot_after_the_online_one_is_a_duplicate_and_voids_noth
     assert [(ballot.channel.value, ballot.status) for ballot in ballots] == [("ONLINE", BallotStatus.COUNTED)]
     stored = await session.get(PaperScan, (fixture.vote.id, scan))
     assert stored is not None
-    assert stored.content == b"scan of a signed ballot"
+    assert stored.content == b"%PDF- scan of a signed ballot"
 
 
 async def test_paper_only_in_announced_mixed_votes_and_spoiled_answers_never_online(client, session, app):

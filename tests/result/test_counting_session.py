@@ -94,7 +94,11 @@ def at(app, instant: datetime) -> None:  # type: ignore[no-untyped-def]
     app.state.clock = lambda: instant
 
 
-async def upload(client, mixed: Mixed, content: bytes) -> str:  # type: ignore[no-untyped-def]
+PNG = b"\x89PNG\r\n\x1a\n"
+
+
+async def upload(client, mixed: Mixed, text: bytes) -> str:  # type: ignore[no-untyped-def]
+    content = text if text.startswith(b"%PDF-") else PNG + text  # a scan is a PDF, JPEG or PNG file (R-PAPER-4)
     response = await client.post(
         f"/api/v1/votes/{mixed.vote_id}/paper-scans",
         content=content,
@@ -143,7 +147,7 @@ async def test_w1_paper_ballot_received_before_the_close_is_counted_in_public(cl
     for number in (WANG, LI):
         assert (await cast_online(client, mixed, number)).status_code == 201
     at(app, END - timedelta(hours=2))  # 03-23 22:00
-    scan = await upload(client, mixed, b"%PDF signed ballot of 1-1-103")
+    scan = await upload(client, mixed, b"%PDF- signed ballot of 1-1-103")
     received = await receive(client, mixed, ZHANG, scan)
     assert received.status_code == 201, received.text
     reception = received.json()
@@ -290,6 +294,12 @@ async def test_refusals_reception_after_close_scan_without_upload_unknown_recept
     assert (zeros.status_code, zeros.json()["code"]) == (422, "ballot.scan_hash_invalid")
     empty = await client.post(f"/api/v1/votes/{mixed.vote_id}/paper-scans", content=b"", headers=mixed.committee)
     assert (empty.status_code, empty.json()["code"]) == (422, "ballot.scan_size_invalid")
+    not_a_scan = await client.post(  # labelled an image, but its bytes are text (R-PAPER-4)
+        f"/api/v1/votes/{mixed.vote_id}/paper-scans",
+        content=b"my own note",
+        headers=mixed.committee | {"Content-Type": "image/png"},
+    )
+    assert (not_a_scan.status_code, not_a_scan.json()["code"]) == (415, "ballot.scan_type_unsupported")
     scan = await upload(client, mixed, b"arrived too late")
     early_session = await client.post(
         f"/api/v1/votes/{mixed.vote_id}/counting-session",

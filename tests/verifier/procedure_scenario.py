@@ -27,7 +27,7 @@ from tests.verifier.helpers import export_bundle
 
 PAPER_GROUP = "B"  # the last group: its owner hands in a paper ballot
 LATE_GROUP = "B"  # in the resumed vote, the group that votes after the notice's end
-SCAN = b"%PDF signed paper ballot of group B"
+SCAN = b"%PDF- signed paper ballot of group B"
 SUSPENDED_AT = STARTS + timedelta(days=2)
 RESUMED_AT = STARTS + timedelta(days=3)
 EXTENDED_END = ENDS + timedelta(days=2)  # ≥ ENDS + the 1 day suspended (R-SUP-5)
