@@ -194,6 +194,11 @@ def _serve(args: argparse.Namespace) -> int:
             console.print("[red]error[/red] --dev-clock needs --workers 1 (each process keeps its own clock)")
             return 2
         os.environ["EVOTE_DEV_CLOCK"] = "true"
+    if args.workers > 1 and not os.environ.get("EVOTE_REDIS_URL"):
+        console.print(
+            f"[yellow]note[/yellow] EVOTE_REDIS_URL is not set: each of the {args.workers} workers counts the "
+            "per-address rate limits on its own (up to that many times the configured rate)"
+        )
     uvicorn.run(
         "app.main:app_from_env",
         factory=True,

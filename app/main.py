@@ -39,7 +39,7 @@ from app.http.docs import DOCS_PAGES, install_offline_docs
 from app.http.errors import HttpError, PayloadTooLarge, RequestInvalid
 from app.http.middleware import RequestContextMiddleware
 from app.http.problems import PROBLEM_MEDIA_TYPE, Problem, install_problem_handlers
-from app.http.ratelimit import RateLimitMiddleware, RateRule, rate_limit_rules
+from app.http.ratelimit import RateLimitMiddleware, RateRule, rate_limit_rules, rate_limiter_from_settings
 from app.http.security import BodyLimitMiddleware, SecurityHeadersMiddleware, upload_limits
 from app.identity.auth_router import router as auth_router
 from app.identity.router import router as identity_router
@@ -104,6 +104,7 @@ def attach_state(
     app.state.code_sender = sender_from_settings(settings)
     app.state.notice_sender = notice_outbox.sender_from_settings(settings)
     app.state.log_keys = LogKeys.from_settings(settings)
+    app.state.rate_limiter = rate_limiter_from_settings(settings)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -155,7 +156,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
         dispatcher.start()
         app.state.notice_dispatcher = dispatcher
-        logger.info("evote started", extra={"env": settings.env, "database": engine.dialect.name})
+        logger.info(
+            "evote started",
+            extra={
+                "env": settings.env,
+                "database": engine.dialect.name,
+                "rate_limits": await app.state.rate_limiter.status() if settings.rate_limit_enabled else "off",
+            },
+        )
         try:
             yield
         finally:
@@ -163,6 +171,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await integrator.stop()
             await transitions.stop()
             await purge.stop()
+            await app.state.rate_limiter.aclose()
             await engine.dispose()
 
     app = FastAPI(

@@ -16,6 +16,7 @@ import tempfile
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal, NamedTuple
+from urllib.parse import urlsplit
 
 import limits
 from cryptography.exceptions import UnsupportedAlgorithm
@@ -167,7 +168,8 @@ class Settings(BaseSettings):
     # alert the estate's organisers and street office instead.
     verification_max_failures: int = Field(default=5, ge=1, le=100)
     verification_max_failures_per_identifier: int = Field(default=3, ge=1, le=100)
-    verification_max_failures_per_address: int = Field(default=20, ge=1, le=10_000)
+    # Per address high: behind a carrier's NAT many owners share it, and their typos must not lock each other out.
+    verification_max_failures_per_address: int = Field(default=200, ge=1, le=10_000)
     verification_identifier_alert_failures: int = Field(default=5, ge=1, le=10_000)
     verification_failure_window_seconds: int = Field(default=24 * 3600, ge=60)
     verification_document_max_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)
@@ -224,12 +226,20 @@ class Settings(BaseSettings):
     # (``10.0.0.5,10.1.0.0/16``; ``evote serve --forwarded-allow-ips``). Empty (the default): the headers are
     # ignored and the peer is the client, so a client cannot pick the address the rate limits count it by.
     forwarded_allow_ips: str = ""
+    # The per-number and per-account limits come first (in the database: 1 code a minute and 5 an hour per number,
+    # verification lockouts per account); these per-address ones are sized for carrier NAT, where thousands of
+    # phones share one IPv4 address on a vote's first evening (IPv6 phones are counted by their own /64).
     rate_limit_enabled: bool = True
-    rate_limit_auth: str = "60/minute;600/hour"
-    rate_limit_verification: str = "20/minute;100/hour"
+    rate_limit_auth: str = "300/minute;3000/hour"
+    rate_limit_verification: str = "60/minute;600/hour"
     # Requests that name someone else by mobile number (grant requests, staff role grants): per address here, and
     # per named number in the services; whether the number has an account never changes the answer.
-    rate_limit_lookup: str = "30/minute;300/hour"
+    rate_limit_lookup: str = "60/minute;600/hour"
+    # Where the per-address counters live: Redis (``redis://host:6379/0``, ``rediss://`` for TLS) shared by every
+    # worker and replica; unset, in memory per process. Redis down: counted per process meanwhile (fail open,
+    # logged at ERROR, ``/readyz`` says ``redis_unavailable``). Keys start with ``redis_key_prefix``.
+    redis_url: str | None = None
+    redis_key_prefix: str = "evote:ratelimit:"
 
     @field_validator("cors_origins")
     @classmethod
@@ -252,6 +262,13 @@ class Settings(BaseSettings):
                     f"EVOTE_FORWARDED_ALLOW_IPS: {entry!r} is not an IP address or network (e.g. 10.0.0.5,10.1.0.0/16)"
                 ) from None
         return value
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_url_is_redis(cls, value: str | None) -> str | None:
+        if value and urlsplit(value).scheme not in ("redis", "rediss", "unix"):
+            raise ValueError(f"EVOTE_REDIS_URL: {value.split('@')[-1]!r} is not a URL like redis://127.0.0.1:6379/0")
+        return value or None
 
     @field_validator("rate_limit_auth", "rate_limit_verification", "rate_limit_lookup")
     @classmethod

@@ -1,13 +1,19 @@
 """Per-client-address rate limits on sign-in and verification, as a pure ASGI middleware (docs/security.md).
 
-The per-number code limits (app.identity.auth_service) and the verification lockouts (app.realname) protect
-one phone number or one account; these limits protect against one address working through many of them.
+The limits that come first are keyed by phone number and account and stored in the database, so every worker and
+replica shares them: the per-number code limits (app.identity.auth_service) and the verification lockouts
+(app.realname). These per-address limits come second: they stop one address working through many numbers or
+accounts, and are sized for carrier NAT (thousands of phones behind one IPv4 address), so they stay high.
 Only the routes listed in ``rate_limit_rules`` are counted: casting ballots and every read are never limited.
 
-Limits are written in ``limits``' notation (``60/minute;600/hour``) and counted by ``ClientRateLimiter``
-(sliding-window counters, in memory): each worker process counts on its own, so with N workers an address gets up
-to N times the configured rate. The counters live on ``app.state`` with the other
-per-process state, so an application given fresh state (as each test is) starts counting from zero.
+Limits are written in ``limits``' notation (``60/minute;600/hour``) and counted as sliding-window counters by
+``RedisRateLimiter`` when ``EVOTE_REDIS_URL`` is set (one count shared by every worker and replica), otherwise by
+``ClientRateLimiter`` in memory (each worker process counts on its own, so with N workers an address gets up to N
+times the configured rate). If Redis stops answering, requests are counted in memory meanwhile (fail open to
+per-process limits, never closed: the database-backed limits above still hold, and a cache outage must not lock
+every owner out of signing in); an ERROR log line says so and ``/readyz`` reports ``rate_limits: redis_unavailable``.
+The limiter lives on ``app.state`` with the other per-process state, so an application given fresh state (as each
+test is) starts counting from zero.
 
 The client address is the ASGI peer (``scope["client"]``). Behind a reverse proxy, run uvicorn with
 ``--proxy-headers --forwarded-allow-ips=<the proxy's address>`` so the peer is the real client, not the proxy.
@@ -24,8 +30,11 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 import limits
+import redis.asyncio as aioredis
+from redis.exceptions import RedisError
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.common.errors import TooManyRequests
@@ -79,6 +88,20 @@ MAX_TRACKED = 100_000
 number of addresses (an IPv6 /48 holds 65,536 /64s)."""
 
 
+class RateLimiter(Protocol):
+    """Where the per-address counters are kept."""
+
+    async def acquire(self, rule: RateRule, key: str) -> int | None:
+        """``None`` if the request may go ahead (and it is counted); else the seconds until it may be retried."""
+        ...
+
+    async def status(self) -> str:
+        """``memory``, ``redis`` or ``redis_unavailable`` (``/readyz``)."""
+        ...
+
+    async def aclose(self) -> None: ...
+
+
 class ClientRateLimiter:
     """Sliding-window counters per (bucket, address, limit): this window's count plus the previous window's,
     weighted by how much of it still lies within one window of now and rounded up, so an address never gets
@@ -93,7 +116,16 @@ class ClientRateLimiter:
         self._max_tracked = max_tracked
         self._clock = clock
 
-    def acquire(self, rule: RateRule, key: str) -> int | None:
+    async def acquire(self, rule: RateRule, key: str) -> int | None:
+        return self.acquire_now(rule, key)
+
+    async def status(self) -> str:
+        return "memory"
+
+    async def aclose(self) -> None:
+        return None
+
+    def acquire_now(self, rule: RateRule, key: str) -> int | None:
         """``None`` if the request may go ahead (and it is counted); else the seconds until it may be retried."""
         now = self._clock()
         updates: list[tuple[tuple[str, str, str], tuple[int, int, int]]] = []
@@ -152,7 +184,7 @@ class RateLimitMiddleware:
         if rule is None:
             await self.app(scope, receive, send)
             return
-        retry_after = _limiter(scope).acquire(rule, client_key(scope))
+        retry_after = await _limiter(scope).acquire(rule, client_key(scope))
         if retry_after is None:
             await self.app(scope, receive, send)
             return
@@ -161,10 +193,140 @@ class RateLimitMiddleware:
         await send_problem(error, scope, receive, send, headers={"Retry-After": str(retry_after)})
 
 
-def _limiter(scope: Scope) -> ClientRateLimiter:
+def _limiter(scope: Scope) -> RateLimiter:
     state = scope["app"].state
-    limiter: ClientRateLimiter | None = getattr(state, STATE_ATTRIBUTE, None)
+    limiter: RateLimiter | None = getattr(state, STATE_ATTRIBUTE, None)
     if limiter is None:
-        limiter = ClientRateLimiter()
+        limiter = rate_limiter_from_settings(getattr(state, "settings", None))
         setattr(state, STATE_ATTRIBUTE, limiter)
     return limiter
+
+
+# One atomic step for all of a rule's limits: read this window's and the previous window's counts, and only if every
+# limit still has room, count the request in each (the counter expires once it can no longer weigh on a window).
+# KEYS: current₁, previous₁, current₂, previous₂, …; ARGV: per limit its amount, the share of the previous window
+# still within one window of now, and the counter's lifetime in ms. Returns {allowed, current₁, previous₁, …}.
+SLIDING_WINDOW_SCRIPT = """
+local counts = {}
+local allowed = 1
+for i = 1, #KEYS / 2 do
+  local current = tonumber(redis.call('GET', KEYS[2 * i - 1]) or '0')
+  local previous = tonumber(redis.call('GET', KEYS[2 * i]) or '0')
+  local amount = tonumber(ARGV[3 * i - 2])
+  local weight = tonumber(ARGV[3 * i - 1])
+  if math.ceil(previous * weight) + current >= amount then
+    allowed = 0
+  end
+  counts[2 * i - 1] = current
+  counts[2 * i] = previous
+end
+if allowed == 1 then
+  for i = 1, #KEYS / 2 do
+    redis.call('INCR', KEYS[2 * i - 1])
+    redis.call('PEXPIRE', KEYS[2 * i - 1], ARGV[3 * i])
+  end
+end
+table.insert(counts, 1, allowed)
+return counts
+"""
+
+REDIS_RETRY_SECONDS = 5.0
+"""After Redis fails, requests are counted in memory for this long before Redis is tried again, so an outage costs
+one timeout every few seconds, not one per request."""
+REDIS_TIMEOUT_SECONDS = 0.5
+
+
+class RedisRateLimiter:
+    """The same sliding-window counters as ``ClientRateLimiter``, kept in Redis so that every worker and replica
+    counts against one allowance. Keys are ``<prefix><bucket>:<address>:<amount>/<seconds>:<window>`` and expire
+    two windows after they were last counted in. Redis unavailable: counted in ``fallback`` (per process) meanwhile.
+    """
+
+    def __init__(
+        self,
+        client: aioredis.Redis,
+        *,
+        prefix: str,
+        fallback: ClientRateLimiter | None = None,
+        clock: Callable[[], float] = time.time,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._client = client
+        self._script = client.register_script(SLIDING_WINDOW_SCRIPT)
+        self._prefix = prefix
+        self._fallback = fallback or ClientRateLimiter()
+        self._clock = clock  # wall time: the windows must line up across hosts
+        self._monotonic = monotonic
+        self._down_since: float | None = None
+        self._retry_at = 0.0
+
+    async def acquire(self, rule: RateRule, key: str) -> int | None:
+        if self._down_since is not None and self._monotonic() < self._retry_at:
+            return self._fallback.acquire_now(rule, key)
+        now = self._clock()
+        keys: list[str] = []
+        args: list[str] = []
+        shape: list[tuple[int, float, float]] = []
+        for item in rule.limits:
+            expiry = item.get_expiry()
+            window = int(now // expiry)
+            elapsed = now - window * expiry
+            base = f"{self._prefix}{rule.name}:{key}:{item.amount}/{expiry}:"
+            keys += [f"{base}{window}", f"{base}{window - 1}"]
+            args += [str(item.amount), repr((expiry - elapsed) / expiry), str(int(2 * expiry * 1000))]
+            shape.append((item.amount, float(expiry), elapsed))
+        try:
+            answer = await self._script(keys=keys, args=args)
+        except (RedisError, OSError) as exc:
+            self._failed(exc)
+            return self._fallback.acquire_now(rule, key)
+        self._recovered()
+        if int(answer[0]) == 1:
+            return None
+        waits: list[float] = []
+        for index, (amount, seconds, into) in enumerate(shape):
+            current, previous = int(answer[1 + 2 * index]), int(answer[2 + 2 * index])
+            if math.ceil(previous * (seconds - into) / seconds) + current >= amount:
+                waits.append(_wait(amount, current, previous, seconds, into))
+        return max(1, math.ceil(max(waits, default=1)))
+
+    def _failed(self, exc: BaseException) -> None:
+        if self._down_since is None:
+            self._down_since = self._monotonic()
+            logger.error(
+                "rate limits: Redis unavailable, counting per process until it answers again",
+                extra={"error": type(exc).__name__},
+            )
+        self._retry_at = self._monotonic() + REDIS_RETRY_SECONDS
+
+    def _recovered(self) -> None:
+        if self._down_since is not None:
+            logger.warning(
+                "rate limits: Redis answers again, counting shared limits",
+                extra={"unavailable_seconds": round(self._monotonic() - self._down_since, 1)},
+            )
+            self._down_since = None
+
+    async def status(self) -> str:
+        try:
+            await self._client.ping()
+        except (RedisError, OSError) as exc:
+            self._failed(exc)
+            return "redis_unavailable"
+        self._recovered()
+        return "redis"
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+
+def rate_limiter_from_settings(settings: Settings | None) -> RateLimiter:
+    """Redis when ``EVOTE_REDIS_URL`` is set, else per-process memory."""
+    if settings is None or not settings.redis_url:
+        return ClientRateLimiter()
+    client = aioredis.Redis.from_url(
+        settings.redis_url,
+        socket_timeout=REDIS_TIMEOUT_SECONDS,
+        socket_connect_timeout=REDIS_TIMEOUT_SECONDS,
+    )
+    return RedisRateLimiter(client, prefix=settings.redis_key_prefix)

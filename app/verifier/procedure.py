@@ -758,7 +758,9 @@ def check_convening(
         for entry in _of(entries, EventKind.CONVENING_MANDATE_SIGNED):
             if entry.payload["mandate_id"] != mandate.payload["mandate_id"]:
                 continue
-            if instant(entry.payload["signed_at"]) > published_at:
+            # vote.published logs its time to the second (the notice hash's spelling): a signature within that
+            # second cannot be shown to come after it, and the service checked the order when it published.
+            if instant(entry.payload["signed_at"]).replace(microsecond=0) > published_at:
                 raise ProcedureFailure(
                     "convening",
                     f"{_named(entry)}: signed at {entry.payload['signed_at']}, after publication (R-CONV-2)",

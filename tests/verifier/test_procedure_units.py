@@ -275,3 +275,22 @@ def test_the_procedure_kinds_are_bound_beside_the_legacy_ones() -> None:
     assert completeness.LEGACY_BOUND_KINDS < completeness.BOUND_KINDS
     assert EventKind.PAPER_RECEIVED in completeness.PROCEDURE_BOUND_KINDS
     assert not completeness.LEGACY_BOUND_KINDS & completeness.PROCEDURE_BOUND_KINDS
+
+
+def _mandate_signed_at(signed_at: str) -> list[Entry]:
+    mandate = {"mandate_id": "m1", "decided_on": "2025-02-27", "committee_id": "c1"}
+    signature = {"mandate_id": "m1", "member_id": "member-1", "signed_at": signed_at}
+    return [
+        Entry(EventKind.CONVENING_MANDATE_RECORDED, mandate, z("2025-02-28T02:00:00+00:00"), 2),
+        Entry(EventKind.CONVENING_MANDATE_SIGNED, signature, z(signed_at), 3),
+    ]
+
+
+def test_a_signature_in_the_second_of_publication_is_before_it():
+    """vote.published logs its time to the second; a signature 0.54 s into that second, logged before the
+    publication (as when a committee publishes right after the last member signs), is not after it (R-CONV-2)."""
+    entries = _mandate_signed_at("2025-03-01T02:00:00.536481+00:00")
+    assert "1 signature(s)" in procedure.check_convening(PUBLISHED, entries, [], {})
+    late = _mandate_signed_at("2025-03-01T02:00:01.000001+00:00")
+    with pytest.raises(ProcedureFailure, match=r"after publication \(R-CONV-2\)"):
+        procedure.check_convening(PUBLISHED, late, [], {})
