@@ -122,6 +122,8 @@ class PostingCheck:
 
     counted_posted_at: datetime
     earliest_start: datetime
+    posted_at: datetime
+    """The posting as recorded: the stated instant, or publication when it was stated within that minute."""
 
 
 def check_posting(
@@ -132,7 +134,8 @@ def check_posting(
     starts_at: datetime,
     counted_posted_at: datetime | None = None,
 ) -> PostingCheck:
-    """R-NOTICE-2/3: refuse a posting stated in the future or before publication; the earliest posting counts
+    """R-NOTICE-2/3: refuse a posting stated in the future or before the minute of publication (one stated within
+    that minute is taken as at publication); the earliest posting counts
     (``counted_posted_at``: the one recorded before, if any), and the announced start must leave 15 clear days after
     the later of publication and that posting (TV-W6: published 03-01, posted 03-05 → earliest 03-21, so a start on
     03-17 is refused). A posting recorded after one that already counts only adds a place."""
@@ -140,14 +143,17 @@ def check_posting(
     if posted_at > now:
         raise PostingInFuture(posted_at=_show(posted_at), now=_show(now))
     if posted_at < published_at:
-        raise PostingBeforePublication(posted_at=_show(posted_at), published_at=_show(published_at))
+        # A clerk states the time to the minute: the minute of publication means "right after it", not before.
+        if posted_at < published_at.replace(second=0, microsecond=0):
+            raise PostingBeforePublication(posted_at=_show(posted_at), published_at=_show(published_at))
+        posted_at = published_at
     counted = posted_at if counted_posted_at is None else min(posted_at, counted_posted_at)
     earliest = earliest_voting_start(notice_effective_at(published_at, counted))
     if starts_at < earliest:
         raise PostingTooLateForWindow(
             posted_date=shanghai_date(counted).isoformat(), earliest_start=_show(earliest), starts_at=_show(starts_at)
         )
-    return PostingCheck(counted, earliest)
+    return PostingCheck(counted, earliest, posted_at)
 
 
 def check_notice_posted(posted_at: datetime | None) -> None:

@@ -901,10 +901,10 @@ async def record_posting(
     content_type = sniff_content_type(photo)
     if content_type not in PHOTO_TYPES:
         raise PostingPhotoUnsupported()
-    stated = _whole_seconds(posted_at)
     check = check_posting(
-        vote.published_at, stated, now, starts_at=vote.starts_at, counted_posted_at=vote.posted_at
+        vote.published_at, _whole_seconds(posted_at), now, starts_at=vote.starts_at, counted_posted_at=vote.posted_at
     )  # R-NOTICE-3, TV-W6
+    stated = check.posted_at
     place_row = await access.estate_place(session, vote.estate_id)
     if place_row is None:  # pragma: no cover - a vote's estate is never deleted
         raise NotFound(what="vote")
@@ -942,6 +942,7 @@ async def record_posting(
         ),
         estate_id=vote.estate_id,
         vote_id=vote.id,
+        at=now,
     )
     await identity_events.record_act(session, principal, entry, acted_as=acted_as)
     return PostingView(posting, check.earliest_start.astimezone(UTC))

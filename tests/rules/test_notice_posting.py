@@ -58,6 +58,13 @@ def test_a_posting_in_the_future_or_before_publication_is_refused():
         check_posting(PUBLISHED, PUBLISHED - timedelta(seconds=1), POSTED, starts_at=START_0321)
 
 
+def test_a_posting_stated_in_the_minute_of_publication_is_taken_as_at_publication():
+    published = PUBLISHED + timedelta(seconds=42)  # the clerk publishes at 10:00:42 and types "10:00"
+    check = check_posting(published, PUBLISHED, POSTED, starts_at=START_0317)
+    assert (check.posted_at, check.counted_posted_at) == (published, published)
+    assert check_posting(published, POSTED, POSTED, starts_at=START_0321).posted_at == POSTED
+
+
 def test_no_posting_no_opening():
     with pytest.raises(errors.NoticeNotPosted) as refused:
         check_notice_posted(None)

@@ -31,7 +31,8 @@ async def late_bundle(backend, client, session, app, repo_root, monkeypatch) -> 
         monkeypatch.setattr("app.vote.service.check_window", lambda *args, **kwargs: None)
         # The same faulty server records the same-day posting without checking the period (R-NOTICE-3).
         monkeypatch.setattr(
-            "app.vote.service.check_posting", lambda published, posted, *args, **kwargs: PostingCheck(posted, posted)
+            "app.vote.service.check_posting",
+            lambda published, posted, *args, **kwargs: PostingCheck(posted, posted, posted),
         )
         run = await run_vote(client, session, app, repo_root, published=STARTS - timedelta(days=14))
         _CACHE[key] = await export_bundle(client, run)
