@@ -13,6 +13,7 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.routing import APIRoute
+from fastapi.staticfiles import StaticFiles
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
@@ -27,6 +28,9 @@ from app.ballot.receipt_router import router as receipt_router
 from app.ballot.router import router as ballot_router
 from app.committee.router import router as committee_router
 from app.common.errors import TooManyRequests
+from app.console.router import router as console_router
+from app.console.session import SessionKeys
+from app.console.web import STATIC_DIR
 from app.db.base import utcnow
 from app.db.migrate import upgrade_async
 from app.db.session import create_engine, create_sessionmaker
@@ -104,6 +108,7 @@ def attach_state(
     app.state.code_sender = sender_from_settings(settings)
     app.state.notice_sender = notice_outbox.sender_from_settings(settings)
     app.state.log_keys = LogKeys.from_settings(settings)
+    app.state.console_keys = SessionKeys.derive(settings.key("token_hash_key"))
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -225,6 +230,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     if settings.dev_clock:
         app.include_router(devclock.router, prefix=API_PREFIX)
     app.include_router(health.router)
+    # The staff console and the owners' receipt check page (issue #22): HTML, outside the API and its schema.
+    app.include_router(console_router)
+    app.mount("/console/static", StaticFiles(directory=STATIC_DIR), name="console-static")
     _register_problem_schema(app, settings)
     return app
 

@@ -1,0 +1,146 @@
+"""The console's words, zh-CN first with English (``?lang=en`` or the language switch sets a cookie)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+LANGUAGES = ("zh", "en")
+
+TEXT: dict[str, tuple[str, str]] = {
+    "app": ("业主共同决定电子表决 管理台", "evote console"),
+    "skip": ("跳到正文", "Skip to content"),
+    "switch": ("English", "中文"),
+    "switch_lang": ("en", "zh"),
+    "sign_in": ("登录", "Sign in"),
+    "sign_out": ("退出", "Sign out"),
+    "api_key": ("工作人员密钥", "Staff API key"),
+    "api_key_help": (
+        "请输入为您签发的工作人员密钥（evk_ 开头），与接口使用的凭据相同。",
+        "The staff API key issued to you (starts with evk_), the same credential the API takes.",
+    ),
+    "bad_key": ("密钥无效、已停用或已过期。", "The key is invalid, disabled or expired."),
+    "csrf": ("表单已过期，请刷新页面后重试。", "The form has expired; reload the page and try again."),
+    "home": ("首页", "Home"),
+    "signed_in_as": ("当前身份", "Signed in as"),
+    "roles": ("角色", "Roles"),
+    "votes": ("表决", "Votes"),
+    "jurisdiction_votes": ("辖区表决", "Votes of the jurisdiction"),
+    "estate_votes": ("本小区表决", "Votes of the estate"),
+    "receipt_check": ("核验投票回执", "Check a ballot receipt"),
+    "estate": ("小区", "Estate"),
+    "status": ("状态", "Status"),
+    "all": ("全部", "All"),
+    "from": ("起始日期", "From"),
+    "to": ("截止日期", "To"),
+    "filter": ("筛选", "Filter"),
+    "title": ("名称", "Title"),
+    "window": ("表决期间", "Voting window"),
+    "turnout": ("参与情况", "Turnout"),
+    "heads": ("人数", "Heads"),
+    "area": ("专有部分面积", "Area"),
+    "no_votes": ("没有符合条件的表决。", "No vote matches."),
+    "page": ("第 {n} 页", "Page {n}"),
+    "prev": ("上一页", "Previous"),
+    "next": ("下一页", "Next"),
+    "open": ("查看", "Open"),
+    "two_thirds": ("三分之二参与线", "two-thirds participation line"),
+    "turnout_chart": ("参与人数与面积随时间变化（占总数百分比）", "Turnout over time (per cent of the total)"),
+    "chart_empty": ("尚无投票。", "No ballot yet."),
+    "notice": ("表决公告", "Notice"),
+    "notices": ("公告", "Notices"),
+    "roll": ("表决名册", "Roll"),
+    "roll_size": ("表决单元 {heads} 个，专有部分面积 {area} 平方米", "{heads} voter groups, {area} m² of area"),
+    "roll_hash": ("名册哈希", "Roll hash"),
+    "notice_hash": ("公告哈希", "Notice hash"),
+    "postings": ("现场张贴记录", "On-site postings"),
+    "no_postings": ("尚无张贴记录。", "No posting recorded."),
+    "posted_at": ("张贴时间", "Posted at"),
+    "place": ("张贴地点", "Place"),
+    "photo": ("照片", "Photo"),
+    "supervision": ("监督记录", "Supervision record"),
+    "no_actions": ("尚无监督行为。", "No supervision act."),
+    "acts": ("监督行为", "Supervision acts"),
+    "reason": ("理由（事实与违反的规定）", "Reason (facts and the rule breached)"),
+    "document_ref": ("决定文书编号", "Decision document number"),
+    "suspend": ("暂停表决", "Suspend the vote"),
+    "resume": ("恢复表决并延长", "Resume with an extension"),
+    "new_end": ("新的截止时间（北京时间）", "New end (Beijing time)"),
+    "terminate": ("终止表决", "Terminate the vote"),
+    "correction": ("责令限期改正", "Order a correction"),
+    "deadline": ("改正期限（北京时间）", "Deadline (Beijing time)"),
+    "revoke": ("撤销决定", "Revoke a decision"),
+    "topic": ("议题", "Topic"),
+    "done": ("已完成：{what}", "Done: {what}"),
+    "downloads": ("查阅与下载", "Inspection downloads"),
+    "download_notice": ("下载公告", "Download notice"),
+    "download_result": ("下载表决结果", "Download the result"),
+    "refused": ("无权访问", "Access refused"),
+    "refused_text": (
+        "您的角色无权查看或操作此页面，或该对象不存在。",
+        "Your role may not see or act on this page, or it does not exist.",
+    ),
+    "error": ("未能完成", "Could not be done"),
+    "back": ("返回", "Back"),
+    "ends_at": ("截止时间", "Ends at"),
+    "acted_at": ("时间", "When"),
+    "kind": ("类别", "Kind"),
+    "alerts": ("提醒", "Alerts"),
+    "overdue_orders": ("逾期未改正的责令改正", "Correction orders past their deadline"),
+    "overdue_meetings": ("12 个月内未召开业主大会的小区", "Estates without a meeting in 12 months"),
+    "pending_reviews": ("待审核的身份材料", "Identity reviews pending"),
+    "late_results": ("未按期公布的表决结果", "Results not published in time"),
+    "no_alerts": ("暂无提醒。", "No alert."),
+    "register_upload": ("上传房屋登记册", "Upload the property register"),
+    # receipt page
+    "receipt_title": ("核验我的投票回执", "Check my ballot receipt"),
+    "receipt_intro": (
+        "将表决后获得的回执（JSON 或文本格式）粘贴到下面。核验完全在您的浏览器中进行："
+        "本页脚本用 SHA-256 重算默克尔包含证明，并用从本站公布的日志公钥核验检查点的 Ed25519 签名，"
+        "不依赖服务器的判断。",
+        "Paste the receipt you got after voting (JSON or text form). The check runs entirely in your browser: "
+        "this page's script recomputes the Merkle inclusion proof with SHA-256 and checks the checkpoint's Ed25519 "
+        "signature with the log key this site publishes; it does not rely on the server's verdict.",
+    ),
+    "receipt_label": ("投票回执", "Ballot receipt"),
+    "counted_label": ("计票证明（表决结束后获取，可选）", "Counted proof (after the close, optional)"),
+    "check": ("核验", "Check"),
+    "log_key": ("日志公钥", "Log key"),
+}
+
+
+def translator(language: str) -> Callable[..., str]:
+    index = 1 if language == "en" else 0
+
+    def t(key: str, **values: object) -> str:
+        text = TEXT[key][index]
+        return text.format(**values) if values else text
+
+    return t
+
+
+STATUS_LABELS: dict[str, tuple[str, str]] = {
+    "DRAFT": ("草稿", "Draft"),
+    "PUBLISHED": ("已公告", "Published"),
+    "OPEN": ("投票中", "Open"),
+    "CLOSED": ("已截止", "Closed"),
+    "DECIDED": ("已计票", "Decided"),
+    "RESULT_PUBLISHED": ("结果已公布", "Result published"),
+    "CANCELLED": ("已撤回", "Cancelled"),
+    "SUSPENDED": ("已暂停", "Suspended"),
+    "REVOKED_BY_STREET_OFFICE": ("街道已撤销", "Revoked by the street office"),
+    "REVOKED_BY_COURT": ("法院已撤销", "Revoked by a court"),
+    "TERMINATED": ("已终止", "Terminated"),
+    # supervision acts (app.supervision.models.SupervisionKind)
+    "SUSPENSION": ("暂停", "Suspension"),
+    "RESUMPTION": ("恢复并延长", "Resumption"),
+    "CORRECTION_ORDER": ("责令限期改正", "Correction order"),
+    "CORRECTION_FOLLOW_UP": ("改正跟进", "Correction follow-up"),
+    "REVOCATION": ("撤销决定", "Revocation"),
+    "COURT_REVOCATION": ("法院撤销", "Court revocation"),
+    "TERMINATION": ("终止", "Termination"),
+}
+
+
+def status_label(status: str, language: str) -> str:
+    pair = STATUS_LABELS.get(status)
+    return status if pair is None else pair[1 if language == "en" else 0]
