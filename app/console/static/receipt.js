@@ -202,7 +202,7 @@
       if (ballot.entry.kind !== "ballot.cast") refuse("该回执不是选票回执。", "This receipt is not a ballot's.");
       const lines = [
         say("核验通过：您的选票已记入签名日志。", "Valid: your ballot is in the signed log."),
-        say(`日志位置 ${ballot.entry.id}，检查点大小 ${ballot.checkpoint.size}。`,
+        say(`日志记录编号 ${ballot.entry.id}，所在签名检查点共 ${ballot.checkpoint.size} 条记录。`,
             `Entry ${ballot.entry.id}, checkpoint size ${ballot.checkpoint.size}.`),
       ];
       if (countedText) {
