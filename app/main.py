@@ -28,6 +28,7 @@ from app.ballot.receipt_router import router as receipt_router
 from app.ballot.router import router as ballot_router
 from app.committee.router import router as committee_router
 from app.common.errors import TooManyRequests
+from app.console.committee import router as console_committee_router
 from app.console.router import router as console_router
 from app.console.session import SessionKeys
 from app.console.web import STATIC_DIR
@@ -232,6 +233,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health.router)
     # The staff console and the owners' receipt check page (issue #22): HTML, outside the API and its schema.
     app.include_router(console_router)
+    app.include_router(console_committee_router)
     app.mount("/console/static", StaticFiles(directory=STATIC_DIR), name="console-static")
     _register_problem_schema(app, settings)
     return app

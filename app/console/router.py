@@ -243,6 +243,7 @@ async def vote_page(
     place = await access.estate_place(session, vote.estate_id)
     roles = roles_on(principal, place) if place is not None else frozenset()
     supervises = bool(roles & {Role.STREET_OFFICE, Role.ADMIN})
+    organises = bool(roles & {Role.COMMITTEE, Role.ADMIN})
     turnout = None
     chart = None
     if vote.status is not VoteStatus.DRAFT:
@@ -268,6 +269,7 @@ async def vote_page(
         record=record,
         notices=[notice for notice in notices if notice.vote_id == vote.id],
         supervises=supervises,
+        organises=organises,
         done=done,
         done_labels=DONE_LABELS,
         area_m2=lambda area: f"{area / 100:.2f}",
@@ -276,6 +278,7 @@ async def vote_page(
 
 DONE_LABELS = {
     "suspend": "suspend", "resume": "resume", "terminate": "terminate", "correction": "correction", "revoke": "revoke",
+    "publish": "publish",
 }  # fmt: skip
 
 

@@ -22,6 +22,7 @@ import sqlalchemy as sa
 
 from app.audit.models import AuditEntry
 from app.common.access import Role
+from app.console.committee import router as committee_router
 from app.console.router import router as console_router
 from app.console.session import SESSION_COOKIE
 from app.identity.service import OPERATOR
@@ -30,6 +31,7 @@ from app.rules.publicity import SHANGHAI
 from app.supervision import service as supervision_service
 from tests.console.world import NOW, build_world, secret
 from tests.factories import bearer, make_account, make_api_key
+from tests.factories_vote import POSTING_PHOTO, SAMPLE
 
 OK, LOGIN = "OK", "LOGIN"
 PRINCIPALS = ("anonymous", "admin", "so_a", "committee_a", "observer_a", "auditor_a", "so_b", "committee_b", "owner")
@@ -49,10 +51,18 @@ SIGNED_IN = expect(OK)
 SUPERVISORS_A = expect("404", (("admin", "so_a"), OK), (("committee_a", "observer_a", "auditor_a"), "403"))
 READERS_A = expect("404", (STAFF_A, OK))
 JURISDICTION_A = expect("404", (("admin", "so_a"), OK))
+ORGANISERS_A = expect("404", (("admin", "so_a", "committee_a"), OK), (("observer_a", "auditor_a"), "403"))
+# R-LIFE-1 with R-SUP-1: on the committee's votes the street office supervises; it does not act as the organiser.
+VOTE_ORGANISERS_A = expect("404", (("admin", "committee_a"), OK), (("so_a", "observer_a", "auditor_a"), "403"))
+PARTICIPATION_A = ORGANISERS_A  # R-PART-1: the street office reads who has not voted too
 
 
 def _form(world, extra=None):  # type: ignore[no-untyped-def]
     return {"reason": "表决程序违反议事规则", "document_ref": "朝东街发〔2025〕12号", **(extra or {})}
+
+
+def _nothing(world):  # type: ignore[no-untyped-def]
+    return {}
 
 
 def _later(world) -> str:  # type: ignore[no-untyped-def]
@@ -80,11 +90,22 @@ TABLE = {
     ("GET", "/console/estates/{estate_id}/notices/{notice_id}/download"): (READERS_A, None),
     ("GET", "/console/estates/{estate_id}/results/{vote_id}/download"): (READERS_A, None),
     ("GET", "/console/receipt"): (PUBLIC, None),
+    # the committee's pages (app.console.committee)
+    ("GET", "/console/estates/{estate_id}/votes"): (READERS_A, None),
+    ("GET", "/console/estates/{estate_id}/register"): (ORGANISERS_A, None),
+    ("POST", "/console/estates/{estate_id}/register"): (ORGANISERS_A, "register"),
+    ("GET", "/console/votes/{vote_id}/notice-preview"): (VOTE_ORGANISERS_A, None),
+    ("POST", "/console/votes/{vote_id}/publish"): (VOTE_ORGANISERS_A, _nothing),
+    ("GET", "/console/votes/{vote_id}/participation"): (PARTICIPATION_A, None),
+    ("POST", "/console/votes/{vote_id}/reminder"): (VOTE_ORGANISERS_A, _nothing),
+    ("POST", "/console/votes/{vote_id}/paper-receptions"): (VOTE_ORGANISERS_A, "paper"),
+    ("GET", "/console/votes/{vote_id}/announcement"): (READERS_A, None),
 }
 
 
 def console_routes() -> set[tuple[str, str]]:
-    return {(method, route.path) for route in console_router.routes for method in route.methods}  # type: ignore[attr-defined]
+    routes = [*console_router.routes, *committee_router.routes]
+    return {(method, route.path) for route in routes for method in route.methods}  # type: ignore[attr-defined]
 
 
 def test_every_console_route_is_in_the_matrix() -> None:
@@ -158,12 +179,19 @@ async def test_console_authorisation_matrix(app, client, connection, session, wo
             try:
                 before = await session.scalar(sa.select(sa.func.count(AuditEntry.id)))
                 client.cookies.clear()
-                data = body(built) if body else None
+                files = None
+                if body == "register":
+                    data, files = {}, {"file": ("r.csv", SAMPLE.read_bytes(), "text/csv")}
+                elif body == "paper":
+                    data = {"group_id": "0" * 32, "form": "SHEET"}
+                    files = {"scan": ("scan.png", POSTING_PHOTO, "image/png")}
+                else:
+                    data = body(built) if body else None
                 if method == "POST":
                     csrf = app.state.console_keys.csrf_token(cookies.get(SESSION_COOKIE, ""))
                     data = {**(data or {}), "csrf": csrf}
                 headers = {"cookie": "; ".join(f"{name}={value}" for name, value in cookies.items())} if cookies else {}
-                response = await client.request(method, url, data=data, headers=headers)
+                response = await client.request(method, url, data=data, files=files, headers=headers)
                 got = _outcome(response)
                 if got != expected[principal]:
                     problems.append(f"{method} {template} [{principal}]: {got} ({response.status_code}), "

@@ -1,0 +1,203 @@
+"""The committee's console pages (issue #22 item 2): the estate's votes, the register upload with the error table of
+the whole file, publishing a draft after reading its notice as owners will, paper-ballot receptions, the groups that
+have not voted and a reminder to them, and the result announcement as a printable A4 page with a QR code.
+
+Each page calls the service the API's route calls, with the same access checks in the same order."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any
+
+import segno
+from fastapi import APIRouter, File, Form, Query, Request, Response, UploadFile
+from fastapi.responses import HTMLResponse
+
+from app.ballot import paper
+from app.ballot.schemas import PaperReceptionIn
+from app.console.web import ConsolePrincipal, ConsoleRoute, check_csrf, redirect, render
+from app.errors import NotFound
+from app.http.deps import CipherDep, Clock, SessionDep, SettingsDep
+from app.http.errors import PayloadTooLarge
+from app.participation import service as participation_service
+from app.place import access
+from app.register import service as register_service
+from app.register.errors import RegisterInvalid
+from app.register.router import detect_format
+from app.result import records
+from app.rules.paper import PaperForm
+from app.security.pii import mask_name
+from app.vote import notices as vote_notices
+from app.vote import repository as vote_repository
+from app.vote import service as vote_service
+from app.vote.service import ensure_acts_as_organiser
+
+router = APIRouter(prefix="/console", include_in_schema=False, route_class=ConsoleRoute)
+Csrf = Annotated[str, Form(max_length=200)]
+
+
+@router.get("/estates/{estate_id}/votes", response_class=HTMLResponse)
+async def estate_votes(
+    request: Request,
+    estate_id: uuid.UUID,
+    session: SessionDep,
+    principal: ConsolePrincipal,
+    clock: Clock,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+) -> Response:
+    """The estate's votes, drafts included for its organisers (the API's ``GET /estates/{id}/votes``)."""
+    now = clock()
+    rows, next_cursor = await vote_service.list_votes(session, principal, estate_id, cursor=cursor, limit=20, now=now)
+    return render(request, "estate_votes.html", estate_id=estate_id, rows=rows, next_cursor=next_cursor, now=now)
+
+
+# --- the register ------------------------------------------------------------------------------------------------
+
+
+@router.get("/estates/{estate_id}/register", response_class=HTMLResponse)
+async def register_form(
+    request: Request, estate_id: uuid.UUID, session: SessionDep, principal: ConsolePrincipal
+) -> Response:
+    await access.ensure_can_manage_estate(session, principal, estate_id)
+    return render(request, "register.html", estate_id=estate_id, errors=None, outcome=None)
+
+
+@router.post("/estates/{estate_id}/register", response_class=HTMLResponse)
+async def register_upload(
+    request: Request,
+    estate_id: uuid.UUID,
+    session: SessionDep,
+    principal: ConsolePrincipal,
+    settings: SettingsDep,
+    cipher: CipherDep,
+    clock: Clock,
+    csrf: Csrf,
+    file: Annotated[UploadFile, File()],
+) -> Response:
+    """The API's register import: every bad row of the whole file listed at once, nothing written (R-REG)."""
+    check_csrf(request, csrf)
+    await access.ensure_can_manage_estate(session, principal, estate_id)
+    chosen = detect_format(file.filename, file.content_type, None)
+    content = await file.read(settings.max_upload_bytes + 1)
+    if len(content) > settings.max_upload_bytes:
+        raise PayloadTooLarge(limit=settings.max_upload_bytes)
+    try:
+        outcome = await register_service.import_register(
+            session, estate_id, content, register_format=chosen, source_name=file.filename or "upload",
+            imported_by=principal, cipher=cipher, now=clock(),
+        )  # fmt: skip
+    except RegisterInvalid as invalid:
+        errors: list[dict[str, Any]] = invalid.extra.get("errors", [])
+        return render(
+            request, "register.html", status_code=422, estate_id=estate_id, errors=errors, outcome=None,
+            message=invalid.message("en" if request.cookies.get("evote_console_lang") == "en" else "zh"),
+        )  # fmt: skip
+    return render(request, "register.html", estate_id=estate_id, errors=None, outcome=outcome)
+
+
+# --- publishing a draft ------------------------------------------------------------------------------------------
+
+
+@router.get("/votes/{vote_id}/notice-preview", response_class=HTMLResponse)
+async def notice_preview(
+    request: Request, vote_id: uuid.UUID, session: SessionDep, principal: ConsolePrincipal, clock: Clock
+) -> Response:
+    """The draft's notice in the words owners will receive (``app.vote.notices``), before it is published."""
+    vote = await vote_service.managed_vote(session, principal, vote_id)
+    return render(
+        request, "notice_preview.html", vote=vote, title=vote_notices.vote_notice_title(vote),
+        body=vote_notices.vote_notice_body(vote),
+    )  # fmt: skip
+
+
+@router.post("/votes/{vote_id}/publish")
+async def publish(
+    request: Request, vote_id: uuid.UUID, session: SessionDep, principal: ConsolePrincipal, clock: Clock,
+    settings: SettingsDep, csrf: Csrf,
+) -> Response:  # fmt: skip
+    check_csrf(request, csrf)
+    await vote_service.publish(session, principal, vote_id, now=clock(), pseudonym_key=settings.key("pseudonym_key"))
+    return redirect(f"/console/votes/{vote_id}?done=publish")
+
+
+# --- participation: who has not voted, the reminder, paper ballots -----------------------------------------------
+
+
+@router.get("/votes/{vote_id}/participation", response_class=HTMLResponse)
+async def participation(
+    request: Request,
+    vote_id: uuid.UUID,
+    session: SessionDep,
+    principal: ConsolePrincipal,
+    clock: Clock,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    done: Annotated[str | None, Query(max_length=40)] = None,
+) -> Response:
+    """The groups that have not voted (R-PART-1/2: owners' names masked, for the organiser only), the reminder to
+    them (R-PART-3), and the paper-ballot reception form (R-PAPER-1)."""
+    page = await participation_service.not_voted(session, principal, vote_id, now=clock(), cursor=cursor, limit=50)
+    receptions = await paper.receptions(session, vote_id)
+    return render(
+        request, "participation.html", page=page, vote=page.vote, receptions=receptions, mask=mask_name, done=done,
+        forms=[form.value for form in PaperForm],
+    )  # fmt: skip
+
+
+@router.post("/votes/{vote_id}/reminder")
+async def remind(
+    request: Request, vote_id: uuid.UUID, session: SessionDep, principal: ConsolePrincipal, clock: Clock, csrf: Csrf
+) -> Response:
+    check_csrf(request, csrf)
+    await participation_service.remind(session, principal, vote_id, now=clock())
+    return redirect(f"/console/votes/{vote_id}/participation?done=reminder")
+
+
+@router.post("/votes/{vote_id}/paper-receptions")
+async def receive_paper(
+    request: Request,
+    vote_id: uuid.UUID,
+    session: SessionDep,
+    principal: ConsolePrincipal,
+    clock: Clock,
+    csrf: Csrf,
+    group_id: Annotated[str, Form(max_length=32)],
+    form: Annotated[PaperForm, Form()],
+    scan: Annotated[UploadFile, File()],
+) -> Response:
+    """The API's scan upload and reception in one form: the scan stored under its SHA-256 (R-PAPER-4), the arrival
+    recorded now by the server's clock (R-PAPER-1), a later ballot of the group kept as a duplicate (R-PAPER-2)."""
+    check_csrf(request, csrf)
+    vote = await vote_repository.lock_vote(session, vote_id)
+    if vote is None or vote.published_at is None:
+        raise NotFound(what="vote")
+    await access.ensure_can_manage_estate(session, principal, vote.estate_id)
+    ensure_acts_as_organiser(vote.organiser_kind, await access.estate_roles(session, principal, vote.estate_id))
+    now = clock()
+    content = await scan.read(paper.MAX_SCAN_BYTES + 1)
+    stored = await paper.upload_scan(
+        session, principal, vote, content, scan.content_type or "application/octet-stream", now=now
+    )
+    body = PaperReceptionIn(group_id=group_id, form=form, scan_sha256=stored.sha256)
+    await paper.receive(session, principal, vote, body, now=now)
+    return redirect(f"/console/votes/{vote_id}/participation?done=paper")
+
+
+# --- the result announcement -------------------------------------------------------------------------------------
+
+
+@router.get("/votes/{vote_id}/announcement", response_class=HTMLResponse)
+async def announcement(
+    request: Request,
+    vote_id: uuid.UUID,
+    session: SessionDep,
+    principal: ConsolePrincipal,
+    clock: Clock,
+    settings: SettingsDep,
+) -> Response:
+    """表决结果公告 on A4 (R-REC-7): the words of ``app.result.records`` with a QR code of the result's public URL."""
+    base_url = settings.public_base_url or str(request.base_url)
+    blocks, result_url = await records.announcement_page(
+        session, principal, vote_id, keys=request.app.state.log_keys, now=clock(), base_url=base_url
+    )
+    qr = segno.make(result_url, error="m").svg_data_uri(scale=3, border=2)
+    return render(request, "announcement.html", blocks=blocks, result_url=result_url, qr=qr, vote_id=vote_id)

@@ -1,0 +1,159 @@
+"""Issue #22 acceptance, in headless Chromium: a committee uploads a register with errors and sees them all, uploads
+it corrected, publishes a vote after reading its notice as owners will, records a paper ballot, sees who has not
+voted, and prints the result announcement (A4, with its QR code)."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx
+
+from app.common.access import Role
+from app.transitions import run_due_transitions
+from tests.console.live import SCREENSHOTS, browser_page, require_browser, screenshot
+from tests.console.test_browser_street_office import sign_in
+from tests.factories import make_api_key, make_places
+from tests.factories_vote import POSTING_PHOTO, SAMPLE, convene, make_vote, yes_no_topic
+from tests.result.helpers import cast_directly
+
+STARTS = datetime(2025, 6, 1, 16, 0, tzinfo=UTC)  # 2025-06-02 00:00 Asia/Shanghai
+PUBLISHED = STARTS - timedelta(days=20)
+SCAN = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8
+
+
+def broken_register() -> tuple[bytes, set[int]]:
+    """The sample register with three rows broken (an area, an ID number's check digit, an area source)."""
+    lines = SAMPLE.read_bytes().decode("utf-8-sig").splitlines()
+    lines[1] = lines[1].replace(",100.00,", ",一百,")
+    lines[5] = lines[5].replace("110105198405050057", "110105198405050058")
+    lines[7] = lines[7].replace(",实测,", ",随便,")
+    return "\n".join(lines).encode(), {2, 6, 8}
+
+
+def test_a_committee_runs_a_vote_in_the_browser(live, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    sync_api = require_browser()
+    app = live.app
+    app.state.clock = lambda: PUBLISHED
+
+    async def arrange(session, _):  # type: ignore[no-untyped-def]
+        places = await make_places(session, app.state.cipher, estate_name="上京家园")
+        await session.commit()
+        committee = await make_api_key(session, app.state.token_hasher, role=Role.COMMITTEE, estate_id=places.estate.id)
+        return places, committee
+
+    places, committee = live.seed(arrange)
+    key = committee["Authorization"].removeprefix("Bearer ")
+    broken, broken_rows = broken_register()
+    (tmp_path / "register.csv").write_bytes(broken)
+    with browser_page(sync_api) as page:
+        sign_in(page, live.url, key)
+        page.get_by_role("link", name="上传房屋登记册").click()
+        page.get_by_label("登记册文件（CSV 或 JSON）").set_input_files(str(tmp_path / "register.csv"))
+        page.get_by_role("button", name="上传").click()
+        refused = page.locator("#register-refused").inner_text()
+        count = int(re.search(r"(\d+) 处错误", refused).group(1))
+        rows = page.locator("#register-errors tbody tr")
+        assert rows.count() == count >= 3  # the whole file's errors, every one listed
+        listed = {int(rows.nth(i).locator("td").first.inner_text()) for i in range(count)}
+        assert listed == broken_rows
+        screenshot(page, "20-register-errors")
+        page.get_by_label("登记册文件（CSV 或 JSON）").set_input_files(str(SAMPLE))
+        page.get_by_role("button", name="上传").click()
+        assert "8 个表决单元" in page.locator("#register-ok").inner_text()
+
+        # A draft (drafting topics stays with the API here), convened by the committee's signed decision.
+        with httpx.Client(base_url=live.url, headers=committee) as client:
+            created = client.post(
+                f"/api/v1/estates/{places.estate.id}/votes",
+                json={
+                    "title": "2025年第二次业主大会会议", "organiser_kind": "OWNERS_COMMITTEE",
+                    "starts_at": STARTS.isoformat(), "ends_at": (STARTS + timedelta(days=7)).isoformat(),
+                    "notice_text": "会议公告", "voting_method": "MIXED",
+                    "paper_ballot_place": "业委会办公室（1号楼101），工作日9:00-17:00",
+                },
+            )  # fmt: skip
+            assert created.status_code == 201, created.text
+            vote_id = created.json()["id"]
+            topic = {"kind": "YES_NO", "declaration_property_management": True, "text": "续聘某某物业服务企业三年"}
+            added = client.post(
+                f"/api/v1/votes/{vote_id}/topics",
+                json=topic | {"title": "续聘物业服务企业", "matters": ["HIRE_DISMISS_PROVIDER"]},
+            )
+            assert added.status_code == 201, added.text
+        live.seed(lambda session, _: _convened(session, app, vote_id))
+
+        page.goto(f"{live.url}/console/estates/{places.estate.id}/votes")
+        page.get_by_role("link", name="2025年第二次业主大会会议").click()
+        assert page.locator("#vote-status").inner_text() == "草稿"
+        page.get_by_role("link", name="公告预览 · 发布公告").click()
+        preview = page.locator("#preview-body").inner_text()
+        assert "续聘物业服务企业" in preview
+        assert "业委会办公室（1号楼101）" in preview  # R-NOTICE-1: where paper ballots are received
+        screenshot(page, "21-notice-preview")
+        page.get_by_role("button", name="发布公告").click()
+        assert page.locator("#vote-status").inner_text() == "已公告"
+
+        with httpx.Client(base_url=live.url, headers=committee) as client:
+            posted = client.post(
+                f"/api/v1/votes/{vote_id}/postings",
+                data={"posted_at": PUBLISHED.isoformat(), "place": "1号楼大堂公告栏"},
+                files={"photo": ("posting.png", POSTING_PHOTO, "image/png")},
+            )
+            assert posted.status_code == 201, posted.text
+        app.state.clock = lambda: STARTS + timedelta(days=1)
+
+        page.reload()
+        assert page.locator("#vote-status").inner_text() == "投票中"
+        page.get_by_role("link", name="参与情况与书面表决票").click()
+        assert "表决单元 8 个，已投票 0 个" in page.locator("#totals").inner_text()
+        assert page.locator("#non-voters tbody tr").count() == 8
+        (tmp_path / "ballot.png").write_bytes(SCAN)
+        paper = page.locator("#paper-form")
+        paper.get_by_label("表决单元").select_option(index=0)
+        paper.get_by_label("形式").select_option("SHEET")
+        paper.get_by_label("扫描件").set_input_files(str(tmp_path / "ballot.png"))
+        paper.get_by_role("button", name="登记收票").click()
+        assert page.locator("#done").is_visible()
+        receptions = page.locator("#receptions tbody tr")
+        assert receptions.count() == 1
+        assert "已收，待计票" in receptions.first.inner_text()
+        screenshot(page, "22-participation-paper")
+
+        # The announcement of a decided vote of the estate, printed on A4.
+        decided = live.seed(lambda session, sessionmaker: _decided(session, sessionmaker, app, places))
+        page.goto(f"{live.url}/console/votes/{decided}")
+        page.get_by_role("link", name="表决结果公告（打印）").click()
+        announcement = page.locator("#announcement")
+        assert announcement.get_by_role("heading", name="表决结果公告").is_visible()
+        text = announcement.inner_text()
+        assert "总人数八（8）人" in text  # numerators and denominators in words (app.result.numbers_zh)
+        assert "参与表决的业主六（6）人" in text
+        assert "表决结果详情：" in text
+        qr = announcement.get_by_role("img")
+        assert qr.get_attribute("src").startswith("data:image/svg+xml")
+        assert f"/votes/{decided}" in qr.get_attribute("alt")
+        screenshot(page, "23-announcement")
+        page.emulate_media(media="print")
+        assert not page.locator("header.bar").is_visible()  # the console's chrome is not printed
+        pdf = page.pdf(path=str(SCREENSHOTS / "announcement.pdf"), format="A4", print_background=True)
+        assert pdf.startswith(b"%PDF")
+
+
+async def _convened(session, app, vote_id: str) -> None:  # type: ignore[no-untyped-def]
+    await convene(session, app.state.cipher, uuid.UUID(vote_id))
+    await session.commit()
+
+
+async def _decided(session, sessionmaker, app, places) -> uuid.UUID:  # type: ignore[no-untyped-def]
+    """A vote of the estate that ran a month earlier, decided and published by the transitions runner."""
+    fixture = await make_vote(session, app.state.cipher, now=STARTS - timedelta(days=30), places=places,
+                              topics=[yes_no_topic("增设电动自行车充电桩")])  # fmt: skip
+    (topic,) = fixture.topics
+    for group in ("A", "BC", "D", "E", "DEV", "H"):
+        await cast_directly(session, fixture, group, {topic: "AGREE"})
+    await session.commit()
+    assert await run_due_transitions(sessionmaker, STARTS, keys=app.state.log_keys) == 1
+    return fixture.vote.id
