@@ -15,10 +15,11 @@ from fastapi.responses import HTMLResponse
 
 from app.ballot import paper
 from app.ballot.schemas import PaperReceptionIn
-from app.console.web import ConsolePrincipal, ConsoleRoute, check_csrf, redirect, render
+from app.console.web import ConsolePrincipal, ConsoleRoute, check_csrf, redirect, render, secure_headers
 from app.errors import NotFound
 from app.http.deps import CipherDep, Clock, SessionDep, SettingsDep
 from app.http.errors import PayloadTooLarge
+from app.objection import service as objection_service
 from app.participation import service as participation_service
 from app.place import access
 from app.register import service as register_service
@@ -180,6 +181,46 @@ async def receive_paper(
     body = PaperReceptionIn(group_id=group_id, form=form, scan_sha256=stored.sha256)
     await paper.receive(session, principal, vote, body, now=now)
     return redirect(f"/console/votes/{vote_id}/participation?done=paper")
+
+
+# --- the roll and the filing package ------------------------------------------------------------------------------
+
+
+@router.get("/votes/{vote_id}/roll", response_class=HTMLResponse)
+async def roll(
+    request: Request,
+    vote_id: uuid.UUID,
+    session: SessionDep,
+    principal: ConsolePrincipal,
+    clock: Clock,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+) -> Response:
+    """The vote's frozen roll, a page at a time, owners' names masked; each read logged (R-REC-5)."""
+    page = await objection_service.read_roll(session, principal, vote_id, cursor=cursor, limit=50, now=clock())
+    return render(request, "roll.html", page=page, vote=page.vote, mask=mask_name)
+
+
+@router.get("/votes/{vote_id}/filing-package")
+async def filing_package(
+    request: Request,
+    vote_id: uuid.UUID,
+    session: SessionDep,
+    principal: ConsolePrincipal,
+    clock: Clock,
+    settings: SettingsDep,
+) -> Response:
+    """The street office's filing package of the vote (R-REC-8), as the API serves it; its production logged."""
+    base_url = settings.public_base_url or str(request.base_url)
+    package = await records.filing_package(
+        session, principal, vote_id, keys=request.app.state.log_keys, now=clock(), base_url=base_url
+    )
+    response = Response(
+        content=package.content,
+        media_type="application/zip",
+        headers={"Content-Disposition": f'attachment; filename="{package.filename}"', "ETag": f'"{package.sha256}"'},
+    )
+    secure_headers(response)
+    return response
 
 
 # --- the result announcement -------------------------------------------------------------------------------------

@@ -51,6 +51,9 @@ TEXT: dict[str, tuple[str, str]] = {
     "roll": ("表决名册", "Roll"),
     "roll_size": ("表决单元 {heads} 个，专有部分面积 {area} 平方米", "{heads} voter groups, {area} m² of area"),
     "roll_hash": ("名册哈希", "Roll hash"),
+    "roll_open": ("查阅名册（每次查阅均记录）", "Read the roll (each read is logged)"),
+    "filing_package": ("下载备案材料包", "Download the filing package"),
+    "owners": ("业主（已遮蔽）", "Owners (masked)"),
     "notice_hash": ("公告哈希", "Notice hash"),
     "postings": ("现场张贴记录", "On-site postings"),
     "no_postings": ("尚无张贴记录。", "No posting recorded."),
@@ -90,6 +93,12 @@ TEXT: dict[str, tuple[str, str]] = {
     "pending_reviews": ("待审核的身份材料", "Identity reviews pending"),
     "late_results": ("未按期公布的表决结果", "Results not published in time"),
     "no_alerts": ("暂无提醒。", "No alert."),
+    "watched": (
+        "可疑的实名核验失败与表决期间的名册变更",
+        "Suspicious verification failures and register changes during votes",
+    ),
+    "dead_letters": ("投递失败的通知（已放弃重试）", "Notices whose delivery was given up"),
+    "unanswered": ("未答复的名册异议", "Roll objections not answered"),
     "register_upload": ("上传房屋登记册", "Upload the property register"),
     "register_file": ("登记册文件（CSV 或 JSON）", "Register file (CSV or JSON)"),
     "register_help": (

@@ -31,6 +31,8 @@ from app.console.web import (
 from app.errors import DomainError, NotFound
 from app.http.deps import Clock, SessionDep
 from app.notice import service as notice_service
+from app.notice.models import NoticeKind
+from app.objection import service as objection_service
 from app.place import access
 from app.result import service as result_service
 from app.rules.counts import Weight
@@ -41,6 +43,8 @@ from app.vote import service as vote_service
 
 router = APIRouter(prefix="/console", include_in_schema=False, route_class=ConsoleRoute)
 PAGE_SIZE = 20
+WATCHED_NOTICES = frozenset({NoticeKind.VERIFICATION_ALERT, NoticeKind.REGISTER_CHANGE})
+RUNNING_STATES = frozenset({"PUBLISHED", "OPEN", "SUSPENDED"})
 Csrf = Annotated[str, Form(max_length=200)]
 ReasonField = Annotated[str, Form(min_length=1, max_length=4000)]
 DocumentField = Annotated[str, Form(min_length=1, max_length=200)]
@@ -195,6 +199,20 @@ async def street_office_votes(
         return f"{request.url.path}?{urllib.parse.urlencode({**query, 'page': number})}"
 
     late = [item for item in overview.decisions if item.publication.flags]
+    # Alerts (R-SUP-1): suspicious verification failures and register changes during a vote (organisers' notices the
+    # street office reads), deliveries given up, and roll objections not yet answered in the running votes.
+    watched = []
+    for item in overview.estates:
+        notices, _ = await notice_service.list_estate_notices(session, principal, item.estate.id, cursor=None, limit=50)
+        watched += [notice for notice in notices if notice.kind in WATCHED_NOTICES]
+    watched.sort(key=lambda notice: notice.published_at, reverse=True)
+    dead = await repository.dead_letters(session, list(names))
+    unanswered = []
+    for row in overview.votes:
+        if str(row.status) in RUNNING_STATES:
+            evidence = await objection_service.evidence(session, row.vote)
+            if evidence.unanswered_ids:
+                unanswered.append((row.vote, len(evidence.unanswered_ids)))
     return render(
         request,
         "so_votes.html",
@@ -211,6 +229,9 @@ async def street_office_votes(
         overdue_meetings=[item for item in overview.estates if item.regular_meeting_overdue],
         pending_reviews=[item for item in overview.estates if item.pending_identity_reviews],
         late_results=late,
+        watched=watched[:20],
+        dead=dead,
+        unanswered=unanswered,
         estate_names=names,
     )
 

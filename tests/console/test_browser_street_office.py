@@ -58,6 +58,10 @@ def test_a_street_office_supervises_a_vote_in_the_browser(live) -> None:  # type
         assert "4 / 8" in page.locator("#turnout-figures").inner_text()
         assert page.locator("svg.chart polyline.heads").count() == 1
         screenshot(page, "03-vote")
+        page.get_by_role("link", name="查阅名册（每次查阅均记录）").click()
+        assert page.locator("#roll tbody tr").count() == 8
+        assert "王一" not in page.content()  # owners' names masked
+        page.go_back()
 
         suspend = page.locator("#form-suspend")
         suspend.get_by_label("决定文书编号").fill("朝东街发〔2025〕12号")

@@ -100,6 +100,8 @@ TABLE = {
     ("POST", "/console/votes/{vote_id}/reminder"): (VOTE_ORGANISERS_A, _nothing),
     ("POST", "/console/votes/{vote_id}/paper-receptions"): (VOTE_ORGANISERS_A, "paper"),
     ("GET", "/console/votes/{vote_id}/announcement"): (READERS_A, None),
+    ("GET", "/console/votes/{vote_id}/roll"): (ORGANISERS_A, None),  # as the API: observers and auditors 403
+    ("GET", "/console/votes/{vote_id}/filing-package"): (ORGANISERS_A, None),  # R-REC-8: organiser, street office
 }
 
 
