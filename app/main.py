@@ -30,8 +30,8 @@ from app.committee.router import router as committee_router
 from app.common.errors import TooManyRequests
 from app.console.committee import router as console_committee_router
 from app.console.router import router as console_router
-from app.console.session import SessionKeys
-from app.console.web import STATIC_DIR
+from app.console.session import SESSION_COOKIE, SessionKeys
+from app.console.web import STATIC_DIR, console_upload_limits
 from app.db.base import utcnow
 from app.db.migrate import upgrade_async
 from app.db.session import create_engine, create_sessionmaker
@@ -191,7 +191,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         limit=settings.max_body_bytes,
         routes=upload_limits(
             settings, API_PREFIX, attachment_max_bytes=ATTACHMENT_MAX_BYTES, paper_scan_max_bytes=MAX_SCAN_BYTES
-        ),
+        )
+        + console_upload_limits(settings, paper_scan_max_bytes=MAX_SCAN_BYTES),
+        credential_cookie=SESSION_COOKIE,
     )
     if settings.rate_limit_enabled:
         app.add_middleware(RateLimitMiddleware, rules=rate_limit_rules(settings, API_PREFIX))

@@ -7,6 +7,7 @@ which names nothing of the object refused.
 
 from __future__ import annotations
 
+import re
 import time
 import urllib.parse
 from collections.abc import Callable, Coroutine
@@ -26,7 +27,9 @@ from app.console.i18n import LANGUAGES, status_label, translator
 from app.console.session import LANG_COOKIE, PRESESSION_COOKIE, SESSION_COOKIE, SessionKeys
 from app.errors import DomainError, NotFound
 from app.http.deps import Clock, SessionDep
+from app.http.security import RouteBodyLimit
 from app.rules.publicity import SHANGHAI
+from app.settings import Settings
 
 HERE = Path(__file__).resolve().parent
 templates = Jinja2Templates(directory=HERE / "templates")
@@ -37,6 +40,15 @@ CONSOLE_CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
     "form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
 )
+
+
+def console_upload_limits(settings: Settings, *, paper_scan_max_bytes: int) -> tuple[RouteBodyLimit, ...]:
+    """The console's upload forms get the API's allowances: the register file, a paper ballot's scan."""
+    margin = settings.max_body_bytes
+    return (
+        RouteBodyLimit("POST", re.compile("/console/estates/[^/]+/register"), settings.max_upload_bytes + margin),
+        RouteBodyLimit("POST", re.compile("/console/votes/[^/]+/paper-receptions"), paper_scan_max_bytes + margin),
+    )
 
 
 class SignInRequired(Exception):
