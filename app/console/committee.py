@@ -14,9 +14,9 @@ from fastapi import APIRouter, File, Form, Query, Request, Response, UploadFile
 from fastapi.responses import HTMLResponse
 
 from app.ballot import paper
-from app.ballot.schemas import PaperReceptionIn
+from app.ballot.schemas import CountedPaperEntry, PaperReceptionIn
 from app.console.web import ConsolePrincipal, ConsoleRoute, check_csrf, redirect, render, secure_headers
-from app.errors import NotFound
+from app.errors import DomainError, NotFound
 from app.http.deps import CipherDep, Clock, SessionDep, SettingsDep
 from app.http.errors import PayloadTooLarge
 from app.objection import service as objection_service
@@ -25,8 +25,9 @@ from app.place import access
 from app.register import service as register_service
 from app.register.errors import RegisterInvalid
 from app.register.router import detect_format
-from app.result import records
-from app.rules.paper import PaperForm
+from app.result import counting, records
+from app.result.counting_schemas import CountingOpen, WitnessIn
+from app.rules.paper import PaperForm, WitnessRole
 from app.security.pii import mask_name
 from app.vote import notices as vote_notices
 from app.vote import repository as vote_repository
@@ -35,6 +36,15 @@ from app.vote.service import ensure_acts_as_organiser
 
 router = APIRouter(prefix="/console", include_in_schema=False, route_class=ConsoleRoute)
 Csrf = Annotated[str, Form(max_length=200)]
+YES_NO_CHOICES = ("AGREE", "OPPOSE", "ABSTAIN", "SPOILED")
+
+
+class WitnessesInvalid(DomainError):
+    code = "console.form_invalid"
+    status = 422
+    title = "Form incomplete"
+    message_zh = "表单内容不完整或格式错误：请填写监票人的账户编号，并为每个议题选择一项。"
+    message_en = "The form is incomplete: give each witness's account id and choose one answer per topic."
 
 
 @router.get("/estates/{estate_id}/votes", response_class=HTMLResponse)
@@ -181,6 +191,73 @@ async def receive_paper(
     body = PaperReceptionIn(group_id=group_id, form=form, scan_sha256=stored.sha256)
     await paper.receive(session, principal, vote, body, now=now)
     return redirect(f"/console/votes/{vote_id}/participation?done=paper")
+
+
+# --- the counting session (R-PAPER-3) -----------------------------------------------------------------------------
+
+
+@router.get("/votes/{vote_id}/counting", response_class=HTMLResponse)
+async def counting_page(
+    request: Request,
+    vote_id: uuid.UUID,
+    session: SessionDep,
+    principal: ConsolePrincipal,
+    done: Annotated[str | None, Query(max_length=40)] = None,
+) -> Response:
+    """The counting session, its witnesses (pseudonym, role, confirmed or not) and the paper receptions to enter."""
+    state = await counting.state(session, principal, vote_id)
+    return render(
+        request, "counting.html", state=state, vote=state.vote, done=done, roles=[role.value for role in WitnessRole],
+        choices=YES_NO_CHOICES,
+    )  # fmt: skip
+
+
+@router.post("/votes/{vote_id}/counting")
+async def open_counting(
+    request: Request,
+    vote_id: uuid.UUID,
+    session: SessionDep,
+    principal: ConsolePrincipal,
+    clock: Clock,
+    settings: SettingsDep,
+    csrf: Csrf,
+    witness_account: Annotated[list[str], Form(max_length=20)],
+    witness_role: Annotated[list[WitnessRole], Form(max_length=20)],
+) -> Response:
+    """Open the public counting after the close, naming its witnesses by their own accounts (R-PAPER-3)."""
+    check_csrf(request, csrf)
+    named = [(account.strip(), role) for account, role in zip(witness_account, witness_role, strict=False)]
+    try:
+        witnesses = [WitnessIn(account_id=uuid.UUID(account), role=role) for account, role in named if account]
+        body = CountingOpen(witnesses=witnesses)
+    except ValueError as exc:
+        raise WitnessesInvalid() from exc
+    await counting.open_session(
+        session, principal, vote_id, body, now=clock(), pseudonym_key=settings.key("pseudonym_key")
+    )
+    return redirect(f"/console/votes/{vote_id}/counting?done=opened")
+
+
+@router.post("/votes/{vote_id}/counting/ballots")
+async def enter_counted(
+    request: Request,
+    vote_id: uuid.UUID,
+    session: SessionDep,
+    principal: ConsolePrincipal,
+    clock: Clock,
+    csrf: Csrf,
+    reception_id: Annotated[uuid.UUID, Form()],
+) -> Response:
+    """Enter a received paper ballot's answers (yes/no topics: one choice each; SPOILED for an unreadable one)."""
+    check_csrf(request, csrf)
+    form = await request.form()
+    answers = {key.removeprefix("topic-"): str(value) for key, value in form.multi_items() if key.startswith("topic-")}
+    try:
+        body = CountedPaperEntry(reception_id=reception_id, answers=answers)
+    except ValueError as exc:
+        raise WitnessesInvalid() from exc
+    await counting.enter(session, principal, vote_id, body, now=clock())
+    return redirect(f"/console/votes/{vote_id}/counting?done=entered")
 
 
 # --- the roll and the filing package ------------------------------------------------------------------------------

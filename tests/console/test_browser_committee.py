@@ -11,11 +11,12 @@ from pathlib import Path
 
 import httpx
 
-from app.common.access import Role
+from app.common.access import Role, Scope
 from app.transitions import run_due_transitions
+from tests.ballot.helpers import WANG, owner_id
 from tests.console.live import SCREENSHOTS, browser_page, require_browser, screenshot
 from tests.console.test_browser_street_office import sign_in
-from tests.factories import make_api_key, make_places
+from tests.factories import bearer, make_account, make_api_key, make_places
 from tests.factories_vote import POSTING_PHOTO, SAMPLE, convene, make_vote, yes_no_topic
 from tests.result.helpers import cast_directly
 
@@ -140,6 +141,44 @@ def test_a_committee_runs_a_vote_in_the_browser(live, tmp_path: Path) -> None:  
         assert not page.locator("header.bar").is_visible()  # the console's chrome is not printed
         pdf = page.pdf(path=str(SCREENSHOTS / "announcement.pdf"), format="A4", print_background=True)
         assert pdf.startswith(b"%PDF")
+        page.emulate_media(media="screen")
+
+        # After the close: the public counting of the paper ballot, before an owner and the street office.
+        owner, clerk = live.seed(lambda session, _: _witnesses(session, app, places))
+        app.state.clock = lambda: STARTS + timedelta(days=7, hours=1)
+        page.goto(f"{live.url}/console/votes/{vote_id}")
+        page.get_by_role("link", name="公开计票（书面表决票）").click()
+        opening = page.locator("#counting-open")
+        opening.get_by_label("监票人账户编号").nth(0).fill(str(owner.id))
+        opening.locator("#w0-role").select_option("OWNER")
+        opening.get_by_label("监票人账户编号").nth(1).fill(str(clerk.id))
+        opening.locator("#w1-role").select_option("STREET_OFFICE")
+        opening.get_by_role("button", name="开启计票").click()
+        assert page.locator("#witnesses li").count() == 2
+        page.get_by_label("续聘物业服务企业").select_option("AGREE")
+        page.get_by_role("button", name="录入该票").click()
+        assert "已计票" in page.locator(".reception").first.inner_text()
+        with httpx.Client(base_url=live.url) as client:
+            for account in (owner, clerk):  # each witness confirms through their own account
+                confirmed = client.post(
+                    f"/api/v1/votes/{vote_id}/counting-session/confirmations", headers=bearer(app, account)
+                )
+                assert confirmed.status_code == 200, confirmed.text
+        page.reload()
+        assert "计票已由全体监票人确认" in page.content()
+        screenshot(page, "24-counting")
+        page.goto(f"{live.url}/console/votes/{vote_id}")
+        assert page.locator("#vote-status").inner_text() == "结果已公布"
+
+
+async def _witnesses(session, app, places):  # type: ignore[no-untyped-def]
+    """王一, an owner of the estate with his own account, and a clerk of the street office with an account."""
+    owner = await make_account(session, app.state.cipher, owner_id=await owner_id(session, app, WANG))
+    clerk = await make_account(
+        session, app.state.cipher, scopes=(Scope(Role.STREET_OFFICE, street_office_id=places.street_office.id),)
+    )
+    await session.commit()
+    return owner, clerk
 
 
 async def _convened(session, app, vote_id: str) -> None:  # type: ignore[no-untyped-def]

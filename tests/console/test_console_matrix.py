@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 import time
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -100,6 +101,18 @@ TABLE = {
     ("POST", "/console/votes/{vote_id}/reminder"): (VOTE_ORGANISERS_A, _nothing),
     ("POST", "/console/votes/{vote_id}/paper-receptions"): (VOTE_ORGANISERS_A, "paper"),
     ("GET", "/console/votes/{vote_id}/announcement"): (READERS_A, None),
+    ("GET", "/console/votes/{vote_id}/counting"): (READERS_A, None),
+    ("POST", "/console/votes/{vote_id}/counting"): (
+        VOTE_ORGANISERS_A,
+        lambda w: {
+            "witness_account": [str(uuid.uuid4()), str(uuid.uuid4())],
+            "witness_role": ["OWNER", "STREET_OFFICE"],
+        },
+    ),
+    ("POST", "/console/votes/{vote_id}/counting/ballots"): (
+        VOTE_ORGANISERS_A,
+        lambda w: {"reception_id": str(uuid.uuid4()), f"topic-{w.topic_id}": "AGREE"},
+    ),
     ("GET", "/console/votes/{vote_id}/roll"): (ORGANISERS_A, None),  # as the API: observers and auditors 403
     ("GET", "/console/votes/{vote_id}/filing-package"): (ORGANISERS_A, None),  # R-REC-8: organiser, street office
 }
