@@ -15,7 +15,8 @@ from fastapi.responses import HTMLResponse
 
 from app.ballot import paper
 from app.ballot.schemas import CountedPaperEntry, PaperReceptionIn
-from app.console.web import ConsolePrincipal, ConsoleRoute, check_csrf, redirect, render, secure_headers
+from app.common.access import MANAGING_ROLES
+from app.console.web import ConsolePrincipal, ConsoleRoute, beijing, check_csrf, redirect, render, secure_headers
 from app.errors import DomainError, NotFound
 from app.http.deps import CipherDep, Clock, SessionDep, SettingsDep
 from app.http.errors import PayloadTooLarge
@@ -27,11 +28,15 @@ from app.register.errors import RegisterInvalid
 from app.register.router import detect_format
 from app.result import counting, records
 from app.result.counting_schemas import CountingOpen, WitnessIn
+from app.rules.categories import MatterItem
+from app.rules.kinds import TopicKind
 from app.rules.paper import PaperForm, WitnessRole
 from app.security.pii import mask_name
 from app.vote import notices as vote_notices
 from app.vote import repository as vote_repository
 from app.vote import service as vote_service
+from app.vote.models import OrganiserKind, VotingMethod
+from app.vote.schemas import TopicCreate, VoteCreate
 from app.vote.service import ensure_acts_as_organiser
 
 router = APIRouter(prefix="/console", include_in_schema=False, route_class=ConsoleRoute)
@@ -39,12 +44,12 @@ Csrf = Annotated[str, Form(max_length=200)]
 YES_NO_CHOICES = ("AGREE", "OPPOSE", "ABSTAIN", "SPOILED")
 
 
-class WitnessesInvalid(DomainError):
+class FormInvalid(DomainError):
     code = "console.form_invalid"
     status = 422
     title = "Form incomplete"
-    message_zh = "表单内容不完整或格式错误：请填写监票人的账户编号，并为每个议题选择一项。"
-    message_en = "The form is incomplete: give each witness's account id and choose one answer per topic."
+    message_zh = "表单内容不完整或格式错误，请检查后重新提交。"
+    message_en = "The form is incomplete or malformed; check it and submit it again."
 
 
 @router.get("/estates/{estate_id}/votes", response_class=HTMLResponse)
@@ -59,7 +64,67 @@ async def estate_votes(
     """The estate's votes, drafts included for its organisers (the API's ``GET /estates/{id}/votes``)."""
     now = clock()
     rows, next_cursor = await vote_service.list_votes(session, principal, estate_id, cursor=cursor, limit=20, now=now)
-    return render(request, "estate_votes.html", estate_id=estate_id, rows=rows, next_cursor=next_cursor, now=now)
+    organises = bool(await access.estate_roles(session, principal, estate_id) & MANAGING_ROLES)
+    return render(
+        request, "estate_votes.html", estate_id=estate_id, rows=rows, next_cursor=next_cursor, now=now,
+        organises=organises, organisers=[kind.value for kind in OrganiserKind],
+        methods=[method.value for method in VotingMethod],
+    )  # fmt: skip
+
+
+@router.post("/estates/{estate_id}/votes")
+async def create_draft(
+    request: Request,
+    estate_id: uuid.UUID,
+    session: SessionDep,
+    principal: ConsolePrincipal,
+    clock: Clock,
+    csrf: Csrf,
+    title: Annotated[str, Form(max_length=200)],
+    organiser_kind: Annotated[OrganiserKind, Form()],
+    voting_method: Annotated[VotingMethod, Form()],
+    starts_at: Annotated[str, Form(max_length=40)],
+    ends_at: Annotated[str, Form(max_length=40)],
+    notice_text: Annotated[str, Form(max_length=20000)] = "",
+    paper_ballot_place: Annotated[str, Form(max_length=500)] = "",
+    roll_inspection_place: Annotated[str, Form(max_length=500)] = "",
+) -> Response:
+    """Draft a vote as ``POST /estates/{id}/votes`` does (times read as Beijing time)."""
+    check_csrf(request, csrf)
+    try:
+        body = VoteCreate(
+            title=title, organiser_kind=organiser_kind, voting_method=voting_method, starts_at=beijing(starts_at),
+            ends_at=beijing(ends_at), notice_text=notice_text, paper_ballot_place=paper_ballot_place or None,
+            roll_inspection_place=roll_inspection_place or None,
+        )  # fmt: skip
+    except ValueError as exc:
+        raise FormInvalid() from exc
+    vote = await vote_service.create_vote(session, principal, estate_id, body, now=clock())
+    return redirect(f"/console/votes/{vote.id}?done=draft")
+
+
+@router.post("/votes/{vote_id}/topics")
+async def add_topic(
+    request: Request,
+    vote_id: uuid.UUID,
+    session: SessionDep,
+    principal: ConsolePrincipal,
+    clock: Clock,
+    csrf: Csrf,
+    title: Annotated[str, Form(max_length=200)],
+    text: Annotated[str, Form(max_length=20000)],
+    matter: Annotated[MatterItem, Form()],
+) -> Response:
+    """Add a yes/no topic to a draft as ``POST /votes/{id}/topics`` does (other kinds: through the API)."""
+    check_csrf(request, csrf)
+    try:
+        body = TopicCreate(
+            title=title, text=text, kind=TopicKind.YES_NO, matters=[matter], declaration_property_management=True
+        )
+    except ValueError as exc:
+        raise FormInvalid() from exc
+    await vote_service.add_topic(session, principal, vote_id, body, now=clock())
+    return redirect(f"/console/votes/{vote_id}?done=topic")
 
 
 # --- the register ------------------------------------------------------------------------------------------------
@@ -231,7 +296,7 @@ async def open_counting(
         witnesses = [WitnessIn(account_id=uuid.UUID(account), role=role) for account, role in named if account]
         body = CountingOpen(witnesses=witnesses)
     except ValueError as exc:
-        raise WitnessesInvalid() from exc
+        raise FormInvalid() from exc
     await counting.open_session(
         session, principal, vote_id, body, now=clock(), pseudonym_key=settings.key("pseudonym_key")
     )
@@ -255,7 +320,7 @@ async def enter_counted(
     try:
         body = CountedPaperEntry(reception_id=reception_id, answers=answers)
     except ValueError as exc:
-        raise WitnessesInvalid() from exc
+        raise FormInvalid() from exc
     await counting.enter(session, principal, vote_id, body, now=clock())
     return redirect(f"/console/votes/{vote_id}/counting?done=entered")
 

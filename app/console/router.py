@@ -21,6 +21,7 @@ from app.console.session import LANG_COOKIE, PRESESSION_COOKIE, SESSION_COOKIE, 
 from app.console.web import (
     ConsolePrincipal,
     ConsoleRoute,
+    beijing,
     check_csrf,
     language,
     redirect,
@@ -35,6 +36,7 @@ from app.notice.models import NoticeKind
 from app.objection import service as objection_service
 from app.place import access
 from app.result import service as result_service
+from app.rules.categories import MatterItem
 from app.rules.counts import Weight
 from app.rules.lifecycle import VoteStatus
 from app.rules.publicity import SHANGHAI
@@ -291,6 +293,7 @@ async def vote_page(
         notices=[notice for notice in notices if notice.vote_id == vote.id],
         supervises=supervises,
         organises=organises,
+        matters=[item.value for item in MatterItem],
         done=done,
         done_labels=DONE_LABELS,
         area_m2=lambda area: f"{area / 100:.2f}",
@@ -299,17 +302,8 @@ async def vote_page(
 
 DONE_LABELS = {
     "suspend": "suspend", "resume": "resume", "terminate": "terminate", "correction": "correction", "revoke": "revoke",
-    "publish": "publish",
+    "publish": "publish", "draft": "create_draft", "topic": "add_topic",
 }  # fmt: skip
-
-
-def _beijing(text: str) -> datetime:
-    """A ``datetime-local`` field, read as Beijing time, whole seconds."""
-    try:
-        value = datetime.fromisoformat(text)
-    except ValueError as exc:
-        raise NotFound(what="time") from exc
-    return value.replace(tzinfo=SHANGHAI, microsecond=0)
 
 
 @router.post("/votes/{vote_id}/suspend")
@@ -331,7 +325,7 @@ async def resume(
 ) -> Response:  # fmt: skip
     check_csrf(request, csrf)
     await supervision_service.resume(
-        session, principal, vote_id, reason=reason, document_ref=document_ref, ends_at=_beijing(ends_at), now=clock()
+        session, principal, vote_id, reason=reason, document_ref=document_ref, ends_at=beijing(ends_at), now=clock()
     )
     return redirect(f"/console/votes/{vote_id}?done=resume")
 
@@ -355,7 +349,7 @@ async def order_correction(
 ) -> Response:  # fmt: skip
     check_csrf(request, csrf)
     await supervision_service.order_correction(
-        session, principal, vote_id, reason=reason, document_ref=document_ref, deadline=_beijing(deadline),
+        session, principal, vote_id, reason=reason, document_ref=document_ref, deadline=beijing(deadline),
         now=clock(),
     )  # fmt: skip
     return redirect(f"/console/votes/{vote_id}?done=correction")

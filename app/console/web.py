@@ -77,6 +77,23 @@ def local_time(instant: datetime | None) -> str:
     return "" if instant is None else instant.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
 
 
+def beijing(text: str) -> datetime:
+    """A ``datetime-local`` field, read as Beijing time, whole seconds; a malformed one is a form error."""
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise FormMalformed() from exc
+    return value.replace(tzinfo=SHANGHAI, microsecond=0)
+
+
+class FormMalformed(DomainError):
+    code = "console.time_invalid"
+    status = 422
+    title = "Time malformed"
+    message_zh = "时间格式错误，请按“年-月-日 时:分”填写。"
+    message_en = "The time is malformed; give a date and a time."
+
+
 def render(request: Request, template: str, *, status_code: int = 200, **context: Any) -> HTMLResponse:
     lang = language(request)
     cookie = request.cookies.get(SESSION_COOKIE) or request.cookies.get(PRESESSION_COOKIE) or ""

@@ -62,6 +62,13 @@ def _form(world, extra=None):  # type: ignore[no-untyped-def]
     return {"reason": "表决程序违反议事规则", "document_ref": "朝东街发〔2025〕12号", **(extra or {})}
 
 
+def _draft(world):  # type: ignore[no-untyped-def]
+    return {
+        "title": "2025年第三次业主大会会议", "organiser_kind": "OWNERS_COMMITTEE", "voting_method": "ONLINE",
+        "starts_at": "2025-05-01T00:00", "ends_at": "2025-05-08T00:00",
+    }  # fmt: skip
+
+
 def _nothing(world):  # type: ignore[no-untyped-def]
     return {}
 
@@ -101,6 +108,11 @@ TABLE = {
     ("POST", "/console/votes/{vote_id}/reminder"): (VOTE_ORGANISERS_A, _nothing),
     ("POST", "/console/votes/{vote_id}/paper-receptions"): (VOTE_ORGANISERS_A, "paper"),
     ("GET", "/console/votes/{vote_id}/announcement"): (READERS_A, None),
+    ("POST", "/console/estates/{estate_id}/votes"): (VOTE_ORGANISERS_A, _draft),
+    ("POST", "/console/votes/{vote_id}/topics"): (
+        VOTE_ORGANISERS_A,
+        lambda w: {"title": "增设充电桩", "text": "全文", "matter": "HIRE_DISMISS_PROVIDER"},
+    ),
     ("GET", "/console/votes/{vote_id}/counting"): (READERS_A, None),
     ("POST", "/console/votes/{vote_id}/counting"): (
         VOTE_ORGANISERS_A,
