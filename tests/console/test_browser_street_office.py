@@ -80,8 +80,14 @@ def test_a_street_office_supervises_a_vote_in_the_browser(live) -> None:  # type
         assert page.locator("#ends-at").inner_text() == new_end.replace("T", " ")
         screenshot(page, "04-vote-resumed")
 
-        page.set_viewport_size({"width": 390, "height": 844})  # a phone
+        page.set_viewport_size({"width": 390, "height": 844})  # a phone: nothing wider than the screen
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
         screenshot(page, "05-vote-phone")
+        # Keyboard: the skip link is the first stop and takes the focus to the content.
+        page.keyboard.press("Tab")
+        assert page.evaluate("document.activeElement.textContent") == "跳到正文"
+        page.keyboard.press("Enter")
+        assert page.evaluate("document.activeElement.id") == "main"
 
         # Another street office's clerk is refused the vote: a refusal page that names nothing of it.
         page.context.clear_cookies()
