@@ -13,6 +13,7 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.routing import APIRoute
+from fastapi.staticfiles import StaticFiles
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
@@ -27,6 +28,10 @@ from app.ballot.receipt_router import router as receipt_router
 from app.ballot.router import router as ballot_router
 from app.committee.router import router as committee_router
 from app.common.errors import TooManyRequests
+from app.console.committee import router as console_committee_router
+from app.console.router import router as console_router
+from app.console.session import SESSION_COOKIE, SessionKeys
+from app.console.web import STATIC_DIR, console_upload_limits
 from app.db.base import utcnow
 from app.db.migrate import upgrade_async
 from app.db.session import create_engine, create_sessionmaker
@@ -104,7 +109,11 @@ def attach_state(
     app.state.code_sender = sender_from_settings(settings)
     app.state.notice_sender = notice_outbox.sender_from_settings(settings)
     app.state.log_keys = LogKeys.from_settings(settings)
+<<<<<<< HEAD
     app.state.rate_limiter = rate_limiter_from_settings(settings)
+=======
+    app.state.console_keys = SessionKeys.derive(settings.key("token_hash_key"))
+>>>>>>> console
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -194,7 +203,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         limit=settings.max_body_bytes,
         routes=upload_limits(
             settings, API_PREFIX, attachment_max_bytes=ATTACHMENT_MAX_BYTES, paper_scan_max_bytes=MAX_SCAN_BYTES
-        ),
+        )
+        + console_upload_limits(settings, paper_scan_max_bytes=MAX_SCAN_BYTES),
+        credential_cookie=SESSION_COOKIE,
     )
     if settings.rate_limit_enabled:
         app.add_middleware(RateLimitMiddleware, rules=rate_limit_rules(settings, API_PREFIX))
@@ -234,6 +245,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     if settings.dev_clock:
         app.include_router(devclock.router, prefix=API_PREFIX)
     app.include_router(health.router)
+    # The staff console and the owners' receipt check page (issue #22): HTML, outside the API and its schema.
+    app.include_router(console_router)
+    app.include_router(console_committee_router)
+    app.mount("/console/static", StaticFiles(directory=STATIC_DIR), name="console-static")
     _register_problem_schema(app, settings)
     return app
 

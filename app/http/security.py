@@ -148,10 +148,14 @@ class _BodyTooLarge(Exception):
 class BodyLimitMiddleware:
     """413 ``request.too_large`` for a body past its route's limit; never a 500, never the whole body read."""
 
-    def __init__(self, app: ASGIApp, *, limit: int, routes: Sequence[RouteBodyLimit] = ()) -> None:
+    def __init__(
+        self, app: ASGIApp, *, limit: int, routes: Sequence[RouteBodyLimit] = (), credential_cookie: str | None = None
+    ) -> None:
         self.app = app
         self.limit = limit
         self.routes = tuple(routes)
+        # The console's session cookie is its credential (app.console.session) as the Authorization header is the API's
+        self.cookie_marker = f"{credential_cookie}=".encode() if credential_cookie else None
 
     def limit_for(self, method: str, path: str) -> int:
         for route in self.routes:
@@ -165,7 +169,11 @@ class BodyLimitMiddleware:
             return
         # The larger upload limits only for a caller who presents a credential: the form is read before the route's
         # authentication runs, and an anonymous client must not make the server spool 50 MB.
-        authenticated = any(name == b"authorization" for name, _ in scope.get("headers") or ())
+        authenticated = any(
+            name == b"authorization"
+            or (name == b"cookie" and self.cookie_marker is not None and self.cookie_marker in value)
+            for name, value in scope.get("headers") or ()
+        )
         limit = self.limit_for(scope["method"], route_path(scope)) if authenticated else self.limit
         declared = _content_length(scope)
         if declared is not None and declared > limit:

@@ -841,3 +841,16 @@ async def announcement(
     document = "ANNOUNCEMENT_HTML" if html_page else "ANNOUNCEMENT"
     await _record_read(session, principal, vote, viewer, document=document, content=served.encode("utf-8"), now=now)
     return served
+
+
+async def announcement_page(
+    session: AsyncSession, principal: Principal, vote_id: uuid.UUID, *, keys: LogKeys, now: datetime, base_url: str
+) -> tuple[list[Block], str]:
+    """The announcement's blocks and the result's public URL, for a page that lays them out itself (the console's
+    printable A4 page with its QR code); the read is logged as the HTML announcement's (R-REC-5)."""
+    vote, viewer = await result_service.visible_vote(session, principal, vote_id, now=now)
+    records = await gather(session, vote, now=now, base_url=base_url)
+    blocks = announcement_blocks(records, await sign_result(session, vote, keys))
+    content = announcement_html(blocks).encode("utf-8")
+    await _record_read(session, principal, vote, viewer, document="ANNOUNCEMENT_HTML", content=content, now=now)
+    return blocks, records.result_url
