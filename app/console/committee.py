@@ -250,9 +250,7 @@ async def receive_paper(
     ensure_acts_as_organiser(vote.organiser_kind, await access.estate_roles(session, principal, vote.estate_id))
     now = clock()
     content = await scan.read(paper.MAX_SCAN_BYTES + 1)
-    stored = await paper.upload_scan(
-        session, principal, vote, content, scan.content_type or "application/octet-stream", now=now
-    )
+    stored = await paper.upload_scan(session, principal, vote, content, now=now)
     body = PaperReceptionIn(group_id=group_id, form=form, scan_sha256=stored.sha256)
     await paper.receive(session, principal, vote, body, now=now)
     return redirect(f"/console/votes/{vote_id}/participation?done=paper")
