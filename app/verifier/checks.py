@@ -62,6 +62,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, BinaryIO
 
+import orjson
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
@@ -194,21 +195,36 @@ def _b64(text: Any) -> bytes:
     return base64.b64decode(str(text), validate=True)
 
 
-_UUID = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
-_LEAF_TEXT = re.compile(
-    r'\{"created_at":"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z","estate_id":(?:null|"'
+_UUID = rb"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+_LEAF_HEAD = re.compile(
+    rb'\{"created_at":"[0-9]{4}-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9]\.[0-9]{6}Z","estate_id":(?:null|"('
     + _UUID
-    + r'"),"id":"'
+    + rb')"),"id":"'
     + _UUID
-    + r'","kind":"[a-z_.]+","payload":\{'
+    + rb'","kind":"([a-z_.]+)","payload":\{'
 )
-_LEAF_TAIL = re.compile(r',"payload_sha256":"([0-9a-f]{64})","vote_id":"' + _UUID + r'"\}')
+_LEAF_TAIL = re.compile(rb',"payload_sha256":"([0-9a-f]{64})","vote_id":"(' + _UUID + rb')"\}')
+_PAYLOAD_SHA256 = b',"payload_sha256":'
 _decode = json.JSONDecoder().decode
 # A ballot line's members each once (its answers above all): as fast as ``json.loads``, the decoder built once.
 _decode_ballot = json.JSONDecoder(object_pairs_hook=_unique_members).decode
+#: orjson (a maintained C parser, several times faster than ``json``) for the lines of the streamed members. It keeps
+#: a repeated member's last value as ``json`` does, refuses what ``json`` refuses and more (lone surrogates, integers
+#: beyond 64 bits are read as floats): every use below either checks the line's own bytes or falls back to ``json``.
+_loads = orjson.loads
+_dumps = orjson.dumps
+_SORTED = orjson.OPT_SORT_KEYS
 
 
-def _check_leaf(text: str, document: dict[str, Any]) -> None:
+def _document(line: bytes) -> Any:
+    """A JSON Lines line parsed (no canonical form needed): orjson, or ``json`` for what orjson refuses."""
+    try:
+        return _loads(line)
+    except ValueError:
+        return _decode(line.decode("utf-8"))
+
+
+def _check_leaf(line: bytes, document: dict[str, Any]) -> None:
     """``app.ledger.entries.check_leaf_document`` for a leaf's canonical bytes, without re-serialising them.
 
     The canonical bytes of the payload are the line's own bytes between ``"payload":`` and the last
@@ -216,28 +232,30 @@ def _check_leaf(text: str, document: dict[str, Any]) -> None:
     is checked over them; a line not in canonical form then fails its hash (a payload the server hashed is
     canonical), and falls back to the reference check, which names what is wrong.
     """
-    head, tail = _LEAF_TEXT.match(text), None
-    start = text.rfind(',"payload_sha256":')
+    head, tail = _LEAF_HEAD.match(line), None
+    start = line.rfind(_PAYLOAD_SHA256)
     if head is not None and start > 0:
-        tail = _LEAF_TAIL.fullmatch(text, start)
+        tail = _LEAF_TAIL.fullmatch(line, start)
     if head is not None and tail is not None and len(document) == len(LEAF_FIELDS):
-        kind, estate_id = document["kind"], document["estate_id"] or ""
-        preimage = (
-            f'{{"estate_id":"{estate_id}","kind":"{kind}","payload":{text[head.end() - 1 : start]},'
-            f'"vote_id":"{document["vote_id"]}"}}'
-        )
-        if hashlib.sha256(preimage.encode("utf-8")).hexdigest() == tail.group(1) == document["payload_sha256"]:
+        preimage = b"".join((
+            b'{"estate_id":"', head.group(1) or b"", b'","kind":"', head.group(2), b'","payload":',
+            line[head.end() - 1 : start], b',"vote_id":"', tail.group(2), b'"}',
+        ))  # fmt: skip
+        digest = tail.group(1)
+        # the line's own members are the document's (a repeated member would make them differ: the reference decides)
+        if (
+            hashlib.sha256(preimage).hexdigest().encode() == digest
+            and document["payload_sha256"].encode() == digest
+            and document["kind"].encode() == head.group(2)
+            and (document["estate_id"] or "").encode() == (head.group(1) or b"")
+            and document["vote_id"].encode() == tail.group(2)
+        ):
             return
     check_leaf_document(document)  # the reference check: it names what is wrong (or accepts another layout)
 
 
 _ANSWERS_HEAD = b'{"answers":'
 _ANSWERS_END = b',"audit_entry_id":'
-_ANSWERS_END_TEXT = _ANSWERS_END.decode()
-_ANSWERS_HEAD_TEXT = _ANSWERS_HEAD.decode()
-#: RFC 8785 for the values a canonical ballot line holds (no floats; member names sorted, ASCII or BMP text):
-#: ``json``'s C encoder with sorted keys, no spaces and raw UTF-8 writes the same text.
-_compact = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode
 _NONCE = re.compile(r"[0-9a-f]{32}")
 _HEX64 = re.compile(r"[0-9a-f]{64}")
 _ROLL_LINE_HEAD = re.compile(rb'\{"area":(0|[1-9][0-9]{0,15}),"group_id":"([0-9a-f]{32}|[0-9a-f-]{36})",')
@@ -254,17 +272,31 @@ def _answers_of(line: bytes) -> tuple[Any, str]:
 
 
 def _fast_commitment(
-    vote_id: str, answers: str, group: Any, basis: Any, channel: Any, cast_at: Any, nonce: Any, scan: Any
+    vote_id: str, answers: Any, group: Any, basis: Any, channel: Any, cast_at: Any, nonce: Any, scan: Any
 ) -> str | None:
-    """``app.ledger.ballot.commitment`` over the answers' canonical text, without re-serialising them; None when a
-    field is not a plain string (the reference definition then decides). A mismatch is never a verdict: the caller
-    falls back to the reference whenever this does not give the logged hash, and a match is the logged preimage."""
-    plain = (group, basis, channel, cast_at)
-    if not all(type(value) is str for value in plain) or not isinstance(nonce, str) or not _NONCE.fullmatch(nonce):
+    """``app.ledger.ballot.commitment`` without the reference's checks and copies: over the answers' own canonical
+    text (a ``str``), or over the parsed answers of a canonical line serialised by orjson with sorted members; None
+    when a field is not a plain string (the reference definition then decides). A mismatch is never a verdict: the
+    caller falls back to the reference whenever this does not give the logged hash, and a match is the logged
+    preimage."""
+    if type(group) is not str or type(basis) is not str or type(channel) is not str or type(cast_at) is not str:
         return None
-    if scan is not None and (not isinstance(scan, str) or not ballot_commitments.SCAN_PATTERN.fullmatch(scan)):
+    if type(nonce) is not str or not _NONCE.fullmatch(nonce):
+        return None
+    if scan is not None and (type(scan) is not str or not ballot_commitments.SCAN_PATTERN.fullmatch(scan)):
         return None
     domain = ballot_commitments.COMMITMENT_DOMAIN if scan is None else ballot_commitments.SCANNED_COMMITMENT_DOMAIN
+    if type(answers) is not str:
+        document = {
+            "answers": answers, "basis": basis, "cast_at": cast_at, "channel": channel, "domain": domain,
+            "group": group, "nonce": nonce, "vote_id": vote_id,
+        }  # fmt: skip
+        if scan is not None:
+            document["scan_sha256"] = scan
+        try:
+            return hashlib.sha256(_dumps(document, option=_SORTED)).hexdigest()
+        except TypeError:  # an integer orjson cannot write: the reference decides
+            return None
     string = json.encoder.encode_basestring  # RFC 8785's string escapes (ensure_ascii off)
     text = (
         f'{{"answers":{answers},"basis":{string(basis)},"cast_at":{string(cast_at)},"channel":{string(channel)},'
@@ -345,6 +377,7 @@ class _Verifier:
         self.json: dict[str, Any] = {}
         self.current = "bundle"
         self.deferred: dict[str, str] = {}
+        self.pending: dict[str, tuple[int, str]] = {}  # member → size and SHA-256 the manifest lists, not yet hashed
 
     # --- plumbing -------------------------------------------------------------------------------------------
 
@@ -373,8 +406,10 @@ class _Verifier:
     def load(self, name: str) -> Any:
         if name not in self.json:
             raw = self.files.pop(name, None)
-            if raw is None:  # a large member, hashed as a stream by the bundle check and read only now
+            if raw is None:  # a large member, read only now: its SHA-256 was pending
                 raw = self._read(self.archive.getinfo(name))
+                if name in self.pending:
+                    self._settle(name, len(raw), _sha256(raw))
             try:
                 self.json[name] = _strict_json(raw)  # parsed: its bytes are not kept
             except (UnicodeDecodeError, ValueError, RecursionError) as error:
@@ -382,11 +417,16 @@ class _Verifier:
         return self.json[name]
 
     def lines(self, name: str) -> Iterator[bytes]:
-        """A JSON Lines member read as a stream, line by line, each without its newline; never whole in memory."""
+        """A JSON Lines member read as a stream, line by line, each without its newline; never whole in memory.
+        Read to its end while its SHA-256 is pending, it is hashed on the way and settled (``_settle``)."""
         try:
             with self.archive.open(name) as stream:
-                number, rest = 0, b""
+                number, rest, size = 0, b"", 0
+                digest = hashlib.sha256() if name in self.pending else None
                 while chunk := stream.read(CHUNK_BYTES):  # split in C: a chunk at a time, not a readline per line
+                    if digest is not None:
+                        digest.update(chunk)
+                        size += len(chunk)
                     lines = (rest + chunk).split(b"\n")
                     rest = lines.pop()
                     if len(rest) > MAX_LINE_BYTES:
@@ -394,6 +434,8 @@ class _Verifier:
                         raise Failure("bundle", f"{name} line {line} is longer than {MAX_LINE_BYTES} bytes")
                     number += len(lines)
                     yield from lines
+                if digest is not None and name in self.pending:
+                    self._settle(name, size, digest.hexdigest())
                 if rest:
                     raise Failure("bundle", f"{name} line {number + 1} does not end in a newline")
         except UNREADABLE_MEMBER as error:
@@ -401,23 +443,31 @@ class _Verifier:
 
     def run(self) -> None:
         try:
-            self.check_bundle()
-            self.check_keys()
-            self.check_signatures()
-            self.check_log()
-            self.check_witnesses()
-            self.check_completeness()
-            self.check_notice()
-            self.check_register()
-            self.check_ballots()
-            self.check_publicity()
-            self.check_tally()
-            self.check_times()
-            self.check_procedure()
-            self.check_decision()
+            self._run()
+        except Exception:
+            if self.pending:  # a changed member is named first (the bundle check comes first)
+                self._settle_pending()
+            raise
         finally:
             if hasattr(self, "archive"):
                 self.archive.close()
+
+    def _run(self) -> None:
+        self.check_bundle()
+        self.check_keys()
+        self.check_signatures()
+        self.check_log()
+        self.check_witnesses()
+        self.check_completeness()
+        self.check_notice()
+        self.check_register()
+        self.check_ballots()
+        self.check_publicity()
+        self.check_tally()
+        self.check_times()
+        self.check_procedure()
+        self.check_decision()
+        self._settle_pending()
 
     # --- 1. bundle ------------------------------------------------------------------------------------------
 
@@ -447,11 +497,12 @@ class _Verifier:
             if extra or missing or len(names) != len(set(names)):
                 raise Failure("bundle", f"unexpected members {extra}, missing members {missing}, or duplicates")
             digests: dict[str, tuple[int, str]] = {}
+            sizes: dict[str, int] = {}
             for info in infos:
                 self._check_cap(info)
                 streamed = (*d.JSONL_MEMBERS, *d.BINARY_MEMBERS, *d.HEADED_MEMBERS)
                 if info.filename in streamed or info.file_size > KEEP_BYTES:
-                    digests[info.filename] = self._digest(info)  # read again, when its check comes
+                    sizes[info.filename] = info.file_size  # hashed as it is read for its check (``_settle``)
                     continue
                 self.files[info.filename] = self._read(info)
                 digests[info.filename] = (len(self.files[info.filename]), _sha256(self.files[info.filename]))
@@ -460,17 +511,42 @@ class _Verifier:
             listed = [member["name"] for member in manifest["files"]]
             if listed != list(d.LISTED):
                 raise Failure("bundle", "the manifest does not list the bundle's members (README.md first) in order")
+            self.manifest_tags = str(manifest["register_unit_tags"])
+            pending: dict[str, tuple[int, str]] = {}
             for member in manifest["files"]:
-                if (member["size"], member["sha256"]) != digests[member["name"]]:
-                    if member["name"] == d.REGISTER:
-                        raise Failure("bundle", self._changed_unit(str(manifest["register_unit_tags"])))
-                    raise Failure(
-                        "bundle",
-                        f"{member['name']} does not match its size and SHA-256 in the signed manifest "
-                        "(changed after export)",
-                    )
+                name, claimed = member["name"], (member["size"], member["sha256"])
+                if name in sizes and claimed[0] == sizes[name]:
+                    pending[name] = claimed
+                elif claimed != digests.get(name):
+                    self._mismatch(name)
             self.vote_id = str(uuid.UUID(manifest["vote_id"]))
-        self.passed("bundle", f"{len(digests)} members, sizes and SHA-256 match the manifest (README.md included)")
+        # A large member is inflated and hashed once, as its check reads it; until then its SHA-256 is pending. Any
+        # failure found before every pending member was hashed is checked against them first (``run``): a member
+        # changed after export is still named as such, before whatever its changed content would make fail later.
+        self.pending = pending
+        self.passed("bundle", f"{len(listed)} members, sizes and SHA-256 match the manifest (README.md included)")
+
+    def _mismatch(self, name: str) -> None:
+        """A member is not the one the signed manifest lists: named (a register unit by the manifest's tags)."""
+        if name == d.REGISTER:
+            raise Failure("bundle", self._changed_unit(self.manifest_tags))
+        raise Failure(
+            "bundle", f"{name} does not match its size and SHA-256 in the signed manifest (changed after export)"
+        )
+
+    def _settle(self, name: str, size: int, digest: str) -> None:
+        """A pending member was read whole (size and SHA-256 of its bytes): it is the manifest's, or the bundle fails."""
+        claimed = self.pending.pop(name, None)
+        if claimed is not None and claimed != (size, digest):
+            self.pending.clear()
+            self.report.passed.clear()  # the bundle check comes first: nothing passed
+            self._mismatch(name)
+
+    def _settle_pending(self) -> None:
+        """Hash the members still pending (read in part or not at all): each must be the manifest's."""
+        for name in list(self.pending):
+            if name in self.pending:
+                self._settle(name, *self._digest(self.archive.getinfo(name)))
 
     def _changed_unit(self, tags: str) -> str:
         """Which unit of register.jsonl differs from the register snapshot the manifest lists (by line tags)."""
@@ -817,11 +893,18 @@ class _Verifier:
 
     def _nodes(self) -> Iterator[bytes]:
         """log/inclusion.bin as a stream of 32-byte nodes (a short last node is yielded short: the proof fails)."""
+        name = d.INCLUSION_NODES
         try:
-            with self.archive.open(d.INCLUSION_NODES) as stream:
+            with self.archive.open(name) as stream:
+                digest, size = hashlib.sha256() if name in self.pending else None, 0
                 while chunk := stream.read(CHUNK_BYTES):  # CHUNK_BYTES is a multiple of HASH_SIZE
+                    if digest is not None:
+                        digest.update(chunk)
+                        size += len(chunk)
                     for start in range(0, len(chunk), HASH_SIZE):
                         yield chunk[start : start + HASH_SIZE]
+                if digest is not None and name in self.pending:
+                    self._settle(name, size, digest.hexdigest())
         except UNREADABLE_MEMBER as error:
             raise Failure("bundle", f"member {d.INCLUSION_NODES} is unreadable ({error})") from error
 
@@ -848,12 +931,11 @@ class _Verifier:
         self.previous = index
         if len(line) > MAX_LEAF_BYTES:
             raise Failure("log", f"log entry at leaf {index} is longer than {MAX_LEAF_BYTES} bytes")
-        text = line.decode("utf-8")
-        document = _decode(text)
+        document = _document(line)
         if not isinstance(document, dict) or document.get("vote_id") != self.vote_id:
             raise Failure("log", f"log entry at leaf {index} is not of this vote")
         try:
-            _check_leaf(text, document)
+            _check_leaf(line, document)
         except ValueError as error:
             raise Failure("log", f"log entry at leaf {index}: {error} (entry altered)") from error
         kind = document["kind"]
@@ -930,18 +1012,22 @@ class _Verifier:
             self._ballot_missing(entry)
             return
         try:
-            text = line.decode("utf-8")
-            ballot = _decode(text)
-            # A canonical line (what the server writes) has each member once: re-serialising it in C gives the line
-            # back. Any other line is parsed again refusing repeated members, its answers from their own bytes.
-            if type(ballot) is not dict or not text.startswith(_ANSWERS_HEAD_TEXT) or _compact(ballot) != text:
-                ballot = _decode_ballot(text)
+            # A canonical line (what the server writes) has each member once: re-serialising it (orjson, sorted
+            # members: RFC 8785 for what such a line holds) gives the line back, and its answers are committed as
+            # parsed (``answers_text`` None). Any other line is parsed again refusing repeated members, its answers
+            # from their own bytes.
+            try:
+                ballot = _loads(line)
+                canonical = type(ballot) is dict and _dumps(ballot, option=_SORTED) == line
+            except (ValueError, TypeError):
+                canonical = False
+            answers_text: str | None = None
+            if not canonical:
+                ballot = _decode_ballot(line.decode("utf-8"))
                 if not isinstance(ballot, dict):
                     raise ValueError("not an object")
                 # The answers as committed: the line's own bytes of them (its first member), parsed on their own
                 ballot["answers"], answers_text = _answers_of(line)
-            else:
-                answers_text = text[len(_ANSWERS_HEAD) : text.index(_ANSWERS_END_TEXT)]
         except (UnicodeDecodeError, ValueError, RecursionError) as error:
             self.defer("ballots", f"ballots.jsonl: the ballot of the ballot.cast entry at leaf {entry.leaf_index} is "
                        f"not a canonical JSON ballot ({error})")  # fmt: skip
@@ -1006,7 +1092,10 @@ class _Verifier:
         # repr tells types apart (1, True, "1"); equal values that print differently are only summed apart
         if type(answer) is str:
             return answer
-        key = ("repr", repr(answer))
+        try:
+            key = ("json", _dumps(answer, option=_SORTED))
+        except TypeError:  # an integer orjson cannot write
+            key = ("repr", repr(answer))
         self.answer_values.setdefault(key, answer)
         return key
 
@@ -1046,7 +1135,7 @@ class _Verifier:
         raise ValueError(f"no entry at leaf {leaf}")  # pragma: no cover - leaf comes from self.leaves
 
     def _ballot_failure(
-        self, entry: _Entry, ballot: Mapping[str, Any], ballot_id: str, group: str, answers_text: str
+        self, entry: _Entry, ballot: Mapping[str, Any], ballot_id: str, group: str, answers_text: str | None
     ) -> str | None:
         """What is wrong with a ballot against its signed ``ballot.cast`` entry and the roll, or None."""
         nonce = ballot.get("nonce")
@@ -1064,7 +1153,7 @@ class _Verifier:
                 f"signed ballot.cast entry's {logged_scan!r} disagree (a scan hash exactly when the entry logs one)"
             )
         fields = (group, ballot["basis"], ballot["channel"], ballot["cast_at"], nonce)
-        digest = _fast_commitment(self.vote_id, answers_text, *fields, scan)
+        digest = _fast_commitment(self.vote_id, answers_text or ballot["answers"], *fields, scan)
         if digest is None or digest != ballot_commitments.logged_hash(recorded):
             try:  # the reference definition (and its errors), whenever the shortcut does not give the logged hash
                 digest = ballot_commitments.ballot_hash(
@@ -1293,7 +1382,7 @@ class _Verifier:
         lines = self.lines(d.ROLL)
         next(lines, None)
         for line in lines:
-            yield _decode(line.decode("utf-8"))
+            yield _document(line)
 
     def check_register(self) -> None:
         with self.step("register"):
@@ -1302,7 +1391,7 @@ class _Verifier:
                 raise Failure("register", f"register snapshot format is not {d.REGISTER_FORMAT}")
             lines = self.lines(d.REGISTER)
             next(lines, None)
-            records = [_unit_record(_decode(line.decode("utf-8"))) for line in lines]
+            records = [_unit_record(_document(line)) for line in lines]
             scope = self.notice["scope_units"]
             try:
                 recomputed = build_roll(
@@ -1796,13 +1885,21 @@ class _Verifier:
         self.passed("decision", f"{decisions.summary}; " + "; ".join(parts))
 
 
+_AREA_SOURCES: Mapping[Any, AreaSource] = {source.value: source for source in AreaSource}
+_SALE_STATUSES: Mapping[Any, SaleStatus] = {status.value: status for status in SaleStatus}
+
+
 def _unit_record(unit: Mapping[str, Any]) -> UnitRecord:
+    area_source, sale_status = _AREA_SOURCES.get(unit["area_source"]), _SALE_STATUSES.get(unit["sale_status"])
+    if area_source is None or sale_status is None:  # the enums name what is wrong
+        area_source, sale_status = AreaSource(unit["area_source"]), SaleStatus(unit["sale_status"])
+    owners = unit["owners"]
     return UnitRecord(
         unit_id=str(unit["unit_key"]),
         area=int(unit["area"]),
-        area_source=AreaSource(unit["area_source"]),
-        owner_keys=frozenset(str(owner) for owner in unit["owners"]),
-        sale_status=SaleStatus(unit["sale_status"]),
+        area_source=area_source,
+        owner_keys=frozenset(owners if all(type(owner) is str for owner in owners) else map(str, owners)),
+        sale_status=sale_status,
         delivered=bool(unit["delivered"]),
         is_parking=bool(unit["parking"]),
     )

@@ -138,6 +138,12 @@ def test_the_commitment_shortcut_is_the_reference_commitment(scan):
         fields["nonce"], scan,
     )  # fmt: skip
     assert fast == expected
+    parsed_fast = _fast_commitment(
+        fields["vote_id"], parsed, fields["group"], fields["basis"], fields["channel"], fields["cast_at"],
+        fields["nonce"], scan,
+    )  # fmt: skip
+    assert parsed_fast == expected  # a canonical line's parsed answers, serialised by orjson
+    assert _fast_commitment(fields["vote_id"], {"x": 2**70}, "g", "OWNER", "PAPER", "t", "a" * 32, None) is None
     assert _fast_commitment(fields["vote_id"], text, 1, "OWNER", "PAPER", "t", "a" * 32, None) is None
     assert _fast_commitment(fields["vote_id"], text, "g", "OWNER", "PAPER", "t", "short", None) is None
     assert _fast_commitment(fields["vote_id"], text, "g", "OWNER", "PAPER", "t", "a" * 32, "bad") is None
@@ -153,12 +159,21 @@ def test_the_leaf_shortcut_accepts_what_the_reference_accepts_and_names_what_it_
         "payload": payload, "payload_sha256": entry_payload_sha256("ballot.cast", estate_id, vote_id, payload),
         "created_at": "2026-03-20T02:00:00.000000Z",
     }  # fmt: skip
-    line = canonical_bytes(document).decode()
+    line = canonical_bytes(document)
     _check_leaf(line, json.loads(line))
-    _check_leaf(json.dumps(document, indent=1), document)  # another layout: the reference check decides
+    _check_leaf(json.dumps(document, indent=1).encode(), document)  # another layout: the reference check decides
     forged = dict(document, payload={**payload, "ballot_id": "c"})
     with pytest.raises(ValueError, match="payload_sha256 does not match"):
-        _check_leaf(canonical_bytes(forged).decode(), forged)
+        _check_leaf(canonical_bytes(forged), forged)
+    # The line's own members must be the parsed document's (a repeated member keeps the last value when parsed)
+    with pytest.raises(ValueError, match="payload_sha256 does not match"):
+        _check_leaf(line, dict(document, kind="ballot.voided"))
+    for other in ({"estate_id": None}, {"vote_id": str(uuid.uuid4())}, {"payload_sha256": "0" * 64}):
+        with pytest.raises(ValueError):
+            _check_leaf(line, dict(document, **other))
+    unscoped = dict(document, estate_id=None)
+    unscoped["payload_sha256"] = entry_payload_sha256("ballot.cast", None, vote_id, payload)
+    _check_leaf(canonical_bytes(unscoped), unscoped)  # no estate: "" in the payload hash's preimage
 
 
 def test_micros():
