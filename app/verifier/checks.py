@@ -49,7 +49,9 @@ import hashlib
 import io
 import itertools
 import json
+import os
 import re
+import signal
 import sys
 import uuid
 import zipfile
@@ -142,6 +144,7 @@ def verify_bundle(
     trust: Trust | None = None,
     progress: Progress | None = None,
     log_dump: Iterable[bytes] | None = None,
+    jobs: int = 1,
 ) -> Report:
     """Run every check on the bundle (its bytes, or a seekable binary file, read as a stream) against the pinned
     ``trust``; the report names the first
@@ -149,9 +152,12 @@ def verify_bundle(
 
     ``log_dump``: the lines of a JSON Lines dump of the public log (``evote audit dump``) to check the bundle's
     freshness against: missing and later entries of the vote, consistency with the log's checkpoint, forks.
+
+    ``jobs``: with 2 or more (and ``os.fork``), the register's regrouping runs in a second process beside the log's
+    stream (same checks, same order of verdicts; the CPU time of both processes is the cost).
     """
     trust = trust or Trust()
-    verifier = _Verifier(data, trust=trust, progress=progress or Progress(None))
+    verifier = _Verifier(data, trust=trust, progress=progress or Progress(None), jobs=jobs)
     report = verifier.report
     report.pinned = trust.pinned
     try:
@@ -309,8 +315,16 @@ def _fast_commitment(
 
 def _micros(value: Any) -> int:
     """An instant (aware ``datetime`` or ISO 8601 text with an offset) as integer microseconds since the epoch."""
-    instant = value if isinstance(value, datetime) else _instant(value)
+    if type(value) is str:  # the streamed entries' times: ``_instant`` without its str() and call
+        instant = _fromisoformat(value)
+        if instant.tzinfo is None:
+            raise ValueError(f"{value!r} has no UTC offset")
+    else:
+        instant = value if isinstance(value, datetime) else _instant(value)
     return (instant - _EPOCH) // _MICROSECOND
+
+
+_fromisoformat = datetime.fromisoformat
 
 
 def _entry_set(records: Sequence[bytes], before: int) -> completeness.EntrySet:
@@ -368,8 +382,11 @@ class _Entry:
 
 
 class _Verifier:
-    def __init__(self, source: bytes | BinaryIO, *, trust: Trust, progress: Progress) -> None:
+    def __init__(self, source: bytes | BinaryIO, *, trust: Trust, progress: Progress, jobs: int = 1) -> None:
         self.source = source
+        self.jobs = jobs
+        self.child: tuple[int, int] | None = None  # the second process's pid and pipe (``_fork_register``)
+        self.hashed: dict[str, tuple[int, str]] | None = None  # in that process: the pending members it hashed
         self.trust = trust
         self.progress = progress
         self.report = Report()
@@ -449,6 +466,9 @@ class _Verifier:
                 self._settle_pending()
             raise
         finally:
+            if self.child is not None:  # a failure before the register's turn: the second process is not needed
+                os.kill(self.child[0], signal.SIGKILL)
+                self._reap_child()
             if hasattr(self, "archive"):
                 self.archive.close()
 
@@ -536,6 +556,10 @@ class _Verifier:
 
     def _settle(self, name: str, size: int, digest: str) -> None:
         """A pending member was read whole (size and SHA-256 of its bytes): it is the manifest's, or the bundle fails."""
+        if self.hashed is not None:  # in the second process: the parent settles it (``_register_child_verdict``)
+            if name in self.pending:
+                self.hashed[name] = (size, digest)
+            return
         claimed = self.pending.pop(name, None)
         if claimed is not None and claimed != (size, digest):
             self.pending.clear()
@@ -742,6 +766,7 @@ class _Verifier:
                 raise Failure("log", "the latest checkpoint does not extend the result's checkpoint (log forked?)")
         inclusion = self.load(d.INCLUSION)
         self._prepare_stream()
+        self._fork_register()  # with jobs > 1: the register regrouped in a second process while the log streams
         with self.step("log"):
             proofs = [self._batch(proof) for proof in inclusion["proofs"]]
             del self.json[d.INCLUSION]
@@ -1154,7 +1179,8 @@ class _Verifier:
             )
         fields = (group, ballot["basis"], ballot["channel"], ballot["cast_at"], nonce)
         digest = _fast_commitment(self.vote_id, answers_text or ballot["answers"], *fields, scan)
-        if digest is None or digest != ballot_commitments.logged_hash(recorded):
+        logged_hash = ballot_commitments.logged_hash(recorded)
+        if digest is None or digest != logged_hash:
             try:  # the reference definition (and its errors), whenever the shortcut does not give the logged hash
                 digest = ballot_commitments.ballot_hash(
                     vote_id=self.vote_id, group=group, answers=ballot["answers"], basis=ballot["basis"],
@@ -1163,7 +1189,7 @@ class _Verifier:
             except ValueError as failure:
                 return f"ballot {ballot_id} (group {group}): {failure}"
         logged = (ballot_commitments.logged_group(recorded), recorded["basis"], recorded["channel"])
-        if digest != ballot_commitments.logged_hash(recorded) or (group, ballot["basis"], ballot["channel"]) != logged:
+        if digest != logged_hash or (group, ballot["basis"], ballot["channel"]) != logged:
             return (
                 f"ballot {ballot_id} (group {group}): its content does not hash to the commitment in its "
                 "signed ballot.cast entry (a choice, the group, the basis, the channel, the time or the "
@@ -1385,14 +1411,39 @@ class _Verifier:
             yield _document(line)
 
     def check_register(self) -> None:
+        verdict = self._register_child_verdict() if self.child is not None else None
+        if verdict is None:  # no second process (or it gave no verdict): regrouped here
+            verdict = self._register_verdict()
+        check, message, totals = verdict
+        if check is not None:
+            raise Failure(check, message)
         with self.step("register"):
-            register = self.register
+            if tuple(totals) != (self.total.heads, self.total.area):
+                raise Failure("register", "the register snapshot's totals differ from the roll's")
+        self.passed("register", f"{message}, {self.total.heads} heads and area {self.total.area}")
+
+    def _register_verdict(self) -> tuple[str | None, str, list[int]]:
+        """The regrouping (``_regroup``) as data: (None, summary, recomputed totals) or (check, failure, [])."""
+        try:
+            summary, totals = self._regroup()
+        except Failure as failure:
+            return failure.check, failure.message, []
+        except Exception as error:  # what ``verify_bundle`` would report for this check
+            return "register", f"unreadable or malformed data ({type(error).__name__}: {error})", []
+        return None, summary, totals
+
+    def _regroup(self) -> tuple[str, list[int]]:
+        """Step 6 up to the totals (compared with the notice's in ``check_register``): the roll recomputed from the
+        register snapshot equals roll.jsonl. Reads only members, the notice's scope and the roll's header, so it may
+        run in a second process while the log streams (``_fork_register``)."""
+        with self.step("register"):
+            register = self._register_header()
             if register["format"] != d.REGISTER_FORMAT:
                 raise Failure("register", f"register snapshot format is not {d.REGISTER_FORMAT}")
             lines = self.lines(d.REGISTER)
             next(lines, None)
             records = [_unit_record(_document(line)) for line in lines]
-            scope = self.notice["scope_units"]
+            scope = self.load(d.NOTICE)["scope_units"]
             try:
                 recomputed = build_roll(
                     records,
@@ -1450,11 +1501,66 @@ class _Verifier:
             if len(groups) != len(recomputed.groups):
                 raise Failure("register", f"the roll has {len(groups)} groups, the register snapshot gives "
                               f"{len(recomputed.groups)}")  # fmt: skip
-            if (recomputed.total.heads, recomputed.total.area) != (self.total.heads, self.total.area):
-                raise Failure("register", "the register snapshot's totals differ from the roll's")
-            summary = f"{unit_count} units regroup into the roll's {len(groups)} groups"
-            del recomputed, groups, by_unit
-        self.passed("register", f"{summary}, {self.total.heads} heads and area {self.total.area}")
+            totals = [recomputed.total.heads, recomputed.total.area]
+            return f"{unit_count} units regroup into the roll's {len(groups)} groups", totals
+
+    def _fork_register(self) -> None:
+        """With ``jobs`` > 1, the regrouping (``_regroup``) runs in a forked second process while this one streams
+        the log: its verdict (and the SHA-256 of register.jsonl it read) is read back in ``check_register``'s turn,
+        so checks keep their order. The child opens the bundle again (a file descriptor shared across ``fork``
+        shares its offset); without a way to, or without ``fork``, everything runs here."""
+        if self.jobs < 2 or not hasattr(os, "fork"):
+            return
+        if isinstance(self.source, bytes):
+            reopen: Any = lambda: io.BytesIO(self.source)  # noqa: E731 - the child's own view of the bytes
+        else:
+            try:
+                path = f"/proc/self/fd/{self.source.fileno()}"
+            except (AttributeError, OSError, io.UnsupportedOperation):
+                return
+            if not os.path.exists(path):
+                return
+            reopen = lambda: open(path, "rb")  # noqa: E731, SIM115 - the child's own file description
+        readable, writable = os.pipe()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover - the child (its work is ``_register_verdict``, covered in-process)
+            try:
+                os.close(readable)
+                self.archive = zipfile.ZipFile(reopen())
+                self.hashed = {}
+                verdict = self._register_verdict()
+                with os.fdopen(writable, "wb") as pipe:
+                    pipe.write(json.dumps({"verdict": verdict, "hashed": self.hashed}).encode())
+            finally:
+                os._exit(0)
+        os.close(writable)
+        self.child = (pid, readable)
+
+    def _register_child_verdict(self) -> tuple[str | None, str, list[int]] | None:
+        """The second process's verdict, once it is done; the member hashes it took are settled here (a changed
+        member is a bundle failure, before any other)."""
+        answer = self._reap_child()
+        try:
+            message = json.loads(answer)
+            check, text, totals = message["verdict"]
+            for name, (size, digest) in message["hashed"].items():
+                self._settle(name, size, digest)
+        except (ValueError, KeyError, TypeError):
+            return None  # the child died without a verdict: regroup here
+        return check, text, totals
+
+    def _reap_child(self) -> bytes:
+        """Everything the child wrote, after it exited (killed first when ``kill``)."""
+        assert self.child is not None
+        pid, readable = self.child
+        self.child = None
+        with os.fdopen(readable, "rb") as pipe:
+            answer = pipe.read()
+        os.waitpid(pid, 0)
+        return answer
+
 
     # --- 7. ballots -----------------------------------------------------------------------------------------
 
