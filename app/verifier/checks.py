@@ -555,7 +555,7 @@ class _Verifier:
         )
 
     def _settle(self, name: str, size: int, digest: str) -> None:
-        """A pending member was read whole (size and SHA-256 of its bytes): it is the manifest's, or the bundle fails."""
+        """A pending member was read whole (its size and SHA-256): it is the manifest's, or the bundle fails."""
         if self.hashed is not None:  # in the second process: the parent settles it (``_register_child_verdict``)
             if name in self.pending:
                 self.hashed[name] = (size, digest)
@@ -749,6 +749,9 @@ class _Verifier:
         """One pass over log/entries.jsonl with log/inclusion.bin (and ballots.jsonl beside them, in the same order):
         every entry is proven here; what later checks need of the ballots is kept as per-vote state only (the
         counted ballots' answers, time and leaf arrays, the entry-set records), their failures deferred to them."""
+        # With jobs > 1 the register is regrouped in a second process while the log streams; forked first, while
+        # this process holds little (the second process's memory starts as a copy of it).
+        self._fork_register()
         consistency = self.load(d.CONSISTENCY)
         with self.step("log"):
             result, latest = self.result_checkpoint, self.latest_checkpoint
@@ -766,7 +769,6 @@ class _Verifier:
                 raise Failure("log", "the latest checkpoint does not extend the result's checkpoint (log forked?)")
         inclusion = self.load(d.INCLUSION)
         self._prepare_stream()
-        self._fork_register()  # with jobs > 1: the register regrouped in a second process while the log streams
         with self.step("log"):
             proofs = [self._batch(proof) for proof in inclusion["proofs"]]
             del self.json[d.INCLUSION]
@@ -1088,7 +1090,8 @@ class _Verifier:
             self.participating[1] += area
             paper, answers = ballot["channel"] == "PAPER", ballot["answers"]
             for sums, topic in zip(self.sums, self.topic_ids, strict=True):
-                summed = sums.get(key := (self._answer_key(answers[topic]), paper))
+                answer = answers[topic]
+                summed = sums.get(key := (answer if type(answer) is str else self._answer_key(answer), paper))
                 if summed is None:
                     sums[key] = [1, area]
                 else:
@@ -1113,10 +1116,12 @@ class _Verifier:
             extremes[1] = (cast, ballot_id, str(cast_at))
 
     def _answer_key(self, answer: Any) -> Any:
-        """Answers are few distinct values, summed by key: the text itself, or the ``repr`` of another value."""
-        # repr tells types apart (1, True, "1"); equal values that print differently are only summed apart
+        """Answers are few distinct values, summed by key: the text itself, or the JSON (else ``repr``) of another
+        value."""
+        # JSON tells types apart (1, true, "1"); equal values that print differently are only summed apart
         if type(answer) is str:
             return answer
+        key: tuple[str, str | bytes]
         try:
             key = ("json", _dumps(answer, option=_SORTED))
         except TypeError:  # an integer orjson cannot write
@@ -1455,7 +1460,7 @@ class _Verifier:
                 raise Failure("register", f"the register snapshot yields no valid roll: {error}") from error
             unit_count = len(records)
             del records
-            roll_format = self.roll_header.get("format")
+            roll_format = self._roll_header().get("format")
             if roll_format not in (None, d.ROLL_FORMAT):
                 raise Failure("register", f"roll format {roll_format!r} is not {d.ROLL_FORMAT}")
             # The roll's groups, kept compact: (group id, area, heads, developer flag, units, owners) by unit.
@@ -1503,6 +1508,15 @@ class _Verifier:
                               f"{len(recomputed.groups)}")  # fmt: skip
             totals = [recomputed.total.heads, recomputed.total.area]
             return f"{unit_count} units regroup into the roll's {len(groups)} groups", totals
+
+    def _roll_header(self) -> dict[str, Any]:
+        """roll.jsonl's header line (read by ``_read_roll``; read here in the second process, forked before it)."""
+        header = getattr(self, "roll_header", None)
+        if header is None:
+            header = _strict_json(next(self.lines(d.ROLL), b""))
+            if not isinstance(header, dict):
+                raise ValueError(f"{d.ROLL}: the first line is the roll document without its groups")
+        return header
 
     def _fork_register(self) -> None:
         """With ``jobs`` > 1, the regrouping (``_regroup``) runs in a forked second process while this one streams
@@ -1552,15 +1566,15 @@ class _Verifier:
         return check, text, totals
 
     def _reap_child(self) -> bytes:
-        """Everything the child wrote, after it exited (killed first when ``kill``)."""
-        assert self.child is not None
-        pid, readable = self.child
-        self.child = None
+        """Everything the second process wrote, once it has exited."""
+        child, self.child = self.child, None
+        if child is None:  # pragma: no cover - called only while there is one
+            return b""
+        pid, readable = child
         with os.fdopen(readable, "rb") as pipe:
             answer = pipe.read()
         os.waitpid(pid, 0)
         return answer
-
 
     # --- 7. ballots -----------------------------------------------------------------------------------------
 

@@ -169,7 +169,7 @@ def test_the_leaf_shortcut_accepts_what_the_reference_accepts_and_names_what_it_
     with pytest.raises(ValueError, match="payload_sha256 does not match"):
         _check_leaf(line, dict(document, kind="ballot.voided"))
     for other in ({"estate_id": None}, {"vote_id": str(uuid.uuid4())}, {"payload_sha256": "0" * 64}):
-        with pytest.raises(ValueError):
+        with pytest.raises(ValueError, match="does not match"):
             _check_leaf(line, dict(document, **other))
     unscoped = dict(document, estate_id=None)
     unscoped["payload_sha256"] = entry_payload_sha256("ballot.cast", None, vote_id, payload)
