@@ -30,7 +30,12 @@ reference machine (2 cores, 24 GB).
 
     .venv/bin/python bench/verify_export.py [--groups 100000] [--turnout 1.0] [--log-entries 1000000]
         [--profile] [--dsn postgresql://postgres@127.0.0.1:5432/postgres] [--save FILE | --bundle FILE]
-        [--repeat N] [--database NAME] [--reuse]
+        [--repeat N] [--database NAME] [--reuse] [--jobs N]
+
+``--jobs N`` is passed to the verifier (its default: 2 on two cores, the register regrouped in a forked second
+process). Its CPU seconds include the second process (the bench's children's rusage counts every waited
+descendant); its peak RSS is then the sum of both processes' peaks, an upper bound (the second process also counts
+the pages it shares with the first since the fork).
 """
 
 from __future__ import annotations
