@@ -45,6 +45,7 @@ Order (each step relies only on what the steps before it established):
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import io
 import itertools
@@ -58,13 +59,12 @@ import zipfile
 import zlib
 from array import array
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, BinaryIO
 
-import orjson
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
@@ -214,12 +214,28 @@ _PAYLOAD_SHA256 = b',"payload_sha256":'
 _decode = json.JSONDecoder().decode
 # A ballot line's members each once (its answers above all): as fast as ``json.loads``, the decoder built once.
 _decode_ballot = json.JSONDecoder(object_pairs_hook=_unique_members).decode
-#: orjson (a maintained C parser, several times faster than ``json``) for the lines of the streamed members. It keeps
-#: a repeated member's last value as ``json`` does, refuses what ``json`` refuses and more (lone surrogates, integers
-#: beyond 64 bits are read as floats): every use below either checks the line's own bytes or falls back to ``json``.
-_loads = orjson.loads
-_dumps = orjson.dumps
-_SORTED = orjson.OPT_SORT_KEYS
+#: orjson (a maintained C parser, several times faster than ``json``) for the lines of the streamed members, when
+#: it is installed: the verifier also runs on the standard library alone (``_stdlib_json``), only slower. orjson keeps
+#: a repeated member's last value as ``json`` does and refuses what ``json`` refuses and more (lone surrogates;
+#: integers beyond 64 bits are read as floats): every use below either checks the line's own bytes or falls back to
+#: ``json``. ``_dumps_sorted``: compact JSON with sorted member names, as UTF-8 bytes (RFC 8785 for the values a
+#: canonical line holds: no floats, member names of ASCII or BMP text); TypeError for an integer it cannot write.
+_compact = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode
+
+
+def _stdlib_json() -> tuple[Callable[[bytes], Any], Callable[[Any], bytes]]:
+    return json.loads, lambda value: _compact(value).encode("utf-8")
+
+
+def _fast_json() -> tuple[Callable[[bytes], Any], Callable[[Any], bytes]]:
+    try:
+        import orjson  # optional: the verifier runs without it
+    except ImportError:  # pragma: no cover - installed with evote (pyproject.toml)
+        return _stdlib_json()
+    return orjson.loads, functools.partial(orjson.dumps, option=orjson.OPT_SORT_KEYS)
+
+
+_loads, _dumps_sorted = _fast_json()
 
 
 def _document(line: bytes) -> Any:
@@ -300,7 +316,7 @@ def _fast_commitment(
         if scan is not None:
             document["scan_sha256"] = scan
         try:
-            return hashlib.sha256(_dumps(document, option=_SORTED)).hexdigest()
+            return hashlib.sha256(_dumps_sorted(document)).hexdigest()
         except TypeError:  # an integer orjson cannot write: the reference decides
             return None
     string = json.encoder.encode_basestring  # RFC 8785's string escapes (ensure_ascii off)
@@ -1045,7 +1061,7 @@ class _Verifier:
             # from their own bytes.
             try:
                 ballot = _loads(line)
-                canonical = type(ballot) is dict and _dumps(ballot, option=_SORTED) == line
+                canonical = type(ballot) is dict and _dumps_sorted(ballot) == line
             except (ValueError, TypeError):
                 canonical = False
             answers_text: str | None = None
@@ -1123,7 +1139,7 @@ class _Verifier:
             return answer
         key: tuple[str, str | bytes]
         try:
-            key = ("json", _dumps(answer, option=_SORTED))
+            key = ("json", _dumps_sorted(answer))
         except TypeError:  # an integer orjson cannot write
             key = ("repr", repr(answer))
         self.answer_values.setdefault(key, answer)

@@ -178,3 +178,18 @@ def test_the_leaf_shortcut_accepts_what_the_reference_accepts_and_names_what_it_
 
 def test_micros():
     assert _micros("1970-01-01T00:00:01.000002Z") == 1_000_002
+
+
+async def test_the_verifier_gives_the_same_report_without_orjson(bundle, trust, monkeypatch):
+    from app.verifier import checks
+
+    def swap(ballots: list[Any]) -> None:
+        ballots[0], ballots[1] = ballots[1], ballots[0]
+
+    bundles = (bundle, tamper(bundle, d.BALLOTS, swap))
+    with_orjson = [verify_bundle(item, trust=trust).lines() for item in bundles]
+    monkeypatch.setattr(checks, "_loads", checks._stdlib_json()[0])
+    monkeypatch.setattr(checks, "_dumps_sorted", checks._stdlib_json()[1])
+    assert [verify_bundle(item, trust=trust).lines() for item in bundles] == with_orjson
+    assert with_orjson[0][-1].startswith("PASS")
+    assert with_orjson[1][-1].startswith("FAIL  ballots:")
