@@ -25,6 +25,7 @@ from app.errors import DomainError
 from app.identity.service import OPERATOR, TokenHasher, issue_api_key
 from app.settings import Settings, get_settings
 from app.terminal import progress_bar
+from app.verifier.report import add_jobs_argument
 from app.verifier.trust import add_trust_arguments
 
 console = Console(stderr=True)
@@ -148,6 +149,7 @@ def _parser() -> argparse.ArgumentParser:
     verify.add_argument(
         "--log-dump", type=Path, default=None, help="a JSON Lines dump of the public log (evote audit dump): freshness"
     )
+    add_jobs_argument(verify)
     verify.set_defaults(handler=_verify)
     receipt = commands.add_parser("receipt", help="an owner's ballot receipt").add_subparsers(
         required=True, metavar="ACTION"
@@ -461,7 +463,7 @@ def _verify(args: argparse.Namespace) -> int:
     except TrustError as error:
         sys.stderr.write(f"evote verify: {error}\n")
         return EXIT_USAGE
-    return run(args.bundle, out=sys.stdout, err=sys.stderr, trust=trust, log_dump=args.log_dump)
+    return run(args.bundle, out=sys.stdout, err=sys.stderr, trust=trust, log_dump=args.log_dump, jobs=args.jobs)
 
 
 def _audit_dump(args: argparse.Namespace) -> int:

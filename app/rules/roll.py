@@ -86,13 +86,17 @@ def parse_area(text: str) -> int:
     return units
 
 
+#: ``json.dumps(..., ensure_ascii=False, separators=(",", ":"))`` with its encoder built once, not per call.
+_compact_json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
 def voter_group_key(owner_keys: Iterable[str]) -> str:
     """The key of the voter group with this owner set: the sorted keys as a compact JSON array.
 
     JSON quoting makes the key injective for any owner keys (a plain join would confuse ``{"a,b"}`` with
     ``{"a", "b"}``), and sorting makes it independent of input order.
     """
-    return json.dumps(sorted(set(owner_keys)), ensure_ascii=False, separators=(",", ":"))
+    return _compact_json(sorted(set(owner_keys)))
 
 
 def public_group_id(estate_id: str, group_key: str) -> str:

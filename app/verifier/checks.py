@@ -45,18 +45,21 @@ Order (each step relies only on what the steps before it established):
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import io
 import itertools
 import json
+import os
 import re
+import signal
 import sys
 import uuid
 import zipfile
 import zlib
 from array import array
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -141,6 +144,7 @@ def verify_bundle(
     trust: Trust | None = None,
     progress: Progress | None = None,
     log_dump: Iterable[bytes] | None = None,
+    jobs: int = 1,
 ) -> Report:
     """Run every check on the bundle (its bytes, or a seekable binary file, read as a stream) against the pinned
     ``trust``; the report names the first
@@ -148,9 +152,12 @@ def verify_bundle(
 
     ``log_dump``: the lines of a JSON Lines dump of the public log (``evote audit dump``) to check the bundle's
     freshness against: missing and later entries of the vote, consistency with the log's checkpoint, forks.
+
+    ``jobs``: with 2 or more (and ``os.fork``), the register's regrouping runs in a second process beside the log's
+    stream (same checks, same order of verdicts; the CPU time of both processes is the cost).
     """
     trust = trust or Trust()
-    verifier = _Verifier(data, trust=trust, progress=progress or Progress(None))
+    verifier = _Verifier(data, trust=trust, progress=progress or Progress(None), jobs=jobs)
     report = verifier.report
     report.pinned = trust.pinned
     try:
@@ -194,21 +201,52 @@ def _b64(text: Any) -> bytes:
     return base64.b64decode(str(text), validate=True)
 
 
-_UUID = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
-_LEAF_TEXT = re.compile(
-    r'\{"created_at":"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z","estate_id":(?:null|"'
+_UUID = rb"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+_LEAF_HEAD = re.compile(
+    rb'\{"created_at":"[0-9]{4}-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9]\.[0-9]{6}Z","estate_id":(?:null|"('
     + _UUID
-    + r'"),"id":"'
+    + rb')"),"id":"'
     + _UUID
-    + r'","kind":"[a-z_.]+","payload":\{'
+    + rb'","kind":"([a-z_.]+)","payload":\{'
 )
-_LEAF_TAIL = re.compile(r',"payload_sha256":"([0-9a-f]{64})","vote_id":"' + _UUID + r'"\}')
+_LEAF_TAIL = re.compile(rb',"payload_sha256":"([0-9a-f]{64})","vote_id":"(' + _UUID + rb')"\}')
+_PAYLOAD_SHA256 = b',"payload_sha256":'
 _decode = json.JSONDecoder().decode
 # A ballot line's members each once (its answers above all): as fast as ``json.loads``, the decoder built once.
 _decode_ballot = json.JSONDecoder(object_pairs_hook=_unique_members).decode
+#: orjson (a maintained C parser, several times faster than ``json``) for the lines of the streamed members, when
+#: it is installed: the verifier also runs on the standard library alone (``_stdlib_json``), only slower. orjson keeps
+#: a repeated member's last value as ``json`` does and refuses what ``json`` refuses and more (lone surrogates;
+#: integers beyond 64 bits are read as floats): every use below either checks the line's own bytes or falls back to
+#: ``json``. ``_dumps_sorted``: compact JSON with sorted member names, as UTF-8 bytes (RFC 8785 for the values a
+#: canonical line holds: no floats, member names of ASCII or BMP text); TypeError for an integer it cannot write.
+_compact = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode
 
 
-def _check_leaf(text: str, document: dict[str, Any]) -> None:
+def _stdlib_json() -> tuple[Callable[[bytes], Any], Callable[[Any], bytes]]:
+    return json.loads, lambda value: _compact(value).encode("utf-8")
+
+
+def _fast_json() -> tuple[Callable[[bytes], Any], Callable[[Any], bytes]]:
+    try:
+        import orjson  # optional: the verifier runs without it
+    except ImportError:  # pragma: no cover - installed with evote (pyproject.toml)
+        return _stdlib_json()
+    return orjson.loads, functools.partial(orjson.dumps, option=orjson.OPT_SORT_KEYS)
+
+
+_loads, _dumps_sorted = _fast_json()
+
+
+def _document(line: bytes) -> Any:
+    """A JSON Lines line parsed (no canonical form needed): orjson, or ``json`` for what orjson refuses."""
+    try:
+        return _loads(line)
+    except ValueError:
+        return _decode(line.decode("utf-8"))
+
+
+def _check_leaf(line: bytes, document: dict[str, Any]) -> None:
     """``app.ledger.entries.check_leaf_document`` for a leaf's canonical bytes, without re-serialising them.
 
     The canonical bytes of the payload are the line's own bytes between ``"payload":`` and the last
@@ -216,28 +254,30 @@ def _check_leaf(text: str, document: dict[str, Any]) -> None:
     is checked over them; a line not in canonical form then fails its hash (a payload the server hashed is
     canonical), and falls back to the reference check, which names what is wrong.
     """
-    head, tail = _LEAF_TEXT.match(text), None
-    start = text.rfind(',"payload_sha256":')
+    head, tail = _LEAF_HEAD.match(line), None
+    start = line.rfind(_PAYLOAD_SHA256)
     if head is not None and start > 0:
-        tail = _LEAF_TAIL.fullmatch(text, start)
+        tail = _LEAF_TAIL.fullmatch(line, start)
     if head is not None and tail is not None and len(document) == len(LEAF_FIELDS):
-        kind, estate_id = document["kind"], document["estate_id"] or ""
-        preimage = (
-            f'{{"estate_id":"{estate_id}","kind":"{kind}","payload":{text[head.end() - 1 : start]},'
-            f'"vote_id":"{document["vote_id"]}"}}'
-        )
-        if hashlib.sha256(preimage.encode("utf-8")).hexdigest() == tail.group(1) == document["payload_sha256"]:
+        preimage = b"".join((
+            b'{"estate_id":"', head.group(1) or b"", b'","kind":"', head.group(2), b'","payload":',
+            line[head.end() - 1 : start], b',"vote_id":"', tail.group(2), b'"}',
+        ))  # fmt: skip
+        digest = tail.group(1)
+        # the line's own members are the document's (a repeated member would make them differ: the reference decides)
+        if (
+            hashlib.sha256(preimage).hexdigest().encode() == digest
+            and document["payload_sha256"].encode() == digest
+            and document["kind"].encode() == head.group(2)
+            and (document["estate_id"] or "").encode() == (head.group(1) or b"")
+            and document["vote_id"].encode() == tail.group(2)
+        ):
             return
     check_leaf_document(document)  # the reference check: it names what is wrong (or accepts another layout)
 
 
 _ANSWERS_HEAD = b'{"answers":'
 _ANSWERS_END = b',"audit_entry_id":'
-_ANSWERS_END_TEXT = _ANSWERS_END.decode()
-_ANSWERS_HEAD_TEXT = _ANSWERS_HEAD.decode()
-#: RFC 8785 for the values a canonical ballot line holds (no floats; member names sorted, ASCII or BMP text):
-#: ``json``'s C encoder with sorted keys, no spaces and raw UTF-8 writes the same text.
-_compact = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode
 _NONCE = re.compile(r"[0-9a-f]{32}")
 _HEX64 = re.compile(r"[0-9a-f]{64}")
 _ROLL_LINE_HEAD = re.compile(rb'\{"area":(0|[1-9][0-9]{0,15}),"group_id":"([0-9a-f]{32}|[0-9a-f-]{36})",')
@@ -254,17 +294,31 @@ def _answers_of(line: bytes) -> tuple[Any, str]:
 
 
 def _fast_commitment(
-    vote_id: str, answers: str, group: Any, basis: Any, channel: Any, cast_at: Any, nonce: Any, scan: Any
+    vote_id: str, answers: Any, group: Any, basis: Any, channel: Any, cast_at: Any, nonce: Any, scan: Any
 ) -> str | None:
-    """``app.ledger.ballot.commitment`` over the answers' canonical text, without re-serialising them; None when a
-    field is not a plain string (the reference definition then decides). A mismatch is never a verdict: the caller
-    falls back to the reference whenever this does not give the logged hash, and a match is the logged preimage."""
-    plain = (group, basis, channel, cast_at)
-    if not all(type(value) is str for value in plain) or not isinstance(nonce, str) or not _NONCE.fullmatch(nonce):
+    """``app.ledger.ballot.commitment`` without the reference's checks and copies: over the answers' own canonical
+    text (a ``str``), or over the parsed answers of a canonical line serialised by orjson with sorted members; None
+    when a field is not a plain string (the reference definition then decides). A mismatch is never a verdict: the
+    caller falls back to the reference whenever this does not give the logged hash, and a match is the logged
+    preimage."""
+    if type(group) is not str or type(basis) is not str or type(channel) is not str or type(cast_at) is not str:
         return None
-    if scan is not None and (not isinstance(scan, str) or not ballot_commitments.SCAN_PATTERN.fullmatch(scan)):
+    if type(nonce) is not str or not _NONCE.fullmatch(nonce):
+        return None
+    if scan is not None and (type(scan) is not str or not ballot_commitments.SCAN_PATTERN.fullmatch(scan)):
         return None
     domain = ballot_commitments.COMMITMENT_DOMAIN if scan is None else ballot_commitments.SCANNED_COMMITMENT_DOMAIN
+    if type(answers) is not str:
+        document = {
+            "answers": answers, "basis": basis, "cast_at": cast_at, "channel": channel, "domain": domain,
+            "group": group, "nonce": nonce, "vote_id": vote_id,
+        }  # fmt: skip
+        if scan is not None:
+            document["scan_sha256"] = scan
+        try:
+            return hashlib.sha256(_dumps_sorted(document)).hexdigest()
+        except TypeError:  # an integer orjson cannot write: the reference decides
+            return None
     string = json.encoder.encode_basestring  # RFC 8785's string escapes (ensure_ascii off)
     text = (
         f'{{"answers":{answers},"basis":{string(basis)},"cast_at":{string(cast_at)},"channel":{string(channel)},'
@@ -277,8 +331,16 @@ def _fast_commitment(
 
 def _micros(value: Any) -> int:
     """An instant (aware ``datetime`` or ISO 8601 text with an offset) as integer microseconds since the epoch."""
-    instant = value if isinstance(value, datetime) else _instant(value)
+    if type(value) is str:  # the streamed entries' times: ``_instant`` without its str() and call
+        instant = _fromisoformat(value)
+        if instant.tzinfo is None:
+            raise ValueError(f"{value!r} has no UTC offset")
+    else:
+        instant = value if isinstance(value, datetime) else _instant(value)
     return (instant - _EPOCH) // _MICROSECOND
+
+
+_fromisoformat = datetime.fromisoformat
 
 
 def _entry_set(records: Sequence[bytes], before: int) -> completeness.EntrySet:
@@ -336,8 +398,11 @@ class _Entry:
 
 
 class _Verifier:
-    def __init__(self, source: bytes | BinaryIO, *, trust: Trust, progress: Progress) -> None:
+    def __init__(self, source: bytes | BinaryIO, *, trust: Trust, progress: Progress, jobs: int = 1) -> None:
         self.source = source
+        self.jobs = jobs
+        self.child: tuple[int, int] | None = None  # the second process's pid and pipe (``_fork_register``)
+        self.hashed: dict[str, tuple[int, str]] | None = None  # in that process: the pending members it hashed
         self.trust = trust
         self.progress = progress
         self.report = Report()
@@ -345,6 +410,7 @@ class _Verifier:
         self.json: dict[str, Any] = {}
         self.current = "bundle"
         self.deferred: dict[str, str] = {}
+        self.pending: dict[str, tuple[int, str]] = {}  # member → size and SHA-256 the manifest lists, not yet hashed
 
     # --- plumbing -------------------------------------------------------------------------------------------
 
@@ -373,8 +439,10 @@ class _Verifier:
     def load(self, name: str) -> Any:
         if name not in self.json:
             raw = self.files.pop(name, None)
-            if raw is None:  # a large member, hashed as a stream by the bundle check and read only now
+            if raw is None:  # a large member, read only now: its SHA-256 was pending
                 raw = self._read(self.archive.getinfo(name))
+                if name in self.pending:
+                    self._settle(name, len(raw), _sha256(raw))
             try:
                 self.json[name] = _strict_json(raw)  # parsed: its bytes are not kept
             except (UnicodeDecodeError, ValueError, RecursionError) as error:
@@ -382,11 +450,16 @@ class _Verifier:
         return self.json[name]
 
     def lines(self, name: str) -> Iterator[bytes]:
-        """A JSON Lines member read as a stream, line by line, each without its newline; never whole in memory."""
+        """A JSON Lines member read as a stream, line by line, each without its newline; never whole in memory.
+        Read to its end while its SHA-256 is pending, it is hashed on the way and settled (``_settle``)."""
         try:
             with self.archive.open(name) as stream:
-                number, rest = 0, b""
+                number, rest, size = 0, b"", 0
+                digest = hashlib.sha256() if name in self.pending else None
                 while chunk := stream.read(CHUNK_BYTES):  # split in C: a chunk at a time, not a readline per line
+                    if digest is not None:
+                        digest.update(chunk)
+                        size += len(chunk)
                     lines = (rest + chunk).split(b"\n")
                     rest = lines.pop()
                     if len(rest) > MAX_LINE_BYTES:
@@ -394,6 +467,8 @@ class _Verifier:
                         raise Failure("bundle", f"{name} line {line} is longer than {MAX_LINE_BYTES} bytes")
                     number += len(lines)
                     yield from lines
+                if digest is not None and name in self.pending:
+                    self._settle(name, size, digest.hexdigest())
                 if rest:
                     raise Failure("bundle", f"{name} line {number + 1} does not end in a newline")
         except UNREADABLE_MEMBER as error:
@@ -401,23 +476,34 @@ class _Verifier:
 
     def run(self) -> None:
         try:
-            self.check_bundle()
-            self.check_keys()
-            self.check_signatures()
-            self.check_log()
-            self.check_witnesses()
-            self.check_completeness()
-            self.check_notice()
-            self.check_register()
-            self.check_ballots()
-            self.check_publicity()
-            self.check_tally()
-            self.check_times()
-            self.check_procedure()
-            self.check_decision()
+            self._run()
+        except Exception:
+            if self.pending:  # a changed member is named first (the bundle check comes first)
+                self._settle_pending()
+            raise
         finally:
+            if self.child is not None:  # a failure before the register's turn: the second process is not needed
+                os.kill(self.child[0], signal.SIGKILL)
+                self._reap_child()
             if hasattr(self, "archive"):
                 self.archive.close()
+
+    def _run(self) -> None:
+        self.check_bundle()
+        self.check_keys()
+        self.check_signatures()
+        self.check_log()
+        self.check_witnesses()
+        self.check_completeness()
+        self.check_notice()
+        self.check_register()
+        self.check_ballots()
+        self.check_publicity()
+        self.check_tally()
+        self.check_times()
+        self.check_procedure()
+        self.check_decision()
+        self._settle_pending()
 
     # --- 1. bundle ------------------------------------------------------------------------------------------
 
@@ -447,11 +533,12 @@ class _Verifier:
             if extra or missing or len(names) != len(set(names)):
                 raise Failure("bundle", f"unexpected members {extra}, missing members {missing}, or duplicates")
             digests: dict[str, tuple[int, str]] = {}
+            sizes: dict[str, int] = {}
             for info in infos:
                 self._check_cap(info)
                 streamed = (*d.JSONL_MEMBERS, *d.BINARY_MEMBERS, *d.HEADED_MEMBERS)
                 if info.filename in streamed or info.file_size > KEEP_BYTES:
-                    digests[info.filename] = self._digest(info)  # read again, when its check comes
+                    sizes[info.filename] = info.file_size  # hashed as it is read for its check (``_settle``)
                     continue
                 self.files[info.filename] = self._read(info)
                 digests[info.filename] = (len(self.files[info.filename]), _sha256(self.files[info.filename]))
@@ -460,17 +547,46 @@ class _Verifier:
             listed = [member["name"] for member in manifest["files"]]
             if listed != list(d.LISTED):
                 raise Failure("bundle", "the manifest does not list the bundle's members (README.md first) in order")
+            self.manifest_tags = str(manifest["register_unit_tags"])
+            pending: dict[str, tuple[int, str]] = {}
             for member in manifest["files"]:
-                if (member["size"], member["sha256"]) != digests[member["name"]]:
-                    if member["name"] == d.REGISTER:
-                        raise Failure("bundle", self._changed_unit(str(manifest["register_unit_tags"])))
-                    raise Failure(
-                        "bundle",
-                        f"{member['name']} does not match its size and SHA-256 in the signed manifest "
-                        "(changed after export)",
-                    )
+                name, claimed = member["name"], (member["size"], member["sha256"])
+                if name in sizes and claimed[0] == sizes[name]:
+                    pending[name] = claimed
+                elif claimed != digests.get(name):
+                    self._mismatch(name)
             self.vote_id = str(uuid.UUID(manifest["vote_id"]))
-        self.passed("bundle", f"{len(digests)} members, sizes and SHA-256 match the manifest (README.md included)")
+        # A large member is inflated and hashed once, as its check reads it; until then its SHA-256 is pending. Any
+        # failure found before every pending member was hashed is checked against them first (``run``): a member
+        # changed after export is still named as such, before whatever its changed content would make fail later.
+        self.pending = pending
+        self.passed("bundle", f"{len(listed)} members, sizes and SHA-256 match the manifest (README.md included)")
+
+    def _mismatch(self, name: str) -> None:
+        """A member is not the one the signed manifest lists: named (a register unit by the manifest's tags)."""
+        if name == d.REGISTER:
+            raise Failure("bundle", self._changed_unit(self.manifest_tags))
+        raise Failure(
+            "bundle", f"{name} does not match its size and SHA-256 in the signed manifest (changed after export)"
+        )
+
+    def _settle(self, name: str, size: int, digest: str) -> None:
+        """A pending member was read whole (its size and SHA-256): it is the manifest's, or the bundle fails."""
+        if self.hashed is not None:  # in the second process: the parent settles it (``_register_child_verdict``)
+            if name in self.pending:
+                self.hashed[name] = (size, digest)
+            return
+        claimed = self.pending.pop(name, None)
+        if claimed is not None and claimed != (size, digest):
+            self.pending.clear()
+            self.report.passed.clear()  # the bundle check comes first: nothing passed
+            self._mismatch(name)
+
+    def _settle_pending(self) -> None:
+        """Hash the members still pending (read in part or not at all): each must be the manifest's."""
+        for name in list(self.pending):
+            if name in self.pending:
+                self._settle(name, *self._digest(self.archive.getinfo(name)))
 
     def _changed_unit(self, tags: str) -> str:
         """Which unit of register.jsonl differs from the register snapshot the manifest lists (by line tags)."""
@@ -649,6 +765,9 @@ class _Verifier:
         """One pass over log/entries.jsonl with log/inclusion.bin (and ballots.jsonl beside them, in the same order):
         every entry is proven here; what later checks need of the ballots is kept as per-vote state only (the
         counted ballots' answers, time and leaf arrays, the entry-set records), their failures deferred to them."""
+        # With jobs > 1 the register is regrouped in a second process while the log streams; forked first, while
+        # this process holds little (the second process's memory starts as a copy of it).
+        self._fork_register()
         consistency = self.load(d.CONSISTENCY)
         with self.step("log"):
             result, latest = self.result_checkpoint, self.latest_checkpoint
@@ -817,11 +936,18 @@ class _Verifier:
 
     def _nodes(self) -> Iterator[bytes]:
         """log/inclusion.bin as a stream of 32-byte nodes (a short last node is yielded short: the proof fails)."""
+        name = d.INCLUSION_NODES
         try:
-            with self.archive.open(d.INCLUSION_NODES) as stream:
+            with self.archive.open(name) as stream:
+                digest, size = hashlib.sha256() if name in self.pending else None, 0
                 while chunk := stream.read(CHUNK_BYTES):  # CHUNK_BYTES is a multiple of HASH_SIZE
+                    if digest is not None:
+                        digest.update(chunk)
+                        size += len(chunk)
                     for start in range(0, len(chunk), HASH_SIZE):
                         yield chunk[start : start + HASH_SIZE]
+                if digest is not None and name in self.pending:
+                    self._settle(name, size, digest.hexdigest())
         except UNREADABLE_MEMBER as error:
             raise Failure("bundle", f"member {d.INCLUSION_NODES} is unreadable ({error})") from error
 
@@ -848,12 +974,11 @@ class _Verifier:
         self.previous = index
         if len(line) > MAX_LEAF_BYTES:
             raise Failure("log", f"log entry at leaf {index} is longer than {MAX_LEAF_BYTES} bytes")
-        text = line.decode("utf-8")
-        document = _decode(text)
+        document = _document(line)
         if not isinstance(document, dict) or document.get("vote_id") != self.vote_id:
             raise Failure("log", f"log entry at leaf {index} is not of this vote")
         try:
-            _check_leaf(text, document)
+            _check_leaf(line, document)
         except ValueError as error:
             raise Failure("log", f"log entry at leaf {index}: {error} (entry altered)") from error
         kind = document["kind"]
@@ -930,18 +1055,22 @@ class _Verifier:
             self._ballot_missing(entry)
             return
         try:
-            text = line.decode("utf-8")
-            ballot = _decode(text)
-            # A canonical line (what the server writes) has each member once: re-serialising it in C gives the line
-            # back. Any other line is parsed again refusing repeated members, its answers from their own bytes.
-            if type(ballot) is not dict or not text.startswith(_ANSWERS_HEAD_TEXT) or _compact(ballot) != text:
-                ballot = _decode_ballot(text)
+            # A canonical line (what the server writes) has each member once: re-serialising it (orjson, sorted
+            # members: RFC 8785 for what such a line holds) gives the line back, and its answers are committed as
+            # parsed (``answers_text`` None). Any other line is parsed again refusing repeated members, its answers
+            # from their own bytes.
+            try:
+                ballot = _loads(line)
+                canonical = type(ballot) is dict and _dumps_sorted(ballot) == line
+            except (ValueError, TypeError):
+                canonical = False
+            answers_text: str | None = None
+            if not canonical:
+                ballot = _decode_ballot(line.decode("utf-8"))
                 if not isinstance(ballot, dict):
                     raise ValueError("not an object")
                 # The answers as committed: the line's own bytes of them (its first member), parsed on their own
                 ballot["answers"], answers_text = _answers_of(line)
-            else:
-                answers_text = text[len(_ANSWERS_HEAD) : text.index(_ANSWERS_END_TEXT)]
         except (UnicodeDecodeError, ValueError, RecursionError) as error:
             self.defer("ballots", f"ballots.jsonl: the ballot of the ballot.cast entry at leaf {entry.leaf_index} is "
                        f"not a canonical JSON ballot ({error})")  # fmt: skip
@@ -977,7 +1106,8 @@ class _Verifier:
             self.participating[1] += area
             paper, answers = ballot["channel"] == "PAPER", ballot["answers"]
             for sums, topic in zip(self.sums, self.topic_ids, strict=True):
-                summed = sums.get(key := (self._answer_key(answers[topic]), paper))
+                answer = answers[topic]
+                summed = sums.get(key := (answer if type(answer) is str else self._answer_key(answer), paper))
                 if summed is None:
                     sums[key] = [1, area]
                 else:
@@ -1002,11 +1132,16 @@ class _Verifier:
             extremes[1] = (cast, ballot_id, str(cast_at))
 
     def _answer_key(self, answer: Any) -> Any:
-        """Answers are few distinct values, summed by key: the text itself, or the ``repr`` of another value."""
-        # repr tells types apart (1, True, "1"); equal values that print differently are only summed apart
+        """Answers are few distinct values, summed by key: the text itself, or the JSON (else ``repr``) of another
+        value."""
+        # JSON tells types apart (1, true, "1"); equal values that print differently are only summed apart
         if type(answer) is str:
             return answer
-        key = ("repr", repr(answer))
+        key: tuple[str, str | bytes]
+        try:
+            key = ("json", _dumps_sorted(answer))
+        except TypeError:  # an integer orjson cannot write
+            key = ("repr", repr(answer))
         self.answer_values.setdefault(key, answer)
         return key
 
@@ -1046,7 +1181,7 @@ class _Verifier:
         raise ValueError(f"no entry at leaf {leaf}")  # pragma: no cover - leaf comes from self.leaves
 
     def _ballot_failure(
-        self, entry: _Entry, ballot: Mapping[str, Any], ballot_id: str, group: str, answers_text: str
+        self, entry: _Entry, ballot: Mapping[str, Any], ballot_id: str, group: str, answers_text: str | None
     ) -> str | None:
         """What is wrong with a ballot against its signed ``ballot.cast`` entry and the roll, or None."""
         nonce = ballot.get("nonce")
@@ -1064,8 +1199,9 @@ class _Verifier:
                 f"signed ballot.cast entry's {logged_scan!r} disagree (a scan hash exactly when the entry logs one)"
             )
         fields = (group, ballot["basis"], ballot["channel"], ballot["cast_at"], nonce)
-        digest = _fast_commitment(self.vote_id, answers_text, *fields, scan)
-        if digest is None or digest != ballot_commitments.logged_hash(recorded):
+        digest = _fast_commitment(self.vote_id, answers_text or ballot["answers"], *fields, scan)
+        logged_hash = ballot_commitments.logged_hash(recorded)
+        if digest is None or digest != logged_hash:
             try:  # the reference definition (and its errors), whenever the shortcut does not give the logged hash
                 digest = ballot_commitments.ballot_hash(
                     vote_id=self.vote_id, group=group, answers=ballot["answers"], basis=ballot["basis"],
@@ -1074,7 +1210,7 @@ class _Verifier:
             except ValueError as failure:
                 return f"ballot {ballot_id} (group {group}): {failure}"
         logged = (ballot_commitments.logged_group(recorded), recorded["basis"], recorded["channel"])
-        if digest != ballot_commitments.logged_hash(recorded) or (group, ballot["basis"], ballot["channel"]) != logged:
+        if digest != logged_hash or (group, ballot["basis"], ballot["channel"]) != logged:
             return (
                 f"ballot {ballot_id} (group {group}): its content does not hash to the commitment in its "
                 "signed ballot.cast entry (a choice, the group, the basis, the channel, the time or the "
@@ -1293,17 +1429,42 @@ class _Verifier:
         lines = self.lines(d.ROLL)
         next(lines, None)
         for line in lines:
-            yield _decode(line.decode("utf-8"))
+            yield _document(line)
 
     def check_register(self) -> None:
+        verdict = self._register_child_verdict() if self.child is not None else None
+        if verdict is None:  # no second process (or it gave no verdict): regrouped here
+            verdict = self._register_verdict()
+        check, message, totals = verdict
+        if check is not None:
+            raise Failure(check, message)
         with self.step("register"):
-            register = self.register
+            if tuple(totals) != (self.total.heads, self.total.area):
+                raise Failure("register", "the register snapshot's totals differ from the roll's")
+        self.passed("register", f"{message}, {self.total.heads} heads and area {self.total.area}")
+
+    def _register_verdict(self) -> tuple[str | None, str, list[int]]:
+        """The regrouping (``_regroup``) as data: (None, summary, recomputed totals) or (check, failure, [])."""
+        try:
+            summary, totals = self._regroup()
+        except Failure as failure:
+            return failure.check, failure.message, []
+        except Exception as error:  # what ``verify_bundle`` would report for this check
+            return "register", f"unreadable or malformed data ({type(error).__name__}: {error})", []
+        return None, summary, totals
+
+    def _regroup(self) -> tuple[str, list[int]]:
+        """Step 6 up to the totals (compared with the notice's in ``check_register``): the roll recomputed from the
+        register snapshot equals roll.jsonl. Reads only members, the notice's scope and the roll's header, so it may
+        run in a second process while the log streams (``_fork_register``)."""
+        with self.step("register"):
+            register = self._register_header()
             if register["format"] != d.REGISTER_FORMAT:
                 raise Failure("register", f"register snapshot format is not {d.REGISTER_FORMAT}")
             lines = self.lines(d.REGISTER)
             next(lines, None)
-            records = [_unit_record(_decode(line.decode("utf-8"))) for line in lines]
-            scope = self.notice["scope_units"]
+            records = [_unit_record(_document(line)) for line in lines]
+            scope = self.load(d.NOTICE)["scope_units"]
             try:
                 recomputed = build_roll(
                     records,
@@ -1315,7 +1476,7 @@ class _Verifier:
                 raise Failure("register", f"the register snapshot yields no valid roll: {error}") from error
             unit_count = len(records)
             del records
-            roll_format = self.roll_header.get("format")
+            roll_format = self._roll_header().get("format")
             if roll_format not in (None, d.ROLL_FORMAT):
                 raise Failure("register", f"roll format {roll_format!r} is not {d.ROLL_FORMAT}")
             # The roll's groups, kept compact: (group id, area, heads, developer flag, units, owners) by unit.
@@ -1361,11 +1522,75 @@ class _Verifier:
             if len(groups) != len(recomputed.groups):
                 raise Failure("register", f"the roll has {len(groups)} groups, the register snapshot gives "
                               f"{len(recomputed.groups)}")  # fmt: skip
-            if (recomputed.total.heads, recomputed.total.area) != (self.total.heads, self.total.area):
-                raise Failure("register", "the register snapshot's totals differ from the roll's")
-            summary = f"{unit_count} units regroup into the roll's {len(groups)} groups"
-            del recomputed, groups, by_unit
-        self.passed("register", f"{summary}, {self.total.heads} heads and area {self.total.area}")
+            totals = [recomputed.total.heads, recomputed.total.area]
+            return f"{unit_count} units regroup into the roll's {len(groups)} groups", totals
+
+    def _roll_header(self) -> dict[str, Any]:
+        """roll.jsonl's header line (read by ``_read_roll``; read here in the second process, forked before it)."""
+        header = getattr(self, "roll_header", None)
+        if header is None:
+            header = _strict_json(next(self.lines(d.ROLL), b""))
+            if not isinstance(header, dict):
+                raise ValueError(f"{d.ROLL}: the first line is the roll document without its groups")
+        return header
+
+    def _fork_register(self) -> None:
+        """With ``jobs`` > 1, the regrouping (``_regroup``) runs in a forked second process while this one streams
+        the log: its verdict (and the SHA-256 of register.jsonl it read) is read back in ``check_register``'s turn,
+        so checks keep their order. The child opens the bundle again (a file descriptor shared across ``fork``
+        shares its offset); without a way to, or without ``fork``, everything runs here."""
+        if self.jobs < 2 or not hasattr(os, "fork"):
+            return
+        if isinstance(self.source, bytes):
+            reopen: Any = lambda: io.BytesIO(self.source)  # noqa: E731 - the child's own view of the bytes
+        else:
+            try:
+                path = f"/proc/self/fd/{self.source.fileno()}"
+            except (AttributeError, OSError, io.UnsupportedOperation):
+                return
+            if not os.path.exists(path):
+                return
+            reopen = lambda: open(path, "rb")  # noqa: E731, SIM115 - the child's own file description
+        readable, writable = os.pipe()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover - the child (its work is ``_register_verdict``, covered in-process)
+            try:
+                os.close(readable)
+                self.archive = zipfile.ZipFile(reopen())
+                self.hashed = {}
+                verdict = self._register_verdict()
+                with os.fdopen(writable, "wb") as pipe:
+                    pipe.write(json.dumps({"verdict": verdict, "hashed": self.hashed}).encode())
+            finally:
+                os._exit(0)
+        os.close(writable)
+        self.child = (pid, readable)
+
+    def _register_child_verdict(self) -> tuple[str | None, str, list[int]] | None:
+        """The second process's verdict, once it is done; the member hashes it took are settled here (a changed
+        member is a bundle failure, before any other)."""
+        answer = self._reap_child()
+        try:
+            message = json.loads(answer)
+            check, text, totals = message["verdict"]
+            for name, (size, digest) in message["hashed"].items():
+                self._settle(name, size, digest)
+        except (ValueError, KeyError, TypeError):
+            return None  # the child died without a verdict: regroup here
+        return check, text, totals
+
+    def _reap_child(self) -> bytes:
+        """Everything the second process wrote, once it has exited."""
+        child, self.child = self.child, None
+        if child is None:  # pragma: no cover - called only while there is one
+            return b""
+        pid, readable = child
+        with os.fdopen(readable, "rb") as pipe:
+            answer = pipe.read()
+        os.waitpid(pid, 0)
+        return answer
 
     # --- 7. ballots -----------------------------------------------------------------------------------------
 
@@ -1796,13 +2021,21 @@ class _Verifier:
         self.passed("decision", f"{decisions.summary}; " + "; ".join(parts))
 
 
+_AREA_SOURCES: Mapping[Any, AreaSource] = {source.value: source for source in AreaSource}
+_SALE_STATUSES: Mapping[Any, SaleStatus] = {status.value: status for status in SaleStatus}
+
+
 def _unit_record(unit: Mapping[str, Any]) -> UnitRecord:
+    area_source, sale_status = _AREA_SOURCES.get(unit["area_source"]), _SALE_STATUSES.get(unit["sale_status"])
+    if area_source is None or sale_status is None:  # the enums name what is wrong
+        area_source, sale_status = AreaSource(unit["area_source"]), SaleStatus(unit["sale_status"])
+    owners = unit["owners"]
     return UnitRecord(
         unit_id=str(unit["unit_key"]),
         area=int(unit["area"]),
-        area_source=AreaSource(unit["area_source"]),
-        owner_keys=frozenset(str(owner) for owner in unit["owners"]),
-        sale_status=SaleStatus(unit["sale_status"]),
+        area_source=area_source,
+        owner_keys=frozenset(owners if all(type(owner) is str for owner in owners) else map(str, owners)),
+        sale_status=sale_status,
         delivered=bool(unit["delivered"]),
         is_parking=bool(unit["parking"]),
     )

@@ -12,6 +12,8 @@ Verdicts and exit statuses (``evote verify`` and ``python -m app.verifier``):
 
 from __future__ import annotations
 
+import argparse
+import os
 import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -24,6 +26,10 @@ T = TypeVar("T")
 
 #: Show a progress line for loops at least this long (``rich`` is outside the verifier's allowed imports).
 PROGRESS_THRESHOLD = 2000
+
+#: Processes ``evote verify`` uses by default: two where there are two cores (the register's regrouping beside the
+#: log's stream, ``checks._fork_register``), else one.
+DEFAULT_JOBS = min(2, os.cpu_count() or 1)
 
 EXIT_PASS = 0
 EXIT_FAIL = 1
@@ -101,6 +107,7 @@ def run(
     trust: Trust | None = None,
     progress_threshold: int = PROGRESS_THRESHOLD,
     log_dump: Path | str | None = None,
+    jobs: int = 1,
 ) -> int:
     """Verify a bundle file (against a dump of the public log, if given) and print the report; the exit status of
     its verdict (see the module docstring)."""
@@ -117,11 +124,11 @@ def run(
         progress = Progress(err, threshold=progress_threshold)
         with data:
             if log_dump is None:
-                report = verify_bundle(data, trust=trust, progress=progress)
+                report = verify_bundle(data, trust=trust, progress=progress, jobs=jobs)
             else:
                 try:
                     with Path(log_dump).open("rb") as lines:
-                        report = verify_bundle(data, trust=trust, progress=progress, log_dump=lines)
+                        report = verify_bundle(data, trust=trust, progress=progress, log_dump=lines, jobs=jobs)
                 except OSError as error:
                     report = Report(
                         failed=("freshness", f"cannot read the log dump {log_dump}: {error.strerror or error}")
@@ -130,3 +137,21 @@ def run(
         out.write(line + "\n")
     out.flush()
     return report.exit_status
+
+
+def add_jobs_argument(parser: argparse.ArgumentParser) -> None:
+    """``--jobs N``: how many processes verify (1: everything in this one)."""
+    parser.add_argument(
+        "--jobs", type=_jobs, default=DEFAULT_JOBS,
+        help=f"processes to use: 2 regroups the register beside the log's stream (default {DEFAULT_JOBS})",
+    )  # fmt: skip
+
+
+def _jobs(text: str) -> int:
+    try:
+        jobs = int(text)
+    except ValueError:
+        jobs = 0
+    if jobs < 1:
+        raise argparse.ArgumentTypeError(f"--jobs takes a positive number, not {text!r}")
+    return jobs

@@ -138,6 +138,12 @@ def test_the_commitment_shortcut_is_the_reference_commitment(scan):
         fields["nonce"], scan,
     )  # fmt: skip
     assert fast == expected
+    parsed_fast = _fast_commitment(
+        fields["vote_id"], parsed, fields["group"], fields["basis"], fields["channel"], fields["cast_at"],
+        fields["nonce"], scan,
+    )  # fmt: skip
+    assert parsed_fast == expected  # a canonical line's parsed answers, serialised by orjson
+    assert _fast_commitment(fields["vote_id"], {"x": 2**70}, "g", "OWNER", "PAPER", "t", "a" * 32, None) is None
     assert _fast_commitment(fields["vote_id"], text, 1, "OWNER", "PAPER", "t", "a" * 32, None) is None
     assert _fast_commitment(fields["vote_id"], text, "g", "OWNER", "PAPER", "t", "short", None) is None
     assert _fast_commitment(fields["vote_id"], text, "g", "OWNER", "PAPER", "t", "a" * 32, "bad") is None
@@ -153,13 +159,37 @@ def test_the_leaf_shortcut_accepts_what_the_reference_accepts_and_names_what_it_
         "payload": payload, "payload_sha256": entry_payload_sha256("ballot.cast", estate_id, vote_id, payload),
         "created_at": "2026-03-20T02:00:00.000000Z",
     }  # fmt: skip
-    line = canonical_bytes(document).decode()
+    line = canonical_bytes(document)
     _check_leaf(line, json.loads(line))
-    _check_leaf(json.dumps(document, indent=1), document)  # another layout: the reference check decides
+    _check_leaf(json.dumps(document, indent=1).encode(), document)  # another layout: the reference check decides
     forged = dict(document, payload={**payload, "ballot_id": "c"})
     with pytest.raises(ValueError, match="payload_sha256 does not match"):
-        _check_leaf(canonical_bytes(forged).decode(), forged)
+        _check_leaf(canonical_bytes(forged), forged)
+    # The line's own members must be the parsed document's (a repeated member keeps the last value when parsed)
+    with pytest.raises(ValueError, match="payload_sha256 does not match"):
+        _check_leaf(line, dict(document, kind="ballot.voided"))
+    for other in ({"estate_id": None}, {"vote_id": str(uuid.uuid4())}, {"payload_sha256": "0" * 64}):
+        with pytest.raises(ValueError, match="does not match"):
+            _check_leaf(line, dict(document, **other))
+    unscoped = dict(document, estate_id=None)
+    unscoped["payload_sha256"] = entry_payload_sha256("ballot.cast", None, vote_id, payload)
+    _check_leaf(canonical_bytes(unscoped), unscoped)  # no estate: "" in the payload hash's preimage
 
 
 def test_micros():
     assert _micros("1970-01-01T00:00:01.000002Z") == 1_000_002
+
+
+async def test_the_verifier_gives_the_same_report_without_orjson(bundle, trust, monkeypatch):
+    from app.verifier import checks
+
+    def swap(ballots: list[Any]) -> None:
+        ballots[0], ballots[1] = ballots[1], ballots[0]
+
+    bundles = (bundle, tamper(bundle, d.BALLOTS, swap))
+    with_orjson = [verify_bundle(item, trust=trust).lines() for item in bundles]
+    monkeypatch.setattr(checks, "_loads", checks._stdlib_json()[0])
+    monkeypatch.setattr(checks, "_dumps_sorted", checks._stdlib_json()[1])
+    assert [verify_bundle(item, trust=trust).lines() for item in bundles] == with_orjson
+    assert with_orjson[0][-1].startswith("PASS")
+    assert with_orjson[1][-1].startswith("FAIL  ballots:")
