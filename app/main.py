@@ -227,8 +227,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         assembly_router,
     ):  # fmt: skip
         app.include_router(router, prefix=API_PREFIX)
+        metrics.routes_included(API_PREFIX, router.routes)
     if settings.dev_clock:
         app.include_router(devclock.router, prefix=API_PREFIX)
+        metrics.routes_included(API_PREFIX, devclock.router.routes)
     app.include_router(health.router)
     app.include_router(monitoring.router)
     _register_problem_schema(app, settings)

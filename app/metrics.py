@@ -12,7 +12,7 @@ start, each worker writes its values there, and a scrape answered by any worker 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -85,11 +85,20 @@ def observe_request(method: str, route: str, status: int, seconds: float) -> Non
     HTTP_LATENCY.labels(method, route).observe(seconds)
 
 
+_PREFIXES: dict[int, str] = {}
+
+
+def routes_included(prefix: str, routes: Iterable[object]) -> None:
+    """Remember the prefix a router's routes are served under: the scope names the router's own route object."""
+    for route in routes:
+        _PREFIXES[id(route)] = prefix
+
+
 def route_template(scope: dict[str, Any] | Any) -> str:
-    """The matched route's path template (set by the router on the scope), never the concrete path."""
+    """The matched route's full path template (the router leaves the route on the scope), never the concrete path."""
     route = scope.get("route")
     path = getattr(route, "path", None)
-    return path if isinstance(path, str) else UNMATCHED_ROUTE
+    return _PREFIXES.get(id(route), "") + path if isinstance(path, str) else UNMATCHED_ROUTE
 
 
 def after_commit(session: AsyncSession, record: Callable[[], None]) -> None:
