@@ -10,8 +10,8 @@ import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from app.notice.models import OutboxStatus
 from app.db.base import utcnow
+from app.notice.models import OutboxStatus
 from app.settings import Settings
 from app.transitions import run_due_transitions
 from tests.ballot.helpers import WANG, answers_for, group_of, owner_id
