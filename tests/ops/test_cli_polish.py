@@ -152,3 +152,13 @@ def test_migrate_reports_the_schema_state(tmp_path):
     assert empty.known
     upgrade(url)
     assert asyncio.run(database_schema_state(url)).at_head
+
+
+def test_the_readme_lists_every_api_key_role_and_where_login_codes_go(repo_root):
+    from app.common.access import Role
+
+    readme = (repo_root / "README.md").read_text(encoding="utf-8")
+    for role in Role:
+        assert f"| `{role.value}` |" in readme, role
+    assert "evote.sms" in readme
+    assert "stderr" in readme
