@@ -31,7 +31,7 @@ from app.settings import Settings, describe_settings_error, get_settings
 from app.terminal import progress_bar
 from app.verifier.trust import add_trust_arguments
 
-console = Console(stderr=True)
+console = Console(stderr=True, soft_wrap=True)  # one message, one line (no wrapping at 80 columns)
 
 
 NOT_MIGRATED = "database not migrated (run `evote migrate`)"
@@ -39,6 +39,14 @@ NOT_MIGRATED = "database not migrated (run `evote migrate`)"
 
 class UserMistake(Exception):
     """A mistake the user can fix (a missing file, an unmigrated database): one line, no traceback."""
+
+    status = 2
+
+
+class Unreachable(UserMistake):
+    """A server the command needs does not answer."""
+
+    status = 4
 
 
 class _Parser(argparse.ArgumentParser):
@@ -62,10 +70,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 3
     except UserMistake as mistake:
         _print_error(str(mistake))
-        return 2
-    except OSError as error:  # a file named on the command line: missing, unreadable, a directory
-        where = f" {error.filename}" if error.filename else ""
-        _print_error(f"cannot use{where}: {error.strerror or error}")
+        return mistake.status
+    except OSError as error:
+        if error.filename is None:  # a connection: the database (or the server of `log cosign`) is unreachable
+            _print_error(f"cannot connect: {_first_line(error)}")
+            return 4
+        # a file named on the command line: missing, unreadable, a directory
+        _print_error(f"cannot use {error.filename}: {error.strerror or error}")
         return 2
     except DBAPIError as error:  # the database is unreachable or refused the connection
         _print_error(f"database error: {_first_line(error.orig or error)}")
@@ -529,7 +540,10 @@ def _log_cosign(args: argparse.Namespace) -> int:
     from app.ledger.signing import private_key_from_pem
 
     log = parse_verifier_key(args.log_key)
-    witness_key = private_key_from_pem(args.witness_key.read_bytes())
+    try:
+        witness_key = private_key_from_pem(args.witness_key.read_bytes())
+    except ValueError as error:
+        raise UserMistake(f"--witness-key {args.witness_key}: {error}") from None
 
     async def run() -> int:
         async with httpx.AsyncClient(base_url=args.url, timeout=30) as client:
@@ -546,6 +560,8 @@ def _log_cosign(args: argparse.Namespace) -> int:
     except CosignRefused as refused:
         console.print(f"[red]refused[/red] {refused}")
         return 3
+    except httpx.HTTPError as error:
+        raise Unreachable(f"cannot reach {args.url}: {_first_line(error)}") from None
 
 
 def _export(args: argparse.Namespace) -> int:

@@ -162,3 +162,28 @@ def test_the_readme_lists_every_api_key_role_and_where_login_codes_go(repo_root)
         assert f"| `{role.value}` |" in readme, role
     assert "evote.sms" in readme
     assert "stderr" in readme
+
+
+def test_unreachable_servers_and_bad_key_files_get_one_line(tmp_path, cli_env, repo_root):
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
+
+    from app.ledger.note import verifier_key_string
+
+    closed = socket.socket()
+    closed.bind(("127.0.0.1", 0))
+    port = closed.getsockname()[1]
+    closed.close()  # nothing listens there now
+    database = cli_env | {"EVOTE_DATABASE_URL": f"postgresql+asyncpg://postgres@127.0.0.1:{port}/evote"}
+    result = run_cli("apikey", "create", "--name", "ops", "--role", "ADMIN", env=database, cwd=repo_root)
+    _one_line_error(result, 4, "cannot connect")
+
+    log_key = verifier_key_string("evote.local/log", Ed25519PrivateKey.generate().public_key())
+    witness = tmp_path / "witness.pem"
+    witness.write_bytes(Ed25519PrivateKey.generate().private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption()))
+    base = ("log", "cosign", "--url", f"http://127.0.0.1:{port}", "--witness-name", "w", "--log-key", log_key)
+    state = ("--state", str(tmp_path / "state.txt"))
+    not_a_key = run_cli(*base, "--witness-key", str(repo_root / "README.md"), *state, env=cli_env, cwd=repo_root)
+    _one_line_error(not_a_key, 2, "--witness-key", "not a PEM")
+    unreachable = run_cli(*base, "--witness-key", str(witness), *state, env=cli_env, cwd=repo_root)
+    _one_line_error(unreachable, 4, "cannot reach")
