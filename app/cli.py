@@ -269,10 +269,7 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    import socket
-
     import uvicorn
-    from uvicorn.supervisors import Multiprocess
 
     from app import metrics
 
@@ -309,24 +306,36 @@ def _serve(args: argparse.Namespace) -> int:
         proxy_headers=False,
         forwarded_allow_ips="",
     )
-    # The port is bound before any worker starts the app: the lifespan (auto-migration, the background jobs that
-    # close votes, integrate the log and deliver notices) runs only in a server that holds its port. uvicorn alone
-    # would start the lifespan first and fail to bind afterwards.
-    family = socket.AF_INET6 if ":" in args.host else socket.AF_INET
+    return 0 if _listen_and_run(config) else 1
+
+
+def _listen_and_run(config: Any) -> bool:
+    """Bind the port, then run the server on it (``config`` is a ``uvicorn.Config``); False if it never started.
+
+    The port is bound before any worker starts the app: the lifespan (auto-migration, the background jobs that
+    close votes, integrate the log and deliver notices) runs only in a server that holds its port. uvicorn alone
+    would start the lifespan first and fail to bind afterwards.
+    """
+    import socket
+
+    import uvicorn
+    from uvicorn.supervisors import Multiprocess
+
+    family = socket.AF_INET6 if ":" in config.host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
-        sock.bind((args.host, args.port))
+        sock.bind((config.host, config.port))
     except OSError as error:
         sock.close()
-        raise UserMistake(f"cannot listen on {args.host}:{args.port}: {error.strerror or error}") from None
+        raise UserMistake(f"cannot listen on {config.host}:{config.port}: {error.strerror or error}") from None
     sock.set_inheritable(True)
     server = uvicorn.Server(config)
-    if args.workers > 1:
+    if config.workers > 1:
         Multiprocess(config, sockets=[sock]).run()
-    else:
-        server.run(sockets=[sock])
-    return 0 if server.started or args.workers > 1 else 1
+        return True
+    server.run(sockets=[sock])
+    return bool(server.started)
 
 
 def _migrate(args: argparse.Namespace) -> int:
