@@ -11,24 +11,50 @@ import asyncio
 import json
 import os
 import sys
+import tempfile
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
+from pydantic import ValidationError
 from rich.console import Console
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app import __version__
 from app.common.access import Role, Scope
 from app.errors import DomainError
 from app.identity.service import OPERATOR, TokenHasher, issue_api_key
-from app.settings import Settings, get_settings
+from app.settings import Settings, describe_settings_error, get_settings
 from app.terminal import progress_bar
 from app.verifier.report import add_jobs_argument
 from app.verifier.trust import add_trust_arguments
 
-console = Console(stderr=True)
+console = Console(stderr=True, soft_wrap=True)  # one message, one line (no wrapping at 80 columns)
+
+
+NOT_MIGRATED = "database not migrated (run `evote migrate`)"
+
+
+class UserMistake(Exception):
+    """A mistake the user can fix (a missing file, an unmigrated database): one line, no traceback."""
+
+    status = 2
+
+
+class Unreachable(UserMistake):
+    """A server the command needs does not answer."""
+
+    status = 4
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with a one-line error (the usage is one ``--help`` away) and exit status 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -40,16 +66,53 @@ def main(argv: Sequence[str] | None = None) -> int:
     except DomainError as error:
         _print_domain_error(error)
         return 2
+    except ValidationError as error:  # the settings (EVOTE_* variables, .env): every problem at once
+        sys.stderr.write(describe_settings_error(error) + "\n")
+        return 3
+    except UserMistake as mistake:
+        _print_error(str(mistake))
+        return mistake.status
+    except OSError as error:
+        if error.filename is None:  # a connection: the database (or the server of `log cosign`) is unreachable
+            _print_error(f"cannot connect: {_first_line(error)}")
+            return 4
+        # a file named on the command line: missing, unreadable, a directory
+        _print_error(f"cannot use {error.filename}: {error.strerror or error}")
+        return 2
+    except DBAPIError as error:  # the database is unreachable or refused the connection
+        _print_error(f"database error: {_first_line(error.orig or error)}")
+        return 4
+    except KeyboardInterrupt:
+        _print_error("interrupted; nothing was committed")
+        return 130
+
+
+def _print_error(message: str) -> None:
+    sys.stderr.write(f"evote: error: {message}\n")
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="evote", description="evote: owners' e-voting backend")
-    commands = parser.add_subparsers(required=True, metavar="COMMAND")
+    parser = _Parser(
+        prog="evote",
+        description="evote: owners' e-voting backend. Settings come from EVOTE_* variables (README, Settings).",
+    )
+    parser.add_argument("--version", action="version", version=f"evote {__version__}", help="print the version")
+    commands = parser.add_subparsers(required=True, metavar="COMMAND", parser_class=_Parser)
 
     serve = commands.add_parser("serve", help="run the API server (migrates SQLite automatically)")
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8000)
-    serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: %(default)s)")
+    serve.add_argument("--port", type=int, default=8000, help="TCP port to listen on (default: %(default)s)")
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="worker processes sharing the port; /metrics adds up their series (default: %(default)s)",
+    )
     serve.add_argument(
         "--forwarded-allow-ips",
         default=None,
@@ -65,7 +128,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     serve.set_defaults(handler=_serve)
 
-    migrate = commands.add_parser("migrate", help="upgrade the database schema (or downgrade with --to)")
+    migrate = commands.add_parser(
+        "migrate", help="upgrade the database schema to this release's head (or downgrade with --to)"
+    )
     migrate.add_argument("--to", default=None, help="downgrade to this revision (e.g. base)")
     migrate.set_defaults(handler=_migrate)
 
@@ -73,44 +138,65 @@ def _parser() -> argparse.ArgumentParser:
     openapi.add_argument("--write", action="store_true", help="write openapi/openapi.json")
     openapi.set_defaults(handler=_openapi)
 
-    register = commands.add_parser("register", help="property register").add_subparsers(required=True, metavar="ACTION")
+    register = commands.add_parser("register", help="property register").add_subparsers(
+        required=True, metavar="ACTION", parser_class=_Parser
+    )
     register_import = register.add_parser("import", help="import a register file (CSV or JSON) into an estate")
-    register_import.add_argument("file", type=Path)
+    register_import.add_argument("file", type=Path, help="the register file (README, Register file format)")
     register_import.add_argument("--estate", required=True, type=uuid.UUID, help="estate id")
-    register_import.add_argument("--format", choices=["csv", "json"], default=None)
+    register_import.add_argument(
+        "--format", choices=["csv", "json"], default=None, help="the file's format (default: from its name)"
+    )
     register_import.set_defaults(handler=_register_import)
 
-    estate = commands.add_parser("estate", help="places").add_subparsers(required=True, metavar="ACTION")
+    estate = commands.add_parser("estate", help="places").add_subparsers(
+        required=True, metavar="ACTION", parser_class=_Parser
+    )
     estate_create = estate.add_parser(
         "create", help="create an estate, creating its district, street office and community if missing"
     )
-    estate_create.add_argument("--district-code", required=True)
-    estate_create.add_argument("--district", required=True, help="district name")
-    estate_create.add_argument("--street-office", required=True)
-    estate_create.add_argument("--community", required=True)
+    estate_create.add_argument("--district-code", required=True, help="the district's GB/T 2260 code, e.g. 110105")
+    estate_create.add_argument("--district", required=True, help="district name, e.g. 朝阳区")
+    estate_create.add_argument("--street-office", required=True, help="street office (街道/乡镇) name")
+    estate_create.add_argument("--community", required=True, help="community (社区) name")
     estate_create.add_argument("--name", required=True, help="estate name")
-    estate_create.add_argument("--address", default=None)
-    estate_create.add_argument("--include-parking", action="store_true")
-    estate_create.add_argument("--developer-name", default=None)
-    estate_create.add_argument("--developer-credit-code", default=None)
+    estate_create.add_argument("--address", default=None, help="the estate's address")
+    estate_create.add_argument(
+        "--include-parking", action="store_true", help="count parking spaces in areas and heads (R-AREA-3)"
+    )
+    estate_create.add_argument(
+        "--developer-name", default=None, help="the developer (建设单位), who holds unsold units (R-HEAD-4)"
+    )
+    estate_create.add_argument(
+        "--developer-credit-code", default=None, help="the developer's unified social credit code (统一社会信用代码)"
+    )
     estate_create.set_defaults(handler=_estate_create)
 
-    apikey = commands.add_parser("apikey", help="staff API keys").add_subparsers(required=True, metavar="ACTION")
+    apikey = commands.add_parser("apikey", help="staff API keys").add_subparsers(
+        required=True, metavar="ACTION", parser_class=_Parser
+    )
     apikey_create = apikey.add_parser("create", help="issue a key (printed once)")
-    apikey_create.add_argument("--name", required=True)
-    apikey_create.add_argument("--role", required=True, choices=[role.value for role in Role])
-    apikey_create.add_argument("--street-office", type=uuid.UUID, default=None)
-    apikey_create.add_argument("--community", type=uuid.UUID, default=None)
-    apikey_create.add_argument("--estate", type=uuid.UUID, default=None)
+    apikey_create.add_argument("--name", required=True, help="who or what holds the key (shown in listings)")
+    apikey_create.add_argument(
+        "--role",
+        required=True,
+        choices=[role.value for role in Role],
+        help="the key's role (README, Command line): %(choices)s",
+    )
+    apikey_create.add_argument("--street-office", type=uuid.UUID, default=None, help="scope: a street office id")
+    apikey_create.add_argument("--community", type=uuid.UUID, default=None, help="scope: a community id")
+    apikey_create.add_argument("--estate", type=uuid.UUID, default=None, help="scope: an estate id")
     apikey_create.set_defaults(handler=_apikey_create)
     verification = commands.add_parser("verification", help="real-name verification").add_subparsers(
-        required=True, metavar="ACTION"
+        required=True, metavar="ACTION", parser_class=_Parser
     )
     verification.add_parser(
         "purge-documents", help="delete identity documents decided more than 30 days ago (R-PI-4)"
     ).set_defaults(handler=_verification_purge_documents)
 
-    log = commands.add_parser("log", help="audit log").add_subparsers(required=True, metavar="ACTION")
+    log = commands.add_parser("log", help="audit log").add_subparsers(
+        required=True, metavar="ACTION", parser_class=_Parser
+    )
     cosign = log.add_parser("cosign", help="as a witness, cosign the latest checkpoint if it extends the last one")
     cosign.add_argument("--url", required=True, help="the evote server, e.g. https://evote.example")
     cosign.add_argument("--witness-name", required=True, help="the witness's note key name")
@@ -121,7 +207,9 @@ def _parser() -> argparse.ArgumentParser:
     cosign.add_argument("--state", type=Path, default=Path("witness-checkpoint.txt"), help="last cosigned checkpoint")
     cosign.set_defaults(handler=_log_cosign)
 
-    audit = commands.add_parser("audit", help="audit the live database").add_subparsers(required=True, metavar="ACTION")
+    audit = commands.add_parser("audit", help="audit the live database").add_subparsers(
+        required=True, metavar="ACTION", parser_class=_Parser
+    )
     audit_check = audit.add_parser(
         "check", help="recompute every hash, leaf, root and signature: OK, or one FAIL line per tampered row"
     )
@@ -152,7 +240,7 @@ def _parser() -> argparse.ArgumentParser:
     add_jobs_argument(verify)
     verify.set_defaults(handler=_verify)
     receipt = commands.add_parser("receipt", help="an owner's ballot receipt").add_subparsers(
-        required=True, metavar="ACTION"
+        required=True, metavar="ACTION", parser_class=_Parser
     )
     receipt_check = receipt.add_parser(
         "check", help="offline: the receipt proves a logged ballot that your answers and nonce open (PASS or FAIL)"
@@ -185,6 +273,8 @@ def _demo(args: argparse.Namespace) -> int:
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from app import metrics
+
     if args.forwarded_allow_ips is not None:
         # The app reads it from its settings (in every worker process, which inherit the environment).
         os.environ["EVOTE_FORWARDED_ALLOW_IPS"] = args.forwarded_allow_ips
@@ -196,12 +286,22 @@ def _serve(args: argparse.Namespace) -> int:
             console.print("[red]error[/red] --dev-clock needs --workers 1 (each process keeps its own clock)")
             return 2
         os.environ["EVOTE_DEV_CLOCK"] = "true"
+    if args.workers < 1:
+        raise UserMistake("--workers must be at least 1")
+    get_settings()  # every settings problem reported here, at once, before any process starts
     if args.workers > 1 and not os.environ.get("EVOTE_REDIS_URL"):
         console.print(
             f"[yellow]note[/yellow] EVOTE_REDIS_URL is not set: each of the {args.workers} workers counts the "
             "per-address rate limits on its own (up to that many times the configured rate)"
         )
-    uvicorn.run(
+    if args.workers > 1:
+        # prometheus_client's multi-process mode: each worker writes its series under this directory and a scrape
+        # answered by any of them adds them up (app.metrics). Set before the workers import prometheus_client.
+        configured = metrics.multiprocess_dir()
+        directory = configured or Path(tempfile.mkdtemp(prefix="evote-metrics-"))
+        metrics.prepare_multiprocess_dir(directory)
+        os.environ[metrics.MULTIPROC_ENV] = str(directory)
+    config = uvicorn.Config(
         "app.main:app_from_env",
         factory=True,
         host=args.host,
@@ -213,18 +313,77 @@ def _serve(args: argparse.Namespace) -> int:
         proxy_headers=False,
         forwarded_allow_ips="",
     )
-    return 0
+    return 0 if _listen_and_run(config) else 1
+
+
+def _listen_and_run(config: Any) -> bool:
+    """Bind the port, then run the server on it (``config`` is a ``uvicorn.Config``); False if it never started.
+
+    The port is bound before any worker starts the app: the lifespan (auto-migration, the background jobs that
+    close votes, integrate the log and deliver notices) runs only in a server that holds its port. uvicorn alone
+    would start the lifespan first and fail to bind afterwards.
+    """
+    import socket
+
+    import uvicorn
+    from uvicorn.supervisors import Multiprocess
+
+    family = socket.AF_INET6 if ":" in config.host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((config.host, config.port))
+    except OSError as error:
+        sock.close()
+        raise UserMistake(f"cannot listen on {config.host}:{config.port}: {error.strerror or error}") from None
+    sock.set_inheritable(True)
+    server = uvicorn.Server(config)
+    if config.workers > 1:
+        Multiprocess(config, sockets=[sock]).run()
+        return True
+    server.run(sockets=[sock])
+    return bool(server.started)
 
 
 def _migrate(args: argparse.Namespace) -> int:
-    from app.db.migrate import downgrade, upgrade
+    from app.db.migrate import database_schema_state, downgrade, revisions_between, upgrade
 
     settings = get_settings()
+    where = _database_label(settings.database_url)
+    before = asyncio.run(database_schema_state(settings.database_url))
+    if not before.known:
+        raise UserMistake(
+            f"{where} is at {before.describe(before.current)}, a revision this release does not know "
+            "(migrated by a newer release?); nothing done"
+        )
     if args.to:
         downgrade(settings.database_url, args.to)
     else:
         upgrade(settings.database_url)
+    after = asyncio.run(database_schema_state(settings.database_url))
+    if after.current == before.current:
+        sys.stdout.write(f"{where}: already at {after.describe(after.current)}; nothing to do\n")
+        return 0
+    if args.to:
+        undone = revisions_between(before.current, after.current)
+        sys.stdout.write(
+            f"{where}: downgraded from {before.describe(before.current)} to {after.describe(after.current)}, "
+            f"undoing {len(undone)} migration(s): {', '.join(reversed(undone))}\n"
+        )
+    else:
+        applied = revisions_between(after.current, before.current)
+        sys.stdout.write(
+            f"{where}: migrated from {before.describe(before.current)} to {after.describe(after.current)}, "
+            f"applying {len(applied)} migration(s): {', '.join(applied)}\n"
+        )
     return 0
+
+
+def _database_label(database_url: str) -> str:
+    """The database named without its password."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(database_url).render_as_string(hide_password=True)
 
 
 def _openapi(args: argparse.Namespace) -> int:
@@ -242,7 +401,7 @@ def _openapi(args: argparse.Namespace) -> int:
 
 def _run_in_transaction(work: Callable[[AsyncSession, Settings], Awaitable[int]]) -> int:
     """Migrate if this is the embedded database, then run ``work`` in one transaction."""
-    from app.db.migrate import upgrade
+    from app.db.migrate import schema_state, upgrade
     from app.db.session import create_engine, create_sessionmaker, unit_of_work
 
     settings = get_settings()
@@ -252,6 +411,13 @@ def _run_in_transaction(work: Callable[[AsyncSession, Settings], Awaitable[int]]
     async def run() -> int:
         engine = create_engine(settings)
         try:
+            async with engine.connect() as connection:
+                schema = await schema_state(connection)
+            if not schema.at_head and schema.known:
+                raise UserMistake(
+                    f"{NOT_MIGRATED}: the schema is at {schema.describe(schema.current)}, "
+                    f"this release needs {schema.describe(schema.heads)}"
+                )
             async with unit_of_work(create_sessionmaker(engine)) as session:
                 return await work(session, settings)
         finally:
@@ -279,7 +445,8 @@ def _register_import(args: argparse.Namespace) -> int:
     register_format = detect_format(path.name, None, RegisterFormat(args.format) if args.format else None)
 
     async def work(session: AsyncSession, settings: Settings) -> int:
-        with progress_bar("importing units", console) as progress:
+        # Rows are counted twice (checked, then written): app.register.service.import_register.
+        with progress_bar("checking and writing units", console) as progress:
             task = progress.add_task("import", total=None)
 
             def report(done: int, total: int) -> None:
@@ -389,7 +556,10 @@ def _log_cosign(args: argparse.Namespace) -> int:
     from app.ledger.signing import private_key_from_pem
 
     log = parse_verifier_key(args.log_key)
-    witness_key = private_key_from_pem(args.witness_key.read_bytes())
+    try:
+        witness_key = private_key_from_pem(args.witness_key.read_bytes())
+    except ValueError as error:
+        raise UserMistake(f"--witness-key {args.witness_key}: {error}") from None
 
     async def run() -> int:
         async with httpx.AsyncClient(base_url=args.url, timeout=30) as client:
@@ -406,6 +576,8 @@ def _log_cosign(args: argparse.Namespace) -> int:
     except CosignRefused as refused:
         console.print(f"[red]refused[/red] {refused}")
         return 3
+    except httpx.HTTPError as error:
+        raise Unreachable(f"cannot reach {args.url}: {_first_line(error)}") from None
 
 
 def _export(args: argparse.Namespace) -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
@@ -14,10 +15,11 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
+from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
-from app import __version__
+from app import __version__, metrics, monitoring
 from app.archive.router import router as archive_router
 from app.assembly.router import router as assembly_router
 from app.audit.integrator import IntegratorRunner
@@ -72,7 +74,7 @@ from app.result.counting_router import router as counting_router
 from app.result.records_router import router as records_router
 from app.result.router import router as result_router
 from app.security.pii import FieldCipher
-from app.settings import Settings, get_settings, trusted_proxies
+from app.settings import Settings, describe_settings_error, get_settings, trusted_proxies
 from app.supervision import register_watch as _votes_flagged_on_register_change  # noqa: F401 - subscribes too
 from app.supervision.router import router as supervision_router
 from app.tasks import PeriodicTask
@@ -121,6 +123,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if settings.should_auto_migrate:
             await upgrade_async(settings.database_url)
         engine = create_engine(settings)
+        stop_pool_metrics = metrics.instrument_pool(engine)
         attach_state(app, settings, engine, create_sessionmaker(engine))
         # R-PI-4: identity documents are deleted within 30 days of the decision, whether or not anyone asks.
         retention = timedelta(days=settings.verification_document_retention_days)
@@ -179,6 +182,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await purge.stop()
             await app.state.rate_limiter.aclose()
             await engine.dispose()
+            stop_pool_metrics()
+            metrics.process_exited()
 
     app = FastAPI(
         title="evote",
@@ -239,13 +244,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         assembly_router,
     ):  # fmt: skip
         app.include_router(router, prefix=API_PREFIX)
+        metrics.routes_included(API_PREFIX, router.routes)
     if settings.dev_clock:
         app.include_router(devclock.router, prefix=API_PREFIX)
+        metrics.routes_included(API_PREFIX, devclock.router.routes)
     app.include_router(health.router)
     # The staff console and the owners' receipt check page (issue #22): HTML, outside the API and its schema.
     app.include_router(console_router)
     app.include_router(console_committee_router)
     app.mount("/console/static", StaticFiles(directory=STATIC_DIR), name="console-static")
+    app.include_router(monitoring.router)
     _register_problem_schema(app, settings)
     return app
 
@@ -306,7 +314,11 @@ def _add_problem(responses: dict[str, Any], error: type[DomainError]) -> None:
 
 def app_from_env() -> FastAPI:
     """Entry point for ``uvicorn --factory app.main:app_from_env``."""
-    settings = get_settings()
+    try:
+        settings = get_settings()
+    except ValidationError as error:
+        sys.stderr.write(describe_settings_error(error) + "\n")
+        raise SystemExit(3) from None
     configure_logging(settings.log_level, json_lines=settings.log_json)
     return create_app(settings)
 

@@ -15,7 +15,7 @@ import secrets
 import tempfile
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal, NamedTuple
+from typing import Any, Literal, NamedTuple
 from urllib.parse import urlsplit
 
 import limits
@@ -24,7 +24,15 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ec import EllipticCurvePublicKey
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ModelWrapValidatorHandler,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_KEY_DIR = Path("var/keys")
@@ -81,6 +89,41 @@ class WitnessKeyFile(BaseModel):
 
     name: str = Field(min_length=1, max_length=200, pattern=r"^[^\s+]+$")
     public_key_file: Path
+
+
+SYMMETRIC_KEYS = ("pii_encryption_key", "pii_index_key", "token_hash_key", "pseudonym_key")
+
+
+class SettingsProblems(ValueError):
+    """Every problem of the settings at once, one readable line each (``settings_problems`` reads them back)."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+def settings_problems(error: ValidationError, *, fields: bool = True) -> list[str]:
+    """One line per problem of a failed ``Settings()``, naming the environment variable; never the value."""
+    problems: list[str] = []
+    for detail in error.errors(include_url=False, include_input=False):
+        cause = (detail.get("ctx") or {}).get("error")
+        if isinstance(cause, SettingsProblems):
+            problems.extend(cause.problems)
+            continue
+        message = str(cause) if isinstance(cause, ValueError) else detail["msg"]
+        if not detail["loc"]:
+            problems.append(message)
+            continue
+        if not fields:
+            continue
+        name, *inner = (str(part) for part in detail["loc"])
+        prefix = f"EVOTE_{name.upper()}"
+        if message.startswith(prefix):
+            problems.append(message)
+        else:
+            where = prefix + "".join(f"[{part}]" for part in inner)
+            problems.append(f"{where}: {message}")
+    return problems
 
 
 class Webhook(NamedTuple):
@@ -241,6 +284,12 @@ class Settings(BaseSettings):
     redis_url: str | None = None
     redis_key_prefix: str = "evote:ratelimit:"
 
+    # ``GET /metrics`` (app.monitoring, docs/operations.md): scraped by peers in these networks (comma-separated
+    # addresses or networks, e.g. the monitoring subnet) or by anyone presenting ``Authorization: Bearer <token>``;
+    # with neither set, only the loopback interface. Everyone else is answered 404.
+    metrics_allow_ips: str = ""
+    metrics_token: str | None = Field(default=None, repr=False)
+
     @field_validator("cors_origins")
     @classmethod
     def _origins_are_origins(cls, value: list[str]) -> list[str]:
@@ -279,70 +328,134 @@ class Settings(BaseSettings):
             raise ValueError(f"{value!r} is not a rate limit like '60/minute;600/hour'") from None
         return value
 
-    @model_validator(mode="after")
-    def _no_dev_clock_in_production(self) -> Settings:
-        if self.env == "production" and self.dev_clock:
-            raise ValueError("EVOTE_DEV_CLOCK is for rehearsals and is refused in production")
-        return self
+    @field_validator("metrics_allow_ips")
+    @classmethod
+    def _metrics_networks_parse(cls, value: str) -> str:
+        for entry in trusted_proxies(value):
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"EVOTE_METRICS_ALLOW_IPS: {entry!r} is not an IP address or network (e.g. 10.2.0.0/24)"
+                ) from None
+        return value
+
+    @field_validator("metrics_token")
+    @classmethod
+    def _metrics_token_is_long(cls, value: str | None) -> str | None:
+        if value is not None and len(value) < 16:
+            raise ValueError("EVOTE_METRICS_TOKEN must be at least 16 characters")
+        return value
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _every_problem_at_once(cls, data: Any, handler: ModelWrapValidatorHandler[Settings]) -> Settings:
+        """One error naming every problem, instead of one at a time (a field error would hide the checks below).
+
+        Fields that fail their own validation are set aside and the rest validated again, so the checks that
+        span fields (``_consistent``) report too; the operator fixes the whole list in one go.
+        """
+        try:
+            return handler(data)
+        except ValidationError as error:
+            problems = settings_problems(error)
+            invalid = {str(detail["loc"][0]) for detail in error.errors() if detail["loc"]}
+            if invalid and isinstance(data, dict):
+                try:
+                    # ``_consistent`` runs outside this validator: ask the partial settings directly.
+                    partial = handler({name: value for name, value in data.items() if name not in invalid})
+                    more = partial.cross_field_problems()
+                except ValidationError as second:
+                    more = settings_problems(second, fields=False)
+                problems += [problem for problem in more if problem not in problems]
+            raise SettingsProblems(problems) from None
 
     @model_validator(mode="after")
-    def _cors_is_explicit_in_production(self) -> Settings:
+    def _consistent(self) -> Settings:
+        problems = self.cross_field_problems()
+        if problems:
+            raise SettingsProblems(problems)
+        return self
+
+    def cross_field_problems(self) -> list[str]:
+        """The checks that span fields or read key files, each one independent of the others."""
+        problems: list[str] = []
+        for check in (
+            self._no_dev_clock_in_production,
+            self._cors_is_explicit_in_production,
+            self._refuse_development_keys_outside_development,
+            self._keys_decode,
+            self.retired_pii_keys,
+            lambda: self._check_signing_key("jwt", "JWT signing key"),
+            self.jwt_retired_public_keys,
+            lambda: self._check_signing_key("log", "audit log signing key"),
+            self.log_retired_public_keys,
+            self._witnesses_are_distinct,
+            self.witness_public_keys,
+            lambda: self._check_webhook(
+                "sms",
+                self.sms_webhook_url,
+                self.sms_webhook_secret,
+                "an SMS webhook (login codes are never only logged)",
+            ),
+            lambda: self._check_webhook(
+                "notice",
+                self.notice_webhook_url,
+                self.notice_webhook_secret,
+                "a notice webhook (notices are never only logged)",
+            ),
+        ):
+            try:
+                check()
+            except ValueError as problem:
+                problems.extend(problem.problems if isinstance(problem, SettingsProblems) else [str(problem)])
+        return problems
+
+    def _no_dev_clock_in_production(self) -> None:
+        if self.env == "production" and self.dev_clock:
+            raise ValueError("EVOTE_DEV_CLOCK is for rehearsals and is refused in production")
+
+    def _cors_is_explicit_in_production(self) -> None:
         if self.env == "production" and any(
             origin == "*" or origin.startswith("http:") for origin in self.cors_origins
         ):
             raise ValueError("production allows only explicit https origins in EVOTE_CORS_ORIGINS (no '*', no http)")
-        return self
 
-    @model_validator(mode="after")
-    def _refuse_development_keys_outside_development(self) -> Settings:
-        if self.env == "production":
-            missing = [
-                name
-                for name in ("pii_encryption_key", "pii_index_key", "token_hash_key", "pseudonym_key")
-                if getattr(self, name) is None
-            ]
-            if missing:
-                names = ", ".join("EVOTE_" + name.upper() for name in missing)
-                raise ValueError(f"production requires explicit keys; development keys are refused: {names}")
-            for name in ("pii_encryption_key", "pii_index_key", "token_hash_key", "pseudonym_key"):
-                value = getattr(self, name)
-                if value is not None and _is_dev_key(self.dev_key_dir, name, value):
-                    raise ValueError(f"EVOTE_{name.upper()} is a development key and is refused in production")
-        for name in ("pii_encryption_key", "pii_index_key", "token_hash_key", "pseudonym_key"):
+    def _refuse_development_keys_outside_development(self) -> None:
+        if self.env != "production":
+            return
+        problems = [
+            f"production requires explicit keys; development keys are refused: EVOTE_{name.upper()}"
+            for name in SYMMETRIC_KEYS
+            if getattr(self, name) is None
+        ]
+        problems += [
+            f"EVOTE_{name.upper()} is a development key and is refused in production"
+            for name in SYMMETRIC_KEYS
+            if getattr(self, name) is not None and _is_dev_key(self.dev_key_dir, name, getattr(self, name))
+        ]
+        if problems:
+            raise SettingsProblems(problems)
+
+    def _keys_decode(self) -> None:
+        problems: list[str] = []
+        for name in SYMMETRIC_KEYS:
             value = getattr(self, name)
             if value is not None:
-                _decode_key(name, value)
-        self.retired_pii_keys()
-        self._check_signing_key("jwt", "JWT signing key")
-        self.jwt_retired_public_keys()
-        return self
+                try:
+                    _decode_key(name, value)
+                except ValueError as problem:
+                    problems.append(str(problem))
+        if problems:
+            raise SettingsProblems(problems)
 
-    @model_validator(mode="after")
-    def _log_keys_are_usable(self) -> Settings:
-        self._check_signing_key("log", "audit log signing key")
-        self.log_retired_public_keys()
+    def _witnesses_are_distinct(self) -> None:
         names = [witness.name for witness in self.witness_public_key_files]
         if len(set(names)) != len(names) or self.log_origin in names:
             raise ValueError("EVOTE_WITNESS_PUBLIC_KEY_FILES: witness names must be unique and differ from the log's")
-        self.witness_public_keys()
-        return self
 
-    @model_validator(mode="after")
-    def _sms_webhook_is_complete(self) -> Settings:
-        self._check_webhook(
-            "sms", self.sms_webhook_url, self.sms_webhook_secret, "an SMS webhook (login codes are never only logged)"
-        )
-        return self
-
-    @model_validator(mode="after")
-    def _notice_webhook_is_complete(self) -> Settings:
-        self._check_webhook(
-            "notice",
-            self.notice_webhook_url,
-            self.notice_webhook_secret,
-            "a notice webhook (notices are never only logged)",
-        )
-        return self
+    def metrics_networks(self) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+        return tuple(ipaddress.ip_network(entry, strict=False) for entry in trusted_proxies(self.metrics_allow_ips))
 
     def webhook(self, name: Literal["sms", "notice"]) -> Webhook | None:
         """The gateway webhook for login codes or notices; None, outside production only, means log instead."""
@@ -576,3 +689,11 @@ def trusted_proxies(value: str) -> list[str]:
 @lru_cache
 def get_settings() -> Settings:
     return Settings()
+
+
+def describe_settings_error(error: ValidationError) -> str:
+    """The readable report of a failed ``Settings()``: every problem on its own line."""
+    problems = settings_problems(error)
+    lines = [f"evote: the settings have {len(problems)} problem(s); fix them all, then start again:"]
+    lines += [f"  - {problem}" for problem in problems]
+    return "\n".join(lines)

@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app import metrics
 from app.audit import service as audit_service
 from app.audit.errors import ReceiptNotFound
 from app.ballot import repository
@@ -123,6 +124,7 @@ async def cast(
             if replay is not None:
                 return replay
         raise AlreadyCast()
+    metrics.ballot_cast(session)  # counted once the transaction commits
     return CastOutcome(201, receipt.model_dump(mode="json"))
 
 

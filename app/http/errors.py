@@ -51,6 +51,16 @@ class DatabaseUnavailable(DomainError):
     message_en = "The database is temporarily unavailable; retry later."
 
 
+class DatabaseNotMigrated(DomainError):
+    """The schema is not at the revision this code was written for (``/readyz``, the CLI): run ``evote migrate``."""
+
+    code = "db.not_migrated"
+    status = 503
+    title = "Database not migrated"
+    message_zh = "数据库结构未升级到当前版本（现为 {current}，应为 {head}），请先运行 evote migrate。"
+    message_en = "The database is not migrated (schema at {current}, this code needs {head}); run `evote migrate`."
+
+
 class DatabaseBusy(DomainError):
     """A statement gave up waiting for a lock or ran past the statement timeout (``db_lock_timeout_ms``,
     ``db_statement_timeout_ms``): e.g. a cast arriving while its vote is being closed. Nothing was written."""

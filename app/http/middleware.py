@@ -9,6 +9,7 @@ import uuid
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app import metrics
 from app.http.context import request_id_var
 
 REQUEST_ID_HEADER = b"x-request-id"
@@ -44,13 +45,16 @@ class RequestContextMiddleware:
         try:
             await self.app(scope, receive, send_with_id)
         finally:
+            elapsed = time.perf_counter() - started
+            # The router left the matched route on the scope: its template, never the concrete path, is the label.
+            metrics.observe_request(scope.get("method", ""), metrics.route_template(scope), status, elapsed)
             access_logger.info(
                 "request",
                 extra={
                     "method": scope.get("method"),
                     "path": scope.get("path"),
                     "status": status,
-                    "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                    "duration_ms": round(elapsed * 1000, 2),
                 },
             )
             request_id_var.reset(token)

@@ -102,8 +102,14 @@ async def import_register(
     if developer_errors:
         raise _invalid(developer_errors)
 
+    # Progress counts every row twice, checked (its owners indexed) then written, so a bar moves from the start.
+    steps = 2 * len(rows)
+    if progress is not None:
+        progress(0, steps)
     owner_indexes: dict[OwnerIdentity, str] = {}
-    for row in rows:  # one blind index per distinct owner, however many units they hold
+    for position, row in enumerate(rows, 1):  # one blind index per distinct owner, however many units they hold
+        if progress is not None and position % 1000 == 0:
+            progress(position, steps)
         for owner in row.owners:
             if _identity(owner) not in owner_indexes:
                 owner_indexes[_identity(owner)] = repository.owner_identifier_index(
@@ -146,7 +152,8 @@ async def import_register(
         await session.flush()
     except IntegrityError as exc:  # another import of this estate committed the same version number first
         raise Conflict() from exc
-    await _insert_units(session, version.id, rows, buildings, owner_ids, cipher=cipher, progress=progress)
+    written = None if progress is None else (lambda done, total: progress(total + done, steps))
+    await _insert_units(session, version.id, rows, buildings, owner_ids, cipher=cipher, progress=written)
     # Each register version is an audit-log event, identified by its content hash (no identifiers).
     acted_as = await access.acting_as(session, imported_by, estate.id)
     entry = await audit_service.append(

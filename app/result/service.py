@@ -25,6 +25,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app import metrics
 from app.audit import service as audit_service
 from app.audit.integrator import integrate_and_sign
 from app.audit.keys import LogKeys
@@ -214,6 +215,7 @@ async def close_and_decide(
     # signed in this transaction (the integrator takes its lock and folds in every committed entry and this
     # transaction's own), so it commits with the result: close → decide → publish → integrate and sign → commit.
     await integrate_and_sign(session, now, keys=keys)
+    metrics.vote_closed(session)  # counted once the transaction commits
     return Decision(vote, results, transitioned=True)
 
 

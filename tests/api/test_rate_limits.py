@@ -306,12 +306,12 @@ def test_serve_never_lets_uvicorn_trust_forwarded_headers(monkeypatch, argv, exp
 
     from app import cli
 
-    calls: list[dict[str, object]] = []
+    calls: list[uvicorn.Config] = []
     monkeypatch.delenv("EVOTE_FORWARDED_ALLOW_IPS", raising=False)
-    monkeypatch.setattr(uvicorn, "run", lambda *args, **kwargs: calls.append(kwargs))
+    monkeypatch.setattr(cli, "_listen_and_run", lambda config: calls.append(config) or True)
     assert cli.main(["serve", *argv]) == 0
-    assert calls[0]["proxy_headers"] is False
-    assert calls[0]["forwarded_allow_ips"] == ""
+    assert calls[0].proxy_headers is False
+    assert calls[0].forwarded_allow_ips == ""
     assert os.environ.get("EVOTE_FORWARDED_ALLOW_IPS") == expected
 
 

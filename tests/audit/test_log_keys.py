@@ -130,7 +130,7 @@ def test_bad_witness_configuration_is_refused(tmp_path, monkeypatch, witnesses, 
 
 
 def test_a_bad_origin_is_refused(tmp_path):
-    with pytest.raises(ValidationError, match="log_origin"):
+    with pytest.raises(ValidationError, match="EVOTE_LOG_ORIGIN"):
         Settings(_env_file=None, env="test", dev_key_dir=tmp_path, log_origin="evote log")
 
 

@@ -369,7 +369,7 @@ def test_service_from_settings_uses_the_configured_issuer_audience_and_ttl(tmp_p
 
 @pytest.mark.parametrize("ttl", [59, 3601])
 def test_access_ttl_setting_is_bounded(tmp_path: Path, ttl: int):
-    with pytest.raises(ValidationError, match="jwt_access_ttl_seconds"):
+    with pytest.raises(ValidationError, match="EVOTE_JWT_ACCESS_TTL_SECONDS"):
         Settings(_env_file=None, dev_key_dir=tmp_path, jwt_access_ttl_seconds=ttl)
 
 
