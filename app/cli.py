@@ -73,11 +73,24 @@ def _parser() -> argparse.ArgumentParser:
     openapi.set_defaults(handler=_openapi)
 
     register = commands.add_parser("register", help="property register").add_subparsers(required=True, metavar="ACTION")
-    register_import = register.add_parser("import", help="import a register file (CSV or JSON) into an estate")
-    register_import.add_argument("file", type=Path)
+    register_import = register.add_parser(
+        "import",
+        help="import a register file (Excel .xlsx, CSV in UTF-8 or GBK, or JSON) into an estate",
+    )
+    register_import.add_argument("file", type=Path, help="the register file")
     register_import.add_argument("--estate", required=True, type=uuid.UUID, help="estate id")
-    register_import.add_argument("--format", choices=["csv", "json"], default=None)
+    register_import.add_argument(
+        "--format", choices=["csv", "json", "xlsx"], default=None, help="file format (default: from the file name)"
+    )
     register_import.set_defaults(handler=_register_import)
+    register_template = register.add_parser(
+        "template", help="write the register template (Chinese headers and an example row)"
+    )
+    register_template.add_argument("--format", choices=["xlsx", "csv"], default="xlsx", help="default: xlsx")
+    register_template.add_argument(
+        "--out", type=Path, default=None, help="file to write (default: register-template.xlsx or .csv)"
+    )
+    register_template.set_defaults(handler=_register_template)
 
     estate = commands.add_parser("estate", help="places").add_subparsers(required=True, metavar="ACTION")
     estate_create = estate.add_parser(
@@ -268,7 +281,11 @@ def _register_import(args: argparse.Namespace) -> int:
     from app.supervision import register_watch  # noqa: F401 - flags votes running during the import
 
     path: Path = args.file
-    content = path.read_bytes()
+    try:
+        content = path.read_bytes()
+    except OSError as exc:
+        console.print(f"[red]error[/red] 无法读取文件 / cannot read {path}: {exc.strerror or exc}")
+        return 2
     register_format = detect_format(path.name, None, RegisterFormat(args.format) if args.format else None)
 
     async def work(session: AsyncSession, settings: Settings) -> int:
@@ -290,13 +307,16 @@ def _register_import(args: argparse.Namespace) -> int:
             )
         version = outcome.version
         state = "imported as new" if outcome.created else "unchanged: identical to"
+        read_as = register_format.value + (f", {outcome.encoding.value}" if outcome.encoding else "")
         console.print(
-            f"{state} version {version.number} ({version.unit_count} units, hash {version.content_hash[:16]}…); "
-            f"heads {outcome.roll.total.heads}, area {outcome.roll.total.area} (0.01 m²)"
+            f"read as {read_as}; {state} version {version.number} ({version.unit_count} units, hash "
+            f"{version.content_hash[:16]}…); heads {outcome.roll.total.heads}, area {outcome.roll.total.area} (0.01 m²)"
         )
         json.dump(
             {
                 "created": outcome.created,
+                "format": register_format.value,
+                "encoding": outcome.encoding.value if outcome.encoding else None,
                 "version": version.number,
                 "content_hash": version.content_hash,
                 "heads": outcome.roll.total.heads,
@@ -308,6 +328,20 @@ def _register_import(args: argparse.Namespace) -> int:
         return 0
 
     return _run_in_transaction(work)
+
+
+def _register_template(args: argparse.Namespace) -> int:
+    from app.register import template
+
+    content = template.template_xlsx() if args.format == "xlsx" else template.template_csv()
+    out: Path = args.out or Path(f"{template.TEMPLATE_NAME}.{args.format}")
+    try:
+        out.write_bytes(content)
+    except OSError as exc:
+        console.print(f"[red]error[/red] 无法写入文件 / cannot write {out}: {exc.strerror or exc}")
+        return 2
+    console.print(f"wrote {out}")
+    return 0
 
 
 def _estate_create(args: argparse.Namespace) -> int:

@@ -297,6 +297,7 @@ MATRIX: dict[tuple[str, str], Call] = {
         ORGANISERS_A, body=lambda w, _: {"files": {"file": ("r.csv", w.extra["register_a"], "text/csv")}}
     ),
     ("GET", "/api/v1/estates/{estate_id}/register/versions"): Call(STAFF_OF_A),
+    ("GET", "/api/v1/register/template"): Call(ANY_SIGNED_IN, note="a blank template: nothing of any estate"),
     # --- the rules of procedure (R-PROC-1..3) ---------------------------------------------------------------------
     ("POST", "/api/v1/estates/{estate_id}/procedure-rules"): Call(
         ORGANISERS_A, body=lambda w, _: {"json": {"document": {"blank_ballots": "NOT_COUNTED"}}}

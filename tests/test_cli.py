@@ -32,7 +32,8 @@ def test_cli_creates_estate_and_imports_the_sample_register(tmp_path, repo_root)
     first = run_cli("register", "import", sample, "--estate", estate_id, env=env, cwd=repo_root)
     assert first.returncode == 0, first.stderr
     assert json.loads(first.stdout) | {"content_hash": "-"} == {
-        "created": True, "version": 1, "content_hash": "-", "heads": 8, "area": 90000,
+        "created": True, "format": "csv", "encoding": "UTF-8 (BOM)", "version": 1, "content_hash": "-", "heads": 8,
+        "area": 90000,
     }  # fmt: skip
     again = run_cli("register", "import", sample, "--estate", estate_id, env=env, cwd=repo_root)
     assert json.loads(again.stdout)["created"] is False
