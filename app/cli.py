@@ -16,6 +16,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
 from rich.console import Console
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -38,6 +39,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return handler(args)
     except DomainError as error:
         _print_domain_error(error)
+        return 2
+    except ValidationError as error:  # an option the command's schema refuses (e.g. a bad credit code)
+        for item in error.errors():
+            where = ".".join(str(part) for part in item.get("loc", ())).replace("_", "-")
+            console.print(f"[red]error[/red] --{where}: {item.get('msg', 'invalid')}")
         return 2
 
 
@@ -106,6 +112,16 @@ def _parser() -> argparse.ArgumentParser:
     estate_create.add_argument("--developer-name", default=None)
     estate_create.add_argument("--developer-credit-code", default=None)
     estate_create.set_defaults(handler=_estate_create)
+    estate_update = estate.add_parser(
+        "update", help="correct an estate: name, address, community, or record its developer (logged)"
+    )
+    estate_update.add_argument("estate_id", type=uuid.UUID, help="estate id")
+    estate_update.add_argument("--name", default=None, help="new estate name")
+    estate_update.add_argument("--address", default=None, help="new address")
+    estate_update.add_argument("--community-id", type=uuid.UUID, default=None, help="move to this community")
+    estate_update.add_argument("--developer-name", default=None, help="developer (建设单位) name, with its credit code")
+    estate_update.add_argument("--developer-credit-code", default=None, help="the developer's unified credit code")
+    estate_update.set_defaults(handler=_estate_update)
 
     apikey = commands.add_parser("apikey", help="staff API keys").add_subparsers(required=True, metavar="ACTION")
     apikey_create = apikey.add_parser("create", help="issue a key (printed once)")
@@ -363,14 +379,53 @@ def _estate_create(args: argparse.Namespace) -> int:
             cipher=_cipher(settings),
         )
         district, office, community, estate = placed.district, placed.street_office, placed.community, placed.estate
+        if not placed.created:
+            console.print(
+                f"estate {estate.name} already exists in {community.name}: returned as it is "
+                "(change it with evote estate update)"
+            )
         json.dump(
             {
+                "created": placed.created,
                 "district_id": str(district.id),
                 "street_office_id": str(office.id),
                 "community_id": str(community.id),
                 "estate_id": str(estate.id),
             },
             sys.stdout,
+        )
+        sys.stdout.write("\n")
+        return 0
+
+    return _run_in_transaction(work)
+
+
+def _estate_update(args: argparse.Namespace) -> int:
+    from app.register import estates as service
+    from app.register.estate_schemas import EstateUpdate
+
+    fields = {
+        "name": args.name,
+        "address": args.address,
+        "community_id": args.community_id,
+        "developer_name": args.developer_name,
+        "developer_credit_code": args.developer_credit_code,
+    }
+    body = EstateUpdate(**{name: value for name, value in fields.items() if value is not None})
+
+    async def work(session: AsyncSession, settings: Settings) -> int:
+        estate = await service.update_estate(session, OPERATOR, args.estate_id, body, cipher=_cipher(settings))
+        json.dump(
+            {
+                "estate_id": str(estate.id),
+                "community_id": str(estate.community_id),
+                "name": estate.name,
+                "address": estate.address,
+                "developer_name": estate.developer_name,
+                "has_developer": estate.has_developer,
+            },
+            sys.stdout,
+            ensure_ascii=False,
         )
         sys.stdout.write("\n")
         return 0

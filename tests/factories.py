@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.common.access import Role, Scope
@@ -41,7 +42,10 @@ async def make_places(
     include_parking: bool = False,
 ) -> Places:
     suffix = uuid.uuid4().hex[:8]
-    district = await place_service.create_district(session, OPERATOR, DistrictCreate(code=f"D{suffix}", name="朝阳区"))
+    # R-PLACE-1: districts are Beijing's by their GB/T 2260 codes, so the tests share 朝阳区.
+    district = await session.scalar(select(District).where(District.code == "110105"))
+    if district is None:
+        district = await place_service.create_district(session, OPERATOR, DistrictCreate(code="110105", name="朝阳区"))
     office = await place_service.create_street_office(
         session, OPERATOR, StreetOfficeCreate(district_id=district.id, name=f"东湖街道{suffix}")
     )
