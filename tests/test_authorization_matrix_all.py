@@ -255,7 +255,7 @@ MATRIX: dict[tuple[str, str], Call] = {
         body=lambda w, _: {"params": {"community_id": w.extra["community_a"]}},
         note="filtered to the caller's places: outsiders asking for A's community see nothing of A",
     ),
-    ("POST", "/api/v1/districts"): Call(ADMIN_ONLY, body=_static({"code": "110108", "name": "海淀区"})),
+    ("POST", "/api/v1/districts"): Call(ADMIN_ONLY, body=_static({"code": "110101", "name": "东城区"})),
     ("POST", "/api/v1/street-offices"): Call(
         ADMIN_ONLY, body=lambda w, _: {"json": {"district_id": w.extra["district_a"], "name": "新街道"}}
     ),
