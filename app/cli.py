@@ -66,9 +66,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except DomainError as error:
         _print_domain_error(error)
         return 2
-    except ValidationError as error:  # the settings (EVOTE_* variables, .env): every problem at once
-        sys.stderr.write(describe_settings_error(error) + "\n")
-        return 3
+    except ValidationError as error:
+        if error.title == Settings.__name__:  # the settings (EVOTE_* variables, .env): every problem at once
+            sys.stderr.write(describe_settings_error(error) + "\n")
+            return 3
+        for item in error.errors():  # an option the command's schema refuses (e.g. a bad credit code)
+            where = ".".join(str(part) for part in item.get("loc", ())).replace("_", "-")
+            _print_error(f"--{where}: {item.get('msg', 'invalid')}")
+        return 2
     except UserMistake as mistake:
         _print_error(str(mistake))
         return mistake.status
@@ -141,13 +146,24 @@ def _parser() -> argparse.ArgumentParser:
     register = commands.add_parser("register", help="property register").add_subparsers(
         required=True, metavar="ACTION", parser_class=_Parser
     )
-    register_import = register.add_parser("import", help="import a register file (CSV or JSON) into an estate")
-    register_import.add_argument("file", type=Path, help="the register file (README, Register file format)")
+    register_import = register.add_parser(
+        "import",
+        help="import a register file (Excel .xlsx, CSV in UTF-8 or GBK, or JSON) into an estate",
+    )
+    register_import.add_argument("file", type=Path, help="the register file")
     register_import.add_argument("--estate", required=True, type=uuid.UUID, help="estate id")
     register_import.add_argument(
-        "--format", choices=["csv", "json"], default=None, help="the file's format (default: from its name)"
+        "--format", choices=["csv", "json", "xlsx"], default=None, help="file format (default: from the file name)"
     )
     register_import.set_defaults(handler=_register_import)
+    register_template = register.add_parser(
+        "template", help="write the register template (Chinese headers and an example row)"
+    )
+    register_template.add_argument("--format", choices=["xlsx", "csv"], default="xlsx", help="default: xlsx")
+    register_template.add_argument(
+        "--out", type=Path, default=None, help="file to write (default: register-template.xlsx or .csv)"
+    )
+    register_template.set_defaults(handler=_register_template)
 
     estate = commands.add_parser("estate", help="places").add_subparsers(
         required=True, metavar="ACTION", parser_class=_Parser
@@ -171,6 +187,16 @@ def _parser() -> argparse.ArgumentParser:
         "--developer-credit-code", default=None, help="the developer's unified social credit code (统一社会信用代码)"
     )
     estate_create.set_defaults(handler=_estate_create)
+    estate_update = estate.add_parser(
+        "update", help="correct an estate: name, address, community, or record its developer (logged)"
+    )
+    estate_update.add_argument("estate_id", type=uuid.UUID, help="estate id")
+    estate_update.add_argument("--name", default=None, help="new estate name")
+    estate_update.add_argument("--address", default=None, help="new address")
+    estate_update.add_argument("--community-id", type=uuid.UUID, default=None, help="move to this community")
+    estate_update.add_argument("--developer-name", default=None, help="developer (建设单位) name, with its credit code")
+    estate_update.add_argument("--developer-credit-code", default=None, help="the developer's unified credit code")
+    estate_update.set_defaults(handler=_estate_update)
 
     apikey = commands.add_parser("apikey", help="staff API keys").add_subparsers(
         required=True, metavar="ACTION", parser_class=_Parser
@@ -441,7 +467,11 @@ def _register_import(args: argparse.Namespace) -> int:
     from app.supervision import register_watch  # noqa: F401 - flags votes running during the import
 
     path: Path = args.file
-    content = path.read_bytes()
+    try:
+        content = path.read_bytes()
+    except OSError as exc:
+        console.print(f"[red]error[/red] 无法读取文件 / cannot read {path}: {exc.strerror or exc}")
+        return 2
     register_format = detect_format(path.name, None, RegisterFormat(args.format) if args.format else None)
 
     async def work(session: AsyncSession, settings: Settings) -> int:
@@ -464,13 +494,16 @@ def _register_import(args: argparse.Namespace) -> int:
             )
         version = outcome.version
         state = "imported as new" if outcome.created else "unchanged: identical to"
+        read_as = register_format.value + (f", {outcome.encoding.value}" if outcome.encoding else "")
         console.print(
-            f"{state} version {version.number} ({version.unit_count} units, hash {version.content_hash[:16]}…); "
-            f"heads {outcome.roll.total.heads}, area {outcome.roll.total.area} (0.01 m²)"
+            f"read as {read_as}; {state} version {version.number} ({version.unit_count} units, hash "
+            f"{version.content_hash[:16]}…); heads {outcome.roll.total.heads}, area {outcome.roll.total.area} (0.01 m²)"
         )
         json.dump(
             {
                 "created": outcome.created,
+                "format": register_format.value,
+                "encoding": outcome.encoding.value if outcome.encoding else None,
                 "version": version.number,
                 "content_hash": version.content_hash,
                 "heads": outcome.roll.total.heads,
@@ -482,6 +515,20 @@ def _register_import(args: argparse.Namespace) -> int:
         return 0
 
     return _run_in_transaction(work)
+
+
+def _register_template(args: argparse.Namespace) -> int:
+    from app.register import template
+
+    content = template.template_xlsx() if args.format == "xlsx" else template.template_csv()
+    out: Path = args.out or Path(f"{template.TEMPLATE_NAME}.{args.format}")
+    try:
+        out.write_bytes(content)
+    except OSError as exc:
+        console.print(f"[red]error[/red] 无法写入文件 / cannot write {out}: {exc.strerror or exc}")
+        return 2
+    console.print(f"wrote {out}")
+    return 0
 
 
 def _estate_create(args: argparse.Namespace) -> int:
@@ -503,14 +550,53 @@ def _estate_create(args: argparse.Namespace) -> int:
             cipher=_cipher(settings),
         )
         district, office, community, estate = placed.district, placed.street_office, placed.community, placed.estate
+        if not placed.created:
+            console.print(
+                f"estate {estate.name} already exists in {community.name}: returned as it is "
+                "(change it with evote estate update)"
+            )
         json.dump(
             {
+                "created": placed.created,
                 "district_id": str(district.id),
                 "street_office_id": str(office.id),
                 "community_id": str(community.id),
                 "estate_id": str(estate.id),
             },
             sys.stdout,
+        )
+        sys.stdout.write("\n")
+        return 0
+
+    return _run_in_transaction(work)
+
+
+def _estate_update(args: argparse.Namespace) -> int:
+    from app.register import estates as service
+    from app.register.estate_schemas import EstateUpdate
+
+    fields = {
+        "name": args.name,
+        "address": args.address,
+        "community_id": args.community_id,
+        "developer_name": args.developer_name,
+        "developer_credit_code": args.developer_credit_code,
+    }
+    body = EstateUpdate(**{name: value for name, value in fields.items() if value is not None})
+
+    async def work(session: AsyncSession, settings: Settings) -> int:
+        estate = await service.update_estate(session, OPERATOR, args.estate_id, body, cipher=_cipher(settings))
+        json.dump(
+            {
+                "estate_id": str(estate.id),
+                "community_id": str(estate.community_id),
+                "name": estate.name,
+                "address": estate.address,
+                "developer_name": estate.developer_name,
+                "has_developer": estate.has_developer,
+            },
+            sys.stdout,
+            ensure_ascii=False,
         )
         sys.stdout.write("\n")
         return 0

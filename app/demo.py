@@ -159,7 +159,7 @@ async def run_demo(settings: Settings, *, out: Path, seed: int = 2025, console: 
     try:
         async with unit_of_work(app.state.sessionmaker) as session:
             placed = await estates.create_estate_in_places(
-                session, OPERATOR, district_code=f"DEMO-{suffix}", district_name="朝阳区",
+                session, OPERATOR, district_code="110105", district_name="朝阳区",
                 street_office_name="东湖街道", community_name="望京西园社区", estate_name=f"示范小区 {suffix}",
                 developer_name="北京某某房地产开发有限公司", developer_credit_code=DEVELOPER_CODE,
                 cipher=app.state.cipher,

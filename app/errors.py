@@ -45,10 +45,26 @@ class DomainError(Exception):
         template = self.message_zh if language == "zh" else self.message_en
         return template.format(**self.params)
 
+    def extra_for(self, language: str) -> dict[str, Any]:
+        """``extra`` as rendered in ``language``: an item of a list member that carries ``detail_zh`` and
+        ``detail_en`` (a register's row errors) gets its ``detail`` in that language."""
+        rendered: dict[str, Any] = {}
+        for name, value in self.extra.items():
+            if isinstance(value, list):
+                value = [_localised(item, language) for item in value]
+            rendered[name] = value
+        return rendered
+
     @classmethod
     def placeholders(cls, language: str) -> set[str]:
         template = cls.message_zh if language == "zh" else cls.message_en
         return {name for _, name, _, _ in string.Formatter().parse(template) if name}
+
+
+def _localised(item: Any, language: str) -> Any:
+    if isinstance(item, dict) and "detail_zh" in item and "detail_en" in item:
+        return {**item, "detail": item["detail_zh"] if language == "zh" else item["detail_en"]}
+    return item
 
 
 class NotFound(DomainError):

@@ -68,6 +68,7 @@ from app.realname.router import router as verification_router
 from app.realname.tasks import purge_once
 from app.register.estate_router import router as estate_router
 from app.register.router import router as register_router
+from app.register.router import template_router as register_template_router
 from app.reminder import service as reminder_service
 from app.reminder.router import router as reminder_router
 from app.result.counting_router import router as counting_router
@@ -236,7 +237,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_offline_docs(app)
     # Each router is included in the app directly: every level of included routers matches the path again.
     for router in (
-        place_router, estate_router, register_router, identity_router, auth_router, verification_router,
+        place_router, estate_router, register_router, register_template_router, identity_router, auth_router,
+        verification_router,
         grant_router, ballot_router, result_router, topic_router, log_router, receipt_router, petition_router,
         notice_router, archive_router, reminder_router, supervision_router, restricted_log_router, objection_router,
         counting_router, committee_router, procedure_router, records_router,

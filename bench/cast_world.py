@@ -257,7 +257,7 @@ async def build_world(
             suffix = uuid.uuid4().hex[:6]
             estate = (
                 await estates.create_estate_in_places(
-                    session, OPERATOR, district_code=f"BENCH-{suffix}", district_name="朝阳区",
+                    session, OPERATOR, district_code="110105", district_name="朝阳区",
                     street_office_name="东湖街道", community_name="望京西园社区", estate_name=f"压测小区 {suffix}",
                     developer_name="北京某某房地产开发有限公司", developer_credit_code=DEVELOPER_CODE, cipher=cipher,
                 )

@@ -207,7 +207,7 @@ def raw_dsn(url: str) -> str:
 
 async def make_estate(session: AsyncSession, cipher: FieldCipher, *, label: str) -> uuid.UUID:
     placed = await estates.create_estate_in_places(
-        session, OPERATOR, district_code=f"B{label}", district_name="朝阳区", street_office_name=f"望京街道{label}",
+        session, OPERATOR, district_code="110105", district_name="朝阳区", street_office_name=f"望京街道{label}",
         community_name=f"望京西园社区{label}", estate_name=f"望京西园{label}",
         developer_name="北京某某房地产开发有限公司", developer_credit_code=DEVELOPER_CREDIT_CODE, cipher=cipher,
     )  # fmt: skip

@@ -255,9 +255,7 @@ MATRIX: dict[tuple[str, str], Call] = {
         body=lambda w, _: {"params": {"community_id": w.extra["community_a"]}},
         note="filtered to the caller's places: outsiders asking for A's community see nothing of A",
     ),
-    ("POST", "/api/v1/districts"): Call(
-        ADMIN_ONLY, body=lambda w, _: {"json": {"code": f"X{uuid.uuid4().hex[:6]}", "name": "海淀区"}}
-    ),
+    ("POST", "/api/v1/districts"): Call(ADMIN_ONLY, body=_static({"code": "110101", "name": "东城区"})),
     ("POST", "/api/v1/street-offices"): Call(
         ADMIN_ONLY, body=lambda w, _: {"json": {"district_id": w.extra["district_a"], "name": "新街道"}}
     ),
@@ -271,6 +269,26 @@ MATRIX: dict[tuple[str, str], Call] = {
         body=lambda w, _: {"json": {"community_id": w.extra["community_a"], "name": "新小区"}},
     ),
     ("GET", "/api/v1/estates/{estate_id}"): Call(expect("404", (STAFF_A, OK), (ACTING_A, OK))),
+    # R-PLACE-3: edits by the operator and the street office of the jurisdiction; anyone else: 404 (not disclosed).
+    ("PATCH", "/api/v1/estates/{estate_id}"): Call(
+        expect("404", (("admin", "so_a"), OK)), body=_static({"name": "上京家园（更正）"})
+    ),
+    ("PATCH", "/api/v1/street-offices/{street_office_id}"): Call(
+        expect("404", (("admin", "so_a"), OK)), body=_static({"name": "东湖街道（更正）"})
+    ),
+    ("PATCH", "/api/v1/communities/{community_id}"): Call(
+        expect("404", (("admin", "so_a"), OK)), body=_static({"name": "望京西园社区（更正）"})
+    ),
+    # R-PLACE-4: merging a duplicate is the operator's (A's district is B's: merging it into itself is a 422).
+    ("POST", "/api/v1/districts/{district_id}/merge"): Call(
+        ADMIN_ONLY, body=lambda w, _: {"json": {"into_id": w.extra["district_a"]}}
+    ),
+    ("POST", "/api/v1/street-offices/{street_office_id}/merge"): Call(
+        ADMIN_ONLY, body=lambda w, _: {"json": {"into_id": w.extra["street_office_b"]}}
+    ),
+    ("POST", "/api/v1/communities/{community_id}/merge"): Call(
+        ADMIN_ONLY, body=lambda w, _: {"json": {"into_id": w.extra["community_b"]}}
+    ),
     ("GET", "/api/v1/street-offices/{street_office_id}/overview"): Call(expect("404", (("admin", "so_a"), OK))),
     ("POST", "/api/v1/api-keys"): Call(
         expect("403", (("admin", "so_a"), OK), ("so_b", "404")),
@@ -297,6 +315,7 @@ MATRIX: dict[tuple[str, str], Call] = {
         ORGANISERS_A, body=lambda w, _: {"files": {"file": ("r.csv", w.extra["register_a"], "text/csv")}}
     ),
     ("GET", "/api/v1/estates/{estate_id}/register/versions"): Call(STAFF_OF_A),
+    ("GET", "/api/v1/register/template"): Call(ANY_SIGNED_IN, note="a blank template: nothing of any estate"),
     # --- the rules of procedure (R-PROC-1..3) ---------------------------------------------------------------------
     ("POST", "/api/v1/estates/{estate_id}/procedure-rules"): Call(
         ORGANISERS_A, body=lambda w, _: {"json": {"document": {"blank_ballots": "NOT_COUNTED"}}}
@@ -906,6 +925,8 @@ async def _build_world(client, session, sessionmaker, app) -> World:  # type: ig
             "notice_id": str(notice.id),
             "message_id": str(message.id),
             "street_office_id": str(a.street_office.id),
+            "community_id": str(a.community.id),
+            "district_id": str(a.district.id),
             "entry_id": cast["audit_entry_id"],
             "number": "1",
             "size": "1",
@@ -927,6 +948,8 @@ async def _build_world(client, session, sessionmaker, app) -> World:  # type: ig
             "district_a": str(a.district.id),
             "street_office_a": str(a.street_office.id),
             "community_a": str(a.community.id),
+            "street_office_b": str(b.street_office.id),
+            "community_b": str(b.community.id),
             "register_a": (HEADER + "9,1,901,80.00,不动产登记,否,已售,是,不动产登记,京(2020)第1号,王一,"
                            f"{WANG},个人\n").encode(),
         },
@@ -935,7 +958,8 @@ async def _build_world(client, session, sessionmaker, app) -> World:  # type: ig
 
 # Tables whose rows are updated in place (the others only grow, so their row counts show any change).
 UPDATED_IN_PLACE = (
-    "account", "acting_grant", "api_key", "committee", "committee_member", "estate", "log_state",
+    "account", "acting_grant", "api_key", "committee", "committee_member", "community", "district", "estate",
+    "log_state", "street_office",
     "manual_verification_request", "otp_challenge", "outbox_message", "petition", "refresh_token", "role_grant",
     "publicity_objection", "roll_objection", "topic", "verification_document", "vote",
 )  # fmt: skip

@@ -34,7 +34,7 @@ async def _sign_in(client, caplog, phone: str) -> dict[str, str]:
 async def test_identifiers_appear_in_no_table_and_no_log(client, session, app, repo_root, caplog):
     caplog.set_level(logging.DEBUG)
     admin = await make_api_key(session, app.state.token_hasher, role=Role.ADMIN)
-    district = (await client.post("/api/v1/districts", json={"code": "PRIV1", "name": "朝阳区"}, headers=admin)).json()
+    district = (await client.post("/api/v1/districts", json={"code": "110101", "name": "东城区"}, headers=admin)).json()
     office = (
         await client.post("/api/v1/street-offices", json={"district_id": district["id"], "name": "东湖"}, headers=admin)
     ).json()

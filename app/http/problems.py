@@ -92,7 +92,7 @@ def problem_body(error: DomainError, request: Request) -> dict[str, Any]:
         "messages": {"zh": error.message("zh"), "en": error.message("en")},
         "request_id": request_id_var.get(),
     }
-    body.update(error.extra)
+    body.update(error.extra_for(language))
     return body
 
 

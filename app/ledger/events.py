@@ -130,6 +130,9 @@ class EventKind(StrEnum):
     PREPARATORY_GROUP_FORMED = "preparatory_group.formed"
     PUBLICITY_OBJECTION_FILED = "first_assembly.objection_filed"
     PUBLICITY_OBJECTION_ANSWERED = "first_assembly.objection_answered"
+    # Places (app.place, app.register.estates; R-PLACE): an edit of a place or estate, a duplicate merged away
+    PLACE_UPDATED = "place.updated"
+    PLACE_MERGED = "place.merged"
 
 
 #: The channels an owners' notice is queued on (``app.notice.models.OutboxChannel``), as ``vote.published`` names them.
@@ -1215,5 +1218,42 @@ def publicity_objection_answered(
         {
             "objection_id": str(objection_id), "decision": decision, "answered_at": answered_at,
             "answered_by": answered_by, "reasons_commitment": reasons_commitment,
+        },
+    )  # fmt: skip
+
+
+# --- places (R-PLACE): what changed, by whom (acting role); a developer by name, never its credit code -------------
+
+
+def place_updated(*, place_kind: str, place_id: uuid.UUID, changes: Mapping[str, tuple[str, str]], by: str) -> Event:
+    """R-PLACE-3: an operator's or street office's edit of a street office, community or estate: each changed field
+    with its value before and after (names and parent ids; the developer's credit code only as "changed")."""
+    return Event(
+        EventKind.PLACE_UPDATED,
+        {
+            "place_kind": place_kind,
+            "place_id": str(place_id),
+            "changes": {name: {"before": before, "after": after} for name, (before, after) in sorted(changes.items())},
+            "by": by,
+        },
+    )
+
+
+def place_merged(
+    *,
+    place_kind: str,
+    duplicate_id: uuid.UUID,
+    duplicate_name: str,
+    kept_id: uuid.UUID,
+    moved: Mapping[str, int],
+    by: str,
+) -> Event:
+    """R-PLACE-4: a duplicate place merged into the one kept: what pointed at it (children, staff roles) now points
+    at the kept place, counted per table, and the duplicate is retired."""
+    return Event(
+        EventKind.PLACE_MERGED,
+        {
+            "place_kind": place_kind, "duplicate_id": str(duplicate_id), "duplicate_name": duplicate_name,
+            "kept_id": str(kept_id), "moved": dict(sorted(moved.items())), "by": by,
         },
     )  # fmt: skip

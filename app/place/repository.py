@@ -41,3 +41,7 @@ async def street_office_of_estate(session: AsyncSession, estate_id: uuid.UUID) -
         .join(Estate, Estate.community_id == Community.id)
         .where(Estate.id == estate_id)
     )
+
+
+def not_found(kind: str) -> NotFound:
+    return NotFound(what=kind)

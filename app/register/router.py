@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, File, Path, Query, Response, UploadFile, status
 from sqlalchemy import select
@@ -14,7 +14,7 @@ from app.http.deps import CipherDep, Clock, CurrentPrincipal, SessionDep, Settin
 from app.http.errors import PayloadTooLarge
 from app.http.problems import problem_responses
 from app.place import access
-from app.register import repository, service
+from app.register import repository, service, template
 from app.register.errors import RegisterEmpty, RegisterFormatUnknown, RegisterInvalid, RegisterVersionNotFound
 from app.register.models import RegisterVersion, Unit, UnitOwner
 from app.register.parsing import RegisterFormat
@@ -35,6 +35,7 @@ from app.rules.roll import public_group_id
 from app.security.pii import mask_name
 
 router = APIRouter(prefix="/estates/{estate_id}", tags=["register"])
+template_router = APIRouter(prefix="/register", tags=["register"])
 EstateId = Annotated[uuid.UUID, Path(description="Estate id")]
 AUTH_ERRORS = (Unauthenticated, Forbidden, NotFound)
 
@@ -51,6 +52,9 @@ def _owner_read(link: UnitOwner) -> OwnerRead:
     )
 
 
+XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
 def detect_format(filename: str | None, content_type: str | None, explicit: RegisterFormat | None) -> RegisterFormat:
     if explicit is not None:
         return explicit
@@ -59,6 +63,8 @@ def detect_format(filename: str | None, content_type: str | None, explicit: Regi
         return RegisterFormat.CSV
     if name.endswith(".json") or (content_type or "").startswith("application/json"):
         return RegisterFormat.JSON
+    if name.endswith(".xlsx") or (content_type or "").startswith(XLSX_MEDIA_TYPE):
+        return RegisterFormat.XLSX
     raise RegisterFormatUnknown()
 
 
@@ -73,7 +79,10 @@ def detect_format(filename: str | None, content_type: str | None, explicit: Regi
 )
 async def import_register(
     estate_id: EstateId,
-    file: Annotated[UploadFile, File(description="Register as CSV (UTF-8, BOM tolerated) or JSON")],
+    file: Annotated[
+        UploadFile,
+        File(description="Register as CSV (UTF-8 with or without BOM, or GBK/GB18030), Excel .xlsx or JSON"),
+    ],
     session: SessionDep,
     principal: CurrentPrincipal,
     settings: SettingsDep,
@@ -82,7 +91,8 @@ async def import_register(
     clock: Clock,
     register_format: Annotated[RegisterFormat | None, Query(alias="format")] = None,
 ) -> RegisterImportRead:
-    """Import the estate's property register; every bad row is reported at once and nothing is written."""
+    """Import the estate's property register; every error of the file is reported at once, in the request's
+    language and with the columns named as the file names them, and nothing is written."""
     await access.ensure_can_manage_estate(session, principal, estate_id)
     chosen = detect_format(file.filename, file.content_type, register_format)
     content = await file.read(settings.max_upload_bytes + 1)
@@ -104,6 +114,8 @@ async def import_register(
         created=outcome.created,
         version=RegisterVersionRead.model_validate(outcome.version),
         totals=_totals(outcome.roll.total),
+        format=chosen,
+        encoding=outcome.encoding,
     )
 
 
@@ -266,3 +278,35 @@ def _group_owners(
     if is_developer and not owners and developer_name:
         owners = [OwnerRead(name=mask_name(developer_name), kind="ORGANISATION", identifier="")]
     return owners
+
+
+TEMPLATE_MEDIA_TYPES = {RegisterFormat.CSV: "text/csv; charset=utf-8", RegisterFormat.XLSX: XLSX_MEDIA_TYPE}
+
+
+@template_router.get(
+    "/template",
+    response_class=Response,
+    responses={
+        200: {
+            "description": "The template file",
+            "content": {media_type: {} for media_type in TEMPLATE_MEDIA_TYPES.values()},
+        },
+        **problem_responses(Unauthenticated),
+    },
+)
+async def download_register_template(
+    principal: CurrentPrincipal,
+    template_format: Annotated[
+        Literal["csv", "xlsx"], Query(alias="format", description="csv (UTF-8 with BOM) or xlsx")
+    ] = "xlsx",
+) -> Response:
+    """The register template: Chinese headers and an example row, as Excel (columns formatted as text, with a
+    sheet explaining each column) or CSV."""
+    chosen = RegisterFormat(template_format)
+    content = template.template_xlsx() if chosen is RegisterFormat.XLSX else template.template_csv()
+    filename = f"{template.TEMPLATE_NAME}.{chosen.value}"
+    return Response(
+        content,
+        media_type=TEMPLATE_MEDIA_TYPES[chosen],
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )

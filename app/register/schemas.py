@@ -7,6 +7,7 @@ from pydantic import BaseModel, Field
 
 from app.common.schemas import ReadModel
 from app.register.models import OwnershipEvidence
+from app.register.parsing import RegisterFormat, TextEncoding
 from app.rules.roll import AreaSource, SaleStatus
 
 
@@ -31,6 +32,10 @@ class RegisterImportRead(BaseModel):
     created: bool = Field(description="False when the file equals the latest version (nothing changed)")
     version: RegisterVersionRead
     totals: Totals
+    format: RegisterFormat = Field(description="How the file was read: csv, json or xlsx")
+    encoding: TextEncoding | None = Field(
+        description="The text encoding a CSV or JSON file was read in (UTF-8, UTF-8 (BOM) or GB18030); null for xlsx"
+    )
 
 
 class OwnerRead(BaseModel):

@@ -29,7 +29,14 @@ from app.register import repository
 from app.register.errors import RegisterEmpty, RegisterInvalid, RegisterVersionNotFound
 from app.register.identifiers import IdentityDocument
 from app.register.models import OwnerKind, OwnershipEvidence, RegisterVersion, Unit, UnitOwner
-from app.register.parsing import OwnerEntry, RegisterFormat, RegisterRow, RowError, parse_register
+from app.register.parsing import (
+    OwnerEntry,
+    RegisterFormat,
+    RegisterRow,
+    RowError,
+    TextEncoding,
+    parse_register,
+)
 from app.rules.errors import RuleViolation
 from app.rules.roll import AreaSource, Roll, SaleStatus, UnitRecord, build_roll
 from app.security.pii import FieldCipher
@@ -63,6 +70,30 @@ class ImportOutcome:
     version: RegisterVersion
     created: bool
     roll: Roll
+    encoding: TextEncoding | None = None
+    """How the file was decoded (None for .xlsx)."""
+
+
+def _roll_errors(rows: Sequence[RegisterRow], estate: Estate) -> list[RowError]:
+    """The roll's own checks (R-ROLL-6: parking spaces only leave an empty roll) on a file whose every row is
+    valid; owners are keyed by their identity in the file, which groups them as their ids will."""
+    records = [
+        UnitRecord(
+            unit_id=row.unit_key,
+            area=row.area,
+            area_source=row.area_source,
+            owner_keys=frozenset(repr(_identity(owner)) for owner in row.owners),
+            sale_status=row.sale_status,
+            delivered=row.delivered,
+            is_parking=row.parking,
+        )
+        for row in rows
+    ]
+    try:
+        build_roll(records, developer_key="developer", include_parking=estate.include_parking)
+    except RuleViolation as violation:
+        return [RowError(0, "", violation.code, violation.message("zh"), violation.message("en"))]
+    return []
 
 
 async def import_register(
@@ -82,25 +113,19 @@ async def import_register(
     imported is a restricted ``identity.act.recorded`` entry."""
     now = now or utcnow()
     estate = await place_repository.get_estate(session, estate_id)
-    parsed = parse_register(content, register_format)
-    if parsed.errors:
-        raise _invalid(parsed.errors)
+    # One pass: what the estate adds to the file's own checks (a developer to count with) is checked with them.
+    parsed = parse_register(
+        content,
+        register_format,
+        developer_recorded=estate.developer_owner_id is not None,
+        include_parking=estate.include_parking,
+    )
     rows = parsed.rows
-    developer_errors = [
-        RowError(
-            row.row,
-            "sale_status",
-            "register.developer_missing",
-            "该房屋未售或未交付，应计入建设单位（R-HEAD-4），但小区未登记建设单位。",
-            "The unit is unsold or undelivered and counts with the developer (R-HEAD-4), "
-            "but the estate has no developer recorded.",
-        )
-        for row in rows
-        # Parking left out of the roll (R-AREA-3) does not need a developer to count with.
-        if row.developer_held and estate.developer_owner_id is None and (estate.include_parking or not row.parking)
-    ]
-    if developer_errors:
-        raise _invalid(developer_errors)
+    errors = list(parsed.errors)
+    if not errors and not parsed.failed_rows:
+        errors.extend(_roll_errors(rows, estate))
+    if errors:
+        raise _invalid(errors)
 
     # Progress counts every row twice, checked (its owners indexed) then written, so a bar moves from the start.
     steps = 2 * len(rows)
@@ -121,7 +146,7 @@ async def import_register(
     # parking rule (R-AREA-3, R-PROC-1) need a new version of the same content.
     if latest is not None and latest.content_hash == content_hash and latest.include_parking == estate.include_parking:
         units = await repository.units_with_owners(session, latest.id)
-        return ImportOutcome(latest, created=False, roll=roll_of_units(latest, units))
+        return ImportOutcome(latest, created=False, roll=roll_of_units(latest, units), encoding=parsed.encoding)
 
     ids = await repository.owner_ids(
         session,
@@ -171,7 +196,7 @@ async def import_register(
     await identity_events.record_act(session, imported_by, entry, acted_as=acted_as)
     for listener in _version_listeners:
         await listener(session, version, now)
-    return ImportOutcome(version, created=True, roll=roll)
+    return ImportOutcome(version, created=True, roll=roll, encoding=parsed.encoding)
 
 
 async def _insert_units(

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import io
+
+import openpyxl
 import pytest
 from sqlalchemy import func, select
 
@@ -179,7 +182,7 @@ async def test_all_errors_are_reported_together_including_duplicates(client, ses
         (5, "register.unit_without_owner"),
         (6, "register.value_unknown"),
     ]
-    assert response.json()["errors"][0]["detail_zh"].startswith("房屋 1-1-101 与第 2 行重复")
+    assert response.json()["errors"][0]["detail"].startswith("房屋 1-1-101 与第 2 行重复")  # zh by default
 
 
 async def test_error_messages_never_echo_identifiers(client, session, app):
@@ -207,17 +210,25 @@ async def test_parking_only_register_is_an_empty_roll(client, session, app):
 
 async def test_unknown_format_is_415(client, session, app):
     places, headers = await _setup(session, app)
-    response = await _upload(client, places.estate.id, "r.xlsx", b"PK\x03\x04", headers, content_type="application/zip")
+    old_excel = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+    response = await _upload(
+        client, places.estate.id, "r.xls", old_excel, headers, content_type="application/vnd.ms-excel"
+    )
     assert response.status_code == 415
     assert response.json()["code"] == "register.format_unknown"
+    assert ".xlsx" in response.json()["detail"]
 
 
-async def test_binary_and_non_utf8_files_are_422(client, session, app):
+async def test_binary_undecodable_and_damaged_excel_files_are_422(client, session, app):
     places, headers = await _setup(session, app)
     binary = await _upload(client, places.estate.id, "r.csv", b"a,b\x00c", headers)
     assert binary.json()["errors"][0]["code"] == "register.binary"
-    gbk = await _upload(client, places.estate.id, "r.csv", HEADER.encode() + "\n王一".encode("gbk"), headers)
-    assert gbk.json()["errors"][0]["code"] == "register.encoding"
+    neither = await _upload(client, places.estate.id, "r.csv", HEADER.encode() + b"\n\x81\x20\xff", headers)
+    assert neither.json()["errors"][0]["code"] == "register.encoding"
+    assert "CSV UTF-8" in neither.json()["errors"][0]["detail"]
+    damaged = await _upload(client, places.estate.id, "r.xlsx", b"PK\x03\x04", headers, content_type="application/zip")
+    assert damaged.status_code == 422
+    assert damaged.json()["errors"][0]["code"] == "register.xlsx_unreadable"
 
 
 async def test_another_estates_committee_cannot_import(client, session, app, repo_root):
@@ -297,3 +308,127 @@ async def test_a_version_keeps_the_parking_rule_it_was_imported_under(client, se
     await session.commit()
     roll = await client.get(f"/api/v1/estates/{places.estate.id}/roll", params={"version": 1}, headers=headers)
     assert roll.json()["totals"]["heads"] == 1
+
+
+# --- issue #20 item 1: registers as committees have them ----------------------------------------------------------
+
+ZH_TABLE = [
+    ["楼栋", "单元", "房号", "建筑面积", "面积来源", "销售状态", "已交付", "权属依据", "业主姓名", "证件号码"],
+    ["1", "1", "101", "100.00", "不动产登记", "已售", "是", "不动产登记", "王一", ID_A],
+    ["1", "2", "201", "75.5", "实测", "已售", "是", "交付占有", "李二;张三", f"{ID_B};{ID_C}"],
+    ["2", "", "101", "110", "实测", "未售", "否", "建设单位", "", ""],
+]
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _csv(rows, encoding):
+    return ("\r\n".join(",".join(row) for row in rows) + "\r\n").encode(encoding)
+
+
+def _xlsx(rows):
+    workbook = openpyxl.Workbook()
+    for row in rows:
+        workbook.worksheets[0].append(row)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+async def test_the_same_register_as_utf8_csv_gbk_csv_and_xlsx_gives_identical_results(client, session, app):
+    results = {}
+    for name, content, content_type in (
+        ("r.csv", _csv(ZH_TABLE, "utf-8"), "text/csv"),
+        ("r-gbk.csv", _csv(ZH_TABLE, "gbk"), "text/csv"),
+        ("r.xlsx", _xlsx(ZH_TABLE), XLSX),
+    ):
+        places, headers = await _setup(session, app)  # a fresh estate each: each import is a first version
+        response = await _upload(client, places.estate.id, name, content, headers, content_type=content_type)
+        assert response.status_code == 201, response.text
+        roll = (await client.get(f"/api/v1/estates/{places.estate.id}/roll", headers=headers)).json()
+        units = await client.get(f"/api/v1/estates/{places.estate.id}/register/versions/1/units", headers=headers)
+        body = response.json()
+        results[name] = (body["version"]["content_hash"], body["totals"], roll["totals"],
+                         sorted((group["area"], tuple(group["units"])) for group in roll["groups"]),
+                         units.json()["items"])  # fmt: skip
+        assert (body["format"], body["encoding"]) == {
+            "r.csv": ("csv", "UTF-8"), "r-gbk.csv": ("csv", "GB18030"), "r.xlsx": ("xlsx", None)
+        }[name]  # fmt: skip
+    assert results["r.csv"] == results["r-gbk.csv"] == results["r.xlsx"]
+    assert results["r.csv"][1] == {"heads": 3, "area": 28550, "area_m2": "285.50"}
+
+
+async def test_the_same_register_in_another_encoding_or_excel_is_the_same_version(client, session, app):
+    places, headers = await _setup(session, app)
+    first = await _upload(client, places.estate.id, "r.csv", _csv(ZH_TABLE, "utf-8"), headers)
+    gbk = await _upload(client, places.estate.id, "r.csv", _csv(ZH_TABLE, "gbk"), headers)
+    xlsx = await _upload(client, places.estate.id, "r.xlsx", _xlsx(ZH_TABLE), headers, content_type=XLSX)
+    assert first.status_code == 201
+    assert (gbk.status_code, xlsx.status_code) == (200, 200)
+    assert first.json()["version"]["id"] == gbk.json()["version"]["id"] == xlsx.json()["version"]["id"]
+
+
+FIVE_ERRORS = [
+    # no 面积来源 column; 备注 is not a column evote knows
+    ["楼栋", "单元", "房号", "建筑面积", "销售状态", "已交付", "权属依据", "业主姓名", "证件号码", "备注"],
+    ["1", "1", "101", "75.555", "已售", "是", "不动产登记", "王一", ID_A, ""],  # three decimals
+    ["1", "1", "102", "80", "已售", "是", "不动产登记", "李二", "110105198001010017", ""],  # bad check digit
+    ["1", "1", "101", "60", "已售", "是", "不动产登记", "王一", ID_A, ""],  # the unit of row 2 again
+    ["2", "", "101", "110", "未售", "否", "建设单位", "", "", ""],  # no developer recorded for the estate
+]
+FIVE_LOCATED = [
+    (1, "备注", "register.unknown_column"),
+    (1, "面积来源", "register.missing_column"),
+    (2, "建筑面积", "register.area_invalid"),
+    (3, "证件号码", "register.identifier_invalid"),
+    (4, "房号", "register.duplicate_unit"),
+    (5, "销售状态", "register.developer_missing"),
+]
+
+
+@pytest.mark.parametrize("register_format", ["gbk", "xlsx"])
+async def test_every_error_of_the_file_at_once_with_its_own_column_names_in_chinese(
+    client, session, app, register_format
+):
+    places, headers = await _setup(session, app, with_developer=False)
+    before = await _counts(session)
+    if register_format == "xlsx":
+        response = await _upload(client, places.estate.id, "r.xlsx", _xlsx(FIVE_ERRORS), headers, content_type=XLSX)
+    else:
+        response = await _upload(client, places.estate.id, "r.csv", _csv(FIVE_ERRORS, "gbk"), headers)
+    assert response.status_code == 422, response.text
+    body = response.json()
+    assert [(error["row"], error["column"], error["code"]) for error in body["errors"]] == FIVE_LOCATED
+    assert body["detail"] == "登记册文件有 6 处错误，未导入任何数据。"
+    for error in body["errors"]:
+        assert error["detail"] == error["detail_zh"]
+        assert "area_source" not in error["detail"]
+    assert body["errors"][1]["detail"] == "缺少必需列“面积来源”。"
+    assert body["errors"][1]["field"] == "area_source"
+    assert await _counts(session) == before
+    english = await _upload(
+        client, places.estate.id, "r.csv", _csv(FIVE_ERRORS, "gbk"), headers | {"Accept-Language": "en"}
+    )
+    assert [error["detail"] for error in english.json()["errors"]] == [
+        error["detail_en"] for error in english.json()["errors"]
+    ]
+    assert english.json()["errors"][2]["detail"].startswith("Invalid area")
+
+
+@pytest.mark.parametrize(("register_format", "media_type"), [("csv", "text/csv"), ("xlsx", XLSX)])
+async def test_the_template_downloads_and_imports_as_it_is(client, session, app, register_format, media_type):
+    places, headers = await _setup(session, app)
+    response = await client.get("/api/v1/register/template", params={"format": register_format}, headers=headers)
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"].startswith(media_type)
+    assert f"register-template.{register_format}" in response.headers["content-disposition"]
+    imported = await _upload(
+        client, places.estate.id, f"t.{register_format}", response.content, headers, content_type=media_type
+    )
+    assert imported.status_code == 201, imported.text
+    if register_format == "csv":
+        assert response.content.decode("utf-8-sig").startswith("楼栋,单元,房号,面积,面积来源")
+
+
+async def test_the_template_needs_a_sign_in(client):
+    response = await client.get("/api/v1/register/template")
+    assert response.status_code == 401

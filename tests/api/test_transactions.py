@@ -22,7 +22,7 @@ async def test_a_failing_commit_is_never_reported_as_success(client, session, ap
 
     # The request's `session.begin()` block commits through SessionTransaction.commit on exit.
     monkeypatch.setattr(SessionTransaction, "commit", failing_commit)
-    response = await client.post("/api/v1/districts", json={"code": "TX1", "name": "区"}, headers=headers)
+    response = await client.post("/api/v1/districts", json={"code": "110102", "name": "西城区"}, headers=headers)
     monkeypatch.undo()
     assert response.status_code == 409
     assert response.headers["content-type"] == "application/problem+json"

@@ -30,7 +30,7 @@ class Weight:
 
 
 def test_kinds_are_the_logged_strings():
-    assert len(EventKind) == len({kind.value for kind in EventKind}) == 87
+    assert len(EventKind) == len({kind.value for kind in EventKind}) == 89
     assert EventKind.BALLOT_CAST == "ballot.cast"
     assert EventKind.IDENTITY_VERIFICATION_DOCUMENT_DELETED == "identity.verification.document_deleted"
     assert EventKind("supervision.court_revocation") is EventKind.SUPERVISION_COURT_REVOCATION
@@ -578,3 +578,20 @@ def test_a_read_of_restricted_entries_records_who_read_which_range_and_entries()
         "restricted_entries": ["e1", "e2"],
     }  # fmt: skip
     assert isinstance(event.payload["restricted_entries"], list)  # a tuple is stored as a JSON list
+
+
+def test_place_updated_and_merged_payloads():
+    changes = {"name": ("旧名", "新名"), "developer_name": ("", "某公司")}
+    updated = events.place_updated(place_kind="estate", place_id=ONE, changes=changes, by="OPERATOR")
+    assert updated.kind is EventKind.PLACE_UPDATED
+    assert updated.payload == {
+        "place_kind": "estate", "place_id": str(ONE), "by": "OPERATOR",
+        "changes": {"developer_name": {"before": "", "after": "某公司"}, "name": {"before": "旧名", "after": "新名"}},
+    }  # fmt: skip
+    merged = events.place_merged(
+        place_kind="district", duplicate_id=ONE, duplicate_name="朝阳区", kept_id=TWO,
+        moved={"street_office.district_id": 1}, by="OPERATOR",
+    )  # fmt: skip
+    assert merged.kind is EventKind.PLACE_MERGED
+    assert merged.payload["moved"] == {"street_office.district_id": 1}
+    assert merged.payload["kept_id"] == str(TWO)

@@ -184,7 +184,14 @@ def test_alias_columns_cannot_both_be_given():
     result = parse_register(
         csv_bytes("building,room,area,面积,area_source", "1,101,100,50,REGISTRY"), RegisterFormat.CSV
     )
-    assert _codes(result) == [(1, "area", "register.duplicate_column")]
+    # The rows are still checked (one pass), but not for the ambiguous area again.
+    assert _codes(result) == [
+        (1, "面积", "register.duplicate_column"),
+        (2, "evidence", "register.evidence_required"),
+        (2, "owner_names", "register.unit_without_owner"),
+    ]
+    assert result.errors[0].field == "area"
+    assert "“面积”与列“area”是同一列" in result.errors[0].detail_zh
 
 
 def test_json_alias_fields_and_owner_forms_cannot_be_mixed():
