@@ -201,6 +201,8 @@ class CpuMeter:
 
         self.cores = {
             "workers": round(used(self.workers) / wall, 2),
+            # each worker apart: an uneven share of the connections shows as one worker far busier than another
+            "each_worker": [round(used([pid]) / wall, 2) for pid in self.workers],  # type: ignore[dict-item]
             "postgres": round(used(backends) / wall, 2),
             "driver": round(driver / wall, 2),
         }
@@ -735,7 +737,9 @@ def print_report(figures: dict[str, Any]) -> None:
         idle = sum(value for key, value in states.items() if key.startswith("idle in transaction"))
         rss = ", ".join(f"{value:.0f}" for value in level.get("rss_max_mb", {}).values())
         server.add_row(
-            str(level["clients"]), f"{cores.get('workers', 0):.2f}", f"{cores.get('postgres', 0):.2f}",
+            str(level["clients"]),
+            f"{cores.get('workers', 0):.2f} ({' + '.join(f'{each:.2f}' for each in cores.get('each_worker', []))})",
+            f"{cores.get('postgres', 0):.2f}",
             f"{cores.get('driver', 0):.2f}", _per_ballot(cores, level["http"], "workers"), rss,
             f"{idle:.1f}", str(level.get("integrator_catch_up_s")),
         )  # fmt: skip
