@@ -20,6 +20,7 @@ from rich.console import Console
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app import serving
 from app.common.access import Role, Scope
 from app.errors import DomainError
 from app.identity.service import OPERATOR, TokenHasher, issue_api_key
@@ -194,18 +195,25 @@ def _serve(args: argparse.Namespace) -> int:
             console.print("[red]error[/red] --dev-clock needs --workers 1 (each process keeps its own clock)")
             return 2
         os.environ["EVOTE_DEV_CLOCK"] = "true"
-    uvicorn.run(
-        "app.main:app_from_env",
-        factory=True,
-        host=args.host,
-        port=args.port,
-        workers=args.workers,
-        log_config=None,
+    options: dict[str, Any] = {
+        "app": "app.main:app_from_env",
+        "factory": True,
+        "host": args.host,
+        "port": args.port,
+        "log_config": None,
         # uvicorn would otherwise believe X-Forwarded-For from 127.0.0.1 (or $FORWARDED_ALLOW_IPS); the app
         # applies EVOTE_FORWARDED_ALLOW_IPS itself (app.main), so the rate limits count the real client.
-        proxy_headers=False,
-        forwarded_allow_ips="",
-    )
+        "proxy_headers": False,
+        "forwarded_allow_ips": "",
+    }
+    if serving.supported(args.port, args.workers):  # one SO_REUSEPORT socket per worker: connections spread evenly
+        try:
+            serving.serve(options, host=args.host, port=args.port, workers=args.workers)
+        except OSError as error:
+            console.print(f"[red]error[/red] cannot listen on {args.host}:{args.port}: {error.strerror}")
+            return 1
+        return 0
+    uvicorn.run(workers=args.workers, **options)
     return 0
 
 

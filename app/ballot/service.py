@@ -107,7 +107,7 @@ async def cast(
     ):
         raise AlreadyCast()  # R-PAPER-2: the group's paper ballot reached the organiser first; it counts
     marks = marks_for_ballot(vote.topics, body.answers)
-    record = (
+    record: dict[str, Any] | None = (
         {"account_id": principal.account_id, "key": idempotency_key, "request_sha256": fingerprint, "created_at": now}
         if idempotency_key is not None
         else None
@@ -124,7 +124,8 @@ async def cast(
                 return replay
         raise AlreadyCast()
     # The receipt is serialised once: the idempotency record's body is the response.
-    return CastOutcome(201, record["body"] if record is not None else receipt.model_dump(mode="json"))
+    response: dict[str, Any] = record["body"] if record is not None else receipt.model_dump(mode="json")
+    return CastOutcome(201, response)
 
 
 async def _replay(session: AsyncSession, account_id: uuid.UUID, key: str, fingerprint: str) -> CastOutcome | None:

@@ -296,7 +296,9 @@ async def _topic_evidence(
     rules = kind_rules(topic)
     try:
         if isinstance(rules, BallotsKind):
-            ballots = kept.ballots(topic) if kept is not None else await repository.topic_ballots(session, vote.id, topic)
+            ballots = (
+                kept.ballots(topic) if kept is not None else await repository.topic_ballots(session, vote.id, topic)
+            )
             decided = rules.decide(terms(topic), ballots, total)
         else:
             decided = rules.decide(terms(topic), sums.answers.get(topic.id, {}), sums.participation, total)
