@@ -35,7 +35,7 @@ def test_a_port_taken_by_another_socket_is_refused():
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
-        with pytest.raises(OSError):
+        with pytest.raises(OSError, match="in use"):
             serving.bind("127.0.0.1", taken.getsockname()[1]).close()
 
 
@@ -77,11 +77,11 @@ def test_two_workers_share_the_connections(tmp_path, repo_root):
         "EVOTE_LOG_LEVEL": "WARNING",
         "PYTHONPATH": str(repo_root),
     }
-    migrated = subprocess.run(  # noqa: S603 - our own command; workers starting together must not both migrate
+    migrated = subprocess.run(
         [sys.executable, "-m", "app", "migrate"], env=env, cwd=repo_root, capture_output=True, timeout=300, check=False
     )
     assert migrated.returncode == 0, migrated.stderr
-    server = subprocess.Popen(  # noqa: S603 - our own command
+    server = subprocess.Popen(
         [sys.executable, "-m", "app", "serve", "--port", str(port), "--workers", "2"], env=env, cwd=repo_root
     )
     clients: list[socket.socket] = []

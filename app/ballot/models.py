@@ -2,8 +2,8 @@
 
 The unique key on (vote, group) among counted ballots is the last line of defence against a double vote,
 whichever co-owner, proxy or channel submits it. Each ballot's answers are also stored as marks, one per
-topic (and per candidate for elections), carrying the group's frozen area, so the close-time tally is one
-SQL aggregate (``app.result.tally_sql``).
+topic (and per candidate for elections), carrying the group's frozen area: the close-time tally's aggregate on
+SQLite and the recount the kept sums (``TallySum``, PostgreSQL) are tested against.
 """
 
 from __future__ import annotations
