@@ -23,7 +23,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app import __version__
+from app import __version__, serving
 from app.common.access import Role, Scope
 from app.errors import DomainError
 from app.identity.service import OPERATOR, TokenHasher, issue_api_key
@@ -327,19 +327,24 @@ def _serve(args: argparse.Namespace) -> int:
         directory = configured or Path(tempfile.mkdtemp(prefix="evote-metrics-"))
         metrics.prepare_multiprocess_dir(directory)
         os.environ[metrics.MULTIPROC_ENV] = str(directory)
-    config = uvicorn.Config(
-        "app.main:app_from_env",
-        factory=True,
-        host=args.host,
-        port=args.port,
-        workers=args.workers,
-        log_config=None,
+    options: dict[str, Any] = {
+        "app": "app.main:app_from_env",
+        "factory": True,
+        "host": args.host,
+        "port": args.port,
+        "log_config": None,
         # uvicorn would otherwise believe X-Forwarded-For from 127.0.0.1 (or $FORWARDED_ALLOW_IPS); the app
         # applies EVOTE_FORWARDED_ALLOW_IPS itself (app.main), so the rate limits count the real client.
-        proxy_headers=False,
-        forwarded_allow_ips="",
-    )
-    return 0 if _listen_and_run(config) else 1
+        "proxy_headers": False,
+        "forwarded_allow_ips": "",
+    }
+    if serving.supported(args.port, args.workers):  # one SO_REUSEPORT socket per worker: connections spread evenly
+        try:  # each worker binds before its lifespan starts the background jobs
+            serving.serve(options, host=args.host, port=args.port, workers=args.workers)
+        except OSError as error:
+            raise UserMistake(f"cannot listen on {args.host}:{args.port}: {error.strerror or error}") from None
+        return 0
+    return 0 if _listen_and_run(uvicorn.Config(workers=args.workers, **options)) else 1
 
 
 def _listen_and_run(config: Any) -> bool:

@@ -58,6 +58,15 @@ def rows(quick: bool) -> list[tuple[str, Any, str, bool | None]]:
                 None,
             )
         )
+    also = cast.get("also_workers")
+    if also:
+        table.append(
+            (f"casting at {also['clients']} clients with {also['workers']} workers: ballots/s, p50 / p99 ms",
+             f"{also['http']['ballots_per_s']}, {also['http']['p50_ms']} / {also['http']['p99_ms']}", "", None)
+        )  # fmt: skip
+    profile = json.loads((RESULTS / "profile_cast.json").read_text())
+    cpu = profile["cpu_ms_per_cast"]
+    table.append(("worker CPU per cast, in-process (ms)", cpu, "<= 1.0", cpu <= 1.0))
     for name, label in (("close_tally_yes_no.json", "5 yes/no topics"), ("close_tally.json", "5 mixed topics")):
         close = json.loads((RESULTS / name).read_text())
         tally = close["tally_ms_median"]
@@ -87,6 +96,7 @@ def main() -> None:
     small = args.quick
     durations = {
         "cast_load": run("cast_load.py", *(["--units", "2000", "--duration", "3", "--warmup", "1"] if small else [])),
+        "profile_cast": run("profile_cast.py", "--no-profile", *(["--casts", "200"] if small else [])),
         "close yes/no": run("close_tally.py", "--topics", "yes-no", *(["--groups", "5000"] if small else [])),
         "close mixed": run("close_tally.py", "--topics", "mixed", *(["--groups", "5000"] if small else [])),
         "verify_export": run("verify_export.py", *(["--groups", "2000", "--log-entries", "20000"] if small else [])),

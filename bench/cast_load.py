@@ -201,6 +201,8 @@ class CpuMeter:
 
         self.cores = {
             "workers": round(used(self.workers) / wall, 2),
+            # each worker apart: an uneven share of the connections shows as one worker far busier than another
+            "each_worker": [round(used([pid]) / wall, 2) for pid in self.workers],  # type: ignore[dict-item]
             "postgres": round(used(backends) / wall, 2),
             "driver": round(driver / wall, 2),
         }
@@ -735,7 +737,9 @@ def print_report(figures: dict[str, Any]) -> None:
         idle = sum(value for key, value in states.items() if key.startswith("idle in transaction"))
         rss = ", ".join(f"{value:.0f}" for value in level.get("rss_max_mb", {}).values())
         server.add_row(
-            str(level["clients"]), f"{cores.get('workers', 0):.2f}", f"{cores.get('postgres', 0):.2f}",
+            str(level["clients"]),
+            f"{cores.get('workers', 0):.2f} ({' + '.join(f'{each:.2f}' for each in cores.get('each_worker', []))})",
+            f"{cores.get('postgres', 0):.2f}",
             f"{cores.get('driver', 0):.2f}", _per_ballot(cores, level["http"], "workers"), rss,
             f"{idle:.1f}", str(level.get("integrator_catch_up_s")),
         )  # fmt: skip
@@ -795,8 +799,9 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     console.print(f"[bold]generating[/bold] {args.units:,} units, {2 * len(levels)} votes into evote_bench_cast …")
     await recreate_database(args.dsn)
     world: World = await build_world(
-        settings, units=args.units, votes=2 * len(levels), seed=args.seed, log=console.print
-    )
+        settings, units=args.units, votes=2 * len(levels) + (1 if args.also_workers else 0), seed=args.seed,
+        log=console.print,
+    )  # fmt: skip
     admin = await asyncpg.connect(raw_dsn)
     try:
         server_version = await admin.fetchval("SHOW server_version")
@@ -865,6 +870,36 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             )  # fmt: skip
     finally:
         stop_server(server)
+    also: dict[str, Any] | None = None
+    if args.also_workers:  # the same server with more workers, at one level, on a vote of its own
+        clients = args.also_clients
+        console.print(f"[bold]starting[/bold] evote serve --workers {args.also_workers} for {clients} clients")
+        server = start_server(args.also_workers, port, RESULTS / f"cast_load-{stamp}-w{args.also_workers}.server.log")
+        try:
+            pids = await wait_ready(port, server, args.also_workers)
+            vote = world.votes[2 * len(levels)]
+            feed = Feed(build_requests(vote, voters, tokens, port, seed=args.seed + 50))
+            succeeded = []
+            await http_phase(port, clients, feed, args.warmup, succeeded)
+            await wait_integrated(raw_dsn, limit_s=30)
+            async with CpuMeter(raw_dsn, pids) as meter:
+                phase = await http_phase(port, clients, feed, args.duration, succeeded)
+            await wait_integrated(raw_dsn)
+            also = {"workers": args.also_workers, "clients": clients, "http": phase.summary(), "cpu_cores": meter.cores}
+            console.print(
+                f"  HTTP {clients:>3} clients, {args.also_workers} workers: {also['http']['ballots_per_s']:,.0f}/s, "
+                f"p50 {also['http']['p50_ms']:.1f} ms, p99 {also['http']['p99_ms']:.1f} ms, "
+                f"workers {meter.cores['workers']} cores, "
+                f"CPU ms/ballot {_per_ballot(meter.cores, also['http'], 'workers')}"
+            )
+            verification.append(
+                await verify_vote(
+                    raw_dsn, vote.id, [item.voter.group_id for item in succeeded],
+                    sum(item.marks for item in succeeded), http=True,
+                )
+            )  # fmt: skip
+        finally:
+            stop_server(server)
     console.print("[bold]server stopped[/bold]; baseline with raw asyncpg")
 
     if not args.skip_baseline:
@@ -919,6 +954,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         "load_average_before": [round(value, 2) for value in load_before],
         "load_average_after": [round(value, 2) for value in os.getloadavg()],
         "profile": profile,
+        "also_workers": also,
     }
     figures["targets"] = targets(results, all_rss)
     return figures
@@ -996,6 +1032,13 @@ def main() -> None:
         "--levels", type=lambda text: [int(part) for part in text.split(",")], default=[16, 64, 200],
         help="concurrency levels, comma-separated",
     )  # fmt: skip
+    parser.add_argument(
+        "--also-workers",
+        type=int,
+        default=4,
+        help="then the same server with this many workers, at --also-clients (0: skip)",
+    )
+    parser.add_argument("--also-clients", type=int, default=64)
     parser.add_argument("--duration", type=float, default=10.0, help="measured seconds per level")
     parser.add_argument("--warmup", type=float, default=2.0, help="unmeasured warm-up seconds per level")
     parser.add_argument("--max-voters", type=int, default=0, help="cap the voters per vote (0: every castable group)")

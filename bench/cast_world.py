@@ -50,6 +50,7 @@ from app.vote import documents
 from app.vote import service as topic_service
 from app.vote.models import RollGroup, Topic, Vote, VoteStatus
 from app.vote.schemas import AcknowledgmentCreate, AttestationCreate, TopicCreate, VoteCreate
+from tests.factories_vote import convene
 from tests.scenario import ELIGIBILITY, register_candidates
 
 DATABASE = "evote_bench_cast"
@@ -246,7 +247,7 @@ async def build_world(
     sessionmaker = create_sessionmaker(engine)
     cipher = FieldCipher.from_settings(settings)
     real_now = utcnow()
-    published = real_now - timedelta(days=20)
+    published = (real_now - timedelta(days=20)).replace(microsecond=0)  # a posting time is whole seconds
     starts = real_now - timedelta(days=2)
     ends = real_now + timedelta(days=6)
     csv_text, kinds = generate_register(units, rng)
@@ -295,6 +296,7 @@ async def build_world(
                     ),
                     now=published,
                 )
+                await convene(session, cipher, vote.id)  # R-CONV: the committee's signed decision to convene
                 for body in topic_bodies(candidates):
                     topic, _ = await topic_service.add_topic(session, OPERATOR, vote.id, body, now=published)
                     if topic.election is not None:

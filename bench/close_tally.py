@@ -127,8 +127,9 @@ async def close_once(dsn: str, template: str, vote_id: Any) -> dict[str, float]:
     phases: dict[str, float] = {}
     originals = {
         "participation": result_service.repository.participation,
+        "kept_sums": result_service.repository.kept_sums,
         "mark_sums": result_service.repository.mark_sums,
-        "topic_marks": result_service.repository.topic_marks,
+        "topic_ballots": result_service.repository.topic_ballots,
         "_decide": result_service._decide,
         "integrate_and_sign": result_service.integrate_and_sign,
         "publish_notice": result_service.notice_service.publish_notice,
@@ -141,8 +142,9 @@ async def close_once(dsn: str, template: str, vote_id: Any) -> dict[str, float]:
         async with sessionmaker() as warm:  # connection set-up outside the timing
             await warm.get(Vote, vote_id)
         result_service.repository.participation = _wrap(phases, "participation_ms", originals["participation"])  # type: ignore[method-assign]
+        result_service.repository.kept_sums = _wrap(phases, "kept_sums_ms", originals["kept_sums"])  # type: ignore[method-assign]
         result_service.repository.mark_sums = _wrap(phases, "sql_aggregate_ms", originals["mark_sums"])  # type: ignore[method-assign]
-        result_service.repository.topic_marks = _wrap(phases, "election_marks_ms", originals["topic_marks"])  # type: ignore[method-assign]
+        result_service.repository.topic_ballots = _wrap(phases, "election_ballots_ms", originals["topic_ballots"])  # type: ignore[method-assign]
         result_service._decide = _wrap(phases, "decide_ms", originals["_decide"])  # type: ignore[assignment]
         result_service.integrate_and_sign = _wrap(phases, "integrate_sign_ms", originals["integrate_and_sign"])  # type: ignore[assignment]
         result_service.notice_service.publish_notice = _wrap(phases, "notice_ms", originals["publish_notice"])  # type: ignore[method-assign]
@@ -161,8 +163,9 @@ async def close_once(dsn: str, template: str, vote_id: Any) -> dict[str, float]:
         assert len(signed.signature) == 64
     finally:
         result_service.repository.participation = originals["participation"]  # type: ignore[method-assign]
+        result_service.repository.kept_sums = originals["kept_sums"]  # type: ignore[method-assign]
         result_service.repository.mark_sums = originals["mark_sums"]  # type: ignore[method-assign]
-        result_service.repository.topic_marks = originals["topic_marks"]  # type: ignore[method-assign]
+        result_service.repository.topic_ballots = originals["topic_ballots"]  # type: ignore[method-assign]
         result_service._decide = originals["_decide"]  # type: ignore[assignment]
         result_service.integrate_and_sign = originals["integrate_and_sign"]  # type: ignore[assignment]
         result_service.notice_service.publish_notice = originals["publish_notice"]  # type: ignore[method-assign]

@@ -12,6 +12,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import cProfile
+import json
+import os
 import pstats
 import random
 import sys
@@ -31,6 +33,7 @@ from bench.cast_load import configure_environment  # noqa: E402
 from bench.cast_world import build_world, random_answers, recreate_database  # noqa: E402
 
 DATABASE = "evote_bench_profile"
+RESULTS = REPO / "bench" / "results"
 
 
 async def run(args: argparse.Namespace) -> None:
@@ -96,7 +99,16 @@ async def run(args: argparse.Namespace) -> None:
     cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
     await engine.dispose()
     print(f"{len(measured)} casts: {1000 * cpu / len(measured):.2f} ms CPU and {1000 * wall / len(measured):.2f} ms "
-          f"wall per cast (in-process, sequential, profiler {'off' if args.no_profile else 'on'})")  # fmt: skip
+          f"wall per cast (in-process, sequential, profiler {'off' if args.no_profile else 'on'}); "
+          f"load average {os.getloadavg()[0]:.2f}")  # fmt: skip
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "profile_cast.json").write_text(
+        json.dumps({
+            "casts": len(measured), "cpu_ms_per_cast": round(1000 * cpu / len(measured), 3),
+            "wall_ms_per_cast": round(1000 * wall / len(measured), 3), "profiler": not args.no_profile,
+            "load_average": [round(value, 2) for value in os.getloadavg()], "target_cpu_ms": 1.0,
+        }, indent=2) + "\n"
+    )  # fmt: skip
     if not args.no_profile:
         pstats.Stats(profiler).sort_stats(args.sort).print_stats(args.top)
 

@@ -2,8 +2,8 @@
 
 The unique key on (vote, group) among counted ballots is the last line of defence against a double vote,
 whichever co-owner, proxy or channel submits it. Each ballot's answers are also stored as marks, one per
-topic (and per candidate for elections), carrying the group's frozen area, so the close-time tally is one
-SQL aggregate (``app.result.tally_sql``).
+topic (and per candidate for elections), carrying the group's frozen area: the close-time tally's aggregate on
+SQLite and the recount the kept sums (``TallySum``, PostgreSQL) are tested against.
 """
 
 from __future__ import annotations
@@ -78,6 +78,33 @@ class BallotMark(Base):
     """"" for yes/no and option topics; the candidate id for elections."""
     vote_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, index=True)
     answer: Mapped[str] = mapped_column(sa.String(100))
+    area: Mapped[int] = mapped_column(sa.BigInteger)
+
+
+PARTICIPATION_TOPIC = uuid.UUID(int=0)
+"""``TallySum.topic_id`` of the row that counts the ballots themselves (participation): no topic has the nil id."""
+
+
+class TallySum(Base):
+    """Counted ballots summed by (vote, topic, exact answer) at cast time, so the close reads a few hundred sums
+    instead of grouping every ballot's marks (issue #21); one more row per vote (``PARTICIPATION_TOPIC``, answer
+    ``""``) counts the ballots. ``heads`` is ballots, ``area`` their groups' frozen areas (R-HEAD-7, R-AREA-5).
+
+    On PostgreSQL a statement trigger on ``ballot`` (migration ``tally_sums``) keeps the rows in the same
+    transaction as the ballot: every insert, status change (a void, R-TALLY-6) or deletion of a counted ballot adds
+    or subtracts exactly its own weight, whichever code path wrote it. A vote's sums for one key are spread over
+    ``shard`` rows (the writing backend's pid modulo 64) so concurrent casts do not queue on one row lock; the
+    close adds the shards. SQLite keeps no sums: its close recounts the marks. The offline verifier recounts the
+    ballots from the log and stays the authority (R-REC-1)."""
+
+    __tablename__ = "tally_sum"
+
+    vote_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("vote.id", ondelete="CASCADE"), primary_key=True)
+    topic_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, primary_key=True)
+    answer: Mapped[str] = mapped_column(sa.Text, primary_key=True)
+    """The topic's answer as PostgreSQL's ``jsonb`` text of the cast answer (the election's whole choice)."""
+    shard: Mapped[int] = mapped_column(sa.SmallInteger, primary_key=True)
+    heads: Mapped[int] = mapped_column(sa.BigInteger)
     area: Mapped[int] = mapped_column(sa.BigInteger)
 
 

@@ -108,7 +108,7 @@ async def cast(
     ):
         raise AlreadyCast()  # R-PAPER-2: the group's paper ballot reached the organiser first; it counts
     marks = marks_for_ballot(vote.topics, body.answers)
-    record = (
+    record: dict[str, Any] | None = (
         {"account_id": principal.account_id, "key": idempotency_key, "request_sha256": fingerprint, "created_at": now}
         if idempotency_key is not None
         else None
@@ -125,7 +125,9 @@ async def cast(
                 return replay
         raise AlreadyCast()
     metrics.ballot_cast(session)  # counted once the transaction commits
-    return CastOutcome(201, receipt.model_dump(mode="json"))
+    # The receipt is serialised once: the idempotency record's body is the response.
+    response: dict[str, Any] = record["body"] if record is not None else receipt.model_dump(mode="json")
+    return CastOutcome(201, response)
 
 
 async def _replay(session: AsyncSession, account_id: uuid.UUID, key: str, fingerprint: str) -> CastOutcome | None:
@@ -247,8 +249,8 @@ async def insert_ballot(
     cast_at: datetime | None = None,
     idempotency_record: dict[str, Any] | None = None,
 ) -> Receipt | None:
-    """Insert the ballot, its marks, its audit entry and the idempotency record (completed here with the receipt
-    as the response a retry gets); None, and nothing written, if the group already has a counted ballot.
+    """Insert the ballot, its marks, its audit entry and the idempotency record (completed here, in place, with the
+    receipt as the response a retry gets); None, and nothing written, if the group already has a counted ballot.
 
     ``grant`` is the grant's per-vote pseudonym (``app.ledger.pseudonyms.grant_pseudonym``, ``""`` for none): the
     public entry never carries the permanent ``grant_id``, which the ballot row keeps."""
@@ -293,8 +295,8 @@ async def insert_ballot(
         content_hash=commitment, nonce=nonce, audit_entry_id=entry_id, cast_at=cast_at, basis=basis,
         status=BallotStatus.COUNTED.value,
     )  # fmt: skip
-    if idempotency_record is not None:
-        idempotency_record = idempotency_record | {"status_code": 201, "body": receipt.model_dump(mode="json")}
+    if idempotency_record is not None:  # completed in place: the caster's response is this same body
+        idempotency_record.update(status_code=201, body=receipt.model_dump(mode="json"))
     inserted = await repository.insert_ballot(session, ballot, mark_rows, entry, idempotency_record)
     if inserted is repository.Inserted.GROUP_HAS_BALLOT:
         return None

@@ -40,9 +40,7 @@ async def healthz() -> Health:
     return Health(status="ok")
 
 
-@router.get(
-    "/readyz", response_model=Readiness, responses=problem_responses(DatabaseUnavailable, DatabaseNotMigrated)
-)
+@router.get("/readyz", response_model=Readiness, responses=problem_responses(DatabaseUnavailable, DatabaseNotMigrated))
 async def readyz(request: Request) -> Readiness | JSONResponse:
     """Readiness: the database answers and its schema is at the head revision of this code's migrations.
 

@@ -24,6 +24,8 @@ Entries logged before these bindings existed have no ``entries`` or ``counted`` 
 
 from __future__ import annotations
 
+import hashlib
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -33,6 +35,8 @@ from app.ledger.events import SUPERVISION_KINDS, EventKind
 from app.ledger.merkle import inclusion_proof, leaf_hash, root, verify_inclusion
 
 ENTRY_SET_DOMAIN = "evote/vote-entries@1"
+_BARE = re.compile(r"[0-9A-Za-z_-]*")
+"""Characters RFC 8785 (and JSON) never escape; ``ENTRY_SET_DOMAIN`` needs no escaping either."""
 EXPORT_INDEX_FORMAT = "evote-vote-index@1"
 #: The entries a vote's bindings covered before issue #17: what the vote is, its ballots, its supervision.
 LEGACY_BOUND_KINDS = frozenset(
@@ -86,8 +90,14 @@ class EntrySet:
 
 def entry_set(entries: Iterable[tuple[str, str]]) -> EntrySet:
     """The binding of ``(entry id, payload_sha256)`` pairs (any order; see the module docstring)."""
-    pairs = sorted([str(entry_id), str(digest)] for entry_id, digest in entries)
-    return EntrySet(len(pairs), canonical_sha256({"domain": ENTRY_SET_DOMAIN, "entries": pairs}))
+    pairs = sorted((str(entry_id), str(digest)) for entry_id, digest in entries)
+    if _BARE.fullmatch("".join(value for pair in pairs for value in pair)):
+        # UUIDs and hex digests: canonical JSON writes such strings as they are, so the canonical bytes of the
+        # document below are written directly (a vote's close binds ~100,000 entries three times).
+        listed = ",".join(f'["{entry_id}","{digest}"]' for entry_id, digest in pairs)
+        document = f'{{"domain":"{ENTRY_SET_DOMAIN}","entries":[{listed}]}}'.encode("ascii")
+        return EntrySet(len(pairs), hashlib.sha256(document).hexdigest())
+    return EntrySet(len(pairs), canonical_sha256({"domain": ENTRY_SET_DOMAIN, "entries": [list(p) for p in pairs]}))
 
 
 def bound_before(

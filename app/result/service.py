@@ -3,9 +3,11 @@
 * Close (R-LIFE-6, R-LIFE-8): never before the publicised end; the decision is made at the close instant, so
   ``closed_at`` is ``ends_at`` whenever the close actually runs. The vote row is locked exclusively first
   (STYLE §8.4), so no ballot lands after the close.
-* Decide (R-TALLY, R-MULTI, R-ELEC): one SQL aggregate sums the counted ballots' marks for every topic; the pure
-  law core (``app.rules``) decides from those sums. An election needs its ballots one by one (the approval
-  limit and ranking work per ballot), so only that topic's marks are loaded: one row per group × candidate.
+* Decide (R-TALLY, R-MULTI, R-ELEC): on PostgreSQL the close reads the sums the database kept at cast time, per
+  topic and distinct answer (``app.ballot.models.TallySum``), and the pure law core (``app.rules``) decides from
+  them: an election, which needs its ballots one by one (the approval limit and ranking work per ballot), gets
+  one weighted ballot per distinct answer. On SQLite one SQL aggregate sums the counted ballots' marks and the
+  election's marks are loaded. The offline verifier recounts every ballot from the log (R-REC-1).
 * Publish (R-LIFE-8): "published to all owners in scope at once", so a decided vote is published in the same
   transaction, and the publication flags report lateness against the app and legal deadlines.
 * Visibility: participation only while voting (R-LIFE-7), per-option counts once published (R-PUB-1, R-PUB-3),
@@ -56,7 +58,7 @@ from app.result.errors import (
     VoteTerminated,
 )
 from app.result.models import TopicResult
-from app.result.repository import MarkSums, UnitPlace
+from app.result.repository import KeptSums, MarkSums, UnitPlace
 from app.rules.choices import Outcome
 from app.rules.counts import Weight
 from app.rules.kinds.base import BallotsKind, Decided, TallyInconsistent
@@ -135,9 +137,12 @@ async def close_and_decide(
         raise CountingNotSignedOff()
 
     acts: list[AuditEntry] = []
-    participating: Weight | None = None  # nothing can change the counted ballots once the vote is locked
+    # Nothing can change the counted ballots once the vote is locked: the sums kept at cast time are final.
+    kept = await repository.kept_sums(session, vote.id)
+    participating: Weight | None = None if kept is None else kept.participation
     if vote.status in RUNNING:
-        participating = await repository.participation(session, vote.id)
+        if participating is None:
+            participating = await repository.participation(session, vote.id)
         # R-REC-1: the close binds every entry of the vote so far and the counted ballots' commitments, so an
         # export that drops one fails, and an owner checks their ballot was counted (app.ledger.completeness).
         counted = completeness.counted_set(await ballot_repository.counted_commitments(session, vote.id))
@@ -159,7 +164,7 @@ async def close_and_decide(
         acts.append(closed)
 
     if vote.status is VoteStatus.CLOSED:
-        results = await _decide(session, vote, total, now=now, participating=participating)
+        results = await _decide(session, vote, total, now=now, participating=participating, kept=kept)
         decided = await transition(
             session,
             vote,
@@ -250,16 +255,29 @@ async def _results_in_order(session: AsyncSession, vote: Vote) -> tuple[TopicRes
 
 
 async def _decide(
-    session: AsyncSession, vote: Vote, total: Weight, *, now: datetime, participating: Weight | None
+    session: AsyncSession,
+    vote: Vote,
+    total: Weight,
+    *,
+    now: datetime,
+    participating: Weight | None,
+    kept: KeptSums | None = None,
 ) -> tuple[TopicResult, ...]:
-    """Every topic's result from ONE aggregate over the counted marks; a kind whose law core counts ballot by
-    ballot (an election) from its ballots' answers (``app.rules.kinds.base.Aggregate``)."""
+    """Every topic's result from the sums kept at cast time (PostgreSQL: a few hundred rows, one per topic and
+    distinct answer, ``app.ballot.models.TallySum``), or else from ONE aggregate over the counted marks and, for a
+    kind whose law core counts ballot by ballot (an election), its ballots' answers
+    (``app.rules.kinds.base.Aggregate``)."""
     topics = await repository.topics_of(session, vote.id)
-    by_ballot = [topic.id for topic in topics if isinstance(kind_rules(topic), BallotsKind)]
-    sums = await repository.mark_sums(session, vote.id, participating, skip_topics=by_ballot)
+    if kept is None:
+        kept = await repository.kept_sums(session, vote.id)
+    if kept is not None:
+        sums = kept.mark_sums([topic for topic in topics if not isinstance(kind_rules(topic), BallotsKind)])
+    else:
+        by_ballot = [topic.id for topic in topics if isinstance(kind_rules(topic), BallotsKind)]
+        sums = await repository.mark_sums(session, vote.id, participating, skip_topics=by_ballot)
     rows: list[TopicResult] = []
     for topic in topics:
-        outcome, evidence = await _topic_evidence(session, vote, topic, sums, total)
+        outcome, evidence = await _topic_evidence(session, vote, topic, sums, total, kept)
         row = TopicResult(
             topic_id=topic.id,
             vote_id=vote.id,
@@ -275,12 +293,15 @@ async def _decide(
 
 
 async def _topic_evidence(
-    session: AsyncSession, vote: Vote, topic: Topic, sums: MarkSums, total: Weight
+    session: AsyncSession, vote: Vote, topic: Topic, sums: MarkSums, total: Weight, kept: KeptSums | None
 ) -> tuple[str, dict[str, Any]]:
     rules = kind_rules(topic)
     try:
         if isinstance(rules, BallotsKind):
-            decided = rules.decide(terms(topic), await repository.topic_ballots(session, vote.id, topic), total)
+            ballots = (
+                kept.ballots(topic) if kept is not None else await repository.topic_ballots(session, vote.id, topic)
+            )
+            decided = rules.decide(terms(topic), ballots, total)
         else:
             decided = rules.decide(terms(topic), sums.answers.get(topic.id, {}), sums.participation, total)
     except TallyInconsistent as error:

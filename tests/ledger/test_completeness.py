@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+import uuid
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from app.ledger import ballot as commitments
 from app.ledger import completeness
@@ -78,3 +82,23 @@ def test_a_scanned_paper_ballot_commits_to_its_scan_hash():
         except ValueError:
             continue
         raise AssertionError(f"scan hash {bad!r} accepted")
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    pairs=st.lists(
+        st.tuples(
+            st.one_of(st.uuids().map(str), st.text(max_size=8)),
+            st.one_of(st.text(alphabet="0123456789abcdef", min_size=64, max_size=64), st.text(max_size=8)),
+        ),
+        max_size=12,
+    )
+)
+def test_the_entry_set_written_directly_is_the_canonical_hash(pairs):
+    """The direct writing of plain ids and digests (the close's ~100,000 entries) gives exactly the hash of the
+    canonical JSON document; any other string goes through canonical JSON itself."""
+    document = {"domain": completeness.ENTRY_SET_DOMAIN, "entries": sorted([a, b] for a, b in pairs)}
+    assert completeness.entry_set(pairs) == completeness.EntrySet(len(pairs), canonical_sha256(document))
+    plain = [(str(uuid.UUID(int=n)), f"{n:064x}") for n in range(len(pairs))]
+    document = {"domain": completeness.ENTRY_SET_DOMAIN, "entries": sorted([a, b] for a, b in plain)}
+    assert completeness.entry_set(plain).sha256 == canonical_sha256(document)
