@@ -1,4 +1,7 @@
+from types import MappingProxyType
+
 from app.errors import DomainError
+from app.rules import labels
 
 
 class PlaceNameTaken(DomainError):
@@ -7,6 +10,7 @@ class PlaceNameTaken(DomainError):
     title = "Name already used"
     message_zh = "同一上级下已存在名为“{name}”的{kind}。"
     message_en = "A {kind} named '{name}' already exists under the same parent."
+    words = MappingProxyType({"kind": labels.PLACE_KINDS})
 
 
 class DeveloperIdentifierRequired(DomainError):
