@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Literal
+
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
@@ -12,7 +14,7 @@ router = APIRouter(tags=["health"])
 
 
 class Health(BaseModel):
-    status: str
+    status: Literal["ok"]
 
 
 @router.get("/healthz", response_model=Health)
