@@ -170,7 +170,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         summary="Owners' e-voting for residential estates (业主共同决定 / 业主大会电子表决)",
         description=(
             "REST API for owners, owners' committees, street offices and auditors. Errors are RFC 9457 "
-            "`application/problem+json` with a stable `code`; messages follow `Accept-Language` (zh default)."
+            "`application/problem+json` with a stable `code` (the `ProblemCode` catalogue; each operation lists "
+            "the codes it can return) and the ids of the rules that refused the request in `rules`; messages follow "
+            "`Accept-Language` (zh default). Public operations declare `security: []` (no credential); the others "
+            "take an access token or a staff API key. Tags name the area of each operation and its audiences: the "
+            "owners' app, committees, street offices and auditors, operators."
         ),
         lifespan=lifespan,
         generate_unique_id_function=operation_id,

@@ -102,6 +102,11 @@ PaperAnswers = Annotated[dict[str, Any], AfterValidator(_hashable), _answers("Pa
 CastAnswers = Annotated[dict[str, Any], _answers("PaperTopicAnswer")]
 """Answers as cast or entered, in a response: a paper ballot's may be SPOILED."""
 
+BallotBasis = ActingBasis | Literal["TRANSFEREE", "PAPER_ENTRY"]
+"""Why the caster could cast the ballot (R-CAST-1..6): an acting basis, TRANSFEREE (R-ROLL-5: the group's units
+passed to the caster during the vote, ``app.ballot.service``) or PAPER_ENTRY (a paper ballot the organiser entered,
+``app.ballot.paper``)."""
+
 _TOPICS = ("3b1f0c2e-5a4d-4f6b-8e7a-9c0d1e2f3a4b", "7c2e1d3f-6b5a-4a7c-9f8b-0d1e2f3a4b5c")
 
 
@@ -185,7 +190,7 @@ class Receipt(BaseModel):
     nonce: str = Field(description="Keep it secret: with your answers it opens the commitment (128 random bits)")
     audit_entry_id: uuid.UUID
     cast_at: datetime
-    basis: ActingBasis | Literal["PAPER_ENTRY"]
+    basis: BallotBasis
     status: BallotStatus
 
 

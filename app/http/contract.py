@@ -46,6 +46,7 @@ from app.http.ratelimit import RateRule
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 PROBLEM_REF = "#/components/schemas/Problem"
 CODE_IN_DESCRIPTION = re.compile(r"`([a-z0-9_]+(?:\.[a-z0-9_]+)*)`:")
+RETRY_AFTER = {"description": "Seconds to wait before retrying", "schema": {"type": "integer", "minimum": 1}}
 #: Media types whose answers are files: no example is written for them.
 BINARY = re.compile(r"^(application/(zip|pdf|octet-stream)|image/.*)$")
 
@@ -165,6 +166,8 @@ def _declare_problems(
     for status, listed in codes.items():
         classes = [DomainError.registry[code] for code in sorted(set(listed))]
         responses[status] = _problem_response(classes, keep=responses.get(status, {}))
+        if status in ("429", "503"):
+            responses[status].setdefault("headers", {})["Retry-After"] = RETRY_AFTER
 
 
 def _problem_response(classes: list[type[DomainError]], keep: dict[str, Any]) -> dict[str, Any]:

@@ -14,13 +14,12 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from app.ballot.models import Ballot, BallotStatus, Channel
-from app.ballot.schemas import CastAnswers
+from app.ballot.schemas import BallotBasis, CastAnswers
 from app.common.schemas import RatesRead, ReadModel, WeightRead
 from app.objection.schemas import ObjectionEvidenceRead
 from app.result.repository import UnitPlace
 from app.result.service import Decision, GroupBallots, PublishedResult, Turnout
 from app.rules import labels
-from app.rules.casting import ActingBasis
 from app.rules.categories import Category
 from app.rules.choices import Outcome
 from app.rules.counts import Weight
@@ -36,8 +35,6 @@ from app.vote.models import Topic
 TopicOutcome = Outcome | ElectionOutcome
 """A topic's outcome: a motion's (PASSED, REJECTED, NO_QUORUM, NO_DECISION) or an election's (DECIDED,
 TIE_UNRESOLVED, NO_QUORUM)."""
-BallotBasis = ActingBasis | Literal["PAPER_ENTRY"]  # as Receipt.basis
-"""Why the ballot's caster could cast it (R-CAST-1..6), or PAPER_ENTRY for a paper ballot the organiser entered."""
 
 
 class TurnoutRead(BaseModel):
