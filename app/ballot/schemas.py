@@ -36,7 +36,8 @@ ANSWER_SCHEMAS: dict[str, dict[str, Any]] = {
     },
     "YesNoAnswer": {
         "title": "YesNoAnswer",
-        "allOf": [{"$ref": _REF + "VotingChoice"}],
+        "type": "string",
+        "enum": ["AGREE", "OPPOSE", "ABSTAIN"],
         "description": "The answer on a `YES_NO` topic (an ordinary resolution): AGREE, OPPOSE or ABSTAIN.",
     },
     "ElectionAnswer": {
