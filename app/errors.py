@@ -8,7 +8,16 @@ in ``app.http.problems`` renders them as RFC 9457 ``application/problem+json``.
 from __future__ import annotations
 
 import string
-from typing import Any, ClassVar
+from collections.abc import Callable, Mapping
+from typing import Any, ClassVar, Literal, NamedTuple
+
+
+class Text(NamedTuple):
+    """A message parameter worded in both languages (a noun, a reason, a legal basis): each message takes its own,
+    so a Chinese message never carries an English word (issue #19 item 9)."""
+
+    zh: str
+    en: str
 
 
 class DomainError(Exception):
@@ -17,6 +26,12 @@ class DomainError(Exception):
     Subclasses set ``code`` (stable, dotted: ``"register.invalid_rows"``), ``status``, an English ``title``
     and ``message_zh`` / ``message_en`` templates whose ``{placeholders}`` are filled from ``params``.
     ``extra`` carries structured members rendered into the problem document (e.g. a list of row errors).
+
+    The Chinese message is entirely Chinese and the English one entirely English: the rule ids an error enforces
+    go to ``rules`` (rendered as the problem's ``rules`` member), a parameter a caller words in both languages is a
+    ``Text``, and a parameter that is a code (a vote status, an organiser kind) is shown in Chinese through
+    ``words`` (parameter name → code → Chinese word, or a function of the value and the language, e.g. for a legal
+    citation); ``tests/test_errors.py`` checks every code.
     """
 
     code: ClassVar[str] = "internal"
@@ -24,6 +39,8 @@ class DomainError(Exception):
     title: ClassVar[str] = "Internal error"
     message_zh: ClassVar[str] = "服务器内部错误。"
     message_en: ClassVar[str] = "Internal server error."
+    rules: ClassVar[tuple[str, ...]] = ()
+    words: ClassVar[Mapping[str, Mapping[str, str] | Callable[[str, str], str]]] = {}
 
     registry: ClassVar[dict[str, type[DomainError]]] = {}
 
@@ -43,7 +60,17 @@ class DomainError(Exception):
 
     def message(self, language: str) -> str:
         template = self.message_zh if language == "zh" else self.message_en
-        return template.format(**self.params)
+        return template.format(**{name: self._worded(name, value, language) for name, value in self.params.items()})
+
+    def _worded(self, name: str, value: Any, language: str) -> Any:
+        if isinstance(value, Text):
+            return value.zh if language == "zh" else value.en
+        table = self.words.get(name)
+        if callable(table):  # worded in both languages, e.g. a legal citation
+            return table(str(value), language)
+        if language == "zh" and table is not None:
+            return "、".join(table.get(part, part) for part in str(value).split(", "))  # one code or a list
+        return value
 
     def extra_for(self, language: str) -> dict[str, Any]:
         """``extra`` as rendered in ``language``: an item of a list member that carries ``detail_zh`` and
@@ -67,6 +94,38 @@ def _localised(item: Any, language: str) -> Any:
     return item
 
 
+#: What a ``NotFound`` names, in both languages.
+NOUNS: Mapping[str, Text] = {
+    "attachment": Text("附件", "attachment"),
+    "committee": Text("委员会", "committee"),
+    "committee member": Text("委员会委员", "committee member"),
+    "community": Text("社区", "community"),
+    "convening trigger": Text("召集情形记录", "convening trigger"),
+    "correction order": Text("责令改正通知", "correction order"),
+    "device": Text("设备", "device"),
+    "district": Text("区", "district"),
+    "document": Text("文件", "document"),
+    "estate": Text("小区（物业管理区域）", "estate"),
+    "mandate": Text("召集决定", "mandate"),
+    "notice": Text("公告", "notice"),
+    "outbox message": Text("待发送消息", "outbox message"),
+    "place": Text("地点", "place"),
+    "posting": Text("张贴记录", "posting"),
+    "register version": Text("业主名册版本", "register version"),
+    "report": Text("报告", "report"),
+    "role grant": Text("角色授权", "role grant"),
+    "street office": Text("街道办事处", "street office"),
+    "topic": Text("议题", "topic"),
+    "verification request": Text("身份认证申请", "verification request"),
+    "vote": Text("表决", "vote"),
+}
+Noun = Literal[
+    "attachment", "committee", "committee member", "community", "convening trigger", "correction order", "device",
+    "district", "document", "estate", "mandate", "notice", "outbox message", "place", "posting", "register version",
+    "report", "role grant", "street office", "topic", "verification request", "vote",
+]  # fmt: skip
+
+
 class NotFound(DomainError):
     """A resource that does not exist, or that the caller may not know exists."""
 
@@ -74,4 +133,7 @@ class NotFound(DomainError):
     status = 404
     title = "Not found"
     message_zh = "未找到{what}。"
-    message_en = "{what} not found."
+    message_en = "No such {what}."
+
+    def __init__(self, *, what: Noun, extra: dict[str, Any] | None = None) -> None:
+        super().__init__(extra=extra, what=NOUNS[what])

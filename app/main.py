@@ -28,8 +28,8 @@ from app.audit.router import router as log_router
 from app.ballot.paper import MAX_SCAN_BYTES
 from app.ballot.receipt_router import router as receipt_router
 from app.ballot.router import router as ballot_router
+from app.ballot.schemas import ANSWER_SCHEMAS
 from app.committee.router import router as committee_router
-from app.common.errors import TooManyRequests
 from app.console.committee import router as console_committee_router
 from app.console.router import router as console_router
 from app.console.session import SESSION_COOKIE, SessionKeys
@@ -38,15 +38,14 @@ from app.db.base import utcnow
 from app.db.migrate import upgrade_async
 from app.db.session import create_engine, create_sessionmaker
 from app.disclosure.router import router as disclosure_router
-from app.errors import DomainError
 from app.grant.router import router as grant_router
 from app.home.router import router as home_router
 from app.http import devclock, health
+from app.http.contract import install_contract
 from app.http.docs import DOCS_PAGES, install_offline_docs
-from app.http.errors import HttpError, PayloadTooLarge, RequestInvalid
 from app.http.middleware import RequestContextMiddleware
-from app.http.problems import PROBLEM_MEDIA_TYPE, Problem, install_problem_handlers
-from app.http.ratelimit import RateLimitMiddleware, RateRule, rate_limit_rules, rate_limiter_from_settings
+from app.http.problems import Problem, install_problem_handlers
+from app.http.ratelimit import RateLimitMiddleware, rate_limit_rules, rate_limiter_from_settings
 from app.http.security import BodyLimitMiddleware, SecurityHeadersMiddleware, upload_limits
 from app.identity.auth_router import router as auth_router
 from app.identity.router import router as identity_router
@@ -192,7 +191,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         summary="Owners' e-voting for residential estates (业主共同决定 / 业主大会电子表决)",
         description=(
             "REST API for owners, owners' committees, street offices and auditors. Errors are RFC 9457 "
-            "`application/problem+json` with a stable `code`; messages follow `Accept-Language` (zh default)."
+            "`application/problem+json` with a stable `code` (the `ProblemCode` catalogue; each operation lists "
+            "the codes it can return) and the ids of the rules that refused the request in `rules`; messages follow "
+            "`Accept-Language` (zh default). Public operations declare `security: []` (no credential); the others "
+            "take an access token or a staff API key. Tags name the area of each operation and its audiences: the "
+            "owners' app, committees, street offices and auditors, operators."
         ),
         lifespan=lifespan,
         generate_unique_id_function=operation_id,
@@ -261,57 +264,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
 
 def _register_problem_schema(app: FastAPI, settings: Settings) -> None:
-    """Declare what every route really answers: problem+json errors, including the ones raised outside the routes.
-
-    FastAPI documents request validation as ``application/json`` ``HTTPValidationError``; evote answers
-    ``request.invalid`` problems instead. The body limit (413) and an unparseable body (400 ``http.error``) apply
-    to every request body and the rate limits (429) to their routes, though none is raised by a route. Error
-    responses are problem+json only.
-    """
-    original = app.openapi
+    """Declare what every route really answers (``app.http.contract``): problem+json errors, including the ones
+    raised outside the routes — the body limit (413), an unparseable body (400 ``http.error``), the rate limits
+    (429), the database (503) — with their codes, the credentials, examples, summaries and audiences."""
     limited = rate_limit_rules(settings, API_PREFIX) if settings.rate_limit_enabled else ()
+    original = app.openapi
 
-    def openapi() -> dict[str, object]:
-        if app.openapi_schema is None:
-            schema = original()
-            components = schema.setdefault("components", {}).setdefault("schemas", {})
-            components.setdefault("Problem", Problem.model_json_schema(ref_template="#/components/schemas/{model}"))
-            for path, operations in schema.get("paths", {}).items():
-                for method, operation in operations.items():
-                    _declare_problems(operation, method, path, limited)
-                    # Public operations (sign-in, the public log, health) say so explicitly: no credential.
-                    operation.setdefault("security", [])
-            for unused in ("HTTPValidationError", "ValidationError"):
-                components.pop(unused, None)
-            app.openapi_schema = schema
-        return app.openapi_schema
+    def with_problem() -> dict[str, Any]:
+        schema = original()
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        components.setdefault("Problem", Problem.model_json_schema(ref_template="#/components/schemas/{model}"))
+        return schema
 
-    app.openapi = openapi  # type: ignore[method-assign]
-
-
-def _declare_problems(operation: dict[str, Any], method: str, path: str, limited: tuple[RateRule, ...]) -> None:
-    responses = operation.setdefault("responses", {})
-    if "422" in responses:
-        _add_problem(responses, RequestInvalid)
-    if "requestBody" in operation:
-        _add_problem(responses, PayloadTooLarge)
-        _add_problem(responses, HttpError)  # a body the framework cannot parse at all (e.g. broken multipart)
-    if any(rule.method == method.upper() and rule.path.fullmatch(path) for rule in limited):
-        _add_problem(responses, TooManyRequests)
-    for status, response in responses.items():
-        content = response.get("content", {})
-        if status.startswith(("4", "5")) and PROBLEM_MEDIA_TYPE in content:
-            content.pop("application/json", None)
-
-
-def _add_problem(responses: dict[str, Any], error: type[DomainError]) -> None:
-    """Declare ``error`` as a problem+json answer, keeping what the route already says about that status."""
-    key = str(error.status)
-    line = f"`{error.code}`: {error.title}"
-    response = responses.setdefault(key, {"description": line})
-    if error.code not in response.get("description", ""):
-        response["description"] = f"{response['description']}; {line}" if response.get("description") else line
-    response["content"] = {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}
+    app.openapi = with_problem  # type: ignore[method-assign]
+    install_contract(app, limited, schemas=ANSWER_SCHEMAS)
 
 
 def app_from_env() -> FastAPI:

@@ -16,13 +16,15 @@ from app.common.schemas import ReadModel
 from app.notice.models import NoticeKind
 from app.notice.schemas import NoticeRead
 from app.notice.service import reported_to
+from app.result.schemas import TopicOutcome
+from app.rules.lifecycle import DecisionStatus, VoteDecisionStatus
 
 
 class ArchivedTopicRead(ReadModel):
     topic_id: uuid.UUID
-    outcome: str
+    outcome: TopicOutcome
     evidence_sha256: str
-    decision_status: str | None = Field(
+    decision_status: DecisionStatus | None = Field(
         description="R-SUP-7: IN_FORCE, REVOKED_BY_STREET_OFFICE or REVOKED_BY_COURT; null when the outcome decided "
         "nothing (NO_QUORUM, REJECTED, NO_DECISION)"
     )
@@ -35,7 +37,9 @@ class ArchivedResultRead(ReadModel):
     result_published_at: datetime | None
     notice_hash: str | None
     roll_hash: str | None
-    decision_status: str = Field(description="R-SUP-7: IN_FORCE, PARTLY_REVOKED, NO_DECISION, REVOKED_BY_* …")
+    decision_status: VoteDecisionStatus = Field(
+        description="R-SUP-7: IN_FORCE, PARTLY_REVOKED, NO_DECISION, REVOKED_BY_* …"
+    )
     topics: list[ArchivedTopicRead]
     download: str = Field(description="Path of the JSON download")
 

@@ -41,7 +41,7 @@ from app.committee import service as committee_service
 from app.committee.models import Committee, PreparatoryGroup, PreparatoryGroupMember
 from app.common.access import MANAGING_ROLES, Principal, Role
 from app.common.errors import Forbidden
-from app.errors import NotFound
+from app.errors import NotFound, Text
 from app.identity import events as identity_events
 from app.ledger import events
 from app.ledger.canonical import canonical_sha256
@@ -320,7 +320,12 @@ async def list_objections(
         if vote.status is VoteStatus.DRAFT or (owner_id is None and not roles):
             raise NotFound(what="vote")
         if owner_id is None:
-            raise Forbidden(reason="objections are read by the parties, the organiser and the street office")
+            raise Forbidden(
+                reason=Text(
+                    "异议只能由当事人、组织者和街道办事处查看",
+                    "objections are read by the parties, the organiser and the street office",
+                )
+            )
         statement = statement.where(PublicityObjection.filed_by_owner_id == owner_id)
     return (await session.scalars(statement)).all()
 

@@ -58,7 +58,7 @@ class ConsistencyRangeInvalid(DomainError):
     code = "log.consistency_range_invalid"
     status = 422
     title = "Invalid consistency range"
-    message_zh = "一致性证明要求 0 ≤ first ≤ second ≤ 当前大小 {size}。"
+    message_zh = "一致性证明要求 0 ≤ 起点 ≤ 终点 ≤ 当前大小 {size}。"
     message_en = "A consistency proof needs 0 ≤ first ≤ second ≤ the current size {size}."
 
 
@@ -66,7 +66,7 @@ class EntryRangeInvalid(DomainError):
     code = "log.entry_range_invalid"
     status = 422
     title = "Invalid entry range"
-    message_zh = "记录范围须满足 0 ≤ start < end ≤ 当前大小 {size}，且每页不超过 {limit} 条。"
+    message_zh = "记录范围须满足 0 ≤ 起点 < 终点 ≤ 当前大小 {size}，且每页不超过 {limit} 条。"
     message_en = "An entry range needs 0 ≤ start < end ≤ the current size {size}, at most {limit} per page."
 
 
@@ -129,7 +129,7 @@ class LogIncomplete(DomainError):
     code = "log.incomplete"
     status = 500
     title = "The audit log is incomplete"
-    message_zh = "审计日志缺少已签名检查点所涵盖的条目（检查点大小 {size}，现存 {found}）；请运行 evote audit check。"
+    message_zh = "审计日志缺少已签名检查点所涵盖的条目（检查点大小 {size}，现存 {found}）；请运维人员运行审计检查。"
     message_en = (
         "The audit log lacks entries its signed checkpoint covers (size {size}, {found} present); "
         "run evote audit check."

@@ -1,12 +1,16 @@
+from types import MappingProxyType
+
 from app.errors import DomainError
+from app.rules import labels
 
 
 class NotVerified(DomainError):
     code = "ballot.not_verified"
     status = 403
     title = "Identity not verified"
-    message_zh = "投票前须完成业主实名身份认证（R-CAST-1）。"
-    message_en = "Identity verification is required before voting (R-CAST-1)."
+    message_zh = "投票前须完成业主实名身份认证。"
+    message_en = "Identity verification is required before voting."
+    rules = ("R-CAST-1",)
 
 
 class VoteNotVotable(DomainError):
@@ -15,6 +19,7 @@ class VoteNotVotable(DomainError):
     title = "Vote is not open for ballots"
     message_zh = "该表决当前状态为 {status}，不接受投票。"
     message_en = "The vote is {status} and does not accept ballots."
+    words = MappingProxyType({"status": labels.VOTE_STATUSES})
 
 
 class OnlineNotAllowed(DomainError):
@@ -29,8 +34,9 @@ class PaperNotAllowed(DomainError):
     code = "ballot.paper_not_allowed"
     status = 409
     title = "Paper ballots not announced"
-    message_zh = "公告未说明可采用书面投票，不能录入纸质选票（R-TALLY-9）。"
-    message_en = "The notice did not announce paper voting; paper ballots cannot be entered (R-TALLY-9)."
+    message_zh = "公告未说明可采用书面投票，不能录入纸质选票。"
+    message_en = "The notice did not announce paper voting; paper ballots cannot be entered."
+    rules = ("R-TALLY-9",)
 
 
 class GroupNotInRoll(DomainError):
@@ -45,17 +51,16 @@ class AlreadyCast(DomainError):
     code = "ballot.already_cast"
     status = 409
     title = "This voter group has already voted"
-    message_zh = "该户（投票组）已经投票，每户只能投一次且投票后不能更改（R-TALLY-7、R-CAST-2）。"
-    message_en = (
-        "This voter group has already voted; a group votes once and a ballot cannot be changed (R-TALLY-7, R-CAST-2)."
-    )
+    message_zh = "该户（投票组）已经投票，每户只能投一次且投票后不能更改。"
+    message_en = "This voter group has already voted; a group votes once and a ballot cannot be changed."
+    rules = ("R-TALLY-7", "R-CAST-2")
 
 
 class IdempotencyKeyReused(DomainError):
     code = "ballot.idempotency_key_reused"
     status = 422
     title = "Idempotency-Key reused for a different request"
-    message_zh = "Idempotency-Key 已用于另一份不同的选票。"
+    message_zh = "该幂等键已用于另一份不同的选票。"
     message_en = "The Idempotency-Key was already used for a different ballot."
 
 
@@ -65,10 +70,9 @@ class BallotVoided(DomainError):
     code = "ballot.voided"
     status = 409
     title = "Ballot voided, not counted"
-    message_zh = "该选票已作废（例如同一投票组较早的书面选票优先，R-TALLY-9），不在计票集合中。"
-    message_en = (
-        "This ballot was voided (for example by the group's earlier paper ballot, R-TALLY-9); it was not counted."
-    )
+    message_zh = "该选票已作废（例如同一投票组较早的书面选票优先），不在计票集合中。"
+    message_en = "This ballot was voided (for example by the group's earlier paper ballot); it was not counted."
+    rules = ("R-TALLY-9",)
 
 
 class VoteNotYetClosed(DomainError):
@@ -105,8 +109,9 @@ class ScanNotUploaded(DomainError):
     code = "ballot.scan_not_uploaded"
     status = 422
     title = "Scan not uploaded"
-    message_zh = "该哈希没有对应的已上传扫描件：请先上传纸质选票的扫描件（R-PAPER-4）。"
-    message_en = "No uploaded scan has this hash: upload the paper ballot's scan first (R-PAPER-4)."
+    message_zh = "该哈希没有对应的已上传扫描件：请先上传纸质选票的扫描件。"
+    message_en = "No uploaded scan has this hash: upload the paper ballot's scan first."
+    rules = ("R-PAPER-4",)
 
 
 class ScanEmptyOrTooLarge(DomainError):
@@ -133,11 +138,12 @@ class ReceptionNotFound(DomainError):
     code = "counting.reception_not_found"
     status = 404
     title = "No such paper ballot reception"
-    message_zh = "没有该纸质选票的送达登记：只有在表决截止前登记送达的纸质选票才能在计票时录入（R-PAPER-3）。"
+    message_zh = "没有该纸质选票的送达登记：只有在表决截止前登记送达的纸质选票才能在计票时录入。"
     message_en = (
         "No such paper ballot reception: only paper ballots recorded as received before the close are entered "
-        "at the counting (R-PAPER-3)."
+        "at the counting."
     )
+    rules = ("R-PAPER-3",)
 
 
 class ReceptionIsDuplicate(DomainError):
@@ -146,19 +152,18 @@ class ReceptionIsDuplicate(DomainError):
     code = "counting.reception_duplicate"
     status = 409
     title = "Duplicate paper ballot"
-    message_zh = "该纸质选票送达时，该投票组已有更早的选票，按 R-PAPER-2 作为重复选票留存，不计入。"
+    message_zh = "该纸质选票送达时，该投票组已有更早的选票，按规定作为重复选票留存，不计入。"
     message_en = (
-        "When this paper ballot arrived the group already had an earlier ballot: it is kept as a duplicate and "
-        "not counted (R-PAPER-2)."
+        "When this paper ballot arrived the group already had an earlier ballot: it is kept as a duplicate "
+        "and not counted."
     )
+    rules = ("R-PAPER-2",)
 
 
 class SheetScanRequired(DomainError):
     code = "counting.sheet_scan_required"
     status = 422
     title = "Scan of the opened ballot required"
-    message_zh = "密封信封在计票时拆封：请上传并提供信封内选票的扫描件哈希（R-PAPER-4）。"
-    message_en = (
-        "A sealed envelope is opened at the counting: upload the ballot sheet inside and give its scan hash "
-        "(R-PAPER-4)."
-    )
+    message_zh = "密封信封在计票时拆封：请上传并提供信封内选票的扫描件哈希。"
+    message_en = "A sealed envelope is opened at the counting: upload the ballot sheet inside and give its scan hash."
+    rules = ("R-PAPER-4",)

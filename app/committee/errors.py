@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from types import MappingProxyType
+
 from app.errors import DomainError
+from app.rules import labels
 
 
 class CommitteeWriteNotAllowed(DomainError):
@@ -13,6 +16,7 @@ class CommitteeWriteNotAllowed(DomainError):
     title = "The street office's to record"
     message_zh = "此事项只能由物业所在地街道办事处（乡镇人民政府）记录（{basis}）。"
     message_en = "Only the street office of the estate's jurisdiction records this ({basis})."
+    words = MappingProxyType({"basis": labels.citation})
 
 
 class ElectingVoteInvalid(DomainError):
@@ -22,7 +26,7 @@ class ElectingVoteInvalid(DomainError):
     status = 422
     title = "Not the vote that elected this committee"
     message_zh = (
-        "所引用的表决不是选举本届业主委员会的表决：须为本小区已公布结果的整体选举（FULL），其委员和候补委员名额与"
+        "所引用的表决不是选举本届业主委员会的表决：须为本小区已公布结果的整体选举，其委员和候补委员名额与"
         "本届记录相同，且未被其他届次引用（北京条例第三十九条、第四十二条）。"
     )
     message_en = (
@@ -77,8 +81,9 @@ class MemberRepresentationInvalid(DomainError):
     )
     message_en = (
         "An organisation serves through its authorised natural-person representative (give the representative's "
-        "mobile number and the SHA-256 of the letter of authorisation), a 物管会 member who is not an owner through "
-        "their own account (give the mobile number); a 业委会 seats owners only (Beijing Arts. 39 ¶2, 54)."
+        "mobile number and the SHA-256 of the letter of authorisation), a property management "
+        "committee member who is not an owner through "
+        "their own account (give the mobile number); an owners' committee seats owners only (Beijing Arts. 39 ¶2, 54)."
     )
 
 
@@ -95,7 +100,7 @@ class FormationGroundRequired(DomainError):
     status = 422
     title = "Art. 53 ground required"
     message_zh = "组建物业管理委员会须说明北京条例第五十三条规定的情形。"
-    message_en = "A 物管会 is formed on one of the grounds of Beijing Art. 53; give it."
+    message_en = "A property management committee is formed on one of the grounds of Beijing Art. 53; give it."
 
 
 class EndReasonNotRecordable(DomainError):
@@ -194,7 +199,10 @@ class CommitteeStillFunctions(TriggerFactsInvalid):
 class CommitteeInPlace(TriggerFactsInvalid):
     code = "convening.committee_in_place"
     message_zh = "本小区有在任期内并已备案的业主委员会或物业管理委员会，由其召集（北京条例第二十四条、第五十二条）。"
-    message_en = "The estate has a filed committee or a 物管会 in term, which convenes (Beijing Arts. 24, 52)."
+    message_en = (
+        "The estate has a filed owners' committee or a property management committee in term,"
+        " which convenes (Beijing Arts. 24, 52)."
+    )
 
 
 class EmergencyServiceOver(TriggerFactsInvalid):

@@ -64,7 +64,7 @@ from app.committee.models import (
 from app.committee.schemas import CommitteeCreate, CommitteeFile, MemberCreate, MemberEnd, TriggerCreate, VacancyFill
 from app.common.access import MANAGING_ROLES, Principal, Role, roles_on
 from app.common.errors import Forbidden
-from app.errors import NotFound
+from app.errors import NotFound, Text
 from app.identity import events as identity_events
 from app.identity.accounts import find_account, phone_or_raise
 from app.ledger import events
@@ -287,7 +287,7 @@ def _require_member_writer(committee: Committee, roles: frozenset[Role]) -> None
     office records every change (Beijing Arts. 43, 50, 52)."""
     if committee.kind is OWNERS_COMMITTEE and committee.filed_on is None:
         if not roles & MANAGING_ROLES:
-            raise Forbidden(reason="read-only role on this estate")
+            raise Forbidden(reason=Text("您在本小区的角色只能查看，不能修改", "read-only role on this estate"))
         return
     basis = "Beijing Arts. 52, 54" if committee.kind is PMC else "Beijing Art. 50"
     _require_street_office(roles, basis=basis)

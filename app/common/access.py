@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from app.common.errors import Forbidden
-from app.errors import NotFound
+from app.errors import NotFound, Text
+from app.rules import labels
 
 
 class Role(StrEnum):
@@ -61,7 +62,12 @@ class Principal:
 
     def require(self, *roles: Role) -> None:
         if not self.has_role(*roles):
-            raise Forbidden(reason="requires role " + " / ".join(role.value for role in roles))
+            raise Forbidden(
+                reason=Text(
+                    "需要以下角色之一：" + "、".join(labels.ROLES[role] for role in roles),
+                    "requires role " + " / ".join(role.value for role in roles),
+                )
+            )
 
     def street_office_ids(self) -> set[uuid.UUID]:
         return {s.street_office_id for s in self.scopes if s.role is Role.STREET_OFFICE and s.street_office_id}

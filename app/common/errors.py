@@ -1,6 +1,8 @@
 """Errors any service may raise: authentication, authorisation, pagination and write conflicts."""
 
-from app.errors import DomainError
+from typing import Any
+
+from app.errors import DomainError, Text
 
 
 class Unauthenticated(DomainError):
@@ -15,8 +17,11 @@ class Forbidden(DomainError):
     code = "auth.forbidden"
     status = 403
     title = "Forbidden"
-    message_zh = "无权执行此操作：{reason}"
-    message_en = "Not allowed: {reason}"
+    message_zh = "无权执行此操作：{reason}。"
+    message_en = "Not allowed: {reason}."
+
+    def __init__(self, *, reason: Text, extra: dict[str, Any] | None = None) -> None:
+        super().__init__(extra=extra, reason=reason)
 
 
 class InvalidCursor(DomainError):

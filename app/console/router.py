@@ -244,7 +244,7 @@ async def my_votes(principal: ConsolePrincipal) -> Response:
     for scope in principal.scopes:
         if scope.role is Role.STREET_OFFICE and scope.street_office_id:
             return redirect(f"/console/street-offices/{scope.street_office_id}/votes")
-    raise NotFound(what="votes")
+    raise NotFound(what="vote")
 
 
 # --- a vote's page -----------------------------------------------------------------------------------------------

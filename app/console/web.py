@@ -25,7 +25,7 @@ from app.common.access import Principal
 from app.common.errors import Forbidden, Unauthenticated
 from app.console.i18n import LANGUAGES, status_label, translator
 from app.console.session import LANG_COOKIE, PRESESSION_COOKIE, SESSION_COOKIE, SessionKeys
-from app.errors import DomainError, NotFound
+from app.errors import DomainError, NotFound, Noun, Text
 from app.http.deps import Clock, SessionDep
 from app.http.security import RouteBodyLimit
 from app.rules.publicity import SHANGHAI
@@ -166,7 +166,9 @@ async def console_principal(request: Request, session: SessionDep, clock: Clock)
         raise SignInRequired()
     request.state.console_principal = principal
     if not principal.scopes:
-        raise Forbidden(reason="staff role")  # owners use the owners' app; the console is for staff
+        raise Forbidden(
+            reason=Text("控制台仅供工作人员使用", "the console is for staff roles")
+        )  # owners use the owners' app; the console is for staff
     return principal
 
 
@@ -186,5 +188,5 @@ def redirect(url: str) -> RedirectResponse:
     return response
 
 
-def not_found(what: str) -> NotFound:
+def not_found(what: Noun) -> NotFound:
     return NotFound(what=what)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from types import MappingProxyType
+
 from app.errors import DomainError
+from app.rules import labels
 
 
 class CommitteeOnly(DomainError):
@@ -13,6 +16,7 @@ class CommitteeOnly(DomainError):
     title = "The committee's to publish"
     message_zh = "此项公示只能由业主委员会作出（{basis}）。"
     message_en = "Only the committee publishes this ({basis})."
+    words = MappingProxyType({"basis": labels.citation})
 
 
 class StreetOfficeOnly(DomainError):
@@ -23,6 +27,7 @@ class StreetOfficeOnly(DomainError):
     title = "The street office's to record"
     message_zh = "委员会履职评价只能由物业所在地街道办事处（乡镇人民政府）记录（{basis}）。"
     message_en = "Only the street office of the estate's jurisdiction records a committee's evaluation ({basis})."
+    words = MappingProxyType({"basis": labels.citation})
 
 
 class AlreadyPublished(DomainError):

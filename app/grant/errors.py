@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from types import MappingProxyType
+
 from app.errors import DomainError
+from app.rules import labels
 
 
 class AccountRequired(DomainError):
     code = "grant.account_required"
     status = 403
     title = "Account required"
-    message_zh = "此操作需要以个人账号登录，API 密钥不可用。"
+    message_zh = "此操作需要以个人账号登录，不能使用接口密钥。"
     message_en = "This operation needs a signed-in account; API keys cannot use it."
 
 
@@ -69,8 +72,9 @@ class SignatureNotApplicable(DomainError):
     code = "grant.signature_not_applicable"
     status = 422
     title = "No signatures for this kind"
-    message_zh = "{kind} 类授权由组织者审核证明材料，无需业主签署。"
+    message_zh = "{kind}类授权由组织者审核证明材料，无需业主签署。"
     message_en = "A {kind} grant rests on documents the organiser checks; owners do not sign it."
+    words = MappingProxyType({"kind": labels.GRANT_KINDS})
 
 
 class GranteeRequired(DomainError):
@@ -111,8 +115,9 @@ class GranteeMustBeRequester(DomainError):
     code = "grant.grantee_must_be_requester"
     status = 422
     title = "The requester is the grantee"
-    message_zh = "{kind} 类授权须由本人申请，不能为他人申请。"
+    message_zh = "{kind}类授权须由本人申请，不能为他人申请。"
     message_en = "A {kind} grant is requested by the person who holds the right, not for someone else."
+    words = MappingProxyType({"kind": labels.GRANT_KINDS})
 
 
 class GranteeNotCoOwner(DomainError):
@@ -155,8 +160,9 @@ class EvidenceRequired(DomainError):
     code = "grant.evidence_required"
     status = 422
     title = "Evidence required"
-    message_zh = "{kind} 类授权须上传证明材料（填写其 SHA-256）。"
+    message_zh = "{kind}类授权须上传证明材料（填写其 SHA-256 哈希）。"
     message_en = "A {kind} grant needs its evidence document (give its SHA-256)."
+    words = MappingProxyType({"kind": labels.GRANT_KINDS})
 
 
 class ScopeNotApplicable(DomainError):

@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.common.access import MANAGING_ROLES, Principal, roles_on
 from app.common.errors import Forbidden, TooManyRequests
+from app.errors import Text
 from app.grant import repository
 from app.grant.errors import (
     AccountRequired,
@@ -540,7 +541,12 @@ async def revoke(
         allowed = context is not None and bool(context.signatory_keys(caller, now))
     if not allowed:
         if roles:
-            raise Forbidden(reason="only the requester, an owner of the group or the organiser revokes a grant")
+            raise Forbidden(
+                reason=Text(
+                    "只有申请人、该表决组的业主或组织者可以撤销授权",
+                    "only the requester, an owner of the group or the organiser revokes a grant",
+                )
+            )
         raise GrantNotFound()
     casting.ensure_revocable(grant_facts(grant))
     grant.status = GrantStatus.REVOKED

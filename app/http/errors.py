@@ -31,7 +31,7 @@ class HttpError(DomainError):
     code = "http.error"
     status = 400
     title = "HTTP error"
-    message_zh = "请求无法处理（HTTP {status_code}）。"
+    message_zh = "请求无法处理（状态码 {status_code}）。"
     message_en = "The request could not be processed (HTTP {status_code})."
 
 

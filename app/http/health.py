@@ -21,7 +21,7 @@ SCHEMA_CHECK_SECONDS = 30.0
 
 
 class Health(BaseModel):
-    status: str
+    status: Literal["ok"]
 
 
 class Readiness(BaseModel):

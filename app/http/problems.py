@@ -55,6 +55,14 @@ class Problem(BaseModel):
     code: str = Field(description="Stable machine-readable error code")
     messages: ProblemMessages
     request_id: str | None = None
+    rules: list[str] | None = Field(
+        default=None,
+        description=(
+            "The ids of the rules in docs/rules.md that refused the request (e.g. `R-TALLY-7`), for support and "
+            "audit; kept out of `detail` and `messages`, which are worded for people"
+        ),
+        examples=[["R-TALLY-7", "R-CAST-2"]],
+    )
     errors: list[dict[str, Any]] | None = None
 
 
@@ -92,7 +100,9 @@ def problem_body(error: DomainError, request: Request) -> dict[str, Any]:
         "messages": {"zh": error.message("zh"), "en": error.message("en")},
         "request_id": request_id_var.get(),
     }
-    body.update(error.extra_for(language))
+    if error.rules:
+        body["rules"] = list(error.rules)
+    body.update(error.extra_for(language))  # may name the rules of this instance (e.g. the criteria not yet attested)
     return body
 
 

@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.common.access import Principal, Role, Scope, ensure_can_manage_street_office
 from app.common.errors import Forbidden, TooManyRequests
 from app.common.pagination import paginate
-from app.errors import NotFound
+from app.errors import NotFound, Text
 from app.identity import events
 from app.identity import service as identity_service
 from app.identity.auth_errors import PhoneInvalid, RoleExists
@@ -188,7 +188,12 @@ def _same(column: Any, value: uuid.UUID | None) -> ColumnElement[bool]:
 
 def _require_staff_manager(principal: Principal) -> None:
     if not principal.has_role(*STAFF_MANAGERS):
-        raise Forbidden(reason="only the operator and street offices manage staff roles")
+        raise Forbidden(
+            reason=Text(
+                "只有平台运营方和街道办事处可以管理工作人员角色",
+                "only the operator and street offices manage staff roles",
+            )
+        )
 
 
 def _within_street_offices(street_office_ids: set[uuid.UUID]) -> ColumnElement[bool]:

@@ -7,8 +7,11 @@ so a caller learns nothing about other people's codes or accounts.
 
 from __future__ import annotations
 
+from types import MappingProxyType
+
 from app.common.errors import Unauthenticated
 from app.errors import DomainError
+from app.rules import labels
 
 
 class PhoneInvalid(DomainError):
@@ -75,7 +78,7 @@ class AccountRequired(DomainError):
     code = "auth.account_required"
     status = 403
     title = "Account required"
-    message_zh = "此操作需要以个人账号登录，API 密钥不可用。"
+    message_zh = "此操作需要以个人账号登录，不能使用接口密钥。"
     message_en = "This operation needs a signed-in account; API keys cannot use it."
 
 
@@ -85,3 +88,4 @@ class RoleExists(DomainError):
     title = "Role already granted"
     message_zh = "该账号已拥有此范围内的角色 {role}。"
     message_en = "The account already holds role {role} for this place."
+    words = MappingProxyType({"role": labels.ROLES})

@@ -80,7 +80,7 @@ class MeRead(BaseModel):
     display_name: str | None
     verified: bool
     verified_at: datetime | None
-    verification_method: str | None
+    verification_method: Literal["REGISTER_MATCH", "IDENTITY_PROVIDER", "MANUAL_REVIEW"] | None  # VerificationMethod
     roles: list[RoleScopeRead]
 
 

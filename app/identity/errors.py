@@ -1,4 +1,7 @@
+from types import MappingProxyType
+
 from app.errors import DomainError
+from app.rules import labels
 
 
 class ScopeInvalid(DomainError):
@@ -13,3 +16,4 @@ class ScopeInvalid(DomainError):
         "The scope does not fit role {role}: an admin has none, a street office names its street office, "
         "a committee or auditor names its estate, an observer names its community."
     )
+    words = MappingProxyType({"role": labels.ROLES})

@@ -16,6 +16,7 @@ from app.audit import service
 from app.audit.disclosure import ServedEntry
 from app.common.access import Principal, Role, roles_on
 from app.common.errors import Forbidden
+from app.errors import Text
 from app.ledger import events
 from app.ledger.disclosure import Disclosure, disclosure
 from app.place.access import estate_place
@@ -29,7 +30,12 @@ async def authorised_view(
 ) -> tuple[int, list[ServedEntry]]:
     """Entries ``start`` to ``end - 1`` with every payload the reader is entitled to; the read is logged."""
     if not principal.has_role(*READERS):
-        raise Forbidden(reason="restricted log entries are for the operator, the street office and the auditor")
+        raise Forbidden(
+            reason=Text(
+                "受限日志条目只供平台运营方、街道办事处和审计人员查看",
+                "restricted log entries are for the operator, the street office and the auditor",
+            )
+        )
     page = await service.entries(session, start, end)
     entitled: dict[uuid.UUID, bool] = {}
     served, disclosed = [], []

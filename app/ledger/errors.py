@@ -47,7 +47,7 @@ class MalformedNote(LedgerError):
 
     code = "ledger.note_malformed"
     title = "Malformed signed note"
-    message_zh = "签名文本的格式不符合 C2SP signed-note 规范。"
+    message_zh = "签名文本的格式不符合签名文本规范。"
     message_en = "The signed note is not in C2SP signed-note format."
 
 
@@ -74,7 +74,7 @@ class MalformedCheckpoint(LedgerError):
 
     code = "ledger.checkpoint_malformed"
     title = "Malformed checkpoint"
-    message_zh = "检查点（树头）的格式不符合 C2SP tlog-checkpoint 规范。"
+    message_zh = "检查点（树头）的格式不符合透明日志检查点规范。"
     message_en = "The checkpoint is not in C2SP tlog-checkpoint format."
 
 

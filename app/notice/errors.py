@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from types import MappingProxyType
+
 from app.errors import DomainError
+from app.rules import labels
 
 
 class OutboxMessageNotDead(DomainError):
@@ -11,8 +14,9 @@ class OutboxMessageNotDead(DomainError):
     code = "notice.outbox_not_dead"
     status = 409
     title = "Message is not a dead letter"
-    message_zh = "该消息状态为 {status}，只有投递失败（DEAD）的消息可以重试。"
+    message_zh = "该消息状态为{status}，只有投递失败的消息可以重试。"
     message_en = "The message is {status}; only a dead letter (DEAD) can be retried."
+    words = MappingProxyType({"status": labels.OUTBOX_STATUSES})
 
 
 class DeviceLimitReached(DomainError):

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from types import MappingProxyType
+
 from app.errors import DomainError
+from app.rules import labels
 
 
 class NotEstateOwner(DomainError):
@@ -38,6 +41,7 @@ class NoticePeriodOver(DomainError):
     message_en = (
         "Objections are filed after the roll is published and before voting opens ({starts_at}); the vote is {status}."
     )
+    words = MappingProxyType({"status": labels.VOTE_STATUSES})
 
 
 class EntryNotFound(DomainError):
@@ -62,6 +66,7 @@ class AlreadyAnswered(DomainError):
     title = "Already answered"
     message_zh = "该异议已于 {answered_at} 答复（{decision}），答复不可更改。"
     message_en = "The objection was answered at {answered_at} ({decision}); an answer is final."
+    words = MappingProxyType({"decision": labels.OBJECTION_DECISIONS})
 
 
 class AnswerAfterClose(DomainError):
@@ -75,6 +80,7 @@ class AnswerAfterClose(DomainError):
         "The vote has closed (status {status}); objections can no longer be answered and the unanswered ones are "
         "listed in the result's evidence."
     )
+    words = MappingProxyType({"status": labels.VOTE_STATUSES})
 
 
 class RollUnchanged(DomainError):

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from types import MappingProxyType
+
 from app.common.errors import TooManyRequests
 from app.errors import DomainError
+from app.rules import labels
 
 
 class ParticipationNotOpen(DomainError):
@@ -14,6 +17,7 @@ class ParticipationNotOpen(DomainError):
     title = "Vote is not taking ballots"
     message_zh = "投票当前状态为 {status}，仅在投票期间可以查看未投票的投票单位或发送提醒。"
     message_en = "The vote is {status}; the groups that have not voted are listed, and reminded, only while it is open."
+    words = MappingProxyType({"status": labels.VOTE_STATUSES})
 
 
 class ParticipationNotOpenToRole(DomainError):

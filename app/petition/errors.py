@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from types import MappingProxyType
+
 from app.errors import DomainError
+from app.rules import labels
 
 
 class PetitionNotFound(DomainError):
@@ -50,6 +53,7 @@ class NotCollecting(DomainError):
     title = "Not collecting signatures"
     message_zh = "该申请或提议已提交或已结束，不再征集签名（当前状态：{status}）。"
     message_en = "The petition was submitted or closed and takes no more signatures (status: {status})."
+    words = MappingProxyType({"status": labels.PETITION_STATUSES})
 
 
 class NotOpener(DomainError):
@@ -74,6 +78,7 @@ class AlreadySubmitted(DomainError):
     title = "Already submitted"
     message_zh = "该申请或提议已经提交（当前状态：{status}）。"
     message_en = "The petition was already submitted (status: {status})."
+    words = MappingProxyType({"status": labels.PETITION_STATUSES})
 
 
 class NotEscalatable(DomainError):
@@ -88,3 +93,4 @@ class NotEscalatable(DomainError):
         "Only a temporary-meeting petition submitted to the committee can be escalated to the street office "
         "(status: {status})."
     )
+    words = MappingProxyType({"status": labels.PETITION_STATUSES})

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Literal
 
 from pydantic import BaseModel, Field
 
@@ -48,7 +49,9 @@ class PetitionCountRead(BaseModel):
     threshold_met: bool = Field(
         description="R-LIFE-9: eligible (precondition and any applicant ground); R-LIFE-10: 20 % of heads"
     )
-    result: str = Field(description="ELIGIBLE / NOT_ELIGIBLE (R-LIFE-9) or SUCCEEDED / FAILED (R-LIFE-10)")
+    result: Literal["ELIGIBLE", "NOT_ELIGIBLE", "SUCCEEDED", "FAILED"] = Field(
+        description="ELIGIBLE / NOT_ELIGIBLE (R-LIFE-9) or SUCCEEDED / FAILED (R-LIFE-10)"
+    )
     reason_zh: str
     reason_en: str
     signatures_not_counted: int = Field(

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.common.access import MANAGING_ROLES, EstatePlace, Principal, Role, Scope, acting_role, roles_on
 from app.common.errors import Forbidden
-from app.errors import NotFound
+from app.errors import NotFound, Text
 from app.place.models import Community, Estate
 
 
@@ -54,7 +54,7 @@ async def ensure_can_manage_estate(session: AsyncSession, principal: Principal, 
     Observers and auditors see the estate, so they get 403; anyone else gets 404.
     """
     if not (await estate_roles(session, principal, estate_id)) & MANAGING_ROLES:
-        raise Forbidden(reason="read-only role on this estate")
+        raise Forbidden(reason=Text("您在本小区的角色只能查看，不能修改", "read-only role on this estate"))
 
 
 async def ensure_can_grant(session: AsyncSession, principal: Principal, scope: Scope) -> None:
@@ -62,7 +62,12 @@ async def ensure_can_grant(session: AsyncSession, principal: Principal, scope: S
     if principal.is_admin:
         return
     if not principal.has_role(Role.STREET_OFFICE) or scope.role in (Role.ADMIN, Role.STREET_OFFICE):
-        raise Forbidden(reason="a street office grants committee, auditor and observer roles only")
+        raise Forbidden(
+            reason=Text(
+                "街道办事处只能授予业委会、审计和观察员角色",
+                "a street office grants committee, auditor and observer roles only",
+            )
+        )
     street_office_id: uuid.UUID | None = None
     if scope.estate_id is not None:
         place = await estate_place(session, scope.estate_id)

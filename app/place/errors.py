@@ -1,4 +1,7 @@
+from types import MappingProxyType
+
 from app.errors import DomainError
+from app.rules import labels
 
 
 class PlaceNameTaken(DomainError):
@@ -7,8 +10,9 @@ class PlaceNameTaken(DomainError):
     code = "place.name_taken"
     status = 409
     title = "Name already used"
-    message_zh = "同一上级下已存在名为“{name}”的{kind_zh}（id {existing_id}）。"
+    message_zh = "同一上级下已存在名为“{name}”的{kind}（编号 {existing_id}）。"
     message_en = "A {kind} named '{name}' already exists under the same parent (id {existing_id})."
+    words = MappingProxyType({"kind": labels.PLACE_KINDS})
 
 
 class DeveloperIdentifierRequired(DomainError):

@@ -6,13 +6,13 @@ from typing import TypeVar
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.errors import NotFound
+from app.errors import NotFound, Noun
 from app.place.models import Community, District, Estate, StreetOffice
 
 _Place = TypeVar("_Place", District, StreetOffice, Community, Estate)
 
 
-async def _get(session: AsyncSession, model: type[_Place], row_id: uuid.UUID, *, what: str) -> _Place:
+async def _get(session: AsyncSession, model: type[_Place], row_id: uuid.UUID, *, what: Noun) -> _Place:
     row = await session.get(model, row_id)
     if row is None:
         raise NotFound(what=what)
@@ -43,5 +43,5 @@ async def street_office_of_estate(session: AsyncSession, estate_id: uuid.UUID) -
     )
 
 
-def not_found(kind: str) -> NotFound:
+def not_found(kind: Noun) -> NotFound:
     return NotFound(what=kind)

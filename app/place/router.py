@@ -7,7 +7,7 @@ from fastapi import APIRouter, Query, status
 
 from app.common.errors import Conflict, Forbidden, InvalidCursor, Unauthenticated
 from app.common.pagination import Page, PageQuery
-from app.errors import NotFound
+from app.errors import NotFound, Noun
 from app.http.deps import CurrentPrincipal, SessionDep
 from app.http.problems import problem_responses
 from app.place import schemas, service
@@ -148,7 +148,7 @@ MERGE_ERRORS = (*AUTH_ERRORS, NotFound, PlaceMergeInvalid, PlaceMergeConflict, C
 
 
 async def _merge(
-    kind: str, place_id: uuid.UUID, body: schemas.PlaceMerge, session: SessionDep, principal: CurrentPrincipal
+    kind: Noun, place_id: uuid.UUID, body: schemas.PlaceMerge, session: SessionDep, principal: CurrentPrincipal
 ) -> schemas.PlaceMergeRead:
     kept, moved = await service.merge_places(session, principal, kind, place_id, body.into_id)
     return schemas.PlaceMergeRead(kept_id=kept.id, retired_id=place_id, moved=moved)

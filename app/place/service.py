@@ -22,6 +22,7 @@ from app.common.access import Principal, Role, ensure_can_manage_street_office
 from app.common.errors import Conflict
 from app.common.pagination import paginate
 from app.db.base import Base
+from app.errors import Noun
 from app.ledger import events
 from app.place import repository
 from app.place.districts import check_district
@@ -35,9 +36,7 @@ MergeablePlace = District | StreetOffice | Community
 
 
 def existing_place(kind: str, name: str, existing_id: uuid.UUID) -> PlaceNameTaken:
-    return PlaceNameTaken(
-        kind=kind, kind_zh=KIND_ZH[kind], name=name, existing_id=existing_id, extra={"existing_id": str(existing_id)}
-    )
+    return PlaceNameTaken(kind=kind, name=name, existing_id=existing_id, extra={"existing_id": str(existing_id)})
 
 
 async def flush_unique(session: AsyncSession, row: Base, *, kind: str, name: str, lookup: Select[uuid.UUID]) -> None:
@@ -177,7 +176,7 @@ async def log_update(
         )
 
 
-MERGEABLE: dict[str, type[District] | type[StreetOffice] | type[Community]] = {
+MERGEABLE: dict[Noun, type[District] | type[StreetOffice] | type[Community]] = {
     "district": District,
     "street office": StreetOffice,
     "community": Community,
@@ -192,7 +191,7 @@ _CHILDREN: dict[str, tuple[type[StreetOffice] | type[Community] | type[Estate], 
 
 
 async def merge_places(
-    session: AsyncSession, principal: Principal, kind: str, duplicate_id: uuid.UUID, kept_id: uuid.UUID
+    session: AsyncSession, principal: Principal, kind: Noun, duplicate_id: uuid.UUID, kept_id: uuid.UUID
 ) -> tuple[MergeablePlace, dict[str, int]]:
     """R-PLACE-4 (the operator): everything that points at the duplicate (its children, staff roles and API keys
     scoped to it) is moved to the place kept, and the duplicate is retired (deleted; the entry keeps its id and

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from types import MappingProxyType
 
 from app.errors import DomainError
+from app.rules import labels
 
 
 class AccountRequired(DomainError):
@@ -87,6 +89,7 @@ class AlreadyDecided(DomainError):
     title = "Already decided"
     message_zh = "该人工审核申请已处理（{status}）。"
     message_en = "The manual verification request has already been decided ({status})."
+    words = MappingProxyType({"status": labels.REVIEW_STATUSES})
 
 
 class RequestPending(DomainError):
@@ -109,5 +112,6 @@ class DocumentDeleted(DomainError):
     code = "verification.document_deleted"
     status = 410
     title = "Document deleted"
-    message_zh = "该证件文件已按规定在审核决定后删除（R-PI-4），审核记录仍保留。"
-    message_en = "The document was deleted after the decision (R-PI-4); the decision record is kept."
+    message_zh = "该证件文件已按规定在审核决定后删除，审核记录仍保留。"
+    message_en = "The document was deleted after the decision; the decision record is kept."
+    rules = ("R-PI-4",)

@@ -31,7 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.audit import service as audit_service
 from app.common.access import Principal
 from app.common.errors import Forbidden
-from app.errors import DomainError, NotFound
+from app.errors import DomainError, NotFound, Text
 from app.identity import events
 from app.identity.models import Account
 from app.ledger.events import EventKind, identifier_targeted
@@ -579,7 +579,9 @@ async def _decidable(
     if request.status is not ReviewStatus.PENDING:
         raise AlreadyDecided(status=request.status.value)
     if principal.account_id is not None and principal.account_id == request.account_id:
-        raise Forbidden(reason="a reviewer cannot decide their own verification request")
+        raise Forbidden(
+            reason=Text("审核人不能审核本人的身份认证申请", "a reviewer cannot decide their own verification request")
+        )
     return request
 
 

@@ -24,6 +24,7 @@ class EstateCreate(Command):
         min_length=18,
         max_length=18,
         description="Unified social credit code (stored encrypted)",
+        examples=["91110000100012345L"],
     )
 
     @field_validator("developer_credit_code")

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from app.common.access import Role
 from app.common.errors import Forbidden, InvalidCursor, Unauthenticated
 from app.common.pagination import CursorParam, LimitParam, Page, decode_cursor, encode_cursor, paginate
-from app.errors import NotFound
+from app.errors import NotFound, Text
 from app.http.deps import CipherDep, Clock, CurrentPrincipal, SessionDep, SettingsDep
 from app.http.errors import PayloadTooLarge
 from app.http.problems import problem_responses
@@ -150,7 +150,12 @@ async def list_register_units(
     participation and results only)."""
     roles = await access.ensure_can_read_estate(session, principal, estate_id)
     if not roles - {Role.OBSERVER}:
-        raise Forbidden(reason="the residents' committee observes notices, participation and results (R-SUP-2)")
+        raise Forbidden(
+            reason=Text(
+                "居民委员会只能查看公告、参与情况和表决结果",
+                "the residents' committee observes notices, participation and results",
+            )
+        )
     version = await service.get_version(session, estate_id, number)
     buildings = await repository.building_names(session, estate_id)
     statement = repository.units_statement(version.id)
@@ -181,7 +186,12 @@ async def diff_register_versions(
     every change an importer made, a row planted and removed again included (R-SUP-1, R-ROLL-3)."""
     roles = await access.ensure_can_read_estate(session, principal, estate_id)
     if not roles - {Role.OBSERVER}:
-        raise Forbidden(reason="the residents' committee observes notices, participation and results (R-SUP-2)")
+        raise Forbidden(
+            reason=Text(
+                "居民委员会只能查看公告、参与情况和表决结果",
+                "the residents' committee observes notices, participation and results",
+            )
+        )
     before, after, changes = await service.diff_versions(session, estate_id, first, second)
     after_key = decode_cursor(cursor, str) if cursor is not None else None
     remaining = [change for change in changes if after_key is None or change.unit_key > after_key]

@@ -6,7 +6,7 @@ from datetime import datetime
 from pydantic import BaseModel, Field
 
 from app.common.schemas import ReadModel
-from app.register.models import OwnershipEvidence
+from app.register.models import OwnerKind, OwnershipEvidence
 from app.register.parsing import RegisterFormat, TextEncoding
 from app.rules.roll import AreaSource, SaleStatus
 
@@ -40,7 +40,7 @@ class RegisterImportRead(BaseModel):
 
 class OwnerRead(BaseModel):
     name: str = Field(description="Masked name")
-    kind: str
+    kind: OwnerKind
     identifier: str = Field(description="Masked identifier: last four characters only (R-PI-2)")
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Literal
 
 from pydantic import BaseModel, Field
 
@@ -34,7 +35,9 @@ class WitnessOut(BaseModel):
 
 class CountingStateOut(BaseModel):
     vote_id: uuid.UUID
-    status: str = Field(description="NOT_OPENED, OPEN (entries), CONFIRMING (frozen) or SIGNED_OFF")
+    status: Literal["NOT_OPENED", "OPEN", "CONFIRMING", "SIGNED_OFF"] = Field(
+        description="NOT_OPENED, OPEN (entries), CONFIRMING (frozen) or SIGNED_OFF"
+    )
     opened_at: datetime | None
     signed_off_at: datetime | None
     witnesses: list[WitnessOut]

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from types import MappingProxyType
+
 from app.errors import DomainError
+from app.rules import labels
 
 
 class VoteNotEnded(DomainError):
@@ -11,8 +14,9 @@ class VoteNotEnded(DomainError):
     code = "vote.not_ended"
     status = 409
     title = "Voting has not ended"
-    message_zh = "投票截止时间 {ends_at} 尚未到达，不得提前结束投票（R-LIFE-6）。"
-    message_en = "Voting ends at {ends_at}; it may not be closed early (R-LIFE-6)."
+    message_zh = "投票截止时间 {ends_at} 尚未到达，不得提前结束投票。"
+    message_en = "Voting ends at {ends_at}; it may not be closed early."
+    rules = ("R-LIFE-6",)
 
 
 class VoteNotClosable(DomainError):
@@ -23,6 +27,7 @@ class VoteNotClosable(DomainError):
     title = "Vote cannot be closed"
     message_zh = "该表决处于 {status} 状态（公告未发布或已撤销），不能结束或计票。"
     message_en = "The vote is {status} (not published, or cancelled); it cannot be closed or tallied."
+    words = MappingProxyType({"status": labels.VOTE_STATUSES})
 
 
 class ResultNotPublished(DomainError):
@@ -31,10 +36,10 @@ class ResultNotPublished(DomainError):
     code = "vote.result_not_published"
     status = 409
     title = "Result not published"
-    message_zh = "表决结果尚未公布（当前状态 {status}），各选项票数在投票结束前保密（R-LIFE-7）。"
-    message_en = (
-        "The result is not published yet (status {status}); per-option counts are sealed until close (R-LIFE-7)."
-    )
+    message_zh = "表决结果尚未公布（当前状态 {status}），各选项票数在投票结束前保密。"
+    message_en = "The result is not published yet (status {status}); per-option counts are sealed until close."
+    rules = ("R-LIFE-7",)
+    words = MappingProxyType({"status": labels.VOTE_STATUSES})
 
 
 class BallotsSealed(DomainError):
@@ -43,8 +48,10 @@ class BallotsSealed(DomainError):
     code = "result.ballots_sealed"
     status = 409
     title = "Ballots sealed until close"
-    message_zh = "投票结束前不得查看分户表决情况（当前状态 {status}，R-LIFE-7、R-PUB-2）。"
-    message_en = "Per-unit ballots cannot be viewed before voting closes (status {status}; R-LIFE-7, R-PUB-2)."
+    message_zh = "投票结束前不得查看分户表决情况（当前状态 {status}）。"
+    message_en = "Per-unit ballots cannot be viewed before voting closes (status {status})."
+    rules = ("R-LIFE-7", "R-PUB-2")
+    words = MappingProxyType({"status": labels.VOTE_STATUSES})
 
 
 class VoteTerminated(DomainError):
@@ -69,21 +76,22 @@ class CountingNotSignedOff(DomainError):
     code = "counting.not_signed_off"
     status = 409
     title = "Paper ballots not yet counted"
-    message_zh = (
-        "本次表决有书面投票：须在计票会议上录入纸质选票并经全部监票人确认后，才能结束计票并公布结果（R-PAPER-3）。"
-    )
+    message_zh = "本次表决有书面投票：须在计票会议上录入纸质选票并经全部监票人确认后，才能结束计票并公布结果。"
     message_en = (
         "This vote takes paper ballots: it is decided and its result published only after the counting session "
-        "has entered them and every witness has confirmed (R-PAPER-3)."
+        "has entered them and every witness has confirmed."
     )
+    rules = ("R-PAPER-3",)
 
 
 class CountingNotOpenable(DomainError):
     code = "counting.not_openable"
     status = 409
     title = "Counting session cannot be opened"
-    message_zh = "该表决处于 {status} 状态，或计票会议已经召开，不能再召开计票会议（R-PAPER-3）。"
-    message_en = "The vote is {status}, or its counting session was already opened; none can be opened (R-PAPER-3)."
+    message_zh = "该表决处于 {status} 状态，或计票会议已经召开，不能再召开计票会议。"
+    message_en = "The vote is {status}, or its counting session was already opened; none can be opened."
+    rules = ("R-PAPER-3",)
+    words = MappingProxyType({"status": labels.VOTE_STATUSES})
 
 
 class ReceptionsNotEntered(DomainError):
@@ -93,24 +101,23 @@ class ReceptionsNotEntered(DomainError):
     code = "counting.receptions_not_entered"
     status = 409
     title = "Received paper ballots not yet entered"
-    message_zh = (
-        "尚有 {count} 张已送达的书面表决票未录入计票，监票人不能确认；无法辨认或空白的应按废票录入（R-PAPER-3）。"
-    )
+    message_zh = "尚有 {count} 张已送达的书面表决票未录入计票，监票人不能确认；无法辨认或空白的应按废票录入。"
     message_en = (
-        "{count} received paper ballot(s) are not entered yet, so the witnesses cannot confirm the count; an "
-        "unreadable or blank one is entered as spoiled (R-PAPER-3)."
+        "{count} received paper ballot(s) are not entered yet, so the witnesses cannot confirm the count;"
+        " an unreadable or blank one is entered as spoiled."
     )
+    rules = ("R-PAPER-3",)
 
 
 class CountingNotOpen(DomainError):
     code = "counting.not_open"
     status = 409
     title = "No counting session open"
-    message_zh = "没有进行中的计票会议：计票会议尚未召开，或已有监票人确认、不再录入选票（R-PAPER-3）。"
+    message_zh = "没有进行中的计票会议：计票会议尚未召开，或已有监票人确认、不再录入选票。"
     message_en = (
-        "No counting session is open for entries: none was opened, or a witness has confirmed and the count is "
-        "frozen (R-PAPER-3)."
+        "No counting session is open for entries: none was opened, or a witness has confirmed and the count is frozen."
     )
+    rules = ("R-PAPER-3",)
 
 
 class WitnessNotEligible(DomainError):
@@ -120,13 +127,16 @@ class WitnessNotEligible(DomainError):
     code = "counting.witness_not_eligible"
     status = 422
     title = "Witness not eligible"
-    message_zh = "账户 {account_id} 不是本物业管理区域的{role}，不能担任该身份的监票人（R-PAPER-3）。"
-    message_en = "Account {account_id} is not this estate's {role}; it cannot witness the counting as such (R-PAPER-3)."
+    message_zh = "账户 {account_id} 不是本物业管理区域的{role}，不能担任该身份的监票人。"
+    message_en = "Account {account_id} is not this estate's {role}; it cannot witness the counting as such."
+    rules = ("R-PAPER-3",)
+    words = MappingProxyType({"role": labels.WITNESS_ROLES})
 
 
 class NotAWitness(DomainError):
     code = "counting.not_a_witness"
     status = 403
     title = "Not a witness of this counting"
-    message_zh = "您不是本次计票会议的监票人，不能确认计票结果（R-PAPER-3）。"
-    message_en = "You are not a witness of this counting session and cannot confirm it (R-PAPER-3)."
+    message_zh = "您不是本次计票会议的监票人，不能确认计票结果。"
+    message_en = "You are not a witness of this counting session and cannot confirm it."
+    rules = ("R-PAPER-3",)

@@ -38,7 +38,7 @@ from app.audit.models import AuditEntry
 from app.ballot.models import Ballot, BallotStatus
 from app.common.access import Principal, Role
 from app.common.errors import Forbidden
-from app.errors import NotFound
+from app.errors import NotFound, Text
 from app.ledger import completeness, events, merkle
 from app.ledger.canonical import canonical_bytes, canonical_sha256
 from app.ledger.entries import leaf_data
@@ -86,7 +86,12 @@ async def export(
         raise NotFound(what="vote")
     roles = await access.estate_roles(session, principal, vote.estate_id)  # nobody's role: 404
     if not roles & EXPORT_ROLES:
-        raise Forbidden(reason="exports are for the organiser, the street office, the operator and auditors")
+        raise Forbidden(
+            reason=Text(
+                "导出只供组织者、街道办事处、平台运营方和审计人员使用",
+                "exports are for the organiser, the street office, the operator and auditors",
+            )
+        )
     bundle = await build_bundle(session, vote, keys=keys, pseudonym_key=pseudonym_key)
     await audit_service.append(
         session,

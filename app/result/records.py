@@ -47,6 +47,7 @@ from app.ballot.models import CountingSession, CountingWitness, PaperReception
 from app.committee.models import Committee, ConveningTrigger
 from app.common.access import Principal, Role
 from app.common.errors import Forbidden
+from app.errors import Text
 from app.identity.models import Account
 from app.ledger import events
 from app.ledger.canonical import canonical_bytes
@@ -781,7 +782,11 @@ async def filing_package(
     without it and owners in the roll 403, anyone else 404; each download logged (restricted: who read it)."""
     vote, viewer = await result_service.visible_vote(session, principal, vote_id, now=now)
     if not viewer.roles & FILING_ROLES:
-        raise Forbidden(reason="the filing package is for the organiser and the street office")
+        raise Forbidden(
+            reason=Text(
+                "备案材料只供组织者和街道办事处获取", "the filing package is for the organiser and the street office"
+            )
+        )
     records = await gather(session, vote, now=now, base_url=base_url)
     signed = await sign_result(session, vote, keys)
     package = await build_package(session, records, signed)

@@ -9,29 +9,39 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from types import MappingProxyType
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from app.ballot.models import Ballot
+from app.ballot.models import Ballot, BallotStatus, Channel
+from app.ballot.schemas import BallotBasis, CastAnswers
 from app.common.schemas import RatesRead, ReadModel, WeightRead
 from app.objection.schemas import ObjectionEvidenceRead
 from app.result.repository import UnitPlace
 from app.result.service import Decision, GroupBallots, PublishedResult, Turnout
 from app.rules import labels
+from app.rules.categories import Category
+from app.rules.choices import Outcome
 from app.rules.counts import Weight
+from app.rules.elections import ElectionOutcome
+from app.rules.kinds import TopicKind
+from app.rules.lifecycle import DecisionStatus, VoteDecisionStatus, VoteStatus
 from app.rules.numeric import area_display
 from app.rules.publicity import CalendarSource
 from app.supervision import service as supervision_service
 from app.supervision.models import SupervisionAction
 from app.vote.models import Topic
 
+TopicOutcome = Outcome | ElectionOutcome
+"""A topic's outcome: a motion's (PASSED, REJECTED, NO_QUORUM, NO_DECISION) or an election's (DECIDED,
+TIE_UNRESOLVED, NO_QUORUM)."""
+
 
 class TurnoutRead(BaseModel):
     """R-LIFE-7: participation only; per-option counts stay sealed until close."""
 
     vote_id: uuid.UUID
-    status: str = Field(description="Effective status at `as_of` (the clock moves OPEN → CLOSED)")
+    status: VoteStatus = Field(description="Effective status at `as_of` (the clock moves OPEN → CLOSED)")
     as_of: datetime
     starts_at: datetime
     ends_at: datetime
@@ -59,13 +69,13 @@ class TurnoutRead(BaseModel):
 
 class TopicOutcomeRead(BaseModel):
     topic_id: uuid.UUID
-    outcome: str
+    outcome: TopicOutcome
     evidence_sha256: str
 
 
 class DecisionRead(ReadModel):
     vote_id: uuid.UUID
-    status: str
+    status: VoteStatus
     closed_at: datetime | None
     decided_at: datetime | None
     result_published_at: datetime | None
@@ -103,16 +113,16 @@ class TopicResultRead(BaseModel):
     topic_id: uuid.UUID
     position: int
     title: str
-    kind: str
-    category: str
-    outcome: str
+    kind: TopicKind
+    category: Category
+    outcome: TopicOutcome
     evidence: dict[str, Any] = Field(
         description="The law core's result: every numerator and denominator, formulas, outcome, reasons zh/en "
         "(R-TALLY-10)"
     )
     evidence_sha256: str = Field(description="SHA-256 of the RFC 8785 canonical evidence")
     decided_at: datetime
-    decision_status: str | None = Field(
+    decision_status: DecisionStatus | None = Field(
         default=None,
         description="R-SUP-7: this topic's decision IN_FORCE, REVOKED_BY_STREET_OFFICE or REVOKED_BY_COURT; null "
         "when the outcome decided nothing (NO_QUORUM, REJECTED, NO_DECISION), so there is nothing to revoke. The "
@@ -133,11 +143,13 @@ class TopicResultRead(BaseModel):
 class RevocationRead(ReadModel):
     """R-SUP-1 / R-SUP-3 / R-SUP-7: who revoked which decision, on which written decision or judgment, and why."""
 
-    kind: str = Field(description="REVOCATION (street office / district authority) or COURT_REVOCATION")
+    kind: Literal["REVOCATION", "COURT_REVOCATION"] = Field(
+        description="REVOCATION (street office / district authority) or COURT_REVOCATION"
+    )
     topic_id: uuid.UUID | None = Field(
         description="The topic whose decision was revoked; null on a whole-vote revocation recorded before R-SUP-7"
     )
-    decision_status: str
+    decision_status: DecisionStatus
     document_ref: str = Field(description="The written decision document, or the judgment number")
     reason: str
     acted_by: str
@@ -173,7 +185,7 @@ class PublicationRead(BaseModel):
 class ResultRead(ReadModel):
     vote_id: uuid.UUID
     title: str
-    status: str
+    status: VoteStatus
     closed_at: datetime | None
     decided_at: datetime | None
     result_published_at: datetime | None
@@ -184,7 +196,7 @@ class ResultRead(ReadModel):
     topics: list[TopicResultRead]
     participating_units: list[UnitPlaceRead] = Field(description="R-PUB-1: building, entrance, room and area only")
     publication: PublicationRead
-    decision_status: str = Field(
+    decision_status: VoteDecisionStatus = Field(
         description="Summary over the topics (R-SUP-7): IN_FORCE, PARTLY_REVOKED, NO_DECISION, "
         "REVOKED_BY_STREET_OFFICE, REVOKED_BY_COURT or REVOKED (every decision, by both); each topic carries its own"
     )
@@ -259,13 +271,13 @@ class BallotRead(ReadModel):
     """One ballot as cast, without who cast it beyond the legal basis (R-PUB-2, R-REC-1)."""
 
     ballot_id: uuid.UUID
-    status: str
+    status: BallotStatus
     void_reason: str | None
-    channel: str
-    basis: str
+    channel: Channel
+    basis: BallotBasis
     cast_at: datetime
     content_hash: str
-    answers: dict[str, Any] = Field(description="Topic id → answer, exactly as cast")
+    answers: CastAnswers = Field(description="Topic id → answer, exactly as cast (`PaperTopicAnswer`)")
     audit_entry_id: uuid.UUID | None = Field(description="The ballot's log entry: `GET /receipts/{audit_entry_id}`")
     status_zh: str = Field(default="", description="The status in Chinese, beside the code")
     basis_zh: str = Field(default="", description="The basis in Chinese (业主本人, 法定代表人, 委托代理人, …)")

@@ -19,6 +19,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
+from app.errors import Text
 from app.rules.errors import (
     CandidateConditionsUnmet,
     CandidateFeeArrears,
@@ -84,6 +85,14 @@ RULE_IDS: Mapping[Criterion, str] = {
     Criterion.ILLEGAL_CONSTRUCTION: "R-CAND-5",
     Criterion.ART39_CONDITIONS: "R-CAND-6",
 }
+CRITERION_WORDS: Mapping[Criterion, Text] = {
+    Criterion.PROPERTY_FEES: Text("按时足额交纳物业费", "property fee paid on time and in full"),
+    Criterion.MAINTENANCE_FUND: Text("未欠缴专项维修资金", "no arrears of the special maintenance fund"),
+    Criterion.ILLEGAL_CONSTRUCTION: Text("无违法建设", "no illegal construction"),
+    Criterion.ART39_CONDITIONS: Text(
+        "符合北京市物业管理条例第三十九条第三款的任职条件", "the conditions of Beijing Art. 39 ¶3"
+    ),
+}
 _NOT_MET: Mapping[Criterion, type[RuleViolation]] = {
     Criterion.PROPERTY_FEES: CandidateFeeArrears,
     Criterion.MAINTENANCE_FUND: CandidateFundArrears,
@@ -104,7 +113,7 @@ def check_representative(owner_type: OwnerType, has_representative: bool) -> Non
 def check_source(criterion: Criterion, source: Source) -> None:
     """R-CAND-3..6: only the source able to know a condition attests it."""
     if source not in SOURCES[criterion]:
-        raise EligibilitySourceNotAccepted(rule=RULE_IDS[criterion])
+        raise EligibilitySourceNotAccepted(criterion=CRITERION_WORDS[criterion], extra={"rules": [RULE_IDS[criterion]]})
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,4 +137,11 @@ def check_eligible(candidate: str, attestations: Iterable[Attestation]) -> None:
             raise _NOT_MET[criterion](candidate=candidate)
     missing = [RULE_IDS[criterion] for criterion in Criterion if criterion not in latest]
     if missing:
-        raise CandidateNotAttested(candidate=candidate, rules=", ".join(missing))
+        raise CandidateNotAttested(
+            candidate=candidate,
+            criteria=Text(
+                "、".join(CRITERION_WORDS[c].zh for c in Criterion if c not in latest),
+                ", ".join(CRITERION_WORDS[c].en for c in Criterion if c not in latest),
+            ),
+            extra={"rules": ["R-CAND-7", *missing]},
+        )

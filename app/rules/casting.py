@@ -33,8 +33,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from types import MappingProxyType
 from typing import Required, TypedDict, Unpack
 
+from app.errors import Text
+from app.rules import labels
 from app.rules.errors import NaiveDatetime, RuleViolation
 from app.rules.roll import VoterGroup
 
@@ -123,12 +126,7 @@ class NotEntitled(RuleViolation):
 
     def __init__(self, reason: NotEntitledReason) -> None:
         self.reason = reason
-        super().__init__(reason=reason.value, extra={"reason": reason.value})
-
-    def message(self, language: str) -> str:
-        zh, en = _REASON_TEXT[self.reason]
-        template = self.message_zh if language == "zh" else self.message_en
-        return template.format(reason=zh if language == "zh" else en)
+        super().__init__(reason=Text(*_REASON_TEXT[reason]), extra={"reason": reason.value})
 
 
 class SignaturesIncomplete(RuleViolation):
@@ -146,6 +144,7 @@ class GrantAlreadyDecided(RuleViolation):
     title = "Grant already decided"
     message_zh = "该授权已处理（当前状态：{status}）。"
     message_en = "The grant has already been decided (status: {status})."
+    words = MappingProxyType({"status": labels.REVIEW_STATUSES})
 
 
 class GrantAlreadyUsed(RuleViolation):
@@ -164,6 +163,7 @@ class GrantNotRevocable(RuleViolation):
     title = "Grant not revocable"
     message_zh = "该授权已被驳回或撤销（当前状态：{status}）。"
     message_en = "The grant was already rejected or revoked (status: {status})."
+    words = MappingProxyType({"status": labels.REVIEW_STATUSES})
 
 
 def _aware(value: datetime | None, name: str) -> None:

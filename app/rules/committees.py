@@ -20,7 +20,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
+from types import MappingProxyType
 
+from app.rules import labels
 from app.rules.errors import RuleViolation
 from app.rules.reminders import add_months, within_months
 
@@ -73,6 +75,7 @@ class CommitteeSizeInvalid(RuleViolation):
         "With {households} households, {seats} members and {alternate_seats} alternates are not allowed: an odd "
         "number of at least {minimum} members, and no more alternates than members ({basis})."
     )
+    words = MappingProxyType({"basis": labels.citation})
 
 
 class CommitteeTermInvalid(RuleViolation):
@@ -80,6 +83,7 @@ class CommitteeTermInvalid(RuleViolation):
     title = "Committee term not allowed"
     message_zh = "任期 {starts_on} 至 {ends_on} 不符合规定：任期最长 {years} 年，最迟至 {latest}（{basis}）。"
     message_en = "The term {starts_on} to {ends_on} is not allowed: at most {years} years, until {latest} ({basis})."
+    words = MappingProxyType({"basis": labels.citation})
 
 
 def check_size(kind: CommitteeKind, seats: int, alternate_seats: int, *, households: int) -> None:

@@ -6,7 +6,10 @@ placeholders match, so the HTTP layer renders them without the rules knowing abo
 
 from __future__ import annotations
 
+from types import MappingProxyType
+
 from app.errors import DomainError
+from app.rules import labels
 
 
 class RuleViolation(DomainError):
@@ -106,13 +109,14 @@ class ElectionSeatsInvalid(RuleViolation):
     code = "rules.election_seats_invalid"
     title = "Invalid number of committee seats"
     message_zh = (
-        "委员名额 {members} 不符合规定：应为不少于 5 的奇数（物业管理区域不超过 100 户的可为 3），"
-        "本区域共 {households} 户（R-ELEC-1）。"
+        "委员名额 {members} 不符合规定：应为不少于 5 的奇数（物业管理区域不超过 100 户的可为 "
+        "3），本区域共 {households} 户。"
     )
     message_en = (
-        "{members} member seats are invalid: the number must be odd and at least 5 (or 3 where the area has "
-        "at most 100 households); this area has {households} households (R-ELEC-1)."
+        "{members} member seats are invalid: the number must be odd and at least 5 (or 3 where the area "
+        "has at most 100 households); this area has {households} households."
     )
+    rules = ("R-ELEC-1",)
 
 
 class ElectionAlternateSeatsInvalid(RuleViolation):
@@ -120,11 +124,9 @@ class ElectionAlternateSeatsInvalid(RuleViolation):
 
     code = "rules.election_alternate_seats_invalid"
     title = "Invalid number of alternate seats"
-    message_zh = "候补委员名额 {alternates} 不符合规定：应在 {minimum} 至 {maximum} 之间（R-ELEC-1、R-ELEC-7）。"
-    message_en = (
-        "{alternates} alternate seats are invalid: the number must be between {minimum} and {maximum} "
-        "(R-ELEC-1, R-ELEC-7)."
-    )
+    message_zh = "候补委员名额 {alternates} 不符合规定：应在 {minimum} 至 {maximum} 之间。"
+    message_en = "{alternates} alternate seats are invalid: the number must be between {minimum} and {maximum}."
+    rules = ("R-ELEC-1", "R-ELEC-7")
 
 
 class ElectionSeatsNotOdd(RuleViolation):
@@ -132,8 +134,9 @@ class ElectionSeatsNotOdd(RuleViolation):
 
     code = "rules.election_seats_not_odd"
     title = "Invalid number of committee seats"
-    message_zh = "委员名额 {members} 不符合规定：业主委员会委员人数应为单数，且不少于 3 名（R-ELEC-1）。"
-    message_en = "{members} member seats are invalid: a committee has an odd number of at least 3 members (R-ELEC-1)."
+    message_zh = "委员名额 {members} 不符合规定：业主委员会委员人数应为单数，且不少于 3 名。"
+    message_en = "{members} member seats are invalid: a committee has an odd number of at least 3 members."
+    rules = ("R-ELEC-1",)
 
 
 class ElectionCommitteeRequired(RuleViolation):
@@ -143,12 +146,13 @@ class ElectionCommitteeRequired(RuleViolation):
     title = "Sitting committee needed"
     message_zh = (
         "补选或仅选举候补委员，须以本小区任期内的业主委员会记录（委员名额、在任委员和候补委员人数）为准；"
-        "本小区没有任期内的业主委员会记录（R-ELEC-10、R-ELEC-13）。"
+        "本小区没有任期内的业主委员会记录。"
     )
     message_en = (
-        "A by-election or an alternates-only election is measured against the estate's owners' committee in term "
-        "(its seats, members and alternates in office), and the estate has none on record (R-ELEC-10, R-ELEC-13)."
+        "A by-election or an alternates-only election is measured against the estate's owners' committee "
+        "in term (its seats, members and alternates in office), and the estate has none on record."
     )
+    rules = ("R-ELEC-10", "R-ELEC-13")
 
 
 class ElectionCommitteeInvalid(RuleViolation):
@@ -158,12 +162,13 @@ class ElectionCommitteeInvalid(RuleViolation):
     title = "Inconsistent committee figures"
     message_zh = (
         "现任业主委员会的人数不一致：委员名额 {size}、在任委员 {members}、候补委员 {alternates}；"
-        "在任委员和候补委员均不得多于委员名额（北京市物业管理条例第三十九条，R-ELEC-10）。"
+        "在任委员和候补委员均不得多于委员名额（北京市物业管理条例第三十九条）。"
     )
     message_en = (
-        "The sitting committee's figures are inconsistent: {size} seats, {members} members in office, "
-        "{alternates} alternates; neither members nor alternates may exceed the seats (Beijing Art. 39, R-ELEC-10)."
+        "The sitting committee's figures are inconsistent: {size} seats, {members} members in office, {alternates} "
+        "alternates; neither members nor alternates may exceed the seats (Beijing Art. 39)."
     )
+    rules = ("R-ELEC-10",)
 
 
 class ElectionFullReelectionRequired(RuleViolation):
@@ -172,13 +177,14 @@ class ElectionFullReelectionRequired(RuleViolation):
     code = "rules.election_full_reelection_required"
     title = "Full re-election required"
     message_zh = (
-        "候补委员递补后在任委员仅 {remaining} 名，不足委员名额 {size} 的二分之一，"
-        "应当重新选举业主委员会，不得补选（北京市物业管理条例第四十八条，R-ELEC-11）。"
+        "候补委员递补后在任委员仅 {remaining} 名，不足委员名额 {size} 的二分之一，应当重新选举业主委员会，"
+        "不得补选（北京市物业管理条例第四十八条）。"
     )
     message_en = (
-        "Only {remaining} of {size} members remain after alternates fill the vacancies, fewer than half: the "
-        "whole committee must be re-elected, not topped up (Beijing Art. 48, R-ELEC-11)."
+        "Only {remaining} of {size} members remain after alternates fill the vacancies, fewer than half: "
+        "the whole committee must be re-elected, not topped up (Beijing Art. 48)."
     )
+    rules = ("R-ELEC-11",)
 
 
 class ElectionBySeatsInvalid(RuleViolation):
@@ -187,13 +193,14 @@ class ElectionBySeatsInvalid(RuleViolation):
     code = "rules.election_by_seats_invalid"
     title = "Invalid number of by-election seats"
     message_zh = (
-        "补选委员名额 {members} 不符合规定：委员空缺 {vacancies} 名，其中 {filled} 名由候补委员递补"
-        "（北京市物业管理条例第四十一条第三款），可补选 1 至 {open} 名（R-ELEC-10）。"
+        "补选委员名额 {members} 不符合规定：委员空缺 {vacancies} 名，"
+        "其中 {filled} 名由候补委员递补（北京市物业管理条例第四十一条第三款），可补选 1 至 {open} 名。"
     )
     message_en = (
         "{members} by-election seats are invalid: of {vacancies} vacant seats, {filled} are filled by alternates "
-        "(Beijing Art. 41 ¶3), so 1 to {open} seats may be elected (R-ELEC-10)."
+        "(Beijing Art. 41 ¶3), so 1 to {open} seats may be elected."
     )
+    rules = ("R-ELEC-10",)
 
 
 class ElectionAlternatesOnlyInvalid(RuleViolation):
@@ -201,11 +208,12 @@ class ElectionAlternatesOnlyInvalid(RuleViolation):
 
     code = "rules.election_alternates_only_invalid"
     title = "Invalid alternates-only election"
-    message_zh = "仅选举候补委员时，委员名额应为 0，且只设一份候选人名单（R-ELEC-10）；本次委员名额为 {members}。"
+    message_zh = "仅选举候补委员时，委员名额应为 0，且只设一份候选人名单；本次委员名额为 {members}。"
     message_en = (
-        "An alternates-only election has no member seats and a single candidate list (R-ELEC-10); "
-        "{members} member seats were given."
+        "An alternates-only election has no member seats and a single candidate list; {members} member seats "
+        "were given."
     )
+    rules = ("R-ELEC-10",)
 
 
 class ElectionCandidateListEmpty(RuleViolation):
@@ -213,8 +221,10 @@ class ElectionCandidateListEmpty(RuleViolation):
 
     code = "rules.election_candidate_list_empty"
     title = "Empty candidate list"
-    message_zh = "候选人名单（{list}）为空（R-ELEC-2）。"
-    message_en = "The candidate list ({list}) is empty (R-ELEC-2)."
+    message_zh = "候选人名单（{list}）为空。"
+    message_en = "The candidate list ({list}) is empty."
+    rules = ("R-ELEC-2",)
+    words = MappingProxyType({"list": labels.LIST_KINDS})
 
 
 class ElectionCandidateDuplicate(RuleViolation):
@@ -222,8 +232,9 @@ class ElectionCandidateDuplicate(RuleViolation):
 
     code = "rules.election_candidate_duplicate"
     title = "Duplicate candidate"
-    message_zh = "候选人 {candidate} 在候选人名单中出现多次（R-ELEC-2）。"
-    message_en = "Candidate {candidate} appears more than once on the candidate lists (R-ELEC-2)."
+    message_zh = "候选人 {candidate} 在候选人名单中出现多次。"
+    message_en = "Candidate {candidate} appears more than once on the candidate lists."
+    rules = ("R-ELEC-2",)
 
 
 class ElectionWriteIn(RuleViolation):
@@ -231,8 +242,9 @@ class ElectionWriteIn(RuleViolation):
 
     code = "rules.election_write_in"
     title = "Write-in candidate"
-    message_zh = "{candidate} 不在已公示的候选人名单中，不得另选他人（R-ELEC-2）。"
-    message_en = "{candidate} is not on the publicised candidate list; write-ins are not allowed (R-ELEC-2)."
+    message_zh = "{candidate} 不在已公示的候选人名单中，不得另选他人。"
+    message_en = "{candidate} is not on the publicised candidate list; write-ins are not allowed."
+    rules = ("R-ELEC-2",)
 
 
 class ElectionBallotIncomplete(RuleViolation):
@@ -240,8 +252,9 @@ class ElectionBallotIncomplete(RuleViolation):
 
     code = "rules.election_ballot_incomplete"
     title = "Election ballot incomplete"
-    message_zh = "选票未对以下候选人作出选择：{candidates}（R-ELEC-3）。"
-    message_en = "The ballot gives no choice for these candidates: {candidates} (R-ELEC-3)."
+    message_zh = "选票未对以下候选人作出选择：{candidates}。"
+    message_en = "The ballot gives no choice for these candidates: {candidates}."
+    rules = ("R-ELEC-3",)
 
 
 class ElectionChoiceInvalid(RuleViolation):
@@ -249,8 +262,9 @@ class ElectionChoiceInvalid(RuleViolation):
 
     code = "rules.election_choice_invalid"
     title = "Invalid choice for a candidate"
-    message_zh = "对候选人 {candidate} 的选择 {choice} 无效：只能选择同意、反对或弃权（R-ELEC-3）。"
-    message_en = "Choice {choice} for candidate {candidate} is invalid: use AGREE, OPPOSE or ABSTAIN (R-ELEC-3)."
+    message_zh = "对候选人 {candidate} 的选择 {choice} 无效：只能选择同意、反对或弃权。"
+    message_en = "Choice {choice} for candidate {candidate} is invalid: use AGREE, OPPOSE or ABSTAIN."
+    rules = ("R-ELEC-3",)
 
 
 class ElectionApprovalLimitExceeded(RuleViolation):
@@ -258,8 +272,10 @@ class ElectionApprovalLimitExceeded(RuleViolation):
 
     code = "rules.election_approval_limit_exceeded"
     title = "Too many candidates approved"
-    message_zh = "选票同意了 {agreed} 名候选人（{list}），超过应选名额 {limit}（R-ELEC-3）。"
-    message_en = "The ballot agrees with {agreed} candidates ({list}), more than the {limit} seats (R-ELEC-3)."
+    message_zh = "选票同意了 {agreed} 名候选人（{list}），超过应选名额 {limit}。"
+    message_en = "The ballot agrees with {agreed} candidates ({list}), more than the {limit} seats."
+    rules = ("R-ELEC-3",)
+    words = MappingProxyType({"list": labels.LIST_KINDS})
 
 
 # --- Committee candidates (app.rules.candidates; R-CAND) ---
@@ -270,11 +286,12 @@ class CandidateRepresentativeRequired(RuleViolation):
 
     code = "rules.candidate_representative_required"
     title = "Authorised representative required"
-    message_zh = "单位业主须由其授权的自然人代表参选，并提交授权书（北京市物业管理条例第三十九条第二款，R-CAND-1）。"
+    message_zh = "单位业主须由其授权的自然人代表参选，并提交授权书（北京市物业管理条例第三十九条第二款）。"
     message_en = (
-        "An organisation owner stands through its authorised natural-person representative, with the letter of "
-        "authorisation (Beijing Art. 39 ¶2, R-CAND-1)."
+        "An organisation owner stands through its authorised natural-person representative, with the letter "
+        "of authorisation (Beijing Art. 39 ¶2)."
     )
+    rules = ("R-CAND-1",)
 
 
 class CandidateRepresentativeNotAllowed(RuleViolation):
@@ -282,8 +299,9 @@ class CandidateRepresentativeNotAllowed(RuleViolation):
 
     code = "rules.candidate_representative_not_allowed"
     title = "Representative not allowed"
-    message_zh = "自然人业主应本人参选，不得由他人代表（北京市物业管理条例第三十九条第二款，R-CAND-1）。"
-    message_en = "A natural-person owner stands in person, not through a representative (Beijing Art. 39 ¶2, R-CAND-1)."
+    message_zh = "自然人业主应本人参选，不得由他人代表（北京市物业管理条例第三十九条第二款）。"
+    message_en = "A natural-person owner stands in person, not through a representative (Beijing Art. 39 ¶2)."
+    rules = ("R-CAND-1",)
 
 
 class EligibilitySourceNotAccepted(RuleViolation):
@@ -291,8 +309,8 @@ class EligibilitySourceNotAccepted(RuleViolation):
 
     code = "rules.eligibility_source_not_accepted"
     title = "Attesting source not accepted"
-    message_zh = "该项任职条件须由规定的机构或记录出具证明（{rule}）。"
-    message_en = "This condition must be attested by the source the rule names ({rule})."
+    message_zh = "该项任职条件（{criterion}）须由规定的机构或记录出具证明。"
+    message_en = "This condition ({criterion}) must be attested by the source the rule names."
 
 
 class CandidateFeeArrears(RuleViolation):
@@ -300,14 +318,12 @@ class CandidateFeeArrears(RuleViolation):
 
     code = "rules.candidate_fee_arrears"
     title = "Candidate in arrears of property fees"
-    message_zh = (
-        "候选人 {candidate} 经物业服务企业证明未按时足额交纳物业费，不得担任业主委员会委员"
-        "（朝阳区意见二.5，R-CAND-3）。"
-    )
+    message_zh = "候选人 {candidate} 经物业服务企业证明未按时足额交纳物业费，不得担任业主委员会委员（朝阳区意见二.5）。"
     message_en = (
-        "Candidate {candidate} is attested by the property service company as not paying the property fee on "
-        "time and in full, and may not serve on the committee (Chaoyang opinions §2.5, R-CAND-3)."
+        "Candidate {candidate} is attested by the property service company as not paying the property fee "
+        "on time and in full, and may not serve on the committee (Chaoyang opinions §2.5)."
     )
+    rules = ("R-CAND-3",)
 
 
 class CandidateFundArrears(RuleViolation):
@@ -315,11 +331,12 @@ class CandidateFundArrears(RuleViolation):
 
     code = "rules.candidate_fund_arrears"
     title = "Candidate in arrears of the maintenance fund"
-    message_zh = "候选人 {candidate} 经证明欠缴专项维修资金，不得担任业主委员会委员（朝阳区意见二.5，R-CAND-4）。"
+    message_zh = "候选人 {candidate} 经证明欠缴专项维修资金，不得担任业主委员会委员（朝阳区意见二.5）。"
     message_en = (
         "Candidate {candidate} is attested as owing the special maintenance fund, and may not serve on the "
-        "committee (Chaoyang opinions §2.5, R-CAND-4)."
+        "committee (Chaoyang opinions §2.5)."
     )
+    rules = ("R-CAND-4",)
 
 
 class CandidateIllegalConstruction(RuleViolation):
@@ -327,11 +344,12 @@ class CandidateIllegalConstruction(RuleViolation):
 
     code = "rules.candidate_illegal_construction"
     title = "Candidate with illegal construction"
-    message_zh = "候选人 {candidate} 经街道办事处证明存在违法建设，不得担任业主委员会委员（朝阳区意见二.5，R-CAND-5）。"
+    message_zh = "候选人 {candidate} 经街道办事处证明存在违法建设，不得担任业主委员会委员（朝阳区意见二.5）。"
     message_en = (
-        "Candidate {candidate} is attested by the street office as having illegal construction, and may not "
-        "serve on the committee (Chaoyang opinions §2.5, R-CAND-5)."
+        "Candidate {candidate} is attested by the street office as having illegal construction, and may "
+        "not serve on the committee (Chaoyang opinions §2.5)."
     )
+    rules = ("R-CAND-5",)
 
 
 class CandidateConditionsUnmet(RuleViolation):
@@ -339,10 +357,9 @@ class CandidateConditionsUnmet(RuleViolation):
 
     code = "rules.candidate_conditions_unmet"
     title = "Candidate does not meet the Art. 39 conditions"
-    message_zh = "候选人 {candidate} 不符合业主委员会委员的任职条件（北京市物业管理条例第三十九条第三款，R-CAND-6）。"
-    message_en = (
-        "Candidate {candidate} does not meet the conditions of a committee member (Beijing Art. 39 ¶3, R-CAND-6)."
-    )
+    message_zh = "候选人 {candidate} 不符合业主委员会委员的任职条件（北京市物业管理条例第三十九条第三款）。"
+    message_en = "Candidate {candidate} does not meet the conditions of a committee member (Beijing Art. 39 ¶3)."
+    rules = ("R-CAND-6",)
 
 
 class CandidateNotAttested(RuleViolation):
@@ -350,11 +367,11 @@ class CandidateNotAttested(RuleViolation):
 
     code = "rules.candidate_not_attested"
     title = "Candidate eligibility not attested"
-    message_zh = "候选人 {candidate} 的任职条件尚未全部取得证明，不得公示（缺：{rules}；R-CAND-7）。"
+    message_zh = "候选人 {candidate} 的任职条件尚未全部取得证明，不得公示（缺：{criteria}）。"
     message_en = (
-        "Candidate {candidate} has conditions not yet attested, so the list cannot be publicised "
-        "(missing: {rules}; R-CAND-7)."
+        "Candidate {candidate} has conditions not yet attested, so the list cannot be publicised (missing: {criteria})."
     )
+    rules = ("R-CAND-7",)
 
 
 # --- Notice, voting window and publication (app.rules.publicity; R-LIFE) ---
@@ -374,13 +391,12 @@ class NoticePeriodTooShort(RuleViolation):
 
     code = "rules.notice_period_too_short"
     title = "Notice period too short"
-    message_zh = (
-        "公告于 {published_date} 发布，投票最早可于 {earliest_start} 开始，不得于 {starts_at} 开始（R-LIFE-3）。"
-    )
+    message_zh = "公告于 {published_date} 发布，投票最早可于 {earliest_start} 开始，不得于 {starts_at} 开始。"
     message_en = (
-        "The notice was published on {published_date}, so voting may start at {earliest_start} "
-        "at the earliest, not {starts_at} (R-LIFE-3)."
+        "The notice was published on {published_date}, so voting may start at {earliest_start} at the earliest,"
+        " not {starts_at}."
     )
+    rules = ("R-LIFE-3",)
 
 
 class VotingWindowMinimumInvalid(RuleViolation):
@@ -388,8 +404,9 @@ class VotingWindowMinimumInvalid(RuleViolation):
 
     code = "rules.voting_window_minimum_invalid"
     title = "Minimum voting window too short"
-    message_zh = "投票期最短天数 {min_days} 无效：不得少于 {floor} 天（R-LIFE-5）。"
-    message_en = "A minimum voting window of {min_days} days is invalid: it may not be below {floor} days (R-LIFE-5)."
+    message_zh = "投票期最短天数 {min_days} 无效：不得少于 {floor} 天。"
+    message_en = "A minimum voting window of {min_days} days is invalid: it may not be below {floor} days."
+    rules = ("R-LIFE-5",)
 
 
 class VotingWindowInverted(RuleViolation):
@@ -397,8 +414,9 @@ class VotingWindowInverted(RuleViolation):
 
     code = "rules.voting_window_inverted"
     title = "Voting window ends before it starts"
-    message_zh = "投票截止时间 {ends_at} 不晚于开始时间 {starts_at}（R-LIFE-5）。"
-    message_en = "The voting window ends at {ends_at}, which is not after its start {starts_at} (R-LIFE-5)."
+    message_zh = "投票截止时间 {ends_at} 不晚于开始时间 {starts_at}。"
+    message_en = "The voting window ends at {ends_at}, which is not after its start {starts_at}."
+    rules = ("R-LIFE-5",)
 
 
 class TransitionNotAllowed(RuleViolation):
@@ -409,6 +427,7 @@ class TransitionNotAllowed(RuleViolation):
     title = "Vote status change not allowed"
     message_zh = "表决当前状态为 {status}，不能变更为 {to}。"
     message_en = "The vote's status is {status}; it cannot change to {to}."
+    words = MappingProxyType({"status": labels.VOTE_STATUSES, "to": labels.VOTE_STATUSES})
 
 
 class VotingWindowTooShort(RuleViolation):
@@ -416,8 +435,9 @@ class VotingWindowTooShort(RuleViolation):
 
     code = "rules.voting_window_too_short"
     title = "Voting window too short"
-    message_zh = "投票期 {starts_at} 至 {ends_at} 不足 {min_days} 天（R-LIFE-5）。"
-    message_en = "The voting window {starts_at} to {ends_at} is shorter than {min_days} days (R-LIFE-5)."
+    message_zh = "投票期 {starts_at} 至 {ends_at} 不足 {min_days} 天。"
+    message_en = "The voting window {starts_at} to {ends_at} is shorter than {min_days} days."
+    rules = ("R-LIFE-5",)
 
 
 class VotingNotStarted(RuleViolation):
@@ -445,8 +465,9 @@ class VotingEarlyClose(RuleViolation):
 
     code = "rules.voting_early_close"
     title = "Early close not allowed"
-    message_zh = "不得提前结束投票：已公示的截止时间为 {ends_at}，不得改为 {new_ends_at}（R-LIFE-6）。"
-    message_en = "Voting may not close early: the publicised end {ends_at} cannot become {new_ends_at} (R-LIFE-6)."
+    message_zh = "不得提前结束投票：已公示的截止时间为 {ends_at}，不得改为 {new_ends_at}。"
+    message_en = "Voting may not close early: the publicised end {ends_at} cannot become {new_ends_at}."
+    rules = ("R-LIFE-6",)
 
 
 class VotingExtensionAfterClose(RuleViolation):
@@ -454,8 +475,9 @@ class VotingExtensionAfterClose(RuleViolation):
 
     code = "rules.voting_extension_after_close"
     title = "Vote already closed"
-    message_zh = "投票已于 {ends_at} 截止，不得再延长（R-LIFE-6）。"
-    message_en = "Voting closed at {ends_at} and can no longer be extended (R-LIFE-6)."
+    message_zh = "投票已于 {ends_at} 截止，不得再延长。"
+    message_en = "Voting closed at {ends_at} and can no longer be extended."
+    rules = ("R-LIFE-6",)
 
 
 class VotingExtensionNotInNotice(RuleViolation):
@@ -463,11 +485,12 @@ class VotingExtensionNotInNotice(RuleViolation):
 
     code = "rules.voting_extension_not_in_notice"
     title = "Extension not provided for in the notice"
-    message_zh = "公告未规定延长规则，不得延长投票期；未通过的事项须重新公告表决（R-LIFE-6）。"
+    message_zh = "公告未规定延长规则，不得延长投票期；未通过的事项须重新公告表决。"
     message_en = (
-        "The notice states no extension rule, so the voting window cannot be extended; "
-        "a failed vote must be noticed again (R-LIFE-6)."
+        "The notice states no extension rule, so the voting window cannot be extended; a failed vote must "
+        "be noticed again."
     )
+    rules = ("R-LIFE-6",)
 
 
 class VotingExtensionConditionUnmet(RuleViolation):
@@ -475,8 +498,9 @@ class VotingExtensionConditionUnmet(RuleViolation):
 
     code = "rules.voting_extension_condition_unmet"
     title = "Extension condition not met"
-    message_zh = "公告规定的延长条件（{condition}）不成立，不得延长投票期（R-LIFE-6）。"
-    message_en = "The extension condition stated in the notice ({condition}) does not hold (R-LIFE-6)."
+    message_zh = "公告规定的延长条件（{condition}）不成立，不得延长投票期。"
+    message_en = "The extension condition stated in the notice ({condition}) does not hold."
+    rules = ("R-LIFE-6",)
 
 
 class VotingExtensionTooMany(RuleViolation):
@@ -484,8 +508,9 @@ class VotingExtensionTooMany(RuleViolation):
 
     code = "rules.voting_extension_too_many"
     title = "Too many extensions"
-    message_zh = "公告规定最多延长 {max_times} 次，已达上限（R-LIFE-6）。"
-    message_en = "The notice allows at most {max_times} extensions, and that limit is reached (R-LIFE-6)."
+    message_zh = "公告规定最多延长 {max_times} 次，已达上限。"
+    message_en = "The notice allows at most {max_times} extensions, and that limit is reached."
+    rules = ("R-LIFE-6",)
 
 
 class VotingExtensionTooLong(RuleViolation):
@@ -493,10 +518,9 @@ class VotingExtensionTooLong(RuleViolation):
 
     code = "rules.voting_extension_too_long"
     title = "Extension too long"
-    message_zh = "公告规定每次最多延长 {max_days} 天，不得由 {ends_at} 延至 {new_ends_at}（R-LIFE-6）。"
-    message_en = (
-        "The notice allows at most {max_days} days per extension, so {ends_at} cannot move to {new_ends_at} (R-LIFE-6)."
-    )
+    message_zh = "公告规定每次最多延长 {max_days} 天，不得由 {ends_at} 延至 {new_ends_at}。"
+    message_en = "The notice allows at most {max_days} days per extension, so {ends_at} cannot move to {new_ends_at}."
+    rules = ("R-LIFE-6",)
 
 
 # --- Topic categories, counting rules and option topics (app.rules.categories / options; R-CAT, R-MULTI) ---
@@ -542,7 +566,10 @@ class InvalidOptions(RuleViolation):
 
     code = "rules.invalid_options"
     title = "Invalid option list"
-    message_zh = "选项列表无效（{options}）：至少需要两个互不相同的非空选项编号，且不得使用 ABSTAIN、SPOILED 等保留字。"
+    message_zh = (
+        "选项列表无效（{options}）：至少需要两个互不相同的非空选项编号，且不得使用表示弃权、"
+        "无法辨认的保留字作为选项编号。"
+    )
     message_en = (
         "Invalid option list ({options}): at least two distinct, non-empty option ids are needed, "
         "and reserved words such as ABSTAIN or SPOILED cannot be used."
@@ -592,13 +619,12 @@ class PaperReceptionOutsideWindow(RuleViolation):
     code = "ballot.paper_reception_outside_window"
     status = 409
     title = "Paper ballot received outside the voting window"
-    message_zh = (
-        "纸质选票只能在表决期间（{starts_at} 至 {ends_at}）送达登记；表决截止后送达的选票不予登记（R-PAPER-1）。"
-    )
+    message_zh = "纸质选票只能在表决期间（{starts_at} 至 {ends_at}）送达登记；表决截止后送达的选票不予登记。"
     message_en = (
-        "A paper ballot is recorded as received only within the voting window ({starts_at} to {ends_at}); "
-        "one arriving after the close is refused (R-PAPER-1)."
+        "A paper ballot is recorded as received only within the voting window ({starts_at} to {ends_at});"
+        " one arriving after the close is refused."
     )
+    rules = ("R-PAPER-1",)
 
 
 class CountingBeforeClose(RuleViolation):
@@ -607,8 +633,9 @@ class CountingBeforeClose(RuleViolation):
     code = "counting.before_close"
     status = 409
     title = "Counting session before the close"
-    message_zh = "计票会议须在表决截止（{ends_at}）之后召开（R-PAPER-3）。"
-    message_en = "The counting session is held after the close ({ends_at}) (R-PAPER-3)."
+    message_zh = "计票会议须在表决截止（{ends_at}）之后召开。"
+    message_en = "The counting session is held after the close ({ends_at})."
+    rules = ("R-PAPER-3",)
 
 
 class WitnessesIncomplete(RuleViolation):
@@ -616,11 +643,11 @@ class WitnessesIncomplete(RuleViolation):
 
     code = "counting.witnesses_incomplete"
     title = "Witnesses incomplete"
-    message_zh = "监票人须至少包括一名本物业管理区域业主，以及居民委员会或街道办事处（R-PAPER-3）。"
+    message_zh = "监票人须至少包括一名本物业管理区域业主，以及居民委员会或街道办事处。"
     message_en = (
-        "The witnesses must include at least one owner of the estate and the residents' committee or the street "
-        "office (R-PAPER-3)."
+        "The witnesses must include at least one owner of the estate and the residents' committee or the street office."
     )
+    rules = ("R-PAPER-3",)
 
 
 class ScanHashInvalid(RuleViolation):
@@ -628,10 +655,9 @@ class ScanHashInvalid(RuleViolation):
 
     code = "ballot.scan_hash_invalid"
     title = "Invalid scan hash"
-    message_zh = "扫描件哈希无效：须为已上传扫描件的 SHA-256，全零哈希不予接受（R-PAPER-4）。"
-    message_en = (
-        "Invalid scan hash: it must be the SHA-256 of an uploaded scan; the all-zero hash is refused (R-PAPER-4)."
-    )
+    message_zh = "扫描件哈希无效：须为已上传扫描件的 SHA-256，全零哈希不予接受。"
+    message_en = "Invalid scan hash: it must be the SHA-256 of an uploaded scan; the all-zero hash is refused."
+    rules = ("R-PAPER-4",)
 
 
 class PostingInFuture(RuleViolation):
@@ -639,10 +665,9 @@ class PostingInFuture(RuleViolation):
 
     code = "rules.posting_in_future"
     title = "Posting time in the future"
-    message_zh = "张贴时间 {posted_at} 晚于记录时间 {now}，不能记录尚未发生的张贴（R-NOTICE-2）。"
-    message_en = (
-        "The posting time {posted_at} is after the recording time {now}; a posting is recorded once done (R-NOTICE-2)."
-    )
+    message_zh = "张贴时间 {posted_at} 晚于记录时间 {now}，不能记录尚未发生的张贴。"
+    message_en = "The posting time {posted_at} is after the recording time {now}; a posting is recorded once done."
+    rules = ("R-NOTICE-2",)
 
 
 class PostingBeforePublication(RuleViolation):
@@ -650,11 +675,12 @@ class PostingBeforePublication(RuleViolation):
 
     code = "rules.posting_before_publication"
     title = "Posting before publication"
-    message_zh = "张贴时间 {posted_at} 早于公告发布时间 {published_at}，张贴的必须是已发布的公告（R-NOTICE-2）。"
+    message_zh = "张贴时间 {posted_at} 早于公告发布时间 {published_at}，张贴的必须是已发布的公告。"
     message_en = (
         "The posting time {posted_at} is before the notice was published at {published_at}; only the published "
-        "notice can be posted (R-NOTICE-2)."
+        "notice can be posted."
     )
+    rules = ("R-NOTICE-2",)
 
 
 class PostingTooLateForWindow(RuleViolation):
@@ -664,14 +690,15 @@ class PostingTooLateForWindow(RuleViolation):
     code = "rules.posting_too_late"
     title = "Posted too late for the announced window"
     message_zh = (
-        "公告于 {posted_date} 在物业管理区域内张贴，投票最早可于 {earliest_start} 开始，公告的开始时间 {starts_at} "
-        "不足十五日公示期（R-LIFE-3、R-NOTICE-3）。请撤销本次表决并以新的表决时间重新发布公告。"
+        "公告于 {posted_date} 在物业管理区域内张贴，投票最早可于 {earliest_start} "
+        "开始，公告的开始时间 {starts_at} 不足十五日公示期。请撤销本次表决并以新的表决时间重新发布公告。"
     )
     message_en = (
-        "The notice was posted on site on {posted_date}, so voting may start at {earliest_start} at the earliest; "
-        "the announced start {starts_at} leaves less than 15 clear days (R-LIFE-3, R-NOTICE-3). Cancel the vote and "
-        "publish a new notice with a new window."
+        "The notice was posted on site on {posted_date}, so voting may start at {earliest_start} at the "
+        "earliest; the announced start {starts_at} leaves less than 15 clear days. Cancel the vote and publish "
+        "a new notice with a new window."
     )
+    rules = ("R-LIFE-3", "R-NOTICE-3")
 
 
 class NoticeNotPosted(RuleViolation):
@@ -680,8 +707,9 @@ class NoticeNotPosted(RuleViolation):
     code = "ballot.notice_not_posted"
     status = 409
     title = "Notice not posted on site"
-    message_zh = "公告尚未记录在物业管理区域内显著位置张贴，表决不能开始（R-NOTICE-3）。"
-    message_en = "No on-site posting of the notice is recorded, so voting cannot open (R-NOTICE-3)."
+    message_zh = "公告尚未记录在物业管理区域内显著位置张贴，表决不能开始。"
+    message_en = "No on-site posting of the notice is recorded, so voting cannot open."
+    rules = ("R-NOTICE-3",)
 
 
 # --- Rules of procedure (app.rules.procedure; R-PROC) ---
@@ -709,6 +737,7 @@ class DelegationForbidden(RuleViolation):
         "The assembly may not authorise the committee to decide a matter of Beijing Regulation Art. 34(1) "
         "(Art. 44); only the owners can decide it: {matters}."
     )
+    words = MappingProxyType({"matters": labels.MATTERS})
 
 
 class DelegationUnknown(RuleViolation):
@@ -728,11 +757,12 @@ class DisclosurePeriodNotEnded(RuleViolation):
 
     code = "rules.disclosure_period_not_ended"
     title = "Half-year not ended"
-    message_zh = "{period} 尚未结束（截至 {last_day}），不能公示该半年的委员、候补委员交纳物业费情况（R-DISC-1）。"
+    message_zh = "{period} 尚未结束（截至 {last_day}），不能公示该半年的委员、候补委员交纳物业费情况。"
     message_en = (
-        "The half-year {period} has not ended (it runs to {last_day}), so its publication of the members' fee "
-        "payments cannot be made yet (R-DISC-1)."
+        "The half-year {period} has not ended (it runs to {last_day}), so its publication of the members' "
+        "fee payments cannot be made yet."
     )
+    rules = ("R-DISC-1",)
 
 
 class DisclosureYearInFuture(RuleViolation):
@@ -740,5 +770,6 @@ class DisclosureYearInFuture(RuleViolation):
 
     code = "rules.disclosure_year_in_future"
     title = "Year not begun"
-    message_zh = "{year} 年尚未开始，不能记录该年度的报告或评价（R-DISC-4、R-DISC-5）。"
-    message_en = "The year {year} has not begun, so no report or evaluation of it can be recorded (R-DISC-4, R-DISC-5)."
+    message_zh = "{year} 年尚未开始，不能记录该年度的报告或评价。"
+    message_en = "The year {year} has not begun, so no report or evaluation of it can be recorded."
+    rules = ("R-DISC-4", "R-DISC-5")

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from types import MappingProxyType
+
 from app.errors import DomainError
+from app.rules import labels
 
 
 class NotSuspendable(DomainError):
@@ -11,6 +14,7 @@ class NotSuspendable(DomainError):
     title = "Vote cannot be suspended"
     message_zh = "该表决当前状态为 {status}，只有已公告或正在投票的表决可以暂停。"
     message_en = "The vote is {status}; only a published or open vote can be suspended."
+    words = MappingProxyType({"status": labels.VOTE_STATUSES})
 
 
 class NotSuspended(DomainError):
@@ -19,6 +23,7 @@ class NotSuspended(DomainError):
     title = "Vote is not suspended"
     message_zh = "该表决当前状态为 {status}，未被暂停，无需恢复。"
     message_en = "The vote is {status}, not suspended; there is nothing to resume."
+    words = MappingProxyType({"status": labels.VOTE_STATUSES})
 
 
 class NotDecided(DomainError):
@@ -30,6 +35,7 @@ class NotDecided(DomainError):
         "The vote is {status} and has no decision yet, so nothing can be revoked; order a correction or suspend "
         "the vote instead."
     )
+    words = MappingProxyType({"status": labels.VOTE_STATUSES})
 
 
 class AlreadyRevoked(DomainError):
@@ -38,6 +44,7 @@ class AlreadyRevoked(DomainError):
     title = "Decision already revoked"
     message_zh = "该决定已被撤销（{status}），不能再作监督处理。"
     message_en = "The decision is already revoked ({status}); no further supervision action applies."
+    words = MappingProxyType({"status": {**labels.VOTE_STATUSES, **labels.DECISION_STATUSES}})
 
 
 class NotSupervisable(DomainError):
@@ -46,6 +53,7 @@ class NotSupervisable(DomainError):
     title = "Vote not published"
     message_zh = "该表决当前状态为 {status}（未发布公告或已取消），不能责令改正。"
     message_en = "The vote is {status} (notice not published, or cancelled); no correction can be ordered."
+    words = MappingProxyType({"status": labels.VOTE_STATUSES})
 
 
 class DeadlineNotInFuture(DomainError):
@@ -70,6 +78,7 @@ class DecisionAlreadyRevoked(DomainError):
     title = "Decision already revoked"
     message_zh = "该议题的决定已于 {acted_at} 被撤销（{status}），不能再次撤销。"
     message_en = "This topic's decision was already revoked at {acted_at} ({status}); it cannot be revoked again."
+    words = MappingProxyType({"status": {**labels.VOTE_STATUSES, **labels.DECISION_STATUSES}})
 
 
 class NoDecisionOnTopic(DomainError):
@@ -80,3 +89,4 @@ class NoDecisionOnTopic(DomainError):
     title = "Topic decided nothing"
     message_zh = "该议题的表决结果为 {outcome}，未形成决定，没有可撤销的决定。"
     message_en = "The topic's outcome is {outcome}: it decided nothing, so there is no decision to revoke."
+    words = MappingProxyType({"outcome": labels.OUTCOMES})

@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, Field
 
 from app.common.schemas import Command, RatesRead, ReadModel, WeightRead
+from app.rules.lifecycle import DecisionStatus, VoteDecisionStatus, VoteStatus
 from app.rules.publicity import CalendarSource
-from app.supervision.models import SupervisionAction
+from app.supervision.models import SupervisionAction, SupervisionKind
 from app.supervision.service import (
     Acted,
     DecisionOverview,
@@ -81,7 +83,7 @@ class SupervisionActionRead(ReadModel):
     id: uuid.UUID
     vote_id: uuid.UUID
     estate_id: uuid.UUID
-    kind: str
+    kind: SupervisionKind
     reason: str
     document_ref: str = Field(description="The written decision document or, for a court, the judgment number")
     deadline: datetime | None
@@ -108,11 +110,11 @@ class SupervisionResultRead(BaseModel):
     """The recorded act, the vote's status after it, and the notice sent to the owners."""
 
     action: SupervisionActionRead
-    vote_status: str = Field(description="Stored status after the act")
-    effective_status: str = Field(description="Status at the request instant (the clock moves OPEN → CLOSED)")
+    vote_status: VoteStatus = Field(description="Stored status after the act")
+    effective_status: VoteStatus = Field(description="Status at the request instant (the clock moves OPEN → CLOSED)")
     notice_id: uuid.UUID | None = Field(description="The notice published to the owners (none for a follow-up)")
     ends_at: datetime = Field(description="The window's end in force after the act (R-SUP-5: extended on resumption)")
-    decision_status: str | None = Field(
+    decision_status: DecisionStatus | None = Field(
         None, description="Revocations (R-SUP-7): the revoked topic's decision status after the act"
     )
 
@@ -130,7 +132,9 @@ class SupervisionResultRead(BaseModel):
 
 class CorrectionOrderRead(BaseModel):
     order: SupervisionActionRead
-    state: str = Field(description="OPEN, FOLLOWED_UP, or SUPERSEDED (the decision was revoked)")
+    state: Literal["OPEN", "FOLLOWED_UP", "SUPERSEDED"] = Field(
+        description="OPEN, FOLLOWED_UP, or SUPERSEDED (the decision was revoked)"
+    )
     overdue: bool = Field(description="OPEN and at or past its deadline")
     follow_up: SupervisionActionRead | None
 
@@ -146,7 +150,7 @@ class CorrectionOrderRead(BaseModel):
 
 class VoteSupervisionRead(BaseModel):
     vote_id: uuid.UUID
-    status: str = Field(description="Effective status (SUSPENDED, TERMINATED, …)")
+    status: VoteStatus = Field(description="Effective status (SUSPENDED, TERMINATED, …)")
     actions: list[SupervisionActionRead]
     correction_orders: list[CorrectionOrderRead]
 
@@ -191,8 +195,8 @@ class VoteOverviewRead(ReadModel):
     vote_id: uuid.UUID
     estate_id: uuid.UUID
     title: str
-    status: str
-    effective_status: str
+    status: VoteStatus
+    effective_status: VoteStatus
     starts_at: datetime
     ends_at: datetime
     total: WeightRead
@@ -218,8 +222,8 @@ class DecisionOverviewRead(ReadModel):
     vote_id: uuid.UUID
     estate_id: uuid.UUID
     title: str
-    effective_status: str
-    decision_status: str = Field(
+    effective_status: VoteStatus
+    decision_status: VoteDecisionStatus = Field(
         description="Summary over the topics (R-SUP-7): PENDING (not published yet), NO_DECISION, IN_FORCE, "
         "PARTLY_REVOKED, REVOKED_BY_STREET_OFFICE, REVOKED_BY_COURT or REVOKED (every decision, by both)"
     )

@@ -33,7 +33,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.audit import service as audit_service
 from app.common.access import MANAGING_ROLES, Principal, Role, ensure_can_manage_street_office, roles_on
 from app.common.errors import Forbidden
-from app.errors import NotFound
+from app.errors import NotFound, Text
 from app.holidays import STATE_COUNCIL_CALENDAR
 from app.identity import events as identity_events
 from app.ledger import events
@@ -113,7 +113,12 @@ def _ensure_supervises(roles: frozenset[Role], status: VoteStatus, allowed: froz
     if not roles or (status is VoteStatus.DRAFT and not roles & MANAGING_ROLES):
         raise NotFound(what="vote")
     if not roles & allowed:
-        raise Forbidden(reason="supervision is for the street office of the jurisdiction and the district authority")
+        raise Forbidden(
+            reason=Text(
+                "监督职责由辖区街道办事处和区主管部门行使",
+                "supervision is for the street office of the jurisdiction and the district authority",
+            )
+        )
 
 
 # --- recording ------------------------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from app.errors import Text
 from app.rules.categories import Category, CountingRule
 from app.rules.counts import Weight
 from app.rules.kinds import KINDS, TopicKind
@@ -22,7 +23,7 @@ __all__ = ["AnswerRefused", "counting_rule", "topic_evidence"]
 
 def _kind(document: Mapping[str, Any]) -> KindRules:
     if document["kind"] not in KINDS:
-        raise AnswerRefused(f"unknown topic kind {document['kind']!r}")
+        raise AnswerRefused(Text(f"未知的议题类型 {document['kind']!r}", f"unknown topic kind {document['kind']!r}"))
     return KINDS[TopicKind(document["kind"])]
 
 
@@ -44,7 +45,12 @@ def counting_rule(document: Mapping[str, Any]) -> CountingRule:
 def _spoiled(answer: Any, paper: bool) -> Any:
     """R-TALLY-6: only an imported paper ballot can be spoiled."""
     if answer == SPOILED and not paper:
-        raise AnswerRefused("SPOILED on an online ballot (only paper ballots can be spoiled)")
+        raise AnswerRefused(
+            Text(
+                "电子选票不能是无法辨认的选票（只有纸质选票可以）",
+                "SPOILED on an online ballot (only paper ballots can be spoiled)",
+            )
+        )
     return answer
 
 

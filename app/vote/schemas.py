@@ -290,7 +290,7 @@ class VoteSummaryRead(ReadModel):
     organiser_kind: OrganiserKind
     voting_method: VotingMethod
     status: VoteStatus
-    effective_status: str = Field(description="The stored status moved along by the clock (R-LIFE-5)")
+    effective_status: VoteStatus = Field(description="The stored status moved along by the clock (R-LIFE-5)")
     starts_at: datetime
     ends_at: datetime = Field(description="The end in force: the notice's, or a resumption's extension (R-SUP-5)")
     notice_ends_at: datetime | None = Field(

@@ -24,7 +24,7 @@ from app.audit.models import AuditEntry
 from app.committee.models import Committee
 from app.common.access import MANAGING_ROLES, Principal, Role, acting_role, roles_on
 from app.common.pagination import paginate
-from app.errors import NotFound
+from app.errors import NotFound, Noun
 from app.grant import reach
 from app.identity import events as identity_events
 from app.ledger import events
@@ -449,7 +449,7 @@ async def _bind_proposed_rules(session: AsyncSession, vote: Vote, topic: Topic) 
 _Child = TypeVar("_Child", Topic, Attachment)
 
 
-def _child(children: Iterable[_Child], child_id: uuid.UUID, *, what: str) -> _Child:
+def _child(children: Iterable[_Child], child_id: uuid.UUID, *, what: Noun) -> _Child:
     """The vote's topic or the topic's attachment with this id."""
     for child in children:
         if child.id == child_id:

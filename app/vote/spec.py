@@ -84,8 +84,9 @@ class BallotIncomplete(DomainError):
     code = "ballot.incomplete"
     status = 422
     title = "Ballot does not cover every topic"
-    message_zh = "选票须对每个议题表明意见（R-TALLY-1），缺少：{topics}。"
-    message_en = "A ballot must answer every topic (R-TALLY-1); missing: {topics}."
+    message_zh = "选票须对每个议题表明意见，缺少：{topics}。"
+    message_en = "A ballot must answer every topic; missing: {topics}."
+    rules = ("R-TALLY-1",)
 
 
 class TopicNotInNotice(DomainError):

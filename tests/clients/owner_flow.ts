@@ -5,6 +5,7 @@ import createClient from "openapi-fetch";
 import type { components, paths } from "./generated/schema";
 
 type Problem = components["schemas"]["Problem"];
+type TopicAnswer = components["schemas"]["TopicAnswer"]; // shaped by the topic's kind (issue #19 item 1)
 
 function fail(problem: Problem | undefined, what: string): never {
   throw new Error(`${what}: ${problem?.code ?? "no answer"}`);
@@ -15,7 +16,7 @@ export async function ownerFlow(
   baseUrl: string,
   phone: string,
   readCode: () => Promise<string>,
-  answer: (topic: components["schemas"]["TopicRead"]) => unknown,
+  answer: (topic: components["schemas"]["TopicRead"]) => TopicAnswer,
 ): Promise<string[]> {
   const api = createClient<paths>({ baseUrl });
   const sent = await api.POST("/api/v1/auth/codes", { body: { phone } });
@@ -35,7 +36,7 @@ export async function ownerFlow(
 
   const receipts: string[] = [];
   for (const group of item.groups.filter((candidate) => !candidate.voted)) {
-    const answers: Record<string, unknown> = {};
+    const answers: Record<string, TopicAnswer> = {};
     for (const topic of vote.data.topics) answers[topic.id] = answer(topic);
     const cast = await api.POST("/api/v1/votes/{vote_id}/ballots", {
       params: { path: { vote_id: voteId } },

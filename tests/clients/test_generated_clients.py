@@ -61,6 +61,9 @@ def test_typescript_client_keeps_every_model_and_the_owner_flow_compiles(node_mo
     _run(node_modules / ".bin" / "tsc", "-p", "tsconfig.json", cwd=HERE)
 
 
+ALIASES = {"ConsultationAnswer", "PaperTopicAnswer", "SingleChoiceAnswer", "TopicAnswer"}
+
+
 def _class_name(schema: str) -> str:
     """openapi-python-client's class name for a schema (``Page_NoticeRead_`` → ``PageNoticeRead``)."""
     return "".join(part[:1].upper() + part[1:] for part in re.split(r"[^0-9A-Za-z]+", schema) if part)
@@ -75,6 +78,10 @@ def test_python_client_keeps_every_model_and_the_owner_flow_type_checks(tmp_path
     assert "Warning" not in generated.stdout + generated.stderr, generated.stdout + generated.stderr
     exported = set(re.findall(r'"(\w+)"', (package / "models" / "__init__.py").read_text(encoding="utf-8")))
     missing = sorted(name for name in _schema_names() if _class_name(name) not in exported)
-    assert missing == []
+    # A union or a plain string is a type alias to openapi-python-client, spelled out where it is used (the ballot
+    # answers, typed per topic kind): only those may lack a class of their own.
+    assert missing == sorted(ALIASES)
+    answers = (package / "models" / "ballot_cast_answers.py").read_text(encoding="utf-8")
+    assert re.search(r"additional_properties: dict\[str, .*ElectionAnswer.*YesNoAnswer", answers), answers[:2000]
     shutil.copy(HERE / "owner_flow.py", tmp_path / "owner_flow.py")
     _run(BIN / "mypy", "--strict", "--no-incremental", "owner_flow.py", cwd=tmp_path)

@@ -48,10 +48,13 @@ def test_each_condition_has_its_sources_and_rule_id():
     check_source(Criterion.MAINTENANCE_FUND, Source.MAINTENANCE_FUND_RECORDS)
     check_source(Criterion.ILLEGAL_CONSTRUCTION, Source.STREET_OFFICE)
     check_source(Criterion.ART39_CONDITIONS, Source.CANDIDATE_DECLARATION)
-    with pytest.raises(errors.EligibilitySourceNotAccepted, match="R-CAND-5"):
+    with pytest.raises(errors.EligibilitySourceNotAccepted, match="no illegal construction") as raised:
         check_source(Criterion.ILLEGAL_CONSTRUCTION, Source.CANDIDATE_DECLARATION)
-    with pytest.raises(errors.EligibilitySourceNotAccepted, match="R-CAND-3"):
+    assert raised.value.extra == {"rules": ["R-CAND-5"]}  # the rule id apart from the messages (issue #19 item 9)
+    assert raised.value.message("zh") == "该项任职条件（无违法建设）须由规定的机构或记录出具证明。"
+    with pytest.raises(errors.EligibilitySourceNotAccepted, match="property fee") as raised:
         check_source(Criterion.PROPERTY_FEES, Source.CANDIDATE_DECLARATION)
+    assert raised.value.extra == {"rules": ["R-CAND-3"]}
 
 
 def test_a_candidate_with_every_condition_met_is_eligible():
@@ -86,7 +89,12 @@ def test_missing_attestations_are_named_by_rule():
     only_fees = [Attestation(Criterion.PROPERTY_FEES, MET, 1)]
     with pytest.raises(errors.CandidateNotAttested) as raised:
         check_eligible("c2", only_fees)
-    assert raised.value.params == {"candidate": "c2", "rules": "R-CAND-4, R-CAND-5, R-CAND-6"}
+    assert raised.value.extra == {"rules": ["R-CAND-7", "R-CAND-4", "R-CAND-5", "R-CAND-6"]}
+    assert raised.value.message("zh") == (
+        "候选人 c2 的任职条件尚未全部取得证明，不得公示"
+        "（缺：未欠缴专项维修资金、无违法建设、符合北京市物业管理条例第三十九条第三款的任职条件）。"
+    )
+    assert "no arrears of the special maintenance fund, no illegal construction" in raised.value.message("en")
 
 
 def test_a_failure_is_reported_before_what_is_missing():

@@ -139,7 +139,7 @@ def test_window_too_short_message():
     with pytest.raises(errors.VotingWindowTooShort) as caught:
         check_window(PUBLISHED, START, END - SECOND)
     assert caught.value.message("en") == (
-        "The voting window 2025-03-17T00:00:00+08:00 to 2025-03-23T23:59:59+08:00 is shorter than 7 days (R-LIFE-5)."
+        "The voting window 2025-03-17T00:00:00+08:00 to 2025-03-23T23:59:59+08:00 is shorter than 7 days."
     )
 
 

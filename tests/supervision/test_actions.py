@@ -451,7 +451,8 @@ async def test_a_suspended_then_revoked_path_is_refused_in_order(client, session
     await client.post(f"/api/v1/votes/{vote_id}/suspend", json=BODY, headers=keys.street_office)
     revoke = await client.post(f"/api/v1/votes/{vote_id}/revoke", json=_revocation(fixture), headers=keys.street_office)
     assert problem_code(revoke) == "supervision.not_decided"
-    assert "SUSPENDED" in revoke.json()["messages"]["zh"]
+    assert "SUSPENDED" in revoke.json()["messages"]["en"]
+    assert "已被街道办事处暂停" in revoke.json()["messages"]["zh"]  # the status in words (issue #19 item 9)
     order = await client.post(
         f"/api/v1/votes/{vote_id}/correction-orders", json=_body("correction-orders"), headers=keys.street_office
     )

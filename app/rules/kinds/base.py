@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from app.errors import Text
 from app.rules.categories import Category, CountingRule, MatterItem, blank_participates, community_rule
 from app.rules.choices import Choice
 from app.rules.counts import Weight
@@ -32,8 +33,8 @@ VOTING_ANSWERS = (Choice.AGREE.value, Choice.OPPOSE.value, Choice.ABSTAIN.value)
 class AnswerRefused(ValueError):
     """An answer no valid ballot for this topic can carry; ``reason`` says what the topic admits."""
 
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
+    def __init__(self, reason: Text) -> None:
+        super().__init__(reason.en)
         self.reason = reason
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from app.errors import Text
 from app.rules.choices import Choice
 from app.rules.counts import Weight
 from app.rules.kinds import TopicKind
@@ -26,9 +27,9 @@ class Consultation(OptionTopic):
             return Choice.ABSTAIN
         options = set(self.option_ids(terms))
         if not isinstance(answer, list) or not answer or not all(isinstance(a, str) for a in answer):
-            raise AnswerRefused("a list of listed options, or ABSTAIN (R-MULTI-3)")
+            raise AnswerRefused(Text("须为所列选项的列表，或弃权", "a list of listed options, or ABSTAIN"))  # R-MULTI-3
         if len(set(answer)) != len(answer) or not set(answer) <= options:
-            raise AnswerRefused("each listed option at most once (R-MULTI-3)")
+            raise AnswerRefused(Text("每个所列选项至多选择一次", "each listed option at most once"))  # R-MULTI-3
         return frozenset(answer)
 
     def marks(self, terms: TopicTerms, answer: Any) -> tuple[Mark, ...]:

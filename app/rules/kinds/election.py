@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from app.errors import Text
 from app.rules.categories import Category, CountingRule, MatterItem
 from app.rules.choices import Choice
 from app.rules.counts import Weight
@@ -132,9 +133,11 @@ class Election(BallotsKind):
 
     def read_answer(self, terms: TopicTerms, answer: Any) -> dict[str, Choice]:
         if not isinstance(answer, dict) or not all(isinstance(value, str) for value in answer.values()):
-            raise AnswerRefused("a choice for every candidate (R-ELEC-3)")
+            raise AnswerRefused(Text("须对每名候选人作出选择", "a choice for every candidate"))  # R-ELEC-3
         if any(value not in VOTING_ANSWERS for value in answer.values()):
-            raise AnswerRefused("AGREE / OPPOSE / ABSTAIN for each candidate")
+            raise AnswerRefused(
+                Text("对每名候选人只能选择同意、反对或弃权", "AGREE / OPPOSE / ABSTAIN for each candidate")
+            )
         choices = {str(candidate): Choice(value) for candidate, value in answer.items()}
         validate_ballot(self.config(terms), choices)  # R-ELEC-2 listed only, R-ELEC-3 approval limit
         return choices

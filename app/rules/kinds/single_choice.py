@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from app.errors import Text
 from app.rules.choices import Choice
 from app.rules.counts import Weight
 from app.rules.kinds import TopicKind
@@ -25,7 +26,7 @@ class SingleChoice(OptionTopic):
         if answer == Choice.ABSTAIN.value:
             return Choice.ABSTAIN
         if answer not in self.option_ids(terms):
-            raise AnswerRefused("one listed option or ABSTAIN (R-MULTI-1)")
+            raise AnswerRefused(Text("须为一个所列选项，或弃权", "one listed option or ABSTAIN"))  # R-MULTI-1
         return str(answer)
 
     def marks(self, terms: TopicTerms, answer: Any) -> tuple[Mark, ...]:

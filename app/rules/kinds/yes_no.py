@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from app.errors import Text
 from app.rules.choices import Choice
 from app.rules.counts import Weight
 from app.rules.kinds import TopicKind
@@ -53,7 +54,7 @@ class YesNo(MarkSumsKind):
 
     def read_answer(self, terms: TopicTerms, answer: Any) -> Choice:
         if answer not in VOTING_ANSWERS:
-            raise AnswerRefused("AGREE / OPPOSE / ABSTAIN")
+            raise AnswerRefused(Text("只能选择同意、反对或弃权", "AGREE / OPPOSE / ABSTAIN"))
         return Choice(answer)
 
     def marks(self, terms: TopicTerms, answer: Any) -> tuple[Mark, ...]:
