@@ -8,7 +8,22 @@ in ``app.http.problems`` renders them as RFC 9457 ``application/problem+json``.
 from __future__ import annotations
 
 import string
+from datetime import datetime
 from typing import Any, ClassVar
+from zoneinfo import ZoneInfo
+
+_BEIJING = ZoneInfo("Asia/Shanghai")
+
+
+def shown(value: Any, language: str) -> Any:
+    """A message parameter as people read it: an aware instant in Beijing time to the minute, saying so
+    (``2026-12-22 00:00（北京时间）``, seconds only when not zero); anything else unchanged. Owners in Beijing
+    never read UTC."""
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        local = value.astimezone(_BEIJING)
+        text = local.strftime("%Y-%m-%d %H:%M" if local.second == 0 else "%Y-%m-%d %H:%M:%S")
+        return f"{text}（北京时间）" if language == "zh" else f"{text} (Beijing time)"
+    return value
 
 
 class DomainError(Exception):
@@ -43,7 +58,7 @@ class DomainError(Exception):
 
     def message(self, language: str) -> str:
         template = self.message_zh if language == "zh" else self.message_en
-        return template.format(**self.params)
+        return template.format(**{name: shown(value, language) for name, value in self.params.items()})
 
     @classmethod
     def placeholders(cls, language: str) -> set[str]:

@@ -1,13 +1,44 @@
-"""Base models for request and response bodies, and the weight (heads and area) as every report shows it."""
+"""Base models for request and response bodies, the one time format of every response, and the weight (heads and
+area) as every report shows it."""
 
 from __future__ import annotations
 
-from typing import Any, Self
+from datetime import datetime, timedelta
+from typing import Annotated, Any, Self
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, PlainSerializer, WithJsonSchema, field_validator
 
 from app.rules.counts import Weight
 from app.rules.numeric import area_display, percent_display
+from app.rules.publicity import SHANGHAI
+
+#: Every instant in a response: RFC 3339, Beijing time (``+08:00``), whole seconds (README, "Times").
+INSTANT_PATTERN = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\+08:00$"
+
+
+def beijing_rfc3339(instant: datetime, *, round_up: bool = False) -> str:
+    """``2026-12-22T00:00:00+08:00``: an aware instant in Asia/Shanghai, to the second (fractions cut off, or
+    rounded up for a "retry at" that must not be reached early)."""
+    whole = instant.replace(microsecond=0)
+    if round_up and whole != instant:
+        whole += timedelta(seconds=1)
+    return whole.astimezone(SHANGHAI).isoformat()
+
+
+Instant = Annotated[
+    AwareDatetime,
+    PlainSerializer(beijing_rfc3339, return_type=str, when_used="json"),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "format": "date-time",
+            "pattern": INSTANT_PATTERN,
+            "description": "RFC 3339 instant in Beijing time (+08:00), whole seconds",
+        }
+    ),
+]
+"""The type of every instant in a response body. Request bodies take plain ``AwareDatetime`` (any RFC 3339
+offset); signed documents and audit entries keep their own formats (docs/evidence-formats.md)."""
 
 
 def reject_nul(value: Any) -> Any:

@@ -1,12 +1,11 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from enum import StrEnum
 
 from pydantic import AwareDatetime, BaseModel, Field
 
-from app.common.schemas import Command, ReadModel
+from app.common.schemas import Command, Instant, ReadModel
 from app.grant.models import ActingKind, GrantStatus
 from app.rules.casting import ActingBasis
 
@@ -85,16 +84,16 @@ class GrantRead(ReadModel):
     evidence_sha256: str | None
     evidence_note: str | None
     scope: ProxyScopeRead | None
-    valid_from: datetime | None
-    valid_until: datetime | None
+    valid_from: Instant | None
+    valid_until: Instant | None
     signatures_signed: int = Field(description="Owners of the group who signed (R-CAST-4)")
     signatures_required: int = Field(description="Owners of the group (all sign, or the designated representative)")
-    decided_at: datetime | None
+    decided_at: Instant | None
     decided_by: str | None
     decision_reason: str | None
-    revoked_at: datetime | None
-    used_at: datetime | None
-    created_at: datetime
+    revoked_at: Instant | None
+    used_at: Instant | None
+    created_at: Instant
 
 
 class MyGrantRead(GrantRead):

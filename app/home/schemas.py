@@ -8,7 +8,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
-from app.common.schemas import ReadModel
+from app.common.schemas import Instant, ReadModel
 from app.home.service import HomeState, MyEstate, MyGroup, MyVote
 from app.rules import labels
 from app.rules.lifecycle import VoteStatus
@@ -73,8 +73,8 @@ class MyVoteRead(BaseModel):
     state_zh: str
     effective_status: VoteStatus = Field(description="The stored status moved along by the clock (R-LIFE-5)")
     effective_status_zh: str
-    starts_at: datetime
-    ends_at: datetime
+    starts_at: Instant
+    ends_at: Instant
     groups: list[MyVoteGroupRead]
     all_voted: bool = Field(description="Every group the caller acts for has a counted ballot")
 

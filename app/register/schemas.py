@@ -1,11 +1,10 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 
 from pydantic import BaseModel, Field
 
-from app.common.schemas import ReadModel
+from app.common.schemas import Instant, ReadModel
 from app.register.models import OwnershipEvidence
 from app.rules.roll import AreaSource, SaleStatus
 
@@ -18,7 +17,7 @@ class RegisterVersionRead(ReadModel):
     unit_count: int
     source_name: str
     imported_by: str
-    created_at: datetime
+    created_at: Instant
 
 
 class Totals(BaseModel):

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 
 from pydantic import BaseModel, Field
 
 from app.ballot.schemas import PaperReceptionOut
-from app.common.schemas import Command
+from app.common.schemas import Command, Instant
 from app.rules.paper import WitnessRole
 
 
@@ -29,13 +28,13 @@ class WitnessOut(BaseModel):
 
     witness: str
     role: WitnessRole
-    confirmed_at: datetime | None
+    confirmed_at: Instant | None
 
 
 class CountingStateOut(BaseModel):
     vote_id: uuid.UUID
     status: str = Field(description="NOT_OPENED, OPEN (entries), CONFIRMING (frozen) or SIGNED_OFF")
-    opened_at: datetime | None
-    signed_off_at: datetime | None
+    opened_at: Instant | None
+    signed_off_at: Instant | None
     witnesses: list[WitnessOut]
     receptions: list[PaperReceptionOut]

@@ -52,8 +52,22 @@ async def get_turnout(
     return TurnoutRead.of(await service.turnout(session, principal, vote_id, now=clock()))
 
 
+def _with_retry_after(responses: dict[int | str, dict[str, Any]]) -> dict[int | str, dict[str, Any]]:
+    """The result's 409 says how long to wait while the result is coming (``vote.result_not_published``)."""
+    responses[409]["headers"] = {
+        "Retry-After": {
+            "description": "Seconds to wait before asking again: until the end of voting, while the service closes "
+            "the vote (15), or while paper ballots are counted (300); absent when waiting will not bring a result",
+            "schema": {"type": "integer", "minimum": 1},
+        }
+    }
+    return responses
+
+
 @router.get(
-    "/result", response_model=ResultRead, responses=problem_responses(*AUTH_ERRORS, ResultNotPublished, VoteTerminated)
+    "/result",
+    response_model=ResultRead,
+    responses=_with_retry_after(problem_responses(*AUTH_ERRORS, ResultNotPublished, VoteTerminated)),
 )
 async def get_result(vote_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal, clock: Clock) -> ResultRead:
     """The published result: evidence and decision status per topic (R-SUP-7) and the participating units with

@@ -7,14 +7,14 @@ Exact integers always travel with their display strings (R-NUM-4); areas are 0.0
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date
 from types import MappingProxyType
 from typing import Any
 
 from pydantic import BaseModel, Field
 
 from app.ballot.models import Ballot
-from app.common.schemas import RatesRead, ReadModel, WeightRead
+from app.common.schemas import Instant, RatesRead, ReadModel, WeightRead
 from app.objection.schemas import ObjectionEvidenceRead
 from app.result.repository import UnitPlace
 from app.result.service import Decision, GroupBallots, PublishedResult, Turnout
@@ -22,6 +22,7 @@ from app.rules import labels
 from app.rules.counts import Weight
 from app.rules.numeric import area_display
 from app.rules.publicity import CalendarSource
+from app.rules.tally import reason_in_m2
 from app.supervision import service as supervision_service
 from app.supervision.models import SupervisionAction
 from app.vote.models import Topic
@@ -32,9 +33,9 @@ class TurnoutRead(BaseModel):
 
     vote_id: uuid.UUID
     status: str = Field(description="Effective status at `as_of` (the clock moves OPEN → CLOSED)")
-    as_of: datetime
-    starts_at: datetime
-    ends_at: datetime
+    as_of: Instant
+    starts_at: Instant
+    ends_at: Instant
     total: WeightRead
     participating: WeightRead
     not_participating: WeightRead
@@ -66,9 +67,9 @@ class TopicOutcomeRead(BaseModel):
 class DecisionRead(ReadModel):
     vote_id: uuid.UUID
     status: str
-    closed_at: datetime | None
-    decided_at: datetime | None
-    result_published_at: datetime | None
+    closed_at: Instant | None
+    decided_at: Instant | None
+    result_published_at: Instant | None
     topics: list[TopicOutcomeRead]
 
     @classmethod
@@ -101,7 +102,7 @@ class UnitPlaceRead(ReadModel):
 
 class TopicResultRead(BaseModel):
     topic_id: uuid.UUID
-    position: int
+    position: int = Field(description="1-based place in the notice, as in the vote (`GET /votes/{id}`)")
     title: str
     kind: str
     category: str
@@ -111,7 +112,13 @@ class TopicResultRead(BaseModel):
         "(R-TALLY-10)"
     )
     evidence_sha256: str = Field(description="SHA-256 of the RFC 8785 canonical evidence")
-    decided_at: datetime
+    reason_zh: str = Field(
+        default="",
+        description="Why, in Chinese, with areas in square metres (参与表决面积 544.50/900.00 平方米 ≥ 2/3); the "
+        "evidence's own `reason_zh` keeps the signed 0.01 m² integers",
+    )
+    reason_en: str = Field(default="", description="The same in English (Participating area 544.50/900.00 m² …)")
+    decided_at: Instant
     decision_status: str | None = Field(
         default=None,
         description="R-SUP-7: this topic's decision IN_FORCE, REVOKED_BY_STREET_OFFICE or REVOKED_BY_COURT; null "
@@ -141,7 +148,7 @@ class RevocationRead(ReadModel):
     document_ref: str = Field(description="The written decision document, or the judgment number")
     reason: str
     acted_by: str
-    acted_at: datetime
+    acted_at: Instant
     content_sha256: str
     audit_entry_id: uuid.UUID
 
@@ -158,10 +165,10 @@ TopicResultRead.model_rebuild()
 class PublicationRead(BaseModel):
     """R-LIFE-8: decision date, deadlines and lateness flags."""
 
-    decision_date: str
-    app_deadline: str
-    legal_deadline: str
-    published_at: str | None = None
+    decision_date: date = Field(description="The Asia/Shanghai calendar date of the close")
+    app_deadline: Instant = Field(description="End of the next working day (app standard, exclusive)")
+    legal_deadline: Instant = Field(description="Beijing Art. 37(2): 3 days after the decision (exclusive)")
+    published_at: Instant | None = None
     flags: list[str]
     calendar: CalendarSource = Field(
         CalendarSource.STATE_COUNCIL,
@@ -174,9 +181,9 @@ class ResultRead(ReadModel):
     vote_id: uuid.UUID
     title: str
     status: str
-    closed_at: datetime | None
-    decided_at: datetime | None
-    result_published_at: datetime | None
+    closed_at: Instant | None
+    decided_at: Instant | None
+    result_published_at: Instant | None
     roll_hash: str | None
     total: WeightRead
     participating: WeightRead
@@ -209,13 +216,15 @@ class ResultRead(ReadModel):
             topics=[
                 TopicResultRead(
                     topic_id=item.topic.id,
-                    position=item.topic.position,
+                    position=position,
                     title=item.topic.title,
                     kind=item.topic.kind.value,
                     category=item.topic.category.value,
                     outcome=item.result.outcome,
                     evidence=item.result.evidence,
                     evidence_sha256=item.result.evidence_sha256,
+                    reason_zh=reason_in_m2(item.result.evidence, "zh"),
+                    reason_en=reason_in_m2(item.result.evidence, "en"),
                     decided_at=item.result.decided_at,
                     decision_status=item.decision_status,
                     revocation=None if item.revocation is None else RevocationRead.of(item.revocation),
@@ -227,7 +236,7 @@ class ResultRead(ReadModel):
                     ),
                     answers_zh=answer_labels(item.topic),
                 )
-                for item in published.topics
+                for position, item in enumerate(sorted(published.topics, key=lambda t: t.topic.position), start=1)
             ],
             participating_units=[UnitPlaceRead.of(place) for place in published.units],
             publication=PublicationRead.model_validate(published.publication.to_dict()),
@@ -263,7 +272,7 @@ class BallotRead(ReadModel):
     void_reason: str | None
     channel: str
     basis: str
-    cast_at: datetime
+    cast_at: Instant
     content_hash: str
     answers: dict[str, Any] = Field(description="Topic id → answer, exactly as cast")
     audit_entry_id: uuid.UUID | None = Field(description="The ballot's log entry: `GET /receipts/{audit_entry_id}`")
