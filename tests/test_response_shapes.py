@@ -1,0 +1,136 @@
+"""One shape per thing in every response (issue #19 item 8): one time format, areas in m² beside their units.
+
+The rule for client authors is in README.md, "API conventions": every instant in a response is RFC 3339 in Beijing
+time (``2026-12-22T00:00:00+08:00``), whole seconds; request bodies take any RFC 3339 offset. Signed documents and
+audit-log entries keep their own formats (docs/evidence-formats.md), so the sample walk leaves them out.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from app.common.schemas import INSTANT_PATTERN
+from tests.scenario import run_vote
+
+SPEC = Path(__file__).resolve().parents[1] / "openapi" / "openapi.json"
+#: Anything that looks like an instant (a date, a "T" and a time), whatever its offset or fraction.
+LOOKS_LIKE_AN_INSTANT = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
+#: Members holding signed or logged documents, which keep their own formats (docs/evidence-formats.md).
+SIGNED_OR_LOGGED = frozenset({"evidence", "payload", "document", "signed", "note", "checkpoint", "entries"})
+
+
+def _schemas(spec: dict[str, Any]) -> dict[str, Any]:
+    return dict(spec["components"]["schemas"])
+
+
+def _resolve(spec: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
+    ref = node.get("$ref")
+    return _schemas(spec)[ref.rsplit("/", 1)[1]] if ref else node
+
+
+def _walk_schema(spec: dict[str, Any], node: Any, path: str, seen: set[str]) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Every (path, property schema) reachable from ``node``, following $refs once."""
+    if isinstance(node, dict):
+        ref = node.get("$ref")
+        if ref:
+            if ref in seen:
+                return
+            seen.add(ref)
+            yield from _walk_schema(spec, _resolve(spec, node), path, seen)
+            return
+        if node.get("format") == "date-time":
+            yield path, node
+        for name, child in (node.get("properties") or {}).items():
+            yield from _walk_schema(spec, child, f"{path}.{name}", seen)
+        for key in ("items", "additionalProperties"):
+            if isinstance(node.get(key), dict):
+                yield from _walk_schema(spec, node[key], f"{path}[]", seen)
+        for key in ("anyOf", "oneOf", "allOf"):
+            for child in node.get(key) or []:
+                yield from _walk_schema(spec, child, path, seen)
+
+
+def _response_schemas(spec: dict[str, Any]) -> Iterator[tuple[str, Any]]:
+    for route, operations in spec["paths"].items():
+        for method, operation in operations.items():
+            for status, response in (operation.get("responses") or {}).items():
+                for media, content in (response.get("content") or {}).items():
+                    if "json" in media and "schema" in content:
+                        yield f"{method.upper()} {route} {status}", content["schema"]
+
+
+def _request_schemas(spec: dict[str, Any]) -> Iterator[tuple[str, Any]]:
+    for route, operations in spec["paths"].items():
+        for method, operation in operations.items():
+            for media, content in ((operation.get("requestBody") or {}).get("content") or {}).items():
+                if "json" in media and "schema" in content:
+                    yield f"{method.upper()} {route} body", content["schema"]
+
+
+def test_every_instant_in_a_response_schema_is_beijing_rfc3339():
+    """openapi.json: each date-time of a response is the shared ``Instant`` (pattern ``…+08:00``, whole seconds)."""
+    spec = json.loads(SPEC.read_text(encoding="utf-8"))
+    found = 0
+    wrong: list[str] = []
+    for where, schema in _response_schemas(spec):
+        for path, prop in _walk_schema(spec, schema, where, set()):
+            found += 1
+            if prop.get("pattern") != INSTANT_PATTERN:
+                wrong.append(path)
+    assert found > 50, "the walk found too few instants to mean anything"
+    assert wrong == []
+
+
+def test_request_bodies_take_any_rfc3339_offset():
+    spec = json.loads(SPEC.read_text(encoding="utf-8"))
+    instants = [
+        path
+        for where, schema in _request_schemas(spec)
+        for path, prop in _walk_schema(spec, schema, where, set())
+        if "pattern" not in prop
+    ]
+    assert any("starts_at" in path for path in instants)  # the vote's window, e.g. "…T00:00:00Z" or "+08:00"
+
+
+def _strings(value: Any, path: str = "") -> Iterator[tuple[str, str]]:
+    if isinstance(value, dict):
+        for key, child in value.items():
+            if key not in SIGNED_OR_LOGGED:
+                yield from _strings(child, f"{path}/{key}")
+    elif isinstance(value, list):
+        for index, child in enumerate(value):
+            yield from _strings(child, f"{path}/{index}")
+    elif isinstance(value, str):
+        yield path, value
+
+
+async def test_sample_responses_of_a_whole_vote_carry_one_time_format(client, session, app, repo_root):
+    """Every JSON body of a whole vote (notice, window, ballots, close, result), and the owner-facing reads after
+    it: each instant is ``YYYY-MM-DDTHH:MM:SS+08:00``, never ``Z``, ``+00:00`` or a fraction of a second."""
+    bodies: list[tuple[str, Any]] = []
+
+    async def keep(response: httpx.Response) -> None:
+        await response.aread()
+        if response.headers.get("content-type", "").split(";")[0].endswith("json") and response.content:
+            bodies.append((f"{response.request.method} {response.request.url.path}", response.json()))
+
+    client.event_hooks["response"].append(keep)
+    run = await run_vote(client, session, app, repo_root)
+    vote = f"/api/v1/votes/{run.vote_id}"
+    for path in (vote, f"{vote}/result", f"{vote}/turnout", f"{vote}/ballots", f"{vote}/roll"):
+        await client.get(path, headers=run.committee)
+    strict = re.compile(INSTANT_PATTERN)
+    instants = [
+        (where, path, text)
+        for where, body in bodies
+        for path, text in _strings(body)
+        if LOOKS_LIKE_AN_INSTANT.search(text) and len(text) <= 40
+    ]
+    assert len(instants) > 20
+    assert [item for item in instants if not strict.match(item[2])] == []
