@@ -475,6 +475,7 @@ MATRIX: dict[tuple[str, str], Call] = {
     ("GET", "/api/v1/votes/{vote_id}/my-ballot"): Call(expect("404", (ACTING_A, OK))),
     ("GET", "/api/v1/votes/{vote_id}/turnout"): Call(expect("404", (STAFF_A, OK), (ACTING_A, OK))),
     ("GET", "/api/v1/votes/{vote_id}/result"): Call(expect("404", (STAFF_A, OK), (ACTING_A, OK))),
+    ("GET", "/api/v1/votes/{vote_id}/result/units"): Call(expect("404", (STAFF_A, OK), (ACTING_A, OK))),
     ("GET", "/api/v1/votes/{vote_id}/signed-result"): Call(expect("404", (STAFF_A, OK), (ACTING_A, OK))),
     ("GET", "/api/v1/votes/{vote_id}/ballots"): Call(ORGANISERS_A, note="R-PUB-2: per-unit ballots"),
     ("GET", "/api/v1/votes/{vote_id}/export"): Call(

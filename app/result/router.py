@@ -22,6 +22,8 @@ from app.result.schemas import (
     ResultRead,
     TurnoutRead,
     UnitBallotsPage,
+    UnitPlacePage,
+    UnitPlaceRead,
 )
 from app.rules.errors import NoticeNotPosted
 from app.vote.errors import NotThisVotesOrganiser
@@ -73,6 +75,25 @@ async def get_result(vote_id: uuid.UUID, session: SessionDep, principal: Current
     """The published result: evidence and decision status per topic (R-SUP-7) and the participating units with
     their areas (R-PUB-1); a terminated vote has none (R-SUP-6, ``result.vote_terminated``)."""
     return ResultRead.of(await service.published_result(session, principal, vote_id, now=clock()))
+
+
+@router.get(
+    "/result/units",
+    response_model=UnitPlacePage,
+    responses=_with_retry_after(problem_responses(*AUTH_ERRORS, ResultNotPublished, VoteTerminated, InvalidCursor)),
+)
+async def list_result_units(
+    vote_id: uuid.UUID,
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    clock: Clock,
+    cursor: CursorParam = None,
+    limit: LimitParam = 100,
+) -> UnitPlacePage:
+    """The published result's participating units, a page at a time: building, entrance, room and area, nothing
+    about their owners (R-PUB-1)."""
+    page = await service.participating_units(session, principal, vote_id, now=clock(), cursor=cursor, limit=limit)
+    return UnitPlacePage(items=[UnitPlaceRead.of(place) for place in page.items], next_cursor=page.next_cursor)
 
 
 @router.get(

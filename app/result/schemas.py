@@ -189,7 +189,10 @@ class ResultRead(ReadModel):
     participating: WeightRead
     participation_rate: RatesRead
     topics: list[TopicResultRead]
-    participating_units: list[UnitPlaceRead] = Field(description="R-PUB-1: building, entrance, room and area only")
+    participating_units_count: int = Field(
+        description="R-PUB-1: how many units took part; the units themselves (building, entrance, room and area "
+        "only), a page at a time: `GET /votes/{vote_id}/result/units`"
+    )
     publication: PublicationRead
     decision_status: str = Field(
         description="Summary over the topics (R-SUP-7): IN_FORCE, PARTLY_REVOKED, NO_DECISION, "
@@ -238,7 +241,7 @@ class ResultRead(ReadModel):
                 )
                 for position, item in enumerate(sorted(published.topics, key=lambda t: t.topic.position), start=1)
             ],
-            participating_units=[UnitPlaceRead.of(place) for place in published.units],
+            participating_units_count=len(published.units),
             publication=PublicationRead.model_validate(published.publication.to_dict()),
             decision_status=published.decision_status,
             status_zh=labels.zh(labels.VOTE_STATUSES, published.status),
@@ -307,6 +310,13 @@ class GroupBallotsRead(BaseModel):
             units=[UnitPlaceRead.of(place) for place in item.units],
             ballots=[BallotRead.of(ballot) for ballot in item.ballots],
         )
+
+
+class UnitPlacePage(BaseModel):
+    """A page of the result's participating units (R-PUB-1), in unit-key order."""
+
+    items: list[UnitPlaceRead]
+    next_cursor: str | None = None
 
 
 class UnitBallotsPage(BaseModel):

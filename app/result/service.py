@@ -33,7 +33,7 @@ from app.audit.models import AuditEntry
 from app.ballot import repository as ballot_repository
 from app.ballot.models import Ballot
 from app.common.access import Principal, Role, roles_on
-from app.common.pagination import paginate
+from app.common.pagination import decode_cursor, encode_cursor, paginate
 from app.errors import NotFound
 from app.holidays import STATE_COUNCIL_CALENDAR
 from app.identity import events as identity_events
@@ -382,8 +382,7 @@ async def published_result(
     return await build_published_result(session, vote, now=now)
 
 
-async def build_published_result(session: AsyncSession, vote: Vote, *, now: datetime) -> PublishedResult:
-    """The published result document of a vote, for whoever the caller already allowed to read it."""
+async def _ensure_result_out(session: AsyncSession, vote: Vote, now: datetime) -> None:
     revoked = vote.status in REVOKED and vote.result_published_at is not None
     if vote.status is VoteStatus.TERMINATED:  # R-SUP-6: no decision was formed, nothing was counted
         termination = await supervision_repository.latest_of_kind(session, vote.id, SupervisionKind.TERMINATION)
@@ -393,6 +392,34 @@ async def build_published_result(session: AsyncSession, vote: Vote, *, now: date
         )
     if vote.status is not VoteStatus.RESULT_PUBLISHED and not revoked:
         raise result_not_published(vote, now)  # R-LIFE-7: sealed until close
+
+
+@dataclass(frozen=True, slots=True)
+class UnitsPage:
+    items: tuple[UnitPlace, ...]
+    next_cursor: str | None
+
+
+async def participating_units(
+    session: AsyncSession, principal: Principal, vote_id: uuid.UUID, *, now: datetime, cursor: str | None, limit: int
+) -> UnitsPage:
+    """R-PUB-1: the published result's participating units (building, entrance, room, area), a page at a time in
+    unit-key order; refused exactly as the result is."""
+    vote, _ = await _visible_vote(session, principal, vote_id, now=now)
+    await _ensure_result_out(session, vote, now)
+    groups = await repository.participating_groups(session, vote.id)
+    places = sorted(
+        await _places(session, vote, [key for group in groups for key in group.unit_keys]), key=lambda p: p.unit_key
+    )
+    after = None if cursor is None else str(decode_cursor(cursor, str))
+    rest = [place for place in places if after is None or place.unit_key > after]
+    page = rest[:limit]
+    return UnitsPage(tuple(page), encode_cursor(page[-1].unit_key) if len(rest) > limit else None)
+
+
+async def build_published_result(session: AsyncSession, vote: Vote, *, now: datetime) -> PublishedResult:
+    """The published result document of a vote, for whoever the caller already allowed to read it."""
+    await _ensure_result_out(session, vote, now)
     results = {row.topic_id: row for row in await repository.results_of(session, vote.id)}
     decisions = await supervision_service.decisions_of(session, vote)  # R-SUP-7: each topic's decision status
     groups = await repository.participating_groups(session, vote.id)
