@@ -69,6 +69,43 @@ class ReadModel(BaseModel):
         return cls(**fields)
 
 
+def unit_parts(unit_key: str) -> tuple[str, str | None, str]:
+    """Building, entrance and room of a unit key (``3-2-1201``, ``3-1201``; a hyphen inside a part escaped as
+    ``\\-``), the inverse of ``app.register.parsing.unit_key``."""
+    parts: list[str] = []
+    current, escaped = "", False
+    for char in unit_key:
+        if escaped:
+            current, escaped = current + char, False
+        elif char == "\\":
+            escaped = True
+        elif char == "-":
+            parts.append(current)
+            current = ""
+        else:
+            current += char
+    parts.append(current)
+    if len(parts) == 3:
+        return parts[0], parts[1], parts[2]
+    if len(parts) == 2:
+        return parts[0], None, parts[1]
+    return unit_key, None, ""  # not a key the register writes: shown whole as the building
+
+
+class UnitRef(BaseModel):
+    """A unit as every response names it: its key as on the roll (``1-1-101``) and the parts of that key."""
+
+    unit_key: str = Field(description="The unit's label as on the roll: building-entrance-room, e.g. 1-1-101")
+    building: str
+    entrance: str | None
+    room: str
+
+    @classmethod
+    def of_key(cls, unit_key: str) -> UnitRef:
+        building, entrance, room = unit_parts(unit_key)
+        return cls(unit_key=unit_key, building=building, entrance=entrance, room=room)
+
+
 class WeightRead(BaseModel):
     heads: int
     area: int = Field(description="0.01 m² units (R-NUM-1)")

@@ -4,7 +4,7 @@ import uuid
 
 from pydantic import BaseModel, Field
 
-from app.common.schemas import Instant, ReadModel
+from app.common.schemas import Instant, ReadModel, UnitRef
 from app.register.models import OwnershipEvidence
 from app.rules.roll import AreaSource, SaleStatus
 
@@ -54,13 +54,13 @@ class UnitRead(BaseModel):
 
 
 class VoterGroupRead(BaseModel):
-    key: str = Field(description="Opaque, stable key of the owner set")
+    group_id: str = Field(description="The voter group's id in the estate (32 hex), as in every other body")
     heads: int
     area: int
     area_m2: str
     is_developer: bool = Field(description="R-HEAD-4: the developer's unsold and undelivered units")
     owners: list[OwnerRead]
-    units: list[str]
+    units: list[UnitRef]
 
 
 class RollRead(BaseModel):

@@ -14,7 +14,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from app.ballot.models import Ballot
-from app.common.schemas import Instant, RatesRead, ReadModel, WeightRead
+from app.common.schemas import Instant, RatesRead, ReadModel, UnitRef, WeightRead
 from app.objection.schemas import ObjectionEvidenceRead
 from app.result.repository import UnitPlace
 from app.result.service import Decision, GroupBallots, PublishedResult, Turnout
@@ -86,18 +86,22 @@ class DecisionRead(ReadModel):
         )
 
 
-class UnitPlaceRead(ReadModel):
-    """A unit by building, entrance and room with its voting area (R-PUB-1): no owner data."""
+class UnitPlaceRead(UnitRef):
+    """A unit by its key, building, entrance and room with its voting area (R-PUB-1): no owner data."""
 
-    building: str
-    entrance: str | None
-    room: str
     area: int
     area_m2: str
 
     @classmethod
     def of(cls, place: UnitPlace) -> UnitPlaceRead:
-        return cls.from_attributes_of(place, area_m2=area_display(place.area))
+        return cls(
+            unit_key=place.unit_key,
+            building=place.building,
+            entrance=place.entrance,
+            room=place.room,
+            area=place.area,
+            area_m2=area_display(place.area),
+        )
 
 
 class TopicResultRead(BaseModel):
