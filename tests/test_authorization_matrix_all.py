@@ -797,9 +797,9 @@ async def _build_world(client, session, sessionmaker, app) -> World:  # type: ig
         )
     )
     roll = await ok(await client.get(f"/api/v1/estates/{a.estate.id}/roll", headers=admin), 200)
-    estate_key_a = next(group["key"] for group in roll["groups"] if group["units"][0] == "1-1-101")
+    estate_key_a = next(group["group_id"] for group in roll["groups"] if group["units"][0]["unit_key"] == "1-1-101")
     grant_body = {
-        "group_key": estate_key_a,
+        "group_id": estate_key_a,
         "kind": "PROXY",
         "grantee_phone": PHONE_OWNER_A2,
         "evidence_type": "E_SIGNATURE",

@@ -134,3 +134,53 @@ async def test_sample_responses_of_a_whole_vote_carry_one_time_format(client, se
     ]
     assert len(instants) > 20
     assert [item for item in instants if not strict.match(item[2])] == []
+
+
+def test_every_integer_area_in_a_response_has_its_m2_string_beside_it():
+    """``area`` / ``*_area`` (0.01 m² units) always travel with ``area_m2`` / ``*_area_m2`` (R-NUM-1, R-NUM-4)."""
+    spec = json.loads(SPEC.read_text(encoding="utf-8"))
+    missing = []
+    for name, schema in _schemas(spec).items():
+        properties = schema.get("properties") or {}
+        for prop, value in properties.items():
+            types = {value.get("type"), *(item.get("type") for item in value.get("anyOf") or [])}
+            if (prop == "area" or prop.endswith("_area")) and "integer" in types and f"{prop}_m2" not in properties:
+                missing.append(f"{name}.{prop}")
+    assert missing == []
+
+
+async def test_a_results_shapes_positions_decisions_areas_and_unit_pages(client, session, app, repo_root):
+    """Positions 1-based as in the vote; no decision status on a topic that decided nothing; reasons in m²; the
+    participating units a page at a time, each named as every body names a unit."""
+    run = await run_vote(client, session, app, repo_root)
+    vote_url = f"/api/v1/votes/{run.vote_id}"
+    vote = (await client.get(vote_url, headers=run.committee)).json()
+    result = (await client.get(f"{vote_url}/result", headers=run.committee)).json()
+    in_vote = {topic["id"]: topic["position"] for topic in vote["topics"]}
+    assert [(topic["topic_id"], topic["position"]) for topic in result["topics"]] == list(in_vote.items())
+    assert sorted(in_vote.values()) == [1, 2, 3, 4, 5]
+    for topic in result["topics"]:
+        decided = topic["outcome"] in ("PASSED", "DECIDED", "TIE_UNRESOLVED")
+        assert (topic["decision_status"] is not None) is decided, topic["outcome"]
+    [ordinary] = [topic for topic in result["topics"] if topic["position"] == 1]
+    assert ordinary["reason_zh"].startswith("参与表决面积 620.00/900.00 平方米 ≥ 2/3")
+    assert ordinary["reason_en"].startswith("Participating area 620.00/900.00 m² ≥ 2/3")
+    assert "62000/90000" in ordinary["evidence"]["reason_zh"]  # the signed evidence keeps its integers
+    assert result["participating"] == {"heads": 6, "area": 62000, "area_m2": "620.00"}
+
+    units: list[dict[str, Any]] = []
+    cursor = None
+    for _ in range(10):
+        query = "?limit=2" + (f"&cursor={cursor}" if cursor else "")
+        page = (await client.get(f"{vote_url}/result/units{query}", headers=run.committee)).json()
+        assert len(page["items"]) <= 2
+        units += page["items"]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert len(units) == result["participating_units_count"] > 2
+    assert [unit["unit_key"] for unit in units] == sorted(unit["unit_key"] for unit in units)
+    assert sum(unit["area"] for unit in units) == 62000
+    for unit in units:
+        assert set(unit) == {"unit_key", "building", "entrance", "room", "area", "area_m2"}
+        assert unit["unit_key"].startswith(unit["building"]) and unit["unit_key"].endswith(unit["room"])

@@ -50,7 +50,7 @@ async def _wang(client, session, app) -> tuple[dict[str, str], str]:  # type: ig
     """王一's headers and his group's key."""
     owner = await owner_headers(session, app, "王一")
     mine = (await client.get("/api/v1/me/groups", headers=owner)).json()["items"]
-    return owner, mine[0]["group_key"]
+    return owner, mine[0]["group_id"]
 
 
 def _agree(vote: dict[str, Any]) -> dict[str, str]:
