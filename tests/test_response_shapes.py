@@ -183,4 +183,5 @@ async def test_a_results_shapes_positions_decisions_areas_and_unit_pages(client,
     assert sum(unit["area"] for unit in units) == 62000
     for unit in units:
         assert set(unit) == {"unit_key", "building", "entrance", "room", "area", "area_m2"}
-        assert unit["unit_key"].startswith(unit["building"]) and unit["unit_key"].endswith(unit["room"])
+        assert unit["unit_key"].startswith(unit["building"])
+        assert unit["unit_key"].endswith(unit["room"])

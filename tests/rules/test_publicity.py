@@ -139,8 +139,8 @@ def test_window_too_short_message():
     with pytest.raises(errors.VotingWindowTooShort) as caught:
         check_window(PUBLISHED, START, END - SECOND)
     assert caught.value.message("en") == (
-        "The voting window 2025-03-17 00:00 (Beijing time) to 2025-03-23 23:59:59 (Beijing time) is shorter than 7 days "
-        "(R-LIFE-5)."
+        "The voting window 2025-03-17 00:00 (Beijing time) to 2025-03-23 23:59:59 (Beijing time) is shorter than "
+        "7 days (R-LIFE-5)."
     )
 
 
