@@ -185,3 +185,26 @@ async def test_a_results_shapes_positions_decisions_areas_and_unit_pages(client,
         assert set(unit) == {"unit_key", "building", "entrance", "room", "area", "area_m2"}
         assert unit["unit_key"].startswith(unit["building"])
         assert unit["unit_key"].endswith(unit["room"])
+
+
+def test_a_unit_key_splits_back_into_the_parts_the_register_joined():
+    from app.common.schemas import UnitRef, unit_parts
+    from app.register.parsing import unit_key
+
+    for parts in [("1", "1", "101"), ("3", None, "1201"), ("A-1", "2", "3"), ("1-2", None, "301"), ("B\\", None, "1-")]:
+        assert unit_parts(unit_key(*parts)) == parts
+    assert unit_parts("odd") == ("odd", None, "")
+    assert UnitRef.of_key("1-1-101").model_dump() == {
+        "unit_key": "1-1-101",
+        "building": "1",
+        "entrance": "1",
+        "room": "101",
+    }
+
+
+def test_a_grant_request_takes_group_id_and_still_the_old_group_key():
+    from app.grant.schemas import GrantCreate
+
+    for name in ("group_id", "group_key"):
+        body = GrantCreate.model_validate({name: "a" * 32, "kind": "PROXY", "evidence_type": "E"})
+        assert body.group_id == "a" * 32
