@@ -140,7 +140,7 @@ class SignedResultRead(BaseModel):
 @router.get(
     "/signed-result",
     response_model=SignedResultRead,
-    responses=problem_responses(*AUTH_ERRORS, ResultNotPublished, signing.ResultNotSigned),
+    responses=_with_retry_after(problem_responses(*AUTH_ERRORS, ResultNotPublished, signing.ResultNotSigned)),
 )
 async def get_signed_result(
     vote_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal, clock: Clock, keys: LogKeysDep
