@@ -8,11 +8,10 @@ in ``app.http.problems`` renders them as RFC 9457 ``application/problem+json``.
 from __future__ import annotations
 
 import string
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from typing import Any, ClassVar
-from zoneinfo import ZoneInfo
 
-_BEIJING = ZoneInfo("Asia/Shanghai")
+_BEIJING = timezone(timedelta(hours=8))  # fixed UTC+8, as every response gives it (app.common.schemas.BEIJING)
 
 
 def shown(value: Any, language: str) -> Any:

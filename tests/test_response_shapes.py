@@ -208,3 +208,17 @@ def test_a_grant_request_takes_group_id_and_still_the_old_group_key():
     for name in ("group_id", "group_key"):
         body = GrantCreate.model_validate({name: "a" * 32, "kind": "PROXY", "evidence_type": "E"})
         assert body.group_id == "a" * 32
+
+
+def test_beijing_time_is_a_fixed_utc_plus_8_whatever_the_year():
+    """Found by fuzzing: the zone database gives Shanghai +08:05:43 in the year 358 and +09:00 in summer 1987."""
+    from datetime import UTC, datetime
+
+    from app.common.schemas import beijing_rfc3339
+
+    assert beijing_rfc3339(datetime(358, 10, 7, 2, 35, 33, tzinfo=UTC)) == "0358-10-07T10:35:33+08:00"
+    assert beijing_rfc3339(datetime(1987, 7, 1, 0, 0, tzinfo=UTC)) == "1987-07-01T08:00:00+08:00"
+    assert beijing_rfc3339(datetime(2026, 12, 21, 16, 0, 0, 999999, tzinfo=UTC)) == "2026-12-22T00:00:00+08:00"
+    assert (
+        beijing_rfc3339(datetime(2026, 12, 21, 16, 0, 0, 1, tzinfo=UTC), round_up=True) == "2026-12-22T00:00:01+08:00"
+    )

@@ -3,15 +3,16 @@ area) as every report shows it."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Annotated, Any, Self
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, PlainSerializer, WithJsonSchema, field_validator
 
 from app.rules.counts import Weight
 from app.rules.numeric import area_display, percent_display
-from app.rules.publicity import SHANGHAI
 
+#: Beijing time as a fixed UTC+8: the zone database would give +08:05:43 before 1901 and +09:00 in 1986-1991.
+BEIJING = timezone(timedelta(hours=8))
 #: Every instant in a response: RFC 3339, Beijing time (``+08:00``), whole seconds (README, "Times").
 INSTANT_PATTERN = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\+08:00$"
 
@@ -22,7 +23,7 @@ def beijing_rfc3339(instant: datetime, *, round_up: bool = False) -> str:
     whole = instant.replace(microsecond=0)
     if round_up and whole != instant:
         whole += timedelta(seconds=1)
-    return whole.astimezone(SHANGHAI).isoformat()
+    return whole.astimezone(BEIJING).isoformat()
 
 
 Instant = Annotated[
