@@ -319,7 +319,7 @@ async def run_demo(settings: Settings, *, out: Path, seed: int = 2025, console: 
                         client.post(
                             f"/api/v1/votes/{vote['id']}/ballots",
                             headers=headers,
-                            json={"group_id": group["group_key"], "answers": answers},
+                            json={"group_id": group["group_id"], "answers": answers},
                         )
                     )
                     cast += 1

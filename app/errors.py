@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import string
 from collections.abc import Callable, Mapping
+from datetime import datetime, timedelta, timezone
 from typing import Any, ClassVar, Literal, NamedTuple
 
 
@@ -18,6 +19,20 @@ class Text(NamedTuple):
 
     zh: str
     en: str
+
+
+_BEIJING = timezone(timedelta(hours=8))  # fixed UTC+8, as every response gives it (app.common.schemas.BEIJING)
+
+
+def shown(value: Any, language: str) -> Any:
+    """A message parameter as people read it: an aware instant in Beijing time to the minute, saying so
+    (``2026-12-22 00:00（北京时间）``, seconds only when not zero); anything else unchanged. Owners in Beijing
+    never read UTC."""
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        local = value.astimezone(_BEIJING)
+        text = local.strftime("%Y-%m-%d %H:%M" if local.second == 0 else "%Y-%m-%d %H:%M:%S")
+        return f"{text}（北京时间）" if language == "zh" else f"{text} (Beijing time)"
+    return value
 
 
 class DomainError(Exception):
@@ -70,7 +85,7 @@ class DomainError(Exception):
             return table(str(value), language)
         if language == "zh" and table is not None:
             return "、".join(table.get(part, part) for part in str(value).split(", "))  # one code or a list
-        return value
+        return shown(value, language)
 
     def extra_for(self, language: str) -> dict[str, Any]:
         """``extra`` as rendered in ``language``: an item of a list member that carries ``detail_zh`` and

@@ -216,14 +216,14 @@ async def run_vote(  # type: ignore[no-untyped-def]
         }
         cast = await client.post(
             f"/api/v1/votes/{vote_id}/ballots",
-            json={"group_id": group["group_key"], "answers": answers},
+            json={"group_id": group["group_id"], "answers": answers},
             headers=bearer(app, caster),
         )
         assert cast.status_code == 201, cast.text
         if name == paper_group:
             async with app.state.sessionmaker() as legacy, legacy.begin():
                 await legacy_paper_voiding(
-                    legacy, uuid.UUID(vote_id), group["group_key"], answers, received_at=STARTS + timedelta(hours=12),
+                    legacy, uuid.UUID(vote_id), group["group_id"], answers, received_at=STARTS + timedelta(hours=12),
                     now=STARTS + timedelta(days=1),
                 )  # fmt: skip
     app.state.clock = lambda: ENDS

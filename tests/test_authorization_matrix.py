@@ -98,6 +98,7 @@ MATRIX = [
     ("GET", "/api/v1/votes/{vote_id}", None, dict.fromkeys(A_ROLES, 200) | {"owner_a": 200}),
     ("GET", "/api/v1/votes/{vote_id}/turnout", None, dict.fromkeys(A_ROLES, 200) | {"owner_a": 200}),
     ("GET", "/api/v1/votes/{vote_id}/result", None, dict.fromkeys(A_ROLES, 409) | {"owner_a": 409}),
+    ("GET", "/api/v1/votes/{vote_id}/result/units", None, dict.fromkeys(A_ROLES, 409) | {"owner_a": 409}),
     ("GET", "/api/v1/votes/{vote_id}/my-ballot", None, {"owner_a": 200}),
     (
         "GET",

@@ -494,6 +494,7 @@ MATRIX: dict[tuple[str, str], Call] = {
     ("GET", "/api/v1/votes/{vote_id}/my-ballot"): Call(expect("404", (ACTING_A, OK))),
     ("GET", "/api/v1/votes/{vote_id}/turnout"): Call(expect("404", (STAFF_A, OK), (ACTING_A, OK))),
     ("GET", "/api/v1/votes/{vote_id}/result"): Call(expect("404", (STAFF_A, OK), (ACTING_A, OK))),
+    ("GET", "/api/v1/votes/{vote_id}/result/units"): Call(expect("404", (STAFF_A, OK), (ACTING_A, OK))),
     ("GET", "/api/v1/votes/{vote_id}/signed-result"): Call(expect("404", (STAFF_A, OK), (ACTING_A, OK))),
     ("GET", "/api/v1/votes/{vote_id}/ballots"): Call(ORGANISERS_A, note="R-PUB-2: per-unit ballots"),
     ("GET", "/api/v1/votes/{vote_id}/export"): Call(
@@ -815,9 +816,9 @@ async def _build_world(client, session, sessionmaker, app) -> World:  # type: ig
         )
     )
     roll = await ok(await client.get(f"/api/v1/estates/{a.estate.id}/roll", headers=admin), 200)
-    estate_key_a = next(group["key"] for group in roll["groups"] if group["units"][0] == "1-1-101")
+    estate_key_a = next(group["group_id"] for group in roll["groups"] if group["units"][0]["unit_key"] == "1-1-101")
     grant_body = {
-        "group_key": estate_key_a,
+        "group_id": estate_key_a,
         "kind": "PROXY",
         "grantee_phone": PHONE_OWNER_A2,
         "evidence_type": "E_SIGNATURE",

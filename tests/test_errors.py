@@ -141,3 +141,17 @@ def test_the_problem_document_carries_the_rule_ids_apart():
     assert body["rules"] == ["R-TALLY-7", "R-CAST-2"]
     assert "R-" not in body["detail"] + body["messages"]["zh"] + body["messages"]["en"]
     assert "rules" not in problem_body(NotFound(what="vote"), request)  # only where a rule refused
+
+
+def test_instants_in_messages_are_beijing_time_never_utc():
+    """Issue 19: an owner in Beijing reads 2026-12-22 00:00（北京时间）, not 2026-12-21T16:00:00+00:00."""
+    from datetime import UTC, datetime
+
+    from app.rules.errors import VotingNotStarted
+
+    error = VotingNotStarted(starts_at=datetime(2026, 12, 21, 16, 0, tzinfo=UTC))
+    assert error.message("zh") == "表决尚未开始，将于 2026-12-22 00:00（北京时间）开始。"
+    assert error.message("en") == "Voting has not started; it opens at 2026-12-22 00:00 (Beijing time)."
+    late = VotingNotStarted(starts_at=datetime(2026, 12, 21, 16, 0, 5, 123, tzinfo=UTC))
+    assert "2026-12-22 00:00:05（北京时间）" in late.message("zh")
+    assert VotingNotStarted(starts_at="—").message("zh") == "表决尚未开始，将于 —开始。"

@@ -81,11 +81,11 @@ async def test_identifiers_appear_in_no_table_and_no_log(client, session, app, r
     agent = await _sign_in(client, caplog, AGENT_PHONE)
     assert agent
     groups = (await client.get("/api/v1/me/groups", headers=owner)).json()
-    group_key = groups["items"][0]["group_key"]
+    group_key = groups["items"][0]["group_id"]
     proxy = await client.post(
         f"/api/v1/estates/{estate_id}/grants",
         json={
-            "group_key": group_key,
+            "group_id": group_key,
             "kind": "PROXY",
             "grantee_phone": AGENT_PHONE,
             "evidence_type": "WRITTEN",

@@ -12,7 +12,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from app.archive.service import Archive, NoticeFeed
-from app.common.schemas import ReadModel
+from app.common.schemas import Instant, ReadModel
 from app.notice.models import NoticeKind
 from app.notice.schemas import NoticeRead
 from app.notice.service import reported_to
@@ -33,8 +33,8 @@ class ArchivedTopicRead(ReadModel):
 class ArchivedResultRead(ReadModel):
     vote_id: uuid.UUID
     title: str
-    closed_at: datetime | None
-    result_published_at: datetime | None
+    closed_at: Instant | None
+    result_published_at: Instant | None
     notice_hash: str | None
     roll_hash: str | None
     decision_status: VoteDecisionStatus = Field(
@@ -49,7 +49,7 @@ class ArchivedNoticeRead(ReadModel):
     vote_id: uuid.UUID | None
     kind: NoticeKind
     title: str
-    published_at: datetime
+    published_at: Instant
     content_sha256: str
     download: str = Field(description="Path of the JSON download")
 
@@ -93,7 +93,7 @@ class MyNoticeRead(NoticeRead):
     """A notice of the caller's feed with the caller's read state."""
 
     read: bool
-    read_at: datetime | None = Field(description="When the caller first marked it read; None while unread")
+    read_at: Instant | None = Field(description="When the caller first marked it read; None while unread")
 
     @classmethod
     def of_read(cls, notice: Any, read_at: datetime | None) -> MyNoticeRead:

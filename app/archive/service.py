@@ -36,7 +36,7 @@ from app.notice.service import instant_text, notice_document
 from app.place import access
 from app.realname import repository as realname_repository
 from app.result import service as result_service
-from app.result.schemas import ResultRead
+from app.result.schemas import ResultRead, UnitPlaceRead
 from app.rules.lifecycle import VoteStatus
 from app.supervision import service as supervision_service
 from app.vote.models import Vote
@@ -213,13 +213,14 @@ async def download_result(
     vote = await repository.vote_in_estate(session, estate_id, vote_id)
     if vote is None or vote.status is VoteStatus.DRAFT:
         raise NotFound(what="vote")
+    published = await result_service.build_published_result(session, vote, now=now)
     document = {
         "schema": "evote/result-download/1",
         "estate_id": str(estate_id),
         "notice_hash": vote.notice_hash,
-        "result": ResultRead.of(await result_service.build_published_result(session, vote, now=now)).model_dump(
-            mode="json"
-        ),
+        # The file is the whole record, so it lists every participating unit (R-PUB-1) that the API pages.
+        "result": ResultRead.of(published).model_dump(mode="json")
+        | {"participating_units": [UnitPlaceRead.of(place).model_dump(mode="json") for place in published.units]},
     }
     download = _download(f"result-{vote.id}.json", document)
     await _record_access(

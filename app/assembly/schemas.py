@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from datetime import date
 
 from pydantic import Field
 
 from app.assembly.models import PublicityItem
 from app.committee.schemas import Day
-from app.common.schemas import Command, ReadModel
+from app.common.schemas import Command, Instant, ReadModel
 from app.objection.models import ObjectionDecision
 from app.register.identifiers import IdentityDocument
 from app.rules.first_assembly import GroupConstituency, StepStatus
@@ -65,11 +65,11 @@ class PublicityObjectionRead(ReadModel):
     item: PublicityItem
     text: str
     text_commitment: str
-    filed_at: datetime
+    filed_at: Instant
     decision: ObjectionDecision | None
     reasons: str | None
     reasons_commitment: str | None
-    answered_at: datetime | None
+    answered_at: Instant | None
 
 
 class ProcedureStepRead(ReadModel):

@@ -270,7 +270,7 @@ async def file_objection(
         raise NotAFirstAssemblyVote()
     status = status_at(vote, now)
     if status is not VoteStatus.PUBLISHED:
-        raise NoticePeriodOver(starts_at=vote.starts_at.isoformat(), status=status.value)
+        raise NoticePeriodOver(starts_at=vote.starts_at, status=status.value)
     assert principal.account_id is not None  # noqa: S101 - a bound owner has an account
     objection_id, salt = uuid.uuid4(), secrets.token_hex(16)
     objection = PublicityObjection(

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
+
+from app.common.schemas import Instant
 
 
 class CheckpointOut(BaseModel):
@@ -16,7 +17,7 @@ class CheckpointOut(BaseModel):
     root_hash: str = Field(description="Standard base64, as in the note")
     note: str = Field(description="The signed note (c2sp.org/tlog-checkpoint), with cosignatures when asked for")
     cosigned_by: list[str] = Field(description="Witnesses whose cosignatures are appended to the note")
-    created_at: datetime
+    created_at: Instant
 
 
 class InclusionOut(BaseModel):

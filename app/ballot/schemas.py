@@ -1,14 +1,14 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, WithJsonSchema
 
 from app.audit.schemas import ReceiptOut
 from app.ballot.models import BallotStatus
-from app.common.schemas import Command
+from app.common.schemas import Command, Instant
 from app.ledger.canonical import canonical_bytes
 from app.rules.casting import ActingBasis
 from app.rules.paper import PaperForm, ReceptionStatus
@@ -151,7 +151,7 @@ class PaperReceptionOut(BaseModel):
     group_id: str
     form: PaperForm
     scan_sha256: str
-    received_at: datetime = Field(description="The server's clock when the arrival was recorded (R-PAPER-1)")
+    received_at: Instant = Field(description="The server's clock when the arrival was recorded (R-PAPER-1)")
     date_on_paper: str | None
     status: ReceptionStatus = Field(description="RECEIVED, COUNTED or DUPLICATE (R-PAPER-2)")
     audit_entry_id: uuid.UUID
@@ -190,7 +190,7 @@ class Receipt(BaseModel):
     content_hash: str = Field(description="The ballot's commitment, as logged in its ballot.cast entry")
     nonce: str = Field(description="Keep it secret: with your answers it opens the commitment (128 random bits)")
     audit_entry_id: uuid.UUID
-    cast_at: datetime
+    cast_at: Instant
     basis: BallotBasis
     status: BallotStatus
 

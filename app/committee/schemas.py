@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated
 
 from pydantic import Field
@@ -16,7 +16,7 @@ from app.committee.models import (
     PmcFormationGround,
     SeatKind,
 )
-from app.common.schemas import Command, ReadModel
+from app.common.schemas import Command, Instant, ReadModel
 from app.register.identifiers import IdentityDocument
 from app.rules.committees import GROUND_BASIS, CommitteeKind, ConveningGround, term_end
 
@@ -147,7 +147,7 @@ class TriggerRead(ReadModel):
     committee_id: uuid.UUID | None
     document_ref: str
     evidence_sha256: str
-    recorded_at: datetime
+    recorded_at: Instant
 
     @classmethod
     def of(cls, trigger: ConveningTrigger) -> TriggerRead:

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from datetime import date
 from typing import Literal
 
 from pydantic import Field
 
 from app.committee.models import SeatKind
-from app.common.schemas import Command, ReadModel
+from app.common.schemas import Command, Instant, ReadModel
 from app.disclosure.models import EvaluationGrade, FeeSource, FeeStanding, ReportDocument
 
 SHA256_PATTERN = r"^[0-9a-f]{64}$"
@@ -53,7 +53,7 @@ class FeeDisclosureRead(ReadModel):
     source: FeeSource
     source_document_sha256: str
     content_sha256: str = Field(description="SHA-256 of the RFC 8785 publication document, as logged")
-    published_at: datetime
+    published_at: Instant
     entries: list[FeeEntryRead]
 
 
@@ -69,7 +69,7 @@ class CommitteeReportRead(ReadModel):
     id: uuid.UUID
     committee_id: uuid.UUID
     year: int
-    published_at: datetime
+    published_at: Instant
     documents: list[ReportDocumentRead]
 
 
@@ -91,4 +91,4 @@ class EvaluationRead(ReadModel):
     score: int | None
     document_ref: str
     document_sha256: str
-    recorded_at: datetime
+    recorded_at: Instant

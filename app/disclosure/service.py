@@ -183,7 +183,7 @@ async def publish_fees(
         )
     )
     if existing is not None:
-        raise AlreadyPublished(period=period.label, published_at=existing.published_at.isoformat())
+        raise AlreadyPublished(period=period.label, published_at=existing.published_at)
     reported_on = min(period.last_day, ends_on)
     expected = sitting_on(committee, reported_on)
     given = {entry.member_id: entry for entry in body.entries}
@@ -357,7 +357,7 @@ async def publish_report(
         select(CommitteeReport).where(CommitteeReport.committee_id == committee.id, CommitteeReport.year == year)
     )
     if existing is not None:
-        raise AlreadyPublished(period=str(year), published_at=existing.published_at.isoformat())
+        raise AlreadyPublished(period=str(year), published_at=existing.published_at)
     documents = []
     for upload in uploads:
         content_type = sniff_content_type(upload.content)
@@ -479,7 +479,7 @@ async def record_evaluation(
         )
     )
     if existing is not None:
-        raise AlreadyPublished(period=str(body.year), published_at=existing.recorded_at.isoformat())
+        raise AlreadyPublished(period=str(body.year), published_at=existing.recorded_at)
     acted_as = await access.acting_as(session, principal, committee.estate_id)
     evaluation = CommitteeEvaluation(
         id=uuid.uuid4(),

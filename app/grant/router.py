@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.common.access import Principal
 from app.common.errors import Forbidden, InvalidCursor, TooManyRequests, Unauthenticated
 from app.common.pagination import Page, PageQuery, paginate
+from app.common.schemas import UnitRef
 from app.errors import DomainError, NotFound
 from app.grant import errors, repository, schemas, service
 from app.grant.models import ActingGrant, GrantStatus
@@ -43,7 +44,7 @@ async def my_groups(session: SessionDep, principal: CurrentPrincipal, clock: Clo
             schemas.MyGroupRead(
                 estate_id=item.estate.id,
                 estate_name=item.estate.name,
-                group_key=item.public_key,
+                group_id=item.public_key,
                 bases=sorted({entitlement.basis for entitlement in item.entitlements}),
                 grant_ids=sorted(
                     uuid.UUID(entitlement.grant_id) for entitlement in item.entitlements if entitlement.grant_id
@@ -51,7 +52,7 @@ async def my_groups(session: SessionDep, principal: CurrentPrincipal, clock: Clo
                 heads=item.group.weight.heads,
                 area=item.group.area,
                 area_m2=area_display(item.group.area),
-                units=list(item.group.unit_ids),
+                units=[UnitRef.of_key(unit) for unit in item.group.unit_ids],
                 co_owners=len(item.group.owner_keys),
                 is_developer=item.group.is_developer,
             )
@@ -262,7 +263,7 @@ def _grant_read(grant: ActingGrant, accounts: dict[uuid.UUID, Account], now: dat
     scope = grant.scope or {}
     return schemas.GrantRead.from_attributes_of(
         grant,
-        group_key=service.public_group_key(grant.estate_id, grant.group_key),
+        group_id=service.public_group_key(grant.estate_id, grant.group_key),
         in_force=service.grant_facts(grant).in_force(now),
         grantee=_party(accounts[grant.grantee_account_id]),
         requested_by=_party(accounts[grant.requested_by_account_id]),

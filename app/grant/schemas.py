@@ -1,12 +1,11 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from enum import StrEnum
 
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import AliasChoices, AwareDatetime, BaseModel, Field
 
-from app.common.schemas import Command, ReadModel
+from app.common.schemas import Command, Instant, ReadModel, UnitRef
 from app.grant.models import ActingKind, GrantStatus
 from app.rules.casting import ActingBasis
 
@@ -36,8 +35,10 @@ class ProxyScopeBody(Command):
 
 
 class GrantCreate(Command):
-    group_key: str = Field(
-        pattern=r"^[0-9a-f]{32}$", description="Opaque voter-group key from /me/groups or the estate's roll"
+    group_id: str = Field(
+        pattern=r"^[0-9a-f]{32}$",
+        validation_alias=AliasChoices("group_id", "group_key"),
+        description="The voter group's id from /me/groups or the estate's roll (`group_key` is still accepted)",
     )
     kind: ActingKind
     grantee_phone: str | None = Field(
@@ -75,7 +76,7 @@ class PartyRead(BaseModel):
 class GrantRead(ReadModel):
     id: uuid.UUID
     estate_id: uuid.UUID
-    group_key: str = Field(description="Opaque voter-group key (as in the roll and /me/groups)")
+    group_id: str = Field(description="The voter group's id in the estate (as in the roll and /me/groups)")
     kind: ActingKind
     status: GrantStatus
     in_force: bool = Field(description="Approved and within its validity period now")
@@ -85,16 +86,16 @@ class GrantRead(ReadModel):
     evidence_sha256: str | None
     evidence_note: str | None
     scope: ProxyScopeRead | None
-    valid_from: datetime | None
-    valid_until: datetime | None
+    valid_from: Instant | None
+    valid_until: Instant | None
     signatures_signed: int = Field(description="Owners of the group who signed (R-CAST-4)")
     signatures_required: int = Field(description="Owners of the group (all sign, or the designated representative)")
-    decided_at: datetime | None
+    decided_at: Instant | None
     decided_by: str | None
     decision_reason: str | None
-    revoked_at: datetime | None
-    used_at: datetime | None
-    created_at: datetime
+    revoked_at: Instant | None
+    used_at: Instant | None
+    created_at: Instant
 
 
 class MyGrantRead(GrantRead):
@@ -105,13 +106,13 @@ class MyGrantRead(GrantRead):
 class MyGroupRead(BaseModel):
     estate_id: uuid.UUID
     estate_name: str
-    group_key: str = Field(description="Opaque voter-group key (sha256 of estate id and owner set, 32 hex)")
+    group_id: str = Field(description="The voter group's id in the estate (32 hex): the `group_id` to cast with")
     bases: list[ActingBasis] = Field(description="Why you may act for the group (R-CAST), sorted")
     grant_ids: list[uuid.UUID] = Field(description="The approved grants the bases rest on, if any")
     heads: int = Field(description="Always 1: a voter group is one head (R-HEAD-1)")
     area: int = Field(description="Voting area in 0.01 m² (R-AREA-5)")
     area_m2: str
-    units: list[str]
+    units: list[UnitRef]
     co_owners: int = Field(description="Size of the group's owner set (1: sole owner)")
     is_developer: bool
 

@@ -292,7 +292,7 @@ async def request_grant(
 ) -> ActingGrant:
     """A PENDING grant; the requester signs it at once where owners sign (R-CAST-4)."""
     account_id, _ = require_verified(principal)
-    context = await _group_by_public_key(session, estate_id, body.group_key)
+    context = await _group_by_public_key(session, estate_id, body.group_id)
     kind = body.kind
     _ensure_kind_applies(kind, context)
     scope = _scope(body)

@@ -8,7 +8,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
-from app.common.schemas import ReadModel
+from app.common.schemas import Instant, ReadModel, UnitRef
 from app.home.service import HomeState, MyEstate, MyGroup, MyVote
 from app.rules import labels
 from app.rules.lifecycle import VoteStatus
@@ -40,7 +40,7 @@ class MyVoteGroupRead(BaseModel):
     """A voter group of the vote's roll the caller is in or acts for: whether it has voted, never how."""
 
     group_id: str = Field(description="The `group_id` to cast with (`POST /votes/{vote_id}/ballots`)")
-    units: list[str] = Field(description="The group's units as labelled in the roll (building-entrance-room)")
+    units: list[UnitRef] = Field(description="The group's units: key as on the roll (building-entrance-room) and parts")
     area: int = Field(description="Voting area in 0.01 m² units (R-NUM-1)")
     area_m2: str
     acting_as: list[str] = Field(description="OWNER and/or the kinds of the caller's grants for this group")
@@ -52,7 +52,7 @@ class MyVoteGroupRead(BaseModel):
     def of(cls, item: MyGroup) -> MyVoteGroupRead:
         return cls(
             group_id=item.group.group_id,
-            units=list(item.group.unit_keys),
+            units=[UnitRef.of_key(unit) for unit in item.group.unit_keys],
             area=item.group.area,
             area_m2=area_display(item.group.area),
             acting_as=list(item.acting_as),
@@ -73,8 +73,8 @@ class MyVoteRead(BaseModel):
     state_zh: str
     effective_status: VoteStatus = Field(description="The stored status moved along by the clock (R-LIFE-5)")
     effective_status_zh: str
-    starts_at: datetime
-    ends_at: datetime
+    starts_at: Instant
+    ends_at: Instant
     groups: list[MyVoteGroupRead]
     all_voted: bool = Field(description="Every group the caller acts for has a counted ballot")
 

@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from app import clock
 from app.common.access import Role
+from app.common.schemas import Instant
 from app.errors import DomainError
 from app.http.deps import CurrentPrincipal
 
@@ -30,7 +31,7 @@ class ClockBackwards(DomainError):
 
 
 class ClockRead(BaseModel):
-    now: datetime
+    now: Instant
     shift_seconds: int = Field(description="How far the clock is ahead of the wall clock")
 
 
@@ -67,7 +68,7 @@ async def move_clock(body: ClockMove, principal: CurrentPrincipal) -> ClockRead:
     now = clock.utcnow()
     delta = body.to - now if body.to is not None else timedelta(seconds=body.advance_seconds or 0)
     if delta < timedelta(0):
-        raise ClockBackwards(now=now.isoformat())
+        raise ClockBackwards(now=now)
     clock.advance(delta)
     logger.warning(
         "development clock moved", extra={"by_seconds": int(delta.total_seconds()), "actor": principal.label}

@@ -15,7 +15,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from app.common.errors import Conflict, TooManyRequests, Unauthenticated
+from app.common.errors import Conflict, Unauthenticated
 from app.errors import DomainError
 from app.http.context import request_id_var
 from app.http.errors import (
@@ -114,7 +114,7 @@ def problem_response(error: DomainError, request: Request, headers: dict[str, st
         all_headers.setdefault("Retry-After", "5")
     if isinstance(error, DatabaseBusy):
         all_headers.setdefault("Retry-After", "2")
-    if isinstance(error, TooManyRequests) and "retry_after" in error.params:
+    if error.params.get("retry_after") is not None:  # 429s, and a result the client must wait for (409)
         all_headers.setdefault("Retry-After", str(error.params["retry_after"]))
     return JSONResponse(
         problem_body(error, request),

@@ -23,7 +23,8 @@ class PhoneInvalid(DomainError):
 
 
 class RateLimited(DomainError):
-    """Too many codes for one number; ``extra`` carries ``retry_after`` (seconds) and ``retry_at`` (ISO 8601)."""
+    """Too many codes for one number; ``extra`` carries ``retry_after`` (seconds) and ``retry_at`` (RFC 3339,
+    Beijing time)."""
 
     code = "auth.rate_limited"
     status = 429

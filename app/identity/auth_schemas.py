@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Literal
 
 from pydantic import BaseModel, Field
 
 from app.common.access import Role
-from app.common.schemas import Command, ReadModel
+from app.common.schemas import Command, Instant, ReadModel
 
 PhoneField = Field(
     min_length=1,
@@ -79,7 +78,7 @@ class MeRead(BaseModel):
     phone: str = Field(description="Masked mobile number")
     display_name: str | None
     verified: bool
-    verified_at: datetime | None
+    verified_at: Instant | None
     verification_method: Literal["REGISTER_MATCH", "IDENTITY_PROVIDER", "MANUAL_REVIEW"] | None  # VerificationMethod
     roles: list[RoleScopeRead]
 
@@ -107,6 +106,6 @@ class StaffGrantRead(BaseModel):
     community_id: uuid.UUID | None
     estate_id: uuid.UUID | None
     granted_by: str
-    created_at: datetime
-    revoked_at: datetime | None
+    created_at: Instant
+    revoked_at: Instant | None
     revoked_by: str | None

@@ -31,6 +31,7 @@ from sqlalchemy import func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.common.access import Principal, Scope
+from app.common.schemas import beijing_rfc3339
 from app.errors import DomainError
 from app.identity import events
 from app.identity.accounts import create_account, find_account, phone_or_raise
@@ -141,7 +142,9 @@ async def request_code(
     retry_at = _retry_at(recent, now)
     if retry_at is not None:
         wait = _seconds(retry_at - now)
-        raise RateLimited(retry_after=wait, extra={"retry_after": wait, "retry_at": retry_at.isoformat()})
+        raise RateLimited(
+            retry_after=wait, extra={"retry_after": wait, "retry_at": beijing_rfc3339(retry_at, round_up=True)}
+        )
     code = f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
     session.add(
         OtpChallenge(

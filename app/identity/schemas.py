@@ -1,12 +1,11 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 
 from pydantic import Field
 
 from app.common.access import Role
-from app.common.schemas import Command, ReadModel
+from app.common.schemas import Command, Instant, ReadModel
 
 
 class ApiKeyCreate(Command):
@@ -25,7 +24,7 @@ class ApiKeyRead(ReadModel):
     community_id: uuid.UUID | None
     estate_id: uuid.UUID | None
     prefix: str
-    created_at: datetime
+    created_at: Instant
 
 
 class ApiKeyCreated(ApiKeyRead):

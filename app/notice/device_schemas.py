@@ -5,11 +5,10 @@ A token goes in and never comes out: no body returns it, whole or in part."""
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 
 from pydantic import Field
 
-from app.common.schemas import Command, ReadModel
+from app.common.schemas import Command, Instant, ReadModel
 from app.notice.devices import DeliveryState, delivery_state
 from app.notice.models import Notice, NoticeKind, OutboxMessage, PushDevice, PushPlatform
 
@@ -24,7 +23,7 @@ class DeviceRead(ReadModel):
     id: uuid.UUID
     platform: PushPlatform
     label: str | None
-    created_at: datetime
+    created_at: Instant
 
     @classmethod
     def of(cls, device: PushDevice) -> DeviceRead:
@@ -39,10 +38,10 @@ class DeliveryRead(ReadModel):
     kind: NoticeKind
     title: str
     body: str
-    published_at: datetime
+    published_at: Instant
     delivery: DeliveryState = Field(description="QUEUED, FAILED (retrying), DELIVERED or DEAD_LETTERED")
     attempts: int
-    delivered_at: datetime | None
+    delivered_at: Instant | None
 
     @classmethod
     def of(cls, message: OutboxMessage, notice: Notice) -> DeliveryRead:

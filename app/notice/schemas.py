@@ -6,12 +6,11 @@ No body carries a name, an ID number or a phone number (R-PUB-1, R-PI-5).
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Any
 
 from pydantic import Field
 
-from app.common.schemas import ReadModel
+from app.common.schemas import Instant, ReadModel
 from app.notice.models import Audience, NoticeKind, OutboxChannel, OutboxStatus
 from app.notice.service import reported_to
 
@@ -28,7 +27,7 @@ class NoticeRead(ReadModel):
         "office) or ORGANISERS (organisers and supervisors only)"
     )
     reported_to: list[str] = Field(description="Who else receives the notice at publication (R-LIFE-2, R-SUP-2)")
-    published_at: datetime
+    published_at: Instant
     content_sha256: str = Field(description="SHA-256 of the RFC 8785 notice document (see the archive download)")
 
     @classmethod
@@ -42,8 +41,8 @@ class OutboxMessageRead(ReadModel):
     channel: OutboxChannel
     status: OutboxStatus
     attempts: int
-    next_attempt_at: datetime
+    next_attempt_at: Instant
     last_error: str | None
-    created_at: datetime
-    sent_at: datetime | None
+    created_at: Instant
+    sent_at: Instant | None
     payload: dict[str, Any] = Field(description="Exactly what is POSTed to the gateway")

@@ -8,7 +8,7 @@ from typing import Self
 
 from pydantic import BaseModel, Field, model_validator
 
-from app.common.schemas import Command, ReadModel
+from app.common.schemas import Command, Instant, ReadModel
 from app.objection.models import ObjectionDecision
 from app.register.schemas import Totals
 
@@ -40,7 +40,7 @@ class VoteRollPage(BaseModel):
     register_version_id: uuid.UUID
     register_version_number: int
     total: Totals
-    objections_open_until: datetime = Field(description="Voting opens then; objections are filed before it")
+    objections_open_until: Instant = Field(description="Voting opens then; objections are filed before it")
     items: list[RollEntryRead]
     next_cursor: str | None = None
 
@@ -88,12 +88,12 @@ class ObjectionRead(ReadModel):
     text_commitment: str
     salt: str = Field(description="Opens the logged commitments (with the texts): for the parties to check")
     roll_hash: str
-    filed_at: datetime
+    filed_at: Instant
     filed_by_me: bool
     decision: ObjectionDecision | None
     reasons: str | None
     reasons_commitment: str | None
-    answered_at: datetime | None
+    answered_at: Instant | None
     corrected_in_version_id: uuid.UUID | None
 
 
@@ -124,8 +124,8 @@ class RollRepublishedRead(BaseModel):
     register_version_id: uuid.UUID
     register_version_number: int
     total: Totals
-    republished_at: datetime
-    earliest_start: datetime = Field(description="R-LIFE-3 counted again from the re-publication (R-ROLL-7)")
-    starts_at: datetime
-    ends_at: datetime
+    republished_at: Instant
+    earliest_start: Instant = Field(description="R-LIFE-3 counted again from the re-publication (R-ROLL-7)")
+    starts_at: Instant
+    ends_at: Instant
     objection_ids: list[uuid.UUID]

@@ -352,7 +352,7 @@ async def record_answer(
         raise ObjectionNotFound() from None
     await session.refresh(objection)
     if objection.decision is not None and objection.answered_at is not None:
-        raise AlreadyAnswered(answered_at=objection.answered_at.isoformat(), decision=objection.decision.value)
+        raise AlreadyAnswered(answered_at=objection.answered_at, decision=objection.decision.value)
     status = status_at(vote, now)
     if status not in IN_PROGRESS:
         raise AnswerAfterClose(status=status.value)

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
+from app.common.schemas import Instant
 from app.participation.service import NotVotedPage, Reminder
 from app.security.pii import mask_name
 
@@ -76,10 +77,10 @@ class NotVotedPageRead(BaseModel):
 
 class ParticipationReminderRead(BaseModel):
     notice_id: uuid.UUID
-    published_at: datetime
+    published_at: Instant
     groups_not_voted: int
     recipients: int = Field(description="Accounts the reminder is delivered to, one outbox message each")
-    next_allowed_at: datetime = Field(description="The earliest instant of the vote's next reminder (R-PART-3)")
+    next_allowed_at: Instant = Field(description="The earliest instant of the vote's next reminder (R-PART-3)")
 
     @classmethod
     def of(cls, reminder: Reminder, next_allowed_at: datetime) -> ParticipationReminderRead:

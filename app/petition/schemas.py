@@ -1,12 +1,11 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from app.common.schemas import Command, ReadModel
+from app.common.schemas import Command, Instant, ReadModel
 from app.petition.models import PetitionKind, PetitionStatus
 from app.rules.casting import ActingBasis
 from app.rules.petitions import PetitionThreshold
@@ -35,13 +34,16 @@ class PetitionCountRead(BaseModel):
     register_version_number: int
     total_heads: int = Field(description="R-HEAD-6: heads of the whole roll, the developer's group included")
     total_area: int = Field(description="R-AREA-4: area of the whole roll, 0.01 m²")
+    total_area_m2: str = Field(description="The same in square metres with two decimals (display)")
     signed_heads: int = Field(description="Voter groups that signed and are in the counted roll (one head each)")
     signed_area: int = Field(description="Their summed area, 0.01 m²")
+    signed_area_m2: str = Field(description="The same in square metres with two decimals (display)")
     heads_percent: str
     area_percent: str
     delivered_area: int | None = Field(
         None, description="R-LIFE-9 only: area of the groups that are not the developer's (R-HEAD-4)"
     )
+    delivered_area_m2: str | None = Field(None, description="The same in square metres with two decimals (display)")
     delivered_area_percent: str | None = None
     applicant_is_developer: bool | None = Field(None, description="R-LIFE-9 only: the developer's group signed")
     formulas: list[str]
@@ -62,7 +64,7 @@ class PetitionCountRead(BaseModel):
 class SignatureRead(BaseModel):
     group_id: str
     basis: ActingBasis = Field(description="Why the signer could act for the group (R-CAST)")
-    signed_at: datetime
+    signed_at: Instant
     counted: bool = Field(description="The group is in the counted register version")
 
 
@@ -72,10 +74,10 @@ class PetitionSummaryRead(ReadModel):
     kind: PetitionKind
     title: str
     status: PetitionStatus
-    opened_at: datetime
-    threshold_met_at: datetime | None
-    submitted_at: datetime | None
-    escalated_at: datetime | None
+    opened_at: Instant
+    threshold_met_at: Instant | None
+    submitted_at: Instant | None
+    escalated_at: Instant | None
     signatures: int
 
 
@@ -87,10 +89,10 @@ class PetitionRead(ReadModel):
     text: str
     status: PetitionStatus
     opened_by_me: bool
-    opened_at: datetime
-    threshold_met_at: datetime | None
-    submitted_at: datetime | None
+    opened_at: Instant
+    threshold_met_at: Instant | None
+    submitted_at: Instant | None
     submitted_to: str = Field(description="COMMITTEE (temporary meeting) or STREET_OFFICE (application)")
-    escalated_at: datetime | None = Field(description="Beijing Art. 36: the street office was asked to order it")
+    escalated_at: Instant | None = Field(description="Beijing Art. 36: the street office was asked to order it")
     count: PetitionCountRead
     signatures: list[SignatureRead]

@@ -62,6 +62,7 @@ from app.register.models import RegisterVersion
 from app.register.service import roll_of_units
 from app.rules.casting import ActingBasis, Caller, Entitlement, GrantFacts, NotEntitled, ensure_may_act
 from app.rules.counts import Weight
+from app.rules.numeric import area_display
 from app.rules.petitions import (
     FirstAssemblyCheck,
     TemporaryMeetingCheck,
@@ -532,6 +533,7 @@ def count_read(counted: Count) -> dict[str, Any]:
         "register_version_number": counted.version.number,
         "total_heads": check.total.heads,
         "total_area": check.total.area,
+        "total_area_m2": area_display(check.total.area),
         "formulas": list(check.formulas),
         "thresholds_reached": list(check.reached),
         "threshold_met": counted.met,
@@ -544,9 +546,11 @@ def count_read(counted: Count) -> dict[str, Any]:
         return common | {
             "signed_heads": check.applicants.heads,
             "signed_area": check.applicants.area,
+            "signed_area_m2": area_display(check.applicants.area),
             "heads_percent": data["applicant_heads_percent"],
             "area_percent": data["applicant_area_percent"],
             "delivered_area": check.delivered_area,
+            "delivered_area_m2": area_display(check.delivered_area),
             "delivered_area_percent": data["delivered_area_percent"],
             "applicant_is_developer": check.applicant_is_developer,
             "result": data["result"],
@@ -554,6 +558,7 @@ def count_read(counted: Count) -> dict[str, Any]:
     return common | {
         "signed_heads": check.petitioners.heads,
         "signed_area": check.petitioners.area,
+        "signed_area_m2": area_display(check.petitioners.area),
         "heads_percent": data["heads_percent"],
         "area_percent": data["area_percent"],
         "result": data["result"],

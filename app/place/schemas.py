@@ -1,11 +1,11 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from datetime import date
 
 from pydantic import Field
 
-from app.common.schemas import Command, ReadModel
+from app.common.schemas import Command, Instant, ReadModel
 
 Name = Field(min_length=1, max_length=100)
 
@@ -21,7 +21,7 @@ class DistrictRead(ReadModel):
     id: uuid.UUID
     code: str
     name: str
-    created_at: datetime
+    created_at: Instant
 
 
 class StreetOfficeCreate(Command):
@@ -33,7 +33,7 @@ class StreetOfficeRead(ReadModel):
     id: uuid.UUID
     district_id: uuid.UUID
     name: str
-    created_at: datetime
+    created_at: Instant
 
 
 class StreetOfficeUpdate(Command):
@@ -73,7 +73,7 @@ class CommunityRead(ReadModel):
     id: uuid.UUID
     street_office_id: uuid.UUID
     name: str
-    created_at: datetime
+    created_at: Instant
 
 
 class EstateRead(ReadModel):
@@ -87,4 +87,4 @@ class EstateRead(ReadModel):
     committee_term_ends_on: date | None = None
     service_contract_ends_on: date | None = None
     preliminary_contract_ends_on: date | None = None
-    created_at: datetime
+    created_at: Instant

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from app.common.schemas import Command, ReadModel
+from app.common.schemas import Command, Instant, ReadModel
 from app.rules.procedure import MIN_WINDOW_DAYS, BlankBallots, ElectionRanking, VacancyFilling
 
 
@@ -55,8 +54,8 @@ class ProcedureRulesRead(ReadModel):
     estate_id: uuid.UUID
     document: dict[str, Any]
     sha256: str
-    created_at: datetime
-    adopted_at: datetime | None
+    created_at: Instant
+    adopted_at: Instant | None
     adopted_topic_id: uuid.UUID | None
 
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from types import MappingProxyType
 
+from app.common.schemas import beijing_rfc3339
 from app.errors import DomainError
 from app.rules import labels
 
@@ -56,8 +57,8 @@ class VerificationLocked(DomainError):
     message_en = "Too many failed attempts; retry after {retry_at}, or apply for manual review."
 
     def __init__(self, *, retry_at: datetime, retry_after: int) -> None:
-        stamp = retry_at.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
-        super().__init__(retry_at=stamp, extra={"retry_at": stamp, "retry_after": retry_after})
+        stamp = beijing_rfc3339(retry_at, round_up=True)
+        super().__init__(retry_at=retry_at, extra={"retry_at": stamp, "retry_after": retry_after})
         self.retry_after = retry_after
 
 

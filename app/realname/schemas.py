@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from enum import StrEnum
 
 from pydantic import BaseModel, Field
 
-from app.common.schemas import Command, ReadModel
+from app.common.schemas import Command, Instant, ReadModel
 from app.realname.models import ManualVerificationRequest, ReviewStatus, VerificationMethod, VerificationPurpose
 from app.register.identifiers import IdentityDocument
 
@@ -66,8 +65,8 @@ class ManualRequestRead(ReadModel):
     )
     document_type: str
     identifier_masked: str
-    created_at: datetime
-    decided_at: datetime | None
+    created_at: Instant
+    decided_at: Instant | None
     decision_reason: str | None
 
     @classmethod
@@ -82,7 +81,7 @@ class ManualRequestReviewRead(ManualRequestRead):
     claimed_name: str
     document_sha256: str
     document_available: bool = Field(description="False once the document is deleted (R-PI-4)")
-    document_deleted_at: datetime | None
+    document_deleted_at: Instant | None
     reviewed_by: str | None
 
     @classmethod
@@ -95,9 +94,9 @@ class ManualRequestReviewRead(ManualRequestRead):
 class VerificationStatusRead(BaseModel):
     verified: bool
     method: VerificationMethod | None
-    verified_at: datetime | None
+    verified_at: Instant | None
     owner_identifier_masked: str | None
-    locked_until: datetime | None = Field(description="Self-service verification is locked until then (429)")
+    locked_until: Instant | None = Field(description="Self-service verification is locked until then (429)")
     pending_requests: list[ManualRequestRead]
 
 

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from app.common.access import Role
 from app.common.errors import Forbidden, InvalidCursor, Unauthenticated
 from app.common.pagination import CursorParam, LimitParam, Page, decode_cursor, encode_cursor, paginate
+from app.common.schemas import UnitRef
 from app.errors import NotFound, Text
 from app.http.deps import CipherDep, Clock, CurrentPrincipal, SessionDep, SettingsDep
 from app.http.errors import PayloadTooLarge
@@ -262,7 +263,7 @@ async def get_roll(
         excluded_parking_units=len(roll.excluded_parking),
         groups=[
             VoterGroupRead(
-                key=key,
+                group_id=key,
                 heads=group.weight.heads,
                 area=group.area,
                 area_m2=area_display(group.area),
@@ -273,7 +274,7 @@ async def get_roll(
                     is_developer=group.is_developer,
                     developer_name=estate.developer_name,
                 ),
-                units=list(group.unit_ids),
+                units=[UnitRef.of_key(unit) for unit in group.unit_ids],
             )
             for key, group in page
         ],

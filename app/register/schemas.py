@@ -1,11 +1,10 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 
 from pydantic import BaseModel, Field
 
-from app.common.schemas import ReadModel
+from app.common.schemas import Instant, ReadModel, UnitRef
 from app.register.models import OwnerKind, OwnershipEvidence
 from app.register.parsing import RegisterFormat, TextEncoding
 from app.rules.roll import AreaSource, SaleStatus
@@ -19,7 +18,7 @@ class RegisterVersionRead(ReadModel):
     unit_count: int
     source_name: str
     imported_by: str
-    created_at: datetime
+    created_at: Instant
 
 
 class Totals(BaseModel):
@@ -60,13 +59,13 @@ class UnitRead(BaseModel):
 
 
 class VoterGroupRead(BaseModel):
-    key: str = Field(description="Opaque, stable key of the owner set")
+    group_id: str = Field(description="The voter group's id in the estate (32 hex), as in every other body")
     heads: int
     area: int
     area_m2: str
     is_developer: bool = Field(description="R-HEAD-4: the developer's unsold and undelivered units")
     owners: list[OwnerRead]
-    units: list[str]
+    units: list[UnitRef]
 
 
 class RollRead(BaseModel):

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Literal
 
 from pydantic import BaseModel, Field
 
 from app.ballot.schemas import PaperReceptionOut
-from app.common.schemas import Command
+from app.common.schemas import Command, Instant
 from app.rules.paper import WitnessRole
 
 
@@ -30,7 +29,7 @@ class WitnessOut(BaseModel):
 
     witness: str
     role: WitnessRole
-    confirmed_at: datetime | None
+    confirmed_at: Instant | None
 
 
 class CountingStateOut(BaseModel):
@@ -38,7 +37,7 @@ class CountingStateOut(BaseModel):
     status: Literal["NOT_OPENED", "OPEN", "CONFIRMING", "SIGNED_OFF"] = Field(
         description="NOT_OPENED, OPEN (entries), CONFIRMING (frozen) or SIGNED_OFF"
     )
-    opened_at: datetime | None
-    signed_off_at: datetime | None
+    opened_at: Instant | None
+    signed_off_at: Instant | None
     witnesses: list[WitnessOut]
     receptions: list[PaperReceptionOut]

@@ -31,7 +31,9 @@ class VoteNotClosable(DomainError):
 
 
 class ResultNotPublished(DomainError):
-    """R-LIFE-7: per-option counts are sealed until close; R-LIFE-8: they are shown once published."""
+    """R-LIFE-7: per-option counts are sealed until close; R-LIFE-8: they are shown once published. While the
+    result is coming (before the end, closing, counting on paper) ``Retry-After`` and ``retry_after`` say how many
+    seconds to wait (``app.result.service.result_wait``)."""
 
     code = "vote.result_not_published"
     status = 409

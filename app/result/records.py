@@ -61,6 +61,7 @@ from app.result.service import PublishedResult, PublishedTopic, Viewer
 from app.result.signing import SignedResult, sign_result
 from app.rules.numeric import Threshold, area_display
 from app.rules.publicity import SHANGHAI
+from app.rules.tally import reason_in_m2
 from app.rules.wording import CATEGORY_ZH, threshold_zh
 from app.supervision import repository as supervision_repository
 from app.supervision.models import SupervisionAction, SupervisionKind
@@ -399,8 +400,8 @@ def minutes_text(records: Records) -> str:
             f"结果：{OUTCOMES_ZH.get(result.outcome, result.outcome)}；计算依据 SHA-256：{result.evidence_sha256}"
             f"{cite(decided, result_published)}"
         )
-        reason = result.evidence.get("reason_zh")
-        if isinstance(reason, str):
+        reason = reason_in_m2(result.evidence, "zh")  # areas in m², as the result shows them
+        if reason:
             lines.append(f"计算：{reason}")
         revocation = None if item.revocation is None else records.by_id(item.revocation.audit_entry_id)
         lines.append(_status_line(item) + (cite(revocation) if revocation is not None else ""))
@@ -583,8 +584,8 @@ def _topic_blocks(number: int, item: PublishedTopic) -> list[Block]:
     checks = result.evidence.get("checks")
     for check in checks if isinstance(checks, list) else []:
         blocks.append(Block("line", _check_line(check)))
-    reason = result.evidence.get("reason_zh")
-    if isinstance(reason, str) and not isinstance(checks, list):
+    reason = reason_in_m2(result.evidence, "zh")
+    if reason and not isinstance(checks, list):
         blocks.append(Block("line", f"计算：{reason}"))
     blocks += [
         Block("line", f"表决结果：{OUTCOMES_ZH.get(result.outcome, result.outcome)}"),

@@ -22,6 +22,8 @@ from app.result.schemas import (
     ResultRead,
     TurnoutRead,
     UnitBallotsPage,
+    UnitPlacePage,
+    UnitPlaceRead,
 )
 from app.rules.errors import NoticeNotPosted
 from app.vote.errors import NotThisVotesOrganiser
@@ -52,13 +54,46 @@ async def get_turnout(
     return TurnoutRead.of(await service.turnout(session, principal, vote_id, now=clock()))
 
 
+def _with_retry_after(responses: dict[int | str, dict[str, Any]]) -> dict[int | str, dict[str, Any]]:
+    """The result's 409 says how long to wait while the result is coming (``vote.result_not_published``)."""
+    responses[409]["headers"] = {
+        "Retry-After": {
+            "description": "Seconds to wait before asking again: until the end of voting, while the service closes "
+            "the vote (15), or while paper ballots are counted (300); absent when waiting will not bring a result",
+            "schema": {"type": "integer", "minimum": 1},
+        }
+    }
+    return responses
+
+
 @router.get(
-    "/result", response_model=ResultRead, responses=problem_responses(*AUTH_ERRORS, ResultNotPublished, VoteTerminated)
+    "/result",
+    response_model=ResultRead,
+    responses=_with_retry_after(problem_responses(*AUTH_ERRORS, ResultNotPublished, VoteTerminated)),
 )
 async def get_result(vote_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal, clock: Clock) -> ResultRead:
     """The published result: evidence and decision status per topic (R-SUP-7) and the participating units with
     their areas (R-PUB-1); a terminated vote has none (R-SUP-6, ``result.vote_terminated``)."""
     return ResultRead.of(await service.published_result(session, principal, vote_id, now=clock()))
+
+
+@router.get(
+    "/result/units",
+    response_model=UnitPlacePage,
+    responses=_with_retry_after(problem_responses(*AUTH_ERRORS, ResultNotPublished, VoteTerminated, InvalidCursor)),
+)
+async def list_result_units(
+    vote_id: uuid.UUID,
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    clock: Clock,
+    cursor: CursorParam = None,
+    limit: LimitParam = 100,
+) -> UnitPlacePage:
+    """The published result's participating units, a page at a time: building, entrance, room and area, nothing
+    about their owners (R-PUB-1)."""
+    page = await service.participating_units(session, principal, vote_id, now=clock(), cursor=cursor, limit=limit)
+    return UnitPlacePage(items=[UnitPlaceRead.of(place) for place in page.items], next_cursor=page.next_cursor)
 
 
 @router.get(
@@ -105,7 +140,7 @@ class SignedResultRead(BaseModel):
 @router.get(
     "/signed-result",
     response_model=SignedResultRead,
-    responses=problem_responses(*AUTH_ERRORS, ResultNotPublished, signing.ResultNotSigned),
+    responses=_with_retry_after(problem_responses(*AUTH_ERRORS, ResultNotPublished, signing.ResultNotSigned)),
 )
 async def get_signed_result(
     vote_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal, clock: Clock, keys: LogKeysDep

@@ -7,7 +7,7 @@ Exact integers always travel with their display strings (R-NUM-4); areas are 0.0
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date
 from types import MappingProxyType
 from typing import Any, Literal
 
@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field
 
 from app.ballot.models import Ballot, BallotStatus, Channel
 from app.ballot.schemas import BallotBasis, CastAnswers
-from app.common.schemas import RatesRead, ReadModel, WeightRead
+from app.common.schemas import Instant, RatesRead, ReadModel, UnitRef, WeightRead
 from app.objection.schemas import ObjectionEvidenceRead
 from app.result.repository import UnitPlace
 from app.result.service import Decision, GroupBallots, PublishedResult, Turnout
@@ -28,6 +28,7 @@ from app.rules.kinds import TopicKind
 from app.rules.lifecycle import DecisionStatus, VoteDecisionStatus, VoteStatus
 from app.rules.numeric import area_display
 from app.rules.publicity import CalendarSource
+from app.rules.tally import reason_in_m2
 from app.supervision import service as supervision_service
 from app.supervision.models import SupervisionAction
 from app.vote.models import Topic
@@ -42,9 +43,9 @@ class TurnoutRead(BaseModel):
 
     vote_id: uuid.UUID
     status: VoteStatus = Field(description="Effective status at `as_of` (the clock moves OPEN → CLOSED)")
-    as_of: datetime
-    starts_at: datetime
-    ends_at: datetime
+    as_of: Instant
+    starts_at: Instant
+    ends_at: Instant
     total: WeightRead
     participating: WeightRead
     not_participating: WeightRead
@@ -76,9 +77,9 @@ class TopicOutcomeRead(BaseModel):
 class DecisionRead(ReadModel):
     vote_id: uuid.UUID
     status: VoteStatus
-    closed_at: datetime | None
-    decided_at: datetime | None
-    result_published_at: datetime | None
+    closed_at: Instant | None
+    decided_at: Instant | None
+    result_published_at: Instant | None
     topics: list[TopicOutcomeRead]
 
     @classmethod
@@ -95,23 +96,27 @@ class DecisionRead(ReadModel):
         )
 
 
-class UnitPlaceRead(ReadModel):
-    """A unit by building, entrance and room with its voting area (R-PUB-1): no owner data."""
+class UnitPlaceRead(UnitRef):
+    """A unit by its key, building, entrance and room with its voting area (R-PUB-1): no owner data."""
 
-    building: str
-    entrance: str | None
-    room: str
     area: int
     area_m2: str
 
     @classmethod
     def of(cls, place: UnitPlace) -> UnitPlaceRead:
-        return cls.from_attributes_of(place, area_m2=area_display(place.area))
+        return cls(
+            unit_key=place.unit_key,
+            building=place.building,
+            entrance=place.entrance,
+            room=place.room,
+            area=place.area,
+            area_m2=area_display(place.area),
+        )
 
 
 class TopicResultRead(BaseModel):
     topic_id: uuid.UUID
-    position: int
+    position: int = Field(description="1-based place in the notice, as in the vote (`GET /votes/{id}`)")
     title: str
     kind: TopicKind
     category: Category
@@ -121,7 +126,13 @@ class TopicResultRead(BaseModel):
         "(R-TALLY-10)"
     )
     evidence_sha256: str = Field(description="SHA-256 of the RFC 8785 canonical evidence")
-    decided_at: datetime
+    reason_zh: str = Field(
+        default="",
+        description="Why, in Chinese, with areas in square metres (参与表决面积 544.50/900.00 平方米 ≥ 2/3); the "
+        "evidence's own `reason_zh` keeps the signed 0.01 m² integers",
+    )
+    reason_en: str = Field(default="", description="The same in English (Participating area 544.50/900.00 m² …)")
+    decided_at: Instant
     decision_status: DecisionStatus | None = Field(
         default=None,
         description="R-SUP-7: this topic's decision IN_FORCE, REVOKED_BY_STREET_OFFICE or REVOKED_BY_COURT; null "
@@ -153,7 +164,7 @@ class RevocationRead(ReadModel):
     document_ref: str = Field(description="The written decision document, or the judgment number")
     reason: str
     acted_by: str
-    acted_at: datetime
+    acted_at: Instant
     content_sha256: str
     audit_entry_id: uuid.UUID
 
@@ -170,10 +181,10 @@ TopicResultRead.model_rebuild()
 class PublicationRead(BaseModel):
     """R-LIFE-8: decision date, deadlines and lateness flags."""
 
-    decision_date: str
-    app_deadline: str
-    legal_deadline: str
-    published_at: str | None = None
+    decision_date: date = Field(description="The Asia/Shanghai calendar date of the close")
+    app_deadline: Instant = Field(description="End of the next working day (app standard, exclusive)")
+    legal_deadline: Instant = Field(description="Beijing Art. 37(2): 3 days after the decision (exclusive)")
+    published_at: Instant | None = None
     flags: list[str]
     calendar: CalendarSource = Field(
         CalendarSource.STATE_COUNCIL,
@@ -186,15 +197,18 @@ class ResultRead(ReadModel):
     vote_id: uuid.UUID
     title: str
     status: VoteStatus
-    closed_at: datetime | None
-    decided_at: datetime | None
-    result_published_at: datetime | None
+    closed_at: Instant | None
+    decided_at: Instant | None
+    result_published_at: Instant | None
     roll_hash: str | None
     total: WeightRead
     participating: WeightRead
     participation_rate: RatesRead
     topics: list[TopicResultRead]
-    participating_units: list[UnitPlaceRead] = Field(description="R-PUB-1: building, entrance, room and area only")
+    participating_units_count: int = Field(
+        description="R-PUB-1: how many units took part; the units themselves (building, entrance, room and area "
+        "only), a page at a time: `GET /votes/{vote_id}/result/units`"
+    )
     publication: PublicationRead
     decision_status: VoteDecisionStatus = Field(
         description="Summary over the topics (R-SUP-7): IN_FORCE, PARTLY_REVOKED, NO_DECISION, "
@@ -221,13 +235,15 @@ class ResultRead(ReadModel):
             topics=[
                 TopicResultRead(
                     topic_id=item.topic.id,
-                    position=item.topic.position,
+                    position=position,
                     title=item.topic.title,
                     kind=item.topic.kind.value,
                     category=item.topic.category.value,
                     outcome=item.result.outcome,
                     evidence=item.result.evidence,
                     evidence_sha256=item.result.evidence_sha256,
+                    reason_zh=reason_in_m2(item.result.evidence, "zh"),
+                    reason_en=reason_in_m2(item.result.evidence, "en"),
                     decided_at=item.result.decided_at,
                     decision_status=item.decision_status,
                     revocation=None if item.revocation is None else RevocationRead.of(item.revocation),
@@ -239,9 +255,9 @@ class ResultRead(ReadModel):
                     ),
                     answers_zh=answer_labels(item.topic),
                 )
-                for item in published.topics
+                for position, item in enumerate(sorted(published.topics, key=lambda t: t.topic.position), start=1)
             ],
-            participating_units=[UnitPlaceRead.of(place) for place in published.units],
+            participating_units_count=len(published.units),
             publication=PublicationRead.model_validate(published.publication.to_dict()),
             decision_status=published.decision_status,
             status_zh=labels.zh(labels.VOTE_STATUSES, published.status),
@@ -275,7 +291,7 @@ class BallotRead(ReadModel):
     void_reason: str | None
     channel: Channel
     basis: BallotBasis
-    cast_at: datetime
+    cast_at: Instant
     content_hash: str
     answers: CastAnswers = Field(description="Topic id → answer, exactly as cast (`PaperTopicAnswer`)")
     audit_entry_id: uuid.UUID | None = Field(description="The ballot's log entry: `GET /receipts/{audit_entry_id}`")
@@ -310,6 +326,13 @@ class GroupBallotsRead(BaseModel):
             units=[UnitPlaceRead.of(place) for place in item.units],
             ballots=[BallotRead.of(ballot) for ballot in item.ballots],
         )
+
+
+class UnitPlacePage(BaseModel):
+    """A page of the result's participating units (R-PUB-1), in unit-key order."""
+
+    items: list[UnitPlaceRead]
+    next_cursor: str | None = None
 
 
 class UnitBallotsPage(BaseModel):

@@ -19,6 +19,7 @@ Services flush and never commit; every transition and every per-unit access appe
 
 from __future__ import annotations
 
+import math
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -35,7 +36,7 @@ from app.audit.models import AuditEntry
 from app.ballot import repository as ballot_repository
 from app.ballot.models import Ballot
 from app.common.access import Principal, Role, roles_on
-from app.common.pagination import paginate
+from app.common.pagination import decode_cursor, encode_cursor, paginate
 from app.errors import NotFound
 from app.holidays import STATE_COUNCIL_CALENDAR
 from app.identity import events as identity_events
@@ -75,6 +76,10 @@ from app.vote.service import ensure_acts_as_organiser
 from app.vote.spec import counting_rule, kind_rules, terms
 
 SYSTEM_ACTOR = "system:transitions"
+#: Retry-After of a result being closed: the background close runs every EVOTE_TRANSITION_INTERVAL_SECONDS (15).
+CLOSING_RETRY_SECONDS = 15
+#: Retry-After of a paper or mixed vote whose counting session is not signed off yet (R-PAPER-3): poll slowly.
+COUNTING_RETRY_SECONDS = 300
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,7 +129,7 @@ async def close_and_decide(
         return Decision(vote, await _results_in_order(session, vote), transitioned=False)
     total = Weight(vote.total_heads, vote.total_area)  # the frozen roll (R-HEAD-6, R-AREA-4, R-ROLL-3)
     if now < vote.ends_at:
-        raise VoteNotEnded(ends_at=vote.ends_at.isoformat())  # R-LIFE-6: no early close
+        raise VoteNotEnded(ends_at=vote.ends_at)  # R-LIFE-6: no early close
     if vote.status in RUNNING:
         check_notice_posted(vote.posted_at)  # R-NOTICE-3: never posted, never opened: nothing to decide
     if (
@@ -400,17 +405,44 @@ async def published_result(
     return await build_published_result(session, vote, now=now)
 
 
-async def build_published_result(session: AsyncSession, vote: Vote, *, now: datetime) -> PublishedResult:
-    """The published result document of a vote, for whoever the caller already allowed to read it."""
+async def _ensure_result_out(session: AsyncSession, vote: Vote, now: datetime) -> None:
     revoked = vote.status in REVOKED and vote.result_published_at is not None
     if vote.status is VoteStatus.TERMINATED:  # R-SUP-6: no decision was formed, nothing was counted
         termination = await supervision_repository.latest_of_kind(session, vote.id, SupervisionKind.TERMINATION)
         raise VoteTerminated(
-            terminated_at="" if termination is None else termination.acted_at.isoformat(),
+            terminated_at="—" if termination is None else termination.acted_at,
             document_ref="" if termination is None else termination.document_ref,
         )
     if vote.status is not VoteStatus.RESULT_PUBLISHED and not revoked:
-        raise ResultNotPublished(status=status_at(vote, now))  # R-LIFE-7: sealed until close
+        raise result_not_published(vote, now)  # R-LIFE-7: sealed until close
+
+
+@dataclass(frozen=True, slots=True)
+class UnitsPage:
+    items: tuple[UnitPlace, ...]
+    next_cursor: str | None
+
+
+async def participating_units(
+    session: AsyncSession, principal: Principal, vote_id: uuid.UUID, *, now: datetime, cursor: str | None, limit: int
+) -> UnitsPage:
+    """R-PUB-1: the published result's participating units (building, entrance, room, area), a page at a time in
+    unit-key order; refused exactly as the result is."""
+    vote, _ = await _visible_vote(session, principal, vote_id, now=now)
+    await _ensure_result_out(session, vote, now)
+    groups = await repository.participating_groups(session, vote.id)
+    places = sorted(
+        await _places(session, vote, [key for group in groups for key in group.unit_keys]), key=lambda p: p.unit_key
+    )
+    after = None if cursor is None else str(decode_cursor(cursor, str))
+    rest = [place for place in places if after is None or place.unit_key > after]
+    page = rest[:limit]
+    return UnitsPage(tuple(page), encode_cursor(page[-1].unit_key) if len(rest) > limit else None)
+
+
+async def build_published_result(session: AsyncSession, vote: Vote, *, now: datetime) -> PublishedResult:
+    """The published result document of a vote, for whoever the caller already allowed to read it."""
+    await _ensure_result_out(session, vote, now)
     results = {row.topic_id: row for row in await repository.results_of(session, vote.id)}
     decisions = await supervision_service.decisions_of(session, vote)  # R-SUP-7: each topic's decision status
     groups = await repository.participating_groups(session, vote.id)
@@ -438,6 +470,25 @@ async def build_published_result(session: AsyncSession, vote: Vote, *, now: date
         roll_objections=await objection_service.evidence(session, vote),
         revocations=decisions.revocations,
     )
+
+
+def result_wait(vote: Vote, now: datetime) -> int | None:
+    """Seconds a client should wait before asking for the result again (``Retry-After``); None when waiting alone
+    will not bring it (a draft, a cancelled or suspended vote)."""
+    status = status_at(vote, now)
+    if status in (VoteStatus.PUBLISHED, VoteStatus.OPEN) and now < vote.ends_at:
+        return max(1, math.ceil((vote.ends_at - now).total_seconds()))  # R-LIFE-7: sealed until the end
+    if status in (VoteStatus.CLOSED, VoteStatus.DECIDED):
+        counted_on_paper = vote.voting_method is not VotingMethod.ONLINE and status is VoteStatus.CLOSED
+        return COUNTING_RETRY_SECONDS if counted_on_paper else CLOSING_RETRY_SECONDS
+    return None
+
+
+def result_not_published(vote: Vote, now: datetime) -> ResultNotPublished:
+    """R-LIFE-7 / R-LIFE-8: the result is not out; with how long to wait (``Retry-After``) when it is coming."""
+    wait = result_wait(vote, now)
+    extra = {} if wait is None else {"retry_after": wait}
+    return ResultNotPublished(status=status_at(vote, now), retry_after=wait, extra=extra)
 
 
 async def _places(session: AsyncSession, vote: Vote, unit_keys: Sequence[str]) -> list[UnitPlace]:

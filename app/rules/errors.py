@@ -446,7 +446,7 @@ class VotingNotStarted(RuleViolation):
     code = "ballot.vote_not_open"
     status = 409
     title = "Voting has not started"
-    message_zh = "表决尚未开始，开始时间为 {starts_at}。"
+    message_zh = "表决尚未开始，将于 {starts_at}开始。"
     message_en = "Voting has not started; it opens at {starts_at}."
 
 

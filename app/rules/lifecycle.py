@@ -190,7 +190,7 @@ def check_resumption_end(
     minimum = resumption_minimum_end(ends_at=ends_at, suspended_at=suspended_at, resumed_at=resumed_at)
     if new_end < minimum:
         raise ResumptionExtensionTooShort(
-            ends_at=new_end.isoformat(),
+            ends_at=new_end,
             minimum=minimum.isoformat(),
             suspended_seconds=int((resumed_at - suspended_at).total_seconds()),
         )

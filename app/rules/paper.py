@@ -58,7 +58,7 @@ PUBLIC_WITNESSES = frozenset({WitnessRole.RESIDENTS_COMMITTEE, WitnessRole.STREE
 def check_reception_time(starts_at: datetime, ends_at: datetime, now: datetime) -> None:
     """R-PAPER-1 with R-LIFE-5: a reception is recorded at ``now`` (the server's clock) inside the window."""
     if not starts_at <= now < ends_at:
-        raise PaperReceptionOutsideWindow(starts_at=starts_at.isoformat(), ends_at=ends_at.isoformat())
+        raise PaperReceptionOutsideWindow(starts_at=starts_at, ends_at=ends_at)
 
 
 def reception_status(received_at: datetime, earlier_ballots: Iterable[datetime]) -> ReceptionStatus:
@@ -70,7 +70,7 @@ def reception_status(received_at: datetime, earlier_ballots: Iterable[datetime])
 def check_counting_time(ends_at: datetime, now: datetime) -> None:
     """R-PAPER-3: the counting session is held after the close, never while owners may still vote."""
     if now < ends_at:
-        raise CountingBeforeClose(ends_at=ends_at.isoformat())
+        raise CountingBeforeClose(ends_at=ends_at)
 
 
 def check_witnesses(roles: Collection[WitnessRole]) -> None:

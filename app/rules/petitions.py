@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from app.rules.counts import Weight
-from app.rules.numeric import HALF, ONE_FIFTH, ONE_TWENTIETH, percent_display, threshold_formula
+from app.rules.numeric import HALF, ONE_FIFTH, ONE_TWENTIETH, area_display, percent_display, threshold_formula
 
 
 class PetitionThreshold(StrEnum):
@@ -84,10 +84,11 @@ class FirstAssemblyCheck:
         """(zh, en) explanation of the result."""
         if not self.precondition_met:
             return (
-                f"已交付业主的专有部分面积 {self.delivered_area} 未达到"
-                f"建筑物总面积 {self.total.area} 的 50%，尚不能申请成立业主大会"
+                f"已交付业主的专有部分面积 {area_display(self.delivered_area)} 平方米未达到"
+                f"建筑物总面积 {area_display(self.total.area)} 平方米的 50%，尚不能申请成立业主大会"
                 "（北京市物业管理条例第三十条，R-LIFE-9）。",
-                f"The delivered area {self.delivered_area} is below 50% of the total area {self.total.area}, "
+                f"The delivered area {area_display(self.delivered_area)} m² is below 50% of the total area "
+                f"{area_display(self.total.area)} m², "
                 "so the owners' assembly cannot yet be applied for (Beijing Art. 30, R-LIFE-9).",
             )
         if not self.applicants_qualify:
@@ -172,7 +173,7 @@ class TemporaryMeetingCheck:
     def reasons(self) -> tuple[str, str]:
         """(zh, en) explanation of the result, always with the area figure for information."""
         heads = f"{self.petitioners.heads}/{self.total.heads}"
-        area = f"{self.petitioners.area}/{self.total.area}"
+        area = f"{area_display(self.petitioners.area)}/{area_display(self.total.area)}"
         if self.succeeded:
             zh = f"提议业主人数 {heads} 达到 20%，业主委员会应当组织召开业主大会临时会议"
             en = f"Petitioning owners {heads} reach 20%, so the committee must organise a temporary meeting"
@@ -180,8 +181,8 @@ class TemporaryMeetingCheck:
             zh = f"提议业主人数 {heads} 未达到 20%，不产生召开临时会议的义务"
             en = f"Petitioning owners {heads} are below 20%, so no temporary meeting is required"
         return (
-            f"{zh}（北京市物业管理条例第三十五条，R-LIFE-10）；专有部分面积 {area} 仅供参考。",
-            f"{en} (Beijing Art. 35, R-LIFE-10); the area {area} is for information only.",
+            f"{zh}（北京市物业管理条例第三十五条，R-LIFE-10）；专有部分面积 {area} 平方米仅供参考。",
+            f"{en} (Beijing Art. 35, R-LIFE-10); the area {area} m² is for information only.",
         )
 
     def to_dict(self) -> dict[str, object]:

@@ -101,13 +101,13 @@ def check_window(
     if starts_at < earliest:
         raise NoticePeriodTooShort(
             published_date=shanghai_date(published_at).isoformat(),
-            starts_at=_show(starts_at),
-            earliest_start=_show(earliest),
+            starts_at=starts_at,
+            earliest_start=earliest,
         )
     if ends_at <= starts_at:
-        raise VotingWindowInverted(starts_at=_show(starts_at), ends_at=_show(ends_at))
+        raise VotingWindowInverted(starts_at=starts_at, ends_at=ends_at)
     if ends_at - starts_at < timedelta(days=min_days):
-        raise VotingWindowTooShort(starts_at=_show(starts_at), ends_at=_show(ends_at), min_days=min_days)
+        raise VotingWindowTooShort(starts_at=starts_at, ends_at=ends_at, min_days=min_days)
 
 
 def notice_effective_at(published_at: datetime, posted_at: datetime) -> datetime:
@@ -141,17 +141,17 @@ def check_posting(
     03-17 is refused). A posting recorded after one that already counts only adds a place."""
     _require_aware(published_at=published_at, posted_at=posted_at, now=now, starts_at=starts_at)
     if posted_at > now:
-        raise PostingInFuture(posted_at=_show(posted_at), now=_show(now))
+        raise PostingInFuture(posted_at=posted_at, now=now)
     if posted_at < published_at:
         # A clerk states the time to the minute: the minute of publication means "right after it", not before.
         if posted_at < published_at.replace(second=0, microsecond=0):
-            raise PostingBeforePublication(posted_at=_show(posted_at), published_at=_show(published_at))
+            raise PostingBeforePublication(posted_at=posted_at, published_at=published_at)
         posted_at = published_at
     counted = posted_at if counted_posted_at is None else min(posted_at, counted_posted_at)
     earliest = earliest_voting_start(notice_effective_at(published_at, counted))
     if starts_at < earliest:
         raise PostingTooLateForWindow(
-            posted_date=shanghai_date(counted).isoformat(), earliest_start=_show(earliest), starts_at=_show(starts_at)
+            posted_date=shanghai_date(counted).isoformat(), earliest_start=earliest, starts_at=starts_at
         )
     return PostingCheck(counted, earliest, posted_at)
 
@@ -169,9 +169,9 @@ def check_voting_open(starts_at: datetime, ends_at: datetime, now: datetime) -> 
     """
     _require_aware(starts_at=starts_at, ends_at=ends_at, now=now)
     if now < starts_at:
-        raise VotingNotStarted(starts_at=starts_at.isoformat())
+        raise VotingNotStarted(starts_at=starts_at)
     if now >= ends_at:
-        raise VotingEnded(ends_at=ends_at.isoformat())
+        raise VotingEnded(ends_at=ends_at)
 
 
 class ExtensionWhen(StrEnum):
@@ -211,11 +211,11 @@ def check_close_change(
     """
     _require_aware(ends_at=ends_at, new_ends_at=new_ends_at, decided_at=decided_at)
     if new_ends_at < ends_at:
-        raise VotingEarlyClose(ends_at=_show(ends_at), new_ends_at=_show(new_ends_at))
+        raise VotingEarlyClose(ends_at=ends_at, new_ends_at=new_ends_at)
     if new_ends_at == ends_at:
         return
     if decided_at >= ends_at:
-        raise VotingExtensionAfterClose(ends_at=_show(ends_at))
+        raise VotingExtensionAfterClose(ends_at=ends_at)
     if rule is None:
         raise VotingExtensionNotInNotice()
     if rule.when is ExtensionWhen.QUORUM_NOT_MET and quorum_met_now:
@@ -223,9 +223,7 @@ def check_close_change(
     if extensions_so_far >= rule.max_times:
         raise VotingExtensionTooMany(max_times=rule.max_times)
     if new_ends_at - ends_at > timedelta(days=rule.max_days_each):
-        raise VotingExtensionTooLong(
-            max_days=rule.max_days_each, ends_at=_show(ends_at), new_ends_at=_show(new_ends_at)
-        )
+        raise VotingExtensionTooLong(max_days=rule.max_days_each, ends_at=ends_at, new_ends_at=new_ends_at)
 
 
 class CalendarSource(StrEnum):

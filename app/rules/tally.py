@@ -12,14 +12,14 @@ from a SQL aggregate, the offline verifier from the exported ballots, and both m
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from typing import Protocol
 
 from app.rules.categories import Category, CountingRule
 from app.rules.choices import Choice, Outcome
 from app.rules.counts import Weight
-from app.rules.numeric import Threshold, percent_display, threshold_formula
+from app.rules.numeric import Threshold, area_display, percent_display, threshold_formula
 
 ZERO = Weight()
 
@@ -119,6 +119,42 @@ def quorum_reason(checks: Iterable[Check], language: str) -> str:
     if language == "zh":
         return f"{describe(checks, 'zh')}：未达到参与表决要求，不形成决定。"
     return f"{describe(checks, 'en')}: participation quorum not met, no decision."
+
+
+_AREA_UNITS = {"zh": "平方米", "en": "m²"}
+
+
+def _area_checks(value: object) -> Iterator[Mapping[str, object]]:
+    """Every area comparison (``Check.to_dict``) anywhere in an evidence document, options' and candidates' too."""
+    if isinstance(value, Mapping):
+        if value.get("measure") == "area" and (value.get("test"), "area") in _LABELS:
+            yield value
+        for item in value.values():
+            yield from _area_checks(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _area_checks(item)
+
+
+def reason_in_m2(evidence: Mapping[str, object], language: str) -> str:
+    """The evidence's ``reason_zh`` / ``reason_en`` with each area comparison in square metres, as people read it
+    (``参与表决面积 544.50/900.00 平方米 ≥ 2/3``; R-NUM-4). The evidence itself keeps the exact 0.01 m² integers it
+    was signed and hashed with (R-NUM-1, R-TALLY-10); this only rewrites the ``label part/whole`` that
+    ``Check.describe`` wrote, from the same integers, so nothing is rounded."""
+    reason = evidence.get(f"reason_{language}")
+    if not isinstance(reason, str):
+        return ""
+    unit = _AREA_UNITS["zh" if language == "zh" else "en"]
+    for check in _area_checks(evidence):
+        part, whole = check.get("part"), check.get("whole")
+        if not isinstance(part, int) or not isinstance(whole, int):
+            continue
+        zh, en = _LABELS[(str(check["test"]), "area")]
+        label = zh if language == "zh" else en
+        reason = reason.replace(
+            f"{label} {part}/{whole} ", f"{label} {area_display(part)}/{area_display(whole)} {unit} "
+        )
+    return reason
 
 
 def check_weights(counts: dict[str, Weight], total: Weight, participating: Weight) -> None:

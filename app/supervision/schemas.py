@@ -6,12 +6,11 @@ Nothing here carries an owner's name, ID number or phone number; turnout is part
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, Field
 
-from app.common.schemas import Command, RatesRead, ReadModel, WeightRead
+from app.common.schemas import Command, Instant, RatesRead, ReadModel, WeightRead
 from app.rules.lifecycle import DecisionStatus, VoteDecisionStatus, VoteStatus
 from app.rules.publicity import CalendarSource
 from app.supervision.models import SupervisionAction, SupervisionKind
@@ -86,18 +85,18 @@ class SupervisionActionRead(ReadModel):
     kind: SupervisionKind
     reason: str
     document_ref: str = Field(description="The written decision document or, for a court, the judgment number")
-    deadline: datetime | None
+    deadline: Instant | None
     follows_id: uuid.UUID | None = Field(description="Follow-ups: the correction order they conclude")
     topic_id: uuid.UUID | None = Field(
         None,
         description="Revocations (R-SUP-7): the topic whose decision is revoked; none on a whole-vote "
         "revocation recorded before per-decision revocation",
     )
-    ends_before: datetime | None = Field(None, description="Resumptions (R-SUP-5): the end before the resumption")
-    ends_after: datetime | None = Field(None, description="Resumptions (R-SUP-5): the new end announced to owners")
+    ends_before: Instant | None = Field(None, description="Resumptions (R-SUP-5): the end before the resumption")
+    ends_after: Instant | None = Field(None, description="Resumptions (R-SUP-5): the new end announced to owners")
     suspended_seconds: int | None = Field(None, description="Resumptions (R-SUP-5): how long the vote was suspended")
     acted_by: str
-    acted_at: datetime
+    acted_at: Instant
     content_sha256: str = Field(description="SHA-256 of the RFC 8785 canonical content (also in the audit log)")
     audit_entry_id: uuid.UUID
 
@@ -113,7 +112,7 @@ class SupervisionResultRead(BaseModel):
     vote_status: VoteStatus = Field(description="Stored status after the act")
     effective_status: VoteStatus = Field(description="Status at the request instant (the clock moves OPEN → CLOSED)")
     notice_id: uuid.UUID | None = Field(description="The notice published to the owners (none for a follow-up)")
-    ends_at: datetime = Field(description="The window's end in force after the act (R-SUP-5: extended on resumption)")
+    ends_at: Instant = Field(description="The window's end in force after the act (R-SUP-5: extended on resumption)")
     decision_status: DecisionStatus | None = Field(
         None, description="Revocations (R-SUP-7): the revoked topic's decision status after the act"
     )
@@ -173,7 +172,7 @@ class EstateOverviewRead(BaseModel):
     community_id: uuid.UUID
     community_name: str
     pending_identity_reviews: int = Field(description="Manual verification requests awaiting a decision")
-    last_vote_closed_at: datetime | None
+    last_vote_closed_at: Instant | None
     regular_meeting_overdue: bool = Field(description="R-LIFE-11: no vote closed in the last 12 months")
 
     @classmethod
@@ -197,8 +196,8 @@ class VoteOverviewRead(ReadModel):
     title: str
     status: VoteStatus
     effective_status: VoteStatus
-    starts_at: datetime
-    ends_at: datetime
+    starts_at: Instant
+    ends_at: Instant
     total: WeightRead
     participating: WeightRead
     participation_rate: RatesRead
@@ -227,10 +226,10 @@ class DecisionOverviewRead(ReadModel):
         description="Summary over the topics (R-SUP-7): PENDING (not published yet), NO_DECISION, IN_FORCE, "
         "PARTLY_REVOKED, REVOKED_BY_STREET_OFFICE, REVOKED_BY_COURT or REVOKED (every decision, by both)"
     )
-    closed_at: datetime
-    result_published_at: datetime | None
-    app_deadline: datetime = Field(description="End of the next working day (app standard, exclusive)")
-    legal_deadline: datetime = Field(description="Beijing Art. 37(2): 3 days after the decision (exclusive)")
+    closed_at: Instant
+    result_published_at: Instant | None
+    app_deadline: Instant = Field(description="End of the next working day (app standard, exclusive)")
+    legal_deadline: Instant = Field(description="Beijing Art. 37(2): 3 days after the decision (exclusive)")
     flags: list[str] = Field(description="LATE_APP_STANDARD, PAST_LEGAL_DEADLINE")
     calendar: CalendarSource = Field(
         description="PROVISIONAL: the deadlines count only the fixed-date holidays for a year without the State "
@@ -257,8 +256,8 @@ class OverdueOrderRead(ReadModel):
     vote_id: uuid.UUID
     estate_id: uuid.UUID
     document_ref: str
-    deadline: datetime
-    acted_at: datetime
+    deadline: Instant
+    acted_at: Instant
 
     @classmethod
     def of(cls, item: OrderState) -> OverdueOrderRead:
@@ -267,8 +266,8 @@ class OverdueOrderRead(ReadModel):
 
 class StreetOfficeOverviewRead(BaseModel):
     street_office_id: uuid.UUID
-    as_of: datetime
-    regular_meeting_cutoff: datetime = Field(
+    as_of: Instant
+    regular_meeting_cutoff: Instant = Field(
         description="R-LIFE-11: a vote closed at or after this instant counts as a meeting in the last 12 months"
     )
     estates: list[EstateOverviewRead]

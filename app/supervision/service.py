@@ -398,7 +398,7 @@ async def order_correction(
     if vote.status in NOT_PUBLISHED:
         raise NotSupervisable(status=before)
     if deadline <= now:
-        raise DeadlineNotInFuture(deadline=deadline.isoformat(), now=now.isoformat())
+        raise DeadlineNotInFuture(deadline=deadline, now=now)
     action = await _record(
         session, principal, vote, SupervisionKind.CORRECTION_ORDER,
         reason=reason, document_ref=document_ref, now=now, status_before=before.value, deadline=deadline,
@@ -434,7 +434,7 @@ async def follow_up(
         raise NotFound(what="correction order")
     existing = await repository.follow_up_of(session, order.id)
     if existing is not None:
-        raise AlreadyFollowedUp(acted_at=existing.acted_at.isoformat())
+        raise AlreadyFollowedUp(acted_at=existing.acted_at)
     status = status_at(vote, now)
     action = await _record(
         session, principal, vote, SupervisionKind.CORRECTION_FOLLOW_UP,
@@ -565,7 +565,7 @@ async def _revocable(session: AsyncSession, vote: Vote, topic_id: uuid.UUID, now
         raise NotDecided(status=status_at(vote, now))
     existing = await repository.revocation_of_topic(session, topic.id)
     if existing is not None:
-        raise DecisionAlreadyRevoked(status=revoked_status(existing).value, acted_at=existing.acted_at.isoformat())
+        raise DecisionAlreadyRevoked(status=revoked_status(existing).value, acted_at=existing.acted_at)
     if topic_decision_status(vote.status, result.outcome, None) is None:
         raise NoDecisionOnTopic(outcome=result.outcome)
     return topic, result

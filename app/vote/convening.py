@@ -194,7 +194,7 @@ async def sign(
         raise VoteFrozen(status=vote.status.value)
     for signature in mandate.signatures:
         if signature.member_id == member.id:
-            raise MandateAlreadySigned(signed_at=signature.signed_at.isoformat())
+            raise MandateAlreadySigned(signed_at=signature.signed_at)
     assert principal.account_id is not None  # noqa: S101 - a member is found through an account
     signature = MandateSignature(
         id=uuid.uuid4(), mandate_id=mandate.id, member_id=member.id, account_id=principal.account_id, signed_at=now

@@ -1,12 +1,12 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated, Any, Self
 
 from pydantic import AwareDatetime, BaseModel, Field, model_validator
 
-from app.common.schemas import Command, ReadModel
+from app.common.schemas import Command, Instant, ReadModel
 from app.rules.candidates import Criterion, Finding, Nomination, Source
 from app.rules.categories import Category, MatterItem
 from app.rules.elections import ElectionType
@@ -239,7 +239,7 @@ class AttachmentRead(ReadModel):
     content_type: str
     size: int
     sha256: str
-    created_at: datetime
+    created_at: Instant
 
 
 class TopicRead(ReadModel):
@@ -265,7 +265,7 @@ class ErratumRead(ReadModel):
     id: uuid.UUID
     text: str
     sha256: str
-    created_at: datetime
+    created_at: Instant
 
 
 class TotalsRead(BaseModel):
@@ -279,7 +279,7 @@ class TotalsRead(BaseModel):
 
 
 class CancellationRead(BaseModel):
-    cancelled_at: datetime
+    cancelled_at: Instant
     reason: str
 
 
@@ -291,12 +291,12 @@ class VoteSummaryRead(ReadModel):
     voting_method: VotingMethod
     status: VoteStatus
     effective_status: VoteStatus = Field(description="The stored status moved along by the clock (R-LIFE-5)")
-    starts_at: datetime
-    ends_at: datetime = Field(description="The end in force: the notice's, or a resumption's extension (R-SUP-5)")
-    notice_ends_at: datetime | None = Field(
+    starts_at: Instant
+    ends_at: Instant = Field(description="The end in force: the notice's, or a resumption's extension (R-SUP-5)")
+    notice_ends_at: Instant | None = Field(
         description="R-SUP-5: the end the notice published, once a resumption extended the window (else null)"
     )
-    published_at: datetime | None
+    published_at: Instant | None
     notice_hash: str | None
 
 
@@ -306,8 +306,8 @@ class VoteRead(VoteSummaryRead):
     scope_units: list[str] | None
     proxies_allowed: bool
     notice_text: str
-    created_at: datetime
-    earliest_voting_start: datetime | None = Field(
+    created_at: Instant
+    earliest_voting_start: Instant | None = Field(
         description="Drafts: the earliest start if the notice were published now (R-LIFE-3)"
     )
     register_version_id: uuid.UUID | None
@@ -323,7 +323,7 @@ class VoteRead(VoteSummaryRead):
     notice_statement: str | None = Field(
         description="Published votes: the notice in words, as posted and pushed; covered by notice_hash (R-NOTICE-1)"
     )
-    posted_at: datetime | None = Field(
+    posted_at: Instant | None = Field(
         description="R-NOTICE-3: the earliest recorded on-site posting; none: the vote does not open"
     )
 
@@ -333,14 +333,14 @@ class PostingRead(ReadModel):
 
     id: uuid.UUID
     vote_id: uuid.UUID
-    posted_at: datetime = Field(description="The posting time the organiser stated")
-    recorded_at: datetime = Field(description="Server time of the recording")
+    posted_at: Instant = Field(description="The posting time the organiser stated")
+    recorded_at: Instant = Field(description="Server time of the recording")
     posted_by: str = Field(description="The acting role and place")
     place: str
     photo_content_type: str
     photo_size: int
     photo_sha256: str
-    earliest_voting_start: datetime = Field(
+    earliest_voting_start: Instant = Field(
         description="R-LIFE-3, R-NOTICE-3: from the later of publication and the earliest posting"
     )
 
@@ -363,7 +363,7 @@ class AttestationRead(ReadModel):
     source: Source
     document_sha256: str
     attested_on: date
-    created_at: datetime
+    created_at: Instant
 
 
 class AcknowledgmentRead(ReadModel):
@@ -372,7 +372,7 @@ class AcknowledgmentRead(ReadModel):
     submitted_on: date
     acknowledged_on: date
     receipt_sha256: str
-    created_at: datetime
+    created_at: Instant
 
 
 class CandidatesRead(BaseModel):
@@ -397,7 +397,7 @@ class MandateCreate(Command):
 
 class MandateSignatureRead(ReadModel):
     member_id: uuid.UUID
-    signed_at: datetime
+    signed_at: Instant
 
 
 class MandateRead(ReadModel):

@@ -237,7 +237,7 @@ def _whole_seconds(instant: datetime) -> datetime:
 
 def _check_order(starts_at: datetime, ends_at: datetime) -> None:
     if ends_at <= starts_at:
-        raise VotingWindowInverted(starts_at=starts_at.isoformat(), ends_at=ends_at.isoformat())
+        raise VotingWindowInverted(starts_at=starts_at, ends_at=ends_at)
 
 
 def _scope(units: Sequence[str] | None) -> list[str] | None:
@@ -706,8 +706,7 @@ async def publish(
     if vote.status is VoteStatus.CANCELLED:
         raise VoteCancelled()
     if vote.status is not VoteStatus.DRAFT:
-        published = vote.published_at.isoformat() if vote.published_at else "?"
-        raise VoteAlreadyPublished(published_at=published)
+        raise VoteAlreadyPublished(published_at=vote.published_at or "—")
     if not vote.topics:
         raise VoteHasNoTopics()
     in_force = await procedure_service.in_force(session, vote.estate_id)  # R-PROC-2/3: frozen from here on
@@ -835,7 +834,7 @@ async def cancel(
         raise VoteCancelled()
     status = status_at(vote, now)  # R-NOTICE-3: an unposted vote stays PUBLISHED, never opened, so it may be cancelled
     if status is not VoteStatus.PUBLISHED:
-        raise VotingAlreadyStarted(starts_at=vote.starts_at.isoformat(), status=status.value)
+        raise VotingAlreadyStarted(starts_at=vote.starts_at, status=status.value)
     await transition(
         session,
         vote,

@@ -88,7 +88,7 @@ async def test_roll_endpoint_returns_groups_heads_and_areas_with_masked_names(cl
     areas = sorted(group["area"] for group in roll["groups"])
     assert areas == sorted([18000, 12000, 9000, 9000, 6000, 22000, 7550, 6450])
     developer = next(group for group in roll["groups"] if group["is_developer"])
-    assert developer["units"] == ["2-2-201", "2-2-202"]  # R-HEAD-4: unsold + sold-undelivered
+    assert [u["unit_key"] for u in developer["units"]] == ["2-2-201", "2-2-202"]  # R-HEAD-4: unsold + sold-undelivered
     co_owned = next(group for group in roll["groups"] if group["area"] == 12000)
     assert len(co_owned["owners"]) == 2
     assert co_owned["heads"] == 1
@@ -106,7 +106,7 @@ async def test_roll_pagination(client, session, app, repo_root):
     while True:
         params = {"limit": 3} | ({"cursor": cursor} if cursor else {})
         page = (await client.get(f"/api/v1/estates/{places.estate.id}/roll", params=params, headers=headers)).json()
-        keys += [group["key"] for group in page["groups"]]
+        keys += [group["group_id"] for group in page["groups"]]
         assert page["totals"]["heads"] == 8
         cursor = page["next_cursor"]
         if cursor is None:

@@ -58,6 +58,7 @@ async def test_a_vote_from_notice_to_published_result(client, session, app, repo
     assert ordinary.outcome.value == "PASSED"  # 4 heads / 44000 agree of 6 / 62000: 8 > 6 and 88000 > 62000
     assert special.outcome.value == "REJECTED"  # 4*4=16 < 3*6=18 heads (R-CAT-1 SPECIAL)
     assert consultation.outcome.value == "NO_DECISION"  # R-MULTI-3
-    units = {unit["area"] for unit in result.json()["participating_units"]}
+    pages = await client.get(f"/api/v1/votes/{run.vote_id}/result/units", headers=run.committee)
+    units = {unit["area"] for unit in pages.json()["items"]}
     assert 7550 in units  # R-PUB-1: units and areas, no names
     assert "王一" not in result.text

@@ -61,7 +61,7 @@ async def _estate_with_register(client, session, app, repo_root):
 
 async def _roll_keys(client, estate_id, headers) -> dict[str, str]:
     roll = (await client.get(f"/api/v1/estates/{estate_id}/roll", headers=headers)).json()
-    return {group["units"][0]: group["key"] for group in roll["groups"]}
+    return {group["units"][0]["unit_key"]: group["group_id"] for group in roll["groups"]}
 
 
 @pytest.fixture
@@ -90,7 +90,7 @@ async def world(client, session, app, repo_root) -> World:
 
 def proxy_body(group_key: str, **overrides):  # type: ignore[no-untyped-def]
     body = {
-        "group_key": group_key,
+        "group_id": group_key,
         "kind": "PROXY",
         "grantee_phone": PHONE_AGENT,
         "evidence_type": "E_SIGNATURE",
@@ -123,16 +123,16 @@ async def test_multi_unit_owner_is_bound_to_one_group(client, app, world):
     groups = await my_groups(client, app, world.wang)
     assert len(groups) == 1
     group = groups[0]
-    assert group["units"] == ["1-1-101", "1-1-102"]
+    assert [u["unit_key"] for u in group["units"]] == ["1-1-101", "1-1-102"]
     assert (group["area"], group["area_m2"], group["heads"], group["co_owners"]) == (18000, "180.00", 1, 1)
     assert group["bases"] == ["OWNER"]
     assert group["grant_ids"] == []
     assert group["estate_id"] == str(world.estate_id)
-    assert group["group_key"] == world.roll_keys["1-1-101"]  # the same opaque key as the roll view
+    assert group["group_id"] == world.roll_keys["1-1-101"]  # the same opaque key as the roll view
 
 
 async def test_partial_overlap_gives_two_groups_with_their_bases(client, app, world):
-    groups = {tuple(group["units"]): group for group in await my_groups(client, app, world.li)}
+    groups = {tuple(u["unit_key"] for u in group["units"]): group for group in await my_groups(client, app, world.li)}
     assert set(groups) == {("1-2-201",), ("3-1-102",)}  # R-HEAD-3
     co_owned, sole = groups[("1-2-201",)], groups[("3-1-102",)]
     assert (co_owned["bases"], co_owned["area"], co_owned["co_owners"]) == (["CO_OWNER"], 12000, 2)
@@ -169,7 +169,7 @@ async def test_proxy_request_approve_revoke(client, session, app, world):
     assert (grant["signatures_signed"], grant["signatures_required"]) == (1, 1)  # the sole owner signed
     assert grant["grantee"]["phone"] == "*******0001"
     assert "name" not in grant["grantee"]  # never the holder's display name: one answer for every number
-    assert grant["group_key"] == key
+    assert grant["group_id"] == key
     assert grant["in_force"] is False
     assert await my_groups(client, app, world.agent) == []  # pending never counts
 
@@ -179,7 +179,7 @@ async def test_proxy_request_approve_revoke(client, session, app, world):
     assert approved.json()["in_force"] is True
     assert approved.json()["decided_by"].startswith("apikey:")
     agent_groups = await my_groups(client, app, world.agent)
-    assert [(g["units"], g["bases"], g["grant_ids"]) for g in agent_groups] == [
+    assert [([u["unit_key"] for u in g["units"]], g["bases"], g["grant_ids"]) for g in agent_groups] == [
         (["1-1-101", "1-1-102"], ["PROXY"], [grant["id"]])
     ]
     assert [g["bases"] for g in await my_groups(client, app, world.wang)] == [["OWNER"]]  # the owner keeps acting
@@ -240,7 +240,7 @@ async def test_proxy_for_co_owned_group_needs_every_co_owner(client, session, ap
 
     assert (await _approve(client, world, grant["id"])).status_code == 200
     agent_groups = await my_groups(client, app, world.agent)
-    assert [(g["units"], g["bases"]) for g in agent_groups] == [(["1-2-201"], ["PROXY"])]
+    assert [([u["unit_key"] for u in g["units"]], g["bases"]) for g in agent_groups] == [(["1-2-201"], ["PROXY"])]
     kinds = await session.scalars(select(IdentityEvent.kind).where(IdentityEvent.estate_id == world.estate_id))
     assert sorted(kind for kind in kinds if kind.startswith("grant.")) == [
         "grant.approved",
@@ -290,7 +290,7 @@ async def test_who_may_revoke(client, session, app, world):
 
 async def test_designated_representative_takes_the_co_owners_basis(client, app, world):
     key = world.roll_keys["1-2-201"]
-    body = {"group_key": key, "kind": "DESIGNATED_REPRESENTATIVE", "evidence_type": "E_SIGNATURE"}
+    body = {"group_id": key, "kind": "DESIGNATED_REPRESENTATIVE", "evidence_type": "E_SIGNATURE"}
     grant = (await _request(client, app, world, world.li, body)).json()
     assert grant["grantee"]["account_id"] == str(world.li.id)  # by default the requester
     early = await _approve(client, world, grant["id"])
@@ -298,7 +298,7 @@ async def test_designated_representative_takes_the_co_owners_basis(client, app, 
     assert (await client.post(world.url(f"/{grant['id']}/sign"), headers=bearer(app, world.zhang))).status_code == 200
     assert (await _approve(client, world, grant["id"])).status_code == 200
 
-    li_groups = {tuple(g["units"]): g["bases"] for g in await my_groups(client, app, world.li)}
+    li_groups = {tuple(u["unit_key"] for u in g["units"]): g["bases"] for g in await my_groups(client, app, world.li)}
     assert li_groups == {("1-2-201",): ["DESIGNATED_REPRESENTATIVE"], ("3-1-102",): ["OWNER"]}
     assert await my_groups(client, app, world.zhang) == []  # 张三 lost CO_OWNER for that group
 
@@ -310,12 +310,12 @@ async def test_designated_representative_takes_the_co_owners_basis(client, app, 
 
 async def test_designation_must_name_a_co_owner(client, app, world):
     key = world.roll_keys["1-2-201"]
-    body = {"group_key": key, "kind": "DESIGNATED_REPRESENTATIVE", "evidence_type": "E", "grantee_phone": PHONE_AGENT}
+    body = {"group_id": key, "kind": "DESIGNATED_REPRESENTATIVE", "evidence_type": "E", "grantee_phone": PHONE_AGENT}
     response = await _request(client, app, world, world.li, body)
     assert response.status_code == 201, response.text  # named by number: the answer does not reveal who it is
     refused = await _approve(client, world, response.json()["id"])
     assert (refused.status_code, refused.json()["code"]) == (422, "grant.grantee_not_co_owner")
-    sole = {"group_key": world.roll_keys["1-1-101"], "kind": "DESIGNATED_REPRESENTATIVE", "evidence_type": "E"}
+    sole = {"group_id": world.roll_keys["1-1-101"], "kind": "DESIGNATED_REPRESENTATIVE", "evidence_type": "E"}
     response = await _request(client, app, world, world.wang, sole)
     assert (response.status_code, response.json()["code"]) == (422, "grant.not_co_owned")
 
@@ -326,7 +326,7 @@ async def test_designation_must_name_a_co_owner(client, app, world):
 async def test_legal_representative_of_an_organisation_and_its_proxy(client, session, app, world):
     org_key = world.roll_keys["2-1-102"]
     claim = {
-        "group_key": org_key,
+        "group_id": org_key,
         "kind": "LEGAL_REPRESENTATIVE",
         "evidence_type": "LICENCE",
         "evidence_sha256": "a" * 64,
@@ -334,7 +334,7 @@ async def test_legal_representative_of_an_organisation_and_its_proxy(client, ses
     grant = (await _request(client, app, world, world.agent, claim)).json()
     assert grant["grantee"]["account_id"] == str(world.agent.id)
     assert (await _approve(client, world, grant["id"])).status_code == 200
-    assert [(g["units"], g["bases"]) for g in await my_groups(client, app, world.agent)] == [
+    assert [([u["unit_key"] for u in g["units"]], g["bases"]) for g in await my_groups(client, app, world.agent)] == [
         (["2-1-102"], ["LEGAL_REPRESENTATIVE"])
     ]
     # the legal representative signs a proxy for the organisation
@@ -345,14 +345,14 @@ async def test_legal_representative_of_an_organisation_and_its_proxy(client, ses
     proxy = (await _request(client, app, world, world.agent, proxy_body(org_key, grantee_phone="13900000002"))).json()
     assert (proxy["signatures_signed"], proxy["signatures_required"]) == (1, 1)
     assert (await _approve(client, world, proxy["id"])).status_code == 200
-    bases = {tuple(g["units"]): g["bases"] for g in await my_groups(client, app, other)}
+    bases = {tuple(u["unit_key"] for u in g["units"]): g["bases"] for g in await my_groups(client, app, other)}
     assert bases[("2-1-102",)] == ["PROXY"]
 
 
 async def test_developer_group_acts_through_its_representative(client, app, world):
     dev_key = world.roll_keys["2-2-201"]
     claim = {
-        "group_key": dev_key,
+        "group_id": dev_key,
         "kind": "SEALED_AUTHORISATION",
         "evidence_type": "SEALED",
         "evidence_sha256": "b" * 64,
@@ -360,14 +360,14 @@ async def test_developer_group_acts_through_its_representative(client, app, worl
     grant = (await _request(client, app, world, world.agent, claim)).json()
     assert (await _approve(client, world, grant["id"])).status_code == 200
     groups = await my_groups(client, app, world.agent)
-    assert [(g["units"], g["bases"], g["is_developer"], g["area"]) for g in groups] == [
+    assert [([u["unit_key"] for u in g["units"]], g["bases"], g["is_developer"], g["area"]) for g in groups] == [
         (["2-2-201", "2-2-202"], ["SEALED_AUTHORISATION"], True, 22000)
     ]
 
 
 async def test_guardian(client, app, world):
     claim = {
-        "group_key": world.roll_keys["3-1-102"],
+        "group_id": world.roll_keys["3-1-102"],
         "kind": "GUARDIAN",
         "evidence_type": "COURT",
         "evidence_sha256": "c" * 64,
@@ -397,7 +397,7 @@ async def test_guardian(client, app, world):
         ("wang", {"grantee_phone": PHONE_WANG}, 422, "grant.grantee_is_requester"),
         ("wang", {"scope": {"authority": "INSTRUCTED"}}, 422, "grant.instructions_required"),
         ("wang", {"scope": {"vote_ids": []}}, 422, "request.invalid"),
-        ("wang", {"group_key": "0" * 32}, 404, "grant.group_not_found"),
+        ("wang", {"group_id": "0" * 32}, 404, "grant.group_not_found"),
         ("agent", {}, 403, "grant.not_group_owner"),
         (
             "wang",

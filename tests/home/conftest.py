@@ -194,7 +194,7 @@ async def roll_key(client, estate: Estate, first_unit: str) -> str:  # type: ign
     """The organiser's roll of the estate: the group key the organiser gives a representative or an owner."""
     roll = await client.get(f"{API}/estates/{estate.id}/roll", headers=estate.committee)
     assert roll.status_code == 200, roll.text
-    return next(group["key"] for group in roll.json()["groups"] if group["units"][0] == first_unit)
+    return next(group["group_id"] for group in roll.json()["groups"] if group["units"][0]["unit_key"] == first_unit)
 
 
 async def approve_pending_grant(client, estate: Estate) -> str:  # type: ignore[no-untyped-def]

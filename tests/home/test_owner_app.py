@@ -56,7 +56,7 @@ async def test_an_owner_goes_from_sign_in_to_my_votes_to_a_receipt_and_the_resul
     assert (item["state"], item["state_zh"], item["effective_status"]) == ("open", "进行中", "OPEN")
     assert item["estate_id"] == estate["id"]
     [group] = item["groups"]  # R-HEAD-3: 王一's two units are one group
-    assert (group["units"], group["acting_as"], group["voted"], group["voted_zh"]) == (
+    assert ([u["unit_key"] for u in group["units"]], group["acting_as"], group["voted"], group["voted_zh"]) == (
         ["1-1-101", "1-1-102"],
         ["OWNER"],
         False,
@@ -127,7 +127,7 @@ async def test_a_companys_legal_representative_who_owns_no_home_reads_casts_and_
     await _get(client, f"estates/{a.id}/votes", representative, 404)
 
     claim = {
-        "group_key": await roll_key(client, a, "2-1-102"),  # the company's unit; the organiser gives the key
+        "group_id": await roll_key(client, a, "2-1-102"),  # the company's unit; the organiser gives the key
         "kind": "LEGAL_REPRESENTATIVE",
         "evidence_type": "LICENCE",
         "evidence_sha256": "a" * 64,
@@ -145,7 +145,11 @@ async def test_a_companys_legal_representative_who_owns_no_home_reads_casts_and_
     )
     [item] = (await _get(client, "me/votes", representative))["items"]
     [group] = item["groups"]
-    assert (group["units"], group["acting_as"], group["voted"]) == (["2-1-102"], ["LEGAL_REPRESENTATIVE"], False)
+    assert ([u["unit_key"] for u in group["units"]], group["acting_as"], group["voted"]) == (
+        ["2-1-102"],
+        ["LEGAL_REPRESENTATIVE"],
+        False,
+    )
     assert [vote["id"] for vote in (await _get(client, f"estates/{a.id}/votes", representative))["items"]] == [
         item["vote_id"]
     ]
@@ -204,7 +208,7 @@ async def test_a_tenant_is_verified_by_review_made_a_proxy_and_loses_access_when
     [owned] = (await _get(client, "me/groups", owner))["items"]
     now = app.state.clock()
     proxy = {
-        "group_key": owned["group_key"], "kind": "PROXY", "grantee_phone": "13900000103",
+        "group_id": owned["group_id"], "kind": "PROXY", "grantee_phone": "13900000103",
         "evidence_type": "E_SIGNATURE", "scope": {"authority": "FREE"},
         "valid_from": now.isoformat(), "valid_until": (now + timedelta(days=30)).isoformat(),
     }  # fmt: skip
@@ -241,7 +245,7 @@ async def test_an_expired_proxy_reaches_nothing_and_a_scoped_one_only_its_vote(c
     now = app.state.clock()
     other_vote = "00000000-0000-4000-8000-000000000001"
     proxy = {
-        "group_key": owned["group_key"], "kind": "PROXY", "grantee_phone": "13900000105",
+        "group_id": owned["group_id"], "kind": "PROXY", "grantee_phone": "13900000105",
         "evidence_type": "E_SIGNATURE", "scope": {"authority": "FREE", "vote_ids": [other_vote]},
         "valid_from": now.isoformat(), "valid_until": (now + timedelta(minutes=10)).isoformat(),
     }  # fmt: skip

@@ -41,6 +41,6 @@ async def test_readyz_is_503_until_the_schema_is_at_the_head(tmp_path, test_sett
         await asyncio.to_thread(upgrade, settings.database_url)
         assert (await _ready(app)).status_code == 200
         assert app.state.schema_checked_at is not None  # cached: the next calls only ping the database
-        assert (await _ready(app)).json() ["status"] == "ok"
+        assert (await _ready(app)).json()["status"] == "ok"
     finally:
         await engine.dispose()

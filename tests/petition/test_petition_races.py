@@ -53,7 +53,7 @@ async def test_concurrent_signatures_meet_the_threshold_once(race_app):
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
     async with httpx.AsyncClient(transport=transport, base_url="http://evote.test") as client:
         roll = (await client.get(f"/api/v1/estates/{estate_id}/roll", headers=committee)).json()
-        groups = {group["units"][0]: group["key"] for group in roll["groups"]}
+        groups = {group["units"][0]["unit_key"]: group["group_id"] for group in roll["groups"]}
         opened = await client.post(
             f"/api/v1/estates/{estate_id}/petitions",
             json={"kind": "TEMPORARY_MEETING", "title": "临时会议", "text": "提议"},

@@ -83,7 +83,9 @@ async def _estate(client, session, app, content: bytes) -> World:
     committee = await make_api_key(session, app.state.token_hasher, role=Role.COMMITTEE, estate_id=places.estate.id)
     roll = await client.get(f"/api/v1/estates/{places.estate.id}/roll", headers=committee)
     assert roll.status_code == 200, roll.text
-    return World(places, committee, {group["units"][0]: group["key"] for group in roll.json()["groups"]})
+    return World(
+        places, committee, {group["units"][0]["unit_key"]: group["group_id"] for group in roll.json()["groups"]}
+    )
 
 
 async def _account(session, app, id_number: str | None = None, **kwargs) -> Account:  # type: ignore[no-untyped-def]
@@ -130,7 +132,7 @@ async def _developer_representative(client, session, app, world, developer_unit:
     agent = await make_account(session, app.state.cipher, owner_id=person.id)
     await session.commit()
     claim = {
-        "group_key": world.groups[developer_unit],
+        "group_id": world.groups[developer_unit],
         "kind": "SEALED_AUTHORISATION",
         "evidence_type": "SEALED",
         "evidence_sha256": "b" * 64,

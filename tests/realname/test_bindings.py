@@ -223,7 +223,7 @@ async def test_a_row_planted_in_another_estate_reads_nothing_of_the_victims_esta
     # A grant of the victim's group is no grant of the planter's: not listed, not signed, not revoked.
     requested = await client.post(
         f"/api/v1/estates/{estate_id}/grants",
-        json=proxy_body(own_group["group_key"], grantee_phone="13911112222"),
+        json=proxy_body(own_group["group_id"], grantee_phone="13911112222"),
         headers=bearer(app, owner),
     )
     assert requested.status_code == 201, requested.text

@@ -32,7 +32,9 @@ async def test_a_passport_owner_is_one_head_with_the_area_of_both_units(client, 
     places, committee, imported = await _world(client, session, app)
     assert imported["totals"] == {"heads": 2, "area": 27050, "area_m2": "270.50"}
     roll = (await client.get(f"/api/v1/estates/{places.estate.id}/roll", headers=committee)).json()
-    (passport_group,) = [group for group in roll["groups"] if group["units"] == ["5-501", "5-502"]]
+    (passport_group,) = [
+        group for group in roll["groups"] if [u["unit_key"] for u in group["units"]] == ["5-501", "5-502"]
+    ]
     assert (passport_group["heads"], passport_group["area"]) == (1, 18050)  # R-HEAD-1, R-AREA-4
     assert passport_group["owners"][0]["identifier"].endswith("5678")
 

@@ -193,7 +193,11 @@ async def test_the_published_result_shows_evidence_units_and_flags(backend, app,
     assert first["evidence"]["reason_zh"]
     assert first["evidence"]["reason_en"]
     assert any(c["formula"] == "2*59550=119100 > 1*77550=77550" for c in first["evidence"]["checks"])
-    units = {(u["building"], u["entrance"], u["room"]): u["area"] for u in body["participating_units"]}
+    assert first["position"] == 1  # as in the vote
+    assert first["reason_zh"].startswith("参与表决面积 775.50/900.00 平方米 ≥ 2/3")  # m², the evidence keeps units
+    pages = await client.get(f"/api/v1/votes/{fixture.vote.id}/result/units", headers=headers)
+    assert body["participating_units_count"] == len(pages.json()["items"])
+    units = {(u["building"], u["entrance"], u["room"]): u["area"] for u in pages.json()["items"]}
     assert units == {
         ("1", "1", "101"): 10000,
         ("1", "1", "102"): 8000,

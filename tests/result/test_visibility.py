@@ -112,6 +112,10 @@ async def test_status_is_applied_on_read_before_any_transition_runs(backend, app
     assert response.status_code == 409
     assert response.json()["code"] == "vote.result_not_published"
     assert "CLOSED" in response.json()["messages"]["en"]
+    # Ended, not yet closed by the background task: ask again after it has run (issue #19 item 6).
+    assert (response.headers["Retry-After"], response.json()["retry_after"]) == ("15", 15)
+    units = await client.get(url + "/result/units", headers=headers)
+    assert (units.status_code, units.headers["Retry-After"]) == (409, "15")
 
 
 # --- result (R-LIFE-7, R-PUB-1, R-PUB-3) ---------------------------------------------------------------------
@@ -128,6 +132,8 @@ async def test_result_is_sealed_until_published(backend, app, client, session):
         assert response.status_code == 409
         assert response.headers["content-type"].startswith("application/problem+json")
         assert response.json()["code"] == "vote.result_not_published"
+        wait = int((fixture.vote.ends_at - (T0 + timedelta(days=1))).total_seconds())  # sealed until the end
+        assert (response.headers["Retry-After"], response.json()["retry_after"]) == (str(wait), wait)
     await _close(client, app, fixture, committee)
     for role in (Role.OBSERVER, Role.AUDITOR, Role.STREET_OFFICE):
         assert (await client.get(url, headers=await _key(session, app, role, fixture))).status_code == 200

@@ -30,7 +30,8 @@ def test_w6_posting_on_03_05_refuses_a_start_on_03_17_and_names_03_21():
     with pytest.raises(errors.PostingTooLateForWindow) as refused:
         check_posting(PUBLISHED, POSTED, POSTED, starts_at=START_0317)
     assert refused.value.code == "rules.posting_too_late"
-    assert refused.value.params["earliest_start"] == "2025-03-21T00:00:00+08:00"
+    assert refused.value.params["earliest_start"].isoformat() == "2025-03-21T00:00:00+08:00"
+    assert "2025-03-21 00:00（北京时间）" in refused.value.message("zh")
     assert refused.value.params["posted_date"] == "2025-03-05"
 
 

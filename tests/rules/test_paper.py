@@ -39,7 +39,7 @@ def test_reception_only_inside_the_window_r_paper_1(now, accepted):
     else:
         with pytest.raises(errors.PaperReceptionOutsideWindow) as caught:
             check_reception_time(START, END, now)
-        assert caught.value.params == {"starts_at": START.isoformat(), "ends_at": END.isoformat()}
+        assert caught.value.params == {"starts_at": START, "ends_at": END}
 
 
 def test_the_earliest_server_time_counts_r_paper_2():
@@ -55,7 +55,8 @@ def test_counting_only_after_the_close_r_paper_3():
     check_counting_time(END, END)
     with pytest.raises(errors.CountingBeforeClose) as caught:
         check_counting_time(END, END - SECOND)
-    assert caught.value.params == {"ends_at": END.isoformat()}
+    assert caught.value.params == {"ends_at": END}
+    assert "2025-03-24 08:00（北京时间）" in caught.value.message("zh")
 
 
 @pytest.mark.parametrize(

@@ -66,8 +66,8 @@ def test_first_assembly_formulas_and_reasons_r_life_9():
         "20*applicant_area >= total_area: 20*400 = 8000 < 10000",
     )
     zh, en = check.reasons
-    assert zh.startswith("已交付业主的专有部分面积 4999 未达到建筑物总面积 10000 的 50%")
-    assert en.startswith("The delivered area 4999 is below 50% of the total area 10000")
+    assert zh.startswith("已交付业主的专有部分面积 49.99 平方米未达到建筑物总面积 100.00 平方米的 50%")
+    assert en.startswith("The delivered area 49.99 m² is below 50% of the total area 100.00 m²")
     data = check.to_dict()
     assert data["delivered_area_percent"] == "49.99%"
     assert data["applicant_heads_percent"] == "5.00%"
@@ -139,11 +139,11 @@ def test_temporary_meeting_evidence_r_life_10():
     zh, en = check.reasons
     assert zh == (
         "提议业主人数 8/40 达到 20%，业主委员会应当组织召开业主大会临时会议"
-        "（北京市物业管理条例第三十五条，R-LIFE-10）；专有部分面积 1999/10000 仅供参考。"
+        "（北京市物业管理条例第三十五条，R-LIFE-10）；专有部分面积 19.99/100.00 平方米仅供参考。"
     )
     assert en == (
         "Petitioning owners 8/40 reach 20%, so the committee must organise a temporary meeting "
-        "(Beijing Art. 35, R-LIFE-10); the area 1999/10000 is for information only."
+        "(Beijing Art. 35, R-LIFE-10); the area 19.99/100.00 m² is for information only."
     )
     data = check.to_dict()
     assert (data["heads_percent"], data["area_percent"]) == ("20.00%", "19.99%")

@@ -10,7 +10,7 @@ from app.rules.categories import Category, CountingRule, community_rule, statuto
 from app.rules.choices import Choice, Outcome
 from app.rules.counts import Weight
 from app.rules.numeric import MORE_THAN_HALF, THREE_QUARTERS, TWO_THIRDS
-from app.rules.tally import Check, TopicCounts, count_ballots, decide
+from app.rules.tally import Check, TopicCounts, count_ballots, decide, reason_in_m2
 
 AGREE, OPPOSE, ABSTAIN, SPOILED = Choice.AGREE, Choice.OPPOSE, Choice.ABSTAIN, Choice.SPOILED
 ORDINARY = statutory_rule(Category.ORDINARY)
@@ -406,3 +406,31 @@ def test_r_tally_10_failed_quorum_evidence_t3():
         ("3*54000=162000 < 2*90000=180000", False),
         ("3*5=15 < 2*8=16", False),
     ]
+
+
+def test_reason_in_m2_writes_areas_in_square_metres_from_the_integers():
+    """R-NUM-4: people read areas in m² (two decimals, never via floats); the evidence keeps the 0.01 m² units."""
+    evidence = tally(ROLL_P, T1, ORDINARY).to_dict()
+    assert reason_in_m2(evidence, "zh") == (
+        "参与表决面积 775.50/900.00 平方米 ≥ 2/3，参与表决人数 6/8 ≥ 2/3，达到参与表决要求；"
+        "同意面积 595.50/775.50 平方米 > 1/2，同意人数 4/6 > 1/2：通过。"
+    )
+    assert reason_in_m2(evidence, "en") == (
+        "Participating area 775.50/900.00 m² ≥ 2/3, participating heads 6/8 ≥ 2/3: quorum met; "
+        "agreeing area 595.50/775.50 m² > 1/2, agreeing heads 4/6 > 1/2: passed."
+    )
+    assert "77550/90000" in str(evidence["reason_zh"])  # the signed evidence is untouched
+    no_quorum = tally(ROLL_P, {"A": AGREE, "BC": AGREE, "D": AGREE, "Fco": AGREE, "E": ABSTAIN}, ORDINARY)
+    assert reason_in_m2(no_quorum.to_dict(), "zh").startswith("参与表决面积 540.00/900.00 平方米 < 2/3")
+
+
+def test_reason_in_m2_finds_nested_checks_and_ignores_what_is_not_a_check():
+    evidence = {
+        "options": [{"checks": [{"test": "approval", "measure": "area", "part": 5, "whole": 100001}]}],
+        "odd": [{"test": "approval", "measure": "area", "part": "5", "whole": 7}, {"test": "other", "measure": "area"}],
+        "reason_zh": "同意面积 5/100001 > 1/2",
+        "reason_en": "agreeing area 5/100001 > 1/2",
+    }
+    assert reason_in_m2(evidence, "zh") == "同意面积 0.05/1000.01 平方米 > 1/2"
+    assert reason_in_m2(evidence, "en") == "agreeing area 0.05/1000.01 m² > 1/2"
+    assert reason_in_m2({}, "zh") == ""

@@ -79,7 +79,7 @@ class Run:
         group = next(item for item in mine if item["area"] == area)
         cast = await self.client.post(
             f"/api/v1/votes/{self.vote_id}/ballots",
-            json={"group_id": group["group_key"], "answers": dict(zip(self.topic_ids, answers, strict=True))},
+            json={"group_id": group["group_id"], "answers": dict(zip(self.topic_ids, answers, strict=True))},
             headers=bearer(self.app, caster),
         )
         return cast.status_code

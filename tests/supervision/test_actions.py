@@ -13,6 +13,7 @@ import pytest
 import sqlalchemy as sa
 
 from app.audit.models import AuditEntry
+from app.common.schemas import beijing_rfc3339
 from app.ledger.canonical import canonical_sha256
 from app.ledger.disclosure import Disclosure, disclosure
 from app.ledger.events import EventKind
@@ -161,7 +162,7 @@ async def test_a_vote_suspended_before_it_opens_resumes_as_published(client, ses
     ends_at = fixture.vote.ends_at + timedelta(days=1)  # the street office may give more than the suspended time
     resumed = await client.post(f"/api/v1/votes/{vote_id}/resume", json=_resume(ends_at), headers=keys.street_office)
     assert resumed.json()["vote_status"] == resumed.json()["effective_status"] == "PUBLISHED"
-    assert resumed.json()["ends_at"] == ends_at.isoformat().replace("+00:00", "Z")
+    assert resumed.json()["ends_at"] == beijing_rfc3339(ends_at)
 
 
 async def test_the_runner_leaves_a_suspended_vote_and_decides_it_only_after_the_extended_end(

@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from app.common.access import Role
+from app.common.schemas import beijing_rfc3339
 from app.holidays import STATE_COUNCIL_CALENDAR
 from app.identity.service import OPERATOR
 from app.realname.models import ManualVerificationRequest, ReviewStatus
@@ -120,7 +121,7 @@ async def test_r_life_11_regular_meeting_boundary(client, session, app, offset, 
     keys = await make_keys(session, app, fixture.places)
 
     overview = await _overview(client, fixture.places, keys.street_office)
-    assert overview["regular_meeting_cutoff"].startswith("2024-06-30T08:30:00")
+    assert overview["regular_meeting_cutoff"] == "2024-06-30T16:30:00+08:00"
     by_id = {item["estate_id"]: item for item in overview["estates"]}
     assert by_id[str(fixture.places.estate.id)]["regular_meeting_overdue"] is overdue
     assert by_id[str(fixture.places.estate.id)]["last_vote_closed_at"] is not None
@@ -296,7 +297,7 @@ async def test_correction_orders_past_their_deadline_without_follow_up(client, s
     (overdue,) = (await _overview(client, fixture.places, keys.street_office))["overdue_correction_orders"]
     assert overdue["order_id"] == first_id
     assert overdue["vote_id"] == str(fixture.vote.id)
-    assert overdue["deadline"].startswith(deadline.isoformat()[:19])
+    assert overdue["deadline"] == beijing_rfc3339(deadline)
 
 
 async def test_a_revocation_supersedes_open_orders(client, session, app, sessionmaker):

@@ -186,11 +186,11 @@ async def run_procedure_vote(  # type: ignore[no-untyped-def]
         caster = accounts[GROUPS[name][0][0]]
         mine = (await client.get("/api/v1/me/groups", headers=bearer(app, caster))).json()["items"]
         group = next(item for item in mine if item["area"] in (GROUPS[name][1], GROUPS[name][1] + 500))
-        procedure.group_keys[name] = group["group_key"]
+        procedure.group_keys[name] = group["group_id"]
         procedure.answers[name] = answers_of(topic_ids, name)
         done = await client.post(
             f"/api/v1/votes/{vote_id}/ballots",
-            json={"group_id": group["group_key"], "answers": procedure.answers[name]},
+            json={"group_id": group["group_id"], "answers": procedure.answers[name]},
             headers=bearer(app, caster),
         )
         assert done.status_code == 201, done.text
@@ -203,7 +203,7 @@ async def run_procedure_vote(  # type: ignore[no-untyped-def]
         else:
             caster = accounts[GROUPS[name][0][0]]
             mine = (await client.get("/api/v1/me/groups", headers=bearer(app, caster))).json()["items"]
-            procedure.group_keys[name] = next(item for item in mine if item["area"] == GROUPS[name][1])["group_key"]
+            procedure.group_keys[name] = next(item for item in mine if item["area"] == GROUPS[name][1])["group_id"]
     if resumed:
         procedure.at(SUSPENDED_AT)
         suspended = await client.post(f"/api/v1/votes/{vote_id}/suspend", json=SUPERVISION_BODY, headers=street_office)

@@ -49,7 +49,7 @@ async def test_draft_is_created_with_its_parameters(client, session, app):
     assert vote["status"] == "DRAFT"
     assert vote["voting_method"] == "PAPER"
     assert vote["extension_rule"] == {"max_times": 1, "max_days_each": 7, "when": "QUORUM_NOT_MET"}
-    assert vote["ends_at"] == "2025-03-26T16:00:00Z"  # stored in UTC, to the second
+    assert vote["ends_at"] == "2025-03-27T00:00:00+08:00"  # Beijing time, to the second (README "Times")
     assert vote["totals"] is None
     assert vote["notice_hash"] is None
     assert vote["topics"] == []

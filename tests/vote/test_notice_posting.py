@@ -50,7 +50,7 @@ async def _wang(client, session, app) -> tuple[dict[str, str], str]:  # type: ig
     """王一's headers and his group's key."""
     owner = await owner_headers(session, app, "王一")
     mine = (await client.get("/api/v1/me/groups", headers=owner)).json()["items"]
-    return owner, mine[0]["group_key"]
+    return owner, mine[0]["group_id"]
 
 
 def _agree(vote: dict[str, Any]) -> dict[str, str]:
@@ -86,8 +86,8 @@ async def test_w6_posted_03_05_refuses_voting_from_03_17_with_earliest_start_03_
 
     assert refused.status_code == 422
     assert problem_code(refused) == "rules.posting_too_late"
-    assert "2025-03-21T00:00:00+08:00" in refused.json()["messages"]["en"]
-    assert "2025-03-21T00:00:00+08:00" in refused.json()["messages"]["zh"]
+    assert "2025-03-21 00:00 (Beijing time)" in refused.json()["messages"]["en"]
+    assert "2025-03-21 00:00（北京时间）" in refused.json()["messages"]["zh"]
     assert await _entries(session, "vote.notice_posted", vote["id"]) == []
     # Nothing was recorded, so the vote never opens: on 03-18 a cast is refused with a clear problem.
     app.state.clock = lambda: EARLIEST_START + timedelta(days=1)
@@ -145,10 +145,10 @@ async def test_w6_posted_03_05_with_voting_from_03_21_opens_on_03_21(client, ses
 
     assert posted.status_code == 201, posted.text
     posting = posted.json()
-    assert posting["posted_at"] == "2025-03-05T01:00:00Z"
-    assert posting["recorded_at"] == "2025-03-05T04:00:00Z"
+    assert posting["posted_at"] == "2025-03-05T09:00:00+08:00"
+    assert posting["recorded_at"] == "2025-03-05T12:00:00+08:00"
     assert posting["posted_by"] == f"COMMITTEE@{estate.id}"
-    assert posting["earliest_voting_start"] == "2025-03-20T16:00:00Z"  # 2025-03-21 00:00 Beijing
+    assert posting["earliest_voting_start"] == "2025-03-21T00:00:00+08:00"
     assert posting["photo_sha256"] == hashlib.sha256(POSTING_PHOTO).hexdigest()
     (entry,) = await _entries(session, "vote.notice_posted", vote["id"])
     assert entry.payload["photo"] == {
@@ -171,7 +171,7 @@ async def test_w6_posted_03_05_with_voting_from_03_21_opens_on_03_21(client, ses
     listed = (await client.get(f"/api/v1/votes/{vote['id']}/postings", headers=estate.committee)).json()
     assert [item["place"] for item in listed] == ["1号楼大堂公告栏", "2号楼公告栏"]
     read = (await client.get(f"/api/v1/votes/{vote['id']}", headers=estate.committee)).json()
-    assert read["posted_at"] == "2025-03-05T01:00:00Z"
+    assert read["posted_at"] == "2025-03-05T09:00:00+08:00"
     # Voting opens at the announced start, 03-21, and not before.
     app.state.clock = lambda: START_0321 - timedelta(seconds=1)
     early = await _cast(client, session, app, vote)

@@ -39,7 +39,7 @@ async def test_topics_of_every_kind_publish_with_stable_recomputable_hashes(clie
     )
     assert vote["status"] == "DRAFT"
     assert vote["effective_status"] == "DRAFT"
-    assert vote["earliest_voting_start"] == "2025-03-16T16:00:00Z"  # 2025-03-17 00:00 Shanghai (R-LIFE-3)
+    assert vote["earliest_voting_start"] == "2025-03-17T00:00:00+08:00"  # R-LIFE-3
     kinds = [yes_no(), fund_raise(), single_choice(), consultation(), election()]
     topics = [await add_topic(client, estate, vote["id"], topic) for topic in kinds]
     await prepare_candidates(client, estate, vote["id"], topics[4])
@@ -64,7 +64,7 @@ async def test_topics_of_every_kind_publish_with_stable_recomputable_hashes(clie
     published = response.json()
     assert published["status"] == "PUBLISHED"
     assert published["effective_status"] == "PUBLISHED"
-    assert published["published_at"] == "2025-03-01T02:00:00Z"
+    assert published["published_at"] == "2025-03-01T10:00:00+08:00"
     assert published["totals"] == {"heads": 8, "area": 90000, "area_m2": "900.00"}  # RULES.md section P
     assert len(published["roll_hash"]) == len(published["notice_hash"]) == 64
     assert published["register_version_id"]
@@ -108,7 +108,7 @@ async def test_t8_start_on_day_15_is_refused_and_day_16_is_accepted(client, sess
     assert moved.status_code == 200, moved.text
     accepted = await client.post(f"/api/v1/votes/{vote['id']}/publish", headers=estate.committee)
     assert accepted.status_code == 200, accepted.text
-    assert accepted.json()["starts_at"] == "2025-03-16T16:00:00Z"
+    assert accepted.json()["starts_at"] == "2025-03-17T00:00:00+08:00"
 
 
 async def test_window_shorter_than_seven_days_is_refused(client, session, app):
