@@ -48,7 +48,7 @@ from app.errors import NOUNS, NotFound, Text  # noqa: E402
 from app.rules import labels  # noqa: E402
 
 #: Names of file formats and of the hash that Chinese text writes in Latin letters (PDF 文件, SHA-256 哈希); no word.
-ACRONYMS = re.compile(r"SHA-256|PDF|PNG|JPEG|CSV|JSON")
+ACRONYMS = re.compile(r"SHA-256|PDF|PNG|JPEG|XLSX|CSV|JSON")
 LATIN = re.compile(r"[A-Za-z]")
 CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]")
 RULE_ID = re.compile(r"\bR-[A-Z]+")

@@ -20,6 +20,8 @@
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 import re
 import uuid
 from collections.abc import Callable, Iterable, Mapping
@@ -29,6 +31,7 @@ from fastapi import FastAPI
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute, iter_route_contexts
 
+import app as app_package
 from app.common.errors import Forbidden, TooManyRequests, Unauthenticated
 from app.errors import DomainError, NotFound
 from app.http.deps import get_principal, get_session
@@ -48,7 +51,7 @@ PROBLEM_REF = "#/components/schemas/Problem"
 CODE_IN_DESCRIPTION = re.compile(r"`([a-z0-9_]+(?:\.[a-z0-9_]+)*)`:")
 RETRY_AFTER = {"description": "Seconds to wait before retrying", "schema": {"type": "integer", "minimum": 1}}
 #: Media types whose answers are files: no example is written for them.
-BINARY = re.compile(r"^(application/(zip|pdf|octet-stream)|image/.*)$")
+BINARY = re.compile(r"^(application/(zip|pdf|octet-stream|vnd\.openxmlformats-[a-z.-]+)|image/.*)$")
 
 
 def install_contract(
@@ -81,8 +84,7 @@ def install_contract(
                     _describe(operation, f"{method.upper()} {path}")
                     _exemplify(operation, components)
             schema["components"]["examples"] = {
-                cls.code: {"summary": cls.title, "value": problem_example(cls)}
-                for cls in sorted(DomainError.registry.values(), key=lambda cls: cls.code)
+                cls.code: {"summary": cls.title, "value": problem_example(cls)} for cls in _every_error()
             }
             schema["tags"], schema["x-tagGroups"] = _tags(schema)
             app.openapi_schema = schema
@@ -94,9 +96,18 @@ def install_contract(
 # --- Problems ---
 
 
+def _every_error() -> list[type[DomainError]]:
+    """Every ``DomainError`` of the code base, whichever modules this process happened to import (the CLI's and the
+    witness's errors are imported lazily): the catalogue is the same in every process that renders it."""
+    for module in pkgutil.walk_packages(app_package.__path__, "app."):
+        if not module.name.endswith("__main__"):
+            importlib.import_module(module.name)
+    return sorted(DomainError.registry.values(), key=lambda cls: cls.code)
+
+
 def _catalogue(components: dict[str, Any]) -> None:
     """``ProblemCode``: every stable code, described by its title; ``Problem.code`` takes it."""
-    registry = sorted(DomainError.registry.values(), key=lambda cls: cls.code)
+    registry = _every_error()
     components["ProblemCode"] = {
         "title": "ProblemCode",
         "type": "string",

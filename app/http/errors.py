@@ -57,8 +57,11 @@ class DatabaseNotMigrated(DomainError):
     code = "db.not_migrated"
     status = 503
     title = "Database not migrated"
-    message_zh = "数据库结构未升级到当前版本（现为 {current}，应为 {head}），请先运行 evote migrate。"
-    message_en = "The database is not migrated (schema at {current}, this code needs {head}); run `evote migrate`."
+    message_zh = "数据库结构未升级到当前版本（现为 {current}，应为 {head}），请先运行 {command}。"
+    message_en = "The database is not migrated (schema at {current}, this code needs {head}); run `{command}`."
+
+    def __init__(self, *, current: str, head: str) -> None:
+        super().__init__(current=current, head=head, command="evote migrate")
 
 
 class DatabaseBusy(DomainError):

@@ -6,6 +6,7 @@ A district is identified by its code; the name given with it must be the code's 
 
 from __future__ import annotations
 
+from app.errors import Text
 from app.place.errors import DistrictCodeUnknown, DistrictNameMismatch
 
 BEIJING_DISTRICTS: dict[str, str] = {
@@ -37,15 +38,15 @@ def check_district(code: str, name: str) -> str:
     given = "".join(name.split())
     if official is None:
         hint = _CODES_BY_NAME.get(given) or _CODES_BY_NAME.get(given + "区")
-        raise DistrictCodeUnknown(code=code, hint_zh=f"{given}的代码是 {hint}。" if hint else "",
-                                  hint_en=f"{given} is {hint}." if hint else "")  # fmt: skip
+        raise DistrictCodeUnknown(
+            code=code, hint=Text(f"{given}的代码是 {hint}。", f"{given} is {hint}.") if hint else Text("", "")
+        )
     if given not in (official, official.removesuffix("区")):
         right = _CODES_BY_NAME.get(given) or _CODES_BY_NAME.get(given + "区")
         raise DistrictNameMismatch(
             code=code,
             official=official,
             name=given,
-            hint_zh=f"{given}的代码是 {right}。" if right else "",
-            hint_en=f" {given} is {right}." if right else "",
+            hint=Text(f"{given}的代码是 {right}。", f" {given} is {right}.") if right else Text("", ""),
         )
     return official

@@ -22,7 +22,7 @@ from app.common.access import Principal, Role, ensure_can_manage_street_office
 from app.common.errors import Conflict
 from app.common.pagination import paginate
 from app.db.base import Base
-from app.errors import Noun
+from app.errors import Noun, Text
 from app.ledger import events
 from app.place import repository
 from app.place.districts import check_district
@@ -199,7 +199,7 @@ async def merge_places(
     principal.require(Role.ADMIN)
     model = MERGEABLE[kind]
     if duplicate_id == kept_id:
-        raise PlaceMergeInvalid(reason_zh="不能与自身合并。", reason_en="a place cannot be merged into itself.")
+        raise PlaceMergeInvalid(reason=Text("不能与自身合并。", "a place cannot be merged into itself."))
     duplicate = cast(MergeablePlace | None, await session.get(model, duplicate_id))
     kept = cast(MergeablePlace | None, await session.get(model, kept_id))
     if duplicate is None or kept is None:

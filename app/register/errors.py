@@ -13,7 +13,7 @@ class RegisterFormatUnknown(DomainError):
     code = "register.format_unknown"
     status = 415
     title = "Unsupported register format"
-    message_zh = "无法识别文件格式，请上传 .xlsx、.csv 或 .json 文件。"
+    message_zh = "无法识别文件格式，请上传 XLSX、CSV 或 JSON 文件。"
     message_en = "Unknown file format; upload an .xlsx, .csv or .json file."
 
 

@@ -43,7 +43,11 @@ class EstateUpdate(Command):
     )
     developer_name: str | None = Field(default=None, min_length=1, max_length=200)
     developer_credit_code: str | None = Field(
-        default=None, min_length=18, max_length=18, description="Unified social credit code (stored encrypted)"
+        default=None,
+        min_length=18,
+        max_length=18,
+        description="Unified social credit code (stored encrypted)",
+        examples=["91110000100012345L"],
     )
 
     @field_validator("developer_credit_code")
