@@ -109,11 +109,8 @@ def attach_state(
     app.state.code_sender = sender_from_settings(settings)
     app.state.notice_sender = notice_outbox.sender_from_settings(settings)
     app.state.log_keys = LogKeys.from_settings(settings)
-<<<<<<< HEAD
     app.state.rate_limiter = rate_limiter_from_settings(settings)
-=======
     app.state.console_keys = SessionKeys.derive(settings.key("token_hash_key"))
->>>>>>> console
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
