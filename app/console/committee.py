@@ -20,6 +20,8 @@ from app.console.web import ConsolePrincipal, ConsoleRoute, beijing, check_csrf,
 from app.errors import DomainError, NotFound
 from app.http.deps import CipherDep, Clock, SessionDep, SettingsDep
 from app.http.errors import PayloadTooLarge
+from app.notice import service as notice_service
+from app.notice.models import NoticeKind
 from app.objection import service as objection_service
 from app.participation import service as participation_service
 from app.place import access
@@ -213,10 +215,28 @@ async def participation(
     them (R-PART-3), and the paper-ballot reception form (R-PAPER-1)."""
     page = await participation_service.not_voted(session, principal, vote_id, now=clock(), cursor=cursor, limit=50)
     receptions = await paper.receptions(session, vote_id)
+    notices, _ = await notice_service.list_estate_notices(
+        session, principal, page.vote.estate_id, cursor=None, limit=200
+    )
+    reminders = [notice for notice in notices if notice.vote_id == vote_id and notice.kind is NoticeKind.REMINDER]
     return render(
         request, "participation.html", page=page, vote=page.vote, receptions=receptions, mask=mask_name, done=done,
-        forms=[form.value for form in PaperForm],
+        forms=[form.value for form in PaperForm], reminders=reminders,
     )  # fmt: skip
+
+
+@router.get("/votes/{vote_id}/reminder", response_class=HTMLResponse)
+async def remind_confirm(
+    request: Request, vote_id: uuid.UUID, session: SessionDep, principal: ConsolePrincipal, clock: Clock
+) -> Response:
+    """The reminder's confirmation: how many groups have not voted and the words their owners will receive
+    (``participation_service.reminder_text``), before anything is sent (R-PART-3: the organiser's act)."""
+    page = await participation_service.not_voted(session, principal, vote_id, now=clock(), cursor=None, limit=1)
+    ensure_acts_as_organiser(
+        page.vote.organiser_kind, await access.estate_roles(session, principal, page.vote.estate_id)
+    )
+    title, body = participation_service.reminder_text(page.vote)
+    return render(request, "reminder_confirm.html", vote=page.vote, totals=page.totals, title=title, body=body)
 
 
 @router.post("/votes/{vote_id}/reminder")
@@ -250,9 +270,7 @@ async def receive_paper(
     ensure_acts_as_organiser(vote.organiser_kind, await access.estate_roles(session, principal, vote.estate_id))
     now = clock()
     content = await scan.read(paper.MAX_SCAN_BYTES + 1)
-    stored = await paper.upload_scan(
-        session, principal, vote, content, scan.content_type or "application/octet-stream", now=now
-    )
+    stored = await paper.upload_scan(session, principal, vote, content, now=now)  # its type judged by its bytes
     body = PaperReceptionIn(group_id=group_id, form=form, scan_sha256=stored.sha256)
     await paper.receive(session, principal, vote, body, now=now)
     return redirect(f"/console/votes/{vote_id}/participation?done=paper")
