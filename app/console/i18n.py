@@ -37,6 +37,11 @@ TEXT: dict[str, tuple[str, str]] = {
     "not_filed": ("未备案", "Not filed"),
     "no_committees": ("辖区内尚无委员会记录。", "No committee is recorded in the jurisdiction."),
     "filing_packages": ("各表决的备案材料包", "Filing packages of the votes"),
+    "filing_packages_help": (
+        "表决结束后，可下载其备案材料包（公告、名册、计票结果与证据哈希）；每次下载均记录。",
+        "Once a vote has closed its filing package can be downloaded; every download is logged.",
+    ),
+    "no_closed_votes": ("辖区内尚无已结束的表决。", "No vote of the jurisdiction has closed yet."),
     "street_offices": ("街道办事处", "Street offices"),
     "all_street_offices": ("全部街道办事处", "All street offices"),
     "no_pages": ("您的角色在管理台没有列表页；请使用接口或回执核验页。", "Your role has no list page in the console."),

@@ -46,7 +46,7 @@ from app.result import service as result_service
 from app.rules.categories import MatterItem
 from app.rules.committees import in_term
 from app.rules.counts import Weight
-from app.rules.lifecycle import VoteStatus
+from app.rules.lifecycle import AFTER_CLOSE, VoteStatus
 from app.rules.publicity import SHANGHAI
 from app.settings import Settings
 from app.supervision import service as supervision_service
@@ -303,9 +303,9 @@ async def street_office_filings(
             for committee in found
         ]
     names = {item.estate.id: item.estate.name for item in overview.estates}
-    published = [row for row in overview.votes if row.vote.published_at is not None]
+    closed = [row for row in overview.votes if row.status in AFTER_CLOSE]  # R-REC-8: packaged once the vote closed
     return render(
-        request, "so_filings.html", street_office_id=street_office_id, committees=committees, votes=published,
+        request, "so_filings.html", street_office_id=street_office_id, committees=committees, votes=closed,
         estate_names=names,
     )  # fmt: skip
 
