@@ -38,7 +38,7 @@ from app.vote import notices as vote_notices
 from app.vote import repository as vote_repository
 from app.vote import service as vote_service
 from app.vote.models import OrganiserKind, VotingMethod
-from app.vote.schemas import TopicCreate, VoteCreate
+from app.vote.schemas import OptionBody, TopicCreate, VoteCreate
 from app.vote.service import ensure_acts_as_organiser
 
 router = APIRouter(prefix="/console", include_in_schema=False, route_class=ConsoleRoute)
@@ -105,6 +105,10 @@ async def create_draft(
     return redirect(f"/console/votes/{vote.id}?done=draft")
 
 
+#: The kinds the drafting form offers: yes/no and the option kinds (an election needs its candidates: the API).
+FORM_KINDS = (TopicKind.YES_NO, TopicKind.SINGLE_CHOICE, TopicKind.CONSULTATION)
+
+
 @router.post("/votes/{vote_id}/topics")
 async def add_topic(
     request: Request,
@@ -116,13 +120,20 @@ async def add_topic(
     title: Annotated[str, Form(max_length=200)],
     text: Annotated[str, Form(max_length=20000)],
     matter: Annotated[MatterItem, Form()],
+    kind: Annotated[TopicKind, Form()] = TopicKind.YES_NO,
+    options: Annotated[str, Form(max_length=50000)] = "",
 ) -> Response:
-    """Add a yes/no topic to a draft as ``POST /votes/{id}/topics`` does (other kinds: through the API)."""
+    """Add a topic to a draft as ``POST /votes/{id}/topics`` does: yes/no, or a single choice or consultation with
+    its options one a line (numbered 1, 2, … as their ballot ids); the API's schema and service judge it."""
     check_csrf(request, csrf)
+    if kind not in FORM_KINDS:
+        raise FormInvalid()
+    labels = [line.strip() for line in options.splitlines() if line.strip()]
     try:
         body = TopicCreate(
-            title=title, text=text, kind=TopicKind.YES_NO, matters=[matter], declaration_property_management=True
-        )
+            title=title, text=text, kind=kind, matters=[matter], declaration_property_management=True,
+            options=[OptionBody(id=str(number), label=label) for number, label in enumerate(labels, start=1)] or None,
+        )  # fmt: skip
     except ValueError as exc:
         raise FormInvalid() from exc
     await vote_service.add_topic(session, principal, vote_id, body, now=clock())

@@ -199,7 +199,17 @@ TEXT: dict[str, tuple[str, str]] = {
     "roll_place": ("名册现场查阅地点", "Where the roll may be read on site"),
     "notice_text": ("公告正文", "Notice text"),
     "topics": ("议题", "Topics"),
-    "add_topic": ("添加同意/反对议题", "Add a yes/no topic"),
+    "add_topic": ("添加议题", "Add the topic"),
+    "topic_kind": ("议题类型", "Kind of topic"),
+    "kind_YES_NO": ("同意/反对", "Yes / no"),
+    "kind_SINGLE_CHOICE": ("单选", "Single choice"),
+    "kind_CONSULTATION": ("征询意见（不作决定）", "Consultation (no decision)"),
+    "topic_options": ("选项（每行一个）", "Options (one a line)"),
+    "topic_options_help": (
+        "单选、征询议题列出选项，每行一个；同意/反对议题不填。选举议题请通过接口录入候选人。",
+        "List the options of a single-choice or consultation topic, one a line; leave empty for yes/no. "
+        "Elections (with their candidates) are drafted through the API.",
+    ),
     "topic_title": ("议题名称", "Topic title"),
     "topic_text": ("议题全文", "Topic text"),
     "matter": ("事项（《北京市物业管理条例》第三十四条）", "Matter (Beijing Regulation Art. 34)"),

@@ -22,6 +22,7 @@ from app.common.access import Principal, Role, roles_on
 from app.common.errors import TooManyRequests
 from app.console import repository
 from app.console.chart import turnout_chart
+from app.console.committee import FORM_KINDS
 from app.console.session import LANG_COOKIE, PRESESSION_COOKIE, SESSION_COOKIE, SESSION_SECONDS, new_presession
 from app.console.web import (
     ConsolePrincipal,
@@ -380,6 +381,7 @@ async def vote_page(
         supervises=supervises,
         organises=organises,
         matters=[item.value for item in MatterItem],
+        topic_kinds=[kind.value for kind in FORM_KINDS],
         done=done,
         done_labels=DONE_LABELS,
         area_m2=lambda area: f"{area / 100:.2f}",
