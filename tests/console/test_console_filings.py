@@ -141,7 +141,7 @@ async def test_console_sign_in_is_limited_per_address_and_failures_are_logged_wi
     limited = await client.post("/console/login", data={"csrf": csrf, "api_key": built.street_office_key})
     assert limited.status_code == 429
     retry_after = int(limited.headers["retry-after"])
-    assert 0 < retry_after <= 60
+    assert 0 < retry_after <= 120  # the sliding window: at most two windows of one minute
     assert f"请求过于频繁，请 {retry_after} 秒后再试" in limited.text
     assert SESSION_COOKIE not in limited.cookies
     failures = [record for record in caplog.records if record.getMessage() == "console sign-in failed"]
