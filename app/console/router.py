@@ -282,8 +282,8 @@ class CommitteeRow:
 async def street_office_filings(
     request: Request, street_office_id: uuid.UUID, session: SessionDep, principal: ConsolePrincipal, clock: Clock
 ) -> Response:
-    """The committees of the jurisdiction's estates with their filing (备案, R-COMM-2) and the votes' filing
-    packages (R-REC-8): read through the services the API's routes call, each checking the caller again."""
+    """The committees of the jurisdiction's estates with their filing (备案, R-COMM-3; term R-COMM-2) and the closed
+    votes' filing packages (R-REC-8): read through the services the API's routes call, each checking the caller."""
     now = clock()
     overview = await supervision_service.overview(session, principal, street_office_id, now=now)
     today = now.astimezone(SHANGHAI).date()
