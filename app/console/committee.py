@@ -20,6 +20,8 @@ from app.console.web import ConsolePrincipal, ConsoleRoute, beijing, check_csrf,
 from app.errors import DomainError, NotFound
 from app.http.deps import CipherDep, Clock, SessionDep, SettingsDep
 from app.http.errors import PayloadTooLarge
+from app.notice import service as notice_service
+from app.notice.models import NoticeKind
 from app.objection import service as objection_service
 from app.participation import service as participation_service
 from app.place import access
@@ -36,7 +38,7 @@ from app.vote import notices as vote_notices
 from app.vote import repository as vote_repository
 from app.vote import service as vote_service
 from app.vote.models import OrganiserKind, VotingMethod
-from app.vote.schemas import TopicCreate, VoteCreate
+from app.vote.schemas import OptionBody, TopicCreate, VoteCreate
 from app.vote.service import ensure_acts_as_organiser
 
 router = APIRouter(prefix="/console", include_in_schema=False, route_class=ConsoleRoute)
@@ -103,6 +105,10 @@ async def create_draft(
     return redirect(f"/console/votes/{vote.id}?done=draft")
 
 
+#: The kinds the drafting form offers: yes/no and the option kinds (an election needs its candidates: the API).
+FORM_KINDS = (TopicKind.YES_NO, TopicKind.SINGLE_CHOICE, TopicKind.CONSULTATION)
+
+
 @router.post("/votes/{vote_id}/topics")
 async def add_topic(
     request: Request,
@@ -114,13 +120,20 @@ async def add_topic(
     title: Annotated[str, Form(max_length=200)],
     text: Annotated[str, Form(max_length=20000)],
     matter: Annotated[MatterItem, Form()],
+    kind: Annotated[TopicKind, Form()] = TopicKind.YES_NO,
+    options: Annotated[str, Form(max_length=50000)] = "",
 ) -> Response:
-    """Add a yes/no topic to a draft as ``POST /votes/{id}/topics`` does (other kinds: through the API)."""
+    """Add a topic to a draft as ``POST /votes/{id}/topics`` does: yes/no, or a single choice or consultation with
+    its options one a line (numbered 1, 2, … as their ballot ids); the API's schema and service judge it."""
     check_csrf(request, csrf)
+    if kind not in FORM_KINDS:
+        raise FormInvalid()
+    labels = [line.strip() for line in options.splitlines() if line.strip()]
     try:
         body = TopicCreate(
-            title=title, text=text, kind=TopicKind.YES_NO, matters=[matter], declaration_property_management=True
-        )
+            title=title, text=text, kind=kind, matters=[matter], declaration_property_management=True,
+            options=[OptionBody(id=str(number), label=label) for number, label in enumerate(labels, start=1)] or None,
+        )  # fmt: skip
     except ValueError as exc:
         raise FormInvalid() from exc
     await vote_service.add_topic(session, principal, vote_id, body, now=clock())
@@ -213,10 +226,28 @@ async def participation(
     them (R-PART-3), and the paper-ballot reception form (R-PAPER-1)."""
     page = await participation_service.not_voted(session, principal, vote_id, now=clock(), cursor=cursor, limit=50)
     receptions = await paper.receptions(session, vote_id)
+    notices, _ = await notice_service.list_estate_notices(
+        session, principal, page.vote.estate_id, cursor=None, limit=200
+    )
+    reminders = [notice for notice in notices if notice.vote_id == vote_id and notice.kind is NoticeKind.REMINDER]
     return render(
         request, "participation.html", page=page, vote=page.vote, receptions=receptions, mask=mask_name, done=done,
-        forms=[form.value for form in PaperForm],
+        forms=[form.value for form in PaperForm], reminders=reminders,
     )  # fmt: skip
+
+
+@router.get("/votes/{vote_id}/reminder", response_class=HTMLResponse)
+async def remind_confirm(
+    request: Request, vote_id: uuid.UUID, session: SessionDep, principal: ConsolePrincipal, clock: Clock
+) -> Response:
+    """The reminder's confirmation: how many groups have not voted and the words their owners will receive
+    (``participation_service.reminder_text``), before anything is sent (R-PART-3: the organiser's act)."""
+    page = await participation_service.not_voted(session, principal, vote_id, now=clock(), cursor=None, limit=1)
+    ensure_acts_as_organiser(
+        page.vote.organiser_kind, await access.estate_roles(session, principal, page.vote.estate_id)
+    )
+    title, body = participation_service.reminder_text(page.vote)
+    return render(request, "reminder_confirm.html", vote=page.vote, totals=page.totals, title=title, body=body)
 
 
 @router.post("/votes/{vote_id}/reminder")
@@ -250,7 +281,7 @@ async def receive_paper(
     ensure_acts_as_organiser(vote.organiser_kind, await access.estate_roles(session, principal, vote.estate_id))
     now = clock()
     content = await scan.read(paper.MAX_SCAN_BYTES + 1)
-    stored = await paper.upload_scan(session, principal, vote, content, now=now)
+    stored = await paper.upload_scan(session, principal, vote, content, now=now)  # its type judged by its bytes
     body = PaperReceptionIn(group_id=group_id, form=form, scan_sha256=stored.sha256)
     await paper.receive(session, principal, vote, body, now=now)
     return redirect(f"/console/votes/{vote_id}/participation?done=paper")

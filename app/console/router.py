@@ -3,6 +3,8 @@ and the owners' public receipt check page. Every page reads and acts through the
 
 from __future__ import annotations
 
+import logging
+import re
 import time
 import urllib.parse
 import uuid
@@ -10,13 +12,17 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Annotated
 
+import limits
 from fastapi import APIRouter, Form, Query, Request, Response
 from fastapi.responses import HTMLResponse
 
 from app.archive import service as archive_service
+from app.committee import service as committee_service
 from app.common.access import Principal, Role, roles_on
+from app.common.errors import TooManyRequests
 from app.console import repository
 from app.console.chart import turnout_chart
+from app.console.committee import FORM_KINDS
 from app.console.session import LANG_COOKIE, PRESESSION_COOKIE, SESSION_COOKIE, SESSION_SECONDS, new_presession
 from app.console.web import (
     ConsolePrincipal,
@@ -31,18 +37,23 @@ from app.console.web import (
 )
 from app.errors import DomainError, NotFound
 from app.http.deps import Clock, SessionDep
+from app.http.ratelimit import RateRule, client_key
 from app.notice import service as notice_service
 from app.notice.models import NoticeKind
 from app.objection import service as objection_service
 from app.place import access
+from app.place import service as place_service
 from app.result import service as result_service
 from app.rules.categories import MatterItem
+from app.rules.committees import in_term
 from app.rules.counts import Weight
-from app.rules.lifecycle import VoteStatus
+from app.rules.lifecycle import AFTER_CLOSE, VoteStatus
 from app.rules.publicity import SHANGHAI
+from app.settings import Settings
 from app.supervision import service as supervision_service
 from app.vote import service as vote_service
 
+logger = logging.getLogger("evote.console")
 router = APIRouter(prefix="/console", include_in_schema=False, route_class=ConsoleRoute)
 PAGE_SIZE = 20
 WATCHED_NOTICES = frozenset({NoticeKind.VERIFICATION_ALERT, NoticeKind.REGISTER_CHANGE})
@@ -50,6 +61,13 @@ RUNNING_STATES = frozenset({"PUBLISHED", "OPEN", "SUSPENDED"})
 Csrf = Annotated[str, Form(max_length=200)]
 ReasonField = Annotated[str, Form(min_length=1, max_length=4000)]
 DocumentField = Annotated[str, Form(min_length=1, max_length=200)]
+
+
+def sign_in_rule(settings: Settings) -> RateRule:
+    """The console's sign-in counts per address like the API's sign-in (``rate_limit_auth``), in its own bucket."""
+    return RateRule(
+        "console_sign_in", "POST", re.compile("/console/login"), tuple(limits.parse_many(settings.rate_limit_auth))
+    )
 
 
 def _safe_next(target: str | None) -> str:
@@ -80,15 +98,29 @@ async def login(
     api_key: Annotated[str, Form(max_length=500)],
     next: Annotated[str, Form(max_length=2000)] = "/console",
 ) -> Response:
+    settings: Settings = request.app.state.settings
+    if settings.rate_limit_enabled:
+        # The API's per-address limiter and its sign-in allowance (app.http.ratelimit), counted in its own bucket.
+        retry_after = await request.app.state.rate_limiter.acquire(sign_in_rule(settings), client_key(request.scope))
+        if retry_after is not None:
+            logger.warning("console sign-in rate limit reached")  # never the address or the key: personal data
+            error = TooManyRequests(retry_after=retry_after)
+            limited = render(request, "error.html", status_code=429, message=error.message(language(request)),
+                              code=error.code)  # fmt: skip
+            limited.headers["Retry-After"] = str(retry_after)
+            return limited
     check_csrf(request, csrf)
     credential = api_key.strip()
     principal: Principal | None = None
+    reason = "empty"
     if credential:
         try:
             principal = await request.app.state.authenticator(session, credential, now=clock())
-        except DomainError:
-            principal = None
+        except DomainError as error:
+            principal, reason = None, error.code
     if principal is None or not principal.scopes:
+        reason = "not staff" if principal is not None else reason
+        logger.warning("console sign-in failed", extra={"reason": reason})  # the key is never logged
         return render(request, "login.html", status_code=401, next=_safe_next(next), failed=True)
     response = redirect(_safe_next(next))
     sealed = session_keys(request).seal_credential(credential, issued_at=int(time.time()))
@@ -124,11 +156,7 @@ def _set_cookie(request: Request, response: Response, name: str, value: str, *, 
 
 @router.get("", response_class=HTMLResponse)
 async def home(request: Request, principal: ConsolePrincipal) -> Response:
-    offices = sorted({scope.street_office_id for scope in principal.scopes if scope.street_office_id})
-    estates = sorted(
-        {scope.estate_id for scope in principal.scopes if scope.role is Role.COMMITTEE and scope.estate_id}
-    )
-    return render(request, "home.html", offices=offices, estates=estates)
+    return render(request, "home.html")
 
 
 # --- the street office's votes -----------------------------------------------------------------------------------
@@ -238,12 +266,71 @@ async def street_office_votes(
     )
 
 
+@dataclass(frozen=True, slots=True)
+class CommitteeRow:
+    estate: str
+    kind: str
+    term: str
+    in_term: bool
+    filed_on: date | None
+    filing_reference: str | None
+    seats: int
+    sitting: int
+
+
+@router.get("/street-offices/{street_office_id}/filings", response_class=HTMLResponse)
+async def street_office_filings(
+    request: Request, street_office_id: uuid.UUID, session: SessionDep, principal: ConsolePrincipal, clock: Clock
+) -> Response:
+    """The committees of the jurisdiction's estates with their filing (备案, R-COMM-3; term R-COMM-2) and the closed
+    votes' filing packages (R-REC-8): read through the services the API's routes call, each checking the caller."""
+    now = clock()
+    overview = await supervision_service.overview(session, principal, street_office_id, now=now)
+    today = now.astimezone(SHANGHAI).date()
+    committees = []
+    for item in sorted(overview.estates, key=lambda item: item.estate.name):
+        found, _names, _organisations = await committee_service.list_committees(session, principal, item.estate.id)
+        committees += [
+            CommitteeRow(
+                item.estate.name,
+                committee.kind.value,
+                f"{committee.term_starts_on.isoformat()} — {committee.term_ends_on.isoformat()}",
+                in_term(committee.kind, committee.term_starts_on, committee.term_ends_on, today),
+                committee.filed_on if committee_service.is_filed(committee, today) else None,
+                committee.filing_reference,
+                committee.seats,
+                len(committee_service.sitting_members(committee)),
+            )
+            for committee in found
+        ]
+    names = {item.estate.id: item.estate.name for item in overview.estates}
+    closed = [row for row in overview.votes if row.status in AFTER_CLOSE]  # R-REC-8: packaged once the vote closed
+    return render(
+        request, "so_filings.html", street_office_id=street_office_id, committees=committees, votes=closed,
+        estate_names=names,
+    )  # fmt: skip
+
+
 @router.get("/votes", response_class=HTMLResponse)
-async def my_votes(principal: ConsolePrincipal) -> Response:
-    """The clerk's list: the street office's jurisdiction, else the committee's estate."""
+async def my_votes(
+    request: Request,
+    session: SessionDep,
+    principal: ConsolePrincipal,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+) -> Response:
+    """The clerk's list: the operator's street offices (every jurisdiction), else the street office's jurisdiction,
+    else the estate of a committee or auditor."""
+    if principal.is_admin:
+        offices, next_cursor = await place_service.list_street_offices(
+            session, district_id=None, cursor=cursor, limit=PAGE_SIZE
+        )
+        return render(request, "street_offices.html", offices=offices, next_cursor=next_cursor)
     for scope in principal.scopes:
         if scope.role is Role.STREET_OFFICE and scope.street_office_id:
             return redirect(f"/console/street-offices/{scope.street_office_id}/votes")
+    for scope in principal.scopes:
+        if scope.role in (Role.COMMITTEE, Role.AUDITOR) and scope.estate_id:
+            return redirect(f"/console/estates/{scope.estate_id}/votes")
     raise NotFound(what="vote")
 
 
@@ -294,6 +381,7 @@ async def vote_page(
         supervises=supervises,
         organises=organises,
         matters=[item.value for item in MatterItem],
+        topic_kinds=[kind.value for kind in FORM_KINDS],
         done=done,
         done_labels=DONE_LABELS,
         area_m2=lambda area: f"{area / 100:.2f}",

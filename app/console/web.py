@@ -21,7 +21,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.routing import APIRoute
 from fastapi.templating import Jinja2Templates
 
-from app.common.access import Principal
+from app.common.access import Principal, Role
 from app.common.errors import Forbidden, Unauthenticated
 from app.console.i18n import LANGUAGES, status_label, translator
 from app.console.session import LANG_COOKIE, PRESESSION_COOKIE, SESSION_COOKIE, SessionKeys
@@ -104,11 +104,32 @@ def render(request: Request, template: str, *, status_code: int = 200, **context
         "local_time": local_time,
         "csrf": session_keys(request).csrf_token(cookie) if cookie else "",
         "principal": getattr(request.state, "console_principal", None),
+        "nav": nav_links(getattr(request.state, "console_principal", None)),
         "here": request.url.path + (f"?{request.url.query}" if request.url.query else ""),
     }
     response = templates.TemplateResponse(request, template, context, status_code=status_code)
     secure_headers(response)
     return response
+
+
+def nav_links(principal: Principal | None) -> list[tuple[str, str]]:
+    """The navigation each role gets: the operator every jurisdiction, a street office its jurisdiction's votes and
+    filings, a committee its estate's votes and register, an auditor its estate's votes (``(href, text key)``)."""
+    if principal is None:
+        return []
+    links: list[tuple[str, str]] = []
+    for scope in principal.scopes:
+        if scope.role is Role.ADMIN:
+            links.append(("/console/votes", "all_street_offices"))
+        elif scope.role is Role.STREET_OFFICE and scope.street_office_id:
+            office = f"/console/street-offices/{scope.street_office_id}"
+            links += [(f"{office}/votes", "jurisdiction_votes"), (f"{office}/filings", "filings")]
+        elif scope.role is Role.COMMITTEE and scope.estate_id:
+            estate = f"/console/estates/{scope.estate_id}"
+            links += [(f"{estate}/votes", "estate_votes"), (f"{estate}/register", "register_upload")]
+        elif scope.role is Role.AUDITOR and scope.estate_id:
+            links.append((f"/console/estates/{scope.estate_id}/votes", "estate_votes"))
+    return list(dict.fromkeys(links))
 
 
 def secure_headers(response: Response) -> None:

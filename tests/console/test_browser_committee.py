@@ -81,7 +81,7 @@ def test_a_committee_runs_a_vote_in_the_browser(live, tmp_path: Path) -> None:  
         topic.get_by_label("议题名称").fill("续聘物业服务企业")
         topic.get_by_label("议题全文").fill("续聘某某物业服务企业三年")
         topic.get_by_label("事项（《北京市物业管理条例》第三十四条）").select_option("HIRE_DISMISS_PROVIDER")
-        topic.get_by_role("button", name="添加同意/反对议题").click()
+        topic.get_by_role("button", name="添加议题").click()
         assert page.locator("#topics li").count() == 1
         # … convened by the committee's signed decision (recorded by its members through their own accounts).
         live.seed(lambda session, _: _convened(session, app, vote_id))

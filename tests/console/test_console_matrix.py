@@ -85,7 +85,12 @@ TABLE = {
     ("GET", "/console/lang/{chosen}"): (PUBLIC, None),
     ("GET", "/console"): (SIGNED_IN, None),
     ("GET", "/console/street-offices/{street_office_id}/votes"): (JURISDICTION_A, None),
-    ("GET", "/console/votes"): (expect("404", (("so_a", "so_b"), OK)), None),
+    # The operator's street offices; a street office's jurisdiction; a committee's or auditor's estate (redirects).
+    ("GET", "/console/votes"): (
+        expect("404", (("admin", "so_a", "so_b", "committee_a", "auditor_a", "committee_b"), OK)),
+        None,
+    ),
+    ("GET", "/console/street-offices/{street_office_id}/filings"): (JURISDICTION_A, None),
     ("GET", "/console/votes/{vote_id}"): (READERS_A, None),
     ("POST", "/console/votes/{vote_id}/suspend"): (SUPERVISORS_A, _form),
     ("POST", "/console/votes/{vote_id}/resume"): (SUPERVISORS_A, lambda w: _form(w, {"ends_at": _later(w)})),
@@ -105,6 +110,7 @@ TABLE = {
     ("GET", "/console/votes/{vote_id}/notice-preview"): (VOTE_ORGANISERS_A, None),
     ("POST", "/console/votes/{vote_id}/publish"): (VOTE_ORGANISERS_A, _nothing),
     ("GET", "/console/votes/{vote_id}/participation"): (PARTICIPATION_A, None),
+    ("GET", "/console/votes/{vote_id}/reminder"): (VOTE_ORGANISERS_A, None),
     ("POST", "/console/votes/{vote_id}/reminder"): (VOTE_ORGANISERS_A, _nothing),
     ("POST", "/console/votes/{vote_id}/paper-receptions"): (VOTE_ORGANISERS_A, "paper"),
     ("GET", "/console/votes/{vote_id}/announcement"): (READERS_A, None),
