@@ -10,14 +10,16 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
+from sqlalchemy import select
 
 from app.common.access import Role, Scope
+from app.register.models import UnitOwner
 from app.transitions import run_due_transitions
 from tests.ballot.helpers import WANG, owner_id
 from tests.console.live import SCREENSHOTS, browser_page, require_browser, screenshot
 from tests.console.test_browser_street_office import sign_in
 from tests.factories import bearer, make_account, make_api_key, make_places
-from tests.factories_vote import POSTING_PHOTO, SAMPLE, convene, make_vote, yes_no_topic
+from tests.factories_vote import POSTING_PHOTO, SAMPLE, convene, make_vote, off_committee, yes_no_topic
 from tests.result.helpers import cast_directly
 
 STARTS = datetime(2025, 6, 1, 16, 0, tzinfo=UTC)  # 2025-06-02 00:00 Asia/Shanghai
@@ -172,8 +174,11 @@ def test_a_committee_runs_a_vote_in_the_browser(live, tmp_path: Path) -> None:  
 
 
 async def _witnesses(session, app, places):  # type: ignore[no-untyped-def]
-    """王一, an owner of the estate with his own account, and a clerk of the street office with an account."""
-    owner = await make_account(session, app.state.cipher, owner_id=await owner_id(session, app, WANG))
+    """An owner of the estate off its committee (R-PAPER-3) with an own account — 王一 unless the fixture seated him
+    — and a clerk of the street office with an account."""
+    others = await session.scalars(select(UnitOwner.owner_id).order_by(UnitOwner.name).distinct())
+    candidate = await off_committee(session, places.estate.id, [await owner_id(session, app, WANG), *others])
+    owner = await make_account(session, app.state.cipher, owner_id=candidate)
     clerk = await make_account(
         session, app.state.cipher, scopes=(Scope(Role.STREET_OFFICE, street_office_id=places.street_office.id),)
     )
