@@ -314,7 +314,11 @@ def _serve(args: argparse.Namespace) -> int:
         os.environ["EVOTE_DEV_CLOCK"] = "true"
     if args.workers < 1:
         raise UserMistake("--workers must be at least 1")
-    get_settings()  # every settings problem reported here, at once, before any process starts
+    settings = get_settings()  # every settings problem reported here, at once, before any process starts
+    if args.workers > 1 and settings.should_auto_migrate:
+        from app.db.migrate import upgrade
+
+        upgrade(settings.database_url)  # once, here: workers migrating the same file at once would race
     if args.workers > 1 and not os.environ.get("EVOTE_REDIS_URL"):
         console.print(
             f"[yellow]note[/yellow] EVOTE_REDIS_URL is not set: each of the {args.workers} workers counts the "

@@ -243,7 +243,8 @@ class Settings(BaseSettings):
     # retried with exponential backoff (30 s doubling, at most 1 h) and dead-lettered after ``notice_max_attempts``.
     notice_webhook_url: str | None = None
     # The address owners reach the service at (e.g. ``https://evote.example.gov.cn``), printed in the result
-    # announcement and the filing package as the result's public URL (R-REC-7); unset: the request's own base URL.
+    # announcement and the filing package as the result's public URL (R-REC-7); required in production; unset
+    # elsewhere: the request's own base URL.
     public_base_url: str | None = None
     notice_webhook_secret: str | None = Field(default=None, repr=False)
     notice_webhook_timeout_seconds: float = Field(default=10.0, gt=0, le=60)
@@ -383,6 +384,7 @@ class Settings(BaseSettings):
         for check in (
             self._no_dev_clock_in_production,
             self._cors_is_explicit_in_production,
+            self._public_base_url_in_production,
             self._refuse_development_keys_outside_development,
             self._keys_decode,
             self.retired_pii_keys,
@@ -414,6 +416,12 @@ class Settings(BaseSettings):
     def _no_dev_clock_in_production(self) -> None:
         if self.env == "production" and self.dev_clock:
             raise ValueError("EVOTE_DEV_CLOCK is for rehearsals and is refused in production")
+
+    def _public_base_url_in_production(self) -> None:
+        # The result's public URL (and its QR code) on the announcement is never taken from the request's Host
+        # header, which a client or a careless proxy chooses (hostile review: a phishing URL on a printed 公告).
+        if self.env == "production" and not (self.public_base_url or "").startswith("https://"):
+            raise ValueError("production requires EVOTE_PUBLIC_BASE_URL, an https:// address owners reach")
 
     def _cors_is_explicit_in_production(self) -> None:
         if self.env == "production" and any(

@@ -75,6 +75,7 @@ def test_production_accepts_explicit_keys(tmp_path):
         sms_webhook_secret="s" * 32,
         notice_webhook_url="https://notify.example.test/hook",
         notice_webhook_secret="n" * 32,
+        public_base_url="https://evote.example.gov.cn",
     )
     assert settings.key("token_hash_key") == b"k" * 32
 
@@ -90,3 +91,9 @@ def test_development_keys_are_generated_once_and_kept(tmp_path):
     first = settings.key("pii_index_key")
     assert Settings(dev_key_dir=tmp_path).key("pii_index_key") == first
     assert (tmp_path / "pii_index_key.b64").stat().st_mode & 0o777 == 0o600
+
+
+def test_production_requires_the_public_base_url(tmp_path):
+    """The announcement's result URL never comes from the request's Host header in production."""
+    with pytest.raises(ValidationError, match="EVOTE_PUBLIC_BASE_URL"):
+        Settings(env="production", dev_key_dir=tmp_path)

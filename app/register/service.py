@@ -398,9 +398,17 @@ async def roll_of_version(
     return estate, version, roll_of_units(version, units), units
 
 
+#: The errors a refusal lists: a broken file of 100,000 rows would otherwise answer with tens of megabytes; the
+#: count is always exact, and fixing the first ones (usually one systematic mistake) is what the committee does next.
+REPORTED_ERRORS = 1000
+
+
 def _invalid(errors: Sequence[RowError]) -> RegisterInvalid:
     ordered = sorted(errors, key=lambda error: (error.row, error.column, error.code))
-    return RegisterInvalid(count=len(ordered), extra={"errors": [error.to_dict() for error in ordered]})
+    shown = [error.to_dict() for error in ordered[:REPORTED_ERRORS]]
+    return RegisterInvalid(
+        count=len(ordered), extra={"errors": shown, "errors_total": len(ordered), "errors_shown": len(shown)}
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -117,6 +117,7 @@ def _production(tmp_path, **overrides):  # type: ignore[no-untyped-def]
     return Settings(
         _env_file=None,
         env="production",
+        public_base_url="https://evote.example.gov.cn",
         dev_key_dir=tmp_path,
         pii_encryption_key=key,
         pii_index_key=key,

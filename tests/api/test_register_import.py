@@ -432,3 +432,16 @@ async def test_the_template_downloads_and_imports_as_it_is(client, session, app,
 async def test_the_template_needs_a_sign_in(client):
     response = await client.get("/api/v1/register/template")
     assert response.status_code == 401
+
+
+async def test_a_file_broken_on_every_row_lists_the_first_thousand_errors_and_counts_them_all(client, session, app):
+    """A refusal stays small (hostile review: 100,000 bad rows answered with 77 MB): the count is exact, the list
+    holds the first 1,000 in file order."""
+    places, headers = await _setup(session, app)
+    lines = [f"1,1,{room},abc,REGISTRY,no,SOLD,yes,REGISTRATION,王一,{ID_A}" for room in range(1001, 2201)]
+    response = await _upload(client, places.estate.id, "bad.csv", (HEADER + "\n" + "\n".join(lines)).encode(), headers)
+    assert response.status_code == 422
+    body = response.json()
+    assert (body["errors_total"], body["errors_shown"], len(body["errors"])) == (1200, 1000, 1000)
+    assert [error["row"] for error in body["errors"][:2]] == [2, 3]
+    assert "1200" in body["messages"]["zh"]

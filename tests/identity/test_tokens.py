@@ -105,6 +105,7 @@ def production(tmp_path: Path, **overrides: Any) -> Settings:
     return Settings(
         _env_file=None,
         env="production",
+        public_base_url="https://evote.example.gov.cn",
         dev_key_dir=tmp_path / "keys",
         pii_encryption_key=PII_KEY,
         pii_index_key=PII_KEY,

@@ -51,7 +51,13 @@
   }
 
   // RFC 9162 §2.1.3.2
+  // A leaf index or a tree size is a whole number written in decimal digits, nothing else (no 0x, no spaces).
+  function wholeNumber(text) {
+    return typeof text === "string" && /^(0|[1-9][0-9]*)$/.test(text) ? Number(text) : NaN;
+  }
+
   async function verifyInclusion(index, size, leaf, proof, root) {
+    if (!Number.isSafeInteger(index) || !Number.isSafeInteger(size)) return false;
     if (!(index >= 0 && index < size)) return false;
     let fn = index, sn = size - 1, r = leaf;
     for (const p of proof) {
@@ -103,7 +109,7 @@
     if (parts[0] !== verified.name || !/^(0|[1-9][0-9]*)$/.test(parts[1] || "")) {
       refuse("检查点内容格式错误。", "Malformed checkpoint.");
     }
-    return { size: Number(parts[1]), root: b64decode(parts[2] || "") };
+    return { size: wholeNumber(parts[1]), root: b64decode(parts[2] || "") };
   }
 
   // A receipt's JSON form (evote-receipt@v1) or text form (c2sp.org/tlog-proof@v1).
@@ -125,7 +131,7 @@
     const blank = lines.indexOf("", 3);
     return {
       data: b64decode(lines[1].slice(6)),
-      index: Number(lines[2].slice(6)),
+      index: wholeNumber(lines[2].slice(6)),
       proof: lines.slice(3, blank).map(b64decode),
       note: lines.slice(blank + 1).join("\n") + "\n",
       leafHash: null,
