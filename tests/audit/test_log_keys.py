@@ -35,7 +35,8 @@ def pem_public_file(tmp_path, name: str, key: Ed25519PrivateKey):
 
 def production(tmp_path, **overrides) -> Settings:
     return Settings(
-        _env_file=None, env="production", public_base_url="https://evote.example.gov.cn", dev_key_dir=tmp_path / "keys", pii_encryption_key=KEY, pii_index_key=KEY,
+        _env_file=None, env="production", public_base_url="https://evote.example.gov.cn",
+        dev_key_dir=tmp_path / "keys", pii_encryption_key=KEY, pii_index_key=KEY,
         token_hash_key=KEY, pseudonym_key=KEY, jwt_private_key=pem_private(Ed25519PrivateKey.generate()),
         sms_webhook_url="https://sms.example.test/send", sms_webhook_secret="s" * 32,
         notice_webhook_url="https://notice.example.test/send", notice_webhook_secret="s" * 32, **overrides,
