@@ -9,7 +9,7 @@ import time
 import urllib.parse
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated
 
 import limits
@@ -34,6 +34,7 @@ from app.console.web import (
     render,
     secure_headers,
     session_keys,
+    sign_out,
 )
 from app.errors import DomainError, NotFound
 from app.http.deps import Clock, SessionDep
@@ -130,8 +131,18 @@ async def login(
 
 
 @router.post("/logout")
-async def logout(request: Request, csrf: Csrf) -> Response:
+async def logout(request: Request, csrf: Csrf, session: SessionDep, clock: Clock) -> Response:
+    """Sign out: the cookie is dropped and, server-side, every console session of the key opened until now ends."""
     check_csrf(request, csrf)
+    cookie = request.cookies.get(SESSION_COOKIE)
+    credential = session_keys(request).open_credential(cookie, now=int(time.time())) if cookie else None
+    if credential is not None:
+        try:
+            principal = await request.app.state.authenticator(session, credential, now=clock())
+        except DomainError:
+            principal = None
+        if principal is not None:
+            await sign_out(session, principal, datetime.now(UTC))  # the cookie's own clock (its issued-at)
     response = redirect("/console/login")
     response.delete_cookie(SESSION_COOKIE, path="/console")
     return response

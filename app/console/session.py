@@ -60,6 +60,11 @@ class SessionKeys:
 
     def open_credential(self, cookie: str, *, now: int) -> str | None:
         """The sealed credential, or None for a cookie that is forged, damaged or older than ``SESSION_SECONDS``."""
+        opened = self.open_session(cookie, now=now)
+        return opened[0] if opened is not None else None
+
+    def open_session(self, cookie: str, *, now: int) -> tuple[str, int] | None:
+        """The sealed credential and when the session was opened (Unix seconds), or None as ``open_credential``."""
         try:
             raw = _b64d(cookie)
             plain = AESGCM(self.seal).decrypt(raw[:_NONCE], raw[_NONCE:], SESSION_COOKIE.encode())
@@ -71,7 +76,7 @@ class SessionKeys:
             return None
         if not 0 <= now - issued_at < SESSION_SECONDS:
             return None
-        return credential
+        return credential, issued_at
 
     def csrf_token(self, bound_to: str) -> str:
         return _b64e(hmac.new(self.csrf, bound_to.encode(), hashlib.sha256).digest())

@@ -10,8 +10,9 @@ from __future__ import annotations
 import re
 import time
 import urllib.parse
+import uuid
 from collections.abc import Callable, Coroutine
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -20,6 +21,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.routing import APIRoute
 from fastapi.templating import Jinja2Templates
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.common.access import Principal, Role
 from app.common.errors import Forbidden, Unauthenticated
@@ -28,6 +30,7 @@ from app.console.session import LANG_COOKIE, PRESESSION_COOKIE, SESSION_COOKIE, 
 from app.errors import DomainError, NotFound, Noun, Text
 from app.http.deps import Clock, SessionDep
 from app.http.security import RouteBodyLimit
+from app.identity.models import ApiKey
 from app.rules.publicity import SHANGHAI
 from app.settings import Settings
 
@@ -176,14 +179,15 @@ def _invalid(request: Request) -> str:
 async def console_principal(request: Request, session: SessionDep, clock: Clock) -> Principal:
     """The signed-in clerk: the sealed staff credential authenticated again, exactly as the API authenticates it."""
     cookie = request.cookies.get(SESSION_COOKIE)
-    credential = session_keys(request).open_credential(cookie, now=int(time.time())) if cookie else None
-    if credential is None:
+    opened = session_keys(request).open_session(cookie, now=int(time.time())) if cookie else None
+    if opened is None:
         raise SignInRequired()
+    credential, opened_at = opened
     try:
         principal: Principal | None = await request.app.state.authenticator(session, credential, now=clock())
     except Unauthenticated:
         principal = None
-    if principal is None:
+    if principal is None or await signed_out_since(session, principal, opened_at):
         raise SignInRequired()
     request.state.console_principal = principal
     if not principal.scopes:
@@ -194,6 +198,31 @@ async def console_principal(request: Request, session: SessionDep, clock: Clock)
 
 
 ConsolePrincipal = Annotated[Principal, Depends(console_principal)]
+
+
+async def signed_out_since(session: AsyncSession, principal: Principal, opened_at: int) -> bool:
+    """Whether the key signed out of the console after this session was opened: the cookie alone cannot outlive
+    a sign-out (hostile review: a copied cookie kept working for its 8 hours)."""
+    key = await _api_key(session, principal)
+    signed_out = key.console_signed_out_at if key is not None else None
+    return signed_out is not None and opened_at <= signed_out.replace(tzinfo=signed_out.tzinfo or UTC).timestamp()
+
+
+async def sign_out(session: AsyncSession, principal: Principal, now: datetime) -> None:
+    """End every console session of the principal's key opened up to ``now``."""
+    key = await _api_key(session, principal)
+    if key is not None:
+        key.console_signed_out_at = now.astimezone(UTC)
+
+
+async def _api_key(session: AsyncSession, principal: Principal) -> ApiKey | None:
+    kind, _, key_id = principal.subject.partition(":")
+    if kind != "apikey":
+        return None
+    try:
+        return await session.get(ApiKey, uuid.UUID(key_id))
+    except ValueError:
+        return None
 
 
 def check_csrf(request: Request, token: str) -> None:

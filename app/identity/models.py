@@ -103,6 +103,8 @@ class ApiKey(IdMixin, CreatedAtMixin, PlaceScoped, Base):
     """HMAC-SHA256 of the bearer key; the key itself is shown once at creation and never stored."""
     prefix: Mapped[str] = mapped_column(sa.String(16))
     revoked_at: Mapped[datetime | None]
+    console_signed_out_at: Mapped[datetime | None]
+    """The console's sign-out: every console session of this key opened before it has ended (app.console)."""
 
 
 class OtpChallenge(IdMixin, CreatedAtMixin, Base):

@@ -280,6 +280,10 @@ async def test_sign_in_and_out(app, client, world) -> None:  # type: ignore[no-u
     out = await client.post("/console/logout", data={"csrf": token})
     assert out.status_code == 303
     assert (await client.get("/console")).status_code == 303
+    # A copy of the cookie kept from before the sign-out opens nothing (the session ended server-side).
+    client.cookies.set(SESSION_COOKIE, session_cookie, domain="evote.test", path="/console")
+    replayed = await client.get("/console")
+    assert (replayed.status_code, replayed.headers["location"].split("?")[0]) == (303, "/console/login")
 
 
 async def test_english_switch(app, client, world) -> None:  # type: ignore[no-untyped-def]
