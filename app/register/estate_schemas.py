@@ -1,14 +1,35 @@
-"""The command creating an estate with its developer (``app.register.estates``)."""
+"""The commands creating and correcting an estate with its developer (``app.register.estates``)."""
 
 from __future__ import annotations
 
 import uuid
+from typing import Annotated
 
-from pydantic import Field, field_validator
+from pydantic import AfterValidator, Field
 
 from app.common.schemas import Command
 from app.register.identifiers import valid_credit_code
 from app.security.pii import normalise_identifier
+
+
+def _credit_code(value: str) -> str:
+    normalised = normalise_identifier(value)
+    if not valid_credit_code(normalised):
+        raise ValueError("not a valid unified social credit code (GB 32100 check character)")
+    return normalised
+
+
+#: A developer's unified social credit code, normalised and checked (GB 32100 check character).
+CreditCode = Annotated[
+    str,
+    Field(
+        min_length=18,
+        max_length=18,
+        description="Unified social credit code (stored encrypted)",
+        examples=["91110000100012345L"],
+    ),
+    AfterValidator(_credit_code),
+]
 
 
 class EstateCreate(Command):
@@ -19,18 +40,7 @@ class EstateCreate(Command):
         default=False, description="R-AREA-3: count parking spaces only if the rules of procedure say so"
     )
     developer_name: str | None = Field(default=None, min_length=1, max_length=200)
-    developer_credit_code: str | None = Field(
-        default=None,
-        min_length=18,
-        max_length=18,
-        description="Unified social credit code (stored encrypted)",
-        examples=["91110000100012345L"],
-    )
-
-    @field_validator("developer_credit_code")
-    @classmethod
-    def _valid_credit_code(cls, value: str | None) -> str | None:
-        return _credit_code(value)
+    developer_credit_code: CreditCode | None = None
 
 
 class EstateUpdate(Command):
@@ -42,24 +52,4 @@ class EstateUpdate(Command):
         default=None, description="Move to another community (the editor must hold both jurisdictions)"
     )
     developer_name: str | None = Field(default=None, min_length=1, max_length=200)
-    developer_credit_code: str | None = Field(
-        default=None,
-        min_length=18,
-        max_length=18,
-        description="Unified social credit code (stored encrypted)",
-        examples=["91110000100012345L"],
-    )
-
-    @field_validator("developer_credit_code")
-    @classmethod
-    def _valid_credit_code(cls, value: str | None) -> str | None:
-        return _credit_code(value)
-
-
-def _credit_code(value: str | None) -> str | None:
-    if value is None:
-        return None
-    normalised = normalise_identifier(value)
-    if not valid_credit_code(normalised):
-        raise ValueError("not a valid unified social credit code (GB 32100 check character)")
-    return normalised
+    developer_credit_code: CreditCode | None = None
