@@ -264,7 +264,7 @@ def _drive(r: Rehearsal, run_dir: Path, env: Mapping[str, str], seed: int, voter
                    topic_ids[1]: rng.choice(["AGREE", "AGREE", "OPPOSE"]),
                    topic_ids[2]: rng.choice(["A", "A", "B"])}  # fmt: skip
         receipt = r.call("POST", f"{vote_path}/ballots", expect=201, headers=headers,
-                         json={"group_id": group["group_key"], "answers": answers})  # fmt: skip
+                         json={"group_id": group["group_id"], "answers": answers})  # fmt: skip
         receipts.append(receipt)
     say("9", f"{len(receipts)} owners signed in, verified and voted; each kept a receipt")
 

@@ -379,7 +379,7 @@ def test_errors_carry_a_code_a_reason_and_are_value_errors():
     assert isinstance(error.value, LedgerError)
     assert error.value.code == "ledger.checkpoint_malformed"
     assert error.value.status == 422
-    assert error.value.message("zh") == "检查点（树头）的格式不符合 C2SP tlog-checkpoint 规范。"
+    assert error.value.message("zh") == "检查点（树头）的格式不符合透明日志检查点规范。"
     assert str(NoteUnverified()) == "The note has no valid signature from a trusted key."
 
 
