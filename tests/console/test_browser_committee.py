@@ -176,7 +176,9 @@ def test_a_committee_runs_a_vote_in_the_browser(live, tmp_path: Path) -> None:  
 async def _witnesses(session, app, places):  # type: ignore[no-untyped-def]
     """An owner of the estate off its committee (R-PAPER-3) with an own account — 王一 unless the fixture seated him
     — and a clerk of the street office with an account."""
-    others = await session.scalars(select(UnitOwner.owner_id).order_by(UnitOwner.name).distinct())
+    others = (
+        await session.execute(select(UnitOwner.owner_id, UnitOwner.name).distinct().order_by(UnitOwner.name))
+    ).scalars()
     candidate = await off_committee(session, places.estate.id, [await owner_id(session, app, WANG), *others])
     owner = await make_account(session, app.state.cipher, owner_id=candidate)
     clerk = await make_account(

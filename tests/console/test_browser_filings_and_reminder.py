@@ -107,6 +107,7 @@ def test_a_committee_reminds_the_groups_that_have_not_voted(live) -> None:  # ty
         _no_option_counts(page.locator("main").inner_text())
         screenshot(page, "31-reminder-confirm")
         page.get_by_role("button", name="确认发送").click()
+        page.wait_for_url(re.compile(r"/participation\?done=reminder$"))
 
         assert "已发送提醒" in page.locator("#done").inner_text()
         assert page.locator("#reminders li").count() == 1

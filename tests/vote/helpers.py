@@ -282,7 +282,11 @@ async def count_paper_in_session(  # type: ignore[no-untyped-def]
     the estate and the residents' committee witness, the organiser enters each reception's answers
     (``entries``: reception id → answers), both witnesses confirm through their own accounts, and the sign-off
     closes and decides the vote."""
-    owners = list(await estate.session.scalars(select(UnitOwner.owner_id).order_by(UnitOwner.name).distinct()))
+    owners = list(
+        (
+            await estate.session.execute(select(UnitOwner.owner_id, UnitOwner.name).distinct().order_by(UnitOwner.name))
+        ).scalars()
+    )
     owner = await off_committee(estate.session, estate.places.estate.id, owners)
     witnesses = {
         "OWNER": await make_account(estate.session, estate.cipher, owner_id=owner),
