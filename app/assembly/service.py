@@ -44,7 +44,6 @@ from app.common.errors import Forbidden
 from app.errors import NotFound, Text
 from app.identity import events as identity_events
 from app.ledger import events
-from app.ledger.canonical import canonical_sha256
 from app.notice import service as notice_service
 from app.notice.models import Audience, NoticeKind
 from app.objection import service as objection_service
@@ -95,17 +94,9 @@ def mask(name: str) -> str:
 
 
 def text_commitment(*, objection_id: uuid.UUID, vote_id: uuid.UUID, part: str, text: str, salt: str) -> str:
-    """SHA-256 of the RFC 8785 document ``{"domain", "objection_id", "vote_id", "part", "text", "salt"}``, as for
-    roll objections (``app.objection.service.text_commitment``) under its own domain."""
-    return canonical_sha256(
-        {
-            "domain": COMMITMENT_DOMAIN,
-            "objection_id": str(objection_id),
-            "vote_id": str(vote_id),
-            "part": part,
-            "text": text,
-            "salt": salt,
-        }
+    """As for roll objections (``app.objection.service.text_commitment``), under the publicity objection's domain."""
+    return objection_service.text_commitment(
+        objection_id=objection_id, vote_id=vote_id, part=part, text=text, salt=salt, domain=COMMITMENT_DOMAIN
     )
 
 

@@ -151,6 +151,14 @@ async def publish_notice_once(
     message = _outbox_message(notice, draft, published_at, recipient_account_id=None)
     session.add(message)
     await session.flush()
+    await _log_published(session, notice, draft, published_at, message.id)
+    return notice
+
+
+async def _log_published(
+    session: AsyncSession, notice: Notice, draft: NoticeDraft, published_at: datetime, first_message_id: uuid.UUID
+) -> None:
+    """The public ``notice.published`` entry: what was published to whom and when, by the content's hash."""
     await audit_service.append(
         session,
         events.notice_published(
@@ -160,12 +168,11 @@ async def publish_notice_once(
             reported_to=reported_to(draft.audience),
             content_sha256=notice.content_sha256,
             published_at=instant_text(published_at),
-            outbox_message_id=message.id,
+            outbox_message_id=first_message_id,
         ),
         estate_id=draft.estate_id,
         vote_id=draft.vote_id,
     )
-    return notice
 
 
 def _outbox_message(
@@ -234,20 +241,7 @@ async def publish_to_recipients(
     ]
     session.add_all(messages)
     await session.flush()
-    await audit_service.append(
-        session,
-        events.notice_published(
-            notice_id=notice.id,
-            kind=draft.kind.value,
-            audience=draft.audience.value,
-            reported_to=reported_to(draft.audience),
-            content_sha256=notice.content_sha256,
-            published_at=instant_text(published_at),
-            outbox_message_id=messages[0].id,
-        ),
-        estate_id=draft.estate_id,
-        vote_id=draft.vote_id,
-    )
+    await _log_published(session, notice, draft, published_at, messages[0].id)
     return notice, messages
 
 

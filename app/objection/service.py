@@ -68,13 +68,16 @@ from app.vote.snapshot import take_snapshot
 COMMITMENT_DOMAIN = "evote/roll-objection@1"
 
 
-def text_commitment(*, objection_id: uuid.UUID, vote_id: uuid.UUID, part: str, text: str, salt: str) -> str:
+def text_commitment(
+    *, objection_id: uuid.UUID, vote_id: uuid.UUID, part: str, text: str, salt: str, domain: str = COMMITMENT_DOMAIN
+) -> str:
     """SHA-256 of the RFC 8785 document ``{"domain", "objection_id", "vote_id", "part", "text", "salt"}``: the
-    log's commitment to an objection's text (``part`` = "objection") or its answer's reasons ("answer"). The
-    128-bit salt is never logged, so a short text cannot be guessed from the log; the parties hold it."""
+    log's commitment to an objection's text (``part`` = "objection") or its answer's reasons ("answer"), under the
+    kind of objection's own ``domain``. The 128-bit salt is never logged, so a short text cannot be guessed from the
+    log; the parties hold it."""
     return canonical_sha256(
         {
-            "domain": COMMITMENT_DOMAIN,
+            "domain": domain,
             "objection_id": str(objection_id),
             "vote_id": str(vote_id),
             "part": part,

@@ -26,11 +26,9 @@ from __future__ import annotations
 
 import hashlib
 import html
-import io
 import json
 import uuid
-import zipfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -55,6 +53,7 @@ from app.ledger.events import EventKind
 from app.notice.models import NoticeKind
 from app.notice.service import beijing_minute
 from app.result import service as result_service
+from app.result.export import write_zip
 from app.result.notices import OUTCOMES_ZH
 from app.result.numbers_zh import area_text, heads_text
 from app.result.service import PublishedResult, PublishedTopic, Viewer
@@ -76,7 +75,6 @@ FILING_ROLES = frozenset({Role.ADMIN, Role.STREET_OFFICE, Role.COMMITTEE})
 RESULT_PATH = "/api/v1/votes/{vote_id}/result"
 SIGNED_RESULT_PATH = "/api/v1/votes/{vote_id}/signed-result"
 NO_ENTRY = "〔无日志条目〕"
-_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 
 ORGANISERS_ZH = {
     "OWNERS_COMMITTEE": "业主委员会",
@@ -722,17 +720,6 @@ async def _counting_document(session: AsyncSession, counting: Counting) -> dict[
     }
 
 
-def _zip(members: Iterable[tuple[str, bytes]]) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for name, content in members:
-            info = zipfile.ZipInfo(name, date_time=_ZIP_TIME)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = 0o644 << 16
-            archive.writestr(info, content)
-    return buffer.getvalue()
-
-
 async def build_package(session: AsyncSession, records: Records, signed: SignedResult) -> Package:
     vote = records.vote
     blocks = announcement_blocks(records, signed)
@@ -772,7 +759,7 @@ async def build_package(session: AsyncSession, records: Records, signed: SignedR
         "notice_hash": vote.notice_hash,
         "files": [{"name": name, "size": len(content), "sha256": files[name]} for name, content in members],
     }
-    content = _zip([*members, ("manifest.json", _json(manifest))])
+    content = write_zip([*members, ("manifest.json", _json(manifest))])
     return Package(vote.id, content, _sha256(content), files)
 
 
