@@ -12,7 +12,7 @@ PostgreSQL only.
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import httpx
 import pytest
@@ -21,7 +21,14 @@ from app.audit.keys import LogKeys
 from app.db.base import utcnow
 from app.db.session import create_engine, create_sessionmaker
 from tests.drills.common import build_world
-from tests.drills.races import IntegratorTally, check_tree, close_race, double_vote, grant_proxy, integrators_at_once
+from tests.drills.races import (
+    IntegratorTally,
+    check_tree,
+    close_race_on_the_apps_clock,
+    double_vote,
+    grant_proxy,
+    integrators_at_once,
+)
 
 
 def _postgresql_only(app) -> None:  # type: ignore[no-untyped-def]
@@ -61,7 +68,8 @@ async def test_1000_concurrent_double_votes_for_one_group_accept_exactly_one(rac
 
 async def test_close_racing_casts_and_two_integrators_at_once(race_app):
     """R-LIFE-5, R-LIFE-8: nothing lands after the close instant and every accepted ballot is counted; two
-    integrators started together, round after round while the casts append entries, build one tree."""
+    integrators started together, round after round while the casts append entries, build one tree. The casts
+    are paced by the app's clock, so the race holds however loaded the machine is."""
     _postgresql_only(race_app)
     now = utcnow()
     settings = race_app.state.settings
@@ -70,6 +78,10 @@ async def test_close_racing_casts_and_two_integrators_at_once(race_app):
         sessionmaker, settings, units=120, starts_at=now - timedelta(hours=1), ends_at=now + timedelta(days=1)
     )
     keys = LogKeys.from_settings(settings)
+
+    def set_clock(instant: datetime) -> None:
+        race_app.state.clock = lambda: instant
+
     second_engine = create_engine(settings)  # the second integrator has connections of its own
     tally = IntegratorTally()
     stop = asyncio.Event()
@@ -78,8 +90,8 @@ async def test_close_racing_casts_and_two_integrators_at_once(race_app):
             integrators_at_once((sessionmaker, create_sessionmaker(second_engine)), keys, stop, tally)
         )
         async with _client(race_app) as client:
-            figures, checks = await close_race(
-                client, sessionmaker, world, world.voters, world.admin_key, lead=1.0, tail=0.5, settle=0.5
+            figures, checks = await close_race_on_the_apps_clock(
+                client, sessionmaker, world, world.voters, world.admin_key, set_clock
             )
         stop.set()
         await asyncio.wait_for(integrators, timeout=60)
