@@ -14,13 +14,16 @@ Each run uses a copy of the closable database (``CREATE DATABASE … TEMPLATE``)
 same vote from the same state. Target (issue #8): the tally of 100,000 groups × 5 topics ≤ 250 ms.
 
     .venv/bin/python bench/close_tally.py [--groups 100000] [--turnout 0.8] [--repeat 5]
-        [--topics mixed|yes-no] [--reuse] [--dsn postgresql://postgres@127.0.0.1:5432/postgres]
+        [--topics mixed|yes-no] [--reuse] [--profile] [--warm-cache] [--template NAME] [--dsn postgresql://postgres@127.0.0.1:5432/postgres]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import cProfile
+import os
+import pstats
 import statistics
 import sys
 import time
@@ -29,6 +32,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import asyncpg
+import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -65,6 +69,12 @@ def _wrap(phases: dict[str, float], name: str, function: Callable[..., Awaitable
     return wrapper
 
 
+def _cpu_ms(pid: int) -> float:
+    """User + system CPU of a local process (a PostgreSQL backend), from /proc, in ms."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) * 1000 / os.sysconf("SC_CLK_TCK")
+
+
 async def reuse(dsn: str, template: str) -> dict[str, Any] | None:
     """The closable vote of an earlier run's template database, if there is one (``--reuse``)."""
     admin = await asyncpg.connect(dsn)
@@ -89,7 +99,7 @@ async def reuse(dsn: str, template: str) -> dict[str, Any] | None:
 
 
 async def build(args: argparse.Namespace) -> dict[str, Any]:
-    template = TEMPLATES[args.topics]
+    template = args.template or TEMPLATES[args.topics]
     if args.reuse:
         found = await reuse(args.dsn, template)
         if found is not None:
@@ -114,7 +124,9 @@ async def build(args: argparse.Namespace) -> dict[str, Any]:
     return {"units": units, "groups": world.groups, "ballots": world.ballots, "vote_id": world.vote_id}
 
 
-async def close_once(dsn: str, template: str, vote_id: Any) -> dict[str, float]:
+async def close_once(
+    dsn: str, template: str, vote_id: Any, *, profile: bool = False, warm_cache: bool = False
+) -> dict[str, float]:
     name = f"{template}_run"
     admin = await asyncpg.connect(dsn)
     try:
@@ -125,15 +137,23 @@ async def close_once(dsn: str, template: str, vote_id: Any) -> dict[str, float]:
     settings = bench_settings(database_url(name, dsn))
     engine = create_engine(settings)
     phases: dict[str, float] = {}
-    originals = {
-        "participation": result_service.repository.participation,
-        "kept_sums": result_service.repository.kept_sums,
-        "mark_sums": result_service.repository.mark_sums,
-        "topic_ballots": result_service.repository.topic_ballots,
-        "_decide": result_service._decide,
-        "integrate_and_sign": result_service.integrate_and_sign,
-        "publish_notice": result_service.notice_service.publish_notice,
-    }
+    # (module, attribute, phase): each is timed where it is found (an older checkout may lack some)
+    timed = [
+        (result_service.vote_repository, "lock_vote", "lock_ms"),
+        (result_service.repository, "close_bindings", "bindings_ms"),
+        (result_service.repository.ballot_repository, "counted_commitments", "commitments_ms"),
+        (result_service.repository, "bound_entries", "bound_entries_ms"),
+        (result_service.repository, "participation", "participation_ms"),
+        (result_service.repository, "kept_sums", "kept_sums_ms"),
+        (result_service.repository, "mark_sums", "sql_aggregate_ms"),
+        (result_service.repository, "topic_ballots", "election_ballots_ms"),
+        (result_service, "_decide", "decide_ms"),
+        (result_service.notice_service, "publish_notice", "notice_ms"),
+        (result_service, "integrate_and_sign", "integrate_sign_ms"),
+    ]
+    originals = [
+        (owner, attribute, getattr(owner, attribute)) for owner, attribute, _ in timed if hasattr(owner, attribute)
+    ]
     try:
         from app.audit.keys import LogKeys
 
@@ -141,20 +161,31 @@ async def close_once(dsn: str, template: str, vote_id: Any) -> dict[str, float]:
         sessionmaker = create_sessionmaker(engine)
         async with sessionmaker() as warm:  # connection set-up outside the timing
             await warm.get(Vote, vote_id)
-        result_service.repository.participation = _wrap(phases, "participation_ms", originals["participation"])  # type: ignore[method-assign]
-        result_service.repository.kept_sums = _wrap(phases, "kept_sums_ms", originals["kept_sums"])  # type: ignore[method-assign]
-        result_service.repository.mark_sums = _wrap(phases, "sql_aggregate_ms", originals["mark_sums"])  # type: ignore[method-assign]
-        result_service.repository.topic_ballots = _wrap(phases, "election_ballots_ms", originals["topic_ballots"])  # type: ignore[method-assign]
-        result_service._decide = _wrap(phases, "decide_ms", originals["_decide"])  # type: ignore[assignment]
-        result_service.integrate_and_sign = _wrap(phases, "integrate_sign_ms", originals["integrate_and_sign"])  # type: ignore[assignment]
-        result_service.notice_service.publish_notice = _wrap(phases, "notice_ms", originals["publish_notice"])  # type: ignore[method-assign]
+            backend = int(await warm.scalar(sa.text("SELECT pg_backend_pid()")))
+            if warm_cache:  # in service the close follows the casting that just wrote these pages
+                for table in ("ballot", "audit_entry", "ballot_mark"):
+                    await warm.execute(sa.text(f"SELECT count(*) FROM (SELECT * FROM {table}) AS rows"))
+        for owner, attribute, phase in timed:
+            if hasattr(owner, attribute):
+                setattr(owner, attribute, _wrap(phases, phase, getattr(owner, attribute)))
+        profiler = cProfile.Profile() if profile else None
+        server_cpu, client_cpu = _cpu_ms(backend), time.process_time()
         started = time.perf_counter()
+        if profiler is not None:
+            profiler.enable()
         async with unit_of_work(sessionmaker) as session:
             decision = await result_service.close_and_decide(session, vote_id, now=ENDS, keys=keys)
             closed = time.perf_counter()
             signed = await sign_result(session, decision.vote, keys)
             signed_at = time.perf_counter()
         committed = time.perf_counter()
+        phases["client_cpu_ms"] = (time.process_time() - client_cpu) * 1000  # this process, its threads too
+        phases["server_cpu_ms"] = _cpu_ms(backend) - server_cpu  # the session's backend (not parallel workers)
+        if profiler is not None:
+            profiler.disable()
+            stats = pstats.Stats(profiler, stream=sys.stdout)
+            stats.sort_stats("tottime").print_stats(25)
+            stats.sort_stats("cumulative").print_stats(40)
         phases["close_and_decide_ms"] = (closed - started) * 1000
         phases["sign_result_ms"] = (signed_at - closed) * 1000
         phases["commit_ms"] = (committed - signed_at) * 1000
@@ -162,13 +193,8 @@ async def close_once(dsn: str, template: str, vote_id: Any) -> dict[str, float]:
         phases["outcomes"] = [row.outcome for row in decision.results]  # type: ignore[assignment]
         assert len(signed.signature) == 64
     finally:
-        result_service.repository.participation = originals["participation"]  # type: ignore[method-assign]
-        result_service.repository.kept_sums = originals["kept_sums"]  # type: ignore[method-assign]
-        result_service.repository.mark_sums = originals["mark_sums"]  # type: ignore[method-assign]
-        result_service.repository.topic_ballots = originals["topic_ballots"]  # type: ignore[method-assign]
-        result_service._decide = originals["_decide"]  # type: ignore[assignment]
-        result_service.integrate_and_sign = originals["integrate_and_sign"]  # type: ignore[assignment]
-        result_service.notice_service.publish_notice = originals["publish_notice"]  # type: ignore[method-assign]
+        for owner, attribute, original in originals:
+            setattr(owner, attribute, original)
         await engine.dispose()
         admin = await asyncpg.connect(dsn)
         try:
@@ -182,7 +208,9 @@ async def main(args: argparse.Namespace) -> None:
     world = await build(args)
     runs = []
     for run in range(args.repeat):
-        phases = await close_once(args.dsn, TEMPLATES[args.topics], world["vote_id"])
+        template = args.template or TEMPLATES[args.topics]
+        profile = args.profile and run == args.repeat - 1
+        phases = await close_once(args.dsn, template, world["vote_id"], profile=profile, warm_cache=args.warm_cache)
         runs.append(phases)
         shown = ", ".join(f"{key[:-3]} {value:.1f}" for key, value in phases.items() if key.endswith("_ms"))
         say(f"run {run + 1}: {shown} (ms); outcomes {phases['outcomes']}")
@@ -216,8 +244,11 @@ def parse() -> argparse.Namespace:
     parser.add_argument("--turnout", type=float, default=0.8)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--topics", choices=("mixed", "yes-no"), default="mixed")
+    parser.add_argument("--warm-cache", action="store_true", help="read the tables once before each timed close")
+    parser.add_argument("--profile", action="store_true", help="cProfile the last close (its times are inflated)")
     parser.add_argument("--reuse", action="store_true", help="close the vote of the last run's world again")
     parser.add_argument("--dsn", default=ADMIN_DSN)
+    parser.add_argument("--template", help="the world's database name (default by --topics; runs use NAME_run)")
     return parser.parse_args()
 
 

@@ -35,6 +35,10 @@ from app.ledger.events import SUPERVISION_KINDS, EventKind
 from app.ledger.merkle import inclusion_proof, leaf_hash, root, verify_inclusion
 
 ENTRY_SET_DOMAIN = "evote/vote-entries@1"
+#: The entry set's canonical document around its pairs: ``ENTRY_SET_HEAD`` + ``["id","digest"]`` pairs joined by
+#: commas + ``ENTRY_SET_TAIL`` (the domain needs no escaping), so a database can write the same bytes.
+ENTRY_SET_HEAD = f'{{"domain":"{ENTRY_SET_DOMAIN}","entries":['
+ENTRY_SET_TAIL = "]}"
 _BARE = re.compile(r"[0-9A-Za-z_-]*")
 """Characters RFC 8785 (and JSON) never escape; ``ENTRY_SET_DOMAIN`` needs no escaping either."""
 EXPORT_INDEX_FORMAT = "evote-vote-index@1"
@@ -95,7 +99,7 @@ def entry_set(entries: Iterable[tuple[str, str]]) -> EntrySet:
         # UUIDs and hex digests: canonical JSON writes such strings as they are, so the canonical bytes of the
         # document below are written directly (a vote's close binds ~100,000 entries three times).
         listed = ",".join(f'["{entry_id}","{digest}"]' for entry_id, digest in pairs)
-        document = f'{{"domain":"{ENTRY_SET_DOMAIN}","entries":[{listed}]}}'.encode("ascii")
+        document = f"{ENTRY_SET_HEAD}{listed}{ENTRY_SET_TAIL}".encode("ascii")
         return EntrySet(len(pairs), hashlib.sha256(document).hexdigest())
     return EntrySet(len(pairs), canonical_sha256({"domain": ENTRY_SET_DOMAIN, "entries": [list(p) for p in pairs]}))
 

@@ -322,10 +322,16 @@ def _fold(frontier: Sequence[bytes]) -> bytes:
 
 
 def _mth(hashes: Sequence[bytes]) -> bytes:
-    frontier: list[bytes] = []
-    for size, leaf in enumerate(hashes):
-        _push(frontier, size, leaf)
-    return _fold(frontier)
+    """MTH level by level: pair neighbours, carry an odd last node up unchanged. That is the RFC 9162 split rule
+    (the left subtree is the largest perfect one), with one list comprehension per level instead of a loop per
+    leaf (a close builds the counted set over ~100,000 leaves)."""
+    if not hashes:
+        return EMPTY_ROOT
+    level = list(hashes)
+    while len(level) > 1:
+        carried = level[-1:] if len(level) % 2 else []
+        level = [_node(left, right) for left, right in zip(level[0::2], level[1::2], strict=False)] + carried
+    return level[0]
 
 
 def _path(m: int, hashes: Sequence[bytes]) -> list[bytes]:
@@ -370,5 +376,6 @@ def _check_hash(name: str, value: bytes) -> None:
 def _check_hashes(name: str, values: Iterable[bytes]) -> list[bytes]:
     hashes = list(values)
     for position, value in enumerate(hashes):
-        _check_hash(f"{name}[{position}]", value)
+        if not isinstance(value, bytes) or len(value) != HASH_SIZE:  # named only when wrong (~100,000 per close)
+            _check_hash(f"{name}[{position}]", value)
     return hashes

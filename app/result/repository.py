@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import uuid
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
@@ -14,7 +16,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import QueryableAttribute
 
 from app.audit.models import AuditEntry
+from app.ballot import repository as ballot_repository
 from app.ballot.models import PARTICIPATION_TOPIC, Ballot, BallotMark, BallotStatus, TallySum
+from app.ledger import completeness
 from app.ledger.completeness import BOUND_KINDS
 from app.register.models import Building, Unit
 from app.result.models import TopicResult
@@ -203,29 +207,73 @@ async def participation(session: AsyncSession, vote_id: uuid.UUID) -> Weight:
     return Weight(int(heads), int(area))
 
 
-_BOUND_ENTRIES_POSTGRESQL = (
-    "SELECT id::text, payload_sha256 FROM audit_entry WHERE vote_id = $1 AND kind = ANY($2::text[]) AND created_at < $3"
-)
-
-
 async def bound_entries(session: AsyncSession, vote_id: uuid.UUID, before: datetime) -> list[tuple[str, str]]:
     """``(entry id, payload_sha256)`` of the vote's bound entries created before ``before``
-    (``app.ledger.completeness.entry_set``).
-
-    On PostgreSQL the close reads a large vote's ~100,000 pairs three times: straight from the driver connection,
-    in this transaction, as text (``id::text`` is the UUID's canonical form, as ``str(uuid)``)."""
-    if session.get_bind().dialect.name == "postgresql":
-        connection = await (await session.connection()).get_raw_connection()
-        rows = await connection.driver_connection.fetch(  # type: ignore[union-attr]
-            _BOUND_ENTRIES_POSTGRESQL, vote_id, [str(kind) for kind in sorted(BOUND_KINDS)], before
-        )
-        return [(row[0], row[1]) for row in rows]
+    (``app.ledger.completeness.entry_set``; PostgreSQL computes the binding itself, ``bound_entry_set``)."""
     statement = sa.select(AuditEntry.id, AuditEntry.payload_sha256).where(
         AuditEntry.vote_id == vote_id,
         AuditEntry.kind.in_(sorted(BOUND_KINDS)),
         AuditEntry.created_at < before,
     )
     return [(str(entry_id), digest) for entry_id, digest in (await session.execute(statement)).all()]
+
+
+# The entry set's document written by PostgreSQL (``completeness.entry_set``): the pairs in entry id order (the
+# uuid type orders by its 16 bytes, which is the order of the lowercase canonical text, as Python sorts the ids),
+# each digest written as a JSON string by ``to_json`` (RFC 8785's escaping of a string; a hex digest stays as it
+# is), the pairs' brackets in the separator (fewer concatenations per row), the whole as UTF-8 hashed by the
+# built-in sha256(). tests/result/test_close_bindings.py checks it against ``completeness.entry_set``, with
+# digests that need escaping.
+_ENTRY_SET_POSTGRESQL = """
+SELECT count(*), encode(sha256(convert_to(
+    $4::text
+    || coalesce('["' || string_agg(id::text || '",' || to_json(payload_sha256)::text, '],["' ORDER BY id) || ']', '')
+    || $5::text, 'UTF8')), 'hex')
+FROM audit_entry WHERE vote_id = $1 AND kind = ANY($2::text[]) AND created_at < $3
+"""
+
+
+def _entry_set_arguments(vote_id: uuid.UUID, before: datetime) -> tuple[Any, ...]:
+    kinds = [str(kind) for kind in sorted(BOUND_KINDS)]
+    return (vote_id, kinds, before, completeness.ENTRY_SET_HEAD, completeness.ENTRY_SET_TAIL)
+
+
+async def bound_entry_set(session: AsyncSession, vote_id: uuid.UUID, before: datetime) -> completeness.EntrySet:
+    """The binding of the vote's bound entries created before ``before`` (``app.ledger.completeness.entry_set``):
+    on PostgreSQL computed by the database in one row (a large vote binds ~100,000 entries), elsewhere in Python
+    over ``bound_entries``."""
+    if session.get_bind().dialect.name != "postgresql":
+        return completeness.entry_set(await bound_entries(session, vote_id, before))
+    connection = await (await session.connection()).get_raw_connection()
+    count, digest = await connection.driver_connection.fetchrow(  # type: ignore[union-attr]
+        _ENTRY_SET_POSTGRESQL, *_entry_set_arguments(vote_id, before)
+    )
+    return completeness.EntrySet(int(count), str(digest))
+
+
+async def close_bindings(
+    session: AsyncSession, vote_id: uuid.UUID, before: datetime
+) -> tuple[completeness.EntrySet, completeness.CountedSet]:
+    """What the close binds (R-REC-1): the vote's entry set before ``before`` (``bound_entry_set``) and its counted
+    ballots' commitments (``app.ledger.completeness.counted_set``).
+
+    On PostgreSQL the two run side by side on the two cores a close has: the database computes the entry set
+    while a worker thread builds the counted set's Merkle tree (~100,000 leaves) from the commitments read
+    just before. Both read committed data the locked vote no longer changes, and this transaction has written
+    nothing bound yet."""
+    if session.get_bind().dialect.name != "postgresql":
+        return await bound_entry_set(session, vote_id, before), completeness.counted_set(
+            await ballot_repository.counted_commitments(session, vote_id)
+        )
+    commitments = await ballot_repository.counted_commitments(session, vote_id)
+    connection = await (await session.connection()).get_raw_connection()
+    (count, digest), counted = await asyncio.gather(
+        connection.driver_connection.fetchrow(  # type: ignore[union-attr]
+            _ENTRY_SET_POSTGRESQL, *_entry_set_arguments(vote_id, before)
+        ),
+        asyncio.to_thread(completeness.counted_set, commitments),
+    )
+    return completeness.EntrySet(int(count), str(digest)), counted
 
 
 async def results_of(session: AsyncSession, vote_id: uuid.UUID) -> Sequence[TopicResult]:

@@ -40,8 +40,9 @@ from app.common.pagination import decode_cursor, encode_cursor, paginate
 from app.errors import NotFound
 from app.holidays import STATE_COUNCIL_CALENDAR
 from app.identity import events as identity_events
-from app.ledger import completeness, events
+from app.ledger import events
 from app.ledger.canonical import canonical_sha256
+from app.ledger.completeness import CountedSet
 from app.notice import service as notice_service
 from app.notice.models import NoticeKind
 from app.objection import service as objection_service
@@ -100,12 +101,6 @@ def _outcomes(results: Sequence[TopicResult]) -> list[events.TopicOutcome]:
 # --- close → decide → publish -------------------------------------------------------------------------------
 
 
-async def _entries_so_far(session: AsyncSession, vote: Vote, now: datetime) -> dict[str, Any]:
-    """The binding of the vote's entries created before ``now``, the new entry's ``created_at``."""
-    await session.flush()
-    return completeness.entry_set(await repository.bound_entries(session, vote.id, now)).payload()
-
-
 async def close_and_decide(
     session: AsyncSession,
     vote_id: uuid.UUID,
@@ -142,15 +137,25 @@ async def close_and_decide(
         raise CountingNotSignedOff()
 
     acts: list[AuditEntry] = []
+    # R-REC-1: vote.closed, vote.decided and vote.result_published each bind the vote's entries created strictly
+    # before them, so an export that drops one fails; vote.closed also binds the counted ballots' commitments, so
+    # an owner checks their ballot was counted (app.ledger.completeness). This close stamps every entry it appends
+    # with ``now`` (the transitions and the procedure's adoption take ``at=now``; nothing between them reads the
+    # wall clock), so the three bind the same set, the entries before ``now``: computed once, before the close
+    # appends anything. tests/result/test_close_bindings.py holds the close to that.
+    await session.flush()
+    counted: CountedSet | None = None
+    if vote.status in RUNNING:
+        entry_set, counted = await repository.close_bindings(session, vote.id, now)
+    else:
+        entry_set = await repository.bound_entry_set(session, vote.id, now)
+    entries = entry_set.payload()
     # Nothing can change the counted ballots once the vote is locked: the sums kept at cast time are final.
     kept = await repository.kept_sums(session, vote.id)
     participating: Weight | None = None if kept is None else kept.participation
-    if vote.status in RUNNING:
+    if counted is not None:
         if participating is None:
             participating = await repository.participation(session, vote.id)
-        # R-REC-1: the close binds every entry of the vote so far and the counted ballots' commitments, so an
-        # export that drops one fails, and an owner checks their ballot was counted (app.ledger.completeness).
-        counted = completeness.counted_set(await ballot_repository.counted_commitments(session, vote.id))
         closed = await transition(
             session,
             vote,
@@ -162,7 +167,7 @@ async def close_and_decide(
                 by=actor,
                 participating=participating,
                 total=total,
-                entries=await _entries_so_far(session, vote, now),
+                entries=entries,
                 counted=counted.payload(),
             ),
         )
@@ -181,7 +186,7 @@ async def close_and_decide(
                 closed_at=_iso(vote.closed_at),
                 by=actor,
                 results=_outcomes(results),
-                entries=await _entries_so_far(session, vote, now),
+                entries=entries,
             ),
         )
         acts.append(decided)
@@ -203,7 +208,7 @@ async def close_and_decide(
             by=actor,
             results=_outcomes(results),
             publication=publication.to_dict(),
-            entries=await _entries_so_far(session, vote, now),
+            entries=entries,
             evidence={row.topic_id: row.evidence for row in results},
         ),
     )

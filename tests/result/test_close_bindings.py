@@ -1,0 +1,173 @@
+"""The close's completeness bindings (R-REC-1, issue #16 items 2 and 6) as the database computes them.
+
+* The close computes the entry set once and signs it in ``vote.closed``, ``vote.decided`` and
+  ``vote.result_published``; that is right only because every entry the close appends is stamped with the close's
+  ``now`` (so none of them is "created strictly before" another of them). The test holds the close to that and
+  recomputes each binding from the stored entries with ``app.ledger.completeness`` alone.
+* On PostgreSQL the entry set's hash is computed by SQL (``sha256(string_agg(…))``): the same bytes as
+  ``app.ledger.completeness`` writes in Python, even for digests that JSON must escape; the counted set is built
+  beside it in a thread, from commitments whose order depends on the collation.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import sqlalchemy as sa
+
+from app.audit import service as audit_service
+from app.audit.models import AuditEntry
+from app.ballot.models import Ballot
+from app.common.access import Role
+from app.ledger import completeness
+from app.ledger.events import Event, EventKind
+from app.result import repository
+from tests.factories import make_api_key
+from tests.factories_vote import make_vote, yes_no_topic
+from tests.result.helpers import cast_directly
+
+T0 = datetime(2025, 3, 16, 16, 0, tzinfo=UTC)
+BINDINGS = ("vote.closed", "vote.decided", "vote.result_published")
+
+
+async def _entries(session, vote_id):
+    statement = sa.select(AuditEntry).where(AuditEntry.vote_id == vote_id).execution_options(populate_existing=True)
+    return list((await session.scalars(statement)).all())
+
+
+async def test_every_binding_of_the_close_is_the_entry_set_before_its_instant(backend, app, client, session):
+    fixture = await make_vote(session, app.state.cipher, now=T0, topics=[yes_no_topic(), yes_no_topic("第二项")])
+    first, second = fixture.topics
+    for n, (group, answer) in enumerate((("A", "AGREE"), ("BC", "OPPOSE"), ("D", "AGREE"), ("H", "ABSTAIN"))):
+        ballot = await cast_directly(session, fixture, group, {first: answer, second: answer})
+        entry = await audit_service.append(
+            session,
+            Event(EventKind.BALLOT_CAST, {"commitment": ballot.content_hash}),
+            estate_id=fixture.vote.estate_id,
+            vote_id=fixture.vote.id,
+            at=fixture.vote.starts_at + timedelta(minutes=n),
+        )
+        ballot.audit_entry_id = entry.id
+    session.add(  # an entry of the vote that is not bound (an access record)
+        AuditEntry(
+            kind=str(EventKind.VOTE_EXPORTED), vote_id=fixture.vote.id, payload={}, payload_sha256="e" * 64,
+            created_at=fixture.vote.starts_at,
+        )
+    )  # fmt: skip
+    await session.commit()
+    before = {entry.id for entry in await _entries(session, fixture.vote.id)}
+    headers = await make_api_key(
+        session, app.state.token_hasher, role=Role.COMMITTEE, estate_id=fixture.places.estate.id
+    )
+    now = fixture.vote.ends_at + timedelta(hours=1, microseconds=7)  # not the wall clock, not the end
+    app.state.clock = lambda: now
+    response = await client.post(f"/api/v1/votes/{fixture.vote.id}/close", headers=headers)
+    assert response.status_code == 200, response.text
+
+    entries = await _entries(session, fixture.vote.id)
+    appended = [entry for entry in entries if entry.id not in before]
+    assert sorted(entry.kind for entry in appended) == sorted([*BINDINGS, "notice.published"])
+    # Every entry of the close that a binding could cover is stamped ``now``, never by the wall clock, so no
+    # binding covers another's entry; the result notice's entry (wall clock, after the bindings) is not bound.
+    assert {entry.created_at.astimezone(UTC) for entry in appended if entry.kind in completeness.BOUND_KINDS} == {now}
+    assert "notice.published" not in completeness.BOUND_KINDS
+    bound = [
+        (str(entry.id), entry.payload_sha256)
+        for entry in entries
+        if entry.kind in completeness.BOUND_KINDS and entry.created_at.astimezone(UTC) < now
+    ]
+    assert len(bound) == len(before) - 1 >= 4  # the 4 ballots at least, not the access record
+    expected = completeness.entry_set(bound).payload()
+    for entry in appended:
+        if entry.kind in BINDINGS:
+            assert entry.payload["entries"] == expected, entry.kind
+    commitments = (await session.scalars(sa.select(Ballot.content_hash).where(Ballot.vote_id == fixture.vote.id))).all()
+    closed = next(entry for entry in appended if entry.kind == "vote.closed")
+    assert closed.payload["counted"] == completeness.counted_set(list(commitments)).payload()
+
+
+# Digests a JSON writer must escape (or must not): the database's to_json has to agree with RFC 8785 on them.
+ODD_DIGESTS = (
+    "0" * 64,
+    "f" * 64,
+    'quote"d',
+    "back\\slash",
+    "line\nfeed\ttab\rcr\bbs\fff",
+    "\x01\x1f\x7f",
+    "slash/<>&'",
+    "é中文😀",
+    "\u2028\u2029",
+    "",
+)
+
+
+async def test_the_entry_set_computed_by_the_database_is_the_ledgers(backend, session):
+    vote_id = uuid.uuid4()
+    instant = datetime(2025, 3, 20, tzinfo=UTC)
+    # Ids whose order differs between a signed and an unsigned byte comparison, and between bytes and text.
+    ids = [uuid.UUID(int=(first << 120) | n) for first in (0x00, 0x09, 0x0A, 0x7F, 0x80, 0xFF) for n in (1, 2)]
+    ids += [uuid.uuid4() for _ in range(40)]
+    kinds = [EventKind.BALLOT_CAST, EventKind.VOTE_PUBLISHED, EventKind.SUPERVISION_REVOCATION, EventKind.VOTE_EXPORTED]
+    rows = []
+    for n, entry_id in enumerate(ids):
+        rows.append(
+            AuditEntry(
+                id=entry_id,
+                kind=str(kinds[n % len(kinds)]),
+                vote_id=vote_id,
+                payload={},
+                payload_sha256=ODD_DIGESTS[n % len(ODD_DIGESTS)],
+                created_at=instant + timedelta(seconds=n % 5 - 2),  # some at or after the binding's instant
+            )
+        )
+    other_vote = AuditEntry(
+        id=uuid.uuid4(), kind=str(EventKind.BALLOT_CAST), vote_id=uuid.uuid4(), payload={}, payload_sha256="1" * 64,
+        created_at=instant - timedelta(days=1),
+    )  # fmt: skip
+    session.add_all([*rows, other_vote])
+    await session.flush()
+
+    expected_pairs = [
+        (str(row.id), row.payload_sha256)
+        for row in rows
+        if row.kind in completeness.BOUND_KINDS and row.created_at < instant
+    ]
+    assert len(expected_pairs) > 10
+    found = await repository.bound_entry_set(session, vote_id, instant)
+    assert found == completeness.entry_set(expected_pairs)
+    assert found.sha256 != completeness.entry_set(expected_pairs[1:]).sha256
+    # Only plain hex digests: the ledger's direct writing (its fast path) and the database agree too.
+    plain_vote = uuid.uuid4()
+    plain = [(uuid.uuid4(), f"{n:064x}") for n in range(30)]
+    session.add_all(
+        AuditEntry(
+            id=entry_id, kind=str(EventKind.BALLOT_CAST), vote_id=plain_vote, payload={}, payload_sha256=digest,
+            created_at=instant - timedelta(seconds=1),
+        )
+        for entry_id, digest in plain
+    )  # fmt: skip
+    await session.flush()
+    found = await repository.bound_entry_set(session, plain_vote, instant)
+    assert found == completeness.entry_set((str(entry_id), digest) for entry_id, digest in plain)
+    assert await repository.bound_entry_set(session, uuid.uuid4(), instant) == completeness.entry_set([])
+
+
+async def test_the_close_bindings_side_by_side_are_the_ledgers(backend, app, session):
+    fixture = await make_vote(session, app.state.cipher, now=T0, topics=[yes_no_topic()])
+    (topic,) = fixture.topics
+    groups = ("A", "BC", "D", "E", "F", "DEV", "H")  # 7 leaves: not a perfect tree
+    ballots = [await cast_directly(session, fixture, group, {topic: "AGREE"}) for group in groups]
+    void = await cast_directly(session, fixture, "B", {topic: "AGREE"}, status=repository.BallotStatus.VOID)
+    # Upper and lower case: a locale collation would interleave them, code point order puts "B…" before "a…".
+    commitments = ["a" * 64, "B" * 64, "b" * 64, "A" * 63 + "0", "0" * 64, "Z" + "9" * 63, "_" * 64]
+    for ballot, commitment in zip(ballots, commitments, strict=True):
+        ballot.content_hash = commitment
+    void.content_hash = "1" * 64  # not counted
+    await session.flush()
+
+    before = fixture.vote.ends_at
+    entry_set, counted = await repository.close_bindings(session, fixture.vote.id, before)
+    assert counted == completeness.counted_set(commitments)
+    assert counted != completeness.counted_set([*commitments, "1" * 64])
+    assert entry_set == await repository.bound_entry_set(session, fixture.vote.id, before)
