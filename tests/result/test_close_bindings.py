@@ -137,9 +137,10 @@ async def test_the_entry_set_computed_by_the_database_is_the_ledgers(backend, se
     found = await repository.bound_entry_set(session, vote_id, instant)
     assert found == completeness.entry_set(expected_pairs)
     assert found.sha256 != completeness.entry_set(expected_pairs[1:]).sha256
-    # Only plain hex digests: the ledger's direct writing (its fast path) and the database agree too.
+    # Plain hex digests (the ledger's direct writing) and printable ones JSON writes as they are: the same too.
     plain_vote = uuid.uuid4()
-    plain = [(uuid.uuid4(), f"{n:064x}") for n in range(30)]
+    printable = ("slash/<>&'", "é中文😀", "A-Z_", " space ")
+    plain = [(uuid.uuid4(), f"{n:064x}" if n % 3 else printable[n % 4]) for n in range(30)]
     session.add_all(
         AuditEntry(
             id=entry_id, kind=str(EventKind.BALLOT_CAST), vote_id=plain_vote, payload={}, payload_sha256=digest,
