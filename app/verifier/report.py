@@ -46,8 +46,11 @@ class Progress:
 
     def iterate(self, label: str, items: Iterable[T], total: int) -> Iterator[T]:
         if self._stream is None or total < self._threshold:
-            yield from items
-            return
+            return iter(items)  # no generator in between: the log's stream passes every entry through here
+        return self._drawn(label, items, total)
+
+    def _drawn(self, label: str, items: Iterable[T], total: int) -> Iterator[T]:
+        assert self._stream is not None  # noqa: S101 - iterate checked it
         step = max(1, total // 100)
         for done, item in enumerate(items, start=1):
             yield item
