@@ -81,7 +81,7 @@ from app.ledger.signing import SIGNATURE_SIZE, jws_verify, public_key_from_bytes
 from app.rules.casting import GrantKind
 from app.rules.counts import Weight
 from app.rules.publicity import earliest_voting_start, shanghai_date
-from app.rules.roll import AreaSource, SaleStatus, UnitRecord, build_roll
+from app.rules.roll import AreaSource, SaleStatus, UnitRecord, VoterGroup, build_roll
 from app.verifier import documents as d
 from app.verifier import procedure
 from app.verifier.report import Progress, Report
@@ -1515,51 +1515,37 @@ class _Verifier:
             roll_format = self._roll_header().get("format")
             if roll_format not in (None, d.ROLL_FORMAT):
                 raise Failure("register", f"roll format {roll_format!r} is not {d.ROLL_FORMAT}")
-            # The roll's groups, kept compact: (group id, area, heads, developer flag, units, owners) by unit.
-            groups: list[tuple[Any, ...]] = []
-            by_unit: dict[str, int] = {}
+            # roll.jsonl streamed once more: each listed group is compared with the recomputed group whose first
+            # unit it lists (the last such listing counts, as a lookup by unit would find it) and only the verdict is
+            # kept, so the roll's groups are never held; failures are raised in the recomputed groups' order.
+            first = {group.unit_ids[0]: at for at, group in enumerate(recomputed.groups)}
+            verdicts: list[str | None] = [_UNLISTED] * len(recomputed.groups)
+            group_ids: set[Any] = set()
+            listed_count = 0
             for listed in self._roll_groups():
                 owners = listed.get("owners")
-                groups.append((
+                listing = (
                     listed["group_id"], listed["area"], listed["heads"], listed["is_developer"], tuple(listed["units"]),
                     None if owners is None else tuple(owners),
-                ))  # fmt: skip
-                for unit in listed["units"]:
-                    by_unit[unit] = len(groups) - 1
-            if len({group[0] for group in groups}) != len(groups):
+                )  # fmt: skip
+                group_ids.add(listing[0])
+                listed_count += 1
+                for unit in listing[4]:
+                    at = first.get(unit)
+                    if at is not None:
+                        verdicts[at] = _group_difference(recomputed.groups[at], listing, roll_format)
+            if len(group_ids) != listed_count:
                 raise Failure("register", "the roll lists a group id twice")
-            for group in recomputed.groups:
-                at = by_unit.get(group.unit_ids[0])
-                units = ", ".join(group.unit_ids)
-                if at is None:
+            for group, verdict in zip(recomputed.groups, verdicts, strict=True):
+                if verdict is _UNLISTED:
                     raise Failure("register", f"unit {group.unit_ids[0]} of the register snapshot is not in the roll")
-                group_id, area, heads, is_developer, claimed_units, owners = groups[at]
-                if claimed_units != group.unit_ids:
-                    raise Failure(
-                        "register",
-                        f"the register snapshot groups units {units} together, the roll's group "
-                        f"{group_id} has units {', '.join(claimed_units)}",
-                    )
-                if area != group.area:
-                    raise Failure(
-                        "register",
-                        f"group {group_id} (units {units}): the register snapshot's unit areas add up "
-                        f"to {group.area}, the roll says {area} (a unit's area was changed)",
-                    )
-                if is_developer != group.is_developer or heads != 1:
-                    raise Failure("register", f"group {group_id}: developer flag or heads differ")
-                # A version-2 roll binds its owners (their per-vote pseudonyms) in the roll hash (R-ROLL-1).
-                if roll_format is not None and (owners is None or list(owners) != sorted(group.owner_keys)):
-                    raise Failure(
-                        "register",
-                        f"group {group_id} (units {units}): the register snapshot's owners of these units "
-                        "are not the owners frozen in the roll (an owner link was changed)",
-                    )
-            if len(groups) != len(recomputed.groups):
-                raise Failure("register", f"the roll has {len(groups)} groups, the register snapshot gives "
+                if verdict is not None:
+                    raise Failure("register", verdict)
+            if listed_count != len(recomputed.groups):
+                raise Failure("register", f"the roll has {listed_count} groups, the register snapshot gives "
                               f"{len(recomputed.groups)}")  # fmt: skip
             totals = [recomputed.total.heads, recomputed.total.area]
-            return f"{unit_count} units regroup into the roll's {len(groups)} groups", totals
+            return f"{unit_count} units regroup into the roll's {listed_count} groups", totals
 
     def _roll_header(self) -> dict[str, Any]:
         """roll.jsonl's header line (read by ``_read_roll``; read here in the second process, forked before it)."""
@@ -2059,6 +2045,35 @@ class _Verifier:
 
 _AREA_SOURCES: Mapping[Any, AreaSource] = {source.value: source for source in AreaSource}
 _SALE_STATUSES: Mapping[Any, SaleStatus] = {status.value: status for status in SaleStatus}
+
+
+#: A recomputed group no roll group lists (``_regroup``): a verdict of its own, distinct from every message.
+_UNLISTED = "\x00unlisted"
+
+
+def _group_difference(group: VoterGroup, listing: tuple[Any, ...], roll_format: Any) -> str | None:
+    """What differs between a recomputed group and the roll's group that lists its first unit, or None."""
+    group_id, area, heads, is_developer, claimed_units, owners = listing
+    units = ", ".join(group.unit_ids)
+    if claimed_units != group.unit_ids:
+        return (
+            f"the register snapshot groups units {units} together, the roll's group "
+            f"{group_id} has units {', '.join(claimed_units)}"
+        )
+    if area != group.area:
+        return (
+            f"group {group_id} (units {units}): the register snapshot's unit areas add up "
+            f"to {group.area}, the roll says {area} (a unit's area was changed)"
+        )
+    if is_developer != group.is_developer or heads != 1:
+        return f"group {group_id}: developer flag or heads differ"
+    # A version-2 roll binds its owners (their per-vote pseudonyms) in the roll hash (R-ROLL-1).
+    if roll_format is not None and (owners is None or list(owners) != sorted(group.owner_keys)):
+        return (
+            f"group {group_id} (units {units}): the register snapshot's owners of these units "
+            "are not the owners frozen in the roll (an owner link was changed)"
+        )
+    return None
 
 
 def _unit_record(unit: Mapping[str, Any]) -> UnitRecord:
