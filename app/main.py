@@ -108,6 +108,9 @@ def attach_state(
     app.state.tokens = TokenService.from_settings(settings)
     app.state.authenticator = CredentialAuthenticator(app.state.token_hasher, app.state.tokens)
     app.state.clock = utcnow
+    # Built once: the cast path's key, and whether it may take its PostgreSQL driver path (app.ballot.lean).
+    app.state.pseudonym_key = settings.key("pseudonym_key")
+    app.state.lean_cast = engine is not None and engine.dialect.name == "postgresql"
     app.state.code_sender = sender_from_settings(settings)
     app.state.notice_sender = notice_outbox.sender_from_settings(settings)
     app.state.log_keys = LogKeys.from_settings(settings)
