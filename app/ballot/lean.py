@@ -64,7 +64,9 @@ SELECT a.id, a.disabled_at, a.owner_id,
        (SELECT rv.id FROM register_version rv WHERE rv.estate_id = v.estate_id ORDER BY rv.number DESC LIMIT 1),
        v.notice_hash, {_BOUND_OWNER.format(account="$1")}, v.posted_at, v.xmin::text,
        ag.id, ag.kind, ag.grantee_account_id, ag.status, ag.valid_from, ag.valid_until, ag.scope, ag.used_at,
-       ag.signed_by_owner_ids, {_BOUND_OWNER.format(account="ag.grantee_account_id")}
+       ag.signed_by_owner_ids, {_BOUND_OWNER.format(account="ag.grantee_account_id")},
+       EXISTS (SELECT 1 FROM paper_reception p WHERE p.vote_id = $3::uuid AND p.group_id = $4::varchar
+               AND p.status <> '{ReceptionStatus.DUPLICATE.value}')
 FROM (SELECT $1::uuid AS account_id) AS caller
 LEFT JOIN account a ON a.id = caller.account_id
 LEFT JOIN idempotency_record r ON r.account_id = caller.account_id AND r.key = $2::varchar
@@ -196,9 +198,10 @@ async def cast(
             raise IdempotencyKeyReused()
         return CastOutcome(first[4], first[5])
     vote, group_row, grants = await _read(session, rows)
-    # A reception counts only if the guard sees none when writing: the write re-checks it, so none is assumed here.
+    # R-PAPER-2: the reception as read (so the checks run in the ordinary order); the write's guard looks again,
+    # under the lock, for one recorded meanwhile.
     vote, group_row, basis, grant_id = await decide(
-        session, vote, group_row, grants, account_id=account_id, now=now, reception=False
+        session, vote, group_row, grants, account_id=account_id, now=now, reception=first[36]
     )
     marks = marks_for_ballot(vote.topics, body.answers)
     record: dict[str, Any] | None = (

@@ -17,9 +17,12 @@ import pytest
 from sqlalchemy import text
 
 from app.ballot import lean, service
+from app.ballot.models import PaperReception
 from app.db.base import utcnow
 from app.grant.models import ActingGrant, ActingKind, GrantStatus
 from app.ledger import ballot as ballot_document
+from app.rules.paper import PaperForm, ReceptionStatus
+from app.vote.models import VotingMethod
 from tests.ballot.helpers import LI, WANG, ZHANG, answers_for, group_of, owner_id
 from tests.factories import bearer, make_account
 from tests.factories_vote import election_topic, make_vote, option_topic, yes_no_topic
@@ -183,3 +186,36 @@ async def test_a_vote_changed_after_the_read_sends_the_cast_down_the_ordinary_pa
     assert taken == ["fallback", "ordinary"]
     ballots = (await session.execute(text(STORED["ballot"]), {"vote": fixture.vote.id})).all()
     assert [row.id for row in ballots] == [uuid.UUID(response.json()["ballot_id"])]
+
+
+async def test_a_mixed_vote_with_a_paper_reception_refuses_alike_on_both_paths(client, session, app, postgresql):  # type: ignore[no-untyped-def]
+    """R-PAPER-2: the group's paper ballot reached the organiser first; the refusal comes before the answers are
+    read, on both paths (an invalid answer does not change it)."""
+    app.state.clock = lambda: NOW + timedelta(hours=1)
+    fixture = await make_vote(session, app.state.cipher, now=NOW, topics=[yes_no_topic()])
+    fixture.vote.voting_method = VotingMethod.MIXED
+    wang = await make_account(session, app.state.cipher, owner_id=await owner_id(session, app, WANG))
+    await session.commit()
+    group = await group_of(session, fixture.vote.id, wang.owner_id)
+    session.add(
+        PaperReception(
+            vote_id=fixture.vote.id, group_id=group, form=PaperForm.SHEET, scan_sha256="ab" * 32,
+            received_at=NOW, status=ReceptionStatus.RECEIVED, recorded_by="tests", audit_entry_id=uuid.uuid4(),
+        )
+    )  # fmt: skip
+    await session.commit()
+    answered = {}
+    for lean_path in (True, False):
+        app.state.lean_cast = lean_path
+        answered[lean_path] = [
+            (response.status_code, response.json()["code"])
+            for answers in (answers_for(fixture), {str(fixture.topics[0].id): "MAYBE"})
+            for response in [
+                await client.post(
+                    f"/api/v1/votes/{fixture.vote.id}/ballots",
+                    json={"group_id": group, "answers": answers},
+                    headers=bearer(app, wang),
+                )
+            ]
+        ]
+    assert answered[True] == answered[False] == [(409, "ballot.already_cast")] * 2
