@@ -38,8 +38,9 @@ RESULTS = REPO / "bench" / "results"
 
 async def run(args: argparse.Namespace) -> None:
     settings = configure_environment(args)
-    settings = settings.model_copy(update={"database_url": settings.database_url.replace("evote_bench_cast", DATABASE)})
-    await recreate_database(args.dsn, DATABASE)
+    database_url = settings.database_url.replace("evote_bench_cast", args.database)
+    settings = settings.model_copy(update={"database_url": database_url})
+    await recreate_database(args.dsn, args.database)
     world = await build_world(settings, units=args.units, votes=1, seed=7, log=lambda *_: None)
     vote = world.votes[0]
     voters = world.voters[: args.casts + args.warmup]
@@ -111,6 +112,8 @@ async def run(args: argparse.Namespace) -> None:
             "load_average": [round(value, 2) for value in os.getloadavg()], "target_cpu_ms": 1.0,
         }, indent=2) + "\n"
     )  # fmt: skip
+    if not args.no_profile and args.save:
+        profiler.dump_stats(args.save)
     if not args.no_profile:
         pstats.Stats(profiler).sort_stats(args.sort).print_stats(args.top)
 
@@ -126,6 +129,8 @@ def main() -> None:
     parser.add_argument("--cpu-timer", action="store_true", help="profile process CPU time instead of wall time")
     parser.add_argument("--pool-size", type=int, default=None)
     parser.add_argument("--dsn", default="postgresql://postgres@127.0.0.1:5432/postgres")
+    parser.add_argument("--save", type=Path, help="also write the profile there (for pstats)")
+    parser.add_argument("--database", default=DATABASE, help="a database of one's own on a shared server")
     asyncio.run(run(parser.parse_args()))
 
 

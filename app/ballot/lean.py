@@ -43,7 +43,6 @@ from app.rules.casting import GrantFacts
 from app.rules.lifecycle import VoteStatus
 from app.rules.paper import ReceptionStatus
 from app.vote.models import RollGroup, VotingMethod
-from app.vote.spec import marks_for_ballot
 
 
 class Fallback(Exception):
@@ -203,7 +202,7 @@ async def cast(
     vote, group_row, basis, grant_id = await decide(
         session, vote, group_row, grants, account_id=account_id, now=now, reception=first[36]
     )
-    marks = marks_for_ballot(vote.topics, body.answers)
+    marks = vote.form.marks(body.answers)
     record: dict[str, Any] | None = (
         {"account_id": account_id, "key": idempotency_key, "request_sha256": fingerprint, "created_at": now}
         if idempotency_key is not None
@@ -260,12 +259,12 @@ async def _read(
         )  # fmt: skip
     if first[13] is None:
         return None, group_row, ()
+    form = await repository.published_form(session, first[13], first[22] or "")
     vote = CastingVote(
         id=first[13], estate_id=first[14], status=VoteStatus(first[15]), voting_method=VotingMethod(first[16]),
         starts_at=first[17], ends_at=first[18], proxies_allowed=first[19], register_version_id=first[20],
         latest_register_version_id=first[21],
-        topics=await repository.published_topics(session, first[13], first[22] or ""), caller_owner_id=first[23],
-        posted_at=first[24],
+        topics=form.topics, form=form, caller_owner_id=first[23], posted_at=first[24],
     )  # fmt: skip
     grants = tuple(
         grant_facts_of(row[26], row[27], row[28], row[29], row[35], row[30], row[31], row[32], row[33], row[34])

@@ -28,6 +28,7 @@ from app.rules.lifecycle import VoteStatus
 from app.rules.paper import ReceptionStatus
 from app.rules.roll import SaleStatus
 from app.vote.models import RollGroup, Topic, Vote, VotingMethod
+from app.vote.spec import BallotForm
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +46,8 @@ class CastingVote:
     latest_register_version_id: uuid.UUID | None
     """The estate's newest register version now: a different one than the roll's may carry R-ROLL-5 transfers."""
     topics: tuple[Topic, ...]
+    form: BallotForm
+    """The topics as answers are checked against them, kept with them (``published_form``)."""
     caller_owner_id: uuid.UUID | None = None
     """The owner the casting account is bound to in THIS estate (R-CAST-1); None without such a binding."""
     posted_at: datetime | None = None
@@ -52,9 +55,10 @@ class CastingVote:
 
 
 _TOPIC_CACHE_SIZE = 512
-_published_topics: OrderedDict[tuple[uuid.UUID, str], tuple[Topic, ...]] = OrderedDict()
-"""Topics by (vote, notice hash). Published topics never change (their hashes are in the notice, R-PUB); keying
-on the notice hash read with the vote means a vote published anew can never be served stale topics."""
+_published_topics: OrderedDict[tuple[uuid.UUID, str], BallotForm] = OrderedDict()
+"""Topics, in the form answers are checked against, by (vote, notice hash). Published topics never change (their
+hashes are in the notice, R-PUB); keying on the notice hash read with the vote means a vote published anew can never
+be served stale topics."""
 
 
 # The casting path's statements are built once, with bind parameters: building a statement and computing its
@@ -111,16 +115,19 @@ async def vote_and_grants(
     if not rows:
         return None, ()
     row = rows[0]
+    form = await published_form(session, vote_id, row[9] or "")
     vote = CastingVote(
         id=row[0], estate_id=row[1], status=row[2], voting_method=row[3], starts_at=row[4], ends_at=row[5],
         proxies_allowed=row[6], register_version_id=row[7], latest_register_version_id=row[8],
-        topics=await published_topics(session, vote_id, row[9] or ""), caller_owner_id=row[10], posted_at=row[11],
+        topics=form.topics, form=form, caller_owner_id=row[10], posted_at=row[11],
     )  # fmt: skip
     grants = tuple(grant_service.grant_facts(grant, owner) for *_, grant, owner in rows if grant is not None)
     return vote, grants
 
 
-async def published_topics(session: AsyncSession, vote_id: uuid.UUID, notice_hash: str) -> tuple[Topic, ...]:
+async def published_form(session: AsyncSession, vote_id: uuid.UUID, notice_hash: str) -> BallotForm:
+    """The vote's published topics in their order, with what checking an answer derives from them (an election's
+    config), built once per published topic set and shared by later casts."""
     key = (vote_id, notice_hash)
     cached = _published_topics.get(key)
     if cached is not None:
@@ -129,10 +136,10 @@ async def published_topics(session: AsyncSession, vote_id: uuid.UUID, notice_has
     topics = tuple(await session.scalars(select(Topic).where(Topic.vote_id == vote_id).order_by(Topic.position)))
     for topic in topics:
         session.expunge(topic)  # shared read-only by later requests: detached from this request's session
-    _published_topics[key] = topics
+    form = _published_topics[key] = BallotForm(topics)
     if len(_published_topics) > _TOPIC_CACHE_SIZE:
         _published_topics.popitem(last=False)
-    return topics
+    return form
 
 
 async def vote_for_paper_entry(session: AsyncSession, vote_id: uuid.UUID) -> Vote | None:

@@ -59,7 +59,7 @@ from app.rules.lifecycle import ENDED, RUNNING, VoteStatus
 from app.rules.publicity import check_notice_posted, check_voting_open
 from app.rules.roll import VoterGroup
 from app.vote.models import RollGroup, VotingMethod
-from app.vote.spec import Mark, marks_for_ballot
+from app.vote.spec import Mark
 
 TRANSFEREE = "TRANSFEREE"  # R-ROLL-5: every unit of the frozen group passed to the caster's owner set
 
@@ -98,7 +98,7 @@ async def cast(
     vote, group_row, basis, grant_id = await decide(
         session, vote, group_row, grants, account_id=principal.account_id, now=now
     )
-    marks = marks_for_ballot(vote.topics, body.answers)
+    marks = vote.form.marks(body.answers)
     record: dict[str, Any] | None = (
         {"account_id": principal.account_id, "key": idempotency_key, "request_sha256": fingerprint, "created_at": now}
         if idempotency_key is not None

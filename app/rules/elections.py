@@ -24,7 +24,7 @@ are not filled yet, so they count as missing for the member shortfall flags. Rem
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from itertools import groupby
@@ -313,26 +313,35 @@ class ElectionConfig:
 
 
 def validate_ballot(config: ElectionConfig, choices: Mapping[str, Choice]) -> None:
-    """R-ELEC-2/3: listed candidates only, one of AGREE/OPPOSE/ABSTAIN for each, approvals within the limit.
+    """R-ELEC-2/3: listed candidates only, one of AGREE/OPPOSE/ABSTAIN for each, approvals within the limit."""
+    ballot_validator(config)(choices)
+
+
+def ballot_validator(config: ElectionConfig) -> Callable[[Mapping[str, Choice]], None]:
+    """``validate_ballot`` for one election, its lists and listed candidates derived once (casting checks every
+    ballot of a published election against the same config).
 
     Sorted iteration keeps the reported candidate independent of the ballot's key order.
     """
-    listed = {candidate for candidate_list in config.lists for candidate in candidate_list.candidates}
-    write_ins = sorted(set(choices) - listed)
-    if write_ins:
-        raise ElectionWriteIn(candidate=write_ins[0])
-    missing = sorted(listed - set(choices))
-    if missing:
-        raise ElectionBallotIncomplete(candidates=", ".join(missing))
-    for candidate in sorted(choices):
-        if choices[candidate] not in _CANDIDATE_CHOICES:
-            raise ElectionChoiceInvalid(candidate=candidate, choice=str(choices[candidate]))
-    for candidate_list in config.lists:
-        agreed = sum(1 for c in candidate_list.candidates if choices[c] == Choice.AGREE)
-        if agreed > candidate_list.approval_limit:
-            raise ElectionApprovalLimitExceeded(
-                agreed=agreed, list=candidate_list.kind.value, limit=candidate_list.approval_limit
-            )
+    lists = tuple((candidate_list, candidate_list.approval_limit) for candidate_list in config.lists)
+    listed = frozenset(candidate for candidate_list, _ in lists for candidate in candidate_list.candidates)
+
+    def validate(choices: Mapping[str, Choice]) -> None:
+        write_ins = sorted(set(choices) - listed)
+        if write_ins:
+            raise ElectionWriteIn(candidate=write_ins[0])
+        missing = sorted(listed - set(choices))
+        if missing:
+            raise ElectionBallotIncomplete(candidates=", ".join(missing))
+        for candidate in sorted(choices):
+            if choices[candidate] not in _CANDIDATE_CHOICES:
+                raise ElectionChoiceInvalid(candidate=candidate, choice=str(choices[candidate]))
+        for candidate_list, limit in lists:
+            agreed = sum(1 for c in candidate_list.candidates if choices[c] == Choice.AGREE)
+            if agreed > limit:
+                raise ElectionApprovalLimitExceeded(agreed=agreed, list=candidate_list.kind.value, limit=limit)
+
+    return validate
 
 
 @dataclass(frozen=True, slots=True)
@@ -503,6 +512,7 @@ def tally_election(config: ElectionConfig, total: Weight, ballots: Iterable[Elec
     """
     counts = {c: {k: Weight() for k in _CANDIDATE_CHOICES} for cl in config.lists for c in cl.candidates}
     participating = spoiled = Weight()
+    validate = ballot_validator(config)
     for ballot in ballots:
         if ballot.choices is None:
             spoiled += ballot.weight
@@ -510,7 +520,7 @@ def tally_election(config: ElectionConfig, total: Weight, ballots: Iterable[Elec
                 participating += ballot.weight
             continue
         participating += ballot.weight
-        validate_ballot(config, ballot.choices)
+        validate(ballot.choices)
         for candidate, choice in ballot.choices.items():
             counts[candidate][choice] += ballot.weight
     rule = config.rule

@@ -8,7 +8,7 @@ or the candidate id otherwise.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from app.errors import DomainError
@@ -65,19 +65,45 @@ def marks_for_ballot(
     ``allow_spoiled`` is for paper ballots entered by the organiser: a topic answered ``"SPOILED"`` counts as
     participating and not agreeing (R-TALLY-6); for an election it spoils the whole election topic (R-ELEC-3).
     """
-    expected = {str(topic.id): topic for topic in topics}
-    missing = sorted(expected[topic_id].title for topic_id in expected.keys() - answers.keys())
-    unknown = sorted(answers.keys() - expected.keys())
-    if missing:
-        raise BallotIncomplete(topics="、".join(missing))
-    if unknown:
-        raise TopicNotInNotice(topics=", ".join(unknown))
-    return {
-        topic_id: (Mark("", SPOILED),)
-        if allow_spoiled and answers[topic_id] == SPOILED
-        else marks_for(topic, answers[topic_id])
-        for topic_id, topic in expected.items()
-    }
+    return BallotForm(topics).marks(answers, allow_spoiled=allow_spoiled)
+
+
+class BallotForm:
+    """A vote's published topics as answers are checked against them (``marks_for_ballot``), each topic's reader
+    (``KindRules.answer_reader``: an election's config) built on its first answer and kept: published topics never
+    change (R-PUB), so casting keeps one form with them (``app.ballot.repository.published_form``)."""
+
+    __slots__ = ("_readers", "expected", "topics")
+
+    def __init__(self, topics: Sequence[Topic]) -> None:
+        self.topics = tuple(topics)
+        self.expected = {str(topic.id): topic for topic in self.topics}
+        self._readers: dict[str, Callable[[Any], tuple[Mark, ...]]] = {}
+
+    def marks(self, answers: Mapping[str, Any], *, allow_spoiled: bool = False) -> dict[str, tuple[Mark, ...]]:
+        expected = self.expected
+        missing = sorted(expected[topic_id].title for topic_id in expected.keys() - answers.keys())
+        unknown = sorted(answers.keys() - expected.keys())
+        if missing:
+            raise BallotIncomplete(topics="、".join(missing))
+        if unknown:
+            raise TopicNotInNotice(topics=", ".join(unknown))
+        return {
+            topic_id: (Mark("", SPOILED),)
+            if allow_spoiled and answers[topic_id] == SPOILED
+            else self._marks_for(topic_id, topic, answers[topic_id])
+            for topic_id, topic in expected.items()
+        }
+
+    def _marks_for(self, topic_id: str, topic: Topic, answer: Any) -> tuple[Mark, ...]:
+        """``marks_for`` through the topic's kept reader."""
+        reader = self._readers.get(topic_id)
+        if reader is None:
+            reader = self._readers[topic_id] = kind_rules(topic).answer_reader(terms(topic))
+        try:
+            return reader(answer)
+        except AnswerRefused as refused:
+            raise AnswerInvalid(topic=topic.title, reason=refused.reason) from None
 
 
 class BallotIncomplete(DomainError):

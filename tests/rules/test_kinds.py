@@ -4,6 +4,8 @@ server's SQL path) equals its ballot-by-ballot recount (the offline verifier's p
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
+from functools import partial
 
 import pytest
 
@@ -104,6 +106,38 @@ def test_an_answer_the_kind_does_not_admit_is_refused_with_what_it_admits(kind, 
         KINDS[kind].marks(TERMS[kind], answer)
     assert refused.value.reason.en == reason == str(refused.value)
     assert refused.value.reason.zh  # worded in Chinese for the problem message (issue #19 item 9)
+
+
+REFUSED = [
+    (TopicKind.YES_NO, "MAYBE"),
+    (TopicKind.SINGLE_CHOICE, "C"),
+    (TopicKind.CONSULTATION, ["A", "A"]),
+    (TopicKind.ELECTION, {"c1": 1}),
+    (TopicKind.ELECTION, {"c1": "YES"}),
+    (TopicKind.ELECTION, {"c1": "AGREE", "c2": "AGREE", "c3": "AGREE", "c9": "AGREE"}),  # R-ELEC-2
+    (TopicKind.ELECTION, {"c1": "AGREE", "c2": "AGREE"}),  # R-ELEC-3: every candidate
+]
+
+
+@pytest.mark.parametrize("kind", list(TopicKind))
+def test_a_kept_answer_reader_marks_every_answer_as_marks_does(kind):
+    """The cast path keeps one reader per published topic: it answers each ballot (valid or refused, first or
+    later) exactly as ``marks`` does."""
+    rules, terms = KINDS[kind], TERMS[kind]
+    reader = rules.answer_reader(terms)
+    valid = [answer for answer in BALLOTS[kind] if answer != "SPOILED"]
+    refused = [answer for refused_kind, answer in REFUSED if refused_kind is kind]
+    for answer in [*refused, *valid, *refused, *valid]:
+        assert _outcome(reader, answer) == _outcome(partial(rules.marks, terms), answer)
+        assert answer in refused or isinstance(_outcome(reader, answer), tuple)
+
+
+def _outcome(marks: Callable[[object], tuple[Mark, ...]], answer: object) -> object:
+    """The marks, or the refusal's type and message."""
+    try:
+        return marks(answer)
+    except (AnswerRefused, RuleViolation) as error:
+        return type(error), str(error)
 
 
 def test_an_election_answer_naming_an_unlisted_candidate_breaks_the_law_core():

@@ -11,9 +11,10 @@ ballots grouped by distinct answer (``BallotsKind``), for a law core that works 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import partial
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from app.errors import Text
@@ -122,6 +123,11 @@ class TopicKindRules(ABC):
     @abstractmethod
     def marks(self, terms: TopicTerms, answer: Any) -> tuple[Mark, ...]:
         """Validate one cast answer and turn it into the marks the tally adds up."""
+
+    def answer_reader(self, terms: TopicTerms) -> Callable[[Any], tuple[Mark, ...]]:
+        """``marks`` for one topic's answers, with what the kind derives from the terms built once: a published
+        topic's terms never change (R-PUB), so casting keeps one reader per published topic."""
+        return partial(self.marks, terms)
 
     @abstractmethod
     def recount(self, terms: TopicTerms, ballots: RecountBallots, total: Weight) -> dict[str, object]:

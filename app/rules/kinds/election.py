@@ -15,7 +15,7 @@ The election method as published (``TopicTerms.election``)::
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from app.errors import Text
@@ -28,6 +28,7 @@ from app.rules.elections import (
     ElectionConfig,
     ElectionType,
     SittingCommittee,
+    ballot_validator,
     tally_election,
     validate_ballot,
 )
@@ -78,6 +79,19 @@ def election_ballot(marks: Any, weight: Weight) -> ElectionBallot:
 
 
 AREA_THEN_HEADS = ElectionRanking.AREA_THEN_HEADS.value
+
+
+def _choices(answer: Any) -> dict[str, Choice]:
+    """An answer's shape: a choice per candidate id (R-ELEC-3), before the election's own checks."""
+    if not isinstance(answer, dict) or not all(isinstance(value, str) for value in answer.values()):
+        raise AnswerRefused(Text("须对每名候选人作出选择", "a choice for every candidate"))  # R-ELEC-3
+    if any(value not in VOTING_ANSWERS for value in answer.values()):
+        raise AnswerRefused(Text("对每名候选人只能选择同意、反对或弃权", "AGREE / OPPOSE / ABSTAIN for each candidate"))
+    return {str(candidate): Choice(value) for candidate, value in answer.items()}
+
+
+def _marks(choices: Mapping[str, Choice]) -> tuple[Mark, ...]:
+    return tuple(Mark(candidate, choice.value) for candidate, choice in sorted(choices.items()))
 
 
 class Election(BallotsKind):
@@ -132,19 +146,26 @@ class Election(BallotsKind):
         return published
 
     def read_answer(self, terms: TopicTerms, answer: Any) -> dict[str, Choice]:
-        if not isinstance(answer, dict) or not all(isinstance(value, str) for value in answer.values()):
-            raise AnswerRefused(Text("须对每名候选人作出选择", "a choice for every candidate"))  # R-ELEC-3
-        if any(value not in VOTING_ANSWERS for value in answer.values()):
-            raise AnswerRefused(
-                Text("对每名候选人只能选择同意、反对或弃权", "AGREE / OPPOSE / ABSTAIN for each candidate")
-            )
-        choices = {str(candidate): Choice(value) for candidate, value in answer.items()}
+        choices = _choices(answer)
         validate_ballot(self.config(terms), choices)  # R-ELEC-2 listed only, R-ELEC-3 approval limit
         return choices
 
     def marks(self, terms: TopicTerms, answer: Any) -> tuple[Mark, ...]:
-        choices = self.read_answer(terms, answer)
-        return tuple(Mark(candidate, choice.value) for candidate, choice in sorted(choices.items()))
+        return _marks(self.read_answer(terms, answer))
+
+    def answer_reader(self, terms: TopicTerms) -> Callable[[Any], tuple[Mark, ...]]:
+        """``marks`` with the election's config and lists built on the first answer, not on every ballot."""
+        validate: Callable[[Mapping[str, Choice]], None] | None = None
+
+        def marks(answer: Any) -> tuple[Mark, ...]:
+            nonlocal validate
+            choices = _choices(answer)
+            if validate is None:
+                validate = ballot_validator(self.config(terms))
+            validate(choices)  # R-ELEC-2 listed only, R-ELEC-3 approval limit
+            return _marks(choices)
+
+        return marks
 
     def decide(self, terms: TopicTerms, ballots: BallotMarks, total: Weight) -> Decided:
         config = self.config(terms, self.counting_rule(terms))
