@@ -16,7 +16,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 from pydantic import ValidationError
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from app import __version__, metrics, monitoring
@@ -108,9 +108,15 @@ def attach_state(
     app.state.tokens = TokenService.from_settings(settings)
     app.state.authenticator = CredentialAuthenticator(app.state.token_hasher, app.state.tokens)
     app.state.clock = utcnow
-    # Built once: the cast path's key, and whether it may take its PostgreSQL driver path (app.ballot.lean).
+    # Built once: the cast path's key, and whether it may take its PostgreSQL driver path (app.ballot.lean), on the
+    # requests' sessions' bind (the engine; the tests' per-test connection).
     app.state.pseudonym_key = settings.key("pseudonym_key")
-    app.state.lean_cast = engine is not None and engine.dialect.name == "postgresql"
+    app.state.cast_bind = sessionmaker.kw.get("bind")
+    app.state.lean_cast = (
+        engine is not None
+        and engine.dialect.name == "postgresql"
+        and isinstance(app.state.cast_bind, AsyncEngine | AsyncConnection)
+    )
     app.state.code_sender = sender_from_settings(settings)
     app.state.notice_sender = notice_outbox.sender_from_settings(settings)
     app.state.log_keys = LogKeys.from_settings(settings)

@@ -31,6 +31,17 @@ from app.vote.models import RollGroup, Topic, Vote, VotingMethod
 from app.vote.spec import BallotForm
 
 
+class ReadsNeeded(Exception):
+    """A check needs a read the caller has no session for (``app.ballot.lean`` decides from what it read alone and
+    sends such a cast down the ordinary path)."""
+
+
+def reading(session: AsyncSession | None) -> AsyncSession:
+    if session is None:
+        raise ReadsNeeded()
+    return session
+
+
 @dataclass(frozen=True, slots=True)
 class CastingVote:
     """What casting needs of a vote, read fresh in every cast; its topics are frozen since publication."""
@@ -125,14 +136,16 @@ async def vote_and_grants(
     return vote, grants
 
 
-async def published_form(session: AsyncSession, vote_id: uuid.UUID, notice_hash: str) -> BallotForm:
+async def published_form(session: AsyncSession | None, vote_id: uuid.UUID, notice_hash: str) -> BallotForm:
     """The vote's published topics in their order, with what checking an answer derives from them (an election's
-    config), built once per published topic set and shared by later casts."""
+    config), built once per published topic set and shared by later casts; ``ReadsNeeded`` without a session if
+    they are not kept yet."""
     key = (vote_id, notice_hash)
     cached = _published_topics.get(key)
     if cached is not None:
         _published_topics.move_to_end(key)
         return cached
+    session = reading(session)
     topics = tuple(await session.scalars(select(Topic).where(Topic.vote_id == vote_id).order_by(Topic.position)))
     for topic in topics:
         session.expunge(topic)  # shared read-only by later requests: detached from this request's session
@@ -152,9 +165,11 @@ async def roll_group(session: AsyncSession, vote_id: uuid.UUID, group_id: str) -
     return await session.get(RollGroup, (vote_id, group_id))
 
 
-async def organisation_keys(session: AsyncSession, owner_ids: Sequence[str]) -> frozenset[str]:
+async def organisation_keys(session: AsyncSession | None, owner_ids: Sequence[str]) -> frozenset[str]:
     ids = [uuid.UUID(owner_id) for owner_id in owner_ids]
-    rows = await session.scalars(select(Owner.id).where(Owner.id.in_(ids), Owner.kind == OwnerKind.ORGANISATION))
+    rows = await reading(session).scalars(
+        select(Owner.id).where(Owner.id.in_(ids), Owner.kind == OwnerKind.ORGANISATION)
+    )
     return frozenset(str(owner_id) for owner_id in rows)
 
 
@@ -165,12 +180,12 @@ _organisations_of_version: OrderedDict[uuid.UUID, frozenset[str]] = OrderedDict(
 
 
 async def organisation_keys_in_version(
-    session: AsyncSession, register_version_id: uuid.UUID, owner_ids: Sequence[str]
+    session: AsyncSession | None, register_version_id: uuid.UUID, owner_ids: Sequence[str]
 ) -> frozenset[str]:
     """Which of ``owner_ids`` (owners of units in that register version) are organisations (R-CAST-3)."""
     organisations = _organisations_of_version.get(register_version_id)
     if organisations is None:
-        rows = await session.scalars(
+        rows = await reading(session).scalars(
             select(Owner.id)
             .distinct()
             .join(UnitOwner, UnitOwner.owner_id == Owner.id)
@@ -195,13 +210,14 @@ async def grant_facts(session: AsyncSession, estate_id: uuid.UUID, group_key: st
 
 
 async def current_owner_sets(
-    session: AsyncSession, estate_id: uuid.UUID, unit_keys: Sequence[str]
+    session: AsyncSession | None, estate_id: uuid.UUID, unit_keys: Sequence[str]
 ) -> dict[str, frozenset[str]] | None:
     """Owner sets of these units in the estate's latest register version (R-ROLL-5), or None without one.
 
     A unit still developer-held there (unsold, or sold but not delivered) belongs to the developer's set, as in the
     roll (R-HEAD-4): the buyer of an undelivered unit is recorded as its owner but is not yet a voter.
     """
+    session = reading(session)
     latest = await session.scalar(
         select(RegisterVersion.id)
         .where(RegisterVersion.estate_id == estate_id)
@@ -406,10 +422,10 @@ async def group_ballot_times(
     return [(at, entry) for at, entry in [*ballots.all(), *receptions.all()] if entry is not None]
 
 
-async def group_has_reception(session: AsyncSession, vote_id: uuid.UUID, group_id: str) -> bool:
+async def group_has_reception(session: AsyncSession | None, vote_id: uuid.UUID, group_id: str) -> bool:
     """R-PAPER-2: whether the group's paper ballot reached the organiser (a non-duplicate reception)."""
 
-    found = await session.scalar(
+    found = await reading(session).scalar(
         select(PaperReception.id)
         .where(
             PaperReception.vote_id == vote_id,

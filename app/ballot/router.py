@@ -59,17 +59,16 @@ async def cast_ballot(
 ) -> Response:
     """Cast the voter group's one final ballot on every topic of the vote; the response is the receipt."""
     # One transaction, committed before the response (as ``app.http.deps.get_session``): on PostgreSQL an access
-    # token's cast takes the lean path (``app.ballot.lean``: two statements on the driver); anything it cannot
-    # decide alone, SQLite and API keys take the ordinary one, in a transaction of their own.
+    # token's cast takes the lean path (``app.ballot.lean``: two statements on the driver, in a transaction of its
+    # own); anything it cannot decide alone, SQLite and API keys take the ordinary one, in a transaction of their own.
     state = request.app.state
     outcome = None
     if state.lean_cast and caller.account_id is not None:
         try:
-            async with state.sessionmaker() as session, session.begin():
-                outcome = await lean.cast(
-                    session, caller.account_id, vote_id, body, now=caller.now, idempotency_key=idempotency_key,
-                    pseudonym_key=state.pseudonym_key,
-                )  # fmt: skip
+            outcome = await lean.cast(
+                state.cast_bind, caller.account_id, vote_id, body, now=caller.now, idempotency_key=idempotency_key,
+                pseudonym_key=state.pseudonym_key,
+            )  # fmt: skip
         except lean.Fallback:
             outcome = None
     if outcome is None:

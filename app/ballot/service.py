@@ -122,7 +122,7 @@ async def cast(
 
 
 async def decide(
-    session: AsyncSession,
+    session: AsyncSession | None,
     vote: CastingVote | None,
     group_row: RollGroup | None,
     grants: tuple[GrantFacts, ...],
@@ -135,6 +135,7 @@ async def decide(
     and the group exist, the caster's basis (R-CAST), the window (R-LIFE-5, R-NOTICE-3), the method (R-PAPER-2).
 
     ``reception``: whether the group's paper ballot was received, if the caller read it already; else asked here.
+    Without a session (``app.ballot.lean``), a check that needs another read raises ``repository.ReadsNeeded``.
     """
     if vote is None:
         raise NotFound(what="vote")
@@ -176,7 +177,7 @@ def _ensure_open(
 
 
 async def _entitlement(
-    session: AsyncSession,
+    session: AsyncSession | None,
     vote: CastingVote,
     group_row: RollGroup,
     grants: tuple[GrantFacts, ...],
@@ -234,7 +235,7 @@ async def _entitlement(
     return first.basis.value, uuid.UUID(first.grant_id)
 
 
-async def _transfer(session: AsyncSession, vote: CastingVote, group_row: RollGroup) -> frozenset[str] | None:
+async def _transfer(session: AsyncSession | None, vote: CastingVote, group_row: RollGroup) -> frozenset[str] | None:
     """R-ROLL-5: the new owner set when every unit of the frozen group passed to one other owner set, else None.
 
     If only some units changed hands, the group stays as frozen and its original owners keep the right. Titles

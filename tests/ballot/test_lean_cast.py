@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import itertools
 import uuid
+from contextlib import asynccontextmanager
 from datetime import timedelta
 from typing import Any
 
 import pytest
 from sqlalchemy import text
 
-from app.ballot import lean, service
+from app.ballot import lean, repository, service
 from app.ballot.models import PaperReception
 from app.db.base import utcnow
 from app.grant.models import ActingGrant, ActingKind, GrantStatus
@@ -56,11 +57,14 @@ def _fixed_ids(monkeypatch) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.setattr(uuid, "uuid4", lambda: uuid.UUID(int=next(counter)))
 
 
-async def _setup(session, app):  # type: ignore[no-untyped-def]
+async def _setup(session, app, *, kept=True):  # type: ignore[no-untyped-def]
     app.state.clock = lambda: NOW + timedelta(hours=1)
     fixture = await make_vote(
         session, app.state.cipher, now=NOW, topics=[yes_no_topic(), option_topic(), election_topic()]
     )
+    if kept:  # what a vote's first cast in a process keeps: its topics, its register version's organisations
+        await repository.published_form(session, fixture.vote.id, fixture.vote.notice_hash or "")
+        await repository.organisation_keys_in_version(session, fixture.vote.register_version_id, [])
     wang = await make_account(session, app.state.cipher, owner_id=await owner_id(session, app, WANG))
     li = await make_account(session, app.state.cipher, owner_id=await owner_id(session, app, LI))
     zhang_id = await owner_id(session, app, ZHANG)
@@ -170,12 +174,20 @@ async def test_a_vote_changed_after_the_read_sends_the_cast_down_the_ordinary_pa
     decides again, in a fresh transaction."""
     fixture, wang, *_, own_group, _ = await _setup(session, app)
     taken = paths_spy(monkeypatch)
-    original_decide = lean.decide
+    original_decide, original_transaction = lean.decide, lean.transaction
+    drivers = []
 
-    async def decide_then_change_the_vote(cast_session, *args: Any, **kwargs: Any) -> Any:  # type: ignore[no-untyped-def]
-        await cast_session.execute(text("UPDATE vote SET title = title WHERE id = :id"), {"id": fixture.vote.id})
-        return await original_decide(cast_session, *args, **kwargs)
+    @asynccontextmanager
+    async def kept_transaction(bind):  # type: ignore[no-untyped-def]
+        async with original_transaction(bind) as driver:
+            drivers.append(driver)
+            yield driver
 
+    async def decide_then_change_the_vote(*args: Any, **kwargs: Any) -> Any:
+        await drivers[-1].execute("UPDATE vote SET title = title WHERE id = $1", fixture.vote.id)
+        return await original_decide(*args, **kwargs)
+
+    monkeypatch.setattr(lean, "transaction", kept_transaction)
     monkeypatch.setattr(lean, "decide", decide_then_change_the_vote)
     response = await client.post(
         f"/api/v1/votes/{fixture.vote.id}/ballots",
@@ -219,3 +231,22 @@ async def test_a_mixed_vote_with_a_paper_reception_refuses_alike_on_both_paths(c
             ]
         ]
     assert answered[True] == answered[False] == [(409, "ballot.already_cast")] * 2
+
+
+async def test_a_vote_first_cast_in_a_process_reads_its_topics_on_the_ordinary_path_and_the_next_is_lean(
+    client, session, app, monkeypatch, postgresql
+):  # type: ignore[no-untyped-def]
+    """The lean path reads nothing but its two statements: topics and organisations not kept yet send the cast
+    down the ordinary path (in a transaction of its own), which keeps them for the next cast."""
+    fixture, wang, li, _, own_group, proxied_group = await _setup(session, app, kept=False)
+    taken = paths_spy(monkeypatch)
+    for group, account in ((own_group, wang), (proxied_group, li)):
+        response = await client.post(
+            f"/api/v1/votes/{fixture.vote.id}/ballots",
+            json={"group_id": group, "answers": answers_for(fixture)},
+            headers=bearer(app, account),
+        )
+        assert response.status_code == 201, response.text
+    assert taken == ["fallback", "ordinary", "lean"]
+    ballots = (await session.execute(text(STORED["ballot"]), {"vote": fixture.vote.id})).all()
+    assert len(ballots) == 2
