@@ -27,6 +27,8 @@ from typing import Any
 
 from asyncpg import Connection, PostgresError  # type: ignore[import-untyped]
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.pool import PoolProxiedConnection
+from sqlalchemy.util import greenlet_spawn
 
 from app import metrics
 from app.ballot import repository
@@ -179,16 +181,24 @@ async def transaction(bind: AsyncEngine | AsyncConnection) -> AsyncIterator[Conn
         return
     pooled = await bind.raw_connection()
     driver: Connection = pooled.driver_connection
+    broken = False
     try:
         async with driver.transaction():
             yield driver
     except BaseException as error:
         # Never back to the pool broken, cancelled mid-statement or still in a transaction (a failed ROLLBACK).
-        if not isinstance(error, Exception) or driver.is_closed() or driver.is_in_transaction():
-            pooled.invalidate()
+        broken = not isinstance(error, Exception) or driver.is_closed() or driver.is_in_transaction()
         raise
     finally:
-        pooled.close()
+        # Back to the pool as SQLAlchemy's own asyncio connections go: in a greenlet, since the pool may close the
+        # connection (an overflow one, or invalidated), which awaits the driver.
+        await greenlet_spawn(_release, pooled, broken)
+
+
+def _release(pooled: PoolProxiedConnection, broken: bool) -> None:
+    if broken:
+        pooled.invalidate()
+    pooled.close()
 
 
 async def cast(
