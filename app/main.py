@@ -46,7 +46,7 @@ from app.http.docs import DOCS_PAGES, install_offline_docs
 from app.http.middleware import RequestContextMiddleware
 from app.http.problems import Problem, install_problem_handlers
 from app.http.ratelimit import RateLimitMiddleware, rate_limit_rules, rate_limiter_from_settings
-from app.http.security import BodyLimitMiddleware, SecurityHeadersMiddleware, upload_limits
+from app.http.security import BodyLimitMiddleware, SecurityHeaders, upload_limits
 from app.identity.auth_router import router as auth_router
 from app.identity.router import router as identity_router
 from app.identity.senders import sender_from_settings
@@ -211,8 +211,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         docs_url=None,  # served from local assets by install_offline_docs
         redoc_url=None,
     )
-    # Outermost last: headers on every response, then request ids and access logs, CORS (so 413/429 carry it),
-    # the per-address limits, and the body limits nearest the routes.
+    # Outermost last: request ids, access logs, metrics and the security headers on every response (one layer),
+    # CORS (so 413/429 carry it), the per-address limits, and the body limits nearest the routes.
     app.add_middleware(
         BodyLimitMiddleware,
         limit=settings.max_body_bytes,
@@ -233,11 +233,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             expose_headers=["X-Request-Id", "Retry-After", "Content-Disposition"],
             max_age=600,
         )
-    app.add_middleware(RequestContextMiddleware)
     app.add_middleware(
-        SecurityHeadersMiddleware,
-        hsts_seconds=settings.hsts_seconds,
-        docs_paths=DOCS_PAGES,
+        RequestContextMiddleware, security=SecurityHeaders(hsts_seconds=settings.hsts_seconds, docs_paths=DOCS_PAGES)
     )
     proxies = trusted_proxies(settings.forwarded_allow_ips)
     if proxies:

@@ -80,25 +80,43 @@ def process_exited() -> None:
         multiprocess.mark_process_dead(os.getpid())  # type: ignore[no-untyped-call]
 
 
+_SERIES: dict[tuple[str, str, int], tuple[Any, Any]] = {}
+"""A request's two series by (method, route template, status), looked up once: ``labels()`` takes a lock and
+builds the key on every call. Bounded, since the method is the client's (the series themselves are not)."""
+_SERIES_KEPT = 4096
+
+
 def observe_request(method: str, route: str, status: int, seconds: float) -> None:
-    HTTP_REQUESTS.labels(method, route, str(status)).inc()
-    HTTP_LATENCY.labels(method, route).observe(seconds)
+    key = (method, route, status)
+    series = _SERIES.get(key)
+    if series is None:
+        series = (HTTP_REQUESTS.labels(method, route, str(status)), HTTP_LATENCY.labels(method, route))
+        if len(_SERIES) < _SERIES_KEPT:
+            _SERIES[key] = series
+    series[0].inc()
+    series[1].observe(seconds)
 
 
-_PREFIXES: dict[int, str] = {}
+_TEMPLATES: dict[int, str] = {}
 
 
 def routes_included(prefix: str, routes: Iterable[object]) -> None:
-    """Remember the prefix a router's routes are served under: the scope names the router's own route object."""
+    """Remember the full path template a router's routes are served under (the scope names the router's own route
+    object), built once rather than per request."""
     for route in routes:
-        _PREFIXES[id(route)] = prefix
+        path = getattr(route, "path", None)
+        if isinstance(path, str):
+            _TEMPLATES[id(route)] = prefix + path
 
 
 def route_template(scope: dict[str, Any] | Any) -> str:
     """The matched route's full path template (the router leaves the route on the scope), never the concrete path."""
     route = scope.get("route")
+    template = _TEMPLATES.get(id(route))
+    if template is not None:
+        return template
     path = getattr(route, "path", None)
-    return _PREFIXES.get(id(route), "") + path if isinstance(path, str) else UNMATCHED_ROUTE
+    return path if isinstance(path, str) else UNMATCHED_ROUTE
 
 
 def after_commit(session: AsyncSession, record: Callable[[], None]) -> None:

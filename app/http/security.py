@@ -1,7 +1,8 @@
 """HTTP hardening as pure ASGI middleware (no BaseHTTPMiddleware): security headers and request body limits.
 
-``SecurityHeadersMiddleware`` adds the browser-facing protections to every response, problem documents and 404s
-included; a header a route set itself (the JWKS's ``Cache-Control``) is left alone. ``BodyLimitMiddleware``
+``SecurityHeaders`` are the browser-facing protections ``app.http.middleware.RequestContextMiddleware`` adds to every
+response, problem documents and 404s included; a header a route set itself (the JWKS's ``Cache-Control``) is left
+alone. ``BodyLimitMiddleware``
 refuses a request body past its limit with 413 ``request.too_large`` problem+json: up front from
 ``Content-Length``, and by counting the bytes of a streamed (chunked) body as the application reads them.
 docs/security.md lists the settings.
@@ -46,18 +47,13 @@ async def send_problem(
     await response(scope, receive, send)
 
 
-class SecurityHeadersMiddleware:
-    """``nosniff``, ``DENY`` framing, no referrer, a CSP, ``no-store`` on /api and HSTS when configured."""
+class SecurityHeaders:
+    """``nosniff``, ``DENY`` framing, no referrer, a CSP, ``no-store`` on /api and HSTS when configured: the headers
+    for each kind of path built once."""
 
     def __init__(
-        self,
-        app: ASGIApp,
-        *,
-        hsts_seconds: int = 0,
-        docs_paths: Iterable[str | None] = (),
-        no_store_prefix: str = "/api/",
+        self, *, hsts_seconds: int = 0, docs_paths: Iterable[str | None] = (), no_store_prefix: str = "/api/"
     ) -> None:
-        self.app = app
         self.docs_paths = frozenset(path for path in docs_paths if path)
         self.no_store_prefix = no_store_prefix
         common: list[tuple[bytes, bytes]] = [
@@ -67,30 +63,24 @@ class SecurityHeadersMiddleware:
         ]
         if hsts_seconds > 0:
             common.append((b"strict-transport-security", f"max-age={hsts_seconds}; includeSubDomains".encode()))
-        self.common = tuple(common)
+        # Personal data and tokens must not be kept by browsers or shared caches.
+        no_store = ((b"cache-control", b"no-store"),)
+        self._headers = {
+            (docs, api): (*common, (b"content-security-policy", (DOCS_CSP if docs else API_CSP).encode()))
+            + (no_store if api else ())
+            for docs in (False, True)
+            for api in (False, True)
+        }
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    def for_scope(self, scope: Scope) -> tuple[tuple[bytes, bytes], ...]:
         path = route_path(scope)
-        added = [
-            *self.common,
-            (b"content-security-policy", (DOCS_CSP if path in self.docs_paths else API_CSP).encode()),
-        ]
-        if path.startswith(self.no_store_prefix):
-            # Personal data and tokens must not be kept by browsers or shared caches.
-            added.append((b"cache-control", b"no-store"))
+        return self._headers[(path in self.docs_paths, path.startswith(self.no_store_prefix))]
 
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = list(message.get("headers", []))
-                present = {name.lower() for name, _ in headers}
-                headers.extend((name, value) for name, value in added if name not in present)
-                message["headers"] = headers
-            await send(message)
-
-        await self.app(scope, receive, send_with_headers)
+    @staticmethod
+    def added(headers: list[tuple[bytes, bytes]], wanted: tuple[tuple[bytes, bytes], ...]) -> None:
+        """``wanted`` appended to ``headers``, but none a route set itself (the JWKS's ``Cache-Control``)."""
+        present = {name.lower() for name, _ in headers}
+        headers.extend((name, value) for name, value in wanted if name not in present)
 
 
 @dataclass(frozen=True, slots=True)
