@@ -8,6 +8,7 @@ sequence for each request, so even the commitments and entry hashes must agree.
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import uuid
 from contextlib import asynccontextmanager
@@ -250,3 +251,35 @@ async def test_a_vote_first_cast_in_a_process_reads_its_topics_on_the_ordinary_p
     assert taken == ["fallback", "ordinary", "lean"]
     ballots = (await session.execute(text(STORED["ballot"]), {"vote": fixture.vote.id})).all()
     assert len(ballots) == 2
+
+
+async def test_the_cast_transaction_never_returns_a_connection_broken_or_in_a_transaction(race_app):  # type: ignore[no-untyped-def]
+    """On the pool (a real one here): committed or rolled back, the connection goes back clean; cancelled in the
+    middle, it is closed and replaced, never lent again."""
+    if not race_app.state.lean_cast:
+        pytest.skip("the lean path is PostgreSQL's")
+    engine = race_app.state.cast_bind
+    async with lean.transaction(engine) as driver:
+        assert driver.is_in_transaction()
+    assert not driver.is_in_transaction()
+    lent = []
+
+    async def lent_then(error: BaseException) -> None:
+        async with lean.transaction(engine) as driver:
+            lent.append(driver)
+            await driver.execute("CREATE TEMPORARY TABLE rolled_back (id int)")
+            raise error
+
+    with pytest.raises(lean.Fallback):
+        await lent_then(lean.Fallback())
+    assert not lent[-1].is_in_transaction()
+    assert not lent[-1].is_closed()
+    assert engine.sync_engine.pool.checkedout() == 0
+    with pytest.raises(asyncio.CancelledError):
+        await lent_then(asyncio.CancelledError())
+    cancelled = lent[-1]
+    assert cancelled.is_closed()
+    assert engine.sync_engine.pool.checkedout() == 0
+    async with lean.transaction(engine) as driver:
+        assert driver is not cancelled
+        assert await driver.fetchval("SELECT to_regclass('rolled_back')") is None
