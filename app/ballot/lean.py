@@ -1,9 +1,10 @@
 """Casting on PostgreSQL in two statements on the driver connection: one read, one write (issue #21).
 
-The request's one transaction is the session's (``app.http.deps``' rules: committed before the response, rolled back
-on any error); its asyncpg connection runs two fixed statement texts, prepared once per connection, without the
-ORM. Every check between them is ``app.ballot.service``'s own (``decide``, ``marks_for_ballot``, ``ballot_rows``),
-so both paths refuse and accept alike; SQLite, API keys and anything unusual take the ordinary path.
+The request's one transaction (``app.http.deps``' rules: committed before the response, rolled back on any error) is
+an asyncpg transaction on a pooled connection (``transaction``), without a session or the ORM: two fixed statement
+texts, prepared once per connection. Every check between them is ``app.ballot.service``'s own (``decide``, the
+published topics' ``BallotForm``, ``ballot_rows``), so both paths refuse and accept alike; a check that needs another
+read (``repository.ReadsNeeded``), SQLite, API keys and anything unusual take the ordinary path.
 
 **The read** takes the vote's shared casting lock (``app.db.locks``) with the frozen roll row, and reads the
 account's state, the idempotency record, the vote and the group's grants, all in one snapshot. That snapshot is
