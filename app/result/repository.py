@@ -258,7 +258,7 @@ async def bound_entry_set(session: AsyncSession, vote_id: uuid.UUID, before: dat
 # The counted ballots' commitments (``app.ballot.repository.counted_commitments``) as ONE string, their count
 # beside it: not ~100,000 row records, which the cyclic garbage collector would traverse with the whole application
 # heap several times while they arrive (that tripled the read's CPU), nor a text[] (building and decoding the array
-# costs the server ~70 % more than the string). A commitment is 64 hex digits and the column holds at most 64
+# costs the server half as much again as the string). A commitment is 64 hex digits and the column holds at most 64
 # characters, so the string is ``count`` × 64 characters exactly when every commitment has 64: it is then cut
 # every 64 characters; otherwise the commitments are read as an array (``_COUNTED_ARRAY_POSTGRESQL``).
 _COUNTED_JOINED_POSTGRESQL = """
