@@ -114,13 +114,13 @@ async def vote_and_grants(
     vote = CastingVote(
         id=row[0], estate_id=row[1], status=row[2], voting_method=row[3], starts_at=row[4], ends_at=row[5],
         proxies_allowed=row[6], register_version_id=row[7], latest_register_version_id=row[8],
-        topics=await _topics(session, vote_id, row[9] or ""), caller_owner_id=row[10], posted_at=row[11],
+        topics=await published_topics(session, vote_id, row[9] or ""), caller_owner_id=row[10], posted_at=row[11],
     )  # fmt: skip
     grants = tuple(grant_service.grant_facts(grant, owner) for *_, grant, owner in rows if grant is not None)
     return vote, grants
 
 
-async def _topics(session: AsyncSession, vote_id: uuid.UUID, notice_hash: str) -> tuple[Topic, ...]:
+async def published_topics(session: AsyncSession, vote_id: uuid.UUID, notice_hash: str) -> tuple[Topic, ...]:
     key = (vote_id, notice_hash)
     cached = _published_topics.get(key)
     if cached is not None:

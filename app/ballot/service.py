@@ -95,18 +95,9 @@ async def cast(
     vote, grants = await repository.vote_and_grants(
         session, vote_id, group_row.group_key if group_row else None, principal.account_id
     )
-    if vote is None:
-        raise NotFound(what="vote")
-    if group_row is None:
-        raise GroupNotInRoll()
-    basis, grant_id = await _entitlement(session, vote, group_row, grants, account_id=principal.account_id, now=now)
-    _ensure_open(vote.status, vote.starts_at, vote.ends_at, now, posted_at=vote.posted_at)
-    if vote.voting_method is VotingMethod.PAPER:
-        raise OnlineNotAllowed()
-    if vote.voting_method is VotingMethod.MIXED and await repository.group_has_reception(
-        session, vote.id, group_row.group_id
-    ):
-        raise AlreadyCast()  # R-PAPER-2: the group's paper ballot reached the organiser first; it counts
+    vote, group_row, basis, grant_id = await decide(
+        session, vote, group_row, grants, account_id=principal.account_id, now=now
+    )
     marks = marks_for_ballot(vote.topics, body.answers)
     record: dict[str, Any] | None = (
         {"account_id": principal.account_id, "key": idempotency_key, "request_sha256": fingerprint, "created_at": now}
@@ -128,6 +119,37 @@ async def cast(
     # The receipt is serialised once: the idempotency record's body is the response.
     response: dict[str, Any] = record["body"] if record is not None else receipt.model_dump(mode="json")
     return CastOutcome(201, response)
+
+
+async def decide(
+    session: AsyncSession,
+    vote: CastingVote | None,
+    group_row: RollGroup | None,
+    grants: tuple[GrantFacts, ...],
+    *,
+    account_id: uuid.UUID,
+    now: datetime,
+    reception: bool | None = None,
+) -> tuple[CastingVote, RollGroup, str, uuid.UUID | None]:
+    """Every check of a cast between reading and writing, in order (both paths, ``app.ballot.lean`` too): the vote
+    and the group exist, the caster's basis (R-CAST), the window (R-LIFE-5, R-NOTICE-3), the method (R-PAPER-2).
+
+    ``reception``: whether the group's paper ballot was received, if the caller read it already; else asked here.
+    """
+    if vote is None:
+        raise NotFound(what="vote")
+    if group_row is None:
+        raise GroupNotInRoll()
+    basis, grant_id = await _entitlement(session, vote, group_row, grants, account_id=account_id, now=now)
+    _ensure_open(vote.status, vote.starts_at, vote.ends_at, now, posted_at=vote.posted_at)
+    if vote.voting_method is VotingMethod.PAPER:
+        raise OnlineNotAllowed()
+    if vote.voting_method is VotingMethod.MIXED:
+        if reception is None:
+            reception = await repository.group_has_reception(session, vote.id, group_row.group_id)
+        if reception:
+            raise AlreadyCast()  # R-PAPER-2: the group's paper ballot reached the organiser first; it counts
+    return vote, group_row, basis, grant_id
 
 
 async def _replay(session: AsyncSession, account_id: uuid.UUID, key: str, fingerprint: str) -> CastOutcome | None:
@@ -230,8 +252,17 @@ async def _transfer(session: AsyncSession, vote: CastingVote, group_row: RollGro
     return new_owners if new_owners and new_owners != frozenset(group_row.owner_ids) else None
 
 
-async def insert_ballot(
-    session: AsyncSession,
+@dataclass(frozen=True, slots=True)
+class BallotRows:
+    """A ballot's rows as both casting paths write them, and the receipt the caster gets."""
+
+    ballot: dict[str, Any]
+    marks: list[dict[str, Any]]
+    entry: dict[str, Any]
+    receipt: Receipt
+
+
+def ballot_rows(
     vote_id: uuid.UUID,
     estate_id: uuid.UUID,
     group_row: RollGroup,
@@ -248,9 +279,9 @@ async def insert_ballot(
     scan_sha256: str | None = None,
     cast_at: datetime | None = None,
     idempotency_record: dict[str, Any] | None = None,
-) -> Receipt | None:
-    """Insert the ballot, its marks, its audit entry and the idempotency record (completed here, in place, with the
-    receipt as the response a retry gets); None, and nothing written, if the group already has a counted ballot.
+) -> BallotRows:
+    """The ballot, its marks, its audit entry and the receipt; the idempotency record is completed in place, with
+    the receipt as the response a retry gets.
 
     ``grant`` is the grant's per-vote pseudonym (``app.ledger.pseudonyms.grant_pseudonym``, ``""`` for none): the
     public entry never carries the permanent ``grant_id``, which the ballot row keeps."""
@@ -297,7 +328,36 @@ async def insert_ballot(
     )  # fmt: skip
     if idempotency_record is not None:  # completed in place: the caster's response is this same body
         idempotency_record.update(status_code=201, body=receipt.model_dump(mode="json"))
-    inserted = await repository.insert_ballot(session, ballot, mark_rows, entry, idempotency_record)
+    return BallotRows(ballot, mark_rows, entry, receipt)
+
+
+async def insert_ballot(
+    session: AsyncSession,
+    vote_id: uuid.UUID,
+    estate_id: uuid.UUID,
+    group_row: RollGroup,
+    answers: dict[str, Any],
+    marks: dict[str, tuple[Mark, ...]],
+    *,
+    now: datetime,
+    basis: str,
+    grant_id: uuid.UUID | None,
+    grant: str,
+    channel: Channel,
+    account_id: uuid.UUID | None,
+    entered_by: str | None = None,
+    scan_sha256: str | None = None,
+    cast_at: datetime | None = None,
+    idempotency_record: dict[str, Any] | None = None,
+) -> Receipt | None:
+    """Insert the ballot, its marks, its audit entry and the idempotency record (``ballot_rows``); None, and nothing
+    written, if the group already has a counted ballot."""
+    rows = ballot_rows(
+        vote_id, estate_id, group_row, answers, marks, now=now, basis=basis, grant_id=grant_id, grant=grant,
+        channel=channel, account_id=account_id, entered_by=entered_by, scan_sha256=scan_sha256, cast_at=cast_at,
+        idempotency_record=idempotency_record,
+    )  # fmt: skip
+    inserted = await repository.insert_ballot(session, rows.ballot, rows.marks, rows.entry, idempotency_record)
     if inserted is repository.Inserted.GROUP_HAS_BALLOT:
         return None
     if inserted is repository.Inserted.KEY_TAKEN:  # raising rolls the request's transaction back, ballot included
@@ -306,7 +366,7 @@ async def insert_ballot(
         await session.execute(
             update(ActingGrant).where(ActingGrant.id == grant_id, ActingGrant.used_at.is_(None)).values(used_at=now)
         )
-    return receipt
+    return rows.receipt
 
 
 async def receipt(session: AsyncSession, entry_id: uuid.UUID, account_id: uuid.UUID | None) -> audit_service.Inclusion:

@@ -7,7 +7,8 @@ On PostgreSQL this is a transaction-scoped advisory lock, not ``SELECT … FOR S
 lock held by many transactions at once is recorded in the row itself as a MultiXact that every new caster has to
 rebuild and write, so all casts of one vote queue on one heap page. The advisory lock lives only in the lock
 manager. It is taken in a statement of its own: a statement that both waited for the lock and read the vote would
-read it in the snapshot taken before the wait, and miss a close that committed meanwhile.
+read it in the snapshot taken before the wait, and miss a close that committed meanwhile (``app.ballot.lean``
+does read it so, and therefore writes only if the vote row is still the version it read).
 
 SQLite has no concurrent writers at all: every write transaction starts with ``BEGIN IMMEDIATE`` and runs alone,
 which gives the same guarantee; the functions do nothing there.

@@ -127,23 +127,42 @@ async def estate_caller(session: AsyncSession, principal: Principal, estate_id: 
 
 
 def grant_facts(grant: ActingGrant, grantee_owner_id: uuid.UUID | None = None) -> GrantFacts:
-    scope = grant.scope or {}
+    return grant_facts_of(
+        grant.id, grant.kind.value, grant.grantee_account_id, grant.status.value, grantee_owner_id,
+        grant.valid_from, grant.valid_until, grant.scope, grant.used_at, grant.signed_by_owner_ids,
+    )  # fmt: skip
+
+
+def grant_facts_of(
+    grant_id: uuid.UUID,
+    kind: str,
+    grantee_account_id: uuid.UUID,
+    status: str,
+    grantee_owner_id: uuid.UUID | None,
+    valid_from: datetime | None,
+    valid_until: datetime | None,
+    scope: dict[str, Any] | None,
+    used_at: datetime | None,
+    signed_by_owner_ids: list[str] | None,
+) -> GrantFacts:
+    """A grant's stored values as the law core's facts (also read straight from the driver by the cast path)."""
+    scope = scope or {}
     votes = scope.get("vote_ids")
     topics = scope.get("topic_ids")
     return GrantFacts(
-        grant_id=str(grant.id),
-        kind=GrantKind(grant.kind.value),
-        grantee_key=str(grant.grantee_account_id),
-        status=GrantState(grant.status.value),
+        grant_id=str(grant_id),
+        kind=GrantKind(kind),
+        grantee_key=str(grantee_account_id),
+        status=GrantState(status),
         grantee_owner_key=str(grantee_owner_id) if grantee_owner_id is not None else None,
-        valid_from=grant.valid_from,
-        valid_until=grant.valid_until,
+        valid_from=valid_from,
+        valid_until=valid_until,
         scope=ProxyScope(
             vote_ids=frozenset(votes) if votes is not None else None,
             topic_ids=frozenset(topics) if topics is not None else None,
         ),
-        used=grant.used_at is not None,
-        signed_by=frozenset(grant.signed_by_owner_ids or ()),
+        used=used_at is not None,
+        signed_by=frozenset(signed_by_owner_ids or ()),
     )
 
 

@@ -34,7 +34,7 @@ from fastapi.routing import APIRoute, iter_route_contexts
 import app as app_package
 from app.common.errors import Forbidden, TooManyRequests, Unauthenticated
 from app.errors import DomainError, NotFound
-from app.http.deps import get_principal, get_session
+from app.http.deps import AUTHENTICATING, TRANSACTIONAL
 from app.http.errors import (
     DatabaseBusy,
     DatabaseUnavailable,
@@ -146,7 +146,7 @@ def derived_problems(
     calls = set(_dependencies(route.dependant))
     path_params, other_params = _params(route.dependant)
     problems: list[type[DomainError]] = [InternalError]  # any operation, on a bug: logged, with the request id
-    if get_principal in calls:
+    if calls & AUTHENTICATING:
         problems += [Unauthenticated, DomainError.registry["auth.token_invalid"], Forbidden]
     if path_params:
         problems.append(NotFound)
@@ -156,7 +156,7 @@ def derived_problems(
         problems += [PayloadTooLarge, HttpError]  # HttpError: a body the framework cannot parse at all
     if any(rule.method == method.upper() and rule.path.fullmatch(path) for rule in limited):
         problems.append(TooManyRequests)
-    if get_session in calls:
+    if calls & TRANSACTIONAL:
         problems += [DatabaseUnavailable, DatabaseBusy]
     return problems
 

@@ -3,7 +3,9 @@ calling principal."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any, Protocol
 
@@ -67,6 +69,8 @@ class Authenticator(Protocol):
 
     async def __call__(self, session: AsyncSession, credential: str, *, now: datetime) -> Principal | None: ...
 
+    def account_of(self, credential: str, *, now: datetime) -> uuid.UUID | None: ...
+
 
 CipherDep = Annotated[FieldCipher, Depends(from_app_state("cipher"))]
 
@@ -113,3 +117,33 @@ async def get_principal(
 
 
 CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
+
+
+@dataclass(frozen=True, slots=True)
+class Caller:
+    """A bearer credential checked as far as it can be without the database, for a route that opens its own
+    transaction and reads the account's state there (the cast path, ``app.ballot.router``)."""
+
+    credential: str
+    account_id: uuid.UUID | None
+    """The access token's account (its enabled state not yet read); None for an API key."""
+    now: datetime
+
+
+async def get_caller(
+    request: Request,
+    _access_token: Credentials,
+    _staff_api_key: StaffCredentials,
+) -> Caller:
+    """``get_principal`` without its round trip: an invalid token is refused here, the account is read later."""
+    state = request.app.state
+    credential = bearer_credential(request)
+    now: datetime = state.clock()
+    return Caller(credential, state.authenticator.account_of(credential, now=now), now)
+
+
+CurrentCaller = Annotated[Caller, Depends(get_caller)]
+AUTHENTICATING = frozenset({get_principal, get_caller})
+"""Dependencies that authenticate the request (``app.http.contract`` declares their problems)."""
+TRANSACTIONAL = frozenset({get_session, get_caller})
+"""Dependencies whose route runs a database transaction."""

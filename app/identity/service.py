@@ -112,6 +112,13 @@ class CredentialAuthenticator:
         claims = self.tokens.verify_access(credential, now=now)
         return await principal_for_account(session, _account_id(claims.subject))
 
+    def account_of(self, credential: str, *, now: datetime) -> uuid.UUID | None:
+        """The account an access token names, its signature and times checked (``InvalidAccessToken``
+        otherwise); None for an API key. The account's state is still to be read (``principal_for_account``)."""
+        if credential.startswith(KEY_PREFIX):
+            return None
+        return _account_id(self.tokens.verify_access(credential, now=now).subject)
+
 
 def _account_id(subject: str) -> uuid.UUID:
     try:

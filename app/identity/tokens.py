@@ -15,6 +15,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import re
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -23,6 +24,7 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Final
 
 import jwt
+from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
@@ -72,6 +74,14 @@ class AccessTokenExpired(InvalidAccessToken):
 
     def __init__(self) -> None:
         super().__init__(reason="expired")
+
+
+_COMPACT_JWS: Final = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+")
+"""Three unpadded base64url segments (RFC 7515 §7.1), the only form ``_strict_payload`` reads."""
+
+
+def _b64url_decode(segment: str) -> bytes:
+    return base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
 
 
 def _b64url(data: bytes) -> str:
@@ -257,6 +267,50 @@ class TokenService:
         cached = self._verified.get(token)
         if cached is not None:
             return cached
+        payload = self._strict_payload(token)
+        if payload is None:
+            payload = self._pyjwt_payload(token)
+        self._verified[token] = payload
+        while len(self._verified) > VERIFIED_CACHE_SIZE:
+            del self._verified[next(iter(self._verified))]  # the oldest first (dicts keep insertion order)
+        return payload
+
+    def _strict_payload(self, token: str) -> dict[str, Any] | None:
+        """The payload of a token exactly as this service issues it, its signature verified; None for anything else,
+        which ``_pyjwt_payload`` then judges (and refuses with its reason, or accepts).
+
+        Only a subset of what PyJWT accepts passes here: unpadded base64url, the header ``{alg: EdDSA, typ: JWT,
+        kid}`` with a known kid, a valid Ed25519 signature over the exact signing input, and every claim present
+        with its exact type and value. It spares the second parse of the token and PyJWT's per-character checks.
+        """
+        if type(token) is not str or len(token) > MAX_TOKEN_LENGTH or not _COMPACT_JWS.fullmatch(token):
+            return None
+        header_segment, payload_segment, signature_segment = token.split(".")
+        try:
+            header = json.loads(_b64url_decode(header_segment))
+            if type(header) is not dict or len(header) != 3 or header.get("alg") != ALGORITHM:
+                return None
+            if header.get("typ") != "JWT" or type(header.get("kid")) is not str:
+                return None
+            public_key = self.keys.public_key(header["kid"])
+            if public_key is None:
+                return None
+            public_key.verify(_b64url_decode(signature_segment), f"{header_segment}.{payload_segment}".encode())
+            payload = json.loads(_b64url_decode(payload_segment))
+        except (ValueError, InvalidSignature):  # binascii.Error and JSONDecodeError are ValueErrors
+            return None
+        if type(payload) is not dict or not RESERVED_CLAIMS.issubset(payload):
+            return None
+        if payload["iss"] != self.issuer or payload["aud"] != self.audience or payload["typ"] != ACCESS_TOKEN_TYPE:
+            return None
+        if any(type(payload[name]) is not str or not payload[name] for name in ("iss", "aud", "sub", "jti")):
+            return None
+        if any(type(payload[name]) is not int for name in ("iat", "nbf", "exp")):
+            return None
+        return payload
+
+    def _pyjwt_payload(self, token: str) -> dict[str, Any]:
+        """Every check, by PyJWT, with the reason of the first that fails (``InvalidAccessToken``)."""
         public_key = self._key_for(token)
         try:
             payload: dict[str, Any] = jwt.decode(
@@ -291,9 +345,6 @@ class TokenService:
             raise InvalidAccessToken(reason="malformed_claims")
         for name in ("iat", "nbf", "exp"):
             _int_claim(payload, name)
-        self._verified[token] = payload
-        while len(self._verified) > VERIFIED_CACHE_SIZE:
-            del self._verified[next(iter(self._verified))]  # the oldest first (dicts keep insertion order)
         return payload
 
     def _key_for(self, token: str) -> Ed25519PublicKey:

@@ -96,7 +96,16 @@ def voter_group_key(owner_keys: Iterable[str]) -> str:
     JSON quoting makes the key injective for any owner keys (a plain join would confuse ``{"a,b"}`` with
     ``{"a", "b"}``), and sorting makes it independent of input order.
     """
-    return _compact_json(sorted(set(owner_keys)))
+    keys = sorted(set(owner_keys))
+    try:
+        joined = "".join(keys)
+    except TypeError:  # not all text: the encoder writes (or refuses) it
+        joined = '"'
+    # Keys the encoder writes unchanged (printable text holds no control character; no quote, no backslash), as
+    # pseudonyms and ids are: its output joined directly, since a roll builds one key per group.
+    if keys and joined.isprintable() and '"' not in joined and "\\" not in joined:
+        return '["' + '","'.join(keys) + '"]'
+    return _compact_json(keys)
 
 
 def public_group_id(estate_id: str, group_key: str) -> str:
@@ -262,7 +271,7 @@ def build_roll(
     )
     return Roll(
         groups=tuple(groups),
-        total=Weight.sum(group.weight for group in groups),
+        total=Weight(heads=len(groups), area=sum(group.area for group in groups)),  # one head per group
         excluded_parking=excluded,
         units=tuple(counted),
     )

@@ -46,16 +46,19 @@ class Progress:
 
     def iterate(self, label: str, items: Iterable[T], total: int) -> Iterator[T]:
         if self._stream is None or total < self._threshold:
-            yield from items
-            return
+            return iter(items)  # no generator in between: the log's stream passes every entry through here
+        return self._drawn(self._stream, label, items, total)
+
+    @staticmethod
+    def _drawn(stream: TextIO, label: str, items: Iterable[T], total: int) -> Iterator[T]:
         step = max(1, total // 100)
         for done, item in enumerate(items, start=1):
             yield item
             if done % step == 0 or done == total:
-                self._stream.write(f"\r{label} {done}/{total} ({100 * done // total}%)")
-                self._stream.flush()
-        self._stream.write("\n")
-        self._stream.flush()
+                stream.write(f"\r{label} {done}/{total} ({100 * done // total}%)")
+                stream.flush()
+        stream.write("\n")
+        stream.flush()
 
 
 @dataclass(slots=True)

@@ -502,6 +502,22 @@ def test_voter_group_key_is_sorted_and_injective() -> None:
     assert voter_group_key({"业主甲"}) == '["业主甲"]'
 
 
+OWNER_SETS = [
+    [], ["a"], ["b", "a", "b"], ['a"]'], ["a\\b"], ["x\n", "y"], ["\x1f"], ["\x7f", "\x20"], ["\ud800"],
+    ["\u2028"], ["业主", "é"],
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("owners", OWNER_SETS)
+def test_voter_group_key_is_the_compact_json_array(owners: list[str]) -> None:
+    # the direct join for keys needing no escape writes what the JSON encoder writes for every key
+    assert voter_group_key(owners) == json.dumps(sorted(set(owners)), ensure_ascii=False, separators=(",", ":"))
+
+
+def test_voter_group_key_of_non_text_keys_is_the_encoders() -> None:
+    assert voter_group_key([2, 1]) == "[1,2]"  # type: ignore[list-item]
+
+
 def test_roll_is_independent_of_input_order() -> None:
     units = section_p_units()
     forward = build_roll(units, developer_key=DEV)

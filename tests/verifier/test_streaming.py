@@ -3,6 +3,7 @@ shortcuts of the hot path give exactly the reference definitions' answers; older
 
 from __future__ import annotations
 
+import gc
 import json
 import random
 import uuid
@@ -15,12 +16,13 @@ from app.ledger import ballot as commitments
 from app.ledger import completeness
 from app.ledger.canonical import canonical_bytes
 from app.ledger.entries import entry_payload_sha256
+from app.verifier import checks, verify_bundle
 from app.verifier import documents as d
-from app.verifier import verify_bundle
 from app.verifier.checks import (
     _answers_of,
     _check_leaf,
     _entry_set,
+    _entry_sets,
     _fast_commitment,
     _micros,
 )
@@ -122,6 +124,42 @@ def test_the_streamed_entry_set_hash_is_the_reference_one():
         assert _entry_set(records, before) == expected
 
 
+def test_the_entry_sets_of_several_bindings_in_one_pass_are_the_reference_ones(monkeypatch):
+    monkeypatch.setattr(checks, "_ENTRY_SET_BLOCK", 7)  # blocks end inside the list, and a bound inside a block
+    rng = random.Random(6)
+    entries = [
+        (str(uuid.UUID(int=rng.getrandbits(128))), rng.randbytes(32).hex(), rng.randrange(10**15, 2 * 10**15))
+        for _ in range(60)
+    ]
+    records = sorted(
+        entry_id.encode() + bytes.fromhex(digest) + created.to_bytes(8) for entry_id, digest, created in entries
+    )
+    befores = [2 * 10**15, 0, 13 * 10**14, 17 * 10**14, 2 * 10**15]
+    expected = [
+        completeness.entry_set((entry_id, digest) for entry_id, digest, created in entries if created < before)
+        for before in befores
+    ]
+    assert _entry_sets(records, befores) == expected
+    assert _entry_sets([], [1]) == [completeness.entry_set([])]
+
+
+async def test_the_collector_is_paused_only_while_verifying(bundle, trust):
+    assert gc.isenabled()
+    assert verify_bundle(bundle, trust=trust).ok
+    assert gc.isenabled()  # enabled again after a PASS
+    assert not verify_bundle(b"not a zip", trust=trust).ok
+    assert gc.isenabled()  # and after a FAIL
+    gc.disable()
+    try:
+        verify_bundle(bundle, trust=trust)
+        assert not gc.isenabled()  # a caller's own setting is left as it was
+        gc.collect()
+        verify_bundle(bundle, trust=trust)
+        assert gc.collect() < 1000  # what the checks build is freed by reference counting: few cycles per run
+    finally:
+        gc.enable()
+
+
 @pytest.mark.parametrize("scan", [None, "5" * 64])
 def test_the_commitment_shortcut_is_the_reference_commitment(scan):
     answers = {"b-topic": ["候选人甲", 'x"y\\z\n'], "a-topic": "AGREE", "c": {"option": "同意"}}
@@ -174,6 +212,13 @@ def test_the_leaf_shortcut_accepts_what_the_reference_accepts_and_names_what_it_
     unscoped = dict(document, estate_id=None)
     unscoped["payload_sha256"] = entry_payload_sha256("ballot.cast", None, vote_id, payload)
     _check_leaf(canonical_bytes(unscoped), unscoped)  # no estate: "" in the payload hash's preimage
+    # The tail is read at fixed offsets: a line that does not end exactly so goes to the reference check
+    with pytest.raises(ValueError, match="exactly the members"):
+        _check_leaf(line[:-1] + b',"x":1}', dict(document, x=1))
+    upper = dict(document, vote_id=vote_id.upper())
+    upper["payload_sha256"] = entry_payload_sha256("ballot.cast", estate_id, vote_id.upper(), payload)
+    with pytest.raises(ValueError, match="vote_id"):
+        _check_leaf(canonical_bytes(upper), upper)  # the reference check refuses what is not a lowercase UUID
 
 
 def test_micros():

@@ -1,0 +1,280 @@
+"""Casting on PostgreSQL in two statements on the driver connection: one read, one write (issue #21).
+
+The request's one transaction is the session's (``app.http.deps``' rules: committed before the response, rolled back
+on any error); its asyncpg connection runs two fixed statement texts, prepared once per connection, without the
+ORM. Every check between them is ``app.ballot.service``'s own (``decide``, ``marks_for_ballot``, ``ballot_rows``),
+so both paths refuse and accept alike; SQLite, API keys and anything unusual take the ordinary path.
+
+**The read** takes the vote's shared casting lock (``app.db.locks``) with the frozen roll row, and reads the
+account's state, the idempotency record, the vote and the group's grants, all in one snapshot. That snapshot is
+taken before a wait for the lock, so the vote it shows may be older than the lock (a close, a suspension, an edit
+committed meanwhile; ``app.db.locks`` explains why the ordinary path reads the vote in a second statement).
+**The write** therefore writes only if the vote row is still the version read (its ``xmin``; the write's snapshot
+is taken after the lock, and holding it no one changes the vote until commit) and the group has no paper
+reception (R-PAPER-2: a reception takes the vote's lock but does not touch the vote row). If either changed, it
+writes nothing and the cast is decided again by the ordinary path in a fresh transaction (``Fallback``). A refusal
+read from the older snapshot stands: the cast is ordered before the change.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import datetime
+from typing import Any
+
+from asyncpg import Connection, PostgresError  # type: ignore[import-untyped]
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app import metrics
+from app.ballot import repository
+from app.ballot.errors import AlreadyCast, IdempotencyKeyReused, NotVerified
+from app.ballot.models import BallotStatus, Channel
+from app.ballot.repository import CastingVote
+from app.ballot.schemas import BallotCast
+from app.ballot.service import CastOutcome, ballot_rows, decide, request_hash
+from app.common.errors import Unauthenticated
+from app.db import locks
+from app.grant.service import grant_facts_of
+from app.http.errors import DatabaseBusy
+from app.http.problems import is_database_busy
+from app.ledger.pseudonyms import grant_pseudonym
+from app.rules.casting import GrantFacts
+from app.rules.lifecycle import VoteStatus
+from app.rules.paper import ReceptionStatus
+from app.vote.models import RollGroup, VotingMethod
+from app.vote.spec import marks_for_ballot
+
+
+class Fallback(Exception):
+    """The lean path cannot decide this cast alone: roll back and cast through the ordinary path."""
+
+
+_BOUND_OWNER = (
+    "(SELECT b.owner_id FROM owner_binding b WHERE b.account_id = {account} AND b.estate_id = v.estate_id"
+    " AND b.ended_at IS NULL ORDER BY b.created_at LIMIT 1)"
+)  # app.realname.repository.bound_owner_expression: the earliest live binding in the vote's estate (R-CAST-1)
+
+READ = f"""
+SELECT a.id, a.disabled_at, a.owner_id,
+       r.request_sha256, r.status_code, r.body,
+       g.group_id, g.pseudonym, g.group_key, g.area, g.is_developer, g.unit_keys, g.owner_ids,
+       v.id, v.estate_id, v.status, v.voting_method, v.starts_at, v.ends_at, v.proxies_allowed,
+       v.register_version_id,
+       (SELECT rv.id FROM register_version rv WHERE rv.estate_id = v.estate_id ORDER BY rv.number DESC LIMIT 1),
+       v.notice_hash, {_BOUND_OWNER.format(account="$1")}, v.posted_at, v.xmin::text,
+       ag.id, ag.kind, ag.grantee_account_id, ag.status, ag.valid_from, ag.valid_until, ag.scope, ag.used_at,
+       ag.signed_by_owner_ids, {_BOUND_OWNER.format(account="ag.grantee_account_id")},
+       EXISTS (SELECT 1 FROM paper_reception p WHERE p.vote_id = $3::uuid AND p.group_id = $4::varchar
+               AND p.status <> '{ReceptionStatus.DUPLICATE.value}')
+FROM (SELECT $1::uuid AS account_id) AS caller
+LEFT JOIN account a ON a.id = caller.account_id
+LEFT JOIN idempotency_record r ON r.account_id = caller.account_id AND r.key = $2::varchar
+LEFT JOIN LATERAL (
+    SELECT rg.*, pg_advisory_xact_lock_shared($5::integer, $6::integer) AS locked
+    FROM roll_group rg WHERE rg.vote_id = $3::uuid AND rg.group_id = $4::varchar
+) AS g ON true
+LEFT JOIN vote v ON v.id = $3::uuid AND v.published_at IS NOT NULL
+LEFT JOIN acting_grant ag ON ag.estate_id = v.estate_id AND ag.group_key = g.group_key
+"""
+"""Everything a cast reads, in one round trip; one row per grant of the group (at least one row)."""
+
+_BALLOT_COLUMNS = (
+    "id", "vote_id", "group_id", "status", "channel", "answers", "content_hash", "nonce", "cast_by_account_id",
+    "basis", "grant_id", "cast_at", "audit_entry_id",
+)  # fmt: skip
+_BALLOT_TYPES = (
+    "uuid", "uuid", "varchar", "varchar", "varchar", "json", "varchar", "varchar", "uuid", "varchar", "uuid",
+    "timestamptz", "uuid",
+)  # fmt: skip
+_ENTRY_COLUMNS = ("id", "kind", "estate_id", "vote_id", "payload", "payload_sha256", "created_at")
+_ENTRY_TYPES = ("uuid", "varchar", "uuid", "uuid", "json", "varchar", "timestamptz")
+_RECORD_COLUMNS = ("account_id", "key", "request_sha256", "status_code", "body", "created_at")
+_RECORD_TYPES = ("uuid", "varchar", "varchar", "integer", "json", "timestamptz")
+
+
+def _values(first: int, types: tuple[str, ...]) -> str:
+    return ", ".join(f"${first + n}::{type_}" for n, type_ in enumerate(types))
+
+
+def _write(*, with_record: bool) -> str:
+    """One statement: the guard (module docstring), then the ballot (nothing on a conflict with the group's counted
+    ballot, R-TALLY-7), its marks, its audit entry, the idempotency record and the used grant (R-CAST-4) only for
+    the ballot inserted, as ``app.ballot.repository.insert_ballot`` and ``app.ballot.service.insert_ballot`` do."""
+    n = 3  # $1 the vote's xmin as read, $2 the grant used (NULL for none), $3 its use time
+    ballot = _values(n + 1, _BALLOT_TYPES)
+    n += len(_BALLOT_TYPES)
+    marks = f"${n + 1}::uuid[], ${n + 2}::varchar[], ${n + 3}::uuid[], ${n + 4}::varchar[], ${n + 5}::bigint[]"
+    n += 5
+    entry = _values(n + 1, _ENTRY_TYPES)
+    n += len(_ENTRY_TYPES)
+    record = _values(n + 1, _RECORD_TYPES)
+    new_record = (
+        f""",
+new_record AS (
+    INSERT INTO idempotency_record ({", ".join(_RECORD_COLUMNS)})
+    SELECT {record} FROM new_ballot
+    ON CONFLICT (account_id, key) DO NOTHING RETURNING key
+)"""
+        if with_record
+        else ""
+    )
+    recorded = "(SELECT count(*) FROM new_record)" if with_record else "1"
+    return f"""
+WITH guard AS (
+    SELECT 1 FROM vote WHERE vote.id = $5::uuid AND vote.xmin::text = $1::text
+    AND NOT EXISTS (
+        SELECT 1 FROM paper_reception p WHERE p.vote_id = $5::uuid AND p.group_id = $6::varchar
+        AND p.status <> '{ReceptionStatus.DUPLICATE.value}'
+    )
+),
+new_ballot AS (
+    INSERT INTO ballot ({", ".join(_BALLOT_COLUMNS)})
+    SELECT {ballot} FROM guard
+    ON CONFLICT (vote_id, group_id) WHERE status = '{BallotStatus.COUNTED.value}' DO NOTHING
+    RETURNING id
+),
+new_marks AS (
+    INSERT INTO ballot_mark (ballot_id, topic_id, item, vote_id, answer, area)
+    SELECT new_ballot.id, mark.* FROM new_ballot, unnest({marks}) AS mark(topic_id, item, vote_id, answer, area)
+),
+new_entry AS (
+    INSERT INTO audit_entry ({", ".join(_ENTRY_COLUMNS)}) SELECT {entry} FROM new_ballot
+),
+used_grant AS (
+    UPDATE acting_grant SET used_at = $3::timestamptz
+    WHERE acting_grant.id = $2::uuid AND acting_grant.used_at IS NULL AND EXISTS (SELECT 1 FROM new_ballot)
+){new_record}
+SELECT EXISTS (SELECT 1 FROM guard), (SELECT id FROM new_ballot), {recorded}
+"""
+
+
+WRITE = _write(with_record=False)
+WRITE_WITH_RECORD = _write(with_record=True)
+
+
+def _json(value: Any) -> str:
+    """JSON columns as SQLAlchemy binds them (``json.dumps``, the engine's default serialiser): the stored text of a
+    ``json`` column is what either path wrote, byte for byte."""
+    return json.dumps(value)
+
+
+async def driver_connection(session: AsyncSession) -> Connection:
+    """The asyncpg connection of the session's transaction, its BEGIN sent (the driver adapter sends it lazily,
+    before its first statement; statements sent to the driver directly must not run outside it)."""
+    connection = await session.connection()
+    adapter: Any = (await connection.get_raw_connection()).dbapi_connection
+    if adapter._transaction is None:
+        await adapter._start_transaction()
+    driver: Connection = adapter.driver_connection
+    return driver
+
+
+async def cast(
+    session: AsyncSession,
+    account_id: uuid.UUID,
+    vote_id: uuid.UUID,
+    body: BallotCast,
+    *,
+    now: datetime,
+    idempotency_key: str | None,
+    pseudonym_key: bytes,
+) -> CastOutcome:
+    """``app.ballot.service.cast`` for an access token's account, in the read and the write above."""
+    driver = await driver_connection(session)
+    fingerprint = request_hash(vote_id, body)
+    lock_class, lock_object = locks.lock_key(vote_id)
+    try:
+        rows = await driver.fetch(READ, account_id, idempotency_key, vote_id, body.group_id, lock_class, lock_object)
+    except PostgresError as error:
+        raise _translated(error) from error
+    first = rows[0]
+    if first[0] is None or first[1] is not None:
+        raise Unauthenticated()  # no such account, or disabled (app.identity.service.principal_for_account)
+    if first[2] is None:
+        raise NotVerified()  # R-CAST-1
+    if idempotency_key is not None and first[3] is not None:
+        if first[3] != fingerprint:
+            raise IdempotencyKeyReused()
+        return CastOutcome(first[4], first[5])
+    vote, group_row, grants = await _read(session, rows)
+    # R-PAPER-2: the reception as read (so the checks run in the ordinary order); the write's guard looks again,
+    # under the lock, for one recorded meanwhile.
+    vote, group_row, basis, grant_id = await decide(
+        session, vote, group_row, grants, account_id=account_id, now=now, reception=first[36]
+    )
+    marks = marks_for_ballot(vote.topics, body.answers)
+    record: dict[str, Any] | None = (
+        {"account_id": account_id, "key": idempotency_key, "request_sha256": fingerprint, "created_at": now}
+        if idempotency_key is not None
+        else None
+    )
+    written = ballot_rows(
+        vote.id, vote.estate_id, group_row, body.answers, marks, now=now, basis=basis, grant_id=grant_id,
+        grant=grant_pseudonym(pseudonym_key, vote.id, grant_id), channel=Channel.ONLINE, account_id=account_id,
+        idempotency_record=record,
+    )  # fmt: skip
+    ballot, entry = written.ballot, written.entry
+    parameters: list[Any] = [first[25], grant_id, now]
+    parameters += [
+        ballot["id"], ballot["vote_id"], ballot["group_id"], ballot["status"].value, ballot["channel"].value,
+        _json(ballot["answers"]), ballot["content_hash"], ballot["nonce"], ballot["cast_by_account_id"],
+        ballot["basis"], ballot["grant_id"], ballot["cast_at"], ballot["audit_entry_id"],
+    ]  # fmt: skip
+    parameters += [[mark[name] for mark in written.marks] for name in ("topic_id", "item", "vote_id", "answer", "area")]
+    parameters += [
+        entry["id"], entry["kind"], entry["estate_id"], entry["vote_id"], _json(entry["payload"]),
+        entry["payload_sha256"], entry["created_at"],
+    ]  # fmt: skip
+    if record is not None:
+        parameters += [
+            record["account_id"], record["key"], record["request_sha256"], record["status_code"], _json(record["body"]),
+            record["created_at"],
+        ]  # fmt: skip
+    try:
+        guarded, inserted, recorded = await driver.fetchrow(WRITE if record is None else WRITE_WITH_RECORD, *parameters)
+    except PostgresError as error:
+        raise _translated(error) from error
+    if not guarded:
+        raise Fallback()  # the vote changed while this cast waited for its lock, or a paper ballot arrived
+    if inserted is None:  # the group has a counted ballot
+        if idempotency_key is not None:
+            raise Fallback()  # a concurrent retry with the same key may have won: the ordinary path replays it
+        raise AlreadyCast()
+    if not recorded:
+        raise IdempotencyKeyReused()  # raising rolls the transaction back, ballot included
+    metrics.ballot_cast(session)  # counted once the transaction commits
+    return CastOutcome(201, record["body"] if record is not None else written.receipt.model_dump(mode="json"))
+
+
+async def _read(
+    session: AsyncSession, rows: list[Any]
+) -> tuple[CastingVote | None, RollGroup | None, tuple[GrantFacts, ...]]:
+    """The vote, the frozen roll group and the group's grants of the read's rows (JSON columns come decoded)."""
+    first = rows[0]
+    group_row = None
+    if first[6] is not None:
+        group_row = RollGroup(
+            vote_id=first[13], group_id=first[6], pseudonym=first[7], group_key=first[8], area=first[9],
+            is_developer=first[10], unit_keys=first[11], owner_ids=first[12],
+        )  # fmt: skip
+    if first[13] is None:
+        return None, group_row, ()
+    vote = CastingVote(
+        id=first[13], estate_id=first[14], status=VoteStatus(first[15]), voting_method=VotingMethod(first[16]),
+        starts_at=first[17], ends_at=first[18], proxies_allowed=first[19], register_version_id=first[20],
+        latest_register_version_id=first[21],
+        topics=await repository.published_topics(session, first[13], first[22] or ""), caller_owner_id=first[23],
+        posted_at=first[24],
+    )  # fmt: skip
+    grants = tuple(
+        grant_facts_of(row[26], row[27], row[28], row[29], row[35], row[30], row[31], row[32], row[33], row[34])
+        for row in rows
+        if row[26] is not None
+    )
+    return vote, group_row, grants
+
+
+def _translated(error: PostgresError) -> Exception:
+    """A bounded wait that ran out is ``db.busy`` (503, retry), as ``app.http.problems`` answers on the ORM path."""
+    return DatabaseBusy() if is_database_busy(error) else error
