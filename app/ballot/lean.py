@@ -12,11 +12,12 @@ committed meanwhile; ``app.db.locks`` explains why the ordinary path reads the v
 **The write** therefore writes only if the vote row is still the version read (its ``xmin``; the write's snapshot
 is taken after the lock, and holding it no one changes the vote until commit), the group has no paper
 reception (R-PAPER-2: a reception takes the vote's lock but does not touch the vote row), and what else the
-decision read and the lock does not guard is as read: the grant acted through (its row version, share-locked until
-commit, so a revocation either came first or finds it used, R-CAST-4), the estate's latest register version
-(R-ROLL-5) and the caster's binding (R-CAST-1). If any changed, it writes nothing and the cast is decided again
-by the ordinary path in a fresh transaction (``Fallback``). A refusal read from the older snapshot stands: the
-cast is ordered before the change.
+decision read and the lock does not guard is as read: the grant acted through (its row version, key-share-locked
+until commit: a revocation, which locks it FOR UPDATE, either came first or finds it used, R-CAST-4; casts through
+it do not wait for one another, as a FOR SHARE lock would make them, into a deadlock), the estate's latest
+register version (R-ROLL-5) and the caster's binding (R-CAST-1). If any changed, it writes nothing and the cast is
+decided again by the ordinary path in a fresh transaction (``Fallback``). A refusal read from the older snapshot
+stands: the cast is ordered before the change.
 """
 
 from __future__ import annotations
@@ -133,7 +134,8 @@ new_record AS (
     recorded = "(SELECT count(*) FROM new_record)" if with_record else "1"
     return f"""
 WITH used_grant_read AS (
-    SELECT 1 FROM acting_grant WHERE acting_grant.id = $2::uuid AND acting_grant.xmin::text = $4::text FOR SHARE
+    SELECT 1 FROM acting_grant WHERE acting_grant.id = $2::uuid AND acting_grant.xmin::text = $4::text
+    FOR KEY SHARE
 ),
 guard AS (
     SELECT 1 FROM vote v WHERE v.id = {vote_id} AND v.xmin::text = $1::text

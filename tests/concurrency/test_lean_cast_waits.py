@@ -117,3 +117,23 @@ async def test_a_paper_ballot_received_while_the_cast_waits_wins(world):  # type
     async with unit_of_work(app.state.sessionmaker) as session:
         ballots = await session.scalar(select(func.count()).select_from(Ballot))
     assert (response.status_code, response.json().get("code"), ballots) == (409, "ballot.already_cast", 0)
+
+
+async def test_two_casts_through_one_grant_released_together_make_one_ballot(world):  # type: ignore[no-untyped-def]
+    """A double tap by the proxy while a state change holds the vote: both casts read the grant unused and write at
+    once; one ballot, the other learns the group has voted (never a deadlock or a 5xx)."""
+    app, fixture, agent, group, grant_id = world
+    async with app.state.sessionmaker() as changer, changer.begin():
+        await locks.exclusive(changer, fixture.vote.id)
+        casts = [asyncio.create_task(_cast(app, fixture, agent, group)) for _ in range(4)]
+        await _until_a_cast_waits(app, casts[0])
+        await asyncio.sleep(0.2)  # let the others reach the lock too (a weaker race if they don't, never wrong)
+    responses = await asyncio.gather(*casts)
+    async with unit_of_work(app.state.sessionmaker) as session:
+        ballots = await session.scalar(select(func.count()).select_from(Ballot))
+        used_at = await session.scalar(select(ActingGrant.used_at).where(ActingGrant.id == grant_id))
+    assert sorted(response.status_code for response in responses) == [201, 409, 409, 409], [
+        response.text for response in responses
+    ]
+    assert ballots == 1
+    assert used_at is not None
