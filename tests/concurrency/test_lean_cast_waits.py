@@ -15,6 +15,7 @@ import httpx
 import pytest
 from sqlalchemy import func, select, text, update
 
+from app.ballot import service
 from app.ballot.models import Ballot, PaperReception
 from app.db import locks
 from app.db.base import utcnow
@@ -137,3 +138,31 @@ async def test_two_casts_through_one_grant_released_together_make_one_ballot(wor
     ]
     assert ballots == 1
     assert used_at is not None
+
+
+async def test_a_grant_revoked_after_the_ordinary_path_read_it_no_longer_counts(world, monkeypatch):  # type: ignore[no-untyped-def]
+    """R-CAST-4 on the ordinary path: the revocation commits after the cast decided on the grant (a revocation
+    takes no vote lock) and before it writes; the grant is locked and looked at again, and no ballot goes through."""
+    app, fixture, agent, group, grant_id = world
+    app.state.lean_cast = False
+    original = service.decide
+    revoked = []
+
+    async def decide_then_revoke(*args, **kwargs):  # type: ignore[no-untyped-def]
+        decided = await original(*args, **kwargs)
+        if not revoked:
+            async with unit_of_work(app.state.sessionmaker) as revoker:
+                await revoker.execute(
+                    update(ActingGrant)
+                    .where(ActingGrant.id == grant_id, ActingGrant.used_at.is_(None))
+                    .values(status=GrantStatus.REVOKED, revoked_at=NOW + timedelta(hours=1), revoked_by="li")
+                )
+            revoked.append(True)
+        return decided
+
+    monkeypatch.setattr(service, "decide", decide_then_revoke)
+    response = await _cast(app, fixture, agent, group)
+    async with unit_of_work(app.state.sessionmaker) as session:
+        ballots = await session.scalar(select(func.count()).select_from(Ballot))
+        used_at = await session.scalar(select(ActingGrant.used_at).where(ActingGrant.id == grant_id))
+    assert (response.status_code, ballots, used_at) == (403, 0, None), response.text
