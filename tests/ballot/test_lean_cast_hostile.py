@@ -143,3 +143,20 @@ async def test_hostile_requests_are_answered_alike_on_both_paths(  # type: ignor
     # Every access token's request took the lean path; the API key the ordinary one.
     assert seen[True]["an API key"][2] == ["ordinary"]
     assert all(seen[True][name][2][0] == "lean" for name in scenarios if name != "an API key")
+
+
+async def test_a_remembered_token_is_judged_by_the_clock_of_each_cast(client, session, app, postgresql):  # type: ignore[no-untyped-def]
+    """The verified-token cache spares the signature check only: a token used while valid is expired for the cast
+    once the clock passes its ``exp``, and one the clock has not reached yet (``nbf``) is refused, cached or not."""
+    fixture, wang, *_, own, _ = await _setup(session, app)
+    headers = bearer(app, wang)  # issued at NOW + 1 h, valid for the configured lifetime
+    url = f"/api/v1/votes/{fixture.vote.id}/ballots"
+    body = {"group_id": own, "answers": {}}
+    assert (await client.post(url, json=body, headers=headers)).status_code == 422  # accepted, the token cached
+    lifetime = app.state.tokens.access_ttl
+    app.state.clock = lambda: NOW + timedelta(hours=1) + lifetime
+    expired = await client.post(url, json=body, headers=headers)
+    assert (expired.status_code, expired.json()["code"]) == (401, "auth.token_expired")
+    app.state.clock = lambda: NOW + timedelta(minutes=59)  # before its nbf, beyond the 30 s of skew
+    early = await client.post(url, json=body, headers=headers)
+    assert (early.status_code, early.json()["code"]) == (401, "auth.token_invalid")
