@@ -297,8 +297,8 @@ class TokenService:
                 return None
             public_key.verify(_b64url_decode(signature_segment), f"{header_segment}.{payload_segment}".encode())
             payload = json.loads(_b64url_decode(payload_segment))
-        except (ValueError, InvalidSignature):  # binascii.Error and JSONDecodeError are ValueErrors
-            return None
+        except (ValueError, InvalidSignature, RecursionError):  # binascii.Error and JSONDecodeError are ValueErrors;
+            return None  # RecursionError: an unsigned header nested deeper than the decoder goes (PyJWT refuses it)
         if type(payload) is not dict or not RESERVED_CLAIMS.issubset(payload):
             return None
         if payload["iss"] != self.issuer or payload["aud"] != self.audience or payload["typ"] != ACCESS_TOKEN_TYPE:
