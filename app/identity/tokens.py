@@ -168,9 +168,13 @@ def _timestamp(now: datetime) -> float:
     return now.timestamp()
 
 
+#: The last second a ``datetime`` can hold (9999-12-31T23:59:59Z): a time claim beyond it is malformed, not a 500.
+_LAST_TIMESTAMP = 253_402_300_799
+
+
 def _int_claim(payload: Mapping[str, Any], name: str) -> int:
     value = payload[name]
-    if isinstance(value, bool) or not isinstance(value, int):
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= _LAST_TIMESTAMP:
         raise InvalidAccessToken(reason="malformed_claims")
     return value
 
