@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
 import sys
@@ -124,6 +125,20 @@ def attach_state(
     app.state.console_keys = SessionKeys.derive(settings.key("token_hash_key"))
 
 
+_heap_settled = False
+
+
+def settle_heap() -> None:
+    """Once per process, after start-up: move every object alive then (modules, routes, models, schemas: ~270,000)
+    out of the cyclic garbage collector's reach. A full collection walks them all otherwise, ~150 ms of CPU on
+    whichever request (a close, a cast) happens to trigger it; they live as long as the process anyway."""
+    global _heap_settled
+    if not _heap_settled:
+        gc.collect()
+        gc.freeze()
+        _heap_settled = True
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
 
@@ -182,6 +197,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 "rate_limits": await app.state.rate_limiter.status() if settings.rate_limit_enabled else "off",
             },
         )
+        settle_heap()
         try:
             yield
         finally:

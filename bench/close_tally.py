@@ -38,6 +38,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from app.ballot import repository as ballot_repository
 from app.db.session import create_engine, create_sessionmaker, unit_of_work
+from app.main import settle_heap
 from app.result import service as result_service
 from app.result.signing import sign_result
 from app.vote.models import Vote
@@ -166,6 +167,7 @@ async def close_once(
             if warm_cache:  # in service the close follows the casting that just wrote these pages
                 for table in ("ballot", "audit_entry", "ballot_mark"):
                     await warm.execute(sa.text(f"SELECT count(*) FROM (SELECT * FROM {table}) AS rows"))
+        settle_heap()  # what a server's start-up does once its state is built (app.main lifespan)
         for owner, attribute, phase in timed:
             if hasattr(owner, attribute):
                 setattr(owner, attribute, _wrap(phases, phase, getattr(owner, attribute)))

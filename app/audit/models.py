@@ -19,6 +19,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db.base import Base, utcnow
 
+#: What ``payload_sha256`` holds on PostgreSQL (a POSIX regular expression): a SHA-256 digest in lowercase hex.
+DIGEST_PATTERN = "^[0-9a-f]{64}$"
+
 
 class AuditEntry(Base):
     __tablename__ = "audit_entry"
@@ -31,6 +34,11 @@ class AuditEntry(Base):
             "id",
             sqlite_where=sa.text("leaf_index IS NULL"),
             postgresql_where=sa.text("leaf_index IS NULL"),
+        ),
+        # R-REC-1: a payload digest is 64 lowercase hex digits (``canonical_sha256``), so PostgreSQL writes the entry
+        # set's canonical bytes without JSON escaping (app.result.repository); SQLite computes it in Python.
+        sa.CheckConstraint(f"payload_sha256 ~ '{DIGEST_PATTERN}'", name="payload_sha256_hex").ddl_if(
+            dialect="postgresql"
         ),
     )
 

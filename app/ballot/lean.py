@@ -11,10 +11,14 @@ account's state, the idempotency record, the vote and the group's grants, all in
 taken before a wait for the lock, so the vote it shows may be older than the lock (a close, a suspension, an edit
 committed meanwhile; ``app.db.locks`` explains why the ordinary path reads the vote in a second statement).
 **The write** therefore writes only if the vote row is still the version read (its ``xmin``; the write's snapshot
-is taken after the lock, and holding it no one changes the vote until commit) and the group has no paper
-reception (R-PAPER-2: a reception takes the vote's lock but does not touch the vote row). If either changed, it
-writes nothing and the cast is decided again by the ordinary path in a fresh transaction (``Fallback``). A refusal
-read from the older snapshot stands: the cast is ordered before the change.
+is taken after the lock, and holding it no one changes the vote until commit), the group has no paper
+reception (R-PAPER-2: a reception takes the vote's lock but does not touch the vote row), and what else the
+decision read and the lock does not guard is as read: the grant acted through (its row version, key-share-locked
+until commit: a revocation, which locks it FOR UPDATE, either came first or finds it used, R-CAST-4; casts through
+it do not wait for one another, as a FOR SHARE lock would make them, into a deadlock), the estate's latest
+register version (R-ROLL-5) and the caster's binding (R-CAST-1). If any changed, it writes nothing and the cast is
+decided again by the ordinary path in a fresh transaction (``Fallback``). A refusal read from the older snapshot
+stands: the cast is ordered before the change.
 """
 
 from __future__ import annotations
@@ -70,7 +74,8 @@ SELECT a.id, a.disabled_at, a.owner_id,
        ag.id, ag.kind, ag.grantee_account_id, ag.status, ag.valid_from, ag.valid_until, ag.scope, ag.used_at,
        ag.signed_by_owner_ids, {_BOUND_OWNER.format(account="ag.grantee_account_id")},
        EXISTS (SELECT 1 FROM paper_reception p WHERE p.vote_id = $3::uuid AND p.group_id = $4::varchar
-               AND p.status <> '{ReceptionStatus.DUPLICATE.value}')
+               AND p.status <> '{ReceptionStatus.DUPLICATE.value}'),
+       ag.xmin::text
 FROM (SELECT $1::uuid AS account_id) AS caller
 LEFT JOIN account a ON a.id = caller.account_id
 LEFT JOIN idempotency_record r ON r.account_id = caller.account_id AND r.key = $2::varchar
@@ -105,7 +110,14 @@ def _write(*, with_record: bool) -> str:
     """One statement: the guard (module docstring), then the ballot (nothing on a conflict with the group's counted
     ballot, R-TALLY-7), its marks, its audit entry, the idempotency record and the used grant (R-CAST-4) only for
     the ballot inserted, as ``app.ballot.repository.insert_ballot`` and ``app.ballot.service.insert_ballot`` do."""
-    n = 3  # $1 the vote's xmin as read, $2 the grant used (NULL for none), $3 its use time
+    # $1 the vote's xmin as read, $2 the grant used (NULL for none), $3 its use time, $4 the grant's xmin as read,
+    # $5 the estate's latest register version as read, $6 the owner the caster was bound to as read
+    n = 6
+    # The ballot's own vote_id, group_id and caster stand for them in the guard.
+    vote_id, group_id, caster = (
+        f"${n + 1 + _BALLOT_COLUMNS.index(name)}::{_BALLOT_TYPES[_BALLOT_COLUMNS.index(name)]}"
+        for name in ("vote_id", "group_id", "cast_by_account_id")
+    )
     ballot = _values(n + 1, _BALLOT_TYPES)
     n += len(_BALLOT_TYPES)
     marks = f"${n + 1}::uuid[], ${n + 2}::varchar[], ${n + 3}::uuid[], ${n + 4}::varchar[], ${n + 5}::bigint[]"
@@ -125,12 +137,20 @@ new_record AS (
     )
     recorded = "(SELECT count(*) FROM new_record)" if with_record else "1"
     return f"""
-WITH guard AS (
-    SELECT 1 FROM vote WHERE vote.id = $5::uuid AND vote.xmin::text = $1::text
+WITH used_grant_read AS (
+    SELECT 1 FROM acting_grant WHERE acting_grant.id = $2::uuid AND acting_grant.xmin::text = $4::text
+    FOR KEY SHARE
+),
+guard AS (
+    SELECT 1 FROM vote v WHERE v.id = {vote_id} AND v.xmin::text = $1::text
     AND NOT EXISTS (
-        SELECT 1 FROM paper_reception p WHERE p.vote_id = $5::uuid AND p.group_id = $6::varchar
+        SELECT 1 FROM paper_reception p WHERE p.vote_id = {vote_id} AND p.group_id = {group_id}
         AND p.status <> '{ReceptionStatus.DUPLICATE.value}'
     )
+    AND (SELECT rv.id FROM register_version rv WHERE rv.estate_id = v.estate_id ORDER BY rv.number DESC LIMIT 1)
+        IS NOT DISTINCT FROM $5::uuid
+    AND {_BOUND_OWNER.format(account=caster)} IS NOT DISTINCT FROM $6::uuid
+    AND ($2::uuid IS NULL OR EXISTS (SELECT 1 FROM used_grant_read))
 ),
 new_ballot AS (
     INSERT INTO ballot ({", ".join(_BALLOT_COLUMNS)})
@@ -272,7 +292,8 @@ async def _cast(
         idempotency_record=record,
     )  # fmt: skip
     ballot, entry = written.ballot, written.entry
-    parameters: list[Any] = [first[25], grant_id, now]
+    grant_version = next((row[37] for row in rows if row[26] is not None and row[26] == grant_id), None)
+    parameters: list[Any] = [first[25], grant_id, now, grant_version, first[21], first[23]]
     parameters += [
         ballot["id"], ballot["vote_id"], ballot["group_id"], ballot["status"].value, ballot["channel"].value,
         _json(ballot["answers"]), ballot["content_hash"], ballot["nonce"], ballot["cast_by_account_id"],

@@ -18,7 +18,7 @@ from app.audit.models import AuditEntry
 from app.ballot.models import Ballot, BallotMark, BallotStatus, CountingSession, IdempotencyRecord, PaperReception
 from app.db import locks
 from app.grant import service as grant_service
-from app.grant.models import ActingGrant
+from app.grant.models import ActingGrant, GrantStatus
 from app.ledger.events import EventKind
 from app.place.models import Estate
 from app.realname.repository import bound_owner_expression
@@ -197,6 +197,16 @@ async def organisation_keys_in_version(
         if len(_organisations_of_version) > _ORGANISATIONS_CACHE_SIZE:
             _organisations_of_version.popitem(last=False)
     return organisations.intersection(owner_ids)
+
+
+async def lock_approved_grant(session: AsyncSession, grant_id: uuid.UUID) -> bool:
+    """Whether the grant a cast acts through is approved as it stands now, key-share-locked until commit (PostgreSQL):
+    a revocation (``SELECT … FOR UPDATE``, then the used check, R-CAST-4) waits for the cast and finds it used, and
+    casts through the grant do not wait for one another on their ``used_at`` update."""
+    status = await session.scalar(
+        select(ActingGrant.status).where(ActingGrant.id == grant_id).with_for_update(read=True, key_share=True)
+    )
+    return status is GrantStatus.APPROVED
 
 
 async def grant_facts(session: AsyncSession, estate_id: uuid.UUID, group_key: str) -> tuple[GrantFacts, ...]:

@@ -98,6 +98,12 @@ async def cast(
     vote, group_row, basis, grant_id = await decide(
         session, vote, group_row, grants, account_id=principal.account_id, now=now
     )
+    while grant_id is not None and not await repository.lock_approved_grant(session, grant_id):
+        # R-CAST-4: revoked since it was read (a revocation takes no vote lock): decided on the grants as they are now
+        grants = await repository.grant_facts(session, vote.estate_id, group_row.group_key)
+        vote, group_row, basis, grant_id = await decide(
+            session, vote, group_row, grants, account_id=principal.account_id, now=now
+        )
     marks = vote.form.marks(body.answers)
     record: dict[str, Any] | None = (
         {"account_id": principal.account_id, "key": idempotency_key, "request_sha256": fingerprint, "created_at": now}

@@ -646,11 +646,16 @@ async def end_grants_of_ended_bindings(
         return []
     grants = list(
         await session.scalars(
-            select(ActingGrant).where(
+            select(ActingGrant)
+            .where(
                 ActingGrant.estate_id == version.estate_id,
                 ActingGrant.status.in_((GrantStatus.PENDING, GrantStatus.APPROVED)),
                 or_(ActingGrant.grantee_account_id.in_(accounts), ActingGrant.requested_by_account_id.in_(accounts)),
             )
+            .order_by(ActingGrant.id)
+            # FOR UPDATE waits for a cast holding the grant (FOR KEY SHARE, which a plain UPDATE would not wait for):
+            # that ballot is cast before the end and stands; no ballot uses the grant after it (R-CAST-4).
+            .with_for_update()
         )
     )
     actor = realname_binding.ended_by(version)

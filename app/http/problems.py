@@ -224,13 +224,15 @@ def is_database_unavailable(exc: BaseException) -> bool:
     return False
 
 
-#: SQLSTATEs of a bounded wait that ran out (app.db.session.bounded_waits): lock_not_available (``lock_timeout``)
-#: and query_canceled (``statement_timeout``).
-_BUSY_SQLSTATES = frozenset({"55P03", "57014"})
+#: SQLSTATEs after which the transaction is rolled back and a retry may succeed: a bounded wait that ran out
+#: (app.db.session.bounded_waits: lock_not_available for ``lock_timeout``, query_canceled for ``statement_timeout``),
+#: and PostgreSQL choosing this transaction as a deadlock's victim or a serialization failure's loser.
+_BUSY_SQLSTATES = frozenset({"55P03", "57014", "40P01", "40001"})
 
 
 def is_database_busy(exc: BaseException) -> bool:
-    """Whether ``exc`` is PostgreSQL giving up on a lock wait or a long statement: the request may be retried."""
+    """Whether ``exc`` is PostgreSQL giving up on a lock wait, a long statement or a deadlock: the request may be
+    retried."""
     wrapped = exc.orig if isinstance(exc, DBAPIError) else None
     for current in (exc, wrapped, getattr(wrapped, "__cause__", None)):
         if getattr(current, "sqlstate", None) in _BUSY_SQLSTATES:

@@ -168,9 +168,13 @@ def _timestamp(now: datetime) -> float:
     return now.timestamp()
 
 
+#: The last second a ``datetime`` can hold (9999-12-31T23:59:59Z): a time claim beyond it is malformed, not a 500.
+_LAST_TIMESTAMP = 253_402_300_799
+
+
 def _int_claim(payload: Mapping[str, Any], name: str) -> int:
     value = payload[name]
-    if isinstance(value, bool) or not isinstance(value, int):
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= _LAST_TIMESTAMP:
         raise InvalidAccessToken(reason="malformed_claims")
     return value
 
@@ -297,8 +301,8 @@ class TokenService:
                 return None
             public_key.verify(_b64url_decode(signature_segment), f"{header_segment}.{payload_segment}".encode())
             payload = json.loads(_b64url_decode(payload_segment))
-        except (ValueError, InvalidSignature):  # binascii.Error and JSONDecodeError are ValueErrors
-            return None
+        except (ValueError, InvalidSignature, RecursionError):  # binascii.Error and JSONDecodeError are ValueErrors;
+            return None  # RecursionError: an unsigned header nested deeper than the decoder goes (PyJWT refuses it)
         if type(payload) is not dict or not RESERVED_CLAIMS.issubset(payload):
             return None
         if payload["iss"] != self.issuer or payload["aud"] != self.audience or payload["typ"] != ACCESS_TOKEN_TYPE:

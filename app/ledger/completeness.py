@@ -32,7 +32,7 @@ from typing import Any
 
 from app.ledger.canonical import canonical_sha256
 from app.ledger.events import SUPERVISION_KINDS, EventKind
-from app.ledger.merkle import inclusion_proof, leaf_hash, root, verify_inclusion
+from app.ledger.merkle import inclusion_proof, leaf_hash, leaf_hashes, root, verify_inclusion
 
 ENTRY_SET_DOMAIN = "evote/vote-entries@1"
 #: The entry set's canonical document around its pairs: ``ENTRY_SET_HEAD`` + ``["id","digest"]`` pairs joined by
@@ -134,7 +134,7 @@ def counted_leaves(commitments: Iterable[str]) -> list[str]:
 def counted_set(commitments: Iterable[str]) -> CountedSet:
     """The Merkle root over the sorted commitments' ASCII bytes (RFC 9162 leaves)."""
     leaves = counted_leaves(commitments)
-    return CountedSet(len(leaves), root([leaf_hash(leaf.encode("ascii")) for leaf in leaves]).hex())
+    return CountedSet(len(leaves), root(leaf_hashes([leaf.encode("ascii") for leaf in leaves])).hex())
 
 
 def counted_contains(commitments: Sequence[str], logged: Mapping[str, Any], commitment: str) -> bool:
@@ -152,7 +152,7 @@ def counted_inclusion(commitments: Iterable[str], commitment: str) -> tuple[int,
     ``ValueError`` if it is not one of them."""
     leaves = counted_leaves(commitments)
     index = leaves.index(commitment)
-    return index, inclusion_proof(index, [leaf_hash(leaf.encode("ascii")) for leaf in leaves])
+    return index, inclusion_proof(index, leaf_hashes([leaf.encode("ascii") for leaf in leaves]))
 
 
 def verify_counted_inclusion(commitment: str, index: int, proof: Sequence[bytes], logged: Mapping[str, Any]) -> bool:

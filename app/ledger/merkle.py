@@ -53,6 +53,20 @@ def leaf_hash(data: bytes) -> bytes:
     return hashlib.sha256(LEAF_PREFIX + data).digest()
 
 
+def leaf_hashes(entries: Iterable[bytes]) -> list[bytes]:
+    """``leaf_hash`` of each entry, in order: a copy of one hash state already fed the prefix per entry, which
+    costs less than hashing the prefixed entry anew (a close hashes ~100,000 leaves)."""
+    prefixed = hashlib.sha256(LEAF_PREFIX)
+    hashes = []
+    for data in entries:
+        if not isinstance(data, bytes):
+            raise ValueError("leaf data must be bytes")
+        state = prefixed.copy()
+        state.update(data)
+        hashes.append(state.digest())
+    return hashes
+
+
 def node_hash(left: bytes, right: bytes) -> bytes:
     """RFC 9162 §2.1.1: the hash of an interior node, ``SHA-256(0x01 || left || right)``."""
     _check_hash("left", left)
@@ -327,10 +341,16 @@ def _mth(hashes: Sequence[bytes]) -> bytes:
     leaf (a close builds the counted set over ~100,000 leaves)."""
     if not hashes:
         return EMPTY_ROOT
+    prefixed = hashlib.sha256(NODE_PREFIX)  # copied per node: cheaper than hashing the prefixed pair anew
     level = list(hashes)
     while len(level) > 1:
         carried = level[-1:] if len(level) % 2 else []
-        level = [_node(left, right) for left, right in zip(level[0::2], level[1::2], strict=False)] + carried
+        paired = []
+        for left, right in zip(level[0::2], level[1::2], strict=False):
+            state = prefixed.copy()
+            state.update(left + right)
+            paired.append(state.digest())
+        level = paired + carried
     return level[0]
 
 

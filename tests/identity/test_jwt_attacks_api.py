@@ -246,3 +246,39 @@ async def test_a_stolen_refresh_token_used_first_by_the_thief_revokes_the_family
     assert (
         await client.post("/api/v1/auth/refresh", json={"refresh_token": again["refresh_token"]})
     ).status_code == 200
+
+
+@pytest.mark.parametrize("nesting", [b"[" * 3000, b'{"a":' * 1100])
+async def test_a_deeply_nested_unsigned_header_is_401_not_500(client, app, victim, nesting):  # type: ignore[no-untyped-def]
+    """The header is parsed before any signature is checked: nesting deeper than the JSON decoder's recursion limit
+    is a malformed token like any other, on the routes that read the account (``GET /me``) and on the cast, which
+    checks the token alone before its transaction (``app.http.deps.get_caller``)."""
+    token = f"{b64url(nesting)}.{victim['token'].split('.', 1)[1]}"
+    assert len(token) < 8192  # within the length every token is allowed, so it is parsed
+    headers = {"Authorization": f"Bearer {token}"}
+    for response in (
+        await client.get(ME, headers=headers),
+        await client.post(
+            f"/api/v1/votes/{uuid.uuid4()}/ballots", json={"group_id": "0" * 32, "answers": {}}, headers=headers
+        ),
+    ):
+        assert response.status_code == 401, response.text
+        assert response.json()["code"] == "auth.token_invalid"
+
+
+@pytest.mark.parametrize("lean", [True, False], ids=["lean", "ordinary"])
+async def test_every_attack_is_refused_alike_by_the_cast(client, session, app, victim, lean):  # type: ignore[no-untyped-def]
+    """The cast checks the token before its transaction (``get_caller``) and reads the account itself on PostgreSQL
+    (``app.ballot.lean``): every forged, stale or misdirected token, and a disabled account's genuine one, is refused
+    there with the code ``GET /me`` gives, and before anything about the vote is looked at."""
+    app.state.lean_cast = lean and app.state.lean_cast
+    url = f"/api/v1/votes/{uuid.uuid4()}/ballots"
+    body = {"group_id": "0" * 32, "answers": {}}
+    for token, code, _ in _attacks(app, victim).values():
+        _assert_refused(await client.post(url, json=body, headers={"Authorization": f"Bearer {token}"}), code)
+    account = await session.get(Account, victim["account"].id)
+    assert account is not None
+    account.disabled_at = NOW
+    await session.commit()
+    refused = await client.post(url, json=body, headers={"Authorization": f"Bearer {victim['token']}"})
+    _assert_refused(refused, "auth.unauthenticated")

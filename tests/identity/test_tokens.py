@@ -308,8 +308,22 @@ def test_every_required_claim_is_required(
         ({"jti": 7}, "malformed"),
         ({"jti": ""}, "malformed_claims"),
         ({"iss": ["evote"]}, "wrong_issuer"),
+        ({"exp": 10**20}, "malformed_claims"),
+        ({"iat": -1}, "malformed_claims"),
     ],
-    ids=["exp-str", "exp-float", "nbf-bool", "iat-list", "sub-empty", "sub-int", "jti-int", "jti-empty", "iss-list"],
+    ids=[
+        "exp-str",
+        "exp-float",
+        "nbf-bool",
+        "iat-list",
+        "sub-empty",
+        "sub-int",
+        "jti-int",
+        "jti-empty",
+        "iss-list",
+        "exp-beyond-datetime",
+        "iat-negative",
+    ],
 )
 def test_claims_of_the_wrong_shape_are_rejected(
     service: TokenService, private_key: Ed25519PrivateKey, header: dict[str, Any], overrides, reason: str

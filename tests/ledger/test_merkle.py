@@ -22,6 +22,7 @@ from app.ledger.merkle import (
     consistency_proof,
     inclusion_proof,
     leaf_hash,
+    leaf_hashes,
     node_hash,
     root,
     verify_consistency,
@@ -229,6 +230,12 @@ def test_leaf_hashes_and_empty_root_match_the_published_vectors():
     assert node_hash(NODES[0][0], NODES[0][1]) == NODES[1][0]
 
 
+def test_leaf_hashes_of_many_entries_are_each_entrys_leaf_hash():
+    assert leaf_hashes(LEAF_INPUTS) == LEAVES
+    assert leaf_hashes(iter(LEAF_INPUTS[2:4])) == LEAVES[2:4]
+    assert leaf_hashes([]) == []
+
+
 @pytest.mark.parametrize("size", range(9))
 def test_root_of_every_prefix_matches_the_published_roots(size):
     assert root(LEAVES[:size]) == ROOTS[size]
@@ -369,6 +376,7 @@ def test_the_proof_does_not_bind_the_tree_size_the_signed_checkpoint_does():
     "call",
     [
         lambda: leaf_hash("text"),  # type: ignore[arg-type]
+        lambda: leaf_hashes([b"bytes", "text"]),  # type: ignore[list-item]
         lambda: node_hash(LEAVES[0], b"short"),
         lambda: node_hash(b"", LEAVES[0]),
         lambda: root([LEAVES[0], b"x" * 31]),

@@ -11,9 +11,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from datetime import UTC, datetime, timedelta
 
+import pytest
 import sqlalchemy as sa
 
 from app.audit import service as audit_service
@@ -87,19 +89,26 @@ async def test_every_binding_of_the_close_is_the_entry_set_before_its_instant(ba
     assert closed.payload["counted"] == completeness.counted_set(list(commitments)).payload()
 
 
-# Digests a JSON writer must escape (or must not): the database's to_json has to agree with RFC 8785 on them.
+# Digests a JSON writer would escape, or that are no SHA-256 in lowercase hex: PostgreSQL refuses them all
+# (ck_audit_entry_payload_sha256_hex), so its entry set can write every digest as it is.
 ODD_DIGESTS = (
-    "0" * 64,
-    "f" * 64,
-    'quote"d',
+    "F" * 64,
+    "0" * 63,
+    "0" * 63 + "g",
+    "0" * 63 + "\n",
+    'quote"d' + "0" * 57,
     "back\\slash",
-    "line\nfeed\ttab\rcr\bbs\fff",
-    "\x01\x1f\x7f",
-    "slash/<>&'",
     "é中文😀",
     "\u2028\u2029",
     "",
 )
+
+
+def _entry(vote_id: uuid.UUID, digest: str, *, at: datetime, entry_id: uuid.UUID | None = None) -> AuditEntry:
+    return AuditEntry(
+        id=entry_id or uuid.uuid4(), kind=str(EventKind.BALLOT_CAST), vote_id=vote_id, payload={},
+        payload_sha256=digest, created_at=at,
+    )  # fmt: skip
 
 
 async def test_the_entry_set_computed_by_the_database_is_the_ledgers(backend, session):
@@ -117,14 +126,11 @@ async def test_the_entry_set_computed_by_the_database_is_the_ledgers(backend, se
                 kind=str(kinds[n % len(kinds)]),
                 vote_id=vote_id,
                 payload={},
-                payload_sha256=ODD_DIGESTS[n % len(ODD_DIGESTS)],
+                payload_sha256=hashlib.sha256(entry_id.bytes).hexdigest() if n % 7 else "0" * 64,
                 created_at=instant + timedelta(seconds=n % 5 - 2),  # some at or after the binding's instant
             )
         )
-    other_vote = AuditEntry(
-        id=uuid.uuid4(), kind=str(EventKind.BALLOT_CAST), vote_id=uuid.uuid4(), payload={}, payload_sha256="1" * 64,
-        created_at=instant - timedelta(days=1),
-    )  # fmt: skip
+    other_vote = _entry(uuid.uuid4(), "1" * 64, at=instant - timedelta(days=1))
     session.add_all([*rows, other_vote])
     await session.flush()
 
@@ -137,21 +143,33 @@ async def test_the_entry_set_computed_by_the_database_is_the_ledgers(backend, se
     found = await repository.bound_entry_set(session, vote_id, instant)
     assert found == completeness.entry_set(expected_pairs)
     assert found.sha256 != completeness.entry_set(expected_pairs[1:]).sha256
-    # Plain hex digests (the ledger's direct writing) and printable ones JSON writes as they are: the same too.
-    plain_vote = uuid.uuid4()
-    printable = ("slash/<>&'", "é中文😀", "A-Z_", " space ")
-    plain = [(uuid.uuid4(), f"{n:064x}" if n % 3 else printable[n % 4]) for n in range(30)]
-    session.add_all(
-        AuditEntry(
-            id=entry_id, kind=str(EventKind.BALLOT_CAST), vote_id=plain_vote, payload={}, payload_sha256=digest,
-            created_at=instant - timedelta(seconds=1),
-        )
-        for entry_id, digest in plain
-    )  # fmt: skip
-    await session.flush()
-    found = await repository.bound_entry_set(session, plain_vote, instant)
-    assert found == completeness.entry_set((str(entry_id), digest) for entry_id, digest in plain)
+    # The document's bytes themselves, as the ledger writes them, hashed by the database: not only the digests.
+    document = (
+        completeness.ENTRY_SET_HEAD
+        + ",".join(f'["{entry_id}","{digest}"]' for entry_id, digest in sorted(expected_pairs))
+        + completeness.ENTRY_SET_TAIL
+    )
+    assert found.sha256 == hashlib.sha256(document.encode("ascii")).hexdigest()
     assert await repository.bound_entry_set(session, uuid.uuid4(), instant) == completeness.entry_set([])
+
+
+async def test_postgresql_refuses_a_payload_digest_that_is_not_64_lowercase_hex_digits(backend, session):
+    instant = datetime(2025, 3, 20, tzinfo=UTC)
+    for digest in ODD_DIGESTS:
+        vote_id = uuid.uuid4()
+        if backend.backend == "postgresql":
+            with pytest.raises(sa.exc.IntegrityError, match="ck_audit_entry_payload_sha256_hex"):
+                async with session.begin_nested():
+                    session.add(_entry(vote_id, digest, at=instant - timedelta(seconds=1)))
+        else:  # no such constraint: SQLite's entry set is the ledger's own, which escapes what JSON must
+            entry = _entry(vote_id, digest, at=instant - timedelta(seconds=1))
+            session.add(entry)
+            await session.flush()
+            found = await repository.bound_entry_set(session, vote_id, instant)
+            assert found == completeness.entry_set([(str(entry.id), digest)])
+    good = _entry(uuid.uuid4(), "0123456789abcdef" * 4, at=instant)
+    session.add(good)
+    await session.flush()  # the constraint admits a digest
 
 
 async def test_the_close_bindings_side_by_side_are_the_ledgers(backend, app, session):
@@ -172,3 +190,9 @@ async def test_the_close_bindings_side_by_side_are_the_ledgers(backend, app, ses
     assert counted == completeness.counted_set(commitments)
     assert counted != completeness.counted_set([*commitments, "1" * 64])
     assert entry_set == await repository.bound_entry_set(session, fixture.vote.id, before)
+    # A commitment of another length: the database's joined commitments cannot be cut every 64 characters.
+    for shorter in ("c" * 10, ""):
+        ballots[0].content_hash = shorter
+        await session.flush()
+        _, counted = await repository.close_bindings(session, fixture.vote.id, before)
+        assert counted == completeness.counted_set([shorter, *commitments[1:]])
