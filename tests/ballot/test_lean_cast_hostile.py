@@ -16,7 +16,7 @@ from sqlalchemy import text
 from app.identity.models import Account
 from app.rules.paper import ReceptionStatus
 from tests.ballot.helpers import WANG, answers_for, group_of, owner_id
-from tests.ballot.test_lean_cast import NOW, STORED, _fixed_ids, _setup, paths_spy
+from tests.ballot.test_lean_cast import NOW, STORED, _fixed_ids, _setup, keep, paths_spy
 from tests.ballot.test_lean_cast import postgresql as postgresql  # the fixture
 from tests.factories import bearer, make_api_key
 from tests.factories_vote import make_vote, yes_no_topic
@@ -30,6 +30,7 @@ async def test_hostile_requests_are_answered_alike_on_both_paths(  # type: ignor
     fixture, wang, li, _, own, proxied = await _setup(session, app)
     vote = fixture.vote.id
     other = await make_vote(session, app.state.cipher, now=NOW, topics=[yes_no_topic()])  # another estate
+    await keep(session, other.vote)
     wang_there = await owner_id(session, app, WANG)
     await session.commit()
     other_own = await group_of(session, other.vote.id, wang_there)
