@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import uuid
 
+import httpx
 from sqlalchemy import select
 
 from app.register.models import Owner
 from app.vote.models import RollGroup
+from tests.factories import bearer
 
 WANG = "110105198001010016"  # 王一: units 1-1-101 and 1-1-102, one group (R-HEAD-1)
 LI = "110105198102020029"  # 李二: co-owner of 1-2-201 with 张三, and sole owner of 3-1-102 (R-HEAD-3)
@@ -44,3 +46,14 @@ def answers_for(fixture, **overrides):
             answers[str(topic.id)] = {c: ("AGREE" if i < 5 else "ABSTAIN") for i, c in enumerate(candidates)}
     answers.update(overrides)
     return answers
+
+
+async def cast_over_its_own_client(app, fixture, account, group) -> httpx.Response:  # type: ignore[no-untyped-def]
+    """One cast of ``account`` for ``group`` over a client of its own (races: one connection per request)."""
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://evote.test") as client:
+        return await client.post(
+            f"/api/v1/votes/{fixture.vote.id}/ballots",
+            json={"group_id": group, "answers": answers_for(fixture)},
+            headers=bearer(app, account),
+        )

@@ -23,9 +23,9 @@ from app.db.session import unit_of_work
 from app.grant.models import ActingGrant, ActingKind, GrantStatus
 from app.rules.paper import PaperForm, ReceptionStatus
 from app.vote.models import Vote, VotingMethod
-from tests.ballot.helpers import LI, WANG, ZHANG, answers_for, group_of, owner_id
+from tests.ballot.helpers import LI, WANG, ZHANG, cast_over_its_own_client, group_of, owner_id
 from tests.ballot.test_lean_cast import keep
-from tests.factories import bearer, make_account
+from tests.factories import make_account
 from tests.factories_vote import make_vote, yes_no_topic
 
 NOW = utcnow().replace(microsecond=0)
@@ -55,16 +55,6 @@ async def world(race_app, request):  # type: ignore[no-untyped-def]
     return race_app, fixture, agent, group, grant.id
 
 
-async def _cast(app, fixture, account, group) -> httpx.Response:  # type: ignore[no-untyped-def]
-    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-    async with httpx.AsyncClient(transport=transport, base_url="http://evote.test") as client:
-        return await client.post(
-            f"/api/v1/votes/{fixture.vote.id}/ballots",
-            json={"group_id": group, "answers": answers_for(fixture)},
-            headers=bearer(app, account),
-        )
-
-
 async def _until_a_cast_waits(app, cast: asyncio.Task[httpx.Response]) -> None:  # type: ignore[no-untyped-def]
     """Until the cast's statement waits for the advisory lock (its snapshot is taken by then)."""
     async with app.state.engine.connect() as connection:
@@ -85,7 +75,7 @@ async def test_a_grant_revoked_while_the_cast_waits_for_the_lock_no_longer_count
     app, fixture, agent, group, grant_id = world
     async with app.state.sessionmaker() as changer, changer.begin():
         await locks.exclusive(changer, fixture.vote.id)  # e.g. another group's paper reception in progress
-        cast = asyncio.create_task(_cast(app, fixture, agent, group))
+        cast = asyncio.create_task(cast_over_its_own_client(app, fixture, agent, group))
         await _until_a_cast_waits(app, cast)
         async with unit_of_work(app.state.sessionmaker) as revoker:
             await revoker.execute(
@@ -108,7 +98,7 @@ async def test_a_paper_ballot_received_while_the_cast_waits_wins(world):  # type
         await session.execute(update(Vote).where(Vote.id == fixture.vote.id).values(voting_method=VotingMethod.MIXED))
     async with app.state.sessionmaker() as receiver, receiver.begin():
         await locks.exclusive(receiver, fixture.vote.id)
-        cast = asyncio.create_task(_cast(app, fixture, agent, group))
+        cast = asyncio.create_task(cast_over_its_own_client(app, fixture, agent, group))
         await _until_a_cast_waits(app, cast)
         receiver.add(
             PaperReception(
@@ -129,7 +119,7 @@ async def test_two_casts_through_one_grant_released_together_make_one_ballot(wor
     app, fixture, agent, group, grant_id = world
     async with app.state.sessionmaker() as changer, changer.begin():
         await locks.exclusive(changer, fixture.vote.id)
-        casts = [asyncio.create_task(_cast(app, fixture, agent, group)) for _ in range(4)]
+        casts = [asyncio.create_task(cast_over_its_own_client(app, fixture, agent, group)) for _ in range(4)]
         await _until_a_cast_waits(app, casts[0])
         await asyncio.sleep(0.2)  # let the others reach the lock too (a weaker race if they don't, never wrong)
     responses = await asyncio.gather(*casts)
@@ -164,7 +154,7 @@ async def test_a_grant_revoked_after_the_ordinary_path_read_it_no_longer_counts(
         return decided
 
     monkeypatch.setattr(service, "decide", decide_then_revoke)
-    response = await _cast(app, fixture, agent, group)
+    response = await cast_over_its_own_client(app, fixture, agent, group)
     async with unit_of_work(app.state.sessionmaker) as session:
         ballots = await session.scalar(select(func.count()).select_from(Ballot))
         used_at = await session.scalar(select(ActingGrant.used_at).where(ActingGrant.id == grant_id))

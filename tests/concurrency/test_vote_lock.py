@@ -19,7 +19,7 @@ from app.db import locks
 from app.db.base import utcnow
 from app.db.session import unit_of_work
 from app.vote.models import Vote, VoteStatus
-from tests.ballot.helpers import LI, WANG, answers_for, group_of, owner_id
+from tests.ballot.helpers import LI, WANG, cast_over_its_own_client, group_of, owner_id
 from tests.factories import bearer, make_account
 from tests.factories_vote import make_vote, yes_no_topic
 
@@ -42,22 +42,12 @@ async def world(race_app):
     return race_app, fixture, {"wang": wang, "li": li}, groups
 
 
-async def _cast(app, fixture, account, group) -> httpx.Response:
-    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-    async with httpx.AsyncClient(transport=transport, base_url="http://evote.test") as client:
-        return await client.post(
-            f"/api/v1/votes/{fixture.vote.id}/ballots",
-            json={"group_id": group, "answers": answers_for(fixture)},
-            headers=bearer(app, account),
-        )
-
-
 async def test_a_cast_waiting_on_a_state_change_sees_the_new_state(world):
     app, fixture, accounts, groups = world
     async with app.state.sessionmaker() as changer, changer.begin():
         await locks.exclusive(changer, fixture.vote.id)
         await changer.execute(update(Vote).where(Vote.id == fixture.vote.id).values(status=VoteStatus.SUSPENDED))
-        cast = asyncio.create_task(_cast(app, fixture, accounts["wang"], groups["wang"]))
+        cast = asyncio.create_task(cast_over_its_own_client(app, fixture, accounts["wang"], groups["wang"]))
         await asyncio.sleep(0.5)
         assert not cast.done()  # the cast waits for the state change in progress
     response = await cast
@@ -71,7 +61,9 @@ async def test_casts_share_the_lock(world):
     app, fixture, accounts, groups = world
     async with app.state.sessionmaker() as other_cast, other_cast.begin():
         await locks.share(other_cast, fixture.vote.id)  # a cast in flight
-        response = await asyncio.wait_for(_cast(app, fixture, accounts["li"], groups["li"]), timeout=10)
+        response = await asyncio.wait_for(
+            cast_over_its_own_client(app, fixture, accounts["li"], groups["li"]), timeout=10
+        )
         assert response.status_code == 201, response.text
         # ... while a state change must wait for the cast in flight.
         async with app.state.sessionmaker() as changer, changer.begin():
