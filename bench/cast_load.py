@@ -459,8 +459,26 @@ async def unintegrated(dsn: str) -> int:
         await connection.close()
 
 
+async def analyze_cast_tables(dsn: str) -> None:
+    """``--analyze-after-warmup``: the tables a cast writes, analysed with the warm-up's rows in them. The world is
+    analysed with no ballot at all, and a plan a server connection caches then (the foreign-key checks' lookups of
+    ``ballot`` by id, say) stays a sequential scan until the table is analysed again: its invalidation replans it."""
+    connection = await asyncpg.connect(dsn)
+    try:
+        await connection.execute("ANALYZE ballot, ballot_mark, audit_entry, idempotency_record, tally_sum")
+    finally:
+        await connection.close()
+
+
+def _quote(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
 async def wait_integrated(dsn: str, limit_s: float = 120) -> float | None:
-    """Seconds until the server's integrator has folded every committed entry into the tree (None: timed out)."""
+    """Seconds until the server's integrator has folded every committed entry into the tree (None: timed out, or no
+    integrator: ``--integration-interval 0``)."""
+    if os.environ.get("EVOTE_LOG_INTEGRATION_INTERVAL_SECONDS") in {"0", "0.0"}:
+        return None
     started = time.perf_counter()
     while time.perf_counter() - started < limit_s:
         if await unintegrated(dsn) == 0:
@@ -775,6 +793,8 @@ def configure_environment(args: argparse.Namespace) -> Settings:
     os.environ.setdefault("EVOTE_DEV_KEY_DIR", str(REPO / "var" / "keys"))  # the keys the server will use
     if args.pool_size is not None:
         os.environ["EVOTE_DB_POOL_SIZE"] = str(args.pool_size)
+    if args.integration_interval is not None:
+        os.environ["EVOTE_LOG_INTEGRATION_INTERVAL_SECONDS"] = str(args.integration_interval)
     return Settings()
 
 
@@ -807,6 +827,11 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         server_version = await admin.fetchval("SHOW server_version")
         await admin.execute("ANALYZE")
         await admin.execute("CHECKPOINT")
+        for setting in args.pg_set:  # --pg-set: on this database only, for the server's new connections
+            name, _, value = setting.partition("=")
+            if not name.replace("_", "").replace(".", "").isalnum():
+                raise SystemExit(f"--pg-set: not a setting name: {name!r}")
+            await admin.execute(f"ALTER DATABASE evote_bench_cast SET {name} = {_quote(value)}")
     finally:
         await admin.close()
     console.print(
@@ -840,6 +865,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             succeeded: list[Prepared] = []
             await http_phase(port, clients, feed, args.warmup, succeeded)  # not measured
             await wait_integrated(raw_dsn, limit_s=30)  # start from an empty integration queue
+            if args.analyze_after_warmup:
+                await analyze_cast_tables(raw_dsn)
             sampler = RssSampler(pids)
             sampler.start()
             spy = start_py_spy(pids[0], args, stamp, clients)
@@ -1051,6 +1078,19 @@ def main() -> None:
         help="record the first worker with py-spy during the level with this many clients (needs py-spy)",
     )  # fmt: skip
     parser.add_argument("--dsn", default="postgresql://postgres@127.0.0.1:5432/postgres", help="admin DSN")
+    parser.add_argument(
+        "--integration-interval", type=float, default=None, metavar="SECONDS",
+        help="EVOTE_LOG_INTEGRATION_INTERVAL_SECONDS for the server (0: no integrator, and no wait for it)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--analyze-after-warmup", action="store_true",
+        help="ANALYZE the tables a cast writes after each level's warm-up (a diagnosis run: see analyze_cast_tables)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--pg-set", action="append", default=[], metavar="NAME=VALUE",
+        help="ALTER DATABASE evote_bench_cast SET NAME = VALUE before the server starts (a diagnosis run only: the "
+        "database is recreated by the next run)",
+    )  # fmt: skip
     args = parser.parse_args()
     os.chdir(REPO)
 
