@@ -20,7 +20,7 @@ from sqlalchemy.orm import selectinload
 
 from app.audit import service as audit_service
 from app.ballot.models import Ballot, BallotStatus, Channel, CountingSession
-from app.ballot.service import insert_ballot
+from app.ballot.service import ballot_rows, insert_ballot
 from app.common.access import Role
 from app.ledger import ballot as ballot_document
 from app.ledger.events import Event, EventKind
@@ -272,10 +272,11 @@ async def legacy_paper_voiding(
         }),
         estate_id=vote.estate_id, vote_id=vote.id, at=now,
     )  # fmt: skip
-    receipt = await insert_ballot(
-        session, vote.id, vote.estate_id, group_row, answers,
+    rows = ballot_rows(
+        vote.id, vote.estate_id, group_row, answers,
         marks_for_ballot(vote.topics, answers, allow_spoiled=True), now=now, basis="PAPER_ENTRY", grant_id=None,
         grant="", channel=Channel.PAPER, account_id=None, entered_by="tests", scan_sha256="5" * 64,
         cast_at=received_at,
     )  # fmt: skip
+    receipt = await insert_ballot(session, rows)
     assert receipt is not None

@@ -36,7 +36,7 @@ from app.ballot.errors import (
 )
 from app.ballot.models import Ballot, BallotStatus, Channel, PaperReception, PaperScan
 from app.ballot.schemas import CountedPaperEntry, PaperReceptionIn, Receipt
-from app.ballot.service import insert_ballot
+from app.ballot.service import ballot_rows, insert_ballot
 from app.common.access import Principal
 from app.ledger import ballot as ballot_document
 from app.ledger import events
@@ -170,11 +170,12 @@ async def enter_counted(
     if group_row is None:  # the roll is frozen: a reception names a group of it
         raise GroupNotInRoll()
     marks = marks_for_ballot(vote.topics, body.answers, allow_spoiled=True)
-    receipt = await insert_ballot(
-        session, vote.id, vote.estate_id, group_row, body.answers, marks, now=now, basis=PAPER_BASIS, grant_id=None,
+    rows = ballot_rows(
+        vote.id, vote.estate_id, group_row, body.answers, marks, now=now, basis=PAPER_BASIS, grant_id=None,
         grant="", channel=Channel.PAPER, account_id=None, entered_by=principal.label, scan_sha256=scan,
         cast_at=reception.received_at,
     )  # fmt: skip
+    receipt = await insert_ballot(session, rows)
     if receipt is None:  # R-PAPER-2: unreachable while online casts after a reception are refused
         raise AlreadyCast()
     reception.status = ReceptionStatus.COUNTED

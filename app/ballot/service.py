@@ -110,11 +110,12 @@ async def cast(
         if idempotency_key is not None
         else None
     )
-    receipt = await insert_ballot(
-        session, vote.id, vote.estate_id, group_row, body.answers, marks, now=now, basis=basis, grant_id=grant_id,
+    rows = ballot_rows(
+        vote.id, vote.estate_id, group_row, body.answers, marks, now=now, basis=basis, grant_id=grant_id,
         grant=grant_pseudonym(pseudonym_key, vote.id, grant_id), channel=Channel.ONLINE,
         account_id=principal.account_id, idempotency_record=record,
     )  # fmt: skip
+    receipt = await insert_ballot(session, rows, idempotency_record=record)
     if receipt is None:
         if idempotency_key is not None:  # a concurrent retry with the same key may have won the race
             replay = await _replay(session, principal.account_id, idempotency_key, fingerprint)
@@ -339,39 +340,21 @@ def ballot_rows(
 
 
 async def insert_ballot(
-    session: AsyncSession,
-    vote_id: uuid.UUID,
-    estate_id: uuid.UUID,
-    group_row: RollGroup,
-    answers: dict[str, Any],
-    marks: dict[str, tuple[Mark, ...]],
-    *,
-    now: datetime,
-    basis: str,
-    grant_id: uuid.UUID | None,
-    grant: str,
-    channel: Channel,
-    account_id: uuid.UUID | None,
-    entered_by: str | None = None,
-    scan_sha256: str | None = None,
-    cast_at: datetime | None = None,
-    idempotency_record: dict[str, Any] | None = None,
+    session: AsyncSession, rows: BallotRows, *, idempotency_record: dict[str, Any] | None = None
 ) -> Receipt | None:
-    """Insert the ballot, its marks, its audit entry and the idempotency record (``ballot_rows``); None, and nothing
-    written, if the group already has a counted ballot."""
-    rows = ballot_rows(
-        vote_id, estate_id, group_row, answers, marks, now=now, basis=basis, grant_id=grant_id, grant=grant,
-        channel=channel, account_id=account_id, entered_by=entered_by, scan_sha256=scan_sha256, cast_at=cast_at,
-        idempotency_record=idempotency_record,
-    )  # fmt: skip
+    """Insert a ballot's rows (``ballot_rows``) and the idempotency record; None, and nothing written, if the group
+    already has a counted ballot."""
     inserted = await repository.insert_ballot(session, rows.ballot, rows.marks, rows.entry, idempotency_record)
     if inserted is repository.Inserted.GROUP_HAS_BALLOT:
         return None
     if inserted is repository.Inserted.KEY_TAKEN:  # raising rolls the request's transaction back, ballot included
         raise IdempotencyKeyReused()
+    grant_id = rows.ballot["grant_id"]
     if grant_id is not None:  # R-CAST-4: a used grant can no longer be revoked
         await session.execute(
-            update(ActingGrant).where(ActingGrant.id == grant_id, ActingGrant.used_at.is_(None)).values(used_at=now)
+            update(ActingGrant)
+            .where(ActingGrant.id == grant_id, ActingGrant.used_at.is_(None))
+            .values(used_at=rows.ballot["cast_at"])
         )
     return rows.receipt
 

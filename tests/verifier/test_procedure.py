@@ -19,7 +19,7 @@ from sqlalchemy.orm import selectinload
 from app.audit.keys import LogKeys
 from app.audit.models import AuditEntry
 from app.ballot.models import Channel
-from app.ballot.service import insert_ballot
+from app.ballot.service import ballot_rows, insert_ballot
 from app.ledger import completeness
 from app.ledger.canonical import canonical_bytes
 from app.ledger.events import Event, EventKind
@@ -179,10 +179,11 @@ async def test_a_ballot_cast_after_the_notices_end_without_a_resumption_fails(cl
             assert vote is not None
             assert group is not None
             answers = answers_of(procedure.run.topic_ids, LATE_GROUP)
-            receipt = await insert_ballot(
-                forged, vote.id, vote.estate_id, group, answers, marks_for_ballot(vote.topics, answers), now=late,
+            rows = ballot_rows(
+                vote.id, vote.estate_id, group, answers, marks_for_ballot(vote.topics, answers), now=late,
                 basis="OWNER", grant_id=None, grant="", channel=Channel.ONLINE, account_id=None,
             )  # fmt: skip
+            receipt = await insert_ballot(forged, rows)
             assert receipt is not None
         procedure.at(late + timedelta(hours=1))  # the close comes after it in log time
 
