@@ -64,18 +64,24 @@ _BOUND_OWNER = (
 )  # app.realname.repository.bound_owner_expression: the earliest live binding in the vote's estate (R-CAST-1)
 
 READ = f"""
-SELECT a.id, a.disabled_at, a.owner_id,
-       r.request_sha256, r.status_code, r.body,
-       g.group_id, g.pseudonym, g.group_key, g.area, g.is_developer, g.unit_keys, g.owner_ids,
-       v.id, v.estate_id, v.status, v.voting_method, v.starts_at, v.ends_at, v.proxies_allowed,
-       v.register_version_id,
-       (SELECT rv.id FROM register_version rv WHERE rv.estate_id = v.estate_id ORDER BY rv.number DESC LIMIT 1),
-       v.notice_hash, {_BOUND_OWNER.format(account="$1")}, v.posted_at, v.xmin::text,
-       ag.id, ag.kind, ag.grantee_account_id, ag.status, ag.valid_from, ag.valid_until, ag.scope, ag.used_at,
-       ag.signed_by_owner_ids, {_BOUND_OWNER.format(account="ag.grantee_account_id")},
+SELECT a.id AS account_id, a.disabled_at AS account_disabled_at, a.owner_id AS account_owner_id,
+       r.request_sha256 AS replay_request_sha256, r.status_code AS replay_status_code, r.body AS replay_body,
+       g.group_id, g.pseudonym AS group_pseudonym, g.group_key, g.area AS group_area,
+       g.is_developer AS group_is_developer, g.unit_keys AS group_unit_keys, g.owner_ids AS group_owner_ids,
+       v.id AS vote_id, v.estate_id AS vote_estate_id, v.status AS vote_status, v.voting_method AS vote_voting_method,
+       v.starts_at AS vote_starts_at, v.ends_at AS vote_ends_at, v.proxies_allowed AS vote_proxies_allowed,
+       v.register_version_id AS vote_register_version_id,
+       (SELECT rv.id FROM register_version rv WHERE rv.estate_id = v.estate_id ORDER BY rv.number DESC LIMIT 1)
+           AS latest_register_version_id,
+       v.notice_hash AS vote_notice_hash, {_BOUND_OWNER.format(account="$1")} AS caller_owner_id,
+       v.posted_at AS vote_posted_at, v.xmin::text AS vote_version,
+       ag.id AS grant_id, ag.kind AS grant_kind, ag.grantee_account_id AS grant_grantee_account_id,
+       ag.status AS grant_status, ag.valid_from AS grant_valid_from, ag.valid_until AS grant_valid_until,
+       ag.scope AS grant_scope, ag.used_at AS grant_used_at, ag.signed_by_owner_ids AS grant_signed_by_owner_ids,
+       {_BOUND_OWNER.format(account="ag.grantee_account_id")} AS grant_grantee_owner_id,
        EXISTS (SELECT 1 FROM paper_reception p WHERE p.vote_id = $3::uuid AND p.group_id = $4::varchar
-               AND p.status <> '{ReceptionStatus.DUPLICATE.value}'),
-       ag.xmin::text
+               AND p.status <> '{ReceptionStatus.DUPLICATE.value}') AS group_has_reception,
+       ag.xmin::text AS grant_version
 FROM (SELECT $1::uuid AS account_id) AS caller
 LEFT JOIN account a ON a.id = caller.account_id
 LEFT JOIN idempotency_record r ON r.account_id = caller.account_id AND r.key = $2::varchar
@@ -261,20 +267,20 @@ async def _cast(
     except PostgresError as error:
         raise _translated(error) from error
     first = rows[0]
-    if first[0] is None or first[1] is not None:
+    if first["account_id"] is None or first["account_disabled_at"] is not None:
         raise Unauthenticated()  # no such account, or disabled (app.identity.service.principal_for_account)
-    if first[2] is None:
+    if first["account_owner_id"] is None:
         raise NotVerified()  # R-CAST-1
-    if idempotency_key is not None and first[3] is not None:
-        if first[3] != fingerprint:
+    if idempotency_key is not None and first["replay_request_sha256"] is not None:
+        if first["replay_request_sha256"] != fingerprint:
             raise IdempotencyKeyReused()
-        return CastOutcome(first[4], first[5]), False
+        return CastOutcome(first["replay_status_code"], first["replay_body"]), False
     try:
         vote, group_row, grants = await _read(rows)
         # R-PAPER-2: the reception as read (so the checks run in the ordinary order); the write's guard looks again,
         # under the lock, for one recorded meanwhile.
         vote, group_row, basis, grant_id = await decide(
-            None, vote, group_row, grants, account_id=account_id, now=now, reception=first[36]
+            None, vote, group_row, grants, account_id=account_id, now=now, reception=first["group_has_reception"]
         )
     except ReadsNeeded:
         # Topics or organisations not kept yet (a vote's or register version's first cast in this process), or an
@@ -292,8 +298,11 @@ async def _cast(
         idempotency_record=record,
     )  # fmt: skip
     ballot, entry = written.ballot, written.entry
-    grant_version = next((row[37] for row in rows if row[26] is not None and row[26] == grant_id), None)
-    parameters: list[Any] = [first[25], grant_id, now, grant_version, first[21], first[23]]
+    grant_version = next((row["grant_version"] for row in rows if row["grant_id"] == grant_id), None)
+    parameters: list[Any] = [
+        first["vote_version"], grant_id, now, grant_version, first["latest_register_version_id"],
+        first["caller_owner_id"],
+    ]  # fmt: skip
     parameters += [
         ballot["id"], ballot["vote_id"], ballot["group_id"], ballot["status"].value, ballot["channel"].value,
         _json(ballot["answers"]), ballot["content_hash"], ballot["nonce"], ballot["cast_by_account_id"],
@@ -328,24 +337,50 @@ async def _read(rows: list[Any]) -> tuple[CastingVote | None, RollGroup | None, 
     """The vote, the frozen roll group and the group's grants of the read's rows (JSON columns come decoded)."""
     first = rows[0]
     group_row = None
-    if first[6] is not None:
+    if first["group_id"] is not None:
         group_row = RollGroup(
-            vote_id=first[13], group_id=first[6], pseudonym=first[7], group_key=first[8], area=first[9],
-            is_developer=first[10], unit_keys=first[11], owner_ids=first[12],
-        )  # fmt: skip
-    if first[13] is None:
+            vote_id=first["vote_id"],
+            group_id=first["group_id"],
+            pseudonym=first["group_pseudonym"],
+            group_key=first["group_key"],
+            area=first["group_area"],
+            is_developer=first["group_is_developer"],
+            unit_keys=first["group_unit_keys"],
+            owner_ids=first["group_owner_ids"],
+        )
+    if first["vote_id"] is None:
         return None, group_row, ()
-    form = await repository.published_form(None, first[13], first[22] or "")
+    form = await repository.published_form(None, first["vote_id"], first["vote_notice_hash"] or "")
     vote = CastingVote(
-        id=first[13], estate_id=first[14], status=VoteStatus(first[15]), voting_method=VotingMethod(first[16]),
-        starts_at=first[17], ends_at=first[18], proxies_allowed=first[19], register_version_id=first[20],
-        latest_register_version_id=first[21],
-        topics=form.topics, form=form, caller_owner_id=first[23], posted_at=first[24],
-    )  # fmt: skip
+        id=first["vote_id"],
+        estate_id=first["vote_estate_id"],
+        status=VoteStatus(first["vote_status"]),
+        voting_method=VotingMethod(first["vote_voting_method"]),
+        starts_at=first["vote_starts_at"],
+        ends_at=first["vote_ends_at"],
+        proxies_allowed=first["vote_proxies_allowed"],
+        register_version_id=first["vote_register_version_id"],
+        latest_register_version_id=first["latest_register_version_id"],
+        topics=form.topics,
+        form=form,
+        caller_owner_id=first["caller_owner_id"],
+        posted_at=first["vote_posted_at"],
+    )
     grants = tuple(
-        grant_facts_of(row[26], row[27], row[28], row[29], row[35], row[30], row[31], row[32], row[33], row[34])
+        grant_facts_of(
+            row["grant_id"],
+            row["grant_kind"],
+            row["grant_grantee_account_id"],
+            row["grant_status"],
+            row["grant_grantee_owner_id"],
+            row["grant_valid_from"],
+            row["grant_valid_until"],
+            row["grant_scope"],
+            row["grant_used_at"],
+            row["grant_signed_by_owner_ids"],
+        )
         for row in rows
-        if row[26] is not None
+        if row["grant_id"] is not None
     )
     return vote, group_row, grants
 
