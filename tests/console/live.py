@@ -149,3 +149,10 @@ def browser_page(sync_api: Any) -> Iterator[Any]:
 def screenshot(page: Any, name: str) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+def follow(page: Any, target: Any) -> None:
+    """Click what navigates and return once the new page has loaded. A click returns when the navigation has started,
+    so a locator counted right after it may see the new document half parsed (an empty table)."""
+    with page.expect_navigation():
+        target.click()

@@ -16,7 +16,7 @@ from app.common.access import Role, Scope
 from app.register.models import UnitOwner
 from app.transitions import run_due_transitions
 from tests.ballot.helpers import WANG, owner_id
-from tests.console.live import SCREENSHOTS, browser_page, require_browser, screenshot
+from tests.console.live import SCREENSHOTS, browser_page, follow, require_browser, screenshot
 from tests.console.test_browser_street_office import sign_in
 from tests.factories import bearer, make_account, make_api_key, make_places
 from tests.factories_vote import POSTING_PHOTO, SAMPLE, convene, make_vote, off_committee, yes_no_topic
@@ -53,9 +53,9 @@ def test_a_committee_runs_a_vote_in_the_browser(live, tmp_path: Path) -> None:  
     (tmp_path / "register.csv").write_bytes(broken)
     with browser_page(sync_api) as page:
         sign_in(page, live.url, key)
-        page.get_by_role("link", name="上传房屋登记册").click()
+        follow(page, page.get_by_role("link", name="上传房屋登记册"))
         page.get_by_label("登记册文件（CSV 或 JSON）").set_input_files(str(tmp_path / "register.csv"))
-        page.get_by_role("button", name="上传").click()
+        follow(page, page.get_by_role("button", name="上传"))
         refused = page.locator("#register-refused").inner_text()
         count = int(re.search(r"(\d+) 处错误", refused).group(1))
         rows = page.locator("#register-errors tbody tr")
@@ -64,7 +64,7 @@ def test_a_committee_runs_a_vote_in_the_browser(live, tmp_path: Path) -> None:  
         assert listed == broken_rows
         screenshot(page, "20-register-errors")
         page.get_by_label("登记册文件（CSV 或 JSON）").set_input_files(str(SAMPLE))
-        page.get_by_role("button", name="上传").click()
+        follow(page, page.get_by_role("button", name="上传"))
         assert "8 个表决单元" in page.locator("#register-ok").inner_text()
 
         # A draft with one yes/no topic, drafted in the console …
@@ -77,26 +77,26 @@ def test_a_committee_runs_a_vote_in_the_browser(live, tmp_path: Path) -> None:  
         draft.get_by_label("截止时间（北京时间）").fill("2025-06-09T00:00")
         draft.get_by_label("书面表决票收取地点与时间").fill("业委会办公室（1号楼101），工作日9:00-17:00")
         draft.get_by_label("公告正文").fill("会议公告")
-        draft.get_by_role("button", name="保存草稿").click()
+        follow(page, draft.get_by_role("button", name="保存草稿"))
         vote_id = page.url.rsplit("/", 1)[1].split("?")[0]
         topic = page.locator("#topic-form")
         topic.get_by_label("议题名称").fill("续聘物业服务企业")
         topic.get_by_label("议题全文").fill("续聘某某物业服务企业三年")
         topic.get_by_label("事项（《北京市物业管理条例》第三十四条）").select_option("HIRE_DISMISS_PROVIDER")
-        topic.get_by_role("button", name="添加议题").click()
+        follow(page, topic.get_by_role("button", name="添加议题"))
         assert page.locator("#topics li").count() == 1
         # … convened by the committee's signed decision (recorded by its members through their own accounts).
         live.seed(lambda session, _: _convened(session, app, vote_id))
 
         page.goto(f"{live.url}/console/estates/{places.estate.id}/votes")
-        page.get_by_role("link", name="2025年第二次业主大会会议").click()
+        follow(page, page.get_by_role("link", name="2025年第二次业主大会会议"))
         assert page.locator("#vote-status").inner_text() == "草稿"
-        page.get_by_role("link", name="公告预览 · 发布公告").click()
+        follow(page, page.get_by_role("link", name="公告预览 · 发布公告"))
         preview = page.locator("#preview-body").inner_text()
         assert "续聘物业服务企业" in preview
         assert "业委会办公室（1号楼101）" in preview  # R-NOTICE-1: where paper ballots are received
         screenshot(page, "21-notice-preview")
-        page.get_by_role("button", name="发布公告").click()
+        follow(page, page.get_by_role("button", name="发布公告"))
         assert page.locator("#vote-status").inner_text() == "已公告"
 
         with httpx.Client(base_url=live.url, headers=committee) as client:
@@ -110,7 +110,7 @@ def test_a_committee_runs_a_vote_in_the_browser(live, tmp_path: Path) -> None:  
 
         page.reload()
         assert page.locator("#vote-status").inner_text() == "投票中"
-        page.get_by_role("link", name="参与情况与书面表决票").click()
+        follow(page, page.get_by_role("link", name="参与情况与书面表决票"))
         assert "表决单元 8 个，已投票 0 个" in page.locator("#totals").inner_text()
         assert page.locator("#non-voters tbody tr").count() == 8
         (tmp_path / "ballot.png").write_bytes(SCAN)
@@ -118,7 +118,7 @@ def test_a_committee_runs_a_vote_in_the_browser(live, tmp_path: Path) -> None:  
         paper.get_by_label("表决单元").select_option(index=0)
         paper.get_by_label("形式").select_option("SHEET")
         paper.get_by_label("扫描件").set_input_files(str(tmp_path / "ballot.png"))
-        paper.get_by_role("button", name="登记收票").click()
+        follow(page, paper.get_by_role("button", name="登记收票"))
         assert page.locator("#done").is_visible()
         receptions = page.locator("#receptions tbody tr")
         assert receptions.count() == 1
@@ -128,7 +128,7 @@ def test_a_committee_runs_a_vote_in_the_browser(live, tmp_path: Path) -> None:  
         # The announcement of a decided vote of the estate, printed on A4.
         decided = live.seed(lambda session, sessionmaker: _decided(session, sessionmaker, app, places))
         page.goto(f"{live.url}/console/votes/{decided}")
-        page.get_by_role("link", name="表决结果公告（打印）").click()
+        follow(page, page.get_by_role("link", name="表决结果公告（打印）"))
         announcement = page.locator("#announcement")
         assert announcement.get_by_role("heading", name="表决结果公告").is_visible()
         text = announcement.inner_text()
@@ -149,16 +149,16 @@ def test_a_committee_runs_a_vote_in_the_browser(live, tmp_path: Path) -> None:  
         owner, clerk = live.seed(lambda session, _: _witnesses(session, app, places))
         app.state.clock = lambda: STARTS + timedelta(days=7, hours=1)
         page.goto(f"{live.url}/console/votes/{vote_id}")
-        page.get_by_role("link", name="公开计票（书面表决票）").click()
+        follow(page, page.get_by_role("link", name="公开计票（书面表决票）"))
         opening = page.locator("#counting-open")
         opening.get_by_label("监票人账户编号").nth(0).fill(str(owner.id))
         opening.locator("#w0-role").select_option("OWNER")
         opening.get_by_label("监票人账户编号").nth(1).fill(str(clerk.id))
         opening.locator("#w1-role").select_option("STREET_OFFICE")
-        opening.get_by_role("button", name="开启计票").click()
+        follow(page, opening.get_by_role("button", name="开启计票"))
         assert page.locator("#witnesses li").count() == 2
         page.get_by_label("续聘物业服务企业").select_option("AGREE")
-        page.get_by_role("button", name="录入该票").click()
+        follow(page, page.get_by_role("button", name="录入该票"))
         assert "已计票" in page.locator(".reception").first.inner_text()
         with httpx.Client(base_url=live.url) as client:
             for account in (owner, clerk):  # each witness confirms through their own account

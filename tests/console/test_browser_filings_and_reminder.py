@@ -21,7 +21,7 @@ from app.rules.committees import CommitteeKind
 from app.rules.publicity import SHANGHAI
 from app.transitions import run_due_transitions
 from app.vote.models import RollGroup
-from tests.console.live import browser_page, require_browser, screenshot
+from tests.console.live import browser_page, follow, require_browser, screenshot
 from tests.console.test_browser_street_office import sign_in
 from tests.console.world import NOW, build_world
 from tests.factories import make_account
@@ -50,7 +50,7 @@ def test_a_street_office_downloads_its_committees_filing_package(live, tmp_path)
     app.state.clock = lambda: closed
     with browser_page(sync_api) as page:
         sign_in(page, live.url, world.street_office_key)
-        page.get_by_role("navigation").get_by_role("link", name="委员会备案与备案材料").click()
+        follow(page, page.get_by_role("navigation").get_by_role("link", name="委员会备案与备案材料"))
         rows = page.locator("#committees tbody tr")
         assert rows.count() == 1
         assert world.places.estate.name in rows.first.inner_text()
@@ -103,17 +103,17 @@ def test_a_committee_reminds_the_groups_that_have_not_voted(live) -> None:  # ty
     with browser_page(sync_api) as page:
         sign_in(page, live.url, world.committee_key)
         page.goto(f"{live.url}/console/votes/{world.vote_id}")
-        page.get_by_role("link", name="参与情况与书面表决票").click()
+        follow(page, page.get_by_role("link", name="参与情况与书面表决票"))
         assert "已投票 4 个" in page.locator("#totals").inner_text()
         _no_option_counts(page.locator("main").inner_text())
         assert page.locator("#reminders").count() == 0
 
-        page.get_by_role("button", name="提醒未投票业主").click()
+        follow(page, page.get_by_role("button", name="提醒未投票业主"))
         assert page.get_by_role("heading", name=re.compile("确认发送提醒")).is_visible()
         assert "4 个表决单元" in page.locator("#reminder-to").inner_text()
         _no_option_counts(page.locator("main").inner_text())
         screenshot(page, "31-reminder-confirm")
-        page.get_by_role("button", name="确认发送").click()
+        follow(page, page.get_by_role("button", name="确认发送"))
         page.wait_for_url(re.compile(r"/participation\?done=reminder$"))
 
         assert "已发送提醒" in page.locator("#done").inner_text()

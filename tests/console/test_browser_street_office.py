@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from app.rules.publicity import SHANGHAI
 from app.supervision.models import SupervisionAction
 from app.vote.models import Vote
-from tests.console.live import browser_page, require_browser, screenshot
+from tests.console.live import browser_page, follow, require_browser, screenshot
 from tests.console.world import NOW, build_world
 
 REASON = "表决程序违反议事规则，未按规定公示候选人名单"
@@ -21,7 +21,7 @@ def sign_in(page, url: str, key: str) -> None:  # type: ignore[no-untyped-def]
     page.goto(f"{url}/console")
     assert "/console/login" in page.url
     page.get_by_label("工作人员密钥").fill(key)
-    page.get_by_role("button", name="登录").click()
+    follow(page, page.get_by_role("button", name="登录"))
     page.wait_for_url(f"{url}/console")
 
 
@@ -32,33 +32,33 @@ def test_a_street_office_supervises_a_vote_in_the_browser(live) -> None:  # type
     with browser_page(sync_api) as page:
         sign_in(page, live.url, world.street_office_key)
         screenshot(page, "01-home")
-        page.get_by_role("link", name="辖区表决").click()
+        follow(page, page.get_by_role("link", name="辖区表决"))
         votes = page.locator("#votes tbody tr")
         assert votes.count() == 2  # the jurisdiction's two votes; the other street office's is not listed
         assert world.foreign_estate_name not in page.content()
         screenshot(page, "02-jurisdiction-votes")
 
         page.get_by_label("状态").select_option("OPEN")
-        page.get_by_role("button", name="筛选").click()
+        follow(page, page.get_by_role("button", name="筛选"))
         assert votes.count() == 1
         assert world.vote_title in votes.first.inner_text()
         page.get_by_label("小区").select_option(label=world.other_estate_name)
         page.get_by_label("状态").select_option("")
-        page.get_by_role("button", name="筛选").click()
+        follow(page, page.get_by_role("button", name="筛选"))
         assert votes.count() == 1
         assert world.other_estate_name in votes.first.inner_text()
         page.get_by_label("小区").select_option("")
         page.get_by_label("起始日期").fill("2025-03-20")
         page.get_by_label("截止日期").fill("2025-03-22")
-        page.get_by_role("button", name="筛选").click()
+        follow(page, page.get_by_role("button", name="筛选"))
         assert votes.count() == 1  # only the window that overlaps 20–22 March: estate A's vote
 
-        votes.first.get_by_role("link").click()
+        follow(page, votes.first.get_by_role("link"))
         assert page.locator("#vote-status").inner_text() == "投票中"
         assert "4 / 8" in page.locator("#turnout-figures").inner_text()
         assert page.locator("svg.chart polyline.heads").count() == 1
         screenshot(page, "03-vote")
-        page.get_by_role("link", name="查阅名册（每次查阅均记录）").click()
+        follow(page, page.get_by_role("link", name="查阅名册（每次查阅均记录）"))
         assert page.locator("#roll tbody tr").count() == 8
         assert "王一" not in page.content()  # owners' names masked
         page.go_back()
@@ -66,7 +66,7 @@ def test_a_street_office_supervises_a_vote_in_the_browser(live) -> None:  # type
         suspend = page.locator("#form-suspend")
         suspend.get_by_label("决定文书编号").fill("朝东街发〔2025〕12号")
         suspend.get_by_label("理由（事实与违反的规定）").fill(REASON)
-        suspend.get_by_role("button", name="暂停表决").click()
+        follow(page, suspend.get_by_role("button", name="暂停表决"))
         assert page.locator("#vote-status").inner_text() == "已暂停"
         assert REASON in page.locator("#actions").inner_text()
 
@@ -75,7 +75,7 @@ def test_a_street_office_supervises_a_vote_in_the_browser(live) -> None:  # type
         resume.get_by_label("新的截止时间（北京时间）").fill(new_end)
         resume.get_by_label("决定文书编号").fill("朝东街发〔2025〕13号")
         resume.get_by_label("理由（事实与违反的规定）").fill("已改正，恢复表决并顺延截止时间")
-        resume.get_by_role("button", name="恢复表决并延长").click()
+        follow(page, resume.get_by_role("button", name="恢复表决并延长"))
         assert page.locator("#vote-status").inner_text() == "投票中"
         assert page.locator("#ends-at").inner_text() == new_end.replace("T", " ")
         screenshot(page, "04-vote-resumed")
