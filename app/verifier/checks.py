@@ -45,12 +45,14 @@ Order (each step relies only on what the steps before it established):
 from __future__ import annotations
 
 import base64
+import contextlib
 import functools
 import gc
 import hashlib
 import io
 import itertools
 import json
+import marshal
 import os
 import re
 import signal
@@ -80,10 +82,18 @@ from app.ledger.note import Checkpoint, NoteVerifier, OpenedNote, open_note, par
 from app.ledger.signing import SIGNATURE_SIZE, jws_verify, public_key_from_bytes, verify
 from app.rules.casting import GrantKind
 from app.rules.counts import Weight
+from app.rules.errors import (
+    DeveloperMissing,
+    DuplicateUnit,
+    EmptyRoll,
+    ScopeUnknownUnit,
+    UnitAreaNotPositive,
+    UnitWithoutOwner,
+)
 from app.rules.publicity import earliest_voting_start, shanghai_date
-from app.rules.roll import AreaSource, SaleStatus, UnitRecord, VoterGroup, build_roll
+from app.rules.roll import _PREVIEW_IDS, AreaSource, SaleStatus, UnitRecord, VoterGroup, _reject, build_roll
 from app.verifier import documents as d
-from app.verifier import procedure
+from app.verifier import procedure, spill
 from app.verifier.report import Progress, Report
 from app.verifier.tally import AnswerRefused, topic_evidence
 from app.verifier.trust import Trust
@@ -1492,35 +1502,67 @@ class _Verifier:
     def _regroup(self) -> tuple[str, list[int]]:
         """Step 6 up to the totals (compared with the notice's in ``check_register``): the roll recomputed from the
         register snapshot equals roll.jsonl. Reads only members, the notice's scope and the roll's header, so it may
-        run in a second process while the log streams (``_fork_register``)."""
-        with self.step("register"):
+        run in a second process while the log streams (``_fork_register``).
+
+        Out of core, in bounded memory (``REGROUP_PARTITION_BYTES``), with the law core's ``build_roll`` and the
+        failures it and the comparison would give over the whole register, in the same order:
+
+        1. the units stream by once: ``build_roll``'s checks over the whole register are kept as the first few unit
+           ids they name (``_RollChecks``), and each unit counted is written to the partition of its group's owner
+           set (R-HEAD-1..5: a group's units share an owner set, so each partition is regrouped alone);
+        2. each partition is regrouped by ``build_roll``; each group is written, under its first unit, to the
+           partition of that unit's hash for the comparison;
+        3. roll.jsonl streams by once more: each listed group is written to the partition of each of its units (and
+           its id to a partition of ids, for repeats);
+        4. each comparison partition matches the listed groups to the recomputed group whose first unit they list
+           (the last such listing counts) and keeps the first failure in the recomputed groups' (key) order.
+        """
+        with self.step("register"), contextlib.ExitStack() as stack:
             register = self._register_header()
             if register["format"] != d.REGISTER_FORMAT:
                 raise Failure("register", f"register snapshot format is not {d.REGISTER_FORMAT}")
+            count = _partition_count(self.archive.getinfo(d.REGISTER).file_size)
+            units = stack.enter_context(spill.Partitions(count))
+            developer_key = register["developer"]
+            include_parking = bool(register["include_parking"])
+            checks = _RollChecks(developer_key, include_parking)
+            try:  # build_roll reads the scope after every unit was read: what is wrong with it is reported then
+                scope = self.load(d.NOTICE)["scope_units"]
+                scope = None if scope is None else list(scope)
+            except Exception as error:
+                checks.scope_error, scope = error, None
+            checks.scope(scope)
             lines = self.lines(d.REGISTER)
             next(lines, None)
-            records = [_unit_record(_document(line)) for line in lines]
-            scope = self.load(d.NOTICE)["scope_units"]
+            for line in lines:
+                owners = checks.unit(_unit_record(_document(line)))
+                if owners is not None:
+                    units.add(hash(owners), line)
             try:
-                recomputed = build_roll(
-                    records,
-                    developer_key=register["developer"],
-                    include_parking=bool(register["include_parking"]),
-                    scope=None if scope is None else list(scope),
-                )
+                checks.raise_first(lambda: self._duplicate_units(count))
             except DomainError as error:
                 raise Failure("register", f"the register snapshot yields no valid roll: {error}") from error
-            unit_count = len(records)
-            del records
             roll_format = self._roll_header().get("format")
             if roll_format not in (None, d.ROLL_FORMAT):
                 raise Failure("register", f"roll format {roll_format!r} is not {d.ROLL_FORMAT}")
-            # roll.jsonl streamed once more: each listed group is compared with the recomputed group whose first
-            # unit it lists (the last such listing counts, as a lookup by unit would find it) and only the verdict is
-            # kept, so the roll's groups are never held; failures are raised in the recomputed groups' order.
-            first = {group.unit_ids[0]: at for at, group in enumerate(recomputed.groups)}
-            verdicts: list[str | None] = [_UNLISTED] * len(recomputed.groups)
-            group_ids: set[Any] = set()
+            compared = stack.enter_context(spill.Partitions(count))
+            heads = area = 0
+            for index in range(count):
+                if not units.sizes[index]:
+                    continue
+                records = [_unit_record(_document(line)) for line in units.partition(index)]
+                roll = build_roll(records, developer_key=developer_key, include_parking=include_parking)
+                del records
+                for group in roll.groups:
+                    heads += 1
+                    area += group.area
+                    compared.add(hash(group.unit_ids[0]), marshal.dumps((
+                        group.key, group.unit_ids, group.area, group.is_developer, tuple(sorted(group.owner_keys)),
+                    )))  # fmt: skip
+                del roll
+            units.close()
+            # the listed groups follow the recomputed ones in each partition (a None key marks them)
+            group_ids = stack.enter_context(spill.Partitions(count))
             listed_count = 0
             for listed in self._roll_groups():
                 owners = listed.get("owners")
@@ -1528,24 +1570,51 @@ class _Verifier:
                     listed["group_id"], listed["area"], listed["heads"], listed["is_developer"], tuple(listed["units"]),
                     None if owners is None else tuple(owners),
                 )  # fmt: skip
-                group_ids.add(listing[0])
+                group_ids.add(hash(listing[0]), marshal.dumps(listing[0]))
                 listed_count += 1
-                for unit in listing[4]:
-                    at = first.get(unit)
-                    if at is not None:
-                        verdicts[at] = _group_difference(recomputed.groups[at], listing, roll_format)
-            if len(group_ids) != listed_count:
-                raise Failure("register", "the roll lists a group id twice")
-            for group, verdict in zip(recomputed.groups, verdicts, strict=True):
+                record = marshal.dumps((None, listing))
+                for index in {compared.index(hash(unit)) for unit in listing[4]}:
+                    compared.add_at(index, record)
+            for index in range(count):
+                seen: set[Any] = set()
+                for record in group_ids.partition(index):
+                    group_id = marshal.loads(record)  # noqa: S302 - written above, by this process
+                    if group_id in seen:
+                        raise Failure("register", "the roll lists a group id twice")
+                    seen.add(group_id)
+            group_ids.close()
+            first: tuple[str, VoterGroup, str] | None = None  # the first failing recomputed group, by key
+            for index in range(count):
+                found = _first_difference(compared.partition(index), roll_format)
+                if found is not None and (first is None or found[0] < first[0]):
+                    first = found
+            if first is not None:
+                _, group, verdict = first
                 if verdict is _UNLISTED:
                     raise Failure("register", f"unit {group.unit_ids[0]} of the register snapshot is not in the roll")
-                if verdict is not None:
-                    raise Failure("register", verdict)
-            if listed_count != len(recomputed.groups):
+                raise Failure("register", verdict)
+            if listed_count != heads:
                 raise Failure("register", f"the roll has {listed_count} groups, the register snapshot gives "
-                              f"{len(recomputed.groups)}")  # fmt: skip
-            totals = [recomputed.total.heads, recomputed.total.area]
-            return f"{unit_count} units regroup into the roll's {listed_count} groups", totals
+                              f"{heads}")  # fmt: skip
+            return f"{checks.units} units regroup into the roll's {listed_count} groups", [heads, area]
+
+    def _duplicate_units(self, count: int) -> list[str]:
+        """The first unit ids register.jsonl lists more than once (``_RollChecks.limit`` of them, sorted): its units
+        are read again, their ids spread over partitions by hash and each partition's repeats collected."""
+        with spill.Partitions(count) as ids:
+            lines = self.lines(d.REGISTER)
+            next(lines, None)
+            for line in lines:
+                unit_id = str(_document(line)["unit_key"])
+                ids.add(hash(unit_id), unit_id.encode("utf-8", "surrogatepass"))
+            repeated = _FirstIds()
+            for index in range(count):
+                seen: set[bytes] = set()
+                for encoded in ids.partition(index):
+                    if encoded in seen:
+                        repeated.add(encoded.decode("utf-8", "surrogatepass"))
+                    seen.add(encoded)
+            return repeated.ids
 
     def _roll_header(self) -> dict[str, Any]:
         """roll.jsonl's header line (read by ``_read_roll``; read here in the second process, forked before it)."""
@@ -2074,6 +2143,126 @@ def _group_difference(group: VoterGroup, listing: tuple[Any, ...], roll_format: 
             "are not the owners frozen in the roll (an owner link was changed)"
         )
     return None
+
+
+#: Bytes of register.jsonl's unit lines regrouped in memory at a time (``_Verifier._regroup``): the register is
+#: spread over this many bytes per partition (~40,000 units, ~40 MB while regrouped), whatever its size.
+REGROUP_PARTITION_BYTES = 8 << 20
+
+
+def _partition_count(register_bytes: int) -> int:
+    return max(1, -(-register_bytes // REGROUP_PARTITION_BYTES))
+
+
+class _FirstIds:
+    """The first (smallest) distinct unit ids a check of ``build_roll`` names: its message shows the first
+    ``_PREVIEW_IDS`` and marks more with "…", so one more is kept, never all of them."""
+
+    limit = _PREVIEW_IDS + 1
+
+    def __init__(self) -> None:
+        self.ids: list[str] = []
+
+    def add(self, unit_id: str) -> None:
+        ids = self.ids
+        if len(ids) == self.limit and unit_id >= ids[-1]:
+            return
+        at = bisect_left(ids, unit_id)
+        if at == len(ids) or ids[at] != unit_id:
+            ids.insert(at, unit_id)
+            del ids[self.limit :]
+
+
+class _RollChecks:
+    """``build_roll``'s checks over the whole register (R-ROLL-4/-6), as its units stream by one at a time, and the
+    owner set under which each counted unit is regrouped (R-HEAD-4: the developer's for a unit it holds)."""
+
+    def __init__(self, developer_key: Any, include_parking: bool) -> None:
+        self.developer: frozenset[str] = frozenset() if developer_key is None else frozenset({developer_key})
+        self.developer_missing = developer_key is None
+        self.include_parking = include_parking
+        self.scope_error: Exception | None = None  # reading the notice's scope failed (before build_roll runs)
+        self.wanted_error: Exception | None = None  # its unit ids are no set (inside build_roll, after duplicates)
+        self.wanted: set[str] | None = None
+        self.found: set[str] = set()
+        self.units = self.counted = 0
+        self.previous: str | None = None
+        self.ordered = True  # ids strictly increasing so far: none repeats
+        self.not_positive, self.without_owner, self.developer_held = _FirstIds(), _FirstIds(), _FirstIds()
+
+    def scope(self, scope: list[Any] | None) -> None:
+        try:
+            self.wanted = None if scope is None else set(scope)
+        except TypeError as error:
+            self.wanted_error = error
+
+    def unit(self, unit: UnitRecord) -> frozenset[str] | None:
+        """Check one unit; the owner set of its voter group when it is counted, else None."""
+        unit_id = unit.unit_id
+        self.units += 1
+        if self.previous is not None and unit_id <= self.previous:
+            self.ordered = False
+        self.previous = unit_id
+        if self.wanted is not None:
+            if unit_id not in self.wanted:
+                return None
+            self.found.add(unit_id)
+        if unit.area <= 0:
+            self.not_positive.add(unit_id)
+        held = unit.developer_held
+        if not held and not unit.owner_keys:
+            self.without_owner.add(unit_id)
+        if unit.is_parking and not self.include_parking:
+            return None
+        if held and self.developer_missing:
+            self.developer_held.add(unit_id)
+        self.counted += 1
+        return self.developer if held else unit.owner_keys
+
+    def raise_first(self, duplicates: Callable[[], list[str]]) -> None:
+        """Raise what reading the scope and ``build_roll`` would raise over the whole register, in their order."""
+        if self.scope_error is not None:
+            raise self.scope_error
+        if not self.ordered:  # strictly increasing ids (as exported: sorted by unit key) repeat none
+            _reject(DuplicateUnit, duplicates())
+        if self.wanted_error is not None:
+            raise self.wanted_error
+        if self.wanted is not None:
+            _reject(ScopeUnknownUnit, self.wanted - self.found)
+        _reject(UnitAreaNotPositive, self.not_positive.ids)
+        _reject(UnitWithoutOwner, self.without_owner.ids)
+        _reject(DeveloperMissing, self.developer_held.ids)
+        if not self.counted:
+            raise EmptyRoll()
+
+
+def _first_difference(records: Iterable[bytes], roll_format: Any) -> tuple[str, VoterGroup, str] | None:
+    """One comparison partition of ``_regroup``: its recomputed groups (each under its first unit), then the listed
+    groups in roll order. The failing recomputed group with the smallest key, with its verdict (``_UNLISTED``
+    when no listed group lists its first unit), or None."""
+    firsts: dict[str, VoterGroup] = {}
+    verdicts: dict[str, tuple[VoterGroup, str | None]] = {}
+    for record in records:
+        key, *rest = marshal.loads(record)  # noqa: S302 - written by ``_regroup``, this process
+        if key is not None:
+            unit_ids, area, is_developer, owners = rest
+            group = VoterGroup(
+                key=key, owner_keys=frozenset(owners), unit_ids=unit_ids, area=area, is_developer=is_developer
+            )
+            firsts[unit_ids[0]] = group
+            verdicts[key] = (group, _UNLISTED)
+            continue
+        listing = rest[0]
+        for unit in listing[4]:
+            found = firsts.get(unit)
+            if found is not None:
+                verdicts[found.key] = (found, _group_difference(found, listing, roll_format))
+    failing = [key for key, (_, verdict) in verdicts.items() if verdict is not None]
+    if not failing:
+        return None
+    key = min(failing)
+    group, verdict = verdicts[key]
+    return key, group, str(verdict)
 
 
 def _unit_record(unit: Mapping[str, Any]) -> UnitRecord:
