@@ -49,10 +49,10 @@ import contextlib
 import functools
 import gc
 import hashlib
+import heapq
 import io
 import itertools
 import json
-import marshal
 import os
 import re
 import signal
@@ -372,7 +372,7 @@ def _micros(value: Any) -> int:
 _fromisoformat = datetime.fromisoformat
 
 
-def _entry_set(records: Sequence[bytes], before: int) -> completeness.EntrySet:
+def _entry_set(records: Iterable[bytes], before: int) -> completeness.EntrySet:
     """``completeness.entry_set`` of the bound entries created before ``before`` (µs), from ``_BOUND_RECORD``
     records sorted by entry id, hashed as a stream: the RFC 8785 bytes of ``{"domain": …, "entries": [[entry id,
     payload_sha256], …]}`` (UUIDs and lowercase hex need no escaping), without the list in memory."""
@@ -382,14 +382,14 @@ def _entry_set(records: Sequence[bytes], before: int) -> completeness.EntrySet:
 _ENTRY_SET_BLOCK = 4096
 
 
-def _entry_sets(records: Sequence[bytes], befores: Sequence[int]) -> list[completeness.EntrySet]:
-    """``_entry_set`` for each bound in ``befores``, in one pass: each record's pair is written once per block of
-    records and joined into every bound's hash it falls under."""
+def _entry_sets(records: Iterable[bytes], befores: Sequence[int]) -> list[completeness.EntrySet]:
+    """``_entry_set`` for each bound in ``befores``, in one pass over the sorted records (a stream): each record's
+    pair is written once per block of records and joined into every bound's hash it falls under."""
     head = b'{"domain":' + json.dumps(completeness.ENTRY_SET_DOMAIN).encode() + b',"entries":['
     digests = [hashlib.sha256(head) for _ in befores]
     counts = [0] * len(befores)
-    for start in range(0, len(records), _ENTRY_SET_BLOCK):
-        block = records[start : start + _ENTRY_SET_BLOCK]
+    stream = iter(records)
+    while block := list(itertools.islice(stream, _ENTRY_SET_BLOCK)):
         pairs = [b'["' + record[:36] + b'","' + record[36:68].hex().encode() + b'"]' for record in block]
         created = [int.from_bytes(record[68:]) for record in block]
         latest = max(created)
@@ -454,6 +454,7 @@ class _Verifier:
         self.current = "bundle"
         self.deferred: dict[str, str] = {}
         self.pending: dict[str, tuple[int, str]] = {}  # member → size and SHA-256 the manifest lists, not yet hashed
+        self.spilled: list[spill.RecordSort] = []  # per-vote state kept in temporary files, closed by ``run``
 
     # --- plumbing -------------------------------------------------------------------------------------------
 
@@ -467,6 +468,10 @@ class _Verifier:
             raise
         except (KeyError, IndexError, TypeError, ValueError, AttributeError, DomainError) as error:
             raise Failure(name, f"malformed or inconsistent data ({type(error).__name__}: {error})") from error
+
+    def _spilled(self, records: spill.RecordSort) -> spill.RecordSort:
+        self.spilled.append(records)
+        return records
 
     def defer(self, check: str, message: str) -> None:
         """A failure found while streaming the log, reported when its check's turn comes (checks keep their order)."""
@@ -528,6 +533,8 @@ class _Verifier:
             if self.child is not None:  # a failure before the register's turn: the second process is not needed
                 os.kill(self.child[0], signal.SIGKILL)
                 self._reap_child()
+            for records in self.spilled:
+                records.close()
             if hasattr(self, "archive"):
                 self.archive.close()
 
@@ -881,15 +888,15 @@ class _Verifier:
         self.leaves = array("q")  # every entry's leaf index, in leaf order
         self.cast_leaves = array("q")  # the ballot.cast entries' leaf indexes and created_at (µs since the epoch)
         self.cast_created = array("q")
-        self.bound = (
-            bytearray()
-        )  # per bound entry: id (36 ASCII bytes), payload_sha256 (32), created_at (8, big-endian)
-        self.bound_procedure = bytearray()  # the same, for the procedure's kinds (completeness.PROCEDURE_BOUND_KINDS)
+        # Per bound entry: id (36 ASCII bytes), payload_sha256 (32), created_at (8, big-endian), sorted out of core
+        # for the entry-set bindings; the same for the procedure's kinds (completeness.PROCEDURE_BOUND_KINDS).
+        self.bound = self._spilled(spill.RecordSort(_BOUND_RECORD))
+        self.bound_procedure = self._spilled(spill.RecordSort(_BOUND_RECORD))
         # The counted ballots, folded as they stream by: per topic (position), (answer, on paper) → [heads, area];
         # their groups (one counted ballot per group) and commitments (32 bytes each), nothing else per ballot.
         self.sums: list[dict[tuple[Any, bool], list[int]]] = [{} for _ in self.topic_ids]
         self.counted_groups: set[str] = set()
-        self.commitments = bytearray()
+        self.commitments = self._spilled(spill.RecordSort(32))  # sorted out of core for the counted set
         self.participating = [0, 0]
         self.void_ballots: dict[str, tuple[Any, str]] = {}  # ballot id → its void_reason and group
         self.voided: dict[str, Any] = {}  # ballot id → the reason its ballot.voided entry gives
@@ -1339,14 +1346,8 @@ class _Verifier:
                 leaf, kind = self.unlisted
                 raise Failure("completeness", f"the {kind} entry at leaf {leaf} is not in the signed entry index")
             del self.listed_leaves, self.listed_kinds
-            view = memoryview(self.bound)
-            legacy = sorted(bytes(view[at : at + _BOUND_RECORD]) for at in range(0, len(view), _BOUND_RECORD))
-            view.release()
-            extra = self.bound_procedure
-            records = sorted(
-                legacy + [bytes(extra[at : at + _BOUND_RECORD]) for at in range(0, len(extra), _BOUND_RECORD)]
-            )
-            del self.bound, self.bound_procedure
+            legacy, extra = self.bound, self.bound_procedure  # each sorted as it is read (spill.RecordSort)
+            records = heapq.merge(legacy, extra)
             bindings = [
                 (entry, claimed, _micros(entry.document["created_at"]))
                 for entry in self.entries
@@ -1357,7 +1358,7 @@ class _Verifier:
             sets = _entry_sets(records, [before for _, _, before in bindings])
             bound = 0
             for (entry, claimed, before), found in zip(bindings, sets, strict=True):
-                if found.payload() != claimed and len(legacy) != len(records):
+                if found.payload() != claimed and len(extra):
                     # A binding logged before issue #17's entries were bound covers the older kinds only; a forger
                     # cannot make a newer binding match it (the log key signed what the server bound).
                     found = _entry_set(legacy, before)
@@ -1369,6 +1370,8 @@ class _Verifier:
                         "entry-set hash: an entry of the vote is missing or was replaced",
                     )
                 bound += 1
+            legacy.close()
+            extra.close()
         self.passed(
             "completeness",
             f"the signed entry index lists exactly the bundle's {self.entry_count} entries up to size {latest.size}; "
@@ -1510,12 +1513,11 @@ class _Verifier:
         1. the units stream by once: ``build_roll``'s checks over the whole register are kept as the first few unit
            ids they name (``_RollChecks``), and each unit counted is written to the partition of its group's owner
            set (R-HEAD-1..5: a group's units share an owner set, so each partition is regrouped alone);
-        2. each partition is regrouped by ``build_roll``; each group is written, under its first unit, to the
-           partition of that unit's hash for the comparison;
-        3. roll.jsonl streams by once more: each listed group is written to the partition of each of its units (and
-           its id to a partition of ids, for repeats);
-        4. each comparison partition matches the listed groups to the recomputed group whose first unit they list
-           (the last such listing counts) and keeps the first failure in the recomputed groups' (key) order.
+        2. roll.jsonl streams by: each listed group goes to the partition of its owner set, and each partition is
+           regrouped by ``build_roll`` and compared (``_compare_by_owners``); when that does not show the rolls
+           equal, each recomputed group goes, under its first unit, to the partition of that unit, each listed group
+           to the partitions of its units, and each partition keeps its first failure in the recomputed groups'
+           (key) order, as a whole-register comparison would report it (``_compare_by_units``).
         """
         with self.step("register"), contextlib.ExitStack() as stack:
             register = self._register_header()
@@ -1535,9 +1537,13 @@ class _Verifier:
             lines = self.lines(d.REGISTER)
             next(lines, None)
             for line in lines:
-                owners = checks.unit(_unit_record(_document(line)))
-                if owners is not None:
-                    units.add(hash(owners), line)
+                unit = _unit_record(_document(line))
+                owners = checks.unit(unit)
+                if owners is not None:  # counted: its record's fields, checked, for build_roll in its partition
+                    units.add(hash(owners), (
+                        unit.unit_id, unit.area, unit.area_source.value, unit.owner_keys, unit.sale_status.value,
+                        unit.delivered, unit.is_parking,
+                    ))  # fmt: skip
             try:
                 checks.raise_first(lambda: self._duplicate_units(count))
             except DomainError as error:
@@ -1545,58 +1551,127 @@ class _Verifier:
             roll_format = self._roll_header().get("format")
             if roll_format not in (None, d.ROLL_FORMAT):
                 raise Failure("register", f"roll format {roll_format!r} is not {d.ROLL_FORMAT}")
-            compared = stack.enter_context(spill.Partitions(count))
+            grouping = (units, developer_key, include_parking, roll_format)
+            heads, area, listed_count = self._compare_by_owners(*grouping) or self._compare_by_units(*grouping)
+            return f"{checks.units} units regroup into the roll's {listed_count} groups", [heads, area]
+
+    def _listings(self, ids: _ListedIds) -> Iterator[tuple[Any, ...]]:
+        """roll.jsonl's groups as the comparison reads them, each id seen by ``ids``."""
+        for listed in self._roll_groups():
+            owners = listed.get("owners")
+            listing = (
+                listed["group_id"], listed["area"], listed["heads"], listed["is_developer"], tuple(listed["units"]),
+                None if owners is None else tuple(owners),
+            )  # fmt: skip
+            ids.see(listing[0])
+            yield listing
+
+    def _repeated_ids(self, ids: _ListedIds, count: int) -> None:
+        if not ids.ordered and self._roll_repeats_an_id(count):
+            raise Failure("register", "the roll lists a group id twice")
+
+    def _compare_by_owners(
+        self, units: spill.Partitions, developer_key: Any, include_parking: bool, roll_format: Any
+    ) -> tuple[int, int, int] | None:
+        """The common case, a version-2 roll (its groups' owners bound) equal to the recomputed one: each listed
+        group goes to the partition of its owner set, where its recomputed group is, and each partition is regrouped
+        and compared alone. (heads, area, listed groups) when every recomputed group has exactly one listed group,
+        the one that lists its first unit, equal to it, and there are no others: then no other listed group lists
+        that unit (groups share no unit) and the comparison by units finds no difference either. None otherwise:
+        ``_compare_by_units`` names what differs."""
+        if roll_format is None:
+            return None
+        count = units.count
+        with spill.Partitions(count) as listings:
+            ids = _ListedIds()
+            listed_count = 0
+            for listing in self._listings(ids):
+                listed_count += 1
+                owners, listed_units = listing[5], listing[4]
+                if owners is None or not listed_units or any(type(unit) is not str for unit in listed_units):
+                    return None
+                try:
+                    listings.add(hash(frozenset(owners)), listing)
+                except TypeError:
+                    return None
+            self._repeated_ids(ids, count)
             heads = area = 0
             for index in range(count):
-                if not units.sizes[index]:
+                by_first: dict[str, tuple[Any, ...]] = {}
+                for listing in listings.partition(index):
+                    if listing[4][0] in by_first:
+                        return None
+                    by_first[listing[4][0]] = listing
+                if not units.size(index):
                     continue
-                records = [_unit_record(_document(line)) for line in units.partition(index)]
+                records = [_unit_of(fields) for fields in units.partition(index)]
+                roll = build_roll(records, developer_key=developer_key, include_parking=include_parking)
+                del records
+                for group in roll.groups:
+                    found = by_first.get(group.unit_ids[0])
+                    if found is None or _group_difference(_recomputed(group), found, roll_format) is not None:
+                        return None
+                    heads += 1
+                    area += group.area
+        return (heads, area, listed_count) if heads == listed_count else None
+
+    def _compare_by_units(
+        self, units: spill.Partitions, developer_key: Any, include_parking: bool, roll_format: Any
+    ) -> tuple[int, int, int]:
+        """Steps 2 to 4 of ``_regroup``: every listed group compared with the recomputed group whose first unit it
+        lists, through partitions by unit; the first failure in the recomputed groups' order is raised."""
+        count = units.count
+        with spill.Partitions(count) as compared:
+            heads = area = 0
+            for index in range(count):
+                if not units.size(index):
+                    continue
+                records = [_unit_of(fields) for fields in units.partition(index)]
                 roll = build_roll(records, developer_key=developer_key, include_parking=include_parking)
                 del records
                 for group in roll.groups:
                     heads += 1
                     area += group.area
-                    compared.add(hash(group.unit_ids[0]), marshal.dumps((
-                        group.key, group.unit_ids, group.area, group.is_developer, tuple(sorted(group.owner_keys)),
-                    )))  # fmt: skip
+                    compared.add(hash(group.unit_ids[0]), tuple(_recomputed(group)))  # marshal writes no NamedTuple
                 del roll
-            units.close()
             # the listed groups follow the recomputed ones in each partition (a None key marks them)
-            group_ids = stack.enter_context(spill.Partitions(count))
+            ids = _ListedIds()
             listed_count = 0
-            for listed in self._roll_groups():
-                owners = listed.get("owners")
-                listing = (
-                    listed["group_id"], listed["area"], listed["heads"], listed["is_developer"], tuple(listed["units"]),
-                    None if owners is None else tuple(owners),
-                )  # fmt: skip
-                group_ids.add(hash(listing[0]), marshal.dumps(listing[0]))
+            for listing in self._listings(ids):
                 listed_count += 1
-                record = marshal.dumps((None, listing))
+                record = (None, listing)
+                if len(listing[4]) == 1:
+                    compared.add(hash(listing[4][0]), record)
+                    continue
                 for index in {compared.index(hash(unit)) for unit in listing[4]}:
                     compared.add_at(index, record)
-            for index in range(count):
-                seen: set[Any] = set()
-                for record in group_ids.partition(index):
-                    group_id = marshal.loads(record)  # noqa: S302 - written above, by this process
-                    if group_id in seen:
-                        raise Failure("register", "the roll lists a group id twice")
-                    seen.add(group_id)
-            group_ids.close()
-            first: tuple[str, VoterGroup, str] | None = None  # the first failing recomputed group, by key
+            self._repeated_ids(ids, count)
+            first: tuple[str, _Recomputed, str] | None = None  # the first failing recomputed group, by key
             for index in range(count):
                 found = _first_difference(compared.partition(index), roll_format)
                 if found is not None and (first is None or found[0] < first[0]):
                     first = found
-            if first is not None:
-                _, group, verdict = first
-                if verdict is _UNLISTED:
-                    raise Failure("register", f"unit {group.unit_ids[0]} of the register snapshot is not in the roll")
-                raise Failure("register", verdict)
-            if listed_count != heads:
-                raise Failure("register", f"the roll has {listed_count} groups, the register snapshot gives "
-                              f"{heads}")  # fmt: skip
-            return f"{checks.units} units regroup into the roll's {listed_count} groups", [heads, area]
+        if first is not None:
+            _, failing, verdict = first
+            if verdict is _UNLISTED:
+                raise Failure("register", f"unit {failing.unit_ids[0]} of the register snapshot is not in the roll")
+            raise Failure("register", verdict)
+        if listed_count != heads:
+            raise Failure("register", f"the roll has {listed_count} groups, the register snapshot gives {heads}")
+        return heads, area, listed_count
+
+    def _roll_repeats_an_id(self, count: int) -> bool:
+        """Whether roll.jsonl lists a group id twice: its ids read again, spread over partitions by hash."""
+        with spill.Partitions(count) as ids:
+            for listed in self._roll_groups():
+                ids.add(hash(listed["group_id"]), listed["group_id"])
+            for index in range(count):
+                seen: set[Any] = set()
+                for group_id in ids.partition(index):
+                    if group_id in seen:
+                        return True
+                    seen.add(group_id)
+        return False
 
     def _duplicate_units(self, count: int) -> list[str]:
         """The first unit ids register.jsonl lists more than once (``_RollChecks.limit`` of them, sorted): its units
@@ -1606,14 +1681,14 @@ class _Verifier:
             next(lines, None)
             for line in lines:
                 unit_id = str(_document(line)["unit_key"])
-                ids.add(hash(unit_id), unit_id.encode("utf-8", "surrogatepass"))
+                ids.add(hash(unit_id), unit_id)
             repeated = _FirstIds()
             for index in range(count):
-                seen: set[bytes] = set()
-                for encoded in ids.partition(index):
-                    if encoded in seen:
-                        repeated.add(encoded.decode("utf-8", "surrogatepass"))
-                    seen.add(encoded)
+                seen: set[str] = set()
+                for unit_id in ids.partition(index):
+                    if unit_id in seen:
+                        repeated.add(unit_id)
+                    seen.add(unit_id)
             return repeated.ids
 
     def _roll_header(self) -> dict[str, Any]:
@@ -1736,10 +1811,10 @@ class _Verifier:
             )
         if listed != completeness.counted_leaves(listed):
             raise Failure("ballots", "log/counted.json is not in sorted order")
-        view = memoryview(self.commitments)
-        mine = sorted(view[at : at + 32].hex() for at in range(0, len(view), 32))
-        view.release()
-        if mine != listed:
+        mine = self.commitments  # sorted as it is read (spill.RecordSort)
+        if len(mine) != len(listed) or any(
+            commitment.hex() != claimed for commitment, claimed in zip(mine, listed, strict=False)
+        ):
             in_set = set(listed)
             for line in self.lines(d.BALLOTS):  # the failure path only: name the ballot
                 ballot = _strict_json(line)
@@ -2120,7 +2195,7 @@ _SALE_STATUSES: Mapping[Any, SaleStatus] = {status.value: status for status in S
 _UNLISTED = "\x00unlisted"
 
 
-def _group_difference(group: VoterGroup, listing: tuple[Any, ...], roll_format: Any) -> str | None:
+def _group_difference(group: _Recomputed, listing: tuple[Any, ...], roll_format: Any) -> str | None:
     """What differs between a recomputed group and the roll's group that lists its first unit, or None."""
     group_id, area, heads, is_developer, claimed_units, owners = listing
     units = ", ".join(group.unit_ids)
@@ -2137,7 +2212,7 @@ def _group_difference(group: VoterGroup, listing: tuple[Any, ...], roll_format: 
     if is_developer != group.is_developer or heads != 1:
         return f"group {group_id}: developer flag or heads differ"
     # A version-2 roll binds its owners (their per-vote pseudonyms) in the roll hash (R-ROLL-1).
-    if roll_format is not None and (owners is None or list(owners) != sorted(group.owner_keys)):
+    if roll_format is not None and (owners is None or list(owners) != group.owner_keys):
         return (
             f"group {group_id} (units {units}): the register snapshot's owners of these units "
             "are not the owners frozen in the roll (an owner link was changed)"
@@ -2236,23 +2311,49 @@ class _RollChecks:
             raise EmptyRoll()
 
 
-def _first_difference(records: Iterable[bytes], roll_format: Any) -> tuple[str, VoterGroup, str] | None:
+class _Recomputed(NamedTuple):
+    """A recomputed ``VoterGroup`` as ``_regroup`` compares it: its owners sorted."""
+
+    key: str
+    unit_ids: tuple[str, ...]
+    area: int
+    is_developer: bool
+    owner_keys: list[str]
+
+
+def _recomputed(group: VoterGroup) -> _Recomputed:
+    return _Recomputed(group.key, group.unit_ids, group.area, group.is_developer, sorted(group.owner_keys))
+
+
+class _ListedIds:
+    """Whether the roll's group ids came in strictly increasing order (as exported: sorted by group id), so that
+    none repeats; otherwise they are read again (``_roll_repeats_an_id``)."""
+
+    def __init__(self) -> None:
+        self.ordered = True
+        self.previous = ""
+
+    def see(self, group_id: Any) -> None:
+        hash(group_id)  # an id that is no JSON scalar fails here, as a set of ids would fail on it
+        if self.ordered and (type(group_id) is not str or group_id <= self.previous):
+            self.ordered = False
+        else:
+            self.previous = group_id
+
+
+def _first_difference(records: Iterable[Any], roll_format: Any) -> tuple[str, _Recomputed, str] | None:
     """One comparison partition of ``_regroup``: its recomputed groups (each under its first unit), then the listed
     groups in roll order. The failing recomputed group with the smallest key, with its verdict (``_UNLISTED``
     when no listed group lists its first unit), or None."""
-    firsts: dict[str, VoterGroup] = {}
-    verdicts: dict[str, tuple[VoterGroup, str | None]] = {}
-    for record in records:
-        key, *rest = marshal.loads(record)  # noqa: S302 - written by ``_regroup``, this process
-        if key is not None:
-            unit_ids, area, is_developer, owners = rest
-            group = VoterGroup(
-                key=key, owner_keys=frozenset(owners), unit_ids=unit_ids, area=area, is_developer=is_developer
-            )
-            firsts[unit_ids[0]] = group
-            verdicts[key] = (group, _UNLISTED)
+    firsts: dict[str, _Recomputed] = {}
+    verdicts: dict[str, tuple[_Recomputed, str | None]] = {}
+    for fields in records:
+        if fields[0] is not None:
+            group = _Recomputed._make(fields)  # a tuple read back from its partition
+            firsts[group.unit_ids[0]] = group
+            verdicts[group.key] = (group, _UNLISTED)
             continue
-        listing = rest[0]
+        listing = fields[1]
         for unit in listing[4]:
             found = firsts.get(unit)
             if found is not None:
@@ -2263,6 +2364,12 @@ def _first_difference(records: Iterable[bytes], roll_format: Any) -> tuple[str, 
     key = min(failing)
     group, verdict = verdicts[key]
     return key, group, str(verdict)
+
+
+def _unit_of(fields: tuple[Any, ...]) -> UnitRecord:
+    """A unit record from the fields ``_regroup`` wrote of a checked one."""
+    unit_id, area, source, owners, status, delivered, parking = fields
+    return UnitRecord(unit_id, area, _AREA_SOURCES[source], owners, _SALE_STATUSES[status], delivered, parking)
 
 
 def _unit_record(unit: Mapping[str, Any]) -> UnitRecord:

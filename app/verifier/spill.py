@@ -3,8 +3,8 @@ bounded by a constant (a run length, a buffer size), not by the number of units 
 
 * ``RecordSort``: fixed-size byte records sorted by an external merge sort (runs sorted in memory and written to
   temporary files, merged a bounded number at a time);
-* ``Partitions``: byte records spread over temporary files by a key's hash, each partition read back alone, in
-  the order its records were added.
+* ``Partitions``: values spread over temporary files by a key's hash, each partition read back alone, in the order
+  its values were added.
 
 The temporary files are unnamed (``tempfile.TemporaryFile`` in the system's temporary directory: removed when closed,
 or when the process ends) and closed by ``close`` (both are context managers). Standard library only.
@@ -13,11 +13,12 @@ or when the process ends) and closed by ``close`` (both are context managers). S
 from __future__ import annotations
 
 import heapq
+import marshal
 import os
 import tempfile
 from collections.abc import Iterable, Iterator
 from types import TracebackType
-from typing import IO
+from typing import IO, Any
 
 #: Records sorted in memory before a run is written out (``RecordSort``): 65,536 entry-set records are ~5 MB.
 RUN_RECORDS = 1 << 16
@@ -25,9 +26,9 @@ RUN_RECORDS = 1 << 16
 FAN_IN = 16
 #: Bytes read from a run at a time while merging.
 READ_BYTES = 1 << 16
-#: Bytes the partitions' write buffers hold in all (``Partitions``), whatever their number.
-BUFFER_BYTES = 1 << 20
-_LENGTH = 4  # a partition record's length prefix, big-endian
+#: Values the partitions' write buffers hold in all (``Partitions``), whatever their number.
+BUFFER_VALUES = 1 << 14
+_LENGTH = 8  # a partition block's length prefix, big-endian
 
 
 def _temporary() -> IO[bytes]:
@@ -57,6 +58,11 @@ class RecordSort:
         self.count += 1
         if len(self._buffer) >= self.run_bytes:
             self._spill()
+
+    def __iadd__(self, record: bytes) -> RecordSort:
+        """``records += record`` adds one record, as appending it to a ``bytearray`` of records would."""
+        self.add(record)
+        return self
 
     def __len__(self) -> int:
         return self.count
@@ -125,68 +131,65 @@ class RecordSort:
 
 
 class Partitions:
-    """Byte records spread over ``count`` temporary files: record ``r`` added under ``key_hash`` (or at a partition
-    ``index``) is read back with the other records of its partition, in the order they were added. The write
-    buffers hold at most ``BUFFER_BYTES`` in all (about that much per partition's share)."""
+    """Values that ``marshal`` writes (tuples, lists, str, bytes, int, bool, None, frozensets …) spread over ``count``
+    temporary files: a value added under ``key_hash`` (or at a partition ``index``) is read back with the other
+    values of its partition, in the order they were added. The write buffers hold at most ``buffer_values`` values
+    in all, written a block (one ``marshal`` list) at a time."""
 
-    def __init__(self, count: int) -> None:
+    def __init__(self, count: int, *, buffer_values: int = BUFFER_VALUES) -> None:
         if count < 1:
             raise ValueError("at least one partition")
         self.count = count
-        self.sizes = [0] * count  # records per partition
-        self._flush_at = max(BUFFER_BYTES // count, 1 << 12)
-        self._buffers = [bytearray() for _ in range(count)]
+        self._flush_at = max(buffer_values // count, 1)
+        self._buffers: list[list[Any]] = [[] for _ in range(count)]
+        self._written = [0] * count
         self._files: list[IO[bytes] | None] = [None] * count
 
     def index(self, key_hash: int) -> int:
         return key_hash % self.count
 
-    def add(self, key_hash: int, record: bytes) -> None:
-        self.add_at(key_hash % self.count, record)
+    def add(self, key_hash: int, value: Any) -> None:
+        self.add_at(key_hash % self.count, value)
 
-    def add_at(self, index: int, record: bytes) -> None:
+    def add_at(self, index: int, value: Any) -> None:
         buffer = self._buffers[index]
-        buffer += len(record).to_bytes(_LENGTH) + record
-        self.sizes[index] += 1
+        buffer.append(value)
         if len(buffer) >= self._flush_at:
             self._flush(index)
+
+    def size(self, index: int) -> int:
+        """How many values partition ``index`` holds."""
+        return self._written[index] + len(self._buffers[index])
 
     def _flush(self, index: int) -> None:
         file = self._files[index]
         if file is None:
             file = self._files[index] = _temporary()
-        file.write(self._buffers[index])
-        self._buffers[index] = bytearray()
+        block = marshal.dumps(self._buffers[index])
+        file.write(len(block).to_bytes(_LENGTH) + block)
+        self._written[index] += len(self._buffers[index])
+        self._buffers[index] = []
 
-    def partition(self, index: int) -> Iterator[bytes]:
-        """The records of one partition, in the order they were added."""
-        file, rest = self._files[index], b""
+    def partition(self, index: int) -> Iterator[Any]:
+        """The values of one partition, in the order they were added."""
+        file = self._files[index]
         if file is not None:
             file.flush()
-            offset = 0
-            while chunk := os.pread(file.fileno(), READ_BYTES, offset):
-                offset += len(chunk)
-                data, rest = rest + chunk, b""
-                at = 0
-                while at + _LENGTH <= len(data):
-                    end = at + _LENGTH + int.from_bytes(data[at : at + _LENGTH])
-                    if end > len(data):
-                        break
-                    yield data[at + _LENGTH : end]
-                    at = end
-                rest = data[at:]
-        data, at = rest + self._buffers[index], 0  # a record is written whole: what the file left is the buffer's head
-        while at < len(data):
-            end = at + _LENGTH + int.from_bytes(data[at : at + _LENGTH])
-            yield bytes(data[at + _LENGTH : end])
-            at = end
+            descriptor, offset = file.fileno(), 0
+            while head := os.pread(descriptor, _LENGTH, offset):
+                length = int.from_bytes(head)
+                block = os.pread(descriptor, length, offset + _LENGTH)
+                offset += _LENGTH + length
+                yield from marshal.loads(block)  # noqa: S302 - a block this process wrote (``_flush``)
+        yield from list(self._buffers[index])
 
     def close(self) -> None:
         for file in self._files:
             if file is not None:
                 file.close()
         self._files = [None] * self.count
-        self._buffers = [bytearray() for _ in range(self.count)]
+        self._buffers = [[] for _ in range(self.count)]
+        self._written = [0] * self.count
 
     def __enter__(self) -> Partitions:
         return self
