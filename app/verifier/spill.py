@@ -26,13 +26,21 @@ RUN_RECORDS = 1 << 16
 FAN_IN = 16
 #: Bytes read from a run at a time while merging.
 READ_BYTES = 1 << 16
-#: Values the partitions' write buffers hold in all (``Partitions``), whatever their number.
-BUFFER_VALUES = 1 << 14
+#: Values the partitions' write buffers hold in all (``Partitions``), whatever their number (8,192 unit records are
+#: ~3 MB).
+BUFFER_VALUES = 1 << 13
 _LENGTH = 8  # a partition block's length prefix, big-endian
 
 
 def _temporary() -> IO[bytes]:
-    return tempfile.TemporaryFile()
+    # unbuffered: blocks are written whole (``_write_all``), so a file costs no buffer of its own
+    return tempfile.TemporaryFile(buffering=0)
+
+
+def _write_all(file: IO[bytes], data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[file.write(view) or 0 :]
 
 
 class RecordSort:
@@ -42,7 +50,8 @@ class RecordSort:
     are kept at levels: ``FAN_IN`` runs of one level are merged into one run of the next, so each record is written
     O(log n) times and a merge never reads more than ``FAN_IN`` runs (plus the records in memory) at once."""
 
-    def __init__(self, size: int, *, run_records: int = RUN_RECORDS) -> None:
+    def __init__(self, size: int, *, run_records: int | None = None) -> None:
+        run_records = RUN_RECORDS if run_records is None else run_records
         if size < 1 or run_records < 1:
             raise ValueError("records and runs hold at least one byte and one record")
         self.size = size
@@ -99,10 +108,9 @@ class RecordSort:
         for record in records:
             batch.append(record)
             if len(batch) * self.size >= READ_BYTES:
-                run.write(b"".join(batch))
+                _write_all(run, b"".join(batch))
                 batch.clear()
-        run.write(b"".join(batch))
-        run.flush()
+        _write_all(run, b"".join(batch))
         return run
 
     def _read(self, run: IO[bytes]) -> Iterator[bytes]:
@@ -136,7 +144,8 @@ class Partitions:
     values of its partition, in the order they were added. The write buffers hold at most ``buffer_values`` values
     in all, written a block (one ``marshal`` list) at a time."""
 
-    def __init__(self, count: int, *, buffer_values: int = BUFFER_VALUES) -> None:
+    def __init__(self, count: int, *, buffer_values: int | None = None) -> None:
+        buffer_values = BUFFER_VALUES if buffer_values is None else buffer_values
         if count < 1:
             raise ValueError("at least one partition")
         self.count = count
@@ -166,7 +175,7 @@ class Partitions:
         if file is None:
             file = self._files[index] = _temporary()
         block = marshal.dumps(self._buffers[index])
-        file.write(len(block).to_bytes(_LENGTH) + block)
+        _write_all(file, len(block).to_bytes(_LENGTH) + block)
         self._written[index] += len(self._buffers[index])
         self._buffers[index] = []
 
@@ -174,7 +183,6 @@ class Partitions:
         """The values of one partition, in the order they were added."""
         file = self._files[index]
         if file is not None:
-            file.flush()
             descriptor, offset = file.fileno(), 0
             while head := os.pread(descriptor, _LENGTH, offset):
                 length = int.from_bytes(head)
