@@ -77,7 +77,7 @@ from app.ledger.canonical import canonical_bytes, canonical_sha256
 from app.ledger.entries import LEAF_FIELDS, MAX_LEAF_BYTES, check_leaf_document, entry_leaf_hash
 from app.ledger.errors import LedgerError, NoteUnverified
 from app.ledger.events import EVIDENCE_KINDS, SUPERVISION_KINDS, EventKind
-from app.ledger.merkle import HASH_SIZE, CompactRange, multi_root, verify_consistency
+from app.ledger.merkle import HASH_SIZE, CompactRange, leaf_hashes, multi_root, verify_consistency
 from app.ledger.note import Checkpoint, NoteVerifier, OpenedNote, open_note, parse_verifier_key, signature_keys
 from app.ledger.signing import SIGNATURE_SIZE, jws_verify, public_key_from_bytes, verify
 from app.rules.casting import GrantKind
@@ -401,6 +401,49 @@ def _entry_sets(records: Iterable[bytes], befores: Sequence[int]) -> list[comple
     for digest in digests:
         digest.update(b"]}")
     return [completeness.EntrySet(count, digest.hexdigest()) for count, digest in zip(counts, digests, strict=True)]
+
+
+class _NotPlain(Exception):
+    """log/counted.json is not the plain JSON array of 64-hex strings the exporter writes: it is read whole."""
+
+
+_WHITE = rb"[ \t\n\r]*"
+_COUNTED_OPEN = re.compile(_WHITE + rb"\[")
+_COUNTED_ITEM = re.compile(_WHITE + rb'"([0-9a-f]{64})"' + _WHITE + rb"([,\]])")
+_COUNTED_EMPTY = re.compile(_WHITE + rb"\]")
+_COUNTED_ITEM_BYTES = 160  # an item with room for whitespace: a longer undecided rest is not plain
+
+
+def _plain_commitments(chunks: Iterable[bytes]) -> Iterator[str]:
+    """The commitments of a plain JSON array of 64-hex strings (any JSON whitespace), as its chunks stream by;
+    ``_NotPlain`` as soon as the bytes are anything else (the strict parser then reads the member whole)."""
+    buffer, at, opened, closed, count = b"", 0, False, False, 0
+    for chunk in chunks:
+        buffer, at = buffer[at:] + chunk, 0
+        if not opened:
+            head = _COUNTED_OPEN.match(buffer)
+            if head is None:
+                if buffer.strip(b" \t\n\r"):
+                    raise _NotPlain
+                continue
+            at, opened = head.end(), True
+        while not closed:
+            item = _COUNTED_ITEM.match(buffer, at)
+            if item is None:
+                empty = _COUNTED_EMPTY.match(buffer, at) if not count else None
+                if empty is not None:
+                    at, closed = empty.end(), True
+                break
+            yield item.group(1).decode("ascii")
+            count += 1
+            at, closed = item.end(), item.group(2) == b"]"
+        if closed:
+            if buffer[at:].strip(b" \t\n\r"):
+                raise _NotPlain
+        elif len(buffer) - at > _COUNTED_ITEM_BYTES:
+            raise _NotPlain
+    if not closed:
+        raise _NotPlain
 
 
 def first_difference(expected: Any, actual: Any, path: str = "") -> str | None:
@@ -1798,9 +1841,62 @@ class _Verifier:
         )
 
     def _check_counted_set(self) -> None:
-        """R-REC-1: the counted ballots are exactly the commitments whose Merkle root ``vote.closed`` signed."""
-        listed = self.load(d.COUNTED)
+        """R-REC-1: the counted ballots are exactly the commitments whose Merkle root ``vote.closed`` signed.
+        log/counted.json as the exporter writes it (a JSON array of 64-hex strings, sorted) is read as a stream
+        beside the bundle's own counted commitments (sorted out of core); anything else, and any difference, is
+        read whole (``_check_counted_whole``), which names it."""
         signed = self.closed.payload.get("counted")
+        try:
+            if signed is not None and self._counted_streamed(signed):
+                self.files.pop(d.COUNTED, None)
+                return
+        except _NotPlain:
+            pass
+        self._check_counted_whole(signed)
+
+    def _counted_streamed(self, signed: Any) -> bool:
+        """Whether log/counted.json, read as a stream, is sorted, hashes to the ``signed`` counted set and lists
+        exactly the bundle's counted commitments (``_NotPlain`` for a member the stream does not read)."""
+        mine = iter(self.commitments)
+        tree, block, count, previous, same = CompactRange(), [], 0, "", True
+        for commitment in _plain_commitments(self._chunks(d.COUNTED)):
+            if commitment < previous:
+                return False
+            previous = commitment
+            count += 1
+            block.append(commitment.encode("ascii"))
+            if len(block) == _ENTRY_SET_BLOCK:
+                tree, block = tree.extend(leaf_hashes(block)), []
+            if same:
+                own = next(mine, None)
+                same = own is not None and own.hex() == commitment
+        tree = tree.extend(leaf_hashes(block))
+        same = same and next(mine, None) is None
+        return same and completeness.CountedSet(count, tree.root().hex()).payload() == signed
+
+    def _chunks(self, name: str) -> Iterator[bytes]:
+        """A member's bytes a chunk at a time (kept from the bundle check, or read as a stream and hashed on the
+        way, as ``lines`` does)."""
+        kept = self.files.get(name)
+        if kept is not None:
+            yield kept
+            return
+        try:
+            with self.archive.open(name) as stream:
+                digest, size = hashlib.sha256() if name in self.pending else None, 0
+                while chunk := stream.read(CHUNK_BYTES):
+                    if digest is not None:
+                        digest.update(chunk)
+                        size += len(chunk)
+                    yield chunk
+                if digest is not None and name in self.pending:
+                    self._settle(name, size, digest.hexdigest())
+        except UNREADABLE_MEMBER as error:
+            raise Failure("bundle", f"member {name} is unreadable ({error})") from error
+
+    def _check_counted_whole(self, signed: Any) -> None:
+        """``_check_counted_set`` with log/counted.json read whole: what is wrong is named."""
+        listed = self.load(d.COUNTED)
         if signed is None:
             return  # a vote closed before the counted set was signed
         if completeness.counted_set(listed).payload() != signed:

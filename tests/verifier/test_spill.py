@@ -382,3 +382,34 @@ def test_entry_sets_from_a_record_sort_equal_those_of_a_sorted_list(monkeypatch)
         befores = [0, 10, 25, 51]
         assert _entry_sets(sorter, befores) == _entry_sets(sorted(records), befores)
         assert [checks._entry_set(sorter, before) for before in befores] == _entry_sets(sorted(records), befores)
+
+
+# --- log/counted.json read as a stream -------------------------------------------------------------------------
+
+
+def _commitments(count: int) -> list[str]:
+    rng = random.Random(count)
+    return sorted(rng.randbytes(32).hex() for _ in range(count))
+
+
+@pytest.mark.parametrize("count", [0, 1, 2, 50])
+@pytest.mark.parametrize("indent", [None, 2])
+def test_plain_counted_members_stream_in_any_chunks(count, indent):
+    listed = _commitments(count) + _commitments(count)[:1]  # a repeat is read as it is (the checks refuse it)
+    text = json.dumps(listed, indent=indent).encode() + b"\n"
+    for size in (1, 7, 66, 67, 4096):
+        chunks = [text[at : at + size] for at in range(0, len(text), size)]
+        assert list(checks._plain_commitments(chunks)) == listed
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        b"", b"  ", b"{}", b"[", b'["' + b"a" * 64 + b'"', b'["' + b"A" * 64 + b'"]', b'["' + b"a" * 63 + b'"]',
+        b'["\\u0061' + b"a" * 63 + b'"]', b'["' + b"a" * 64 + b'"] x', b'[1]', b'[["' + b"a" * 64 + b'"]]',
+        b'["' + b"a" * 64 + b'",]', b"\xef\xbb\xbf[]",
+    ],
+)  # fmt: skip
+def test_anything_but_a_plain_counted_member_is_read_whole(text):
+    with pytest.raises(checks._NotPlain):
+        list(checks._plain_commitments([text]))
