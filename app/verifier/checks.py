@@ -938,7 +938,6 @@ class _Verifier:
         # The counted ballots, folded as they stream by: per topic (position), (answer, on paper) → [heads, area];
         # their groups (one counted ballot per group) and commitments (32 bytes each), nothing else per ballot.
         self.sums: list[dict[tuple[Any, bool], list[int]]] = [{} for _ in self.topic_ids]
-        self.counted_groups: set[str] = set()
         self.commitments = self._spilled(spill.RecordSort(32))  # sorted out of core for the counted set
         self.participating = [0, 0]
         self.void_ballots: dict[str, tuple[Any, str]] = {}  # ballot id → its void_reason and group
@@ -1116,6 +1115,10 @@ class _Verifier:
         self.listed_at = at
 
     def _finish_stream(self, count: int) -> None:
+        group_area = self.group_area  # the counted groups' marks (``_ballot``) taken off: the roll's areas again
+        for group, area in group_area.items():
+            if area < 0:
+                group_area[group] = ~area
         self.missing.extend(zip(self.listed_leaves[self.listed_at :], self.listed_kinds[self.listed_at :], strict=True))
         self.entry_count = count
         for line in self.ballot_lines:
@@ -1187,14 +1190,16 @@ class _Verifier:
         elif status == "COUNTED":
             if ballot["void_reason"] is not None:
                 self.defer("ballots", f"ballot {ballot_id} is counted but has a void_reason")
-            if group in self.counted_groups:
+            area = self.group_area.get(group)
+            if area is not None and area < 0:  # counted already (marked below)
                 self.defer("ballots", f"group {group} has two counted ballots")
                 return
-            area = self.group_area.get(group)
             if area is None:
                 self.defer("ballots", f"ballot {ballot_id}: group {group} is not in the roll")
                 return
-            self.counted_groups.add(group)
+            # Counted: marked in the roll's own map as ~area (negative), instead of a set of counted groups. A roll
+            # whose own area is negative (only a forged one) fails the register check, which comes first.
+            self.group_area[group] = ~area
             self.participating[0] += 1
             self.participating[1] += area
             paper, answers = ballot["channel"] == "PAPER", ballot["answers"]
