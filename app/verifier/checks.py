@@ -446,6 +446,69 @@ def _plain_commitments(chunks: Iterable[bytes]) -> Iterator[str]:
         raise _NotPlain
 
 
+def _member(name: bytes) -> bytes:
+    return _WHITE + b'"' + name + b'"' + _WHITE + b":" + _WHITE
+
+
+_INDEX_HEAD = re.compile(_WHITE + rb"\{" + _member(b"index") + rb"\{" + _member(b"entries") + rb"\[")
+# a leaf index as RFC 8785 writes it (no -0, at most 15 digits: exact as a double) and a kind that needs no escape
+_INDEX_ITEM = re.compile(
+    _WHITE + rb"\[" + _WHITE + rb"(0|[1-9][0-9]{0,14})" + _WHITE + rb"," + _WHITE + rb'"([a-z_.]{1,64})"' + _WHITE
+    + rb"\]" + _WHITE + rb"([,\]])"
+)  # fmt: skip
+_INDEX_EMPTY = re.compile(_WHITE + rb"\]")
+_INDEX_TAIL = re.compile(
+    _WHITE + rb"," + _member(b"format") + rb'"([A-Za-z0-9@/._-]{1,64})"' + _WHITE + rb"," + _member(b"root_hash")
+    + rb'"([A-Za-z0-9+/=]{1,100})"' + _WHITE + rb"," + _member(b"tree_size") + rb"(0|[1-9][0-9]{0,14})" + _WHITE
+    + rb"," + _member(b"vote_id") + rb'"([0-9a-f-]{36})"' + _WHITE + rb"\}" + _WHITE + rb"," + _member(b"signature")
+    + rb'"([A-Za-z0-9+/=]{1,200})"' + _WHITE + rb"\}" + _WHITE
+)  # fmt: skip
+_INDEX_TAIL_BYTES = 1024
+
+
+def _plain_index(chunks: Iterable[bytes], leaves: array[int], kinds: list[str]) -> tuple[dict[str, Any], str, bytes]:
+    """log/index.json as the exporter writes it (``{"index": {"entries": [[leaf, kind], …], "format", "root_hash",
+    "tree_size", "vote_id"}, "signature"}``, members in that order, any JSON whitespace), read as a stream: the
+    entries go into ``leaves`` and ``kinds``; returns the index without its entries, the signature's text and the
+    index's RFC 8785 bytes (what the signature covers), rebuilt as the entries stream by. ``_NotPlain`` for anything
+    else (the strict parser then reads the member whole)."""
+    canonical = bytearray(b'{"entries":[')
+    buffer, at, opened, closed, count = b"", 0, False, False, 0
+    for chunk in chunks:
+        buffer, at = buffer[at:] + chunk, 0
+        if not opened:
+            head = _INDEX_HEAD.match(buffer)
+            if head is None:
+                if len(buffer) > _INDEX_TAIL_BYTES:
+                    raise _NotPlain
+                continue
+            at, opened = head.end(), True
+        while not closed:
+            item = _INDEX_ITEM.match(buffer, at)
+            if item is None:
+                empty = _INDEX_EMPTY.match(buffer, at) if not count else None
+                if empty is not None:
+                    at, closed = empty.end(), True
+                break
+            leaf, kind = item.group(1), item.group(2)
+            canonical += (b",[" if count else b"[") + leaf + b',"' + kind + b'"]'
+            leaves.append(int(leaf))
+            kinds.append(sys.intern(kind.decode("ascii")))
+            count += 1
+            at, closed = item.end(), item.group(3) == b"]"
+        if (closed and len(buffer) - at > _INDEX_TAIL_BYTES) or (not closed and len(buffer) - at > 256):
+            raise _NotPlain
+    tail = _INDEX_TAIL.fullmatch(buffer, at) if closed else None
+    if tail is None:
+        raise _NotPlain
+    format_tag, root_hash, tree_size, vote_id, signature = (part.decode("ascii") for part in tail.groups())
+    canonical += (
+        f'],"format":"{format_tag}","root_hash":"{root_hash}","tree_size":{tree_size},"vote_id":"{vote_id}"}}'
+    ).encode("ascii")
+    index = {"format": format_tag, "root_hash": root_hash, "tree_size": int(tree_size), "vote_id": vote_id}
+    return index, signature, bytes(canonical)
+
+
 def first_difference(expected: Any, actual: Any, path: str = "") -> str | None:
     """Where two JSON values first differ, as ``path: expected ≠ actual``, or None when equal."""
     if isinstance(expected, dict) and isinstance(actual, dict):
@@ -993,12 +1056,22 @@ class _Verifier:
         merge; what is wrong with it is reported in the completeness check's turn."""
         self.listed_leaves = array("q")
         self.listed_kinds: list[str] = []
-        signed_index = self.load(d.INDEX)
+        try:  # as the exporter writes it: read as a stream, its canonical bytes rebuilt beside the arrays
+            index, signature_text, message = _plain_index(self._chunks(d.INDEX), self.listed_leaves, self.listed_kinds)
+            signed_index: Any = {"index": index, "signature": signature_text}
+            self.files.pop(d.INDEX, None)
+            streamed = True
+        except _NotPlain:  # anything else: read whole, as before, which names what is wrong
+            self.listed_leaves, self.listed_kinds, message, streamed = array("q"), [], None, False
+            signed_index = self.load(d.INDEX)
+            self.json.pop(d.INDEX)
         try:
             index = signed_index["index"]
             signature = _b64(signed_index["signature"])
             latest = self.latest_checkpoint
-            if len(signature) != SIGNATURE_SIZE or not verify(self.public_key, canonical_bytes(index), signature):
+            if message is None:
+                message = canonical_bytes(index)
+            if len(signature) != SIGNATURE_SIZE or not verify(self.public_key, message, signature):
                 self.defer("completeness", "log/index.json: the log key's signature of the index does not verify")
             elif index["format"] != completeness.EXPORT_INDEX_FORMAT or index["vote_id"] != self.vote_id:
                 self.defer("completeness", "log/index.json is not an entry index of this vote")
@@ -1008,12 +1081,11 @@ class _Verifier:
                     f"the signed entry index is of the log at size {index['tree_size']}, the bundle's latest "
                     f"checkpoint is of size {latest.size}: the checkpoint or the index was replaced",
                 )
-            for leaf, kind in index["entries"]:
+            for leaf, kind in () if streamed else index["entries"]:
                 self.listed_leaves.append(int(leaf))
                 self.listed_kinds.append(sys.intern(str(kind)))
         except (KeyError, IndexError, TypeError, ValueError, AttributeError) as error:
             self.defer("completeness", f"malformed or inconsistent data ({type(error).__name__}: {error})")
-        self.json.pop(d.INDEX)
 
     def _batch(self, proof: Any) -> tuple[int, list[int], int]:
         """One batch proof of log/inclusion.json: its checkpoint's size, its leaf indices and its node count."""

@@ -413,3 +413,51 @@ def test_plain_counted_members_stream_in_any_chunks(count, indent):
 def test_anything_but_a_plain_counted_member_is_read_whole(text):
     with pytest.raises(checks._NotPlain):
         list(checks._plain_commitments([text]))
+
+
+# --- log/index.json read as a stream ---------------------------------------------------------------------------
+
+
+def _index_member(count: int, indent: int | None) -> tuple[dict[str, Any], bytes]:
+    index = {
+        "entries": [[number * 7, "ballot.cast" if number % 3 else "vote.published"] for number in range(count)],
+        "format": "evote-vote-index@1", "root_hash": "q" * 43 + "=", "tree_size": 7 * count + 1,
+        "vote_id": "0" * 8 + "-0000-0000-0000-" + "0" * 12,
+    }  # fmt: skip
+    return index, json.dumps({"index": index, "signature": "c2lnbg=="}, indent=indent).encode() + b"\n"
+
+
+@pytest.mark.parametrize("count", [0, 1, 40])
+@pytest.mark.parametrize("indent", [None, 2])
+def test_plain_index_members_stream_into_their_canonical_bytes(count, indent):
+    from array import array
+
+    from app.ledger.canonical import canonical_bytes
+
+    index, text = _index_member(count, indent)
+    for size in (1, 5, 33, 4096):
+        leaves, kinds = array("q"), []
+        chunks = [text[at : at + size] for at in range(0, len(text), size)]
+        head, signature, message = checks._plain_index(chunks, leaves, kinds)
+        assert message == canonical_bytes(index)
+        assert head == {key: value for key, value in index.items() if key != "entries"}
+        assert signature == "c2lnbg=="
+        assert [[leaf, kind] for leaf, kind in zip(leaves, kinds, strict=True)] == index["entries"]
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda text: text.replace(b'"format"', b'"formats"'),
+        lambda text: text.replace(b"ballot.cast", b"ballot\\u002ecast"),
+        lambda text: text.replace(b"[\n        7,", b"[\n        07,"), lambda text: text + b"x",
+        lambda text: text.replace(b'"signature"', b'"extra": 1, "signature"'), lambda text: b"\xef\xbb\xbf" + text,
+        lambda text: text.replace(b'"vote_id"', b'"vote_id": "x", "vote_id"'), lambda text: text[:-30],
+    ],
+)  # fmt: skip
+def test_anything_but_a_plain_index_is_read_whole(change):
+    from array import array
+
+    _, text = _index_member(5, 2)
+    with pytest.raises(checks._NotPlain):
+        checks._plain_index([change(text)], array("q"), [])
