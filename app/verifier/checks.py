@@ -1087,7 +1087,7 @@ class _Verifier:
         except (KeyError, IndexError, TypeError, ValueError, AttributeError) as error:
             self.defer("completeness", f"malformed or inconsistent data ({type(error).__name__}: {error})")
 
-    def _batch(self, proof: Any) -> tuple[int, list[int], int]:
+    def _batch(self, proof: Any) -> tuple[int, Sequence[int], int]:
         """One batch proof of log/inclusion.json: its checkpoint's size, its leaf indices and its node count."""
         size, indices, node_count = proof["tree_size"], proof["leaf_indices"], proof["nodes"]
         if type(size) is not int or size not in self.roots:
@@ -1096,7 +1096,10 @@ class _Verifier:
             raise Failure("log", "an inclusion proof's leaf_indices are not a non-empty list of integers")
         if type(node_count) is not int or node_count < 0:
             raise Failure("log", f"an inclusion proof's node count {node_count!r} is not a non-negative integer")
-        return size, indices, node_count
+        try:  # held while the log streams: 8 bytes a leaf index in an array, ~36 in a list
+            return size, array("q", indices), node_count
+        except OverflowError:  # beyond 64 bits: kept as they are (the proof then fails on them)
+            return size, indices, node_count
 
     def _nodes(self) -> Iterator[bytes]:
         """log/inclusion.bin as a stream of 32-byte nodes (a short last node is yielded short: the proof fails)."""
@@ -1115,7 +1118,7 @@ class _Verifier:
         except UNREADABLE_MEMBER as error:
             raise Failure("bundle", f"member {d.INCLUSION_NODES} is unreadable ({error})") from error
 
-    def _proven(self, lines: Iterator[bytes], indices: list[int]) -> Iterator[tuple[int, bytes]]:
+    def _proven(self, lines: Iterator[bytes], indices: Sequence[int]) -> Iterator[tuple[int, bytes]]:
         """Each leaf index of a batch proof with the next line of log/entries.jsonl, checked (``_entry``), as
         (leaf index, leaf hash) for ``merkle.multi_root``."""
         sha256 = hashlib.sha256
