@@ -404,7 +404,8 @@ def _entry_sets(records: Iterable[bytes], befores: Sequence[int]) -> list[comple
 
 
 class _NotPlain(Exception):
-    """log/counted.json is not the plain JSON array of 64-hex strings the exporter writes: it is read whole."""
+    """A member read as a stream (log/counted.json, log/index.json) is not in the form the exporter writes, the only
+    one the stream reads: it is read whole by the strict parser, which names what is wrong."""
 
 
 _WHITE = rb"[ \t\n\r]*"
