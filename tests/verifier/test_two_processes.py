@@ -1,5 +1,5 @@
-"""``evote verify --jobs 2``: the register's regrouping runs in a forked second process beside the log's stream;
-the report (every line, every verdict, the order of the checks) is the one a single process gives."""
+"""``evote verify --jobs 2``: the register's regrouping and the ballots' checks run in forked processes beside the
+log's stream; the report (every line, every verdict, the order of the checks) is the one a single process gives."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 
 from app.cli import main as cli_main
+from app.verifier import checks, verify_bundle
 from app.verifier import documents as d
-from app.verifier import verify_bundle
 from app.verifier.report import _jobs
 from tests.verifier.helpers import decode, encode, members, rebuild, tamper
 
@@ -97,3 +97,108 @@ async def test_the_cli_takes_the_number_of_processes(bundle, log_key, tmp_path, 
         with pytest.raises(argparse.ArgumentTypeError, match="--jobs takes a positive number"):
             _jobs(wrong)
     assert json.loads(members(bundle)[d.MANIFEST])["format"] == d.BUNDLE_FORMAT
+
+
+def _passes_of_the_log(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """How many times the log's pass runs (a second run: the ballots' process did not agree)."""
+    runs: list[int] = []
+    original = checks._Verifier._log_pass
+
+    def counted(self: Any, proofs: Any) -> None:
+        runs.append(len(proofs))
+        original(self, proofs)
+
+    monkeypatch.setattr(checks._Verifier, "_log_pass", counted)
+    return runs
+
+
+async def test_the_ballots_are_checked_beside_the_log_in_a_process_of_their_own(bundle, trust, monkeypatch):
+    runs = _passes_of_the_log(monkeypatch)
+    assert verify_bundle(bundle, trust=trust, jobs=2).lines()[-1].startswith("PASS")
+    assert len(runs) == 1  # the two sides agreed: one pass, the ballots' state taken from the other process
+    runs.clear()
+    assert verify_bundle(bundle, trust=trust).lines()[-1].startswith("PASS")
+    assert len(runs) == 1
+
+
+def _counted(ballots: list[Any]) -> dict[str, Any]:
+    return next(ballot for ballot in ballots if ballot["status"] == "COUNTED")
+
+
+def _answer_changed(ballots: list[Any]) -> None:
+    ballot = _counted(ballots)
+    topic = sorted(ballot["answers"])[0]
+    ballot["answers"][topic] = "OPPOSE" if ballot["answers"][topic] == "AGREE" else "AGREE"
+
+
+def _audit_entry_ids_swapped(ballots: list[Any]) -> None:
+    ballots[0]["audit_entry_id"], ballots[1]["audit_entry_id"] = (
+        ballots[1]["audit_entry_id"],
+        ballots[0]["audit_entry_id"],
+    )
+
+
+def _void_reason_set(ballots: list[Any]) -> None:
+    _counted(ballots)["void_reason"] = "DUPLICATE"
+
+
+def _cast_at_moved(ballots: list[Any]) -> None:
+    _counted(ballots)["cast_at"] = "2020-01-01T00:00:00+00:00"
+
+
+def _group_changed(ballots: list[Any]) -> None:
+    _counted(ballots)["group_id"] = "0" * 32
+
+
+def _scan_added(ballots: list[Any]) -> None:
+    _counted(ballots)["scan_sha256"] = "a" * 64
+
+
+def _status_rewritten(ballots: list[Any]) -> None:
+    _counted(ballots)["status"] = "LOST"
+
+
+def _topic_dropped(ballots: list[Any]) -> None:
+    answers = _counted(ballots)["answers"]
+    del answers[sorted(answers)[0]]
+
+
+def _nonce_dropped(ballots: list[Any]) -> None:
+    del _counted(ballots)["nonce"]
+
+
+def _first_ballot_deleted(ballots: list[Any]) -> None:
+    del ballots[0]
+
+
+def _last_ballot_repeated(ballots: list[Any]) -> None:
+    ballots.append(dict(ballots[-1]))
+
+
+def _ballots_reversed(ballots: list[Any]) -> list[Any]:
+    return ballots[::-1]
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        _answer_changed, _audit_entry_ids_swapped, _void_reason_set, _cast_at_moved, _group_changed, _scan_added,
+        _status_rewritten, _topic_dropped, _nonce_dropped, _first_ballot_deleted, _last_ballot_repeated,
+        _ballots_reversed,
+    ],
+)  # fmt: skip
+async def test_a_changed_ballot_fails_as_in_one_process(bundle, trust, tmp_path, change):
+    """The ballots' process and the log's pass disagree: the pass runs again the reference way and the report is
+    one process's, line for line (the manifest signed again by the key's holder: the ballot checks find it)."""
+    alone, forked, from_file = both(tamper(bundle, d.BALLOTS, change), trust, tmp_path)
+    assert alone[-1].startswith("FAIL"), alone
+    assert alone == forked == from_file
+
+
+async def test_a_ballot_line_not_in_canonical_form_gives_the_same_report(bundle, trust, tmp_path):
+    files = members(bundle)
+    lines = files[d.BALLOTS].split(b"\n")
+    lines[0] = json.dumps(json.loads(lines[0]), indent=None).encode()  # ", " and ": " separators
+    files[d.BALLOTS] = b"\n".join(lines)
+    alone, forked, from_file = both(rebuild(files), trust, tmp_path)
+    assert alone == forked == from_file
