@@ -835,7 +835,6 @@ class _Verifier:
         # With jobs > 1 the register is regrouped in a second process while the log streams; forked first, while
         # this process holds little (the second process's memory starts as a copy of it).
         self._fork_register()
-        self._fork_ballots()
         consistency = self.load(d.CONSISTENCY)
         with self.step("log"):
             result, latest = self.result_checkpoint, self.latest_checkpoint
@@ -1207,12 +1206,12 @@ class _Verifier:
         ballot against its entry holds, and the other process's per-vote state is taken. Anything else (a failure of
         the log, an unequal digest, a ballot that would fail, no answer) gives False with the state reset: the
         caller runs the pass again the reference way, which names what is wrong, exactly as one process does."""
+        self.agreement, self.disagreed = hashlib.sha256(), False
+        self._fork_ballots()
         if self.ballot_child is None:
             return False
         deferred = dict(self.deferred)
         self.on_cast = self._agree
-        self.agreement = hashlib.sha256()
-        self.disagreed = False
         try:
             with self.step("log"):
                 self._log_pass(proofs)
@@ -1229,8 +1228,8 @@ class _Verifier:
         return agreed
 
     def _fork_ballots(self) -> None:
-        """With ``jobs`` > 1, ballots.jsonl is checked in a process of its own (``_ballots_alone``), forked while this
-        one holds little: it reads the topics and the roll's areas itself."""
+        """With ``jobs`` > 1, ballots.jsonl is checked in a process of its own (``_ballots_alone``), forked once the
+        stream's small members are read (the topics, the roll's areas): it starts with them and the empty state."""
         if self.jobs >= 2:
             self.ballot_child = self._fork_child(self._ballots_alone)
 
@@ -1251,17 +1250,7 @@ class _Verifier:
     def _ballots_alone(self) -> bytes:
         """In the forked process: every line of ballots.jsonl checked on its own (``_ballot_alone``), the per-vote
         state and the agreement's digest returned (pickled) with what went wrong, if anything."""
-        self.hashed = {}
-        self.agreement = hashlib.sha256()
-        try:
-            topics = self.load(d.TOPICS)
-            self.topic_ids = [str(topic["topic_id"]) for topic in topics]
-            self.topic_set = frozenset(self.topic_ids)
-            self._read_roll()
-            self._reset_stream()
-            self.deferred, self.disagreed = {}, False
-        except Exception:  # the parent finds what is wrong with them, in its turn
-            return pickle.dumps(None)
+        self.hashed, self.deferred = {}, {}
         for line in self.lines(d.BALLOTS):
             self._ballot_alone(line)
             if self.disagreed or self.deferred:
@@ -1304,7 +1293,7 @@ class _Verifier:
         answer = self._reap(child)
         try:
             clean, seen, digest, state, hashed = pickle.loads(answer)  # noqa: S301 - our own forked process
-        except Exception:  # it died without an answer, or could not start
+        except Exception:  # it died without an answer
             return False
         for name, (size, sha256) in hashed.items():
             self._settle(name, size, sha256)  # ballots.jsonl as it read it: the manifest's, or the bundle fails
