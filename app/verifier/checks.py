@@ -139,6 +139,10 @@ class Failure(Exception):
         self.message = message
 
 
+class MemberChanged(Failure):
+    """A member is not the one the signed manifest lists (``bundle``): reported before anything else, as it is."""
+
+
 def verify_bundle(
     data: bytes | BinaryIO,
     *,
@@ -632,8 +636,8 @@ class _Verifier:
     def _mismatch(self, name: str) -> None:
         """A member is not the one the signed manifest lists: named (a register unit by the manifest's tags)."""
         if name == d.REGISTER:
-            raise Failure("bundle", self._changed_unit(self.manifest_tags))
-        raise Failure(
+            raise MemberChanged("bundle", self._changed_unit(self.manifest_tags))
+        raise MemberChanged(
             "bundle", f"{name} does not match its size and SHA-256 in the signed manifest (changed after export)"
         )
 
@@ -1215,9 +1219,9 @@ class _Verifier:
         try:
             with self.step("log"):
                 self._log_pass(proofs)
-        except Failure as failure:
-            if failure.check == "bundle":
-                raise
+        except MemberChanged:
+            raise
+        except Exception:  # whatever failed first, ballots included, is found by the reference pass
             self._stop_ballot_child()
             agreed = False
         else:
