@@ -127,11 +127,22 @@ async def build_and_export(args: argparse.Namespace) -> dict[str, Any]:
 #: summed RSS of the whole process tree is sampled while it runs (``_tree_rss``), and the figure reported is the
 #: highest of that sum and the main process's own peak (an upper bound: pages shared since a fork count once per
 #: process).
+#: Its CPU seconds per process are printed too: its own, and each forked process's as it is reaped (``os.wait4``),
+#: in the order they were forked (the register's, then the ballots').
 VERIFY = (
-    "import sys\n"
+    "import os, resource, sys\n"
     "from app.verifier.__main__ import main\n"
+    "forked = []\n"
+    "def waitpid(pid, options, wait4=os.wait4):\n"
+    "    pid, status, usage = wait4(pid, options)\n"
+    "    forked.append((pid, usage.ru_utime + usage.ru_stime))\n"
+    "    return pid, status\n"
+    "os.waitpid = waitpid\n"
     "code = main(sys.argv[1:])\n"
     "print(*next(line for line in open('/proc/self/status') if line.startswith('VmHWM')).split()[:2], "
+    "file=sys.stderr)\n"
+    "own = resource.getrusage(resource.RUSAGE_SELF)\n"
+    "print('CPU:', f'{own.ru_utime + own.ru_stime:.2f}', *(f'{cpu:.2f}' for _, cpu in sorted(forked)), "
     "file=sys.stderr)\n"
     "sys.exit(code)\n"
 )
@@ -187,6 +198,9 @@ def in_subprocess(code: str, *args: str) -> tuple[int, float, float, str, float]
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
     say(f"  (fresh process: {elapsed:.2f} s wall, {cpu:.2f} s CPU)")
+    per_process = next((line.split()[1:] for line in stderr.splitlines() if line.startswith("CPU:")), [])
+    if len(per_process) > 1:
+        say(f"  (CPU per process: main {per_process[0]} s, forked {' s, '.join(per_process[1:])} s)")
     rss = next(int(line.split()[1]) / 1024 for line in stderr.splitlines() if line.startswith("VmHWM:"))
     if tree_peak[0] / 1024 > rss:
         say(f"  (peak RSS {rss:.0f} MB of the main process, {tree_peak[0] / 1024:.0f} MB of all its processes)")

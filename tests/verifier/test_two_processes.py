@@ -221,7 +221,7 @@ async def test_the_ballots_process_sends_its_sorted_commitments_a_frame_at_a_tim
     """The ballots' process sorts the counted commitments in temporary files of its own (runs of one record here)
     and streams them sorted, one record a frame: the main process keeps them as one run, not sorted again."""
     runs, seen = _passes_of_the_log(monkeypatch), _counted_commitments(monkeypatch)
-    alone = verify_bundle(bundle, trust=trust).lines()
+    alone = verify_bundle(bundle, trust=trust, jobs=1).lines()
     monkeypatch.setattr(checks.spill, "RUN_RECORDS", 1)
     monkeypatch.setattr(checks.spill, "READ_BYTES", 32)
     runs.clear()
@@ -249,7 +249,7 @@ def _out_of_order(self: Any, block_bytes: int | None = None) -> Any:
 @pytest.mark.parametrize("send", [_cut_short, _out_of_order])
 async def test_commitments_cut_short_or_out_of_order_run_the_reference_pass(bundle, trust, monkeypatch, send):
     runs = _passes_of_the_log(monkeypatch)
-    alone = verify_bundle(bundle, trust=trust).lines()
+    alone = verify_bundle(bundle, trust=trust, jobs=1).lines()
     monkeypatch.setattr(checks.spill.RecordSort, "sorted_blocks", send)
     runs.clear()
     assert verify_bundle(bundle, trust=trust, jobs=2).lines() == alone
