@@ -34,8 +34,9 @@ reference machine (2 cores, 24 GB).
 
 ``--jobs N`` is passed to the verifier (its default: 2 on two cores: the register regrouped and the ballots
 checked in two forked processes beside the log's pass). Its CPU seconds include every process (the bench's
-children's rusage counts every waited descendant); its peak RSS is the highest summed RSS of all its processes,
-sampled every 20 ms, an upper bound (a forked process also counts the pages it shares with the first).
+children's rusage counts every waited descendant), and are printed per process too (the main one's, then each
+forked one's as it is reaped); its peak RSS is the highest summed RSS of all its processes, sampled every 20 ms, an
+upper bound (a forked process also counts the pages it shares with the first; not PSS).
 """
 
 from __future__ import annotations
