@@ -54,6 +54,7 @@ import io
 import itertools
 import json
 import os
+import pickle
 import re
 import signal
 import sys
@@ -148,6 +149,10 @@ class Failure(Exception):
         self.message = message
 
 
+class MemberChanged(Failure):
+    """A member is not the one the signed manifest lists (``bundle``): reported before anything else, as it is."""
+
+
 def verify_bundle(
     data: bytes | BinaryIO,
     *,
@@ -163,8 +168,8 @@ def verify_bundle(
     ``log_dump``: the lines of a JSON Lines dump of the public log (``evote audit dump``) to check the bundle's
     freshness against: missing and later entries of the vote, consistency with the log's checkpoint, forks.
 
-    ``jobs``: with 2 or more (and ``os.fork``), the register's regrouping runs in a second process beside the log's
-    stream (same checks, same order of verdicts; the CPU time of both processes is the cost).
+    ``jobs``: with 2 or more (and ``os.fork``), the register's regrouping and the ballots' own checks run in two forked
+    processes beside the log's stream (same checks, same order of verdicts, same report; docs/verifier.md).
     """
     trust = trust or Trust()
     verifier = _Verifier(data, trust=trust, progress=progress or Progress(None), jobs=jobs)
@@ -257,6 +262,7 @@ def _fast_json() -> tuple[Callable[[bytes], Any], Callable[[Any], bytes]]:
 
 
 _loads, _dumps_sorted = _fast_json()
+_dumps_plain: Callable[[Any], bytes] = _dumps_sorted  # member order is irrelevant for an array of plain values
 
 
 def _document(line: bytes) -> Any:
@@ -356,6 +362,56 @@ def _fast_commitment(
         + f'"vote_id":{string(vote_id)}}}'
     )
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _ballot_line(line: bytes) -> tuple[dict[str, Any], str | None]:
+    """A line of ballots.jsonl parsed, and its answers' own text when the line is not canonical (else None).
+
+    A canonical line (what the server writes) has each member once: re-serialising it (orjson, sorted members:
+    RFC 8785 for what such a line holds) gives the line back, and its answers are committed as parsed. Any other line
+    is parsed again refusing repeated members, its answers from their own bytes (what its commitment covers)."""
+    try:
+        ballot = _loads(line)
+        if type(ballot) is dict and _dumps_sorted(ballot) == line:
+            return ballot, None
+    except (ValueError, TypeError):
+        pass
+    ballot = _decode_ballot(line.decode("utf-8"))
+    if not isinstance(ballot, dict):
+        raise ValueError("not an object")
+    ballot["answers"], answers_text = _answers_of(line)
+    return ballot, answers_text
+
+
+def _agreement(digest: Any, fields: tuple[Any, ...]) -> bool:
+    """Fold the fields a ballot and its ``ballot.cast`` entry must agree on into a running SHA-256: each ballot's
+    as one JSON array and a newline (one encoding for each value, so equal digests over equally many ballots mean
+    equal fields, each of the same JSON type); False when a value has no JSON form (the reference pass decides)."""
+    try:
+        digest.update(_dumps_plain(fields) + b"\n")
+    except TypeError:
+        return False
+    return True
+
+
+def _write_frame(pipe: BinaryIO, data: bytes) -> None:
+    """One frame of a forked process's answer: its length (8 bytes, big-endian), then its bytes."""
+    pipe.write(len(data).to_bytes(8) + data)
+
+
+def _read_frame(pipe: BinaryIO) -> bytes:
+    """The next frame (``_write_frame``); EOFError when the pipe ends before it does (the process died)."""
+    head = pipe.read(8)
+    data = pipe.read(int.from_bytes(head)) if len(head) == 8 else b""
+    if len(head) != 8 or len(data) != int.from_bytes(head):
+        raise EOFError("a forked process's answer is cut short")
+    return data
+
+
+def _frames(pipe: BinaryIO) -> Iterator[bytes]:
+    """Frames up to the first empty one (``_ballots_alone``'s commitments)."""
+    while frame := _read_frame(pipe):
+        yield frame
 
 
 def _micros(value: Any) -> int:
@@ -552,6 +608,7 @@ class _Verifier:
         self.source = source
         self.jobs = jobs
         self.child: tuple[int, int] | None = None  # the second process's pid and pipe (``_fork_register``)
+        self.ballot_child: tuple[int, int] | None = None  # the ballots' process (``_log_pass_beside_ballots``)
         self.hashed: dict[str, tuple[int, str]] | None = None  # in that process: the pending members it hashed
         self.trust = trust
         self.progress = progress
@@ -640,6 +697,7 @@ class _Verifier:
             if self.child is not None:  # a failure before the register's turn: the second process is not needed
                 os.kill(self.child[0], signal.SIGKILL)
                 self._reap_child()
+            self._stop_ballot_child()
             for records in self.spilled:
                 records.close()
             if hasattr(self, "archive"):
@@ -722,8 +780,8 @@ class _Verifier:
     def _mismatch(self, name: str) -> None:
         """A member is not the one the signed manifest lists: named (a register unit by the manifest's tags)."""
         if name == d.REGISTER:
-            raise Failure("bundle", self._changed_unit(self.manifest_tags))
-        raise Failure(
+            raise MemberChanged("bundle", self._changed_unit(self.manifest_tags))
+        raise MemberChanged(
             "bundle", f"{name} does not match its size and SHA-256 in the signed manifest (changed after export)"
         )
 
@@ -945,29 +1003,13 @@ class _Verifier:
         with self.step("log"):
             proofs = [self._batch(proof) for proof in inclusion["proofs"]]
             del self.json[d.INCLUSION]
-            total = sum(len(indices) for _, indices, _ in proofs)
-            entries, nodes = self.lines(d.ENTRIES), self._nodes()
-            stream = self.progress.iterate("log entries", entries, total)
-            count = 0
-            for size, indices, node_count in proofs:
-                before = count
-                # The root is recomputed as the entries are read: the recursion pulls each entry (checked on the
-                # way, its leaf hash over the line's own bytes) and the proof's nodes when it needs them.
-                root = multi_root(size, self._proven(stream, indices), itertools.islice(nodes, node_count))
-                count = before + len(indices)
-                if root != self.roots[size]:
-                    raise Failure(
-                        "log",
-                        f"log entries {before + 1}–{count} (leaves {indices[0]}–{indices[-1]}) are not all in the "
-                        f"signed checkpoint of size {size}: its batch inclusion proof fails (an entry altered, "
-                        "moved or reordered, or the proof)",
-                    )
-            rest = sum(1 for _ in stream)  # to its end: entries without a leaf index, if any
-            if rest:
-                raise Failure("log", f"{count + rest} entries but {count} leaf indices in the inclusion proofs")
-            if next(nodes, None) is not None:
-                raise Failure("log", f"{d.INCLUSION_NODES} holds more nodes than the inclusion proofs use")
-            self._finish_stream(count)
+        # With jobs > 1 the ballots are checked in a third process beside this pass; whenever that does not agree in
+        # every respect, the pass runs again with each ballot checked beside its entry (the reference order).
+        if not self._log_pass_beside_ballots(proofs):
+            with self.step("log"):
+                self._log_pass(proofs)
+        with self.step("log"):
+            count = self.entry_count
             if self.late_evidence is not None:
                 kind, leaf = self.late_evidence
                 raise Failure("log", f"{kind} at leaf {leaf} is not inside the result's checkpoint")
@@ -981,6 +1023,37 @@ class _Verifier:
             f"size {latest.size} extends size {result.size}",
         )
 
+    def _log_pass(self, proofs: list[tuple[int, Sequence[int], int]]) -> None:
+        """The pass over log/entries.jsonl, each entry proven in its batch proof; each ``ballot.cast`` entry is handed
+        to ``self.on_cast`` (its ballot checked beside it, or its fields folded into the digest the ballots' process
+        must match)."""
+        total = sum(len(indices) for _, indices, _ in proofs)
+        entries, nodes = self.lines(d.ENTRIES), self._nodes()
+        stream = self.progress.iterate("log entries", entries, total)
+        count = 0
+        for size, indices, node_count in proofs:
+            before = count
+            # The root is recomputed as the entries are read: the recursion pulls each entry (checked on the
+            # way, its leaf hash over the line's own bytes) and the proof's nodes when it needs them.
+            root = multi_root(size, self._proven(stream, indices), itertools.islice(nodes, node_count))
+            count = before + len(indices)
+            if root != self.roots[size]:
+                raise Failure(
+                    "log",
+                    f"log entries {before + 1}–{count} (leaves {indices[0]}–{indices[-1]}) are not all in the "
+                    f"signed checkpoint of size {size}: its batch inclusion proof fails (an entry altered, "
+                    "moved or reordered, or the proof)",
+                )
+        rest = sum(1 for _ in stream)  # to its end: entries without a leaf index, if any
+        if rest:
+            raise Failure("log", f"{count + rest} entries but {count} leaf indices in the inclusion proofs")
+        if next(nodes, None) is not None:
+            raise Failure("log", f"{d.INCLUSION_NODES} holds more nodes than the inclusion proofs use")
+        self.missing.extend(zip(self.listed_leaves[self.listed_at :], self.listed_kinds[self.listed_at :], strict=True))
+        self.entry_count = count
+        if self.on_cast == self._ballot:
+            self._finish_ballots()
+
     def _prepare_stream(self) -> None:
         """The small members the stream's per-ballot checks read (each is itself checked later, in its turn)."""
         topics, notice = self.load(d.TOPICS), self.load(d.NOTICE)
@@ -991,6 +1064,15 @@ class _Verifier:
         with self.step("notice"):
             self._read_roll()
         self._signed_index()
+        self._reset_stream()
+
+    def _reset_stream(self) -> None:
+        """The per-vote state the log's pass builds, empty (again, when the pass runs a second time: the first's
+        temporary files closed)."""
+        for records in self.spilled:
+            records.close()
+        self.spilled.clear()
+        self.on_cast: Callable[[_Entry], None] = self._ballot
         self.entries: list[_Entry] = []  # every entry but the ballot.cast ones, which are kept as arrays below
         self.leaves = array("q")  # every entry's leaf index, in leaf order
         self.cast_leaves = array("q")  # the ballot.cast entries' leaf indexes and created_at (µs since the epoch)
@@ -1172,7 +1254,7 @@ class _Verifier:
                 self.defer("times", self._contradiction(entry, "cast_at", "after"))
             if payload.get("channel") == "PAPER":
                 self.paper_casts.append(procedure.Cast.of(index, document))
-            self._ballot(entry)
+            self.on_cast(entry)
             return
         if kind == EventKind.BALLOT_VOIDED:
             self.voided[str(document["payload"]["ballot_id"])] = document["payload"]["reason"]
@@ -1190,13 +1272,13 @@ class _Verifier:
             self.unlisted = (leaf, kind)
         self.listed_at = at
 
-    def _finish_stream(self, count: int) -> None:
-        group_area = self.group_area  # the counted groups' marks (``_ballot``) taken off: the roll's areas again
+    def _finish_ballots(self) -> None:
+        """After the last ``ballot.cast`` entry: a ballot line left over is one without its entry; the counted
+        groups' marks (``_keep``) taken off, the roll's areas again."""
+        group_area = self.group_area
         for group, area in group_area.items():
             if area < 0:
                 group_area[group] = ~area
-        self.missing.extend(zip(self.listed_leaves[self.listed_at :], self.listed_kinds[self.listed_at :], strict=True))
-        self.entry_count = count
         for line in self.ballot_lines:
             if self.ballots_stopped:
                 break
@@ -1227,22 +1309,7 @@ class _Verifier:
             self._ballot_missing(entry)
             return
         try:
-            # A canonical line (what the server writes) has each member once: re-serialising it (orjson, sorted
-            # members: RFC 8785 for what such a line holds) gives the line back, and its answers are committed as
-            # parsed (``answers_text`` None). Any other line is parsed again refusing repeated members, its answers
-            # from their own bytes.
-            try:
-                ballot = _loads(line)
-                canonical = type(ballot) is dict and _dumps_sorted(ballot) == line
-            except (ValueError, TypeError):
-                canonical = False
-            answers_text: str | None = None
-            if not canonical:
-                ballot = _decode_ballot(line.decode("utf-8"))
-                if not isinstance(ballot, dict):
-                    raise ValueError("not an object")
-                # The answers as committed: the line's own bytes of them (its first member), parsed on their own
-                ballot["answers"], answers_text = _answers_of(line)
+            ballot, answers_text = _ballot_line(line)
         except (UnicodeDecodeError, ValueError, RecursionError) as error:
             self.defer("ballots", f"ballots.jsonl: the ballot of the ballot.cast entry at leaf {entry.leaf_index} is "
                        f"not a canonical JSON ballot ({error})")  # fmt: skip
@@ -1256,6 +1323,11 @@ class _Verifier:
         failure = self._ballot_failure(entry, ballot, ballot_id, group, answers_text)
         if failure is not None:
             self.defer("ballots", failure)
+        self._keep(ballot_id, ballot, group)
+
+    def _keep(self, ballot_id: str, ballot: dict[str, Any], group: str) -> None:
+        """A ballot checked against its entry: its answers against the published topics, and what the later checks
+        need of it kept (void ballots by id; a counted ballot folded into the sums, its group and commitment)."""
         if type(ballot["answers"]) is not dict or ballot["answers"].keys() != self.topic_set:
             self.defer("publicity", f"ballot {ballot_id} answers topics other than the published ones")
             return
@@ -1294,6 +1366,140 @@ class _Verifier:
             self.commitments += bytes.fromhex(commitment)
         else:
             self.defer("ballots", f"ballot {ballot_id} has status {status!r}")
+
+    # --- the ballots in a process of their own (jobs > 1) ------------------------------------------------
+
+    def _log_pass_beside_ballots(self, proofs: list[tuple[int, Sequence[int], int]]) -> bool:
+        """With jobs > 1, ``_log_pass`` while a forked process checks ballots.jsonl (``_ballots_alone``). Each side
+        folds the fields a ballot and its ``ballot.cast`` entry must agree on into a running digest (``_agreement``):
+        equal digests over as many ballots as entries, and nothing wrong found on either side, mean every check of a
+        ballot against its entry holds, and the other process's per-vote state is taken. Anything else (a failure of
+        the log, an unequal digest, a ballot that would fail, no answer) gives False with the state reset: the
+        caller runs the pass again the reference way, which names what is wrong, exactly as one process does."""
+        self.agreement, self.disagreed = hashlib.sha256(), False
+        self._fork_ballots()
+        if self.ballot_child is None:
+            return False
+        deferred = dict(self.deferred)
+        self.on_cast = self._agree
+        try:
+            with self.step("log"):
+                self._log_pass(proofs)
+        except MemberChanged:
+            raise
+        except Exception:  # whatever failed first, ballots included, is found by the reference pass
+            self._stop_ballot_child()
+            agreed = False
+        else:
+            agreed = self._take_ballots_state()
+        if not agreed:
+            self.deferred = deferred
+            self._reset_stream()
+        return agreed
+
+    def _fork_ballots(self) -> None:
+        """With ``jobs`` > 1, ballots.jsonl is checked in a process of its own (``_ballots_alone``), forked once the
+        stream's small members are read (the topics, the roll's areas): it starts with them and the empty state."""
+        if self.jobs >= 2:
+            self.ballot_child = self._fork_child(self._ballots_alone)
+
+    def _agree(self, entry: _Entry) -> None:
+        """This ``ballot.cast`` entry's side of the agreement (``_agreement``): the fields its ballot must carry."""
+        recorded = entry.payload
+        # the grant is checked against the entry's basis: the ballot's, once the digests agree
+        if "grant" in recorded and not _grant_fits(recorded["grant"], recorded["basis"]):
+            self.disagreed = True
+        fields = (
+            str(recorded["ballot_id"]), ballot_commitments.is_commitment_entry(recorded),
+            recorded.get("scan_sha256"), ballot_commitments.logged_hash(recorded),
+            ballot_commitments.logged_group(recorded), recorded["basis"], recorded["channel"], recorded["cast_at"],
+            entry.document["id"],
+        )  # fmt: skip
+        self.disagreed |= not _agreement(self.agreement, fields)
+
+    def _ballots_alone(self, pipe: BinaryIO) -> None:
+        """In the forked process: every line of ballots.jsonl checked on its own (``_ballot_alone``). Written to the
+        pipe: a frame with the per-vote state, the agreement's digest and whether anything went wrong (pickled), then
+        the counted commitments sorted, in frames of ``spill.READ_BYTES`` (``_frames``), then an empty frame.
+
+        The commitments go to a sort of this process's own: the parent's (``_reset_stream``) may hold temporary files
+        whose descriptions are shared across the fork. The counted groups' marks (``_keep``) are made in this
+        process's copy of the roll's map, which the parent never sees."""
+        self.hashed, self.deferred = {}, {}
+        with spill.RecordSort(32) as self.commitments:
+            for line in self.lines(d.BALLOTS):
+                self._ballot_alone(line)
+                if self.disagreed or self.deferred:
+                    break  # the parent runs the reference pass
+            state = (
+                self.sums, self.answer_values, self.void_ballots, self.participating, self.cast_extremes,
+            )  # fmt: skip
+            clean = not self.disagreed and not self.deferred
+            _write_frame(pipe, pickle.dumps((clean, self.ballots_seen, self.agreement.digest(), state, self.hashed)))
+            if clean:
+                for block in self.commitments.sorted_blocks():
+                    _write_frame(pipe, block)
+                _write_frame(pipe, b"")
+
+    def _ballot_alone(self, line: bytes) -> None:
+        """``_ballot`` without its entry: the line's own checks (its commitment recomputed equals its content hash),
+        and its side of the agreement. What it cannot decide alone marks the pass as disagreeing (``disagreed``)."""
+        try:
+            ballot, answers_text = _ballot_line(line)
+            self.ballots_seen += 1
+            ballot_id, group = str(ballot["ballot_id"]), str(ballot["group_id"])
+            nonce, scan = ballot.get("nonce"), ballot["scan_sha256"]
+            basis, channel, cast_at = ballot["basis"], ballot["channel"], ballot["cast_at"]
+            digest = _fast_commitment(self.vote_id, answers_text or ballot["answers"], group, basis, channel, cast_at,
+                                      nonce, scan)  # fmt: skip
+            if digest is None or digest != ballot["content_hash"]:
+                self.disagreed = True
+                return
+            audit_entry_id = ballot["audit_entry_id"]
+            fields = (ballot_id, nonce is not None, scan, digest, group, basis, channel, cast_at, audit_entry_id)
+            if not _agreement(self.agreement, fields):
+                self.disagreed = True
+                return
+            self._keep(ballot_id, ballot, group)
+        except Exception:  # whatever it is, the reference pass reports it in its place
+            self.disagreed = True
+
+    def _take_ballots_state(self) -> bool:
+        """The ballots' process's answer (``_ballots_alone``): its state taken when both sides agree
+        (``_log_pass_beside_ballots``), its sorted commitments copied a frame at a time into this process's sort
+        as one run (``RecordSort.add_sorted``: not sorted again). The process is stopped and reaped in any case."""
+        child, self.ballot_child = self.ballot_child, None
+        if child is None:  # pragma: no cover - called only while there is one
+            return False
+        pid, readable = child
+        try:
+            with os.fdopen(readable, "rb") as pipe:
+                try:
+                    clean, seen, digest, state, hashed = pickle.loads(_read_frame(pipe))  # noqa: S301 - our own child
+                except Exception:  # it died without an answer
+                    return False
+                for name, (size, sha256) in hashed.items():
+                    self._settle(name, size, sha256)  # ballots.jsonl as it read it: the manifest's, or the bundle fails
+                if not (clean and not self.disagreed and seen == len(self.cast_leaves)):
+                    return False
+                if digest != self.agreement.digest():
+                    return False
+                try:
+                    self.commitments.add_sorted(_frames(pipe))
+                except (EOFError, ValueError):  # cut short, or not sorted records: the reference pass decides
+                    return False
+        finally:
+            os.kill(pid, signal.SIGKILL)  # done (or, unreaped, a zombie the signal cannot reach) unless cut short
+            os.waitpid(pid, 0)
+        self.ballots_seen = seen
+        self.sums, self.answer_values, self.void_ballots, self.participating, self.cast_extremes = state
+        return True
+
+    def _stop_ballot_child(self) -> None:
+        child, self.ballot_child = self.ballot_child, None
+        if child is not None:
+            os.kill(child[0], signal.SIGKILL)
+            self._reap(child)
 
     def _cast_extremes(self, ballot_id: str, cast_at: Any) -> None:
         """Keep the earliest and the latest cast_at (checked against the window in force, ``check_publicity``)."""
@@ -1827,36 +2033,46 @@ class _Verifier:
     def _fork_register(self) -> None:
         """With ``jobs`` > 1, the regrouping (``_regroup``) runs in a forked second process while this one streams
         the log: its verdict (and the SHA-256 of register.jsonl it read) is read back in ``check_register``'s turn,
-        so checks keep their order. The child opens the bundle again (a file descriptor shared across ``fork``
-        shares its offset); without a way to, or without ``fork``, everything runs here."""
-        if self.jobs < 2 or not hasattr(os, "fork"):
-            return
+        so checks keep their order; without a second process, everything runs here."""
+        if self.jobs >= 2:
+            self.child = self._fork_child(self._register_answer)
+
+    def _register_answer(self, pipe: BinaryIO) -> None:
+        """In the second process: the regrouping's verdict and the member hashes it took, as JSON."""
+        self.hashed = {}
+        verdict = self._register_verdict()
+        pipe.write(json.dumps({"verdict": verdict, "hashed": self.hashed}).encode())
+
+    def _fork_child(self, work: Callable[[BinaryIO], None]) -> tuple[int, int] | None:
+        """``work`` in a forked process, writing its answer to a pipe: (pid, the pipe's read end), or None without
+        ``fork`` or a way to reopen the bundle. The child opens the bundle again (a file descriptor shared across
+        ``fork`` shares its offset) and makes its own temporary files (``_ballots_alone``)."""
+        if not hasattr(os, "fork"):
+            return None
         if isinstance(self.source, bytes):
             reopen: Any = lambda: io.BytesIO(self.source)  # noqa: E731 - the child's own view of the bytes
         else:
             try:
                 path = f"/proc/self/fd/{self.source.fileno()}"
             except (AttributeError, OSError, io.UnsupportedOperation):
-                return
+                return None
             if not os.path.exists(path):
-                return
+                return None
             reopen = lambda: open(path, "rb")  # noqa: E731, SIM115 - the child's own file description
         readable, writable = os.pipe()
         sys.stdout.flush()
         sys.stderr.flush()
         pid = os.fork()
-        if pid == 0:  # pragma: no cover - the child (its work is ``_register_verdict``, covered in-process)
+        if pid == 0:  # pragma: no cover - the child (its work is covered in-process)
             try:
                 os.close(readable)
                 self.archive = zipfile.ZipFile(reopen())
-                self.hashed = {}
-                verdict = self._register_verdict()
                 with os.fdopen(writable, "wb") as pipe:
-                    pipe.write(json.dumps({"verdict": verdict, "hashed": self.hashed}).encode())
+                    work(pipe)
             finally:
                 os._exit(0)
         os.close(writable)
-        self.child = (pid, readable)
+        return pid, readable
 
     def _register_child_verdict(self) -> tuple[str | None, str, list[int]] | None:
         """The second process's verdict, once it is done; the member hashes it took are settled here (a changed
@@ -1876,6 +2092,11 @@ class _Verifier:
         child, self.child = self.child, None
         if child is None:  # pragma: no cover - called only while there is one
             return b""
+        return self._reap(child)
+
+    @staticmethod
+    def _reap(child: tuple[int, int]) -> bytes:
+        """Everything a forked process wrote to its pipe, once it has exited."""
         pid, readable = child
         with os.fdopen(readable, "rb") as pipe:
             answer = pipe.read()

@@ -13,7 +13,9 @@ or when the process ends) and closed by ``close`` (both are context managers). S
 from __future__ import annotations
 
 import heapq
+import itertools
 import marshal
+import operator
 import os
 import tempfile
 from collections.abc import Iterable, Iterator
@@ -86,11 +88,46 @@ class RecordSort:
         buffer, size = self._buffer, self.size
         return sorted(bytes(buffer[at : at + size]) for at in range(0, len(buffer), size))
 
+    def sorted_blocks(self, block_bytes: int | None = None) -> Iterator[bytes]:
+        """The records sorted, joined in blocks of at most ``block_bytes`` (``READ_BYTES``; whole records, none
+        empty)."""
+        per_block = max((READ_BYTES if block_bytes is None else block_bytes) // self.size, 1)
+        records = iter(self)
+        while block := b"".join(itertools.islice(records, per_block)):
+            yield block
+
+    def add_sorted(self, blocks: Iterable[bytes]) -> None:
+        """Records already sorted (``sorted_blocks`` of another sort, say), in blocks of whole records, written as
+        one run as they come, without sorting them again. ValueError if a block is not whole records or a record is
+        out of order (the records before it are then not added)."""
+        run, size, count, last = _temporary(), self.size, 0, b""
+        try:
+            for block in blocks:
+                if len(block) % size:
+                    raise ValueError(f"a block of {len(block)} bytes is not whole records of {size}")
+                records = [block[at : at + size] for at in range(0, len(block), size)]
+                if records and not (last <= records[0] and all(map(operator.le, records, records[1:]))):
+                    raise ValueError("records out of order")
+                _write_all(run, block)
+                count += len(records)
+                last = records[-1] if records else last
+        except BaseException:
+            run.close()
+            raise
+        if not count:
+            run.close()
+            return
+        self.count += count
+        self._add_run(run)
+
     def _spill(self) -> None:
+        self._add_run(self._write(self._in_memory()))
+        self._buffer = bytearray()
+
+    def _add_run(self, new_run: IO[bytes]) -> None:
         if not self._levels:
             self._levels.append([])
-        self._levels[0].append(self._write(self._in_memory()))
-        self._buffer = bytearray()
+        self._levels[0].append(new_run)
         level = 0
         while len(self._levels[level]) >= FAN_IN:
             runs, self._levels[level] = self._levels[level], []

@@ -140,6 +140,36 @@ def test_record_sort_keeps_its_runs_in_unnamed_temporary_files_closed_at_the_end
     assert list(sorter) == []
 
 
+@pytest.mark.parametrize("count", [0, 1, 5, 300])
+def test_sorted_blocks_added_to_another_sort_are_one_run_not_sorted_again(monkeypatch, count):
+    monkeypatch.setattr(spill, "FAN_IN", 3)
+    rng = random.Random(count)
+    records = [rng.randbytes(4) for _ in range(count)]
+    with spill.RecordSort(4, run_records=7) as source, spill.RecordSort(4, run_records=7) as target:
+        for record in records:
+            source += record
+        blocks = list(source.sorted_blocks(12))  # three records a block
+        assert all(0 < len(block) <= 12 for block in blocks)
+        assert b"".join(blocks) == b"".join(sorted(records))
+        target += b"\x00\x00\x00\x00"  # beside a record of its own, in memory
+        target.add_sorted(iter(blocks))
+        assert len(target) == count + 1
+        assert sum(len(level) for level in target._levels) == (1 if count else 0)
+        assert list(target) == sorted([*records, b"\x00\x00\x00\x00"])
+
+
+def test_add_sorted_refuses_records_out_of_order_or_cut():
+    with spill.RecordSort(2) as sorter:
+        with pytest.raises(ValueError, match="out of order"):
+            sorter.add_sorted([b"aabb", b"ab"])  # out of order across blocks
+        with pytest.raises(ValueError, match="out of order"):
+            sorter.add_sorted([b"bbaa"])
+        with pytest.raises(ValueError, match="whole records"):
+            sorter.add_sorted([b"aab"])
+        assert len(sorter) == 0
+        assert list(sorter) == []
+
+
 # --- Partitions ---------------------------------------------------------------------------------------------
 
 

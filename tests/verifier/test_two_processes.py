@@ -1,5 +1,5 @@
-"""``evote verify --jobs 2``: the register's regrouping runs in a forked second process beside the log's stream;
-the report (every line, every verdict, the order of the checks) is the one a single process gives."""
+"""``evote verify --jobs 2``: the register's regrouping and the ballots' checks run in forked processes beside the
+log's stream; the report (every line, every verdict, the order of the checks) is the one a single process gives."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 
 from app.cli import main as cli_main
+from app.verifier import checks, verify_bundle
 from app.verifier import documents as d
-from app.verifier import verify_bundle
 from app.verifier.report import _jobs
 from tests.verifier.helpers import decode, encode, members, rebuild, tamper
 
@@ -97,3 +97,162 @@ async def test_the_cli_takes_the_number_of_processes(bundle, log_key, tmp_path, 
         with pytest.raises(argparse.ArgumentTypeError, match="--jobs takes a positive number"):
             _jobs(wrong)
     assert json.loads(members(bundle)[d.MANIFEST])["format"] == d.BUNDLE_FORMAT
+
+
+def _passes_of_the_log(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """How many times the log's pass runs (a second run: the ballots' process did not agree)."""
+    runs: list[int] = []
+    original = checks._Verifier._log_pass
+
+    def counted(self: Any, proofs: Any) -> None:
+        runs.append(len(proofs))
+        original(self, proofs)
+
+    monkeypatch.setattr(checks._Verifier, "_log_pass", counted)
+    return runs
+
+
+async def test_the_ballots_are_checked_beside_the_log_in_a_process_of_their_own(bundle, trust, monkeypatch):
+    runs = _passes_of_the_log(monkeypatch)
+    assert verify_bundle(bundle, trust=trust, jobs=2).lines()[-1].startswith("PASS")
+    assert len(runs) == 1  # the two sides agreed: one pass, the ballots' state taken from the other process
+    runs.clear()
+    assert verify_bundle(bundle, trust=trust).lines()[-1].startswith("PASS")
+    assert len(runs) == 1
+
+
+def _counted(ballots: list[Any]) -> dict[str, Any]:
+    return next(ballot for ballot in ballots if ballot["status"] == "COUNTED")
+
+
+def _answer_changed(ballots: list[Any]) -> None:
+    ballot = _counted(ballots)
+    topic = sorted(ballot["answers"])[0]
+    ballot["answers"][topic] = "OPPOSE" if ballot["answers"][topic] == "AGREE" else "AGREE"
+
+
+def _audit_entry_ids_swapped(ballots: list[Any]) -> None:
+    ballots[0]["audit_entry_id"], ballots[1]["audit_entry_id"] = (
+        ballots[1]["audit_entry_id"],
+        ballots[0]["audit_entry_id"],
+    )
+
+
+def _void_reason_set(ballots: list[Any]) -> None:
+    _counted(ballots)["void_reason"] = "DUPLICATE"
+
+
+def _cast_at_moved(ballots: list[Any]) -> None:
+    _counted(ballots)["cast_at"] = "2020-01-01T00:00:00+00:00"
+
+
+def _group_changed(ballots: list[Any]) -> None:
+    _counted(ballots)["group_id"] = "0" * 32
+
+
+def _scan_added(ballots: list[Any]) -> None:
+    _counted(ballots)["scan_sha256"] = "a" * 64
+
+
+def _status_rewritten(ballots: list[Any]) -> None:
+    _counted(ballots)["status"] = "LOST"
+
+
+def _topic_dropped(ballots: list[Any]) -> None:
+    answers = _counted(ballots)["answers"]
+    del answers[sorted(answers)[0]]
+
+
+def _nonce_dropped(ballots: list[Any]) -> None:
+    del _counted(ballots)["nonce"]
+
+
+def _first_ballot_deleted(ballots: list[Any]) -> None:
+    del ballots[0]
+
+
+def _last_ballot_repeated(ballots: list[Any]) -> None:
+    ballots.append(dict(ballots[-1]))
+
+
+def _ballots_reversed(ballots: list[Any]) -> list[Any]:
+    return ballots[::-1]
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        _answer_changed, _audit_entry_ids_swapped, _void_reason_set, _cast_at_moved, _group_changed, _scan_added,
+        _status_rewritten, _topic_dropped, _nonce_dropped, _first_ballot_deleted, _last_ballot_repeated,
+        _ballots_reversed,
+    ],
+)  # fmt: skip
+async def test_a_changed_ballot_fails_as_in_one_process(bundle, trust, tmp_path, change):
+    """The ballots' process and the log's pass disagree: the pass runs again the reference way and the report is
+    one process's, line for line (the manifest signed again by the key's holder: the ballot checks find it)."""
+    alone, forked, from_file = both(tamper(bundle, d.BALLOTS, change), trust, tmp_path)
+    assert alone[-1].startswith("FAIL"), alone
+    assert alone == forked == from_file
+
+
+async def test_a_ballot_line_not_in_canonical_form_gives_the_same_report(bundle, trust, tmp_path):
+    files = members(bundle)
+    lines = files[d.BALLOTS].split(b"\n")
+    lines[0] = json.dumps(json.loads(lines[0]), indent=None).encode()  # ", " and ": " separators
+    files[d.BALLOTS] = b"\n".join(lines)
+    alone, forked, from_file = both(rebuild(files), trust, tmp_path)
+    assert alone == forked == from_file
+
+
+def _counted_commitments(monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, list[bytes]]]:
+    """What ``_check_counted_set`` finds in the main process's sort: its number of runs and its records."""
+    seen: list[tuple[int, list[bytes]]] = []
+    original = checks._Verifier._check_counted_set
+
+    def recorded(self: Any) -> None:
+        seen.append((sum(len(level) for level in self.commitments._levels), list(self.commitments)))
+        original(self)
+
+    monkeypatch.setattr(checks._Verifier, "_check_counted_set", recorded)
+    return seen
+
+
+async def test_the_ballots_process_sends_its_sorted_commitments_a_frame_at_a_time(bundle, trust, monkeypatch):
+    """The ballots' process sorts the counted commitments in temporary files of its own (runs of one record here)
+    and streams them sorted, one record a frame: the main process keeps them as one run, not sorted again."""
+    runs, seen = _passes_of_the_log(monkeypatch), _counted_commitments(monkeypatch)
+    alone = verify_bundle(bundle, trust=trust, jobs=1).lines()
+    monkeypatch.setattr(checks.spill, "RUN_RECORDS", 1)
+    monkeypatch.setattr(checks.spill, "READ_BYTES", 32)
+    runs.clear()
+    assert verify_bundle(bundle, trust=trust, jobs=2).lines() == alone
+    assert alone[-1].startswith("PASS")
+    assert len(runs) == 1  # agreed: the other process's state was taken
+    counted = sorted(
+        bytes.fromhex(json.loads(line)["content_hash"])
+        for line in members(bundle)[d.BALLOTS].splitlines()
+        if json.loads(line)["status"] == "COUNTED"
+    )
+    assert len(counted) > 1
+    assert [records for _, records in seen] == [counted, counted]
+    assert seen[1][0] == 1  # one run received from the ballots' process
+
+
+def _cut_short(self: Any, block_bytes: int | None = None) -> Any:
+    yield b"\xff" * 32  # one frame, then the process ends without the closing empty frame
+    raise SystemExit
+
+
+def _out_of_order(self: Any, block_bytes: int | None = None) -> Any:
+    yield from reversed(list(self))
+
+
+@pytest.mark.parametrize("send", [_cut_short, _out_of_order])
+async def test_commitments_cut_short_or_out_of_order_run_the_reference_pass(bundle, trust, monkeypatch, send):
+    runs = _passes_of_the_log(monkeypatch)
+    alone = verify_bundle(bundle, trust=trust, jobs=1).lines()
+    monkeypatch.setattr(checks.spill.RecordSort, "sorted_blocks", send)
+    runs.clear()
+    assert verify_bundle(bundle, trust=trust, jobs=2).lines() == alone
+    assert alone[-1].startswith("PASS")
+    assert len(runs) == 2
