@@ -1159,8 +1159,9 @@ def main() -> None:
         help="EVOTE_LOG_INTEGRATION_INTERVAL_SECONDS for the server (0: no integrator, and no wait for it)",
     )  # fmt: skip
     parser.add_argument(
-        "--analyze-after-warmup", action="store_true",
-        help="ANALYZE the tables a cast writes after each level's warm-up (a diagnosis run: see analyze_cast_tables)",
+        "--analyze-after-warmup", action=argparse.BooleanOptionalAction, default=True,
+        help="ANALYZE the tables a cast writes after each level's warm-up, as autovacuum would once they fill (see "
+        "analyze_cast_tables)",
     )  # fmt: skip
     parser.add_argument(
         "--pg-set", action="append", default=[], metavar="NAME=VALUE",
