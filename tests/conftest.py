@@ -219,7 +219,7 @@ async def race_app(backend: TestDatabase, fresh_database, test_settings: Setting
     """
     database: TestDatabase = fresh_database(backend.backend)
     await upgrade_async(database.url)
-    settings = test_settings.model_copy(update={"database_url": database.url, "db_pool_size": 20})
+    settings = test_settings.model_copy(update={"database_url": database.url, "db_pool_size": 40})
     engine = create_engine(settings)
     application = create_app(settings)
     attach_state(application, settings, engine, create_sessionmaker(engine))
