@@ -869,7 +869,7 @@ def configure_environment(args: argparse.Namespace) -> Settings:
     os.environ.setdefault("EVOTE_DEV_KEY_DIR", str(REPO / "var" / "keys"))  # the keys the server will use
     if args.pool_size is not None:
         os.environ["EVOTE_DB_POOL_SIZE"] = str(args.pool_size)
-    if args.integration_interval is not None:
+    if getattr(args, "integration_interval", None) is not None:  # profile_cast.py has no such option
         os.environ["EVOTE_LOG_INTEGRATION_INTERVAL_SECONDS"] = str(args.integration_interval)
     return Settings()
 
