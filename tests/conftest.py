@@ -215,11 +215,15 @@ async def client(app) -> AsyncIterator[httpx.AsyncClient]:  # type: ignore[no-un
 async def race_app(backend: TestDatabase, fresh_database, test_settings: Settings):  # type: ignore[no-untyped-def]
     """An app on its own freshly migrated database with a real connection pool, for races (STYLE.md §8.10).
 
-    The shared per-test transaction cannot give concurrent requests separate connections; this can.
+    The shared per-test transaction cannot give concurrent requests separate connections; this can. Its lock waits
+    are bounded generously: a race test checks how requests interleave, and on a loaded machine a queue of them on one
+    row can outlast the production bound (that bound has its own tests, tests/concurrency/test_bounded_waits.py).
     """
     database: TestDatabase = fresh_database(backend.backend)
     await upgrade_async(database.url)
-    settings = test_settings.model_copy(update={"database_url": database.url, "db_pool_size": 40})
+    settings = test_settings.model_copy(
+        update={"database_url": database.url, "db_pool_size": 40, "db_lock_timeout_ms": 60_000}
+    )
     engine = create_engine(settings)
     application = create_app(settings)
     attach_state(application, settings, engine, create_sessionmaker(engine))

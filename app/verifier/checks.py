@@ -45,9 +45,11 @@ Order (each step relies only on what the steps before it established):
 from __future__ import annotations
 
 import base64
+import contextlib
 import functools
 import gc
 import hashlib
+import heapq
 import io
 import itertools
 import json
@@ -75,15 +77,23 @@ from app.ledger.canonical import canonical_bytes, canonical_sha256
 from app.ledger.entries import LEAF_FIELDS, MAX_LEAF_BYTES, check_leaf_document, entry_leaf_hash
 from app.ledger.errors import LedgerError, NoteUnverified
 from app.ledger.events import EVIDENCE_KINDS, SUPERVISION_KINDS, EventKind
-from app.ledger.merkle import HASH_SIZE, CompactRange, multi_root, verify_consistency
+from app.ledger.merkle import HASH_SIZE, CompactRange, leaf_hashes, multi_root, verify_consistency
 from app.ledger.note import Checkpoint, NoteVerifier, OpenedNote, open_note, parse_verifier_key, signature_keys
 from app.ledger.signing import SIGNATURE_SIZE, jws_verify, public_key_from_bytes, verify
 from app.rules.casting import GrantKind
 from app.rules.counts import Weight
+from app.rules.errors import (
+    DeveloperMissing,
+    DuplicateUnit,
+    EmptyRoll,
+    ScopeUnknownUnit,
+    UnitAreaNotPositive,
+    UnitWithoutOwner,
+)
 from app.rules.publicity import earliest_voting_start, shanghai_date
-from app.rules.roll import AreaSource, SaleStatus, UnitRecord, VoterGroup, build_roll
+from app.rules.roll import _PREVIEW_IDS, AreaSource, SaleStatus, UnitRecord, VoterGroup, _reject, build_roll
 from app.verifier import documents as d
-from app.verifier import procedure
+from app.verifier import procedure, spill
 from app.verifier.report import Progress, Report
 from app.verifier.tally import AnswerRefused, topic_evidence
 from app.verifier.trust import Trust
@@ -362,7 +372,7 @@ def _micros(value: Any) -> int:
 _fromisoformat = datetime.fromisoformat
 
 
-def _entry_set(records: Sequence[bytes], before: int) -> completeness.EntrySet:
+def _entry_set(records: Iterable[bytes], before: int) -> completeness.EntrySet:
     """``completeness.entry_set`` of the bound entries created before ``before`` (µs), from ``_BOUND_RECORD``
     records sorted by entry id, hashed as a stream: the RFC 8785 bytes of ``{"domain": …, "entries": [[entry id,
     payload_sha256], …]}`` (UUIDs and lowercase hex need no escaping), without the list in memory."""
@@ -372,14 +382,14 @@ def _entry_set(records: Sequence[bytes], before: int) -> completeness.EntrySet:
 _ENTRY_SET_BLOCK = 4096
 
 
-def _entry_sets(records: Sequence[bytes], befores: Sequence[int]) -> list[completeness.EntrySet]:
-    """``_entry_set`` for each bound in ``befores``, in one pass: each record's pair is written once per block of
-    records and joined into every bound's hash it falls under."""
+def _entry_sets(records: Iterable[bytes], befores: Sequence[int]) -> list[completeness.EntrySet]:
+    """``_entry_set`` for each bound in ``befores``, in one pass over the sorted records (a stream): each record's
+    pair is written once per block of records and joined into every bound's hash it falls under."""
     head = b'{"domain":' + json.dumps(completeness.ENTRY_SET_DOMAIN).encode() + b',"entries":['
     digests = [hashlib.sha256(head) for _ in befores]
     counts = [0] * len(befores)
-    for start in range(0, len(records), _ENTRY_SET_BLOCK):
-        block = records[start : start + _ENTRY_SET_BLOCK]
+    stream = iter(records)
+    while block := list(itertools.islice(stream, _ENTRY_SET_BLOCK)):
         pairs = [b'["' + record[:36] + b'","' + record[36:68].hex().encode() + b'"]' for record in block]
         created = [int.from_bytes(record[68:]) for record in block]
         latest = max(created)
@@ -391,6 +401,113 @@ def _entry_sets(records: Sequence[bytes], befores: Sequence[int]) -> list[comple
     for digest in digests:
         digest.update(b"]}")
     return [completeness.EntrySet(count, digest.hexdigest()) for count, digest in zip(counts, digests, strict=True)]
+
+
+class _NotPlain(Exception):
+    """A member read as a stream (log/counted.json, log/index.json) is not in the form the exporter writes, the only
+    one the stream reads: it is read whole by the strict parser, which names what is wrong."""
+
+
+_WHITE = rb"[ \t\n\r]*"
+_COUNTED_OPEN = re.compile(_WHITE + rb"\[")
+_COUNTED_ITEM = re.compile(_WHITE + rb'"([0-9a-f]{64})"' + _WHITE + rb"([,\]])")
+_COUNTED_EMPTY = re.compile(_WHITE + rb"\]")
+_COUNTED_ITEM_BYTES = 160  # an item with room for whitespace: a longer undecided rest is not plain
+
+
+def _plain_commitments(chunks: Iterable[bytes]) -> Iterator[str]:
+    """The commitments of a plain JSON array of 64-hex strings (any JSON whitespace), as its chunks stream by;
+    ``_NotPlain`` as soon as the bytes are anything else (the strict parser then reads the member whole)."""
+    buffer, at, opened, closed, count = b"", 0, False, False, 0
+    for chunk in chunks:
+        buffer, at = buffer[at:] + chunk, 0
+        if not opened:
+            head = _COUNTED_OPEN.match(buffer)
+            if head is None:
+                if buffer.strip(b" \t\n\r"):
+                    raise _NotPlain
+                continue
+            at, opened = head.end(), True
+        while not closed:
+            item = _COUNTED_ITEM.match(buffer, at)
+            if item is None:
+                empty = _COUNTED_EMPTY.match(buffer, at) if not count else None
+                if empty is not None:
+                    at, closed = empty.end(), True
+                break
+            yield item.group(1).decode("ascii")
+            count += 1
+            at, closed = item.end(), item.group(2) == b"]"
+        if closed:
+            if buffer[at:].strip(b" \t\n\r"):
+                raise _NotPlain
+        elif len(buffer) - at > _COUNTED_ITEM_BYTES:
+            raise _NotPlain
+    if not closed:
+        raise _NotPlain
+
+
+def _member(name: bytes) -> bytes:
+    return _WHITE + b'"' + name + b'"' + _WHITE + b":" + _WHITE
+
+
+_INDEX_HEAD = re.compile(_WHITE + rb"\{" + _member(b"index") + rb"\{" + _member(b"entries") + rb"\[")
+# a leaf index as RFC 8785 writes it (no -0, at most 15 digits: exact as a double) and a kind that needs no escape
+_INDEX_ITEM = re.compile(
+    _WHITE + rb"\[" + _WHITE + rb"(0|[1-9][0-9]{0,14})" + _WHITE + rb"," + _WHITE + rb'"([a-z_.]{1,64})"' + _WHITE
+    + rb"\]" + _WHITE + rb"([,\]])"
+)  # fmt: skip
+_INDEX_EMPTY = re.compile(_WHITE + rb"\]")
+_INDEX_TAIL = re.compile(
+    _WHITE + rb"," + _member(b"format") + rb'"([A-Za-z0-9@/._-]{1,64})"' + _WHITE + rb"," + _member(b"root_hash")
+    + rb'"([A-Za-z0-9+/=]{1,100})"' + _WHITE + rb"," + _member(b"tree_size") + rb"(0|[1-9][0-9]{0,14})" + _WHITE
+    + rb"," + _member(b"vote_id") + rb'"([0-9a-f-]{36})"' + _WHITE + rb"\}" + _WHITE + rb"," + _member(b"signature")
+    + rb'"([A-Za-z0-9+/=]{1,200})"' + _WHITE + rb"\}" + _WHITE
+)  # fmt: skip
+_INDEX_TAIL_BYTES = 1024
+
+
+def _plain_index(chunks: Iterable[bytes], leaves: array[int], kinds: list[str]) -> tuple[dict[str, Any], str, bytes]:
+    """log/index.json as the exporter writes it (``{"index": {"entries": [[leaf, kind], …], "format", "root_hash",
+    "tree_size", "vote_id"}, "signature"}``, members in that order, any JSON whitespace), read as a stream: the
+    entries go into ``leaves`` and ``kinds``; returns the index without its entries, the signature's text and the
+    index's RFC 8785 bytes (what the signature covers), rebuilt as the entries stream by. ``_NotPlain`` for anything
+    else (the strict parser then reads the member whole)."""
+    canonical = bytearray(b'{"entries":[')
+    buffer, at, opened, closed, count = b"", 0, False, False, 0
+    for chunk in chunks:
+        buffer, at = buffer[at:] + chunk, 0
+        if not opened:
+            head = _INDEX_HEAD.match(buffer)
+            if head is None:
+                if len(buffer) > _INDEX_TAIL_BYTES:
+                    raise _NotPlain
+                continue
+            at, opened = head.end(), True
+        while not closed:
+            item = _INDEX_ITEM.match(buffer, at)
+            if item is None:
+                empty = _INDEX_EMPTY.match(buffer, at) if not count else None
+                if empty is not None:
+                    at, closed = empty.end(), True
+                break
+            leaf, kind = item.group(1), item.group(2)
+            canonical += (b",[" if count else b"[") + leaf + b',"' + kind + b'"]'
+            leaves.append(int(leaf))
+            kinds.append(sys.intern(kind.decode("ascii")))
+            count += 1
+            at, closed = item.end(), item.group(3) == b"]"
+        if (closed and len(buffer) - at > _INDEX_TAIL_BYTES) or (not closed and len(buffer) - at > 256):
+            raise _NotPlain
+    tail = _INDEX_TAIL.fullmatch(buffer, at) if closed else None
+    if tail is None:
+        raise _NotPlain
+    format_tag, root_hash, tree_size, vote_id, signature = (part.decode("ascii") for part in tail.groups())
+    canonical += (
+        f'],"format":"{format_tag}","root_hash":"{root_hash}","tree_size":{tree_size},"vote_id":"{vote_id}"}}'
+    ).encode("ascii")
+    index = {"format": format_tag, "root_hash": root_hash, "tree_size": int(tree_size), "vote_id": vote_id}
+    return index, signature, bytes(canonical)
 
 
 def first_difference(expected: Any, actual: Any, path: str = "") -> str | None:
@@ -444,6 +561,7 @@ class _Verifier:
         self.current = "bundle"
         self.deferred: dict[str, str] = {}
         self.pending: dict[str, tuple[int, str]] = {}  # member → size and SHA-256 the manifest lists, not yet hashed
+        self.spilled: list[spill.RecordSort] = []  # per-vote state kept in temporary files, closed by ``run``
 
     # --- plumbing -------------------------------------------------------------------------------------------
 
@@ -457,6 +575,10 @@ class _Verifier:
             raise
         except (KeyError, IndexError, TypeError, ValueError, AttributeError, DomainError) as error:
             raise Failure(name, f"malformed or inconsistent data ({type(error).__name__}: {error})") from error
+
+    def _spilled(self, records: spill.RecordSort) -> spill.RecordSort:
+        self.spilled.append(records)
+        return records
 
     def defer(self, check: str, message: str) -> None:
         """A failure found while streaming the log, reported when its check's turn comes (checks keep their order)."""
@@ -518,6 +640,8 @@ class _Verifier:
             if self.child is not None:  # a failure before the register's turn: the second process is not needed
                 os.kill(self.child[0], signal.SIGKILL)
                 self._reap_child()
+            for records in self.spilled:
+                records.close()
             if hasattr(self, "archive"):
                 self.archive.close()
 
@@ -871,15 +995,14 @@ class _Verifier:
         self.leaves = array("q")  # every entry's leaf index, in leaf order
         self.cast_leaves = array("q")  # the ballot.cast entries' leaf indexes and created_at (µs since the epoch)
         self.cast_created = array("q")
-        self.bound = (
-            bytearray()
-        )  # per bound entry: id (36 ASCII bytes), payload_sha256 (32), created_at (8, big-endian)
-        self.bound_procedure = bytearray()  # the same, for the procedure's kinds (completeness.PROCEDURE_BOUND_KINDS)
+        # Per bound entry: id (36 ASCII bytes), payload_sha256 (32), created_at (8, big-endian), sorted out of core
+        # for the entry-set bindings; the same for the procedure's kinds (completeness.PROCEDURE_BOUND_KINDS).
+        self.bound = self._spilled(spill.RecordSort(_BOUND_RECORD))
+        self.bound_procedure = self._spilled(spill.RecordSort(_BOUND_RECORD))
         # The counted ballots, folded as they stream by: per topic (position), (answer, on paper) → [heads, area];
         # their groups (one counted ballot per group) and commitments (32 bytes each), nothing else per ballot.
         self.sums: list[dict[tuple[Any, bool], list[int]]] = [{} for _ in self.topic_ids]
-        self.counted_groups: set[str] = set()
-        self.commitments = bytearray()
+        self.commitments = self._spilled(spill.RecordSort(32))  # sorted out of core for the counted set
         self.participating = [0, 0]
         self.void_ballots: dict[str, tuple[Any, str]] = {}  # ballot id → its void_reason and group
         self.voided: dict[str, Any] = {}  # ballot id → the reason its ballot.voided entry gives
@@ -934,12 +1057,22 @@ class _Verifier:
         merge; what is wrong with it is reported in the completeness check's turn."""
         self.listed_leaves = array("q")
         self.listed_kinds: list[str] = []
-        signed_index = self.load(d.INDEX)
+        try:  # as the exporter writes it: read as a stream, its canonical bytes rebuilt beside the arrays
+            index, signature_text, message = _plain_index(self._chunks(d.INDEX), self.listed_leaves, self.listed_kinds)
+            signed_index: Any = {"index": index, "signature": signature_text}
+            self.files.pop(d.INDEX, None)
+            streamed = True
+        except _NotPlain:  # anything else: read whole, as before, which names what is wrong
+            self.listed_leaves, self.listed_kinds, message, streamed = array("q"), [], None, False
+            signed_index = self.load(d.INDEX)
+            self.json.pop(d.INDEX)
         try:
             index = signed_index["index"]
             signature = _b64(signed_index["signature"])
             latest = self.latest_checkpoint
-            if len(signature) != SIGNATURE_SIZE or not verify(self.public_key, canonical_bytes(index), signature):
+            if message is None:
+                message = canonical_bytes(index)
+            if len(signature) != SIGNATURE_SIZE or not verify(self.public_key, message, signature):
                 self.defer("completeness", "log/index.json: the log key's signature of the index does not verify")
             elif index["format"] != completeness.EXPORT_INDEX_FORMAT or index["vote_id"] != self.vote_id:
                 self.defer("completeness", "log/index.json is not an entry index of this vote")
@@ -949,14 +1082,13 @@ class _Verifier:
                     f"the signed entry index is of the log at size {index['tree_size']}, the bundle's latest "
                     f"checkpoint is of size {latest.size}: the checkpoint or the index was replaced",
                 )
-            for leaf, kind in index["entries"]:
+            for leaf, kind in () if streamed else index["entries"]:
                 self.listed_leaves.append(int(leaf))
                 self.listed_kinds.append(sys.intern(str(kind)))
         except (KeyError, IndexError, TypeError, ValueError, AttributeError) as error:
             self.defer("completeness", f"malformed or inconsistent data ({type(error).__name__}: {error})")
-        self.json.pop(d.INDEX)
 
-    def _batch(self, proof: Any) -> tuple[int, list[int], int]:
+    def _batch(self, proof: Any) -> tuple[int, Sequence[int], int]:
         """One batch proof of log/inclusion.json: its checkpoint's size, its leaf indices and its node count."""
         size, indices, node_count = proof["tree_size"], proof["leaf_indices"], proof["nodes"]
         if type(size) is not int or size not in self.roots:
@@ -965,7 +1097,10 @@ class _Verifier:
             raise Failure("log", "an inclusion proof's leaf_indices are not a non-empty list of integers")
         if type(node_count) is not int or node_count < 0:
             raise Failure("log", f"an inclusion proof's node count {node_count!r} is not a non-negative integer")
-        return size, indices, node_count
+        try:  # held while the log streams: 8 bytes a leaf index in an array, ~36 in a list
+            return size, array("q", indices), node_count
+        except OverflowError:  # beyond 64 bits: kept as they are (the proof then fails on them)
+            return size, indices, node_count
 
     def _nodes(self) -> Iterator[bytes]:
         """log/inclusion.bin as a stream of 32-byte nodes (a short last node is yielded short: the proof fails)."""
@@ -984,7 +1119,7 @@ class _Verifier:
         except UNREADABLE_MEMBER as error:
             raise Failure("bundle", f"member {d.INCLUSION_NODES} is unreadable ({error})") from error
 
-    def _proven(self, lines: Iterator[bytes], indices: list[int]) -> Iterator[tuple[int, bytes]]:
+    def _proven(self, lines: Iterator[bytes], indices: Sequence[int]) -> Iterator[tuple[int, bytes]]:
         """Each leaf index of a batch proof with the next line of log/entries.jsonl, checked (``_entry``), as
         (leaf index, leaf hash) for ``merkle.multi_root``."""
         sha256 = hashlib.sha256
@@ -1056,6 +1191,10 @@ class _Verifier:
         self.listed_at = at
 
     def _finish_stream(self, count: int) -> None:
+        group_area = self.group_area  # the counted groups' marks (``_ballot``) taken off: the roll's areas again
+        for group, area in group_area.items():
+            if area < 0:
+                group_area[group] = ~area
         self.missing.extend(zip(self.listed_leaves[self.listed_at :], self.listed_kinds[self.listed_at :], strict=True))
         self.entry_count = count
         for line in self.ballot_lines:
@@ -1127,14 +1266,16 @@ class _Verifier:
         elif status == "COUNTED":
             if ballot["void_reason"] is not None:
                 self.defer("ballots", f"ballot {ballot_id} is counted but has a void_reason")
-            if group in self.counted_groups:
+            area = self.group_area.get(group)
+            if area is not None and area < 0:  # counted already (marked below)
                 self.defer("ballots", f"group {group} has two counted ballots")
                 return
-            area = self.group_area.get(group)
             if area is None:
                 self.defer("ballots", f"ballot {ballot_id}: group {group} is not in the roll")
                 return
-            self.counted_groups.add(group)
+            # Counted: marked in the roll's own map as ~area (negative), instead of a set of counted groups. A roll
+            # whose own area is negative (only a forged one) fails the register check, which comes first.
+            self.group_area[group] = ~area
             self.participating[0] += 1
             self.participating[1] += area
             paper, answers = ballot["channel"] == "PAPER", ballot["answers"]
@@ -1329,14 +1470,8 @@ class _Verifier:
                 leaf, kind = self.unlisted
                 raise Failure("completeness", f"the {kind} entry at leaf {leaf} is not in the signed entry index")
             del self.listed_leaves, self.listed_kinds
-            view = memoryview(self.bound)
-            legacy = sorted(bytes(view[at : at + _BOUND_RECORD]) for at in range(0, len(view), _BOUND_RECORD))
-            view.release()
-            extra = self.bound_procedure
-            records = sorted(
-                legacy + [bytes(extra[at : at + _BOUND_RECORD]) for at in range(0, len(extra), _BOUND_RECORD)]
-            )
-            del self.bound, self.bound_procedure
+            legacy, extra = self.bound, self.bound_procedure  # each sorted as it is read (spill.RecordSort)
+            records = heapq.merge(legacy, extra)
             bindings = [
                 (entry, claimed, _micros(entry.document["created_at"]))
                 for entry in self.entries
@@ -1347,7 +1482,7 @@ class _Verifier:
             sets = _entry_sets(records, [before for _, _, before in bindings])
             bound = 0
             for (entry, claimed, before), found in zip(bindings, sets, strict=True):
-                if found.payload() != claimed and len(legacy) != len(records):
+                if found.payload() != claimed and len(extra):
                     # A binding logged before issue #17's entries were bound covers the older kinds only; a forger
                     # cannot make a newer binding match it (the log key signed what the server bound).
                     found = _entry_set(legacy, before)
@@ -1359,6 +1494,8 @@ class _Verifier:
                         "entry-set hash: an entry of the vote is missing or was replaced",
                     )
                 bound += 1
+            legacy.close()
+            extra.close()
         self.passed(
             "completeness",
             f"the signed entry index lists exactly the bundle's {self.entry_count} entries up to size {latest.size}; "
@@ -1492,60 +1629,191 @@ class _Verifier:
     def _regroup(self) -> tuple[str, list[int]]:
         """Step 6 up to the totals (compared with the notice's in ``check_register``): the roll recomputed from the
         register snapshot equals roll.jsonl. Reads only members, the notice's scope and the roll's header, so it may
-        run in a second process while the log streams (``_fork_register``)."""
-        with self.step("register"):
+        run in a second process while the log streams (``_fork_register``).
+
+        Out of core, in bounded memory (``REGROUP_PARTITION_BYTES``), with the law core's ``build_roll`` and the
+        failures it and the comparison would give over the whole register, in the same order:
+
+        1. the units stream by once: ``build_roll``'s checks over the whole register are kept as the first few unit
+           ids they name (``_RollChecks``), and each unit counted is written to the partition of its group's owner
+           set (R-HEAD-1..5: a group's units share an owner set, so each partition is regrouped alone);
+        2. roll.jsonl streams by: each listed group goes to the partition of its owner set, and each partition is
+           regrouped by ``build_roll`` and compared (``_compare_by_owners``); when that does not show the rolls
+           equal, each recomputed group goes, under its first unit, to the partition of that unit, each listed group
+           to the partitions of its units, and each partition keeps its first failure in the recomputed groups'
+           (key) order, as a whole-register comparison would report it (``_compare_by_units``).
+        """
+        with self.step("register"), contextlib.ExitStack() as stack:
             register = self._register_header()
             if register["format"] != d.REGISTER_FORMAT:
                 raise Failure("register", f"register snapshot format is not {d.REGISTER_FORMAT}")
+            count = _partition_count(self.archive.getinfo(d.REGISTER).file_size)
+            units = stack.enter_context(spill.Partitions(count))
+            developer_key = register["developer"]
+            include_parking = bool(register["include_parking"])
+            checks = _RollChecks(developer_key, include_parking)
+            try:  # build_roll reads the scope after every unit was read: what is wrong with it is reported then
+                scope = self.load(d.NOTICE)["scope_units"]
+                scope = None if scope is None else list(scope)
+            except Exception as error:
+                checks.scope_error, scope = error, None
+            checks.scope(scope)
             lines = self.lines(d.REGISTER)
             next(lines, None)
-            records = [_unit_record(_document(line)) for line in lines]
-            scope = self.load(d.NOTICE)["scope_units"]
+            for line in lines:
+                unit = _unit_record(_document(line))
+                owners = checks.unit(unit)
+                if owners is not None:  # counted: its record's fields, checked, for build_roll in its partition
+                    units.add(hash(owners), (
+                        unit.unit_id, unit.area, unit.area_source.value, unit.owner_keys, unit.sale_status.value,
+                        unit.delivered, unit.is_parking,
+                    ))  # fmt: skip
             try:
-                recomputed = build_roll(
-                    records,
-                    developer_key=register["developer"],
-                    include_parking=bool(register["include_parking"]),
-                    scope=None if scope is None else list(scope),
-                )
+                checks.raise_first(lambda: self._duplicate_units(count))
             except DomainError as error:
                 raise Failure("register", f"the register snapshot yields no valid roll: {error}") from error
-            unit_count = len(records)
-            del records
             roll_format = self._roll_header().get("format")
             if roll_format not in (None, d.ROLL_FORMAT):
                 raise Failure("register", f"roll format {roll_format!r} is not {d.ROLL_FORMAT}")
-            # roll.jsonl streamed once more: each listed group is compared with the recomputed group whose first
-            # unit it lists (the last such listing counts, as a lookup by unit would find it) and only the verdict is
-            # kept, so the roll's groups are never held; failures are raised in the recomputed groups' order.
-            first = {group.unit_ids[0]: at for at, group in enumerate(recomputed.groups)}
-            verdicts: list[str | None] = [_UNLISTED] * len(recomputed.groups)
-            group_ids: set[Any] = set()
+            grouping = (units, developer_key, include_parking, roll_format)
+            heads, area, listed_count = self._compare_by_owners(*grouping) or self._compare_by_units(*grouping)
+            return f"{checks.units} units regroup into the roll's {listed_count} groups", [heads, area]
+
+    def _listings(self, ids: _ListedIds) -> Iterator[tuple[Any, ...]]:
+        """roll.jsonl's groups as the comparison reads them, each id seen by ``ids``."""
+        for listed in self._roll_groups():
+            owners = listed.get("owners")
+            listing = (
+                listed["group_id"], listed["area"], listed["heads"], listed["is_developer"], tuple(listed["units"]),
+                None if owners is None else tuple(owners),
+            )  # fmt: skip
+            ids.see(listing[0])
+            yield listing
+
+    def _repeated_ids(self, ids: _ListedIds, count: int) -> None:
+        if not ids.ordered and self._roll_repeats_an_id(count):
+            raise Failure("register", "the roll lists a group id twice")
+
+    def _compare_by_owners(
+        self, units: spill.Partitions, developer_key: Any, include_parking: bool, roll_format: Any
+    ) -> tuple[int, int, int] | None:
+        """The common case, a version-2 roll (its groups' owners bound) equal to the recomputed one: each listed
+        group goes to the partition of its owner set, where its recomputed group is, and each partition is regrouped
+        and compared alone. (heads, area, listed groups) when every recomputed group has exactly one listed group,
+        the one that lists its first unit, equal to it, and there are no others: then no other listed group lists
+        that unit (groups share no unit) and the comparison by units finds no difference either. None otherwise:
+        ``_compare_by_units`` names what differs."""
+        if roll_format is None:
+            return None
+        count = units.count
+        with spill.Partitions(count) as listings:
+            ids = _ListedIds()
             listed_count = 0
-            for listed in self._roll_groups():
-                owners = listed.get("owners")
-                listing = (
-                    listed["group_id"], listed["area"], listed["heads"], listed["is_developer"], tuple(listed["units"]),
-                    None if owners is None else tuple(owners),
-                )  # fmt: skip
-                group_ids.add(listing[0])
+            for listing in self._listings(ids):
                 listed_count += 1
-                for unit in listing[4]:
-                    at = first.get(unit)
-                    if at is not None:
-                        verdicts[at] = _group_difference(recomputed.groups[at], listing, roll_format)
-            if len(group_ids) != listed_count:
-                raise Failure("register", "the roll lists a group id twice")
-            for group, verdict in zip(recomputed.groups, verdicts, strict=True):
-                if verdict is _UNLISTED:
-                    raise Failure("register", f"unit {group.unit_ids[0]} of the register snapshot is not in the roll")
-                if verdict is not None:
-                    raise Failure("register", verdict)
-            if listed_count != len(recomputed.groups):
-                raise Failure("register", f"the roll has {listed_count} groups, the register snapshot gives "
-                              f"{len(recomputed.groups)}")  # fmt: skip
-            totals = [recomputed.total.heads, recomputed.total.area]
-            return f"{unit_count} units regroup into the roll's {listed_count} groups", totals
+                owners, listed_units = listing[5], listing[4]
+                if owners is None or not listed_units or any(type(unit) is not str for unit in listed_units):
+                    return None
+                try:
+                    listings.add(hash(frozenset(owners)), listing)
+                except TypeError:
+                    return None
+            self._repeated_ids(ids, count)
+            heads = area = 0
+            for index in range(count):
+                by_first: dict[str, tuple[Any, ...]] = {}
+                for listing in listings.partition(index):
+                    if listing[4][0] in by_first:
+                        return None
+                    by_first[listing[4][0]] = listing
+                if not units.size(index):
+                    continue
+                records = [_unit_of(fields) for fields in units.partition(index)]
+                roll = build_roll(records, developer_key=developer_key, include_parking=include_parking)
+                del records
+                for group in roll.groups:
+                    found = by_first.get(group.unit_ids[0])
+                    if found is None or _group_difference(_recomputed(group), found, roll_format) is not None:
+                        return None
+                    heads += 1
+                    area += group.area
+        return (heads, area, listed_count) if heads == listed_count else None
+
+    def _compare_by_units(
+        self, units: spill.Partitions, developer_key: Any, include_parking: bool, roll_format: Any
+    ) -> tuple[int, int, int]:
+        """Steps 2 to 4 of ``_regroup``: every listed group compared with the recomputed group whose first unit it
+        lists, through partitions by unit; the first failure in the recomputed groups' order is raised."""
+        count = units.count
+        with spill.Partitions(count) as compared:
+            heads = area = 0
+            for index in range(count):
+                if not units.size(index):
+                    continue
+                records = [_unit_of(fields) for fields in units.partition(index)]
+                roll = build_roll(records, developer_key=developer_key, include_parking=include_parking)
+                del records
+                for group in roll.groups:
+                    heads += 1
+                    area += group.area
+                    compared.add(hash(group.unit_ids[0]), tuple(_recomputed(group)))  # marshal writes no NamedTuple
+                del roll
+            # the listed groups follow the recomputed ones in each partition (a None key marks them)
+            ids = _ListedIds()
+            listed_count = 0
+            for listing in self._listings(ids):
+                listed_count += 1
+                record = (None, listing)
+                if len(listing[4]) == 1:
+                    compared.add(hash(listing[4][0]), record)
+                    continue
+                for index in {compared.index(hash(unit)) for unit in listing[4]}:
+                    compared.add_at(index, record)
+            self._repeated_ids(ids, count)
+            first: tuple[str, _Recomputed, str] | None = None  # the first failing recomputed group, by key
+            for index in range(count):
+                found = _first_difference(compared.partition(index), roll_format)
+                if found is not None and (first is None or found[0] < first[0]):
+                    first = found
+        if first is not None:
+            _, failing, verdict = first
+            if verdict is _UNLISTED:
+                raise Failure("register", f"unit {failing.unit_ids[0]} of the register snapshot is not in the roll")
+            raise Failure("register", verdict)
+        if listed_count != heads:
+            raise Failure("register", f"the roll has {listed_count} groups, the register snapshot gives {heads}")
+        return heads, area, listed_count
+
+    def _roll_repeats_an_id(self, count: int) -> bool:
+        """Whether roll.jsonl lists a group id twice: its ids read again, spread over partitions by hash."""
+        with spill.Partitions(count) as ids:
+            for listed in self._roll_groups():
+                ids.add(hash(listed["group_id"]), listed["group_id"])
+            for index in range(count):
+                seen: set[Any] = set()
+                for group_id in ids.partition(index):
+                    if group_id in seen:
+                        return True
+                    seen.add(group_id)
+        return False
+
+    def _duplicate_units(self, count: int) -> list[str]:
+        """The first unit ids register.jsonl lists more than once (``_RollChecks.limit`` of them, sorted): its units
+        are read again, their ids spread over partitions by hash and each partition's repeats collected."""
+        with spill.Partitions(count) as ids:
+            lines = self.lines(d.REGISTER)
+            next(lines, None)
+            for line in lines:
+                unit_id = str(_document(line)["unit_key"])
+                ids.add(hash(unit_id), unit_id)
+            repeated = _FirstIds()
+            for index in range(count):
+                seen: set[str] = set()
+                for unit_id in ids.partition(index):
+                    if unit_id in seen:
+                        repeated.add(unit_id)
+                    seen.add(unit_id)
+            return repeated.ids
 
     def _roll_header(self) -> dict[str, Any]:
         """roll.jsonl's header line (read by ``_read_roll``; read here in the second process, forked before it)."""
@@ -1654,9 +1922,62 @@ class _Verifier:
         )
 
     def _check_counted_set(self) -> None:
-        """R-REC-1: the counted ballots are exactly the commitments whose Merkle root ``vote.closed`` signed."""
-        listed = self.load(d.COUNTED)
+        """R-REC-1: the counted ballots are exactly the commitments whose Merkle root ``vote.closed`` signed.
+        log/counted.json as the exporter writes it (a JSON array of 64-hex strings, sorted) is read as a stream
+        beside the bundle's own counted commitments (sorted out of core); anything else, and any difference, is
+        read whole (``_check_counted_whole``), which names it."""
         signed = self.closed.payload.get("counted")
+        try:
+            if signed is not None and self._counted_streamed(signed):
+                self.files.pop(d.COUNTED, None)
+                return
+        except _NotPlain:
+            pass
+        self._check_counted_whole(signed)
+
+    def _counted_streamed(self, signed: Any) -> bool:
+        """Whether log/counted.json, read as a stream, is sorted, hashes to the ``signed`` counted set and lists
+        exactly the bundle's counted commitments (``_NotPlain`` for a member the stream does not read)."""
+        mine = iter(self.commitments)
+        tree, block, count, previous, same = CompactRange(), [], 0, "", True
+        for commitment in _plain_commitments(self._chunks(d.COUNTED)):
+            if commitment < previous:
+                return False
+            previous = commitment
+            count += 1
+            block.append(commitment.encode("ascii"))
+            if len(block) == _ENTRY_SET_BLOCK:
+                tree, block = tree.extend(leaf_hashes(block)), []
+            if same:
+                own = next(mine, None)
+                same = own is not None and own.hex() == commitment
+        tree = tree.extend(leaf_hashes(block))
+        same = same and next(mine, None) is None
+        return same and completeness.CountedSet(count, tree.root().hex()).payload() == signed
+
+    def _chunks(self, name: str) -> Iterator[bytes]:
+        """A member's bytes a chunk at a time (kept from the bundle check, or read as a stream and hashed on the
+        way, as ``lines`` does)."""
+        kept = self.files.get(name)
+        if kept is not None:
+            yield kept
+            return
+        try:
+            with self.archive.open(name) as stream:
+                digest, size = hashlib.sha256() if name in self.pending else None, 0
+                while chunk := stream.read(CHUNK_BYTES):
+                    if digest is not None:
+                        digest.update(chunk)
+                        size += len(chunk)
+                    yield chunk
+                if digest is not None and name in self.pending:
+                    self._settle(name, size, digest.hexdigest())
+        except UNREADABLE_MEMBER as error:
+            raise Failure("bundle", f"member {name} is unreadable ({error})") from error
+
+    def _check_counted_whole(self, signed: Any) -> None:
+        """``_check_counted_set`` with log/counted.json read whole: what is wrong is named."""
+        listed = self.load(d.COUNTED)
         if signed is None:
             return  # a vote closed before the counted set was signed
         if completeness.counted_set(listed).payload() != signed:
@@ -1667,10 +1988,10 @@ class _Verifier:
             )
         if listed != completeness.counted_leaves(listed):
             raise Failure("ballots", "log/counted.json is not in sorted order")
-        view = memoryview(self.commitments)
-        mine = sorted(view[at : at + 32].hex() for at in range(0, len(view), 32))
-        view.release()
-        if mine != listed:
+        mine = self.commitments  # sorted as it is read (spill.RecordSort)
+        if len(mine) != len(listed) or any(
+            commitment.hex() != claimed for commitment, claimed in zip(mine, listed, strict=False)
+        ):
             in_set = set(listed)
             for line in self.lines(d.BALLOTS):  # the failure path only: name the ballot
                 ballot = _strict_json(line)
@@ -2051,7 +2372,7 @@ _SALE_STATUSES: Mapping[Any, SaleStatus] = {status.value: status for status in S
 _UNLISTED = "\x00unlisted"
 
 
-def _group_difference(group: VoterGroup, listing: tuple[Any, ...], roll_format: Any) -> str | None:
+def _group_difference(group: _Recomputed, listing: tuple[Any, ...], roll_format: Any) -> str | None:
     """What differs between a recomputed group and the roll's group that lists its first unit, or None."""
     group_id, area, heads, is_developer, claimed_units, owners = listing
     units = ", ".join(group.unit_ids)
@@ -2068,12 +2389,164 @@ def _group_difference(group: VoterGroup, listing: tuple[Any, ...], roll_format: 
     if is_developer != group.is_developer or heads != 1:
         return f"group {group_id}: developer flag or heads differ"
     # A version-2 roll binds its owners (their per-vote pseudonyms) in the roll hash (R-ROLL-1).
-    if roll_format is not None and (owners is None or list(owners) != sorted(group.owner_keys)):
+    if roll_format is not None and (owners is None or list(owners) != group.owner_keys):
         return (
             f"group {group_id} (units {units}): the register snapshot's owners of these units "
             "are not the owners frozen in the roll (an owner link was changed)"
         )
     return None
+
+
+#: Bytes of register.jsonl's unit lines regrouped in memory at a time (``_Verifier._regroup``): the register is
+#: spread over this many bytes per partition (~40,000 units, ~40 MB while regrouped), whatever its size.
+REGROUP_PARTITION_BYTES = 8 << 20
+
+
+def _partition_count(register_bytes: int) -> int:
+    return max(1, -(-register_bytes // REGROUP_PARTITION_BYTES))
+
+
+class _FirstIds:
+    """The first (smallest) distinct unit ids a check of ``build_roll`` names: its message shows the first
+    ``_PREVIEW_IDS`` and marks more with "…", so one more is kept, never all of them."""
+
+    limit = _PREVIEW_IDS + 1
+
+    def __init__(self) -> None:
+        self.ids: list[str] = []
+
+    def add(self, unit_id: str) -> None:
+        ids = self.ids
+        if len(ids) == self.limit and unit_id >= ids[-1]:
+            return
+        at = bisect_left(ids, unit_id)
+        if at == len(ids) or ids[at] != unit_id:
+            ids.insert(at, unit_id)
+            del ids[self.limit :]
+
+
+class _RollChecks:
+    """``build_roll``'s checks over the whole register (R-ROLL-4/-6), as its units stream by one at a time, and the
+    owner set under which each counted unit is regrouped (R-HEAD-4: the developer's for a unit it holds)."""
+
+    def __init__(self, developer_key: Any, include_parking: bool) -> None:
+        self.developer: frozenset[str] = frozenset() if developer_key is None else frozenset({developer_key})
+        self.developer_missing = developer_key is None
+        self.include_parking = include_parking
+        self.scope_error: Exception | None = None  # reading the notice's scope failed (before build_roll runs)
+        self.wanted_error: Exception | None = None  # its unit ids are no set (inside build_roll, after duplicates)
+        self.wanted: set[str] | None = None
+        self.found: set[str] = set()
+        self.units = self.counted = 0
+        self.previous: str | None = None
+        self.ordered = True  # ids strictly increasing so far: none repeats
+        self.not_positive, self.without_owner, self.developer_held = _FirstIds(), _FirstIds(), _FirstIds()
+
+    def scope(self, scope: list[Any] | None) -> None:
+        try:
+            self.wanted = None if scope is None else set(scope)
+        except TypeError as error:
+            self.wanted_error = error
+
+    def unit(self, unit: UnitRecord) -> frozenset[str] | None:
+        """Check one unit; the owner set of its voter group when it is counted, else None."""
+        unit_id = unit.unit_id
+        self.units += 1
+        if self.previous is not None and unit_id <= self.previous:
+            self.ordered = False
+        self.previous = unit_id
+        if self.wanted is not None:
+            if unit_id not in self.wanted:
+                return None
+            self.found.add(unit_id)
+        if unit.area <= 0:
+            self.not_positive.add(unit_id)
+        held = unit.developer_held
+        if not held and not unit.owner_keys:
+            self.without_owner.add(unit_id)
+        if unit.is_parking and not self.include_parking:
+            return None
+        if held and self.developer_missing:
+            self.developer_held.add(unit_id)
+        self.counted += 1
+        return self.developer if held else unit.owner_keys
+
+    def raise_first(self, duplicates: Callable[[], list[str]]) -> None:
+        """Raise what reading the scope and ``build_roll`` would raise over the whole register, in their order."""
+        if self.scope_error is not None:
+            raise self.scope_error
+        if not self.ordered:  # strictly increasing ids (as exported: sorted by unit key) repeat none
+            _reject(DuplicateUnit, duplicates())
+        if self.wanted_error is not None:
+            raise self.wanted_error
+        if self.wanted is not None:
+            _reject(ScopeUnknownUnit, self.wanted - self.found)
+        _reject(UnitAreaNotPositive, self.not_positive.ids)
+        _reject(UnitWithoutOwner, self.without_owner.ids)
+        _reject(DeveloperMissing, self.developer_held.ids)
+        if not self.counted:
+            raise EmptyRoll()
+
+
+class _Recomputed(NamedTuple):
+    """A recomputed ``VoterGroup`` as ``_regroup`` compares it: its owners sorted."""
+
+    key: str
+    unit_ids: tuple[str, ...]
+    area: int
+    is_developer: bool
+    owner_keys: list[str]
+
+
+def _recomputed(group: VoterGroup) -> _Recomputed:
+    return _Recomputed(group.key, group.unit_ids, group.area, group.is_developer, sorted(group.owner_keys))
+
+
+class _ListedIds:
+    """Whether the roll's group ids came in strictly increasing order (as exported: sorted by group id), so that
+    none repeats; otherwise they are read again (``_roll_repeats_an_id``)."""
+
+    def __init__(self) -> None:
+        self.ordered = True
+        self.previous = ""
+
+    def see(self, group_id: Any) -> None:
+        hash(group_id)  # an id that is no JSON scalar fails here, as a set of ids would fail on it
+        if self.ordered and (type(group_id) is not str or group_id <= self.previous):
+            self.ordered = False
+        else:
+            self.previous = group_id
+
+
+def _first_difference(records: Iterable[Any], roll_format: Any) -> tuple[str, _Recomputed, str] | None:
+    """One comparison partition of ``_regroup``: its recomputed groups (each under its first unit), then the listed
+    groups in roll order. The failing recomputed group with the smallest key, with its verdict (``_UNLISTED``
+    when no listed group lists its first unit), or None."""
+    firsts: dict[str, _Recomputed] = {}
+    verdicts: dict[str, tuple[_Recomputed, str | None]] = {}
+    for fields in records:
+        if fields[0] is not None:
+            group = _Recomputed._make(fields)  # a tuple read back from its partition
+            firsts[group.unit_ids[0]] = group
+            verdicts[group.key] = (group, _UNLISTED)
+            continue
+        listing = fields[1]
+        for unit in listing[4]:
+            found = firsts.get(unit)
+            if found is not None:
+                verdicts[found.key] = (found, _group_difference(found, listing, roll_format))
+    failing = [key for key, (_, verdict) in verdicts.items() if verdict is not None]
+    if not failing:
+        return None
+    key = min(failing)
+    group, verdict = verdicts[key]
+    return key, group, str(verdict)
+
+
+def _unit_of(fields: tuple[Any, ...]) -> UnitRecord:
+    """A unit record from the fields ``_regroup`` wrote of a checked one."""
+    unit_id, area, source, owners, status, delivered, parking = fields
+    return UnitRecord(unit_id, area, _AREA_SOURCES[source], owners, _SALE_STATUSES[status], delivered, parking)
 
 
 def _unit_record(unit: Mapping[str, Any]) -> UnitRecord:

@@ -1,0 +1,208 @@
+"""Out-of-core containers for the verifier: what grows with the bundle is kept in temporary files, so its memory is
+bounded by a constant (a run length, a buffer size), not by the number of units or entries.
+
+* ``RecordSort``: fixed-size byte records sorted by an external merge sort (runs sorted in memory and written to
+  temporary files, merged a bounded number at a time);
+* ``Partitions``: values spread over temporary files by a key's hash, each partition read back alone, in the order
+  its values were added.
+
+The temporary files are unnamed (``tempfile.TemporaryFile`` in the system's temporary directory: removed when closed,
+or when the process ends) and closed by ``close`` (both are context managers). Standard library only.
+"""
+
+from __future__ import annotations
+
+import heapq
+import marshal
+import os
+import tempfile
+from collections.abc import Iterable, Iterator
+from types import TracebackType
+from typing import IO, Any
+
+#: Records sorted in memory before a run is written out (``RecordSort``): 65,536 entry-set records are ~5 MB.
+RUN_RECORDS = 1 << 16
+#: Runs merged at once; more runs are first merged into one (so a merge reads at most this many runs at a time).
+FAN_IN = 16
+#: Bytes read from a run at a time while merging.
+READ_BYTES = 1 << 16
+#: Values the partitions' write buffers hold in all (``Partitions``), whatever their number (8,192 unit records are
+#: ~3 MB).
+BUFFER_VALUES = 1 << 13
+_LENGTH = 8  # a partition block's length prefix, big-endian
+
+
+def _temporary() -> IO[bytes]:
+    # unbuffered: blocks are written whole (``_write_all``), so a file costs no buffer of its own
+    return tempfile.TemporaryFile(buffering=0)
+
+
+def _write_all(file: IO[bytes], data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[file.write(view) or 0 :]
+
+
+class RecordSort:
+    """Records of ``size`` bytes each, yielded sorted (bytewise, duplicates kept) by iterating, as often as needed.
+
+    At most ``run_records`` records are held in memory; a full run is sorted and written to a temporary file. Runs
+    are kept at levels: ``FAN_IN`` runs of one level are merged into one run of the next, so each record is written
+    O(log n) times and a merge never reads more than ``FAN_IN`` runs (plus the records in memory) at once."""
+
+    def __init__(self, size: int, *, run_records: int | None = None) -> None:
+        run_records = RUN_RECORDS if run_records is None else run_records
+        if size < 1 or run_records < 1:
+            raise ValueError("records and runs hold at least one byte and one record")
+        self.size = size
+        self.run_bytes = size * run_records
+        self.count = 0
+        self._buffer = bytearray()
+        self._levels: list[list[IO[bytes]]] = []
+
+    def add(self, record: bytes) -> None:
+        if len(record) != self.size:
+            raise ValueError(f"a record of {len(record)} bytes, not {self.size}")
+        self._buffer += record
+        self.count += 1
+        if len(self._buffer) >= self.run_bytes:
+            self._spill()
+
+    def __iadd__(self, record: bytes) -> RecordSort:
+        """``records += record`` adds one record, as appending it to a ``bytearray`` of records would."""
+        self.add(record)
+        return self
+
+    def __len__(self) -> int:
+        return self.count
+
+    def __iter__(self) -> Iterator[bytes]:
+        runs = [run for level in self._levels for run in level]
+        if not runs:
+            return iter(self._in_memory())
+        return heapq.merge(self._in_memory(), *(self._read(run) for run in runs))
+
+    def _in_memory(self) -> list[bytes]:
+        buffer, size = self._buffer, self.size
+        return sorted(bytes(buffer[at : at + size]) for at in range(0, len(buffer), size))
+
+    def _spill(self) -> None:
+        if not self._levels:
+            self._levels.append([])
+        self._levels[0].append(self._write(self._in_memory()))
+        self._buffer = bytearray()
+        level = 0
+        while len(self._levels[level]) >= FAN_IN:
+            runs, self._levels[level] = self._levels[level], []
+            merged = self._write(heapq.merge(*(self._read(run) for run in runs)))
+            for run in runs:
+                run.close()
+            if level + 1 == len(self._levels):
+                self._levels.append([])
+            self._levels[level + 1].append(merged)
+            level += 1
+
+    def _write(self, records: Iterable[bytes]) -> IO[bytes]:
+        run = _temporary()
+        batch: list[bytes] = []
+        for record in records:
+            batch.append(record)
+            if len(batch) * self.size >= READ_BYTES:
+                _write_all(run, b"".join(batch))
+                batch.clear()
+        _write_all(run, b"".join(batch))
+        return run
+
+    def _read(self, run: IO[bytes]) -> Iterator[bytes]:
+        """A run's records in order, read with ``pread`` (no shared file offset: a run may be read twice at once)."""
+        size, descriptor, offset = self.size, run.fileno(), 0
+        step = max(READ_BYTES // size, 1) * size
+        while chunk := os.pread(descriptor, step, offset):
+            offset += len(chunk)
+            for at in range(0, len(chunk), size):
+                yield chunk[at : at + size]
+
+    def close(self) -> None:
+        for level in self._levels:
+            for run in level:
+                run.close()
+        self._levels = []
+        self._buffer = bytearray()
+
+    def __enter__(self) -> RecordSort:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        self.close()
+
+
+class Partitions:
+    """Values that ``marshal`` writes (tuples, lists, str, bytes, int, bool, None, frozensets …) spread over ``count``
+    temporary files: a value added under ``key_hash`` (or at a partition ``index``) is read back with the other
+    values of its partition, in the order they were added. The write buffers hold at most ``buffer_values`` values
+    in all, written a block (one ``marshal`` list) at a time."""
+
+    def __init__(self, count: int, *, buffer_values: int | None = None) -> None:
+        buffer_values = BUFFER_VALUES if buffer_values is None else buffer_values
+        if count < 1:
+            raise ValueError("at least one partition")
+        self.count = count
+        self._flush_at = max(buffer_values // count, 1)
+        self._buffers: list[list[Any]] = [[] for _ in range(count)]
+        self._written = [0] * count
+        self._files: list[IO[bytes] | None] = [None] * count
+
+    def index(self, key_hash: int) -> int:
+        return key_hash % self.count
+
+    def add(self, key_hash: int, value: Any) -> None:
+        self.add_at(key_hash % self.count, value)
+
+    def add_at(self, index: int, value: Any) -> None:
+        buffer = self._buffers[index]
+        buffer.append(value)
+        if len(buffer) >= self._flush_at:
+            self._flush(index)
+
+    def size(self, index: int) -> int:
+        """How many values partition ``index`` holds."""
+        return self._written[index] + len(self._buffers[index])
+
+    def _flush(self, index: int) -> None:
+        file = self._files[index]
+        if file is None:
+            file = self._files[index] = _temporary()
+        block = marshal.dumps(self._buffers[index])
+        _write_all(file, len(block).to_bytes(_LENGTH) + block)
+        self._written[index] += len(self._buffers[index])
+        self._buffers[index] = []
+
+    def partition(self, index: int) -> Iterator[Any]:
+        """The values of one partition, in the order they were added."""
+        file = self._files[index]
+        if file is not None:
+            descriptor, offset = file.fileno(), 0
+            while head := os.pread(descriptor, _LENGTH, offset):
+                length = int.from_bytes(head)
+                block = os.pread(descriptor, length, offset + _LENGTH)
+                offset += _LENGTH + length
+                yield from marshal.loads(block)  # noqa: S302 - a block this process wrote (``_flush``)
+        yield from list(self._buffers[index])
+
+    def close(self) -> None:
+        for file in self._files:
+            if file is not None:
+                file.close()
+        self._files = [None] * self.count
+        self._buffers = [[] for _ in range(self.count)]
+        self._written = [0] * self.count
+
+    def __enter__(self) -> Partitions:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        self.close()
