@@ -150,7 +150,8 @@ class Settings(BaseSettings):
     # SQLite is migrated automatically at start-up (the quick start); PostgreSQL deploys run `evote migrate`
     # as a separate step before the new code starts, unless this is set.
     auto_migrate: bool | None = None
-    db_pool_size: int = Field(default=10, ge=1, le=200)
+    # PostgreSQL connections per worker process, all a worker may hold (no overflow: app.db.session).
+    db_pool_size: int = Field(default=20, ge=1, le=200)
     db_echo: bool = False
     # PostgreSQL outages: opening a connection and waiting for a free one in the pool are bounded,
     # so a request to a dead or unreachable database fails fast with 503 + Retry-After instead of hanging.

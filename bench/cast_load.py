@@ -160,50 +160,126 @@ def rss_mb(pid: int) -> float | None:
 TICK = os.sysconf("SC_CLK_TCK")
 
 
-def cpu_seconds(pid: int) -> float:
+def _stat(pid: int) -> list[bytes] | None:
+    """The fields of ``/proc/<pid>/stat`` after the command name (``fields[0]`` is field 3, the state)."""
     try:
         with open(f"/proc/{pid}/stat", "rb") as handle:
-            fields = handle.read().rsplit(b")", 1)[1].split()
+            return handle.read().rsplit(b")", 1)[1].split()
     except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / TICK  # utime + stime
+        return None
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = _stat(pid)
+    return 0.0 if fields is None else (int(fields[11]) + int(fields[12])) / TICK  # utime + stime
+
+
+def reaped_cpu_seconds(pid: int) -> float:
+    """The CPU of ``pid``'s children that have exited and been waited for: cutime + cstime (fields 16-17), each
+    child's whole lifetime, added by the kernel when the parent reaps it."""
+    fields = _stat(pid)
+    return 0.0 if fields is None else (int(fields[13]) + int(fields[14])) / TICK
+
+
+def children_of(pid: int) -> list[int]:
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as handle:
+            return [int(child) for child in handle.read().split()]
+    except OSError:
+        return []
 
 
 class CpuMeter:
     """CPU seconds used during a phase by the server's workers, the bench database's PostgreSQL backends (other
-    databases on the same server are left out) and this driver, as cores (CPU seconds per wall second)."""
+    databases on the same server are left out), PostgreSQL's background processes and this driver, as cores (CPU
+    seconds per wall second).
 
-    def __init__(self, dsn: str, workers: list[int]) -> None:
+    PostgreSQL's backends come and go during a phase (a pool closing a connection, a baseline pool's last ones), and
+    an exited process's CPU can no longer be read from it. So every ``interval`` the meter reads each child of the
+    postmaster (``/proc/<postmaster>/task/<postmaster>/children``: the backends of every database, autovacuum and
+    the background processes; the database of each from ``pg_stat_activity``) and keeps its last CPU time. A child
+    that exits is reaped by the postmaster, and the kernel adds its whole lifetime's CPU to the postmaster's
+    cutime + cstime: the delta of that over the phase is exactly the CPU of the children that exited in it. Of that,
+    the exited children of other databases count at their last reading; the rest, minus what the exited bench
+    backends had used before the phase, is the bench database's: its exited backends, and any child that lived and
+    died between two readings (so on a server shared with other work, another database's connection shorter than
+    ``interval`` counts here, and another's CPU after its last reading; ``postgres_reaped`` shows how much of the
+    bench database's figure came from the reaped total). ``bench/cpu_meter_check.py`` checks the method against
+    connections that each read their own backend's CPU before closing.
+    """
+
+    def __init__(self, dsn: str, workers: list[int], interval: float = 0.1) -> None:
         self.dsn = dsn
         self.workers = workers
+        self.interval = interval
+        self.database: dict[int, str | None] = {}  # postmaster child -> its database (None: background process)
+        self.last: dict[int, float] = {}  # postmaster child -> CPU seconds at its last reading
 
-    async def _backends(self) -> list[int]:
-        rows = await self.connection.fetch(
-            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
-        )
-        return [row["pid"] for row in rows]
+    async def _read(self) -> list[int]:
+        """Read every postmaster child's CPU now; returns the children alive."""
+        alive = [pid for pid in children_of(self.postmaster) if pid != self.own_backend]
+        if any(pid not in self.database for pid in alive):
+            rows = await self.connection.fetch("SELECT pid, datname FROM pg_stat_activity")
+            for row in rows:
+                self.database.setdefault(row["pid"], row["datname"])
+        for pid in alive:
+            fields = _stat(pid)
+            if fields is not None:
+                self.last[pid] = (int(fields[11]) + int(fields[12])) / TICK
+        return alive
+
+    async def _poll(self) -> None:
+        while True:
+            await asyncio.sleep(self.interval)
+            await self._read()
 
     async def __aenter__(self) -> CpuMeter:
         self.connection = await asyncpg.connect(self.dsn)
-        self.started = {pid: cpu_seconds(pid) for pid in [*self.workers, *await self._backends()]}
+        self.own_backend, self.bench_database = await self.connection.fetchrow(
+            "SELECT pg_backend_pid(), current_database()"
+        )
+        fields = _stat(self.own_backend)
+        assert fields is not None, "the meter reads PostgreSQL's processes: run it on the database's host"
+        self.postmaster = int(fields[1])  # a backend's parent
+        self.reaped_before = reaped_cpu_seconds(self.postmaster)
+        await self._read()
+        self.started = dict(self.last) | {pid: cpu_seconds(pid) for pid in self.workers}
         self.driver = time.process_time()
         self.wall = time.perf_counter()
+        self.task = asyncio.create_task(self._poll())
         return self
 
     async def __aexit__(self, *exc: object) -> None:
+        self.task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self.task
+        alive = set(await self._read())
+        reaped = reaped_cpu_seconds(self.postmaster) - self.reaped_before
         wall = time.perf_counter() - self.wall
         driver = time.process_time() - self.driver
-        backends = await self._backends()
         await self.connection.close()
 
-        def used(pids: list[int]) -> float:  # a backend that started during the phase counts from zero
-            return sum(cpu_seconds(pid) - self.started.get(pid, 0.0) for pid in pids)
+        def used(pid: int, now: float) -> float:  # a process that started during the phase counts from zero
+            return now - self.started.get(pid, 0.0)
 
+        def ours(pid: int) -> bool:  # unclassified (gone before its first reading) counts as the bench database's
+            return self.database.get(pid, self.bench_database) == self.bench_database
+
+        exited = [pid for pid in self.last if pid not in alive]
+        others_exited = sum(self.last[pid] for pid in exited if not ours(pid))
+        ours_reaped = reaped - others_exited - sum(self.started.get(pid, 0.0) for pid in exited if ours(pid))
+        live_backends = sum(used(pid, self.last[pid]) for pid in alive if self.database.get(pid) == self.bench_database)
+        background = sum(used(pid, self.last[pid]) for pid in alive if self.database.get(pid, "") is None)
+        workers = {pid: used(pid, cpu_seconds(pid)) for pid in self.workers}
+        self.elapsed = wall
+        self.postgres_seconds = live_backends + max(ours_reaped, 0.0)
         self.cores = {
-            "workers": round(used(self.workers) / wall, 2),
+            "workers": round(sum(workers.values()) / wall, 2),
             # each worker apart: an uneven share of the connections shows as one worker far busier than another
-            "each_worker": [round(used([pid]) / wall, 2) for pid in self.workers],  # type: ignore[dict-item]
-            "postgres": round(used(backends) / wall, 2),
+            "each_worker": [round(value / wall, 2) for value in workers.values()],  # type: ignore[dict-item]
+            "postgres": round(self.postgres_seconds / wall, 2),
+            "postgres_reaped": round(max(ours_reaped, 0.0) / wall, 2),
+            "postgres_background": round(background / wall, 2),
             "driver": round(driver / wall, 2),
         }
 
@@ -793,7 +869,7 @@ def configure_environment(args: argparse.Namespace) -> Settings:
     os.environ.setdefault("EVOTE_DEV_KEY_DIR", str(REPO / "var" / "keys"))  # the keys the server will use
     if args.pool_size is not None:
         os.environ["EVOTE_DB_POOL_SIZE"] = str(args.pool_size)
-    if args.integration_interval is not None:
+    if getattr(args, "integration_interval", None) is not None:  # profile_cast.py has no such option
         os.environ["EVOTE_LOG_INTEGRATION_INTERVAL_SECONDS"] = str(args.integration_interval)
     return Settings()
 
@@ -1083,8 +1159,9 @@ def main() -> None:
         help="EVOTE_LOG_INTEGRATION_INTERVAL_SECONDS for the server (0: no integrator, and no wait for it)",
     )  # fmt: skip
     parser.add_argument(
-        "--analyze-after-warmup", action="store_true",
-        help="ANALYZE the tables a cast writes after each level's warm-up (a diagnosis run: see analyze_cast_tables)",
+        "--analyze-after-warmup", action=argparse.BooleanOptionalAction, default=True,
+        help="ANALYZE the tables a cast writes after each level's warm-up, as autovacuum would once they fill (see "
+        "analyze_cast_tables)",
     )  # fmt: skip
     parser.add_argument(
         "--pg-set", action="append", default=[], metavar="NAME=VALUE",

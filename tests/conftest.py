@@ -222,7 +222,7 @@ async def race_app(backend: TestDatabase, fresh_database, test_settings: Setting
     database: TestDatabase = fresh_database(backend.backend)
     await upgrade_async(database.url)
     settings = test_settings.model_copy(
-        update={"database_url": database.url, "db_pool_size": 20, "db_lock_timeout_ms": 60_000}
+        update={"database_url": database.url, "db_pool_size": 40, "db_lock_timeout_ms": 60_000}
     )
     engine = create_engine(settings)
     application = create_app(settings)

@@ -34,9 +34,9 @@ async def small_pool_app(backend, fresh_database, test_settings):
         pytest.skip("SQLite runs one write transaction at a time (BEGIN IMMEDIATE); the bounds are PostgreSQL's")
     database = fresh_database("postgresql")
     await upgrade_async(database.url)
-    # Two connections plus two overflow: casts stuck behind the lock for long would exhaust it at once.
+    # Four connections: casts stuck behind the lock for long would exhaust them at once.
     settings = test_settings.model_copy(
-        update={"database_url": database.url, "db_pool_size": 2, "db_lock_timeout_ms": LOCK_TIMEOUT_MS}
+        update={"database_url": database.url, "db_pool_size": 4, "db_lock_timeout_ms": LOCK_TIMEOUT_MS}
     )
     engine = create_engine(settings)
     application = create_app(settings)

@@ -146,7 +146,7 @@ async def run(voters: int, concurrency: int, kill_after: float) -> int:
         )
         say(f"world: {voters} verified owners in {time.monotonic() - started:.1f} s")
         server = Server(
-            server_env(url, workdir / "keys", log_integration_interval_seconds="0.5", db_pool_size="20"),
+            server_env(url, workdir / "keys", log_integration_interval_seconds="0.5", db_pool_size="40"),
             workdir / "server.log",
         )
         server.start()

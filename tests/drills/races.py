@@ -416,7 +416,7 @@ async def run(attempts: int, voters: int) -> int:
             sessionmakers[0], settings, units=voters, first=100, starts_at=starts_at, ends_at=ends_at
         )
         server = Server(
-            server_env(url, workdir / "keys", transition_interval_seconds="0.25", db_pool_size="20"),
+            server_env(url, workdir / "keys", transition_interval_seconds="0.25", db_pool_size="40"),
             workdir / "server.log",
         )  # fmt: skip
         server.start()

@@ -1,4 +1,5 @@
-"""Start-up moves the application's long-lived objects out of the cyclic garbage collector's reach, once."""
+"""Start-up moves the application's long-lived objects out of the cyclic garbage collector's reach, once, and
+widens its young generation."""
 
 from __future__ import annotations
 
@@ -15,8 +16,11 @@ class _Node:
 def test_start_up_freezes_the_heap_once(monkeypatch):
     monkeypatch.setattr(main, "_heap_settled", False)
     gc.unfreeze()
+    thresholds = gc.get_threshold()
+    gc.set_threshold(700, *thresholds[1:])  # Python's default
     try:
         main.settle_heap()
+        assert gc.get_threshold() == (main.YOUNG_GENERATION, *thresholds[1:])
         frozen = gc.get_freeze_count()
         assert frozen > 1000  # the imported application, at least
         node = _Node()
@@ -29,3 +33,4 @@ def test_start_up_freezes_the_heap_once(monkeypatch):
         assert alive() is None
     finally:
         gc.unfreeze()
+        gc.set_threshold(*thresholds)
