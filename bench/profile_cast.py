@@ -28,7 +28,7 @@ sys.path.insert(0, str(REPO))
 from app.db.base import utcnow  # noqa: E402
 from app.db.session import create_engine, create_sessionmaker  # noqa: E402
 from app.identity.tokens import TokenService  # noqa: E402
-from app.main import attach_state, create_app  # noqa: E402
+from app.main import attach_state, create_app, settle_heap  # noqa: E402
 from bench.cast_load import configure_environment  # noqa: E402
 from bench.cast_world import build_world, random_answers, recreate_database  # noqa: E402
 
@@ -58,6 +58,7 @@ async def run(args: argparse.Namespace) -> None:
     engine = create_engine(settings)
     app = create_app(settings)
     attach_state(app, settings, engine, create_sessionmaker(engine))
+    settle_heap()  # what a worker's start-up does once its state is built (app.main lifespan)
     url = f"/api/v1/votes/{vote.id}/ballots"
 
     async def post(headers: dict[str, str], body: bytes) -> int:
