@@ -465,41 +465,59 @@ class _NotPlain(Exception):
 
 
 _WHITE = rb"[ \t\n\r]*"
+_ARRAY_EMPTY = re.compile(_WHITE + rb"\]")
+
+
+class _ArrayStream:
+    """A JSON array read as its chunks stream by: ``head`` matches up to its opening bracket, ``item`` one item with
+    what follows it (its last group: ``,`` or ``]``); after ``items`` is exhausted, ``rest`` holds the bytes after the
+    closing bracket. ``_NotPlain`` as soon as more than ``pending`` bytes wait undecided (before the head, between
+    items, after the close), or when the array does not close: the stream holds a bounded buffer whatever the size."""
+
+    def __init__(self, head: re.Pattern[bytes], item: re.Pattern[bytes], *, pending: int) -> None:
+        self.head, self.item, self.pending = head, item, pending
+        self.rest = b""
+
+    def items(self, chunks: Iterable[bytes]) -> Iterator[re.Match[bytes]]:
+        buffer, at, opened, closed, count = b"", 0, False, False, 0
+        for chunk in chunks:
+            buffer, at = buffer[at:] + chunk, 0
+            if not opened:
+                head = self.head.match(buffer)
+                if head is None:
+                    if len(buffer) > self.pending:
+                        raise _NotPlain
+                    continue
+                at, opened = head.end(), True
+            while not closed:
+                item = self.item.match(buffer, at)
+                if item is None:
+                    empty = _ARRAY_EMPTY.match(buffer, at) if not count else None
+                    if empty is not None:
+                        at, closed = empty.end(), True
+                    break
+                yield item
+                count += 1
+                at, closed = item.end(), item.group(item.lastindex or 0) == b"]"
+            if len(buffer) - at > self.pending:
+                raise _NotPlain
+        if not closed:
+            raise _NotPlain
+        self.rest = buffer[at:]
+
+
 _COUNTED_OPEN = re.compile(_WHITE + rb"\[")
 _COUNTED_ITEM = re.compile(_WHITE + rb'"([0-9a-f]{64})"' + _WHITE + rb"([,\]])")
-_COUNTED_EMPTY = re.compile(_WHITE + rb"\]")
 _COUNTED_ITEM_BYTES = 160  # an item with room for whitespace: a longer undecided rest is not plain
 
 
 def _plain_commitments(chunks: Iterable[bytes]) -> Iterator[str]:
     """The commitments of a plain JSON array of 64-hex strings (any JSON whitespace), as its chunks stream by;
     ``_NotPlain`` as soon as the bytes are anything else (the strict parser then reads the member whole)."""
-    buffer, at, opened, closed, count = b"", 0, False, False, 0
-    for chunk in chunks:
-        buffer, at = buffer[at:] + chunk, 0
-        if not opened:
-            head = _COUNTED_OPEN.match(buffer)
-            if head is None:
-                if buffer.strip(b" \t\n\r"):
-                    raise _NotPlain
-                continue
-            at, opened = head.end(), True
-        while not closed:
-            item = _COUNTED_ITEM.match(buffer, at)
-            if item is None:
-                empty = _COUNTED_EMPTY.match(buffer, at) if not count else None
-                if empty is not None:
-                    at, closed = empty.end(), True
-                break
-            yield item.group(1).decode("ascii")
-            count += 1
-            at, closed = item.end(), item.group(2) == b"]"
-        if closed:
-            if buffer[at:].strip(b" \t\n\r"):
-                raise _NotPlain
-        elif len(buffer) - at > _COUNTED_ITEM_BYTES:
-            raise _NotPlain
-    if not closed:
+    array = _ArrayStream(_COUNTED_OPEN, _COUNTED_ITEM, pending=_COUNTED_ITEM_BYTES)
+    for item in array.items(chunks):
+        yield item.group(1).decode("ascii")
+    if array.rest.strip(b" \t\n\r"):
         raise _NotPlain
 
 
@@ -513,7 +531,6 @@ _INDEX_ITEM = re.compile(
     _WHITE + rb"\[" + _WHITE + rb"(0|[1-9][0-9]{0,14})" + _WHITE + rb"," + _WHITE + rb'"([a-z_.]{1,64})"' + _WHITE
     + rb"\]" + _WHITE + rb"([,\]])"
 )  # fmt: skip
-_INDEX_EMPTY = re.compile(_WHITE + rb"\]")
 _INDEX_TAIL = re.compile(
     _WHITE + rb"," + _member(b"format") + rb'"([A-Za-z0-9@/._-]{1,64})"' + _WHITE + rb"," + _member(b"root_hash")
     + rb'"([A-Za-z0-9+/=]{1,100})"' + _WHITE + rb"," + _member(b"tree_size") + rb"(0|[1-9][0-9]{0,14})" + _WHITE
@@ -530,32 +547,13 @@ def _plain_index(chunks: Iterable[bytes], leaves: array[int], kinds: list[str]) 
     index's RFC 8785 bytes (what the signature covers), rebuilt as the entries stream by. ``_NotPlain`` for anything
     else (the strict parser then reads the member whole)."""
     canonical = bytearray(b'{"entries":[')
-    buffer, at, opened, closed, count = b"", 0, False, False, 0
-    for chunk in chunks:
-        buffer, at = buffer[at:] + chunk, 0
-        if not opened:
-            head = _INDEX_HEAD.match(buffer)
-            if head is None:
-                if len(buffer) > _INDEX_TAIL_BYTES:
-                    raise _NotPlain
-                continue
-            at, opened = head.end(), True
-        while not closed:
-            item = _INDEX_ITEM.match(buffer, at)
-            if item is None:
-                empty = _INDEX_EMPTY.match(buffer, at) if not count else None
-                if empty is not None:
-                    at, closed = empty.end(), True
-                break
-            leaf, kind = item.group(1), item.group(2)
-            canonical += (b",[" if count else b"[") + leaf + b',"' + kind + b'"]'
-            leaves.append(int(leaf))
-            kinds.append(sys.intern(kind.decode("ascii")))
-            count += 1
-            at, closed = item.end(), item.group(3) == b"]"
-        if (closed and len(buffer) - at > _INDEX_TAIL_BYTES) or (not closed and len(buffer) - at > 256):
-            raise _NotPlain
-    tail = _INDEX_TAIL.fullmatch(buffer, at) if closed else None
+    stream = _ArrayStream(_INDEX_HEAD, _INDEX_ITEM, pending=_INDEX_TAIL_BYTES)
+    for count, item in enumerate(stream.items(chunks)):
+        leaf, kind = item.group(1), item.group(2)
+        canonical += (b",[" if count else b"[") + leaf + b',"' + kind + b'"]'
+        leaves.append(int(leaf))
+        kinds.append(sys.intern(kind.decode("ascii")))
+    tail = _INDEX_TAIL.fullmatch(stream.rest)
     if tail is None:
         raise _NotPlain
     format_tag, root_hash, tree_size, vote_id, signature = (part.decode("ascii") for part in tail.groups())
@@ -564,6 +562,17 @@ def _plain_index(chunks: Iterable[bytes], leaves: array[int], kinds: list[str]) 
     ).encode("ascii")
     index = {"format": format_tag, "root_hash": root_hash, "tree_size": int(tree_size), "vote_id": vote_id}
     return index, signature, bytes(canonical)
+
+
+def _partition_groups(
+    units: spill.Partitions, index: int, developer_key: Any, include_parking: bool
+) -> list[VoterGroup]:
+    """The voter groups ``build_roll`` makes of one partition's units alone (none for an empty partition): a
+    partition holds whole owner sets, so its groups are the whole register's groups for those units."""
+    if not units.size(index):
+        return []
+    records = [_unit_of(fields) for fields in units.partition(index)]
+    return list(build_roll(records, developer_key=developer_key, include_parking=include_parking).groups)
 
 
 def first_difference(expected: Any, actual: Any, path: str = "") -> str | None:
@@ -1932,12 +1941,7 @@ class _Verifier:
                     if listing[4][0] in by_first:
                         return None
                     by_first[listing[4][0]] = listing
-                if not units.size(index):
-                    continue
-                records = [_unit_of(fields) for fields in units.partition(index)]
-                roll = build_roll(records, developer_key=developer_key, include_parking=include_parking)
-                del records
-                for group in roll.groups:
+                for group in _partition_groups(units, index, developer_key, include_parking):
                     found = by_first.get(group.unit_ids[0])
                     if found is None or _group_difference(_recomputed(group), found, roll_format) is not None:
                         return None
@@ -1954,16 +1958,10 @@ class _Verifier:
         with spill.Partitions(count) as compared:
             heads = area = 0
             for index in range(count):
-                if not units.size(index):
-                    continue
-                records = [_unit_of(fields) for fields in units.partition(index)]
-                roll = build_roll(records, developer_key=developer_key, include_parking=include_parking)
-                del records
-                for group in roll.groups:
+                for group in _partition_groups(units, index, developer_key, include_parking):
                     heads += 1
                     area += group.area
                     compared.add(hash(group.unit_ids[0]), tuple(_recomputed(group)))  # marshal writes no NamedTuple
-                del roll
             # the listed groups follow the recomputed ones in each partition (a None key marks them)
             ids = _ListedIds()
             listed_count = 0
