@@ -361,12 +361,15 @@ def test_the_regroupings_peak_memory_does_not_grow_with_the_register(monkeypatch
     # members read 16 KiB at a time (both registers are many chunks long: what reading holds is the same for both)
     monkeypatch.setattr(checks, "CHUNK_BYTES", 16 << 10)
     small, large = (_bundle(units, _roll(units)) for units in (_register(3000), _register(18000)))
+    _verdict(small)  # what is built once per process (caches, compiled patterns) is not the register's growth
     peaks = [_peak(lambda data=data: _verdict(data)) for data in (small, large)]
     # The budget: a few times one partition's bytes (its units parsed, its groups and listed groups), the write
     # buffers and what reading a member holds whatever its size (a chunk inflated and split into lines).
     budget = 24 * checks.REGROUP_PARTITION_BYTES + 8 * checks.CHUNK_BYTES
     assert peaks[1] < budget
-    assert peaks[1] < 1.15 * peaks[0]  # six times the units, about the same peak
+    # six times the units, about the same peak (partitions follow the hash seed: 0.87-0.97 of the small one's seen;
+    # regrouped whole, the large one's is more than 4 times, below)
+    assert peaks[1] < 1.3 * peaks[0]
     # The same measurement sees the register's growth when it is regrouped in one partition (as before).
     monkeypatch.setattr(checks, "REGROUP_PARTITION_BYTES", 1 << 40)
     whole = [_peak(lambda data=data: _verdict(data)) for data in (small, large)]
