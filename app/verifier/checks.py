@@ -25,7 +25,7 @@ Order (each step relies only on what the steps before it established):
    at least the quorum of pinned witnesses, none dated before the result's publication; the report
    names the cosigners, their times and the delay since publication, and the latest checkpoint's cosigners.
 5. ``notice``: the notice, topic and roll documents hash to what the signed result and the signed
-   ``vote.published`` entry say; the register version and the totals agree everywhere.
+   ``vote.published`` entry say; the register version, the estate and the totals agree everywhere.
 6. ``register``: the roll recomputed from the pseudonymous register snapshot (``register.jsonl``, a stream of
    units) with the law core (``app.rules.roll.build_roll``: heads, developer, co-owners, parking, scope) equals
    ``roll.jsonl`` (read as a stream; its hash, checked in step 5, is over the lines' own bytes), each
@@ -1788,8 +1788,8 @@ class _Verifier:
                 or register["content_hash"] != result["register"]["content_hash"]
             ):
                 raise Failure("notice", "the register snapshot is not of the register version the roll was taken from")
-            if notice["estate_id"] != result["estate_id"] or roll["estate_id"] != result["estate_id"]:
-                raise Failure("notice", "the notice, roll and result are of different estates")
+            if not notice["estate_id"] == roll["estate_id"] == register.get("estate_id") == result["estate_id"]:
+                raise Failure("notice", "the notice, roll, register snapshot and result are of different estates")
             if (_instant(notice["starts_at"]), _instant(notice["ends_at"])) != (frame.starts_at, frame.notice_ends_at):
                 raise Failure(
                     "notice",

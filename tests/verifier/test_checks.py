@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import json
+import uuid
 from typing import Any
 
 import pytest
@@ -190,6 +191,7 @@ DEEP = {
     "result total": ("result:total", "notice", "totals"),
     "register version": ("register-version", "notice", "register version"),
     "estate": ("result:estate", "notice", "different estates"),
+    "register of another estate": ("register-estate", "notice", "different estates"),
     "register format": ("register-format", "register", "format"),
     "register without developer": ("register-developer", "register", "no valid roll"),
     "register unit moved": ("register-owner", "register", "groups units"),
@@ -264,6 +266,8 @@ def deep(bundle: bytes, keys: LogKeys, kind: str) -> bytes:
         return tamper(bundle, d.ROLL, lambda roll: roll["groups"][0].update(area=1))
     if kind == "register-version":
         return tamper(bundle, d.REGISTER, lambda register: register.update(content_hash="0" * 64))
+    if kind == "register-estate":
+        return tamper(bundle, d.REGISTER, lambda register: register.update(estate_id=str(uuid.uuid4())))
     if kind == "register-format":
         return tamper(bundle, d.REGISTER, lambda register: register.update(format="x"))
     if kind == "register-developer":
