@@ -17,23 +17,12 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.db.base import Base, CreatedAtMixin, IdMixin, NameMixin, enum_column, utcnow
 from app.register.identifiers import IdentityDocument
 from app.rules.roll import AreaSource, SaleStatus
+from app.rules.roll import OwnershipEvidence as OwnershipEvidence  # its home is the law core (R-OWN-1)
 
 
 class OwnerKind(StrEnum):
     PERSON = "PERSON"  # natural person, identified by a personal identity document (``IdentityDocument``)
     ORGANISATION = "ORGANISATION"  # company, 公房产权单位, body: unified social credit code (R-HEAD-5)
-
-
-class OwnershipEvidence(StrEnum):
-    """Why the owner set of a unit is the owner of record (R-OWN-1)."""
-
-    REGISTRATION = "REGISTRATION"  # registered title holder(s)
-    POSSESSION = "POSSESSION"  # unregistered buyer who lawfully took possession (SPC Art. 1 ¶2)
-    INHERITANCE = "INHERITANCE"  # heirs (Beijing Art. 25(3))
-    RULING = "RULING"  # court or arbitration ruling
-    BUILDER = "BUILDER"  # lawful builder
-    PUBLIC_HOUSING = "PUBLIC_HOUSING"  # unsold public housing: the 产权单位
-    DEVELOPER = "DEVELOPER"  # unsold, or sold but undelivered: the developer (R-HEAD-4)
 
 
 class Owner(IdMixin, CreatedAtMixin, Base):

@@ -323,7 +323,7 @@ async def _register(
     session: AsyncSession, vote: Vote, version: RegisterVersion, pseudonym_key: bytes
 ) -> dict[str, Any]:
     """The pseudonymous register snapshot the roll was taken from (see the module docstring)."""
-    units = (
+    rows = (
         await session.execute(
             sa.select(
                 Unit.id, Unit.unit_key, Building.name, Unit.entrance, Unit.room, Unit.area, Unit.area_source,
@@ -331,9 +331,10 @@ async def _register(
             )
             .join(Building, Building.id == Unit.building_id)
             .where(Unit.register_version_id == version.id)
-            .order_by(Unit.unit_key)
         )
     ).all()  # fmt: skip
+    # In code point order (docs/evidence-formats.md §5), which a database's collation need not give
+    units = sorted(rows, key=lambda row: str(row.unit_key))
     owners: dict[uuid.UUID, list[str]] = {}
     links = await session.execute(
         sa.select(UnitOwner.unit_id, UnitOwner.owner_id)

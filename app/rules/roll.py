@@ -51,6 +51,19 @@ class SaleStatus(StrEnum):
     SOLD = "SOLD"
 
 
+class OwnershipEvidence(StrEnum):
+    """Why the owner set of a unit is the owner of record (R-OWN-1); the register snapshot of an export bundle
+    names it per unit (``evidence``)."""
+
+    REGISTRATION = "REGISTRATION"  # registered title holder(s)
+    POSSESSION = "POSSESSION"  # unregistered buyer who lawfully took possession (SPC Art. 1 ¶2)
+    INHERITANCE = "INHERITANCE"  # heirs (Beijing Art. 25(3))
+    RULING = "RULING"  # court or arbitration ruling
+    BUILDER = "BUILDER"  # lawful builder
+    PUBLIC_HOUSING = "PUBLIC_HOUSING"  # unsold public housing: the 产权单位
+    DEVELOPER = "DEVELOPER"  # unsold, or sold but undelivered: the developer (R-HEAD-4)
+
+
 def choose_voting_area(
     *, registry: int | None, survey: int | None, contract: int | None
 ) -> tuple[int, AreaSource] | None:

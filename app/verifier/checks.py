@@ -92,7 +92,16 @@ from app.rules.errors import (
     UnitWithoutOwner,
 )
 from app.rules.publicity import earliest_voting_start, shanghai_date
-from app.rules.roll import _PREVIEW_IDS, AreaSource, SaleStatus, UnitRecord, VoterGroup, _reject, build_roll
+from app.rules.roll import (
+    _PREVIEW_IDS,
+    AreaSource,
+    OwnershipEvidence,
+    SaleStatus,
+    UnitRecord,
+    VoterGroup,
+    _reject,
+    build_roll,
+)
 from app.verifier import documents as d
 from app.verifier import procedure, spill
 from app.verifier.report import Progress, Report
@@ -213,6 +222,32 @@ def _strict_json(raw: bytes) -> Any:
     return json.loads(raw.decode("utf-8"), object_pairs_hook=_unique_members, parse_float=refuse, parse_constant=refuse)
 
 
+def _canonical_object(line: bytes) -> dict[str, Any]:
+    """A JSON Lines line that must be one RFC 8785 canonical JSON object (docs/evidence-formats.md §5.1): the object,
+    or ValueError naming why not (a repeated member, a float, another layout). orjson's sorted output equals the line
+    for what the exporter writes; anything else is decided by the strict parser and the reference serialisation."""
+    try:
+        value = _loads(line)
+        if type(value) is dict and _dumps_sorted(value) == line:
+            return value
+    except (ValueError, TypeError):
+        pass
+    value = _strict_json(line)
+    if not isinstance(value, dict):
+        raise ValueError("not a JSON object")
+    if canonical_bytes(value) != line:
+        raise ValueError("not in RFC 8785 canonical form")
+    return value
+
+
+def _members_problem(value: Mapping[str, Any], members: frozenset[str]) -> str | None:
+    """A missing or an unexpected member of a documented object (``documents.*_MEMBERS``), or None."""
+    if value.keys() == members:
+        return None
+    missing, extra = sorted(members - value.keys()), sorted(value.keys() - members)
+    return f"missing member {missing[0]!r}" if missing else f"unexpected member {extra[0]!r}"
+
+
 def _instant(text: Any) -> datetime:
     instant = datetime.fromisoformat(str(text))
     if instant.utcoffset() is None:
@@ -311,10 +346,16 @@ def _check_leaf(line: bytes, document: dict[str, Any]) -> None:
     check_leaf_document(document)  # the reference check: it names what is wrong (or accepts another layout)
 
 
+_BALLOT_MEMBER_COUNT = len(d.BALLOT_MEMBERS)
 _ANSWERS_HEAD = b'{"answers":'
 _ANSWERS_END = b',"audit_entry_id":'
 _NONCE = re.compile(r"[0-9a-f]{32}")
 _HEX64 = re.compile(r"[0-9a-f]{64}")
+#: A roll header's members by the roll's ``format`` (a roll frozen before owner binding has none).
+_ROLL_HEADER_MEMBERS: Mapping[Any, frozenset[str]] = {
+    d.ROLL_FORMAT: frozenset({"format", "estate_id", "total"}),
+    None: frozenset({"estate_id", "total"}),
+}
 _ROLL_LINE_HEAD = re.compile(rb'\{"area":(0|[1-9][0-9]{0,15}),"group_id":"([0-9a-f]{32}|[0-9a-f-]{36})",')
 
 
@@ -1122,6 +1163,18 @@ class _Verifier:
         header = _strict_json(first)
         if not isinstance(header, dict) or "groups" in header:
             raise ValueError(f"{d.ROLL}: the first line is the roll document without its groups")
+        # its own bytes are hashed below as the canonical document's: a header in another layout is refused
+        if canonical_bytes(header) != first:
+            raise Failure("notice", f"{d.ROLL} line 1 (its header) is not in RFC 8785 canonical form")
+        if header.keys() != _ROLL_HEADER_MEMBERS.get(header.get("format"), ()):
+            raise Failure(
+                "notice",
+                f"{d.ROLL} line 1 (its header): members {sorted(header)} are not the roll document's but its groups "
+                f"({sorted(_ROLL_HEADER_MEMBERS.get(header.get('format'), ()))} for format {header.get('format')!r})",
+            )
+        total = header["total"]
+        if type(total) is not dict or total.keys() != {"heads", "area"} or {type(v) for v in total.values()} != {int}:
+            raise Failure("notice", f"{d.ROLL} line 1 (its header): total {total!r} is not {{heads, area}} in integers")
         prefix, suffix = canonical_bytes({**header, "groups": []}).split(b'"groups":[]', 1)
         digest = hashlib.sha256(prefix + b'"groups":[')
         self.group_area: dict[str, int] = {}
@@ -1158,6 +1211,14 @@ class _Verifier:
             signed_index = self.load(d.INDEX)
             self.json.pop(d.INDEX)
         try:
+            # the streamed form has exactly these members (``_plain_index``); read whole, they are checked here
+            problem = _members_problem(signed_index, d.INDEX_MEMBERS) if type(signed_index) is dict else "not an object"
+            if problem is None and not streamed and type(signed_index["index"]) is dict:
+                problem = _members_problem(signed_index["index"], d.EXPORT_INDEX_MEMBERS)
+                problem = problem and f"index: {problem}"
+            if problem is not None:
+                self.defer("completeness", f"{d.INDEX}: {problem}")
+                return
             index = signed_index["index"]
             signature = _b64(signed_index["signature"])
             latest = self.latest_checkpoint
@@ -1173,10 +1234,13 @@ class _Verifier:
                     f"the signed entry index is of the log at size {index['tree_size']}, the bundle's latest "
                     f"checkpoint is of size {latest.size}: the checkpoint or the index was replaced",
                 )
-            for leaf, kind in () if streamed else index["entries"]:
-                self.listed_leaves.append(int(leaf))
-                self.listed_kinds.append(sys.intern(str(kind)))
-        except (KeyError, IndexError, TypeError, ValueError, AttributeError) as error:
+            for item in () if streamed else index["entries"]:
+                leaf, kind = item  # a pair: [leaf index, kind]
+                if type(item) is not list or type(leaf) is not int or type(kind) is not str:
+                    raise ValueError(f"{d.INDEX}: entry {item!r} is not [leaf index, kind]")
+                self.listed_leaves.append(leaf)
+                self.listed_kinds.append(sys.intern(kind))
+        except (KeyError, IndexError, TypeError, ValueError, AttributeError, OverflowError) as error:
             self.defer("completeness", f"malformed or inconsistent data ({type(error).__name__}: {error})")
 
     def _batch(self, proof: Any) -> tuple[int, Sequence[int], int]:
@@ -1324,6 +1388,12 @@ class _Verifier:
                        f"not a canonical JSON ballot ({error})")  # fmt: skip
             self.ballots_stopped = True
             return
+        problem = _members_problem(ballot, d.BALLOT_MEMBERS)
+        if problem is not None:
+            self.defer("ballots", f"ballot {ballot.get('ballot_id', ballot_id)}: {problem} (ballots.jsonl, the ballot "
+                       f"of the ballot.cast entry at leaf {entry.leaf_index})")  # fmt: skip
+            self.ballots_stopped = True
+            return
         self.ballots_seen += 1
         if str(ballot["ballot_id"]) != ballot_id:
             self._ballot_missing(entry)
@@ -1455,9 +1525,13 @@ class _Verifier:
         and its side of the agreement. What it cannot decide alone marks the pass as disagreeing (``disagreed``)."""
         try:
             ballot, answers_text = _ballot_line(line)
+            # exactly the documented members: as many, each read below by name (a KeyError for a missing one)
+            if len(ballot) != _BALLOT_MEMBER_COUNT:
+                self.disagreed = True
+                return
             self.ballots_seen += 1
             ballot_id, group = str(ballot["ballot_id"]), str(ballot["group_id"])
-            nonce, scan = ballot.get("nonce"), ballot["scan_sha256"]
+            nonce, scan = ballot["nonce"], ballot["scan_sha256"]
             basis, channel, cast_at = ballot["basis"], ballot["channel"], ballot["cast_at"]
             digest = _fast_commitment(self.vote_id, answers_text or ballot["answers"], group, basis, channel, cast_at,
                                       nonce, scan)  # fmt: skip
@@ -1788,6 +1862,12 @@ class _Verifier:
                 or register["content_hash"] != result["register"]["content_hash"]
             ):
                 raise Failure("notice", "the register snapshot is not of the register version the roll was taken from")
+            if register["number"] != result["register"]["number"]:
+                raise Failure(
+                    "notice",
+                    f"the register snapshot's number {register['number']!r} is not the signed result's register "
+                    f"number {result['register']['number']!r}",
+                )
             if not notice["estate_id"] == roll["estate_id"] == register.get("estate_id") == result["estate_id"]:
                 raise Failure("notice", "the notice, roll, register snapshot and result are of different estates")
             if (_instant(notice["starts_at"]), _instant(notice["ends_at"])) != (frame.starts_at, frame.notice_ends_at):
@@ -1807,9 +1887,15 @@ class _Verifier:
     def _register_header(self) -> dict[str, Any]:
         """register.jsonl's first line: the register snapshot without its units."""
         first = next(self.lines(d.REGISTER), None)
-        header = None if first is None else _strict_json(first)
-        if not isinstance(header, dict) or "units" in header:
+        if first is None:
             raise Failure("register", f"{d.REGISTER} does not start with the register snapshot's header line")
+        try:
+            header = _canonical_object(first)
+            problem = _header_problem(header)
+        except (ValueError, RecursionError) as error:
+            problem = str(error)
+        if problem is not None:
+            raise Failure("register", f"{d.REGISTER} header (line 1): {problem}")
         return header
 
     def _roll_groups(self) -> Iterator[dict[str, Any]]:
@@ -1860,12 +1946,10 @@ class _Verifier:
         """
         with self.step("register"), contextlib.ExitStack() as stack:
             register = self._register_header()
-            if register["format"] != d.REGISTER_FORMAT:
-                raise Failure("register", f"register snapshot format is not {d.REGISTER_FORMAT}")
             count = _partition_count(self.archive.getinfo(d.REGISTER).file_size)
             units = stack.enter_context(spill.Partitions(count))
             developer_key = register["developer"]
-            include_parking = bool(register["include_parking"])
+            include_parking = register["include_parking"]
             checks = _RollChecks(developer_key, include_parking)
             try:  # build_roll reads the scope after every unit was read: what is wrong with it is reported then
                 scope = self.load(d.NOTICE)["scope_units"]
@@ -1875,8 +1959,8 @@ class _Verifier:
             checks.scope(scope)
             lines = self.lines(d.REGISTER)
             next(lines, None)
-            for line in lines:
-                unit = _unit_record(_document(line))
+            for number, line in enumerate(lines, 2):
+                unit = _unit_record(_register_line(line, number))
                 owners = checks.unit(unit)
                 if owners is not None:  # counted: its record's fields, checked, for build_roll in its partition
                     units.add(hash(owners), (
@@ -2659,6 +2743,7 @@ class _RollChecks:
         self.units = self.counted = 0
         self.previous: str | None = None
         self.ordered = True  # ids strictly increasing so far: none repeats
+        self.disorder: tuple[int, str, str] | None = None  # the first unit listed after a greater one: line, ids
         self.not_positive, self.without_owner, self.developer_held = _FirstIds(), _FirstIds(), _FirstIds()
 
     def scope(self, scope: list[Any] | None) -> None:
@@ -2672,6 +2757,8 @@ class _RollChecks:
         unit_id = unit.unit_id
         self.units += 1
         if self.previous is not None and unit_id <= self.previous:
+            if self.ordered:
+                self.disorder = (self.units + 1, self.previous, unit_id)  # line 1 is the header
             self.ordered = False
         self.previous = unit_id
         if self.wanted is not None:
@@ -2694,8 +2781,14 @@ class _RollChecks:
         """Raise what reading the scope and ``build_roll`` would raise over the whole register, in their order."""
         if self.scope_error is not None:
             raise self.scope_error
-        if not self.ordered:  # strictly increasing ids (as exported: sorted by unit key) repeat none
+        if self.disorder is not None:  # strictly increasing ids (as exported: sorted by unit key) repeat none
             _reject(DuplicateUnit, duplicates())
+            line, previous, unit_id = self.disorder
+            raise Failure(
+                "register",
+                f"{d.REGISTER} line {line}: unit {unit_id!r} comes after unit {previous!r} (units are listed once "
+                "each, in increasing unit_key order by code point)",
+            )
         if self.wanted_error is not None:
             raise self.wanted_error
         if self.wanted is not None:
@@ -2766,6 +2859,113 @@ def _unit_of(fields: tuple[Any, ...]) -> UnitRecord:
     """A unit record from the fields ``_regroup`` wrote of a checked one."""
     unit_id, area, source, owners, status, delivered, parking = fields
     return UnitRecord(unit_id, area, _AREA_SOURCES[source], owners, _SALE_STATUSES[status], delivered, parking)
+
+
+_OWNER_PSEUDONYM = re.compile(r"[0-9a-f]{32}")
+_SHA256_HEX = re.compile(r"[0-9a-f]{64}")
+_EVIDENCE = frozenset(evidence.value for evidence in OwnershipEvidence)
+
+
+def _register_line(line: bytes, number: int) -> dict[str, Any]:
+    """Line ``number`` of register.jsonl, a unit: canonical, exactly the documented members, each of its documented
+    type (docs/evidence-formats.md §5); a ``register`` failure naming the line and the unit otherwise."""
+    try:
+        unit = _canonical_object(line)
+        problem = _unit_problem(unit)
+    except (ValueError, RecursionError) as error:
+        unit, problem = None, str(error)
+    if problem is None:
+        return unit  # type: ignore[return-value]
+    try:  # the unit named as a reader keeping the last of repeated members reads it
+        key = unit["unit_key"] if unit is not None else _document(line).get("unit_key")
+    except Exception:
+        key = None
+    named = "" if key is None else f" (unit {key!r})"
+    raise Failure("register", f"{d.REGISTER} line {number}{named}: {problem}")
+
+
+_UNIT_MEMBER_COUNT = len(d.REGISTER_UNIT_MEMBERS)
+
+
+def _unit_problem(unit: Mapping[str, Any]) -> str | None:
+    """What a register unit's members get wrong of their documented types, or None: a unit as exported (one owner,
+    as most) is accepted on one expression; any other is looked at member by member (``_unit_problem_named``)."""
+    try:
+        # as many members as documented, each read by name (a KeyError for a missing one): exactly those members
+        owners, entrance = unit["owners"], unit["entrance"]
+        if (
+            len(unit) == _UNIT_MEMBER_COUNT
+            and type(unit["unit_key"]) is str
+            and unit["unit_key"]
+            and type(unit["building"]) is str
+            and type(unit["room"]) is str
+            and (entrance is None or type(entrance) is str)
+            and type(unit["area"]) is int
+            and type(unit["parking"]) is bool
+            and type(unit["delivered"]) is bool
+            and unit["area_source"] in _AREA_SOURCES  # keys are text: nothing else is in them
+            and unit["sale_status"] in _SALE_STATUSES
+            and unit["evidence"] in _EVIDENCE
+            and type(owners) is list
+            and len(owners) == 1
+            and type(owners[0]) is str
+            and _OWNER_PSEUDONYM.fullmatch(owners[0])
+        ):
+            return None
+    except (KeyError, TypeError):  # a missing member, or an unhashable value looked up
+        pass
+    return _unit_problem_named(unit)
+
+
+def _unit_problem_named(unit: Mapping[str, Any]) -> str | None:
+    problem = _members_problem(unit, d.REGISTER_UNIT_MEMBERS)
+    if problem is not None:
+        return problem
+    if type(unit["unit_key"]) is not str or not unit["unit_key"]:
+        return f"unit_key {unit['unit_key']!r} is not a non-empty string"
+    for name in ("building", "room"):
+        if type(unit[name]) is not str:
+            return f"{name} {unit[name]!r} is not a string"
+    if unit["entrance"] is not None and type(unit["entrance"]) is not str:
+        return f"entrance {unit['entrance']!r} is neither a string nor null"
+    if type(unit["area"]) is not int:
+        return f"area {unit['area']!r} is not an integer (0.01 m²)"
+    for name, values in (("area_source", _AREA_SOURCES), ("sale_status", _SALE_STATUSES), ("evidence", _EVIDENCE)):
+        if type(unit[name]) is not str or unit[name] not in values:
+            return f"{name} {unit[name]!r} is not one of {', '.join(sorted(values))}"
+    for name in ("parking", "delivered"):
+        if type(unit[name]) is not bool:
+            return f"{name} {unit[name]!r} is not a boolean"
+    owners = unit["owners"]
+    if (
+        type(owners) is not list
+        or not all(type(owner) is str and _OWNER_PSEUDONYM.fullmatch(owner) for owner in owners)
+        or any(a >= b for a, b in itertools.pairwise(owners))
+    ):
+        return f"owners {owners!r} is not a list of owner pseudonyms (32 hex digits) in increasing order"
+    return None
+
+
+def _header_problem(header: Mapping[str, Any]) -> str | None:
+    """What register.jsonl's header gets wrong of its documented members and types, or None."""
+    problem = _members_problem(header, d.REGISTER_HEADER_MEMBERS)
+    if problem is not None:
+        return problem
+    if header["format"] != d.REGISTER_FORMAT:
+        return f"format {header['format']!r} is not {d.REGISTER_FORMAT}"
+    for name in ("estate_id", "version_id"):
+        if type(header[name]) is not str or not _UUID_TEXT.fullmatch(header[name]):
+            return f"{name} {header[name]!r} is not a UUID"
+    if type(header["number"]) is not int or header["number"] < 1:
+        return f"number {header['number']!r} is not a positive integer"
+    if type(header["content_hash"]) is not str or not _SHA256_HEX.fullmatch(header["content_hash"]):
+        return f"content_hash {header['content_hash']!r} is not 64 hex digits"
+    if type(header["include_parking"]) is not bool:
+        return f"include_parking {header['include_parking']!r} is not a boolean"
+    developer = header["developer"]
+    if developer is not None and (type(developer) is not str or not _OWNER_PSEUDONYM.fullmatch(developer)):
+        return f"developer {developer!r} is neither an owner pseudonym (32 hex digits) nor null"
+    return None
 
 
 def _unit_record(unit: Mapping[str, Any]) -> UnitRecord:

@@ -125,6 +125,23 @@ JSONL_MEMBERS = (BALLOTS, ENTRIES)
 BINARY_MEMBERS = (INCLUSION_NODES,)
 #: The documents written as a header line (the document without its list) then one list item per line.
 HEADED_MEMBERS: dict[str, str] = {REGISTER: "units", ROLL: "groups"}
+#: The members of the bundle's documents, exactly (docs/evidence-formats.md §5): a verifier refuses a missing or an
+#: extra one. The register snapshot's header line and each of its unit lines:
+REGISTER_HEADER_MEMBERS = frozenset(
+    {"format", "estate_id", "version_id", "number", "content_hash", "include_parking", "developer"}
+)
+REGISTER_UNIT_MEMBERS = frozenset({
+    "unit_key", "building", "entrance", "room", "area", "area_source", "parking", "sale_status", "delivered",
+    "evidence", "owners",
+})  # fmt: skip
+#: A line of ballots.jsonl.
+BALLOT_MEMBERS = frozenset({
+    "ballot_id", "group_id", "status", "channel", "basis", "answers", "cast_at", "content_hash", "nonce",
+    "scan_sha256", "void_reason", "audit_entry_id",
+})  # fmt: skip
+#: log/index.json, and its signed ``index``.
+INDEX_MEMBERS = frozenset({"index", "signature"})
+EXPORT_INDEX_MEMBERS = frozenset({"format", "vote_id", "tree_size", "root_hash", "entries"})
 #: Hex digits of a register line's tag in the manifest: the first 8 bytes of the line's SHA-256 (its bytes without
 #: the newline). The member's full SHA-256 binds it; the tags only locate the first unit changed after export.
 UNIT_TAG_HEX = 16

@@ -281,7 +281,7 @@ def deep(bundle: bytes, keys: LogKeys, kind: str) -> bytes:
 
         return tamper(bundle, d.REGISTER, move)
     if kind == "register-unit":
-        return tamper(bundle, d.REGISTER, lambda r: r["units"].append(dict(r["units"][0], unit_key="0-0-000")))
+        return tamper(bundle, d.REGISTER, lambda r: r["units"].insert(0, dict(r["units"][0], unit_key="0-0-000")))
     if kind == "ballot-twice":
         return tamper(bundle, d.BALLOTS, lambda ballots: ballots.append(ballots[0]))
     if kind == "ballot-hash-field":

@@ -1,12 +1,15 @@
 """Loose fields of a bundle that must not pass: each forged bundle FAILs with a line naming the problem.
 
-The forger rewrites members and the manifest only (``tests.verifier.helpers``): nothing is re-signed.
+The forger rewrites members and the manifest, which ``tests.verifier.helpers.rebuild`` signs again with the log key
+as its holder would; nothing else is re-signed.
 """
 
 from __future__ import annotations
 
 import json
 from typing import Any
+
+import pytest
 
 from app.verifier import documents as d
 from app.verifier.checks import MEMBER_CAPS
@@ -79,3 +82,156 @@ async def test_every_member_read_whole_has_a_cap_the_bundle_is_well_under(bundle
     for name, content in members(bundle).items():
         if name in whole:
             assert len(content) * 4 < MEMBER_CAPS[name], name
+
+
+# --- issue #16 item 5, hostile review: fields no check read; each bundle below is re-signed with the log key ---------
+
+
+def _unit_lines(bundle: bytes) -> tuple[dict[str, bytes], list[bytes]]:
+    files = members(bundle)
+    return files, files[d.REGISTER].splitlines()
+
+
+def _with_lines(files: dict[str, bytes], name: str, lines: list[bytes]) -> bytes:
+    files[name] = b"".join(line + b"\n" for line in lines)
+    return rebuild(files)
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+async def test_a_register_unit_line_with_a_repeated_member_fails_naming_it(bundle, jobs):
+    files, lines = _unit_lines(bundle)
+    unit = json.loads(lines[1])
+    # another area first (what a reader keeping the first value sees), the exported one last (what json keeps)
+    lines[1] = b'{"area":' + str(unit["area"] + 5000).encode() + b"," + lines[1][1:]
+
+    check, message = failure(_with_lines(files, d.REGISTER, lines), jobs=jobs)
+    assert check == "register"
+    assert f"{d.REGISTER} line 2 (unit '{unit['unit_key']}'): duplicate member 'area'" in message
+
+
+def _developer_held(units: list[dict[str, Any]]) -> dict[str, Any]:
+    return next(unit for unit in units if unit["sale_status"] == "UNSOLD" or not unit["delivered"])
+
+
+def _delivered(units: list[dict[str, Any]]) -> dict[str, Any]:
+    return next(unit for unit in units if unit["delivered"] and unit["sale_status"] == "SOLD" and not unit["parking"])
+
+
+@pytest.mark.parametrize(
+    ("pick", "change", "problem"),
+    [
+        (_delivered, lambda unit: unit.pop("building"), "missing member 'building'"),
+        (_delivered, lambda unit: unit.update(evidence=1), "evidence 1 is not one of"),
+        (_delivered, lambda unit: unit.update(delivered=1), "delivered 1 is not a boolean"),
+        (_delivered, lambda unit: unit.update(parking=0), "parking 0 is not a boolean"),
+        (_delivered, lambda unit: unit.update(area=str(unit["area"])), "is not an integer"),
+        (_delivered, lambda unit: unit.update(note="x"), "unexpected member 'note'"),
+        (_developer_held, lambda unit: unit.update(owners="".join(unit["owners"]) or "0" * 32), "owners"),
+    ],
+    ids=["building missing", "evidence int", "delivered 1", "parking 0", "area text", "extra member", "owners text"],
+)
+async def test_a_register_unit_field_of_another_type_fails_naming_the_unit(bundle, pick, change, problem):
+    chosen: dict[str, Any] = {}
+
+    def retype(register: dict[str, Any]) -> None:
+        unit = pick(register["units"])
+        chosen.update(unit)
+        change(unit)
+
+    check, message = failure(tamper(bundle, d.REGISTER, retype))
+    assert check == "register"
+    assert f"(unit '{chosen['unit_key']}')" in message
+    assert problem in message
+
+
+async def test_register_units_out_of_unit_key_order_fail_naming_them(bundle):
+    files, lines = _unit_lines(bundle)
+    first, second = json.loads(lines[1])["unit_key"], json.loads(lines[2])["unit_key"]
+    lines[1], lines[2] = lines[2], lines[1]
+
+    check, message = failure(_with_lines(files, d.REGISTER, lines))
+    assert check == "register"
+    assert f"{d.REGISTER} line 3: unit '{first}' comes after unit '{second}'" in message
+
+
+async def test_a_register_header_with_another_number_fails(bundle):
+    signed = load(bundle, d.RESULT)["register"]["number"]
+
+    def renumber(register: dict[str, Any]) -> None:
+        register["number"] += 1
+
+    check, message = failure(tamper(bundle, d.REGISTER, renumber))
+    assert check == "notice"
+    assert f"register snapshot's number {signed + 1} is not the signed result's register number {signed}" in message
+
+
+@pytest.mark.parametrize(
+    ("change", "problem"),
+    [
+        (lambda header: header.update(unit_count=len(header["units"]) + 1), "unexpected member 'unit_count'"),
+        (lambda header: header.update(include_parking=int(header["include_parking"])), "include_parking"),
+        (lambda header: header.pop("content_hash") and None, "missing member 'content_hash'"),
+    ],
+    ids=["unit count added", "include_parking int", "content_hash missing"],
+)
+async def test_a_register_header_field_missing_added_or_retyped_fails(bundle, change, problem):
+    check, message = failure(tamper(bundle, d.REGISTER, change))
+    assert check in ("notice", "register")
+    assert f"{d.REGISTER} header" in message
+    assert problem in message
+
+
+async def test_a_register_line_not_in_canonical_form_fails(bundle):
+    files, lines = _unit_lines(bundle)
+    lines[1] = json.dumps(json.loads(lines[1]), sort_keys=True, ensure_ascii=False).encode()  # ", " and ": "
+
+    check, message = failure(_with_lines(files, d.REGISTER, lines))
+    assert check == "register"
+    assert f"{d.REGISTER} line 2" in message
+    assert "not in RFC 8785 canonical form" in message
+
+
+async def test_an_extra_top_level_member_of_the_signed_index_fails(bundle):
+    def annotate(signed: dict[str, Any]) -> None:
+        signed["note"] = "the index above is complete"
+
+    check, message = failure(tamper(bundle, d.INDEX, annotate))
+    assert check == "completeness"
+    assert f"{d.INDEX}: unexpected member 'note'" in message
+
+
+async def test_a_roll_header_line_not_in_canonical_form_fails(bundle):
+    files = members(bundle)
+    lines = files[d.ROLL].splitlines()
+    lines[0] = json.dumps(json.loads(lines[0]), sort_keys=True).encode()  # the same JSON, with ", " and ": "
+
+    check, message = failure(_with_lines(files, d.ROLL, lines))
+    assert check == "notice"
+    assert f"{d.ROLL} line 1 (its header) is not in RFC 8785 canonical form" in message
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+async def test_a_ballot_with_an_extra_member_fails_naming_it(bundle, jobs):
+    def annotate(ballots: list[dict[str, Any]]) -> None:
+        ballots[0]["note"] = "recounted by hand"
+
+    ballot_id = load(bundle, d.BALLOTS)[0]["ballot_id"]
+    check, message = failure(tamper(bundle, d.BALLOTS, annotate), jobs=jobs)
+    assert check == "ballots"
+    assert f"ballot {ballot_id}: unexpected member 'note'" in message
+
+
+@pytest.mark.parametrize("channel", ["PAPER", "ONLINE"])
+async def test_a_ballot_without_its_scan_sha256_member_fails(client, session, app, repo_root, channel):
+    bundle = await export_bundle(client, await run_vote(client, session, app, repo_root, paper_group="D"))
+    chosen: dict[str, Any] = {}
+
+    def unscan(ballots: list[dict[str, Any]]) -> None:
+        ballot = next(ballot for ballot in ballots if ballot["channel"] == channel)
+        chosen.update(ballot)
+        del ballot["scan_sha256"]
+
+    for jobs in (1, 2):
+        check, message = failure(tamper(bundle, d.BALLOTS, unscan), jobs=jobs)
+        assert check == "ballots"
+        assert f"ballot {chosen['ballot_id']}: missing member 'scan_sha256'" in message

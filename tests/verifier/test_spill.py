@@ -23,6 +23,7 @@ from app.verifier.report import Progress
 from app.verifier.trust import Trust
 
 DEVELOPER = "d" * 32
+ESTATE = "00000000-0000-4000-8000-000000000000"
 
 
 def _line(value: Any) -> bytes:
@@ -45,7 +46,7 @@ def _register(count: int, *, seed: int = 7) -> list[dict[str, Any]]:
             "unit_key": f"{number // 600 + 1}-{number % 2 + 1}-{number:06d}", "area": rng.randint(3000, 20000),
             "area_source": "REGISTRY", "owners": owners, "sale_status": "UNSOLD" if number < 5 else "SOLD",
             "delivered": True, "parking": False, "building": "1", "entrance": "1", "room": str(number),
-            "evidence": None,
+            "evidence": "DEVELOPER" if number < 5 else "REGISTRATION",
         })  # fmt: skip
     return sorted(units, key=lambda unit: unit["unit_key"])
 
@@ -70,8 +71,11 @@ def _roll(units: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def _bundle(units: list[dict[str, Any]], groups: list[dict[str, Any]], *, scope: Any = None) -> bytes:
     """A zip of the members the regrouping reads: register.jsonl, roll.jsonl and notice.json."""
-    register = {"format": d.REGISTER_FORMAT, "developer": DEVELOPER, "include_parking": False, "estate_id": "e"}
-    roll = {"format": d.ROLL_FORMAT, "estate_id": "e", "total": {"heads": len(groups), "area": 0}}
+    register = {
+        "format": d.REGISTER_FORMAT, "developer": DEVELOPER, "include_parking": False, "estate_id": ESTATE,
+        "version_id": ESTATE, "number": 1, "content_hash": "c" * 64,
+    }  # fmt: skip
+    roll = {"format": d.ROLL_FORMAT, "estate_id": ESTATE, "total": {"heads": len(groups), "area": 0}}
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr(d.REGISTER, _line(register) + b"".join(_line(unit) for unit in units))
