@@ -356,6 +356,11 @@ _ROLL_HEADER_MEMBERS: Mapping[Any, frozenset[str]] = {
     d.ROLL_FORMAT: frozenset({"format", "estate_id", "total"}),
     None: frozenset({"estate_id", "total"}),
 }
+#: A roll group's members by the roll's ``format``.
+_ROLL_GROUP_MEMBERS: Mapping[Any, frozenset[str]] = {
+    d.ROLL_FORMAT: frozenset({"group_id", "area", "heads", "is_developer", "units", "owners"}),
+    None: frozenset({"group_id", "area", "heads", "is_developer", "units"}),
+}
 _ROLL_LINE_HEAD = re.compile(rb'\{"area":(0|[1-9][0-9]{0,15}),"group_id":"([0-9a-f]{32}|[0-9a-f-]{36})",')
 
 
@@ -1980,7 +1985,11 @@ class _Verifier:
 
     def _listings(self, ids: _ListedIds) -> Iterator[tuple[Any, ...]]:
         """roll.jsonl's groups as the comparison reads them, each id seen by ``ids``."""
+        members = _ROLL_GROUP_MEMBERS.get(self._roll_header().get("format"))
         for listed in self._roll_groups():
+            if listed.keys() != members:
+                problem = _members_problem(listed, members) if members is not None else "an unknown roll format"
+                raise Failure("register", f"{d.ROLL}: group {listed.get('group_id')!r}: {problem}")
             owners = listed.get("owners")
             listing = (
                 listed["group_id"], listed["area"], listed["heads"], listed["is_developer"], tuple(listed["units"]),
@@ -1992,6 +2001,8 @@ class _Verifier:
     def _repeated_ids(self, ids: _ListedIds, count: int) -> None:
         if not ids.ordered and self._roll_repeats_an_id(count):
             raise Failure("register", "the roll lists a group id twice")
+        if not ids.ordered:
+            raise Failure("register", f"{d.ROLL}: the groups are not in increasing group_id order")
 
     def _compare_by_owners(
         self, units: spill.Partitions, developer_key: Any, include_parking: bool, roll_format: Any
@@ -2689,8 +2700,8 @@ def _group_difference(group: _Recomputed, listing: tuple[Any, ...], roll_format:
             f"group {group_id} (units {units}): the register snapshot's unit areas add up "
             f"to {group.area}, the roll says {area} (a unit's area was changed)"
         )
-    if is_developer != group.is_developer or heads != 1:
-        return f"group {group_id}: developer flag or heads differ"
+    if type(is_developer) is not bool or is_developer != group.is_developer or type(heads) is not int or heads != 1:
+        return f"group {group_id}: developer flag {is_developer!r} or heads {heads!r} differ (a boolean and 1)"
     # A version-2 roll binds its owners (their per-vote pseudonyms) in the roll hash (R-ROLL-1).
     if roll_format is not None and (owners is None or list(owners) != group.owner_keys):
         return (
@@ -2969,21 +2980,11 @@ def _header_problem(header: Mapping[str, Any]) -> str | None:
 
 
 def _unit_record(unit: Mapping[str, Any]) -> UnitRecord:
-    area_source, sale_status = _AREA_SOURCES.get(unit["area_source"]), _SALE_STATUSES.get(unit["sale_status"])
-    if area_source is None or sale_status is None:  # the enums name what is wrong
-        area_source, sale_status = AreaSource(unit["area_source"]), SaleStatus(unit["sale_status"])
-    owners = unit["owners"]
-    if type(owners) is not list or not (len(owners) == 1 and type(owners[0]) is str):  # one owner: most units
-        owners = owners if all(type(owner) is str for owner in owners) else map(str, owners)
+    """The law core's record of a unit whose members and types were checked (``_register_line``): taken as they are."""
     return UnitRecord(
-        unit_id=str(unit["unit_key"]),
-        area=int(unit["area"]),
-        area_source=area_source,
-        owner_keys=frozenset(owners),
-        sale_status=sale_status,
-        delivered=bool(unit["delivered"]),
-        is_parking=bool(unit["parking"]),
-    )
+        unit["unit_key"], unit["area"], _AREA_SOURCES[unit["area_source"]], frozenset(unit["owners"]),
+        _SALE_STATUSES[unit["sale_status"]], unit["delivered"], unit["parking"],
+    )  # fmt: skip
 
 
 def _grant_fits(grant: Any, basis: Any) -> bool:
