@@ -573,11 +573,18 @@ def _plain_index(chunks: Iterable[bytes], leaves: array[int], kinds: _Kinds) -> 
     else (the strict parser then reads the member whole)."""
     canonical = bytearray(b'{"entries":[')
     stream = _ArrayStream(_INDEX_HEAD, _INDEX_ITEM, pending=_INDEX_TAIL_BYTES)
+    codes, code_of = kinds.codes, dict[bytes, int]()  # each kind's code by its bytes, as the lines hold it
     for count, item in enumerate(stream.items(chunks)):
         leaf, kind = item.group(1), item.group(2)
         canonical += (b",[" if count else b"[") + leaf + b',"' + kind + b'"]'
         leaves.append(int(leaf))
-        kinds.append(kind.decode("ascii"))
+        code = code_of.get(kind)
+        if code is None:  # a kind not seen in this member before (the codes may widen)
+            text = kind.decode("ascii")
+            kinds.append(text)
+            code_of[kind], codes = kinds.code[text], kinds.codes
+        else:
+            codes.append(code)
     tail = _INDEX_TAIL.fullmatch(stream.rest)
     if tail is None:
         raise _NotPlain
@@ -854,7 +861,7 @@ class _Verifier:
             listed = [member["name"] for member in manifest["files"]]
             if listed != list(d.LISTED):
                 raise Failure("bundle", "the manifest does not list the bundle's members (README.md first) in order")
-            self.manifest_tags = str(manifest["register_unit_tags"])
+            self.manifest_tags: str | None = str(manifest["register_unit_tags"])
             pending: dict[str, tuple[int, str]] = {}
             for member in manifest["files"]:
                 name, claimed = member["name"], (member["size"], member["sha256"])
@@ -872,7 +879,10 @@ class _Verifier:
     def _mismatch(self, name: str) -> None:
         """A member is not the one the signed manifest lists: named (a register unit by the manifest's tags)."""
         if name == d.REGISTER:
-            raise MemberChanged("bundle", self._changed_unit(self.manifest_tags))
+            tags = self.manifest_tags
+            if tags is None:  # let go after the signatures' check: the manifest read again (failure path only)
+                tags = str(_strict_json(self._read(self.archive.getinfo(d.MANIFEST)))["register_unit_tags"])
+            raise MemberChanged("bundle", self._changed_unit(tags))
         raise MemberChanged(
             "bundle", f"{name} does not match its size and SHA-256 in the signed manifest (changed after export)"
         )
@@ -1060,6 +1070,11 @@ class _Verifier:
             if result["format"] != d.RESULT_FORMAT or result["vote_id"] != self.vote_id:
                 raise Failure("signatures", "the signed result is not of this bundle's vote")
             self.result = result
+        # The manifest (16 hex digits of unit tags a register unit: 8 MB at 500,000 units) is not held any longer,
+        # nor copied into the forked processes: a member found changed later reads it again (``_mismatch``).
+        self.manifest_tags = None
+        del manifest
+        self.json.pop(d.MANIFEST)
         self.passed(
             "signatures",
             f"manifest signed by the log key; checkpoints of size {self.result_checkpoint.size} and "
@@ -1218,7 +1233,7 @@ class _Verifier:
             count += 1
             head = _ROLL_LINE_HEAD.match(line)  # a canonical group line starts with its area and group id
             if head is not None:
-                group_area.add(head.group(2).decode("ascii"), int(head.group(1)))
+                group_area.add_key(head.group(2), int(head.group(1)))
                 continue
             group = _decode(line.decode("utf-8"))
             area = group["area"]
@@ -1450,15 +1465,14 @@ class _Verifier:
                 self.defer("ballots", f"ballot {ballot_id} is counted but has a void_reason")
             group_area = self.group_area
             position = group_area.find(group)
-            if position >= 0 and group_area.counted(position):  # counted already (marked below)
-                self.defer("ballots", f"group {group} has two counted ballots")
-                return
             if position < 0:
                 self.defer("ballots", f"ballot {ballot_id}: group {group} is not in the roll")
                 return
+            if group_area.counted(position):  # counted already (marked below)
+                self.defer("ballots", f"group {group} has two counted ballots")
+                return
             # Counted: marked in the roll's own map (a byte a group), instead of a set of counted groups.
-            group_area.count(position)
-            area = group_area.area(position)
+            area = group_area.count(position)
             self.participating[0] += 1
             self.participating[1] += area
             paper, answers = ballot["channel"] == "PAPER", ballot["answers"]

@@ -270,6 +270,7 @@ class GroupAreas:
         self._keys = array("Q")
         self._areas: array[int] | list[int] = array("q")
         self._counted = bytearray()
+        self._last = b""  # the last id added (compact form: each one above the one before)
         self._by_id: dict[str, int] | None = None  # id → position, for a roll the compact form does not fit
 
     def __len__(self) -> int:
@@ -277,29 +278,33 @@ class GroupAreas:
 
     def add(self, group_id: str, area: int) -> None:
         """The roll's next group (its id, its area)."""
+        try:
+            key = group_id.encode("ascii")
+        except UnicodeEncodeError:
+            key = b""
+        self.add_key(key, area, group_id)
+
+    def add_key(self, key: bytes, area: int, group_id: str | None = None) -> None:
+        """``add`` with the id as ASCII bytes (as a roll line holds it; ``group_id`` its text, when already made)."""
         if self._by_id is None:
-            try:
-                key = group_id.encode("ascii")
-            except UnicodeEncodeError:
-                key = b""
-            width = self._width or len(key)
-            ids = self._ids
-            if key and len(key) == width and (not ids or key > ids[-width:]):
+            if (len(key) == self._width and key > self._last) or (not self._ids and key):
                 try:
                     self._areas.append(area)
                 except OverflowError:
                     pass
                 else:
-                    self._width = width
-                    ids += key
-                    self._keys.append(int.from_bytes(key[:_PREFIX].ljust(_PREFIX, b"\x00")))
+                    self._width, self._last = len(key), key
+                    self._ids += key
+                    self._keys.append(
+                        int.from_bytes(key[:_PREFIX] if len(key) >= _PREFIX else key.ljust(_PREFIX, b"\x00"))
+                    )
                     self._counted.append(0)
                     return
             self._to_dict()
         by_id = self._by_id
         if by_id is None:  # pragma: no cover - made just above
             raise RuntimeError("no map by id")
-        by_id[group_id] = len(self._areas)
+        by_id[key.decode("ascii") if group_id is None else group_id] = len(self._areas)
         self._areas.append(area)
         self._counted.append(0)
 
@@ -319,7 +324,8 @@ class GroupAreas:
             return -1
         if len(key) != width:
             return -1
-        keys, ids, prefix = self._keys, self._ids, int.from_bytes(key[:_PREFIX].ljust(_PREFIX, b"\x00"))
+        prefix = int.from_bytes(key[:_PREFIX] if width >= _PREFIX else key.ljust(_PREFIX, b"\x00"))
+        keys, ids = self._keys, self._ids
         at = bisect_left(keys, prefix)
         if at == len(keys) or keys[at] != prefix:
             return -1
@@ -340,9 +346,10 @@ class GroupAreas:
     def counted(self, position: int) -> bool:
         return bool(self._counted[position])
 
-    def count(self, position: int) -> None:
-        """Mark the group as having its counted ballot."""
+    def count(self, position: int) -> int:
+        """Mark the group as having its counted ballot; its area."""
         self._counted[position] = 1
+        return self._areas[position]
 
     def clear_counts(self) -> None:
         self._counted = bytearray(len(self._areas))
