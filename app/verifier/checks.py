@@ -586,7 +586,32 @@ _INDEX_TAIL = re.compile(
 _INDEX_TAIL_BYTES = 1024
 
 
-def _plain_index(chunks: Iterable[bytes], leaves: array[int], kinds: list[str]) -> tuple[dict[str, Any], str, bytes]:
+class _Kinds:
+    """Entry kinds in order, a code each (a byte while there are at most 256 distinct kinds, 4 bytes after): not a
+    list's 8-byte pointer an entry."""
+
+    def __init__(self) -> None:
+        self.codes: bytearray | array[int] = bytearray()
+        self.names: list[str] = []
+        self.code: dict[str, int] = {}  # kind → its code
+
+    def append(self, kind: str) -> None:
+        code = self.code.get(kind)
+        if code is None:
+            code = self.code[kind] = len(self.names)
+            self.names.append(kind)
+            if code == 256:
+                self.codes = array("I", list(self.codes))  # (from a bytearray, array() would take its bytes)
+        self.codes.append(code)
+
+    def __getitem__(self, at: int) -> str:
+        return self.names[self.codes[at]]
+
+    def __len__(self) -> int:
+        return len(self.codes)
+
+
+def _plain_index(chunks: Iterable[bytes], leaves: array[int], kinds: _Kinds) -> tuple[dict[str, Any], str, bytes]:
     """log/index.json as the exporter writes it (``{"index": {"entries": [[leaf, kind], …], "format", "root_hash",
     "tree_size", "vote_id"}, "signature"}``, members in that order, any JSON whitespace), read as a stream: the
     entries go into ``leaves`` and ``kinds``; returns the index without its entries, the signature's text and the
@@ -594,11 +619,18 @@ def _plain_index(chunks: Iterable[bytes], leaves: array[int], kinds: list[str]) 
     else (the strict parser then reads the member whole)."""
     canonical = bytearray(b'{"entries":[')
     stream = _ArrayStream(_INDEX_HEAD, _INDEX_ITEM, pending=_INDEX_TAIL_BYTES)
+    codes, code_of = kinds.codes, dict[bytes, int]()  # each kind's code by its bytes, as the lines hold it
     for count, item in enumerate(stream.items(chunks)):
         leaf, kind = item.group(1), item.group(2)
         canonical += (b",[" if count else b"[") + leaf + b',"' + kind + b'"]'
         leaves.append(int(leaf))
-        kinds.append(sys.intern(kind.decode("ascii")))
+        code = code_of.get(kind)
+        if code is None:  # a kind not seen in this member before (the codes may widen)
+            text = kind.decode("ascii")
+            kinds.append(text)
+            code_of[kind], codes = kinds.code[text], kinds.codes
+        else:
+            codes.append(code)
     tail = _INDEX_TAIL.fullmatch(stream.rest)
     if tail is None:
         raise _NotPlain
@@ -608,6 +640,64 @@ def _plain_index(chunks: Iterable[bytes], leaves: array[int], kinds: list[str]) 
     ).encode("ascii")
     index = {"format": format_tag, "root_hash": root_hash, "tree_size": int(tree_size), "vote_id": vote_id}
     return index, signature, bytes(canonical)
+
+
+_INCLUSION_HEAD = re.compile(_WHITE + rb"\{" + _member(b"proofs") + rb"\[")
+# one batch proof as the exporter writes it (members sorted): its leaf indices' text is split and checked by
+# ``_leaf_array``, so that no list of integers is built
+_INCLUSION_PROOF = re.compile(
+    _WHITE + rb"\{" + _member(b"leaf_indices") + rb"\[([0-9 \t\n\r,]*)\]" + _WHITE + rb"," + _member(b"nodes")
+    + rb"(0|[1-9][0-9]{0,15})" + _WHITE + rb"," + _member(b"tree_size") + rb"(0|[1-9][0-9]{0,15})" + _WHITE + rb"\}"
+    + _WHITE + rb"([,\]])"
+)  # fmt: skip
+_INCLUSION_TAIL = re.compile(_WHITE + rb"\}" + _WHITE)
+_LEADING_ZERO = re.compile(rb"(?<![0-9])0[0-9]")  # a number that starts with 0 and goes on
+_SPLIT_BYTES = 1 << 16
+
+
+def _leaf_array(text: bytes, start: int = 0, end: int | None = None) -> array[int]:
+    """A JSON array's items (``text[start:end]``: between its brackets, digits, commas and whitespace only) as an
+    ``array`` of 64-bit leaf indices, split in C a slice at a time: 8 bytes an index, never a list of integers nor a
+    copy of the text. ``_NotPlain`` for anything that is not a non-empty list of JSON integers (an empty item, a
+    leading zero, a space inside a number) or beyond 64 bits."""
+    end = len(text) if end is None else end
+    if _LEADING_ZERO.search(text, start, end):
+        raise _NotPlain
+    indices = array("q")
+    try:
+        while True:  # split a slice of ~64 KiB at a time: never a list of every item's bytes
+            cut = text.find(b",", start + _SPLIT_BYTES, end)
+            # int() takes the surrounding JSON whitespace, nothing else here; an empty item (",,", a trailing ",",
+            # "[]") is refused by it
+            indices.extend(map(int, text[start : end if cut < 0 else cut].split(b",")))
+            if cut < 0:
+                return indices
+            start = cut + 1
+    except (ValueError, OverflowError) as error:
+        raise _NotPlain from error
+
+
+def _plain_inclusion(raw: bytes) -> list[dict[str, Any]]:
+    """log/inclusion.json as the exporter writes it (``{"proofs": [{"leaf_indices": […], "nodes", "tree_size"},
+    …]}``, members in that order, any JSON whitespace), each proof's leaf indices an ``array`` (``_leaf_array``);
+    ``_NotPlain`` for anything else (the strict parser then reads it, as before). At 15 bytes of text an index, the
+    member is read whole (its cap: ``MEMBER_CAPS``) but its indices take 8 bytes each, not a list's ~40."""
+    head = _INCLUSION_HEAD.match(raw)
+    if head is None:
+        raise _NotPlain
+    at, proofs, closed = head.end(), [], False
+    if (empty := _ARRAY_EMPTY.match(raw, at)) is not None:
+        at, closed = empty.end(), True
+    while not closed:
+        proof = _INCLUSION_PROOF.match(raw, at)
+        if proof is None:
+            raise _NotPlain
+        indices = _leaf_array(raw, *proof.span(1))
+        proofs.append({"tree_size": int(proof.group(3)), "leaf_indices": indices, "nodes": int(proof.group(2))})
+        at, closed = proof.end(), proof.group(4) == b"]"
+    if _INCLUSION_TAIL.fullmatch(raw, at) is None:
+        raise _NotPlain
+    return proofs
 
 
 def _partition_groups(
@@ -817,7 +907,7 @@ class _Verifier:
             listed = [member["name"] for member in manifest["files"]]
             if listed != list(d.LISTED):
                 raise Failure("bundle", "the manifest does not list the bundle's members (README.md first) in order")
-            self.manifest_tags = str(manifest["register_unit_tags"])
+            self.manifest_tags: str | None = str(manifest["register_unit_tags"])
             pending: dict[str, tuple[int, str]] = {}
             for member in manifest["files"]:
                 name, claimed = member["name"], (member["size"], member["sha256"])
@@ -835,7 +925,10 @@ class _Verifier:
     def _mismatch(self, name: str) -> None:
         """A member is not the one the signed manifest lists: named (a register unit by the manifest's tags)."""
         if name == d.REGISTER:
-            raise MemberChanged("bundle", self._changed_unit(self.manifest_tags))
+            tags = self.manifest_tags
+            if tags is None:  # let go after the signatures' check: the manifest read again (failure path only)
+                tags = str(_strict_json(self._read(self.archive.getinfo(d.MANIFEST)))["register_unit_tags"])
+            raise MemberChanged("bundle", self._changed_unit(tags))
         raise MemberChanged(
             "bundle", f"{name} does not match its size and SHA-256 in the signed manifest (changed after export)"
         )
@@ -1023,6 +1116,11 @@ class _Verifier:
             if result["format"] != d.RESULT_FORMAT or result["vote_id"] != self.vote_id:
                 raise Failure("signatures", "the signed result is not of this bundle's vote")
             self.result = result
+        # The manifest (16 hex digits of unit tags a register unit: 8 MB at 500,000 units) is not held any longer,
+        # nor copied into the forked processes: a member found changed later reads it again (``_mismatch``).
+        self.manifest_tags = None
+        del manifest
+        self.json.pop(d.MANIFEST)
         self.passed(
             "signatures",
             f"manifest signed by the log key; checkpoints of size {self.result_checkpoint.size} and "
@@ -1053,11 +1151,12 @@ class _Verifier:
                 result.size, latest.size, result.root_hash, latest.root_hash, [_b64(h) for h in consistency["proof"]]
             ):
                 raise Failure("log", "the latest checkpoint does not extend the result's checkpoint (log forked?)")
-        inclusion = self.load(d.INCLUSION)
         self._prepare_stream()
+        inclusion = self._inclusion()
         with self.step("log"):
             proofs = [self._batch(proof) for proof in inclusion["proofs"]]
-            del self.json[d.INCLUSION]
+            del inclusion
+            self.json.pop(d.INCLUSION, None)
         # With jobs > 1 the ballots are checked in a third process beside this pass; whenever that does not agree in
         # every respect, the pass runs again with each ballot checked beside its entry (the reference order).
         if not self._log_pass_beside_ballots(proofs):
@@ -1104,7 +1203,8 @@ class _Verifier:
             raise Failure("log", f"{count + rest} entries but {count} leaf indices in the inclusion proofs")
         if next(nodes, None) is not None:
             raise Failure("log", f"{d.INCLUSION_NODES} holds more nodes than the inclusion proofs use")
-        self.missing.extend(zip(self.listed_leaves[self.listed_at :], self.listed_kinds[self.listed_at :], strict=True))
+        kinds = self.listed_kinds
+        self.missing.extend((self.listed_leaves[at], kinds[at]) for at in range(self.listed_at, len(kinds)))
         self.entry_count = count
         if self.on_cast == self._ballot:
             self._finish_ballots()
@@ -1118,8 +1218,10 @@ class _Verifier:
             self.window = (_instant(notice["starts_at"]), _instant(notice["ends_at"]))
         with self.step("notice"):
             self._read_roll()
-        self._signed_index()
         self._reset_stream()
+        # the ballots' process needs nothing of what follows: forked now, it does not start with a copy of it
+        self._fork_ballots()
+        self._signed_index()
 
     def _reset_stream(self) -> None:
         """The per-vote state the log's pass builds, empty (again, when the pass runs a second time: the first's
@@ -1182,37 +1284,37 @@ class _Verifier:
             raise Failure("notice", f"{d.ROLL} line 1 (its header): total {total!r} is not {{heads, area}} in integers")
         prefix, suffix = canonical_bytes({**header, "groups": []}).split(b'"groups":[]', 1)
         digest = hashlib.sha256(prefix + b'"groups":[')
-        self.group_area: dict[str, int] = {}
+        self.group_area = group_area = spill.GroupAreas()  # compact: ~50 bytes a group, no object per group
         count = 0
         for line in lines:
             digest.update(b"," + line if count else line)
             count += 1
             head = _ROLL_LINE_HEAD.match(line)  # a canonical group line starts with its area and group id
             if head is not None:
-                self.group_area[head.group(2).decode("ascii")] = int(head.group(1))
+                group_area.add_key(head.group(2), int(head.group(1)))
                 continue
             group = _decode(line.decode("utf-8"))
             area = group["area"]
             if type(area) is not int:
                 raise ValueError(f"group {group['group_id']}: area {area!r} is not an integer")
-            self.group_area[str(group["group_id"])] = area
+            group_area.add(str(group["group_id"]), area)
         digest.update(b"]" + suffix)
         self.roll_header: dict[str, Any] = header
         self.roll_hash = digest.hexdigest()
         self.roll_groups = count
 
     def _signed_index(self) -> None:
-        """The signed export index, checked now and kept compact (leaf array, interned kinds) for the stream's
+        """The signed export index, checked now and kept compact (leaf array, kind codes) for the stream's
         merge; what is wrong with it is reported in the completeness check's turn."""
         self.listed_leaves = array("q")
-        self.listed_kinds: list[str] = []
+        self.listed_kinds = _Kinds()
         try:  # as the exporter writes it: read as a stream, its canonical bytes rebuilt beside the arrays
             index, signature_text, message = _plain_index(self._chunks(d.INDEX), self.listed_leaves, self.listed_kinds)
             signed_index: Any = {"index": index, "signature": signature_text}
             self.files.pop(d.INDEX, None)
             streamed = True
         except _NotPlain:  # anything else: read whole, as before, which names what is wrong
-            self.listed_leaves, self.listed_kinds, message, streamed = array("q"), [], None, False
+            self.listed_leaves, self.listed_kinds, message, streamed = array("q"), _Kinds(), None, False
             signed_index = self.load(d.INDEX)
             self.json.pop(d.INDEX)
         try:
@@ -1244,15 +1346,32 @@ class _Verifier:
                 if type(item) is not list or type(leaf) is not int or type(kind) is not str:
                     raise ValueError(f"{d.INDEX}: entry {item!r} is not [leaf index, kind]")
                 self.listed_leaves.append(leaf)
-                self.listed_kinds.append(sys.intern(kind))
+                self.listed_kinds.append(kind)
         except (KeyError, IndexError, TypeError, ValueError, AttributeError, OverflowError) as error:
             self.defer("completeness", f"malformed or inconsistent data ({type(error).__name__}: {error})")
+
+    def _inclusion(self) -> Any:
+        """log/inclusion.json: as the exporter writes it, its leaf indices straight into arrays (``_plain_inclusion``);
+        anything else parsed whole by the strict parser, as before."""
+        name = d.INCLUSION
+        raw = self.files.pop(name, None)
+        if raw is None:  # a large member, read only now: its SHA-256 was pending
+            raw = self._read(self.archive.getinfo(name))
+            if name in self.pending:
+                self._settle(name, len(raw), _sha256(raw))
+        try:
+            return {"proofs": _plain_inclusion(raw)}
+        except _NotPlain:
+            self.files[name] = raw
+            return self.load(name)
 
     def _batch(self, proof: Any) -> tuple[int, Sequence[int], int]:
         """One batch proof of log/inclusion.json: its checkpoint's size, its leaf indices and its node count."""
         size, indices, node_count = proof["tree_size"], proof["leaf_indices"], proof["nodes"]
         if type(size) is not int or size not in self.roots:
             raise Failure("log", f"an inclusion proof is for a tree of size {size!r}, not a signed checkpoint's")
+        if type(indices) is array:  # read by ``_plain_inclusion``: integers already, and never empty
+            return size, indices, node_count
         if type(indices) is not list or not indices or not all(type(index) is int for index in indices):
             raise Failure("log", "an inclusion proof's leaf_indices are not a non-empty list of integers")
         if type(node_count) is not int or node_count < 0:
@@ -1344,7 +1463,7 @@ class _Verifier:
         while at < len(leaves) and leaves[at] < leaf:
             self.missing.append((leaves[at], kinds[at]))
             at += 1
-        if at < len(leaves) and leaves[at] == leaf and kinds[at] == kind:
+        if at < len(leaves) and leaves[at] == leaf and kinds.codes[at] == kinds.code.get(kind):
             at += 1
         elif self.unlisted is None:
             self.unlisted = (leaf, kind)
@@ -1352,11 +1471,8 @@ class _Verifier:
 
     def _finish_ballots(self) -> None:
         """After the last ``ballot.cast`` entry: a ballot line left over is one without its entry; the counted
-        groups' marks (``_keep``) taken off, the roll's areas again."""
-        group_area = self.group_area
-        for group, area in group_area.items():
-            if area < 0:
-                group_area[group] = ~area
+        groups' marks (``_keep``) cleared."""
+        self.group_area.clear_counts()
         for line in self.ballot_lines:
             if self.ballots_stopped:
                 break
@@ -1422,16 +1538,16 @@ class _Verifier:
         elif status == "COUNTED":
             if ballot["void_reason"] is not None:
                 self.defer("ballots", f"ballot {ballot_id} is counted but has a void_reason")
-            area = self.group_area.get(group)
-            if area is not None and area < 0:  # counted already (marked below)
-                self.defer("ballots", f"group {group} has two counted ballots")
-                return
-            if area is None:
+            group_area = self.group_area
+            position = group_area.find(group)
+            if position < 0:
                 self.defer("ballots", f"ballot {ballot_id}: group {group} is not in the roll")
                 return
-            # Counted: marked in the roll's own map as ~area (negative), instead of a set of counted groups. A roll
-            # whose own area is negative (only a forged one) fails the register check, which comes first.
-            self.group_area[group] = ~area
+            if group_area.counted(position):  # counted already (marked below)
+                self.defer("ballots", f"group {group} has two counted ballots")
+                return
+            # Counted: marked in the roll's own map (a byte a group), instead of a set of counted groups.
+            area = group_area.count(position)
             self.participating[0] += 1
             self.participating[1] += area
             paper, answers = ballot["channel"] == "PAPER", ballot["answers"]
@@ -1460,8 +1576,6 @@ class _Verifier:
         ballot against its entry holds, and the other process's per-vote state is taken. Anything else (a failure of
         the log, an unequal digest, a ballot that would fail, no answer) gives False with the state reset: the
         caller runs the pass again the reference way, which names what is wrong, exactly as one process does."""
-        self.agreement, self.disagreed = hashlib.sha256(), False
-        self._fork_ballots()
         if self.ballot_child is None:
             return False
         deferred = dict(self.deferred)
@@ -1484,6 +1598,7 @@ class _Verifier:
     def _fork_ballots(self) -> None:
         """With ``jobs`` > 1, ballots.jsonl is checked in a process of its own (``_ballots_alone``), forked once the
         stream's small members are read (the topics, the roll's areas): it starts with them and the empty state."""
+        self.agreement, self.disagreed = hashlib.sha256(), False
         if self.jobs >= 2:
             self.ballot_child = self._fork_child(self._ballots_alone)
 

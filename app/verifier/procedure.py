@@ -11,7 +11,7 @@ reports it as a ``FAIL`` line. The rule ids are docs/rules.md's.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -440,7 +440,7 @@ def check_paper(
     closed: Logged,
     paper_casts: Sequence[Cast],
     online_casts: Mapping[str, Sequence[Cast]],
-    groups_in_roll: Mapping[str, int],
+    groups_in_roll: Container[str],
 ) -> str:
     """R-PAPER-1..4; ``online_casts``: the online ballots of the groups with a paper reception."""
     receptions = _of(entries, EventKind.PAPER_RECEIVED)

@@ -480,13 +480,14 @@ def test_plain_index_members_stream_into_their_canonical_bytes(count, indent):
 
     index, text = _index_member(count, indent)
     for size in (1, 5, 33, 4096):
-        leaves, kinds = array("q"), []
+        leaves, kinds = array("q"), checks._Kinds()
         chunks = [text[at : at + size] for at in range(0, len(text), size)]
         head, signature, message = checks._plain_index(chunks, leaves, kinds)
         assert message == canonical_bytes(index)
         assert head == {key: value for key, value in index.items() if key != "entries"}
         assert signature == "c2lnbg=="
-        assert [[leaf, kind] for leaf, kind in zip(leaves, kinds, strict=True)] == index["entries"]
+        listed = [kinds[at] for at in range(len(kinds))]
+        assert [[leaf, kind] for leaf, kind in zip(leaves, listed, strict=True)] == index["entries"]
 
 
 @pytest.mark.parametrize(
@@ -504,4 +505,4 @@ def test_anything_but_a_plain_index_is_read_whole(change):
 
     _, text = _index_member(5, 2)
     with pytest.raises(checks._NotPlain):
-        checks._plain_index([change(text)], array("q"), [])
+        checks._plain_index([change(text)], array("q"), checks._Kinds())
