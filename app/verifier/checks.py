@@ -149,6 +149,9 @@ GRANT_BASES = frozenset(kind.value for kind in GrantKind)
 GRANT_PSEUDONYM = re.compile(r"[0-9a-f]{32}")
 
 
+_TOPIC_MEMBERS = frozenset({"topic_id", "position", "content_hash", "document"})
+
+
 class Failure(Exception):
     """The first inconsistency: which check found it and what it is."""
 
@@ -1939,6 +1942,10 @@ class _Verifier:
                     "notice.json does not hash to the notice hash in the signed result and log"
                     + (" (as re-published)" if frame.republished is not None else ""),
                 )
+            for topic in topics:  # no member outside the hashed document and the signed result's id and position
+                if not isinstance(topic, dict) or topic.keys() != _TOPIC_MEMBERS:
+                    members = sorted(topic) if isinstance(topic, dict) else type(topic).__name__
+                    raise Failure("notice", f"{d.TOPICS}: an entry has members {members}, not {sorted(_TOPIC_MEMBERS)}")
             hashes = [canonical_sha256(topic["document"]) for topic in topics]
             ids = [topic["topic_id"] for topic in topics]
             for topic, digest in zip(topics, hashes, strict=True):

@@ -66,6 +66,15 @@ async def test_topic_positions_other_than_the_signed_results_fail(bundle):
     assert f"topic positions {[p + 10 for p in signed]} are not the positions {signed} the signed result" in message
 
 
+async def test_a_topic_entry_with_a_member_outside_its_hashed_document_fails(bundle):
+    def annotate(topics: list[dict[str, Any]]) -> None:
+        topics[0]["note"] = "voted down by the committee"  # neither hashed nor signed: a reader could be misled
+
+    check, message = failure(tamper(bundle, d.TOPICS, annotate))
+    assert check == "notice"
+    assert "topics.json: an entry has members ['content_hash', 'document', 'note', 'position', 'topic_id']" in message
+
+
 async def test_a_whole_read_member_above_its_cap_is_refused_unread(bundle):
     keys = load(bundle, d.KEYS)
     keys["padding"] = "x" * MEMBER_CAPS[d.KEYS]
