@@ -275,6 +275,21 @@ _TAIL_VOTE = b'","vote_id":"'
 _TAIL_VOTE_AT = len(_TAIL_DIGEST) + 64
 _LEAF_TAIL_BYTES = _TAIL_VOTE_AT + len(_TAIL_VOTE) + 36 + 2
 _UUID_TEXT = re.compile(_UUID.decode())
+#: A JSON string the exporter writes unescaped (printable ASCII but ``"`` and ``\``): its bytes are its JSON text in
+#: orjson's and RFC 8785's output alike, so the lines matched below need no parser.
+_PLAIN = rb"[ !#-\[\]-~]*"
+_TIME = rb"[0-9]{4}-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9]\.[0-9]{6}"
+#: A whole ``ballot.cast`` leaf line as the server writes an online or plain ballot's (commitment format, a grant
+#: member, no scan hash): every member's bytes matched, so the line is that canonical JSON document and no other.
+_CAST_LINE = re.compile(
+    rb'\{"created_at":"(%(time)bZ)","estate_id":(?:null|"(%(uuid)b)"),"id":"(%(uuid)b)","kind":"ballot\.cast",'
+    rb'"payload":(\{"ballot_id":"(%(uuid)b)","basis":"(%(plain)b)","cast_at":"(%(plain)b)","channel":"(%(plain)b)",'
+    rb'"commitment":"([0-9a-f]{64})","grant":"(%(plain)b)","group":"(%(plain)b)"\}),"payload_sha256":"([0-9a-f]{64})",'
+    rb'"vote_id":"(%(uuid)b)"\}' % {b"time": _TIME, b"uuid": _UUID, b"plain": _PLAIN}
+)
+#: ``_agreement``'s line for a commitment-format ballot without a scan hash, its fields plain strings (``_PLAIN``):
+#: the bytes ``_dumps_plain`` writes for the same tuple, so either side may take either way.
+_AGREEMENT_LINE = b'["%b",true,null,"%b","%b","%b","%b","%b","%b"]\n'
 _decode = json.JSONDecoder().decode
 # A ballot line's members each once (its answers above all): as fast as ``json.loads``, the decoder built once.
 _decode_ballot = json.JSONDecoder(object_pairs_hook=_unique_members).decode
@@ -919,6 +934,7 @@ class _Verifier:
                 elif claimed != digests.get(name):
                     self._mismatch(name)
             self.vote_id = str(uuid.UUID(manifest["vote_id"]))
+            self.vote_bytes = self.vote_id.encode()
         # A large member is inflated and hashed once, as its check reads it; until then its SHA-256 is pending. Any
         # failure found before every pending member was hashed is checked against them first (``run``): a member
         # changed after export is still named as such, before whatever its changed content would make fail later.
@@ -1233,6 +1249,7 @@ class _Verifier:
             records.close()
         self.spilled.clear()
         self.on_cast: Callable[[_Entry], None] = self._ballot
+        self.agreeing = False  # on_cast is _agree: the plain ballot.cast lines take ``_agreed_cast``
         self.entries: list[_Entry] = []  # every entry but the ballot.cast ones, which are kept as arrays below
         self.leaves = array("q")  # every entry's leaf index, in leaf order
         self.cast_leaves = array("q")  # the ballot.cast entries' leaf indexes and created_at (µs since the epoch)
@@ -1424,6 +1441,8 @@ class _Verifier:
         self.previous = index
         if len(line) > MAX_LEAF_BYTES:
             raise Failure("log", f"log entry at leaf {index} is longer than {MAX_LEAF_BYTES} bytes")
+        if self.agreeing and self._agreed_cast(line, index):
+            return
         document = _document(line)
         if not isinstance(document, dict) or document.get("vote_id") != self.vote_id:
             raise Failure("log", f"log entry at leaf {index} is not of this vote")
@@ -1459,6 +1478,38 @@ class _Verifier:
         if kind == EventKind.BALLOT_VOIDED:
             self.voided[str(document["payload"]["ballot_id"])] = document["payload"]["reason"]
         self.entries.append(entry)
+
+    def _agreed_cast(self, line: bytes, index: int) -> bool:
+        """``_entry`` then ``_agree`` for a ``ballot.cast`` line in the server's own form (``_CAST_LINE``), from its
+        bytes without parsing it: every check of the two on the matched members (vote, payload hash, order in the
+        index, late evidence, entry-set record, times, grant, the agreement's line). False, with nothing done, for
+        any other line (a paper ballot's included: ``procedure.Cast`` needs its document), which the two then take."""
+        match = _CAST_LINE.fullmatch(line)
+        if match is None or match[13] != self.vote_bytes or match[8] == b"PAPER":
+            return False
+        created_at, estate, entry_id, payload, ballot_id, basis, cast_at, channel, commitment, grant, group, digest = (
+            match.groups()[:12]
+        )
+        preimage = b"".join((
+            b'{"estate_id":"', estate or b"", b'","kind":"ballot.cast","payload":', payload, b',"vote_id":"',
+            self.vote_bytes, b'"}',
+        ))  # fmt: skip
+        if hashlib.sha256(preimage).hexdigest().encode() != digest:
+            return False  # the reference check names it
+        self.leaves.append(index)
+        self._listed(index, EventKind.BALLOT_CAST)
+        if index >= self.result_checkpoint.size and self.late_evidence is None:
+            self.late_evidence = (EventKind.BALLOT_CAST, index)
+        created = _micros(created_at.decode())
+        self.bound += entry_id + bytes.fromhex(digest.decode()) + created.to_bytes(8)
+        self.cast_leaves.append(index)
+        self.cast_created.append(created)
+        if _micros(cast_at.decode()) - created > TIME_TOLERANCE_MICROS:
+            self.defer("times", self._contradiction(_Entry(index, _document(line)), "cast_at", "after"))
+        if not _grant_fits(grant.decode(), basis.decode()):
+            self.disagreed = True
+        self.agreement.update(_AGREEMENT_LINE % (ballot_id, commitment, group, basis, channel, cast_at, entry_id))
+        return True
 
     def _listed(self, leaf: int, kind: str) -> None:
         """Merge the bundle's entries with the signed export index (both in leaf order): what is missing or extra."""
@@ -1582,7 +1633,7 @@ class _Verifier:
         if self.ballot_child is None:
             return False
         deferred = dict(self.deferred)
-        self.on_cast = self._agree
+        self.on_cast, self.agreeing = self._agree, True
         try:
             with self.step("log"):
                 self._log_pass(proofs)

@@ -256,3 +256,27 @@ async def test_commitments_cut_short_or_out_of_order_run_the_reference_pass(bund
     assert verify_bundle(bundle, trust=trust, jobs=2).lines() == alone
     assert alone[-1].startswith("PASS")
     assert len(runs) == 2
+
+
+async def test_the_exporter_s_cast_entries_agree_in_one_pass_read_from_their_bytes(bundle, trust, monkeypatch):
+    """Every ``ballot.cast`` line as the exporter writes it is checked from its bytes (``_agreed_cast``), and the
+    agreement it folds equals the ballots' process's: one pass, no reference pass after it."""
+    passes: list[bool] = []
+    taken: list[bool] = []
+    log_pass, agreed_cast = checks._Verifier._log_pass, checks._Verifier._agreed_cast
+
+    def counted_pass(self: Any, proofs: Any) -> None:
+        passes.append(self.agreeing)
+        log_pass(self, proofs)
+
+    def counted_cast(self: Any, line: bytes, index: int) -> bool:
+        taken.append(agreed_cast(self, line, index))
+        return taken[-1]
+
+    monkeypatch.setattr(checks._Verifier, "_log_pass", counted_pass)
+    monkeypatch.setattr(checks._Verifier, "_agreed_cast", counted_cast)
+    report = verify_bundle(bundle, trust=trust, jobs=2)
+    assert report.lines()[-1].startswith("PASS"), report.lines()
+    assert passes == [True]
+    casts = [line for line in members(bundle)[d.ENTRIES].split(b"\n") if b'"kind":"ballot.cast"' in line]
+    assert taken.count(True) == len(casts) > 0
