@@ -46,7 +46,11 @@ def unique_members(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     """``json.loads``'s ``object_pairs_hook`` for documents whose objects may not repeat a member name."""
     members = dict(pairs)
     if len(members) != len(pairs):
-        raise ValueError("duplicate member")
+        seen: set[str] = set()
+        for name, _ in pairs:
+            if name in seen:
+                raise ValueError(f"duplicate member {name!r}")
+            seen.add(name)
     return members
 
 

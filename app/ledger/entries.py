@@ -122,7 +122,7 @@ def parse_leaf_data(data: bytes) -> dict[str, Any]:
             data.decode("utf-8"), object_pairs_hook=unique_members, parse_float=_no_float, parse_constant=_no_float
         )
     except (UnicodeDecodeError, ValueError, TypeError, RecursionError) as failure:
-        raise ValueError("leaf data is not JSON") from failure
+        raise ValueError(f"leaf data is not JSON ({failure})") from failure
     checked = check_leaf_document(document)
     if leaf_data(checked) != data:
         raise ValueError("leaf data is not in RFC 8785 canonical form")

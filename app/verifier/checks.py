@@ -75,7 +75,7 @@ from app.errors import DomainError
 from app.ledger import ballot as ballot_commitments
 from app.ledger import completeness
 from app.ledger.canonical import canonical_bytes, canonical_sha256
-from app.ledger.entries import LEAF_FIELDS, MAX_LEAF_BYTES, check_leaf_document, entry_leaf_hash
+from app.ledger.entries import LEAF_FIELDS, MAX_LEAF_BYTES, check_leaf_document, entry_leaf_hash, parse_leaf_data
 from app.ledger.errors import LedgerError, NoteUnverified
 from app.ledger.events import EVIDENCE_KINDS, SUPERVISION_KINDS, EventKind
 from app.ledger.merkle import HASH_SIZE, CompactRange, leaf_hashes, multi_root, verify_consistency
@@ -292,7 +292,6 @@ _CAST_LINE = re.compile(
 _AGREEMENT_LINE = b'["%b",true,null,"%b","%b","%b","%b","%b","%b"]\n'
 _decode = json.JSONDecoder().decode
 # A ballot line's members each once (its answers above all): as fast as ``json.loads``, the decoder built once.
-_decode_ballot = json.JSONDecoder(object_pairs_hook=_unique_members).decode
 #: orjson (a maintained C parser, several times faster than ``json``) for the lines of the streamed members, when
 #: it is installed: the verifier also runs on the standard library alone (``_stdlib_json``), only slower. orjson keeps
 #: a repeated member's last value as ``json`` does and refuses what ``json`` refuses and more (lone surrogates;
@@ -331,8 +330,8 @@ def _check_leaf(line: bytes, document: dict[str, Any]) -> None:
 
     The canonical bytes of the payload are the line's own bytes between ``"payload":`` and the last
     ``,"payload_sha256":`` (members are sorted, and inside strings a quote is always escaped), so the payload hash
-    is checked over them; a line not in canonical form then fails its hash (a payload the server hashed is
-    canonical), and falls back to the reference check, which names what is wrong.
+    is checked over them; the whole line must also be the document's canonical serialisation. Anything else falls
+    back to the reference parse, which names what is wrong.
     """
     head = _LEAF_HEAD.match(line)
     # The tail has a fixed length: ``,"payload_sha256":"`` 64 hex digits ``","vote_id":"`` a UUID ``"}``; its digest
@@ -359,14 +358,14 @@ def _check_leaf(line: bytes, document: dict[str, Any]) -> None:
             and (document["estate_id"] or "").encode() == (head.group(1) or b"")
             and document["vote_id"].encode() == vote
             and _UUID_TEXT.fullmatch(document["vote_id"])
+            and _dumps_sorted(document) == line  # §1.1: the leaf data is the document's canonical bytes
         ):
             return
-    check_leaf_document(document)  # the reference check: it names what is wrong (or accepts another layout)
+    # the reference: refuses a repeated member or bytes not canonical (a forger hashing them passes the digest above)
+    parse_leaf_data(line)
 
 
 _BALLOT_MEMBER_COUNT = len(d.BALLOT_MEMBERS)
-_ANSWERS_HEAD = b'{"answers":'
-_ANSWERS_END = b',"audit_entry_id":'
 _NONCE = re.compile(r"[0-9a-f]{32}")
 _HEX64 = re.compile(r"[0-9a-f]{64}")
 #: A roll header's members by the roll's ``format`` (a roll frozen before owner binding has none).
@@ -382,22 +381,12 @@ _ROLL_GROUP_MEMBERS: Mapping[Any, frozenset[str]] = {
 _ROLL_LINE_HEAD = re.compile(rb'\{"area":(0|[1-9][0-9]{0,15}),"group_id":"([0-9a-f]{32}|[0-9a-f-]{36})",')
 
 
-def _answers_of(line: bytes) -> tuple[Any, str]:
-    """A canonical ballot line's answers, parsed from their own bytes (its first member, up to ``audit_entry_id``),
-    and those bytes as text: exactly what its commitment covers when the line is canonical."""
-    end = line.find(_ANSWERS_END)
-    if not line.startswith(_ANSWERS_HEAD) or end < 0:
-        raise ValueError("a ballot line starts with its answers, then its audit_entry_id (RFC 8785 member order)")
-    text = line[len(_ANSWERS_HEAD) : end].decode("utf-8")
-    return json.loads(text), text
-
-
 def _fast_commitment(
     vote_id: str, answers: Any, group: Any, basis: Any, channel: Any, cast_at: Any, nonce: Any, scan: Any
 ) -> str | None:
-    """``app.ledger.ballot.commitment`` without the reference's checks and copies: over the answers' own canonical
-    text (a ``str``), or over the parsed answers of a canonical line serialised by orjson with sorted members; None
-    when a field is not a plain string (the reference definition then decides). A mismatch is never a verdict: the
+    """``app.ledger.ballot.commitment`` without the reference's checks and copies: over the parsed answers of a
+    canonical line serialised by orjson with sorted members; None when a field is not a plain string (the reference
+    definition then decides). A mismatch is never a verdict: the
     caller falls back to the reference whenever this does not give the logged hash, and a match is the logged
     preimage."""
     if type(group) is not str or type(basis) is not str or type(channel) is not str or type(cast_at) is not str:
@@ -407,44 +396,16 @@ def _fast_commitment(
     if scan is not None and (type(scan) is not str or not ballot_commitments.SCAN_PATTERN.fullmatch(scan)):
         return None
     domain = ballot_commitments.COMMITMENT_DOMAIN if scan is None else ballot_commitments.SCANNED_COMMITMENT_DOMAIN
-    if type(answers) is not str:
-        document = {
-            "answers": answers, "basis": basis, "cast_at": cast_at, "channel": channel, "domain": domain,
-            "group": group, "nonce": nonce, "vote_id": vote_id,
-        }  # fmt: skip
-        if scan is not None:
-            document["scan_sha256"] = scan
-        try:
-            return hashlib.sha256(_dumps_sorted(document)).hexdigest()
-        except TypeError:  # an integer orjson cannot write: the reference decides
-            return None
-    string = json.encoder.encode_basestring  # RFC 8785's string escapes (ensure_ascii off)
-    text = (
-        f'{{"answers":{answers},"basis":{string(basis)},"cast_at":{string(cast_at)},"channel":{string(channel)},'
-        f'"domain":{string(domain)},"group":{string(group)},"nonce":"{nonce}",'
-        + ("" if scan is None else f'"scan_sha256":"{scan}",')
-        + f'"vote_id":{string(vote_id)}}}'
-    )
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-def _ballot_line(line: bytes) -> tuple[dict[str, Any], str | None]:
-    """A line of ballots.jsonl parsed, and its answers' own text when the line is not canonical (else None).
-
-    A canonical line (what the server writes) has each member once: re-serialising it (orjson, sorted members:
-    RFC 8785 for what such a line holds) gives the line back, and its answers are committed as parsed. Any other line
-    is parsed again refusing repeated members, its answers from their own bytes (what its commitment covers)."""
+    document = {
+        "answers": answers, "basis": basis, "cast_at": cast_at, "channel": channel, "domain": domain,
+        "group": group, "nonce": nonce, "vote_id": vote_id,
+    }  # fmt: skip
+    if scan is not None:
+        document["scan_sha256"] = scan
     try:
-        ballot = _loads(line)
-        if type(ballot) is dict and _dumps_sorted(ballot) == line:
-            return ballot, None
-    except (ValueError, TypeError):
-        pass
-    ballot = _decode_ballot(line.decode("utf-8"))
-    if not isinstance(ballot, dict):
-        raise ValueError("not an object")
-    ballot["answers"], answers_text = _answers_of(line)
-    return ballot, answers_text
+        return hashlib.sha256(_dumps_sorted(document)).hexdigest()
+    except TypeError:  # an integer orjson cannot write: the reference decides
+        return None
 
 
 def _agreement(digest: Any, fields: tuple[Any, ...]) -> bool:
@@ -1557,7 +1518,7 @@ class _Verifier:
             self._ballot_missing(entry)
             return
         try:
-            ballot, answers_text = _ballot_line(line)
+            ballot = _canonical_object(line)
         except (UnicodeDecodeError, ValueError, RecursionError) as error:
             self.defer("ballots", f"ballots.jsonl: the ballot of the ballot.cast entry at leaf {entry.leaf_index} is "
                        f"not a canonical JSON ballot ({error})")  # fmt: skip
@@ -1574,7 +1535,7 @@ class _Verifier:
             self._ballot_missing(entry)
             return
         group = str(ballot["group_id"])
-        failure = self._ballot_failure(entry, ballot, ballot_id, group, answers_text)
+        failure = self._ballot_failure(entry, ballot, ballot_id, group)
         if failure is not None:
             self.defer("ballots", failure)
         self._keep(ballot_id, ballot, group)
@@ -1698,7 +1659,7 @@ class _Verifier:
         """``_ballot`` without its entry: the line's own checks (its commitment recomputed equals its content hash),
         and its side of the agreement. What it cannot decide alone marks the pass as disagreeing (``disagreed``)."""
         try:
-            ballot, answers_text = _ballot_line(line)
+            ballot = _canonical_object(line)
             # exactly the documented members: as many, each read below by name (a KeyError for a missing one)
             if len(ballot) != _BALLOT_MEMBER_COUNT:
                 self.disagreed = True
@@ -1707,7 +1668,7 @@ class _Verifier:
             ballot_id, group = str(ballot["ballot_id"]), str(ballot["group_id"])
             nonce, scan = ballot["nonce"], ballot["scan_sha256"]
             basis, channel, cast_at = ballot["basis"], ballot["channel"], ballot["cast_at"]
-            digest = _fast_commitment(self.vote_id, answers_text or ballot["answers"], group, basis, channel, cast_at,
+            digest = _fast_commitment(self.vote_id, ballot["answers"], group, basis, channel, cast_at,
                                       nonce, scan)  # fmt: skip
             if digest is None or digest != ballot["content_hash"]:
                 self.disagreed = True
@@ -1817,9 +1778,7 @@ class _Verifier:
                 return _Entry(leaf, json.loads(line))
         raise ValueError(f"no entry at leaf {leaf}")  # pragma: no cover - leaf comes from self.leaves
 
-    def _ballot_failure(
-        self, entry: _Entry, ballot: Mapping[str, Any], ballot_id: str, group: str, answers_text: str | None
-    ) -> str | None:
+    def _ballot_failure(self, entry: _Entry, ballot: Mapping[str, Any], ballot_id: str, group: str) -> str | None:
         """What is wrong with a ballot against its signed ``ballot.cast`` entry and the roll, or None."""
         nonce = ballot.get("nonce")
         recorded = entry.payload
@@ -1836,7 +1795,7 @@ class _Verifier:
                 f"signed ballot.cast entry's {logged_scan!r} disagree (a scan hash exactly when the entry logs one)"
             )
         fields = (group, ballot["basis"], ballot["channel"], ballot["cast_at"], nonce)
-        digest = _fast_commitment(self.vote_id, answers_text or ballot["answers"], *fields, scan)
+        digest = _fast_commitment(self.vote_id, ballot["answers"], *fields, scan)
         logged_hash = ballot_commitments.logged_hash(recorded)
         if digest is None or digest != logged_hash:
             try:  # the reference definition (and its errors), whenever the shortcut does not give the logged hash

@@ -6,14 +6,33 @@ as its holder would; nothing else is re-signed.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
+import re
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 
+from app.audit.keys import LogKeys
+from app.ledger.canonical import canonical_bytes
+from app.ledger.note import Checkpoint
+from app.ledger.signing import jws_sign, sign
 from app.verifier import documents as d
-from app.verifier.checks import MEMBER_CAPS
-from tests.verifier.helpers import export_bundle, load, members, rebuild, replace_member, run_vote, tamper
+from app.verifier.checks import MEMBER_CAPS, verify_bundle
+from tests.verifier.helpers import (
+    SIGNERS,
+    _subtrees,
+    decode,
+    export_bundle,
+    load,
+    members,
+    rebuild,
+    replace_member,
+    run_vote,
+    tamper,
+)
 from tests.verifier.test_completeness_attacks import failure
 
 
@@ -244,3 +263,87 @@ async def test_a_ballot_without_its_scan_sha256_member_fails(client, session, ap
         check, message = failure(tamper(bundle, d.BALLOTS, unscan), jobs=jobs)
         assert check == "ballots"
         assert f"ballot {chosen['ballot_id']}: missing member 'scan_sha256'" in message
+
+
+def _relogged(bundle: bytes, edit: Callable[[bytes], bytes]) -> bytes:
+    """The first ``ballot.cast`` line of log/entries.jsonl that ``edit`` changes, rewritten by it, and everything the
+    log key signs over it signed again (checkpoints, signed index, result) by that key's holder: the operator."""
+    files = members(bundle)
+    lines = files[d.ENTRIES].splitlines()
+    at = next(i for i, line in enumerate(lines) if b'"kind":"ballot.cast"' in line and edit(line) != line)
+    lines[at] = edit(lines[at])
+    files[d.ENTRIES] = b"".join(line + b"\n" for line in lines)
+    (proof,) = json.loads(files[d.INCLUSION])["proofs"]
+    size = proof["tree_size"]
+    leaves = [
+        (i, hashlib.sha256(b"\x00" + line).digest()) for i, line in zip(proof["leaf_indices"], lines, strict=True)
+    ]
+    known: dict[tuple[int, int], bytes] = {}
+    _subtrees(size, leaves, decode(d.INCLUSION_NODES, files[d.INCLUSION_NODES]), known)
+    root = known[(0, size)]
+    keys = json.loads(files[d.KEYS])
+    key = SIGNERS[base64.b64decode(keys["log"]["public_key"])]
+    operator = LogKeys.create(keys["origin"], key)
+    checkpoints = json.loads(files[d.CHECKPOINTS])
+    assert {Checkpoint.parse(note[: note.rfind("\n\n") + 1]).size for note in checkpoints.values()} == {size}
+    files[d.CHECKPOINTS] = json.dumps(
+        {label: operator.sign(Checkpoint(keys["origin"], size, root)) for label in checkpoints}
+    ).encode()
+    index = json.loads(files[d.INDEX])
+    index["index"]["root_hash"] = base64.b64encode(root).decode()
+    index["signature"] = base64.b64encode(sign(key, canonical_bytes(index["index"]))).decode()
+    files[d.INDEX] = json.dumps(index).encode()
+    result = json.loads(files[d.RESULT])
+    result["checkpoint"]["root_hash"] = base64.b64encode(root).decode()
+    payload = canonical_bytes(result)
+    files[d.RESULT], files[d.RESULT_SIG] = payload, sign(key, payload)
+    files[d.RESULT_JWS] = jws_sign(key, d.jwk_thumbprint(operator.current.verifier.public_key), payload).encode()
+    return rebuild(files, signer=key)
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+async def test_the_operators_relogged_bundle_passes_unchanged(bundle, trust, jobs):
+    # the control: a line changed, then changed back, and all signed again passes (the forger's tooling is sound)
+    forth = _relogged(bundle, lambda line: line.replace(b'"kind":"ballot.cast"', b'"kind":"ballot.cast" '))
+    assert not verify_bundle(forth, trust=trust, jobs=jobs).ok
+    back = _relogged(forth, lambda line: line.replace(b'"kind":"ballot.cast" ', b'"kind":"ballot.cast"'))
+    assert verify_bundle(back, trust=trust, jobs=jobs).ok
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+@pytest.mark.parametrize(
+    ("name", "edit", "problem"),
+    [
+        (
+            "a repeated kind",
+            lambda line: line.replace(b'"kind":"ballot.cast"', b'"kind":"vote.cancelled","kind":"ballot.cast"'),
+            "duplicate member 'kind'",
+        ),
+        (
+            "a repeated commitment",
+            lambda line: re.sub(
+                rb'"commitment":"([0-9a-f]{64})"', lambda m: b'"commitment":"' + b"0" * 64 + b'",' + m.group(0), line
+            ),
+            "duplicate member 'commitment'",
+        ),
+        (
+            "an escaped letter",
+            lambda line: line.replace(b'"basis":"OWNER"', b'"basis":"\\u004fWNER"'),
+            "not in RFC 8785 canonical form",
+        ),
+        (
+            "a space",
+            lambda line: line.replace(b'"kind":"ballot.cast",', b'"kind": "ballot.cast",'),
+            "not in RFC 8785 canonical form",
+        ),
+    ],
+)
+async def test_a_log_entry_whose_bytes_are_not_its_canonical_document_fails(bundle, trust, jobs, name, edit, problem):
+    """§1.1: the leaf data is the entry's canonical bytes; two readers must never read two documents under one
+    signed leaf hash, even when the log key's holder signed them (found by the hostile review)."""
+    report = verify_bundle(_relogged(bundle, edit), trust=trust, jobs=jobs)
+    assert report.failed is not None, name
+    check, message = report.failed
+    assert check == "log"
+    assert "log entry at leaf" in message
+    assert problem in message

@@ -202,6 +202,7 @@ async def test_a_ballot_line_not_in_canonical_form_gives_the_same_report(bundle,
     files[d.BALLOTS] = b"\n".join(lines)
     alone, forked, from_file = both(rebuild(files), trust, tmp_path)
     assert alone == forked == from_file
+    assert any("not a canonical JSON ballot (not in RFC 8785 canonical form)" in line for line in alone)
 
 
 def _counted_commitments(monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, list[bytes]]]:
