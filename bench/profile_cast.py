@@ -98,6 +98,7 @@ async def run(args: argparse.Namespace) -> None:
     profiler = cProfile.Profile(time.process_time) if args.cpu_timer else cProfile.Profile()
     if args.callgrind:
         _callgrind("on")
+    load_before = os.getloadavg()
     cpu, wall = time.process_time(), time.perf_counter()
     if not args.no_profile:
         profiler.enable()
@@ -110,14 +111,15 @@ async def run(args: argparse.Namespace) -> None:
     await engine.dispose()
     print(f"{len(measured)} casts: {1000 * cpu / len(measured):.2f} ms CPU and {1000 * wall / len(measured):.2f} ms "
           f"wall per cast (in-process, sequential, {args.loop}, profiler {'off' if args.no_profile else 'on'}); "
-          f"load average {os.getloadavg()[0]:.2f}")  # fmt: skip
+          f"load average {load_before[0]:.2f} before, {os.getloadavg()[0]:.2f} after")  # fmt: skip
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "profile_cast.json").write_text(
         json.dumps({
             "casts": len(measured), "cpu_ms_per_cast": round(1000 * cpu / len(measured), 3),
             "wall_ms_per_cast": round(1000 * wall / len(measured), 3), "profiler": not args.no_profile,
             "loop": args.loop,
-            "load_average": [round(value, 2) for value in os.getloadavg()], "target_cpu_ms": 1.0,
+            "load_average": [round(value, 2) for value in os.getloadavg()],
+            "load_average_before": [round(value, 2) for value in load_before], "target_cpu_ms": 1.0,
         }, indent=2) + "\n"
     )  # fmt: skip
     if not args.no_profile and args.save:
