@@ -221,7 +221,9 @@ async def _entitlement(
         if vote.register_version_id is not None
         else await repository.organisation_keys(session, group_row.owner_ids)
     )
-    # A ballot answers every topic (R-TALLY-1), so a grant counts only if it covers every topic (R-CAST-4).
+    # A ballot answers every topic (R-TALLY-1), so a grant counts only if it covers every topic (R-CAST-4). Only a
+    # proxy's scope names topics (GrantScope.covers): without a proxy grant every topic is judged alike, so once.
+    topics = vote.topics if any(grant.kind is GrantKind.PROXY for grant in grants) else vote.topics[:1]
     per_topic = [
         set(
             ensure_may_act(
@@ -229,7 +231,7 @@ async def _entitlement(
                 topic_id=str(topic.id),
             )
         )
-        for topic in vote.topics
+        for topic in topics
     ]  # fmt: skip
     found = sorted(set.intersection(*per_topic)) if per_topic else []
     if not found:
