@@ -16,6 +16,7 @@ import json
 import os
 import pstats
 import random
+import resource
 import subprocess
 import sys
 import time
@@ -99,6 +100,7 @@ async def run(args: argparse.Namespace) -> None:
     if args.callgrind:
         _callgrind("on")
     load_before = os.getloadavg()
+    usage = resource.getrusage(resource.RUSAGE_SELF)
     cpu, wall = time.process_time(), time.perf_counter()
     if not args.no_profile:
         profiler.enable()
@@ -106,16 +108,21 @@ async def run(args: argparse.Namespace) -> None:
         assert await post(headers, body) == 201
     profiler.disable()
     cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+    after = resource.getrusage(resource.RUSAGE_SELF)
+    user, system = after.ru_utime - usage.ru_utime, after.ru_stime - usage.ru_stime
     if args.callgrind:
         _callgrind("off")
     await engine.dispose()
-    print(f"{len(measured)} casts: {1000 * cpu / len(measured):.2f} ms CPU and {1000 * wall / len(measured):.2f} ms "
+    print(f"{len(measured)} casts: {1000 * cpu / len(measured):.2f} ms CPU ({1000 * user / len(measured):.2f} user + "
+          f"{1000 * system / len(measured):.2f} system) and {1000 * wall / len(measured):.2f} ms "
           f"wall per cast (in-process, sequential, {args.loop}, profiler {'off' if args.no_profile else 'on'}); "
           f"load average {load_before[0]:.2f} before, {os.getloadavg()[0]:.2f} after")  # fmt: skip
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "profile_cast.json").write_text(
         json.dumps({
             "casts": len(measured), "cpu_ms_per_cast": round(1000 * cpu / len(measured), 3),
+            "user_ms_per_cast": round(1000 * user / len(measured), 3),
+            "system_ms_per_cast": round(1000 * system / len(measured), 3),
             "wall_ms_per_cast": round(1000 * wall / len(measured), 3), "profiler": not args.no_profile,
             "loop": args.loop,
             "load_average": [round(value, 2) for value in os.getloadavg()],
