@@ -16,11 +16,14 @@ import json
 import os
 import pstats
 import random
+import resource
+import subprocess
 import sys
 import time
 from pathlib import Path
 
 import orjson
+import uvloop
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
@@ -94,6 +97,10 @@ async def run(args: argparse.Namespace) -> None:
     # Wall time by default; --cpu-timer charges each function its process CPU time (system time in the socket
     # calls included), which on a shared machine separates what the path costs from waiting for the cores.
     profiler = cProfile.Profile(time.process_time) if args.cpu_timer else cProfile.Profile()
+    if args.callgrind:
+        _callgrind("on")
+    load_before = os.getloadavg()
+    usage = resource.getrusage(resource.RUSAGE_SELF)
     cpu, wall = time.process_time(), time.perf_counter()
     if not args.no_profile:
         profiler.enable()
@@ -101,22 +108,38 @@ async def run(args: argparse.Namespace) -> None:
         assert await post(headers, body) == 201
     profiler.disable()
     cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+    after = resource.getrusage(resource.RUSAGE_SELF)
+    user, system = after.ru_utime - usage.ru_utime, after.ru_stime - usage.ru_stime
+    if args.callgrind:
+        _callgrind("off")
     await engine.dispose()
-    print(f"{len(measured)} casts: {1000 * cpu / len(measured):.2f} ms CPU and {1000 * wall / len(measured):.2f} ms "
-          f"wall per cast (in-process, sequential, profiler {'off' if args.no_profile else 'on'}); "
-          f"load average {os.getloadavg()[0]:.2f}")  # fmt: skip
+    print(f"{len(measured)} casts: {1000 * cpu / len(measured):.2f} ms CPU ({1000 * user / len(measured):.2f} user + "
+          f"{1000 * system / len(measured):.2f} system) and {1000 * wall / len(measured):.2f} ms "
+          f"wall per cast (in-process, sequential, {args.loop}, profiler {'off' if args.no_profile else 'on'}); "
+          f"load average {load_before[0]:.2f} before, {os.getloadavg()[0]:.2f} after")  # fmt: skip
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "profile_cast.json").write_text(
         json.dumps({
             "casts": len(measured), "cpu_ms_per_cast": round(1000 * cpu / len(measured), 3),
+            "user_ms_per_cast": round(1000 * user / len(measured), 3),
+            "system_ms_per_cast": round(1000 * system / len(measured), 3),
             "wall_ms_per_cast": round(1000 * wall / len(measured), 3), "profiler": not args.no_profile,
-            "load_average": [round(value, 2) for value in os.getloadavg()], "target_cpu_ms": 1.0,
+            "loop": args.loop,
+            "load_average": [round(value, 2) for value in os.getloadavg()],
+            "load_average_before": [round(value, 2) for value in load_before], "target_cpu_ms": 1.0,
         }, indent=2) + "\n"
     )  # fmt: skip
     if not args.no_profile and args.save:
         profiler.dump_stats(args.save)
     if not args.no_profile:
         pstats.Stats(profiler).sort_stats(args.sort).print_stats(args.top)
+
+
+def _callgrind(state: str) -> None:
+    """Instrumentation on or off in this process when it runs under ``valgrind --tool=callgrind --instr-atstart=no``:
+    instructions executed are a measure of CPU that a busy machine does not inflate."""
+    subprocess.run(["callgrind_control", "-i", state, str(os.getpid())], check=True, capture_output=True)  # noqa: S603,S607
+    time.sleep(0.5)  # callgrind applies the request at its next check
 
 
 def main() -> None:
@@ -128,11 +151,22 @@ def main() -> None:
     parser.add_argument("--sort", default="cumulative")
     parser.add_argument("--no-profile", action="store_true", help="time only (cProfile roughly doubles the CPU)")
     parser.add_argument("--cpu-timer", action="store_true", help="profile process CPU time instead of wall time")
+    parser.add_argument(
+        "--callgrind",
+        action="store_true",
+        help="under valgrind --tool=callgrind --instr-atstart=no: collect only the measured casts",
+    )
     parser.add_argument("--pool-size", type=int, default=None)
     parser.add_argument("--dsn", default="postgresql://postgres@127.0.0.1:5432/postgres")
     parser.add_argument("--save", type=Path, help="also write the profile there (for pstats)")
     parser.add_argument("--database", default=DATABASE, help="a database of one's own on a shared server")
-    asyncio.run(run(parser.parse_args()))
+    parser.add_argument(
+        "--loop", choices=("uvloop", "asyncio"), default="uvloop",
+        help="uvloop is what a worker runs (`evote serve`: uvicorn's loop='auto' takes it when installed)",
+    )  # fmt: skip
+    args = parser.parse_args()
+    with asyncio.Runner(loop_factory=uvloop.new_event_loop if args.loop == "uvloop" else None) as runner:
+        runner.run(run(args))
 
 
 if __name__ == "__main__":

@@ -35,7 +35,7 @@ from app.ballot.errors import (
     VoteNotYetClosed,
 )
 from app.ballot.models import BallotStatus, Channel, IdempotencyRecord
-from app.ballot.repository import CastingVote
+from app.ballot.repository import CastingVote, GroupRow
 from app.ballot.schemas import BallotCast, Receipt
 from app.common.access import Principal
 from app.errors import NotFound
@@ -58,7 +58,7 @@ from app.rules.errors import VotingEnded
 from app.rules.lifecycle import ENDED, RUNNING, VoteStatus
 from app.rules.publicity import check_notice_posted, check_voting_open
 from app.rules.roll import VoterGroup
-from app.vote.models import RollGroup, VotingMethod
+from app.vote.models import VotingMethod
 from app.vote.spec import Mark
 
 TRANSFEREE = "TRANSFEREE"  # R-ROLL-5: every unit of the frozen group passed to the caster's owner set
@@ -91,7 +91,7 @@ async def cast(
         replay = await _replay(session, principal.account_id, idempotency_key, fingerprint)
         if replay is not None:
             return replay
-    group_row = await repository.lock_vote_and_read_group(session, vote_id, body.group_id)
+    group_row: GroupRow | None = await repository.lock_vote_and_read_group(session, vote_id, body.group_id)
     vote, grants = await repository.vote_and_grants(
         session, vote_id, group_row.group_key if group_row else None, principal.account_id
     )
@@ -131,13 +131,13 @@ async def cast(
 async def decide(
     session: AsyncSession | None,
     vote: CastingVote | None,
-    group_row: RollGroup | None,
+    group_row: GroupRow | None,
     grants: tuple[GrantFacts, ...],
     *,
     account_id: uuid.UUID,
     now: datetime,
     reception: bool | None = None,
-) -> tuple[CastingVote, RollGroup, str, uuid.UUID | None]:
+) -> tuple[CastingVote, GroupRow, str, uuid.UUID | None]:
     """Every check of a cast between reading and writing, in order (both paths, ``app.ballot.lean`` too): the vote
     and the group exist, the caster's basis (R-CAST), the window (R-LIFE-5, R-NOTICE-3), the method (R-PAPER-2).
 
@@ -186,7 +186,7 @@ def _ensure_open(
 async def _entitlement(
     session: AsyncSession | None,
     vote: CastingVote,
-    group_row: RollGroup,
+    group_row: GroupRow,
     grants: tuple[GrantFacts, ...],
     *,
     account_id: uuid.UUID,
@@ -221,7 +221,9 @@ async def _entitlement(
         if vote.register_version_id is not None
         else await repository.organisation_keys(session, group_row.owner_ids)
     )
-    # A ballot answers every topic (R-TALLY-1), so a grant counts only if it covers every topic (R-CAST-4).
+    # A ballot answers every topic (R-TALLY-1), so a grant counts only if it covers every topic (R-CAST-4). Only a
+    # proxy's scope names topics (GrantScope.covers): without a proxy grant every topic is judged alike, so once.
+    topics = vote.topics if any(grant.kind is GrantKind.PROXY for grant in grants) else vote.topics[:1]
     per_topic = [
         set(
             ensure_may_act(
@@ -229,7 +231,7 @@ async def _entitlement(
                 topic_id=str(topic.id),
             )
         )
-        for topic in vote.topics
+        for topic in topics
     ]  # fmt: skip
     found = sorted(set.intersection(*per_topic)) if per_topic else []
     if not found:
@@ -242,7 +244,7 @@ async def _entitlement(
     return first.basis.value, uuid.UUID(first.grant_id)
 
 
-async def _transfer(session: AsyncSession | None, vote: CastingVote, group_row: RollGroup) -> frozenset[str] | None:
+async def _transfer(session: AsyncSession | None, vote: CastingVote, group_row: GroupRow) -> frozenset[str] | None:
     """R-ROLL-5: the new owner set when every unit of the frozen group passed to one other owner set, else None.
 
     If only some units changed hands, the group stays as frozen and its original owners keep the right. Titles
@@ -265,15 +267,28 @@ class BallotRows:
     """A ballot's rows as both casting paths write them, and the receipt the caster gets."""
 
     ballot: dict[str, Any]
-    marks: list[dict[str, Any]]
+    answer_marks: dict[str, tuple[Mark, ...]]
+    """The ballot's marks by topic id; ``marks`` are their rows (``app.ballot.lean`` sends them as they are)."""
+    area: int
     entry: dict[str, Any]
     receipt: Receipt
+
+    @property
+    def marks(self) -> list[dict[str, Any]]:
+        """One ``ballot_mark`` row per mark of each topic, in order, the group's area on each."""
+        vote_id = self.ballot["vote_id"]
+        return [
+            {"topic_id": uuid.UUID(topic_id), "item": mark.item, "vote_id": vote_id, "answer": mark.answer,
+             "area": self.area}
+            for topic_id, topic_marks in self.answer_marks.items()
+            for mark in topic_marks
+        ]  # fmt: skip
 
 
 def ballot_rows(
     vote_id: uuid.UUID,
     estate_id: uuid.UUID,
-    group_row: RollGroup,
+    group_row: GroupRow,
     answers: dict[str, Any],
     marks: dict[str, tuple[Mark, ...]],
     *,
@@ -307,12 +322,6 @@ def ballot_rows(
         "cast_by_account_id": account_id, "basis": basis, "grant_id": grant_id, "entered_by": entered_by,
         "scan_sha256": scan_sha256, "cast_at": cast_at, "audit_entry_id": entry_id,
     }  # fmt: skip
-    mark_rows = [
-        {"topic_id": uuid.UUID(topic_id), "item": mark.item, "vote_id": vote_id, "answer": mark.answer,
-         "area": group_row.area}
-        for topic_id, topic_marks in marks.items()
-        for mark in topic_marks
-    ]  # fmt: skip
     entry = audit_service.entry_values(
         entry_id,
         EventKind.BALLOT_CAST,
@@ -336,7 +345,7 @@ def ballot_rows(
     )  # fmt: skip
     if idempotency_record is not None:  # completed in place: the caster's response is this same body
         idempotency_record.update(status_code=201, body=receipt.model_dump(mode="json"))
-    return BallotRows(ballot, mark_rows, entry, receipt)
+    return BallotRows(ballot, marks, group_row.area, entry, receipt)
 
 
 async def insert_ballot(
