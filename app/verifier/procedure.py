@@ -441,7 +441,8 @@ def check_objections(frame: Frame, entries: Sequence[Logged], closed: Logged) ->
 _GROUP_BYTES = 36  # a group id as 32 hex digits or a UUID's text, NUL-padded: the padded bytes sort as the ids do
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _OFFSET = 1 << 63  # instants as unsigned big-endian integers: their bytes sort as the instants do
-_TOLERANCE = TIME_TOLERANCE // timedelta(microseconds=1)
+_MICROSECOND = timedelta(microseconds=1)
+_TOLERANCE = TIME_TOLERANCE // _MICROSECOND
 #: reception: group key, created_at µs, leaf, received_at µs, flags, status, scan hash
 RECEPTION = struct.Struct(">36sQQQBB32s")
 #: paper ballot: group key, leaf, created_at µs, cast_at µs, flags, scan hash
@@ -471,7 +472,7 @@ class Evidence(Protocol):
 
 
 def micros(value: datetime) -> int:
-    return (value - _EPOCH) // timedelta(microseconds=1)
+    return (value - _EPOCH) // _MICROSECOND
 
 
 def group_key(group: str) -> bytes:

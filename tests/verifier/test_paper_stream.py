@@ -402,10 +402,15 @@ class _NoEvidence:
         raise AssertionError(f"ballot {leaf} read again")
 
 
+def _group_id(number: int) -> str:
+    """Group ids in ascending order whose first 8 bytes differ, as random ids' do (up to 2**20 groups)."""
+    return f"{number << 108:032x}"
+
+
 def _roll(groups: int) -> spill.GroupAreas:
     roll = spill.GroupAreas()
     for number in range(groups):
-        roll.add(f"{number:032x}", 100)
+        roll.add(_group_id(number), 100)
     return roll
 
 
@@ -421,7 +426,7 @@ def _paper_vote(groups: int, roll: Container[str], run_records: int) -> str:
     ]
     receptions, paper, online = sorts
     for number in range(groups):
-        group, at = f"{number:032x}", START + timedelta(seconds=number % 500_000)
+        group, at = _group_id(number), START + timedelta(seconds=number % 500_000)
         status = "DUPLICATE" if number % 2 == 0 else "RECEIVED"
         payload = {
             "reception_id": f"r{number}", "group": group, "form": "SHEET", "scan_sha256": SCAN,
@@ -506,11 +511,11 @@ def test_what_the_paper_check_holds_per_group_is_a_few_bytes(monkeypatch):
         entries, casts = [], []
         for number in range(groups):
             payload = {
-                "reception_id": f"r{number}", "group": f"{number:032x}", "form": "SHEET", "scan_sha256": SCAN,
+                "reception_id": f"r{number}", "group": _group_id(number), "form": "SHEET", "scan_sha256": SCAN,
                 "received_at": START.isoformat(), "status": "RECEIVED", "earlier": "",
             }  # fmt: skip
             entries.append(Entry(EventKind.PAPER_RECEIVED, payload, z(START.isoformat()), number))
-            casts.append(Cast(f"b{number}", f"{number:032x}", "PAPER", "PAPER_ENTRY", START.isoformat(), "", 0, SCAN))
+            casts.append(Cast(f"b{number}", _group_id(number), "PAPER", "PAPER_ENTRY", START.isoformat(), "", 0, SCAN))
         return entries, casts
 
     control = (_peak(lambda: reference_inputs(large)) - _peak(lambda: reference_inputs(small))) / (large - small)
