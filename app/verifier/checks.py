@@ -1236,9 +1236,15 @@ class _Verifier:
         self.late_evidence: tuple[str, int] | None = None
         self.previous = -1
         # R-SUP-5 / R-PAPER-1: the window in force is known only once the stream is over; the earliest and the latest
-        # cast_at seen (with their ballots) are checked against it then; the paper ballots are kept (few per vote).
+        # cast_at seen (with their ballots) are checked against it then.
         self.cast_extremes: list[tuple[datetime, str, str]] = []
-        self.paper_casts: list[procedure.Cast] = []
+        # R-PAPER-1..4: the receptions, the paper ballots and (in a vote with receptions) the online ballots as
+        # fixed-size records sorted by group out of core (``procedure.check_paper`` merges them); the paper ballots'
+        # leaves in leaf order (8 bytes each, for the times check).
+        self.receptions = self._spilled(spill.RecordSort(procedure.RECEPTION.size))
+        self.paper_records = self._spilled(spill.RecordSort(procedure.PAPER_CAST.size))
+        self.online_records = self._spilled(spill.RecordSort(procedure.ONLINE_CAST.size))
+        self.paper_leaves = array("q")
 
     def _read_roll(self) -> None:
         """roll.jsonl as a stream: its hash (the canonical document: the header's members and ``groups`` the lines,
@@ -1330,6 +1336,9 @@ class _Verifier:
                 self.listed_kinds.append(kind)
         except (KeyError, IndexError, TypeError, ValueError, AttributeError, OverflowError) as error:
             self.defer("completeness", f"malformed or inconsistent data ({type(error).__name__}: {error})")
+        # The online ballots matter to the paper checks only beside a reception (R-PAPER-2): kept when the index lists
+        # one (an unlisted reception fails the completeness check, before the paper checks).
+        self.online_kept = EventKind.PAPER_RECEIVED in self.listed_kinds.code
 
     def _inclusion(self) -> Any:
         """log/inclusion.json: as the exporter writes it, its leaf indices straight into arrays (``_plain_inclusion``);
@@ -1430,14 +1439,23 @@ class _Verifier:
             self.cast_leaves.append(index)
             self.cast_created.append(created)
             payload = document["payload"]
-            if _micros(payload.get("cast_at", document["created_at"])) - created > TIME_TOLERANCE_MICROS:
+            cast_at = _micros(payload.get("cast_at", document["created_at"]))
+            if cast_at - created > TIME_TOLERANCE_MICROS:
                 self.defer("times", self._contradiction(entry, "cast_at", "after"))
             if payload.get("channel") == "PAPER":
-                self.paper_casts.append(procedure.Cast.of(index, document))
+                self.paper_records += procedure.paper_cast_record(procedure.Cast.of(index, document), created)
+                self.paper_leaves.append(index)
+            elif self.online_kept:
+                self.online_records += procedure.online_cast_record(
+                    str(ballot_commitments.logged_group(payload)), index, cast_at
+                )
             self.on_cast(entry)
             return
         if kind == EventKind.BALLOT_VOIDED:
             self.voided[str(document["payload"]["ballot_id"])] = document["payload"]["reason"]
+        elif kind == EventKind.PAPER_RECEIVED:  # a record, not the document (as many as the groups)
+            self.receptions += procedure.reception_record(index, created, document["payload"], self.group_area)
+            return
         self.entries.append(entry)
 
     def _agreed_cast(self, line: bytes, index: int) -> bool:
@@ -2605,9 +2623,9 @@ class _Verifier:
             # R-PAPER-3: paper ballots are entered at the counting session after the end (checked by ``paper``)
             # (only in a vote with a counting session: a log from before R-PAPER entered them before the close)
             session = any(entry.kind == EventKind.COUNTING_OPENED for entry in self.entries)
-            counted_later = {cast.leaf for cast in self.paper_casts} if session else set()
+            counted_later = self.paper_leaves if session else array("q")  # in leaf order
             for created, leaf in itertools.chain(zip(self.cast_created, self.cast_leaves, strict=True), ballots):
-                if created >= highest and leaf in counted_later:
+                if created >= highest and _holds(counted_later, leaf):
                     continue
                 if not lowest <= created < highest:
                     problem = "window"
@@ -2756,10 +2774,9 @@ class _Verifier:
             try:
                 window = procedure.check_window(self.frame, self.entries, self.closed)
                 objections = procedure.check_objections(self.frame, self.entries, self.closed)
-                groups = procedure.paper_groups(self.entries)
                 paper = procedure.check_paper(
-                    self.frame, self.published, self.entries, self.closed, self.paper_casts,
-                    self._online_casts_of(groups), self.group_area,
+                    self.frame, self.published, self.entries, self.closed, self.receptions, self.paper_records,
+                    self.online_records, self.group_area, _Reread(self),
                 )  # fmt: skip
                 convening = procedure.check_convening(self.published, self.entries, self.topics, self.notice)
             except procedure.ProcedureFailure as failure:
@@ -2768,22 +2785,6 @@ class _Verifier:
         self.passed("roll", objections)
         self.passed("paper", paper)
         self.passed("convening", convening)
-
-    def _online_casts_of(self, groups: set[str]) -> dict[str, list[procedure.Cast]]:
-        """The online ballots of the groups with a paper reception: a second pass over the (already proven) log
-        member, only for a vote with receptions, filtered on the groups' bytes before any entry is parsed."""
-        found: dict[str, list[procedure.Cast]] = {}
-        if not groups:
-            return found
-        needles = [group.encode("ascii") for group in groups]
-        for line in self.lines(d.ENTRIES):
-            if b'"kind":"ballot.cast"' not in line or not any(needle in line for needle in needles):
-                continue
-            document = _decode(line.decode("utf-8"))
-            cast = procedure.Cast.of(-1, document)
-            if cast.group in groups and cast.channel != "PAPER":
-                found.setdefault(cast.group, []).append(cast)
-        return found
 
     # --- 10. decision status -------------------------------------------------------------------------------
 
@@ -3126,6 +3127,26 @@ def _grant_fits(grant: Any, basis: Any) -> bool:
     if basis in GRANT_BASES:
         return isinstance(grant, str) and GRANT_PSEUDONYM.fullmatch(grant) is not None
     return isinstance(grant, str) and not grant
+
+
+class _Reread:
+    """``procedure.Evidence``: the entries a paper failure names, read again from the log member (failure paths
+    only)."""
+
+    def __init__(self, verifier: _Verifier) -> None:
+        self.verifier = verifier
+
+    def entry(self, leaf: int) -> _Entry:
+        return self.verifier._document_at(leaf)
+
+    def cast(self, leaf: int) -> procedure.Cast:
+        return procedure.Cast.of(leaf, self.verifier._document_at(leaf).document)
+
+
+def _holds(leaves: array[int], leaf: int) -> bool:
+    """Whether an array of leaves in ascending order holds this leaf."""
+    at = bisect_left(leaves, leaf)
+    return at < len(leaves) and leaves[at] == leaf
 
 
 def _utc(timestamp: int) -> str:

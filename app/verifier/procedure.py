@@ -2,18 +2,22 @@
 paper ballots counted in public, convening and per-decision status.
 
 Pure functions over the vote's non-ballot entries (``Logged``: kind, payload, leaf document, leaf index; each one
-already proven in a signed checkpoint by ``app.verifier.checks``) and the few facts the log's stream keeps of the
-``ballot.cast`` entries that need them (``Cast``: the paper ones, and the online ones of the groups with a paper
-reception). Each check raises ``ProcedureFailure`` naming its check and what is wrong; ``app.verifier.checks``
-reports it as a ``FAIL`` line. The rule ids are docs/rules.md's.
+already proven in a signed checkpoint by ``app.verifier.checks``) and, for the paper checks, fixed-size records the
+log's stream makes of the receptions and of the ``ballot.cast`` entries that need them (the paper ones, and the
+online ones of a vote with receptions), sorted by group. Each check raises ``ProcedureFailure`` naming its check and
+what is wrong; ``app.verifier.checks`` reports it as a ``FAIL`` line. The rule ids are docs/rules.md's.
 """
 
 from __future__ import annotations
 
+import hashlib
+import itertools
+import operator
 import re
-from collections.abc import Container, Iterable, Mapping, Sequence
+import struct
+from collections.abc import Container, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from app.ledger import ballot as ballot_commitments
@@ -428,9 +432,294 @@ def check_objections(frame: Frame, entries: Sequence[Logged], closed: Logged) ->
 # --- paper ballots and their counting session (R-PAPER-1..4) ---------------------------------------------------
 
 
-def paper_groups(entries: Sequence[Logged]) -> set[str]:
-    """The groups with a paper reception: their online ballots are the only ones the paper checks need."""
-    return {str(ballot_commitments.logged_group(e.payload)) for e in entries if e.kind == EventKind.PAPER_RECEIVED}
+# The paper checks stream over three sorts of fixed-size records (``RecordSort`` in ``app.verifier.checks``), each
+# sorted by the group's key: the receptions (group, log time, leaf), the paper ballots and the online ballots (group,
+# leaf). One merged pass keeps a few integers per group and, per rule, the earliest offender in the order the rule
+# names it (receptions by log time, paper ballots by leaf); only that offender's entry is read again to name it
+# (``Evidence``). Memory is bounded whatever the number of groups, time O(n log n) for the sorts.
+
+_GROUP_BYTES = 36  # a group id as 32 hex digits or a UUID's text, NUL-padded: the padded bytes sort as the ids do
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_OFFSET = 1 << 63  # instants as unsigned big-endian integers: their bytes sort as the instants do
+_MICROSECOND = timedelta(microseconds=1)
+_TOLERANCE = TIME_TOLERANCE // _MICROSECOND
+#: reception: group key, created_at µs, leaf, received_at µs, flags, status, scan hash
+RECEPTION = struct.Struct(">36sQQQBB32s")
+#: paper ballot: group key, leaf, created_at µs, cast_at µs, flags, scan hash
+PAPER_CAST = struct.Struct(">36sQQQB32s")
+#: online ballot: group key, leaf, cast_at µs
+ONLINE_CAST = struct.Struct(">36sQQ")
+_ODD, _SCAN_OK, _IN_ROLL, _FORM_OK, _SHEET, _SCAN_STR = 1, 2, 4, 8, 16, 32  # reception flags
+_BASIS_OK, _SCAN_NONE, _SCAN_HEX = 2, 4, 8  # paper ballot flags (and _ODD)
+_STATUSES = {ReceptionStatus.RECEIVED: 0, ReceptionStatus.DUPLICATE: 1}
+_FORMS = frozenset(form.value for form in PaperForm)
+
+
+class Records(Protocol):
+    """Fixed-size records, iterated sorted (``app.verifier.spill.RecordSort``, or a sorted list)."""
+
+    def __len__(self) -> int: ...
+
+    def __iter__(self) -> Iterator[bytes]: ...
+
+
+class Evidence(Protocol):
+    """The entries a failure names, read again by leaf (the verifier reads the log member once more)."""
+
+    def entry(self, leaf: int) -> Logged: ...
+
+    def cast(self, leaf: int) -> Cast: ...
+
+
+def micros(value: datetime) -> int:
+    return (value - _EPOCH) // _MICROSECOND
+
+
+def group_key(group: str) -> bytes:
+    """A group id as a record's fixed-width key. An id that does not fit (none the server makes) is keyed by its
+    SHA-256 after a 0xFF byte, which UTF-8 never holds: it sorts after the others and equals no other id's key."""
+    raw = group.encode("utf-8", "surrogatepass")
+    if len(raw) <= _GROUP_BYTES and b"\x00" not in raw:
+        return raw.ljust(_GROUP_BYTES, b"\x00")
+    return (b"\xff" + hashlib.sha256(raw).digest()).ljust(_GROUP_BYTES, b"\x00")
+
+
+def reception_record(leaf: int, created: int, payload: Any, groups_in_roll: Container[str]) -> bytes:
+    """A ``paper.received`` entry (``created``: its created_at in µs) as a ``RECEPTION`` record. What ``check_paper``
+    would find malformed in it (a missing member, a time without an offset) marks it odd: it fails where it is, and
+    is named from its entry read again."""
+    try:
+        group = str(ballot_commitments.logged_group(payload))
+        received = micros(instant(payload["received_at"]))
+        scan_value = payload["scan_sha256"]
+        scan = str(scan_value)
+        flags = 0
+        if _HEX64.fullmatch(scan) and scan != "0" * 64:
+            flags |= _SCAN_OK | (_SCAN_STR if type(scan_value) is str else 0)
+        flags |= _IN_ROLL if group in groups_in_roll else 0
+        form = payload["form"]
+        flags |= (_FORM_OK if form in _FORMS else 0) | (_SHEET if form == PaperForm.SHEET else 0)
+        status = _STATUSES.get(payload["status"], 2)
+        return RECEPTION.pack(
+            group_key(group), created + _OFFSET, leaf, received + _OFFSET, flags, status,
+            bytes.fromhex(scan) if flags & _SCAN_OK else bytes(32),
+        )  # fmt: skip
+    except (KeyError, TypeError, ValueError, AttributeError, OverflowError):
+        key = group_key(str(ballot_commitments.logged_group(payload))) if isinstance(payload, Mapping) else b""
+        return RECEPTION.pack(key, created + _OFFSET, leaf, 0, _ODD, 2, bytes(32))
+
+
+def paper_cast_record(cast: Cast, created: int) -> bytes:
+    """A paper ``ballot.cast`` entry as a ``PAPER_CAST`` record (odd when its cast_at is not an instant)."""
+    scan, digest = cast.scan_sha256, bytes(32)
+    flags = _BASIS_OK if cast.basis == "PAPER_ENTRY" else 0
+    if scan is None:
+        flags |= _SCAN_NONE
+    elif type(scan) is str and _HEX64.fullmatch(scan):
+        flags, digest = flags | _SCAN_HEX, bytes.fromhex(scan)
+    try:
+        cast_at = micros(instant(cast.cast_at)) + _OFFSET
+    except (ValueError, OverflowError):
+        cast_at, flags = 0, flags | _ODD
+    return PAPER_CAST.pack(group_key(cast.group), cast.leaf, created + _OFFSET, cast_at, flags, digest)
+
+
+def online_cast_record(group: str, leaf: int, cast_at: int) -> bytes:
+    """An online ``ballot.cast`` entry (``cast_at`` in µs) as an ``ONLINE_CAST`` record."""
+    return ONLINE_CAST.pack(group_key(group), leaf, cast_at + _OFFSET)
+
+
+def _grouped(records: Iterable[bytes], layout: struct.Struct) -> Iterator[tuple[bytes, Iterator[tuple[Any, ...]]]]:
+    return itertools.groupby(map(layout.unpack, records), key=operator.itemgetter(0))
+
+
+@dataclass(slots=True)
+class _Merge:
+    """What the merged pass keeps: counts, and per rule the earliest offender (its sort key and what names it)."""
+
+    duplicates: int = 0
+    paper: int = 0
+    first_paper: int = -1
+    uncounted: int = 0
+    first_uncounted: tuple[bytes, int] | None = None  # the smallest group's key, its reception's leaf
+    reception: tuple[int, int, bool] | None = None  # (created µs, leaf, earlier ballot or reception)
+    online: tuple[int, int, int] | None = None  # (its RECEIVED reception's created µs and leaf, the ballot's leaf)
+    cast: tuple[int, int | None, bool] | None = None  # (leaf, its group's RECEIVED reception's leaf, group used)
+
+
+def _merge(
+    receptions: Iterable[bytes],
+    paper_casts: Iterable[bytes],
+    online_casts: Iterable[bytes],
+    frame: Frame,
+    closed_created: int,
+    session: tuple[int, int] | None,
+) -> _Merge:
+    """The one pass over the three sorts, group by group (each group's online ballots, receptions, then paper
+    ballots), in the order of the checks of ``check_paper``'s reference loops."""
+    found = _Merge()
+    starts, ends = micros(frame.starts_at) + _OFFSET, micros(frame.ends_at) + _OFFSET
+    closed_created += _OFFSET
+    streams = (_grouped(online_casts, ONLINE_CAST), _grouped(receptions, RECEPTION), _grouped(paper_casts, PAPER_CAST))
+    heads = [next(stream, None) for stream in streams]
+    while True:
+        keys = [head[0] for head in heads if head is not None]
+        if not keys:
+            return found
+        key = min(keys)
+        # a group's records are read before its stream moves on (``groupby`` shares one iterator)
+        online, receptions_of, casts = (head[1] if head is not None and head[0] == key else iter(()) for head in heads)
+        earliest_online, first_online = None, None
+        for _, leaf, cast_at in online:  # in leaf order
+            first_online = leaf if first_online is None else first_online
+            earliest_online = cast_at if earliest_online is None else min(earliest_online, cast_at)
+        received = _receptions(found, receptions_of, earliest_online, starts, ends, closed_created)
+        if received is not None and first_online is not None:
+            offender = (received[1], received[2], first_online)
+            if found.online is None or offender < found.online:
+                found.online = offender
+        used = False
+        for _, leaf, created, cast_at, flags, scan in casts:  # in leaf order
+            found.paper += 1
+            found.first_paper = leaf if found.first_paper < 0 else min(found.first_paper, leaf)
+            if session is None or (found.cast is not None and found.cast[0] < leaf):
+                used = received is not None
+                continue
+            if received is None or used:
+                fails = True
+            else:
+                _, _, _, received_at, reception_flags, _, reception_scan = received[0]
+                fails = (
+                    bool(flags & _ODD)
+                    or cast_at != received_at
+                    or not flags & _BASIS_OK
+                    or (
+                        bool(reception_flags & _SHEET)
+                        and not flags & _SCAN_NONE
+                        and not (flags & _SCAN_HEX and reception_flags & _SCAN_STR and scan == reception_scan)
+                    )
+                    or not session[0] <= created < session[1]
+                )
+            if fails:
+                found.cast = (leaf, None if received is None else received[2], used)
+            used = received is not None
+        if received is not None and not used:
+            found.uncounted += 1
+            if found.first_uncounted is None or key < found.first_uncounted[0]:
+                found.first_uncounted = (key, received[2])
+        for at, head in enumerate(heads):
+            if head is not None and head[0] == key:
+                heads[at] = next(streams[at], None)
+
+
+def _receptions(
+    found: _Merge,
+    receptions: Iterable[tuple[Any, ...]],
+    earliest_online: int | None,
+    starts: int,
+    ends: int,
+    closed_created: int,
+) -> tuple[tuple[Any, ...], int, int] | None:
+    """One group's receptions in log-time order: the earliest that fails (R-PAPER-1/2), the duplicates counted, and
+    the group's RECEIVED reception (its record, created µs and leaf), if any."""
+    received: tuple[tuple[Any, ...], int, int] | None = None
+    seen = False
+    for record in receptions:
+        _, created, leaf, at, flags, status, _ = record
+        earlier = seen or (earliest_online is not None and earliest_online < at)
+        seen = True
+        if found.reception is not None and found.reception[:2] < (created, leaf):
+            continue  # an earlier reception fails: this one's verdict is never reported
+        fails = (
+            bool(flags & _ODD)
+            or abs(at - created) > _TOLERANCE
+            or not starts <= at < ends
+            or created >= closed_created
+            or not flags & _SCAN_OK
+            or not flags & _IN_ROLL
+            or not flags & _FORM_OK
+            or status == 2
+            or (status == 1) != earlier
+        )
+        if fails:
+            found.reception = (created, leaf, earlier)
+        elif status == 1:
+            found.duplicates += 1
+        else:
+            received = (record, created, leaf)
+    return received
+
+
+def _reception_failure(
+    entry: Logged, frame: Frame, closed: Logged, groups_in_roll: Container[str], earlier: bool
+) -> ProcedureFailure:
+    """Why a reception fails R-PAPER-1/2 (``earlier``: its group had an earlier ballot or reception)."""
+    payload = entry.payload
+    group = str(ballot_commitments.logged_group(payload))
+    at = instant(payload["received_at"])
+    if abs(at - _created(entry)) > TIME_TOLERANCE:
+        return ProcedureFailure(
+            "paper", f"{_named(entry)} claims received_at {payload['received_at']}, not its server time (R-PAPER-1)"
+        )
+    if not frame.starts_at <= at < frame.ends_at or entry.document["created_at"] >= closed.document["created_at"]:
+        return ProcedureFailure(
+            "paper",
+            f"{_named(entry)}: a paper ballot received at {payload['received_at']}, outside the window "
+            f"{frame.starts_at.isoformat()} – {frame.ends_at.isoformat()} or after the close (R-PAPER-1)",
+        )
+    scan = str(payload["scan_sha256"])
+    if not _HEX64.fullmatch(scan) or scan == "0" * 64:
+        return ProcedureFailure("paper", f"{_named(entry)}: scan hash {scan!r} is not the SHA-256 of a stored scan")
+    if group not in groups_in_roll:
+        return ProcedureFailure("paper", f"{_named(entry)}: group {group} is not in the roll")
+    if payload["form"] not in _FORMS:
+        return ProcedureFailure("paper", f"{_named(entry)}: form {payload['form']!r}")
+    status = payload["status"]
+    if status == ReceptionStatus.DUPLICATE and not earlier:
+        return ProcedureFailure(
+            "paper",
+            f"{_named(entry)} is marked DUPLICATE, but the group has no earlier ballot or reception (R-PAPER-2)",
+        )
+    if status == ReceptionStatus.RECEIVED and earlier:
+        return ProcedureFailure(
+            "paper",
+            f"{_named(entry)} is marked RECEIVED, but group {group} already had a ballot or reception: it is a "
+            "duplicate and never counts (R-PAPER-2)",
+        )
+    return ProcedureFailure("paper", f"{_named(entry)}: status {status!r}")
+
+
+def _cast_failure(
+    cast: Cast, reception: Logged | None, used: bool, opening: Logged, first_confirmation: Logged
+) -> ProcedureFailure:
+    """Why a paper ballot fails R-PAPER-1..4 (``reception``: its group's RECEIVED one; ``used``: an earlier paper
+    ballot of the group was entered)."""
+    if reception is None:
+        return ProcedureFailure(
+            "paper",
+            f"paper ballot {cast.ballot_id} (group {cast.group}) matches no RECEIVED reception (R-PAPER-2/3: a "
+            "duplicate is never counted)",
+        )
+    if used:
+        return ProcedureFailure("paper", f"paper ballot {cast.ballot_id}: group {cast.group} was entered twice")
+    if instant(cast.cast_at) != instant(reception.payload["received_at"]) or cast.basis != "PAPER_ENTRY":
+        return ProcedureFailure(
+            "paper",
+            f"paper ballot {cast.ballot_id} says cast_at {cast.cast_at} and basis {cast.basis}, not its "
+            f"reception's received_at {reception.payload['received_at']} and PAPER_ENTRY (R-PAPER-1)",
+        )
+    scan = cast.scan_sha256
+    if reception.payload["form"] == PaperForm.SHEET and scan is not None and scan != reception.payload["scan_sha256"]:
+        return ProcedureFailure(
+            "paper", f"paper ballot {cast.ballot_id}: its scan hash is not the scan its reception stored (R-PAPER-4)"
+        )
+    # log time only: entries of one instant have no promised leaf order
+    return ProcedureFailure(
+        "paper",
+        f"paper ballot {cast.ballot_id} was logged at {cast.created_at}, outside the counting session (after "
+        f"{_named(opening)}, before the first confirmation {first_confirmation.document['created_at']}) "
+        "(R-PAPER-3)",
+    )
 
 
 def check_paper(
@@ -438,23 +727,29 @@ def check_paper(
     published: Logged,
     entries: Sequence[Logged],
     closed: Logged,
-    paper_casts: Sequence[Cast],
-    online_casts: Mapping[str, Sequence[Cast]],
+    receptions: Records,
+    paper_casts: Records,
+    online_casts: Iterable[bytes],
     groups_in_roll: Container[str],
+    evidence: Evidence,
 ) -> str:
-    """R-PAPER-1..4; ``online_casts``: the online ballots of the groups with a paper reception."""
-    receptions = _of(entries, EventKind.PAPER_RECEIVED)
+    """R-PAPER-1..4 over the session's entries (``entries``: counting.*, ballot.voided) and the sorted records of the
+    receptions, the paper ballots and the online ballots (``online_casts``: at least those of the groups with a
+    reception; read only when there is one)."""
     opened = _of(entries, EventKind.COUNTING_OPENED)
     confirmed = _of(entries, EventKind.COUNTING_CONFIRMED)
     signed_off = _of(entries, EventKind.COUNTING_SIGNED_OFF)
     voided = _of(entries, EventKind.BALLOT_VOIDED)
     method = published.payload.get("voting_method")
-    if not receptions and not opened and not confirmed and not signed_off:
-        if paper_casts and method in PAPER_METHODS:
+    if not len(receptions) and not opened and not confirmed and not signed_off:
+        if len(paper_casts) and method in PAPER_METHODS:
             # A log written before R-PAPER: paper ballots typed in with a "received at" time (the earlier R-TALLY-9).
             return f"{len(paper_casts)} paper ballot(s) entered before receptions were logged (R-TALLY-9, old log)"
-        if paper_casts:
-            raise ProcedureFailure("paper", f"ballot {paper_casts[0].ballot_id} is on paper in a vote that is {method}")
+        if len(paper_casts):
+            first = min(PAPER_CAST.unpack(record)[1] for record in paper_casts)
+            raise ProcedureFailure(
+                "paper", f"ballot {evidence.cast(first).ballot_id} is on paper in a vote that is {method}"
+            )
         if method in PAPER_METHODS and posting_required(published):
             raise ProcedureFailure(
                 "paper",
@@ -468,125 +763,69 @@ def check_paper(
             f"{_named(voided[0])} voids a ballot in a vote with paper receptions (R-PAPER-2: a later ballot never "
             "voids an earlier one)",
         )
-    received: dict[str, Logged] = {}  # group → its RECEIVED reception
-    duplicates = 0
-    seen: dict[str, list[datetime]] = {}
-    for entry in receptions:
-        payload = entry.payload
-        group = str(ballot_commitments.logged_group(payload))
-        at = instant(payload["received_at"])
-        if abs(at - _created(entry)) > TIME_TOLERANCE:
-            raise ProcedureFailure(
-                "paper",
-                f"{_named(entry)} claims received_at {payload['received_at']}, not its server time (R-PAPER-1)",
-            )
-        if not frame.starts_at <= at < frame.ends_at or entry.document["created_at"] >= closed.document["created_at"]:
-            raise ProcedureFailure(
-                "paper",
-                f"{_named(entry)}: a paper ballot received at {payload['received_at']}, outside the window "
-                f"{frame.starts_at.isoformat()} – {frame.ends_at.isoformat()} or after the close (R-PAPER-1)",
-            )
-        scan = str(payload["scan_sha256"])
-        if not _HEX64.fullmatch(scan) or scan == "0" * 64:
-            raise ProcedureFailure("paper", f"{_named(entry)}: scan hash {scan!r} is not the SHA-256 of a stored scan")
-        if group not in groups_in_roll:
-            raise ProcedureFailure("paper", f"{_named(entry)}: group {group} is not in the roll")
-        if payload["form"] not in {form.value for form in PaperForm}:
-            raise ProcedureFailure("paper", f"{_named(entry)}: form {payload['form']!r}")
-        earlier = [cast for cast in online_casts.get(group, ()) if instant(cast.cast_at) < at] + seen.get(group, [])
-        status = payload["status"]
-        if status == ReceptionStatus.DUPLICATE:
-            if not earlier:
-                raise ProcedureFailure(
-                    "paper",
-                    f"{_named(entry)} is marked DUPLICATE, but the group has no earlier ballot or "
-                    "reception (R-PAPER-2)",
-                )
-            duplicates += 1
-        elif status == ReceptionStatus.RECEIVED:
-            if earlier:
-                raise ProcedureFailure(
-                    "paper",
-                    f"{_named(entry)} is marked RECEIVED, but group {group} already had a ballot or reception: it is a "
-                    "duplicate and never counts (R-PAPER-2)",
-                )
-            received[group] = entry
-        else:
-            raise ProcedureFailure("paper", f"{_named(entry)}: status {status!r}")
-        seen.setdefault(group, []).append(at)
-    for group, reception in received.items():
-        for cast in online_casts.get(group, ()):
-            raise ProcedureFailure(
-                "paper",
-                f"online ballot {cast.ballot_id} of group {group} (cast at {cast.cast_at}) beside its RECEIVED paper "
-                f"reception ({_named(reception)}): an online ballot after a paper reception is refused (R-PAPER-2)",
-            )
-    session = _check_session(opened, confirmed, signed_off, frame, closed)
+    session: tuple[Logged, Logged, Logged] | None = None
+    session_failure: ProcedureFailure | None = None
+    try:  # reported after the receptions' failures, as the rules are checked in that order
+        session = _check_session(opened, confirmed, signed_off, frame, closed)
+    except ProcedureFailure as failure:
+        session_failure = failure
+    times = None if session is None else (micros(_created(session[0])), micros(_created(session[1])))
+    found = _merge(
+        receptions,
+        paper_casts,
+        online_casts if len(receptions) else (),
+        frame,
+        micros(_created(closed)),
+        None if times is None else (times[0] + _OFFSET, times[1] + _OFFSET),
+    )
+    if found.reception is not None:
+        _, leaf, earlier = found.reception
+        raise _reception_failure(evidence.entry(leaf), frame, closed, groups_in_roll, earlier)
+    if found.online is not None:
+        _, reception_leaf, cast_leaf = found.online
+        cast, reception = evidence.cast(cast_leaf), evidence.entry(reception_leaf)
+        raise ProcedureFailure(
+            "paper",
+            f"online ballot {cast.ballot_id} of group {cast.group} (cast at {cast.cast_at}) beside its RECEIVED paper "
+            f"reception ({_named(reception)}): an online ballot after a paper reception is refused (R-PAPER-2)",
+        )
+    if session_failure is not None:
+        raise session_failure
     if session is None:
-        if paper_casts:
+        if found.paper:
             raise ProcedureFailure(
-                "paper", f"paper ballot {paper_casts[0].ballot_id} was entered without a counting session (R-PAPER-3)"
+                "paper",
+                f"paper ballot {evidence.cast(found.first_paper).ballot_id} was entered without a counting session "
+                "(R-PAPER-3)",
             )
         if method in PAPER_METHODS:
             raise ProcedureFailure("paper", f"the vote is {method}, but no counting session is logged (R-PAPER-3)")
         return f"{len(receptions)} reception(s), no counting session"
     opening, first_confirmation, sign_off = session
-    used: set[str] = set()
-    for cast in paper_casts:
-        matched = received.get(cast.group)
-        if matched is None:
-            raise ProcedureFailure(
-                "paper",
-                f"paper ballot {cast.ballot_id} (group {cast.group}) matches no RECEIVED reception (R-PAPER-2/3: a "
-                "duplicate is never counted)",
-            )
-        reception = matched
-        if cast.group in used:
-            raise ProcedureFailure("paper", f"paper ballot {cast.ballot_id}: group {cast.group} was entered twice")
-        used.add(cast.group)
-        if instant(cast.cast_at) != instant(reception.payload["received_at"]) or cast.basis != "PAPER_ENTRY":
-            raise ProcedureFailure(
-                "paper",
-                f"paper ballot {cast.ballot_id} says cast_at {cast.cast_at} and basis {cast.basis}, not its "
-                f"reception's received_at {reception.payload['received_at']} and PAPER_ENTRY (R-PAPER-1)",
-            )
-        if (
-            reception.payload["form"] == PaperForm.SHEET
-            and cast.scan_sha256 is not None
-            and cast.scan_sha256 != reception.payload["scan_sha256"]
-        ):
-            raise ProcedureFailure(
-                "paper",
-                f"paper ballot {cast.ballot_id}: its scan hash is not the scan its reception stored (R-PAPER-4)",
-            )
-        # log time only: entries of one instant have no promised leaf order
-        if not opening.document["created_at"] <= cast.created_at < first_confirmation.document["created_at"]:
-            raise ProcedureFailure(
-                "paper",
-                f"paper ballot {cast.ballot_id} was logged at {cast.created_at}, outside the counting session (after "
-                f"{_named(opening)}, before the first confirmation {first_confirmation.document['created_at']}) "
-                "(R-PAPER-3)",
-            )
-    uncounted = sorted(set(received) - used)
-    if uncounted:
+    if found.cast is not None:
+        paper_leaf, matched, used = found.cast
+        its = None if matched is None else evidence.entry(matched)
+        raise _cast_failure(evidence.cast(paper_leaf), its, used, opening, first_confirmation)
+    if found.first_uncounted is not None:
         raise ProcedureFailure(
             "paper",
-            f"{_named(received[uncounted[0]])} and {len(uncounted) - 1} other RECEIVED reception(s) were never "
-            "entered in the counting session: a paper ballot received before the close is counted (R-PAPER-3)",
+            f"{_named(evidence.entry(found.first_uncounted[1]))} and {found.uncounted - 1} other RECEIVED reception(s) "
+            "were never entered in the counting session: a paper ballot received before the close is counted "
+            "(R-PAPER-3)",
         )
     payload = sign_off.payload
-    if payload["paper_counted"] != len(paper_casts) or payload["duplicates"] != duplicates:
+    if payload["paper_counted"] != found.paper or payload["duplicates"] != found.duplicates:
         raise ProcedureFailure(
             "paper",
             f"{_named(sign_off)} says {payload['paper_counted']} paper ballots counted and {payload['duplicates']} "
-            f"duplicates; the log has {len(paper_casts)} and {duplicates}",
+            f"duplicates; the log has {found.paper} and {found.duplicates}",
         )
     if payload["counted"] != closed.payload.get("counted", payload["counted"]):
         raise ProcedureFailure(
             "paper", f"{_named(sign_off)}: the counted set signed off is not the one vote.closed binds (R-PAPER-3)"
         )
     return (
-        f"{len(receptions)} reception(s) ({duplicates} duplicate), {len(paper_casts)} paper ballot(s) counted in the "
+        f"{len(receptions)} reception(s) ({found.duplicates} duplicate), {found.paper} paper ballot(s) counted in the "
         f"session of {opening.payload['opened_at']} before {len(confirmed)} witnesses, signed off "
         f"{payload['signed_off_at']}"
     )

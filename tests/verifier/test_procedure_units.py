@@ -205,10 +205,42 @@ def paper_log(*, status: str = "RECEIVED", witnesses: int = 2, received_at: str 
 PAPER_CAST = Cast("b1", "g1", "PAPER", "PAPER_ENTRY", RECEIVED_AT, z("2025-03-24T01:30:00+00:00"), 45, "a" * 64)
 
 
+@dataclass
+class Evidence:
+    """``procedure.Evidence`` over the hand-made entries and ballots."""
+
+    entries: list[Entry]
+    casts: list[Cast]
+
+    def entry(self, leaf: int) -> Entry:
+        return next(entry for entry in self.entries if entry.leaf_index == leaf)
+
+    def cast(self, leaf: int) -> Cast:
+        return next(cast for cast in self.casts if cast.leaf == leaf)
+
+
 def check(entries: list[Entry], casts: list[Cast], online: dict[str, list[Cast]] | None = None) -> str:
+    """``procedure.check_paper`` as the verifier calls it: the receptions and ballots as sorted records."""
     frame = procedure.frame_in_force(PUBLISHED, entries)
     close = closed(created="2025-03-24T02:00:06+00:00")
-    return procedure.check_paper(frame, PUBLISHED, entries, close, casts, online or {}, {"g1": 9000})
+    roll = {"g1": 9000}
+    receptions = sorted(
+        procedure.reception_record(e.leaf_index, micros(e.created_at), e.payload, roll)
+        for e in entries
+        if e.kind == EventKind.PAPER_RECEIVED
+    )
+    online_casts = [cast for group in (online or {}).values() for cast in group]
+    records = sorted(procedure.paper_cast_record(cast, micros(cast.created_at)) for cast in casts)
+    online_records = sorted(
+        procedure.online_cast_record(cast.group, cast.leaf, micros(cast.cast_at)) for cast in online_casts
+    )
+    session = [e for e in entries if e.kind != EventKind.PAPER_RECEIVED]
+    evidence = Evidence(entries, [*casts, *online_casts])
+    return procedure.check_paper(frame, PUBLISHED, session, close, receptions, records, online_records, roll, evidence)
+
+
+def micros(text: str) -> int:
+    return procedure.micros(procedure.instant(text))
 
 
 def test_a_paper_ballot_received_before_the_close_and_counted_in_the_session_passes() -> None:
