@@ -1304,6 +1304,7 @@ class _Verifier:
             self.listed_leaves, self.listed_kinds, message, streamed = array("q"), _Kinds(), None, False
             signed_index = self.load(d.INDEX)
             self.json.pop(d.INDEX)
+        self.online_kept = False  # (set below from the listed kinds; a malformed index fails completeness first)
         try:
             # the streamed form has exactly these members (``_plain_index``); read whole, they are checked here
             problem = _members_problem(signed_index, d.INDEX_MEMBERS) if type(signed_index) is dict else "not an object"

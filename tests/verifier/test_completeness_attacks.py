@@ -12,6 +12,8 @@ import zlib
 from datetime import timedelta
 from typing import Any
 
+import httpx
+
 from app.audit import service as audit_service
 from app.audit.integrator import integrate_and_sign
 from app.verifier import Trust
@@ -168,9 +170,15 @@ async def test_the_result_checkpoint_as_latest_with_later_entries_dropped_fails_
     assert verify_bundle(fresh, trust=pinned(fresh), progress=None, log_dump=iter(await log_dump(app))).ok
 
 
-async def test_a_fork_signed_with_the_same_key_fails_against_the_log(client, session, app, repo_root, bundle):
-    """Two databases under one key: this test's database and the cached bundle's are two histories signed by the
-    same key; the dump of the one shows the other's checkpoint as a fork."""
+async def test_a_fork_signed_with_the_same_key_fails_against_the_log(client, session, app, repo_root, race_app):
+    """Two databases under one key: this test's database and another freshly migrated one are two histories signed
+    by the same key; the dump of the one shows the other's checkpoint as a fork."""
+    transport = httpx.ASGITransport(app=race_app, raise_app_exceptions=False)
+    async with (
+        httpx.AsyncClient(transport=transport, base_url="http://evote.test") as other_client,
+        race_app.state.sessionmaker() as other_session,
+    ):
+        bundle = await export_bundle(other_client, await run_vote(other_client, other_session, race_app, repo_root))
     run = await run_vote(client, session, app, repo_root)
     mine = await export_bundle(client, run)
     dump = await log_dump(app)
