@@ -1354,7 +1354,17 @@ class _Verifier:
             return {"proofs": _plain_inclusion(raw)}
         except _NotPlain:
             self.files[name] = raw
-            return self.load(name)
+            inclusion = self.load(name)
+        # read whole: exactly the members the exporter's form has (§5.4), as ``_plain_inclusion`` requires of it
+        problem = _members_problem(inclusion, d.INCLUSION_MEMBERS) if type(inclusion) is dict else "not an object"
+        for proof in inclusion["proofs"] if problem is None and type(inclusion["proofs"]) is list else ():
+            problem = _members_problem(proof, d.INCLUSION_PROOF_MEMBERS) if type(proof) is dict else "not an object"
+            if problem is not None:
+                problem = f"a proof: {problem}"
+                break
+        if problem is not None:
+            raise Failure("log", f"{name}: {problem}")
+        return inclusion
 
     def _batch(self, proof: Any) -> tuple[int, Sequence[int], int]:
         """One batch proof of log/inclusion.json: its checkpoint's size, its leaf indices and its node count."""

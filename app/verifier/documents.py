@@ -142,6 +142,8 @@ BALLOT_MEMBERS = frozenset({
 #: log/index.json, and its signed ``index``.
 INDEX_MEMBERS = frozenset({"index", "signature"})
 EXPORT_INDEX_MEMBERS = frozenset({"format", "vote_id", "tree_size", "root_hash", "entries"})
+INCLUSION_MEMBERS = frozenset({"proofs"})
+INCLUSION_PROOF_MEMBERS = frozenset({"tree_size", "leaf_indices", "nodes"})
 #: Hex digits of a register line's tag in the manifest: the first 8 bytes of the line's SHA-256 (its bytes without
 #: the newline). The member's full SHA-256 binds it; the tags only locate the first unit changed after export.
 UNIT_TAG_HEX = 16

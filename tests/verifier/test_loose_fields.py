@@ -347,3 +347,13 @@ async def test_a_log_entry_whose_bytes_are_not_its_canonical_document_fails(bund
     assert check == "log"
     assert "log entry at leaf" in message
     assert problem in message
+
+
+@pytest.mark.parametrize("where", ["top", "proof"])
+async def test_an_extra_member_of_the_inclusion_proofs_fails(bundle, where):
+    def annotate(inclusion: dict[str, Any]) -> None:
+        (inclusion if where == "top" else inclusion["proofs"][0])["note"] = 1
+
+    check, message = failure(tamper(bundle, d.INCLUSION, annotate))
+    assert check == "log"
+    assert message == "log/inclusion.json: " + ("" if where == "top" else "a proof: ") + "unexpected member 'note'"
