@@ -30,11 +30,11 @@ import sys
 import time
 from collections.abc import Iterator
 from datetime import timedelta
-from typing import Any, NamedTuple
+from typing import Any
 
 from app.ledger import ballot as ballot_commitments
 from app.ledger.events import EventKind
-from app.verifier import procedure, spill
+from app.verifier import checks, procedure, spill
 
 START = procedure.instant("2025-03-16T16:00:00+00:00")
 ENDS = "2025-03-23T16:00:00+00:00"
@@ -42,18 +42,7 @@ COUNTING = procedure.instant("2025-03-24T01:00:00+00:00")
 SCAN = "a" * 64
 
 
-class Entry(NamedTuple):  # as ``app.verifier.checks._Entry``
-    leaf_index: int
-    document: dict[str, Any]
-
-    @property
-    def kind(self) -> str:
-        return str(self.document["kind"])
-
-    @property
-    def payload(self) -> dict[str, Any]:
-        payload: dict[str, Any] = self.document["payload"]
-        return payload
+Entry = checks._Entry  # the verifier's own entry record
 
 
 def _group_id(number: int) -> str:

@@ -772,13 +772,19 @@ class _Verifier:
     def passed(self, name: str, summary: str) -> None:
         self.report.passed.append((name, summary))
 
+    def _raw(self, name: str) -> bytes:
+        """A member's bytes, taken from those read with the manifest check or read only now (its SHA-256 was
+        pending: settled here)."""
+        raw = self.files.pop(name, None)
+        if raw is None:
+            raw = self._read(self.archive.getinfo(name))
+            if name in self.pending:
+                self._settle(name, len(raw), _sha256(raw))
+        return raw
+
     def load(self, name: str) -> Any:
         if name not in self.json:
-            raw = self.files.pop(name, None)
-            if raw is None:  # a large member, read only now: its SHA-256 was pending
-                raw = self._read(self.archive.getinfo(name))
-                if name in self.pending:
-                    self._settle(name, len(raw), _sha256(raw))
+            raw = self._raw(name)
             try:
                 self.json[name] = _strict_json(raw)  # parsed: its bytes are not kept
             except (UnicodeDecodeError, ValueError, RecursionError) as error:
@@ -1345,11 +1351,7 @@ class _Verifier:
         """log/inclusion.json: as the exporter writes it, its leaf indices straight into arrays (``_plain_inclusion``);
         anything else parsed whole by the strict parser, as before."""
         name = d.INCLUSION
-        raw = self.files.pop(name, None)
-        if raw is None:  # a large member, read only now: its SHA-256 was pending
-            raw = self._read(self.archive.getinfo(name))
-            if name in self.pending:
-                self._settle(name, len(raw), _sha256(raw))
+        raw = self._raw(name)
         try:
             return {"proofs": _plain_inclusion(raw)}
         except _NotPlain:
