@@ -1409,7 +1409,10 @@ class _Verifier:
             line = next(lines, None)
             if line is None:
                 raise Failure("log", f"fewer entries than leaf indices in the inclusion proofs (none for leaf {index})")
-            self._entry(line, index)
+            try:
+                self._entry(line, index)
+            except ValueError as error:  # e.g. a time that is no instant (month 13, 30 February)
+                raise Failure("log", f"log entry at leaf {index} is malformed ({error}) (entry altered)") from error
             # The line is the entry's leaf data: its bytes, proven in the signed tree, are what the log committed to.
             yield index, sha256(b"\x00" + line).digest()
 

@@ -357,3 +357,17 @@ async def test_an_extra_member_of_the_inclusion_proofs_fails(bundle, where):
     check, message = failure(tamper(bundle, d.INCLUSION, annotate))
     assert check == "log"
     assert message == "log/inclusion.json: " + ("" if where == "top" else "a proof: ") + "unexpected member 'note'"
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+@pytest.mark.parametrize("when", ["2025-13-17", "2025-02-30"])
+async def test_a_log_entry_created_at_no_real_instant_fails_naming_it(bundle, trust, jobs, when):
+    def misdate(line: bytes) -> bytes:
+        return re.sub(rb'"created_at":"[0-9]{4}-[0-9]{2}-[0-9]{2}', b'"created_at":"' + when.encode(), line, count=1)
+
+    report = verify_bundle(_relogged(bundle, misdate), trust=trust, jobs=jobs)
+    assert report.failed is not None
+    check, message = report.failed
+    assert check == "log"
+    assert message.startswith("log entry at leaf ")
+    assert "is malformed (" in message
