@@ -46,11 +46,9 @@ def unique_members(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     """``json.loads``'s ``object_pairs_hook`` for documents whose objects may not repeat a member name."""
     members = dict(pairs)
     if len(members) != len(pairs):
-        seen: set[str] = set()
-        for name, _ in pairs:
-            if name in seen:
-                raise ValueError(f"duplicate member {name!r}")
-            seen.add(name)
+        names = [name for name, _ in pairs]
+        repeated = next(name for position, name in enumerate(names) if name in names[:position])
+        raise ValueError(f"duplicate member {repeated!r}")
     return members
 
 
