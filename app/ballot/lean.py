@@ -354,7 +354,7 @@ async def _cast(
         raise AlreadyCast()
     if not recorded:
         raise IdempotencyKeyReused()  # raising rolls the transaction back, ballot included
-    return CastOutcome(201, record["body"] if record is not None else written.receipt.model_dump(mode="json")), True
+    return CastOutcome(201, written.receipt_body), True
 
 
 async def _read(rows: list[Any]) -> tuple[CastingVote | None, GroupRow | None, tuple[GrantFacts, ...]]:
