@@ -24,6 +24,7 @@ import rfc8785
 MAX_SAFE_INTEGER = 2**53 - 1
 _SURROGATES = "\ud800"  # from here on, code point order and UTF-16 code unit order differ
 _SORTED = orjson.OPT_SORT_KEYS
+_SHA256 = hashlib.sha256()
 
 
 def canonical_bytes(document: Any) -> bytes:
@@ -37,7 +38,9 @@ def canonical_bytes(document: Any) -> bytes:
 
 
 def canonical_sha256(document: Any) -> str:
-    return hashlib.sha256(canonical_bytes(document)).hexdigest()
+    digest = _SHA256.copy()  # a copy of a fresh one: no look-up of the algorithm by name for each hash
+    digest.update(canonical_bytes(document))
+    return digest.hexdigest()
 
 
 def unique_members(pairs: list[tuple[str, Any]]) -> dict[str, Any]:

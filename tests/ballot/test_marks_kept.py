@@ -51,7 +51,8 @@ def test_marks_are_kept_per_topic_and_per_form():
     first, second = _topic(option_topic("甲", ("A", "B")), 0), _topic(option_topic("乙", ("X", "Y")), 1)
     form = BallotForm([first, second])
     assert form.marks(_answers([first, second], "A", "X")) == {
-        str(first.id): (Mark("", "A"),), str(second.id): (Mark("", "X"),)
+        str(first.id): (Mark("", "A"),),
+        str(second.id): (Mark("", "X"),),
     }
     with pytest.raises(AnswerInvalid):
         form.marks(_answers([first, second], "A", "A"))
