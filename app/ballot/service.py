@@ -292,9 +292,7 @@ class BallotRows:
 
 
 RECEIPT_BASES = frozenset(
-    value
-    for kind in get_args(BallotBasis)
-    for value in ([basis.value for basis in kind] if isinstance(kind, type) else get_args(kind))
+    {basis.value for basis in ActingBasis}.union(*(get_args(kind) for kind in get_args(BallotBasis)))
 )
 """The bases a receipt names (``app.ballot.schemas.BallotBasis``: an acting basis, TRANSFEREE or PAPER_ENTRY)."""
 

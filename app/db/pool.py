@@ -105,7 +105,7 @@ class FairAsyncQueuePool(AsyncAdaptedQueuePool):
         ``get`` takes it at once)."""
         if self._pre_ping or self._recycle > -1:
             return None
-        record = self._pool.peek()
+        record = self._pool.peek() if isinstance(self._pool, HandOffQueue) else None
         if record is None or record.dbapi_connection is None:
             return None
         # SQLAlchemy opens it again if it was invalidated since it was opened (the pool's or its own soft invalidation)

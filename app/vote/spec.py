@@ -133,7 +133,8 @@ def _answer_key(answer: Any) -> Hashable | None:
     its members' order). None for any other answer, whose marks are not kept."""
     kind = type(answer)
     if kind is str:
-        return answer
+        text: str = answer
+        return text
     if kind is list:
         if all(type(item) is str for item in answer):
             return (list, *answer)
