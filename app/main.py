@@ -235,6 +235,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         generate_unique_id_function=operation_id,
         docs_url=None,  # served from local assets by install_offline_docs
         redoc_url=None,
+        # The service reports through its Prometheus metrics (app.metrics) and JSON logs, not OpenTelemetry: FastAPI's
+        # native telemetry would look for configured providers (the environment included) on every request.
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     # Outermost last: request ids, access logs, metrics and the security headers on every response (one layer),
     # CORS (so 413/429 carry it), the per-address limits, and the body limits nearest the routes.

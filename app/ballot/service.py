@@ -14,7 +14,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, get_args
 
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -36,8 +36,9 @@ from app.ballot.errors import (
 )
 from app.ballot.models import BallotStatus, Channel, IdempotencyRecord
 from app.ballot.repository import CastingVote, GroupRow
-from app.ballot.schemas import BallotCast, Receipt
+from app.ballot.schemas import BallotBasis, BallotCast, Receipt
 from app.common.access import Principal
+from app.common.schemas import beijing_rfc3339
 from app.errors import NotFound
 from app.grant.models import ActingGrant
 from app.ledger import ballot as ballot_document
@@ -124,7 +125,7 @@ async def cast(
         raise AlreadyCast()
     metrics.ballot_cast(session)  # counted once the transaction commits
     # The receipt is serialised once: the idempotency record's body is the response.
-    response: dict[str, Any] = record["body"] if record is not None else receipt.model_dump(mode="json")
+    response: dict[str, Any] = record["body"] if record is not None else rows.receipt_body
     return CastOutcome(201, response)
 
 
@@ -271,7 +272,12 @@ class BallotRows:
     """The ballot's marks by topic id; ``marks`` are their rows (``app.ballot.lean`` sends them as they are)."""
     area: int
     entry: dict[str, Any]
-    receipt: Receipt
+    receipt_body: dict[str, Any]
+    """The receipt as the response carries it: ``Receipt.model_dump(mode="json")``, built as such."""
+
+    @property
+    def receipt(self) -> Receipt:
+        return Receipt.model_validate(self.receipt_body)
 
     @property
     def marks(self) -> list[dict[str, Any]]:
@@ -283,6 +289,12 @@ class BallotRows:
             for topic_id, topic_marks in self.answer_marks.items()
             for mark in topic_marks
         ]  # fmt: skip
+
+
+RECEIPT_BASES = frozenset(
+    {basis.value for basis in ActingBasis}.union(*(get_args(kind) for kind in get_args(BallotBasis)))
+)
+"""The bases a receipt names (``app.ballot.schemas.BallotBasis``: an acting basis, TRANSFEREE or PAPER_ENTRY)."""
 
 
 def ballot_rows(
@@ -338,13 +350,18 @@ def ballot_rows(
         vote_id=vote_id,
         at=now,
     )  # fmt: skip
-    receipt = Receipt(
-        ballot_id=ballot_id, vote_id=vote_id, group_id=group_row.group_id, group_pseudonym=group_row.pseudonym,
-        content_hash=commitment, nonce=nonce, audit_entry_id=entry_id, cast_at=cast_at, basis=basis,
-        status=BallotStatus.COUNTED.value,
-    )  # fmt: skip
+    if basis not in RECEIPT_BASES:
+        raise ValueError(f"no receipt names the basis {basis!r}")
+    # ``Receipt(...).model_dump(mode="json")``, member for member and in its order, without the model (tests/ballot
+    # checks the two agree): the response, and the idempotency record's body a retry gets.
+    receipt = {
+        "ballot_id": str(ballot_id), "vote_id": str(vote_id), "group_id": group_row.group_id,
+        "group_pseudonym": group_row.pseudonym, "content_hash": commitment, "nonce": nonce,
+        "audit_entry_id": str(entry_id), "cast_at": beijing_rfc3339(cast_at), "basis": basis,
+        "status": BallotStatus.COUNTED.value,
+    }  # fmt: skip
     if idempotency_record is not None:  # completed in place: the caster's response is this same body
-        idempotency_record.update(status_code=201, body=receipt.model_dump(mode="json"))
+        idempotency_record.update(status_code=201, body=receipt)
     return BallotRows(ballot, marks, group_row.area, entry, receipt)
 
 

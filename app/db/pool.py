@@ -15,7 +15,8 @@ import contextlib
 from collections import deque
 from typing import TypeVar
 
-from sqlalchemy.pool import AsyncAdaptedQueuePool, ConnectionPoolEntry
+from sqlalchemy.exc import MissingGreenlet
+from sqlalchemy.pool import AsyncAdaptedQueuePool, ConnectionPoolEntry, PoolProxiedConnection
 from sqlalchemy.util import await_
 from sqlalchemy.util.queue import Empty, Full, QueueCommon
 
@@ -54,6 +55,12 @@ class HandOffQueue(QueueCommon[_T]):
     def put(self, item: _T, block: bool = True, timeout: float | None = None) -> None:
         self.put_nowait(item)  # never blocks: a connection goes to a waiter, or back to the idle ones
 
+    def peek(self) -> _T | None:
+        """The idle connection ``get`` would take next, if any."""
+        if not self._items:
+            return None
+        return self._items[-1] if self.use_lifo else self._items[0]
+
     def get_nowait(self) -> _T:
         if not self._items:
             raise Empty()
@@ -83,6 +90,34 @@ class HandOffQueue(QueueCommon[_T]):
 
 
 class FairAsyncQueuePool(AsyncAdaptedQueuePool):
-    """``AsyncAdaptedQueuePool`` with the first-come, first-served queue above."""
+    """``AsyncAdaptedQueuePool`` with the first-come, first-served queue above.
+
+    SQLAlchemy lends and takes back a connection in a greenlet (``greenlet_spawn``), for the I/O either may need.
+    When an idle connection is ready (nothing to open or ping) and one put back has room in the queue, neither does
+    any: ``connect_nowait`` and ``takes_back_nowait`` let the cast path (``app.ballot.lean``) skip the greenlet.
+    """
 
     _queue_class = HandOffQueue[ConnectionPoolEntry]
+
+    def connect_nowait(self) -> PoolProxiedConnection | None:
+        """``connect()`` without a greenlet, when the idle connection it would lend is open and due for no recycling,
+        re-opening or pre-ping (none configured); None otherwise, or when none is idle (nobody waits while one is:
+        ``get`` takes it at once)."""
+        if self._pre_ping or self._recycle > -1:
+            return None
+        record = self._pool.peek() if isinstance(self._pool, HandOffQueue) else None
+        if record is None or record.dbapi_connection is None:
+            return None
+        # SQLAlchemy opens it again if it was invalidated since it was opened (the pool's or its own soft invalidation)
+        opened: float = getattr(record, "starttime", 0)
+        if max(self._invalidate_time, getattr(record, "_soft_invalidate_time", 0)) >= opened:
+            return None
+        try:
+            return self.connect()
+        except MissingGreenlet:  # unforeseen I/O after all: refused before it began, the connection put back
+            return None
+
+    def takes_back_nowait(self) -> bool:
+        """Whether a healthy connection put back now goes to a waiter or to the idle ones, with no I/O (only one
+        past the pool's size is closed: ``max_overflow``)."""
+        return not self._pool.full()

@@ -52,13 +52,14 @@ class RequestContextMiddleware:
             elapsed = time.perf_counter() - started
             # The router left the matched route on the scope: its template, never the concrete path, is the label.
             metrics.observe_request(scope.get("method", ""), metrics.route_template(scope), status, elapsed)
-            access_logger.info(
-                "request",
-                extra={
-                    "method": scope.get("method"),
-                    "path": scope.get("path"),
-                    "status": status,
-                    "duration_ms": round(elapsed * 1000, 2),
-                },
-            )
+            if access_logger.isEnabledFor(logging.INFO):  # its record's fields only when it is logged
+                access_logger.info(
+                    "request",
+                    extra={
+                        "method": scope.get("method"),
+                        "path": scope.get("path"),
+                        "status": status,
+                        "duration_ms": round(elapsed * 1000, 2),
+                    },
+                )
             request_id_var.reset(token)

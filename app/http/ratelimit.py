@@ -38,7 +38,7 @@ from redis.exceptions import RedisError
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.common.errors import TooManyRequests
-from app.http.security import route_path, send_problem
+from app.http.security import PATHS_DECIDED, route_path, send_problem
 from app.settings import Settings
 
 logger = logging.getLogger("evote.http")
@@ -172,12 +172,19 @@ class RateLimitMiddleware:
     def __init__(self, app: ASGIApp, *, rules: Sequence[RateRule]) -> None:
         self.app = app
         self.rules = tuple(rules)
+        self._decided: dict[tuple[str, str], RateRule | None] = {}
 
     def rule_for(self, method: str, path: str) -> RateRule | None:
-        for rule in self.rules:
-            if rule.method == method and rule.path.fullmatch(path):
-                return rule
-        return None
+        """The first rule matching the method and path, decided once for each of the latest paths asked about (as
+        ``app.http.security.BodyLimitMiddleware.limit_for``)."""
+        key = (method, path)
+        if key in self._decided:
+            return self._decided[key]
+        rule = next((rule for rule in self.rules if rule.method == method and rule.path.fullmatch(path)), None)
+        if len(self._decided) >= PATHS_DECIDED:
+            del self._decided[next(iter(self._decided))]  # the oldest first
+        self._decided[key] = rule
+        return rule
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         rule = self.rule_for(scope["method"], route_path(scope)) if scope["type"] == "http" else None

@@ -129,6 +129,9 @@ def route_path(scope: Scope) -> str:
 
 
 _DIGITS = re.compile("[0-9]{1,20}")
+PATHS_DECIDED = 1024
+"""Paths a middleware keeps its decision for (``BodyLimitMiddleware.limit_for``,
+``app.http.ratelimit.RateLimitMiddleware.rule_for``), the oldest first out."""
 
 
 class _BodyTooLarge(Exception):
@@ -144,14 +147,24 @@ class BodyLimitMiddleware:
         self.app = app
         self.limit = limit
         self.routes = tuple(routes)
+        self._decided: dict[tuple[str, str], int] = {}
         # The console's session cookie is its credential (app.console.session) as the Authorization header is the API's
         self.cookie_marker = f"{credential_cookie}=".encode() if credential_cookie else None
 
     def limit_for(self, method: str, path: str) -> int:
-        for route in self.routes:
-            if route.method == method and route.path.fullmatch(path):
-                return route.limit
-        return self.limit
+        """The first route's limit whose method and pattern match, decided once for each of the latest paths asked
+        about (a few hot ones, such as a running vote's cast, are asked about on every request)."""
+        key = (method, path)
+        limit = self._decided.get(key)
+        if limit is None:
+            limit = next(
+                (route.limit for route in self.routes if route.method == method and route.path.fullmatch(path)),
+                self.limit,
+            )
+            if len(self._decided) >= PATHS_DECIDED:
+                del self._decided[next(iter(self._decided))]  # the oldest first
+            self._decided[key] = limit
+        return limit
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":

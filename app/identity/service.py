@@ -117,7 +117,7 @@ class CredentialAuthenticator:
         otherwise); None for an API key. The account's state is still to be read (``principal_for_account``)."""
         if credential.startswith(KEY_PREFIX):
             return None
-        return _account_id(self.tokens.verify_access(credential, now=now).subject)
+        return _account_id(self.tokens.access_subject(credential, now=now))
 
 
 def _account_id(subject: str) -> uuid.UUID:

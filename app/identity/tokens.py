@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any, Final
 import jwt
 import nacl.bindings
 import nacl.exceptions
+import orjson
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
@@ -45,6 +46,9 @@ MAX_CLOCK_SKEW: Final = timedelta(seconds=30)
 MAX_TOKEN_LENGTH: Final = 8192
 VERIFIED_CACHE_SIZE: Final = 10_000
 """Tokens whose signature and claims were checked, remembered per process (``TokenService._checked_payload``)."""
+HEADERS_KEPT: Final = 64
+"""Accepted header segments remembered per service (``_header_key``): one a key as this service writes them; an
+unsigned variant (other whitespace or member order) cannot fill memory, the rest are checked each time."""
 REQUIRED_CLAIMS: Final = ("exp", "iat", "nbf", "iss", "aud", "sub", "jti", "typ")
 RESERVED_CLAIMS: Final = frozenset(REQUIRED_CLAIMS)
 _ALLOWED_HEADER: Final = frozenset({"alg", "typ", "kid"})
@@ -213,6 +217,8 @@ class TokenService:
             kid: public_key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
             for kid, public_key in keys.public_keys.items()
         }
+        # Header segments ``_header_key`` accepted, and the key each names.
+        self._header_keys: dict[str, bytes] = {}
 
     @classmethod
     def from_settings(cls, settings: Settings, keys: SigningKeys | None = None) -> TokenService:
@@ -252,9 +258,25 @@ class TokenService:
 
     def verify_access(self, token: str, *, now: datetime) -> AccessClaims:
         """The claims of a valid access token; otherwise ``InvalidAccessToken`` (``AccessTokenExpired`` on expiry)."""
+        payload = self._valid_payload(token, now)
+        return AccessClaims(
+            subject=payload["sub"],
+            jti=payload["jti"],
+            expires_at=datetime.fromtimestamp(payload["exp"], UTC),
+            issued_at=datetime.fromtimestamp(payload["iat"], UTC),
+            extra={name: value for name, value in payload.items() if name not in RESERVED_CLAIMS},
+        )
+
+    def access_subject(self, token: str, *, now: datetime) -> str:
+        """``verify_access(token, now=now).subject``, every check the same, without building the claims (the cast
+        path needs only the account)."""
+        subject: str = self._valid_payload(token, now)["sub"]
+        return subject
+
+    def _valid_payload(self, token: str, now: datetime) -> dict[str, Any]:
+        """The payload of a valid access token at ``now``: ``_checked_payload``, then the time claims."""
         current = _timestamp(now)
         payload = self._checked_payload(token)
-        subject, jti = payload["sub"], payload["jti"]
         issued_at, not_before, expires_at = (_int_claim(payload, name) for name in ("iat", "nbf", "exp"))
         if current >= expires_at:
             raise AccessTokenExpired()
@@ -263,13 +285,7 @@ class TokenService:
             raise InvalidAccessToken(reason="not_yet_valid")
         if issued_at > current + skew:
             raise InvalidAccessToken(reason="issued_in_future")
-        return AccessClaims(
-            subject=subject,
-            jti=jti,
-            expires_at=datetime.fromtimestamp(expires_at, UTC),
-            issued_at=datetime.fromtimestamp(issued_at, UTC),
-            extra={name: value for name, value in payload.items() if name not in RESERVED_CLAIMS},
-        )
+        return payload
 
     def _checked_payload(self, token: str) -> dict[str, Any]:
         """Everything about a token that does not depend on the time: header, signature, issuer, audience, claims.
@@ -300,15 +316,12 @@ class TokenService:
         if type(token) is not str or len(token) > MAX_TOKEN_LENGTH or not _COMPACT_JWS.fullmatch(token):
             return None
         header_segment, payload_segment, signature_segment = token.split(".")
+        raw_key = self._header_keys.get(header_segment)
         try:
-            header = json.loads(_b64url_decode(header_segment))
-            if type(header) is not dict or len(header) != 3 or header.get("alg") != ALGORITHM:
-                return None
-            if header.get("typ") != "JWT" or type(header.get("kid")) is not str:
-                return None
-            raw_key = self._raw_keys.get(header["kid"])
             if raw_key is None:
-                return None
+                raw_key = self._header_key(header_segment)
+                if raw_key is None:
+                    return None
             signature = _b64url_decode(signature_segment)
             if len(signature) != ED25519_SIGNATURE_BYTES:
                 return None
@@ -316,7 +329,8 @@ class TokenService:
             # ships; it accepts no signature that OpenSSL would refuse (it refuses more: non-canonical and small-order
             # points), and whatever it refuses goes to PyJWT below, which checks it with cryptography and says why.
             nacl.bindings.crypto_sign_open(signature + f"{header_segment}.{payload_segment}".encode(), raw_key)
-            payload = json.loads(_b64url_decode(payload_segment))
+            # Parsed once signed: only this service's own payloads reach the parser here.
+            payload = orjson.loads(_b64url_decode(payload_segment))
         except (ValueError, nacl.exceptions.BadSignatureError, RecursionError):  # binascii.Error and JSONDecodeError
             return None  # are ValueErrors; RecursionError: an unsigned header nested deeper than the decoder goes
         if type(payload) is not dict or not RESERVED_CLAIMS.issubset(payload):
@@ -328,6 +342,19 @@ class TokenService:
         if any(type(payload[name]) is not int for name in ("iat", "nbf", "exp")):
             return None
         return payload
+
+    def _header_key(self, header_segment: str) -> bytes | None:
+        """The raw public key a header segment names, if it is exactly ``{alg: EdDSA, typ: JWT, kid}`` with a known
+        kid; kept for that segment (every token of a key has the same header: its check need not run each time)."""
+        header = json.loads(_b64url_decode(header_segment))
+        if type(header) is not dict or len(header) != 3 or header.get("alg") != ALGORITHM:
+            return None
+        if header.get("typ") != "JWT" or type(header.get("kid")) is not str:
+            return None
+        raw_key = self._raw_keys.get(header["kid"])
+        if raw_key is not None and len(self._header_keys) < HEADERS_KEPT:
+            self._header_keys[header_segment] = raw_key
+        return raw_key
 
     def _pyjwt_payload(self, token: str) -> dict[str, Any]:
         """Every check, by PyJWT, with the reason of the first that fails (``InvalidAccessToken``)."""

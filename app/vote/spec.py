@@ -8,7 +8,7 @@ or the candidate id otherwise.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from typing import Any
 
 from app.errors import DomainError
@@ -68,26 +68,37 @@ def marks_for_ballot(
     return BallotForm(topics).marks(answers, allow_spoiled=allow_spoiled)
 
 
+MARKS_KEPT = 4096
+"""Answers whose marks a ``BallotForm`` keeps per topic (the oldest first out when full)."""
+
+
 class BallotForm:
     """A vote's published topics as answers are checked against them (``marks_for_ballot``), each topic's reader
     (``KindRules.answer_reader``: an election's config) built on its first answer and kept: published topics never
-    change (R-PUB), so casting keeps one form with them (``app.ballot.repository.published_form``)."""
+    change (R-PUB), so casting keeps one form with them (``app.ballot.repository.published_form``).
 
-    __slots__ = ("_readers", "expected", "topics")
+    A topic's marks are a function of its published terms and the answer alone, so the form also keeps the marks of
+    the answers it has read (``MARKS_KEPT`` a topic; an election's few thousand answer patterns, a yes/no topic's
+    three): a later ballot with the same answer to that topic gets the same marks without reading it again. Only
+    answers made of exact ``str`` values are kept, keyed with their shape, so no two different answers (``"1"`` and
+    ``["1"]``, or ``True`` and ``1``, which Python hashes alike) can share marks; a refused answer is never kept.
+    """
+
+    __slots__ = ("_kept", "_readers", "expected", "topics")
 
     def __init__(self, topics: Sequence[Topic]) -> None:
         self.topics = tuple(topics)
         self.expected = {str(topic.id): topic for topic in self.topics}
         self._readers: dict[str, Callable[[Any], tuple[Mark, ...]]] = {}
+        self._kept: dict[str, dict[Hashable, tuple[Mark, ...]]] = {topic_id: {} for topic_id in self.expected}
 
     def marks(self, answers: Mapping[str, Any], *, allow_spoiled: bool = False) -> dict[str, tuple[Mark, ...]]:
         expected = self.expected
-        missing = sorted(expected[topic_id].title for topic_id in expected.keys() - answers.keys())
-        unknown = sorted(answers.keys() - expected.keys())
-        if missing:
-            raise BallotIncomplete(topics="、".join(missing))
-        if unknown:
-            raise TopicNotInNotice(topics=", ".join(unknown))
+        if answers.keys() != expected.keys():
+            missing = sorted(expected[topic_id].title for topic_id in expected.keys() - answers.keys())
+            if missing:
+                raise BallotIncomplete(topics="、".join(missing))
+            raise TopicNotInNotice(topics=", ".join(sorted(answers.keys() - expected.keys())))
         return {
             topic_id: (Mark("", SPOILED),)
             if allow_spoiled and answers[topic_id] == SPOILED
@@ -96,14 +107,43 @@ class BallotForm:
         }
 
     def _marks_for(self, topic_id: str, topic: Topic, answer: Any) -> tuple[Mark, ...]:
-        """``marks_for`` through the topic's kept reader."""
+        """``marks_for`` through the topic's kept reader, or the marks kept for the same answer."""
+        key = _answer_key(answer)
+        kept = self._kept[topic_id]
+        if key is not None:
+            marks = kept.get(key)
+            if marks is not None:
+                return marks
         reader = self._readers.get(topic_id)
         if reader is None:
             reader = self._readers[topic_id] = kind_rules(topic).answer_reader(terms(topic))
         try:
-            return reader(answer)
+            marks = reader(answer)
         except AnswerRefused as refused:
             raise AnswerInvalid(topic=topic.title, reason=refused.reason) from None
+        if key is not None:
+            if len(kept) >= MARKS_KEPT:
+                del kept[next(iter(kept))]  # the oldest kept first (dicts keep insertion order)
+            kept[key] = marks
+        return marks
+
+
+def _answer_key(answer: Any) -> Hashable | None:
+    """A key equal only for equal answers of the same shape: a string; a list of strings; an object of strings (in
+    its members' order). None for any other answer, whose marks are not kept."""
+    kind = type(answer)
+    if kind is str:
+        text: str = answer
+        return text
+    if kind is list:
+        if all(type(item) is str for item in answer):
+            return (list, *answer)
+        return None
+    if kind is dict:
+        items = tuple(answer.items())
+        if all(type(name) is str and type(value) is str for name, value in items):
+            return (dict, *items)
+    return None
 
 
 class BallotIncomplete(DomainError):

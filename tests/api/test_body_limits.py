@@ -191,3 +191,23 @@ async def test_behind_a_root_path_the_routes_keep_their_limits(small_app):
         )
         assert middling.status_code == 401, middling.text[:300]
         assert middling.headers["cache-control"] == "no-store"
+
+
+def test_a_paths_limit_is_decided_once_and_the_decisions_are_bounded(test_settings, monkeypatch):
+    from app.http import security
+
+    monkeypatch.setattr(security, "PATHS_DECIDED", 2)
+    routes = upload_limits(
+        test_settings, API_PREFIX, attachment_max_bytes=ATTACHMENT_MAX_BYTES, paper_scan_max_bytes=MAX_SCAN_BYTES
+    )
+    middleware = BodyLimitMiddleware(None, limit=test_settings.max_body_bytes, routes=routes)  # type: ignore[arg-type]
+    vote = uuid.uuid4()
+    postings, ballots = f"{API_PREFIX}/votes/{vote}/postings", f"{API_PREFIX}/votes/{vote}/ballots"
+    upload = ATTACHMENT_MAX_BYTES + test_settings.max_body_bytes
+    for _ in range(2):  # decided, then remembered: the same answers
+        assert middleware.limit_for("POST", postings) == upload
+        assert middleware.limit_for("GET", postings) == test_settings.max_body_bytes  # the method is part of it
+        assert middleware.limit_for("POST", ballots) == test_settings.max_body_bytes
+    assert len(middleware._decided) == 2
+    assert ("POST", postings) not in middleware._decided  # the oldest went first
+    assert middleware.limit_for("POST", postings) == upload

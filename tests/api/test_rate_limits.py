@@ -325,3 +325,19 @@ async def test_requests_naming_a_number_are_limited_per_address(make_app):
         _assert_limited(await client.post(estate_grants, json={}))
         _assert_limited(await client.post("/api/v1/staff", json={}))
         assert (await _login(client)).status_code == 401  # its own bucket
+
+
+def test_a_paths_rule_is_decided_once_and_the_decisions_are_bounded(monkeypatch):
+    from app.http import ratelimit
+    from app.http.ratelimit import RateLimitMiddleware, rate_limit_rules
+
+    monkeypatch.setattr(ratelimit, "PATHS_DECIDED", 2)
+    middleware = RateLimitMiddleware(None, rules=rate_limit_rules(Settings(_env_file=None), "/api/v1"))  # type: ignore[arg-type]
+    login, ballots = "/api/v1/auth/login", f"/api/v1/votes/{uuid.uuid4()}/ballots"
+    for _ in range(2):  # decided, then remembered: the same answers
+        assert middleware.rule_for("POST", login) is middleware.rules[0]
+        assert middleware.rule_for("GET", login) is None  # the method is part of it
+        assert middleware.rule_for("POST", ballots) is None
+    assert len(middleware._decided) == 2
+    assert ("POST", login) not in middleware._decided  # the oldest went first
+    assert middleware.rule_for("POST", login) is middleware.rules[0]

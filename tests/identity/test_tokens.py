@@ -803,3 +803,59 @@ def test_the_cache_of_checked_tokens_is_bounded(service: TokenService, monkeypat
         service.verify_access(token, now=NOW)
     assert list(service._verified) == issued[-3:]  # the oldest went first
     assert service.verify_access(issued[0], now=NOW).subject == "account-0"  # and is simply checked again
+
+
+def test_a_kept_header_still_has_every_token_signature_checked(keys: SigningKeys, private_key: Ed25519PrivateKey):
+    """The accepted header segments are kept (one check per key, not per token); the signature and claims of every
+    token are still checked, and a header naming no known key is never kept."""
+    service = TokenService(keys, issuer=ISSUER, audience=AUDIENCE, access_ttl=TTL)
+    token = service.issue_access("account-1", now=NOW).token
+    assert service.access_subject(token, now=NOW) == "account-1"
+    assert service._header_keys == {token.split(".")[0]: raw_public(private_key.public_key())}
+    header, _, signature = token.split(".")
+    tampered = f"{header}.{segment(claims(sub='account-2'))}.{signature}"  # the kept header, another payload
+    rejected(service, tampered, "bad_signature")
+    other = Ed25519PrivateKey.generate()
+    rejected(service, forge({"alg": "EdDSA", "typ": "JWT", "kid": keys.kid}, claims(), other), "bad_signature")
+    unknown = forge({"alg": "EdDSA", "typ": "JWT", "kid": "unknown"}, claims(), other)
+    rejected(service, unknown, "unknown_kid")
+    assert unknown.split(".")[0] not in service._header_keys
+    assert set(service._header_keys.values()) == {raw_public(private_key.public_key())}
+
+
+def test_kept_headers_are_bounded(keys: SigningKeys, private_key: Ed25519PrivateKey, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setattr(tokens_module, "HEADERS_KEPT", 1)
+    service = TokenService(keys, issuer=ISSUER, audience=AUDIENCE, access_ttl=TTL)
+    # the same header members in another order: another segment, as valid
+    headers = [{"alg": "EdDSA", "typ": "JWT", "kid": keys.kid}, {"kid": keys.kid, "typ": "JWT", "alg": "EdDSA"}]
+    tokens = [forge(header, claims(jti=str(n) * 32), private_key) for n, header in enumerate(headers)]
+    for token in tokens:
+        assert service.access_subject(token, now=NOW) == "account-1"
+    assert list(service._header_keys) == [tokens[0].split(".")[0]]
+    assert service.verify_access(tokens[1], now=NOW).jti == "1" * 32  # not kept, checked each time
+
+
+@pytest.mark.parametrize(
+    ("payload", "now", "error"),
+    [
+        (claims(), NOW, None),
+        (claims(), NOW + TTL, AccessTokenExpired),
+        (claims(), NOW - timedelta(minutes=5), InvalidAccessToken),
+        (claims(aud="elsewhere"), NOW, InvalidAccessToken),
+        (claims(typ="refresh"), NOW, InvalidAccessToken),
+        (claims(exp="soon"), NOW, InvalidAccessToken),
+        (claims(sub=""), NOW, InvalidAccessToken),
+    ],
+)
+def test_the_subject_alone_is_checked_as_the_claims_are(
+    keys: SigningKeys, private_key: Ed25519PrivateKey, payload: dict[str, Any], now: datetime, error: type | None
+):
+    token = forge({"alg": "EdDSA", "typ": "JWT", "kid": keys.kid}, payload, private_key)
+    service = TokenService(keys, issuer=ISSUER, audience=AUDIENCE, access_ttl=TTL)
+    if error is None:
+        assert service.access_subject(token, now=now) == service.verify_access(token, now=now).subject == "account-1"
+        return
+    for check in (service.access_subject, service.verify_access):
+        with pytest.raises(error) as caught:
+            check(token, now=now)
+        assert type(caught.value) is error

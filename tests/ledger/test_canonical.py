@@ -97,7 +97,7 @@ def test_rfc8785_scalars(value, expected):
     assert canonical_bytes(value) == expected
 
 
-# --- the fast path (the standard library's C encoder) equals the rfc8785 reference -----------------------------
+# --- the fast path (orjson, keys sorted) equals the rfc8785 reference -----------------------------
 
 from enum import StrEnum  # noqa: E402
 
@@ -177,3 +177,13 @@ def test_enums_and_odd_keys_still_serialise_as_rfc8785_does():
 def test_a_lone_surrogate_is_refused_by_the_reference():
     with pytest.raises(rfc8785.CanonicalizationError, match="non-UTF-8"):
         canonical_bytes({"s": "\ud800"})
+
+
+def test_nesting_deeper_than_the_fast_path_goes_is_serialised_by_the_reference():
+    document: list[object] = []
+    inner = document
+    for _ in range(300):  # orjson stops at 255 levels; rfc8785 goes on
+        inner.append([])
+        inner = inner[0]
+    assert canonical_module._plain(document)
+    assert canonical_bytes(document) == rfc8785.dumps(document) == b"[" * 301 + b"]" * 301

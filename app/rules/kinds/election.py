@@ -87,7 +87,11 @@ def _choices(answer: Any) -> dict[str, Choice]:
         raise AnswerRefused(Text("须对每名候选人作出选择", "a choice for every candidate"))  # R-ELEC-3
     if any(value not in VOTING_ANSWERS for value in answer.values()):
         raise AnswerRefused(Text("对每名候选人只能选择同意、反对或弃权", "AGREE / OPPOSE / ABSTAIN for each candidate"))
-    return {str(candidate): Choice(value) for candidate, value in answer.items()}
+    return {str(candidate): _VOTING_CHOICES[value] for candidate, value in answer.items()}
+
+
+_VOTING_CHOICES = {value: Choice(value) for value in VOTING_ANSWERS}
+"""A voting answer's ``Choice``, looked up (cheaper than calling the enum for each candidate of each ballot)."""
 
 
 def _marks(choices: Mapping[str, Choice]) -> tuple[Mark, ...]:
@@ -156,6 +160,8 @@ class Election(BallotsKind):
     def answer_reader(self, terms: TopicTerms) -> Callable[[Any], tuple[Mark, ...]]:
         """``marks`` with the election's config and lists built on the first answer, not on every ballot."""
         validate: Callable[[Mapping[str, Choice]], None] | None = None
+        # The marks of a valid ballot, kept: at most three per listed candidate (``_marks``'s, each made once).
+        kept: dict[tuple[str, Choice], Mark] = {}
 
         def marks(answer: Any) -> tuple[Mark, ...]:
             nonlocal validate
@@ -163,7 +169,10 @@ class Election(BallotsKind):
             if validate is None:
                 validate = ballot_validator(self.config(terms))
             validate(choices)  # R-ELEC-2 listed only, R-ELEC-3 approval limit
-            return _marks(choices)
+            return tuple(
+                kept.get(choice) or kept.setdefault(choice, Mark(choice[0], choice[1].value))
+                for choice in sorted(choices.items())
+            )
 
         return marks
 
