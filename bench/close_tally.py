@@ -11,10 +11,12 @@ outside the timing. Then times, in one transaction as the lifecycle runner does:
   Ed25519 and JWS).
 
 Each run uses a copy of the closable database (``CREATE DATABASE … TEMPLATE``), so every run closes the
-same vote from the same state. Target (issue #8): the tally of 100,000 groups × 5 topics ≤ 250 ms.
+same vote from the same state, vacuumed first as autovacuum keeps it in production (``vacuum``; ``--no-vacuum``
+closes a world no vacuum ever visited). Each run reports its client's and its backend's CPU per phase. Target
+(issue #8): the tally of 100,000 groups × 5 topics ≤ 250 ms.
 
     .venv/bin/python bench/close_tally.py [--groups 100000] [--turnout 0.8] [--repeat 5]
-        [--topics mixed|yes-no] [--reuse] [--profile] [--warm-cache] [--template NAME] [--dsn postgresql://postgres@127.0.0.1:5432/postgres]
+        [--topics mixed|yes-no] [--reuse] [--profile] [--warm-cache] [--no-vacuum] [--template NAME] [--dsn postgresql://postgres@127.0.0.1:5432/postgres]
 """
 
 from __future__ import annotations
@@ -137,6 +139,23 @@ async def build(args: argparse.Namespace) -> dict[str, Any]:
     return {"units": units, "groups": world.groups, "ballots": world.ballots, "vote_id": world.vote_id}
 
 
+async def vacuum(dsn: str, template: str) -> None:
+    """VACUUM (ANALYZE) the world: what autovacuum keeps in production (migration ``close_reads``: after every 10,000
+    inserts into ``ballot`` or ``audit_entry``), so the close's index-only reads see a current visibility map.
+    The benchmark database runs with autovacuum off; ``--no-vacuum`` measures a close no vacuum ever preceded."""
+    connection = await asyncpg.connect(raw_dsn(database_url(template, dsn)))
+    try:
+        started = time.perf_counter()
+        await connection.execute("VACUUM (ANALYZE)")
+        visible = await connection.fetch(
+            "SELECT relname, relallvisible, relpages FROM pg_class WHERE relname IN ('ballot', 'audit_entry')"
+        )
+        shown = ", ".join(f"{row['relname']} {row['relallvisible']}/{row['relpages']}" for row in visible)
+        say(f"vacuumed {template} in {time.perf_counter() - started:.1f} s; all-visible pages: {shown}")
+    finally:
+        await connection.close()
+
+
 async def close_once(
     dsn: str, template: str, vote_id: Any, *, profile: bool = False, warm_cache: bool = False
 ) -> dict[str, float]:
@@ -227,9 +246,11 @@ async def close_once(
 
 async def main(args: argparse.Namespace) -> None:
     world = await build(args)
+    template = args.template or TEMPLATES[args.topics]
+    if args.vacuum:
+        await vacuum(args.dsn, template)
     runs = []
     for run in range(args.repeat):
-        template = args.template or TEMPLATES[args.topics]
         profile = args.profile and run == args.repeat - 1
         phases = await close_once(args.dsn, template, world["vote_id"], profile=profile, warm_cache=args.warm_cache)
         runs.append(phases)
@@ -260,6 +281,7 @@ async def main(args: argparse.Namespace) -> None:
             "units": world["units"],
             "ballots": world["ballots"],
             "topics": args.topics,
+            "vacuumed": args.vacuum,
             "repeat": args.repeat,
             "tally_ms_median": tally,
             "median_ms": median,
@@ -278,6 +300,9 @@ def parse() -> argparse.Namespace:
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--topics", choices=("mixed", "yes-no"), default="mixed")
     parser.add_argument("--warm-cache", action="store_true", help="read the tables once before each timed close")
+    parser.add_argument(
+        "--no-vacuum", dest="vacuum", action="store_false", help="close without vacuuming the world first (see vacuum)"
+    )
     parser.add_argument("--profile", action="store_true", help="cProfile the last close (its times are inflated)")
     parser.add_argument("--reuse", action="store_true", help="close the vote of the last run's world again")
     parser.add_argument("--dsn", default=ADMIN_DSN)
