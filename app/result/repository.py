@@ -224,15 +224,17 @@ async def bound_entries(session: AsyncSession, vote_id: uuid.UUID, before: datet
 # uuid type orders by its 16 bytes, which is the order of the lowercase canonical text, as Python sorts the ids),
 # each id and digest written between quotes as they are: canonical JSON escapes neither a uuid's text nor a digest,
 # which ck_audit_entry_payload_sha256_hex holds to 64 lowercase hex digits. The pairs' brackets and quotes are in
-# the separator (fewer concatenations per row); the whole is hashed by the built-in sha256(). The aggregate's own
+# the separator (fewer concatenations per row), the head and tail joined to them before they meet the ~8 MB of
+# pairs (each || copies its operands); the whole is hashed by the built-in sha256(). The aggregate's own
 # ORDER BY is what guarantees the order; the subquery's lets the planner read ix_audit_entry_vote_entries in that
 # order (the vote's entries, narrow, without their payloads), so the aggregate's sort finds its input sorted.
 # tests/result/test_close_bindings.py checks it against ``completeness.entry_set``.
 _ENTRY_SET_POSTGRESQL = """
-SELECT count(*), encode(sha256(convert_to(
-    $4::text
-    || coalesce('["' || string_agg(id::text || '","' || payload_sha256, '"],["' ORDER BY id) || '"]', '')
-    || $5::text, 'UTF8')), 'hex')
+SELECT count(*), encode(sha256(convert_to(coalesce(
+    ($4::text || '["')
+    || string_agg(id::text || '","' || payload_sha256, '"],["' ORDER BY id)
+    || ('"]' || $5::text),
+    $4::text || $5::text), 'UTF8')), 'hex')
 FROM (
     SELECT id, payload_sha256 FROM audit_entry
     WHERE vote_id = $1 AND kind = ANY($2::text[]) AND created_at < $3
