@@ -325,10 +325,17 @@ async def close_bindings(
     driver = (await (await session.connection()).get_raw_connection()).driver_connection
     await driver.execute(_ENTRY_SET_WORK_MEM)  # type: ignore[union-attr]
     counted_set = await _counted_set(driver, vote_id)
-    (count, digest), counted = await asyncio.gather(
+    # Both finish before either's error is raised: a query left running would leave the connection busy.
+    entry_row, counted = await asyncio.gather(
         driver.fetchrow(_ENTRY_SET_POSTGRESQL, *_entry_set_arguments(vote_id, before)),  # type: ignore[union-attr]
         asyncio.to_thread(counted_set),
+        return_exceptions=True,
     )
+    if isinstance(entry_row, BaseException):
+        raise entry_row
+    if isinstance(counted, BaseException):
+        raise counted
+    count, digest = entry_row
     return completeness.EntrySet(int(count), str(digest)), counted
 
 
