@@ -11,10 +11,12 @@ outside the timing. Then times, in one transaction as the lifecycle runner does:
   Ed25519 and JWS).
 
 Each run uses a copy of the closable database (``CREATE DATABASE … TEMPLATE``), so every run closes the
-same vote from the same state. Target (issue #8): the tally of 100,000 groups × 5 topics ≤ 250 ms.
+same vote from the same state, vacuumed first as autovacuum keeps it in production (``vacuum``; ``--no-vacuum``
+closes a world no vacuum ever visited). Each run reports its client's and its backend's CPU per phase. Target
+(issue #8): the tally of 100,000 groups × 5 topics ≤ 250 ms.
 
     .venv/bin/python bench/close_tally.py [--groups 100000] [--turnout 0.8] [--repeat 5]
-        [--topics mixed|yes-no] [--reuse] [--profile] [--warm-cache] [--template NAME] [--dsn postgresql://postgres@127.0.0.1:5432/postgres]
+        [--topics mixed|yes-no] [--reuse] [--profile] [--warm-cache] [--no-vacuum] [--template NAME] [--dsn postgresql://postgres@127.0.0.1:5432/postgres]
 """
 
 from __future__ import annotations
@@ -60,21 +62,32 @@ TEMPLATES = {"mixed": "evote_bench_close", "yes-no": "evote_bench_close_yes_no"}
 T = TypeVar("T")
 
 
-def _wrap(phases: dict[str, float], name: str, function: Callable[..., Awaitable[T]]) -> Callable[..., Awaitable[T]]:
+def _wrap(
+    phases: dict[str, float], cpu: dict[str, list[float]], backend: list[int], name: str,
+    function: Callable[..., Awaitable[T]],
+) -> Callable[..., Awaitable[T]]:  # fmt: skip
+    """``function`` timed into ``phases[name]``, its CPU into ``cpu[name]``: this process's (threads too) and the
+    session's backend's (``backend[0]``); a nested timed call counts in both phases."""
+
     async def wrapper(*args: Any, **kwargs: Any) -> T:
-        started = time.perf_counter()
+        started, client, server = time.perf_counter(), time.process_time(), _cpu_ms(backend[0])
         try:
             return await function(*args, **kwargs)
         finally:
             phases[name] = phases.get(name, 0.0) + (time.perf_counter() - started) * 1000
+            spent = cpu.setdefault(name, [0.0, 0.0])
+            spent[0] += (time.process_time() - client) * 1000
+            spent[1] += _cpu_ms(backend[0]) - server
 
     return wrapper
 
 
 def _cpu_ms(pid: int) -> float:
-    """User + system CPU of a local process (a PostgreSQL backend), from /proc, in ms."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) * 1000 / os.sysconf("SC_CLK_TCK")
+    """CPU time of a local process (a PostgreSQL backend) in ms: ``/proc/<pid>/schedstat``'s nanoseconds on the CPU
+    (``/proc/<pid>/stat`` counts 10 ms ticks, too coarse for a phase); 0 when the pid is not known yet."""
+    if pid <= 0:
+        return 0.0
+    return int(Path(f"/proc/{pid}/schedstat").read_text().split()[0]) / 1e6
 
 
 async def reuse(dsn: str, template: str) -> dict[str, Any] | None:
@@ -126,6 +139,23 @@ async def build(args: argparse.Namespace) -> dict[str, Any]:
     return {"units": units, "groups": world.groups, "ballots": world.ballots, "vote_id": world.vote_id}
 
 
+async def vacuum(dsn: str, template: str) -> None:
+    """VACUUM (ANALYZE) the world: what autovacuum keeps in production (migration ``close_reads``: after every 10,000
+    inserts into ``ballot`` or ``audit_entry``), so the close's index-only reads see a current visibility map.
+    The benchmark database runs with autovacuum off; ``--no-vacuum`` measures a close no vacuum ever preceded."""
+    connection = await asyncpg.connect(raw_dsn(database_url(template, dsn)))
+    try:
+        started = time.perf_counter()
+        await connection.execute("VACUUM (ANALYZE)")
+        visible = await connection.fetch(
+            "SELECT relname, relallvisible, relpages FROM pg_class WHERE relname IN ('ballot', 'audit_entry')"
+        )
+        shown = ", ".join(f"{row['relname']} {row['relallvisible']}/{row['relpages']}" for row in visible)
+        say(f"vacuumed {template} in {time.perf_counter() - started:.1f} s; all-visible pages: {shown}")
+    finally:
+        await connection.close()
+
+
 async def close_once(
     dsn: str, template: str, vote_id: Any, *, profile: bool = False, warm_cache: bool = False
 ) -> dict[str, float]:
@@ -139,6 +169,8 @@ async def close_once(
     settings = bench_settings(database_url(name, dsn))
     engine = create_engine(settings)
     phases: dict[str, float] = {}
+    cpu: dict[str, list[float]] = {}  # phase -> [client ms, server ms]
+    backend = [0]
     # (module, attribute, phase): each is timed where it is found (an older checkout may lack some)
     timed = [
         (result_service.vote_repository, "lock_vote", "lock_ms"),
@@ -163,27 +195,32 @@ async def close_once(
         sessionmaker = create_sessionmaker(engine)
         async with sessionmaker() as warm:  # connection set-up outside the timing
             await warm.get(Vote, vote_id)
-            backend = int(await warm.scalar(sa.text("SELECT pg_backend_pid()")))
+            backend[0] = int(await warm.scalar(sa.text("SELECT pg_backend_pid()")))
             if warm_cache:  # in service the close follows the casting that just wrote these pages
                 for table in ("ballot", "audit_entry", "ballot_mark"):
                     await warm.execute(sa.text(f"SELECT count(*) FROM (SELECT * FROM {table}) AS rows"))
         settle_heap()  # what a server's start-up does once its state is built (app.main lifespan)
         for owner, attribute, phase in timed:
             if hasattr(owner, attribute):
-                setattr(owner, attribute, _wrap(phases, phase, getattr(owner, attribute)))
+                setattr(owner, attribute, _wrap(phases, cpu, backend, phase, getattr(owner, attribute)))
         profiler = cProfile.Profile(time.process_time) if profile else None  # CPU, not the wait for a core
-        server_cpu, client_cpu = _cpu_ms(backend), time.process_time()
+        server_cpu, client_cpu = _cpu_ms(backend[0]), time.process_time()
         started = time.perf_counter()
         if profiler is not None:
             profiler.enable()
         async with unit_of_work(sessionmaker) as session:
             decision = await result_service.close_and_decide(session, vote_id, now=ENDS, keys=keys)
             closed = time.perf_counter()
+            closed_cpu = (time.process_time(), _cpu_ms(backend[0]))
             signed = await sign_result(session, decision.vote, keys)
             signed_at = time.perf_counter()
+            signed_cpu = (time.process_time(), _cpu_ms(backend[0]))
         committed = time.perf_counter()
         phases["client_cpu_ms"] = (time.process_time() - client_cpu) * 1000  # this process, its threads too
-        phases["server_cpu_ms"] = _cpu_ms(backend) - server_cpu  # the session's backend (not parallel workers)
+        phases["server_cpu_ms"] = _cpu_ms(backend[0]) - server_cpu  # the session's backend (not parallel workers)
+        cpu["sign_result_ms"] = [(signed_cpu[0] - closed_cpu[0]) * 1000, signed_cpu[1] - closed_cpu[1]]
+        cpu["commit_ms"] = [(time.process_time() - signed_cpu[0]) * 1000, _cpu_ms(backend[0]) - signed_cpu[1]]
+        phases["cpu"] = {name: [round(value, 1) for value in spent] for name, spent in cpu.items()}  # type: ignore[assignment]
         if profiler is not None:
             profiler.disable()
             stats = pstats.Stats(profiler, stream=sys.stdout)
@@ -209,16 +246,28 @@ async def close_once(
 
 async def main(args: argparse.Namespace) -> None:
     world = await build(args)
+    template = args.template or TEMPLATES[args.topics]
+    if args.vacuum:
+        await vacuum(args.dsn, template)
     runs = []
     for run in range(args.repeat):
-        template = args.template or TEMPLATES[args.topics]
         profile = args.profile and run == args.repeat - 1
         phases = await close_once(args.dsn, template, world["vote_id"], profile=profile, warm_cache=args.warm_cache)
         runs.append(phases)
         shown = ", ".join(f"{key[:-3]} {value:.1f}" for key, value in phases.items() if key.endswith("_ms"))
         say(f"run {run + 1}: {shown} (ms); outcomes {phases['outcomes']}")
+        used = ", ".join(f"{name[:-3]} {client:.0f}/{server:.0f}" for name, (client, server) in phases["cpu"].items())
+        say(f"  CPU client/server per phase (ms; load {os.getloadavg()[0]:.1f}): {used}")
     keys = [key for key in runs[0] if key.endswith("_ms")]
     median = {key: round(statistics.median(run.get(key, 0.0) for run in runs), 1) for key in keys}
+    cpu_median = {
+        name: [round(statistics.median(run["cpu"].get(name, [0.0, 0.0])[side] for run in runs), 1) for side in (0, 1)]
+        for name in runs[0]["cpu"]
+    }
+    say(
+        "median CPU client/server per phase (ms): "
+        + ", ".join(f"{n[:-3]} {c:.0f}/{s:.0f}" for n, (c, s) in cpu_median.items())
+    )
     tally = median["decide_ms"]  # _decide: the SQL aggregate, the law core per topic, the result rows
     say(
         f"median over {args.repeat} closes: tally (SQL aggregate + law core, _decide) {tally} ms (target <= 250 ms); "
@@ -232,9 +281,12 @@ async def main(args: argparse.Namespace) -> None:
             "units": world["units"],
             "ballots": world["ballots"],
             "topics": args.topics,
+            "vacuumed": args.vacuum,
             "repeat": args.repeat,
             "tally_ms_median": tally,
             "median_ms": median,
+            "median_cpu_ms": cpu_median,
+            "load_average": [round(value, 2) for value in os.getloadavg()],
             "runs": runs,
             "target_ms": 250,
         },
@@ -248,6 +300,9 @@ def parse() -> argparse.Namespace:
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--topics", choices=("mixed", "yes-no"), default="mixed")
     parser.add_argument("--warm-cache", action="store_true", help="read the tables once before each timed close")
+    parser.add_argument(
+        "--no-vacuum", dest="vacuum", action="store_false", help="close without vacuuming the world first (see vacuum)"
+    )
     parser.add_argument("--profile", action="store_true", help="cProfile the last close (its times are inflated)")
     parser.add_argument("--reuse", action="store_true", help="close the vote of the last run's world again")
     parser.add_argument("--dsn", default=ADMIN_DSN)

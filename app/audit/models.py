@@ -40,6 +40,11 @@ class AuditEntry(Base):
         sa.CheckConstraint(f"payload_sha256 ~ '{DIGEST_PATTERN}'", name="payload_sha256_hex").ddl_if(
             dialect="postgresql"
         ),
+        # R-REC-1: a vote's entries in id order, the entry set's order, with all the entry set reads, so PostgreSQL
+        # computes it from the index alone, without reading the wide rows or sorting them (app.result.repository).
+        sa.Index(
+            "ix_audit_entry_vote_entries", "vote_id", "id", postgresql_include=["kind", "created_at", "payload_sha256"]
+        ),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)

@@ -42,6 +42,16 @@ class Ballot(IdMixin, Base):
             sqlite_where=sa.text("status = 'COUNTED'"),
             postgresql_where=sa.text("status = 'COUNTED'"),
         ),
+        # The close's counted set (R-REC-1): the counted commitments in code point order (``content_hash`` is
+        # collated "C" on PostgreSQL), the set's leaf order, with their leaf hashes, read from the index alone.
+        sa.Index(
+            "ix_ballot_counted_leaves",
+            "vote_id",
+            "content_hash",
+            postgresql_include=["leaf_hash"],
+            sqlite_where=sa.text("status = 'COUNTED'"),
+            postgresql_where=sa.text("status = 'COUNTED'"),
+        ),
     )
 
     vote_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("vote.id", ondelete="RESTRICT"), index=True)
@@ -50,8 +60,9 @@ class Ballot(IdMixin, Base):
     channel: Mapped[Channel] = mapped_column(enum_column(Channel), default=Channel.ONLINE)
     answers: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
     """Topic id → answer, exactly as cast (the canonical ballot content)."""
-    content_hash: Mapped[str] = mapped_column(sa.String(64))
-    """The ballot's commitment (``app.ledger.ballot``); the unsalted version-1 hash for ballots without a nonce."""
+    content_hash: Mapped[str] = mapped_column(sa.String(64).with_variant(sa.String(64, collation="C"), "postgresql"))
+    """The ballot's commitment (``app.ledger.ballot``); the unsalted version-1 hash for ballots without a nonce.
+    Ordered by code point on PostgreSQL (collation "C"), as the counted set sorts its leaves."""
     nonce: Mapped[str | None] = mapped_column(sa.String(32))
     """The commitment's 128 random bits (hex), for the recount bundle and the caster's receipt; None: version 1."""
     cast_by_account_id: Mapped[uuid.UUID | None] = mapped_column(
@@ -65,6 +76,12 @@ class Ballot(IdMixin, Base):
     cast_at: Mapped[datetime]
     void_reason: Mapped[str | None] = mapped_column(sa.String(500))
     audit_entry_id: Mapped[uuid.UUID | None] = mapped_column(sa.Uuid)
+    leaf_hash: Mapped[bytes | None] = mapped_column(
+        sa.LargeBinary, server_default=sa.FetchedValue(), server_onupdate=sa.FetchedValue(), deferred=True
+    )
+    """PostgreSQL: the commitment's RFC 9162 leaf hash, ``SHA-256(0x00 || content_hash)``, kept by a trigger on every
+    write of ``content_hash`` (migration ``close_reads``), so the close hashes only the counted set's interior
+    nodes; None for a commitment that is not ASCII, and always on SQLite (its close hashes the commitments)."""
 
 
 class BallotMark(Base):

@@ -32,7 +32,7 @@ from typing import Any
 
 from app.ledger.canonical import canonical_sha256
 from app.ledger.events import SUPERVISION_KINDS, EventKind
-from app.ledger.merkle import inclusion_proof, leaf_hash, leaf_hashes, root, verify_inclusion
+from app.ledger.merkle import HASH_SIZE, inclusion_proof, joined_root, leaf_hash, leaf_hashes, root, verify_inclusion
 
 ENTRY_SET_DOMAIN = "evote/vote-entries@1"
 #: The entry set's canonical document around its pairs: ``ENTRY_SET_HEAD`` + ``["id","digest"]`` pairs joined by
@@ -135,6 +135,12 @@ def counted_set(commitments: Iterable[str]) -> CountedSet:
     """The Merkle root over the sorted commitments' ASCII bytes (RFC 9162 leaves)."""
     leaves = counted_leaves(commitments)
     return CountedSet(len(leaves), root(leaf_hashes([leaf.encode("ascii") for leaf in leaves])).hex())
+
+
+def counted_set_of_leaves(leaf_hashes: bytes) -> CountedSet:
+    """``counted_set`` from the leaves' hashes, ``leaf_hash`` of each commitment's ASCII bytes, joined in leaf order
+    (the commitments sorted): what a database that keeps each ballot's leaf hash returns in one value."""
+    return CountedSet(len(leaf_hashes) // HASH_SIZE, joined_root(leaf_hashes).hex())
 
 
 def counted_contains(commitments: Sequence[str], logged: Mapping[str, Any], commitment: str) -> bool:

@@ -5,9 +5,10 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 import sqlalchemy as sa
@@ -20,6 +21,7 @@ from app.ballot import repository as ballot_repository
 from app.ballot.models import PARTICIPATION_TOPIC, Ballot, BallotMark, BallotStatus, TallySum
 from app.ledger import completeness
 from app.ledger.completeness import BOUND_KINDS
+from app.ledger.merkle import HASH_SIZE
 from app.register.models import Building, Unit
 from app.result.models import TopicResult
 from app.rules.choices import Choice
@@ -222,14 +224,22 @@ async def bound_entries(session: AsyncSession, vote_id: uuid.UUID, before: datet
 # uuid type orders by its 16 bytes, which is the order of the lowercase canonical text, as Python sorts the ids),
 # each id and digest written between quotes as they are: canonical JSON escapes neither a uuid's text nor a digest,
 # which ck_audit_entry_payload_sha256_hex holds to 64 lowercase hex digits. The pairs' brackets and quotes are in
-# the separator (fewer concatenations per row); the whole is hashed by the built-in sha256().
+# the separator (fewer concatenations per row), the head and tail joined to them before they meet the ~8 MB of
+# pairs (each || copies its operands); the whole is hashed by the built-in sha256(). The aggregate's own
+# ORDER BY is what guarantees the order; the subquery's lets the planner read ix_audit_entry_vote_entries in that
+# order (the vote's entries, narrow, without their payloads), so the aggregate's sort finds its input sorted.
 # tests/result/test_close_bindings.py checks it against ``completeness.entry_set``.
 _ENTRY_SET_POSTGRESQL = """
-SELECT count(*), encode(sha256(convert_to(
-    $4::text
-    || coalesce('["' || string_agg(id::text || '","' || payload_sha256, '"],["' ORDER BY id) || '"]', '')
-    || $5::text, 'UTF8')), 'hex')
-FROM audit_entry WHERE vote_id = $1 AND kind = ANY($2::text[]) AND created_at < $3
+SELECT count(*), encode(sha256(convert_to(coalesce(
+    ($4::text || '["')
+    || string_agg(id::text || '","' || payload_sha256, '"],["' ORDER BY id)
+    || ('"]' || $5::text),
+    $4::text || $5::text), 'UTF8')), 'hex')
+FROM (
+    SELECT id, payload_sha256 FROM audit_entry
+    WHERE vote_id = $1 AND kind = ANY($2::text[]) AND created_at < $3
+    ORDER BY id
+) AS bound
 """
 
 
@@ -255,6 +265,18 @@ async def bound_entry_set(session: AsyncSession, vote_id: uuid.UUID, before: dat
     return completeness.EntrySet(int(count), str(digest))
 
 
+# The counted ballots' leaf hashes (``ballot.leaf_hash``, kept by the database at every write of the commitment) as
+# ONE value in the counted set's leaf order, their commitments' code point order (collation "C", as Python sorts
+# str), read from ix_ballot_counted_leaves in that order (the aggregate's ORDER BY guarantees it, the subquery's
+# lets the index provide it): the close hashes only the tree's interior nodes. ``kept`` counts the leaves kept; a
+# ballot without one (a commitment that is not ASCII) sends the close to the commitments themselves.
+_COUNTED_LEAVES_POSTGRESQL = """
+SELECT count(*), count(leaf_hash), coalesce(string_agg(leaf_hash, ''::bytea ORDER BY content_hash COLLATE "C"), '')
+FROM (
+    SELECT content_hash, leaf_hash FROM ballot WHERE vote_id = $1 AND status = 'COUNTED'
+    ORDER BY content_hash COLLATE "C"
+) AS counted
+"""
 # The counted ballots' commitments (``app.ballot.repository.counted_commitments``) as ONE string, their count
 # beside it: not ~100,000 row records, which the cyclic garbage collector would traverse with the whole application
 # heap several times while they arrive (that tripled the read's CPU), nor a text[] (building and decoding the array
@@ -277,6 +299,15 @@ async def _counted_commitments(driver: Any, vote_id: uuid.UUID) -> list[str]:
     return [joined[start : start + _COMMITMENT_SIZE] for start in range(0, len(joined), _COMMITMENT_SIZE)]
 
 
+async def _counted_set(driver: Any, vote_id: uuid.UUID) -> Callable[[], completeness.CountedSet]:
+    """How to build the counted set from what was just read: from the kept leaf hashes when every counted ballot
+    has one, else from the commitments (``completeness.counted_set``)."""
+    count, kept, leaves = await driver.fetchrow(_COUNTED_LEAVES_POSTGRESQL, vote_id)
+    if kept == count and len(leaves) == count * HASH_SIZE:
+        return partial(completeness.counted_set_of_leaves, bytes(leaves))
+    return partial(completeness.counted_set, await _counted_commitments(driver, vote_id))
+
+
 async def close_bindings(
     session: AsyncSession, vote_id: uuid.UUID, before: datetime
 ) -> tuple[completeness.EntrySet, completeness.CountedSet]:
@@ -284,7 +315,7 @@ async def close_bindings(
     ballots' commitments (``app.ledger.completeness.counted_set``).
 
     On PostgreSQL the two run side by side on the two cores a close has: the database computes the entry set while
-    a worker thread builds the counted set's Merkle tree (~100,000 leaves) from the commitments read just before.
+    a worker thread builds the counted set's Merkle tree (~100,000 leaves) from the leaf hashes read just before.
     Both read committed data that the locked vote no longer changes, and this transaction has written nothing
     bound yet."""
     if session.get_bind().dialect.name != "postgresql":
@@ -292,12 +323,19 @@ async def close_bindings(
             await ballot_repository.counted_commitments(session, vote_id)
         )
     driver = (await (await session.connection()).get_raw_connection()).driver_connection
-    commitments = await _counted_commitments(driver, vote_id)
     await driver.execute(_ENTRY_SET_WORK_MEM)  # type: ignore[union-attr]
-    (count, digest), counted = await asyncio.gather(
+    counted_set = await _counted_set(driver, vote_id)
+    # Both finish before either's error is raised: a query left running would leave the connection busy.
+    entry_row, counted = await asyncio.gather(
         driver.fetchrow(_ENTRY_SET_POSTGRESQL, *_entry_set_arguments(vote_id, before)),  # type: ignore[union-attr]
-        asyncio.to_thread(completeness.counted_set, commitments),
+        asyncio.to_thread(counted_set),
+        return_exceptions=True,
     )
+    if isinstance(entry_row, BaseException):
+        raise entry_row
+    if isinstance(counted, BaseException):
+        raise counted
+    count, digest = entry_row
     return completeness.EntrySet(int(count), str(digest)), counted
 
 

@@ -56,6 +56,13 @@ def test_the_counted_set_is_the_merkle_root_of_the_sorted_commitments():
     assert not completeness.counted_contains(["é"], logged, "é")  # not hex: never a crash
 
 
+@settings(max_examples=30, deadline=None)
+@given(st.lists(st.text(st.characters(max_codepoint=127), max_size=64), max_size=40))
+def test_the_counted_set_of_kept_leaf_hashes_is_the_counted_set(commitments):
+    leaves = b"".join(leaf_hash(leaf.encode("ascii")) for leaf in completeness.counted_leaves(commitments))
+    assert completeness.counted_set_of_leaves(leaves) == completeness.counted_set(commitments)
+
+
 def test_the_export_index_lists_leaves_and_kinds():
     index = completeness.export_index(vote_id="v", tree_size=9, root_hash="cm9vdA==", entries=[(3, "vote.published")])
     assert index == {

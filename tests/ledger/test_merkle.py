@@ -21,6 +21,7 @@ from app.ledger.merkle import (
     CompactRange,
     consistency_proof,
     inclusion_proof,
+    joined_root,
     leaf_hash,
     leaf_hashes,
     node_hash,
@@ -242,6 +243,17 @@ def test_root_of_every_prefix_matches_the_published_roots(size):
     assert ref_mth(LEAF_INPUTS[:size]) == ROOTS[size]
 
 
+@pytest.mark.parametrize("size", range(9))
+def test_the_root_of_joined_leaf_hashes_matches_the_published_roots(size):
+    assert joined_root(b"".join(LEAVES[:size])) == ROOTS[size]
+
+
+@pytest.mark.parametrize("joined", [b"\x00" * 31, b"\x00" * 33, bytearray(32), "0" * 64, None])
+def test_joined_leaf_hashes_must_be_bytes_in_whole_hashes(joined):
+    with pytest.raises(ValueError, match="multiple of 32"):
+        joined_root(joined)
+
+
 def test_compact_range_matches_the_published_compact_trees_at_every_size():
     compact = CompactRange()
     for size in range(9):
@@ -437,7 +449,7 @@ def test_every_leaf_has_a_verifying_inclusion_proof(size, salt):
     entries = entries_for(size, salt)
     leaves = [leaf_hash(entry) for entry in entries]
     tree_root = root(leaves)
-    assert tree_root == ref_mth(entries)
+    assert tree_root == ref_mth(entries) == joined_root(b"".join(leaves))
     for index in range(size):
         proof = inclusion_proof(index, leaves)
         assert verify_inclusion(index, size, leaves[index], proof, tree_root)

@@ -22,7 +22,7 @@ from app.audit import service as audit_service
 from app.audit.models import AuditEntry
 from app.ballot.models import Ballot
 from app.common.access import Role
-from app.ledger import completeness
+from app.ledger import completeness, merkle
 from app.ledger.events import Event, EventKind
 from app.result import repository
 from tests.factories import make_api_key
@@ -196,3 +196,47 @@ async def test_the_close_bindings_side_by_side_are_the_ledgers(backend, app, ses
         await session.flush()
         _, counted = await repository.close_bindings(session, fixture.vote.id, before)
         assert counted == completeness.counted_set([shorter, *commitments[1:]])
+
+
+async def _kept_leaves(session, vote_id):
+    rows = await session.execute(sa.select(Ballot.content_hash, Ballot.leaf_hash).where(Ballot.vote_id == vote_id))
+    return {content: None if leaf is None else bytes(leaf) for content, leaf in rows.all()}
+
+
+async def test_the_kept_leaf_hash_is_the_ledgers_on_every_write_and_the_close_does_without_it(backend, app, session):
+    """PostgreSQL keeps each ballot's counted-set leaf hash (``ballot.leaf_hash``, migration ``close_reads``) on every
+    write of its commitment, by any path (the ORM here, raw SQL, COPY: one row trigger); a value written into the
+    column is recomputed; a commitment that is not ASCII gets none. The close then reads the kept leaves, and a
+    counted ballot without one sends it back to the commitments: the same counted set either way."""
+    fixture = await make_vote(session, app.state.cipher, now=T0, topics=[yes_no_topic()])
+    (topic,) = fixture.topics
+    ballots = [await cast_directly(session, fixture, group, {topic: "AGREE"}) for group in ("A", "BC", "D", "E")]
+    before = fixture.vote.ends_at
+    if backend.backend != "postgresql":  # SQLite keeps none: its close hashes the commitments
+        assert set((await _kept_leaves(session, fixture.vote.id)).values()) == {None}
+        return
+    kept = await _kept_leaves(session, fixture.vote.id)
+    assert kept == {ballot.content_hash: merkle.leaf_hash(ballot.content_hash.encode("ascii")) for ballot in ballots}
+    ballots[0].content_hash = "B" * 64  # a changed commitment: its leaf follows
+    await session.flush()
+    await session.execute(  # written directly, by no path of the application: recomputed all the same
+        sa.text("UPDATE ballot SET leaf_hash = '\\x00'::bytea WHERE id = :id"), {"id": ballots[1].id}
+    )
+    kept = await _kept_leaves(session, fixture.vote.id)
+    commitments = [ballot.content_hash for ballot in ballots]
+    assert kept == {commitment: merkle.leaf_hash(commitment.encode("ascii")) for commitment in commitments}
+    _, counted = await repository.close_bindings(session, fixture.vote.id, before)
+    assert counted == completeness.counted_set(commitments)
+
+    # A counted ballot without a kept leaf (the trigger off for this transaction): the commitments decide.
+    await session.execute(sa.text("ALTER TABLE ballot DISABLE TRIGGER ballot_leaf_hash"))
+    await session.execute(sa.text("UPDATE ballot SET leaf_hash = NULL WHERE id = :id"), {"id": ballots[2].id})
+    _, counted = await repository.close_bindings(session, fixture.vote.id, before)
+    assert counted == completeness.counted_set(commitments)
+    await session.execute(sa.text("ALTER TABLE ballot ENABLE TRIGGER ballot_leaf_hash"))
+
+    ballots[3].content_hash = "é" + "0" * 63  # no ASCII: no leaf, and no counted set (the ledger refuses it)
+    await session.flush()
+    assert (await _kept_leaves(session, fixture.vote.id))[ballots[3].content_hash] is None
+    with pytest.raises(UnicodeEncodeError):
+        await repository.close_bindings(session, fixture.vote.id, before)
