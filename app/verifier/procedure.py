@@ -18,7 +18,7 @@ import struct
 from collections.abc import Container, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from app.ledger import ballot as ballot_commitments
 from app.ledger.canonical import canonical_sha256
@@ -105,12 +105,18 @@ def _named(entry: Logged) -> str:
     return f"the {entry.kind} entry (leaf {entry.leaf_index}, logged {entry.document['created_at']})"
 
 
+@runtime_checkable
+class ByKind(Protocol):
+    """Entries that give those of some kinds without reading the others (``app.verifier.checks._Entries``: kept in
+    a temporary file, parsed again as they are read)."""
+
+    def of_kinds(self, kinds: Iterable[str]) -> Iterator[Logged]: ...
+
+
 def _of(entries: Iterable[Logged], *kinds: str) -> list[Logged]:
     """The entries of these kinds in log-time order (leaf order breaks ties)."""
-    return sorted(
-        (entry for entry in entries if entry.kind in kinds),
-        key=lambda entry: (entry.document["created_at"], entry.leaf_index),
-    )
+    chosen = entries.of_kinds(kinds) if isinstance(entries, ByKind) else (e for e in entries if e.kind in kinds)
+    return sorted(chosen, key=lambda entry: (entry.document["created_at"], entry.leaf_index))
 
 
 # --- windows in force (R-ROLL-7, R-SUP-5, R-SUP-6) -------------------------------------------------------------
@@ -140,7 +146,7 @@ class Frame:
         return bool(self.resumed)
 
 
-def frame_in_force(published: Logged, entries: Sequence[Logged]) -> Frame:
+def frame_in_force(published: Logged, entries: Iterable[Logged]) -> Frame:
     """R-ROLL-7: the last ``vote.roll_republished`` replaces the published roll, notice hash, register version, totals
     and window, each naming the one before (``previous_*``); R-SUP-5: each ``supervision.resumption`` moves the end to
     its ``ends_after``, at least its ``ends_before`` (the end then in force) plus the whole suspended time."""
@@ -242,7 +248,7 @@ def _resume(frame: Frame, entry: Logged, suspended_at: datetime | None) -> None:
     frame.resumed.append(entry)
 
 
-def check_window(frame: Frame, entries: Sequence[Logged], closed: Logged) -> str:
+def check_window(frame: Frame, entries: Iterable[Logged], closed: Logged) -> str:
     """R-SUP-5/6: no close after a suspension never resumed, none of a terminated vote; ``vote.closed.closed_at`` is
     the end in force. Returns the report's summary."""
     for termination in _of(entries, EventKind.SUPERVISION_TERMINATION):
@@ -286,7 +292,7 @@ def posting_required(published: Logged) -> bool:
 
 
 def check_postings(
-    frame: Frame, published: Logged, entries: Sequence[Logged], first_cast: Cast | None
+    frame: Frame, published: Logged, entries: Iterable[Logged], first_cast: Cast | None
 ) -> tuple[datetime, str]:
     """R-NOTICE-2/3: each posting stated no later than its server time and no earlier than the publication, of the
     notice in force; the earliest one counts; voting starts no earlier than 00:00 (Shanghai) of the 16th day after
@@ -361,7 +367,7 @@ def check_postings(
     )
 
 
-def check_deliveries(entries: Sequence[Logged]) -> int:
+def check_deliveries(entries: Iterable[Logged]) -> int:
     """R-NOTICE-4: each ``notice.delivery_recorded`` entry's counts add up (delivered and dead letters never more
     than the messages queued) and never go down for the same notice and channel."""
     seen: dict[tuple[str, str], tuple[int, int]] = {}
@@ -389,7 +395,7 @@ def check_deliveries(entries: Sequence[Logged]) -> int:
 # --- roll objections (R-ROLL-7) --------------------------------------------------------------------------------
 
 
-def check_objections(frame: Frame, entries: Sequence[Logged], closed: Logged) -> str:
+def check_objections(frame: Frame, entries: Iterable[Logged], closed: Logged) -> str:
     """Objections filed after publication and before voting opens (the start in force), against a roll of the vote;
     each answered at most once, after it was filed and before the close. Unanswered ones are counted."""
     filed: dict[str, Logged] = {}
@@ -725,21 +731,25 @@ def _cast_failure(
 def check_paper(
     frame: Frame,
     published: Logged,
-    entries: Sequence[Logged],
+    entries: Iterable[Logged],
     closed: Logged,
     receptions: Records,
     paper_casts: Records,
     online_casts: Iterable[bytes],
     groups_in_roll: Container[str],
     evidence: Evidence,
+    *,
+    first_voided: int | None = None,
 ) -> str:
     """R-PAPER-1..4 over the session's entries (``entries``: counting.*, ballot.voided) and the sorted records of the
     receptions, the paper ballots and the online ballots (``online_casts``: at least those of the groups with a
-    reception; read only when there is one)."""
+    reception; read only when there is one). ``first_voided``: the leaf of the first ``ballot.voided`` entry in
+    log-time order, when ``entries`` does not hold them (the verifier keeps them as records)."""
     opened = _of(entries, EventKind.COUNTING_OPENED)
     confirmed = _of(entries, EventKind.COUNTING_CONFIRMED)
     signed_off = _of(entries, EventKind.COUNTING_SIGNED_OFF)
-    voided = _of(entries, EventKind.BALLOT_VOIDED)
+    if first_voided is None:
+        first_voided = next((entry.leaf_index for entry in _of(entries, EventKind.BALLOT_VOIDED)), None)
     method = published.payload.get("voting_method")
     if not len(receptions) and not opened and not confirmed and not signed_off:
         if len(paper_casts) and method in PAPER_METHODS:
@@ -757,11 +767,11 @@ def check_paper(
                 "decided only after its public counting is signed off)",
             )
         return "no paper ballots"
-    if voided:
+    if first_voided is not None:
         raise ProcedureFailure(
             "paper",
-            f"{_named(voided[0])} voids a ballot in a vote with paper receptions (R-PAPER-2: a later ballot never "
-            "voids an earlier one)",
+            f"{_named(evidence.entry(first_voided))} voids a ballot in a vote with paper receptions (R-PAPER-2: a "
+            "later ballot never voids an earlier one)",
         )
     session: tuple[Logged, Logged, Logged] | None = None
     session_failure: ProcedureFailure | None = None
@@ -904,7 +914,7 @@ class Decisions:
     summary: str
 
 
-def decision_statuses(signed_topics: Sequence[Mapping[str, Any]], entries: Sequence[Logged]) -> Decisions:
+def decision_statuses(signed_topics: Sequence[Mapping[str, Any]], entries: Iterable[Logged]) -> Decisions:
     """R-SUP-7: a revocation names one topic (``topic_id``) whose signed outcome decided something, at most once;
     its ``decision`` member repeats that topic, outcome and evidence hash. A revocation without ``topic_id`` (before
     R-SUP-7) revoked the whole vote: every decision."""
@@ -975,7 +985,7 @@ def _summary(statuses: Mapping[str, str | None]) -> str:
 
 
 def check_convening(
-    published: Logged, entries: Sequence[Logged], topics: Sequence[Mapping[str, Any]], notice: Any
+    published: Logged, entries: Iterable[Logged], topics: Sequence[Mapping[str, Any]], notice: Any
 ) -> str:
     """R-CONV-1/2: the decision to convene recorded before publication, its signatures before publication, each by
     a distinct member; R-CAND-8: each ELECTION topic's candidate list acknowledged before publication; R-PROC-3:
