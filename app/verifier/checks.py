@@ -755,6 +755,33 @@ def _void_record(ballot_id: str, place: int, reason: Any) -> bytes:
     return _VOID.pack(procedure.group_key(ballot_id), place, hashlib.sha256(raw).digest())
 
 
+def _void_mismatch(ballots: Iterable[bytes], entries: Iterable[bytes]) -> tuple[tuple[int, int] | None, int | None]:
+    """The void ballots' and the ``ballot.voided`` entries' ``_VOID`` records, each sorted, merged by ballot id: the
+    first void ballot (by its line) without an entry, or whose reason is not its entry's, as (its line, the entry's
+    leaf or -1); and the first entry (by leaf) of a ballot that is not void. Of an id repeated on one side, its first
+    place and its last place's reason count (as a map by id keeps them)."""
+    records = heapq.merge(((record, True) for record in ballots), ((record, False) for record in entries))
+    ballot_failure: tuple[int, int] | None = None
+    entry_failure: int | None = None
+    for _, group in itertools.groupby(records, key=lambda item: item[0][:36]):
+        voids: list[tuple[int, bytes]] = []
+        voidings: list[tuple[int, bytes]] = []
+        for record, is_ballot in group:  # sorted by place within an id
+            _, place, reason = _VOID.unpack(record)
+            (voids if is_ballot else voidings).append((place, reason))
+        if voids and not voidings:
+            found = (voids[0][0], -1)
+        elif voids and voids[-1][1] != voidings[-1][1]:
+            found = (voids[0][0], voidings[-1][0])
+        else:
+            if voidings and not voids and (entry_failure is None or voidings[0][0] < entry_failure):
+                entry_failure = voidings[0][0]
+            continue
+        if ballot_failure is None or found < ballot_failure:
+            ballot_failure = found
+    return ballot_failure, entry_failure
+
+
 class _Entries:
     """The vote's entries the log's pass does not fold into records or arrays (all but ``ballot.cast``,
     ``paper.received`` and ``ballot.voided``): each kept as its leaf line (``spill.Lines``: in a temporary file past
@@ -2488,28 +2515,7 @@ class _Verifier:
         ballots.jsonl's order) without its entry or with another reason fails, else the first entry (in leaf order)
         of a ballot that is not void; each named from its line or entry read again. Of a ballot id repeated on one
         side, its first place and its last reason count (as a map by id would keep them)."""
-        records = heapq.merge(
-            ((record, True) for record in self.void_ballots), ((record, False) for record in self.voided)
-        )
-        ballot_failure: tuple[int, int] | None = None  # (its line, the leaf of the entry giving another reason, or -1)
-        entry_failure: int | None = None  # the leaf of a ballot.voided entry of a ballot that is not void
-        for _, group in itertools.groupby(records, key=lambda item: item[0][:36]):
-            ballots: list[tuple[int, bytes]] = []
-            entries: list[tuple[int, bytes]] = []
-            for record, is_ballot in group:
-                _, place, reason = _VOID.unpack(record)
-                (ballots if is_ballot else entries).append((place, reason))
-            # sorted by place within an id: the first place, and the last place's reason
-            if ballots and not entries:
-                found = (ballots[0][0], -1)
-            elif ballots and ballots[-1][1] != entries[-1][1]:
-                found = (ballots[0][0], entries[-1][0])
-            else:
-                if entries and not ballots and (entry_failure is None or entries[0][0] < entry_failure):
-                    entry_failure = entries[0][0]
-                continue
-            if ballot_failure is None or found < ballot_failure:
-                ballot_failure = found
+        ballot_failure, entry_failure = _void_mismatch(self.void_ballots, self.voided)
         self.void_ballots.close()
         self.voided.close()
         if ballot_failure is not None:
