@@ -26,6 +26,7 @@ from app.ledger.events import EventKind
 from app.rules.lifecycle import carries_decision
 from app.rules.paper import PUBLIC_WITNESSES, PaperForm, ReceptionStatus, WitnessRole
 from app.rules.publicity import earliest_voting_start, notice_effective_at, shanghai_date
+from app.verifier import spill
 
 #: How far a time a payload states may be from its entry's own log time (``created_at``), as in the checks.
 TIME_TOLERANCE = timedelta(minutes=5)
@@ -395,44 +396,116 @@ def check_deliveries(entries: Iterable[Logged]) -> int:
 # --- roll objections (R-ROLL-7) --------------------------------------------------------------------------------
 
 
+#: an objection's filing or answer: its id (``group_key``), created_at µs, leaf, filed_at or answered_at µs
+OBJECTION = struct.Struct(">36sQQQ")
+
+
+def _kind_of(entries: Iterable[Logged], kind: str) -> Iterator[Logged]:
+    """The entries of one kind in leaf order, one at a time (none read beside them when ``entries`` is ``ByKind``)."""
+    if isinstance(entries, ByKind):
+        return entries.of_kinds((kind,))
+    return (entry for entry in entries if entry.kind == kind)
+
+
+def _at_leaf(entries: Iterable[Logged], kind: str, leaf: int) -> Logged:
+    return next(entry for entry in _kind_of(entries, kind) if entry.leaf_index == leaf)
+
+
 def check_objections(frame: Frame, entries: Iterable[Logged], closed: Logged) -> str:
     """Objections filed after publication and before voting opens (the start in force), against a roll of the vote;
-    each answered at most once, after it was filed and before the close. Unanswered ones are counted."""
-    filed: dict[str, Logged] = {}
-    for entry in _of(entries, EventKind.ROLL_OBJECTION_FILED):
-        at = instant(entry.payload["filed_at"])
-        if at < frame.published_at or at >= frame.starts_at:
+    each answered at most once, after it was filed and before the close. Unanswered ones are counted.
+
+    The filings and answers stream by (one entry at a time) into records sorted by objection out of core
+    (``spill.RecordSort``), merged objection by objection; the first failure in log-time order is named from its
+    entry read again. Memory is bounded whatever the number of objections."""
+    with spill.RecordSort(OBJECTION.size) as filings, spill.RecordSort(OBJECTION.size) as answers:
+        early: tuple[str, int, Logged] | None = None  # the first filing (log time, leaf) outside the notice period
+        for entry in _kind_of(entries, EventKind.ROLL_OBJECTION_FILED):
+            at = instant(entry.payload["filed_at"])
+            order = (str(entry.document["created_at"]), entry.leaf_index)
+            if (at < frame.published_at or at >= frame.starts_at) and (early is None or order < early[:2]):
+                early = (*order, entry)
+            filings += OBJECTION.pack(
+                group_key(str(entry.payload["objection_id"])), micros(_created(entry)) + _OFFSET, entry.leaf_index,
+                micros(at) + _OFFSET,
+            )  # fmt: skip
+        if early is not None:
+            entry = early[2]
             raise ProcedureFailure(
                 "roll",
                 f"{_named(entry)}: filed at {entry.payload['filed_at']}, outside the notice period "
                 f"{frame.published_at.isoformat()} – {frame.starts_at.isoformat()} (R-ROLL-7)",
             )
-        filed[str(entry.payload["objection_id"])] = entry
-    answered: set[str] = set()
-    for entry in _of(entries, EventKind.ROLL_OBJECTION_ANSWERED):
+        for entry in _kind_of(entries, EventKind.ROLL_OBJECTION_ANSWERED):
+            answers += OBJECTION.pack(
+                group_key(str(entry.payload["objection_id"])), micros(_created(entry)) + _OFFSET, entry.leaf_index,
+                micros(instant(entry.payload["answered_at"])) + _OFFSET,
+            )  # fmt: skip
+        listed = frame.republished.payload["objections"] if frame.republished is not None else []
+        wanted = {group_key(objection) for objection in listed if type(objection) is str}
+        closed_times = (micros(_created(closed)) + _OFFSET, micros(instant(closed.payload["closed_at"])) + _OFFSET)
+        found = _objections_merge(filings, answers, closed_times, wanted)
+    failure, filed, answered, answered_wanted = found
+    if failure is not None:
+        _, leaf, problem = failure
+        entry = _at_leaf(entries, EventKind.ROLL_OBJECTION_ANSWERED, leaf)
         objection = str(entry.payload["objection_id"])
-        if objection not in filed:
+        if problem == "unfiled":
             raise ProcedureFailure("roll", f"{_named(entry)} answers objection {objection}, never filed in this vote")
-        if objection in answered:
+        if problem == "again":
             raise ProcedureFailure("roll", f"{_named(entry)} answers objection {objection} a second time")
-        at = instant(entry.payload["answered_at"])
-        if (
-            at < instant(filed[objection].payload["filed_at"])
-            or entry.document["created_at"] > closed.document["created_at"]
-            or at > instant(closed.payload["closed_at"])
-        ):
+        raise ProcedureFailure(
+            "roll", f"{_named(entry)}: answered at {entry.payload['answered_at']}, before filing or after the close"
+        )
+    for objection in listed:
+        if type(objection) is not str or group_key(objection) not in answered_wanted:
             raise ProcedureFailure(
-                "roll", f"{_named(entry)}: answered at {entry.payload['answered_at']}, before filing or after the close"
+                "roll",
+                f"the re-published roll acts on objection {objection}, which has no answer in the log (R-ROLL-7)",
             )
-        answered.add(objection)
-    if frame.republished is not None:
-        for objection in frame.republished.payload["objections"]:
-            if objection not in answered:
-                raise ProcedureFailure(
-                    "roll",
-                    f"the re-published roll acts on objection {objection}, which has no answer in the log (R-ROLL-7)",
-                )
-    return f"{len(filed)} objection(s), {len(filed) - len(answered)} unanswered"
+    return f"{filed} objection(s), {filed - answered} unanswered"
+
+
+def _objections_merge(
+    filings: Iterable[bytes], answers: Iterable[bytes], closed: tuple[int, int], wanted: Container[bytes]
+) -> tuple[tuple[int, int, str] | None, int, int, set[bytes]]:
+    """The filings' and answers' records (each sorted: by objection, then log time and leaf) merged: the first
+    answer that fails, in log-time order, as (created µs, leaf, "unfiled" | "again" | "late"); how many objections
+    were filed, how many of them answered, and which of ``wanted`` were answered."""
+    failure: tuple[int, int, str] | None = None
+    filed = answered = 0
+    answered_wanted: set[bytes] = set()
+    streams = (_grouped(filings, OBJECTION), _grouped(answers, OBJECTION))
+    heads = [next(stream, None) for stream in streams]
+    closed_created, closed_at = closed
+    while True:
+        keys = [head[0] for head in heads if head is not None]
+        if not keys:
+            return failure, filed, answered, answered_wanted
+        key = min(keys)
+        of_key, answers_of = (head[1] if head is not None and head[0] == key else iter(()) for head in heads)
+        filed_at = None
+        for _, _, _, at in of_key:  # in log-time order: the last filing counts (as a map by id keeps it)
+            filed_at = at
+        filed += filed_at is not None
+        for number, (_, created, leaf, at) in enumerate(answers_of):
+            if filed_at is None:
+                problem = "unfiled"
+            elif number:
+                problem = "again"
+            elif at < filed_at or created > closed_created or at > closed_at:
+                problem = "late"
+            else:
+                answered += 1
+                if key in wanted:
+                    answered_wanted.add(key)
+                continue
+            if failure is None or (created, leaf) < failure[:2]:
+                failure = (created, leaf, problem)
+            break  # the objection's later answers come after this one
+        for at, head in enumerate(heads):
+            if head is not None and head[0] == key:
+                heads[at] = next(streams[at], None)
 
 
 # --- paper ballots and their counting session (R-PAPER-1..4) ---------------------------------------------------

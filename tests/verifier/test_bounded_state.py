@@ -275,7 +275,8 @@ def test_lines_read_back_in_order_all_or_by_tag(buffer_bytes):
         assert list(lines.read([9])) == []
         assert [lines.count(t) for t in range(5)] == [sum(tag == t for tag, _ in added) for t in range(5)]
         assert [lines.line(at) for at in (0, 250, 499)] == [added[at][1] for at in (0, 250, 499)]
-    assert len(lines) == 0 and list(lines.read()) == []
+    assert len(lines) == 0
+    assert list(lines.read()) == []
 
 
 def test_lines_hold_12_bytes_a_line_past_their_buffer():
@@ -358,10 +359,12 @@ def test_the_log_pass_keeps_a_fixed_number_of_bytes_a_non_ballot_entry(monkeypat
         assert per_entry < 40, per_entry
         assert not large.unlisted or large.unlisted[0] == 0  # (no signed index here: the first entry is unlisted)
         if make is _voided:
-            assert len(large.entries) == 0 and len(large.voided) == len(large.voided_leaves) == 6_000
+            assert len(large.entries) == 0
+            assert len(large.voided) == len(large.voided_leaves) == 6_000
             assert large.first_voided == ("2025-03-12T01:00:00.000000Z", 0)
         else:
-            assert len(large.entries) == 6_000 and large.entries.count("roll.objection_filed") == 6_000
+            assert len(large.entries) == 6_000
+            assert large.entries.count("roll.objection_filed") == 6_000
             assert [entry.leaf_index for entry in large.entries] == list(range(6_000))
             assert next(iter(large.entries)).document == json.loads(_objection(0))
             assert list(large.entries.of_kinds(["vote.closed"])) == []
