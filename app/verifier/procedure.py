@@ -4,8 +4,10 @@ paper ballots counted in public, convening and per-decision status.
 Pure functions over the vote's non-ballot entries (``Logged``: kind, payload, leaf document, leaf index; each one
 already proven in a signed checkpoint by ``app.verifier.checks``) and, for the paper checks, fixed-size records the
 log's stream makes of the receptions and of the ``ballot.cast`` entries that need them (the paper ones, and the
-online ones of a vote with receptions), sorted by group. Each check raises ``ProcedureFailure`` naming its check and
-what is wrong; ``app.verifier.checks`` reports it as a ``FAIL`` line. The rule ids are docs/rules.md's.
+online ones of a vote with receptions), sorted by group; the objections' filings and answers are sorted by objection
+out of core as they stream by (``check_objections``, ``spill.RecordSort``). Each check raises ``ProcedureFailure``
+naming its check and what is wrong; ``app.verifier.checks`` reports it as a ``FAIL`` line. The rule ids are
+docs/rules.md's.
 """
 
 from __future__ import annotations
