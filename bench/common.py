@@ -42,7 +42,7 @@ from app.db.migrate import upgrade
 from app.db.session import create_engine, create_sessionmaker, unit_of_work
 from app.demo import demo_photo
 from app.identity.service import OPERATOR, TokenHasher, issue_api_key
-from app.ledger.ballot import commitment
+from app.ledger.ballot import commitment, group_member
 from app.ledger.entries import entry_leaf_hash, entry_payload_sha256, leaf_document
 from app.ledger.merkle import HASH_SIZE, CompactRange
 from app.ledger.note import Checkpoint
@@ -252,6 +252,7 @@ class World:
     vote_id: uuid.UUID = NIL
     groups: int = 0
     ballots: int = 0
+    voided: int = 0
     phases: dict[str, float] = field(default_factory=dict)
 
     @classmethod
@@ -322,10 +323,14 @@ class World:
         async with unit_of_work(self.sessionmaker) as session:
             await integrate_and_sign(session, PUBLISHED, keys=self.keys)
 
-    async def cast_ballots(self, turnout: float, *, seed: int = 7, fill_to: int = 0) -> None:
+    async def cast_ballots(self, turnout: float, *, seed: int = 7, fill_to: int = 0, voided: int = 0) -> None:
         """Every group casts with probability ``turnout``; entries of other estates' votes are logged in between
         until the log holds ``fill_to`` entries once the vote is closed (the rest of a city-wide log; the three
-        closing entries are added by the close). Loaded with COPY and integrated."""
+        closing entries are added by the close). Loaded with COPY and integrated.
+
+        ``voided``: that many of the casting groups (the first ones by id) cast an earlier ballot, which a
+        ``ballot.voided`` entry voids before their counted one (as logs written before R-PAPER-2 hold them, R-TALLY-6:
+        ``VOID`` with its reason, no marks): two more entries a group."""
         rng = random.Random(seed)
         connection = await asyncpg.connect(raw_dsn(self.url))
         try:
@@ -346,6 +351,7 @@ class World:
             ballots: list[tuple[Any, ...]] = []
             marks: list[tuple[Any, ...]] = []
             entries: list[tuple[Any, ...]] = []
+            voided_count = 0
             for group_id, area, pseudonym in groups:
                 if rng.random() >= turnout:
                     continue
@@ -359,7 +365,11 @@ class World:
                     cast_at=cast_at.isoformat(), nonce=nonce,
                 )  # fmt: skip
                 ballots.append((ballot_id, vote_id, group_id, "COUNTED", "ONLINE", json.dumps(answers), content_hash,
-                                "OWNER", cast_at, entry_id, nonce))  # fmt: skip
+                                "OWNER", cast_at, entry_id, nonce, None))  # fmt: skip
+                if voided_count < voided:
+                    voided_count += 1
+                    entries.extend(self._voided_ballot(ballots, estate_id, vote_id, group_id, pseudonym, topic_rows,
+                                                       started, cast_at, rng))  # fmt: skip
                 for topic_id, topic_marks in marks_for_ballot(topic_rows, answers).items():
                     marks.extend(
                         (ballot_id, uuid.UUID(topic_id), mark.item, vote_id, mark.answer, area) for mark in topic_marks
@@ -369,7 +379,7 @@ class World:
                     "basis": "OWNER", "channel": "ONLINE", "cast_at": cast_at.isoformat(), "grant": "",
                 }  # fmt: skip
                 entries.append(("ballot.cast", estate_id, vote_id, payload, cast_at, entry_id))
-            self.ballots = len(ballots)
+            self.ballots, self.voided = len(ballots) - voided_count, voided_count
             size = await connection.fetchval("SELECT size FROM log_state WHERE id = 1")
             for number in range(max(0, fill_to - size - len(entries) - 3)):
                 instant = started + timedelta(seconds=rng.random() * window)
@@ -383,7 +393,7 @@ class World:
             await connection.copy_records_to_table(
                 "ballot", records=ballots,
                 columns=["id", "vote_id", "group_id", "status", "channel", "answers", "content_hash", "basis",
-                         "cast_at", "audit_entry_id", "nonce"],
+                         "cast_at", "audit_entry_id", "nonce", "void_reason"],
             )  # fmt: skip
             await connection.copy_records_to_table(
                 "ballot_mark", records=marks, columns=["ballot_id", "topic_id", "item", "vote_id", "answer", "area"]
@@ -392,6 +402,34 @@ class World:
             await connection.execute("ANALYZE")
         finally:
             await connection.close()
+
+    @staticmethod
+    def _voided_ballot(
+        ballots: list[tuple[Any, ...]], estate_id: uuid.UUID, vote_id: uuid.UUID, group_id: str, pseudonym: str,
+        topic_rows: list[Topic], started: datetime, cast_at: datetime, rng: random.Random,
+    ) -> list[tuple[Any, ...]]:  # fmt: skip
+        """A group's earlier ballot (``VOID``, added to ``ballots``) and its two entries: its ``ballot.cast`` and the
+        ``ballot.voided`` between it and the group's counted ballot cast at ``cast_at``."""
+        earlier = started + (cast_at - started) * rng.random()
+        voided_at = earlier + (cast_at - earlier) / 2
+        answers = {str(topic.id): answer(topic, rng) for topic in topic_rows}
+        ballot_id, entry_id, nonce = uuid.uuid4(), uuid.uuid4(), f"{rng.getrandbits(128):032x}"
+        content_hash = commitment(
+            vote_id=str(vote_id), group=pseudonym, answers=answers, basis="OWNER", channel="ONLINE",
+            cast_at=earlier.isoformat(), nonce=nonce,
+        )  # fmt: skip
+        reason = f"a later ballot of the group at {voided_at.isoformat()} (bench)"
+        ballots.append((ballot_id, vote_id, group_id, "VOID", "ONLINE", json.dumps(answers), content_hash, "OWNER",
+                        earlier, entry_id, nonce, reason))  # fmt: skip
+        cast = {
+            "ballot_id": str(ballot_id), "group": pseudonym, "commitment": content_hash, "basis": "OWNER",
+            "channel": "ONLINE", "cast_at": earlier.isoformat(), "grant": "",
+        }  # fmt: skip
+        void = {"ballot_id": str(ballot_id), group_member(pseudonym, group_id): pseudonym, "reason": reason}
+        return [
+            ("ballot.cast", estate_id, vote_id, cast, earlier, entry_id),
+            ("ballot.voided", estate_id, vote_id, void, voided_at, uuid.uuid4()),
+        ]
 
     async def _append_integrated(self, connection: asyncpg.Connection, entries: list[tuple[Any, ...]]) -> None:
         """The entries, integrated as ``app.audit.integrator.integrate`` would, and one signed checkpoint."""

@@ -30,7 +30,11 @@ reference machine (2 cores, 24 GB).
 
     .venv/bin/python bench/verify_export.py [--groups 100000] [--turnout 1.0] [--log-entries 1000000]
         [--profile] [--dsn postgresql://postgres@127.0.0.1:5432/postgres] [--save FILE | --bundle FILE]
-        [--repeat N] [--database NAME] [--reuse] [--jobs N]
+        [--repeat N] [--database NAME] [--reuse] [--jobs N] [--voided N]
+
+``--voided N``: N of the voting groups also cast an earlier ballot that a ``ballot.voided`` entry voids (as logs
+written before R-PAPER-2 hold them): N more ``ballot.cast`` and N ``ballot.voided`` entries, N ``VOID`` ballots, for
+the verifier's memory with many voidings (issue #16 item 8: bounded whatever the bundle holds).
 
 ``--jobs N`` is passed to the verifier (its default: 2 on two cores: the register regrouped and the ballots
 checked in two forked processes beside the log's pass). Its CPU seconds include every process (the bench's
@@ -90,7 +94,7 @@ async def build_and_export(args: argparse.Namespace) -> dict[str, Any]:
             world.vote_id = (
                 await session.execute(text("SELECT id FROM vote WHERE closed_at IS NOT NULL"))
             ).scalar_one()
-        units = world.groups = world.ballots = -1  # not known without counting: see the run that built it
+        units = world.groups = world.ballots = world.voided = -1  # not known without counting: the run that built it
     else:
         world = await World.create(args.database, args.dsn)
     try:
@@ -98,12 +102,13 @@ async def build_and_export(args: argparse.Namespace) -> dict[str, Any]:
             units = round(args.groups * 1.094)  # second flats, developer units, parking: ~1.094 units per group
             register = register_csv(units)
             await world.publish_vote(register, topics(register_candidates(register)))
-            await world.cast_ballots(args.turnout, fill_to=args.log_entries)
+            await world.cast_ballots(args.turnout, fill_to=args.log_entries, voided=args.voided)
             async with unit_of_work(world.sessionmaker) as session:
                 await result_service.close_and_decide(session, world.vote_id, now=ENDS, keys=world.keys)
         size = await world.log_size()
         say(
-            f"world: {units} units, {world.groups} groups, {world.ballots} ballots, log size {size}, "
+            f"world: {units} units, {world.groups} groups, {world.ballots} ballots ({world.voided} more voided), "
+            f"log size {size}, "
             f"built and closed in {time.perf_counter() - started:.1f} s"
         )
         exported = time.perf_counter()
@@ -116,7 +121,7 @@ async def build_and_export(args: argparse.Namespace) -> dict[str, Any]:
     finally:
         await world.close()
     return {
-        "units": units, "groups": world.groups, "ballots": world.ballots, "log_size": size,
+        "units": units, "groups": world.groups, "ballots": world.ballots, "voided": world.voided, "log_size": size,
         "export_seconds": round(export_seconds, 2), "content": bundle.content,
         "log_key": world.keys.current.key_string,
     }  # fmt: skip
@@ -238,6 +243,10 @@ def main() -> None:
     parser.add_argument("--groups", type=int, default=100_000)
     parser.add_argument("--turnout", type=float, default=1.0)
     parser.add_argument("--log-entries", type=int, default=1_000_000)
+    parser.add_argument(
+        "--voided", type=int, default=0,
+        help="that many groups also cast an earlier ballot, voided by a ballot.voided entry (two more entries each)",
+    )  # fmt: skip
     parser.add_argument("--profile", action="store_true", help="also profile the verifier in-process (cProfile)")
     parser.add_argument("--dsn", default=ADMIN_DSN)
     parser.add_argument("--database", default=DATABASE, help="the benchmark database (dropped and rebuilt)")

@@ -46,6 +46,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import ctypes
 import functools
 import gc
 import hashlib
@@ -57,6 +58,7 @@ import os
 import pickle
 import re
 import signal
+import struct
 import sys
 import uuid
 import zipfile
@@ -66,7 +68,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
-from typing import Any, BinaryIO, NamedTuple
+from typing import Any, BinaryIO, NamedTuple, Protocol, TypeVar
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -727,6 +729,113 @@ class _Entry(NamedTuple):  # one per entry: a tuple is built in C, a frozen data
         return payload
 
 
+#: The missing entries kept to be named (five, and whether there are more).
+_NAMED_MISSING = 6
+
+
+def _trim_heap() -> None:
+    """Give the C heap's free pages back to the system (glibc's ``malloc_trim``; nothing elsewhere): before a fork,
+    so that what was read and let go (the manifest's unit tags, the roll's lines) is not resident in both processes."""
+    try:
+        libc = ctypes.CDLL(None)
+        trim = libc.malloc_trim
+    except (OSError, AttributeError):  # pragma: no cover - not glibc
+        return
+    trim(0)
+
+
+class _Closing(Protocol):
+    def close(self) -> None: ...
+
+
+_Kept = TypeVar("_Kept", bound=_Closing)
+#: A void ballot or a ``ballot.voided`` entry: its ballot id (``procedure.group_key``), its place (ballots.jsonl's line,
+#: or the entry's leaf) and its reason's SHA-256 (``_void_record``).
+_VOID = struct.Struct(">36sQ32s")
+
+
+def _void_record(ballot_id: str, place: int, reason: Any) -> bytes:
+    """A ``_VOID`` record. The reason is compared by a digest of its text (or, for another JSON value, of its JSON
+    with its type: ``1``, ``1.0`` and ``true`` differ)."""
+    if type(reason) is str:
+        raw = b"s" + reason.encode("utf-8", "surrogatepass")
+    else:
+        try:
+            raw = b"j" + _dumps_sorted(reason)
+        except TypeError:  # an integer orjson cannot write
+            raw = b"r" + repr(reason).encode("utf-8", "surrogatepass")
+    return _VOID.pack(procedure.group_key(ballot_id), place, hashlib.sha256(raw).digest())
+
+
+def _void_mismatch(ballots: Iterable[bytes], entries: Iterable[bytes]) -> tuple[tuple[int, int] | None, int | None]:
+    """The void ballots' and the ``ballot.voided`` entries' ``_VOID`` records, each sorted, merged by ballot id: the
+    first void ballot (by its line) without an entry, or whose reason is not its entry's, as (its line, the entry's
+    leaf or -1); and the first entry (by leaf) of a ballot that is not void. Of an id repeated on one side, its first
+    place and its last place's reason count (as a map by id keeps them)."""
+    records = heapq.merge(((record, True) for record in ballots), ((record, False) for record in entries))
+    ballot_failure: tuple[int, int] | None = None
+    entry_failure: int | None = None
+    for _, group in itertools.groupby(records, key=lambda item: item[0][:36]):
+        voids: list[tuple[int, bytes]] = []
+        voidings: list[tuple[int, bytes]] = []
+        for record, is_ballot in group:  # sorted by place within an id
+            _, place, reason = _VOID.unpack(record)
+            (voids if is_ballot else voidings).append((place, reason))
+        if voids and not voidings:
+            found = (voids[0][0], -1)
+        elif voids and voids[-1][1] != voidings[-1][1]:
+            found = (voids[0][0], voidings[-1][0])
+        else:
+            if voidings and not voids and (entry_failure is None or voidings[0][0] < entry_failure):
+                entry_failure = voidings[0][0]
+            continue
+        if ballot_failure is None or found < ballot_failure:
+            ballot_failure = found
+    return ballot_failure, entry_failure
+
+
+class _Entries:
+    """The vote's entries the log's pass does not fold into records or arrays (all but ``ballot.cast``,
+    ``paper.received`` and ``ballot.voided``): each kept as its leaf line (``spill.Lines``: in a temporary file past
+    1 MiB) and parsed again when a check reads it. In memory 20 bytes an entry (its kind's code, its end offset, its
+    leaf), whatever the entry holds. Iterated, all of them in leaf order; ``of_kinds``, those of some kinds (only
+    those are read and parsed)."""
+
+    def __init__(self) -> None:
+        self.lines = spill.Lines()
+        self.leaves = array("q")
+        self.code: dict[str, int] = {}  # kind → its tag in ``lines``
+
+    def append(self, leaf: int, kind: str, line: bytes) -> None:
+        code = self.code.get(kind)
+        if code is None:
+            code = self.code[kind] = len(self.code)
+        self.leaves.append(leaf)
+        self.lines.append(code, line)
+
+    def _entries(self, read: Iterator[tuple[int, bytes]]) -> Iterator[_Entry]:
+        leaves = self.leaves
+        for position, line in read:
+            yield _Entry(leaves[position], _document(line))  # the line was checked canonical when it was read
+
+    def __iter__(self) -> Iterator[_Entry]:
+        return self._entries(self.lines.read())
+
+    def __len__(self) -> int:
+        return len(self.leaves)
+
+    def of_kinds(self, kinds: Iterable[str]) -> Iterator[_Entry]:
+        """The entries of these kinds, in leaf order."""
+        return self._entries(self.lines.read(self.code[kind] for kind in kinds if kind in self.code))
+
+    def count(self, kind: str) -> int:
+        code = self.code.get(kind)
+        return 0 if code is None else self.lines.count(code)
+
+    def close(self) -> None:
+        self.lines.close()
+
+
 class _Verifier:
     def __init__(self, source: bytes | BinaryIO, *, trust: Trust, progress: Progress, jobs: int = 1) -> None:
         self.source = source
@@ -742,7 +851,7 @@ class _Verifier:
         self.current = "bundle"
         self.deferred: dict[str, str] = {}
         self.pending: dict[str, tuple[int, str]] = {}  # member → size and SHA-256 the manifest lists, not yet hashed
-        self.spilled: list[spill.RecordSort] = []  # per-vote state kept in temporary files, closed by ``run``
+        self.spilled: list[_Closing] = []  # per-vote state kept in temporary files, closed by ``run``
 
     # --- plumbing -------------------------------------------------------------------------------------------
 
@@ -757,7 +866,7 @@ class _Verifier:
         except (KeyError, IndexError, TypeError, ValueError, AttributeError, DomainError) as error:
             raise Failure(name, f"malformed or inconsistent data ({type(error).__name__}: {error})") from error
 
-    def _spilled(self, records: spill.RecordSort) -> spill.RecordSort:
+    def _spilled(self, records: _Kept) -> _Kept:
         self.spilled.append(records)
         return records
 
@@ -1190,7 +1299,8 @@ class _Verifier:
         if next(nodes, None) is not None:
             raise Failure("log", f"{d.INCLUSION_NODES} holds more nodes than the inclusion proofs use")
         kinds = self.listed_kinds
-        self.missing.extend((self.listed_leaves[at], kinds[at]) for at in range(self.listed_at, len(kinds)))
+        missing = range(self.listed_at, min(len(kinds), self.listed_at + _NAMED_MISSING - len(self.missing)))
+        self.missing.extend((self.listed_leaves[at], kinds[at]) for at in missing)
         self.entry_count = count
         if self.on_cast == self._ballot:
             self._finish_ballots()
@@ -1217,7 +1327,8 @@ class _Verifier:
         self.spilled.clear()
         self.on_cast: Callable[[_Entry], None] = self._ballot
         self.agreeing = False  # on_cast is _agree: the plain ballot.cast lines take ``_agreed_cast``
-        self.entries: list[_Entry] = []  # every entry but the ballot.cast ones, which are kept as arrays below
+        # every entry but the ballot.cast, ballot.voided and paper.received ones, kept as records and arrays below
+        self.entries = self._spilled(_Entries())
         self.leaves = array("q")  # every entry's leaf index, in leaf order
         self.cast_leaves = array("q")  # the ballot.cast entries' leaf indexes and created_at (µs since the epoch)
         self.cast_created = array("q")
@@ -1230,14 +1341,22 @@ class _Verifier:
         self.sums: list[dict[tuple[Any, bool], list[int]]] = [{} for _ in self.topic_ids]
         self.commitments = self._spilled(spill.RecordSort(32))  # sorted out of core for the counted set
         self.participating = [0, 0]
-        self.void_ballots: dict[str, tuple[Any, str]] = {}  # ballot id → its void_reason and group
-        self.voided: dict[str, Any] = {}  # ballot id → the reason its ballot.voided entry gives
+        # The void ballots and the ballot.voided entries, as records (ballot id, line or leaf, reason's digest) sorted
+        # out of core by ballot id for the ballots check's merge; the first void ballot (in ballots.jsonl's order)
+        # whose group is not in the roll; the voided entries' leaves and created_at (for the close and the times), and
+        # the first one in log-time order (for the paper checks, R-PAPER-2).
+        self.void_ballots = self._spilled(spill.RecordSort(_VOID.size))
+        self.void_outside: tuple[str, str] | None = None
+        self.voided = self._spilled(spill.RecordSort(_VOID.size))
+        self.voided_leaves = array("q")
+        self.voided_created = array("q")
+        self.first_voided: tuple[str, int] | None = None
         self.answer_values: dict[Any, Any] = {}
         self.ballot_lines = self.lines(d.BALLOTS)
         self.ballots_seen = 0
         self.ballots_stopped = False
         self.listed_at = 0
-        self.missing: list[tuple[int, str]] = []
+        self.missing: list[tuple[int, str]] = []  # listed, not in the bundle: the first ``_NAMED_MISSING`` only
         self.unlisted: tuple[int, str] | None = None
         self.late_evidence: tuple[str, int] | None = None
         self.previous = -1
@@ -1467,12 +1586,19 @@ class _Verifier:
                 )
             self.on_cast(entry)
             return
-        if kind == EventKind.BALLOT_VOIDED:
-            self.voided[str(document["payload"]["ballot_id"])] = document["payload"]["reason"]
-        elif kind == EventKind.PAPER_RECEIVED:  # a record, not the document (as many as the groups)
+        if kind == EventKind.BALLOT_VOIDED:  # a record and two array items, not the document (as many as the ballots)
+            payload = document["payload"]
+            self.voided += _void_record(str(payload["ballot_id"]), index, payload["reason"])
+            self.voided_leaves.append(index)
+            self.voided_created.append(created)
+            first = (str(document["created_at"]), index)
+            if self.first_voided is None or first < self.first_voided:
+                self.first_voided = first
+            return
+        if kind == EventKind.PAPER_RECEIVED:  # a record, not the document (as many as the groups)
             self.receptions += procedure.reception_record(index, created, document["payload"], self.group_area)
             return
-        self.entries.append(entry)
+        self.entries.append(index, kind, line)
 
     def _agreed_cast(self, line: bytes, index: int) -> bool:
         """``_entry`` then ``_agree`` for a ``ballot.cast`` line in the server's own form (``_CAST_LINE``), from its
@@ -1510,7 +1636,8 @@ class _Verifier:
         """Merge the bundle's entries with the signed export index (both in leaf order): what is missing or extra."""
         leaves, kinds, at = self.listed_leaves, self.listed_kinds, self.listed_at
         while at < len(leaves) and leaves[at] < leaf:
-            self.missing.append((leaves[at], kinds[at]))
+            if len(self.missing) < _NAMED_MISSING:
+                self.missing.append((leaves[at], kinds[at]))
             at += 1
         if at < len(leaves) and leaves[at] == leaf and kinds.codes[at] == kinds.code.get(kind):
             at += 1
@@ -1582,8 +1709,10 @@ class _Verifier:
             return
         self._cast_extremes(ballot_id, ballot["cast_at"])
         status = ballot["status"]
-        if status == "VOID":
-            self.void_ballots[ballot_id] = (ballot["void_reason"], group)
+        if status == "VOID":  # its line's position in ballots.jsonl (one line a ballot seen)
+            self.void_ballots += _void_record(ballot_id, self.ballots_seen - 1, ballot["void_reason"])
+            if self.void_outside is None and group not in self.group_area:
+                self.void_outside = (ballot_id, group)
         elif status == "COUNTED":
             if ballot["void_reason"] is not None:
                 self.defer("ballots", f"ballot {ballot_id} is counted but has a void_reason")
@@ -1668,26 +1797,28 @@ class _Verifier:
     def _ballots_alone(self, pipe: BinaryIO) -> None:
         """In the forked process: every line of ballots.jsonl checked on its own (``_ballot_alone``). Written to the
         pipe: a frame with the per-vote state, the agreement's digest and whether anything went wrong (pickled), then
-        the counted commitments sorted, in frames of ``spill.READ_BYTES`` (``_frames``), then an empty frame.
+        the counted commitments sorted, in frames of ``spill.READ_BYTES`` (``_frames``), then an empty frame; then the
+        void ballots' records the same way.
 
         The commitments go to a sort of this process's own: the parent's (``_reset_stream``) may hold temporary files
         whose descriptions are shared across the fork. The counted groups' marks (``_keep``) are made in this
         process's copy of the roll's map, which the parent never sees."""
         self.hashed, self.deferred = {}, {}
-        with spill.RecordSort(32) as self.commitments:
+        with spill.RecordSort(32) as self.commitments, spill.RecordSort(_VOID.size) as self.void_ballots:
             for line in self.lines(d.BALLOTS):
                 self._ballot_alone(line)
                 if self.disagreed or self.deferred:
                     break  # the parent runs the reference pass
             state = (
-                self.sums, self.answer_values, self.void_ballots, self.participating, self.cast_extremes,
+                self.sums, self.answer_values, self.void_outside, self.participating, self.cast_extremes,
             )  # fmt: skip
             clean = not self.disagreed and not self.deferred
             _write_frame(pipe, pickle.dumps((clean, self.ballots_seen, self.agreement.digest(), state, self.hashed)))
             if clean:
-                for block in self.commitments.sorted_blocks():
-                    _write_frame(pipe, block)
-                _write_frame(pipe, b"")
+                for records in (self.commitments, self.void_ballots):
+                    for block in records.sorted_blocks():
+                        _write_frame(pipe, block)
+                    _write_frame(pipe, b"")
 
     def _ballot_alone(self, line: bytes) -> None:
         """``_ballot`` without its entry: the line's own checks (its commitment recomputed equals its content hash),
@@ -1738,13 +1869,14 @@ class _Verifier:
                     return False
                 try:
                     self.commitments.add_sorted(_frames(pipe))
+                    self.void_ballots.add_sorted(_frames(pipe))
                 except (EOFError, ValueError):  # cut short, or not sorted records: the reference pass decides
                     return False
         finally:
             os.kill(pid, signal.SIGKILL)  # done (or, unreaped, a zombie the signal cannot reach) unless cut short
             os.waitpid(pid, 0)
         self.ballots_seen = seen
-        self.sums, self.answer_values, self.void_ballots, self.participating, self.cast_extremes = state
+        self.sums, self.answer_values, self.void_outside, self.participating, self.cast_extremes = state
         return True
 
     def _stop_ballot_child(self) -> None:
@@ -1930,10 +2062,9 @@ class _Verifier:
             records = heapq.merge(legacy, extra)
             bindings = [
                 (entry, claimed, _micros(entry.document["created_at"]))
-                for entry in self.entries
-                if entry.kind in completeness.BINDING_KINDS
+                for entry in self.entries.of_kinds(completeness.BINDING_KINDS)
                 # None: logged before the binding existed (append-only: old payloads stay as they are)
-                and (claimed := entry.payload.get("entries")) is not None
+                if (claimed := entry.payload.get("entries")) is not None
             ]
             sets = _entry_sets(records, [before for _, _, before in bindings])
             bound = 0
@@ -1959,10 +2090,10 @@ class _Verifier:
         )
 
     def _single(self, kind: EventKind) -> _Entry:
-        found = [entry for entry in self.entries if entry.kind == kind]
-        if len(found) != 1:
-            raise Failure("log", f"expected exactly one {kind} entry, found {len(found)}")
-        return found[0]
+        count = self.entries.count(kind)
+        if count != 1:
+            raise Failure("log", f"expected exactly one {kind} entry, found {count}")
+        return next(self.entries.of_kinds((kind,)))
 
     # --- 5. notice ------------------------------------------------------------------------------------------
 
@@ -2321,6 +2452,7 @@ class _Verifier:
         readable, writable = os.pipe()
         sys.stdout.flush()
         sys.stderr.flush()
+        _trim_heap()
         pid = os.fork()
         if pid == 0:  # pragma: no cover - the child (its work is covered in-process)
             try:
@@ -2369,21 +2501,10 @@ class _Verifier:
         now what needs the whole vote: void ballots and ``ballot.voided`` entries, participation, the counted set."""
         self.raise_deferred("ballots")
         with self.step("ballots"):
-            for ballot_id, (_, group) in self.void_ballots.items():  # counted ones: checked as they streamed by
-                if group not in self.group_area:
-                    raise Failure("ballots", f"ballot {ballot_id}: group {group} is not in the roll")
-            for ballot_id, (reason, _) in self.void_ballots.items():
-                if ballot_id not in self.voided:
-                    raise Failure("ballots", f"ballot {ballot_id} is void, but no ballot.voided entry says so")
-                if reason != self.voided[ballot_id]:
-                    raise Failure(
-                        "ballots",
-                        f"ballot {ballot_id}: its void_reason {reason!r} is not the reason "
-                        f"{self.voided[ballot_id]!r} of its signed ballot.voided entry",
-                    )
-            for ballot_id in self.voided:
-                if ballot_id not in self.void_ballots:
-                    raise Failure("ballots", f"ballot {ballot_id} was voided in the log but is counted")
+            if self.void_outside is not None:  # counted ones: checked as they streamed by
+                ballot_id, group = self.void_outside
+                raise Failure("ballots", f"ballot {ballot_id}: group {group} is not in the roll")
+            self._check_voided()
             participating = Weight(*self.participating)
             recorded_weight = self.closed.payload["participating"]
             if (participating.heads, participating.area) != (recorded_weight["heads"], recorded_weight["area"]):
@@ -2400,6 +2521,29 @@ class _Verifier:
             "to one"
             + ("; the counted commitments are the set signed at the close" if "counted" in self.closed.payload else ""),
         )
+
+    def _check_voided(self) -> None:
+        """Each void ballot has a ``ballot.voided`` entry giving its void_reason, and each such entry's ballot is void:
+        both sorted by ballot id out of core (``_VOID`` records), merged in one pass. The first void ballot (in
+        ballots.jsonl's order) without its entry or with another reason fails, else the first entry (in leaf order)
+        of a ballot that is not void; each named from its line or entry read again. Of a ballot id repeated on one
+        side, its first place and its last reason count (as a map by id would keep them)."""
+        ballot_failure, entry_failure = _void_mismatch(self.void_ballots, self.voided)
+        self.void_ballots.close()
+        self.voided.close()
+        if ballot_failure is not None:
+            line, leaf = ballot_failure
+            ballot = _strict_json(next(itertools.islice(self.lines(d.BALLOTS), line, None)))
+            if leaf < 0:
+                raise Failure("ballots", f"ballot {ballot['ballot_id']} is void, but no ballot.voided entry says so")
+            raise Failure(
+                "ballots",
+                f"ballot {ballot['ballot_id']}: its void_reason {ballot['void_reason']!r} is not the reason "
+                f"{self._document_at(leaf).payload['reason']!r} of its signed ballot.voided entry",
+            )
+        if entry_failure is not None:
+            ballot_id = self._document_at(entry_failure).payload["ballot_id"]
+            raise Failure("ballots", f"ballot {ballot_id} was voided in the log but is counted")
 
     def _check_counted_set(self) -> None:
         """R-REC-1: the counted ballots are exactly the commitments whose Merkle root ``vote.closed`` signed.
@@ -2507,14 +2651,11 @@ class _Verifier:
             # A paper ballot's cast_at is the organiser's "received at"; the log says when it was really entered.
             # Every ballot (and every voiding) must be in the log before the close, whatever time it claims.
             closed_at = self.closed.leaf_index
-            late = [
-                entry.leaf_index
-                for entry in self.entries
-                if entry.kind == EventKind.BALLOT_VOIDED and entry.leaf_index > closed_at
-            ]
-            first_cast = bisect_right(self.cast_leaves, closed_at)
-            if first_cast < len(self.cast_leaves):
-                late.append(self.cast_leaves[first_cast])
+            late = []
+            for leaves in (self.voided_leaves, self.cast_leaves):  # each in leaf order
+                first = bisect_right(leaves, closed_at)
+                if first < len(leaves):
+                    late.append(leaves[first])
             if late:
                 entry = self._document_at(min(late))
                 raise Failure(
@@ -2621,26 +2762,26 @@ class _Verifier:
             self._near(self.result_published, "published_at")
             # (created_at, leaf) of every suspension and resumption, in time order: the state at any moment
             switches: list[tuple[int, int, bool]] = []
-            ballots: list[tuple[int, int]] = []  # the ballot.voided entries; ballot.cast ones are in the arrays
-            for entry in self.entries:
+            for entry in self.entries.of_kinds(SUPERVISION_KINDS):  # the ballots' entries are in the arrays
                 created = _micros(entry.document["created_at"])
                 if entry.kind == EventKind.SUPERVISION_SUSPENSION:
                     switches.append((created, entry.leaf_index, True))
                 elif entry.kind == EventKind.SUPERVISION_RESUMPTION:
                     switches.append((created, entry.leaf_index, False))
-                elif entry.kind in SUPERVISION_KINDS:
+                else:
                     self._near(entry, "acted_at")
-                elif entry.kind == EventKind.BALLOT_VOIDED:
-                    ballots.append((created, entry.leaf_index))
             switches.sort()
             lowest, highest = _micros(starts), _micros(ends) + TIME_TOLERANCE_MICROS
             lowest = max(lowest, _micros(published_created))
             offending: tuple[int, int, str] | None = None
             # R-PAPER-3: paper ballots are entered at the counting session after the end (checked by ``paper``)
             # (only in a vote with a counting session: a log from before R-PAPER entered them before the close)
-            session = any(entry.kind == EventKind.COUNTING_OPENED for entry in self.entries)
+            session = self.entries.count(EventKind.COUNTING_OPENED) > 0
             counted_later = self.paper_leaves if session else array("q")  # in leaf order
-            for created, leaf in itertools.chain(zip(self.cast_created, self.cast_leaves, strict=True), ballots):
+            for created, leaf in itertools.chain(
+                zip(self.cast_created, self.cast_leaves, strict=True),
+                zip(self.voided_created, self.voided_leaves, strict=True),
+            ):
                 if created >= highest and _holds(counted_later, leaf):
                     continue
                 if not lowest <= created < highest:
@@ -2705,7 +2846,12 @@ class _Verifier:
         roots: dict[int, bytes] = {}
         wanted = {self.result_checkpoint.size, self.latest_checkpoint.size}
         notes: list[Any] = []
-        vote_entries: list[tuple[int, str]] = []
+        latest = self.latest_checkpoint.size
+        # Of the vote's entries in the dump, only what the failures name: the first one the bundle lacks below its
+        # latest checkpoint, and those after it (how many, the first five): a constant, whatever the log's size.
+        lacking: tuple[int, str] | None = None
+        later: list[tuple[int, str]] = []
+        later_count = 0
         with self.step("freshness"):
             for number, line in enumerate(lines, start=1):
                 if not line.strip():
@@ -2726,7 +2872,13 @@ class _Verifier:
                 except ValueError as error:
                     raise Failure("freshness", f"log dump leaf {tree.size}: {error}") from error
                 if document["vote_id"] == self.vote_id:
-                    vote_entries.append((tree.size, str(document["kind"])))
+                    leaf = tree.size
+                    if leaf >= latest:
+                        later_count += 1
+                        if len(later) < 5:
+                            later.append((leaf, str(document["kind"])))
+                    elif lacking is None and not self._has_leaf(leaf):
+                        lacking = (leaf, str(document["kind"]))
                 tree = tree.append(entry_leaf_hash(document))
                 if tree.size in wanted:
                     roots[tree.size] = tree.root()
@@ -2751,16 +2903,14 @@ class _Verifier:
                     )
                 if roots.get(mine.size) != mine.root_hash:
                     raise Failure("freshness", self._fork(label, mine.size))
-            latest = self.latest_checkpoint.size
-            for leaf, kind in vote_entries:
-                if leaf < latest and not self._has_leaf(leaf):
-                    raise Failure("freshness", f"the log's {kind} entry at leaf {leaf} of this vote is missing")
-            later = [(leaf, kind) for leaf, kind in vote_entries if leaf >= latest]
+            if lacking is not None:
+                leaf, kind = lacking
+                raise Failure("freshness", f"the log's {kind} entry at leaf {leaf} of this vote is missing")
             if later:
-                named = ", ".join(f"{kind} at leaf {leaf}" for leaf, kind in later[:5])
+                named = ", ".join(f"{kind} at leaf {leaf}" for leaf, kind in later)
                 raise Failure(
                     "freshness",
-                    f"the log has {len(later)} later entries of this vote after the bundle's latest checkpoint (size "
+                    f"the log has {later_count} later entries of this vote after the bundle's latest checkpoint (size "
                     f"{latest}): {named}; the bundle is stale or hides them",
                 )
         self.passed(
@@ -2793,6 +2943,7 @@ class _Verifier:
                 paper = procedure.check_paper(
                     self.frame, self.published, self.entries, self.closed, self.receptions, self.paper_records,
                     self.online_records, self.group_area, _Reread(self),
+                    first_voided=None if self.first_voided is None else self.first_voided[1],
                 )  # fmt: skip
                 convening = procedure.check_convening(self.published, self.entries, self.topics, self.notice)
             except procedure.ProcedureFailure as failure:

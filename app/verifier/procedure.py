@@ -4,8 +4,10 @@ paper ballots counted in public, convening and per-decision status.
 Pure functions over the vote's non-ballot entries (``Logged``: kind, payload, leaf document, leaf index; each one
 already proven in a signed checkpoint by ``app.verifier.checks``) and, for the paper checks, fixed-size records the
 log's stream makes of the receptions and of the ``ballot.cast`` entries that need them (the paper ones, and the
-online ones of a vote with receptions), sorted by group. Each check raises ``ProcedureFailure`` naming its check and
-what is wrong; ``app.verifier.checks`` reports it as a ``FAIL`` line. The rule ids are docs/rules.md's.
+online ones of a vote with receptions), sorted by group; the objections' filings and answers are sorted by objection
+out of core as they stream by (``check_objections``, ``spill.RecordSort``). Each check raises ``ProcedureFailure``
+naming its check and what is wrong; ``app.verifier.checks`` reports it as a ``FAIL`` line. The rule ids are
+docs/rules.md's.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import struct
 from collections.abc import Container, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from app.ledger import ballot as ballot_commitments
 from app.ledger.canonical import canonical_sha256
@@ -26,6 +28,7 @@ from app.ledger.events import EventKind
 from app.rules.lifecycle import carries_decision
 from app.rules.paper import PUBLIC_WITNESSES, PaperForm, ReceptionStatus, WitnessRole
 from app.rules.publicity import earliest_voting_start, notice_effective_at, shanghai_date
+from app.verifier import spill
 
 #: How far a time a payload states may be from its entry's own log time (``created_at``), as in the checks.
 TIME_TOLERANCE = timedelta(minutes=5)
@@ -105,12 +108,18 @@ def _named(entry: Logged) -> str:
     return f"the {entry.kind} entry (leaf {entry.leaf_index}, logged {entry.document['created_at']})"
 
 
+@runtime_checkable
+class ByKind(Protocol):
+    """Entries that give those of some kinds without reading the others (``app.verifier.checks._Entries``: kept in
+    a temporary file, parsed again as they are read)."""
+
+    def of_kinds(self, kinds: Iterable[str]) -> Iterator[Logged]: ...
+
+
 def _of(entries: Iterable[Logged], *kinds: str) -> list[Logged]:
     """The entries of these kinds in log-time order (leaf order breaks ties)."""
-    return sorted(
-        (entry for entry in entries if entry.kind in kinds),
-        key=lambda entry: (entry.document["created_at"], entry.leaf_index),
-    )
+    chosen = entries.of_kinds(kinds) if isinstance(entries, ByKind) else (e for e in entries if e.kind in kinds)
+    return sorted(chosen, key=lambda entry: (entry.document["created_at"], entry.leaf_index))
 
 
 # --- windows in force (R-ROLL-7, R-SUP-5, R-SUP-6) -------------------------------------------------------------
@@ -140,7 +149,7 @@ class Frame:
         return bool(self.resumed)
 
 
-def frame_in_force(published: Logged, entries: Sequence[Logged]) -> Frame:
+def frame_in_force(published: Logged, entries: Iterable[Logged]) -> Frame:
     """R-ROLL-7: the last ``vote.roll_republished`` replaces the published roll, notice hash, register version, totals
     and window, each naming the one before (``previous_*``); R-SUP-5: each ``supervision.resumption`` moves the end to
     its ``ends_after``, at least its ``ends_before`` (the end then in force) plus the whole suspended time."""
@@ -242,7 +251,7 @@ def _resume(frame: Frame, entry: Logged, suspended_at: datetime | None) -> None:
     frame.resumed.append(entry)
 
 
-def check_window(frame: Frame, entries: Sequence[Logged], closed: Logged) -> str:
+def check_window(frame: Frame, entries: Iterable[Logged], closed: Logged) -> str:
     """R-SUP-5/6: no close after a suspension never resumed, none of a terminated vote; ``vote.closed.closed_at`` is
     the end in force. Returns the report's summary."""
     for termination in _of(entries, EventKind.SUPERVISION_TERMINATION):
@@ -286,7 +295,7 @@ def posting_required(published: Logged) -> bool:
 
 
 def check_postings(
-    frame: Frame, published: Logged, entries: Sequence[Logged], first_cast: Cast | None
+    frame: Frame, published: Logged, entries: Iterable[Logged], first_cast: Cast | None
 ) -> tuple[datetime, str]:
     """R-NOTICE-2/3: each posting stated no later than its server time and no earlier than the publication, of the
     notice in force; the earliest one counts; voting starts no earlier than 00:00 (Shanghai) of the 16th day after
@@ -361,7 +370,7 @@ def check_postings(
     )
 
 
-def check_deliveries(entries: Sequence[Logged]) -> int:
+def check_deliveries(entries: Iterable[Logged]) -> int:
     """R-NOTICE-4: each ``notice.delivery_recorded`` entry's counts add up (delivered and dead letters never more
     than the messages queued) and never go down for the same notice and channel."""
     seen: dict[tuple[str, str], tuple[int, int]] = {}
@@ -389,44 +398,116 @@ def check_deliveries(entries: Sequence[Logged]) -> int:
 # --- roll objections (R-ROLL-7) --------------------------------------------------------------------------------
 
 
-def check_objections(frame: Frame, entries: Sequence[Logged], closed: Logged) -> str:
+#: an objection's filing or answer: its id (``group_key``), created_at µs, leaf, filed_at or answered_at µs
+OBJECTION = struct.Struct(">36sQQQ")
+
+
+def _kind_of(entries: Iterable[Logged], kind: str) -> Iterator[Logged]:
+    """The entries of one kind in leaf order, one at a time (none read beside them when ``entries`` is ``ByKind``)."""
+    if isinstance(entries, ByKind):
+        return entries.of_kinds((kind,))
+    return (entry for entry in entries if entry.kind == kind)
+
+
+def _at_leaf(entries: Iterable[Logged], kind: str, leaf: int) -> Logged:
+    return next(entry for entry in _kind_of(entries, kind) if entry.leaf_index == leaf)
+
+
+def check_objections(frame: Frame, entries: Iterable[Logged], closed: Logged) -> str:
     """Objections filed after publication and before voting opens (the start in force), against a roll of the vote;
-    each answered at most once, after it was filed and before the close. Unanswered ones are counted."""
-    filed: dict[str, Logged] = {}
-    for entry in _of(entries, EventKind.ROLL_OBJECTION_FILED):
-        at = instant(entry.payload["filed_at"])
-        if at < frame.published_at or at >= frame.starts_at:
+    each answered at most once, after it was filed and before the close. Unanswered ones are counted.
+
+    The filings and answers stream by (one entry at a time) into records sorted by objection out of core
+    (``spill.RecordSort``), merged objection by objection; the first failure in log-time order is named from its
+    entry read again. Memory is bounded whatever the number of objections."""
+    with spill.RecordSort(OBJECTION.size) as filings, spill.RecordSort(OBJECTION.size) as answers:
+        early: tuple[str, int, Logged] | None = None  # the first filing (log time, leaf) outside the notice period
+        for entry in _kind_of(entries, EventKind.ROLL_OBJECTION_FILED):
+            at = instant(entry.payload["filed_at"])
+            order = (str(entry.document["created_at"]), entry.leaf_index)
+            if (at < frame.published_at or at >= frame.starts_at) and (early is None or order < early[:2]):
+                early = (*order, entry)
+            filings += OBJECTION.pack(
+                group_key(str(entry.payload["objection_id"])), micros(_created(entry)) + _OFFSET, entry.leaf_index,
+                micros(at) + _OFFSET,
+            )  # fmt: skip
+        if early is not None:
+            entry = early[2]
             raise ProcedureFailure(
                 "roll",
                 f"{_named(entry)}: filed at {entry.payload['filed_at']}, outside the notice period "
                 f"{frame.published_at.isoformat()} – {frame.starts_at.isoformat()} (R-ROLL-7)",
             )
-        filed[str(entry.payload["objection_id"])] = entry
-    answered: set[str] = set()
-    for entry in _of(entries, EventKind.ROLL_OBJECTION_ANSWERED):
+        for entry in _kind_of(entries, EventKind.ROLL_OBJECTION_ANSWERED):
+            answers += OBJECTION.pack(
+                group_key(str(entry.payload["objection_id"])), micros(_created(entry)) + _OFFSET, entry.leaf_index,
+                micros(instant(entry.payload["answered_at"])) + _OFFSET,
+            )  # fmt: skip
+        listed = frame.republished.payload["objections"] if frame.republished is not None else []
+        wanted = {group_key(objection) for objection in listed if type(objection) is str}
+        closed_times = (micros(_created(closed)) + _OFFSET, micros(instant(closed.payload["closed_at"])) + _OFFSET)
+        found = _objections_merge(filings, answers, closed_times, wanted)
+    failure, filed, answered, answered_wanted = found
+    if failure is not None:
+        _, leaf, problem = failure
+        entry = _at_leaf(entries, EventKind.ROLL_OBJECTION_ANSWERED, leaf)
         objection = str(entry.payload["objection_id"])
-        if objection not in filed:
+        if problem == "unfiled":
             raise ProcedureFailure("roll", f"{_named(entry)} answers objection {objection}, never filed in this vote")
-        if objection in answered:
+        if problem == "again":
             raise ProcedureFailure("roll", f"{_named(entry)} answers objection {objection} a second time")
-        at = instant(entry.payload["answered_at"])
-        if (
-            at < instant(filed[objection].payload["filed_at"])
-            or entry.document["created_at"] > closed.document["created_at"]
-            or at > instant(closed.payload["closed_at"])
-        ):
+        raise ProcedureFailure(
+            "roll", f"{_named(entry)}: answered at {entry.payload['answered_at']}, before filing or after the close"
+        )
+    for objection in listed:
+        if type(objection) is not str or group_key(objection) not in answered_wanted:
             raise ProcedureFailure(
-                "roll", f"{_named(entry)}: answered at {entry.payload['answered_at']}, before filing or after the close"
+                "roll",
+                f"the re-published roll acts on objection {objection}, which has no answer in the log (R-ROLL-7)",
             )
-        answered.add(objection)
-    if frame.republished is not None:
-        for objection in frame.republished.payload["objections"]:
-            if objection not in answered:
-                raise ProcedureFailure(
-                    "roll",
-                    f"the re-published roll acts on objection {objection}, which has no answer in the log (R-ROLL-7)",
-                )
-    return f"{len(filed)} objection(s), {len(filed) - len(answered)} unanswered"
+    return f"{filed} objection(s), {filed - answered} unanswered"
+
+
+def _objections_merge(
+    filings: Iterable[bytes], answers: Iterable[bytes], closed: tuple[int, int], wanted: Container[bytes]
+) -> tuple[tuple[int, int, str] | None, int, int, set[bytes]]:
+    """The filings' and answers' records (each sorted: by objection, then log time and leaf) merged: the first
+    answer that fails, in log-time order, as (created µs, leaf, "unfiled" | "again" | "late"); how many objections
+    were filed, how many of them answered, and which of ``wanted`` were answered."""
+    failure: tuple[int, int, str] | None = None
+    filed = answered = 0
+    answered_wanted: set[bytes] = set()
+    streams = (_grouped(filings, OBJECTION), _grouped(answers, OBJECTION))
+    heads = [next(stream, None) for stream in streams]
+    closed_created, closed_at = closed
+    while True:
+        keys = [head[0] for head in heads if head is not None]
+        if not keys:
+            return failure, filed, answered, answered_wanted
+        key = min(keys)
+        of_key, answers_of = (head[1] if head is not None and head[0] == key else iter(()) for head in heads)
+        filed_at = None
+        for _, _, _, at in of_key:  # in log-time order: the last filing counts (as a map by id keeps it)
+            filed_at = at
+        filed += filed_at is not None
+        for number, (_, created, leaf, at) in enumerate(answers_of):
+            if filed_at is None:
+                problem = "unfiled"
+            elif number:
+                problem = "again"
+            elif at < filed_at or created > closed_created or at > closed_at:
+                problem = "late"
+            else:
+                answered += 1
+                if key in wanted:
+                    answered_wanted.add(key)
+                continue
+            if failure is None or (created, leaf) < failure[:2]:
+                failure = (created, leaf, problem)
+            break  # the objection's later answers come after this one
+        for at, head in enumerate(heads):
+            if head is not None and head[0] == key:
+                heads[at] = next(streams[at], None)
 
 
 # --- paper ballots and their counting session (R-PAPER-1..4) ---------------------------------------------------
@@ -725,21 +806,25 @@ def _cast_failure(
 def check_paper(
     frame: Frame,
     published: Logged,
-    entries: Sequence[Logged],
+    entries: Iterable[Logged],
     closed: Logged,
     receptions: Records,
     paper_casts: Records,
     online_casts: Iterable[bytes],
     groups_in_roll: Container[str],
     evidence: Evidence,
+    *,
+    first_voided: int | None = None,
 ) -> str:
     """R-PAPER-1..4 over the session's entries (``entries``: counting.*, ballot.voided) and the sorted records of the
     receptions, the paper ballots and the online ballots (``online_casts``: at least those of the groups with a
-    reception; read only when there is one)."""
+    reception; read only when there is one). ``first_voided``: the leaf of the first ``ballot.voided`` entry in
+    log-time order, when ``entries`` does not hold them (the verifier keeps them as records)."""
     opened = _of(entries, EventKind.COUNTING_OPENED)
     confirmed = _of(entries, EventKind.COUNTING_CONFIRMED)
     signed_off = _of(entries, EventKind.COUNTING_SIGNED_OFF)
-    voided = _of(entries, EventKind.BALLOT_VOIDED)
+    if first_voided is None:
+        first_voided = next((entry.leaf_index for entry in _of(entries, EventKind.BALLOT_VOIDED)), None)
     method = published.payload.get("voting_method")
     if not len(receptions) and not opened and not confirmed and not signed_off:
         if len(paper_casts) and method in PAPER_METHODS:
@@ -757,11 +842,11 @@ def check_paper(
                 "decided only after its public counting is signed off)",
             )
         return "no paper ballots"
-    if voided:
+    if first_voided is not None:
         raise ProcedureFailure(
             "paper",
-            f"{_named(voided[0])} voids a ballot in a vote with paper receptions (R-PAPER-2: a later ballot never "
-            "voids an earlier one)",
+            f"{_named(evidence.entry(first_voided))} voids a ballot in a vote with paper receptions (R-PAPER-2: a "
+            "later ballot never voids an earlier one)",
         )
     session: tuple[Logged, Logged, Logged] | None = None
     session_failure: ProcedureFailure | None = None
@@ -904,7 +989,7 @@ class Decisions:
     summary: str
 
 
-def decision_statuses(signed_topics: Sequence[Mapping[str, Any]], entries: Sequence[Logged]) -> Decisions:
+def decision_statuses(signed_topics: Sequence[Mapping[str, Any]], entries: Iterable[Logged]) -> Decisions:
     """R-SUP-7: a revocation names one topic (``topic_id``) whose signed outcome decided something, at most once;
     its ``decision`` member repeats that topic, outcome and evidence hash. A revocation without ``topic_id`` (before
     R-SUP-7) revoked the whole vote: every decision."""
@@ -975,7 +1060,7 @@ def _summary(statuses: Mapping[str, str | None]) -> str:
 
 
 def check_convening(
-    published: Logged, entries: Sequence[Logged], topics: Sequence[Mapping[str, Any]], notice: Any
+    published: Logged, entries: Iterable[Logged], topics: Sequence[Mapping[str, Any]], notice: Any
 ) -> str:
     """R-CONV-1/2: the decision to convene recorded before publication, its signatures before publication, each by
     a distinct member; R-CAND-8: each ELECTION topic's candidate list acknowledged before publication; R-PROC-3:

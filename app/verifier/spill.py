@@ -5,6 +5,8 @@ bounded by a constant (a run length, a buffer size), not by the number of units 
   temporary files, merged a bounded number at a time);
 * ``Partitions``: values spread over temporary files by a key's hash, each partition read back alone, in the order
   its values were added;
+* ``Lines``: byte strings kept in order with a small tag each, in a temporary file past a buffer's size, read back
+  in order (all, or those of some tags);
 * ``GroupAreas``: not spilled but compact: the roll's group → area map in a few flat arrays (a fixed number of bytes
   a group, no Python object per group), looked up by bisection.
 
@@ -36,6 +38,8 @@ READ_BYTES = 1 << 16
 #: ~3 MB).
 BUFFER_VALUES = 1 << 13
 _LENGTH = 8  # a partition block's length prefix, big-endian
+#: Bytes of lines ``Lines`` holds in memory; past them, they are appended to its temporary file.
+LINE_BUFFER_BYTES = 1 << 20
 
 
 def _temporary() -> IO[bytes]:
@@ -43,7 +47,7 @@ def _temporary() -> IO[bytes]:
     return tempfile.TemporaryFile(buffering=0)
 
 
-def _write_all(file: IO[bytes], data: bytes) -> None:
+def _write_all(file: IO[bytes], data: bytes | bytearray) -> None:
     view = memoryview(data)
     while view:
         view = view[file.write(view) or 0 :]
@@ -241,6 +245,80 @@ class Partitions:
         self._written = [0] * self.count
 
     def __enter__(self) -> Partitions:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        self.close()
+
+
+class Lines:
+    """Byte strings (lines) kept in the order they are added, each with a small non-negative integer tag; read back
+    in that order, all of them or those of some tags (only those are read).
+
+    At most ``buffer_bytes`` of lines are held in memory; past that, the buffer is appended to a temporary file and
+    emptied. Per line, 12 bytes stay in memory (its tag, 4 bytes, and its end offset, 8 bytes), no Python object:
+    what a line holds costs disk, not memory."""
+
+    def __init__(self, *, buffer_bytes: int | None = None) -> None:
+        self._buffer_bytes = LINE_BUFFER_BYTES if buffer_bytes is None else buffer_bytes
+        self._tags = array("I")
+        self._ends = array("Q")  # each line's end, as an offset in all the lines' bytes (file, then buffer)
+        self._counts: dict[int, int] = {}  # tag → how many lines
+        self._buffer = bytearray()
+        self._flushed = 0  # bytes written to the file (the buffer's first byte is at this offset)
+        self._file: IO[bytes] | None = None
+
+    def append(self, tag: int, line: bytes) -> None:
+        self._tags.append(tag)
+        self._counts[tag] = self._counts.get(tag, 0) + 1
+        self._buffer += line
+        self._ends.append(self._flushed + len(self._buffer))
+        if len(self._buffer) >= self._buffer_bytes:
+            if self._file is None:
+                self._file = _temporary()
+            _write_all(self._file, self._buffer)
+            self._flushed += len(self._buffer)
+            self._buffer = bytearray()
+
+    def __len__(self) -> int:
+        return len(self._tags)
+
+    def count(self, tag: int) -> int:
+        """How many lines carry this tag."""
+        return self._counts.get(tag, 0)
+
+    def read(self, tags: Iterable[int] | None = None) -> Iterator[tuple[int, bytes]]:
+        """(position, line) of every line, or of those whose tag is one of ``tags``, in the order they were added.
+        Lines added while reading are read too."""
+        wanted = None if tags is None else {tag for tag in tags if tag in self._counts}
+        if wanted is not None and not wanted:
+            return
+        position = 0
+        while position < len(self._tags):
+            if wanted is None or self._tags[position] in wanted:
+                yield position, self.line(position)
+            position += 1
+
+    def line(self, position: int) -> bytes:
+        """The line at a position (``IndexError`` past the last)."""
+        end = self._ends[position]
+        start = self._ends[position - 1] if position else 0
+        if start >= self._flushed:  # a line is in the buffer or in the file, never split (the buffer goes whole)
+            return bytes(self._buffer[start - self._flushed : end - self._flushed])
+        if self._file is None:  # pragma: no cover - bytes below ``_flushed`` were written to it
+            raise RuntimeError("no file")
+        return os.pread(self._file.fileno(), end - start, start)
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+        self._tags, self._ends, self._counts = array("I"), array("Q"), {}
+        self._buffer, self._flushed = bytearray(), 0
+
+    def __enter__(self) -> Lines:
         return self
 
     def __exit__(

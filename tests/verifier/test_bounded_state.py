@@ -14,10 +14,13 @@ import uuid
 import zipfile
 from array import array
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
+from app.ledger.entries import entry_payload_sha256, leaf_data, leaf_document
+from app.ledger.note import Checkpoint
 from app.verifier import checks, spill
 from app.verifier import documents as d
 from app.verifier.checks import _Kinds, _leaf_array, _NotPlain, _plain_inclusion, _Verifier
@@ -254,3 +257,172 @@ def test_the_verifier_reads_the_exporters_inclusion_member_into_arrays():
     assert list(proof["leaf_indices"]) == indices
     odd = _verifier({d.INCLUSION: b'{"proofs": [{"tree_size": 10, "leaf_indices": [3], "nodes": 1}]}'})
     assert odd._inclusion() == {"proofs": [{"tree_size": 10, "leaf_indices": [3], "nodes": 1}]}  # strict parser
+
+
+# --- the lines kept out of core (spill.Lines) ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("buffer_bytes", [1, 7, 64, 1 << 20])
+def test_lines_read_back_in_order_all_or_by_tag(buffer_bytes):
+    rng = random.Random(buffer_bytes)
+    added = [(rng.randrange(4), rng.randbytes(rng.randrange(0, 40))) for _ in range(500)]
+    with spill.Lines(buffer_bytes=buffer_bytes) as lines:
+        for tag, line in added:
+            lines.append(tag, line)
+        assert len(lines) == len(added)
+        assert list(lines.read()) == [(at, line) for at, (_, line) in enumerate(added)]
+        assert list(lines.read([1, 3, 9])) == [(at, line) for at, (tag, line) in enumerate(added) if tag in (1, 3)]
+        assert list(lines.read([9])) == []
+        assert [lines.count(t) for t in range(5)] == [sum(tag == t for tag, _ in added) for t in range(5)]
+        assert [lines.line(at) for at in (0, 250, 499)] == [added[at][1] for at in (0, 250, 499)]
+    assert len(lines) == 0
+    assert list(lines.read()) == []
+
+
+def test_lines_hold_12_bytes_a_line_past_their_buffer():
+    line = b"x" * 1800  # a parsed leaf document is ~1.8 kB in memory: here its bytes go to the file
+
+    def build(count: int) -> spill.Lines:
+        lines = spill.Lines(buffer_bytes=1 << 16)
+        for number in range(count):
+            lines.append(number % 3, line)
+        return lines
+
+    held, kept = [], []
+    for count in (2_000, 12_000):
+        held.append(_held(lambda count=count: kept.append(build(count)))[0])
+    for lines in kept:
+        lines.close()
+    assert (held[1] - held[0]) / 10_000 < 14  # a tag (4 bytes) and an end offset (8), and the arrays' spare room
+
+
+# --- in the verifier: the entries the log's pass keeps beside the ballots ------------------------------------------
+
+_VOTE, _ESTATE = uuid.UUID(int=7), uuid.UUID(int=8)
+_T0 = datetime(2025, 3, 12, 1, 0, tzinfo=UTC)
+
+
+def _leaf_line(kind: str, payload: dict[str, Any], leaf: int) -> bytes:
+    digest = entry_payload_sha256(kind, _ESTATE, _VOTE, payload)
+    document = leaf_document(
+        entry_id=uuid.UUID(int=1 << 64 | leaf), kind=kind, estate_id=_ESTATE, vote_id=_VOTE, payload=payload,
+        payload_sha256=digest, created_at=_T0 + timedelta(seconds=leaf),
+    )  # fmt: skip
+    return leaf_data(document)
+
+
+def _voided(leaf: int) -> bytes:
+    ballot = str(uuid.UUID(int=leaf))
+    return _leaf_line("ballot.voided", {"ballot_id": ballot, "group": f"{leaf:032x}", "reason": f"voided {leaf}"}, leaf)
+
+
+def _objection(leaf: int) -> bytes:
+    payload = {"objection_id": str(uuid.UUID(int=leaf)), "filed_at": "2025-03-12T01:00:00+00:00", "text": "t" * 300}
+    return _leaf_line("roll.objection_filed", payload, leaf)
+
+
+def _streaming_verifier(lines: list[bytes]) -> _Verifier:
+    """A verifier in the state the log's pass starts in (``_reset_stream``), without a bundle behind it."""
+    verifier = _verifier({})
+    verifier.vote_id, verifier.vote_bytes = str(_VOTE), str(_VOTE).encode()
+    verifier.topic_ids, verifier.topic_set = [], frozenset()
+    verifier.group_area = spill.GroupAreas()
+    verifier.result_checkpoint = Checkpoint("o", 1 << 40, bytes(32))
+    verifier.listed_leaves, verifier.listed_kinds = array("q"), _Kinds()
+    verifier.jobs = 1
+    verifier._reset_stream()
+    verifier.online_kept = False
+    return verifier
+
+
+def _fed(make: Callable[[int], bytes], count: int) -> tuple[_Verifier, int]:
+    lines = [make(leaf) for leaf in range(count)]
+    verifier = _streaming_verifier(lines)
+
+    def feed() -> None:
+        for leaf, line in enumerate(lines):
+            verifier._entry(line, leaf)
+
+    held = _held(feed)[0]
+    return verifier, held
+
+
+@pytest.mark.parametrize("make", [_voided, _objection], ids=["ballot.voided", "roll.objection_filed"])
+def test_the_log_pass_keeps_a_fixed_number_of_bytes_a_non_ballot_entry(monkeypatch, make):
+    # small runs and buffers, so that both counts are past them: what is left is what grows per entry
+    monkeypatch.setattr(spill, "RUN_RECORDS", 256)
+    monkeypatch.setattr(spill, "LINE_BUFFER_BYTES", 1 << 14)
+    (small, held_small), (large, held_large) = (_fed(make, count) for count in (1_000, 6_000))
+    try:
+        per_entry = (held_large - held_small) / 5_000
+        # ballot.voided: leaf, voided leaf and created_at (8 bytes each); others: leaf, kind tag, end offset, leaf
+        assert per_entry < 40, per_entry
+        assert not large.unlisted or large.unlisted[0] == 0  # (no signed index here: the first entry is unlisted)
+        if make is _voided:
+            assert len(large.entries) == 0
+            assert len(large.voided) == len(large.voided_leaves) == 6_000
+            assert large.first_voided == ("2025-03-12T01:00:00.000000Z", 0)
+        else:
+            assert len(large.entries) == 6_000
+            assert large.entries.count("roll.objection_filed") == 6_000
+            assert [entry.leaf_index for entry in large.entries] == list(range(6_000))
+            assert next(iter(large.entries)).document == json.loads(_objection(0))
+            assert list(large.entries.of_kinds(["vote.closed"])) == []
+        # the list of whole documents it replaces (measured the same way: the check sees its growth)
+        lines = [make(leaf) for leaf in range(3_000)]
+        whole = _held(lambda: [checks._Entry(leaf, checks._document(line)) for leaf, line in enumerate(lines)])[0]
+        assert whole / 3_000 > 500
+    finally:
+        for verifier in (small, large):
+            for records in verifier.spilled:
+                records.close()
+
+
+# --- the void ballots against the ballot.voided entries -------------------------------------------------------------
+
+
+def _reference_void_check(ballots: list[tuple[str, Any]], entries: list[tuple[str, Any]]) -> tuple[Any, Any]:
+    """What the ballots check did with two maps by id (ballots in line order, entries in leaf order)."""
+    void_ballots, voided = {}, {}
+    for line, (ballot_id, reason) in enumerate(ballots):
+        void_ballots.setdefault(ballot_id, [line, None])[1] = reason
+    for leaf, (ballot_id, reason) in enumerate(entries):
+        voided.setdefault(ballot_id, [leaf * 10, None, None])[1:] = [reason, leaf * 10]
+    for ballot_id, (line, reason) in void_ballots.items():
+        if ballot_id not in voided:
+            return (line, -1), None
+        if reason != voided[ballot_id][1]:
+            return (line, voided[ballot_id][2]), None
+    for ballot_id, (leaf, _, _) in voided.items():
+        if ballot_id not in void_ballots:
+            return None, leaf
+    return None, None
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_void_records_merged_out_of_core_find_what_the_maps_found(seed):
+    rng = random.Random(seed)
+    ids = [str(uuid.UUID(int=rng.getrandbits(128))) for _ in range(12)] + ["x" * 40, "short"]
+    reasons = ["late", "paper first", "dup", None, 1]
+    ballots = [(rng.choice(ids), rng.choice(reasons)) for _ in range(rng.randrange(0, 10))]
+    entries = [(rng.choice(ids), rng.choice(reasons)) for _ in range(rng.randrange(0, 10))]
+    if seed % 3 == 0:  # one to one, same reasons: nothing to find
+        entries = list(ballots)
+        rng.shuffle(entries)
+    with spill.RecordSort(checks._VOID.size, run_records=3) as mine, spill.RecordSort(checks._VOID.size) as theirs:
+        for line, (ballot_id, reason) in enumerate(ballots):
+            mine += checks._void_record(ballot_id, line, reason)
+        for leaf, (ballot_id, reason) in enumerate(entries):
+            theirs += checks._void_record(ballot_id, leaf * 10, reason)
+        ballot_failure, entry_failure = checks._void_mismatch(mine, theirs)
+        # a ballot's failure is reported first, before any entry's
+        found = (ballot_failure, None) if ballot_failure is not None else (None, entry_failure)
+        assert found == _reference_void_check(ballots, entries)
+
+
+def test_void_reasons_are_compared_with_their_type():
+    same = checks._void_record("a", 1, "1")[-32:]
+    assert checks._void_record("a", 2, "1")[-32:] == same
+    assert checks._void_record("a", 1, 1)[-32:] != same
+    assert checks._void_record("a", 1, 1.0)[-32:] != checks._void_record("a", 1, 1)[-32:]
+    assert checks._void_record("a", 1, 10**30)[-32:] != checks._void_record("a", 1, 10**29)[-32:]  # beyond orjson

@@ -3,8 +3,10 @@
 
 from __future__ import annotations
 
+import random
 import uuid
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -326,3 +328,106 @@ def test_a_signature_in_the_second_of_publication_is_before_it():
     late = _mandate_signed_at("2025-03-01T02:00:01.000001+00:00")
     with pytest.raises(ProcedureFailure, match=r"after publication \(R-CONV-2\)"):
         procedure.check_convening(PUBLISHED, late, [], {})
+
+
+# --- roll objections (R-ROLL-7): streamed through sorted records, as the maps by id decided ---------------------
+
+
+def _reference_objections(frame: procedure.Frame, entries: list[Entry], close: Entry) -> str:
+    """``check_objections`` as it was, with maps by id over the entries sorted by log time (the reference)."""
+    ordered = sorted(entries, key=lambda entry: (entry.document["created_at"], entry.leaf_index))
+    filed: dict[str, Entry] = {}
+    for entry in (e for e in ordered if e.kind == EventKind.ROLL_OBJECTION_FILED):
+        at = procedure.instant(entry.payload["filed_at"])
+        if at < frame.published_at or at >= frame.starts_at:
+            raise ProcedureFailure(
+                "roll",
+                f"{procedure._named(entry)}: filed at {entry.payload['filed_at']}, outside the notice period "
+                f"{frame.published_at.isoformat()} – {frame.starts_at.isoformat()} (R-ROLL-7)",
+            )
+        filed[str(entry.payload["objection_id"])] = entry
+    answered: set[str] = set()
+    for entry in (e for e in ordered if e.kind == EventKind.ROLL_OBJECTION_ANSWERED):
+        objection = str(entry.payload["objection_id"])
+        if objection not in filed:
+            raise ProcedureFailure(
+                "roll", f"{procedure._named(entry)} answers objection {objection}, never filed in this vote"
+            )
+        if objection in answered:
+            raise ProcedureFailure("roll", f"{procedure._named(entry)} answers objection {objection} a second time")
+        at = procedure.instant(entry.payload["answered_at"])
+        if (
+            at < procedure.instant(filed[objection].payload["filed_at"])
+            or entry.document["created_at"] > close.document["created_at"]
+            or at > procedure.instant(close.payload["closed_at"])
+        ):
+            raise ProcedureFailure(
+                "roll",
+                f"{procedure._named(entry)}: answered at {entry.payload['answered_at']}, before filing or after the "
+                "close",
+            )
+        answered.add(objection)
+    if frame.republished is not None:
+        for objection in frame.republished.payload["objections"]:
+            if objection not in answered:
+                raise ProcedureFailure(
+                    "roll",
+                    f"the re-published roll acts on objection {objection}, which has no answer in the log (R-ROLL-7)",
+                )
+    return f"{len(filed)} objection(s), {len(filed) - len(answered)} unanswered"
+
+
+def _verdict(check: Any) -> str:
+    try:
+        return str(check())
+    except ProcedureFailure as failure:
+        return str(failure)
+
+
+@pytest.mark.parametrize("seed", range(60))
+def test_objections_streamed_decide_as_the_maps_by_id(monkeypatch, seed) -> None:
+    monkeypatch.setattr(procedure.spill, "RUN_RECORDS", 4)  # several runs merged, even for a few objections
+    rng = random.Random(seed)
+    ids = [str(uuid.UUID(int=rng.getrandbits(128))) for _ in range(6)]
+    day = 86400
+
+    def instant(offset: float) -> str:  # seconds after the publication
+        return (procedure.instant(PUBLISHED.payload["published_at"]) + timedelta(seconds=offset)).isoformat()
+
+    entries: list[Entry] = []
+    leaves = iter(rng.sample(range(100, 10_000), 40))
+    for _ in range(rng.randrange(0, 8)):  # mostly inside the notice period (publication + 15 days)
+        at = rng.uniform(0, 15 * day) if rng.random() < 0.95 else rng.choice([-day, 16 * day])
+        entry = Entry(EventKind.ROLL_OBJECTION_FILED, {"objection_id": rng.choice(ids), "filed_at": instant(at)},
+                      z(instant(at + rng.uniform(0, 60))), next(leaves))  # fmt: skip
+        entries.append(entry)
+    for _ in range(rng.randrange(0, 8)):
+        at = rng.uniform(0, 24 * day)  # some before their filing, some after the close
+        entry = Entry(EventKind.ROLL_OBJECTION_ANSWERED, {"objection_id": rng.choice(ids), "answered_at": instant(at)},
+                      z(instant(at + rng.choice([0, 60, 30 * day]))), next(leaves))  # fmt: skip
+        entries.append(entry)
+    rng.shuffle(entries)
+    frame = procedure.frame_in_force(PUBLISHED, [])
+    if seed % 4 == 0:
+        republication = {"objections": rng.sample(ids, 2) + ([7] if seed % 8 == 0 else [])}
+        frame.republished = Entry(EventKind.VOTE_ROLL_REPUBLISHED, republication, z(instant(day)), 5)
+    close = closed()
+    expected = _verdict(lambda: _reference_objections(frame, entries, close))
+    assert _verdict(lambda: procedure.check_objections(frame, entries, close)) == expected
+
+
+def test_a_republished_roll_acting_on_an_unanswered_objection_fails() -> None:
+    filed = Entry(EventKind.ROLL_OBJECTION_FILED, {"objection_id": "o1", "filed_at": "2025-03-02T02:00:00+00:00"},
+                  z("2025-03-02T02:00:00+00:00"), 20)  # fmt: skip
+    answered = {"objection_id": "o1", "answered_at": "2025-03-03T02:00:00+00:00"}
+    answer = Entry(EventKind.ROLL_OBJECTION_ANSWERED, answered, z("2025-03-03T02:00:00+00:00"), 21)
+    frame = procedure.frame_in_force(PUBLISHED, [])
+    assert procedure.check_objections(frame, [filed, answer], closed()) == "1 objection(s), 0 unanswered"
+    assert procedure.check_objections(frame, [filed], closed()) == "1 objection(s), 1 unanswered"
+    for listed, named in ((["o1"], None), (["o1", "o2"], "o2"), (["o1", 7], "7")):
+        frame.republished = Entry(EventKind.VOTE_ROLL_REPUBLISHED, {"objections": listed}, z(ENDS), 5)
+        if named is None:
+            procedure.check_objections(frame, [filed, answer], closed())
+            continue
+        with pytest.raises(ProcedureFailure, match=f"acts on objection {named}, which has no answer"):
+            procedure.check_objections(frame, [filed, answer], closed())
