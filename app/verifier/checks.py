@@ -54,6 +54,7 @@ import heapq
 import io
 import itertools
 import json
+import operator
 import os
 import pickle
 import re
@@ -368,6 +369,11 @@ def _check_leaf(line: bytes, document: dict[str, Any]) -> None:
 
 
 _BALLOT_MEMBER_COUNT = len(d.BALLOT_MEMBERS)
+_BALLOT_FIELDS = operator.itemgetter(*sorted(d.BALLOT_MEMBERS))
+#: Strings whose JSON text is their own characters between quotes (printable ASCII but ``"`` and ``\\``): the same
+#: in orjson's and RFC 8785's output.
+_PLAIN_FIELDS = re.compile(r"[ !#-\[\]-~]*")
+_DOMAIN = ballot_commitments.COMMITMENT_DOMAIN
 _NONCE = re.compile(r"[0-9a-f]{32}")
 _HEX64 = re.compile(r"[0-9a-f]{64}")
 #: A roll header's members by the roll's ``format`` (a roll frozen before owner binding has none).
@@ -1805,10 +1811,12 @@ class _Verifier:
         process's copy of the roll's map, which the parent never sees."""
         self.hashed, self.deferred = {}, {}
         with spill.RecordSort(32) as self.commitments, spill.RecordSort(_VOID.size) as self.void_ballots:
+            counted = self._counted_ballot
             for line in self.lines(d.BALLOTS):
-                self._ballot_alone(line)
-                if self.disagreed or self.deferred:
-                    break  # the parent runs the reference pass
+                if not counted(line):
+                    self._ballot_alone(line)
+                    if self.disagreed or self.deferred:
+                        break  # the parent runs the reference pass
             state = (
                 self.sums, self.answer_values, self.void_outside, self.participating, self.cast_extremes,
             )  # fmt: skip
@@ -1819,6 +1827,74 @@ class _Verifier:
                     for block in records.sorted_blocks():
                         _write_frame(pipe, block)
                     _write_frame(pipe, b"")
+
+    def _counted_ballot(self, line: bytes) -> bool:
+        """``_ballot_alone`` for a counted online ballot as the server writes it (canonical, commitment format, no
+        scan hash, plain strings), its commitment's preimage taken from the line's own bytes; False, with nothing
+        done, for any other line (``_ballot_alone`` then takes it) and whenever a check would not hold."""
+        try:
+            ballot = _loads(line)
+            if type(ballot) is not dict or len(ballot) != _BALLOT_MEMBER_COUNT or _dumps_sorted(ballot) != line:
+                return False
+            answers, entry_id, ballot_id, basis, cast_at, channel, digest, group, nonce, scan, status, reason = (
+                _BALLOT_FIELDS(ballot)
+            )
+        except (ValueError, TypeError, KeyError):
+            return False
+        # Every member after the answers a string (or null): the last ``,"audit_entry_id":`` of the canonical line
+        # ends the answers, whose bytes are then their canonical serialisation (strings hold no unescaped quote).
+        if (
+            status != "COUNTED" or reason is not None or scan is not None or type(nonce) is not str
+            or type(digest) is not str or type(answers) is not dict or answers.keys() != self.topic_set
+            or not _PLAIN_FIELDS.fullmatch(
+                "".join((entry_id, ballot_id, basis, cast_at, channel, group)) if type(entry_id) is type(ballot_id)
+                is type(basis) is type(cast_at) is type(channel) is type(group) is str else "\""
+            )
+            or not _NONCE.fullmatch(nonce)
+        ):  # fmt: skip
+            return False
+        end = line.rfind(b',"audit_entry_id":"')
+        tail = (
+            f',"basis":"{basis}","cast_at":"{cast_at}","channel":"{channel}","domain":"{_DOMAIN}","group":"{group}",'
+            f'"nonce":"{nonce}","vote_id":"{self.vote_id}"}}'
+        )
+        if hashlib.sha256(b'{"answers":' + line[11:end] + tail.encode()).hexdigest() != digest:
+            return False
+        try:
+            cast = _instant(cast_at)
+        except ValueError:
+            return False
+        group_area = self.group_area
+        position = group_area.find(group)
+        if position < 0 or group_area.counted(position):
+            return False
+        # every check holds: the state as ``_ballot_alone`` and ``_keep`` leave it
+        self.ballots_seen += 1
+        self.agreement.update(
+            f'["{ballot_id}",true,null,"{digest}","{group}","{basis}","{channel}","{cast_at}","{entry_id}"]\n'.encode()
+        )
+        extremes = self.cast_extremes
+        if not extremes:
+            extremes += [(cast, ballot_id, cast_at), (cast, ballot_id, cast_at)]
+        elif cast < extremes[0][0]:
+            extremes[0] = (cast, ballot_id, cast_at)
+        elif cast >= extremes[1][0]:
+            extremes[1] = (cast, ballot_id, cast_at)
+        area = group_area.count(position)
+        participating = self.participating
+        participating[0] += 1
+        participating[1] += area
+        paper = channel == "PAPER"
+        for sums, topic in zip(self.sums, self.topic_ids, strict=True):
+            answer = answers[topic]
+            summed = sums.get(key := (answer if type(answer) is str else self._answer_key(answer), paper))
+            if summed is None:
+                sums[key] = [1, area]
+            else:
+                summed[0] += 1
+                summed[1] += area
+        self.commitments += bytes.fromhex(digest)
+        return True
 
     def _ballot_alone(self, line: bytes) -> None:
         """``_ballot`` without its entry: the line's own checks (its commitment recomputed equals its content hash),
