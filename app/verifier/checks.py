@@ -150,6 +150,7 @@ _BOUND_RECORD = 36 + 32 + 8  # a bound entry's id (text), payload_sha256 and cre
 GRANT_BASES = frozenset(kind.value for kind in GrantKind)
 """The acting bases that rest on a grant: their names are the grant kinds (``app.rules.casting``)."""
 GRANT_PSEUDONYM = re.compile(r"[0-9a-f]{32}")
+_GRANT_BASES_BYTES = frozenset(basis.encode() for basis in GRANT_BASES)
 
 
 _TOPIC_MEMBERS = frozenset({"topic_id", "position", "content_hash", "document"})
@@ -316,8 +317,17 @@ def _fast_json() -> tuple[Callable[[bytes], Any], Callable[[Any], bytes]]:
     return orjson.loads, functools.partial(orjson.dumps, option=orjson.OPT_SORT_KEYS)
 
 
+def _plain_json() -> Callable[[Any], bytes]:
+    try:
+        import orjson
+    except ImportError:  # pragma: no cover - installed with evote (pyproject.toml)
+        return _stdlib_json()[1]
+    return orjson.dumps
+
+
 _loads, _dumps_sorted = _fast_json()
-_dumps_plain: Callable[[Any], bytes] = _dumps_sorted  # member order is irrelevant for an array of plain values
+#: For an array of plain values, or a value read from a canonical line (its objects' members already sorted).
+_dumps_plain = _plain_json()
 
 
 def _document(line: bytes) -> Any:
@@ -386,6 +396,7 @@ _ROLL_GROUP_MEMBERS: Mapping[Any, frozenset[str]] = {
     d.ROLL_FORMAT: frozenset({"group_id", "area", "heads", "is_developer", "units", "owners"}),
     None: frozenset({"group_id", "area", "heads", "is_developer", "units"}),
 }
+_ROLL_BLOCK = 1024  # roll.jsonl lines read at a time by ``_read_roll``
 _ROLL_LINE_HEAD = re.compile(rb'\{"area":(0|[1-9][0-9]{0,15}),"group_id":"([0-9a-f]{32}|[0-9a-f-]{36})",')
 
 
@@ -1404,18 +1415,27 @@ class _Verifier:
         digest = hashlib.sha256(prefix + b'"groups":[')
         self.group_area = group_area = spill.GroupAreas()  # compact: ~50 bytes a group, no object per group
         count = 0
-        for line in lines:
-            digest.update(b"," + line if count else line)
-            count += 1
-            head = _ROLL_LINE_HEAD.match(line)  # a canonical group line starts with its area and group id
-            if head is not None:
-                group_area.add_key(head.group(2), int(head.group(1)))
-                continue
-            group = _decode(line.decode("utf-8"))
-            area = group["area"]
-            if type(area) is not int:
-                raise ValueError(f"group {group['group_id']}: area {area!r} is not an integer")
-            group_area.add(str(group["group_id"]), area)
+        # in blocks of lines: hashed joined, their ids and areas added a block at a time (``GroupAreas.add_keys``)
+        while block := list(itertools.islice(lines, _ROLL_BLOCK)):
+            digest.update(b"," + b",".join(block) if count else b",".join(block))
+            count += len(block)
+            keys: list[bytes] = []
+            areas: list[int] = []
+            for line in block:
+                head = _ROLL_LINE_HEAD.match(line)  # a canonical group line starts with its area and group id
+                if head is not None:
+                    area_text, key = head.groups()
+                    keys.append(key)
+                    areas.append(int(area_text))
+                    continue
+                group_area.add_keys(keys, areas)
+                keys, areas = [], []
+                group = _decode(line.decode("utf-8"))
+                area = group["area"]
+                if type(area) is not int:
+                    raise ValueError(f"group {group['group_id']}: area {area!r} is not an integer")
+                group_area.add(str(group["group_id"]), area)
+            group_area.add_keys(keys, areas)
         digest.update(b"]" + suffix)
         self.roll_header: dict[str, Any] = header
         self.roll_hash = digest.hexdigest()
@@ -1436,6 +1456,7 @@ class _Verifier:
             signed_index = self.load(d.INDEX)
             self.json.pop(d.INDEX)
         self.online_kept = False  # (set below from the listed kinds; a malformed index fails completeness first)
+        self.cast_code = -1  # the listed ballot.cast entries' kind code (-1: none listed)
         try:
             # the streamed form has exactly these members (``_plain_index``); read whole, they are checked here
             problem = _members_problem(signed_index, d.INDEX_MEMBERS) if type(signed_index) is dict else "not an object"
@@ -1471,6 +1492,7 @@ class _Verifier:
         # The online ballots matter to the paper checks only beside a reception (R-PAPER-2): kept when the index lists
         # one (an unlisted reception fails the completeness check, before the paper checks).
         self.online_kept = EventKind.PAPER_RECEIVED in self.listed_kinds.code
+        self.cast_code = self.listed_kinds.code.get(EventKind.BALLOT_CAST, -1)
 
     def _inclusion(self) -> Any:
         """log/inclusion.json: as the exporter writes it, its leaf indices straight into arrays (``_plain_inclusion``);
@@ -1624,17 +1646,21 @@ class _Verifier:
         if hashlib.sha256(preimage).hexdigest().encode() != digest:
             return False  # the reference check names it
         self.leaves.append(index)
-        self._listed(index, EventKind.BALLOT_CAST)
+        at, listed = self.listed_at, self.listed_leaves
+        if at < len(listed) and listed[at] == index and self.listed_kinds.codes[at] == self.cast_code:
+            self.listed_at = at + 1  # ``_listed``'s common case: the index lists this entry next
+        else:
+            self._listed(index, EventKind.BALLOT_CAST)
         if index >= self.result_checkpoint.size and self.late_evidence is None:
             self.late_evidence = (EventKind.BALLOT_CAST, index)
         created = _micros(created_at.decode())
-        self.bound += entry_id + bytes.fromhex(digest.decode()) + created.to_bytes(8)
+        self.bound.add(entry_id + bytes.fromhex(digest.decode()) + created.to_bytes(8))
         self.cast_leaves.append(index)
         self.cast_created.append(created)
         if _micros(cast_at.decode()) - created > TIME_TOLERANCE_MICROS:
             self.defer("times", self._contradiction(_Entry(index, _document(line)), "cast_at", "after"))
-        if not _grant_fits(grant.decode(), basis.decode()):
-            self.disagreed = True
+        if (grant or basis in _GRANT_BASES_BYTES) and not _grant_fits(grant.decode(), basis.decode()):
+            self.disagreed = True  # (no grant and a basis that rests on none: it fits)
         self.agreement.update(_AGREEMENT_LINE % (ballot_id, commitment, group, basis, channel, cast_at, entry_id))
         return True
 
@@ -1887,7 +1913,12 @@ class _Verifier:
         paper = channel == "PAPER"
         for sums, topic in zip(self.sums, self.topic_ids, strict=True):
             answer = answers[topic]
-            summed = sums.get(key := (answer if type(answer) is str else self._answer_key(answer), paper))
+            if type(answer) is str:
+                summed = sums.get(key := (answer, paper))
+            else:  # ``_answer_key``: the line is canonical, so its objects' members are already sorted
+                summed = sums.get(key := (("json", _dumps_plain(answer)), paper))
+                if summed is None:
+                    self.answer_values.setdefault(key[0], answer)
             if summed is None:
                 sums[key] = [1, area]
             else:
@@ -2338,13 +2369,13 @@ class _Verifier:
             lines = self.lines(d.REGISTER)
             next(lines, None)
             for number, line in enumerate(lines, 2):
-                unit = _unit_record(_register_line(line, number))
-                owners = checks.unit(unit)
+                # a unit's checked members (``_unit_record``'s fields, without the record: it is made in its turn)
+                unit_id, area, source, owner_list, status, delivered, parking = _UNIT_FIELDS(_register_line(line, number))
+                owner_keys = frozenset(owner_list)
+                held = status == _UNSOLD or not delivered  # ``UnitRecord.developer_held``
+                owners = checks.unit(unit_id, area, owner_keys, held, parking)
                 if owners is not None:  # counted: its record's fields, checked, for build_roll in its partition
-                    units.add(hash(owners), (
-                        unit.unit_id, unit.area, unit.area_source.value, unit.owner_keys, unit.sale_status.value,
-                        unit.delivered, unit.is_parking,
-                    ))  # fmt: skip
+                    units.add(hash(owners), (unit_id, area, source, owner_keys, status, delivered, parking))
             try:
                 checks.raise_first(lambda: self._duplicate_units(count))
             except DomainError as error:
@@ -2411,7 +2442,7 @@ class _Verifier:
                     by_first[listing[4][0]] = listing
                 for group in _partition_groups(units, index, developer_key, include_parking):
                     found = by_first.get(group.unit_ids[0])
-                    if found is None or _group_difference(_recomputed(group), found, roll_format) is not None:
+                    if found is None or not _same_group(group, found):
                         return None
                     heads += 1
                     area += group.area
@@ -3055,11 +3086,24 @@ class _Verifier:
 
 
 _AREA_SOURCES: Mapping[Any, AreaSource] = {source.value: source for source in AreaSource}
+_UNIT_FIELDS = operator.itemgetter("unit_key", "area", "area_source", "owners", "sale_status", "delivered", "parking")
+_UNSOLD = SaleStatus.UNSOLD.value
 _SALE_STATUSES: Mapping[Any, SaleStatus] = {status.value: status for status in SaleStatus}
 
 
 #: A recomputed group no roll group lists (``_regroup``): a verdict of its own, distinct from every message.
 _UNLISTED = "\x00unlisted"
+
+
+def _same_group(group: VoterGroup, listing: tuple[Any, ...]) -> bool:
+    """``_group_difference(_recomputed(group), listing, roll_format) is None`` for a roll that binds its owners,
+    without the recomputed copy."""
+    _, area, heads, is_developer, claimed_units, owners = listing
+    return (
+        claimed_units == group.unit_ids and area == group.area and type(is_developer) is bool
+        and is_developer == group.is_developer and type(heads) is int and heads == 1 and owners is not None
+        and list(owners) == sorted(group.owner_keys)
+    )  # fmt: skip
 
 
 def _group_difference(group: _Recomputed, listing: tuple[Any, ...], roll_format: Any) -> str | None:
@@ -3139,9 +3183,11 @@ class _RollChecks:
         except TypeError as error:
             self.wanted_error = error
 
-    def unit(self, unit: UnitRecord) -> frozenset[str] | None:
-        """Check one unit; the owner set of its voter group when it is counted, else None."""
-        unit_id = unit.unit_id
+    def unit(
+        self, unit_id: str, area: int, owner_keys: frozenset[str], held: bool, parking: bool
+    ) -> frozenset[str] | None:
+        """Check one unit (the fields of its ``UnitRecord``; ``held``: its ``developer_held``); the owner set of its
+        voter group when it is counted, else None."""
         self.units += 1
         if self.previous is not None and unit_id <= self.previous:
             if self.ordered:
@@ -3152,17 +3198,16 @@ class _RollChecks:
             if unit_id not in self.wanted:
                 return None
             self.found.add(unit_id)
-        if unit.area <= 0:
+        if area <= 0:
             self.not_positive.add(unit_id)
-        held = unit.developer_held
-        if not held and not unit.owner_keys:
+        if not held and not owner_keys:
             self.without_owner.add(unit_id)
-        if unit.is_parking and not self.include_parking:
+        if parking and not self.include_parking:
             return None
         if held and self.developer_missing:
             self.developer_held.add(unit_id)
         self.counted += 1
-        return self.developer if held else unit.owner_keys
+        return self.developer if held else owner_keys
 
     def raise_first(self, duplicates: Callable[[], list[str]]) -> None:
         """Raise what reading the scope and ``build_roll`` would raise over the whole register, in their order."""
