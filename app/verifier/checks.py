@@ -1855,8 +1855,8 @@ class _Verifier:
                     _write_frame(pipe, b"")
 
     def _counted_ballot(self, line: bytes) -> bool:
-        """``_ballot_alone`` for a counted online ballot as the server writes it (canonical, commitment format, no
-        scan hash, plain strings), its commitment's preimage taken from the line's own bytes; False, with nothing
+        """``_ballot_alone`` for a counted ballot as the server writes it (canonical, commitment format, no scan
+        hash, plain strings), its commitment's preimage taken from the line's own bytes; False, with nothing
         done, for any other line (``_ballot_alone`` then takes it) and whenever a check would not hold."""
         try:
             ballot = _loads(line)
@@ -1911,6 +1911,7 @@ class _Verifier:
         participating[0] += 1
         participating[1] += area
         paper = channel == "PAPER"
+        key: tuple[Any, bool]
         for sums, topic in zip(self.sums, self.topic_ids, strict=True):
             answer = answers[topic]
             if type(answer) is str:
@@ -2370,7 +2371,8 @@ class _Verifier:
             next(lines, None)
             for number, line in enumerate(lines, 2):
                 # a unit's checked members (``_unit_record``'s fields, without the record: it is made in its turn)
-                unit_id, area, source, owner_list, status, delivered, parking = _UNIT_FIELDS(_register_line(line, number))
+                unit = _register_line(line, number)
+                unit_id, area, source, owner_list, status, delivered, parking = _UNIT_FIELDS(unit)
                 owner_keys = frozenset(owner_list)
                 held = status == _UNSOLD or not delivered  # ``UnitRecord.developer_held``
                 owners = checks.unit(unit_id, area, owner_keys, held, parking)
@@ -2426,7 +2428,11 @@ class _Verifier:
             for listing in self._listings(ids):
                 listed_count += 1
                 owners, listed_units = listing[5], listing[4]
-                if owners is None or not listed_units or any(type(unit) is not str for unit in listed_units):
+                if owners is None or not listed_units:
+                    return None
+                if (len(listed_units) != 1 or type(listed_units[0]) is not str) and any(
+                    type(unit) is not str for unit in listed_units
+                ):
                     return None
                 try:
                     listings.add(hash(frozenset(owners)), listing)
@@ -3317,6 +3323,7 @@ def _register_line(line: bytes, number: int) -> dict[str, Any]:
 
 
 _UNIT_MEMBER_COUNT = len(d.REGISTER_UNIT_MEMBERS)
+_UNIT_MEMBERS = operator.itemgetter(*sorted(d.REGISTER_UNIT_MEMBERS))
 
 
 def _unit_problem(unit: Mapping[str, Any]) -> str | None:
@@ -3324,20 +3331,20 @@ def _unit_problem(unit: Mapping[str, Any]) -> str | None:
     as most) is accepted on one expression; any other is looked at member by member (``_unit_problem_named``)."""
     try:
         # as many members as documented, each read by name (a KeyError for a missing one): exactly those members
-        owners, entrance = unit["owners"], unit["entrance"]
+        area, source, building, delivered, entrance, evidence, owners, parking, room, status, key = _UNIT_MEMBERS(unit)
         if (
             len(unit) == _UNIT_MEMBER_COUNT
-            and type(unit["unit_key"]) is str
-            and unit["unit_key"]
-            and type(unit["building"]) is str
-            and type(unit["room"]) is str
+            and type(key) is str
+            and key
+            and type(building) is str
+            and type(room) is str
             and (entrance is None or type(entrance) is str)
-            and type(unit["area"]) is int
-            and type(unit["parking"]) is bool
-            and type(unit["delivered"]) is bool
-            and unit["area_source"] in _AREA_SOURCES  # keys are text: nothing else is in them
-            and unit["sale_status"] in _SALE_STATUSES
-            and unit["evidence"] in _EVIDENCE
+            and type(area) is int
+            and type(parking) is bool
+            and type(delivered) is bool
+            and source in _AREA_SOURCES  # keys are text: nothing else is in them
+            and status in _SALE_STATUSES
+            and evidence in _EVIDENCE
             and type(owners) is list
             and len(owners) == 1
             and type(owners[0]) is str
