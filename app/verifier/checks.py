@@ -317,17 +317,8 @@ def _fast_json() -> tuple[Callable[[bytes], Any], Callable[[Any], bytes]]:
     return orjson.loads, functools.partial(orjson.dumps, option=orjson.OPT_SORT_KEYS)
 
 
-def _plain_json() -> Callable[[Any], bytes]:
-    try:
-        import orjson
-    except ImportError:  # pragma: no cover - installed with evote (pyproject.toml)
-        return _stdlib_json()[1]
-    return orjson.dumps
-
-
 _loads, _dumps_sorted = _fast_json()
-#: For an array of plain values, or a value read from a canonical line (its objects' members already sorted).
-_dumps_plain = _plain_json()
+_dumps_plain: Callable[[Any], bytes] = _dumps_sorted  # member order is irrelevant for an array of plain values
 
 
 def _document(line: bytes) -> Any:
@@ -1916,8 +1907,8 @@ class _Verifier:
             answer = answers[topic]
             if type(answer) is str:
                 summed = sums.get(key := (answer, paper))
-            else:  # ``_answer_key``: the line is canonical, so its objects' members are already sorted
-                summed = sums.get(key := (("json", _dumps_plain(answer)), paper))
+            else:  # ``_answer_key`` (no TypeError: the value was read by the same library)
+                summed = sums.get(key := (("json", _dumps_sorted(answer)), paper))
                 if summed is None:
                     self.answer_values.setdefault(key[0], answer)
             if summed is None:
