@@ -32,9 +32,9 @@ def _prepared(bundle: bytes, trust: Any) -> checks._Verifier:
 
 def _state(verifier: checks._Verifier) -> Any:
     return (
-        verifier.sums, verifier.answer_values, verifier.void_ballots, verifier.participating, verifier.cast_extremes,
-        verifier.ballots_seen, verifier.agreement.digest(), verifier.disagreed, verifier.deferred,
-        list(verifier.commitments), bytes(verifier.group_area._counted),
+        verifier.sums, verifier.answer_values, list(verifier.void_ballots), verifier.void_outside,
+        verifier.participating, verifier.cast_extremes, verifier.ballots_seen, verifier.agreement.digest(),
+        verifier.disagreed, verifier.deferred, list(verifier.commitments), bytes(verifier.group_area._counted),
     )  # fmt: skip
 
 
