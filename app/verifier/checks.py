@@ -54,6 +54,7 @@ import heapq
 import io
 import itertools
 import json
+import operator
 import os
 import pickle
 import re
@@ -149,6 +150,7 @@ _BOUND_RECORD = 36 + 32 + 8  # a bound entry's id (text), payload_sha256 and cre
 GRANT_BASES = frozenset(kind.value for kind in GrantKind)
 """The acting bases that rest on a grant: their names are the grant kinds (``app.rules.casting``)."""
 GRANT_PSEUDONYM = re.compile(r"[0-9a-f]{32}")
+_GRANT_BASES_BYTES = frozenset(basis.encode() for basis in GRANT_BASES)
 
 
 _TOPIC_MEMBERS = frozenset({"topic_id", "position", "content_hash", "document"})
@@ -368,6 +370,11 @@ def _check_leaf(line: bytes, document: dict[str, Any]) -> None:
 
 
 _BALLOT_MEMBER_COUNT = len(d.BALLOT_MEMBERS)
+_BALLOT_FIELDS = operator.itemgetter(*sorted(d.BALLOT_MEMBERS))
+#: Strings whose JSON text is their own characters between quotes (printable ASCII but ``"`` and ``\\``): the same
+#: in orjson's and RFC 8785's output.
+_PLAIN_FIELDS = re.compile(r"[ !#-\[\]-~]*")
+_DOMAIN = ballot_commitments.COMMITMENT_DOMAIN
 _NONCE = re.compile(r"[0-9a-f]{32}")
 _HEX64 = re.compile(r"[0-9a-f]{64}")
 #: A roll header's members by the roll's ``format`` (a roll frozen before owner binding has none).
@@ -380,6 +387,7 @@ _ROLL_GROUP_MEMBERS: Mapping[Any, frozenset[str]] = {
     d.ROLL_FORMAT: frozenset({"group_id", "area", "heads", "is_developer", "units", "owners"}),
     None: frozenset({"group_id", "area", "heads", "is_developer", "units"}),
 }
+_ROLL_BLOCK = 1024  # roll.jsonl lines read at a time by ``_read_roll``
 _ROLL_LINE_HEAD = re.compile(rb'\{"area":(0|[1-9][0-9]{0,15}),"group_id":"([0-9a-f]{32}|[0-9a-f-]{36})",')
 
 
@@ -1398,18 +1406,27 @@ class _Verifier:
         digest = hashlib.sha256(prefix + b'"groups":[')
         self.group_area = group_area = spill.GroupAreas()  # compact: ~50 bytes a group, no object per group
         count = 0
-        for line in lines:
-            digest.update(b"," + line if count else line)
-            count += 1
-            head = _ROLL_LINE_HEAD.match(line)  # a canonical group line starts with its area and group id
-            if head is not None:
-                group_area.add_key(head.group(2), int(head.group(1)))
-                continue
-            group = _decode(line.decode("utf-8"))
-            area = group["area"]
-            if type(area) is not int:
-                raise ValueError(f"group {group['group_id']}: area {area!r} is not an integer")
-            group_area.add(str(group["group_id"]), area)
+        # in blocks of lines: hashed joined, their ids and areas added a block at a time (``GroupAreas.add_keys``)
+        while block := list(itertools.islice(lines, _ROLL_BLOCK)):
+            digest.update(b"," + b",".join(block) if count else b",".join(block))
+            count += len(block)
+            keys: list[bytes] = []
+            areas: list[int] = []
+            for line in block:
+                head = _ROLL_LINE_HEAD.match(line)  # a canonical group line starts with its area and group id
+                if head is not None:
+                    area_text, key = head.groups()
+                    keys.append(key)
+                    areas.append(int(area_text))
+                    continue
+                group_area.add_keys(keys, areas)
+                keys, areas = [], []
+                group = _decode(line.decode("utf-8"))
+                area = group["area"]
+                if type(area) is not int:
+                    raise ValueError(f"group {group['group_id']}: area {area!r} is not an integer")
+                group_area.add(str(group["group_id"]), area)
+            group_area.add_keys(keys, areas)
         digest.update(b"]" + suffix)
         self.roll_header: dict[str, Any] = header
         self.roll_hash = digest.hexdigest()
@@ -1430,6 +1447,7 @@ class _Verifier:
             signed_index = self.load(d.INDEX)
             self.json.pop(d.INDEX)
         self.online_kept = False  # (set below from the listed kinds; a malformed index fails completeness first)
+        self.cast_code = -1  # the listed ballot.cast entries' kind code (-1: none listed)
         try:
             # the streamed form has exactly these members (``_plain_index``); read whole, they are checked here
             problem = _members_problem(signed_index, d.INDEX_MEMBERS) if type(signed_index) is dict else "not an object"
@@ -1465,6 +1483,7 @@ class _Verifier:
         # The online ballots matter to the paper checks only beside a reception (R-PAPER-2): kept when the index lists
         # one (an unlisted reception fails the completeness check, before the paper checks).
         self.online_kept = EventKind.PAPER_RECEIVED in self.listed_kinds.code
+        self.cast_code = self.listed_kinds.code.get(EventKind.BALLOT_CAST, -1)
 
     def _inclusion(self) -> Any:
         """log/inclusion.json: as the exporter writes it, its leaf indices straight into arrays (``_plain_inclusion``);
@@ -1618,17 +1637,21 @@ class _Verifier:
         if hashlib.sha256(preimage).hexdigest().encode() != digest:
             return False  # the reference check names it
         self.leaves.append(index)
-        self._listed(index, EventKind.BALLOT_CAST)
+        at, listed = self.listed_at, self.listed_leaves
+        if at < len(listed) and listed[at] == index and self.listed_kinds.codes[at] == self.cast_code:
+            self.listed_at = at + 1  # ``_listed``'s common case: the index lists this entry next
+        else:
+            self._listed(index, EventKind.BALLOT_CAST)
         if index >= self.result_checkpoint.size and self.late_evidence is None:
             self.late_evidence = (EventKind.BALLOT_CAST, index)
         created = _micros(created_at.decode())
-        self.bound += entry_id + bytes.fromhex(digest.decode()) + created.to_bytes(8)
+        self.bound.add(entry_id + bytes.fromhex(digest.decode()) + created.to_bytes(8))
         self.cast_leaves.append(index)
         self.cast_created.append(created)
         if _micros(cast_at.decode()) - created > TIME_TOLERANCE_MICROS:
             self.defer("times", self._contradiction(_Entry(index, _document(line)), "cast_at", "after"))
-        if not _grant_fits(grant.decode(), basis.decode()):
-            self.disagreed = True
+        if (grant or basis in _GRANT_BASES_BYTES) and not _grant_fits(grant.decode(), basis.decode()):
+            self.disagreed = True  # (no grant and a basis that rests on none: it fits)
         self.agreement.update(_AGREEMENT_LINE % (ballot_id, commitment, group, basis, channel, cast_at, entry_id))
         return True
 
@@ -1805,10 +1828,12 @@ class _Verifier:
         process's copy of the roll's map, which the parent never sees."""
         self.hashed, self.deferred = {}, {}
         with spill.RecordSort(32) as self.commitments, spill.RecordSort(_VOID.size) as self.void_ballots:
+            counted = self._counted_ballot
             for line in self.lines(d.BALLOTS):
-                self._ballot_alone(line)
-                if self.disagreed or self.deferred:
-                    break  # the parent runs the reference pass
+                if not counted(line):
+                    self._ballot_alone(line)
+                    if self.disagreed or self.deferred:
+                        break  # the parent runs the reference pass
             state = (
                 self.sums, self.answer_values, self.void_outside, self.participating, self.cast_extremes,
             )  # fmt: skip
@@ -1819,6 +1844,80 @@ class _Verifier:
                     for block in records.sorted_blocks():
                         _write_frame(pipe, block)
                     _write_frame(pipe, b"")
+
+    def _counted_ballot(self, line: bytes) -> bool:
+        """``_ballot_alone`` for a counted ballot as the server writes it (canonical, commitment format, no scan
+        hash, plain strings), its commitment's preimage taken from the line's own bytes; False, with nothing
+        done, for any other line (``_ballot_alone`` then takes it) and whenever a check would not hold."""
+        try:
+            ballot = _loads(line)
+            if type(ballot) is not dict or len(ballot) != _BALLOT_MEMBER_COUNT or _dumps_sorted(ballot) != line:
+                return False
+            answers, entry_id, ballot_id, basis, cast_at, channel, digest, group, nonce, scan, status, reason = (
+                _BALLOT_FIELDS(ballot)
+            )
+        except (ValueError, TypeError, KeyError):
+            return False
+        # Every member after the answers a string (or null): the last ``,"audit_entry_id":`` of the canonical line
+        # ends the answers, whose bytes are then their canonical serialisation (strings hold no unescaped quote).
+        if (
+            status != "COUNTED" or reason is not None or scan is not None or type(nonce) is not str
+            or type(digest) is not str or type(answers) is not dict or answers.keys() != self.topic_set
+            or not _PLAIN_FIELDS.fullmatch(
+                "".join((entry_id, ballot_id, basis, cast_at, channel, group)) if type(entry_id) is type(ballot_id)
+                is type(basis) is type(cast_at) is type(channel) is type(group) is str else "\""
+            )
+            or not _NONCE.fullmatch(nonce)
+        ):  # fmt: skip
+            return False
+        end = line.rfind(b',"audit_entry_id":"')
+        tail = (
+            f',"basis":"{basis}","cast_at":"{cast_at}","channel":"{channel}","domain":"{_DOMAIN}","group":"{group}",'
+            f'"nonce":"{nonce}","vote_id":"{self.vote_id}"}}'
+        )
+        if hashlib.sha256(b'{"answers":' + line[11:end] + tail.encode()).hexdigest() != digest:
+            return False
+        try:
+            cast = _instant(cast_at)
+        except ValueError:
+            return False
+        group_area = self.group_area
+        position = group_area.find(group)
+        if position < 0 or group_area.counted(position):
+            return False
+        # every check holds: the state as ``_ballot_alone`` and ``_keep`` leave it
+        self.ballots_seen += 1
+        self.agreement.update(
+            f'["{ballot_id}",true,null,"{digest}","{group}","{basis}","{channel}","{cast_at}","{entry_id}"]\n'.encode()
+        )
+        extremes = self.cast_extremes
+        if not extremes:
+            extremes += [(cast, ballot_id, cast_at), (cast, ballot_id, cast_at)]
+        elif cast < extremes[0][0]:
+            extremes[0] = (cast, ballot_id, cast_at)
+        elif cast >= extremes[1][0]:
+            extremes[1] = (cast, ballot_id, cast_at)
+        area = group_area.count(position)
+        participating = self.participating
+        participating[0] += 1
+        participating[1] += area
+        paper = channel == "PAPER"
+        key: tuple[Any, bool]
+        for sums, topic in zip(self.sums, self.topic_ids, strict=True):
+            answer = answers[topic]
+            if type(answer) is str:
+                summed = sums.get(key := (answer, paper))
+            else:  # ``_answer_key`` (no TypeError: the value was read by the same library)
+                summed = sums.get(key := (("json", _dumps_sorted(answer)), paper))
+                if summed is None:
+                    self.answer_values.setdefault(key[0], answer)
+            if summed is None:
+                sums[key] = [1, area]
+            else:
+                summed[0] += 1
+                summed[1] += area
+        self.commitments += bytes.fromhex(digest)
+        return True
 
     def _ballot_alone(self, line: bytes) -> None:
         """``_ballot`` without its entry: the line's own checks (its commitment recomputed equals its content hash),
@@ -2262,13 +2361,14 @@ class _Verifier:
             lines = self.lines(d.REGISTER)
             next(lines, None)
             for number, line in enumerate(lines, 2):
-                unit = _unit_record(_register_line(line, number))
-                owners = checks.unit(unit)
+                # a unit's checked members (``_unit_record``'s fields, without the record: it is made in its turn)
+                unit = _register_line(line, number)
+                unit_id, area, source, owner_list, status, delivered, parking = _UNIT_FIELDS(unit)
+                owner_keys = frozenset(owner_list)
+                held = status == _UNSOLD or not delivered  # ``UnitRecord.developer_held``
+                owners = checks.unit(unit_id, area, owner_keys, held, parking)
                 if owners is not None:  # counted: its record's fields, checked, for build_roll in its partition
-                    units.add(hash(owners), (
-                        unit.unit_id, unit.area, unit.area_source.value, unit.owner_keys, unit.sale_status.value,
-                        unit.delivered, unit.is_parking,
-                    ))  # fmt: skip
+                    units.add(hash(owners), (unit_id, area, source, owner_keys, status, delivered, parking))
             try:
                 checks.raise_first(lambda: self._duplicate_units(count))
             except DomainError as error:
@@ -2319,7 +2419,11 @@ class _Verifier:
             for listing in self._listings(ids):
                 listed_count += 1
                 owners, listed_units = listing[5], listing[4]
-                if owners is None or not listed_units or any(type(unit) is not str for unit in listed_units):
+                if owners is None or not listed_units:
+                    return None
+                if (len(listed_units) != 1 or type(listed_units[0]) is not str) and any(
+                    type(unit) is not str for unit in listed_units
+                ):
                     return None
                 try:
                     listings.add(hash(frozenset(owners)), listing)
@@ -2335,7 +2439,7 @@ class _Verifier:
                     by_first[listing[4][0]] = listing
                 for group in _partition_groups(units, index, developer_key, include_parking):
                     found = by_first.get(group.unit_ids[0])
-                    if found is None or _group_difference(_recomputed(group), found, roll_format) is not None:
+                    if found is None or not _same_group(group, found):
                         return None
                     heads += 1
                     area += group.area
@@ -2979,11 +3083,24 @@ class _Verifier:
 
 
 _AREA_SOURCES: Mapping[Any, AreaSource] = {source.value: source for source in AreaSource}
+_UNIT_FIELDS = operator.itemgetter("unit_key", "area", "area_source", "owners", "sale_status", "delivered", "parking")
+_UNSOLD = SaleStatus.UNSOLD.value
 _SALE_STATUSES: Mapping[Any, SaleStatus] = {status.value: status for status in SaleStatus}
 
 
 #: A recomputed group no roll group lists (``_regroup``): a verdict of its own, distinct from every message.
 _UNLISTED = "\x00unlisted"
+
+
+def _same_group(group: VoterGroup, listing: tuple[Any, ...]) -> bool:
+    """``_group_difference(_recomputed(group), listing, roll_format) is None`` for a roll that binds its owners,
+    without the recomputed copy."""
+    _, area, heads, is_developer, claimed_units, owners = listing
+    return (
+        claimed_units == group.unit_ids and area == group.area and type(is_developer) is bool
+        and is_developer == group.is_developer and type(heads) is int and heads == 1 and owners is not None
+        and list(owners) == sorted(group.owner_keys)
+    )  # fmt: skip
 
 
 def _group_difference(group: _Recomputed, listing: tuple[Any, ...], roll_format: Any) -> str | None:
@@ -3063,9 +3180,11 @@ class _RollChecks:
         except TypeError as error:
             self.wanted_error = error
 
-    def unit(self, unit: UnitRecord) -> frozenset[str] | None:
-        """Check one unit; the owner set of its voter group when it is counted, else None."""
-        unit_id = unit.unit_id
+    def unit(
+        self, unit_id: str, area: int, owner_keys: frozenset[str], held: bool, parking: bool
+    ) -> frozenset[str] | None:
+        """Check one unit (the fields of its ``UnitRecord``; ``held``: its ``developer_held``); the owner set of its
+        voter group when it is counted, else None."""
         self.units += 1
         if self.previous is not None and unit_id <= self.previous:
             if self.ordered:
@@ -3076,17 +3195,16 @@ class _RollChecks:
             if unit_id not in self.wanted:
                 return None
             self.found.add(unit_id)
-        if unit.area <= 0:
+        if area <= 0:
             self.not_positive.add(unit_id)
-        held = unit.developer_held
-        if not held and not unit.owner_keys:
+        if not held and not owner_keys:
             self.without_owner.add(unit_id)
-        if unit.is_parking and not self.include_parking:
+        if parking and not self.include_parking:
             return None
         if held and self.developer_missing:
             self.developer_held.add(unit_id)
         self.counted += 1
-        return self.developer if held else unit.owner_keys
+        return self.developer if held else owner_keys
 
     def raise_first(self, duplicates: Callable[[], list[str]]) -> None:
         """Raise what reading the scope and ``build_roll`` would raise over the whole register, in their order."""
@@ -3196,6 +3314,7 @@ def _register_line(line: bytes, number: int) -> dict[str, Any]:
 
 
 _UNIT_MEMBER_COUNT = len(d.REGISTER_UNIT_MEMBERS)
+_UNIT_MEMBERS = operator.itemgetter(*sorted(d.REGISTER_UNIT_MEMBERS))
 
 
 def _unit_problem(unit: Mapping[str, Any]) -> str | None:
@@ -3203,20 +3322,20 @@ def _unit_problem(unit: Mapping[str, Any]) -> str | None:
     as most) is accepted on one expression; any other is looked at member by member (``_unit_problem_named``)."""
     try:
         # as many members as documented, each read by name (a KeyError for a missing one): exactly those members
-        owners, entrance = unit["owners"], unit["entrance"]
+        area, source, building, delivered, entrance, evidence, owners, parking, room, status, key = _UNIT_MEMBERS(unit)
         if (
             len(unit) == _UNIT_MEMBER_COUNT
-            and type(unit["unit_key"]) is str
-            and unit["unit_key"]
-            and type(unit["building"]) is str
-            and type(unit["room"]) is str
+            and type(key) is str
+            and key
+            and type(building) is str
+            and type(room) is str
             and (entrance is None or type(entrance) is str)
-            and type(unit["area"]) is int
-            and type(unit["parking"]) is bool
-            and type(unit["delivered"]) is bool
-            and unit["area_source"] in _AREA_SOURCES  # keys are text: nothing else is in them
-            and unit["sale_status"] in _SALE_STATUSES
-            and unit["evidence"] in _EVIDENCE
+            and type(area) is int
+            and type(parking) is bool
+            and type(delivered) is bool
+            and source in _AREA_SOURCES  # keys are text: nothing else is in them
+            and status in _SALE_STATUSES
+            and evidence in _EVIDENCE
             and type(owners) is list
             and len(owners) == 1
             and type(owners[0]) is str

@@ -117,6 +117,33 @@ def test_a_roll_the_compact_form_does_not_fit_answers_as_a_dict_does(roll):
             assert groups.counted(position)
 
 
+@pytest.mark.parametrize(
+    "blocks",
+    [
+        [[("a" * 32, 1), ("b" * 32, 2)], [("c" * 32, 3)], []],
+        [[("b" * 32, 1), ("a" * 32, 2)]],  # unsorted inside a block
+        [[("b" * 32, 1)], [("a" * 32, 2), ("c" * 32, 3)]],  # a block below the one before
+        [[("a" * 32, 1), ("b" * 36, 2)]],  # two widths
+        [[("a" * 32, 1), ("a" * 32, 2)]],  # repeated: the last area
+        [[("a" * 32, 1), ("b" * 32, 1 << 70)], [("c" * 32, 3)]],  # an area beyond 64 bits
+        [[("", 1), ("a", 2)]],  # an empty id
+        [[("abc", 1), ("abd", 2)], [("abe", 3)]],  # shorter than the 8-byte key
+        [[(group, number) for number, group in enumerate(_hex_ids(3000, 7))]],
+    ],
+)
+def test_group_areas_add_keys_as_add_key_does(blocks):
+    one, many = spill.GroupAreas(), spill.GroupAreas()
+    for block in blocks:
+        for group, area in block:
+            one.add_key(group.encode(), area)
+        many.add_keys([group.encode() for group, _ in block], [area for _, area in block])
+    assert len(one) == len(many)
+    for group in {group for block in blocks for group, _ in block} | {"z" * 32, "a" * 31}:
+        assert one.find(group) == many.find(group), group
+        if one.find(group) >= 0:
+            assert one.area(one.find(group)) == many.area(many.find(group))
+
+
 def test_group_areas_take_a_fixed_number_of_bytes_a_group():
     # 32-hex ids: 32 bytes of text, an 8-byte key, an 8-byte area and a flag, and the arrays' spare room
     small, large = (_held(lambda ids=ids: _areas(ids))[0] for ids in (_hex_ids(10_000, 1), _hex_ids(60_000, 2)))
