@@ -22,11 +22,12 @@ import marshal
 import operator
 import os
 import tempfile
+from abc import ABC, abstractmethod
 from array import array
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Iterator
 from types import TracebackType
-from typing import IO, Any
+from typing import IO, Any, Self
 
 #: Records sorted in memory before a run is written out (``RecordSort``): 65,536 entry-set records are ~5 MB.
 RUN_RECORDS = 1 << 16
@@ -53,7 +54,22 @@ def _write_all(file: IO[bytes], data: bytes | bytearray) -> None:
         view = view[file.write(view) or 0 :]
 
 
-class RecordSort:
+class _Closing(ABC):
+    """A temporary store that ``with`` closes (its files deleted) however the block ends."""
+
+    @abstractmethod
+    def close(self) -> None: ...
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        self.close()
+
+
+class RecordSort(_Closing):
     """Records of ``size`` bytes each, yielded sorted (bytewise, duplicates kept) by iterating, as often as needed.
 
     At most ``run_records`` records are held in memory; a full run is sorted and written to a temporary file. Runs
@@ -174,16 +190,8 @@ class RecordSort:
         self._levels = []
         self._buffer = bytearray()
 
-    def __enter__(self) -> RecordSort:
-        return self
 
-    def __exit__(
-        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
-    ) -> None:
-        self.close()
-
-
-class Partitions:
+class Partitions(_Closing):
     """Values that ``marshal`` writes (tuples, lists, str, bytes, int, bool, None, frozensets …) spread over ``count``
     temporary files: a value added under ``key_hash`` (or at a partition ``index``) is read back with the other
     values of its partition, in the order they were added. The write buffers hold at most ``buffer_values`` values
@@ -244,16 +252,8 @@ class Partitions:
         self._buffers = [[] for _ in range(self.count)]
         self._written = [0] * self.count
 
-    def __enter__(self) -> Partitions:
-        return self
 
-    def __exit__(
-        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
-    ) -> None:
-        self.close()
-
-
-class Lines:
+class Lines(_Closing):
     """Byte strings (lines) kept in the order they are added, each with a small non-negative integer tag; read back
     in that order, all of them or those of some tags (only those are read).
 
@@ -317,14 +317,6 @@ class Lines:
             self._file = None
         self._tags, self._ends, self._counts = array("I"), array("Q"), {}
         self._buffer, self._flushed = bytearray(), 0
-
-    def __enter__(self) -> Lines:
-        return self
-
-    def __exit__(
-        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
-    ) -> None:
-        self.close()
 
 
 _PREFIX = 8  # bytes of a group id kept as a sorted unsigned 64-bit key (``GroupAreas``)
