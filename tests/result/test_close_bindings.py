@@ -366,17 +366,19 @@ async def test_without_a_connection_to_lend_at_once_the_close_reads_the_leaves_i
     finally:
         await engine.dispose()
 
+    refused = []
+
     def refuse(self):
+        refused.append(self)
         raise sa.exc.OperationalError("connect", {}, OSError("refused"))
 
     pool = race_app.state.engine.sync_engine.pool
-    monkeypatch.setattr(type(pool), "connect", refuse)  # opening one fails: no second connection, no error
     async with race_app.state.sessionmaker() as session:
-        monkeypatch.undo()
-        await session.connection()  # the close's own, before the pool refuses
-        monkeypatch.setattr(type(pool), "connect", refuse)
-        found = await repository.close_bindings(session, fixture.vote.id, before)
-        monkeypatch.undo()
+        await session.connection()  # the close's own; then opening a second one fails: no error, the close reads it
+        with monkeypatch.context() as patch:
+            patch.setattr(type(pool), "connect", refuse)
+            found = await repository.close_bindings(session, fixture.vote.id, before)
+        assert refused == [pool]
         assert found == await _expected(session, fixture.vote.id, before)
     assert aside_calls == []
     assert pool.checkedout() == 0
