@@ -117,6 +117,11 @@ class FairAsyncQueuePool(AsyncAdaptedQueuePool):
         except MissingGreenlet:  # unforeseen I/O after all: refused before it began, the connection put back
             return None
 
+    def lends_at_once(self) -> bool:
+        """Whether ``connect()`` now lends a connection without waiting for one to be put back: one is idle, or the
+        pool may open another (it may still do I/O: opening it, a pre-ping)."""
+        return not self._pool.empty() or self._max_overflow == -1 or self._overflow < self._max_overflow
+
     def takes_back_nowait(self) -> bool:
         """Whether a healthy connection put back now goes to a waiter or to the idle ones, with no I/O (only one
         past the pool's size is closed: ``max_overflow``)."""

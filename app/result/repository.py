@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
@@ -15,10 +15,13 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import QueryableAttribute
+from sqlalchemy.pool import PoolProxiedConnection
+from sqlalchemy.util import greenlet_spawn
 
 from app.audit.models import AuditEntry
 from app.ballot import repository as ballot_repository
 from app.ballot.models import PARTICIPATION_TOPIC, Ballot, BallotMark, BallotStatus, TallySum
+from app.db.pool import FairAsyncQueuePool
 from app.ledger import completeness
 from app.ledger.completeness import BOUND_KINDS
 from app.ledger.merkle import HASH_SIZE
@@ -308,27 +311,101 @@ async def _counted_set(driver: Any, vote_id: uuid.UUID) -> Callable[[], complete
     return partial(completeness.counted_set, await _counted_commitments(driver, vote_id))
 
 
+# The entry set's work_mem (``_ENTRY_SET_WORK_MEM``, as ``SET LOCAL``) and whether this transaction may have
+# inserted, updated or deleted a ballot row, in one round trip: another connection does not see such writes. The
+# backend's counts of its actions on the table include this transaction's (its subtransactions' too, rolled back or
+# not) and, on PostgreSQL 15, earlier transactions' not yet reported (up to ~10 s idle): never 0 after a write here,
+# sometimes more than 0 without one (the close then reads the leaves itself, as safe, only slower).
+_CLOSE_START_POSTGRESQL = """
+SELECT set_config('work_mem', '32MB', true),
+    pg_stat_get_xact_tuples_inserted('ballot'::regclass) + pg_stat_get_xact_tuples_updated('ballot'::regclass)
+    + pg_stat_get_xact_tuples_deleted('ballot'::regclass)
+"""
+# The leaves' read on a connection of its own: its aggregate sorts as the entry set's does (``_ENTRY_SET_WORK_MEM``).
+_SIDE_BEGIN_POSTGRESQL = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET LOCAL work_mem = '32MB'"
+
+
+# How long the close waits for the pool to open a connection for the leaves' read before reading them itself.
+_ASIDE_CONNECT_SECONDS = 0.5
+
+
+async def _aside_connection(session: AsyncSession) -> PoolProxiedConnection | None:
+    """A connection of the session's engine's pool for the leaves' read, or None: another kind of pool, none to
+    lend without waiting for another request to put one back, not opened within ``_ASIDE_CONNECT_SECONDS``, or any
+    error getting one."""
+    bind = session.get_bind()
+    pool = bind.pool if isinstance(bind, sa.Engine) else None
+    if not isinstance(pool, FairAsyncQueuePool) or not pool.lends_at_once():
+        return None
+    try:
+        pooled = pool.connect_nowait()  # an idle one, without a greenlet
+        if pooled is not None:
+            return pooled
+        async with asyncio.timeout(_ASIDE_CONNECT_SECONDS):
+            return await greenlet_spawn(pool.connect)  # opened (or pinged): no waiting for another request
+    except Exception:
+        return None
+
+
+async def _counted_set_aside(pooled: PoolProxiedConnection, vote_id: uuid.UUID) -> completeness.CountedSet:
+    """The counted set read on ``pooled`` (its own read-only transaction) and built in a worker thread; ``pooled``
+    goes back to its pool whatever happens, closed if it may still be busy or in a transaction."""
+    driver = pooled.driver_connection
+    broken = True
+    try:
+        await driver.execute(_SIDE_BEGIN_POSTGRESQL)  # type: ignore[union-attr]
+        try:
+            build = await _counted_set(driver, vote_id)
+        except Exception:
+            await driver.execute("ROLLBACK")  # type: ignore[union-attr]
+            raise
+        await driver.execute("ROLLBACK")  # type: ignore[union-attr]
+        broken = False
+    except Exception:
+        broken = bool(driver.is_closed() or driver.is_in_transaction())  # type: ignore[union-attr]
+        raise
+    finally:
+        # Cancelled mid-statement (asyncpg cancels it on the server), or its transaction not ended: closed, never
+        # lent again. Back before the tree is built: the pool has it again sooner.
+        await greenlet_spawn(_release, pooled, broken)
+    return await asyncio.to_thread(build)
+
+
+def _release(pooled: PoolProxiedConnection, broken: bool) -> None:
+    if broken:
+        pooled.invalidate()
+    pooled.close()
+
+
 async def close_bindings(
     session: AsyncSession, vote_id: uuid.UUID, before: datetime
 ) -> tuple[completeness.EntrySet, completeness.CountedSet]:
     """What the close binds (R-REC-1): the vote's entry set before ``before`` (``bound_entry_set``) and its counted
     ballots' commitments (``app.ledger.completeness.counted_set``).
 
-    On PostgreSQL the two run side by side on the two cores a close has: the database computes the entry set while
-    a worker thread builds the counted set's Merkle tree (~100,000 leaves) from the leaf hashes read just before.
-    Both read committed data that the locked vote no longer changes, and this transaction has written nothing
-    bound yet."""
+    On PostgreSQL the two run side by side on the two cores a close has. The database computes the entry set on
+    the close's connection while another connection of the pool reads the counted ballots' leaf hashes and a
+    worker thread then builds the counted set's Merkle tree (~100,000 leaves) from them. Both read committed data
+    that the locked vote no longer changes (every cast has committed: the close holds the vote's casting lock), and
+    the close has written nothing bound yet; the other connection sees none of this transaction's writes, so it is
+    used only when this transaction has written no ballot, and when the pool has one idle at once. Otherwise the
+    leaves are read on the close's connection first and the tree is built beside the entry set."""
     if session.get_bind().dialect.name != "postgresql":
         return await bound_entry_set(session, vote_id, before), completeness.counted_set(
             await ballot_repository.counted_commitments(session, vote_id)
         )
     driver = (await (await session.connection()).get_raw_connection()).driver_connection
-    await driver.execute(_ENTRY_SET_WORK_MEM)  # type: ignore[union-attr]
-    counted_set = await _counted_set(driver, vote_id)
-    # Both finish before either's error is raised: a query left running would leave the connection busy.
+    _, ballots_written = await driver.fetchrow(_CLOSE_START_POSTGRESQL)  # type: ignore[union-attr]
+    aside = await _aside_connection(session) if ballots_written == 0 else None
+    counted_work: Awaitable[completeness.CountedSet]
+    if aside is not None:
+        counted_work = _counted_set_aside(aside, vote_id)
+    else:
+        counted_work = asyncio.to_thread(await _counted_set(driver, vote_id))
+    # Both finish before either's error is raised: a query left running would leave a connection busy.
     entry_row, counted = await asyncio.gather(
         driver.fetchrow(_ENTRY_SET_POSTGRESQL, *_entry_set_arguments(vote_id, before)),  # type: ignore[union-attr]
-        asyncio.to_thread(counted_set),
+        counted_work,
         return_exceptions=True,
     )
     if isinstance(entry_row, BaseException):

@@ -11,17 +11,23 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import hashlib
+import time
 import uuid
 from datetime import UTC, datetime, timedelta
 
+import asyncpg
 import pytest
 import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from app.audit import service as audit_service
 from app.audit.models import AuditEntry
 from app.ballot.models import Ballot
 from app.common.access import Role
+from app.db.session import create_engine
 from app.ledger import completeness, merkle
 from app.ledger.events import Event, EventKind
 from app.result import repository
@@ -240,3 +246,187 @@ async def test_the_kept_leaf_hash_is_the_ledgers_on_every_write_and_the_close_do
     assert (await _kept_leaves(session, fixture.vote.id))[ballots[3].content_hash] is None
     with pytest.raises(UnicodeEncodeError):
         await repository.close_bindings(session, fixture.vote.id, before)
+
+
+# --- the leaves read on a second connection of the pool, beside the entry set (issue #21) -------------------------
+
+
+async def _committed_vote(application):
+    """A closable vote with counted ballots (commitments in both cases), a void one and bound entries, committed; the
+    engine's connections closed after, so the close's connection carries no counts of the set-up's writes (PostgreSQL
+    15 keeps a backend's table counts of earlier transactions until it reports them)."""
+    async with application.state.sessionmaker() as session:
+        fixture = await make_vote(session, application.state.cipher, now=T0, topics=[yes_no_topic()])
+        (topic,) = fixture.topics
+        for n, group in enumerate(("A", "BC", "D", "E", "F", "DEV")):  # 6 leaves, "H" left to cast
+            ballot = await cast_directly(session, fixture, group, {topic: "AGREE"})
+            ballot.content_hash = ballot.content_hash.upper() if n % 2 else ballot.content_hash
+            entry = await audit_service.append(
+                session,
+                Event(EventKind.BALLOT_CAST, {"commitment": ballot.content_hash}),
+                estate_id=fixture.vote.estate_id,
+                vote_id=fixture.vote.id,
+                at=fixture.vote.starts_at + timedelta(minutes=n),
+            )
+            ballot.audit_entry_id = entry.id
+        await cast_directly(session, fixture, "B", {topic: "AGREE"}, status=repository.BallotStatus.VOID)
+        await session.commit()
+    await application.state.engine.dispose()
+    return fixture
+
+
+async def _expected(session, vote_id, before):
+    counted = (
+        await session.scalars(
+            sa.select(Ballot.content_hash).where(Ballot.vote_id == vote_id, Ballot.status == "COUNTED")
+        )
+    ).all()
+    entries = completeness.entry_set(await repository.bound_entries(session, vote_id, before))
+    return entries, completeness.counted_set(list(counted))
+
+
+@pytest.fixture
+def aside_calls(monkeypatch):
+    """Every use of a second connection for the leaves (``repository._counted_set_aside``)."""
+    calls = []
+    original = repository._counted_set_aside
+
+    async def spy(pooled, vote_id):
+        calls.append(vote_id)
+        return await original(pooled, vote_id)
+
+    monkeypatch.setattr(repository, "_counted_set_aside", spy)
+    return calls
+
+
+async def test_the_leaves_read_on_a_second_connection_give_the_same_bindings(
+    backend, race_app, aside_calls, monkeypatch
+):
+    fixture = await _committed_vote(race_app)
+    before = fixture.vote.ends_at
+    pool = race_app.state.engine.sync_engine.pool
+    async with race_app.state.sessionmaker() as session:
+        aside = await repository.close_bindings(session, fixture.vote.id, before)
+        expected = await _expected(session, fixture.vote.id, before)
+        assert aside == expected
+        assert expected[0] == await repository.bound_entry_set(session, fixture.vote.id, before)
+        # The second connection is back in the pool, idle, out of any transaction; the close's own is still lent.
+        assert aside_calls == ([fixture.vote.id] if backend.backend == "postgresql" else [])
+        if backend.backend == "postgresql":
+            assert pool.checkedout() == 1
+        monkeypatch.setattr(repository, "_aside_connection", _no_connection)
+        sequential = await repository.close_bindings(session, fixture.vote.id, before)
+        assert sequential == aside
+        assert len(aside_calls) <= 1
+
+
+async def _no_connection(session):
+    return None
+
+
+async def test_a_close_that_wrote_a_ballot_reads_the_leaves_on_its_own_connection(backend, race_app, aside_calls):
+    fixture = await _committed_vote(race_app)
+    (topic,) = fixture.topics
+    before = fixture.vote.ends_at
+    async with race_app.state.sessionmaker() as session:
+        _, committed = await _expected(session, fixture.vote.id, before)
+        await cast_directly(session, fixture, "H", {topic: "OPPOSE"})  # uncommitted: another connection misses it
+        found = await repository.close_bindings(session, fixture.vote.id, before)
+        assert found == await _expected(session, fixture.vote.id, before)
+        assert found[1].count == committed.count + 1
+        assert aside_calls == []
+        await session.rollback()
+    async with race_app.state.sessionmaker() as session:  # an update alone, in a savepoint, counts as a write too
+        some = (await session.scalars(sa.select(Ballot.id).where(Ballot.vote_id == fixture.vote.id))).first()
+        async with session.begin_nested():
+            await session.execute(sa.update(Ballot).where(Ballot.id == some).values(content_hash="f" * 64))
+        found = await repository.close_bindings(session, fixture.vote.id, before)
+        assert found == await _expected(session, fixture.vote.id, before)
+        assert found[1] != committed
+        assert aside_calls == []
+        await session.rollback()
+
+
+async def test_without_a_connection_to_lend_at_once_the_close_reads_the_leaves_itself(
+    backend, race_app, aside_calls, monkeypatch
+):
+    if backend.backend != "postgresql":
+        pytest.skip("SQLite's close reads on its own connection")
+    fixture = await _committed_vote(race_app)
+    before = fixture.vote.ends_at
+    settings = race_app.state.settings.model_copy(update={"db_pool_size": 1})
+    engine = create_engine(settings)  # one connection, the close's: none to lend, and nobody waits for it
+    try:
+        async with async_sessionmaker(engine)() as session:
+            started = time.monotonic()
+            found = await repository.close_bindings(session, fixture.vote.id, before)
+            assert time.monotonic() - started < settings.db_pool_timeout_seconds
+            assert found == await _expected(session, fixture.vote.id, before)
+            assert aside_calls == []
+    finally:
+        await engine.dispose()
+
+    refused = []
+
+    def refuse(self):
+        refused.append(self)
+        raise sa.exc.OperationalError("connect", {}, OSError("refused"))
+
+    pool = race_app.state.engine.sync_engine.pool
+    async with race_app.state.sessionmaker() as session:
+        await session.connection()  # the close's own; then opening a second one fails: no error, the close reads it
+        with monkeypatch.context() as patch:
+            patch.setattr(type(pool), "connect", refuse)
+            found = await repository.close_bindings(session, fixture.vote.id, before)
+        assert refused == [pool]
+        assert found == await _expected(session, fixture.vote.id, before)
+    assert aside_calls == []
+    assert pool.checkedout() == 0
+
+
+async def _active_queries(engine, marker):
+    async with engine.connect() as connection:
+        statement = sa.text("SELECT count(*) FROM pg_stat_activity WHERE state = 'active' AND query LIKE :marker")
+        return await connection.scalar(statement, {"marker": f"%{marker}%"})
+
+
+async def test_an_error_or_a_cancellation_puts_the_second_connection_back(backend, race_app, aside_calls, monkeypatch):
+    if backend.backend != "postgresql":
+        pytest.skip("SQLite's close reads on its own connection")
+    fixture = await _committed_vote(race_app)
+    before = fixture.vote.ends_at
+    engine = race_app.state.engine
+    pool = engine.sync_engine.pool
+    # The leaves' read fails on the second connection: raised once the entry set has finished, the connection back.
+    monkeypatch.setattr(repository, "_COUNTED_LEAVES_POSTGRESQL", "SELECT 1 / 0, $1::uuid")
+    async with race_app.state.sessionmaker() as session:
+        with pytest.raises(asyncpg.DivisionByZeroError):
+            await repository.close_bindings(session, fixture.vote.id, before)
+        assert aside_calls == [fixture.vote.id]
+        assert pool.checkedout() == 1  # the close's own
+        assert await repository.bound_entry_set(session, fixture.vote.id, before)  # its connection not left busy
+    assert pool.checkedout() == 0
+
+    # Cancelled while the second connection's read runs: the query is cancelled on the server, the connection back.
+    marker = "close2_leaves_sleep"
+    monkeypatch.setattr(
+        repository, "_COUNTED_LEAVES_POSTGRESQL", f"SELECT 0, 0, ''::bytea, $1::uuid /* {marker} */ FROM pg_sleep(30)"
+    )
+    async with race_app.state.sessionmaker() as session:
+        task = asyncio.create_task(repository.close_bindings(session, fixture.vote.id, before))
+        for _ in range(100):
+            await asyncio.sleep(0.05)
+            if await _active_queries(engine, marker):
+                break
+        assert await _active_queries(engine, marker) == 1
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        with contextlib.suppress(Exception):
+            await session.rollback()
+    assert pool.checkedout() == 0
+    for _ in range(100):
+        if not await _active_queries(engine, marker):
+            break
+        await asyncio.sleep(0.05)
+    assert await _active_queries(engine, marker) == 0
