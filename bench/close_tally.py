@@ -196,6 +196,8 @@ async def close_once(
         async with sessionmaker() as warm:  # connection set-up outside the timing
             await warm.get(Vote, vote_id)
             backend[0] = int(await warm.scalar(sa.text("SELECT pg_backend_pid()")))
+            async with engine.connect() as spare:  # a served pool has more than one idle connection (close_bindings)
+                await spare.execute(sa.text("SELECT 1"))
             if warm_cache:  # in service the close follows the casting that just wrote these pages
                 for table in ("ballot", "audit_entry", "ballot_mark"):
                     await warm.execute(sa.text(f"SELECT count(*) FROM (SELECT * FROM {table}) AS rows"))
