@@ -222,6 +222,8 @@ async def transaction(bind: AsyncEngine | AsyncConnection) -> AsyncIterator[Conn
     driver: Connection = pooled.driver_connection
     broken = False
     try:
+        if driver.is_in_transaction():
+            raise Fallback()  # never joined to another's transaction (and not lent again: broken below)
         await driver.execute("BEGIN")
         try:
             yield driver
@@ -229,7 +231,8 @@ async def transaction(bind: AsyncEngine | AsyncConnection) -> AsyncIterator[Conn
             if not driver.is_closed():
                 await driver.execute("ROLLBACK")
             raise
-        await driver.execute("COMMIT")
+        if await driver.execute("COMMIT") != "COMMIT":
+            raise Fallback()  # PostgreSQL rolled it back ("ROLLBACK"): nothing cast; the ordinary path decides again
     except BaseException as error:
         # Never back to the pool broken, cancelled mid-statement or still in a transaction (a failed ROLLBACK).
         broken = not isinstance(error, Exception) or driver.is_closed() or driver.is_in_transaction()

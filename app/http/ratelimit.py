@@ -38,7 +38,7 @@ from redis.exceptions import RedisError
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.common.errors import TooManyRequests
-from app.http.security import PATHS_DECIDED, route_path, send_problem
+from app.http.security import PATH_KEPT_LENGTH, PATHS_DECIDED, route_path, send_problem
 from app.settings import Settings
 
 logger = logging.getLogger("evote.http")
@@ -181,9 +181,10 @@ class RateLimitMiddleware:
         if key in self._decided:
             return self._decided[key]
         rule = next((rule for rule in self.rules if rule.method == method and rule.path.fullmatch(path)), None)
-        if len(self._decided) >= PATHS_DECIDED:
-            del self._decided[next(iter(self._decided))]  # the oldest first
-        self._decided[key] = rule
+        if len(path) <= PATH_KEPT_LENGTH:
+            if len(self._decided) >= PATHS_DECIDED:
+                del self._decided[next(iter(self._decided))]  # the oldest first
+            self._decided[key] = rule
         return rule
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

@@ -132,6 +132,8 @@ _DIGITS = re.compile("[0-9]{1,20}")
 PATHS_DECIDED = 1024
 """Paths a middleware keeps its decision for (``BodyLimitMiddleware.limit_for``,
 ``app.http.ratelimit.RateLimitMiddleware.rule_for``), the oldest first out."""
+PATH_KEPT_LENGTH = 256
+"""The longest path whose decision is kept: a client may send paths of ~64 KiB, which are decided each time."""
 
 
 class _BodyTooLarge(Exception):
@@ -161,9 +163,10 @@ class BodyLimitMiddleware:
                 (route.limit for route in self.routes if route.method == method and route.path.fullmatch(path)),
                 self.limit,
             )
-            if len(self._decided) >= PATHS_DECIDED:
-                del self._decided[next(iter(self._decided))]  # the oldest first
-            self._decided[key] = limit
+            if len(path) <= PATH_KEPT_LENGTH:
+                if len(self._decided) >= PATHS_DECIDED:
+                    del self._decided[next(iter(self._decided))]  # the oldest first
+                self._decided[key] = limit
         return limit
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

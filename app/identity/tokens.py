@@ -329,6 +329,8 @@ class TokenService:
             # ships; it accepts no signature that OpenSSL would refuse (it refuses more: non-canonical and small-order
             # points), and whatever it refuses goes to PyJWT below, which checks it with cryptography and says why.
             nacl.bindings.crypto_sign_open(signature + f"{header_segment}.{payload_segment}".encode(), raw_key)
+            if header_segment not in self._header_keys and len(self._header_keys) < HEADERS_KEPT:
+                self._header_keys[header_segment] = raw_key  # kept once signed: unsigned headers never take its place
             # Parsed once signed: only this service's own payloads reach the parser here.
             payload = orjson.loads(_b64url_decode(payload_segment))
         except (ValueError, nacl.exceptions.BadSignatureError, RecursionError):  # binascii.Error and JSONDecodeError
@@ -345,16 +347,14 @@ class TokenService:
 
     def _header_key(self, header_segment: str) -> bytes | None:
         """The raw public key a header segment names, if it is exactly ``{alg: EdDSA, typ: JWT, kid}`` with a known
-        kid; kept for that segment (every token of a key has the same header: its check need not run each time)."""
+        kid (``_strict_payload`` keeps it for that segment once a signature under it verifies: every token of a key has
+        the same header, so its check need not run each time)."""
         header = json.loads(_b64url_decode(header_segment))
         if type(header) is not dict or len(header) != 3 or header.get("alg") != ALGORITHM:
             return None
         if header.get("typ") != "JWT" or type(header.get("kid")) is not str:
             return None
-        raw_key = self._raw_keys.get(header["kid"])
-        if raw_key is not None and len(self._header_keys) < HEADERS_KEPT:
-            self._header_keys[header_segment] = raw_key
-        return raw_key
+        return self._raw_keys.get(header["kid"])
 
     def _pyjwt_payload(self, token: str) -> dict[str, Any]:
         """Every check, by PyJWT, with the reason of the first that fails (``InvalidAccessToken``)."""

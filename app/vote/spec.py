@@ -68,8 +68,14 @@ def marks_for_ballot(
     return BallotForm(topics).marks(answers, allow_spoiled=allow_spoiled)
 
 
-MARKS_KEPT = 4096
-"""Answers whose marks a ``BallotForm`` keeps per topic (the oldest first out when full)."""
+MARKS_KEPT = 256
+"""Answers whose marks a ``BallotForm`` keeps per topic (the oldest first out when full): a yes/no or single-choice
+topic has a few; a caster can send as many others as they like (each refused as already cast, or reordered), so the
+kept answers are few and small (``ANSWER_KEPT_CHARACTERS``): at most ~1 MB a topic whatever is sent."""
+ANSWER_KEPT_CHARACTERS = 256
+"""The most characters (strings and members together) of an answer whose marks are kept; larger ones are read."""
+ANSWER_KEPT_PARTS = 32
+"""The most strings or members of an answer whose marks are kept."""
 
 
 class BallotForm:
@@ -130,18 +136,19 @@ class BallotForm:
 
 def _answer_key(answer: Any) -> Hashable | None:
     """A key equal only for equal answers of the same shape: a string; a list of strings; an object of strings (in
-    its members' order). None for any other answer, whose marks are not kept."""
+    its members' order), each within ``ANSWER_KEPT_PARTS`` and ``ANSWER_KEPT_CHARACTERS``. None for any other
+    answer, whose marks are not kept."""
     kind = type(answer)
     if kind is str:
         text: str = answer
-        return text
+        return text if len(text) <= ANSWER_KEPT_CHARACTERS else None
     if kind is list:
-        if all(type(item) is str for item in answer):
-            return (list, *answer)
-        return None
+        small = len(answer) <= ANSWER_KEPT_PARTS and all(type(item) is str for item in answer)
+        return (list, *answer) if small and sum(map(len, answer)) <= ANSWER_KEPT_CHARACTERS else None
     if kind is dict:
         items = tuple(answer.items())
-        if all(type(name) is str and type(value) is str for name, value in items):
+        small = len(items) <= ANSWER_KEPT_PARTS and all(type(n) is str and type(v) is str for n, v in items)
+        if small and sum(len(name) + len(value) for name, value in items) <= ANSWER_KEPT_CHARACTERS:
             return (dict, *items)
     return None
 
