@@ -24,6 +24,7 @@ stands: the cast is ordered before the change.
 from __future__ import annotations
 
 import json
+import json.encoder
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -188,10 +189,17 @@ WRITE = _write(with_record=False)
 WRITE_WITH_RECORD = _write(with_record=True)
 
 
+# ``json.dumps``'s own C encoder with its default options (``JSONEncoder.iterencode``), made once rather than per
+# call, without the circular-reference check: the documents are the cast's own, made of plain values.
+_ENCODE = json.encoder.c_make_encoder(  # type: ignore[attr-defined]
+    None, json.JSONEncoder().default, json.encoder.encode_basestring_ascii, None, ": ", ", ", False, False, True
+)
+
+
 def _json(value: Any) -> str:
     """JSON columns as SQLAlchemy binds them (``json.dumps``, the engine's default serialiser): the stored text of a
     ``json`` column is what either path wrote, byte for byte."""
-    return json.dumps(value)
+    return "".join(_ENCODE(value, 0))
 
 
 @asynccontextmanager

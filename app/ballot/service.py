@@ -322,11 +322,13 @@ def ballot_rows(
     public entry never carries the permanent ``grant_id``, which the ballot row keeps."""
     cast_at = cast_at or now
     ballot_id, entry_id = uuid.uuid4(), uuid.uuid4()
+    # each as text once: the commitment, the entry and the receipt carry the same strings
+    vote_key, ballot_key, cast_at_text = str(vote_id), str(ballot_id), cast_at.isoformat()
     # R-PUB-2, R-LIFE-7: the log shows a hiding commitment under the group's per-vote pseudonym, never the answers.
     nonce = ballot_document.new_nonce()
     commitment = ballot_document.commitment(
-        vote_id=str(vote_id), group=group_row.pseudonym, answers=answers, basis=basis, channel=channel.value,
-        cast_at=cast_at.isoformat(), nonce=nonce, scan_sha256=scan_sha256,
+        vote_id=vote_key, group=group_row.pseudonym, answers=answers, basis=basis, channel=channel.value,
+        cast_at=cast_at_text, nonce=nonce, scan_sha256=scan_sha256,
     )  # fmt: skip
     ballot = {
         "id": ballot_id, "vote_id": vote_id, "group_id": group_row.group_id, "status": BallotStatus.COUNTED,
@@ -338,10 +340,10 @@ def ballot_rows(
         entry_id,
         EventKind.BALLOT_CAST,
         {
-            "ballot_id": str(ballot_id),
+            "ballot_id": ballot_key,
             ballot_document.group_member(group_row.pseudonym, group_row.group_id): group_row.pseudonym,
             "commitment": commitment,
-            "basis": basis, "channel": channel.value, "cast_at": cast_at.isoformat(),
+            "basis": basis, "channel": channel.value, "cast_at": cast_at_text,
             "grant": grant,
             # R-TALLY-9: a paper ballot's scan hash is in its commitment and its entry (ballot document version 3)
             **({"scan_sha256": scan_sha256} if scan_sha256 is not None else {}),
@@ -355,7 +357,7 @@ def ballot_rows(
     # ``Receipt(...).model_dump(mode="json")``, member for member and in its order, without the model (tests/ballot
     # checks the two agree): the response, and the idempotency record's body a retry gets.
     receipt = {
-        "ballot_id": str(ballot_id), "vote_id": str(vote_id), "group_id": group_row.group_id,
+        "ballot_id": ballot_key, "vote_id": vote_key, "group_id": group_row.group_id,
         "group_pseudonym": group_row.pseudonym, "content_hash": commitment, "nonce": nonce,
         "audit_entry_id": str(entry_id), "cast_at": beijing_rfc3339(cast_at), "basis": basis,
         "status": BallotStatus.COUNTED.value,

@@ -28,11 +28,9 @@ _SHA256 = hashlib.sha256()
 
 
 def canonical_bytes(document: Any) -> bytes:
-    if _plain(document):
-        try:
-            return orjson.dumps(document, option=_SORTED)
-        except TypeError:  # a lone surrogate (rfc8785 refuses it with its own error) or nesting past orjson's limit
-            pass
+    fast = _fast(document)
+    if fast is not None:
+        return fast
     _check(document)
     return rfc8785.dumps(document)
 
@@ -53,28 +51,45 @@ def unique_members(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return members
 
 
+def _fast(document: Any) -> bytes | None:
+    """``orjson``'s bytes of a document they are RFC 8785's for, else None (module docstring)."""
+    if not _plain(document):
+        return None
+    try:
+        serialised = orjson.dumps(document, option=_SORTED)
+    except TypeError:  # a lone surrogate (rfc8785 refuses it with its own error) or nesting past orjson's limit
+        return None
+    # Sorted by code point, which is UTF-16 code unit order if no key reaches U+D800: none does if the bytes are ASCII.
+    return serialised if serialised.isascii() or _keys_below_surrogates(document) else None
+
+
 def _plain(value: Any) -> bool:
-    """Whether ``value`` is made only of the value types the fast path serialises exactly as RFC 8785."""
+    """Whether ``value`` is made only of the value types the fast path serialises exactly as RFC 8785 (the order of
+    its keys aside: ``_fast`` looks at them only when the bytes are not ASCII)."""
     kind = type(value)
     if kind is dict:
         for key, item in value.items():
-            if type(key) is not str or not (key.isascii() or max(key, default="") < _SURROGATES):
-                return False
-            item_kind = type(item)
-            if item_kind is str or item_kind is bool or item is None:
-                continue
-            if item_kind is int:
-                if -MAX_SAFE_INTEGER <= item <= MAX_SAFE_INTEGER:
-                    continue
-                return False
-            if not _plain(item):
+            if type(key) is not str or (type(item) is not str and not _plain(item)):
                 return False
         return True
     if kind is list or kind is tuple:
-        return all(map(_plain, value))
+        for item in value:  # noqa: SIM110 (a loop: strings without a call, no generator)
+            if type(item) is not str and not _plain(item):
+                return False
+        return True
     if kind is str or kind is bool or value is None:
         return True
     return kind is int and -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER
+
+
+def _keys_below_surrogates(value: Any) -> bool:
+    """Whether every key of a plain document is below U+D800."""
+    kind = type(value)
+    if kind is dict:
+        return all(max(key, default="") < _SURROGATES and _keys_below_surrogates(item) for key, item in value.items())
+    if kind is list or kind is tuple:
+        return all(map(_keys_below_surrogates, value))
+    return True
 
 
 def _check(value: Any) -> None:

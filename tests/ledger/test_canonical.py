@@ -165,7 +165,61 @@ class Colour(StrEnum):
     ],
 )
 def test_which_documents_take_the_fast_path(document, plain):
-    assert canonical_module._plain(document) is plain
+    assert (canonical_module._fast(document) is not None) is plain
+
+
+def _takes_the_fast_path(value: object) -> bool:
+    """The fast path's documents as first defined: plain types only, every key below U+D800, all in one walk."""
+    if type(value) is dict:
+        return all(
+            type(key) is str and max(key, default="") < "\ud800" and _takes_the_fast_path(item)
+            for key, item in value.items()
+        )
+    if type(value) is list or type(value) is tuple:
+        return all(map(_takes_the_fast_path, value))
+    if type(value) is str or type(value) is bool or value is None:
+        return True
+    return type(value) is int and -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER
+
+
+_ODD_SCALARS = (
+    _SCALARS
+    | st.floats(allow_nan=False)
+    | st.integers()
+    | st.sampled_from([Colour.RED, MAX_SAFE_INTEGER + 1, -MAX_SAFE_INTEGER - 1, 0.0])
+)
+_ODD_DOCUMENTS = st.recursive(
+    _ODD_SCALARS,
+    lambda children: (
+        st.lists(children, max_size=4)
+        | st.lists(children, max_size=3).map(tuple)
+        | st.dictionaries(_KEYS, children, max_size=4)
+        | st.dictionaries(st.sampled_from([1, Colour.RED, "k"]), children, max_size=2)
+    ),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_ODD_DOCUMENTS)
+def test_the_fast_path_takes_exactly_the_documents_it_did(document):
+    # keys are checked only when the bytes are not ASCII: the same documents take the fast path
+    assert (canonical_module._fast(document) is not None) is _takes_the_fast_path(document)
+
+
+@pytest.mark.parametrize(
+    ("document", "plain"),
+    [
+        ({"é": "漢"}, True),  # bytes not ASCII, keys below U+D800
+        ({"k": "漢", "\ue000": 1}, False),
+        ({"a": [{"b": {"\U0001f600": 1}}]}, False),  # a key deep down
+        (["\ue000", {"\ud7ff": True}], True),  # a value from U+D800 up is not a key
+    ],
+)
+def test_keys_are_looked_at_when_the_bytes_are_not_ascii(document, plain):
+    assert (canonical_module._fast(document) is not None) is plain
+    if plain:
+        assert canonical_bytes(document) == rfc8785.dumps(document)
 
 
 def test_enums_and_odd_keys_still_serialise_as_rfc8785_does():
@@ -186,4 +240,5 @@ def test_nesting_deeper_than_the_fast_path_goes_is_serialised_by_the_reference()
         inner.append([])
         inner = inner[0]
     assert canonical_module._plain(document)
+    assert canonical_module._fast(document) is None
     assert canonical_bytes(document) == rfc8785.dumps(document) == b"[" * 301 + b"]" * 301
