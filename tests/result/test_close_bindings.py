@@ -44,19 +44,25 @@ async def _entries(session, vote_id):
     return list((await session.scalars(statement)).all())
 
 
+async def _logged(session, ballot, fixture, minutes):
+    """The ballot's ``ballot.cast`` entry, ``minutes`` after the vote's start."""
+    entry = await audit_service.append(
+        session,
+        Event(EventKind.BALLOT_CAST, {"commitment": ballot.content_hash}),
+        estate_id=fixture.vote.estate_id,
+        vote_id=fixture.vote.id,
+        at=fixture.vote.starts_at + timedelta(minutes=minutes),
+    )
+    ballot.audit_entry_id = entry.id
+
+
 async def test_every_binding_of_the_close_is_the_entry_set_before_its_instant(backend, app, client, session):
     fixture = await make_vote(session, app.state.cipher, now=T0, topics=[yes_no_topic(), yes_no_topic("第二项")])
     first, second = fixture.topics
     for n, (group, answer) in enumerate((("A", "AGREE"), ("BC", "OPPOSE"), ("D", "AGREE"), ("H", "ABSTAIN"))):
-        ballot = await cast_directly(session, fixture, group, {first: answer, second: answer})
-        entry = await audit_service.append(
-            session,
-            Event(EventKind.BALLOT_CAST, {"commitment": ballot.content_hash}),
-            estate_id=fixture.vote.estate_id,
-            vote_id=fixture.vote.id,
-            at=fixture.vote.starts_at + timedelta(minutes=n),
+        await _logged(
+            session, await cast_directly(session, fixture, group, {first: answer, second: answer}), fixture, n
         )
-        ballot.audit_entry_id = entry.id
     session.add(  # an entry of the vote that is not bound (an access record)
         AuditEntry(
             kind=str(EventKind.VOTE_EXPORTED), vote_id=fixture.vote.id, payload={}, payload_sha256="e" * 64,
@@ -261,14 +267,7 @@ async def _committed_vote(application):
         for n, group in enumerate(("A", "BC", "D", "E", "F", "DEV")):  # 6 leaves, "H" left to cast
             ballot = await cast_directly(session, fixture, group, {topic: "AGREE"})
             ballot.content_hash = ballot.content_hash.upper() if n % 2 else ballot.content_hash
-            entry = await audit_service.append(
-                session,
-                Event(EventKind.BALLOT_CAST, {"commitment": ballot.content_hash}),
-                estate_id=fixture.vote.estate_id,
-                vote_id=fixture.vote.id,
-                at=fixture.vote.starts_at + timedelta(minutes=n),
-            )
-            ballot.audit_entry_id = entry.id
+            await _logged(session, ballot, fixture, n)
         await cast_directly(session, fixture, "B", {topic: "AGREE"}, status=repository.BallotStatus.VOID)
         await session.commit()
     await application.state.engine.dispose()
