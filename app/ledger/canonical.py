@@ -51,6 +51,13 @@ def unique_members(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return members
 
 
+def is_canonical_form(document: Any, serialised: bytes) -> bool:
+    """Whether ``serialised``, ``orjson``'s bytes of ``document`` with sorted keys, are its RFC 8785 bytes (the
+    module docstring): for a reader that parsed them with ``orjson``, whether they are canonical JSON, since a
+    float, an integer beyond 2^53 - 1 or keys in code point order would also be written back unchanged."""
+    return _plain(document) and _ordered(document, serialised)
+
+
 def _fast(document: Any) -> bytes | None:
     """``orjson``'s bytes of a document they are RFC 8785's for, else None (module docstring)."""
     if not _plain(document):
@@ -59,8 +66,13 @@ def _fast(document: Any) -> bytes | None:
         serialised = orjson.dumps(document, option=_SORTED)
     except TypeError:  # a lone surrogate (rfc8785 refuses it with its own error) or nesting past orjson's limit
         return None
-    # Sorted by code point, which is UTF-16 code unit order if no key reaches U+D800: none does if the bytes are ASCII.
-    return serialised if serialised.isascii() or _keys_below_surrogates(document) else None
+    return serialised if _ordered(document, serialised) else None
+
+
+def _ordered(document: Any, serialised: bytes) -> bool:
+    """Whether keys sorted by code point are in UTF-16 code unit order: so if no key reaches U+D800, and none does
+    if the bytes are ASCII."""
+    return serialised.isascii() or _keys_below_surrogates(document)
 
 
 def _plain(value: Any) -> bool:

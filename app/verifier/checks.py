@@ -77,7 +77,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from app.errors import DomainError
 from app.ledger import ballot as ballot_commitments
 from app.ledger import completeness
-from app.ledger.canonical import canonical_bytes, canonical_sha256
+from app.ledger.canonical import canonical_bytes, canonical_sha256, is_canonical_form
 from app.ledger.entries import LEAF_FIELDS, MAX_LEAF_BYTES, check_leaf_document, entry_leaf_hash, parse_leaf_data
 from app.ledger.errors import LedgerError, NoteUnverified
 from app.ledger.events import EVIDENCE_KINDS, SUPERVISION_KINDS, EventKind
@@ -229,13 +229,17 @@ def _strict_json(raw: bytes) -> Any:
     return json.loads(raw.decode("utf-8"), object_pairs_hook=_unique_members, parse_float=refuse, parse_constant=refuse)
 
 
-def _canonical_object(line: bytes) -> dict[str, Any]:
+def _canonical_object(
+    line: bytes, canonical: Callable[[dict[str, Any], bytes], bool] = is_canonical_form
+) -> dict[str, Any]:
     """A JSON Lines line that must be one RFC 8785 canonical JSON object (docs/evidence-formats.md §5.1): the object,
     or ValueError naming why not (a repeated member, a float, another layout). orjson's sorted output equals the line
-    for what the exporter writes; anything else is decided by the strict parser and the reference serialisation."""
+    for what the exporter writes, and is canonical when the value's types and member names say so (a float or keys in
+    code point order would also come back unchanged); anything else is decided by the strict parser and the reference
+    serialisation. ``canonical``: ``is_canonical_form``, or a shortcut of it for a kind of line."""
     try:
         value = _loads(line)
-        if type(value) is dict and _dumps_sorted(value) == line:
+        if type(value) is dict and _dumps_sorted(value) == line and canonical(value, line):
             return value
     except (ValueError, TypeError):
         pass
@@ -245,6 +249,36 @@ def _canonical_object(line: bytes) -> dict[str, Any]:
     if canonical_bytes(value) != line:
         raise ValueError("not in RFC 8785 canonical form")
     return value
+
+
+def _flat_text(values: Iterable[Any]) -> bool:
+    """Whether every value is a string, in one C call (``str.join`` takes nothing else; orjson's values are of exact
+    types, so nothing but a string passes)."""
+    try:
+        "".join(values)
+    except TypeError:
+        return False
+    return True
+
+
+def _canonical_ballot(ballot: dict[str, Any], line: bytes) -> bool:
+    """``is_canonical_form`` for a ballot line, at a fraction of its walk for a ballot as exported: its members but
+    the answers strings or null (§5.4), each answer a string or a flat array or object of strings, the line ASCII
+    (member names in UTF-16 order). Anything else is walked."""
+    with contextlib.suppress(KeyError):  # a member missing: walked (the members' check names it)
+        fields = _BALLOT_FIELDS(ballot)
+        answers, nonce, scan, reason = fields[0], fields[8], fields[9], fields[11]
+        if (
+            len(ballot) == _BALLOT_MEMBER_COUNT and type(answers) is dict and _flat_text(fields[1:8])
+            and type(fields[10]) is str and (nonce is None or type(nonce) is str)
+            and (scan is None or type(scan) is str) and (reason is None or type(reason) is str) and line.isascii()
+        ):  # fmt: skip
+            for answer in answers.values():
+                if type(answer) is not str and not _flat_text(answer.values() if type(answer) is dict else answer):
+                    break
+            else:
+                return True
+    return is_canonical_form(ballot, line)
 
 
 def _members_problem(value: Mapping[str, Any], members: frozenset[str]) -> str | None:
@@ -301,7 +335,9 @@ _decode = json.JSONDecoder().decode
 #: a repeated member's last value as ``json`` does and refuses what ``json`` refuses and more (lone surrogates;
 #: integers beyond 64 bits are read as floats): every use below either checks the line's own bytes or falls back to
 #: ``json``. ``_dumps_sorted``: compact JSON with sorted member names, as UTF-8 bytes (RFC 8785 for the values a
-#: canonical line holds: no floats, member names of ASCII or BMP text); TypeError for an integer it cannot write.
+#: canonical line holds: no floats, member names of ASCII or BMP text); TypeError for an integer beyond 2^53 - 1,
+#: which no canonical line holds (§ Conventions), so that a line with one never equals its output. Floats and
+#: member names in code point order are written back unchanged: ``is_canonical_form`` refuses them.
 _compact = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode
 
 
@@ -314,7 +350,7 @@ def _fast_json() -> tuple[Callable[[bytes], Any], Callable[[Any], bytes]]:
         import orjson  # optional: the verifier runs without it
     except ImportError:  # pragma: no cover - installed with evote (pyproject.toml)
         return _stdlib_json()
-    return orjson.loads, functools.partial(orjson.dumps, option=orjson.OPT_SORT_KEYS)
+    return orjson.loads, functools.partial(orjson.dumps, option=orjson.OPT_SORT_KEYS | orjson.OPT_STRICT_INTEGER)
 
 
 _loads, _dumps_sorted = _fast_json()
@@ -355,16 +391,23 @@ def _check_leaf(line: bytes, document: dict[str, Any]) -> None:
             line[head.end() - 1 : start], b',"vote_id":"', vote, b'"}',
         ))  # fmt: skip
         # the line's own members are the document's (a repeated member would make them differ: the reference decides)
-        if (
-            hashlib.sha256(preimage).hexdigest().encode() == digest
-            and document["payload_sha256"].encode() == digest
-            and document["kind"].encode() == head.group(2)
-            and (document["estate_id"] or "").encode() == (head.group(1) or b"")
-            and document["vote_id"].encode() == vote
-            and _UUID_TEXT.fullmatch(document["vote_id"])
-            and _dumps_sorted(document) == line  # §1.1: the leaf data is the document's canonical bytes
-        ):
-            return
+        with contextlib.suppress(TypeError):  # an integer beyond 2^53 - 1 (``_dumps_sorted``): the reference decides
+            if (
+                hashlib.sha256(preimage).hexdigest().encode() == digest
+                and document["payload_sha256"].encode() == digest
+                and document["kind"].encode() == head.group(2)
+                and (document["estate_id"] or "").encode() == (head.group(1) or b"")
+                and document["vote_id"].encode() == vote
+                and _UUID_TEXT.fullmatch(document["vote_id"])
+                and _dumps_sorted(document) == line  # §1.1: the leaf data is the document's canonical bytes
+                # the members but the payload are matched above: no float, no member name beyond ASCII; a payload
+                # of strings (a ballot's) in one C call, any other walked
+                and (
+                    (line.isascii() and _flat_text(document["payload"].values()))
+                    or is_canonical_form(document["payload"], line)
+                )
+            ):
+                return
     # the reference: refuses a repeated member or bytes not canonical (a forger hashing them passes the digest above)
     parse_leaf_data(line)
 
@@ -1319,6 +1362,8 @@ class _Verifier:
         with self.step("log"):
             self.topic_ids = [str(topic["topic_id"]) for topic in topics]
             self.topic_set = frozenset(self.topic_ids)
+            # a ballot's answers are keyed by these: in code point order in orjson's output, UTF-16 order if ASCII
+            self.ascii_topics = all(topic.isascii() for topic in self.topic_ids)
             self.window = (_instant(notice["starts_at"]), _instant(notice["ends_at"]))
         with self.step("notice"):
             self._read_roll()
@@ -1702,7 +1747,7 @@ class _Verifier:
             self._ballot_missing(entry)
             return
         try:
-            ballot = _canonical_object(line)
+            ballot = _canonical_object(line, _canonical_ballot)
         except (UnicodeDecodeError, ValueError, RecursionError) as error:
             self.defer("ballots", f"ballots.jsonl: the ballot of the ballot.cast entry at leaf {entry.leaf_index} is "
                        f"not a canonical JSON ballot ({error})")  # fmt: skip
@@ -1863,6 +1908,7 @@ class _Verifier:
         if (
             status != "COUNTED" or reason is not None or scan is not None or type(nonce) is not str
             or type(digest) is not str or type(answers) is not dict or answers.keys() != self.topic_set
+            or not self.ascii_topics
             or not _PLAIN_FIELDS.fullmatch(
                 "".join((entry_id, ballot_id, basis, cast_at, channel, group)) if type(entry_id) is type(ballot_id)
                 is type(basis) is type(cast_at) is type(channel) is type(group) is str else "\""
@@ -1885,6 +1931,19 @@ class _Verifier:
         position = group_area.find(group)
         if position < 0 or group_area.counted(position):
             return False
+        # Each answer's sum. Every other member is a string or null; an answer not yet summed is checked canonical
+        # (orjson writes a float back as it read it: §5.1), every summed one was, here or by ``_canonical_object``.
+        paper, summed_answers = channel == "PAPER", []
+        key: tuple[Any, bool]
+        for sums, topic in zip(self.sums, self.topic_ids, strict=True):
+            answer = answers[topic]
+            if type(answer) is str:
+                summed = sums.get(key := (answer, paper))
+            else:  # ``_answer_key`` (no TypeError: the line is its output)
+                summed = sums.get(key := (("json", _dumps_sorted(answer)), paper))
+                if summed is None and not is_canonical_form(answer, key[0][1]):
+                    return False
+            summed_answers.append((sums, key, summed, answer))
         # every check holds: the state as ``_ballot_alone`` and ``_keep`` leave it
         self.ballots_seen += 1
         self.agreement.update(
@@ -1901,17 +1960,10 @@ class _Verifier:
         participating = self.participating
         participating[0] += 1
         participating[1] += area
-        paper = channel == "PAPER"
-        key: tuple[Any, bool]
-        for sums, topic in zip(self.sums, self.topic_ids, strict=True):
-            answer = answers[topic]
-            if type(answer) is str:
-                summed = sums.get(key := (answer, paper))
-            else:  # ``_answer_key`` (no TypeError: the value was read by the same library)
-                summed = sums.get(key := (("json", _dumps_sorted(answer)), paper))
-                if summed is None:
-                    self.answer_values.setdefault(key[0], answer)
+        for sums, key, summed, answer in summed_answers:
             if summed is None:
+                if type(answer) is not str:
+                    self.answer_values.setdefault(key[0], answer)
                 sums[key] = [1, area]
             else:
                 summed[0] += 1
@@ -1923,7 +1975,7 @@ class _Verifier:
         """``_ballot`` without its entry: the line's own checks (its commitment recomputed equals its content hash),
         and its side of the agreement. What it cannot decide alone marks the pass as disagreeing (``disagreed``)."""
         try:
-            ballot = _canonical_object(line)
+            ballot = _canonical_object(line, _canonical_ballot)
             # exactly the documented members: as many, each read below by name (a KeyError for a missing one)
             if len(ballot) != _BALLOT_MEMBER_COUNT:
                 self.disagreed = True
@@ -3298,7 +3350,13 @@ _EVIDENCE = frozenset(evidence.value for evidence in OwnershipEvidence)
 def _register_line(line: bytes, number: int) -> dict[str, Any]:
     """Line ``number`` of register.jsonl, a unit: canonical, exactly the documented members, each of its documented
     type (docs/evidence-formats.md §5); a ``register`` failure naming the line and the unit otherwise."""
-    try:
+    with contextlib.suppress(ValueError, TypeError):
+        fast: dict[str, Any] = _loads(line)
+        # orjson's sorted output (integers within 2^53 - 1) and every member of its exact documented type (no float)
+        # under its documented ASCII name: the line is canonical, without ``_canonical_object``'s walk of the value
+        if type(fast) is dict and _dumps_sorted(fast) == line and _unit_problem(fast) is None:
+            return fast
+    try:  # the reference: what is wrong, as the strict parser names it
         unit = _canonical_object(line)
         problem = _unit_problem(unit)
     except (ValueError, RecursionError) as error:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 
+import orjson
 import pytest
 import rfc8785
 
@@ -242,3 +243,21 @@ def test_nesting_deeper_than_the_fast_path_goes_is_serialised_by_the_reference()
     assert canonical_module._plain(document)
     assert canonical_module._fast(document) is None
     assert canonical_bytes(document) == rfc8785.dumps(document) == b"[" * 301 + b"]" * 301
+
+
+@pytest.mark.parametrize(
+    ("document", "canonical"),
+    [
+        ({"a": [1, "x", None, True], "b": {"c": "漢字"}}, True),
+        ({"\uff61": 1, "a": 2}, False),  # a key from U+D800 up in bytes not ASCII: left to the reference
+        ({"f": 1.5}, False),  # orjson reads and writes a float back unchanged
+        ({"z": -0.0}, False),
+        ({"n": MAX_SAFE_INTEGER + 1}, False),  # and an integer up to 64 bits
+        ({"\U0001f600": 1, "\uff61": 2}, False),  # and keys in code point order
+    ],
+)
+def test_orjson_s_sorted_bytes_are_canonical_only_for_plain_documents_in_utf16_order(document, canonical):
+    serialised = orjson.dumps(document, option=orjson.OPT_SORT_KEYS)
+    assert canonical_module.is_canonical_form(document, serialised) is canonical
+    if canonical:
+        assert serialised == rfc8785.dumps(document)

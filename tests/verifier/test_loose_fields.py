@@ -265,12 +265,13 @@ async def test_a_ballot_without_its_scan_sha256_member_fails(client, session, ap
         assert f"ballot {chosen['ballot_id']}: missing member 'scan_sha256'" in message
 
 
-def _relogged(bundle: bytes, edit: Callable[[bytes], bytes]) -> bytes:
-    """The first ``ballot.cast`` line of log/entries.jsonl that ``edit`` changes, rewritten by it, and everything the
-    log key signs over it signed again (checkpoints, signed index, result) by that key's holder: the operator."""
+def _relogged(bundle: bytes, edit: Callable[[bytes], bytes], kind: str = "ballot.cast") -> bytes:
+    """The first ``kind`` line of log/entries.jsonl that ``edit`` changes, rewritten by it, and everything the log
+    key signs over it signed again (checkpoints, signed index, result) by that key's holder: the operator."""
     files = members(bundle)
     lines = files[d.ENTRIES].splitlines()
-    at = next(i for i, line in enumerate(lines) if b'"kind":"ballot.cast"' in line and edit(line) != line)
+    marker = f'"kind":"{kind}"'.encode()
+    at = next(i for i, line in enumerate(lines) if marker in line and edit(line) != line)
     lines[at] = edit(lines[at])
     files[d.ENTRIES] = b"".join(line + b"\n" for line in lines)
     (proof,) = json.loads(files[d.INCLUSION])["proofs"]
