@@ -265,19 +265,21 @@ def _canonical_ballot(ballot: dict[str, Any], line: bytes) -> bool:
     """``is_canonical_form`` for a ballot line, at a fraction of its walk for a ballot as exported: its members but
     the answers strings or null (§5.4), each answer a string or a flat array or object of strings, the line ASCII
     (member names in UTF-16 order). Anything else is walked."""
-    with contextlib.suppress(KeyError):  # a member missing: walked (the members' check names it)
+    try:
         fields = _BALLOT_FIELDS(ballot)
-        answers, nonce, scan, reason = fields[0], fields[8], fields[9], fields[11]
-        if (
-            len(ballot) == _BALLOT_MEMBER_COUNT and type(answers) is dict and _flat_text(fields[1:8])
-            and type(fields[10]) is str and (nonce is None or type(nonce) is str)
-            and (scan is None or type(scan) is str) and (reason is None or type(reason) is str) and line.isascii()
-        ):  # fmt: skip
-            for answer in answers.values():
-                if type(answer) is not str and not _flat_text(answer.values() if type(answer) is dict else answer):
-                    break
-            else:
-                return True
+    except KeyError:  # a member missing: walked (the members' check names it)
+        return is_canonical_form(ballot, line)
+    answers, nonce, scan, reason = fields[0], fields[8], fields[9], fields[11]
+    if (
+        len(ballot) == _BALLOT_MEMBER_COUNT and type(answers) is dict and _flat_text(fields[1:8])
+        and type(fields[10]) is str and (nonce is None or type(nonce) is str)
+        and (scan is None or type(scan) is str) and (reason is None or type(reason) is str) and line.isascii()
+    ):  # fmt: skip
+        for answer in answers.values():
+            if type(answer) is not str and not _flat_text(answer.values() if type(answer) is dict else answer):
+                break
+        else:
+            return True
     return is_canonical_form(ballot, line)
 
 
@@ -391,7 +393,7 @@ def _check_leaf(line: bytes, document: dict[str, Any]) -> None:
             line[head.end() - 1 : start], b',"vote_id":"', vote, b'"}',
         ))  # fmt: skip
         # the line's own members are the document's (a repeated member would make them differ: the reference decides)
-        with contextlib.suppress(TypeError):  # an integer beyond 2^53 - 1 (``_dumps_sorted``): the reference decides
+        try:
             if (
                 hashlib.sha256(preimage).hexdigest().encode() == digest
                 and document["payload_sha256"].encode() == digest
@@ -408,6 +410,8 @@ def _check_leaf(line: bytes, document: dict[str, Any]) -> None:
                 )
             ):
                 return
+        except TypeError:  # an integer beyond 2^53 - 1 (``_dumps_sorted``): the reference decides
+            pass
     # the reference: refuses a repeated member or bytes not canonical (a forger hashing them passes the digest above)
     parse_leaf_data(line)
 
@@ -3350,12 +3354,14 @@ _EVIDENCE = frozenset(evidence.value for evidence in OwnershipEvidence)
 def _register_line(line: bytes, number: int) -> dict[str, Any]:
     """Line ``number`` of register.jsonl, a unit: canonical, exactly the documented members, each of its documented
     type (docs/evidence-formats.md §5); a ``register`` failure naming the line and the unit otherwise."""
-    with contextlib.suppress(ValueError, TypeError):
+    try:
         fast: dict[str, Any] = _loads(line)
         # orjson's sorted output (integers within 2^53 - 1) and every member of its exact documented type (no float)
         # under its documented ASCII name: the line is canonical, without ``_canonical_object``'s walk of the value
         if type(fast) is dict and _dumps_sorted(fast) == line and _unit_problem(fast) is None:
             return fast
+    except (ValueError, TypeError):  # the reference below names it
+        pass
     try:  # the reference: what is wrong, as the strict parser names it
         unit = _canonical_object(line)
         problem = _unit_problem(unit)

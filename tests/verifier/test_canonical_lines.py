@@ -85,11 +85,17 @@ def test_a_log_entry_with_member_names_in_code_point_order_fails_naming_it(bundl
     assert "payload_sha256 does not match" in message
 
 
+#: A ballot's answer to a topic that takes a string (after its topic's UUID), and its answer for candidate c1.
+TOPIC_ANSWER = rb'(?<=[0-9a-f]{12}":)"[A-Z]+"'
+CANDIDATE_ANSWER = rb'(?<="c1":)"[A-Z]+"'
+
+
 def _first_ballot_changed(bundle: bytes, old: bytes, new: bytes) -> tuple[bytes, str]:
+    """The first ballot with the first match of the pattern ``old`` replaced by ``new``."""
     files = members(bundle)
     lines = files[d.BALLOTS].splitlines()
-    assert old in lines[0]
-    lines[0] = lines[0].replace(old, new, 1)
+    lines[0], count = re.subn(old, new, lines[0], count=1)
+    assert count == 1
     files[d.BALLOTS] = b"".join(line + b"\n" for line in lines)
     return rebuild(files), json.loads(lines[0])["ballot_id"]
 
@@ -104,16 +110,14 @@ def _not_canonical_ballot(check: str, message: str, problem: str) -> None:
 @pytest.mark.parametrize("where", ["answer", "candidate's answer"])
 def test_a_ballot_with_a_number_no_canonical_line_holds_fails_naming_it(bundle, name, where):
     value, problem = NOT_CANONICAL[name]
-    old = b'"OPPOSE"' if where == "answer" else b'"c1":"AGREE"'
-    new = value if where == "answer" else b'"c1":' + value
-    changed, _ = _first_ballot_changed(bundle, old, new)
+    changed, _ = _first_ballot_changed(bundle, TOPIC_ANSWER if where == "answer" else CANDIDATE_ANSWER, value)
     check, message = _verdicts(changed)
     # the strict reader's words: its float hook, or the reference serialisation's integer limit
     _not_canonical_ballot(check, message, problem.replace(" is a float", ": floats and constants are not allowed"))
 
 
 def test_a_ballot_with_answer_members_in_code_point_order_fails_naming_it(bundle):
-    changed, _ = _first_ballot_changed(bundle, b'"c7":"AGREE"', b'"c7":"AGREE"' + CODE_POINT_ORDER)
+    changed, _ = _first_ballot_changed(bundle, rb'"c7":"[A-Z]+"', rb"\g<0>" + CODE_POINT_ORDER)
     check, message = _verdicts(changed)
     _not_canonical_ballot(check, message, "not in RFC 8785 canonical form")
 
@@ -124,7 +128,7 @@ def test_a_ballot_whose_float_answer_its_commitment_covers_fails_naming_it(bundl
     files = members(bundle)
     lines = files[d.BALLOTS].splitlines()
     ballot = orjson.loads(lines[0])
-    topic = next(topic for topic, answer in ballot["answers"].items() if answer == "OPPOSE")
+    topic = next(topic for topic, answer in ballot["answers"].items() if type(answer) is str)
     ballot["answers"][topic] = 1.5
     vote_id = json.loads(files[d.RESULT])["vote_id"]
     document = ballot_commitments.commitment_document(
@@ -142,8 +146,8 @@ def _unit_changed(bundle: bytes, pick: Any, old: bytes, new: bytes) -> tuple[byt
     files = members(bundle)
     lines = files[d.REGISTER].splitlines()
     at = next(i for i, line in enumerate(lines[1:], 1) if pick(json.loads(line)))
-    assert old in lines[at]
-    lines[at] = lines[at].replace(old, new, 1)
+    lines[at], count = re.subn(old, new, lines[at], count=1)
+    assert count == 1
     files[d.REGISTER] = b"".join(line + b"\n" for line in lines)
     return rebuild(files), at + 1, json.loads(lines[at])["unit_key"]
 
@@ -157,7 +161,7 @@ def test_a_register_unit_with_a_number_no_canonical_line_holds_fails_naming_it(b
     value, problem = NOT_CANONICAL[name]
     files = members(bundle)
     assert json.loads(files[d.REGISTER].splitlines()[0])["include_parking"] is False
-    changed, number, key = _unit_changed(bundle, _parking, b'"area":1250', b'"area":' + value)
+    changed, number, key = _unit_changed(bundle, _parking, rb'"area":[0-9]+', b'"area":' + value)
     check, message = _verdicts(changed)
     assert check == "register"
     assert message.startswith(f"{d.REGISTER} line {number} (unit {key!r}): "), message
@@ -165,7 +169,7 @@ def test_a_register_unit_with_a_number_no_canonical_line_holds_fails_naming_it(b
 
 
 def test_a_register_unit_with_member_names_in_code_point_order_fails_naming_it(bundle):
-    changed, number, key = _unit_changed(bundle, _parking, b"}", CODE_POINT_ORDER + b"}")
+    changed, number, key = _unit_changed(bundle, _parking, rb"\}$", CODE_POINT_ORDER + b"}")
     check, message = _verdicts(changed)
     assert check == "register"
     assert message == f"{d.REGISTER} line {number} (unit {key!r}): not in RFC 8785 canonical form"
