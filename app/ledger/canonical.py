@@ -15,16 +15,29 @@ subclasses such as enums, keys from U+D800 up, lone surrogates, nesting deeper t
 
 from __future__ import annotations
 
+import functools
 import hashlib
+from collections.abc import Callable
 from typing import Any
 
-import orjson
 import rfc8785
 
 MAX_SAFE_INTEGER = 2**53 - 1
 _SURROGATES = "\ud800"  # from here on, code point order and UTF-16 code unit order differ
-_SORTED = orjson.OPT_SORT_KEYS
 _SHA256 = hashlib.sha256()
+
+
+def _sorted_dumps() -> Callable[[Any], bytes] | None:
+    """``orjson.dumps`` with sorted keys, or None without orjson: the offline verifier needs only ``cryptography`` and
+    ``rfc8785`` (``app.verifier``), and every document then takes ``rfc8785``."""
+    try:
+        import orjson
+    except ImportError:
+        return None
+    return functools.partial(orjson.dumps, option=orjson.OPT_SORT_KEYS)
+
+
+_dumps_sorted = _sorted_dumps()
 
 
 def canonical_bytes(document: Any) -> bytes:
@@ -60,10 +73,10 @@ def is_canonical_form(document: Any, serialised: bytes) -> bool:
 
 def _fast(document: Any) -> bytes | None:
     """``orjson``'s bytes of a document they are RFC 8785's for, else None (module docstring)."""
-    if not _plain(document):
+    if _dumps_sorted is None or not _plain(document):
         return None
     try:
-        serialised = orjson.dumps(document, option=_SORTED)
+        serialised = _dumps_sorted(document)
     except TypeError:  # a lone surrogate (rfc8785 refuses it with its own error) or nesting past orjson's limit
         return None
     return serialised if _ordered(document, serialised) else None

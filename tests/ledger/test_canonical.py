@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import json
+import sys
 
 import orjson
 import pytest
@@ -261,3 +263,18 @@ def test_orjson_s_sorted_bytes_are_canonical_only_for_plain_documents_in_utf16_o
     assert canonical_module.is_canonical_form(document, serialised) is canonical
     if canonical:
         assert serialised == rfc8785.dumps(document)
+
+
+def test_without_orjson_every_document_takes_the_reference(monkeypatch):
+    """The offline verifier runs without orjson (app/verifier/__init__.py): the module then loads and gives the same
+    bytes through rfc8785 alone."""
+    monkeypatch.setitem(sys.modules, "orjson", None)  # ``import orjson`` raises ImportError
+    spec = importlib.util.spec_from_file_location("canonical_without_orjson", canonical_module.__file__)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    document = {"b": [1, "x", None, True], "a": {"\uff61": 2, "\U0001f600": 1}}
+    assert module._dumps_sorted is None
+    assert module._fast(document) is None
+    assert module.canonical_bytes(document) == rfc8785.dumps(document) == canonical_bytes(document)
