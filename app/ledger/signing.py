@@ -25,7 +25,6 @@ from collections.abc import Mapping
 from typing import Any
 
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
-from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from app.ledger.canonical import canonical_bytes, unique_members
@@ -84,6 +83,8 @@ def private_key_from_seed(seed: bytes) -> Ed25519PrivateKey:
 
 def private_key_to_pem(private_key: Ed25519PrivateKey, password: bytes | None = None) -> bytes:
     """PEM PKCS#8 (``BEGIN PRIVATE KEY``, or ``BEGIN ENCRYPTED PRIVATE KEY`` with a password)."""
+    from cryptography.hazmat.primitives import serialization  # only here: the verifier never loads its SSH support
+
     encryption: serialization.KeySerializationEncryption = (
         serialization.BestAvailableEncryption(password) if password else serialization.NoEncryption()
     )
@@ -92,6 +93,8 @@ def private_key_to_pem(private_key: Ed25519PrivateKey, password: bytes | None = 
 
 def private_key_from_pem(pem: bytes, password: bytes | None = None) -> Ed25519PrivateKey:
     """Load a PEM PKCS#8 Ed25519 private key; ``ValueError`` for anything else or a wrong password."""
+    from cryptography.hazmat.primitives import serialization
+
     try:
         key = serialization.load_pem_private_key(pem, password=password)
     except (ValueError, TypeError, UnsupportedAlgorithm) as error:

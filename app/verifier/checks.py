@@ -71,7 +71,6 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import IO, Any, BinaryIO, NamedTuple, Protocol, TypeVar
 
-from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from app.errors import DomainError
@@ -81,7 +80,7 @@ from app.ledger.canonical import canonical_bytes, canonical_sha256, is_canonical
 from app.ledger.entries import LEAF_FIELDS, MAX_LEAF_BYTES, check_leaf_document, entry_leaf_hash, parse_leaf_data
 from app.ledger.errors import LedgerError, NoteUnverified
 from app.ledger.events import EVIDENCE_KINDS, SUPERVISION_KINDS, EventKind
-from app.ledger.merkle import HASH_SIZE, CompactRange, leaf_hashes, multi_root, verify_consistency
+from app.ledger.merkle import HASH_SIZE, CompactRange, joined_root, leaf_hashes, multi_root, verify_consistency
 from app.ledger.note import Checkpoint, NoteVerifier, OpenedNote, open_note, parse_verifier_key, signature_keys
 from app.ledger.signing import SIGNATURE_SIZE, jws_verify, public_key_from_bytes, verify
 from app.rules.casting import GrantKind
@@ -539,6 +538,7 @@ def _entry_set(records: Iterable[bytes], before: int) -> completeness.EntrySet:
 
 
 _ENTRY_SET_BLOCK = 4096
+_COUNTED_BLOCK = 4096  # a power of two (``_counted_streamed``)
 
 
 def _entry_sets(records: Iterable[bytes], befores: Sequence[int]) -> list[completeness.EntrySet]:
@@ -1184,8 +1184,7 @@ class _Verifier:
             if verifier.public_key != raw or verifier.name != keys["origin"] or log["key_id"] != verifier.key_id.hex():
                 raise Failure("keys", "the log's verifier key, raw key, key ID and origin disagree")
             for pem in (log["pem"].encode("ascii"), self.files[d.LOG_KEY_PEM]):
-                loaded = serialization.load_pem_public_key(pem)
-                if not isinstance(loaded, Ed25519PublicKey) or loaded.public_bytes_raw() != raw:
+                if pem != _spki_pem(raw) and not _pem_holds(pem, raw):  # the exporter's own PEM needs no parser
                     raise Failure("keys", "the PEM public key is not the log key")
             if log["jwk"] != d.public_jwk(raw):
                 raise Failure("keys", "the JWK (or its kid, the RFC 7638 thumbprint) is not the log key's")
@@ -1603,8 +1602,8 @@ class _Verifier:
                     if digest is not None:
                         digest.update(chunk)
                         size += len(chunk)
-                    for start in range(0, len(chunk), HASH_SIZE):
-                        yield chunk[start : start + HASH_SIZE]
+                    ends = range(HASH_SIZE, len(chunk) + HASH_SIZE, HASH_SIZE)  # sliced in C, not a line a node
+                    yield from map(chunk.__getitem__, map(slice, range(0, len(chunk), HASH_SIZE), ends))
                 if digest is not None and name in self.pending:
                     self._settle(name, size, digest.hexdigest())
         except UNREADABLE_MEMBER as error:
@@ -1705,7 +1704,8 @@ class _Verifier:
             b'{"estate_id":"', estate or b"", b'","kind":"ballot.cast","payload":', payload, b',"vote_id":"',
             self.vote_bytes, b'"}',
         ))  # fmt: skip
-        if hashlib.sha256(preimage).hexdigest().encode() != digest:
+        payload_sha256 = hashlib.sha256(preimage).digest()
+        if payload_sha256 != bytes.fromhex(digest.decode()):  # (64 lowercase hex digits: equal bytes, equal text)
             return False  # the reference check names it
         self.leaves.append(index)
         at, listed = self.listed_at, self.listed_leaves
@@ -1716,10 +1716,11 @@ class _Verifier:
         if index >= self.result_checkpoint.size and self.late_evidence is None:
             self.late_evidence = (EventKind.BALLOT_CAST, index)
         created = _micros(created_at.decode())
-        self.bound.add(entry_id + bytes.fromhex(digest.decode()) + created.to_bytes(8))
+        self.bound.add(entry_id + payload_sha256 + created.to_bytes(8))
         self.cast_leaves.append(index)
         self.cast_created.append(created)
-        if _micros(cast_at.decode()) - created > TIME_TOLERANCE_MICROS:
+        # the server writes cast_at as created_at's own instant (``+00:00`` for ``Z``): no later, no parse needed
+        if cast_at != created_at[:-1] + b"+00:00" and _micros(cast_at.decode()) - created > TIME_TOLERANCE_MICROS:
             self.defer("times", self._contradiction(_Entry(index, _document(line)), "cast_at", "after"))
         if (grant or basis in _GRANT_BASES_BYTES) and not _grant_fits(grant.decode(), basis.decode()):
             self.disagreed = True  # (no grant and a basis that rests on none: it fits)
@@ -2743,23 +2744,24 @@ class _Verifier:
 
     def _counted_streamed(self, signed: Any) -> bool:
         """Whether log/counted.json, read as a stream, is sorted, hashes to the ``signed`` counted set and lists
-        exactly the bundle's counted commitments (``_NotPlain`` for a member the stream does not read)."""
-        mine = iter(self.commitments)
-        tree, block, count, previous, same = CompactRange(), [], 0, "", True
-        for commitment in _plain_commitments(self._chunks(d.COUNTED)):
-            if commitment < previous:
+        exactly the bundle's counted commitments (``_NotPlain`` for a member the stream does not read).
+
+        A block of ``_COUNTED_BLOCK`` (a power of two) commitments at a time: a full block's leaves are one perfect
+        subtree and the last block's the subtree on the right edge, so the roots of the blocks, paired level by level
+        like leaves (``merkle.joined_root``), give the root over all the leaves (RFC 9162 §2.1.1)."""
+        mine, listed = iter(self.commitments), _plain_commitments(self._chunks(d.COUNTED))
+        roots, count, previous, same = [], 0, "", True
+        while block := list(itertools.islice(listed, _COUNTED_BLOCK)):
+            if block[0] < previous or block != sorted(block):
                 return False
-            previous = commitment
-            count += 1
-            block.append(commitment.encode("ascii"))
-            if len(block) == _ENTRY_SET_BLOCK:
-                tree, block = tree.extend(leaf_hashes(block)), []
+            previous = block[-1]
+            count += len(block)
+            roots.append(joined_root(b"".join(leaf_hashes(commitment.encode("ascii") for commitment in block))))
             if same:
-                own = next(mine, None)
-                same = own is not None and own.hex() == commitment
-        tree = tree.extend(leaf_hashes(block))
+                own = b"".join(itertools.islice(mine, len(block)))
+                same = own.hex() == "".join(block)  # 32 bytes a record, 64 lowercase hex digits a commitment
         same = same and next(mine, None) is None
-        return same and completeness.CountedSet(count, tree.root().hex()).payload() == signed
+        return same and completeness.CountedSet(count, joined_root(b"".join(roots)).hex()).payload() == signed
 
     def _chunks(self, name: str) -> Iterator[bytes]:
         """A member's bytes a chunk at a time (kept from the bundle check, or read as a stream and hashed on the
@@ -3531,6 +3533,23 @@ def _key_name(key: NoteVerifier) -> str:
 
 def _cosigners(cosigned: Mapping[NoteVerifier, int]) -> str:
     return ", ".join(f"{key.name} at {_utc(time)}" for key, time in cosigned.items()) or "none"
+
+
+_ED25519_SPKI = bytes.fromhex("302a300506032b6570032100")  # RFC 8410 §4: SubjectPublicKeyInfo DER before the key
+
+
+def _spki_pem(raw: bytes) -> bytes:
+    """The PEM (RFC 7468 §13) of an Ed25519 public key, as ``cryptography`` writes it (and so the exporter)."""
+    return b"-----BEGIN PUBLIC KEY-----\n" + base64.b64encode(_ED25519_SPKI + raw) + b"\n-----END PUBLIC KEY-----\n"
+
+
+def _pem_holds(pem: bytes, raw: bytes) -> bool:
+    """Whether a PEM in any other layout ``cryptography`` reads is this Ed25519 public key."""
+    # imported here: the serialization package loads cryptography's SSH and cipher modules, not needed otherwise
+    from cryptography.hazmat.primitives.serialization import load_pem_public_key
+
+    loaded = load_pem_public_key(pem)
+    return isinstance(loaded, Ed25519PublicKey) and loaded.public_bytes_raw() == raw
 
 
 def _sha256(data: bytes) -> str:

@@ -6,6 +6,8 @@ from __future__ import annotations
 import gc
 import json
 import random
+import subprocess
+import sys
 import uuid
 import zipfile
 from typing import Any
@@ -226,3 +228,46 @@ async def test_the_verifier_gives_the_same_report_without_orjson(bundle, trust, 
     assert [verify_bundle(item, trust=trust).lines() for item in bundles] == with_orjson
     assert with_orjson[0][-1].startswith("PASS")
     assert with_orjson[1][-1].startswith("FAIL  ballots:")
+
+
+_ONLY_ITS_DEPENDENCIES = """
+import runpy, sys
+sys.modules["orjson"] = None  # not installed: ``import orjson`` raises ImportError
+sys.argv = ["python -m app.verifier", *sys.argv[1:]]
+try:
+    runpy.run_module("app.verifier", run_name="__main__", alter_sys=True)
+except SystemExit as done:
+    status = done.code
+public = {name.split(".")[0] for name in sys.modules if not name.startswith("_")} - set(sys.stdlib_module_names)
+sys.stderr.write(f"\\nimported: {sorted(public)}\\n")
+sys.exit(status)
+"""
+
+
+def _run_alone(*args: str) -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, "-c", _ONLY_ITS_DEPENDENCIES, *args]
+    return subprocess.run(command, capture_output=True, text=True, check=False)
+
+
+async def test_the_verifier_runs_with_only_cryptography_and_rfc8785(bundle, log_key, tmp_path):
+    """``python -m app.verifier`` imports nothing outside the standard library, ``cryptography`` and ``rfc8785`` (no
+    web framework, database layer or settings) and gives its verdict without orjson."""
+    path = tmp_path / "bundle.zip"
+    path.write_bytes(bundle)
+    done = _run_alone(str(path), "--log-key", log_key, "--jobs", "1")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout.rstrip().splitlines()[-1].startswith("PASS")
+    imported = done.stderr.rstrip().splitlines()[-1]
+    assert imported == "imported: ['app', 'cryptography', 'orjson', 'rfc8785']"  # orjson: the blocked entry only
+
+
+def test_the_exporters_pem_is_recognised_without_a_parser_and_any_other_is_parsed():
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+    key, other = (Ed25519PrivateKey.generate().public_key() for _ in range(2))
+    raw = key.public_bytes_raw()
+    pem = key.public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo)
+    assert checks._spki_pem(raw) == pem  # what the exporter writes: no parser needed
+    assert checks._pem_holds(pem.replace(b"\n", b"\r\n"), raw)  # another layout of the same key: parsed
+    assert not checks._pem_holds(other.public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo), raw)
