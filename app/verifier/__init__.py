@@ -2,10 +2,9 @@
 
 Pure by rule (STYLE.md §8.1, enforced by ``tests/test_architecture.py``): it imports only ``app.rules``,
 ``app.ledger``, ``app.errors``, the standard library, ``cryptography`` and ``rfc8785`` (and, when they are installed,
-``orjson`` to parse the streamed lines faster and ``isal`` to inflate the members faster), so it runs without a database, a web framework or the server's
-configuration. ``app.verifier.documents`` also defines the document
-formats the server writes (signed result, register snapshot, bundle layout), so writer and checker share one
-definition.
+``orjson`` to parse the streamed lines faster and ``isal`` to inflate the members faster), so it runs without a
+database, a web framework or the server's configuration. ``app.verifier.documents`` also defines the document formats
+the server writes (signed result, register snapshot, bundle layout), so writer and checker share one definition.
 """
 
 from app.verifier.checks import Failure, verify_bundle
