@@ -2423,20 +2423,24 @@ class _Verifier:
            equal, each recomputed group goes, under its first unit, to the partition of that unit, each listed group
            to the partitions of its units, and each partition keeps its first failure in the recomputed groups'
            (key) order, as a whole-register comparison would report it (``_compare_by_units``).
+
+        A version-2 roll is first regrouped and compared on its lines' own text (``_regroup_exported``): it passes
+        or raises only what the steps above raise at the same point (the unit lines' and ``_RollChecks``' failures,
+        shared); when it cannot show the rolls equal, the steps above run from the start (``_regroup_reference``).
         """
+        with self.step("register"):
+            regrouped = self._regroup_exported()
+        return regrouped if regrouped is not None else self._regroup_reference()
+
+    def _regroup_reference(self) -> tuple[str, list[int]]:
+        """``_regroup``'s steps 1 and 2 through the law core's records and ``build_roll``."""
         with self.step("register"), contextlib.ExitStack() as stack:
             register = self._register_header()
             count = _partition_count(self.archive.getinfo(d.REGISTER).file_size)
             units = stack.enter_context(spill.Partitions(count))
             developer_key = register["developer"]
             include_parking = register["include_parking"]
-            checks = _RollChecks(developer_key, include_parking)
-            try:  # build_roll reads the scope after every unit was read: what is wrong with it is reported then
-                scope = self.load(d.NOTICE)["scope_units"]
-                scope = None if scope is None else list(scope)
-            except Exception as error:
-                checks.scope_error, scope = error, None
-            checks.scope(scope)
+            checks = self._roll_checks(register)
             lines = self.lines(d.REGISTER)
             next(lines, None)
             for number, line in enumerate(lines, 2):
@@ -2445,19 +2449,117 @@ class _Verifier:
                 unit_id, area, source, owner_list, status, delivered, parking = _UNIT_FIELDS(unit)
                 owner_keys = frozenset(owner_list)
                 held = status == _UNSOLD or not delivered  # ``UnitRecord.developer_held``
-                owners = checks.unit(unit_id, area, owner_keys, held, parking)
-                if owners is not None:  # counted: its record's fields, checked, for build_roll in its partition
+                if checks.unit(unit_id, area, bool(owner_keys), held, parking):
+                    # counted: its record's fields, checked, for build_roll in the partition of its group's owners
+                    owners = checks.developer if held else owner_keys
                     units.add(hash(owners), (unit_id, area, source, owner_keys, status, delivered, parking))
-            try:
-                checks.raise_first(lambda: self._duplicate_units(count))
-            except DomainError as error:
-                raise Failure("register", f"the register snapshot yields no valid roll: {error}") from error
+            self._raise_roll_checks(checks, count)
             roll_format = self._roll_header().get("format")
             if roll_format not in (None, d.ROLL_FORMAT):
                 raise Failure("register", f"roll format {roll_format!r} is not {d.ROLL_FORMAT}")
             grouping = (units, developer_key, include_parking, roll_format)
             heads, area, listed_count = self._compare_by_owners(*grouping) or self._compare_by_units(*grouping)
             return f"{checks.units} units regroup into the roll's {listed_count} groups", [heads, area]
+
+    def _roll_checks(self, register: Mapping[str, Any]) -> _RollChecks:
+        """``build_roll``'s checks for this register and the notice's scope (what is wrong with the scope is
+        reported where build_roll reads it: after every unit was read)."""
+        checks = _RollChecks(register["developer"], register["include_parking"])
+        try:
+            scope = self.load(d.NOTICE)["scope_units"]
+            scope = None if scope is None else list(scope)
+        except Exception as error:
+            checks.scope_error, scope = error, None
+        checks.scope(scope)
+        return checks
+
+    def _raise_roll_checks(self, checks: _RollChecks, count: int) -> None:
+        try:
+            checks.raise_first(lambda: self._duplicate_units(count))
+        except DomainError as error:
+            raise Failure("register", f"the register snapshot yields no valid roll: {error}") from error
+
+    def _regroup_exported(self) -> tuple[str, list[int]] | None:
+        """``_regroup`` for a version-2 roll, its units and groups taken from their lines' text where the lines are
+        written as the exporter writes them (``_exported_unit``, ``_exported_group``; any other unit line is read
+        by ``_register_line``): per unit, its id (as JSON text too), area and its group's owner set as JSON text,
+        nothing else. The groups are gathered by owner set in partitions (``_compare_exported``). (summary,
+        totals), a failure of the unit lines or of ``_RollChecks`` (the reference's own, at the same point), or
+        None when the rolls are not shown equal: the reference then decides."""
+        try:  # a version-1 roll binds no owner sets to meet the register's on
+            if self._roll_header().get("format") != d.ROLL_FORMAT:
+                return None
+        except Exception:  # the reference names what is wrong with it, in its turn
+            return None
+        register = self._register_header()
+        checks = self._roll_checks(register)
+        developer = None if register["developer"] is None else _owners_text([register["developer"]])
+        count = _partition_count(self.archive.getinfo(d.REGISTER).file_size)
+        comparable = True  # every counted unit id's JSON text is itself between quotes (no quote: no escape)
+        with spill.Partitions(count) as units:
+            add = units.add_at
+            lines = self.lines(d.REGISTER)
+            next(lines, None)
+            for number, line in enumerate(lines, 2):
+                fields = _exported_unit(line)
+                if fields is None:  # written otherwise: the reference's checks name what is wrong, or take it
+                    unit = _register_line(line, number)
+                    unit_id, area, _, owner_list, status, delivered, parking = _UNIT_FIELDS(unit)
+                    owners, held = _owners_text(owner_list), status == _UNSOLD or not delivered
+                    comparable = comparable and '"' not in unit_id
+                    fields = unit_id, f'"{unit_id}"', area, owners, held, parking
+                unit_id, quoted, area, owners, held, parking = fields
+                if checks.unit(unit_id, area, bool(owners), held, parking):
+                    key = developer if held else owners  # R-HEAD-4: a held unit counts with the developer
+                    add(hash(key) % count, (key, quoted, area))
+            self._raise_roll_checks(checks, count)
+            return self._compare_exported(units, developer, checks.units) if comparable else None
+
+    def _compare_exported(
+        self, units: spill.Partitions, developer: str | None, unit_count: int
+    ) -> tuple[str, list[int]] | None:
+        """``_compare_by_owners`` over the roll's lines as the exporter writes them: each listed group goes to the
+        partition of its owner set's text, where its units are; in each, the units are gathered by owner set as
+        ``build_roll`` groups them (register order is unit order: ``_RollChecks`` refused any other) and each
+        group must meet exactly one listed group with the same owners, units (the same JSON text: their ids hold
+        no quote), area and developer flag. None when a line is written otherwise, an id is out of order, or
+        anything differs."""
+        count = units.count
+        with spill.Partitions(count) as listings:
+            add = listings.add_at
+            lines = self.lines(d.ROLL)
+            next(lines, None)
+            previous, listed_count = "", 0
+            for line in lines:
+                fields = _exported_group(line)
+                if fields is None or fields[1] <= previous:  # ids in increasing order repeat none (``_ListedIds``)
+                    return None
+                area, previous, is_developer, owners, listed_units = fields
+                if (is_developer == "true") is not (owners == developer):
+                    return None
+                listed_count += 1
+                add(hash(owners) % count, (owners, (listed_units, int(area))))
+            heads = total = 0
+            for index in range(count):
+                listed = dict(listings.partition(index))  # owner set → units' text and area
+                if len(listed) != listings.size(index):  # two listed groups of one owner set
+                    return None
+                groups: dict[str, list[Any]] = {}  # owner set → its units' text and area
+                for key, quoted, area in units.partition(index):
+                    group = groups.get(key)
+                    if group is None:
+                        groups[key] = [quoted, area]
+                    else:
+                        group[0] += "," + quoted
+                        group[1] += area
+                if len(groups) != len(listed):
+                    return None
+                for key, (text, area) in groups.items():
+                    if listed.get(key) != (text, area):
+                        return None
+                    total += area
+                heads += len(groups)
+        return f"{unit_count} units regroup into the roll's {listed_count} groups", [heads, total]
 
     def _listings(self, ids: _ListedIds) -> Iterator[tuple[Any, ...]]:
         """roll.jsonl's groups as the comparison reads them, each id seen by ``ids``."""
@@ -3260,11 +3362,9 @@ class _RollChecks:
         except TypeError as error:
             self.wanted_error = error
 
-    def unit(
-        self, unit_id: str, area: int, owner_keys: frozenset[str], held: bool, parking: bool
-    ) -> frozenset[str] | None:
-        """Check one unit (the fields of its ``UnitRecord``; ``held``: its ``developer_held``); the owner set of its
-        voter group when it is counted, else None."""
+    def unit(self, unit_id: str, area: int, owned: bool, held: bool, parking: bool) -> bool:
+        """Check one unit (the fields of its ``UnitRecord``; ``owned``: it lists an owner, ``held``: its
+        ``developer_held``); whether it is counted (its group's owner set is then the developer's if ``held``)."""
         self.units += 1
         if self.previous is not None and unit_id <= self.previous:
             if self.ordered:
@@ -3273,18 +3373,18 @@ class _RollChecks:
         self.previous = unit_id
         if self.wanted is not None:
             if unit_id not in self.wanted:
-                return None
+                return False
             self.found.add(unit_id)
         if area <= 0:
             self.not_positive.add(unit_id)
-        if not held and not owner_keys:
+        if not held and not owned:
             self.without_owner.add(unit_id)
         if parking and not self.include_parking:
-            return None
+            return False
         if held and self.developer_missing:
             self.developer_held.add(unit_id)
         self.counted += 1
-        return self.developer if held else owner_keys
+        return True
 
     def raise_first(self, duplicates: Callable[[], list[str]]) -> None:
         """Raise what reading the scope and ``build_roll`` would raise over the whole register, in their order."""
@@ -3399,6 +3499,70 @@ def _register_line(line: bytes, number: int) -> dict[str, Any]:
         key = None
     named = "" if key is None else f" (unit {key!r})"
     raise Failure("register", f"{d.REGISTER} line {number}{named}: {problem}")
+
+
+#: A JSON string's characters that RFC 8785 and orjson both write as themselves: any but ``"``, ``\\`` and the
+#: control characters (the line is valid UTF-8, so no lone surrogate).
+_TEXT = r'[^"\\\x00-\x1f]'
+#: Owner pseudonyms as a JSON array's text within the brackets; a repetition is entered only from the third (a
+#: repeated group costs the matcher more than the alternatives).
+_PSEUDONYMS = r'((?:"[0-9a-f]{32}"(?:,"[0-9a-f]{32}"(?:,"[0-9a-f]{32}")*|))|)'
+
+
+def _choice(values: Iterable[str]) -> str:
+    return "(?:" + "|".join(re.escape(value) for value in sorted(values)) + ")"
+
+
+#: A register unit line as the exporter writes it (docs/evidence-formats.md §5): its members in canonical order,
+#: each of its documented type, strings without escapes, an area of at most 15 digits (below 2^53: RFC 8785's
+#: integers). Such a line is its object's RFC 8785 form and ``_unit_problem`` finds nothing wrong with it.
+_SOURCE, _STATUS, _HOW = _choice(_AREA_SOURCES), _choice(_SALE_STATUSES), _choice(_EVIDENCE)
+_UNIT_LINE = re.compile(
+    rf'\{{"area":(0|-?[1-9][0-9]{{0,14}}),"area_source":"{_SOURCE}","building":"{_TEXT}*","delivered":(true|false),'
+    rf'"entrance":(?:null|"{_TEXT}*"),"evidence":"{_HOW}","owners":\[{_PSEUDONYMS}\],"parking":(true|false),'
+    rf'"room":"{_TEXT}*","sale_status":"({_STATUS})","unit_key":("({_TEXT}+)")\}}'
+)
+#: A version-2 roll group line as the exporter writes it: group id, area, developer flag, owners and units.
+_GROUP_LINE = re.compile(
+    rf'\{{"area":(0|[1-9][0-9]{{0,14}}),"group_id":"({_TEXT}*)","heads":1,"is_developer":(true|false),'
+    rf'"owners":\[{_PSEUDONYMS}\],"units":\[("{_TEXT}*"(?:,"{_TEXT}*"(?:,"{_TEXT}*")*|))\]\}}'
+)
+_ONE_OWNER = 34  # one pseudonym's JSON text: 32 hex digits between quotes
+
+
+def _exported_unit(line: bytes) -> tuple[str, str, int, str, bool, bool] | None:
+    """A register unit line that ``_UNIT_LINE`` matches, its owners in increasing order: its unit id (and its JSON
+    text), area, owners' JSON text within the brackets (``_owners_text``), ``developer_held`` and parking; None for
+    any other line."""
+    try:
+        match = _UNIT_LINE.fullmatch(line.decode())
+    except UnicodeDecodeError:
+        return None
+    if match is None:
+        return None
+    area, delivered, owners, parking, status, quoted, unit_id = match.groups()
+    if len(owners) > _ONE_OWNER:
+        keys = owners[1:-1].split('","')
+        if not all(map(operator.lt, keys, keys[1:])):
+            return None
+    return unit_id, quoted, int(area), owners, status == _UNSOLD or delivered == "false", parking == "true"
+
+
+def _exported_group(line: bytes) -> tuple[str, ...] | None:
+    """A roll group line that ``_GROUP_LINE`` matches: its area, group id, developer flag, owners' and units' JSON
+    text within the brackets; None for any other line."""
+    try:
+        match = _GROUP_LINE.fullmatch(line.decode())
+    except UnicodeDecodeError:
+        return None
+    return None if match is None else match.groups()
+
+
+def _owners_text(owners: Iterable[str]) -> str:
+    """Owner pseudonyms in increasing order as their JSON array's text within the brackets (a group's key in
+    ``_regroup_exported``): the same text ``_UNIT_LINE`` and ``_GROUP_LINE`` take from a line."""
+    text = '","'.join(owners)
+    return f'"{text}"' if text else ""
 
 
 _UNIT_MEMBER_COUNT = len(d.REGISTER_UNIT_MEMBERS)

@@ -324,6 +324,198 @@ def test_partitioned_regrouping_reports_what_the_whole_register_would(small_part
     assert verdict[0] == "register", verdict
 
 
+def _reference(data: bytes, monkeypatch) -> tuple[str | None, str, list[int]]:
+    """The verdict of the reference regrouping alone (``build_roll`` over the law core's unit records)."""
+    with monkeypatch.context() as patch:
+        patch.setattr(_Verifier, "_regroup_exported", lambda self: None)
+        return _verdict(data)
+
+
+def _owners_reversed_in_roll(units, groups):
+    next(group for group in groups if len(group["owners"]) > 1)["owners"].reverse()
+
+
+def _units_reversed_in_roll(units, groups):
+    next(group for group in groups if len(group["units"]) > 1)["units"].reverse()
+
+
+def _developer_flag_flipped(units, groups):
+    groups[4]["is_developer"] = not groups[4]["is_developer"]
+
+
+def _group_split_in_two(units, groups):  # two listed groups of one owner set
+    listed = next(group for group in groups if len(group["units"]) > 1)
+    groups.append({**listed, "group_id": "f" * 32, "units": listed["units"][1:], "area": 1})
+    listed["units"] = listed["units"][:1]
+
+
+def _area_written_as_a_float(units, groups):  # equal to the integer in Python: what the reference makes of it
+    groups[2]["area"] = float(groups[2]["area"])
+
+
+def _owners_unsorted_in_register(units, groups):
+    unit = next(unit for unit in units if len(unit["owners"]) > 1)
+    unit["owners"].reverse()
+
+
+def _held_unit_sold(units, groups):  # leaves the developer's group: a group the roll does not list
+    units[0]["sale_status"] = "SOLD"
+
+
+@pytest.mark.parametrize(
+    "tamper",
+    [
+        *TAMPERS,
+        _owners_reversed_in_roll,
+        _units_reversed_in_roll,
+        _developer_flag_flipped,
+        _group_split_in_two,
+        _area_written_as_a_float,
+        _owners_unsorted_in_register,
+        _held_unit_sold,
+    ],
+    ids=lambda tamper: tamper.__name__.strip("_"),
+)
+def test_the_regrouping_on_the_lines_text_reports_what_the_reference_would(small_partitions, monkeypatch, tamper):
+    units = _register(400)
+    groups = _roll(units)
+    tamper(units, groups)
+    data = _bundle(units, groups)
+    assert _verdict(data) == _reference(data, monkeypatch)
+
+
+def _as_exported(units):
+    pass
+
+
+def _text_of_every_kind(units):  # read on the lines' text, but the escaped line, read by ``_register_line``
+    units[3]["unit_key"] += "栋"
+    units[4]["room"] = 'a"b\\c\x01'
+    units[5]["building"] = "\x7f\u2028é"
+    units[6]["entrance"] = None
+    units[7]["owners"] = [_owner(1), _owner(2), _owner(3)]
+    units[9]["delivered"] = False  # held: the developer's
+    units[10]["parking"] = True  # not counted
+
+
+def _escaped_unit_key(units):  # a unit id the roll lists escaped: the reference decides
+    units[4]["unit_key"] += '"q'
+
+
+@pytest.mark.parametrize(
+    ("prepare", "decided"), [(_as_exported, True), (_text_of_every_kind, True), (_escaped_unit_key, False)]
+)
+def test_a_register_regroups_on_its_lines_text_where_it_can(small_partitions, monkeypatch, prepare, decided):
+    units = _register(400)
+    prepare(units)
+    data = _bundle(units, _roll(units))
+    decisions = []
+    exported = _Verifier._regroup_exported
+
+    def spy(self):
+        found = exported(self)
+        decisions.append(found is not None)
+        return found
+
+    monkeypatch.setattr(_Verifier, "_regroup_exported", spy)
+    verdict = _verdict(data)
+    assert verdict[0] is None, verdict
+    assert decisions == [decided]
+    assert verdict == _reference(data, monkeypatch)
+
+
+_UNIT = {
+    "unit_key": "1-1-101", "area": 7500, "area_source": "REGISTRY", "owners": [_owner(1)], "sale_status": "SOLD",
+    "delivered": True, "parking": False, "building": "1", "entrance": "1", "room": "101", "evidence": "REGISTRATION",
+}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("change", "exported"),
+    [
+        ({}, True),
+        ({"unit_key": "3栋-1-101", "building": "3栋", "room": "\x7f\u2028 /<>"}, True),
+        ({"entrance": None, "owners": [], "sale_status": "UNSOLD", "delivered": False, "parking": True}, True),
+        ({"owners": [_owner(1), _owner(2), _owner(3)], "area": 0}, True),
+        ({"area": -(10**15 - 1), "area_source": "CONTRACT", "evidence": "PUBLIC_HOUSING"}, True),
+        ({"area": 10**15}, False),  # valid: read by ``_register_line``
+        ({"room": 'a"b'}, False),  # valid: escaped
+        ({"owners": [_owner(2), _owner(1)]}, False),  # the reference names what is wrong with the rest
+        ({"owners": [_owner(1), _owner(1)]}, False),
+        ({"owners": ["A" * 32]}, False),
+        ({"area": 1.5}, False),
+        ({"area": True}, False),
+        ({"room": "\x1f"}, False),
+        ({"unit_key": ""}, False),
+        ({"parking": 1}, False),
+        ({"entrance": 1}, False),
+        ({"sale_status": "sold"}, False),
+        ({"extra": 1}, False),
+    ],
+)
+def test_a_unit_line_read_on_its_text_is_read_as_the_reference_reads_it(change, exported):
+    line = _line({**_UNIT, **change})[:-1]
+    fields = checks._exported_unit(line)
+    assert (fields is not None) is exported
+    try:
+        unit = checks._register_line(line, 2)
+    except checks.Failure:
+        assert fields is None
+        return
+    unit_id, area, _, owners, status, delivered, parking = checks._UNIT_FIELDS(unit)
+    if fields is not None:
+        held = status == "UNSOLD" or not delivered
+        assert fields == (unit_id, f'"{unit_id}"', area, checks._owners_text(owners), held, parking)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        _line(_UNIT)[:-1].replace(b":", b": "),  # another layout
+        _line(_UNIT)[:-1].replace(b'{"area":7500,', b'{"area":7500,"area":7500,'),  # a repeated member
+        _line(_UNIT)[:-1].replace(b'"101"', rb'"\u0031\u0030\u0031"'),  # the same text escaped
+        _line({**_UNIT, "room": "é"})[:-1].replace("é".encode(), b"\xe9"),  # not UTF-8
+        _line(_UNIT)[:-1].replace(b"7500", b"07500"),
+        _line(_UNIT)[:-1].replace(b"7500", b"-0"),
+        _line(_UNIT)[:-1] + b" ",
+    ],
+)
+def test_a_unit_line_written_otherwise_is_left_to_the_reference(line):
+    assert checks._exported_unit(line) is None
+
+
+@pytest.mark.parametrize(
+    ("group", "exported"),
+    [
+        ({}, True),
+        ({"units": ["3栋-1-101", "3栋-1-102"], "owners": [_owner(1), _owner(2)], "is_developer": True}, True),
+        ({"area": 0, "group_id": "00000000-0000-4000-8000-000000000000"}, True),
+        ({"area": 10**15}, False),
+        ({"area": 7500.0}, False),
+        ({"heads": True}, False),
+        ({"heads": 2}, False),
+        ({"units": []}, False),
+        ({"units": ['1-1-"101']}, False),
+        ({"owners": None}, False),
+        ({"is_developer": 0}, False),
+        ({"extra": 1}, False),
+    ],
+)
+def test_a_roll_line_read_on_its_text_is_read_as_the_reference_reads_it(group, exported):
+    listed = {
+        "area": 7500, "group_id": "a" * 32, "heads": 1, "is_developer": False, "owners": [_owner(1)],
+        "units": ["1-1-101"], **group,
+    }  # fmt: skip
+    fields = checks._exported_group(_line(listed)[:-1])
+    assert (fields is not None) is exported
+    if fields is not None:
+        area, group_id, is_developer, owners, units = fields
+        assert (int(area), group_id) == (listed["area"], listed["group_id"])
+        assert (is_developer == "true") is listed["is_developer"]
+        assert json.loads(f"[{owners}]") == listed["owners"]
+        assert json.loads(f"[{units}]") == listed["units"]
+
+
 @pytest.mark.parametrize("by", ["owners", "first unit"])
 def test_the_failure_in_the_last_partition_is_named(small_partitions, by):
     units = _register(400)
