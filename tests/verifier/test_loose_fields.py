@@ -16,7 +16,8 @@ from typing import Any
 import pytest
 
 from app.audit.keys import LogKeys
-from app.ledger.canonical import canonical_bytes
+from app.ledger import completeness
+from app.ledger.canonical import canonical_bytes, canonical_sha256
 from app.ledger.note import Checkpoint
 from app.ledger.signing import jws_sign, sign
 from app.verifier import documents as d
@@ -274,6 +275,12 @@ def _relogged(bundle: bytes, edit: Callable[[bytes], bytes], kind: str = "ballot
     at = next(i for i, line in enumerate(lines) if marker in line and edit(line) != line)
     lines[at] = edit(lines[at])
     files[d.ENTRIES] = b"".join(line + b"\n" for line in lines)
+    return _resigned(files)
+
+
+def _resigned(files: dict[str, bytes]) -> bytes:
+    """Everything the log key signs over log/entries.jsonl and result/result.json signed again by its holder."""
+    lines = files[d.ENTRIES].splitlines()
     (proof,) = json.loads(files[d.INCLUSION])["proofs"]
     size = proof["tree_size"]
     leaves = [
@@ -372,3 +379,91 @@ async def test_a_log_entry_created_at_no_real_instant_fails_naming_it(bundle, tr
     assert check == "log"
     assert message.startswith("log entry at leaf ")
     assert "is malformed (" in message
+
+
+def _roll_reissued(bundle: bytes, edit: Callable[[list[bytes]], None]) -> bytes:
+    """roll.jsonl's group lines changed by ``edit`` and everything over the roll hash issued again by the log key's
+    holder: the notice (its ``roll_hash``), every log entry naming the old roll or notice hash (its payload hash),
+    the entry-set bindings over them (docs/evidence-formats.md §7.1), the signed result, then ``_relogged``'s
+    checkpoints, index and manifest."""
+    files = members(bundle)
+    lines = files[d.ROLL].splitlines()
+    edit(lines)
+    files[d.ROLL] = b"".join(line + b"\n" for line in lines)
+    header = json.loads(lines[0])
+    prefix, suffix = canonical_bytes({**header, "groups": []}).split(b'"groups":[]', 1)
+    roll_hash = hashlib.sha256(prefix + b'"groups":[' + b",".join(lines[1:]) + b"]" + suffix).hexdigest()
+    notice = json.loads(files[d.NOTICE])
+    old = {notice["roll_hash"]: roll_hash}
+    old_notice_hash = canonical_sha256(notice)
+    notice["roll_hash"] = roll_hash
+    files[d.NOTICE] = canonical_bytes(notice)
+    old[old_notice_hash] = canonical_sha256(notice)
+
+    def hashed(document: dict[str, Any]) -> bytes:
+        document["payload_sha256"] = canonical_sha256(
+            {
+                "kind": document["kind"], "estate_id": document["estate_id"] or "",
+                "vote_id": document["vote_id"] or "", "payload": document["payload"],
+            }
+        )  # fmt: skip
+        return canonical_bytes(document)
+
+    entries = files[d.ENTRIES].splitlines()
+    for at, line in enumerate(entries):
+        changed = line
+        for before, after in old.items():
+            changed = changed.replace(before.encode(), after.encode())
+        if changed != line:
+            entries[at] = hashed(json.loads(changed))
+    documents = [json.loads(line) for line in entries]
+    for at, document in enumerate(documents):
+        if document["kind"] in completeness.BINDING_KINDS and "entries" in document["payload"]:
+            bound = completeness.bound_before(documents, document)
+            document["payload"]["entries"] = completeness.entry_set(
+                (entry["id"], entry["payload_sha256"]) for entry in bound
+            ).payload()
+            entries[at] = hashed(document)
+    files[d.ENTRIES] = b"".join(line + b"\n" for line in entries)
+    result = json.loads(files[d.RESULT])
+    result["roll_hash"] = roll_hash
+    result["notice_hash"] = old[old_notice_hash]
+    files[d.RESULT] = canonical_bytes(result)
+    return _resigned(files)
+
+
+def _first_group(edit: Callable[[bytes], bytes]) -> Callable[[list[bytes]], None]:
+    def change(lines: list[bytes]) -> None:
+        lines[1] = edit(lines[1])
+
+    return change
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+async def test_the_operators_reissued_roll_passes_unchanged(bundle, trust, jobs):
+    # the control: the roll, its hash and everything over it issued again unchanged passes (the tooling is sound)
+    assert verify_bundle(_roll_reissued(bundle, _first_group(lambda line: line)), trust=trust, jobs=jobs).ok
+
+
+@pytest.mark.parametrize(
+    ("name", "edit", "problem"),
+    [
+        (
+            "a repeated area",  # the tally's reading of a line's head takes the first, a JSON parser the last
+            lambda line: line[:-1] + b',"area":' + re.match(rb'\{"area":([0-9]+)', line).group(1) + b"}",
+            "duplicate member 'area'",
+        ),
+        ("a space", lambda line: line.replace(b'"heads":1', b'"heads": 1'), "not in RFC 8785 canonical form"),
+    ],
+)
+async def test_a_roll_group_line_not_in_canonical_form_fails_naming_it(bundle, trust, name, edit, problem):
+    # docs/evidence-formats.md §5.4: a JSON Lines line not in canonical form is refused, naming it; the roll hash is
+    # over the lines' bytes, which the log key's holder signs again
+    forged = _roll_reissued(bundle, _first_group(edit))
+    reports = [verify_bundle(forged, trust=trust, jobs=jobs) for jobs in (1, 2)]
+    assert reports[0].lines() == reports[1].lines()
+    assert reports[0].failed is not None, "\n".join(reports[0].lines())
+    check, message = reports[0].failed
+    assert check == "register"
+    assert message.startswith(f"{d.ROLL} line 2: "), message
+    assert problem in message
