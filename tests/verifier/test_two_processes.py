@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,8 @@ from app.verifier import checks, verify_bundle
 from app.verifier import documents as d
 from app.verifier.report import _jobs
 from tests.verifier.helpers import decode, encode, members, rebuild, tamper
+from tests.scenario import ENDS
+from tests.verifier.procedure_scenario import Procedure, run_procedure_vote
 
 
 def both(bundle: bytes, trust: Any, tmp_path: Path) -> tuple[list[str], list[str], list[str]]:
@@ -281,3 +284,33 @@ async def test_the_exporter_s_cast_entries_agree_in_one_pass_read_from_their_byt
     assert passes == [True]
     casts = [line for line in members(bundle)[d.ENTRIES].split(b"\n") if b'"kind":"ballot.cast"' in line]
     assert taken.count(True) == len(casts) > 0
+
+
+async def test_a_duplicate_paper_reception_of_an_online_group_gives_the_same_report(
+    client, session, app, repo_root, trust, tmp_path
+):
+    # R-PAPER-2: a group that voted online hands in a paper ballot too, before the end: its reception is DUPLICATE
+    # because of the earlier online ballot, which the paper check must see whatever the number of processes
+    async def duplicate(procedure: Procedure) -> None:
+        procedure.at(ENDS - timedelta(hours=1))
+        committee = procedure.run.committee
+        uploaded = await client.post(
+            f"/api/v1/votes/{procedure.run.vote_id}/paper-scans",
+            content=b"%PDF- group A's paper ballot",
+            headers=committee | {"Content-Type": "image/png"},
+        )
+        assert uploaded.status_code == 201, uploaded.text
+        received = await client.post(
+            f"/api/v1/votes/{procedure.run.vote_id}/paper-receptions",
+            json={"group_id": procedure.group_keys["A"], "form": "SHEET", "scan_sha256": uploaded.json()["sha256"]},
+            headers=committee,
+        )
+        assert received.status_code == 201, received.text
+        assert received.json()["status"] == "DUPLICATE"
+        procedure.at(ENDS)
+
+    procedure = await run_procedure_vote(client, session, app, repo_root, mixed=True, before_counting=duplicate)
+    alone, forked, from_file = both(await procedure.bundle(), trust, tmp_path)
+    assert alone[-1].startswith("PASS"), alone
+    assert any("2 reception(s) (1 duplicate)" in line for line in alone), alone
+    assert alone == forked == from_file
