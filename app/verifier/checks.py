@@ -2379,11 +2379,18 @@ class _Verifier:
         return header
 
     def _roll_groups(self) -> Iterator[dict[str, Any]]:
-        """roll.jsonl's groups, read again as a stream (their hash was checked with the notice)."""
+        """roll.jsonl's groups, read again as a stream (their hash was checked with the notice), each line canonical
+        (docs/evidence-formats.md §5.4): the roll hash covers the lines' bytes, and a line in another layout, a
+        repeated member above all, reads two ways (``_read_roll`` takes a group's area from its line's head).
+        ``_GROUP_LINE`` matches canonical lines only: a roll ``_compare_exported`` shows equal is not read here."""
         lines = self.lines(d.ROLL)
         next(lines, None)
-        for line in lines:
-            yield _document(line)
+        for number, line in enumerate(lines, 2):
+            try:
+                group = _canonical_object(line)
+            except (ValueError, RecursionError) as error:
+                raise Failure("register", f"{d.ROLL} line {number}: {error}") from error
+            yield group
 
     def check_register(self) -> None:
         verdict = self._register_child_verdict() if self.child is not None else None
