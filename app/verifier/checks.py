@@ -1722,6 +1722,8 @@ class _Verifier:
         # the server writes cast_at as created_at's own instant (``+00:00`` for ``Z``): no later, no parse needed
         if cast_at != created_at[:-1] + b"+00:00" and _micros(cast_at.decode()) - created > TIME_TOLERANCE_MICROS:
             self.defer("times", self._contradiction(_Entry(index, _document(line)), "cast_at", "after"))
+        if self.online_kept:  # a vote with receptions: R-PAPER-2's check reads its online ballots, as ``_entry`` keeps
+            self.online_records += procedure.online_cast_record(group.decode(), index, _micros(cast_at.decode()))
         if (grant or basis in _GRANT_BASES_BYTES) and not _grant_fits(grant.decode(), basis.decode()):
             self.disagreed = True  # (no grant and a basis that rests on none: it fits)
         self.agreement.update(_AGREEMENT_LINE % (ballot_id, commitment, group, basis, channel, cast_at, entry_id))
