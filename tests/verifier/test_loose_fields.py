@@ -383,9 +383,7 @@ async def test_a_log_entry_created_at_no_real_instant_fails_naming_it(bundle, tr
 
 def _roll_reissued(bundle: bytes, edit: Callable[[list[bytes]], None]) -> bytes:
     """roll.jsonl's group lines changed by ``edit`` and everything over the roll hash issued again by the log key's
-    holder: the notice (its ``roll_hash``), every log entry naming the old roll or notice hash (its payload hash),
-    the entry-set bindings over them (docs/evidence-formats.md §7.1), the signed result, then ``_relogged``'s
-    checkpoints, index and manifest."""
+    holder: the notice (its ``roll_hash``), then ``reissued``'s log and result."""
     files = members(bundle)
     lines = files[d.ROLL].splitlines()
     edit(lines)
@@ -399,6 +397,16 @@ def _roll_reissued(bundle: bytes, edit: Callable[[list[bytes]], None]) -> bytes:
     notice["roll_hash"] = roll_hash
     files[d.NOTICE] = canonical_bytes(notice)
     old[old_notice_hash] = canonical_sha256(notice)
+    result = json.loads(files[d.RESULT])
+    result["roll_hash"], result["notice_hash"] = roll_hash, old[old_notice_hash]
+    files[d.RESULT] = canonical_bytes(result)
+    return reissued(files, old)
+
+
+def reissued(files: dict[str, bytes], old: dict[str, str], counted: list[str] | None = None) -> bytes:
+    """Every log entry naming a hash of ``old`` given its new one (and its payload hash), ``vote.closed``'s counted set
+    over ``counted`` if given, the entry-set bindings over them (docs/evidence-formats.md §7.1), and everything the
+    log key signs over the log and the result signed again (``_resigned``): as the key's holder issues them."""
 
     def hashed(document: dict[str, Any]) -> bytes:
         document["payload_sha256"] = canonical_sha256(
@@ -418,6 +426,10 @@ def _roll_reissued(bundle: bytes, edit: Callable[[list[bytes]], None]) -> bytes:
             entries[at] = hashed(json.loads(changed))
     documents = [json.loads(line) for line in entries]
     for at, document in enumerate(documents):
+        if counted is not None and document["kind"] == "vote.closed":
+            document["payload"]["counted"] = completeness.counted_set(counted).payload()
+            entries[at] = hashed(document)
+    for at, document in enumerate(documents):
         if document["kind"] in completeness.BINDING_KINDS and "entries" in document["payload"]:
             bound = completeness.bound_before(documents, document)
             document["payload"]["entries"] = completeness.entry_set(
@@ -425,10 +437,8 @@ def _roll_reissued(bundle: bytes, edit: Callable[[list[bytes]], None]) -> bytes:
             ).payload()
             entries[at] = hashed(document)
     files[d.ENTRIES] = b"".join(line + b"\n" for line in entries)
-    result = json.loads(files[d.RESULT])
-    result["roll_hash"] = roll_hash
-    result["notice_hash"] = old[old_notice_hash]
-    files[d.RESULT] = canonical_bytes(result)
+    if counted is not None:
+        files[d.COUNTED] = json.dumps(sorted(counted)).encode()
     return _resigned(files)
 
 

@@ -4,20 +4,25 @@ log's stream; the report (every line, every verdict, the order of the checks) is
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import orjson
 import pytest
 
 from app.cli import main as cli_main
+from app.ledger.ballot import COMMITMENT_DOMAIN
+from app.ledger.canonical import canonical_bytes
 from app.verifier import checks, verify_bundle
 from app.verifier import documents as d
 from app.verifier.report import _jobs
-from tests.verifier.helpers import decode, encode, members, rebuild, tamper
+from tests.verifier.helpers import ballot_hash, decode, encode, members, rebuild, tamper
 from tests.scenario import ENDS
 from tests.verifier.procedure_scenario import Procedure, run_procedure_vote
+from tests.verifier.test_loose_fields import reissued
 
 
 def both(bundle: bytes, trust: Any, tmp_path: Path) -> tuple[list[str], list[str], list[str]]:
@@ -313,4 +318,44 @@ async def test_a_duplicate_paper_reception_of_an_online_group_gives_the_same_rep
     alone, forked, from_file = both(await procedure.bundle(), trust, tmp_path)
     assert alone[-1].startswith("PASS"), alone
     assert any("2 reception(s) (1 duplicate)" in line for line in alone), alone
+    assert alone == forked == from_file
+
+
+async def test_a_ballot_line_in_code_point_order_after_the_same_answer_in_utf16_order_gives_the_same_report(
+    bundle, trust, tmp_path
+):
+    # Two counted ballots answer a topic with one object whose member names order differently by code point (U+FF61
+    # first) and by UTF-16 code unit (U+1F600 first): the first line canonical, the second in code point order (what
+    # orjson writes), its commitment over its own bytes, as the key's holder logs it. The answer summed for the
+    # first must not let the second skip its canonical check (docs/evidence-formats.md §5.1).
+    files = members(bundle)
+    vote_id = json.loads(files[d.RESULT])["vote_id"]
+    lines = files[d.BALLOTS].splitlines()
+    counted = [at for at, line in enumerate(lines) if json.loads(line)["status"] == "COUNTED"]
+    first, second = counted[:2]
+    answer = {"\U0001f600": "AGREE", "\uff61": "AGREE"}
+    old: dict[str, str] = {}
+    for at, canonical in ((first, True), (second, False)):
+        ballot = json.loads(lines[at])
+        assert ballot["channel"] == "ONLINE" and ballot["scan_sha256"] is None
+        topic = next(iter(ballot["answers"]))
+        ballot["answers"][topic] = answer
+        if canonical:
+            digest = ballot_hash(vote_id, ballot)
+        else:
+            preimage = {
+                "answers": ballot["answers"], "basis": ballot["basis"], "cast_at": ballot["cast_at"],
+                "channel": ballot["channel"], "domain": COMMITMENT_DOMAIN, "group": ballot["group_id"],
+                "nonce": ballot["nonce"], "vote_id": vote_id,
+            }  # fmt: skip
+            digest = hashlib.sha256(orjson.dumps(preimage, option=orjson.OPT_SORT_KEYS)).hexdigest()
+        old[ballot["content_hash"]] = ballot["content_hash"] = digest
+        lines[at] = canonical_bytes(ballot) if canonical else orjson.dumps(ballot, option=orjson.OPT_SORT_KEYS)
+    assert lines[first] != orjson.dumps(json.loads(lines[first]), option=orjson.OPT_SORT_KEYS)
+    old = {before: json.loads(lines[at])["content_hash"] for before, at in zip(old, (first, second), strict=True)}
+    files[d.BALLOTS] = b"".join(line + b"\n" for line in lines)
+    commitments = [json.loads(line)["content_hash"] for line in lines if json.loads(line)["status"] == "COUNTED"]
+    alone, forked, from_file = both(reissued(files, old, commitments), trust, tmp_path)
+    assert alone[-1].startswith("FAIL  ballots:"), alone
+    assert "not in RFC 8785 canonical form" in alone[-1], alone
     assert alone == forked == from_file
