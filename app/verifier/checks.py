@@ -480,9 +480,14 @@ def _fast_commitment(
     if scan is not None:
         document["scan_sha256"] = scan
     try:
-        return hashlib.sha256(_dumps_sorted(document)).hexdigest()
+        serialised = _dumps_sorted(document)
     except TypeError:  # an integer orjson cannot write: the reference decides
         return None
+    # orjson sorts member names by code point, RFC 8785 by UTF-16 code unit: they differ beyond ASCII (U+FF61 and
+    # U+1F600), where a commitment over orjson's order would not be H(canonical document) (§4)
+    if not serialised.isascii() and not is_canonical_form(document, serialised):
+        return None
+    return hashlib.sha256(serialised).hexdigest()
 
 
 def _agreement(digest: Any, fields: tuple[Any, ...]) -> bool:
