@@ -19,8 +19,8 @@ from app.ledger.canonical import canonical_bytes
 from app.verifier import checks, verify_bundle
 from app.verifier import documents as d
 from app.verifier.report import _jobs
-from tests.verifier.helpers import ballot_hash, decode, encode, members, rebuild, tamper
 from tests.scenario import ENDS
+from tests.verifier.helpers import ballot_hash, decode, encode, members, rebuild, tamper
 from tests.verifier.procedure_scenario import Procedure, run_procedure_vote
 from tests.verifier.test_loose_fields import reissued
 
@@ -336,7 +336,8 @@ async def test_a_commitment_over_members_in_code_point_order_fails_as_the_refere
     old: dict[str, str] = {}
     for at, canonical in ((counted[0], True), (counted[1], second == "canonical")):
         ballot = json.loads(lines[at])
-        assert ballot["channel"] == "ONLINE" and ballot["scan_sha256"] is None
+        assert ballot["channel"] == "ONLINE"
+        assert ballot["scan_sha256"] is None
         ballot["answers"][next(iter(ballot["answers"]))] = answer
         preimage = {
             "answers": ballot["answers"], "basis": ballot["basis"], "cast_at": ballot["cast_at"],
