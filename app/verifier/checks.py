@@ -45,6 +45,7 @@ Order (each step relies only on what the steps before it established):
 from __future__ import annotations
 
 import base64
+import collections
 import contextlib
 import ctypes
 import functools
@@ -984,25 +985,49 @@ class _Verifier:
     def lines(self, name: str) -> Iterator[bytes]:
         """A JSON Lines member read as a stream, line by line, each without its newline; never whole in memory.
         Read to its end while its SHA-256 is pending, it is hashed on the way and settled (``_settle``)."""
+        number, rest = 0, b""
+        for chunk in self._stream(name):  # split in C: a chunk at a time, not a readline per line
+            lines = (rest + chunk).split(b"\n")
+            rest = lines.pop()
+            if len(rest) > MAX_LINE_BYTES:
+                line = number + len(lines) + 1
+                raise Failure("bundle", f"{name} line {line} is longer than {MAX_LINE_BYTES} bytes")
+            number += len(lines)
+            yield from lines
+        if rest:
+            raise Failure("bundle", f"{name} line {number + 1} does not end in a newline")
+
+    def blocks(self, name: str) -> Iterator[tuple[bytes, int]]:
+        """``lines``' stream a block of whole lines at a time, with how many lines it holds (a chunk read, up to its
+        last newline; each line ending in its newline), with the same failures at the same points."""
+        number, rest = 0, b""
+        for chunk in self._stream(name):
+            data = rest + chunk
+            cut = data.rfind(b"\n") + 1
+            block, rest = data[:cut], data[cut:]
+            count = block.count(b"\n")
+            if len(rest) > MAX_LINE_BYTES:
+                raise Failure("bundle", f"{name} line {number + count + 1} is longer than {MAX_LINE_BYTES} bytes")
+            number += count
+            if count:
+                yield block, count
+        if rest:
+            raise Failure("bundle", f"{name} line {number + 1} does not end in a newline")
+
+    def _stream(self, name: str) -> Iterator[bytes]:
+        """A member's bytes as read, a chunk at a time; read to its end while its SHA-256 is pending, hashed on the
+        way and settled (``_settle``) after the last chunk."""
         try:
             with _open_member(self.archive, name) as stream:
-                number, rest, size = 0, b"", 0
+                size = 0
                 digest = hashlib.sha256() if name in self.pending else None
-                while chunk := stream.read(CHUNK_BYTES):  # split in C: a chunk at a time, not a readline per line
+                while chunk := stream.read(CHUNK_BYTES):
                     if digest is not None:
                         digest.update(chunk)
                         size += len(chunk)
-                    lines = (rest + chunk).split(b"\n")
-                    rest = lines.pop()
-                    if len(rest) > MAX_LINE_BYTES:
-                        line = number + len(lines) + 1
-                        raise Failure("bundle", f"{name} line {line} is longer than {MAX_LINE_BYTES} bytes")
-                    number += len(lines)
-                    yield from lines
+                    yield chunk
                 if digest is not None and name in self.pending:
                     self._settle(name, size, digest.hexdigest())
-                if rest:
-                    raise Failure("bundle", f"{name} line {number + 1} does not end in a newline")
         except UNREADABLE_MEMBER as error:
             raise Failure("bundle", f"member {name} is unreadable ({error})") from error
 
@@ -2512,9 +2537,9 @@ class _Verifier:
         comparable = True  # every counted unit id's JSON text is itself between quotes (no quote: no escape)
         with spill.Partitions(count) as units:
             add = units.add_at
-            lines = self.lines(d.REGISTER)
-            next(lines, None)
-            for number, line in enumerate(lines, 2):
+
+            def one(line: bytes, number: int) -> None:  # a unit line read alone
+                nonlocal comparable
                 fields = _exported_unit(line)
                 if fields is None:  # written otherwise: the reference's checks name what is wrong, or take it
                     unit = _register_line(line, number)
@@ -2526,6 +2551,17 @@ class _Verifier:
                 if checks.unit(unit_id, area, bool(owners), held, parking):
                     key = developer if held else owners  # R-HEAD-4: a held unit counts with the developer
                     add(hash(key) % count, (key, quoted, area))
+
+            number, header = 1, True  # lines read, the header's included
+            for block, lines in self.blocks(d.REGISTER):
+                if header:  # the first block starts with the header line
+                    block, lines, header = block[block.index(b"\n") + 1 :], lines - 1, False
+                if _exported_units(block, lines, checks, developer, units):
+                    number += lines
+                    continue
+                for line in block.split(b"\n")[:-1]:  # not every unit as exported, or checked: a line at a time
+                    number += 1
+                    one(line, number)
             self._raise_roll_checks(checks, count)
             return self._compare_exported(units, developer, checks.units) if comparable else None
 
@@ -2540,39 +2576,51 @@ class _Verifier:
         anything differs."""
         count = units.count
         with spill.Partitions(count) as listings:
-            add = listings.add_at
-            lines = self.lines(d.ROLL)
-            next(lines, None)
-            previous, listed_count = "", 0
-            for line in lines:
-                fields = _exported_group(line)
-                if fields is None or fields[1] <= previous:  # ids in increasing order repeat none (``_ListedIds``)
+            previous, listed_count, header = "", 0, True
+            for block, lines in self.blocks(d.ROLL):
+                if header:  # the first block starts with the header line
+                    block, lines, header = block[block.index(b"\n") + 1 :], lines - 1, False
+                found = _exported_lines(_GROUP_LINES, block, lines)  # None: a line not one ``_exported_group`` reads
+                if not found:
+                    if found is None:
+                        return None
+                    continue
+                area_texts, ids, flags, owners, listed_units = zip(*found, strict=True)
+                # ids in increasing order repeat none (``_ListedIds``); the developer's flag on its group alone
+                if not previous < ids[0] or not all(map(operator.lt, ids, ids[1:])):
                     return None
-                area, previous, is_developer, owners, listed_units = fields
-                if (is_developer == "true") is not (owners == developer):
+                if list(map(operator.eq, flags, itertools.repeat("true"))) != [text == developer for text in owners]:
                     return None
-                listed_count += 1
-                add(hash(owners) % count, (owners, (listed_units, int(area))))
+                previous = ids[-1]
+                listed_count += len(ids)
+                listings.add_many(
+                    map(operator.mod, map(hash, owners), itertools.repeat(count)),
+                    zip(owners, zip(listed_units, map(int, area_texts), strict=True), strict=True),
+                )
             heads = total = 0
             for index in range(count):
-                listed = dict(listings.partition(index))  # owner set → units' text and area
+                listed = dict(listings.values(index))  # owner set → units' text and area
                 if len(listed) != listings.size(index):  # two listed groups of one owner set
                     return None
-                groups: dict[str, list[Any]] = {}  # owner set → its units' text and area
-                for key, quoted, area in units.partition(index):
-                    group = groups.get(key)
-                    if group is None:
-                        groups[key] = [quoted, area]
-                    else:
-                        group[0] += "," + quoted
-                        group[1] += area
-                if len(groups) != len(listed):
+                records = units.values(index)  # (owner set, unit id's text, area) of each unit, in register order
+                keys = list(map(operator.itemgetter(0), records))
+                groups = dict(zip(keys, map(operator.itemgetter(1, 2), records), strict=True))
+                if len(groups) != len(records):  # owner sets of several units: their units joined in order
+                    repeated = collections.Counter(keys)
+                    shared = set(itertools.compress(repeated, map(operator.lt, itertools.repeat(1), repeated.values())))
+                    joined: dict[str, list[Any]] = {}
+                    for key, quoted, area in itertools.compress(records, map(shared.__contains__, keys)):
+                        group = joined.get(key)
+                        if group is None:
+                            joined[key] = [quoted, area]
+                        else:
+                            group[0] += "," + quoted
+                            group[1] += area
+                    groups.update((key, (text, area)) for key, (text, area) in joined.items())
+                if groups != listed:  # each recomputed group meets the listed one of its owners, equal, and no other
                     return None
-                for key, (text, area) in groups.items():
-                    if listed.get(key) != (text, area):
-                        return None
-                    total += area
                 heads += len(groups)
+                total += sum(map(operator.itemgetter(2), records))
         return f"{unit_count} units regroup into the roll's {listed_count} groups", [heads, total]
 
     def _listings(self, ids: _ListedIds) -> Iterator[tuple[Any, ...]]:
@@ -2886,18 +2934,7 @@ class _Verifier:
         if kept is not None:
             yield kept
             return
-        try:
-            with _open_member(self.archive, name) as stream:
-                digest, size = hashlib.sha256() if name in self.pending else None, 0
-                while chunk := stream.read(CHUNK_BYTES):
-                    if digest is not None:
-                        digest.update(chunk)
-                        size += len(chunk)
-                    yield chunk
-                if digest is not None and name in self.pending:
-                    self._settle(name, size, digest.hexdigest())
-        except UNREADABLE_MEMBER as error:
-            raise Failure("bundle", f"member {name} is unreadable ({error})") from error
+        yield from self._stream(name)
 
     def _check_counted_whole(self, signed: Any) -> None:
         """``_check_counted_set`` with log/counted.json read whole: what is wrong is named."""
@@ -3560,6 +3597,71 @@ def _exported_unit(line: bytes) -> tuple[str, str, int, str, bool, bool] | None:
         if not all(map(operator.lt, keys, keys[1:])):
             return None
     return unit_id, quoted, int(area), owners, status == _UNSOLD or delivered == "false", parking == "true"
+
+
+#: ``_UNIT_LINE`` and ``_GROUP_LINE`` over a block of whole lines: each match starts at a line's start (``^`` of a
+#: multi-line pattern) and ends at its newline, the only newline it spans (no class of those patterns takes one), so
+#: ``findall`` finds as many matches as the block has lines exactly when every line matches on its own.
+_UNIT_LINES = re.compile(f"^{_UNIT_LINE.pattern}\n", re.MULTILINE)
+_GROUP_LINES = re.compile(f"^{_GROUP_LINE.pattern}\n", re.MULTILINE)
+
+
+def _exported_lines(pattern: re.Pattern[str], block: bytes, lines: int) -> list[tuple[str, ...]] | None:
+    """The groups of ``pattern`` (``_UNIT_LINES``, ``_GROUP_LINES``) in each line of ``block`` (``lines`` whole lines,
+    each ending in its newline), in order, when every line is valid UTF-8 and matches; None otherwise."""
+    try:
+        found = pattern.findall(block.decode())
+    except UnicodeDecodeError:
+        return None
+    return found if len(found) == lines else None
+
+
+def _exported_units(
+    block: bytes, lines: int, checks: _RollChecks, developer: str | None, units: spill.Partitions
+) -> bool:
+    """``_regroup_exported``'s work on a block of register unit lines (whole lines) at once, with C loops over the
+    block's columns, when every line is one ``_exported_unit`` reads and ``_RollChecks.unit`` finds nothing to note
+    of any (in scope, ids increasing, areas positive, an owner or held, a developer for those held): the same checks'
+    state and the same partitions' values as ``_exported_unit`` and ``_RollChecks.unit`` line by line. False, with
+    nothing done, otherwise (the block is then read a line at a time)."""
+    found = _exported_lines(_UNIT_LINES, block, lines)
+    if not found:
+        return found is not None
+    area_texts, delivered, owners, parking, status, quoted, ids = zip(*found, strict=True)
+    if max(map(len, owners)) > _ONE_OWNER:  # several owners: in increasing order (``_exported_unit``)
+        for text in owners:
+            if len(text) > _ONE_OWNER:
+                keys = text[1:-1].split('","')
+                if not all(map(operator.lt, keys, keys[1:])):
+                    return False
+    areas = list(map(int, area_texts))
+    if min(areas) <= 0:
+        return False
+    if (checks.previous is not None and not checks.previous < ids[0]) or not all(map(operator.lt, ids, ids[1:])):
+        return False
+    if checks.wanted is not None and not checks.wanted.issuperset(ids):
+        return False
+    held: list[bool] | None = None  # ``UnitRecord.developer_held`` of each, if any is
+    if _UNSOLD in status or "false" in delivered:
+        held = [sold == _UNSOLD or handed == "false" for sold, handed in zip(status, delivered, strict=True)]
+    counted: list[bool] | None = None  # which are counted, if not all: parking ones, without parking
+    if "true" in parking and not checks.include_parking:
+        counted = [flag == "false" for flag in parking]
+    if "" in owners and (held is None or not all(itertools.compress(held, map(operator.not_, owners)))):
+        return False  # a unit without owners that the developer does not hold
+    if checks.developer_missing and held is not None and any(itertools.compress(held, counted or itertools.repeat(1))):
+        return False  # a counted unit that the developer holds, without a developer
+    if checks.wanted is not None:
+        checks.found.update(ids)
+    checks.units += len(ids)
+    checks.previous = ids[-1]
+    keys = owners if held is None else [developer if mine else text for mine, text in zip(held, owners, strict=True)]
+    records: Iterable[tuple[str, str, int]] = zip(keys, quoted, areas, strict=True)
+    if counted is not None:
+        keys, records = list(itertools.compress(keys, counted)), itertools.compress(records, counted)
+    checks.counted += len(keys)
+    units.add_many(map(operator.mod, map(hash, keys), itertools.repeat(units.count)), records)
+    return True
 
 
 def _exported_group(line: bytes) -> tuple[str, ...] | None:

@@ -219,6 +219,19 @@ class Partitions(_Closing):
         if len(buffer) >= self._flush_at:
             self._flush(index)
 
+    def add_many(self, indices: Iterable[int], values: Iterable[Any]) -> None:
+        """``add_at`` of each value at the index beside it, in order (the buffers flushed once all are in: a call
+        holds at most its own values beyond ``buffer_values``)."""
+        buffers = self._buffers
+        if self.count == 1:
+            buffers[0].extend(values)
+        else:
+            for index, value in zip(indices, values, strict=True):
+                buffers[index].append(value)
+        for index, buffer in enumerate(buffers):
+            if len(buffer) >= self._flush_at:
+                self._flush(index)
+
     def size(self, index: int) -> int:
         """How many values partition ``index`` holds."""
         return self._written[index] + len(self._buffers[index])
@@ -234,6 +247,19 @@ class Partitions(_Closing):
 
     def partition(self, index: int) -> Iterator[Any]:
         """The values of one partition, in the order they were added."""
+        for block in self._blocks(index):
+            yield from block
+        yield from list(self._buffers[index])
+
+    def values(self, index: int) -> list[Any]:
+        """``partition`` as one list."""
+        values: list[Any] = []
+        for block in self._blocks(index):
+            values += block
+        values += self._buffers[index]
+        return values
+
+    def _blocks(self, index: int) -> Iterator[list[Any]]:
         file = self._files[index]
         if file is not None:
             descriptor, offset = file.fileno(), 0
@@ -241,8 +267,7 @@ class Partitions(_Closing):
                 length = int.from_bytes(head)
                 block = os.pread(descriptor, length, offset + _LENGTH)
                 offset += _LENGTH + length
-                yield from marshal.loads(block)  # noqa: S302 - a block this process wrote (``_flush``)
-        yield from list(self._buffers[index])
+                yield marshal.loads(block)  # noqa: S302 - a block this process wrote (``_flush``)
 
     def close(self) -> None:
         for file in self._files:
