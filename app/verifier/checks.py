@@ -997,22 +997,31 @@ class _Verifier:
         if rest:
             raise Failure("bundle", f"{name} line {number + 1} does not end in a newline")
 
-    def blocks(self, name: str) -> Iterator[tuple[bytes, int]]:
-        """``lines``' stream a block of whole lines at a time, with how many lines it holds (a chunk read, up to its
-        last newline; each line ending in its newline), with the same failures at the same points."""
-        number, rest = 0, b""
+    def blocks(self, name: str) -> Iterator[bytes]:
+        """``lines``' stream a block of whole lines at a time (a chunk read, up to its last newline; each line ending
+        in its newline), with the same failures at the same points. Its lines are not counted: a failure's line
+        number is counted then (``_line_number``)."""
+        offset, rest = 0, b""  # the member's bytes before ``rest``
         for chunk in self._stream(name):
             data = rest + chunk
             cut = data.rfind(b"\n") + 1
-            block, rest = data[:cut], data[cut:]
-            count = block.count(b"\n")
-            if len(rest) > MAX_LINE_BYTES:
-                raise Failure("bundle", f"{name} line {number + count + 1} is longer than {MAX_LINE_BYTES} bytes")
-            number += count
-            if count:
-                yield block, count
+            if len(data) - cut > MAX_LINE_BYTES:
+                line = self._line_number(name, offset + cut)
+                raise Failure("bundle", f"{name} line {line} is longer than {MAX_LINE_BYTES} bytes")
+            if cut:
+                yield data if cut == len(data) else data[:cut]
+            rest, offset = data[cut:], offset + cut
         if rest:
-            raise Failure("bundle", f"{name} line {number + 1} does not end in a newline")
+            raise Failure("bundle", f"{name} line {self._line_number(name, offset)} does not end in a newline")
+
+    def _line_number(self, name: str, offset: int) -> int:
+        """The number of the line starting at byte ``offset`` of a member (read again from its start)."""
+        number = 1
+        with _open_member(self.archive, name) as stream:
+            while offset and (chunk := stream.read(min(offset, CHUNK_BYTES))):
+                number += chunk.count(b"\n")
+                offset -= len(chunk)
+        return number
 
     def _stream(self, name: str) -> Iterator[bytes]:
         """A member's bytes as read, a chunk at a time; read to its end while its SHA-256 is pending, hashed on the
@@ -2553,11 +2562,12 @@ class _Verifier:
                     add(hash(key) % count, (key, quoted, area))
 
             number, header = 1, True  # lines read, the header's included
-            for block, lines in self.blocks(d.REGISTER):
+            for block in self.blocks(d.REGISTER):
                 if header:  # the first block starts with the header line
-                    block, lines, header = block[block.index(b"\n") + 1 :], lines - 1, False
-                if _exported_units(block, lines, checks, developer, units):
-                    number += lines
+                    block, header = block[block.index(b"\n") + 1 :], False
+                taken = _exported_units(block, checks, developer, units)
+                if taken is not None:
+                    number += taken
                     continue
                 for line in block.split(b"\n")[:-1]:  # not every unit as exported, or checked: a line at a time
                     number += 1
@@ -2577,15 +2587,15 @@ class _Verifier:
         count = units.count
         with spill.Partitions(count) as listings:
             previous, listed_count, header = "", 0, True
-            for block, lines in self.blocks(d.ROLL):
+            for block in self.blocks(d.ROLL):
                 if header:  # the first block starts with the header line
-                    block, lines, header = block[block.index(b"\n") + 1 :], lines - 1, False
-                found = _exported_lines(_GROUP_LINES, block, lines)  # None: a line not one ``_exported_group`` reads
-                if not found:
-                    if found is None:
-                        return None
+                    block, header = block[block.index(b"\n") + 1 :], False
+                columns = _exported_columns(_GROUP_LINES, block)  # None: a line not one ``_exported_group`` reads
+                if columns is None:
+                    return None
+                area_texts, ids, flags, owners, listed_units = columns
+                if not ids:
                     continue
-                area_texts, ids, flags, owners, listed_units = zip(*found, strict=True)
                 # ids in increasing order repeat none (``_ListedIds``); the developer's flag on its group alone
                 if not previous < ids[0] or not all(map(operator.lt, ids, ids[1:])):
                     return None
@@ -3599,48 +3609,53 @@ def _exported_unit(line: bytes) -> tuple[str, str, int, str, bool, bool] | None:
     return unit_id, quoted, int(area), owners, status == _UNSOLD or delivered == "false", parking == "true"
 
 
-#: ``_UNIT_LINE`` and ``_GROUP_LINE`` over a block of whole lines: each match starts at a line's start (``^`` of a
+#: ``_UNIT_LINE`` and ``_GROUP_LINE`` over a block of whole lines: a match starts at a line's start (``^`` of a
 #: multi-line pattern) and ends at its newline, the only newline it spans (no class of those patterns takes one), so
-#: ``findall`` finds as many matches as the block has lines exactly when every line matches on its own.
+#: matches that leave no text before, between or after them are the block's lines, each matched whole.
 _UNIT_LINES = re.compile(f"^{_UNIT_LINE.pattern}\n", re.MULTILINE)
 _GROUP_LINES = re.compile(f"^{_GROUP_LINE.pattern}\n", re.MULTILINE)
 
 
-def _exported_lines(pattern: re.Pattern[str], block: bytes, lines: int) -> list[tuple[str, ...]] | None:
-    """The groups of ``pattern`` (``_UNIT_LINES``, ``_GROUP_LINES``) in each line of ``block`` (``lines`` whole lines,
-    each ending in its newline), in order, when every line is valid UTF-8 and matches; None otherwise."""
+def _exported_columns(pattern: re.Pattern[str], block: bytes) -> list[list[str]] | None:
+    """Each group of ``pattern`` (``_UNIT_LINES``, ``_GROUP_LINES``: every group takes part in every match) as a
+    column: its text in each line of ``block`` (whole lines, each ending in its newline), in order, when every line
+    is valid UTF-8 and matches; None otherwise. One ``split`` in C: the matches' groups between the texts around them,
+    all empty exactly when the matches are the lines."""
     try:
-        found = pattern.findall(block.decode())
+        parts = pattern.split(block.decode())
     except UnicodeDecodeError:
         return None
-    return found if len(found) == lines else None
+    step = pattern.groups + 1
+    if any(parts[::step]):  # text that no match took: a line not matched whole
+        return None
+    return [parts[at::step] for at in range(1, step)]
 
 
-def _exported_units(
-    block: bytes, lines: int, checks: _RollChecks, developer: str | None, units: spill.Partitions
-) -> bool:
+def _exported_units(block: bytes, checks: _RollChecks, developer: str | None, units: spill.Partitions) -> int | None:
     """``_regroup_exported``'s work on a block of register unit lines (whole lines) at once, with C loops over the
     block's columns, when every line is one ``_exported_unit`` reads and ``_RollChecks.unit`` finds nothing to note
     of any (in scope, ids increasing, areas positive, an owner or held, a developer for those held): the same checks'
-    state and the same partitions' values as ``_exported_unit`` and ``_RollChecks.unit`` line by line. False, with
-    nothing done, otherwise (the block is then read a line at a time)."""
-    found = _exported_lines(_UNIT_LINES, block, lines)
-    if not found:
-        return found is not None
-    area_texts, delivered, owners, parking, status, quoted, ids = zip(*found, strict=True)
+    state and the same partitions' values as ``_exported_unit`` and ``_RollChecks.unit`` line by line: how many
+    lines it read. None, with nothing done, otherwise (the block is then read a line at a time)."""
+    columns = _exported_columns(_UNIT_LINES, block)
+    if columns is None:
+        return None
+    area_texts, delivered, owners, parking, status, quoted, ids = columns
+    if not ids:
+        return 0
     if max(map(len, owners)) > _ONE_OWNER:  # several owners: in increasing order (``_exported_unit``)
         for text in owners:
             if len(text) > _ONE_OWNER:
-                keys = text[1:-1].split('","')
-                if not all(map(operator.lt, keys, keys[1:])):
-                    return False
+                pseudonyms = text[1:-1].split('","')
+                if not all(map(operator.lt, pseudonyms, pseudonyms[1:])):
+                    return None
     areas = list(map(int, area_texts))
     if min(areas) <= 0:
-        return False
+        return None
     if (checks.previous is not None and not checks.previous < ids[0]) or not all(map(operator.lt, ids, ids[1:])):
-        return False
+        return None
     if checks.wanted is not None and not checks.wanted.issuperset(ids):
-        return False
+        return None
     held: list[bool] | None = None  # ``UnitRecord.developer_held`` of each, if any is
     if _UNSOLD in status or "false" in delivered:
         held = [sold == _UNSOLD or handed == "false" for sold, handed in zip(status, delivered, strict=True)]
@@ -3648,20 +3663,22 @@ def _exported_units(
     if "true" in parking and not checks.include_parking:
         counted = [flag == "false" for flag in parking]
     if "" in owners and (held is None or not all(itertools.compress(held, map(operator.not_, owners)))):
-        return False  # a unit without owners that the developer does not hold
+        return None  # a unit without owners that the developer does not hold
     if checks.developer_missing and held is not None and any(itertools.compress(held, counted or itertools.repeat(1))):
-        return False  # a counted unit that the developer holds, without a developer
+        return None  # a counted unit that the developer holds, without a developer
     if checks.wanted is not None:
         checks.found.update(ids)
     checks.units += len(ids)
     checks.previous = ids[-1]
-    keys = owners if held is None else [developer if mine else text for mine, text in zip(held, owners, strict=True)]
-    records: Iterable[tuple[str, str, int]] = zip(keys, quoted, areas, strict=True)
+    keys: list[Any] = (
+        owners if held is None else [developer if mine else text for mine, text in zip(held, owners, strict=True)]
+    )
+    records: Iterable[tuple[Any, str, int]] = zip(keys, quoted, areas, strict=True)
     if counted is not None:
         keys, records = list(itertools.compress(keys, counted)), itertools.compress(records, counted)
     checks.counted += len(keys)
     units.add_many(map(operator.mod, map(hash, keys), itertools.repeat(units.count)), records)
-    return True
+    return len(ids)
 
 
 def _exported_group(line: bytes) -> tuple[str, ...] | None:

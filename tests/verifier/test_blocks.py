@@ -1,4 +1,4 @@
-"""The regrouping's block-wise reading of register.jsonl and roll.jsonl (``_exported_units``, ``_exported_lines``,
+"""The regrouping's block-wise reading of register.jsonl and roll.jsonl (``_exported_units``, ``_exported_columns``,
 ``_Verifier.blocks``, ``Partitions.add_many``): a block of lines is taken at once only where reading its lines one
 at a time would take each of them on its text and note nothing, with the same state after it; any other block is
 declined untouched (then read a line at a time, as before)."""
@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from app.verifier import checks, spill
-from app.verifier.checks import _exported_group, _exported_lines, _exported_unit, _exported_units, _RollChecks
+from app.verifier.checks import _exported_columns, _exported_group, _exported_unit, _exported_units, _RollChecks
 from app.verifier.report import Progress
 from app.verifier.trust import Trust
 
@@ -78,8 +78,9 @@ def _compare(block: bytes, rolls: _RollChecks, *, developer: str | None = DEVELO
     """``_exported_units`` on ``block`` against ``_by_line``; whether the block was taken at once."""
     before = copy.deepcopy(rolls)
     with spill.Partitions(3, buffer_values=4) as fast, spill.Partitions(3, buffer_values=4) as slow:
-        taken = _exported_units(block, block.count(b"\n"), rolls, developer, fast)
-        if taken:
+        taken = _exported_units(block, rolls, developer, fast)
+        if taken is not None:
+            assert taken == block.count(b"\n")
             assert _by_line(block, before, developer, slow)
             assert not _noted(before)
             assert _state(rolls, fast) == _state(before, slow)
@@ -87,7 +88,7 @@ def _compare(block: bytes, rolls: _RollChecks, *, developer: str | None = DEVELO
             fresh = copy.deepcopy(before)
             with spill.Partitions(3) as untouched:
                 assert _state(rolls, fast) == _state(fresh, untouched)
-    return taken
+    return taken is not None
 
 
 def test_a_block_of_exported_units_is_read_at_once_as_a_line_at_a_time():
@@ -192,13 +193,14 @@ def test_a_block_of_roll_lines_is_read_at_once_as_a_line_at_a_time(change, expor
     lines = [_line(_group(number)) for number in range(1, 9)]
     lines[3] = _line(_group(4, **change))
     block = b"".join(lines)
-    found = _exported_lines(checks._GROUP_LINES, block, block.count(b"\n"))
-    assert (found is not None) is exported
-    if found is not None:
-        assert found == [_exported_group(line[:-1]) for line in lines]
-    for changed in (b"x" + lines[3], lines[3][:-1] + b" \n", lines[3][:-1] + lines[4], b"\n" + lines[3]):
+    columns = _exported_columns(checks._GROUP_LINES, block)
+    assert (columns is not None) is exported
+    if columns is not None:
+        assert list(zip(*columns, strict=True)) == [_exported_group(line[:-1]) for line in lines]
+    for changed in (b"x" + lines[3], lines[3][:-1] + b" \n", lines[3][:-1] + lines[4], b"\n" + lines[3], b"\xff\n"):
         block = b"".join([*lines[:3], changed, *lines[4:]])
-        assert _exported_lines(checks._GROUP_LINES, block, block.count(b"\n")) is None
+        assert _exported_columns(checks._GROUP_LINES, block) is None
+    assert _exported_columns(checks._GROUP_LINES, b"") == [[]] * 5
 
 
 def test_partitions_add_many_as_add_at_one_at_a_time():
@@ -229,9 +231,8 @@ def _read(verifier: checks._Verifier, how: str) -> tuple[list[bytes], str | None
         if how == "lines":
             read.extend(line + b"\n" for line in verifier.lines("m.jsonl"))
         else:
-            for block, count in verifier.blocks("m.jsonl"):
+            for block in verifier.blocks("m.jsonl"):
                 assert block.endswith(b"\n")
-                assert block.count(b"\n") == count
                 read.extend(line + b"\n" for line in block.split(b"\n")[:-1])
     except checks.Failure as failure:
         return read, failure.message
@@ -247,6 +248,7 @@ def _read(verifier: checks._Verifier, how: str) -> tuple[list[bytes], str | None
         b"a\nb",  # no newline at the end
         b"a\n" * 200_000 + b"b" * (checks.MAX_LINE_BYTES + 1) + b"\n",  # a line too long
         b"a\n" * 200_000 + b"b" * checks.MAX_LINE_BYTES + b"\n",
+        b"a\n" * 200_000 + b"b" * checks.MAX_LINE_BYTES,  # the last line without its newline, after many
     ],
 )
 def test_blocks_give_the_lines_and_failures_that_lines_give(member):
