@@ -2590,7 +2590,7 @@ class _Verifier:
             for block in self.blocks(d.ROLL):
                 if header:  # the first block starts with the header line
                     block, header = block[block.index(b"\n") + 1 :], False
-                columns = _exported_columns(_GROUP_LINES, block)  # None: a line not one ``_exported_group`` reads
+                columns = _exported_columns(_GROUP_LINE, block)  # None: a line not one ``_exported_group`` reads
                 if columns is None:
                     return None
                 area_texts, ids, flags, owners, listed_units = columns
@@ -3577,16 +3577,22 @@ def _choice(values: Iterable[str]) -> str:
 #: A register unit line as the exporter writes it (docs/evidence-formats.md §5): its members in canonical order,
 #: each of its documented type, strings without escapes, an area of at most 15 digits (below 2^53: RFC 8785's
 #: integers). Such a line is its object's RFC 8785 form and ``_unit_problem`` finds nothing wrong with it.
+#: Written to match in a block of whole lines too (``_exported_columns``): from a line's start (``^`` of a
+#: multi-line pattern) to its newline, the only newline a match spans (no class of the pattern takes one), so matches
+#: that leave no text before, between or after them are the block's lines, each matched whole.
 _SOURCE, _STATUS, _HOW = _choice(_AREA_SOURCES), _choice(_SALE_STATUSES), _choice(_EVIDENCE)
 _UNIT_LINE = re.compile(
-    rf'\{{"area":(0|-?[1-9][0-9]{{0,14}}),"area_source":"{_SOURCE}","building":"{_TEXT}*","delivered":(true|false),'
+    rf'^\{{"area":(0|-?[1-9][0-9]{{0,14}}),"area_source":"{_SOURCE}","building":"{_TEXT}*","delivered":(true|false),'
     rf'"entrance":(?:null|"{_TEXT}*"),"evidence":"{_HOW}","owners":\[{_PSEUDONYMS}\],"parking":(true|false),'
-    rf'"room":"{_TEXT}*","sale_status":"({_STATUS})","unit_key":("({_TEXT}+)")\}}'
+    rf'"room":"{_TEXT}*","sale_status":"({_STATUS})","unit_key":("({_TEXT}+)")\}}\n',
+    re.MULTILINE,
 )
-#: A version-2 roll group line as the exporter writes it: group id, area, developer flag, owners and units.
+#: A version-2 roll group line as the exporter writes it: group id, area, developer flag, owners and units (as
+#: ``_UNIT_LINE``, from a line's start to its newline).
 _GROUP_LINE = re.compile(
-    rf'\{{"area":(0|[1-9][0-9]{{0,14}}),"group_id":"({_TEXT}*)","heads":1,"is_developer":(true|false),'
-    rf'"owners":\[{_PSEUDONYMS}\],"units":\[("{_TEXT}*"(?:,"{_TEXT}*"(?:,"{_TEXT}*")*|))\]\}}'
+    rf'^\{{"area":(0|[1-9][0-9]{{0,14}}),"group_id":"({_TEXT}*)","heads":1,"is_developer":(true|false),'
+    rf'"owners":\[{_PSEUDONYMS}\],"units":\[("{_TEXT}*"(?:,"{_TEXT}*"(?:,"{_TEXT}*")*|))\]\}}\n',
+    re.MULTILINE,
 )
 _ONE_OWNER = 34  # one pseudonym's JSON text: 32 hex digits between quotes
 
@@ -3596,7 +3602,7 @@ def _exported_unit(line: bytes) -> tuple[str, str, int, str, bool, bool] | None:
     text), area, owners' JSON text within the brackets (``_owners_text``), ``developer_held`` and parking; None for
     any other line."""
     try:
-        match = _UNIT_LINE.fullmatch(line.decode())
+        match = _UNIT_LINE.fullmatch(line.decode() + "\n")
     except UnicodeDecodeError:
         return None
     if match is None:
@@ -3609,15 +3615,8 @@ def _exported_unit(line: bytes) -> tuple[str, str, int, str, bool, bool] | None:
     return unit_id, quoted, int(area), owners, status == _UNSOLD or delivered == "false", parking == "true"
 
 
-#: ``_UNIT_LINE`` and ``_GROUP_LINE`` over a block of whole lines: a match starts at a line's start (``^`` of a
-#: multi-line pattern) and ends at its newline, the only newline it spans (no class of those patterns takes one), so
-#: matches that leave no text before, between or after them are the block's lines, each matched whole.
-_UNIT_LINES = re.compile(f"^{_UNIT_LINE.pattern}\n", re.MULTILINE)
-_GROUP_LINES = re.compile(f"^{_GROUP_LINE.pattern}\n", re.MULTILINE)
-
-
 def _exported_columns(pattern: re.Pattern[str], block: bytes) -> list[list[str]] | None:
-    """Each group of ``pattern`` (``_UNIT_LINES``, ``_GROUP_LINES``: every group takes part in every match) as a
+    """Each group of ``pattern`` (``_UNIT_LINE``, ``_GROUP_LINE``: every group takes part in every match) as a
     column: its text in each line of ``block`` (whole lines, each ending in its newline), in order, when every line
     is valid UTF-8 and matches; None otherwise. One ``split`` in C: the matches' groups between the texts around them,
     all empty exactly when the matches are the lines."""
@@ -3637,7 +3636,7 @@ def _exported_units(block: bytes, checks: _RollChecks, developer: str | None, un
     of any (in scope, ids increasing, areas positive, an owner or held, a developer for those held): the same checks'
     state and the same partitions' values as ``_exported_unit`` and ``_RollChecks.unit`` line by line: how many
     lines it read. None, with nothing done, otherwise (the block is then read a line at a time)."""
-    columns = _exported_columns(_UNIT_LINES, block)
+    columns = _exported_columns(_UNIT_LINE, block)
     if columns is None:
         return None
     area_texts, delivered, owners, parking, status, quoted, ids = columns
@@ -3685,7 +3684,7 @@ def _exported_group(line: bytes) -> tuple[str, ...] | None:
     """A roll group line that ``_GROUP_LINE`` matches: its area, group id, developer flag, owners' and units' JSON
     text within the brackets; None for any other line."""
     try:
-        match = _GROUP_LINE.fullmatch(line.decode())
+        match = _GROUP_LINE.fullmatch(line.decode() + "\n")
     except UnicodeDecodeError:
         return None
     return None if match is None else match.groups()

@@ -193,14 +193,14 @@ def test_a_block_of_roll_lines_is_read_at_once_as_a_line_at_a_time(change, expor
     lines = [_line(_group(number)) for number in range(1, 9)]
     lines[3] = _line(_group(4, **change))
     block = b"".join(lines)
-    columns = _exported_columns(checks._GROUP_LINES, block)
+    columns = _exported_columns(checks._GROUP_LINE, block)
     assert (columns is not None) is exported
     if columns is not None:
         assert list(zip(*columns, strict=True)) == [_exported_group(line[:-1]) for line in lines]
     for changed in (b"x" + lines[3], lines[3][:-1] + b" \n", lines[3][:-1] + lines[4], b"\n" + lines[3], b"\xff\n"):
         block = b"".join([*lines[:3], changed, *lines[4:]])
-        assert _exported_columns(checks._GROUP_LINES, block) is None
-    assert _exported_columns(checks._GROUP_LINES, b"") == [[]] * 5
+        assert _exported_columns(checks._GROUP_LINE, block) is None
+    assert _exported_columns(checks._GROUP_LINE, b"") == [[]] * 5
 
 
 def test_partitions_add_many_as_add_at_one_at_a_time():
