@@ -109,8 +109,10 @@ class RecordSort(_Closing):
         return heapq.merge(self._in_memory(), *(self._read(run) for run in runs))
 
     def _in_memory(self) -> list[bytes]:
-        buffer, size = self._buffer, self.size
-        return sorted(bytes(buffer[at : at + size]) for at in range(0, len(buffer), size))
+        data, size = bytes(self._buffer), self.size  # sliced as bytes: one copy a record, not two
+        records = [data[at : at + size] for at in range(0, len(data), size)]
+        records.sort()
+        return records
 
     def sorted_blocks(self, block_bytes: int | None = None) -> Iterator[bytes]:
         """The records sorted, joined in blocks of at most ``block_bytes`` (``READ_BYTES``; whole records, none
