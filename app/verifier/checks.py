@@ -468,7 +468,7 @@ _COMMITMENT_NONCE = b'","nonce":"'
 _RUN_BLOCK = 4096
 #: Distinct answers (and channel) a run tallies before it spreads them to the per-topic sums (a bound on memory).
 _RUN_TALLY = 1 << 12
-#: Answers other than text whose canonical form ``_answers_of`` keeps, once checked (a bound on memory).
+#: Distinct answers ``_answers_of`` keeps once checked, shared by the tally's keys (a bound on memory).
 _KNOWN_ANSWERS = 1 << 12
 #: A roll header's members by the roll's ``format`` (a roll frozen before owner binding has none).
 _ROLL_HEADER_MEMBERS: Mapping[Any, frozenset[str]] = {
@@ -1473,7 +1473,8 @@ class _Verifier:
         # cast_at seen (with their ballots) are checked against it then.
         self.cast_extremes: list[tuple[datetime, str, str]] = []
         self.cast_dates: set[bytes] = set()  # the valid dates of cast_at seen (``_cast_date``)
-        self.answer_keys: dict[bytes, tuple[str, bytes]] = {}  # canonical answers' keys by their JSON (``_answers_of``)
+        # the answers checked canonical: (key, value) by their text or JSON (``_answers_of``)
+        self.answer_keys: dict[str | bytes, tuple[Any, Any]] = {}
         # R-PAPER-1..4: the receptions, the paper ballots and (in a vote with receptions) the online ballots as
         # fixed-size records sorted by group out of core (``procedure.check_paper`` merges them); the paper ballots'
         # leaves in leaf order (8 bytes each, for the times check).
@@ -2061,21 +2062,26 @@ class _Verifier:
             if type(answers) is not dict or answers.keys() != self.topic_set or _dumps_sorted(answers) != text:
                 return None
             keys: list[tuple[Any, Any]] = []
-            known = self.answer_keys
+            known = self.answer_keys  # each answer's (key, value) shared by the tally's keys that hold it
             for topic in self.topic_ids:
                 answer = answers[topic]
                 if type(answer) is str:
-                    keys.append((answer, answer))
+                    pair = known.get(answer)
+                    if pair is None:
+                        pair = (answer, answer)
+                        if len(known) < _KNOWN_ANSWERS:
+                            known[answer] = pair
+                    keys.append(pair)
                     continue
                 serialised = _dumps_sorted(answer)
-                key = known.get(serialised)
-                if key is None:  # walked once, then known (a bounded number of them)
+                pair = known.get(serialised)
+                if pair is None:  # walked once, then known (a bounded number of them)
                     if not is_canonical_form(answer, serialised):
                         return None
-                    key = ("json", serialised)
+                    pair = (("json", serialised), answer)
                     if len(known) < _KNOWN_ANSWERS:
-                        known[serialised] = key
-                keys.append((key, answer))
+                        known[serialised] = pair
+                keys.append(pair)
             return tuple(keys)
         except (ValueError, TypeError, RecursionError):  # not JSON, or what orjson cannot write: ``_ballot_alone``
             return None
