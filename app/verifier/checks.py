@@ -487,6 +487,31 @@ _PLAIN_FIELDS = re.compile(r"[ !#-\[\]-~]*")
 _DOMAIN = ballot_commitments.COMMITMENT_DOMAIN
 _NONCE = re.compile(r"[0-9a-f]{32}")
 _HEX64 = re.compile(r"[0-9a-f]{64}")
+#: A counted ballot's line as the server writes it, from the end of its answers on (``_counted_run``, which finds it
+#: at the last ``},"audit_entry_id":"``): every byte of the members after the answers matched, so that part is their
+#: canonical JSON and no other. Each string plain (``_PLAIN``: its bytes are its JSON text, no escape); cast_at's
+#: date a group of its own when it is in the server's one format (UTC, ``+00:00``, microseconds: its text sorts as
+#: its instant; the date itself is checked apart, ``_cast_date``), else None; the nonce 32 lowercase hex digits, the
+#: content hash 64 characters (proven hex by equalling the commitment's digest), no scan hash, counted, no void
+#: reason.
+_COUNTED_TAIL = re.compile(
+    rb'\},"audit_entry_id":"(%(plain)b)","ballot_id":"(%(plain)b)"(,"basis":"(%(plain)b)","cast_at":"(([0-9]{4}-'
+    rb'[0-9][0-9]-[0-9][0-9])T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]\.[0-9]{6}\+00:00|%(plain)b)",'
+    rb'"channel":"(%(plain)b)"),'
+    rb'"content_hash":"([^"]{64})","group_id":"(%(plain)b)","nonce":"([0-9a-f]{32})","scan_sha256":null,'
+    rb'"status":"COUNTED","void_reason":null\}' % {b"plain": _PLAIN}
+)
+_COUNTED_TAIL_AT = b'},"audit_entry_id":"'
+_ANSWERS_HEAD = b'{"answers":{'
+#: The commitment document's members after the answers' and the line's basis, cast_at and channel (§4).
+_COMMITMENT_DOMAIN = b',"domain":"' + ballot_commitments.COMMITMENT_DOMAIN.encode() + b'","group":"'
+_COMMITMENT_NONCE = b'","nonce":"'
+#: Taken lines between two hand-overs of a run's commitments to their sort (and looks at its tally's size).
+_RUN_BLOCK = 4096
+#: Distinct answers (and channel) a run tallies before it spreads them to the per-topic sums (a bound on memory).
+_RUN_TALLY = 1 << 12
+#: Distinct answers ``_answers_of`` keeps once checked, shared by the tally's keys (a bound on memory).
+_KNOWN_ANSWERS = 1 << 12
 #: A roll header's members by the roll's ``format`` (a roll frozen before owner binding has none).
 _ROLL_HEADER_MEMBERS: Mapping[Any, frozenset[str]] = {
     d.ROLL_FORMAT: frozenset({"format", "estate_id", "total"}),
@@ -1522,6 +1547,9 @@ class _Verifier:
         # R-SUP-5 / R-PAPER-1: the window in force is known only once the stream is over; the earliest and the latest
         # cast_at seen (with their ballots) are checked against it then.
         self.cast_extremes: list[tuple[datetime, str, str]] = []
+        self.cast_dates: set[bytes] = set()  # the valid dates of cast_at seen (``_cast_date``)
+        # the answers checked canonical: (key, value) by their text or JSON (``_answers_of``)
+        self.answer_keys: dict[str | bytes, tuple[Any, Any]] = {}
         # R-PAPER-1..4: the receptions, the paper ballots and (in a vote with receptions) the online ballots as
         # fixed-size records sorted by group out of core (``procedure.check_paper`` merges them); the paper ballots'
         # leaves in leaf order (8 bytes each, for the times check).
@@ -1991,12 +2019,7 @@ class _Verifier:
         process's copy of the roll's map, which the parent never sees."""
         self.hashed, self.deferred = {}, {}
         with spill.RecordSort(32) as self.commitments, spill.RecordSort(_VOID.size) as self.void_ballots:
-            counted = self._counted_ballot
-            for line in self.lines(d.BALLOTS):
-                if not counted(line):
-                    self._ballot_alone(line)
-                    if self.disagreed or self.deferred:
-                        break  # the parent runs the reference pass
+            self._ballot_lines(self.lines(d.BALLOTS))
             state = (
                 self.sums, self.answer_values, self.void_outside, self.participating, self.cast_extremes,
             )  # fmt: skip
@@ -2008,86 +2031,187 @@ class _Verifier:
                         _write_frame(pipe, block)
                     _write_frame(pipe, b"")
 
-    def _counted_ballot(self, line: bytes) -> bool:
-        """``_ballot_alone`` for a counted ballot as the server writes it (canonical, commitment format, no scan
-        hash, plain strings), its commitment's preimage taken from the line's own bytes; False, with nothing
-        done, for any other line (``_ballot_alone`` then takes it) and whenever a check would not hold."""
-        try:
-            ballot = _loads(line)
-            if type(ballot) is not dict or len(ballot) != _BALLOT_MEMBER_COUNT or _dumps_sorted(ballot) != line:
-                return False
-            answers, entry_id, ballot_id, basis, cast_at, channel, digest, group, nonce, scan, status, reason = (
-                _BALLOT_FIELDS(ballot)
-            )
-        except (ValueError, TypeError, KeyError):
-            return False
-        # Every member after the answers a string (or null): the last ``,"audit_entry_id":`` of the canonical line
-        # ends the answers, whose bytes are then their canonical serialisation (strings hold no unescaped quote).
-        if (
-            status != "COUNTED" or reason is not None or scan is not None or type(nonce) is not str
-            or type(digest) is not str or type(answers) is not dict or answers.keys() != self.topic_set
-            or not self.ascii_topics
-            or not _PLAIN_FIELDS.fullmatch(
-                "".join((entry_id, ballot_id, basis, cast_at, channel, group)) if type(entry_id) is type(ballot_id)
-                is type(basis) is type(cast_at) is type(channel) is type(group) is str else "\""
-            )
-            or not _NONCE.fullmatch(nonce)
-        ):  # fmt: skip
-            return False
-        end = line.rfind(b',"audit_entry_id":"')
-        tail = (
-            f',"basis":"{basis}","cast_at":"{cast_at}","channel":"{channel}","domain":"{_DOMAIN}","group":"{group}",'
-            f'"nonce":"{nonce}","vote_id":"{self.vote_id}"}}'
-        )
-        if hashlib.sha256(b'{"answers":' + line[11:end] + tail.encode()).hexdigest() != digest:
-            return False
-        try:
-            cast = _instant(cast_at)
-        except ValueError:
-            return False
-        group_area = self.group_area
-        position = group_area.find(group)
-        if position < 0 or group_area.counted(position):
-            return False
-        # Each answer's sum. Every other member is a string or null; an answer not yet summed is checked canonical
-        # (orjson writes a float back as it read it: §5.1), every summed one was, here or by ``_canonical_object``.
-        paper, summed_answers = channel == "PAPER", []
-        key: tuple[Any, bool]
-        for sums, topic in zip(self.sums, self.topic_ids, strict=True):
-            answer = answers[topic]
-            if type(answer) is str:
-                summed = sums.get(key := (answer, paper))
-            else:  # ``_answer_key`` (no TypeError: the line is its output)
-                summed = sums.get(key := (("json", _dumps_sorted(answer)), paper))
-                if summed is None and not is_canonical_form(answer, key[0][1]):
-                    return False
-            summed_answers.append((sums, key, summed, answer))
-        # every check holds: the state as ``_ballot_alone`` and ``_keep`` leave it
-        self.ballots_seen += 1
-        self.agreement.update(
-            f'["{ballot_id}",true,null,"{digest}","{group}","{basis}","{channel}","{cast_at}","{entry_id}"]\n'.encode()
-        )
-        extremes = self.cast_extremes
-        if not extremes:
-            extremes += [(cast, ballot_id, cast_at), (cast, ballot_id, cast_at)]
-        elif cast < extremes[0][0]:
-            extremes[0] = (cast, ballot_id, cast_at)
-        elif cast >= extremes[1][0]:
-            extremes[1] = (cast, ballot_id, cast_at)
-        area = group_area.count(position)
-        participating = self.participating
-        participating[0] += 1
-        participating[1] += area
-        for sums, key, summed, answer in summed_answers:
+    def _ballot_lines(self, lines: Iterable[bytes]) -> int:
+        """Each line checked on its own (``_ballots_alone``), in order: runs of counted ballots as the server writes
+        them by ``_counted_run``, any other line by ``_ballot_alone``; up to the end, or to the first line that
+        would not hold (the parent then runs the reference pass). The number of lines ``_counted_run`` took."""
+        stream, taken = iter(lines), 0
+        while True:
+            count, line = self._counted_run(stream)
+            taken += count
+            if line is None:
+                return taken
+            self._ballot_alone(line)
+            if self.disagreed or self.deferred:
+                return taken
+
+    def _counted_run(self, stream: Iterator[bytes]) -> tuple[int, bytes | None]:
+        """``_ballot_alone`` for the next lines that are counted ballots as the server writes them (canonical,
+        commitment format, no scan hash, plain strings, cast_at in UTC to the microsecond), from the lines' bytes:
+        how many it took, and the first line it leaves (None at the end), on which nothing was done.
+
+        A line is ``{"answers":`` + its answers + the members ``_COUNTED_TAIL`` matches byte for byte: canonical
+        when its answers' bytes are, and then their bytes mean one value (JSON has one parse). The commitment's
+        preimage is made of the line's own bytes (§4). Its answers are parsed and checked once per distinct bytes
+        (``_answers_of``), and each ballot is one count in a tally by those bytes and the channel's paper flag, spread
+        to the per-topic sums (``_spread``) in the order the tally's keys first came, which is each sum's keys' order:
+        the state left is ``_ballot_alone``'s. The earliest and latest cast_at in the server's format are kept as
+        text (one format: its order is the instants'), parsed when the run ends or meets a cast_at in another format
+        (``_merge_extremes``); the commitments' digests are handed to their sort a block at a time."""
+        tally: dict[bytes, list[Any]] = {}
+        dates, check_date, answers_of = self.cast_dates, self._cast_date, self._answers_of
+        claim, areas = self.group_area.claim_key, self.group_area.areas
+        update, match, sha256 = self.agreement.update, _COUNTED_TAIL.fullmatch, hashlib.sha256
+        hexlify = binascii.hexlify
+        domain, nonce_at, vote_end = _COMMITMENT_DOMAIN, _COMMITMENT_NONCE, b'","vote_id":"' + self.vote_bytes + b'"}'
+        agreement_line, tail_at = _AGREEMENT_LINE, _COUNTED_TAIL_AT
+        earliest, early_id, latest, late_id = b"\xff", b"", b"", b""
+        digests, taken, left = bytearray(), 0, None
+        answers: tuple[tuple[Any, Any], ...] | None = None
+        for line in stream:
+            end = line.rfind(tail_at)  # -1: the match below starts at 0, where the line would have it (no match)
+            found = match(line, end)
+            if found is None:
+                left = line
+                break
+            entry_id, ballot_id, fields, basis, cast_at, date, channel, digest, group, nonce = found.groups()
+            head = line[: end + 1]  # ``{"answers":`` and the answers (checked by ``_answers_of``)
+            raw = sha256(b"".join((head, fields, domain, group, nonce_at, nonce, vote_end))).digest()
+            if hexlify(raw) != digest:
+                left = line
+                break
+            if date is None:  # cast_at in another format: read now, taken in its turn below (``_cast_extremes``)
+                try:
+                    _instant(cast_at.decode())
+                except ValueError:
+                    left = line
+                    break
+            elif date not in dates and not check_date(date):
+                left = line
+                break
+            paper = channel == b"PAPER"
+            key = b"P" + head if paper else head  # a head begins with ``{``
+            summed = tally.get(key)
+            if summed is None and (answers := answers_of(head)) is None:
+                left = line
+                break
+            position = claim(group)  # the group marked counted: every check holds from here on
+            if position < 0:
+                left = line
+                break
+            area = areas[position]
             if summed is None:
-                if type(answer) is not str:
-                    self.answer_values.setdefault(key[0], answer)
-                sums[key] = [1, area]
+                tally[key] = [1, area, answers, paper]
             else:
                 summed[0] += 1
                 summed[1] += area
-        self.commitments += bytes.fromhex(digest)
+            if date is None:
+                if latest:  # the run's extremes so far first, then this one's
+                    self._merge_extremes(earliest, early_id, latest, late_id)
+                    earliest, early_id, latest, late_id = b"\xff", b"", b"", b""
+                self._cast_extremes(ballot_id.decode(), cast_at.decode())
+            else:
+                if cast_at < earliest:
+                    earliest, early_id = cast_at, ballot_id
+                if cast_at >= latest:
+                    latest, late_id = cast_at, ballot_id
+            update(agreement_line % (ballot_id, digest, group, basis, channel, cast_at, entry_id))
+            digests += raw
+            taken += 1
+            if not taken % _RUN_BLOCK:
+                self.commitments.add_records(digests)
+                digests.clear()
+                if len(tally) > _RUN_TALLY:
+                    self._spread(tally)
+                    tally.clear()
+        self.commitments.add_records(digests)
+        self._spread(tally)
+        if latest:
+            self._merge_extremes(earliest, early_id, latest, late_id)
+        self.ballots_seen += taken
+        return taken, left
+
+    def _answers_of(self, head: bytes) -> tuple[tuple[Any, Any], ...] | None:
+        """A line's answers (``{"answers":`` and their bytes) as ``_keep`` sums them: per published topic, the key
+        (``_answer_key``: the text itself, or its JSON) and the value; None unless the bytes are the canonical JSON
+        of an object whose members are exactly the published topics (§5.1: orjson writes them back unchanged, member
+        names ASCII, every answer but a text walked by ``is_canonical_form``: no float, no integer beyond 2^53 - 1,
+        members in RFC 8785's order; one parse: no repeated member)."""
+        if not head.startswith(_ANSWERS_HEAD) or not self.ascii_topics:
+            return None
+        text = head[len(_ANSWERS_HEAD) - 1 :]
+        try:
+            answers = _loads(text)
+            if type(answers) is not dict or answers.keys() != self.topic_set or _dumps_sorted(answers) != text:
+                return None
+            keys: list[tuple[Any, Any]] = []
+            known = self.answer_keys  # each answer's (key, value) shared by the tally's keys that hold it
+            for topic in self.topic_ids:
+                answer = answers[topic]
+                if type(answer) is str:
+                    pair = known.get(answer)
+                    if pair is None:
+                        pair = (answer, answer)
+                        if len(known) < _KNOWN_ANSWERS:
+                            known[answer] = pair
+                    keys.append(pair)
+                    continue
+                serialised = _dumps_sorted(answer)
+                pair = known.get(serialised)
+                if pair is None:  # walked once, then known (a bounded number of them)
+                    if not is_canonical_form(answer, serialised):
+                        return None
+                    pair = (("json", serialised), answer)
+                    if len(known) < _KNOWN_ANSWERS:
+                        known[serialised] = pair
+                keys.append(pair)
+            return tuple(keys)
+        except (ValueError, TypeError, RecursionError):  # not JSON, or what orjson cannot write: ``_ballot_alone``
+            return None
+
+    def _cast_date(self, date: bytes) -> bool:
+        """Whether a cast_at's date (``YYYY-MM-DD``, ``_COUNTED_TAIL``) is one ``_instant`` reads (its time of day is
+        matched in range); kept in ``cast_dates`` when it is."""
+        try:
+            _instant(date.decode() + "T00:00:00+00:00")
+        except ValueError:
+            return False
+        self.cast_dates.add(date)
         return True
+
+    def _spread(self, tally: dict[bytes, list[Any]]) -> None:
+        """A run's tally (``_counted_run``) added to the per-topic sums and the participation, as ``_keep`` adds
+        each of its ballots: in the order its keys first came (a sum's key first comes with the tally key of the
+        ballot that first brought it), a value kept for each answer that is not text."""
+        participating, values = self.participating, self.answer_values
+        for count, area, answers, paper in tally.values():
+            participating[0] += count
+            participating[1] += area
+            for sums, (key, answer) in zip(self.sums, answers, strict=True):
+                summed = sums.get(sum_key := (key, paper))
+                if summed is None:
+                    if type(key) is not str:
+                        values.setdefault(key, answer)
+                    sums[sum_key] = [count, area]
+                else:
+                    summed[0] += count
+                    summed[1] += area
+
+    def _merge_extremes(self, earliest: bytes, early_id: bytes, latest: bytes, late_id: bytes) -> None:
+        """A run's earliest and latest cast_at (``_counted_run``) merged into ``cast_extremes`` as
+        ``_cast_extremes`` would have taken its ballots one by one (the first of equal earliest, the last of equal
+        latest)."""
+        early_text, late_text = earliest.decode(), latest.decode()
+        first = (_instant(early_text), early_id.decode(), early_text)
+        last = (_instant(late_text), late_id.decode(), late_text)
+        extremes = self.cast_extremes
+        if not extremes:
+            extremes += [first, last]
+            return
+        if first[0] < extremes[0][0]:
+            extremes[0] = first
+        if last[0] >= extremes[1][0]:
+            extremes[1] = last
 
     def _ballot_alone(self, line: bytes) -> None:
         """``_ballot`` without its entry: the line's own checks (its commitment recomputed equals its content hash),

@@ -94,6 +94,15 @@ class RecordSort(_Closing):
         if len(self._buffer) >= self.run_bytes:
             self._spill()
 
+    def add_records(self, records: bytes | bytearray) -> None:
+        """``add`` for each record of a block of whole records (records joined, as a ``bytearray`` collects them)."""
+        if len(records) % self.size:
+            raise ValueError(f"a block of {len(records)} bytes is not whole records of {self.size}")
+        self._buffer += records
+        self.count += len(records) // self.size
+        if len(self._buffer) >= self.run_bytes:
+            self._spill()
+
     def __iadd__(self, record: bytes) -> RecordSort:
         """``records += record`` adds one record, as appending it to a ``bytearray`` of records would."""
         self.add(record)
@@ -458,6 +467,33 @@ class GroupAreas:
             range(at, end), key, key=lambda position: bytes(ids[position * width : (position + 1) * width])
         )
         return at if at < end and ids[at * width : (at + 1) * width] == key else -1
+
+    def claim_key(self, key: bytes) -> int:
+        """``find`` then ``count`` in one call, for an id as ASCII bytes: the group's position, marked as having its
+        counted ballot; -1, with nothing marked, when the roll has no such group or it is marked already."""
+        if self._by_id is not None:
+            try:
+                position = self._by_id.get(key.decode("ascii"), -1)
+            except UnicodeDecodeError:
+                return -1
+        else:
+            width = self._width
+            if len(key) != width:
+                return -1
+            keys, ids = self._keys, self._ids
+            prefix = int.from_bytes(key[:_PREFIX] if width >= _PREFIX else key.ljust(_PREFIX, b"\x00"))
+            position = bisect_left(keys, prefix)
+            if position == len(keys) or ids[position * width : (position + 1) * width] != key:
+                position = -1 if position == len(keys) or keys[position] != prefix else self.find(key.decode("ascii"))
+        if position < 0 or self._counted[position]:
+            return -1
+        self._counted[position] = 1
+        return position
+
+    @property
+    def areas(self) -> array[int] | list[int]:
+        """The groups' areas by position (``claim_key``'s positions)."""
+        return self._areas
 
     def __contains__(self, group_id: object) -> bool:
         return isinstance(group_id, str) and self.find(group_id) >= 0

@@ -1,6 +1,8 @@
-"""The ballots' process's fast path (``_Verifier._counted_ballot``) and its reference (``_ballot_alone``) leave the same
-state on every line: a line the fast path takes is one the reference would take the same way, and a line it leaves
-(anything but a counted ballot as the server writes it, without a scan hash) is left untouched for the reference."""
+"""The ballots' process's fast path (``_Verifier._counted_run``, through ``_ballot_lines``) and its reference
+(``_ballot_alone``) leave the same state on every line: a line the fast path takes is one the reference would take the
+same way, and a line it leaves (anything but a counted ballot as the server writes it, without a scan hash) is left
+untouched for the reference. The per-topic sums are compared in order too (the fast path tallies by answers and
+spreads the tally to them)."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ import contextlib
 import copy
 import hashlib
 import json
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -34,7 +37,8 @@ def _prepared(bundle: bytes, trust: Any) -> checks._Verifier:
 
 def _state(verifier: checks._Verifier) -> Any:
     return (
-        verifier.sums, verifier.answer_values, list(verifier.void_ballots), verifier.void_outside,
+        [list(sums.items()) for sums in verifier.sums], list(verifier.answer_values.items()),
+        list(verifier.void_ballots), verifier.void_outside,
         verifier.participating, verifier.cast_extremes, verifier.ballots_seen, verifier.agreement.digest(),
         verifier.disagreed, verifier.deferred, list(verifier.commitments), bytes(verifier.group_area._counted),
     )  # fmt: skip
@@ -101,7 +105,23 @@ CHANGES: dict[str, tuple[Callable[[dict[str, Any]], None], bool]] = {
     "a group not in the roll": (_field("group_id", "f" * 32), True),
     "a time that is no instant": (_field("cast_at", "2025-13-01T00:00:00+00:00"), True),
     "a time without an offset": (_field("cast_at", "2025-03-17T00:00:00"), True),
+    # cast_at is kept as text only in the server's one format (UTC, microseconds); any other goes to the reference
+    "a time at another offset": (_field("cast_at", "2025-03-17T01:00:00.000000+01:00"), True),
+    "a time in Z": (_field("cast_at", "2025-03-17T00:00:00.000000Z"), True),
+    "a time without microseconds": (_field("cast_at", "2025-03-17T00:00:00+00:00"), True),
+    "a day no month has": (_field("cast_at", "2025-02-30T00:00:00.000000+00:00"), True),
+    "a year zero": (_field("cast_at", "0000-03-17T00:00:00.000000+00:00"), True),
+    "an hour 24": (_field("cast_at", "2025-03-17T24:00:00.000000+00:00"), True),
+    "a leap second": (_field("cast_at", "2025-03-17T23:59:60.000000+00:00"), True),
+    "a leap day": (_field("cast_at", "2024-02-29T12:00:00.000000+00:00"), True),
     "a nonce not hex": (_field("nonce", "g" * 32), False),
+    "an uppercase nonce": (_field("nonce", "AB" * 16), True),
+    "a basis with a control character": (_field("basis", "OWN\x01ER"), True),
+    "a group with a backslash": (_field("group_id", "a\\b"), True),
+    "a non-ASCII ballot id": (_field("ballot_id", "bällot"), True),
+    "a string for the answers": (_field("answers", "A"), True),
+    "an array for the answers": (_field("answers", ["A"]), True),
+    "a repeated answer object": (_answer({"c1": "A", "c2": {"c1": "B"}}), True),
     "no nonce": (_field("nonce", None), True),
     "an entry id that is a number": (_field("audit_entry_id", 5), True),
     "an object for a ballot id": (_field("ballot_id", {"audit_entry_id": "x"}), True),
@@ -116,7 +136,8 @@ CHANGES: dict[str, tuple[Callable[[dict[str, Any]], None], bool]] = {
 #: takes it.
 TAKEN = {
     "as exported", "a list answer", "an object answer", "an answer naming the next member", "an answer with a quote",
-    "a non-ASCII answer", "an integer answer", "a null answer", "a paper ballot",
+    "a non-ASCII answer", "an integer answer", "a null answer", "a paper ballot", "a leap day",
+    "a repeated answer object", "a time at another offset", "a time in Z", "a time without microseconds",
 }  # fmt: skip
 
 
@@ -145,9 +166,7 @@ async def test_the_fast_path_leaves_the_state_the_reference_leaves(bundle, trust
     # the changed ballot, a ballot as exported, then the changed one again (its group counted twice, if counted)
     taken = []
     for line in (_line(ballot), counted[1], _line(ballot)):
-        taken.append(fast._counted_ballot(line))
-        if not taken[-1]:
-            fast._ballot_alone(line)
+        taken.append(fast._ballot_lines([line]) == 1)
         reference._ballot_alone(line)
         assert _state(fast) == _state(reference), (name, line)
     assert taken[1] or fast.disagreed or fast.deferred  # an exported ballot takes the fast path
@@ -160,14 +179,144 @@ async def test_the_fast_path_leaves_the_state_the_reference_leaves(bundle, trust
 async def test_every_exported_counted_ballot_takes_the_fast_path(bundle, trust):
     fast, reference = _prepared(bundle, trust), _prepared(bundle, trust)
     lines = members(bundle)[d.BALLOTS].splitlines()
-    taken = 0
+    taken = fast._ballot_lines(lines)
     for line in lines:
-        if fast._counted_ballot(line):
-            taken += 1
-        else:
-            fast._ballot_alone(line)
         reference._ballot_alone(line)
     assert _state(fast) == _state(reference)
     assert not fast.disagreed
     assert not fast.deferred
     assert taken == sum(json.loads(line)["status"] == "COUNTED" for line in lines) > 0
+
+
+def _forged_bytes(line: bytes, vote_id: str) -> bytes:
+    """A line edited byte by byte, its content hash made to hold over the preimage the fast path makes of the line's
+    own bytes (as a forger holding the log key would make it, whatever the edit)."""
+    end = line.rfind(b',"audit_entry_id":"')
+    ballot_fields = dict(re.findall(rb'"(basis|cast_at|channel|group_id|nonce)":"([^"]*)"', line[end:]))
+    preimage = b"".join((
+        line[:end], b',"basis":"', ballot_fields[b"basis"], b'","cast_at":"', ballot_fields[b"cast_at"],
+        b'","channel":"', ballot_fields[b"channel"], b'","domain":"', ballot_commitments.COMMITMENT_DOMAIN.encode(),
+        b'","group":"', ballot_fields[b"group_id"], b'","nonce":"', ballot_fields[b"nonce"], b'","vote_id":"',
+        vote_id.encode(), b'"}',
+    ))  # fmt: skip
+    digest = hashlib.sha256(preimage).hexdigest().encode()
+    return re.sub(rb'"content_hash":"[^"]*"', b'"content_hash":"' + digest + b'"', line)
+
+
+def _string_answer(replacement: bytes) -> Callable[[bytes], bytes]:
+    """The line's first answer that is a word (its bytes after the topic's name) replaced."""
+
+    def edit(line: bytes) -> bytes:
+        return re.sub(rb'("[0-9a-f-]{36}":)"[A-Za-z]+"', lambda found: found[1] + replacement, line, count=1)
+
+    return edit
+
+
+def _answers(change: Callable[[bytes, dict[str, Any]], bytes]) -> Callable[[bytes], bytes]:
+    """The line's answers' bytes replaced by ``change(their bytes, their value)``."""
+
+    def edit(line: bytes) -> bytes:
+        end = line.rfind(b'},"audit_entry_id":"') + 1
+        return line[:11] + change(line[11:end], json.loads(line[11:end])) + line[end:]
+
+    return edit
+
+
+def _repeated_topic(text: bytes, answers: dict[str, Any]) -> bytes:
+    first = sorted(answers)[0]
+    return text[:-1] + b"," + json.dumps({first: answers[first]}, separators=(",", ":")).encode()[1:-1] + b"}"
+
+
+def _reversed(text: bytes, answers: dict[str, Any]) -> bytes:
+    return json.dumps(dict(sorted(answers.items(), reverse=True)), separators=(",", ":"), ensure_ascii=False).encode()
+
+
+#: Byte edits of an exported counted line (its answers, then its other members) the fast path must leave to the
+#: reference, its content hash made to hold over the edited bytes (but for the edit of the hash itself).
+EDITS: dict[str, Callable[[bytes], bytes]] = {
+    "a space after the answers' colon": lambda line: line.replace(b'{"answers":{', b'{"answers": {', 1),
+    "a space inside the answers": _answers(lambda text, answers: text.replace(b'":', b'": ', 1)),
+    "a newline after the answers": _answers(lambda text, answers: text + b"\n"),
+    "a repeated topic": _answers(_repeated_topic),
+    "topics out of order": _answers(_reversed),
+    "no answers object": _answers(lambda text, answers: b'"' + text.hex().encode() + b'"'),
+    "an escaped answer letter": _string_answer(b'"\\u0041"'),
+    "an escaped slash in an answer": _string_answer(b'"A\\/B"'),
+    "a float answer": _string_answer(b"1.0"),
+    "an exponent answer": _string_answer(b"1e2"),
+    "a negative zero answer": _string_answer(b"-0"),
+    "a big integer answer": _string_answer(b"9" * 30),
+    "an answer beyond 2^53": _string_answer(b"9007199254740993"),
+    "a lone surrogate answer": _string_answer(b'"\\ud800"'),
+    "a raw control character in an answer": _string_answer(b'"A\x01"'),
+    "invalid UTF-8 in an answer": _string_answer(b'"A\xff"'),
+    "a raw control character in the basis": lambda line: line.replace(b'"basis":"', b'"basis":"\x01', 1),
+    "a raw newline in the channel": lambda line: line.replace(b'"channel":"', b'"channel":"\n', 1),
+    "an escape in the group": lambda line: re.sub(rb'"group_id":"(.)', rb'"group_id":"\\u003\1', line),
+    "non-ASCII bytes in the entry id": lambda line: line.replace(b'"audit_entry_id":"', '"audit_entry_id":"é'.encode()),
+    "invalid UTF-8 in the ballot id": lambda line: line.replace(b'"ballot_id":"', b'"ballot_id":"\xff', 1),
+    "an uppercase content hash": lambda line: re.sub(
+        rb'"content_hash":"([0-9a-f]{64})"', lambda found: b'"content_hash":"' + found[1].upper() + b'"', line
+    ),
+    "a repeated member after the answers": lambda line: line.replace(
+        b',"basis":', b',"audit_entry_id":"x","basis":', 1
+    ),
+    "a trailing space": lambda line: line + b" ",
+    "a trailing newline": lambda line: line + b"\n",
+    "a scan hash": lambda line: line.replace(b'"scan_sha256":null', b'"scan_sha256":"' + b"ab" * 32 + b'"'),
+    "a cast_at with a space": lambda line: re.sub(rb'"cast_at":"([^"]*)T', rb'"cast_at":"\1 T', line),
+    "a cast_at that is no instant": lambda line: re.sub(
+        rb'"cast_at":"[^"]*"', b'"cast_at":"2025-02-30T00:00:00Z"', line
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(EDITS))
+@pytest.mark.parametrize("rehash", [True, False])
+async def test_the_fast_path_leaves_every_edited_line_to_the_reference(bundle, trust, name, rehash):
+    lines = members(bundle)[d.BALLOTS].splitlines()
+    fast, reference = _prepared(bundle, trust), _prepared(bundle, trust)
+    counted = [line for line in lines if json.loads(line)["status"] == "COUNTED"]
+    edited = EDITS[name](counted[0])
+    assert edited != counted[0], name
+    if rehash:
+        edited = _forged_bytes(edited, fast.vote_id)
+        if name == "an uppercase content hash":
+            edited = EDITS[name](edited)
+    assert fast._ballot_lines([edited]) == 0
+    reference._ballot_alone(edited)
+    assert _state(fast) == _state(reference)
+
+
+async def test_the_tally_is_spread_in_the_order_of_the_reference(bundle, trust, monkeypatch):
+    """Tallied lines spread to the sums in blocks, and around the lines the reference takes (a paper ballot, a time at
+    another offset, a void ballot): the same sums in the same order, the same earliest and latest ballots."""
+    monkeypatch.setattr(checks, "_RUN_BLOCK", 2)
+    monkeypatch.setattr(checks, "_RUN_TALLY", 1)
+    fast, reference = _prepared(bundle, trust), _prepared(bundle, trust)
+    lines = members(bundle)[d.BALLOTS].splitlines()
+    ballots = [json.loads(line) for line in lines if json.loads(line)["status"] == "COUNTED"]
+    assert len(ballots) >= 6
+    same = "2025-03-17T00:00:00.000000+00:00"
+    edited = []
+    for at, ballot in enumerate(ballots[:6]):
+        ballot["cast_at"] = "2025-03-17T01:00:00.000000+01:00" if at == 1 else same
+        if at in (2, 3):
+            ballot["channel"] = "PAPER"
+        if at == 4:
+            ballot["scan_sha256"] = "ab" * 32
+        edited.append(_line(_rehashed(ballot, fast.vote_id)))
+    chosen = edited + lines[6:]
+    taken = fast._ballot_lines(chosen)
+    for line in chosen:
+        reference._ballot_alone(line)
+    assert _state(fast) == _state(reference)
+    assert 0 < taken < len(chosen)
+
+
+async def test_the_forged_hash_of_an_unedited_line_is_its_own(bundle, trust):
+    """``_forged_bytes`` hashes what the fast path hashes: over an exported line, the line itself."""
+    lines = members(bundle)[d.BALLOTS].splitlines()
+    vote_id = _prepared(bundle, trust).vote_id
+    counted = [line for line in lines if json.loads(line)["status"] == "COUNTED"]
+    assert _forged_bytes(counted[0], vote_id) == counted[0]
