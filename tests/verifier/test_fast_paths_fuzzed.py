@@ -13,7 +13,7 @@ import random
 
 import pytest
 
-from app.verifier import checks
+from app.verifier import checks, spill
 from app.verifier import documents as d
 from app.verifier.checks import _exported_columns, _exported_group
 from tests.verifier.helpers import members
@@ -131,3 +131,34 @@ async def test_runs_of_valid_ballots_of_mixed_times_and_channels_leave_the_refer
                 break
         assert _state(fast) == _state(reference), chosen
     assert taken > 0  # the fast path took runs of them
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_claim_key_is_find_then_count(seed):
+    """``GroupAreas.claim_key`` (the runs' group look-up) against ``find``, ``counted`` and ``count``: ids sharing
+    their first 8 bytes, narrower than 8, of two widths (the map by id), absent, claimed twice."""
+    rng = random.Random(seed)
+    for _ in range(1000):
+        width = rng.choice([1, 3, 8, 9, 12, 32])
+        alphabet = "ab0" if rng.random() < 0.5 else "abcdef0123456789"
+        prefix = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, width)))
+        made = {
+            (prefix + "".join(rng.choice(alphabet) for _ in range(width)))[:width] for _ in range(rng.randint(0, 12))
+        }
+        ids = sorted(made)
+        if ids and rng.random() < 0.2:
+            ids.append(ids[-1] + "x")
+        fast, reference = spill.GroupAreas(), spill.GroupAreas()
+        for area, group in enumerate(ids, 1):
+            fast.add(group, area)
+            reference.add(group, area)
+        probes = [*ids, "", prefix, *((prefix + rng.choice(alphabet) * width)[:width] for _ in range(4))]
+        for _ in range(20):
+            probe = rng.choice(probes)
+            position = reference.find(probe)
+            if position >= 0 and reference.counted(position):
+                position = -1
+            if position >= 0:
+                reference.count(position)
+            assert fast.claim_key(probe.encode()) == position, (ids, probe)
+            assert bytes(fast._counted) == bytes(reference._counted)
