@@ -1,9 +1,13 @@
 # syntax=docker/dockerfile:1
-# Build stage: evote's own wheel only; its dependencies come from the hash-locked requirements.lock below.
+# Build stage: evote's own wheel only; its dependencies come from the hash-locked requirements.lock below. gcc and
+# OpenSSL's headers compile the verifier's native core (setup.py; without them the wheel holds only its Python
+# references, and `evote verify` is slower); the runtime stage needs only libcrypto, which Python's hashlib uses too.
 FROM python:3.11-slim AS build
 WORKDIR /src
+RUN apt-get update && apt-get install -y --no-install-recommends gcc libc6-dev libssl-dev \
+    && rm -rf /var/lib/apt/lists/*
 RUN pip install --no-cache-dir build==1.3.0
-COPY pyproject.toml README.md ./
+COPY pyproject.toml setup.py README.md ./
 COPY app ./app
 RUN python -m build --wheel --outdir /wheels
 

@@ -82,7 +82,7 @@ from app.ledger.canonical import canonical_bytes, canonical_sha256, is_canonical
 from app.ledger.entries import LEAF_FIELDS, MAX_LEAF_BYTES, check_leaf_document, entry_leaf_hash, parse_leaf_data
 from app.ledger.errors import LedgerError, NoteUnverified
 from app.ledger.events import EVIDENCE_KINDS, SUPERVISION_KINDS, EventKind
-from app.ledger.merkle import HASH_SIZE, CompactRange, joined_root, leaf_hashes, multi_root, verify_consistency
+from app.ledger.merkle import HASH_SIZE, CompactRange, joined_root, leaf_hashes, verify_consistency
 from app.ledger.note import Checkpoint, NoteVerifier, OpenedNote, open_note, parse_verifier_key, signature_keys
 from app.ledger.signing import SIGNATURE_SIZE, jws_verify, public_key_from_bytes, verify
 from app.rules.casting import GrantKind
@@ -107,7 +107,7 @@ from app.rules.roll import (
     build_roll,
 )
 from app.verifier import documents as d
-from app.verifier import procedure, spill
+from app.verifier import native, procedure, spill
 from app.verifier.report import Progress, Report
 from app.verifier.tally import AnswerRefused, topic_evidence
 from app.verifier.trust import Trust
@@ -1460,7 +1460,7 @@ class _Verifier:
             before = count
             # The root is recomputed as the entries are read: the recursion pulls each entry (checked on the
             # way, its leaf hash over the line's own bytes) and the proof's nodes when it needs them.
-            root = multi_root(size, self._proven(stream, indices), itertools.islice(nodes, node_count))
+            root = native.multi_root(size, self._proven(stream, indices), itertools.islice(nodes, node_count))
             count = before + len(indices)
             if root != self.roots[size]:
                 raise Failure(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gc
 import json
+import os
 import random
 import subprocess
 import sys
@@ -246,7 +247,9 @@ sys.exit(status)
 
 def _run_alone(*args: str) -> subprocess.CompletedProcess[str]:
     command = [sys.executable, "-c", _ONLY_ITS_DEPENDENCIES, *args]
-    return subprocess.run(command, capture_output=True, text=True, check=False)
+    # the Python references of the native core (app.verifier.native): the verifier as a pip install without a compiler
+    environment = {**os.environ, "EVOTE_VERIFIER_NATIVE": "0"}
+    return subprocess.run(command, capture_output=True, text=True, check=False, env=environment)
 
 
 async def test_the_verifier_runs_with_only_cryptography_and_rfc8785(bundle, log_key, tmp_path):

@@ -1,0 +1,3 @@
+from collections.abc import Iterable
+
+def multi_root(size: int, leaves: Iterable[tuple[int, bytes]], nodes: Iterable[bytes]) -> bytes | None: ...
