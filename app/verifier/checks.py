@@ -644,8 +644,10 @@ class _ArrayStream:
     closing bracket. ``_NotPlain`` as soon as more than ``pending`` bytes wait undecided (before the head, between
     items, after the close), or when the array does not close: the stream holds a bounded buffer whatever the size."""
 
-    def __init__(self, head: re.Pattern[bytes], item: re.Pattern[bytes], *, pending: int) -> None:
-        self.head, self.item, self.pending = head, item, pending
+    def __init__(
+        self, head: re.Pattern[bytes], item: re.Pattern[bytes], *, pending: int, run: re.Pattern[bytes] | None = None
+    ) -> None:
+        self.head, self.item, self.pending, self.run = head, item, pending, run
         self.rest = b""
 
     def items(self, chunks: Iterable[bytes]) -> Iterator[re.Match[bytes]]:
@@ -660,6 +662,13 @@ class _ArrayStream:
                     continue
                 at, opened = head.end(), True
             while not closed:
+                # ``run``: several items, each followed by a comma, as one match (the caller splits it); the items
+                # after, one match each
+                if self.run is not None and (run := self.run.match(buffer, at)) is not None:
+                    yield run
+                    count += 1
+                    at = run.end()
+                    continue
                 item = self.item.match(buffer, at)
                 if item is None:
                     empty = _ARRAY_EMPTY.match(buffer, at) if not count else None
@@ -678,15 +687,20 @@ class _ArrayStream:
 
 _COUNTED_OPEN = re.compile(_WHITE + rb"\[")
 _COUNTED_ITEM = re.compile(_WHITE + rb'"([0-9a-f]{64})"' + _WHITE + rb"([,\]])")
+#: Commitments each followed by a comma (``_ArrayStream``'s ``run``)
+_COUNTED_RUN = re.compile(rb'(?:%b"[0-9a-f]{64}"%b,)+' % (_WHITE, _WHITE))
 _COUNTED_ITEM_BYTES = 160  # an item with room for whitespace: a longer undecided rest is not plain
 
 
 def _plain_commitments(chunks: Iterable[bytes]) -> Iterator[str]:
     """The commitments of a plain JSON array of 64-hex strings (any JSON whitespace), as its chunks stream by;
     ``_NotPlain`` as soon as the bytes are anything else (the strict parser then reads the member whole)."""
-    array = _ArrayStream(_COUNTED_OPEN, _COUNTED_ITEM, pending=_COUNTED_ITEM_BYTES)
+    array = _ArrayStream(_COUNTED_OPEN, _COUNTED_ITEM, pending=_COUNTED_ITEM_BYTES, run=_COUNTED_RUN)
     for item in array.items(chunks):
-        yield item.group(1).decode("ascii")
+        if item.re is _COUNTED_RUN:  # ``"`` 64 hex digits ``",`` each: split at the quotes, every other part
+            yield from item.group().decode("ascii").split('"')[1::2]
+        else:
+            yield item.group(1).decode("ascii")
     if array.rest.strip(b" \t\n\r"):
         raise _NotPlain
 
@@ -701,6 +715,14 @@ _INDEX_ITEM = re.compile(
     _WHITE + rb"\[" + _WHITE + rb"(0|[1-9][0-9]{0,14})" + _WHITE + rb"," + _WHITE + rb'"([a-z_.]{1,64})"' + _WHITE
     + rb"\]" + _WHITE + rb"([,\]])"
 )  # fmt: skip
+#: One index item as ``_INDEX_ITEM`` reads it, followed by a comma; a run of them (``_ArrayStream``'s ``run``: the
+#: run is its items, in order)
+_INDEX_RUN_ITEM = re.compile(
+    _WHITE + rb"\[" + _WHITE + rb"(0|[1-9][0-9]{0,14})" + _WHITE + rb"," + _WHITE + rb'"([a-z_.]{1,64})"' + _WHITE
+    + rb"\]" + _WHITE + rb","
+)  # fmt: skip
+_INDEX_RUN = re.compile(rb"(?:%b)+" % re.sub(rb"\((?!\?)", b"(?:", _INDEX_RUN_ITEM.pattern))
+_INDEX_ENTRY = b'[%b,"%b"]'  # an item's canonical text
 _INDEX_TAIL = re.compile(
     _WHITE + rb"," + _member(b"format") + rb'"([A-Za-z0-9@/._-]{1,64})"' + _WHITE + rb"," + _member(b"root_hash")
     + rb'"([A-Za-z0-9+/=]{1,100})"' + _WHITE + rb"," + _member(b"tree_size") + rb"(0|[1-9][0-9]{0,14})" + _WHITE
@@ -742,19 +764,33 @@ def _plain_index(chunks: Iterable[bytes], leaves: array[int], kinds: _Kinds) -> 
     index's RFC 8785 bytes (what the signature covers), rebuilt as the entries stream by. ``_NotPlain`` for anything
     else (the strict parser then reads the member whole)."""
     canonical = bytearray(b'{"entries":[')
-    stream = _ArrayStream(_INDEX_HEAD, _INDEX_ITEM, pending=_INDEX_TAIL_BYTES)
+    stream = _ArrayStream(_INDEX_HEAD, _INDEX_ITEM, pending=_INDEX_TAIL_BYTES, run=_INDEX_RUN)
     codes, code_of = kinds.codes, dict[bytes, int]()  # each kind's code by its bytes, as the lines hold it
-    for count, item in enumerate(stream.items(chunks)):
-        leaf, kind = item.group(1), item.group(2)
-        canonical += (b",[" if count else b"[") + leaf + b',"' + kind + b'"]'
-        leaves.append(int(leaf))
-        code = code_of.get(kind)
-        if code is None:  # a kind not seen in this member before (the codes may widen)
-            text = kind.decode("ascii")
-            kinds.append(text)
-            code_of[kind], codes = kinds.code[text], kinds.codes
+    count = 0
+    for match in stream.items(chunks):
+        if match.re is _INDEX_RUN:  # several items, each followed by a comma: split, their canonical text joined
+            pairs = _INDEX_RUN_ITEM.findall(match.group())
+            leaf_texts, kind_texts = zip(*pairs, strict=True)
+            if code_of.keys() >= set(kind_texts):  # (else: a kind seen first here, item by item below)
+                canonical += (b"," if count else b"") + b",".join(map(_INDEX_ENTRY.__mod__, pairs))
+                leaves.extend(map(int, leaf_texts))
+                codes.extend(map(code_of.__getitem__, kind_texts))
+                count += len(kind_texts)
+                continue
+            items: Iterable[tuple[bytes, bytes]] = zip(leaf_texts, kind_texts, strict=True)
         else:
-            codes.append(code)
+            items = ((match.group(1), match.group(2)),)
+        for leaf, kind in items:
+            canonical += (b",[" if count else b"[") + leaf + b',"' + kind + b'"]'
+            count += 1
+            leaves.append(int(leaf))
+            code = code_of.get(kind)
+            if code is None:  # a kind not seen in this member before (the codes may widen)
+                text = kind.decode("ascii")
+                kinds.append(text)
+                code_of[kind], codes = kinds.code[text], kinds.codes
+            else:
+                codes.append(code)
     tail = _INDEX_TAIL.fullmatch(stream.rest)
     if tail is None:
         raise _NotPlain

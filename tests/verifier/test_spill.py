@@ -628,12 +628,15 @@ def _commitments(count: int) -> list[str]:
     return sorted(rng.randbytes(32).hex() for _ in range(count))
 
 
-@pytest.mark.parametrize("count", [0, 1, 2, 50])
-@pytest.mark.parametrize("indent", [None, 2])
+@pytest.mark.parametrize("count", [0, 1, 2, 50, 5000])
+@pytest.mark.parametrize("indent", [None, 2, "compact"])
 def test_plain_counted_members_stream_in_any_chunks(count, indent):
     listed = _commitments(count) + _commitments(count)[:1]  # a repeat is read as it is (the checks refuse it)
-    text = json.dumps(listed, indent=indent).encode() + b"\n"
-    for size in (1, 7, 66, 67, 4096):
+    if indent == "compact":  # the exporter's form: runs of items (``_COUNTED_RUN``)
+        text = json.dumps(listed, separators=(",", ":")).encode() + b"\n"
+    else:
+        text = json.dumps(listed, indent=indent).encode() + b"\n"
+    for size in (1, 7, 66, 67, 4096, 1 << 18):
         chunks = [text[at : at + size] for at in range(0, len(text), size)]
         assert list(checks._plain_commitments(chunks)) == listed
 
@@ -654,24 +657,32 @@ def test_anything_but_a_plain_counted_member_is_read_whole(text):
 # --- log/index.json read as a stream ---------------------------------------------------------------------------
 
 
-def _index_member(count: int, indent: int | None) -> tuple[dict[str, Any], bytes]:
+def _index_member(count: int, indent: int | str | None, kinds: int = 2) -> tuple[dict[str, Any], bytes]:
+    def kind(number: int) -> str:  # ``kinds`` kinds, each first met further on (a new one in a later chunk's run)
+        if number % 3:
+            return "ballot.cast"
+        letters = "".join(chr(ord("a") + int(digit, 26)) for digit in f"{number % kinds:x}")  # (kind names: no digits)
+        return f"kind.{letters}" if kinds > 2 else "vote.published"
+
     index = {
-        "entries": [[number * 7, "ballot.cast" if number % 3 else "vote.published"] for number in range(count)],
+        "entries": [[number * 7, kind(number)] for number in range(count)],
         "format": "evote-vote-index@1", "root_hash": "q" * 43 + "=", "tree_size": 7 * count + 1,
         "vote_id": "0" * 8 + "-0000-0000-0000-" + "0" * 12,
     }  # fmt: skip
+    if indent == "compact":  # the exporter's form (RFC 8785): the items in runs (``_INDEX_RUN``)
+        return index, json.dumps({"index": index, "signature": "c2lnbg=="}, separators=(",", ":")).encode() + b"\n"
     return index, json.dumps({"index": index, "signature": "c2lnbg=="}, indent=indent).encode() + b"\n"
 
 
-@pytest.mark.parametrize("count", [0, 1, 40])
-@pytest.mark.parametrize("indent", [None, 2])
-def test_plain_index_members_stream_into_their_canonical_bytes(count, indent):
+@pytest.mark.parametrize(("count", "kinds"), [(0, 2), (1, 2), (40, 2), (3000, 2), (3000, 700)])
+@pytest.mark.parametrize("indent", [None, 2, "compact"])
+def test_plain_index_members_stream_into_their_canonical_bytes(count, kinds, indent):
     from array import array
 
     from app.ledger.canonical import canonical_bytes
 
-    index, text = _index_member(count, indent)
-    for size in (1, 5, 33, 4096):
+    index, text = _index_member(count, indent, kinds)
+    for size in (1, 5, 33, 4096, 1 << 18):
         leaves, kinds = array("q"), checks._Kinds()
         chunks = [text[at : at + size] for at in range(0, len(text), size)]
         head, signature, message = checks._plain_index(chunks, leaves, kinds)
@@ -680,6 +691,22 @@ def test_plain_index_members_stream_into_their_canonical_bytes(count, indent):
         assert signature == "c2lnbg=="
         listed = [kinds[at] for at in range(len(kinds))]
         assert [[leaf, kind] for leaf, kind in zip(leaves, listed, strict=True)] == index["entries"]
+
+
+def test_an_index_of_compact_runs_and_spaced_items_streams_into_its_canonical_bytes():
+    from array import array
+
+    from app.ledger.canonical import canonical_bytes
+
+    index, text = _index_member(500, "compact", 9)
+    spaced = text.replace(b'[35,"', b'[ 35 ,"').replace(b',[707,"', b', [707, "')
+    spaced = spaced.replace(b'"]],"format"', b'"] ],"format"')
+    assert spaced != text
+    for size in (7, 100, 4096):
+        leaves, kinds = array("q"), checks._Kinds()
+        chunks = [spaced[at : at + size] for at in range(0, len(spaced), size)]
+        assert checks._plain_index(chunks, leaves, kinds)[2] == canonical_bytes(index)
+        assert [[leaf, kinds[at]] for at, leaf in enumerate(leaves)] == index["entries"]
 
 
 @pytest.mark.parametrize(
@@ -698,3 +725,13 @@ def test_anything_but_a_plain_index_is_read_whole(change):
     _, text = _index_member(5, 2)
     with pytest.raises(checks._NotPlain):
         checks._plain_index([change(text)], array("q"), checks._Kinds())
+
+
+def test_a_counted_member_of_compact_runs_and_spaced_items_streams_in_order():
+    listed = _commitments(300)
+    text = json.dumps(listed, separators=(",", ":")).encode()
+    spaced = text.replace(b'","' + listed[100].encode(), b'", "' + listed[100].encode()).replace(b'"]', b'" ]')
+    assert spaced.count(b" ") == 2
+    for size in (5, 67, 200, 4096):
+        chunks = [spaced[at : at + size] for at in range(0, len(spaced), size)]
+        assert list(checks._plain_commitments(chunks)) == listed
