@@ -105,3 +105,30 @@ def test_deploy_documents_replicas_migration_replication_and_backups():
         "## Metrics",
     ):
         assert needle in text, needle
+
+
+def test_the_wheel_holds_every_file_the_app_reads():
+    """Every file under app/ but the Python sources and the native core's sources is package data (the image installs
+    the wheel: a template left out is a console that fails in production)."""
+    import fnmatch
+    import tomllib
+
+    setuptools = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
+    included, excluded = setuptools["package-data"], setuptools["exclude-package-data"]
+
+    def matched(rules: dict[str, list[str]], path: Path) -> bool:
+        for package, patterns in rules.items():
+            folder = ROOT.joinpath(*package.split("."))
+            if path.is_relative_to(folder):
+                relative = path.relative_to(folder).as_posix()
+                if any(fnmatch.fnmatch(relative, pattern) for pattern in patterns):
+                    return True
+        return False
+
+    data = [
+        path for path in (ROOT / "app").rglob("*")
+        if path.is_file() and "__pycache__" not in path.parts and path.suffix not in {".py", ".pyi", ".so"}
+    ]  # fmt: skip
+    assert data
+    left_out = [path for path in data if not matched(included, path) and not matched(excluded, path)]
+    assert not [str(path.relative_to(ROOT)) for path in left_out]
