@@ -7,9 +7,10 @@ from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_CheckExact, PyBytes_FromSt
 from cpython.long cimport PyLong_CheckExact
 from cpython.tuple cimport PyTuple_CheckExact, PyTuple_GET_ITEM, PyTuple_GET_SIZE
 from libc.limits cimport LLONG_MAX
-from libc.string cimport memcpy
+from libc.stdlib cimport free, malloc
+from libc.string cimport memcpy, memmove
 
-from app.verifier._openssl cimport SHA256
+from app.verifier._openssl cimport SHA256, SHA256_CTX, SHA256_Final, SHA256_Init, SHA256_Update
 
 from app.ledger.merkle import _check_size
 
@@ -96,3 +97,42 @@ def multi_root(size, leaves, nodes):
     if state.upcoming is not None or next(state.nodes, None) is not None:
         return None  # a leaf at or past ``size``, or nodes left over
     return PyBytes_FromStringAndSize(<char*>root, HASH_SIZE)
+
+
+def leaves_root(data, Py_ssize_t width):
+    """``merkle.joined_root(b"".join(merkle.leaf_hashes(items)))`` for the ``width``-byte items that ``data`` joins:
+    the RFC 9162 root over them as leaf data, level by level in one buffer (each level's neighbours paired, an odd
+    last node carried up)."""
+    if not PyBytes_CheckExact(data) or width <= 0 or PyBytes_GET_SIZE(data) % width:
+        raise ValueError(f"leaf data must be bytes of {width}-byte items")
+    cdef Py_ssize_t count = PyBytes_GET_SIZE(data) // width, at, paired
+    cdef const unsigned char* items = <const unsigned char*>PyBytes_AS_STRING(data)
+    cdef unsigned char digest[HASH_SIZE]
+    if count == 0:
+        SHA256(NULL, 0, digest)  # RFC 9162: the empty tree's hash
+        return PyBytes_FromStringAndSize(<char*>digest, HASH_SIZE)
+    cdef unsigned char* level = <unsigned char*>malloc((count + 1) * HASH_SIZE + 1)
+    if level == NULL:
+        raise MemoryError()
+    cdef SHA256_CTX context
+    cdef unsigned char prefix = 0
+    try:
+        for at in range(count):
+            SHA256_Init(&context)
+            SHA256_Update(&context, &prefix, 1)
+            SHA256_Update(&context, items + at * width, width)
+            SHA256_Final(level + at * HASH_SIZE, &context)
+        prefix = 1
+        while count > 1:
+            paired = count - count % 2
+            for at in range(0, paired, 2):
+                SHA256_Init(&context)
+                SHA256_Update(&context, &prefix, 1)
+                SHA256_Update(&context, level + at * HASH_SIZE, 2 * HASH_SIZE)
+                SHA256_Final(level + (at // 2) * HASH_SIZE, &context)
+            if count % 2:  # the odd last node, carried up unchanged
+                memmove(level + (paired // 2) * HASH_SIZE, level + paired * HASH_SIZE, HASH_SIZE)
+            count = (count + 1) // 2
+        return PyBytes_FromStringAndSize(<char*>level, HASH_SIZE)
+    finally:
+        free(level)

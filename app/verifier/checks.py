@@ -82,7 +82,7 @@ from app.ledger.canonical import canonical_bytes, canonical_sha256, is_canonical
 from app.ledger.entries import LEAF_FIELDS, MAX_LEAF_BYTES, check_leaf_document, entry_leaf_hash, parse_leaf_data
 from app.ledger.errors import LedgerError, NoteUnverified
 from app.ledger.events import EVIDENCE_KINDS, SUPERVISION_KINDS, EventKind
-from app.ledger.merkle import HASH_SIZE, CompactRange, joined_root, leaf_hashes, verify_consistency
+from app.ledger.merkle import HASH_SIZE, CompactRange, joined_root, verify_consistency
 from app.ledger.note import Checkpoint, NoteVerifier, OpenedNote, open_note, parse_verifier_key, signature_keys
 from app.ledger.signing import SIGNATURE_SIZE, jws_verify, public_key_from_bytes, verify
 from app.rules.casting import GrantKind
@@ -3134,7 +3134,7 @@ class _Verifier:
                 return False
             previous = block[-1]
             count += len(block)
-            roots.append(joined_root(b"".join(leaf_hashes(commitment.encode("ascii") for commitment in block))))
+            roots.append(native.leaves_root("".join(block).encode("ascii"), 64))  # (64 hex digits each)
             if same:
                 own = b"".join(itertools.islice(mine, len(block)))
                 same = own.hex() == "".join(block)  # 32 bytes a record, 64 lowercase hex digits a commitment

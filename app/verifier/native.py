@@ -15,7 +15,16 @@ from app.ledger import merkle
 
 MultiRoot = Callable[[int, Iterable[tuple[int, bytes]], Iterable[bytes]], bytes | None]
 
+
+def _leaves_root(data: bytes, width: int) -> bytes:
+    """The RFC 9162 root over the ``width``-byte items ``data`` joins, as leaf data."""
+    if width <= 0 or len(data) % width:
+        raise ValueError(f"leaf data must be bytes of {width}-byte items")
+    return merkle.joined_root(b"".join(merkle.leaf_hashes(data[at : at + width] for at in range(0, len(data), width))))
+
+
 multi_root: MultiRoot = merkle.multi_root
+leaves_root: Callable[[bytes, int], bytes] = _leaves_root
 BUILT = False
 
 if os.environ.get("EVOTE_VERIFIER_NATIVE", "1") != "0":
@@ -24,5 +33,5 @@ if os.environ.get("EVOTE_VERIFIER_NATIVE", "1") != "0":
     except ImportError:  # not built (no compiler at install time): the references run
         pass
     else:
-        multi_root = _native_merkle.multi_root
+        multi_root, leaves_root = _native_merkle.multi_root, _native_merkle.leaves_root
         BUILT = True

@@ -5,6 +5,7 @@ dropped, added, out of order, of another type or length)."""
 from __future__ import annotations
 
 import hashlib
+import importlib
 import random
 
 import pytest
@@ -15,6 +16,7 @@ from app.ledger import merkle
 from tests.verifier.native import native_module
 
 native = native_module("_native_merkle")
+reference = importlib.import_module("app.verifier.native")  # (its Python references: called directly below)
 
 
 def _tree(size: int, seed: int) -> list[bytes]:
@@ -121,3 +123,22 @@ def test_no_leaves_an_empty_tree_and_a_bad_size() -> None:
 def test_a_size_beyond_64_bits_goes_to_the_reference() -> None:
     leaf = hashlib.sha256(b"x").digest()
     assert native.multi_root(1 << 64, [(0, leaf)], [leaf] * 64) == merkle.multi_root(1 << 64, [(0, leaf)], [leaf] * 64)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(0, 600), st.sampled_from([1, 32, 64, 76]), st.integers(0, 2**32))
+def test_the_root_over_fixed_width_leaves_is_the_references(count: int, width: int, seed: int) -> None:
+    data = random.Random(seed).randbytes(count * width)
+    expected = merkle.joined_root(
+        b"".join(merkle.leaf_hashes(data[at : at + width] for at in range(0, len(data), width)))
+    )
+    assert native.leaves_root(data, width) == expected == reference.leaves_root(data, width)
+
+
+@pytest.mark.parametrize(("data", "width"), [(b"abc", 2), (b"ab", 0), (bytearray(b"ab"), 1), (b"ab", -1)])
+def test_leaf_data_not_of_whole_items_is_refused(data: bytes, width: int) -> None:
+    with pytest.raises(ValueError, match="leaf data must be bytes"):
+        native.leaves_root(data, width)
+    if type(data) is bytes:
+        with pytest.raises(ValueError, match="leaf data must be bytes"):
+            reference.leaves_root(data, width)
