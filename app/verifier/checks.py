@@ -162,6 +162,10 @@ GRANT_BASES = frozenset(kind.value for kind in GrantKind)
 """The acting bases that rest on a grant: their names are the grant kinds (``app.rules.casting``)."""
 GRANT_PSEUDONYM = re.compile(r"[0-9a-f]{32}")
 _GRANT_BASES_BYTES = frozenset(basis.encode() for basis in GRANT_BASES)
+_GRANT_BASES_TUPLE = tuple(sorted(_GRANT_BASES_BYTES))  # (``native.cast_block``'s form)
+#: Lines of log/entries.jsonl read at once when ``native.cast_block`` takes the ballot.cast lines (``_proven_blocks``).
+_CAST_BLOCK = 1024
+_UUID_BYTES = 36
 
 
 _TOPIC_MEMBERS = frozenset({"topic_id", "position", "content_hash", "document"})
@@ -1496,7 +1500,7 @@ class _Verifier:
             before = count
             # The root is recomputed as the entries are read: the recursion pulls each entry (checked on the
             # way, its leaf hash over the line's own bytes) and the proof's nodes when it needs them.
-            root = native.multi_root(size, self._proven(stream, indices), itertools.islice(nodes, node_count))
+            root = native.multi_root(size, self._leaves_of(stream, indices), itertools.islice(nodes, node_count))
             count = before + len(indices)
             if root != self.roots[size]:
                 raise Failure(
@@ -1747,6 +1751,70 @@ class _Verifier:
                     self._settle(name, size, digest.hexdigest())
         except UNREADABLE_MEMBER as error:
             raise Failure("bundle", f"member {d.INCLUSION_NODES} is unreadable ({error})") from error
+
+    def _leaves_of(self, lines: Iterator[bytes], indices: Sequence[int]) -> Iterator[tuple[int, bytes]]:
+        """``_proven``, or the same a block of lines at a time (``_proven_blocks``) while the ballots' process checks
+        the ballots (``agreeing``) and the native module is built."""
+        codes = self.listed_kinds.codes
+        if (
+            native.cast_block is None
+            or not self.agreeing
+            or type(indices) is not array
+            or type(codes) is not bytearray
+            or len(self.vote_bytes) != _UUID_BYTES
+        ):
+            return self._proven(lines, indices)
+        return itertools.chain.from_iterable(self._proven_blocks(native.cast_block, lines, indices, codes))
+
+    def _proven_blocks(
+        self, cast_block: native.CastBlock, lines: Iterator[bytes], indices: array[int], codes: bytearray
+    ) -> Iterator[list[tuple[int, bytes]]]:
+        """``_proven`` for blocks of up to ``_CAST_BLOCK`` lines, its items in lists: from the front of a block, the
+        lines ``_agreed_cast`` takes with nothing left for Python (``native.cast_block``: ``ballot.cast`` lines in the
+        server's form, each the next entry the index lists, inside the result's checkpoint, created_at an instant and
+        cast_at one no later than it allows, a grant that fits) taken in C, and what ``_entry`` does for them done in
+        bulk; the line it declines taken by ``_entry`` as ``_proven`` takes it, and so on. The same state, line for
+        line (tests/verifier/test_native_log.py); a block's lines are read before the proof's root pulls them, which
+        changes nothing but when a failure of the stream itself is met (the pass, failing, is then run again the
+        reference way: ``_log_pass_beside_ballots``)."""
+        sha256, listed, vote = hashlib.sha256, self.listed_leaves, self.vote_bytes
+        result_size = self.result_checkpoint.size
+        first, end = 0, len(indices)
+        while first < end:
+            wanted = min(_CAST_BLOCK, end - first)
+            block = list(itertools.islice(lines, wanted))
+            at = 0
+            while at < len(block):
+                taken, pairs, self.previous, self.listed_at, leaves, bound, created, agreement, online = cast_block(
+                    block, at, indices, first + at, self.previous, self.listed_at, listed, codes, self.cast_code,
+                    vote, result_size, self.online_kept, _GRANT_BASES_TUPLE, MAX_LEAF_BYTES,
+                    TIME_TOLERANCE_MICROS,
+                )  # fmt: skip
+                if taken:
+                    self.leaves.frombytes(leaves)
+                    self.cast_leaves.frombytes(leaves)
+                    self.cast_created.frombytes(created)
+                    self.bound.add_records(bound)
+                    if online:
+                        self.online_records.add_records(online)
+                    self.agreement.update(agreement)
+                    yield pairs
+                    at += taken
+                if at < len(block):
+                    index, line = indices[first + at], block[at]
+                    try:
+                        self._entry(line, index)
+                    except ValueError as error:  # as ``_proven``
+                        raise Failure(
+                            "log", f"log entry at leaf {index} is malformed ({error}) (entry altered)"
+                        ) from error
+                    yield [(index, sha256(b"\x00" + line).digest())]
+                    at += 1
+            first += len(block)
+            if len(block) < wanted:
+                raise Failure(
+                    "log", f"fewer entries than leaf indices in the inclusion proofs (none for leaf {indices[first]})"
+                )
 
     def _proven(self, lines: Iterator[bytes], indices: Sequence[int]) -> Iterator[tuple[int, bytes]]:
         """Each leaf index of a batch proof with the next line of log/entries.jsonl, checked (``_entry``), as

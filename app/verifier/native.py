@@ -9,7 +9,9 @@ the two, or to rule the native code out); ``BUILT`` says which one runs (the rep
 from __future__ import annotations
 
 import os
+from array import array
 from collections.abc import Callable, Iterable
+from typing import Protocol
 
 from app.ledger import merkle
 
@@ -35,3 +37,24 @@ if os.environ.get("EVOTE_VERIFIER_NATIVE", "1") != "0":
     else:
         multi_root, leaves_root = _native_merkle.multi_root, _native_merkle.leaves_root
         BUILT = True
+
+
+# The log's ballot.cast lines (app/verifier/_native_log.pyx): ``cast_block`` takes a block's server-form lines in C,
+# or is None, and the pass takes each line by ``_Verifier._entry`` (its reference: the same state, line by line).
+class CastBlock(Protocol):
+    def __call__(
+        self, lines: list[bytes], at: int, indices: array[int], first: int, previous: int, listed_at: int,
+        listed_leaves: array[int], listed_codes: bytearray, cast_code: int, vote: bytes, result_size: int,
+        online: bool, grant_bases: tuple[bytes, ...], max_bytes: int, tolerance: int,
+    ) -> tuple[int, list[tuple[int, bytes]], int, int, bytes, bytes, bytes, bytes, bytes]: ...  # fmt: skip
+
+
+cast_block: CastBlock | None = None
+
+if os.environ.get("EVOTE_VERIFIER_NATIVE", "1") != "0":
+    try:
+        from app.verifier import _native_log
+    except ImportError:  # not built: the pass takes every line the Python way
+        pass
+    else:
+        cast_block = _native_log.cast_block

@@ -16,7 +16,7 @@ import pytest
 from app.cli import main as cli_main
 from app.ledger.ballot import COMMITMENT_DOMAIN
 from app.ledger.canonical import canonical_bytes
-from app.verifier import checks, verify_bundle
+from app.verifier import checks, native, verify_bundle
 from app.verifier import documents as d
 from app.verifier.report import _jobs
 from tests.scenario import ENDS
@@ -268,11 +268,12 @@ async def test_commitments_cut_short_or_out_of_order_run_the_reference_pass(bund
 
 
 async def test_the_exporter_s_cast_entries_agree_in_one_pass_read_from_their_bytes(bundle, trust, monkeypatch):
-    """Every ``ballot.cast`` line as the exporter writes it is checked from its bytes (``_agreed_cast``), and the
-    agreement it folds equals the ballots' process's: one pass, no reference pass after it."""
+    """Every ``ballot.cast`` line as the exporter writes it is checked from its bytes (``_agreed_cast``, or
+    ``native.cast_block`` a block at a time when it is built), and the agreement it folds equals the ballots'
+    process's: one pass, no reference pass after it."""
     passes: list[bool] = []
     taken: list[bool] = []
-    log_pass, agreed_cast = checks._Verifier._log_pass, checks._Verifier._agreed_cast
+    log_pass, agreed_cast, cast_block = checks._Verifier._log_pass, checks._Verifier._agreed_cast, native.cast_block
 
     def counted_pass(self: Any, proofs: Any) -> None:
         passes.append(self.agreeing)
@@ -282,8 +283,16 @@ async def test_the_exporter_s_cast_entries_agree_in_one_pass_read_from_their_byt
         taken.append(agreed_cast(self, line, index))
         return taken[-1]
 
+    def counted_block(*arguments: Any) -> Any:
+        assert cast_block is not None
+        block = cast_block(*arguments)
+        taken.extend([True] * block[0])
+        return block
+
     monkeypatch.setattr(checks._Verifier, "_log_pass", counted_pass)
     monkeypatch.setattr(checks._Verifier, "_agreed_cast", counted_cast)
+    if cast_block is not None:
+        monkeypatch.setattr(native, "cast_block", counted_block)
     report = verify_bundle(bundle, trust=trust, jobs=2)
     assert report.lines()[-1].startswith("PASS"), report.lines()
     assert passes == [True]
