@@ -298,7 +298,7 @@ def test_cast_lines_the_server_could_write(log: Log, members: dict[str, Any]) ->
 def test_lines_late_unlisted_or_out_of_order(log: Log) -> None:
     at = log.casts[2]
     lines, indices, context = log.lines[at : at + 3], log.indices[at : at + 3], log.context(at)
-    for result_size in (indices[0], indices[1], indices[2], indices[2] + 1):
+    for result_size in (indices[0], indices[1], indices[2], indices[2] + 1, (1 << 64) - 1):
         log.compare(lines, indices, online=False, result_size=result_size, **context)
     for listed_at in (0, context["listed_at"] - 1, context["listed_at"] + 1, len(log.fast.listed_leaves)):
         log.compare(lines, indices, online=False, previous=context["previous"], listed_at=listed_at)
