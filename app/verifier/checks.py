@@ -522,7 +522,6 @@ _ROLL_GROUP_MEMBERS: Mapping[Any, frozenset[str]] = {
     None: frozenset({"group_id", "area", "heads", "is_developer", "units"}),
 }
 _ROLL_BLOCK = 1024  # roll.jsonl lines read at a time by ``_read_roll``
-_ROLL_LINE_HEAD = re.compile(rb'\{"area":(0|[1-9][0-9]{0,15}),"group_id":"([0-9a-f]{32}|[0-9a-f-]{36})",')
 
 
 def _fast_commitment(
@@ -1624,10 +1623,14 @@ class _Verifier:
         while block := list(itertools.islice(lines, _ROLL_BLOCK)):
             digest.update(b"," + b",".join(block) if count else b",".join(block))
             count += len(block)
+            heads = native.roll_heads(block)  # every line's head, or None: the block line by line, as written
+            if heads is not None:
+                group_area.add_keys(*heads)
+                continue
             keys: list[bytes] = []
             areas: list[int] = []
             for line in block:
-                head = _ROLL_LINE_HEAD.match(line)  # a canonical group line starts with its area and group id
+                head = native.ROLL_LINE_HEAD.match(line)  # a canonical group line starts with its area and group id
                 if head is not None:
                     area_text, key = head.groups()
                     keys.append(key)

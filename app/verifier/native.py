@@ -9,6 +9,7 @@ the two, or to rule the native code out); ``BUILT`` says which one runs (the rep
 from __future__ import annotations
 
 import os
+import re
 from array import array
 from collections.abc import Callable, Iterable
 from typing import Protocol
@@ -58,3 +59,32 @@ if os.environ.get("EVOTE_VERIFIER_NATIVE", "1") != "0":
         pass
     else:
         cast_block = _native_log.cast_block
+
+
+# roll.jsonl's group lines (app/verifier/_native_roll.pyx): each line's head (area, group id) for a block at once.
+#: A canonical roll group line starts with its area and its group id (``_Verifier._read_roll``).
+ROLL_LINE_HEAD = re.compile(rb'\{"area":(0|[1-9][0-9]{0,15}),"group_id":"([0-9a-f]{32}|[0-9a-f-]{36})",')
+
+
+def _roll_heads(lines: list[bytes]) -> tuple[list[bytes], list[int]] | None:
+    """The group ids and areas of a block of roll lines, or None when a line does not start with ``ROLL_LINE_HEAD``."""
+    keys: list[bytes] = []
+    areas: list[int] = []
+    for line in lines:
+        head = ROLL_LINE_HEAD.match(line)
+        if head is None:
+            return None
+        keys.append(head.group(2))
+        areas.append(int(head.group(1)))
+    return keys, areas
+
+
+roll_heads: Callable[[list[bytes]], tuple[list[bytes], list[int]] | None] = _roll_heads
+
+if os.environ.get("EVOTE_VERIFIER_NATIVE", "1") != "0":
+    try:
+        from app.verifier import _native_roll
+    except ImportError:  # not built: the reference reads the heads
+        pass
+    else:
+        roll_heads = _native_roll.roll_heads
