@@ -511,6 +511,8 @@ _RUN_BLOCK = 4096
 _RUN_TALLY = 1 << 12
 #: Distinct answers ``_answers_of`` keeps once checked, shared by the tally's keys (a bound on memory).
 _KNOWN_ANSWERS = 1 << 12
+#: Lines pulled from the stream at a time when the runs are taken in C (``_native_ballot_lines``).
+_PULLED_LINES = 2048
 #: A roll header's members by the roll's ``format`` (a roll frozen before owner binding has none).
 _ROLL_HEADER_MEMBERS: Mapping[Any, frozenset[str]] = {
     d.ROLL_FORMAT: frozenset({"format", "estate_id", "total"}),
@@ -631,6 +633,16 @@ def _entry_sets(records: Iterable[bytes], befores: Sequence[int]) -> list[comple
     for digest in digests:
         digest.update(b"]}")
     return [completeness.EntrySet(count, digest.hexdigest()) for count, digest in zip(counts, digests, strict=True)]
+
+
+class _Pulled:
+    """A stream's lines pulled a block at a time (``_native_ballot_lines``): the block, and the next line's place."""
+
+    __slots__ = ("at", "block", "stream")
+
+    def __init__(self, stream: Iterator[bytes]) -> None:
+        self.stream, self.at = stream, 0
+        self.block: list[bytes] = []
 
 
 class _NotPlain(Exception):
@@ -2137,6 +2149,8 @@ class _Verifier:
         """Each line checked on its own (``_ballots_alone``), in order: runs of counted ballots as the server writes
         them by ``_counted_run``, any other line by ``_ballot_alone``; up to the end, or to the first line that
         would not hold (the parent then runs the reference pass). The number of lines ``_counted_run`` took."""
+        if native.counted_lines is not None:
+            return self._native_ballot_lines(lines, native.counted_lines)
         stream, taken = iter(lines), 0
         while True:
             count, line = self._counted_run(stream)
@@ -2146,6 +2160,48 @@ class _Verifier:
             self._ballot_alone(line)
             if self.disagreed or self.deferred:
                 return taken
+
+    def _native_ballot_lines(self, lines: Iterable[bytes], counted_lines: Callable[..., native.CountedLines]) -> int:
+        """``_ballot_lines`` with the runs' lines taken in C (``_native_counted_run``), pulled from the stream a
+        block at a time: the lines pulled but not yet taken wait for the next run."""
+        counted = counted_lines(self, _instant, _dumps_sorted, _COMMITMENT_DOMAIN, self.topic_ids)
+        pulled, taken = _Pulled(iter(lines)), 0
+        while True:
+            count, line = self._native_counted_run(pulled, counted)
+            taken += count
+            if line is None:
+                return taken
+            self._ballot_alone(line)
+            if self.disagreed or self.deferred:
+                return taken
+
+    def _native_counted_run(self, pulled: _Pulled, counted: native.CountedLines) -> tuple[int, bytes | None]:
+        """``_counted_run`` with its loop's work on each line done in C (app/verifier/_native_ballots.pyx) a block
+        of lines at a time, up to each hand-over of ``_RUN_BLOCK`` lines, and ``_spread`` in C: the same state
+        after, in the same order."""
+        counted.start()
+        digests, taken, left = bytearray(), 0, None
+        while True:
+            if pulled.at == len(pulled.block):
+                pulled.block, pulled.at = list(itertools.islice(pulled.stream, _PULLED_LINES)), 0
+                if not pulled.block:
+                    break
+            at, count, stopped = counted.take(pulled.block, pulled.at, _RUN_BLOCK - taken % _RUN_BLOCK, digests)
+            pulled.at, taken = at, taken + count
+            if count and not taken % _RUN_BLOCK:
+                self.commitments.add_records(digests)
+                digests.clear()
+                counted.spread(self.sums, self.participating, self.answer_values, _RUN_TALLY)
+            if stopped:
+                left, pulled.at = pulled.block[at], at + 1
+                break
+        self.commitments.add_records(digests)
+        counted.spread(self.sums, self.participating, self.answer_values, -1)
+        earliest, early_id, latest, late_id = counted.extremes()
+        if latest:
+            self._merge_extremes(earliest, early_id, latest, late_id)
+        self.ballots_seen += taken
+        return taken, left
 
     def _counted_run(self, stream: Iterator[bytes]) -> tuple[int, bytes | None]:
         """``_ballot_alone`` for the next lines that are counted ballots as the server writes them (canonical,

@@ -12,7 +12,7 @@ import os
 import re
 from array import array
 from collections.abc import Callable, Iterable
-from typing import Protocol
+from typing import Any, Protocol
 
 from app.ledger import merkle
 
@@ -88,3 +88,27 @@ if os.environ.get("EVOTE_VERIFIER_NATIVE", "1") != "0":
         pass
     else:
         roll_heads = _native_roll.roll_heads
+
+
+# The ballots' process's counted runs (app/verifier/_native_ballots.pyx): ``counted_lines`` makes the object that
+# takes a block's lines in C and spreads a run's tally, or is None, and ``_Verifier._counted_run`` (its reference:
+# the same state) runs.
+class CountedLines(Protocol):
+    def start(self) -> None: ...
+    def take(self, lines: list[bytes], at: int, limit: int, digests: bytearray) -> tuple[int, int, bool]: ...
+    def spread(
+        self, sums: list[dict[Any, list[int]]], participating: list[int], values: dict[Any, Any], above: int
+    ) -> None: ...
+    def extremes(self) -> tuple[bytes, bytes, bytes, bytes]: ...
+
+
+counted_lines: Callable[[Any, Callable[[Any], Any], Callable[[Any], bytes], bytes, list[str]], CountedLines] | None
+counted_lines = None
+
+if os.environ.get("EVOTE_VERIFIER_NATIVE", "1") != "0":
+    try:
+        from app.verifier import _native_ballots
+    except ImportError:  # not built: the runs take every line the Python way
+        pass
+    else:
+        counted_lines = _native_ballots.CountedLines

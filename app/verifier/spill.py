@@ -490,6 +490,13 @@ class GroupAreas:
         self._counted[position] = 1
         return position
 
+    def arrays(self) -> tuple[int, bytearray, array[int], bytearray, array[int]] | None:
+        """The compact form's width, ids, 8-byte keys, marks and areas (``claim_key`` on them in C:
+        app/verifier/_native_ballots.pyx), or None for a roll kept by id."""
+        if self._by_id is not None or not isinstance(self._areas, array):
+            return None
+        return self._width, self._ids, self._keys, self._counted, self._areas
+
     @property
     def areas(self) -> array[int] | list[int]:
         """The groups' areas by position (``claim_key``'s positions)."""
