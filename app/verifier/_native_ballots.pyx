@@ -858,3 +858,18 @@ def spread(list tally, list sums, list participating, dict values):
     finally:
         _flush(participating, &total_count, &total_area)
         memo.flush()
+
+
+def claim_key(group_area, bytes key):
+    """``GroupAreas.claim_key`` as the runs make it (``_claim`` on the compact form's arrays; a roll kept by id
+    asks the method itself)."""
+    cdef Py_ssize_t width
+    cdef const unsigned char[::1] ids
+    cdef const unsigned long long[::1] keys
+    cdef unsigned char[::1] marks
+    arrays = group_area.arrays()
+    if arrays is None:
+        return group_area.claim_key(key)
+    width, ids, keys, marks, _ = arrays
+    return _claim(<const unsigned char*>PyBytes_AS_STRING(key), PyBytes_GET_SIZE(key), width, ids, keys, marks,
+                  keys.shape[0])

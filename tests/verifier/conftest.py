@@ -8,8 +8,9 @@ import pytest
 
 from app.audit.keys import LogKeys
 from app.rules.publicity import PostingCheck
-from app.verifier import Trust
+from app.verifier import Trust, native
 from tests.verifier.helpers import SIGNERS, STARTS, export_bundle, run_vote
+from tests.verifier.native import native_module
 
 _CACHE: dict[tuple[str, str], bytes] = {}
 
@@ -56,3 +57,12 @@ def log_key(test_settings) -> str:  # type: ignore[no-untyped-def]
 @pytest.fixture(scope="session")
 def trust(log_key) -> Trust:  # type: ignore[no-untyped-def]
     return Trust.of(log_key)
+
+
+@pytest.fixture(params=["reference", "native"])
+def ballot_runs(request, monkeypatch) -> str:  # type: ignore[no-untyped-def]
+    """The ballots' process's counted runs taken the Python way (``_Verifier._counted_run``, the reference) or in C
+    (app/verifier/_native_ballots.pyx; skipped when not built, but under CI), whatever ``EVOTE_VERIFIER_NATIVE``."""
+    counted_lines = None if request.param == "reference" else native_module("_native_ballots").CountedLines
+    monkeypatch.setattr(native, "counted_lines", counted_lines)
+    return str(request.param)

@@ -2,7 +2,7 @@
 (``_ballot_alone``) leave the same state on every line: a line the fast path takes is one the reference would take the
 same way, and a line it leaves (anything but a counted ballot as the server writes it, without a scan hash) is left
 untouched for the reference. The per-topic sums are compared in order too (the fast path tallies by answers and
-spreads the tally to them)."""
+spreads the tally to them). Each test runs the fast path both ways (``ballot_runs``: in Python, and in C)."""
 
 from __future__ import annotations
 
@@ -149,7 +149,7 @@ def _line(ballot: dict[str, Any]) -> bytes:
 
 
 @pytest.mark.parametrize("name", sorted(CHANGES))
-async def test_the_fast_path_leaves_the_state_the_reference_leaves(bundle, trust, name):
+async def test_the_fast_path_leaves_the_state_the_reference_leaves(bundle, trust, name, ballot_runs):
     change, rehash = CHANGES[name]
     lines = members(bundle)[d.BALLOTS].splitlines()
     fast, reference = _prepared(bundle, trust), _prepared(bundle, trust)
@@ -176,7 +176,7 @@ async def test_the_fast_path_leaves_the_state_the_reference_leaves(bundle, trust
         assert fast.deferred == {"ballots": f"group {ballot['group_id']} has two counted ballots"}
 
 
-async def test_every_exported_counted_ballot_takes_the_fast_path(bundle, trust):
+async def test_every_exported_counted_ballot_takes_the_fast_path(bundle, trust, ballot_runs):
     fast, reference = _prepared(bundle, trust), _prepared(bundle, trust)
     lines = members(bundle)[d.BALLOTS].splitlines()
     taken = fast._ballot_lines(lines)
@@ -273,7 +273,7 @@ EDITS: dict[str, Callable[[bytes], bytes]] = {
 
 @pytest.mark.parametrize("name", sorted(EDITS))
 @pytest.mark.parametrize("rehash", [True, False])
-async def test_the_fast_path_leaves_every_edited_line_to_the_reference(bundle, trust, name, rehash):
+async def test_the_fast_path_leaves_every_edited_line_to_the_reference(bundle, trust, name, rehash, ballot_runs):
     lines = members(bundle)[d.BALLOTS].splitlines()
     fast, reference = _prepared(bundle, trust), _prepared(bundle, trust)
     counted = [line for line in lines if json.loads(line)["status"] == "COUNTED"]
@@ -288,7 +288,7 @@ async def test_the_fast_path_leaves_every_edited_line_to_the_reference(bundle, t
     assert _state(fast) == _state(reference)
 
 
-async def test_the_tally_is_spread_in_the_order_of_the_reference(bundle, trust, monkeypatch):
+async def test_the_tally_is_spread_in_the_order_of_the_reference(bundle, trust, monkeypatch, ballot_runs):
     """Tallied lines spread to the sums in blocks, and around the lines the reference takes (a paper ballot, a time at
     another offset, a void ballot): the same sums in the same order, the same earliest and latest ballots."""
     monkeypatch.setattr(checks, "_RUN_BLOCK", 2)

@@ -1,7 +1,8 @@
 """Hostile-review differential fuzzing of the verifier's block and byte fast paths against their references, on
 lines mutated byte by byte (structure, escapes, controls, non-ASCII, a second ``},"audit_entry_id":"`` …), each
 ballot's content hash forged over the bytes the fast path hashes (as the log key's holder would): the ballots'
-runs (``_ballot_lines``) against ``_ballot_alone`` line by line, stopping where the reference stops; register unit
+runs (``_ballot_lines``, in Python and in C) against ``_ballot_alone`` line by line, stopping where the reference
+stops; register unit
 blocks (``_exported_units``) against ``_exported_unit`` and ``_RollChecks.unit`` a line at a time; roll group blocks
 (``_exported_columns``) against ``_exported_group``. Seeded: a failure is reproducible."""
 
@@ -42,7 +43,7 @@ def _mutated(rng: random.Random, data: bytes) -> bytes:
 
 
 @pytest.mark.parametrize("seed", range(3))
-async def test_ballot_runs_of_mutated_forged_lines_leave_the_reference_s_state(bundle, trust, seed):
+async def test_ballot_runs_of_mutated_forged_lines_leave_the_reference_s_state(bundle, trust, seed, ballot_runs):
     rng = random.Random(seed)
     lines = members(bundle)[d.BALLOTS].splitlines()
     counted = [line for line in lines if json.loads(line)["status"] == "COUNTED"]
@@ -103,7 +104,7 @@ CAST_AT = [
 
 @pytest.mark.parametrize("seed", range(3))
 async def test_runs_of_valid_ballots_of_mixed_times_and_channels_leave_the_reference_s_state(
-    bundle, trust, seed, monkeypatch
+    bundle, trust, seed, monkeypatch, ballot_runs
 ):
     """Valid counted ballots (rehashed), their cast_at equal or near in several forms, some paper, some answers
     repeated: the extremes (first of equal earliest, last of equal latest), sums and their order as the reference."""
