@@ -481,7 +481,10 @@ cdef class CountedLines:
         self.agreed.size = self.digests.size = 0
         try:
             while at < count and taken < limit:
-                line = <bytes>lines[at]
+                item = lines[at]
+                if type(item) is not bytes:
+                    raise TypeError(f"a line is bytes, not {type(item).__name__}")
+                line = <bytes>item
                 s, n = <const unsigned char*>PyBytes_AS_STRING(line), PyBytes_GET_SIZE(line)
                 # the members after the answers, byte for byte (``_COUNTED_TAIL``, from the last ``_COUNTED_TAIL_AT``)
                 end = _last(s, n, AT_ENTRY)
