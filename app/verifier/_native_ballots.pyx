@@ -4,8 +4,8 @@ tests/verifier/test_native_ballots.py compares it with), for the lines of a bloc
 A line is taken as the reference takes it, from its bytes: the members after its answers matched as
 ``_COUNTED_TAIL`` matches them, its commitment's preimage made of the line's own bytes and hashed (OpenSSL's
 SHA-256), equal to its content hash in lowercase hex, the group found and marked in ``GroupAreas``' arrays, counted in
-the run's tally (the reference's dict, updated here in the same order), its side of the agreement and its commitment
-kept for the caller. What the reference does in Python on the way (a date not seen yet, answers not seen yet, a
+the run's tally (the reference's, its keys in the same order: ``_Tally``) and spread as the reference spreads it
+(``spread``), its side of the agreement and its commitment kept for the caller. What the reference does in Python on the way (a date not seen yet, answers not seen yet, a
 cast_at in another format, a roll kept by id) is the verifier's own methods called from here, in the same order, so
 the state left is the reference's. A line the reference leaves (``left``) is left with the same effects.
 
@@ -64,7 +64,6 @@ cdef bytes AGREE_HASH = b'",true,null,"'
 cdef bytes AGREE_NEXT = b'","'
 cdef bytes AGREE_CLOSE = b'"]\n'
 cdef bytes NONCE_AT = b'","nonce":"'  # ``_COMMITMENT_NONCE``
-cdef bytes PAPER = b"PAPER"
 
 
 cdef inline bint _at(const unsigned char* s, Py_ssize_t n, Py_ssize_t p, bytes literal) noexcept:
