@@ -334,8 +334,9 @@ def main() -> None:
     say(
         f"CPU (user + system, all processes with --jobs 2) per 1,000,000 entries: verify "
         f"{cpu_best / entries * 1e6:.1f} s best, "
-        f"{cpu_median / entries * 1e6:.1f} s median (target <= 15 s: "
-        f"{'met' if cpu_best / entries * 1e6 <= 15 else 'MISSED'}); baseline {base_cpu_best / entries * 1e6:.1f} s"
+        f"{cpu_median / entries * 1e6:.1f} s median (the sum over the processes, which a shared machine's load "
+        f"changes less than the wall time; the target is the wall time above); "
+        f"baseline {base_cpu_best / entries * 1e6:.1f} s"
     )
     write_results(
         "verify_export",
