@@ -77,7 +77,7 @@ from app.ledger.canonical import canonical_bytes
 from app.ledger.signing import sign
 from app.result import service as result_service
 from app.result.export import export, write_zip
-from app.verifier import Trust
+from app.verifier import Trust, native
 from app.verifier import documents as d
 from app.verifier.checks import verify_bundle
 from bench.common import ADMIN_DSN, ENDS, World, bench_settings, register_csv, say, write_results
@@ -318,6 +318,7 @@ def main() -> None:
         profiler.disable()
         pstats.Stats(profiler).sort_stats("tottime").print_stats(20)
     say("load average (1, 5, 15 min): " + ", ".join(f"{value:.2f}" for value in os.getloadavg()))
+    say(f"the verifier's native core (app.verifier.native): {', '.join(native.BUILT) or 'none, the Python references'}")
     per_entry_us = seconds / entries * 1e6
     base_us = base_seconds / entries * 1e6
     median_us = median / entries * 1e6

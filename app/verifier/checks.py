@@ -511,7 +511,7 @@ _RUN_BLOCK = 4096
 _RUN_TALLY = 1 << 12
 #: Distinct answers ``_answers_of`` keeps once checked, shared by the tally's keys (a bound on memory).
 _KNOWN_ANSWERS = 1 << 12
-#: Lines pulled from the stream at a time when the runs are taken in C (``_native_ballot_lines``).
+#: Lines pulled from the stream at a time when the runs are taken in C (``_ballot_lines``).
 _PULLED_LINES = 2048
 #: A roll header's members by the roll's ``format`` (a roll frozen before owner binding has none).
 _ROLL_HEADER_MEMBERS: Mapping[Any, frozenset[str]] = {
@@ -636,7 +636,7 @@ def _entry_sets(records: Iterable[bytes], befores: Sequence[int]) -> list[comple
 
 
 class _Pulled:
-    """A stream's lines pulled a block at a time (``_native_ballot_lines``): the block, and the next line's place."""
+    """A stream's lines pulled a block at a time (``_ballot_lines``): the block, and the next line's place."""
 
     __slots__ = ("at", "block", "stream")
 
@@ -2148,26 +2148,20 @@ class _Verifier:
     def _ballot_lines(self, lines: Iterable[bytes]) -> int:
         """Each line checked on its own (``_ballots_alone``), in order: runs of counted ballots as the server writes
         them by ``_counted_run``, any other line by ``_ballot_alone``; up to the end, or to the first line that
-        would not hold (the parent then runs the reference pass). The number of lines ``_counted_run`` took."""
-        if native.counted_lines is not None:
-            return self._native_ballot_lines(lines, native.counted_lines)
-        stream, taken = iter(lines), 0
-        while True:
-            count, line = self._counted_run(stream)
-            taken += count
-            if line is None:
-                return taken
-            self._ballot_alone(line)
-            if self.disagreed or self.deferred:
-                return taken
+        would not hold (the parent then runs the reference pass). The number of lines ``_counted_run`` took.
 
-    def _native_ballot_lines(self, lines: Iterable[bytes], counted_lines: Callable[..., native.CountedLines]) -> int:
-        """``_ballot_lines`` with the runs' lines taken in C (``_native_counted_run``), pulled from the stream a
+        With the native core the runs' lines are taken in C (``_native_counted_run``), pulled from the stream a
         block at a time: the lines pulled but not yet taken wait for the next run."""
-        counted = counted_lines(self, _instant, _dumps_sorted, _COMMITMENT_DOMAIN, self.topic_ids)
-        pulled, taken = _Pulled(iter(lines)), 0
+        run: Callable[[], tuple[int, bytes | None]]
+        if native.counted_lines is not None:
+            counted = native.counted_lines(self, _instant, _dumps_sorted, _COMMITMENT_DOMAIN, self.topic_ids)
+            pulled = _Pulled(iter(lines))
+            run = functools.partial(self._native_counted_run, pulled, counted)
+        else:
+            run = functools.partial(self._counted_run, iter(lines))
+        taken = 0
         while True:
-            count, line = self._native_counted_run(pulled, counted)
+            count, line = run()
             taken += count
             if line is None:
                 return taken

@@ -3,20 +3,40 @@ Cython and OpenSSL's headers are there): each function here is its C version whe
 its Python reference, which gives the same answers (tests/verifier/test_native_*.py compare them).
 
 ``EVOTE_VERIFIER_NATIVE=0`` in the environment runs the references even when the extension is built (to compare
-the two, or to rule the native code out); ``BUILT`` says which one runs (the report prints it).
+the two, or to rule the native code out); ``BUILT`` names the native modules in use (bench/verify_export.py prints
+it beside its figures).
 """
 
 from __future__ import annotations
 
+import importlib
 import os
 import re
 from array import array
 from collections.abc import Callable, Iterable
-from typing import Any, Protocol
+from types import ModuleType
+from typing import TYPE_CHECKING, Protocol
 
 from app.ledger import merkle
 
+if TYPE_CHECKING:  # (the stub's class, re-exported for the type of ``counted_lines``)
+    from app.verifier._native_ballots import CountedLines as CountedLines
+
 MultiRoot = Callable[[int, Iterable[tuple[int, bytes]], Iterable[bytes]], bytes | None]
+BUILT: list[str] = []
+
+
+def _built(name: str) -> ModuleType | None:
+    """The native module ``app.verifier.<name>``; None when it is not built (no compiler at install time) or
+    ``EVOTE_VERIFIER_NATIVE=0``: its Python reference then runs."""
+    if os.environ.get("EVOTE_VERIFIER_NATIVE", "1") == "0":
+        return None
+    try:
+        module = importlib.import_module(f"app.verifier.{name}")
+    except ImportError:
+        return None
+    BUILT.append(name)
+    return module
 
 
 def _leaves_root(data: bytes, width: int) -> bytes:
@@ -28,16 +48,10 @@ def _leaves_root(data: bytes, width: int) -> bytes:
 
 multi_root: MultiRoot = merkle.multi_root
 leaves_root: Callable[[bytes, int], bytes] = _leaves_root
-BUILT = False
 
-if os.environ.get("EVOTE_VERIFIER_NATIVE", "1") != "0":
-    try:
-        from app.verifier import _native_merkle
-    except ImportError:  # not built (no compiler at install time): the references run
-        pass
-    else:
-        multi_root, leaves_root = _native_merkle.multi_root, _native_merkle.leaves_root
-        BUILT = True
+_merkle = _built("_native_merkle")
+if _merkle is not None:
+    multi_root, leaves_root = _merkle.multi_root, _merkle.leaves_root
 
 
 # The log's ballot.cast lines (app/verifier/_native_log.pyx): ``cast_block`` takes a block's server-form lines in C,
@@ -52,13 +66,9 @@ class CastBlock(Protocol):
 
 cast_block: CastBlock | None = None
 
-if os.environ.get("EVOTE_VERIFIER_NATIVE", "1") != "0":
-    try:
-        from app.verifier import _native_log
-    except ImportError:  # not built: the pass takes every line the Python way
-        pass
-    else:
-        cast_block = _native_log.cast_block
+_log = _built("_native_log")
+if _log is not None:
+    cast_block = _log.cast_block
 
 
 # roll.jsonl's group lines (app/verifier/_native_roll.pyx): each line's head (area, group id) for a block at once.
@@ -81,34 +91,16 @@ def _roll_heads(lines: list[bytes]) -> tuple[list[bytes], list[int]] | None:
 
 roll_heads: Callable[[list[bytes]], tuple[list[bytes], list[int]] | None] = _roll_heads
 
-if os.environ.get("EVOTE_VERIFIER_NATIVE", "1") != "0":
-    try:
-        from app.verifier import _native_roll
-    except ImportError:  # not built: the reference reads the heads
-        pass
-    else:
-        roll_heads = _native_roll.roll_heads
+_roll = _built("_native_roll")
+if _roll is not None:
+    roll_heads = _roll.roll_heads
 
 
 # The ballots' process's counted runs (app/verifier/_native_ballots.pyx): ``counted_lines`` makes the object that
 # takes a block's lines in C and spreads a run's tally, or is None, and ``_Verifier._counted_run`` (its reference:
-# the same state) runs.
-class CountedLines(Protocol):
-    def start(self) -> None: ...
-    def take(self, lines: list[bytes], at: int, limit: int, digests: bytearray) -> tuple[int, int, bool]: ...
-    def spread(
-        self, sums: list[dict[Any, list[int]]], participating: list[int], values: dict[Any, Any], above: int
-    ) -> None: ...
-    def extremes(self) -> tuple[bytes, bytes, bytes, bytes]: ...
+# the same state) runs. (Its type: the module's stub, app/verifier/_native_ballots.pyi.)
+counted_lines: type[CountedLines] | None = None
 
-
-counted_lines: Callable[[Any, Callable[[Any], Any], Callable[[Any], bytes], bytes, list[str]], CountedLines] | None
-counted_lines = None
-
-if os.environ.get("EVOTE_VERIFIER_NATIVE", "1") != "0":
-    try:
-        from app.verifier import _native_ballots
-    except ImportError:  # not built: the runs take every line the Python way
-        pass
-    else:
-        counted_lines = _native_ballots.CountedLines
+_ballots = _built("_native_ballots")
+if _ballots is not None:
+    counted_lines = _ballots.CountedLines

@@ -9,6 +9,7 @@ import base64
 import hashlib
 import io
 import json
+import random
 import uuid
 import zipfile
 from collections.abc import Callable
@@ -239,3 +240,24 @@ async def revoke_as_street_office(client, session, app, run) -> dict[str, str]: 
     )
     assert revoked.status_code == 200, revoked.text
     return street_office
+
+
+def similar_group_areas(rng: random.Random, most: int) -> tuple[list[str], Any, Any, list[str]]:
+    """Roll group ids to stress ``GroupAreas``' look-ups, added to two maps alike (areas 1, 2, …): ids sharing their
+    first 8 bytes, narrower than 8, sometimes one of another width (the map by id), and probes for them (absent ones
+    too). (ids, map, map, probes)."""
+    from app.verifier import spill
+
+    width = rng.choice([1, 3, 8, 9, 12, 32])
+    alphabet = "ab0" if rng.random() < 0.5 else "abcdef0123456789"
+    prefix = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, width)))
+    made = {(prefix + "".join(rng.choice(alphabet) for _ in range(width)))[:width] for _ in range(rng.randint(0, most))}
+    ids = sorted(made)
+    if ids and rng.random() < 0.2:
+        ids.append(ids[-1] + "x")
+    first, second = spill.GroupAreas(), spill.GroupAreas()
+    for area, group in enumerate(ids, 1):
+        first.add(group, area)
+        second.add(group, area)
+    probes = [*ids, "", prefix, *((prefix + rng.choice(alphabet) * width)[:width] for _ in range(4))]
+    return ids, first, second, probes

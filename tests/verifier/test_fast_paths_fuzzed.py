@@ -14,10 +14,10 @@ import random
 
 import pytest
 
-from app.verifier import checks, spill
+from app.verifier import checks
 from app.verifier import documents as d
 from app.verifier.checks import _exported_columns, _exported_group
-from tests.verifier.helpers import members
+from tests.verifier.helpers import members, similar_group_areas
 from tests.verifier.test_ballot_fast_path import _forged_bytes, _prepared, _rehashed, _state
 from tests.verifier.test_ballot_fast_path import _line as _ballot_line
 from tests.verifier.test_blocks import DEVELOPER, _checks, _compare, _group, _line, _units
@@ -140,20 +140,7 @@ def test_claim_key_is_find_then_count(seed):
     their first 8 bytes, narrower than 8, of two widths (the map by id), absent, claimed twice."""
     rng = random.Random(seed)
     for _ in range(1000):
-        width = rng.choice([1, 3, 8, 9, 12, 32])
-        alphabet = "ab0" if rng.random() < 0.5 else "abcdef0123456789"
-        prefix = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, width)))
-        made = {
-            (prefix + "".join(rng.choice(alphabet) for _ in range(width)))[:width] for _ in range(rng.randint(0, 12))
-        }
-        ids = sorted(made)
-        if ids and rng.random() < 0.2:
-            ids.append(ids[-1] + "x")
-        fast, reference = spill.GroupAreas(), spill.GroupAreas()
-        for area, group in enumerate(ids, 1):
-            fast.add(group, area)
-            reference.add(group, area)
-        probes = [*ids, "", prefix, *((prefix + rng.choice(alphabet) * width)[:width] for _ in range(4))]
+        ids, fast, reference, probes = similar_group_areas(rng, 12)
         for _ in range(20):
             probe = rng.choice(probes)
             position = reference.find(probe)

@@ -23,7 +23,7 @@ import pytest
 from app.verifier import checks, native, spill
 from app.verifier import documents as d
 from app.verifier.checks import _Verifier
-from tests.verifier.helpers import members, tamper
+from tests.verifier.helpers import members, similar_group_areas, tamper
 from tests.verifier.native import native_module
 from tests.verifier.test_ballot_fast_path import _forged, _forged_bytes, _line, _prepared, _rehashed
 
@@ -272,20 +272,7 @@ def test_the_native_claim_is_claim_key(seed):
     8, of two widths (the map by id), absent, claimed twice."""
     rng = random.Random(seed)
     for _ in range(1000):
-        width = rng.choice([1, 3, 8, 9, 12, 32])
-        alphabet = "ab0" if rng.random() < 0.5 else "abcdef0123456789"
-        prefix = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, width)))
-        made = {
-            (prefix + "".join(rng.choice(alphabet) for _ in range(width)))[:width] for _ in range(rng.randint(0, 40))
-        }
-        ids = sorted(made)
-        if ids and rng.random() < 0.2:
-            ids.append(ids[-1] + "x")
-        fast, reference = spill.GroupAreas(), spill.GroupAreas()
-        for area, group in enumerate(ids, 1):
-            fast.add(group, area)
-            reference.add(group, area)
-        probes = [*ids, "", prefix, *((prefix + rng.choice(alphabet) * width)[:width] for _ in range(4))]
+        ids, fast, reference, probes = similar_group_areas(rng, 40)
         for _ in range(40):
             probe = rng.choice(probes).encode()
             assert native_ballots.claim_key(fast, probe) == reference.claim_key(probe), (ids, probe)
