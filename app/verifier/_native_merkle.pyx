@@ -71,7 +71,7 @@ cdef class _Walk:
                 return MISFIT
             return 0
         k = 1
-        while k << 1 < n:
+        while k < n - k:  # the largest power of two below n (``k << 1 < n`` overflows for n > 2^62)
             k <<= 1
         buffer[0] = 1  # RFC 6962's node prefix
         if self.walk(low, k, buffer + 1) == MISFIT or self.walk(low + k, n - k, buffer + 1 + HASH_SIZE) == MISFIT:
