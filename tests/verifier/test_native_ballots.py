@@ -314,7 +314,8 @@ def test_the_native_spread_is_the_reference_s(seed):
 
 def _changed_answer(ballots: list[Any]) -> None:
     ballot = next(ballot for ballot in ballots if ballot["status"] == "COUNTED")
-    ballot["answers"][sorted(ballot["answers"])[0]] = "OPPOSE"
+    topic = sorted(ballot["answers"])[0]
+    ballot["answers"][topic] = "AGREE" if ballot["answers"][topic] == "OPPOSE" else "OPPOSE"  # (changed either way)
 
 
 def _paper(ballots: list[Any]) -> None:
