@@ -626,10 +626,11 @@ cdef class CountedLines:
                         PyBytes_FromStringAndSize(<const char*>s + ballot, ballot_end - ballot).decode(),
                         PyBytes_FromStringAndSize(<const char*>s + cast_at, cast_end - cast_at).decode(),
                     )
-                # ``_AGREEMENT_LINE`` % (ballot id, content hash, group, basis, channel, cast_at, entry id)
+                # ``_AGREEMENT_LINE`` % (ballot id, content hash, group, basis, channel, cast_at, entry id): the
+                # fields and the literals' 2 + 13 + 5 * 3 + 3 bytes
                 self.agreed.grow(
                     ballot_end - ballot + 2 * HASH_SIZE + group_end - group + basis_end - basis
-                    + channel_end - channel + cast_end - cast_at + entry_end - entry + 32
+                    + channel_end - channel + cast_end - cast_at + entry_end - entry + 33
                 )
                 self.agreed.put_bytes(AGREE_OPEN)
                 self.agreed.put(s + ballot, ballot_end - ballot)
