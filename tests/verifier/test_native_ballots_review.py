@@ -20,12 +20,9 @@ from typing import Any
 
 import pytest
 
-from app.verifier import checks, native, spill, verify_bundle
-from app.verifier import documents as d
+from app.verifier import checks, spill
 from app.verifier.checks import _Verifier
-from tests.verifier.helpers import tamper
 from tests.verifier.native import native_module
-from tests.verifier.test_ballot_fast_path import _prepared, _rehashed
 
 native_ballots = native_module("_native_ballots")
 
@@ -259,6 +256,12 @@ if __name__ == "__main__":  # PYTHONMALLOC=malloc valgrind python -m tests.verif
     sys.stdout.write(f"taken {_fuzz(int(sys.argv[1]) if len(sys.argv) > 1 else 3000, 2, setattr)}\n")
 
 
+def _rehashed(ballot: dict[str, Any], vote_id: str) -> None:
+    from tests.verifier.test_ballot_fast_path import _rehashed
+
+    _rehashed(ballot, vote_id)
+
+
 def _long_basis(ballots: list[Any], vote_id: str) -> None:
     """A counted ballot's basis made as long as ends its side of the agreement one byte past the buffer's first
     block, its content hash forged to match (the run takes it; the log's entry then disagrees)."""
@@ -279,6 +282,12 @@ def _non_ascii_answers(ballots: list[Any], vote_id: str) -> None:
 
 @pytest.mark.parametrize("change", [_long_basis, _non_ascii_answers])
 async def test_a_forged_bundle_s_report_is_the_same_with_and_without_the_module(bundle, trust, monkeypatch, change):
+    # (imported here: the valgrind driver, this module run alone, loads only what the runs need)
+    from app.verifier import documents as d
+    from app.verifier import native, verify_bundle
+    from tests.verifier.helpers import tamper
+    from tests.verifier.test_ballot_fast_path import _prepared
+
     vote_id = _prepared(bundle, trust).vote_id
     changed = tamper(bundle, d.BALLOTS, lambda ballots: change(ballots, vote_id))
     reports = []
