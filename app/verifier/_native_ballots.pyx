@@ -303,10 +303,22 @@ cdef class _Tally:
     def __dealloc__(self):
         free(self.slots)
 
-    cdef void clear(self) noexcept:
+    cdef int clear(self) except -1:
+        """Emptied: nothing to do when it is empty (each run starts so), and a table grown past its first size made
+        small again when it held few keys (a run of a line or two would else zero the grown table twice)."""
+        cdef _Entry* slots
+        if not self.entries:
+            return 0
+        if self.capacity > 1 << 10 and 8 * len(self.entries) < self.capacity:
+            slots = <_Entry*>malloc((1 << 10) * sizeof(_Entry))
+            if slots is NULL:
+                raise MemoryError()
+            free(self.slots)
+            self.slots, self.capacity = slots, 1 << 10
         memset(self.slots, 0, self.capacity * sizeof(_Entry))
         del self.entries[:]
         del self.heads[:]
+        return 0
 
     cdef PyObject* find(self, const unsigned char* head, Py_ssize_t n, bint paper, uint64_t h) noexcept:
         cdef Py_ssize_t at = <Py_ssize_t>(h & <uint64_t>(self.capacity - 1))

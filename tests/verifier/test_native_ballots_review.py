@@ -130,6 +130,20 @@ def test_an_agreement_side_that_ends_at_the_buffer_s_end() -> None:
     assert pair.runs([_filling((1 << 17) + 1, next(groups))]) == 1
 
 
+def test_one_line_runs_after_a_run_of_many_answers() -> None:
+    """Found in review (cost, not state): the run's tally table, grown by a run of thousands of distinct answers, was
+    zeroed whole twice a run from then on (``start``, and the run's end), however few lines the run held: a bundle
+    alternating counted lines with other lines paid for it at each line (about 16 µs a run of one line for a table of
+    16,384 slots, near twice the reference's cost). The table is now made small again when it holds few keys, and
+    left alone when empty; the runs after it give the reference's state."""
+    roll = [(f"{number:032x}", 1) for number in range(12_000)]
+    groups = iter(group for group, _ in roll)
+    pair = _Pair(roll)
+    many = [_line(b'{"answers":{"t1":"A%d","t2":"B"}' % at, next(groups)) for at in range(9000)]
+    alternating = [line for _ in range(500) for line in (_line(b'{"answers":{"t1":"A","t2":"B"}', next(groups)), b"x")]
+    assert pair.runs(many + alternating + many[:10]) == 9500
+
+
 #: Answers: text (plain, escaped, not ASCII, looking like JSON), arrays, objects, numbers (a float and 2^53 the
 #: reference refuses), null, booleans.
 _ANSWERS: list[Any] = [
