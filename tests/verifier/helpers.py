@@ -261,3 +261,33 @@ def similar_group_areas(rng: random.Random, most: int) -> tuple[list[str], Any, 
         second.add(group, area)
     probes = [*ids, "", prefix, *((prefix + rng.choice(alphabet) * width)[:width] for _ in range(4))]
     return ids, first, second, probes
+
+
+def ballots_state(verifier: Any) -> Any:
+    """Everything a run of ballot lines changes in a verifier, in order where it has one (the sums' keys, the known
+    answers, the answers' values, the commitments sorted): what the native and the reference runs must leave alike."""
+    return (
+        [list(sums.items()) for sums in verifier.sums], list(verifier.answer_values.items()),
+        list(verifier.participating), list(verifier.cast_extremes), verifier.ballots_seen,
+        verifier.agreement.digest(), list(verifier.commitments), bytes(verifier.group_area._counted),
+        sorted(verifier.cast_dates), list(verifier.answer_keys.items()),
+        # (a bare verifier made for the runs alone has none of these)
+        *(getattr(verifier, name, None) for name in ("disagreed", "deferred", "void_outside")),
+        len(getattr(verifier, "void_ballots", ())),
+    )  # fmt: skip
+
+
+def reports_with_and_without_native_ballots(
+    bundle: bytes, trust: Any, monkeypatch: Any, counted_lines: Any
+) -> list[str]:
+    """The verifier's report on ``bundle`` with one process and with two, each with the ballots' runs in Python and
+    in C (``counted_lines``): all four alike; the report's lines."""
+    from app.verifier import native, verify_bundle
+
+    reports = []
+    for lines in (None, counted_lines):
+        monkeypatch.setattr(native, "counted_lines", lines)
+        reports.append([verify_bundle(bundle, trust=trust, jobs=jobs).lines() for jobs in (1, 2)])
+    assert reports[0] == reports[1]
+    assert reports[0][0] == reports[0][1]
+    return reports[0][0]

@@ -20,10 +20,16 @@ from typing import Any
 
 import pytest
 
-from app.verifier import checks, native, spill
+from app.verifier import checks, spill
 from app.verifier import documents as d
 from app.verifier.checks import _Verifier
-from tests.verifier.helpers import members, similar_group_areas, tamper
+from tests.verifier.helpers import (
+    ballots_state,
+    members,
+    reports_with_and_without_native_ballots,
+    similar_group_areas,
+    tamper,
+)
 from tests.verifier.native import native_module
 from tests.verifier.test_ballot_fast_path import _forged, _forged_bytes, _line, _prepared, _rehashed
 
@@ -38,17 +44,6 @@ def _brief(verifier: _Verifier) -> Any:
         list(verifier.participating), list(verifier.cast_extremes), verifier.ballots_seen, verifier.agreement.digest(),
         len(verifier.commitments), bytes(verifier.group_area._counted), len(verifier.cast_dates), verifier.disagreed,
         verifier.deferred,
-    )  # fmt: skip
-
-
-def _state(verifier: _Verifier) -> Any:
-    """Everything a run changes, in order where it has one (the sums' keys, the known answers, the answers' values)."""
-    return (
-        [list(sums.items()) for sums in verifier.sums], list(verifier.answer_values.items()),
-        list(verifier.participating), list(verifier.cast_extremes), verifier.ballots_seen,
-        verifier.agreement.digest(), len(verifier.commitments), bytes(verifier.group_area._counted),
-        sorted(verifier.cast_dates), list(verifier.answer_keys.items()), verifier.disagreed, verifier.deferred,
-        len(verifier.void_ballots), verifier.void_outside,
     )  # fmt: skip
 
 
@@ -67,7 +62,9 @@ class _Ways:
     def both(self) -> tuple[_Verifier, _Verifier]:
         return self.reference, self.native
 
-    def runs(self, lines: list[bytes], *, alone: bool = False, state: Any = _state) -> list[tuple[int, bytes | None]]:
+    def runs(
+        self, lines: list[bytes], *, alone: bool = False, state: Any = ballots_state
+    ) -> list[tuple[int, bytes | None]]:
         """Runs over ``lines`` until their end, each way: a line left is checked by ``_ballot_alone`` (``alone``)
         or skipped, and the next run starts after it. The runs' answers (taken, line left) compared, and the state
         after each run (``state``)."""
@@ -250,7 +247,7 @@ async def test_every_single_byte_edit_of_the_server_s_lines(bundle, trust, rehas
                     edited = _forged_bytes(edited, vote_id)
             ways.clear_counts()
             taken += sum(count for count, _ in ways.runs([edited, other], state=_brief))
-        assert _state(ways.native) == _state(ways.reference)
+        assert ballots_state(ways.native) == ballots_state(ways.reference)
     ways.check_commitments()
     assert taken > 0
 
@@ -337,13 +334,7 @@ def _reversed(ballots: list[Any]) -> list[Any]:
 
 @pytest.mark.parametrize("change", [None, _changed_answer, _paper, _times_in_other_forms, _group_repeated, _reversed])
 async def test_the_whole_verifier_s_report_is_the_same_with_and_without_the_module(bundle, trust, monkeypatch, change):
-    from app.verifier import verify_bundle
 
     changed = bundle if change is None else tamper(bundle, d.BALLOTS, change)
-    reports = []
-    for counted_lines in (None, native_ballots.CountedLines):
-        monkeypatch.setattr(native, "counted_lines", counted_lines)
-        reports.append([verify_bundle(changed, trust=trust, jobs=jobs).lines() for jobs in (1, 2)])
-    assert reports[0] == reports[1]
-    assert reports[0][0] == reports[0][1]
-    assert (reports[0][0][-1].startswith("PASS")) == (change is None), reports[0][0]
+    report = reports_with_and_without_native_ballots(changed, trust, monkeypatch, native_ballots.CountedLines)
+    assert (report[-1].startswith("PASS")) == (change is None), report

@@ -22,6 +22,7 @@ import pytest
 
 from app.verifier import checks, spill
 from app.verifier.checks import _Verifier
+from tests.verifier.helpers import ballots_state, reports_with_and_without_native_ballots
 from tests.verifier.native import native_module
 
 native_ballots = native_module("_native_ballots")
@@ -64,15 +65,6 @@ def _line(
     )  # fmt: skip
 
 
-def _state(verifier: _Verifier) -> Any:
-    return (
-        [list(sums.items()) for sums in verifier.sums], list(verifier.answer_values.items()),
-        list(verifier.participating), list(verifier.cast_extremes), verifier.ballots_seen,
-        verifier.agreement.digest(), list(verifier.commitments), bytes(verifier.group_area._counted),
-        sorted(verifier.cast_dates), list(verifier.answer_keys.items()),
-    )  # fmt: skip
-
-
 class _Pair:
     """The same roll, two verifiers: one run by ``_counted_run``, one by ``_native_counted_run`` (one
     ``CountedLines`` for all its runs, as ``_ballot_lines`` makes)."""
@@ -90,7 +82,7 @@ class _Pair:
         while True:
             expected = self.reference._counted_run(stream)
             assert self.native._native_counted_run(pulled, self.counted) == expected, lines
-            assert _state(self.native) == _state(self.reference), lines
+            assert ballots_state(self.native) == ballots_state(self.reference), lines
             taken += expected[0]
             if expected[1] is None:
                 return taken
@@ -298,15 +290,9 @@ def _non_ascii_answers(ballots: list[Any], vote_id: str) -> None:
 async def test_a_forged_bundle_s_report_is_the_same_with_and_without_the_module(bundle, trust, monkeypatch, change):
     # (imported here: the valgrind driver, this module run alone, loads only what the runs need)
     from app.verifier import documents as d
-    from app.verifier import native, verify_bundle
     from tests.verifier.helpers import tamper
     from tests.verifier.test_ballot_fast_path import _prepared
 
     vote_id = _prepared(bundle, trust).vote_id
     changed = tamper(bundle, d.BALLOTS, lambda ballots: change(ballots, vote_id))
-    reports = []
-    for counted_lines in (None, native_ballots.CountedLines):
-        monkeypatch.setattr(native, "counted_lines", counted_lines)
-        reports.append([verify_bundle(changed, trust=trust, jobs=jobs).lines() for jobs in (1, 2)])
-    assert reports[0] == reports[1]
-    assert reports[0][0] == reports[0][1]
+    reports_with_and_without_native_ballots(changed, trust, monkeypatch, native_ballots.CountedLines)
